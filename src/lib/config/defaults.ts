@@ -1,0 +1,51 @@
+import type { DbopsConfig } from './schema.js';
+
+/**
+ * The seeds' free-tier profile (../shared/seeds, seed 000 and 002): dbops' defaults.
+ * Deliberate departures from the seeds, because the seeds are unsafe there:
+ * storage encrypted (free on RDS), not publicly accessible, no 0.0.0.0/0.
+ */
+export const DEFAULTS: DbopsConfig = {
+  provider: 'local',
+  region: 'us-east-2',
+  database: {
+    identifier: 'recipe-db-primary',
+    engine: 'postgres',
+    engineVersion: '15',
+    instanceClass: 'db.t3.micro',
+    allocatedStorageGb: 20,
+    maxAllocatedStorageGb: 20,
+    storageType: 'gp2',
+    storageEncrypted: true,
+    multiAz: false,
+    publiclyAccessible: false,
+    deletionProtection: false,
+    autoMinorVersionUpgrade: true,
+    dbName: 'recipe_book',
+    masterUsername: 'dbadmin',
+    backupRetentionDays: 7,
+    backupWindow: '03:00-04:00',
+    maintenanceWindow: 'sun:04:00-sun:05:00',
+  },
+  snapshots: {
+    manualRetentionWeeks: 4,
+    keepNewest: 1,
+    crossRegion: { enabled: true, region: 'us-west-2', retentionWeeks: 2 },
+  },
+  recovery: { rtoHours: 4, rpoHours: 24 },
+  restoreTest: {
+    instanceClass: 'db.t3.micro',
+    expiresAfterHours: 6,
+    concurrency: 2,
+    metricsNamespace: 'dbops',
+  },
+  cache: { enabled: true, engine: 'redis', engineVersion: '7.0', nodeType: 'cache.t3.micro' },
+  network: {},
+  alarms: {},
+  budget: { monthlyUsd: 50, alertPercents: [50, 80] },
+  freeTier: { warnPercent: { rds: 93, elasticache: 93, lambda: 90 } },
+  aws: { maxWaitMinutes: 60, maxAttempts: 5 },
+  local: { osUser: 'postgres' },
+};
+
+export const CONFIG_FILE_NAME = 'dbops.config.yaml';

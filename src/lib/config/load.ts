@@ -1,0 +1,244 @@
+/**
+ * Loads the effective configuration: defaults < file < DBOPS_* environment < flags,
+ * merged in this one place, validated once, every problem reported at once.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { ConfigError } from '../errors.js';
+import { CONFIG_FILE_NAME, DEFAULTS } from './defaults.js';
+import { configSchema, type DbopsConfig } from './schema.js';
+
+/** Where one effective value came from. */
+export type ValueSource =
+  | { kind: 'default' }
+  | { kind: 'file'; file: string }
+  | { kind: 'env'; name: string }
+  | { kind: 'flag'; name: string };
+
+export interface LoadedConfig {
+  config: DbopsConfig;
+  /** The config file used, if any. */
+  file?: string;
+  /** Source of every leaf value, keyed by dotted path (`database.instanceClass`). */
+  sources: Record<string, ValueSource>;
+}
+
+export interface LoadConfigInput {
+  cwd: string;
+  /** --config */
+  explicitPath?: string;
+  env: Record<string, string | undefined>;
+  /** Flag values already mapped to config paths, e.g. { region: 'eu-west-1' }. */
+  flags: Record<string, unknown>;
+}
+
+type Tree = Record<string, unknown>;
+
+/** Environment variables that are not config keys. */
+const NON_CONFIG_ENV = new Set(['DBOPS_HOME', 'DBOPS_DB_PASSWORD', 'DBOPS_VERBOSE', 'DBOPS_LOG']);
+
+export function describeSource(s: ValueSource | undefined): string {
+  if (!s) return 'default';
+  switch (s.kind) {
+    case 'default':
+      return 'default';
+    case 'file':
+      return s.file;
+    case 'env':
+      return `env ${s.name}`;
+    case 'flag':
+      return `flag ${s.name}`;
+  }
+}
+
+/** Searches upward from `cwd` for dbops.config.yaml. */
+export function findConfigFile(cwd: string): string | undefined {
+  let dir = resolve(cwd);
+  for (;;) {
+    const candidate = join(dir, CONFIG_FILE_NAME);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+function isTree(v: unknown): v is Tree {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Dotted paths of every leaf (arrays are leaves). */
+export function leafPaths(tree: Tree, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(tree)) {
+    const p = prefix ? `${prefix}.${k}` : k;
+    if (isTree(v) && Object.keys(v).length > 0) out.push(...leafPaths(v, p));
+    else out.push(p);
+  }
+  return out;
+}
+
+function setPath(tree: Tree, path: string[], value: unknown): void {
+  let node = tree;
+  for (const key of path.slice(0, -1)) {
+    if (!isTree(node[key])) node[key] = {};
+    node = node[key] as Tree;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+function getPath(tree: unknown, path: string[]): unknown {
+  let node = tree;
+  for (const key of path) {
+    if (!isTree(node)) return undefined;
+    node = node[key];
+  }
+  return node;
+}
+
+/** Deep-merges `over` onto `base`, recording the source of each leaf it sets. */
+function mergeInto(base: Tree, over: Tree, source: ValueSource, sources: Record<string, ValueSource>, prefix = ''): void {
+  for (const [k, v] of Object.entries(over)) {
+    const p = prefix ? `${prefix}.${k}` : k;
+    if (isTree(v) && isTree(base[k])) {
+      mergeInto(base[k] as Tree, v, source, sources, p);
+    } else {
+      base[k] = v;
+      if (isTree(v)) for (const leaf of leafPaths(v, p)) sources[leaf] = source;
+      else sources[p] = source;
+    }
+  }
+}
+
+function readConfigFile(file: string): Tree {
+  let text: string;
+  try {
+    if (statSync(file).isDirectory()) throw new Error('is a directory');
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`Cannot read the config file ${file}: ${(e as Error).message}.`, {
+      hint: 'Check the path given to --config, or run `dbops init` to write one.',
+    });
+  }
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0]!;
+    const pos = first.linePos?.[0];
+    const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
+    const what = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new ConfigError(`${where}: the YAML does not parse: ${what}.`, {
+      hint: 'Fix the syntax at that line (indentation and "key: value" pairs), then run `dbops config validate`.',
+    });
+  }
+  const value = doc.toJS() as unknown;
+  if (value === null || value === undefined) return {};
+  if (!isTree(value)) {
+    throw new ConfigError(`${file}: expected a mapping of keys at the top level, found ${typeName(value)}.`, {
+      hint: 'A config file looks like "provider: local" on its first line; `dbops init --defaults` writes one.',
+    });
+  }
+  return value;
+}
+
+/** DBOPS_DATABASE__INSTANCE_CLASS -> ['database', 'instanceClass']. */
+export function envNameToPath(name: string): string[] {
+  return name
+    .slice('DBOPS_'.length)
+    .split('__')
+    .map((seg) => seg.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()));
+}
+
+export function pathToEnvName(path: string): string {
+  return (
+    'DBOPS_' +
+    path
+      .split('.')
+      .map((seg) => seg.replace(/([A-Z])/g, '_$1').toUpperCase())
+      .join('__')
+  );
+}
+
+function envOverrides(env: Record<string, string | undefined>): { tree: Tree; names: Record<string, string> } {
+  const tree: Tree = {};
+  const names: Record<string, string> = {};
+  const known = new Set(leafPaths(DEFAULTS as unknown as Tree));
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('DBOPS_') || raw === undefined || NON_CONFIG_ENV.has(name)) continue;
+    const path = envNameToPath(name);
+    const dotted = path.join('.');
+    // Optional keys have no default leaf; accept them when the parent section exists.
+    const parent = path.slice(0, -1).join('.');
+    const parentKnown = parent === '' || leafPaths(DEFAULTS as unknown as Tree).some((p) => p.startsWith(parent + '.'));
+    if (!known.has(dotted) && !parentKnown) continue;
+    setPath(tree, path, parseEnvValue(raw));
+    names[dotted] = name;
+  }
+  return { tree, names };
+}
+
+/** Env values are YAML scalars: "20" is a number, "true" a boolean, "[50, 80]" a list. */
+function parseEnvValue(raw: string): unknown {
+  const doc = parseDocument(raw);
+  return doc.errors.length > 0 ? raw : (doc.toJS() as unknown);
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  return `${typeof v} ${String(v)}`;
+}
+
+export function loadConfig(input: LoadConfigInput): LoadedConfig {
+  const file = input.explicitPath ? resolve(input.cwd, input.explicitPath) : findConfigFile(input.cwd);
+  if (input.explicitPath && !existsSync(file!)) {
+    throw new ConfigError(`The config file ${file} does not exist.`, {
+      hint: 'Check the path given to --config, or run `dbops init` to write one.',
+    });
+  }
+  const merged = structuredClone(DEFAULTS) as unknown as Tree;
+  const sources: Record<string, ValueSource> = {};
+  for (const p of leafPaths(merged)) sources[p] = { kind: 'default' };
+
+  const fileTree = file ? readConfigFile(file) : {};
+  mergeInto(merged, fileTree, { kind: 'file', file: file ?? '' }, sources);
+
+  const env = envOverrides(input.env);
+  mergeInto(merged, env.tree, { kind: 'env', name: '' }, sources);
+  for (const [p, name] of Object.entries(env.names)) sources[p] = { kind: 'env', name };
+
+  const flagTree: Tree = {};
+  const flagNames: Record<string, string> = {};
+  for (const [p, v] of Object.entries(input.flags)) {
+    if (v === undefined) continue;
+    setPath(flagTree, p.split('.'), v);
+    flagNames[p] = '--' + p.replace(/([A-Z])/g, '-$1').toLowerCase();
+  }
+  mergeInto(merged, flagTree, { kind: 'flag', name: '' }, sources);
+  for (const [p, name] of Object.entries(flagNames)) sources[p] = { kind: 'flag', name };
+
+  const parsed = configSchema.safeParse(merged, { reportInput: true });
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const path = issue.path.map(String).join('.');
+      if (issue.code === 'unrecognized_keys') {
+        const keys = issue.keys.map((k) => (path ? `${path}.${k}` : k));
+        const src = describeSource(sources[keys[0]!]);
+        return `${src}: ${keys.join(', ')}: unknown key${keys.length > 1 ? 's' : ''}`;
+      }
+      const found = getPath(merged, issue.path.map(String));
+      const expected = issue.message.replace(/^Invalid input: /, '').replace(/, received .*$/, '');
+      return `${describeSource(sources[path])}: ${path}: expected ${expected.replace(/^expected /, '')}, found ${typeName(found)}`;
+    });
+    throw new ConfigError(
+      lines.length === 1 ? `Invalid config: ${lines[0]}.` : `Invalid config (${lines.length} problems):\n  ${lines.join('\n  ')}`,
+      {
+        hint: 'Fix the values named above; `dbops config show` prints every key with its default.',
+        details: { problems: lines },
+      },
+    );
+  }
+  return { config: parsed.data, file, sources };
+}

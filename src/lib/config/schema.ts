@@ -1,0 +1,106 @@
+/**
+ * The configuration schema (zod). Loaded only when a command runs, never for --help.
+ * Every object is strict: an unknown key is an error, reported with its path.
+ */
+import { z } from 'zod';
+
+const identifier = z
+  .string()
+  .regex(
+    /^[a-zA-Z](?:-?[a-zA-Z0-9])*$/,
+    'an identifier of letters, digits and single hyphens, starting with a letter and not ending with a hyphen',
+  )
+  .max(63, 'at most 63 characters');
+
+const region = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'an AWS region such as us-east-2');
+const hhmmRange = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'a UTC window like 03:00-04:00');
+const weeklyRange = z
+  .string()
+  .regex(
+    /^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/,
+    'a weekly UTC window like sun:04:00-sun:05:00',
+  );
+const cidr = z
+  .string()
+  .regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/, 'an IPv4 CIDR such as 203.0.113.7/32');
+const percent = z.number().gt(0).max(100);
+
+export const configSchema = z.strictObject({
+  provider: z.enum(['aws', 'local']),
+  region,
+  profile: z.string().min(1).optional(),
+  endpointUrl: z.url().optional(),
+  database: z.strictObject({
+    identifier,
+    engine: z.enum(['postgres', 'mysql']),
+    engineVersion: z.string().regex(/^\d+(\.\d+)?$/, 'a version such as 15 or 15.4'),
+    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an instance class such as db.t3.micro'),
+    allocatedStorageGb: z.int().min(20).max(65536),
+    maxAllocatedStorageGb: z.int().min(20).max(65536),
+    storageType: z.enum(['gp2', 'gp3', 'io1', 'io2', 'standard']),
+    storageEncrypted: z.boolean(),
+    multiAz: z.boolean(),
+    publiclyAccessible: z.boolean(),
+    deletionProtection: z.boolean(),
+    autoMinorVersionUpgrade: z.boolean(),
+    dbName: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/, 'a database name of letters, digits and underscores'),
+    masterUsername: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,62}$/, 'a user name of letters, digits and underscores'),
+    port: z.int().min(1024).max(65535).optional(),
+    backupRetentionDays: z.int().min(0).max(35),
+    backupWindow: hhmmRange,
+    maintenanceWindow: weeklyRange,
+    subnetGroup: z.string().min(1).optional(),
+    vpcSecurityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, 'a security group id such as sg-0123abcd')).optional(),
+  }),
+  snapshots: z.strictObject({
+    manualRetentionWeeks: z.int().min(1).max(520),
+    keepNewest: z.int().min(1).max(100),
+    crossRegion: z.strictObject({
+      enabled: z.boolean(),
+      region,
+      retentionWeeks: z.int().min(1).max(520),
+      kmsKeyId: z.string().min(1).optional(),
+    }),
+  }),
+  recovery: z.strictObject({
+    rtoHours: z.number().positive(),
+    rpoHours: z.number().positive(),
+  }),
+  restoreTest: z.strictObject({
+    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an instance class such as db.t3.micro'),
+    expiresAfterHours: z.number().positive().max(168),
+    concurrency: z.int().min(1).max(64),
+    metricsNamespace: z.string().min(1),
+  }),
+  cache: z.strictObject({
+    enabled: z.boolean(),
+    engine: z.enum(['redis', 'valkey']),
+    engineVersion: z.string().min(1),
+    nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'a node type such as cache.t3.micro'),
+    port: z.int().min(1024).max(65535).optional(),
+  }),
+  network: z.strictObject({
+    allowedCidr: cidr.optional(),
+  }),
+  alarms: z.strictObject({
+    email: z.email().optional(),
+  }),
+  budget: z.strictObject({
+    monthlyUsd: z.number().min(0),
+    alertPercents: z.array(percent).max(10),
+  }),
+  freeTier: z.strictObject({
+    warnPercent: z.strictObject({ rds: percent, elasticache: percent, lambda: percent }),
+  }),
+  aws: z.strictObject({
+    maxWaitMinutes: z.number().positive().max(24 * 60),
+    maxAttempts: z.int().min(1).max(20),
+    caBundle: z.string().min(1).optional(),
+  }),
+  local: z.strictObject({
+    osUser: z.string().min(1),
+    pgBin: z.string().min(1).optional(),
+  }),
+});
+
+export type DbopsConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,111 @@
+/**
+ * The dbops error family. Every failure a user can cause or meet is one of these,
+ * carrying one clear sentence (`message`), a `hint` saying what to do next, and the
+ * exit code the CLI maps it to in one place (src/cli.ts). Lib code throws these and
+ * never calls process.exit.
+ */
+
+/** Exit codes, documented in the README and `dbops help`. */
+export const ExitCode = {
+  ok: 0,
+  checksFailed: 1,
+  usage: 2,
+  environment: 3,
+  threshold: 4,
+  internal: 5,
+  interrupted: 130,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export interface DbopsErrorOptions {
+  hint?: string;
+  cause?: unknown;
+  /** Runbook step id the failure happened in, e.g. "RT-3". */
+  step?: string;
+  /** Extra structured detail for --json output. */
+  details?: Record<string, unknown>;
+}
+
+export class DbopsError extends Error {
+  readonly hint?: string;
+  step?: string;
+  readonly details?: Record<string, unknown>;
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly exitCode: ExitCodeValue,
+    options: DbopsErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = options.hint;
+    this.step = options.step;
+    this.details = options.details;
+  }
+}
+
+/** Wrong command, option or argument. Exit 2. */
+export class UsageError extends DbopsError {
+  constructor(message: string, options?: DbopsErrorOptions) {
+    super('usage', message, ExitCode.usage, options);
+  }
+}
+
+/** The configuration (file, env or flags) is invalid. Exit 2. */
+export class ConfigError extends DbopsError {
+  constructor(message: string, options?: DbopsErrorOptions) {
+    super('config', message, ExitCode.usage, options);
+  }
+}
+
+/** A resource named by the user does not exist. Exit 2 (it is the input that is wrong). */
+export class NotFoundError extends DbopsError {
+  constructor(message: string, options?: DbopsErrorOptions) {
+    super('not-found', message, ExitCode.usage, options);
+  }
+}
+
+/** A resource with that name already exists. Exit 2. */
+export class ConflictError extends DbopsError {
+  constructor(message: string, options?: DbopsErrorOptions) {
+    super('conflict', message, ExitCode.usage, options);
+  }
+}
+
+/** The machine, network or cloud is not as needed (credentials, binaries, ports, AWS errors). Exit 3. */
+export class EnvironmentError extends DbopsError {
+  constructor(message: string, options?: DbopsErrorOptions) {
+    super('environment', message, ExitCode.environment, options);
+  }
+}
+
+/** A check ran and failed (restore test, audit, policy). Exit 1. */
+export class CheckFailed extends DbopsError {
+  constructor(message: string, options?: DbopsErrorOptions) {
+    super('check-failed', message, ExitCode.checksFailed, options);
+  }
+}
+
+/** A threshold was crossed (free tier, budget). Exit 4. */
+export class ThresholdExceeded extends DbopsError {
+  constructor(message: string, options?: DbopsErrorOptions) {
+    super('threshold', message, ExitCode.threshold, options);
+  }
+}
+
+/** The user interrupted (Ctrl-C, SIGTERM). Exit 130. */
+export class Interrupted extends DbopsError {
+  constructor(signal = 'SIGINT', options?: DbopsErrorOptions) {
+    super('interrupted', `Interrupted by ${signal}.`, ExitCode.interrupted, options);
+  }
+}
+
+export function isDbopsError(e: unknown): e is DbopsError {
+  return e instanceof DbopsError;
+}
+
+/** Best-effort message of anything thrown. */
+export function messageOf(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

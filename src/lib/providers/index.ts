@@ -1,0 +1,60 @@
+/**
+ * Builds the configured provider. Adapters are loaded with a dynamic import, so neither
+ * the AWS SDK nor the local adapter's modules load until a command needs them.
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { DbopsConfig } from '../config/schema.js';
+import type { Provider } from './types.js';
+
+export interface AwsProviderOptions {
+  region: string;
+  profile?: string;
+  /** --endpoint-url / AWS_ENDPOINT_URL (LocalStack and friends). */
+  endpointUrl?: string;
+  /** SDK retry attempts (throttling and transient errors). */
+  maxAttempts: number;
+  /** Default ceiling for waiters, used when a caller passes none. */
+  maxWaitSeconds: number;
+  /** CA bundle for TLS connections to the databases. */
+  caBundle?: string;
+  env: Record<string, string | undefined>;
+}
+
+export interface LocalProviderOptions {
+  /** $DBOPS_HOME: state, clusters, snapshots, the 0600 secrets file. */
+  home: string;
+  region: string;
+  /** When dbops runs as root, server binaries run as this OS user. */
+  osUser: string;
+  /** PostgreSQL bin directory (PG_BIN, config local.pgBin); found automatically otherwise. */
+  pgBin?: string;
+  env: Record<string, string | undefined>;
+}
+
+export function dbopsHome(env: Record<string, string | undefined>): string {
+  return resolve(env.DBOPS_HOME && env.DBOPS_HOME.length > 0 ? env.DBOPS_HOME : join(homedir(), '.dbops'));
+}
+
+export async function createProvider(config: DbopsConfig, env: Record<string, string | undefined>): Promise<Provider> {
+  if (config.provider === 'aws') {
+    const { createAwsProvider } = await import('./aws/provider.js');
+    return createAwsProvider({
+      region: config.region,
+      profile: config.profile,
+      endpointUrl: config.endpointUrl ?? env.AWS_ENDPOINT_URL,
+      maxAttempts: config.aws.maxAttempts,
+      maxWaitSeconds: config.aws.maxWaitMinutes * 60,
+      caBundle: config.aws.caBundle ?? env.PGSSLROOTCERT,
+      env,
+    });
+  }
+  const { createLocalProvider } = await import('./local/provider.js');
+  return createLocalProvider({
+    home: dbopsHome(env),
+    region: config.region,
+    osUser: config.local.osUser,
+    pgBin: config.local.pgBin ?? env.PG_BIN,
+    env,
+  });
+}
