@@ -121,7 +121,7 @@ function readConfigFile(file: string): Tree {
       hint: 'Check the path given to --config, or run `dbops init` to write one.',
     });
   }
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
     const pos = first.linePos?.[0];
@@ -229,8 +229,11 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
         return `${src}: ${keys.join(', ')}: unknown key${keys.length > 1 ? 's' : ''}`;
       }
       const found = getPath(merged, issue.path.map(String));
-      const expected = issue.message.replace(/^Invalid input: /, '').replace(/, received .*$/, '');
-      return `${describeSource(sources[path])}: ${path}: expected ${expected.replace(/^expected /, '')}, found ${typeName(found)}`;
+      const expected = issue.message
+        .replace(/^[A-Z][a-z ]+: /, '')
+        .replace(/, received .*$/, '')
+        .replace(/^expected /, '');
+      return `${describeSource(sources[path])}: ${path}: expected ${expected}, found ${typeName(found)}`;
     });
     throw new ConfigError(
       lines.length === 1 ? `Invalid config: ${lines[0]}.` : `Invalid config (${lines.length} problems):\n  ${lines.join('\n  ')}`,

@@ -1,0 +1,102 @@
+/**
+ * Turns the global flags into the injected Context. Loaded only when a command runs.
+ */
+import { loadConfig } from './config/load.js';
+import { type Context, createPrompter, systemClock } from './context.js';
+import { createOutput, type Output } from './output/output.js';
+import { createProvider } from './providers/index.js';
+import type { Provider } from './providers/types.js';
+
+export interface ContextFlags {
+  config?: string;
+  provider?: 'aws' | 'local';
+  region?: string;
+  profile?: string;
+  endpointUrl?: string;
+  json?: boolean;
+  yes?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+  color?: boolean;
+  dryRun?: boolean;
+}
+
+export interface CreatedContext {
+  context: Context;
+  /** Whether the command already printed its result (so an error is not a second JSON document). */
+  resultWritten(): boolean;
+  close(): Promise<void>;
+}
+
+export interface ContextIO {
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export async function createContext(flags: ContextFlags, signal: AbortSignal, io: ContextIO = {}): Promise<CreatedContext> {
+  const env = io.env ?? process.env;
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
+  const baseOut = await createOutput({
+    json: Boolean(flags.json),
+    quiet: Boolean(flags.quiet),
+    verbose: Boolean(flags.verbose),
+    color: flags.color !== false && !noColor,
+    stdout,
+    stderr,
+    ci: env.CI === 'true' || env.CI === '1',
+  });
+  let written = false;
+  const out: Output = Object.assign(Object.create(baseOut) as Output, {
+    result<T>(value: T, render: Parameters<Output['result']>[1]) {
+      written = true;
+      baseOut.result(value, render as never);
+    },
+  });
+
+  const loaded = loadConfig({
+    cwd: io.cwd ?? process.cwd(),
+    explicitPath: flags.config,
+    env,
+    flags: { provider: flags.provider, region: flags.region, profile: flags.profile, endpointUrl: flags.endpointUrl },
+  });
+
+  const closers: (() => Promise<void> | void)[] = [];
+  let provider: Promise<Provider> | undefined;
+  const context: Context = {
+    config: loaded.config,
+    loaded,
+    out,
+    prompt: createPrompter(out, Boolean(flags.yes)),
+    clock: systemClock,
+    env,
+    signal,
+    flags: { yes: Boolean(flags.yes), dryRun: Boolean(flags.dryRun), verbose: Boolean(flags.verbose) },
+    provider() {
+      provider ??= createProvider(loaded.config, env).then((p) => {
+        closers.push(() => p.close());
+        return p;
+      });
+      return provider;
+    },
+    onClose(fn) {
+      closers.push(fn);
+    },
+  };
+  return {
+    context,
+    resultWritten: () => written,
+    async close() {
+      for (const fn of closers.reverse()) {
+        try {
+          await fn();
+        } catch {
+          // Closing is best effort; the command's own outcome stands.
+        }
+      }
+    },
+  };
+}

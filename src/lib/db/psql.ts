@@ -1,0 +1,60 @@
+/**
+ * Runs psql against an instance. The password reaches psql through PGPASSWORD in the
+ * child's environment only, never on its command line.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Context } from '../context.js';
+import { EnvironmentError } from '../errors.js';
+
+export function findPsql(env: Record<string, string | undefined>, pgBin?: string): string {
+  for (const dir of [pgBin, env.PG_BIN]) {
+    if (dir && existsSync(join(dir, 'psql'))) return join(dir, 'psql');
+  }
+  for (const dir of (env.PATH ?? '').split(':')) {
+    if (dir && existsSync(join(dir, 'psql'))) return join(dir, 'psql');
+  }
+  throw new EnvironmentError('psql is not installed.', {
+    hint: 'Install the PostgreSQL client (Debian/Ubuntu: apt-get install postgresql-client; macOS: brew install libpq), or set PG_BIN.',
+  });
+}
+
+export interface PsqlResult {
+  instanceId: string;
+  exitCode: number;
+}
+
+export async function runPsql(
+  ctx: Context,
+  input: { instanceId: string; args: string[]; stdout: 'inherit' | 'stderr' },
+): Promise<PsqlResult> {
+  const provider = await ctx.provider();
+  const info = await provider.connectionInfo(input.instanceId);
+  const psql = findPsql(ctx.env, ctx.config.local.pgBin);
+  const env: Record<string, string> = {
+    ...(ctx.env as Record<string, string>),
+    PGHOST: info.host,
+    PGPORT: String(info.port),
+    PGUSER: info.user,
+    PGDATABASE: info.database,
+    PGSSLMODE: info.ssl,
+    PGAPPNAME: 'dbops psql',
+  };
+  if (info.password) env.PGPASSWORD = info.password.reveal();
+  if (info.caBundlePath) env.PGSSLROOTCERT = info.caBundlePath;
+  const exitCode = await new Promise<number>((resolve, reject) => {
+    const child = spawn(psql, input.args, {
+      env,
+      stdio: ['inherit', input.stdout === 'inherit' ? 'inherit' : process.stderr, 'inherit'],
+    });
+    child.on('error', (e) => reject(new EnvironmentError(`Could not start psql: ${e.message}.`, { hint: 'Check PG_BIN or your PATH.', cause: e })));
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 130 : 1)));
+  });
+  if (exitCode === 2) {
+    throw new EnvironmentError(`psql could not connect to ${input.instanceId} (${info.host}:${info.port}).`, {
+      hint: 'Check that the instance is available: `dbops status ' + input.instanceId + '`.',
+    });
+  }
+  return { instanceId: input.instanceId, exitCode };
+}

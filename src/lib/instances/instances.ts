@@ -1,0 +1,183 @@
+/**
+ * Instance lifecycle operations used by `dbops instances`, `dbops status` and the demo.
+ * They take the Context and return typed results; rendering lives in src/commands.
+ */
+import type { Context } from '../context.js';
+import { connect } from '../db/connect.js';
+import { ConflictError, UsageError } from '../errors.js';
+import type { CreateInstanceInput, Instance } from '../providers/types.js';
+import { TAG } from '../providers/types.js';
+import { type RunReport, runRunbook } from '../runbook/runner.js';
+import { INSTANCE_CREATE, INSTANCE_DELETE } from './runbooks.js';
+
+export async function listInstances(ctx: Context): Promise<Instance[]> {
+  const provider = await ctx.provider();
+  const all = await provider.listInstances();
+  return [...all].sort((a, b) => a.id.localeCompare(b.id));
+}
+
+export async function describeInstance(ctx: Context, id: string): Promise<Instance> {
+  const provider = await ctx.provider();
+  return provider.describeInstance(id);
+}
+
+/** RDS identifier rules: 1-63 letters, digits, hyphens; a letter first; no trailing or double hyphen. */
+export function validateIdentifier(id: string): void {
+  if (!/^[a-zA-Z](?:-?[a-zA-Z0-9])*$/.test(id) || id.length > 63) {
+    throw new UsageError(`"${id}" is not a valid instance identifier.`, {
+      hint: 'Use 1-63 letters, digits and single hyphens, starting with a letter and not ending with a hyphen (RDS rules).',
+    });
+  }
+}
+
+/** The create request built from the config; pure. */
+export function createRequest(ctx: Pick<Context, 'config'>, id: string, overrides: { instanceClass?: string; port?: number }, runId: string): CreateInstanceInput {
+  const db = ctx.config.database;
+  return {
+    id,
+    engine: db.engine,
+    engineVersion: db.engineVersion,
+    instanceClass: overrides.instanceClass ?? db.instanceClass,
+    allocatedStorageGb: db.allocatedStorageGb,
+    maxAllocatedStorageGb: db.maxAllocatedStorageGb,
+    storageType: db.storageType,
+    storageEncrypted: db.storageEncrypted,
+    multiAz: db.multiAz,
+    publiclyAccessible: db.publiclyAccessible,
+    deletionProtection: db.deletionProtection,
+    backupRetentionDays: db.backupRetentionDays,
+    backupWindow: db.backupWindow,
+    maintenanceWindow: db.maintenanceWindow,
+    autoMinorVersionUpgrade: db.autoMinorVersionUpgrade,
+    copyTagsToSnapshot: true,
+    dbName: db.dbName,
+    masterUsername: db.masterUsername,
+    masterPassword: { kind: 'managed' },
+    vpcSecurityGroupIds: db.vpcSecurityGroupIds,
+    subnetGroup: db.subnetGroup,
+    port: overrides.port ?? db.port,
+    tags: { [TAG.managed]: 'true', [TAG.runId]: runId, [TAG.purpose]: 'primary' },
+  };
+}
+
+export interface CreateInstanceResult {
+  dryRun: boolean;
+  request: Omit<CreateInstanceInput, 'masterPassword'>;
+  instance?: Instance;
+  serverVersion?: string;
+  report?: RunReport;
+}
+
+/** Creates an instance following runbooks/instance-create.md. */
+export async function createInstance(
+  ctx: Context,
+  input: { id: string; instanceClass?: string; port?: number },
+): Promise<CreateInstanceResult> {
+  validateIdentifier(input.id);
+  const provider = await ctx.provider();
+  const { value, report } = await runRunbook(INSTANCE_CREATE, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, async (run) => {
+    const request = createRequest(ctx, input.id, input, run.runId);
+    const { masterPassword: _hidden, ...shown } = request;
+    await run.step('IC-1', async (s) => {
+      if (await provider.findInstance(input.id)) {
+        throw new ConflictError(`An instance named ${input.id} already exists in ${provider.region}.`, {
+          hint: 'Pick another id, or see it with `dbops status ' + input.id + '`.',
+        });
+      }
+      s.detail(`${request.engine} ${request.engineVersion} on ${request.instanceClass}, ${request.allocatedStorageGb} GB ${request.storageType}`);
+    });
+    if (ctx.flags.dryRun) {
+      for (const id of ['IC-2', 'IC-3', 'IC-4']) run.skip(id, 'dry run');
+      return { dryRun: true, request: shown } satisfies CreateInstanceResult;
+    }
+    await run.step('IC-2', async (s) => {
+      const created = await provider.createInstance(request);
+      s.detail(`${created.id}: ${created.status}`);
+    });
+    const instance = await run.step('IC-3', async (s) => {
+      const ready = await provider.waitForInstance(input.id, 'available', {
+        maxWaitSeconds: ctx.config.aws.maxWaitMinutes * 60,
+        signal: ctx.signal,
+        onProgress: (status) => s.update(status),
+      });
+      s.detail(ready?.endpoint ? `${ready.endpoint.host}:${ready.endpoint.port}` : 'available');
+      return ready!;
+    });
+    const serverVersion = await run.step('IC-4', async (s) => {
+      const client = await connect(await provider.connectionInfo(input.id), { warn: (m) => ctx.out.warn(m) });
+      try {
+        const res = await client.query<{ server_version: string }>('SHOW server_version');
+        const v = res.rows[0]!.server_version;
+        s.detail(`PostgreSQL ${v} answers`);
+        return v;
+      } finally {
+        await client.end();
+      }
+    });
+    return { dryRun: false, request: shown, instance, serverVersion } satisfies CreateInstanceResult;
+  });
+  return { ...value, report };
+}
+
+export interface DeleteInstanceResult {
+  id: string;
+  dryRun: boolean;
+  finalSnapshotId?: string;
+  deleted: boolean;
+  report?: RunReport;
+}
+
+/** Deletes an instance dbops created, after confirmation, following runbooks/instance-delete.md. */
+export async function deleteInstance(ctx: Context, input: { id: string; skipFinalSnapshot: boolean }): Promise<DeleteInstanceResult> {
+  const provider = await ctx.provider();
+  const { value, report } = await runRunbook(INSTANCE_DELETE, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, async (run) => {
+    const finalSnapshotId = input.skipFinalSnapshot ? undefined : `${input.id}-final-${compactTimestamp(ctx.clock.now())}`;
+    await run.step('ID-1', async (s) => {
+      const instance = await provider.describeInstance(input.id);
+      if (instance.tags[TAG.managed] !== 'true') {
+        throw new UsageError(`Instance ${input.id} was not created by dbops (no ${TAG.managed}=true tag); dbops will not delete it.`, {
+          hint: 'Delete it with the AWS console or CLI if you really mean to.',
+        });
+      }
+      if (instance.deletionProtection) {
+        throw new UsageError(`Instance ${input.id} has deletion protection on.`, {
+          hint: 'Turn deletion protection off first (database.deletionProtection: false, then `dbops provision apply`).',
+        });
+      }
+      s.detail(finalSnapshotId ? `final snapshot ${finalSnapshotId}` : 'no final snapshot');
+    });
+    if (ctx.flags.dryRun) {
+      run.skip('ID-2', 'dry run');
+      run.skip('ID-3', 'dry run');
+      return { id: input.id, dryRun: true, finalSnapshotId, deleted: false };
+    }
+    const confirmed = await ctx.prompt.confirm(
+      `Delete instance ${input.id} in ${provider.region}${finalSnapshotId ? ` (final snapshot ${finalSnapshotId})` : ' WITHOUT a final snapshot'}?`,
+    );
+    if (!confirmed) {
+      run.skip('ID-2', 'not confirmed');
+      run.skip('ID-3', 'not confirmed');
+      return { id: input.id, dryRun: false, finalSnapshotId, deleted: false };
+    }
+    await run.step('ID-2', async (s) => {
+      await provider.deleteInstance(input.id, { skipFinalSnapshot: input.skipFinalSnapshot, finalSnapshotId });
+      s.detail('delete requested');
+    });
+    await run.step('ID-3', async (s) => {
+      await provider.waitForInstance(input.id, 'deleted', {
+        maxWaitSeconds: ctx.config.aws.maxWaitMinutes * 60,
+        signal: ctx.signal,
+        onProgress: (status) => s.update(status),
+      });
+      s.detail('gone');
+    });
+    return { id: input.id, dryRun: false, finalSnapshotId, deleted: true };
+  });
+  return { ...value, report };
+}
+
+/** 2026-11-22T04:30:05Z -> 20261122-043005 (RDS ids allow no colons). */
+export function compactTimestamp(d: Date): string {
+  const iso = d.toISOString();
+  return `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}`;
+}

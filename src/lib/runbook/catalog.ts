@@ -1,0 +1,8 @@
+/**
+ * Every runbook a command follows. The sync test (test/unit/runbook/sync.test.ts) checks
+ * each against runbooks/<name>.md: same ids, same order.
+ */
+import { INSTANCE_CREATE, INSTANCE_DELETE } from '../instances/runbooks.js';
+import type { RunbookDef } from './runner.js';
+
+export const RUNBOOKS: RunbookDef[] = [INSTANCE_CREATE, INSTANCE_DELETE];
