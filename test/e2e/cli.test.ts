@@ -1,0 +1,152 @@
+/**
+ * The CLI as a process: exit codes, --json, help, bad input. No TTY, as cron runs it.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ANSI, runDbops } from '../_helpers/run-dbops.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const cwd = mkdtempSync(join(tmpdir(), 'dbops-e2e-'));
+
+function writeConfig(name: string, text: string): string {
+  const file = join(cwd, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('dbops as a process', () => {
+  it('prints its version', async () => {
+    const r = await runDbops('--version', { cwd });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('lists every command in --help, with exit codes, and no ANSI without a TTY', async () => {
+    const r = await runDbops('--help', { cwd });
+    expect(r.exitCode).toBe(0);
+    for (const name of ['instances', 'status', 'snapshot', 'psql', 'config', 'help']) expect(r.stdout).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
+    expect(r.stdout).toContain('130  interrupted');
+    expect(r.stdout).not.toMatch(ANSI);
+  });
+
+  it('shows examples in `dbops help <command>`', async () => {
+    for (const cmd of ['instances', 'status', 'snapshot', 'psql', 'config']) {
+      const r = await runDbops(['help', cmd], { cwd });
+      expect(r.exitCode, cmd).toBe(0);
+      expect(r.stdout, cmd).toContain('Examples:');
+      expect(r.stdout, cmd).toContain(`$ dbops ${cmd}`);
+    }
+  });
+
+  it('rejects an unknown command with one sentence, a hint and exit 2', async () => {
+    const r = await runDbops('instancez', { cwd });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/^error: Unknown command 'instancez'/);
+    expect(r.stderr).toContain("Did you mean instances?");
+    expect(r.stderr).toMatch(/^hint: run `dbops help`/m);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('rejects an unknown option with exit 2 and points at the command help', async () => {
+    const r = await runDbops('instances list --colour', { cwd });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/^error: Unknown option '--colour'/);
+    expect(r.stderr).toContain('hint: run `dbops help instances`');
+  });
+
+  it('rejects a bad number for an integer option', async () => {
+    const r = await runDbops('instances create x --port abc --dry-run', { cwd });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('--port expects a whole number, got "abc"');
+  });
+
+  it('reports a YAML syntax error with file, line and column, exit 2', async () => {
+    const file = writeConfig('syntax.yaml', 'provider: local\nregion: [us-east-2\n');
+    const r = await runDbops(['config', 'show', '--config', file], { cwd });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`${file}:`);
+    expect(r.stderr).toMatch(/the YAML does not parse/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('reports a wrong type with the key path, expected and found', async () => {
+    const file = writeConfig('type.yaml', 'database:\n  allocatedStorageGb: twenty\n');
+    const r = await runDbops(['config', 'validate', file], { cwd });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`${file}: database.allocatedStorageGb: expected number, found the string "twenty"`);
+  });
+
+  it('rejects an unknown key', async () => {
+    const file = writeConfig('unknown.yaml', 'provider: local\ndatabse:\n  identifier: x\n');
+    const r = await runDbops(['config', 'validate', file], { cwd });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`${file}: databse: unknown key`);
+  });
+
+  it('validates a good file with exit 0', async () => {
+    const file = writeConfig('good.yaml', 'provider: aws\nregion: eu-west-1\ndatabase:\n  instanceClass: db.t4g.micro\n');
+    const r = await runDbops(['config', 'validate', file, '--json'], { cwd });
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ file, valid: true });
+  });
+
+  it('shows the effective config with each source, flags over env over file', async () => {
+    const file = writeConfig('dbops.config.yaml', 'region: eu-west-1\ndatabase:\n  instanceClass: db.t3.small\n');
+    const r = await runDbops(['config', 'show', '--json', '--provider', 'aws'], {
+      cwd,
+      env: { DBOPS_REGION: 'eu-central-1', DBOPS_DATABASE__BACKUP_RETENTION_DAYS: '14' },
+    });
+    expect(r.exitCode).toBe(0);
+    const doc = JSON.parse(r.stdout) as { file: string; entries: { key: string; value: unknown; source: string }[] };
+    const entry = (key: string) => doc.entries.find((e) => e.key === key);
+    expect(doc.file).toBe(file);
+    expect(entry('provider')).toEqual({ key: 'provider', value: 'aws', source: 'flag --provider' });
+    expect(entry('region')).toEqual({ key: 'region', value: 'eu-central-1', source: 'env DBOPS_REGION' });
+    expect(entry('database.instanceClass')).toEqual({ key: 'database.instanceClass', value: 'db.t3.small', source: file });
+    expect(entry('database.backupRetentionDays')).toEqual({ key: 'database.backupRetentionDays', value: 14, source: 'env DBOPS_DATABASE__BACKUP_RETENTION_DAYS' });
+    expect(entry('database.allocatedStorageGb')).toEqual({ key: 'database.allocatedStorageGb', value: 20, source: 'default' });
+  });
+
+  it('writes a JSON error document on stdout with --json when the command fails', async () => {
+    const file = writeConfig('type2.yaml', 'region: nowhere\n');
+    const r = await runDbops(['instances', '--json', '--config', file], { cwd });
+    expect(r.exitCode).toBe(2);
+    const doc = JSON.parse(r.stdout) as { ok: boolean; error: { code: string; exitCode: number } };
+    expect(doc.ok).toBe(false);
+    expect(doc.error).toMatchObject({ code: 'config', exitCode: 2 });
+  });
+
+  it('says when AWS credentials are missing (exit 3)', async () => {
+    const r = await runDbops('instances --provider aws --region us-east-2', {
+      cwd: tmpdir(),
+      env: {
+        AWS_CONFIG_FILE: join(cwd, 'none'),
+        AWS_SHARED_CREDENTIALS_FILE: join(cwd, 'none'),
+        AWS_EC2_METADATA_DISABLED: 'true',
+        DBOPS_AWS__MAX_ATTEMPTS: '1',
+      },
+    });
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toMatch(/^error: No AWS credentials found\./m);
+    expect(r.stderr).toMatch(/^hint: /m);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('says when the AWS endpoint cannot be reached (exit 3)', async () => {
+    const r = await runDbops('instances --provider aws --region us-east-2 --endpoint-url http://127.0.0.1:9', {
+      cwd: tmpdir(),
+      env: { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', DBOPS_AWS__MAX_ATTEMPTS: '1' },
+    });
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toMatch(/Cannot reach the AWS endpoint/);
+    expect(r.stderr).not.toContain('wJalrXUtnFEMI');
+  });
+
+  it('rejects an invalid region in config with exit 2', async () => {
+    const r = await runDbops('instances --region mars-1', { cwd: tmpdir() });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('region: expected an AWS region such as us-east-2');
+  });
+});
