@@ -155,7 +155,8 @@ async function reportError(e: unknown, opts: Partial<GlobalOptions>, resultWritt
   const code = known ? e.exitCode : ExitCode.internal;
   const message = known ? e.message : `Internal error: ${messageOf(e)}`;
   const hint = known ? e.hint : 'This is a bug in dbops. Rerun with --verbose and report the output.';
-  const step = known && e.step ? ` [step ${e.step}]` : '';
+  const stepId = (e as { step?: string } | undefined)?.step;
+  const step = stepId ? ` [step ${stepId}]` : '';
   process.stderr.write(redact(`error${step}: ${message}\n`));
   if (hint) process.stderr.write(redact(`hint: ${hint}\n`));
   if (opts.verbose && e instanceof Error && e.stack) process.stderr.write(redact(`${e.stack}\n`));

@@ -162,15 +162,12 @@ export function pathToEnvName(path: string): string {
 function envOverrides(env: Record<string, string | undefined>): { tree: Tree; names: Record<string, string> } {
   const tree: Tree = {};
   const names: Record<string, string> = {};
-  const known = new Set(leafPaths(DEFAULTS as unknown as Tree));
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('DBOPS_') || raw === undefined || NON_CONFIG_ENV.has(name)) continue;
+    // Every other DBOPS_* variable is a config key; one that names no key is rejected
+    // by the schema like an unknown key in the file, naming the variable.
     const path = envNameToPath(name);
     const dotted = path.join('.');
-    // Optional keys have no default leaf; accept them when the parent section exists.
-    const parent = path.slice(0, -1).join('.');
-    const parentKnown = parent === '' || leafPaths(DEFAULTS as unknown as Tree).some((p) => p.startsWith(parent + '.'));
-    if (!known.has(dotted) && !parentKnown) continue;
     setPath(tree, path, parseEnvValue(raw));
     names[dotted] = name;
   }
@@ -225,7 +222,7 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
       const path = issue.path.map(String).join('.');
       if (issue.code === 'unrecognized_keys') {
         const keys = issue.keys.map((k) => (path ? `${path}.${k}` : k));
-        const src = describeSource(sources[keys[0]!]);
+        const src = describeSource(sources[keys[0]!] ?? Object.entries(sources).find(([k]) => k.startsWith(`${keys[0]!}.`))?.[1]);
         return `${src}: ${keys.join(', ')}: unknown key${keys.length > 1 ? 's' : ''}`;
       }
       const found = getPath(merged, issue.path.map(String));

@@ -33,7 +33,10 @@ export const configSchema = z.strictObject({
   database: z.strictObject({
     identifier,
     engine: z.enum(['postgres', 'mysql']),
-    engineVersion: z.string().regex(/^\d+(\.\d+)?$/, 'a version such as 15 or 15.4'),
+    engineVersion: z.preprocess(
+      (v) => (typeof v === 'number' ? String(v) : v),
+      z.string().regex(/^\d+(\.\d+)?$/, 'a version such as 15 or 15.4'),
+    ),
     instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an instance class such as db.t3.micro'),
     allocatedStorageGb: z.int().min(20).max(65536),
     maxAllocatedStorageGb: z.int().min(20).max(65536),
@@ -75,7 +78,8 @@ export const configSchema = z.strictObject({
   cache: z.strictObject({
     enabled: z.boolean(),
     engine: z.enum(['redis', 'valkey']),
-    engineVersion: z.string().min(1),
+    // YAML reads `7.0` as the number 7: keep the minor so ElastiCache gets "7.0".
+    engineVersion: z.preprocess((v) => (typeof v === 'number' ? (Number.isInteger(v) ? `${v}.0` : String(v)) : v), z.string().min(1)),
     nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'a node type such as cache.t3.micro'),
     port: z.int().min(1024).max(65535).optional(),
   }),

@@ -93,6 +93,7 @@ export async function createOutput(opts: OutputOptions): Promise<Output> {
 /** Dates as ISO strings, bigint as strings, Secret objects redacted by their toJSON. */
 function jsonReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'string') return redact(value); // before JSON escaping, so a secret with " or \ is still found
   return value;
 }
 

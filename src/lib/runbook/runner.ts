@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../context.js';
-import { Interrupted, isDbopsError, messageOf } from '../errors.js';
+import { EnvironmentError, Interrupted, isDbopsError, messageOf } from '../errors.js';
 import type { Output } from '../output/output.js';
 import { formatDuration } from '../output/format.js';
 
@@ -148,7 +148,7 @@ export class RunbookRun {
       },
       signal,
     };
-    const work = fn(handle);
+    const work = (async () => fn(handle))(); // a synchronous throw becomes a rejection, so the step is marked failed
     try {
       const value = await raceAbort(work, signal);
       result.durationMs = performance.now() - t0;
@@ -237,7 +237,7 @@ export class RunbookRun {
       report.error = {
         message: messageOf(error),
         hint: e?.hint,
-        step: e?.step,
+        step: (error as { step?: string } | undefined)?.step,
         code: e?.code ?? 'internal',
       };
     }
@@ -264,6 +264,17 @@ export async function runRunbook<T>(
     throw attachReport(e, report);
   }
   const report = await run.finish();
+  const failed = report.cleanup.filter((c) => c.status === 'failed');
+  if (failed.length > 0) {
+    // The work succeeded but something it created may be left behind: say so, exit 3.
+    const err = new EnvironmentError(
+      `Cleanup failed: ${failed.map((c) => `${c.label} (${c.error})`).join('; ')}.`,
+      { hint: 'Remove what is listed by hand, or run `dbops gc` to find what a run left.' },
+    );
+    report.status = 'failed';
+    report.error = { message: err.message, hint: err.hint, code: err.code };
+    throw attachReport(err, report);
+  }
   return { value, report };
 }
 
@@ -278,11 +289,10 @@ function attachReport(e: unknown, report: RunReport): unknown {
 }
 
 function tagStep(e: unknown, id: string): Error {
-  if (isDbopsError(e)) {
-    if (!e.step) e.step = id;
-    return e;
-  }
-  return e instanceof Error ? e : new Error(String(e));
+  const err = e instanceof Error ? e : new Error(String(e));
+  const tagged = err as Error & { step?: string };
+  tagged.step ??= id;
+  return err;
 }
 
 function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -1,0 +1,51 @@
+/**
+ * Which database a data-plane command talks to: `--url` (any PostgreSQL), or an instance
+ * of the provider (default: database.identifier), reached at `--connect-host` when given.
+ */
+import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
+import type { ConnectionInfo } from '../providers/types.js';
+import { registerSecret, Secret } from '../secret.js';
+
+export interface TargetInput {
+  url?: string;
+  instanceId?: string;
+}
+
+/** Parses postgres://user:password@host:port/db?sslmode=... into ConnectionInfo. */
+export function parseDatabaseUrl(url: string): ConnectionInfo {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UsageError('The database URL does not parse.', { hint: 'Use postgres://user:password@host:5432/dbname.' });
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+    throw new UsageError(`The database URL must start with postgres://, not ${u.protocol}//.`, {
+      hint: 'Use postgres://user:password@host:5432/dbname.',
+    });
+  }
+  const password = u.password ? decodeURIComponent(u.password) : undefined;
+  if (password) registerSecret(password);
+  const sslmode = u.searchParams.get('sslmode');
+  return {
+    host: decodeURIComponent(u.hostname) || '127.0.0.1',
+    port: u.port ? Number(u.port) : 5432,
+    user: u.username ? decodeURIComponent(u.username) : 'postgres',
+    database: u.pathname.length > 1 ? decodeURIComponent(u.pathname.slice(1)) : 'postgres',
+    password: password ? new Secret(password) : undefined,
+    ssl: sslmode === 'require' ? 'require' : sslmode === 'verify-full' ? 'verify-full' : 'disable',
+    caBundlePath: u.searchParams.get('sslrootcert') ?? undefined,
+  };
+}
+
+/** The connection for a command: --url wins, else the instance's connection info. */
+export async function resolveTarget(ctx: Context, input: TargetInput): Promise<{ info: ConnectionInfo; label: string }> {
+  if (input.url) {
+    const info = parseDatabaseUrl(input.url);
+    return { info, label: `${info.host}:${info.port}/${info.database}` };
+  }
+  const id = input.instanceId ?? ctx.config.database.identifier;
+  const provider = await ctx.provider();
+  return { info: await provider.connectionInfo(id), label: id };
+}

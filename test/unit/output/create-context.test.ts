@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createContext, type ContextFlags } from '../../../src/lib/create-context.js';
+import { memoryStream } from '../../_helpers/output.js';
+
+const ESC = '\u001b';
+let cwd: string;
+beforeAll(() => {
+  cwd = mkdtempSync(join(tmpdir(), 'dbops-ctx-'));
+});
+afterAll(() => {
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+/** A context over two fake TTYs; writes a coloured result, a warning and an error. */
+async function writeThrough(flags: ContextFlags, env: Record<string, string>) {
+  const stdout = memoryStream({ isTTY: true });
+  const stderr = memoryStream({ isTTY: true });
+  const created = await createContext(flags, new AbortController().signal, { env, cwd, stdout, stderr });
+  const { out } = created.context;
+  out.result({ status: 'available' }, (v, c) => c.green(v.status));
+  out.warn('careful');
+  out.error(out.c.red('broken'));
+  await created.close();
+  return { stdout: stdout.text(), stderr: stderr.text(), created };
+}
+
+describe('createContext colour', () => {
+  it('writes no ANSI escape with NO_COLOR set, even on TTYs', async () => {
+    // GIVEN NO_COLOR=1 and TTY streams WHEN the command writes THEN there is no escape anywhere
+    const { stdout, stderr } = await writeThrough({}, { NO_COLOR: '1' });
+    expect(stdout).toBe('available\n');
+    expect(stdout + stderr).not.toContain(ESC);
+    expect(stderr).toBe('warning: careful\nerror: broken\n');
+  });
+
+  it('writes no ANSI escape with --no-color', async () => {
+    const { stdout, stderr } = await writeThrough({ color: false }, {});
+    expect(stdout + stderr).not.toContain(ESC);
+  });
+
+  it('colours on TTYs when NO_COLOR is unset or empty (control case)', async () => {
+    for (const env of [{}, { NO_COLOR: '' }] as Record<string, string>[]) {
+      const { stdout, stderr } = await writeThrough({}, env);
+      expect(stdout).toContain(ESC);
+      expect(stderr).toContain(ESC);
+    }
+  });
+});
+
+describe('createContext', () => {
+  it('wires --json, --yes and --dry-run, loads the config from cwd, and tracks the result', async () => {
+    // GIVEN --json --yes --dry-run and a region from the env
+    const stdout = memoryStream();
+    const stderr = memoryStream();
+    const created = await createContext({ json: true, yes: true, dryRun: true, region: 'eu-west-1' }, new AbortController().signal, {
+      env: { DBOPS_PROFILE: 'ops' },
+      cwd,
+      stdout,
+      stderr,
+    });
+    const { context } = created;
+    // THEN the context carries them
+    expect(context.flags).toStrictEqual({ yes: true, dryRun: true, verbose: false });
+    expect(context.config.region).toBe('eu-west-1');
+    expect(context.config.profile).toBe('ops');
+    expect(context.loaded.sources.region).toStrictEqual({ kind: 'flag', name: '--region' });
+    expect(await context.prompt.confirm('Delete it?')).toBe(true);
+    // AND result() marks the result as written, as one JSON document
+    expect(created.resultWritten()).toBe(false);
+    context.out.result({ a: 1 }, () => 'a');
+    expect(created.resultWritten()).toBe(true);
+    expect(JSON.parse(stdout.text())).toStrictEqual({ a: 1 });
+    await created.close();
+  });
+
+  it('runs onClose functions newest first and survives one that throws', async () => {
+    const created = await createContext({}, new AbortController().signal, { env: {}, cwd, stdout: memoryStream(), stderr: memoryStream() });
+    const order: string[] = [];
+    created.context.onClose(() => void order.push('first'));
+    created.context.onClose(() => {
+      throw new Error('close failed');
+    });
+    created.context.onClose(async () => void order.push('third'));
+    await created.close();
+    expect(order).toEqual(['third', 'first']);
+  });
+});
