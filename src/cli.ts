@@ -190,6 +190,8 @@ function installSignalHandlers(state: RunState): void {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // dbops pins SDK versions that support Node 20; the SDK's notice about future versions is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const state: RunState = { code: 0, controller: new AbortController(), jsonMode: false, resultWritten: false };
   installSignalHandlers(state);
   const program = buildProgram(state);

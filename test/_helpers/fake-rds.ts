@@ -1,0 +1,533 @@
+/**
+ * FakeRds: a stateful RDS on top of aws-sdk-client-mock (after aws-cdk's FakeCloudFormation).
+ *
+ * `mockClient(RDSClient)` replaces `send` of every RDSClient, in every region; the fake
+ * keeps instances and snapshots per region in memory and answers the commands the aws
+ * adapter sends. Statuses move like RDS's: a new instance is `creating` and becomes
+ * `available` after N describes; a deleted one is `deleting` for N describes, then gone.
+ * So restore tests, drills and failovers can drive whole flows against it.
+ *
+ * ```ts
+ * const rds = new FakeRds();           // installs the mock
+ * rds.addInstance('us-east-2', 'prod-db');
+ * ...
+ * rds.restore();                       // in afterEach
+ * ```
+ */
+import {
+  AddTagsToResourceCommand,
+  CopyDBSnapshotCommand,
+  CreateDBInstanceCommand,
+  CreateDBInstanceReadReplicaCommand,
+  CreateDBSnapshotCommand,
+  DBInstanceAlreadyExistsFault,
+  DBInstanceNotFoundFault,
+  DBSnapshotAlreadyExistsFault,
+  DBSnapshotNotFoundFault,
+  DeleteDBInstanceCommand,
+  DeleteDBSnapshotCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  InvalidDBInstanceStateFault,
+  InvalidDBSnapshotStateFault,
+  PromoteReadReplicaCommand,
+  RDSClient,
+  RebootDBInstanceCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
+  RestoreDBInstanceToPointInTimeCommand,
+  type AddTagsToResourceCommandInput,
+  type CopyDBSnapshotCommandInput,
+  type CreateDBInstanceCommandInput,
+  type CreateDBInstanceReadReplicaCommandInput,
+  type CreateDBSnapshotCommandInput,
+  type DBInstance,
+  type DBSnapshot,
+  type DeleteDBInstanceCommandInput,
+  type DeleteDBSnapshotCommandInput,
+  type DescribeDBInstancesCommandInput,
+  type DescribeDBSnapshotsCommandInput,
+  type PromoteReadReplicaCommandInput,
+  type RebootDBInstanceCommandInput,
+  type RestoreDBInstanceFromDBSnapshotCommandInput,
+  type RestoreDBInstanceToPointInTimeCommandInput,
+  type Tag,
+} from '@aws-sdk/client-rds';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+
+export interface FakeRdsOptions {
+  /** How many describes a resource stays `creating`/`deleting`/... before it settles (default 2). */
+  describesToSettle?: number;
+  accountId?: string;
+}
+
+type Settle = { after: number; to: 'available' | 'gone' };
+
+interface Entry<T> {
+  shape: T;
+  settle?: Settle;
+}
+
+const $metadata = {};
+
+function notFoundInstance(id: string): DBInstanceNotFoundFault {
+  return new DBInstanceNotFoundFault({ message: `DBInstance ${id} not found.`, $metadata });
+}
+
+function notFoundSnapshot(id: string): DBSnapshotNotFoundFault {
+  return new DBSnapshotNotFoundFault({ message: `DBSnapshot ${id} not found.`, $metadata });
+}
+
+function mergeTags(...lists: (Tag[] | undefined)[]): Tag[] {
+  const byKey = new Map<string, string | undefined>();
+  for (const list of lists) for (const t of list ?? []) if (t.Key !== undefined) byKey.set(t.Key, t.Value);
+  return [...byKey].map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** Splits "arn:aws:rds:<region>:<account>:snapshot:<id>"; a plain id stays in `region`. */
+function parseSnapshotRef(ref: string, region: string): { region: string; id: string } {
+  const m = /^arn:aws:rds:([^:]+):[^:]*:snapshot:(.+)$/.exec(ref);
+  return m ? { region: m[1]!, id: m[2]! } : { region, id: ref };
+}
+
+export class FakeRds {
+  /** The underlying aws-sdk-client-mock stub: use it for call assertions. */
+  readonly mock: AwsClientStub<RDSClient>;
+  readonly #settleAfter: number;
+  readonly #account: string;
+  readonly #instances = new Map<string, Entry<DBInstance>>();
+  readonly #snapshots = new Map<string, Entry<DBSnapshot>>();
+
+  constructor(opts: FakeRdsOptions = {}) {
+    this.#settleAfter = opts.describesToSettle ?? 2;
+    this.#account = opts.accountId ?? '123456789012';
+    this.mock = mockClient(RDSClient);
+    this.#install();
+  }
+
+  /** Removes the mock from RDSClient. */
+  restore(): void {
+    this.mock.restore();
+  }
+
+  // ---- seeding and inspection ----
+
+  /** Adds an available PostgreSQL instance (e.g. the production source of a restore test). */
+  addInstance(region: string, id: string, overrides: Partial<DBInstance> = {}): DBInstance {
+    const shape: DBInstance = {
+      ...this.#newInstance(region, id, { Engine: 'postgres', EngineVersion: '15.8', DBInstanceClass: 'db.t3.micro' }),
+      ...this.#availableFields(region, id),
+      MasterUsername: 'dbops',
+      DBName: 'app',
+      AllocatedStorage: 20,
+      BackupRetentionPeriod: 7,
+      LatestRestorableTime: new Date('2025-01-01T00:00:00Z'),
+      ...overrides,
+    };
+    this.#instances.set(`${region}/${id}`, { shape });
+    return structuredClone(shape);
+  }
+
+  /** Adds an available snapshot. */
+  addSnapshot(region: string, id: string, overrides: Partial<DBSnapshot> = {}): DBSnapshot {
+    const shape: DBSnapshot = {
+      DBSnapshotIdentifier: id,
+      DBSnapshotArn: this.#arn(region, 'snapshot', id),
+      DBInstanceIdentifier: 'prod-db',
+      SnapshotType: 'manual',
+      Status: 'available',
+      Engine: 'postgres',
+      EngineVersion: '15.8',
+      AllocatedStorage: 20,
+      Encrypted: false,
+      PercentProgress: 100,
+      SnapshotCreateTime: new Date('2025-01-01T03:00:00Z'),
+      MasterUsername: 'dbops',
+      TagList: [],
+      ...overrides,
+    };
+    this.#snapshots.set(`${region}/${id}`, { shape });
+    return structuredClone(shape);
+  }
+
+  instance(region: string, id: string): DBInstance | undefined {
+    const e = this.#instances.get(`${region}/${id}`);
+    return e && structuredClone(e.shape);
+  }
+
+  snapshot(region: string, id: string): DBSnapshot | undefined {
+    const e = this.#snapshots.get(`${region}/${id}`);
+    return e && structuredClone(e.shape);
+  }
+
+  instanceIds(region: string): string[] {
+    return [...this.#instances.values()].filter((e) => this.#regionOf(e.shape.DBInstanceArn) === region).map((e) => e.shape.DBInstanceIdentifier!);
+  }
+
+  snapshotIds(region: string): string[] {
+    return [...this.#snapshots.values()].filter((e) => this.#regionOf(e.shape.DBSnapshotArn) === region).map((e) => e.shape.DBSnapshotIdentifier!);
+  }
+
+  // ---- wiring ----
+
+  #install(): void {
+    const m = this.mock;
+    const regionOf = (getClient: () => RDSClient): Promise<string> => getClient().config.region();
+    m.on(CreateDBInstanceCommand).callsFake(async (i, c) => this.#createInstance(i, await regionOf(c)));
+    m.on(DescribeDBInstancesCommand).callsFake(async (i, c) => this.#describeInstances(i, await regionOf(c)));
+    m.on(DeleteDBInstanceCommand).callsFake(async (i, c) => this.#deleteInstance(i, await regionOf(c)));
+    m.on(RebootDBInstanceCommand).callsFake(async (i, c) => this.#reboot(i, await regionOf(c)));
+    m.on(AddTagsToResourceCommand).callsFake(async (i) => this.#addTags(i));
+    m.on(CreateDBSnapshotCommand).callsFake(async (i, c) => this.#createSnapshot(i, await regionOf(c)));
+    m.on(DescribeDBSnapshotsCommand).callsFake(async (i, c) => this.#describeSnapshots(i, await regionOf(c)));
+    m.on(DeleteDBSnapshotCommand).callsFake(async (i, c) => this.#deleteSnapshot(i, await regionOf(c)));
+    m.on(CopyDBSnapshotCommand).callsFake(async (i, c) => this.#copySnapshot(i, await regionOf(c)));
+    m.on(RestoreDBInstanceFromDBSnapshotCommand).callsFake(async (i, c) => this.#restoreFromSnapshot(i, await regionOf(c)));
+    m.on(RestoreDBInstanceToPointInTimeCommand).callsFake(async (i, c) => this.#restoreToPointInTime(i, await regionOf(c)));
+    m.on(CreateDBInstanceReadReplicaCommand).callsFake(async (i, c) => this.#createReplica(i, await regionOf(c)));
+    m.on(PromoteReadReplicaCommand).callsFake(async (i, c) => this.#promote(i, await regionOf(c)));
+  }
+
+  // ---- helpers ----
+
+  #arn(region: string, kind: 'db' | 'snapshot', id: string): string {
+    return `arn:aws:rds:${region}:${this.#account}:${kind}:${id}`;
+  }
+
+  #regionOf(arn: string | undefined): string | undefined {
+    return arn?.split(':')[3];
+  }
+
+  #availableFields(region: string, id: string): Partial<DBInstance> {
+    return { DBInstanceStatus: 'available', Endpoint: { Address: `${id}.abc123.${region}.rds.amazonaws.com`, Port: 5432 } };
+  }
+
+  #newInstance(region: string, id: string, fields: Partial<DBInstance>): DBInstance {
+    return {
+      DBInstanceIdentifier: id,
+      DBInstanceArn: this.#arn(region, 'db', id),
+      DBInstanceStatus: 'creating',
+      MultiAZ: false,
+      PubliclyAccessible: false,
+      StorageEncrypted: false,
+      DeletionProtection: false,
+      BackupRetentionPeriod: 0,
+      VpcSecurityGroups: [],
+      ReadReplicaDBInstanceIdentifiers: [],
+      TagList: [],
+      ...fields,
+    };
+  }
+
+  #instanceEntry(region: string, id: string | undefined): Entry<DBInstance> {
+    const e = id === undefined ? undefined : this.#instances.get(`${region}/${id}`);
+    if (!e) throw notFoundInstance(id ?? '');
+    return e;
+  }
+
+  #snapshotEntry(region: string, id: string | undefined): Entry<DBSnapshot> {
+    const e = id === undefined ? undefined : this.#snapshots.get(`${region}/${id}`);
+    if (!e) throw notFoundSnapshot(id ?? '');
+    return e;
+  }
+
+  #requireNoInstance(region: string, id: string | undefined): void {
+    if (this.#instances.has(`${region}/${id}`)) {
+      throw new DBInstanceAlreadyExistsFault({ message: `DB instance already exists`, $metadata });
+    }
+  }
+
+  #requireNoSnapshot(region: string, id: string | undefined): void {
+    if (this.#snapshots.has(`${region}/${id}`)) {
+      throw new DBSnapshotAlreadyExistsFault({ message: `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`, $metadata });
+    }
+  }
+
+  #requireAvailableInstance(e: Entry<DBInstance>): void {
+    if (e.shape.DBInstanceStatus !== 'available') {
+      throw new InvalidDBInstanceStateFault({ message: `Instance ${e.shape.DBInstanceIdentifier} is not in available state.`, $metadata });
+    }
+  }
+
+  #requireAvailableSnapshot(e: Entry<DBSnapshot>): void {
+    if (e.shape.Status !== 'available') {
+      throw new InvalidDBSnapshotStateFault({ message: `Snapshot ${e.shape.DBSnapshotIdentifier} is not in available state.`, $metadata });
+    }
+  }
+
+  #pending(to: Settle['to']): Settle {
+    return { after: this.#settleAfter, to };
+  }
+
+  /** Counts one describe; returns false when the resource is gone. */
+  #tickInstance(region: string, e: Entry<DBInstance>): boolean {
+    if (!e.settle) return true;
+    e.settle.after -= 1;
+    if (e.settle.after > 0) return true;
+    const to = e.settle.to;
+    e.settle = undefined;
+    if (to === 'gone') {
+      this.#instances.delete(`${region}/${e.shape.DBInstanceIdentifier}`);
+      return false;
+    }
+    Object.assign(e.shape, this.#availableFields(region, e.shape.DBInstanceIdentifier!));
+    return true;
+  }
+
+  #tickSnapshot(region: string, e: Entry<DBSnapshot>): boolean {
+    if (!e.settle) return true;
+    e.settle.after -= 1;
+    if (e.settle.after > 0) return true;
+    const to = e.settle.to;
+    e.settle = undefined;
+    if (to === 'gone') {
+      this.#snapshots.delete(`${region}/${e.shape.DBSnapshotIdentifier}`);
+      return false;
+    }
+    Object.assign(e.shape, { Status: 'available', PercentProgress: 100 });
+    return true;
+  }
+
+  #page<T>(items: T[], maxRecords: number | undefined, marker: string | undefined): { items: T[]; Marker?: string } {
+    const start = marker ? Number(marker) : 0;
+    const size = maxRecords ?? 100;
+    const next = start + size;
+    return { items: items.slice(start, next), ...(next < items.length ? { Marker: String(next) } : {}) };
+  }
+
+  #storeInstance(region: string, shape: DBInstance): DBInstance {
+    this.#instances.set(`${region}/${shape.DBInstanceIdentifier}`, { shape, settle: this.#pending('available') });
+    return structuredClone(shape);
+  }
+
+  // ---- instance commands ----
+
+  #createInstance(i: CreateDBInstanceCommandInput, region: string): { DBInstance: DBInstance } {
+    this.#requireNoInstance(region, i.DBInstanceIdentifier);
+    const shape = this.#newInstance(region, i.DBInstanceIdentifier!, {
+      Engine: i.Engine,
+      EngineVersion: i.EngineVersion,
+      DBInstanceClass: i.DBInstanceClass,
+      AllocatedStorage: i.AllocatedStorage,
+      MaxAllocatedStorage: i.MaxAllocatedStorage,
+      StorageType: i.StorageType,
+      StorageEncrypted: i.StorageEncrypted ?? false,
+      KmsKeyId: i.KmsKeyId,
+      MultiAZ: i.MultiAZ ?? false,
+      PubliclyAccessible: i.PubliclyAccessible ?? false,
+      DeletionProtection: i.DeletionProtection ?? false,
+      BackupRetentionPeriod: i.BackupRetentionPeriod ?? 1,
+      PreferredBackupWindow: i.PreferredBackupWindow,
+      PreferredMaintenanceWindow: i.PreferredMaintenanceWindow,
+      MasterUsername: i.MasterUsername,
+      DBName: i.DBName,
+      VpcSecurityGroups: (i.VpcSecurityGroupIds ?? []).map((id) => ({ VpcSecurityGroupId: id, Status: 'active' })),
+      ...(i.ManageMasterUserPassword
+        ? { MasterUserSecret: { SecretArn: `arn:aws:secretsmanager:${region}:${this.#account}:secret:rds!db-${i.DBInstanceIdentifier}`, SecretStatus: 'active' } }
+        : {}),
+      TagList: i.Tags ?? [],
+    });
+    return { DBInstance: this.#storeInstance(region, shape) };
+  }
+
+  #describeInstances(i: DescribeDBInstancesCommandInput, region: string): { DBInstances: DBInstance[]; Marker?: string } {
+    if (i.DBInstanceIdentifier !== undefined) {
+      const e = this.#instanceEntry(region, i.DBInstanceIdentifier);
+      if (!this.#tickInstance(region, e)) throw notFoundInstance(i.DBInstanceIdentifier);
+      return { DBInstances: [structuredClone(e.shape)] };
+    }
+    const all = [...this.#instances.values()].filter((e) => this.#regionOf(e.shape.DBInstanceArn) === region);
+    const { items, Marker } = this.#page(all, i.MaxRecords, i.Marker);
+    const live = items.filter((e) => this.#tickInstance(region, e));
+    return { DBInstances: live.map((e) => structuredClone(e.shape)), ...(Marker ? { Marker } : {}) };
+  }
+
+  #deleteInstance(i: DeleteDBInstanceCommandInput, region: string): { DBInstance: DBInstance } {
+    const e = this.#instanceEntry(region, i.DBInstanceIdentifier);
+    if (e.shape.DeletionProtection) {
+      throw new InvalidDBInstanceStateFault({ message: 'Cannot delete protected DB Instance, please disable deletion protection and try again.', $metadata });
+    }
+    if (!i.SkipFinalSnapshot && i.FinalDBSnapshotIdentifier) {
+      this.#requireNoSnapshot(region, i.FinalDBSnapshotIdentifier);
+      this.#storeSnapshot(region, e.shape, i.FinalDBSnapshotIdentifier, []);
+    }
+    e.shape.DBInstanceStatus = 'deleting';
+    e.settle = this.#pending('gone');
+    return { DBInstance: structuredClone(e.shape) };
+  }
+
+  #reboot(i: RebootDBInstanceCommandInput, region: string): { DBInstance: DBInstance } {
+    const e = this.#instanceEntry(region, i.DBInstanceIdentifier);
+    this.#requireAvailableInstance(e);
+    e.shape.DBInstanceStatus = 'rebooting';
+    e.settle = this.#pending('available');
+    return { DBInstance: structuredClone(e.shape) };
+  }
+
+  #addTags(i: AddTagsToResourceCommandInput): object {
+    const arn = i.ResourceName ?? '';
+    const region = this.#regionOf(arn) ?? '';
+    const id = arn.split(':').slice(6).join(':');
+    const e = arn.includes(':snapshot:') ? this.#snapshotEntry(region, id) : this.#instanceEntry(region, id);
+    e.shape.TagList = mergeTags(e.shape.TagList, i.Tags);
+    return {};
+  }
+
+  // ---- snapshot commands ----
+
+  #storeSnapshot(region: string, from: DBInstance, id: string, tags: Tag[]): DBSnapshot {
+    const shape: DBSnapshot = {
+      DBSnapshotIdentifier: id,
+      DBSnapshotArn: this.#arn(region, 'snapshot', id),
+      DBInstanceIdentifier: from.DBInstanceIdentifier,
+      SnapshotType: 'manual',
+      Status: 'creating',
+      Engine: from.Engine,
+      EngineVersion: from.EngineVersion,
+      AllocatedStorage: from.AllocatedStorage,
+      Encrypted: from.StorageEncrypted ?? false,
+      KmsKeyId: from.KmsKeyId,
+      MasterUsername: from.MasterUsername,
+      PercentProgress: 0,
+      SnapshotCreateTime: new Date(),
+      TagList: tags,
+    };
+    this.#snapshots.set(`${region}/${id}`, { shape, settle: this.#pending('available') });
+    return structuredClone(shape);
+  }
+
+  #createSnapshot(i: CreateDBSnapshotCommandInput, region: string): { DBSnapshot: DBSnapshot } {
+    const source = this.#instanceEntry(region, i.DBInstanceIdentifier);
+    this.#requireAvailableInstance(source);
+    this.#requireNoSnapshot(region, i.DBSnapshotIdentifier);
+    return { DBSnapshot: this.#storeSnapshot(region, source.shape, i.DBSnapshotIdentifier!, i.Tags ?? []) };
+  }
+
+  #describeSnapshots(i: DescribeDBSnapshotsCommandInput, region: string): { DBSnapshots: DBSnapshot[]; Marker?: string } {
+    if (i.DBSnapshotIdentifier !== undefined) {
+      const e = this.#snapshotEntry(region, i.DBSnapshotIdentifier);
+      if (!this.#tickSnapshot(region, e)) throw notFoundSnapshot(i.DBSnapshotIdentifier);
+      return { DBSnapshots: [structuredClone(e.shape)] };
+    }
+    const all = [...this.#snapshots.values()].filter(
+      (e) =>
+        this.#regionOf(e.shape.DBSnapshotArn) === region &&
+        (i.DBInstanceIdentifier === undefined || e.shape.DBInstanceIdentifier === i.DBInstanceIdentifier) &&
+        (i.SnapshotType === undefined || e.shape.SnapshotType === i.SnapshotType),
+    );
+    const { items, Marker } = this.#page(all, i.MaxRecords, i.Marker);
+    const live = items.filter((e) => this.#tickSnapshot(region, e));
+    return { DBSnapshots: live.map((e) => structuredClone(e.shape)), ...(Marker ? { Marker } : {}) };
+  }
+
+  #deleteSnapshot(i: DeleteDBSnapshotCommandInput, region: string): { DBSnapshot: DBSnapshot } {
+    const e = this.#snapshotEntry(region, i.DBSnapshotIdentifier);
+    e.shape.Status = 'deleting';
+    e.settle = this.#pending('gone');
+    return { DBSnapshot: structuredClone(e.shape) };
+  }
+
+  #copySnapshot(i: CopyDBSnapshotCommandInput, region: string): { DBSnapshot: DBSnapshot } {
+    const ref = parseSnapshotRef(i.SourceDBSnapshotIdentifier ?? '', region);
+    const source = this.#snapshotEntry(ref.region, ref.id);
+    this.#requireAvailableSnapshot(source);
+    this.#requireNoSnapshot(region, i.TargetDBSnapshotIdentifier);
+    const id = i.TargetDBSnapshotIdentifier!;
+    const shape: DBSnapshot = {
+      ...structuredClone(source.shape),
+      DBSnapshotIdentifier: id,
+      DBSnapshotArn: this.#arn(region, 'snapshot', id),
+      SnapshotType: 'manual',
+      Status: 'creating',
+      PercentProgress: 0,
+      KmsKeyId: i.KmsKeyId ?? source.shape.KmsKeyId,
+      SourceRegion: ref.region === region ? undefined : ref.region,
+      SourceDBSnapshotIdentifier: source.shape.DBSnapshotArn,
+      TagList: i.CopyTags ? mergeTags(source.shape.TagList, i.Tags) : (i.Tags ?? []),
+    };
+    this.#snapshots.set(`${region}/${id}`, { shape, settle: this.#pending('available') });
+    return { DBSnapshot: structuredClone(shape) };
+  }
+
+  // ---- restore and replica commands ----
+
+  #fromSource(source: { Engine?: string; EngineVersion?: string; AllocatedStorage?: number; MasterUsername?: string }): Partial<DBInstance> {
+    return {
+      Engine: source.Engine,
+      EngineVersion: source.EngineVersion,
+      AllocatedStorage: source.AllocatedStorage,
+      MasterUsername: source.MasterUsername,
+    };
+  }
+
+  #placement(i: { DBSubnetGroupName?: string; VpcSecurityGroupIds?: string[]; PubliclyAccessible?: boolean }): Partial<DBInstance> {
+    return {
+      ...(i.DBSubnetGroupName ? { DBSubnetGroup: { DBSubnetGroupName: i.DBSubnetGroupName } } : {}),
+      VpcSecurityGroups: (i.VpcSecurityGroupIds ?? []).map((id) => ({ VpcSecurityGroupId: id, Status: 'active' })),
+      PubliclyAccessible: i.PubliclyAccessible ?? false,
+    };
+  }
+
+  #restoreFromSnapshot(i: RestoreDBInstanceFromDBSnapshotCommandInput, region: string): { DBInstance: DBInstance } {
+    const snap = this.#snapshotEntry(region, i.DBSnapshotIdentifier);
+    this.#requireAvailableSnapshot(snap);
+    this.#requireNoInstance(region, i.DBInstanceIdentifier);
+    const source = this.#instances.get(`${region}/${snap.shape.DBInstanceIdentifier}`)?.shape;
+    const shape = this.#newInstance(region, i.DBInstanceIdentifier!, {
+      ...this.#fromSource(snap.shape),
+      ...this.#placement(i),
+      DBInstanceClass: i.DBInstanceClass,
+      DBName: source?.DBName,
+      StorageEncrypted: snap.shape.Encrypted ?? false,
+      KmsKeyId: snap.shape.KmsKeyId,
+      MultiAZ: i.MultiAZ ?? false,
+      TagList: i.Tags ?? [],
+    });
+    return { DBInstance: this.#storeInstance(region, shape) };
+  }
+
+  #restoreToPointInTime(i: RestoreDBInstanceToPointInTimeCommandInput, region: string): { DBInstance: DBInstance } {
+    const source = this.#instanceEntry(region, i.SourceDBInstanceIdentifier);
+    this.#requireNoInstance(region, i.TargetDBInstanceIdentifier);
+    const shape = this.#newInstance(region, i.TargetDBInstanceIdentifier!, {
+      ...this.#fromSource(source.shape),
+      ...this.#placement(i),
+      DBInstanceClass: i.DBInstanceClass ?? source.shape.DBInstanceClass,
+      DBName: source.shape.DBName,
+      StorageEncrypted: source.shape.StorageEncrypted ?? false,
+      TagList: i.Tags ?? [],
+    });
+    return { DBInstance: this.#storeInstance(region, shape) };
+  }
+
+  #createReplica(i: CreateDBInstanceReadReplicaCommandInput, region: string): { DBInstance: DBInstance } {
+    const source = this.#instanceEntry(region, i.SourceDBInstanceIdentifier);
+    this.#requireAvailableInstance(source);
+    this.#requireNoInstance(region, i.DBInstanceIdentifier);
+    const shape = this.#newInstance(region, i.DBInstanceIdentifier!, {
+      ...this.#fromSource(source.shape),
+      DBInstanceClass: i.DBInstanceClass ?? source.shape.DBInstanceClass,
+      DBName: source.shape.DBName,
+      PubliclyAccessible: i.PubliclyAccessible ?? source.shape.PubliclyAccessible ?? false,
+      ReadReplicaSourceDBInstanceIdentifier: source.shape.DBInstanceIdentifier,
+      TagList: i.Tags ?? [],
+    });
+    source.shape.ReadReplicaDBInstanceIdentifiers = [...(source.shape.ReadReplicaDBInstanceIdentifiers ?? []), i.DBInstanceIdentifier!];
+    return { DBInstance: this.#storeInstance(region, shape) };
+  }
+
+  #promote(i: PromoteReadReplicaCommandInput, region: string): { DBInstance: DBInstance } {
+    const e = this.#instanceEntry(region, i.DBInstanceIdentifier);
+    const sourceId = e.shape.ReadReplicaSourceDBInstanceIdentifier;
+    if (!sourceId) {
+      throw new InvalidDBInstanceStateFault({ message: `DB Instance ${i.DBInstanceIdentifier} is not a read replica.`, $metadata });
+    }
+    const source = this.#instances.get(`${region}/${sourceId}`);
+    if (source) {
+      source.shape.ReadReplicaDBInstanceIdentifiers = (source.shape.ReadReplicaDBInstanceIdentifiers ?? []).filter((r) => r !== i.DBInstanceIdentifier);
+    }
+    e.shape.ReadReplicaSourceDBInstanceIdentifier = undefined;
+    e.shape.DBInstanceStatus = 'modifying';
+    e.settle = this.#pending('available');
+    return { DBInstance: structuredClone(e.shape) };
+  }
+}
