@@ -1,0 +1,129 @@
+/**
+ * Reading and updating instance records, and reconciling the recorded status with the
+ * machine: after a reboot of the host, a cluster recorded `available` whose server is
+ * not running is reported `stopped`.
+ */
+import { mkdir, readdir } from 'node:fs/promises';
+import { ConflictError, EnvironmentError, NotFoundError } from '../../errors.js';
+import type { Instance, InstanceStatus } from '../types.js';
+import { isRunning } from './cluster.js';
+import type { RegionContext } from './context.js';
+import { isResourceName } from './layout.js';
+import { toInstance, type InstanceRecord } from './records.js';
+import type { MasterCredential } from './secrets.js';
+import { readJson, updateJson, writeJsonAtomic } from './state.js';
+
+/** Statuses that claim a running server. */
+const CLAIMS_RUNNING = new Set<InstanceStatus>([
+  'available',
+  'backing-up',
+  'modifying',
+  'rebooting',
+  'starting',
+  'stopping',
+]);
+
+export function readInstance(rc: RegionContext, id: string): Promise<InstanceRecord | undefined> {
+  return readJson<InstanceRecord>(rc.layout.instanceJson(id));
+}
+
+export function instanceNotFound(rc: RegionContext, id: string): NotFoundError {
+  return new NotFoundError(`No instance ${id} in ${rc.region} (local provider).`, {
+    hint: 'dbops instances lists them.',
+  });
+}
+
+export async function requireInstance(rc: RegionContext, id: string): Promise<InstanceRecord> {
+  const rec = await readInstance(rc, id);
+  if (!rec) throw instanceNotFound(rc, id);
+  return rec;
+}
+
+export function writeInstance(rc: RegionContext, rec: InstanceRecord): Promise<void> {
+  return writeJsonAtomic(rc.layout.instanceJson(rec.id), rec);
+}
+
+export async function updateInstance(
+  rc: RegionContext,
+  id: string,
+  mutate: (r: InstanceRecord) => InstanceRecord,
+): Promise<InstanceRecord> {
+  const next = await updateJson<InstanceRecord>(rc.layout.instanceJson(id), mutate);
+  if (!next) throw instanceNotFound(rc, id);
+  return next;
+}
+
+export async function serverRunning(rc: RegionContext, id: string): Promise<boolean> {
+  const tb = await rc.shared.toolbox();
+  return isRunning(tb, rc.layout.dataDir(id));
+}
+
+/** The status to report: the recorded one, corrected by whether the server really runs. */
+export async function liveStatus(rc: RegionContext, rec: InstanceRecord): Promise<InstanceStatus> {
+  if (rec.status === 'stopped') return (await serverRunning(rc, rec.id)) ? 'available' : 'stopped';
+  if (CLAIMS_RUNNING.has(rec.status)) return (await serverRunning(rc, rec.id)) ? rec.status : 'stopped';
+  return rec.status;
+}
+
+export async function findInstance(rc: RegionContext, id: string): Promise<Instance | undefined> {
+  const rec = await readInstance(rc, id);
+  return rec ? toInstance(rec, await liveStatus(rc, rec)) : undefined;
+}
+
+export async function describeInstance(rc: RegionContext, id: string): Promise<Instance> {
+  const found = await findInstance(rc, id);
+  if (!found) throw instanceNotFound(rc, id);
+  return found;
+}
+
+export async function listInstances(rc: RegionContext): Promise<Instance[]> {
+  const ids = await readdir(rc.layout.instancesDir).catch(() => [] as string[]);
+  const out: Instance[] = [];
+  for (const id of ids.filter(isResourceName).sort()) {
+    const found = await findInstance(rc, id);
+    if (found) out.push(found);
+  }
+  return out;
+}
+
+/** The master credential of an instance, from the secrets file. */
+export async function instanceCredential(rc: RegionContext, id: string): Promise<MasterCredential> {
+  const cred = await rc.shared.secrets.get('instances', rc.region, id);
+  if (!cred) {
+    throw new EnvironmentError(`The secrets file has no password for instance ${id} in ${rc.region}.`, {
+      hint: `It should be in ${rc.shared.secrets.file}; was the file removed or replaced?`,
+    });
+  }
+  return cred;
+}
+
+/** A running server or a clear refusal (a base backup needs one). */
+export async function requireRunning(rc: RegionContext, rec: InstanceRecord, why: string): Promise<void> {
+  if (await serverRunning(rc, rec.id)) return;
+  throw new EnvironmentError(`Instance ${rec.id} is not running; ${why}.`, {
+    hint: 'Start it with a reboot (rebootInstance starts a stopped local instance), then retry.',
+  });
+}
+
+/** Claims an instance id: the directory's creation is the atomic "this id is mine". */
+export async function claimInstanceDir(rc: RegionContext, id: string): Promise<void> {
+  if (await readInstance(rc, id)) throw instanceExists(rc, id);
+  try {
+    await mkdir(rc.layout.instanceDir(id), { mode: 0o755 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw instanceExists(rc, id);
+    throw new EnvironmentError(`Could not create ${rc.layout.instanceDir(id)}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function instanceExists(rc: RegionContext, id: string): ConflictError {
+  return new ConflictError(`Instance ${id} already exists in ${rc.region} (local provider).`, {
+    hint: 'Choose another identifier, or delete the existing instance first.',
+  });
+}
+
+/** Removes a replica from its source's replicaIds (the source may be gone already). */
+export async function forgetReplica(rc: RegionContext, sourceId: string, replicaId: string): Promise<void> {
+  if (!(await readInstance(rc, sourceId))) return;
+  await updateInstance(rc, sourceId, (r) => ({ ...r, replicaIds: r.replicaIds.filter((x) => x !== replicaId) }));
+}

@@ -1,0 +1,196 @@
+/**
+ * Instance lifecycle on the local provider: create (initdb + start + first database),
+ * delete (optional final snapshot, stop, remove), reboot (restart, or start a stopped
+ * one), tags.
+ */
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { ConflictError, UsageError } from '../../errors.js';
+import { Secret, registerSecret } from '../../secret.js';
+import type { CreateInstanceInput, DeleteInstanceInput, Instance, Tags } from '../types.js';
+import { checkEngineVersion, type PgBinaries } from './binaries.js';
+import {
+  baseSettings,
+  configureCluster,
+  createDatabase,
+  initCluster,
+  startCluster,
+  stopCluster,
+  restartCluster,
+} from './cluster.js';
+import { prepareRegion, type RegionContext } from './context.js';
+import {
+  claimInstanceDir,
+  describeInstance,
+  forgetReplica,
+  instanceCredential,
+  readInstance,
+  requireInstance,
+  serverRunning,
+  updateInstance,
+  writeInstance,
+} from './instance-store.js';
+import { giveTo } from './os-user.js';
+import { assertPortFree, freePort } from './ports.js';
+import { managedTags, type InstanceRecord } from './records.js';
+import { promoteReadReplica } from './replicas.js';
+import { orDiscard } from './rollback.js';
+import { readSnapshot, snapshotInstance } from './snapshots.js';
+import { validateInstanceId, validateSnapshotId, validateSqlName, validateTags } from './validate.js';
+
+function validateCreate(input: CreateInstanceInput): void {
+  validateInstanceId(input.id);
+  if (input.engine !== 'postgres') {
+    throw new UsageError(`The local provider runs PostgreSQL only, not ${input.engine}.`, {
+      hint: 'Use engine postgres, or the aws provider for other engines.',
+    });
+  }
+  validateSqlName('user', input.masterUsername);
+  validateSqlName('database', input.dbName);
+  validateTags(input.tags);
+}
+
+/** A generated (URL-safe, 192 bits) or given password; a given one must survive initdb's one-line pwfile. */
+function masterPassword(input: CreateInstanceInput): Secret {
+  const pw =
+    input.masterPassword.kind === 'value'
+      ? input.masterPassword.value
+      : new Secret(randomBytes(24).toString('base64url'));
+  const value = pw.reveal();
+  if (value.length < 8 || value.length > 128 || /[\r\n\0]/.test(value)) {
+    throw new UsageError('The master password must be 8–128 characters with no line breaks.', {
+      hint: 'Use masterPassword { kind: "managed" } to have dbops generate one.',
+    });
+  }
+  registerSecret(pw);
+  return pw;
+}
+
+function newRecord(rc: RegionContext, input: CreateInstanceInput, bins: PgBinaries, port: number): InstanceRecord {
+  return {
+    version: 1,
+    id: input.id,
+    region: rc.region,
+    engine: 'postgres',
+    engineVersion: bins.version,
+    instanceClass: input.instanceClass,
+    status: 'creating',
+    port,
+    allocatedStorageGb: input.allocatedStorageGb,
+    maxAllocatedStorageGb: input.maxAllocatedStorageGb,
+    storageType: input.storageType,
+    storageEncrypted: input.storageEncrypted,
+    kmsKeyId: input.kmsKeyId,
+    multiAz: input.multiAz,
+    publiclyAccessible: input.publiclyAccessible,
+    deletionProtection: input.deletionProtection,
+    backupRetentionDays: input.backupRetentionDays,
+    backupWindow: input.backupWindow,
+    maintenanceWindow: input.maintenanceWindow,
+    autoMinorVersionUpgrade: input.autoMinorVersionUpgrade,
+    copyTagsToSnapshot: input.copyTagsToSnapshot,
+    dbName: input.dbName,
+    masterUsername: input.masterUsername,
+    vpcSecurityGroupIds: input.vpcSecurityGroupIds ?? [],
+    subnetGroup: input.subnetGroup,
+    parameterGroup: input.parameterGroup,
+    replicaIds: [],
+    tags: managedTags(input.tags),
+    createdAt: rc.shared.now().toISOString(),
+  };
+}
+
+export async function createInstance(rc: RegionContext, input: CreateInstanceInput): Promise<Instance> {
+  validateCreate(input);
+  const password = masterPassword(input);
+  const tb = await prepareRegion(rc);
+  checkEngineVersion(tb.bins, input.engineVersion);
+  if (input.port !== undefined) await assertPortFree(rc.shared.opts.home, input.port);
+  const port = input.port ?? (await freePort(rc.shared.opts.home));
+  const { id } = input;
+  const { layout } = rc;
+  await claimInstanceDir(rc, id);
+  await orDiscard(rc, tb, id, async () => {
+    await giveTo(tb.runAs, layout.instanceDir(id));
+    await writeInstance(rc, newRecord(rc, input, tb.bins, port));
+    const cred = { masterUsername: input.masterUsername, password };
+    await rc.shared.secrets.put('instances', rc.region, id, cred);
+    await initCluster(tb, { id, instanceDir: layout.instanceDir(id), dataDir: layout.dataDir(id), ...cred });
+    await configureCluster(tb, layout.dataDir(id), baseSettings(id, port));
+    await startCluster(tb, id, layout.dataDir(id), layout.logFile(id), layout.failedLog(id));
+    await createDatabase({ port, user: input.masterUsername, password, database: 'postgres' }, input.dbName);
+    await updateInstance(rc, id, (r) => ({ ...r, status: 'available' }));
+  });
+  return describeInstance(rc, id);
+}
+
+function checkDeletable(rec: InstanceRecord, input: DeleteInstanceInput): void {
+  if (rec.deletionProtection) {
+    throw new UsageError(`Instance ${rec.id} has deletion protection on; dbops will not delete it.`, {
+      hint: 'Turn deletion protection off first (local provider: set deletionProtection to false in its instance.json).',
+    });
+  }
+  if (!input.skipFinalSnapshot) {
+    if (!input.finalSnapshotId) {
+      throw new UsageError(`Deleting instance ${rec.id} needs a final snapshot id (or skipFinalSnapshot).`);
+    }
+    validateSnapshotId(input.finalSnapshotId);
+  }
+}
+
+export async function deleteInstance(rc: RegionContext, id: string, input: DeleteInstanceInput): Promise<void> {
+  let rec = await requireInstance(rc, id);
+  checkDeletable(rec, input);
+  if (input.finalSnapshotId && !input.skipFinalSnapshot && (await readSnapshot(rc, input.finalSnapshotId))) {
+    throw new ConflictError(`Snapshot ${input.finalSnapshotId} already exists in ${rc.region} (local provider).`, {
+      hint: 'Choose another final snapshot identifier.',
+    });
+  }
+  const tb = await prepareRegion(rc);
+  if (!input.skipFinalSnapshot && input.finalSnapshotId) await finalSnapshot(rc, rec, input.finalSnapshotId);
+  // As on RDS, deleting a source promotes its read replicas to standalone instances.
+  for (const replicaId of rec.replicaIds) {
+    if (await readInstance(rc, replicaId)) await promoteReadReplica(rc, replicaId);
+  }
+  rec = await updateInstance(rc, id, (r) => ({ ...r, status: 'deleting' }));
+  await stopCluster(tb, id, rc.layout.dataDir(id));
+  await rm(rc.layout.instanceDir(id), { recursive: true, force: true });
+  await rc.shared.secrets.remove('instances', rc.region, id);
+  if (rec.replicaSourceId) await forgetReplica(rc, rec.replicaSourceId, id);
+}
+
+/** A final snapshot needs a running server: a stopped instance is started for it. */
+async function finalSnapshot(rc: RegionContext, rec: InstanceRecord, snapshotId: string): Promise<void> {
+  const tb = await prepareRegion(rc);
+  if (!(await serverRunning(rc, rec.id)))
+    await startCluster(tb, rec.id, rc.layout.dataDir(rec.id), rc.layout.logFile(rec.id));
+  const cred = await instanceCredential(rc, rec.id);
+  await snapshotInstance(rc, tb, rec, cred, snapshotId, {});
+}
+
+export async function rebootInstance(
+  rc: RegionContext,
+  id: string,
+  opts: { forceFailover: boolean },
+): Promise<Instance> {
+  if (opts.forceFailover) {
+    throw new UsageError('The local provider has no Multi-AZ standby to fail over to.', {
+      hint: 'Create a read replica and promote it: dbops failover',
+    });
+  }
+  await requireInstance(rc, id);
+  const tb = await prepareRegion(rc);
+  await updateInstance(rc, id, (r) => ({ ...r, status: 'rebooting' }));
+  try {
+    await restartCluster(tb, id, rc.layout.dataDir(id), rc.layout.logFile(id));
+  } finally {
+    const running = await serverRunning(rc, id);
+    await updateInstance(rc, id, (r) => ({ ...r, status: running ? 'available' : 'stopped' }));
+  }
+  return describeInstance(rc, id);
+}
+
+export async function tagInstance(rc: RegionContext, id: string, tags: Tags): Promise<void> {
+  validateTags(tags);
+  await updateInstance(rc, id, (r) => ({ ...r, tags: { ...r.tags, ...tags } }));
+}

@@ -1,0 +1,123 @@
+/**
+ * The JSON records the local provider keeps (instance.json, snapshot.json) and their
+ * mapping to the port's Instance and Snapshot. Records hold no password: that lives
+ * only in the 0600 secrets file.
+ */
+import { TAG, type Instance, type InstanceStatus, type Snapshot, type Tags } from '../types.js';
+
+export const LOCAL_HOST = '127.0.0.1';
+
+/** instance.json: what an RDS instance would know about itself, plus the local port. */
+export interface InstanceRecord {
+  version: 1;
+  id: string;
+  region: string;
+  engine: 'postgres';
+  engineVersion: string;
+  instanceClass: string;
+  status: InstanceStatus;
+  port: number;
+  allocatedStorageGb: number;
+  maxAllocatedStorageGb?: number;
+  storageType: string;
+  storageEncrypted: boolean;
+  kmsKeyId?: string;
+  multiAz: boolean;
+  publiclyAccessible: boolean;
+  deletionProtection: boolean;
+  backupRetentionDays: number;
+  backupWindow?: string;
+  maintenanceWindow?: string;
+  autoMinorVersionUpgrade: boolean;
+  copyTagsToSnapshot: boolean;
+  dbName: string;
+  masterUsername: string;
+  vpcSecurityGroupIds: string[];
+  subnetGroup?: string;
+  parameterGroup?: string;
+  replicaSourceId?: string;
+  replicaIds: string[];
+  restoredFrom?: { region: string; snapshotId: string };
+  tags: Tags;
+  createdAt: string;
+}
+
+/** snapshot.json: the snapshot plus what a restore needs to rebuild the instance record. */
+export interface SnapshotRecord {
+  version: 1;
+  id: string;
+  region: string;
+  instanceId: string;
+  type: 'manual';
+  status: string;
+  createdAt: string;
+  sizeBytes?: number;
+  engine: 'postgres';
+  engineVersion: string;
+  masterUsername: string;
+  dbName: string;
+  allocatedStorageGb: number;
+  maxAllocatedStorageGb?: number;
+  storageType: string;
+  storageEncrypted: boolean;
+  backupRetentionDays: number;
+  copyTagsToSnapshot: boolean;
+  sourceRegion?: string;
+  sourceSnapshotId?: string;
+  tags: Tags;
+}
+
+export function toInstance(r: InstanceRecord, status: InstanceStatus = r.status): Instance {
+  return {
+    id: r.id,
+    engine: r.engine,
+    engineVersion: r.engineVersion,
+    instanceClass: r.instanceClass,
+    status,
+    endpoint: { host: LOCAL_HOST, port: r.port },
+    region: r.region,
+    allocatedStorageGb: r.allocatedStorageGb,
+    maxAllocatedStorageGb: r.maxAllocatedStorageGb,
+    storageType: r.storageType,
+    storageEncrypted: r.storageEncrypted,
+    kmsKeyId: r.kmsKeyId,
+    multiAz: r.multiAz,
+    publiclyAccessible: r.publiclyAccessible,
+    deletionProtection: r.deletionProtection,
+    backupRetentionDays: r.backupRetentionDays,
+    preferredBackupWindow: r.backupWindow,
+    preferredMaintenanceWindow: r.maintenanceWindow,
+    masterUsername: r.masterUsername,
+    dbName: r.dbName,
+    createdAt: new Date(r.createdAt),
+    vpcSecurityGroupIds: [...r.vpcSecurityGroupIds],
+    subnetGroup: r.subnetGroup,
+    replicaSourceId: r.replicaSourceId,
+    replicaIds: [...r.replicaIds],
+    tags: { ...r.tags },
+  };
+}
+
+export function toSnapshot(r: SnapshotRecord): Snapshot {
+  return {
+    id: r.id,
+    instanceId: r.instanceId,
+    type: r.type,
+    status: r.status,
+    createdAt: new Date(r.createdAt),
+    sizeBytes: r.sizeBytes,
+    encrypted: false,
+    engine: r.engine,
+    engineVersion: r.engineVersion,
+    region: r.region,
+    sourceRegion: r.sourceRegion,
+    sourceSnapshotId: r.sourceSnapshotId,
+    progressPercent: r.status === 'available' ? 100 : undefined,
+    tags: { ...r.tags },
+  };
+}
+
+/** Tags of everything dbops creates. */
+export function managedTags(tags: Tags): Tags {
+  return { ...tags, [TAG.managed]: 'true' };
+}

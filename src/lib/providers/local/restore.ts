@@ -1,0 +1,102 @@
+/**
+ * Restore on the local provider: a snapshot's tars are extracted into a new data
+ * directory and verified with pg_verifybackup before any setting is touched (a damaged
+ * snapshot is reported corrupt, never started); then the copy gets its own port and
+ * starts, replaying the WAL that came with the backup. Point-in-time restore is not
+ * offered locally: there is no WAL archive to replay from.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UsageError } from '../../errors.js';
+import type { Instance, RestoreFromSnapshotInput } from '../types.js';
+import { checkEngineVersion } from './binaries.js';
+import { baseSettings, configureCluster, startCluster } from './cluster.js';
+import { prepareRegion, type RegionContext } from './context.js';
+import { claimInstanceDir, describeInstance, updateInstance, writeInstance } from './instance-store.js';
+import { SNAPSHOT_FILES } from './layout.js';
+import { giveTo } from './os-user.js';
+import { freePort } from './ports.js';
+import { managedTags, type InstanceRecord, type SnapshotRecord } from './records.js';
+import { orDiscard } from './rollback.js';
+import { extractBackup, verifyExtracted } from './snapshot.js';
+import { usableSnapshot } from './snapshots.js';
+import { validateInstanceId, validateTags } from './validate.js';
+
+function restoredRecord(
+  rc: RegionContext,
+  snap: SnapshotRecord,
+  input: RestoreFromSnapshotInput,
+  port: number,
+  version: string,
+): InstanceRecord {
+  return {
+    version: 1,
+    id: input.instanceId,
+    region: rc.region,
+    engine: 'postgres',
+    engineVersion: version,
+    instanceClass: input.instanceClass,
+    status: 'creating',
+    port,
+    allocatedStorageGb: snap.allocatedStorageGb,
+    maxAllocatedStorageGb: snap.maxAllocatedStorageGb,
+    storageType: snap.storageType,
+    storageEncrypted: snap.storageEncrypted,
+    multiAz: input.multiAz ?? false,
+    publiclyAccessible: input.publiclyAccessible,
+    deletionProtection: false,
+    backupRetentionDays: snap.backupRetentionDays,
+    autoMinorVersionUpgrade: true,
+    copyTagsToSnapshot: snap.copyTagsToSnapshot,
+    dbName: snap.dbName,
+    masterUsername: snap.masterUsername,
+    vpcSecurityGroupIds: input.vpcSecurityGroupIds ?? [],
+    subnetGroup: input.subnetGroup,
+    replicaIds: [],
+    restoredFrom: { region: rc.region, snapshotId: snap.id },
+    tags: managedTags(input.tags),
+    createdAt: rc.shared.now().toISOString(),
+  };
+}
+
+/** Files a restored cluster must not keep: a stale pid, and anything that would make it a standby. */
+const STALE_FILES = ['postmaster.pid', 'standby.signal', 'recovery.signal'];
+
+export async function restoreFromSnapshot(rc: RegionContext, input: RestoreFromSnapshotInput): Promise<Instance> {
+  validateInstanceId(input.instanceId);
+  validateTags(input.tags);
+  const { snap, cred } = await usableSnapshot(rc, input.snapshotId);
+  const tb = await prepareRegion(rc);
+  checkEngineVersion(tb.bins, snap.engineVersion, `Snapshot ${snap.id} holds PostgreSQL ${snap.engineVersion}`);
+  const port = await freePort(rc.shared.opts.home);
+  const id = input.instanceId;
+  const dataDir = rc.layout.dataDir(id);
+  const snapDir = rc.layout.snapshotDir(snap.id);
+  await claimInstanceDir(rc, id);
+  await orDiscard(rc, tb, id, async () => {
+    await giveTo(tb.runAs, rc.layout.instanceDir(id));
+    await writeInstance(rc, restoredRecord(rc, snap, input, port, tb.bins.version));
+    await mkdir(dataDir, { mode: 0o700 });
+    await giveTo(tb.runAs, dataDir);
+    await extractBackup(tb, snapDir, dataDir, snap.id);
+    await verifyExtracted(tb, join(snapDir, SNAPSHOT_FILES.manifest), dataDir, snap.id);
+    for (const f of STALE_FILES) await rm(join(dataDir, f), { force: true });
+    await configureCluster(tb, dataDir, {
+      ...baseSettings(id, port),
+      primary_conninfo: undefined,
+      primary_slot_name: undefined,
+    });
+    await rc.shared.secrets.put('instances', rc.region, id, cred);
+    await startCluster(tb, id, dataDir, rc.layout.logFile(id), rc.layout.failedLog(id));
+    await updateInstance(rc, id, (r) => ({ ...r, status: 'available' }));
+  });
+  return describeInstance(rc, id);
+}
+
+export function restoreToPointInTime(): Promise<Instance> {
+  return Promise.reject(
+    new UsageError('Point-in-time restore is not supported by the local provider (it keeps no WAL archive).', {
+      hint: 'Restore from a snapshot instead; on AWS, point-in-time restore works as usual.',
+    }),
+  );
+}

@@ -1,0 +1,34 @@
+/**
+ * Undo of a half-made instance (create, restore, replica): stop its server if one was
+ * started, keep its server log under failed/, remove its directory and its secret. Best effort: an undo failure never hides
+ * the error that caused it.
+ */
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { stopCluster } from './cluster.js';
+import type { RegionContext } from './context.js';
+import type { Toolbox } from './toolbox.js';
+
+export async function discardInstance(rc: RegionContext, tb: Toolbox, id: string): Promise<void> {
+  await stopCluster(tb, id, rc.layout.dataDir(id)).catch(() => undefined);
+  await keepLog(rc, id).catch(() => undefined);
+  await rm(rc.layout.instanceDir(id), { recursive: true, force: true }).catch(() => undefined);
+  await rc.shared.secrets.remove('instances', rc.region, id).catch(() => undefined);
+}
+
+/** The server log says why a start failed: keep it where the error's hint points. */
+async function keepLog(rc: RegionContext, id: string): Promise<void> {
+  const kept = rc.layout.failedLog(id);
+  await mkdir(dirname(kept), { recursive: true });
+  await rename(rc.layout.logFile(id), kept);
+}
+
+/** Runs `work`; on failure discards the instance and rethrows the original error. */
+export async function orDiscard<T>(rc: RegionContext, tb: Toolbox, id: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    await discardInstance(rc, tb, id);
+    throw e;
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * Snapshots on the local provider: a verified pg_basebackup tar per snapshot, kept in
+ * `local/<region>/snapshots/<id>/`. A cross-region copy is a copy into the other
+ * region's directory plus verification, under a temporary name until it is proven good.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConflictError, EnvironmentError, NotFoundError } from '../../errors.js';
+import type { CopySnapshotInput, CreateSnapshotInput, ListSnapshotsInput, Snapshot, Tags } from '../types.js';
+import { prepareRegion, regionContext, type RegionContext } from './context.js';
+import { instanceCredential, requireInstance, requireRunning } from './instance-store.js';
+import { isResourceName, SNAPSHOT_FILES } from './layout.js';
+import { giveTo, giveTreeTo } from './os-user.js';
+import { managedTags, toSnapshot, type InstanceRecord, type SnapshotRecord } from './records.js';
+import type { MasterCredential } from './secrets.js';
+import { backupSize, copyBackupFiles, takeTarBackup, verifySnapshotDir } from './snapshot.js';
+import { readJson, updateJson, writeJsonAtomic } from './state.js';
+import type { Toolbox } from './toolbox.js';
+import { validateRegion, validateSnapshotId, validateTags } from './validate.js';
+
+export function readSnapshot(rc: RegionContext, id: string): Promise<SnapshotRecord | undefined> {
+  return readJson<SnapshotRecord>(rc.layout.snapshotJson(id));
+}
+
+function snapshotNotFound(rc: RegionContext, id: string): NotFoundError {
+  return new NotFoundError(`No snapshot ${id} in ${rc.region} (local provider).`, {
+    hint: '`dbops snapshot list` lists them.',
+  });
+}
+
+function snapshotExists(rc: RegionContext, id: string): ConflictError {
+  return new ConflictError(`Snapshot ${id} already exists in ${rc.region} (local provider).`, {
+    hint: 'Choose another snapshot identifier, or delete the existing snapshot first.',
+  });
+}
+
+export async function requireSnapshot(rc: RegionContext, id: string): Promise<SnapshotRecord> {
+  const rec = await readSnapshot(rc, id);
+  if (!rec) throw snapshotNotFound(rc, id);
+  return rec;
+}
+
+/** A snapshot that can be restored or copied: available, with its password on file. */
+export async function usableSnapshot(
+  rc: RegionContext,
+  id: string,
+): Promise<{ snap: SnapshotRecord; cred: MasterCredential }> {
+  const snap = await requireSnapshot(rc, id);
+  if (snap.status !== 'available') {
+    throw new EnvironmentError(`Snapshot ${id} is ${snap.status}, not available.`, {
+      hint: 'Wait for it, or use another snapshot.',
+    });
+  }
+  const cred = await rc.shared.secrets.get('snapshots', rc.region, id);
+  if (!cred) {
+    throw new EnvironmentError(`The secrets file has no master password for snapshot ${id} in ${rc.region}.`, {
+      hint: `It should be in ${rc.shared.secrets.file}; was the file removed or replaced?`,
+    });
+  }
+  return { snap, cred };
+}
+
+export async function findSnapshot(rc: RegionContext, id: string): Promise<Snapshot | undefined> {
+  const rec = await readSnapshot(rc, id);
+  return rec ? toSnapshot(rec) : undefined;
+}
+
+export async function describeSnapshot(rc: RegionContext, id: string): Promise<Snapshot> {
+  return toSnapshot(await requireSnapshot(rc, id));
+}
+
+/** Manual snapshots, oldest first. The local provider produces no automated snapshots. */
+export async function listSnapshots(rc: RegionContext, input: ListSnapshotsInput = {}): Promise<Snapshot[]> {
+  if (input.type === 'automated') return [];
+  const ids = await readdir(rc.layout.snapshotsDir).catch(() => [] as string[]);
+  const out: SnapshotRecord[] = [];
+  for (const id of ids.filter(isResourceName)) {
+    const rec = await readSnapshot(rc, id).catch(() => undefined);
+    if (rec && (input.instanceId === undefined || rec.instanceId === input.instanceId)) out.push(rec);
+  }
+  out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  return out.map(toSnapshot);
+}
+
+export async function createSnapshot(rc: RegionContext, input: CreateSnapshotInput): Promise<Snapshot> {
+  validateSnapshotId(input.snapshotId);
+  validateTags(input.tags);
+  const rec = await requireInstance(rc, input.instanceId);
+  const tb = await prepareRegion(rc);
+  await requireRunning(rc, rec, 'a local snapshot is a base backup of the running server');
+  const cred = await instanceCredential(rc, rec.id);
+  return snapshotInstance(rc, tb, rec, cred, input.snapshotId, input.tags);
+}
+
+function newSnapshotRecord(rc: RegionContext, inst: InstanceRecord, id: string, tags: Tags): SnapshotRecord {
+  return {
+    version: 1,
+    id,
+    region: rc.region,
+    instanceId: inst.id,
+    type: 'manual',
+    status: 'creating',
+    createdAt: rc.shared.now().toISOString(),
+    engine: 'postgres',
+    engineVersion: inst.engineVersion,
+    masterUsername: inst.masterUsername,
+    dbName: inst.dbName,
+    allocatedStorageGb: inst.allocatedStorageGb,
+    maxAllocatedStorageGb: inst.maxAllocatedStorageGb,
+    storageType: inst.storageType,
+    storageEncrypted: inst.storageEncrypted,
+    backupRetentionDays: inst.backupRetentionDays,
+    copyTagsToSnapshot: inst.copyTagsToSnapshot,
+    tags: managedTags(inst.copyTagsToSnapshot ? { ...inst.tags, ...tags } : tags),
+  };
+}
+
+async function claimSnapshotDir(rc: RegionContext, id: string): Promise<void> {
+  try {
+    await mkdir(rc.layout.snapshotDir(id), { mode: 0o755 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw snapshotExists(rc, id);
+    throw new EnvironmentError(`Could not create ${rc.layout.snapshotDir(id)}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Base backup of a running instance into a new snapshot, verified before it is marked available. */
+export async function snapshotInstance(
+  rc: RegionContext,
+  tb: Toolbox,
+  inst: InstanceRecord,
+  cred: MasterCredential,
+  snapshotId: string,
+  tags: Tags,
+): Promise<Snapshot> {
+  const dir = rc.layout.snapshotDir(snapshotId);
+  await claimSnapshotDir(rc, snapshotId);
+  try {
+    await giveTo(tb.runAs, dir);
+    await writeJsonAtomic(rc.layout.snapshotJson(snapshotId), newSnapshotRecord(rc, inst, snapshotId, tags));
+    // The password the data was made with goes with the snapshot: the instance may be gone at restore time.
+    await rc.shared.secrets.put('snapshots', rc.region, snapshotId, cred);
+    const partial = join(dir, '.partial');
+    await takeTarBackup(tb, { instanceId: inst.id, port: inst.port, cred }, partial, snapshotId);
+    await verifySnapshotDir(tb, partial, rc.layout.tmpDir, snapshotId);
+    for (const name of await readdir(partial)) await rename(join(partial, name), join(dir, name));
+    await rmdir(partial);
+    const sizeBytes = await backupSize(dir);
+    await updateSnapshot(rc, snapshotId, (r) => ({ ...r, status: 'available', sizeBytes }));
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    await rc.shared.secrets.remove('snapshots', rc.region, snapshotId).catch(() => undefined);
+    throw e;
+  }
+  return describeSnapshot(rc, snapshotId);
+}
+
+async function updateSnapshot(
+  rc: RegionContext,
+  id: string,
+  mutate: (r: SnapshotRecord) => SnapshotRecord,
+): Promise<SnapshotRecord> {
+  const next = await updateJson<SnapshotRecord>(rc.layout.snapshotJson(id), mutate);
+  if (!next) throw snapshotNotFound(rc, id);
+  return next;
+}
+
+export async function tagSnapshot(rc: RegionContext, id: string, tags: Tags): Promise<void> {
+  validateTags(tags);
+  await updateSnapshot(rc, id, (r) => ({ ...r, tags: { ...r.tags, ...tags } }));
+}
+
+/** Moves the directory aside first, so a half-removed snapshot never looks like a snapshot. */
+export async function deleteSnapshot(rc: RegionContext, id: string): Promise<void> {
+  await requireSnapshot(rc, id);
+  const doomed = join(rc.layout.snapshotsDir, `.deleting-${id}-${randomBytes(4).toString('hex')}`);
+  await rename(rc.layout.snapshotDir(id), doomed);
+  await rm(doomed, { recursive: true, force: true });
+  await rc.shared.secrets.remove('snapshots', rc.region, id);
+}
+
+function copyRecord(src: SnapshotRecord, target: RegionContext, input: CopySnapshotInput): SnapshotRecord {
+  return {
+    ...src,
+    id: input.targetSnapshotId,
+    region: target.region,
+    status: 'available',
+    createdAt: target.shared.now().toISOString(),
+    sourceRegion: src.region,
+    sourceSnapshotId: src.id,
+    tags: managedTags(input.copyTags ? { ...src.tags, ...input.tags } : input.tags),
+  };
+}
+
+/** Copy into the target region under a temporary name, verify, record, then rename into place. */
+export async function copySnapshot(rc: RegionContext, input: CopySnapshotInput): Promise<Snapshot> {
+  validateSnapshotId(input.snapshotId);
+  validateSnapshotId(input.targetSnapshotId);
+  validateRegion(input.targetRegion);
+  validateTags(input.tags);
+  const { snap, cred } = await usableSnapshot(rc, input.snapshotId);
+  const target = regionContext(rc.shared, input.targetRegion);
+  const tb = await prepareRegion(target);
+  if (await readSnapshot(target, input.targetSnapshotId)) throw snapshotExists(target, input.targetSnapshotId);
+  const tmp = join(target.layout.snapshotsDir, `.copy-${input.targetSnapshotId}-${randomBytes(4).toString('hex')}`);
+  await mkdir(tmp, { mode: 0o755 });
+  try {
+    await copyBackupFiles(rc.layout.snapshotDir(snap.id), tmp);
+    await giveTreeTo(tb.runAs, tmp);
+    await verifySnapshotDir(tb, tmp, target.layout.tmpDir, snap.id);
+    await writeJsonAtomic(join(tmp, SNAPSHOT_FILES.meta), copyRecord(snap, target, input));
+    await renameIntoPlace(target, tmp, input.targetSnapshotId);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    throw e;
+  }
+  await recordCopySecret(target, input.targetSnapshotId, cred);
+  return describeSnapshot(target, input.targetSnapshotId);
+}
+
+async function renameIntoPlace(target: RegionContext, tmp: string, id: string): Promise<void> {
+  try {
+    await rename(tmp, target.layout.snapshotDir(id));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') throw snapshotExists(target, id);
+    throw e;
+  }
+}
+
+/** Only once the copy is ours (the rename won) does its password go on file; without it the copy is useless. */
+async function recordCopySecret(target: RegionContext, id: string, cred: MasterCredential): Promise<void> {
+  try {
+    await target.shared.secrets.put('snapshots', target.region, id, cred);
+  } catch (e) {
+    await rm(target.layout.snapshotDir(id), { recursive: true, force: true }).catch(() => undefined);
+    throw e;
+  }
+}

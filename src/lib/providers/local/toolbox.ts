@@ -1,0 +1,49 @@
+/**
+ * What every step that runs a PostgreSQL binary needs: where the binaries are, whom to
+ * run them as, and the environment. Built once per provider (lazily) and shared by
+ * the cluster and snapshot modules.
+ */
+import type { PgBinaries, PgBinary } from './binaries.js';
+import { run, runUnchecked, type RunOptions, type RunResult } from './process.js';
+import type { RunAs } from './process.js';
+
+export interface Toolbox {
+  bins: PgBinaries;
+  /** Set when dbops runs as root: server binaries run as this user. */
+  runAs?: RunAs;
+  env: Record<string, string | undefined>;
+}
+
+type StepOptions = Omit<RunOptions, 'env' | 'runAs' | 'step'>;
+
+/** Runs a PostgreSQL binary as the run-as user; failures name the step. */
+export function pgRun(
+  tb: Toolbox,
+  bin: PgBinary,
+  args: string[],
+  step: string,
+  extra: StepOptions = {},
+): Promise<RunResult> {
+  return run(tb.bins.path(bin), args, { step, env: tb.env, runAs: tb.runAs, ...extra });
+}
+
+export function pgRunUnchecked(
+  tb: Toolbox,
+  bin: PgBinary,
+  args: string[],
+  step: string,
+  extra: StepOptions = {},
+): Promise<RunResult> {
+  return runUnchecked(tb.bins.path(bin), args, { step, env: tb.env, runAs: tb.runAs, ...extra });
+}
+
+/** Runs a system tool (tar) as the run-as user, so what it writes belongs to that user. */
+export function toolRunUnchecked(
+  tb: Toolbox,
+  file: string,
+  args: string[],
+  step: string,
+  extra: StepOptions = {},
+): Promise<RunResult> {
+  return runUnchecked(file, args, { step, env: tb.env, runAs: tb.runAs, ...extra });
+}
