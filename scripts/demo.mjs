@@ -19,7 +19,7 @@ if (!existsSync(join(repo, 'dist', 'cli.js'))) {
 
 function dbops(args, { show = true, allowFail = false } = {}) {
   if (show) console.log(`\n$ dbops ${args.join(' ')}`);
-  const r = spawnSync(process.execPath, [bin, ...args, ...config], { cwd: repo, env, stdio: show ? 'inherit' : 'pipe' });
+  const r = spawnSync(process.execPath, [bin, ...config, ...args], { cwd: repo, env, stdio: show ? 'inherit' : 'pipe' });
   if (r.status !== 0 && !allowFail) {
     console.error(`\ndemo: \`dbops ${args.join(' ')}\` exited ${r.status}; see the message above.`);
     process.exit(r.status ?? 1);
