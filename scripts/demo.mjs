@@ -1,5 +1,6 @@
 // `npm run demo`: dbops on the local provider, end to end, with real PostgreSQL.
-// Creates a local instance, loads a small sample schema and data, takes a snapshot,
+// Creates a local instance, applies the recipe-book migrations, loads sample data,
+// writes a heartbeat, takes a snapshot,
 // lists instances and snapshots. Safe to run again: it replaces the previous demo
 // instance. State lives in ./.demo (or $DBOPS_HOME).
 import { spawnSync } from 'node:child_process';
@@ -32,7 +33,10 @@ if (dbops(['status', 'demo-db', '--quiet'], { show: false, allowFail: true }) ==
   dbops(['instances', 'delete', 'demo-db', '--yes', '--skip-final-snapshot']);
 }
 dbops(['instances', 'create', 'demo-db']);
+dbops(['migrate', 'up', '--instance', 'demo-db']); // the recipe-book schema, sql/migrations
 dbops(['psql', 'demo-db', '--', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', join(repo, 'sql', 'examples', 'demo-data.sql')]);
+dbops(['heartbeat', '--instance', 'demo-db']);
+dbops(['migrate', 'status', '--instance', 'demo-db']);
 dbops(['snapshot', 'create', '--instance', 'demo-db', '--wait']);
 dbops(['instances']);
 dbops(['snapshot', 'list', '--instance', 'demo-db']);

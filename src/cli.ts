@@ -119,8 +119,21 @@ export function buildProgram(state: RunState): Command {
       writeErr: (s) => process.stderr.write(s),
       outputError: () => undefined,
     });
-  program.helpCommand('help [command]', 'show help for a command, with examples');
+  program.helpCommand(false);
   for (const def of COMMANDS) addCommand(program, def, state);
+  program
+    .command('help [command...]')
+    .summary('show help for a command, with examples')
+    .description('Show help for a command or subcommand, e.g. `dbops help migrate up`.')
+    .action((names: string[]) => {
+      let cmd: Command = program;
+      for (const name of names) {
+        const sub = cmd.commands.find((c) => c.name() === name || c.aliases().includes(name));
+        if (!sub) throw new CommanderError(ExitCode.usage, 'commander.unknownCommand', `unknown command '${names.join(' ')}'`);
+        cmd = sub;
+      }
+      cmd.outputHelp();
+    });
   return program;
 }
 
@@ -193,6 +206,11 @@ export async function main(argv: string[]): Promise<void> {
   // dbops pins SDK versions that support Node 20; the SDK's notice about future versions is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const state: RunState = { code: 0, controller: new AbortController(), jsonMode: false, resultWritten: false };
+  // `dbops ... | head`: a closed pipe is not an error worth a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(state.code);
+    throw e;
+  });
   installSignalHandlers(state);
   const program = buildProgram(state);
   try {

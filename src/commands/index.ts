@@ -2,6 +2,8 @@
  * The single list of dbops commands. Each entry is metadata + options + a lazy handler.
  * Adding a command = adding an entry here and a file beside this one.
  */
+import { freeTierReport } from './defs/free-tier-report.js';
+import { heartbeat, migrate } from './defs/migrate.js';
 import type { CommandDef } from './types.js';
 
 const instances: CommandDef = {
@@ -144,4 +146,4 @@ const config: CommandDef = {
   ],
 };
 
-export const COMMANDS: CommandDef[] = [instances, status, snapshot, psql, config];
+export const COMMANDS: CommandDef[] = [instances, status, snapshot, migrate, heartbeat, freeTierReport, psql, config];

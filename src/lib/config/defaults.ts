@@ -32,6 +32,7 @@ export const DEFAULTS: DbopsConfig = {
     keepNewest: 1,
     crossRegion: { enabled: true, region: 'us-west-2', retentionWeeks: 2 },
   },
+  migrate: { dir: 'sql/migrations', lockTimeout: '10s', statementTimeout: '0' },
   recovery: { rtoHours: 4, rpoHours: 24 },
   restoreTest: {
     instanceClass: 'db.t3.micro',
@@ -43,7 +44,12 @@ export const DEFAULTS: DbopsConfig = {
   network: {},
   alarms: {},
   budget: { monthlyUsd: 50, alertPercents: [50, 80] },
-  freeTier: { warnPercent: { rds: 93, elasticache: 93, lambda: 90 } },
+  freeTier: {
+    warnPercent: { rds: 93, elasticache: 93, lambda: 90, cloudwatch: 90 },
+    planEndWarnDays: 30,
+    creditsWarnUsd: 10,
+    metricsNamespace: 'dbops',
+  },
   aws: { maxWaitMinutes: 60, maxAttempts: 5 },
   local: { osUser: 'postgres' },
 };

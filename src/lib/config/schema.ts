@@ -24,6 +24,11 @@ const cidr = z
   .string()
   .regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/, 'an IPv4 CIDR such as 203.0.113.7/32');
 const percent = z.number().gt(0).max(100);
+/** YAML and env read `0` and `500` as numbers: a bare number is milliseconds. */
+const duration = z.union([
+  z.string().regex(/^\d+(\.\d+)?\s*(ms|s|sec|m|min|h)?$/, 'a duration such as 10s, 500ms or 2min (0 = none)'),
+  z.int().min(0),
+]);
 
 export const configSchema = z.strictObject({
   provider: z.enum(['aws', 'local']),
@@ -65,6 +70,11 @@ export const configSchema = z.strictObject({
       kmsKeyId: z.string().min(1).optional(),
     }),
   }),
+  migrate: z.strictObject({
+    dir: z.string().min(1),
+    lockTimeout: duration,
+    statementTimeout: duration,
+  }),
   recovery: z.strictObject({
     rtoHours: z.number().positive(),
     rpoHours: z.number().positive(),
@@ -94,7 +104,10 @@ export const configSchema = z.strictObject({
     alertPercents: z.array(percent).max(10),
   }),
   freeTier: z.strictObject({
-    warnPercent: z.strictObject({ rds: percent, elasticache: percent, lambda: percent }),
+    warnPercent: z.strictObject({ rds: percent, elasticache: percent, lambda: percent, cloudwatch: percent }),
+    planEndWarnDays: z.int().min(0).max(365),
+    creditsWarnUsd: z.number().min(0),
+    metricsNamespace: z.string().min(1),
   }),
   aws: z.strictObject({
     maxWaitMinutes: z.number().positive().max(24 * 60),

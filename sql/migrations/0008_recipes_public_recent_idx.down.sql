@@ -1,0 +1,2 @@
+-- dbops:no-transaction
+DROP INDEX CONCURRENTLY IF EXISTS recipes_public_created_at_idx;

@@ -1,0 +1,26 @@
+/** `dbops free-tier-report`: definition only (the handler loads lazily). */
+import type { CommandDef } from '../types.js';
+
+export const freeTierReport: CommandDef = {
+  name: 'free-tier-report',
+  summary: 'Free-tier usage, forecast and budgets for this month: made for cron (exit 4 when a threshold is crossed)',
+  description:
+    "Per free-tier offer (RDS, ElastiCache, Lambda, CloudWatch): used so far, limit, percent, forecast for the month end, the day it runs out at the current rate, and a status. Figures come from CloudWatch and the RDS, ElastiCache and Lambda APIs, shown beside the AWS Free Tier API's own; AWS Budgets are compared with budget.alertPercents. About 9 AWS calls a run, however many instances. Exit 0 below every threshold, 4 when an offer, budget or the credits plan crosses one, 3 when the data could not be read. The local provider has no free tier: it says so and exits 0.",
+  options: [
+    { flags: '--month <YYYY-MM>', description: 'a past month instead of the current one (figures final, no forecast, no Free Tier API or Budgets)' },
+    { flags: '--markdown', description: 'print the report as Markdown (for a ticket or an email)' },
+    { flags: '--publish', description: 'write the highest used and forecast percentages as 2 CloudWatch custom metrics (they count against the 10 free ones)' },
+    { flags: '--with-cost-explorer', description: "add this month's cost per service from Cost Explorer (USD 0.01 per request)" },
+  ],
+  examples: [
+    { command: 'dbops free-tier-report', description: 'this month, as tables and bars' },
+    { command: 'dbops free-tier-report --month 2025-01 --json', description: 'a past month as JSON' },
+    { command: 'dbops free-tier-report --markdown > free-tier.md', description: 'a report for a ticket' },
+    {
+      command: '0 7 * * * dbops free-tier-report --quiet --markdown > /tmp/ft.md || mail -s "AWS free tier" ops@example.com < /tmp/ft.md',
+      description: 'cron: silent when all is well, mails the report otherwise',
+    },
+    { command: 'dbops free-tier-report --publish --quiet', description: 'publish FreeTierUsedPercent / FreeTierForecastPercent for an alarm' },
+  ],
+  load: () => import('../free-tier-report.js').then((m) => m.freeTierReport),
+};

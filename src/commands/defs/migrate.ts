@@ -1,0 +1,122 @@
+/** `dbops migrate` and `dbops heartbeat`: definitions only (handlers load lazily). */
+import type { CommandDef, OptionDef } from '../types.js';
+
+const target: OptionDef[] = [
+  { flags: '--url <url>', description: 'any PostgreSQL: postgres://user:password@host:5432/db (password also from PGPASSWORD)' },
+  { flags: '--instance <id>', description: 'an instance of the provider (default: database.identifier)' },
+];
+const migrationsDir: OptionDef = { flags: '--dir <dir>', description: 'migrations directory (default: migrate.dir, sql/migrations)' };
+const timeouts: OptionDef[] = [
+  {
+    flags: '--lock-timeout <duration>',
+    description: 'wait this long for the migration lock, and SET LOCAL lock_timeout in each migration; 0 = no limit (default: migrate.lockTimeout, 10s)',
+  },
+  { flags: '--statement-timeout <duration>', description: 'SET LOCAL statement_timeout in each migration; 0 = none (default: migrate.statementTimeout, 0)' },
+];
+const allowDrift: OptionDef = { flags: '--allow-drift', description: 'run although the history and the files disagree (edited, missing or out-of-order migrations)' };
+
+export const migrate: CommandDef = {
+  name: 'migrate',
+  summary: 'Apply, revert and verify SQL migrations (NNNN_name.sql) under an advisory lock',
+  description: [
+    'Migrations are SQL files NNNN_name.sql (optional NNNN_name.down.sql) in --dir, applied in version order, each in its own transaction with lock_timeout and statement_timeout set, and recorded in dbops.schema_migrations (version, name, sha256 checksum, applied_at, duration, applied_by). A file whose first line is "-- dbops:no-transaction" runs outside a transaction, statement by statement (CREATE INDEX CONCURRENTLY). One advisory lock per database serializes runners.',
+    'Drift: a migration applied and since edited, applied and missing from disk, or pending but older than the newest applied. Lint warns about the pending migrations: CREATE INDEX without CONCURRENTLY on an existing table, ADD COLUMN NOT NULL without DEFAULT, ALTER COLUMN TYPE, DROP COLUMN, DROP TABLE, strong locks with no lock_timeout (a file silences a rule with "-- dbops:allow <rule>").',
+    'Exit codes: 1 = drift (verify fails, up and down refuse) or a migration failed (rolled back, not recorded); 2 = bad input, nothing changed (directory, file names, --to, a missing .down.sql); 3 = retry later (the migration lock is held past --lock-timeout, a table lock or statement timed out, the connection was lost).',
+  ].join('\n\n'),
+  examples: [
+    { command: 'dbops migrate status', description: 'every migration of the configured instance and its state' },
+    { command: 'dbops migrate up --instance demo-db', description: 'apply what is pending' },
+    { command: 'dbops migrate up --dry-run', description: 'print the SQL that would run, change nothing' },
+    { command: 'dbops migrate verify --url "$DATABASE_URL"', description: 'exit 1 on drift (CI)' },
+  ],
+  subcommands: [
+    {
+      name: 'status',
+      summary: 'Each migration (applied, pending, edited, missing, out-of-order), drift and lint; exit 0',
+      isDefault: true,
+      options: [...target, migrationsDir, timeouts[0]!],
+      examples: [
+        { command: 'dbops migrate status --instance demo-db', description: 'the table of migrations' },
+        { command: 'dbops migrate status --json', description: 'the same as JSON' },
+      ],
+      load: () => import('../migrate.js').then((m) => m.status),
+    },
+    {
+      name: 'up',
+      summary: 'Apply the pending migrations (refuses over drift: exit 1)',
+      options: [...target, migrationsDir, { flags: '--to <version>', description: 'apply up to and including this version' }, ...timeouts, allowDrift],
+      mutates: true,
+      examples: [
+        { command: 'dbops migrate up', description: 'apply everything pending to the configured instance' },
+        { command: 'dbops migrate up --to 0003', description: 'stop after version 3' },
+        { command: 'dbops migrate up --dry-run --json', description: 'the plan with its SQL, nothing changed' },
+        { command: 'dbops migrate up --lock-timeout 2s --statement-timeout 5min', description: 'tighter lock wait, bounded statements' },
+      ],
+      load: () => import('../migrate.js').then((m) => m.up),
+    },
+    {
+      name: 'down',
+      summary: 'Revert the newest N migrations with their .down.sql (refuses where one is missing: exit 2)',
+      options: [...target, migrationsDir, { flags: '--steps <n>', description: 'how many to revert, newest first', default: 1, parse: 'int' }, ...timeouts, allowDrift],
+      mutates: true,
+      examples: [
+        { command: 'dbops migrate down --dry-run', description: 'show the .down.sql that would run' },
+        { command: 'dbops migrate down --steps 2 --yes', description: 'revert the two newest without asking' },
+      ],
+      load: () => import('../migrate.js').then((m) => m.down),
+    },
+    {
+      name: 'new',
+      summary: 'Create the next NNNN_name.sql and NNNN_name.down.sql from a template',
+      args: [{ syntax: '<name>', description: 'what the migration does, e.g. add_recipe_tags' }],
+      options: [
+        migrationsDir,
+        { flags: '--no-transaction', description: 'start the file with -- dbops:no-transaction (CREATE INDEX CONCURRENTLY)' },
+        { flags: '--no-down', description: 'no .down.sql file' },
+      ],
+      mutates: true,
+      examples: [
+        { command: 'dbops migrate new add_recipe_tags', description: 'the next number, e.g. sql/migrations/0009_add_recipe_tags.sql and .down.sql' },
+        { command: 'dbops migrate new recipes_title_idx --no-transaction', description: 'for CREATE INDEX CONCURRENTLY' },
+      ],
+      load: () => import('../migrate.js').then((m) => m.newMigration),
+    },
+    {
+      name: 'verify',
+      summary: 'Check the history against the files (drift: exit 1) and lint the pending migrations',
+      options: [...target, migrationsDir, timeouts[0]!, { flags: '--strict', description: 'lint warnings fail too (exit 1)' }],
+      examples: [
+        { command: 'dbops migrate verify', description: 'exit 0 when the history matches the files' },
+        { command: 'dbops migrate verify --strict --json', description: 'CI: warnings fail as well' },
+      ],
+      load: () => import('../migrate.js').then((m) => m.verify),
+    },
+    {
+      name: 'baseline',
+      summary: 'Mark the migrations up to <version> as applied without running them (an existing database)',
+      args: [{ syntax: '<version>', description: 'the version the database is already at, e.g. 0003' }],
+      options: [...target, migrationsDir, timeouts[0]!],
+      mutates: true,
+      examples: [
+        { command: 'dbops migrate baseline 0003', description: 'the schema of 0001-0003 exists already: record them' },
+        { command: 'dbops migrate baseline 0003 --dry-run', description: 'show what would be marked' },
+      ],
+      load: () => import('../migrate.js').then((m) => m.baseline),
+    },
+  ],
+};
+
+export const heartbeat: CommandDef = {
+  name: 'heartbeat',
+  summary: 'Write one row to dbops.heartbeat (cron every few minutes; restore tests measure real data loss from it)',
+  description:
+    'Inserts one row (id, beat_at from the database clock, written_by) into dbops.heartbeat, creating the dbops schema if needed. A restore test reads the newest row of the restored copy: the gap to the time it should cover is the real RPO.',
+  options: [...target],
+  mutates: true,
+  examples: [
+    { command: 'dbops heartbeat', description: 'one beat on the configured instance' },
+    { command: '*/5 * * * * dbops heartbeat --quiet', description: 'crontab: every five minutes' },
+    { command: 'dbops heartbeat --url "$DATABASE_URL" --json', description: 'any PostgreSQL, result as JSON' },
+  ],
+  load: () => import('../heartbeat.js').then((m) => m.heartbeat),
+};

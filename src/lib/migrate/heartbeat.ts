@@ -1,0 +1,80 @@
+/**
+ * `dbops heartbeat`: one row in dbops.heartbeat, stamped by the database's clock. Run from
+ * cron every few minutes; a restore test later reads the newest row of the restored copy,
+ * and the gap between it and the moment the backup was meant to cover is the data really
+ * lost (RPO), measured rather than assumed.
+ */
+import { hostname as osHostname } from 'node:os';
+import type { Context } from '../context.js';
+import type { TargetInput } from '../db/target.js';
+import { guardDb } from './errors.js';
+import { dbopsSchemaExists, ensureDbopsSchema } from './schema.js';
+import { openSession } from './session.js';
+
+export interface HeartbeatInput {
+  target: TargetInput;
+  /** Connect and check, write nothing. */
+  dryRun?: boolean;
+  /** Host part of written_by (default: this machine's hostname). */
+  hostname?: string;
+}
+
+/** What --dry-run reports: the database answered; nothing was written. */
+export interface HeartbeatPlan {
+  dryRun: true;
+  target: string;
+  /** The dbops schema is missing and a real run would create it. */
+  wouldCreateSchema: boolean;
+}
+
+/** The row written, and the one before it (to see cron's real cadence). */
+export interface HeartbeatResult {
+  dryRun?: false;
+  target: string;
+  id: number;
+  beatAt: Date;
+  writtenBy: string;
+  previousBeatAt?: Date;
+  /** Seconds since the previous heartbeat, when there was one. */
+  gapSeconds?: number;
+  /** The dbops schema did not exist and was created. */
+  createdSchema: boolean;
+}
+
+interface Row {
+  id: string;
+  beat_at: Date;
+  written_by: string;
+  previous: Date | null;
+}
+
+export function writeHeartbeat(ctx: Context, input: HeartbeatInput & { dryRun?: false }): Promise<HeartbeatResult>;
+export function writeHeartbeat(ctx: Context, input: HeartbeatInput & { dryRun: true }): Promise<HeartbeatPlan>;
+export function writeHeartbeat(ctx: Context, input: HeartbeatInput): Promise<HeartbeatResult | HeartbeatPlan>;
+export function writeHeartbeat(ctx: Context, input: HeartbeatInput): Promise<HeartbeatResult | HeartbeatPlan> {
+  return guardDb('the heartbeat', async () => {
+    const session = await openSession(ctx, input.target, 'dbops heartbeat');
+    try {
+      if (input.dryRun) {
+        const exists = await dbopsSchemaExists(session.client);
+        return { dryRun: true, target: session.label, wouldCreateSchema: !exists.heartbeat };
+      }
+      const createdSchema = await ensureDbopsSchema(session.client);
+      const r = await session.client.query<Row>(
+        `WITH prev AS (SELECT max(beat_at) AS at FROM dbops.heartbeat)
+         INSERT INTO dbops.heartbeat (written_by) VALUES (current_user || '@' || $1)
+         RETURNING id::text AS id, beat_at, written_by, (SELECT at FROM prev) AS previous`,
+        [input.hostname ?? osHostname()],
+      );
+      const row = r.rows[0]!;
+      const result: HeartbeatResult = { target: session.label, id: Number(row.id), beatAt: row.beat_at, writtenBy: row.written_by, createdSchema };
+      if (row.previous) {
+        result.previousBeatAt = row.previous;
+        result.gapSeconds = Math.round((row.beat_at.getTime() - row.previous.getTime()) / 1000);
+      }
+      return result;
+    } finally {
+      await session.close();
+    }
+  });
+}

@@ -1,0 +1,62 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { assembleMigrations, checksumOf } from '../../../src/lib/migrate/files.js';
+import { migrationSlug, newMigration, nextVersion, upTemplate } from '../../../src/lib/migrate/new.js';
+
+describe('migrationSlug and nextVersion', () => {
+  it('makes a file-name slug of any text', () => {
+    expect(migrationSlug('Add recipe tags!')).toBe('add_recipe_tags');
+    expect(migrationSlug('  keep-dashes_and_1 ')).toBe('keep-dashes_and_1');
+    expect(() => migrationSlug('!!!')).toThrow('"!!!" does not make a migration name.');
+  });
+
+  it('numbers after the highest version, keeping the widest prefix', () => {
+    expect(nextVersion([])).toEqual({ version: 1, prefix: '0001' });
+    expect(nextVersion(['0001_a.sql', '0009_b.sql', '0009_b.down.sql', 'README.md'])).toEqual({ version: 10, prefix: '0010' });
+    expect(nextVersion(['000041_a.sql'])).toEqual({ version: 42, prefix: '000042' });
+  });
+});
+
+describe('newMigration', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dbops-mig-new-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('writes the next up and down files, which load as a valid migration', async () => {
+    // GIVEN a directory with version 1
+    await writeFile(join(dir, '0001_init.sql'), 'SELECT 1;');
+    // WHEN a new migration is made
+    const r = await newMigration({ dir, name: 'Add tags', noTransaction: false, withDown: true, dryRun: false });
+    // THEN 0002_add_tags.sql and its down file exist, and the directory still loads
+    expect(r).toEqual({ dryRun: false, version: 2, name: 'add_tags', files: [join(dir, '0002_add_tags.sql'), join(dir, '0002_add_tags.down.sql')] });
+    const names = (await readdir(dir)).sort();
+    expect(names).toEqual(['0001_init.sql', '0002_add_tags.down.sql', '0002_add_tags.sql']);
+    const text = await readFile(join(dir, '0002_add_tags.sql'), 'utf8');
+    expect(text).toBe(upTemplate('0002_add_tags', false));
+    const loaded = assembleMigrations(dir, await Promise.all(names.map(async (n) => ({ name: n, bytes: await readFile(join(dir, n)) }))));
+    expect(loaded.map((m) => [m.file, m.down?.file, m.noTransaction])).toEqual([
+      ['0001_init.sql', undefined, false],
+      ['0002_add_tags.sql', '0002_add_tags.down.sql', false],
+    ]);
+    expect(loaded[1]!.checksum).toBe(checksumOf(text));
+  });
+
+  it('marks a no-transaction migration on its first line, and --no-down writes one file', async () => {
+    await newMigration({ dir, name: 'idx', noTransaction: true, withDown: false, dryRun: false });
+    expect(await readdir(dir)).toEqual(['0001_idx.sql']);
+    expect((await readFile(join(dir, '0001_idx.sql'), 'utf8')).split('\n')[0]).toBe('-- dbops:no-transaction');
+  });
+
+  it('creates a missing directory, and a dry run writes nothing', async () => {
+    const sub = join(dir, 'deeper', 'migrations');
+    const dry = await newMigration({ dir: sub, name: 'x', noTransaction: false, withDown: true, dryRun: true });
+    expect(dry.dryRun).toBe(true);
+    await expect(readdir(sub)).rejects.toMatchObject({ code: 'ENOENT' });
+    await newMigration({ dir: sub, name: 'x', noTransaction: false, withDown: true, dryRun: false });
+    expect((await readdir(sub)).sort()).toEqual(['0001_x.down.sql', '0001_x.sql']);
+  });
+});
