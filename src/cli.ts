@@ -73,7 +73,7 @@ function addCommand(parent: Command, def: CommandDef, state: RunState): void {
       const self = actionArgs[actionArgs.length - 1] as Command;
       const opts = self.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
       const args = actionArgs.slice(0, -2) as (string | string[] | undefined)[];
-      state.code = await runHandler(load, { args, opts }, state);
+      state.code = await runHandler(load, { args, opts }, state, Boolean(def.configOptional));
     });
   }
 }
@@ -141,12 +141,13 @@ async function runHandler(
   load: NonNullable<CommandDef['load']>,
   input: { args: (string | string[] | undefined)[]; opts: GlobalOptions & Record<string, unknown> },
   state: RunState,
+  configOptional: boolean,
 ): Promise<number> {
   state.jsonMode = Boolean(input.opts.json);
   const { createContext } = await import('./lib/create-context.js');
   let ctx: Awaited<ReturnType<typeof createContext>>;
   try {
-    ctx = await createContext(input.opts, state.controller.signal);
+    ctx = await createContext(input.opts, state.controller.signal, {}, { configOptional });
   } catch (e) {
     return await reportError(e, input.opts, false);
   }

@@ -4,6 +4,7 @@
  */
 import { freeTierReport } from './defs/free-tier-report.js';
 import { heartbeat, migrate } from './defs/migrate.js';
+import { audit, init, provision } from './defs/provision.js';
 import type { CommandDef } from './types.js';
 
 const instances: CommandDef = {
@@ -146,4 +147,16 @@ const config: CommandDef = {
   ],
 };
 
-export const COMMANDS: CommandDef[] = [instances, status, snapshot, migrate, heartbeat, freeTierReport, psql, config];
+export const COMMANDS: CommandDef[] = [
+  init,
+  provision,
+  audit,
+  instances,
+  status,
+  snapshot,
+  migrate,
+  heartbeat,
+  freeTierReport,
+  psql,
+  config,
+];

@@ -48,6 +48,11 @@ export interface CommandDef {
   mutates?: boolean;
   /** The subcommand run when none is named (e.g. `instances` = `instances list`). */
   isDefault?: boolean;
+  /**
+   * The command works without a valid config (e.g. `init`, which writes one): an invalid
+   * file is reported as a warning and the defaults are used.
+   */
+  configOptional?: boolean;
   subcommands?: CommandDef[];
   load?: () => Promise<CommandModule>;
 }

@@ -1,7 +1,8 @@
 /**
  * Turns the global flags into the injected Context. Loaded only when a command runs.
  */
-import { loadConfig } from './config/load.js';
+import { type LoadedConfig, loadConfig } from './config/load.js';
+import { ConfigError } from './errors.js';
 import { type Context, createPrompter, systemClock } from './context.js';
 import { createOutput, type Output } from './output/output.js';
 import { createProvider } from './providers/index.js';
@@ -35,7 +36,12 @@ export interface ContextIO {
   stderr?: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
-export async function createContext(flags: ContextFlags, signal: AbortSignal, io: ContextIO = {}): Promise<CreatedContext> {
+export async function createContext(
+  flags: ContextFlags,
+  signal: AbortSignal,
+  io: ContextIO = {},
+  opts: { configOptional?: boolean } = {},
+): Promise<CreatedContext> {
   const env = io.env ?? process.env;
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
@@ -57,12 +63,21 @@ export async function createContext(flags: ContextFlags, signal: AbortSignal, io
     },
   });
 
-  const loaded = loadConfig({
+  const configInput = {
     cwd: io.cwd ?? process.cwd(),
     explicitPath: flags.config,
     env,
     flags: { provider: flags.provider, region: flags.region, profile: flags.profile, endpointUrl: flags.endpointUrl },
-  });
+  };
+  let loaded: LoadedConfig;
+  try {
+    loaded = loadConfig(configInput);
+  } catch (e) {
+    if (!opts.configOptional || !(e instanceof ConfigError)) throw e;
+    // A command that writes the config must not be stopped by the broken one it replaces.
+    baseOut.warn(`ignoring the current config: ${e.message}`);
+    loaded = loadConfig({ ...configInput, explicitPath: undefined, cwd: '/', env: {} });
+  }
 
   const closers: (() => Promise<void> | void)[] = [];
   let provider: Promise<Provider> | undefined;

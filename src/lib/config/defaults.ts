@@ -8,6 +8,7 @@ import type { DbopsConfig } from './schema.js';
 export const DEFAULTS: DbopsConfig = {
   provider: 'local',
   region: 'us-east-2',
+  tags: {},
   database: {
     identifier: 'recipe-db-primary',
     engine: 'postgres',
@@ -26,6 +27,7 @@ export const DEFAULTS: DbopsConfig = {
     backupRetentionDays: 7,
     backupWindow: '03:00-04:00',
     maintenanceWindow: 'sun:04:00-sun:05:00',
+    readReplica: { enabled: false },
   },
   snapshots: {
     manualRetentionWeeks: 4,
@@ -40,9 +42,27 @@ export const DEFAULTS: DbopsConfig = {
     concurrency: 2,
     metricsNamespace: 'dbops',
   },
-  cache: { enabled: true, engine: 'redis', engineVersion: '7.0', nodeType: 'cache.t3.micro' },
+  // cache.t3.micro, not the seed's cache.t2.micro: T2 nodes support neither AUTH nor TLS.
+  cache: {
+    enabled: true,
+    engine: 'redis',
+    engineVersion: '7.0',
+    nodeType: 'cache.t3.micro',
+    authEnabled: true,
+    transitEncryption: true,
+    atRestEncryption: true,
+    maintenanceWindow: 'sun:06:00-sun:07:00',
+    snapshotRetentionDays: 0,
+  },
   network: {},
-  alarms: {},
+  alarms: {
+    dbCpuCriticalPercent: 90,
+    dbCpuWarningPercent: 70,
+    freeStorageLowPercent: 10,
+    dbConnectionsPercent: 90,
+    cacheCpuPercent: 90,
+    cacheEvictionsPer5Min: 100,
+  },
   budget: { monthlyUsd: 50, alertPercents: [50, 80] },
   freeTier: {
     warnPercent: { rds: 93, elasticache: 93, lambda: 90, cloudwatch: 90 },

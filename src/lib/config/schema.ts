@@ -35,6 +35,10 @@ export const configSchema = z.strictObject({
   region,
   profile: z.string().min(1).optional(),
   endpointUrl: z.url().optional(),
+  /** "production" makes deletion protection off a high audit finding. */
+  environment: z.enum(['production', 'staging', 'development']).optional(),
+  /** Extra tags on everything dbops provisions. */
+  tags: z.record(z.string().min(1).max(128), z.string().max(256)),
   database: z.strictObject({
     identifier,
     engine: z.enum(['postgres', 'mysql']),
@@ -59,6 +63,7 @@ export const configSchema = z.strictObject({
     maintenanceWindow: weeklyRange,
     subnetGroup: z.string().min(1).optional(),
     vpcSecurityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, 'a security group id such as sg-0123abcd')).optional(),
+    readReplica: z.strictObject({ enabled: z.boolean(), identifier: identifier.optional() }),
   }),
   snapshots: z.strictObject({
     manualRetentionWeeks: z.int().min(1).max(520),
@@ -92,15 +97,33 @@ export const configSchema = z.strictObject({
     engineVersion: z.preprocess((v) => (typeof v === 'number' ? (Number.isInteger(v) ? `${v}.0` : String(v)) : v), z.string().min(1)),
     nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'a node type such as cache.t3.micro'),
     port: z.int().min(1024).max(65535).optional(),
+    identifier: z
+      .string()
+      .regex(/^[a-zA-Z](?:-?[a-zA-Z0-9])*$/, 'letters, digits and single hyphens, starting with a letter')
+      .max(40, 'at most 40 characters')
+      .optional(),
+    authEnabled: z.boolean(),
+    transitEncryption: z.boolean(),
+    atRestEncryption: z.boolean(),
+    maintenanceWindow: weeklyRange,
+    snapshotRetentionDays: z.int().min(0).max(35),
   }),
   network: z.strictObject({
     allowedCidr: cidr.optional(),
   }),
   alarms: z.strictObject({
     email: z.email().optional(),
+    dbCpuCriticalPercent: percent,
+    dbCpuWarningPercent: percent,
+    freeStorageLowPercent: percent,
+    dbConnectionsPercent: percent,
+    cacheCpuPercent: percent,
+    cacheEvictionsPer5Min: z.int().min(0),
   }),
   budget: z.strictObject({
     monthlyUsd: z.number().min(0),
+    // AWS allows 10 notifications per budget and dbops makes 2 per threshold: provisioning
+    // refuses more than 5 with that explanation (src/lib/provision/validate.ts).
     alertPercents: z.array(percent).max(10),
   }),
   freeTier: z.strictObject({

@@ -3,6 +3,7 @@
  * each against runbooks/<name>.md: same ids, same order.
  */
 import { INSTANCE_CREATE, INSTANCE_DELETE } from '../instances/runbooks.js';
+import { PROVISION_APPLY, PROVISION_DESTROY } from '../provision/runbooks.js';
 import type { RunbookDef } from './runner.js';
 
-export const RUNBOOKS: RunbookDef[] = [INSTANCE_CREATE, INSTANCE_DELETE];
+export const RUNBOOKS: RunbookDef[] = [INSTANCE_CREATE, INSTANCE_DELETE, PROVISION_APPLY, PROVISION_DESTROY];

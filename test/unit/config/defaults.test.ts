@@ -32,6 +32,7 @@ describe('DEFAULTS (the seeds free-tier profile)', () => {
       backupRetentionDays: 7,
       backupWindow: '03:00-04:00',
       maintenanceWindow: 'sun:04:00-sun:05:00',
+      readReplica: { enabled: false },
     });
   });
 

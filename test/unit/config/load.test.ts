@@ -212,7 +212,7 @@ describe('loadConfig: merging', () => {
     // THEN all are applied and attributed to their env var
     expect(loaded.config.database.port).toBe(5433);
     expect(loaded.config.network).toStrictEqual({ allowedCidr: '203.0.113.7/32' });
-    expect(loaded.config.alarms).toStrictEqual({ email: 'oncall@example.com' });
+    expect(loaded.config.alarms).toStrictEqual({ ...DEFAULTS.alarms, email: 'oncall@example.com' });
     expect(describeSource(loaded.sources['network.allowedCidr'])).toBe('env DBOPS_NETWORK__ALLOWED_CIDR');
   });
 

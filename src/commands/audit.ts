@@ -1,0 +1,13 @@
+import { runAudit } from '../lib/audit/audit.js';
+import { renderAudit } from '../lib/audit/render.js';
+import { ExitCode } from '../lib/errors.js';
+import { provisionDeps } from '../lib/provision/deps.js';
+import type { CommandModule } from './types.js';
+
+export const audit: CommandModule = {
+  async run(ctx) {
+    const result = await runAudit(await provisionDeps(ctx));
+    ctx.out.result(result, renderAudit);
+    return result.counts.high > 0 ? ExitCode.checksFailed : ExitCode.ok;
+  },
+};

@@ -1,0 +1,100 @@
+/**
+ * `dbops audit`: reads the live deployment (the configured database, the security groups
+ * attached to it and to the cache, the cache, the alarms, pgvector over a connection when
+ * one can be made) and reports each risky setting with its fix.
+ */
+import type { Client } from 'pg';
+import { connect } from '../db/connect.js';
+import { NotFoundError, messageOf } from '../errors.js';
+import type { ProvisionProvider } from '../providers/provision-types.js';
+import type { ProvisionDeps } from '../provision/deps.js';
+import { CACHE_PORT, ENGINE_PORT } from '../provision/desired.js';
+import { checkRegion } from '../provision/validate.js';
+import { auditFindings, productionOf, type ExtensionCheck, type Finding, type LiveDeployment } from './findings.js';
+
+export interface AuditResult {
+  provider: string;
+  region: string;
+  database: string;
+  cache?: string;
+  findings: Finding[];
+  /** Checks that do not apply on this provider, with why. */
+  notApplicable: string[];
+  counts: Record<Finding['severity'], number>;
+}
+
+/** How pgvector is looked for; tests inject one, the CLI connects with `pg`. */
+export type ExtensionProbe = (pp: ProvisionProvider, dbId: string) => Promise<ExtensionCheck>;
+
+const PROBE_TIMEOUT_MS = 5_000;
+
+/** Connects with the provider's credentials and asks pg_extension / pg_available_extensions. */
+export const connectAndProbe: ExtensionProbe = async (pp, dbId) => {
+  let client: Client | undefined;
+  try {
+    client = await connect(await pp.instances.connectionInfo(dbId), { connectTimeoutMs: PROBE_TIMEOUT_MS, applicationName: 'dbops-audit' });
+    const installed = await client.query<{ extversion: string }>("select extversion from pg_extension where extname = 'vector'");
+    if (installed.rows[0]) return { status: 'present', version: installed.rows[0].extversion };
+    const available = await client.query("select 1 from pg_available_extensions where name = 'vector'");
+    return available.rowCount ? { status: 'missing' } : { status: 'unavailable' };
+  } catch (e) {
+    return { status: 'not-checked', reason: `could not connect or query (${messageOf(e).replace(/\.$/, '')}).` };
+  } finally {
+    await client?.end().catch(() => undefined);
+  }
+};
+
+async function readLive(deps: ProvisionDeps, probe: ExtensionProbe): Promise<LiveDeployment> {
+  const { pp, config, settings } = deps;
+  const id = config.database.identifier;
+  const database = await pp.database.findDatabase(id);
+  if (!database) {
+    throw new NotFoundError(`There is nothing to audit: DB instance ${id} does not exist in ${pp.region}.`, {
+      hint: 'Check database.identifier and --region, or create it with `dbops provision apply`.',
+    });
+  }
+  const cache = pp.cache ? await pp.cache.findCache(settings.cacheId) : undefined;
+  const groupIds = [...new Set([...database.vpcSecurityGroupIds, ...(cache?.securityGroupIds ?? [])])];
+  const [securityGroups, alarms, pgvector] = await Promise.all([
+    pp.network ? pp.network.describeSecurityGroups(groupIds) : [],
+    pp.alarms ? pp.alarms.listAlarms('') : [],
+    database.status === 'available' ? probe(pp, id) : Promise.resolve<ExtensionCheck>({ status: 'not-checked', reason: `the instance is ${database.status}.` }),
+  ]);
+  return {
+    provider: pp.name,
+    region: pp.region,
+    database,
+    securityGroups,
+    ...(cache ? { cache } : {}),
+    alarms,
+    pgvector,
+    production: productionOf(settings.environment, database.tags),
+    policy: { backupRetentionDays: config.database.backupRetentionDays, dbPort: ENGINE_PORT[database.engine], cachePort: config.cache.port ?? CACHE_PORT },
+  };
+}
+
+function notApplicable(pp: ProvisionProvider): string[] {
+  const out: string[] = [];
+  if (!pp.network) out.push(`security groups: ${pp.notApplicable('network')}`);
+  if (!pp.alarms) out.push(`alarms: ${pp.notApplicable('alarms')}`);
+  if (pp.name === 'local') out.push('public access and encryption at rest: not applicable on the local provider (127.0.0.1, local disk)');
+  if (!pp.cache) out.push(`cache: ${pp.notApplicable('cache')}`);
+  return out;
+}
+
+export async function runAudit(deps: ProvisionDeps, probe: ExtensionProbe = connectAndProbe): Promise<AuditResult> {
+  await checkRegion(deps.pp, deps.config.region);
+  const live = await readLive(deps, probe);
+  const findings = auditFindings(live);
+  const counts = { high: 0, medium: 0, low: 0, info: 0 };
+  for (const f of findings) counts[f.severity]++;
+  return {
+    provider: live.provider,
+    region: live.region,
+    database: live.database.id,
+    ...(live.cache ? { cache: live.cache.id } : {}),
+    findings,
+    notApplicable: notApplicable(deps.pp),
+    counts,
+  };
+}

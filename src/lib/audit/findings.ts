@@ -1,0 +1,199 @@
+/**
+ * Audit findings: pure functions over a read of the live deployment. Each finding names
+ * the resource, says what is risky in one sentence, how severe it is, and the fix.
+ * `dbops audit` exits 1 when any finding is high.
+ */
+import type { Alarm, CacheState, DatabaseState, SecurityGroup } from '../providers/provision-types.js';
+import type { ProviderName } from '../providers/types.js';
+import { isWorldOpen } from '../provision/cidr.js';
+
+export type Severity = 'high' | 'medium' | 'low' | 'info';
+
+export interface Finding {
+  id: string;
+  severity: Severity;
+  /** The resource it is about: "db-instance recipe-db-primary", "security-group sg-1". */
+  resource: string;
+  message: string;
+  fix: string;
+}
+
+/** What the pgvector check found over a database connection. */
+export type ExtensionCheck =
+  | { status: 'present'; version?: string }
+  | { status: 'missing' }
+  | { status: 'unavailable' }
+  | { status: 'not-checked'; reason: string };
+
+/** The live deployment as the audit reads it. */
+export interface LiveDeployment {
+  provider: ProviderName;
+  region: string;
+  database: DatabaseState;
+  /** Security groups attached to the database and the cache. */
+  securityGroups: SecurityGroup[];
+  cache?: CacheState;
+  /** Alarms in the region (the audit looks for the database's and the cache's). */
+  alarms: Alarm[];
+  pgvector: ExtensionCheck;
+  /** Whether this is production, and what said so. */
+  production: { value: boolean; source: string };
+  policy: { backupRetentionDays: number; dbPort: number; cachePort: number };
+}
+
+const SEVERITY_ORDER: Severity[] = ['high', 'medium', 'low', 'info'];
+
+function dbRes(live: LiveDeployment): string {
+  return `db-instance ${live.database.id}`;
+}
+
+export function publicDatabase(live: LiveDeployment): Finding[] {
+  if (live.provider !== 'aws' || !live.database.publiclyAccessible) return [];
+  return [
+    {
+      id: 'db-publicly-accessible',
+      severity: 'high',
+      resource: dbRes(live),
+      message: 'The database is publicly accessible: it has an address on the internet.',
+      fix: 'Set database.publiclyAccessible: false and run `dbops provision apply --apply-immediately` (or `aws rds modify-db-instance --no-publicly-accessible --apply-immediately`); reach it through a VPN, bastion or tunnel.',
+    },
+  ];
+}
+
+function covers(rule: { port: number; toPort?: number }, port: number): boolean {
+  if (rule.port === -1) return true;
+  return port >= rule.port && port <= (rule.toPort ?? rule.port);
+}
+
+export function openSecurityGroups(live: LiveDeployment): Finding[] {
+  const ports: [number, string][] = [[live.policy.dbPort, 'database']];
+  if (live.cache) ports.push([live.policy.cachePort, 'cache']);
+  const out: Finding[] = [];
+  for (const g of live.securityGroups) {
+    for (const [port, what] of ports) {
+      const open = g.ingress.filter((r) => isWorldOpen(r.cidr) && covers(r, port));
+      if (open.length === 0) continue;
+      out.push({
+        id: 'port-open-to-world',
+        severity: 'high',
+        resource: `security-group ${g.id}${g.name ? ` (${g.name})` : ''}`,
+        message: `Port ${port} (${what}) is open to ${[...new Set(open.map((r) => r.cidr))].join(' and ')}.`,
+        fix: `Revoke the rule (\`aws ec2 revoke-security-group-ingress --group-id ${g.id} --protocol tcp --port ${port} --cidr ${open[0]!.cidr}\`) and admit only network.allowedCidr or your application's security group.`,
+      });
+    }
+  }
+  return out;
+}
+
+export function unencryptedStorage(live: LiveDeployment): Finding[] {
+  if (live.provider !== 'aws' || live.database.storageEncrypted) return [];
+  return [
+    {
+      id: 'db-storage-unencrypted',
+      severity: 'high',
+      resource: dbRes(live),
+      message: 'The database storage is not encrypted at rest (encryption costs nothing on RDS).',
+      fix: 'Take a snapshot, copy it with encryption (a KMS key), restore the copy and switch over (runbooks/provision-apply.md, PV-4); set database.storageEncrypted: true.',
+    },
+  ];
+}
+
+export function cacheSecurity(live: LiveDeployment): Finding[] {
+  const c = live.cache;
+  if (!c) return [];
+  const res = `cache ${c.id}`;
+  const out: Finding[] = [];
+  const recreate = c.kind === 'cache-cluster' ? 'Create a one-node replication group with AUTH and in-transit encryption (`dbops provision apply` does), on a node type that supports them (cache.t3.micro, not cache.t2.*), and move the clients.' : 'Recreate the cache with AUTH and in-transit encryption (`dbops provision apply` does), on cache.t3.micro or newer.';
+  if (!c.authEnabled) out.push({ id: 'cache-no-auth', severity: 'high', resource: res, message: 'The cache has no AUTH: anyone who reaches the port can read and write it.', fix: recreate });
+  if (live.provider === 'aws' && !c.transitEncryption) {
+    out.push({ id: 'cache-no-transit-encryption', severity: 'medium', resource: res, message: 'The cache has no in-transit encryption: data and commands cross the network in clear text.', fix: recreate });
+  }
+  if (live.provider === 'aws' && !c.atRestEncryption) {
+    out.push({ id: 'cache-no-at-rest-encryption', severity: 'low', resource: res, message: 'The cache is not encrypted at rest.', fix: recreate });
+  }
+  return out;
+}
+
+export function backupRetention(live: LiveDeployment): Finding[] {
+  const have = live.database.backupRetentionDays;
+  const want = live.policy.backupRetentionDays;
+  if (have >= want) return [];
+  return [
+    {
+      id: 'backup-retention-below-policy',
+      severity: have === 0 ? 'high' : 'medium',
+      resource: dbRes(live),
+      message: have === 0 ? 'Automated backups are off (retention 0 days).' : `Backup retention is ${have} days, below the policy of ${want} days.`,
+      fix: `Set database.backupRetentionDays: ${want} and run \`dbops provision apply\`.`,
+    },
+  ];
+}
+
+function alarmOn(live: LiveDeployment, namespace: string, metric: string, dimension: string, id: string): Alarm[] {
+  return live.alarms.filter((a) => a.namespace === namespace && a.metricName === metric && a.dimensions[dimension] === id);
+}
+
+export function missingAlarms(live: LiveDeployment): Finding[] {
+  if (live.provider !== 'aws') return [];
+  const id = live.database.id;
+  const out: Finding[] = [];
+  const wanted: [string, string][] = [
+    ['CPUUtilization', 'no-cpu-alarm'],
+    ['FreeStorageSpace', 'no-storage-alarm'],
+  ];
+  for (const [metric, fid] of wanted) {
+    const found = alarmOn(live, 'AWS/RDS', metric, 'DBInstanceIdentifier', id);
+    if (found.length === 0) {
+      out.push({ id: fid, severity: 'medium', resource: dbRes(live), message: `No CloudWatch alarm watches ${metric} of the database.`, fix: 'Run `dbops provision apply`: it creates the alarms of seeds 000/002 and the SNS topic they notify.' });
+    } else if (found.every((a) => a.actions.length === 0)) {
+      out.push({ id: `${fid.replace('no-', '')}-notifies-nobody`, severity: 'low', resource: `alarm ${found[0]!.name}`, message: `The ${metric} alarm notifies nobody (no alarm actions).`, fix: 'Set alarms.email and run `dbops provision apply`, or add an SNS topic to the alarm.' });
+    }
+  }
+  return out;
+}
+
+export function deletionProtection(live: LiveDeployment): Finding[] {
+  if (live.database.deletionProtection || !live.production.value) return [];
+  return [
+    {
+      id: 'deletion-protection-off',
+      severity: 'high',
+      resource: dbRes(live),
+      message: `Deletion protection is off on a production database (${live.production.source}).`,
+      fix: 'Set database.deletionProtection: true and run `dbops provision apply` (it applies at once, without downtime).',
+    },
+  ];
+}
+
+export function pgvector(live: LiveDeployment): Finding[] {
+  const v = live.pgvector;
+  const res = dbRes(live);
+  switch (v.status) {
+    case 'present':
+      return [];
+    case 'missing':
+      return [{ id: 'pgvector-missing', severity: 'medium', resource: res, message: 'The pgvector extension is not installed in the database.', fix: 'Run `CREATE EXTENSION IF NOT EXISTS vector;` as the master user (`dbops psql -- -c "create extension vector"`).' }];
+    case 'unavailable':
+      return [{ id: 'pgvector-unavailable', severity: 'medium', resource: res, message: 'pgvector is not available on this server, so it cannot be installed.', fix: 'Use RDS PostgreSQL 15+ (pgvector is included), or install the pgvector package for the local server version.' }];
+    default:
+      return [{ id: 'pgvector-not-checked', severity: 'info', resource: res, message: `pgvector was not checked: ${v.reason}`, fix: 'Run the audit from a machine that can connect (network.allowedCidr, a tunnel), or check `select * from pg_extension` by hand.' }];
+  }
+}
+
+export const CHECKS = [publicDatabase, openSecurityGroups, unencryptedStorage, cacheSecurity, backupRetention, missingAlarms, deletionProtection, pgvector];
+
+/** Every finding, most severe first (stable within a severity). */
+export function auditFindings(live: LiveDeployment): Finding[] {
+  const all = CHECKS.flatMap((check) => check(live));
+  return all.map((f, i) => ({ f, i })).sort((a, b) => SEVERITY_ORDER.indexOf(a.f.severity) - SEVERITY_ORDER.indexOf(b.f.severity) || a.i - b.i).map((x) => x.f);
+}
+
+/** How production is known: the `environment` setting, or an environment tag on the instance. */
+export function productionOf(environment: string | undefined, tags: Record<string, string>): { value: boolean; source: string } {
+  if (environment) return { value: environment === 'production', source: `environment: ${environment}` };
+  for (const key of ['dbops:environment', 'environment', 'Environment', 'env']) {
+    const v = tags[key];
+    if (v !== undefined) return { value: /^prod(uction)?$/i.test(v), source: `tag ${key}=${v}` };
+  }
+  return { value: false, source: 'no environment setting or tag' };
+}

@@ -1,0 +1,144 @@
+/**
+ * The aws adapter of the provisioning port: wires EC2 (security groups, regions),
+ * ElastiCache + Secrets Manager (cache and its AUTH token), SNS, CloudWatch alarms,
+ * Budgets and STS, plus the RDS calls the Provider adapter does not make. Every call goes
+ * through one caller (provision-errors.ts) that maps AWS errors to dbops errors.
+ */
+import { EnvironmentError } from '../../errors.js';
+import type { AwsProviderOptions } from '../index.js';
+import type { Capability, DatabaseApi, Identity, OrderableOption, ProvisionProvider } from '../provision-types.js';
+import type { Provider } from '../types.js';
+import type { AwsProviderTuning } from './provider.js';
+import { createProvisionClients, type ProvisionClients } from './provision-clients.js';
+import { modifyDbRequest, toDatabaseState } from './provision-convert.js';
+import { awsCache } from './provision-cache.js';
+import { isAwsCode, provisionCaller, type ProvisionCaller } from './provision-errors.js';
+import { awsAlarms, awsBudgets, awsNotifications } from './provision-monitoring.js';
+import { awsNetwork, awsRegions, type RetryTuning } from './provision-network.js';
+import { DEFAULT_POLL_DELAYS, type PollDelays } from './waiters.js';
+
+/** Tests shrink the waits; production leaves them alone. */
+export interface AwsProvisionTuning extends AwsProviderTuning {
+  /** DeleteSecurityGroup retries while network interfaces of a deleted database linger. */
+  dependencyRetry?: RetryTuning;
+}
+
+const MAX_ORDERABLE_PAGES = 30;
+
+function awsDatabase(c: ProvisionCaller, clients: () => ProvisionClients): DatabaseApi {
+  const rds = () => clients().rds;
+  return {
+    async findDatabase(id) {
+      try {
+        const out = await c.call({ operation: 'DescribeDBInstances', service: 'rds', instanceId: id, expect: ['DBInstanceNotFound'] }, () =>
+          rds().describeDBInstances({ DBInstanceIdentifier: id }),
+        );
+        const db = out.DBInstances?.[0];
+        return db ? toDatabaseState(db, c.region) : undefined;
+      } catch (e) {
+        if (isAwsCode(e, 'DBInstanceNotFound')) return undefined;
+        throw e;
+      }
+    },
+    async modifyDatabase(id, input) {
+      const out = await c.call({ operation: 'ModifyDBInstance', service: 'rds', instanceId: id }, () => rds().modifyDBInstance(modifyDbRequest(id, input)));
+      if (!out.DBInstance) throw new EnvironmentError('AWS ModifyDBInstance returned no DB instance.');
+      return toDatabaseState(out.DBInstance, c.region);
+    },
+    async orderableOptions(engine, instanceClass) {
+      const options: OrderableOption[] = [];
+      let Marker: string | undefined;
+      for (let page = 0; page < MAX_ORDERABLE_PAGES; page++) {
+        const out = await c.call({ operation: 'DescribeOrderableDBInstanceOptions', service: 'rds' }, () =>
+          rds().describeOrderableDBInstanceOptions({ Engine: engine, DBInstanceClass: instanceClass, Vpc: true, MaxRecords: 1000, ...(Marker ? { Marker } : {}) }),
+        );
+        for (const o of out.OrderableDBInstanceOptions ?? []) {
+          options.push({
+            engineVersion: o.EngineVersion ?? '',
+            ...(o.StorageType ? { storageType: o.StorageType } : {}),
+            ...(o.MinStorageSize !== undefined ? { minStorageGb: o.MinStorageSize } : {}),
+            ...(o.MaxStorageSize !== undefined ? { maxStorageGb: o.MaxStorageSize } : {}),
+          });
+        }
+        Marker = out.Marker;
+        if (!Marker) break;
+      }
+      return options;
+    },
+  };
+}
+
+class AwsProvision implements ProvisionProvider {
+  readonly name = 'aws' as const;
+  readonly region: string;
+  readonly database;
+  readonly network;
+  readonly cache;
+  readonly notifications;
+  readonly alarms;
+  readonly budgets;
+  readonly regions;
+  readonly #clients: ProvisionClients;
+  readonly #global: { clients?: ProvisionClients };
+  readonly #caller: ProvisionCaller;
+
+  constructor(
+    opts: AwsProviderOptions,
+    readonly instances: Provider,
+    tuning: AwsProvisionTuning,
+  ) {
+    this.region = opts.region;
+    const settings = { profile: opts.profile, endpointUrl: opts.endpointUrl, maxAttempts: opts.maxAttempts };
+    this.#clients = createProvisionClients({ ...settings, region: opts.region });
+    const global: { clients?: ProvisionClients } = {};
+    this.#global = global;
+    const c = provisionCaller(opts.region, settings);
+    this.#caller = c;
+    const clients = () => this.#clients;
+    const delays: PollDelays = {
+      minDelaySeconds: tuning.pollDelaySeconds ?? DEFAULT_POLL_DELAYS.minDelaySeconds,
+      maxDelaySeconds: tuning.maxPollDelaySeconds ?? (tuning.pollDelaySeconds ? tuning.pollDelaySeconds * 4 : DEFAULT_POLL_DELAYS.maxDelaySeconds),
+    };
+    this.database = awsDatabase(c, clients);
+    this.network = awsNetwork(c, clients, tuning.dependencyRetry ?? { attempts: 20, delayMs: 30_000 });
+    this.cache = awsCache(c, clients, delays, opts.maxWaitSeconds);
+    this.notifications = awsNotifications(c, clients);
+    this.alarms = awsAlarms(c, clients);
+    this.budgets = awsBudgets(c, clients);
+    this.regions = awsRegions(provisionCaller('us-east-1', settings), () => (global.clients ??= createProvisionClients({ ...settings, region: 'us-east-1' })));
+  }
+
+  async identity(): Promise<Identity> {
+    const out = await this.#caller.call({ operation: 'GetCallerIdentity', service: 'sts' }, () => this.#clients.sts.getCallerIdentity({}));
+    if (!out.Account) throw new EnvironmentError('AWS STS GetCallerIdentity returned no account id.');
+    return { accountId: out.Account, arn: out.Arn ?? '' };
+  }
+
+  /** Every capability exists on AWS. */
+  notApplicable(_capability: Capability): string | undefined {
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    this.#clients.destroy();
+    this.#global.clients?.destroy();
+  }
+}
+
+/** The aws provisioning port; `base` is the context's aws Provider (instances). */
+export function createAwsProvisionProvider(opts: AwsProviderOptions, base: Provider, tuning: AwsProvisionTuning = {}): ProvisionProvider {
+  return new AwsProvision(opts, base, tuning);
+}
+
+/** The caller's account, for `dbops init`; one attempt, then a clear error. */
+export async function awsIdentity(settings: { region: string; profile?: string; endpointUrl?: string; maxAttempts: number }): Promise<Identity> {
+  const clients = createProvisionClients(settings);
+  const c = provisionCaller(settings.region, settings);
+  try {
+    const out = await c.call({ operation: 'GetCallerIdentity', service: 'sts' }, () => clients.sts.getCallerIdentity({}));
+    if (!out.Account) throw new EnvironmentError('AWS STS GetCallerIdentity returned no account id.');
+    return { accountId: out.Account, arn: out.Arn ?? '' };
+  } finally {
+    clients.destroy();
+  }
+}

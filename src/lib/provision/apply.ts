@@ -1,0 +1,397 @@
+/**
+ * `dbops provision apply`: executes the plan in dependency order, following
+ * runbooks/provision-apply.md (PV-1 ... PV-10). Every resource is created with its tags
+ * (nothing is ever half-tagged), each is waited for with progress, and the last step
+ * plans again to prove there is nothing left to do. A failure reports what was done so
+ * far; a rerun plans from what exists and continues.
+ */
+import { UsageError, isDbopsError } from '../errors.js';
+import type { BudgetNotification, CacheState } from '../providers/provision-types.js';
+import type { WaitOptions } from '../providers/types.js';
+import { runRunbook, type RunbookRun, type RunReport, type StepHandle } from '../runbook/runner.js';
+import { isManaged } from './change.js';
+import type { ProvisionDeps } from './deps.js';
+import { desiredState, provisionTags, type DesiredState } from './desired.js';
+import { modifyInput } from './diff-database.js';
+import { notificationKey } from './diff-resources.js';
+import { computePlan, wantedAlarms } from './plan.js';
+import type { Change, CurrentState, Plan } from './plan-types.js';
+import { readCurrent } from './read.js';
+import { PROVISION_APPLY } from './runbooks.js';
+import { validateInput } from './validate.js';
+
+export interface ApplyOptions {
+  /** ModifyDBInstance/ModifyReplicationGroup ApplyImmediately; otherwise the maintenance window. */
+  applyImmediately: boolean;
+}
+
+/** One thing apply did. */
+export interface Applied {
+  kind: Change['kind'];
+  id: string;
+  action: Change['action'];
+  detail: string;
+}
+
+export interface ApplyResult {
+  dryRun: boolean;
+  plan: Plan;
+  applied: Applied[];
+  /** The plan after apply: nothing pending when all went well. */
+  after?: Plan;
+  report?: RunReport;
+}
+
+/** What the steps share: the plan, what exists, ids learned on the way, the ledger. */
+interface ApplyState {
+  deps: ProvisionDeps;
+  opts: ApplyOptions;
+  desired: DesiredState;
+  current: CurrentState;
+  plan: Plan;
+  applied: Applied[];
+  securityGroupIds?: string[];
+  topicArn?: string;
+}
+
+/** Reads the current state and plans; shared by plan and apply. */
+export async function planFor(deps: ProvisionDeps, runId = 'plan'): Promise<{ desired: DesiredState; current: CurrentState; plan: Plan }> {
+  const desired = desiredState(deps.config, deps.settings, runId);
+  const current = await readCurrent(deps.pp, desired, deps.settings);
+  return { desired, current, plan: computePlan(desired, current, deps.settings) };
+}
+
+function rows(plan: Plan, kind: Change['kind']): Change[] {
+  return plan.changes.filter((c) => c.kind === kind);
+}
+
+function row(plan: Plan, kind: Change['kind']): Change | undefined {
+  return rows(plan, kind)[0];
+}
+
+/** Blocked rows and database replacements stop apply before it changes anything. */
+export function refusal(plan: Plan): UsageError | undefined {
+  const blocked = plan.changes.find((c) => c.action === 'blocked');
+  if (blocked) {
+    return new UsageError(`${blocked.kind} ${blocked.id} exists but was not created by dbops; dbops will not change it.`, {
+      hint: 'Rename the resource in the config (e.g. database.identifier), or change or delete the existing one by hand.',
+    });
+  }
+  const db = plan.changes.find((c) => (c.kind === 'db-instance' || c.kind === 'read-replica') && c.action === 'replace');
+  if (db) {
+    const fields = db.fields.filter((f) => f.replace).map((f) => f.field).join(', ');
+    return new UsageError(`Changing ${fields} of ${db.id} means replacing the instance and losing its data; dbops will not do that automatically.`, {
+      hint: 'Follow runbooks/provision-apply.md, step PV-4 (snapshot, copy, restore), or revert the setting in the config.',
+    });
+  }
+  return undefined;
+}
+
+/** What the confirmation question lists: deletions, replacements, immediate downtime. */
+export function risky(plan: Plan, opts: ApplyOptions): Change[] {
+  return plan.changes.filter(
+    (c) => c.dataLoss || c.action === 'delete' || c.action === 'replace' || (c.downtime && opts.applyImmediately && c.action === 'modify'),
+  );
+}
+
+function record(st: ApplyState, s: StepHandle, change: Change, detail: string): void {
+  st.applied.push({ kind: change.kind, id: change.id, action: change.action, detail });
+  s.detail(detail);
+}
+
+function waitOpts(st: ApplyState, s: StepHandle): WaitOptions {
+  return { maxWaitSeconds: st.deps.maxWaitSeconds, signal: st.deps.signal, onProgress: (status, _ms, detail) => s.update(detail ? `${status} ${detail}` : status) };
+}
+
+async function securityGroupStep(run: RunbookRun, st: ApplyState): Promise<void> {
+  const change = row(st.plan, 'security-group');
+  const net = st.deps.pp.network;
+  const sg = st.desired.securityGroup;
+  if (!change || !net || !sg || change.action === 'not-applicable' || st.desired.externalSecurityGroupIds) {
+    st.securityGroupIds = st.desired.externalSecurityGroupIds;
+    run.skip('PV-2', change?.notes[0] ?? 'no security group to manage');
+    return;
+  }
+  await run.step('PV-2', async (s) => {
+    if (change.action === 'create') {
+      const created = await net.createSecurityGroup({ ...sg, tags: st.desired.tags });
+      st.securityGroupIds = [created.id];
+      record(st, s, change, `created ${created.id} (${sg.ingress.length} ingress rules)`);
+      return;
+    }
+    const existing = st.current.securityGroup!;
+    st.securityGroupIds = [existing.id];
+    if (change.action === 'modify') {
+      await net.setIngress(existing, sg.ingress);
+      record(st, s, change, `set ${sg.ingress.length} ingress rules on ${existing.id}`);
+    } else s.detail(`${existing.id}: no change`);
+  });
+}
+
+async function databaseStep(run: RunbookRun, st: ApplyState): Promise<void> {
+  const change = row(st.plan, 'db-instance')!;
+  const { pp } = st.deps;
+  await run.step('PV-4', async (s) => {
+    const id = st.desired.database.id;
+    if (change.action === 'create') {
+      const groups = st.securityGroupIds ?? st.desired.database.vpcSecurityGroupIds;
+      await pp.instances.createInstance({ ...st.desired.database, ...(groups ? { vpcSecurityGroupIds: groups } : {}) });
+      st.applied.push({ kind: change.kind, id, action: 'create', detail: 'create requested' });
+    } else if (change.action === 'modify') {
+      const fields = change.fields.map((f) => (f.field === 'vpcSecurityGroupIds' ? { ...f, to: st.securityGroupIds ?? f.to } : f));
+      await pp.database.modifyDatabase(id, modifyInput(fields, st.opts.applyImmediately, st.desired.database.allocatedStorageGb));
+      st.applied.push({ kind: change.kind, id, action: 'modify', detail: `modified ${fields.map((f) => f.field).join(', ')}` });
+    }
+    const ready = await pp.instances.waitForInstance(id, 'available', waitOpts(st, s));
+    const when = change.action === 'modify' && !st.opts.applyImmediately && change.fields.some((f) => f.deferrable) ? '; deferred changes apply in the maintenance window' : '';
+    s.detail(`${id} ${change.action === 'no-op' ? 'unchanged' : change.action === 'create' ? 'created' : 'modified'}: ${ready?.status ?? 'available'}${when}`);
+  });
+}
+
+async function replicaStep(run: RunbookRun, st: ApplyState): Promise<void> {
+  const change = row(st.plan, 'read-replica');
+  if (!change || change.action === 'no-op') {
+    run.skip('PV-5', change ? 'no change' : 'no read replica configured');
+    return;
+  }
+  const { instances } = st.deps.pp;
+  await run.step('PV-5', async (s) => {
+    if (change.action === 'delete') {
+      await instances.deleteInstance(change.id, { skipFinalSnapshot: true });
+      await instances.waitForInstance(change.id, 'deleted', waitOpts(st, s));
+      return record(st, s, change, `deleted ${change.id}`);
+    }
+    if (change.action === 'create') {
+      await instances.createReadReplica({
+        sourceInstanceId: st.desired.database.id,
+        replicaId: change.id,
+        instanceClass: st.desired.replica!.instanceClass,
+        publiclyAccessible: st.desired.database.publiclyAccessible,
+        tags: { ...st.desired.database.tags, 'dbops:purpose': 'read-replica' },
+      });
+    } else {
+      await st.deps.pp.database.modifyDatabase(change.id, modifyInput(change.fields, st.opts.applyImmediately, st.desired.database.allocatedStorageGb));
+    }
+    await instances.waitForInstance(change.id, 'available', waitOpts(st, s));
+    record(st, s, change, `${change.action === 'create' ? 'created' : 'modified'} ${change.id}`);
+  });
+}
+
+async function createCache(st: ApplyState, s: StepHandle): Promise<CacheState | undefined> {
+  const cache = st.deps.pp.cache!;
+  const d = st.desired.cache!;
+  const auth = d.auth ? await cache.authToken(d.id, st.desired.tags) : undefined;
+  if (auth?.secret.created) st.applied.push({ kind: 'cache', id: d.id, action: 'create', detail: `AUTH token stored (${auth.secret.ref})` });
+  await cache.createCache({
+    id: d.id,
+    engine: d.engine,
+    engineVersion: d.engineVersion,
+    nodeType: d.nodeType,
+    port: d.port,
+    transitEncryption: d.transitEncryption,
+    atRestEncryption: d.atRestEncryption,
+    ...(auth ? { authToken: auth.token } : {}),
+    securityGroupIds: st.securityGroupIds ?? [],
+    maintenanceWindow: d.maintenanceWindow,
+    snapshotRetentionDays: d.snapshotRetentionDays,
+    tags: st.desired.tags,
+  });
+  return cache.waitForCache(d.id, 'available', waitOpts(st, s));
+}
+
+async function deleteCache(st: ApplyState, s: StepHandle, id: string): Promise<void> {
+  const cache = st.deps.pp.cache!;
+  await cache.deleteCache(id);
+  await cache.waitForCache(id, 'deleted', waitOpts(st, s));
+  await cache.deleteAuthToken(id);
+}
+
+async function cacheStep(run: RunbookRun, st: ApplyState): Promise<void> {
+  const change = row(st.plan, 'cache');
+  if (!change || change.action === 'not-applicable') {
+    run.skip('PV-6', change?.notes[0] ?? 'cache.enabled is false');
+    return;
+  }
+  const cache = st.deps.pp.cache!;
+  await run.step('PV-6', async (s) => {
+    switch (change.action) {
+      case 'create':
+        await createCache(st, s);
+        return record(st, s, change, `created ${change.id}`);
+      case 'replace':
+        await deleteCache(st, s, change.id);
+        await createCache(st, s);
+        return record(st, s, change, `replaced ${change.id}`);
+      case 'delete':
+        await deleteCache(st, s, change.id);
+        return record(st, s, change, `deleted ${change.id}`);
+      case 'modify': {
+        const get = (f: string) => change.fields.find((x) => x.field === f)?.to;
+        await cache.modifyCache(change.id, {
+          ...(get('nodeType') ? { nodeType: String(get('nodeType')) } : {}),
+          ...(get('engineVersion') ? { engineVersion: String(get('engineVersion')) } : {}),
+          ...(get('securityGroupIds') ? { securityGroupIds: st.securityGroupIds ?? (get('securityGroupIds') as string[]) } : {}),
+          applyImmediately: st.opts.applyImmediately,
+        });
+        await cache.waitForCache(change.id, 'available', waitOpts(st, s));
+        return record(st, s, change, `modified ${change.fields.map((f) => f.field).join(', ')}`);
+      }
+      default: {
+        const ready = await cache.waitForCache(change.id, 'available', waitOpts(st, s));
+        s.detail(`${change.id} unchanged: ${ready?.status ?? 'available'}`);
+      }
+    }
+  });
+}
+
+async function topicStep(run: RunbookRun, st: ApplyState): Promise<void> {
+  const sns = st.deps.pp.notifications;
+  const topicRow = row(st.plan, 'sns-topic')!;
+  if (!sns || topicRow.action === 'not-applicable') {
+    run.skip('PV-7', topicRow.notes[0] ?? 'not applicable');
+    return;
+  }
+  await run.step('PV-7', async (s) => {
+    const done: string[] = [];
+    if (topicRow.action === 'create') {
+      const topic = await sns.createTopic(st.desired.topic.name, st.desired.tags);
+      st.topicArn = topic.arn;
+      st.applied.push({ kind: 'sns-topic', id: topicRow.id, action: 'create', detail: topic.arn });
+      done.push(`created ${topic.arn}`);
+    } else st.topicArn = st.current.topic!.arn;
+    for (const sub of rows(st.plan, 'sns-subscription')) {
+      if (sub.action === 'create') {
+        await sns.subscribeEmail(st.topicArn, sub.id);
+        st.applied.push({ kind: sub.kind, id: sub.id, action: 'create', detail: 'confirmation email sent' });
+        done.push(`subscribed ${sub.id} (pending confirmation)`);
+      } else if (sub.action === 'delete') {
+        const found = st.current.topic?.subscriptions.find((x) => x.endpoint === sub.id);
+        if (found && (await sns.unsubscribe(found))) done.push(`unsubscribed ${sub.id}`);
+      }
+    }
+    s.detail(done.length > 0 ? done.join('; ') : `${st.topicArn}: no change`);
+  });
+}
+
+async function alarmsStep(run: RunbookRun, st: ApplyState): Promise<void> {
+  const alarms = st.deps.pp.alarms;
+  const changes = rows(st.plan, 'alarm');
+  if (!alarms || changes.every((c) => c.action === 'not-applicable' || c.action === 'no-op')) {
+    run.skip('PV-8', changes[0]?.action === 'not-applicable' ? changes[0].notes[0]! : 'no change');
+    return;
+  }
+  await run.step('PV-8', async (s) => {
+    const specs = new Map(wantedAlarms(st.desired, st.deps.settings, st.topicArn).map((a) => [a.name, a]));
+    let put = 0;
+    for (const c of changes.filter((x) => x.action === 'create' || x.action === 'modify')) {
+      await alarms.putAlarm(specs.get(c.id)!, st.desired.tags);
+      st.applied.push({ kind: 'alarm', id: c.id, action: c.action, detail: c.action === 'create' ? 'created' : 'updated' });
+      put++;
+    }
+    const stale = changes.filter((x) => x.action === 'delete').map((c) => st.current.alarms.find((a) => a.name === c.id)!);
+    const deletable: string[] = [];
+    for (const a of stale) if (a.arn && isManaged(await alarms.alarmTags(a.arn))) deletable.push(a.name);
+    if (deletable.length > 0) await alarms.deleteAlarms(deletable);
+    s.detail(`${put} created or updated, ${deletable.length} deleted`);
+  });
+}
+
+async function budgetStep(run: RunbookRun, st: ApplyState): Promise<void> {
+  const change = row(st.plan, 'budget');
+  const budgets = st.deps.pp.budgets;
+  if (!change || !budgets || change.action === 'not-applicable' || change.action === 'no-op') {
+    run.skip('PV-9', change?.action === 'not-applicable' ? change.notes[0]! : change ? 'no change' : 'no budget configured');
+    return;
+  }
+  const account = st.current.accountId!;
+  await run.step('PV-9', async (s) => {
+    const want = st.desired.budget;
+    if (change.action === 'create' && want) {
+      await budgets.createBudget(account, want, st.desired.tags);
+      return record(st, s, change, `created ${want.name}: $${want.limitUsd}/month, ${want.notifications.length} alerts`);
+    }
+    if (change.action === 'delete') {
+      await budgets.deleteBudget(account, change.id);
+      return record(st, s, change, `deleted ${change.id}`);
+    }
+    const have = st.current.budget!;
+    if (want && want.limitUsd !== have.limitUsd) await budgets.updateBudgetLimit(account, want.name, want.limitUsd);
+    const sig = (n: BudgetNotification) => `${notificationKey(n)}:${[...n.emails].sort().join(',')}`;
+    const wanted = new Set((want?.notifications ?? []).map(sig));
+    const had = new Set(have.notifications.map(sig));
+    for (const n of have.notifications) if (!wanted.has(sig(n))) await budgets.deleteNotification(account, have.name, n);
+    for (const n of want?.notifications ?? []) if (!had.has(sig(n))) await budgets.createNotification(account, have.name, n);
+    record(st, s, change, `updated ${change.fields.map((f) => f.field).join(', ')}`);
+  });
+}
+
+async function verifyStep(run: RunbookRun, st: ApplyState): Promise<Plan> {
+  return run.step('PV-10', async (s) => {
+    const current = await readCurrent(st.deps.pp, st.desired, st.deps.settings);
+    const after = computePlan(st.desired, current, st.deps.settings);
+    s.detail(after.pending === 0 ? 'nothing left to do' : `${after.pending} changes still pending (see the plan)`);
+    if (after.pending > 0) st.deps.out.warn(`After apply, ${after.pending} changes are still pending; run \`dbops provision plan\` to see them.`);
+    return after;
+  });
+}
+
+async function confirmRisky(st: ApplyState): Promise<boolean> {
+  const list = risky(st.plan, st.opts);
+  if (list.length === 0) return true;
+  const what = list.map((c) => `${c.action} ${c.kind} ${c.id}${c.dataLoss ? ' (data loss)' : c.downtime ? ' (downtime)' : ''}`).join('; ');
+  return st.deps.prompt.confirm(`Apply in ${st.deps.pp.region}: ${what}?`);
+}
+
+const LATER_STEPS = ['PV-2', 'PV-3', 'PV-4', 'PV-5', 'PV-6', 'PV-7', 'PV-8', 'PV-9', 'PV-10'];
+
+/** The error with what apply did before it, so the command can list it. */
+function withApplied(e: unknown, applied: Applied[]): unknown {
+  if (typeof e === 'object' && e !== null) (e as { applied?: Applied[] }).applied = applied;
+  return e;
+}
+
+export function appliedOf(e: unknown): Applied[] | undefined {
+  return (e as { applied?: Applied[] } | undefined)?.applied;
+}
+
+export async function applyProvision(deps: ProvisionDeps, opts: ApplyOptions): Promise<ApplyResult> {
+  const applied: Applied[] = [];
+  // Bad input is one sentence before the runbook starts: nothing is read or created.
+  await validateInput(deps.config, deps.settings, deps.pp);
+  try {
+    const { value, report } = await runRunbook(PROVISION_APPLY, { out: deps.out, clock: deps.clock, signal: deps.signal }, async (run) => {
+      const st = await run.step('PV-1', async (s) => {
+        const planned = await planFor(deps, run.runId);
+        s.detail(`${planned.plan.pending} changes pending`);
+        return { deps, opts, ...planned, applied } satisfies ApplyState;
+      });
+      const refused = refusal(st.plan);
+      if (refused) throw refused;
+      const stop = deps.dryRun ? 'dry run' : st.plan.pending === 0 ? 'nothing to do' : undefined;
+      if (stop || !(await confirmRisky(st))) {
+        for (const id of LATER_STEPS) run.skip(id, stop ?? 'not confirmed');
+        return { dryRun: deps.dryRun, plan: st.plan, applied } satisfies ApplyResult;
+      }
+      await securityGroupStep(run, st);
+      run.skip('PV-3', row(st.plan, 'parameter-group')?.notes[0] ?? 'default parameter group');
+      await databaseStep(run, st);
+      await replicaStep(run, st);
+      await cacheStep(run, st);
+      await topicStep(run, st);
+      await alarmsStep(run, st);
+      await budgetStep(run, st);
+      const after = await verifyStep(run, st);
+      return { dryRun: false, plan: st.plan, applied, after } satisfies ApplyResult;
+    });
+    return { ...value, report };
+  } catch (e) {
+    throw isDbopsError(e) || e instanceof Error ? withApplied(e, applied) : e;
+  }
+}
+
+/** `dbops provision plan`. */
+export async function planProvision(deps: ProvisionDeps): Promise<Plan> {
+  await validateInput(deps.config, deps.settings, deps.pp);
+  return (await planFor(deps)).plan;
+}
+

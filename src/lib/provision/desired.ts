@@ -1,0 +1,178 @@
+/**
+ * The desired state: what the config asks for, resource by resource, in the dependency
+ * order of seed 002. Pure: config + settings -> DesiredState. The database request is the
+ * one `dbops instances create` sends (instances.createRequest), so both commands agree.
+ */
+import type { DbopsConfig } from '../config/schema.js';
+import { createRequest } from '../instances/instances.js';
+import type { BudgetNotification, BudgetSpec, IngressRule } from '../providers/provision-types.js';
+import { TAG, type CreateInstanceInput, type ProviderName, type Tags } from '../providers/types.js';
+import { cacheSupport, type CacheSupport } from './cache-support.js';
+import { isWorldOpen } from './cidr.js';
+import type { ProvisionSettings } from './settings.js';
+
+/** The purpose tag of everything `dbops provision` creates besides the database. */
+export const PROVISION_PURPOSE = 'provision';
+
+export const ENGINE_PORT: Record<CreateInstanceInput['engine'], number> = { postgres: 5432, mysql: 3306 };
+export const CACHE_PORT = 6379;
+
+export interface DesiredSecurityGroup {
+  name: string;
+  description: string;
+  ingress: IngressRule[];
+}
+
+export interface DesiredCache {
+  id: string;
+  engine: string;
+  engineVersion: string;
+  nodeType: string;
+  port: number;
+  transitEncryption: boolean;
+  atRestEncryption: boolean;
+  auth: boolean;
+  maintenanceWindow: string;
+  snapshotRetentionDays: number;
+  support: CacheSupport;
+}
+
+export interface DesiredState {
+  provider: ProviderName;
+  region: string;
+  /** Tags of every resource but the database (which carries createRequest's). */
+  tags: Tags;
+  /** Security group dbops manages; undefined when database.vpcSecurityGroupIds names the groups. */
+  securityGroup?: DesiredSecurityGroup;
+  /** Groups named in the config (database.vpcSecurityGroupIds): used as they are. */
+  externalSecurityGroupIds?: string[];
+  /** Custom parameter group: none in the config today (default.postgres15 is used). */
+  parameterGroup: { name: string; custom: false };
+  database: CreateInstanceInput;
+  replica?: { id: string; instanceClass: string };
+  cache?: DesiredCache;
+  topic: { name: string; email?: string };
+  budget?: BudgetSpec;
+  /** Risky or surprising choices, said once in the plan. */
+  warnings: string[];
+}
+
+/** "15.4" -> "15"; "8.0.35" -> "8.0" for MySQL (its majors are x.y). */
+export function engineMajor(engine: string, version: string): string {
+  const parts = version.split('.');
+  return engine === 'mysql' ? parts.slice(0, 2).join('.') : (parts[0] ?? version);
+}
+
+export function defaultParameterGroup(engine: string, version: string): string {
+  return `default.${engine}${engineMajor(engine, version)}`;
+}
+
+function ingress(config: DbopsConfig, port: number, what: string): IngressRule[] {
+  const cidr = config.network.allowedCidr;
+  return cidr ? [{ port, cidr, description: `${what} from network.allowedCidr` }] : [];
+}
+
+function desiredSecurityGroup(config: DbopsConfig, dbPort: number): DesiredSecurityGroup {
+  const rules = [...ingress(config, dbPort, 'database')];
+  if (config.cache.enabled) rules.push(...ingress(config, CACHE_PORT, 'cache'));
+  return {
+    name: `${config.database.identifier}-sg`,
+    description: `dbops: ${config.database.identifier} database and cache`,
+    ingress: rules,
+  };
+}
+
+function desiredCache(config: DbopsConfig, s: ProvisionSettings): DesiredCache {
+  const support = cacheSupport(config.cache.nodeType);
+  if (config.provider === 'local') {
+    // A local redis-server listens on 127.0.0.1 only: AUTH yes, TLS and disk encryption do not apply.
+    return { ...localCache(config, s), support };
+  }
+  const transit = s.cacheTransitEncryption && support.transitEncryption;
+  return {
+    id: s.cacheId,
+    engine: config.cache.engine,
+    engineVersion: config.cache.engineVersion,
+    nodeType: config.cache.nodeType,
+    port: config.cache.port ?? CACHE_PORT,
+    transitEncryption: transit,
+    atRestEncryption: s.cacheAtRestEncryption && support.atRestEncryption,
+    // ElastiCache accepts an AUTH token only with in-transit encryption.
+    auth: s.cacheAuth && support.auth && transit,
+    maintenanceWindow: s.cacheMaintenanceWindow,
+    snapshotRetentionDays: s.cacheSnapshotRetentionDays,
+    support,
+  };
+}
+
+function localCache(config: DbopsConfig, s: ProvisionSettings): Omit<DesiredCache, 'support'> {
+  return {
+    id: s.cacheId,
+    engine: config.cache.engine,
+    engineVersion: config.cache.engineVersion,
+    nodeType: config.cache.nodeType,
+    port: config.cache.port ?? CACHE_PORT,
+    transitEncryption: false,
+    atRestEncryption: false,
+    auth: s.cacheAuth,
+    maintenanceWindow: s.cacheMaintenanceWindow,
+    snapshotRetentionDays: s.cacheSnapshotRetentionDays,
+  };
+}
+
+/** One notification per threshold and type (actual spend, forecast), emailed to alarms.email. */
+export function budgetNotifications(percents: number[], email: string | undefined): BudgetNotification[] {
+  if (!email) return [];
+  const types = ['ACTUAL', 'FORECASTED'] as const;
+  return [...percents].sort((a, b) => a - b).flatMap((p) => types.map((type) => ({ type, thresholdPercent: p, emails: [email] })));
+}
+
+function desiredBudget(config: DbopsConfig): BudgetSpec | undefined {
+  if (config.budget.monthlyUsd <= 0) return undefined;
+  return {
+    name: `${config.database.identifier}-monthly`,
+    limitUsd: config.budget.monthlyUsd,
+    notifications: budgetNotifications(config.budget.alertPercents, config.alarms.email),
+  };
+}
+
+function warningsFor(config: DbopsConfig, cache: DesiredCache | undefined, s: ProvisionSettings): string[] {
+  const w: string[] = [];
+  const cidr = config.network.allowedCidr;
+  if (cidr && isWorldOpen(cidr)) w.push(`network.allowedCidr ${cidr} admits the whole internet to ${config.database.engine} and the cache; use your office or VPN range, or leave it unset (private only).`);
+  if (!cidr && config.provider === 'aws') w.push('network.allowedCidr is unset: the security group admits nobody (private only); add your application\'s security group or a CIDR to connect.');
+  if (config.database.publiclyAccessible) w.push('database.publiclyAccessible is true: the instance gets a public address.');
+  if (!config.database.storageEncrypted) w.push('database.storageEncrypted is false: encryption at rest costs nothing on RDS and can only be added later by a snapshot restore.');
+  if (cache?.support.note && config.provider === 'aws') w.push(cache.support.note);
+  if (cache && config.provider === 'aws' && cache.support.auth && (!s.cacheAuth || !s.cacheTransitEncryption)) w.push('The cache is configured without AUTH or in-transit encryption.');
+  if (!config.alarms.email && config.provider === 'aws') w.push('alarms.email is unset: alarms and budget alerts will notify nobody.');
+  return w;
+}
+
+/** Tags on everything provisioned besides the database: managed, run id, purpose, extras. */
+export function provisionTags(s: ProvisionSettings, runId: string): Tags {
+  return { ...s.tags, [TAG.managed]: 'true', [TAG.runId]: runId, [TAG.purpose]: PROVISION_PURPOSE };
+}
+
+export function desiredState(config: DbopsConfig, s: ProvisionSettings, runId = 'plan'): DesiredState {
+  const id = config.database.identifier;
+  const external = config.database.vpcSecurityGroupIds;
+  const manageSg = config.provider === 'aws' && !(external && external.length > 0);
+  const request = createRequest({ config }, id, {}, runId);
+  const database: CreateInstanceInput = { ...request, tags: { ...s.tags, ...request.tags } };
+  const cache = config.cache.enabled ? desiredCache(config, s) : undefined;
+  return {
+    provider: config.provider,
+    region: config.region,
+    tags: provisionTags(s, runId),
+    ...(manageSg ? { securityGroup: desiredSecurityGroup(config, ENGINE_PORT[config.database.engine]) } : {}),
+    ...(external && external.length > 0 ? { externalSecurityGroupIds: external } : {}),
+    parameterGroup: { name: defaultParameterGroup(config.database.engine, config.database.engineVersion), custom: false },
+    database,
+    ...(s.replica ? { replica: { id: s.replicaId, instanceClass: config.database.instanceClass } } : {}),
+    ...(cache ? { cache } : {}),
+    topic: { name: `${id}-alarms`, ...(config.alarms.email ? { email: config.alarms.email } : {}) },
+    ...(desiredBudget(config) ? { budget: desiredBudget(config)! } : {}),
+    warnings: warningsFor(config, cache, s),
+  };
+}

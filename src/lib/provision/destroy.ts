@@ -1,0 +1,185 @@
+/**
+ * `dbops provision destroy`: removes, in reverse dependency order, only what dbops
+ * created (the dbops:managed tag proves it), following runbooks/provision-destroy.md.
+ * The database gets a final snapshot unless told otherwise; deletion protection stops
+ * the whole destroy before anything is deleted unless --ignore-deletion-protection
+ * (then it is turned off first, after confirmation).
+ */
+import { compactTimestamp } from '../instances/instances.js';
+import { UsageError } from '../errors.js';
+import type { ResourceKind } from '../providers/provision-types.js';
+import type { WaitOptions } from '../providers/types.js';
+import { runRunbook, type RunbookRun, type RunReport, type StepHandle } from '../runbook/runner.js';
+import { isManaged } from './change.js';
+import type { ProvisionDeps } from './deps.js';
+import { desiredState, type DesiredState } from './desired.js';
+import type { CurrentState } from './plan-types.js';
+import { readCurrent } from './read.js';
+import { PROVISION_DESTROY } from './runbooks.js';
+import { checkRegion } from './validate.js';
+
+export interface DestroyOptions {
+  skipFinalSnapshot: boolean;
+  ignoreDeletionProtection: boolean;
+}
+
+/** One resource destroy would remove (or leave, with the reason). */
+export interface DestroyItem {
+  kind: ResourceKind;
+  id: string;
+  action: 'delete' | 'keep';
+  reason?: string;
+  /** Database: the final snapshot taken first. */
+  finalSnapshotId?: string;
+  /** Database: deletion protection is on and will be turned off first. */
+  disableDeletionProtection?: boolean;
+}
+
+export interface DestroyResult {
+  dryRun: boolean;
+  confirmed: boolean;
+  items: DestroyItem[];
+  report?: RunReport;
+}
+
+function item(kind: ResourceKind, id: string, tags: Record<string, string> | undefined): DestroyItem {
+  return isManaged(tags) ? { kind, id, action: 'delete' } : { kind, id, action: 'keep', reason: 'not created by dbops (no dbops:managed=true tag)' };
+}
+
+/** The destroy list, in reverse dependency order. Pure. */
+export function destroyPlan(current: CurrentState, opts: DestroyOptions & { now: Date }): DestroyItem[] {
+  const out: DestroyItem[] = [];
+  if (current.budget) out.push(item('budget', current.budget.name, current.budget.tags));
+  for (const a of current.alarms) out.push({ kind: 'alarm', id: a.name, action: 'delete' });
+  if (current.topic) out.push(item('sns-topic', current.topic.name, current.topic.tags));
+  if (current.cache) out.push(item('cache', current.cache.id, current.cache.tags));
+  if (current.replica) out.push(item('read-replica', current.replica.id, current.replica.tags));
+  const db = current.database;
+  if (db) {
+    const base = item('db-instance', db.id, db.tags);
+    if (base.action === 'delete' && !opts.skipFinalSnapshot) base.finalSnapshotId = `${db.id}-final-${compactTimestamp(opts.now)}`;
+    if (base.action === 'delete' && db.deletionProtection) base.disableDeletionProtection = true;
+    out.push(base);
+  }
+  if (current.securityGroup) out.push(item('security-group', current.securityGroup.id, current.securityGroup.tags));
+  return out;
+}
+
+/** Deletion protection blocks the destroy unless the caller said to ignore it. */
+export function protectionRefusal(items: DestroyItem[], opts: DestroyOptions): UsageError | undefined {
+  const db = items.find((i) => i.kind === 'db-instance' && i.disableDeletionProtection);
+  if (!db || opts.ignoreDeletionProtection) return undefined;
+  return new UsageError(`DB instance ${db.id} has deletion protection on; nothing was destroyed.`, {
+    hint: 'Set database.deletionProtection: false and run `dbops provision apply`, or pass --ignore-deletion-protection to turn it off first.',
+  });
+}
+
+interface DestroyState {
+  deps: ProvisionDeps;
+  desired: DesiredState;
+  current: CurrentState;
+  items: DestroyItem[];
+}
+
+function waitOpts(st: DestroyState, s: StepHandle): WaitOptions {
+  return { maxWaitSeconds: st.deps.maxWaitSeconds, signal: st.deps.signal, onProgress: (status) => s.update(status) };
+}
+
+function toDelete(st: DestroyState, kind: ResourceKind): DestroyItem[] {
+  return st.items.filter((i) => i.kind === kind && i.action === 'delete');
+}
+
+async function stepOrSkip(run: RunbookRun, id: string, items: DestroyItem[], fn: (s: StepHandle) => Promise<void>): Promise<void> {
+  if (items.length === 0) return run.skip(id, 'nothing dbops created');
+  await run.step(id, async (s) => {
+    await fn(s);
+    s.detail(`deleted ${items.map((i) => i.id).join(', ')}`);
+  });
+}
+
+async function destroySteps(run: RunbookRun, st: DestroyState): Promise<void> {
+  const { pp } = st.deps;
+  const account = st.current.accountId ?? '';
+  await stepOrSkip(run, 'PD-2', toDelete(st, 'budget'), async () => {
+    for (const b of toDelete(st, 'budget')) await pp.budgets!.deleteBudget(account, b.id);
+  });
+  const alarms = await managedAlarms(st);
+  await stepOrSkip(run, 'PD-3', alarms, async () => pp.alarms!.deleteAlarms(alarms.map((a) => a.id)));
+  await stepOrSkip(run, 'PD-4', toDelete(st, 'sns-topic'), async () => pp.notifications!.deleteTopic(st.current.topic!.arn));
+  await stepOrSkip(run, 'PD-5', toDelete(st, 'cache'), async (s) => {
+    const id = st.current.cache!.id;
+    await pp.cache!.deleteCache(id);
+    await pp.cache!.waitForCache(id, 'deleted', waitOpts(st, s));
+    await pp.cache!.deleteAuthToken(id);
+  });
+  await stepOrSkip(run, 'PD-6', toDelete(st, 'read-replica'), async (s) => {
+    const id = st.current.replica!.id;
+    await pp.instances.deleteInstance(id, { skipFinalSnapshot: true });
+    await pp.instances.waitForInstance(id, 'deleted', waitOpts(st, s));
+  });
+  const db = toDelete(st, 'db-instance')[0];
+  if (db?.disableDeletionProtection) {
+    await run.step('PD-7', async (s) => {
+      await pp.database.modifyDatabase(db.id, { deletionProtection: false, applyImmediately: true });
+      await pp.instances.waitForInstance(db.id, 'available', waitOpts(st, s));
+      s.detail(`deletion protection of ${db.id} turned off`);
+    });
+  } else run.skip('PD-7', 'deletion protection is off');
+  await stepOrSkip(run, 'PD-8', db ? [db] : [], async (s) => {
+    await pp.instances.deleteInstance(db!.id, { skipFinalSnapshot: !db!.finalSnapshotId, ...(db!.finalSnapshotId ? { finalSnapshotId: db!.finalSnapshotId } : {}) });
+    await pp.instances.waitForInstance(db!.id, 'deleted', waitOpts(st, s));
+  });
+  await stepOrSkip(run, 'PD-9', toDelete(st, 'security-group'), async () => pp.network!.deleteSecurityGroup(st.current.securityGroup!.id));
+}
+
+/** Alarms are tagged one by one: only those carrying dbops:managed are deleted. */
+async function managedAlarms(st: DestroyState): Promise<DestroyItem[]> {
+  const api = st.deps.pp.alarms;
+  const out: DestroyItem[] = [];
+  for (const i of toDelete(st, 'alarm')) {
+    const alarm = st.current.alarms.find((a) => a.name === i.id);
+    if (api && alarm?.arn && isManaged(await api.alarmTags(alarm.arn))) out.push(i);
+    else {
+      i.action = 'keep';
+      i.reason = 'not created by dbops (no dbops:managed=true tag)';
+    }
+  }
+  return out;
+}
+
+function question(st: DestroyState): string {
+  const list = st.items.filter((i) => i.action === 'delete');
+  const db = list.find((i) => i.kind === 'db-instance');
+  const snap = db ? (db.finalSnapshotId ? ` (final snapshot ${db.finalSnapshotId})` : ' WITHOUT a final snapshot') : '';
+  const dp = db?.disableDeletionProtection ? ', turning its deletion protection off first' : '';
+  return `Destroy ${list.length} resources in ${st.deps.pp.region}: ${list.map((i) => `${i.kind} ${i.id}`).join(', ')}${snap}${dp}?`;
+}
+
+const LATER = ['PD-2', 'PD-3', 'PD-4', 'PD-5', 'PD-6', 'PD-7', 'PD-8', 'PD-9'];
+
+export async function destroyProvision(deps: ProvisionDeps, opts: DestroyOptions): Promise<DestroyResult> {
+  await checkRegion(deps.pp, deps.config.region);
+  const { value, report } = await runRunbook(PROVISION_DESTROY, { out: deps.out, clock: deps.clock, signal: deps.signal }, async (run) => {
+    const st = await run.step('PD-1', async (s) => {
+      const desired = desiredState(deps.config, deps.settings, run.runId);
+      const current = await readCurrent(deps.pp, desired, deps.settings);
+      const items = destroyPlan(current, { ...opts, now: deps.clock.now() });
+      const refused = protectionRefusal(items, opts);
+      if (refused) throw refused;
+      s.detail(`${items.filter((i) => i.action === 'delete').length} to delete, ${items.filter((i) => i.action === 'keep').length} kept`);
+      return { deps, desired, current, items } satisfies DestroyState;
+    });
+    const none = st.items.every((i) => i.action !== 'delete');
+    if (deps.dryRun || none) {
+      for (const id of LATER) run.skip(id, deps.dryRun ? 'dry run' : 'nothing to destroy');
+      return { dryRun: deps.dryRun, confirmed: false, items: st.items };
+    }
+    if (!(await deps.prompt.confirm(question(st)))) {
+      for (const id of LATER) run.skip(id, 'not confirmed');
+      return { dryRun: false, confirmed: false, items: st.items };
+    }
+    await destroySteps(run, st);
+    return { dryRun: false, confirmed: true, items: st.items };
+  });
+  return { ...value, report };
+}

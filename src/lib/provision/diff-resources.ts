@@ -1,0 +1,147 @@
+/**
+ * Desired vs current for everything but the database: security group, read replica,
+ * cache, SNS topic and subscription, alarms, budget. Pure; one small function each.
+ */
+import type {
+  Alarm,
+  AlarmSpec,
+  Budget,
+  BudgetNotification,
+  BudgetSpec,
+  CacheState,
+  IngressRule,
+  SecurityGroup,
+  Topic,
+} from '../providers/provision-types.js';
+import type { ProviderName } from '../providers/types.js';
+import type { DatabaseState } from '../providers/provision-types.js';
+import { changeOf, field, guardUnmanaged, isManaged, sameSet, simple } from './change.js';
+import type { DesiredCache, DesiredSecurityGroup } from './desired.js';
+import type { Change, FieldChange } from './plan-types.js';
+
+export function ruleKey(r: IngressRule): string {
+  return `${r.port}/${r.cidr}`;
+}
+
+export function diffSecurityGroup(desired: DesiredSecurityGroup, current: SecurityGroup | undefined): Change {
+  if (!current) return simple('security-group', desired.name, 'create', desired.ingress.length === 0 ? ['no ingress rules: private only'] : []);
+  const want = desired.ingress.map(ruleKey).sort();
+  const have = current.ingress.map(ruleKey).sort();
+  const fields = sameSet(want, have) ? [] : [field('ingress', have, want, { note: 'rules are added and revoked in place' })];
+  return guardUnmanaged(changeOf('security-group', desired.name, fields), current.tags);
+}
+
+export function diffReplica(desired: { id: string; instanceClass: string } | undefined, current: DatabaseState | undefined, replicaId: string): Change | undefined {
+  if (!desired && !current) return undefined;
+  if (!desired) {
+    const change = simple('read-replica', replicaId, 'delete', ['database.readReplica is off: the replica is deleted (its data is a copy of the primary)']);
+    return isManaged(current!.tags) ? change : simple('read-replica', replicaId, 'no-op', ['exists but was not created by dbops; left alone']);
+  }
+  if (!current) return simple('read-replica', desired.id, 'create');
+  const fields = desired.instanceClass === current.instanceClass ? [] : [field('instanceClass', current.instanceClass, desired.instanceClass, { downtime: true, deferrable: true })];
+  return guardUnmanaged(changeOf('read-replica', desired.id, fields), current.tags);
+}
+
+function minorOf(v: string): string {
+  return v.split('.').slice(0, 2).join('.');
+}
+
+function cacheFields(d: DesiredCache, c: CacheState, local: boolean): FieldChange[] {
+  const out: FieldChange[] = [];
+  const lost = { replace: true, dataLoss: true };
+  if (d.nodeType !== c.nodeType) out.push(field('nodeType', c.nodeType, d.nodeType, local ? { note: 'recorded only on the local provider' } : { downtime: true, note: 'the single node is scaled: a short interruption' }));
+  if (!local && minorOf(d.engineVersion) !== minorOf(c.engineVersion)) {
+    const up = Number.parseFloat(minorOf(d.engineVersion)) > Number.parseFloat(minorOf(c.engineVersion));
+    out.push(field('engineVersion', c.engineVersion, d.engineVersion, up ? { downtime: true, note: 'engine upgrade: a short interruption' } : { ...lost, note: 'ElastiCache cannot downgrade: a new cache (contents lost)' }));
+  }
+  if (!local && d.transitEncryption !== c.transitEncryption) out.push(field('transitEncryption', c.transitEncryption, d.transitEncryption, { ...lost, note: 'set when the cache is created: a new cache (contents lost)' }));
+  if (!local && d.atRestEncryption !== c.atRestEncryption) out.push(field('atRestEncryption', c.atRestEncryption, d.atRestEncryption, { ...lost, note: 'set when the cache is created: a new cache (contents lost)' }));
+  if (d.auth !== c.authEnabled) out.push(field('authEnabled', c.authEnabled, d.auth, { ...lost, note: 'AUTH is set when the cache is created: a new cache (contents lost)' }));
+  return out;
+}
+
+export function diffCache(d: DesiredCache | undefined, c: CacheState | undefined, provider: ProviderName, groupIds: string[] | undefined, cacheId: string): Change | undefined {
+  if (!d && !c) return undefined;
+  if (!d) {
+    if (!isManaged(c!.tags)) return simple('cache', cacheId, 'no-op', ['cache.enabled is false; the existing cache was not created by dbops and is left alone']);
+    return simple('cache', cacheId, 'delete', ['cache.enabled is false: the cache is deleted (its contents are lost)'], { dataLoss: true });
+  }
+  if (!c) return simple('cache', d.id, 'create', d.support.note && provider === 'aws' ? [d.support.note] : []);
+  const local = provider === 'local';
+  const fields = cacheFields(d, c, local);
+  if (!local && groupIds && !sameSet(groupIds, c.securityGroupIds)) fields.push(field('securityGroupIds', c.securityGroupIds, groupIds));
+  const notes = c.kind === 'cache-cluster' ? ['a bare cache cluster (not a replication group): AUTH and TLS need a replication group'] : [];
+  return guardUnmanaged(changeOf('cache', d.id, fields, notes), c.tags);
+}
+
+export function diffTopic(name: string, current: Topic | undefined): Change {
+  if (!current) return simple('sns-topic', name, 'create');
+  return guardUnmanaged(simple('sns-topic', name, 'no-op'), current.tags);
+}
+
+/** The email subscription, and any other email subscription to remove. */
+export function diffSubscriptions(email: string | undefined, topic: Topic | undefined): Change[] {
+  const emails = (topic?.subscriptions ?? []).filter((s) => s.protocol === 'email');
+  const out: Change[] = [];
+  if (email) {
+    const found = emails.find((s) => s.endpoint.toLowerCase() === email.toLowerCase());
+    if (!found) out.push(simple('sns-subscription', email, 'create', ['the recipient must confirm the email AWS sends']));
+    else out.push(simple('sns-subscription', email, 'no-op', found.arn === 'PendingConfirmation' ? ['waiting for the recipient to confirm'] : []));
+  }
+  if (topic && !isManaged(topic.tags)) return out;
+  for (const s of emails) {
+    if (email && s.endpoint.toLowerCase() === email.toLowerCase()) continue;
+    const pending = s.arn === 'PendingConfirmation';
+    out.push(simple('sns-subscription', s.endpoint, pending ? 'no-op' : 'delete', pending ? ['no longer configured; unconfirmed, so SNS expires it in 3 days'] : ['no longer configured (alarms.email changed)']));
+  }
+  return out;
+}
+
+function alarmFields(d: AlarmSpec, c: Alarm): FieldChange[] {
+  const keys = ['namespace', 'metricName', 'statistic', 'periodSeconds', 'evaluationPeriods', 'threshold', 'comparison'] as const;
+  const out: FieldChange[] = keys.filter((k) => d[k] !== c[k]).map((k) => field(k, c[k], d[k]));
+  if (JSON.stringify(sortObj(d.dimensions)) !== JSON.stringify(sortObj(c.dimensions))) out.push(field('dimensions', c.dimensions, d.dimensions));
+  if (!sameSet(d.actions, c.actions)) out.push(field('actions', c.actions, d.actions));
+  return out;
+}
+
+function sortObj(o: Record<string, string>): [string, string][] {
+  return Object.entries(o).sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** Every desired alarm (create/modify/no-op), then dbops alarms no longer wanted (delete). */
+export function diffAlarms(desired: AlarmSpec[], current: Alarm[], knownNames: string[]): Change[] {
+  const byName = new Map(current.map((a) => [a.name, a]));
+  const out = desired.map((d) => {
+    const c = byName.get(d.name);
+    return c ? changeOf('alarm', d.name, alarmFields(d, c)) : simple('alarm', d.name, 'create');
+  });
+  const wanted = new Set(desired.map((d) => d.name));
+  for (const c of current) {
+    if (!wanted.has(c.name) && knownNames.includes(c.name)) out.push(simple('alarm', c.name, 'delete', ['no longer configured']));
+  }
+  return out;
+}
+
+export function notificationKey(n: Pick<BudgetNotification, 'type' | 'thresholdPercent'>): string {
+  return `${n.type}@${n.thresholdPercent}%`;
+}
+
+function notificationSignature(n: BudgetNotification): string {
+  return `${notificationKey(n)}->${[...n.emails].map((e) => e.toLowerCase()).sort().join(',')}`;
+}
+
+export function diffBudget(desired: BudgetSpec | undefined, current: Budget | undefined, name: string): Change | undefined {
+  if (!desired && !current) return undefined;
+  if (!desired) {
+    if (!isManaged(current!.tags)) return simple('budget', name, 'no-op', ['budget.monthlyUsd is 0; the existing budget was not created by dbops and is left alone']);
+    return simple('budget', name, 'delete', ['budget.monthlyUsd is 0: no budget']);
+  }
+  if (!current) return simple('budget', desired.name, 'create', desired.notifications.length === 0 ? ['no alert recipients: set alarms.email'] : []);
+  const fields: FieldChange[] = [];
+  if (desired.limitUsd !== current.limitUsd) fields.push(field('limitUsd', current.limitUsd, desired.limitUsd));
+  const want = desired.notifications.map(notificationSignature).sort();
+  const have = current.notifications.map(notificationSignature).sort();
+  if (!sameSet(want, have)) fields.push(field('notifications', have, want));
+  return guardUnmanaged(changeOf('budget', desired.name, fields), current.tags);
+}

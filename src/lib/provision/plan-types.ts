@@ -1,0 +1,68 @@
+/**
+ * The plan as data: ordered changes, one per resource, each create / modify / replace /
+ * delete / no-op (or not-applicable / blocked), with the field changes that make it and
+ * whether it causes downtime or loses data. `--json` prints exactly this.
+ */
+import type {
+  Alarm,
+  Budget,
+  CacheState,
+  Capability,
+  DatabaseState,
+  ResourceKind,
+  SecurityGroup,
+  Topic,
+} from '../providers/provision-types.js';
+import type { ProviderName } from '../providers/types.js';
+
+export type Action = 'create' | 'modify' | 'replace' | 'delete' | 'no-op' | 'not-applicable' | 'blocked';
+
+/** One setting that differs. */
+export interface FieldChange {
+  field: string;
+  from: unknown;
+  to: unknown;
+  downtime: boolean;
+  /** The resource must be replaced for this field (it cannot be modified in place). */
+  replace: boolean;
+  dataLoss: boolean;
+  /** Held until the maintenance window unless applied immediately (RDS, ElastiCache). */
+  deferrable: boolean;
+  note?: string;
+}
+
+export interface Change {
+  kind: ResourceKind;
+  /** Name or identifier of the resource. */
+  id: string;
+  action: Action;
+  fields: FieldChange[];
+  downtime: boolean;
+  dataLoss: boolean;
+  notes: string[];
+}
+
+export interface Plan {
+  provider: ProviderName;
+  region: string;
+  changes: Change[];
+  /** Changes that are not no-op / not-applicable. */
+  pending: number;
+  warnings: string[];
+}
+
+/** What the provider has now, as read through the provisioning port. */
+export interface CurrentState {
+  securityGroup?: SecurityGroup;
+  database?: DatabaseState;
+  replica?: DatabaseState;
+  cache?: CacheState;
+  topic?: Topic;
+  /** dbops' alarms (by name) that exist. */
+  alarms: Alarm[];
+  budget?: Budget;
+  accountId?: string;
+  notApplicable: Partial<Record<Capability, string>>;
+}
+
+export const PENDING_ACTIONS: ReadonlySet<Action> = new Set(['create', 'modify', 'replace', 'delete', 'blocked']);

@@ -1,0 +1,50 @@
+/** Reads what exists now through the provisioning port: the CurrentState the plan compares. */
+import type { Capability, ProvisionProvider } from '../providers/provision-types.js';
+import { isManaged } from './change.js';
+import type { DesiredState } from './desired.js';
+import { knownAlarmNames } from './plan.js';
+import type { CurrentState } from './plan-types.js';
+import { alarmPrefix } from './alarms.js';
+import type { ProvisionSettings } from './settings.js';
+
+const CAPABILITIES: Capability[] = ['network', 'cache', 'notifications', 'alarms', 'budgets', 'parameter-group'];
+
+function notApplicableOf(pp: ProvisionProvider): CurrentState['notApplicable'] {
+  const out: CurrentState['notApplicable'] = {};
+  for (const c of CAPABILITIES) {
+    const reason = pp.notApplicable(c);
+    if (reason) out[c] = reason;
+  }
+  return out;
+}
+
+export async function readCurrent(pp: ProvisionProvider, desired: DesiredState, s: ProvisionSettings): Promise<CurrentState> {
+  const dbId = desired.database.id;
+  const [securityGroup, database, replica, cache, topic, alarms] = await Promise.all([
+    desired.securityGroup && pp.network ? pp.network.findSecurityGroup(desired.securityGroup.name) : undefined,
+    pp.database.findDatabase(dbId),
+    pp.database.findDatabase(s.replicaId),
+    pp.cache ? pp.cache.findCache(s.cacheId) : undefined,
+    pp.notifications ? pp.notifications.findTopic(desired.topic.name) : undefined,
+    pp.alarms ? pp.alarms.listAlarms(alarmPrefix(dbId)) : [],
+  ]);
+  const known = new Set(knownAlarmNames(dbId));
+  let accountId: string | undefined;
+  let budget: CurrentState['budget'];
+  if (pp.budgets) {
+    accountId = (await pp.identity()).accountId;
+    budget = await pp.budgets.findBudget(accountId, desired.budget?.name ?? `${dbId}-monthly`);
+  }
+  return {
+    ...(securityGroup ? { securityGroup } : {}),
+    ...(database ? { database } : {}),
+    // Only a replica of our database counts as "the replica".
+    ...(replica && (replica.replicaSourceId === dbId || isManaged(replica.tags)) ? { replica } : {}),
+    ...(cache ? { cache } : {}),
+    ...(topic ? { topic } : {}),
+    alarms: alarms.filter((a) => known.has(a.name)),
+    ...(budget ? { budget } : {}),
+    ...(accountId ? { accountId } : {}),
+    notApplicable: notApplicableOf(pp),
+  };
+}

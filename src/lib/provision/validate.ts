@@ -1,0 +1,136 @@
+/**
+ * Bad input, caught before anything is read or created: each problem is one sentence
+ * (UsageError, exit 2) with a hint. The pure checks run first; then the two that need
+ * the provider: does the region exist, does the engine offer the class there
+ * (DescribeOrderableDBInstanceOptions).
+ */
+import type { DbopsConfig } from '../config/schema.js';
+import { UsageError } from '../errors.js';
+import type { OrderableOption, ProvisionProvider } from '../providers/provision-types.js';
+import { isCidrError, parseCidr } from './cidr.js';
+import { engineMajor } from './desired.js';
+import { isKnownRegion } from './regions.js';
+import { CACHE_ID_MAX, type ProvisionSettings } from './settings.js';
+
+/** Minimum allocated storage (GB) of RDS PostgreSQL and MySQL per storage type. */
+export const STORAGE_MIN_GB: Record<string, number> = { gp2: 20, gp3: 20, io1: 100, io2: 100, standard: 5 };
+
+/** AWS Budgets allows 10 notifications per budget; dbops makes two per threshold (actual, forecast). */
+export const MAX_ALERT_PERCENTS = 5;
+
+const RDS_ID = /^[a-zA-Z](?:-?[a-zA-Z0-9])*$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export interface Problem {
+  message: string;
+  hint: string;
+}
+
+function rdsIdProblem(what: string, key: string, id: string, max: number): Problem | undefined {
+  if (id.length >= 1 && id.length <= max && RDS_ID.test(id)) return undefined;
+  return {
+    message: `${what} "${id}" (${key}) is not an identifier AWS accepts.`,
+    hint: `Use 1-${max} letters, digits and single hyphens, starting with a letter and not ending with a hyphen.`,
+  };
+}
+
+function storageProblem(config: DbopsConfig): Problem | undefined {
+  const db = config.database;
+  const min = STORAGE_MIN_GB[db.storageType] ?? 20;
+  if (db.allocatedStorageGb < min) {
+    return {
+      message: `database.allocatedStorageGb is ${db.allocatedStorageGb} GB, below the ${min} GB minimum of ${db.engine} on ${db.storageType} storage.`,
+      hint: `Set database.allocatedStorageGb to at least ${min} (20 GB of gp2 is in the free tier).`,
+    };
+  }
+  if (db.maxAllocatedStorageGb < db.allocatedStorageGb) {
+    return {
+      message: `database.maxAllocatedStorageGb (${db.maxAllocatedStorageGb} GB) is below database.allocatedStorageGb (${db.allocatedStorageGb} GB).`,
+      hint: 'Set the cap equal to the allocated size (no autoscaling) or above it.',
+    };
+  }
+  return undefined;
+}
+
+function networkProblem(config: DbopsConfig): Problem | undefined {
+  const cidr = config.network.allowedCidr;
+  if (cidr === undefined) return undefined;
+  const parsed = parseCidr(cidr);
+  return isCidrError(parsed) ? { message: `network.allowedCidr: ${parsed.error}`, hint: 'Use an IPv4 CIDR such as 203.0.113.7/32, or leave it unset (private only).' } : undefined;
+}
+
+function notifyProblems(config: DbopsConfig): Problem | undefined {
+  const email = config.alarms.email;
+  if (email !== undefined && !EMAIL.test(email)) {
+    return { message: `alarms.email "${email}" is not an email address.`, hint: 'Use an address such as oncall@example.com.' };
+  }
+  if (!(config.budget.monthlyUsd >= 0)) {
+    return { message: `budget.monthlyUsd is ${config.budget.monthlyUsd}; a budget cannot be below zero.`, hint: 'Use the monthly limit in US dollars, e.g. 50 (0: no budget).' };
+  }
+  if (config.budget.alertPercents.length > MAX_ALERT_PERCENTS) {
+    return {
+      message: `budget.alertPercents has ${config.budget.alertPercents.length} thresholds; AWS Budgets allows ${MAX_ALERT_PERCENTS} (each makes an actual and a forecast alert).`,
+      hint: 'Keep at most five thresholds, e.g. [50, 80, 100].',
+    };
+  }
+  return undefined;
+}
+
+/** Every offline check, in the order a reader meets the keys; the first problem, if any. */
+export function inputProblem(config: DbopsConfig, s: ProvisionSettings): Problem | undefined {
+  return (
+    rdsIdProblem('The database identifier', 'database.identifier', config.database.identifier, 63) ??
+    (s.replica ? rdsIdProblem('The replica identifier', 'database.readReplica.identifier', s.replicaId, 63) : undefined) ??
+    (config.cache.enabled ? rdsIdProblem('The cache identifier', 'cache.identifier', s.cacheId, CACHE_ID_MAX) : undefined) ??
+    storageProblem(config) ??
+    networkProblem(config) ??
+    notifyProblems(config)
+  );
+}
+
+/** The class/version/storage verdict for the orderable options RDS returned. Pure. */
+export function orderableProblem(config: DbopsConfig, region: string, options: OrderableOption[]): Problem | undefined {
+  const db = config.database;
+  const engineName = db.engine === 'postgres' ? 'PostgreSQL' : 'MySQL';
+  if (options.length === 0) {
+    return {
+      message: `${engineName} does not offer ${db.instanceClass} in ${region}.`,
+      hint: `Pick a class RDS offers there (\`aws rds describe-orderable-db-instance-options --engine ${db.engine} --region ${region}\`), e.g. db.t3.micro.`,
+    };
+  }
+  const major = engineMajor(db.engine, db.engineVersion);
+  const sameMajor = options.filter((o) => engineMajor(db.engine, o.engineVersion) === major);
+  if (sameMajor.length === 0) {
+    const offered = [...new Set(options.map((o) => engineMajor(db.engine, o.engineVersion)))].sort().join(', ');
+    return { message: `${engineName} ${db.engineVersion} is not offered on ${db.instanceClass} in ${region}.`, hint: `Versions offered on that class: ${offered}.` };
+  }
+  const typed = sameMajor.filter((o) => o.storageType === undefined || o.storageType === db.storageType);
+  if (typed.length === 0) {
+    return { message: `${db.storageType} storage is not offered for ${engineName} ${db.engineVersion} on ${db.instanceClass} in ${region}.`, hint: 'Use gp2 or gp3.' };
+  }
+  const mins = typed.map((o) => o.minStorageGb).filter((m): m is number => m !== undefined);
+  const min = mins.length > 0 ? Math.min(...mins) : undefined;
+  if (min !== undefined && db.allocatedStorageGb < min) {
+    return { message: `database.allocatedStorageGb is ${db.allocatedStorageGb} GB, below the ${min} GB minimum RDS allows for ${db.storageType} on ${db.instanceClass}.`, hint: `Set it to at least ${min}.` };
+  }
+  return undefined;
+}
+
+function fail(p: Problem): never {
+  throw new UsageError(p.message, { hint: p.hint });
+}
+
+export async function checkRegion(pp: ProvisionProvider, region: string): Promise<void> {
+  if (isKnownRegion(region) || (await pp.regions.regionExists(region))) return;
+  fail({ message: `The region ${region} does not exist.`, hint: 'Use an AWS region name such as us-east-2 (`aws ec2 describe-regions` lists them).' });
+}
+
+/** All bad-input checks; throws the first problem as a UsageError (exit 2). Creates nothing. */
+export async function validateInput(config: DbopsConfig, s: ProvisionSettings, pp: ProvisionProvider): Promise<void> {
+  const offline = inputProblem(config, s);
+  if (offline) fail(offline);
+  await checkRegion(pp, config.region);
+  const options = await pp.database.orderableOptions(config.database.engine, config.database.instanceClass);
+  const orderable = orderableProblem(config, pp.region, options);
+  if (orderable) fail(orderable);
+}

@@ -1,0 +1,136 @@
+/**
+ * `dbops init`: answers -> file, with an injected asker (the questions are data). The file
+ * must load with loadConfig (what `dbops config validate` runs).
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/lib/config/load.js';
+import { DEFAULTS } from '../../../src/lib/config/defaults.js';
+import { answersToConfig, configYaml } from '../../../src/lib/init/config-yaml.js';
+import { cacheNote, instanceNote, monthlyEstimate, storageNote } from '../../../src/lib/init/costs.js';
+import { costFacts, defaultAnswers, QUESTIONS, type Answers } from '../../../src/lib/init/questions.js';
+import { runInit, type Ask } from '../../../src/lib/init/wizard.js';
+import { testOutput } from '../../_helpers/output.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'dbops-init-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function load(file: string) {
+  return loadConfig({ cwd: dir, explicitPath: file, env: {}, flags: {} }).config;
+}
+
+/** An asker that answers from a script (default for anything not in it) and records what it was asked. */
+function scripted(answers: Partial<Record<keyof Answers, unknown>>) {
+  const asked: Ask[] = [];
+  return {
+    asked,
+    ask: async (q: Ask) => {
+      asked.push(q);
+      const v = q.key in answers ? answers[q.key] : q.default;
+      const ok = q.validate?.(v) ?? true;
+      if (ok !== true) throw new Error(`invalid scripted answer for ${q.key}: ${ok}`);
+      return v;
+    },
+  };
+}
+
+const yes = { confirm: async () => true };
+
+describe('--defaults', () => {
+  it('writes the seeds\' free-tier profile, commented, and it loads as the defaults do', async () => {
+    const { out } = await testOutput();
+    const target = join(dir, 'dbops.config.yaml');
+    const r = await runInit({ target, defaults: true, force: false, out, prompt: yes });
+    const text = await readFile(target, 'utf8');
+    expect(r.written).toBe(true);
+    expect(text).toContain('# Encryption at rest costs nothing on RDS');
+    expect(load(target)).toEqual(DEFAULTS);
+  });
+
+  it('refuses to overwrite without confirmation, and overwrites with --force', async () => {
+    const { out } = await testOutput();
+    const target = join(dir, 'dbops.config.yaml');
+    await writeFile(target, 'provider: local\n');
+    const refused = await runInit({ target, defaults: true, force: false, out, prompt: { confirm: async () => false } });
+    expect([refused.written, await readFile(target, 'utf8')]).toEqual([false, 'provider: local\n']);
+    const forced = await runInit({ target, defaults: true, force: true, out, prompt: { confirm: async () => false } });
+    expect([forced.written, forced.overwritten]).toEqual([true, true]);
+  });
+});
+
+describe('the wizard', () => {
+  it('asks every question of the aws path with a one-line explanation, and writes what was answered', async () => {
+    // GIVEN answers leaving the free tier in several places
+    const io = await testOutput();
+    const target = join(dir, 'dbops.config.yaml');
+    const s = scripted({ provider: 'aws', region: 'eu-west-1', profile: 'ops', instanceClass: 'db.t3.small', allocatedStorageGb: 50, maxAllocatedStorageGb: 100, multiAz: true, cacheNodeType: 'cache.t3.small', alarmEmail: 'oncall@example.com', budgetUsd: 120, alertPercents: '50, 80, 100', access: 'cidr', allowedCidr: '198.51.100.0/24' });
+    const lookups: string[] = [];
+    // WHEN the wizard runs
+    const r = await runInit({ target, defaults: false, force: false, out: io.out, prompt: yes, ask: s.ask, lookupIdentity: async (region, profile) => { lookups.push(`${region}/${profile}`); return { accountId: '123456789012', arn: 'arn:aws:iam::123456789012:user/me' }; } });
+    // THEN it asked in order, showed the account, said each free-tier departure with a cost
+    expect(s.asked.map((q) => q.key)).toEqual(QUESTIONS.map((q) => q.key));
+    expect(lookups).toEqual(['eu-west-1/ops']);
+    expect(io.stderr()).toContain('AWS account 123456789012');
+    const warnings = io.stderrLines().filter((l) => l.startsWith('warning:'));
+    expect(warnings).toEqual([
+      'warning: db.t3.small is outside the free tier (db.t3.micro / db.t4g.micro): about $26/month.',
+      'warning: Outside the free tier: 30 GB above the free 20 GB: about $3.45/month.',
+      'warning: Outside the free tier: 30 GB above the free 20 GB: about $3.45/month; storage may grow to 100 GB, up to about $9.2/month for the excess.',
+      'warning: Multi-AZ is outside the free tier: a standby doubles the instance, about $52/month in all.',
+      'warning: Cross-region copies are not in the free tier: roughly $13.5/month for 50 GB (storage in the DR region and transfer).',
+      'warning: cache.t3.small is outside the free tier (cache.t3.micro): about $25/month.',
+    ]);
+    // AND the file loads, with exactly those values
+    const c = load(target);
+    expect([c.provider, c.region, c.profile, c.database.instanceClass, c.database.allocatedStorageGb, c.database.maxAllocatedStorageGb, c.database.multiAz, c.cache.nodeType, c.alarms.email, c.budget, c.network.allowedCidr]).toEqual([
+      'aws', 'eu-west-1', 'ops', 'db.t3.small', 50, 100, true, 'cache.t3.small', 'oncall@example.com', { monthlyUsd: 120, alertPercents: [50, 80, 100] }, '198.51.100.0/24',
+    ]);
+    expect(r.account).toBe('123456789012');
+  });
+
+  it('goes on without the account id when STS cannot be reached, and offers private-only by default', async () => {
+    const io = await testOutput();
+    const s = scripted({ provider: 'aws' });
+    await runInit({ target: join(dir, 'x.yaml'), defaults: false, force: false, out: io.out, prompt: yes, ask: s.ask, lookupIdentity: async () => { throw new Error('No AWS credentials found.'); } });
+    expect(io.stderr()).toContain('warning: Could not read the AWS account id (No AWS credentials found); continuing without it.');
+    expect(s.asked.find((q) => q.key === 'access')!.default).toBe('private');
+    expect(load(join(dir, 'x.yaml')).network).toEqual({});
+  });
+
+  it('never accepts 0.0.0.0/0 and explains bad input in one sentence', () => {
+    const q = (key: keyof Answers) => QUESTIONS.find((x) => x.key === key)!;
+    const v = (key: keyof Answers, value: unknown, a: Partial<Answers> = {}) => q(key).validate!(value as never, a);
+    expect(v('allowedCidr', '0.0.0.0/0')).toBe('dbops never opens the database to the whole internet; type your office, VPN or application range (e.g. 203.0.113.7/32).');
+    expect(v('allowedCidr', '10.0.0.1/40')).toBe('"10.0.0.1/40" is not an IPv4 CIDR: the prefix /40 is above /32.');
+    expect(v('alarmEmail', 'nope')).toBe('"nope" is not an email address.');
+    expect(v('budgetUsd', -1)).toBe('A budget cannot be below zero.');
+    expect(v('region', 'us-nowhere-1')).toBe('us-nowhere-1 is not an AWS region (e.g. us-east-2).');
+    expect(v('identifier', 'db--x')).toBe('Use 1-63 letters, digits and single hyphens, starting with a letter and not ending with a hyphen.');
+    expect(v('allocatedStorageGb', 10)).toBe('Storage must be a whole number of GB from 20 (the engine minimum) to 65536.');
+    expect(v('alertPercents', '50, 80, 90, 95, 99, 100')).toBe('At most 5 thresholds (AWS Budgets allows 10 alerts: actual and forecast for each).');
+    expect(v('drRegion', 'us-east-2', { region: 'us-east-2' })).toBe('The DR region must differ from the main region.');
+  });
+});
+
+describe('costs', () => {
+  it('says nothing for the free-tier profile and estimates the rest', () => {
+    const free = costFacts({ ...defaultAnswers(), provider: 'aws' });
+    expect([instanceNote(free), storageNote(free), cacheNote(free), monthlyEstimate(free, true)]).toEqual([undefined, undefined, undefined, 0]);
+    expect(monthlyEstimate(free, false)).toBe(27);
+    expect(cacheNote({ ...free, cacheNodeType: 'cache.t2.micro' })).toBe('cache.t2.micro is previous generation: AWS no longer creates it, and it has no AUTH or TLS; cache.t3.micro is free-tier eligible too.');
+  });
+
+  it('answersToConfig + configYaml round-trip through the YAML parser', () => {
+    const a = { ...defaultAnswers(), provider: 'aws' as const, access: 'cidr' as const, allowedCidr: '203.0.113.7/32' };
+    const yaml = configYaml(answersToConfig(a));
+    expect(yaml.startsWith('# dbops configuration, written by `dbops init`.')).toBe(true);
+    expect(yaml).toContain('allowedCidr: 203.0.113.7/32');
+  });
+});
