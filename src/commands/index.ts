@@ -5,6 +5,7 @@
 import { freeTierReport } from './defs/free-tier-report.js';
 import { heartbeat, migrate } from './defs/migrate.js';
 import { audit, init, provision } from './defs/provision.js';
+import { vector } from './defs/vector.js';
 import type { CommandDef } from './types.js';
 
 const instances: CommandDef = {
@@ -156,6 +157,7 @@ export const COMMANDS: CommandDef[] = [
   snapshot,
   migrate,
   heartbeat,
+  vector,
   freeTierReport,
   psql,
   config,

@@ -1,6 +1,7 @@
 /**
  * Prints the plain closing line CI reads: "N passed, N failed" (", N skipped" when any),
- * counted from vitest's own results. A module that failed to load counts as failed.
+ * counted from vitest's own results. A module that failed to load, or whose hooks
+ * failed, counts as one failure.
  */
 import type { Reporter, TestModule } from 'vitest/node';
 
@@ -10,15 +11,17 @@ export default class SummaryReporter implements Reporter {
     let failed = unhandledErrors.length;
     let skipped = 0;
     for (const mod of modules) {
-      let tests = 0;
+      let moduleFailed = 0;
       for (const test of mod.children.allTests()) {
-        tests++;
         const state = test.result().state;
         if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
+        else if (state === 'failed') moduleFailed++;
         else skipped++;
       }
-      if (tests === 0 && mod.state() === 'failed') failed++;
+      // A file that failed to load, or whose beforeAll/afterAll failed, fails even when
+      // no single test is marked failed (its tests show as skipped).
+      if (moduleFailed === 0 && mod.state() === 'failed') moduleFailed = 1;
+      failed += moduleFailed;
     }
     process.stdout.write(`\n${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}\n`);
   }

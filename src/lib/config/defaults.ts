@@ -35,6 +35,7 @@ export const DEFAULTS: DbopsConfig = {
     crossRegion: { enabled: true, region: 'us-west-2', retentionWeeks: 2 },
   },
   migrate: { dir: 'sql/migrations', lockTimeout: '10s', statementTimeout: '0' },
+  vector: { maintenanceWorkMem: '256MB', parallelWorkers: 2 },
   recovery: { rtoHours: 4, rpoHours: 24 },
   restoreTest: {
     instanceClass: 'db.t3.micro',

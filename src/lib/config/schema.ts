@@ -80,6 +80,10 @@ export const configSchema = z.strictObject({
     lockTimeout: duration,
     statementTimeout: duration,
   }),
+  vector: z.strictObject({
+    maintenanceWorkMem: z.string().regex(/^\d+(kB|MB|GB|TB)$/, 'a PostgreSQL memory size such as 256MB'),
+    parallelWorkers: z.int().min(0).max(64),
+  }),
   recovery: z.strictObject({
     rtoHours: z.number().positive(),
     rpoHours: z.number().positive(),
