@@ -1,241 +1,36 @@
 /**
- * Builds the commander program from the command list, runs it, and maps every error to
- * an exit code in one place. `dbops --help` loads only this file, commander and the
- * command definitions.
+ * The entry point. `dbops --version` and `dbops --help` are answered without loading
+ * commander: the version from package.json, the help from dist/help.txt, which the build
+ * writes from the real program (scripts/gen-help.mjs). Everything else goes to the
+ * commander program in program.ts.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
-import { COMMANDS } from './commands/index.js';
-import type { CommandDef } from './commands/types.js';
-import { ExitCode, isDbopsError, messageOf } from './lib/errors.js';
 
-const EXIT_CODES_HELP = `
-Exit codes:
-  0    ok
-  1    checks failed (restore test, audit, policy violations)
-  2    usage or config error (bad flag, bad config, unknown id)
-  3    environment or cloud error (credentials, binaries, network, AWS)
-  4    threshold exceeded (free tier, budget)
-  5    internal error (a bug: please report it with --verbose output)
-  130  interrupted (cleanup ran)
-
-Environment:
-  DBOPS_HOME          local provider state (default ~/.dbops)
-  DBOPS_<KEY>         any config key, e.g. DBOPS_REGION, DBOPS_DATABASE__INSTANCE_CLASS
-  DBOPS_DB_PASSWORD   database password when not managed by the provider
-  NO_COLOR            no colour
-  PG_BIN              PostgreSQL server binaries for the local provider
-  AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL   the standard AWS settings
-`;
-
-/** Global options every command accepts. */
-export interface GlobalOptions {
-  config?: string;
-  provider?: 'aws' | 'local';
-  region?: string;
-  profile?: string;
-  endpointUrl?: string;
-  json: boolean;
-  yes: boolean;
-  verbose: boolean;
-  quiet: boolean;
-  color: boolean;
-  dryRun?: boolean;
-}
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
-function examplesText(def: CommandDef): string {
-  if (def.examples.length === 0) return '';
-  const width = Math.max(...def.examples.map((e) => e.command.length));
-  return '\nExamples:\n' + def.examples.map((e) => `  $ ${e.command.padEnd(width)}   # ${e.description}`).join('\n') + '\n';
-}
-
-function addCommand(parent: Command, def: CommandDef, state: RunState): void {
-  const cmd = parent.command(def.name, { isDefault: def.isDefault }).summary(def.summary).description(def.description ?? def.summary);
-  for (const a of def.args ?? []) cmd.argument(a.syntax, a.description);
-  for (const o of def.options ?? []) {
-    const opt = new Option(o.flags, o.description);
-    if (o.default !== undefined) opt.default(o.default);
-    if (o.choices) opt.choices(o.choices);
-    if (o.parse) opt.argParser((v: string) => parseNumber(v, o.flags, o.parse!));
-    cmd.addOption(opt);
-  }
-  if (def.mutates) cmd.option('--dry-run', 'show what would change, change nothing');
-  cmd.addHelpText('after', examplesText(def));
-  for (const sub of def.subcommands ?? []) addCommand(cmd, sub, state);
-  if (def.load) {
-    const load = def.load;
-    cmd.action(async (...actionArgs: unknown[]) => {
-      const self = actionArgs[actionArgs.length - 1] as Command;
-      const opts = self.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
-      const args = actionArgs.slice(0, -2) as (string | string[] | undefined)[];
-      state.code = await runHandler(load, { args, opts }, state, Boolean(def.configOptional));
-    });
-  }
-}
-
-function parseNumber(v: string, flag: string, kind: 'int' | 'float'): number {
-  const n = kind === 'int' ? Number.parseInt(v, 10) : Number.parseFloat(v);
-  if (!Number.isFinite(n) || (kind === 'int' && String(n) !== v.trim())) {
-    throw new CommanderError(ExitCode.usage, 'dbops.invalidNumber', `${flag.split(' ')[0]} expects a ${kind === 'int' ? 'whole number' : 'number'}, got "${v}".`);
-  }
-  return n;
-}
-
-interface RunState {
-  code: number;
-  controller: AbortController;
-  /** Set when the handler has started: errors are then rendered by the context's output. */
-  jsonMode: boolean;
-  resultWritten: boolean;
-}
-
-export function buildProgram(state: RunState): Command {
-  const program = new Command('dbops')
-    .description(
-      'dbops: the operations CLI for a small AWS database estate: RDS PostgreSQL with pgvector, its ElastiCache cache, alarms, budget and proven-restorable backups.',
-    )
-    .version(version(), '-V, --version', 'print the dbops version')
-    .option('--config <file>', 'config file (default: dbops.config.yaml, searched upward)')
-    .addOption(new Option('--provider <name>', 'provider').choices(['aws', 'local']))
-    .option('--region <region>', 'AWS region (local: region namespace)')
-    .option('--profile <name>', 'AWS profile')
-    .option('--endpoint-url <url>', 'AWS endpoint override (LocalStack and friends)')
-    .option('--json', 'print one JSON document on stdout, nothing else', false)
-    .option('-y, --yes', 'confirm destructive actions without asking', false)
-    .option('--verbose', 'more detail, stack traces on errors', false)
-    .option('-q, --quiet', 'only errors and the result', false)
-    .option('--no-color', 'no colour (also NO_COLOR=1)')
-    .showSuggestionAfterError(true)
-    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
-    .addHelpText('after', EXIT_CODES_HELP)
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => process.stdout.write(s),
-      writeErr: (s) => process.stderr.write(s),
-      outputError: () => undefined,
-    });
-  program.helpCommand(false);
-  for (const def of COMMANDS) addCommand(program, def, state);
-  program
-    .command('help [command...]')
-    .summary('show help for a command, with examples')
-    .description('Show help for a command or subcommand, e.g. `dbops help migrate up`.')
-    .action((names: string[]) => {
-      let cmd: Command = program;
-      for (const name of names) {
-        const sub = cmd.commands.find((c) => c.name() === name || c.aliases().includes(name));
-        if (!sub) throw new CommanderError(ExitCode.usage, 'commander.unknownCommand', `unknown command '${names.join(' ')}'`);
-        cmd = sub;
-      }
-      cmd.outputHelp();
-    });
-  return program;
-}
-
-async function runHandler(
-  load: NonNullable<CommandDef['load']>,
-  input: { args: (string | string[] | undefined)[]; opts: GlobalOptions & Record<string, unknown> },
-  state: RunState,
-  configOptional: boolean,
-): Promise<number> {
-  state.jsonMode = Boolean(input.opts.json);
-  const { createContext } = await import('./lib/create-context.js');
-  let ctx: Awaited<ReturnType<typeof createContext>>;
+function readText(url: URL): string | undefined {
   try {
-    ctx = await createContext(input.opts, state.controller.signal, {}, { configOptional });
-  } catch (e) {
-    return await reportError(e, input.opts, false);
+    return readFileSync(url, 'utf8');
+  } catch {
+    return undefined;
   }
-  try {
-    const mod = await load();
-    const code = await mod.run(ctx.context, input);
-    return code ?? ExitCode.ok;
-  } catch (e) {
-    return await reportError(e, input.opts, ctx.resultWritten());
-  } finally {
-    await ctx.close();
-  }
-}
-
-/** Writes an error as one sentence + hint (stack with --verbose); returns its exit code. */
-async function reportError(e: unknown, opts: Partial<GlobalOptions>, resultWritten: boolean): Promise<number> {
-  const { redact } = await import('./lib/secret.js');
-  const known = isDbopsError(e);
-  const code = known ? e.exitCode : ExitCode.internal;
-  const message = known ? e.message : `Internal error: ${messageOf(e)}`;
-  const hint = known ? e.hint : 'This is a bug in dbops. Rerun with --verbose and report the output.';
-  const stepId = (e as { step?: string } | undefined)?.step;
-  const step = stepId ? ` [step ${stepId}]` : '';
-  process.stderr.write(redact(`error${step}: ${message}\n`));
-  if (hint) process.stderr.write(redact(`hint: ${hint}\n`));
-  if (opts.verbose && e instanceof Error && e.stack) process.stderr.write(redact(`${e.stack}\n`));
-  if (opts.verbose && e instanceof Error && e.cause instanceof Error) process.stderr.write(redact(`cause: ${e.cause.stack ?? e.cause.message}\n`));
-  if (opts.json && !resultWritten) {
-    const { reportOf } = await import('./lib/runbook/runner.js');
-    const doc = {
-      ok: false,
-      error: { code: known ? e.code : 'internal', message, hint, step: known ? e.step : undefined, exitCode: code },
-      report: reportOf(e),
-    };
-    process.stdout.write(redact(JSON.stringify(doc, null, 2)) + '\n');
-  }
-  return code;
-}
-
-function installSignalHandlers(state: RunState): void {
-  let count = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    count++;
-    if (count === 1) {
-      process.stderr.write(`\n${signal}: stopping and cleaning up (press Ctrl-C again to quit at once)…\n`);
-      state.controller.abort(signal);
-      return;
-    }
-    process.stderr.write('Quitting without cleanup; `dbops gc` finds what was left.\n');
-    process.exit(ExitCode.interrupted);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
 }
 
 export async function main(argv: string[]): Promise<void> {
-  // dbops pins SDK versions that support Node 20; the SDK's notice about future versions is noise here.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const state: RunState = { code: 0, controller: new AbortController(), jsonMode: false, resultWritten: false };
-  // `dbops ... | head`: a closed pipe is not an error worth a stack trace.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(state.code);
-    throw e;
-  });
-  installSignalHandlers(state);
-  const program = buildProgram(state);
-  try {
-    await program.parseAsync(argv);
-    if (state.controller.signal.aborted && state.code === ExitCode.ok) state.code = ExitCode.interrupted;
-  } catch (e) {
-    state.code = handleParseError(e, argv);
+  const args = argv.slice(2);
+  const only = args.length === 1 ? args[0] : undefined;
+  if (only === '--version' || only === '-V') {
+    const pkg = JSON.parse(readText(new URL('../package.json', import.meta.url)) ?? '{}') as { version?: string };
+    if (pkg.version) {
+      process.stdout.write(`${pkg.version}\n`);
+      return;
+    }
   }
-  process.exitCode = state.code;
-}
-
-/** Commander's own errors: help and version are exit 0; the rest is a usage error (exit 2). */
-function handleParseError(e: unknown, argv: string[]): number {
-  if (e instanceof CommanderError) {
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.ok;
-    const message = e.message.replace(/^error: /, '');
-    const sentence = message.charAt(0).toUpperCase() + message.slice(1);
-    process.stderr.write(`error: ${sentence.endsWith('.') || sentence.endsWith(')') ? sentence : sentence + '.'}\n`);
-    const words = argv.slice(2).filter((w) => !w.startsWith('-'));
-    const where = words.length > 0 && COMMANDS.some((c) => c.name === words[0]) ? ` ${words[0]}` : '';
-    process.stderr.write(`hint: run \`dbops help${where}\` for the commands, options and examples.\n`);
-    return ExitCode.usage;
+  if (only === '--help' || only === '-h') {
+    const help = readText(new URL('./help.txt', import.meta.url));
+    if (help) {
+      process.stdout.write(help);
+      return;
+    }
   }
-  process.stderr.write(`error: Internal error: ${messageOf(e)}\nhint: This is a bug in dbops. Rerun with --verbose and report the output.\n`);
-  if (argv.includes('--verbose') && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-  return ExitCode.internal;
+  const { run } = await import('./program.js');
+  await run(argv);
 }

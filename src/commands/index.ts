@@ -5,6 +5,7 @@
 import { freeTierReport } from './defs/free-tier-report.js';
 import { heartbeat, migrate } from './defs/migrate.js';
 import { audit, init, provision } from './defs/provision.js';
+import { backup, gc, snapshot } from './defs/snapshots.js';
 import { vector } from './defs/vector.js';
 import type { CommandDef } from './types.js';
 
@@ -69,44 +70,6 @@ const status: CommandDef = {
   load: () => import('./status.js').then((m) => m.status),
 };
 
-const snapshot: CommandDef = {
-  name: 'snapshot',
-  summary: 'Create and list manual snapshots',
-  examples: [
-    { command: 'dbops snapshot create --wait', description: 'snapshot the configured instance and wait for it' },
-    { command: 'dbops snapshot list', description: 'snapshots, newest first' },
-  ],
-  subcommands: [
-    {
-      name: 'create',
-      summary: 'Take a manual snapshot named <db>-manual-<UTC timestamp>',
-      options: [
-        { flags: '--instance <id>', description: 'instance to snapshot (default: database.identifier)' },
-        { flags: '--wait', description: 'wait until the snapshot is available, with progress' },
-      ],
-      mutates: true,
-      examples: [
-        { command: 'dbops snapshot create', description: 'start a snapshot of the configured instance' },
-        { command: 'dbops snapshot create --instance demo-db --wait', description: 'snapshot another instance and wait' },
-      ],
-      load: () => import('./snapshot.js').then((m) => m.create),
-    },
-    {
-      name: 'list',
-      summary: 'List snapshots: id, type, status, created, age, size, encrypted, engine, region, source',
-      options: [
-        { flags: '--instance <id>', description: 'only snapshots of this instance' },
-        { flags: '--type <type>', description: 'manual, automated or all', default: 'all', choices: ['manual', 'automated', 'all'] },
-      ],
-      examples: [
-        { command: 'dbops snapshot list --type manual', description: 'manual snapshots only' },
-        { command: 'dbops snapshot list --region us-west-2', description: 'cross-region copies in the DR region' },
-      ],
-      load: () => import('./snapshot.js').then((m) => m.list),
-    },
-  ],
-};
-
 const psql: CommandDef = {
   name: 'psql',
   summary: 'Open psql on an instance with its stored credentials',
@@ -155,6 +118,8 @@ export const COMMANDS: CommandDef[] = [
   instances,
   status,
   snapshot,
+  backup,
+  gc,
   migrate,
   heartbeat,
   vector,

@@ -1,0 +1,208 @@
+// Snapshot benchmark (local provider): throughput of `dbops snapshot create --wait` and
+// `dbops snapshot copy --to-region` beside plain `pg_basebackup -Ft -X stream` and plain
+// `cp -r` of the same data, and their ratios (target >= 0.8 of the plain tools).
+//
+//   npm run bench:snapshot                       # about 1 GB of table data
+//   BENCH_SNAPSHOT_MB=256 BENCH_REPEAT=2 npm run bench:snapshot
+//
+// dbops does more than the plain tools: it verifies every snapshot and every copy with
+// pg_verifybackup (PostgreSQL < 19 needs the tars extracted first) and fsyncs copies. The
+// breakdown at the end times those parts on their own, so the gap can be explained.
+// Runs as root (server binaries as the `postgres` user, like dbops) or as a normal user.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const bin = fileURLToPath(new URL('../bin/dbops', import.meta.url));
+const targetMb = Number(process.env.BENCH_SNAPSHOT_MB ?? 1024);
+const repeat = Number(process.env.BENCH_REPEAT ?? 3);
+const osUser = process.env.BENCH_OS_USER ?? 'postgres';
+const root = userInfo().uid === 0;
+const DB = 'bench-db';
+
+const home = mkdtempSync(join(tmpdir(), 'dbops-bench-snapshot-'));
+chmodSync(home, 0o755);
+const env = { ...process.env, DBOPS_HOME: home, DBOPS_PROVIDER: 'local', DBOPS_DATABASE__IDENTIFIER: DB, NO_COLOR: '1' };
+
+function run(file, args, opts = {}) {
+  const r = spawnSync(file, args, { env: opts.env ?? env, encoding: 'utf8', maxBuffer: 64 << 20, input: opts.input });
+  if (r.status !== 0) throw new Error(`${file} ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** As the server's OS user when we are root (PostgreSQL tools refuse root, and file ownership must match). */
+function runAsPg(file, args, extraEnv = {}) {
+  // runuser keeps the environment, so a password travels there, never on the command line.
+  if (!root) return run(file, args, { env: { ...env, ...extraEnv } });
+  return run('runuser', ['-u', osUser, '--', file, ...args], { env: { ...env, ...extraEnv } });
+}
+
+function dbops(args) {
+  return run(process.execPath, [bin, ...args]);
+}
+
+function timed(fn) {
+  const t0 = process.hrtime.bigint();
+  const value = fn();
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, value };
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function bytesUnder(dir) {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    total += e.isDirectory() ? bytesUnder(p) : statSync(p).size;
+  }
+  return total;
+}
+
+function scratch(name) {
+  mkdirSync(join(home, 'bench'), { recursive: true, mode: 0o755 });
+  const dir = join(home, 'bench', name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (root) chownSync(dir, Number(run('id', ['-u', osUser]).trim()), Number(run('id', ['-g', osUser]).trim()));
+  return dir;
+}
+
+const mbps = (bytes, ms) => bytes / (1024 * 1024) / (ms / 1000);
+const fmt = (x, d = 1) => x.toFixed(d);
+
+function pgBin(name) {
+  const dirs = [process.env.PG_BIN, ...readdirSync('/usr/lib/postgresql').sort().reverse().map((v) => `/usr/lib/postgresql/${v}/bin`)].filter(Boolean);
+  for (const d of dirs) {
+    try {
+      statSync(join(d, name));
+      return join(d, name);
+    } catch {
+      // next
+    }
+  }
+  return name;
+}
+
+async function main() {
+  const { createLocalProvider } = await import('../dist/lib/providers/local/provider.js');
+  console.log(`snapshot benchmark: ${targetMb} MB of table data, ${repeat} runs each, DBOPS_HOME=${home}`);
+  dbops(['instances', 'create', DB, '--json']);
+  const provider = createLocalProvider({ home, region: 'us-east-2', osUser, pgBin: process.env.PG_BIN, env });
+  const info = await provider.connectionInfo(DB);
+  const password = info.password?.reveal() ?? '';
+  const conn = ['-h', info.host, '-p', String(info.port), '-U', info.user];
+  const psql = (sql) => run(pgBin('psql'), [...conn, '-d', info.database, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { env: { ...env, PGPASSWORD: password } });
+
+  // ~300 bytes a row on disk (a 256-byte text stays inline and uncompressed).
+  const rows = Math.round((targetMb * 1024 * 1024) / 300);
+  const load = timed(() => psql(`CREATE TABLE bench AS SELECT g AS id, repeat(md5(g::text), 8) AS payload FROM generate_series(1, ${rows}) g; CHECKPOINT;`));
+  const dbBytes = Number(psql('SELECT sum(pg_database_size(datname)) FROM pg_database').trim());
+  console.log(`loaded ${rows} rows in ${fmt(load.ms / 1000)} s; cluster databases ${fmt(dbBytes / 1048576, 0)} MiB\n`);
+
+  const plainBb = [];
+  const dbopsCreate = [];
+  const snapshots = [];
+  for (let i = 0; i < repeat; i++) {
+    // Interleaved, so cache and machine noise hit both alike.
+    const dir = scratch(`basebackup-${i}`);
+    rmSync(dir, { recursive: true, force: true }); // pg_basebackup creates it
+    if (root) {
+      mkdirSync(dir, { mode: 0o700 });
+      chownSync(dir, Number(run('id', ['-u', osUser]).trim()), Number(run('id', ['-g', osUser]).trim()));
+    }
+    const bb = timed(() => runAsPg(pgBin('pg_basebackup'), [...conn, '--no-password', '--checkpoint=fast', '-D', dir, '-Ft', '-X', 'stream'], { PGPASSWORD: password }));
+    plainBb.push({ ms: bb.ms, bytes: bytesUnder(dir) });
+    rmSync(dir, { recursive: true, force: true });
+    const c = timed(() => JSON.parse(dbops(['snapshot', 'create', '--wait', '--json'])));
+    dbopsCreate.push({ ms: c.ms, bytes: c.value.snapshot.sizeBytes });
+    snapshots.push(c.value.snapshotId);
+  }
+
+  const plainCp = [];
+  const plainCpSync = [];
+  const dbopsCopy = [];
+  for (let i = 0; i < repeat; i++) {
+    const src = join(home, 'local', 'us-east-2', 'snapshots', snapshots[i]);
+    const bytes = bytesUnder(src);
+    const to = join(home, 'bench', `cp-${i}`);
+    rmSync(to, { recursive: true, force: true });
+    plainCp.push({ ms: timed(() => run('cp', ['-r', src, to])).ms, bytes });
+    rmSync(to, { recursive: true, force: true });
+    plainCpSync.push({ ms: timed(() => (run('cp', ['-r', src, to]), run('sync', ['-f', to]))).ms, bytes });
+    rmSync(to, { recursive: true, force: true });
+    const c = timed(() => dbops(['snapshot', 'copy', snapshots[i], '--to-region', 'us-west-2', '--json']));
+    dbopsCopy.push({ ms: c.ms, bytes });
+  }
+
+  // Where dbops' time goes: the verification on its own (PostgreSQL 15: extract, then verify).
+  const snapDir = join(home, 'local', 'us-east-2', 'snapshots', snapshots[0]);
+  const verifyDir = scratch('verify');
+  const extract = timed(() => {
+    runAsPg('tar', ['-xf', join(snapDir, 'base.tar'), '-C', verifyDir]);
+    mkdirSync(join(verifyDir, 'pg_wal'), { recursive: true });
+    if (root) run('chown', [osUser, join(verifyDir, 'pg_wal')]);
+    runAsPg('tar', ['-xf', join(snapDir, 'pg_wal.tar'), '-C', join(verifyDir, 'pg_wal')]);
+  });
+  const verify = timed(() => runAsPg(pgBin('pg_verifybackup'), ['-m', join(snapDir, 'backup_manifest'), verifyDir]));
+  const cleanup = timed(() => rmSync(verifyDir, { recursive: true, force: true }));
+  // The same extraction into memory (tmpfs), to show how much of it is the disk.
+  let shm;
+  if (existsSync('/dev/shm')) {
+    const dir = mkdtempSync('/dev/shm/dbops-bench-');
+    if (root) run('chown', [osUser, dir]);
+    const ex = timed(() => runAsPg('tar', ['-xf', join(snapDir, 'base.tar'), '-C', dir]));
+    const rm = timed(() => rmSync(dir, { recursive: true, force: true }));
+    shm = { extract: ex.ms, rm: rm.ms };
+  }
+  const startup = median(Array.from({ length: 5 }, () => timed(() => dbops(['--version'])).ms));
+
+  const med = (xs) => ({ ms: median(xs.map((x) => x.ms)), bytes: median(xs.map((x) => x.bytes)) });
+  const rowsOut = [
+    ['pg_basebackup -Ft -X stream', med(plainBb)],
+    ['dbops snapshot create --wait', med(dbopsCreate)],
+    ['cp -r (snapshot dir)', med(plainCp)],
+    ['cp -r + sync', med(plainCpSync)],
+    ['dbops snapshot copy --to-region', med(dbopsCopy)],
+  ];
+  console.log(`median of ${repeat} runs             size MiB    time s     MB/s`);
+  for (const [name, m] of rowsOut) {
+    console.log(`${name.padEnd(34)} ${fmt(m.bytes / 1048576, 0).padStart(8)} ${fmt(m.ms / 1000, 2).padStart(9)} ${fmt(mbps(m.bytes, m.ms)).padStart(8)}`);
+  }
+  const createRatio = mbps(rowsOut[1][1].bytes, rowsOut[1][1].ms) / mbps(rowsOut[0][1].bytes, rowsOut[0][1].ms);
+  const copyRatio = mbps(rowsOut[4][1].bytes, rowsOut[4][1].ms) / mbps(rowsOut[2][1].bytes, rowsOut[2][1].ms);
+  const copySyncRatio = mbps(rowsOut[4][1].bytes, rowsOut[4][1].ms) / mbps(rowsOut[3][1].bytes, rowsOut[3][1].ms);
+  console.log('');
+  console.log(`ratio create / pg_basebackup:  ${fmt(createRatio, 2)}  target >= 0.80  ${createRatio >= 0.8 ? 'OK' : 'UNDER'}`);
+  console.log(`ratio copy / cp -r:            ${fmt(copyRatio, 2)}  target >= 0.80  ${copyRatio >= 0.8 ? 'OK' : 'UNDER'}`);
+  console.log(`ratio copy / (cp -r + sync):   ${fmt(copySyncRatio, 2)}`);
+  console.log('');
+  console.log('where dbops spends the extra time (one snapshot, measured alone):');
+  console.log(`  extract base.tar + pg_wal.tar   ${fmt(extract.ms / 1000, 2)} s`);
+  console.log(`  pg_verifybackup (extracted)     ${fmt(verify.ms / 1000, 2)} s`);
+  console.log(`  remove the scratch copy         ${fmt(cleanup.ms / 1000, 2)} s`);
+  console.log(`  dbops process start (--version) ${fmt(startup / 1000, 2)} s`);
+  if (shm) console.log(`  (extract base.tar into tmpfs /dev/shm instead: ${fmt(shm.extract / 1000, 2)} s, remove ${fmt(shm.rm / 1000, 2)} s)`);
+
+  if (process.env.BENCH_KEEP) {
+    console.log(`\nkept: ${home} (instance ${DB} running)`);
+    return;
+  }
+  dbops(['instances', 'delete', DB, '--yes', '--skip-final-snapshot']);
+  rmSync(home, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  try {
+    dbops(['instances', 'delete', DB, '--yes', '--skip-final-snapshot']);
+  } catch {
+    // best effort
+  }
+  rmSync(home, { recursive: true, force: true });
+  process.exitCode = 1;
+});

@@ -1,0 +1,13 @@
+import { ExitCode } from '../lib/errors.js';
+import { renderBackupStatus } from '../lib/snapshots/render.js';
+import { backupStatus } from '../lib/snapshots/status.js';
+import type { CommandModule } from './types.js';
+
+/** `dbops backup status`: exit 1 on a violation of the backup policy (rendered first), so cron can alert. */
+export const status: CommandModule = {
+  async run(ctx, { opts }) {
+    const result = await backupStatus(ctx, { instanceId: (opts.instance as string | undefined) ?? ctx.config.database.identifier });
+    ctx.out.result(result, renderBackupStatus);
+    return result.ok ? undefined : ExitCode.checksFailed;
+  },
+};

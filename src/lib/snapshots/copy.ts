@@ -1,0 +1,147 @@
+/**
+ * `dbops snapshot copy <id> --to-region R`: a cross-region copy with its tags, waited
+ * for with progress. On AWS, CopyDBSnapshot goes to the destination region's client and
+ * names the source by ARN and SourceRegion; on the local provider the copy is verified
+ * with pg_verifybackup in the destination namespace before it counts. A copy that
+ * already exists there is a no-op that says so (a rerun after a failure just waits for it).
+ */
+import type { Context } from '../context.js';
+import { ConflictError, EnvironmentError } from '../errors.js';
+import type { Progress } from '../output/output.js';
+import { newRunId } from '../runbook/runner.js';
+import { type Provider, type Snapshot, type Tags, TAG } from '../providers/types.js';
+import { checkCopyable, checkDrRegion, checkKmsKey } from './checks.js';
+import { PURPOSE_COPY, copyIdFor, existingCopy, isCopyOf } from './policy.js';
+import { waitAvailable } from './snapshots.js';
+
+/** The tags of a cross-region copy: the source's are copied too (CopyTags); these say what it is. */
+export function copyTags(source: Snapshot, runId: string): Tags {
+  return {
+    [TAG.managed]: 'true',
+    [TAG.runId]: runId,
+    [TAG.purpose]: PURPOSE_COPY,
+    [TAG.sourceSnapshot]: source.id,
+    [TAG.sourceInstance]: source.instanceId,
+  };
+}
+
+export interface CopyInput {
+  snapshotId: string;
+  /** Default: snapshots.crossRegion.region. */
+  toRegion?: string;
+  /** Default: snapshots.crossRegion.kmsKeyId. */
+  kmsKeyId?: string;
+  runId?: string;
+  /** Progress text (the runbook step's, or a spinner's). */
+  update?: (text: string) => void;
+}
+
+export interface CopyResult {
+  dryRun: boolean;
+  sourceRegion: string;
+  targetRegion: string;
+  sourceSnapshotId: string;
+  targetSnapshotId: string;
+  /** The copy was there already (no new copy was requested). */
+  alreadyExisted: boolean;
+  copy?: Snapshot;
+  waitedMs?: number;
+}
+
+/** What a copy would do, decided from the source and the destination's snapshots. Pure. */
+export function copyPlan(source: Snapshot, targetSnaps: Snapshot[]): { targetSnapshotId: string; existing?: Snapshot } {
+  const targetSnapshotId = copyIdFor(source.id);
+  const existing = existingCopy(targetSnaps, source);
+  if (existing && !isCopyOf(existing, source)) {
+    throw new ConflictError(`A snapshot named ${existing.id} already exists in ${existing.region} and is not a copy of ${source.id}.`, {
+      hint: `Look at it with \`dbops snapshot list --region ${existing.region}\`; delete or rename it, then copy again.`,
+    });
+  }
+  if (existing?.status === 'failed') {
+    throw new EnvironmentError(`The earlier copy ${existing.id} of ${source.id} in ${existing.region} failed.`, {
+      hint: `Delete it (\`dbops snapshot delete ${existing.id} --region ${existing.region}\`), then copy again.`,
+    });
+  }
+  return { targetSnapshotId: existing?.id ?? targetSnapshotId, existing };
+}
+
+/** Copies a snapshot of the provider's region into another region and waits for the copy. */
+export async function copySnapshotToRegion(ctx: Context, input: CopyInput): Promise<CopyResult> {
+  const provider = await ctx.provider();
+  const targetRegion = input.toRegion ?? ctx.config.snapshots.crossRegion.region;
+  checkDrRegion(provider.region, targetRegion);
+  const source = await provider.describeSnapshot(input.snapshotId);
+  return copyFrom(ctx, provider, source, { ...input, toRegion: targetRegion });
+}
+
+/** What a copy into `toRegion` needs, checked: the target id, an existing copy, the KMS key. */
+export interface PreparedCopy {
+  target: Provider;
+  targetSnapshotId: string;
+  existing?: Snapshot;
+  kmsKeyId?: string;
+}
+
+/** Checks the source (available, KMS key) and looks for an existing copy in the destination. */
+export async function prepareCopy(ctx: Pick<Context, 'config'>, provider: Provider, source: Snapshot, toRegion: string, kmsKey?: string): Promise<PreparedCopy> {
+  checkCopyable(source);
+  const kmsKeyId = kmsKey ?? ctx.config.snapshots.crossRegion.kmsKeyId;
+  checkKmsKey(source, toRegion, kmsKeyId);
+  const target = provider.forRegion(toRegion);
+  const { targetSnapshotId, existing } = copyPlan(source, await target.listSnapshots({ instanceId: source.instanceId, type: 'manual' }));
+  return { target, targetSnapshotId, existing, kmsKeyId };
+}
+
+/** Sends the copy request (CopyDBSnapshot to the destination region on AWS); returns the copy as the destination sees it. */
+export function requestCopy(provider: Provider, source: Snapshot, prepared: PreparedCopy, runId: string): Promise<Snapshot> {
+  return provider.copySnapshot({
+    snapshotId: source.id,
+    targetRegion: prepared.target.region,
+    targetSnapshotId: prepared.targetSnapshotId,
+    ...(prepared.kmsKeyId ? { kmsKeyId: prepared.kmsKeyId } : {}),
+    copyTags: true,
+    tags: copyTags(source, runId),
+  });
+}
+
+/** The copy of a snapshot already described: a no-op when it exists, else requested; then waited for. */
+export async function copyFrom(
+  ctx: Context,
+  provider: Provider,
+  source: Snapshot,
+  input: CopyInput & { toRegion: string },
+): Promise<CopyResult> {
+  const prepared = await prepareCopy(ctx, provider, source, input.toRegion, input.kmsKeyId);
+  const { existing, targetSnapshotId } = prepared;
+  const base = { sourceRegion: provider.region, targetRegion: input.toRegion, sourceSnapshotId: source.id, targetSnapshotId };
+  const update = input.update ?? (() => undefined);
+  if (existing?.status === 'available') return { dryRun: ctx.flags.dryRun, ...base, alreadyExisted: true, copy: existing };
+  if (ctx.flags.dryRun) return { dryRun: true, ...base, alreadyExisted: existing !== undefined, copy: existing };
+  const t0 = performance.now();
+  if (!existing) {
+    update('requesting the copy');
+    await requestCopy(provider, source, prepared, input.runId ?? newRunId());
+  } else {
+    update(`already being copied (${existing.status})`);
+  }
+  const copy = await waitAvailable(ctx, prepared.target, targetSnapshotId, update);
+  return { dryRun: false, ...base, alreadyExisted: existing !== undefined, copy, waitedMs: performance.now() - t0 };
+}
+
+/** `dbops snapshot copy`: the same, with a progress line that starts once the input checks have passed. */
+export async function copySnapshotCommand(ctx: Context, input: Omit<CopyInput, 'update'>): Promise<CopyResult> {
+  let progress: Progress | undefined;
+  const label = `Copy ${input.snapshotId} to ${input.toRegion ?? ctx.config.snapshots.crossRegion.region}`;
+  const update = (text: string): void => {
+    progress ??= ctx.out.progress(label);
+    progress.update(`${label}: ${text}`);
+  };
+  try {
+    const result = await copySnapshotToRegion(ctx, { ...input, update });
+    progress?.succeed(`${label}: ${result.copy?.status ?? 'requested'}`);
+    return result;
+  } catch (e) {
+    progress?.fail(`${label}: failed`);
+    throw e;
+  }
+}

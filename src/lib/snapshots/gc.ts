@@ -1,0 +1,133 @@
+/**
+ * `dbops gc`: what a crashed restore test or drill left behind. In every configured region
+ * (the config region and snapshots.crossRegion.region), instances and snapshots tagged
+ * `dbops:managed=true` whose `dbops:expires-at` is in the past are deleted, after one
+ * confirmation (or --yes); --dry-run lists them. Nothing without `dbops:managed=true` is
+ * ever touched. The choice is a pure function (`planGc`) of what was found and `now`.
+ */
+import type { Context } from '../context.js';
+import { messageOf } from '../errors.js';
+import { formatDuration } from '../output/format.js';
+import { type Instance, type Provider, type Snapshot, TAG } from '../providers/types.js';
+import { checkRegion } from './checks.js';
+import { isManaged } from './policy.js';
+
+/** One region's candidates: everything carrying a dbops:expires-at tag. */
+export interface GcInventory {
+  instances: Instance[];
+  snapshots: Snapshot[];
+}
+
+export interface GcItem {
+  kind: 'instance' | 'snapshot';
+  id: string;
+  region: string;
+  status: string;
+  expiresAt: string;
+  action: 'delete' | 'keep';
+  reason: string;
+}
+
+function expiry(tags: Record<string, string>): { raw: string; at?: Date } | undefined {
+  const raw = tags[TAG.expiresAt];
+  if (raw === undefined) return undefined;
+  const t = Date.parse(raw);
+  return { raw, at: Number.isNaN(t) ? undefined : new Date(t) };
+}
+
+/** Why an expired, managed resource stays anyway, or undefined. */
+function blocker(kind: GcItem['kind'], r: { status: string; deletionProtection?: boolean; type?: string }): string | undefined {
+  if (kind === 'instance' && r.deletionProtection) return 'deletion protection is on: dbops respects it';
+  if (kind === 'snapshot' && r.type === 'automated') return 'automated backup: it goes with its instance';
+  if (['deleting', 'deleted'].includes(r.status)) return `already ${r.status}`;
+  if (kind === 'snapshot' && r.status !== 'available' && r.status !== 'failed') return `status ${r.status}: run gc again once it settles`;
+  return undefined;
+}
+
+function judge(
+  kind: GcItem['kind'],
+  r: { id: string; region: string; status: string; tags: Record<string, string>; deletionProtection?: boolean; type?: string },
+  now: Date,
+): GcItem | undefined {
+  const exp = expiry(r.tags);
+  if (!exp) return undefined;
+  const base = { kind, id: r.id, region: r.region, status: r.status, expiresAt: exp.raw };
+  if (!isManaged(r)) return { ...base, action: 'keep', reason: `no ${TAG.managed}=true: not created by dbops, never touched` };
+  if (!exp.at) return { ...base, action: 'keep', reason: `${TAG.expiresAt} is not a time: left alone` };
+  const left = exp.at.getTime() - now.getTime();
+  if (left > 0) return { ...base, action: 'keep', reason: `expires in ${formatDuration(left)}` };
+  const blocked = blocker(kind, r);
+  if (blocked) return { ...base, action: 'keep', reason: blocked };
+  return { ...base, action: 'delete', reason: `expired ${formatDuration(-left)} ago` };
+}
+
+/** Every resource with a dbops:expires-at tag, judged: instances first, then snapshots, by region and id. */
+export function planGc(inventory: GcInventory, now: Date): GcItem[] {
+  const items = [
+    ...inventory.instances.map((i) => judge('instance', i, now)),
+    ...inventory.snapshots.map((s) => judge('snapshot', s, now)),
+  ].filter((x): x is GcItem => x !== undefined);
+  const order = (k: GcItem['kind']) => (k === 'instance' ? 0 : 1);
+  return items.sort((a, b) => order(a.kind) - order(b.kind) || a.region.localeCompare(b.region) || a.id.localeCompare(b.id));
+}
+
+/** The config region and the DR region, each once. */
+export function gcRegions(ctx: Pick<Context, 'config'>): string[] {
+  const regions = [...new Set([ctx.config.region, ctx.config.snapshots.crossRegion.region])];
+  for (const r of regions) checkRegion(r);
+  return regions;
+}
+
+export interface GcResult {
+  dryRun: boolean;
+  regions: string[];
+  items: GcItem[];
+  confirmed: boolean;
+  deleted: GcItem[];
+  failed: (GcItem & { error: string })[];
+}
+
+async function inventory(provider: Provider, regions: string[]): Promise<GcInventory> {
+  const out: GcInventory = { instances: [], snapshots: [] };
+  for (const region of regions) {
+    const p = provider.forRegion(region);
+    out.instances.push(...(await p.listInstances()));
+    out.snapshots.push(...(await p.listSnapshots({ type: 'manual' })));
+  }
+  return out;
+}
+
+async function remove(provider: Provider, item: GcItem): Promise<void> {
+  const p = provider.forRegion(item.region);
+  if (item.kind === 'instance') await p.deleteInstance(item.id, { skipFinalSnapshot: true });
+  else await p.deleteSnapshot(item.id);
+}
+
+export async function gc(ctx: Context): Promise<GcResult> {
+  const regions = gcRegions(ctx);
+  const provider = await ctx.provider();
+  const items = planGc(await inventory(provider, regions), ctx.clock.now());
+  const doomed = items.filter((i) => i.action === 'delete');
+  const base = { regions, items, deleted: [], failed: [] };
+  if (ctx.flags.dryRun) return { dryRun: true, confirmed: false, ...base };
+  if (doomed.length === 0) return { dryRun: false, confirmed: true, ...base };
+  const counts = [
+    ['instance', doomed.filter((d) => d.kind === 'instance').length],
+    ['snapshot', doomed.filter((d) => d.kind === 'snapshot').length],
+  ] as const;
+  const what = counts.filter(([, n]) => n > 0).map(([k, n]) => `${n} expired ${k}${n === 1 ? '' : 's'}`).join(' and ');
+  if (!(await ctx.prompt.confirm(`Delete ${what} in ${regions.join(' and ')} (no final snapshot)?`))) {
+    return { dryRun: false, confirmed: false, ...base };
+  }
+  const deleted: GcItem[] = [];
+  const failed: GcResult['failed'] = [];
+  for (const item of doomed) {
+    try {
+      await remove(provider, item);
+      deleted.push(item);
+    } catch (e) {
+      failed.push({ ...item, error: messageOf(e) });
+    }
+  }
+  return { dryRun: false, confirmed: true, regions, items, deleted, failed };
+}

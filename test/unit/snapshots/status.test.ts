@@ -1,0 +1,133 @@
+/** `backup status`'s verdict as a pure function of the facts, the policy and a fixed clock. */
+import { describe, expect, it } from 'vitest';
+import type { RestoreTestRecord } from '../../../src/lib/history/restore-tests.js';
+import type { Snapshot } from '../../../src/lib/providers/types.js';
+import { evaluateBackupStatus, type BackupFacts, type BackupPolicy } from '../../../src/lib/snapshots/status.js';
+
+const NOW = new Date('2026-11-22T05:00:00Z');
+const HOUR = 60 * 60 * 1000;
+const DAY = 24 * HOUR;
+const POLICY: BackupPolicy = { backupRetentionDays: 7, rpoHours: 24, maxSnapshotAgeDays: 8, crossRegionEnabled: true };
+
+function snap(id: string, daysAgo: number, o: Partial<Snapshot> = {}): Snapshot {
+  return {
+    id,
+    instanceId: 'db',
+    type: 'manual',
+    status: 'available',
+    createdAt: new Date(NOW.getTime() - daysAgo * DAY),
+    encrypted: true,
+    engine: 'postgres',
+    engineVersion: '15.8',
+    region: 'us-east-2',
+    tags: {},
+    ...o,
+  };
+}
+const copy = (id: string, daysAgo: number, o: Partial<Snapshot> = {}) => snap(id, daysAgo, { region: 'us-west-2', sourceRegion: 'us-east-2', ...o });
+
+function test(startedAt: string, verdict: RestoreTestRecord['verdict']): RestoreTestRecord {
+  return { runId: `r-${startedAt}`, provider: 'aws', region: 'us-east-2', instanceId: 'db', startedAt, finishedAt: startedAt, verdict, failedChecks: [], restoreSeconds: 900 };
+}
+
+function facts(o: Partial<BackupFacts> = {}): BackupFacts {
+  return {
+    provider: 'aws',
+    instance: { id: 'db', region: 'us-east-2', backupRetentionDays: 7, preferredBackupWindow: '03:00-04:00', latestRestorableTime: new Date(NOW.getTime() - 5 * 60 * 1000) },
+    manualSnapshots: [snap('m-2', 2), snap('m-9', 9)],
+    drSnapshots: [copy('c-2', 2)],
+    drRegion: 'us-west-2',
+    restoreTests: [test('2026-11-01T06:00:00Z', 'passed')],
+    ...o,
+  };
+}
+
+const codes = (f: BackupFacts, p = POLICY) => evaluateBackupStatus(f, p, NOW).violations.map((v) => v.code);
+
+describe('evaluateBackupStatus', () => {
+  it('holds for the seeds policy kept: fresh snapshot and copy, 7-day retention, restorable 5 min ago', () => {
+    // GIVEN an estate that keeps the policy WHEN evaluated THEN no violation, and the summaries are exact
+    const s = evaluateBackupStatus(facts(), POLICY, NOW);
+    expect(s.ok).toBe(true);
+    expect(s.violations).toEqual([]);
+    expect(s.automated).toEqual({
+      available: true,
+      retentionDays: 7,
+      window: '03:00-04:00',
+      latestRestorableTime: new Date('2026-11-22T04:55:00Z'),
+      restorableLagHours: 0.1,
+    });
+    expect(s.newestManualSnapshot).toEqual({ id: 'm-2', region: 'us-east-2', createdAt: new Date('2026-11-20T05:00:00Z'), ageHours: 48, age: '2d00h' });
+    expect(s.newestCrossRegionCopy).toEqual({ id: 'c-2', region: 'us-west-2', createdAt: new Date('2026-11-20T05:00:00Z'), ageHours: 48, age: '2d00h' });
+    expect(s.restoreTests.count).toBe(1);
+    expect(s.notes).toEqual([]);
+  });
+
+  it.each<[string, Partial<BackupFacts>, string[]]>([
+    ['no manual snapshot at all', { manualSnapshots: [] }, ['no-recent-manual-snapshot']],
+    ['the newest manual snapshot 9 days old', { manualSnapshots: [snap('m-9', 9)] }, ['no-recent-manual-snapshot']],
+    ['only a manual snapshot still creating', { manualSnapshots: [snap('m-0', 0, { status: 'creating' }), snap('m-9', 9)] }, ['no-recent-manual-snapshot']],
+    ['a copy in the source region does not count as a manual snapshot', { manualSnapshots: [snap('in', 1, { sourceRegion: 'eu-west-1' })] }, ['no-recent-manual-snapshot']],
+    ['no copy in the DR region', { drSnapshots: [] }, ['no-recent-cross-region-copy']],
+    ['the newest copy 8 days and 1 hour old', { drSnapshots: [copy('c', 8 + 1 / 24)] }, ['no-recent-cross-region-copy']],
+    ['a manual snapshot made in the DR region is not a copy', { drSnapshots: [snap('dr-own', 1, { region: 'us-west-2' })] }, ['no-recent-cross-region-copy']],
+    ['retention 3 days', { instance: { ...facts().instance, backupRetentionDays: 3 } }, ['backup-retention-below-policy']],
+    ['latest restorable time 30 h ago', { instance: { ...facts().instance, latestRestorableTime: new Date(NOW.getTime() - 30 * HOUR) } }, ['restorable-time-older-than-rpo']],
+    [
+      'automated backups off',
+      { instance: { id: 'db', region: 'us-east-2', backupRetentionDays: 0, preferredBackupWindow: undefined, latestRestorableTime: undefined } },
+      ['backup-retention-below-policy', 'restorable-time-older-than-rpo'],
+    ],
+    ['everything wrong at once', { manualSnapshots: [], drSnapshots: [], instance: { ...facts().instance, backupRetentionDays: 1, latestRestorableTime: new Date(NOW.getTime() - 48 * HOUR) } }, ['no-recent-manual-snapshot', 'no-recent-cross-region-copy', 'backup-retention-below-policy', 'restorable-time-older-than-rpo']],
+  ])('%s: violations %j', (_what, over, expected) => {
+    expect(codes(facts(over))).toEqual(expected);
+  });
+
+  it('keeps the boundaries: exactly 8 days and exactly the RPO are fine', () => {
+    const f = facts({ manualSnapshots: [snap('m', 8)], drSnapshots: [copy('c', 8)], instance: { ...facts().instance, latestRestorableTime: new Date(NOW.getTime() - 24 * HOUR) } });
+    expect(codes(f)).toEqual([]);
+  });
+
+  it('says what is wrong in one sentence each', () => {
+    const s = evaluateBackupStatus(facts({ manualSnapshots: [snap('m-9', 9)], drSnapshots: [], instance: { ...facts().instance, backupRetentionDays: 0, latestRestorableTime: undefined } }), POLICY, NOW);
+    expect(s.violations.map((v) => v.message)).toEqual([
+      'The newest manual snapshot in us-east-2 (m-9) is 9d00h old: more than 8 days.',
+      'There is no available cross-region copy in us-west-2: the policy wants one at most 8 days old.',
+      'Automated backups of db are off (retention 0 days); the policy wants 7 days.',
+      'db has no latest restorable time: point-in-time recovery is not possible (RPO 24 h).',
+    ]);
+    expect(s.ok).toBe(false);
+  });
+
+  it('does not check copies when cross-region copies are off', () => {
+    const s = evaluateBackupStatus(facts({ drSnapshots: undefined, drRegion: undefined }), { ...POLICY, crossRegionEnabled: false }, NOW);
+    expect(s.newestCrossRegionCopy).toBe('disabled');
+    expect(s.violations).toEqual([]);
+    expect(s.notes).toEqual(['Cross-region copies are off (snapshots.crossRegion.enabled: false).']);
+  });
+
+  it('on the local provider: automated backups "not available", not a violation; the snapshot checks still apply', () => {
+    // GIVEN the local provider, whose instance record claims 7-day retention but has no automated backups
+    const local = facts({ provider: 'local', instance: { id: 'db', region: 'us-east-2', backupRetentionDays: 7, latestRestorableTime: undefined }, drSnapshots: [] });
+    // WHEN evaluated
+    const s = evaluateBackupStatus(local, POLICY, NOW);
+    // THEN the automated checks are not applicable, and the missing copy is still a violation
+    expect(s.automated).toEqual({
+      available: false,
+      note: 'automated backups: not available on the local provider (it keeps no WAL archive); only snapshots protect the data',
+    });
+    expect(s.violations.map((v) => v.code)).toEqual(['no-recent-cross-region-copy']);
+    expect(s.notes[0]).toBe('Retention and RPO checks: not applicable on the local provider (no automated backups); the RPO of 24 h cannot be proven here.');
+  });
+
+  it('shows the restore-test history and notes a missing or failed newest test (not a violation)', () => {
+    const tests = [test('2026-11-20T06:00:00Z', 'failed'), test('2026-10-20T06:00:00Z', 'passed')];
+    const s = evaluateBackupStatus(facts({ restoreTests: tests }), POLICY, NOW);
+    expect(s.restoreTests).toEqual({ count: 2, newest: tests[0], lastPassed: tests[1], recent: tests });
+    expect(s.notes).toEqual(['The newest restore test (2026-11-20T06:00:00Z, run r-2026-11-20T06:00:00Z) failed.']);
+    expect(s.ok).toBe(true);
+    expect(evaluateBackupStatus(facts({ restoreTests: [] }), POLICY, NOW).notes).toEqual([
+      'No restore test recorded yet: run `dbops restore-test` (the seeds ask for one a month).',
+    ]);
+  });
+});
