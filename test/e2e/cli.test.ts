@@ -31,6 +31,23 @@ describe('dbops as a process', () => {
     expect(r.stdout).not.toMatch(ANSI);
   });
 
+  it('serves --help from the build cache exactly as the program prints it', async () => {
+    // GIVEN the cached help (dist/help.txt) and the help commander prints itself
+    const cached = await runDbops('--help', { cwd });
+    const live = await runDbops('help', { cwd });
+    // THEN they are the same text: the cache is never stale after a build
+    expect(cached.stdout).toBe(live.stdout);
+    expect(cached.stdout).toContain('Usage: dbops [options] [command]');
+  });
+
+  it('walks subcommands in `dbops help <command> <subcommand>`', async () => {
+    const r = await runDbops('help migrate up', { cwd });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('Usage: dbops migrate up [options]');
+    const bad = await runDbops('help migrate nope', { cwd });
+    expect(bad.exitCode).toBe(2);
+  });
+
   it('shows examples in `dbops help <command>`', async () => {
     for (const cmd of ['instances', 'status', 'snapshot', 'psql', 'config']) {
       const r = await runDbops(['help', cmd], { cwd });
