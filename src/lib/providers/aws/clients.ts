@@ -70,12 +70,12 @@ export interface RegionClients {
   destroy(): void;
 }
 
-interface Destroyable {
+export interface Destroyable {
   destroy(): void;
 }
 
-/** One SDK client, created (module and all) on first use. */
-class LazyClient<M, C extends Destroyable> {
+/** One SDK client, created (module and all) on first use. Shared by every AWS facade. */
+export class LazyClient<M, C extends Destroyable> {
   #module?: Promise<M>;
   #client?: C;
 
@@ -97,15 +97,18 @@ class LazyClient<M, C extends Destroyable> {
   }
 }
 
-/** The client config every dbops client shares. */
-function clientConfig(s: AwsClientSettings): {
+/** The client config every dbops client shares (`region` for global services' home region). */
+export function clientConfig(
+  s: AwsClientSettings,
+  region: string = s.region,
+): {
   region: string;
   profile?: string;
   endpoint?: string;
   maxAttempts: number;
 } {
   return {
-    region: s.region,
+    region,
     ...(s.profile ? { profile: s.profile } : {}),
     ...(s.endpointUrl ? { endpoint: s.endpointUrl } : {}),
     maxAttempts: s.maxAttempts,

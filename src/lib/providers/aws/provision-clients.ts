@@ -12,33 +12,12 @@ import type * as Rds from '@aws-sdk/client-rds';
 import type * as Sm from '@aws-sdk/client-secrets-manager';
 import type * as Sns from '@aws-sdk/client-sns';
 import type * as Sts from '@aws-sdk/client-sts';
-import type { AwsClientSettings } from './clients.js';
+import { type AwsClientSettings, clientConfig, LazyClient } from './clients.js';
 
-interface Destroyable {
+/** An SDK client with `send`, created on first use through the shared LazyClient. */
+interface Sender {
   destroy(): void;
   send(command: unknown): Promise<unknown>;
-}
-
-/** A client created (module and all) on first use; `call` sends one command built from the module. */
-class Lazy<M, C extends Destroyable> {
-  #module?: Promise<M>;
-  #client?: C;
-  constructor(
-    private readonly load: () => Promise<M>,
-    private readonly create: (mod: M) => C,
-  ) {}
-
-  async send<O>(build: (mod: M) => unknown): Promise<O> {
-    this.#module ??= this.load();
-    const mod = await this.#module;
-    this.#client ??= this.create(mod);
-    return (await this.#client.send(build(mod))) as O;
-  }
-
-  destroy(): void {
-    this.#client?.destroy();
-    this.#client = undefined;
-  }
 }
 
 export interface Ec2Api {
@@ -119,40 +98,30 @@ export interface ProvisionClients {
   destroy(): void;
 }
 
-type Config = { region: string; profile?: string; endpoint?: string; maxAttempts: number };
-
-function clientConfig(s: AwsClientSettings): Config {
-  return {
-    region: s.region,
-    ...(s.profile ? { profile: s.profile } : {}),
-    ...(s.endpointUrl ? { endpoint: s.endpointUrl } : {}),
-    maxAttempts: s.maxAttempts,
-  };
-}
-
 /** Maps each method name to its Command class name, so a facade is one line per call. */
-function facade<M, C extends Destroyable, A>(lazy: Lazy<M, C>, calls: Record<keyof A & string, string>): A {
+function facade<M, C extends Sender, A>(lazy: LazyClient<M, C>, calls: Record<keyof A & string, string>): A {
   const api: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [method, command] of Object.entries(calls)) {
-    api[method] = (input) => lazy.send((m) => new (m as Record<string, new (i: unknown) => unknown>)[command as string]!(input));
+    api[method] = (input) =>
+      lazy.use((m, c) => c.send(new (m as Record<string, new (i: unknown) => unknown>)[command as string]!(input)));
   }
   return api as A;
 }
 
 export function createProvisionClients(settings: AwsClientSettings): ProvisionClients {
   const config = clientConfig(settings);
-  const ec2 = new Lazy(() => import('@aws-sdk/client-ec2'), (m) => new m.EC2Client(config));
-  const rds = new Lazy(() => import('@aws-sdk/client-rds'), (m) => new m.RDSClient(config));
-  const ec = new Lazy(() => import('@aws-sdk/client-elasticache'), (m) => new m.ElastiCacheClient(config));
-  const sns = new Lazy(() => import('@aws-sdk/client-sns'), (m) => new m.SNSClient(config));
-  const cw = new Lazy(() => import('@aws-sdk/client-cloudwatch'), (m) => new m.CloudWatchClient(config));
+  const ec2 = new LazyClient(() => import('@aws-sdk/client-ec2'), (m) => new m.EC2Client(config));
+  const rds = new LazyClient(() => import('@aws-sdk/client-rds'), (m) => new m.RDSClient(config));
+  const ec = new LazyClient(() => import('@aws-sdk/client-elasticache'), (m) => new m.ElastiCacheClient(config));
+  const sns = new LazyClient(() => import('@aws-sdk/client-sns'), (m) => new m.SNSClient(config));
+  const cw = new LazyClient(() => import('@aws-sdk/client-cloudwatch'), (m) => new m.CloudWatchClient(config));
   // Budgets is global (budgets.amazonaws.com, signed for us-east-1) whatever the region.
-  const budgets = new Lazy(() => import('@aws-sdk/client-budgets'), (m) => new m.BudgetsClient(config));
-  const sts = new Lazy(() => import('@aws-sdk/client-sts'), (m) => new m.STSClient(config));
-  const sm = new Lazy(() => import('@aws-sdk/client-secrets-manager'), (m) => new m.SecretsManagerClient(config));
+  const budgets = new LazyClient(() => import('@aws-sdk/client-budgets'), (m) => new m.BudgetsClient(config));
+  const sts = new LazyClient(() => import('@aws-sdk/client-sts'), (m) => new m.STSClient(config));
+  const sm = new LazyClient(() => import('@aws-sdk/client-secrets-manager'), (m) => new m.SecretsManagerClient(config));
   const all = [ec2, rds, ec, sns, cw, budgets, sts, sm];
   return {
-    ec2: facade<unknown, Destroyable, Ec2Api>(ec2 as never, {
+    ec2: facade<unknown, Sender, Ec2Api>(ec2 as never, {
       describeVpcs: 'DescribeVpcsCommand',
       describeSecurityGroups: 'DescribeSecurityGroupsCommand',
       createSecurityGroup: 'CreateSecurityGroupCommand',
@@ -161,12 +130,12 @@ export function createProvisionClients(settings: AwsClientSettings): ProvisionCl
       deleteSecurityGroup: 'DeleteSecurityGroupCommand',
       describeRegions: 'DescribeRegionsCommand',
     }),
-    rds: facade<unknown, Destroyable, RdsExtraApi>(rds as never, {
+    rds: facade<unknown, Sender, RdsExtraApi>(rds as never, {
       describeDBInstances: 'DescribeDBInstancesCommand',
       modifyDBInstance: 'ModifyDBInstanceCommand',
       describeOrderableDBInstanceOptions: 'DescribeOrderableDBInstanceOptionsCommand',
     }),
-    elastiCache: facade<unknown, Destroyable, ElastiCacheApi>(ec as never, {
+    elastiCache: facade<unknown, Sender, ElastiCacheApi>(ec as never, {
       createReplicationGroup: 'CreateReplicationGroupCommand',
       describeReplicationGroups: 'DescribeReplicationGroupsCommand',
       describeCacheClusters: 'DescribeCacheClustersCommand',
@@ -174,7 +143,7 @@ export function createProvisionClients(settings: AwsClientSettings): ProvisionCl
       deleteReplicationGroup: 'DeleteReplicationGroupCommand',
       listTagsForResource: 'ListTagsForResourceCommand',
     }),
-    sns: facade<unknown, Destroyable, SnsApi>(sns as never, {
+    sns: facade<unknown, Sender, SnsApi>(sns as never, {
       createTopic: 'CreateTopicCommand',
       listTopics: 'ListTopicsCommand',
       listTagsForResource: 'ListTagsForResourceCommand',
@@ -183,13 +152,13 @@ export function createProvisionClients(settings: AwsClientSettings): ProvisionCl
       unsubscribe: 'UnsubscribeCommand',
       deleteTopic: 'DeleteTopicCommand',
     }),
-    alarms: facade<unknown, Destroyable, AlarmsApi>(cw as never, {
+    alarms: facade<unknown, Sender, AlarmsApi>(cw as never, {
       putMetricAlarm: 'PutMetricAlarmCommand',
       describeAlarms: 'DescribeAlarmsCommand',
       deleteAlarms: 'DeleteAlarmsCommand',
       listTagsForResource: 'ListTagsForResourceCommand',
     }),
-    budgets: facade<unknown, Destroyable, BudgetsApi>(budgets as never, {
+    budgets: facade<unknown, Sender, BudgetsApi>(budgets as never, {
       describeBudget: 'DescribeBudgetCommand',
       describeNotificationsForBudget: 'DescribeNotificationsForBudgetCommand',
       describeSubscribersForNotification: 'DescribeSubscribersForNotificationCommand',
@@ -200,8 +169,8 @@ export function createProvisionClients(settings: AwsClientSettings): ProvisionCl
       deleteBudget: 'DeleteBudgetCommand',
       listTagsForResource: 'ListTagsForResourceCommand',
     }),
-    sts: facade<unknown, Destroyable, StsApi>(sts as never, { getCallerIdentity: 'GetCallerIdentityCommand' }),
-    secrets: facade<unknown, Destroyable, SecretsApi>(sm as never, {
+    sts: facade<unknown, Sender, StsApi>(sts as never, { getCallerIdentity: 'GetCallerIdentityCommand' }),
+    secrets: facade<unknown, Sender, SecretsApi>(sm as never, {
       createSecret: 'CreateSecretCommand',
       describeSecret: 'DescribeSecretCommand',
       getSecretValue: 'GetSecretValueCommand',

@@ -12,7 +12,7 @@ import type * as Ec from '@aws-sdk/client-elasticache';
 import type * as Lambda from '@aws-sdk/client-lambda';
 import type * as Rds from '@aws-sdk/client-rds';
 import type * as Sts from '@aws-sdk/client-sts';
-import type { AwsClientSettings } from './clients.js';
+import { type AwsClientSettings, clientConfig, LazyClient } from './clients.js';
 import { createFreeTierClient, type FreeTierApi, type FreeTierClientOptions } from './usage-freetier.js';
 
 /** The region of AWS's global billing endpoints (Budgets, Cost Explorer, Free Tier). */
@@ -54,42 +54,6 @@ export interface UsageClients {
   readonly costExplorer: UsageCostExplorerApi;
   readonly freeTier: FreeTierApi;
   destroy(): void;
-}
-
-interface Destroyable {
-  destroy(): void;
-}
-
-/** One SDK client, created (module and all) on first use (as in clients.ts). */
-class LazyClient<M, C extends Destroyable> {
-  #module?: Promise<M>;
-  #client?: C;
-
-  constructor(
-    private readonly load: () => Promise<M>,
-    private readonly create: (mod: M) => C,
-  ) {}
-
-  async use<T>(call: (mod: M, client: C) => Promise<T>): Promise<T> {
-    this.#module ??= this.load();
-    const mod = await this.#module;
-    this.#client ??= this.create(mod);
-    return call(mod, this.#client);
-  }
-
-  destroy(): void {
-    this.#client?.destroy();
-    this.#client = undefined;
-  }
-}
-
-function clientConfig(s: AwsClientSettings, region: string): { region: string; profile?: string; endpoint?: string; maxAttempts: number } {
-  return {
-    region,
-    ...(s.profile ? { profile: s.profile } : {}),
-    ...(s.endpointUrl ? { endpoint: s.endpointUrl } : {}),
-    maxAttempts: s.maxAttempts,
-  };
 }
 
 function lazyClients(s: AwsClientSettings) {
