@@ -5,6 +5,7 @@
 import { freeTierReport } from './defs/free-tier-report.js';
 import { heartbeat, migrate } from './defs/migrate.js';
 import { audit, init, provision } from './defs/provision.js';
+import { restoreTest } from './defs/restore-test.js';
 import { backup, gc, snapshot } from './defs/snapshots.js';
 import { vector } from './defs/vector.js';
 import type { CommandDef } from './types.js';
@@ -119,6 +120,7 @@ export const COMMANDS: CommandDef[] = [
   status,
   snapshot,
   backup,
+  restoreTest,
   gc,
   migrate,
   heartbeat,

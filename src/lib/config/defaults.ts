@@ -42,6 +42,10 @@ export const DEFAULTS: DbopsConfig = {
     expiresAfterHours: 6,
     concurrency: 2,
     metricsNamespace: 'dbops',
+    countTolerancePercent: 5,
+    countToleranceRows: 100,
+    heapallindexed: true,
+    performance: { maxSlowdown: 3, slackMs: 50, runs: 3, statementTimeoutSeconds: 30 },
   },
   // cache.t3.micro, not the seed's cache.t2.micro: T2 nodes support neither AUTH nor TLS.
   cache: {

@@ -93,6 +93,18 @@ export const configSchema = z.strictObject({
     expiresAfterHours: z.number().positive().max(168),
     concurrency: z.int().min(1).max(64),
     metricsNamespace: z.string().min(1),
+    countTolerancePercent: z.number().min(0).max(100),
+    countToleranceRows: z.int().min(0),
+    heapallindexed: z.boolean(),
+    performance: z.strictObject({
+      maxSlowdown: z.number().min(1),
+      slackMs: z.number().min(0),
+      runs: z.int().min(1).max(20),
+      statementTimeoutSeconds: z.number().positive().max(3600),
+      /** Directory of *.sql check queries, relative to the config file; default dbops' sql/checks. */
+      queriesDir: z.string().min(1).optional(),
+      queries: z.array(z.strictObject({ name: z.string().regex(/^[A-Za-z0-9_.-]+$/), sql: z.string().min(1) })).optional(),
+    }),
   }),
   cache: z.strictObject({
     enabled: z.boolean(),

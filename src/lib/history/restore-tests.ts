@@ -18,7 +18,7 @@ export interface RestoreTestRecord {
   verdict: 'passed' | 'failed' | 'error' | 'interrupted';
   /** Snapshot restored and instance available, seconds (the RTO measure). */
   restoreSeconds?: number;
-  /** Newest heartbeat in the restore vs the snapshot time, seconds (the RPO measure). */
+  /** Newest heartbeat in the restore vs the start of the test, seconds: the data really lost (RPO). */
   dataLossSeconds?: number;
   failedChecks: string[];
 }

@@ -4,8 +4,9 @@
  */
 import { INSTANCE_CREATE, INSTANCE_DELETE } from '../instances/runbooks.js';
 import { PROVISION_APPLY, PROVISION_DESTROY } from '../provision/runbooks.js';
+import { RESTORE_TEST } from '../restore/runbook.js';
 import type { RunbookDef } from './runner.js';
 import { SNAPSHOT_POLICY } from '../snapshots/runbooks.js';
 import { VECTOR_TUNING } from '../vector/runbook.js';
 
-export const RUNBOOKS: RunbookDef[] = [INSTANCE_CREATE, INSTANCE_DELETE, PROVISION_APPLY, PROVISION_DESTROY, VECTOR_TUNING, SNAPSHOT_POLICY];
+export const RUNBOOKS: RunbookDef[] = [INSTANCE_CREATE, INSTANCE_DELETE, PROVISION_APPLY, PROVISION_DESTROY, VECTOR_TUNING, SNAPSHOT_POLICY, RESTORE_TEST];

@@ -1,0 +1,172 @@
+/**
+ * The data-plane check session of a restore test: connections to the restore (up to
+ * `concurrency`) and one read-only connection to the source, and one method per runbook
+ * step. The restore flow depends on the `CheckSession` interface only, so the AWS flow
+ * test (no real database behind a fake RDS) injects its own.
+ */
+import type { Client } from 'pg';
+import type { ConnectionInfo } from '../providers/types.js';
+import { runAmcheck } from './amcheck.js';
+import { ClientSet, makeReadOnly, openClient, type HostOverride } from './connections.js';
+import { countTables, judgeCounts, type CountTolerance } from './counts.js';
+import { judgeFreshness, readHeartbeats } from './freshness.js';
+import { invalidIndexes, judgeInvalidIndexes } from './invalid-indexes.js';
+import { judgePerformance, timeQueries, type PerfQuery, type PerfSettings } from './performance.js';
+import { inspectPgvector, judgePgvector } from './pgvector.js';
+import { diffSchemas, judgeSchema, relateHistories } from './schema.js';
+import { readSchema } from './schema-read.js';
+import { judgeServer, serverFacts } from './server.js';
+import type { CheckResult, ProgressFn, Queryable } from './types.js';
+
+/** What a check session needs to know about the backup under test. */
+export interface BackupFacts {
+  /** When the backup was taken: snapshot creation time, or the point in time restored. */
+  time?: Date;
+  /** The moment the test started: the data-loss window is measured against it. */
+  reference: Date;
+}
+
+/** Thresholds and inputs of the checks, resolved from config and flags. */
+export interface CheckSettings {
+  heapallindexed: boolean;
+  countTolerance: CountTolerance;
+  rpoHours: number;
+  performance: PerfSettings;
+  queries: PerfQuery[];
+  /** Where the queries were looked for (for the "none configured" note). */
+  querySources: string[];
+}
+
+/** One method per data-plane step of runbooks/restore-test.md. */
+export interface CheckSession {
+  /** RT-4 */
+  server(): Promise<CheckResult>;
+  /** RT-5: amcheck, then invalid indexes. */
+  integrity(progress: ProgressFn): Promise<CheckResult[]>;
+  /** RT-6 */
+  schema(): Promise<CheckResult>;
+  /** RT-7 */
+  counts(progress: ProgressFn): Promise<CheckResult>;
+  /** RT-8 */
+  freshness(): Promise<CheckResult>;
+  /** RT-9 */
+  pgvector(): Promise<CheckResult>;
+  /** RT-10 */
+  performance(progress: ProgressFn): Promise<CheckResult>;
+  /** Runs something on the restore before the checks (a test seam: damage the copy on purpose). */
+  onRestore<T>(fn: (db: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Where the checks connect: the restore (maybe through a tunnel) and the source. */
+export interface CheckTargets {
+  restore: ConnectionInfo;
+  source: ConnectionInfo;
+  /** --connect-host: how to reach the restore (a tunnel); the source is reached at its endpoint. */
+  restoreHost?: HostOverride;
+  concurrency: number;
+  warn?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Opens the connections; a failure closes whatever was opened. */
+export async function openCheckSession(targets: CheckTargets, backup: BackupFacts, settings: CheckSettings): Promise<CheckSession> {
+  const clients = new ClientSet(targets.signal);
+  try {
+    const t0 = performance.now();
+    const restore: Client[] = [];
+    const first = await clients.add(() => openClient(targets.restore, { override: targets.restoreHost, applicationName: 'dbops restore-test', warn: targets.warn }));
+    restore.push(first);
+    const connectMs = performance.now() - t0;
+    const source = await clients.add(() => openClient(targets.source, { applicationName: 'dbops restore-test (read-only)', warn: targets.warn }));
+    await makeReadOnly(source);
+    for (let i = 1; i < targets.concurrency; i++) {
+      restore.push(await clients.add(() => openClient(targets.restore, { override: targets.restoreHost, applicationName: 'dbops restore-test', warn: targets.warn })));
+    }
+    return new PgCheckSession(restore, source, clients, backup, settings, connectMs, targets.signal);
+  } catch (e) {
+    await clients.close();
+    throw e;
+  }
+}
+
+class PgCheckSession implements CheckSession {
+  #createdExtensions: string[] = [];
+
+  constructor(
+    private readonly restore: Client[],
+    private readonly source: Client,
+    private readonly clients: ClientSet,
+    private readonly backup: BackupFacts,
+    private readonly settings: CheckSettings,
+    private readonly connectMs: number,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  get #first(): Client {
+    return this.restore[0]!;
+  }
+
+  async server(): Promise<CheckResult> {
+    return judgeServer(await serverFacts(this.#first), await serverFacts(this.source), this.connectMs);
+  }
+
+  async integrity(progress: ProgressFn): Promise<CheckResult[]> {
+    const amcheck = await runAmcheck(this.restore, { heapallindexed: this.settings.heapallindexed, progress, signal: this.signal });
+    if (amcheck.data?.createdExtension) this.#createdExtensions.push('amcheck');
+    const invalid = judgeInvalidIndexes(await invalidIndexes(this.#first), await invalidIndexes(this.source));
+    return [amcheck, invalid];
+  }
+
+  async schema(): Promise<CheckResult> {
+    const source = await readSchema(this.source);
+    const restore = await readSchema(this.#first);
+    const differences = diffSchemas(source, restore, { ignoreExtensions: this.#createdExtensions });
+    const history = relateHistories(source.migrations, restore.migrations, this.backup.time);
+    return judgeSchema(
+      differences,
+      { backupTime: this.backup.time, history },
+      {
+        relations: source.relations.length,
+        columns: source.columns.length,
+        indexes: source.indexes.length,
+        constraints: source.constraints.length,
+        extensions: source.extensions.length,
+        migrations: source.migrations === null ? null : source.migrations.length,
+      },
+    );
+  }
+
+  async counts(progress: ProgressFn): Promise<CheckResult> {
+    const counts = await countTables(this.restore, this.source, { progress, signal: this.signal });
+    const age = this.backup.time ? this.backup.reference.getTime() - this.backup.time.getTime() : undefined;
+    return judgeCounts(counts, this.settings.countTolerance, age);
+  }
+
+  async freshness(): Promise<CheckResult> {
+    return judgeFreshness({
+      restore: await readHeartbeats(this.#first),
+      source: await readHeartbeats(this.source),
+      reference: this.backup.reference,
+      backupTime: this.backup.time,
+      rpoHours: this.settings.rpoHours,
+    });
+  }
+
+  async pgvector(): Promise<CheckResult> {
+    return judgePgvector(await inspectPgvector(this.#first, this.source));
+  }
+
+  async performance(progress: ProgressFn): Promise<CheckResult> {
+    const timings = await timeQueries(this.#first, this.source, this.settings.queries, this.settings.performance, progress, this.signal);
+    return judgePerformance(timings, this.settings.performance, this.settings.querySources);
+  }
+
+  onRestore<T>(fn: (db: Queryable) => Promise<T>): Promise<T> {
+    return fn(this.#first);
+  }
+
+  close(): Promise<void> {
+    return this.clients.close();
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * RT-1: which backup to restore. The newest available snapshot of the source (automated
+ * or manual), a named one, or a point in time (AWS). Pure decisions; the provider is
+ * asked only for the lists.
+ */
+import { EnvironmentError, UsageError } from '../errors.js';
+import { formatDuration } from '../output/format.js';
+import type { Instance, Provider, Snapshot } from '../providers/types.js';
+import { sortNewestFirst } from '../snapshots/snapshots.js';
+import type { BackupRequest } from './settings.js';
+
+/** The backup a run restores. */
+export type BackupChoice =
+  | {
+      kind: 'snapshot';
+      snapshotId: string;
+      snapshotType: Snapshot['type'];
+      /** ISO time the snapshot was taken. */
+      createdAt?: string;
+      sizeBytes?: number;
+      /** The instance the snapshot was taken of. */
+      ofInstance: string;
+    }
+  | {
+      kind: 'point-in-time';
+      /** ISO time asked for, or 'latest'. */
+      time: string;
+      /** The latest restorable time when the run started (AWS). */
+      latestRestorableTime?: string;
+    };
+
+/** When the backup's data ends: the snapshot's time or the point in time (latest: the latest restorable time). */
+export function backupTime(b: BackupChoice): Date | undefined {
+  if (b.kind === 'snapshot') return b.createdAt ? new Date(b.createdAt) : undefined;
+  if (b.time !== 'latest') return new Date(b.time);
+  return b.latestRestorableTime ? new Date(b.latestRestorableTime) : undefined;
+}
+
+export function describeBackup(b: BackupChoice, now?: Date): string {
+  if (b.kind === 'snapshot') {
+    const age = b.createdAt && now ? `, ${formatDuration(now.getTime() - Date.parse(b.createdAt))} old` : '';
+    return `snapshot ${b.snapshotId} (${b.snapshotType}${age})`;
+  }
+  return b.time === 'latest' ? `the latest restorable time${b.latestRestorableTime ? ` (${b.latestRestorableTime})` : ''}` : `point in time ${b.time}`;
+}
+
+/** Pure: the newest available snapshot, or undefined. */
+export function newestAvailable(snapshots: readonly Snapshot[]): Snapshot | undefined {
+  return sortNewestFirst(snapshots.filter((s) => s.status === 'available'))[0];
+}
+
+function snapshotChoice(s: Snapshot): BackupChoice {
+  return {
+    kind: 'snapshot',
+    snapshotId: s.id,
+    snapshotType: s.type,
+    ofInstance: s.instanceId,
+    ...(s.createdAt ? { createdAt: s.createdAt.toISOString() } : {}),
+    ...(s.sizeBytes !== undefined ? { sizeBytes: s.sizeBytes } : {}),
+  };
+}
+
+function checkSnapshot(s: Snapshot): void {
+  if (s.status !== 'available') {
+    throw new EnvironmentError(`Snapshot ${s.id} is ${s.status}, not available.`, { hint: 'Wait for it (`dbops snapshot list`), or name another with --snapshot.' });
+  }
+  if (s.engine !== 'postgres') {
+    throw new UsageError(`Snapshot ${s.id} holds ${s.engine}; restore tests check PostgreSQL.`);
+  }
+}
+
+/** Pure: a point in time RDS can restore to, or a UsageError saying why not. */
+export function checkPointInTime(time: Date | 'latest', source: Instance, provider: Provider['name'], now: Date): BackupChoice {
+  if (provider !== 'aws') {
+    throw new UsageError('Point-in-time restore needs the aws provider (the local provider keeps no WAL archive).', {
+      hint: 'Restore a snapshot instead: drop --point-in-time / --latest-restorable.',
+    });
+  }
+  if (source.backupRetentionDays === 0) {
+    throw new UsageError(`Instance ${source.id} has automated backups off (retention 0 days): there is no point in time to restore.`, {
+      hint: 'Restore a snapshot with --snapshot, or turn automated backups on (database.backupRetentionDays).',
+    });
+  }
+  const latest = source.latestRestorableTime;
+  const base = { kind: 'point-in-time' as const, ...(latest ? { latestRestorableTime: latest.toISOString() } : {}) };
+  if (time === 'latest') return { ...base, time: 'latest' };
+  if (latest && time.getTime() > latest.getTime()) {
+    throw new UsageError(`${time.toISOString()} is after the latest restorable time of ${source.id} (${latest.toISOString()}).`, {
+      hint: 'Use --latest-restorable, or an earlier time.',
+    });
+  }
+  const earliest = new Date(now.getTime() - source.backupRetentionDays * 86_400_000);
+  if (time.getTime() < earliest.getTime()) {
+    throw new UsageError(`${time.toISOString()} is older than the ${source.backupRetentionDays}-day backup retention of ${source.id}.`, {
+      hint: `Pick a time after ${earliest.toISOString()}, or restore an older manual snapshot with --snapshot.`,
+    });
+  }
+  return { ...base, time: time.toISOString() };
+}
+
+/** RT-1: asks the provider and decides. */
+export async function chooseBackup(provider: Provider, request: BackupRequest, source: Instance, now: Date): Promise<BackupChoice> {
+  if (request.kind === 'point-in-time') return checkPointInTime(request.time, source, provider.name, now);
+  if (request.kind === 'snapshot') {
+    const s = await provider.describeSnapshot(request.snapshotId);
+    checkSnapshot(s);
+    return snapshotChoice(s);
+  }
+  const newest = newestAvailable(await provider.listSnapshots({ instanceId: source.id, type: 'all' }));
+  if (!newest) {
+    throw new EnvironmentError(`No available snapshot of ${source.id} in ${provider.region}: there is no backup to test.`, {
+      hint: `Take one with \`dbops snapshot create --instance ${source.id} --wait\`${provider.name === 'aws' ? ', check automated backups (retention > 0), or use --latest-restorable' : ''}.`,
+    });
+  }
+  checkSnapshot(newest);
+  return snapshotChoice(newest);
+}

@@ -1,0 +1,358 @@
+/**
+ * `dbops restore-test`: restore a backup into a temporary instance, prove it with the
+ * data-plane checks, measure the recovery time and the data loss window, clean up, and
+ * record the result. Follows runbooks/restore-test.md step by step (RT-1 .. RT-11).
+ *
+ * Safety: the source is only read (one read-only session); the temporary instance is
+ * registered on the cleanup stack before the create call is even sent (the cleanup
+ * first waits for that call to land, then deletes only an instance carrying this run's
+ * id), so it is removed on success, failure, Ctrl-C and SIGTERM; `--keep` keeps it.
+ */
+import type { CheckResult } from '../checks/types.js';
+import { loadQueryFiles } from '../checks/performance.js';
+import { openCheckSession, type CheckSession, type CheckSettings, type CheckTargets, type BackupFacts } from '../checks/session.js';
+import type { Queryable } from '../checks/types.js';
+import type { Context } from '../context.js';
+import { CheckFailed, DbopsError, EnvironmentError, ExitCode, Interrupted, isDbopsError, messageOf, NotFoundError, UsageError } from '../errors.js';
+import { dbopsHome } from '../providers/index.js';
+import type { ConnectionInfo, Instance, Provider } from '../providers/types.js';
+import { TAG } from '../providers/types.js';
+import { reportOf, runRunbook, type RunbookRun, type RunReport, type StepHandle } from '../runbook/runner.js';
+import { backupTime, chooseBackup, describeBackup, type BackupChoice } from './backup.js';
+import { expiresAt as expiry, isoSeconds, restoreTestTags, temporaryInstanceId } from './naming.js';
+import { recordResult } from './record.js';
+import { RESTORE_TEST } from './runbook.js';
+import { resolveRequest, type RestoreTestInput, type RestoreTestRequest } from './settings.js';
+import type { RestoreTestResult, StepCheck, TemporaryInstance } from './types.js';
+import { failedChecks, judgeRto, verdictOf } from './verdict.js';
+
+export type { RestoreTestInput } from './settings.js';
+
+/** Seams for tests; production passes none. */
+export interface RestoreTestSeams {
+  /** Opens the data-plane checks (default: real connections). The AWS flow test injects its own. */
+  openChecks?: (targets: CheckTargets, backup: BackupFacts, settings: CheckSettings) => Promise<CheckSession>;
+  /** Runs on the restore before the checks (tests damage the copy on purpose). */
+  beforeChecks?: (restore: Queryable) => Promise<void>;
+  runId?: string;
+}
+
+/** The result, and the error that stopped the run (exit 3 / 130 / 2) if one did. */
+export interface RestoreTestOutcome {
+  result: RestoreTestResult;
+  error?: DbopsError | Error;
+}
+
+/** What the steps learn, kept for the result whatever way the run ends. */
+interface Facts {
+  source?: Instance;
+  backup?: BackupChoice;
+  temporary?: TemporaryInstance;
+  restoreSeconds?: number;
+  checks: StepCheck[];
+}
+
+/** A step's checks failed: recorded already; the run goes on with the next step. */
+class StepChecksFailed extends CheckFailed {}
+
+export async function restoreTest(ctx: Context, input: RestoreTestInput, seams: RestoreTestSeams = {}): Promise<RestoreTestOutcome> {
+  const started = ctx.clock.now();
+  const req = resolveRequest(ctx.config, input, started, ctx.loaded.file);
+  const provider = await ctx.provider();
+  const facts: Facts = { checks: [] };
+  let report: RunReport | undefined;
+  let error: unknown;
+  try {
+    ({ report } = await runRunbook(
+      RESTORE_TEST,
+      { out: ctx.out, clock: ctx.clock, signal: ctx.signal, keep: req.keep, runId: seams.runId, settleMs: 10_000 },
+      (run) => steps(ctx, provider, req, facts, run, seams, started),
+    ));
+  } catch (e) {
+    error = e;
+    report = reportOf(e);
+  }
+  if (!report) throw error; // not a run error (nothing started): a usage error before the runbook
+  const result = buildResult(ctx, provider, req, facts, report, started, error);
+  if (!ctx.flags.dryRun && shouldRecord(error)) {
+    result.recorded = await recordResult(result, {
+      provider,
+      namespace: req.metricsNamespace,
+      home: dbopsHome(ctx.env),
+      reportFile: req.reportFile,
+      now: ctx.clock.now(),
+      warn: (m) => ctx.out.warn(m),
+    });
+  }
+  return error === undefined ? { result } : { result, error: error instanceof Error ? error : new Error(String(error)) };
+}
+
+/** A mistake in the request (exit 2) proves nothing about the backups: no metric, no history. */
+function shouldRecord(error: unknown): boolean {
+  return !(isDbopsError(error) && error.exitCode === ExitCode.usage);
+}
+
+async function steps(ctx: Context, provider: Provider, req: RestoreTestRequest, facts: Facts, run: RunbookRun, seams: RestoreTestSeams, started: Date): Promise<void> {
+  await pickBackup(provider, req, facts, run, started);
+  if (ctx.flags.dryRun) {
+    for (const s of RESTORE_TEST.steps.slice(1)) run.skip(s.id, 'dry run');
+    return;
+  }
+  const tmp = facts.temporary!;
+  const pending = await startRestore(ctx, provider, req, facts, run);
+  await checkStep(run, 'RT-3', facts, async (s) => {
+    const ready = await provider.waitForInstance(tmp.instanceId, 'available', {
+      // A restore slower than aws.maxWaitMinutes but within the RTO is slow, not broken: wait for it.
+      maxWaitSeconds: Math.max(ctx.config.aws.maxWaitMinutes * 60, req.rtoHours * 3600),
+      signal: ctx.signal,
+      onProgress: (status) => s.update(status),
+    });
+    facts.restoreSeconds = (ctx.clock.now().getTime() - pending.startedAt.getTime()) / 1000;
+    if (ready?.endpoint) tmp.endpoint = `${ready.endpoint.host}:${ready.endpoint.port}`;
+    return judgeRto(facts.restoreSeconds, req.rtoHours);
+  });
+  const session = await connect(ctx, provider, req, facts, run, seams, started);
+  await runChecks(session.session, run, facts);
+  await session.session.close();
+  session.forget();
+  await deleteStep(ctx, provider, req, facts, run, pending);
+}
+
+/** RT-1 */
+async function pickBackup(provider: Provider, req: RestoreTestRequest, facts: Facts, run: RunbookRun, now: Date): Promise<void> {
+  await run.step('RT-1', async (s) => {
+    const source = await provider.describeInstance(req.sourceId);
+    if (source.engine !== 'postgres') {
+      throw new UsageError(`Instance ${source.id} runs ${source.engine}; restore tests check PostgreSQL.`);
+    }
+    facts.source = source;
+    const backup = await chooseBackup(provider, req.backup, source, now);
+    const instanceId = temporaryInstanceId(source.id, run.runId);
+    const expires = expiry(now, req.expiresAfterHours);
+    facts.backup = backup;
+    facts.temporary = {
+      instanceId,
+      instanceClass: req.instanceClass,
+      tags: restoreTestTags({ runId: run.runId, sourceInstanceId: source.id, snapshotId: backup.kind === 'snapshot' ? backup.snapshotId : undefined, expiresAt: expires }),
+      expiresAt: isoSeconds(expires),
+      publiclyAccessible: false,
+      ...(source.subnetGroup ? { subnetGroup: source.subnetGroup } : {}),
+      securityGroups: [...source.vpcSecurityGroupIds],
+      created: false,
+      deleted: false,
+      kept: false,
+    };
+    s.detail(`${describeBackup(backup, now)} of ${source.id} -> ${instanceId} (${req.instanceClass})`);
+  });
+}
+
+interface PendingRestore {
+  startedAt: Date;
+  call: Promise<Instance>;
+}
+
+/** RT-2: the create call, with its cleanup registered before it is sent. */
+async function startRestore(ctx: Context, provider: Provider, req: RestoreTestRequest, facts: Facts, run: RunbookRun): Promise<PendingRestore & { forget: () => void }> {
+  const tmp = facts.temporary!;
+  const backup = facts.backup!;
+  let pending: (PendingRestore & { forget: () => void }) | undefined;
+  await run.step('RT-2', async (s) => {
+    const startedAt = ctx.clock.now();
+    const call = sendRestore(provider, backup, facts.source!, tmp);
+    call.catch(() => undefined); // awaited below and by the cleanup; never an unhandled rejection
+    const forget = run.addCleanup(`delete temporary instance ${tmp.instanceId}`, async () => {
+      if (await removeTemporary(ctx, provider, tmp.instanceId, run.runId, call, undefined)) tmp.deleted = true;
+    });
+    pending = { startedAt, call, forget };
+    if (req.keep) keepNotes(tmp);
+    let created: Instance;
+    try {
+      created = await call;
+    } catch (e) {
+      throw restoreFailed(e);
+    }
+    tmp.created = true;
+    s.detail(`${created.id}: ${created.status}`);
+  });
+  return pending!;
+}
+
+/** --keep: the instance stays; say how to reach it and how to remove it. */
+function keepNotes(tmp: TemporaryInstance): void {
+  tmp.kept = true;
+  tmp.connectCommand = `dbops psql ${tmp.instanceId}`;
+  tmp.removeCommand = `dbops instances delete ${tmp.instanceId} --yes --skip-final-snapshot`;
+}
+
+function sendRestore(provider: Provider, backup: BackupChoice, source: Instance, tmp: TemporaryInstance): Promise<Instance> {
+  const placement = {
+    instanceId: tmp.instanceId,
+    instanceClass: tmp.instanceClass,
+    ...(tmp.subnetGroup ? { subnetGroup: tmp.subnetGroup } : {}),
+    ...(tmp.securityGroups.length > 0 ? { vpcSecurityGroupIds: tmp.securityGroups } : {}),
+    publiclyAccessible: false,
+    tags: tmp.tags,
+  };
+  if (backup.kind === 'snapshot') return provider.restoreFromSnapshot({ snapshotId: backup.snapshotId, multiAz: false, ...placement });
+  return provider.restoreToPointInTime({ sourceInstanceId: source.id, time: backup.time === 'latest' ? 'latest' : new Date(backup.time), ...placement });
+}
+
+/** A snapshot the provider finds corrupt is a restore that failed: the test could not run (exit 3). */
+function restoreFailed(e: unknown): unknown {
+  if (e instanceof CheckFailed) return new EnvironmentError(e.message, { hint: e.hint, cause: e, details: e.details });
+  return e;
+}
+
+/**
+ * Deletes the temporary instance: waits for the create call to land first, deletes only
+ * an instance tagged with this run's id, without a final snapshot, and waits until it is gone.
+ */
+async function removeTemporary(ctx: Context, provider: Provider, id: string, runId: string, call: Promise<unknown>, step: StepHandle | undefined): Promise<boolean> {
+  await call.catch(() => undefined);
+  const found = await provider.findInstance(id);
+  if (!found) return false;
+  if (found.tags[TAG.runId] !== runId) {
+    // Not created by this run (a name clash): never delete what this run did not create.
+    ctx.out.warn(`Instance ${id} does not carry ${TAG.runId}=${runId}: this run did not create it and leaves it alone.`);
+    return false;
+  }
+  const wait = { maxWaitSeconds: ctx.config.aws.maxWaitMinutes * 60, ...(step ? { signal: step.signal, onProgress: (st: string) => step.update(st) } : {}) };
+  if (found.status !== 'deleting') await requestDelete(provider, id, wait.maxWaitSeconds);
+  await provider.waitForInstance(id, 'deleted', wait);
+  return true;
+}
+
+async function requestDelete(provider: Provider, id: string, maxWaitSeconds: number): Promise<void> {
+  try {
+    await provider.deleteInstance(id, { skipFinalSnapshot: true });
+  } catch (e) {
+    if (e instanceof NotFoundError) return;
+    // RDS refuses to delete an instance in some transitional states: wait for it to settle, then again.
+    const awsError = (e as DbopsError).details?.awsError;
+    if (typeof awsError !== 'string' || !awsError.startsWith('InvalidDBInstanceState')) throw e;
+    await provider.waitForInstance(id, 'available', { maxWaitSeconds }).catch(() => undefined);
+    await provider.deleteInstance(id, { skipFinalSnapshot: true });
+  }
+}
+
+/** Runs one step whose outcome is check results; failed checks mark the step failed but the run goes on. */
+async function checkStep(run: RunbookRun, id: string, facts: Facts, fn: (s: StepHandle) => Promise<CheckResult | CheckResult[]>): Promise<void> {
+  try {
+    await run.step(id, async (s) => {
+      const results = [await fn(s)].flat();
+      facts.checks.push(...results.map((r) => ({ ...r, step: id })));
+      s.detail(results.map((r) => (r.status === 'passed' ? r.summary : `${r.status}: ${r.summary}`)).join(' '));
+      const failed = results.filter((r) => r.status === 'failed');
+      if (failed.length > 0) throw new StepChecksFailed(failed.map((r) => r.summary).join(' '), { hint: failed[0]!.hint });
+    });
+  } catch (e) {
+    if (e instanceof StepChecksFailed) return;
+    throw e;
+  }
+}
+
+/** RT-4: connections (the restore's password falls back to the source's: the data, and so pg_authid, is the same). */
+async function connect(ctx: Context, provider: Provider, req: RestoreTestRequest, facts: Facts, run: RunbookRun, seams: RestoreTestSeams, started: Date): Promise<{ session: CheckSession; forget: () => void }> {
+  let opened: { session: CheckSession; forget: () => void } | undefined;
+  await checkStep(run, 'RT-4', facts, async () => {
+    const tmp = facts.temporary!;
+    const source = await provider.connectionInfo(facts.source!.id);
+    const restoreInfo = await provider.connectionInfo(tmp.instanceId);
+    const restore: ConnectionInfo = restoreInfo.password ? restoreInfo : { ...restoreInfo, ...(source.password ? { password: source.password } : {}) };
+    const settings = await checkSettings(req);
+    const open = seams.openChecks ?? openCheckSession;
+    const t = backupTime(facts.backup!);
+    const session = await open(
+      { restore, source, ...(req.connectHost ? { restoreHost: req.connectHost } : {}), concurrency: req.concurrency, warn: (m) => ctx.out.warn(m), signal: ctx.signal },
+      { reference: started, ...(t ? { time: t } : {}) },
+      settings,
+    );
+    const forget = run.addCleanup('close the database connections', () => session.close(), { keepable: false });
+    opened = { session, forget };
+    if (seams.beforeChecks) await session.onRestore(seams.beforeChecks);
+    return session.server();
+  });
+  return opened!;
+}
+
+async function checkSettings(req: RestoreTestRequest): Promise<CheckSettings> {
+  const files = await loadQueryFiles(req.queriesDir);
+  const fromConfig = req.configQueries.map((q) => ({ name: q.name, sql: q.sql, origin: 'config' }));
+  return {
+    heapallindexed: req.heapallindexed,
+    countTolerance: req.countTolerance,
+    rpoHours: req.rpoHours,
+    performance: req.performance,
+    queries: [...files, ...fromConfig],
+    querySources: [req.queriesDir, ...(fromConfig.length ? ['restoreTest.performance.queries'] : [])],
+  };
+}
+
+/** RT-5 .. RT-10 */
+async function runChecks(session: CheckSession, run: RunbookRun, facts: Facts): Promise<void> {
+  await checkStep(run, 'RT-5', facts, (s) => session.integrity((t) => s.update(t)));
+  await checkStep(run, 'RT-6', facts, () => session.schema());
+  await checkStep(run, 'RT-7', facts, (s) => session.counts((t) => s.update(t)));
+  await checkStep(run, 'RT-8', facts, () => session.freshness());
+  await checkStep(run, 'RT-9', facts, () => session.pgvector());
+  await checkStep(run, 'RT-10', facts, (s) => session.performance((t) => s.update(t)));
+}
+
+/** RT-11, unless --keep. */
+async function deleteStep(ctx: Context, provider: Provider, req: RestoreTestRequest, facts: Facts, run: RunbookRun, pending: PendingRestore & { forget: () => void }): Promise<void> {
+  const tmp = facts.temporary!;
+  if (req.keep) {
+    run.skip('RT-11', `--keep: ${tmp.instanceId} stays until you delete it (expires-at ${tmp.expiresAt})`);
+    return;
+  }
+  await run.step('RT-11', async (s) => {
+    await removeTemporary(ctx, provider, tmp.instanceId, run.runId, pending.call, s);
+    pending.forget();
+    tmp.deleted = true;
+    s.detail(`${tmp.instanceId} deleted (no final snapshot)`);
+  });
+}
+
+function stepSeconds(report: RunReport, ids: readonly string[]): number | undefined {
+  const ms = report.steps.filter((s) => ids.includes(s.id) && s.durationMs !== undefined).map((s) => s.durationMs!);
+  return ms.length === 0 ? undefined : Math.round(ms.reduce((a, b) => a + b, 0)) / 1000;
+}
+
+function buildResult(ctx: Context, provider: Provider, req: RestoreTestRequest, facts: Facts, report: RunReport, started: Date, error: unknown): RestoreTestResult {
+  const rpoCheck = facts.checks.find((c) => c.id === 'rpo');
+  const rpoData = rpoCheck?.data as { measured?: boolean; dataLossSeconds?: number } | undefined;
+  const measured = rpoData?.measured === true && rpoData.dataLossSeconds !== undefined;
+  const restoreSeconds = facts.restoreSeconds === undefined ? undefined : Math.round(facts.restoreSeconds * 10) / 10;
+  const verdict = ctx.flags.dryRun && error === undefined ? 'dry-run' : error instanceof Interrupted ? 'interrupted' : error !== undefined ? 'error' : verdictOf(facts.checks);
+  const tmp = facts.temporary;
+  const e = isDbopsError(error) ? error : undefined;
+  return {
+    runId: report.runId,
+    verdict,
+    dryRun: ctx.flags.dryRun,
+    provider: provider.name,
+    region: provider.region,
+    startedAt: started.toISOString(),
+    finishedAt: report.finishedAt,
+    ...(facts.source ? { source: { instanceId: facts.source.id, engineVersion: facts.source.engineVersion, instanceClass: facts.source.instanceClass } } : {}),
+    ...(facts.backup ? { backup: facts.backup } : {}),
+    ...(tmp ? { temporary: tmp } : {}),
+    timing: { ...(restoreSeconds !== undefined ? { restoreSeconds } : {}), ...optional('checksSeconds', stepSeconds(report, ['RT-4', 'RT-5', 'RT-6', 'RT-7', 'RT-8', 'RT-9', 'RT-10'])), totalSeconds: report.durationMs / 1000 },
+    rto: { targetHours: req.rtoHours, ...(restoreSeconds !== undefined ? { restoreSeconds, withinTarget: restoreSeconds <= req.rtoHours * 3600 } : {}) },
+    rpo: { targetHours: req.rpoHours, measured, ...(measured ? { dataLossSeconds: rpoData.dataLossSeconds, withinTarget: rpoData.dataLossSeconds! <= req.rpoHours * 3600 } : {}) },
+    checks: facts.checks,
+    failedChecks: failedChecks(facts.checks),
+    ...(error !== undefined ? { error: { code: e?.code ?? 'internal', message: messageOf(error), ...(e?.hint ? { hint: e.hint } : {}), ...(stepOf(error) ? { step: stepOf(error) } : {}) } } : {}),
+    cleanup: report.cleanup,
+    report,
+  };
+}
+
+function optional<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, number>);
+}
+
+function stepOf(e: unknown): string | undefined {
+  const step = (e as { step?: unknown } | undefined)?.step;
+  return typeof step === 'string' ? step : undefined;
+}

@@ -1,0 +1,69 @@
+/**
+ * What `dbops restore-test` returns: the verdict, every check with its evidence, the
+ * measured recovery time and data loss against their targets, what was created and
+ * removed, and what was recorded (metrics, history, Markdown report).
+ */
+import type { CheckResult } from '../checks/types.js';
+import type { MetricDatum, ProviderName, Tags } from '../providers/types.js';
+import type { CleanupResult, RunReport } from '../runbook/runner.js';
+import type { BackupChoice } from './backup.js';
+
+/** passed / failed (checks), error (could not run: exit 3), interrupted (exit 130), dry-run. */
+export type RestoreTestVerdict = 'passed' | 'failed' | 'error' | 'interrupted' | 'dry-run';
+
+/** A check result with the runbook step it ran in. */
+export type StepCheck = CheckResult & { step: string };
+
+/** The instance a run creates, where it lives, and what became of it. */
+export interface TemporaryInstance {
+  instanceId: string;
+  instanceClass: string;
+  tags: Tags;
+  /** ISO time after which `dbops gc` may remove it. */
+  expiresAt: string;
+  publiclyAccessible: false;
+  subnetGroup?: string;
+  securityGroups: string[];
+  /** The create call returned. */
+  created: boolean;
+  /** Deleted by this run (RT-11 or the cleanup stack). */
+  deleted: boolean;
+  /** --keep: left in place. */
+  kept: boolean;
+  endpoint?: string;
+  /** With --keep: how to reach it and remove it. */
+  connectCommand?: string;
+  removeCommand?: string;
+}
+
+/** What happened to each record of a run: metrics, history line, Markdown report. */
+export interface RecordOutcome {
+  metrics: { namespace: string; published: boolean; data: MetricDatum[]; error?: string };
+  history: { file: string; appended: boolean; error?: string };
+  reportFile?: { path: string; written: boolean; error?: string };
+}
+
+/** The result of one run: what --json prints, what the renderers show. */
+export interface RestoreTestResult {
+  runId: string;
+  verdict: RestoreTestVerdict;
+  dryRun: boolean;
+  provider: ProviderName;
+  region: string;
+  startedAt: string;
+  finishedAt: string;
+  source?: { instanceId: string; engineVersion: string; instanceClass: string };
+  backup?: BackupChoice;
+  temporary?: TemporaryInstance;
+  /** Seconds: the restore (RT-2 + RT-3), the checks (RT-4 .. RT-10), the whole run. */
+  timing: { restoreSeconds?: number; checksSeconds?: number; totalSeconds: number };
+  rto: { targetHours: number; restoreSeconds?: number; withinTarget?: boolean };
+  rpo: { targetHours: number; measured: boolean; dataLossSeconds?: number; withinTarget?: boolean };
+  checks: StepCheck[];
+  failedChecks: string[];
+  /** Why the test could not run or finish (verdict error / interrupted). */
+  error?: { code: string; message: string; hint?: string; step?: string };
+  cleanup: CleanupResult[];
+  recorded?: RecordOutcome;
+  report: RunReport;
+}

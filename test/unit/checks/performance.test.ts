@@ -1,0 +1,71 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { judgePerformance, loadQueryFiles, median, withinThreshold, type QueryTiming } from '../../../src/lib/checks/performance.js';
+
+const S = { maxSlowdown: 3, slackMs: 50, runs: 3, statementTimeoutMs: 30_000 };
+
+describe('median', () => {
+  it.each([
+    [[5], 5],
+    [[3, 1, 2], 2],
+    [[4, 1, 3, 2], 2.5],
+  ])('%j -> %d', (xs, m) => {
+    expect(median(xs)).toBe(m);
+  });
+});
+
+describe('withinThreshold', () => {
+  it.each([
+    [30, 10, true, 'exactly 3x'],
+    [31, 10, true, 'over 3x but only 21 ms slower'],
+    [400, 100, false, '4x and 300 ms slower'],
+    [140, 100, true, '1.4x'],
+    [61, 10, false, '6x and 51 ms slower'],
+  ])('restore %d ms vs source %d ms -> %s (%s)', (restore, source, ok) => {
+    expect(withinThreshold(restore, source, S)).toBe(ok);
+  });
+});
+
+describe('loadQueryFiles', () => {
+  it('reads *.sql in name order, drops a trailing semicolon and skips files with only comments; a missing dir is none', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dbops-checks-'));
+    try {
+      await writeFile(join(dir, '02_b.sql'), '-- b\nSELECT 2;\n');
+      await writeFile(join(dir, '01_a.sql'), 'SELECT 1');
+      await writeFile(join(dir, '03_empty.sql'), '-- nothing here\n');
+      await writeFile(join(dir, 'notes.txt'), 'x');
+      expect(await loadQueryFiles(dir)).toEqual([
+        { name: '01_a', sql: 'SELECT 1', origin: join(dir, '01_a.sql') },
+        { name: '02_b', sql: '-- b\nSELECT 2', origin: join(dir, '02_b.sql') },
+      ]);
+      expect(await loadQueryFiles(join(dir, 'absent'))).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('judgePerformance', () => {
+  const ok: QueryTiming = { name: 'a', origin: 'f', status: 'passed', restoreFirstMs: 9, restoreMedianMs: 2, sourceMedianMs: 1.5, rows: 20 };
+
+  it('passes, with the rule and each timing as evidence', () => {
+    const r = judgePerformance([ok, { name: 'b', origin: 'f', status: 'skipped', note: 'not for this schema: relation "recipes" does not exist' }], S, ['sql/checks']);
+    expect([r.status, r.summary, r.evidence]).toEqual([
+      'passed',
+      '1 query within the threshold on the restore, 1 skipped.',
+      [
+        'median of 3 runs after one warm-up; too slow = over 3x the source and more than 50 ms slower',
+        'a: restore 2 ms (first run 9 ms), source 1.5 ms, 20 rows — ok',
+        'b: skipped (not for this schema: relation "recipes" does not exist)',
+      ],
+    ]);
+  });
+
+  it('fails a slow query, skips when none is configured or none fits', () => {
+    expect(judgePerformance([{ ...ok, status: 'failed', restoreMedianMs: 900 }], S, []).summary).toBe('1 of 1 queries too slow or failing on the restore: a.');
+    expect(judgePerformance([], S, ['sql/checks']).status).toBe('skipped');
+    expect(judgePerformance([{ name: 'b', origin: 'f', status: 'skipped' }], S, []).summary).toBe('None of the 1 queries fits this schema.');
+  });
+});

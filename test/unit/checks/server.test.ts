@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { checksClientConfig, parseConnectHost } from '../../../src/lib/checks/connections.js';
+import { cleanVersion, judgeServer, type ServerFacts } from '../../../src/lib/checks/server.js';
+import { UsageError } from '../../../src/lib/errors.js';
+import { Secret } from '../../../src/lib/secret.js';
+
+const facts = (o: Partial<ServerFacts> = {}): ServerFacts => ({ version: '15.8', versionNum: 150008, database: 'app', inRecovery: false, ...o });
+
+describe('judgeServer', () => {
+  it('passes the same version, out of recovery', () => {
+    expect(judgeServer(facts(), facts(), 40).summary).toBe('PostgreSQL 15.8 answers, as on the source.');
+  });
+
+  it('fails another engine version, and a server still in recovery', () => {
+    expect([judgeServer(facts({ version: '15.6', versionNum: 150006 }), facts(), 1)].map((r) => [r.status, r.summary])).toEqual([['failed', 'The restore runs PostgreSQL 15.6, the source 15.8.']]);
+    expect(judgeServer(facts({ inRecovery: true }), facts(), 1).status).toBe('failed');
+  });
+
+  it('drops a packager suffix from the version', () => {
+    expect(cleanVersion('15.14 (Debian 15.14-1.pgdg120+1)')).toBe('15.14');
+  });
+});
+
+describe('parseConnectHost', () => {
+  it.each([
+    ['127.0.0.1:15432', { host: '127.0.0.1', port: 15432 }],
+    ['bastion.internal', { host: 'bastion.internal' }],
+    ['[::1]:6432', { host: '::1', port: 6432 }],
+  ])('%s', (text, expected) => {
+    expect(parseConnectHost(text)).toEqual(expected);
+  });
+
+  it.each(['', 'a:b', 'host:70000', 'a b'])('refuses %j', (text) => {
+    expect(() => parseConnectHost(text)).toThrow(UsageError);
+  });
+});
+
+describe('checksClientConfig', () => {
+  const info = { host: 'db-rt-1.abc.us-east-2.rds.amazonaws.com', port: 5432, user: 'dbops', database: 'app', password: new Secret('pw-123456'), ssl: 'require' as const };
+
+  it('goes to the tunnel but keeps TLS (require: encrypted, unverified)', () => {
+    const c = checksClientConfig(info, { override: { host: '127.0.0.1', port: 15432 }, applicationName: 'x' });
+    expect([c.host, c.port, c.ssl]).toEqual(['127.0.0.1', 15432, { rejectUnauthorized: false }]);
+  });
+
+  it('with verify-full through a tunnel, checks the certificate against the instance name, not the tunnel', () => {
+    const c = checksClientConfig({ ...info, ssl: 'verify-full', caBundlePath: new URL(import.meta.url).pathname }, { override: { host: '127.0.0.1' }, applicationName: 'x' });
+    const ssl = c.ssl as { rejectUnauthorized: boolean; checkServerIdentity: (host: string, cert: never) => Error | undefined };
+    expect(ssl.rejectUnauthorized).toBe(true);
+    const err = ssl.checkServerIdentity('127.0.0.1', { subject: { CN: 'other.example.com' }, subjectaltname: 'DNS:other.example.com' } as never);
+    expect(err?.message).toContain(info.host);
+    expect(ssl.checkServerIdentity('127.0.0.1', { subject: { CN: info.host }, subjectaltname: `DNS:${info.host}` } as never)).toBeUndefined();
+  });
+});
