@@ -4,7 +4,7 @@
  * that stops every cluster found under the home before removing it.
  */
 import { readFileSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -162,4 +162,23 @@ export function errorText(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
   const x = e as Error & { hint?: string; details?: unknown };
   return [x.message, x.hint ?? '', JSON.stringify(x.details ?? {})].join('\n');
+}
+
+/** Flips 16 bytes in the middle of the first data file (base/..., >= 8 KiB) of a tar; returns its name. */
+export async function corruptTarMember(tarPath: string): Promise<string> {
+  const buf = await readFile(tarPath);
+  for (let off = 0; off + 512 <= buf.length; ) {
+    const header = buf.subarray(off, off + 512);
+    const name = header.subarray(0, 100).toString('latin1').split('\0')[0] ?? '';
+    if (name === '') break;
+    const size = parseInt(header.subarray(124, 136).toString('latin1').split('\0')[0]?.trim() || '0', 8);
+    if (name.startsWith('base/') && size >= 8192) {
+      const at = off + 512 + Math.floor(size / 2);
+      for (let i = 0; i < 16; i++) buf.writeUInt8(buf.readUInt8(at + i) ^ 0xff, at + i);
+      await writeFile(tarPath, buf);
+      return name;
+    }
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  throw new Error(`no data file to corrupt in ${tarPath}`);
 }

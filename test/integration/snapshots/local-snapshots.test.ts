@@ -5,7 +5,7 @@
  * PostgreSQL 15 instance is shared by the file; each test says what it relies on.
  */
 import { createHash } from 'node:crypto';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckFailed, type DbopsError } from '../../../src/lib/errors.js';
@@ -18,7 +18,7 @@ import { pruneSnapshots } from '../../../src/lib/snapshots/prune.js';
 import { runSnapshotPolicy } from '../../../src/lib/snapshots/run-policy.js';
 import { createManualSnapshot, latestSnapshot, listSnapshots, manualSnapshotTags } from '../../../src/lib/snapshots/snapshots.js';
 import { backupStatus } from '../../../src/lib/snapshots/status.js';
-import { destroyLocalHome, exists, instanceInput, localProvider, makeLocalHome, withPg } from '../../_helpers/local.js';
+import { corruptTarMember, destroyLocalHome, exists, instanceInput, localProvider, makeLocalHome, withPg } from '../../_helpers/local.js';
 import { snapshotContext, type ContextOptions } from '../../unit/snapshots/_context.js';
 
 const DB = 'snap-db';
@@ -55,23 +55,6 @@ async function rejection(p: Promise<unknown>): Promise<DbopsError> {
 }
 
 /** Flips bytes in the middle of a data file inside a tar (not a header or padding, which tar would forgive). */
-async function corruptTarMember(tarPath: string): Promise<string> {
-  const buf = await readFile(tarPath);
-  for (let off = 0; off + 512 <= buf.length; ) {
-    const header = buf.subarray(off, off + 512);
-    const name = header.subarray(0, 100).toString('latin1').split('\0')[0] ?? '';
-    if (name === '') break;
-    const size = parseInt(header.subarray(124, 136).toString('latin1').split('\0')[0]?.trim() || '0', 8);
-    if (name.startsWith('base/') && size >= 8192) {
-      const at = off + 512 + Math.floor(size / 2);
-      for (let i = 0; i < 16; i++) buf.writeUInt8(buf.readUInt8(at + i) ^ 0xff, at + i);
-      await writeFile(tarPath, buf);
-      return name;
-    }
-    off += 512 + Math.ceil(size / 512) * 512;
-  }
-  throw new Error(`no data file to corrupt in ${tarPath}`);
-}
 
 beforeAll(async () => {
   home = await makeLocalHome('dbops-snapshots-');

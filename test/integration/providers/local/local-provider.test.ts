@@ -4,12 +4,13 @@
  * costs seconds); every test says what it relies on. Needs the PostgreSQL server binaries
  * (PG_BIN or /usr/lib/postgresql/<v>/bin); as root, the `postgres` OS user.
  */
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckFailed, ConflictError, Interrupted, NotFoundError, UsageError } from '../../../../src/lib/errors.js';
 import type { Provider } from '../../../../src/lib/providers/types.js';
 import {
+  corruptTarMember,
   dataDirsUnder,
   destroyLocalHome,
   errorText,
@@ -57,23 +58,6 @@ async function postmasterPid(region: string, id: string): Promise<number> {
 }
 
 /** Flips bytes in the middle of a data file inside a tar (not in a header or padding, which tar would forgive). */
-async function corruptTarMember(tarPath: string): Promise<string> {
-  const buf = await readFile(tarPath);
-  for (let off = 0; off + 512 <= buf.length;) {
-    const header = buf.subarray(off, off + 512);
-    const name = header.subarray(0, 100).toString('latin1').split('\0')[0] ?? '';
-    if (name === '') break;
-    const size = parseInt(header.subarray(124, 136).toString('latin1').split('\0')[0]?.trim() || '0', 8);
-    if (name.startsWith('base/') && size >= 8192) {
-      const at = off + 512 + Math.floor(size / 2);
-      for (let i = 0; i < 16; i++) buf.writeUInt8(buf.readUInt8(at + i) ^ 0xff, at + i);
-      await writeFile(tarPath, buf);
-      return name;
-    }
-    off += 512 + Math.ceil(size / 512) * 512;
-  }
-  throw new Error(`no data file to corrupt in ${tarPath}`);
-}
 
 beforeAll(async () => {
   home = await makeLocalHome();
