@@ -9,6 +9,23 @@ import { ANSI, runDbops } from '../_helpers/run-dbops.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 const cwd = mkdtempSync(join(tmpdir(), 'dbops-e2e-'));
+const ALL_COMMANDS = [
+  'init',
+  'provision',
+  'audit',
+  'instances',
+  'status',
+  'snapshot',
+  'backup',
+  'restore-test',
+  'gc',
+  'migrate',
+  'heartbeat',
+  'vector',
+  'free-tier-report',
+  'psql',
+  'config',
+];
 
 function writeConfig(name: string, text: string): string {
   const file = join(cwd, name);
@@ -26,7 +43,7 @@ describe('dbops as a process', () => {
   it('lists every command in --help, with exit codes, and no ANSI without a TTY', async () => {
     const r = await runDbops('--help', { cwd });
     expect(r.exitCode).toBe(0);
-    for (const name of ['instances', 'status', 'snapshot', 'psql', 'config', 'help']) expect(r.stdout).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
+    for (const name of [...ALL_COMMANDS, 'help']) expect(r.stdout).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
     expect(r.stdout).toContain('130  interrupted');
     expect(r.stdout).not.toMatch(ANSI);
   });
@@ -49,7 +66,7 @@ describe('dbops as a process', () => {
   });
 
   it('shows examples in `dbops help <command>`', async () => {
-    for (const cmd of ['instances', 'status', 'snapshot', 'psql', 'config']) {
+    for (const cmd of ALL_COMMANDS) {
       const r = await runDbops(['help', cmd], { cwd });
       expect(r.exitCode, cmd).toBe(0);
       expect(r.stdout, cmd).toContain('Examples:');
