@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['./test/_helpers/global-setup.ts'],
     pool: 'forks',
     // Two cores: integration tests start real PostgreSQL clusters.
     maxWorkers: 2,

@@ -28,6 +28,7 @@ import { loadConfig } from '../../src/lib/config/load.js';
 import type { Context, Prompter } from '../../src/lib/context.js';
 import { systemClock } from '../../src/lib/context.js';
 import { testOutput, type TestOutput } from './output.js';
+import { tempDir } from './tmp.js';
 
 const require = createRequire(import.meta.url);
 
@@ -215,7 +216,7 @@ export interface TestContext {
  */
 export async function vectorContext(o: { yes?: boolean; dryRun?: boolean; json?: boolean; answer?: boolean } = {}): Promise<TestContext> {
   const output = await testOutput({ json: o.json ?? false, color: false });
-  const loaded = loadConfig({ cwd: mkdtempSync(join(tmpdir(), 'dbops-vector-')), env: {}, flags: {} });
+  const loaded = loadConfig({ cwd: tempDir('dbops-vector-'), env: {}, flags: {} });
   const closers: (() => Promise<void> | void)[] = [];
   const asked: string[] = [];
   const controller = new AbortController();

@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ANSI, runDbops } from '../_helpers/run-dbops.js';
+import { tempDir } from '../_helpers/tmp.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-const cwd = mkdtempSync(join(tmpdir(), 'dbops-e2e-'));
+const cwd = tempDir('dbops-e2e-');
 const ALL_COMMANDS = [
   'init',
   'provision',

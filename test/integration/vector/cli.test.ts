@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANSI, runDbops } from '../../_helpers/run-dbops.js';
 import { clusteredVectors, loadVectors, startPgvector, type PgvectorServer } from '../../_helpers/pgvector.js';
+import { tempDir } from '../../_helpers/tmp.js';
 
-const cwd = mkdtempSync(join(tmpdir(), 'dbops-vector-e2e-'));
+const cwd = tempDir('dbops-vector-e2e-');
 let server: PgvectorServer;
 
 beforeAll(async () => {

@@ -9,6 +9,7 @@ import { vectorBuild } from '../../../src/lib/vector/build.js';
 import { vectorStatus } from '../../../src/lib/vector/status.js';
 import { vectorTune } from '../../../src/lib/vector/tune.js';
 import { clusteredVectors, loadVectors, startPgvector, vectorContext, type PgvectorServer } from '../../_helpers/pgvector.js';
+import { tempDir } from '../../_helpers/tmp.js';
 
 let server: PgvectorServer;
 let sql: pg.Client;
@@ -198,7 +199,7 @@ describe('bad input of tune and build', () => {
     const { writeFileSync, mkdtempSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
-    const file = join(mkdtempSync(join(tmpdir(), 'dbops-q-')), 'q.ndjson');
+    const file = join(tempDir('dbops-q-'), 'q.ndjson');
     writeFileSync(file, `${JSON.stringify(Array(16).fill(0.1))}\n[1,2,3]\n`);
     const e = await failure(tune({ queriesFile: file }));
     expect(e).toBeInstanceOf(UsageError);

@@ -12,13 +12,14 @@ import { vectorTune, type TuneInput, type TuneResult } from '../../../src/lib/ve
 import { renderTune } from '../../../src/lib/vector/render.js';
 import { clusteredVectors, cosineDistance, loadVectors, mulberry32, startPgvector, vectorContext, type PgvectorServer } from '../../_helpers/pgvector.js';
 import { Chalk } from 'chalk';
+import { tempDir } from '../../_helpers/tmp.js';
 
 const K = 10;
 const ROWS = 3000;
 const DIMS = 64;
 const CATEGORIES = 50;
 const vectors = clusteredVectors({ rows: ROWS, dims: DIMS, clusters: 30, spread: 0.35, seed: 7 });
-const dir = mkdtempSync(join(tmpdir(), 'dbops-tune-'));
+const dir = tempDir('dbops-tune-');
 
 let server: PgvectorServer;
 let sql: pg.Client;

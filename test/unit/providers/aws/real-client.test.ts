@@ -13,6 +13,7 @@ import { EnvironmentError } from '../../../../src/lib/errors.js';
 import { createAwsProvider } from '../../../../src/lib/providers/aws/provider.js';
 import type { Provider } from '../../../../src/lib/providers/types.js';
 import { FAST, REGION, awsOptions, rejectionOf } from './helpers.js';
+import { tempDir } from '../../../_helpers/tmp.js';
 
 const THROTTLED = `<ErrorResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/">
   <Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>
@@ -64,7 +65,7 @@ async function closedPortUrl(): Promise<string> {
 
 /** A credential chain that finds nothing unless a test adds it. */
 function isolateCredentialChain(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dbops-aws-'));
+  const dir = tempDir('dbops-aws-');
   for (const name of [
     'AWS_ACCESS_KEY_ID',
     'AWS_SECRET_ACCESS_KEY',
