@@ -118,6 +118,11 @@ async function timeOne(restore: Queryable, source: Queryable, q: PerfQuery, s: P
     return { ...base, status: ok ? 'passed' : 'failed', restoreFirstMs: round(r.first), restoreMedianMs: round(r.median), sourceMedianMs: round(src.median), rows: r.rows };
   } catch (e) {
     unlessStatementError(e, `timing ${q.name} on the restore`);
+    // An object the source has and the backup lacks is a schema difference: RT-6 judges
+    // and explains it (e.g. a migration applied after the backup); timing cannot.
+    if (MISSING_OBJECT.has(sqlState(e) ?? '')) {
+      return { ...base, status: 'skipped', sourceMedianMs: round(src.median), note: `not in the backup (see the schema check): ${sqlMessage(e)}` };
+    }
     return { ...base, status: 'failed', sourceMedianMs: round(src.median), note: `fails on the restore but not on the source: ${sqlMessage(e)}` };
   }
 }

@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { judgePerformance, loadQueryFiles, median, withinThreshold, type QueryTiming } from '../../../src/lib/checks/performance.js';
+import { judgePerformance, loadQueryFiles, median, timeQueries, withinThreshold, type QueryTiming } from '../../../src/lib/checks/performance.js';
+import type { Queryable } from '../../../src/lib/checks/types.js';
 
 const S = { maxSlowdown: 3, slackMs: 50, runs: 3, statementTimeoutMs: 30_000 };
 
@@ -67,5 +68,30 @@ describe('judgePerformance', () => {
     expect(judgePerformance([{ ...ok, status: 'failed', restoreMedianMs: 900 }], S, []).summary).toBe('1 of 1 queries too slow or failing on the restore: a.');
     expect(judgePerformance([], S, ['sql/checks']).status).toBe('skipped');
     expect(judgePerformance([{ name: 'b', origin: 'f', status: 'skipped' }], S, []).summary).toBe('None of the 1 queries fits this schema.');
+  });
+});
+
+describe('timeQueries', () => {
+  /** A database that answers everything, or fails the timed query with a SQLSTATE. */
+  function fakeDb(failWith?: string): Queryable {
+    return {
+      query: async (sql: string) => {
+        if (failWith && sql.startsWith('SELECT')) throw Object.assign(new Error('relation "recipes" does not exist'), { code: failWith });
+        return { rows: [{ n: 1 }], rowCount: 1 };
+      },
+    } as unknown as Queryable;
+  }
+  const q = { name: 'recipes_page', sql: 'SELECT * FROM recipes LIMIT 20', origin: 'test' };
+
+  it('skips a query whose table the backup does not have (the schema check judges that), and fails other errors', async () => {
+    // GIVEN a source that runs the query and a restore without the table
+    const [missing] = await timeQueries(fakeDb('42P01'), fakeDb(), [q], S);
+    // THEN it is skipped with the reason, not failed
+    expect(missing).toMatchObject({ name: 'recipes_page', status: 'skipped' });
+    expect(missing!.note).toContain('not in the backup');
+    // GIVEN a restore failing for another reason (division by zero)
+    const [broken] = await timeQueries(fakeDb('22012'), fakeDb(), [q], S);
+    expect(broken).toMatchObject({ status: 'failed' });
+    expect(broken!.note).toContain('fails on the restore but not on the source');
   });
 });
