@@ -11,6 +11,7 @@ export const init: CommandModule = {
       target,
       defaults: Boolean(opts.defaults),
       force: Boolean(opts.force),
+      dryRun: ctx.flags.dryRun,
       out: ctx.out,
       prompt: ctx.prompt,
       ...(ctx.out.interactive ? { ask: inquirerAsk() } : {}),
@@ -21,7 +22,12 @@ export const init: CommandModule = {
     });
     ctx.out.result(
       { file: result.file, written: result.written, overwritten: result.overwritten, estimatedMonthlyUsd: result.estimatedMonthlyUsd, ...(result.account ? { account: result.account } : {}) },
-      (r) => (r.written ? `Wrote ${r.file}${r.overwritten ? ' (overwritten)' : ''}. Next: dbops config validate, then dbops provision plan.` : `Not written: ${r.file} was left as it was.`),
+      (r) =>
+        r.written
+          ? `Wrote ${r.file}${r.overwritten ? ' (overwritten)' : ''}. Next: dbops config validate, then dbops provision plan.`
+          : ctx.flags.dryRun
+            ? `Dry run: ${r.file} not written (the file is shown above).`
+            : `Not written: ${r.file} was left as it was.`,
     );
   },
 };

@@ -12,8 +12,10 @@ export const init: CommandDef = {
     { flags: '--output <file>', description: 'where to write (default: ./dbops.config.yaml)' },
   ],
   configOptional: true,
+  mutates: true,
   examples: [
     { command: 'dbops init', description: 'answer the questions on a terminal' },
+    { command: 'dbops init --defaults --dry-run', description: 'show the file it would write, write nothing' },
     { command: 'dbops init --defaults', description: "the seeds' free-tier profile, no questions" },
     { command: 'dbops init --defaults --force --output staging.config.yaml', description: 'another file, overwritten' },
   ],

@@ -37,6 +37,8 @@ export interface InitInput {
   prompt: Prompter;
   ask?: AskFn;
   lookupIdentity?: IdentityLookup;
+  /** Show the file, write nothing. */
+  dryRun?: boolean;
 }
 
 export interface InitResult {
@@ -103,7 +105,7 @@ export async function askAll(input: InitInput, ask: AskFn): Promise<{ answers: A
 export async function runInit(input: InitInput): Promise<InitResult> {
   const present = await exists(input.target);
   // Asked before the questions, so nobody answers twenty of them to be refused at the end.
-  if (present && !input.force && !(await input.prompt.confirm(`${input.target} exists. Overwrite it?`))) {
+  if (present && !input.force && !input.dryRun && !(await input.prompt.confirm(`${input.target} exists. Overwrite it?`))) {
     const answers = defaultAnswers();
     return { file: input.target, written: false, overwritten: false, answers, yaml: '', estimatedMonthlyUsd: 0 };
   }
@@ -119,6 +121,7 @@ export async function runInit(input: InitInput): Promise<InitResult> {
   input.out.info(`\n${input.target}:\n\n${yaml}`);
   if (answers.provider === 'aws') input.out.info(`Rough cost after the free tier: about $${estimate}/month (us-east-2 list prices).`);
   const base = { file: input.target, answers, yaml, estimatedMonthlyUsd: estimate, ...(account ? { account } : {}) };
+  if (input.dryRun) return { ...base, written: false, overwritten: false };
   await writeFile(input.target, yaml, { encoding: 'utf8', mode: 0o644, flag: present ? 'w' : 'wx' });
   return { ...base, written: true, overwritten: present };
 }

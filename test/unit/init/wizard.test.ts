@@ -63,6 +63,19 @@ describe('--defaults', () => {
     const forced = await runInit({ target, defaults: true, force: true, out, prompt: { confirm: async () => false } });
     expect([forced.written, forced.overwritten]).toEqual([true, true]);
   });
+
+  it('with --dry-run shows the file and writes nothing, without asking about an existing one', async () => {
+    // GIVEN an existing file and a prompt that would refuse
+    const { out, stderr } = await testOutput();
+    const target = join(dir, 'dbops.config.yaml');
+    await writeFile(target, 'provider: local\n');
+    // WHEN init runs as a dry run
+    const r = await runInit({ target, defaults: true, force: false, dryRun: true, out, prompt: { confirm: async () => false } });
+    // THEN the file is unchanged, and what would be written was shown
+    expect([r.written, await readFile(target, 'utf8')]).toEqual([false, 'provider: local\n']);
+    expect(r.yaml).toContain('provider: local');
+    expect(stderr()).toContain('# Encryption at rest costs nothing on RDS');
+  });
 });
 
 describe('the wizard', () => {
