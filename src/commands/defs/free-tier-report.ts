@@ -9,11 +9,13 @@ export const freeTierReport: CommandDef = {
   options: [
     { flags: '--month <YYYY-MM>', description: 'a past month instead of the current one (figures final, no forecast, no Free Tier API or Budgets)' },
     { flags: '--markdown', description: 'print the report as Markdown (for a ticket or an email)' },
-    { flags: '--publish', description: 'write the highest used and forecast percentages as 2 CloudWatch custom metrics (they count against the 10 free ones)' },
+    { flags: '--publish', description: 'write the highest used and forecast percentages as 2 CloudWatch custom metrics (they count against the 10 free ones; --dry-run shows them instead)' },
     { flags: '--with-cost-explorer', description: "add this month's cost per service from Cost Explorer (USD 0.01 per request)" },
   ],
+  mutates: true,
   examples: [
     { command: 'dbops free-tier-report', description: 'this month, as tables and bars' },
+    { command: 'dbops free-tier-report --publish --dry-run', description: 'show the metrics --publish would write, write nothing' },
     { command: 'dbops free-tier-report --month 2025-01 --json', description: 'a past month as JSON' },
     { command: 'dbops free-tier-report --markdown > free-tier.md', description: 'a report for a ticket' },
     {

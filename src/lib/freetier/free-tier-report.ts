@@ -56,6 +56,11 @@ export async function freeTierReport(ctx: Context, input: FreeTierReportInput, d
   if (!input.publish) return { kind: 'report', report };
 
   const namespace = ctx.config.freeTier.metricsNamespace;
+  if (ctx.flags.dryRun) {
+    const would = publishResult(namespace, data.metrics);
+    const values = publishData(report, now).map((d) => `${d.metricName}=${d.value}`).join(', ');
+    return { kind: 'report', report: { ...report, published: { ...would, note: `Dry run: would publish ${values} to ${namespace}. ${would.note.replace(/^Published/, 'These are')}` } } };
+  }
   try {
     await api.putMetricData(namespace, publishData(report, now));
     return { kind: 'report', report: { ...report, published: publishResult(namespace, data.metrics) } };

@@ -37,7 +37,7 @@ function withEstate(opts: Omit<EstateOptions, 'now'>): FakeAwsEstate {
   return estate;
 }
 
-async function context(opts: { provider?: 'aws' | 'local'; json?: boolean; quiet?: boolean } = {}): Promise<{ ctx: Context; t: TestOutput }> {
+async function context(opts: { provider?: 'aws' | 'local'; json?: boolean; quiet?: boolean; dryRun?: boolean } = {}): Promise<{ ctx: Context; t: TestOutput }> {
   const t = await testOutput({ json: opts.json ?? false, quiet: opts.quiet ?? false });
   const config: DbopsConfig = { ...DEFAULTS, provider: opts.provider ?? 'aws', aws: { ...DEFAULTS.aws, maxAttempts: 1 } };
   const ctx: Context = {
@@ -48,7 +48,7 @@ async function context(opts: { provider?: 'aws' | 'local'; json?: boolean; quiet
     clock: { now: () => NOW },
     env: {},
     signal: new AbortController().signal,
-    flags: { yes: false, dryRun: false, verbose: false },
+    flags: { yes: false, dryRun: opts.dryRun ?? false, verbose: false },
     provider: async () => {
       throw new Error('the report does not use the Provider port');
     },
@@ -129,6 +129,16 @@ describe('free-tier-report command', () => {
       },
     ]);
     expect(t.stdout()).toContain('Published 2 custom metrics to the CloudWatch namespace dbops; they count against the 10 free custom metrics (5 of 10 with them).');
+  });
+
+  it('with --publish --dry-run shows the values and writes no metric', async () => {
+    // GIVEN the same estate as a dry run
+    const e = withEstate({ instances: ONE, customMetrics: 3 });
+    const { ctx, t } = await context({ dryRun: true });
+    await run(ctx, { publish: true });
+    // THEN nothing is sent, and the output says what would be
+    expect(e.cloudWatch.commandCalls(PutMetricDataCommand)).toEqual([]);
+    expect(t.stdout()).toContain('Dry run: would publish FreeTierUsedPercent=32.26, FreeTierForecastPercent=100 to dbops.');
   });
 
   it('renders the report, then fails with exit 3 when publishing is refused', async () => {
