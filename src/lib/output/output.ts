@@ -49,7 +49,8 @@ export async function createOutput(opts: OutputOptions): Promise<Output> {
   const { Chalk } = await import('chalk');
   const stderrTTY = Boolean(opts.stderr.isTTY);
   const c = new Chalk({ level: opts.color && stderrTTY ? 1 : 0 });
-  const spinners = stderrTTY && !opts.ci && !opts.quiet;
+  // NO_COLOR and --no-color also mean no spinner: ora moves the cursor with ANSI escapes.
+  const spinners = stderrTTY && opts.color && !opts.ci && !opts.quiet;
   const err = (line: string) => opts.stderr.write(redact(line) + '\n');
 
   return {

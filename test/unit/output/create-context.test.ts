@@ -28,6 +28,21 @@ async function writeThrough(flags: ContextFlags, env: Record<string, string>) {
 }
 
 describe('createContext colour', () => {
+  it('shows progress as plain lines, not a spinner, with NO_COLOR on a TTY', async () => {
+    // GIVEN NO_COLOR=1 and TTY streams
+    const stdout = memoryStream({ isTTY: true });
+    const stderr = memoryStream({ isTTY: true });
+    const created = await createContext({}, new AbortController().signal, { env: { NO_COLOR: '1' }, cwd, stdout, stderr });
+    // WHEN a long step reports progress
+    const p = created.context.out.progress('Restoring');
+    p.update('Restoring 40 %');
+    p.succeed('Restored');
+    await new Promise((r) => setTimeout(r, 50));
+    await created.close();
+    // THEN the start and end lines are plain text, with no cursor or colour escape
+    expect(stderr.text()).toBe('… Restoring\n✔ Restored\n');
+  });
+
   it('writes no ANSI escape with NO_COLOR set, even on TTYs', async () => {
     // GIVEN NO_COLOR=1 and TTY streams WHEN the command writes THEN there is no escape anywhere
     const { stdout, stderr } = await writeThrough({}, { NO_COLOR: '1' });
