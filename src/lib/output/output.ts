@@ -50,7 +50,10 @@ export async function createOutput(opts: OutputOptions): Promise<Output> {
   const stderrTTY = Boolean(opts.stderr.isTTY);
   const c = new Chalk({ level: opts.color && stderrTTY ? 1 : 0 });
   // NO_COLOR and --no-color also mean no spinner: ora moves the cursor with ANSI escapes.
-  const spinners = stderrTTY && opts.color && !opts.ci && !opts.quiet;
+  // A terminal that reports no width (a pty without a size) gets plain lines too: ora
+  // would divide by it and never finish clearing.
+  const width = (opts.stderr as { columns?: number }).columns ?? 0;
+  const spinners = stderrTTY && width > 0 && opts.color && !opts.ci && !opts.quiet;
   const err = (line: string) => opts.stderr.write(redact(line) + '\n');
 
   return {

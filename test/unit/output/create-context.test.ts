@@ -28,6 +28,20 @@ async function writeThrough(flags: ContextFlags, env: Record<string, string>) {
 }
 
 describe('createContext colour', () => {
+  it('shows progress as plain lines on a terminal that reports no width', async () => {
+    // GIVEN a TTY with no size (a pty nobody sized: ora would never finish clearing)
+    const stdout = memoryStream({ isTTY: true });
+    const stderr = memoryStream({ isTTY: true });
+    Object.assign(stderr, { columns: 0 });
+    const created = await createContext({}, new AbortController().signal, { env: {}, cwd, stdout, stderr });
+    // WHEN a step reports progress
+    const p = created.context.out.progress('Creating');
+    p.succeed('Created');
+    await created.close();
+    // THEN it is two plain lines
+    expect(stderr.text()).toBe('… Creating\n✔ Created\n');
+  });
+
   it('shows progress as plain lines, not a spinner, with NO_COLOR on a TTY', async () => {
     // GIVEN NO_COLOR=1 and TTY streams
     const stdout = memoryStream({ isTTY: true });
