@@ -111,7 +111,7 @@ export function buildProgram(state: RunState): Command {
     .option('--json', 'print one JSON document on stdout, nothing else', false)
     .option('-y, --yes', 'confirm destructive actions without asking', false)
     .option('--verbose', 'more detail, stack traces on errors', false)
-    .option('-q, --quiet', 'only errors and the result', false)
+    .option('-q, --quiet', 'silent when all is well (for cron): the result only when the exit code is not 0; errors and warnings always', false)
     .option('--no-color', 'no colour (also NO_COLOR=1)')
     .showSuggestionAfterError(true)
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false, helpWidth: HELP_WIDTH })
@@ -156,9 +156,12 @@ async function runHandler(
   }
   try {
     const mod = await load();
-    const code = await mod.run(ctx.context, input);
-    return code ?? ExitCode.ok;
+    const code = (await mod.run(ctx.context, input)) ?? ExitCode.ok;
+    ctx.settle(code);
+    return code;
   } catch (e) {
+    const code = isDbopsError(e) ? e.exitCode : ExitCode.internal;
+    ctx.settle(code);
     return await reportError(e, input.opts, ctx.resultWritten());
   } finally {
     await ctx.close();

@@ -26,6 +26,11 @@ export interface CreatedContext {
   context: Context;
   /** Whether the command already printed its result (so an error is not a second JSON document). */
   resultWritten(): boolean;
+  /**
+   * --quiet (without --json) holds the result back: printed only when the exit code is not
+   * 0, so a cron line is silent while all is well and mails the report when it is not.
+   */
+  settle(exitCode: number): void;
   close(): Promise<void>;
 }
 
@@ -56,10 +61,13 @@ export async function createContext(
     ci: env.CI === 'true' || env.CI === '1',
   });
   let written = false;
+  let held: (() => void) | undefined;
+  const holdResult = Boolean(flags.quiet) && !flags.json;
   const out: Output = Object.assign(Object.create(baseOut) as Output, {
     result<T>(value: T, render: Parameters<Output['result']>[1]) {
       written = true;
-      baseOut.result(value, render as never);
+      if (holdResult) held = () => baseOut.result(value, render as never);
+      else baseOut.result(value, render as never);
     },
   });
 
@@ -104,6 +112,10 @@ export async function createContext(
   return {
     context,
     resultWritten: () => written,
+    settle(exitCode) {
+      if (exitCode !== 0) held?.();
+      held = undefined;
+    },
     async close() {
       for (const fn of closers.reverse()) {
         try {

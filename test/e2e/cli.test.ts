@@ -185,3 +185,17 @@ describe('dbops as a process', () => {
     expect(r.stderr).toContain('region: expected an AWS region such as us-east-2');
   });
 });
+
+describe('--quiet, for cron', () => {
+  it('prints nothing on success, and the result when the exit code is not 0', async () => {
+    // GIVEN a valid and an invalid config
+    const good = writeConfig('quiet-good.yaml', 'provider: local\n');
+    // WHEN validated quietly THEN nothing is printed at all
+    const ok = await runDbops(['config', 'validate', good, '--quiet'], { cwd });
+    expect([ok.exitCode, ok.stdout, ok.stderr]).toEqual([0, '', '']);
+    // AND without --quiet the same command prints its result
+    expect((await runDbops(['config', 'validate', good], { cwd })).stdout).toContain('valid');
+    // AND --json is never held back
+    expect(JSON.parse((await runDbops(['config', 'validate', good, '--quiet', '--json'], { cwd })).stdout)).toMatchObject({ valid: true });
+  });
+});
