@@ -24,15 +24,15 @@ export interface AuditResult {
 }
 
 /** How pgvector is looked for; tests inject one, the CLI connects with `pg`. */
-export type ExtensionProbe = (pp: ProvisionProvider, dbId: string) => Promise<ExtensionCheck>;
+export type ExtensionProbe = (pp: ProvisionProvider, dbId: string, warn?: (message: string) => void) => Promise<ExtensionCheck>;
 
 const PROBE_TIMEOUT_MS = 5_000;
 
 /** Connects with the provider's credentials and asks pg_extension / pg_available_extensions. */
-export const connectAndProbe: ExtensionProbe = async (pp, dbId) => {
+export const connectAndProbe: ExtensionProbe = async (pp, dbId, warn) => {
   let client: Client | undefined;
   try {
-    client = await connect(await pp.instances.connectionInfo(dbId), { connectTimeoutMs: PROBE_TIMEOUT_MS, applicationName: 'dbops-audit' });
+    client = await connect(await pp.instances.connectionInfo(dbId), { connectTimeoutMs: PROBE_TIMEOUT_MS, applicationName: 'dbops-audit', warn });
     const installed = await client.query<{ extversion: string }>("select extversion from pg_extension where extname = 'vector'");
     if (installed.rows[0]) return { status: 'present', version: installed.rows[0].extversion };
     const available = await client.query("select 1 from pg_available_extensions where name = 'vector'");
@@ -58,7 +58,7 @@ async function readLive(deps: ProvisionDeps, probe: ExtensionProbe): Promise<Liv
   const [securityGroups, alarms, pgvector] = await Promise.all([
     pp.network ? pp.network.describeSecurityGroups(groupIds) : [],
     pp.alarms ? pp.alarms.listAlarms('') : [],
-    database.status === 'available' ? probe(pp, id) : Promise.resolve<ExtensionCheck>({ status: 'not-checked', reason: `the instance is ${database.status}.` }),
+    database.status === 'available' ? probe(pp, id, (m) => deps.out.warn(m)) : Promise.resolve<ExtensionCheck>({ status: 'not-checked', reason: `the instance is ${database.status}.` }),
   ]);
   return {
     provider: pp.name,

@@ -3,11 +3,12 @@
  * Every object is strict: an unknown key is an error, reported with its path.
  */
 import { z } from 'zod';
+import { RDS_IDENTIFIER } from '../identifiers.js';
 
 const identifier = z
   .string()
   .regex(
-    /^[a-zA-Z](?:-?[a-zA-Z0-9])*$/,
+    RDS_IDENTIFIER,
     'an identifier of letters, digits and single hyphens, starting with a letter and not ending with a hyphen',
   )
   .max(63, 'at most 63 characters');
@@ -115,7 +116,7 @@ export const configSchema = z.strictObject({
     port: z.int().min(1024).max(65535).optional(),
     identifier: z
       .string()
-      .regex(/^[a-zA-Z](?:-?[a-zA-Z0-9])*$/, 'letters, digits and single hyphens, starting with a letter')
+      .regex(RDS_IDENTIFIER, 'letters, digits and single hyphens, starting with a letter')
       .max(40, 'at most 40 characters')
       .optional(),
     authEnabled: z.boolean(),

@@ -9,6 +9,7 @@ import type { CreateInstanceInput, Instance } from '../providers/types.js';
 import { TAG } from '../providers/types.js';
 import { type RunReport, runRunbook } from '../runbook/runner.js';
 import { INSTANCE_CREATE, INSTANCE_DELETE } from './runbooks.js';
+import { isRdsIdentifier } from '../identifiers.js';
 
 export async function listInstances(ctx: Context): Promise<Instance[]> {
   const provider = await ctx.provider();
@@ -23,7 +24,7 @@ export async function describeInstance(ctx: Context, id: string): Promise<Instan
 
 /** RDS identifier rules: 1-63 letters, digits, hyphens; a letter first; no trailing or double hyphen. */
 export function validateIdentifier(id: string): void {
-  if (!/^[a-zA-Z](?:-?[a-zA-Z0-9])*$/.test(id) || id.length > 63) {
+  if (!isRdsIdentifier(id, 63)) {
     throw new UsageError(`"${id}" is not a valid instance identifier.`, {
       hint: 'Use 1-63 letters, digits and single hyphens, starting with a letter and not ending with a hyphen (RDS rules).',
     });

@@ -8,7 +8,7 @@
  */
 import type { Client } from 'pg';
 import { EnvironmentError, Interrupted } from '../errors.js';
-import { describeDuration } from './duration.js';
+import { describeDuration } from '../duration.js';
 
 /** The advisory lock key of dbops migrations: the bytes of "dbopmigr" as a bigint. */
 export const MIGRATE_LOCK_KEY = 0x64626f706d696772n;

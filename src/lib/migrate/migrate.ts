@@ -8,7 +8,7 @@ import { hostname as osHostname } from 'node:os';
 import type { Context } from '../context.js';
 import { ConflictError, Interrupted } from '../errors.js';
 import type { TargetInput } from '../db/target.js';
-import { describeDuration } from './duration.js';
+import { describeDuration } from '../duration.js';
 import {
   type AppliedMigration,
   type Drift,

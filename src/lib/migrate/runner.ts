@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Client } from 'pg';
-import { pgDuration } from './duration.js';
+import { pgDuration } from '../duration.js';
 import { migrationError } from './errors.js';
 import { recordSql, unrecordSql } from './schema.js';
 import { splitStatements } from './sql-split.js';

@@ -3,7 +3,7 @@
  * built-in defaults (sql/migrations, lock timeout 10s, no statement timeout).
  */
 import type { DbopsConfig } from '../config/schema.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../duration.js';
 
 /**
  * The `migrate` section of the config: durations as written there ("10s", "2min"), or a

@@ -11,6 +11,7 @@ import { isCidrError, parseCidr } from './cidr.js';
 import { engineMajor } from './desired.js';
 import { isKnownRegion } from './regions.js';
 import { CACHE_ID_MAX, type ProvisionSettings } from './settings.js';
+import { isRdsIdentifier } from '../identifiers.js';
 
 /** Minimum allocated storage (GB) of RDS PostgreSQL and MySQL per storage type. */
 export const STORAGE_MIN_GB: Record<string, number> = { gp2: 20, gp3: 20, io1: 100, io2: 100, standard: 5 };
@@ -18,7 +19,6 @@ export const STORAGE_MIN_GB: Record<string, number> = { gp2: 20, gp3: 20, io1: 1
 /** AWS Budgets allows 10 notifications per budget; dbops makes two per threshold (actual, forecast). */
 export const MAX_ALERT_PERCENTS = 5;
 
-const RDS_ID = /^[a-zA-Z](?:-?[a-zA-Z0-9])*$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export interface Problem {
@@ -27,7 +27,7 @@ export interface Problem {
 }
 
 function rdsIdProblem(what: string, key: string, id: string, max: number): Problem | undefined {
-  if (id.length >= 1 && id.length <= max && RDS_ID.test(id)) return undefined;
+  if (isRdsIdentifier(id, max)) return undefined;
   return {
     message: `${what} "${id}" (${key}) is not an identifier AWS accepts.`,
     hint: `Use 1-${max} letters, digits and single hyphens, starting with a letter and not ending with a hyphen.`,

@@ -8,7 +8,8 @@ import { parseCandidates, quoteIdent, recommendationSql, type RecommendationSql 
 import type { EfChoice } from './search.js';
 import { formatMs } from './chart.js';
 import type { Distance, VectorIndex } from './types.js';
-import { parseDuration, parseMemory, type MemorySize } from './units.js';
+import { parseDuration } from '../duration.js';
+import { parseMemory, type MemorySize } from './units.js';
 
 /** `vector tune` flags, as given. */
 export interface TuneFlags {
@@ -70,8 +71,8 @@ export function tuneParams(f: TuneFlags): TuneParams {
     k,
     targetRecall,
     queries,
-    maxP95Ms: f.maxP95 === undefined ? undefined : parseDuration(f.maxP95, '--max-p95'),
-    statementTimeoutMs: f.statementTimeout === undefined ? undefined : parseDuration(f.statementTimeout, '--statement-timeout'),
+    maxP95Ms: f.maxP95 === undefined ? undefined : parseDuration(f.maxP95, '--max-p95', { positive: true }),
+    statementTimeoutMs: f.statementTimeout === undefined ? undefined : parseDuration(f.statementTimeout, '--statement-timeout', { positive: true }),
     candidates: f.rebuild ? parseCandidates(f.candidates ?? TUNE_DEFAULTS.candidates) : [],
     plotFormat: f.plot === undefined ? undefined : plotFormat(f.plot),
     seed: f.seed ?? TUNE_DEFAULTS.seed,

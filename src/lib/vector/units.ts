@@ -1,19 +1,8 @@
 /**
- * Parsing of the units the vector commands accept on the command line: durations
- * (`3000ms`, `3s`, `2min`) and PostgreSQL memory sizes (`256MB`, `1GB`). Pure.
+ * PostgreSQL memory sizes (`256MB`, `1GB`) and version comparison for the vector
+ * commands (durations: src/lib/duration.ts). Pure.
  */
 import { UsageError } from '../errors.js';
-
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, sec: 1000, min: 60_000, m: 60_000, h: 3_600_000 };
-
-/** "3000ms" -> 3000, "3s" -> 3000, "1.5s" -> 1500, "2min" -> 120000; a bare number is milliseconds. */
-export function parseDuration(text: string, flag: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|min|m|h)?\s*$/i.exec(text);
-  if (!m) throw new UsageError(`${flag} expects a duration such as 3000ms, 3s or 2min, got "${text}".`, { hint: 'A bare number is milliseconds.' });
-  const value = Number(m[1]) * DURATION_UNITS[(m[2] ?? 'ms').toLowerCase()]!;
-  if (value <= 0) throw new UsageError(`${flag} must be more than zero, got "${text}".`);
-  return value;
-}
 
 const MEMORY_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4 };
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { estimateHnswGraph, hnswElementBytes, valueBytes } from '../../../src/lib/vector/memory.js';
 import { estimateEtaMs, formatProgress, type ProgressSample } from '../../../src/lib/vector/progress.js';
-import { memoryText, parseDuration, parseMemory, versionAtLeast } from '../../../src/lib/vector/units.js';
+import { parseDuration } from '../../../src/lib/duration.js';
+import { memoryText, parseMemory, versionAtLeast } from '../../../src/lib/vector/units.js';
 
 describe('units', () => {
   it('parses durations; a bare number is milliseconds', () => {
@@ -10,8 +11,8 @@ describe('units', () => {
     expect(parseDuration('1.5s', '--max-p95')).toBe(1500);
     expect(parseDuration('2min', '--x')).toBe(120_000);
     expect(parseDuration('250', '--x')).toBe(250);
-    expect(() => parseDuration('soon', '--max-p95')).toThrow('--max-p95 expects a duration such as 3000ms, 3s or 2min, got "soon".');
-    expect(() => parseDuration('0ms', '--max-p95')).toThrow('--max-p95 must be more than zero');
+    expect(() => parseDuration('soon', '--max-p95')).toThrow('--max-p95 expects a duration such as 10s, 500ms or 2min, got "soon".');
+    expect(() => parseDuration('0ms', '--max-p95', { positive: true })).toThrow('--max-p95 must be more than zero');
   });
 
   it('parses PostgreSQL memory sizes (powers of 1024) to bytes and canonical text', () => {

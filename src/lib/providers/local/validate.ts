@@ -4,11 +4,10 @@
  */
 import { UsageError } from '../../errors.js';
 import type { Tags } from '../types.js';
-
-const RDS_ID = /^[a-zA-Z](?:-?[a-zA-Z0-9])*$/;
+import { isRdsIdentifier } from '../../identifiers.js';
 
 function checkIdentifier(kind: string, id: string, max: number): void {
-  if (typeof id !== 'string' || id.length < 1 || id.length > max || !RDS_ID.test(id)) {
+  if (!isRdsIdentifier(id, max)) {
     throw new UsageError(`Invalid ${kind} identifier "${String(id)}".`, {
       hint: `Use 1–${max} letters, digits and single hyphens, starting with a letter and not ending with a hyphen.`,
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeDuration, parseDuration, pgDuration } from '../../../src/lib/migrate/duration.js';
+import { describeDuration, parseDuration, pgDuration } from '../../src/lib/duration.js';
 
 describe('parseDuration', () => {
   it('reads the units PostgreSQL settings use; a bare number is milliseconds', () => {
@@ -12,6 +12,12 @@ describe('parseDuration', () => {
     expect(() => parseDuration('ten seconds', '--lock-timeout')).toThrow('--lock-timeout expects a duration such as 10s, 500ms or 2min, got "ten seconds".');
     expect(() => parseDuration('-1s', '--statement-timeout')).toThrow(/expects a duration/);
     expect(() => parseDuration('1000h', '--statement-timeout')).toThrow('--statement-timeout is too long: 1000h.');
+  });
+
+  it('reads units in any case, and refuses zero where a positive duration is needed', () => {
+    expect(parseDuration('3S', '--max-p95', { positive: true })).toBe(3000);
+    expect(parseDuration('0', '--lock-timeout')).toBe(0);
+    expect(() => parseDuration('0ms', '--max-p95', { positive: true })).toThrow('--max-p95 must be more than zero, got "0ms".');
   });
 });
 
