@@ -76,7 +76,7 @@ export const DEFAULTS: DbopsConfig = {
     metricsNamespace: 'dbops',
   },
   aws: { maxWaitMinutes: 60, maxAttempts: 5 },
-  local: { osUser: 'postgres' },
+  local: { osUser: 'postgres', snapshotVerifier: 'dbops' },
 };
 
 export const CONFIG_FILE_NAME = 'dbops.config.yaml';

@@ -157,6 +157,7 @@ export const configSchema = z.strictObject({
   local: z.strictObject({
     osUser: z.string().min(1),
     pgBin: z.string().min(1).optional(),
+    snapshotVerifier: z.enum(['dbops', 'pg_verifybackup']),
   }),
 });
 

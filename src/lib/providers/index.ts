@@ -29,6 +29,8 @@ export interface LocalProviderOptions {
   osUser: string;
   /** PostgreSQL bin directory (PG_BIN, config local.pgBin); found automatically otherwise. */
   pgBin?: string;
+  /** Who checks snapshots when they are taken and copied: dbops' streaming check (default) or pg_verifybackup after. */
+  snapshotVerifier?: 'dbops' | 'pg_verifybackup';
   env: Record<string, string | undefined>;
 }
 
@@ -55,6 +57,7 @@ export async function createProvider(config: DbopsConfig, env: Record<string, st
     region: config.region,
     osUser: config.local.osUser,
     pgBin: config.local.pgBin ?? env.PG_BIN,
+    snapshotVerifier: config.local.snapshotVerifier,
     env,
   });
 }

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { access, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { EnvironmentError, messageOf } from '../../errors.js';
 import type { Secret } from '../../secret.js';
 import { giveTo } from './os-user.js';
@@ -190,7 +190,10 @@ export async function withMasterClient<T>(
   step: string,
   fn: (c: pg.Client) => Promise<T>,
 ): Promise<T> {
-  const client = new pg.Client({
+  // Loaded on first use: most commands never open a connection from here, and loading pg
+  // costs about 30 ms of every start (its runtime probe pulls in Node's undici).
+  const { default: pgLib } = await import('pg');
+  const client = new pgLib.Client({
     host: LOCAL_HOST,
     port: conn.port,
     user: conn.user,
@@ -212,6 +215,6 @@ export async function withMasterClient<T>(
 export async function createDatabase(conn: MasterConnection, dbName: string): Promise<void> {
   if (dbName === 'postgres') return;
   await withMasterClient({ ...conn, database: 'postgres' }, `Creating database ${dbName}`, async (c) => {
-    await c.query(`CREATE DATABASE ${pg.escapeIdentifier(dbName)}`);
+    await c.query(`CREATE DATABASE ${c.escapeIdentifier(dbName)}`);
   });
 }

@@ -30,6 +30,8 @@ export interface RunOptions {
   /** Exit codes that are not failures (pg_ctl status answers 3 for "not running"). */
   okCodes?: number[];
   timeoutMs?: number;
+  /** Aborting kills the child (SIGTERM); the run then fails like any other. */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -79,12 +81,16 @@ export function runUnchecked(file: string, args: readonly string[], opts: RunOpt
       gid: opts.runAs?.gid,
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: opts.timeoutMs,
+      signal: opts.signal,
     });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout = (stdout + b.toString('utf8')).slice(-MAX_CAPTURE)));
     child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString('utf8')).slice(-MAX_CAPTURE)));
-    child.on('error', (e: NodeJS.ErrnoException) => reject(spawnError(file, opts, e)));
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      // An abort is reported through 'close' (killed by SIGTERM), like a time limit.
+      if (e.name !== 'AbortError') reject(spawnError(file, opts, e));
+    });
     child.on('close', (code, signal) => {
       if (signal !== null)
         stderr += `\nkilled by ${signal}${opts.timeoutMs ? ` (time limit ${opts.timeoutMs} ms)` : ''}`;

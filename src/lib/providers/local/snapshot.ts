@@ -1,14 +1,23 @@
 /**
- * Snapshots are pg_basebackup tar backups (base.tar, pg_wal.tar, backup_manifest)
- * verified with pg_verifybackup. PostgreSQL 15's pg_verifybackup reads only plain
- * directories, so a tar backup is extracted into a scratch directory, verified, and the
- * scratch removed. Binaries >= 19 verify tars (WAL included) directly; 18 reads tars but
- * cannot parse the WAL inside them, so it takes the extraction path too.
+ * Snapshots are pg_basebackup tar backups (base.tar, pg_wal.tar, backup_manifest),
+ * verified when they are taken and after every copy. Two verifiers:
+ *
+ *  - `dbops` (the default): the checks of pg_verifybackup done on the tars as they are
+ *    written (backup-check.ts): dbops reads base.tar while pg_basebackup is still
+ *    writing it, and a copy is checked in the same pass that copies it, so the check
+ *    costs almost no extra time. The WAL is parsed with pg_waldump, as pg_verifybackup
+ *    does. Restores still run pg_verifybackup itself on the extracted data directory.
+ *  - `pg_verifybackup`: pg_verifybackup itself, after the fact. PostgreSQL 15's reads only
+ *    plain directories, so the tars are extracted into a scratch directory, verified, and
+ *    the scratch removed. Binaries >= 19 verify tars (WAL included) directly; 18 reads
+ *    tars but cannot parse the WAL inside them, so it takes the extraction path too.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CheckFailed } from '../../errors.js';
+import { BackupProblem, compareWithManifest, parseManifest, TarChecker, type BackupManifest, type TarMember, type WalRange } from './backup-check.js';
 import { giveTo } from './os-user.js';
 import { scrub } from './process.js';
 import { SNAPSHOT_FILES } from './layout.js';
@@ -155,16 +164,329 @@ export async function verifySnapshotDir(
   }
 }
 
-/** Copies the backup files of a snapshot directory, fsyncing each (a cross-region copy must survive a crash). */
-export async function copyBackupFiles(from: string, to: string): Promise<void> {
-  for (const name of await readdir(from)) {
-    if (name.startsWith('.') || name === SNAPSHOT_FILES.meta) continue;
-    await copyFile(join(from, name), join(to, name));
-    const fh = await open(join(to, name), 'r');
+/** Which verifier checks snapshots when they are taken and copied (config local.snapshotVerifier). */
+export type SnapshotVerifier = 'dbops' | 'pg_verifybackup';
+
+/** pg_basebackup's manifest checksum; dbops asks for it, so the streaming check knows what to compute. */
+const MANIFEST_ALGORITHM = 'CRC32C';
+
+/** Tablespace archives are named by OID; their manifest paths live under pg_tblspc/<oid>/. */
+function tarPrefix(name: string): string | undefined {
+  if (name === SNAPSHOT_FILES.base) return '';
+  const m = /^(\d+)\.tar$/.exec(name);
+  return m ? `pg_tblspc/${m[1]}/` : undefined;
+}
+
+function problemsToError(snapshotId: string, problems: string[]): CheckFailed | undefined {
+  if (problems.length === 0) return undefined;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+  return corrupt(snapshotId, `${problems[0]}${more}`);
+}
+
+function asCorrupt(snapshotId: string, e: unknown): unknown {
+  return e instanceof BackupProblem ? corrupt(snapshotId, scrub(e.message)) : e;
+}
+
+async function readManifest(dir: string, snapshotId: string): Promise<BackupManifest> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(join(dir, SNAPSHOT_FILES.manifest));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw corrupt(snapshotId, 'backup_manifest is missing');
+    throw e;
+  }
+  try {
+    return parseManifest(bytes);
+  } catch (e) {
+    throw asCorrupt(snapshotId, e);
+  }
+}
+
+/**
+ * The WAL half of the check, as pg_verifybackup does it: pg_wal.tar is extracted (it is
+ * small: the WAL written during the backup) and pg_waldump must parse every range the
+ * manifest says the backup needs.
+ */
+export async function checkWal(
+  tb: Toolbox,
+  walTar: string,
+  ranges: readonly WalRange[],
+  scratchParent: string,
+  snapshotId: string,
+): Promise<void> {
+  const scratch = join(scratchParent, `wal-${snapshotId}-${randomBytes(4).toString('hex')}`);
+  await mkdir(scratchParent, { recursive: true });
+  await mkdir(scratch, { mode: 0o700 });
+  try {
+    await giveTo(tb.runAs, scratch);
+    const untar = await toolRunUnchecked(tb, 'tar', ['-xf', walTar, '-C', scratch], `Extracting the WAL of snapshot ${snapshotId} (tar)`);
+    if (untar.code !== 0) throw corrupt(snapshotId, firstProblem(untar.stderr || untar.stdout));
+    for (const r of ranges) {
+      const args = ['--quiet', `--path=${scratch}`, `--timeline=${r.timeline}`, `--start=${r.startLsn}`, `--end=${r.endLsn}`];
+      const res = await pgRunUnchecked(tb, 'pg_waldump', args, `Checking the WAL of snapshot ${snapshotId} (pg_waldump)`);
+      if (res.code !== 0)
+        throw corrupt(snapshotId, `WAL parsing failed for timeline ${r.timeline}: ${firstProblem(res.stderr || res.stdout)}`);
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Members of every data archive (base.tar, tablespace tars) under dir that `skip` does not name. */
+async function checkTarsAt(dir: string, manifest: BackupManifest, skip: ReadonlySet<string>): Promise<TarMember[]> {
+  const out: TarMember[] = [];
+  for (const name of (await readdir(dir)).sort()) {
+    const prefix = tarPrefix(name);
+    if (prefix === undefined || skip.has(name)) continue;
+    const checker = new TarChecker({ name, prefix, algorithmFor: (p) => manifest.files.get(p)?.algorithm });
+    const fh = await open(join(dir, name), 'r');
     try {
-      await fh.sync();
+      const buf = Buffer.allocUnsafe(CHUNK);
+      for (let pos = 0; ; ) {
+        const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
+        if (bytesRead === 0) break;
+        checker.push(buf.subarray(0, bytesRead));
+        pos += bytesRead;
+      }
     } finally {
       await fh.close();
     }
+    out.push(...checker.end());
   }
+  return out;
+}
+
+/**
+ * Reads a file another process is still writing, chunk by chunk, until that process has
+ * settled and the end of the file is reached. `settled` is sampled before each read, so
+ * an empty read after it settled is the true end.
+ */
+async function* followFile(path: string, producer: Promise<unknown>, stop: AbortSignal): AsyncGenerator<Buffer> {
+  let settled = false;
+  void producer.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  let fh: FileHandle | undefined;
+  while (!fh) {
+    const done = settled;
+    try {
+      fh = await open(path, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      if (done || stop.aborted) return;
+      await sleep(FOLLOW_POLL_MS);
+    }
+  }
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (let pos = 0; ; ) {
+      if (stop.aborted) return;
+      const done = settled;
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
+      if (bytesRead > 0) {
+        pos += bytesRead;
+        yield buf.subarray(0, bytesRead);
+      } else if (done) return;
+      else await sleep(FOLLOW_POLL_MS);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+const CHUNK = 1 << 20;
+const FOLLOW_POLL_MS = 15;
+/** A copy is flushed every this many bytes, so the disk writes while the copy goes on. */
+const SYNC_EVERY = 64 << 20;
+
+/**
+ * `pg_basebackup -F t -X stream` into a new directory `dest`, verified: with the dbops
+ * verifier base.tar is checked while pg_basebackup writes it; with pg_verifybackup after.
+ */
+export async function takeVerifiedTarBackup(
+  tb: Toolbox,
+  src: BaseBackupSource,
+  dest: string,
+  snapshotId: string,
+  scratchParent: string,
+  verifier: SnapshotVerifier,
+): Promise<void> {
+  if (verifier === 'pg_verifybackup') {
+    await takeTarBackup(tb, src, dest, snapshotId);
+    await verifySnapshotDir(tb, dest, scratchParent, snapshotId);
+    return;
+  }
+  const stop = new AbortController();
+  const args = [...sourceArgs(src), '-D', dest, '-F', 't', '-X', 'stream', `--manifest-checksums=${MANIFEST_ALGORITHM}`];
+  const step = `Snapshot ${snapshotId} of instance ${src.instanceId} (pg_basebackup)`;
+  const backup = pgRun(tb, 'pg_basebackup', args, step, { ...passwordEnv(src), signal: stop.signal });
+  const checker = new TarChecker({ name: SNAPSHOT_FILES.base, algorithmFor: () => MANIFEST_ALGORITHM });
+  const reading = (async () => {
+    for await (const chunk of followFile(join(dest, SNAPSHOT_FILES.base), backup, stop.signal)) checker.push(chunk);
+  })();
+  const [readErr, backupErr] = await Promise.all([
+    reading.then(
+      () => undefined,
+      (e: unknown) => {
+        stop.abort(); // a damaged stream: no point letting pg_basebackup finish
+        return e;
+      },
+    ),
+    backup.then(
+      () => undefined,
+      (e: unknown) => e,
+    ),
+  ]);
+  if (readErr instanceof BackupProblem) throw asCorrupt(snapshotId, readErr);
+  if (backupErr) throw backupErr;
+  if (readErr) throw readErr;
+  let members: TarMember[];
+  try {
+    members = checker.end();
+  } catch (e) {
+    throw asCorrupt(snapshotId, e);
+  }
+  const onDisk = (await stat(join(dest, SNAPSHOT_FILES.base))).size;
+  if (onDisk !== checker.bytes)
+    throw corrupt(snapshotId, `base.tar is ${onDisk} bytes on disk but ${checker.bytes} were read while it was written`);
+  const manifest = await readManifest(dest, snapshotId);
+  let all = members;
+  try {
+    all = [...members, ...(await checkTarsAt(dest, manifest, new Set([SNAPSHOT_FILES.base])))];
+  } catch (e) {
+    throw asCorrupt(snapshotId, e);
+  }
+  const bad = problemsToError(snapshotId, compareWithManifest(manifest, all));
+  if (bad) throw bad;
+  await checkWal(tb, join(dest, SNAPSHOT_FILES.wal), manifest.walRanges, scratchParent, snapshotId);
+}
+
+async function writeAll(fh: FileHandle, data: Buffer, position: number): Promise<void> {
+  for (let off = 0; off < data.length; ) {
+    const { bytesWritten } = await fh.write(data, off, data.length - off, position + off);
+    off += bytesWritten;
+  }
+}
+
+/**
+ * Copies one file, handing every chunk to `onChunk` on the way (the check reads exactly
+ * the bytes that are written). Reading the next chunk overlaps writing the last, and a
+ * flush is started every SYNC_EVERY bytes so the disk works while the copy goes on; the
+ * file is fsynced before this returns.
+ */
+async function copyThrough(from: string, to: string, onChunk?: (b: Buffer) => void): Promise<void> {
+  const input = await open(from, 'r');
+  let output: FileHandle | undefined;
+  const quiet = (p: Promise<unknown>): Promise<unknown> => {
+    p.catch(() => undefined); // awaited later; must not count as unhandled meanwhile
+    return p;
+  };
+  try {
+    output = await open(to, 'wx', 0o600);
+    const out = output;
+    const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+    let writing: Promise<unknown> = Promise.resolve();
+    let syncing: Promise<unknown> = Promise.resolve();
+    let unsynced = 0;
+    let pos = 0;
+    let reading = input.read(bufs[0]!, 0, CHUNK, 0);
+    for (let k = 0; ; k++) {
+      const { bytesRead } = await reading;
+      if (bytesRead === 0) break;
+      const data = bufs[k & 1]!.subarray(0, bytesRead);
+      // The other buffer is free once the last write is done: read into it while this
+      // chunk is checked and written.
+      await writing;
+      reading = quiet(input.read(bufs[(k + 1) & 1]!, 0, CHUNK, pos + bytesRead)) as typeof reading;
+      onChunk?.(data);
+      writing = quiet(writeAll(out, data, pos));
+      pos += bytesRead;
+      unsynced += bytesRead;
+      if (unsynced >= SYNC_EVERY) {
+        unsynced = 0;
+        await syncing;
+        syncing = quiet(writing.then(() => out.datasync()));
+      }
+    }
+    await writing;
+    await syncing;
+    await out.sync();
+  } finally {
+    await input.close();
+    await output?.close();
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Copies a snapshot's backup files from one directory to another (a cross-region copy)
+ * and verifies the copy. With the dbops verifier the tars are checked in the same pass
+ * that copies them; with pg_verifybackup after. Every file is fsynced: a copy must
+ * survive a crash. `onCopied` runs between the copy and the after-the-fact checks (the
+ * caller hands the files to the server's OS user there).
+ */
+export async function copyVerified(
+  tb: Toolbox,
+  from: string,
+  to: string,
+  snapshotId: string,
+  scratchParent: string,
+  verifier: SnapshotVerifier,
+  onCopied: () => Promise<void> = async () => undefined,
+): Promise<void> {
+  const names = (await readdir(from)).filter((n) => !n.startsWith('.') && n !== SNAPSHOT_FILES.meta).sort();
+  if (verifier === 'pg_verifybackup') {
+    for (const name of names) await copyThrough(join(from, name), join(to, name));
+    await syncDir(to);
+    await onCopied();
+    await verifySnapshotDir(tb, to, scratchParent, snapshotId);
+    return;
+  }
+  const manifest = await readManifest(from, snapshotId);
+  if (!names.includes(SNAPSHOT_FILES.base)) throw corrupt(snapshotId, 'base.tar is missing');
+  if (!names.includes(SNAPSHOT_FILES.wal)) throw corrupt(snapshotId, 'pg_wal.tar is missing');
+  // The WAL first: pg_waldump checks it on the other core while base.tar is copied.
+  const ordered = [SNAPSHOT_FILES.wal, ...names.filter((n) => n !== SNAPSHOT_FILES.wal)];
+  const members: TarMember[] = [];
+  let walCheck: Promise<void> | undefined;
+  try {
+    for (const name of ordered) {
+      const prefix = tarPrefix(name);
+      if (prefix === undefined && name !== SNAPSHOT_FILES.wal) {
+        await copyThrough(join(from, name), join(to, name));
+        continue;
+      }
+      // pg_wal.tar is read for its structure only; its contents are judged by pg_waldump.
+      const checker = new TarChecker({
+        name,
+        prefix: prefix ?? 'pg_wal/',
+        algorithmFor: prefix === undefined ? undefined : (p) => manifest.files.get(p)?.algorithm,
+      });
+      await copyThrough(join(from, name), join(to, name), (b) => checker.push(b));
+      const found = checker.end();
+      if (prefix !== undefined) members.push(...found);
+      if (name === SNAPSHOT_FILES.wal) {
+        await giveTo(tb.runAs, join(to, name));
+        walCheck = checkWal(tb, join(to, name), manifest.walRanges, scratchParent, snapshotId);
+        walCheck.catch(() => undefined); // awaited below
+      }
+    }
+    const bad = problemsToError(snapshotId, compareWithManifest(manifest, members));
+    if (bad) throw bad;
+    await syncDir(to);
+    await onCopied();
+  } catch (e) {
+    await walCheck?.catch(() => undefined); // never leave pg_waldump running behind an error
+    throw asCorrupt(snapshotId, e);
+  }
+  await walCheck;
 }

@@ -14,7 +14,7 @@ import { isResourceName, SNAPSHOT_FILES } from './layout.js';
 import { giveTo, giveTreeTo } from './os-user.js';
 import { managedTags, toSnapshot, type InstanceRecord, type SnapshotRecord } from './records.js';
 import type { MasterCredential } from './secrets.js';
-import { backupSize, copyBackupFiles, takeTarBackup, verifySnapshotDir } from './snapshot.js';
+import { backupSize, copyVerified, takeVerifiedTarBackup, type SnapshotVerifier } from './snapshot.js';
 import { readJson, updateJson, writeJsonAtomic } from './state.js';
 import type { Toolbox } from './toolbox.js';
 import { validateRegion, validateSnapshotId, validateTags } from './validate.js';
@@ -83,6 +83,10 @@ export async function listSnapshots(rc: RegionContext, input: ListSnapshotsInput
   return out.map(toSnapshot);
 }
 
+function verifierOf(rc: RegionContext): SnapshotVerifier {
+  return rc.shared.opts.snapshotVerifier ?? 'dbops';
+}
+
 export async function createSnapshot(rc: RegionContext, input: CreateSnapshotInput): Promise<Snapshot> {
   validateSnapshotId(input.snapshotId);
   validateTags(input.tags);
@@ -142,8 +146,8 @@ export async function snapshotInstance(
     // The password the data was made with goes with the snapshot: the instance may be gone at restore time.
     await rc.shared.secrets.put('snapshots', rc.region, snapshotId, cred);
     const partial = join(dir, '.partial');
-    await takeTarBackup(tb, { instanceId: inst.id, port: inst.port, cred }, partial, snapshotId);
-    await verifySnapshotDir(tb, partial, rc.layout.tmpDir, snapshotId);
+    const src = { instanceId: inst.id, port: inst.port, cred };
+    await takeVerifiedTarBackup(tb, src, partial, snapshotId, rc.layout.tmpDir, verifierOf(rc));
     for (const name of await readdir(partial)) await rename(join(partial, name), join(dir, name));
     await rmdir(partial);
     const sizeBytes = await backupSize(dir);
@@ -206,9 +210,9 @@ export async function copySnapshot(rc: RegionContext, input: CopySnapshotInput):
   const tmp = join(target.layout.snapshotsDir, `.copy-${input.targetSnapshotId}-${randomBytes(4).toString('hex')}`);
   await mkdir(tmp, { mode: 0o755 });
   try {
-    await copyBackupFiles(rc.layout.snapshotDir(snap.id), tmp);
-    await giveTreeTo(tb.runAs, tmp);
-    await verifySnapshotDir(tb, tmp, target.layout.tmpDir, snap.id);
+    await copyVerified(tb, rc.layout.snapshotDir(snap.id), tmp, snap.id, target.layout.tmpDir, verifierOf(rc), () =>
+      giveTreeTo(tb.runAs, tmp),
+    );
     await writeJsonAtomic(join(tmp, SNAPSHOT_FILES.meta), copyRecord(snap, target, input));
     await renameIntoPlace(target, tmp, input.targetSnapshotId);
   } catch (e) {
