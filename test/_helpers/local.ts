@@ -13,6 +13,9 @@ import { resolveRunAs } from '../../src/lib/providers/local/os-user.js';
 import { runUnchecked, type RunResult } from '../../src/lib/providers/local/process.js';
 import { createLocalProvider, type LocalProviderInternals } from '../../src/lib/providers/local/provider.js';
 import type { ConnectionInfo, CreateInstanceInput, Provider } from '../../src/lib/providers/types.js';
+import type { LocalProviderOptions } from '../../src/lib/providers/index.js';
+import { createShared } from '../../src/lib/providers/local/context.js';
+import type { Toolbox } from '../../src/lib/providers/local/toolbox.js';
 
 export const TEST_OS_USER = 'postgres';
 
@@ -23,11 +26,21 @@ export async function makeLocalHome(prefix = 'dbops-local-'): Promise<string> {
   return home;
 }
 
-export function localProvider(home: string, region = 'us-east-2', internals?: LocalProviderInternals): Provider {
+export function localProvider(
+  home: string,
+  region = 'us-east-2',
+  internals?: LocalProviderInternals,
+  opts: Pick<LocalProviderOptions, 'snapshotVerifier'> = {},
+): Provider {
   return createLocalProvider(
-    { home, region, osUser: TEST_OS_USER, pgBin: process.env.PG_BIN, env: { ...process.env } },
+    { home, region, osUser: TEST_OS_USER, pgBin: process.env.PG_BIN, env: { ...process.env }, ...opts },
     internals,
   );
+}
+
+/** The local provider's toolbox (binaries, run-as user) for calling its modules directly. */
+export function localToolbox(home: string): Promise<Toolbox> {
+  return createShared({ home, region: 'us-east-2', osUser: TEST_OS_USER, pgBin: process.env.PG_BIN, env: { ...process.env } }).toolbox();
 }
 
 /** The reference deployment's shape (seeds), small enough for a test. */

@@ -103,10 +103,15 @@ export function parseManifest(bytes: Buffer): BackupManifest {
       fail('could not parse backup manifest: bad WAL range');
     walRanges.push({ timeline: r.Timeline, startLsn: start, endLsn: end });
   }
-  const sysid = doc['System-Identifier'];
+  // A 64-bit number: JSON.parse would round it, so the digits are taken from the text.
+  let systemIdentifier: string | undefined;
+  if (doc['System-Identifier'] !== undefined) {
+    systemIdentifier = /"System-Identifier"\s*:\s*"?(\d+)/.exec(bytes.toString('utf8'))?.[1];
+    if (systemIdentifier === undefined) fail('could not parse backup manifest: bad System-Identifier');
+  }
   return {
     version,
-    systemIdentifier: sysid === undefined ? undefined : String(sysid),
+    systemIdentifier,
     files,
     walRanges,
   };
@@ -369,6 +374,11 @@ export function compareWithManifest(manifest: BackupManifest, members: readonly 
       continue;
     }
     if (entry.algorithm === 'NONE') continue;
+    const length = CHECKSUM_LENGTH[entry.algorithm]!;
+    if (entry.checksum!.length !== length * 2) {
+      problems.push(`file "${m.path}" has checksum of length ${entry.checksum!.length / 2}, but expected ${length}`);
+      continue;
+    }
     if (m.algorithm !== entry.algorithm || m.checksum === undefined) {
       problems.push(`"${m.path}" was not checksummed with ${entry.algorithm}, as the manifest requires`);
       continue;

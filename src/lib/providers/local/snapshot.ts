@@ -261,7 +261,7 @@ async function checkTarsAt(dir: string, manifest: BackupManifest, skip: Readonly
  * settled and the end of the file is reached. `settled` is sampled before each read, so
  * an empty read after it settled is the true end.
  */
-async function* followFile(path: string, producer: Promise<unknown>, stop: AbortSignal): AsyncGenerator<Buffer> {
+export async function* followFile(path: string, producer: Promise<unknown>, stop: AbortSignal): AsyncGenerator<Buffer> {
   let settled = false;
   void producer.then(
     () => (settled = true),
