@@ -241,7 +241,7 @@ async function checkTarsAt(dir: string, manifest: BackupManifest, skip: Readonly
     const checker = new TarChecker({ name, prefix, algorithmFor: (p) => manifest.files.get(p)?.algorithm });
     const fh = await open(join(dir, name), 'r');
     try {
-      const buf = Buffer.allocUnsafe(CHUNK);
+      const buf = ioBuffer();
       for (let pos = 0; ; ) {
         const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
         if (bytesRead === 0) break;
@@ -279,7 +279,7 @@ export async function* followFile(path: string, producer: Promise<unknown>, stop
     }
   }
   try {
-    const buf = Buffer.allocUnsafe(CHUNK);
+    const buf = ioBuffer();
     for (let pos = 0; ; ) {
       if (stop.aborted) return;
       const done = settled;
@@ -296,6 +296,17 @@ export async function* followFile(path: string, producer: Promise<unknown>, stop
 }
 
 const CHUNK = 1 << 20;
+
+/**
+ * A read/write buffer that does not start on a page boundary. Large Buffers are page
+ * aligned, and so are page-cache pages: a copy between two addresses with the same offset
+ * in a 4 KiB page suffers 4K aliasing on many x86 CPUs. Here (AMD EPYC) reading 1 GiB from
+ * the page cache into an aligned buffer took 0.78 s of CPU, into one 64 bytes off 0.12 s.
+ */
+function ioBuffer(): Buffer {
+  return Buffer.allocUnsafeSlow(CHUNK + IO_BUFFER_SKEW).subarray(IO_BUFFER_SKEW);
+}
+const IO_BUFFER_SKEW = 64;
 const FOLLOW_POLL_MS = 15;
 /** A copy is flushed every this many bytes, so the disk writes while the copy goes on. */
 const SYNC_EVERY = 64 << 20;
@@ -385,7 +396,7 @@ async function copyThrough(from: string, to: string, onChunk?: (b: Buffer) => vo
   try {
     output = await open(to, 'wx', 0o600);
     const out = output;
-    const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+    const bufs = [ioBuffer(), ioBuffer()];
     let writing: Promise<unknown> = Promise.resolve();
     let syncing: Promise<unknown> = Promise.resolve();
     let unsynced = 0;
@@ -454,39 +465,38 @@ export async function copyVerified(
   const manifest = await readManifest(from, snapshotId);
   if (!names.includes(SNAPSHOT_FILES.base)) throw corrupt(snapshotId, 'base.tar is missing');
   if (!names.includes(SNAPSHOT_FILES.wal)) throw corrupt(snapshotId, 'pg_wal.tar is missing');
-  // The WAL first: pg_waldump checks it on the other core while base.tar is copied.
-  const ordered = [SNAPSHOT_FILES.wal, ...names.filter((n) => n !== SNAPSHOT_FILES.wal)];
-  const members: TarMember[] = [];
-  let walCheck: Promise<void> | undefined;
-  try {
-    for (const name of ordered) {
-      const prefix = tarPrefix(name);
-      if (prefix === undefined && name !== SNAPSHOT_FILES.wal) {
-        await copyThrough(join(from, name), join(to, name));
-        continue;
-      }
-      // pg_wal.tar is read for its structure only; its contents are judged by pg_waldump.
-      const checker = new TarChecker({
-        name,
-        prefix: prefix ?? 'pg_wal/',
-        algorithmFor: prefix === undefined ? undefined : (p) => manifest.files.get(p)?.algorithm,
-      });
-      await copyThrough(join(from, name), join(to, name), (b) => checker.push(b));
-      const found = checker.end();
-      if (prefix !== undefined) members.push(...found);
-      if (name === SNAPSHOT_FILES.wal) {
-        await giveTo(tb.runAs, join(to, name));
-        walCheck = checkWal(tb, join(to, name), manifest.walRanges, scratchParent, snapshotId);
-        walCheck.catch(() => undefined); // awaited below
-      }
+  // The WAL (small) is copied and checked by pg_waldump beside the data archives' copy.
+  const copyAndCheck = async (name: string): Promise<TarMember[]> => {
+    const prefix = tarPrefix(name);
+    if (prefix === undefined && name !== SNAPSHOT_FILES.wal) {
+      await copyThrough(join(from, name), join(to, name));
+      return [];
     }
+    // pg_wal.tar is read for its structure only; its contents are judged by pg_waldump.
+    const checker = new TarChecker({
+      name,
+      prefix: prefix ?? 'pg_wal/',
+      algorithmFor: prefix === undefined ? undefined : (p) => manifest.files.get(p)?.algorithm,
+    });
+    await copyThrough(join(from, name), join(to, name), (b) => checker.push(b));
+    const found = checker.end();
+    if (name !== SNAPSHOT_FILES.wal) return found;
+    await giveTo(tb.runAs, join(to, name));
+    await checkWal(tb, join(to, name), manifest.walRanges, scratchParent, snapshotId);
+    return [];
+  };
+  const wal = copyAndCheck(SNAPSHOT_FILES.wal);
+  wal.catch(() => undefined); // awaited below, also on failure: no pg_waldump is left behind
+  try {
+    const members: TarMember[] = [];
+    for (const name of names.filter((n) => n !== SNAPSHOT_FILES.wal)) members.push(...(await copyAndCheck(name)));
+    await wal;
     const bad = problemsToError(snapshotId, compareWithManifest(manifest, members));
     if (bad) throw bad;
     await syncDir(to);
     await onCopied();
   } catch (e) {
-    await walCheck?.catch(() => undefined); // never leave pg_waldump running behind an error
+    await wal.catch(() => undefined);
     throw asCorrupt(snapshotId, e);
   }
-  await walCheck;
 }
