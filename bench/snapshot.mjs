@@ -25,7 +25,7 @@ const bin = fileURLToPath(new URL('../bin/dbops', import.meta.url));
 const targetMb = Number(process.env.BENCH_SNAPSHOT_MB ?? 1024);
 const repeat = Number(process.env.BENCH_REPEAT ?? 3);
 // Copies take a second or two and the disk is noisy: more runs for a steadier median.
-const copyRepeat = Number(process.env.BENCH_COPY_REPEAT ?? repeat + 2);
+const copyRepeat = Number(process.env.BENCH_COPY_REPEAT ?? repeat * 3);
 const osUser = process.env.BENCH_OS_USER ?? 'postgres';
 const root = userInfo().uid === 0;
 const DB = 'bench-db';
@@ -222,6 +222,17 @@ async function main() {
   for (const [name, m] of rowsOut) {
     console.log(`${name.padEnd(34)} ${fmt(m.bytes / 1048576, 0).padStart(8)} ${fmt(m.ms / 1000, 2).padStart(9)} ${fmt(mbps(m.bytes, m.ms)).padStart(8)}`);
   }
+  console.log('');
+  console.log('every run, seconds:');
+  for (const [name, xs] of [
+    ['pg_basebackup', plainBb],
+    ['dbops create', dbopsCreate],
+    ['  pg_verifybackup', dbopsCreateOld],
+    ['cp -r + sync', plainCpSync],
+    ['dbops copy', dbopsCopy],
+    ['  pg_verifybackup', dbopsCopyOld],
+  ])
+    console.log(`  ${name.padEnd(18)} ${xs.map((x) => fmt(x.ms / 1000, 2)).join(' ')}`);
   const tput = (k) => mbps(rowsOut[k][1].bytes, rowsOut[k][1].ms);
   const createRatio = tput(1) / tput(0);
   const copyRatio = tput(5) / tput(3);

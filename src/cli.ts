@@ -5,10 +5,11 @@
  * commander program in program.ts.
  */
 import { readFileSync } from 'node:fs';
+import { packagePath } from './lib/paths.js';
 
-function readText(url: URL): string | undefined {
+function readText(path: string): string | undefined {
   try {
-    return readFileSync(url, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
@@ -18,14 +19,14 @@ export async function main(argv: string[]): Promise<void> {
   const args = argv.slice(2);
   const only = args.length === 1 ? args[0] : undefined;
   if (only === '--version' || only === '-V') {
-    const pkg = JSON.parse(readText(new URL('../package.json', import.meta.url)) ?? '{}') as { version?: string };
+    const pkg = JSON.parse(readText(packagePath('package.json')) ?? '{}') as { version?: string };
     if (pkg.version) {
       process.stdout.write(`${pkg.version}\n`);
       return;
     }
   }
   if (only === '--help' || only === '-h') {
-    const help = readText(new URL('./help.txt', import.meta.url));
+    const help = readText(packagePath('dist', 'help.txt'));
     if (help) {
       process.stdout.write(help);
       return;

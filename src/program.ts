@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { COMMANDS } from './commands/index.js';
 import type { CommandDef } from './commands/types.js';
 import { ExitCode, isDbopsError, messageOf } from './lib/errors.js';
+import { packagePath } from './lib/paths.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -44,7 +45,7 @@ export interface GlobalOptions {
 }
 
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 

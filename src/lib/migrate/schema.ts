@@ -6,11 +6,12 @@
 import { readFile } from 'node:fs/promises';
 import type { Client } from 'pg';
 import type { AppliedMigration } from './drift.js';
+import { packagePath } from '../paths.js';
 
 /** Advisory lock key for creating the dbops schema: the bytes of "dbopsche". */
 export const BOOTSTRAP_LOCK_KEY = 0x64626f7073636865n;
 
-const SCHEMA_FILE = new URL('../../../sql/dbops/schema.sql', import.meta.url);
+const SCHEMA_FILE = packagePath('sql', 'dbops', 'schema.sql');
 
 let schemaSql: Promise<string> | undefined;
 

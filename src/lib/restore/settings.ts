@@ -6,12 +6,12 @@
  * queries) fall back to RESTORE_TEST_DEFAULTS for a partial config built in tests.
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { DbopsConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { parseConnectHost, type HostOverride } from '../checks/connections.js';
 import type { CountTolerance } from '../checks/counts.js';
 import type { PerfSettings } from '../checks/performance.js';
+import { packagePath } from '../paths.js';
 
 /** Optional restoreTest keys (see the config schema proposal in the restore-test README section). */
 export interface RestoreTestExtraConfig {
@@ -37,7 +37,7 @@ export const RESTORE_TEST_DEFAULTS: RestoreTestExtraConfig = {
 };
 
 /** dbops' own sql/checks (beside src/ and dist/). */
-export const SHIPPED_CHECKS_DIR = fileURLToPath(new URL('../../../sql/checks/', import.meta.url));
+export const SHIPPED_CHECKS_DIR = `${packagePath('sql', 'checks')}/`;
 
 /** What the command passes in: the flags, unparsed. */
 export interface RestoreTestInput {
