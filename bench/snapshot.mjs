@@ -23,9 +23,9 @@ import { fileURLToPath } from 'node:url';
 
 const bin = fileURLToPath(new URL('../bin/dbops', import.meta.url));
 const targetMb = Number(process.env.BENCH_SNAPSHOT_MB ?? 1024);
-const repeat = Number(process.env.BENCH_REPEAT ?? 3);
+const repeat = Number(process.env.BENCH_REPEAT ?? 5);
 // Copies take a second or two and the disk is noisy: more runs for a steadier median.
-const copyRepeat = Number(process.env.BENCH_COPY_REPEAT ?? repeat * 3);
+const copyRepeat = Number(process.env.BENCH_COPY_REPEAT ?? 9);
 const osUser = process.env.BENCH_OS_USER ?? 'postgres';
 const root = userInfo().uid === 0;
 const DB = 'bench-db';
