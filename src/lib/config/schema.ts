@@ -5,6 +5,10 @@
 import { z } from 'zod';
 import { RDS_IDENTIFIER } from '../identifiers.js';
 
+// The config is parsed once per run: zod's JIT (code generated for the first parse) costs
+// more than it saves, about 15 ms of every command's start here.
+z.config({ jitless: true });
+
 const identifier = z
   .string()
   .regex(
