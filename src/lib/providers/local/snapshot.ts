@@ -239,18 +239,7 @@ async function checkTarsAt(dir: string, manifest: BackupManifest, skip: Readonly
     const prefix = tarPrefix(name);
     if (prefix === undefined || skip.has(name)) continue;
     const checker = new TarChecker({ name, prefix, algorithmFor: (p) => manifest.files.get(p)?.algorithm });
-    const fh = await open(join(dir, name), 'r');
-    try {
-      const buf = ioBuffer();
-      for (let pos = 0; ; ) {
-        const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
-        if (bytesRead === 0) break;
-        checker.push(buf.subarray(0, bytesRead));
-        pos += bytesRead;
-      }
-    } finally {
-      await fh.close();
-    }
+    for await (const chunk of followFile(join(dir, name), Promise.resolve(), new AbortController().signal)) checker.push(chunk);
     out.push(...checker.end());
   }
   return out;
@@ -259,7 +248,8 @@ async function checkTarsAt(dir: string, manifest: BackupManifest, skip: Readonly
 /**
  * Reads a file another process is still writing, chunk by chunk, until that process has
  * settled and the end of the file is reached. `settled` is sampled before each read, so
- * an empty read after it settled is the true end.
+ * an empty read after it settled is the true end. (A settled producer: a whole file.)
+ * Each chunk is valid until the next one is asked for: the buffer is reused.
  */
 export async function* followFile(path: string, producer: Promise<unknown>, stop: AbortSignal): AsyncGenerator<Buffer> {
   let settled = false;
