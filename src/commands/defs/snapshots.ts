@@ -6,7 +6,7 @@ export const snapshot: CommandDef = {
   summary: 'Manual snapshots, cross-region copies and their retention (runbook snapshots)',
   description: [
     "Manual snapshots are named <db>-manual-<UTC timestamp> and tagged dbops:managed=true. A cross-region copy keeps the snapshot's id in the DR region (snapshots.crossRegion.region) and carries its source's tags plus dbops:purpose=cross-region-copy. Retention (prune, run-policy): manual snapshots snapshots.manualRetentionWeeks weeks, copies snapshots.crossRegion.retentionWeeks weeks, always the newest snapshots.keepNewest per region, instance and class; automated backups and anything without dbops:managed=true are never touched. The global --region picks the region a command looks at.",
-    'Local provider: a snapshot is a pg_basebackup tar checked as it is written and as it is copied (the checks of pg_verifybackup; local.snapshotVerifier: pg_verifybackup runs the tool itself afterwards); a region is a directory namespace.',
+    'Local provider: a snapshot is a pg_basebackup tar, checked as it is taken and as it is copied, without extracting it (the checks of pg_verifybackup, the WAL by pg_waldump; local.snapshotVerifier: pg_verifybackup runs the tool itself afterwards); a region is a directory namespace.',
     'Exit codes: 1 = a snapshot is corrupt (local); 2 = bad input (unknown snapshot or region, DR region equal to the source, encrypted snapshot without a KMS key of the destination, not created by dbops, a prune that would delete every snapshot of an instance); 3 = retry later (snapshot still being created, AWS throttling after retries, snapshot quota reached, a deletion failed).',
   ].join('\n\n'),
   examples: [
