@@ -5,8 +5,9 @@
  *  - `dbops` (the default): the checks of pg_verifybackup done on the tars themselves
  *    (backup-check.ts): dbops reads base.tar while pg_basebackup flushes it to disk (its
  *    last phase, with the CPU idle), and a copy is checked in the same pass that copies
- *    it, so the check costs almost no extra time. The WAL is parsed with pg_waldump, as pg_verifybackup
- *    does. Restores still run pg_verifybackup itself on the extracted data directory.
+ *    it, so the check costs almost no extra time. The WAL is parsed with pg_waldump, as
+ *    pg_verifybackup does. Restores still run pg_verifybackup itself on the data directory
+ *    they extract.
  *  - `pg_verifybackup`: pg_verifybackup itself, after the fact. PostgreSQL 15's reads only
  *    plain directories, so the tars are extracted into a scratch directory, verified, and
  *    the scratch removed. Binaries >= 19 verify tars (WAL included) directly; 18 reads
