@@ -177,21 +177,28 @@ export function errorText(e: unknown): string {
   return [x.message, x.hint ?? '', JSON.stringify(x.details ?? {})].join('\n');
 }
 
-/** Flips 16 bytes in the middle of the first data file (base/..., >= 8 KiB) of a tar; returns its name. */
-export async function corruptTarMember(tarPath: string): Promise<string> {
-  const buf = await readFile(tarPath);
+/** The members of a ustar archive (pg_basebackup writes short names only): where each header, its data and its padded end are. */
+export function tarMembers(buf: Buffer): { name: string; header: number; data: number; size: number; end: number }[] {
+  const out: { name: string; header: number; data: number; size: number; end: number }[] = [];
   for (let off = 0; off + 512 <= buf.length; ) {
     const header = buf.subarray(off, off + 512);
     const name = header.subarray(0, 100).toString('latin1').split('\0')[0] ?? '';
     if (name === '') break;
     const size = parseInt(header.subarray(124, 136).toString('latin1').split('\0')[0]?.trim() || '0', 8);
-    if (name.startsWith('base/') && size >= 8192) {
-      const at = off + 512 + Math.floor(size / 2);
-      for (let i = 0; i < 16; i++) buf.writeUInt8(buf.readUInt8(at + i) ^ 0xff, at + i);
-      await writeFile(tarPath, buf);
-      return name;
-    }
-    off += 512 + Math.ceil(size / 512) * 512;
+    const end = off + 512 + Math.ceil(size / 512) * 512;
+    out.push({ name, header: off, data: off + 512, size, end });
+    off = end;
   }
-  throw new Error(`no data file to corrupt in ${tarPath}`);
+  return out;
+}
+
+/** Flips 16 bytes in the middle of the first data file (base/..., >= 8 KiB) of a tar; returns its name. */
+export async function corruptTarMember(tarPath: string): Promise<string> {
+  const buf = await readFile(tarPath);
+  const m = tarMembers(buf).find((x) => x.name.startsWith('base/') && x.size >= 8192);
+  if (!m) throw new Error(`no data file to corrupt in ${tarPath}`);
+  const at = m.data + Math.floor(m.size / 2);
+  for (let i = 0; i < 16; i++) buf.writeUInt8(buf.readUInt8(at + i) ^ 0xff, at + i);
+  await writeFile(tarPath, buf);
+  return m.name;
 }

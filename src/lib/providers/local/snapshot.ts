@@ -35,6 +35,9 @@ export interface BaseBackupSource {
   cred: MasterCredential;
 }
 
+/** pg_basebackup's manifest checksum; dbops asks for it, so the streaming check knows what to compute. */
+const MANIFEST_ALGORITHM = 'CRC32C';
+
 /** The connection half of every pg_basebackup call; the password only ever in the child's env. */
 function sourceArgs(src: BaseBackupSource): string[] {
   return [
@@ -60,15 +63,11 @@ export async function takeTarBackup(
   src: BaseBackupSource,
   dest: string,
   snapshotId: string,
+  signal?: AbortSignal,
 ): Promise<void> {
-  const args = [...sourceArgs(src), '-D', dest, '-F', 't', '-X', 'stream', '--manifest-checksums=CRC32C'];
-  await pgRun(
-    tb,
-    'pg_basebackup',
-    args,
-    `Snapshot ${snapshotId} of instance ${src.instanceId} (pg_basebackup)`,
-    passwordEnv(src),
-  );
+  const args = [...sourceArgs(src), '-D', dest, '-F', 't', '-X', 'stream', `--manifest-checksums=${MANIFEST_ALGORITHM}`];
+  const step = `Snapshot ${snapshotId} of instance ${src.instanceId} (pg_basebackup)`;
+  await pgRun(tb, 'pg_basebackup', args, step, { ...passwordEnv(src), signal });
 }
 
 /** `pg_basebackup -R -X stream` into `dataDir`: a plain copy that starts as a standby. */
@@ -168,9 +167,6 @@ export async function verifySnapshotDir(
 /** Which verifier checks snapshots when they are taken and copied (config local.snapshotVerifier). */
 export type SnapshotVerifier = 'dbops' | 'pg_verifybackup';
 
-/** pg_basebackup's manifest checksum; dbops asks for it, so the streaming check knows what to compute. */
-const MANIFEST_ALGORITHM = 'CRC32C';
-
 /** Tablespace archives are named by OID; their manifest paths live under pg_tblspc/<oid>/. */
 function tarPrefix(name: string): string | undefined {
   if (name === SNAPSHOT_FILES.base) return '';
@@ -246,6 +242,16 @@ async function checkTarsAt(dir: string, manifest: BackupManifest, skip: Readonly
   return out;
 }
 
+/** Whether a promise has settled (either way), as a synchronous question. */
+function settledFlag(p: Promise<unknown>): () => boolean {
+  let settled = false;
+  void p.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  return () => settled;
+}
+
 /**
  * Reads a file another process is still writing, chunk by chunk, until that process has
  * settled and the end of the file is reached. `settled` is sampled before each read, so
@@ -253,14 +259,10 @@ async function checkTarsAt(dir: string, manifest: BackupManifest, skip: Readonly
  * Each chunk is valid until the next one is asked for: the buffer is reused.
  */
 export async function* followFile(path: string, producer: Promise<unknown>, stop: AbortSignal): AsyncGenerator<Buffer> {
-  let settled = false;
-  void producer.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
+  const settled = settledFlag(producer);
   let fh: FileHandle | undefined;
   while (!fh) {
-    const done = settled;
+    const done = settled();
     try {
       fh = await open(path, 'r');
     } catch (e) {
@@ -273,7 +275,7 @@ export async function* followFile(path: string, producer: Promise<unknown>, stop
     const buf = ioBuffer();
     for (let pos = 0; ; ) {
       if (stop.aborted) return;
-      const done = settled;
+      const done = settled();
       const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
       if (bytesRead > 0) {
         pos += bytesRead;
@@ -296,12 +298,8 @@ const CHUNK = 1 << 20;
  * about 0.2 s per GB here (2 cores). Also resolves when pg_basebackup has exited.
  */
 async function manifestArriving(dest: string, producer: Promise<unknown>, stop: AbortSignal): Promise<void> {
-  let settled = false;
-  void producer.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  while (!settled && !stop.aborted) {
+  const settled = settledFlag(producer);
+  while (!settled() && !stop.aborted) {
     const names = await readdir(dest).catch(() => [] as string[]);
     if (names.some((n) => n.startsWith(SNAPSHOT_FILES.manifest))) return;
     await sleep(FOLLOW_POLL_MS);
@@ -324,7 +322,8 @@ const SYNC_EVERY = 64 << 20;
 
 /**
  * `pg_basebackup -F t -X stream` into a new directory `dest`, verified: with the dbops
- * verifier base.tar is checked while pg_basebackup writes it; with pg_verifybackup after.
+ * verifier base.tar is checked while pg_basebackup flushes it to disk; with
+ * pg_verifybackup after pg_basebackup has finished.
  */
 export async function takeVerifiedTarBackup(
   tb: Toolbox,
@@ -340,9 +339,7 @@ export async function takeVerifiedTarBackup(
     return;
   }
   const stop = new AbortController();
-  const args = [...sourceArgs(src), '-D', dest, '-F', 't', '-X', 'stream', `--manifest-checksums=${MANIFEST_ALGORITHM}`];
-  const step = `Snapshot ${snapshotId} of instance ${src.instanceId} (pg_basebackup)`;
-  const backup = pgRun(tb, 'pg_basebackup', args, step, { ...passwordEnv(src), signal: stop.signal });
+  const backup = takeTarBackup(tb, src, dest, snapshotId, stop.signal);
   const checker = new TarChecker({ name: SNAPSHOT_FILES.base, algorithmFor: () => MANIFEST_ALGORITHM });
   const reading = (async () => {
     await manifestArriving(dest, backup, stop.signal);
@@ -374,13 +371,10 @@ export async function takeVerifiedTarBackup(
   if (onDisk !== checker.bytes)
     throw corrupt(snapshotId, `base.tar is ${onDisk} bytes on disk but ${checker.bytes} were read while it was written`);
   const manifest = await readManifest(dest, snapshotId);
-  let all = members;
-  try {
-    all = [...members, ...(await checkTarsAt(dest, manifest, new Set([SNAPSHOT_FILES.base])))];
-  } catch (e) {
+  const tablespaces = await checkTarsAt(dest, manifest, new Set([SNAPSHOT_FILES.base])).catch((e: unknown) => {
     throw asCorrupt(snapshotId, e);
-  }
-  const bad = problemsToError(snapshotId, compareWithManifest(manifest, all));
+  });
+  const bad = problemsToError(snapshotId, compareWithManifest(manifest, [...members, ...tablespaces]));
   if (bad) throw bad;
   await checkWal(tb, join(dest, SNAPSHOT_FILES.wal), manifest.walRanges, scratchParent, snapshotId);
 }
