@@ -17,6 +17,30 @@ export const ExitCode = {
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
+/**
+ * Why a provider call failed, in dbops' words. Each adapter translates its cloud's (or
+ * server's) codes into these, so domain code decides on a kind, never on an AWS error code.
+ */
+export type PortErrorKind =
+  /** The named resource does not exist. */
+  | 'not-found'
+  /** A resource with that name exists already. */
+  | 'already-exists'
+  /** The resource exists but its current state refuses the call (e.g. an instance still being modified). */
+  | 'state-conflict'
+  /** Something else still uses the resource. */
+  | 'in-use'
+  /** The cloud kept throttling the call, retries included. */
+  | 'throttled'
+  /** The credentials lack the permission. */
+  | 'access-denied'
+  /** No credentials, or credentials the cloud rejects. */
+  | 'bad-credentials'
+  /** An account quota is reached. */
+  | 'quota-exceeded'
+  /** The endpoint cannot be reached. */
+  | 'unreachable';
+
 export interface DbopsErrorOptions {
   hint?: string;
   cause?: unknown;
@@ -24,12 +48,15 @@ export interface DbopsErrorOptions {
   step?: string;
   /** Extra structured detail for --json output. */
   details?: Record<string, unknown>;
+  /** Set by a provider adapter: why the call failed, for domain code to decide on. */
+  kind?: PortErrorKind;
 }
 
 export class DbopsError extends Error {
   readonly hint?: string;
   step?: string;
   readonly details?: Record<string, unknown>;
+  readonly kind?: PortErrorKind;
   constructor(
     readonly code: string,
     message: string,
@@ -41,6 +68,7 @@ export class DbopsError extends Error {
     this.hint = options.hint;
     this.step = options.step;
     this.details = options.details;
+    this.kind = options.kind;
   }
 }
 
@@ -102,6 +130,11 @@ export class Interrupted extends DbopsError {
 
 export function isDbopsError(e: unknown): e is DbopsError {
   return e instanceof DbopsError;
+}
+
+/** A dbops error a provider adapter marked with one of these kinds. */
+export function isPortError(e: unknown, ...kinds: PortErrorKind[]): e is DbopsError & { kind: PortErrorKind } {
+  return e instanceof DbopsError && e.kind !== undefined && kinds.includes(e.kind);
 }
 
 /** Best-effort message of anything thrown. */

@@ -13,7 +13,7 @@ import { loadQueryFiles } from '../checks/performance.js';
 import { openCheckSession, type CheckSession, type CheckSettings, type CheckTargets, type BackupFacts } from '../checks/session.js';
 import type { Queryable } from '../checks/types.js';
 import type { Context } from '../context.js';
-import { CheckFailed, DbopsError, EnvironmentError, ExitCode, Interrupted, isDbopsError, messageOf, NotFoundError, UsageError } from '../errors.js';
+import { CheckFailed, DbopsError, EnvironmentError, ExitCode, Interrupted, isDbopsError, isPortError, messageOf, NotFoundError, UsageError } from '../errors.js';
 import { dbopsHome } from '../providers/index.js';
 import type { ConnectionInfo, Instance, Provider } from '../providers/types.js';
 import { TAG } from '../providers/types.js';
@@ -227,9 +227,8 @@ async function requestDelete(provider: Provider, id: string, maxWaitSeconds: num
     await provider.deleteInstance(id, { skipFinalSnapshot: true });
   } catch (e) {
     if (e instanceof NotFoundError) return;
-    // RDS refuses to delete an instance in some transitional states: wait for it to settle, then again.
-    const awsError = (e as DbopsError).details?.awsError;
-    if (typeof awsError !== 'string' || !awsError.startsWith('InvalidDBInstanceState')) throw e;
+    // The cloud refuses to delete an instance in some transitional states: wait for it to settle, then again.
+    if (!isPortError(e, 'state-conflict')) throw e;
     await provider.waitForInstance(id, 'available', { maxWaitSeconds }).catch(() => undefined);
     await provider.deleteInstance(id, { skipFinalSnapshot: true });
   }

@@ -10,10 +10,19 @@ import {
   NotFoundError,
   isDbopsError,
   messageOf,
+  type PortErrorKind,
 } from '../../errors.js';
+import { FREE_TIER_ENDPOINT } from './usage-freetier.js';
 
-/** AWS endpoint prefixes of the services dbops calls. */
-export type AwsService = 'rds' | 'monitoring' | 'secretsmanager';
+/** AWS endpoint prefixes of the services dbops calls (they name the endpoint in messages). */
+export type AwsService = 'rds' | 'monitoring' | 'secretsmanager' | 'ec2' | 'elasticache' | 'sns' | 'budgets' | 'sts' | 'lambda' | 'ce' | 'freetier';
+
+/** The global services' endpoints (whatever the region). */
+const GLOBAL_ENDPOINTS: Partial<Record<AwsService, string>> = {
+  budgets: 'https://budgets.amazonaws.com',
+  ce: 'https://ce.us-east-1.amazonaws.com',
+  freetier: FREE_TIER_ENDPOINT,
+};
 
 /** What the adapter was doing when a call failed: enough to name things in the message. */
 export interface AwsCallContext {
@@ -79,7 +88,7 @@ export function awsErrorCode(e: AwsLikeError): string {
 
 /** The URL we tell the user we could not reach. */
 export function endpointOf(ctx: Pick<AwsCallContext, 'service' | 'region' | 'endpointUrl'>): string {
-  return ctx.endpointUrl ?? `https://${ctx.service}.${ctx.region}.amazonaws.com`;
+  return ctx.endpointUrl ?? GLOBAL_ENDPOINTS[ctx.service] ?? `https://${ctx.service}.${ctx.region}.amazonaws.com`;
 }
 
 function networkCode(e: AwsLikeError): string | undefined {
@@ -109,6 +118,7 @@ function details(e: AwsLikeError, ctx: AwsCallContext): Record<string, unknown> 
 export function instanceNotFound(id: string, region: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}): NotFoundError {
   return new NotFoundError(`DB instance ${id} not found in ${region}.`, {
     hint: 'List the instances with `dbops instances` (and check --region).',
+    kind: 'not-found',
     ...options,
   });
 }
@@ -117,6 +127,7 @@ export function instanceNotFound(id: string, region: string, options: { cause?: 
 export function snapshotNotFound(id: string, region: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}): NotFoundError {
   return new NotFoundError(`DB snapshot ${id} not found in ${region}.`, {
     hint: 'List the snapshots with `dbops snapshot list` (and check --region).',
+    kind: 'not-found',
     ...options,
   });
 }
@@ -130,7 +141,7 @@ function notFound(code: string, e: AwsLikeError, ctx: AwsCallContext): DbopsErro
 
 function alreadyExists(code: string, e: AwsLikeError, ctx: AwsCallContext): DbopsError | undefined {
   if (!code.endsWith('AlreadyExists')) return undefined;
-  const opts = { cause: e, details: details(e, ctx), hint: 'Choose another id, or delete the existing one first.' };
+  const opts = { cause: e, details: details(e, ctx), hint: 'Choose another id, or delete the existing one first.', kind: 'already-exists' as const };
   if (code === 'DBInstanceAlreadyExists' && ctx.newInstanceId) {
     return new ConflictError(`DB instance ${ctx.newInstanceId} already exists in ${ctx.region}.`, opts);
   }
@@ -141,26 +152,26 @@ function alreadyExists(code: string, e: AwsLikeError, ctx: AwsCallContext): Dbop
 }
 
 function refused(code: string, e: AwsLikeError, ctx: AwsCallContext): DbopsError | undefined {
-  const opts = (hint: string) => ({ cause: e, details: details(e, ctx), hint });
+  const opts = (hint: string, kind?: PortErrorKind) => ({ cause: e, details: details(e, ctx), hint, ...(kind ? { kind } : {}) });
   if (THROTTLING.has(code) || e.$retryable?.throttling) {
-    return new EnvironmentError(`AWS kept throttling ${ctx.operation} in ${ctx.region}, even after ${ctx.maxAttempts} attempts.`, opts('Wait a minute and retry, or raise aws.maxAttempts in the config.'));
+    return new EnvironmentError(`AWS kept throttling ${ctx.operation} in ${ctx.region}, even after ${ctx.maxAttempts} attempts.`, opts('Wait a minute and retry, or raise aws.maxAttempts in the config.', 'throttled'));
   }
   if (ACCESS_DENIED.has(code)) {
-    return new EnvironmentError(`AWS denied ${ctx.operation} in ${ctx.region} to these credentials.`, opts('Grant the IAM principal this permission (see the message with --verbose), or use another --profile.'));
+    return new EnvironmentError(`AWS denied ${ctx.operation} in ${ctx.region} to these credentials.`, opts('Grant the IAM principal this permission (see the message with --verbose), or use another --profile.', 'access-denied'));
   }
   if (BAD_CREDENTIALS.has(code)) {
-    return new EnvironmentError(`AWS rejected the credentials (${code}).`, opts('Refresh them (`aws sso login`, new keys), or check AWS_PROFILE / --profile.'));
+    return new EnvironmentError(`AWS rejected the credentials (${code}).`, opts('Refresh them (`aws sso login`, new keys), or check AWS_PROFILE / --profile.', 'bad-credentials'));
   }
   if (code === 'SnapshotQuotaExceeded') {
-    return new EnvironmentError(`The account has reached its manual DB snapshot quota in ${ctx.region}.`, opts('Delete old manual snapshots (see `dbops snapshot list`) or request a higher quota in Service Quotas.'));
+    return new EnvironmentError(`The account has reached its manual DB snapshot quota in ${ctx.region}.`, opts('Delete old manual snapshots (see `dbops snapshot list`) or request a higher quota in Service Quotas.', 'quota-exceeded'));
   }
   if (code === 'InvalidDBInstanceState') {
     const id = ctx.instanceId ?? ctx.newInstanceId ?? 'the DB instance';
-    return new EnvironmentError(`DB instance ${id} is not in a state that allows ${ctx.operation}: ${e.message}`, opts('Wait until it is available (`dbops instances`), then retry.'));
+    return new EnvironmentError(`DB instance ${id} is not in a state that allows ${ctx.operation}: ${e.message}`, opts('Wait until it is available (`dbops instances`), then retry.', 'state-conflict'));
   }
   if (code === 'InvalidDBSnapshotState') {
     const id = ctx.snapshotId ?? 'the DB snapshot';
-    return new EnvironmentError(`DB snapshot ${id} is not in a state that allows ${ctx.operation}: ${e.message}`, opts('Wait until it is available (`dbops snapshot list`), then retry.'));
+    return new EnvironmentError(`DB snapshot ${id} is not in a state that allows ${ctx.operation}: ${e.message}`, opts('Wait until it is available (`dbops snapshot list`), then retry.', 'state-conflict'));
   }
   if (code === 'KMSKeyNotAccessible') {
     return new EnvironmentError(`The KMS key for ${ctx.operation} is not accessible in ${ctx.region}.`, opts(`Check that the key exists in ${ctx.region}, is enabled, and its key policy lets these credentials use it.`));
@@ -173,6 +184,7 @@ function environment(e: AwsLikeError, ctx: AwsCallContext): DbopsError | undefin
     return new EnvironmentError('No AWS credentials found.', {
       hint: 'Set AWS_PROFILE or pass --profile, run `aws configure`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.',
       cause: e,
+      kind: 'bad-credentials',
     });
   }
   if (/Region is missing/i.test(e.message)) {
@@ -187,6 +199,7 @@ function environment(e: AwsLikeError, ctx: AwsCallContext): DbopsError | undefin
       hint: 'Check the network (DNS, proxy, VPN) and --endpoint-url / AWS_ENDPOINT_URL; for LocalStack, check that it is running.',
       cause: e,
       details: { ...details(e, ctx), network: net },
+      kind: 'unreachable',
     });
   }
   return undefined;

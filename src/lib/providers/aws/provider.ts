@@ -1,6 +1,6 @@
 /**
  * The aws adapter of the Provider port: RDS, CloudWatch and Secrets Manager through the
- * AWS SDK v3. SDK modules load on the first call (clients.ts); every call goes through
+ * AWS SDK v3. SDK modules load on the first call (the pool, sdk.ts); every call goes through
  * `#call`, which maps AWS errors to dbops errors (errors.ts); shapes are converted in
  * convert.ts, requests built in requests.ts, waits run on the SDK waiter (waiters.ts).
  */
@@ -27,7 +27,7 @@ import type {
   Tags,
   WaitOptions,
 } from '../types.js';
-import { ClientPool, type RegionClients } from './clients.js';
+import { AwsClients, type RegionClients } from './sdk.js';
 import { engineOf, toInstance, toRdsTags, toSnapshot } from './convert.js';
 import { instanceNotFound, mapAwsError, snapshotNotFound, type AwsCallContext } from './errors.js';
 import {
@@ -103,13 +103,18 @@ class AwsProvider implements Provider {
   readonly region: string;
   readonly #opts: AwsProviderOptions;
   readonly #delays: PollDelays;
-  readonly #pool: ClientPool;
+  readonly #pool: AwsClients;
 
-  constructor(opts: AwsProviderOptions, delays: PollDelays, pool: ClientPool) {
+  constructor(opts: AwsProviderOptions, delays: PollDelays, pool: AwsClients) {
     this.region = opts.region;
     this.#opts = opts;
     this.#delays = delays;
     this.#pool = pool;
+  }
+
+  /** The pool this provider (and every adapter built on it) calls AWS through. */
+  get clients(): AwsClients {
+    return this.#pool;
   }
 
   forRegion(region: string): Provider {
@@ -468,6 +473,11 @@ class AwsProvider implements Provider {
  * them destroys them all (later calls create fresh clients).
  */
 export function createAwsProvider(opts: AwsProviderOptions, tuning: AwsProviderTuning = {}): Provider {
-  const pool = new ClientPool({ profile: opts.profile, endpointUrl: opts.endpointUrl, maxAttempts: opts.maxAttempts });
+  const pool = new AwsClients({ profile: opts.profile, endpointUrl: opts.endpointUrl, maxAttempts: opts.maxAttempts });
   return new AwsProvider(opts, pollDelays(tuning), pool);
+}
+
+/** The client pool of an aws Provider, so the adapters built on it share its clients; undefined for any other provider. */
+export function awsClientsOf(provider: Provider): AwsClients | undefined {
+  return provider instanceof AwsProvider ? provider.clients : undefined;
 }

@@ -8,7 +8,7 @@ import { EnvironmentError } from '../../errors.js';
 import { Secret, registerSecret } from '../../secret.js';
 import type { CacheApi, CacheState } from '../provision-types.js';
 import type { Tags } from '../types.js';
-import type { ProvisionClients } from './provision-clients.js';
+import type { RegionClients } from './sdk.js';
 import { createReplicationGroupRequest, fromCacheCluster, fromReplicationGroup, fromTags, toTags } from './provision-convert.js';
 import { isAwsCode, type ProvisionCaller } from './provision-errors.js';
 import { waitFor, type PollDelays } from './waiters.js';
@@ -33,9 +33,9 @@ function parseToken(text: string | undefined): string | undefined {
   }
 }
 
-export function awsCache(c: ProvisionCaller, clients: () => ProvisionClients, delays: PollDelays, defaultWait: number): CacheApi {
+export function awsCache(c: ProvisionCaller, clients: () => RegionClients, delays: PollDelays, defaultWait: number): CacheApi {
   const ec = () => clients().elastiCache;
-  const sm = () => clients().secrets;
+  const sm = () => clients().secretsManager;
 
   const tagsOf = async (arn: string | undefined): Promise<Tags> => {
     if (!arn) return {};

@@ -7,12 +7,9 @@
 import { ConflictError, EnvironmentError } from '../../errors.js';
 import { awsErrorCode, mapAwsError, type AwsService } from './errors.js';
 
-/** Endpoint prefixes of the provisioning services (for "cannot reach" messages). */
-export type ProvisionService = 'ec2' | 'rds' | 'elasticache' | 'sns' | 'monitoring' | 'budgets' | 'sts' | 'secretsmanager';
-
 export interface ProvisionCallFacts {
   operation: string;
-  service: ProvisionService;
+  service: AwsService;
   /** What the call is about, for messages: "security group recipe-db-sg". */
   subject?: string;
   /** Error codes (without Fault/Exception) the caller handles itself. */
@@ -40,11 +37,6 @@ export interface ProvisionCaller {
   call<T>(facts: ProvisionCallFacts, fn: () => Promise<T>): Promise<T>;
 }
 
-function endpoint(service: ProvisionService, region: string, endpointUrl: string | undefined): string {
-  if (endpointUrl) return endpointUrl;
-  return service === 'budgets' ? 'https://budgets.amazonaws.com' : `https://${service}.${region}.amazonaws.com`;
-}
-
 export function provisionCaller(region: string, opts: { endpointUrl?: string; maxAttempts: number }): ProvisionCaller {
   return {
     region,
@@ -58,20 +50,21 @@ export function provisionCaller(region: string, opts: { endpointUrl?: string; ma
           throw new ConflictError(`${facts.subject ?? facts.operation} already exists in ${region}.`, {
             hint: 'Delete the existing one, or change the name in the config.',
             cause: e,
+            kind: 'already-exists',
           });
         }
         if (code === 'DependencyViolation') {
           throw new EnvironmentError(`${facts.subject ?? 'The resource'} is still in use, so ${facts.operation} failed.`, {
             hint: 'Something still uses it (a database, cache or network interface); retry when that is gone.',
             cause: e,
+            kind: 'in-use',
           });
         }
         throw mapAwsError(e, {
           operation: facts.operation,
-          // errors.ts names only its own services; the endpoint below is the right one for ours.
-          service: facts.service as AwsService,
+          service: facts.service,
           region,
-          endpointUrl: endpoint(facts.service, region, opts.endpointUrl),
+          ...(opts.endpointUrl ? { endpointUrl: opts.endpointUrl } : {}),
           maxAttempts: opts.maxAttempts,
           ...(facts.instanceId ? { instanceId: facts.instanceId } : {}),
         });

@@ -1,7 +1,7 @@
 /** SNS (alarm topic and email subscription), CloudWatch alarms and AWS Budgets. */
 import type { AlarmApi, Budget, BudgetApi, BudgetNotification, NotificationApi, Subscription, Topic } from '../provision-types.js';
 import type { Tags } from '../types.js';
-import type { ProvisionClients } from './provision-clients.js';
+import type { RegionClients } from './sdk.js';
 import { budgetArn, createBudgetRequest, fromMetricAlarm, fromTags, putAlarmRequest, toBudgetNotification, toTags } from './provision-convert.js';
 import { isAwsCode, type ProvisionCaller } from './provision-errors.js';
 
@@ -17,7 +17,7 @@ async function pages<P extends { NextToken?: string | undefined }>(fetch: (token
   return out;
 }
 
-export function awsNotifications(c: ProvisionCaller, clients: () => ProvisionClients): NotificationApi {
+export function awsNotifications(c: ProvisionCaller, clients: () => RegionClients): NotificationApi {
   const sns = () => clients().sns;
   const subscriptions = async (arn: string): Promise<Subscription[]> => {
     const all = await pages((NextToken) => c.call({ operation: 'ListSubscriptionsByTopic', service: 'sns' }, () => sns().listSubscriptionsByTopic({ TopicArn: arn, ...(NextToken ? { NextToken } : {}) })));
@@ -52,8 +52,8 @@ export function awsNotifications(c: ProvisionCaller, clients: () => ProvisionCli
   };
 }
 
-export function awsAlarms(c: ProvisionCaller, clients: () => ProvisionClients): AlarmApi {
-  const cw = () => clients().alarms;
+export function awsAlarms(c: ProvisionCaller, clients: () => RegionClients): AlarmApi {
+  const cw = () => clients().cloudWatch;
   return {
     async listAlarms(prefix) {
       const all = await pages((NextToken) =>
@@ -79,7 +79,7 @@ export function awsAlarms(c: ProvisionCaller, clients: () => ProvisionClients): 
   };
 }
 
-export function awsBudgets(c: ProvisionCaller, clients: () => ProvisionClients): BudgetApi {
+export function awsBudgets(c: ProvisionCaller, clients: () => RegionClients): BudgetApi {
   const b = () => clients().budgets;
   const notifications = async (AccountId: string, BudgetName: string): Promise<BudgetNotification[]> => {
     const out = await c.call({ operation: 'DescribeNotificationsForBudget', service: 'budgets' }, () => b().describeNotificationsForBudget({ AccountId, BudgetName }));

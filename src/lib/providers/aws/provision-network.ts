@@ -1,7 +1,7 @@
 /** Security groups in the default VPC, and region existence, through EC2. */
 import { EnvironmentError } from '../../errors.js';
 import type { CreateSecurityGroupInput, IngressRule, NetworkApi, RegionApi, SecurityGroup } from '../provision-types.js';
-import type { ProvisionClients } from './provision-clients.js';
+import type { RegionClients } from './sdk.js';
 import { toIpPermissions, toSecurityGroup, toTags } from './provision-convert.js';
 import { isAwsCode, type ProvisionCaller } from './provision-errors.js';
 
@@ -19,7 +19,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export function awsNetwork(c: ProvisionCaller, clients: () => ProvisionClients, retry: RetryTuning): NetworkApi {
+export function awsNetwork(c: ProvisionCaller, clients: () => RegionClients, retry: RetryTuning): NetworkApi {
   let vpc: Promise<string> | undefined;
   const defaultVpc = (): Promise<string> =>
     (vpc ??= c
@@ -122,7 +122,7 @@ function toTagsMap(tags: Record<string, string>, name: string): Record<string, s
 }
 
 /** Known regions answer offline; others are asked of EC2 in us-east-1 (the configured region may not exist). */
-export function awsRegions(c: ProvisionCaller, global: () => ProvisionClients): RegionApi {
+export function awsRegions(c: ProvisionCaller, global: () => RegionClients): RegionApi {
   return {
     async regionExists(region) {
       const out = await c.call({ operation: 'DescribeRegions', service: 'ec2' }, () => global().ec2.describeRegions({ AllRegions: true }));

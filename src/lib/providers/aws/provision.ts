@@ -1,15 +1,16 @@
 /**
  * The aws adapter of the provisioning port: wires EC2 (security groups, regions),
  * ElastiCache + Secrets Manager (cache and its AUTH token), SNS, CloudWatch alarms,
- * Budgets and STS, plus the RDS calls the Provider adapter does not make. Every call goes
- * through one caller (provision-errors.ts) that maps AWS errors to dbops errors.
+ * Budgets and STS, plus the RDS calls only provisioning makes. The clients are the base
+ * Provider's pool (sdk.ts), so one run holds one client per service and region. Every
+ * call goes through one caller (provision-errors.ts) that maps AWS errors to dbops errors.
  */
 import { EnvironmentError } from '../../errors.js';
 import type { AwsProviderOptions } from '../index.js';
 import type { Capability, DatabaseApi, Identity, OrderableOption, ProvisionProvider } from '../provision-types.js';
 import type { Provider } from '../types.js';
-import type { AwsProviderTuning } from './provider.js';
-import { createProvisionClients, type ProvisionClients } from './provision-clients.js';
+import { awsClientsOf, type AwsProviderTuning } from './provider.js';
+import { AwsClients, type RegionClients } from './sdk.js';
 import { modifyDbRequest, toDatabaseState } from './provision-convert.js';
 import { awsCache } from './provision-cache.js';
 import { isAwsCode, provisionCaller, type ProvisionCaller } from './provision-errors.js';
@@ -24,8 +25,10 @@ export interface AwsProvisionTuning extends AwsProviderTuning {
 }
 
 const MAX_ORDERABLE_PAGES = 30;
+/** Where region names are looked up: a region every account has (the configured one may not exist). */
+const REGION_LOOKUP = 'us-east-1';
 
-function awsDatabase(c: ProvisionCaller, clients: () => ProvisionClients): DatabaseApi {
+function awsDatabase(c: ProvisionCaller, clients: () => RegionClients): DatabaseApi {
   const rds = () => clients().rds;
   return {
     async findDatabase(id) {
@@ -78,8 +81,9 @@ class AwsProvision implements ProvisionProvider {
   readonly alarms;
   readonly budgets;
   readonly regions;
-  readonly #clients: ProvisionClients;
-  readonly #global: { clients?: ProvisionClients };
+  readonly #clients: RegionClients;
+  /** Set when this adapter made its own pool (a base that is not an aws Provider); it destroys it on close. */
+  readonly #ownPool?: AwsClients;
   readonly #caller: ProvisionCaller;
 
   constructor(
@@ -89,9 +93,10 @@ class AwsProvision implements ProvisionProvider {
   ) {
     this.region = opts.region;
     const settings = { profile: opts.profile, endpointUrl: opts.endpointUrl, maxAttempts: opts.maxAttempts };
-    this.#clients = createProvisionClients({ ...settings, region: opts.region });
-    const global: { clients?: ProvisionClients } = {};
-    this.#global = global;
+    const shared = awsClientsOf(instances);
+    const pool = shared ?? new AwsClients(settings);
+    if (!shared) this.#ownPool = pool;
+    this.#clients = pool.forRegion(opts.region);
     const c = provisionCaller(opts.region, settings);
     this.#caller = c;
     const clients = () => this.#clients;
@@ -105,7 +110,7 @@ class AwsProvision implements ProvisionProvider {
     this.notifications = awsNotifications(c, clients);
     this.alarms = awsAlarms(c, clients);
     this.budgets = awsBudgets(c, clients);
-    this.regions = awsRegions(provisionCaller('us-east-1', settings), () => (global.clients ??= createProvisionClients({ ...settings, region: 'us-east-1' })));
+    this.regions = awsRegions(provisionCaller(REGION_LOOKUP, settings), () => pool.forRegion(REGION_LOOKUP));
   }
 
   async identity(): Promise<Identity> {
@@ -119,9 +124,9 @@ class AwsProvision implements ProvisionProvider {
     return undefined;
   }
 
+  /** The shared pool belongs to the base Provider, which closes it. */
   async close(): Promise<void> {
-    this.#clients.destroy();
-    this.#global.clients?.destroy();
+    this.#ownPool?.destroy();
   }
 }
 
@@ -132,13 +137,13 @@ export function createAwsProvisionProvider(opts: AwsProviderOptions, base: Provi
 
 /** The caller's account, for `dbops init`; one attempt, then a clear error. */
 export async function awsIdentity(settings: { region: string; profile?: string; endpointUrl?: string; maxAttempts: number }): Promise<Identity> {
-  const clients = createProvisionClients(settings);
+  const pool = new AwsClients(settings);
   const c = provisionCaller(settings.region, settings);
   try {
-    const out = await c.call({ operation: 'GetCallerIdentity', service: 'sts' }, () => clients.sts.getCallerIdentity({}));
+    const out = await c.call({ operation: 'GetCallerIdentity', service: 'sts' }, () => pool.forRegion(settings.region).sts.getCallerIdentity({}));
     if (!out.Account) throw new EnvironmentError('AWS STS GetCallerIdentity returned no account id.');
     return { accountId: out.Account, arn: out.Arn ?? '' };
   } finally {
-    clients.destroy();
+    pool.destroy();
   }
 }

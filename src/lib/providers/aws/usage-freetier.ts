@@ -10,6 +10,10 @@
  * `X-Amz-Target: AWSFreeTierService.<Operation>`, `Content-Type: application/x-amz-json-1.0`.
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import type { SignatureV4 } from '@smithy/signature-v4';
+
+/** The signer's request shape (@smithy/types' HttpRequest, named through the package dbops depends on). */
+type HttpRequest = Parameters<SignatureV4['presign']>[0];
 
 export const FREE_TIER_ENDPOINT = 'https://freetier.us-east-1.api.aws';
 const SIGNING = { service: 'freetier', region: 'us-east-1', targetPrefix: 'AWSFreeTierService' } as const;
@@ -139,7 +143,7 @@ export function createFreeTierClient(opts: FreeTierClientOptions): FreeTierApi {
   const doFetch = opts.fetch ?? fetch;
   const sleep = opts.sleep ?? realSleep;
   let credentials: (() => Promise<Credentials>) | undefined = opts.credentials;
-  let signer: Promise<{ sign(request: object): Promise<{ headers: Record<string, string> }> }> | undefined;
+  let signer: Promise<SignatureV4> | undefined;
 
   const getSigner = () => {
     signer ??= (async () => {
@@ -147,14 +151,14 @@ export function createFreeTierClient(opts: FreeTierClientOptions): FreeTierApi {
         const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
         credentials = defaultProvider(opts.profile ? { profile: opts.profile } : {});
       }
-      const { SignatureV4 } = await import('@smithy/signature-v4');
-      return new SignatureV4({ service: SIGNING.service, region: SIGNING.region, credentials, sha256: NodeSha256 }) as never;
+      const { SignatureV4: Signer } = await import('@smithy/signature-v4');
+      return new Signer({ service: SIGNING.service, region: SIGNING.region, credentials, sha256: NodeSha256 });
     })();
     return signer;
   };
 
   async function once<T>(operation: string, body: string): Promise<T> {
-    const request = {
+    const request: HttpRequest = {
       method: 'POST',
       protocol: endpoint.protocol,
       hostname: endpoint.hostname,

@@ -1,6 +1,6 @@
 /**
- * The aws implementation of the UsageApi port (usage-types.ts). SDK modules load on the
- * first call (usage-clients.ts); every call goes through `#call`, which maps AWS errors
+ * The aws implementation of the UsageApi port (usage-types.ts). It calls AWS through the
+ * Provider's client pool (sdk.ts), so SDK modules load on the first call; every call goes through `#call`, which maps AWS errors
  * with the adapter's one mapping (errors.ts); GetMetricData batching and shapes are the
  * provider's (metrics.ts); SDK shapes become port shapes in usage-convert.ts.
  */
@@ -18,10 +18,9 @@ import type {
   ServiceCost,
   UsageApi,
 } from '../usage-types.js';
-import type { AwsClientSettings } from './clients.js';
-import { mapAwsError, type AwsCallContext, type AwsService } from './errors.js';
+import { mapAwsError, type AwsService } from './errors.js';
 import { MAX_DATUMS_PER_CALL, MAX_QUERIES_PER_CALL, chunk, emptySeries, mergePage, toCwDatum, toMetricDataQuery, validateQueries } from './metrics.js';
-import { BILLING_REGION, createUsageClients, type UsageClients } from './usage-clients.js';
+import { AwsClients, BILLING_REGION, type AwsSdkSettings, type FreeTierTesting, type RegionClients } from './sdk.js';
 import {
   toAlarms,
   toBudget,
@@ -34,16 +33,22 @@ import {
   toServiceCosts,
   costExplorerPeriod,
 } from './usage-convert.js';
-import { FREE_TIER_ENDPOINT } from './usage-freetier.js';
+import type { FreeTierApi } from './usage-freetier.js';
 
-/** Endpoint prefixes of the services the usage reads call (for messages naming the endpoint). */
-type UsageService = AwsService | 'elasticache' | 'lambda' | 'budgets' | 'sts' | 'ce' | 'freetier';
+/** The global services the report reads: called (and named in messages) in BILLING_REGION. */
+const GLOBAL: ReadonlySet<AwsService> = new Set<AwsService>(['budgets', 'ce', 'freetier']);
 
-const GLOBAL_ENDPOINTS: Partial<Record<UsageService, string>> = {
-  budgets: 'https://budgets.amazonaws.com',
-  ce: 'https://ce.us-east-1.amazonaws.com',
-  freetier: FREE_TIER_ENDPOINT,
-};
+/** What the report's calls reach: the region's clients, the billing region's, the Free Tier API. */
+interface UsageClients {
+  regional: RegionClients;
+  billing: RegionClients;
+  freeTier: FreeTierApi;
+}
+
+/** The usage adapter's settings: the pool's, plus the region whose resources it reads. */
+export interface AwsUsageSettings extends AwsSdkSettings {
+  region: string;
+}
 
 const PAGE = { rds: 100, elastiCache: 100, lambda: 50, alarms: 100, budgets: 100, freeTier: 1000 } as const;
 
@@ -61,36 +66,39 @@ async function paged<P>(fetchPage: (token: string | undefined) => Promise<P>, ne
 
 class AwsUsageApi implements UsageApi {
   readonly region: string;
-  readonly #settings: AwsClientSettings;
-  readonly #clients: UsageClients;
+  readonly #pool: AwsClients;
+  readonly #ownsPool: boolean;
 
-  constructor(settings: AwsClientSettings, clients: UsageClients) {
-    this.region = settings.region;
-    this.#settings = settings;
-    this.#clients = clients;
+  constructor(region: string, pool: AwsClients, ownsPool: boolean) {
+    this.region = region;
+    this.#pool = pool;
+    this.#ownsPool = ownsPool;
   }
 
   /** Every SDK call goes through here: one place maps what AWS throws. */
-  async #call<T>(operation: string, service: UsageService, fn: (c: UsageClients) => Promise<T>): Promise<T> {
+  async #call<T>(operation: string, service: AwsService, fn: (c: UsageClients) => Promise<T>): Promise<T> {
+    const pool = this.#pool;
     try {
-      return await fn(this.#clients);
+      return await fn({
+        regional: pool.forRegion(this.region),
+        billing: pool.forRegion(BILLING_REGION),
+        freeTier: pool.freeTier(),
+      });
     } catch (e) {
-      const global = GLOBAL_ENDPOINTS[service];
-      const ctx: AwsCallContext = {
+      const { endpointUrl, maxAttempts } = pool.settings;
+      throw mapAwsError(e, {
         operation,
-        // The mapping only uses the service to name the endpoint.
-        service: service as AwsService,
-        region: global ? BILLING_REGION : this.region,
-        endpointUrl: this.#settings.endpointUrl ?? global,
-        maxAttempts: this.#settings.maxAttempts,
-      };
-      throw mapAwsError(e, ctx);
+        service,
+        region: GLOBAL.has(service) ? BILLING_REGION : this.region,
+        ...(endpointUrl ? { endpointUrl } : {}),
+        maxAttempts,
+      });
     }
   }
 
   async listDbInstances(): Promise<DbInstanceUsage[]> {
     const pages = await paged(
-      (Marker) => this.#call('DescribeDBInstances', 'rds', (c) => c.rds.describeDBInstances({ MaxRecords: PAGE.rds, ...(Marker ? { Marker } : {}) })),
+      (Marker) => this.#call('DescribeDBInstances', 'rds', (c) => c.regional.rds.describeDBInstances({ MaxRecords: PAGE.rds, ...(Marker ? { Marker } : {}) })),
       (p) => p.Marker,
     );
     return pages.flatMap((p) => p.DBInstances ?? []).flatMap((db) => toDbInstance(db) ?? []);
@@ -100,7 +108,7 @@ class AwsUsageApi implements UsageApi {
     const pages = await paged(
       (Marker) =>
         this.#call('DescribeCacheClusters', 'elasticache', (c) =>
-          c.elastiCache.describeCacheClusters({ ShowCacheNodeInfo: true, MaxRecords: PAGE.elastiCache, ...(Marker ? { Marker } : {}) }),
+          c.regional.elastiCache.describeCacheClusters({ ShowCacheNodeInfo: true, MaxRecords: PAGE.elastiCache, ...(Marker ? { Marker } : {}) }),
         ),
       (p) => p.Marker,
     );
@@ -109,7 +117,7 @@ class AwsUsageApi implements UsageApi {
 
   async listFunctions(): Promise<FunctionUsage[]> {
     const pages = await paged(
-      (Marker) => this.#call('ListFunctions', 'lambda', (c) => c.lambda.listFunctions({ MaxItems: PAGE.lambda, ...(Marker ? { Marker } : {}) })),
+      (Marker) => this.#call('ListFunctions', 'lambda', (c) => c.regional.lambda.listFunctions({ MaxItems: PAGE.lambda, ...(Marker ? { Marker } : {}) })),
       (p) => p.NextMarker,
     );
     return pages.flatMap((p) => p.Functions ?? []).flatMap((f) => toFunction(f) ?? []);
@@ -117,7 +125,7 @@ class AwsUsageApi implements UsageApi {
 
   async listMetrics(): Promise<MetricIdentity[]> {
     const pages = await paged(
-      (NextToken) => this.#call('ListMetrics', 'monitoring', (c) => c.cloudWatch.listMetrics(NextToken ? { NextToken } : {})),
+      (NextToken) => this.#call('ListMetrics', 'monitoring', (c) => c.regional.cloudWatch.listMetrics(NextToken ? { NextToken } : {})),
       (p) => p.NextToken,
     );
     return pages.flatMap((p) => p.Metrics ?? []).flatMap((m) => toMetricIdentity(m) ?? []);
@@ -127,7 +135,7 @@ class AwsUsageApi implements UsageApi {
     const pages = await paged(
       (NextToken) =>
         this.#call('DescribeAlarms', 'monitoring', (c) =>
-          c.cloudWatch.describeAlarms({ AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], MaxRecords: PAGE.alarms, ...(NextToken ? { NextToken } : {}) }),
+          c.regional.cloudWatch.describeAlarms({ AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], MaxRecords: PAGE.alarms, ...(NextToken ? { NextToken } : {}) }),
         ),
       (p) => p.NextToken,
     );
@@ -143,7 +151,7 @@ class AwsUsageApi implements UsageApi {
       await paged(
         async (NextToken) => {
           const out = await this.#call('GetMetricData', 'monitoring', (c) =>
-            c.cloudWatch.getMetricData({
+            c.regional.cloudWatch.getMetricData({
               MetricDataQueries,
               StartTime: range.start,
               EndTime: range.end,
@@ -162,7 +170,7 @@ class AwsUsageApi implements UsageApi {
 
   async putMetricData(namespace: string, data: MetricDatum[]): Promise<void> {
     for (const batch of chunk(data, MAX_DATUMS_PER_CALL)) {
-      await this.#call('PutMetricData', 'monitoring', (c) => c.cloudWatch.putMetricData({ Namespace: namespace, MetricData: batch.map(toCwDatum) }));
+      await this.#call('PutMetricData', 'monitoring', (c) => c.regional.cloudWatch.putMetricData({ Namespace: namespace, MetricData: batch.map(toCwDatum) }));
     }
   }
 
@@ -180,7 +188,7 @@ class AwsUsageApi implements UsageApi {
   }
 
   async accountId(): Promise<string> {
-    const out = await this.#call('GetCallerIdentity', 'sts', (c) => c.sts.getCallerIdentity({}));
+    const out = await this.#call('GetCallerIdentity', 'sts', (c) => c.regional.sts.getCallerIdentity({}));
     if (!out.Account) throw new EnvironmentError('AWS STS GetCallerIdentity returned no account id.');
     return out.Account;
   }
@@ -188,7 +196,7 @@ class AwsUsageApi implements UsageApi {
   async describeBudgets(accountId: string): Promise<BudgetInfo[]> {
     const pages = await paged(
       (NextToken) =>
-        this.#call('DescribeBudgets', 'budgets', (c) => c.budgets.describeBudgets({ AccountId: accountId, MaxResults: PAGE.budgets, ...(NextToken ? { NextToken } : {}) })),
+        this.#call('DescribeBudgets', 'budgets', (c) => c.billing.budgets.describeBudgets({ AccountId: accountId, MaxResults: PAGE.budgets, ...(NextToken ? { NextToken } : {}) })),
       (p) => p.NextToken,
     );
     return pages.flatMap((p) => p.Budgets ?? []).flatMap((b) => toBudget(b) ?? []);
@@ -198,7 +206,7 @@ class AwsUsageApi implements UsageApi {
     const pages = await paged(
       (NextPageToken) =>
         this.#call('GetCostAndUsage', 'ce', (c) =>
-          c.costExplorer.getCostAndUsage({
+          c.billing.costExplorer.getCostAndUsage({
             TimePeriod: costExplorerPeriod(range),
             Granularity: 'MONTHLY',
             Metrics: ['UnblendedCost'],
@@ -211,12 +219,18 @@ class AwsUsageApi implements UsageApi {
     return toServiceCosts(pages);
   }
 
+  /** A shared pool belongs to the Provider it came from, which closes it. */
   async close(): Promise<void> {
-    this.#clients.destroy();
+    if (this.#ownsPool) this.#pool.destroy();
   }
 }
 
-/** The aws UsageApi. Nothing loads until the first call. */
-export function createAwsUsageApi(settings: AwsClientSettings, clients: UsageClients = createUsageClients(settings)): UsageApi {
-  return new AwsUsageApi(settings, clients);
+/**
+ * The aws UsageApi. Nothing loads until the first call. `pool` is the Provider's (shared,
+ * left open on close); without one the adapter makes its own. `freeTierTesting` hands the
+ * Free Tier client of an own pool a fetch, credentials and sleep (tests).
+ */
+export function createAwsUsageApi(settings: AwsUsageSettings, pool?: AwsClients, freeTierTesting?: FreeTierTesting): UsageApi {
+  const { region, ...sdk } = settings;
+  return pool ? new AwsUsageApi(region, pool, false) : new AwsUsageApi(region, new AwsClients(sdk, freeTierTesting), true);
 }

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError, DbopsError, EnvironmentError, ExitCode } from '../../../../src/lib/errors.js';
+import { ConflictError, DbopsError, EnvironmentError, ExitCode, isPortError } from '../../../../src/lib/errors.js';
 import { mapAwsError } from '../../../../src/lib/providers/aws/errors.js';
 import { createAwsProvider } from '../../../../src/lib/providers/aws/provider.js';
 import type { Provider } from '../../../../src/lib/providers/types.js';
@@ -112,6 +112,7 @@ describe('AWS errors become dbops errors with one sentence and a hint', () => {
     // THEN
     expect(error).toBeInstanceOf(ConflictError);
     expect(error.message).toBe(`DB instance prod-db already exists in ${REGION}.`);
+    expect(isPortError(error, 'already-exists')).toBe(true);
   });
 
   it('turns DBSnapshotAlreadyExists in the target region into a ConflictError naming the copy and that region', async () => {
@@ -148,6 +149,7 @@ describe('AWS errors become dbops errors with one sentence and a hint', () => {
     expect(error).toBeInstanceOf(EnvironmentError);
     expect(error.message).toBe('Cannot reach the AWS endpoint http://localhost:4566.');
     expect(error.hint).toContain('--endpoint-url');
+    expect(isPortError(error, 'unreachable')).toBe(true);
     expect(error.cause).toBe(thrown);
   });
 
@@ -168,26 +170,30 @@ describe('AWS errors become dbops errors with one sentence and a hint', () => {
       awsError('ThrottlingException', 'Rate exceeded', { $retryable: { throttling: true } }),
       `AWS kept throttling DescribeDBInstances in ${REGION}, even after 3 attempts.`,
       'aws.maxAttempts',
+      'throttled',
     ],
     [
       'access denied',
       awsError('AccessDenied', 'User: arn:aws:iam::1:user/x is not authorized to perform: rds:DescribeDBInstances'),
       `AWS denied DescribeDBInstances in ${REGION} to these credentials.`,
       'IAM',
+      'access-denied',
     ],
     [
       'an expired token',
       awsError('ExpiredToken', 'The security token included in the request is expired'),
       'AWS rejected the credentials (ExpiredToken).',
       'aws sso login',
+      'bad-credentials',
     ],
     [
       'an invalid instance state',
       new InvalidDBInstanceStateFault({ message: 'Instance prod-db is not in available state.', $metadata }),
       'DB instance prod-db is not in a state that allows DescribeDBInstances: Instance prod-db is not in available state.',
       'Wait until it is available',
+      'state-conflict',
     ],
-  ])('explains %s', async (_label, thrown, message, hint) => {
+  ] as const)('explains %s, marked %s for domain code', async (_label, thrown, message, hint, kind) => {
     // GIVEN
     rds.on(DescribeDBInstancesCommand).rejects(thrown);
 
@@ -199,6 +205,7 @@ describe('AWS errors become dbops errors with one sentence and a hint', () => {
     expect(error.message).toBe(message);
     expect(error.hint).toContain(hint);
     expect(error.cause).toBe(thrown);
+    expect(isPortError(error, kind)).toBe(true);
   });
 
   it('explains a full snapshot quota and an inaccessible KMS key', async () => {
@@ -217,6 +224,7 @@ describe('AWS errors become dbops errors with one sentence and a hint', () => {
     expect(quota).toBeInstanceOf(EnvironmentError);
     expect(quota.message).toBe(`The account has reached its manual DB snapshot quota in ${REGION}.`);
     expect(quota.hint).toContain('Delete old manual snapshots');
+    expect(isPortError(quota, 'quota-exceeded')).toBe(true);
     expect(kms).toBeInstanceOf(EnvironmentError);
     expect(kms.message).toBe(`The KMS key for CreateDBSnapshot is not accessible in ${REGION}.`);
     expect(kms.hint).toContain('key policy');
@@ -234,6 +242,7 @@ describe('AWS errors become dbops errors with one sentence and a hint', () => {
     expect(error).toBeInstanceOf(EnvironmentError);
     expect((error as DbopsError).exitCode).toBe(ExitCode.environment);
     expect(error.message).toBe(`AWS DescribeDBInstances failed in ${REGION}: InvalidParameterCombination: Cannot combine X with Y`);
+    expect((error as DbopsError).kind).toBeUndefined();
     expect(error.message).not.toContain('\n');
     expect(error.cause).toBe(thrown);
     expect((error as DbopsError).details).toEqual({

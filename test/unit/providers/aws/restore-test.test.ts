@@ -9,6 +9,7 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DeleteDBInstanceCommand,
+  InvalidDBInstanceStateFault,
   RestoreDBInstanceFromDBSnapshotCommand,
   RestoreDBInstanceToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
@@ -20,6 +21,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CheckSession, CheckTargets } from '../../../../src/lib/checks/session.js';
 import type { CheckResult } from '../../../../src/lib/checks/types.js';
 import { EnvironmentError, Interrupted, UsageError } from '../../../../src/lib/errors.js';
+import { mapAwsError } from '../../../../src/lib/providers/aws/errors.js';
 import { createAwsProvider } from '../../../../src/lib/providers/aws/provider.js';
 import type { Provider } from '../../../../src/lib/providers/types.js';
 import { restoreTest, type RestoreTestInput, type RestoreTestSeams } from '../../../../src/lib/restore/restore-test.js';
@@ -416,6 +418,33 @@ describe('restore-test on aws: cleanup after a failure at each step', () => {
     expect(error?.message).toBe('AWS DeleteDBInstance failed: throttled.');
     expect(result.error?.step).toBe('RT-11');
     expect(calls).toBe(2);
+    expect(rds.instanceIds(REGION)).toEqual(['prod-db']);
+    expect(result.temporary?.deleted).toBe(true);
+  });
+
+  it('RT-11: RDS refuses the delete in a transitional state -> waits until available, then deletes again', async () => {
+    // GIVEN the first DeleteDBInstance is refused with InvalidDBInstanceState, as mapped by the adapter
+    const calls: string[] = [];
+    const provider = withOverride(aws, {
+      deleteInstance: (id, input) => {
+        calls.push('delete');
+        if (calls.filter((c) => c === 'delete').length > 1) return aws.deleteInstance(id, input);
+        const refused = new InvalidDBInstanceStateFault({ message: `Instance ${id} is currently modifying.`, $metadata: { httpStatusCode: 400 } });
+        return Promise.reject(mapAwsError(refused, { operation: 'DeleteDBInstance', service: 'rds', region: REGION, maxAttempts: 3, instanceId: id }));
+      },
+      waitForInstance: (id, target, opts) => {
+        calls.push(`wait ${target}`);
+        return aws.waitForInstance(id, target, opts);
+      },
+    });
+
+    // WHEN
+    const { result, error } = await run({}, fakeChecks().seams, provider);
+
+    // THEN the run waited for the instance to settle, deleted it, and passed
+    expect(error).toBeUndefined();
+    expect(calls).toEqual(['wait available', 'delete', 'wait available', 'delete', 'wait deleted']);
+    expect(inputsOf(rds.mock, DeleteDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: TEMP, SkipFinalSnapshot: true }]);
     expect(rds.instanceIds(REGION)).toEqual(['prod-db']);
     expect(result.temporary?.deleted).toBe(true);
   });

@@ -15,7 +15,6 @@ import { monthWindow } from '../../../../src/lib/freetier/month.js';
 import { buildReport } from '../../../../src/lib/freetier/report.js';
 import { DEFAULTS } from '../../../../src/lib/config/defaults.js';
 import { createAwsUsageApi } from '../../../../src/lib/providers/aws/usage.js';
-import { createUsageClients } from '../../../../src/lib/providers/aws/usage-clients.js';
 import type { UsageApi } from '../../../../src/lib/providers/usage-types.js';
 import { ACCOUNT, CREDENTIALS, FakeAwsEstate, REGION, type EstateOptions } from '../../freetier/aws-estate.js';
 import { inputsOf, rejectionOf } from './helpers.js';
@@ -33,7 +32,7 @@ afterEach(async () => {
 function setUp(opts: Omit<EstateOptions, 'now'>, maxAttempts = 3): { estate: FakeAwsEstate; api: UsageApi } {
   estate = new FakeAwsEstate({ now: NOW, ...opts });
   const settings = { region: REGION, maxAttempts };
-  api = createAwsUsageApi(settings, createUsageClients(settings, { fetch: estate.fetch, credentials: async () => CREDENTIALS, sleep: async () => undefined }));
+  api = createAwsUsageApi(settings, undefined, { fetch: estate.fetch, credentials: async () => CREDENTIALS, sleep: async () => undefined });
   return { estate, api };
 }
 

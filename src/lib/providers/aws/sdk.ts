@@ -1,0 +1,448 @@
+/**
+ * The one AWS client pool of the aws adapter (after aws-cdk's `api/aws-auth/sdk.ts`).
+ *
+ * One `AwsClients` per provider instance: every adapter (Provider, provisioning, usage)
+ * reaches AWS through it. Each SDK client is created once per region, on the first call
+ * that needs it (its package loaded with a dynamic `import()`), configured once here:
+ * region, endpoint (`--endpoint-url` / `AWS_ENDPOINT_URL`), profile (the SDK's own
+ * credential chain otherwise) and retries (`aws.maxAttempts`). So `dbops --help` and every
+ * local-provider command load no AWS SDK module.
+ *
+ * The facades below expose only the calls dbops makes: the rest of the adapter cannot
+ * reach for an API nobody reviewed, tests know exactly which commands to expect, and
+ * `awsOperations()` lists them (the source of an IAM policy / "operations each command
+ * calls" table). The `import type` lines are erased at compile time; they load nothing.
+ */
+import type * as Budgets from '@aws-sdk/client-budgets';
+import type * as Ce from '@aws-sdk/client-cost-explorer';
+import type * as Cw from '@aws-sdk/client-cloudwatch';
+import type * as Ec2 from '@aws-sdk/client-ec2';
+import type * as Ec from '@aws-sdk/client-elasticache';
+import type * as Lambda from '@aws-sdk/client-lambda';
+import type * as Rds from '@aws-sdk/client-rds';
+import type * as Sm from '@aws-sdk/client-secrets-manager';
+import type * as Sns from '@aws-sdk/client-sns';
+import type * as Sts from '@aws-sdk/client-sts';
+import { createFreeTierClient, type FreeTierApi, type FreeTierClientOptions } from './usage-freetier.js';
+
+/** The region of AWS's global billing endpoints (Budgets, Cost Explorer, Free Tier). */
+export const BILLING_REGION = 'us-east-1';
+
+/** What every client is built with, whatever its region; the credential chain is the SDK's own. */
+export interface AwsSdkSettings {
+  /** Shared-config profile (SDK v3 client config `profile`); the chain's default otherwise. */
+  profile?: string;
+  /** --endpoint-url / AWS_ENDPOINT_URL (LocalStack, moto and friends). */
+  endpointUrl?: string;
+  /** SDK retry attempts (throttling and transient errors). */
+  maxAttempts: number;
+}
+
+/** Test seams of the Free Tier client (it is not an SDK client, so aws-sdk-client-mock cannot reach it). */
+export type FreeTierTesting = Pick<FreeTierClientOptions, 'fetch' | 'credentials' | 'sleep'>;
+
+// ---- the calls dbops makes, per service ----
+
+export interface RdsApi {
+  createDBInstance(i: Rds.CreateDBInstanceCommandInput): Promise<Rds.CreateDBInstanceCommandOutput>;
+  describeDBInstances(i: Rds.DescribeDBInstancesCommandInput): Promise<Rds.DescribeDBInstancesCommandOutput>;
+  modifyDBInstance(i: Rds.ModifyDBInstanceCommandInput): Promise<Rds.ModifyDBInstanceCommandOutput>;
+  deleteDBInstance(i: Rds.DeleteDBInstanceCommandInput): Promise<Rds.DeleteDBInstanceCommandOutput>;
+  addTagsToResource(i: Rds.AddTagsToResourceCommandInput): Promise<Rds.AddTagsToResourceCommandOutput>;
+  rebootDBInstance(i: Rds.RebootDBInstanceCommandInput): Promise<Rds.RebootDBInstanceCommandOutput>;
+  createDBSnapshot(i: Rds.CreateDBSnapshotCommandInput): Promise<Rds.CreateDBSnapshotCommandOutput>;
+  describeDBSnapshots(i: Rds.DescribeDBSnapshotsCommandInput): Promise<Rds.DescribeDBSnapshotsCommandOutput>;
+  deleteDBSnapshot(i: Rds.DeleteDBSnapshotCommandInput): Promise<Rds.DeleteDBSnapshotCommandOutput>;
+  copyDBSnapshot(i: Rds.CopyDBSnapshotCommandInput): Promise<Rds.CopyDBSnapshotCommandOutput>;
+  restoreDBInstanceFromDBSnapshot(i: Rds.RestoreDBInstanceFromDBSnapshotCommandInput): Promise<Rds.RestoreDBInstanceFromDBSnapshotCommandOutput>;
+  restoreDBInstanceToPointInTime(i: Rds.RestoreDBInstanceToPointInTimeCommandInput): Promise<Rds.RestoreDBInstanceToPointInTimeCommandOutput>;
+  createDBInstanceReadReplica(i: Rds.CreateDBInstanceReadReplicaCommandInput): Promise<Rds.CreateDBInstanceReadReplicaCommandOutput>;
+  promoteReadReplica(i: Rds.PromoteReadReplicaCommandInput): Promise<Rds.PromoteReadReplicaCommandOutput>;
+  describeOrderableDBInstanceOptions(i: Rds.DescribeOrderableDBInstanceOptionsCommandInput): Promise<Rds.DescribeOrderableDBInstanceOptionsCommandOutput>;
+}
+
+export interface CloudWatchApi {
+  getMetricData(i: Cw.GetMetricDataCommandInput): Promise<Cw.GetMetricDataCommandOutput>;
+  putMetricData(i: Cw.PutMetricDataCommandInput): Promise<Cw.PutMetricDataCommandOutput>;
+  listMetrics(i: Cw.ListMetricsCommandInput): Promise<Cw.ListMetricsCommandOutput>;
+  putMetricAlarm(i: Cw.PutMetricAlarmCommandInput): Promise<Cw.PutMetricAlarmCommandOutput>;
+  describeAlarms(i: Cw.DescribeAlarmsCommandInput): Promise<Cw.DescribeAlarmsCommandOutput>;
+  deleteAlarms(i: Cw.DeleteAlarmsCommandInput): Promise<Cw.DeleteAlarmsCommandOutput>;
+  listTagsForResource(i: Cw.ListTagsForResourceCommandInput): Promise<Cw.ListTagsForResourceCommandOutput>;
+}
+
+export interface SecretsManagerApi {
+  createSecret(i: Sm.CreateSecretCommandInput): Promise<Sm.CreateSecretCommandOutput>;
+  describeSecret(i: Sm.DescribeSecretCommandInput): Promise<Sm.DescribeSecretCommandOutput>;
+  getSecretValue(i: Sm.GetSecretValueCommandInput): Promise<Sm.GetSecretValueCommandOutput>;
+  deleteSecret(i: Sm.DeleteSecretCommandInput): Promise<Sm.DeleteSecretCommandOutput>;
+}
+
+export interface Ec2Api {
+  describeVpcs(i: Ec2.DescribeVpcsCommandInput): Promise<Ec2.DescribeVpcsCommandOutput>;
+  describeSecurityGroups(i: Ec2.DescribeSecurityGroupsCommandInput): Promise<Ec2.DescribeSecurityGroupsCommandOutput>;
+  createSecurityGroup(i: Ec2.CreateSecurityGroupCommandInput): Promise<Ec2.CreateSecurityGroupCommandOutput>;
+  authorizeSecurityGroupIngress(i: Ec2.AuthorizeSecurityGroupIngressCommandInput): Promise<Ec2.AuthorizeSecurityGroupIngressCommandOutput>;
+  revokeSecurityGroupIngress(i: Ec2.RevokeSecurityGroupIngressCommandInput): Promise<Ec2.RevokeSecurityGroupIngressCommandOutput>;
+  deleteSecurityGroup(i: Ec2.DeleteSecurityGroupCommandInput): Promise<Ec2.DeleteSecurityGroupCommandOutput>;
+  describeRegions(i: Ec2.DescribeRegionsCommandInput): Promise<Ec2.DescribeRegionsCommandOutput>;
+}
+
+export interface ElastiCacheApi {
+  createReplicationGroup(i: Ec.CreateReplicationGroupCommandInput): Promise<Ec.CreateReplicationGroupCommandOutput>;
+  describeReplicationGroups(i: Ec.DescribeReplicationGroupsCommandInput): Promise<Ec.DescribeReplicationGroupsCommandOutput>;
+  describeCacheClusters(i: Ec.DescribeCacheClustersCommandInput): Promise<Ec.DescribeCacheClustersCommandOutput>;
+  modifyReplicationGroup(i: Ec.ModifyReplicationGroupCommandInput): Promise<Ec.ModifyReplicationGroupCommandOutput>;
+  deleteReplicationGroup(i: Ec.DeleteReplicationGroupCommandInput): Promise<Ec.DeleteReplicationGroupCommandOutput>;
+  listTagsForResource(i: Ec.ListTagsForResourceCommandInput): Promise<Ec.ListTagsForResourceCommandOutput>;
+}
+
+export interface SnsApi {
+  createTopic(i: Sns.CreateTopicCommandInput): Promise<Sns.CreateTopicCommandOutput>;
+  listTopics(i: Sns.ListTopicsCommandInput): Promise<Sns.ListTopicsCommandOutput>;
+  listTagsForResource(i: Sns.ListTagsForResourceCommandInput): Promise<Sns.ListTagsForResourceCommandOutput>;
+  listSubscriptionsByTopic(i: Sns.ListSubscriptionsByTopicCommandInput): Promise<Sns.ListSubscriptionsByTopicCommandOutput>;
+  subscribe(i: Sns.SubscribeCommandInput): Promise<Sns.SubscribeCommandOutput>;
+  unsubscribe(i: Sns.UnsubscribeCommandInput): Promise<Sns.UnsubscribeCommandOutput>;
+  deleteTopic(i: Sns.DeleteTopicCommandInput): Promise<Sns.DeleteTopicCommandOutput>;
+}
+
+/** Budgets is a global service; the usage reads call it in BILLING_REGION. */
+export interface BudgetsApi {
+  describeBudgets(i: Budgets.DescribeBudgetsCommandInput): Promise<Budgets.DescribeBudgetsCommandOutput>;
+  describeBudget(i: Budgets.DescribeBudgetCommandInput): Promise<Budgets.DescribeBudgetCommandOutput>;
+  describeNotificationsForBudget(i: Budgets.DescribeNotificationsForBudgetCommandInput): Promise<Budgets.DescribeNotificationsForBudgetCommandOutput>;
+  describeSubscribersForNotification(
+    i: Budgets.DescribeSubscribersForNotificationCommandInput,
+  ): Promise<Budgets.DescribeSubscribersForNotificationCommandOutput>;
+  createBudget(i: Budgets.CreateBudgetCommandInput): Promise<Budgets.CreateBudgetCommandOutput>;
+  updateBudget(i: Budgets.UpdateBudgetCommandInput): Promise<Budgets.UpdateBudgetCommandOutput>;
+  createNotification(i: Budgets.CreateNotificationCommandInput): Promise<Budgets.CreateNotificationCommandOutput>;
+  deleteNotification(i: Budgets.DeleteNotificationCommandInput): Promise<Budgets.DeleteNotificationCommandOutput>;
+  deleteBudget(i: Budgets.DeleteBudgetCommandInput): Promise<Budgets.DeleteBudgetCommandOutput>;
+  listTagsForResource(i: Budgets.ListTagsForResourceCommandInput): Promise<Budgets.ListTagsForResourceCommandOutput>;
+}
+
+export interface StsApi {
+  getCallerIdentity(i: Sts.GetCallerIdentityCommandInput): Promise<Sts.GetCallerIdentityCommandOutput>;
+}
+
+export interface LambdaApi {
+  listFunctions(i: Lambda.ListFunctionsCommandInput): Promise<Lambda.ListFunctionsCommandOutput>;
+}
+
+export interface CostExplorerApi {
+  getCostAndUsage(i: Ce.GetCostAndUsageCommandInput): Promise<Ce.GetCostAndUsageCommandOutput>;
+}
+
+/** Every facade of one region. */
+export interface RegionClients {
+  readonly rds: RdsApi;
+  readonly cloudWatch: CloudWatchApi;
+  readonly secretsManager: SecretsManagerApi;
+  readonly ec2: Ec2Api;
+  readonly elastiCache: ElastiCacheApi;
+  readonly sns: SnsApi;
+  readonly budgets: BudgetsApi;
+  readonly sts: StsApi;
+  readonly lambda: LambdaApi;
+  readonly costExplorer: CostExplorerApi;
+}
+
+// ---- one lazily created SDK client ----
+
+export interface Destroyable {
+  destroy(): void;
+}
+
+/** The config every dbops SDK client is created with. */
+export interface ClientConfig {
+  region: string;
+  profile?: string;
+  endpoint?: string;
+  maxAttempts: number;
+}
+
+export function clientConfig(s: AwsSdkSettings, region: string): ClientConfig {
+  return {
+    region,
+    ...(s.profile ? { profile: s.profile } : {}),
+    ...(s.endpointUrl ? { endpoint: s.endpointUrl } : {}),
+    maxAttempts: s.maxAttempts,
+  };
+}
+
+/** One SDK client, created (module and all) on first use. */
+export class LazyClient<M, C extends Destroyable> implements Destroyable {
+  #module?: Promise<M>;
+  #client?: C;
+
+  constructor(
+    private readonly load: () => Promise<M>,
+    private readonly create: (mod: M) => C,
+  ) {}
+
+  async use<T>(call: (mod: M, client: C) => Promise<T>): Promise<T> {
+    this.#module ??= this.load();
+    const mod = await this.#module;
+    this.#client ??= this.create(mod);
+    return call(mod, this.#client);
+  }
+
+  destroy(): void {
+    this.#client?.destroy();
+    this.#client = undefined;
+  }
+}
+
+/** How one service's facade is built: its package, its client, its calls. */
+interface ServiceSpec<A> {
+  open(config: ClientConfig): { api: A; client: Destroyable };
+  /** The AWS operation names the facade exposes, e.g. "DescribeDBInstances". */
+  operations(): string[];
+}
+
+function service<M, C extends Destroyable, A extends object>(
+  load: () => Promise<M>,
+  create: (m: M, config: ClientConfig) => C,
+  calls: (lazy: LazyClient<M, C>) => A,
+): ServiceSpec<A> {
+  return {
+    open(config) {
+      const client = new LazyClient(load, (m) => create(m, config));
+      return { api: calls(client), client };
+    },
+    operations() {
+      // Building a facade loads nothing; only its keys are read.
+      const names = Object.keys(calls(new LazyClient(load, (m) => create(m, { region: BILLING_REGION, maxAttempts: 1 }))));
+      return names.map((n) => n[0]!.toUpperCase() + n.slice(1));
+    },
+  };
+}
+
+type RdsModule = typeof import('@aws-sdk/client-rds');
+type CwModule = typeof import('@aws-sdk/client-cloudwatch');
+type SmModule = typeof import('@aws-sdk/client-secrets-manager');
+type Ec2Module = typeof import('@aws-sdk/client-ec2');
+type EcModule = typeof import('@aws-sdk/client-elasticache');
+type SnsModule = typeof import('@aws-sdk/client-sns');
+type BudgetsModule = typeof import('@aws-sdk/client-budgets');
+type StsModule = typeof import('@aws-sdk/client-sts');
+type LambdaModule = typeof import('@aws-sdk/client-lambda');
+type CeModule = typeof import('@aws-sdk/client-cost-explorer');
+
+/** Every service dbops calls: its package, its client and the calls it makes. One place. */
+const SERVICES = {
+  rds: service(
+    (): Promise<RdsModule> => import('@aws-sdk/client-rds'),
+    (m, config) => new m.RDSClient(config),
+    (l): RdsApi => ({
+      createDBInstance: (i) => l.use((m, c) => c.send(new m.CreateDBInstanceCommand(i))),
+      describeDBInstances: (i) => l.use((m, c) => c.send(new m.DescribeDBInstancesCommand(i))),
+      modifyDBInstance: (i) => l.use((m, c) => c.send(new m.ModifyDBInstanceCommand(i))),
+      deleteDBInstance: (i) => l.use((m, c) => c.send(new m.DeleteDBInstanceCommand(i))),
+      addTagsToResource: (i) => l.use((m, c) => c.send(new m.AddTagsToResourceCommand(i))),
+      rebootDBInstance: (i) => l.use((m, c) => c.send(new m.RebootDBInstanceCommand(i))),
+      createDBSnapshot: (i) => l.use((m, c) => c.send(new m.CreateDBSnapshotCommand(i))),
+      describeDBSnapshots: (i) => l.use((m, c) => c.send(new m.DescribeDBSnapshotsCommand(i))),
+      deleteDBSnapshot: (i) => l.use((m, c) => c.send(new m.DeleteDBSnapshotCommand(i))),
+      copyDBSnapshot: (i) => l.use((m, c) => c.send(new m.CopyDBSnapshotCommand(i))),
+      restoreDBInstanceFromDBSnapshot: (i) => l.use((m, c) => c.send(new m.RestoreDBInstanceFromDBSnapshotCommand(i))),
+      restoreDBInstanceToPointInTime: (i) => l.use((m, c) => c.send(new m.RestoreDBInstanceToPointInTimeCommand(i))),
+      createDBInstanceReadReplica: (i) => l.use((m, c) => c.send(new m.CreateDBInstanceReadReplicaCommand(i))),
+      promoteReadReplica: (i) => l.use((m, c) => c.send(new m.PromoteReadReplicaCommand(i))),
+      describeOrderableDBInstanceOptions: (i) => l.use((m, c) => c.send(new m.DescribeOrderableDBInstanceOptionsCommand(i))),
+    }),
+  ),
+  cloudWatch: service(
+    (): Promise<CwModule> => import('@aws-sdk/client-cloudwatch'),
+    (m, config) => new m.CloudWatchClient(config),
+    (l): CloudWatchApi => ({
+      getMetricData: (i) => l.use((m, c) => c.send(new m.GetMetricDataCommand(i))),
+      putMetricData: (i) => l.use((m, c) => c.send(new m.PutMetricDataCommand(i))),
+      listMetrics: (i) => l.use((m, c) => c.send(new m.ListMetricsCommand(i))),
+      putMetricAlarm: (i) => l.use((m, c) => c.send(new m.PutMetricAlarmCommand(i))),
+      describeAlarms: (i) => l.use((m, c) => c.send(new m.DescribeAlarmsCommand(i))),
+      deleteAlarms: (i) => l.use((m, c) => c.send(new m.DeleteAlarmsCommand(i))),
+      listTagsForResource: (i) => l.use((m, c) => c.send(new m.ListTagsForResourceCommand(i))),
+    }),
+  ),
+  secretsManager: service(
+    (): Promise<SmModule> => import('@aws-sdk/client-secrets-manager'),
+    (m, config) => new m.SecretsManagerClient(config),
+    (l): SecretsManagerApi => ({
+      createSecret: (i) => l.use((m, c) => c.send(new m.CreateSecretCommand(i))),
+      describeSecret: (i) => l.use((m, c) => c.send(new m.DescribeSecretCommand(i))),
+      getSecretValue: (i) => l.use((m, c) => c.send(new m.GetSecretValueCommand(i))),
+      deleteSecret: (i) => l.use((m, c) => c.send(new m.DeleteSecretCommand(i))),
+    }),
+  ),
+  ec2: service(
+    (): Promise<Ec2Module> => import('@aws-sdk/client-ec2'),
+    (m, config) => new m.EC2Client(config),
+    (l): Ec2Api => ({
+      describeVpcs: (i) => l.use((m, c) => c.send(new m.DescribeVpcsCommand(i))),
+      describeSecurityGroups: (i) => l.use((m, c) => c.send(new m.DescribeSecurityGroupsCommand(i))),
+      createSecurityGroup: (i) => l.use((m, c) => c.send(new m.CreateSecurityGroupCommand(i))),
+      authorizeSecurityGroupIngress: (i) => l.use((m, c) => c.send(new m.AuthorizeSecurityGroupIngressCommand(i))),
+      revokeSecurityGroupIngress: (i) => l.use((m, c) => c.send(new m.RevokeSecurityGroupIngressCommand(i))),
+      deleteSecurityGroup: (i) => l.use((m, c) => c.send(new m.DeleteSecurityGroupCommand(i))),
+      describeRegions: (i) => l.use((m, c) => c.send(new m.DescribeRegionsCommand(i))),
+    }),
+  ),
+  elastiCache: service(
+    (): Promise<EcModule> => import('@aws-sdk/client-elasticache'),
+    (m, config) => new m.ElastiCacheClient(config),
+    (l): ElastiCacheApi => ({
+      createReplicationGroup: (i) => l.use((m, c) => c.send(new m.CreateReplicationGroupCommand(i))),
+      describeReplicationGroups: (i) => l.use((m, c) => c.send(new m.DescribeReplicationGroupsCommand(i))),
+      describeCacheClusters: (i) => l.use((m, c) => c.send(new m.DescribeCacheClustersCommand(i))),
+      modifyReplicationGroup: (i) => l.use((m, c) => c.send(new m.ModifyReplicationGroupCommand(i))),
+      deleteReplicationGroup: (i) => l.use((m, c) => c.send(new m.DeleteReplicationGroupCommand(i))),
+      listTagsForResource: (i) => l.use((m, c) => c.send(new m.ListTagsForResourceCommand(i))),
+    }),
+  ),
+  sns: service(
+    (): Promise<SnsModule> => import('@aws-sdk/client-sns'),
+    (m, config) => new m.SNSClient(config),
+    (l): SnsApi => ({
+      createTopic: (i) => l.use((m, c) => c.send(new m.CreateTopicCommand(i))),
+      listTopics: (i) => l.use((m, c) => c.send(new m.ListTopicsCommand(i))),
+      listTagsForResource: (i) => l.use((m, c) => c.send(new m.ListTagsForResourceCommand(i))),
+      listSubscriptionsByTopic: (i) => l.use((m, c) => c.send(new m.ListSubscriptionsByTopicCommand(i))),
+      subscribe: (i) => l.use((m, c) => c.send(new m.SubscribeCommand(i))),
+      unsubscribe: (i) => l.use((m, c) => c.send(new m.UnsubscribeCommand(i))),
+      deleteTopic: (i) => l.use((m, c) => c.send(new m.DeleteTopicCommand(i))),
+    }),
+  ),
+  budgets: service(
+    (): Promise<BudgetsModule> => import('@aws-sdk/client-budgets'),
+    (m, config) => new m.BudgetsClient(config),
+    (l): BudgetsApi => ({
+      describeBudgets: (i) => l.use((m, c) => c.send(new m.DescribeBudgetsCommand(i))),
+      describeBudget: (i) => l.use((m, c) => c.send(new m.DescribeBudgetCommand(i))),
+      describeNotificationsForBudget: (i) => l.use((m, c) => c.send(new m.DescribeNotificationsForBudgetCommand(i))),
+      describeSubscribersForNotification: (i) => l.use((m, c) => c.send(new m.DescribeSubscribersForNotificationCommand(i))),
+      createBudget: (i) => l.use((m, c) => c.send(new m.CreateBudgetCommand(i))),
+      updateBudget: (i) => l.use((m, c) => c.send(new m.UpdateBudgetCommand(i))),
+      createNotification: (i) => l.use((m, c) => c.send(new m.CreateNotificationCommand(i))),
+      deleteNotification: (i) => l.use((m, c) => c.send(new m.DeleteNotificationCommand(i))),
+      deleteBudget: (i) => l.use((m, c) => c.send(new m.DeleteBudgetCommand(i))),
+      listTagsForResource: (i) => l.use((m, c) => c.send(new m.ListTagsForResourceCommand(i))),
+    }),
+  ),
+  sts: service(
+    (): Promise<StsModule> => import('@aws-sdk/client-sts'),
+    (m, config) => new m.STSClient(config),
+    (l): StsApi => ({
+      getCallerIdentity: (i) => l.use((m, c) => c.send(new m.GetCallerIdentityCommand(i))),
+    }),
+  ),
+  lambda: service(
+    (): Promise<LambdaModule> => import('@aws-sdk/client-lambda'),
+    (m, config) => new m.LambdaClient(config),
+    (l): LambdaApi => ({
+      listFunctions: (i) => l.use((m, c) => c.send(new m.ListFunctionsCommand(i))),
+    }),
+  ),
+  costExplorer: service(
+    (): Promise<CeModule> => import('@aws-sdk/client-cost-explorer'),
+    (m, config) => new m.CostExplorerClient(config),
+    (l): CostExplorerApi => ({
+      getCostAndUsage: (i) => l.use((m, c) => c.send(new m.GetCostAndUsageCommand(i))),
+    }),
+  ),
+} satisfies { [S in keyof RegionClients]: ServiceSpec<RegionClients[S]> };
+
+/** The AWS services dbops calls, by facade name. */
+export type AwsServiceName = keyof RegionClients | 'freeTier';
+
+/**
+ * Every AWS operation dbops can call, per service (e.g. `rds: ['CreateDBInstance', ...]`),
+ * read off the facades themselves, so the list cannot drift from what the code calls.
+ */
+export function awsOperations(): Record<AwsServiceName, string[]> {
+  return {
+    rds: SERVICES.rds.operations(),
+    cloudWatch: SERVICES.cloudWatch.operations(),
+    secretsManager: SERVICES.secretsManager.operations(),
+    ec2: SERVICES.ec2.operations(),
+    elastiCache: SERVICES.elastiCache.operations(),
+    sns: SERVICES.sns.operations(),
+    budgets: SERVICES.budgets.operations(),
+    sts: SERVICES.sts.operations(),
+    lambda: SERVICES.lambda.operations(),
+    costExplorer: SERVICES.costExplorer.operations(),
+    freeTier: ['GetFreeTierUsage', 'GetAccountPlanState'],
+  };
+}
+
+/** The facades of one region. Nothing is imported or created until a call is made. */
+function openRegion(settings: AwsSdkSettings, region: string): { clients: RegionClients; destroy(): void } {
+  const config = clientConfig(settings, region);
+  const opened: Destroyable[] = [];
+  const open = <A>(spec: ServiceSpec<A>): A => {
+    const { api, client } = spec.open(config);
+    opened.push(client);
+    return api;
+  };
+  const clients: RegionClients = {
+    rds: open(SERVICES.rds),
+    cloudWatch: open(SERVICES.cloudWatch),
+    secretsManager: open(SERVICES.secretsManager),
+    ec2: open(SERVICES.ec2),
+    elastiCache: open(SERVICES.elastiCache),
+    sns: open(SERVICES.sns),
+    budgets: open(SERVICES.budgets),
+    sts: open(SERVICES.sts),
+    lambda: open(SERVICES.lambda),
+    costExplorer: open(SERVICES.costExplorer),
+  };
+  return {
+    clients,
+    destroy() {
+      for (const c of opened) c.destroy();
+    },
+  };
+}
+
+/**
+ * The pool: one per provider instance, shared by the Provider adapter, the providers its
+ * `forRegion` returns, the provisioning adapter and the usage adapter built on it. Each
+ * client is created once per region (a cross-region copy reuses the target region's);
+ * `destroy()` destroys them all (later calls create fresh ones).
+ */
+export class AwsClients {
+  readonly #byRegion = new Map<string, { clients: RegionClients; destroy(): void }>();
+  #freeTier?: FreeTierApi;
+
+  constructor(
+    readonly settings: AwsSdkSettings,
+    private readonly freeTierTesting: FreeTierTesting = {},
+  ) {}
+
+  forRegion(region: string): RegionClients {
+    let opened = this.#byRegion.get(region);
+    if (!opened) {
+      opened = openRegion(this.settings, region);
+      this.#byRegion.set(region, opened);
+    }
+    return opened.clients;
+  }
+
+  /** The AWS Free Tier API (global; signed for us-east-1). */
+  freeTier(): FreeTierApi {
+    this.#freeTier ??= createFreeTierClient({
+      profile: this.settings.profile,
+      endpointUrl: this.settings.endpointUrl,
+      maxAttempts: this.settings.maxAttempts,
+      ...this.freeTierTesting,
+    });
+    return this.#freeTier;
+  }
+
+  destroy(): void {
+    for (const opened of this.#byRegion.values()) opened.destroy();
+    this.#byRegion.clear();
+  }
+}
