@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { COMMANDS } from './commands/index.js';
-import type { CommandDef } from './commands/types.js';
+import type { AnyCommand, CommandDef } from './commands/define.js';
 import { ExitCode, isDbopsError, messageOf } from './lib/errors.js';
 import { packagePath } from './lib/paths.js';
 
@@ -52,42 +52,46 @@ export function version(): string {
 /** Help is wrapped at a fixed width, so `dbops --help` can be served from dist/help.txt. */
 export const HELP_WIDTH = 80;
 
-function examplesText(def: CommandDef): string {
+function examplesText(def: AnyCommand): string {
   if (def.examples.length === 0) return '';
   const width = Math.max(...def.examples.map((e) => e.command.length));
   return '\nExamples:\n' + def.examples.map((e) => `  $ ${e.command.padEnd(width)}   # ${e.description}`).join('\n') + '\n';
 }
 
-function addCommand(parent: Command, def: CommandDef, state: RunState): void {
+function addCommand(parent: Command, def: AnyCommand, state: RunState): void {
   const cmd = parent.command(def.name, { isDefault: def.isDefault }).summary(def.summary).description(def.description ?? def.summary);
-  for (const a of def.args ?? []) cmd.argument(a.syntax, a.description);
-  for (const o of def.options ?? []) {
+  if (def.subcommands) {
+    cmd.addHelpText('after', examplesText(def));
+    for (const sub of def.subcommands) addCommand(cmd, sub, state);
+    return;
+  }
+  for (const a of Object.values(def.args)) cmd.argument(a.syntax, a.description);
+  // Commander keeps each value under the flag's attribute name; the handler gets it under its key.
+  const attributes: [key: string, attribute: string][] = [];
+  for (const [key, o] of Object.entries(def.options)) {
     const opt = new Option(o.flags, o.description);
     if (o.default !== undefined) opt.default(o.default);
     if (o.choices) opt.choices(o.choices);
-    if (o.parse) opt.argParser((v: string) => parseNumber(v, o.flags, o.parse!));
+    if (o.parse) opt.argParser(o.parse);
     cmd.addOption(opt);
+    attributes.push([key, opt.attributeName()]);
   }
   if (def.mutates) cmd.option('--dry-run', 'show what would change, change nothing');
   cmd.addHelpText('after', examplesText(def));
-  for (const sub of def.subcommands ?? []) addCommand(cmd, sub, state);
-  if (def.load) {
-    const load = def.load;
-    cmd.action(async (...actionArgs: unknown[]) => {
-      const self = actionArgs[actionArgs.length - 1] as Command;
-      const opts = self.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
-      const args = actionArgs.slice(0, -2) as (string | string[] | undefined)[];
-      state.code = await runHandler(load, { args, opts }, state, Boolean(def.configOptional));
-    });
-  }
+  cmd.action(async (...actionArgs: unknown[]) => {
+    const self = actionArgs[actionArgs.length - 1];
+    if (!(self instanceof Command)) throw new Error('commander called an action without its command');
+    const held = self.opts();
+    const input = typedInput(def, actionArgs.slice(0, -2), attributes.map(([key, attribute]) => [key, held[attribute]]));
+    state.code = await runHandler(def, input, self.optsWithGlobals(), state);
+  });
 }
 
-function parseNumber(v: string, flag: string, kind: 'int' | 'float'): number {
-  const n = kind === 'int' ? Number.parseInt(v, 10) : Number.parseFloat(v);
-  if (!Number.isFinite(n) || (kind === 'int' && String(n) !== v.trim())) {
-    throw new CommanderError(ExitCode.usage, 'dbops.invalidNumber', `${flag.split(' ')[0]} expects a ${kind === 'int' ? 'whole number' : 'number'}, got "${v}".`);
-  }
-  return n;
+/** The handler's input: every argument and option turned into its typed value by its definition. */
+function typedInput(def: CommandDef, held: unknown[], options: [key: string, held: unknown][]): { args: Record<string, unknown>; opts: Record<string, unknown> } {
+  const args = Object.fromEntries(Object.entries(def.args).map(([key, a], i) => [key, a.value(held[i])]));
+  const opts = Object.fromEntries(options.map(([key, value]) => [key, def.options[key]!.value(value)]));
+  return { args, opts };
 }
 
 interface RunState {
@@ -141,29 +145,25 @@ export function buildProgram(state: RunState): Command {
   return program;
 }
 
-async function runHandler(
-  load: NonNullable<CommandDef['load']>,
-  input: { args: (string | string[] | undefined)[]; opts: GlobalOptions & Record<string, unknown> },
-  state: RunState,
-  configOptional: boolean,
-): Promise<number> {
-  state.jsonMode = Boolean(input.opts.json);
+async function runHandler(def: CommandDef, input: { args: Record<string, unknown>; opts: Record<string, unknown> }, globals: GlobalOptions, state: RunState): Promise<number> {
+  state.jsonMode = Boolean(globals.json);
   const { createContext } = await import('./lib/create-context.js');
   let ctx: Awaited<ReturnType<typeof createContext>>;
   try {
-    ctx = await createContext(input.opts, state.controller.signal, {}, { configOptional });
+    ctx = await createContext(globals, state.controller.signal, {}, { configOptional: Boolean(def.configOptional) });
   } catch (e) {
-    return await reportError(e, input.opts, false);
+    return await reportError(e, globals, false);
   }
   try {
-    const mod = await load();
-    const code = (await mod.run(ctx.context, input)) ?? ExitCode.ok;
+    const handler = await def.load();
+    if (handler.def !== def) throw new Error(`the command ${def.name} loaded the handler of another command`);
+    const code = (await handler.run(ctx.context, input)) ?? ExitCode.ok;
     ctx.settle(code);
     return code;
   } catch (e) {
     const code = isDbopsError(e) ? e.exitCode : ExitCode.internal;
     ctx.settle(code);
-    return await reportError(e, input.opts, ctx.resultWritten());
+    return await reportError(e, globals, ctx.resultWritten());
   } finally {
     await ctx.close();
   }
@@ -232,17 +232,27 @@ export async function run(argv: string[]): Promise<void> {
 
 /** Commander's own errors: help and version are exit 0; the rest is a usage error (exit 2). */
 function handleParseError(e: unknown, argv: string[]): number {
+  if (isDbopsError(e)) {
+    // A value the definition parses (a number, a duration): its own sentence and hint.
+    process.stderr.write(`error: ${e.message}\n`);
+    process.stderr.write(`hint: ${e.hint ?? `run \`dbops help${commandWord(argv)}\` for the commands, options and examples.`}\n`);
+    return e.exitCode;
+  }
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.ok;
     const message = e.message.replace(/^error: /, '');
     const sentence = message.charAt(0).toUpperCase() + message.slice(1);
     process.stderr.write(`error: ${sentence.endsWith('.') || sentence.endsWith(')') ? sentence : sentence + '.'}\n`);
-    const words = argv.slice(2).filter((w) => !w.startsWith('-'));
-    const where = words.length > 0 && COMMANDS.some((c) => c.name === words[0]) ? ` ${words[0]}` : '';
-    process.stderr.write(`hint: run \`dbops help${where}\` for the commands, options and examples.\n`);
+    process.stderr.write(`hint: run \`dbops help${commandWord(argv)}\` for the commands, options and examples.\n`);
     return ExitCode.usage;
   }
   process.stderr.write(`error: Internal error: ${messageOf(e)}\nhint: This is a bug in dbops. Rerun with --verbose and report the output.\n`);
   if (argv.includes('--verbose') && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   return ExitCode.internal;
+}
+
+/** " snapshot" when the command line names a dbops command, else "". */
+function commandWord(argv: string[]): string {
+  const words = argv.slice(2).filter((w) => !w.startsWith('-'));
+  return words.length > 0 && COMMANDS.some((c) => c.name === words[0]) ? ` ${words[0]}` : '';
 }

@@ -1,13 +1,14 @@
-import { runAudit } from '../lib/audit/audit.js';
-import { renderAudit } from '../lib/audit/render.js';
-import { ExitCode } from '../lib/errors.js';
-import { provisionDeps } from '../lib/provision/deps.js';
-import type { CommandModule } from './types.js';
+/** `dbops audit`: the definition (handler: audit.run.ts, loaded lazily). */
+import { defineCommand, type Lazy } from './define.js';
 
-export const audit: CommandModule = {
-  async run(ctx) {
-    const result = await runAudit(await provisionDeps(ctx));
-    ctx.out.result(result, renderAudit);
-    return result.counts.high > 0 ? ExitCode.checksFailed : ExitCode.ok;
-  },
-};
+export const audit = defineCommand({
+  name: 'audit',
+  summary: 'Report risky settings of the live deployment, each with its fix (exit 1 on a high finding)',
+  description:
+    'Reads the database, the security groups attached to it and to the cache, the cache, the alarms and (over a connection when one can be made) pgvector: publicly accessible, 5432/6379 open to 0.0.0.0/0, storage not encrypted, Redis without AUTH or TLS, backup retention below policy, no CPU or storage alarm, deletion protection off in production, pgvector missing.',
+  examples: [
+    { command: 'dbops audit', description: 'findings, most severe first, with fixes' },
+    { command: 'dbops audit --json', description: 'the findings as data (exit 1 when any is high)' },
+  ],
+  load: (): Lazy => import('./audit.run.js').then((m) => m.audit),
+});

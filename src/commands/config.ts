@@ -1,30 +1,27 @@
-import { showConfig, validateConfigFile } from '../lib/config/show.js';
-import { renderTable } from '../lib/output/format.js';
-import type { CommandModule } from './types.js';
+/** `dbops config show|validate`: the definitions (handlers: config.run.ts, loaded lazily). */
+import { arg, defineCommand, defineGroup, type Lazy } from './define.js';
 
-export const show: CommandModule = {
-  async run(ctx) {
-    const result = showConfig(ctx);
-    ctx.out.result(result, (r, c) =>
-      [
-        `Config file: ${r.file ?? c.dim('none (defaults: the seeds\' free-tier profile)')}`,
-        '',
-        renderTable(
-          [
-            { header: 'KEY', value: (e: (typeof r.entries)[number]) => e.key },
-            { header: 'VALUE', value: (e) => (e.value === undefined ? '-' : typeof e.value === 'string' ? e.value : JSON.stringify(e.value)) },
-            { header: 'SOURCE', value: (e) => (e.source === 'default' ? c.dim(e.source) : e.source) },
-          ],
-          r.entries,
-        ),
-      ].join('\n'),
-    );
-  },
-};
+export const show = defineCommand({
+  name: 'show',
+  summary: 'Print the effective config and the source of each value (default, file, env, flag)',
+  examples: [{ command: 'DBOPS_REGION=eu-west-1 dbops config show --json', description: 'see an override' }],
+  load: (): Lazy => import('./config.run.js').then((m) => m.show),
+});
 
-export const validate: CommandModule = {
-  async run(ctx, { args }) {
-    const result = validateConfigFile(process.cwd(), args[0] as string | undefined);
-    ctx.out.result(result, (r) => `${r.file}: valid.`);
-  },
-};
+export const validate = defineCommand({
+  name: 'validate',
+  summary: 'Check a config file (default: the one found from the working directory)',
+  args: { file: arg('[file]', 'path to a dbops.config.yaml') },
+  examples: [{ command: 'dbops config validate ./dbops.config.yaml', description: 'exit 0 when valid, 2 otherwise' }],
+  load: (): Lazy => import('./config.run.js').then((m) => m.validate),
+});
+
+export const config = defineGroup({
+  name: 'config',
+  summary: 'Show the effective config or validate a config file',
+  examples: [
+    { command: 'dbops config show', description: 'every value and where it came from' },
+    { command: 'dbops config validate dbops.config.yaml', description: 'check a file' },
+  ],
+  subcommands: [show, validate],
+});

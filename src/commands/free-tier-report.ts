@@ -1,28 +1,28 @@
-import { ExitCode } from '../lib/errors.js';
-import { freeTierReport as runReport } from '../lib/freetier/free-tier-report.js';
-import { renderHuman, renderMarkdown } from '../lib/freetier/render.js';
-import type { CommandModule } from './types.js';
+/** `dbops free-tier-report`: the definition (handler: free-tier-report.run.ts, loaded lazily). */
+import { defineCommand, opt, type Lazy } from './define.js';
 
-/**
- * Renders the report, then returns its exit code (4 when a threshold is crossed). With
- * --quiet a report with nothing crossed prints nothing, so cron mails only when it matters.
- */
-export const freeTierReport: CommandModule = {
-  async run(ctx, { opts }) {
-    const outcome = await runReport(ctx, {
-      month: opts.month as string | undefined,
-      withCostExplorer: Boolean(opts.withCostExplorer),
-      publish: Boolean(opts.publish),
-    });
-    if (outcome.kind === 'no-free-tier') {
-      ctx.out.result({ provider: outcome.provider, freeTier: false, message: outcome.message }, (r) => (ctx.out.quiet ? '' : r.message));
-      return ExitCode.ok;
-    }
-    const { report, publishError } = outcome;
-    const silent = ctx.out.quiet && report.exitCode === ExitCode.ok;
-    ctx.out.result(report, (r, c) => (silent ? '' : opts.markdown ? renderMarkdown(r) : renderHuman(r, c)));
-    for (const line of report.crossed) ctx.out.warn(line);
-    if (publishError) throw publishError;
-    return report.exitCode;
+export const freeTierReport = defineCommand({
+  name: 'free-tier-report',
+  summary: 'Free-tier usage, forecast and budgets for this month: made for cron (exit 4 when a threshold is crossed)',
+  description:
+    "Per free-tier offer (RDS, ElastiCache, Lambda, CloudWatch): used so far, limit, percent, forecast for the month end, the day it runs out at the current rate, and a status. Figures come from CloudWatch and the RDS, ElastiCache and Lambda APIs, shown beside the AWS Free Tier API's own; AWS Budgets are compared with budget.alertPercents. About 9 AWS calls a run, however many instances. Exit 0 below every threshold, 4 when an offer, budget or the credits plan crosses one, 3 when the data could not be read. The local provider has no free tier: it says so and exits 0.",
+  options: {
+    month: opt.string('--month <YYYY-MM>', 'a past month instead of the current one (figures final, no forecast, no Free Tier API or Budgets)'),
+    markdown: opt.flag('--markdown', 'print the report as Markdown (for a ticket or an email)'),
+    publish: opt.flag('--publish', 'write the highest used and forecast percentages as 2 CloudWatch custom metrics (they count against the 10 free ones; --dry-run shows them instead)'),
+    withCostExplorer: opt.flag('--with-cost-explorer', "add this month's cost per service from Cost Explorer (USD 0.01 per request)"),
   },
-};
+  mutates: true,
+  examples: [
+    { command: 'dbops free-tier-report', description: 'this month, as tables and bars' },
+    { command: 'dbops free-tier-report --publish --dry-run', description: 'show the metrics --publish would write, write nothing' },
+    { command: 'dbops free-tier-report --month 2025-01 --json', description: 'a past month as JSON' },
+    { command: 'dbops free-tier-report --markdown > free-tier.md', description: 'a report for a ticket' },
+    {
+      command: '0 7 * * * dbops free-tier-report --quiet --markdown > /tmp/ft.md || mail -s "AWS free tier" ops@example.com < /tmp/ft.md',
+      description: 'cron: silent when all is well, mails the report otherwise',
+    },
+    { command: 'dbops free-tier-report --publish --quiet', description: 'publish FreeTierUsedPercent / FreeTierForecastPercent for an alarm' },
+  ],
+  load: (): Lazy => import('./free-tier-report.run.js').then((m) => m.freeTierReport),
+});

@@ -1,13 +1,15 @@
-import { ExitCode } from '../lib/errors.js';
-import { gc as collect } from '../lib/snapshots/gc.js';
-import { renderGc } from '../lib/snapshots/render.js';
-import type { CommandModule } from './types.js';
+/** `dbops gc`: the definition (handler: gc.run.ts, loaded lazily). */
+import { defineCommand, type Lazy } from './define.js';
 
-/** `dbops gc`: exit 3 when a deletion failed (the rest went on; rendered first). */
-export const gc: CommandModule = {
-  async run(ctx) {
-    const result = await collect(ctx);
-    ctx.out.result(result, renderGc);
-    return result.failed.length > 0 ? ExitCode.environment : undefined;
-  },
-};
+export const gc = defineCommand({
+  name: 'gc',
+  summary: 'Delete expired temporary instances and snapshots a crashed run left (dbops:expires-at in the past)',
+  description:
+    'Looks in the config region and snapshots.crossRegion.region for instances and snapshots tagged dbops:managed=true whose dbops:expires-at is past, and deletes them (instances without a final snapshot) after confirmation or --yes. Never touches anything without dbops:managed=true, nor an instance with deletion protection. Exit 3 when a deletion failed (the others still go).',
+  mutates: true,
+  examples: [
+    { command: 'dbops gc --dry-run', description: 'list what has expired' },
+    { command: 'dbops gc --yes', description: 'delete it without asking' },
+  ],
+  load: (): Lazy => import('./gc.run.js').then((m) => m.gc),
+});

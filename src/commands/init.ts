@@ -1,33 +1,23 @@
-import { resolve } from 'node:path';
-import { CONFIG_FILE_NAME } from '../lib/config/defaults.js';
-import { inquirerAsk } from '../lib/init/inquirer.js';
-import { runInit } from '../lib/init/wizard.js';
-import type { CommandModule } from './types.js';
+/** `dbops init`: the definition (handler: init.run.ts, loaded lazily). */
+import { defineCommand, opt, type Lazy } from './define.js';
 
-export const init: CommandModule = {
-  async run(ctx, { opts }) {
-    const target = resolve(process.cwd(), (opts.output as string | undefined) ?? CONFIG_FILE_NAME);
-    const result = await runInit({
-      target,
-      defaults: Boolean(opts.defaults),
-      force: Boolean(opts.force),
-      dryRun: ctx.flags.dryRun,
-      out: ctx.out,
-      prompt: ctx.prompt,
-      ...(ctx.out.interactive ? { ask: inquirerAsk() } : {}),
-      lookupIdentity: async (region, profile) => {
-        const { lookupAwsIdentity } = await import('../lib/providers/provision.js');
-        return lookupAwsIdentity(region, profile, ctx.env);
-      },
-    });
-    ctx.out.result(
-      { file: result.file, written: result.written, overwritten: result.overwritten, estimatedMonthlyUsd: result.estimatedMonthlyUsd, ...(result.account ? { account: result.account } : {}) },
-      (r) =>
-        r.written
-          ? `Wrote ${r.file}${r.overwritten ? ' (overwritten)' : ''}. Next: dbops config validate, then dbops provision plan.`
-          : ctx.flags.dryRun
-            ? `Dry run: ${r.file} not written (the file is shown above).`
-            : `Not written: ${r.file} was left as it was.`,
-    );
+export const init = defineCommand({
+  name: 'init',
+  summary: 'Write dbops.config.yaml with an interactive wizard (free-tier defaults, rough costs)',
+  description:
+    "Asks for the provider, region and profile (showing the AWS account id), the database, backups and snapshots, DR, the cache, alarms, budget and who may connect, with the seeds' free-tier profile as defaults and a rough monthly cost for each choice that leaves the free tier. Shows the file, then writes it; an existing file is only overwritten after confirmation or with --force.",
+  options: {
+    defaults: opt.flag('--defaults', 'write the free-tier defaults without asking (for scripts)'),
+    force: opt.flag('--force', 'overwrite an existing file without asking'),
+    output: opt.string('--output <file>', 'where to write (default: ./dbops.config.yaml)'),
   },
-};
+  configOptional: true,
+  mutates: true,
+  examples: [
+    { command: 'dbops init', description: 'answer the questions on a terminal' },
+    { command: 'dbops init --defaults --dry-run', description: 'show the file it would write, write nothing' },
+    { command: 'dbops init --defaults', description: "the seeds' free-tier profile, no questions" },
+    { command: 'dbops init --defaults --force --output staging.config.yaml', description: 'another file, overwritten' },
+  ],
+  load: (): Lazy => import('./init.run.js').then((m) => m.init),
+});

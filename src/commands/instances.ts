@@ -1,37 +1,54 @@
-import { createInstance, deleteInstance, listInstances } from '../lib/instances/instances.js';
-import { renderInstanceDetail, renderInstanceTable } from '../lib/instances/render.js';
-import { renderReport } from '../lib/runbook/render.js';
-import type { CommandModule } from './types.js';
+/** `dbops instances list|create|delete`: the definitions (handlers: instances.run.ts, loaded lazily). */
+import { arg, defineCommand, defineGroup, opt, type Lazy } from './define.js';
 
-export const list: CommandModule = {
-  async run(ctx) {
-    const instances = await listInstances(ctx);
-    ctx.out.result(instances, renderInstanceTable);
-  },
-};
+export const list = defineCommand({
+  name: 'list',
+  summary: 'List instances: id, engine, class, status, endpoint, storage, region, tags',
+  isDefault: true,
+  examples: [{ command: 'dbops instances list --region us-west-2', description: 'list another region' }],
+  load: (): Lazy => import('./instances.run.js').then((m) => m.list),
+});
 
-export const create: CommandModule = {
-  async run(ctx, { args, opts }) {
-    const id = (args[0] as string | undefined) ?? ctx.config.database.identifier;
-    const result = await createInstance(ctx, {
-      id,
-      instanceClass: opts.instanceClass as string | undefined,
-      port: opts.port as number | undefined,
-    });
-    ctx.out.result(result, (r, c) => {
-      if (r.dryRun) return `Dry run: would create ${r.request.id} (${r.request.engine} ${r.request.engineVersion}, ${r.request.instanceClass}, ${r.request.allocatedStorageGb} GB) in ${ctx.config.region}.`;
-      return [renderReport(r.report!, c), '', renderInstanceDetail(r.instance!, c)].join('\n');
-    });
+export const create = defineCommand({
+  name: 'create',
+  summary: 'Create an instance from the config (runbook instance-create)',
+  args: { id: arg('[id]', 'instance identifier (default: database.identifier)') },
+  options: {
+    instanceClass: opt.string('--instance-class <class>', 'override database.instanceClass'),
+    port: opt.int('--port <port>', 'local provider: port on 127.0.0.1 (default: a free one)'),
   },
-};
+  mutates: true,
+  examples: [
+    { command: 'dbops instances create', description: 'create database.identifier from the config' },
+    { command: 'dbops instances create demo-db --provider local', description: 'a local PostgreSQL cluster' },
+    { command: 'dbops instances create --dry-run', description: 'show what would be created' },
+  ],
+  load: (): Lazy => import('./instances.run.js').then((m) => m.create),
+});
 
-export const remove: CommandModule = {
-  async run(ctx, { args, opts }) {
-    const result = await deleteInstance(ctx, { id: args[0] as string, skipFinalSnapshot: Boolean(opts.skipFinalSnapshot) });
-    ctx.out.result(result, (r) => {
-      if (r.dryRun) return `Dry run: would delete ${r.id}${r.finalSnapshotId ? ` after a final snapshot ${r.finalSnapshotId}` : ' without a final snapshot'}.`;
-      if (!r.deleted) return `Not deleted: ${r.id}.`;
-      return `Deleted ${r.id}${r.finalSnapshotId ? `; final snapshot ${r.finalSnapshotId}` : ''}.`;
-    });
-  },
-};
+export const remove = defineCommand({
+  name: 'delete',
+  summary: 'Delete an instance dbops created (final snapshot unless --skip-final-snapshot)',
+  args: { id: arg('<id>', 'instance identifier') },
+  options: { skipFinalSnapshot: opt.flag('--skip-final-snapshot', 'do not take a final snapshot first') },
+  mutates: true,
+  examples: [
+    { command: 'dbops instances delete demo-db --dry-run', description: 'show what would happen' },
+    { command: 'dbops instances delete demo-db --yes --skip-final-snapshot', description: 'delete without a final snapshot' },
+  ],
+  load: (): Lazy => import('./instances.run.js').then((m) => m.remove),
+});
+
+export const instances = defineGroup({
+  name: 'instances',
+  summary: 'List, create and delete database instances',
+  description:
+    'Works on the configured provider and region. On the local provider an instance is a real PostgreSQL cluster on 127.0.0.1.',
+  examples: [
+    { command: 'dbops instances', description: 'list instances in the configured region' },
+    { command: 'dbops instances --json', description: 'the same as JSON' },
+    { command: 'dbops instances create demo-db', description: 'create an instance with the config\'s settings' },
+    { command: 'dbops instances delete demo-db --yes', description: 'delete an instance dbops created' },
+  ],
+  subcommands: [list, create, remove],
+});

@@ -1,81 +1,116 @@
-import type { Context } from '../lib/context.js';
-import { ExitCode } from '../lib/errors.js';
-import { parseVersionArg } from '../lib/migrate/files.js';
-import { migrateBaseline, migrateDown, migrateStatus, migrateUp, migrateVerify, type MigrateRunInput } from '../lib/migrate/migrate.js';
-import { newMigration as createMigrationFiles } from '../lib/migrate/new.js';
-import { renderBaseline, renderDown, renderNew, renderStatus, renderUp, renderVerify } from '../lib/migrate/render.js';
-import { migrateSettings } from '../lib/migrate/settings.js';
-import type { CommandInput, CommandModule } from './types.js';
+/** `dbops migrate status|up|down|new|verify|baseline`: the definitions (handlers: migrate.run.ts, loaded lazily). */
+import { arg, defineCommand, defineGroup, opt, type Lazy } from './define.js';
 
-const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-
-function baseInput(ctx: Context, opts: CommandInput['opts']) {
-  const s = migrateSettings(ctx.config, { dir: str(opts.dir), lockTimeout: str(opts.lockTimeout), statementTimeout: str(opts.statementTimeout) });
-  return {
-    target: { url: str(opts.url), instanceId: str(opts.instance) },
-    dir: s.dir,
-    lockTimeoutMs: s.lockTimeoutMs,
-    statementTimeoutMs: s.statementTimeoutMs,
-  };
-}
-
-function runInput(ctx: Context, opts: CommandInput['opts']): MigrateRunInput {
-  return { ...baseInput(ctx, opts), allowDrift: Boolean(opts.allowDrift), dryRun: ctx.flags.dryRun || Boolean(opts.dryRun) };
-}
-
-function refused(ctx: Context, what: string): number {
-  ctx.out.error(`${what}: the migration history and the files disagree (drift); nothing was changed.`);
-  ctx.out.info('hint: restore the files as they were applied, or mark what was applied by hand with `dbops migrate baseline`; --allow-drift runs anyway.');
-  return ExitCode.checksFailed;
-}
-
-export const status: CommandModule = {
-  async run(ctx, { opts }) {
-    ctx.out.result(await migrateStatus(ctx, baseInput(ctx, opts)), renderStatus);
-  },
+/** Where to migrate: shared with `dbops heartbeat`. */
+export const target = {
+  url: opt.string('--url <url>', 'any PostgreSQL: postgres://user:password@host:5432/db (password also from PGPASSWORD)'),
+  instance: opt.string('--instance <id>', 'an instance of the provider (default: database.identifier)'),
 };
-
-export const verify: CommandModule = {
-  async run(ctx, { opts }) {
-    const r = await migrateVerify(ctx, { ...baseInput(ctx, opts), strict: Boolean(opts.strict) });
-    ctx.out.result(r, renderVerify);
-    return r.ok ? undefined : ExitCode.checksFailed;
-  },
+const migrationsDir = { dir: opt.string('--dir <dir>', 'migrations directory (default: migrate.dir, sql/migrations)') };
+const lockTimeout = {
+  lockTimeout: opt.string(
+    '--lock-timeout <duration>',
+    'wait this long for the migration lock, and SET LOCAL lock_timeout in each migration; 0 = no limit (default: migrate.lockTimeout, 10s)',
+  ),
 };
-
-export const up: CommandModule = {
-  async run(ctx, { opts }) {
-    const r = await migrateUp(ctx, { ...runInput(ctx, opts), to: opts.to === undefined ? undefined : parseVersionArg(opts.to as string, '--to') });
-    ctx.out.result(r, renderUp);
-    return r.status === 'refused' ? refused(ctx, 'Refused to migrate') : undefined;
-  },
+const timeouts = {
+  ...lockTimeout,
+  statementTimeout: opt.string('--statement-timeout <duration>', 'SET LOCAL statement_timeout in each migration; 0 = none (default: migrate.statementTimeout, 0)'),
 };
+const allowDrift = { allowDrift: opt.flag('--allow-drift', 'run although the history and the files disagree (edited, missing or out-of-order migrations)') };
 
-export const down: CommandModule = {
-  async run(ctx, { opts }) {
-    const r = await migrateDown(ctx, { ...runInput(ctx, opts), steps: (opts.steps as number | undefined) ?? 1 });
-    ctx.out.result(r, renderDown);
-    return r.status === 'refused' ? refused(ctx, 'Refused to revert') : undefined;
+export const status = defineCommand({
+  name: 'status',
+  summary: 'Each migration (applied, pending, edited, missing, out-of-order), drift and lint; exit 0',
+  isDefault: true,
+  options: { ...target, ...migrationsDir, ...lockTimeout },
+  examples: [
+    { command: 'dbops migrate status --instance demo-db', description: 'the table of migrations' },
+    { command: 'dbops migrate status --json', description: 'the same as JSON' },
+  ],
+  load: (): Lazy => import('./migrate.run.js').then((m) => m.status),
+});
+
+export const up = defineCommand({
+  name: 'up',
+  summary: 'Apply the pending migrations (refuses over drift: exit 1)',
+  options: { ...target, ...migrationsDir, to: opt.string('--to <version>', 'apply up to and including this version'), ...timeouts, ...allowDrift },
+  mutates: true,
+  examples: [
+    { command: 'dbops migrate up', description: 'apply everything pending to the configured instance' },
+    { command: 'dbops migrate up --to 0003', description: 'stop after version 3' },
+    { command: 'dbops migrate up --dry-run --json', description: 'the plan with its SQL, nothing changed' },
+    { command: 'dbops migrate up --lock-timeout 2s --statement-timeout 5min', description: 'tighter lock wait, bounded statements' },
+  ],
+  load: (): Lazy => import('./migrate.run.js').then((m) => m.up),
+});
+
+export const down = defineCommand({
+  name: 'down',
+  summary: 'Revert the newest N migrations with their .down.sql (refuses where one is missing: exit 2)',
+  options: { ...target, ...migrationsDir, steps: opt.int('--steps <n>', 'how many to revert, newest first', { default: 1 }), ...timeouts, ...allowDrift },
+  mutates: true,
+  examples: [
+    { command: 'dbops migrate down --dry-run', description: 'show the .down.sql that would run' },
+    { command: 'dbops migrate down --steps 2 --yes', description: 'revert the two newest without asking' },
+  ],
+  load: (): Lazy => import('./migrate.run.js').then((m) => m.down),
+});
+
+export const newMigration = defineCommand({
+  name: 'new',
+  summary: 'Create the next NNNN_name.sql and NNNN_name.down.sql from a template',
+  args: { name: arg('<name>', 'what the migration does, e.g. add_recipe_tags') },
+  options: {
+    ...migrationsDir,
+    noTransaction: opt.flag('--no-transaction', 'start the file with -- dbops:no-transaction (CREATE INDEX CONCURRENTLY)'),
+    noDown: opt.flag('--no-down', 'no .down.sql file'),
   },
-};
+  mutates: true,
+  examples: [
+    { command: 'dbops migrate new add_recipe_tags', description: 'the next number, e.g. sql/migrations/0009_add_recipe_tags.sql and .down.sql' },
+    { command: 'dbops migrate new recipes_title_idx --no-transaction', description: 'for CREATE INDEX CONCURRENTLY' },
+  ],
+  load: (): Lazy => import('./migrate.run.js').then((m) => m.newMigration),
+});
 
-export const baseline: CommandModule = {
-  async run(ctx, { args, opts }) {
-    const version = parseVersionArg(args[0] as string, 'baseline <version>');
-    ctx.out.result(await migrateBaseline(ctx, { ...runInput(ctx, opts), version }), renderBaseline);
-  },
-};
+export const verify = defineCommand({
+  name: 'verify',
+  summary: 'Check the history against the files (drift: exit 1) and lint the pending migrations',
+  options: { ...target, ...migrationsDir, ...lockTimeout, strict: opt.flag('--strict', 'lint warnings fail too (exit 1)') },
+  examples: [
+    { command: 'dbops migrate verify', description: 'exit 0 when the history matches the files' },
+    { command: 'dbops migrate verify --strict --json', description: 'CI: warnings fail as well' },
+  ],
+  load: (): Lazy => import('./migrate.run.js').then((m) => m.verify),
+});
 
-export const newMigration: CommandModule = {
-  async run(ctx, { args, opts }) {
-    const r = await createMigrationFiles({
-      dir: migrateSettings(ctx.config, { dir: str(opts.dir) }).dir,
-      name: args[0] as string,
-      noTransaction: opts.transaction === false,
-      withDown: opts.down !== false,
-      dryRun: ctx.flags.dryRun || Boolean(opts.dryRun),
-    });
-    ctx.out.result(r, renderNew);
-  },
-};
+export const baseline = defineCommand({
+  name: 'baseline',
+  summary: 'Mark the migrations up to <version> as applied without running them (an existing database)',
+  args: { version: arg('<version>', 'the version the database is already at, e.g. 0003') },
+  options: { ...target, ...migrationsDir, ...lockTimeout },
+  mutates: true,
+  examples: [
+    { command: 'dbops migrate baseline 0003', description: 'the schema of 0001-0003 exists already: record them' },
+    { command: 'dbops migrate baseline 0003 --dry-run', description: 'show what would be marked' },
+  ],
+  load: (): Lazy => import('./migrate.run.js').then((m) => m.baseline),
+});
 
+export const migrate = defineGroup({
+  name: 'migrate',
+  summary: 'Apply, revert and verify SQL migrations (NNNN_name.sql) under an advisory lock',
+  description: [
+    'Migrations are SQL files NNNN_name.sql (optional NNNN_name.down.sql) in --dir, applied in version order, each in its own transaction with lock_timeout and statement_timeout set, and recorded in dbops.schema_migrations (version, name, sha256 checksum, applied_at, duration, applied_by). A file whose first line is "-- dbops:no-transaction" runs outside a transaction, statement by statement (CREATE INDEX CONCURRENTLY). One advisory lock per database serializes runners.',
+    'Drift: a migration applied and since edited, applied and missing from disk, or pending but older than the newest applied. Lint warns about the pending migrations: CREATE INDEX without CONCURRENTLY on an existing table, ADD COLUMN NOT NULL without DEFAULT, ALTER COLUMN TYPE, DROP COLUMN, DROP TABLE, strong locks with no lock_timeout (a file silences a rule with "-- dbops:allow <rule>").',
+    'Exit codes: 1 = drift (verify fails, up and down refuse) or a migration failed (rolled back, not recorded); 2 = bad input, nothing changed (directory, file names, --to, a missing .down.sql); 3 = retry later (the migration lock is held past --lock-timeout, a table lock or statement timed out, the connection was lost).',
+  ].join('\n\n'),
+  examples: [
+    { command: 'dbops migrate status', description: 'every migration of the configured instance and its state' },
+    { command: 'dbops migrate up --instance demo-db', description: 'apply what is pending' },
+    { command: 'dbops migrate up --dry-run', description: 'print the SQL that would run, change nothing' },
+    { command: 'dbops migrate verify --url "$DATABASE_URL"', description: 'exit 1 on drift (CI)' },
+  ],
+  subcommands: [status, up, down, newMigration, verify, baseline],
+});

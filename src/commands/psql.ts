@@ -1,22 +1,19 @@
-import { runPsql } from '../lib/db/psql.js';
-import { ExitCode } from '../lib/errors.js';
-import type { CommandModule } from './types.js';
+/** `dbops psql`: the definition (handler: psql.run.ts, loaded lazily). */
+import { arg, defineCommand, type Lazy } from './define.js';
 
-export const psql: CommandModule = {
-  async run(ctx, { args }) {
-    let first = args[0] as string | undefined;
-    let psqlArgs = (args[1] as string[] | undefined) ?? [];
-    // `dbops psql -- -c "..."`: everything after -- is for psql, the instance is the default.
-    if (first?.startsWith('-')) {
-      psqlArgs = [first, ...psqlArgs];
-      first = undefined;
-    }
-    const instanceId = first ?? ctx.config.database.identifier;
-    const result = await runPsql(ctx, { instanceId, args: psqlArgs, stdout: ctx.out.json ? 'stderr' : 'inherit' });
-    if (ctx.out.json) ctx.out.result(result, () => '');
-    if (result.exitCode !== 0) {
-      ctx.out.error(`psql exited with ${result.exitCode} (an SQL error stopped it).`);
-      return ExitCode.checksFailed;
-    }
+export const psql = defineCommand({
+  name: 'psql',
+  summary: 'Open psql on an instance with its stored credentials',
+  description:
+    'Runs psql with the connection details and password from the provider (the password goes to psql through its environment, never on the command line). Arguments after -- are passed to psql.',
+  args: {
+    id: arg('[id]', 'instance identifier (default: database.identifier)'),
+    psqlArgs: arg('[psqlArgs...]', 'arguments for psql, after --'),
   },
-};
+  examples: [
+    { command: 'dbops psql', description: 'interactive psql on the configured instance' },
+    { command: 'dbops psql demo-db -- -c "select version()"', description: 'run one statement' },
+    { command: 'dbops psql demo-db -- -v ON_ERROR_STOP=1 -f sql/examples/demo-data.sql', description: 'run a file' },
+  ],
+  load: (): Lazy => import('./psql.run.js').then((m) => m.psql),
+});

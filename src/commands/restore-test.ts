@@ -1,25 +1,38 @@
-import { ExitCode } from '../lib/errors.js';
-import { renderHuman } from '../lib/restore/render.js';
-import { restoreTest } from '../lib/restore/restore-test.js';
-import type { CommandModule } from './types.js';
+/** `dbops restore-test`: the definition (handler: restore-test.run.ts, loaded lazily). */
+import { defineCommand, opt, type Lazy } from './define.js';
 
-/** `dbops restore-test`: flags -> one input, one lib call, render, exit code (0 passed, 1 failed, else the error's). */
-export const restoreTestCommand: CommandModule = {
-  async run(ctx, { opts }) {
-    const { result, error } = await restoreTest(ctx, {
-      instanceId: opts.instance as string | undefined,
-      snapshotId: opts.snapshot as string | undefined,
-      pointInTime: opts.pointInTime as string | undefined,
-      latestRestorable: Boolean(opts.latestRestorable),
-      connectHost: opts.connectHost as string | undefined,
-      concurrency: opts.concurrency as number | undefined,
-      keep: Boolean(opts.keep),
-      reportFile: opts.report as string | undefined,
-      instanceClass: opts.instanceClass as string | undefined,
-      expiresIn: opts.expiresIn as string | undefined,
-    });
-    ctx.out.result(result, (r, c) => renderHuman(r, c, ctx.flags.verbose));
-    if (error) throw error;
-    return result.verdict === 'failed' ? ExitCode.checksFailed : ExitCode.ok;
+export const restoreTest = defineCommand({
+  name: 'restore-test',
+  summary: 'Restore the newest backup into a temporary instance, check it, measure RTO and RPO, clean up (runbook restore-test)',
+  description: [
+    "Follows runbooks/restore-test.md (RT-1 .. RT-11): picks the newest available snapshot of the instance (or --snapshot, or a point in time on AWS), restores it into a temporary instance <db>-rt-<run-id> (restoreTest.instanceClass, not publicly accessible, in the source's subnet group and security groups, tagged dbops:purpose=restore-test and dbops:expires-at), waits for it, and checks it against the source: the server and its version, amcheck over every table and B-tree index, invalid indexes, the schema and the dbops migration history, row counts, the data loss window from dbops.heartbeat, pgvector, and query latency (sql/checks/*.sql). The source is only read, in a read-only session.",
+    'The temporary instance is deleted (no final snapshot) on success, failure, Ctrl-C and SIGTERM; --keep keeps it. A crashed run leaves it tagged for `dbops gc`. Results go to stdout (--json), CloudWatch metrics RestoreTestSuccess, RestoreTestDurationSeconds and RestoreTestDataLossSeconds (restoreTest.metricsNamespace), the history `dbops backup status` shows, and --report <file.md>.',
+    'Exit codes: 0 every check passed; 1 a check failed (the report says which and why); 3 the test could not run (no snapshot, no permission, the restore failed or the snapshot is corrupt); 130 interrupted. Cleanup ran in every case.',
+  ].join('\n\n'),
+  options: {
+    instance: opt.string('--instance <id>', 'the source instance (default: database.identifier)'),
+    snapshot: opt.string('--snapshot <id>', 'restore this snapshot (default: the newest available one, automated or manual)'),
+    pointInTime: opt.string('--point-in-time <time>', 'AWS: restore the source as it was at this ISO 8601 time, e.g. 2026-05-01T09:30:00Z'),
+    latestRestorable: opt.flag('--latest-restorable', 'AWS: restore the source to its latest restorable time'),
+    connectHost: opt.string('--connect-host <host[:port]>', 'reach the temporary instance there (an SSH tunnel or bastion); TLS still verifies its own name'),
+    concurrency: opt.int('--concurrency <n>', 'connections the checks use on the temporary instance (default: restoreTest.concurrency)'),
+    keep: opt.flag('--keep', 'keep the temporary instance afterwards, and print how to connect and how to delete it'),
+    report: opt.string('--report <file.md>', 'also write the report as Markdown (incident or audit record)'),
+    instanceClass: opt.string('--instance-class <class>', 'class of the temporary instance (default: restoreTest.instanceClass)'),
+    expiresIn: opt.string('--expires-in <duration>', 'dbops:expires-at of the temporary instance: 6h, 90m, 2d (default: restoreTest.expiresAfterHours)'),
   },
-};
+  mutates: true,
+  examples: [
+    { command: 'dbops restore-test', description: 'test the newest backup of the configured instance' },
+    { command: 'dbops restore-test --snapshot recipe-db-manual-20260501-030000 --report rt.md', description: 'a given snapshot, with a Markdown report' },
+    { command: 'dbops restore-test --latest-restorable --instance-class db.t3.small', description: 'AWS: point-in-time restore to the latest restorable time' },
+    { command: 'dbops restore-test --connect-host 127.0.0.1:15432', description: 'through an SSH tunnel to the temporary instance' },
+    { command: 'dbops restore-test --keep --json', description: 'keep the instance to look around; result as JSON' },
+    { command: 'dbops restore-test --dry-run', description: 'show the backup and the instance it would create, create nothing' },
+    {
+      command: '0 5 1 * * dbops restore-test --quiet --report /var/log/dbops/restore-test.md',
+      description: 'crontab: monthly on the 1st at 05:00 UTC (after the 03:00-04:00 backup window)',
+    },
+  ],
+  load: (): Lazy => import('./restore-test.run.js').then((m) => m.restoreTest),
+});

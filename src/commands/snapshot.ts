@@ -1,82 +1,117 @@
-import type { SnapshotType } from '../lib/providers/types.js';
-import { reportOf } from '../lib/runbook/runner.js';
-import { renderReport } from '../lib/runbook/render.js';
-import { copySnapshotCommand } from '../lib/snapshots/copy.js';
-import { deleteSnapshotById } from '../lib/snapshots/delete.js';
-import { pruneSnapshots } from '../lib/snapshots/prune.js';
-import { renderCopy, renderDelete, renderPrune, renderRunPolicy, renderSnapshotDetail, renderSnapshotTable } from '../lib/snapshots/render.js';
-import { runSnapshotPolicy } from '../lib/snapshots/run-policy.js';
-import { createManualSnapshot, latestSnapshot, listSnapshots } from '../lib/snapshots/snapshots.js';
-import { formatBytes } from '../lib/output/format.js';
-import { ExitCode } from '../lib/errors.js';
-import type { CommandModule } from './types.js';
+/** `dbops snapshot create|list|latest|copy|delete|prune|run-policy`: the definitions (handlers: snapshot.run.ts, loaded lazily). */
+import { arg, defineCommand, defineGroup, opt, type Lazy } from './define.js';
 
-const instanceOf = (opts: Record<string, unknown>, fallback: string): string => (opts.instance as string | undefined) ?? fallback;
-const typeOf = (opts: Record<string, unknown>): SnapshotType | 'all' => (opts.type as SnapshotType | 'all' | undefined) ?? 'all';
+const SNAPSHOT_TYPES = ['manual', 'automated', 'all'] as const;
 
-export const create: CommandModule = {
-  async run(ctx, { opts }) {
-    const result = await createManualSnapshot(ctx, { instanceId: instanceOf(opts, ctx.config.database.identifier), wait: Boolean(opts.wait) });
-    ctx.out.result(result, (r) =>
-      r.dryRun
-        ? `Dry run: would snapshot ${r.instanceId} as ${r.snapshotId} in ${r.region}.`
-        : `Snapshot ${r.snapshotId} of ${r.instanceId}: ${r.snapshot?.status ?? 'requested'}${r.snapshot?.sizeBytes !== undefined ? `, ${formatBytes(r.snapshot.sizeBytes)}` : ''}.`,
-    );
+export const create = defineCommand({
+  name: 'create',
+  summary: 'Take a manual snapshot named <db>-manual-<UTC timestamp>',
+  options: {
+    instance: opt.string('--instance <id>', 'instance to snapshot (default: database.identifier)'),
+    wait: opt.flag('--wait', 'wait until the snapshot is available, with progress'),
   },
-};
+  mutates: true,
+  examples: [
+    { command: 'dbops snapshot create', description: 'start a snapshot of the configured instance' },
+    { command: 'dbops snapshot create --instance demo-db --wait', description: 'snapshot another instance and wait' },
+  ],
+  load: (): Lazy => import('./snapshot.run.js').then((m) => m.create),
+});
 
-export const list: CommandModule = {
-  async run(ctx, { opts }) {
-    const snapshots = await listSnapshots(ctx, { instanceId: opts.instance as string | undefined, type: typeOf(opts) });
-    const now = ctx.clock.now();
-    ctx.out.result(snapshots, (snaps, c) => renderSnapshotTable(snaps, now, c));
+export const list = defineCommand({
+  name: 'list',
+  summary: 'List snapshots, newest first: id, type, status, created, age, size, encrypted, engine, region, source',
+  options: {
+    instance: opt.string('--instance <id>', 'only snapshots of this instance'),
+    type: opt.choice('--type <type>', 'manual, automated or all', SNAPSHOT_TYPES, { default: 'all' }),
   },
-};
+  examples: [
+    { command: 'dbops snapshot list --type manual', description: 'manual snapshots only' },
+    { command: 'dbops snapshot list --region us-west-2 --json', description: 'cross-region copies in the DR region, as JSON' },
+  ],
+  load: (): Lazy => import('./snapshot.run.js').then((m) => m.list),
+});
 
-export const latest: CommandModule = {
-  async run(ctx, { opts }) {
-    const snapshot = await latestSnapshot(ctx, { instanceId: instanceOf(opts, ctx.config.database.identifier), type: typeOf(opts) });
-    const now = ctx.clock.now();
-    ctx.out.result(snapshot, (s, c) => renderSnapshotDetail(s, now, c));
+export const latest = defineCommand({
+  name: 'latest',
+  summary: 'The newest available snapshot of an instance (exit 2 when there is none)',
+  options: {
+    instance: opt.string('--instance <id>', 'instance (default: database.identifier)'),
+    type: opt.choice('--type <type>', 'manual, automated or all', SNAPSHOT_TYPES, { default: 'all' }),
   },
-};
+  examples: [
+    { command: 'dbops snapshot latest --type manual', description: 'the newest manual snapshot' },
+    { command: 'dbops snapshot latest --region us-west-2 --json', description: 'the newest DR copy, as JSON' },
+  ],
+  load: (): Lazy => import('./snapshot.run.js').then((m) => m.latest),
+});
 
-export const copy: CommandModule = {
-  async run(ctx, { args, opts }) {
-    const result = await copySnapshotCommand(ctx, {
-      snapshotId: args[0] as string,
-      toRegion: opts.toRegion as string | undefined,
-      kmsKeyId: opts.kmsKey as string | undefined,
-    });
-    ctx.out.result(result, renderCopy);
+export const copy = defineCommand({
+  name: 'copy',
+  summary: 'Copy a snapshot to another region with its tags and wait for it (a no-op when the copy exists)',
+  args: { id: arg('<id>', 'snapshot id in the current region') },
+  options: {
+    toRegion: opt.string('--to-region <region>', 'destination region (default: snapshots.crossRegion.region)'),
+    kmsKey: opt.string('--kms-key <key>', 'KMS key ARN in the destination region, needed for an encrypted snapshot (default: snapshots.crossRegion.kmsKeyId)'),
   },
-};
+  mutates: true,
+  examples: [
+    { command: 'dbops snapshot copy recipe-db-primary-manual-20261122-043005 --to-region us-west-2', description: 'copy to the DR region' },
+    { command: 'dbops snapshot copy <id> --to-region us-west-2 --kms-key arn:aws:kms:us-west-2:123456789012:key/abcd', description: 'an encrypted snapshot' },
+  ],
+  load: (): Lazy => import('./snapshot.run.js').then((m) => m.copy),
+});
 
-export const remove: CommandModule = {
-  async run(ctx, { args }) {
-    const result = await deleteSnapshotById(ctx, { id: args[0] as string });
-    ctx.out.result(result, renderDelete);
-  },
-};
+export const remove = defineCommand({
+  name: 'delete',
+  summary: 'Delete one manual snapshot dbops created (asks first; --yes in scripts)',
+  args: { id: arg('<id>', 'snapshot id in the current region') },
+  mutates: true,
+  examples: [
+    { command: 'dbops snapshot delete <id> --dry-run', description: 'show what would be deleted' },
+    { command: 'dbops snapshot delete <id> --region us-west-2 --yes', description: 'delete a DR copy without asking' },
+  ],
+  load: (): Lazy => import('./snapshot.run.js').then((m) => m.remove),
+});
 
-export const prune: CommandModule = {
-  async run(ctx, { opts }) {
-    const result = await pruneSnapshots(ctx, { instanceId: opts.instance as string | undefined });
-    ctx.out.result(result, renderPrune);
-    return result.failed.length > 0 ? ExitCode.environment : undefined;
-  },
-};
+export const prune = defineCommand({
+  name: 'prune',
+  summary: 'Delete dbops snapshots past retention in the config and DR regions (asks first; --dry-run says why)',
+  options: { instance: opt.string('--instance <id>', 'only snapshots of this instance (default: all)') },
+  mutates: true,
+  examples: [
+    { command: 'dbops snapshot prune --dry-run', description: 'every snapshot, keep or delete, and why' },
+    { command: 'dbops snapshot prune --yes --json', description: 'prune without asking, result as JSON' },
+  ],
+  load: (): Lazy => import('./snapshot.run.js').then((m) => m.prune),
+});
 
-export const runPolicy: CommandModule = {
-  async run(ctx, { opts }) {
-    try {
-      const result = await runSnapshotPolicy(ctx, { instanceId: instanceOf(opts, ctx.config.database.identifier) });
-      ctx.out.result(result, renderRunPolicy);
-    } catch (e) {
-      // The report of a failed run goes to stderr (the --json error document carries it too).
-      const report = reportOf(e);
-      if (report && !ctx.out.json) ctx.out.error(`run-policy failed; the run so far:\n${renderReport(report, ctx.out.c)}`);
-      throw e;
-    }
-  },
-};
+export const runPolicy = defineCommand({
+  name: 'run-policy',
+  summary: 'The weekly job: snapshot, wait, copy to the DR region, wait, prune both regions (runbook snapshots; a rerun resumes)',
+  options: { instance: opt.string('--instance <id>', 'instance (default: database.identifier)') },
+  mutates: true,
+  examples: [
+    { command: '0 5 * * sun dbops snapshot run-policy --yes --quiet', description: 'crontab: every Sunday 05:00' },
+    { command: 'dbops snapshot run-policy --dry-run', description: 'check the policy and what a rerun would reuse' },
+    { command: 'dbops snapshot run-policy --yes --json', description: 'the run report as JSON' },
+  ],
+  load: (): Lazy => import('./snapshot.run.js').then((m) => m.runPolicy),
+});
+
+export const snapshot = defineGroup({
+  name: 'snapshot',
+  summary: 'Manual snapshots, cross-region copies and their retention (runbook snapshots)',
+  description: [
+    "Manual snapshots are named <db>-manual-<UTC timestamp> and tagged dbops:managed=true. A cross-region copy keeps the snapshot's id in the DR region (snapshots.crossRegion.region) and carries its source's tags plus dbops:purpose=cross-region-copy. Retention (prune, run-policy): manual snapshots snapshots.manualRetentionWeeks weeks, copies snapshots.crossRegion.retentionWeeks weeks, always the newest snapshots.keepNewest per region, instance and class; automated backups and anything without dbops:managed=true are never touched. The global --region picks the region a command looks at.",
+    'Local provider: a snapshot is a pg_basebackup tar, checked as it is taken and as it is copied, without extracting it (the checks of pg_verifybackup, the WAL by pg_waldump; local.snapshotVerifier: pg_verifybackup runs the tool itself afterwards); a region is a directory namespace.',
+    'Exit codes: 1 = a snapshot is corrupt (local); 2 = bad input (unknown snapshot or region, DR region equal to the source, encrypted snapshot without a KMS key of the destination, not created by dbops, a prune that would delete every snapshot of an instance); 3 = retry later (snapshot still being created, AWS throttling after retries, snapshot quota reached, a deletion failed).',
+  ].join('\n\n'),
+  examples: [
+    { command: 'dbops snapshot create --wait', description: 'snapshot the configured instance and wait for it' },
+    { command: 'dbops snapshot list --region us-west-2', description: 'the copies in the DR region, newest first' },
+    { command: 'dbops snapshot run-policy --yes', description: 'the weekly cron job: snapshot, copy, prune' },
+    { command: 'dbops snapshot prune --dry-run', description: 'what retention would delete, and why' },
+  ],
+  subcommands: [create, list, latest, copy, remove, prune, runPolicy],
+});

@@ -1,11 +1,13 @@
-import { describeInstance } from '../lib/instances/instances.js';
-import { renderInstanceDetail } from '../lib/instances/render.js';
-import type { CommandModule } from './types.js';
+/** `dbops status`: the definition (handler: status.run.ts, loaded lazily). */
+import { arg, defineCommand, type Lazy } from './define.js';
 
-export const status: CommandModule = {
-  async run(ctx, { args }) {
-    const id = (args[0] as string | undefined) ?? ctx.config.database.identifier;
-    const instance = await describeInstance(ctx, id);
-    ctx.out.result(instance, renderInstanceDetail);
-  },
-};
+export const status = defineCommand({
+  name: 'status',
+  summary: 'Show one instance in detail',
+  args: { id: arg('[id]', 'instance identifier (default: database.identifier)') },
+  examples: [
+    { command: 'dbops status', description: 'the configured instance' },
+    { command: 'dbops status demo-db --json', description: 'one instance as JSON' },
+  ],
+  load: (): Lazy => import('./status.run.js').then((m) => m.status),
+});

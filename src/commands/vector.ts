@@ -1,69 +1,102 @@
-import { ExitCode } from '../lib/errors.js';
-import { vectorBuild } from '../lib/vector/build.js';
-import { renderBuild, renderStatus, renderTune } from '../lib/vector/render.js';
-import { vectorStatus } from '../lib/vector/status.js';
-import { vectorTune } from '../lib/vector/tune.js';
-import type { Distance } from '../lib/vector/types.js';
-import type { VectorTargetInput } from '../lib/vector/db.js';
-import type { CommandModule } from './types.js';
+/** `dbops vector status|tune|build`: the definitions (handlers: vector.run.ts, loaded lazily). */
+import { defineCommand, defineGroup, opt, type Lazy } from './define.js';
 
-type Opts = Record<string, unknown>;
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
-
-function target(opts: Opts): VectorTargetInput {
-  return { url: str(opts.url), instance: str(opts.instance), connectHost: str(opts.connectHost) };
-}
-
-export const status: CommandModule = {
-  async run(ctx, { opts }) {
-    const result = await vectorStatus(ctx, { target: target(opts), table: str(opts.table), distance: str(opts.distance) as Distance | undefined });
-    ctx.out.result(result, renderStatus);
-  },
+const target = {
+  url: opt.string('--url <url>', 'any PostgreSQL: postgres://user:password@host:5432/db (instead of an instance)'),
+  instance: opt.string('--instance <id>', 'instance to connect to (default: database.identifier)'),
+  connectHost: opt.string('--connect-host <host>', 'reach the instance through this host (a tunnel or bastion)'),
+};
+/** --table for tune and build (commander's own "required option" message has no hint). */
+const table = opt.requiredString('--table <table>', 'table holding the vectors (required)', {
+  message: '--table is required: the table that holds the vectors.',
+  hint: '`dbops vector status` lists the vector columns.',
+});
+const DISTANCES = ['cosine', 'l2', 'ip'] as const;
+const buildSession = {
+  maintenanceWorkMem: opt.string('--maintenance-work-mem <size>', 'maintenance_work_mem for the build session (default: vector.maintenanceWorkMem, 256MB)'),
+  parallelWorkers: opt.int('--parallel-workers <n>', 'max_parallel_maintenance_workers for the build session (default: vector.parallelWorkers, 2)'),
 };
 
-export const tune: CommandModule = {
-  async run(ctx, { opts }) {
-    const result = await vectorTune(ctx, {
-      target: target(opts),
-      table: str(opts.table)!,
-      column: str(opts.column),
-      distance: str(opts.distance) as Distance | undefined,
-      where: str(opts.where),
-      k: num(opts.k),
-      targetRecall: num(opts.targetRecall),
-      queries: num(opts.queries),
-      queriesFile: str(opts.queriesFile),
-      maxP95: str(opts.maxP95),
-      rebuild: Boolean(opts.rebuild),
-      candidates: str(opts.candidates),
-      plot: str(opts.plot),
-      seed: num(opts.seed),
-      statementTimeout: str(opts.statementTimeout),
-      maintenanceWorkMem: str(opts.maintenanceWorkMem) ?? ctx.config.vector.maintenanceWorkMem,
-      parallelWorkers: num(opts.parallelWorkers) ?? ctx.config.vector.parallelWorkers,
-    });
-    ctx.out.result(result, renderTune);
-    return result.ok ? ExitCode.ok : ExitCode.checksFailed;
+export const status = defineCommand({
+  name: 'status',
+  summary: 'pgvector version, every vector column and index, the settings in force, warnings',
+  options: {
+    ...target,
+    table: opt.string('--table <table>', 'only this table (table or schema.table)'),
+    distance: opt.choice('--distance <distance>', 'the distance your queries use: flags indexes on another', DISTANCES),
   },
-};
+  examples: [
+    { command: 'dbops vector status --distance cosine', description: 'also flag indexes that cosine queries cannot use' },
+    { command: 'dbops vector status --url postgres://app@127.0.0.1:5432/app --json', description: 'any server, as JSON' },
+  ],
+  load: (): Lazy => import('./vector.run.js').then((m) => m.status),
+});
 
-export const build: CommandModule = {
-  async run(ctx, { opts }) {
-    const result = await vectorBuild(ctx, {
-      target: target(opts),
-      table: str(opts.table)!,
-      column: str(opts.column),
-      m: num(opts.m),
-      efConstruction: num(opts.efConstruction),
-      distance: str(opts.distance) as Distance | undefined,
-      concurrently: Boolean(opts.concurrently),
-      name: str(opts.name),
-      maintenanceWorkMem: str(opts.maintenanceWorkMem) ?? ctx.config.vector.maintenanceWorkMem,
-      parallelWorkers: num(opts.parallelWorkers) ?? ctx.config.vector.parallelWorkers,
-    });
-    ctx.out.result(result, renderBuild);
-    return result.ok ? ExitCode.ok : ExitCode.checksFailed;
+export const tune = defineCommand({
+  name: 'tune',
+  summary: 'Measure recall@k and latency over hnsw.ef_search on your table and recommend a setting (read-only unless --rebuild)',
+  description:
+    'Draws sample queries from the table (or --queries-file), computes their exact neighbours with index scans off, then searches the smallest hnsw.ef_search meeting --target-recall (and --max-p95). Exit 1 when no setting meets the targets.',
+  options: {
+    ...target,
+    table,
+    column: opt.string('--column <column>', "vector column (default: the table's only one)"),
+    k: opt.int('--k <n>', 'neighbours per query: recall@k', { default: 10 }),
+    targetRecall: opt.float('--target-recall <r>', 'recall to reach, in (0, 1]', { default: 0.9 }),
+    queries: opt.int('--queries <n>', 'sample queries (default 100; with --queries-file: all in the file)'),
+    queriesFile: opt.string('--queries-file <file>', 'real query vectors: a JSON array or NDJSON'),
+    maxP95: opt.string('--max-p95 <duration>', 'p95 latency limit, e.g. 3000ms or 3s'),
+    distance: opt.choice('--distance <distance>', "the distance your queries use (default: the index's)", DISTANCES),
+    where: opt.string('--where <predicate>', 'the SQL filter of your queries: checks whether iterative scans are needed'),
+    rebuild: opt.flag('--rebuild', 'also measure candidate m/ef_construction on a scratch copy of the table (creates and drops a table)'),
+    candidates: opt.string('--candidates <pairs>', 'm:ef_construction pairs for --rebuild', { default: '16:64,16:128,32:128' }),
+    plot: opt.string('--plot <file>', 'write the recall-vs-latency chart: .svg or .html'),
+    seed: opt.int('--seed <n>', 'seed of the sample', { default: 42 }),
+    statementTimeout: opt.string('--statement-timeout <duration>', "statement_timeout for the exact search (default: the server's)"),
+    ...buildSession,
   },
-};
+  examples: [
+    { command: 'dbops vector tune --table items --target-recall 0.95 --k 10', description: 'smallest ef_search for recall@10 >= 0.95' },
+    { command: 'dbops vector tune --table items --where "tenant_id = 42"', description: 'filtered queries: are iterative scans needed?' },
+    { command: 'dbops vector tune --table items --rebuild --candidates 16:128,32:128 --plot recall.html', description: 'compare index settings on a scratch copy' },
+  ],
+  load: (): Lazy => import('./vector.run.js').then((m) => m.tune),
+});
+
+export const build = defineCommand({
+  name: 'build',
+  summary: 'Build or rebuild the HNSW index of a vector column, with live progress',
+  description:
+    'Drops an INVALID index left by an interrupted concurrent build (after confirmation), warns when the graph will not fit in maintenance_work_mem, and builds with session settings. A rebuild builds beside the old index, then swaps.',
+  options: {
+    ...target,
+    table,
+    column: opt.string('--column <column>', "vector column (default: the table's only one)"),
+    m: opt.int('--m <n>', 'HNSW m: links per node', { default: 16 }),
+    efConstruction: opt.int('--ef-construction <n>', 'HNSW ef_construction: candidate list while building', { default: 64 }),
+    distance: opt.choice('--distance <distance>', "the distance your queries use (default: the existing index's, else cosine)", DISTANCES),
+    concurrently: opt.flag('--concurrently', 'CREATE INDEX CONCURRENTLY: writes continue during the build'),
+    name: opt.string('--name <index>', 'name of a new index (default <table>_<column>_hnsw_idx)'),
+    ...buildSession,
+  },
+  mutates: true,
+  examples: [
+    { command: 'dbops vector build --table items --concurrently --dry-run', description: 'print the statements, change nothing' },
+    { command: 'dbops vector build --table items --m 24 --ef-construction 128 --concurrently --yes', description: 'rebuild with other settings' },
+    { command: 'dbops vector build --table items --maintenance-work-mem 8GB --parallel-workers 4', description: 'a large table on a large server' },
+  ],
+  load: (): Lazy => import('./vector.run.js').then((m) => m.build),
+});
+
+export const vector = defineGroup({
+  name: 'vector',
+  summary: 'pgvector: index status, recall/latency tuning of hnsw.ef_search, HNSW index builds',
+  description:
+    'Works on any PostgreSQL with pgvector: an instance (--instance, default database.identifier) or --url. tune and build follow runbooks/vector-tuning.md (steps VT-1..VT-11).',
+  examples: [
+    { command: 'dbops vector status', description: 'pgvector version, vector columns and indexes, settings, warnings' },
+    { command: 'dbops vector tune --table items --column embedding --max-p95 3000ms', description: 'recommend hnsw.ef_search for recall 0.9' },
+    { command: 'dbops vector build --table items --column embedding --concurrently', description: 'build the HNSW index without blocking writes' },
+  ],
+  subcommands: [status, tune, build],
+});

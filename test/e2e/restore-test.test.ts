@@ -1,18 +1,15 @@
 /**
  * `dbops restore-test` as a process, as cron or the on-call engineer runs it (no TTY):
  * --json is one parseable document, exit codes 0 / 1 / 2 / 3 / 130, no ANSI, and a
- * signal in the middle leaves nothing behind. Runs against bin/dbops (the built dist),
- * so it needs the command registered in src/commands/index.ts.
+ * signal in the middle leaves nothing behind. Runs against bin/dbops (the built dist).
  */
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../src/commands/index.js';
 import { withPg } from '../_helpers/local.js';
 import { ANSI, runDbops, type RunOptions, type RunResult } from '../_helpers/run-dbops.js';
 import { leftovers, startSource, type Source } from '../integration/restore/_setup.js';
 
-const registered = COMMANDS.some((c) => c.name === 'restore-test');
 let src: Source;
 
 function dbops(args: string, opts: RunOptions = {}): Promise<RunResult> {
@@ -29,7 +26,7 @@ async function expectNothingLeft(r: RunResult): Promise<void> {
   expect(await leftovers(src, `${src.id}-rt-${runIdOf(r)}`)).toEqual({ instances: [src.id], dirs: [src.id], processes: [], tmp: [] });
 }
 
-describe.skipIf(!registered)('dbops restore-test (process)', () => {
+describe('dbops restore-test (process)', () => {
   beforeAll(async () => {
     src = await startSource('dbops-rt-e2e-', 'e2e-src');
   });

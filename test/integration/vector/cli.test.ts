@@ -1,7 +1,7 @@
 /**
  * `dbops vector ...` as a process (bin/dbops), against real pgvector served by PGlite
  * with ONE connection admitted: the CLI's own. Exit codes, --json, no ANSI, no stacks.
- * Needs the `vector` entry in src/commands/index.ts and a build (npm test builds).
+ * Needs a build (npm test builds).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

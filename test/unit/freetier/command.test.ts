@@ -4,7 +4,8 @@
  */
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { freeTierReport } from '../../../src/commands/free-tier-report.js';
+import { freeTierReport } from '../../../src/commands/free-tier-report.run.js';
+import type { InputOf } from '../../../src/commands/define.js';
 import { DEFAULTS } from '../../../src/lib/config/defaults.js';
 import type { LoadedConfig } from '../../../src/lib/config/load.js';
 import type { DbopsConfig } from '../../../src/lib/config/schema.js';
@@ -57,7 +58,9 @@ async function context(opts: { provider?: 'aws' | 'local'; json?: boolean; quiet
   return { ctx, t };
 }
 
-const run = (ctx: Context, opts: Record<string, unknown> = {}) => freeTierReport.run(ctx, { args: [], opts });
+type Opts = InputOf<typeof freeTierReport.def>['opts'];
+const run = (ctx: Context, opts: Partial<Opts> = {}) =>
+  freeTierReport.run(ctx, { args: {}, opts: { month: undefined, markdown: false, publish: false, withCostExplorer: false, ...opts } });
 const ONE = [{ id: 'prod-db', from: '2024-12-01T00:00:00Z' }];
 const TWO = [...ONE, { id: 'rt-1', from: '2025-01-01T00:00:00Z', shape: { TagList: [{ Key: 'dbops:purpose', Value: 'restore-test' }] } }];
 

@@ -1,0 +1,27 @@
+import { createInstance, deleteInstance, listInstances } from '../lib/instances/instances.js';
+import { renderInstanceDetail, renderInstanceTable } from '../lib/instances/render.js';
+import { renderReport } from '../lib/runbook/render.js';
+import { handler } from './define.js';
+import * as def from './instances.js';
+
+export const list = handler(def.list, async (ctx) => {
+  const instances = await listInstances(ctx);
+  ctx.out.result(instances, renderInstanceTable);
+});
+
+export const create = handler(def.create, async (ctx, { args, opts }) => {
+  const result = await createInstance(ctx, { id: args.id ?? ctx.config.database.identifier, instanceClass: opts.instanceClass, port: opts.port });
+  ctx.out.result(result, (r, c) => {
+    if (r.dryRun) return `Dry run: would create ${r.request.id} (${r.request.engine} ${r.request.engineVersion}, ${r.request.instanceClass}, ${r.request.allocatedStorageGb} GB) in ${ctx.config.region}.`;
+    return [renderReport(r.report!, c), '', renderInstanceDetail(r.instance!, c)].join('\n');
+  });
+});
+
+export const remove = handler(def.remove, async (ctx, { args, opts }) => {
+  const result = await deleteInstance(ctx, { id: args.id, skipFinalSnapshot: opts.skipFinalSnapshot });
+  ctx.out.result(result, (r) => {
+    if (r.dryRun) return `Dry run: would delete ${r.id}${r.finalSnapshotId ? ` after a final snapshot ${r.finalSnapshotId}` : ' without a final snapshot'}.`;
+    if (!r.deleted) return `Not deleted: ${r.id}.`;
+    return `Deleted ${r.id}${r.finalSnapshotId ? `; final snapshot ${r.finalSnapshotId}` : ''}.`;
+  });
+});

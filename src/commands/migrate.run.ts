@@ -1,0 +1,75 @@
+import type { Context } from '../lib/context.js';
+import { ExitCode } from '../lib/errors.js';
+import { parseVersionArg } from '../lib/migrate/files.js';
+import { migrateBaseline, migrateDown, migrateStatus, migrateUp, migrateVerify, type MigrateRunInput } from '../lib/migrate/migrate.js';
+import { newMigration as createMigrationFiles } from '../lib/migrate/new.js';
+import { renderBaseline, renderDown, renderNew, renderStatus, renderUp, renderVerify } from '../lib/migrate/render.js';
+import { migrateSettings } from '../lib/migrate/settings.js';
+import { handler } from './define.js';
+import * as def from './migrate.js';
+
+interface BaseFlags {
+  url?: string;
+  instance?: string;
+  dir?: string;
+  lockTimeout?: string;
+  statementTimeout?: string;
+}
+
+function baseInput(ctx: Context, opts: BaseFlags) {
+  const s = migrateSettings(ctx.config, { dir: opts.dir, lockTimeout: opts.lockTimeout, statementTimeout: opts.statementTimeout });
+  return {
+    target: { url: opts.url, instanceId: opts.instance },
+    dir: s.dir,
+    lockTimeoutMs: s.lockTimeoutMs,
+    statementTimeoutMs: s.statementTimeoutMs,
+  };
+}
+
+function runInput(ctx: Context, opts: BaseFlags & { allowDrift: boolean }): MigrateRunInput {
+  return { ...baseInput(ctx, opts), allowDrift: opts.allowDrift, dryRun: ctx.flags.dryRun };
+}
+
+function refused(ctx: Context, what: string): number {
+  ctx.out.error(`${what}: the migration history and the files disagree (drift); nothing was changed.`);
+  ctx.out.info('hint: restore the files as they were applied, or mark what was applied by hand with `dbops migrate baseline`; --allow-drift runs anyway.');
+  return ExitCode.checksFailed;
+}
+
+export const status = handler(def.status, async (ctx, { opts }) => {
+  ctx.out.result(await migrateStatus(ctx, baseInput(ctx, opts)), renderStatus);
+});
+
+export const verify = handler(def.verify, async (ctx, { opts }) => {
+  const r = await migrateVerify(ctx, { ...baseInput(ctx, opts), strict: opts.strict });
+  ctx.out.result(r, renderVerify);
+  return r.ok ? undefined : ExitCode.checksFailed;
+});
+
+export const up = handler(def.up, async (ctx, { opts }) => {
+  const r = await migrateUp(ctx, { ...runInput(ctx, opts), to: opts.to === undefined ? undefined : parseVersionArg(opts.to, '--to') });
+  ctx.out.result(r, renderUp);
+  return r.status === 'refused' ? refused(ctx, 'Refused to migrate') : undefined;
+});
+
+export const down = handler(def.down, async (ctx, { opts }) => {
+  const r = await migrateDown(ctx, { ...runInput(ctx, opts), steps: opts.steps });
+  ctx.out.result(r, renderDown);
+  return r.status === 'refused' ? refused(ctx, 'Refused to revert') : undefined;
+});
+
+export const baseline = handler(def.baseline, async (ctx, { args, opts }) => {
+  const version = parseVersionArg(args.version, 'baseline <version>');
+  ctx.out.result(await migrateBaseline(ctx, { ...runInput(ctx, { ...opts, allowDrift: false }), version }), renderBaseline);
+});
+
+export const newMigration = handler(def.newMigration, async (ctx, { args, opts }) => {
+  const r = await createMigrationFiles({
+    dir: migrateSettings(ctx.config, { dir: opts.dir }).dir,
+    name: args.name,
+    noTransaction: opts.noTransaction,
+    withDown: !opts.noDown,
+    dryRun: ctx.flags.dryRun,
+  });
+  ctx.out.result(r, renderNew);
+});
