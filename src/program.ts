@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { COMMANDS } from './commands/index.js';
 import type { AnyCommand, CommandDef } from './commands/define.js';
+import type { ConfigOverrides } from './lib/config/load.js';
 import { ExitCode, isDbopsError, messageOf } from './lib/errors.js';
 import { packagePath } from './lib/paths.js';
 
@@ -65,10 +66,10 @@ function addCommand(parent: Command, def: AnyCommand, state: RunState): void {
     for (const sub of def.subcommands) addCommand(cmd, sub, state);
     return;
   }
-  for (const a of Object.values(def.args)) cmd.argument(a.syntax, a.description);
+  for (const a of Object.values(def.args ?? {})) cmd.argument(a.syntax, a.description);
   // Commander keeps each value under the flag's attribute name; the handler gets it under its key.
   const attributes: [key: string, attribute: string][] = [];
-  for (const [key, o] of Object.entries(def.options)) {
+  for (const [key, o] of Object.entries(def.options ?? {})) {
     const opt = new Option(o.flags, o.description);
     if (o.default !== undefined) opt.default(o.default);
     if (o.choices) opt.choices(o.choices);
@@ -82,15 +83,32 @@ function addCommand(parent: Command, def: AnyCommand, state: RunState): void {
     const self = actionArgs[actionArgs.length - 1];
     if (!(self instanceof Command)) throw new Error('commander called an action without its command');
     const held = self.opts();
-    const input = typedInput(def, actionArgs.slice(0, -2), attributes.map(([key, attribute]) => [key, held[attribute]]));
-    state.code = await runHandler(def, input, self.optsWithGlobals(), state);
+    const options = attributes.map(([key, attribute]): [string, unknown] => [key, held[attribute]]);
+    const input = typedInput(def, actionArgs.slice(0, -2), options);
+    state.code = await runHandler(def, input, self.optsWithGlobals(), configOverrides(def, options), state);
   });
+}
+
+/** The flags that override config keys (opt.overrides), for the config layer. */
+function configOverrides(def: CommandDef, options: [key: string, held: unknown][]): ConfigOverrides {
+  const overrides: ConfigOverrides = { values: {}, names: {} };
+  for (const [key, held] of options) {
+    const o = def.options?.[key];
+    if (o?.config === undefined || held === undefined) continue;
+    overrides.values[o.config] = held;
+    overrides.names[o.config] = o.flags.split(/[ ,]+/).find((f) => f.startsWith('--')) ?? o.flags;
+  }
+  return overrides;
 }
 
 /** The handler's input: every argument and option turned into its typed value by its definition. */
 function typedInput(def: CommandDef, held: unknown[], options: [key: string, held: unknown][]): { args: Record<string, unknown>; opts: Record<string, unknown> } {
-  const args = Object.fromEntries(Object.entries(def.args).map(([key, a], i) => [key, a.value(held[i])]));
-  const opts = Object.fromEntries(options.map(([key, value]) => [key, def.options[key]!.value(value)]));
+  const args = Object.fromEntries(Object.entries(def.args ?? {}).map(([key, a], i) => [key, a.value(held[i])]));
+  const opts: Record<string, unknown> = {};
+  for (const [key, value] of options) {
+    const o = def.options?.[key];
+    if (o && o.config === undefined) opts[key] = o.value(value);
+  }
   return { args, opts };
 }
 
@@ -145,12 +163,18 @@ export function buildProgram(state: RunState): Command {
   return program;
 }
 
-async function runHandler(def: CommandDef, input: { args: Record<string, unknown>; opts: Record<string, unknown> }, globals: GlobalOptions, state: RunState): Promise<number> {
+async function runHandler(
+  def: CommandDef,
+  input: { args: Record<string, unknown>; opts: Record<string, unknown> },
+  globals: GlobalOptions,
+  overrides: ConfigOverrides,
+  state: RunState,
+): Promise<number> {
   state.jsonMode = Boolean(globals.json);
   const { createContext } = await import('./lib/create-context.js');
   let ctx: Awaited<ReturnType<typeof createContext>>;
   try {
-    ctx = await createContext(globals, state.controller.signal, {}, { configOptional: Boolean(def.configOptional) });
+    ctx = await createContext(globals, state.controller.signal, {}, { configOptional: Boolean(def.configOptional), overrides });
   } catch (e) {
     return await reportError(e, globals, false);
   }

@@ -13,9 +13,11 @@
  * old name at compile time. Values are parsed once, here, when commander reads the command
  * line: a bad number, duration or size is a usage error (exit 2) before anything runs.
  */
+import type { DbopsConfig } from '../lib/config/schema.js';
 import type { Context } from '../lib/context.js';
 import { parseDuration } from '../lib/duration.js';
 import { UsageError } from '../lib/errors.js';
+import { parseMemory } from '../lib/vector/units.js';
 
 /** One option: what commander needs for parsing and help, and how its value is typed. */
 export interface OptionDef<T = unknown> {
@@ -29,7 +31,18 @@ export interface OptionDef<T = unknown> {
   readonly parse?: (text: string) => unknown;
   /** What commander holds for the option (parsed value, default or nothing) → the handler's value. */
   readonly value: (held: unknown) => T;
+  /**
+   * The config key this flag overrides (`opt.overrides`): its value goes to the config
+   * layer (defaults < file < env < flags), the handler reads `ctx.config`, not the flag.
+   */
+  readonly config?: ConfigPath;
 }
+
+/** A dotted path to one value of the config: 'vector.maintenanceWorkMem'. */
+export type ConfigPath = PathsOf<DbopsConfig>;
+type PathsOf<T> = {
+  [K in keyof T & string]: NonNullable<T[K]> extends readonly unknown[] ? K : NonNullable<T[K]> extends object ? `${K}.${PathsOf<NonNullable<T[K]>>}` : K;
+}[keyof T & string];
 
 /** One positional argument, typed from its commander syntax. */
 export interface ArgDef<T = unknown> {
@@ -47,8 +60,8 @@ export interface Example {
 export type Options = Readonly<Record<string, OptionDef>>;
 export type Args = Readonly<Record<string, ArgDef>>;
 
-/** The typed options a handler receives. */
-export type OptsOf<O> = { [K in keyof O]: O[K] extends OptionDef<infer T> ? T : never };
+/** The typed options a handler receives (a flag that overrides a config key is read from ctx.config). */
+export type OptsOf<O> = { [K in keyof O as O[K] extends { readonly config: string } ? never : K]: O[K] extends OptionDef<infer T> ? T : never };
 /** The typed arguments a handler receives. */
 export type ArgsOf<A> = { [K in keyof A]: A[K] extends ArgDef<infer T> ? T : never };
 
@@ -71,8 +84,8 @@ interface Meta {
 
 /** A command that runs: its handler is behind `load`, so --help imports no handler. */
 export interface CommandDef<O extends Options = Options, A extends Args = Args> extends Meta {
-  options: O;
-  args: A;
+  options?: O;
+  args?: A;
   load: () => Lazy;
   subcommands?: undefined;
 }
@@ -114,7 +127,7 @@ export interface LoadedHandler {
 export function defineCommand<const O extends Options = {}, const A extends Args = {}>(
   def: Meta & { options?: O; args?: A; load: () => Lazy },
 ): CommandDef<O, A> {
-  return { ...def, options: def.options ?? ({} as O), args: def.args ?? ({} as A) };
+  return def;
 }
 
 /** A command made of subcommands. */
@@ -142,8 +155,8 @@ function numberParser(flags: string, kind: 'int' | 'float', range: { min?: numbe
       throw new UsageError(`${flag} expects a ${kind === 'int' ? 'whole number' : 'number'}, got "${v}".`);
     }
     if ((range.min !== undefined && n < range.min) || (range.max !== undefined && n > range.max)) {
-      const bounds = range.max === undefined ? `at least ${range.min}` : range.min === undefined ? `at most ${range.max}` : `from ${range.min} to ${range.max}`;
-      throw new UsageError(`${flag} must be ${bounds}, got ${v}.`);
+      const bounds = range.max === undefined ? `of at least ${range.min}` : range.min === undefined ? `of at most ${range.max}` : `from ${range.min} to ${range.max}`;
+      throw new UsageError(`${flag} must be a ${kind === 'int' ? 'whole number' : 'number'} ${bounds}, got ${v}.`);
     }
     return n;
   };
@@ -219,6 +232,21 @@ export const opt = {
     const flag = flagName(flags);
     return { flags, description, parse: (v) => parseDuration(v, flag, o), value: number };
   },
+  /** A PostgreSQL memory size ("256MB", "1GB", "1GiB"), as PostgreSQL text ("1GB"). */
+  size(flags: string, description: string): OptionDef<string | undefined> {
+    const flag = flagName(flags);
+    return { flags, description, parse: (v) => memorySetting(parseMemory(v, flag)), value: text };
+  },
+  /**
+   * The flag sets a config key for this run: `opt.overrides('vector.parallelWorkers',
+   * opt.int('--parallel-workers <n>', ...))`. Merged by the config layer (flags win over
+   * env, file and defaults) and validated with the rest of the config; `dbops config show`
+   * would name the flag as the source. The option must have no default of its own.
+   */
+  overrides<T>(config: ConfigPath, o: OptionDef<T>): OptionDef<T> & { readonly config: ConfigPath } {
+    if (o.default !== undefined) throw new Error(`${o.flags} overrides ${config}: the config holds its default`);
+    return { ...o, config };
+  },
   /** A value parsed by a lib function (which throws a UsageError on bad input). */
   parsed<T>(flags: string, description: string, parse: (text: string, flag: string) => T, isValue: (held: unknown) => held is T): OptionDef<T | undefined> {
     const flag = flagName(flags);
@@ -226,6 +254,11 @@ export const opt = {
   },
   withDescription,
 };
+
+/** The text for a memory setting: PostgreSQL's units, never bare bytes (the config accepts kB..TB). */
+function memorySetting(m: { bytes: number; text: string }): string {
+  return /\d(kB|MB|GB|TB)$/.test(m.text) ? m.text : `${Math.ceil(m.bytes / 1024)}kB`;
+}
 
 // ---------------------------------------------------------------------------------------
 // Argument builders

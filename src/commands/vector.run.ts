@@ -31,8 +31,8 @@ export const tune = handler(def.tune, async (ctx, { opts }) => {
     plot: opts.plot,
     seed: opts.seed,
     statementTimeout: opts.statementTimeout,
-    maintenanceWorkMem: opts.maintenanceWorkMem ?? ctx.config.vector.maintenanceWorkMem,
-    parallelWorkers: opts.parallelWorkers ?? ctx.config.vector.parallelWorkers,
+    maintenanceWorkMem: ctx.config.vector.maintenanceWorkMem,
+    parallelWorkers: ctx.config.vector.parallelWorkers,
   });
   ctx.out.result(result, renderTune);
   return result.ok ? ExitCode.ok : ExitCode.checksFailed;
@@ -48,8 +48,8 @@ export const build = handler(def.build, async (ctx, { opts }) => {
     distance: opts.distance,
     concurrently: opts.concurrently,
     name: opts.name,
-    maintenanceWorkMem: opts.maintenanceWorkMem ?? ctx.config.vector.maintenanceWorkMem,
-    parallelWorkers: opts.parallelWorkers ?? ctx.config.vector.parallelWorkers,
+    maintenanceWorkMem: ctx.config.vector.maintenanceWorkMem,
+    parallelWorkers: ctx.config.vector.parallelWorkers,
   });
   ctx.out.result(result, renderBuild);
   return result.ok ? ExitCode.ok : ExitCode.checksFailed;

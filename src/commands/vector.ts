@@ -12,9 +12,16 @@ const table = opt.requiredString('--table <table>', 'table holding the vectors (
   hint: '`dbops vector status` lists the vector columns.',
 });
 const DISTANCES = ['cosine', 'l2', 'ip'] as const;
+/** Session settings of a build: flags over the config's `vector` section. */
 const buildSession = {
-  maintenanceWorkMem: opt.string('--maintenance-work-mem <size>', 'maintenance_work_mem for the build session (default: vector.maintenanceWorkMem, 256MB)'),
-  parallelWorkers: opt.int('--parallel-workers <n>', 'max_parallel_maintenance_workers for the build session (default: vector.parallelWorkers, 2)'),
+  maintenanceWorkMem: opt.overrides(
+    'vector.maintenanceWorkMem',
+    opt.size('--maintenance-work-mem <size>', 'maintenance_work_mem for the build session (default: vector.maintenanceWorkMem, 256MB)'),
+  ),
+  parallelWorkers: opt.overrides(
+    'vector.parallelWorkers',
+    opt.int('--parallel-workers <n>', 'max_parallel_maintenance_workers for the build session (default: vector.parallelWorkers, 2)', { min: 0, max: 64 }),
+  ),
 };
 
 export const status = defineCommand({

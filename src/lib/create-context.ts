@@ -1,7 +1,7 @@
 /**
  * Turns the global flags into the injected Context. Loaded only when a command runs.
  */
-import { type LoadedConfig, loadConfig } from './config/load.js';
+import { type ConfigOverrides, type LoadedConfig, loadConfig } from './config/load.js';
 import { ConfigError } from './errors.js';
 import { type Context, createPrompter, systemClock } from './context.js';
 import { createOutput, type Output } from './output/output.js';
@@ -45,7 +45,7 @@ export async function createContext(
   flags: ContextFlags,
   signal: AbortSignal,
   io: ContextIO = {},
-  opts: { configOptional?: boolean } = {},
+  opts: { configOptional?: boolean; /** A command's flags that override config keys (opt.overrides). */ overrides?: ConfigOverrides } = {},
 ): Promise<CreatedContext> {
   const env = io.env ?? process.env;
   const stdout = io.stdout ?? process.stdout;
@@ -75,7 +75,8 @@ export async function createContext(
     cwd: io.cwd ?? process.cwd(),
     explicitPath: flags.config,
     env,
-    flags: { provider: flags.provider, region: flags.region, profile: flags.profile, endpointUrl: flags.endpointUrl },
+    flags: { provider: flags.provider, region: flags.region, profile: flags.profile, endpointUrl: flags.endpointUrl, ...opts.overrides?.values },
+    flagNames: opts.overrides?.names,
   };
   let loaded: LoadedConfig;
   try {

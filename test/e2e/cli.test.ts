@@ -97,6 +97,21 @@ describe('dbops as a process', () => {
     expect(r.stderr).toContain('--port expects a whole number, got "abc"');
   });
 
+  it('parses numbers, sizes and required values once, before any connection: exit 2, one sentence, a hint', async () => {
+    // GIVEN vector build against a URL nothing listens on WHEN a value is bad THEN exit 2 before connecting
+    const url = 'postgres://nobody@127.0.0.1:1/none';
+    const workers = await runDbops(['vector', 'build', '--url', url, '--table', 't', '--parallel-workers', '65'], { cwd });
+    expect([workers.exitCode, workers.stderr.split('\n')[0]]).toEqual([2, 'error: --parallel-workers must be a whole number from 0 to 64, got 65.']);
+    const memory = await runDbops(['vector', 'tune', '--url', url, '--table', 't', '--maintenance-work-mem', 'plenty'], { cwd });
+    expect(memory.exitCode).toBe(2);
+    expect(memory.stderr).toBe('error: --maintenance-work-mem expects a memory size such as 256MB or 1GB, got "plenty".\nhint: Units as in postgresql.conf: kB, MB, GB, TB.\n');
+    const table = await runDbops(['vector', 'tune', '--url', url], { cwd });
+    expect(table.exitCode).toBe(2);
+    expect(table.stderr).toBe('error: --table is required: the table that holds the vectors.\nhint: `dbops vector status` lists the vector columns.\n');
+    const k = await runDbops(['vector', 'tune', '--url', url, '--table', 't', '--k', 'ten'], { cwd });
+    expect([k.exitCode, k.stderr]).toEqual([2, 'error: --k expects a whole number, got "ten".\nhint: run `dbops help vector` for the commands, options and examples.\n']);
+  });
+
   it('reports a YAML syntax error with file, line and column, exit 2', async () => {
     const file = writeConfig('syntax.yaml', 'provider: local\nregion: [us-east-2\n');
     const r = await runDbops(['config', 'show', '--config', file], { cwd });

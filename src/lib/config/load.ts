@@ -31,6 +31,14 @@ export interface LoadConfigInput {
   env: Record<string, string | undefined>;
   /** Flag values already mapped to config paths, e.g. { region: 'eu-west-1' }. */
   flags: Record<string, unknown>;
+  /** The flag behind a path when it is not `--<path in kebab case>` (e.g. --maintenance-work-mem for vector.maintenanceWorkMem). */
+  flagNames?: Record<string, string>;
+}
+
+/** A command's flags that set config keys for one run: values and flag names by config path. */
+export interface ConfigOverrides {
+  values: Record<string, unknown>;
+  names: Record<string, string>;
 }
 
 type Tree = Record<string, unknown>;
@@ -211,7 +219,7 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
   for (const [p, v] of Object.entries(input.flags)) {
     if (v === undefined) continue;
     setPath(flagTree, p.split('.'), v);
-    flagNames[p] = '--' + p.replace(/([A-Z])/g, '-$1').toLowerCase();
+    flagNames[p] = input.flagNames?.[p] ?? '--' + p.replace(/([A-Z])/g, '-$1').toLowerCase();
   }
   mergeInto(merged, flagTree, { kind: 'flag', name: '' }, sources);
   for (const [p, name] of Object.entries(flagNames)) sources[p] = { kind: 'flag', name };

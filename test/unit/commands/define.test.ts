@@ -26,7 +26,7 @@ describe('the command list', () => {
 
   it('gives every option a distinct key and flag within its command', () => {
     for (const [name, def] of leaves(COMMANDS)) {
-      const flags = Object.values(def.options).map((o) => o.flags.split(/[ ,]+/).find((f) => f.startsWith('--')));
+      const flags = Object.values(def.options ?? {}).map((o) => o.flags.split(/[ ,]+/).find((f) => f.startsWith('--')));
       expect(new Set(flags).size, name).toBe(flags.length);
     }
   });
@@ -52,7 +52,7 @@ describe('option builders', () => {
     expect(steps.parse!('3')).toBe(3);
     expect(steps.value(undefined)).toBe(1);
     expect(() => steps.parse!('3.5')).toThrow(new UsageError('--steps expects a whole number, got "3.5".'));
-    expect(() => steps.parse!('0')).toThrow('--steps must be at least 1, got 0.');
+    expect(() => steps.parse!('0')).toThrow('--steps must be a whole number of at least 1, got 0.');
     expect(opt.float('--target-recall <r>', '').parse!('0.95')).toBe(0.95);
     expect(() => opt.float('--target-recall <r>', '').parse!('high')).toThrow('--target-recall expects a number, got "high".');
   });

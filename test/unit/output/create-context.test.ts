@@ -105,6 +105,22 @@ describe('createContext', () => {
     await created.close();
   });
 
+  it("puts a command's config overrides over the env and names their flags as the source", async () => {
+    // GIVEN vector.parallelWorkers from the env, and --maintenance-work-mem / --parallel-workers as overrides
+    const created = await createContext({}, new AbortController().signal, { env: { DBOPS_VECTOR__PARALLEL_WORKERS: '3' }, cwd, stdout: memoryStream(), stderr: memoryStream() }, {
+      overrides: {
+        values: { 'vector.maintenanceWorkMem': '1GB', 'vector.parallelWorkers': 6 },
+        names: { 'vector.maintenanceWorkMem': '--maintenance-work-mem', 'vector.parallelWorkers': '--parallel-workers' },
+      },
+    });
+    // THEN the flags win, and the config says where the values came from
+    const { config, loaded } = created.context;
+    expect(config.vector).toStrictEqual({ maintenanceWorkMem: '1GB', parallelWorkers: 6 });
+    expect(loaded.sources['vector.maintenanceWorkMem']).toStrictEqual({ kind: 'flag', name: '--maintenance-work-mem' });
+    expect(loaded.sources['vector.parallelWorkers']).toStrictEqual({ kind: 'flag', name: '--parallel-workers' });
+    await created.close();
+  });
+
   it('runs onClose functions newest first and survives one that throws', async () => {
     const created = await createContext({}, new AbortController().signal, { env: {}, cwd, stdout: memoryStream(), stderr: memoryStream() });
     const order: string[] = [];
