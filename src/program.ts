@@ -196,22 +196,23 @@ async function runHandler(
 /** Writes an error as one sentence + hint (stack with --verbose); returns its exit code. */
 async function reportError(e: unknown, opts: Partial<GlobalOptions>, resultWritten: boolean): Promise<number> {
   const { redact } = await import('./lib/secret.js');
-  const known = isDbopsError(e);
-  const code = known ? e.exitCode : ExitCode.internal;
-  const message = known ? e.message : `Internal error: ${messageOf(e)}`;
-  const hint = known ? e.hint : 'This is a bug in dbops. Rerun with --verbose and report the output.';
-  const stepId = (e as { step?: string } | undefined)?.step;
+  const err = isDbopsError(e) ? e : undefined;
+  // A bug is an internal error whether or not a runbook met it (InternalError) first.
+  const known = err !== undefined && err.code !== 'internal';
+  const code = err ? err.exitCode : ExitCode.internal;
+  const message = known ? err.message : `Internal error: ${messageOf(e)}`;
+  const hint = known ? err.hint : 'This is a bug in dbops. Rerun with --verbose and report the output.';
+  const stepId = err?.step;
   const step = stepId ? ` [step ${stepId}]` : '';
   process.stderr.write(redact(`error${step}: ${message}\n`));
   if (hint) process.stderr.write(redact(`hint: ${hint}\n`));
   if (opts.verbose && e instanceof Error && e.stack) process.stderr.write(redact(`${e.stack}\n`));
   if (opts.verbose && e instanceof Error && e.cause instanceof Error) process.stderr.write(redact(`cause: ${e.cause.stack ?? e.cause.message}\n`));
   if (opts.json && !resultWritten) {
-    const { reportOf } = await import('./lib/runbook/runner.js');
     const doc = {
       ok: false,
-      error: { code: known ? e.code : 'internal', message, hint, step: known ? e.step : undefined, exitCode: code },
-      report: reportOf(e),
+      error: { code: err?.code ?? 'internal', message, hint, step: err?.step, exitCode: code },
+      report: err?.report,
     };
     process.stdout.write(redact(JSON.stringify(doc, null, 2)) + '\n');
   }

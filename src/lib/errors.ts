@@ -5,6 +5,9 @@
  * never calls process.exit.
  */
 
+import type { Applied } from './provision/plan-types.js';
+import type { RunReport } from './runbook/runner.js';
+
 /** Exit codes, documented in the README and `dbops help`. */
 export const ExitCode = {
   ok: 0,
@@ -46,6 +49,10 @@ export interface DbopsErrorOptions {
   cause?: unknown;
   /** Runbook step id the failure happened in, e.g. "RT-3". */
   step?: string;
+  /** The report of the runbook run the failure ended (the CLI renders it with the error). */
+  report?: RunReport;
+  /** What a provisioning apply changed before it failed. */
+  applied?: readonly Applied[];
   /** Extra structured detail for --json output. */
   details?: Record<string, unknown>;
   /** Set by a provider adapter: why the call failed, for domain code to decide on. */
@@ -54,9 +61,11 @@ export interface DbopsErrorOptions {
 
 export class DbopsError extends Error {
   readonly hint?: string;
-  step?: string;
   readonly details?: Record<string, unknown>;
   readonly kind?: PortErrorKind;
+  #step?: string;
+  #report?: RunReport;
+  #applied?: readonly Applied[];
   constructor(
     readonly code: string,
     message: string,
@@ -66,9 +75,36 @@ export class DbopsError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.hint = options.hint;
-    this.step = options.step;
+    this.#step = options.step;
+    this.#report = options.report;
+    this.#applied = options.applied;
     this.details = options.details;
     this.kind = options.kind;
+  }
+
+  get step(): string | undefined {
+    return this.#step;
+  }
+
+  get report(): RunReport | undefined {
+    return this.#report;
+  }
+
+  get applied(): readonly Applied[] | undefined {
+    return this.#applied;
+  }
+
+  /**
+   * Records where the failure sits in a run: the step it happened in (kept when already
+   * set), the report of the run it ended, what an apply changed before it. Only the
+   * runbook runner and provisioning apply call this, as the error leaves them; everything
+   * else reads the typed fields.
+   */
+  inRun(facts: Pick<DbopsErrorOptions, 'step' | 'report' | 'applied'>): this {
+    this.#step ??= facts.step;
+    if (facts.report) this.#report = facts.report;
+    if (facts.applied) this.#applied = facts.applied;
+    return this;
   }
 }
 
@@ -119,6 +155,21 @@ export class ThresholdExceeded extends DbopsError {
   constructor(message: string, options?: DbopsErrorOptions) {
     super('threshold', message, ExitCode.threshold, options);
   }
+}
+
+/**
+ * Anything that is not a dbops error (a bug), once a runbook step or run has met it: the
+ * original stays in `cause`; the CLI says "Internal error: <message>" and exits 5.
+ */
+export class InternalError extends DbopsError {
+  constructor(cause: unknown, options: Omit<DbopsErrorOptions, 'cause'> = {}) {
+    super('internal', messageOf(cause), ExitCode.internal, { ...options, cause });
+  }
+}
+
+/** A dbops error for anything thrown: dbops errors as they are, anything else as an InternalError. */
+export function asDbopsError(e: unknown): DbopsError {
+  return isDbopsError(e) ? e : new InternalError(e);
 }
 
 /** The user interrupted (Ctrl-C, SIGTERM). Exit 130. */

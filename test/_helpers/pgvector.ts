@@ -25,9 +25,9 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { loadConfig } from '../../src/lib/config/load.js';
-import type { Context, Prompter } from '../../src/lib/context.js';
-import { systemClock } from '../../src/lib/context.js';
-import { testOutput, type TestOutput } from './output.js';
+import type { Context } from '../../src/lib/context.js';
+import { testContext } from './context.js';
+import type { TestOutput } from './output.js';
 import { tempDir } from './tmp.js';
 
 const require = createRequire(import.meta.url);
@@ -215,39 +215,15 @@ export interface TestContext {
  * a non-TTY when answer is undefined and yes is false).
  */
 export async function vectorContext(o: { yes?: boolean; dryRun?: boolean; json?: boolean; answer?: boolean } = {}): Promise<TestContext> {
-  const output = await testOutput({ json: o.json ?? false, color: false });
   const loaded = loadConfig({ cwd: tempDir('dbops-vector-'), env: {}, flags: {} });
-  const closers: (() => Promise<void> | void)[] = [];
-  const asked: string[] = [];
-  const controller = new AbortController();
-  const prompt: Prompter = {
-    async confirm(message) {
-      asked.push(message);
-      if (o.yes) return true;
-      if (o.answer !== undefined) return o.answer;
-      const { UsageError } = await import('../../src/lib/errors.js');
-      throw new UsageError(`Refusing without confirmation: ${message}`);
-    },
-  };
-  const ctx: Context = {
+  const t = await testContext({
     config: loaded.config,
     loaded,
-    out: output.out,
-    prompt,
-    clock: systemClock,
-    env: {},
-    signal: controller.signal,
-    flags: { yes: Boolean(o.yes), dryRun: Boolean(o.dryRun), verbose: false },
     provider: () => Promise.reject(new Error('no provider in vector tests: use --url')),
-    onClose: (fn) => closers.push(fn),
-  };
-  return {
-    ctx,
-    output,
-    asked,
-    controller,
-    async close() {
-      for (const fn of closers.reverse()) await fn();
-    },
-  };
+    yes: o.yes,
+    dryRun: o.dryRun,
+    output: { json: o.json ?? false },
+    ...(o.answer !== undefined ? { answer: o.answer } : {}),
+  });
+  return { ctx: t.ctx, output: t.io, asked: t.asked, controller: t.controller, close: t.close };
 }

@@ -43,8 +43,24 @@ export interface ConfigOverrides {
 
 type Tree = Record<string, unknown>;
 
-/** Environment variables that are not config keys. */
-const NON_CONFIG_ENV = new Set(['DBOPS_HOME', 'DBOPS_DB_PASSWORD', 'DBOPS_VERBOSE', 'DBOPS_LOG']);
+/**
+ * The DBOPS_* variables dbops reads itself: not config keys, so the loader leaves them
+ * alone (every other DBOPS_* variable is a config key, and one naming no key is refused).
+ * A new variable dbops reads goes here; a test checks that every one src/ reads is listed.
+ */
+export const DBOPS_OWN_ENV = [
+  /** State, clusters, snapshots and the local secrets file (default ~/.dbops). */
+  'DBOPS_HOME',
+  /** The database password (aws provider), instead of the RDS-managed secret. */
+  'DBOPS_DB_PASSWORD',
+  /** `js` forces the portable CRC-32C instead of the native one. */
+  'DBOPS_CRC32C',
+  /** Reserved for logging switches. */
+  'DBOPS_VERBOSE',
+  'DBOPS_LOG',
+] as const;
+
+const NON_CONFIG_ENV: ReadonlySet<string> = new Set(DBOPS_OWN_ENV);
 
 export function describeSource(s: ValueSource | undefined): string {
   if (!s) return 'default';

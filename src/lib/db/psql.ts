@@ -3,18 +3,13 @@
  * child's environment only, never on its command line.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Context } from '../context.js';
 import { EnvironmentError } from '../errors.js';
+import { findExecutable, pathDirs } from '../executables.js';
 
-export function findPsql(env: Record<string, string | undefined>, pgBin?: string): string {
-  for (const dir of [pgBin, env.PG_BIN]) {
-    if (dir && existsSync(join(dir, 'psql'))) return join(dir, 'psql');
-  }
-  for (const dir of (env.PATH ?? '').split(':')) {
-    if (dir && existsSync(join(dir, 'psql'))) return join(dir, 'psql');
-  }
+export async function findPsql(env: Record<string, string | undefined>, pgBin?: string): Promise<string> {
+  const found = await findExecutable('psql', [pgBin, env.PG_BIN, ...pathDirs(env.PATH)]);
+  if (found) return found;
   throw new EnvironmentError('psql is not installed.', {
     hint: 'Install the PostgreSQL client (Debian/Ubuntu: apt-get install postgresql-client; macOS: brew install libpq), or set PG_BIN.',
   });
@@ -31,7 +26,7 @@ export async function runPsql(
 ): Promise<PsqlResult> {
   const provider = await ctx.provider();
   const info = await provider.connectionInfo(input.instanceId);
-  const psql = findPsql(ctx.env, ctx.config.local.pgBin);
+  const psql = await findPsql(ctx.env, ctx.config.local.pgBin);
   const env: Record<string, string> = {
     ...(ctx.env as Record<string, string>),
     PGHOST: info.host,

@@ -1,5 +1,6 @@
 /**
- * Reads everything the report needs through the UsageApi port, in as few AWS calls as the
+ * Reads everything the report needs through the UsageApi port (and the metric data
+ * through the Provider port), in as few AWS calls as the
  * APIs allow (for the seeds' estate: 9, whatever the number of instances):
  *
  *   phase 1, in parallel: DescribeDBInstances, ListMetrics (required), DescribeCacheClusters,
@@ -12,11 +13,15 @@
  * one that AWS refuses is listed in `missing` with its reason, and the report goes on.
  */
 import { EnvironmentError } from '../errors.js';
+import type { Provider } from '../providers/types.js';
 import type { UsageApi } from '../providers/usage-types.js';
 import type { MonthWindow } from './month.js';
 import { discover, emptyUsageSeries, planQueries, type UsageSeries } from './queries.js';
 import type { CollectedUsage } from './report.js';
 import type { MissingSource, SourceId } from './types.js';
+
+/** Where the usage series are read: the Provider port's metric data (CloudWatch on aws). */
+export type MetricReader = Pick<Provider, 'getMetricData'>;
 
 export interface CollectOptions {
   withCostExplorer: boolean;
@@ -60,13 +65,13 @@ class Missing {
   }
 }
 
-async function readSeries(api: UsageApi, input: Parameters<typeof discover>[0], window: MonthWindow): Promise<UsageSeries> {
+async function readSeries(metricsApi: MetricReader, input: Parameters<typeof discover>[0], window: MonthWindow): Promise<UsageSeries> {
   const plan = planQueries(discover(input));
   if (plan.queries.length === 0) return emptyUsageSeries();
-  return plan.decode(await api.getMetricData(plan.queries, { start: window.start, end: window.asOf }));
+  return plan.decode(await metricsApi.getMetricData(plan.queries, { start: window.start, end: window.asOf }));
 }
 
-export async function collectUsage(api: UsageApi, window: MonthWindow, opts: CollectOptions): Promise<CollectedUsage> {
+export async function collectUsage(api: UsageApi, metricsApi: MetricReader, window: MonthWindow, opts: CollectOptions): Promise<CollectedUsage> {
   const missing = new Missing();
   const current = !window.complete;
   const [instances, metrics, cacheNodes, functions, alarms, freeTierApi, plan] = await Promise.all([
@@ -84,7 +89,7 @@ export async function collectUsage(api: UsageApi, window: MonthWindow, opts: Col
   const accountId = async (): Promise<string> =>
     plan?.accountId ?? accountFromArns([...instances.map((i) => i.arn), ...(functions ?? []).map((f) => f.arn), ...(alarms ?? []).map((a) => a.arn)]) ?? api.accountId();
   const [usage, budgets] = await Promise.all([
-    readSeries(api, { instances, metrics, cacheNodes: cacheNodes ?? [], functions: functions ?? [] }, window),
+    readSeries(metricsApi, { instances, metrics, cacheNodes: cacheNodes ?? [], functions: functions ?? [] }, window),
     current
       ? missing.optional('budgets', async () => api.describeBudgets(await accountId()))
       : Promise.resolve(missing.skip('budgets', 'AWS Budgets reports the current period only.')),

@@ -46,11 +46,12 @@ export async function freeTierReport(ctx: Context, input: FreeTierReportInput, d
   if (input.publish && window.complete) {
     throw new UsageError('--publish publishes the current month only.', { hint: 'Leave out --month, or leave out --publish.' });
   }
-  const api = await deps.createUsageApi(ctx.config, ctx.env);
+  const api = await deps.createUsageApi(ctx.config, ctx.env, () => ctx.provider());
   if (!api) return { kind: 'no-free-tier', provider: ctx.config.provider, message: NO_FREE_TIER_MESSAGE };
   ctx.onClose(() => api.close());
+  const provider = await ctx.provider();
 
-  const data = await collectUsage(api, window, { withCostExplorer: input.withCostExplorer });
+  const data = await collectUsage(api, provider, window, { withCostExplorer: input.withCostExplorer });
   const report = buildReport(data, settingsFromConfig(ctx.config), now);
   ctx.out.debug(`free-tier-report: ${data.metrics.length} metrics listed, ${report.rdsInstances.length} RDS instances, ${data.missing.length} sources missing`);
   if (!input.publish) return { kind: 'report', report };
@@ -62,7 +63,7 @@ export async function freeTierReport(ctx: Context, input: FreeTierReportInput, d
     return { kind: 'report', report: { ...report, published: { ...would, note: `Dry run: would publish ${values} to ${namespace}. ${would.note.replace(/^Published/, 'These are')}` } } };
   }
   try {
-    await api.putMetricData(namespace, publishData(report, now));
+    await provider.putMetricData(namespace, publishData(report, now));
     return { kind: 'report', report: { ...report, published: publishResult(namespace, data.metrics) } };
   } catch (e) {
     if (!isDbopsError(e)) throw e;

@@ -6,6 +6,7 @@
  * naming who holds it. Advisory locks are per database; a crashed runner's lock goes with
  * its session.
  */
+import { setTimeout as pause } from 'node:timers/promises';
 import type { Client } from 'pg';
 import { EnvironmentError, Interrupted } from '../errors.js';
 import { describeDuration } from '../duration.js';
@@ -34,7 +35,6 @@ export interface AcquireOptions {
   now?: () => number;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function tryLock(client: Client): Promise<boolean> {
   const r = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${MIGRATE_LOCK_KEY}) AS locked`);
@@ -73,7 +73,7 @@ export function describeHolder(h: LockHolder | undefined): string {
 /** Takes the migration lock, waiting up to `timeoutMs`. Returns how long it waited. */
 export async function acquireMigrationLock(client: Client, opts: AcquireOptions): Promise<{ waitedMs: number }> {
   const now = opts.now ?? Date.now;
-  const sleep = opts.sleep ?? defaultSleep;
+  const sleep = opts.sleep ?? pause;
   const started = now();
   if (await tryLock(client)) return { waitedMs: 0 };
   let holder = await lockHolder(client);

@@ -268,7 +268,7 @@ export interface Provider {
   deleteInstance(id: string, input: DeleteInstanceInput): Promise<void>;
   /** Wait until available (returns it) or deleted (returns undefined). */
   waitForInstance(id: string, target: 'available' | 'deleted', opts: WaitOptions): Promise<Instance | undefined>;
-  tagInstance(id: string, tags: Tags): Promise<void>;
+  /** Kept for failover (issue 14): a Multi-AZ failover is a reboot with forceFailover. No command calls it yet. */
   rebootInstance(id: string, opts: { forceFailover: boolean }): Promise<Instance>;
 
   createSnapshot(input: CreateSnapshotInput): Promise<Snapshot>;
@@ -279,13 +279,14 @@ export interface Provider {
   /** Starts a copy into targetRegion; returns the copy as the target region sees it. */
   copySnapshot(input: CopySnapshotInput): Promise<Snapshot>;
   waitForSnapshot(id: string, target: 'available' | 'deleted', opts: WaitOptions): Promise<Snapshot | undefined>;
-  tagSnapshot(id: string, tags: Tags): Promise<void>;
 
   restoreFromSnapshot(input: RestoreFromSnapshotInput): Promise<Instance>;
   restoreToPointInTime(input: RestoreToPointInTimeInput): Promise<Instance>;
   createReadReplica(input: CreateReadReplicaInput): Promise<Instance>;
+  /** Kept for failover (issue 14): promoting a read replica is how dbops fails over to it. No command calls it yet. */
   promoteReadReplica(id: string): Promise<Instance>;
 
+  /** Metrics (CloudWatch on aws, JSON lines on local): the free-tier report reads, restore tests and the report publish. */
   getMetricData(queries: MetricQuery[], range: { start: Date; end: Date }): Promise<MetricSeries[]>;
   putMetricData(namespace: string, data: MetricDatum[]): Promise<void>;
 

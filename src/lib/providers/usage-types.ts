@@ -6,10 +6,13 @@
  * (`createUsageApi` answers undefined). Domain code (src/lib/freetier/) depends on this
  * interface only; the aws implementation lives in providers/aws/usage.ts.
  *
+ * Metric data is read and written through the Provider port (getMetricData,
+ * putMetricData), not here: one port per operation.
+ *
  * Every method throws a dbops error (EnvironmentError for anything AWS refuses); the
  * domain decides which sources are required and which may be missing from the report.
  */
-import type { MetricDatum, MetricQuery, MetricSeries, Tags } from './types.js';
+import type { Tags } from './types.js';
 
 /** A DB instance that exists now, with what decides its free-tier eligibility. */
 export interface DbInstanceUsage {
@@ -113,9 +116,6 @@ export interface UsageApi {
   /** Every metric CloudWatch lists (those with data in the last two weeks). */
   listMetrics(): Promise<MetricIdentity[]>;
   listAlarms(): Promise<AlarmInfo[]>;
-  /** One series per query, in query order; batches of 500 queries, every page followed. */
-  getMetricData(queries: MetricQuery[], range: { start: Date; end: Date }): Promise<MetricSeries[]>;
-  putMetricData(namespace: string, data: MetricDatum[]): Promise<void>;
 
   getFreeTierUsage(): Promise<FreeTierApiUsage[]>;
   getAccountPlanState(): Promise<AccountPlanState>;

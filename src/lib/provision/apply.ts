@@ -5,17 +5,17 @@
  * plans again to prove there is nothing left to do. A failure reports what was done so
  * far; a rerun plans from what exists and continues.
  */
-import { UsageError, isDbopsError } from '../errors.js';
+import { UsageError, asDbopsError, isDbopsError } from '../errors.js';
 import type { BudgetNotification, CacheState } from '../providers/provision-types.js';
 import type { WaitOptions } from '../providers/types.js';
 import { runRunbook, type RunbookRun, type RunReport, type StepHandle } from '../runbook/runner.js';
 import { isManaged } from './change.js';
 import type { ProvisionDeps } from './deps.js';
-import { desiredState, provisionTags, type DesiredState } from './desired.js';
+import { desiredState, type DesiredState } from './desired.js';
 import { modifyInput } from './diff-database.js';
 import { notificationKey } from './diff-resources.js';
 import { computePlan, wantedAlarms } from './plan.js';
-import type { Change, CurrentState, Plan } from './plan-types.js';
+import type { Applied, Change, CurrentState, Plan } from './plan-types.js';
 import { readCurrent } from './read.js';
 import { PROVISION_APPLY } from './runbooks.js';
 import { validateInput } from './validate.js';
@@ -25,13 +25,7 @@ export interface ApplyOptions {
   applyImmediately: boolean;
 }
 
-/** One thing apply did. */
-export interface Applied {
-  kind: Change['kind'];
-  id: string;
-  action: Change['action'];
-  detail: string;
-}
+export type { Applied };
 
 export interface ApplyResult {
   dryRun: boolean;
@@ -344,14 +338,9 @@ async function confirmRisky(st: ApplyState): Promise<boolean> {
 
 const LATER_STEPS = ['PV-2', 'PV-3', 'PV-4', 'PV-5', 'PV-6', 'PV-7', 'PV-8', 'PV-9', 'PV-10'];
 
-/** The error with what apply did before it, so the command can list it. */
-function withApplied(e: unknown, applied: Applied[]): unknown {
-  if (typeof e === 'object' && e !== null) (e as { applied?: Applied[] }).applied = applied;
-  return e;
-}
-
-export function appliedOf(e: unknown): Applied[] | undefined {
-  return (e as { applied?: Applied[] } | undefined)?.applied;
+/** What apply changed before it failed (the error's typed field), so the command can list it. */
+export function appliedOf(e: unknown): readonly Applied[] | undefined {
+  return isDbopsError(e) ? e.applied : undefined;
 }
 
 export async function applyProvision(deps: ProvisionDeps, opts: ApplyOptions): Promise<ApplyResult> {
@@ -385,7 +374,7 @@ export async function applyProvision(deps: ProvisionDeps, opts: ApplyOptions): P
     });
     return { ...value, report };
   } catch (e) {
-    throw isDbopsError(e) || e instanceof Error ? withApplied(e, applied) : e;
+    throw asDbopsError(e).inRun({ applied });
   }
 }
 

@@ -66,3 +66,11 @@ export interface CurrentState {
 }
 
 export const PENDING_ACTIONS: ReadonlySet<Action> = new Set(['create', 'modify', 'replace', 'delete', 'blocked']);
+
+/** One thing apply did (listed in its result, and on its error when it fails part-way). */
+export interface Applied {
+  kind: Change['kind'];
+  id: string;
+  action: Change['action'];
+  detail: string;
+}

@@ -352,6 +352,5 @@ function optional<K extends string>(key: K, value: number | undefined): Partial<
 }
 
 function stepOf(e: unknown): string | undefined {
-  const step = (e as { step?: unknown } | undefined)?.step;
-  return typeof step === 'string' ? step : undefined;
+  return isDbopsError(e) ? e.step : undefined;
 }

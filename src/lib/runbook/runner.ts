@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../context.js';
-import { EnvironmentError, Interrupted, isDbopsError, messageOf } from '../errors.js';
+import { asDbopsError, EnvironmentError, Interrupted, isDbopsError, messageOf } from '../errors.js';
 import type { Output } from '../output/output.js';
 import { formatDuration } from '../output/format.js';
 
@@ -124,7 +124,7 @@ export class RunbookRun {
     this.#opts.out.info(`[${id}] ${def.title}: skipped (${reason})`);
   }
 
-  /** Runs one step. Its errors are tagged with the step id and rethrown. */
+  /** Runs one step. What it throws comes back as a dbops error naming the step (anything else as an InternalError). */
   async step<T>(id: string, fn: (step: StepHandle) => Promise<T>): Promise<T> {
     const def = this.#take(id);
     const { out, clock, signal } = this.#opts;
@@ -164,8 +164,8 @@ export class RunbookRun {
         throw this.#interrupted(id);
       }
       result.status = 'failed';
-      const err = tagStep(e, id);
-      result.error = { message: err.message, hint: isDbopsError(err) ? err.hint : undefined };
+      const err = asDbopsError(e).inRun({ step: id });
+      result.error = { message: err.message, hint: err.hint };
       progress.fail(`${label}: ${err.message} (${formatDuration(result.durationMs)})`);
       throw err;
     } finally {
@@ -237,7 +237,7 @@ export class RunbookRun {
       report.error = {
         message: messageOf(error),
         hint: e?.hint,
-        step: (error as { step?: string } | undefined)?.step,
+        step: e?.step,
         code: e?.code ?? 'internal',
       };
     }
@@ -247,8 +247,8 @@ export class RunbookRun {
 
 /**
  * Runs `body` as one run of a runbook: the cleanup stack always unwinds, the report is
- * always returned, and the error (if any) is rethrown after cleanup with the report
- * attached, so the caller can render it before the exit code is set.
+ * always returned, and the error (if any) is rethrown after cleanup as a dbops error
+ * carrying the report (`error.report`), so the caller can render it before the exit code is set.
  */
 export async function runRunbook<T>(
   def: RunbookDef,
@@ -260,39 +260,23 @@ export async function runRunbook<T>(
   try {
     value = await body(run);
   } catch (e) {
-    const report = await run.finish(e);
-    throw attachReport(e, report);
+    const err = asDbopsError(e);
+    throw err.inRun({ report: await run.finish(err) });
   }
   const report = await run.finish();
   const failed = report.cleanup.filter((c) => c.status === 'failed');
   if (failed.length > 0) {
     // The work succeeded but something it created may be left behind: say so, exit 3.
-    const err = new EnvironmentError(
-      `Cleanup failed: ${failed.map((c) => `${c.label} (${c.error})`).join('; ')}.`,
-      { hint: 'Remove what is listed by hand, or run `dbops gc` to find what a run left.' },
-    );
-    report.status = 'failed';
-    report.error = { message: err.message, hint: err.hint, code: err.code };
-    throw attachReport(err, report);
+    const message = `Cleanup failed: ${failed.map((c) => `${c.label} (${c.error})`).join('; ')}.`;
+    const hint = 'Remove what is listed by hand, or run `dbops gc` to find what a run left.';
+    throw new EnvironmentError(message, { hint, report: { ...report, status: 'failed', error: { message, hint, code: 'environment' } } });
   }
   return { value, report };
 }
 
-/** Error with the run report attached (the CLI renders it with the error). */
+/** The run report an error carries (the CLI renders it with the error); undefined for anything else. */
 export function reportOf(e: unknown): RunReport | undefined {
-  return (e as { report?: RunReport } | undefined)?.report;
-}
-
-function attachReport(e: unknown, report: RunReport): unknown {
-  if (typeof e === 'object' && e !== null) (e as { report?: RunReport }).report = report;
-  return e;
-}
-
-function tagStep(e: unknown, id: string): Error {
-  const err = e instanceof Error ? e : new Error(String(e));
-  const tagged = err as Error & { step?: string };
-  tagged.step ??= id;
-  return err;
+  return isDbopsError(e) ? e.report : undefined;
 }
 
 function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {

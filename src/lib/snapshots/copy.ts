@@ -1,8 +1,9 @@
 /**
  * `dbops snapshot copy <id> --to-region R`: a cross-region copy with its tags, waited
  * for with progress. On AWS, CopyDBSnapshot goes to the destination region's client and
- * names the source by ARN and SourceRegion; on the local provider the copy is verified
- * with pg_verifybackup in the destination namespace before it counts. A copy that
+ * names the source by ARN and SourceRegion; on the local provider the copy is checked in
+ * the destination namespace before it counts: by dbops' streaming verifier as the files
+ * are copied, or by pg_verifybackup after when local.snapshotVerifier is pg_verifybackup. A copy that
  * already exists there is a no-op that says so (a rerun after a failure just waits for it).
  */
 import type { Context } from '../context.js';

@@ -7,6 +7,7 @@
  * queues the poll behind the build), it stops polling and the build shows its elapsed
  * time only; the outcome says why.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { messageOf } from '../errors.js';
 import { estimateEtaMs, formatProgress, type ProgressOutcome, type ProgressSample } from './progress.js';
 
@@ -120,7 +121,7 @@ export function watchBuild(o: WatchOptions): BuildWatch {
     async cancelBuild() {
       const c = conn && reason === undefined ? conn : await o.open().catch(() => undefined);
       if (!c) return;
-      await Promise.race([c.query('SELECT pg_cancel_backend($1)', [o.pid]).catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
+      await Promise.race([c.query('SELECT pg_cancel_backend($1)', [o.pid]).catch(() => undefined), delay(2000)]);
       if (c !== conn) await c.end().catch(() => undefined);
     },
     async stop() {

@@ -1,9 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../../src/lib/config/defaults.js';
 import {
+  DBOPS_OWN_ENV,
   describeSource,
   envNameToPath,
   findConfigFile,
@@ -221,6 +223,27 @@ describe('loadConfig: merging', () => {
       env: { DBOPS_HOME: '/var/lib/dbops', DBOPS_DB_PASSWORD: 'x', DBOPS_VERBOSE: '1', DBOPS_LOG: 'debug', REGION: 'eu-west-1', PATH: '/bin' },
     });
     expect(loaded.config).toStrictEqual(DEFAULTS);
+  });
+
+  it.each(DBOPS_OWN_ENV)('leaves %s to dbops (not a config key, not "unknown")', (name) => {
+    // GIVEN only that variable WHEN loading THEN no error and the defaults
+    expect(load({ env: { [name]: 'js' } }).config).toStrictEqual(DEFAULTS);
+  });
+
+  it('lists every DBOPS_* variable src/ reads by name', () => {
+    // GIVEN every `env.DBOPS_X` / `env['DBOPS_X']` read in the sources
+    const read = new Set<string>();
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, e.name);
+        if (e.isDirectory()) walk(path);
+        else if (path.endsWith('.ts')) for (const m of readFileSync(path, 'utf8').matchAll(/env(?:\.|\[')(DBOPS_[A-Z0-9_]+)/g)) read.add(m[1]!);
+      }
+    };
+    walk(join(dirname(fileURLToPath(import.meta.url)), '../../../src'));
+    // THEN each is in the one list (DBOPS_CRC32C=js once failed every command as an unknown key)
+    expect(read.size).toBeGreaterThan(0);
+    for (const name of read) expect(DBOPS_OWN_ENV, name).toContain(name);
   });
 
   it('resolves --config relative to the cwd and uses that file instead of searching', () => {

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../../src/lib/config/defaults.js';
 import { leafPaths, loadConfig } from '../../../src/lib/config/load.js';
 import { showConfig, validateConfigFile } from '../../../src/lib/config/show.js';
-import type { Context } from '../../../src/lib/context.js';
+import { testContext } from '../../_helpers/context.js';
 import { ConfigError } from '../../../src/lib/errors.js';
 
 let root: string;
@@ -57,12 +57,12 @@ describe('validateConfigFile', () => {
 });
 
 describe('showConfig', () => {
-  it('lists every key with its value and its source', () => {
+  it('lists every key with its value and its source', async () => {
     // GIVEN a config loaded from a file and the env
     const file = join(root, 'dbops.config.yaml');
     writeFileSync(file, 'region: eu-west-1\n');
     const loaded = loadConfig({ cwd: root, env: { DBOPS_DATABASE__INSTANCE_CLASS: 'db.t4g.micro' }, flags: {} });
-    const ctx = { loaded } as unknown as Context;
+    const { ctx } = await testContext({ config: loaded.config, loaded });
     // WHEN showing it
     const shown = showConfig(ctx);
     // THEN there is one entry per leaf, with value and source
@@ -82,8 +82,8 @@ describe('showConfig', () => {
     });
   });
 
-  it('gives file null when no file was used', () => {
+  it('gives file null when no file was used', async () => {
     const loaded = loadConfig({ cwd: root, env: {}, flags: {} });
-    expect(showConfig({ loaded } as unknown as Context).file).toBeNull();
+    expect(showConfig((await testContext({ config: loaded.config, loaded })).ctx).file).toBeNull();
   });
 });

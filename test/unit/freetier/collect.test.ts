@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EnvironmentError } from '../../../src/lib/errors.js';
-import { accountFromArns, collectUsage } from '../../../src/lib/freetier/collect.js';
+import { accountFromArns, collectUsage, type MetricReader } from '../../../src/lib/freetier/collect.js';
 import { monthWindow } from '../../../src/lib/freetier/month.js';
 import { discover, planQueries } from '../../../src/lib/freetier/queries.js';
 import type { MetricQuery } from '../../../src/lib/providers/types.js';
@@ -9,15 +9,15 @@ import type { MetricIdentity, UsageApi } from '../../../src/lib/providers/usage-
 const NOW = new Date('2025-01-11T00:00:00Z');
 const denied = (op: string) => new EnvironmentError(`AWS denied ${op} in us-east-1 to these credentials.`, { hint: 'Grant the IAM principal this permission.' });
 
-/** An in-memory UsageApi; every call is recorded by name. */
-function fakeApi(overrides: Partial<UsageApi> = {}): UsageApi & { calls: string[]; queries: MetricQuery[] } {
+/** An in-memory UsageApi (and metric reader); every call is recorded by name. */
+function fakeApi(overrides: Partial<UsageApi & MetricReader> = {}): UsageApi & MetricReader & { calls: string[]; queries: MetricQuery[] } {
   const calls: string[] = [];
   const queries: MetricQuery[] = [];
   const rec = <T>(name: string, value: T) => async () => {
     calls.push(name);
     return value;
   };
-  const api: UsageApi = {
+  const api: UsageApi & MetricReader = {
     region: 'us-east-2',
     listDbInstances: rec('listDbInstances', []),
     listCacheNodes: rec('listCacheNodes', []),
@@ -29,7 +29,6 @@ function fakeApi(overrides: Partial<UsageApi> = {}): UsageApi & { calls: string[
       queries.push(...q);
       return q.map((x) => ({ id: x.id, timestamps: [], values: [] }));
     },
-    putMetricData: rec('putMetricData', undefined),
     getFreeTierUsage: rec('getFreeTierUsage', []),
     getAccountPlanState: rec('getAccountPlanState', { accountId: '111122223333', planType: 'PAID', planStatus: 'ACTIVE' }),
     accountId: rec('accountId', '999988887777'),
@@ -47,7 +46,7 @@ describe('collectUsage', () => {
   it('reads each source once, skips GetMetricData when there is nothing to read, and takes the account id from the plan', async () => {
     // GIVEN an empty account WHEN collected
     const api = fakeApi();
-    const data = await collectUsage(api, monthWindow(undefined, NOW), { withCostExplorer: false });
+    const data = await collectUsage(api, api, monthWindow(undefined, NOW), { withCostExplorer: false });
 
     // THEN no GetMetricData call, no STS call, budgets asked for the plan's account
     expect([...api.calls].sort()).toEqual(
@@ -71,7 +70,7 @@ describe('collectUsage', () => {
     });
 
     // WHEN
-    const data = await collectUsage(api, monthWindow(undefined, NOW), { withCostExplorer: false });
+    const data = await collectUsage(api, api, monthWindow(undefined, NOW), { withCostExplorer: false });
 
     // THEN both are listed as missing with AWS's reason and the hint, the account id comes from the ARN
     expect(data.missing).toEqual([
@@ -89,7 +88,7 @@ describe('collectUsage', () => {
         throw denied('GetAccountPlanState');
       },
     });
-    await collectUsage(api, monthWindow(undefined, NOW), { withCostExplorer: false });
+    await collectUsage(api, api, monthWindow(undefined, NOW), { withCostExplorer: false });
     expect(api.calls).toContain('accountId');
     expect(api.calls).toContain('describeBudgets:999988887777');
   });
@@ -101,7 +100,7 @@ describe('collectUsage', () => {
         throw throttled;
       },
     });
-    await expect(collectUsage(api, monthWindow(undefined, NOW), { withCostExplorer: false })).rejects.toBe(throttled);
+    await expect(collectUsage(api, api, monthWindow(undefined, NOW), { withCostExplorer: false })).rejects.toBe(throttled);
   });
 
   it('does not swallow a bug in an optional source', async () => {
@@ -110,12 +109,12 @@ describe('collectUsage', () => {
         throw new TypeError('x is undefined');
       },
     });
-    await expect(collectUsage(api, monthWindow(undefined, NOW), { withCostExplorer: false })).rejects.toThrow(TypeError);
+    await expect(collectUsage(api, api, monthWindow(undefined, NOW), { withCostExplorer: false })).rejects.toThrow(TypeError);
   });
 
   it('skips the Free Tier API and Budgets for a past month, saying why', async () => {
     const api = fakeApi();
-    const data = await collectUsage(api, monthWindow('2024-12', NOW), { withCostExplorer: false });
+    const data = await collectUsage(api, api, monthWindow('2024-12', NOW), { withCostExplorer: false });
     expect(api.calls).not.toContain('getFreeTierUsage');
     expect(api.calls.some((c) => c.startsWith('describeBudgets'))).toBe(false);
     expect(data.missing.map((m) => m.source)).toEqual(['free-tier-api', 'budgets']);
@@ -123,10 +122,10 @@ describe('collectUsage', () => {
 
   it('calls Cost Explorer only when asked', async () => {
     const without = fakeApi();
-    await collectUsage(without, monthWindow(undefined, NOW), { withCostExplorer: false });
+    await collectUsage(without, without, monthWindow(undefined, NOW), { withCostExplorer: false });
     expect(without.calls).not.toContain('getCostByService');
     const withCe = fakeApi();
-    await collectUsage(withCe, monthWindow(undefined, NOW), { withCostExplorer: true });
+    await collectUsage(withCe, withCe, monthWindow(undefined, NOW), { withCostExplorer: true });
     expect(withCe.calls).toContain('getCostByService');
   });
 
@@ -143,7 +142,7 @@ describe('collectUsage', () => {
       listFunctions: async () => [{ name: 'gdpr-export', memoryMb: 512 }],
     });
 
-    await collectUsage(api, monthWindow(undefined, NOW), { withCostExplorer: false });
+    await collectUsage(api, api, monthWindow(undefined, NOW), { withCostExplorer: false });
 
     expect(api.calls.filter((c) => c === 'getMetricData')).toHaveLength(1);
     expect(api.queries.map((q) => `${q.id} ${q.namespace} ${q.metricName} ${JSON.stringify(q.dimensions)} ${q.stat} ${q.periodSeconds}`)).toEqual([

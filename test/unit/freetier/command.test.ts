@@ -7,12 +7,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { freeTierReport } from '../../../src/commands/free-tier-report.run.js';
 import type { InputOf } from '../../../src/commands/define.js';
 import { DEFAULTS } from '../../../src/lib/config/defaults.js';
-import type { LoadedConfig } from '../../../src/lib/config/load.js';
 import type { DbopsConfig } from '../../../src/lib/config/schema.js';
 import type { Context } from '../../../src/lib/context.js';
 import { EnvironmentError, UsageError } from '../../../src/lib/errors.js';
+import { createAwsProvider } from '../../../src/lib/providers/aws/provider.js';
 import { ANSI } from '../../_helpers/run-dbops.js';
-import { testOutput, type TestOutput } from '../../_helpers/output.js';
+import { testContext } from '../../_helpers/context.js';
+import type { TestOutput } from '../../_helpers/output.js';
 import { CREDENTIALS, FakeAwsEstate, type EstateOptions } from './aws-estate.js';
 
 const NOW = new Date('2025-01-11T00:00:00Z');
@@ -39,23 +40,17 @@ function withEstate(opts: Omit<EstateOptions, 'now'>): FakeAwsEstate {
 }
 
 async function context(opts: { provider?: 'aws' | 'local'; json?: boolean; quiet?: boolean; dryRun?: boolean } = {}): Promise<{ ctx: Context; t: TestOutput }> {
-  const t = await testOutput({ json: opts.json ?? false, quiet: opts.quiet ?? false });
   const config: DbopsConfig = { ...DEFAULTS, provider: opts.provider ?? 'aws', aws: { ...DEFAULTS.aws, maxAttempts: 1 } };
-  const ctx: Context = {
+  const { ctx, io, close } = await testContext({
     config,
-    loaded: {} as LoadedConfig,
-    out: t.out,
-    prompt: { confirm: async () => false },
-    clock: { now: () => NOW },
-    env: {},
-    signal: new AbortController().signal,
-    flags: { yes: false, dryRun: opts.dryRun ?? false, verbose: false },
-    provider: async () => {
-      throw new Error('the report does not use the Provider port');
-    },
-    onClose: (fn) => void closers.push(fn),
-  };
-  return { ctx, t };
+    provider: async () => createAwsProvider({ region: config.region, maxAttempts: 1, maxWaitSeconds: 60, env: {} }),
+    now: NOW,
+    dryRun: opts.dryRun ?? false,
+    answer: false,
+    output: { json: opts.json ?? false, quiet: opts.quiet ?? false, color: true },
+  });
+  closers.push(close);
+  return { ctx, t: io };
 }
 
 type Opts = InputOf<typeof freeTierReport.def>['opts'];

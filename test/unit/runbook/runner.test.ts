@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CheckFailed, EnvironmentError, Interrupted } from '../../../src/lib/errors.js';
+import { CheckFailed, EnvironmentError, ExitCode, InternalError, Interrupted } from '../../../src/lib/errors.js';
 import {
   newRunId,
   reportOf,
@@ -214,16 +214,21 @@ describe('RunbookRun errors', () => {
     expect(thrown.step).toBe('XX-7');
   });
 
-  it('marks the step failed for a plain Error, and reports it as internal', async () => {
+  it('marks the step failed for a plain Error, and reports it as an InternalError carrying the step, the report and the original', async () => {
     const { options } = await setup();
+    const bug = new TypeError('x is undefined');
     const e = await rejection(
       runRunbook(DEF, options, async (run) => {
         await run.step('TR-1', async () => {
-          throw new TypeError('x is undefined');
+          throw bug;
         });
       }),
     );
-    expect(e).toBeInstanceOf(TypeError);
+    expect(e).toBeInstanceOf(InternalError);
+    expect((e as InternalError).exitCode).toBe(ExitCode.internal);
+    expect((e as InternalError).cause).toBe(bug);
+    expect((e as InternalError).step).toBe('TR-1');
+    expect((e as InternalError).report).toBe(reportOf(e));
     const report = reportOf(e)!;
     expect(report.steps[0]).toMatchObject({ id: 'TR-1', status: 'failed', error: { message: 'x is undefined' } });
     expect(report.error).toMatchObject({ message: 'x is undefined', code: 'internal' });
@@ -444,6 +449,7 @@ describe('reportOf', () => {
     );
     const built: RunReport | undefined = reportOf(e);
     expect(built).toMatchObject({ runbook: 'test-runbook', status: 'failed', runId: 'run01' });
+    expect((e as EnvironmentError).report).toBe(built);
     expect(built!.error).toStrictEqual({ message: 'no', hint: undefined, step: undefined, code: 'environment' });
   });
 

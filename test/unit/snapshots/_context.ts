@@ -1,32 +1,20 @@
 /**
- * A dbops Context for the snapshot lib functions, without a CLI: the config is the seeds'
- * defaults (overridable), the provider is the one given (aws over FakeRds, or local),
+ * A dbops Context for the snapshot lib functions, without a CLI (the shared test context):
+ * the config is the seeds' defaults (overridable) for the given provider's name and region,
  * output goes to memory, the clock is fixed unless a function is given, and the prompt
  * answers as told (or refuses like a non-TTY without --yes when no answer is given).
  */
-import { DEFAULTS } from '../../../src/lib/config/defaults.js';
 import type { DbopsConfig } from '../../../src/lib/config/schema.js';
-import { type Context, createPrompter } from '../../../src/lib/context.js';
+import type { Context } from '../../../src/lib/context.js';
 import type { Provider } from '../../../src/lib/providers/types.js';
-import { testOutput, type TestOutput } from '../../_helpers/output.js';
+import { type DeepPartial, testContext } from '../../_helpers/context.js';
+import type { TestOutput } from '../../_helpers/output.js';
 
 export interface SnapshotTestContext {
   ctx: Context;
   io: TestOutput;
   /** The questions the prompt was asked. */
   asked: string[];
-}
-
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
-
-function merge<T>(base: T, over: DeepPartial<T> | undefined): T {
-  if (!over) return structuredClone(base);
-  const out = structuredClone(base) as Record<string, unknown>;
-  for (const [k, v] of Object.entries(over)) {
-    const cur = out[k];
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' ? merge(cur, v as never) : v;
-  }
-  return out as T;
 }
 
 export interface ContextOptions {
@@ -44,28 +32,16 @@ export interface ContextOptions {
 }
 
 export async function snapshotContext(o: ContextOptions): Promise<SnapshotTestContext> {
-  const io = await testOutput({ json: o.json ?? false, color: false });
-  const config = merge(DEFAULTS, { provider: o.provider.name, region: o.provider.region, ...o.config } as DeepPartial<DbopsConfig>);
-  const asked: string[] = [];
-  const base = createPrompter(io.out, Boolean(o.yes));
-  const now = o.now ?? new Date('2026-11-22T05:00:00Z');
-  const ctx: Context = {
-    config,
-    loaded: { config, sources: {} },
-    out: io.out,
-    prompt: {
-      async confirm(message, opts) {
-        asked.push(message);
-        if (o.answer !== undefined && !o.yes) return o.answer;
-        return base.confirm(message, opts);
-      },
-    },
-    clock: { now: () => (typeof now === 'function' ? now() : new Date(now)) },
+  const t = await testContext({
+    config: { provider: o.provider.name, region: o.provider.region, ...o.config },
+    provider: o.provider,
+    now: o.now ?? new Date('2026-11-22T05:00:00Z'),
+    yes: o.yes,
+    dryRun: o.dryRun,
+    output: { json: o.json ?? false },
+    ...(o.answer !== undefined ? { answer: o.answer } : {}),
     env: o.env ?? {},
-    signal: o.signal ?? new AbortController().signal,
-    flags: { yes: Boolean(o.yes), dryRun: Boolean(o.dryRun), verbose: false },
-    provider: async () => o.provider,
-    onClose: () => undefined,
-  };
-  return { ctx, io, asked };
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  return { ctx: t.ctx, io: t.io, asked: t.asked };
 }

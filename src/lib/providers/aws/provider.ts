@@ -24,11 +24,10 @@ import type {
   RestoreFromSnapshotInput,
   RestoreToPointInTimeInput,
   Snapshot,
-  Tags,
   WaitOptions,
 } from '../types.js';
 import { AwsClients, type RegionClients } from './sdk.js';
-import { engineOf, toInstance, toRdsTags, toSnapshot } from './convert.js';
+import { engineOf, toInstance, toSnapshot } from './convert.js';
 import { instanceNotFound, mapAwsError, snapshotNotFound, type AwsCallContext } from './errors.js';
 import {
   MAX_DATUMS_PER_CALL,
@@ -229,19 +228,6 @@ class AwsProvider implements Provider {
     return opts.maxWaitSeconds > 0 ? opts : { ...opts, maxWaitSeconds: this.#opts.maxWaitSeconds };
   }
 
-  async tagInstance(id: string, tags: Tags): Promise<void> {
-    if (Object.keys(tags).length === 0) return;
-    const db = await this.#describeDbInstance(id);
-    await this.#addTags(db.DBInstanceArn, tags, { instanceId: id });
-  }
-
-  async #addTags(arn: string | undefined, tags: Tags, facts: Pick<CallFacts, 'instanceId' | 'snapshotId'>): Promise<void> {
-    if (!arn) throw new EnvironmentError(`AWS returned no ARN for ${facts.instanceId ?? facts.snapshotId}; cannot tag it.`);
-    await this.#call({ operation: 'AddTagsToResource', service: 'rds', ...facts }, (c) =>
-      c.rds.addTagsToResource({ ResourceName: arn, Tags: toRdsTags(tags) }),
-    );
-  }
-
   async rebootInstance(id: string, opts: { forceFailover: boolean }): Promise<Instance> {
     const out = await this.#call({ operation: 'RebootDBInstance', service: 'rds', instanceId: id }, (c) =>
       c.rds.rebootDBInstance({ DBInstanceIdentifier: id, ForceFailover: opts.forceFailover }),
@@ -325,12 +311,6 @@ class AwsProvider implements Provider {
       this.#waitOptions(opts),
       this.#delays,
     );
-  }
-
-  async tagSnapshot(id: string, tags: Tags): Promise<void> {
-    if (Object.keys(tags).length === 0) return;
-    const s = await this.describeSnapshot(id);
-    await this.#addTags(s.arn, tags, { snapshotId: id });
   }
 
   // ---- restores and replicas ----

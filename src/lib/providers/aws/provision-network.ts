@@ -1,4 +1,5 @@
 /** Security groups in the default VPC, and region existence, through EC2. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EnvironmentError } from '../../errors.js';
 import type { CreateSecurityGroupInput, IngressRule, NetworkApi, RegionApi, SecurityGroup } from '../provision-types.js';
 import type { RegionClients } from './sdk.js';
@@ -13,10 +14,6 @@ export interface RetryTuning {
 
 function ruleKey(r: IngressRule): string {
   return `${r.port}/${r.cidr}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 export function awsNetwork(c: ProvisionCaller, clients: () => RegionClients, retry: RetryTuning): NetworkApi {

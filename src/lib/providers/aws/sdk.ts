@@ -48,7 +48,6 @@ export interface RdsApi {
   describeDBInstances(i: Rds.DescribeDBInstancesCommandInput): Promise<Rds.DescribeDBInstancesCommandOutput>;
   modifyDBInstance(i: Rds.ModifyDBInstanceCommandInput): Promise<Rds.ModifyDBInstanceCommandOutput>;
   deleteDBInstance(i: Rds.DeleteDBInstanceCommandInput): Promise<Rds.DeleteDBInstanceCommandOutput>;
-  addTagsToResource(i: Rds.AddTagsToResourceCommandInput): Promise<Rds.AddTagsToResourceCommandOutput>;
   rebootDBInstance(i: Rds.RebootDBInstanceCommandInput): Promise<Rds.RebootDBInstanceCommandOutput>;
   createDBSnapshot(i: Rds.CreateDBSnapshotCommandInput): Promise<Rds.CreateDBSnapshotCommandOutput>;
   describeDBSnapshots(i: Rds.DescribeDBSnapshotsCommandInput): Promise<Rds.DescribeDBSnapshotsCommandOutput>;
@@ -241,7 +240,6 @@ const SERVICES = {
       describeDBInstances: (i) => l.use((m, c) => c.send(new m.DescribeDBInstancesCommand(i))),
       modifyDBInstance: (i) => l.use((m, c) => c.send(new m.ModifyDBInstanceCommand(i))),
       deleteDBInstance: (i) => l.use((m, c) => c.send(new m.DeleteDBInstanceCommand(i))),
-      addTagsToResource: (i) => l.use((m, c) => c.send(new m.AddTagsToResourceCommand(i))),
       rebootDBInstance: (i) => l.use((m, c) => c.send(new m.RebootDBInstanceCommand(i))),
       createDBSnapshot: (i) => l.use((m, c) => c.send(new m.CreateDBSnapshotCommand(i))),
       describeDBSnapshots: (i) => l.use((m, c) => c.send(new m.DescribeDBSnapshotsCommand(i))),

@@ -9,6 +9,7 @@
  * Wire format (botocore freetier 2023-09-07): POST / with
  * `X-Amz-Target: AWSFreeTierService.<Operation>`, `Content-Type: application/x-amz-json-1.0`.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import type { SignatureV4 } from '@smithy/signature-v4';
 
@@ -136,12 +137,10 @@ function backoffMs(attempt: number): number {
   return Math.min(20_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2);
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export function createFreeTierClient(opts: FreeTierClientOptions): FreeTierApi {
   const endpoint = new URL(opts.endpointUrl ?? FREE_TIER_ENDPOINT);
   const doFetch = opts.fetch ?? fetch;
-  const sleep = opts.sleep ?? realSleep;
+  const sleep = opts.sleep ?? delay;
   let credentials: (() => Promise<Credentials>) | undefined = opts.credentials;
   let signer: Promise<SignatureV4> | undefined;
 

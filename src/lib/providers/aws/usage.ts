@@ -1,11 +1,11 @@
 /**
  * The aws implementation of the UsageApi port (usage-types.ts). It calls AWS through the
- * Provider's client pool (sdk.ts), so SDK modules load on the first call; every call goes through `#call`, which maps AWS errors
- * with the adapter's one mapping (errors.ts); GetMetricData batching and shapes are the
- * provider's (metrics.ts); SDK shapes become port shapes in usage-convert.ts.
+ * Provider's client pool (sdk.ts), so SDK modules load on the first call. Every call goes
+ * through `#call`, which maps AWS errors with the adapter's one mapping (errors.ts);
+ * metric data goes through the Provider port (provider.ts) on the same pool; SDK shapes
+ * become port shapes in usage-convert.ts.
  */
 import { EnvironmentError } from '../../errors.js';
-import type { MetricDatum, MetricQuery, MetricSeries } from '../types.js';
 import type {
   AccountPlanState,
   AlarmInfo,
@@ -19,7 +19,6 @@ import type {
   UsageApi,
 } from '../usage-types.js';
 import { mapAwsError, type AwsService } from './errors.js';
-import { MAX_DATUMS_PER_CALL, MAX_QUERIES_PER_CALL, chunk, emptySeries, mergePage, toCwDatum, toMetricDataQuery, validateQueries } from './metrics.js';
 import { AwsClients, BILLING_REGION, type AwsSdkSettings, type FreeTierTesting, type RegionClients } from './sdk.js';
 import {
   toAlarms,
@@ -140,38 +139,6 @@ class AwsUsageApi implements UsageApi {
       (p) => p.NextToken,
     );
     return pages.flatMap(toAlarms);
-  }
-
-  /** One series per query, in query order; batches of 500 queries, every page followed. */
-  async getMetricData(queries: MetricQuery[], range: { start: Date; end: Date }): Promise<MetricSeries[]> {
-    validateQueries(queries);
-    const series = emptySeries(queries);
-    for (const batch of chunk(queries, MAX_QUERIES_PER_CALL)) {
-      const MetricDataQueries = batch.map(toMetricDataQuery);
-      await paged(
-        async (NextToken) => {
-          const out = await this.#call('GetMetricData', 'monitoring', (c) =>
-            c.regional.cloudWatch.getMetricData({
-              MetricDataQueries,
-              StartTime: range.start,
-              EndTime: range.end,
-              ScanBy: 'TimestampAscending',
-              ...(NextToken ? { NextToken } : {}),
-            }),
-          );
-          mergePage(series, out.MetricDataResults);
-          return out;
-        },
-        (p) => p.NextToken,
-      );
-    }
-    return [...series.values()];
-  }
-
-  async putMetricData(namespace: string, data: MetricDatum[]): Promise<void> {
-    for (const batch of chunk(data, MAX_DATUMS_PER_CALL)) {
-      await this.#call('PutMetricData', 'monitoring', (c) => c.regional.cloudWatch.putMetricData({ Namespace: namespace, MetricData: batch.map(toCwDatum) }));
-    }
   }
 
   async getFreeTierUsage(): Promise<FreeTierApiUsage[]> {

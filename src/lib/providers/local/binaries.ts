@@ -3,10 +3,10 @@
  * then /usr/lib/postgresql/<version>/bin (highest version). When none has them, the
  * error says exactly what to install.
  */
-import { constants } from 'node:fs';
-import { access, readdir } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { EnvironmentError } from '../../errors.js';
+import { findExecutable, isExecutable, pathDirs } from '../../executables.js';
 import { runUnchecked } from './process.js';
 
 /** Binaries the local provider runs; pg_waldump is what pg_verifybackup uses to check WAL. */
@@ -83,11 +83,8 @@ async function candidateDirs(search: BinSearch, env: Record<string, string | und
   return [...dirs, ...search.extraDirs];
 }
 
-async function findOnPath(name: string, pathEnv: string): Promise<string | undefined> {
-  for (const dir of pathEnv.split(delimiter).filter((d) => d.length > 0)) {
-    if (await isExecutable(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
+function findOnPath(name: string, pathEnv: string): Promise<string | undefined> {
+  return findExecutable(name, pathDirs(pathEnv));
 }
 
 /** <root>/<version>/bin for every numeric version, highest first. */
@@ -102,15 +99,6 @@ async function versionedBins(root: string): Promise<string[]> {
     .filter((n) => /^\d+(\.\d+)?$/.test(n))
     .sort((a, b) => Number(b) - Number(a))
     .map((n) => join(root, n, 'bin'));
-}
-
-async function isExecutable(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function missingIn(dir: string): Promise<PgBinary[]> {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { ConflictError, UsageError } from '../../errors.js';
 import { Secret, registerSecret } from '../../secret.js';
-import type { CreateInstanceInput, DeleteInstanceInput, Instance, Tags } from '../types.js';
+import type { CreateInstanceInput, DeleteInstanceInput, Instance } from '../types.js';
 import { checkEngineVersion, type PgBinaries } from './binaries.js';
 import {
   baseSettings,
@@ -190,7 +190,3 @@ export async function rebootInstance(
   return describeInstance(rc, id);
 }
 
-export async function tagInstance(rc: RegionContext, id: string, tags: Tags): Promise<void> {
-  validateTags(tags);
-  await updateInstance(rc, id, (r) => ({ ...r, tags: { ...r.tags, ...tags } }));
-}

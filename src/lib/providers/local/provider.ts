@@ -25,7 +25,6 @@ import type {
   RestoreFromSnapshotInput,
   RestoreToPointInTimeInput,
   Snapshot,
-  Tags,
   WaitOptions,
 } from '../types.js';
 import { createShared, ensureHome, regionContext, type LocalProviderInternals, type RegionContext } from './context.js';
@@ -113,9 +112,6 @@ class LocalProvider implements Provider {
     });
     return { status: inst.status, done: false, fatal };
   }
-  tagInstance(id: string, tags: Tags): Promise<void> {
-    return this.guard(`Tagging instance ${id}`, () => instances.tagInstance(this.rc, id, tags));
-  }
   rebootInstance(id: string, opts: { forceFailover: boolean }): Promise<Instance> {
     return this.guard(`Rebooting instance ${id}`, () => instances.rebootInstance(this.rc, id, opts));
   }
@@ -158,9 +154,6 @@ class LocalProvider implements Provider {
     if (snap.status === 'available') return { status: snap.status, done: true, value: snap };
     if (snap.status !== 'failed') return { status: snap.status, done: false };
     return { status: snap.status, done: false, fatal: new EnvironmentError(`Snapshot ${id} failed.`) };
-  }
-  tagSnapshot(id: string, tags: Tags): Promise<void> {
-    return this.guard(`Tagging snapshot ${id}`, () => snapshots.tagSnapshot(this.rc, id, tags));
   }
 
   restoreFromSnapshot(input: RestoreFromSnapshotInput): Promise<Instance> {

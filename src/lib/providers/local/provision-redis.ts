@@ -8,12 +8,14 @@
  *   $DBOPS_HOME/local/<region>/caches/<id>/redis.conf   0600 (holds requirepass)
  *   $DBOPS_HOME/local/<region>/caches/<id>/redis.pid, redis.log, data/
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { constants, readFileSync } from 'node:fs';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { ConflictError, EnvironmentError, NotFoundError } from '../../errors.js';
+import { findExecutable, pathDirs } from '../../executables.js';
 import { Secret, registerSecret } from '../../secret.js';
 import type { CacheApi, CacheState, CreateCacheInput } from '../provision-types.js';
 import type { Tags, WaitOptions } from '../types.js';
@@ -44,18 +46,8 @@ const STOP_TIMEOUT_MS = 15_000;
 const SECRET_PREFIX = 'redis:';
 
 /** Where redis-server is looked for: PATH, then the usual places. */
-export async function findRedisServer(env: Record<string, string | undefined>): Promise<string | undefined> {
-  const dirs = [...(env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/bin', '/usr/local/bin', '/opt/homebrew/bin'];
-  for (const dir of dirs) {
-    const file = join(dir, 'redis-server');
-    try {
-      await access(file, constants.X_OK);
-      return file;
-    } catch {
-      // next
-    }
-  }
-  return undefined;
+export function findRedisServer(env: Record<string, string | undefined>): Promise<string | undefined> {
+  return findExecutable('redis-server', [...pathDirs(env.PATH), '/usr/bin', '/usr/local/bin', '/opt/homebrew/bin']);
 }
 
 export function cachesDir(rc: RegionContext): string {
@@ -132,10 +124,6 @@ async function pidOf(dir: string): Promise<number | undefined> {
   const text = await readFile(join(dir, 'redis.pid'), 'utf8').catch(() => '');
   const pid = Number(text.trim());
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 async function until(check: () => Promise<boolean>, ms: number): Promise<boolean> {

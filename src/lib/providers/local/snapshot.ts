@@ -24,6 +24,7 @@ import { scrub } from './process.js';
 import { SNAPSHOT_FILES } from './layout.js';
 import { LOCAL_HOST } from './records.js';
 import type { MasterCredential } from './secrets.js';
+import { syncDir } from './state.js';
 import { pgRun, pgRunUnchecked, toolRunUnchecked, type Toolbox } from './toolbox.js';
 
 /** Direct tar verification with WAL parsing arrived after PostgreSQL 18. */
@@ -432,15 +433,6 @@ async function copyThrough(from: string, to: string, onChunk?: (b: Buffer) => vo
   } finally {
     await input.close();
     await output?.close();
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }
 

@@ -4,6 +4,7 @@
  * one, never half of one. Read-modify-write goes through a lock file so two dbops
  * processes cannot lose each other's updates.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
@@ -25,19 +26,17 @@ export async function writeJsonAtomic(file: string, value: unknown, mode = 0o644
     await rm(tmp, { force: true });
     throw e;
   }
-  await syncDir(dirname(file));
+  // Some filesystems refuse fsync on directories; the rename is still atomic.
+  await syncDir(dirname(file)).catch(() => undefined);
 }
 
-async function syncDir(dir: string): Promise<void> {
+/** fsyncs a directory, so the names created or renamed in it survive a crash. */
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
   try {
-    const fh = await open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // Some filesystems refuse fsync on directories; the rename is still atomic.
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
 }
 
@@ -113,7 +112,7 @@ async function acquire(lock: string): Promise<void> {
         hint: 'Another dbops process is updating local state; retry, or remove the lock file if no dbops runs.',
       });
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await delay(50);
   }
 }
 

@@ -3,6 +3,7 @@
  * resolves on the first look; it still polls (another dbops process may be mid-way),
  * reports progress at least once, and honours maxWaitSeconds and the abort signal.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { EnvironmentError, Interrupted } from '../../errors.js';
 import type { WaitOptions } from '../types.js';
 
@@ -37,16 +38,12 @@ export async function waitUntil<T>(
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new Interrupted());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** Sleeps, or throws Interrupted as soon as the signal aborts. */
+async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, signal ? { signal } : {});
+  } catch (e) {
+    if (signal?.aborted) throw new Interrupted();
+    throw e;
+  }
 }

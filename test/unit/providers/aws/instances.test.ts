@@ -1,5 +1,4 @@
 import {
-  AddTagsToResourceCommand,
   CreateDBInstanceCommand,
   DeleteDBInstanceCommand,
   DescribeDBInstancesCommand,
@@ -273,25 +272,6 @@ describe('deleteInstance', () => {
     // THEN
     expect(error).toBeInstanceOf(UsageError);
     expect(rds).not.toHaveReceivedCommand(DeleteDBInstanceCommand);
-  });
-});
-
-describe('tagInstance', () => {
-  it('describes the instance for its ARN, then adds exactly the given tags', async () => {
-    // GIVEN the instance exists
-    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [dbInstance()] });
-    rds.on(AddTagsToResourceCommand).resolves({});
-
-    // WHEN dbops tags it
-    await provider.tagInstance('prod-db', { 'dbops:expires-at': '2025-01-06T00:00:00Z' });
-
-    // THEN the tags went to the ARN
-    expect(inputsOf(rds, AddTagsToResourceCommand)).toEqual([
-      {
-        ResourceName: `arn:aws:rds:${REGION}:${ACCOUNT}:db:prod-db`,
-        Tags: [{ Key: 'dbops:expires-at', Value: '2025-01-06T00:00:00Z' }],
-      },
-    ]);
   });
 });
 

@@ -1,5 +1,4 @@
 import {
-  AddTagsToResourceCommand,
   CopyDBSnapshotCommand,
   CreateDBSnapshotCommand,
   DBSnapshotNotFoundFault,
@@ -175,20 +174,6 @@ describe('deleteSnapshot / tagSnapshot', () => {
 
     // THEN
     expect(inputsOf(rds, DeleteDBSnapshotCommand)).toEqual([{ DBSnapshotIdentifier: 'weekly-2024-12-01' }]);
-  });
-
-  it('tags the snapshot by its ARN', async () => {
-    // GIVEN
-    rds.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [dbSnapshot()] });
-    rds.on(AddTagsToResourceCommand).resolves({});
-
-    // WHEN
-    await provider.tagSnapshot('weekly-2025-01-05', { 'dbops:verified-at': '2025-01-06' });
-
-    // THEN
-    expect(inputsOf(rds, AddTagsToResourceCommand)).toEqual([
-      { ResourceName: SOURCE_ARN, Tags: [{ Key: 'dbops:verified-at', Value: '2025-01-06' }] },
-    ]);
   });
 });
 

@@ -14,7 +14,9 @@ import { settingsFromConfig } from '../../../../src/lib/freetier/free-tier-repor
 import { monthWindow } from '../../../../src/lib/freetier/month.js';
 import { buildReport } from '../../../../src/lib/freetier/report.js';
 import { DEFAULTS } from '../../../../src/lib/config/defaults.js';
+import { createAwsProvider } from '../../../../src/lib/providers/aws/provider.js';
 import { createAwsUsageApi } from '../../../../src/lib/providers/aws/usage.js';
+import type { Provider } from '../../../../src/lib/providers/types.js';
 import type { UsageApi } from '../../../../src/lib/providers/usage-types.js';
 import { ACCOUNT, CREDENTIALS, FakeAwsEstate, REGION, type EstateOptions } from '../../freetier/aws-estate.js';
 import { inputsOf, rejectionOf } from './helpers.js';
@@ -22,22 +24,26 @@ import { inputsOf, rejectionOf } from './helpers.js';
 const NOW = new Date('2025-01-11T00:00:00Z');
 let estate: FakeAwsEstate | undefined;
 let api: UsageApi | undefined;
+let provider: Provider | undefined;
 
 afterEach(async () => {
   await api?.close();
+  await provider?.close();
   estate?.restore();
   estate = undefined;
 });
 
-function setUp(opts: Omit<EstateOptions, 'now'>, maxAttempts = 3): { estate: FakeAwsEstate; api: UsageApi } {
+/** The usage adapter (its Free Tier client on the estate's fetch) and the Provider that reads and writes metric data. */
+function setUp(opts: Omit<EstateOptions, 'now'>, maxAttempts = 3): { estate: FakeAwsEstate; api: UsageApi; provider: Provider } {
   estate = new FakeAwsEstate({ now: NOW, ...opts });
   const settings = { region: REGION, maxAttempts };
   api = createAwsUsageApi(settings, undefined, { fetch: estate.fetch, credentials: async () => CREDENTIALS, sleep: async () => undefined });
-  return { estate, api };
+  provider = createAwsProvider({ region: REGION, maxAttempts, maxWaitSeconds: 60, env: {} });
+  return { estate, api, provider };
 }
 
 async function report(a: UsageApi, month?: string) {
-  const data = await collectUsage(a, monthWindow(month, NOW), { withCostExplorer: false });
+  const data = await collectUsage(a, provider!, monthWindow(month, NOW), { withCostExplorer: false });
   return buildReport(data, settingsFromConfig(DEFAULTS), NOW);
 }
 
@@ -134,9 +140,9 @@ describe('aws UsageApi: GetMetricData', () => {
     expect((e as EnvironmentError).exitCode).toBe(3);
   });
 
-  it('publishes datums with PutMetricData to the namespace given', async () => {
-    const { estate, api } = setUp({ instances: [] });
-    await api.putMetricData('dbops', [{ metricName: 'FreeTierUsedPercent', value: 42, unit: 'Percent', timestamp: NOW }]);
+  it('publishes datums with PutMetricData to the namespace given (through the Provider port)', async () => {
+    const { estate, provider } = setUp({ instances: [] });
+    await provider.putMetricData('dbops', [{ metricName: 'FreeTierUsedPercent', value: 42, unit: 'Percent', timestamp: NOW }]);
     expect(inputsOf(estate.cloudWatch, PutMetricDataCommand)).toEqual([
       { Namespace: 'dbops', MetricData: [{ MetricName: 'FreeTierUsedPercent', Value: 42, Unit: 'Percent', Timestamp: NOW }] },
     ]);
