@@ -153,7 +153,7 @@ export interface PoolerApi {
   /** Holds new queries; resolves once running transactions finished (PAUSE). */
   pause(name: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<void>;
   /** Points the pooler at another instance and reloads it (RELOAD; RDS Proxy: re-register and wait for health). */
-  retarget(name: string, instanceId: string, opts: WaitOptions): Promise<PoolerState>;
+  retarget(name: string, instanceId: string, opts: WaitOptions): Promise<void>;
   /** Lets queries flow again (RESUME). Safe to call when not paused. */
   resume(name: string): Promise<void>;
   /** How the application connects through it. */
@@ -178,8 +178,12 @@ export interface EnsurePoolerInput {
 /** The port. */
 export interface FailoverApi {
   readonly name: ProviderName;
+  /** What an instance is right now: a writable primary, a replica in recovery, or down. */
+  role(id: string): Promise<'primary' | 'replica' | 'down'>;
   /** The topology around `primaryId` (every replica whose source it is). */
   topology(primaryId: string): Promise<Topology>;
+  /** Flushes dirty pages ahead of stopping writes (local: CHECKPOINT), so the stop itself is short. */
+  checkpoint(id: string): Promise<void>;
   /**
    * Stops writes at the primary and returns the last WAL position it will ever have in
    * this role (local: a clean shutdown, so every WAL sender hands its replica all WAL).

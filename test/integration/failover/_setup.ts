@@ -70,3 +70,62 @@ export async function query<T extends pg.QueryResultRow>(info: Pick<ConnectionIn
     await c.end();
   }
 }
+
+/** A Context on the cluster's home: provider local, the primary as database.identifier, the pool configured when there is one. */
+export async function failoverContext(cl: Cluster, primaryId = cl.primaryId, opts: { dryRun?: boolean; yes?: boolean } = {}) {
+  const { config, restoreTestContext } = await import('../../unit/restore/_context.js');
+  const t = await restoreTestContext({
+    config: config({
+      provider: 'local',
+      database: { identifier: primaryId },
+      connectionPool: cl.poolName ? { enabled: true, name: cl.poolName } : { enabled: false },
+    }),
+    provider: cl.provider,
+    home: cl.home,
+    ...(opts.dryRun ? { dryRun: true } : {}),
+  });
+  return t;
+}
+
+/** Which of the ids is a writable primary, which a replica, which down. */
+export async function roles(cl: Cluster, ids: string[]): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const id of ids) out[id] = await cl.failover.role(id);
+  return out;
+}
+
+/**
+ * A pgbench-like load through an address: `clients` connections each inserting numbered
+ * rows into `table` back to back; records what was acknowledged.
+ */
+export function writeLoad(target: Pick<ConnectionInfo, 'host' | 'port' | 'user' | 'database' | 'password'>, table: string, clients = 4, first = 1) {
+  const acked: number[] = [];
+  const errors: string[] = [];
+  let next = first - 1;
+  let running = true;
+  const loops = Array.from({ length: clients }, async () => {
+    let c: pg.Client | undefined;
+    while (running) {
+      const n = ++next;
+      try {
+        c ??= await connect(target);
+        await c.query(`INSERT INTO ${table} (n) VALUES ($1)`, [n]);
+        acked.push(n);
+      } catch (e) {
+        errors.push((e as Error).message);
+        await c?.end().catch(() => undefined);
+        c = undefined;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    await c?.end().catch(() => undefined);
+  });
+  return {
+    acked,
+    errors,
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}

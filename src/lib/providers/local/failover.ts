@@ -16,7 +16,7 @@
  *   own start refuses;
  * - loss: pg_waldump of the dead primary's WAL past the fork point.
  */
-import { rm } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { EnvironmentError } from '../../errors.js';
@@ -33,7 +33,7 @@ import type {
   WalLoss,
 } from '../failover-types.js';
 import type { Provider, WaitOptions } from '../types.js';
-import { baseSettings, configureCluster, isRunning, promoteCluster, setAutoConf, startCluster, stopCluster, withMasterClient, writeOwned } from './cluster.js';
+import { baseSettings, configureCluster, isRunning, postmasterPid, setAutoConf, startCluster, stopCluster, withMasterClient, writeOwned } from './cluster.js';
 import { createShared, prepareRegion, regionContext, type LocalProviderInternals, type RegionContext } from './context.js';
 import { instanceCredential, readInstance, requireInstance, updateInstance } from './instance-store.js';
 import { findPgbouncer, LocalPgbouncer } from './pgbouncer.js';
@@ -78,6 +78,14 @@ export class LocalFailover implements FailoverApi {
     pgbouncer: string | undefined,
   ) {
     this.pooler = new LocalPgbouncer(rc, pgbouncer);
+  }
+
+  async role(id: string): Promise<'primary' | 'replica' | 'down'> {
+    const rec = await requireInstance(this.rc, id);
+    const tb = await this.rc.shared.toolbox();
+    if (!(await isRunning(tb, this.rc.layout.dataDir(id)))) return 'down';
+    const res = await ask(this.rc, rec, async (c) => (await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]!.r);
+    return res.value === undefined ? 'down' : res.value ? 'replica' : 'primary';
   }
 
   async topology(primaryId: string): Promise<Topology> {
@@ -178,11 +186,19 @@ export class LocalFailover implements FailoverApi {
     return prepareRegion(this.rc);
   }
 
+  async checkpoint(id: string): Promise<void> {
+    const c = await this.#session(await requireInstance(this.rc, id));
+    try {
+      await c.query('CHECKPOINT');
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  }
+
   async stopWrites(primaryId: string): Promise<{ lsn: string }> {
     const tb = await this.#tb();
     const dataDir = this.rc.layout.dataDir(primaryId);
-    await updateInstance(this.rc, primaryId, (r) => ({ ...r, status: 'stopping' }));
-    await stopCluster(tb, primaryId, dataDir);
+    await fastStop(primaryId, dataDir);
     await updateInstance(this.rc, primaryId, (r) => ({ ...r, status: 'stopped' }));
     const ctl = await controlData(tb, dataDir);
     if (ctl.state !== 'shut down') {
@@ -201,19 +217,25 @@ export class LocalFailover implements FailoverApi {
   async waitForReplay(replicaId: string, lsn: string, opts: WaitOptions): Promise<{ replayLsn: string }> {
     const rec = await requireInstance(this.rc, replicaId);
     let last = '';
-    const found = await waitUntil(
-      `replica ${replicaId} to replay WAL up to ${lsn}`,
-      async () => {
-        const res = await ask(this.rc, rec, async (c) => (await c.query<{ replay: string | null }>('SELECT pg_last_wal_replay_lsn()::text AS replay')).rows[0]!.replay);
-        last = res.value ?? last;
-        // The record at `lsn` (the shutdown checkpoint) is replayed once the position is past it.
-        const done = res.value ? lsnAtLeast(res.value, lsn) && res.value !== lsn : false;
-        return done ? { status: `replayed ${res.value}`, done: true, value: res.value! } : { status: `replayed ${last || 'unknown'}`, done: false };
-      },
-      opts,
-      20,
-    );
-    return { replayLsn: found ?? last };
+    // One session polled every 10 ms: the write pause is waiting on this.
+    const c = await this.#session(rec);
+    try {
+      const found = await waitUntil(
+        `replica ${replicaId} to replay WAL up to ${lsn}`,
+        async () => {
+          const replay = (await c.query<{ replay: string | null }>('SELECT pg_last_wal_replay_lsn()::text AS replay')).rows[0]!.replay;
+          last = replay ?? last;
+          // The record at `lsn` (the shutdown checkpoint) is replayed once the position is past it.
+          const done = replay ? lsnAtLeast(replay, lsn) && replay !== lsn : false;
+          return done ? { status: `replayed ${replay}`, done: true, value: replay! } : { status: `replayed ${last || 'unknown'}`, done: false };
+        },
+        opts,
+        10,
+      );
+      return { replayLsn: found ?? last };
+    } finally {
+      await c.end().catch(() => undefined);
+    }
   }
 
   async #standbyFiles(tb: Toolbox, id: string, newPrimaryId: string): Promise<void> {
@@ -237,11 +259,36 @@ export class LocalFailover implements FailoverApi {
     await rm(this.rc.layout.passFile(oldPrimaryId), { force: true });
   }
 
+  /** A master session on an instance, for tight polling loops. */
+  async #session(rec: InstanceRecord): Promise<pg.Client> {
+    const { default: pgLib } = await import('pg');
+    const cred = await instanceCredential(this.rc, rec.id);
+    const c = new pgLib.Client({ host: LOCAL_HOST, port: rec.port, user: cred.masterUsername, password: cred.password.reveal(), database: 'postgres', ssl: false, connectionTimeoutMillis: QUERY_TIMEOUT_MS });
+    c.on('error', () => undefined);
+    try {
+      await c.connect();
+    } catch (e) {
+      throw new EnvironmentError(`Connecting to instance ${rec.id} failed: ${(e as Error).message}`, { cause: e });
+    }
+    return c;
+  }
+
   async promote(replicaId: string): Promise<{ lsn: string }> {
     const rec = await requireInstance(this.rc, replicaId);
     const tb = await this.#tb();
     const dataDir = this.rc.layout.dataDir(replicaId);
-    await promoteCluster(tb, replicaId, dataDir);
+    // pg_promote without waiting, then a 10 ms poll (pg_ctl promote -w polls every 100 ms).
+    const c = await this.#session(rec);
+    try {
+      await c.query('SELECT pg_promote(false)');
+      const end = Date.now() + 60_000;
+      while ((await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]!.r) {
+        if (Date.now() > end) throw new EnvironmentError(`Instance ${replicaId} did not leave recovery within 60 s of pg_promote().`, { hint: `Look at ${this.rc.layout.logFile(replicaId)}.` });
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    } finally {
+      await c.end().catch(() => undefined);
+    }
     await setAutoConf(tb, dataDir, { primary_conninfo: undefined, recovery_target_timeline: undefined });
     await rm(this.rc.layout.passFile(replicaId), { force: true });
     const oldId = rec.replicaSourceId;
@@ -261,12 +308,20 @@ export class LocalFailover implements FailoverApi {
     const dataDir = this.rc.layout.dataDir(oldPrimaryId);
     if (await isRunning(tb, dataDir)) await stopCluster(tb, oldPrimaryId, dataDir);
     const cred = await instanceCredential(this.rc, newPrimaryId);
+    // pg_rewind (15) reads the source's timeline from its control file: a just-promoted
+    // server has not written its new timeline there until a checkpoint.
+    const src = await this.#session(target);
+    try {
+      await src.query('CHECKPOINT');
+    } finally {
+      await src.end().catch(() => undefined);
+    }
     await writePassFile(tb, this.rc.layout.passFile(oldPrimaryId), target.port, cred);
     const source = [`host=${LOCAL_HOST}`, `port=${target.port}`, `user=${cred.masterUsername}`, `passfile=${this.rc.layout.passFile(oldPrimaryId)}`, 'dbname=postgres'].join(' ');
     const res = await pgRunUnchecked(tb, 'pg_rewind', ['--target-pgdata', dataDir, '--source-server', source], `Rewinding instance ${oldPrimaryId} (pg_rewind)`);
     if (res.code !== 0) {
       throw new EnvironmentError(`Rewinding instance ${oldPrimaryId} (pg_rewind) failed: ${meaningfulLine(res.stderr || res.stdout)}`, {
-        hint: `It stays stopped with standby.signal (it cannot take writes). Rebuild it as a replica by hand: runbooks/switchover.md, step SO-8.`,
+        hint: `It stays stopped with standby.signal (it cannot take writes). Rebuild it as a replica by hand: runbooks/switchover.md, step SO-9.`,
       });
     }
     const rewound = !/no rewind required/i.test(res.stderr + res.stdout);
@@ -328,4 +383,31 @@ export async function createLocalFailover(opts: LocalProviderOptions, _base: Pro
   const rc = regionContext(createShared(opts, internals), opts.region);
   const bouncer = internals.pgbouncer === null ? undefined : (internals.pgbouncer ?? (await findPgbouncer(opts.env)));
   return new LocalFailover(rc, bouncer);
+}
+
+/**
+ * A fast shutdown by signal (what `pg_ctl stop -m fast` sends), polled every 10 ms rather
+ * than pg_ctl's 100 ms: the write pause waits on it. Still a clean shutdown: the shutdown
+ * checkpoint is written and handed to every connected standby before the postmaster exits.
+ */
+async function fastStop(id: string, dataDir: string): Promise<void> {
+  const pid = await postmasterPid(dataDir);
+  if (!pid) return;
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return;
+    throw new EnvironmentError(`Stopping instance ${id} failed: ${(e as Error).message}`, { cause: e });
+  }
+  const pidFile = join(dataDir, 'postmaster.pid');
+  const end = Date.now() + 120_000;
+  for (;;) {
+    const gone = await access(pidFile).then(
+      () => false,
+      () => true,
+    );
+    if (gone) return;
+    if (Date.now() > end) throw new EnvironmentError(`Instance ${id} did not stop within 120 s of a fast shutdown.`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }

@@ -135,7 +135,7 @@ export function refuseFenced(rec: InstanceRecord): void {
   throw new UsageError(
     `Instance ${rec.id} was fenced by failover run ${rec.fenced.runId} at ${rec.fenced.at}; dbops will not start it again as it is.`,
     {
-      hint: `${rec.fenced.newPrimaryId} is the primary now. Delete ${rec.id}, or rebuild it as a replica of ${rec.fenced.newPrimaryId} (runbooks/failover.md, step FO-8).`,
+      hint: `${rec.fenced.newPrimaryId} is the primary now. Delete ${rec.id}, or rebuild it as a replica of ${rec.fenced.newPrimaryId} (runbooks/failover.md, "Afterwards").`,
     },
   );
 }

@@ -161,6 +161,8 @@ export function poolFigures(rows: Record<string, unknown>[]): PoolFigures[] {
 
 export class LocalPgbouncer implements PoolerApi {
   readonly kind = 'pgbouncer' as const;
+  /** The admin session that sent PAUSE, kept for RELOAD and RESUME: no logins inside the write pause. */
+  readonly #held = new Map<string, pg.Client>();
   constructor(
     private readonly rc: RegionContext,
     private readonly binary: string | undefined,
@@ -330,6 +332,7 @@ export class LocalPgbouncer implements PoolerApi {
     client.on('error', () => undefined);
     await client.connect();
     let timer: NodeJS.Timeout | undefined;
+    let held = false;
     try {
       await Promise.race([
         client.query('PAUSE'),
@@ -345,13 +348,33 @@ export class LocalPgbouncer implements PoolerApi {
           );
         }),
       ]);
+      this.#held.set(name, client);
+      held = true;
     } catch (e) {
       await this.resume(name).catch(() => undefined);
       throw e;
     } finally {
       clearTimeout(timer);
-      await client.end().catch(() => undefined);
+      if (!held) await client.end().catch(() => undefined);
     }
+  }
+
+  /** Runs one admin command on the held session, or on a new one. */
+  async #command(rec: PoolerRecord, sql: string): Promise<void> {
+    const held = this.#held.get(rec.name);
+    if (held) {
+      try {
+        await held.query(sql);
+        return;
+      } catch (e) {
+        if (/not paused/i.test(messageOf(e))) throw e;
+        this.#held.delete(rec.name);
+        await held.end().catch(() => undefined);
+      }
+    }
+    await this.#admin(rec, async (c) => {
+      await c.query(sql);
+    });
   }
 
   async #running(rec: PoolerRecord): Promise<void> {
@@ -361,27 +384,28 @@ export class LocalPgbouncer implements PoolerApi {
     });
   }
 
-  async retarget(name: string, instanceId: string, _opts: WaitOptions): Promise<PoolerState> {
+  async retarget(name: string, instanceId: string, _opts: WaitOptions): Promise<void> {
     const rec = await this.#require(name);
+    const target = await requireInstance(this.rc, instanceId);
     const next: PoolerRecord = { ...rec, targetId: instanceId };
+    const tb = await this.rc.shared.toolbox();
+    await writeOwned(tb, join(dirOf(this.rc, name), 'pgbouncer.ini'), pgbouncerIni(dirOf(this.rc, name), next, target.port));
+    await this.#command(next, 'RELOAD');
     await writeJsonAtomic(join(dirOf(this.rc, name), 'pooler.json'), next);
-    await this.#writeFiles(next);
-    await this.#admin(next, async (c) => {
-      await c.query('RELOAD');
-    });
-    return this.#state(next);
   }
 
   async resume(name: string): Promise<void> {
     const rec = await this.#require(name);
-    await this.#admin(rec, async (c) => {
-      try {
-        await c.query('RESUME');
-      } catch (e) {
-        // "pooler is not paused/suspended": already flowing.
-        if (!/not paused/i.test(messageOf(e))) throw e;
-      }
-    });
+    try {
+      await this.#command(rec, 'RESUME');
+    } catch (e) {
+      // "pooler is not paused/suspended": already flowing.
+      if (!/not paused/i.test(messageOf(e))) throw e;
+    } finally {
+      const held = this.#held.get(name);
+      this.#held.delete(name);
+      await held?.end().catch(() => undefined);
+    }
   }
 
   async connection(name: string): Promise<PoolerConnection> {
