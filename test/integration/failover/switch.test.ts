@@ -1,5 +1,6 @@
 /**
- * `dbops switchover` on real servers: a primary, a streaming replica and a real pgbouncer
+ * `dbops switchover` and `dbops failover` on real servers (one cluster for the file, the
+ * failover last since it fences): a primary, a streaming replica and a real pgbouncer
  * in front (local provider). Under a write load with the probe no acknowledged write is
  * lost and the old primary follows the new one; a second switchover brings the roles
  * back; --dry-run changes nothing; refusals carry their numbers; --timeout rolls back;
@@ -8,6 +9,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckFailed, Interrupted, UsageError } from '../../../src/lib/errors.js';
 import { switchover } from '../../../src/lib/failover/switchover.js';
+import { failover } from '../../../src/lib/failover/failover.js';
+import { postmasterPid } from '../../../src/lib/providers/local/cluster.js';
+import { runPgBinary } from '../../_helpers/local.js';
+import { join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
 import { readFailovers } from '../../../src/lib/failover/history.js';
 import { failoverContext, query, roles, startCluster, writeLoad, type Cluster } from './_setup.js';
 
@@ -41,6 +47,20 @@ async function pool() {
 }
 
 describe('switchover', () => {
+  it('measures the topology and the pool; the pool files are 0600', async () => {
+    const topo = await cl.failover.topology(primary);
+    expect(topo.primary.reachable).toBe(true);
+    expect(topo.primary.walSenders).toEqual({ used: 1, max: 10 });
+    expect(topo.replicas.map((r) => [r.id, r.state, r.sourceId])).toEqual([[replica, 'streaming', primary]]);
+    expect(topo.pooler?.running).toBe(true);
+    expect(topo.pooler?.targetId).toBe(primary);
+    expect(topo.pooler?.pools.map((p) => p.poolMode)).toContain('transaction');
+    const dir = join(cl.home, 'local', 'us-east-2', 'poolers', cl.poolName!);
+    for (const f of ['userlist.txt', 'pgbouncer.ini']) expect((await stat(join(dir, f))).mode & 0o777).toBe(0o600);
+    const ini = await readFile(join(dir, 'pgbouncer.ini'), 'utf8');
+    for (const line of ['pool_mode = transaction', 'default_pool_size = 20', 'min_pool_size = 5', 'reserve_pool_size = 5', 'max_db_connections = 50', 'listen_addr = 127.0.0.1']) expect(ini).toContain(line);
+  });
+
   it('moves the primary under write load without losing an acknowledged write, and back', async () => {
     for (const [from, to, first] of [
       [primary, replica, 10_000_000],
@@ -149,7 +169,7 @@ describe('switchover', () => {
     await untilStreaming(primary, replica);
   }, 60_000);
 
-  it.each(['SO-4', 'SO-6', 'SO-7', 'SO-9'])('Ctrl-C at %s leaves exactly one working primary', async (step) => {
+  it.each(['SO-5', 'SO-7', 'SO-9'])('Ctrl-C at %s leaves exactly one working primary', async (step) => {
     const before = await roles(cl, [primary, replica]);
     const from = Object.keys(before).find((k) => before[k] === 'primary')!;
     const t = await failoverContext(cl, from);
@@ -175,5 +195,79 @@ describe('switchover', () => {
     const now = Object.keys(after).find((k) => after[k] === 'primary')!;
     expect((await cl.failover.topology(now)).pooler?.targetId).toBe(now);
     await query(await pool(), 'SELECT txid_current()');
+  }, 60_000);
+});
+
+describe('failover', () => {
+  it('refuses while the primary is healthy, with the numbers', async () => {
+    const r = await roles(cl, [primary, replica]);
+    const p = Object.keys(r).find((k) => r[k] === 'primary')!;
+    const t = await failoverContext(cl, p);
+    const { error, result } = await failover(t.ctx, { probe: false }, { failover: cl.failover });
+    expect(error).toBeInstanceOf(CheckFailed);
+    expect(error?.message).toMatch(new RegExp(`^Failover refused: Primary ${p} is unreachable or unhealthy: reachable at WAL \\S+\\.$`));
+    expect((error as CheckFailed).hint).toBe('It works: use `dbops switchover` (no data loss), or --force to fail over anyway (it will be fenced).');
+    expect(result.outcome).toBe('refused');
+  });
+
+  it('after kill -9 of the primary: promotes, fences, and reports the loss the test counts itself', async () => {
+    const r = await roles(cl, [primary, replica]);
+    const p = Object.keys(r).find((k) => r[k] === 'primary')!;
+    const c = Object.keys(r).find((k) => r[k] === 'replica')!;
+    const pinfo = await cl.provider.connectionInfo(p);
+    const cinfo = await cl.provider.connectionInfo(c);
+    // GIVEN a table both have, then a replica that stops receiving WAL
+    await query(pinfo, 'CREATE TABLE lost (n integer PRIMARY KEY) WITH (autovacuum_enabled = off)');
+    await untilStreaming(p, c);
+    const lsn = (await query<{ l: string }>(pinfo, 'SELECT pg_current_wal_lsn()::text AS l'))[0]!.l;
+    for (let i = 0; i < 100 && (await query<{ ok: boolean }>(cinfo, `SELECT pg_last_wal_replay_lsn() >= '${lsn}' AS ok`))[0]!.ok !== true; i++) await new Promise((x) => setTimeout(x, 50));
+    await query(cinfo, "ALTER SYSTEM SET primary_conninfo = ''");
+    await query(cinfo, 'SELECT pg_reload_conf()');
+    for (let i = 0; i < 100 && (await cl.failover.topology(p)).replicas[0]?.state === 'streaming'; i++) await new Promise((x) => setTimeout(x, 50));
+    // AND five acknowledged commits only the primary has
+    const acked: number[] = [];
+    for (let n = 1; n <= 5; n++) {
+      await query(pinfo, `INSERT INTO lost VALUES (${n})`);
+      acked.push(n);
+    }
+    // WHEN the primary's postmaster dies
+    const dataDir = join(cl.home, 'local', 'us-east-2', 'instances', p, 'data');
+    process.kill((await postmasterPid(dataDir))!, 'SIGKILL');
+    const t = await failoverContext(cl, p);
+    const { result, error } = await failover(t.ctx, { probe: true }, { failover: cl.failover });
+
+    // THEN the replica is the primary, behind the same pool
+    expect(error, t.output.stderr()).toBeUndefined();
+    expect(result.outcome).toBe('switched');
+    expect(await cl.failover.role(c)).toBe('primary');
+    expect(result.after?.pooler?.targetId).toBe(c);
+    await query(await pool(), 'INSERT INTO load VALUES (3000001)');
+    // AND the reported loss is what the test counts: acknowledged rows missing on the new primary
+    const have = new Set((await query<{ n: number }>(cinfo, 'SELECT n FROM lost')).map((x) => x.n));
+    const missing = acked.filter((n) => !have.has(n));
+    expect(missing).toEqual([1, 2, 3, 4, 5]);
+    expect(result.loss?.transactions).toBe(missing.length);
+    expect(result.loss?.bytes).toBeGreaterThan(0);
+    expect(result.probe?.lostAcked).toBe(0);
+    expect(result.probe!.acked).toBeGreaterThan(0);
+
+    // AND the old primary is fenced: dbops refuses to start it ...
+    expect((await cl.provider.describeInstance(p)).status).toBe('fenced');
+    await expect(cl.provider.rebootInstance(p, { forceFailover: false })).rejects.toThrow(`Instance ${p} was fenced by failover run ${result.runId}`);
+    // ... and a start by hand gives a read-only server, never a second primary
+    for (let i = 0; i < 50 && (await runPgBinary('pg_ctl', ['-D', dataDir, '-l', join(dataDir, '..', 'manual.log'), '-w', 'start'])).code !== 0; i++) await new Promise((x) => setTimeout(x, 200));
+    try {
+      expect(await query<{ r: boolean }>(pinfo, 'SELECT pg_is_in_recovery() AS r')).toEqual([{ r: true }]);
+      await expect(query(pinfo, 'INSERT INTO load VALUES (4000001)')).rejects.toThrow('cannot execute INSERT in a read-only transaction');
+    } finally {
+      await runPgBinary('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+    }
+
+    // AND with no replica left, a switchover says how to get one
+    const t2 = await failoverContext(cl, c);
+    const none = await switchover(t2.ctx, { probe: false }, { failover: cl.failover });
+    expect(none.error).toBeInstanceOf(UsageError);
+    expect(none.error?.message).toBe(`Instance ${c} has no read replica to take over.`);
+    expect((none.error as UsageError).hint).toBe('Set database.readReplica.enabled: true in dbops.config.yaml and run `dbops provision apply`.');
   }, 60_000);
 });
