@@ -178,8 +178,11 @@ async function steps(
   const deadline = () => (phase.pauseStartedAt ?? performance.now()) + timeoutMs;
   const remainingMs = () => Math.max(0, deadline() - performance.now());
 
-  // Dirty pages written now, outside the pause, make the shutdown checkpoint in SO-5 short.
-  await api.checkpoint(primaryId);
+  // Outside the pause: dirty pages written and a fresh WAL segment (a short stop and a short
+  // promotion), and the sessions the pause needs opened ahead.
+  run.addCleanup('close the sessions opened for the switch', async () => void (await Promise.all([api.release(), pooler?.release()])), { keepable: false });
+  await api.prepare(primaryId, c);
+  if (pool && pooler) await pooler.prepare(pool.name);
   if (pool && pooler) {
     await run.step('SO-4', async (s) => {
       phase.pauseStartedAt = performance.now();

@@ -146,6 +146,10 @@ export interface PoolerConnection {
 /** The connection layer: pgbouncer (local) or RDS Proxy (AWS). */
 export interface PoolerApi {
   readonly kind: 'pgbouncer' | 'rds-proxy';
+  /** Opens the admin session PAUSE, RELOAD and RESUME will use (outside the write pause). */
+  prepare(name: string): Promise<void>;
+  /** Closes an admin session still held (the run ended between prepare and resume). */
+  release(): Promise<void>;
   /** The pooler in front of this primary (by its recorded target), or undefined. */
   find(primaryId: string): Promise<PoolerState | undefined>;
   /** Creates and starts it (provision apply), or starts it when stopped; registers the target. */
@@ -182,8 +186,13 @@ export interface FailoverApi {
   role(id: string): Promise<'primary' | 'replica' | 'down'>;
   /** The topology around `primaryId` (every replica whose source it is). */
   topology(primaryId: string): Promise<Topology>;
-  /** Flushes dirty pages ahead of stopping writes (local: CHECKPOINT), so the stop itself is short. */
-  checkpoint(id: string): Promise<void>;
+  /**
+   * Readies a switch outside the write pause: flushes dirty pages on the primary (local:
+   * CHECKPOINT and a WAL segment switch, so the stop and the promotion are short) and opens
+   * the sessions the pause will need. release() closes them.
+   */
+  prepare(primaryId: string, candidateId: string): Promise<void>;
+  release(): Promise<void>;
   /**
    * Stops writes at the primary and returns the last WAL position it will ever have in
    * this role (local: a clean shutdown, so every WAL sender hands its replica all WAL).

@@ -186,13 +186,34 @@ export class LocalFailover implements FailoverApi {
     return prepareRegion(this.rc);
   }
 
-  async checkpoint(id: string): Promise<void> {
-    const c = await this.#session(await requireInstance(this.rc, id));
+  /** Sessions opened by prepare(), used by the calls inside the write pause. */
+  readonly #held = new Map<string, pg.Client>();
+
+  async prepare(primaryId: string, candidateId: string): Promise<void> {
+    const c = await this.#session(await requireInstance(this.rc, primaryId));
     try {
       await c.query('CHECKPOINT');
+      // The fork will sit near the start of a segment: promotion copies the old timeline's
+      // last segment up to the fork point, and a short copy is a short promotion.
+      await c.query('SELECT pg_switch_wal()');
     } finally {
       await c.end().catch(() => undefined);
     }
+    if (!this.#held.has(candidateId)) this.#held.set(candidateId, await this.#session(await requireInstance(this.rc, candidateId)));
+  }
+
+  async release(): Promise<void> {
+    const all = [...this.#held.values()];
+    this.#held.clear();
+    await Promise.all(all.map((c) => c.end().catch(() => undefined)));
+  }
+
+  /** The held session for an instance, or a fresh one; `done` closes only a fresh one. */
+  async #use(rec: InstanceRecord): Promise<{ c: pg.Client; done: () => Promise<void> }> {
+    const held = this.#held.get(rec.id);
+    if (held) return { c: held, done: async () => undefined };
+    const c = await this.#session(rec);
+    return { c, done: () => c.end().catch(() => undefined) };
   }
 
   async stopWrites(primaryId: string): Promise<{ lsn: string }> {
@@ -218,7 +239,7 @@ export class LocalFailover implements FailoverApi {
     const rec = await requireInstance(this.rc, replicaId);
     let last = '';
     // One session polled every 10 ms: the write pause is waiting on this.
-    const c = await this.#session(rec);
+    const { c, done } = await this.#use(rec);
     try {
       const found = await waitUntil(
         `replica ${replicaId} to replay WAL up to ${lsn}`,
@@ -234,7 +255,7 @@ export class LocalFailover implements FailoverApi {
       );
       return { replayLsn: found ?? last };
     } finally {
-      await c.end().catch(() => undefined);
+      await done();
     }
   }
 
@@ -278,7 +299,7 @@ export class LocalFailover implements FailoverApi {
     const tb = await this.#tb();
     const dataDir = this.rc.layout.dataDir(replicaId);
     // pg_promote without waiting, then a 10 ms poll (pg_ctl promote -w polls every 100 ms).
-    const c = await this.#session(rec);
+    const { c, done } = await this.#use(rec);
     try {
       await c.query('SELECT pg_promote(false)');
       const end = Date.now() + 60_000;
@@ -287,6 +308,8 @@ export class LocalFailover implements FailoverApi {
         await new Promise((r) => setTimeout(r, 10));
       }
     } finally {
+      await done();
+      this.#held.delete(replicaId);
       await c.end().catch(() => undefined);
     }
     await setAutoConf(tb, dataDir, { primary_conninfo: undefined, recovery_target_timeline: undefined });
@@ -376,7 +399,10 @@ export class LocalFailover implements FailoverApi {
     }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.release();
+    await this.pooler?.release();
+  }
 }
 
 export async function createLocalFailover(opts: LocalProviderOptions, _base: Provider, internals: LocalProviderInternals & { pgbouncer?: string | null } = {}): Promise<FailoverApi> {

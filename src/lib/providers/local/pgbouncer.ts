@@ -323,14 +323,31 @@ export class LocalPgbouncer implements PoolerApi {
     });
   }
 
-  async pause(name: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
-    const rec = await this.#require(name);
-    await this.#running(rec);
+  async #adminClient(rec: PoolerRecord): Promise<pg.Client> {
     const { default: pgLib } = await import('pg');
-    const password = await this.#adminPassword(name);
+    const password = await this.#adminPassword(rec.name);
     const client = new pgLib.Client({ host: LOCAL_HOST, port: rec.port, user: POOL_ADMIN_USER, password: password.reveal(), database: 'pgbouncer', ssl: false });
     client.on('error', () => undefined);
     await client.connect();
+    return client;
+  }
+
+  async prepare(name: string): Promise<void> {
+    const rec = await this.#require(name);
+    await this.#running(rec);
+    if (!this.#held.has(name)) this.#held.set(name, await this.#adminClient(rec));
+  }
+
+  /** Closes admin sessions still held (a run that ended between prepare and resume). */
+  async release(): Promise<void> {
+    const all = [...this.#held.values()];
+    this.#held.clear();
+    await Promise.all(all.map((c) => c.end().catch(() => undefined)));
+  }
+
+  async pause(name: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
+    const rec = await this.#require(name);
+    const client = this.#held.get(name) ?? (await this.#running(rec), await this.#adminClient(rec));
     let timer: NodeJS.Timeout | undefined;
     let held = false;
     try {
@@ -351,6 +368,8 @@ export class LocalPgbouncer implements PoolerApi {
       this.#held.set(name, client);
       held = true;
     } catch (e) {
+      // The PAUSE is still pending on this session: RESUME on a fresh one cancels it.
+      this.#held.delete(name);
       await this.resume(name).catch(() => undefined);
       throw e;
     } finally {
