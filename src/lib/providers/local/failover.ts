@@ -16,6 +16,7 @@
  *   own start refuses;
  * - loss: pg_waldump of the dead primary's WAL past the fork point.
  */
+import { readFileSync } from 'node:fs';
 import { access, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -369,12 +370,16 @@ export class LocalFailover implements FailoverApi {
     const tb = await this.#tb();
     const dataDir = this.rc.layout.dataDir(oldPrimaryId);
     const actions: string[] = [];
-    if (await isRunning(tb, dataDir)) {
-      await pgRun(tb, 'pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], `Stopping instance ${oldPrimaryId} (pg_ctl stop -m immediate)`);
+    const pid = await postmasterPid(dataDir);
+    if (pid && processAlive(pid)) {
+      const res = await pgRunUnchecked(tb, 'pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', '-t', '30', 'stop'], `Stopping instance ${oldPrimaryId} (pg_ctl stop -m immediate)`);
+      if (processAlive(pid)) throw new EnvironmentError(`Stopping instance ${oldPrimaryId} (pg_ctl stop -m immediate) failed: ${meaningfulLine(res.stderr || res.stdout)}`, { hint: `Stop its postmaster (pid ${pid}) by hand, then run the failover again.` });
       actions.push('server stopped (pg_ctl stop -m immediate)');
     } else {
       actions.push('server was not running');
     }
+    // A dead postmaster's pid file (a kill -9 whose zombie nobody reaped) would block a start forever.
+    if (pid && !processAlive(pid)) await rm(join(dataDir, 'postmaster.pid'), { force: true });
     await this.#standbyFiles(tb, oldPrimaryId, record.newPrimaryId);
     actions.push(`standby.signal written: a manual start comes up read-only, following ${record.newPrimaryId}`);
     const fenced: FenceRecord = { ...record, actions: [...actions, 'fence recorded: dbops refuses to start it'] };
@@ -435,5 +440,21 @@ async function fastStop(id: string, dataDir: string): Promise<void> {
     if (gone) return;
     if (Date.now() > end) throw new EnvironmentError(`Instance ${id} did not stop within 120 s of a fast shutdown.`);
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A process that runs (a zombie, dead but not reaped, does not count). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return process.platform !== 'linux';
   }
 }
