@@ -399,7 +399,7 @@ export async function applyProvision(deps: ProvisionDeps, opts: ApplyOptions): P
       if (stop || !(await confirmRisky(st))) {
         // A configured pool that is not running is started even when the plan is empty.
         for (const id of LATER_STEPS) {
-          if (id === 'PV-11' && stop === 'nothing to do') await poolStep(run, st);
+          if (id === 'PV-11' && stop === 'nothing to do' && deps.config.connectionPool.enabled) await poolStep(run, st);
           else run.skip(id, stop ?? 'not confirmed');
         }
         return { dryRun: deps.dryRun, plan: st.plan, applied } satisfies ApplyResult;
