@@ -7,6 +7,7 @@ import { audit } from './audit.js';
 import { backup } from './backup.js';
 import { config } from './config.js';
 import type { AnyCommand } from './define.js';
+import { failover } from './failover.js';
 import { freeTierReport } from './free-tier-report.js';
 import { gc } from './gc.js';
 import { heartbeat } from './heartbeat.js';
@@ -16,8 +17,10 @@ import { migrate } from './migrate.js';
 import { provision } from './provision.js';
 import { psql } from './psql.js';
 import { restoreTest } from './restore-test.js';
+import { replica } from './replica.js';
 import { snapshot } from './snapshot.js';
 import { status } from './status.js';
+import { switchover } from './switchover.js';
 import { vector } from './vector.js';
 
 export const COMMANDS: readonly AnyCommand[] = [
@@ -29,6 +32,9 @@ export const COMMANDS: readonly AnyCommand[] = [
   snapshot,
   backup,
   restoreTest,
+  replica,
+  switchover,
+  failover,
   gc,
   migrate,
   heartbeat,

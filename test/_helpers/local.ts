@@ -15,6 +15,7 @@ import { createLocalProvider, type LocalProviderInternals } from '../../src/lib/
 import type { ConnectionInfo, CreateInstanceInput, Provider } from '../../src/lib/providers/types.js';
 import type { LocalProviderOptions } from '../../src/lib/providers/index.js';
 import { createShared } from '../../src/lib/providers/local/context.js';
+import { stopPgbouncerIn } from '../../src/lib/providers/local/pgbouncer.js';
 import type { Toolbox } from '../../src/lib/providers/local/toolbox.js';
 
 export const TEST_OS_USER = 'postgres';
@@ -140,8 +141,11 @@ export async function dataDirsUnder(home: string): Promise<string[]> {
   return out;
 }
 
-/** Stops every cluster under the home (immediate mode: it is about to be removed), then removes it. */
+/** Stops every pgbouncer and cluster under the home (immediate mode: it is about to be removed), then removes it. */
 export async function destroyLocalHome(home: string): Promise<void> {
+  for (const region of await subdirs(join(home, 'local'))) {
+    for (const pool of await subdirs(join(region, 'poolers'))) await stopPgbouncerIn(pool);
+  }
   for (const dataDir of await dataDirsUnder(home)) {
     const pidText = await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '');
     if (!pidText) continue;

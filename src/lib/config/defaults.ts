@@ -47,6 +47,18 @@ export const DEFAULTS: DbopsConfig = {
     heapallindexed: true,
     performance: { maxSlowdown: 3, slackMs: 50, runs: 3, statementTimeoutSeconds: 30 },
   },
+  // Seed 001's PgBouncer figures (default_pool_size 20, min 5, max 50, reserve 5, transaction
+  // pooling); off until configured, since it changes the address applications use.
+  connectionPool: {
+    enabled: false,
+    kind: 'pgbouncer',
+    poolMode: 'transaction',
+    defaultPoolSize: 20,
+    minPoolSize: 5,
+    maxDbConnections: 50,
+    reservePoolSize: 5,
+    requireTls: true,
+  },
   // cache.t3.micro, not the seed's cache.t2.micro: T2 nodes support neither AUTH nor TLS.
   cache: {
     enabled: true,

@@ -111,6 +111,23 @@ export const configSchema = z.strictObject({
       queries: z.array(z.strictObject({ name: z.string().regex(/^[A-Za-z0-9_.-]+$/), sql: z.string().min(1) })).optional(),
     }),
   }),
+  /** The connection layer applications keep one address through (local: pgbouncer; AWS: RDS Proxy). */
+  connectionPool: z.strictObject({
+    enabled: z.boolean(),
+    kind: z.enum(['pgbouncer', 'rds-proxy']),
+    /** Default `<database.identifier>-pool`. */
+    name: identifier.optional(),
+    poolMode: z.enum(['transaction', 'session', 'statement']),
+    defaultPoolSize: z.int().min(1).max(10000),
+    minPoolSize: z.int().min(0).max(10000),
+    /** pgbouncer max_db_connections (seed 001's "max 50"). */
+    maxDbConnections: z.int().min(1).max(10000),
+    reservePoolSize: z.int().min(0).max(10000),
+    /** Local provider: the pgbouncer port on 127.0.0.1 (default: a free one). */
+    port: z.int().min(1024).max(65535).optional(),
+    /** RDS Proxy RequireTLS (pgbouncer locally listens on loopback only). */
+    requireTls: z.boolean(),
+  }),
   cache: z.strictObject({
     enabled: z.boolean(),
     engine: z.enum(['redis', 'valkey']),

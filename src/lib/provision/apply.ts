@@ -336,7 +336,35 @@ async function confirmRisky(st: ApplyState): Promise<boolean> {
   return st.deps.prompt.confirm(`Apply in ${st.deps.pp.region}: ${what}?`);
 }
 
-const LATER_STEPS = ['PV-2', 'PV-3', 'PV-4', 'PV-5', 'PV-6', 'PV-7', 'PV-8', 'PV-9', 'PV-10'];
+const LATER_STEPS = ['PV-2', 'PV-3', 'PV-4', 'PV-5', 'PV-11', 'PV-6', 'PV-7', 'PV-8', 'PV-9', 'PV-10'];
+
+/** PV-11: the connection layer in front of the primary (local: a pgbouncer started by dbops). */
+async function poolStep(run: RunbookRun, st: ApplyState): Promise<void> {
+  const cp = st.deps.config.connectionPool;
+  const pooler = cp.enabled ? await st.deps.pooler?.() : undefined;
+  if (!cp.enabled || !pooler) {
+    run.skip('PV-11', cp.enabled ? 'no connection layer on this provider' : 'connectionPool.enabled is false');
+    return;
+  }
+  await run.step('PV-11', async (s) => {
+    const name = cp.name ?? `${st.desired.database.id}-pool`;
+    const before = await pooler.find(st.desired.database.id);
+    const state = await pooler.ensure({
+      name,
+      targetId: st.desired.database.id,
+      poolMode: cp.poolMode,
+      defaultPoolSize: cp.defaultPoolSize,
+      minPoolSize: cp.minPoolSize,
+      maxDbConnections: cp.maxDbConnections,
+      reservePoolSize: cp.reservePoolSize,
+      requireTls: cp.requireTls,
+      ...(cp.port !== undefined ? { port: cp.port } : {}),
+      tags: st.desired.tags,
+    });
+    const what = !before ? 'created and started' : before.running ? 'running' : 'started';
+    s.detail(`${state.kind} ${name} ${what} on ${state.endpoint.host}:${state.endpoint.port} -> ${state.targetId}`);
+  });
+}
 
 /** What apply changed before it failed (the error's typed field), so the command can list it. */
 export function appliedOf(e: unknown): readonly Applied[] | undefined {
@@ -358,13 +386,18 @@ export async function applyProvision(deps: ProvisionDeps, opts: ApplyOptions): P
       if (refused) throw refused;
       const stop = deps.dryRun ? 'dry run' : st.plan.pending === 0 ? 'nothing to do' : undefined;
       if (stop || !(await confirmRisky(st))) {
-        for (const id of LATER_STEPS) run.skip(id, stop ?? 'not confirmed');
+        // A configured pool that is not running is started even when the plan is empty.
+        for (const id of LATER_STEPS) {
+          if (id === 'PV-11' && stop === 'nothing to do' && deps.config.connectionPool.enabled) await poolStep(run, st);
+          else run.skip(id, stop ?? 'not confirmed');
+        }
         return { dryRun: deps.dryRun, plan: st.plan, applied } satisfies ApplyResult;
       }
       await securityGroupStep(run, st);
       run.skip('PV-3', row(st.plan, 'parameter-group')?.notes[0] ?? 'default parameter group');
       await databaseStep(run, st);
       await replicaStep(run, st);
+      await poolStep(run, st);
       await cacheStep(run, st);
       await topicStep(run, st);
       await alarmsStep(run, st);

@@ -6,6 +6,7 @@
 import type { DbopsConfig } from '../config/schema.js';
 import type { Clock, Context, Prompter } from '../context.js';
 import type { Output } from '../output/output.js';
+import type { PoolerApi } from '../providers/failover-types.js';
 import type { ProvisionProvider } from '../providers/provision-types.js';
 import { provisionSettings, type ProvisionSettings } from './settings.js';
 
@@ -20,6 +21,8 @@ export interface ProvisionDeps {
   dryRun: boolean;
   /** Ceiling for each wait (aws.maxWaitMinutes). */
   maxWaitSeconds: number;
+  /** The connection layer (connectionPool), built on first use. */
+  pooler?: () => Promise<PoolerApi | undefined>;
 }
 
 /** The provisioning port for the context's provider; closed when the command ends. */
@@ -38,5 +41,9 @@ export async function provisionDeps(ctx: Context, overrides: Partial<ProvisionSe
     prompt: ctx.prompt,
     dryRun: ctx.flags.dryRun,
     maxWaitSeconds: ctx.config.aws.maxWaitMinutes * 60,
+    pooler: async () => {
+      const { createFailoverProvider } = await import('../providers/failover.js');
+      return (await createFailoverProvider(ctx.config, ctx.env, base)).pooler;
+    },
   };
 }

@@ -10,6 +10,7 @@ export const PROVISION_APPLY: RunbookDef = {
     { id: 'PV-3', title: 'Parameter group' },
     { id: 'PV-4', title: 'Database instance' },
     { id: 'PV-5', title: 'Read replica' },
+    { id: 'PV-11', title: 'Connection pool' },
     { id: 'PV-6', title: 'Cache' },
     { id: 'PV-7', title: 'Alarm topic and email subscription' },
     { id: 'PV-8', title: 'CloudWatch alarms' },

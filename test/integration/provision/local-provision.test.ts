@@ -14,6 +14,9 @@ import { runAudit } from '../../../src/lib/audit/audit.js';
 import { createLocalProvisionProvider } from '../../../src/lib/providers/local/provision.js';
 import { findRedisServer, redisCommand } from '../../../src/lib/providers/local/provision-redis.js';
 import type { ProvisionProvider } from '../../../src/lib/providers/provision-types.js';
+import type { PoolerApi } from '../../../src/lib/providers/failover-types.js';
+import { createLocalFailover } from '../../../src/lib/providers/local/failover.js';
+import { pgbouncerPid } from '../../../src/lib/providers/local/pgbouncer.js';
 import type { Provider } from '../../../src/lib/providers/types.js';
 import { applyProvision, planProvision } from '../../../src/lib/provision/apply.js';
 import type { ProvisionDeps } from '../../../src/lib/provision/deps.js';
@@ -24,17 +27,18 @@ import { destroyLocalHome, localProvider, makeLocalHome, pidAlive, TEST_OS_USER,
 import { testOutput } from '../../_helpers/output.js';
 
 const redis = await findRedisServer(process.env);
-const config = { ...structuredClone(DEFAULTS), database: { ...DEFAULTS.database, identifier: 'pv-db' } };
+const config = { ...structuredClone(DEFAULTS), database: { ...DEFAULTS.database, identifier: 'pv-db' }, connectionPool: { ...DEFAULTS.connectionPool, enabled: true } };
 const settings = provisionSettings(config, { replica: true });
 const yes: Prompter = { confirm: async () => true };
 
 let home: string;
 let base: Provider;
 let pp: ProvisionProvider;
+let pooler: PoolerApi | undefined;
 
 async function deps(): Promise<ProvisionDeps> {
   const { out } = await testOutput();
-  return { config, settings, pp, out, clock: { now: () => new Date() }, signal: new AbortController().signal, prompt: yes, dryRun: false, maxWaitSeconds: 120 };
+  return { config, settings, pp, out, clock: { now: () => new Date() }, signal: new AbortController().signal, prompt: yes, dryRun: false, maxWaitSeconds: 120, pooler: async () => pooler };
 }
 
 async function redisPassword(): Promise<string> {
@@ -47,6 +51,7 @@ describe.skipIf(!redis)('provision on the local provider (PostgreSQL + redis-ser
     home = await makeLocalHome('dbops-provision-');
     base = localProvider(home);
     pp = await createLocalProvisionProvider({ home, region: 'us-east-2', osUser: TEST_OS_USER, pgBin: process.env.PG_BIN, env: { ...process.env } }, base);
+    pooler = (await createLocalFailover({ home, region: 'us-east-2', osUser: TEST_OS_USER, pgBin: process.env.PG_BIN, env: { ...process.env } }, base)).pooler;
   });
 
   afterAll(async () => {
@@ -74,6 +79,19 @@ describe.skipIf(!redis)('provision on the local provider (PostgreSQL + redis-ser
     expect(cache.endpoint!.port).not.toBe(6379);
     expect(await redisCommand(cache.endpoint!.port, new Secret(await redisPassword()), ['PING'])).toBe('PONG');
     await expect(redisCommand(cache.endpoint!.port, new Secret('wrong-password'), ['PING'])).rejects.toThrow(/WRONGPASS|invalid/i);
+    // AND the connection pool (PV-11) runs in front of the primary and takes queries
+    expect(result.report?.steps.find((s) => s.id === 'PV-11')?.status).toBe('ok');
+    const pool = await pooler!.connection('pv-db-pool');
+    expect(pool.port).not.toBe(info.port);
+    expect(await withPg({ ...pool, ssl: 'disable' }, async (c) => (await c.query<{ x: number }>('select x from t')).rows)).toEqual([{ x: 42 }]);
+  });
+
+  it('apply starts a configured pool that is not running, even when nothing else changed', async () => {
+    await pooler!.stop('pv-db-pool');
+    expect((await pooler!.find('pv-db'))?.running).toBe(false);
+    const again = await applyProvision(await deps(), { applyImmediately: false });
+    expect(again.report?.steps.find((s) => s.id === 'PV-11')?.detail).toMatch(/^pgbouncer pv-db-pool started on 127\.0\.0\.1:\d+ -> pv-db$/);
+    expect((await pooler!.find('pv-db'))?.running).toBe(true);
   });
 
   it('a second apply finds nothing to do', async () => {
@@ -102,12 +120,15 @@ describe.skipIf(!redis)('provision on the local provider (PostgreSQL + redis-ser
     const pgPid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
     const cacheDir = join(home, 'local', 'us-east-2', 'caches', settings.cacheId);
     const redisPid = Number((await readFile(join(cacheDir, 'redis.pid'), 'utf8')).trim());
-    expect([pidAlive(pgPid), pidAlive(redisPid)]).toEqual([true, true]);
+    const poolDir = join(home, 'local', 'us-east-2', 'poolers', 'pv-db-pool');
+    const poolPid = (await pgbouncerPid(poolDir))!;
+    expect([pidAlive(pgPid), pidAlive(redisPid), pidAlive(poolPid)]).toEqual([true, true, true]);
     // WHEN destroying without a final snapshot
     const r = await destroyProvision(await deps(), { skipFinalSnapshot: true, ignoreDeletionProtection: false });
     // THEN everything went, in reverse order
     expect(r.items.map((i) => `${i.kind} ${i.id} ${i.action}`)).toEqual([`cache ${settings.cacheId} delete`, `read-replica ${settings.replicaId} delete`, 'db-instance pv-db delete']);
-    expect([pidAlive(pgPid), pidAlive(redisPid)]).toEqual([false, false]);
+    expect([pidAlive(pgPid), pidAlive(redisPid), pidAlive(poolPid)]).toEqual([false, false, false]);
+    expect(await readdir(join(home, 'local', 'us-east-2', 'poolers'))).toEqual([]);
     expect(await readdir(join(home, 'local', 'us-east-2', 'instances'))).toEqual([]);
     expect(await readdir(join(home, 'local', 'us-east-2', 'caches'))).toEqual([]);
     expect(await readdir(join(home, 'local', 'us-east-2', 'snapshots'))).toEqual([]);

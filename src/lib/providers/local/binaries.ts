@@ -19,6 +19,8 @@ export const REQUIRED_BINARIES = [
   'pg_waldump',
 ] as const;
 export type PgBinary = (typeof REQUIRED_BINARIES)[number];
+/** Binaries only switchover and failover run (same package as the required ones; not checked up front). */
+export type PgTool = PgBinary | 'pg_rewind' | 'pg_controldata';
 
 /** Where to look; injectable so tests can prove the "nothing found" message. */
 export interface BinSearch {
@@ -40,7 +42,7 @@ export interface PgBinaries {
   /** From `postgres --version`, e.g. "15.20". */
   version: string;
   major: number;
-  path(name: PgBinary): string;
+  path(name: PgTool): string;
 }
 
 export function defaultBinSearch(pgBin: string | undefined, env: Record<string, string | undefined>): BinSearch {

@@ -30,6 +30,8 @@ export function baseSettings(id: string, port: number): ConfSettings {
     max_wal_senders: '10',
     // Keeps WAL for a replica that falls behind, without a slot that could pin WAL forever.
     wal_keep_size: '128MB',
+    // A standby whose primary went away (switchover, restart) retries after 1 s, not 5 s.
+    wal_retrieve_retry_interval: '1s',
     password_encryption: 'scram-sha-256',
   };
 }

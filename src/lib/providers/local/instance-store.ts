@@ -4,7 +4,7 @@
  * not running is reported `stopped`.
  */
 import { mkdir, readdir } from 'node:fs/promises';
-import { ConflictError, EnvironmentError, NotFoundError } from '../../errors.js';
+import { ConflictError, EnvironmentError, NotFoundError, UsageError } from '../../errors.js';
 import type { Instance, InstanceStatus } from '../types.js';
 import { isRunning } from './cluster.js';
 import type { RegionContext } from './context.js';
@@ -60,6 +60,7 @@ export async function serverRunning(rc: RegionContext, id: string): Promise<bool
 
 /** The status to report: the recorded one, corrected by whether the server really runs. */
 export async function liveStatus(rc: RegionContext, rec: InstanceRecord): Promise<InstanceStatus> {
+  if (rec.fenced) return 'fenced';
   if (rec.status === 'stopped') return (await serverRunning(rc, rec.id)) ? 'available' : 'stopped';
   if (CLAIMS_RUNNING.has(rec.status)) return (await serverRunning(rc, rec.id)) ? rec.status : 'stopped';
   return rec.status;
@@ -126,4 +127,15 @@ function instanceExists(rc: RegionContext, id: string): ConflictError {
 export async function forgetReplica(rc: RegionContext, sourceId: string, replicaId: string): Promise<void> {
   if (!(await readInstance(rc, sourceId))) return;
   await updateInstance(rc, sourceId, (r) => ({ ...r, replicaIds: r.replicaIds.filter((x) => x !== replicaId) }));
+}
+
+/** Refuses to start a fenced old primary (every dbops path that starts a stopped cluster calls this). */
+export function refuseFenced(rec: InstanceRecord): void {
+  if (!rec.fenced) return;
+  throw new UsageError(
+    `Instance ${rec.id} was fenced by failover run ${rec.fenced.runId} at ${rec.fenced.at}; dbops will not start it again as it is.`,
+    {
+      hint: `${rec.fenced.newPrimaryId} is the primary now. Delete ${rec.id}, or rebuild it as a replica of ${rec.fenced.newPrimaryId} (runbooks/failover.md, "Afterwards").`,
+    },
+  );
 }

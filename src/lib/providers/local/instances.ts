@@ -25,12 +25,14 @@ import {
   forgetReplica,
   instanceCredential,
   readInstance,
+  refuseFenced,
   requireInstance,
   serverRunning,
   updateInstance,
   writeInstance,
 } from './instance-store.js';
 import { giveTo } from './os-user.js';
+import { LocalPgbouncer } from './pgbouncer.js';
 import { assertPortFree, freePort } from './ports.js';
 import { managedTags, type InstanceRecord } from './records.js';
 import { promoteReadReplica } from './replicas.js';
@@ -153,6 +155,8 @@ export async function deleteInstance(rc: RegionContext, id: string, input: Delet
     if (await readInstance(rc, replicaId)) await promoteReadReplica(rc, replicaId);
   }
   rec = await updateInstance(rc, id, (r) => ({ ...r, status: 'deleting' }));
+  // The connection pool in front of it goes with it (its only target).
+  await new LocalPgbouncer(rc, undefined).removeFor(id);
   await stopCluster(tb, id, rc.layout.dataDir(id));
   await rm(rc.layout.instanceDir(id), { recursive: true, force: true });
   await rc.shared.secrets.remove('instances', rc.region, id);
@@ -162,8 +166,10 @@ export async function deleteInstance(rc: RegionContext, id: string, input: Delet
 /** A final snapshot needs a running server: a stopped instance is started for it. */
 async function finalSnapshot(rc: RegionContext, rec: InstanceRecord, snapshotId: string): Promise<void> {
   const tb = await prepareRegion(rc);
-  if (!(await serverRunning(rc, rec.id)))
+  if (!(await serverRunning(rc, rec.id))) {
+    refuseFenced(rec);
     await startCluster(tb, rec.id, rc.layout.dataDir(rec.id), rc.layout.logFile(rec.id));
+  }
   const cred = await instanceCredential(rc, rec.id);
   await snapshotInstance(rc, tb, rec, cred, snapshotId, {});
 }
@@ -178,7 +184,7 @@ export async function rebootInstance(
       hint: 'Create a read replica and promote it: dbops failover',
     });
   }
-  await requireInstance(rc, id);
+  refuseFenced(await requireInstance(rc, id));
   const tb = await prepareRegion(rc);
   await updateInstance(rc, id, (r) => ({ ...r, status: 'rebooting' }));
   try {

@@ -5,6 +5,7 @@
  */
 import { createServer } from 'node:net';
 import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { EnvironmentError } from '../../errors.js';
 import { isResourceName, localRoot, regionLayout } from './layout.js';
 import { LOCAL_HOST, type InstanceRecord } from './records.js';
@@ -24,7 +25,7 @@ function probe(port: number): Promise<number> {
   });
 }
 
-/** Ports recorded in instance.json files of every region under $DBOPS_HOME: port -> "region/id". */
+/** Ports recorded in instance.json and pooler.json files of every region under $DBOPS_HOME: port -> "region/id". */
 export async function recordedPorts(home: string): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   for (const region of await listDir(localRoot(home))) {
@@ -32,6 +33,12 @@ export async function recordedPorts(home: string): Promise<Map<number, string>> 
     for (const id of (await listDir(layout.instancesDir)).filter(isResourceName)) {
       const rec = await readJson<InstanceRecord>(layout.instanceJson(id)).catch(() => undefined);
       if (rec?.port) out.set(rec.port, `${region}/${id}`);
+    }
+    // Connection pools (pgbouncer) in front of the instances have their own ports.
+    const poolers = join(layout.regionDir, 'poolers');
+    for (const name of (await listDir(poolers)).filter(isResourceName)) {
+      const rec = await readJson<{ port?: number }>(join(poolers, name, 'pooler.json')).catch(() => undefined);
+      if (rec?.port) out.set(rec.port, `${region}/pool ${name}`);
     }
   }
   return out;

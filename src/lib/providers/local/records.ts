@@ -3,6 +3,7 @@
  * mapping to the port's Instance and Snapshot. Records hold no password: that lives
  * only in the 0600 secrets file.
  */
+import type { FenceRecord } from '../failover-types.js';
 import { TAG, type Instance, type InstanceStatus, type Snapshot, type Tags } from '../types.js';
 
 export const LOCAL_HOST = '127.0.0.1';
@@ -38,6 +39,8 @@ export interface InstanceRecord {
   replicaSourceId?: string;
   replicaIds: string[];
   restoredFrom?: { region: string; snapshotId: string };
+  /** Set by a failover: this old primary must never take writes again (dbops refuses to start it). */
+  fenced?: FenceRecord;
   tags: Tags;
   createdAt: string;
 }

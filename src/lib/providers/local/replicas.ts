@@ -14,6 +14,7 @@ import {
   forgetReplica,
   instanceCredential,
   readInstance,
+  refuseFenced,
   requireInstance,
   requireRunning,
   updateInstance,
@@ -38,7 +39,7 @@ function pgpassField(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
 }
 
-async function writePassFile(tb: Toolbox, file: string, port: number, cred: MasterCredential): Promise<void> {
+export async function writePassFile(tb: Toolbox, file: string, port: number, cred: MasterCredential): Promise<void> {
   const line = [LOCAL_HOST, String(port), '*', cred.masterUsername, cred.password.reveal()].map(pgpassField).join(':');
   await rm(file, { force: true });
   await writeFile(file, `${line}\n`, { mode: 0o600, flag: 'wx' });
@@ -96,7 +97,7 @@ export async function createReadReplica(rc: RegionContext, input: CreateReadRepl
 }
 
 /** primary_conninfo without a password (pg_basebackup -R put one there): the passfile has it. */
-function standbySettings(
+export function standbySettings(
   rc: RegionContext,
   id: string,
   src: InstanceRecord,
@@ -119,6 +120,7 @@ export async function promoteReadReplica(rc: RegionContext, id: string): Promise
       hint: 'dbops instances shows which instances are replicas.',
     });
   }
+  refuseFenced(rec);
   const tb = await prepareRegion(rc);
   const dataDir = rc.layout.dataDir(id);
   if (!(await isRunning(tb, dataDir))) await startCluster(tb, id, dataDir, rc.layout.logFile(id));

@@ -3,7 +3,7 @@
  * run them as, and the environment. Built once per provider (lazily) and shared by
  * the cluster and snapshot modules.
  */
-import type { PgBinaries, PgBinary } from './binaries.js';
+import type { PgBinaries, PgTool } from './binaries.js';
 import { run, runUnchecked, type RunOptions, type RunResult } from './process.js';
 import type { RunAs } from './process.js';
 
@@ -19,7 +19,7 @@ type StepOptions = Omit<RunOptions, 'env' | 'runAs' | 'step'>;
 /** Runs a PostgreSQL binary as the run-as user; failures name the step. */
 export function pgRun(
   tb: Toolbox,
-  bin: PgBinary,
+  bin: PgTool,
   args: string[],
   step: string,
   extra: StepOptions = {},
@@ -29,7 +29,7 @@ export function pgRun(
 
 export function pgRunUnchecked(
   tb: Toolbox,
-  bin: PgBinary,
+  bin: PgTool,
   args: string[],
   step: string,
   extra: StepOptions = {},

@@ -17,6 +17,7 @@ export async function waitUntil<T>(
   what: string,
   look: () => Promise<Look<T>>,
   opts: WaitOptions,
+  pollMs = POLL_MS,
 ): Promise<T | undefined> {
   const started = Date.now();
   for (;;) {
@@ -34,7 +35,7 @@ export async function waitUntil<T>(
         },
       );
     }
-    await sleep(Math.min(POLL_MS, Math.max(1, opts.maxWaitSeconds * 1000 - elapsed)), opts.signal);
+    await sleep(Math.min(pollMs, Math.max(1, opts.maxWaitSeconds * 1000 - elapsed)), opts.signal);
   }
 }
 

@@ -175,7 +175,7 @@ describe('provision on a fresh account', () => {
     // AND the last step planned again and found nothing to do
     expect(result.after?.pending).toBe(0);
     expect(result.report!.steps.map((s) => `${s.id} ${s.status}`)).toEqual([
-      'PV-1 ok', 'PV-2 ok', 'PV-3 skipped', 'PV-4 ok', 'PV-5 skipped', 'PV-6 ok', 'PV-7 ok', 'PV-8 ok', 'PV-9 ok', 'PV-10 ok',
+      'PV-1 ok', 'PV-2 ok', 'PV-3 skipped', 'PV-4 ok', 'PV-5 skipped', 'PV-11 skipped', 'PV-6 ok', 'PV-7 ok', 'PV-8 ok', 'PV-9 ok', 'PV-10 ok',
     ]);
   });
 

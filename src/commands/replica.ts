@@ -1,0 +1,27 @@
+/** `dbops replica status`: the definition (handler: replica.run.ts, loaded lazily). */
+import { defineCommand, defineGroup, opt, type Lazy } from './define.js';
+
+export const status = defineCommand({
+  name: 'status',
+  summary: 'The primary, its replicas (state, lag in bytes and seconds) and the connection pool in front',
+  description:
+    'Local provider: pg_stat_replication on the primary, pg_last_wal_receive_lsn / pg_last_wal_replay_lsn / pg_last_xact_replay_timestamp on each replica, and the pgbouncer SHOW POOLS figures (cl_waiting, sv_active, maxwait). A replica id shows its primary\'s topology. --history lists the switchovers and failovers recorded.',
+  isDefault: true,
+  options: {
+    instance: opt.string('--instance <id>', 'the primary, or one of its replicas (default: database.identifier)'),
+    history: opt.flag('--history', 'the switchovers and failovers recorded, newest first'),
+  },
+  examples: [
+    { command: 'dbops replica status', description: 'the configured primary and its replicas' },
+    { command: 'dbops replica status --json', description: 'the topology as JSON (lag in bytes and seconds)' },
+    { command: 'dbops replica status --history', description: 'past switchovers and failovers with their write gaps and data loss' },
+  ],
+  load: (): Lazy => import('./replica.run.js').then((m) => m.status),
+});
+
+export const replica = defineGroup({
+  name: 'replica',
+  summary: 'Read replicas: topology, lag, connection pool, switchover history',
+  examples: [{ command: 'dbops replica status', description: 'the topology and lag now' }],
+  subcommands: [status],
+});

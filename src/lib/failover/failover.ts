@@ -1,0 +1,232 @@
+/**
+ * `dbops failover`: the primary is down or unhealthy; promote the replica that has the
+ * most of its data, fence the old primary so it can never come back as a second writable
+ * primary, switch the connection layer, and report the data loss: what the old primary
+ * had past the point where the new one forked. Follows runbooks/failover.md (FO-1 .. FO-9).
+ */
+import type { Context } from '../context.js';
+import { CheckFailed, Interrupted, messageOf, UsageError } from '../errors.js';
+import { createFailoverProvider } from '../providers/failover.js';
+import type { FailoverApi, ReplicaState, Topology, WalLoss } from '../providers/failover-types.js';
+import type { Provider } from '../providers/types.js';
+import { reportOf, runRunbook, type RunbookRun, type RunReport } from '../runbook/runner.js';
+import { failedChecks, failoverChecks, pickCandidate, refusalText } from './checks.js';
+import {
+  appAddress,
+  buildResult,
+  PROBE_INTERVAL_MS,
+  recordRun,
+  requirePoolerIfConfigured,
+  requirePrimary,
+  shouldRecord,
+  startProbe,
+  verifyWrite,
+  waitStreaming,
+  type Facts,
+  type FailoverInput,
+  type FailoverSeams,
+} from './common.js';
+import { FAILOVER } from './runbooks.js';
+import { describeMaxLag, formatBytes } from './settings.js';
+import type { FailoverResult, MaxLag } from './types.js';
+
+export const DEFAULT_FAILOVER_MAX_LAG: MaxLag = { kind: 'bytes', bytes: 16 * 1024 * 1024 };
+
+/** Pure: the plan. */
+export function failoverPlan(topo: Topology, c: ReplicaState, probe: boolean): string[] {
+  const p = topo.primary.id;
+  const pool = topo.pooler;
+  const siblings = topo.replicas.filter((r) => r.id !== c.id).map((r) => r.id);
+  return [
+    ...(probe ? [`write a numbered row every ${PROBE_INTERVAL_MS} ms through ${pool ? `${pool.kind} ${pool.name}` : 'the primary endpoint'}`] : []),
+    ...(pool ? [`PAUSE ${pool.kind} ${pool.name}: clients wait instead of failing`] : []),
+    `fence ${p}: stop it if it still runs, write standby.signal so a manual start comes up read-only, and record the fence so dbops never starts it as a primary`,
+    `promote ${c.id}${siblings.length ? `; ${siblings.join(', ')} follow it` : ''}`,
+    pool ? `point ${pool.name} at ${c.id} (RELOAD) and RESUME` : `applications must now connect to ${c.id}`,
+    `measure what ${p} had past the fork point (its WAL)`,
+    `verify: a write through the application address lands on ${c.id}`,
+  ];
+}
+
+export async function failover(ctx: Context, input: FailoverInput, seams: FailoverSeams = {}): Promise<{ result: FailoverResult; error?: Error }> {
+  const provider = await ctx.provider();
+  const primaryId = input.primaryId ?? ctx.config.database.identifier;
+  await requirePrimary(provider, primaryId);
+  const api = seams.failover ?? (await createFailoverProvider(ctx.config, ctx.env, provider));
+  const facts: Facts = { checks: [], plan: [], extra: {} };
+  let report: RunReport | undefined;
+  let error: unknown;
+  try {
+    ({ report } = await runRunbook(
+      FAILOVER,
+      { out: ctx.out, clock: ctx.clock, signal: ctx.signal, runId: seams.runId, settleMs: 120_000 },
+      (run) => steps(ctx, provider, api, primaryId, input, facts, run, seams),
+    ));
+  } catch (e) {
+    error = e;
+    report = reportOf(e);
+  }
+  if (!report) throw error;
+  const c = facts.candidateId ?? '?';
+  const summary =
+    facts.outcome === 'refused'
+      ? `refused: ${refusalText(facts.checks)}`
+      : error === undefined
+        ? ctx.flags.dryRun
+          ? `pre-checks passed; ${c} would take over from ${primaryId}`
+          : `${c} is the primary; ${primaryId} is fenced${facts.extra.loss ? `; ${formatBytes(facts.extra.loss.bytes)} of WAL${facts.extra.loss.transactions !== undefined ? ` (${facts.extra.loss.transactions} transactions)` : ''} lost` : ''}`
+        : error instanceof Interrupted
+          ? `interrupted; ${messageOf(error)}`
+          : messageOf(error);
+  const result = buildResult(ctx, provider, 'failover', primaryId, facts, report, summary, error);
+  await recordRun(ctx, result, input.reportFile, shouldRecord(error, ctx.flags.dryRun));
+  return error === undefined ? { result } : { result, error: error instanceof Error ? error : new Error(String(error)) };
+}
+
+/** Each candidate's missing data measured against the old primary's own WAL when it can be read. */
+async function lagOf(api: FailoverApi, primaryId: string, r: ReplicaState): Promise<WalLoss | undefined> {
+  const at = r.receiveLsn ?? r.replayLsn;
+  return at ? api.lossSince(primaryId, at) : undefined;
+}
+
+async function steps(ctx: Context, provider: Provider, api: FailoverApi, primaryId: string, input: FailoverInput, facts: Facts, run: RunbookRun, seams: FailoverSeams): Promise<void> {
+  const maxLag = input.maxLag ?? DEFAULT_FAILOVER_MAX_LAG;
+  const candidate = await run.step('FO-1', async (s) => {
+    const topo = await api.topology(primaryId);
+    facts.before = topo;
+    if (topo.pooler) facts.pooler = topo.pooler;
+    if (topo.primary.fenced) {
+      throw new UsageError(`Instance ${primaryId} was already fenced by failover run ${topo.primary.fenced.runId}; ${topo.primary.fenced.newPrimaryId} took over.`, {
+        hint: `Name the current primary: --instance ${topo.primary.fenced.newPrimaryId}.`,
+      });
+    }
+    requirePoolerIfConfigured(ctx, topo);
+    const all = (await provider.listInstances()).map((i) => i.id);
+    // Least data missing first: measured against the old primary's WAL when readable.
+    const lags = new Map<string, WalLoss | undefined>();
+    for (const r of topo.replicas) lags.set(r.id, await lagOf(api, primaryId, r));
+    const ranked: Topology = {
+      ...topo,
+      replicas: topo.replicas.map((r) => {
+        const l = lags.get(r.id);
+        return l ? { ...r, lagBytes: l.bytes } : r;
+      }),
+    };
+    const c = pickCandidate(ranked, input.candidate, all);
+    facts.candidateId = c.id;
+    facts.checks = failoverChecks(topo, c, maxLag, lags.get(c.id), input.force ?? false);
+    facts.plan = failoverPlan(topo, c, input.probe);
+    if (failedChecks(facts.checks).length > 0) {
+      facts.outcome = 'refused';
+      throw new CheckFailed(`Failover refused: ${refusalText(facts.checks)}.`, { hint: failedChecks(facts.checks)[0]!.remedy ?? '`dbops replica status` shows the topology.' });
+    }
+    s.detail(`candidate ${c.id}; ${facts.checks.map((x) => `${x.id} ${x.status}`).join(', ')} (max lag ${describeMaxLag(maxLag)})`);
+    return c;
+  });
+  if (ctx.flags.dryRun) {
+    for (const st of FAILOVER.steps.slice(1)) run.skip(st.id, 'dry run');
+    return;
+  }
+  const c = candidate.id;
+  const ok = await ctx.prompt.confirm(`Fail over from ${primaryId} to ${c}? ${primaryId} will be fenced (it never takes writes again), and data it had past ${c}'s position is lost.`);
+  if (!ok) throw new UsageError('Failover cancelled; nothing was changed.');
+
+  let current = primaryId;
+  const pool = facts.pooler;
+  const pooler = api.pooler;
+  let probe: Awaited<ReturnType<typeof startProbe>> | undefined;
+  if (input.probe) {
+    await run.step('FO-2', async (s) => {
+      probe = await startProbe(run, facts, provider, api, () => current, seams.probeIntervalMs ?? PROBE_INTERVAL_MS);
+      s.detail(`writing every ${seams.probeIntervalMs ?? PROBE_INTERVAL_MS} ms`);
+    });
+  } else run.skip('FO-2', 'no --probe');
+
+  let paused = false;
+  let promoted = false;
+  let switched = false;
+  const started = performance.now();
+  // Whatever ends the run: the pool flows again, towards the new primary once there is one.
+  const forget = run.addCleanup(
+    'resume the connection layer',
+    async () => {
+      if (!pool || !pooler) return;
+      if (!promoted && (await api.role(c).catch(() => 'down')) === 'primary') promoted = true;
+      if (promoted && !switched) await pooler.retarget(pool.name, c, { maxWaitSeconds: 60 });
+      if (paused || (promoted && !switched)) await pooler.resume(pool.name);
+    },
+    { keepable: false },
+  );
+
+  if (pool && pooler) {
+    await run.step('FO-3', async (s) => {
+      try {
+        await pooler.pause(pool.name, { timeoutMs: 10_000, signal: ctx.signal });
+        paused = true;
+        s.detail(`${pool.name} paused; clients wait`);
+      } catch (e) {
+        if (e instanceof Interrupted || ctx.signal.aborted) throw e;
+        s.detail(`could not pause (${messageOf(e)}); clients see errors until the switch`);
+      }
+    });
+  } else run.skip('FO-3', 'no connection layer');
+
+  await run.step('FO-4', async (s) => {
+    facts.extra.fence = await api.fence(primaryId, { at: ctx.clock.now().toISOString(), runId: run.runId, newPrimaryId: c });
+    s.detail(facts.extra.fence.actions.join('; '));
+  });
+
+  let promotedAt = '';
+  await run.step('FO-5', async (s) => {
+    promotedAt = (await api.promote(c, { signal: ctx.signal })).lsn;
+    promoted = true;
+    current = c;
+    for (const r of facts.before?.replicas ?? []) if (r.id !== c) await api.repoint(r.id, c);
+    s.detail(`${c} promoted; new timeline forked at ${promotedAt}`);
+  });
+
+  await run.step('FO-6', async (s) => {
+    if (pool && pooler) {
+      await pooler.retarget(pool.name, c, { maxWaitSeconds: 60, signal: ctx.signal });
+      await pooler.resume(pool.name);
+      switched = true;
+      paused = false;
+      facts.writePauseMs = performance.now() - started;
+      s.detail(`${pool.name} -> ${c}, resumed`);
+    } else {
+      const from = facts.before?.primary.endpoint;
+      const to = candidate.endpoint;
+      facts.extra.endpointChange = {
+        from: from ? `${from.host}:${from.port}` : primaryId,
+        to: to ? `${to.host}:${to.port}` : c,
+        advice: `There is no connection layer: point applications at ${c} (or configure connectionPool so they keep one address).`,
+      };
+      s.detail(`no connection layer; applications must use ${facts.extra.endpointChange.to}`);
+    }
+  });
+  forget();
+
+  await run.step('FO-7', async (s) => {
+    const loss = await api.lossSince(primaryId, promotedAt);
+    if (loss) {
+      facts.extra.loss = loss;
+      s.detail(`${formatBytes(loss.bytes)} of WAL${loss.transactions !== undefined ? `, ${loss.transactions} committed transactions` : ''} past ${promotedAt}`);
+    } else s.detail(`${primaryId}'s storage could not be read: the loss is unknown`);
+  });
+
+  await run.step('FO-8', async (s) => {
+    const followers = (facts.before?.replicas ?? []).filter((r) => r.id !== c).map((r) => r.id);
+    facts.after = await waitStreaming(api, c, followers, ctx.signal);
+    const addr = await appAddress(provider, api, pool, () => c);
+    s.detail(await verifyWrite(await addr.resolve()));
+  });
+
+  if (probe) {
+    const p = probe;
+    await run.step('FO-9', async (s) => {
+      const f = await p.finish();
+      p.forget();
+      s.detail(`longest gap ${f.longestGapMs} ms, ${f.clientErrors} client errors, ${f.lostAcked} acknowledged writes lost`);
+    });
+  } else run.skip('FO-9', 'no --probe');
+}

@@ -1,0 +1,174 @@
+/**
+ * The write probe: what the application lived through. A writer inserts a numbered row
+ * every 50 ms through the application's address (the pooler when there is one) and
+ * records each acknowledgement and each client error; afterwards the rows are read back
+ * from the new primary. The table lives in the `dbops` schema and is dropped after.
+ */
+import type pg from 'pg';
+import { messageOf } from '../errors.js';
+import type { Secret } from '../secret.js';
+import type { ProbeFigures } from './types.js';
+
+export interface ProbeTarget {
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+  password?: Secret;
+}
+
+export interface ProbeOptions {
+  table: string;
+  intervalMs: number;
+  /** Where to write; called again after an error (without a pooler the address moves). */
+  resolve: () => Promise<ProbeTarget>;
+  address: string;
+  /** Per-insert limit: a client that waits longer sees an error, as an application would. */
+  statementTimeoutMs: number;
+}
+
+/** Longest gap between consecutive acknowledgement times, ms. Pure. */
+export function longestGap(ackTimes: number[]): number {
+  let gap = 0;
+  for (let i = 1; i < ackTimes.length; i++) gap = Math.max(gap, ackTimes[i]! - ackTimes[i - 1]!);
+  return Math.round(gap);
+}
+
+/** Acknowledged sequence numbers missing from what was read back. Pure. */
+export function missingAcked(acked: number[], present: Iterable<number>): number[] {
+  const have = new Set(present);
+  return acked.filter((n) => !have.has(n));
+}
+
+/** The probe table; `table` is dbops-made (letters, digits, underscores). */
+function tableDdl(table: string): string {
+  return `CREATE SCHEMA IF NOT EXISTS dbops; CREATE TABLE IF NOT EXISTS dbops.${table} (seq integer PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`;
+}
+
+async function open(t: ProbeTarget, statementTimeoutMs: number): Promise<pg.Client> {
+  const { default: pgLib } = await import('pg');
+  const c = new pgLib.Client({
+    host: t.host,
+    port: t.port,
+    user: t.user,
+    database: t.database,
+    password: t.password?.reveal(),
+    ssl: false,
+    connectionTimeoutMillis: statementTimeoutMs,
+    query_timeout: statementTimeoutMs,
+  });
+  c.on('error', () => undefined);
+  await c.connect();
+  return c;
+}
+
+/** Creates the probe table (and the dbops schema) on a primary, before the operation. */
+export async function createProbeTable(t: ProbeTarget, table: string): Promise<void> {
+  const c = await open(t, 10_000);
+  try {
+    await c.query(tableDdl(table));
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+export async function dropProbeTable(t: ProbeTarget, table: string): Promise<void> {
+  const c = await open(t, 10_000);
+  try {
+    await c.query(`DROP TABLE IF EXISTS dbops.${table}`);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+export async function readProbeRows(t: ProbeTarget, table: string): Promise<number[]> {
+  const c = await open(t, 10_000);
+  try {
+    return (await c.query<{ seq: number }>(`SELECT seq FROM dbops.${table}`)).rows.map((r) => r.seq);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+export class WriteProbe {
+  readonly #opts: ProbeOptions;
+  #seq = 0;
+  #acked: number[] = [];
+  #ackTimes: number[] = [];
+  #errors: string[] = [];
+  #client: pg.Client | undefined;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #startedAt = 0;
+  #stoppedAt = 0;
+
+  constructor(opts: ProbeOptions) {
+    this.#opts = opts;
+  }
+
+  start(): void {
+    this.#startedAt = performance.now();
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      const started = performance.now();
+      await this.#writeOne();
+      const wait = this.#opts.intervalMs - (performance.now() - started);
+      if (wait > 0 && this.#running) await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  async #writeOne(): Promise<void> {
+    const seq = ++this.#seq;
+    try {
+      if (!this.#client) {
+        const c = await open(await this.#opts.resolve(), this.#opts.statementTimeoutMs);
+        this.#client = c;
+        // On a fresh connection: the table exists wherever writes land (a failover's new primary too).
+        await c.query(tableDdl(this.#opts.table));
+      }
+      await this.#client.query(`INSERT INTO dbops.${this.#opts.table} (seq) VALUES ($1)`, [seq]);
+      this.#acked.push(seq);
+      this.#ackTimes.push(performance.now());
+    } catch (e) {
+      this.#errors.push(messageOf(e));
+      const c = this.#client;
+      this.#client = undefined;
+      await c?.end().catch(() => undefined);
+    }
+  }
+
+  /** Stops writing; resolves once the last insert settled. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    await this.#loop;
+    this.#stoppedAt = performance.now();
+    const c = this.#client;
+    this.#client = undefined;
+    await c?.end().catch(() => undefined);
+  }
+
+  get acked(): readonly number[] {
+    return this.#acked;
+  }
+
+  /** The figures, given the sequence numbers read back from the new primary. */
+  figures(present: number[]): ProbeFigures {
+    const lost = missingAcked(this.#acked, present);
+    return {
+      address: this.#opts.address,
+      intervalMs: this.#opts.intervalMs,
+      attempts: this.#seq,
+      acked: this.#acked.length,
+      clientErrors: this.#errors.length,
+      errorSamples: [...new Set(this.#errors)].slice(0, 3),
+      // From the start to the first ack and from the last ack to the stop count too: writes that never came back are one long gap.
+      longestGapMs: longestGap([this.#startedAt, ...this.#ackTimes, this.#stoppedAt || performance.now()]),
+      lostAcked: lost.length,
+      lostSample: lost.slice(0, 20),
+    };
+  }
+}

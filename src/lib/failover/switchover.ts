@@ -1,0 +1,395 @@
+/**
+ * `dbops switchover`: a planned move of the primary role to a replica, with no data loss.
+ * Follows runbooks/switchover.md (SO-1 .. SO-11).
+ *
+ * The write pause runs from pausing the connection layer (or stopping the primary, when
+ * there is none) to the connection layer pointing at the new primary. `--timeout` bounds
+ * it up to the point of no return, the promotion: past it, dbops rolls back (the old
+ * primary takes writes again, the pool resumes) and says why. One cleanup entry keeps
+ * "exactly one working primary" whatever ends the run — an error, the timeout, Ctrl-C:
+ * before the promotion it rolls back; after it, it finishes the switch.
+ */
+import type { Context } from '../context.js';
+import { CheckFailed, EnvironmentError, Interrupted, messageOf, UsageError } from '../errors.js';
+import { createFailoverProvider } from '../providers/failover.js';
+import type { FailoverApi, ReplicaState, Topology } from '../providers/failover-types.js';
+import type { Provider } from '../providers/types.js';
+import { reportOf, runRunbook, type RunbookRun, type RunReport } from '../runbook/runner.js';
+import { failedChecks, pickCandidate, refusalText, switchoverChecks } from './checks.js';
+import {
+  appAddress,
+  buildResult,
+  PROBE_INTERVAL_MS,
+  recordRun,
+  requirePoolerIfConfigured,
+  requirePrimary,
+  shouldRecord,
+  startProbe,
+  verifyWrite,
+  waitStreaming,
+  type Facts,
+  type FailoverInput,
+  type FailoverSeams,
+} from './common.js';
+import { lsnBytesBehind } from './lsn.js';
+import { SWITCHOVER } from './runbooks.js';
+import { describeMaxLag, formatBytes } from './settings.js';
+import type { FailoverResult, MaxLag } from './types.js';
+
+export const DEFAULT_SWITCHOVER_MAX_LAG: MaxLag = { kind: 'bytes', bytes: 16 * 1024 * 1024 };
+export const DEFAULT_SWITCHOVER_TIMEOUT_MS = 60_000;
+
+/** The write pause went past --timeout before the promotion: roll back. */
+class PauseTimeout extends EnvironmentError {}
+
+function pauseTimeout(phase: Phase, message: string, hint: string): PauseTimeout {
+  phase.reason = message;
+  return new PauseTimeout(message, { hint });
+}
+
+/** Where the switch stands: what the cleanup must undo or finish. */
+interface Phase {
+  pausedPool: boolean;
+  stopping: boolean;
+  demoted: boolean;
+  promoting: boolean;
+  promoted: boolean;
+  switchedPool: boolean;
+  followAttempted: boolean;
+  pauseStartedAt?: number;
+  /** Why a rollback happens, when the flow knows. */
+  reason?: string;
+}
+
+/** Pure: the plan, one line per step that would change something. */
+export function switchoverPlan(topo: Topology, c: ReplicaState, timeoutMs: number, probe: boolean, scheduled?: Date): string[] {
+  const p = topo.primary.id;
+  const pool = topo.pooler;
+  const siblings = topo.replicas.filter((r) => r.id !== c.id).map((r) => r.id);
+  return [
+    ...(scheduled ? [`wait until ${scheduled.toISOString()}, then measure and check again`] : []),
+    ...(probe ? [`write a numbered row every ${PROBE_INTERVAL_MS} ms through ${pool ? `${pool.kind} ${pool.name}` : `the primary endpoint`} (table dbops.switch_probe_<run>)`] : []),
+    pool ? `PAUSE ${pool.kind} ${pool.name}: running transactions finish, new ones wait` : 'no connection layer: clients see errors until they reconnect to the new primary',
+    `stop writes at ${p} (clean shutdown: its WAL senders hand ${c.id} every byte)`,
+    `wait until ${c.id} has replayed ${p}'s last WAL; past ${timeoutMs / 1000} s of write pause roll back (${p} takes writes again)`,
+    `write standby.signal into ${p}, then promote ${c.id} (point of no return)`,
+    pool ? `point ${pool.name} at ${c.id} (RELOAD) and RESUME: waiting clients continue on ${c.id}` : `applications must now connect to ${c.id}`,
+    `rebuild ${p} as a replica of ${c.id} (pg_rewind when needed, then standby)${siblings.length ? `; ${siblings.join(', ')} follow ${c.id}` : ''}`,
+    `verify: ${p} streams from ${c.id}, and a write through the application address lands on a primary`,
+  ];
+}
+
+export async function switchover(ctx: Context, input: FailoverInput, seams: FailoverSeams = {}): Promise<{ result: FailoverResult; error?: Error }> {
+  const provider = await ctx.provider();
+  const primaryId = input.primaryId ?? ctx.config.database.identifier;
+  await requirePrimary(provider, primaryId);
+  const api = seams.failover ?? (await createFailoverProvider(ctx.config, ctx.env, provider));
+  const facts: Facts = { checks: [], plan: [], extra: {} };
+  let report: RunReport | undefined;
+  let error: unknown;
+  try {
+    ({ report } = await runRunbook(
+      SWITCHOVER,
+      { out: ctx.out, clock: ctx.clock, signal: ctx.signal, runId: seams.runId, settleMs: 120_000 },
+      (run) => steps(ctx, provider, api, primaryId, input, facts, run, seams),
+    ));
+  } catch (e) {
+    error = e;
+    report = reportOf(e);
+  }
+  if (!report) throw error;
+  const result = buildResult(ctx, provider, 'switchover', primaryId, facts, report, summaryOf(primaryId, facts, error, ctx.flags.dryRun), error);
+  await recordRun(ctx, result, input.reportFile, shouldRecord(error, ctx.flags.dryRun));
+  return error === undefined ? { result } : { result, error: error instanceof Error ? error : new Error(String(error)) };
+}
+
+function summaryOf(primaryId: string, facts: Facts, error: unknown, dryRun: boolean): string {
+  const c = facts.candidateId ?? '?';
+  if (facts.outcome === 'refused') return `refused: ${refusalText(facts.checks)}`;
+  if (error === undefined) return dryRun ? `every pre-check passed; ${c} would take over from ${primaryId}` : `${c} is the primary; ${primaryId} follows it`;
+  if (facts.rollback) return `${primaryId} is the primary again: ${facts.rollback.reason}`;
+  if (error instanceof Interrupted) return `interrupted; ${messageOf(error)}`;
+  return messageOf(error);
+}
+
+async function steps(
+  ctx: Context,
+  provider: Provider,
+  api: FailoverApi,
+  primaryId: string,
+  input: FailoverInput,
+  facts: Facts,
+  run: RunbookRun,
+  seams: FailoverSeams,
+): Promise<void> {
+  const timeoutMs = input.timeoutMs ?? DEFAULT_SWITCHOVER_TIMEOUT_MS;
+  const maxLag = input.maxLag ?? DEFAULT_SWITCHOVER_MAX_LAG;
+  let candidate = await preChecks(ctx, provider, api, primaryId, input, maxLag, timeoutMs, facts, run);
+  if (ctx.flags.dryRun) {
+    for (const s of SWITCHOVER.steps.slice(1)) run.skip(s.id, 'dry run');
+    return;
+  }
+  const ok = await ctx.prompt.confirm(
+    `Switch the primary role from ${primaryId} to ${candidate.id}? Writes pause for up to ${timeoutMs / 1000} s${facts.pooler ? ` behind ${facts.pooler.name}` : '; clients must reconnect to the new primary'}.`,
+  );
+  if (!ok) throw new UsageError('Switchover cancelled; nothing was changed.');
+
+  if (input.scheduled) {
+    const at = input.scheduled;
+    await run.step('SO-2', async (s) => {
+      s.update(`until ${at.toISOString()}`);
+      await sleepUntil(at, ctx);
+      // The topology may have moved while waiting: measure and check again.
+      candidate = await measureAndCheck(ctx, provider, api, primaryId, input, maxLag, timeoutMs, facts);
+      s.detail(`checked again at ${ctx.clock.now().toISOString()}: all passed`);
+    });
+  } else run.skip('SO-2', 'not scheduled');
+
+  const phase: Phase = { pausedPool: false, stopping: false, demoted: false, promoting: false, promoted: false, switchedPool: false, followAttempted: false };
+  const c = candidate.id;
+  let current = primaryId;
+  const pool = facts.pooler;
+  const pooler = api.pooler;
+
+  let probe: Awaited<ReturnType<typeof startProbe>> | undefined;
+  if (input.probe) {
+    await run.step('SO-3', async (s) => {
+      probe = await startProbe(run, facts, provider, api, () => current, seams.probeIntervalMs ?? PROBE_INTERVAL_MS);
+      s.detail(`writing every ${seams.probeIntervalMs ?? PROBE_INTERVAL_MS} ms`);
+    });
+  } else run.skip('SO-3', 'no --probe');
+
+  // From here on one cleanup keeps exactly one working primary.
+  const forgetGuard = run.addCleanup(
+    `keep one working primary (${primaryId} or ${c})`,
+    async () => {
+      if (phase.promoted || (phase.promoting && (await api.role(c).catch(() => 'down')) === 'primary')) {
+        phase.promoted = true;
+        current = c;
+        await finishForward(api, primaryId, c, phase, facts, pool?.name);
+      } else {
+        phase.reason ??= ctx.signal.aborted ? 'the run was interrupted before the promotion' : 'a step before the promotion failed';
+        await rollBack(api, primaryId, c, phase, facts, pool?.name);
+        current = primaryId;
+      }
+    },
+    { keepable: false },
+  );
+  const deadline = () => (phase.pauseStartedAt ?? performance.now()) + timeoutMs;
+  const remainingMs = () => Math.max(0, deadline() - performance.now());
+
+  // Outside the pause: dirty pages written and a fresh WAL segment (a short stop and a short
+  // promotion), and the sessions the pause needs opened ahead.
+  run.addCleanup('close the sessions opened for the switch', async () => void (await Promise.all([api.release(), pooler?.release()])), { keepable: false });
+  await api.prepare(primaryId, c);
+  if (pool && pooler) await pooler.prepare(pool.name);
+  if (pool && pooler) {
+    await run.step('SO-4', async (s) => {
+      phase.pauseStartedAt = performance.now();
+      try {
+        await pooler.pause(pool.name, { timeoutMs: remainingMs(), signal: ctx.signal });
+      } catch (e) {
+        if (e instanceof Interrupted || ctx.signal.aborted) throw e;
+        throw pauseTimeout(phase, `${pool.name} could not pause within --timeout ${timeoutMs / 1000} s: ${messageOf(e)}`, 'Long transactions hold the pause; retry when they finish, or give a longer --timeout.');
+      }
+      phase.pausedPool = true;
+      s.detail(`${pool.name} paused; clients wait`);
+    });
+  } else run.skip('SO-4', 'no connection layer');
+
+  let stopLsn = '';
+  await run.step('SO-5', async (s) => {
+    phase.pauseStartedAt ??= performance.now();
+    phase.stopping = true;
+    stopLsn = (await api.stopWrites(primaryId, { signal: ctx.signal })).lsn;
+    s.detail(`${primaryId} shut down cleanly; last WAL record at ${stopLsn}`);
+  });
+
+  await run.step('SO-6', async (s) => {
+    try {
+      const { replayLsn } = await api.waitForReplay(c, stopLsn, {
+        maxWaitSeconds: remainingMs() / 1000,
+        signal: ctx.signal,
+        onProgress: (status) => s.update(status),
+      });
+      s.detail(`${c} replayed ${replayLsn} (past ${stopLsn})`);
+    } catch (e) {
+      if (e instanceof Interrupted || ctx.signal.aborted) throw e;
+      const topo = await api.topology(primaryId).catch(() => undefined);
+      const seen = topo?.replicas.find((r) => r.id === c)?.replayLsn;
+      const short = seen ? `; it had replayed ${seen}, ${formatBytes(lsnBytesBehind(stopLsn, seen))} short` : '';
+      throw pauseTimeout(
+        phase,
+        `${c} had not replayed ${primaryId}'s last WAL (${stopLsn}) when the write pause reached --timeout ${timeoutMs / 1000} s${short}`,
+        `Rolled back: ${primaryId} takes writes again. Check why ${c} replays slowly (\`dbops replica status\`), then retry.`,
+      );
+    }
+  });
+
+  let promotedAt = '';
+  await run.step('SO-7', async (s) => {
+    if (remainingMs() <= 0) throw pauseTimeout(phase, `the write pause reached --timeout ${timeoutMs / 1000} s before ${c} could be promoted`, `Rolled back: ${primaryId} takes writes again.`);
+    await api.demote(primaryId, c);
+    phase.demoted = true;
+    phase.promoting = true;
+    promotedAt = (await api.promote(c, { signal: ctx.signal })).lsn;
+    phase.promoted = true;
+    current = c;
+    s.detail(`${c} promoted; new timeline forked at ${promotedAt}`);
+  });
+
+  await run.step('SO-8', async (s) => {
+    if (pool && pooler) {
+      await pooler.retarget(pool.name, c, { maxWaitSeconds: 60, signal: ctx.signal });
+      await pooler.resume(pool.name);
+      phase.switchedPool = true;
+      facts.writePauseMs = performance.now() - phase.pauseStartedAt!;
+      s.detail(`${pool.name} -> ${c}, resumed; writes paused ${Math.round(facts.writePauseMs)} ms`);
+    } else {
+      facts.writePauseMs = performance.now() - phase.pauseStartedAt!;
+      const from = facts.before?.primary.endpoint;
+      const to = candidate.endpoint;
+      facts.extra.endpointChange = {
+        from: from ? `${from.host}:${from.port}` : primaryId,
+        to: to ? `${to.host}:${to.port}` : c,
+        advice: `There is no connection layer: point applications at ${c} (or configure connectionPool so they keep one address).`,
+      };
+      s.detail(`no connection layer; applications must use ${facts.extra.endpointChange.to}`);
+    }
+  });
+
+  await run.step('SO-9', async (s) => {
+    phase.followAttempted = true;
+    facts.extra.follow = await api.follow(primaryId, c);
+    for (const r of facts.before?.replicas ?? []) if (r.id !== c) await api.repoint(r.id, c);
+    s.detail(facts.extra.follow.detail);
+  });
+
+  await run.step('SO-10', async (s) => {
+    const followers = (facts.before?.replicas ?? []).filter((r) => r.id !== c).map((r) => r.id);
+    facts.after = await waitStreaming(api, c, [primaryId, ...followers], ctx.signal);
+    const lagging = facts.after.replicas.filter((r) => r.state !== 'streaming');
+    const addr = await appAddress(provider, api, pool, () => c);
+    const wrote = await verifyWrite(await addr.resolve());
+    forgetGuard();
+    if (lagging.length > 0) {
+      throw new EnvironmentError(`${c} is the primary and takes writes, but ${lagging.map((r) => `${r.id} is ${r.state}`).join(', ')}.`, {
+        hint: `Look at their server logs; \`dbops replica status --instance ${c}\` shows the topology.`,
+      });
+    }
+    s.detail(`${[primaryId, ...followers].join(', ')} streaming from ${c}; ${wrote}`);
+  });
+
+  if (probe) {
+    const p = probe;
+    await run.step('SO-11', async (s) => {
+      const figures = await p.finish();
+      p.forget();
+      s.detail(`longest gap ${figures.longestGapMs} ms, ${figures.clientErrors} client errors, ${figures.lostAcked} acknowledged writes lost`);
+      if (figures.lostAcked > 0) {
+        throw new CheckFailed(`${figures.lostAcked} acknowledged writes are missing on ${c} after the switchover.`, {
+          hint: 'This should never happen in a switchover: keep the report and the server logs of both instances.',
+        });
+      }
+    });
+  } else run.skip('SO-11', 'no --probe');
+}
+
+async function measureAndCheck(
+  ctx: Context,
+  provider: Provider,
+  api: FailoverApi,
+  primaryId: string,
+  input: FailoverInput,
+  maxLag: MaxLag,
+  timeoutMs: number,
+  facts: Facts,
+): Promise<ReplicaState> {
+  const topo = await api.topology(primaryId);
+  facts.before = topo;
+  if (topo.pooler) facts.pooler = topo.pooler;
+  requirePoolerIfConfigured(ctx, topo);
+  const all = (await provider.listInstances()).map((i) => i.id);
+  const candidate = pickCandidate(topo, input.candidate, all);
+  facts.candidateId = candidate.id;
+  facts.checks = switchoverChecks(topo, candidate, maxLag);
+  facts.plan = switchoverPlan(topo, candidate, timeoutMs, input.probe, input.scheduled);
+  if (failedChecks(facts.checks).length > 0) {
+    facts.outcome = 'refused';
+    const first = failedChecks(facts.checks)[0]!;
+    throw new CheckFailed(`Switchover refused: ${refusalText(facts.checks)}.`, { hint: first.remedy ?? '`dbops replica status` shows the topology.' });
+  }
+  return candidate;
+}
+
+async function preChecks(
+  ctx: Context,
+  provider: Provider,
+  api: FailoverApi,
+  primaryId: string,
+  input: FailoverInput,
+  maxLag: MaxLag,
+  timeoutMs: number,
+  facts: Facts,
+  run: RunbookRun,
+): Promise<ReplicaState> {
+  return run.step('SO-1', async (s) => {
+    const c = await measureAndCheck(ctx, provider, api, primaryId, input, maxLag, timeoutMs, facts);
+    const warn = facts.checks.filter((x) => x.status === 'warn').length;
+    s.detail(`${facts.checks.length} checks passed${warn ? ` (${warn} warning${warn === 1 ? '' : 's'})` : ''}; candidate ${c.id}, lag ${c.lagBytes ?? '?'} bytes (limit ${describeMaxLag(maxLag)})`);
+    return c;
+  });
+}
+
+function sleepUntil(at: Date, ctx: Context): Promise<void> {
+  const ms = at.getTime() - ctx.clock.now().getTime();
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new Interrupted());
+    };
+    const timer = setTimeout(() => {
+      ctx.signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Before the promotion: the old primary takes writes again, the pool resumes. */
+async function rollBack(api: FailoverApi, primaryId: string, candidateId: string, phase: Phase, facts: Facts, poolName: string | undefined): Promise<void> {
+  const actions: string[] = [];
+  if (phase.demoted) {
+    await api.undoDemote(primaryId);
+    actions.push(`standby.signal removed from ${primaryId}`);
+  }
+  if (phase.stopping) {
+    await api.resumeWrites(primaryId);
+    actions.push(`${primaryId} started again as the primary`);
+  }
+  if (phase.pausedPool && poolName && api.pooler) {
+    await api.pooler.resume(poolName);
+    actions.push(`${poolName} resumed on ${primaryId}`);
+  }
+  if (phase.stopping) {
+    // The candidate reconnects to the restarted primary by itself; say whether it did.
+    const topo = await waitStreaming(api, primaryId, [candidateId], new AbortController().signal, 5000);
+    const state = topo.replicas.find((r) => r.id === candidateId)?.state ?? 'missing';
+    actions.push(state === 'streaming' ? `${candidateId} streams from ${primaryId} again` : `${candidateId} is ${state} (a replica reconnects when its replay needs WAL; \`dbops replica status\` shows it)`);
+  }
+  facts.rollback = { reason: phase.reason ?? 'the switchover did not reach the promotion', actions };
+}
+
+/** After the promotion: the pool must reach the new primary, and the old one follows it. */
+async function finishForward(api: FailoverApi, primaryId: string, c: string, phase: Phase, facts: Facts, poolName: string | undefined): Promise<void> {
+  if (poolName && api.pooler && !phase.switchedPool) {
+    await api.pooler.retarget(poolName, c, { maxWaitSeconds: 60 });
+    await api.pooler.resume(poolName);
+    phase.switchedPool = true;
+  }
+  if (!phase.followAttempted) {
+    phase.followAttempted = true;
+    facts.extra.follow = await api.follow(primaryId, c);
+  }
+}
