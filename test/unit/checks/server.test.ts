@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checksClientConfig, parseConnectHost } from '../../../src/lib/checks/connections.js';
+import { clientConfig as checksClientConfig, parseConnectHost } from '../../../src/lib/db/connect.js';
 import { cleanVersion, judgeServer, type ServerFacts } from '../../../src/lib/checks/server.js';
 import { UsageError } from '../../../src/lib/errors.js';
 import { Secret } from '../../../src/lib/secret.js';

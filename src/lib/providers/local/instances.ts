@@ -17,7 +17,9 @@ import {
   startCluster,
   stopCluster,
   restartCluster,
+  guardStartedServer,
 } from './cluster.js';
+import { throwIfAborted } from './process.js';
 import { prepareRegion, type RegionContext } from './context.js';
 import {
   claimInstanceDir,
@@ -109,18 +111,21 @@ export async function createInstance(rc: RegionContext, input: CreateInstanceInp
   const port = input.port ?? (await freePort(rc.shared.opts.home));
   const { id } = input;
   const { layout } = rc;
+  const signal = rc.shared.opts.signal;
   await claimInstanceDir(rc, id);
+  const release = guardStartedServer(layout.dataDir(id));
   await orDiscard(rc, tb, id, async () => {
     await giveTo(tb.runAs, layout.instanceDir(id));
     await writeInstance(rc, newRecord(rc, input, tb.bins, port));
     const cred = { masterUsername: input.masterUsername, password };
     await rc.shared.secrets.put('instances', rc.region, id, cred);
-    await initCluster(tb, { id, instanceDir: layout.instanceDir(id), dataDir: layout.dataDir(id), ...cred });
+    await initCluster(tb, { id, instanceDir: layout.instanceDir(id), dataDir: layout.dataDir(id), ...cred, signal });
     await configureCluster(tb, layout.dataDir(id), baseSettings(id, port));
-    await startCluster(tb, id, layout.dataDir(id), layout.logFile(id), layout.failedLog(id));
+    await startCluster(tb, id, layout.dataDir(id), layout.logFile(id), layout.failedLog(id), signal);
+    throwIfAborted(signal);
     await createDatabase({ port, user: input.masterUsername, password, database: 'postgres' }, input.dbName);
     await updateInstance(rc, id, (r) => ({ ...r, status: 'available' }));
-  });
+  }).finally(release);
   return describeInstance(rc, id);
 }
 
@@ -153,7 +158,8 @@ export async function deleteInstance(rc: RegionContext, id: string, input: Delet
     if (await readInstance(rc, replicaId)) await promoteReadReplica(rc, replicaId);
   }
   rec = await updateInstance(rc, id, (r) => ({ ...r, status: 'deleting' }));
-  await stopCluster(tb, id, rc.layout.dataDir(id));
+  // Whatever state the server is in (running, hung, killed, never started): stopped, then removed.
+  await stopCluster(tb, id, rc.layout.dataDir(id), { mode: 'immediate' });
   await rm(rc.layout.instanceDir(id), { recursive: true, force: true });
   await rc.shared.secrets.remove('instances', rc.region, id);
   if (rec.replicaSourceId) await forgetReplica(rc, rec.replicaSourceId, id);
