@@ -119,12 +119,21 @@ async function steps(ctx: Context, provider: Provider, req: RestoreTestRequest, 
   await deleteStep(ctx, provider, req, facts, run, pending);
 }
 
+/** Statuses in which the source cannot answer the checks' queries. */
+const NOT_ANSWERING = new Set(['stopped', 'stopping', 'starting', 'creating', 'deleting', 'failed', 'incompatible-restore']);
+
 /** RT-1 */
 async function pickBackup(provider: Provider, req: RestoreTestRequest, facts: Facts, run: RunbookRun, now: Date): Promise<void> {
   await run.step('RT-1', async (s) => {
     const source = await provider.describeInstance(req.sourceId);
     if (source.engine !== 'postgres') {
       throw new UsageError(`Instance ${source.id} runs ${source.engine}; restore tests check PostgreSQL.`);
+    }
+    if (NOT_ANSWERING.has(source.status)) {
+      // The checks compare the restore with the running source: without it, the restore would be wasted.
+      throw new EnvironmentError(`Source instance ${source.id} is ${source.status}; a restore test compares the restore with the running source.`, {
+        hint: source.status === 'stopped' ? `Start it first: dbops instances start ${source.id}` : 'Wait until it is available (`dbops status`), then rerun.',
+      });
     }
     facts.source = source;
     const backup = await chooseBackup(provider, req.backup, source, now);

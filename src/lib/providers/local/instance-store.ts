@@ -133,7 +133,7 @@ export async function instanceCredential(rc: RegionContext, id: string): Promise
 export async function requireRunning(rc: RegionContext, rec: InstanceRecord, why: string): Promise<void> {
   if (await serverRunning(rc, rec.id)) return;
   throw new EnvironmentError(`Instance ${rec.id} is not running; ${why}.`, {
-    hint: 'Start it with a reboot (rebootInstance starts a stopped local instance), then retry.',
+    hint: `Start it with \`dbops instances start ${rec.id}\`, then retry.`,
   });
 }
 
@@ -151,6 +151,7 @@ export async function claimInstanceDir(rc: RegionContext, id: string): Promise<v
 function instanceExists(rc: RegionContext, id: string): ConflictError {
   return new ConflictError(`Instance ${id} already exists in ${rc.region} (local provider).`, {
     hint: 'Choose another identifier, or delete the existing instance first.',
+    kind: 'already-exists',
   });
 }
 

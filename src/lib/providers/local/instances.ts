@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { ConflictError, UsageError } from '../../errors.js';
+import { ConflictError, EnvironmentError, UsageError } from '../../errors.js';
 import { Secret, registerSecret } from '../../secret.js';
 import type { CreateInstanceInput, DeleteInstanceInput, Instance, Tags } from '../types.js';
 import { checkEngineVersion, type PgBinaries } from './binaries.js';
@@ -199,4 +199,41 @@ export async function rebootInstance(
 export async function tagInstance(rc: RegionContext, id: string, tags: Tags): Promise<void> {
   validateTags(tags);
   await updateInstance(rc, id, (r) => ({ ...r, tags: { ...r.tags, ...tags } }));
+}
+
+/** Starts a stopped local instance (pg_ctl start); a running one is left as it is. */
+export async function startInstance(rc: RegionContext, id: string): Promise<Instance> {
+  const rec = await requireInstance(rc, id);
+  if (rec.status === 'deleting' || rec.status === 'creating') {
+    throw new EnvironmentError(`Instance ${id} is ${rec.status}; it cannot be started.`, {
+      hint: rec.status === 'creating' ? 'A run may still be creating it; if none is, delete it: dbops instances delete ' + id + ' --yes --skip-final-snapshot' : 'Finish the deletion: dbops instances delete ' + id + ' --yes --skip-final-snapshot',
+    });
+  }
+  const tb = await prepareRegion(rc);
+  if (!(await serverRunning(rc, id))) {
+    await updateInstance(rc, id, (r) => ({ ...r, status: 'starting' }));
+    try {
+      await startCluster(tb, id, rc.layout.dataDir(id), rc.layout.logFile(id));
+    } finally {
+      const running = await serverRunning(rc, id);
+      await updateInstance(rc, id, (r) => ({ ...r, status: running ? 'available' : 'stopped' }));
+    }
+  } else if (rec.status !== 'available') {
+    await updateInstance(rc, id, (r) => ({ ...r, status: 'available' }));
+  }
+  return describeInstance(rc, id);
+}
+
+/** Stops a local instance (pg_ctl stop -m fast; immediate and then a kill if it will not stop). */
+export async function stopInstance(rc: RegionContext, id: string): Promise<Instance> {
+  await requireInstance(rc, id);
+  const tb = await prepareRegion(rc);
+  await updateInstance(rc, id, (r) => ({ ...r, status: 'stopping' }));
+  try {
+    await stopCluster(tb, id, rc.layout.dataDir(id));
+  } finally {
+    const running = await serverRunning(rc, id);
+    await updateInstance(rc, id, (r) => ({ ...r, status: running ? 'available' : 'stopped' }));
+  }
+  return describeInstance(rc, id);
 }

@@ -38,6 +38,7 @@ function snapshotNotFound(rc: RegionContext, id: string): NotFoundError {
 function snapshotExists(rc: RegionContext, id: string): ConflictError {
   return new ConflictError(`Snapshot ${id} already exists in ${rc.region} (local provider).`, {
     hint: 'Choose another snapshot identifier, or delete the existing snapshot first.',
+    kind: 'already-exists',
   });
 }
 
