@@ -88,16 +88,22 @@ function interruptedRun(snapshotId, ready) {
   });
 }
 
-/** RT-2: as soon as the temporary data directory fills (tar is extracting). */
+/** RT-2: as soon as the temporary data directory fills (tar is extracting), or 1 s into RT-2 at the latest. */
 function duringExtraction(stderr, send) {
   const tmp = /(bench-int-src-rt-[a-z0-9]+)/.exec(stderr)?.[1];
-  if (!tmp || !/\[RT-2\]/.test(stderr) || duringExtraction.polling) return;
-  duringExtraction.polling = true;
+  if (!tmp || !/\[RT-2\]/.test(stderr) || duringExtraction.armed === tmp) return;
+  duringExtraction.armed = tmp;
   const data = join(instancesDir, tmp, 'data');
+  const started = performance.now();
   const timer = setInterval(() => {
-    if (existsSync(join(data, 'base'))) {
+    let filling = false;
+    try {
+      filling = readdirSync(data).length > 0;
+    } catch {
+      // not there yet
+    }
+    if (filling || performance.now() - started > 1000) {
       clearInterval(timer);
-      duringExtraction.polling = false;
       setTimeout(send, 200); // well inside the extraction of a large snapshot
     }
   }, 5);

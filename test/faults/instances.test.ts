@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { destroyLocalHome, instanceInput, localProvider, makeLocalHome } from '../_helpers/local.js';
 import { runDbops, type RunResult } from '../_helpers/run-dbops.js';
 import type { Provider } from '../../src/lib/providers/types.js';
-import { envFor, expectNothingLeft } from './_setup.js';
+import { envFor, expectNothingLeft, spawnDbops } from './_setup.js';
 
 let home: string;
 let provider: Provider;
@@ -64,6 +64,21 @@ describe('faults: stopped instances and concurrent snapshots', () => {
     for (const id of ids) expect(id).toMatch(new RegExp(`^${DB}-manual-\\d{8}-\\d{6}(-\\d+)?$`));
     const listed = (await provider.listSnapshots({ instanceId: DB })).map((s) => s.id);
     expect(listed.sort()).toEqual([...ids].sort());
+  });
+
+  it('Ctrl-C during `snapshot create --wait` says what is true: the snapshot was taken, and the exit code agrees', async () => {
+    const r = await spawnDbops(['snapshot', 'create', '--instance', DB, '--id', `${DB}-ctrl-c`, '--wait', '--json'], {
+      home,
+      onStderr: (text, child) => {
+        if (/Snapshot life-db-ctrl-c of life-db/.test(text) && !child.killed) child.kill('SIGINT');
+      },
+    });
+    // The local snapshot is taken in one go: it completed, so the result stands (never "failed … Interrupted").
+    expect((await provider.findSnapshot(`${DB}-ctrl-c`))?.status).toBe('available');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ snapshotId: `${DB}-ctrl-c`, snapshot: { status: 'available' } });
+    expect(r.stderr).toContain('SIGINT arrived after the work was done; the result stands.');
+    expect(r.stderr).not.toMatch(/failed|Interrupted/);
   });
 
   it('--id: taken as given; a clash is exit 2 naming the id', async () => {
