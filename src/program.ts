@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { COMMANDS } from './commands/index.js';
 import type { AnyCommand, CommandDef } from './commands/define.js';
 import type { ConfigOverrides } from './lib/config/load.js';
+import { runEmergency } from './lib/emergency.js';
 import { ExitCode, isDbopsError, messageOf } from './lib/errors.js';
 import { packagePath } from './lib/paths.js';
 
@@ -19,7 +20,8 @@ Exit codes:
   3    environment or cloud error (credentials, binaries, network, AWS)
   4    threshold exceeded (free tier, budget)
   5    internal error (a bug: please report it with --verbose output)
-  130  interrupted (cleanup ran)
+  129  hang-up: SIGHUP, the terminal or SSH session went away (cleanup ran)
+  130  interrupted: Ctrl-C or SIGTERM (cleanup ran)
 
 Environment:
   DBOPS_HOME          local provider state (default ~/.dbops)
@@ -178,19 +180,49 @@ async function runHandler(
   } catch (e) {
     return await reportError(e, globals, false);
   }
+  const signal = state.controller.signal;
   try {
     const handler = await def.load();
     if (handler.def !== def) throw new Error(`the command ${def.name} loaded the handler of another command`);
-    const code = (await handler.run(ctx.context, input)) ?? ExitCode.ok;
+    let code = (await handler.run(ctx.context, input)) ?? ExitCode.ok;
+    code = reportDamagedState(ctx.damagedState(), code);
+    if (signal.aborted && code === ExitCode.ok) {
+      if (ctx.resultWritten()) {
+        // The work was done before the signal could stop it: its result is the truth.
+        process.stderr.write(`${String(signal.reason)} arrived after the work was done; the result stands.\n`);
+      } else {
+        code = exitCodeOfSignal(signal);
+      }
+    }
     ctx.settle(code);
     return code;
   } catch (e) {
-    const code = isDbopsError(e) ? e.exitCode : ExitCode.internal;
+    let code: number = isDbopsError(e) ? e.exitCode : ExitCode.internal;
+    if (code === ExitCode.interrupted && signal.aborted) code = exitCodeOfSignal(signal);
+    reportDamagedState(ctx.damagedState(), code);
     ctx.settle(code);
-    return await reportError(e, globals, ctx.resultWritten());
+    await reportError(e, globals, ctx.resultWritten());
+    return code;
   } finally {
     await ctx.close();
   }
+}
+
+/**
+ * Damaged state files met while listing: the healthy ones were shown; each bad one is
+ * reported by path and reason with its repair hint, and the run exits 3 (unless it
+ * already fails with another code).
+ */
+function reportDamagedState(damaged: { message: string; hint?: string }[], code: number): number {
+  for (const d of damaged) {
+    safeWrite(process.stderr, `error: ${d.message}\n`);
+    if (d.hint) safeWrite(process.stderr, `hint: ${d.hint}\n`);
+  }
+  return damaged.length > 0 && code === ExitCode.ok ? ExitCode.environment : code;
+}
+
+function exitCodeOfSignal(signal: AbortSignal): number {
+  return signal.reason === 'SIGHUP' ? ExitCode.hangup : ExitCode.interrupted;
 }
 
 /** Writes an error as one sentence + hint (stack with --verbose); returns its exit code. */
@@ -219,39 +251,74 @@ async function reportError(e: unknown, opts: Partial<GlobalOptions>, resultWritt
   return code;
 }
 
+/**
+ * SIGINT, SIGTERM and SIGHUP (the SSH session dropped) abort the run: the cleanup stack
+ * unwinds and dbops exits 130 (129 for SIGHUP). A second signal quits at once, without the
+ * cleanup stack, but still kills the child processes and half-made servers it started
+ * (emergency.ts); `dbops gc` removes what is left on disk.
+ */
 function installSignalHandlers(state: RunState): void {
   let count = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     count++;
     if (count === 1) {
-      process.stderr.write(`\n${signal}: stopping and cleaning up (press Ctrl-C again to quit at once)…\n`);
+      safeWrite(process.stderr, `\n${signal}: stopping and cleaning up (press Ctrl-C again to quit at once)…\n`);
       state.controller.abort(signal);
       return;
     }
-    process.stderr.write('Quitting without cleanup; `dbops gc` finds what was left.\n');
-    process.exit(ExitCode.interrupted);
+    runEmergency();
+    safeWrite(process.stderr, 'Quitting without cleanup (the processes dbops started were killed); `dbops gc` finds what was left.\n');
+    process.exit(signal === 'SIGHUP' ? ExitCode.hangup : ExitCode.interrupted);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+}
+
+function safeWrite(stream: NodeJS.WriteStream, text: string): void {
+  if (stream.destroyed || !stream.writable) return;
+  try {
+    stream.write(text);
+  } catch {
+    // The stream is gone; the exit code still tells.
+  }
+}
+
+/**
+ * `dbops ... | head`, `2>&1 >/dev/null | head`: a closed stdout or stderr is not a reason
+ * to stop. dbops stops writing to that stream and finishes the run: cleanup, history,
+ * the run's exit code.
+ */
+function survivePipeErrors(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED' || e.code === 'ECONNRESET') return;
+      throw e;
+    });
+  }
 }
 
 export async function run(argv: string[]): Promise<void> {
   // dbops pins SDK versions that support Node 20; the SDK's notice about future versions is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const state: RunState = { code: 0, controller: new AbortController(), jsonMode: false, resultWritten: false };
-  // `dbops ... | head`: a closed pipe is not an error worth a stack trace.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(state.code);
-    throw e;
-  });
+  survivePipeErrors();
   installSignalHandlers(state);
+  // A promise that never settles would let Node exit 0 with the work undone: never.
+  let finished = false;
+  process.on('beforeExit', () => {
+    if (finished) return;
+    finished = true;
+    safeWrite(process.stderr, 'error: Internal error: dbops stopped before its work was done (an operation never finished).\nhint: This is a bug in dbops. Rerun with --verbose and report the output.\n');
+    process.exitCode = ExitCode.internal;
+  });
   const program = buildProgram(state);
   try {
     await program.parseAsync(argv);
-    if (state.controller.signal.aborted && state.code === ExitCode.ok) state.code = ExitCode.interrupted;
   } catch (e) {
     state.code = handleParseError(e, argv);
   }
+  finished = true;
   process.exitCode = state.code;
 }
 

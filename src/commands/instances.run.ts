@@ -1,4 +1,4 @@
-import { createInstance, deleteInstance, listInstances } from '../lib/instances/instances.js';
+import { createInstance, deleteInstance, listInstances, startInstance, stopInstance, type StartStopResult } from '../lib/instances/instances.js';
 import { renderInstanceDetail, renderInstanceTable } from '../lib/instances/render.js';
 import { renderReport } from '../lib/runbook/render.js';
 import { handler } from './define.js';
@@ -24,4 +24,24 @@ export const remove = handler(def.remove, async (ctx, { args, opts }) => {
     if (!r.deleted) return `Not deleted: ${r.id}.`;
     return `Deleted ${r.id}${r.finalSnapshotId ? `; final snapshot ${r.finalSnapshotId}` : ''}.`;
   });
+});
+
+function renderStartStop(r: StartStopResult): string {
+  const verb = r.action === 'start' ? 'start' : 'stop';
+  const lines: string[] = [];
+  if (r.dryRun) lines.push(r.changed ? '' : `Dry run: would ${verb} ${r.id} (now ${r.instance.status}).`);
+  else if (!r.changed && r.action === 'start') lines.push(`${r.id} is ${r.instance.status} already; nothing to start.`);
+  else if (!r.changed && (r.instance.status === 'stopped' || r.instance.status === 'stopping')) lines.push(`${r.id} is ${r.instance.status} already; nothing to stop.`);
+  else if (!r.changed) lines.push(`Not stopped: ${r.id}.`);
+  else lines.push(`${r.action === 'start' ? 'Started' : 'Stopped'} ${r.id}: ${r.instance.status}.`);
+  if (r.note && r.action === 'stop') lines.push(`note: ${r.note}`);
+  return lines.filter((l) => l !== '').join('\n');
+}
+
+export const start = handler(def.start, async (ctx, { args, opts }) => {
+  ctx.out.result(await startInstance(ctx, { id: args.id, wait: opts.wait }), renderStartStop);
+});
+
+export const stop = handler(def.stop, async (ctx, { args }) => {
+  ctx.out.result(await stopInstance(ctx, { id: args.id }), renderStartStop);
 });

@@ -1,4 +1,4 @@
-/** `dbops instances list|create|delete`: the definitions (handlers: instances.run.ts, loaded lazily). */
+/** `dbops instances list|create|start|stop|delete`: the definitions (handlers: instances.run.ts, loaded lazily). */
 import { arg, defineCommand, defineGroup, opt, type Lazy } from './define.js';
 
 export const list = defineCommand({
@@ -39,16 +39,43 @@ export const remove = defineCommand({
   load: (): Lazy => import('./instances.run.js').then((m) => m.remove),
 });
 
+export const start = defineCommand({
+  name: 'start',
+  summary: 'Start a stopped instance (AWS: StartDBInstance; local: pg_ctl start)',
+  args: { id: arg('<id>', 'instance identifier') },
+  options: { wait: opt.flag('--wait', 'AWS: wait until it is available (local starts are done when the command ends)') },
+  mutates: true,
+  examples: [
+    { command: 'dbops instances start demo-db', description: 'start a stopped instance' },
+    { command: 'dbops instances start prod-db --wait', description: 'on AWS, wait until it is available' },
+  ],
+  load: (): Lazy => import('./instances.run.js').then((m) => m.start),
+});
+
+export const stop = defineCommand({
+  name: 'stop',
+  summary: 'Stop a running instance (asks first; AWS starts it again by itself after 7 days)',
+  args: { id: arg('<id>', 'instance identifier') },
+  mutates: true,
+  examples: [
+    { command: 'dbops instances stop demo-db --dry-run', description: 'show what would happen' },
+    { command: 'dbops instances stop demo-db --yes', description: 'stop it without asking (scripts)' },
+  ],
+  load: (): Lazy => import('./instances.run.js').then((m) => m.stop),
+});
+
 export const instances = defineGroup({
   name: 'instances',
-  summary: 'List, create and delete database instances',
+  summary: 'List, create, start, stop and delete database instances',
   description:
     'Works on the configured provider and region. On the local provider an instance is a real PostgreSQL cluster on 127.0.0.1.',
   examples: [
     { command: 'dbops instances', description: 'list instances in the configured region' },
     { command: 'dbops instances --json', description: 'the same as JSON' },
     { command: 'dbops instances create demo-db', description: 'create an instance with the config\'s settings' },
+    { command: 'dbops instances stop demo-db --yes', description: 'stop an instance (AWS restarts it after 7 days)' },
+    { command: 'dbops instances start demo-db', description: 'start it again' },
     { command: 'dbops instances delete demo-db --yes', description: 'delete an instance dbops created' },
   ],
-  subcommands: [list, create, remove],
+  subcommands: [list, create, start, stop, remove],
 });

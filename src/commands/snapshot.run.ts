@@ -12,7 +12,7 @@ import { handler } from './define.js';
 import * as def from './snapshot.js';
 
 export const create = handler(def.create, async (ctx, { opts }) => {
-  const result = await createManualSnapshot(ctx, { instanceId: opts.instance ?? ctx.config.database.identifier, wait: opts.wait });
+  const result = await createManualSnapshot(ctx, { instanceId: opts.instance ?? ctx.config.database.identifier, wait: opts.wait, ...(opts.id !== undefined ? { snapshotId: opts.id } : {}) });
   ctx.out.result(result, (r) =>
     r.dryRun
       ? `Dry run: would snapshot ${r.instanceId} as ${r.snapshotId} in ${r.region}.`

@@ -5,15 +5,19 @@ const SNAPSHOT_TYPES = ['manual', 'automated', 'all'] as const;
 
 export const create = defineCommand({
   name: 'create',
-  summary: 'Take a manual snapshot named <db>-manual-<UTC timestamp>',
+  summary: 'Take a manual snapshot named <db>-manual-<UTC timestamp> (or --id)',
+  description:
+    'The default id is <db>-manual-<UTC timestamp>; runs in the same second get -2, -3 … so ids stay unique. With --wait, Ctrl-C stops the waiting, not the snapshot: dbops says whether it is available already or still being created.',
   options: {
     instance: opt.string('--instance <id>', 'instance to snapshot (default: database.identifier)'),
+    id: opt.string('--id <snapshot-id>', 'the snapshot identifier (default: <db>-manual-<UTC timestamp>); an existing one is exit 2'),
     wait: opt.flag('--wait', 'wait until the snapshot is available, with progress'),
   },
   mutates: true,
   examples: [
     { command: 'dbops snapshot create', description: 'start a snapshot of the configured instance' },
     { command: 'dbops snapshot create --instance demo-db --wait', description: 'snapshot another instance and wait' },
+    { command: 'dbops snapshot create --id demo-db-before-upgrade --wait', description: 'a snapshot with a name of your choice' },
   ],
   load: (): Lazy => import('./snapshot.run.js').then((m) => m.create),
 });

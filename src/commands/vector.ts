@@ -4,7 +4,7 @@ import { defineCommand, defineGroup, opt, type Lazy } from './define.js';
 const target = {
   url: opt.string('--url <url>', 'any PostgreSQL: postgres://user:password@host:5432/db (instead of an instance)'),
   instance: opt.string('--instance <id>', 'instance to connect to (default: database.identifier)'),
-  connectHost: opt.string('--connect-host <host>', 'reach the instance through this host (a tunnel or bastion)'),
+  connectHost: opt.string('--connect-host <host[:port]>', 'reach the instance there (an SSH tunnel or bastion); TLS still verifies its own name'),
 };
 /** --table for tune and build (commander's own "required option" message has no hint). */
 const table = opt.requiredString('--table <table>', 'table holding the vectors (required)', {

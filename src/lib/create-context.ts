@@ -8,6 +8,14 @@ import { createOutput, type Output } from './output/output.js';
 import { createProvider } from './providers/index.js';
 import type { Provider } from './providers/types.js';
 
+/** A state file the provider could not trust: where, why, and how to repair it. */
+export interface DamagedState {
+  path: string;
+  reason: string;
+  hint?: string;
+  message: string;
+}
+
 export interface ContextFlags {
   config?: string;
   provider?: 'aws' | 'local';
@@ -26,6 +34,8 @@ export interface CreatedContext {
   context: Context;
   /** Whether the command already printed its result (so an error is not a second JSON document). */
   resultWritten(): boolean;
+  /** Damaged state files the provider skipped while listing (reported after the result, exit 3). */
+  damagedState(): DamagedState[];
   /**
    * --quiet (without --json) holds the result back: printed only when the exit code is not
    * 0, so a cron line is silent while all is well and mails the report when it is not.
@@ -89,6 +99,7 @@ export async function createContext(
   }
 
   const closers: (() => Promise<void> | void)[] = [];
+  const damaged: DamagedState[] = [];
   let provider: Promise<Provider> | undefined;
   const context: Context = {
     config: loaded.config,
@@ -100,7 +111,7 @@ export async function createContext(
     signal,
     flags: { yes: Boolean(flags.yes), dryRun: Boolean(flags.dryRun), verbose: Boolean(flags.verbose) },
     provider() {
-      provider ??= createProvider(loaded.config, env).then((p) => {
+      provider ??= createProvider(loaded.config, env, { signal, onDamagedState: (p) => damaged.push(p) }).then((p) => {
         closers.push(() => p.close());
         return p;
       });
@@ -113,6 +124,10 @@ export async function createContext(
   return {
     context,
     resultWritten: () => written,
+    damagedState: () => {
+      const seen = new Set<string>();
+      return damaged.filter((d) => !seen.has(d.path) && seen.add(d.path));
+    },
     settle(exitCode) {
       if (exitCode !== 0) held?.();
       held = undefined;

@@ -16,6 +16,9 @@ export const ExitCode = {
   environment: 3,
   threshold: 4,
   internal: 5,
+  /** SIGHUP: the terminal or SSH session went away; cleanup ran. */
+  hangup: 129,
+  /** SIGINT (Ctrl-C) or SIGTERM; cleanup ran. */
   interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -172,10 +175,10 @@ export function asDbopsError(e: unknown): DbopsError {
   return isDbopsError(e) ? e : new InternalError(e);
 }
 
-/** The user interrupted (Ctrl-C, SIGTERM). Exit 130. */
+/** The user interrupted (Ctrl-C, SIGTERM: exit 130) or the session hung up (SIGHUP: exit 129). */
 export class Interrupted extends DbopsError {
   constructor(signal = 'SIGINT', options?: DbopsErrorOptions) {
-    super('interrupted', `Interrupted by ${signal}.`, ExitCode.interrupted, options);
+    super('interrupted', `Interrupted by ${signal}.`, signal === 'SIGHUP' ? ExitCode.hangup : ExitCode.interrupted, options);
   }
 }
 

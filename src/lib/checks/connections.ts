@@ -4,74 +4,12 @@
  * (default_transaction_read_only) with a short lock_timeout, so nothing dbops runs there
  * can change it or queue behind, and then block, the application's DDL.
  *
- * TLS follows the provider's ConnectionInfo (require on AWS, verify-full with a CA
- * bundle). Through a tunnel (--connect-host) the certificate is still checked against
- * the instance's own name.
+ * They are opened by db/connect.ts, the one connection helper: TLS follows the
+ * provider's ConnectionInfo, and through a tunnel (--connect-host host[:port]) the
+ * certificate is still checked against the instance's own name.
  */
-import { checkServerIdentity } from 'node:tls';
-import type { Client, ClientConfig } from 'pg';
-import { clientConfig } from '../db/connect.js';
-import { EnvironmentError, Interrupted, UsageError, messageOf } from '../errors.js';
-import type { ConnectionInfo } from '../providers/types.js';
-import { redact } from '../secret.js';
-
-/** --connect-host: "host" or "host:port". */
-export interface HostOverride {
-  host: string;
-  port?: number;
-}
-
-export function parseConnectHost(text: string): HostOverride {
-  const m = /^(\[[^\]]+\]|[^:\s]+)(?::(\d{1,5}))?$/.exec(text.trim());
-  const port = m?.[2] === undefined ? undefined : Number(m[2]);
-  if (!m || (port !== undefined && (port < 1 || port > 65535))) {
-    throw new UsageError(`--connect-host expects host or host:port, got "${text}".`, {
-      hint: 'For an SSH tunnel: ssh -L 15432:<endpoint>:5432 bastion, then --connect-host 127.0.0.1:15432.',
-    });
-  }
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), ...(port !== undefined ? { port } : {}) };
-}
-
-/** How to open one checks connection (a tunnel override, a name in pg_stat_activity). */
-export interface OpenOptions {
-  override?: HostOverride;
-  applicationName: string;
-  warn?: (message: string) => void;
-  connectTimeoutMs?: number;
-}
-
-/** pg's config, with the certificate checked against the instance's name when connecting through a tunnel. */
-export function checksClientConfig(info: ConnectionInfo, opts: OpenOptions): ClientConfig {
-  const config = clientConfig(info, {
-    host: opts.override?.host,
-    port: opts.override?.port,
-    warn: opts.warn,
-    applicationName: opts.applicationName,
-    connectTimeoutMs: opts.connectTimeoutMs,
-  });
-  if (opts.override && typeof config.ssl === 'object' && config.ssl.rejectUnauthorized) {
-    const expected = info.host;
-    config.ssl = { ...config.ssl, checkServerIdentity: (_host, cert) => checkServerIdentity(expected, cert) };
-  }
-  return config;
-}
-
-export async function openClient(info: ConnectionInfo, opts: OpenOptions): Promise<Client> {
-  const { default: pg } = await import('pg');
-  const config = checksClientConfig(info, opts);
-  const client = new pg.Client(config);
-  try {
-    await client.connect();
-  } catch (e) {
-    await client.end().catch(() => undefined);
-    throw new EnvironmentError(`Cannot connect to PostgreSQL at ${config.host}:${config.port} as ${info.user}: ${redact(messageOf(e))}.`, {
-      hint: 'Check that this machine may reach the instance (security group, VPN), or reach it through a tunnel with --connect-host host:port.',
-      cause: e,
-    });
-  }
-  client.on('error', () => undefined);
-  return client;
-}
+import type { Client } from 'pg';
+import { Interrupted } from '../errors.js';
 
 /** Makes a session read-only and polite: nothing it runs can write, or wait long for a lock. */
 export async function makeReadOnly(client: Pick<Client, 'query'>): Promise<void> {

@@ -23,6 +23,8 @@ export interface TableCount {
   restore?: number;
   /** Why a count could not be taken (a lock timeout on the source, say). */
   error?: string;
+  /** The restore could not be read ("invalid page in block 5"): damaged data, a failed count. */
+  restoreError?: string;
 }
 
 /** One table's verdict, with the allowed difference and the why. */
@@ -55,6 +57,7 @@ function pct(n: number, of: number): string {
 
 /** Pure: one table's verdict, with an explanation when outside the tolerance. */
 export function judgeCount(c: TableCount, t: CountTolerance, backupAgeMs?: number): CountJudgement {
+  if (c.restoreError !== undefined) return { ...c, status: 'failed', explanation: `the restore could not be read: ${c.restoreError}` };
   if (c.error !== undefined) return { ...c, status: 'skipped', explanation: `not counted: ${c.error}` };
   if (c.source === undefined || c.restore === undefined) {
     return { ...c, status: 'skipped', explanation: c.source === undefined ? 'not on the source (see the schema check)' : 'not in the restore (see the schema check)' };
@@ -89,6 +92,15 @@ export function judgeCounts(counts: readonly TableCount[], t: CountTolerance, ba
   const data = { tables, tolerance: t };
   const base = { id: 'row-counts' as const, title: 'Row counts match the source', evidence, data };
   if (failed.length === 0) return { ...base, status: 'passed', summary: `${compared.length} tables, ${total} rows: every count within the tolerance.` };
+  const unreadable = failed.filter((x) => x.restoreError !== undefined);
+  if (unreadable.length > 0) {
+    return {
+      ...base,
+      status: 'failed',
+      summary: `${unreadable.length} table${unreadable.length === 1 ? '' : 's'} could not be read in the restore (damaged data): ${unreadable.map((x) => `${x.table} (${x.restoreError})`).join(', ')}.`,
+      hint: 'The backup holds damaged pages: see the integrity check (RT-5); run the same check on the source to learn whether production is damaged too.',
+    };
+  }
   return {
     ...base,
     status: 'failed',
@@ -117,6 +129,7 @@ export async function countTables(restore: readonly Queryable[], source: Queryab
   const restoreTables = await listTables(restore[0]!);
   const sourceTables = await listTables(source);
   const restoreCounts = new Map<string, number>();
+  const restoreErrors = new Map<string, string>();
   let done = 0;
   const all = [...new Set([...restoreTables, ...sourceTables])].sort();
   const total = restoreTables.length + sourceTables.length;
@@ -125,7 +138,13 @@ export async function countTables(restore: readonly Queryable[], source: Queryab
     restoreTables,
     restore,
     async (db, table) => {
-      restoreCounts.set(table, await countRows(db, table));
+      try {
+        restoreCounts.set(table, await countRows(db, table));
+      } catch (e) {
+        // Damaged pages in the restore are a finding, not the end of the run.
+        unlessStatementError(e, `counting ${table} in the restore`);
+        restoreErrors.set(table, sqlMessage(e));
+      }
       opts.progress?.(`${++done}/${total} counts`);
     },
     opts.signal,
@@ -150,5 +169,11 @@ export async function countTables(restore: readonly Queryable[], source: Queryab
   } finally {
     await source.query('COMMIT').catch(() => undefined);
   }
-  return all.map((table) => ({ table, source: sourceCounts.get(table), restore: restoreCounts.get(table), ...(errors.has(table) ? { error: errors.get(table)! } : {}) }));
+  return all.map((table) => ({
+    table,
+    source: sourceCounts.get(table),
+    restore: restoreCounts.get(table),
+    ...(errors.has(table) ? { error: errors.get(table)! } : {}),
+    ...(restoreErrors.has(table) ? { restoreError: restoreErrors.get(table)! } : {}),
+  }));
 }

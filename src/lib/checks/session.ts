@@ -7,7 +7,8 @@
 import type { Client } from 'pg';
 import type { ConnectionInfo } from '../providers/types.js';
 import { runAmcheck } from './amcheck.js';
-import { ClientSet, makeReadOnly, openClient, type HostOverride } from './connections.js';
+import { connect as openClient, type HostOverride } from '../db/connect.js';
+import { ClientSet, makeReadOnly } from './connections.js';
 import { countTables, judgeCounts, type CountTolerance } from './counts.js';
 import { judgeFreshness, readHeartbeats } from './freshness.js';
 import { invalidIndexes, judgeInvalidIndexes } from './invalid-indexes.js';

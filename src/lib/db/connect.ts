@@ -1,17 +1,46 @@
 /**
- * Opens a `pg` connection from a provider's ConnectionInfo. TLS follows the info:
- * verify-full with a CA bundle; 'require' without one encrypts but cannot verify the
- * server, and the caller is told so once.
+ * The one way dbops opens a PostgreSQL connection (migrate, heartbeat, audit, vector,
+ * instances, the restore-test checks, the local provider's own SQL).
+ *
+ * - The endpoint is validated first: a host and a whole port in 1..65535, or the
+ *   connection is refused with one sentence (exit 3). dbops never lets a missing or
+ *   malformed port fall back to libpq's defaults (127.0.0.1:5432 is another server).
+ * - `--connect-host host[:port]` has one meaning everywhere: reach the instance at that
+ *   address (an SSH tunnel or a bastion) while TLS still verifies the certificate against
+ *   the instance's own name.
+ * - TLS follows the ConnectionInfo: verify-full with a CA bundle; 'require' without one
+ *   encrypts but cannot verify the server, and the caller is told so once.
+ * - A failed connect never waits on the half-made client (pg's `end()` of a client that
+ *   never connected does not settle).
  */
 import { readFileSync } from 'node:fs';
+import { checkServerIdentity } from 'node:tls';
 import type { Client, ClientConfig } from 'pg';
-import { EnvironmentError, messageOf } from '../errors.js';
+import { EnvironmentError, UsageError, messageOf } from '../errors.js';
 import type { ConnectionInfo } from '../providers/types.js';
+import { redact } from '../secret.js';
+
+/** `--connect-host`: "host" or "host:port" (IPv6 in brackets). */
+export interface HostOverride {
+  host: string;
+  port?: number;
+}
+
+/** Parses `--connect-host host[:port]`; anything else is a usage error. */
+export function parseConnectHost(text: string): HostOverride {
+  const m = /^(\[[^\]]+\]|[^:\s[\]]+)(?::(\d{1,5}))?$/.exec(text.trim());
+  const port = m?.[2] === undefined ? undefined : Number(m[2]);
+  if (!m || (port !== undefined && !isPort(port))) {
+    throw new UsageError(`--connect-host expects host or host:port, got "${text}".`, {
+      hint: 'For an SSH tunnel: ssh -L 15432:<endpoint>:5432 bastion, then --connect-host 127.0.0.1:15432.',
+    });
+  }
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), ...(port !== undefined ? { port } : {}) };
+}
 
 export interface ConnectOptions {
-  /** Overrides the host (a tunnel or bastion: --connect-host). */
-  host?: string;
-  port?: number;
+  /** `--connect-host`: where to reach the instance; TLS still checks the instance's own name. */
+  override?: HostOverride;
   database?: string;
   /** Told once when TLS cannot verify the server. */
   warn?: (message: string) => void;
@@ -19,10 +48,29 @@ export interface ConnectOptions {
   applicationName?: string;
 }
 
+function isPort(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 65535;
+}
+
+/** The address a connection goes to, validated; never a default. */
+export function endpointOf(info: ConnectionInfo, override?: HostOverride): { host: string; port: number } {
+  const host = override?.host ?? info.host;
+  const port = override?.port ?? info.port;
+  if (typeof host !== 'string' || host.trim() === '' || !isPort(port)) {
+    const shown = `${typeof host === 'string' && host !== '' ? host : '(no host)'}:${port === undefined || port === null ? '(no port)' : String(port)}`;
+    throw new EnvironmentError(`Refusing to connect: the endpoint ${shown} of database ${info.database} is not a host and a port in 1-65535.`, {
+      hint: 'The instance record or --url is damaged or incomplete: look at `dbops status`, then repair it (local provider: its instance.json).',
+    });
+  }
+  return { host, port };
+}
+
+/** pg's client config: the validated endpoint, TLS per the info (through a tunnel, checked against the instance's name). */
 export function clientConfig(info: ConnectionInfo, opts: ConnectOptions = {}): ClientConfig {
+  const { host, port } = endpointOf(info, opts.override);
   const config: ClientConfig = {
-    host: opts.host ?? info.host,
-    port: opts.port ?? info.port,
+    host,
+    port,
     user: info.user,
     database: opts.database ?? info.database,
     password: info.password?.reveal(),
@@ -31,27 +79,33 @@ export function clientConfig(info: ConnectionInfo, opts: ConnectOptions = {}): C
   };
   if (info.ssl === 'verify-full' && info.caBundlePath) {
     config.ssl = { ca: readFileSync(info.caBundlePath, 'utf8'), rejectUnauthorized: true };
+    if (opts.override && opts.override.host !== info.host) {
+      const expected = info.host;
+      config.ssl = { ...config.ssl, checkServerIdentity: (_host, cert) => checkServerIdentity(expected, cert) };
+    }
   } else if (info.ssl === 'require' || info.ssl === 'verify-full') {
     opts.warn?.('TLS is on but the server certificate is not verified: pass a CA bundle (aws.caBundle or PGSSLROOTCERT).');
     config.ssl = { rejectUnauthorized: false };
+  } else {
+    config.ssl = false;
   }
   return config;
 }
 
 export async function connect(info: ConnectionInfo, opts: ConnectOptions = {}): Promise<Client> {
+  const config = clientConfig(info, opts);
   const { default: pg } = await import('pg');
-  const client = new pg.Client(clientConfig(info, opts));
+  const client = new pg.Client(config);
+  client.on('error', () => undefined);
   try {
     await client.connect();
   } catch (e) {
-    await client.end().catch(() => undefined);
-    const host = opts.host ?? info.host;
-    const port = opts.port ?? info.port;
-    throw new EnvironmentError(`Cannot connect to PostgreSQL at ${host}:${port} as ${info.user}: ${messageOf(e)}.`, {
-      hint: 'Check that the instance is available (`dbops status`), that this machine may reach it, or use --connect-host for a tunnel.',
+    // Not awaited: ending a client whose connect failed early never settles.
+    void client.end().catch(() => undefined);
+    throw new EnvironmentError(`Cannot connect to PostgreSQL at ${config.host}:${config.port} as ${info.user}: ${redact(messageOf(e))}.`, {
+      hint: 'Check that the instance is available (`dbops status`) and that this machine may reach it (security group, VPN), or reach it through a tunnel with --connect-host host:port.',
       cause: e,
     });
   }
-  client.on('error', () => undefined);
   return client;
 }

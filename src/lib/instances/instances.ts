@@ -182,3 +182,52 @@ export function compactTimestamp(d: Date): string {
   const iso = d.toISOString();
   return `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}`;
 }
+
+export interface StartStopResult {
+  id: string;
+  action: 'start' | 'stop';
+  dryRun: boolean;
+  /** false when the instance already was in the asked state, or the stop was not confirmed. */
+  changed: boolean;
+  instance: Instance;
+  /** What the user should know: on AWS, a stopped instance starts again by itself after 7 days. */
+  note?: string;
+}
+
+const STOP_NOTE_AWS = 'RDS starts a stopped instance again by itself after 7 days; stop it again then, or delete it if it is not needed.';
+
+/** `dbops instances start <id>`: starts a stopped instance and, with `wait`, waits until it is available. */
+export async function startInstance(ctx: Context, input: { id: string; wait: boolean }): Promise<StartStopResult> {
+  const provider = await ctx.provider();
+  const before = await provider.describeInstance(input.id);
+  const base = { id: input.id, action: 'start' as const, dryRun: ctx.flags.dryRun };
+  if (before.status !== 'stopped') return { ...base, changed: false, instance: before };
+  if (ctx.flags.dryRun) return { ...base, changed: false, instance: before };
+  let instance = await provider.startInstance(input.id);
+  if (input.wait && instance.status !== 'available') {
+    const progress = ctx.out.progress(`Starting ${input.id}`);
+    try {
+      instance = (await provider.waitForInstance(input.id, 'available', { maxWaitSeconds: ctx.config.aws.maxWaitMinutes * 60, signal: ctx.signal, onProgress: (st) => progress.update(`Starting ${input.id}: ${st}`) })) ?? instance;
+      progress.succeed(`Started ${input.id}: ${instance.status}`);
+    } catch (e) {
+      progress.fail(`Starting ${input.id}: ${e instanceof Error ? e.message : String(e)}`);
+      throw e;
+    }
+  }
+  return { ...base, changed: true, instance };
+}
+
+/** `dbops instances stop <id>`: asks first (the database stops answering), then stops it. */
+export async function stopInstance(ctx: Context, input: { id: string }): Promise<StartStopResult> {
+  const provider = await ctx.provider();
+  const before = await provider.describeInstance(input.id);
+  const note = provider.name === 'aws' ? STOP_NOTE_AWS : undefined;
+  const base = { id: input.id, action: 'stop' as const, dryRun: ctx.flags.dryRun, ...(note ? { note } : {}) };
+  if (before.status === 'stopped' || before.status === 'stopping') return { ...base, changed: false, instance: before };
+  if (ctx.flags.dryRun) return { ...base, changed: false, instance: before };
+  if (!(await ctx.prompt.confirm(`Stop instance ${input.id} in ${provider.region}? Its clients lose the database until it is started again.`))) {
+    return { ...base, changed: false, instance: before };
+  }
+  const instance = await provider.stopInstance(input.id);
+  return { ...base, changed: true, instance };
+}

@@ -32,13 +32,28 @@ export interface LocalProviderOptions {
   /** Who checks snapshots when they are taken and copied: dbops' streaming check (default) or pg_verifybackup after. */
   snapshotVerifier?: 'dbops' | 'pg_verifybackup';
   env: Record<string, string | undefined>;
+  /**
+   * The run's abort signal (Ctrl-C, SIGTERM, SIGHUP): creating operations (restore,
+   * create, snapshot) pass it to every child process they start, so an interrupt stops
+   * them at once and their rollback runs. Deleting and stopping never take it.
+   */
+  signal?: AbortSignal;
+  /**
+   * Told about each damaged state file a listing skipped (path and reason), so the
+   * command can list the healthy ones and still report it (exit 3). Without it, a
+   * damaged file is an error.
+   */
+  onDamagedState?: (problem: Error & { path: string; reason: string; hint?: string }) => void;
 }
 
 export function dbopsHome(env: Record<string, string | undefined>): string {
   return resolve(env.DBOPS_HOME && env.DBOPS_HOME.length > 0 ? env.DBOPS_HOME : join(homedir(), '.dbops'));
 }
 
-export async function createProvider(config: DbopsConfig, env: Record<string, string | undefined>): Promise<Provider> {
+/** What a run hands the provider besides the config: its abort signal and where damaged state goes. */
+export type ProviderHooks = Pick<LocalProviderOptions, 'signal' | 'onDamagedState'>;
+
+export async function createProvider(config: DbopsConfig, env: Record<string, string | undefined>, hooks: ProviderHooks = {}): Promise<Provider> {
   if (config.provider === 'aws') {
     const { createAwsProvider } = await import('./aws/provider.js');
     return createAwsProvider({
@@ -59,5 +74,6 @@ export async function createProvider(config: DbopsConfig, env: Record<string, st
     pgBin: config.local.pgBin ?? env.PG_BIN,
     snapshotVerifier: config.local.snapshotVerifier,
     env,
+    ...hooks,
   });
 }

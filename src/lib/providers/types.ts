@@ -270,6 +270,16 @@ export interface Provider {
   waitForInstance(id: string, target: 'available' | 'deleted', opts: WaitOptions): Promise<Instance | undefined>;
   /** Kept for failover (issue 14): a Multi-AZ failover is a reboot with forceFailover. No command calls it yet. */
   rebootInstance(id: string, opts: { forceFailover: boolean }): Promise<Instance>;
+  /**
+   * Starts a stopped instance (`dbops instances start`); returns it as it is now
+   * ('starting' on AWS, 'available' locally). A running one is returned as it is.
+   */
+  startInstance(id: string): Promise<Instance>;
+  /**
+   * Stops a running instance (`dbops instances stop`); returns it as it is now. AWS starts
+   * a stopped RDS instance again by itself after 7 days.
+   */
+  stopInstance(id: string): Promise<Instance>;
 
   createSnapshot(input: CreateSnapshotInput): Promise<Snapshot>;
   describeSnapshot(id: string): Promise<Snapshot>;

@@ -8,7 +8,8 @@
  * first waits for that call to land, then deletes only an instance carrying this run's
  * id), so it is removed on success, failure, Ctrl-C and SIGTERM; `--keep` keeps it.
  */
-import type { CheckResult } from '../checks/types.js';
+import type { CheckId, CheckResult } from '../checks/types.js';
+import { isStatementError, sqlMessage, sqlState } from '../checks/sql-errors.js';
 import { loadQueryFiles } from '../checks/performance.js';
 import { openCheckSession, type CheckSession, type CheckSettings, type CheckTargets, type BackupFacts } from '../checks/session.js';
 import type { Queryable } from '../checks/types.js';
@@ -118,12 +119,21 @@ async function steps(ctx: Context, provider: Provider, req: RestoreTestRequest, 
   await deleteStep(ctx, provider, req, facts, run, pending);
 }
 
+/** Statuses in which the source cannot answer the checks' queries. */
+const NOT_ANSWERING = new Set(['stopped', 'stopping', 'starting', 'creating', 'deleting', 'failed', 'incompatible-restore']);
+
 /** RT-1 */
 async function pickBackup(provider: Provider, req: RestoreTestRequest, facts: Facts, run: RunbookRun, now: Date): Promise<void> {
   await run.step('RT-1', async (s) => {
     const source = await provider.describeInstance(req.sourceId);
     if (source.engine !== 'postgres') {
       throw new UsageError(`Instance ${source.id} runs ${source.engine}; restore tests check PostgreSQL.`);
+    }
+    if (NOT_ANSWERING.has(source.status)) {
+      // The checks compare the restore with the running source: without it, the restore would be wasted.
+      throw new EnvironmentError(`Source instance ${source.id} is ${source.status}; a restore test compares the restore with the running source.`, {
+        hint: source.status === 'stopped' ? `Start it first: dbops instances start ${source.id}` : 'Wait until it is available (`dbops status`), then rerun.',
+      });
     }
     facts.source = source;
     const backup = await chooseBackup(provider, req.backup, source, now);
@@ -234,11 +244,45 @@ async function requestDelete(provider: Provider, id: string, maxWaitSeconds: num
   }
 }
 
+/** The check each data-plane step records. */
+const CHECK_OF_STEP: Record<string, CheckId> = {
+  'RT-3': 'rto',
+  'RT-4': 'server',
+  'RT-5': 'amcheck',
+  'RT-6': 'schema',
+  'RT-7': 'row-counts',
+  'RT-8': 'rpo',
+  'RT-9': 'pgvector',
+  'RT-10': 'performance',
+};
+
+/**
+ * A check that meets an SQL error the server sent ("invalid page in block 5", "could not
+ * read block") has found damage: that is a failed check (exit 1), and the other checks
+ * still run. Lost connections and dbops' own bugs are not caught here.
+ */
+async function asFinding(id: string, title: string, work: Promise<CheckResult | CheckResult[]>): Promise<CheckResult | CheckResult[]> {
+  try {
+    return await work;
+  } catch (e) {
+    if (!isStatementError(e)) throw e;
+    return {
+      id: CHECK_OF_STEP[id] ?? 'server',
+      title,
+      status: 'failed',
+      summary: `${title} could not finish: the restore answered ${sqlState(e)} ${sqlMessage(e)}.`,
+      evidence: [`${id}: ${sqlMessage(e)}`],
+      hint: 'The restored data looks damaged: see the integrity check (RT-5), and run it on the source to learn whether production is damaged too.',
+    };
+  }
+}
+
 /** Runs one step whose outcome is check results; failed checks mark the step failed but the run goes on. */
 async function checkStep(run: RunbookRun, id: string, facts: Facts, fn: (s: StepHandle) => Promise<CheckResult | CheckResult[]>): Promise<void> {
+  const title = RESTORE_TEST.steps.find((st) => st.id === id)?.title ?? id;
   try {
     await run.step(id, async (s) => {
-      const results = [await fn(s)].flat();
+      const results = [await asFinding(id, title, fn(s))].flat();
       facts.checks.push(...results.map((r) => ({ ...r, step: id })));
       s.detail(results.map((r) => (r.status === 'passed' ? r.summary : `${r.status}: ${r.summary}`)).join(' '));
       const failed = results.filter((r) => r.status === 'failed');

@@ -8,7 +8,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { DbopsConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
-import { parseConnectHost, type HostOverride } from '../checks/connections.js';
+import { parseConnectHost, type HostOverride } from '../db/connect.js';
 import type { CountTolerance } from '../checks/counts.js';
 import type { PerfSettings } from '../checks/performance.js';
 import { packagePath } from '../paths.js';

@@ -5,7 +5,8 @@
  * modules beside this one; the decisions they share are in policy.ts.
  */
 import type { Context } from '../context.js';
-import { NotFoundError } from '../errors.js';
+import { ConflictError, Interrupted, isDbopsError, messageOf, NotFoundError, UsageError } from '../errors.js';
+import { isRdsIdentifier } from '../identifiers.js';
 import { compactTimestamp } from '../instances/instances.js';
 import { newRunId } from '../runbook/runner.js';
 import { type Provider, type Snapshot, type SnapshotType, type Tags, TAG } from '../providers/types.js';
@@ -57,30 +58,90 @@ export async function waitAvailable(
   return ready ?? (await provider.describeSnapshot(id));
 }
 
+/** Tries per call of `snapshot create` before giving up on finding a free name. */
+const NAME_TRIES = 20;
+
+/**
+ * `dbops snapshot create`: `--id` exactly as given (a clash is exit 2), else
+ * `<db>-manual-<UTC timestamp>`, with `-2`, `-3` … when a concurrent run took that name
+ * in the same second: the provider's create is the atomic claim, so ids are unique
+ * whatever runs at the same time.
+ *
+ * With --wait, a Ctrl-C stops the waiting, not the snapshot: the result says what is
+ * true (available already, or still being created and how to check it).
+ */
 export async function createManualSnapshot(
   ctx: Context,
-  input: { instanceId: string; wait: boolean },
+  input: { instanceId: string; wait: boolean; snapshotId?: string },
 ): Promise<CreateSnapshotResult> {
   checkRegion(ctx.config.region);
+  if (input.snapshotId !== undefined) validateSnapshotId(input.snapshotId);
   const provider = await ctx.provider();
-  const snapshotId = manualSnapshotId(input.instanceId, ctx.clock.now());
-  const base = { snapshotId, instanceId: input.instanceId, region: provider.region };
+  const first = input.snapshotId ?? manualSnapshotId(input.instanceId, ctx.clock.now());
+  const planned = { snapshotId: first, instanceId: input.instanceId, region: provider.region };
   await provider.describeInstance(input.instanceId);
-  if (ctx.flags.dryRun) return { dryRun: true, ...base };
-  const progress = ctx.out.progress(`Snapshot ${snapshotId} of ${input.instanceId}`);
+  if (ctx.flags.dryRun) return { dryRun: true, ...planned };
+  const tags = manualSnapshotTags(input.instanceId, newRunId());
+  let snapshotId = first;
+  let snapshot: Snapshot | undefined;
+  for (let attempt = 1; !snapshot; attempt++) {
+    snapshotId = attempt === 1 ? first : `${first}-${attempt}`;
+    const progress = ctx.out.progress(`Snapshot ${snapshotId} of ${input.instanceId}`);
+    try {
+      snapshot = await provider.createSnapshot({ instanceId: input.instanceId, snapshotId, tags });
+      progress.succeed(`Snapshot ${snapshotId}: ${snapshot.status}`);
+    } catch (e) {
+      const taken = isDbopsError(e) && e.kind === 'already-exists' && input.snapshotId === undefined && attempt < NAME_TRIES;
+      if (taken) {
+        progress.stop();
+        continue;
+      }
+      progress.fail(`Snapshot ${snapshotId}: not taken`);
+      if (isDbopsError(e) && e.kind === 'already-exists' && input.snapshotId !== undefined) {
+        throw new ConflictError(`Snapshot ${snapshotId} already exists in ${provider.region}.`, { hint: 'Pass another --id, or leave --id out for <db>-manual-<UTC timestamp>.', cause: e, kind: 'already-exists' });
+      }
+      throw e;
+    }
+  }
+  const base = { snapshotId, instanceId: input.instanceId, region: provider.region };
+  if (!input.wait || snapshot.status === 'available') return { dryRun: false, ...base, snapshot, waitedMs: input.wait ? 0 : undefined };
+  const t0 = performance.now();
+  const progress = ctx.out.progress(`Snapshot ${snapshotId}: waiting`);
   try {
-    let snapshot = await provider.createSnapshot({
-      instanceId: input.instanceId,
-      snapshotId,
-      tags: manualSnapshotTags(input.instanceId, newRunId()),
-    });
-    const t0 = performance.now();
-    if (input.wait) snapshot = await waitAvailable(ctx, provider, snapshotId, (t) => progress.update(`Snapshot ${snapshotId}: ${t}`));
+    snapshot = await waitAvailable(ctx, provider, snapshotId, (t) => progress.update(`Snapshot ${snapshotId}: ${t}`));
     progress.succeed(`Snapshot ${snapshotId}: ${snapshot.status}`);
-    return { dryRun: false, ...base, snapshot, waitedMs: input.wait ? performance.now() - t0 : undefined };
+    return { dryRun: false, ...base, snapshot, waitedMs: performance.now() - t0 };
   } catch (e) {
-    progress.fail(`Snapshot ${snapshotId} failed`);
-    throw e;
+    if (!(e instanceof Interrupted)) {
+      progress.fail(`Snapshot ${snapshotId}: ${messageOf(e)}`);
+      throw e;
+    }
+    // Ctrl-C stopped the waiting, not the snapshot: say where it stands and how to follow it.
+    const now = await provider.findSnapshot(snapshotId).catch(() => undefined);
+    const status = now?.status ?? 'unknown';
+    progress.stop();
+    const check = `dbops snapshot list --instance ${input.instanceId}${provider.region !== ctx.config.region ? ` --region ${provider.region}` : ''}`;
+    if (status === 'available') {
+      ctx.out.info(`Stopped waiting, but snapshot ${snapshotId} is available already.`);
+      return { dryRun: false, ...base, snapshot: now!, waitedMs: performance.now() - t0 };
+    }
+    throw new Interrupted(signalName(ctx.signal), {
+      hint: `Only the waiting stopped: snapshot ${snapshotId} continues (status ${status}); \`${check}\` shows when it is available.`,
+      details: { snapshotId, status },
+    });
+  }
+}
+
+function signalName(signal: AbortSignal): string {
+  return typeof signal.reason === 'string' ? signal.reason : 'SIGINT';
+}
+
+/** --id: RDS' snapshot identifier rules (1-255 letters, digits, single hyphens, a letter first). */
+function validateSnapshotId(id: string): void {
+  if (!isRdsIdentifier(id, 255)) {
+    throw new UsageError(`"${id}" is not a valid snapshot identifier.`, {
+      hint: 'Use 1-255 letters, digits and single hyphens, starting with a letter and not ending with a hyphen (RDS rules).',
+    });
   }
 }
 

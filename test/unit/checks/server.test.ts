@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checksClientConfig, parseConnectHost } from '../../../src/lib/checks/connections.js';
+import { clientConfig as checksClientConfig, connect, endpointOf, parseConnectHost } from '../../../src/lib/db/connect.js';
 import { cleanVersion, judgeServer, type ServerFacts } from '../../../src/lib/checks/server.js';
-import { UsageError } from '../../../src/lib/errors.js';
+import { EnvironmentError, UsageError } from '../../../src/lib/errors.js';
 import { Secret } from '../../../src/lib/secret.js';
 
 const facts = (o: Partial<ServerFacts> = {}): ServerFacts => ({ version: '15.8', versionNum: 150008, database: 'app', inRecovery: false, ...o });
@@ -50,5 +50,26 @@ describe('checksClientConfig', () => {
     const err = ssl.checkServerIdentity('127.0.0.1', { subject: { CN: 'other.example.com' }, subjectaltname: 'DNS:other.example.com' } as never);
     expect(err?.message).toContain(info.host);
     expect(ssl.checkServerIdentity('127.0.0.1', { subject: { CN: info.host }, subjectaltname: `DNS:${info.host}` } as never)).toBeUndefined();
+  });
+});
+
+describe('endpointOf: one validated endpoint, never a default', () => {
+  const info = { host: '127.0.0.1', port: 5433, user: 'u', database: 'app', ssl: 'disable' as const };
+
+  it.each([NaN, 0, 99999, -1, 5432.5, null, undefined, '5432x', 'abc'])('refuses port %j with exit 3, naming the endpoint', (port) => {
+    const bad = { ...info, port: port as unknown as number };
+    expect(() => endpointOf(bad)).toThrow(EnvironmentError);
+    expect(() => checksClientConfig(bad)).toThrow(/Refusing to connect: the endpoint 127\.0\.0\.1:.* of database app is not a host and a port in 1-65535\./);
+  });
+
+  it('refuses an empty host, and takes --connect-host host[:port] as given', () => {
+    expect(() => endpointOf({ ...info, host: '' })).toThrow(EnvironmentError);
+    expect(endpointOf(info, { host: 'bastion' })).toEqual({ host: 'bastion', port: 5433 });
+    expect(endpointOf(info, { host: 'bastion', port: 15432 })).toEqual({ host: 'bastion', port: 15432 });
+  });
+
+  it('a failed connect rejects promptly (pg rejecting at once never leaves the call hanging)', async () => {
+    // A port pg accepts but nothing listens on: connect fails; the promise settles.
+    await expect(connect({ ...info, port: 1 }, { connectTimeoutMs: 2000 })).rejects.toThrow(/Cannot connect to PostgreSQL at 127\.0\.0\.1:1 as u/);
   });
 });

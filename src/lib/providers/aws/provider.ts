@@ -235,6 +235,26 @@ class AwsProvider implements Provider {
     return this.#instance(out.DBInstance, 'RebootDBInstance');
   }
 
+  /** StartDBInstance; an instance already running is returned as described. */
+  async startInstance(id: string): Promise<Instance> {
+    const now = await this.describeInstance(id);
+    if (now.status !== 'stopped') return now;
+    const out = await this.#call({ operation: 'StartDBInstance', service: 'rds', instanceId: id }, (c) =>
+      c.rds.startDBInstance({ DBInstanceIdentifier: id }),
+    );
+    return this.#instance(out.DBInstance, 'StartDBInstance');
+  }
+
+  /** StopDBInstance (RDS starts it again by itself after 7 days); an instance already stopped is returned as described. */
+  async stopInstance(id: string): Promise<Instance> {
+    const now = await this.describeInstance(id);
+    if (now.status === 'stopped' || now.status === 'stopping') return now;
+    const out = await this.#call({ operation: 'StopDBInstance', service: 'rds', instanceId: id }, (c) =>
+      c.rds.stopDBInstance({ DBInstanceIdentifier: id }),
+    );
+    return this.#instance(out.DBInstance, 'StopDBInstance');
+  }
+
   // ---- snapshots ----
 
   async createSnapshot(input: CreateSnapshotInput): Promise<Snapshot> {

@@ -49,6 +49,8 @@ export interface RdsApi {
   modifyDBInstance(i: Rds.ModifyDBInstanceCommandInput): Promise<Rds.ModifyDBInstanceCommandOutput>;
   deleteDBInstance(i: Rds.DeleteDBInstanceCommandInput): Promise<Rds.DeleteDBInstanceCommandOutput>;
   rebootDBInstance(i: Rds.RebootDBInstanceCommandInput): Promise<Rds.RebootDBInstanceCommandOutput>;
+  startDBInstance(i: Rds.StartDBInstanceCommandInput): Promise<Rds.StartDBInstanceCommandOutput>;
+  stopDBInstance(i: Rds.StopDBInstanceCommandInput): Promise<Rds.StopDBInstanceCommandOutput>;
   createDBSnapshot(i: Rds.CreateDBSnapshotCommandInput): Promise<Rds.CreateDBSnapshotCommandOutput>;
   describeDBSnapshots(i: Rds.DescribeDBSnapshotsCommandInput): Promise<Rds.DescribeDBSnapshotsCommandOutput>;
   deleteDBSnapshot(i: Rds.DeleteDBSnapshotCommandInput): Promise<Rds.DeleteDBSnapshotCommandOutput>;
@@ -241,6 +243,8 @@ const SERVICES = {
       modifyDBInstance: (i) => l.use((m, c) => c.send(new m.ModifyDBInstanceCommand(i))),
       deleteDBInstance: (i) => l.use((m, c) => c.send(new m.DeleteDBInstanceCommand(i))),
       rebootDBInstance: (i) => l.use((m, c) => c.send(new m.RebootDBInstanceCommand(i))),
+      startDBInstance: (i) => l.use((m, c) => c.send(new m.StartDBInstanceCommand(i))),
+      stopDBInstance: (i) => l.use((m, c) => c.send(new m.StopDBInstanceCommand(i))),
       createDBSnapshot: (i) => l.use((m, c) => c.send(new m.CreateDBSnapshotCommand(i))),
       describeDBSnapshots: (i) => l.use((m, c) => c.send(new m.DescribeDBSnapshotsCommand(i))),
       deleteDBSnapshot: (i) => l.use((m, c) => c.send(new m.DeleteDBSnapshotCommand(i))),

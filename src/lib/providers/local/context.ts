@@ -4,7 +4,7 @@
  * RegionContext is what every operation module takes.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EnvironmentError } from '../../errors.js';
 import type { LocalProviderOptions } from '../index.js';
@@ -70,6 +70,12 @@ export function regionContext(shared: LocalShared, region: string): RegionContex
 
 /** $DBOPS_HOME exists and we can write it; otherwise one sentence naming the path. */
 export async function ensureHome(home: string): Promise<void> {
+  const st = await stat(home).catch(() => undefined);
+  if (st && !st.isDirectory()) {
+    throw new EnvironmentError(`DBOPS_HOME ${home} is not a directory.`, {
+      hint: 'Point DBOPS_HOME at a directory (default ~/.dbops; as root e.g. /var/lib/dbops), or move the file away.',
+    });
+  }
   try {
     await mkdir(home, { recursive: true });
     const probe = join(home, `.write-probe-${randomBytes(4).toString('hex')}`);

@@ -11,7 +11,8 @@ import type { RegionContext } from './context.js';
 import { isResourceName } from './layout.js';
 import { toInstance, type InstanceRecord } from './records.js';
 import type { MasterCredential } from './secrets.js';
-import { readJson, updateJson, writeJsonAtomic } from './state.js';
+import { DamagedStateError, instanceRecordSchema, parseState } from './state-schema.js';
+import { readJson, updateJson, writeJsonAtomic, type StateCheck } from './state.js';
 
 /** Statuses that claim a running server. */
 const CLAIMS_RUNNING = new Set<InstanceStatus>([
@@ -23,8 +24,13 @@ const CLAIMS_RUNNING = new Set<InstanceStatus>([
   'stopping',
 ]);
 
+/** instance.json, checked against its schema and its directory's name (state-schema.ts). */
+export function checkInstance(id: string): StateCheck<InstanceRecord> {
+  return (value, file) => parseState(instanceRecordSchema, file, value, id);
+}
+
 export function readInstance(rc: RegionContext, id: string): Promise<InstanceRecord | undefined> {
-  return readJson<InstanceRecord>(rc.layout.instanceJson(id));
+  return readJson(rc.layout.instanceJson(id), checkInstance(id));
 }
 
 export function instanceNotFound(rc: RegionContext, id: string): NotFoundError {
@@ -48,7 +54,7 @@ export async function updateInstance(
   id: string,
   mutate: (r: InstanceRecord) => InstanceRecord,
 ): Promise<InstanceRecord> {
-  const next = await updateJson<InstanceRecord>(rc.layout.instanceJson(id), mutate);
+  const next = await updateJson<InstanceRecord>(rc.layout.instanceJson(id), mutate, 0o644, checkInstance(id));
   if (!next) throw instanceNotFound(rc, id);
   return next;
 }
@@ -77,14 +83,40 @@ export async function describeInstance(rc: RegionContext, id: string): Promise<I
   return found;
 }
 
+/**
+ * Every instance of the region. A damaged instance.json is reported (damagedState) and
+ * skipped: it neither hides nor blocks the healthy ones.
+ */
 export async function listInstances(rc: RegionContext): Promise<Instance[]> {
-  const ids = await readdir(rc.layout.instancesDir).catch(() => [] as string[]);
+  const ids = await listResourceDirs(rc.layout.instancesDir);
   const out: Instance[] = [];
-  for (const id of ids.filter(isResourceName).sort()) {
-    const found = await findInstance(rc, id);
-    if (found) out.push(found);
+  for (const id of ids) {
+    try {
+      const found = await findInstance(rc, id);
+      if (found) out.push(found);
+    } catch (e) {
+      if (!(e instanceof DamagedStateError)) throw e;
+      reportDamaged(rc, e);
+    }
   }
   return out;
+}
+
+/** Resource directories under `dir`, sorted; none when it does not exist yet ($DBOPS_HOME unusable is an error). */
+export async function listResourceDirs(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).filter(isResourceName).sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+}
+
+/** Hands a damaged file to the caller's reporter; without one, it is an error (never silence). */
+export function reportDamaged(rc: RegionContext, e: DamagedStateError): void {
+  const report = rc.shared.opts.onDamagedState;
+  if (!report) throw e;
+  report(e);
 }
 
 /** The master credential of an instance, from the secrets file. */
@@ -102,7 +134,7 @@ export async function instanceCredential(rc: RegionContext, id: string): Promise
 export async function requireRunning(rc: RegionContext, rec: InstanceRecord, why: string): Promise<void> {
   if (await serverRunning(rc, rec.id)) return;
   throw new EnvironmentError(`Instance ${rec.id} is not running; ${why}.`, {
-    hint: 'Start it with a reboot (rebootInstance starts a stopped local instance), then retry.',
+    hint: `Start it with \`dbops instances start ${rec.id}\`, then retry.`,
   });
 }
 
@@ -120,6 +152,7 @@ export async function claimInstanceDir(rc: RegionContext, id: string): Promise<v
 function instanceExists(rc: RegionContext, id: string): ConflictError {
   return new ConflictError(`Instance ${id} already exists in ${rc.region} (local provider).`, {
     hint: 'Choose another identifier, or delete the existing instance first.',
+    kind: 'already-exists',
   });
 }
 

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { ConflictError, UsageError } from '../../errors.js';
+import { ConflictError, EnvironmentError, UsageError } from '../../errors.js';
 import { Secret, registerSecret } from '../../secret.js';
 import type { CreateInstanceInput, DeleteInstanceInput, Instance } from '../types.js';
 import { checkEngineVersion, type PgBinaries } from './binaries.js';
@@ -17,7 +17,9 @@ import {
   startCluster,
   stopCluster,
   restartCluster,
+  guardStartedServer,
 } from './cluster.js';
+import { throwIfAborted } from './process.js';
 import { prepareRegion, type RegionContext } from './context.js';
 import {
   claimInstanceDir,
@@ -111,18 +113,21 @@ export async function createInstance(rc: RegionContext, input: CreateInstanceInp
   const port = input.port ?? (await freePort(rc.shared.opts.home));
   const { id } = input;
   const { layout } = rc;
+  const signal = rc.shared.opts.signal;
   await claimInstanceDir(rc, id);
+  const release = guardStartedServer(layout.dataDir(id));
   await orDiscard(rc, tb, id, async () => {
     await giveTo(tb.runAs, layout.instanceDir(id));
     await writeInstance(rc, newRecord(rc, input, tb.bins, port));
     const cred = { masterUsername: input.masterUsername, password };
     await rc.shared.secrets.put('instances', rc.region, id, cred);
-    await initCluster(tb, { id, instanceDir: layout.instanceDir(id), dataDir: layout.dataDir(id), ...cred });
+    await initCluster(tb, { id, instanceDir: layout.instanceDir(id), dataDir: layout.dataDir(id), ...cred, signal });
     await configureCluster(tb, layout.dataDir(id), baseSettings(id, port));
-    await startCluster(tb, id, layout.dataDir(id), layout.logFile(id), layout.failedLog(id));
+    await startCluster(tb, id, layout.dataDir(id), layout.logFile(id), layout.failedLog(id), signal);
+    throwIfAborted(signal);
     await createDatabase({ port, user: input.masterUsername, password, database: 'postgres' }, input.dbName);
     await updateInstance(rc, id, (r) => ({ ...r, status: 'available' }));
-  });
+  }).finally(release);
   return describeInstance(rc, id);
 }
 
@@ -157,7 +162,8 @@ export async function deleteInstance(rc: RegionContext, id: string, input: Delet
   rec = await updateInstance(rc, id, (r) => ({ ...r, status: 'deleting' }));
   // The connection pool in front of it goes with it (its only target).
   await new LocalPgbouncer(rc, undefined).removeFor(id);
-  await stopCluster(tb, id, rc.layout.dataDir(id));
+  // Whatever state the server is in (running, hung, killed, never started): stopped, then removed.
+  await stopCluster(tb, id, rc.layout.dataDir(id), { mode: 'immediate' });
   await rm(rc.layout.instanceDir(id), { recursive: true, force: true });
   await rc.shared.secrets.remove('instances', rc.region, id);
   if (rec.replicaSourceId) await forgetReplica(rc, rec.replicaSourceId, id);
@@ -196,3 +202,39 @@ export async function rebootInstance(
   return describeInstance(rc, id);
 }
 
+/** Starts a stopped local instance (pg_ctl start); a running one is left as it is. */
+export async function startInstance(rc: RegionContext, id: string): Promise<Instance> {
+  const rec = await requireInstance(rc, id);
+  if (rec.status === 'deleting' || rec.status === 'creating') {
+    throw new EnvironmentError(`Instance ${id} is ${rec.status}; it cannot be started.`, {
+      hint: rec.status === 'creating' ? 'A run may still be creating it; if none is, delete it: dbops instances delete ' + id + ' --yes --skip-final-snapshot' : 'Finish the deletion: dbops instances delete ' + id + ' --yes --skip-final-snapshot',
+    });
+  }
+  const tb = await prepareRegion(rc);
+  if (!(await serverRunning(rc, id))) {
+    await updateInstance(rc, id, (r) => ({ ...r, status: 'starting' }));
+    try {
+      await startCluster(tb, id, rc.layout.dataDir(id), rc.layout.logFile(id));
+    } finally {
+      const running = await serverRunning(rc, id);
+      await updateInstance(rc, id, (r) => ({ ...r, status: running ? 'available' : 'stopped' }));
+    }
+  } else if (rec.status !== 'available') {
+    await updateInstance(rc, id, (r) => ({ ...r, status: 'available' }));
+  }
+  return describeInstance(rc, id);
+}
+
+/** Stops a local instance (pg_ctl stop -m fast; immediate and then a kill if it will not stop). */
+export async function stopInstance(rc: RegionContext, id: string): Promise<Instance> {
+  await requireInstance(rc, id);
+  const tb = await prepareRegion(rc);
+  await updateInstance(rc, id, (r) => ({ ...r, status: 'stopping' }));
+  try {
+    await stopCluster(tb, id, rc.layout.dataDir(id));
+  } finally {
+    const running = await serverRunning(rc, id);
+    await updateInstance(rc, id, (r) => ({ ...r, status: running ? 'available' : 'stopped' }));
+  }
+  return describeInstance(rc, id);
+}

@@ -5,7 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
-import { EnvironmentError } from '../../errors.js';
+import { onEmergency } from '../../emergency.js';
+import { EnvironmentError, Interrupted } from '../../errors.js';
 import { redact } from '../../secret.js';
 
 /** The unprivileged OS user server binaries run as when dbops itself runs as root. */
@@ -83,15 +84,21 @@ export function runUnchecked(file: string, args: readonly string[], opts: RunOpt
       timeout: opts.timeoutMs,
       signal: opts.signal,
     });
+    // A second Ctrl-C quits at once, but never leaves this child running (emergency.ts).
+    const forget = onEmergency(() => child.kill('SIGKILL'));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout = (stdout + b.toString('utf8')).slice(-MAX_CAPTURE)));
     child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString('utf8')).slice(-MAX_CAPTURE)));
     child.on('error', (e: NodeJS.ErrnoException) => {
       // An abort is reported through 'close' (killed by SIGTERM), like a time limit.
-      if (e.name !== 'AbortError') reject(spawnError(file, opts, e));
+      if (e.name !== 'AbortError') {
+        forget();
+        reject(spawnError(file, opts, e));
+      }
     });
     child.on('close', (code, signal) => {
+      forget();
       if (signal !== null)
         stderr += `\nkilled by ${signal}${opts.timeoutMs ? ` (time limit ${opts.timeoutMs} ms)` : ''}`;
       resolve({ code: code ?? -1, stdout, stderr });
@@ -99,9 +106,15 @@ export function runUnchecked(file: string, args: readonly string[], opts: RunOpt
   });
 }
 
+/** After a child ran under `signal`: an abort is an interruption, not the child's failure. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new Interrupted(typeof signal.reason === 'string' ? signal.reason : 'SIGINT');
+}
+
 /** Runs a program; a non-zero exit (outside okCodes) is an EnvironmentError naming the step. */
 export async function run(file: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
   const res = await runUnchecked(file, args, opts);
+  if (res.code !== 0) throwIfAborted(opts.signal);
   if (res.code === 0 || opts.okCodes?.includes(res.code)) return res;
   throw commandFailed(file, opts, res);
 }

@@ -107,13 +107,19 @@ class LocalProvider implements Provider {
     const fatal = new EnvironmentError(`Instance ${id} is ${inst.status}; waiting will not make it available.`, {
       hint:
         inst.status === 'stopped'
-          ? 'Start it with a reboot, then wait again.'
+          ? `Start it: dbops instances start ${id}`
           : 'Look at its server log under $DBOPS_HOME/local.',
     });
     return { status: inst.status, done: false, fatal };
   }
   rebootInstance(id: string, opts: { forceFailover: boolean }): Promise<Instance> {
     return this.guard(`Rebooting instance ${id}`, () => instances.rebootInstance(this.rc, id, opts));
+  }
+  startInstance(id: string): Promise<Instance> {
+    return this.guard(`Starting instance ${id}`, () => instances.startInstance(this.rc, id));
+  }
+  stopInstance(id: string): Promise<Instance> {
+    return this.guard(`Stopping instance ${id}`, () => instances.stopInstance(this.rc, id));
   }
 
   createSnapshot(input: CreateSnapshotInput): Promise<Snapshot> {

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { Instance, RestoreFromSnapshotInput } from '../types.js';
 import { checkEngineVersion } from './binaries.js';
-import { baseSettings, configureCluster, startCluster } from './cluster.js';
+import { baseSettings, configureCluster, guardStartedServer, startCluster } from './cluster.js';
+import { throwIfAborted } from './process.js';
 import { prepareRegion, type RegionContext } from './context.js';
 import { claimInstanceDir, describeInstance, updateInstance, writeInstance } from './instance-store.js';
 import { SNAPSHOT_FILES } from './layout.js';
@@ -72,14 +73,17 @@ export async function restoreFromSnapshot(rc: RegionContext, input: RestoreFromS
   const id = input.instanceId;
   const dataDir = rc.layout.dataDir(id);
   const snapDir = rc.layout.snapshotDir(snap.id);
+  // Ctrl-C reaches every child (tar, pg_verifybackup, pg_ctl) through the run's signal.
+  const signal = rc.shared.opts.signal;
   await claimInstanceDir(rc, id);
+  const release = guardStartedServer(dataDir);
   await orDiscard(rc, tb, id, async () => {
     await giveTo(tb.runAs, rc.layout.instanceDir(id));
     await writeInstance(rc, restoredRecord(rc, snap, input, port, tb.bins.version));
     await mkdir(dataDir, { mode: 0o700 });
     await giveTo(tb.runAs, dataDir);
-    await extractBackup(tb, snapDir, dataDir, snap.id);
-    await verifyExtracted(tb, join(snapDir, SNAPSHOT_FILES.manifest), dataDir, snap.id);
+    await extractBackup(tb, snapDir, dataDir, snap.id, signal);
+    await verifyExtracted(tb, join(snapDir, SNAPSHOT_FILES.manifest), dataDir, snap.id, signal);
     for (const f of STALE_FILES) await rm(join(dataDir, f), { force: true });
     await configureCluster(tb, dataDir, {
       ...baseSettings(id, port),
@@ -87,9 +91,11 @@ export async function restoreFromSnapshot(rc: RegionContext, input: RestoreFromS
       primary_slot_name: undefined,
     });
     await rc.shared.secrets.put('instances', rc.region, id, cred);
-    await startCluster(tb, id, dataDir, rc.layout.logFile(id), rc.layout.failedLog(id));
+    throwIfAborted(signal);
+    await startCluster(tb, id, dataDir, rc.layout.logFile(id), rc.layout.failedLog(id), signal);
+    throwIfAborted(signal);
     await updateInstance(rc, id, (r) => ({ ...r, status: 'available' }));
-  });
+  }).finally(release);
   return describeInstance(rc, id);
 }
 

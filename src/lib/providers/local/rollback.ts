@@ -10,7 +10,7 @@ import type { RegionContext } from './context.js';
 import type { Toolbox } from './toolbox.js';
 
 export async function discardInstance(rc: RegionContext, tb: Toolbox, id: string): Promise<void> {
-  await stopCluster(tb, id, rc.layout.dataDir(id)).catch(() => undefined);
+  await stopCluster(tb, id, rc.layout.dataDir(id), { mode: 'immediate' }).catch(() => undefined);
   await keepLog(rc, id).catch(() => undefined);
   await rm(rc.layout.instanceDir(id), { recursive: true, force: true }).catch(() => undefined);
   await rc.shared.secrets.remove('instances', rc.region, id).catch(() => undefined);

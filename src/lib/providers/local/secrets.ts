@@ -6,6 +6,7 @@
  */
 import { Secret, registerSecret } from '../../secret.js';
 import { secretsFile } from './layout.js';
+import { parseState, secretsDocumentSchema } from './state-schema.js';
 import { readJson, withFileLock, writeJsonAtomic } from './state.js';
 
 export type SecretKind = 'instances' | 'snapshots';
@@ -62,7 +63,7 @@ export class SecretsStore {
   }
 
   async #read(): Promise<SecretsDocument> {
-    const doc = await readJson<Partial<SecretsDocument>>(this.file);
+    const doc = await readJson<Partial<SecretsDocument>>(this.file, (v, file) => parseState(secretsDocumentSchema, file, v) as Partial<SecretsDocument>);
     return { version: 1, instances: { ...doc?.instances }, snapshots: { ...doc?.snapshots } };
   }
 

@@ -15,12 +15,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CheckFailed } from '../../errors.js';
+import { CheckFailed, EnvironmentError } from '../../errors.js';
 import { BackupProblem, compareWithManifest, parseManifest, TarChecker, type BackupManifest, type TarMember, type WalRange } from './backup-check.js';
 import { giveTo } from './os-user.js';
-import { scrub } from './process.js';
+import { scrub, throwIfAborted } from './process.js';
 import { SNAPSHOT_FILES } from './layout.js';
 import { LOCAL_HOST } from './records.js';
 import type { MasterCredential } from './secrets.js';
@@ -117,15 +117,20 @@ function firstProblem(text: string): string {
 }
 
 /** Extracts base.tar into dir and pg_wal.tar into dir/pg_wal; a tar error means a corrupt snapshot. */
-export async function extractBackup(tb: Toolbox, snapDir: string, dir: string, snapshotId: string): Promise<void> {
+export async function extractBackup(tb: Toolbox, snapDir: string, dir: string, snapshotId: string, signal?: AbortSignal): Promise<void> {
   const untar = async (tarFile: string, into: string): Promise<void> => {
     const res = await toolRunUnchecked(
       tb,
       'tar',
       ['-xf', join(snapDir, tarFile), '-C', into],
       `Extracting snapshot ${snapshotId} (tar)`,
+      { signal },
     );
-    if (res.code !== 0) throw corrupt(snapshotId, firstProblem(res.stderr || res.stdout));
+    if (res.code !== 0) {
+      throwIfAborted(signal);
+      await throwIfDeleted(snapDir, snapshotId);
+      throw corrupt(snapshotId, firstProblem(res.stderr || res.stdout));
+    }
   };
   await untar(SNAPSHOT_FILES.base, dir);
   await mkdir(join(dir, 'pg_wal'), { recursive: true, mode: 0o700 });
@@ -134,10 +139,30 @@ export async function extractBackup(tb: Toolbox, snapDir: string, dir: string, s
 }
 
 /** pg_verifybackup of an extracted (plain) backup against the snapshot's manifest. */
-export async function verifyExtracted(tb: Toolbox, manifest: string, dir: string, snapshotId: string): Promise<void> {
+export async function verifyExtracted(tb: Toolbox, manifest: string, dir: string, snapshotId: string, signal?: AbortSignal): Promise<void> {
   const step = `Verifying snapshot ${snapshotId} (pg_verifybackup)`;
-  const res = await pgRunUnchecked(tb, 'pg_verifybackup', ['-m', manifest, dir], step);
-  if (res.code !== 0) throw corrupt(snapshotId, firstProblem(res.stderr || res.stdout));
+  const res = await pgRunUnchecked(tb, 'pg_verifybackup', ['-m', manifest, dir], step, { signal });
+  if (res.code !== 0) {
+    throwIfAborted(signal);
+    await throwIfDeleted(dirname(manifest), snapshotId);
+    throw corrupt(snapshotId, firstProblem(res.stderr || res.stdout));
+  }
+}
+
+/**
+ * A snapshot removed while a restore reads it (`dbops snapshot delete`, gc, by hand) makes
+ * tar or pg_verifybackup fail like damage would: say what happened instead.
+ */
+async function throwIfDeleted(snapDir: string, snapshotId: string): Promise<void> {
+  const there = await stat(join(snapDir, SNAPSHOT_FILES.meta)).then(
+    () => true,
+    () => false,
+  );
+  if (there) return;
+  throw new EnvironmentError(`Snapshot ${snapshotId} was deleted while it was being restored.`, {
+    hint: 'Nothing is wrong with the data: run again with another snapshot (`dbops snapshot list`), and keep deletions away from a running restore.',
+    details: { snapshotId, deletedDuringRun: true },
+  });
 }
 
 /** Verifies a snapshot directory (tars + manifest): direct on new binaries, else via a scratch extraction. */

@@ -9,18 +9,24 @@ import { join } from 'node:path';
 import { ConflictError, EnvironmentError, NotFoundError } from '../../errors.js';
 import type { CopySnapshotInput, CreateSnapshotInput, ListSnapshotsInput, Snapshot, Tags } from '../types.js';
 import { prepareRegion, regionContext, type RegionContext } from './context.js';
-import { instanceCredential, requireInstance, requireRunning } from './instance-store.js';
+import { instanceCredential, listResourceDirs, reportDamaged, requireInstance, requireRunning } from './instance-store.js';
 import { isResourceName, SNAPSHOT_FILES } from './layout.js';
 import { giveTo, giveTreeTo } from './os-user.js';
 import { managedTags, toSnapshot, type InstanceRecord, type SnapshotRecord } from './records.js';
 import type { MasterCredential } from './secrets.js';
 import { backupSize, copyVerified, takeVerifiedTarBackup, type SnapshotVerifier } from './snapshot.js';
-import { readJson, updateJson, writeJsonAtomic } from './state.js';
+import { DamagedStateError, parseState, snapshotRecordSchema } from './state-schema.js';
+import { readJson, updateJson, writeJsonAtomic, type StateCheck } from './state.js';
 import type { Toolbox } from './toolbox.js';
 import { validateRegion, validateSnapshotId, validateTags } from './validate.js';
 
+/** snapshot.json, checked against its schema and its directory's name (state-schema.ts). */
+function checkSnapshot(id: string): StateCheck<SnapshotRecord> {
+  return (value, file) => parseState(snapshotRecordSchema, file, value, id);
+}
+
 export function readSnapshot(rc: RegionContext, id: string): Promise<SnapshotRecord | undefined> {
-  return readJson<SnapshotRecord>(rc.layout.snapshotJson(id));
+  return readJson(rc.layout.snapshotJson(id), checkSnapshot(id));
 }
 
 function snapshotNotFound(rc: RegionContext, id: string): NotFoundError {
@@ -32,6 +38,7 @@ function snapshotNotFound(rc: RegionContext, id: string): NotFoundError {
 function snapshotExists(rc: RegionContext, id: string): ConflictError {
   return new ConflictError(`Snapshot ${id} already exists in ${rc.region} (local provider).`, {
     hint: 'Choose another snapshot identifier, or delete the existing snapshot first.',
+    kind: 'already-exists',
   });
 }
 
@@ -73,10 +80,16 @@ export async function describeSnapshot(rc: RegionContext, id: string): Promise<S
 /** Manual snapshots, oldest first. The local provider produces no automated snapshots. */
 export async function listSnapshots(rc: RegionContext, input: ListSnapshotsInput = {}): Promise<Snapshot[]> {
   if (input.type === 'automated') return [];
-  const ids = await readdir(rc.layout.snapshotsDir).catch(() => [] as string[]);
   const out: SnapshotRecord[] = [];
-  for (const id of ids.filter(isResourceName)) {
-    const rec = await readSnapshot(rc, id).catch(() => undefined);
+  for (const id of await listResourceDirs(rc.layout.snapshotsDir)) {
+    let rec: SnapshotRecord | undefined;
+    try {
+      rec = await readSnapshot(rc, id);
+    } catch (e) {
+      // A damaged snapshot.json is reported, not hidden, and does not block the others.
+      if (!(e instanceof DamagedStateError)) throw e;
+      reportDamaged(rc, e);
+    }
     if (rec && (input.instanceId === undefined || rec.instanceId === input.instanceId)) out.push(rec);
   }
   out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
@@ -165,7 +178,7 @@ async function updateSnapshot(
   id: string,
   mutate: (r: SnapshotRecord) => SnapshotRecord,
 ): Promise<SnapshotRecord> {
-  const next = await updateJson<SnapshotRecord>(rc.layout.snapshotJson(id), mutate);
+  const next = await updateJson<SnapshotRecord>(rc.layout.snapshotJson(id), mutate, 0o644, checkSnapshot(id));
   if (!next) throw snapshotNotFound(rc, id);
   return next;
 }

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { EnvironmentError } from '../../errors.js';
+import { DamagedStateError, repairHint } from './state-schema.js';
 
 export async function writeJsonAtomic(file: string, value: unknown, mode = 0o644): Promise<void> {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -40,8 +41,14 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Parsed JSON, or undefined when the file does not exist. A corrupt file is an EnvironmentError. */
-export async function readJson<T>(file: string): Promise<T | undefined> {
+/** Checks what a state file holds (a schema from state-schema.ts); throws DamagedStateError. */
+export type StateCheck<T> = (value: unknown, file: string) => T;
+
+/**
+ * Parsed JSON, or undefined when the file does not exist. A file that is not JSON, or
+ * that `check` rejects, is a DamagedStateError naming the path and the reason.
+ */
+export async function readJson<T>(file: string, check?: StateCheck<T>): Promise<T | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -49,14 +56,13 @@ export async function readJson<T>(file: string): Promise<T | undefined> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new EnvironmentError(`Could not read ${file}: ${(e as Error).message}`, { cause: e });
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as T;
-  } catch (e) {
-    throw new EnvironmentError(`The state file ${file} is not valid JSON.`, {
-      hint: 'Restore it from a backup or remove the resource directory by hand.',
-      cause: e,
-    });
+    value = JSON.parse(text);
+  } catch {
+    throw new DamagedStateError(file, text.trim() === '' ? 'it is empty' : 'it is not valid JSON', repairHint(file));
   }
+  return check ? check(value, file) : (value as T);
 }
 
 const LOCK_WAIT_MS = 15_000;
@@ -130,10 +136,10 @@ async function isStale(lock: string): Promise<boolean> {
 }
 
 /** Updates a JSON file under its lock; mutate returns the new value. Undefined when absent. */
-export async function updateJson<T>(file: string, mutate: (v: T) => T, mode = 0o644): Promise<T | undefined> {
+export async function updateJson<T>(file: string, mutate: (v: T) => T, mode = 0o644, check?: StateCheck<T>): Promise<T | undefined> {
   try {
     return await withFileLock(file, async () => {
-      const current = await readJson<T>(file);
+      const current = await readJson<T>(file, check);
       if (current === undefined) return undefined;
       const next = mutate(current);
       await writeJsonAtomic(file, next, mode);

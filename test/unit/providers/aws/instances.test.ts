@@ -4,6 +4,8 @@ import {
   DescribeDBInstancesCommand,
   RDSClient,
   RebootDBInstanceCommand,
+  StartDBInstanceCommand,
+  StopDBInstanceCommand,
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -286,6 +288,27 @@ describe('rebootInstance', () => {
     // THEN
     expect(inputsOf(rds, RebootDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: 'prod-db', ForceFailover: true }]);
     expect(instance.status).toBe('rebooting');
+  });
+});
+
+describe('startInstance / stopInstance', () => {
+  it('starts a stopped instance with StartDBInstance and returns it starting', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [dbInstance({ DBInstanceStatus: 'stopped' })] });
+    rds.on(StartDBInstanceCommand).resolves({ DBInstance: dbInstance({ DBInstanceStatus: 'starting' }) });
+    const instance = await provider.startInstance('prod-db');
+    expect(inputsOf(rds, StartDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: 'prod-db' }]);
+    expect(instance.status).toBe('starting');
+  });
+
+  it('stops an available instance with StopDBInstance; one stopped already is left alone', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [dbInstance({ DBInstanceStatus: 'available' })] });
+    rds.on(StopDBInstanceCommand).resolves({ DBInstance: dbInstance({ DBInstanceStatus: 'stopping' }) });
+    expect((await provider.stopInstance('prod-db')).status).toBe('stopping');
+    expect(inputsOf(rds, StopDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: 'prod-db' }]);
+    rds.reset();
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [dbInstance({ DBInstanceStatus: 'stopped' })] });
+    expect((await provider.stopInstance('prod-db')).status).toBe('stopped');
+    expect(inputsOf(rds, StopDBInstanceCommand)).toEqual([]);
   });
 });
 
