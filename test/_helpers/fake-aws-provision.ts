@@ -254,7 +254,9 @@ export class FakeAwsAccount {
       return { DBInstance: structuredClone(e.shape) };
     });
     m.on(DescribeOrderableDBInstanceOptionsCommand).callsFake((i: { Engine?: string; DBInstanceClass?: string }) => {
-      const offered = (this.#orderable[i.Engine ?? ''] ?? []).includes(i.DBInstanceClass ?? '');
+      const classes = this.#orderable[i.Engine ?? ''] ?? [];
+      // Without a class, AWS lists every class of the engine.
+      const offered = i.DBInstanceClass === undefined ? classes.length > 0 : classes.includes(i.DBInstanceClass);
       if (!offered) return { OrderableDBInstanceOptions: [] };
       const versions = i.Engine === 'mysql' ? ['8.0.35', '8.0.39'] : ['14.12', '15.8', '16.4'];
       return {

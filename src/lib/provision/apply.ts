@@ -357,7 +357,7 @@ export function appliedOf(e: unknown): Applied[] | undefined {
 export async function applyProvision(deps: ProvisionDeps, opts: ApplyOptions): Promise<ApplyResult> {
   const applied: Applied[] = [];
   // Bad input is one sentence before the runbook starts: nothing is read or created.
-  await validateInput(deps.config, deps.settings, deps.pp);
+  for (const note of await validateInput(deps.config, deps.settings, deps.pp)) deps.out.warn(note);
   try {
     const { value, report } = await runRunbook(PROVISION_APPLY, { out: deps.out, clock: deps.clock, signal: deps.signal }, async (run) => {
       const st = await run.step('PV-1', async (s) => {
@@ -391,7 +391,7 @@ export async function applyProvision(deps: ProvisionDeps, opts: ApplyOptions): P
 
 /** `dbops provision plan`. */
 export async function planProvision(deps: ProvisionDeps): Promise<Plan> {
-  await validateInput(deps.config, deps.settings, deps.pp);
+  for (const note of await validateInput(deps.config, deps.settings, deps.pp)) deps.out.warn(note);
   return (await planFor(deps)).plan;
 }
 

@@ -4,6 +4,7 @@ import { renderReport } from '../runbook/render.js';
 import { formatAge, formatBytes, formatDuration, renderTable } from '../output/format.js';
 import type { Snapshot } from '../providers/types.js';
 import type { CopyResult } from './copy.js';
+import { describeCopyKey } from './checks.js';
 import type { DeleteSnapshotResult } from './delete.js';
 import type { GcResult } from './gc.js';
 import type { PruneDecision } from './policy.js';
@@ -60,7 +61,8 @@ export function renderCopy(r: CopyResult): string {
   if (r.alreadyExisted && r.copy?.status === 'available' && !r.waitedMs) return `Nothing to do: ${r.targetSnapshotId} is already in ${r.targetRegion} (a copy of ${r.sourceSnapshotId}, available).`;
   if (r.dryRun) return r.alreadyExisted ? `Dry run: the copy ${r.targetSnapshotId} already exists in ${r.targetRegion} (${r.copy?.status ?? '?'}); would wait for it.` : `Dry run: would copy ${what}.`;
   const waited = r.waitedMs === undefined ? '' : ` in ${formatDuration(r.waitedMs)}`;
-  return `${r.alreadyExisted ? 'Waited for the existing copy' : 'Copied'} ${what}: ${r.copy?.status ?? 'requested'}${waited}${r.copy?.sizeBytes !== undefined ? `, ${formatBytes(r.copy.sizeBytes)}` : ''}.`;
+  const key = r.kmsKey && !r.alreadyExisted ? `, ${describeCopyKey(r.kmsKey, r.targetRegion)}` : '';
+  return `${r.alreadyExisted ? 'Waited for the existing copy' : 'Copied'} ${what}: ${r.copy?.status ?? 'requested'}${waited}${r.copy?.sizeBytes !== undefined ? `, ${formatBytes(r.copy.sizeBytes)}` : ''}${key}.`;
 }
 
 export function renderDelete(r: DeleteSnapshotResult): string {
