@@ -19,6 +19,7 @@ import type { Change, CurrentState, Plan } from './plan-types.js';
 import { readCurrent } from './read.js';
 import { PROVISION_APPLY } from './runbooks.js';
 import { validateInput } from './validate.js';
+import { plural } from '../output/format.js';
 
 export interface ApplyOptions {
   /** ModifyDBInstance/ModifyReplicationGroup ApplyImmediately; otherwise the maintenance window. */
@@ -362,7 +363,7 @@ export async function applyProvision(deps: ProvisionDeps, opts: ApplyOptions): P
     const { value, report } = await runRunbook(PROVISION_APPLY, { out: deps.out, clock: deps.clock, signal: deps.signal }, async (run) => {
       const st = await run.step('PV-1', async (s) => {
         const planned = await planFor(deps, run.runId);
-        s.detail(`${planned.plan.pending} changes pending`);
+        s.detail(`${plural(planned.plan.pending, 'change')} pending`);
         return { deps, opts, ...planned, applied } satisfies ApplyState;
       });
       const refused = refusal(st.plan);
