@@ -33,7 +33,12 @@ async function seedSnapshot(id: string, ageDays: number, t: Tag[]): Promise<void
 
 /** The ARN of alias/aws/rds in a region, asked of moto's KMS with boto3 (python3 has moto, so boto3). */
 function awsManagedRdsKey(region: string): string {
-  const py = `import boto3; print(boto3.client('kms', region_name='${region}', endpoint_url='${story.moto.endpoint}', aws_access_key_id='wire-test', aws_secret_access_key='wire-test').describe_key(KeyId='alias/aws/rds')['KeyMetadata']['Arn'])`;
+  const py = [
+    'import boto3',
+    'from botocore.config import Config',
+    `kms = boto3.client('kms', region_name='${region}', endpoint_url='${story.moto.endpoint}', aws_access_key_id='wire-test', aws_secret_access_key='wire-test', config=Config(user_agent_extra='wire-readback'))`,
+    "print(kms.describe_key(KeyId='alias/aws/rds')['KeyMetadata']['Arn'])",
+  ].join('\n');
   const r = spawnSync(process.env.MOTO_PYTHON ?? 'python3', ['-c', py], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   return r.stdout.trim();
