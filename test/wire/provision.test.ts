@@ -63,7 +63,23 @@ describe('story 1: init, plan, apply, drift, destroy', () => {
     expect(human.stdout).toContain('12 changes pending.');
   });
 
-  it('apply --yes creates what the config describes (read back with the SDK)', async () => {
+  it('an apply that fails at the alarms lists what it did before the failure, each resource once', async () => {
+    await story.moto.fault('PutMetricAlarm', 'AccessDenied', 403);
+    const r = await story.dbops('provision apply --yes');
+    await story.moto.clearFaults();
+    expect(r.exitCode).toBe(3);
+    const done = /Done before the failure: (.*)\. Rerun `dbops provision apply` to continue\./.exec(r.stderr)?.[1];
+    expect(done?.split('; ')).toEqual([
+      `create security-group ${DB}-sg`,
+      `create db-instance ${DB}`,
+      `create cache ${DB}-cache`,
+      `create sns-topic ${DB}-alarms`,
+      `create sns-subscription ${EMAIL}`,
+    ]);
+    expect(r.stderr, r.stderr).toMatch(/^error \[step PV-8\]: AWS denied PutMetricAlarm in us-east-2 to these credentials\.$/m);
+  });
+
+  it('a rerun of apply --yes continues and creates what the config describes (read back with the SDK)', async () => {
     const r = await story.dbops('provision apply --yes');
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain('Verified: a new plan finds nothing to do.');

@@ -351,6 +351,14 @@ function withApplied(e: unknown, applied: Applied[]): unknown {
   return e;
 }
 
+/**
+ * "create cache X; create alarm Y": what was done, each resource once (a cache's AUTH
+ * token is its own entry of the cache, for the report, but not a second creation).
+ */
+export function appliedSummary(applied: readonly Applied[]): string {
+  return [...new Set(applied.map((a) => `${a.action} ${a.kind} ${a.id}`))].join('; ');
+}
+
 export function appliedOf(e: unknown): Applied[] | undefined {
   return (e as { applied?: Applied[] } | undefined)?.applied;
 }

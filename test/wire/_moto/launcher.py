@@ -150,9 +150,6 @@ budgets_responses.BudgetsResponse.describe_subscribers_for_notification = _descr
 
 
 # --- the request log, faults and test controls ---------------------------------------
-JSON_ERROR_SERVICES = {"budgets", "ce", "secretsmanager", "freetier", "kms", "logs"}
-
-
 class Wire:
     def __init__(self, app, log_path):
         self.app = app
@@ -205,9 +202,16 @@ class Wire:
         code = fault.get("code", "AccessDenied")
         message = fault.get("message", f"User: arn:aws:iam::123456789012:user/wire is not authorized to perform: {service}:{fault['action']}")
         reason = {400: "Bad Request", 403: "Forbidden", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}.get(status, "Error")
-        if service in JSON_ERROR_SERVICES:
+        if "json" in environ.get("CONTENT_TYPE", ""):
+            # JSON protocols (Budgets, CloudWatch's JSON 1.0, Secrets Manager, ...).
             payload = json.dumps({"__type": code, "message": message}).encode()
-            headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)]
+            headers = [("Content-Type", environ.get("CONTENT_TYPE")), ("x-amzn-ErrorType", code), ("x-amzn-query-error", f"{code};Sender")]
+        elif service == "ec2":
+            payload = (
+                f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>"
+                f"<RequestID>wire-fault</RequestID></Response>"
+            ).encode()
+            headers = [("Content-Type", "text/xml")]
         else:
             payload = (
                 f'<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>'

@@ -66,7 +66,7 @@ export async function startMoto(): Promise<Moto> {
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`moto_server did not start in 30s: ${stderr}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`moto_server did not start in 90s: ${stderr}`)), 30_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /PORT (\d+)/.exec(out);

@@ -28,7 +28,7 @@ export function wireStory(): WireStory {
   beforeAll(async () => {
     story.moto = await startMoto();
     story.aws = readback(story.moto);
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await story.moto?.stop();
   });
