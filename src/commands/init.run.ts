@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { CONFIG_FILE_NAME } from '../lib/config/defaults.js';
 import { inquirerAsk } from '../lib/init/inquirer.js';
+import { presetAnswers, withGiven } from '../lib/init/preset.js';
 import { runInit } from '../lib/init/wizard.js';
 import { handler } from './define.js';
 import * as def from './init.js';
@@ -12,6 +13,8 @@ export const init = handler(def.init, async (ctx, { opts }) => {
     defaults: opts.defaults,
     force: opts.force,
     dryRun: ctx.flags.dryRun,
+    preset: presetAnswers(ctx.loaded),
+    given: (tree) => withGiven(tree, ctx.loaded),
     out: ctx.out,
     prompt: ctx.prompt,
     ...(ctx.out.interactive ? { ask: inquirerAsk() } : {}),

@@ -1,4 +1,4 @@
-import { appliedOf, applyProvision, planProvision } from '../lib/provision/apply.js';
+import { appliedOf, appliedSummary, applyProvision, planProvision } from '../lib/provision/apply.js';
 import { provisionDeps } from '../lib/provision/deps.js';
 import { destroyProvision } from '../lib/provision/destroy.js';
 import { renderApply, renderDestroy, renderPlan } from '../lib/provision/render.js';
@@ -17,7 +17,7 @@ async function explainFailure<T>(ctx: Context, work: () => Promise<T>): Promise<
     const report = reportOf(e);
     if (report && !ctx.out.json) ctx.out.info(renderReport(report, ctx.out.c));
     const applied = appliedOf(e);
-    if (applied && applied.length > 0) ctx.out.warn(`Done before the failure: ${applied.map((a) => `${a.action} ${a.kind} ${a.id}`).join('; ')}. Rerun \`dbops provision apply\` to continue.`);
+    if (applied && applied.length > 0) ctx.out.warn(`Done before the failure: ${appliedSummary(applied)}. Rerun \`dbops provision apply\` to continue.`);
     throw e;
   }
 }

@@ -56,12 +56,12 @@ export const copy = defineCommand({
   args: { id: arg('<id>', 'snapshot id in the current region') },
   options: {
     toRegion: opt.string('--to-region <region>', 'destination region (default: snapshots.crossRegion.region)'),
-    kmsKey: opt.string('--kms-key <key>', 'KMS key ARN in the destination region, needed for an encrypted snapshot (default: snapshots.crossRegion.kmsKeyId)'),
+    kmsKey: opt.string('--kms-key <key>', "KMS key (ARN, id or alias) in the destination region for an encrypted snapshot (default: snapshots.crossRegion.kmsKeyId, else the destination's alias/aws/rds)"),
   },
   mutates: true,
   examples: [
     { command: 'dbops snapshot copy recipe-db-primary-manual-20261122-043005 --to-region us-west-2', description: 'copy to the DR region' },
-    { command: 'dbops snapshot copy <id> --to-region us-west-2 --kms-key arn:aws:kms:us-west-2:123456789012:key/abcd', description: 'an encrypted snapshot' },
+    { command: 'dbops snapshot copy <id> --to-region us-west-2 --kms-key arn:aws:kms:us-west-2:123456789012:key/abcd', description: 'an encrypted snapshot with a key of your own (without one: alias/aws/rds of us-west-2)' },
   ],
   load: (): Lazy => import('./snapshot.run.js').then((m) => m.copy),
 });
@@ -109,7 +109,7 @@ export const snapshot = defineGroup({
   description: [
     "Manual snapshots are named <db>-manual-<UTC timestamp> and tagged dbops:managed=true. A cross-region copy keeps the snapshot's id in the DR region (snapshots.crossRegion.region) and carries its source's tags plus dbops:purpose=cross-region-copy. Retention (prune, run-policy): manual snapshots snapshots.manualRetentionWeeks weeks, copies snapshots.crossRegion.retentionWeeks weeks, always the newest snapshots.keepNewest per region, instance and class; automated backups and anything without dbops:managed=true are never touched. The global --region picks the region a command looks at.",
     'Local provider: a snapshot is a pg_basebackup tar, checked as it is taken and as it is copied, without extracting it (the checks of pg_verifybackup, the WAL by pg_waldump; local.snapshotVerifier: pg_verifybackup runs the tool itself afterwards); a region is a directory namespace.',
-    'Exit codes: 1 = a snapshot is corrupt (local); 2 = bad input (unknown snapshot or region, DR region equal to the source, encrypted snapshot without a KMS key of the destination, not created by dbops, a prune that would delete every snapshot of an instance); 3 = retry later (snapshot still being created, AWS throttling after retries, snapshot quota reached, a deletion failed).',
+    'Exit codes: 1 = a snapshot is corrupt (local); 2 = bad input (unknown snapshot or region, DR region equal to the source, a KMS key ARN of another region than the destination, not created by dbops, a prune that would delete every snapshot of an instance); 3 = retry later (snapshot still being created, AWS throttling after retries, snapshot quota reached, a deletion failed).',
   ].join('\n\n'),
   examples: [
     { command: 'dbops snapshot create --wait', description: 'snapshot the configured instance and wait for it' },

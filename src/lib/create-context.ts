@@ -95,7 +95,12 @@ export async function createContext(
     if (!opts.configOptional || !(e instanceof ConfigError)) throw e;
     // A command that writes the config must not be stopped by the broken one it replaces.
     baseOut.warn(`ignoring the current config: ${e.message}`);
-    loaded = loadConfig({ ...configInput, explicitPath: undefined, cwd: '/', env: {} });
+    // Flags and DBOPS_* variables still count (init writes them), unless they are the problem.
+    try {
+      loaded = loadConfig({ ...configInput, explicitPath: undefined, cwd: '/' });
+    } catch {
+      loaded = loadConfig({ ...configInput, explicitPath: undefined, cwd: '/', env: {} });
+    }
   }
 
   const closers: (() => Promise<void> | void)[] = [];

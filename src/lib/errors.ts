@@ -45,7 +45,9 @@ export type PortErrorKind =
   /** An account quota is reached. */
   | 'quota-exceeded'
   /** The endpoint cannot be reached. */
-  | 'unreachable';
+  | 'unreachable'
+  /** The endpoint does not implement the call, or answers something that is not the cloud's API (an emulator, a proxy page). */
+  | 'unsupported';
 
 export interface DbopsErrorOptions {
   hint?: string;

@@ -12,7 +12,7 @@ import { BudgetsClient, CreateBudgetCommand, CreateNotificationCommand, DeleteBu
 import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, ListTagsForResourceCommand as AlarmTagsCommand, PutMetricAlarmCommand, type MetricAlarm, type PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DeleteSecurityGroupCommand, DescribeRegionsCommand, DescribeSecurityGroupsCommand, DescribeVpcsCommand, EC2Client, RevokeSecurityGroupIngressCommand, type IpPermission, type SecurityGroup } from '@aws-sdk/client-ec2';
 import { CacheClusterNotFoundFault, CreateReplicationGroupCommand, DeleteReplicationGroupCommand, DescribeCacheClustersCommand, DescribeReplicationGroupsCommand, ElastiCacheClient, ListTagsForResourceCommand as CacheTagsCommand, ModifyReplicationGroupCommand, ReplicationGroupNotFoundFault, type CacheCluster, type ReplicationGroup, type Tag as CacheTag } from '@aws-sdk/client-elasticache';
-import { CreateDBInstanceCommand, DBInstanceAlreadyExistsFault, DBInstanceNotFoundFault, DeleteDBInstanceCommand, DescribeDBInstancesCommand, DescribeOrderableDBInstanceOptionsCommand, InvalidDBInstanceStateFault, ModifyDBInstanceCommand, RDSClient, type CreateDBInstanceCommandInput, type DBInstance, type ModifyDBInstanceCommandInput } from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand, CreateDBInstanceCommand, DBInstanceAlreadyExistsFault, DBInstanceNotFoundFault, DBSnapshotNotFoundFault, DeleteDBInstanceCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, DescribeOrderableDBInstanceOptionsCommand, InvalidDBInstanceStateFault, ModifyDBInstanceCommand, RDSClient, type CreateDBInstanceCommandInput, type DBInstance, type DBSnapshot, type ModifyDBInstanceCommandInput } from '@aws-sdk/client-rds';
 import { CreateSecretCommand, DeleteSecretCommand, DescribeSecretCommand, GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, DeleteTopicCommand, ListSubscriptionsByTopicCommand, ListTagsForResourceCommand as TopicTagsCommand, ListTopicsCommand, SNSClient, SubscribeCommand, UnsubscribeCommand, type Subscription } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -74,6 +74,8 @@ export class FakeAwsAccount {
   readonly secrets: AwsClientStub<SecretsManagerClient>;
 
   readonly instances = new Map<string, Settling<DBInstance>>();
+  /** Final snapshots RDS takes as an instance is deleted, with their tags (copied from the instance, as CopyTagsToSnapshot does). */
+  readonly snapshots = new Map<string, DBSnapshot>();
   readonly groups = new Map<string, SecurityGroup>();
   readonly replicationGroups = new Map<string, Settling<ReplicationGroup>>();
   readonly cacheClusters = new Map<string, CacheCluster>();
@@ -251,10 +253,41 @@ export class FakeAwsAccount {
       e.shape.DBInstanceStatus = 'deleting';
       e.after = this.#settle;
       e.to = 'gone';
+      if (!i.SkipFinalSnapshot && i.FinalDBSnapshotIdentifier) {
+        const id = i.FinalDBSnapshotIdentifier;
+        this.snapshots.set(id, {
+          DBSnapshotIdentifier: id,
+          DBSnapshotArn: `arn:aws:rds:${this.region}:${this.account}:snapshot:${id}`,
+          DBInstanceIdentifier: e.shape.DBInstanceIdentifier,
+          SnapshotType: 'manual',
+          Status: 'available',
+          Engine: e.shape.Engine,
+          EngineVersion: e.shape.EngineVersion,
+          SnapshotCreateTime: new Date(),
+          TagList: e.shape.CopyTagsToSnapshot ? structuredClone(e.shape.TagList ?? []) : [],
+        });
+      }
       return { DBInstance: structuredClone(e.shape) };
     });
+    m.on(DescribeDBSnapshotsCommand).callsFake((i: { DBSnapshotIdentifier?: string }) => {
+      if (i.DBSnapshotIdentifier === undefined) return { DBSnapshots: [...this.snapshots.values()].map((x) => structuredClone(x)) };
+      const snap = this.snapshots.get(i.DBSnapshotIdentifier);
+      if (!snap) throw new DBSnapshotNotFoundFault({ message: `DBSnapshot ${i.DBSnapshotIdentifier} not found.`, $metadata });
+      return { DBSnapshots: [structuredClone(snap)] };
+    });
+    m.on(AddTagsToResourceCommand).callsFake((i: { ResourceName?: string; Tags?: { Key?: string; Value?: string }[] }) => {
+      const snap = [...this.snapshots.values()].find((x) => x.DBSnapshotArn === i.ResourceName);
+      if (snap) {
+        const merged = new Map((snap.TagList ?? []).map((t) => [t.Key, t.Value]));
+        for (const t of i.Tags ?? []) merged.set(t.Key, t.Value);
+        snap.TagList = [...merged].map(([Key, Value]) => ({ Key, Value }));
+      }
+      return {};
+    });
     m.on(DescribeOrderableDBInstanceOptionsCommand).callsFake((i: { Engine?: string; DBInstanceClass?: string }) => {
-      const offered = (this.#orderable[i.Engine ?? ''] ?? []).includes(i.DBInstanceClass ?? '');
+      const classes = this.#orderable[i.Engine ?? ''] ?? [];
+      // Without a class, AWS lists every class of the engine.
+      const offered = i.DBInstanceClass === undefined ? classes.length > 0 : classes.includes(i.DBInstanceClass);
       if (!offered) return { OrderableDBInstanceOptions: [] };
       const versions = i.Engine === 'mysql' ? ['8.0.35', '8.0.39'] : ['14.12', '15.8', '16.4'];
       return {

@@ -23,6 +23,12 @@ export interface AuditResult {
   counts: Record<Finding['severity'], number>;
 }
 
+/** What to audit when it is not the config's deployment: `--instance`, `--cache`. */
+export interface AuditTarget {
+  instanceId?: string;
+  cacheId?: string;
+}
+
 /** How pgvector is looked for; tests inject one, the CLI connects with `pg`. */
 export type ExtensionProbe = (pp: ProvisionProvider, dbId: string, warn?: (message: string) => void) => Promise<ExtensionCheck>;
 
@@ -44,16 +50,22 @@ export const connectAndProbe: ExtensionProbe = async (pp, dbId, warn) => {
   }
 };
 
-async function readLive(deps: ProvisionDeps, probe: ExtensionProbe): Promise<LiveDeployment> {
+async function readLive(deps: ProvisionDeps, probe: ExtensionProbe, target: AuditTarget): Promise<LiveDeployment> {
   const { pp, config, settings } = deps;
-  const id = config.database.identifier;
+  const id = target.instanceId ?? config.database.identifier;
   const database = await pp.database.findDatabase(id);
   if (!database) {
     throw new NotFoundError(`There is nothing to audit: DB instance ${id} does not exist in ${pp.region}.`, {
-      hint: 'Check database.identifier and --region, or create it with `dbops provision apply`.',
+      hint: target.instanceId ? 'Check the id and --region (`dbops instances` lists them).' : 'Check database.identifier and --region (or pass --instance), or create it with `dbops provision apply`.',
     });
   }
-  const cache = pp.cache ? await pp.cache.findCache(settings.cacheId) : undefined;
+  const cacheId = target.cacheId ?? settings.cacheId;
+  const cache = pp.cache ? await pp.cache.findCache(cacheId) : undefined;
+  if (target.cacheId && pp.cache && !cache) {
+    throw new NotFoundError(`There is no cache ${target.cacheId} in ${pp.region} to audit.`, {
+      hint: 'Pass the id of an ElastiCache replication group or cache cluster (`aws elasticache describe-cache-clusters`), or leave --cache out.',
+    });
+  }
   const groupIds = [...new Set([...database.vpcSecurityGroupIds, ...(cache?.securityGroupIds ?? [])])];
   const [securityGroups, alarms, pgvector] = await Promise.all([
     pp.network ? pp.network.describeSecurityGroups(groupIds) : [],
@@ -82,9 +94,9 @@ function notApplicable(pp: ProvisionProvider): string[] {
   return out;
 }
 
-export async function runAudit(deps: ProvisionDeps, probe: ExtensionProbe = connectAndProbe): Promise<AuditResult> {
+export async function runAudit(deps: ProvisionDeps, probe: ExtensionProbe = connectAndProbe, target: AuditTarget = {}): Promise<AuditResult> {
   await checkRegion(deps.pp, deps.config.region);
-  const live = await readLive(deps, probe);
+  const live = await readLive(deps, probe, target);
   const findings = auditFindings(live);
   const counts = { high: 0, medium: 0, low: 0, info: 0 };
   for (const f of findings) counts[f.severity]++;

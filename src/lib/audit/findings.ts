@@ -6,6 +6,7 @@
 import type { Alarm, CacheState, DatabaseState, SecurityGroup } from '../providers/provision-types.js';
 import type { ProviderName } from '../providers/types.js';
 import { isWorldOpen } from '../provision/cidr.js';
+import { plural } from '../output/format.js';
 
 export type Severity = 'high' | 'medium' | 'low' | 'info';
 
@@ -123,7 +124,7 @@ export function backupRetention(live: LiveDeployment): Finding[] {
       id: 'backup-retention-below-policy',
       severity: have === 0 ? 'high' : 'medium',
       resource: dbRes(live),
-      message: have === 0 ? 'Automated backups are off (retention 0 days).' : `Backup retention is ${have} days, below the policy of ${want} days.`,
+      message: have === 0 ? 'Automated backups are off (retention 0 days).' : `Backup retention is ${plural(have, 'day')}, below the policy of ${plural(want, 'day')}.`,
       fix: `Set database.backupRetentionDays: ${want} and run \`dbops provision apply\`.`,
     },
   ];

@@ -3,7 +3,7 @@
  * when the styling functions colour) and Markdown (for a ticket or an email). Pure.
  */
 import type { ChalkInstance } from 'chalk';
-import { renderTable } from '../output/format.js';
+import { plural, renderTable } from '../output/format.js';
 import type { OfferStatus } from './projection.js';
 import type { BudgetReport, FreeTierReport, OfferReport, PlanReport } from './types.js';
 
@@ -75,7 +75,7 @@ function barsBlock(r: FreeTierReport, c: ChalkInstance): string {
 
 function planLine(p: PlanReport): string {
   if (p.kind === 'legacy') return `Account: legacy free tier (${p.planType}, ${p.planStatus}). ${p.note}`;
-  const ends = p.expiresAt ? `, plan ends ${day(p.expiresAt)}${p.daysLeft === undefined ? '' : ` (${p.daysLeft} days)`}` : '';
+  const ends = p.expiresAt ? `, plan ends ${day(p.expiresAt)}${p.daysLeft === undefined ? '' : ` (${plural(p.daysLeft, 'day')})`}` : '';
   return `Account: credits plan (${p.planType}, ${p.planStatus}): ${usd(p.creditsUsd)} credits left${ends}. ${p.note}`;
 }
 

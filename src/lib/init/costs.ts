@@ -116,21 +116,41 @@ export function cacheNote(f: CostFacts): string | undefined {
   return `${f.cacheNodeType} is outside the free tier (cache.t3.micro): ${usd(cacheMonthly(f.cacheNodeType))}.`;
 }
 
-export function crossRegionNote(f: CostFacts): string | undefined {
-  if (f.provider !== 'aws' || !f.crossRegion) return undefined;
+/** Snapshot storage in the DR region (two weekly copies) and the transfer of four a month. */
+export function crossRegionMonthly(f: CostFacts): number {
   const gb = f.allocatedStorageGb;
-  const cost = Math.round((gb * SNAPSHOT_GB_MONTH * 2 + gb * CROSS_REGION_TRANSFER_GB * 4) * 100) / 100;
-  return `Cross-region copies are not in the free tier: roughly $${cost}/month for ${gb} GB (storage in the DR region and transfer).`;
+  return Math.round((gb * SNAPSHOT_GB_MONTH * 2 + gb * CROSS_REGION_TRANSFER_GB * 4) * 100) / 100;
 }
 
-/** The rough monthly total of a configuration on AWS, after the free tier. */
-export function monthlyEstimate(f: CostFacts, freeTier: boolean): number {
-  if (f.provider !== 'aws') return 0;
+export function crossRegionNote(f: CostFacts): string | undefined {
+  if (f.provider !== 'aws' || !f.crossRegion) return undefined;
+  return `Cross-region copies are not in the free tier: roughly $${crossRegionMonthly(f)}/month for ${f.allocatedStorageGb} GB (storage in the DR region and transfer).`;
+}
+
+/** One line of the estimate: what costs money after the free tier, and about how much. */
+export interface CostPart {
+  what: string;
+  usd: number;
+}
+
+/** Everything the notes warn about, priced (free-tier parts left out when `freeTier`). */
+export function estimateParts(f: CostFacts, freeTier: boolean): CostPart[] {
+  if (f.provider !== 'aws') return [];
   const db = dbMonthly(f.instanceClass, f.multiAz) ?? 0;
   const dbFree = freeTier && FREE_DB_CLASSES.includes(f.instanceClass) && !f.multiAz ? db : 0;
-  const storage = storageMonthly(f.storageType, Math.max(0, f.allocatedStorageGb - (freeTier ? FREE_STORAGE_GB : 0)));
-  const replica = f.readReplica ? (dbMonthly(f.instanceClass, false) ?? 0) : 0;
   const cache = f.cacheEnabled ? (cacheMonthly(f.cacheNodeType) ?? 0) : 0;
   const cacheFree = freeTier && FREE_CACHE_NODES.includes(f.cacheNodeType) ? cache : 0;
-  return Math.round(db - dbFree + storage + replica + cache - cacheFree);
+  const parts: CostPart[] = [
+    { what: f.multiAz ? 'Multi-AZ instance' : 'instance', usd: db - dbFree },
+    { what: 'storage', usd: storageMonthly(f.storageType, Math.max(0, f.allocatedStorageGb - (freeTier ? FREE_STORAGE_GB : 0))) },
+    { what: 'read replica', usd: f.readReplica ? (dbMonthly(f.instanceClass, false) ?? 0) : 0 },
+    { what: 'cache', usd: cache - cacheFree },
+    { what: 'cross-region copies', usd: f.crossRegion ? crossRegionMonthly(f) : 0 },
+  ];
+  return parts.filter((p) => p.usd > 0);
+}
+
+/** The rough monthly total of a configuration on AWS, after the free tier: the sum of `estimateParts`, to $0.1. */
+export function monthlyEstimate(f: CostFacts, freeTier: boolean): number {
+  return Math.round(estimateParts(f, freeTier).reduce((sum, p) => sum + p.usd, 0) * 10) / 10;
 }

@@ -144,11 +144,11 @@ export const QUESTIONS: Question[] = [
   ask<'allowedCidr'>({ key: 'allowedCidr', kind: 'input', message: 'Allowed CIDR', explain: 'Port 5432 (and 6379) admit only this range.', when: (a) => a.access === 'cidr', default: () => '', validate: (v) => cidrCheck(v), note: (a) => (a.allowedCidr && (parseCidr(a.allowedCidr) as { prefix?: number }).prefix! < 16 ? `${a.allowedCidr} is a wide range; prefer your exact address (/32).` : undefined) }),
 ];
 
-/** The defaults of every question, in order, as `--defaults` answers them. */
-export function defaultAnswers(): Answers {
+/** The defaults of every question, in order, as `--defaults` answers them; `preset` (flags, DBOPS_*) wins, and later defaults follow it. */
+export function defaultAnswers(preset: Partial<Answers> = {}): Answers {
   const a: Partial<Answers> = {};
   for (const q of QUESTIONS) {
-    (a as Record<string, unknown>)[q.key] = q.default(a);
+    (a as Record<string, unknown>)[q.key] = preset[q.key] ?? q.default(a);
   }
   return a as Answers;
 }

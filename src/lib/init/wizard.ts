@@ -12,7 +12,7 @@ import { UsageError, messageOf } from '../errors.js';
 import type { Identity } from '../providers/provision-types.js';
 import { answersToConfig, configYaml } from './config-yaml.js';
 import { costFacts, QUESTIONS, defaultAnswers, type Answers, type Choice, type Question } from './questions.js';
-import { monthlyEstimate } from './costs.js';
+import { estimateParts, monthlyEstimate } from './costs.js';
 
 /** One prompt as the asker sees it. */
 export interface Ask {
@@ -39,6 +39,10 @@ export interface InitInput {
   lookupIdentity?: IdentityLookup;
   /** Show the file, write nothing. */
   dryRun?: boolean;
+  /** The answers flags and DBOPS_* variables give (preset.ts): defaults of the questions. */
+  preset?: Partial<Answers>;
+  /** Writes every flag/DBOPS_* value into the file's tree (preset.ts `withGiven`). */
+  given?: (tree: Record<string, unknown>) => Record<string, unknown>;
 }
 
 export interface InitResult {
@@ -59,12 +63,12 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-function toAsk(q: Question, a: Partial<Answers>): Ask {
+function toAsk(q: Question, a: Partial<Answers>, preset: Partial<Answers>): Ask {
   return {
     key: q.key,
     kind: q.kind,
     message: q.message,
-    default: q.default(a),
+    default: preset[q.key] ?? q.default(a),
     ...(q.choices ? { choices: q.choices(a) } : {}),
     ...(q.validate ? { validate: (v: unknown) => q.validate!(v as never, a) } : {}),
   };
@@ -87,12 +91,13 @@ export async function askAll(input: InitInput, ask: AskFn): Promise<{ answers: A
   const a: Partial<Answers> = {};
   let account: string | undefined;
   for (const q of QUESTIONS) {
+    const preset = input.preset ?? {};
     if (q.when && !q.when(a)) {
-      (a as Record<string, unknown>)[q.key] = q.default(a);
+      (a as Record<string, unknown>)[q.key] = preset[q.key] ?? q.default(a);
       continue;
     }
     input.out.info(input.out.c.dim(`  ${q.explain}`));
-    const value = await ask(toAsk(q, a));
+    const value = await ask(toAsk(q, a, preset));
     (a as Record<string, unknown>)[q.key] = value;
     const note = q.note?.(a);
     if (note) input.out.warn(note);
@@ -111,15 +116,19 @@ export async function runInit(input: InitInput): Promise<InitResult> {
   }
   let answers: Answers;
   let account: string | undefined;
-  if (input.defaults) answers = defaultAnswers();
+  if (input.defaults) answers = defaultAnswers(input.preset);
   else {
     if (!input.ask) throw new UsageError('dbops init asks its questions on a terminal.', { hint: 'Run it in a terminal, or pass --defaults to write the free-tier defaults without asking.' });
     ({ answers, account } = await askAll(input, input.ask));
   }
-  const yaml = configYaml(answersToConfig(answers));
+  const tree = answersToConfig(answers);
+  const yaml = configYaml(input.given ? input.given(tree) : tree);
   const estimate = monthlyEstimate(costFacts(answers), true);
   input.out.info(`\n${input.target}:\n\n${yaml}`);
-  if (answers.provider === 'aws') input.out.info(`Rough cost after the free tier: about $${estimate}/month (us-east-2 list prices).`);
+  if (answers.provider === 'aws') {
+    const parts = estimateParts(costFacts(answers), true).map((p) => `${p.what} $${Math.round(p.usd * 10) / 10}`);
+    input.out.info(`Rough cost after the free tier: about $${estimate}/month${parts.length > 0 ? ` (${parts.join(', ')})` : ''}; us-east-2 list prices.`);
+  }
   const base = { file: input.target, answers, yaml, estimatedMonthlyUsd: estimate, ...(account ? { account } : {}) };
   if (input.dryRun) return { ...base, written: false, overwritten: false };
   await writeFile(input.target, yaml, { encoding: 'utf8', mode: 0o644, flag: present ? 'w' : 'wx' });

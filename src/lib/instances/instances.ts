@@ -10,6 +10,7 @@ import { TAG } from '../providers/types.js';
 import { type RunReport, runRunbook } from '../runbook/runner.js';
 import { INSTANCE_CREATE, INSTANCE_DELETE } from './runbooks.js';
 import { isRdsIdentifier } from '../identifiers.js';
+import { tagFinalSnapshot } from '../snapshots/final.js';
 
 export async function listInstances(ctx: Context): Promise<Instance[]> {
   const provider = await ctx.provider();
@@ -170,7 +171,8 @@ export async function deleteInstance(ctx: Context, input: { id: string; skipFina
         signal: ctx.signal,
         onProgress: (status) => s.update(status),
       });
-      s.detail('gone');
+      if (finalSnapshotId) await tagFinalSnapshot(provider, finalSnapshotId, run.runId);
+      s.detail(finalSnapshotId ? `gone; final snapshot ${finalSnapshotId} tagged ${TAG.purpose}=final` : 'gone');
     });
     return { id: input.id, dryRun: false, finalSnapshotId, deleted: true };
   });

@@ -1,6 +1,6 @@
 /** Human renderings of instances, shared by `dbops instances` and `dbops status`. */
 import type { ChalkInstance } from 'chalk';
-import { formatTags, renderTable } from '../output/format.js';
+import { formatTags, plural, renderTable } from '../output/format.js';
 import type { Instance } from '../providers/types.js';
 
 export function statusColor(status: string, c: ChalkInstance): string {
@@ -39,7 +39,7 @@ export function renderInstanceDetail(i: Instance, c: ChalkInstance): string {
     ['Multi-AZ', i.multiAz ? 'yes' : 'no'],
     ['Publicly accessible', i.publiclyAccessible ? c.yellow('yes') : 'no'],
     ['Deletion protection', i.deletionProtection ? 'on' : 'off'],
-    ['Backups', `${i.backupRetentionDays} days, window ${i.preferredBackupWindow ?? '-'}`],
+    ['Backups', `${plural(i.backupRetentionDays, 'day')}, window ${i.preferredBackupWindow ?? '-'}`],
     ['Latest restorable', i.latestRestorableTime ? i.latestRestorableTime.toISOString() : '-'],
     ['Maintenance', i.preferredMaintenanceWindow ?? '-'],
     ['Master user', i.masterUsername],

@@ -59,3 +59,8 @@ export function formatTags(tags: Record<string, string>): string {
   const entries = Object.entries(tags);
   return entries.length === 0 ? '-' : entries.map(([k, v]) => `${k}=${v}`).join(',');
 }
+
+/** "1 day", "7 days", "1 change", "0 changes": the count and the word, agreeing. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

@@ -127,6 +127,12 @@ export interface DatabaseApi {
    * storage type); empty when the class is not offered at all.
    */
   orderableOptions(engine: Engine, instanceClass: string): Promise<OrderableOption[]>;
+  /**
+   * Whether the endpoint lists any orderable option for the engine in the region (one
+   * small page). AWS always does; an emulator (moto, LocalStack) may list none, and then
+   * the class check is skipped with a note instead of refusing every class.
+   */
+  engineListed(engine: Engine): Promise<boolean>;
 }
 
 /** A cache (ElastiCache replication group of one node; local: a redis-server). */

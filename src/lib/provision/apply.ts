@@ -19,6 +19,7 @@ import type { Applied, Change, CurrentState, Plan } from './plan-types.js';
 import { readCurrent } from './read.js';
 import { PROVISION_APPLY } from './runbooks.js';
 import { validateInput } from './validate.js';
+import { plural } from '../output/format.js';
 
 export interface ApplyOptions {
   /** ModifyDBInstance/ModifyReplicationGroup ApplyImmediately; otherwise the maintenance window. */
@@ -366,6 +367,14 @@ async function poolStep(run: RunbookRun, st: ApplyState): Promise<void> {
   });
 }
 
+/**
+ * "create cache X; create alarm Y": what was done, each resource once (a cache's AUTH
+ * token is its own entry of the cache, for the report, but not a second creation).
+ */
+export function appliedSummary(applied: readonly Applied[]): string {
+  return [...new Set(applied.map((a) => `${a.action} ${a.kind} ${a.id}`))].join('; ');
+}
+
 /** What apply changed before it failed (the error's typed field), so the command can list it. */
 export function appliedOf(e: unknown): readonly Applied[] | undefined {
   return isDbopsError(e) ? e.applied : undefined;
@@ -374,12 +383,12 @@ export function appliedOf(e: unknown): readonly Applied[] | undefined {
 export async function applyProvision(deps: ProvisionDeps, opts: ApplyOptions): Promise<ApplyResult> {
   const applied: Applied[] = [];
   // Bad input is one sentence before the runbook starts: nothing is read or created.
-  await validateInput(deps.config, deps.settings, deps.pp);
+  for (const note of await validateInput(deps.config, deps.settings, deps.pp)) deps.out.warn(note);
   try {
     const { value, report } = await runRunbook(PROVISION_APPLY, { out: deps.out, clock: deps.clock, signal: deps.signal }, async (run) => {
       const st = await run.step('PV-1', async (s) => {
         const planned = await planFor(deps, run.runId);
-        s.detail(`${planned.plan.pending} changes pending`);
+        s.detail(`${plural(planned.plan.pending, 'change')} pending`);
         return { deps, opts, ...planned, applied } satisfies ApplyState;
       });
       const refused = refusal(st.plan);
@@ -413,7 +422,7 @@ export async function applyProvision(deps: ProvisionDeps, opts: ApplyOptions): P
 
 /** `dbops provision plan`. */
 export async function planProvision(deps: ProvisionDeps): Promise<Plan> {
-  await validateInput(deps.config, deps.settings, deps.pp);
+  for (const note of await validateInput(deps.config, deps.settings, deps.pp)) deps.out.warn(note);
   return (await planFor(deps)).plan;
 }
 

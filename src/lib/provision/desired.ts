@@ -3,6 +3,7 @@
  * order of seed 002. Pure: config + settings -> DesiredState. The database request is the
  * one `dbops instances create` sends (instances.createRequest), so both commands agree.
  */
+import { copyKey, type CopyKey } from '../snapshots/checks.js';
 import type { DbopsConfig } from '../config/schema.js';
 import { createRequest } from '../instances/instances.js';
 import type { BudgetNotification, BudgetSpec, IngressRule } from '../providers/provision-types.js';
@@ -53,8 +54,17 @@ export interface DesiredState {
   cache?: DesiredCache;
   topic: { name: string; email?: string };
   budget?: BudgetSpec;
+  /** The weekly cross-region copies of an encrypted database, and the key they use (aws). */
+  copies?: { region: string; kmsKey: CopyKey };
   /** Risky or surprising choices, said once in the plan. */
   warnings: string[];
+}
+
+/** Which key `snapshot run-policy` will encrypt the DR copies with (aws, encrypted storage, copies on). */
+export function desiredCopies(config: DbopsConfig): DesiredState['copies'] {
+  const cr = config.snapshots.crossRegion;
+  if (config.provider !== 'aws' || !cr.enabled || !config.database.storageEncrypted) return undefined;
+  return { region: cr.region, kmsKey: copyKey(undefined, cr.kmsKeyId, cr.region) };
 }
 
 /** "15.4" -> "15"; "8.0.35" -> "8.0" for MySQL (its majors are x.y). */
@@ -173,6 +183,7 @@ export function desiredState(config: DbopsConfig, s: ProvisionSettings, runId = 
     ...(cache ? { cache } : {}),
     topic: { name: `${id}-alarms`, ...(config.alarms.email ? { email: config.alarms.email } : {}) },
     ...(desiredBudget(config) ? { budget: desiredBudget(config)! } : {}),
+    ...(desiredCopies(config) ? { copies: desiredCopies(config)! } : {}),
     warnings: warningsFor(config, cache, s),
   };
 }

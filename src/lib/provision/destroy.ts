@@ -17,6 +17,7 @@ import type { CurrentState } from './plan-types.js';
 import { readCurrent } from './read.js';
 import { PROVISION_DESTROY } from './runbooks.js';
 import { checkRegion } from './validate.js';
+import { tagFinalSnapshot } from '../snapshots/final.js';
 
 export interface DestroyOptions {
   skipFinalSnapshot: boolean;
@@ -128,6 +129,7 @@ async function destroySteps(run: RunbookRun, st: DestroyState): Promise<void> {
   await stepOrSkip(run, 'PD-8', db ? [db] : [], async (s) => {
     await pp.instances.deleteInstance(db!.id, { skipFinalSnapshot: !db!.finalSnapshotId, ...(db!.finalSnapshotId ? { finalSnapshotId: db!.finalSnapshotId } : {}) });
     await pp.instances.waitForInstance(db!.id, 'deleted', waitOpts(st, s));
+    if (db!.finalSnapshotId) await tagFinalSnapshot(pp.instances, db!.finalSnapshotId, run.runId);
   });
   await stepOrSkip(run, 'PD-9', toDelete(st, 'security-group'), async () => pp.network!.deleteSecurityGroup(st.current.securityGroup!.id));
 }

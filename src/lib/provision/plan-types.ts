@@ -48,6 +48,8 @@ export interface Plan {
   changes: Change[];
   /** Changes that are not no-op / not-applicable. */
   pending: number;
+  /** Which key the weekly cross-region copies will use (aws, encrypted storage, copies on). */
+  copies?: { region: string; kmsKeyId: string; keySource: 'flag' | 'config' | 'default' };
   warnings: string[];
 }
 

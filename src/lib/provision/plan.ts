@@ -111,6 +111,7 @@ export function computePlan(desired: DesiredState, current: CurrentState, s: Pro
     region: desired.region,
     changes,
     pending: changes.filter((c) => PENDING_ACTIONS.has(c.action)).length,
+    ...(desired.copies ? { copies: { region: desired.copies.region, kmsKeyId: desired.copies.kmsKey.kmsKeyId, keySource: desired.copies.kmsKey.source } } : {}),
     warnings: desired.warnings,
   };
 }

@@ -1,6 +1,7 @@
 /** Human rendering of plans, apply and destroy results. Pure (colour via the given chalk). */
 import type { ChalkInstance } from 'chalk';
 import { renderReport } from '../runbook/render.js';
+import { describeCopyKey } from '../snapshots/checks.js';
 import type { ApplyResult } from './apply.js';
 import type { DestroyResult } from './destroy.js';
 import type { Action, Change, FieldChange, Plan } from './plan-types.js';
@@ -49,6 +50,10 @@ export function renderPlan(plan: Plan, c: ChalkInstance): string {
   const summary =
     plan.pending === 0 ? 'Nothing to do: the deployment matches the config.' : `${plan.pending} change${plan.pending === 1 ? '' : 's'} pending.`;
   const lines = [`Plan for ${plan.provider} ${plan.region} (dependency order):`, ...plan.changes.flatMap((ch) => changeLines(ch, c, widths)), '', summary];
+  if (plan.copies) {
+    const key = { kmsKeyId: plan.copies.kmsKeyId, source: plan.copies.keySource };
+    lines.push('', `Cross-region copies to ${plan.copies.region} (snapshot run-policy): ${describeCopyKey(key, plan.copies.region)}.`);
+  }
   if (plan.warnings.length > 0) lines.push('', 'Warnings:', ...plan.warnings.map((w) => c.yellow(`  ! ${w}`)));
   return lines.join('\n');
 }

@@ -95,7 +95,7 @@ export function orderableProblem(config: DbopsConfig, region: string, options: O
   if (options.length === 0) {
     return {
       message: `${engineName} does not offer ${db.instanceClass} in ${region}.`,
-      hint: `Pick a class RDS offers there (\`aws rds describe-orderable-db-instance-options --engine ${db.engine} --region ${region}\`), e.g. db.t3.micro.`,
+      hint: `Pick a class RDS offers there (\`aws rds describe-orderable-db-instance-options --engine ${db.engine} --region ${region}\`)${db.instanceClass === 'db.t3.micro' ? '' : ', e.g. db.t3.micro'}.`,
     };
   }
   const major = engineMajor(db.engine, db.engineVersion);
@@ -125,12 +125,21 @@ export async function checkRegion(pp: ProvisionProvider, region: string): Promis
   fail({ message: `The region ${region} does not exist.`, hint: 'Use an AWS region name such as us-east-2 (`aws ec2 describe-regions` lists them).' });
 }
 
-/** All bad-input checks; throws the first problem as a UsageError (exit 2). Creates nothing. */
-export async function validateInput(config: DbopsConfig, s: ProvisionSettings, pp: ProvisionProvider): Promise<void> {
+/**
+ * All bad-input checks; throws the first problem as a UsageError (exit 2). Creates nothing.
+ * Returns notes for checks it had to skip: an endpoint that lists no orderable option at
+ * all for the engine (an emulator; AWS always lists them) skips the class check, says so
+ * in one line and goes on, like Terraform's skip_* settings.
+ */
+export async function validateInput(config: DbopsConfig, s: ProvisionSettings, pp: ProvisionProvider): Promise<string[]> {
   const offline = inputProblem(config, s);
   if (offline) fail(offline);
   await checkRegion(pp, config.region);
   const options = await pp.database.orderableOptions(config.database.engine, config.database.instanceClass);
+  if (options.length === 0 && !(await pp.database.engineListed(config.database.engine))) {
+    return [`The endpoint lists no orderable options for ${config.database.engine} in ${pp.region} (an emulator?): the instance class check was skipped.`];
+  }
   const orderable = orderableProblem(config, pp.region, options);
   if (orderable) fail(orderable);
+  return [];
 }

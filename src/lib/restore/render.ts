@@ -17,7 +17,7 @@ function seconds(s: number | undefined): string {
 }
 
 function headline(r: RestoreTestResult): string {
-  const what = `restore test of ${r.source?.instanceId ?? '?'}${r.backup ? ` from ${describeBackup(r.backup, new Date(r.startedAt))}` : ''}`;
+  const what = `restore test of ${r.source?.instanceId ?? r.requestedSourceId}${r.backup ? ` from ${describeBackup(r.backup, new Date(r.startedAt))}` : ''}`;
   switch (r.verdict) {
     case 'passed':
       return `PASSED  ${what}`;
@@ -116,7 +116,7 @@ function md(text: string): string {
 export function renderMarkdown(r: RestoreTestResult): string {
   const b = r.backup;
   const lines = [
-    `# Restore test of ${r.source?.instanceId ?? '?'}: ${r.verdict.toUpperCase()}`,
+    `# Restore test of ${r.source?.instanceId ?? r.requestedSourceId}: ${r.verdict.toUpperCase()}`,
     '',
     `- Run: \`${r.runId}\` (${r.provider}, ${r.region}), runbook \`${r.report.runbookFile}\``,
     `- Started: ${r.startedAt}; finished: ${r.finishedAt} (${formatDuration(r.timing.totalSeconds * 1000)})`,

@@ -108,7 +108,8 @@ async function steps(ctx: Context, provider: Provider, req: RestoreTestRequest, 
       signal: ctx.signal,
       onProgress: (status) => s.update(status),
     });
-    facts.restoreSeconds = (ctx.clock.now().getTime() - pending.startedAt.getTime()) / 1000;
+    // One figure, to the millisecond: the check, the summary and --json all show this one.
+    facts.restoreSeconds = Math.round(ctx.clock.now().getTime() - pending.startedAt.getTime()) / 1000;
     if (ready?.endpoint) tmp.endpoint = `${ready.endpoint.host}:${ready.endpoint.port}`;
     return judgeRto(facts.restoreSeconds, req.rtoHours);
   });
@@ -365,7 +366,7 @@ function buildResult(ctx: Context, provider: Provider, req: RestoreTestRequest, 
   const rpoCheck = facts.checks.find((c) => c.id === 'rpo');
   const rpoData = rpoCheck?.data as { measured?: boolean; dataLossSeconds?: number } | undefined;
   const measured = rpoData?.measured === true && rpoData.dataLossSeconds !== undefined;
-  const restoreSeconds = facts.restoreSeconds === undefined ? undefined : Math.round(facts.restoreSeconds * 10) / 10;
+  const restoreSeconds = facts.restoreSeconds;
   const verdict = ctx.flags.dryRun && error === undefined ? 'dry-run' : error instanceof Interrupted ? 'interrupted' : error !== undefined ? 'error' : verdictOf(facts.checks);
   const tmp = facts.temporary;
   const e = isDbopsError(error) ? error : undefined;
@@ -377,6 +378,7 @@ function buildResult(ctx: Context, provider: Provider, req: RestoreTestRequest, 
     region: provider.region,
     startedAt: started.toISOString(),
     finishedAt: report.finishedAt,
+    requestedSourceId: req.sourceId,
     ...(facts.source ? { source: { instanceId: facts.source.id, engineVersion: facts.source.engineVersion, instanceClass: facts.source.instanceClass } } : {}),
     ...(facts.backup ? { backup: facts.backup } : {}),
     ...(tmp ? { temporary: tmp } : {}),

@@ -52,6 +52,8 @@ export interface RestoreTestResult {
   region: string;
   startedAt: string;
   finishedAt: string;
+  /** The source asked for (--instance or database.identifier), even when it does not exist. */
+  requestedSourceId: string;
   source?: { instanceId: string; engineVersion: string; instanceClass: string };
   backup?: BackupChoice;
   temporary?: TemporaryInstance;

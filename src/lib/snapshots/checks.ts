@@ -43,23 +43,37 @@ export function kmsKeyRegion(key: string): string | undefined {
   return /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(key)?.[1];
 }
 
+/** The AWS-managed RDS key: every region has one, so an encrypted copy needs no setup. */
+export const AWS_MANAGED_RDS_KEY = 'alias/aws/rds';
+
+/** The key a cross-region copy is encrypted with, and where that choice came from. */
+export interface CopyKey {
+  kmsKeyId: string;
+  /** 'default': nobody chose one, so the destination region's alias/aws/rds. */
+  source: 'flag' | 'config' | 'default';
+}
+
 /**
- * An encrypted snapshot needs a KMS key of the destination region: KMS keys do not cross
- * regions. A key ARN of another region is refused before AWS is asked.
+ * The key of an encrypted copy: --kms-key, else snapshots.crossRegion.kmsKeyId, else the
+ * destination region's AWS-managed RDS key (alias/aws/rds). A key ARN of another region
+ * is refused before AWS is asked: KMS keys do not cross regions. Pure.
  */
-export function checkKmsKey(source: Pick<Snapshot, 'id' | 'encrypted'>, targetRegion: string, kmsKeyId: string | undefined): void {
-  if (source.encrypted && !kmsKeyId) {
-    throw new UsageError(
-      `Snapshot ${source.id} is encrypted: copying it to ${targetRegion} needs a KMS key valid in ${targetRegion}.`,
-      { hint: `Pass --kms-key with the ARN of a key in ${targetRegion}, or set snapshots.crossRegion.kmsKeyId.` },
-    );
-  }
-  const keyRegion = kmsKeyId === undefined ? undefined : kmsKeyRegion(kmsKeyId);
+export function copyKey(flag: string | undefined, configured: string | undefined, targetRegion: string): CopyKey {
+  const key: CopyKey = flag ? { kmsKeyId: flag, source: 'flag' } : configured ? { kmsKeyId: configured, source: 'config' } : { kmsKeyId: AWS_MANAGED_RDS_KEY, source: 'default' };
+  const keyRegion = kmsKeyRegion(key.kmsKeyId);
   if (keyRegion !== undefined && keyRegion !== targetRegion) {
-    throw new UsageError(`The KMS key ${kmsKeyId} is in ${keyRegion}, but the copy goes to ${targetRegion}: KMS keys do not cross regions.`, {
-      hint: `Pass the ARN of a key in ${targetRegion} (e.g. the alias/aws/rds key there).`,
+    throw new UsageError(`The KMS key ${key.kmsKeyId} is in ${keyRegion}, but the copy goes to ${targetRegion}: KMS keys do not cross regions.`, {
+      hint: `Pass the ARN of a key in ${targetRegion}, or leave it unset to use ${AWS_MANAGED_RDS_KEY} there.`,
     });
   }
+  return key;
+}
+
+/** One line saying which key encrypts copies into `targetRegion`. */
+export function describeCopyKey(key: CopyKey, targetRegion: string): string {
+  return key.source === 'default'
+    ? `encrypted with ${targetRegion}'s AWS-managed key ${AWS_MANAGED_RDS_KEY} (the default; --kms-key or snapshots.crossRegion.kmsKeyId picks another)`
+    : `encrypted with ${key.kmsKeyId} (${key.source === 'flag' ? '--kms-key' : 'snapshots.crossRegion.kmsKeyId'})`;
 }
 
 /** A copy needs an available source. A snapshot still being made is a "retry later" (exit 3). */

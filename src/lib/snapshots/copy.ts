@@ -11,7 +11,7 @@ import { ConflictError, EnvironmentError } from '../errors.js';
 import type { Progress } from '../output/output.js';
 import { newRunId } from '../runbook/runner.js';
 import { type Provider, type Snapshot, type Tags, TAG } from '../providers/types.js';
-import { checkCopyable, checkDrRegion, checkKmsKey } from './checks.js';
+import { checkCopyable, checkDrRegion, copyKey, describeCopyKey, type CopyKey } from './checks.js';
 import { PURPOSE_COPY, copyIdFor, existingCopy, isCopyOf } from './policy.js';
 import { waitAvailable } from './snapshots.js';
 
@@ -30,7 +30,7 @@ export interface CopyInput {
   snapshotId: string;
   /** Default: snapshots.crossRegion.region. */
   toRegion?: string;
-  /** Default: snapshots.crossRegion.kmsKeyId. */
+  /** Default: snapshots.crossRegion.kmsKeyId, else the destination's alias/aws/rds. */
   kmsKeyId?: string;
   runId?: string;
   /** Progress text (the runbook step's, or a spinner's). */
@@ -47,6 +47,8 @@ export interface CopyResult {
   alreadyExisted: boolean;
   copy?: Snapshot;
   waitedMs?: number;
+  /** The key an encrypted source is copied with (absent for an unencrypted one). */
+  kmsKey?: CopyKey;
 }
 
 /** What a copy would do, decided from the source and the destination's snapshots. Pure. */
@@ -80,17 +82,17 @@ export interface PreparedCopy {
   target: Provider;
   targetSnapshotId: string;
   existing?: Snapshot;
-  kmsKeyId?: string;
+  /** Only for an encrypted source. */
+  kmsKey?: CopyKey;
 }
 
 /** Checks the source (available, KMS key) and looks for an existing copy in the destination. */
 export async function prepareCopy(ctx: Pick<Context, 'config'>, provider: Provider, source: Snapshot, toRegion: string, kmsKey?: string): Promise<PreparedCopy> {
   checkCopyable(source);
-  const kmsKeyId = kmsKey ?? ctx.config.snapshots.crossRegion.kmsKeyId;
-  checkKmsKey(source, toRegion, kmsKeyId);
+  const key = source.encrypted ? copyKey(kmsKey, ctx.config.snapshots.crossRegion.kmsKeyId, toRegion) : undefined;
   const target = provider.forRegion(toRegion);
   const { targetSnapshotId, existing } = copyPlan(source, await target.listSnapshots({ instanceId: source.instanceId, type: 'manual' }));
-  return { target, targetSnapshotId, existing, kmsKeyId };
+  return { target, targetSnapshotId, existing, ...(key ? { kmsKey: key } : {}) };
 }
 
 /** Sends the copy request (CopyDBSnapshot to the destination region on AWS); returns the copy as the destination sees it. */
@@ -99,7 +101,7 @@ export function requestCopy(provider: Provider, source: Snapshot, prepared: Prep
     snapshotId: source.id,
     targetRegion: prepared.target.region,
     targetSnapshotId: prepared.targetSnapshotId,
-    ...(prepared.kmsKeyId ? { kmsKeyId: prepared.kmsKeyId } : {}),
+    ...(prepared.kmsKey ? { kmsKeyId: prepared.kmsKey.kmsKeyId } : {}),
     copyTags: true,
     tags: copyTags(source, runId),
   });
@@ -114,13 +116,13 @@ export async function copyFrom(
 ): Promise<CopyResult> {
   const prepared = await prepareCopy(ctx, provider, source, input.toRegion, input.kmsKeyId);
   const { existing, targetSnapshotId } = prepared;
-  const base = { sourceRegion: provider.region, targetRegion: input.toRegion, sourceSnapshotId: source.id, targetSnapshotId };
+  const base = { sourceRegion: provider.region, targetRegion: input.toRegion, sourceSnapshotId: source.id, targetSnapshotId, ...(prepared.kmsKey ? { kmsKey: prepared.kmsKey } : {}) };
   const update = input.update ?? (() => undefined);
   if (existing?.status === 'available') return { dryRun: ctx.flags.dryRun, ...base, alreadyExisted: true, copy: existing };
   if (ctx.flags.dryRun) return { dryRun: true, ...base, alreadyExisted: existing !== undefined, copy: existing };
   const t0 = performance.now();
   if (!existing) {
-    update('requesting the copy');
+    update(prepared.kmsKey ? `requesting the copy, ${describeCopyKey(prepared.kmsKey, input.toRegion)}` : 'requesting the copy');
     await requestCopy(provider, source, prepared, input.runId ?? newRunId());
   } else {
     update(`already being copied (${existing.status})`);

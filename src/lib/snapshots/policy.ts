@@ -14,6 +14,8 @@ const WEEK_MS = 7 * DAY_MS;
 export const PURPOSE_MANUAL = 'manual';
 /** `dbops:purpose` of a cross-region copy dbops made (`snapshot copy`, `run-policy`). */
 export const PURPOSE_COPY = 'cross-region-copy';
+/** `dbops:purpose` of the snapshot RDS takes as an instance is deleted (`provision destroy`, `instances delete`). */
+export const PURPOSE_FINAL = 'final';
 /** The purposes the retention policy manages; any other dbops snapshot (a final snapshot, a drill's) is left alone. */
 export const POLICY_PURPOSES: readonly string[] = [PURPOSE_MANUAL, PURPOSE_COPY];
 

@@ -1,9 +1,10 @@
 /** Human renderings of the snapshot commands' results. Pure: value (+ now) in, text out. */
 import type { ChalkInstance } from 'chalk';
 import { renderReport } from '../runbook/render.js';
-import { formatAge, formatBytes, formatDuration, renderTable } from '../output/format.js';
+import { formatAge, formatBytes, formatDuration, plural, renderTable } from '../output/format.js';
 import type { Snapshot } from '../providers/types.js';
 import type { CopyResult } from './copy.js';
+import { describeCopyKey } from './checks.js';
 import type { DeleteSnapshotResult } from './delete.js';
 import type { GcResult } from './gc.js';
 import type { PruneDecision } from './policy.js';
@@ -19,6 +20,11 @@ function statusColor(status: string, c: ChalkInstance): string {
   return c.yellow(status);
 }
 
+/** Where a snapshot came from: the region and snapshot of a copy, else its instance (list and latest say the same). */
+function sourceOf(s: Snapshot): string {
+  return s.sourceRegion ? `${s.sourceRegion}:${s.sourceSnapshotId ?? '?'}` : s.instanceId;
+}
+
 export function renderSnapshotTable(snaps: Snapshot[], now: Date, c: ChalkInstance): string {
   if (snaps.length === 0) return 'No snapshots.';
   return renderTable(
@@ -32,7 +38,7 @@ export function renderSnapshotTable(snaps: Snapshot[], now: Date, c: ChalkInstan
       { header: 'ENCRYPTED', value: (s) => (s.encrypted ? 'yes' : 'no') },
       { header: 'ENGINE', value: (s) => `${s.engine} ${s.engineVersion}` },
       { header: 'REGION', value: (s) => s.region },
-      { header: 'SOURCE', value: (s) => (s.sourceRegion ? `${s.sourceRegion}:${s.sourceSnapshotId ?? '?'}` : s.instanceId) },
+      { header: 'SOURCE', value: (s) => sourceOf(s) },
     ],
     snaps,
   );
@@ -49,7 +55,7 @@ export function renderSnapshotDetail(s: Snapshot, now: Date, c: ChalkInstance): 
     ['Encrypted', s.encrypted ? `yes${s.kmsKeyId ? ` (${s.kmsKeyId})` : ''}` : 'no'],
     ['Engine', `${s.engine} ${s.engineVersion}`],
     ['Region', s.region],
-    ['Source', s.sourceRegion ? `${s.sourceRegion}:${s.sourceSnapshotId ?? '?'}` : '-'],
+    ['Source', sourceOf(s)],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
@@ -60,7 +66,8 @@ export function renderCopy(r: CopyResult): string {
   if (r.alreadyExisted && r.copy?.status === 'available' && !r.waitedMs) return `Nothing to do: ${r.targetSnapshotId} is already in ${r.targetRegion} (a copy of ${r.sourceSnapshotId}, available).`;
   if (r.dryRun) return r.alreadyExisted ? `Dry run: the copy ${r.targetSnapshotId} already exists in ${r.targetRegion} (${r.copy?.status ?? '?'}); would wait for it.` : `Dry run: would copy ${what}.`;
   const waited = r.waitedMs === undefined ? '' : ` in ${formatDuration(r.waitedMs)}`;
-  return `${r.alreadyExisted ? 'Waited for the existing copy' : 'Copied'} ${what}: ${r.copy?.status ?? 'requested'}${waited}${r.copy?.sizeBytes !== undefined ? `, ${formatBytes(r.copy.sizeBytes)}` : ''}.`;
+  const key = r.kmsKey && !r.alreadyExisted ? `, ${describeCopyKey(r.kmsKey, r.targetRegion)}` : '';
+  return `${r.alreadyExisted ? 'Waited for the existing copy' : 'Copied'} ${what}: ${r.copy?.status ?? 'requested'}${waited}${r.copy?.sizeBytes !== undefined ? `, ${formatBytes(r.copy.sizeBytes)}` : ''}${key}.`;
 }
 
 export function renderDelete(r: DeleteSnapshotResult): string {
@@ -140,7 +147,7 @@ export function renderBackupStatus(s: BackupStatus, c: ChalkInstance): string {
     [
       'Automated backups',
       auto.available
-        ? `${auto.retentionDays} days (policy ${s.policy.backupRetentionDays}), window ${auto.window ?? '-'}`
+        ? `${plural(auto.retentionDays, 'day')} (policy ${s.policy.backupRetentionDays}), window ${auto.window ?? '-'}`
         : auto.note.replace(/^automated backups: /, ''),
     ],
     ...(auto.available

@@ -11,7 +11,7 @@ import { EnvironmentError } from '../errors.js';
 import { formatAge } from '../output/format.js';
 import type { Instance, Provider, Snapshot } from '../providers/types.js';
 import { type RunReport, type RunbookRun, runRunbook } from '../runbook/runner.js';
-import { checkKmsKey, policyRegions } from './checks.js';
+import { copyKey, describeCopyKey, policyRegions } from './checks.js';
 import { prepareCopy, requestCopy } from './copy.js';
 import { type PrunePlan, RESUME_WINDOW_HOURS, planPrune, resumableSnapshot, sortNewestFirst } from './policy.js';
 import { executeDeletes, failuresError, refusalError, retentionPolicy } from './prune.js';
@@ -50,9 +50,8 @@ async function check(ctx: Context, provider: Provider, instanceId: string, run: 
     const { dr } = policyRegions(ctx.config);
     const instance = await provider.describeInstance(instanceId);
     const snaps = await provider.listSnapshots({ instanceId, type: 'all' });
-    // Fail before snapshotting when the newest snapshot shows the copy will need a KMS key (SN-4 checks the real one).
-    const evidence = sortNewestFirst(snaps)[0];
-    if (dr && evidence) checkKmsKey(evidence, dr, ctx.config.snapshots.crossRegion.kmsKeyId);
+    // Fail before snapshotting when the configured key cannot encrypt copies in the DR region.
+    if (dr) copyKey(undefined, ctx.config.snapshots.crossRegion.kmsKeyId, dr);
     const now = ctx.clock.now();
     const resume = resumableSnapshot(snaps, instanceId, now);
     if (!resume && instance.status !== 'available') {
@@ -96,7 +95,7 @@ async function copySteps(ctx: Context, provider: Provider, source: Snapshot, dr:
       s.detail(`${p.existing.id} already in ${dr} (${p.existing.status}): reused`);
     } else {
       const copy = await requestCopy(provider, source, p, run.runId);
-      s.detail(`${copy.id} requested in ${dr} (${copy.status})`);
+      s.detail(`${copy.id} requested in ${dr} (${copy.status})${p.kmsKey ? `, ${describeCopyKey(p.kmsKey, dr)}` : ''}`);
     }
     return p;
   });

@@ -11,7 +11,7 @@
  */
 import type { Context } from '../context.js';
 import { readRestoreTests, type RestoreTestRecord } from '../history/restore-tests.js';
-import { formatAge } from '../output/format.js';
+import { formatAge, plural } from '../output/format.js';
 import { dbopsHome } from '../providers/index.js';
 import type { Instance, ProviderName, Snapshot } from '../providers/types.js';
 import { checkDrRegion, checkRegion } from './checks.js';
@@ -102,8 +102,8 @@ function snapshotViolation(code: ViolationCode, what: string, where: string, fou
   return {
     code,
     message: found
-      ? `The newest ${what} in ${where} (${found.id}) is ${found.age} old: more than ${maxDays} days.`
-      : `There is no available ${what} in ${where}: the policy wants one at most ${maxDays} days old.`,
+      ? `The newest ${what} in ${where} (${found.id}) is ${found.age} old: more than ${plural(maxDays, 'day')}.`
+      : `There is no available ${what} in ${where}: the policy wants one at most ${plural(maxDays, 'day')} old.`,
   };
 }
 
@@ -129,8 +129,8 @@ function automatedViolations(auto: AutomatedBackups, policy: BackupPolicy, insta
       code: 'backup-retention-below-policy',
       message:
         auto.retentionDays === 0
-          ? `Automated backups of ${instanceId} are off (retention 0 days); the policy wants ${policy.backupRetentionDays} days.`
-          : `Automated backups of ${instanceId} are kept ${auto.retentionDays} days; the policy wants ${policy.backupRetentionDays}.`,
+          ? `Automated backups of ${instanceId} are off (retention 0 days); the policy wants ${plural(policy.backupRetentionDays, 'day')}.`
+          : `Automated backups of ${instanceId} are kept ${plural(auto.retentionDays, 'day')}; the policy wants ${policy.backupRetentionDays}.`,
     });
   }
   if (auto.restorableLagHours === undefined) {

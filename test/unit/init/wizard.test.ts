@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/lib/config/load.js';
 import { DEFAULTS } from '../../../src/lib/config/defaults.js';
 import { answersToConfig, configYaml } from '../../../src/lib/init/config-yaml.js';
-import { cacheNote, instanceNote, monthlyEstimate, storageNote } from '../../../src/lib/init/costs.js';
+import { cacheNote, crossRegionNote, estimateParts, instanceNote, monthlyEstimate, storageNote } from '../../../src/lib/init/costs.js';
 import { costFacts, defaultAnswers, QUESTIONS, type Answers } from '../../../src/lib/init/questions.js';
 import { runInit, type Ask } from '../../../src/lib/init/wizard.js';
 import { testOutput } from '../../_helpers/output.js';
@@ -135,8 +135,13 @@ describe('the wizard', () => {
 describe('costs', () => {
   it('says nothing for the free-tier profile and estimates the rest', () => {
     const free = costFacts({ ...defaultAnswers(), provider: 'aws' });
-    expect([instanceNote(free), storageNote(free), cacheNote(free), monthlyEstimate(free, true)]).toEqual([undefined, undefined, undefined, 0]);
-    expect(monthlyEstimate(free, false)).toBe(27);
+    expect([instanceNote(free), storageNote(free), cacheNote(free)]).toEqual([undefined, undefined, undefined]);
+    // The one thing the free-tier profile pays for is what the wizard warns about: the DR copies.
+    expect(crossRegionNote(free)).toBe('Cross-region copies are not in the free tier: roughly $5.4/month for 20 GB (storage in the DR region and transfer).');
+    expect(estimateParts(free, true)).toEqual([{ what: 'cross-region copies', usd: 5.4 }]);
+    expect(monthlyEstimate(free, true)).toBe(5.4);
+    expect(monthlyEstimate({ ...free, crossRegion: false }, true)).toBe(0);
+    expect(monthlyEstimate(free, false)).toBe(32.7);
     expect(cacheNote({ ...free, cacheNodeType: 'cache.t2.micro' })).toBe('cache.t2.micro is previous generation: AWS no longer creates it, and it has no AUTH or TLS; cache.t3.micro is free-tier eligible too.');
   });
 
@@ -145,5 +150,28 @@ describe('costs', () => {
     const yaml = configYaml(answersToConfig(a));
     expect(yaml.startsWith('# dbops configuration, written by `dbops init`.')).toBe(true);
     expect(yaml).toContain('allowedCidr: 203.0.113.7/32');
+  });
+});
+
+describe('init --defaults with flags and DBOPS_* variables', () => {
+  it('writes what the flags and the environment say, and the defaults follow them', async () => {
+    // GIVEN --provider aws --region us-west-1 and two variables, one no question asks for
+    const loaded = loadConfig({
+      cwd: dir,
+      env: { DBOPS_ALARMS__EMAIL: 'oncall@example.com', DBOPS_DATABASE__STORAGE_TYPE: 'gp3', DBOPS_BUDGET__ALERT_PERCENTS: '[60, 90]' },
+      flags: { provider: 'aws', region: 'us-west-1' },
+    });
+    const { presetAnswers, withGiven } = await import('../../../src/lib/init/preset.js');
+    // WHEN init runs with --defaults
+    const target = join(dir, 'dbops.config.yaml');
+    const { out, stderr } = await testOutput();
+    const result = await runInit({ target, defaults: true, force: false, out, prompt: { confirm: async () => true }, preset: presetAnswers(loaded), given: (t) => withGiven(t, loaded) });
+    // THEN the file says so, and loads
+    const config = load(target);
+    expect([config.provider, config.region, config.alarms.email, config.database.storageType, config.budget.alertPercents]).toEqual(['aws', 'us-west-1', 'oncall@example.com', 'gp3', [60, 90]]);
+    expect(result.answers.provider).toBe('aws');
+    expect(config.database.identifier).toBe(DEFAULTS.database.identifier);
+    // The summary adds up what the notes warn about: the DR copies.
+    expect(stderr()).toContain('Rough cost after the free tier: about $5.4/month (cross-region copies $5.4); us-east-2 list prices.');
   });
 });

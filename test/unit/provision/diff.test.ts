@@ -175,3 +175,16 @@ describe('small decisions', () => {
     expect(inputProblem(config, settings)).toBeUndefined();
   });
 });
+
+describe('appliedSummary', () => {
+  it("lists each resource once: a cache's AUTH token entry is not a second creation", async () => {
+    const { appliedSummary } = await import('../../../src/lib/provision/apply.js');
+    expect(
+      appliedSummary([
+        { kind: 'security-group', id: 'db-sg', action: 'create', detail: 'created sg-1' },
+        { kind: 'cache', id: 'db-cache', action: 'create', detail: 'AUTH token stored (secret)' },
+        { kind: 'cache', id: 'db-cache', action: 'create', detail: 'created db-cache' },
+      ]),
+    ).toBe('create security-group db-sg; create cache db-cache');
+  });
+});

@@ -23,6 +23,7 @@ export function sampleResult(overrides: Partial<RestoreTestResult> = {}): Restor
     region: 'us-east-2',
     startedAt: '2026-05-01T12:00:00.000Z',
     finishedAt: '2026-05-01T12:30:00.000Z',
+    requestedSourceId: 'prod-db',
     source: { instanceId: 'prod-db', engineVersion: '15.8', instanceClass: 'db.t3.micro' },
     backup: { kind: 'snapshot', snapshotId: 'rds:prod-db-2026-05-01-03-10', snapshotType: 'automated', createdAt: '2026-05-01T03:10:00.000Z', ofInstance: 'prod-db' },
     temporary: {

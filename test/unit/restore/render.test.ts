@@ -35,6 +35,12 @@ describe('renderHuman', () => {
     );
   });
 
+  it('names the source asked for when it does not exist (never "restore test of ?")', () => {
+    const r = sampleResult({ verdict: 'error', requestedSourceId: 'no-such-db', error: { code: 'not-found', message: 'DB instance no-such-db not found in us-east-2.' } });
+    const { source: _source, backup: _backup, ...withoutSource } = r;
+    expect(renderHuman(withoutSource, plain).split('\n')[0]).toBe('COULD NOT RUN  restore test of no-such-db: DB instance no-such-db not found in us-east-2.');
+  });
+
   it('colours the verdict on a colour terminal', () => {
     expect(renderHuman(sampleResult(), new Chalk({ level: 1 }))).toMatch(ANSI);
   });

@@ -7,7 +7,8 @@ import {
   checkCopyable,
   checkDeletable,
   checkDrRegion,
-  checkKmsKey,
+  copyKey,
+  describeCopyKey,
   checkRegion,
   kmsKeyRegion,
   policyRegions,
@@ -81,24 +82,22 @@ describe('KMS keys', () => {
     expect(kmsKeyRegion('1234abcd-12ab-34cd-56ef-1234567890ab')).toBeUndefined();
   });
 
-  it('needs a key for an encrypted snapshot (exit 2)', () => {
-    const [code, message, hint] = refusal(() => checkKmsKey(snap({ encrypted: true }), 'us-west-2', undefined));
-    expect(code).toBe(2);
-    expect(message).toBe('Snapshot db-manual-1 is encrypted: copying it to us-west-2 needs a KMS key valid in us-west-2.');
-    expect(hint).toContain('--kms-key');
-    expect(hint).toContain('snapshots.crossRegion.kmsKeyId');
+  it('defaults to the destination region\'s AWS-managed RDS key, and says so', () => {
+    const key = copyKey(undefined, undefined, 'us-west-2');
+    expect(key).toEqual({ kmsKeyId: 'alias/aws/rds', source: 'default' });
+    expect(describeCopyKey(key, 'us-west-2')).toBe("encrypted with us-west-2's AWS-managed key alias/aws/rds (the default; --kms-key or snapshots.crossRegion.kmsKeyId picks another)");
+  });
+
+  it('takes --kms-key over snapshots.crossRegion.kmsKeyId over the default', () => {
+    expect(copyKey('arn:aws:kms:us-west-2:1:key/flag', 'alias/dr-backups', 'us-west-2')).toEqual({ kmsKeyId: 'arn:aws:kms:us-west-2:1:key/flag', source: 'flag' });
+    expect(copyKey(undefined, 'alias/dr-backups', 'us-west-2')).toEqual({ kmsKeyId: 'alias/dr-backups', source: 'config' });
+    expect(describeCopyKey(copyKey(undefined, 'alias/dr-backups', 'us-west-2'), 'us-west-2')).toBe('encrypted with alias/dr-backups (snapshots.crossRegion.kmsKeyId)');
   });
 
   it('refuses a key of another region (exit 2)', () => {
-    const [code, message] = refusal(() => checkKmsKey(snap({ encrypted: true }), 'us-west-2', 'arn:aws:kms:us-east-2:1:key/src'));
+    const [code, message] = refusal(() => copyKey('arn:aws:kms:us-east-2:1:key/src', undefined, 'us-west-2'));
     expect(code).toBe(2);
     expect(message).toBe('The KMS key arn:aws:kms:us-east-2:1:key/src is in us-east-2, but the copy goes to us-west-2: KMS keys do not cross regions.');
-  });
-
-  it('accepts a key of the destination, an alias, or no key for an unencrypted snapshot', () => {
-    expect(() => checkKmsKey(snap({ encrypted: true }), 'us-west-2', 'arn:aws:kms:us-west-2:1:key/dr')).not.toThrow();
-    expect(() => checkKmsKey(snap({ encrypted: true }), 'us-west-2', 'alias/dr-backups')).not.toThrow();
-    expect(() => checkKmsKey(snap(), 'us-west-2', undefined)).not.toThrow();
   });
 });
 

@@ -72,6 +72,7 @@ interface AwsLikeError {
   Code?: string;
   $retryable?: { throttling?: boolean };
   $metadata?: { httpStatusCode?: number; requestId?: string };
+  $response?: { statusCode?: number; headers?: Record<string, string | undefined> };
   errors?: unknown[];
   cause?: unknown;
 }
@@ -179,6 +180,30 @@ function refused(code: string, e: AwsLikeError, ctx: AwsCallContext): DbopsError
   return undefined;
 }
 
+const UNSUPPORTED = new Set(['NotImplemented', 'UnknownOperation', 'InvalidAction', 'UnsupportedOperation']);
+
+/**
+ * An answer that is not an AWS response (an HTML page from a proxy, a login portal or an
+ * emulator that does not implement the call), or an AWS "no such operation": one
+ * sentence, never the SDK's multi-line deserialization text.
+ */
+function unsupported(code: string, e: AwsLikeError, ctx: AwsCallContext): DbopsError | undefined {
+  const html = /text\/html/i.test(e.$response?.headers?.['content-type'] ?? '') || /Unexpected token '<'|<!doctype|<html/i.test(e.message);
+  const unreadable = e.name === 'SyntaxError' || /Deserialization error/i.test(e.message);
+  if (!html && !unreadable && !UNSUPPORTED.has(code)) return undefined;
+  const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+  const what = html ? 'an HTML page' : unreadable ? 'something dbops cannot read' : `${code}`;
+  const message = UNSUPPORTED.has(code) && !html
+    ? `The endpoint ${endpointOf(ctx)} does not implement ${ctx.operation} (${code}).`
+    : `The endpoint ${endpointOf(ctx)} answered ${ctx.operation} with ${what}${status ? ` (HTTP ${status})` : ''}, not an AWS response.`;
+  return new EnvironmentError(message, {
+    hint: `Check --endpoint-url / AWS_ENDPOINT_URL: it must be an AWS API endpoint (or an emulator such as LocalStack or moto), not a web page or a proxy; an emulator may not implement ${ctx.operation}.`,
+    cause: e,
+    details: details(e, ctx),
+    kind: 'unsupported',
+  });
+}
+
 function environment(e: AwsLikeError, ctx: AwsCallContext): DbopsError | undefined {
   if (isCredentialsError(e)) {
     return new EnvironmentError('No AWS credentials found.', {
@@ -215,6 +240,7 @@ export function mapAwsError(thrown: unknown, ctx: AwsCallContext): DbopsError {
   const code = awsErrorCode(e);
   return (
     environment(e, ctx) ??
+    unsupported(code, e, ctx) ??
     notFound(code, e, ctx) ??
     alreadyExists(code, e, ctx) ??
     refused(code, e, ctx) ??

@@ -68,6 +68,12 @@ function awsDatabase(c: ProvisionCaller, clients: () => RegionClients): Database
       }
       return options;
     },
+    async engineListed(engine) {
+      const out = await c.call({ operation: 'DescribeOrderableDBInstanceOptions', service: 'rds' }, () =>
+        rds().describeOrderableDBInstanceOptions({ Engine: engine, Vpc: true, MaxRecords: 20 }),
+      );
+      return (out.OrderableDBInstanceOptions ?? []).length > 0;
+    },
   };
 }
 

@@ -79,6 +79,9 @@ function localDatabase(rc: RegionContext, base: Provider): DatabaseApi {
       const tb = await rc.shared.toolbox();
       return [{ engineVersion: tb.bins.version }];
     },
+    async engineListed(engine) {
+      return engine === 'postgres';
+    },
   };
 }
 

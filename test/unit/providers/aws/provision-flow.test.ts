@@ -309,6 +309,9 @@ describe('destroy', () => {
       'budget delete', ...Array(6).fill('alarm delete'), 'sns-topic delete', 'cache delete', 'db-instance delete', 'security-group delete',
     ]);
     expect(inputsOf(aws.rds, DeleteDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: 'recipe-db-primary', SkipFinalSnapshot: false, FinalDBSnapshotIdentifier: 'recipe-db-primary-final-20260301-100000' }]);
+    // AND the final snapshot says what it is (RDS copied the instance's purpose=primary onto it)
+    const finalTags = Object.fromEntries((aws.snapshots.get('recipe-db-primary-final-20260301-100000')!.TagList ?? []).map((t) => [t.Key, t.Value]));
+    expect(finalTags).toMatchObject({ 'dbops:managed': 'true', 'dbops:purpose': 'final' });
     expect(aws.counts()).toEqual({ instances: 0, securityGroups: 0, caches: 0, topics: 0, alarms: 0, budgets: 0, secrets: 0 });
     expect(d.asked).toEqual([
       'Destroy 11 resources in us-east-2: budget recipe-db-primary-monthly, alarm recipe-db-primary-db-cpu-critical, alarm recipe-db-primary-db-cpu-warning, alarm recipe-db-primary-db-free-storage-low, alarm recipe-db-primary-db-connections-high, alarm recipe-db-primary-cache-cpu-high, alarm recipe-db-primary-cache-evictions, sns-topic recipe-db-primary-alarms, cache recipe-db-primary-cache, db-instance recipe-db-primary, security-group sg-00000001 (final snapshot recipe-db-primary-final-20260301-100000)?',

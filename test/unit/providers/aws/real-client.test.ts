@@ -37,14 +37,14 @@ interface FakeEndpoint {
   close(): Promise<void>;
 }
 
-async function serve(status: number, body: string): Promise<FakeEndpoint> {
+async function serve(status: number, body: string, contentType = 'text/xml'): Promise<FakeEndpoint> {
   const requests: FakeEndpoint['requests'] = [];
   const server: Server = createServer((req: IncomingMessage, res) => {
     let text = '';
     req.on('data', (c: Buffer) => (text += c.toString()));
     req.on('end', () => {
       requests.push({ authorization: String(req.headers.authorization ?? ''), body: text });
-      res.writeHead(status, { 'content-type': 'text/xml' }).end(body);
+      res.writeHead(status, { 'content-type': contentType }).end(body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -103,7 +103,27 @@ afterEach(async () => {
   vi.unstubAllEnvs();
 });
 
+const HTML = '<!doctype html><html><head><title>Sign in</title></head><body>Please sign in to the proxy.</body></html>';
+
 describe('real SDK clients', () => {
+  it.each([404, 500])('report an endpoint answering an HTML page (HTTP %i) in one sentence with a hint, not the SDK\'s deserialization text', async (status) => {
+    // GIVEN credentials, and an endpoint URL that answers a web page
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDTEST');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test-secret');
+    endpoint = await serve(status, HTML, 'text/html');
+    provider = createAwsProvider(awsOptions({ endpointUrl: endpoint.url, maxAttempts: 1 }), FAST);
+
+    // WHEN
+    const error = (await rejectionOf(provider.listInstances())) as EnvironmentError;
+
+    // THEN
+    expect(error).toBeInstanceOf(EnvironmentError);
+    expect(error.message).toBe(`The endpoint ${endpoint.url} answered DescribeDBInstances with an HTML page (HTTP ${status}), not an AWS response.`);
+    expect(error.message).not.toContain('\n');
+    expect(error.hint).toBe('Check --endpoint-url / AWS_ENDPOINT_URL: it must be an AWS API endpoint (or an emulator such as LocalStack or moto), not a web page or a proxy; an emulator may not implement DescribeDBInstances.');
+    expect(error.kind).toBe('unsupported');
+  });
+
   it('report an unreachable endpoint as EnvironmentError naming it', async () => {
     // GIVEN credentials, and an endpoint URL where nothing listens
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDTEST');

@@ -23,6 +23,7 @@ import { appendRestoreTest } from '../../../../src/lib/history/restore-tests.js'
 import { createAwsProvider } from '../../../../src/lib/providers/aws/provider.js';
 import type { Provider } from '../../../../src/lib/providers/types.js';
 import { copySnapshotToRegion } from '../../../../src/lib/snapshots/copy.js';
+import { renderCopy } from '../../../../src/lib/snapshots/render.js';
 import { deleteSnapshotById } from '../../../../src/lib/snapshots/delete.js';
 import { gc } from '../../../../src/lib/snapshots/gc.js';
 import { pruneSnapshots } from '../../../../src/lib/snapshots/prune.js';
@@ -252,7 +253,7 @@ describe('snapshot copy', () => {
       { DBSnapshotIdentifier: SNAP },
     ]);
     expect(await regionsOf(DescribeDBSnapshotsCommand)).toEqual([REGION, DR_REGION, REGION, DR_REGION, DR_REGION, DR_REGION]);
-    expect(progress).toEqual(['requesting the copy', 'creating 0%', 'creating 0%', 'available 100%']);
+    expect(progress).toEqual(['requesting the copy, encrypted with arn:aws:kms:us-west-2:123456789012:key/dr-key (--kms-key)', 'creating 0%', 'creating 0%', 'available 100%']);
     // AND the copy carries the source's tags and ours, in us-west-2
     expect(r).toMatchObject({ dryRun: false, alreadyExisted: false, sourceRegion: REGION, targetRegion: DR_REGION, targetSnapshotId: SNAP });
     expect(r.copy).toMatchObject({ id: SNAP, region: DR_REGION, status: 'available', sourceRegion: REGION, sourceSnapshotId: SNAP, encrypted: true });
@@ -292,7 +293,6 @@ describe('snapshot copy', () => {
     ['an unknown snapshot', () => undefined, {}, 2, `DB snapshot ${SNAP} not found in ${REGION}.`],
     ['the source region as destination', () => managed(REGION, SNAP, 1), { toRegion: REGION }, 2, `The destination region ${REGION} is the source region: a cross-region copy must go to another region.`],
     ['an unknown destination', () => managed(REGION, SNAP, 1), { toRegion: 'us-west-9' }, 2, 'Destination region "us-west-9" is not an AWS region.'],
-    ['an encrypted snapshot without a key', () => managed(REGION, SNAP, 1, { Encrypted: true }), {}, 2, `Snapshot ${SNAP} is encrypted: copying it to ${DR_REGION} needs a KMS key valid in ${DR_REGION}.`],
     [
       'an encrypted snapshot with a key of the source region',
       () => managed(REGION, SNAP, 1, { Encrypted: true }),
@@ -309,6 +309,15 @@ describe('snapshot copy', () => {
     expect([e.exitCode, e.message]).toEqual([code, message]);
     expect(e.hint).toBeTruthy();
     expect(rds.mock.commandCalls(CopyDBSnapshotCommand)).toHaveLength(0);
+  });
+
+  it('copies an encrypted snapshot with the destination region\'s alias/aws/rds when no key is configured, and says so', async () => {
+    managed(REGION, SNAP, 1, { Encrypted: true });
+    const { ctx } = await context();
+    const r = await copySnapshotToRegion(ctx, { snapshotId: SNAP, toRegion: DR_REGION });
+    expect(r.kmsKey).toEqual({ kmsKeyId: 'alias/aws/rds', source: 'default' });
+    expect(rds.mock.commandCalls(CopyDBSnapshotCommand)[0]!.args[0].input.KmsKeyId).toBe('alias/aws/rds');
+    expect(renderCopy(r)).toContain(`encrypted with ${DR_REGION}'s AWS-managed key alias/aws/rds (the default; --kms-key or snapshots.crossRegion.kmsKeyId picks another)`);
   });
 
   it('reports a KMS key AWS cannot use in the destination (exit 3, the key exists but is not usable)', async () => {
