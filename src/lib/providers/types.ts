@@ -289,6 +289,8 @@ export interface Provider {
   /** Starts a copy into targetRegion; returns the copy as the target region sees it. */
   copySnapshot(input: CopySnapshotInput): Promise<Snapshot>;
   waitForSnapshot(id: string, target: 'available' | 'deleted', opts: WaitOptions): Promise<Snapshot | undefined>;
+  /** Retags a snapshot: a final snapshot inherits its instance's tags and is then tagged as what it is. */
+  tagSnapshot(id: string, tags: Tags): Promise<void>;
 
   restoreFromSnapshot(input: RestoreFromSnapshotInput): Promise<Instance>;
   restoreToPointInTime(input: RestoreToPointInTimeInput): Promise<Instance>;

@@ -333,6 +333,12 @@ class AwsProvider implements Provider {
     );
   }
 
+  async tagSnapshot(id: string, tags: Tags): Promise<void> {
+    if (Object.keys(tags).length === 0) return;
+    const s = await this.describeSnapshot(id);
+    await this.#addTags(s.arn, tags, { snapshotId: id });
+  }
+
   // ---- restores and replicas ----
 
   async restoreFromSnapshot(input: RestoreFromSnapshotInput): Promise<Instance> {

@@ -162,6 +162,10 @@ class LocalProvider implements Provider {
     return { status: snap.status, done: false, fatal: new EnvironmentError(`Snapshot ${id} failed.`) };
   }
 
+  tagSnapshot(id: string, tags: Tags): Promise<void> {
+    return this.guard(`Tagging snapshot ${id}`, () => snapshots.tagSnapshot(this.rc, id, tags));
+  }
+
   restoreFromSnapshot(input: RestoreFromSnapshotInput): Promise<Instance> {
     return this.guard(`Restoring snapshot ${input.snapshotId}`, () => restore.restoreFromSnapshot(this.rc, input));
   }

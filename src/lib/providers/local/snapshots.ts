@@ -183,6 +183,11 @@ async function updateSnapshot(
   return next;
 }
 
+export async function tagSnapshot(rc: RegionContext, id: string, tags: Tags): Promise<void> {
+  validateTags(tags);
+  await updateSnapshot(rc, id, (r) => ({ ...r, tags: { ...r.tags, ...tags } }));
+}
+
 /** Moves the directory aside first, so a half-removed snapshot never looks like a snapshot. */
 export async function deleteSnapshot(rc: RegionContext, id: string): Promise<void> {
   await requireSnapshot(rc, id);
