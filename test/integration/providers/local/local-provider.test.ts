@@ -226,7 +226,7 @@ describe('local provider: snapshots, copies and restores', () => {
     });
     expect(snap.sizeBytes).toBe(tarBytes);
     expect(snap.engineVersion).toMatch(/^15\.\d+$/);
-    expect(snap.tags).toMatchObject({ 'dbops:managed': 'true', 'dbops:run-id': 'r1', team: 'platform' });
+    expect(snap.tags).toMatchObject({ 'dbops:managed': 'true', 'dbops:run-id': 'r1', team: 'data' });
     expect((await readdir(dir)).sort()).toEqual(['backup_manifest', 'base.tar', 'pg_wal.tar', 'snapshot.json']);
     // AND it is listed as manual, not as automated
     expect((await east.listSnapshots({ instanceId: PRIMARY })).map((s) => s.id)).toEqual(['snap1']);
