@@ -25,9 +25,10 @@ import type {
   RestoreToPointInTimeInput,
   Snapshot,
   WaitOptions,
+  Tags,
 } from '../types.js';
 import { AwsClients, type RegionClients } from './sdk.js';
-import { engineOf, toInstance, toSnapshot } from './convert.js';
+import { engineOf, toInstance, toRdsTags, toSnapshot } from './convert.js';
 import { instanceNotFound, mapAwsError, snapshotNotFound, type AwsCallContext } from './errors.js';
 import {
   MAX_DATUMS_PER_CALL,
@@ -336,7 +337,11 @@ class AwsProvider implements Provider {
   async tagSnapshot(id: string, tags: Tags): Promise<void> {
     if (Object.keys(tags).length === 0) return;
     const s = await this.describeSnapshot(id);
-    await this.#addTags(s.arn, tags, { snapshotId: id });
+    if (!s.arn) throw new EnvironmentError(`AWS returned no ARN for snapshot ${id}; cannot tag it.`);
+    const arn = s.arn;
+    await this.#call({ operation: 'AddTagsToResource', service: 'rds', snapshotId: id }, (c) =>
+      c.rds.addTagsToResource({ ResourceName: arn, Tags: toRdsTags(tags) }),
+    );
   }
 
   // ---- restores and replicas ----

@@ -49,6 +49,7 @@ export interface RdsApi {
   modifyDBInstance(i: Rds.ModifyDBInstanceCommandInput): Promise<Rds.ModifyDBInstanceCommandOutput>;
   deleteDBInstance(i: Rds.DeleteDBInstanceCommandInput): Promise<Rds.DeleteDBInstanceCommandOutput>;
   rebootDBInstance(i: Rds.RebootDBInstanceCommandInput): Promise<Rds.RebootDBInstanceCommandOutput>;
+  addTagsToResource(i: Rds.AddTagsToResourceCommandInput): Promise<Rds.AddTagsToResourceCommandOutput>;
   startDBInstance(i: Rds.StartDBInstanceCommandInput): Promise<Rds.StartDBInstanceCommandOutput>;
   stopDBInstance(i: Rds.StopDBInstanceCommandInput): Promise<Rds.StopDBInstanceCommandOutput>;
   createDBSnapshot(i: Rds.CreateDBSnapshotCommandInput): Promise<Rds.CreateDBSnapshotCommandOutput>;
@@ -243,6 +244,7 @@ const SERVICES = {
       modifyDBInstance: (i) => l.use((m, c) => c.send(new m.ModifyDBInstanceCommand(i))),
       deleteDBInstance: (i) => l.use((m, c) => c.send(new m.DeleteDBInstanceCommand(i))),
       rebootDBInstance: (i) => l.use((m, c) => c.send(new m.RebootDBInstanceCommand(i))),
+      addTagsToResource: (i) => l.use((m, c) => c.send(new m.AddTagsToResourceCommand(i))),
       startDBInstance: (i) => l.use((m, c) => c.send(new m.StartDBInstanceCommand(i))),
       stopDBInstance: (i) => l.use((m, c) => c.send(new m.StopDBInstanceCommand(i))),
       createDBSnapshot: (i) => l.use((m, c) => c.send(new m.CreateDBSnapshotCommand(i))),

@@ -26,6 +26,7 @@ import type {
   RestoreToPointInTimeInput,
   Snapshot,
   WaitOptions,
+  Tags,
 } from '../types.js';
 import { createShared, ensureHome, regionContext, type LocalProviderInternals, type RegionContext } from './context.js';
 import * as store from './instance-store.js';
