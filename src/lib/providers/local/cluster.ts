@@ -197,7 +197,7 @@ async function waitGone(pid: number, ms: number): Promise<void> {
 }
 
 /** Alive and not a zombie (a killed postmaster stays a zombie until its parent reaps it). */
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (e) {

@@ -16,7 +16,7 @@
  *   own start refuses;
  * - loss: pg_waldump of the dead primary's WAL past the fork point.
  */
-import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { access, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -34,7 +34,7 @@ import type {
   WalLoss,
 } from '../failover-types.js';
 import type { Provider, WaitOptions } from '../types.js';
-import { baseSettings, configureCluster, isRunning, postmasterPid, setAutoConf, startCluster, stopCluster, withMasterClient, writeOwned } from './cluster.js';
+import { baseSettings, configureCluster, isRunning, postmasterPid, processAlive, setAutoConf, startCluster, stopCluster, withMasterClient, writeOwned } from './cluster.js';
 import { createShared, prepareRegion, regionContext, type LocalProviderInternals, type RegionContext } from './context.js';
 import { instanceCredential, readInstance, requireInstance, updateInstance } from './instance-store.js';
 import { findPgbouncer, LocalPgbouncer } from './pgbouncer.js';
@@ -306,7 +306,7 @@ export class LocalFailover implements FailoverApi {
       const end = Date.now() + 60_000;
       while ((await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]!.r) {
         if (Date.now() > end) throw new EnvironmentError(`Instance ${replicaId} did not leave recovery within 60 s of pg_promote().`, { hint: `Look at ${this.rc.layout.logFile(replicaId)}.` });
-        await new Promise((r) => setTimeout(r, 10));
+        await sleep(10);
       }
     } finally {
       await done();
@@ -439,22 +439,7 @@ async function fastStop(id: string, dataDir: string): Promise<void> {
     );
     if (gone) return;
     if (Date.now() > end) throw new EnvironmentError(`Instance ${id} did not stop within 120 s of a fast shutdown.`);
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
 }
 
-/** A process that runs (a zombie, dead but not reaped, does not count). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return process.platform !== 'linux';
-  }
-}
