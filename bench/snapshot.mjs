@@ -166,7 +166,10 @@ async function main() {
     // The durable copies in a rotating order, each after the same cleanup and settle.
     const durable = [
       () => {
-        plainCpSync.push({ ms: timed(() => (run('cp', ['-r', src, to]), run('sync', ['-f', to]))).ms, bytes });
+        plainCpSync.push({ ms: timed(() => {
+          run('cp', ['-r', src, to]);
+          run('sync', ['-f', to]);
+        }).ms, bytes });
         rmSync(to, { recursive: true, force: true });
       },
       () => {

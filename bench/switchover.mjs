@@ -100,7 +100,11 @@ function load(pooled, first) {
     }
     await c?.end().catch(() => undefined);
   });
-  return { acked, errors, stop: async () => ((running = false), await Promise.all(loops)) };
+  return { acked, errors, stop: async () => {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
 }
 
 async function rowsOn(id) {

@@ -107,7 +107,7 @@ export type InputOf<D> = D extends CommandDef<infer O, infer A> ? { args: ArgsOf
 export interface Handler<D = AnyCommand> {
   readonly def: D;
   /** Returns the exit code when it is not 0 without being an error (checks failed, threshold). */
-  run(ctx: Context, input: InputOf<D>): Promise<number | void>;
+  run(ctx: Context, input: InputOf<D>): Promise<ExitOrNothing>;
 }
 
 /**
@@ -118,12 +118,17 @@ export interface Handler<D = AnyCommand> {
 export type Lazy = Promise<LoadedHandler>;
 
 /** A handler as the program sees it: any handler fits (its input is checked where it is defined). */
+/** What a handler returns: nothing (exit 0) or the exit code when it is not 0 without being an error. */
+// biome-ignore lint/suspicious/noConfusingVoidType: an async handler with no return has type Promise<void>; only a number changes the exit code
+type ExitOrNothing = number | void;
+
 export interface LoadedHandler {
   readonly def: unknown;
-  run(ctx: Context, input: { args: Record<string, unknown>; opts: Record<string, unknown> }): Promise<number | void>;
+  run(ctx: Context, input: { args: Record<string, unknown>; opts: Record<string, unknown> }): Promise<ExitOrNothing>;
 }
 
 /** A command that runs. `options` and `args` may be left out. */
+// biome-ignore lint/complexity/noBannedTypes: {} is the option and argument list of a command that declares none
 export function defineCommand<const O extends Options = {}, const A extends Args = {}>(
   def: Meta & { options?: O; args?: A; load: () => Lazy },
 ): CommandDef<O, A> {
@@ -136,7 +141,7 @@ export function defineGroup(def: Meta & { subcommands: AnyCommand[] }): GroupDef
 }
 
 /** The handler of `def`: `opts` and `args` are typed from the definition. */
-export function handler<D extends CommandDef<Options, Args>>(def: D, run: (ctx: Context, input: InputOf<D>) => Promise<number | void>): Handler<D> {
+export function handler<D extends CommandDef<Options, Args>>(def: D, run: (ctx: Context, input: InputOf<D>) => Promise<ExitOrNothing>): Handler<D> {
   return { def, run };
 }
 

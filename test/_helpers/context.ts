@@ -93,7 +93,10 @@ export async function testContext(o: TestContextOptions = {}): Promise<TestConte
     flags: { yes: Boolean(o.yes), dryRun: Boolean(o.dryRun), verbose: Boolean(o.verbose) },
     provider() {
       if (given === undefined) return Promise.reject(new Error('this test gave the context no provider'));
-      provider ??= typeof given === 'function' ? given().then((p) => (closers.push(() => p.close()), p)) : Promise.resolve(given);
+      provider ??= typeof given === 'function' ? given().then((p) => {
+              closers.push(() => p.close());
+              return p;
+            }) : Promise.resolve(given);
       return provider;
     },
     onClose(fn) {

@@ -17,7 +17,7 @@
  *
  * Also: a seeded clustered data set, a loader, and a Context for lib calls.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';

@@ -72,5 +72,5 @@ export function runDbops(args: string | string[], opts: RunOptions = {}): Promis
   });
 }
 
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matches the ESC of ANSI sequences on purpose
 export const ANSI = /\u001b\[/;

@@ -1,7 +1,7 @@
 /**
  * The CLI as a process: exit codes, --json, help, bad input. No TTY, as cron runs it.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/lib/config/load.js';
 import { cleanEnv, DBOPS_BIN } from '../_helpers/run-dbops.js';
 
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matches the ESC of ANSI sequences on purpose
 const ANSI_ALL = /\u001b\[[0-9;?]*[A-Za-z]|\u001b[()][AB0-2]|\r/g;
 const DOWN = '\u001b[B';
 

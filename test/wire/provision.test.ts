@@ -30,6 +30,7 @@ describe('story 1: init, plan, apply, drift, destroy', () => {
     });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Wrote .*dbops\.config\.yaml\./);
+    // biome-ignore lint/suspicious/noExplicitAny: reads arbitrary keys of the written YAML
     const written = parse(readFileSync(join(story.dir, 'dbops.config.yaml'), 'utf8')) as Record<string, any>;
     expect(written.provider).toBe('aws');
     expect(written.region).toBe('us-east-2');

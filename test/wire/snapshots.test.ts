@@ -45,7 +45,6 @@ function awsManagedRdsKey(region: string): string {
 }
 
 beforeAll(async () => {
-  {
     await story.aws.rds.send(
       new CreateDBInstanceCommand({
         DBInstanceIdentifier: DB,
@@ -63,7 +62,6 @@ beforeAll(async () => {
         Tags: tags({ 'dbops:managed': 'true', 'dbops:purpose': 'primary' }),
       }),
     );
-  }
   writeFileSync(join(story.dir, 'dbops.config.yaml'), `provider: aws\nregion: us-east-2\ndatabase:\n  identifier: ${DB}\n`);
 }, 60_000);
 

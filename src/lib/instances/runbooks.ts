@@ -1,24 +1,7 @@
-import type { RunbookDef } from '../runbook/runner.js';
+import { defineRunbook } from '../runbook/define.js';
 
 /** runbooks/instance-create.md */
-export const INSTANCE_CREATE: RunbookDef = {
-  name: 'instance-create',
-  title: 'Create a database instance',
-  steps: [
-    { id: 'IC-1', title: 'Check the request' },
-    { id: 'IC-2', title: 'Create the instance' },
-    { id: 'IC-3', title: 'Wait until it is available' },
-    { id: 'IC-4', title: 'Connect and check the server' },
-  ],
-};
+export const INSTANCE_CREATE = defineRunbook('instance-create', 'Create a database instance', ['IC-1', 'IC-2', 'IC-3', 'IC-4']);
 
 /** runbooks/instance-delete.md */
-export const INSTANCE_DELETE: RunbookDef = {
-  name: 'instance-delete',
-  title: 'Delete a database instance',
-  steps: [
-    { id: 'ID-1', title: 'Check that dbops may delete it' },
-    { id: 'ID-2', title: 'Delete the instance' },
-    { id: 'ID-3', title: 'Wait until it is gone' },
-  ],
-};
+export const INSTANCE_DELETE = defineRunbook('instance-delete', 'Delete a database instance', ['ID-1', 'ID-2', 'ID-3']);

@@ -1,6 +1,6 @@
 /** Plain text formatting helpers shared by the renderers. Pure functions. */
 
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matches the ESC of ANSI sequences on purpose
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 export function visibleLength(s: string): number {

@@ -14,7 +14,7 @@ import { loadQueryFiles } from '../checks/performance.js';
 import { openCheckSession, type CheckSession, type CheckSettings, type CheckTargets, type BackupFacts } from '../checks/session.js';
 import type { Queryable } from '../checks/types.js';
 import type { Context } from '../context.js';
-import { CheckFailed, DbopsError, EnvironmentError, ExitCode, Interrupted, isDbopsError, isPortError, messageOf, NotFoundError, UsageError } from '../errors.js';
+import { CheckFailed, type DbopsError, EnvironmentError, ExitCode, Interrupted, isDbopsError, isPortError, messageOf, NotFoundError, UsageError } from '../errors.js';
 import { dbopsHome } from '../providers/index.js';
 import type { ConnectionInfo, Instance, Provider } from '../providers/types.js';
 import { TAG } from '../providers/types.js';

@@ -13,7 +13,7 @@ import type { Instance, Provider, Snapshot } from '../providers/types.js';
 import { type RunReport, type RunbookRun, runRunbook } from '../runbook/runner.js';
 import { copyKey, describeCopyKey, policyRegions } from './checks.js';
 import { prepareCopy, requestCopy } from './copy.js';
-import { type PrunePlan, RESUME_WINDOW_HOURS, planPrune, resumableSnapshot, sortNewestFirst } from './policy.js';
+import { type PrunePlan, RESUME_WINDOW_HOURS, planPrune, resumableSnapshot, } from './policy.js';
 import { executeDeletes, failuresError, refusalError, retentionPolicy } from './prune.js';
 import { SNAPSHOT_POLICY } from './runbooks.js';
 import { manualSnapshotId, manualSnapshotTags, waitAvailable } from './snapshots.js';

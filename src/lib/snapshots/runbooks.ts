@@ -1,16 +1,4 @@
-import type { RunbookDef } from '../runbook/runner.js';
+import { defineRunbook } from '../runbook/define.js';
 
 /** runbooks/snapshots.md: the weekly backup policy (`dbops snapshot run-policy`). */
-export const SNAPSHOT_POLICY: RunbookDef = {
-  name: 'snapshots',
-  title: 'Weekly snapshot, cross-region copy and retention',
-  steps: [
-    { id: 'SN-1', title: 'Check the policy and the instance' },
-    { id: 'SN-2', title: "Take this week's manual snapshot" },
-    { id: 'SN-3', title: 'Wait until the snapshot is available' },
-    { id: 'SN-4', title: 'Copy the snapshot to the DR region' },
-    { id: 'SN-5', title: 'Wait until the copy is available' },
-    { id: 'SN-6', title: 'Prune the source region' },
-    { id: 'SN-7', title: 'Prune the DR region' },
-  ],
-};
+export const SNAPSHOT_POLICY = defineRunbook('snapshots', 'Weekly snapshot, cross-region copy and retention', ['SN-1', 'SN-2', 'SN-3', 'SN-4', 'SN-5', 'SN-6', 'SN-7']);

@@ -21,7 +21,7 @@ export interface ProgressSample {
  */
 export function estimateEtaMs(samples: readonly ProgressSample[]): number | undefined {
   const last = samples[samples.length - 1];
-  if (!last || !last.tuplesTotal || last.tuplesDone === null) return undefined;
+  if (!last?.tuplesTotal || last.tuplesDone === null) return undefined;
   const samePhase = samples.filter((s) => s.phase === last.phase && s.tuplesDone !== null && s.tuplesDone > 0);
   const first = samePhase[0];
   if (!first || first === last || last.atMs <= first.atMs) return undefined;

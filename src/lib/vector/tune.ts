@@ -137,12 +137,16 @@ export async function vectorTune(ctx: Context, input: TuneInput): Promise<TuneRe
     const exactMs = performance.now() - t0;
     const filter = await filterStep(run, setup, exact, checked, input.where, fromTable);
     const iterativeScan: AnnOptions['iterativeScan'] = !checked.iterativeAvailable ? undefined : filter?.measuredWith === 'relaxed_order' ? 'relaxed_order' : 'off';
-    const live = index
-      ? await run.step('VT-5', (s) => sweepIndex(setup, exact, { index: index.name, label: `${index.name} (m ${index.m}, ef_construction ${index.efConstruction})`, scratch: false, m: index.m!, efConstruction: index.efConstruction!, sizeBytes: index.sizeBytes }, { iterativeScan, selfInResults: fromTable }, p, s))
-      : (run.skip('VT-5', 'no HNSW index yet; --rebuild measures candidates'), undefined);
-    const candidates = p.candidates.length > 0
-      ? await run.step('VT-6', (s) => sweepCandidates(ctx, db, run, setup, exact, checked, p, { iterativeScan, selfInResults: fromTable }, s))
-      : (run.skip('VT-6', 'no --rebuild'), undefined);
+    let live: Awaited<ReturnType<typeof sweepIndex>> | undefined;
+    if (index) {
+      const label = `${index.name} (m ${index.m}, ef_construction ${index.efConstruction})`;
+      const sweep = { index: index.name, label, scratch: false, m: index.m!, efConstruction: index.efConstruction!, sizeBytes: index.sizeBytes };
+      live = await run.step('VT-5', (s) => sweepIndex(setup, exact, sweep, { iterativeScan, selfInResults: fromTable }, p, s));
+    } else run.skip('VT-5', 'no HNSW index yet; --rebuild measures candidates');
+    let candidates: Awaited<ReturnType<typeof sweepCandidates>> | undefined;
+    if (p.candidates.length > 0) {
+      candidates = await run.step('VT-6', (s) => sweepCandidates(ctx, db, run, setup, exact, checked, p, { iterativeScan, selfInResults: fromTable }, s));
+    } else run.skip('VT-6', 'no --rebuild');
     return run.step('VT-7', async (s) => {
       const recommendation = recommendTuning({
         database,

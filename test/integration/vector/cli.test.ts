@@ -1,10 +1,4 @@
-/**
- * `dbops vector ...` as a process (bin/dbops), against real pgvector served by PGlite
- * with ONE connection admitted: the CLI's own. Exit codes, --json, no ANSI, no stacks.
- * Needs a build (npm test builds).
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANSI, runDbops } from '../../_helpers/run-dbops.js';

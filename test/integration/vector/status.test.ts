@@ -196,9 +196,8 @@ describe('bad input of tune and build', () => {
   });
 
   it('GIVEN a queries file with the wrong dimensions THEN it names the line', async () => {
-    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
     const file = join(tempDir('dbops-q-'), 'q.ndjson');
     writeFileSync(file, `${JSON.stringify(Array(16).fill(0.1))}\n[1,2,3]\n`);
     const e = await failure(tune({ queriesFile: file }));

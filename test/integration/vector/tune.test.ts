@@ -3,8 +3,7 @@
  * reports for every ef_search it measured is recomputed here independently: exact
  * neighbours by brute force in JavaScript, the HNSW results by the test's own queries.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

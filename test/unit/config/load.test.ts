@@ -368,7 +368,7 @@ describe('loadConfig: errors', () => {
     expect(e.message.split('\n').slice(1)).toEqual(problems.map((p) => `  ${p}`));
     expect(problems).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(new RegExp(`^flag --region: region: expected .*found the string "nowhere"$`)),
+        expect.stringMatching(/^flag --region: region: expected .*found the string "nowhere"$/),
         expect.stringMatching(new RegExp(`^${escapeRe(file)}: database\\.backupRetentionDays: expected .*found number 99$`)),
         expect.stringMatching(new RegExp(`^${escapeRe(file)}: database\\.storageType: expected .*found the string "ssd"$`)),
         expect.stringMatching(new RegExp(`^${escapeRe(file)}: budget\\.monthlyUsd: expected .*found number -1$`)),

@@ -15,7 +15,7 @@ import {
   type Metric,
   type MetricAlarm,
 } from '@aws-sdk/client-cloudwatch';
-import { CostExplorerClient, GetCostAndUsageCommand } from '@aws-sdk/client-cost-explorer';
+import { CostExplorerClient, } from '@aws-sdk/client-cost-explorer';
 import { DescribeCacheClustersCommand, ElastiCacheClient, type CacheCluster } from '@aws-sdk/client-elasticache';
 import { LambdaClient, ListFunctionsCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';

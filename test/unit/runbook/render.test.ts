@@ -118,7 +118,7 @@ describe('rendering a real run', () => {
     expect(text).toMatch(/✖ DM-2 Two: canary row missing \(\d+ms\)/);
     expect(text).toContain('· DM-3 Three: not run');
     const md = reportMarkdown(report!, 'Demo');
-    expect(md).toMatch(/\| DM-1 \| One \| ok \| \d+ms \|  \|/);
+    expect(md).toMatch(/\| DM-1 \| One \| ok \| \d+ms \| {2}\|/);
     expect(md).toMatch(/\| DM-2 \| Two \| failed \| \d+ms \| canary row missing \|/);
     expect(md).toContain('| DM-3 | Three | not-run |  |  |');
     expect(md).toContain('**Error in DM-2:** canary row missing');

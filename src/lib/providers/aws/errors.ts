@@ -5,7 +5,7 @@
  */
 import {
   ConflictError,
-  DbopsError,
+  type DbopsError,
   EnvironmentError,
   NotFoundError,
   isDbopsError,

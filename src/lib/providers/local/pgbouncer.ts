@@ -347,7 +347,11 @@ export class LocalPgbouncer implements PoolerApi {
 
   async pause(name: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
     const rec = await this.#require(name);
-    const client = this.#held.get(name) ?? (await this.#running(rec), await this.#adminClient(rec));
+    let client = this.#held.get(name);
+    if (!client) {
+      await this.#running(rec);
+      client = await this.#adminClient(rec);
+    }
     let timer: NodeJS.Timeout | undefined;
     let held = false;
     try {

@@ -10,7 +10,7 @@ import { ConflictError, EnvironmentError, NotFoundError } from '../../errors.js'
 import type { CopySnapshotInput, CreateSnapshotInput, ListSnapshotsInput, Snapshot, Tags } from '../types.js';
 import { prepareRegion, regionContext, type RegionContext } from './context.js';
 import { instanceCredential, listResourceDirs, reportDamaged, requireInstance, requireRunning } from './instance-store.js';
-import { isResourceName, SNAPSHOT_FILES } from './layout.js';
+import { SNAPSHOT_FILES } from './layout.js';
 import { giveTo, giveTreeTo } from './os-user.js';
 import { managedTags, toSnapshot, type InstanceRecord, type SnapshotRecord } from './records.js';
 import type { MasterCredential } from './secrets.js';

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError, DbopsError, EnvironmentError, ExitCode, isPortError } from '../../../../src/lib/errors.js';
+import { ConflictError, type DbopsError, EnvironmentError, ExitCode, isPortError } from '../../../../src/lib/errors.js';
 import { mapAwsError } from '../../../../src/lib/providers/aws/errors.js';
 import { createAwsProvider } from '../../../../src/lib/providers/aws/provider.js';
 import type { Provider } from '../../../../src/lib/providers/types.js';

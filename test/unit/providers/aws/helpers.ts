@@ -12,11 +12,11 @@ import type { AwsProviderTuning } from '../../../../src/lib/providers/aws/provid
 expect.extend(allCustomMatcher);
 
 declare module 'vitest' {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type
+  // biome-ignore lint/suspicious/noExplicitAny: must repeat vitest's own declaration of Matchers<T = any> to extend it
   interface Matchers<T = any> extends CustomMatcher<T> {}
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a stub of any client, whatever its input and output types
 type AnyStub = AwsStub<any, any, any>;
 
 export const REGION = 'us-east-2';

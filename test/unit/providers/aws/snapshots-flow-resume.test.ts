@@ -13,7 +13,7 @@ import {
   type DBSnapshot,
 } from '@aws-sdk/client-rds';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type DbopsError } from '../../../../src/lib/errors.js';
+import type { DbopsError } from '../../../../src/lib/errors.js';
 import { createAwsProvider } from '../../../../src/lib/providers/aws/provider.js';
 import type { Provider } from '../../../../src/lib/providers/types.js';
 import { reportOf, type RunReport } from '../../../../src/lib/runbook/runner.js';

@@ -18,7 +18,7 @@ import {
   type DBSnapshot,
 } from '@aws-sdk/client-rds';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError, DbopsError, EnvironmentError, NotFoundError, UsageError } from '../../../../src/lib/errors.js';
+import { ConflictError, type DbopsError, EnvironmentError, NotFoundError, UsageError } from '../../../../src/lib/errors.js';
 import { appendRestoreTest } from '../../../../src/lib/history/restore-tests.js';
 import { createAwsProvider } from '../../../../src/lib/providers/aws/provider.js';
 import type { Provider } from '../../../../src/lib/providers/types.js';
@@ -301,7 +301,10 @@ describe('snapshot copy', () => {
       `The KMS key arn:aws:kms:${REGION}:${ACCOUNT}:key/east is in ${REGION}, but the copy goes to ${DR_REGION}: KMS keys do not cross regions.`,
     ],
     ['a snapshot still being created', () => managed(REGION, SNAP, 0, { Status: 'creating', PercentProgress: 40 }), {}, 3, `Snapshot ${SNAP} is still being created (status creating, 40%); it cannot be copied yet.`],
-    ['a name taken in the destination by something else', () => (managed(REGION, SNAP, 1), rds.addSnapshot(DR_REGION, SNAP, { TagList: [] })), {}, 2, `A snapshot named ${SNAP} already exists in ${DR_REGION} and is not a copy of ${SNAP}.`],
+    ['a name taken in the destination by something else', () => {
+        managed(REGION, SNAP, 1);
+        rds.addSnapshot(DR_REGION, SNAP, { TagList: [] });
+      }, {}, 2, `A snapshot named ${SNAP} already exists in ${DR_REGION} and is not a copy of ${SNAP}.`],
   ])('refuses %s, and copies nothing', async (_what, seed, input, code, message) => {
     seed();
     const { ctx } = await context();
