@@ -11,13 +11,10 @@ import * as def from './migrate.js';
 interface BaseFlags {
   url?: string;
   instance?: string;
-  dir?: string;
-  lockTimeout?: string;
-  statementTimeout?: string;
 }
 
 function baseInput(ctx: Context, opts: BaseFlags) {
-  const s = migrateSettings(ctx.config, { dir: opts.dir, lockTimeout: opts.lockTimeout, statementTimeout: opts.statementTimeout });
+  const s = migrateSettings(ctx.config);
   return {
     target: { url: opts.url, instanceId: opts.instance },
     dir: s.dir,
@@ -65,7 +62,7 @@ export const baseline = handler(def.baseline, async (ctx, { args, opts }) => {
 
 export const newMigration = handler(def.newMigration, async (ctx, { args, opts }) => {
   const r = await createMigrationFiles({
-    dir: migrateSettings(ctx.config, { dir: opts.dir }).dir,
+    dir: ctx.config.migrate.dir,
     name: args.name,
     noTransaction: opts.noTransaction,
     withDown: !opts.noDown,

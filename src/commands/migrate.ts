@@ -6,16 +6,23 @@ export const target = {
   url: opt.string('--url <url>', 'any PostgreSQL: postgres://user:password@host:5432/db (password also from PGPASSWORD)'),
   instance: opt.string('--instance <id>', 'an instance of the provider (default: database.identifier)'),
 };
-const migrationsDir = { dir: opt.string('--dir <dir>', 'migrations directory (default: migrate.dir, sql/migrations)') };
+// These flags set the config's `migrate` keys for the run (flags > env > file > defaults).
+const migrationsDir = { dir: opt.overrides('migrate.dir', opt.string('--dir <dir>', 'migrations directory (default: migrate.dir, sql/migrations)')) };
 const lockTimeout = {
-  lockTimeout: opt.string(
-    '--lock-timeout <duration>',
-    'wait this long for the migration lock, and SET LOCAL lock_timeout in each migration; 0 = no limit (default: migrate.lockTimeout, 10s)',
+  lockTimeout: opt.overrides(
+    'migrate.lockTimeout',
+    opt.duration(
+      '--lock-timeout <duration>',
+      'wait this long for the migration lock, and SET LOCAL lock_timeout in each migration; 0 = no limit (default: migrate.lockTimeout, 10s)',
+    ),
   ),
 };
 const timeouts = {
   ...lockTimeout,
-  statementTimeout: opt.string('--statement-timeout <duration>', 'SET LOCAL statement_timeout in each migration; 0 = none (default: migrate.statementTimeout, 0)'),
+  statementTimeout: opt.overrides(
+    'migrate.statementTimeout',
+    opt.duration('--statement-timeout <duration>', 'SET LOCAL statement_timeout in each migration; 0 = none (default: migrate.statementTimeout, 0)'),
+  ),
 };
 const allowDrift = { allowDrift: opt.flag('--allow-drift', 'run although the history and the files disagree (edited, missing or out-of-order migrations)') };
 

@@ -34,6 +34,14 @@ export function parseDuration(text: string, flag: string, opts: { positive?: boo
   return ms;
 }
 
+/**
+ * A duration the config schema has validated: text as written ("10s"), or a bare number
+ * of milliseconds (YAML and env read `500` as a number; a flag parsed at the edge gives one).
+ */
+export function configDurationMs(value: string | number, key: string): number {
+  return typeof value === 'number' ? value : parseDuration(value, key);
+}
+
 /** The value for SET lock_timeout / statement_timeout: "10000ms", or "0" for none. */
 export function pgDuration(ms: number): string {
   const whole = ms === 0 ? 0 : Math.max(1, Math.round(ms));

@@ -1,28 +1,11 @@
 /**
- * The migrate settings of one run: flags over the config's `migrate` section over the
- * built-in defaults (sql/migrations, lock timeout 10s, no statement timeout).
+ * The migrate settings of one run, from the config's `migrate` section: the config layer
+ * has already merged the flags (--dir, --lock-timeout, --statement-timeout) over env, file
+ * and the built-in defaults (sql/migrations, lock timeout 10s, no statement timeout), and
+ * validated the durations.
  */
 import type { DbopsConfig } from '../config/schema.js';
-import { parseDuration } from '../duration.js';
-
-/**
- * The `migrate` section of the config: durations as written there ("10s", "2min"), or a
- * bare number of milliseconds (YAML and DBOPS_* env values read `0` and `500` as numbers).
- */
-export interface MigrateConfig {
-  dir: string;
-  lockTimeout: string | number;
-  statementTimeout: string | number;
-}
-
-export const MIGRATE_DEFAULTS: MigrateConfig = { dir: 'sql/migrations', lockTimeout: '10s', statementTimeout: '0' };
-
-/** The flags a migrate command may carry. */
-export interface MigrateFlags {
-  dir?: string;
-  lockTimeout?: string;
-  statementTimeout?: string;
-}
+import { configDurationMs } from '../duration.js';
 
 export interface MigrateSettings {
   dir: string;
@@ -30,12 +13,11 @@ export interface MigrateSettings {
   statementTimeoutMs: number;
 }
 
-export function migrateSettings(config: DbopsConfig, flags: MigrateFlags): MigrateSettings {
-  const fromConfig = (config as DbopsConfig & { migrate?: Partial<MigrateConfig> }).migrate ?? {};
-  const pick = <K extends keyof MigrateConfig>(k: K): MigrateConfig[K] => flags[k] ?? fromConfig[k] ?? MIGRATE_DEFAULTS[k];
+export function migrateSettings(config: DbopsConfig): MigrateSettings {
+  const m = config.migrate;
   return {
-    dir: pick('dir'),
-    lockTimeoutMs: parseDuration(String(pick('lockTimeout')), flags.lockTimeout !== undefined ? '--lock-timeout' : 'migrate.lockTimeout'),
-    statementTimeoutMs: parseDuration(String(pick('statementTimeout')), flags.statementTimeout !== undefined ? '--statement-timeout' : 'migrate.statementTimeout'),
+    dir: m.dir,
+    lockTimeoutMs: configDurationMs(m.lockTimeout, 'migrate.lockTimeout'),
+    statementTimeoutMs: configDurationMs(m.statementTimeout, 'migrate.statementTimeout'),
   };
 }

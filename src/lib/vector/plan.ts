@@ -8,7 +8,6 @@ import { parseCandidates, quoteIdent, recommendationSql, type RecommendationSql 
 import type { EfChoice } from './search.js';
 import { formatMs } from './chart.js';
 import type { Distance, VectorIndex } from './types.js';
-import { parseDuration } from '../duration.js';
 import { parseMemory, type MemorySize } from './units.js';
 
 /** `vector tune` flags, as given. */
@@ -17,12 +16,14 @@ export interface TuneFlags {
   targetRecall?: number;
   queries?: number;
   queriesFile?: string;
-  maxP95?: string;
+  /** --max-p95, parsed at the edge. */
+  maxP95Ms?: number;
   rebuild?: boolean;
   candidates?: string;
   plot?: string;
   seed?: number;
-  statementTimeout?: string;
+  /** --statement-timeout, parsed at the edge. */
+  statementTimeoutMs?: number;
   maintenanceWorkMem?: string;
   parallelWorkers?: number;
 }
@@ -71,8 +72,8 @@ export function tuneParams(f: TuneFlags): TuneParams {
     k,
     targetRecall,
     queries,
-    maxP95Ms: f.maxP95 === undefined ? undefined : parseDuration(f.maxP95, '--max-p95', { positive: true }),
-    statementTimeoutMs: f.statementTimeout === undefined ? undefined : parseDuration(f.statementTimeout, '--statement-timeout', { positive: true }),
+    maxP95Ms: f.maxP95Ms,
+    statementTimeoutMs: f.statementTimeoutMs,
     candidates: f.rebuild ? parseCandidates(f.candidates ?? TUNE_DEFAULTS.candidates) : [],
     plotFormat: f.plot === undefined ? undefined : plotFormat(f.plot),
     seed: f.seed ?? TUNE_DEFAULTS.seed,

@@ -181,7 +181,7 @@ describe('bad input of tune and build', () => {
         END IF;
         RETURN true;
       END $$`);
-    const e = await failure(tune({ where: 'slow_guard()', statementTimeout: '5s' }));
+    const e = await failure(tune({ where: 'slow_guard()', statementTimeoutMs: 5000 }));
     expect(e).toBeInstanceOf(EnvironmentError);
     expect(e.exitCode).toBe(ExitCode.environment);
     expect(e.message).toBe('The exact search for query 3 of 5 hit the statement timeout (statement_timeout = 5s).');

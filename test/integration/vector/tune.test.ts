@@ -231,7 +231,7 @@ describe('vector tune', () => {
   });
 
   it('GIVEN --max-p95 that nothing meets THEN it says so and fails (exit 1 from the command)', async () => {
-    const { result } = await tune({ queries: 5, targetRecall: 0.5, maxP95: '0.001ms' });
+    const { result } = await tune({ queries: 5, targetRecall: 0.5, maxP95Ms: 0.001 });
     expect(result.ok).toBe(false);
     expect(result.recommendation.action).toBe('none');
     expect(result.recommendation.message).toMatch(/p95 \(.+\) is over --max-p95 1µs; no measured ef_search meets both\./);

@@ -54,8 +54,8 @@ describe('tune parameters', () => {
     expect(tuneParams({ queriesFile: 'q.ndjson', queries: 5 }).queries).toBe(5);
   });
 
-  it('parses --max-p95, --statement-timeout, --candidates (only with --rebuild) and --plot', () => {
-    const p = tuneParams({ maxP95: '3000ms', statementTimeout: '2min', rebuild: true, candidates: '24:128', plot: 'r.html' });
+  it('takes --max-p95 and --statement-timeout (parsed at the edge), parses --candidates (only with --rebuild) and --plot', () => {
+    const p = tuneParams({ maxP95Ms: 3000, statementTimeoutMs: 120_000, rebuild: true, candidates: '24:128', plot: 'r.html' });
     expect(p.maxP95Ms).toBe(3000);
     expect(p.statementTimeoutMs).toBe(120_000);
     expect(p.candidates).toEqual([{ m: 24, efConstruction: 128 }]);
@@ -85,7 +85,6 @@ describe('tune parameters', () => {
     expect(() => tuneParams({ queries: 0 })).toThrow('--queries must be a whole number from 1 to 100000, got 0.');
     expect(() => tuneParams({ parallelWorkers: -1 })).toThrow('--parallel-workers must be a whole number from 0 to 64, got -1.');
     expect(() => tuneParams({ plot: 'chart.png' })).toThrow('--plot writes SVG or HTML');
-    expect(() => tuneParams({ maxP95: 'fast' })).toThrow('--max-p95 expects a duration');
   });
 });
 
