@@ -113,54 +113,35 @@ export class DbopsError extends Error {
   }
 }
 
-/** Wrong command, option or argument. Exit 2. */
-export class UsageError extends DbopsError {
-  constructor(message: string, options?: DbopsErrorOptions) {
-    super('usage', message, ExitCode.usage, options);
-  }
+/** A DbopsError subclass with a fixed code and exit code; its name is the subclass's own. */
+function errorOfKind(code: string, exitCode: ExitCodeValue) {
+  return class extends DbopsError {
+    constructor(message: string, options?: DbopsErrorOptions) {
+      super(code, message, exitCode, options);
+    }
+  };
 }
+
+/** Wrong command, option or argument. Exit 2. */
+export class UsageError extends errorOfKind('usage', ExitCode.usage) {}
 
 /** The configuration (file, env or flags) is invalid. Exit 2. */
-export class ConfigError extends DbopsError {
-  constructor(message: string, options?: DbopsErrorOptions) {
-    super('config', message, ExitCode.usage, options);
-  }
-}
+export class ConfigError extends errorOfKind('config', ExitCode.usage) {}
 
 /** A resource named by the user does not exist. Exit 2 (it is the input that is wrong). */
-export class NotFoundError extends DbopsError {
-  constructor(message: string, options?: DbopsErrorOptions) {
-    super('not-found', message, ExitCode.usage, options);
-  }
-}
+export class NotFoundError extends errorOfKind('not-found', ExitCode.usage) {}
 
 /** A resource with that name already exists. Exit 2. */
-export class ConflictError extends DbopsError {
-  constructor(message: string, options?: DbopsErrorOptions) {
-    super('conflict', message, ExitCode.usage, options);
-  }
-}
+export class ConflictError extends errorOfKind('conflict', ExitCode.usage) {}
 
 /** The machine, network or cloud is not as needed (credentials, binaries, ports, AWS errors). Exit 3. */
-export class EnvironmentError extends DbopsError {
-  constructor(message: string, options?: DbopsErrorOptions) {
-    super('environment', message, ExitCode.environment, options);
-  }
-}
+export class EnvironmentError extends errorOfKind('environment', ExitCode.environment) {}
 
 /** A check ran and failed (restore test, audit, policy). Exit 1. */
-export class CheckFailed extends DbopsError {
-  constructor(message: string, options?: DbopsErrorOptions) {
-    super('check-failed', message, ExitCode.checksFailed, options);
-  }
-}
+export class CheckFailed extends errorOfKind('check-failed', ExitCode.checksFailed) {}
 
 /** A threshold was crossed (free tier, budget). Exit 4. */
-export class ThresholdExceeded extends DbopsError {
-  constructor(message: string, options?: DbopsErrorOptions) {
-    super('threshold', message, ExitCode.threshold, options);
-  }
-}
+export class ThresholdExceeded extends errorOfKind('threshold', ExitCode.threshold) {}
 
 /**
  * Anything that is not a dbops error (a bug), once a runbook step or run has met it: the

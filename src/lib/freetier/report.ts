@@ -3,17 +3,7 @@
  * the thresholds and `now`. The exit code is decided here (0, or 4 when anything that
  * applies crossed a threshold), so the command only renders and returns it.
  */
-import type {
-  AccountPlanState,
-  AlarmInfo,
-  BudgetInfo,
-  CacheNodeUsage,
-  DbInstanceUsage,
-  FreeTierApiUsage,
-  FunctionUsage,
-  MetricIdentity,
-  ServiceCost,
-} from '../providers/usage-types.js';
+import type * as U from '../providers/usage-types.js';
 import { apiFigure, apiOfferLine, budgetReport, costBudgets, matchApiUsage, planReport } from './account.js';
 import { cacheNodeLines, hoursByPurpose, rdsInstanceLines } from './instances.js';
 import {
@@ -47,16 +37,16 @@ import type {
 export interface CollectedUsage {
   window: MonthWindow;
   region: string;
-  instances: DbInstanceUsage[];
-  metrics: MetricIdentity[];
-  cacheNodes?: CacheNodeUsage[];
-  functions?: FunctionUsage[];
-  alarms?: AlarmInfo[];
+  instances: U.DbInstanceUsage[];
+  metrics: U.MetricIdentity[];
+  cacheNodes?: U.CacheNodeUsage[];
+  functions?: U.FunctionUsage[];
+  alarms?: U.AlarmInfo[];
   usage: UsageSeries;
-  freeTierApi?: FreeTierApiUsage[];
-  plan?: AccountPlanState;
-  budgets?: BudgetInfo[];
-  costs?: ServiceCost[];
+  freeTierApi?: U.FreeTierApiUsage[];
+  plan?: U.AccountPlanState;
+  budgets?: U.BudgetInfo[];
+  costs?: U.ServiceCost[];
   missing: MissingSource[];
 }
 
@@ -68,7 +58,7 @@ export function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
-function offerReport(m: Measured, settings: ReportSettings, plan: PlanReport | undefined, api: FreeTierApiUsage | undefined): OfferReport {
+function offerReport(m: Measured, settings: ReportSettings, plan: PlanReport | undefined, api: U.FreeTierApiUsage | undefined): OfferReport {
   const def = offerDef(m.id);
   const p = m.projection;
   const warnPercent = settings.warnPercent[def.warnKey];
@@ -170,7 +160,7 @@ function reportNotes(data: CollectedUsage): string[] {
   return notes;
 }
 
-function costExplorerReport(costs: ServiceCost[] | undefined): CostExplorerReport | undefined {
+function costExplorerReport(costs: U.ServiceCost[] | undefined): CostExplorerReport | undefined {
   if (!costs) return undefined;
   const services = [...costs].filter((c) => Math.abs(c.amountUsd) >= 0.005).sort((a, b) => b.amountUsd - a.amountUsd);
   const total = costs.reduce((a, c) => a + c.amountUsd, 0);

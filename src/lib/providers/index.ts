@@ -53,18 +53,23 @@ export function dbopsHome(env: Record<string, string | undefined>): string {
 /** What a run hands the provider besides the config: its abort signal and where damaged state goes. */
 export type ProviderHooks = Pick<LocalProviderOptions, 'signal' | 'onDamagedState'>;
 
+/** The AWS adapters' options from the config and the environment (one place for both ports). */
+export function awsProviderOptions(config: DbopsConfig, env: Record<string, string | undefined>): AwsProviderOptions {
+  return {
+    region: config.region,
+    profile: config.profile,
+    endpointUrl: config.endpointUrl ?? env.AWS_ENDPOINT_URL,
+    maxAttempts: config.aws.maxAttempts,
+    maxWaitSeconds: config.aws.maxWaitMinutes * 60,
+    caBundle: config.aws.caBundle ?? env.PGSSLROOTCERT,
+    env,
+  };
+}
+
 export async function createProvider(config: DbopsConfig, env: Record<string, string | undefined>, hooks: ProviderHooks = {}): Promise<Provider> {
   if (config.provider === 'aws') {
     const { createAwsProvider } = await import('./aws/provider.js');
-    return createAwsProvider({
-      region: config.region,
-      profile: config.profile,
-      endpointUrl: config.endpointUrl ?? env.AWS_ENDPOINT_URL,
-      maxAttempts: config.aws.maxAttempts,
-      maxWaitSeconds: config.aws.maxWaitMinutes * 60,
-      caBundle: config.aws.caBundle ?? env.PGSSLROOTCERT,
-      env,
-    });
+    return createAwsProvider(awsProviderOptions(config, env));
   }
   const { createLocalProvider } = await import('./local/provider.js');
   return createLocalProvider({

@@ -4,7 +4,7 @@
  * extra AWS SDK clients nor redis handling load before a provisioning command runs.
  */
 import type { DbopsConfig } from '../config/schema.js';
-import { dbopsHome } from './index.js';
+import { awsProviderOptions, dbopsHome } from './index.js';
 import type { ProvisionProvider } from './provision-types.js';
 import type { Provider } from './types.js';
 
@@ -16,18 +16,7 @@ export async function createProvisionProvider(
 ): Promise<ProvisionProvider> {
   if (config.provider === 'aws') {
     const { createAwsProvisionProvider } = await import('./aws/provision.js');
-    return createAwsProvisionProvider(
-      {
-        region: config.region,
-        profile: config.profile,
-        endpointUrl: config.endpointUrl ?? env.AWS_ENDPOINT_URL,
-        maxAttempts: config.aws.maxAttempts,
-        maxWaitSeconds: config.aws.maxWaitMinutes * 60,
-        caBundle: config.aws.caBundle ?? env.PGSSLROOTCERT,
-        env,
-      },
-      base,
-    );
+    return createAwsProvisionProvider(awsProviderOptions(config, env), base);
   }
   const { createLocalProvisionProvider } = await import('./local/provision.js');
   return createLocalProvisionProvider(

@@ -4,7 +4,9 @@
  * SNS topic and its email subscription, CloudWatch alarms, budget.
  */
 import type { AlarmSpec, Capability, ResourceKind } from '../providers/provision-types.js';
+import { DEFAULTS } from '../config/defaults.js';
 import { alarmPrefix, desiredAlarms, firstNodeId } from './alarms.js';
+import { provisionSettings } from './settings.js';
 import { simple } from './change.js';
 import type { DesiredState } from './desired.js';
 import { diffDatabase } from './diff-database.js';
@@ -39,14 +41,7 @@ export function wantedAlarms(desired: DesiredState, s: ProvisionSettings, topicA
 }
 
 /** Alarm names do not depend on thresholds; any settings list every name. */
-const SETTINGS_FOR_NAMES = {
-  dbCpuCriticalPercent: 90,
-  dbCpuWarningPercent: 70,
-  freeStorageLowPercent: 10,
-  dbConnectionsPercent: 90,
-  cacheCpuPercent: 90,
-  cacheEvictionsPer5Min: 100,
-} as ProvisionSettings;
+const SETTINGS_FOR_NAMES = provisionSettings(DEFAULTS);
 
 /** Every alarm name dbops may have made for this database (with or without a cache). */
 export function knownAlarmNames(dbId: string): string[] {

@@ -5,17 +5,7 @@ import type { GetCostAndUsageCommandOutput } from '@aws-sdk/client-cost-explorer
 import type { CacheCluster } from '@aws-sdk/client-elasticache';
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import type { DBInstance } from '@aws-sdk/client-rds';
-import type {
-  AccountPlanState,
-  AlarmInfo,
-  BudgetInfo,
-  CacheNodeUsage,
-  DbInstanceUsage,
-  FreeTierApiUsage,
-  FunctionUsage,
-  MetricIdentity,
-  ServiceCost,
-} from '../usage-types.js';
+import type * as U from '../usage-types.js';
 import type { FreeTierUsageWire, GetAccountPlanStateOutput } from './usage-freetier.js';
 
 function tagsOf(list: { Key?: string; Value?: string }[] | undefined): Record<string, string> {
@@ -24,7 +14,7 @@ function tagsOf(list: { Key?: string; Value?: string }[] | undefined): Record<st
   return tags;
 }
 
-export function toDbInstance(db: DBInstance): DbInstanceUsage | undefined {
+export function toDbInstance(db: DBInstance): U.DbInstanceUsage | undefined {
   if (!db.DBInstanceIdentifier) return undefined;
   return {
     id: db.DBInstanceIdentifier,
@@ -40,7 +30,7 @@ export function toDbInstance(db: DBInstance): DbInstanceUsage | undefined {
   };
 }
 
-export function toCacheNodes(c: CacheCluster): CacheNodeUsage[] {
+export function toCacheNodes(c: CacheCluster): U.CacheNodeUsage[] {
   if (!c.CacheClusterId) return [];
   return (c.CacheNodes ?? []).flatMap((n) =>
     n.CacheNodeId
@@ -58,12 +48,12 @@ export function toCacheNodes(c: CacheCluster): CacheNodeUsage[] {
   );
 }
 
-export function toFunction(f: FunctionConfiguration): FunctionUsage | undefined {
+export function toFunction(f: FunctionConfiguration): U.FunctionUsage | undefined {
   if (!f.FunctionName) return undefined;
   return { name: f.FunctionName, memoryMb: f.MemorySize ?? 128, ...(f.FunctionArn ? { arn: f.FunctionArn } : {}) };
 }
 
-export function toMetricIdentity(m: Metric): MetricIdentity | undefined {
+export function toMetricIdentity(m: Metric): U.MetricIdentity | undefined {
   if (!m.Namespace || !m.MetricName) return undefined;
   const dimensions: Record<string, string> = {};
   for (const d of m.Dimensions ?? []) if (d.Name !== undefined) dimensions[d.Name] = d.Value ?? '';
@@ -71,7 +61,7 @@ export function toMetricIdentity(m: Metric): MetricIdentity | undefined {
 }
 
 /** A metric alarm watches one metric, or each metric of its metric-math expression. */
-function metricAlarm(a: MetricAlarm): AlarmInfo {
+function metricAlarm(a: MetricAlarm): U.AlarmInfo {
   const stats = (a.Metrics ?? []).filter((q) => q.MetricStat);
   const periods = stats.length > 0 ? stats.map((q) => q.MetricStat!.Period ?? 60) : [a.Period ?? 60];
   return {
@@ -83,16 +73,16 @@ function metricAlarm(a: MetricAlarm): AlarmInfo {
   };
 }
 
-export function toAlarms(page: DescribeAlarmsCommandOutput): AlarmInfo[] {
+export function toAlarms(page: DescribeAlarmsCommandOutput): U.AlarmInfo[] {
   return [
     ...(page.MetricAlarms ?? []).map(metricAlarm),
     ...(page.CompositeAlarms ?? []).map(
-      (a): AlarmInfo => ({ name: a.AlarmName ?? '', kind: 'composite', metricCount: 0, highResolution: false, ...(a.AlarmArn ? { arn: a.AlarmArn } : {}) }),
+      (a): U.AlarmInfo => ({ name: a.AlarmName ?? '', kind: 'composite', metricCount: 0, highResolution: false, ...(a.AlarmArn ? { arn: a.AlarmArn } : {}) }),
     ),
   ];
 }
 
-export function toFreeTierUsage(u: FreeTierUsageWire): FreeTierApiUsage {
+export function toFreeTierUsage(u: FreeTierUsageWire): U.FreeTierApiUsage {
   return {
     service: u.service ?? 'unknown',
     usageType: u.usageType ?? 'unknown',
@@ -113,7 +103,7 @@ function toDate(v: string | number | undefined): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
-export function toPlanState(s: GetAccountPlanStateOutput): AccountPlanState {
+export function toPlanState(s: GetAccountPlanStateOutput): U.AccountPlanState {
   const expiresAt = toDate(s.accountPlanExpirationDate);
   const credits = s.accountPlanRemainingCredits?.amount;
   return {
@@ -127,7 +117,7 @@ export function toPlanState(s: GetAccountPlanStateOutput): AccountPlanState {
 
 const amount = (s: { Amount?: string } | undefined): number | undefined => (s?.Amount === undefined ? undefined : Number(s.Amount));
 
-export function toBudget(b: Budget): BudgetInfo | undefined {
+export function toBudget(b: Budget): U.BudgetInfo | undefined {
   const limitUsd = amount(b.BudgetLimit);
   if (!b.BudgetName || limitUsd === undefined) return undefined;
   const actualUsd = amount(b.CalculatedSpend?.ActualSpend);
@@ -151,7 +141,7 @@ export function costExplorerPeriod(range: { start: Date; end: Date }): { Start: 
   return { Start: isoDay(range.start), End: isoDay(end) };
 }
 
-export function toServiceCosts(pages: readonly GetCostAndUsageCommandOutput[]): ServiceCost[] {
+export function toServiceCosts(pages: readonly GetCostAndUsageCommandOutput[]): U.ServiceCost[] {
   const byService = new Map<string, number>();
   for (const r of pages.flatMap((p) => p.ResultsByTime ?? [])) {
     for (const g of r.Groups ?? []) {

@@ -17,23 +17,12 @@ export interface Toolbox {
 type StepOptions = Omit<RunOptions, 'env' | 'runAs' | 'step'>;
 
 /** Runs a PostgreSQL binary as the run-as user; failures name the step. */
-export function pgRun(
-  tb: Toolbox,
-  bin: PgTool,
-  args: string[],
-  step: string,
-  extra: StepOptions = {},
-): Promise<RunResult> {
+export function pgRun(tb: Toolbox, bin: PgTool, args: string[], step: string, extra: StepOptions = {}): Promise<RunResult> {
   return run(tb.bins.path(bin), args, { step, env: tb.env, runAs: tb.runAs, ...extra });
 }
 
-export function pgRunUnchecked(
-  tb: Toolbox,
-  bin: PgTool,
-  args: string[],
-  step: string,
-  extra: StepOptions = {},
-): Promise<RunResult> {
+/** pgRun that returns a failed run instead of throwing. */
+export function pgRunUnchecked(tb: Toolbox, bin: PgTool, args: string[], step: string, extra: StepOptions = {}): Promise<RunResult> {
   return runUnchecked(tb.bins.path(bin), args, { step, env: tb.env, runAs: tb.runAs, ...extra });
 }
 
