@@ -3,7 +3,7 @@ import { arg, defineCommand, type Lazy } from './define.js';
 
 export const status = defineCommand({
   name: 'status',
-  summary: 'Show one instance in detail',
+  summary: 'Show one instance in detail, and the connection pool in front of it (SHOW POOLS figures)',
   args: { id: arg('[id]', 'instance identifier (default: database.identifier)') },
   examples: [
     { command: 'dbops status', description: 'the configured instance' },

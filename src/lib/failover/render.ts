@@ -35,7 +35,8 @@ function headline(r: FailoverResult): string {
   }
 }
 
-function poolLine(p: PoolerState): string {
+/** The connection layer and its SHOW POOLS figures (replica status, dbops status). */
+export function poolLine(p: PoolerState): string {
   const figures = p.pools.map((f) => `${f.database}: cl_active ${f.clientsActive}, cl_waiting ${f.clientsWaiting}, sv_active ${f.serversActive}, sv_idle ${f.serversIdle}, maxwait ${f.maxWaitSeconds} s`);
   const targets = p.targets.map((t) => `${t.instanceId} ${t.state}${t.reason ? ` (${t.reason})` : ''}`).join(', ');
   return [`${p.kind} ${p.name} at ${p.endpoint.host}:${p.endpoint.port} -> ${p.targetId}: ${p.running ? 'running' : 'NOT running'}; targets ${targets}`, ...figures.map((f) => `  ${f}`)].join('\n');

@@ -4,7 +4,8 @@
  */
 import type { Context } from '../context.js';
 import { connect } from '../db/connect.js';
-import { ConflictError, UsageError } from '../errors.js';
+import { asDbopsError, ConflictError, UsageError } from '../errors.js';
+import type { PoolerState } from '../providers/failover-types.js';
 import type { CreateInstanceInput, Instance } from '../providers/types.js';
 import { TAG } from '../providers/types.js';
 import { type RunReport, runRunbook } from '../runbook/runner.js';
@@ -21,6 +22,30 @@ export async function listInstances(ctx: Context): Promise<Instance[]> {
 export async function describeInstance(ctx: Context, id: string): Promise<Instance> {
   const provider = await ctx.provider();
   return provider.describeInstance(id);
+}
+
+/** `dbops status`: the instance, and the connection layer in front of it when one is configured. */
+export interface InstanceStatus extends Instance {
+  /** The pooler whose target this instance is (its SHOW POOLS figures), or why it could not be read. */
+  connectionPool?: PoolerState | { error: string; hint?: string };
+}
+
+export async function instanceStatus(ctx: Context, id: string): Promise<InstanceStatus> {
+  const instance = await describeInstance(ctx, id);
+  if (!ctx.config.connectionPool.enabled) return instance;
+  try {
+    const { createFailoverProvider } = await import('../providers/failover.js');
+    const api = await createFailoverProvider(ctx.config, ctx.env, await ctx.provider());
+    try {
+      const pool = await api.pooler?.find(id);
+      return pool ? { ...instance, connectionPool: pool } : instance;
+    } finally {
+      await api.close();
+    }
+  } catch (e) {
+    const err = asDbopsError(e);
+    return { ...instance, connectionPool: { error: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
+  }
 }
 
 /** RDS identifier rules: 1-63 letters, digits, hyphens; a letter first; no trailing or double hyphen. */

@@ -1,7 +1,9 @@
 /** Human renderings of instances, shared by `dbops instances` and `dbops status`. */
 import type { ChalkInstance } from 'chalk';
 import { formatTags, plural, renderTable } from '../output/format.js';
+import { poolLine } from '../failover/render.js';
 import type { Instance } from '../providers/types.js';
+import type { InstanceStatus } from './instances.js';
 
 export function statusColor(status: string, c: ChalkInstance): string {
   if (status === 'available') return c.green(status);
@@ -24,6 +26,15 @@ export function renderInstanceTable(instances: Instance[], c: ChalkInstance): st
     ],
     instances,
   );
+}
+
+/** `dbops status`: the instance, then the connection layer in front of it. */
+export function renderInstanceStatus(s: InstanceStatus, c: ChalkInstance): string {
+  const detail = renderInstanceDetail(s, c);
+  const pool = s.connectionPool;
+  if (!pool) return detail;
+  if ('error' in pool) return `${detail}\n\nConnection pool: ${c.yellow(`could not be read: ${pool.error}`)}${pool.hint ? `\n  hint: ${pool.hint}` : ''}`;
+  return `${detail}\n\nConnection pool\n${poolLine(pool)}`;
 }
 
 export function renderInstanceDetail(i: Instance, c: ChalkInstance): string {

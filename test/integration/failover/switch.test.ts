@@ -15,6 +15,9 @@ import { runPgBinary } from '../../_helpers/local.js';
 import { join } from 'node:path';
 import { readFile, stat } from 'node:fs/promises';
 import { readFailovers } from '../../../src/lib/failover/history.js';
+import { instanceStatus } from '../../../src/lib/instances/instances.js';
+import { renderInstanceStatus } from '../../../src/lib/instances/render.js';
+import { Chalk } from 'chalk';
 import { failoverContext, query, roles, startCluster, writeLoad, type Cluster } from './_setup.js';
 
 let cl: Cluster;
@@ -60,6 +63,22 @@ describe('switchover', () => {
     for (const f of ['userlist.txt', 'pgbouncer.ini']) expect((await stat(join(dir, f))).mode & 0o777).toBe(0o600);
     const ini = await readFile(join(dir, 'pgbouncer.ini'), 'utf8');
     for (const line of ['pool_mode = transaction', 'default_pool_size = 20', 'min_pool_size = 5', 'reserve_pool_size = 5', 'max_db_connections = 50', 'listen_addr = 127.0.0.1']) expect(ini).toContain(line);
+  });
+
+  it('dbops status shows the pool in front of the primary with its SHOW POOLS figures, and none for the replica', async () => {
+    // GIVEN a client connected through the pool
+    await query(await pool(), 'SELECT 1');
+    const t = await failoverContext(cl);
+    // WHEN the status of the primary and of the replica is read
+    const st = await instanceStatus(t.ctx, primary);
+    const rs = await instanceStatus(t.ctx, replica);
+    // THEN the primary's carries the running pgbouncer and its figures; the replica's none
+    expect(st.connectionPool && 'pools' in st.connectionPool ? [st.connectionPool.kind, st.connectionPool.running, st.connectionPool.targetId] : st.connectionPool).toEqual(['pgbouncer', true, primary]);
+    expect(st.connectionPool && 'pools' in st.connectionPool ? st.connectionPool.pools.map((p) => p.poolMode) : []).toContain('transaction');
+    expect(rs.connectionPool).toBeUndefined();
+    const text = renderInstanceStatus(st, new Chalk({ level: 0 }));
+    expect(text).toMatch(new RegExp(`^Connection pool\\npgbouncer ${cl.poolName} at 127\\.0\\.0\\.1:\\d+ -> ${primary}: running`, 'm'));
+    expect(text).toMatch(/cl_waiting \d+, sv_active \d+, sv_idle \d+, maxwait \d+ s/);
   });
 
   it('moves the primary under write load without losing an acknowledged write, and back', async () => {
