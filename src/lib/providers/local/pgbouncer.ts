@@ -12,7 +12,7 @@
  *   $DBOPS_HOME/local/<region>/poolers/<name>/pgbouncer.{pid,log}
  */
 import { randomBytes } from 'node:crypto';
-import { constants, readFileSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { access, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import type pg from 'pg';
@@ -20,7 +20,7 @@ import { EnvironmentError, NotFoundError, UsageError, messageOf } from '../../er
 import { Secret, registerSecret } from '../../secret.js';
 import type { EnsurePoolerInput, PoolFigures, PoolerApi, PoolerConnection, PoolerState } from '../failover-types.js';
 import type { WaitOptions } from '../types.js';
-import { writeOwned } from './cluster.js';
+import { processAlive, writeOwned } from './cluster.js';
 import { prepareRegion, type RegionContext } from './context.js';
 import { instanceCredential, requireInstance } from './instance-store.js';
 import { giveTo } from './os-user.js';
@@ -119,25 +119,11 @@ export function userlist(entries: { user: string; password: Secret }[]): string 
   return entries.map((e) => `${q(e.user)} ${q(e.password.reveal())}`).join('\n') + '\n';
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return true;
-  }
-}
 
 export async function pgbouncerPid(dir: string): Promise<number | undefined> {
   const text = await readFile(join(dir, 'pgbouncer.pid'), 'utf8').catch(() => '');
   const pid = Number(text.trim());
-  return Number.isInteger(pid) && pid > 0 && pidAlive(pid) ? pid : undefined;
+  return Number.isInteger(pid) && pid > 0 && processAlive(pid) ? pid : undefined;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -476,7 +462,7 @@ export async function stopPgbouncerIn(dir: string): Promise<void> {
     return;
   }
   const end = Date.now() + STOP_TIMEOUT_MS;
-  while (Date.now() < end && pidAlive(pid)) await sleep(50);
-  if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+  while (Date.now() < end && processAlive(pid)) await sleep(50);
+  if (processAlive(pid)) process.kill(pid, 'SIGKILL');
   await rm(join(dir, 'pgbouncer.pid'), { force: true });
 }

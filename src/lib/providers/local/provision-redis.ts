@@ -11,7 +11,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { processAlive } from './cluster.js';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { ConflictError, EnvironmentError, NotFoundError } from '../../errors.js';
@@ -105,20 +105,6 @@ export function redisCommand(port: number, password: Secret, args: string[], tim
   });
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return true;
-  }
-}
 
 async function pidOf(dir: string): Promise<number | undefined> {
   const text = await readFile(join(dir, 'redis.pid'), 'utf8').catch(() => '');
@@ -221,9 +207,9 @@ export class LocalRedis implements CacheApi {
     const pw = await this.#password(id);
     if (rec && pw) await redisCommand(rec.port, pw, ['SHUTDOWN', 'NOSAVE']).catch(() => undefined);
     if (pid === undefined) return;
-    if (await until(async () => !pidAlive(pid), STOP_TIMEOUT_MS)) return;
+    if (await until(async () => !processAlive(pid), STOP_TIMEOUT_MS)) return;
     process.kill(pid, 'SIGTERM');
-    if (await until(async () => !pidAlive(pid), STOP_TIMEOUT_MS)) return;
+    if (await until(async () => !processAlive(pid), STOP_TIMEOUT_MS)) return;
     process.kill(pid, 'SIGKILL');
   }
 
