@@ -11,6 +11,7 @@ import * as def from './migrate.js';
 interface BaseFlags {
   url?: string;
   instance?: string;
+  connectHost?: string;
   dir?: string;
   lockTimeout?: string;
   statementTimeout?: string;
@@ -19,7 +20,7 @@ interface BaseFlags {
 function baseInput(ctx: Context, opts: BaseFlags) {
   const s = migrateSettings(ctx.config, { dir: opts.dir, lockTimeout: opts.lockTimeout, statementTimeout: opts.statementTimeout });
   return {
-    target: { url: opts.url, instanceId: opts.instance },
+    target: { url: opts.url, instanceId: opts.instance, connectHost: opts.connectHost },
     dir: s.dir,
     lockTimeoutMs: s.lockTimeoutMs,
     statementTimeoutMs: s.statementTimeoutMs,

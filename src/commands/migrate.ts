@@ -5,6 +5,7 @@ import { arg, defineCommand, defineGroup, opt, type Lazy } from './define.js';
 export const target = {
   url: opt.string('--url <url>', 'any PostgreSQL: postgres://user:password@host:5432/db (password also from PGPASSWORD)'),
   instance: opt.string('--instance <id>', 'an instance of the provider (default: database.identifier)'),
+  connectHost: opt.string('--connect-host <host[:port]>', 'reach the database there (an SSH tunnel or bastion); TLS still verifies its own name'),
 };
 const migrationsDir = { dir: opt.string('--dir <dir>', 'migrations directory (default: migrate.dir, sql/migrations)') };
 const lockTimeout = {
