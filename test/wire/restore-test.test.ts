@@ -199,6 +199,18 @@ describe('story 4: restore-test on aws, the data plane on local PostgreSQL with 
     );
   });
 
+  it('the human summary gives the one restore time the RTO check measured', async () => {
+    const r = await story.dbops(['restore-test', ...tunnels()], env());
+    expect(r.exitCode, r.stderr).toBe(0);
+    const all = r.stdout + r.stderr;
+    const checked = /Restored in (\S+), within the RTO/.exec(all)?.[1];
+    const summary = /^\s*restore (\S+) against an RTO of 4 h \(within\)/m.exec(all)?.[1];
+    expect(checked).toMatch(/^\d/);
+    expect(summary).toBe(checked);
+    expect(r.stdout).toMatch(new RegExp(`^PASSED {2}restore test of ${DB} from snapshot ${DB}-manual-1`, 'm'));
+    expect(await instanceIds()).toEqual([DB]);
+  });
+
   it('--keep --json keeps the instance and gives the commands to connect and to delete it; both work', async () => {
     const r = await story.dbops(['restore-test', ...tunnels(), '--keep', '--json'], env());
     expect(r.exitCode, r.stderr).toBe(0);
