@@ -153,7 +153,7 @@ export interface CacheState {
   transitEncryption?: boolean;
   atRestEncryption?: boolean;
   authEnabled?: boolean;
-  securityGroupIds: string[];
+  securityGroupIds?: string[];
   /** The node id CloudWatch metrics use (CacheClusterId), e.g. "<rg>-001". */
   metricsClusterId?: string;
   tags: Tags;

@@ -53,6 +53,7 @@ function unknownNote(c: CacheState, local: boolean): string[] {
     !local && c.transitEncryption === undefined ? 'in-transit encryption' : '',
     !local && c.atRestEncryption === undefined ? 'at-rest encryption' : '',
     c.authEnabled === undefined ? 'AUTH' : '',
+    !local && c.securityGroupIds === undefined ? 'security groups' : '',
   ].filter(Boolean);
   return names.length === 0 ? [] : [`the endpoint did not report the cache's ${names.join(', ')}: not compared (an unknown value is never a reason to change or replace)`];
 }
@@ -80,7 +81,7 @@ export function diffCache(d: DesiredCache | undefined, c: CacheState | undefined
   if (!c) return simple('cache', d.id, 'create', d.support.note && provider === 'aws' ? [d.support.note] : []);
   const local = provider === 'local';
   const fields = cacheFields(d, c, local);
-  if (!local && groupIds && !sameSet(groupIds, c.securityGroupIds)) fields.push(field('securityGroupIds', c.securityGroupIds, groupIds));
+  if (!local && groupIds && c.securityGroupIds && !sameSet(groupIds, c.securityGroupIds)) fields.push(field('securityGroupIds', c.securityGroupIds, groupIds));
   const notes = [...(c.kind === 'cache-cluster' ? ['a bare cache cluster (not a replication group): AUTH and TLS need a replication group'] : []), ...unknownNote(c, local)];
   return guardUnmanaged(changeOf('cache', d.id, fields, notes), c.tags);
 }

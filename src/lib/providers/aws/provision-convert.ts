@@ -140,7 +140,7 @@ export function fromReplicationGroup(rg: ReplicationGroup, member: CacheCluster 
     nodeType: rg.CacheNodeType ?? member?.CacheNodeType ?? '',
     status: rg.Status ?? 'unknown',
     ...(primary?.Address && primary.Port ? { endpoint: { host: primary.Address, port: primary.Port } } : {}),
-    securityGroupIds: (member?.SecurityGroups ?? []).flatMap((g) => (g.SecurityGroupId ? [g.SecurityGroupId] : [])),
+    ...(member ? { securityGroupIds: (member.SecurityGroups ?? []).flatMap((g) => (g.SecurityGroupId ? [g.SecurityGroupId] : [])) } : {}),
     ...(rg.MemberClusters?.[0] ? { metricsClusterId: rg.MemberClusters[0] } : {}),
     tags,
   };
