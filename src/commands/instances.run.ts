@@ -10,7 +10,7 @@ export const list = handler(def.list, async (ctx) => {
 });
 
 export const create = handler(def.create, async (ctx, { args, opts }) => {
-  const result = await createInstance(ctx, { id: args.id ?? ctx.config.database.identifier, instanceClass: opts.instanceClass, port: opts.port });
+  const result = await createInstance(ctx, { id: args.id ?? ctx.config.database.identifier, instanceClass: opts.instanceClass, port: opts.port, connectHost: opts.connectHost });
   ctx.out.result(result, (r, c) => {
     if (r.dryRun) return `Dry run: would create ${r.request.id} (${r.request.engine} ${r.request.engineVersion}, ${r.request.instanceClass}, ${r.request.allocatedStorageGb} GB) in ${ctx.config.region}.`;
     return [renderReport(r.report!, c), '', renderInstanceDetail(r.instance!, c)].join('\n');

@@ -16,6 +16,7 @@ export const create = defineCommand({
   options: {
     instanceClass: opt.string('--instance-class <class>', 'override database.instanceClass'),
     port: opt.int('--port <port>', 'local provider: port on 127.0.0.1 (default: a free one)'),
+    connectHost: opt.string('--connect-host <host[:port]>', 'check the new instance answers (IC-4) through there (an SSH tunnel or bastion); TLS still verifies its own name'),
   },
   mutates: true,
   examples: [

@@ -11,12 +11,13 @@ import * as def from './migrate.js';
 interface BaseFlags {
   url?: string;
   instance?: string;
+  connectHost?: string;
 }
 
 function baseInput(ctx: Context, opts: BaseFlags) {
   const s = migrateSettings(ctx.config);
   return {
-    target: { url: opts.url, instanceId: opts.instance },
+    target: { url: opts.url, instanceId: opts.instance, connectHost: opts.connectHost },
     dir: s.dir,
     lockTimeoutMs: s.lockTimeoutMs,
     statementTimeoutMs: s.statementTimeoutMs,

@@ -5,6 +5,7 @@ import { arg, defineCommand, defineGroup, opt, type Lazy } from './define.js';
 export const target = {
   url: opt.string('--url <url>', 'any PostgreSQL: postgres://user:password@host:5432/db (password also from PGPASSWORD)'),
   instance: opt.string('--instance <id>', 'an instance of the provider (default: database.identifier)'),
+  connectHost: opt.string('--connect-host <host[:port]>', 'reach the database there (an SSH tunnel or bastion); TLS still verifies its own name'),
 };
 // These flags set the config's `migrate` keys for the run (flags > env > file > defaults).
 const migrationsDir = { dir: opt.overrides('migrate.dir', opt.string('--dir <dir>', 'migrations directory (default: migrate.dir, sql/migrations)')) };

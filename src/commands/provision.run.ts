@@ -30,7 +30,7 @@ export const plan = handler(def.plan, async (ctx, { opts }) => {
 
 export const apply = handler(def.apply, async (ctx, { opts }) => {
   const deps = await provisionDeps(ctx);
-  const result = await explainFailure(ctx, () => applyProvision(deps, { applyImmediately: opts.applyImmediately }));
+  const result = await explainFailure(ctx, () => applyProvision(deps, { applyImmediately: opts.applyImmediately, allowDataLoss: opts.allowDataLoss }));
   ctx.out.result(result, renderApply);
 });
 

@@ -15,11 +15,15 @@ export const plan = defineCommand({
 export const apply = defineCommand({
   name: 'apply',
   summary: 'Execute the plan in dependency order (runbook provision-apply); a second apply finds nothing to do',
-  options: { applyImmediately: opt.flag('--apply-immediately', 'apply modifications now instead of in the maintenance window') },
+  options: {
+    applyImmediately: opt.flag('--apply-immediately', 'apply modifications now instead of in the maintenance window'),
+    allowDataLoss: opt.flag('--allow-data-loss', 'allow changes that lose data (a cache replaced or deleted); --yes alone never does'),
+  },
   mutates: true,
   examples: [
     { command: 'dbops provision apply', description: 'apply; changes with downtime wait for the maintenance window' },
     { command: 'dbops provision apply --apply-immediately --yes', description: 'apply everything now, without asking' },
+    { command: 'dbops provision apply --yes --allow-data-loss', description: 'a plan with DATA LOSS rows (e.g. the cache replaced to turn AUTH on), on purpose' },
     { command: 'dbops provision apply --dry-run', description: 'plan only, change nothing' },
   ],
   load: (): Lazy => import('./provision.run.js').then((m) => m.apply),

@@ -12,6 +12,7 @@ export const restoreTest = handler(def.restoreTest, async (ctx, { opts }) => {
     pointInTime: opts.pointInTime,
     latestRestorable: opts.latestRestorable,
     connectHost: opts.connectHost,
+    sourceConnectHost: opts.sourceConnectHost,
     concurrency: opts.concurrency,
     keep: opts.keep,
     reportFile: opts.report,

@@ -15,6 +15,7 @@ export const restoreTest = defineCommand({
     pointInTime: opt.string('--point-in-time <time>', 'AWS: restore the source as it was at this ISO 8601 time, e.g. 2026-05-01T09:30:00Z'),
     latestRestorable: opt.flag('--latest-restorable', 'AWS: restore the source to its latest restorable time'),
     connectHost: opt.string('--connect-host <host[:port]>', 'reach the temporary instance there (an SSH tunnel or bastion); TLS still verifies its own name'),
+    sourceConnectHost: opt.string('--source-connect-host <host[:port]>', 'reach the source instance there (its own tunnel); TLS still verifies its own name'),
     concurrency: opt.int('--concurrency <n>', 'connections the checks use on the temporary instance (default: restoreTest.concurrency)'),
     keep: opt.flag('--keep', 'keep the temporary instance afterwards, and print how to connect and how to delete it'),
     report: opt.string('--report <file.md>', 'also write the report as Markdown (incident or audit record)'),
@@ -27,6 +28,10 @@ export const restoreTest = defineCommand({
     { command: 'dbops restore-test --snapshot recipe-db-manual-20260501-030000 --report rt.md', description: 'a given snapshot, with a Markdown report' },
     { command: 'dbops restore-test --latest-restorable --instance-class db.t3.small', description: 'AWS: point-in-time restore to the latest restorable time' },
     { command: 'dbops restore-test --connect-host 127.0.0.1:15432', description: 'through an SSH tunnel to the temporary instance' },
+    {
+      command: 'dbops restore-test --source-connect-host 127.0.0.1:15433 --connect-host 127.0.0.1:15432',
+      description: 'from outside the VPC: the source through one tunnel, the temporary instance through another',
+    },
     { command: 'dbops restore-test --keep --json', description: 'keep the instance to look around; result as JSON' },
     { command: 'dbops restore-test --dry-run', description: 'show the backup and the instance it would create, create nothing' },
     {

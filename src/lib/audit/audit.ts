@@ -4,7 +4,7 @@
  * one can be made) and reports each risky setting with its fix.
  */
 import type { Client } from 'pg';
-import { connect } from '../db/connect.js';
+import { connect, parseConnectHost, type HostOverride } from '../db/connect.js';
 import { NotFoundError, messageOf } from '../errors.js';
 import type { ProvisionProvider } from '../providers/provision-types.js';
 import type { ProvisionDeps } from '../provision/deps.js';
@@ -27,18 +27,21 @@ export interface AuditResult {
 export interface AuditTarget {
   instanceId?: string;
   cacheId?: string;
+  /** `--connect-host host[:port]`: the pgvector probe reaches the instance there (a tunnel). */
+  connectHost?: string;
 }
 
 /** How pgvector is looked for; tests inject one, the CLI connects with `pg`. */
-export type ExtensionProbe = (pp: ProvisionProvider, dbId: string, warn?: (message: string) => void) => Promise<ExtensionCheck>;
+export type ExtensionProbe = (pp: ProvisionProvider, dbId: string, warn?: (message: string) => void, override?: HostOverride) => Promise<ExtensionCheck>;
 
 const PROBE_TIMEOUT_MS = 5_000;
 
 /** Connects with the provider's credentials and asks pg_extension / pg_available_extensions. */
-export const connectAndProbe: ExtensionProbe = async (pp, dbId, warn) => {
+export const connectAndProbe: ExtensionProbe = async (pp, dbId, warn, override) => {
   let client: Client | undefined;
   try {
-    client = await connect(await pp.instances.connectionInfo(dbId), { connectTimeoutMs: PROBE_TIMEOUT_MS, applicationName: 'dbops-audit', warn });
+    const tunnel = { ...(override ? { override } : {}), tunnelOption: '--connect-host' };
+    client = await connect(await pp.instances.connectionInfo(dbId), { ...tunnel, connectTimeoutMs: PROBE_TIMEOUT_MS, applicationName: 'dbops-audit', warn });
     const installed = await client.query<{ extversion: string }>("select extversion from pg_extension where extname = 'vector'");
     if (installed.rows[0]) return { status: 'present', version: installed.rows[0].extversion };
     const available = await client.query("select 1 from pg_available_extensions where name = 'vector'");
@@ -50,7 +53,7 @@ export const connectAndProbe: ExtensionProbe = async (pp, dbId, warn) => {
   }
 };
 
-async function readLive(deps: ProvisionDeps, probe: ExtensionProbe, target: AuditTarget): Promise<LiveDeployment> {
+async function readLive(deps: ProvisionDeps, probe: ExtensionProbe, target: AuditTarget, override: HostOverride | undefined): Promise<LiveDeployment> {
   const { pp, config, settings } = deps;
   const id = target.instanceId ?? config.database.identifier;
   const database = await pp.database.findDatabase(id);
@@ -70,7 +73,7 @@ async function readLive(deps: ProvisionDeps, probe: ExtensionProbe, target: Audi
   const [securityGroups, alarms, pgvector] = await Promise.all([
     pp.network ? pp.network.describeSecurityGroups(groupIds) : [],
     pp.alarms ? pp.alarms.listAlarms('') : [],
-    database.status === 'available' ? probe(pp, id, (m) => deps.out.warn(m)) : Promise.resolve<ExtensionCheck>({ status: 'not-checked', reason: `the instance is ${database.status}.` }),
+    database.status === 'available' ? probe(pp, id, (m) => deps.out.warn(m), override) : Promise.resolve<ExtensionCheck>({ status: 'not-checked', reason: `the instance is ${database.status}.` }),
   ]);
   return {
     provider: pp.name,
@@ -95,8 +98,9 @@ function notApplicable(pp: ProvisionProvider): string[] {
 }
 
 export async function runAudit(deps: ProvisionDeps, probe: ExtensionProbe = connectAndProbe, target: AuditTarget = {}): Promise<AuditResult> {
+  const override = target.connectHost === undefined ? undefined : parseConnectHost(target.connectHost);
   await checkRegion(deps.pp, deps.config.region);
-  const live = await readLive(deps, probe, target);
+  const live = await readLive(deps, probe, target, override);
   const findings = auditFindings(live);
   const counts = { high: 0, medium: 0, low: 0, info: 0 };
   for (const f of findings) counts[f.severity]++;

@@ -63,8 +63,10 @@ export interface CheckSession {
 export interface CheckTargets {
   restore: ConnectionInfo;
   source: ConnectionInfo;
-  /** --connect-host: how to reach the restore (a tunnel); the source is reached at its endpoint. */
+  /** --connect-host: how to reach the restore (a tunnel). */
   restoreHost?: HostOverride;
+  /** --source-connect-host: how to reach the source (its own tunnel). */
+  sourceHost?: HostOverride;
   concurrency: number;
   warn?: (message: string) => void;
   signal?: AbortSignal;
@@ -76,13 +78,15 @@ export async function openCheckSession(targets: CheckTargets, backup: BackupFact
   try {
     const t0 = performance.now();
     const restore: Client[] = [];
-    const first = await clients.add(() => openClient(targets.restore, { override: targets.restoreHost, applicationName: 'dbops restore-test', warn: targets.warn }));
+    const toRestore = { ...(targets.restoreHost ? { override: targets.restoreHost } : {}), tunnelOption: '--connect-host', applicationName: 'dbops restore-test', warn: targets.warn };
+    const first = await clients.add(() => openClient(targets.restore, toRestore));
     restore.push(first);
     const connectMs = performance.now() - t0;
-    const source = await clients.add(() => openClient(targets.source, { applicationName: 'dbops restore-test (read-only)', warn: targets.warn }));
+    const toSource = { ...(targets.sourceHost ? { override: targets.sourceHost } : {}), tunnelOption: '--source-connect-host', applicationName: 'dbops restore-test (read-only)', warn: targets.warn };
+    const source = await clients.add(() => openClient(targets.source, toSource));
     await makeReadOnly(source);
     for (let i = 1; i < targets.concurrency; i++) {
-      restore.push(await clients.add(() => openClient(targets.restore, { override: targets.restoreHost, applicationName: 'dbops restore-test', warn: targets.warn })));
+      restore.push(await clients.add(() => openClient(targets.restore, toRestore)));
     }
     return new PgCheckSession(restore, source, clients, backup, settings, connectMs, targets.signal);
   } catch (e) {

@@ -7,7 +7,10 @@
  *   malformed port fall back to libpq's defaults (127.0.0.1:5432 is another server).
  * - `--connect-host host[:port]` has one meaning everywhere: reach the instance at that
  *   address (an SSH tunnel or a bastion) while TLS still verifies the certificate against
- *   the instance's own name.
+ *   the instance's own name. Every command that connects to an instance has it
+ *   (migrate, heartbeat, psql, vector, audit, instances create, restore-test), and
+ *   restore-test has `--source-connect-host` for the source. The hint of a failed
+ *   connect names the option of the running command (`tunnelOption`), never another's.
  * - TLS follows the ConnectionInfo: verify-full with a CA bundle; 'require' without one
  *   encrypts but cannot verify the server, and the caller is told so once.
  * - A failed connect never waits on the half-made client (pg's `end()` of a client that
@@ -26,13 +29,13 @@ export interface HostOverride {
   port?: number;
 }
 
-/** Parses `--connect-host host[:port]`; anything else is a usage error. */
-export function parseConnectHost(text: string): HostOverride {
+/** Parses `--connect-host host[:port]` (or the option named, e.g. --source-connect-host); anything else is a usage error. */
+export function parseConnectHost(text: string, option = '--connect-host'): HostOverride {
   const m = /^(\[[^\]]+\]|[^:\s[\]]+)(?::(\d{1,5}))?$/.exec(text.trim());
   const port = m?.[2] === undefined ? undefined : Number(m[2]);
   if (!m || (port !== undefined && !isPort(port))) {
-    throw new UsageError(`--connect-host expects host or host:port, got "${text}".`, {
-      hint: 'For an SSH tunnel: ssh -L 15432:<endpoint>:5432 bastion, then --connect-host 127.0.0.1:15432.',
+    throw new UsageError(`${option} expects host or host:port, got "${text}".`, {
+      hint: `For an SSH tunnel: ssh -L 15432:<endpoint>:5432 bastion, then ${option} 127.0.0.1:15432.`,
     });
   }
   return { host: m[1]!.replace(/^\[|\]$/g, ''), ...(port !== undefined ? { port } : {}) };
@@ -41,6 +44,12 @@ export function parseConnectHost(text: string): HostOverride {
 export interface ConnectOptions {
   /** `--connect-host`: where to reach the instance; TLS still checks the instance's own name. */
   override?: HostOverride;
+  /**
+   * The option of the running command that tunnels this connection (`--connect-host`,
+   * `--source-connect-host`): the hint of a failed connect names it. Unset: the command
+   * has none, and the hint names none.
+   */
+  tunnelOption?: string;
   database?: string;
   /** Told once when TLS cannot verify the server. */
   warn?: (message: string) => void;
@@ -92,6 +101,14 @@ export function clientConfig(info: ConnectionInfo, opts: ConnectOptions = {}): C
   return config;
 }
 
+/** The hint of a failed connect: the tunnel option only when the command has one. */
+export function connectHint(opts: Pick<ConnectOptions, 'override' | 'tunnelOption'>): string {
+  const base = 'Check that the instance is available (`dbops status`) and that this machine may reach it (security group, VPN)';
+  if (!opts.tunnelOption) return `${base}.`;
+  if (opts.override) return `${base}, and that the tunnel given with ${opts.tunnelOption} is open and leads to it.`;
+  return `${base}, or reach it through a tunnel with ${opts.tunnelOption} host:port.`;
+}
+
 export async function connect(info: ConnectionInfo, opts: ConnectOptions = {}): Promise<Client> {
   const config = clientConfig(info, opts);
   const { default: pg } = await import('pg');
@@ -103,7 +120,7 @@ export async function connect(info: ConnectionInfo, opts: ConnectOptions = {}): 
     // Not awaited: ending a client whose connect failed early never settles.
     void client.end().catch(() => undefined);
     throw new EnvironmentError(`Cannot connect to PostgreSQL at ${config.host}:${config.port} as ${info.user}: ${redact(messageOf(e))}.`, {
-      hint: 'Check that the instance is available (`dbops status`) and that this machine may reach it (security group, VPN), or reach it through a tunnel with --connect-host host:port.',
+      hint: connectHint(opts),
       cause: e,
     });
   }

@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 import type { Context } from '../context.js';
 import { EnvironmentError } from '../errors.js';
 import { findExecutable, pathDirs } from '../executables.js';
+import { isIP } from 'node:net';
+import { endpointOf, parseConnectHost } from './connect.js';
 
 export async function findPsql(env: Record<string, string | undefined>, pgBin?: string): Promise<string> {
   const found = await findExecutable('psql', [pgBin, env.PG_BIN, ...pathDirs(env.PATH)]);
@@ -22,15 +24,19 @@ export interface PsqlResult {
 
 export async function runPsql(
   ctx: Context,
-  input: { instanceId: string; args: string[]; stdout: 'inherit' | 'stderr' },
+  input: { instanceId: string; args: string[]; stdout: 'inherit' | 'stderr'; connectHost?: string },
 ): Promise<PsqlResult> {
+  const override = input.connectHost === undefined ? undefined : parseConnectHost(input.connectHost);
   const provider = await ctx.provider();
   const info = await provider.connectionInfo(input.instanceId);
   const psql = await findPsql(ctx.env, ctx.config.local.pgBin);
+  const { host, port } = endpointOf(info, override);
   const env: Record<string, string> = {
     ...(ctx.env as Record<string, string>),
-    PGHOST: info.host,
-    PGPORT: String(info.port),
+    // Through a tunnel at an IP address, libpq dials PGHOSTADDR and still checks the
+    // certificate against PGHOST, the instance's own name (verify-full).
+    ...(override && isIP(host) ? { PGHOST: info.host, PGHOSTADDR: host } : { PGHOST: host }),
+    PGPORT: String(port),
     PGUSER: info.user,
     PGDATABASE: info.database,
     PGSSLMODE: info.ssl,
@@ -47,8 +53,10 @@ export async function runPsql(
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 130 : 1)));
   });
   if (exitCode === 2) {
-    throw new EnvironmentError(`psql could not connect to ${input.instanceId} (${info.host}:${info.port}).`, {
-      hint: 'Check that the instance is available: `dbops status ' + input.instanceId + '`.',
+    throw new EnvironmentError(`psql could not connect to ${input.instanceId} (${host}:${port}).`, {
+      hint: override
+        ? 'Check that the instance is available (`dbops status ' + input.instanceId + '`) and that the tunnel given with --connect-host is open and leads to it.'
+        : 'Check that the instance is available (`dbops status ' + input.instanceId + '`), or reach it through a tunnel with --connect-host host:port.',
     });
   }
   return { instanceId: input.instanceId, exitCode };

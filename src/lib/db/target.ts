@@ -4,12 +4,22 @@
  */
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
+import { parseConnectHost, type HostOverride } from './connect.js';
 import type { ConnectionInfo } from '../providers/types.js';
 import { registerSecret, Secret } from '../secret.js';
 
 export interface TargetInput {
   url?: string;
   instanceId?: string;
+  /** `--connect-host host[:port]`: reach the database there (a tunnel); TLS still checks its own name. */
+  connectHost?: string;
+}
+
+/** Where a data-plane command connects, and through which tunnel. */
+export interface Target {
+  info: ConnectionInfo;
+  label: string;
+  override?: HostOverride;
 }
 
 /** Parses postgres://user:password@host:port/db?sslmode=... into ConnectionInfo. */
@@ -40,12 +50,14 @@ export function parseDatabaseUrl(url: string): ConnectionInfo {
 }
 
 /** The connection for a command: --url wins, else the instance's connection info. */
-export async function resolveTarget(ctx: Context, input: TargetInput): Promise<{ info: ConnectionInfo; label: string }> {
+export async function resolveTarget(ctx: Context, input: TargetInput): Promise<Target> {
+  const override = input.connectHost === undefined ? undefined : parseConnectHost(input.connectHost);
+  const tunnel = override ? { override } : {};
   if (input.url) {
     const info = parseDatabaseUrl(input.url);
-    return { info, label: `${info.host}:${info.port}/${info.database}` };
+    return { info, label: `${info.host}:${info.port}/${info.database}`, ...tunnel };
   }
   const id = input.instanceId ?? ctx.config.database.identifier;
   const provider = await ctx.provider();
-  return { info: await provider.connectionInfo(id), label: id };
+  return { info: await provider.connectionInfo(id), label: id, ...tunnel };
 }

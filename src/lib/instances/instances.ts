@@ -3,7 +3,7 @@
  * They take the Context and return typed results; rendering lives in src/commands.
  */
 import type { Context } from '../context.js';
-import { connect } from '../db/connect.js';
+import { connect, parseConnectHost } from '../db/connect.js';
 import { asDbopsError, ConflictError, UsageError } from '../errors.js';
 import type { PoolerState } from '../providers/failover-types.js';
 import type { CreateInstanceInput, Instance } from '../providers/types.js';
@@ -98,9 +98,11 @@ export interface CreateInstanceResult {
 /** Creates an instance following runbooks/instance-create.md. */
 export async function createInstance(
   ctx: Context,
-  input: { id: string; instanceClass?: string; port?: number },
+  input: { id: string; instanceClass?: string; port?: number; connectHost?: string },
 ): Promise<CreateInstanceResult> {
   validateIdentifier(input.id);
+  // Parsed before anything is created: a bad --connect-host is a usage error, not a failed IC-4.
+  const tunnel = { ...(input.connectHost !== undefined ? { override: parseConnectHost(input.connectHost) } : {}), tunnelOption: '--connect-host' };
   const provider = await ctx.provider();
   const { value, report } = await runRunbook(INSTANCE_CREATE, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, async (run) => {
     const request = createRequest(ctx, input.id, input, run.runId);
@@ -131,7 +133,7 @@ export async function createInstance(
       return ready!;
     });
     const serverVersion = await run.step('IC-4', async (s) => {
-      const client = await connect(await provider.connectionInfo(input.id), { warn: (m) => ctx.out.warn(m) });
+      const client = await connect(await provider.connectionInfo(input.id), { ...tunnel, warn: (m) => ctx.out.warn(m) });
       try {
         const res = await client.query<{ server_version: string }>('SHOW server_version');
         const v = res.rows[0]!.server_version;

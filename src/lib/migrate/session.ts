@@ -6,7 +6,7 @@
  */
 import type { Client } from 'pg';
 import type { Context } from '../context.js';
-import { connect } from '../db/connect.js';
+import { connect, type ConnectOptions } from '../db/connect.js';
 import { resolveTarget, type TargetInput } from '../db/target.js';
 import type { ConnectionInfo } from '../providers/types.js';
 
@@ -19,9 +19,10 @@ export interface Session {
 }
 
 export async function openSession(ctx: Context, target: TargetInput, applicationName = 'dbops migrate'): Promise<Session> {
-  const { info, label } = await resolveTarget(ctx, target);
-  const client = await connect(info, { warn: (m) => ctx.out.warn(m), applicationName });
-  const onAbort = () => void cancelBackend(info, client);
+  const { info, label, override } = await resolveTarget(ctx, target);
+  const tunnel = { ...(override ? { override } : {}), tunnelOption: '--connect-host' };
+  const client = await connect(info, { ...tunnel, warn: (m) => ctx.out.warn(m), applicationName });
+  const onAbort = () => void cancelBackend(info, client, tunnel);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   let closed = false;
   const close = async () => {
@@ -35,11 +36,11 @@ export async function openSession(ctx: Context, target: TargetInput, application
 }
 
 /** Cancels whatever the session runs now; best effort. */
-async function cancelBackend(info: ConnectionInfo, client: Client): Promise<void> {
+async function cancelBackend(info: ConnectionInfo, client: Client, tunnel: Pick<ConnectOptions, 'override'>): Promise<void> {
   const pid = (client as Client & { processID?: number }).processID;
   if (!pid) return;
   try {
-    const other = await connect(info, { applicationName: 'dbops cancel', connectTimeoutMs: 5000 });
+    const other = await connect(info, { ...tunnel, applicationName: 'dbops cancel', connectTimeoutMs: 5000 });
     try {
       await other.query('SELECT pg_cancel_backend($1)', [pid]);
     } finally {

@@ -142,14 +142,18 @@ export interface CacheState {
   /** 'replication-group' is what dbops creates; a bare 'cache-cluster' is found by audit. */
   kind: 'replication-group' | 'cache-cluster' | 'local-redis';
   engine: string;
-  engineVersion: string;
+  /**
+   * The settings below are undefined when the endpoint did not report them (a member
+   * cluster not found, an emulator): unknown, which a plan never takes for a difference.
+   */
+  engineVersion?: string;
   nodeType: string;
   status: string;
   endpoint?: { host: string; port: number };
-  transitEncryption: boolean;
-  atRestEncryption: boolean;
-  authEnabled: boolean;
-  securityGroupIds: string[];
+  transitEncryption?: boolean;
+  atRestEncryption?: boolean;
+  authEnabled?: boolean;
+  securityGroupIds?: string[];
   /** The node id CloudWatch metrics use (CacheClusterId), e.g. "<rg>-001". */
   metricsClusterId?: string;
   tags: Tags;

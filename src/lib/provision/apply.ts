@@ -24,6 +24,8 @@ import { plural } from '../output/format.js';
 export interface ApplyOptions {
   /** ModifyDBInstance/ModifyReplicationGroup ApplyImmediately; otherwise the maintenance window. */
   applyImmediately: boolean;
+  /** --allow-data-loss: changes that lose data (replace or delete a data store) may run; --yes alone never allows them. */
+  allowDataLoss?: boolean;
 }
 
 export type { Applied };
@@ -80,6 +82,23 @@ export function refusal(plan: Plan): UsageError | undefined {
     });
   }
   return undefined;
+}
+
+/** The changes that lose data (a data store replaced or deleted). */
+export function dataLossChanges(plan: Plan): Change[] {
+  return plan.changes.filter((c) => c.dataLoss && PENDING.has(c.action));
+}
+
+const PENDING: ReadonlySet<Change['action']> = new Set(['modify', 'replace', 'delete']);
+
+/** A plan that loses data needs --allow-data-loss beyond --yes (and beyond a yes on the TTY). */
+export function dataLossRefusal(plan: Plan, opts: ApplyOptions): UsageError | undefined {
+  const lost = dataLossChanges(plan);
+  if (lost.length === 0 || opts.allowDataLoss) return undefined;
+  const what = lost.map((c) => `${c.action} ${c.kind} ${c.id}${c.fields.some((f) => f.dataLoss) ? ` (${c.fields.filter((f) => f.dataLoss).map((f) => f.field).join(', ')})` : ''}`).join('; ');
+  return new UsageError(`This plan loses data: ${what}. Apply refuses that without --allow-data-loss.`, {
+    hint: 'Read `dbops provision plan` (the rows marked DATA LOSS); revert the setting in the config, or rerun with --allow-data-loss if losing that data is intended.',
+  });
 }
 
 /** What the confirmation question lists: deletions, replacements, immediate downtime. */
@@ -391,7 +410,7 @@ export async function applyProvision(deps: ProvisionDeps, opts: ApplyOptions): P
         s.detail(`${plural(planned.plan.pending, 'change')} pending`);
         return { deps, opts, ...planned, applied } satisfies ApplyState;
       });
-      const refused = refusal(st.plan);
+      const refused = refusal(st.plan) ?? (deps.dryRun ? undefined : dataLossRefusal(st.plan, opts));
       if (refused) throw refused;
       const stop = deps.dryRun ? 'dry run' : st.plan.pending === 0 ? 'nothing to do' : undefined;
       if (stop || !(await confirmRisky(st))) {

@@ -40,6 +40,8 @@ const REPLACE = { replace: true, dataLoss: true };
 
 function versionChange(d: CreateInstanceInput, c: DatabaseState, local: boolean): FieldChange | undefined {
   const current = c.pending.engineVersion ?? c.engineVersion;
+  // '' is a version the endpoint did not report: unknown is never a reason to upgrade or replace.
+  if (current === '') return undefined;
   const wantMajor = engineMajor(d.engine, d.engineVersion);
   const haveMajor = engineMajor(c.engine, current);
   if (wantMajor !== haveMajor) {
@@ -102,9 +104,10 @@ function simpleFields(d: CreateInstanceInput, c: DatabaseState): FieldChange[] {
 function identityFields(d: CreateInstanceInput, c: DatabaseState, local: boolean): FieldChange[] {
   const out: FieldChange[] = [];
   const note = 'cannot be changed on an existing instance';
+  // An empty value is one the endpoint did not report: unknown, never compared.
   if (d.engine !== c.engine) out.push(field('engine', c.engine, d.engine, { ...REPLACE, note }));
-  if (c.dbName !== undefined && d.dbName !== c.dbName) out.push(field('dbName', c.dbName, d.dbName, { ...REPLACE, note }));
-  if (d.masterUsername !== c.masterUsername) out.push(field('masterUsername', c.masterUsername, d.masterUsername, { ...REPLACE, note }));
+  if (c.dbName !== undefined && c.dbName !== '' && d.dbName !== c.dbName) out.push(field('dbName', c.dbName, d.dbName, { ...REPLACE, note }));
+  if (c.masterUsername !== '' && d.masterUsername !== c.masterUsername) out.push(field('masterUsername', c.masterUsername, d.masterUsername, { ...REPLACE, note }));
   return local ? out.map((f) => ({ ...f, dataLoss: true })) : out;
 }
 
@@ -146,6 +149,8 @@ export function diffDatabase({ desired, current, provider, securityGroupIds }: D
     ...(local ? [] : groupChange(securityGroupIds, current)),
   ];
   const notes = [...pendingNotes(current)];
+  const unknown = [current.engineVersion === '' ? 'engine version' : '', current.masterUsername === '' ? 'master user' : ''].filter(Boolean);
+  if (unknown.length > 0) notes.push(`the endpoint did not report the instance's ${unknown.join(', ')}: not compared (an unknown value is never a reason to change or replace)`);
   if (current.allocatedStorageGb > desired.allocatedStorageGb) {
     notes.push(`storage is ${current.allocatedStorageGb} GB (above the configured ${desired.allocatedStorageGb} GB); RDS cannot shrink it`);
   }

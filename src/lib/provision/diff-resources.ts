@@ -46,17 +46,29 @@ function minorOf(v: string): string {
   return v.split('.').slice(0, 2).join('.');
 }
 
+/** The current values the endpoint did not report: noted, never compared (unknown is not a difference). */
+function unknownNote(c: CacheState, local: boolean): string[] {
+  const names = [
+    c.engineVersion === undefined ? 'engine version' : '',
+    !local && c.transitEncryption === undefined ? 'in-transit encryption' : '',
+    !local && c.atRestEncryption === undefined ? 'at-rest encryption' : '',
+    c.authEnabled === undefined ? 'AUTH' : '',
+    !local && c.securityGroupIds === undefined ? 'security groups' : '',
+  ].filter(Boolean);
+  return names.length === 0 ? [] : [`the endpoint did not report the cache's ${names.join(', ')}: not compared (an unknown value is never a reason to change or replace)`];
+}
+
 function cacheFields(d: DesiredCache, c: CacheState, local: boolean): FieldChange[] {
   const out: FieldChange[] = [];
   const lost = { replace: true, dataLoss: true };
-  if (d.nodeType !== c.nodeType) out.push(field('nodeType', c.nodeType, d.nodeType, local ? { note: 'recorded only on the local provider' } : { downtime: true, note: 'the single node is scaled: a short interruption' }));
-  if (!local && minorOf(d.engineVersion) !== minorOf(c.engineVersion)) {
+  if (d.nodeType !== c.nodeType && c.nodeType !== '') out.push(field('nodeType', c.nodeType, d.nodeType, local ? { note: 'recorded only on the local provider' } : { downtime: true, note: 'the single node is scaled: a short interruption' }));
+  if (!local && c.engineVersion !== undefined && minorOf(d.engineVersion) !== minorOf(c.engineVersion)) {
     const up = Number.parseFloat(minorOf(d.engineVersion)) > Number.parseFloat(minorOf(c.engineVersion));
     out.push(field('engineVersion', c.engineVersion, d.engineVersion, up ? { downtime: true, note: 'engine upgrade: a short interruption' } : { ...lost, note: 'ElastiCache cannot downgrade: a new cache (contents lost)' }));
   }
-  if (!local && d.transitEncryption !== c.transitEncryption) out.push(field('transitEncryption', c.transitEncryption, d.transitEncryption, { ...lost, note: 'set when the cache is created: a new cache (contents lost)' }));
-  if (!local && d.atRestEncryption !== c.atRestEncryption) out.push(field('atRestEncryption', c.atRestEncryption, d.atRestEncryption, { ...lost, note: 'set when the cache is created: a new cache (contents lost)' }));
-  if (d.auth !== c.authEnabled) out.push(field('authEnabled', c.authEnabled, d.auth, { ...lost, note: 'AUTH is set when the cache is created: a new cache (contents lost)' }));
+  if (!local && c.transitEncryption !== undefined && d.transitEncryption !== c.transitEncryption) out.push(field('transitEncryption', c.transitEncryption, d.transitEncryption, { ...lost, note: 'set when the cache is created: a new cache (contents lost)' }));
+  if (!local && c.atRestEncryption !== undefined && d.atRestEncryption !== c.atRestEncryption) out.push(field('atRestEncryption', c.atRestEncryption, d.atRestEncryption, { ...lost, note: 'set when the cache is created: a new cache (contents lost)' }));
+  if (c.authEnabled !== undefined && d.auth !== c.authEnabled) out.push(field('authEnabled', c.authEnabled, d.auth, { ...lost, note: 'AUTH is set when the cache is created: a new cache (contents lost)' }));
   return out;
 }
 
@@ -69,8 +81,8 @@ export function diffCache(d: DesiredCache | undefined, c: CacheState | undefined
   if (!c) return simple('cache', d.id, 'create', d.support.note && provider === 'aws' ? [d.support.note] : []);
   const local = provider === 'local';
   const fields = cacheFields(d, c, local);
-  if (!local && groupIds && !sameSet(groupIds, c.securityGroupIds)) fields.push(field('securityGroupIds', c.securityGroupIds, groupIds));
-  const notes = c.kind === 'cache-cluster' ? ['a bare cache cluster (not a replication group): AUTH and TLS need a replication group'] : [];
+  if (!local && groupIds && c.securityGroupIds && !sameSet(groupIds, c.securityGroupIds)) fields.push(field('securityGroupIds', c.securityGroupIds, groupIds));
+  const notes = [...(c.kind === 'cache-cluster' ? ['a bare cache cluster (not a replication group): AUTH and TLS need a replication group'] : []), ...unknownNote(c, local)];
   return guardUnmanaged(changeOf('cache', d.id, fields, notes), c.tags);
 }
 

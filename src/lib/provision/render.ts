@@ -50,6 +50,10 @@ export function renderPlan(plan: Plan, c: ChalkInstance): string {
   const summary =
     plan.pending === 0 ? 'Nothing to do: the deployment matches the config.' : `${plan.pending} change${plan.pending === 1 ? '' : 's'} pending.`;
   const lines = [`Plan for ${plan.provider} ${plan.region} (dependency order):`, ...plan.changes.flatMap((ch) => changeLines(ch, c, widths)), '', summary];
+  const lost = plan.changes.filter((ch) => ch.dataLoss && (ch.action === 'modify' || ch.action === 'replace' || ch.action === 'delete'));
+  if (lost.length > 0) {
+    lines.push(c.red(`${lost.length === 1 ? '1 change loses' : `${lost.length} changes lose`} data (${lost.map((ch) => `${ch.action} ${ch.kind} ${ch.id}`).join('; ')}): apply needs --allow-data-loss as well as --yes.`));
+  }
   if (plan.copies) {
     const key = { kmsKeyId: plan.copies.kmsKeyId, source: plan.copies.keySource };
     lines.push('', `Cross-region copies to ${plan.copies.region} (snapshot run-policy): ${describeCopyKey(key, plan.copies.region)}.`);

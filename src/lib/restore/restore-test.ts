@@ -14,6 +14,7 @@ import { loadQueryFiles } from '../checks/performance.js';
 import { openCheckSession, type CheckSession, type CheckSettings, type CheckTargets, type BackupFacts } from '../checks/session.js';
 import type { Queryable } from '../checks/types.js';
 import type { Context } from '../context.js';
+import type { HostOverride } from '../db/connect.js';
 import { CheckFailed, type DbopsError, EnvironmentError, ExitCode, Interrupted, isDbopsError, isPortError, messageOf, NotFoundError, UsageError } from '../errors.js';
 import { dbopsHome } from '../providers/index.js';
 import type { ConnectionInfo, Instance, Provider } from '../providers/types.js';
@@ -175,7 +176,7 @@ async function startRestore(ctx: Context, provider: Provider, req: RestoreTestRe
       if (await removeTemporary(ctx, provider, tmp.instanceId, run.runId, call, undefined)) tmp.deleted = true;
     });
     pending = { startedAt, call, forget };
-    if (req.keep) keepNotes(tmp);
+    if (req.keep) keepNotes(tmp, req.connectHost);
     let created: Instance;
     try {
       created = await call;
@@ -189,9 +190,10 @@ async function startRestore(ctx: Context, provider: Provider, req: RestoreTestRe
 }
 
 /** --keep: the instance stays; say how to reach it and how to remove it. */
-function keepNotes(tmp: TemporaryInstance): void {
+function keepNotes(tmp: TemporaryInstance, tunnel: HostOverride | undefined): void {
   tmp.kept = true;
-  tmp.connectCommand = `dbops psql ${tmp.instanceId}`;
+  const via = tunnel ? ` --connect-host ${tunnel.host.includes(':') ? `[${tunnel.host}]` : tunnel.host}${tunnel.port ? `:${tunnel.port}` : ''}` : '';
+  tmp.connectCommand = `dbops psql ${tmp.instanceId}${via}`;
   tmp.removeCommand = `dbops instances delete ${tmp.instanceId} --yes --skip-final-snapshot`;
 }
 
@@ -307,7 +309,7 @@ async function connect(ctx: Context, provider: Provider, req: RestoreTestRequest
     const open = seams.openChecks ?? openCheckSession;
     const t = backupTime(facts.backup!);
     const session = await open(
-      { restore, source, ...(req.connectHost ? { restoreHost: req.connectHost } : {}), concurrency: req.concurrency, warn: (m) => ctx.out.warn(m), signal: ctx.signal },
+      { restore, source, ...(req.connectHost ? { restoreHost: req.connectHost } : {}), ...(req.sourceConnectHost ? { sourceHost: req.sourceConnectHost } : {}), concurrency: req.concurrency, warn: (m) => ctx.out.warn(m), signal: ctx.signal },
       { reference: started, ...(t ? { time: t } : {}) },
       settings,
     );

@@ -47,8 +47,10 @@ export interface RestoreTestInput {
   /** --point-in-time, an ISO 8601 time with a zone. */
   pointInTime?: string;
   latestRestorable?: boolean;
-  /** --connect-host host[:port] */
+  /** --connect-host host[:port]: the temporary instance */
   connectHost?: string;
+  /** --source-connect-host host[:port]: the source */
+  sourceConnectHost?: string;
   concurrency?: number;
   keep?: boolean;
   /** --report <file.md> */
@@ -73,6 +75,7 @@ export interface RestoreTestRequest {
   concurrency: number;
   keep: boolean;
   connectHost?: HostOverride;
+  sourceConnectHost?: HostOverride;
   reportFile?: string;
   metricsNamespace: string;
   rtoHours: number;
@@ -160,6 +163,7 @@ export function resolveRequest(config: DbopsConfig, input: RestoreTestInput, now
     concurrency,
     keep: Boolean(input.keep),
     ...(input.connectHost !== undefined ? { connectHost: parseConnectHost(input.connectHost) } : {}),
+    ...(input.sourceConnectHost !== undefined ? { sourceConnectHost: parseConnectHost(input.sourceConnectHost, '--source-connect-host') } : {}),
     ...(input.reportFile !== undefined ? { reportFile: input.reportFile } : {}),
     metricsNamespace: config.restoreTest.metricsNamespace,
     rtoHours: config.recovery.rtoHours,

@@ -5,7 +5,7 @@
  */
 import type { Client } from 'pg';
 import type { Context } from '../context.js';
-import { connect, parseConnectHost } from '../db/connect.js';
+import { connect } from '../db/connect.js';
 import { resolveTarget } from '../db/target.js';
 import { EnvironmentError, isDbopsError, messageOf, UsageError } from '../errors.js';
 import type { ConnectionInfo } from '../providers/types.js';
@@ -35,9 +35,9 @@ export interface VectorDb {
 }
 
 export async function openVectorDb(ctx: Context, input: VectorTargetInput, applicationName = 'dbops vector'): Promise<VectorDb> {
-  const { info, label } = await resolveTarget(ctx, { url: input.url, instanceId: input.instance });
-  const override = input.connectHost === undefined ? undefined : parseConnectHost(input.connectHost);
-  const client = await connect(info, { ...(override ? { override } : {}), warn: (m) => ctx.out.warn(m), applicationName });
+  const { info, label, override } = await resolveTarget(ctx, { url: input.url, instanceId: input.instance, connectHost: input.connectHost });
+  const tunnel = { ...(override ? { override } : {}), tunnelOption: '--connect-host' };
+  const client = await connect(info, { ...tunnel, warn: (m) => ctx.out.warn(m), applicationName });
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -50,7 +50,7 @@ export async function openVectorDb(ctx: Context, input: VectorTargetInput, appli
     sql: client as unknown as SqlClient,
     label,
     info,
-    openAnother: (opts) => connect(info, { ...(override ? { override } : {}), ...opts }),
+    openAnother: (opts) => connect(info, { ...tunnel, ...opts }),
     close,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientConfig as checksClientConfig, connect, endpointOf, parseConnectHost } from '../../../src/lib/db/connect.js';
+import { clientConfig as checksClientConfig, connect, connectHint, endpointOf, parseConnectHost } from '../../../src/lib/db/connect.js';
 import { cleanVersion, judgeServer, type ServerFacts } from '../../../src/lib/checks/server.js';
 import { EnvironmentError, UsageError } from '../../../src/lib/errors.js';
 import { Secret } from '../../../src/lib/secret.js';
@@ -32,6 +32,38 @@ describe('parseConnectHost', () => {
 
   it.each(['', 'a:b', 'host:70000', 'a b'])('refuses %j', (text) => {
     expect(() => parseConnectHost(text)).toThrow(UsageError);
+  });
+
+  it('names the option it parses, in the message and the hint', () => {
+    const e = (() => {
+      try {
+        parseConnectHost('a:b', '--source-connect-host');
+      } catch (x) {
+        return x as UsageError;
+      }
+    })();
+    expect([e?.message, e?.hint]).toEqual([
+      '--source-connect-host expects host or host:port, got "a:b".',
+      'For an SSH tunnel: ssh -L 15432:<endpoint>:5432 bastion, then --source-connect-host 127.0.0.1:15432.',
+    ]);
+  });
+});
+
+describe('connectHint: a command is only told about a tunnel option it has', () => {
+  const base = 'Check that the instance is available (`dbops status`) and that this machine may reach it (security group, VPN)';
+  it.each([
+    [{}, `${base}.`],
+    [{ tunnelOption: '--connect-host' }, `${base}, or reach it through a tunnel with --connect-host host:port.`],
+    [{ tunnelOption: '--source-connect-host' }, `${base}, or reach it through a tunnel with --source-connect-host host:port.`],
+    [{ tunnelOption: '--connect-host', override: { host: '127.0.0.1', port: 1 } }, `${base}, and that the tunnel given with --connect-host is open and leads to it.`],
+  ])('%j', (opts, hint) => {
+    expect(connectHint(opts)).toBe(hint);
+  });
+
+  it('a failed connect carries it', async () => {
+    const info = { host: '127.0.0.1', port: 1, user: 'u', database: 'app', ssl: 'disable' as const };
+    await expect(connect(info, { connectTimeoutMs: 2000 })).rejects.toMatchObject({ hint: `${base}.` });
+    await expect(connect(info, { connectTimeoutMs: 2000, tunnelOption: '--source-connect-host' })).rejects.toMatchObject({ hint: expect.stringContaining('--source-connect-host host:port') });
   });
 });
 

@@ -3,7 +3,8 @@ import { DEFAULTS } from '../../../src/lib/config/defaults.js';
 import type { DbopsConfig } from '../../../src/lib/config/schema.js';
 import { configSchema } from '../../../src/lib/config/schema.js';
 import { UsageError } from '../../../src/lib/errors.js';
-import { compactTimestamp, createRequest, validateIdentifier } from '../../../src/lib/instances/instances.js';
+import { compactTimestamp, createInstance, createRequest, validateIdentifier } from '../../../src/lib/instances/instances.js';
+import { testContext } from '../../_helpers/context.js';
 
 describe('validateIdentifier', () => {
   it.each([
@@ -115,5 +116,26 @@ describe('compactTimestamp', () => {
 
   it('uses UTC and drops milliseconds', () => {
     expect(compactTimestamp(new Date('2026-01-02T23:59:59.999+02:00'))).toBe('20260102-215959');
+  });
+});
+
+describe('instances create --connect-host', () => {
+  it('is parsed before anything is created: a bad one is a usage error naming the option, and the provider is never asked', async () => {
+    let asked = false;
+    const t = await testContext({
+      yes: true,
+      provider: async () => {
+        asked = true;
+        throw new Error('the provider must not be created');
+      },
+    });
+    try {
+      const e = await createInstance(t.ctx, { id: 'demo-db', connectHost: 'bastion:99999' }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(UsageError);
+      expect((e as UsageError).message).toBe('--connect-host expects host or host:port, got "bastion:99999".');
+      expect(asked).toBe(false);
+    } finally {
+      await t.close();
+    }
   });
 });

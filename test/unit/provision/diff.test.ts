@@ -90,6 +90,27 @@ describe('the other resources', () => {
     expect(diffCache({ ...d, nodeType: 'cache.t3.small' }, c, 'aws', ['sg-1'], d.id)).toMatchObject({ action: 'modify', downtime: true, dataLoss: false });
   });
 
+  it('cache: a value the endpoint did not report is never a reason to replace (noted instead)', () => {
+    const d = desired.cache!;
+    const c = { id: d.id, kind: 'replication-group' as const, engine: 'redis', nodeType: 'cache.t3.micro', status: 'available', securityGroupIds: ['sg-1'], tags: { 'dbops:managed': 'true' } };
+    expect(diffCache(d, c, 'aws', ['sg-1'], d.id)).toEqual({
+      kind: 'cache',
+      id: d.id,
+      action: 'no-op',
+      fields: [],
+      downtime: false,
+      dataLoss: false,
+      notes: ["the endpoint did not report the cache's engine version, in-transit encryption, at-rest encryption, AUTH: not compared (an unknown value is never a reason to change or replace)"],
+    });
+    // What is known is still compared.
+    expect(diffCache(d, { ...c, authEnabled: false }, 'aws', ['sg-1'], d.id)).toMatchObject({ action: 'replace', dataLoss: true });
+  });
+
+  it('database: an engine version or master user the endpoint did not report is not compared', () => {
+    const change = diff(current({ engineVersion: '', masterUsername: '' }));
+    expect([change.action, change.notes]).toEqual(['no-op', ["the endpoint did not report the instance's engine version, master user: not compared (an unknown value is never a reason to change or replace)"]]);
+  });
+
   it('subscriptions: a changed email subscribes the new one and removes the confirmed old one', () => {
     const topic = { arn: 't', name: 't', tags: { 'dbops:managed': 'true' }, subscriptions: [{ arn: 'arn:sub:1', protocol: 'email', endpoint: 'old@example.com' }] };
     expect(diffSubscriptions('new@example.com', topic).map((c) => `${c.id} ${c.action}`)).toEqual(['new@example.com create', 'old@example.com delete']);
@@ -173,6 +194,33 @@ describe('small decisions', () => {
 
   it('no offline problem with the defaults', () => {
     expect(inputProblem(config, settings)).toBeUndefined();
+  });
+});
+
+describe('data loss needs its own flag', () => {
+  const d = desired.cache!;
+  const c = { id: d.id, kind: 'replication-group' as const, engine: 'redis', engineVersion: '7.0.7', nodeType: 'cache.t3.micro', status: 'available', transitEncryption: true, atRestEncryption: true, authEnabled: false, securityGroupIds: ['sg-1'], tags: { 'dbops:managed': 'true' } };
+  const plan = { provider: 'aws' as const, region: 'us-east-2', changes: [diffCache(d, c, 'aws', ['sg-1'], d.id)!], pending: 1, warnings: [] };
+
+  it('apply refuses a plan that loses data without --allow-data-loss, naming what and why', async () => {
+    const { dataLossRefusal } = await import('../../../src/lib/provision/apply.js');
+    const e = dataLossRefusal(plan, { applyImmediately: false });
+    expect([e?.message, e?.hint, e?.exitCode]).toEqual([
+      `This plan loses data: replace cache ${d.id} (authEnabled). Apply refuses that without --allow-data-loss.`,
+      'Read `dbops provision plan` (the rows marked DATA LOSS); revert the setting in the config, or rerun with --allow-data-loss if losing that data is intended.',
+      2,
+    ]);
+    expect(dataLossRefusal(plan, { applyImmediately: false, allowDataLoss: true })).toBeUndefined();
+    const modify = { ...plan, changes: [diffCache({ ...d, nodeType: 'cache.t3.small' }, { ...c, authEnabled: true }, 'aws', ['sg-1'], d.id)!] };
+    expect(dataLossRefusal(modify, { applyImmediately: false })).toBeUndefined();
+  });
+
+  it('the plan says so', async () => {
+    const { renderPlan } = await import('../../../src/lib/provision/render.js');
+    const { Chalk } = await import('chalk');
+    const text = renderPlan(plan, new Chalk({ level: 0 }));
+    expect(text).toContain(`authEnabled: false -> true (AUTH is set when the cache is created: a new cache (contents lost)) [DATA LOSS, replace]`);
+    expect(text).toContain(`1 change loses data (replace cache ${d.id}): apply needs --allow-data-loss as well as --yes.`);
   });
 });
 

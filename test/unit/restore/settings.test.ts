@@ -49,6 +49,13 @@ describe('resolveRequest', () => {
     ]);
   });
 
+  it('--source-connect-host tunnels the source on its own; a bad one is named in the error', () => {
+    const r = resolveRequest(config(), { connectHost: '127.0.0.1:15432', sourceConnectHost: '[::1]:15433' }, NOW);
+    expect([r.connectHost, r.sourceConnectHost]).toEqual([{ host: '127.0.0.1', port: 15432 }, { host: '::1', port: 15433 }]);
+    expect(resolveRequest(config(), {}, NOW).sourceConnectHost).toBeUndefined();
+    expect(() => resolveRequest(config(), { sourceConnectHost: 'db:99999' }, NOW)).toThrow('--source-connect-host expects host or host:port, got "db:99999".');
+  });
+
   it('reads the optional restoreTest keys when the config has them, relative to the config file', () => {
     const cfg = config({ restoreTest: { countTolerancePercent: 1, performance: { maxSlowdown: 5, queriesDir: 'checks' } } as never });
     const r = resolveRequest(cfg, {}, NOW, '/etc/dbops/dbops.config.yaml');

@@ -9,6 +9,8 @@ test/wire/_moto/server.ts; never used by dbops itself.
   --log (the tier counts the distinct operations dbops sent on the wire).
 - POST /_wire/fault {"action": "DescribeDBInstances", "code": "AccessDenied", "status": 403}
   makes that action fail (an emulator told to deny or to throttle); {"action": null} clears.
+  Optional "match" (a string the request body must contain, e.g. an instance id) and
+  "times" (fail that many matching requests, then answer normally again).
 - POST /_wire/backdate {"region", "snapshot", "createdAt"} back-dates an RDS snapshot
   (AWS snapshots age; moto's are always "now").
 
@@ -197,6 +199,20 @@ class Wire:
         start_response("200 OK", [("Content-Type", "application/json")])
         return [b"{}"]
 
+    def _take_fault(self, action, body):
+        """The fault armed for this request, if any: "match" must occur in the request body;
+        "times" counts down and disarms it (a one-off failure)."""
+        fault = self.faults.get(action)
+        if fault is None:
+            return None
+        if fault.get("match") and fault["match"] not in body.decode("utf-8", "replace"):
+            return None
+        if "times" in fault:
+            fault["times"] -= 1
+            if fault["times"] <= 0:
+                del self.faults[action]
+        return fault
+
     def _fault(self, environ, start_response, service, fault):
         status = int(fault.get("status", 400))
         code = fault.get("code", "AccessDenied")
@@ -235,9 +251,11 @@ class Wire:
         if self.log is not None and service and action:
             agent = "readback" if "wire-readback" in environ.get("HTTP_USER_AGENT", "") else "dbops"
             self.log.write(json.dumps({"service": service, "action": action, "agent": agent}) + "\n")
-        with self.lock:
-            fault = self.faults.get(action) if action else None
-        if fault is not None and "wire-readback" not in environ.get("HTTP_USER_AGENT", ""):
+        fault = None
+        if action and "wire-readback" not in environ.get("HTTP_USER_AGENT", ""):
+            with self.lock:
+                fault = self._take_fault(action, body)
+        if fault is not None:
             return self._fault(environ, start_response, service, fault)
         return self.app(environ, start_response)
 

@@ -41,8 +41,11 @@ export interface Moto {
   env(extra?: Record<string, string | undefined>): Record<string, string | undefined>;
   /** moto's own reset: every backend empty again. */
   reset(): Promise<void>;
-  /** Makes `action` fail with an AWS error code and HTTP status until cleared. */
-  fault(action: string, code: string, status: number, message?: string): Promise<void>;
+  /**
+   * Makes `action` fail with an AWS error code and HTTP status until cleared; `match`: only
+   * requests whose body contains it; `times`: only that many, then it answers again.
+   */
+  fault(action: string, code: string, status: number, message?: string, only?: { match?: string; times?: number }): Promise<void>;
   clearFaults(): Promise<void>;
   /** Back-dates an RDS snapshot (moto's snapshots are always "now"). */
   backdateSnapshot(region: string, snapshot: string, createdAt: Date): Promise<void>;
@@ -103,7 +106,7 @@ export async function startMoto(): Promise<Moto> {
       ...extra,
     }),
     reset: () => post('/moto-api/reset', {}),
-    fault: (action, code, status, message) => post('/_wire/fault', { action, code, status, ...(message ? { message } : {}) }),
+    fault: (action, code, status, message, only = {}) => post('/_wire/fault', { action, code, status, ...(message ? { message } : {}), ...only }),
     clearFaults: () => post('/_wire/fault', { action: null }),
     backdateSnapshot: (region, snapshot, createdAt) => post('/_wire/backdate', { region, snapshot, createdAt: createdAt.toISOString() }),
     requests,

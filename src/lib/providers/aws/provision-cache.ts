@@ -9,6 +9,7 @@ import { Secret, registerSecret } from '../../secret.js';
 import type { CacheApi, CacheState } from '../provision-types.js';
 import type { Tags } from '../types.js';
 import type { RegionClients } from './sdk.js';
+import type { CacheCluster } from '@aws-sdk/client-elasticache';
 import { createReplicationGroupRequest, fromCacheCluster, fromReplicationGroup, fromTags, toTags } from './provision-convert.js';
 import { isAwsCode, type ProvisionCaller } from './provision-errors.js';
 import { waitFor, type PollDelays } from './waiters.js';
@@ -57,6 +58,23 @@ export function awsCache(c: ProvisionCaller, clients: () => RegionClients, delay
     }
   };
 
+  /**
+   * A replication group's member cluster (engine version, security groups). AWS always
+   * knows it; an emulator may not (moto 5.2): then those settings stay unknown, which a
+   * plan notes and never takes for a difference.
+   */
+  const memberCluster = async (memberId: string): Promise<CacheCluster | undefined> => {
+    try {
+      const out = await c.call({ operation: 'DescribeCacheClusters', service: 'elasticache', expect: ['CacheClusterNotFound'] }, () =>
+        ec().describeCacheClusters({ CacheClusterId: memberId }),
+      );
+      return out.CacheClusters?.[0];
+    } catch (e) {
+      if (isAwsCode(e, 'CacheClusterNotFound')) return undefined;
+      throw e;
+    }
+  };
+
   const findCache = async (id: string): Promise<CacheState | undefined> => {
     try {
       const out = await c.call({ operation: 'DescribeReplicationGroups', service: 'elasticache', expect: ['ReplicationGroupNotFound'] }, () =>
@@ -65,9 +83,7 @@ export function awsCache(c: ProvisionCaller, clients: () => RegionClients, delay
       const rg = out.ReplicationGroups?.[0];
       if (!rg) return bareCluster(id);
       const memberId = rg.MemberClusters?.[0];
-      const member = memberId
-        ? (await c.call({ operation: 'DescribeCacheClusters', service: 'elasticache' }, () => ec().describeCacheClusters({ CacheClusterId: memberId }))).CacheClusters?.[0]
-        : undefined;
+      const member = memberId ? await memberCluster(memberId) : undefined;
       return fromReplicationGroup(rg, member, await tagsOf(rg.ARN));
     } catch (e) {
       if (isAwsCode(e, 'ReplicationGroupNotFound')) return bareCluster(id);

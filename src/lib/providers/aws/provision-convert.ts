@@ -117,6 +117,18 @@ export function modifyDbRequest(id: string, m: ModifyDatabaseInput): ModifyDBIns
 
 // ---- ElastiCache ----
 
+type Reported = Pick<CacheState, 'engineVersion' | 'transitEncryption' | 'atRestEncryption' | 'authEnabled'>;
+
+/** The settings the endpoint reported; what it left out stays unknown (never a default such as '' or false). */
+function known(v: { engineVersion?: string; transitEncryption?: boolean; atRestEncryption?: boolean; authEnabled?: boolean }): Reported {
+  return {
+    ...(v.engineVersion ? { engineVersion: v.engineVersion } : {}),
+    ...(v.transitEncryption !== undefined ? { transitEncryption: v.transitEncryption } : {}),
+    ...(v.atRestEncryption !== undefined ? { atRestEncryption: v.atRestEncryption } : {}),
+    ...(v.authEnabled !== undefined ? { authEnabled: v.authEnabled } : {}),
+  };
+}
+
 export function fromReplicationGroup(rg: ReplicationGroup, member: CacheCluster | undefined, tags: Tags): CacheState {
   const primary = rg.NodeGroups?.[0]?.PrimaryEndpoint;
   return {
@@ -124,14 +136,11 @@ export function fromReplicationGroup(rg: ReplicationGroup, member: CacheCluster 
     ...(rg.ARN ? { arn: rg.ARN } : {}),
     kind: 'replication-group',
     engine: rg.Engine ?? member?.Engine ?? 'redis',
-    engineVersion: member?.EngineVersion ?? '',
+    ...known({ engineVersion: member?.EngineVersion, transitEncryption: rg.TransitEncryptionEnabled, atRestEncryption: rg.AtRestEncryptionEnabled, authEnabled: rg.AuthTokenEnabled }),
     nodeType: rg.CacheNodeType ?? member?.CacheNodeType ?? '',
     status: rg.Status ?? 'unknown',
     ...(primary?.Address && primary.Port ? { endpoint: { host: primary.Address, port: primary.Port } } : {}),
-    transitEncryption: rg.TransitEncryptionEnabled ?? false,
-    atRestEncryption: rg.AtRestEncryptionEnabled ?? false,
-    authEnabled: rg.AuthTokenEnabled ?? false,
-    securityGroupIds: (member?.SecurityGroups ?? []).flatMap((g) => (g.SecurityGroupId ? [g.SecurityGroupId] : [])),
+    ...(member ? { securityGroupIds: (member.SecurityGroups ?? []).flatMap((g) => (g.SecurityGroupId ? [g.SecurityGroupId] : [])) } : {}),
     ...(rg.MemberClusters?.[0] ? { metricsClusterId: rg.MemberClusters[0] } : {}),
     tags,
   };
@@ -144,13 +153,10 @@ export function fromCacheCluster(cc: CacheCluster, tags: Tags): CacheState {
     ...(cc.ARN ? { arn: cc.ARN } : {}),
     kind: 'cache-cluster',
     engine: cc.Engine ?? 'redis',
-    engineVersion: cc.EngineVersion ?? '',
+    ...known({ engineVersion: cc.EngineVersion, transitEncryption: cc.TransitEncryptionEnabled, atRestEncryption: cc.AtRestEncryptionEnabled, authEnabled: cc.AuthTokenEnabled }),
     nodeType: cc.CacheNodeType ?? '',
     status: cc.CacheClusterStatus ?? 'unknown',
     ...(node?.Address && node.Port ? { endpoint: { host: node.Address, port: node.Port } } : {}),
-    transitEncryption: cc.TransitEncryptionEnabled ?? false,
-    atRestEncryption: cc.AtRestEncryptionEnabled ?? false,
-    authEnabled: cc.AuthTokenEnabled ?? false,
     securityGroupIds: (cc.SecurityGroups ?? []).flatMap((g) => (g.SecurityGroupId ? [g.SecurityGroupId] : [])),
     ...(cc.CacheClusterId ? { metricsClusterId: cc.CacheClusterId } : {}),
     tags,

@@ -44,11 +44,11 @@ describe('aws provisioning adapter', () => {
     expect(await regionOfCall(aws.ec2, DescribeRegionsCommand)).toBe('us-east-1');
   });
 
-  it('reads a bare cache cluster (not a replication group) for the audit', async () => {
+  it('reads a bare cache cluster (not a replication group) for the audit; what it does not report stays unknown', async () => {
     aws.addCacheCluster({ CacheClusterId: 'old-cache', Engine: 'redis', EngineVersion: '6.2.6', CacheNodeType: 'cache.t2.micro', AuthTokenEnabled: false, SecurityGroups: [{ SecurityGroupId: 'sg-1' }] });
     expect(await d.pp.cache!.findCache('old-cache')).toEqual({
       id: 'old-cache', arn: 'arn:aws:elasticache:us-east-2:123456789012:cluster:old-cache', kind: 'cache-cluster', engine: 'redis', engineVersion: '6.2.6', nodeType: 'cache.t2.micro', status: 'available',
-      transitEncryption: false, atRestEncryption: false, authEnabled: false, securityGroupIds: ['sg-1'], metricsClusterId: 'old-cache', tags: {},
+      authEnabled: false, securityGroupIds: ['sg-1'], metricsClusterId: 'old-cache', tags: {},
     });
     expect(await d.pp.cache!.findCache('nothing-here')).toBeUndefined();
   });

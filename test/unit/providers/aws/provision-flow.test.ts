@@ -6,7 +6,7 @@
 import { CreateBudgetCommand } from '@aws-sdk/client-budgets';
 import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand } from '@aws-sdk/client-ec2';
-import { CreateReplicationGroupCommand } from '@aws-sdk/client-elasticache';
+import { CreateReplicationGroupCommand, DeleteReplicationGroupCommand } from '@aws-sdk/client-elasticache';
 import { CreateDBInstanceCommand, DeleteDBInstanceCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
@@ -284,6 +284,36 @@ describe('modifications of a fully provisioned deployment', () => {
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toBe('Changing storageEncrypted of recipe-db-primary means replacing the instance and losing its data; dbops will not do that automatically.');
     expect(aws.rds.commandCalls(ModifyDBInstanceCommand)).toHaveLength(0);
+  });
+
+  it('an engine version the endpoint does not report (the member cluster is missing) is never a reason to replace the cache', async () => {
+    // GIVEN the deployment, whose cache's member cluster DescribeCacheClusters no longer knows (moto's gap)
+    for (const [id, c] of aws.cacheClusters) if (c.ReplicationGroupId) aws.cacheClusters.delete(id);
+    aws.elastiCache.resetHistory();
+    // WHEN planning and applying with --yes
+    const plan = await planProvision(await deps(awsConfig()));
+    const cache = plan.changes.find((c) => c.kind === 'cache')!;
+    expect(cache.action).not.toBe('replace');
+    expect(cache.notes.join(' ')).toContain("did not report the cache's engine version");
+    await applyProvision(await deps(awsConfig()), { applyImmediately: false });
+    // THEN the replication group was never deleted
+    expect(aws.elastiCache.commandCalls(DeleteReplicationGroupCommand)).toHaveLength(0);
+  });
+
+  it('a change that loses data (AUTH turned off: a new cache) needs --allow-data-loss beyond a yes', async () => {
+    // GIVEN the deployed cache with AUTH, and a config that turns AUTH off
+    const config = awsConfig((c) => { c.cache.authEnabled = false; });
+    aws.elastiCache.resetHistory();
+    // WHEN apply is confirmed but not allowed to lose data
+    const err = await rejectionOf(applyProvision(await deps(config), { applyImmediately: false }));
+    // THEN it refuses before changing anything
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.message).toBe('This plan loses data: replace cache recipe-db-primary-cache (authEnabled). Apply refuses that without --allow-data-loss.');
+    expect(aws.elastiCache.commandCalls(DeleteReplicationGroupCommand)).toHaveLength(0);
+    // AND with --allow-data-loss it replaces the cache
+    const done = await applyProvision(await deps(config), { applyImmediately: false, allowDataLoss: true });
+    expect(done.applied.map((a) => `${a.action} ${a.kind} ${a.id}`)).toContain('replace cache recipe-db-primary-cache');
+    expect(aws.elastiCache.commandCalls(DeleteReplicationGroupCommand)).toHaveLength(1);
   });
 
   it('changes a budget threshold and the alarm email in place', async () => {
