@@ -1,5 +1,5 @@
 /** `dbops audit`: the definition (handler: audit.run.ts, loaded lazily). */
-import { defineCommand, opt, type Lazy } from './define.js';
+import { defineCommand, examples, type Lazy, opt } from './define.js';
 
 export const audit = defineCommand({
   name: 'audit',
@@ -11,10 +11,10 @@ export const audit = defineCommand({
     cache: opt.string('--cache <id>', 'audit this cache: a replication group or cache cluster (default: cache.identifier)'),
     connectHost: opt.string('--connect-host <host[:port]>', 'reach the instance there for the pgvector check (an SSH tunnel or bastion); TLS still verifies its own name'),
   },
-  examples: [
-    { command: 'dbops audit', description: 'findings, most severe first, with fixes' },
-    { command: 'dbops audit --instance recipe-db --cache recipe-cache', description: 'an existing deployment, without a config naming it' },
-    { command: 'dbops audit --json', description: 'the findings as data (exit 1 when any is high)' },
-  ],
+  examples: examples(`
+    $ dbops audit                                             # findings, most severe first, with fixes
+    $ dbops audit --instance recipe-db --cache recipe-cache   # an existing deployment, without a config naming it
+    $ dbops audit --json                                      # the findings as data (exit 1 when any is high)
+  `),
   load: (): Lazy => import('./audit.run.js').then((m) => m.audit),
 });

@@ -1,5 +1,5 @@
 /** `dbops backup status`: the definition (handler: backup.run.ts, loaded lazily). */
-import { defineCommand, defineGroup, opt, type Lazy } from './define.js';
+import { defineCommand, defineGroup, examples, type Lazy, opt } from './define.js';
 
 export const status = defineCommand({
   name: 'status',
@@ -8,17 +8,19 @@ export const status = defineCommand({
     'Violations: no manual snapshot in 8 days; no cross-region copy in 8 days (when snapshots.crossRegion.enabled); automated backup retention below database.backupRetentionDays; latest restorable time older than recovery.rpoHours. Exit 1 on any violation, so cron can alert. The local provider has no automated backups: that is reported, not counted as a violation, and the snapshot checks still apply.',
   options: { instance: opt.string('--instance <id>', 'instance (default: database.identifier)') },
   isDefault: true,
-  examples: [
-    { command: 'dbops backup status', description: 'the configured instance' },
-    { command: '0 8 * * * dbops backup status --quiet || mail -s "backup policy violated" ops@example.com', description: 'cron: mail on a violation' },
-    { command: 'dbops backup status --json', description: 'the status as JSON' },
-  ],
+  examples: examples(`
+    $ dbops backup status                                                                         # the configured instance
+    $ 0 8 * * * dbops backup status --quiet || mail -s "backup policy violated" ops@example.com   # cron: mail on a violation
+    $ dbops backup status --json                                                                  # the status as JSON
+  `),
   load: (): Lazy => import('./backup.run.js').then((m) => m.status),
 });
 
 export const backup = defineGroup({
   name: 'backup',
   summary: 'Check that the backup policy holds',
-  examples: [{ command: 'dbops backup status', description: 'settings, newest snapshot and copy, restore tests, violations' }],
+  examples: examples(`
+    $ dbops backup status   # settings, newest snapshot and copy, restore tests, violations
+  `),
   subcommands: [status],
 });

@@ -57,6 +57,25 @@ export interface Example {
   description: string;
 }
 
+/**
+ * A command's examples written as `dbops help <command>` shows them, one per line:
+ *
+ *   examples: examples(`
+ *     $ dbops snapshot list --json   # every snapshot as JSON
+ *   `)
+ */
+export function examples(text: string): Example[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0)
+    .map((line) => {
+      const m = /^\$ (.+?)\s+# (.+)$/.exec(line);
+      if (!m) throw new Error(`An example reads "$ <command>   # <what it shows>", not: ${line}`);
+      return { command: m[1]!, description: m[2]! };
+    });
+}
+
 export type Options = Readonly<Record<string, OptionDef>>;
 export type Args = Readonly<Record<string, ArgDef>>;
 

@@ -1,6 +1,6 @@
 /** `dbops failover`: the definition (handler: failover.run.ts, loaded lazily). */
 import { parseMaxLag } from '../lib/failover/settings.js';
-import { defineCommand, opt, type Lazy } from './define.js';
+import { defineCommand, examples, type Lazy, opt } from './define.js';
 import { isMaxLag } from './switchover.js';
 
 export const failover = defineCommand({
@@ -20,10 +20,10 @@ export const failover = defineCommand({
     report: opt.string('--report <file.md>', 'also write the report as Markdown (incident record)'),
   },
   mutates: true,
-  examples: [
-    { command: 'dbops failover --dry-run', description: 'is the primary really down, which replica, how much data would be lost' },
-    { command: 'dbops failover --yes --probe --report incident.md', description: 'fail over now; the loss and the write gap in the record' },
-    { command: 'dbops failover --candidate recipe-db-replica --max-lag 1MB --yes', description: 'a named replica, at most 1 MB behind' },
-  ],
+  examples: examples(`
+    $ dbops failover --dry-run                                           # is the primary really down, which replica, how much data would be lost
+    $ dbops failover --yes --probe --report incident.md                  # fail over now; the loss and the write gap in the record
+    $ dbops failover --candidate recipe-db-replica --max-lag 1MB --yes   # a named replica, at most 1 MB behind
+  `),
   load: (): Lazy => import('./failover.run.js').then((m) => m.failover),
 });

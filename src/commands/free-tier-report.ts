@@ -1,5 +1,5 @@
 /** `dbops free-tier-report`: the definition (handler: free-tier-report.run.ts, loaded lazily). */
-import { defineCommand, opt, type Lazy } from './define.js';
+import { defineCommand, examples, type Lazy, opt } from './define.js';
 
 export const freeTierReport = defineCommand({
   name: 'free-tier-report',
@@ -13,16 +13,13 @@ export const freeTierReport = defineCommand({
     withCostExplorer: opt.flag('--with-cost-explorer', "add this month's cost per service from Cost Explorer (USD 0.01 per request)"),
   },
   mutates: true,
-  examples: [
-    { command: 'dbops free-tier-report', description: 'this month, as tables and bars' },
-    { command: 'dbops free-tier-report --publish --dry-run', description: 'show the metrics --publish would write, write nothing' },
-    { command: 'dbops free-tier-report --month 2025-01 --json', description: 'a past month as JSON' },
-    { command: 'dbops free-tier-report --markdown > free-tier.md', description: 'a report for a ticket' },
-    {
-      command: '0 7 * * * dbops free-tier-report --quiet --markdown > /tmp/ft.md || mail -s "AWS free tier" ops@example.com < /tmp/ft.md',
-      description: 'cron: silent when all is well, mails the report otherwise',
-    },
-    { command: 'dbops free-tier-report --publish --quiet', description: 'publish FreeTierUsedPercent / FreeTierForecastPercent for an alarm' },
-  ],
+  examples: examples(`
+    $ dbops free-tier-report                                                                                                     # this month, as tables and bars
+    $ dbops free-tier-report --publish --dry-run                                                                                 # show the metrics --publish would write, write nothing
+    $ dbops free-tier-report --month 2025-01 --json                                                                              # a past month as JSON
+    $ dbops free-tier-report --markdown > free-tier.md                                                                           # a report for a ticket
+    $ 0 7 * * * dbops free-tier-report --quiet --markdown > /tmp/ft.md || mail -s "AWS free tier" ops@example.com < /tmp/ft.md   # cron: silent when all is well, mails the report otherwise
+    $ dbops free-tier-report --publish --quiet                                                                                   # publish FreeTierUsedPercent / FreeTierForecastPercent for an alarm
+  `),
   load: (): Lazy => import('./free-tier-report.run.js').then((m) => m.freeTierReport),
 });

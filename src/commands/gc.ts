@@ -1,5 +1,5 @@
 /** `dbops gc`: the definition (handler: gc.run.ts, loaded lazily). */
-import { defineCommand, type Lazy } from './define.js';
+import { defineCommand, examples, type Lazy } from './define.js';
 
 export const gc = defineCommand({
   name: 'gc',
@@ -7,9 +7,9 @@ export const gc = defineCommand({
   description:
     'Looks in the config region and snapshots.crossRegion.region for instances and snapshots tagged dbops:managed=true whose dbops:expires-at is past, and deletes them (instances without a final snapshot) after confirmation or --yes. Never touches anything without dbops:managed=true, nor an instance with deletion protection. Exit 3 when a deletion failed (the others still go).',
   mutates: true,
-  examples: [
-    { command: 'dbops gc --dry-run', description: 'list what has expired' },
-    { command: 'dbops gc --yes', description: 'delete it without asking' },
-  ],
+  examples: examples(`
+    $ dbops gc --dry-run   # list what has expired
+    $ dbops gc --yes       # delete it without asking
+  `),
   load: (): Lazy => import('./gc.run.js').then((m) => m.gc),
 });

@@ -1,5 +1,5 @@
 /** `dbops init`: the definition (handler: init.run.ts, loaded lazily). */
-import { defineCommand, opt, type Lazy } from './define.js';
+import { defineCommand, examples, type Lazy, opt } from './define.js';
 
 export const init = defineCommand({
   name: 'init',
@@ -13,11 +13,11 @@ export const init = defineCommand({
   },
   configOptional: true,
   mutates: true,
-  examples: [
-    { command: 'dbops init', description: 'answer the questions on a terminal' },
-    { command: 'dbops init --defaults --dry-run', description: 'show the file it would write, write nothing' },
-    { command: 'dbops init --defaults', description: "the seeds' free-tier profile, no questions" },
-    { command: 'dbops init --defaults --force --output staging.config.yaml', description: 'another file, overwritten' },
-  ],
+  examples: examples(`
+    $ dbops init                                                   # answer the questions on a terminal
+    $ dbops init --defaults --dry-run                              # show the file it would write, write nothing
+    $ dbops init --defaults                                        # the seeds' free-tier profile, no questions
+    $ dbops init --defaults --force --output staging.config.yaml   # another file, overwritten
+  `),
   load: (): Lazy => import('./init.run.js').then((m) => m.init),
 });

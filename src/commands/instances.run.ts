@@ -1,4 +1,4 @@
-import { createInstance, deleteInstance, listInstances, startInstance, stopInstance, type StartStopResult } from '../lib/instances/instances.js';
+import { createInstance, deleteInstance, listInstances, type StartStopResult, startInstance, stopInstance } from '../lib/instances/instances.js';
 import { renderInstanceDetail, renderInstanceTable } from '../lib/instances/render.js';
 import { renderReport } from '../lib/runbook/render.js';
 import { handler } from './define.js';

@@ -1,11 +1,13 @@
 /** `dbops instances list|create|start|stop|delete`: the definitions (handlers: instances.run.ts, loaded lazily). */
-import { arg, defineCommand, defineGroup, opt, type Lazy } from './define.js';
+import { arg, defineCommand, defineGroup, examples, type Lazy, opt } from './define.js';
 
 export const list = defineCommand({
   name: 'list',
   summary: 'List instances: id, engine, class, status, endpoint, storage, region, tags',
   isDefault: true,
-  examples: [{ command: 'dbops instances list --region us-west-2', description: 'list another region' }],
+  examples: examples(`
+    $ dbops instances list --region us-west-2   # list another region
+  `),
   load: (): Lazy => import('./instances.run.js').then((m) => m.list),
 });
 
@@ -19,11 +21,11 @@ export const create = defineCommand({
     connectHost: opt.string('--connect-host <host[:port]>', 'check the new instance answers (IC-4) through there (an SSH tunnel or bastion); TLS still verifies its own name'),
   },
   mutates: true,
-  examples: [
-    { command: 'dbops instances create', description: 'create database.identifier from the config' },
-    { command: 'dbops instances create demo-db --provider local', description: 'a local PostgreSQL cluster' },
-    { command: 'dbops instances create --dry-run', description: 'show what would be created' },
-  ],
+  examples: examples(`
+    $ dbops instances create                            # create database.identifier from the config
+    $ dbops instances create demo-db --provider local   # a local PostgreSQL cluster
+    $ dbops instances create --dry-run                  # show what would be created
+  `),
   load: (): Lazy => import('./instances.run.js').then((m) => m.create),
 });
 
@@ -33,10 +35,10 @@ export const remove = defineCommand({
   args: { id: arg('<id>', 'instance identifier') },
   options: { skipFinalSnapshot: opt.flag('--skip-final-snapshot', 'do not take a final snapshot first') },
   mutates: true,
-  examples: [
-    { command: 'dbops instances delete demo-db --dry-run', description: 'show what would happen' },
-    { command: 'dbops instances delete demo-db --yes --skip-final-snapshot', description: 'delete without a final snapshot' },
-  ],
+  examples: examples(`
+    $ dbops instances delete demo-db --dry-run                     # show what would happen
+    $ dbops instances delete demo-db --yes --skip-final-snapshot   # delete without a final snapshot
+  `),
   load: (): Lazy => import('./instances.run.js').then((m) => m.remove),
 });
 
@@ -46,10 +48,10 @@ export const start = defineCommand({
   args: { id: arg('<id>', 'instance identifier') },
   options: { wait: opt.flag('--wait', 'AWS: wait until it is available (local starts are done when the command ends)') },
   mutates: true,
-  examples: [
-    { command: 'dbops instances start demo-db', description: 'start a stopped instance' },
-    { command: 'dbops instances start prod-db --wait', description: 'on AWS, wait until it is available' },
-  ],
+  examples: examples(`
+    $ dbops instances start demo-db          # start a stopped instance
+    $ dbops instances start prod-db --wait   # on AWS, wait until it is available
+  `),
   load: (): Lazy => import('./instances.run.js').then((m) => m.start),
 });
 
@@ -58,10 +60,10 @@ export const stop = defineCommand({
   summary: 'Stop a running instance (asks first; AWS starts it again by itself after 7 days)',
   args: { id: arg('<id>', 'instance identifier') },
   mutates: true,
-  examples: [
-    { command: 'dbops instances stop demo-db --dry-run', description: 'show what would happen' },
-    { command: 'dbops instances stop demo-db --yes', description: 'stop it without asking (scripts)' },
-  ],
+  examples: examples(`
+    $ dbops instances stop demo-db --dry-run   # show what would happen
+    $ dbops instances stop demo-db --yes       # stop it without asking (scripts)
+  `),
   load: (): Lazy => import('./instances.run.js').then((m) => m.stop),
 });
 
@@ -70,13 +72,13 @@ export const instances = defineGroup({
   summary: 'List, create, start, stop and delete database instances',
   description:
     'Works on the configured provider and region. On the local provider an instance is a real PostgreSQL cluster on 127.0.0.1.',
-  examples: [
-    { command: 'dbops instances', description: 'list instances in the configured region' },
-    { command: 'dbops instances --json', description: 'the same as JSON' },
-    { command: 'dbops instances create demo-db', description: 'create an instance with the config\'s settings' },
-    { command: 'dbops instances stop demo-db --yes', description: 'stop an instance (AWS restarts it after 7 days)' },
-    { command: 'dbops instances start demo-db', description: 'start it again' },
-    { command: 'dbops instances delete demo-db --yes', description: 'delete an instance dbops created' },
-  ],
+  examples: examples(`
+    $ dbops instances                        # list instances in the configured region
+    $ dbops instances --json                 # the same as JSON
+    $ dbops instances create demo-db         # create an instance with the config's settings
+    $ dbops instances stop demo-db --yes     # stop an instance (AWS restarts it after 7 days)
+    $ dbops instances start demo-db          # start it again
+    $ dbops instances delete demo-db --yes   # delete an instance dbops created
+  `),
   subcommands: [list, create, start, stop, remove],
 });

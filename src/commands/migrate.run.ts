@@ -1,7 +1,7 @@
 import type { Context } from '../lib/context.js';
 import { ExitCode } from '../lib/errors.js';
 import { parseVersionArg } from '../lib/migrate/files.js';
-import { migrateBaseline, migrateDown, migrateStatus, migrateUp, migrateVerify, type MigrateRunInput } from '../lib/migrate/migrate.js';
+import { type MigrateRunInput, migrateBaseline, migrateDown, migrateStatus, migrateUp, migrateVerify } from '../lib/migrate/migrate.js';
 import { newMigration as createMigrationFiles } from '../lib/migrate/new.js';
 import { renderBaseline, renderDown, renderNew, renderStatus, renderUp, renderVerify } from '../lib/migrate/render.js';
 import { migrateSettings } from '../lib/migrate/settings.js';

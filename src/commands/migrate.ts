@@ -1,5 +1,5 @@
 /** `dbops migrate status|up|down|new|verify|baseline`: the definitions (handlers: migrate.run.ts, loaded lazily). */
-import { arg, defineCommand, defineGroup, opt, type Lazy } from './define.js';
+import { arg, defineCommand, defineGroup, examples, type Lazy, opt } from './define.js';
 
 /** Where to migrate: shared with `dbops heartbeat`. */
 export const target = {
@@ -32,10 +32,10 @@ export const status = defineCommand({
   summary: 'Each migration (applied, pending, edited, missing, out-of-order), drift and lint; exit 0',
   isDefault: true,
   options: { ...target, ...migrationsDir, ...lockTimeout },
-  examples: [
-    { command: 'dbops migrate status --instance demo-db', description: 'the table of migrations' },
-    { command: 'dbops migrate status --json', description: 'the same as JSON' },
-  ],
+  examples: examples(`
+    $ dbops migrate status --instance demo-db   # the table of migrations
+    $ dbops migrate status --json               # the same as JSON
+  `),
   load: (): Lazy => import('./migrate.run.js').then((m) => m.status),
 });
 
@@ -44,12 +44,12 @@ export const up = defineCommand({
   summary: 'Apply the pending migrations (refuses over drift: exit 1)',
   options: { ...target, ...migrationsDir, to: opt.string('--to <version>', 'apply up to and including this version'), ...timeouts, ...allowDrift },
   mutates: true,
-  examples: [
-    { command: 'dbops migrate up', description: 'apply everything pending to the configured instance' },
-    { command: 'dbops migrate up --to 0003', description: 'stop after version 3' },
-    { command: 'dbops migrate up --dry-run --json', description: 'the plan with its SQL, nothing changed' },
-    { command: 'dbops migrate up --lock-timeout 2s --statement-timeout 5min', description: 'tighter lock wait, bounded statements' },
-  ],
+  examples: examples(`
+    $ dbops migrate up                                              # apply everything pending to the configured instance
+    $ dbops migrate up --to 0003                                    # stop after version 3
+    $ dbops migrate up --dry-run --json                             # the plan with its SQL, nothing changed
+    $ dbops migrate up --lock-timeout 2s --statement-timeout 5min   # tighter lock wait, bounded statements
+  `),
   load: (): Lazy => import('./migrate.run.js').then((m) => m.up),
 });
 
@@ -58,10 +58,10 @@ export const down = defineCommand({
   summary: 'Revert the newest N migrations with their .down.sql (refuses where one is missing: exit 2)',
   options: { ...target, ...migrationsDir, steps: opt.int('--steps <n>', 'how many to revert, newest first', { default: 1 }), ...timeouts, ...allowDrift },
   mutates: true,
-  examples: [
-    { command: 'dbops migrate down --dry-run', description: 'show the .down.sql that would run' },
-    { command: 'dbops migrate down --steps 2 --yes', description: 'revert the two newest without asking' },
-  ],
+  examples: examples(`
+    $ dbops migrate down --dry-run         # show the .down.sql that would run
+    $ dbops migrate down --steps 2 --yes   # revert the two newest without asking
+  `),
   load: (): Lazy => import('./migrate.run.js').then((m) => m.down),
 });
 
@@ -75,10 +75,10 @@ export const newMigration = defineCommand({
     noDown: opt.flag('--no-down', 'no .down.sql file'),
   },
   mutates: true,
-  examples: [
-    { command: 'dbops migrate new add_recipe_tags', description: 'the next number, e.g. sql/migrations/0009_add_recipe_tags.sql and .down.sql' },
-    { command: 'dbops migrate new recipes_title_idx --no-transaction', description: 'for CREATE INDEX CONCURRENTLY' },
-  ],
+  examples: examples(`
+    $ dbops migrate new add_recipe_tags                      # the next number, e.g. sql/migrations/0009_add_recipe_tags.sql and .down.sql
+    $ dbops migrate new recipes_title_idx --no-transaction   # for CREATE INDEX CONCURRENTLY
+  `),
   load: (): Lazy => import('./migrate.run.js').then((m) => m.newMigration),
 });
 
@@ -86,10 +86,10 @@ export const verify = defineCommand({
   name: 'verify',
   summary: 'Check the history against the files (drift: exit 1) and lint the pending migrations',
   options: { ...target, ...migrationsDir, ...lockTimeout, strict: opt.flag('--strict', 'lint warnings fail too (exit 1)') },
-  examples: [
-    { command: 'dbops migrate verify', description: 'exit 0 when the history matches the files' },
-    { command: 'dbops migrate verify --strict --json', description: 'CI: warnings fail as well' },
-  ],
+  examples: examples(`
+    $ dbops migrate verify                   # exit 0 when the history matches the files
+    $ dbops migrate verify --strict --json   # CI: warnings fail as well
+  `),
   load: (): Lazy => import('./migrate.run.js').then((m) => m.verify),
 });
 
@@ -99,10 +99,10 @@ export const baseline = defineCommand({
   args: { version: arg('<version>', 'the version the database is already at, e.g. 0003') },
   options: { ...target, ...migrationsDir, ...lockTimeout },
   mutates: true,
-  examples: [
-    { command: 'dbops migrate baseline 0003', description: 'the schema of 0001-0003 exists already: record them' },
-    { command: 'dbops migrate baseline 0003 --dry-run', description: 'show what would be marked' },
-  ],
+  examples: examples(`
+    $ dbops migrate baseline 0003             # the schema of 0001-0003 exists already: record them
+    $ dbops migrate baseline 0003 --dry-run   # show what would be marked
+  `),
   load: (): Lazy => import('./migrate.run.js').then((m) => m.baseline),
 });
 
@@ -114,11 +114,11 @@ export const migrate = defineGroup({
     'Drift: a migration applied and since edited, applied and missing from disk, or pending but older than the newest applied. Lint warns about the pending migrations: CREATE INDEX without CONCURRENTLY on an existing table, ADD COLUMN NOT NULL without DEFAULT, ALTER COLUMN TYPE, DROP COLUMN, DROP TABLE, strong locks with no lock_timeout (a file silences a rule with "-- dbops:allow <rule>").',
     'Exit codes: 1 = drift (verify fails, up and down refuse) or a migration failed (rolled back, not recorded); 2 = bad input, nothing changed (directory, file names, --to, a missing .down.sql); 3 = retry later (the migration lock is held past --lock-timeout, a table lock or statement timed out, the connection was lost).',
   ].join('\n\n'),
-  examples: [
-    { command: 'dbops migrate status', description: 'every migration of the configured instance and its state' },
-    { command: 'dbops migrate up --instance demo-db', description: 'apply what is pending' },
-    { command: 'dbops migrate up --dry-run', description: 'print the SQL that would run, change nothing' },
-    { command: 'dbops migrate verify --url "$DATABASE_URL"', description: 'exit 1 on drift (CI)' },
-  ],
+  examples: examples(`
+    $ dbops migrate status                         # every migration of the configured instance and its state
+    $ dbops migrate up --instance demo-db          # apply what is pending
+    $ dbops migrate up --dry-run                   # print the SQL that would run, change nothing
+    $ dbops migrate verify --url "$DATABASE_URL"   # exit 1 on drift (CI)
+  `),
   subcommands: [status, up, down, newMigration, verify, baseline],
 });

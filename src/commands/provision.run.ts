@@ -1,11 +1,11 @@
+import type { Context } from '../lib/context.js';
+import { ExitCode } from '../lib/errors.js';
 import { appliedOf, appliedSummary, applyProvision, planProvision } from '../lib/provision/apply.js';
 import { provisionDeps } from '../lib/provision/deps.js';
 import { destroyProvision } from '../lib/provision/destroy.js';
 import { renderApply, renderDestroy, renderPlan } from '../lib/provision/render.js';
-import { ExitCode } from '../lib/errors.js';
-import { reportOf } from '../lib/runbook/runner.js';
 import { renderReport } from '../lib/runbook/render.js';
-import type { Context } from '../lib/context.js';
+import { reportOf } from '../lib/runbook/runner.js';
 import { handler } from './define.js';
 import * as def from './provision.js';
 

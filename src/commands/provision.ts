@@ -1,14 +1,14 @@
 /** `dbops provision plan|apply|destroy`: the definitions (handlers: provision.run.ts, loaded lazily). */
-import { defineCommand, defineGroup, opt, type Lazy } from './define.js';
+import { defineCommand, defineGroup, examples, type Lazy, opt } from './define.js';
 
 export const plan = defineCommand({
   name: 'plan',
   summary: 'Show the changes apply would make: create / modify / replace / delete / no-op, with downtime and data loss flagged',
   options: { detailedExitcode: opt.flag('--detailed-exitcode', 'exit 1 when changes are pending, 0 when there is nothing to do (drift checks in cron)') },
-  examples: [
-    { command: 'dbops provision plan --json', description: 'the plan as data' },
-    { command: 'dbops provision plan --detailed-exitcode -q', description: 'cron drift check: exit 1 on drift' },
-  ],
+  examples: examples(`
+    $ dbops provision plan --json                   # the plan as data
+    $ dbops provision plan --detailed-exitcode -q   # cron drift check: exit 1 on drift
+  `),
   load: (): Lazy => import('./provision.run.js').then((m) => m.plan),
 });
 
@@ -20,12 +20,12 @@ export const apply = defineCommand({
     allowDataLoss: opt.flag('--allow-data-loss', 'allow changes that lose data (a cache replaced or deleted); --yes alone never does'),
   },
   mutates: true,
-  examples: [
-    { command: 'dbops provision apply', description: 'apply; changes with downtime wait for the maintenance window' },
-    { command: 'dbops provision apply --apply-immediately --yes', description: 'apply everything now, without asking' },
-    { command: 'dbops provision apply --yes --allow-data-loss', description: 'a plan with DATA LOSS rows (e.g. the cache replaced to turn AUTH on), on purpose' },
-    { command: 'dbops provision apply --dry-run', description: 'plan only, change nothing' },
-  ],
+  examples: examples(`
+    $ dbops provision apply                             # apply; changes with downtime wait for the maintenance window
+    $ dbops provision apply --apply-immediately --yes   # apply everything now, without asking
+    $ dbops provision apply --yes --allow-data-loss     # a plan with DATA LOSS rows (e.g. the cache replaced to turn AUTH on), on purpose
+    $ dbops provision apply --dry-run                   # plan only, change nothing
+  `),
   load: (): Lazy => import('./provision.run.js').then((m) => m.apply),
 });
 
@@ -37,11 +37,11 @@ export const destroy = defineCommand({
     ignoreDeletionProtection: opt.flag('--ignore-deletion-protection', 'turn deletion protection off first (after confirmation) instead of refusing'),
   },
   mutates: true,
-  examples: [
-    { command: 'dbops provision destroy --dry-run', description: 'list what would be deleted' },
-    { command: 'dbops provision destroy --yes', description: 'destroy without asking, with a final snapshot' },
-    { command: 'dbops provision destroy --yes --skip-final-snapshot', description: 'a throwaway deployment' },
-  ],
+  examples: examples(`
+    $ dbops provision destroy --dry-run                     # list what would be deleted
+    $ dbops provision destroy --yes                         # destroy without asking, with a final snapshot
+    $ dbops provision destroy --yes --skip-final-snapshot   # a throwaway deployment
+  `),
   load: (): Lazy => import('./provision.run.js').then((m) => m.destroy),
 });
 
@@ -50,10 +50,10 @@ export const provision = defineGroup({
   summary: 'Plan, apply and destroy the deployment the config describes',
   description:
     'Resources, in dependency order (seed 002): security group, parameter group, database instance (and read replica), cache, SNS topic and email subscription, CloudWatch alarms, budget. On the local provider: a PostgreSQL cluster and a redis-server; the AWS-only resources are reported as not applicable.',
-  examples: [
-    { command: 'dbops provision plan', description: 'what apply would change, resource by resource' },
-    { command: 'dbops provision apply', description: 'create or update everything, with progress' },
-    { command: 'dbops provision destroy --dry-run', description: 'what destroy would remove' },
-  ],
+  examples: examples(`
+    $ dbops provision plan                # what apply would change, resource by resource
+    $ dbops provision apply               # create or update everything, with progress
+    $ dbops provision destroy --dry-run   # what destroy would remove
+  `),
   subcommands: [plan, apply, destroy],
 });

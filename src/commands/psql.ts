@@ -1,5 +1,5 @@
 /** `dbops psql`: the definition (handler: psql.run.ts, loaded lazily). */
-import { arg, defineCommand, opt, type Lazy } from './define.js';
+import { arg, defineCommand, examples, type Lazy, opt } from './define.js';
 
 export const psql = defineCommand({
   name: 'psql',
@@ -13,11 +13,11 @@ export const psql = defineCommand({
   options: {
     connectHost: opt.string('--connect-host <host[:port]>', 'reach the instance there (an SSH tunnel or bastion); TLS still verifies its own name'),
   },
-  examples: [
-    { command: 'dbops psql', description: 'interactive psql on the configured instance' },
-    { command: 'dbops psql demo-db -- -c "select version()"', description: 'run one statement' },
-    { command: 'dbops psql demo-db -- -v ON_ERROR_STOP=1 -f sql/examples/demo-data.sql', description: 'run a file' },
-    { command: 'dbops psql recipe-db --connect-host 127.0.0.1:15432', description: 'through an SSH tunnel (ssh -L 15432:<endpoint>:5432 bastion)' },
-  ],
+  examples: examples(`
+    $ dbops psql                                                               # interactive psql on the configured instance
+    $ dbops psql demo-db -- -c "select version()"                              # run one statement
+    $ dbops psql demo-db -- -v ON_ERROR_STOP=1 -f sql/examples/demo-data.sql   # run a file
+    $ dbops psql recipe-db --connect-host 127.0.0.1:15432                      # through an SSH tunnel (ssh -L 15432:<endpoint>:5432 bastion)
+  `),
   load: (): Lazy => import('./psql.run.js').then((m) => m.psql),
 });

@@ -1,5 +1,5 @@
 /** `dbops replica status`: the definition (handler: replica.run.ts, loaded lazily). */
-import { defineCommand, defineGroup, opt, type Lazy } from './define.js';
+import { defineCommand, defineGroup, examples, type Lazy, opt } from './define.js';
 
 export const status = defineCommand({
   name: 'status',
@@ -11,17 +11,19 @@ export const status = defineCommand({
     instance: opt.string('--instance <id>', 'the primary, or one of its replicas (default: database.identifier)'),
     history: opt.flag('--history', 'the switchovers and failovers recorded, newest first'),
   },
-  examples: [
-    { command: 'dbops replica status', description: 'the configured primary and its replicas' },
-    { command: 'dbops replica status --json', description: 'the topology as JSON (lag in bytes and seconds)' },
-    { command: 'dbops replica status --history', description: 'past switchovers and failovers with their write gaps and data loss' },
-  ],
+  examples: examples(`
+    $ dbops replica status             # the configured primary and its replicas
+    $ dbops replica status --json      # the topology as JSON (lag in bytes and seconds)
+    $ dbops replica status --history   # past switchovers and failovers with their write gaps and data loss
+  `),
   load: (): Lazy => import('./replica.run.js').then((m) => m.status),
 });
 
 export const replica = defineGroup({
   name: 'replica',
   summary: 'Read replicas: topology, lag, connection pool, switchover history',
-  examples: [{ command: 'dbops replica status', description: 'the topology and lag now' }],
+  examples: examples(`
+    $ dbops replica status   # the topology and lag now
+  `),
   subcommands: [status],
 });

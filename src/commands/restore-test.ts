@@ -1,5 +1,5 @@
 /** `dbops restore-test`: the definition (handler: restore-test.run.ts, loaded lazily). */
-import { defineCommand, opt, type Lazy } from './define.js';
+import { defineCommand, examples, type Lazy, opt } from './define.js';
 
 export const restoreTest = defineCommand({
   name: 'restore-test',
@@ -23,21 +23,15 @@ export const restoreTest = defineCommand({
     expiresIn: opt.string('--expires-in <duration>', 'dbops:expires-at of the temporary instance: 6h, 90m, 2d (default: restoreTest.expiresAfterHours)'),
   },
   mutates: true,
-  examples: [
-    { command: 'dbops restore-test', description: 'test the newest backup of the configured instance' },
-    { command: 'dbops restore-test --snapshot recipe-db-manual-20260501-030000 --report rt.md', description: 'a given snapshot, with a Markdown report' },
-    { command: 'dbops restore-test --latest-restorable --instance-class db.t3.small', description: 'AWS: point-in-time restore to the latest restorable time' },
-    { command: 'dbops restore-test --connect-host 127.0.0.1:15432', description: 'through an SSH tunnel to the temporary instance' },
-    {
-      command: 'dbops restore-test --source-connect-host 127.0.0.1:15433 --connect-host 127.0.0.1:15432',
-      description: 'from outside the VPC: the source through one tunnel, the temporary instance through another',
-    },
-    { command: 'dbops restore-test --keep --json', description: 'keep the instance to look around; result as JSON' },
-    { command: 'dbops restore-test --dry-run', description: 'show the backup and the instance it would create, create nothing' },
-    {
-      command: '0 5 1 * * dbops restore-test --quiet --report /var/log/dbops/restore-test.md',
-      description: 'crontab: monthly on the 1st at 05:00 UTC (after the 03:00-04:00 backup window)',
-    },
-  ],
+  examples: examples(`
+    $ dbops restore-test                                                                        # test the newest backup of the configured instance
+    $ dbops restore-test --snapshot recipe-db-manual-20260501-030000 --report rt.md             # a given snapshot, with a Markdown report
+    $ dbops restore-test --latest-restorable --instance-class db.t3.small                       # AWS: point-in-time restore to the latest restorable time
+    $ dbops restore-test --connect-host 127.0.0.1:15432                                         # through an SSH tunnel to the temporary instance
+    $ dbops restore-test --source-connect-host 127.0.0.1:15433 --connect-host 127.0.0.1:15432   # from outside the VPC: the source through one tunnel, the temporary instance through another
+    $ dbops restore-test --keep --json                                                          # keep the instance to look around; result as JSON
+    $ dbops restore-test --dry-run                                                              # show the backup and the instance it would create, create nothing
+    $ 0 5 1 * * dbops restore-test --quiet --report /var/log/dbops/restore-test.md              # crontab: monthly on the 1st at 05:00 UTC (after the 03:00-04:00 backup window)
+  `),
   load: (): Lazy => import('./restore-test.run.js').then((m) => m.restoreTest),
 });

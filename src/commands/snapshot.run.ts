@@ -1,13 +1,13 @@
-import { reportOf } from '../lib/runbook/runner.js';
+import { ExitCode } from '../lib/errors.js';
+import { formatBytes } from '../lib/output/format.js';
 import { renderReport } from '../lib/runbook/render.js';
+import { reportOf } from '../lib/runbook/runner.js';
 import { copySnapshotCommand } from '../lib/snapshots/copy.js';
 import { deleteSnapshotById } from '../lib/snapshots/delete.js';
 import { pruneSnapshots } from '../lib/snapshots/prune.js';
 import { renderCopy, renderDelete, renderPrune, renderRunPolicy, renderSnapshotDetail, renderSnapshotTable } from '../lib/snapshots/render.js';
 import { runSnapshotPolicy } from '../lib/snapshots/run-policy.js';
 import { createManualSnapshot, latestSnapshot, listSnapshots } from '../lib/snapshots/snapshots.js';
-import { formatBytes } from '../lib/output/format.js';
-import { ExitCode } from '../lib/errors.js';
 import { handler } from './define.js';
 import * as def from './snapshot.js';
 

@@ -1,5 +1,5 @@
 /** `dbops snapshot create|list|latest|copy|delete|prune|run-policy`: the definitions (handlers: snapshot.run.ts, loaded lazily). */
-import { arg, defineCommand, defineGroup, opt, type Lazy } from './define.js';
+import { arg, defineCommand, defineGroup, examples, type Lazy, opt } from './define.js';
 
 const SNAPSHOT_TYPES = ['manual', 'automated', 'all'] as const;
 
@@ -14,11 +14,11 @@ export const create = defineCommand({
     wait: opt.flag('--wait', 'wait until the snapshot is available, with progress'),
   },
   mutates: true,
-  examples: [
-    { command: 'dbops snapshot create', description: 'start a snapshot of the configured instance' },
-    { command: 'dbops snapshot create --instance demo-db --wait', description: 'snapshot another instance and wait' },
-    { command: 'dbops snapshot create --id demo-db-before-upgrade --wait', description: 'a snapshot with a name of your choice' },
-  ],
+  examples: examples(`
+    $ dbops snapshot create                                      # start a snapshot of the configured instance
+    $ dbops snapshot create --instance demo-db --wait            # snapshot another instance and wait
+    $ dbops snapshot create --id demo-db-before-upgrade --wait   # a snapshot with a name of your choice
+  `),
   load: (): Lazy => import('./snapshot.run.js').then((m) => m.create),
 });
 
@@ -29,10 +29,10 @@ export const list = defineCommand({
     instance: opt.string('--instance <id>', 'only snapshots of this instance'),
     type: opt.choice('--type <type>', 'manual, automated or all', SNAPSHOT_TYPES, { default: 'all' }),
   },
-  examples: [
-    { command: 'dbops snapshot list --type manual', description: 'manual snapshots only' },
-    { command: 'dbops snapshot list --region us-west-2 --json', description: 'cross-region copies in the DR region, as JSON' },
-  ],
+  examples: examples(`
+    $ dbops snapshot list --type manual               # manual snapshots only
+    $ dbops snapshot list --region us-west-2 --json   # cross-region copies in the DR region, as JSON
+  `),
   load: (): Lazy => import('./snapshot.run.js').then((m) => m.list),
 });
 
@@ -43,10 +43,10 @@ export const latest = defineCommand({
     instance: opt.string('--instance <id>', 'instance (default: database.identifier)'),
     type: opt.choice('--type <type>', 'manual, automated or all', SNAPSHOT_TYPES, { default: 'all' }),
   },
-  examples: [
-    { command: 'dbops snapshot latest --type manual', description: 'the newest manual snapshot' },
-    { command: 'dbops snapshot latest --region us-west-2 --json', description: 'the newest DR copy, as JSON' },
-  ],
+  examples: examples(`
+    $ dbops snapshot latest --type manual               # the newest manual snapshot
+    $ dbops snapshot latest --region us-west-2 --json   # the newest DR copy, as JSON
+  `),
   load: (): Lazy => import('./snapshot.run.js').then((m) => m.latest),
 });
 
@@ -59,10 +59,10 @@ export const copy = defineCommand({
     kmsKey: opt.string('--kms-key <key>', "KMS key (ARN, id or alias) in the destination region for an encrypted snapshot (default: snapshots.crossRegion.kmsKeyId, else the destination's alias/aws/rds)"),
   },
   mutates: true,
-  examples: [
-    { command: 'dbops snapshot copy recipe-db-primary-manual-20261122-043005 --to-region us-west-2', description: 'copy to the DR region' },
-    { command: 'dbops snapshot copy <id> --to-region us-west-2 --kms-key arn:aws:kms:us-west-2:123456789012:key/abcd', description: 'an encrypted snapshot with a key of your own (without one: alias/aws/rds of us-west-2)' },
-  ],
+  examples: examples(`
+    $ dbops snapshot copy recipe-db-primary-manual-20261122-043005 --to-region us-west-2                     # copy to the DR region
+    $ dbops snapshot copy <id> --to-region us-west-2 --kms-key arn:aws:kms:us-west-2:123456789012:key/abcd   # an encrypted snapshot with a key of your own (without one: alias/aws/rds of us-west-2)
+  `),
   load: (): Lazy => import('./snapshot.run.js').then((m) => m.copy),
 });
 
@@ -71,10 +71,10 @@ export const remove = defineCommand({
   summary: 'Delete one manual snapshot dbops created (asks first; --yes in scripts)',
   args: { id: arg('<id>', 'snapshot id in the current region') },
   mutates: true,
-  examples: [
-    { command: 'dbops snapshot delete <id> --dry-run', description: 'show what would be deleted' },
-    { command: 'dbops snapshot delete <id> --region us-west-2 --yes', description: 'delete a DR copy without asking' },
-  ],
+  examples: examples(`
+    $ dbops snapshot delete <id> --dry-run                  # show what would be deleted
+    $ dbops snapshot delete <id> --region us-west-2 --yes   # delete a DR copy without asking
+  `),
   load: (): Lazy => import('./snapshot.run.js').then((m) => m.remove),
 });
 
@@ -83,10 +83,10 @@ export const prune = defineCommand({
   summary: 'Delete dbops snapshots past retention in the config and DR regions (asks first; --dry-run says why)',
   options: { instance: opt.string('--instance <id>', 'only snapshots of this instance (default: all)') },
   mutates: true,
-  examples: [
-    { command: 'dbops snapshot prune --dry-run', description: 'every snapshot, keep or delete, and why' },
-    { command: 'dbops snapshot prune --yes --json', description: 'prune without asking, result as JSON' },
-  ],
+  examples: examples(`
+    $ dbops snapshot prune --dry-run      # every snapshot, keep or delete, and why
+    $ dbops snapshot prune --yes --json   # prune without asking, result as JSON
+  `),
   load: (): Lazy => import('./snapshot.run.js').then((m) => m.prune),
 });
 
@@ -95,11 +95,11 @@ export const runPolicy = defineCommand({
   summary: 'The weekly job: snapshot, wait, copy to the DR region, wait, prune both regions (runbook snapshots; a rerun resumes)',
   options: { instance: opt.string('--instance <id>', 'instance (default: database.identifier)') },
   mutates: true,
-  examples: [
-    { command: '0 5 * * sun dbops snapshot run-policy --yes --quiet', description: 'crontab: every Sunday 05:00' },
-    { command: 'dbops snapshot run-policy --dry-run', description: 'check the policy and what a rerun would reuse' },
-    { command: 'dbops snapshot run-policy --yes --json', description: 'the run report as JSON' },
-  ],
+  examples: examples(`
+    $ 0 5 * * sun dbops snapshot run-policy --yes --quiet   # crontab: every Sunday 05:00
+    $ dbops snapshot run-policy --dry-run                   # check the policy and what a rerun would reuse
+    $ dbops snapshot run-policy --yes --json                # the run report as JSON
+  `),
   load: (): Lazy => import('./snapshot.run.js').then((m) => m.runPolicy),
 });
 
@@ -111,11 +111,11 @@ export const snapshot = defineGroup({
     'Local provider: a snapshot is a pg_basebackup tar, checked as it is taken and as it is copied, without extracting it (the checks of pg_verifybackup, the WAL by pg_waldump; local.snapshotVerifier: pg_verifybackup runs the tool itself afterwards); a region is a directory namespace.',
     'Exit codes: 1 = a snapshot is corrupt (local); 2 = bad input (unknown snapshot or region, DR region equal to the source, a KMS key ARN of another region than the destination, not created by dbops, a prune that would delete every snapshot of an instance); 3 = retry later (snapshot still being created, AWS throttling after retries, snapshot quota reached, a deletion failed).',
   ].join('\n\n'),
-  examples: [
-    { command: 'dbops snapshot create --wait', description: 'snapshot the configured instance and wait for it' },
-    { command: 'dbops snapshot list --region us-west-2', description: 'the copies in the DR region, newest first' },
-    { command: 'dbops snapshot run-policy --yes', description: 'the weekly cron job: snapshot, copy, prune' },
-    { command: 'dbops snapshot prune --dry-run', description: 'what retention would delete, and why' },
-  ],
+  examples: examples(`
+    $ dbops snapshot create --wait             # snapshot the configured instance and wait for it
+    $ dbops snapshot list --region us-west-2   # the copies in the DR region, newest first
+    $ dbops snapshot run-policy --yes          # the weekly cron job: snapshot, copy, prune
+    $ dbops snapshot prune --dry-run           # what retention would delete, and why
+  `),
   subcommands: [create, list, latest, copy, remove, prune, runPolicy],
 });

@@ -1,6 +1,6 @@
 import { ExitCode } from '../lib/errors.js';
-import { parseScheduled } from '../lib/failover/settings.js';
 import { renderResult } from '../lib/failover/render.js';
+import { parseScheduled } from '../lib/failover/settings.js';
 import { switchover as runSwitchover } from '../lib/failover/switchover.js';
 import { handler } from './define.js';
 import * as def from './switchover.js';

@@ -1,7 +1,7 @@
 /** `dbops switchover`: the definition (handler: switchover.run.ts, loaded lazily). */
 import { parseMaxLag } from '../lib/failover/settings.js';
 import type { MaxLag } from '../lib/failover/types.js';
-import { defineCommand, opt, type Lazy } from './define.js';
+import { defineCommand, examples, type Lazy, opt } from './define.js';
 
 export const isMaxLag = (v: unknown): v is MaxLag => typeof v === 'object' && v !== null && 'kind' in v;
 
@@ -23,12 +23,12 @@ export const switchover = defineCommand({
     report: opt.string('--report <file.md>', 'also write the report as Markdown (change record)'),
   },
   mutates: true,
-  examples: [
-    { command: 'dbops switchover --dry-run', description: 'the pre-checks with their numbers and the plan; nothing changes' },
-    { command: 'dbops switchover --probe --yes', description: 'switch now, measuring the write gap the application sees' },
-    { command: 'dbops switchover --candidate recipe-db-replica --max-lag 1MB --timeout 30s', description: 'a named replica, stricter limits' },
-    { command: 'dbops switchover --scheduled 2026-12-06T04:00:00Z --yes --report switchover.md', description: 'in the maintenance window, with a Markdown record' },
-    { command: 'dbops switchover --json --yes', description: 'the result as one JSON document' },
-  ],
+  examples: examples(`
+    $ dbops switchover --dry-run                                                       # the pre-checks with their numbers and the plan; nothing changes
+    $ dbops switchover --probe --yes                                                   # switch now, measuring the write gap the application sees
+    $ dbops switchover --candidate recipe-db-replica --max-lag 1MB --timeout 30s       # a named replica, stricter limits
+    $ dbops switchover --scheduled 2026-12-06T04:00:00Z --yes --report switchover.md   # in the maintenance window, with a Markdown record
+    $ dbops switchover --json --yes                                                    # the result as one JSON document
+  `),
   load: (): Lazy => import('./switchover.run.js').then((m) => m.switchover),
 });

@@ -1,5 +1,5 @@
 /** `dbops vector status|tune|build`: the definitions (handlers: vector.run.ts, loaded lazily). */
-import { defineCommand, defineGroup, opt, type Lazy } from './define.js';
+import { defineCommand, defineGroup, examples, type Lazy, opt } from './define.js';
 
 const target = {
   url: opt.string('--url <url>', 'any PostgreSQL: postgres://user:password@host:5432/db (instead of an instance)'),
@@ -32,10 +32,10 @@ export const status = defineCommand({
     table: opt.string('--table <table>', 'only this table (table or schema.table)'),
     distance: opt.choice('--distance <distance>', 'the distance your queries use: flags indexes on another', DISTANCES),
   },
-  examples: [
-    { command: 'dbops vector status --distance cosine', description: 'also flag indexes that cosine queries cannot use' },
-    { command: 'dbops vector status --url postgres://app@127.0.0.1:5432/app --json', description: 'any server, as JSON' },
-  ],
+  examples: examples(`
+    $ dbops vector status --distance cosine                                # also flag indexes that cosine queries cannot use
+    $ dbops vector status --url postgres://app@127.0.0.1:5432/app --json   # any server, as JSON
+  `),
   load: (): Lazy => import('./vector.run.js').then((m) => m.status),
 });
 
@@ -62,11 +62,11 @@ export const tune = defineCommand({
     statementTimeoutMs: opt.duration('--statement-timeout <duration>', "statement_timeout for the exact search (default: the server's)", { positive: true }),
     ...buildSession,
   },
-  examples: [
-    { command: 'dbops vector tune --table items --target-recall 0.95 --k 10', description: 'smallest ef_search for recall@10 >= 0.95' },
-    { command: 'dbops vector tune --table items --where "tenant_id = 42"', description: 'filtered queries: are iterative scans needed?' },
-    { command: 'dbops vector tune --table items --rebuild --candidates 16:128,32:128 --plot recall.html', description: 'compare index settings on a scratch copy' },
-  ],
+  examples: examples(`
+    $ dbops vector tune --table items --target-recall 0.95 --k 10                               # smallest ef_search for recall@10 >= 0.95
+    $ dbops vector tune --table items --where "tenant_id = 42"                                  # filtered queries: are iterative scans needed?
+    $ dbops vector tune --table items --rebuild --candidates 16:128,32:128 --plot recall.html   # compare index settings on a scratch copy
+  `),
   load: (): Lazy => import('./vector.run.js').then((m) => m.tune),
 });
 
@@ -87,11 +87,11 @@ export const build = defineCommand({
     ...buildSession,
   },
   mutates: true,
-  examples: [
-    { command: 'dbops vector build --table items --concurrently --dry-run', description: 'print the statements, change nothing' },
-    { command: 'dbops vector build --table items --m 24 --ef-construction 128 --concurrently --yes', description: 'rebuild with other settings' },
-    { command: 'dbops vector build --table items --maintenance-work-mem 8GB --parallel-workers 4', description: 'a large table on a large server' },
-  ],
+  examples: examples(`
+    $ dbops vector build --table items --concurrently --dry-run                            # print the statements, change nothing
+    $ dbops vector build --table items --m 24 --ef-construction 128 --concurrently --yes   # rebuild with other settings
+    $ dbops vector build --table items --maintenance-work-mem 8GB --parallel-workers 4     # a large table on a large server
+  `),
   load: (): Lazy => import('./vector.run.js').then((m) => m.build),
 });
 
@@ -100,10 +100,10 @@ export const vector = defineGroup({
   summary: 'pgvector: index status, recall/latency tuning of hnsw.ef_search, HNSW index builds',
   description:
     'Works on any PostgreSQL with pgvector: an instance (--instance, default database.identifier) or --url. tune and build follow runbooks/vector-tuning.md (steps VT-1..VT-11).',
-  examples: [
-    { command: 'dbops vector status', description: 'pgvector version, vector columns and indexes, settings, warnings' },
-    { command: 'dbops vector tune --table items --column embedding --max-p95 3000ms', description: 'recommend hnsw.ef_search for recall 0.9' },
-    { command: 'dbops vector build --table items --column embedding --concurrently', description: 'build the HNSW index without blocking writes' },
-  ],
+  examples: examples(`
+    $ dbops vector status                                                   # pgvector version, vector columns and indexes, settings, warnings
+    $ dbops vector tune --table items --column embedding --max-p95 3000ms   # recommend hnsw.ef_search for recall 0.9
+    $ dbops vector build --table items --column embedding --concurrently    # build the HNSW index without blocking writes
+  `),
   subcommands: [status, tune, build],
 });

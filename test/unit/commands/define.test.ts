@@ -3,7 +3,7 @@
  * argument builders turn what commander holds into the typed values handlers receive.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { arg, defineCommand, handler, opt, type AnyCommand, type CommandDef, type Lazy } from '../../../src/commands/define.js';
+import { arg, defineCommand, examples, handler, opt, type AnyCommand, type CommandDef, type Lazy } from '../../../src/commands/define.js';
 import { COMMANDS } from '../../../src/commands/index.js';
 import { UsageError } from '../../../src/lib/errors.js';
 
@@ -115,5 +115,29 @@ describe('handler types come from the definition', () => {
     });
     await h.run({} as never, { args: { id: 'a' }, opts: { instance: 'db-1', concurrency: 4, distance: undefined, keep: false } });
     expect(seen).toBe('db-1');
+  });
+});
+
+describe('examples are written as help shows them', () => {
+  it('reads "$ command   # description" lines, ignoring blank lines and indentation', () => {
+    expect(
+      examples(`
+        $ dbops snapshot list --json          # every snapshot as JSON
+        $ 0 5 1 * * dbops restore-test --quiet   # cron: the monthly test, with a # in the text
+      `),
+    ).toEqual([
+      { command: 'dbops snapshot list --json', description: 'every snapshot as JSON' },
+      { command: '0 5 1 * * dbops restore-test --quiet', description: 'cron: the monthly test, with a # in the text' },
+    ]);
+  });
+
+  it('refuses a line without the $ prompt or the # description', () => {
+    expect(() => examples('dbops status   # no prompt')).toThrow('An example reads "$ <command>   # <what it shows>", not: dbops status   # no prompt');
+    expect(() => examples('$ dbops status')).toThrow('not: $ dbops status');
+  });
+
+  it('every command has at least one example', () => {
+    const all = (cs: readonly AnyCommand[]): AnyCommand[] => cs.flatMap((c) => ('subcommands' in c ? [c, ...all(c.subcommands)] : [c]));
+    expect(all(COMMANDS).filter((c) => c.examples.length === 0).map((c) => c.name)).toEqual([]);
   });
 });
