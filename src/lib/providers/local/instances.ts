@@ -164,8 +164,8 @@ export async function deleteInstance(rc: RegionContext, id: string, input: Delet
   await new LocalPgbouncer(rc, undefined).removeFor(id);
   // Whatever state the server is in (running, hung, killed, never started): stopped, then removed.
   await stopCluster(tb, id, rc.layout.dataDir(id), { mode: 'immediate' });
-  await removeTree(rc.layout.instanceDir(id));
-  await rc.shared.secrets.remove('instances', rc.region, id);
+  // The directory and the secret are independent: removed at the same time.
+  await Promise.all([removeTree(rc.layout.instanceDir(id)), rc.shared.secrets.remove('instances', rc.region, id)]);
   if (rec.replicaSourceId) await forgetReplica(rc, rec.replicaSourceId, id);
 }
 

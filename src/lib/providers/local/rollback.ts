@@ -13,8 +13,10 @@ import type { Toolbox } from './toolbox.js';
 export async function discardInstance(rc: RegionContext, tb: Toolbox, id: string): Promise<void> {
   await stopCluster(tb, id, rc.layout.dataDir(id), { mode: 'immediate' }).catch(() => undefined);
   await keepLog(rc, id).catch(() => undefined);
-  await removeTree(rc.layout.instanceDir(id)).catch(() => undefined);
-  await rc.shared.secrets.remove('instances', rc.region, id).catch(() => undefined);
+  await Promise.all([
+    removeTree(rc.layout.instanceDir(id)).catch(() => undefined),
+    rc.shared.secrets.remove('instances', rc.region, id).catch(() => undefined),
+  ]);
 }
 
 /** The server log says why a start failed: keep it where the error's hint points. */
