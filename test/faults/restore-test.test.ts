@@ -3,10 +3,15 @@
  * as a process: a hang-up, a closed stderr pipe, the temporary server killed mid-test,
  * a signal after the last step, heap damage the snapshot check cannot see, and `gc` of a
  * run that crashed. Each case asserts the exit code, the message, and that nothing is left.
+ * In process: Ctrl-C during a long query leaves nothing running on the source, and a
+ * temporary restore runs without fsync (so removing it never waits for the disk).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ClientSet, makeReadOnly } from '../../src/lib/checks/connections.js';
+import { connect } from '../../src/lib/db/connect.js';
+import { TAG } from '../../src/lib/providers/types.js';
 import { withPg } from '../_helpers/local.js';
 import { runDbops } from '../_helpers/run-dbops.js';
 import { startSource, type Source } from '../integration/restore/_setup.js';
@@ -125,6 +130,42 @@ describe('faults: restore-test', () => {
     } finally {
       await src.provider.deleteSnapshot(snap);
     }
+  });
+
+  it('Ctrl-C during a long query on the source: the query stops at once and nothing of the run keeps running there', async () => {
+    // GIVEN the checks' read-only session on the source, running a long query
+    const controller = new AbortController();
+    const clients = new ClientSet(controller.signal);
+    const c = await clients.add(() => connect(src.info, { applicationName: 'dbops faults: long query' }));
+    await makeReadOnly(c);
+    const pid = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const running = c.query('SELECT pg_sleep(600)');
+    running.catch(() => undefined);
+    const backend = () => withPg(src.info, async (q) => (await q.query<{ state: string }>('SELECT state FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0]?.state);
+    await vi.waitFor(async () => expect(await backend()).toBe('active'), { timeout: 10_000, interval: 50 });
+    // WHEN Ctrl-C aborts the run
+    controller.abort('SIGINT');
+    // THEN the query rejects without waiting for the server, and the server drops the backend (client_connection_check_interval)
+    await expect(running).rejects.toThrow(/Connection terminated/);
+    await vi.waitFor(async () => expect(await backend()).toBeUndefined(), { timeout: 15_000, interval: 100 });
+    await clients.close();
+  });
+
+  it('a temporary restore (dbops:expires-at) runs without fsync; a lasting restore keeps it', async () => {
+    const cases = [
+      [`${src.id}-tmp`, { [TAG.expiresAt]: '2099-01-01T00:00:00Z' }, 'off'],
+      [`${src.id}-lasting`, {}, 'on'],
+    ] as const;
+    for (const [id, tags, want] of cases) {
+      await src.provider.restoreFromSnapshot({ snapshotId: src.snapshotId, instanceId: id, instanceClass: 'db.t3.micro', publiclyAccessible: false, tags });
+      try {
+        const fsync = await withPg(await src.provider.connectionInfo(id), async (q) => (await q.query<{ fsync: string }>('SHOW fsync')).rows[0]!.fsync);
+        expect(fsync, id).toBe(want);
+      } finally {
+        await src.provider.deleteInstance(id, { skipFinalSnapshot: true });
+      }
+    }
+    await expectNothingLeft(src.home, [src.id]);
   });
 
   it('gc deletes a run left behind after its server died, without "could not start server"', async () => {

@@ -6,10 +6,13 @@
 import { EnvironmentError, isDbopsError, messageOf } from '../errors.js';
 import { redact } from '../secret.js';
 
-/** The SQLSTATE of an error the server sent, if it was one. */
+/** Node's codes for a broken socket. */
+const SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH']);
+
+/** The SQLSTATE of an error the server sent, if it was one (EPIPE has five letters too: a socket's, not the server's). */
 export function sqlState(e: unknown): string | undefined {
   const code = (e as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !SOCKET_CODES.has(code) ? code : undefined;
 }
 
 /** An error the server sent about the statement (not the connection, not a shutdown). */
@@ -28,7 +31,23 @@ export function sqlMessage(e: unknown): string {
 export function unlessStatementError(e: unknown, doing: string): void {
   if (isStatementError(e)) return;
   if (isDbopsError(e)) throw e;
-  throw new EnvironmentError(`Lost the database connection while ${doing}: ${sqlMessage(e)}.`, {
+  throw connectionLost(e, doing);
+}
+
+/** pg's words for a connection that broke (the server died, the socket closed), beside SQLSTATE 08/57P and socket codes. */
+const LOST = /^(Connection terminated|Client has encountered a connection error|Client was closed and is not queryable)/;
+
+/** Whether an error means the connection or the server went away (not a statement's error, not a bug). */
+export function isConnectionLost(e: unknown): boolean {
+  if (isDbopsError(e)) return false;
+  const code = (e as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && (code.startsWith('08') || code.startsWith('57P') || SOCKET_CODES.has(code))) return true;
+  return LOST.test(messageOf(e));
+}
+
+/** "Lost the database connection while …" (exit 3). */
+export function connectionLost(e: unknown, doing: string): EnvironmentError {
+  return new EnvironmentError(`Lost the database connection while ${doing}: ${sqlMessage(e)}.`, {
     hint: 'Check that the instance is still available (`dbops status`) and reachable, then rerun the test.',
     cause: e,
   });

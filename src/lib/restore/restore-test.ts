@@ -9,7 +9,7 @@
  * id), so it is removed on success, failure, Ctrl-C and SIGTERM; `--keep` keeps it.
  */
 import type { CheckId, CheckResult } from '../checks/types.js';
-import { isStatementError, sqlMessage, sqlState } from '../checks/sql-errors.js';
+import { connectionLost, isConnectionLost, isStatementError, sqlMessage, sqlState } from '../checks/sql-errors.js';
 import { loadQueryFiles } from '../checks/performance.js';
 import { openCheckSession, type CheckSession, type CheckSettings, type CheckTargets, type BackupFacts } from '../checks/session.js';
 import type { Queryable } from '../checks/types.js';
@@ -262,12 +262,15 @@ const CHECK_OF_STEP: Record<string, CheckId> = {
 /**
  * A check that meets an SQL error the server sent ("invalid page in block 5", "could not
  * read block") has found damage: that is a failed check (exit 1), and the other checks
- * still run. Lost connections and dbops' own bugs are not caught here.
+ * still run. A lost connection (the server died) is exit 3, "Lost the database connection
+ * while running RT-n"; dbops' own bugs are not caught here.
  */
 async function asFinding(id: string, title: string, work: Promise<CheckResult | CheckResult[]>): Promise<CheckResult | CheckResult[]> {
   try {
     return await work;
   } catch (e) {
+    // The server died or the connection broke between the checks' own guarded queries: exit 3, not a bug.
+    if (isConnectionLost(e)) throw connectionLost(e, `running ${id} (${title})`);
     if (!isStatementError(e)) throw e;
     return {
       id: CHECK_OF_STEP[id] ?? 'server',

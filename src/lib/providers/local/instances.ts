@@ -4,7 +4,6 @@
  * one), tags.
  */
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { ConflictError, EnvironmentError, UsageError } from '../../errors.js';
 import { Secret, registerSecret } from '../../secret.js';
 import type { CreateInstanceInput, DeleteInstanceInput, Instance } from '../types.js';
@@ -38,6 +37,7 @@ import { LocalPgbouncer } from './pgbouncer.js';
 import { assertPortFree, freePort } from './ports.js';
 import { managedTags, type InstanceRecord } from './records.js';
 import { promoteReadReplica } from './replicas.js';
+import { removeTree } from './remove-tree.js';
 import { orDiscard } from './rollback.js';
 import { readSnapshot, snapshotInstance } from './snapshots.js';
 import { validateInstanceId, validateSnapshotId, validateSqlName, validateTags } from './validate.js';
@@ -164,8 +164,8 @@ export async function deleteInstance(rc: RegionContext, id: string, input: Delet
   await new LocalPgbouncer(rc, undefined).removeFor(id);
   // Whatever state the server is in (running, hung, killed, never started): stopped, then removed.
   await stopCluster(tb, id, rc.layout.dataDir(id), { mode: 'immediate' });
-  await rm(rc.layout.instanceDir(id), { recursive: true, force: true });
-  await rc.shared.secrets.remove('instances', rc.region, id);
+  // The directory and the secret are independent: removed at the same time.
+  await Promise.all([removeTree(rc.layout.instanceDir(id)), rc.shared.secrets.remove('instances', rc.region, id)]);
   if (rec.replicaSourceId) await forgetReplica(rc, rec.replicaSourceId, id);
 }
 

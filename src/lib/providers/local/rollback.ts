@@ -3,17 +3,20 @@
  * started, keep its server log under failed/, remove its directory and its secret. Best effort: an undo failure never hides
  * the error that caused it.
  */
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { stopCluster } from './cluster.js';
+import { removeTree } from './remove-tree.js';
 import type { RegionContext } from './context.js';
 import type { Toolbox } from './toolbox.js';
 
 export async function discardInstance(rc: RegionContext, tb: Toolbox, id: string): Promise<void> {
   await stopCluster(tb, id, rc.layout.dataDir(id), { mode: 'immediate' }).catch(() => undefined);
   await keepLog(rc, id).catch(() => undefined);
-  await rm(rc.layout.instanceDir(id), { recursive: true, force: true }).catch(() => undefined);
-  await rc.shared.secrets.remove('instances', rc.region, id).catch(() => undefined);
+  await Promise.all([
+    removeTree(rc.layout.instanceDir(id)).catch(() => undefined),
+    rc.shared.secrets.remove('instances', rc.region, id).catch(() => undefined),
+  ]);
 }
 
 /** The server log says why a start failed: keep it where the error's hint points. */
