@@ -12,7 +12,7 @@ import type { Provider } from '../providers/types.js';
 import { redact } from '../secret.js';
 import type { RunbookRun, RunReport } from '../runbook/runner.js';
 import { appendFailover } from './history.js';
-import { dropProbeTable, readProbeRows, WriteProbe, type ProbeTarget } from './probe.js';
+import { dropProbeTable, readProbeRows, sslOf, WriteProbe, type ProbeTarget } from './probe.js';
 import { renderMarkdown } from './render.js';
 import type { FailoverResult, MaxLag, Operation, Outcome, PreCheck, ProbeFigures } from './types.js';
 import { dbopsHome } from '../providers/index.js';
@@ -37,6 +37,8 @@ export interface FailoverSeams {
   failover?: FailoverApi;
   runId?: string;
   probeIntervalMs?: number;
+  /** The final write check (tests against a fake cloud have no database to write to). */
+  verifyWrite?: (target: ProbeTarget) => Promise<string>;
 }
 
 export const PROBE_INTERVAL_MS = 50;
@@ -137,7 +139,7 @@ export async function waitStreaming(api: FailoverApi, primaryId: string, followe
 /** A write through the application's address lands on a primary. */
 export async function verifyWrite(target: ProbeTarget): Promise<string> {
   const { default: pgLib } = await import('pg');
-  const c = new pgLib.Client({ host: target.host, port: target.port, user: target.user, database: target.database, password: target.password?.reveal(), ssl: false, connectionTimeoutMillis: 10_000 });
+  const c = new pgLib.Client({ host: target.host, port: target.port, user: target.user, database: target.database, password: target.password?.reveal(), ssl: sslOf(target), connectionTimeoutMillis: 10_000 });
   c.on('error', () => undefined);
   try {
     await c.connect();

@@ -8,7 +8,7 @@ import { formatDuration } from '../output/format.js';
 import type { PoolerState, Topology } from '../providers/failover-types.js';
 import { renderReport, reportMarkdown } from '../runbook/render.js';
 import { describeLag } from './checks.js';
-import { formatBytes } from './settings.js';
+import { describeLoss, formatBytes } from './settings.js';
 import type { FailoverResult, HistoryRecord, PreCheck } from './types.js';
 
 const MARK: Record<PreCheck['status'], string> = { pass: '✔', warn: '!', fail: '✖' };
@@ -73,7 +73,7 @@ function detailLines(r: FailoverResult): string[] {
   if (r.fence) lines.push(`old primary ${r.oldPrimaryId} fenced:`, ...r.fence.actions.map((a) => `  - ${a}`));
   if (r.loss) {
     lines.push(
-      `data loss: ${formatBytes(r.loss.bytes)} of WAL${r.loss.transactions !== undefined ? `, ${r.loss.transactions} committed transaction${r.loss.transactions === 1 ? '' : 's'}` : ''} (old primary reached ${r.loss.oldPrimaryLsn}, the new one forked at ${r.loss.promotedAtLsn}; ${r.loss.source})`,
+      `data loss: ${describeLoss(r.loss)} (${r.loss.oldPrimaryLsn ? `old primary reached ${r.loss.oldPrimaryLsn}, ` : ''}${r.loss.promotedAtLsn ? `the new one forked at ${r.loss.promotedAtLsn}; ` : ''}${r.loss.source})`,
     );
   }
   if (r.endpointChange) lines.push(`endpoint: ${r.endpointChange.from} -> ${r.endpointChange.to}. ${r.endpointChange.advice}`);
@@ -132,7 +132,11 @@ export function renderHistory(rows: HistoryRecord[]): string {
       const figures = [
         h.writePauseMs !== undefined ? `pause ${formatDuration(h.writePauseMs)}` : '',
         h.probeGapMs !== undefined ? `gap ${formatDuration(h.probeGapMs)}, ${h.clientErrors ?? 0} errors, ${h.lostAcked ?? 0} lost` : '',
-        h.lossBytes !== undefined ? `loss ${formatBytes(h.lossBytes)}${h.lossTransactions !== undefined ? ` / ${h.lossTransactions} tx` : ''}` : '',
+        h.lossBytes !== undefined
+          ? `loss ${formatBytes(h.lossBytes)}${h.lossTransactions !== undefined ? ` / ${h.lossTransactions} tx` : ''}`
+          : h.lossSeconds !== undefined
+            ? `loss ≤ ${h.lossSeconds} s`
+            : '',
         h.failedChecks.length ? `failed: ${h.failedChecks.join(', ')}` : '',
       ].filter(Boolean);
       return `${h.startedAt}  ${h.operation.padEnd(10)} ${h.oldPrimaryId} -> ${h.candidateId ?? '?'}  ${h.outcome}${figures.length ? `  (${figures.join('; ')})` : ''}  run ${h.runId}`;
