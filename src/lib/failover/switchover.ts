@@ -228,12 +228,12 @@ async function steps(
 
   await run.step('SO-6', async (s) => {
     try {
-      const { replayLsn } = await api.waitForReplay(c, stopLsn, {
+      const { replayLsn, detail } = await api.waitForReplay(c, stopLsn, {
         maxWaitSeconds: remainingMs() / 1000,
         signal: ctx.signal,
         onProgress: (status) => s.update(status),
       });
-      s.detail(`${c} replayed ${replayLsn} (past ${stopLsn})`);
+      s.detail(detail ?? `${c} replayed ${replayLsn} (past ${stopLsn})`);
     } catch (e) {
       if (e instanceof Interrupted || ctx.signal.aborted) throw e;
       const topo = await api.topology(primaryId).catch(() => undefined);

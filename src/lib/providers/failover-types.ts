@@ -188,6 +188,8 @@ export interface EnsurePoolerInput {
   reservePoolSize: number;
   requireTls: boolean;
   port?: number;
+  /** RDS Proxy: the IAM role it reads the master secret with (connectionPool.roleArn). */
+  roleArn?: string;
   tags: Record<string, string>;
 }
 
@@ -213,7 +215,7 @@ export interface FailoverApi {
   /** Rollback of stopWrites: the primary takes writes again (local: started as a primary). */
   resumeWrites(primaryId: string): Promise<void>;
   /** Waits until the replica has replayed `lsn`; returns its replay position. */
-  waitForReplay(replicaId: string, lsn: string, opts: WaitOptions): Promise<{ replayLsn: string }>;
+  waitForReplay(replicaId: string, lsn: string, opts: WaitOptions): Promise<{ replayLsn: string; detail?: string }>;
   /**
    * Before promotion: the stopped old primary can only ever come up as a replica of the
    * candidate (local: standby.signal + primary_conninfo). undoDemote reverses it.
