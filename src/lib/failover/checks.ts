@@ -44,6 +44,8 @@ function byLeastLag(a: ReplicaState, b: ReplicaState): number {
 }
 
 export function describeLag(r: Pick<ReplicaState, 'lagBytes' | 'lagSeconds'>): string {
+  // AWS without the data plane: ReplicaLag (seconds) is all there is.
+  if (r.lagBytes === undefined && r.lagSeconds !== undefined) return `${r.lagSeconds} s`;
   const bytes = r.lagBytes === undefined ? 'unknown bytes' : formatBytes(r.lagBytes);
   const secs = r.lagSeconds === undefined ? '' : ` (${r.lagSeconds} s)`;
   return `${bytes}${secs}`;

@@ -186,7 +186,7 @@ async function steps(
       if (phase.promoted || (phase.promoting && (await api.role(c).catch(() => 'down')) === 'primary')) {
         phase.promoted = true;
         current = c;
-        await finishForward(api, primaryId, c, phase, facts, pool?.name);
+        await finishForward(api, primaryId, c, phase, facts, pool?.name, timeoutMs);
       } else {
         phase.reason ??= ctx.signal.aborted ? 'the run was interrupted before the promotion' : 'a step before the promotion failed';
         await rollBack(api, primaryId, c, phase, facts, pool?.name);
@@ -268,7 +268,8 @@ async function steps(
 
   await run.step('SO-8', async (s) => {
     if (pool && pooler) {
-      await pooler.retarget(pool.name, c, { maxWaitSeconds: 60, signal: ctx.signal });
+      // --timeout also bounds the wait for the connection layer's health (RDS Proxy: TargetHealth AVAILABLE).
+      await pooler.retarget(pool.name, c, { maxWaitSeconds: timeoutMs / 1000, signal: ctx.signal });
       await pooler.resume(pool.name);
       phase.switchedPool = true;
       facts.writePauseMs = performance.now() - phase.pauseStartedAt!;
@@ -435,16 +436,23 @@ async function rollBack(api: FailoverApi, primaryId: string, candidateId: string
 }
 
 /** After the promotion: the pool must reach the new primary, and the old one follows it. */
-async function finishForward(api: FailoverApi, primaryId: string, c: string, phase: Phase, facts: Facts, poolName: string | undefined): Promise<void> {
+async function finishForward(api: FailoverApi, primaryId: string, c: string, phase: Phase, facts: Facts, poolName: string | undefined, timeoutMs: number): Promise<void> {
+  let poolError: unknown;
+  // Whatever the pool answers, the old primary still follows (AWS: its new replica is created).
   if (poolName && api.pooler && !phase.switchedPool) {
-    await api.pooler.retarget(poolName, c, { maxWaitSeconds: 60 });
-    await api.pooler.resume(poolName);
-    phase.switchedPool = true;
+    try {
+      await api.pooler.retarget(poolName, c, { maxWaitSeconds: timeoutMs / 1000 });
+      await api.pooler.resume(poolName);
+      phase.switchedPool = true;
+    } catch (e) {
+      poolError = e;
+    }
   }
   if (!phase.followAttempted) {
     phase.followAttempted = true;
     facts.extra.follow = await api.follow(primaryId, c);
   }
+  if (poolError !== undefined) throw poolError;
 }
 
 /** Pure: the plan of a Multi-AZ reboot with failover (AWS, no replica). */
