@@ -235,7 +235,10 @@ export function failoverChecks(topo: Topology, c: ReplicaState, maxLag: MaxLag, 
     {
       ...lagResult,
       title: `Data ${c.id} lacks from ${p.id}`,
-      value: lag?.bytes !== undefined ? `${formatBytes(lag.bytes)}${lag.transactions !== undefined ? `, ${lag.transactions} transactions` : ''} (${lag.source})` : lagResult.value,
+      value:
+        lag?.bytes !== undefined
+          ? `${formatBytes(lag.bytes)}${lag.transactions !== undefined ? `, ${lag.transactions} transactions` : ''}${maxLag.kind === 'seconds' && c.lagSeconds !== undefined ? `, ${c.lagSeconds} s` : ''} (${lag.source})`
+          : lagResult.value,
       ...(lagResult.status === 'fail' && force ? { status: 'warn' as const } : {}),
       ...(lagResult.status === 'fail'
         ? {

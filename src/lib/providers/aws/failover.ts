@@ -484,7 +484,7 @@ export class AwsFailover implements FailoverApi {
     }
     if (bytes === undefined && !lag) return undefined;
     const sources = [
-      ...(bytes !== undefined ? [`${oldPrimaryId}'s WAL position against the promoted replica's`] : []),
+      ...(bytes !== undefined ? [`WAL positions read on ${oldPrimaryId} and ${candidateId ?? 'the replica'}`] : []),
       ...(lag ? [`${candidateId}'s ReplicaLag at promotion (CloudWatch, ${lag.at.toISOString()})`] : []),
     ];
     return {
