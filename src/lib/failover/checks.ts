@@ -128,7 +128,7 @@ function primaryHealthy(p: PrimaryState): PreCheck {
     id: 'primary-healthy',
     title: `Primary ${p.id} accepts connections`,
     status: p.reachable ? 'pass' : 'fail',
-    value: p.reachable ? (p.lsn ? `reachable at WAL ${p.lsn}` : `${p.status}${p.unreachableReason ? ` (${p.unreachableReason})` : ''}`) : `unreachable: ${p.unreachableReason ?? 'no answer'}`,
+    value: p.reachable ? (p.lsn ? `reachable at WAL ${p.lsn}` : `${p.status}${p.unreachableReason ? `; ${p.unreachableReason}` : ''}`) : `unreachable: ${p.unreachableReason ?? 'no answer'}`,
     ...(p.reachable ? {} : { remedy: 'A switchover needs a working primary. If it is down, use `dbops failover`.' }),
   };
 }

@@ -30,6 +30,8 @@ export interface FailoverInput {
   /** Failover: promote even when the primary answers or every candidate lags. */
   force?: boolean;
   reportFile?: string;
+  /** Switchover on AWS: delete the old primary (final snapshot) once the switch is verified, after confirmation. */
+  deleteOldPrimary?: boolean;
 }
 
 /** Seams for tests and the bench; production passes none. */

@@ -37,14 +37,14 @@ function headline(r: FailoverResult): string {
 
 function poolLine(p: PoolerState): string {
   const figures = p.pools.map((f) => `${f.database}: cl_active ${f.clientsActive}, cl_waiting ${f.clientsWaiting}, sv_active ${f.serversActive}, sv_idle ${f.serversIdle}, maxwait ${f.maxWaitSeconds} s`);
-  const targets = p.targets.map((t) => `${t.instanceId} ${t.state}${t.reason ? ` (${t.reason})` : ''}`).join(', ');
-  return [`${p.kind} ${p.name} at ${p.endpoint.host}:${p.endpoint.port} -> ${p.targetId}: ${p.running ? 'running' : 'NOT running'}; targets ${targets}`, ...figures.map((f) => `  ${f}`)].join('\n');
+  const targets = p.targets.map((t) => `${t.instanceId} ${t.state}${t.reason ? ` (${[t.reason, t.description].filter(Boolean).join(': ')})` : ''}`).join(', ') || 'none';
+  return [`${p.kind} ${p.name} at ${p.endpoint.host}:${p.endpoint.port} -> ${p.targetId || '(no target)'}: ${p.running ? 'running' : 'NOT running'}${p.kind === 'rds-proxy' ? `, TLS ${p.requireTls ? 'required' : 'NOT required'}` : ''}; targets ${targets}`, ...figures.map((f) => `  ${f}`)].join('\n');
 }
 
 export function topologyLines(t: Topology): string[] {
   const p = t.primary;
   const lines = [
-    `primary ${p.id} (${p.instanceClass}, ${p.allocatedStorageGb} GB) ${p.status}${p.reachable ? ` at WAL ${p.lsn ?? '?'}` : `, unreachable: ${p.unreachableReason ?? ''}`}${p.walSenders ? `; WAL senders ${p.walSenders.used}/${p.walSenders.max}` : ''}${p.fenced ? `; FENCED by run ${p.fenced.runId}` : ''}`,
+    `primary ${p.id} (${p.instanceClass}, ${p.allocatedStorageGb} GB${p.multiAz ? ', Multi-AZ' : ''}) ${p.status}${p.reachable ? (p.lsn ? ` at WAL ${p.lsn}` : p.unreachableReason ? `; ${p.unreachableReason}` : '') : `, unreachable: ${p.unreachableReason ?? ''}`}${p.walSenders ? `; WAL senders ${p.walSenders.used}/${p.walSenders.max}` : ''}${p.pendingMaintenance.length ? `; pending: ${p.pendingMaintenance.join('; ')}` : ''}${p.fenced ? `; FENCED by run ${p.fenced.runId}` : ''}`,
   ];
   if (t.replicas.length === 0) lines.push('  no replicas');
   for (const r of t.replicas) {

@@ -16,6 +16,7 @@ export const SWITCHOVER: RunbookDef = {
     { id: 'SO-9', title: 'Make the old primary a replica of the new one' },
     { id: 'SO-10', title: 'Verify the new topology and a write' },
     { id: 'SO-11', title: 'Read back the probe' },
+    { id: 'SO-12', title: 'Retire the old primary (AWS)' },
   ],
 };
 

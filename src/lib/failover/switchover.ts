@@ -333,6 +333,29 @@ async function steps(
       }
     });
   } else run.skip('SO-11', 'no --probe');
+
+  await retireStep(ctx, api, primaryId, input, run);
+}
+
+/** SO-12: only where the old primary cannot follow (AWS), only when asked, and confirmed. */
+async function retireStep(ctx: Context, api: FailoverApi, primaryId: string, input: FailoverInput, run: RunbookRun): Promise<void> {
+  const retire = api.retire?.bind(api);
+  if (!retire) {
+    run.skip('SO-12', 'the old primary follows the new one');
+    return;
+  }
+  if (!input.deleteOldPrimary) {
+    run.skip('SO-12', `${primaryId} kept: delete it with \`dbops instances delete ${primaryId}\` (final snapshot) once you are sure, or pass --delete-old-primary`);
+    return;
+  }
+  await run.step('SO-12', async (s) => {
+    const ok = await ctx.prompt.confirm(`Delete ${primaryId} now, with a final snapshot? It no longer takes part in replication.`);
+    if (!ok) {
+      s.detail(`${primaryId} kept (not confirmed)`);
+      return;
+    }
+    s.detail((await retire(primaryId, { runId: run.runId })).detail);
+  });
 }
 
 async function measureAndCheck(
@@ -534,4 +557,5 @@ async function inPlaceSteps(ctx: Context, provider: Provider, api: FailoverApi, 
       }
     });
   } else run.skip('SO-11', 'no --probe');
+  run.skip('SO-12', 'Multi-AZ: the instance itself stays the primary');
 }

@@ -245,6 +245,12 @@ export interface FailoverApi {
    * with ForceFailover), keeping the endpoint. Absent where there is no such standby.
    */
   failoverInPlace?(primaryId: string, opts: WaitOptions): Promise<{ detail: string }>;
+  /**
+   * AWS: the old primary left the topology after a switchover (an RDS instance cannot follow
+   * a promoted replica): delete it with a final snapshot, unless deletion protection is on.
+   * Absent where the old primary follows the new one (local).
+   */
+  retire?(oldPrimaryId: string, opts: { runId: string }): Promise<{ detail: string }>;
   /** The connection layer, when the provider has one. */
   readonly pooler?: PoolerApi;
   close(): Promise<void>;

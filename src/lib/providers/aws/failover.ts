@@ -283,7 +283,7 @@ export class AwsFailover implements FailoverApi {
     if (!SERVING.has(status)) return { reachable: false, unreachableReason: `RDS status ${status}` };
     if (dp.ok) return { reachable: true };
     if (anyAnswered) return { reachable: false, unreachableReason: dp.reason };
-    return { reachable: true, unreachableReason: `RDS status ${status}; the database itself is not reachable from here (${dp.reason})` };
+    return { reachable: true, unreachableReason: `data plane not reachable from here (${dp.reason})` };
   }
 
   async topology(primaryId: string): Promise<Topology> {
@@ -506,6 +506,20 @@ export class AwsFailover implements FailoverApi {
     const from = before.AvailabilityZone;
     const to = after?.availabilityZone;
     return { detail: `RebootDBInstance ${primaryId} ForceFailover: available again after ${secs} s${from && to ? `, primary moved ${from} -> ${to}` : ''}; same endpoint` };
+  }
+
+  /** DeleteDBInstance with a final snapshot; deletion protection is respected, never turned off. */
+  async retire(oldPrimaryId: string, opts: { runId: string }): Promise<{ detail: string }> {
+    const db = await this.#describe(oldPrimaryId);
+    if (db.DeletionProtection) {
+      return { detail: `${oldPrimaryId} kept: deletion protection is on (dbops does not turn it off); turn it off and run \`dbops instances delete ${oldPrimaryId}\`` };
+    }
+    if ((db.ReadReplicaDBInstanceIdentifiers ?? []).length > 0) {
+      return { detail: `${oldPrimaryId} kept: it still has read replicas (${(db.ReadReplicaDBInstanceIdentifiers ?? []).join(', ')})` };
+    }
+    const finalSnapshotId = `${oldPrimaryId}-final-${opts.runId.replace(/[^a-zA-Z0-9]+/g, '-')}`.slice(0, 255).replace(/-+$/, '');
+    await this.#base.deleteInstance(oldPrimaryId, { skipFinalSnapshot: false, finalSnapshotId });
+    return { detail: `DeleteDBInstance ${oldPrimaryId} with final snapshot ${finalSnapshotId} (deleting; the snapshot keeps its data)` };
   }
 
   async close(): Promise<void> {}

@@ -10,6 +10,7 @@ import {
   AddTagsToResourceCommand,
   CreateDBInstanceReadReplicaCommand,
   CreateDBProxyCommand,
+  DeleteDBInstanceCommand,
   DeregisterDBProxyTargetsCommand,
   DescribeDBProxyTargetsCommand,
   DescribePendingMaintenanceActionsCommand,
@@ -22,6 +23,7 @@ import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckFailed, EnvironmentError, ExitCode, UsageError } from '../../../../src/lib/errors.js';
 import { failover } from '../../../../src/lib/failover/failover.js';
+import { topologyLines } from '../../../../src/lib/failover/render.js';
 import { replicaStatus } from '../../../../src/lib/failover/status.js';
 import { switchover } from '../../../../src/lib/failover/switchover.js';
 import { createAwsFailover, FENCE_TAG, type AwsDataPlane, type DataPlaneAnswer } from '../../../../src/lib/providers/aws/failover.js';
@@ -133,11 +135,16 @@ describe('replica status on AWS', () => {
 
     expect(topo.primary).toMatchObject({ id: P, status: 'available', instanceClass: 'db.t3.small', allocatedStorageGb: 50, multiAz: false, reachable: true });
     expect(topo.primary.pendingMaintenance).toEqual(['system-update (New Operating System update is available)']);
-    expect(topo.primary.unreachableReason).toMatch(/the database itself is not reachable from here \(connect ETIMEDOUT/);
+    expect(topo.primary.unreachableReason).toBe(`data plane not reachable from here (connect ETIMEDOUT ${P}.abc123.${REGION}.rds.amazonaws.com:5432)`);
     expect(topo.replicas.map((r) => [r.id, r.sourceId, r.state, r.lagSeconds, r.lagBytes])).toEqual([[R, P, 'streaming', 3, undefined]]);
     expect(topo.pooler).toMatchObject({ kind: 'rds-proxy', name: POOL, running: true, targetId: P, requireTls: true, targets: [{ instanceId: P, state: 'AVAILABLE' }] });
     expect(inputsOf(rds.mock, DescribePendingMaintenanceActionsCommand)).toEqual([
       { Filters: [{ Name: 'db-instance-id', Values: [`arn:aws:rds:${REGION}:123456789012:db:${P}`, `arn:aws:rds:${REGION}:123456789012:db:${R}`] }] },
+    ]);
+    expect(topologyLines(topo)).toEqual([
+      `primary ${P} (db.t3.small, 50 GB) available; data plane not reachable from here (connect ETIMEDOUT ${P}.abc123.${REGION}.rds.amazonaws.com:5432); pending: system-update (New Operating System update is available)`,
+      `  replica ${R} (db.t3.small, 50 GB) streaming, lag 3 s`,
+      `rds-proxy ${POOL} at ${POOL}.proxy-abc123.${REGION}.rds.amazonaws.com:5432 -> ${P}: running, TLS required; targets ${P} AVAILABLE`,
     ]);
     const q = cw.commandCalls(GetMetricDataCommand)[0]!.args[0].input.MetricDataQueries![0]!;
     expect(q.MetricStat).toEqual({ Metric: { Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: R }] }, Period: 60, Stat: 'Maximum' });
@@ -194,10 +201,36 @@ describe('switchover on AWS', () => {
     expect(steps['SO-6']).toMatch(new RegExp(`^${R}'s ReplicaLag is 0 s \\(datapoint of `));
     expect(steps['SO-7']).toMatch(new RegExp(`^PromoteReadReplica ${R} \\(BackupRetentionPeriod 7 days kept\\); available as a standalone primary after \\d+ s; its ReplicaLag was 0 s$`));
     expect(steps['SO-10']).toBe(`transaction 42 written; ${R}-replica is being created (\`dbops replica status --instance ${R}\` shows when it streams)`);
+    expect(result.report.steps.find((s) => s.id === 'SO-12')).toMatchObject({ status: 'skipped' });
+    expect(rds.mock.commandCalls(DeleteDBInstanceCommand)).toHaveLength(0);
     // a switchover is remembered
     const t2 = await context();
     const { replicaHistory } = await import('../../../../src/lib/failover/status.js');
     expect((await replicaHistory(t2.ctx)).map((h) => [h.operation, h.oldPrimaryId, h.candidateId, h.outcome])).toEqual([['switchover', P, R, 'switched']]);
+  });
+
+  it('--delete-old-primary: after the verified switch, the old primary is deleted with a final snapshot (asked first)', async () => {
+    seedEstate();
+    const t = await context();
+
+    const { result, error } = await switchover(t.ctx, { probe: false, deleteOldPrimary: true }, { failover: api(), verifyWrite: wrote, runId: 'so-aws-2' });
+
+    expect(error).toBeUndefined();
+    expect(t.asked.at(-1)).toBe(`Delete ${P} now, with a final snapshot? It no longer takes part in replication.`);
+    expect(inputsOf(rds.mock, DeleteDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: P, SkipFinalSnapshot: false, FinalDBSnapshotIdentifier: `${P}-final-so-aws-2` }]);
+    expect(rds.snapshot(REGION, `${P}-final-so-aws-2`)?.DBInstanceIdentifier).toBe(P);
+    expect(result.report.steps.find((s) => s.id === 'SO-12')?.detail).toBe(`DeleteDBInstance ${P} with final snapshot ${P}-final-so-aws-2 (deleting; the snapshot keeps its data)`);
+  });
+
+  it('--delete-old-primary respects deletion protection; without the flag the old primary is kept and the step says how to delete it', async () => {
+    seedEstate();
+    rds.setInstance(REGION, P, { DeletionProtection: true });
+    const t = await context();
+
+    const { result } = await switchover(t.ctx, { probe: false, deleteOldPrimary: true }, { failover: api(), verifyWrite: wrote });
+
+    expect(rds.mock.commandCalls(DeleteDBInstanceCommand)).toHaveLength(0);
+    expect(result.report.steps.find((s) => s.id === 'SO-12')?.detail).toBe(`${P} kept: deletion protection is on (dbops does not turn it off); turn it off and run \`dbops instances delete ${P}\``);
   });
 
   it('--dry-run runs the pre-checks with their values and changes nothing', async () => {
