@@ -123,12 +123,19 @@ function senderCheck(p: PrimaryState, replicas: number): PreCheck {
   };
 }
 
+/** "reachable at WAL 0/5000000"; AWS without the data plane: "available; data plane not reachable from here (...)". */
+function primaryValue(p: PrimaryState): string {
+  if (!p.reachable) return `unreachable: ${p.unreachableReason ?? 'no answer'}`;
+  if (p.lsn) return `reachable at WAL ${p.lsn}`;
+  return `${p.status}${p.unreachableReason ? `; ${p.unreachableReason}` : ''}`;
+}
+
 function primaryHealthy(p: PrimaryState): PreCheck {
   return {
     id: 'primary-healthy',
     title: `Primary ${p.id} accepts connections`,
     status: p.reachable ? 'pass' : 'fail',
-    value: p.reachable ? (p.lsn ? `reachable at WAL ${p.lsn}` : `${p.status}${p.unreachableReason ? `; ${p.unreachableReason}` : ''}`) : `unreachable: ${p.unreachableReason ?? 'no answer'}`,
+    value: primaryValue(p),
     ...(p.reachable ? {} : { remedy: 'A switchover needs a working primary. If it is down, use `dbops failover`.' }),
   };
 }
@@ -222,7 +229,7 @@ export function failoverChecks(topo: Topology, c: ReplicaState, maxLag: MaxLag, 
       id: 'primary-down',
       title: `Primary ${p.id} is unreachable or unhealthy`,
       status: p.reachable ? (force ? 'warn' : 'fail') : 'pass',
-      value: p.reachable ? `reachable at WAL ${p.lsn ?? 'unknown'}` : `unreachable: ${p.unreachableReason ?? 'no answer'}`,
+      value: primaryValue(p),
       ...(p.reachable ? { remedy: 'It works: use `dbops switchover` (no data loss), or --force to fail over anyway (it will be fenced).' } : {}),
     },
     {

@@ -144,7 +144,15 @@ export async function verifyWrite(target: ProbeTarget): Promise<string> {
   const c = new pgLib.Client({ host: target.host, port: target.port, user: target.user, database: target.database, password: target.password?.reveal(), ssl: sslOf(target), connectionTimeoutMillis: 10_000 });
   c.on('error', () => undefined);
   try {
-    await c.connect();
+    try {
+      await c.connect();
+    } catch (e) {
+      // The environment (DNS, network, credentials), never a bug: one sentence and what to check.
+      throw new EnvironmentError(`A write through the application address ${target.host}:${target.port} could not connect: ${redact(messageOf(e))}.`, {
+        hint: 'The switch itself is done (see the steps above); check that this machine can reach that address (security group, VPN), then write through it by hand.',
+        cause: e,
+      });
+    }
     const row = (await c.query<{ r: boolean; x: string }>('SELECT pg_is_in_recovery() AS r, txid_current()::text AS x')).rows[0]!;
     if (row.r) throw new EnvironmentError('A write through the application address reached a server in recovery.');
     return `transaction ${row.x} written`;

@@ -198,8 +198,9 @@ async function steps(ctx: Context, provider: Provider, api: FailoverApi, primary
     current = c;
     const lines = [res.detail ?? `${c} promoted; new timeline forked at ${promotedAt}`];
     if (api.completeFence && facts.extra.fence) {
+      const before = facts.extra.fence.actions.length;
       facts.extra.fence = await api.completeFence(primaryId, facts.extra.fence);
-      lines.push(facts.extra.fence.actions.at(-1) ?? '');
+      lines.push(...facts.extra.fence.actions.slice(before));
     }
     for (const r of facts.before?.replicas ?? []) {
       if (r.id === c) continue;
