@@ -392,8 +392,8 @@ describe('failover on AWS', () => {
   it('the loss in bytes when the old primary still answers (forced)', async () => {
     seedEstate();
     lag.set(R, 1);
-    answers.set(P, { ok: true, at: { inRecovery: false, lsn: '0/7000400' } });
-    answers.set(R, { ok: true, at: { inRecovery: true, lsn: '0/7000000' } });
+    answers.set(P, { ok: true, at: { inRecovery: false, lsn: '0/7000400', heartbeatAt: new Date('2026-12-02T04:00:05Z') } });
+    answers.set(R, { ok: true, at: { inRecovery: true, lsn: '0/7000000', heartbeatAt: new Date('2026-12-02T04:00:00Z') } });
     const t = await context();
 
     const { result, error } = await failover(t.ctx, { probe: false, force: true }, { failover: api(), verifyWrite: wrote });
@@ -401,6 +401,9 @@ describe('failover on AWS', () => {
     expect(error).toBeUndefined();
     expect(result.checks.find((c) => c.id === 'primary-down')).toMatchObject({ status: 'warn', value: 'reachable at WAL 0/7000400' });
     expect(result.loss).toMatchObject({ bytes: 1024, seconds: 1, oldPrimaryLsn: '0/7000400', promotedAtLsn: '0/7000000' });
+    expect(result.loss?.source).toBe(
+      `WAL positions read on ${P} and ${R}; ${R}'s ReplicaLag at promotion (CloudWatch, ${result.loss?.source.match(/CloudWatch, (\S+)\)/)?.[1]}); newest heartbeat on ${P} 2026-12-02T04:00:05.000Z, on ${R} 2026-12-02T04:00:00.000Z (5 s missing)`,
+    );
   });
 
   it('refuses with its numbers: the primary answers; every candidate lags past --max-lag', async () => {
