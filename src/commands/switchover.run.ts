@@ -15,6 +15,7 @@ export const switchover = handler(def.switchover, async (ctx, { opts }) => {
     scheduled: opts.scheduled === undefined ? undefined : parseScheduled(opts.scheduled, ctx.clock.now()),
     probe: opts.probe,
     reportFile: opts.report,
+    deleteOldPrimary: opts.deleteOldPrimary,
   });
   ctx.out.result(result, renderResult);
   if (error) throw error;

@@ -7,6 +7,13 @@
  * `available` after N describes; a deleted one is `deleting` for N describes, then gone.
  * So restore tests, drills and failovers can drive whole flows against it.
  *
+ * Failover pieces: StopDBInstance is refused while an instance has read replicas (as RDS
+ * does); PromoteReadReplica drops the source and takes BackupRetentionPeriod; a reboot
+ * with ForceFailover swaps a Multi-AZ instance's zones (refused when single-AZ); pending
+ * maintenance is seeded with `addPendingMaintenance`; RDS Proxy: CreateDBProxy (creating
+ * -> available), targets registered as REGISTERING then AVAILABLE after N describes, or
+ * held in a state with a reason by `holdTargetHealth` (e.g. UNAVAILABLE / AUTH_FAILURE).
+ *
  * ```ts
  * const rds = new FakeRds();           // installs the mock
  * rds.addInstance('us-east-2', 'prod-db');
@@ -17,6 +24,28 @@
 import {
   AddTagsToResourceCommand,
   CopyDBSnapshotCommand,
+  CreateDBProxyCommand,
+  DBProxyNotFoundFault,
+  DBProxyTargetAlreadyRegisteredFault,
+  DBProxyTargetNotFoundFault,
+  DeregisterDBProxyTargetsCommand,
+  DescribeDBProxiesCommand,
+  DescribeDBProxyTargetsCommand,
+  DescribePendingMaintenanceActionsCommand,
+  RegisterDBProxyTargetsCommand,
+  StartDBInstanceCommand,
+  StopDBInstanceCommand,
+  type CreateDBProxyCommandInput,
+  type DBProxy,
+  type DBProxyTarget,
+  type DeregisterDBProxyTargetsCommandInput,
+  type DescribeDBProxiesCommandInput,
+  type DescribeDBProxyTargetsCommandInput,
+  type DescribePendingMaintenanceActionsCommandInput,
+  type ResourcePendingMaintenanceActions,
+  type RegisterDBProxyTargetsCommandInput,
+  type StartDBInstanceCommandInput,
+  type StopDBInstanceCommandInput,
   CreateDBInstanceCommand,
   CreateDBInstanceReadReplicaCommand,
   CreateDBSnapshotCommand,
@@ -96,6 +125,12 @@ export class FakeRds {
   readonly #account: string;
   readonly #instances = new Map<string, Entry<DBInstance>>();
   readonly #snapshots = new Map<string, Entry<DBSnapshot>>();
+  readonly #proxies = new Map<string, Entry<DBProxy>>();
+  /** proxy key -> registered targets, each with the describes left before it is AVAILABLE. */
+  readonly #targets = new Map<string, { target: DBProxyTarget; settle: number }[]>();
+  /** proxy key -> instance id -> the health it is held in. */
+  readonly #heldHealth = new Map<string, Map<string, NonNullable<DBProxyTarget['TargetHealth']>>>();
+  readonly #maintenance = new Map<string, ResourcePendingMaintenanceActions>();
 
   constructor(opts: FakeRdsOptions = {}) {
     this.#settleAfter = opts.describesToSettle ?? 2;
@@ -149,6 +184,67 @@ export class FakeRds {
     return structuredClone(shape);
   }
 
+  /** Adds an available replica of `sourceId` (and lists it on the source). */
+  addReplica(region: string, id: string, sourceId: string, overrides: Partial<DBInstance> = {}): DBInstance {
+    const source = this.#instanceEntry(region, sourceId);
+    source.shape.ReadReplicaDBInstanceIdentifiers = [...(source.shape.ReadReplicaDBInstanceIdentifiers ?? []), id];
+    return this.addInstance(region, id, {
+      ReadReplicaSourceDBInstanceIdentifier: sourceId,
+      BackupRetentionPeriod: 0,
+      StatusInfos: [{ StatusType: 'read replication', Status: 'replicating', Normal: true }],
+      ...overrides,
+    });
+  }
+
+  /** A pending maintenance action of an instance (DescribePendingMaintenanceActions). */
+  addPendingMaintenance(region: string, id: string, action: string, description: string): void {
+    const arn = this.#arn(region, 'db', id);
+    const now: ResourcePendingMaintenanceActions = this.#maintenance.get(arn) ?? { ResourceIdentifier: arn, PendingMaintenanceActionDetails: [] };
+    now.PendingMaintenanceActionDetails = [...(now.PendingMaintenanceActionDetails ?? []), { Action: action, Description: description }];
+    this.#maintenance.set(arn, now);
+  }
+
+  /** Changes fields of an instance as RDS would by itself (a backup starting, a failure). */
+  setInstance(region: string, id: string, fields: Partial<DBInstance>): void {
+    Object.assign(this.#instanceEntry(region, id).shape, fields);
+  }
+
+  /** Adds an available RDS Proxy with `targetIds` registered and AVAILABLE. */
+  addProxy(region: string, name: string, targetIds: string[], overrides: Partial<DBProxy> = {}): DBProxy {
+    const shape: DBProxy = {
+      DBProxyName: name,
+      DBProxyArn: `arn:aws:rds:${region}:${this.#account}:db-proxy:prx-${name}`,
+      Status: 'available',
+      EngineFamily: 'POSTGRESQL',
+      Endpoint: `${name}.proxy-abc123.${region}.rds.amazonaws.com`,
+      RequireTLS: true,
+      VpcSubnetIds: ['subnet-a', 'subnet-b'],
+      VpcSecurityGroupIds: ['sg-0123abcd'],
+      ...overrides,
+    };
+    this.#proxies.set(`${region}/${name}`, { shape });
+    this.#targets.set(`${region}/${name}`, targetIds.map((id) => ({ target: this.#proxyTarget(region, id), settle: 0 })));
+    return structuredClone(shape);
+  }
+
+  /** Holds a target's health where it is (e.g. UNAVAILABLE, AUTH_FAILURE) whatever happens. */
+  holdTargetHealth(region: string, proxy: string, instanceId: string, health: NonNullable<DBProxyTarget['TargetHealth']>): void {
+    const key = `${region}/${proxy}`;
+    const held = this.#heldHealth.get(key) ?? new Map();
+    held.set(instanceId, health);
+    this.#heldHealth.set(key, held);
+  }
+
+  proxy(region: string, name: string): DBProxy | undefined {
+    const e = this.#proxies.get(`${region}/${name}`);
+    return e && structuredClone(e.shape);
+  }
+
+  /** The instance ids registered with a proxy, in order. */
+  proxyTargetIds(region: string, name: string): string[] {
+    return (this.#targets.get(`${region}/${name}`) ?? []).map((t) => t.target.RdsResourceId!);
+  }
+
   instance(region: string, id: string): DBInstance | undefined {
     const e = this.#instances.get(`${region}/${id}`);
     return e && structuredClone(e.shape);
@@ -185,6 +281,14 @@ export class FakeRds {
     m.on(RestoreDBInstanceToPointInTimeCommand).callsFake(async (i, c) => this.#restoreToPointInTime(i, await regionOf(c)));
     m.on(CreateDBInstanceReadReplicaCommand).callsFake(async (i, c) => this.#createReplica(i, await regionOf(c)));
     m.on(PromoteReadReplicaCommand).callsFake(async (i, c) => this.#promote(i, await regionOf(c)));
+    m.on(StopDBInstanceCommand).callsFake(async (i, c) => this.#stop(i, await regionOf(c)));
+    m.on(StartDBInstanceCommand).callsFake(async (i, c) => this.#start(i, await regionOf(c)));
+    m.on(DescribePendingMaintenanceActionsCommand).callsFake(async (i) => this.#describeMaintenance(i));
+    m.on(CreateDBProxyCommand).callsFake(async (i, c) => this.#createProxy(i, await regionOf(c)));
+    m.on(DescribeDBProxiesCommand).callsFake(async (i, c) => this.#describeProxies(i, await regionOf(c)));
+    m.on(DescribeDBProxyTargetsCommand).callsFake(async (i, c) => this.#describeProxyTargets(i, await regionOf(c)));
+    m.on(RegisterDBProxyTargetsCommand).callsFake(async (i, c) => this.#registerTargets(i, await regionOf(c)));
+    m.on(DeregisterDBProxyTargetsCommand).callsFake(async (i, c) => this.#deregisterTargets(i, await regionOf(c)));
   }
 
   // ---- helpers ----
@@ -358,6 +462,13 @@ export class FakeRds {
   #reboot(i: RebootDBInstanceCommandInput, region: string): { DBInstance: DBInstance } {
     const e = this.#instanceEntry(region, i.DBInstanceIdentifier);
     this.#requireAvailableInstance(e);
+    if (i.ForceFailover) {
+      if (!e.shape.MultiAZ) {
+        throw new InvalidDBInstanceStateFault({ message: `Cannot reboot DB Instance ${i.DBInstanceIdentifier} with force failover as it is not Multi-AZ.`, $metadata });
+      }
+      const { AvailabilityZone, SecondaryAvailabilityZone } = e.shape;
+      Object.assign(e.shape, { AvailabilityZone: SecondaryAvailabilityZone, SecondaryAvailabilityZone: AvailabilityZone });
+    }
     e.shape.DBInstanceStatus = 'rebooting';
     e.settle = this.#pending('available');
     return { DBInstance: structuredClone(e.shape) };
@@ -509,6 +620,7 @@ export class FakeRds {
       DBName: source.shape.DBName,
       PubliclyAccessible: i.PubliclyAccessible ?? source.shape.PubliclyAccessible ?? false,
       ReadReplicaSourceDBInstanceIdentifier: source.shape.DBInstanceIdentifier,
+      StatusInfos: [{ StatusType: 'read replication', Status: 'replicating', Normal: true }],
       TagList: i.Tags ?? [],
     });
     source.shape.ReadReplicaDBInstanceIdentifiers = [...(source.shape.ReadReplicaDBInstanceIdentifiers ?? []), i.DBInstanceIdentifier!];
@@ -525,9 +637,144 @@ export class FakeRds {
     if (source) {
       source.shape.ReadReplicaDBInstanceIdentifiers = (source.shape.ReadReplicaDBInstanceIdentifiers ?? []).filter((r) => r !== i.DBInstanceIdentifier);
     }
+    if (e.shape.DBInstanceStatus === 'backing-up') {
+      throw new InvalidDBInstanceStateFault({ message: `DB Instance ${i.DBInstanceIdentifier} is backing-up; cannot promote.`, $metadata });
+    }
     e.shape.ReadReplicaSourceDBInstanceIdentifier = undefined;
+    e.shape.StatusInfos = undefined;
+    if (i.BackupRetentionPeriod !== undefined) e.shape.BackupRetentionPeriod = i.BackupRetentionPeriod;
+    if (i.PreferredBackupWindow !== undefined) e.shape.PreferredBackupWindow = i.PreferredBackupWindow;
     e.shape.DBInstanceStatus = 'modifying';
     e.settle = this.#pending('available');
     return { DBInstance: structuredClone(e.shape) };
+  }
+
+  // ---- stop / start ----
+
+  #stop(i: StopDBInstanceCommandInput, region: string): { DBInstance: DBInstance } {
+    const e = this.#instanceEntry(region, i.DBInstanceIdentifier);
+    if ((e.shape.ReadReplicaDBInstanceIdentifiers ?? []).length > 0 || e.shape.ReadReplicaSourceDBInstanceIdentifier) {
+      throw new InvalidDBInstanceStateFault({ message: `Cannot stop instance ${i.DBInstanceIdentifier}: it has read replicas or is a read replica.`, $metadata });
+    }
+    this.#requireAvailableInstance(e);
+    e.shape.DBInstanceStatus = 'stopped';
+    e.settle = undefined;
+    return { DBInstance: structuredClone(e.shape) };
+  }
+
+  #start(i: StartDBInstanceCommandInput, region: string): { DBInstance: DBInstance } {
+    const e = this.#instanceEntry(region, i.DBInstanceIdentifier);
+    if (e.shape.DBInstanceStatus !== 'stopped') {
+      throw new InvalidDBInstanceStateFault({ message: `Instance ${i.DBInstanceIdentifier} is not stopped.`, $metadata });
+    }
+    e.shape.DBInstanceStatus = 'starting';
+    e.settle = this.#pending('available');
+    return { DBInstance: structuredClone(e.shape) };
+  }
+
+  #describeMaintenance(i: DescribePendingMaintenanceActionsCommandInput): { PendingMaintenanceActions: ResourcePendingMaintenanceActions[] } {
+    const arns = i.Filters?.find((f) => f.Name === 'db-instance-id')?.Values;
+    const all = [...this.#maintenance.values()].filter((a) => !arns || arns.includes(a.ResourceIdentifier ?? ''));
+    return { PendingMaintenanceActions: structuredClone(all) };
+  }
+
+  // ---- RDS Proxy ----
+
+  #proxyTarget(region: string, id: string): DBProxyTarget {
+    const db = this.#instances.get(`${region}/${id}`)?.shape;
+    return {
+      TargetArn: this.#arn(region, 'db', id),
+      RdsResourceId: id,
+      Endpoint: db?.Endpoint?.Address,
+      Port: 5432,
+      Type: 'RDS_INSTANCE',
+      Role: 'READ_WRITE',
+      TargetHealth: { State: 'AVAILABLE' },
+    };
+  }
+
+  #proxyEntry(region: string, name: string | undefined): Entry<DBProxy> {
+    const e = name === undefined ? undefined : this.#proxies.get(`${region}/${name}`);
+    if (!e) throw new DBProxyNotFoundFault({ message: `DBProxy ${name} not found.`, $metadata });
+    return e;
+  }
+
+  #createProxy(i: CreateDBProxyCommandInput, region: string): { DBProxy: DBProxy } {
+    if (this.#proxies.has(`${region}/${i.DBProxyName}`)) {
+      throw new DBInstanceAlreadyExistsFault({ message: `DB proxy ${i.DBProxyName} already exists`, $metadata });
+    }
+    const shape: DBProxy = {
+      DBProxyName: i.DBProxyName,
+      DBProxyArn: `arn:aws:rds:${region}:${this.#account}:db-proxy:prx-${i.DBProxyName}`,
+      Status: 'creating',
+      EngineFamily: i.EngineFamily,
+      Endpoint: `${i.DBProxyName}.proxy-abc123.${region}.rds.amazonaws.com`,
+      RequireTLS: i.RequireTLS ?? false,
+      RoleArn: i.RoleArn,
+      VpcSubnetIds: i.VpcSubnetIds,
+      VpcSecurityGroupIds: i.VpcSecurityGroupIds,
+      Auth: i.Auth?.map((a) => ({ ...a })),
+    };
+    this.#proxies.set(`${region}/${i.DBProxyName}`, { shape, settle: this.#pending('available') });
+    this.#targets.set(`${region}/${i.DBProxyName}`, []);
+    return { DBProxy: structuredClone(shape) };
+  }
+
+  #describeProxies(i: DescribeDBProxiesCommandInput, region: string): { DBProxies: DBProxy[] } {
+    const list = i.DBProxyName !== undefined ? [this.#proxyEntry(region, i.DBProxyName)] : [...this.#proxies.entries()].filter(([k]) => k.startsWith(`${region}/`)).map(([, e]) => e);
+    for (const e of list) {
+      if (!e.settle) continue;
+      e.settle.after -= 1;
+      if (e.settle.after <= 0) {
+        e.settle = undefined;
+        e.shape.Status = 'available';
+      }
+    }
+    return { DBProxies: list.map((e) => structuredClone(e.shape)) };
+  }
+
+  #describeProxyTargets(i: DescribeDBProxyTargetsCommandInput, region: string): { Targets: DBProxyTarget[] } {
+    this.#proxyEntry(region, i.DBProxyName);
+    const key = `${region}/${i.DBProxyName}`;
+    const held = this.#heldHealth.get(key);
+    const out: DBProxyTarget[] = [];
+    for (const t of this.#targets.get(key) ?? []) {
+      if (t.settle > 0) t.settle -= 1;
+      const hold = held?.get(t.target.RdsResourceId ?? '');
+      const health = hold ?? (t.settle > 0 ? { State: 'REGISTERING' as const } : { State: 'AVAILABLE' as const });
+      out.push({ ...structuredClone(t.target), TargetHealth: structuredClone(health) });
+    }
+    return { Targets: out };
+  }
+
+  #registerTargets(i: RegisterDBProxyTargetsCommandInput, region: string): { DBProxyTargets: DBProxyTarget[] } {
+    this.#proxyEntry(region, i.DBProxyName);
+    const list = this.#targets.get(`${region}/${i.DBProxyName}`) ?? [];
+    const added: DBProxyTarget[] = [];
+    for (const id of i.DBInstanceIdentifiers ?? []) {
+      const db = this.#instanceEntry(region, id);
+      if (db.shape.ReadReplicaSourceDBInstanceIdentifier || db.shape.DBInstanceStatus !== 'available') {
+        throw new InvalidDBInstanceStateFault({ message: `DB instance ${id} is a read replica or not available.`, $metadata });
+      }
+      if (list.some((t) => t.target.RdsResourceId === id)) {
+        throw new DBProxyTargetAlreadyRegisteredFault({ message: `${id} is already registered.`, $metadata });
+      }
+      const target = { ...this.#proxyTarget(region, id), TargetHealth: { State: 'REGISTERING' as const } };
+      list.push({ target, settle: this.#settleAfter });
+      added.push(structuredClone(target));
+    }
+    this.#targets.set(`${region}/${i.DBProxyName}`, list);
+    return { DBProxyTargets: added };
+  }
+
+  #deregisterTargets(i: DeregisterDBProxyTargetsCommandInput, region: string): object {
+    this.#proxyEntry(region, i.DBProxyName);
+    const key = `${region}/${i.DBProxyName}`;
+    const list = this.#targets.get(key) ?? [];
+    for (const id of i.DBInstanceIdentifiers ?? []) {
+      if (!list.some((t) => t.target.RdsResourceId === id)) throw new DBProxyTargetNotFoundFault({ message: `${id} is not registered.`, $metadata });
+    }
+    this.#targets.set(key, list.filter((t) => !(i.DBInstanceIdentifiers ?? []).includes(t.target.RdsResourceId ?? '')));
+    return {};
   }
 }

@@ -75,11 +75,14 @@ async function readLive(deps: ProvisionDeps, probe: ExtensionProbe, target: Audi
     pp.alarms ? pp.alarms.listAlarms('') : [],
     database.status === 'available' ? probe(pp, id, (m) => deps.out.warn(m), override) : Promise.resolve<ExtensionCheck>({ status: 'not-checked', reason: `the instance is ${database.status}.` }),
   ]);
+  // The connection layer in front of the database: RDS Proxy's TLS and target health.
+  const pooler = config.connectionPool.enabled ? await (await deps.pooler?.())?.find(id) : undefined;
   return {
     provider: pp.name,
     region: pp.region,
     database,
     securityGroups,
+    ...(pooler ? { pooler } : {}),
     ...(cache ? { cache } : {}),
     alarms,
     pgvector,

@@ -4,6 +4,7 @@
  * `dbops audit` exits 1 when any finding is high.
  */
 import type { Alarm, CacheState, DatabaseState, SecurityGroup } from '../providers/provision-types.js';
+import type { PoolerState } from '../providers/failover-types.js';
 import type { ProviderName } from '../providers/types.js';
 import { isWorldOpen } from '../provision/cidr.js';
 import { plural } from '../output/format.js';
@@ -40,6 +41,8 @@ export interface LiveDeployment {
   /** Whether this is production, and what said so. */
   production: { value: boolean; source: string };
   policy: { backupRetentionDays: number; dbPort: number; cachePort: number };
+  /** The connection layer in front of the database (connectionPool), when one is configured and exists. */
+  pooler?: PoolerState;
 }
 
 const SEVERITY_ORDER: Severity[] = ['high', 'medium', 'low', 'info'];
@@ -181,7 +184,48 @@ export function pgvector(live: LiveDeployment): Finding[] {
   }
 }
 
-export const CHECKS = [publicDatabase, openSecurityGroups, unencryptedStorage, cacheSecurity, backupRetention, missingAlarms, deletionProtection, pgvector];
+/** What to look at when an RDS Proxy target is not AVAILABLE, by its TargetHealth reason. */
+const TARGET_FIX: Record<string, string> = {
+  AUTH_FAILURE: "The proxy cannot log in: its secret must hold the database's current master credentials, and its IAM role must be allowed secretsmanager:GetSecretValue (and kms:Decrypt) on it.",
+  UNREACHABLE: "The proxy cannot reach the database: the database's security group must allow the proxy's security group on the database port.",
+  CONNECTION_FAILED: "The proxy cannot reach the database: the database's security group must allow the proxy's security group on the database port.",
+  PENDING_PROXY_CAPACITY: 'RDS is still adding proxy capacity: check again in a few minutes.',
+  INVALID_REPLICATION_STATE: 'The target is a read replica or being promoted: register the primary instead (`dbops switchover` does it).',
+};
+
+/** RDS Proxy: TLS required, and every target healthy (the reason shown: CDK issue #8919's users could not see it). */
+export function proxyHealth(live: LiveDeployment): Finding[] {
+  const pool = live.pooler;
+  if (pool?.kind !== 'rds-proxy') return [];
+  const res = `db-proxy ${pool.name}`;
+  const out: Finding[] = [];
+  if (!pool.requireTls) {
+    out.push({
+      id: 'proxy-tls-not-required',
+      severity: 'medium',
+      resource: res,
+      message: 'The RDS Proxy accepts connections without TLS (RequireTLS is off): passwords and data can cross the network in clear text.',
+      fix: `Set connectionPool.requireTls: true, or \`aws rds modify-db-proxy --db-proxy-name ${pool.name} --require-tls\` (clients must then connect with sslmode=require).`,
+    });
+  }
+  if (pool.targets.length === 0) {
+    out.push({ id: 'proxy-no-target', severity: 'high', resource: res, message: 'The RDS Proxy has no database registered: every connection through it fails.', fix: `Register the primary: \`aws rds register-db-proxy-targets --db-proxy-name ${pool.name} --db-instance-identifiers ${live.database.id}\`.` });
+  }
+  for (const t of pool.targets) {
+    if (t.state === 'AVAILABLE') continue;
+    const why = [t.reason, t.description].filter(Boolean).join(': ');
+    out.push({
+      id: 'proxy-target-not-available',
+      severity: 'high',
+      resource: res,
+      message: `Target ${t.instanceId} of the RDS Proxy is ${t.state}${why ? ` (${why})` : ''}: connections through the proxy to it fail or wait.`,
+      fix: TARGET_FIX[t.reason ?? ''] ?? 'Look at the target group in the RDS console and at `aws rds describe-db-proxy-targets`.',
+    });
+  }
+  return out;
+}
+
+export const CHECKS = [publicDatabase, openSecurityGroups, unencryptedStorage, cacheSecurity, backupRetention, missingAlarms, deletionProtection, pgvector, proxyHealth];
 
 /** Every finding, most severe first (stable within a severity). */
 export function auditFindings(live: LiveDeployment): Finding[] {

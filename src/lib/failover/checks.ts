@@ -4,7 +4,7 @@
  * and the remedy, so a refusal is never "no good candidates" but the numbers behind it.
  */
 import { UsageError } from '../errors.js';
-import type { PrimaryState, ReplicaState, Topology, WalLoss } from '../providers/failover-types.js';
+import type { MemberState, PrimaryState, ReplicaState, Topology, WalLoss } from '../providers/failover-types.js';
 import { describeMaxLag, formatBytes } from './settings.js';
 import type { MaxLag, PreCheck } from './types.js';
 
@@ -44,6 +44,8 @@ function byLeastLag(a: ReplicaState, b: ReplicaState): number {
 }
 
 export function describeLag(r: Pick<ReplicaState, 'lagBytes' | 'lagSeconds'>): string {
+  // AWS without the data plane: ReplicaLag (seconds) is all there is.
+  if (r.lagBytes === undefined && r.lagSeconds !== undefined) return `${r.lagSeconds} s`;
   const bytes = r.lagBytes === undefined ? 'unknown bytes' : formatBytes(r.lagBytes);
   const secs = r.lagSeconds === undefined ? '' : ` (${r.lagSeconds} s)`;
   return `${bytes}${secs}`;
@@ -53,13 +55,23 @@ function lagCheck(c: ReplicaState, maxLag: MaxLag): PreCheck {
   const limit = `≤ ${describeMaxLag(maxLag)}`;
   const measured = maxLag.kind === 'bytes' ? c.lagBytes : c.lagSeconds;
   const over = measured === undefined || (maxLag.kind === 'bytes' ? measured > maxLag.bytes : measured > maxLag.seconds);
+  // A byte limit needs WAL positions; RDS only publishes ReplicaLag in seconds.
+  const unmeasurable = measured === undefined && maxLag.kind === 'bytes' && c.lagSeconds !== undefined;
   return {
     id: 'replay-lag',
     title: `Replay lag of ${c.id}`,
     status: over ? 'fail' : 'pass',
-    value: describeLag(c),
+    value: unmeasurable ? `${describeLag(c)}: bytes cannot be measured here (ReplicaLag is in seconds; WAL positions need the data plane)` : describeLag(c),
     limit,
-    ...(over ? { remedy: `Wait for ${c.id} to catch up (\`dbops replica status\`), or allow more with --max-lag.` } : {}),
+    ...(over
+      ? {
+          remedy: unmeasurable
+            ? `Give --max-lag as a duration (e.g. --max-lag 10s): ${c.id}'s lag is known in seconds only.`
+            : measured === undefined
+              ? `${c.id}'s lag could not be measured; check \`dbops replica status\`, or give --max-lag in the unit it reports.`
+              : `Wait for ${c.id} to catch up (\`dbops replica status\`), or allow more with --max-lag.`,
+        }
+      : {}),
   };
 }
 
@@ -76,8 +88,8 @@ function sizeCheck(p: PrimaryState, c: ReplicaState): PreCheck {
   };
 }
 
-function backupCheck(p: PrimaryState, c: ReplicaState): PreCheck {
-  const running = [p.backingUp ? p.id : '', c.backingUp ? c.id : ''].filter(Boolean);
+function backupCheck(...members: MemberState[]): PreCheck {
+  const running = members.filter((m) => m.backingUp).map((m) => m.id);
   return {
     id: 'no-backup',
     title: 'No backup running',
@@ -87,8 +99,8 @@ function backupCheck(p: PrimaryState, c: ReplicaState): PreCheck {
   };
 }
 
-function maintenanceCheck(p: PrimaryState, c: ReplicaState): PreCheck {
-  const pending = [...p.pendingMaintenance.map((m) => `${p.id}: ${m}`), ...c.pendingMaintenance.map((m) => `${c.id}: ${m}`)];
+function maintenanceCheck(...members: MemberState[]): PreCheck {
+  const pending = members.flatMap((m) => m.pendingMaintenance.map((x) => `${m.id}: ${x}`));
   return {
     id: 'no-maintenance',
     title: 'No pending maintenance',
@@ -111,17 +123,63 @@ function senderCheck(p: PrimaryState, replicas: number): PreCheck {
   };
 }
 
+/** "reachable at WAL 0/5000000"; AWS without the data plane: "available; data plane not reachable from here (...)". */
+function primaryValue(p: PrimaryState): string {
+  if (!p.reachable) return `unreachable: ${p.unreachableReason ?? 'no answer'}`;
+  if (p.lsn) return `reachable at WAL ${p.lsn}`;
+  return `${p.status}${p.unreachableReason ? `; ${p.unreachableReason}` : ''}`;
+}
+
+function primaryHealthy(p: PrimaryState): PreCheck {
+  return {
+    id: 'primary-healthy',
+    title: `Primary ${p.id} accepts connections`,
+    status: p.reachable ? 'pass' : 'fail',
+    value: primaryValue(p),
+    ...(p.reachable ? {} : { remedy: 'A switchover needs a working primary. If it is down, use `dbops failover`.' }),
+  };
+}
+
+function poolerCheck(topo: Topology): PreCheck[] {
+  if (!topo.pooler) return [];
+  const pool = topo.pooler;
+  return [
+    {
+      id: 'pooler-running',
+      title: `Connection layer ${pool.name}`,
+      status: pool.running ? 'pass' : 'fail',
+      value: pool.running ? `running, in front of ${pool.targetId || '(no target)'}` : 'not running',
+      ...(pool.running ? {} : { remedy: 'Start it with `dbops provision apply`.' }),
+    },
+  ];
+}
+
+/**
+ * AWS Multi-AZ primary and no replica named: RebootDBInstance with ForceFailover moves
+ * the role to the instance's own standby and keeps the endpoint.
+ */
+export function multiAzChecks(topo: Topology): PreCheck[] {
+  const p = topo.primary;
+  return [
+    primaryHealthy(p),
+    {
+      id: 'multi-az',
+      title: `Multi-AZ standby of ${p.id}`,
+      status: p.multiAz ? 'pass' : 'fail',
+      value: p.multiAz ? 'present: a reboot with failover keeps the endpoint' : 'single-AZ',
+      ...(p.multiAz ? {} : { remedy: 'Without a standby there is nothing to fail over to: add a read replica (database.readReplica.enabled: true).' }),
+    },
+    backupCheck(p),
+    maintenanceCheck(p),
+    ...poolerCheck(topo),
+  ];
+}
+
 /** Switchover pre-checks, in the order they are printed. */
 export function switchoverChecks(topo: Topology, c: ReplicaState, maxLag: MaxLag, opts: { multiAzPreferred?: boolean } = {}): PreCheck[] {
   const p = topo.primary;
   const checks: PreCheck[] = [
-    {
-      id: 'primary-healthy',
-      title: `Primary ${p.id} accepts connections`,
-      status: p.reachable ? 'pass' : 'fail',
-      value: p.reachable ? `reachable at WAL ${p.lsn ?? 'unknown'}` : `unreachable: ${p.unreachableReason ?? 'no answer'}`,
-      ...(p.reachable ? {} : { remedy: 'A switchover needs a working primary. If it is down, use `dbops failover`.' }),
-    },
+    primaryHealthy(p),
     {
       id: 'candidate-streaming',
       title: `Candidate ${c.id} is streaming`,
@@ -156,15 +214,7 @@ export function switchoverChecks(topo: Topology, c: ReplicaState, maxLag: MaxLag
         : { remedy: 'A reboot with failover (no --candidate) moves the primary to its standby and keeps the endpoint; promoting a read replica changes it.' }),
     });
   }
-  if (topo.pooler) {
-    checks.push({
-      id: 'pooler-running',
-      title: `Connection layer ${topo.pooler.name}`,
-      status: topo.pooler.running ? 'pass' : 'fail',
-      value: topo.pooler.running ? `running, in front of ${topo.pooler.targetId}` : 'not running',
-      ...(topo.pooler.running ? {} : { remedy: 'Start it with `dbops provision apply`.' }),
-    });
-  }
+  checks.push(...poolerCheck(topo));
   return checks;
 }
 
@@ -179,7 +229,7 @@ export function failoverChecks(topo: Topology, c: ReplicaState, maxLag: MaxLag, 
       id: 'primary-down',
       title: `Primary ${p.id} is unreachable or unhealthy`,
       status: p.reachable ? (force ? 'warn' : 'fail') : 'pass',
-      value: p.reachable ? `reachable at WAL ${p.lsn ?? 'unknown'}` : `unreachable: ${p.unreachableReason ?? 'no answer'}`,
+      value: primaryValue(p),
       ...(p.reachable ? { remedy: 'It works: use `dbops switchover` (no data loss), or --force to fail over anyway (it will be fenced).' } : {}),
     },
     {
@@ -192,9 +242,16 @@ export function failoverChecks(topo: Topology, c: ReplicaState, maxLag: MaxLag, 
     {
       ...lagResult,
       title: `Data ${c.id} lacks from ${p.id}`,
-      value: lag ? `${formatBytes(lag.bytes)}${lag.transactions !== undefined ? `, ${lag.transactions} transactions` : ''} (${lag.source})` : describeLag(c),
+      value:
+        lag?.bytes !== undefined
+          ? `${formatBytes(lag.bytes)}${lag.transactions !== undefined ? `, ${lag.transactions} transactions` : ''}${maxLag.kind === 'seconds' && c.lagSeconds !== undefined ? `, ${c.lagSeconds} s` : ''} (${lag.source})`
+          : lagResult.value,
       ...(lagResult.status === 'fail' && force ? { status: 'warn' as const } : {}),
-      ...(lagResult.status === 'fail' ? { remedy: 'Every candidate is behind --max-lag: promoting loses that data. Bring the primary back if you can; --force promotes anyway.' } : {}),
+      ...(lagResult.status === 'fail'
+        ? {
+            remedy: `${lagResult.remedy?.startsWith('Give --max-lag') ? `${lagResult.remedy} ` : ''}Every candidate is behind --max-lag: promoting loses that data. Bring the primary back if you can; --force promotes anyway.`,
+          }
+        : {}),
     },
     backupCheck(p, c),
   ];

@@ -12,7 +12,7 @@ import type { Provider } from '../providers/types.js';
 import { redact } from '../secret.js';
 import type { RunbookRun, RunReport } from '../runbook/runner.js';
 import { appendFailover } from './history.js';
-import { dropProbeTable, readProbeRows, WriteProbe, type ProbeTarget } from './probe.js';
+import { dropProbeTable, readProbeRows, sslOf, WriteProbe, type ProbeTarget } from './probe.js';
 import { renderMarkdown } from './render.js';
 import type { FailoverResult, MaxLag, Operation, Outcome, PreCheck, ProbeFigures } from './types.js';
 import { dbopsHome } from '../providers/index.js';
@@ -30,6 +30,8 @@ export interface FailoverInput {
   /** Failover: promote even when the primary answers or every candidate lags. */
   force?: boolean;
   reportFile?: string;
+  /** Switchover on AWS: delete the old primary (final snapshot) once the switch is verified, after confirmation. */
+  deleteOldPrimary?: boolean;
 }
 
 /** Seams for tests and the bench; production passes none. */
@@ -37,6 +39,8 @@ export interface FailoverSeams {
   failover?: FailoverApi;
   runId?: string;
   probeIntervalMs?: number;
+  /** The final write check (tests against a fake cloud have no database to write to). */
+  verifyWrite?: (target: ProbeTarget) => Promise<string>;
 }
 
 export const PROBE_INTERVAL_MS = 50;
@@ -137,10 +141,18 @@ export async function waitStreaming(api: FailoverApi, primaryId: string, followe
 /** A write through the application's address lands on a primary. */
 export async function verifyWrite(target: ProbeTarget): Promise<string> {
   const { default: pgLib } = await import('pg');
-  const c = new pgLib.Client({ host: target.host, port: target.port, user: target.user, database: target.database, password: target.password?.reveal(), ssl: false, connectionTimeoutMillis: 10_000 });
+  const c = new pgLib.Client({ host: target.host, port: target.port, user: target.user, database: target.database, password: target.password?.reveal(), ssl: sslOf(target), connectionTimeoutMillis: 10_000 });
   c.on('error', () => undefined);
   try {
-    await c.connect();
+    try {
+      await c.connect();
+    } catch (e) {
+      // The environment (DNS, network, credentials), never a bug: one sentence and what to check.
+      throw new EnvironmentError(`A write through the application address ${target.host}:${target.port} could not connect: ${redact(messageOf(e))}.`, {
+        hint: 'The switch itself is done (see the steps above); check that this machine can reach that address (security group, VPN), then write through it by hand.',
+        cause: e,
+      });
+    }
     const row = (await c.query<{ r: boolean; x: string }>('SELECT pg_is_in_recovery() AS r, txid_current()::text AS x')).rows[0]!;
     if (row.r) throw new EnvironmentError('A write through the application address reached a server in recovery.');
     return `transaction ${row.x} written`;

@@ -27,16 +27,29 @@ import {
   type FailoverSeams,
 } from './common.js';
 import { FAILOVER } from './runbooks.js';
-import { describeMaxLag, formatBytes } from './settings.js';
+import { describeLoss, describeMaxLag } from './settings.js';
 import type { FailoverResult, MaxLag } from './types.js';
 
 export const DEFAULT_FAILOVER_MAX_LAG: MaxLag = { kind: 'bytes', bytes: 16 * 1024 * 1024 };
+/** AWS: RDS publishes ReplicaLag in seconds; bytes need the data plane. */
+export const DEFAULT_AWS_FAILOVER_MAX_LAG: MaxLag = { kind: 'seconds', seconds: 10 };
 
 /** Pure: the plan. */
-export function failoverPlan(topo: Topology, c: ReplicaState, probe: boolean): string[] {
+export function failoverPlan(topo: Topology, c: ReplicaState, probe: boolean, provider: 'aws' | 'local' = 'local'): string[] {
   const p = topo.primary.id;
   const pool = topo.pooler;
   const siblings = topo.replicas.filter((r) => r.id !== c.id).map((r) => r.id);
+  if (provider === 'aws') {
+    return [
+      ...(probe ? [`write a numbered row every ${PROBE_INTERVAL_MS} ms through ${pool ? `${pool.kind} ${pool.name}` : 'the primary endpoint'}`] : []),
+      ...(pool ? [`deregister ${p} from RDS Proxy ${pool.name}`] : []),
+      `fence ${p}: StopDBInstance (RDS refuses while it still has a read replica: then again right after the promotion), tagged dbops:fenced-by`,
+      `PromoteReadReplica ${c.id} (backup retention kept), wait until available${siblings.length ? `; ${siblings.join(', ')} stay replicas of ${p} (RDS replicas cannot change source)` : ''}`,
+      pool ? `register ${c.id} with ${pool.name} and wait for TargetHealth AVAILABLE` : `applications must now connect to ${c.id}`,
+      `measure the loss: ${c.id}'s ReplicaLag at promotion, and ${p}'s WAL position when its data plane answers`,
+      `verify: a write through the application address lands on ${c.id}`,
+    ];
+  }
   return [
     ...(probe ? [`write a numbered row every ${PROBE_INTERVAL_MS} ms through ${pool ? `${pool.kind} ${pool.name}` : 'the primary endpoint'}`] : []),
     ...(pool ? [`PAUSE ${pool.kind} ${pool.name}: clients wait instead of failing`] : []),
@@ -74,7 +87,7 @@ export async function failover(ctx: Context, input: FailoverInput, seams: Failov
       : error === undefined
         ? ctx.flags.dryRun
           ? `pre-checks passed; ${c} would take over from ${primaryId}`
-          : `${c} is the primary; ${primaryId} is fenced${facts.extra.loss ? `; ${formatBytes(facts.extra.loss.bytes)} of WAL${facts.extra.loss.transactions !== undefined ? ` (${facts.extra.loss.transactions} transactions)` : ''} lost` : ''}`
+          : `${c} is the primary; ${primaryId} is fenced${facts.extra.loss ? `; ${describeLoss(facts.extra.loss)} lost` : ''}`
         : error instanceof Interrupted
           ? `interrupted; ${messageOf(error)}`
           : messageOf(error);
@@ -90,7 +103,7 @@ async function lagOf(api: FailoverApi, primaryId: string, r: ReplicaState): Prom
 }
 
 async function steps(ctx: Context, provider: Provider, api: FailoverApi, primaryId: string, input: FailoverInput, facts: Facts, run: RunbookRun, seams: FailoverSeams): Promise<void> {
-  const maxLag = input.maxLag ?? DEFAULT_FAILOVER_MAX_LAG;
+  const maxLag = input.maxLag ?? (api.name === 'aws' ? DEFAULT_AWS_FAILOVER_MAX_LAG : DEFAULT_FAILOVER_MAX_LAG);
   const candidate = await run.step('FO-1', async (s) => {
     const topo = await api.topology(primaryId);
     facts.before = topo;
@@ -109,13 +122,13 @@ async function steps(ctx: Context, provider: Provider, api: FailoverApi, primary
       ...topo,
       replicas: topo.replicas.map((r) => {
         const l = lags.get(r.id);
-        return l ? { ...r, lagBytes: l.bytes } : r;
+        return l?.bytes !== undefined ? { ...r, lagBytes: l.bytes } : r;
       }),
     };
     const c = pickCandidate(ranked, input.candidate, all);
     facts.candidateId = c.id;
     facts.checks = failoverChecks(topo, c, maxLag, lags.get(c.id), input.force ?? false);
-    facts.plan = failoverPlan(topo, c, input.probe);
+    facts.plan = failoverPlan(topo, c, input.probe, api.name);
     if (failedChecks(facts.checks).length > 0) {
       facts.outcome = 'refused';
       throw new CheckFailed(`Failover refused: ${refusalText(facts.checks)}.`, { hint: failedChecks(facts.checks)[0]!.remedy ?? '`dbops replica status` shows the topology.' });
@@ -142,6 +155,7 @@ async function steps(ctx: Context, provider: Provider, api: FailoverApi, primary
     });
   } else run.skip('FO-2', 'no --probe');
 
+  const followers: string[] = [];
   let paused = false;
   let promoted = false;
   let switched = false;
@@ -178,11 +192,23 @@ async function steps(ctx: Context, provider: Provider, api: FailoverApi, primary
 
   let promotedAt = '';
   await run.step('FO-5', async (s) => {
-    promotedAt = (await api.promote(c, { signal: ctx.signal })).lsn;
+    const res = await api.promote(c, { signal: ctx.signal });
+    promotedAt = res.lsn;
     promoted = true;
     current = c;
-    for (const r of facts.before?.replicas ?? []) if (r.id !== c) await api.repoint(r.id, c);
-    s.detail(`${c} promoted; new timeline forked at ${promotedAt}`);
+    const lines = [res.detail ?? `${c} promoted; new timeline forked at ${promotedAt}`];
+    if (api.completeFence && facts.extra.fence) {
+      const before = facts.extra.fence.actions.length;
+      facts.extra.fence = await api.completeFence(primaryId, facts.extra.fence);
+      lines.push(...facts.extra.fence.actions.slice(before));
+    }
+    for (const r of facts.before?.replicas ?? []) {
+      if (r.id === c) continue;
+      const rp = await api.repoint(r.id, c);
+      if (rp.follows) followers.push(r.id);
+      else lines.push(rp.detail);
+    }
+    s.detail(lines.filter(Boolean).join('; '));
   });
 
   await run.step('FO-6', async (s) => {
@@ -207,18 +233,17 @@ async function steps(ctx: Context, provider: Provider, api: FailoverApi, primary
   forget();
 
   await run.step('FO-7', async (s) => {
-    const loss = await api.lossSince(primaryId, promotedAt);
+    const loss = await api.lossSince(primaryId, promotedAt, c);
     if (loss) {
       facts.extra.loss = loss;
-      s.detail(`${formatBytes(loss.bytes)} of WAL${loss.transactions !== undefined ? `, ${loss.transactions} committed transactions` : ''} past ${promotedAt}`);
+      s.detail(`${describeLoss(loss)}${promotedAt ? ` past ${promotedAt}` : ''} (${loss.source})`);
     } else s.detail(`${primaryId}'s storage could not be read: the loss is unknown`);
   });
 
   await run.step('FO-8', async (s) => {
-    const followers = (facts.before?.replicas ?? []).filter((r) => r.id !== c).map((r) => r.id);
     facts.after = await waitStreaming(api, c, followers, ctx.signal);
     const addr = await appAddress(provider, api, pool, () => c);
-    s.detail(await verifyWrite(await addr.resolve()));
+    s.detail(await (seams.verifyWrite ?? verifyWrite)(await addr.resolve()));
   });
 
   if (probe) {

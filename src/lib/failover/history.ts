@@ -25,7 +25,9 @@ export function historyRecord(r: FailoverResult): HistoryRecord {
     finishedAt: r.finishedAt,
     ...(r.writePauseMs !== undefined ? { writePauseMs: r.writePauseMs } : {}),
     ...(r.probe ? { probeGapMs: r.probe.longestGapMs, clientErrors: r.probe.clientErrors, lostAcked: r.probe.lostAcked } : {}),
-    ...(r.loss ? { lossBytes: r.loss.bytes, ...(r.loss.transactions !== undefined ? { lossTransactions: r.loss.transactions } : {}) } : {}),
+    ...(r.loss?.bytes !== undefined ? { lossBytes: r.loss.bytes } : {}),
+    ...(r.loss?.transactions !== undefined ? { lossTransactions: r.loss.transactions } : {}),
+    ...(r.loss?.seconds !== undefined ? { lossSeconds: r.loss.seconds } : {}),
     failedChecks: r.checks.filter((c) => c.status === 'fail').map((c) => c.id),
   };
 }

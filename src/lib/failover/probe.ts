@@ -4,6 +4,7 @@
  * records each acknowledgement and each client error; afterwards the rows are read back
  * from the new primary. The table lives in the `dbops` schema and is dropped after.
  */
+import { readFileSync } from 'node:fs';
 import type pg from 'pg';
 import { messageOf } from '../errors.js';
 import type { Secret } from '../secret.js';
@@ -15,6 +16,16 @@ export interface ProbeTarget {
   user: string;
   database: string;
   password?: Secret;
+  /** TLS as the provider says (AWS: require, or verify-full with a CA bundle); off when absent. */
+  ssl?: 'disable' | 'require' | 'verify-full';
+  caBundlePath?: string;
+}
+
+/** pg's ssl option for a target: verified with a CA bundle, encrypted without one, off locally. */
+export function sslOf(t: ProbeTarget): false | { rejectUnauthorized: boolean; ca?: string } {
+  if (t.ssl === 'verify-full' && t.caBundlePath) return { rejectUnauthorized: true, ca: readFileSync(t.caBundlePath, 'utf8') };
+  if (t.ssl === 'require' || t.ssl === 'verify-full') return { rejectUnauthorized: false };
+  return false;
 }
 
 export interface ProbeOptions {
@@ -53,7 +64,7 @@ async function open(t: ProbeTarget, statementTimeoutMs: number): Promise<pg.Clie
     user: t.user,
     database: t.database,
     password: t.password?.reveal(),
-    ssl: false,
+    ssl: sslOf(t),
     connectionTimeoutMillis: statementTimeoutMs,
     query_timeout: statementTimeoutMs,
   });

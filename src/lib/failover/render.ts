@@ -8,7 +8,7 @@ import { formatDuration } from '../output/format.js';
 import type { PoolerState, Topology } from '../providers/failover-types.js';
 import { renderReport, reportMarkdown } from '../runbook/render.js';
 import { describeLag } from './checks.js';
-import { formatBytes } from './settings.js';
+import { describeLoss, formatBytes } from './settings.js';
 import type { FailoverResult, HistoryRecord, PreCheck } from './types.js';
 
 const MARK: Record<PreCheck['status'], string> = { pass: '✔', warn: '!', fail: '✖' };
@@ -38,14 +38,14 @@ function headline(r: FailoverResult): string {
 /** The connection layer and its SHOW POOLS figures (replica status, dbops status). */
 export function poolLine(p: PoolerState): string {
   const figures = p.pools.map((f) => `${f.database}: cl_active ${f.clientsActive}, cl_waiting ${f.clientsWaiting}, sv_active ${f.serversActive}, sv_idle ${f.serversIdle}, maxwait ${f.maxWaitSeconds} s`);
-  const targets = p.targets.map((t) => `${t.instanceId} ${t.state}${t.reason ? ` (${t.reason})` : ''}`).join(', ');
-  return [`${p.kind} ${p.name} at ${p.endpoint.host}:${p.endpoint.port} -> ${p.targetId}: ${p.running ? 'running' : 'NOT running'}; targets ${targets}`, ...figures.map((f) => `  ${f}`)].join('\n');
+  const targets = p.targets.map((t) => `${t.instanceId} ${t.state}${t.reason ? ` (${[t.reason, t.description].filter(Boolean).join(': ')})` : ''}`).join(', ') || 'none';
+  return [`${p.kind} ${p.name} at ${p.endpoint.host}:${p.endpoint.port} -> ${p.targetId || '(no target)'}: ${p.running ? 'running' : 'NOT running'}${p.kind === 'rds-proxy' ? `, TLS ${p.requireTls ? 'required' : 'NOT required'}` : ''}; targets ${targets}`, ...figures.map((f) => `  ${f}`)].join('\n');
 }
 
 export function topologyLines(t: Topology): string[] {
   const p = t.primary;
   const lines = [
-    `primary ${p.id} (${p.instanceClass}, ${p.allocatedStorageGb} GB) ${p.status}${p.reachable ? ` at WAL ${p.lsn ?? '?'}` : `, unreachable: ${p.unreachableReason ?? ''}`}${p.walSenders ? `; WAL senders ${p.walSenders.used}/${p.walSenders.max}` : ''}${p.fenced ? `; FENCED by run ${p.fenced.runId}` : ''}`,
+    `primary ${p.id} (${p.instanceClass}, ${p.allocatedStorageGb} GB${p.multiAz ? ', Multi-AZ' : ''}) ${p.status}${p.reachable ? (p.lsn ? ` at WAL ${p.lsn}` : p.unreachableReason ? `; ${p.unreachableReason}` : '') : `, unreachable: ${p.unreachableReason ?? ''}`}${p.walSenders ? `; WAL senders ${p.walSenders.used}/${p.walSenders.max}` : ''}${p.pendingMaintenance.length ? `; pending: ${p.pendingMaintenance.join('; ')}` : ''}${p.fenced ? `; FENCED by run ${p.fenced.runId}` : ''}`,
   ];
   if (t.replicas.length === 0) lines.push('  no replicas');
   for (const r of t.replicas) {
@@ -74,7 +74,7 @@ function detailLines(r: FailoverResult): string[] {
   if (r.fence) lines.push(`old primary ${r.oldPrimaryId} fenced:`, ...r.fence.actions.map((a) => `  - ${a}`));
   if (r.loss) {
     lines.push(
-      `data loss: ${formatBytes(r.loss.bytes)} of WAL${r.loss.transactions !== undefined ? `, ${r.loss.transactions} committed transaction${r.loss.transactions === 1 ? '' : 's'}` : ''} (old primary reached ${r.loss.oldPrimaryLsn}, the new one forked at ${r.loss.promotedAtLsn}; ${r.loss.source})`,
+      `data loss: ${describeLoss(r.loss)} (${r.loss.oldPrimaryLsn ? `old primary reached ${r.loss.oldPrimaryLsn}, ` : ''}${r.loss.promotedAtLsn ? `the new one forked at ${r.loss.promotedAtLsn}; ` : ''}${r.loss.source})`,
     );
   }
   if (r.endpointChange) lines.push(`endpoint: ${r.endpointChange.from} -> ${r.endpointChange.to}. ${r.endpointChange.advice}`);
@@ -133,7 +133,11 @@ export function renderHistory(rows: HistoryRecord[]): string {
       const figures = [
         h.writePauseMs !== undefined ? `pause ${formatDuration(h.writePauseMs)}` : '',
         h.probeGapMs !== undefined ? `gap ${formatDuration(h.probeGapMs)}, ${h.clientErrors ?? 0} errors, ${h.lostAcked ?? 0} lost` : '',
-        h.lossBytes !== undefined ? `loss ${formatBytes(h.lossBytes)}${h.lossTransactions !== undefined ? ` / ${h.lossTransactions} tx` : ''}` : '',
+        h.lossBytes !== undefined
+          ? `loss ${formatBytes(h.lossBytes)}${h.lossTransactions !== undefined ? ` / ${h.lossTransactions} tx` : ''}`
+          : h.lossSeconds !== undefined
+            ? `loss ≤ ${h.lossSeconds} s`
+            : '',
         h.failedChecks.length ? `failed: ${h.failedChecks.join(', ')}` : '',
       ].filter(Boolean);
       return `${h.startedAt}  ${h.operation.padEnd(10)} ${h.oldPrimaryId} -> ${h.candidateId ?? '?'}  ${h.outcome}${figures.length ? `  (${figures.join('; ')})` : ''}  run ${h.runId}`;

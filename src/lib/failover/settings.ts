@@ -4,6 +4,7 @@
  */
 import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
+import type { WalLoss } from '../providers/failover-types.js';
 import type { MaxLag } from './types.js';
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4 };
@@ -50,4 +51,13 @@ export function formatBytes(n: number): string {
 
 export function describeMaxLag(m: MaxLag): string {
   return m.kind === 'bytes' ? formatBytes(m.bytes) : `${m.seconds} s`;
+}
+
+/** "1.2 MB of WAL, 3 committed transactions" / "at most 4 s of writes (ReplicaLag at promotion)". Pure. */
+export function describeLoss(l: WalLoss): string {
+  const parts: string[] = [];
+  if (l.bytes !== undefined) parts.push(`${formatBytes(l.bytes)} of WAL`);
+  if (l.transactions !== undefined) parts.push(`${l.transactions} committed transaction${l.transactions === 1 ? '' : 's'}`);
+  if (l.seconds !== undefined) parts.push(`${l.bytes === undefined ? 'at most ' : ''}${l.seconds} s of writes (ReplicaLag at promotion)`);
+  return parts.length > 0 ? parts.join(', ') : 'unknown';
 }

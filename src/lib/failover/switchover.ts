@@ -15,7 +15,7 @@ import { createFailoverProvider } from '../providers/failover.js';
 import type { FailoverApi, ReplicaState, Topology } from '../providers/failover-types.js';
 import type { Provider } from '../providers/types.js';
 import { reportOf, runRunbook, type RunbookRun, type RunReport } from '../runbook/runner.js';
-import { failedChecks, pickCandidate, refusalText, switchoverChecks } from './checks.js';
+import { describeLag, failedChecks, multiAzChecks, pickCandidate, refusalText, switchoverChecks } from './checks.js';
 import {
   appAddress,
   buildResult,
@@ -37,6 +37,8 @@ import { describeMaxLag, formatBytes } from './settings.js';
 import type { FailoverResult, MaxLag } from './types.js';
 
 export const DEFAULT_SWITCHOVER_MAX_LAG: MaxLag = { kind: 'bytes', bytes: 16 * 1024 * 1024 };
+/** AWS: RDS publishes ReplicaLag in seconds; bytes need the data plane. */
+export const DEFAULT_AWS_MAX_LAG: MaxLag = { kind: 'seconds', seconds: 10 };
 export const DEFAULT_SWITCHOVER_TIMEOUT_MS = 60_000;
 
 /** The write pause went past --timeout before the promotion: roll back. */
@@ -62,10 +64,24 @@ interface Phase {
 }
 
 /** Pure: the plan, one line per step that would change something. */
-export function switchoverPlan(topo: Topology, c: ReplicaState, timeoutMs: number, probe: boolean, scheduled?: Date): string[] {
+export function switchoverPlan(topo: Topology, c: ReplicaState, timeoutMs: number, probe: boolean, scheduled?: Date, provider: 'aws' | 'local' = 'local'): string[] {
   const p = topo.primary.id;
   const pool = topo.pooler;
   const siblings = topo.replicas.filter((r) => r.id !== c.id).map((r) => r.id);
+  if (provider === 'aws') {
+    return [
+      ...(scheduled ? [`wait until ${scheduled.toISOString()}, then measure and check again`] : []),
+      ...(probe ? [`write a numbered row every ${PROBE_INTERVAL_MS} ms through ${pool ? `${pool.kind} ${pool.name}` : `the primary endpoint`} (table dbops.switch_probe_<run>)`] : []),
+      pool
+        ? `deregister ${p} from RDS Proxy ${pool.name}: no new write reaches ${p} through it`
+        : `no connection layer: RDS cannot pause writes, so writes sent straight to ${p} until the promotion are not on ${c.id}`,
+      `wait until ${c.id} has replayed ${p}'s WAL (its position when the data plane answers, else ReplicaLag 0); past ${timeoutMs / 1000} s roll back (${pool ? `${p} registered again` : 'nothing changed'})`,
+      `PromoteReadReplica ${c.id} (backup retention kept), wait until available (point of no return)`,
+      pool ? `register ${c.id} with ${pool.name} and wait for TargetHealth AVAILABLE` : `applications must now connect to ${c.id}`,
+      `RDS replicas cannot change source: create a new read replica of ${c.id}; ${p} is kept (delete it with a final snapshot once you are sure)${siblings.length ? `; ${siblings.join(', ')} stay replicas of ${p}` : ''}`,
+      `verify: a write through the application address lands on a primary`,
+    ];
+  }
   return [
     ...(scheduled ? [`wait until ${scheduled.toISOString()}, then measure and check again`] : []),
     ...(probe ? [`write a numbered row every ${PROBE_INTERVAL_MS} ms through ${pool ? `${pool.kind} ${pool.name}` : `the primary endpoint`} (table dbops.switch_probe_<run>)`] : []),
@@ -123,8 +139,10 @@ async function steps(
   seams: FailoverSeams,
 ): Promise<void> {
   const timeoutMs = input.timeoutMs ?? DEFAULT_SWITCHOVER_TIMEOUT_MS;
-  const maxLag = input.maxLag ?? DEFAULT_SWITCHOVER_MAX_LAG;
-  let candidate = await preChecks(ctx, provider, api, primaryId, input, maxLag, timeoutMs, facts, run);
+  const maxLag = input.maxLag ?? (api.name === 'aws' ? DEFAULT_AWS_MAX_LAG : DEFAULT_SWITCHOVER_MAX_LAG);
+  const picked = await preChecks(ctx, provider, api, primaryId, input, maxLag, timeoutMs, facts, run);
+  if (picked === 'in-place') return inPlaceSteps(ctx, provider, api, primaryId, input, facts, run, seams);
+  let candidate = picked;
   if (ctx.flags.dryRun) {
     for (const s of SWITCHOVER.steps.slice(1)) run.skip(s.id, 'dry run');
     return;
@@ -140,7 +158,9 @@ async function steps(
       s.update(`until ${at.toISOString()}`);
       await sleepUntil(at, ctx);
       // The topology may have moved while waiting: measure and check again.
-      candidate = await measureAndCheck(ctx, provider, api, primaryId, input, maxLag, timeoutMs, facts);
+      const again = await measureAndCheck(ctx, provider, api, primaryId, input, maxLag, timeoutMs, facts);
+      if (again === 'in-place') throw new EnvironmentError(`${primaryId} lost its replicas while waiting for the scheduled time.`, { hint: '`dbops replica status` shows the topology; run the switchover again.' });
+      candidate = again;
       s.detail(`checked again at ${ctx.clock.now().toISOString()}: all passed`);
     });
   } else run.skip('SO-2', 'not scheduled');
@@ -166,7 +186,7 @@ async function steps(
       if (phase.promoted || (phase.promoting && (await api.role(c).catch(() => 'down')) === 'primary')) {
         phase.promoted = true;
         current = c;
-        await finishForward(api, primaryId, c, phase, facts, pool?.name);
+        await finishForward(api, primaryId, c, phase, facts, pool?.name, timeoutMs);
       } else {
         phase.reason ??= ctx.signal.aborted ? 'the run was interrupted before the promotion' : 'a step before the promotion failed';
         await rollBack(api, primaryId, c, phase, facts, pool?.name);
@@ -201,26 +221,33 @@ async function steps(
   await run.step('SO-5', async (s) => {
     phase.pauseStartedAt ??= performance.now();
     phase.stopping = true;
-    stopLsn = (await api.stopWrites(primaryId, { signal: ctx.signal })).lsn;
-    s.detail(`${primaryId} shut down cleanly; last WAL record at ${stopLsn}`);
+    const stopped = await api.stopWrites(primaryId, { signal: ctx.signal });
+    stopLsn = stopped.lsn;
+    s.detail(stopped.detail ?? `${primaryId} shut down cleanly; last WAL record at ${stopLsn}`);
   });
 
   await run.step('SO-6', async (s) => {
     try {
-      const { replayLsn } = await api.waitForReplay(c, stopLsn, {
+      const { replayLsn, detail } = await api.waitForReplay(c, stopLsn, {
         maxWaitSeconds: remainingMs() / 1000,
         signal: ctx.signal,
         onProgress: (status) => s.update(status),
       });
-      s.detail(`${c} replayed ${replayLsn} (past ${stopLsn})`);
+      s.detail(detail ?? `${c} replayed ${replayLsn} (past ${stopLsn})`);
     } catch (e) {
       if (e instanceof Interrupted || ctx.signal.aborted) throw e;
       const topo = await api.topology(primaryId).catch(() => undefined);
-      const seen = topo?.replicas.find((r) => r.id === c)?.replayLsn;
-      const short = seen ? `; it had replayed ${seen}, ${formatBytes(lsnBytesBehind(stopLsn, seen))} short` : '';
+      const replica = topo?.replicas.find((r) => r.id === c);
+      const seen = replica?.replayLsn;
+      const short =
+        seen && stopLsn
+          ? `; it had replayed ${seen}, ${formatBytes(lsnBytesBehind(stopLsn, seen))} short`
+          : replica?.lagSeconds !== undefined
+            ? `; its ReplicaLag was ${replica.lagSeconds} s`
+            : '';
       throw pauseTimeout(
         phase,
-        `${c} had not replayed ${primaryId}'s last WAL (${stopLsn}) when the write pause reached --timeout ${timeoutMs / 1000} s${short}`,
+        `${c} had not replayed ${primaryId}'s last WAL (${stopLsn || 'ReplicaLag 0'}) when the write pause reached --timeout ${timeoutMs / 1000} s${short}`,
         `Rolled back: ${primaryId} takes writes again. Check why ${c} replays slowly (\`dbops replica status\`), then retry.`,
       );
     }
@@ -232,15 +259,17 @@ async function steps(
     await api.demote(primaryId, c);
     phase.demoted = true;
     phase.promoting = true;
-    promotedAt = (await api.promote(c, { signal: ctx.signal })).lsn;
+    const promoted = await api.promote(c, { signal: ctx.signal });
+    promotedAt = promoted.lsn;
     phase.promoted = true;
     current = c;
-    s.detail(`${c} promoted; new timeline forked at ${promotedAt}`);
+    s.detail(promoted.detail ?? `${c} promoted; new timeline forked at ${promotedAt}`);
   });
 
   await run.step('SO-8', async (s) => {
     if (pool && pooler) {
-      await pooler.retarget(pool.name, c, { maxWaitSeconds: 60, signal: ctx.signal });
+      // --timeout also bounds the wait for the connection layer's health (RDS Proxy: TargetHealth AVAILABLE).
+      await pooler.retarget(pool.name, c, { maxWaitSeconds: timeoutMs / 1000, signal: ctx.signal });
       await pooler.resume(pool.name);
       phase.switchedPool = true;
       facts.writePauseMs = performance.now() - phase.pauseStartedAt!;
@@ -258,26 +287,37 @@ async function steps(
     }
   });
 
+  const followers: string[] = [];
   await run.step('SO-9', async (s) => {
     phase.followAttempted = true;
-    facts.extra.follow = await api.follow(primaryId, c);
-    for (const r of facts.before?.replicas ?? []) if (r.id !== c) await api.repoint(r.id, c);
-    s.detail(facts.extra.follow.detail);
+    const follow = await api.follow(primaryId, c);
+    facts.extra.follow = follow;
+    const lines = [follow.detail];
+    for (const r of facts.before?.replicas ?? []) {
+      if (r.id === c) continue;
+      const res = await api.repoint(r.id, c);
+      if (res.follows) followers.push(r.id);
+      else lines.push(res.detail);
+    }
+    s.detail(lines.join('; '));
   });
 
   await run.step('SO-10', async (s) => {
-    const followers = (facts.before?.replicas ?? []).filter((r) => r.id !== c).map((r) => r.id);
-    facts.after = await waitStreaming(api, c, [primaryId, ...followers], ctx.signal);
-    const lagging = facts.after.replicas.filter((r) => r.state !== 'streaming');
+    const follow = facts.extra.follow;
+    // A replica still being created (AWS) streams later: not waited for, reported.
+    const waitFor = [...(follow && !follow.creating ? [follow.replicaId] : []), ...followers];
+    facts.after = await waitStreaming(api, c, waitFor, ctx.signal);
+    const lagging = facts.after.replicas.filter((r) => waitFor.includes(r.id) && r.state !== 'streaming');
     const addr = await appAddress(provider, api, pool, () => c);
-    const wrote = await verifyWrite(await addr.resolve());
+    const wrote = await (seams.verifyWrite ?? verifyWrite)(await addr.resolve());
     forgetGuard();
     if (lagging.length > 0) {
       throw new EnvironmentError(`${c} is the primary and takes writes, but ${lagging.map((r) => `${r.id} is ${r.state}`).join(', ')}.`, {
         hint: `Look at their server logs; \`dbops replica status --instance ${c}\` shows the topology.`,
       });
     }
-    s.detail(`${[primaryId, ...followers].join(', ')} streaming from ${c}; ${wrote}`);
+    const creating = follow?.creating ? `; ${follow.replicaId} is being created (\`dbops replica status --instance ${c}\` shows when it streams)` : '';
+    s.detail(`${waitFor.length ? `${waitFor.join(', ')} streaming from ${c}; ` : ''}${wrote}${creating}`);
   });
 
   if (probe) {
@@ -293,6 +333,29 @@ async function steps(
       }
     });
   } else run.skip('SO-11', 'no --probe');
+
+  await retireStep(ctx, api, primaryId, input, run);
+}
+
+/** SO-12: only where the old primary cannot follow (AWS), only when asked, and confirmed. */
+async function retireStep(ctx: Context, api: FailoverApi, primaryId: string, input: FailoverInput, run: RunbookRun): Promise<void> {
+  const retire = api.retire?.bind(api);
+  if (!retire) {
+    run.skip('SO-12', 'the old primary follows the new one');
+    return;
+  }
+  if (!input.deleteOldPrimary) {
+    run.skip('SO-12', `${primaryId} kept: delete it with \`dbops instances delete ${primaryId}\` (final snapshot) once you are sure, or pass --delete-old-primary`);
+    return;
+  }
+  await run.step('SO-12', async (s) => {
+    const ok = await ctx.prompt.confirm(`Delete ${primaryId} now, with a final snapshot? It no longer takes part in replication.`);
+    if (!ok) {
+      s.detail(`${primaryId} kept (not confirmed)`);
+      return;
+    }
+    s.detail((await retire(primaryId, { runId: run.runId })).detail);
+  });
 }
 
 async function measureAndCheck(
@@ -304,16 +367,26 @@ async function measureAndCheck(
   maxLag: MaxLag,
   timeoutMs: number,
   facts: Facts,
-): Promise<ReplicaState> {
+): Promise<ReplicaState | 'in-place'> {
   const topo = await api.topology(primaryId);
   facts.before = topo;
   if (topo.pooler) facts.pooler = topo.pooler;
   requirePoolerIfConfigured(ctx, topo);
+  if (topo.replicas.length === 0 && topo.primary.multiAz && input.candidate === undefined && api.failoverInPlace) {
+    facts.candidateId = `${primaryId} (Multi-AZ standby)`;
+    facts.checks = multiAzChecks(topo);
+    facts.plan = multiAzPlan(topo, input.probe, input.scheduled);
+    if (failedChecks(facts.checks).length > 0) {
+      facts.outcome = 'refused';
+      throw new CheckFailed(`Switchover refused: ${refusalText(facts.checks)}.`, { hint: failedChecks(facts.checks)[0]!.remedy ?? '`dbops replica status` shows the topology.' });
+    }
+    return 'in-place';
+  }
   const all = (await provider.listInstances()).map((i) => i.id);
   const candidate = pickCandidate(topo, input.candidate, all);
   facts.candidateId = candidate.id;
   facts.checks = switchoverChecks(topo, candidate, maxLag);
-  facts.plan = switchoverPlan(topo, candidate, timeoutMs, input.probe, input.scheduled);
+  facts.plan = switchoverPlan(topo, candidate, timeoutMs, input.probe, input.scheduled, api.name);
   if (failedChecks(facts.checks).length > 0) {
     facts.outcome = 'refused';
     const first = failedChecks(facts.checks)[0]!;
@@ -332,11 +405,15 @@ async function preChecks(
   timeoutMs: number,
   facts: Facts,
   run: RunbookRun,
-): Promise<ReplicaState> {
+): Promise<ReplicaState | 'in-place'> {
   return run.step('SO-1', async (s) => {
     const c = await measureAndCheck(ctx, provider, api, primaryId, input, maxLag, timeoutMs, facts);
     const warn = facts.checks.filter((x) => x.status === 'warn').length;
-    s.detail(`${facts.checks.length} checks passed${warn ? ` (${warn} warning${warn === 1 ? '' : 's'})` : ''}; candidate ${c.id}, lag ${c.lagBytes ?? '?'} bytes (limit ${describeMaxLag(maxLag)})`);
+    if (c === 'in-place') {
+      s.detail(`${facts.checks.length} checks passed${warn ? ` (${warn} warning${warn === 1 ? '' : 's'})` : ''}; no replica: a reboot with failover to ${primaryId}'s Multi-AZ standby`);
+      return c;
+    }
+    s.detail(`${facts.checks.length} checks passed${warn ? ` (${warn} warning${warn === 1 ? '' : 's'})` : ''}; candidate ${c.id}, lag ${describeLag(c)} (limit ${describeMaxLag(maxLag)})`);
     return c;
   });
 }
@@ -382,14 +459,103 @@ async function rollBack(api: FailoverApi, primaryId: string, candidateId: string
 }
 
 /** After the promotion: the pool must reach the new primary, and the old one follows it. */
-async function finishForward(api: FailoverApi, primaryId: string, c: string, phase: Phase, facts: Facts, poolName: string | undefined): Promise<void> {
+async function finishForward(api: FailoverApi, primaryId: string, c: string, phase: Phase, facts: Facts, poolName: string | undefined, timeoutMs: number): Promise<void> {
+  let poolError: unknown;
+  // Whatever the pool answers, the old primary still follows (AWS: its new replica is created).
   if (poolName && api.pooler && !phase.switchedPool) {
-    await api.pooler.retarget(poolName, c, { maxWaitSeconds: 60 });
-    await api.pooler.resume(poolName);
-    phase.switchedPool = true;
+    try {
+      await api.pooler.retarget(poolName, c, { maxWaitSeconds: timeoutMs / 1000 });
+      await api.pooler.resume(poolName);
+      phase.switchedPool = true;
+    } catch (e) {
+      poolError = e;
+    }
   }
   if (!phase.followAttempted) {
     phase.followAttempted = true;
     facts.extra.follow = await api.follow(primaryId, c);
   }
+  if (poolError !== undefined) throw poolError;
+}
+
+/** Pure: the plan of a Multi-AZ reboot with failover (AWS, no replica). */
+export function multiAzPlan(topo: Topology, probe: boolean, scheduled?: Date): string[] {
+  const p = topo.primary.id;
+  const pool = topo.pooler;
+  return [
+    ...(scheduled ? [`wait until ${scheduled.toISOString()}, then measure and check again`] : []),
+    ...(probe ? [`write a numbered row every ${PROBE_INTERVAL_MS} ms through ${pool ? `${pool.kind} ${pool.name}` : 'the primary endpoint'}`] : []),
+    `RebootDBInstance ${p} with ForceFailover: RDS moves the primary to its Multi-AZ standby (same endpoint; connections drop for the failover)`,
+    `wait until ${p} is available again${pool ? `, and ${pool.name}'s target AVAILABLE` : ''}`,
+    'verify: a write through the application address lands on a primary',
+  ];
+}
+
+/** AWS Multi-AZ without a replica: the reboot with failover, SO-7, keeps the endpoint; nothing to switch or rebuild. */
+async function inPlaceSteps(ctx: Context, provider: Provider, api: FailoverApi, primaryId: string, input: FailoverInput, facts: Facts, run: RunbookRun, seams: FailoverSeams): Promise<void> {
+  const failoverInPlace = api.failoverInPlace?.bind(api);
+  if (!failoverInPlace) throw new EnvironmentError(`The ${api.name} provider has no Multi-AZ failover.`);
+  if (ctx.flags.dryRun) {
+    for (const st of SWITCHOVER.steps.slice(1)) run.skip(st.id, 'dry run');
+    return;
+  }
+  const ok = await ctx.prompt.confirm(`Reboot ${primaryId} with failover to its Multi-AZ standby? Connections drop while RDS fails over (the endpoint stays).`);
+  if (!ok) throw new UsageError('Switchover cancelled; nothing was changed.');
+  if (input.scheduled) {
+    const at = input.scheduled;
+    await run.step('SO-2', async (s) => {
+      s.update(`until ${at.toISOString()}`);
+      await sleepUntil(at, ctx);
+      const topo = await api.topology(primaryId);
+      facts.checks = multiAzChecks(topo);
+      if (failedChecks(facts.checks).length > 0) {
+        facts.outcome = 'refused';
+        throw new CheckFailed(`Switchover refused: ${refusalText(facts.checks)}.`, { hint: failedChecks(facts.checks)[0]!.remedy ?? '`dbops replica status` shows the topology.' });
+      }
+      s.detail(`checked again at ${ctx.clock.now().toISOString()}: all passed`);
+    });
+  } else run.skip('SO-2', 'not scheduled');
+  let probe: Awaited<ReturnType<typeof startProbe>> | undefined;
+  if (input.probe) {
+    await run.step('SO-3', async (s) => {
+      probe = await startProbe(run, facts, provider, api, () => primaryId, seams.probeIntervalMs ?? PROBE_INTERVAL_MS);
+      s.detail(`writing every ${seams.probeIntervalMs ?? PROBE_INTERVAL_MS} ms`);
+    });
+  } else run.skip('SO-3', 'no --probe');
+  run.skip('SO-4', 'Multi-AZ: the endpoint stays; nothing to pause');
+  run.skip('SO-5', 'Multi-AZ: RDS stops writes during its failover');
+  run.skip('SO-6', 'Multi-AZ: the standby is synchronous');
+  const started = performance.now();
+  await run.step('SO-7', async (s) => {
+    // A Multi-AZ failover takes one to two minutes: bounded by the larger of --timeout and aws.maxWaitMinutes.
+    const maxWaitSeconds = Math.max((input.timeoutMs ?? DEFAULT_SWITCHOVER_TIMEOUT_MS) / 1000, ctx.config.aws.maxWaitMinutes * 60);
+    const res = await failoverInPlace(primaryId, { maxWaitSeconds, signal: ctx.signal });
+    s.detail(res.detail);
+  });
+  const pool = facts.pooler;
+  await run.step('SO-8', async (s) => {
+    if (pool && api.pooler) {
+      await api.pooler.retarget(pool.name, primaryId, { maxWaitSeconds: 300, signal: ctx.signal });
+      s.detail(`${pool.name}'s target ${primaryId} AVAILABLE`);
+    } else s.detail('the endpoint is unchanged; applications reconnect to it');
+    facts.writePauseMs = performance.now() - started;
+  });
+  run.skip('SO-9', 'Multi-AZ: RDS rebuilt the standby itself');
+  await run.step('SO-10', async (s) => {
+    facts.after = await api.topology(primaryId);
+    const addr = await appAddress(provider, api, pool, () => primaryId);
+    s.detail(await (seams.verifyWrite ?? verifyWrite)(await addr.resolve()));
+  });
+  if (probe) {
+    const p = probe;
+    await run.step('SO-11', async (s) => {
+      const figures = await p.finish();
+      p.forget();
+      s.detail(`longest gap ${figures.longestGapMs} ms, ${figures.clientErrors} client errors, ${figures.lostAcked} acknowledged writes lost`);
+      if (figures.lostAcked > 0) {
+        throw new CheckFailed(`${figures.lostAcked} acknowledged writes are missing on ${primaryId} after the reboot with failover.`, { hint: 'Keep the report and the RDS events of the instance.' });
+      }
+    });
+  } else run.skip('SO-11', 'no --probe');
+  run.skip('SO-12', 'Multi-AZ: the instance itself stays the primary');
 }

@@ -99,5 +99,7 @@ export interface HistoryRecord {
   lostAcked?: number;
   lossBytes?: number;
   lossTransactions?: number;
+  /** AWS: ReplicaLag (seconds) of the promoted replica, the bound of the loss. */
+  lossSeconds?: number;
   failedChecks: string[];
 }

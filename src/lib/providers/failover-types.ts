@@ -113,11 +113,14 @@ export interface FenceRecord {
 
 /** What the dead primary had beyond the promoted replica's position. */
 export interface WalLoss {
-  /** Last WAL position the old primary had (local: end of its valid WAL). */
-  oldPrimaryLsn: string;
-  /** The position the candidate had replayed when it was promoted. */
-  promotedAtLsn: string;
-  bytes: number;
+  /** Last WAL position the old primary had (local: end of its valid WAL); undefined when it could not be read. */
+  oldPrimaryLsn?: string;
+  /** The position the candidate had replayed when it was promoted (undefined when unknown). */
+  promotedAtLsn?: string;
+  /** Bytes of WAL; undefined when only a time bound is known (AWS without the data plane). */
+  bytes?: number;
+  /** AWS: the candidate's ReplicaLag (seconds) at promotion: the writes of that many seconds at most. */
+  seconds?: number;
   /** Committed transactions in the lost WAL (local: COMMIT records, pg_waldump). */
   transactions?: number;
   /** How the figures were obtained. */
@@ -130,6 +133,15 @@ export interface FollowResult {
   rewound: boolean;
   /** AWS: a new replica was created instead (RDS replicas cannot change source). */
   replicaId: string;
+  detail: string;
+  /** AWS: `replicaId` is a new replica still being created; it streams later (not waited for). */
+  creating?: boolean;
+}
+
+/** A replica of the old primary was (or could not be) pointed at the new one. */
+export interface RepointResult {
+  /** It replicates from the new primary now (AWS: never; RDS replicas cannot change source). */
+  follows: boolean;
   detail: string;
 }
 
@@ -176,6 +188,8 @@ export interface EnsurePoolerInput {
   reservePoolSize: number;
   requireTls: boolean;
   port?: number;
+  /** RDS Proxy: the IAM role it reads the master secret with (connectionPool.roleArn). */
+  roleArn?: string;
   tags: Record<string, string>;
 }
 
@@ -197,27 +211,46 @@ export interface FailoverApi {
    * Stops writes at the primary and returns the last WAL position it will ever have in
    * this role (local: a clean shutdown, so every WAL sender hands its replica all WAL).
    */
-  stopWrites(primaryId: string, opts: { signal?: AbortSignal }): Promise<{ lsn: string }>;
+  stopWrites(primaryId: string, opts: { signal?: AbortSignal }): Promise<{ lsn: string; detail?: string }>;
   /** Rollback of stopWrites: the primary takes writes again (local: started as a primary). */
   resumeWrites(primaryId: string): Promise<void>;
   /** Waits until the replica has replayed `lsn`; returns its replay position. */
-  waitForReplay(replicaId: string, lsn: string, opts: WaitOptions): Promise<{ replayLsn: string }>;
+  waitForReplay(replicaId: string, lsn: string, opts: WaitOptions): Promise<{ replayLsn: string; detail?: string }>;
   /**
    * Before promotion: the stopped old primary can only ever come up as a replica of the
    * candidate (local: standby.signal + primary_conninfo). undoDemote reverses it.
    */
   demote(oldPrimaryId: string, newPrimaryId: string): Promise<void>;
   undoDemote(oldPrimaryId: string): Promise<void>;
-  /** Promotes the replica; returns its WAL position at promotion. */
-  promote(replicaId: string, opts: { signal?: AbortSignal }): Promise<{ lsn: string }>;
+  /** Promotes the replica; returns its WAL position at promotion ('' when unknown) and what was done. */
+  promote(replicaId: string, opts: { signal?: AbortSignal }): Promise<{ lsn: string; detail?: string }>;
   /** The old primary follows the new one (local: pg_rewind when needed, then standby). */
   follow(oldPrimaryId: string, newPrimaryId: string): Promise<FollowResult>;
-  /** Other replicas of the old primary follow the new one. */
-  repoint(replicaId: string, newPrimaryId: string): Promise<void>;
+  /** Other replicas of the old primary follow the new one (or say why they cannot). */
+  repoint(replicaId: string, newPrimaryId: string): Promise<RepointResult>;
   /** The old primary must never take writes again; what was done is recorded with it. */
   fence(oldPrimaryId: string, record: Omit<FenceRecord, 'actions'>): Promise<FenceRecord>;
-  /** What the old primary had beyond `promotedAtLsn`, when its storage can be read. */
-  lossSince(oldPrimaryId: string, promotedAtLsn: string): Promise<WalLoss | undefined>;
+  /**
+   * After the promotion: finishes a fence that could not be completed before it (AWS:
+   * StopDBInstance is refused while the old primary still has a read replica). Optional.
+   */
+  completeFence?(oldPrimaryId: string, fence: FenceRecord): Promise<FenceRecord>;
+  /**
+   * What the old primary had beyond `promotedAtLsn`, as far as measurable (local: its WAL;
+   * AWS: its WAL position when its data plane answers, and the candidate's ReplicaLag at promotion).
+   */
+  lossSince(oldPrimaryId: string, promotedAtLsn: string, candidateId?: string): Promise<WalLoss | undefined>;
+  /**
+   * AWS Multi-AZ: moves the primary role to the instance's own standby (RebootDBInstance
+   * with ForceFailover), keeping the endpoint. Absent where there is no such standby.
+   */
+  failoverInPlace?(primaryId: string, opts: WaitOptions): Promise<{ detail: string }>;
+  /**
+   * AWS: the old primary left the topology after a switchover (an RDS instance cannot follow
+   * a promoted replica): delete it with a final snapshot, unless deletion protection is on.
+   * Absent where the old primary follows the new one (local).
+   */
+  retire?(oldPrimaryId: string, opts: { runId: string }): Promise<{ detail: string }>;
   /** The connection layer, when the provider has one. */
   readonly pooler?: PoolerApi;
   close(): Promise<void>;

@@ -3,7 +3,6 @@
  * dynamic import like the Provider's (index.ts).
  */
 import type { DbopsConfig } from '../config/schema.js';
-import { EnvironmentError } from '../errors.js';
 import type { FailoverApi } from './failover-types.js';
 import { dbopsHome } from './index.js';
 import type { Provider } from './types.js';
@@ -11,9 +10,21 @@ import type { Provider } from './types.js';
 /** `base` is the context's Provider; its owner closes it. */
 export async function createFailoverProvider(config: DbopsConfig, env: Record<string, string | undefined>, base: Provider): Promise<FailoverApi> {
   if (config.provider === 'aws') {
-    throw new EnvironmentError('Switchover and failover are built for the local provider so far; the AWS adapter (RDS promotion, RDS Proxy) is not there yet.', {
-      hint: 'On AWS, follow runbooks/switchover.md or runbooks/failover.md by hand (each step shows the aws CLI call).',
-    });
+    const { createAwsFailover } = await import('./aws/failover.js');
+    const cp = config.connectionPool;
+    const caBundle = config.aws.caBundle ?? env.PGSSLROOTCERT;
+    return createAwsFailover(
+      {
+        region: config.region,
+        ...((config.endpointUrl ?? env.AWS_ENDPOINT_URL) ? { endpointUrl: config.endpointUrl ?? env.AWS_ENDPOINT_URL } : {}),
+        maxAttempts: config.aws.maxAttempts,
+        maxWaitSeconds: config.aws.maxWaitMinutes * 60,
+        ...(cp.enabled && cp.kind === 'rds-proxy' ? { proxyName: cp.name ?? `${config.database.identifier}-pool` } : {}),
+        ...(caBundle ? { caBundle } : {}),
+        backupRetentionDays: config.database.backupRetentionDays,
+      },
+      base,
+    );
   }
   const { createLocalFailover } = await import('./local/failover.js');
   return createLocalFailover(

@@ -379,6 +379,7 @@ async function poolStep(run: RunbookRun, st: ApplyState): Promise<void> {
       reservePoolSize: cp.reservePoolSize,
       requireTls: cp.requireTls,
       ...(cp.port !== undefined ? { port: cp.port } : {}),
+      ...(cp.roleArn !== undefined ? { roleArn: cp.roleArn } : {}),
       tags: st.desired.tags,
     });
     const what = !before ? 'created and started' : before.running ? 'running' : 'started';

@@ -8,7 +8,6 @@
  * why in one sentence, print no result, and open no socket.
  */
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -20,7 +19,6 @@ import type { Provider } from '../../../src/lib/providers/types.js';
 import { testContext } from '../../_helpers/context.js';
 import { FAST, REGION, awsOptions, dbInstance, rejectionOf } from '../providers/aws/helpers.js';
 
-const MIGRATIONS = fileURLToPath(new URL('../../../sql/migrations', import.meta.url));
 const rds = mockClient(RDSClient);
 let provider: Provider;
 let connects: ReturnType<typeof vi.spyOn>;
@@ -40,11 +38,11 @@ afterEach(async () => {
 
 /** The three commands of the issue, each as its handler with a fresh context (json or not). */
 const COMMANDS = [
-  { name: 'heartbeat', json: false, run: (ctx: Parameters<typeof heartbeat.run>[0], url?: string) => heartbeat.run(ctx, { args: {}, opts: { url, instance: undefined } }) },
+  { name: 'heartbeat', json: false, run: (ctx: Parameters<typeof heartbeat.run>[0], url?: string) => heartbeat.run(ctx, { args: {}, opts: { url, instance: undefined, connectHost: undefined } }) },
   ...[false, true].map((json) => ({
     name: `migrate status${json ? ' --json' : ''}`,
     json,
-    run: (ctx: Parameters<typeof status.run>[0], url?: string) => status.run(ctx, { args: {}, opts: { url, instance: undefined, dir: MIGRATIONS, lockTimeout: undefined } }),
+    run: (ctx: Parameters<typeof status.run>[0], url?: string) => status.run(ctx, { args: {}, opts: { url, instance: undefined, connectHost: undefined } }),
   })),
 ];
 

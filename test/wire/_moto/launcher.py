@@ -17,6 +17,10 @@ test/wire/_moto/server.ts; never used by dbops itself.
 Bridges (each is AWS behaviour moto 5.2.1 gets wrong):
 - RDS: a backup window that only touches the maintenance window is accepted (AWS accepts
   03:00-04:00 with sun:04:00-sun:05:00; moto rejects it as overlapping).
+- RDS: a promoted read replica no longer names its source, nor the source it (moto keeps
+  both links, so a promotion never looks finished).
+- RDS: DescribePendingMaintenanceActions answers "nothing pending" (moto has no maintenance
+  and does not implement the call).
 - ElastiCache: a replication group's member clusters (<rg>-001 ...) exist for
   DescribeCacheClusters with the group's engine, version, node type and security groups;
   cache clusters report SecurityGroups; a deleted replication group (and its members)
@@ -149,6 +153,40 @@ budgets_responses.BudgetsResponse.create_budget = _create_budget_with_tags
 budgets_responses.BudgetsResponse.delete_budget = _delete_budget_with_tags
 budgets_responses.BudgetsResponse.list_tags_for_resource = _list_tags_for_resource
 budgets_responses.BudgetsResponse.describe_subscribers_for_notification = _describe_subscribers_for_notification
+
+
+# --- RDS: DescribePendingMaintenanceActions (not implemented by moto 5.2.1) -------------
+# moto models no maintenance, so AWS's answer for such an account: nothing pending.
+import moto.rds.responses as rds_responses
+from moto.core.responses import ActionResult as _ActionResult
+
+
+def _describe_pending_maintenance_actions(self):
+    return _ActionResult({"PendingMaintenanceActions": []})
+
+
+rds_responses.RDSResponse.describe_pending_maintenance_actions = _describe_pending_maintenance_actions
+
+
+# --- RDS: a promoted replica leaves its source (moto 5.2.1 keeps both links) --------------
+import moto.rds.models as rds_models
+
+_promote = rds_models.RDSBackend.promote_read_replica
+
+
+def _promote_read_replica(self, db_kwargs):
+    database = self.databases[db_kwargs["db_instance_identifier"]]
+    source_id = database.source_db_instance_identifier
+    promoted = _promote(self, db_kwargs)
+    if source_id:
+        source = self.databases.get(source_id)
+        if source is not None and promoted.db_instance_identifier in source.replicas:
+            source.remove_replica(promoted)
+        promoted.source_db_instance_identifier = None
+    return promoted
+
+
+rds_models.RDSBackend.promote_read_replica = _promote_read_replica
 
 
 # --- the request log, faults and test controls ---------------------------------------

@@ -61,6 +61,12 @@ export interface RdsApi {
   createDBInstanceReadReplica(i: Rds.CreateDBInstanceReadReplicaCommandInput): Promise<Rds.CreateDBInstanceReadReplicaCommandOutput>;
   promoteReadReplica(i: Rds.PromoteReadReplicaCommandInput): Promise<Rds.PromoteReadReplicaCommandOutput>;
   describeOrderableDBInstanceOptions(i: Rds.DescribeOrderableDBInstanceOptionsCommandInput): Promise<Rds.DescribeOrderableDBInstanceOptionsCommandOutput>;
+  describePendingMaintenanceActions(i: Rds.DescribePendingMaintenanceActionsCommandInput): Promise<Rds.DescribePendingMaintenanceActionsCommandOutput>;
+  createDBProxy(i: Rds.CreateDBProxyCommandInput): Promise<Rds.CreateDBProxyCommandOutput>;
+  describeDBProxies(i: Rds.DescribeDBProxiesCommandInput): Promise<Rds.DescribeDBProxiesCommandOutput>;
+  describeDBProxyTargets(i: Rds.DescribeDBProxyTargetsCommandInput): Promise<Rds.DescribeDBProxyTargetsCommandOutput>;
+  registerDBProxyTargets(i: Rds.RegisterDBProxyTargetsCommandInput): Promise<Rds.RegisterDBProxyTargetsCommandOutput>;
+  deregisterDBProxyTargets(i: Rds.DeregisterDBProxyTargetsCommandInput): Promise<Rds.DeregisterDBProxyTargetsCommandOutput>;
 }
 
 export interface CloudWatchApi {
@@ -256,6 +262,12 @@ const SERVICES = {
       createDBInstanceReadReplica: (i) => l.use((m, c) => c.send(new m.CreateDBInstanceReadReplicaCommand(i))),
       promoteReadReplica: (i) => l.use((m, c) => c.send(new m.PromoteReadReplicaCommand(i))),
       describeOrderableDBInstanceOptions: (i) => l.use((m, c) => c.send(new m.DescribeOrderableDBInstanceOptionsCommand(i))),
+      describePendingMaintenanceActions: (i) => l.use((m, c) => c.send(new m.DescribePendingMaintenanceActionsCommand(i))),
+      createDBProxy: (i) => l.use((m, c) => c.send(new m.CreateDBProxyCommand(i))),
+      describeDBProxies: (i) => l.use((m, c) => c.send(new m.DescribeDBProxiesCommand(i))),
+      describeDBProxyTargets: (i) => l.use((m, c) => c.send(new m.DescribeDBProxyTargetsCommand(i))),
+      registerDBProxyTargets: (i) => l.use((m, c) => c.send(new m.RegisterDBProxyTargetsCommand(i))),
+      deregisterDBProxyTargets: (i) => l.use((m, c) => c.send(new m.DeregisterDBProxyTargetsCommand(i))),
     }),
   ),
   cloudWatch: service(

@@ -30,6 +30,7 @@ import type {
   PrimaryState,
   ReplicaState,
   ReplicaStreamState,
+  RepointResult,
   Topology,
   WalLoss,
 } from '../failover-types.js';
@@ -358,12 +359,13 @@ export class LocalFailover implements FailoverApi {
     return { rewound, replicaId: oldPrimaryId, detail: rewound ? 'pg_rewind rewrote diverged pages, then standby' : 'no rewind needed; started as a standby' };
   }
 
-  async repoint(replicaId: string, newPrimaryId: string): Promise<void> {
+  async repoint(replicaId: string, newPrimaryId: string): Promise<RepointResult> {
     const tb = await this.#tb();
     await this.#standbyFiles(tb, replicaId, newPrimaryId);
     const dataDir = this.rc.layout.dataDir(replicaId);
     if (await isRunning(tb, dataDir)) await pgRun(tb, 'pg_ctl', ['-D', dataDir, 'reload'], `Reloading instance ${replicaId} (pg_ctl reload)`);
     await updateInstance(this.rc, replicaId, (r) => ({ ...r, replicaSourceId: newPrimaryId }));
+    return { follows: true, detail: `${replicaId} follows ${newPrimaryId}` };
   }
 
   async fence(oldPrimaryId: string, record: Omit<FenceRecord, 'actions'>): Promise<FenceRecord> {
