@@ -1,4 +1,4 @@
-/** `dbops instances list|create|start|stop|delete`: the definitions (handlers: instances.run.ts, loaded lazily). */
+/** `dbops instances list|create|start|stop|delete|restore`: the definitions (handlers: instances.run.ts, loaded lazily). */
 import { arg, defineCommand, defineGroup, opt, type Lazy } from './define.js';
 
 export const list = defineCommand({
@@ -64,9 +64,33 @@ export const stop = defineCommand({
   load: (): Lazy => import('./instances.run.js').then((m) => m.stop),
 });
 
+export const restore = defineCommand({
+  name: 'restore',
+  summary: 'Restore an instance to a point in time into a new instance (runbook pitr)',
+  description:
+    'The newest base backup before the time, then the archived WAL replayed up to it (AWS: RestoreDBInstanceToPointInTime). The time must lie in the restorable window (`dbops backup status`); outside it: exit 2. The source is not changed. The new instance is tagged dbops:purpose=point-in-time-restore; its newest dbops.heartbeat row shows where its data really ends.',
+  args: { source: arg('<source>', 'the instance to restore') },
+  options: {
+    to: opt.string('--to <time>', 'ISO 8601 time with a zone, e.g. 2026-05-01T09:30:00Z'),
+    latestRestorable: opt.flag('--latest-restorable', 'the latest restorable time (everything archived)'),
+    target: opt.requiredString('--target <id>', 'identifier of the new instance (required)', {
+      message: 'instances restore needs --target <id>: the identifier of the new instance.',
+      hint: 'For example: dbops instances restore prod-db --latest-restorable --target prod-db-pitr',
+    }),
+    instanceClass: opt.string('--instance-class <class>', 'instance class of the new instance (default: the source\'s)'),
+  },
+  mutates: true,
+  examples: [
+    { command: 'dbops instances restore prod-db --to 2026-05-01T09:30:00Z --target prod-db-0930', description: 'the data as it was at 09:30 UTC' },
+    { command: 'dbops instances restore prod-db --latest-restorable --target prod-db-latest', description: 'everything archived (minutes behind now)' },
+    { command: 'dbops instances restore prod-db --to 2026-05-01T09:30:00Z --target x --dry-run', description: 'check the time against the window only' },
+  ],
+  load: (): Lazy => import('./instances.run.js').then((m) => m.restore),
+});
+
 export const instances = defineGroup({
   name: 'instances',
-  summary: 'List, create, start, stop and delete database instances',
+  summary: 'List, create, start, stop, delete and restore (to a point in time) database instances',
   description:
     'Works on the configured provider and region. On the local provider an instance is a real PostgreSQL cluster on 127.0.0.1.',
   examples: [
@@ -76,6 +100,7 @@ export const instances = defineGroup({
     { command: 'dbops instances stop demo-db --yes', description: 'stop an instance (AWS restarts it after 7 days)' },
     { command: 'dbops instances start demo-db', description: 'start it again' },
     { command: 'dbops instances delete demo-db --yes', description: 'delete an instance dbops created' },
+    { command: 'dbops instances restore demo-db --to 2026-05-01T09:30:00Z --target demo-0930', description: 'point-in-time restore into a new instance' },
   ],
-  subcommands: [list, create, start, stop, remove],
+  subcommands: [list, create, start, stop, remove, restore],
 });
