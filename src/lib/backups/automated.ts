@@ -69,3 +69,19 @@ export async function runAutomatedBackups(ctx: Context, input: { instanceId: str
   });
   return { ...value, report };
 }
+
+/**
+ * "Taken when due by any dbops command that touches the instance": after a start, the
+ * local provider takes the automated backup the instance missed while it was stopped.
+ * Its failure is a warning, never the command's failure (cron's `backup run` retries).
+ */
+export async function automatedBackupIfDue(ctx: Context, instanceId: string): Promise<void> {
+  const provider = await ctx.provider();
+  if (!provider.runAutomatedBackups) return;
+  try {
+    const r = await provider.runAutomatedBackups(instanceId, { force: false });
+    if (r.snapshotId) ctx.out.info(`Automated backup ${r.snapshotId} of ${instanceId} taken (it was due).`);
+  } catch (e) {
+    ctx.out.warn(`The automated backup of ${instanceId} that was due failed: ${e instanceof Error ? e.message : String(e)} (runbooks/automated-backups.md, AB-2).`);
+  }
+}

@@ -11,6 +11,7 @@ import { type RunReport, runRunbook } from '../runbook/runner.js';
 import { INSTANCE_CREATE, INSTANCE_DELETE } from './runbooks.js';
 import { isRdsIdentifier } from '../identifiers.js';
 import { tagFinalSnapshot } from '../snapshots/final.js';
+import { automatedBackupIfDue } from '../backups/automated.js';
 
 export async function listInstances(ctx: Context): Promise<Instance[]> {
   const provider = await ctx.provider();
@@ -216,6 +217,7 @@ export async function startInstance(ctx: Context, input: { id: string; wait: boo
       throw e;
     }
   }
+  await automatedBackupIfDue(ctx, input.id);
   return { ...base, changed: true, instance };
 }
 

@@ -214,3 +214,35 @@ describe('pruning after the retention', () => {
     await p.deleteInstance(id, { skipFinalSnapshot: true });
   });
 });
+
+describe('timelines', () => {
+  it('a promoted replica archives on its new timeline (history file included) and restores to a point in time on it', async () => {
+    const id = 'tl-primary';
+    const replica = 'tl-replica';
+    await p.createInstance(instanceInput(id));
+    await withPg(await p.connectionInfo(id), (c) => c.query('CREATE TABLE rows_t (n int PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())'));
+    await insertRows(id, 1, 2);
+    await p.createReadReplica({ sourceInstanceId: id, replicaId: replica, tags: {} });
+    // The standby has the rows once it has replayed them; then it is promoted (timeline 2).
+    for (let i = 0; i < 100 && (await rowsOf(replica).catch(() => [])).length < 2; i++) await sleep(100);
+    await p.promoteReadReplica(replica);
+    const run = await p.runAutomatedBackups!(replica, { force: false });
+    expect(run.snapshotId).toBeDefined();
+    await insertRows(replica, 3, 4);
+    await sleep(30);
+    const noted = new Date();
+    await sleep(30);
+    const last = await insertRows(replica, 5, 6);
+    await switchWal(replica);
+    await waitRestorable(replica, last);
+    const files = await readdir(archiveDir(replica));
+    expect(files).toContain('00000002.history');
+    expect(files.some((f) => /^00000002[0-9A-F]{16}$/.test(f))).toBe(true);
+    await p.restoreToPointInTime({ sourceInstanceId: replica, instanceId: 'tl-restored', time: noted, instanceClass: 'db.t3.micro', publiclyAccessible: false, tags: {} });
+    expect(await rowsOf('tl-restored')).toEqual([1, 2, 3, 4]);
+    // The restored copy picked a timeline above the archive's (3) and archives into its own archive.
+    const log = await readFile(join(home, 'local', 'us-east-2', 'instances', 'tl-restored', 'postgresql.log'), 'utf8');
+    expect(log).toMatch(/selected new timeline ID: 3/);
+    for (const x of ['tl-restored', replica, id]) await p.deleteInstance(x, { skipFinalSnapshot: true });
+  });
+});
