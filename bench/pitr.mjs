@@ -162,7 +162,7 @@ function tps(id) {
   const common = ['-h', '127.0.0.1', '-p', info, '-U', cred.masterUsername];
   const pe = { ...process.env, PGPASSWORD: cred.password };
   execFileSync(join(PG, 'pgbench'), [...common, '-i', '-s', '5', '-q', 'recipe_book'], { env: pe, stdio: 'ignore' });
-  const out = execFileSync(join(PG, 'pgbench'), [...common, '-c', '2', '-j', '2', '-T', String(TPS_SECONDS), 'recipe_book'], { env: pe, encoding: 'utf8' });
+  const out = execFileSync(join(PG, 'pgbench'), [...common, '-c', '2', '-j', '2', '-T', String(TPS_SECONDS), 'recipe_book'], { env: pe, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   return Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? NaN);
 }
 
