@@ -8,6 +8,7 @@
  */
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseLsn } from '../../failover/lsn.js';
 import type { AutomatedBackupRun, Snapshot } from '../types.js';
 import { restartCluster, withMasterClient } from './cluster.js';
@@ -89,6 +90,26 @@ async function pruneWal(rc: RegionContext, rec: InstanceRecord, kept: readonly S
   return removed;
 }
 
+/**
+ * pg_basebackup -X stream tells the server not to wait for archiving: the backup's last
+ * segment reaches the archive a moment later. Waiting for it (at most ARCHIVE_WAIT_MS)
+ * makes the new backup a base for point-in-time restores when the command ends.
+ */
+async function waitArchived(rc: RegionContext, rec: InstanceRecord, snapshotId: string): Promise<void> {
+  const snap = (await listSnapshotRecords(rc, { instanceId: rec.id, type: 'automated' })).find((s) => s.id === snapshotId);
+  if (!snap?.wal) return;
+  const tb = await rc.shared.toolbox();
+  const segSize = await walSegmentSize(tb, rc.layout.dataDir(rec.id));
+  const end = parseLsn(snap.wal.endLsn) / BigInt(segSize);
+  for (const until = Date.now() + ARCHIVE_WAIT_MS; Date.now() < until; ) {
+    const files = await listArchive(rc.layout.walArchiveDir(rec.id), segSize);
+    if (files.some((f) => f.kind === 'segment' && f.segno >= end)) return;
+    await sleep(100);
+  }
+}
+
+const ARCHIVE_WAIT_MS = 30_000;
+
 /** `dbops backup run` for one instance. */
 export async function runAutomatedBackups(rc: RegionContext, id: string, opts: { force: boolean; dryRun?: boolean }): Promise<AutomatedBackupRun> {
   const rec = await requireInstance(rc, id);
@@ -117,6 +138,7 @@ export async function runAutomatedBackups(rc: RegionContext, id: string, opts: {
   if (due || opts.force) {
     const cred = await instanceCredential(rc, id);
     snapshot = await snapshotInstance(rc, tb, rec, cred, `${id}-auto-${stamp(now)}`, { 'dbops:purpose': 'automated-backup' }, 'automated');
+    await waitArchived(rc, rec, snapshot.id);
   }
   const all = await listSnapshotRecords(rc, { instanceId: id, type: 'automated' });
   const prune = automatedToPrune(all, rec.backupRetentionDays, now);

@@ -118,8 +118,8 @@ async function archiveModeOn(rc: RegionContext, rec: InstanceRecord): Promise<bo
 }
 
 /**
- * The window: bases are this instance's snapshots (automated or manual) whose first WAL
- * segment is in the archive. The window ends where the archive's chain from the newest
+ * The window: bases are this instance's automated snapshots whose first WAL segment is in
+ * the archive. The window ends where the archive's chain from the newest
  * base stops (a missing segment caps it); it starts at the oldest base whose chain reaches
  * the newest base.
  */
@@ -129,7 +129,8 @@ export async function windowFacts(rc: RegionContext, rec: InstanceRecord): Promi
   const segSize = await walSegmentSize(tb, rc.layout.dataDir(rec.id)).catch(() => SEG_16MB);
   const files = await listArchive(dir, segSize);
   const present = new Set(files.filter((f) => f.kind === 'segment' || f.kind === 'partial').map((f) => f.segno));
-  const snaps = (await listSnapshotRecords(rc, { instanceId: rec.id })).filter((s) => s.status === 'available' && s.wal && s.completedAt);
+  // As on RDS, point-in-time restores start from automated backups; manual snapshots carry their own WAL.
+  const snaps = (await listSnapshotRecords(rc, { instanceId: rec.id, type: 'automated' })).filter((s) => s.status === 'available' && s.wal && s.completedAt);
   const candidates: Base[] = snaps
     .map((snap) => ({ snap, startSegno: parseLsn(snap.wal!.startLsn) / BigInt(segSize), completedAt: new Date(snap.completedAt!) }))
     .filter((b) => present.has(b.startSegno))
