@@ -68,7 +68,9 @@ describe('point-in-time recovery through the CLI (local provider)', () => {
     expect(await sql('pitr-e2e-at', 'SELECT string_agg(n::text, \',\' ORDER BY n) FROM t')).toBe('1');
   });
 
-  it('backup status shows the window and the archive', async () => {
+  it('backup status shows the window and the archive; status the latest restorable time', async () => {
+    const st = await dbops('status pitr-e2e');
+    expect(st.stdout).toMatch(/^Latest restorable\s+\d{4}-\d\d-\d\dT[\d:.]+Z$/m);
     const r = await dbops('backup status');
     expect(r.stdout).toMatch(/^Earliest restorable +\S+Z$/m);
     expect(r.stdout).toMatch(/^Latest restorable +\S+Z \(0 h ago, RPO 24 h\)$/m);

@@ -24,6 +24,18 @@ export async function describeInstance(ctx: Context, id: string): Promise<Instan
   return provider.describeInstance(id);
 }
 
+/**
+ * `dbops status <id>`: the instance, with its latest restorable time like RDS reports it
+ * (the local provider reads it from its WAL archive).
+ */
+export async function instanceStatus(ctx: Context, id: string): Promise<Instance> {
+  const provider = await ctx.provider();
+  const instance = await provider.describeInstance(id);
+  if (!provider.restorableWindow || instance.backupRetentionDays === 0 || instance.replicaSourceId) return instance;
+  const w = await provider.restorableWindow(id);
+  return w.latestRestorableTime ? { ...instance, latestRestorableTime: w.latestRestorableTime } : instance;
+}
+
 /** RDS identifier rules: 1-63 letters, digits, hyphens; a letter first; no trailing or double hyphen. */
 export function validateIdentifier(id: string): void {
   if (!isRdsIdentifier(id, 63)) {
