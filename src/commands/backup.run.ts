@@ -1,4 +1,7 @@
+import { runAutomatedBackups, type BackupRunResult } from '../lib/backups/automated.js';
 import { ExitCode } from '../lib/errors.js';
+import { plural } from '../lib/output/format.js';
+import { renderReport } from '../lib/runbook/render.js';
 import { renderBackupStatus } from '../lib/snapshots/render.js';
 import { backupStatus } from '../lib/snapshots/status.js';
 import * as def from './backup.js';
@@ -9,4 +12,22 @@ export const status = handler(def.status, async (ctx, { opts }) => {
   const result = await backupStatus(ctx, { instanceId: opts.instance ?? ctx.config.database.identifier });
   ctx.out.result(result, renderBackupStatus);
   return result.ok ? undefined : ExitCode.checksFailed;
+});
+
+function renderRun(r: BackupRunResult, c: import('chalk').ChalkInstance): string {
+  const lines = [renderReport(r.report!, c)];
+  if (r.note) lines.push('', r.note);
+  const w = r.window;
+  if (w) {
+    lines.push('', w.latestRestorableTime ? `Restorable: ${w.earliestRestorableTime?.toISOString()} to ${w.latestRestorableTime.toISOString()} (${plural(w.baseBackups.length, 'base backup')}, ${plural(w.segments, 'WAL file')}).` : 'Restorable: nothing yet (no base backup the archive continues).');
+  }
+  for (const p of r.problems) lines.push(c.red(`✖ ${p}`) + ' (runbooks/automated-backups.md, AB-3)');
+  return lines.join('\n');
+}
+
+/** `dbops backup run`: exit 1 when the archive has a gap or archive_command fails. */
+export const run = handler(def.run, async (ctx, { opts }) => {
+  const result = await runAutomatedBackups(ctx, { instanceId: opts.instance ?? ctx.config.database.identifier, force: opts.force });
+  ctx.out.result(result, renderRun);
+  return result.problems.length === 0 ? undefined : ExitCode.checksFailed;
 });

@@ -1,11 +1,11 @@
 /** `dbops backup status`: the definition (handler: backup.run.ts, loaded lazily). */
-import { defineCommand, defineGroup, examples, type Lazy, opt } from './define.js';
+import { defineCommand, defineGroup, opt, type Lazy, examples } from './define.js';
 
 export const status = defineCommand({
   name: 'status',
   summary: 'Automated backups, newest manual snapshot and DR copy, restore tests, and every policy violation (exit 1)',
   description:
-    'Violations: no manual snapshot in 8 days; no cross-region copy in 8 days (when snapshots.crossRegion.enabled); automated backup retention below database.backupRetentionDays; latest restorable time older than recovery.rpoHours. Exit 1 on any violation, so cron can alert. The local provider has no automated backups: that is reported, not counted as a violation, and the snapshot checks still apply.',
+    'Violations: no manual snapshot in 8 days; no cross-region copy in 8 days (when snapshots.crossRegion.enabled); automated backup retention below database.backupRetentionDays; latest restorable time older than recovery.rpoHours; on the local provider also WAL archiving off, a segment missing from the WAL archive, or a failing archive_command (pg_stat_archiver), each naming its step in runbooks/automated-backups.md. Shows the earliest and latest restorable times and the archive (last archived segment, its age, failures). Exit 1 on any violation, so cron can alert.',
   options: { instance: opt.string('--instance <id>', 'instance (default: database.identifier)') },
   isDefault: true,
   examples: examples(`
@@ -16,11 +16,30 @@ export const status = defineCommand({
   load: (): Lazy => import('./backup.run.js').then((m) => m.status),
 });
 
+export const run = defineCommand({
+  name: 'run',
+  summary: 'Automated backups (runbook automated-backups): WAL archiving on, the daily base backup when due, pruning after the retention',
+  description:
+    'Local provider: turns WAL archiving on for an instance with backupRetentionDays > 0 (a one-time restart when archive_mode was off), takes the daily automated base backup once the backup window (database.backupWindow, UTC) has opened and none was taken since, deletes automated backups and archived WAL the retention no longer needs (manual snapshots carry their own WAL and are never touched), then checks the archive. Run it from cron, e.g. hourly. Exit 1 when the archive has a gap or archive_command fails. AWS: RDS does all this itself; the command says so.',
+  options: {
+    instance: opt.string('--instance <id>', 'instance (default: database.identifier)'),
+    force: opt.flag('--force', 'take an automated backup now even if one was taken since the window opened'),
+  },
+  mutates: true,
+  examples: examples(`
+    $ 15 * * * * dbops backup run --quiet           # cron: hourly; the backup is taken in the first run after the window opens
+    $ dbops backup run --instance demo-db --force   # an automated backup now
+    $ dbops backup run --dry-run                    # what would be taken and pruned
+  `),
+  load: (): Lazy => import('./backup.run.js').then((m) => m.run),
+});
+
 export const backup = defineGroup({
   name: 'backup',
-  summary: 'Check that the backup policy holds',
+  summary: 'Automated backups (WAL archive, daily base backup) and whether the backup policy holds',
   examples: examples(`
-    $ dbops backup status   # settings, newest snapshot and copy, restore tests, violations
+    $ dbops backup status   # settings, restorable window, WAL archive, newest snapshot and copy, restore tests, violations
+    $ dbops backup run      # local provider: archiving on, daily automated backup when due, pruning
   `),
-  subcommands: [status],
+  subcommands: [status, run],
 });

@@ -1,6 +1,7 @@
 import { createInstance, deleteInstance, listInstances, type StartStopResult, startInstance, stopInstance } from '../lib/instances/instances.js';
 import { renderInstanceDetail, renderInstanceTable } from '../lib/instances/render.js';
 import { renderReport } from '../lib/runbook/render.js';
+import { restoreToPointInTime } from '../lib/backups/pitr.js';
 import { handler } from './define.js';
 import * as def from './instances.js';
 
@@ -44,4 +45,14 @@ export const start = handler(def.start, async (ctx, { args, opts }) => {
 
 export const stop = handler(def.stop, async (ctx, { args }) => {
   ctx.out.result(await stopInstance(ctx, { id: args.id }), renderStartStop);
+});
+
+export const restore = handler(def.restore, async (ctx, { args, opts }) => {
+  const result = await restoreToPointInTime(ctx, { sourceId: args.source, targetId: opts.target, to: opts.to, latestRestorable: opts.latestRestorable, instanceClass: opts.instanceClass });
+  ctx.out.result(result, (r, c) => {
+    const window = `restorable window ${r.window.earliest ?? '?'} to ${r.window.latest ?? '?'}`;
+    if (r.dryRun) return `Dry run: ${r.requested === 'latest' ? 'the latest restorable time' : r.requested} is inside the ${window}; would restore ${r.sourceId} into ${r.targetId}.`;
+    const beat = r.newestHeartbeat ? `Newest heartbeat in ${r.targetId}: ${r.newestHeartbeat}${r.heartbeatLagSeconds !== undefined ? ` (${r.heartbeatLagSeconds} s before the target)` : ''}.` : `No heartbeat in ${r.targetId} (dbops heartbeat from cron measures the real data loss).`;
+    return [renderReport(r.report!, c), '', `Restored ${r.sourceId} to ${r.requested === 'latest' ? `the latest restorable time (${r.window.latest ?? '?'})` : r.requested} into ${r.targetId}.`, beat, '', renderInstanceDetail(r.instance!, c)].join('\n');
+  });
 });

@@ -1,5 +1,5 @@
-/** `dbops instances list|create|start|stop|delete`: the definitions (handlers: instances.run.ts, loaded lazily). */
-import { arg, defineCommand, defineGroup, examples, type Lazy, opt } from './define.js';
+/** `dbops instances list|create|start|stop|delete|restore`: the definitions (handlers: instances.run.ts, loaded lazily). */
+import { arg, defineCommand, defineGroup, opt, type Lazy, examples } from './define.js';
 
 export const list = defineCommand({
   name: 'list',
@@ -17,8 +17,8 @@ export const create = defineCommand({
   args: { id: arg('[id]', 'instance identifier (default: database.identifier)') },
   options: {
     instanceClass: opt.string('--instance-class <class>', 'override database.instanceClass'),
-    port: opt.int('--port <port>', 'local provider: port on 127.0.0.1 (default: a free one)'),
     connectHost: opt.string('--connect-host <host[:port]>', 'check the new instance answers (IC-4) through there (an SSH tunnel or bastion); TLS still verifies its own name'),
+    port: opt.int('--port <port>', 'local provider: port on 127.0.0.1 (default: a free one)'),
   },
   mutates: true,
   examples: examples(`
@@ -67,18 +67,43 @@ export const stop = defineCommand({
   load: (): Lazy => import('./instances.run.js').then((m) => m.stop),
 });
 
+export const restore = defineCommand({
+  name: 'restore',
+  summary: 'Restore an instance to a point in time into a new instance (runbook pitr)',
+  description:
+    'The newest base backup before the time, then the archived WAL replayed up to it (AWS: RestoreDBInstanceToPointInTime). The time must lie in the restorable window (`dbops backup status`); outside it: exit 2. The source is not changed. The new instance is tagged dbops:purpose=point-in-time-restore; its newest dbops.heartbeat row shows where its data really ends.',
+  args: { source: arg('<source>', 'the instance to restore') },
+  options: {
+    to: opt.string('--to <time>', 'ISO 8601 time with a zone, e.g. 2026-05-01T09:30:00Z'),
+    latestRestorable: opt.flag('--latest-restorable', 'the latest restorable time (everything archived)'),
+    target: opt.requiredString('--target <id>', 'identifier of the new instance (required)', {
+      message: 'instances restore needs --target <id>: the identifier of the new instance.',
+      hint: 'For example: dbops instances restore prod-db --latest-restorable --target prod-db-pitr',
+    }),
+    instanceClass: opt.string('--instance-class <class>', 'instance class of the new instance (default: the source\'s)'),
+  },
+  mutates: true,
+  examples: examples(`
+    $ dbops instances restore prod-db --to 2026-05-01T09:30:00Z --target prod-db-0930   # the data as it was at 09:30 UTC
+    $ dbops instances restore prod-db --latest-restorable --target prod-db-latest       # everything archived (minutes behind now)
+    $ dbops instances restore prod-db --to 2026-05-01T09:30:00Z --target x --dry-run    # check the time against the window only
+  `),
+  load: (): Lazy => import('./instances.run.js').then((m) => m.restore),
+});
+
 export const instances = defineGroup({
   name: 'instances',
-  summary: 'List, create, start, stop and delete database instances',
+  summary: 'List, create, start, stop, delete and restore (to a point in time) database instances',
   description:
     'Works on the configured provider and region. On the local provider an instance is a real PostgreSQL cluster on 127.0.0.1.',
   examples: examples(`
-    $ dbops instances                        # list instances in the configured region
-    $ dbops instances --json                 # the same as JSON
-    $ dbops instances create demo-db         # create an instance with the config's settings
-    $ dbops instances stop demo-db --yes     # stop an instance (AWS restarts it after 7 days)
-    $ dbops instances start demo-db          # start it again
-    $ dbops instances delete demo-db --yes   # delete an instance dbops created
+    $ dbops instances                                                                # list instances in the configured region
+    $ dbops instances --json                                                         # the same as JSON
+    $ dbops instances create demo-db                                                 # create an instance with the config's settings
+    $ dbops instances stop demo-db --yes                                             # stop an instance (AWS restarts it after 7 days)
+    $ dbops instances start demo-db                                                  # start it again
+    $ dbops instances delete demo-db --yes                                           # delete an instance dbops created
+    $ dbops instances restore demo-db --to 2026-05-01T09:30:00Z --target demo-0930   # point-in-time restore into a new instance
   `),
-  subcommands: [list, create, start, stop, remove],
+  subcommands: [list, create, start, stop, remove, restore],
 });

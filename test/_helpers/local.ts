@@ -31,7 +31,7 @@ export function localProvider(
   home: string,
   region = 'us-east-2',
   internals?: LocalProviderInternals,
-  opts: Pick<LocalProviderOptions, 'snapshotVerifier'> = {},
+  opts: Pick<LocalProviderOptions, 'snapshotVerifier' | 'archiveTimeoutSeconds'> = {},
 ): Provider {
   return createLocalProvider(
     { home, region, osUser: TEST_OS_USER, pgBin: process.env.PG_BIN, env: { ...process.env }, ...opts },

@@ -95,9 +95,9 @@ describe('dbops restore-test (process)', () => {
     const both = await dbops('--snapshot x --latest-restorable');
     expect(both.exitCode).toBe(2);
     expect(both.stderr).toContain('error: --snapshot, --point-in-time and --latest-restorable exclude each other.');
-    const pitr = await dbops('--latest-restorable');
+    const pitr = await dbops('--point-in-time 2000-01-01T00:00:00Z');
     expect(pitr.exitCode).toBe(2);
-    expect(pitr.stderr).toContain('Point-in-time restore needs the aws provider');
+    expect(pitr.stderr).toMatch(/2000-01-01T00:00:00.000Z is outside the restorable window of \S+: \S+ to \S+\.|has no restorable window yet/);
     expect((await src.provider.listInstances()).map((i) => i.id)).toEqual([src.id]);
   });
 

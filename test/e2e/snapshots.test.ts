@@ -61,13 +61,14 @@ describe('dbops snapshot on the local provider', () => {
   it('backup status before any snapshot: the violations, exit 1 (rendered first)', async () => {
     const r = await dbops('backup status');
     expect(r.exitCode, r.stderr).toBe(1);
-    expect(r.stdout).toContain('Automated backups  not available on the local provider');
-    expect(r.stdout).toContain('✖ 2 violations:');
+    expect(r.stdout).toMatch(/Automated backups +7 days \(policy 7\), window 03:00-04:00/);
+    expect(r.stdout).toContain('✖ 3 violations:');
     expect(r.stdout).toContain('[no-recent-manual-snapshot]');
     expect(r.stdout).toContain('[no-recent-cross-region-copy]');
+    expect(r.stdout).toContain('[restorable-time-older-than-rpo]');
     const doc = json<{ ok: boolean; violations: { code: string }[] }>(await dbops('backup status --json'));
     expect(doc.ok).toBe(false);
-    expect(doc.violations.map((v) => v.code)).toEqual(['no-recent-manual-snapshot', 'no-recent-cross-region-copy']);
+    expect(doc.violations.map((v) => v.code)).toEqual(['no-recent-manual-snapshot', 'no-recent-cross-region-copy', 'restorable-time-older-than-rpo']);
   });
 
   it('create --wait --json: one document, the snapshot available', async () => {

@@ -181,6 +181,8 @@ export const configSchema = z.strictObject({
     osUser: z.string().min(1),
     pgBin: z.string().min(1).optional(),
     snapshotVerifier: z.enum(['dbops', 'pg_verifybackup']),
+    /** archive_timeout of local instances that archive WAL (backupRetentionDays > 0); RDS uploads every 5 minutes. */
+    archiveTimeoutSeconds: z.int().min(1).max(86_400).optional(),
   }),
 });
 

@@ -12,6 +12,7 @@ import { type RunReport, runRunbook } from '../runbook/runner.js';
 import { INSTANCE_CREATE, INSTANCE_DELETE } from './runbooks.js';
 import { isRdsIdentifier } from '../identifiers.js';
 import { tagFinalSnapshot } from '../snapshots/final.js';
+import { automatedBackupIfDue } from '../backups/automated.js';
 
 export async function listInstances(ctx: Context): Promise<Instance[]> {
   const provider = await ctx.provider();
@@ -30,8 +31,12 @@ export interface InstanceStatus extends Instance {
   connectionPool?: PoolerState | { error: string; hint?: string };
 }
 
+/**
+ * `dbops status <id>`: the instance, with its latest restorable time like RDS reports it
+ * (the local provider reads it from its WAL archive), and the connection pool in front of it.
+ */
 export async function instanceStatus(ctx: Context, id: string): Promise<InstanceStatus> {
-  const instance = await describeInstance(ctx, id);
+  const instance = await withRestorableTime(ctx, id);
   if (!ctx.config.connectionPool.enabled) return instance;
   try {
     const { createFailoverProvider } = await import('../providers/failover.js');
@@ -46,6 +51,14 @@ export async function instanceStatus(ctx: Context, id: string): Promise<Instance
     const err = asDbopsError(e);
     return { ...instance, connectionPool: { error: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
   }
+}
+
+async function withRestorableTime(ctx: Context, id: string): Promise<Instance> {
+  const provider = await ctx.provider();
+  const instance = await provider.describeInstance(id);
+  if (!provider.restorableWindow || instance.backupRetentionDays === 0 || instance.replicaSourceId) return instance;
+  const w = await provider.restorableWindow(id);
+  return w.latestRestorableTime ? { ...instance, latestRestorableTime: w.latestRestorableTime } : instance;
 }
 
 /** RDS identifier rules: 1-63 letters, digits, hyphens; a letter first; no trailing or double hyphen. */
@@ -243,6 +256,7 @@ export async function startInstance(ctx: Context, input: { id: string; wait: boo
       throw e;
     }
   }
+  await automatedBackupIfDue(ctx, input.id);
   return { ...base, changed: true, instance };
 }
 

@@ -31,6 +31,8 @@ export interface LocalProviderOptions {
   pgBin?: string;
   /** Who checks snapshots when they are taken and copied: dbops' streaming check (default) or pg_verifybackup after. */
   snapshotVerifier?: 'dbops' | 'pg_verifybackup';
+  /** archive_timeout of instances that archive their WAL (config local.archiveTimeoutSeconds; default 300, RDS' 5 minutes). */
+  archiveTimeoutSeconds?: number;
   env: Record<string, string | undefined>;
   /**
    * The run's abort signal (Ctrl-C, SIGTERM, SIGHUP): creating operations (restore,
@@ -78,6 +80,7 @@ export async function createProvider(config: DbopsConfig, env: Record<string, st
     osUser: config.local.osUser,
     pgBin: config.local.pgBin ?? env.PG_BIN,
     snapshotVerifier: config.local.snapshotVerifier,
+    archiveTimeoutSeconds: config.local.archiveTimeoutSeconds,
     env,
     ...hooks,
   });

@@ -197,6 +197,53 @@ export interface RestoreToPointInTimeInput {
   tags: Tags;
 }
 
+/**
+ * The point-in-time window of an instance and the health of its WAL archive (local
+ * provider: the archive dbops keeps; RDS reports LatestRestorableTime on the instance).
+ */
+export interface RestorableWindow {
+  instanceId: string;
+  /** Whether the instance archives its WAL (backupRetentionDays > 0 and archive_mode on). */
+  archiving: boolean;
+  /** The oldest time a restore can reach: the completion of the oldest base backup the archive connects to now. */
+  earliestRestorableTime?: Date;
+  /** The newest: the last commit in the archive (or the newest base backup's completion, when nothing was committed since). */
+  latestRestorableTime?: Date;
+  /** The base backups (snapshot ids) a point-in-time restore can start from, oldest first. */
+  baseBackups: string[];
+  /** WAL files in the archive and their bytes. */
+  segments: number;
+  bytes: number;
+  /** pg_stat_archiver, when the server runs. */
+  archiver?: {
+    archivedCount: number;
+    lastArchivedWal?: string;
+    lastArchivedAt?: Date;
+    failedCount: number;
+    lastFailedWal?: string;
+    lastFailedAt?: Date;
+  };
+  /** The first missing segment after which the archive holds more (the window stops before it). */
+  gap?: string;
+  /** archive_timeout in seconds. */
+  archiveTimeoutSeconds?: number;
+}
+
+/** What one `dbops backup run` did for an instance (local provider). */
+export interface AutomatedBackupRun {
+  instanceId: string;
+  /** Why nothing was done (retention 0, a read replica, stopped). */
+  skipped?: string;
+  /** archive_mode was off and the server was restarted to turn it on. */
+  restarted: boolean;
+  /** The automated snapshot taken, when one was due. */
+  snapshotId?: string;
+  /** When the next one is due (the next backup window's start). */
+  nextDueAt?: Date;
+  prunedSnapshots: string[];
+  prunedWalFiles: number;
+}
+
 export interface CreateReadReplicaInput {
   sourceInstanceId: string;
   replicaId: string;
@@ -294,6 +341,10 @@ export interface Provider {
 
   restoreFromSnapshot(input: RestoreFromSnapshotInput): Promise<Instance>;
   restoreToPointInTime(input: RestoreToPointInTimeInput): Promise<Instance>;
+  /** Local provider only: the archive's health and the restorable window (RDS puts LatestRestorableTime on the instance). */
+  restorableWindow?(id: string): Promise<RestorableWindow>;
+  /** Local provider only: archiving on, the daily automated base backup when due, pruning after the retention (RDS does this itself). */
+  runAutomatedBackups?(id: string, opts: { force: boolean; dryRun?: boolean }): Promise<AutomatedBackupRun>;
   createReadReplica(input: CreateReadReplicaInput): Promise<Instance>;
   /** Kept for failover (issue 14): promoting a read replica is how dbops fails over to it. No command calls it yet. */
   promoteReadReplica(id: string): Promise<Instance>;

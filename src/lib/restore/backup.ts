@@ -1,6 +1,6 @@
 /**
  * RT-1: which backup to restore. The newest available snapshot of the source (automated
- * or manual), a named one, or a point in time (AWS). Pure decisions; the provider is
+ * or manual), a named one, or a point in time. Pure decisions; the provider is
  * asked only for the lists.
  */
 import { EnvironmentError, UsageError } from '../errors.js';
@@ -69,38 +69,45 @@ function checkSnapshot(s: Snapshot): void {
   }
 }
 
-/** Pure: a point in time RDS can restore to, or a UsageError saying why not. */
-export function checkPointInTime(time: Date | 'latest', source: Instance, provider: Provider['name'], now: Date): BackupChoice {
-  if (provider !== 'aws') {
-    throw new UsageError('Point-in-time restore needs the aws provider (the local provider keeps no WAL archive).', {
-      hint: 'Restore a snapshot instead: drop --point-in-time / --latest-restorable.',
-    });
-  }
+/** The restorable window the provider reports (local: from its WAL archive; AWS: on the instance). */
+export interface PitrWindow {
+  earliest?: Date;
+  latest?: Date;
+}
+
+/** Pure: a point in time the provider can restore to, or a UsageError saying why not (naming the window). */
+export function checkPointInTime(time: Date | 'latest', source: Instance, now: Date, window: PitrWindow = { latest: source.latestRestorableTime }): BackupChoice {
   if (source.backupRetentionDays === 0) {
     throw new UsageError(`Instance ${source.id} has automated backups off (retention 0 days): there is no point in time to restore.`, {
       hint: 'Restore a snapshot with --snapshot, or turn automated backups on (database.backupRetentionDays).',
     });
   }
-  const latest = source.latestRestorableTime;
+  const latest = window.latest;
   const base = { kind: 'point-in-time' as const, ...(latest ? { latestRestorableTime: latest.toISOString() } : {}) };
   if (time === 'latest') return { ...base, time: 'latest' };
-  if (latest && time.getTime() > latest.getTime()) {
-    throw new UsageError(`${time.toISOString()} is after the latest restorable time of ${source.id} (${latest.toISOString()}).`, {
-      hint: 'Use --latest-restorable, or an earlier time.',
-    });
-  }
-  const earliest = new Date(now.getTime() - source.backupRetentionDays * 86_400_000);
-  if (time.getTime() < earliest.getTime()) {
-    throw new UsageError(`${time.toISOString()} is older than the ${source.backupRetentionDays}-day backup retention of ${source.id}.`, {
-      hint: `Pick a time after ${earliest.toISOString()}, or restore an older manual snapshot with --snapshot.`,
-    });
+  const earliest = window.earliest ?? new Date(now.getTime() - source.backupRetentionDays * 86_400_000);
+  if ((latest && time.getTime() > latest.getTime()) || time.getTime() < earliest.getTime()) {
+    throw new UsageError(
+      `${time.toISOString()} is outside the restorable window of ${source.id}: ${earliest.toISOString()} to ${latest ? latest.toISOString() : 'now'}.`,
+      { hint: 'Pick a time inside the window, or use --latest-restorable; `dbops backup status` shows the window.' },
+    );
   }
   return { ...base, time: time.toISOString() };
 }
 
 /** RT-1: asks the provider and decides. */
 export async function chooseBackup(provider: Provider, request: BackupRequest, source: Instance, now: Date): Promise<BackupChoice> {
-  if (request.kind === 'point-in-time') return checkPointInTime(request.time, source, provider.name, now);
+  if (request.kind === 'point-in-time') {
+    // The local provider knows its window from its WAL archive; RDS puts it on the instance.
+    const w = provider.restorableWindow ? await provider.restorableWindow(source.id) : undefined;
+    const window = w ? { earliest: w.earliestRestorableTime, latest: w.latestRestorableTime } : undefined;
+    if (w && !w.latestRestorableTime) {
+      throw new UsageError(`Instance ${source.id} has no restorable window yet: no base backup that its WAL archive continues.`, {
+        hint: `Take the first automated backup: dbops backup run --instance ${source.id}`,
+      });
+    }
+    return checkPointInTime(request.time, source, now, window);
+  }
   if (request.kind === 'snapshot') {
     const s = await provider.describeSnapshot(request.snapshotId);
     checkSnapshot(s);
@@ -109,7 +116,7 @@ export async function chooseBackup(provider: Provider, request: BackupRequest, s
   const newest = newestAvailable(await provider.listSnapshots({ instanceId: source.id, type: 'all' }));
   if (!newest) {
     throw new EnvironmentError(`No available snapshot of ${source.id} in ${provider.region}: there is no backup to test.`, {
-      hint: `Take one with \`dbops snapshot create --instance ${source.id} --wait\`${provider.name === 'aws' ? ', check automated backups (retention > 0), or use --latest-restorable' : ''}.`,
+      hint: `Take one with \`dbops snapshot create --instance ${source.id} --wait\`, check automated backups (retention > 0, \`dbops backup run\` on the local provider), or use --latest-restorable.`,
     });
   }
   checkSnapshot(newest);

@@ -102,16 +102,16 @@ export function parseExpiresIn(text: string): number {
 }
 
 /** An ISO 8601 time with a zone ("2026-05-01T09:30:00Z", "...+02:00"); never in the future. */
-export function parsePointInTime(text: string, now: Date): Date {
+export function parsePointInTime(text: string, now: Date, flag = '--point-in-time'): Date {
   const zoned = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(text.trim());
   const t = new Date(text.trim());
   if (!zoned || Number.isNaN(t.getTime())) {
-    throw new UsageError(`--point-in-time expects an ISO 8601 time with a zone, got "${text}".`, {
+    throw new UsageError(`${flag} expects an ISO 8601 time with a zone, got "${text}".`, {
       hint: 'For example 2026-05-01T09:30:00Z; or --latest-restorable for the newest restorable time.',
     });
   }
   if (t.getTime() > now.getTime()) {
-    throw new UsageError(`--point-in-time ${t.toISOString()} is in the future.`, { hint: 'Pick a past time, or --latest-restorable.' });
+    throw new UsageError(`${flag} ${t.toISOString()} is in the future.`, { hint: 'Pick a past time, or --latest-restorable.' });
   }
   return t;
 }

@@ -10,7 +10,7 @@ import type { GcResult } from './gc.js';
 import type { PruneDecision } from './policy.js';
 import type { PruneResult } from './prune.js';
 import type { RunPolicyResult } from './run-policy.js';
-import type { BackupStatus, SnapshotSummary } from './status.js';
+import type { ArchiveHealth, BackupStatus, SnapshotSummary } from './status.js';
 
 const iso = (d: Date | undefined): string => d?.toISOString().replace(/\.\d+Z$/, 'Z') ?? '-';
 
@@ -140,6 +140,14 @@ function snapLine(s: SnapshotSummary | null, c: ChalkInstance): string {
   return s ? `${s.id}, ${iso(s.createdAt)} (${s.age} old)` : c.red('none');
 }
 
+function archiveLine(a: ArchiveHealth, c: ChalkInstance): string {
+  if (!a.archiving) return c.red('off (archive_mode off)');
+  const last = a.lastArchivedWal ? `last ${a.lastArchivedWal}${a.lastArchivedAge ? ` ${a.lastArchivedAge} ago` : ''}` : 'nothing archived yet';
+  const failed = a.failedCount ? c.red(`, ${a.failedCount} failed (last ${a.lastFailedWal ?? '?'})`) : ', 0 failed';
+  const gap = a.gap ? c.red(`, missing ${a.gap}`) : '';
+  return `${a.segments} files, ${formatBytes(a.bytes)}; ${last}${failed}${gap}; archive_timeout ${a.archiveTimeoutSeconds ?? '-'} s; ${a.baseBackups.length} base backup${a.baseBackups.length === 1 ? '' : 's'}`;
+}
+
 export function renderBackupStatus(s: BackupStatus, c: ChalkInstance): string {
   const auto = s.automated;
   const rows: [string, string][] = [
@@ -151,7 +159,11 @@ export function renderBackupStatus(s: BackupStatus, c: ChalkInstance): string {
         : auto.note.replace(/^automated backups: /, ''),
     ],
     ...(auto.available
-      ? ([['Latest restorable', auto.latestRestorableTime ? `${iso(auto.latestRestorableTime)} (${auto.restorableLagHours} h ago, RPO ${s.policy.rpoHours} h)` : c.red('none')]] as [string, string][])
+      ? ([
+          ...(auto.earliestRestorableTime ? [['Earliest restorable', iso(auto.earliestRestorableTime)]] : []),
+          ['Latest restorable', auto.latestRestorableTime ? `${iso(auto.latestRestorableTime)} (${auto.restorableLagHours} h ago, RPO ${s.policy.rpoHours} h)` : c.red('none')],
+          ...(auto.archive ? [['WAL archive', archiveLine(auto.archive, c)]] : []),
+        ] as [string, string][])
       : []),
     ['Newest manual', snapLine(s.newestManualSnapshot, c)],
     ['Newest DR copy', s.newestCrossRegionCopy === 'disabled' ? 'cross-region copies off' : snapLine(s.newestCrossRegionCopy, c)],
@@ -170,7 +182,7 @@ export function renderBackupStatus(s: BackupStatus, c: ChalkInstance): string {
   }
   out.push('');
   if (s.violations.length === 0) out.push(c.green('✔ The backup policy holds.'));
-  else out.push(c.red(`✖ ${s.violations.length} violation${s.violations.length === 1 ? '' : 's'}:`), ...s.violations.map((v) => `  - ${v.message} [${v.code}]`));
+  else out.push(c.red(`✖ ${s.violations.length} violation${s.violations.length === 1 ? '' : 's'}:`), ...s.violations.map((v) => `  - ${v.message} [${v.code}${v.step ? `, runbooks/automated-backups.md ${v.step}` : ''}]`));
   if (s.notes.length > 0) out.push('', ...s.notes.map((n) => `note: ${n}`));
   return out.join('\n');
 }

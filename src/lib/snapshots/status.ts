@@ -5,15 +5,16 @@
  * policy. The judgement (`evaluateBackupStatus`) is a pure function of the facts, the
  * policy and `now`; the command exits 1 when there is a violation, so cron can alert.
  *
- * The local provider has no automated backups: that is reported as such ("not available
- * on the local provider"), not as a violation, and the retention and RPO checks are
- * marked not applicable; the manual-snapshot and copy checks apply as on AWS.
+ * The local provider keeps automated backups like RDS (daily base backups + a WAL archive,
+ * `dbops backup run`): its restorable window comes from the archive, and a gap in the
+ * archive or a failing archive_command (pg_stat_archiver) is a violation naming
+ * runbooks/automated-backups.md's step.
  */
 import type { Context } from '../context.js';
 import { readRestoreTests, type RestoreTestRecord } from '../history/restore-tests.js';
 import { formatAge, plural } from '../output/format.js';
 import { dbopsHome } from '../providers/index.js';
-import type { Instance, ProviderName, Snapshot } from '../providers/types.js';
+import type { Instance, ProviderName, RestorableWindow, Snapshot } from '../providers/types.js';
 import { checkDrRegion, checkRegion } from './checks.js';
 import { MAX_SNAPSHOT_AGE_DAYS, newestAvailable } from './policy.js';
 
@@ -31,6 +32,8 @@ export interface BackupFacts {
   drRegion?: string;
   /** Newest first. */
   restoreTests: RestoreTestRecord[];
+  /** Local provider: its WAL archive and restorable window. */
+  window?: RestorableWindow;
 }
 
 /** The policy from the config. */
@@ -48,11 +51,16 @@ export type ViolationCode =
   | 'no-recent-manual-snapshot'
   | 'no-recent-cross-region-copy'
   | 'backup-retention-below-policy'
-  | 'restorable-time-older-than-rpo';
+  | 'restorable-time-older-than-rpo'
+  | 'wal-archive-gap'
+  | 'wal-archive-failing'
+  | 'wal-archiving-off';
 
 export interface Violation {
   code: ViolationCode;
   message: string;
+  /** The runbook step that says what to do (runbooks/automated-backups.md). */
+  step?: string;
 }
 
 export interface SnapshotSummary {
@@ -69,10 +77,31 @@ export type AutomatedBackups =
       retentionDays: number;
       window?: string;
       latestRestorableTime?: Date;
+      /** Local provider: the oldest time a point-in-time restore reaches. */
+      earliestRestorableTime?: Date;
       /** Hours between the latest restorable time and now. */
       restorableLagHours?: number;
+      /** Local provider: the WAL archive's health. */
+      archive?: ArchiveHealth;
     }
   | { available: false; note: string };
+
+/** The WAL archive as `backup status` shows it (local provider). */
+export interface ArchiveHealth {
+  archiving: boolean;
+  segments: number;
+  bytes: number;
+  lastArchivedWal?: string;
+  lastArchivedAt?: Date;
+  /** Age of the last archived segment, e.g. "3m". */
+  lastArchivedAge?: string;
+  failedCount?: number;
+  lastFailedWal?: string;
+  lastFailedAt?: Date;
+  gap?: string;
+  archiveTimeoutSeconds?: number;
+  baseBackups: string[];
+}
 
 export interface BackupStatus {
   instanceId: string;
@@ -107,18 +136,61 @@ function snapshotViolation(code: ViolationCode, what: string, where: string, fou
   };
 }
 
+function archiveHealth(w: RestorableWindow, now: Date): ArchiveHealth {
+  const a = w.archiver;
+  return {
+    archiving: w.archiving,
+    segments: w.segments,
+    bytes: w.bytes,
+    baseBackups: w.baseBackups,
+    ...(a?.lastArchivedWal ? { lastArchivedWal: a.lastArchivedWal } : {}),
+    ...(a?.lastArchivedAt ? { lastArchivedAt: a.lastArchivedAt, lastArchivedAge: formatAge(a.lastArchivedAt, now) } : {}),
+    ...(a ? { failedCount: a.failedCount } : {}),
+    ...(a?.lastFailedWal ? { lastFailedWal: a.lastFailedWal } : {}),
+    ...(a?.lastFailedAt ? { lastFailedAt: a.lastFailedAt } : {}),
+    ...(w.gap ? { gap: w.gap } : {}),
+    ...(w.archiveTimeoutSeconds ? { archiveTimeoutSeconds: w.archiveTimeoutSeconds } : {}),
+  };
+}
+
 function automatedOf(facts: BackupFacts, now: Date): AutomatedBackups {
-  if (facts.provider === 'local') {
-    return { available: false, note: 'automated backups: not available on the local provider (it keeps no WAL archive); only snapshots protect the data' };
-  }
-  const lrt = facts.instance.latestRestorableTime;
+  const w = facts.window;
+  const lrt = w ? w.latestRestorableTime : facts.instance.latestRestorableTime;
   return {
     available: true,
     retentionDays: facts.instance.backupRetentionDays,
     window: facts.instance.preferredBackupWindow,
     latestRestorableTime: lrt,
+    ...(w?.earliestRestorableTime ? { earliestRestorableTime: w.earliestRestorableTime } : {}),
     restorableLagHours: lrt === undefined ? undefined : Math.round(((now.getTime() - lrt.getTime()) / HOUR_MS) * 10) / 10,
+    ...(w ? { archive: archiveHealth(w, now) } : {}),
   };
+}
+
+/** A failing archive_command: failures newer than the last success (pg_stat_archiver). Pure. */
+function archiveFailing(a: ArchiveHealth): boolean {
+  if (!a.failedCount || !a.lastFailedAt) return false;
+  return !a.lastArchivedAt || a.lastFailedAt > a.lastArchivedAt;
+}
+
+function archiveViolations(auto: AutomatedBackups, instanceId: string): Violation[] {
+  if (!auto.available || !auto.archive || auto.retentionDays === 0) return [];
+  const a = auto.archive;
+  const out: Violation[] = [];
+  if (!a.archiving) {
+    out.push({ code: 'wal-archiving-off', step: 'AB-1', message: `${instanceId} does not archive its WAL yet (archive_mode off): run \`dbops backup run --instance ${instanceId}\` (restarts it once).` });
+  }
+  if (a.gap) {
+    out.push({ code: 'wal-archive-gap', step: 'AB-4', message: `The WAL archive of ${instanceId} misses segment ${a.gap}: the restorable window stops before it.` });
+  }
+  if (archiveFailing(a)) {
+    out.push({
+      code: 'wal-archive-failing',
+      step: 'AB-4',
+      message: `The archive_command of ${instanceId} is failing: ${a.failedCount} failure${a.failedCount === 1 ? '' : 's'}, last on ${a.lastFailedWal ?? '?'} at ${a.lastFailedAt!.toISOString()} (see its server log).`,
+    });
+  }
+  return out;
 }
 
 function automatedViolations(auto: AutomatedBackups, policy: BackupPolicy, instanceId: string): Violation[] {
@@ -165,6 +237,7 @@ export function evaluateBackupStatus(facts: BackupFacts, policy: BackupPolicy, n
       ? undefined
       : snapshotViolation('no-recent-cross-region-copy', 'cross-region copy', facts.drRegion ?? '(DR region)', copy, policy.maxSnapshotAgeDays, now),
     ...automatedViolations(automated, policy, facts.instance.id),
+    ...archiveViolations(automated, facts.instance.id),
   ].filter((v): v is Violation => v !== undefined);
   const notes = [
     ...(automated.available ? [] : [`Retention and RPO checks: not applicable on the ${facts.provider} provider (no automated backups); the RPO of ${policy.rpoHours} h cannot be proven here.`]),
@@ -212,8 +285,9 @@ export async function backupStatus(ctx: Context, input: { instanceId: string }):
   const manualSnapshots = await provider.listSnapshots({ instanceId: input.instanceId, type: 'manual' });
   const drSnapshots = drRegion ? await provider.forRegion(drRegion).listSnapshots({ instanceId: input.instanceId, type: 'manual' }) : undefined;
   const restoreTests = await readRestoreTests(dbopsHome(ctx.env), { provider: provider.name, instanceId: input.instanceId });
+  const window = provider.restorableWindow ? await provider.restorableWindow(input.instanceId) : undefined;
   return evaluateBackupStatus(
-    { provider: provider.name, instance, manualSnapshots, drSnapshots, drRegion, restoreTests },
+    { provider: provider.name, instance, manualSnapshots, drSnapshots, drRegion, restoreTests, ...(window ? { window } : {}) },
     policy,
     ctx.clock.now(),
   );

@@ -35,17 +35,29 @@ describe('newestAvailable', () => {
 
 describe('checkPointInTime', () => {
   it('accepts latest and a time within the retention window', () => {
-    expect(checkPointInTime('latest', source, 'aws', NOW)).toEqual({ kind: 'point-in-time', time: 'latest', latestRestorableTime: '2026-05-01T11:55:00.000Z' });
-    expect(checkPointInTime(new Date('2026-04-28T00:00:00Z'), source, 'aws', NOW)).toEqual({ kind: 'point-in-time', time: '2026-04-28T00:00:00.000Z', latestRestorableTime: '2026-05-01T11:55:00.000Z' });
+    expect(checkPointInTime('latest', source, NOW)).toEqual({ kind: 'point-in-time', time: 'latest', latestRestorableTime: '2026-05-01T11:55:00.000Z' });
+    expect(checkPointInTime(new Date('2026-04-28T00:00:00Z'), source, NOW)).toEqual({ kind: 'point-in-time', time: '2026-04-28T00:00:00.000Z', latestRestorableTime: '2026-05-01T11:55:00.000Z' });
+  });
+
+  it('uses the window the provider reports (local: its WAL archive)', () => {
+    const window = { earliest: new Date('2026-05-01T03:10:00Z'), latest: new Date('2026-05-01T11:59:00Z') };
+    expect(checkPointInTime(new Date('2026-05-01T11:58:00Z'), { ...source, latestRestorableTime: undefined }, NOW, window)).toEqual({
+      kind: 'point-in-time',
+      time: '2026-05-01T11:58:00.000Z',
+      latestRestorableTime: '2026-05-01T11:59:00.000Z',
+    });
+    expect(thrown(() => checkPointInTime(new Date('2026-05-01T03:00:00Z'), source, NOW, window))).toEqual([
+      UsageError,
+      '2026-05-01T03:00:00.000Z is outside the restorable window of prod-db: 2026-05-01T03:10:00.000Z to 2026-05-01T11:59:00.000Z.',
+    ]);
   });
 
   it.each([
-    ['the local provider', 'latest' as const, source, 'local' as const, 'Point-in-time restore needs the aws provider (the local provider keeps no WAL archive).'],
-    ['backups off', 'latest' as const, { ...source, backupRetentionDays: 0 }, 'aws' as const, 'Instance prod-db has automated backups off (retention 0 days): there is no point in time to restore.'],
-    ['after the latest restorable time', new Date('2026-05-01T11:58:00Z'), source, 'aws' as const, '2026-05-01T11:58:00.000Z is after the latest restorable time of prod-db (2026-05-01T11:55:00.000Z).'],
-    ['before the retention window', new Date('2026-04-20T00:00:00Z'), source, 'aws' as const, '2026-04-20T00:00:00.000Z is older than the 7-day backup retention of prod-db.'],
-  ])('refuses %s', (_name, time, src, provider, message) => {
-    expect(thrown(() => checkPointInTime(time, src, provider, NOW))).toEqual([UsageError, message]);
+    ['backups off', 'latest' as const, { ...source, backupRetentionDays: 0 }, 'Instance prod-db has automated backups off (retention 0 days): there is no point in time to restore.'],
+    ['after the latest restorable time', new Date('2026-05-01T11:58:00Z'), source, '2026-05-01T11:58:00.000Z is outside the restorable window of prod-db: 2026-04-24T12:00:00.000Z to 2026-05-01T11:55:00.000Z.'],
+    ['before the retention window', new Date('2026-04-20T00:00:00Z'), source, '2026-04-20T00:00:00.000Z is outside the restorable window of prod-db: 2026-04-24T12:00:00.000Z to 2026-05-01T11:55:00.000Z.'],
+  ])('refuses %s', (_name, time, src, message) => {
+    expect(thrown(() => checkPointInTime(time, src, NOW))).toEqual([UsageError, message]);
   });
 });
 

@@ -106,18 +106,36 @@ describe('evaluateBackupStatus', () => {
     expect(s.notes).toEqual(['Cross-region copies are off (snapshots.crossRegion.enabled: false).']);
   });
 
-  it('on the local provider: automated backups "not available", not a violation; the snapshot checks still apply', () => {
-    // GIVEN the local provider, whose instance record claims 7-day retention but has no automated backups
-    const local = facts({ provider: 'local', instance: { id: 'db', region: 'us-east-2', backupRetentionDays: 7, latestRestorableTime: undefined }, drSnapshots: [] });
+  it('on the local provider: the window from the WAL archive; a gap and a failing archive_command are violations with their runbook step', () => {
+    // GIVEN the local provider, whose archive misses a segment and whose archive_command fails since the last success
+    const window = {
+      instanceId: 'db',
+      archiving: true,
+      earliestRestorableTime: new Date(NOW.getTime() - 6 * DAY),
+      latestRestorableTime: new Date(NOW.getTime() - 2 * HOUR),
+      baseBackups: ['db-auto-20261116-030000'],
+      segments: 12,
+      bytes: 12 * 16 * 1024 * 1024,
+      gap: '000000010000000000000007',
+      archiveTimeoutSeconds: 300,
+      archiver: { archivedCount: 11, lastArchivedWal: '000000010000000000000006', lastArchivedAt: new Date(NOW.getTime() - 3 * HOUR), failedCount: 4, lastFailedWal: '000000010000000000000008', lastFailedAt: new Date(NOW.getTime() - HOUR) },
+    };
+    const local = facts({ provider: 'local', instance: { id: 'db', region: 'us-east-2', backupRetentionDays: 7, latestRestorableTime: undefined }, window });
     // WHEN evaluated
     const s = evaluateBackupStatus(local, POLICY, NOW);
-    // THEN the automated checks are not applicable, and the missing copy is still a violation
-    expect(s.automated).toEqual({
-      available: false,
-      note: 'automated backups: not available on the local provider (it keeps no WAL archive); only snapshots protect the data',
-    });
-    expect(s.violations.map((v) => v.code)).toEqual(['no-recent-cross-region-copy']);
-    expect(s.notes[0]).toBe('Retention and RPO checks: not applicable on the local provider (no automated backups); the RPO of 24 h cannot be proven here.');
+    // THEN the window is reported like RDS's, and the archive's problems are violations naming AB-4
+    expect(s.automated).toMatchObject({ available: true, retentionDays: 7, earliestRestorableTime: window.earliestRestorableTime, latestRestorableTime: window.latestRestorableTime, restorableLagHours: 2 });
+    expect(s.violations).toEqual([
+      { code: 'wal-archive-gap', step: 'AB-4', message: 'The WAL archive of db misses segment 000000010000000000000007: the restorable window stops before it.' },
+      {
+        code: 'wal-archive-failing',
+        step: 'AB-4',
+        message: 'The archive_command of db is failing: 4 failures, last on 000000010000000000000008 at 2026-11-22T04:00:00.000Z (see its server log).',
+      },
+    ]);
+    // AND a healthy archive is no violation
+    const healthy = evaluateBackupStatus(facts({ provider: 'local', window: { ...window, gap: undefined, archiver: { ...window.archiver, lastFailedAt: new Date(NOW.getTime() - 5 * HOUR) } } }), POLICY, NOW);
+    expect(healthy.violations).toEqual([]);
   });
 
   it('shows the restore-test history and notes a missing or failed newest test (not a violation)', () => {

@@ -35,7 +35,7 @@ import type {
   WalLoss,
 } from '../failover-types.js';
 import type { Provider, WaitOptions } from '../types.js';
-import { baseSettings, configureCluster, isRunning, postmasterPid, processAlive, setAutoConf, startCluster, stopCluster, withMasterClient, writeOwned } from './cluster.js';
+import { configureCluster, isRunning, postmasterPid, processAlive, setAutoConf, startCluster, stopCluster, withMasterClient, writeOwned } from './cluster.js';
 import { createShared, prepareRegion, regionContext, type LocalProviderInternals, type RegionContext } from './context.js';
 import { instanceCredential, readInstance, requireInstance, updateInstance } from './instance-store.js';
 import { findPgbouncer, LocalPgbouncer } from './pgbouncer.js';
@@ -45,6 +45,7 @@ import { standbySettings, writePassFile } from './replicas.js';
 import { controlData, newestSwitchpoint, walSince } from './wal.js';
 import { waitUntil } from './wait.js';
 import { meaningfulLine } from './process.js';
+import { instanceSettings } from './wal-archive.js';
 
 const QUERY_TIMEOUT_MS = 5000;
 
@@ -351,7 +352,7 @@ export class LocalFailover implements FailoverApi {
     }
     const rewound = !/no rewind required/i.test(res.stderr + res.stdout);
     // pg_rewind copies the source's configuration: put this instance's own settings back.
-    await configureCluster(tb, dataDir, baseSettings(oldPrimaryId, old.port));
+    await configureCluster(tb, dataDir, await instanceSettings(this.rc, tb, { id: oldPrimaryId, port: old.port, backupRetentionDays: old.backupRetentionDays }));
     await this.#standbyFiles(tb, oldPrimaryId, newPrimaryId);
     await startCluster(tb, oldPrimaryId, dataDir, this.rc.layout.logFile(oldPrimaryId));
     await updateInstance(this.rc, oldPrimaryId, (r) => ({ ...r, status: 'available', replicaSourceId: newPrimaryId, replicaIds: [], fenced: undefined }));

@@ -9,7 +9,6 @@ import { Secret, registerSecret } from '../../secret.js';
 import type { CreateInstanceInput, DeleteInstanceInput, Instance } from '../types.js';
 import { checkEngineVersion, type PgBinaries } from './binaries.js';
 import {
-  baseSettings,
   configureCluster,
   createDatabase,
   initCluster,
@@ -41,6 +40,7 @@ import { removeTree } from './remove-tree.js';
 import { orDiscard } from './rollback.js';
 import { readSnapshot, snapshotInstance } from './snapshots.js';
 import { validateInstanceId, validateSnapshotId, validateSqlName, validateTags } from './validate.js';
+import { instanceSettings, refreshArchiveSettings } from './wal-archive.js';
 
 function validateCreate(input: CreateInstanceInput): void {
   validateInstanceId(input.id);
@@ -122,7 +122,7 @@ export async function createInstance(rc: RegionContext, input: CreateInstanceInp
     const cred = { masterUsername: input.masterUsername, password };
     await rc.shared.secrets.put('instances', rc.region, id, cred);
     await initCluster(tb, { id, instanceDir: layout.instanceDir(id), dataDir: layout.dataDir(id), ...cred, signal });
-    await configureCluster(tb, layout.dataDir(id), baseSettings(id, port));
+    await configureCluster(tb, layout.dataDir(id), await instanceSettings(rc, tb, { id, port, backupRetentionDays: input.backupRetentionDays }));
     await startCluster(tb, id, layout.dataDir(id), layout.logFile(id), layout.failedLog(id), signal);
     throwIfAborted(signal);
     await createDatabase({ port, user: input.masterUsername, password, database: 'postgres' }, input.dbName);
@@ -190,8 +190,10 @@ export async function rebootInstance(
       hint: 'Create a read replica and promote it: dbops failover',
     });
   }
-  refuseFenced(await requireInstance(rc, id));
+  const rec = await requireInstance(rc, id);
+  refuseFenced(rec);
   const tb = await prepareRegion(rc);
+  await refreshArchiveSettings(rc, tb, rec);
   await updateInstance(rc, id, (r) => ({ ...r, status: 'rebooting' }));
   try {
     await restartCluster(tb, id, rc.layout.dataDir(id), rc.layout.logFile(id));
@@ -212,6 +214,8 @@ export async function startInstance(rc: RegionContext, id: string): Promise<Inst
   }
   const tb = await prepareRegion(rc);
   if (!(await serverRunning(rc, id))) {
+    // Instances made before WAL archiving existed get it here (archive_mode needs a start).
+    await refreshArchiveSettings(rc, tb, rec);
     await updateInstance(rc, id, (r) => ({ ...r, status: 'starting' }));
     try {
       await startCluster(tb, id, rc.layout.dataDir(id), rc.layout.logFile(id));

@@ -8,6 +8,8 @@
  *   $DBOPS_HOME/local/<region>/instances/<id>/postgresql.log    server log
  *   $DBOPS_HOME/local/<region>/snapshots/<id>/                  base.tar, pg_wal.tar,
  *                                                               backup_manifest, snapshot.json
+ *   $DBOPS_HOME/local/<region>/wal-archive/<id>/                the instance's archived WAL
+ *   $DBOPS_HOME/local/<region>/bin/dbops-archive-wal            the archive_command script
  *   $DBOPS_HOME/local/<region>/metrics/<namespace>.jsonl        putMetricData
  *   $DBOPS_HOME/local/<region>/tmp/                             scratch (verification)
  *   $DBOPS_HOME/local/<region>/failed/<id>.log                  server log of a rolled-back create
@@ -48,6 +50,8 @@ export interface RegionLayout {
   /** Replica only: libpq password file for primary_conninfo, outside PGDATA so backups never carry it. */
   passFile(id: string): string;
   snapshotDir(id: string): string;
+  /** The instance's WAL archive (wal-archive.ts): segments and timeline history files. */
+  walArchiveDir(id: string): string;
   snapshotJson(id: string): string;
   metricsFile(namespace: string): string;
   /** Where the server log of a create/restore/replica that failed and was rolled back is kept. */
@@ -90,6 +94,7 @@ export function regionLayout(home: string, region: string): RegionLayout {
     logFile: (id) => join(instanceDir(id), 'postgresql.log'),
     passFile: (id) => join(instanceDir(id), 'replication.pgpass'),
     snapshotDir,
+    walArchiveDir: (id) => join(regionDir, 'wal-archive', segment('instance', id)),
     snapshotJson: (id) => join(snapshotDir(id), SNAPSHOT_FILES.meta),
     // encodeURIComponent keeps "AWS/RDS" and "AWS_RDS" apart and is reversible.
     failedLog: (id) => join(regionDir, 'failed', `${segment('instance', id)}.log`),

@@ -24,6 +24,8 @@ import type {
   Provider,
   RestoreFromSnapshotInput,
   RestoreToPointInTimeInput,
+  RestorableWindow,
+  AutomatedBackupRun,
   Snapshot,
   WaitOptions,
   Tags,
@@ -34,6 +36,8 @@ import * as instances from './instances.js';
 import { getMetrics, putMetrics } from './metrics.js';
 import { scrub } from './process.js';
 import { LOCAL_HOST } from './records.js';
+import * as automated from './automated-backups.js';
+import * as pitr from './pitr.js';
 import * as replicas from './replicas.js';
 import * as restore from './restore.js';
 import * as snapshots from './snapshots.js';
@@ -170,8 +174,14 @@ class LocalProvider implements Provider {
   restoreFromSnapshot(input: RestoreFromSnapshotInput): Promise<Instance> {
     return this.guard(`Restoring snapshot ${input.snapshotId}`, () => restore.restoreFromSnapshot(this.rc, input));
   }
-  restoreToPointInTime(_input: RestoreToPointInTimeInput): Promise<Instance> {
-    return restore.restoreToPointInTime();
+  restoreToPointInTime(input: RestoreToPointInTimeInput): Promise<Instance> {
+    return this.guard(`Restoring instance ${input.sourceInstanceId} to a point in time`, () => pitr.restoreToPointInTime(this.rc, input));
+  }
+  restorableWindow(id: string): Promise<RestorableWindow> {
+    return this.guard(`Reading the restorable window of ${id}`, () => pitr.restorableWindow(this.rc, id));
+  }
+  runAutomatedBackups(id: string, opts: { force: boolean; dryRun?: boolean }): Promise<AutomatedBackupRun> {
+    return this.guard(`Automated backups of ${id}`, () => automated.runAutomatedBackups(this.rc, id, opts));
   }
   createReadReplica(input: CreateReadReplicaInput): Promise<Instance> {
     return this.guard(`Creating read replica ${input.replicaId}`, () => replicas.createReadReplica(this.rc, input));

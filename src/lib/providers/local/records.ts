@@ -38,11 +38,18 @@ export interface InstanceRecord {
   parameterGroup?: string;
   replicaSourceId?: string;
   replicaIds: string[];
-  restoredFrom?: { region: string; snapshotId: string };
+  restoredFrom?: { region: string; snapshotId: string; pointInTime?: string; sourceInstanceId?: string };
   /** Set by a failover: this old primary must never take writes again (dbops refuses to start it). */
   fenced?: FenceRecord;
   tags: Tags;
   createdAt: string;
+}
+
+/** The WAL range a base backup needs, from its manifest. */
+export interface SnapshotWal {
+  timeline: number;
+  startLsn: string;
+  endLsn: string;
 }
 
 /** snapshot.json: the snapshot plus what a restore needs to rebuild the instance record. */
@@ -51,9 +58,14 @@ export interface SnapshotRecord {
   id: string;
   region: string;
   instanceId: string;
-  type: 'manual';
+  /** automated: a daily base backup taken by `dbops backup run` (pruned after backupRetentionDays). */
+  type: 'manual' | 'automated';
   status: string;
   createdAt: string;
+  /** When the base backup was complete (verified): a point-in-time restore from it reaches times after this. */
+  completedAt?: string;
+  /** The WAL the backup needs (backup_manifest's WAL-Ranges): where replay from the archive starts. */
+  wal?: SnapshotWal;
   sizeBytes?: number;
   engine: 'postgres';
   engineVersion: string;

@@ -6,7 +6,8 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { UsageError } from '../../errors.js';
 import type { CreateReadReplicaInput, Instance } from '../types.js';
-import { baseSettings, configureCluster, isRunning, promoteCluster, setAutoConf, startCluster } from './cluster.js';
+import { configureCluster, isRunning, promoteCluster, setAutoConf, startCluster } from './cluster.js';
+import { instanceSettings } from './wal-archive.js';
 import { prepareRegion, type RegionContext } from './context.js';
 import {
   claimInstanceDir,
@@ -86,7 +87,8 @@ export async function createReadReplica(rc: RegionContext, input: CreateReadRepl
     await takeStandbyBackup(tb, { instanceId: src.id, port: src.port, cred }, rc.layout.dataDir(id), id);
     await writePassFile(tb, rc.layout.passFile(id), src.port, cred);
     await configureCluster(tb, rc.layout.dataDir(id), {
-      ...baseSettings(id, port),
+      // A standby does not archive (archive_mode on); promoted, it archives into its own archive.
+      ...(await instanceSettings(rc, tb, { id, port, backupRetentionDays: src.backupRetentionDays })),
       ...standbySettings(rc, id, src, cred),
     });
     await startCluster(tb, id, rc.layout.dataDir(id), rc.layout.logFile(id), rc.layout.failedLog(id));

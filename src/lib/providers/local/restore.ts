@@ -2,15 +2,13 @@
  * Restore on the local provider: a snapshot's tars are extracted into a new data
  * directory and verified with pg_verifybackup before any setting is touched (a damaged
  * snapshot is reported corrupt, never started); then the copy gets its own port and
- * starts, replaying the WAL that came with the backup. Point-in-time restore is not
- * offered locally: there is no WAL archive to replay from.
+ * starts, replaying the WAL that came with the backup. Point-in-time restore: pitr.ts.
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError } from '../../errors.js';
 import { TAG, type Instance, type RestoreFromSnapshotInput, type Tags } from '../types.js';
 import { checkEngineVersion } from './binaries.js';
-import { baseSettings, configureCluster, guardStartedServer, startCluster } from './cluster.js';
+import { configureCluster, guardStartedServer, startCluster } from './cluster.js';
 import { throwIfAborted } from './process.js';
 import { prepareRegion, type RegionContext } from './context.js';
 import { claimInstanceDir, describeInstance, updateInstance, writeInstance } from './instance-store.js';
@@ -22,6 +20,7 @@ import { orDiscard } from './rollback.js';
 import { extractBackup, verifyExtracted } from './snapshot.js';
 import { usableSnapshot } from './snapshots.js';
 import { validateInstanceId, validateTags } from './validate.js';
+import { instanceSettings } from './wal-archive.js';
 
 function restoredRecord(
   rc: RegionContext,
@@ -99,7 +98,8 @@ export async function restoreFromSnapshot(rc: RegionContext, input: RestoreFromS
     await verifyExtracted(tb, join(snapDir, SNAPSHOT_FILES.manifest), dataDir, snap.id, signal);
     for (const f of STALE_FILES) await rm(join(dataDir, f), { force: true });
     await configureCluster(tb, dataDir, {
-      ...baseSettings(id, port),
+      // Its own archive (or none): never the source's, whose settings came with the backup.
+      ...(await instanceSettings(rc, tb, { id, port, backupRetentionDays: snap.backupRetentionDays })),
       primary_conninfo: undefined,
       primary_slot_name: undefined,
       ...(isTemporary(input.tags) ? TEMPORARY_SETTINGS : {}),
@@ -111,12 +111,4 @@ export async function restoreFromSnapshot(rc: RegionContext, input: RestoreFromS
     await updateInstance(rc, id, (r) => ({ ...r, status: 'available' }));
   }).finally(release);
   return describeInstance(rc, id);
-}
-
-export function restoreToPointInTime(): Promise<Instance> {
-  return Promise.reject(
-    new UsageError('Point-in-time restore is not supported by the local provider (it keeps no WAL archive).', {
-      hint: 'Restore from a snapshot instead; on AWS, point-in-time restore works as usual.',
-    }),
-  );
 }

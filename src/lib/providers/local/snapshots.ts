@@ -4,7 +4,7 @@
  * region's directory plus verification, under a temporary name until it is proven good.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, EnvironmentError, NotFoundError } from '../../errors.js';
 import type { CopySnapshotInput, CreateSnapshotInput, ListSnapshotsInput, Snapshot, Tags } from '../types.js';
@@ -12,7 +12,8 @@ import { prepareRegion, regionContext, type RegionContext } from './context.js';
 import { instanceCredential, listResourceDirs, reportDamaged, requireInstance, requireRunning } from './instance-store.js';
 import { SNAPSHOT_FILES } from './layout.js';
 import { giveTo, giveTreeTo } from './os-user.js';
-import { managedTags, toSnapshot, type InstanceRecord, type SnapshotRecord } from './records.js';
+import { parseManifest } from './backup-check.js';
+import { managedTags, toSnapshot, type InstanceRecord, type SnapshotRecord, type SnapshotWal } from './records.js';
 import type { MasterCredential } from './secrets.js';
 import { backupSize, copyVerified, takeVerifiedTarBackup, type SnapshotVerifier } from './snapshot.js';
 import { DamagedStateError, parseState, snapshotRecordSchema } from './state-schema.js';
@@ -77,9 +78,12 @@ export async function describeSnapshot(rc: RegionContext, id: string): Promise<S
   return toSnapshot(await requireSnapshot(rc, id));
 }
 
-/** Manual snapshots, oldest first. The local provider produces no automated snapshots. */
+/** Manual and automated snapshots (input.type narrows), oldest first. */
 export async function listSnapshots(rc: RegionContext, input: ListSnapshotsInput = {}): Promise<Snapshot[]> {
-  if (input.type === 'automated') return [];
+  return (await listSnapshotRecords(rc, input)).map(toSnapshot);
+}
+
+export async function listSnapshotRecords(rc: RegionContext, input: ListSnapshotsInput = {}): Promise<SnapshotRecord[]> {
   const out: SnapshotRecord[] = [];
   for (const id of await listResourceDirs(rc.layout.snapshotsDir)) {
     let rec: SnapshotRecord | undefined;
@@ -90,10 +94,11 @@ export async function listSnapshots(rc: RegionContext, input: ListSnapshotsInput
       if (!(e instanceof DamagedStateError)) throw e;
       reportDamaged(rc, e);
     }
-    if (rec && (input.instanceId === undefined || rec.instanceId === input.instanceId)) out.push(rec);
+    const typeOk = input.type === undefined || input.type === 'all' || rec?.type === input.type;
+    if (rec && typeOk && (input.instanceId === undefined || rec.instanceId === input.instanceId)) out.push(rec);
   }
   out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-  return out.map(toSnapshot);
+  return out;
 }
 
 function verifierOf(rc: RegionContext): SnapshotVerifier {
@@ -110,13 +115,13 @@ export async function createSnapshot(rc: RegionContext, input: CreateSnapshotInp
   return snapshotInstance(rc, tb, rec, cred, input.snapshotId, input.tags);
 }
 
-function newSnapshotRecord(rc: RegionContext, inst: InstanceRecord, id: string, tags: Tags): SnapshotRecord {
+function newSnapshotRecord(rc: RegionContext, inst: InstanceRecord, id: string, tags: Tags, type: SnapshotRecord['type']): SnapshotRecord {
   return {
     version: 1,
     id,
     region: rc.region,
     instanceId: inst.id,
-    type: 'manual',
+    type,
     status: 'creating',
     createdAt: rc.shared.now().toISOString(),
     engine: 'postgres',
@@ -150,12 +155,13 @@ export async function snapshotInstance(
   cred: MasterCredential,
   snapshotId: string,
   tags: Tags,
+  type: SnapshotRecord['type'] = 'manual',
 ): Promise<Snapshot> {
   const dir = rc.layout.snapshotDir(snapshotId);
   await claimSnapshotDir(rc, snapshotId);
   try {
     await giveTo(tb.runAs, dir);
-    await writeJsonAtomic(rc.layout.snapshotJson(snapshotId), newSnapshotRecord(rc, inst, snapshotId, tags));
+    await writeJsonAtomic(rc.layout.snapshotJson(snapshotId), newSnapshotRecord(rc, inst, snapshotId, tags, type));
     // The password the data was made with goes with the snapshot: the instance may be gone at restore time.
     await rc.shared.secrets.put('snapshots', rc.region, snapshotId, cred);
     const partial = join(dir, '.partial');
@@ -164,13 +170,25 @@ export async function snapshotInstance(
     for (const name of await readdir(partial)) await rename(join(partial, name), join(dir, name));
     await rmdir(partial);
     const sizeBytes = await backupSize(dir);
-    await updateSnapshot(rc, snapshotId, (r) => ({ ...r, status: 'available', sizeBytes }));
+    const wal = await manifestWal(dir);
+    const completedAt = rc.shared.now().toISOString();
+    await updateSnapshot(rc, snapshotId, (r) => ({ ...r, status: 'available', sizeBytes, completedAt, ...(wal ? { wal } : {}) }));
   } catch (e) {
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     await rc.shared.secrets.remove('snapshots', rc.region, snapshotId).catch(() => undefined);
     throw e;
   }
   return describeSnapshot(rc, snapshotId);
+}
+
+/** The WAL range the backup needs (the manifest's first WAL-Ranges entry; one timeline for a backup of a primary). */
+async function manifestWal(dir: string): Promise<SnapshotWal | undefined> {
+  const bytes = await readFile(join(dir, SNAPSHOT_FILES.manifest)).catch(() => undefined);
+  if (!bytes) return undefined;
+  const ranges = parseManifest(bytes).walRanges;
+  const first = ranges[0];
+  const last = ranges[ranges.length - 1];
+  return first && last ? { timeline: last.timeline, startLsn: first.startLsn, endLsn: last.endLsn } : undefined;
 }
 
 async function updateSnapshot(
@@ -201,6 +219,8 @@ function copyRecord(src: SnapshotRecord, target: RegionContext, input: CopySnaps
   return {
     ...src,
     id: input.targetSnapshotId,
+    // As on RDS, a copy of an automated backup is a manual snapshot (retention does not expire it).
+    type: 'manual',
     region: target.region,
     status: 'available',
     createdAt: target.shared.now().toISOString(),

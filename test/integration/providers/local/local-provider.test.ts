@@ -188,7 +188,7 @@ describe('local provider: instances', () => {
     ).toBeInstanceOf(Interrupted);
   });
 
-  it('refuses point-in-time restore with a hint to use a snapshot', async () => {
+  it('refuses point-in-time restore before the first automated backup, saying how to take it', async () => {
     const err = await caught(
       east.restoreToPointInTime({
         sourceInstanceId: PRIMARY,
@@ -200,7 +200,9 @@ describe('local provider: instances', () => {
       }),
     );
     expect(err).toBeInstanceOf(UsageError);
-    expect((err as UsageError).hint).toMatch(/snapshot/);
+    expect((err as UsageError).message).toBe(`Instance ${PRIMARY} has no restorable window yet: no base backup that its WAL archive continues.`);
+    expect((err as UsageError).hint).toBe(`Take the first automated backup: dbops backup run --instance ${PRIMARY}`);
+    expect(await east.findInstance('db1-pitr')).toBeUndefined();
   });
 });
 
