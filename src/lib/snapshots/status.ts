@@ -14,6 +14,7 @@ import { readRestoreTests, type RestoreTestRecord } from '../history/restore-tes
 import { formatAge, plural } from '../output/format.js';
 import { dbopsHome } from '../providers/index.js';
 import type { Instance, ProviderName, Snapshot } from '../providers/types.js';
+import { defineFindings } from '../runbook/findings.js';
 import { checkDrRegion, checkRegion } from './checks.js';
 import { MAX_SNAPSHOT_AGE_DAYS, newestAvailable } from './policy.js';
 
@@ -44,15 +45,24 @@ export interface BackupPolicy {
   crossRegionEnabled: boolean;
 }
 
-export type ViolationCode =
-  | 'no-recent-manual-snapshot'
-  | 'no-recent-cross-region-copy'
-  | 'backup-retention-below-policy'
-  | 'restorable-time-older-than-rpo';
+/** Every kind of violation and its section in runbooks/backup-status.md (the coverage test checks both sides). */
+export const BACKUP_FINDINGS = defineFindings('backup-status', {
+  'no-recent-manual-snapshot': 'BS-R1',
+  'no-recent-cross-region-copy': 'BS-R2',
+  'backup-retention-below-policy': 'BS-R3',
+  'restorable-time-older-than-rpo': 'BS-R4',
+});
+export type ViolationCode = keyof typeof BACKUP_FINDINGS.sections;
 
 export interface Violation {
   code: ViolationCode;
   message: string;
+  /** Its response section: `runbooks/backup-status.md#BS-R1`. */
+  runbook: string;
+}
+
+function violation(code: ViolationCode, message: string): Violation {
+  return { code, message, runbook: BACKUP_FINDINGS.anchor(code) };
 }
 
 export interface SnapshotSummary {
@@ -99,12 +109,12 @@ function summary(s: Snapshot | undefined, now: Date): SnapshotSummary | null {
 
 function snapshotViolation(code: ViolationCode, what: string, where: string, found: SnapshotSummary | null, maxDays: number, now: Date): Violation | undefined {
   if (found && now.getTime() - found.createdAt.getTime() <= maxDays * DAY_MS) return undefined;
-  return {
+  return violation(
     code,
-    message: found
+    found
       ? `The newest ${what} in ${where} (${found.id}) is ${found.age} old: more than ${plural(maxDays, 'day')}.`
       : `There is no available ${what} in ${where}: the policy wants one at most ${plural(maxDays, 'day')} old.`,
-  };
+  );
 }
 
 function automatedOf(facts: BackupFacts, now: Date): AutomatedBackups {
@@ -125,21 +135,19 @@ function automatedViolations(auto: AutomatedBackups, policy: BackupPolicy, insta
   if (!auto.available) return [];
   const out: Violation[] = [];
   if (auto.retentionDays < policy.backupRetentionDays) {
-    out.push({
-      code: 'backup-retention-below-policy',
-      message:
+    out.push(
+      violation(
+        'backup-retention-below-policy',
         auto.retentionDays === 0
           ? `Automated backups of ${instanceId} are off (retention 0 days); the policy wants ${plural(policy.backupRetentionDays, 'day')}.`
           : `Automated backups of ${instanceId} are kept ${plural(auto.retentionDays, 'day')}; the policy wants ${policy.backupRetentionDays}.`,
-    });
+      ),
+    );
   }
   if (auto.restorableLagHours === undefined) {
-    out.push({ code: 'restorable-time-older-than-rpo', message: `${instanceId} has no latest restorable time: point-in-time recovery is not possible (RPO ${policy.rpoHours} h).` });
+    out.push(violation('restorable-time-older-than-rpo', `${instanceId} has no latest restorable time: point-in-time recovery is not possible (RPO ${policy.rpoHours} h).`));
   } else if (auto.restorableLagHours > policy.rpoHours) {
-    out.push({
-      code: 'restorable-time-older-than-rpo',
-      message: `The latest restorable time of ${instanceId} is ${auto.restorableLagHours} h ago: older than the RPO of ${policy.rpoHours} h.`,
-    });
+    out.push(violation('restorable-time-older-than-rpo', `The latest restorable time of ${instanceId} is ${auto.restorableLagHours} h ago: older than the RPO of ${policy.rpoHours} h.`));
   }
   return out;
 }
