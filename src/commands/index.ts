@@ -17,6 +17,7 @@ import { migrate } from './migrate.js';
 import { provision } from './provision.js';
 import { psql } from './psql.js';
 import { restoreTest } from './restore-test.js';
+import { runbook } from './runbook.js';
 import { replica } from './replica.js';
 import { snapshot } from './snapshot.js';
 import { status } from './status.js';
@@ -42,4 +43,5 @@ export const COMMANDS: readonly AnyCommand[] = [
   freeTierReport,
   psql,
   config,
+  runbook,
 ];

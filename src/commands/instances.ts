@@ -11,6 +11,7 @@ export const list = defineCommand({
 
 export const create = defineCommand({
   name: 'create',
+  runbook: 'instance-create',
   summary: 'Create an instance from the config (runbook instance-create)',
   args: { id: arg('[id]', 'instance identifier (default: database.identifier)') },
   options: {
@@ -28,6 +29,7 @@ export const create = defineCommand({
 
 export const remove = defineCommand({
   name: 'delete',
+  runbook: 'instance-delete',
   summary: 'Delete an instance dbops created (final snapshot unless --skip-final-snapshot)',
   args: { id: arg('<id>', 'instance identifier') },
   options: { skipFinalSnapshot: opt.flag('--skip-final-snapshot', 'do not take a final snapshot first') },
