@@ -83,17 +83,19 @@ export async function createManualSnapshot(
   await provider.describeInstance(input.instanceId);
   if (ctx.flags.dryRun) return { dryRun: true, ...planned };
   let snapshotId = first;
-  let t0 = 0;
+  let runId: string | undefined;
+  let t0: number | undefined;
   try {
     const { value } = await runRunbook(SNAPSHOT_CREATE, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, async (run): Promise<CreateSnapshotResult> => {
+      runId = run.runId;
       const snapshot = await run.step('SN-8', async (s) => {
         const tags = manualSnapshotTags(input.instanceId, run.runId);
         for (let attempt = 1; ; attempt++) {
           snapshotId = attempt === 1 ? first : `${first}-${attempt}`;
-          s.update(snapshotId);
+          s.update(`Snapshot ${snapshotId} of ${input.instanceId}`);
           try {
             const created = await provider.createSnapshot({ instanceId: input.instanceId, snapshotId, tags });
-            s.detail(`${snapshotId} of ${input.instanceId}: ${created.status}`);
+            s.detail(`Snapshot ${snapshotId} of ${input.instanceId}: ${created.status}`);
             return created;
           } catch (e) {
             if (isDbopsError(e) && e.kind === 'already-exists' && input.snapshotId === undefined && attempt < NAME_TRIES) continue;
@@ -109,28 +111,30 @@ export async function createManualSnapshot(
         run.skip('SN-9', input.wait ? `${snapshotId} is available already` : 'no --wait');
         return { dryRun: false, ...base, snapshot, waitedMs: input.wait ? 0 : undefined };
       }
-      t0 = performance.now();
+      const started = performance.now();
+      t0 = started;
       return run.step('SN-9', async (s) => {
-        const ready = await waitAvailable(ctx, provider, snapshotId, (t) => s.update(t));
-        s.detail(`${snapshotId}: ${ready.status}`);
-        return { dryRun: false, ...base, snapshot: ready, waitedMs: performance.now() - t0 };
+        const ready = await waitAvailable(ctx, provider, snapshotId, (t) => s.update(`Snapshot ${snapshotId}: ${t}`));
+        s.detail(`Snapshot ${snapshotId}: ${ready.status}`);
+        return { dryRun: false, ...base, snapshot: ready, waitedMs: performance.now() - started };
       });
     });
     return value;
   } catch (e) {
-    if (!(e instanceof Interrupted) || t0 === 0) throw e;
-    // Ctrl-C stopped the waiting, not the snapshot: say where it stands and how to follow it.
+    if (!(e instanceof Interrupted)) throw e;
+    // Ctrl-C stops dbops, not the snapshot: when this run's snapshot exists, say where it stands and how to follow it.
     const now = await provider.findSnapshot(snapshotId).catch(() => undefined);
-    const status = now?.status ?? 'unknown';
+    if (!now || now.tags[TAG.runId] !== runId) throw e;
+    const waitedMs = t0 === undefined ? undefined : performance.now() - t0;
     const check = `dbops snapshot list --instance ${input.instanceId}${provider.region !== ctx.config.region ? ` --region ${provider.region}` : ''}`;
-    if (now && status === 'available') {
-      ctx.out.info(`Stopped waiting, but snapshot ${snapshotId} is available already.`);
-      return { dryRun: false, snapshotId, instanceId: input.instanceId, region: provider.region, snapshot: now, waitedMs: performance.now() - t0 };
+    if (now.status === 'available' || !input.wait) {
+      if (t0 !== undefined) ctx.out.info(`Stopped waiting, but snapshot ${snapshotId} is available already.`);
+      return { dryRun: false, snapshotId, instanceId: input.instanceId, region: provider.region, snapshot: now, ...(input.wait ? { waitedMs: waitedMs ?? 0 } : {}) };
     }
     throw new Interrupted(signalName(ctx.signal), {
-      hint: `Only the waiting stopped: snapshot ${snapshotId} continues (status ${status}); \`${check}\` shows when it is available.`,
-      details: { snapshotId, status },
-      step: 'SN-9',
+      hint: `Only ${t0 === undefined ? 'dbops' : 'the waiting'} stopped: snapshot ${snapshotId} continues (status ${now.status}); \`${check}\` shows when it is available.`,
+      details: { snapshotId, status: now.status },
+      step: e.step,
       ...(e.report ? { report: e.report } : {}),
     });
   }
