@@ -1,7 +1,10 @@
 /**
  * `dbops migrate`: status, verify, up, down, baseline. Each function takes the context
  * and one typed input, does its work on one session of the target database, and returns
- * a typed result for the renderer (render.ts) or --json. Decisions come from the pure
+ * a typed result for the renderer (render.ts) or --json. up, down and baseline follow
+ * runbooks/migrate.md step by step (MG-1..MG-7, through the runbook runner: progress,
+ * errors and the report name the step); status and verify are read-only, and their
+ * findings carry their sections of the same runbook (MG-R1..MG-R9, findings.ts). Decisions come from the pure
  * functions in drift.ts and lint.ts; the SQL runs in runner.ts and schema.ts.
  */
 import { hostname as osHostname } from 'node:os';
