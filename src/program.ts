@@ -61,10 +61,16 @@ function examplesText(def: AnyCommand): string {
   return '\nExamples:\n' + def.examples.map((e) => `  $ ${e.command.padEnd(width)}   # ${e.description}`).join('\n') + '\n';
 }
 
+/** `Runbook: runbooks/x.md (dbops runbook x)`: where the command's steps, or its findings, are explained. */
+function runbookText(def: AnyCommand): string {
+  if (!def.runbook) return '';
+  return `\nRunbook: runbooks/${def.runbook}.md (print it: dbops runbook ${def.runbook})\n`;
+}
+
 function addCommand(parent: Command, def: AnyCommand, state: RunState): void {
   const cmd = parent.command(def.name, { isDefault: def.isDefault }).summary(def.summary).description(def.description ?? def.summary);
   if (def.subcommands) {
-    cmd.addHelpText('after', examplesText(def));
+    cmd.addHelpText('after', examplesText(def) + runbookText(def));
     for (const sub of def.subcommands) addCommand(cmd, sub, state);
     return;
   }
@@ -80,7 +86,7 @@ function addCommand(parent: Command, def: AnyCommand, state: RunState): void {
     attributes.push([key, opt.attributeName()]);
   }
   if (def.mutates) cmd.option('--dry-run', 'show what would change, change nothing');
-  cmd.addHelpText('after', examplesText(def));
+  cmd.addHelpText('after', examplesText(def) + runbookText(def));
   cmd.action(async (...actionArgs: unknown[]) => {
     const self = actionArgs[actionArgs.length - 1];
     if (!(self instanceof Command)) throw new Error('commander called an action without its command');

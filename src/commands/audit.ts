@@ -3,6 +3,7 @@ import { defineCommand, examples, type Lazy, opt } from './define.js';
 
 export const audit = defineCommand({
   name: 'audit',
+  runbook: 'audit',
   summary: 'Report risky settings of the live deployment, each with its fix (exit 1 on a high finding)',
   description:
     'Reads the database, the security groups attached to it and to the cache, the cache, the alarms and (over a connection when one can be made) pgvector: publicly accessible, 5432/6379 open to 0.0.0.0/0, storage not encrypted, Redis without AUTH or TLS, backup retention below policy, no CPU or storage alarm, deletion protection off in production, pgvector missing.',

@@ -3,9 +3,10 @@ import { defineCommand, defineGroup, opt, type Lazy, examples } from './define.j
 
 export const status = defineCommand({
   name: 'status',
+  runbook: 'backup-status',
   summary: 'Automated backups, newest manual snapshot and DR copy, restore tests, and every policy violation (exit 1)',
   description:
-    'Violations: no manual snapshot in 8 days; no cross-region copy in 8 days (when snapshots.crossRegion.enabled); automated backup retention below database.backupRetentionDays; latest restorable time older than recovery.rpoHours; on the local provider also WAL archiving off, a segment missing from the WAL archive, or a failing archive_command (pg_stat_archiver), each naming its step in runbooks/automated-backups.md. Shows the earliest and latest restorable times and the archive (last archived segment, its age, failures). Exit 1 on any violation, so cron can alert.',
+    'Violations: no manual snapshot in 8 days; no cross-region copy in 8 days (when snapshots.crossRegion.enabled); automated backup retention below database.backupRetentionDays; latest restorable time older than recovery.rpoHours; on the local provider also WAL archiving off, a segment missing from the WAL archive, or a failing archive_command (pg_stat_archiver), each naming its section in runbooks/backup-status.md (BS-R5..R7). Shows the earliest and latest restorable times and the archive (last archived segment, its age, failures). Exit 1 on any violation, so cron can alert.',
   options: { instance: opt.string('--instance <id>', 'instance (default: database.identifier)') },
   isDefault: true,
   examples: examples(`
@@ -18,6 +19,7 @@ export const status = defineCommand({
 
 export const run = defineCommand({
   name: 'run',
+  runbook: 'automated-backups',
   summary: 'Automated backups (runbook automated-backups): WAL archiving on, the daily base backup when due, pruning after the retention',
   description:
     'Local provider: turns WAL archiving on for an instance with backupRetentionDays > 0 (a one-time restart when archive_mode was off), takes the daily automated base backup once the backup window (database.backupWindow, UTC) has opened and none was taken since, deletes automated backups and archived WAL the retention no longer needs (manual snapshots carry their own WAL and are never touched), then checks the archive. Run it from cron, e.g. hourly. Exit 1 when the archive has a gap or archive_command fails. AWS: RDS does all this itself; the command says so.',
@@ -36,6 +38,7 @@ export const run = defineCommand({
 
 export const backup = defineGroup({
   name: 'backup',
+  runbook: 'backup-status',
   summary: 'Automated backups (WAL archive, daily base backup) and whether the backup policy holds',
   examples: examples(`
     $ dbops backup status   # settings, restorable window, WAL archive, newest snapshot and copy, restore tests, violations

@@ -92,6 +92,12 @@ interface Meta {
   examples: Example[];
   /** Changes something: gets --dry-run. */
   mutates?: boolean;
+  /**
+   * The runbook it follows (runbooks/<name>.md: its steps), or whose sections answer its
+   * findings; `dbops help <command>` names it. A command without one is read-only, or in
+   * the list of runbooks/README.md (test/unit/commands/runbooks.test.ts checks both).
+   */
+  runbook?: string;
   /** The subcommand run when none is named (e.g. `instances` = `instances list`). */
   isDefault?: boolean;
   /**

@@ -5,6 +5,7 @@ import { isMaxLag } from './switchover.js';
 
 export const failover = defineCommand({
   name: 'failover',
+  runbook: 'failover',
   summary: 'Promote a replica when the primary is down, fence the old one, report the data lost (runbook failover)',
   description: [
     'Follows runbooks/failover.md (FO-1 .. FO-9). Refuses while the primary still answers (use `dbops switchover`) unless --force. Picks the replica missing the least of the primary\'s data — measured against the old primary\'s own WAL when its storage can be read — unless --candidate names one, and refuses with the numbers when it is further behind than --max-lag unless --force.',

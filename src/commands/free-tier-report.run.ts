@@ -1,6 +1,7 @@
 import { ExitCode } from '../lib/errors.js';
 import { freeTierReport as runReport } from '../lib/freetier/free-tier-report.js';
 import { renderHuman, renderMarkdown } from '../lib/freetier/render.js';
+import { seeAnchor } from '../lib/runbook/findings.js';
 import { handler } from './define.js';
 import * as def from './free-tier-report.js';
 
@@ -17,7 +18,7 @@ export const freeTierReport = handler(def.freeTierReport, async (ctx, { opts }) 
   const { report, publishError } = outcome;
   const silent = ctx.out.quiet && report.exitCode === ExitCode.ok;
   ctx.out.result(report, (r, c) => (silent ? '' : opts.markdown ? renderMarkdown(r) : renderHuman(r, c)));
-  for (const line of report.crossed) ctx.out.warn(line);
+  for (const f of report.findings) ctx.out.warn(`${f.message} ${seeAnchor(f.runbook)}`);
   if (publishError) throw publishError;
   return report.exitCode;
 });

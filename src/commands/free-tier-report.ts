@@ -3,6 +3,7 @@ import { defineCommand, examples, type Lazy, opt } from './define.js';
 
 export const freeTierReport = defineCommand({
   name: 'free-tier-report',
+  runbook: 'free-tier',
   summary: 'Free-tier usage, forecast and budgets for this month: made for cron (exit 4 when a threshold is crossed)',
   description:
     "Per free-tier offer (RDS, ElastiCache, Lambda, CloudWatch): used so far, limit, percent, forecast for the month end, the day it runs out at the current rate, and a status. Figures come from CloudWatch and the RDS, ElastiCache and Lambda APIs, shown beside the AWS Free Tier API's own; AWS Budgets are compared with budget.alertPercents. About 9 AWS calls a run, however many instances. Exit 0 below every threshold, 4 when an offer, budget or the credits plan crosses one, 3 when the data could not be read. The local provider has no free tier: it says so and exits 0.",

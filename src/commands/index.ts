@@ -16,6 +16,7 @@ import { instances } from './instances.js';
 import { migrate } from './migrate.js';
 import { provision } from './provision.js';
 import { psql } from './psql.js';
+import { runbook } from './runbook.js';
 import { replica } from './replica.js';
 import { restoreTest } from './restore-test.js';
 import { snapshot } from './snapshot.js';
@@ -42,4 +43,5 @@ export const COMMANDS: readonly AnyCommand[] = [
   freeTierReport,
   psql,
   config,
+  runbook,
 ];

@@ -13,6 +13,7 @@ export const list = defineCommand({
 
 export const create = defineCommand({
   name: 'create',
+  runbook: 'instance-create',
   summary: 'Create an instance from the config (runbook instance-create)',
   args: { id: arg('[id]', 'instance identifier (default: database.identifier)') },
   options: {
@@ -31,6 +32,7 @@ export const create = defineCommand({
 
 export const remove = defineCommand({
   name: 'delete',
+  runbook: 'instance-delete',
   summary: 'Delete an instance dbops created (final snapshot unless --skip-final-snapshot)',
   args: { id: arg('<id>', 'instance identifier') },
   options: { skipFinalSnapshot: opt.flag('--skip-final-snapshot', 'do not take a final snapshot first') },
@@ -69,6 +71,7 @@ export const stop = defineCommand({
 
 export const restore = defineCommand({
   name: 'restore',
+  runbook: 'pitr',
   summary: 'Restore an instance to a point in time into a new instance (runbook pitr)',
   description:
     'The newest base backup before the time, then the archived WAL replayed up to it (AWS: RestoreDBInstanceToPointInTime). The time must lie in the restorable window (`dbops backup status`); outside it: exit 2. The source is not changed. The new instance is tagged dbops:purpose=point-in-time-restore; its newest dbops.heartbeat row shows where its data really ends.',

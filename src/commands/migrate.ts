@@ -29,6 +29,7 @@ const allowDrift = { allowDrift: opt.flag('--allow-drift', 'run although the his
 
 export const status = defineCommand({
   name: 'status',
+  runbook: 'migrate',
   summary: 'Each migration (applied, pending, edited, missing, out-of-order), drift and lint; exit 0',
   isDefault: true,
   options: { ...target, ...migrationsDir, ...lockTimeout },
@@ -41,6 +42,7 @@ export const status = defineCommand({
 
 export const up = defineCommand({
   name: 'up',
+  runbook: 'migrate',
   summary: 'Apply the pending migrations (refuses over drift: exit 1)',
   options: { ...target, ...migrationsDir, to: opt.string('--to <version>', 'apply up to and including this version'), ...timeouts, ...allowDrift },
   mutates: true,
@@ -55,6 +57,7 @@ export const up = defineCommand({
 
 export const down = defineCommand({
   name: 'down',
+  runbook: 'migrate',
   summary: 'Revert the newest N migrations with their .down.sql (refuses where one is missing: exit 2)',
   options: { ...target, ...migrationsDir, steps: opt.int('--steps <n>', 'how many to revert, newest first', { default: 1 }), ...timeouts, ...allowDrift },
   mutates: true,
@@ -84,6 +87,7 @@ export const newMigration = defineCommand({
 
 export const verify = defineCommand({
   name: 'verify',
+  runbook: 'migrate',
   summary: 'Check the history against the files (drift: exit 1) and lint the pending migrations',
   options: { ...target, ...migrationsDir, ...lockTimeout, strict: opt.flag('--strict', 'lint warnings fail too (exit 1)') },
   examples: examples(`
@@ -95,6 +99,7 @@ export const verify = defineCommand({
 
 export const baseline = defineCommand({
   name: 'baseline',
+  runbook: 'migrate',
   summary: 'Mark the migrations up to <version> as applied without running them (an existing database)',
   args: { version: arg('<version>', 'the version the database is already at, e.g. 0003') },
   options: { ...target, ...migrationsDir, ...lockTimeout },
@@ -108,6 +113,7 @@ export const baseline = defineCommand({
 
 export const migrate = defineGroup({
   name: 'migrate',
+  runbook: 'migrate',
   summary: 'Apply, revert and verify SQL migrations (NNNN_name.sql) under an advisory lock',
   description: [
     'Migrations are SQL files NNNN_name.sql (optional NNNN_name.down.sql) in --dir, applied in version order, each in its own transaction with lock_timeout and statement_timeout set, and recorded in dbops.schema_migrations (version, name, sha256 checksum, applied_at, duration, applied_by). A file whose first line is "-- dbops:no-transaction" runs outside a transaction, statement by statement (CREATE INDEX CONCURRENTLY). One advisory lock per database serializes runners.',

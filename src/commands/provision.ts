@@ -14,6 +14,7 @@ export const plan = defineCommand({
 
 export const apply = defineCommand({
   name: 'apply',
+  runbook: 'provision-apply',
   summary: 'Execute the plan in dependency order (runbook provision-apply); a second apply finds nothing to do',
   options: {
     applyImmediately: opt.flag('--apply-immediately', 'apply modifications now instead of in the maintenance window'),
@@ -31,6 +32,7 @@ export const apply = defineCommand({
 
 export const destroy = defineCommand({
   name: 'destroy',
+  runbook: 'provision-destroy',
   summary: 'Remove, in reverse order, only what dbops created (runbook provision-destroy); final snapshot by default',
   options: {
     skipFinalSnapshot: opt.flag('--skip-final-snapshot', 'delete the database without a final snapshot'),

@@ -3,6 +3,7 @@ import { defineCommand, examples, type Lazy, opt } from './define.js';
 
 export const restoreTest = defineCommand({
   name: 'restore-test',
+  runbook: 'restore-test',
   summary: 'Restore the newest backup into a temporary instance, check it, measure RTO and RPO, clean up (runbook restore-test)',
   description: [
     "Follows runbooks/restore-test.md (RT-1 .. RT-11): picks the newest available snapshot of the instance (or --snapshot, or a point in time on AWS), restores it into a temporary instance <db>-rt-<run-id> (restoreTest.instanceClass, not publicly accessible, in the source's subnet group and security groups, tagged dbops:purpose=restore-test and dbops:expires-at), waits for it, and checks it against the source: the server and its version, amcheck over every table and B-tree index, invalid indexes, the schema and the dbops migration history, row counts, the data loss window from dbops.heartbeat, pgvector, and query latency (sql/checks/*.sql). The source is only read, in a read-only session.",

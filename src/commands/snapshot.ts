@@ -5,6 +5,7 @@ const SNAPSHOT_TYPES = ['manual', 'automated', 'all'] as const;
 
 export const create = defineCommand({
   name: 'create',
+  runbook: 'snapshots',
   summary: 'Take a manual snapshot named <db>-manual-<UTC timestamp> (or --id)',
   description:
     'The default id is <db>-manual-<UTC timestamp>; runs in the same second get -2, -3 … so ids stay unique. With --wait, Ctrl-C stops the waiting, not the snapshot: dbops says whether it is available already or still being created.',
@@ -52,6 +53,7 @@ export const latest = defineCommand({
 
 export const copy = defineCommand({
   name: 'copy',
+  runbook: 'snapshots',
   summary: 'Copy a snapshot to another region with its tags and wait for it (a no-op when the copy exists)',
   args: { id: arg('<id>', 'snapshot id in the current region') },
   options: {
@@ -68,6 +70,7 @@ export const copy = defineCommand({
 
 export const remove = defineCommand({
   name: 'delete',
+  runbook: 'snapshots',
   summary: 'Delete one manual snapshot dbops created (asks first; --yes in scripts)',
   args: { id: arg('<id>', 'snapshot id in the current region') },
   mutates: true,
@@ -80,6 +83,7 @@ export const remove = defineCommand({
 
 export const prune = defineCommand({
   name: 'prune',
+  runbook: 'snapshots',
   summary: 'Delete dbops snapshots past retention in the config and DR regions (asks first; --dry-run says why)',
   options: { instance: opt.string('--instance <id>', 'only snapshots of this instance (default: all)') },
   mutates: true,
@@ -92,6 +96,7 @@ export const prune = defineCommand({
 
 export const runPolicy = defineCommand({
   name: 'run-policy',
+  runbook: 'snapshots',
   summary: 'The weekly job: snapshot, wait, copy to the DR region, wait, prune both regions (runbook snapshots; a rerun resumes)',
   options: { instance: opt.string('--instance <id>', 'instance (default: database.identifier)') },
   mutates: true,
@@ -105,6 +110,7 @@ export const runPolicy = defineCommand({
 
 export const snapshot = defineGroup({
   name: 'snapshot',
+  runbook: 'snapshots',
   summary: 'Manual snapshots, cross-region copies and their retention (runbook snapshots)',
   description: [
     "Manual snapshots are named <db>-manual-<UTC timestamp> and tagged dbops:managed=true. A cross-region copy keeps the snapshot's id in the DR region (snapshots.crossRegion.region) and carries its source's tags plus dbops:purpose=cross-region-copy. Retention (prune, run-policy): manual snapshots snapshots.manualRetentionWeeks weeks, copies snapshots.crossRegion.retentionWeeks weeks, always the newest snapshots.keepNewest per region, instance and class; automated backups and anything without dbops:managed=true are never touched. The global --region picks the region a command looks at.",

@@ -7,6 +7,7 @@ export const isMaxLag = (v: unknown): v is MaxLag => typeof v === 'object' && v 
 
 export const switchover = defineCommand({
   name: 'switchover',
+  runbook: 'switchover',
   summary: 'Move the primary role to a replica without losing data (runbook switchover)',
   description: [
     'Follows runbooks/switchover.md (SO-1 .. SO-12). Every pre-check is printed with its measured value, its limit and the remedy: the primary answers; the candidate streams and replays; its lag is within --max-lag; its class and storage are not smaller (a warning); no backup or maintenance is running; enough WAL senders; a configured connection pool runs. Then: PAUSE the pool, stop writes at the primary (clean shutdown), wait until the candidate has replayed its last WAL, promote it, point the pool at it and RESUME, rebuild the old primary as its replica (pg_rewind when needed), verify.',

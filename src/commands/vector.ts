@@ -41,6 +41,7 @@ export const status = defineCommand({
 
 export const tune = defineCommand({
   name: 'tune',
+  runbook: 'vector-tuning',
   summary: 'Measure recall@k and latency over hnsw.ef_search on your table and recommend a setting (read-only unless --rebuild)',
   description:
     'Draws sample queries from the table (or --queries-file), computes their exact neighbours with index scans off, then searches the smallest hnsw.ef_search meeting --target-recall (and --max-p95). Exit 1 when no setting meets the targets.',
@@ -72,6 +73,7 @@ export const tune = defineCommand({
 
 export const build = defineCommand({
   name: 'build',
+  runbook: 'vector-tuning',
   summary: 'Build or rebuild the HNSW index of a vector column, with live progress',
   description:
     'Drops an INVALID index left by an interrupted concurrent build (after confirmation), warns when the graph will not fit in maintenance_work_mem, and builds with session settings. A rebuild builds beside the old index, then swaps.',

@@ -26,6 +26,7 @@ const ALL_COMMANDS = [
   'free-tier-report',
   'psql',
   'config',
+  'runbook',
 ];
 
 function writeConfig(name: string, text: string): string {
@@ -64,6 +65,30 @@ describe('dbops as a process', () => {
     expect(r.stdout).toContain('Usage: dbops migrate up [options]');
     const bad = await runDbops('help migrate nope', { cwd });
     expect(bad.exitCode).toBe(2);
+  });
+
+  it('names the runbook in `dbops help <command>`, and `dbops runbook` prints it, one section, or a clear refusal', async () => {
+    // GIVEN a command that follows a runbook and one whose findings point into one
+    const help = await runDbops('help restore-test', { cwd });
+    expect(help.stdout).toContain('Runbook: runbooks/restore-test.md (print it: dbops runbook restore-test)');
+    expect((await runDbops('help free-tier-report', { cwd })).stdout).toContain('Runbook: runbooks/free-tier.md');
+    // WHEN the engineer asks for the step an error named THEN only that step, no colour without a TTY
+    const step = await runDbops('runbook restore-test RT-5', { cwd });
+    expect([step.exitCode, step.stdout.split('\n')[0]]).toEqual([0, 'RT-5 Check physical integrity']);
+    expect(step.stdout).not.toContain('RT-6');
+    expect(step.stdout).not.toMatch(ANSI);
+    // AND the index without a name, a finding's address as printed, JSON with the ids
+    expect((await runDbops('runbook', { cwd })).stdout).toContain('Alert → runbook');
+    expect((await runDbops('runbook runbooks/free-tier.md#FT-R3', { cwd })).stdout).toMatch(/^FT-R3 RDS backup storage/);
+    const json = JSON.parse((await runDbops('runbook migrate --json', { cwd })).stdout) as { file: string; ids: string[] };
+    expect(json.file).toBe('runbooks/migrate.md');
+    expect(json.ids.slice(0, 2)).toEqual(['MG-1', 'MG-2']);
+    // AND an unknown name or step: one sentence, the valid ones, exit 2
+    const bad = await runDbops('runbook restor-test', { cwd });
+    expect([bad.exitCode, bad.stderr.split('\n')[0]]).toEqual([2, 'error: There is no runbook "restor-test".']);
+    expect(bad.stderr).toMatch(/^hint: The runbooks: .*restore-test/m);
+    const badStep = await runDbops('runbook restore-test RT-99', { cwd });
+    expect([badStep.exitCode, badStep.stderr.split('\n')[0]]).toEqual([2, 'error: Runbook restore-test has no step or section RT-99.']);
   });
 
   it('shows examples in `dbops help <command>`', async () => {

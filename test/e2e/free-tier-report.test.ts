@@ -229,7 +229,8 @@ describe('dbops free-tier-report as a process', () => {
     expect(r.exitCode).toBe(4);
     expect(r.stdout).toMatch(/^# Free tier \d{4}-\d{2} \(us-east-2\): WARNING$/m);
     expect(r.stdout).toContain('| free-tier-budget | $50.00 | $26.10 | $26.10 | $25.00 crossed, $40.00 | **warning** |');
-    expect(r.stderr).toBe('warning: Budget free-tier-budget warning: $26.10 of $50.00 spent, forecast $26.10.\n');
+    expect(r.stderr).toBe('warning: Budget free-tier-budget warning: $26.10 of $50.00 spent, forecast $26.10. (see runbooks/free-tier.md#FT-R7)\n');
+    expect(r.stdout).toContain('- Budget free-tier-budget warning: $26.10 of $50.00 spent, forecast $26.10. (see runbooks/free-tier.md#FT-R7)');
     expect(r.stdout).not.toMatch(ANSI);
   });
 

@@ -101,12 +101,12 @@ describe('dbops snapshot on the local provider', () => {
   });
 
   it.each<[string, (id: string) => string, number, RegExp]>([
-    ['an unknown snapshot', () => 'snapshot copy nope-snap --to-region us-west-2', 2, /^error: No snapshot nope-snap in us-east-2/m],
-    ['the DR region equal to the source', (id) => `snapshot copy ${id} --to-region us-east-2`, 2, /^error: The destination region us-east-2 is the source region/m],
-    ['an unknown destination region', (id) => `snapshot copy ${id} --to-region us-west-9`, 2, /^error: Destination region "us-west-9" is not an AWS region\.$/m],
+    ['an unknown snapshot', () => 'snapshot copy nope-snap --to-region us-west-2', 2, /^error \[step SN-10\]: No snapshot nope-snap in us-east-2/m],
+    ['the DR region equal to the source', (id) => `snapshot copy ${id} --to-region us-east-2`, 2, /^error \[step SN-10\]: The destination region us-east-2 is the source region/m],
+    ['an unknown destination region', (id) => `snapshot copy ${id} --to-region us-west-9`, 2, /^error \[step SN-10\]: Destination region "us-west-9" is not an AWS region\.$/m],
     ['an unknown --region', () => 'snapshot list --region us-west-9', 2, /^error: Region "us-west-9" is not an AWS region\.$/m],
     ['latest with nothing there', () => 'snapshot latest --instance ghost-db', 2, /^error: No available snapshot of ghost-db in us-east-2\.$/m],
-    ['delete without --yes and without a TTY', (id) => `snapshot delete ${id}`, 2, /^error: Refusing without confirmation: Delete snapshot /m],
+    ['delete without --yes and without a TTY', (id) => `snapshot delete ${id}`, 2, /^error \[step SN-11\]: Refusing without confirmation: Delete snapshot /m],
     ['run-policy without --yes and without a TTY', () => 'snapshot run-policy', 2, /^error: Refusing without confirmation: Run the snapshot policy/m],
   ])('refuses %s', async (_what, args, code, message) => {
     const r = await dbops(args(snapId));
@@ -219,7 +219,7 @@ describe('dbops snapshot on the aws provider against a fake endpoint (real SDK)'
     requests.length = 0;
     const r = await dbops('snapshot create --instance prod-db --json', awsEnv());
     expect(r.exitCode, r.stderr).toBe(3);
-    expect(r.stderr).toMatch(/^error: The account has reached its manual DB snapshot quota in us-east-2\.$/m);
+    expect(r.stderr).toMatch(/^error \[step SN-8\]: The account has reached its manual DB snapshot quota in us-east-2\.$/m);
     expect(requests).toEqual(['DescribeDBInstances', 'CreateDBSnapshot']);
     const doc = json<{ ok: boolean; error: { code: string; exitCode: number } }>(r);
     expect(doc).toMatchObject({ ok: false, error: { code: 'environment', exitCode: 3 } });

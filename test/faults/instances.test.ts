@@ -70,7 +70,7 @@ describe('faults: stopped instances and concurrent snapshots', () => {
     const r = await spawnDbops(['snapshot', 'create', '--instance', DB, '--id', `${DB}-ctrl-c`, '--wait', '--json'], {
       home,
       onStderr: (text, child) => {
-        if (/Snapshot life-db-ctrl-c of life-db/.test(text) && !child.killed) child.kill('SIGINT');
+        if (/\[SN-8\] Take a manual snapshot/.test(text) && !child.killed) child.kill('SIGINT');
       },
     });
     // The local snapshot is taken in one go: it completed, so the result stands (never "failed … Interrupted").
@@ -87,7 +87,7 @@ describe('faults: stopped instances and concurrent snapshots', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ snapshotId: `${DB}-before-upgrade`, snapshot: { status: 'available' } });
     const clash = await dbops(`snapshot create --instance ${DB} --id ${DB}-before-upgrade`);
     expect(clash.exitCode).toBe(2);
-    expect(clash.stderr).toContain(`error: Snapshot ${DB}-before-upgrade already exists in us-east-2.`);
+    expect(clash.stderr).toContain(`error [step SN-8]: Snapshot ${DB}-before-upgrade already exists in us-east-2.`);
     expect(clash.stderr).toContain('hint: Pass another --id');
     const bad = await dbops(`snapshot create --instance ${DB} --id 1-bad`);
     expect(bad.exitCode).toBe(2);

@@ -72,13 +72,13 @@ describe('story 6: the error paths', () => {
 
   it('unknown ids: exit 2, naming the id', async () => {
     oneSentence(await story.dbops('status no-such-db'), 2, /^error: DB instance no-such-db not found in us-east-2\.$/);
-    oneSentence(await story.dbops('snapshot copy no-such-snapshot'), 2, /^error: DB snapshot no-such-snapshot not found in us-east-2\.$/);
+    oneSentence(await story.dbops('snapshot copy no-such-snapshot'), 2, /^error \[step SN-10\]: DB snapshot no-such-snapshot not found in us-east-2\.$/);
     oneSentence(await story.dbops('restore-test --instance no-such-db'), 2, /no-such-db/);
   });
 
   it('access denied: exit 3, naming the operation; nothing changed', async () => {
     await story.moto.fault('CreateDBSnapshot', 'AccessDenied', 403);
-    oneSentence(await story.dbops('snapshot create'), 3, /^error: AWS denied CreateDBSnapshot in us-east-2 to these credentials\.$/);
+    oneSentence(await story.dbops('snapshot create'), 3, /^error \[step SN-8\]: AWS denied CreateDBSnapshot in us-east-2 to these credentials\.$/);
     await story.moto.fault('DescribeDBInstances', 'AccessDenied', 403);
     oneSentence(await story.dbops('instances'), 3, /^error: AWS denied DescribeDBInstances in us-east-2 to these credentials\.$/);
     await story.moto.clearFaults();

@@ -8,16 +8,49 @@ import type { PoolerState } from '../providers/failover-types.js';
 import type { ProviderName } from '../providers/types.js';
 import { isWorldOpen } from '../provision/cidr.js';
 import { plural } from '../output/format.js';
+import { defineFindings } from '../runbook/findings.js';
 
 export type Severity = 'high' | 'medium' | 'low' | 'info';
 
-export interface Finding {
-  id: string;
+/**
+ * Every kind of audit finding and its section in runbooks/audit.md: what it means, how to
+ * confirm it with the aws CLI or psql, the fix. The coverage test checks both sides.
+ */
+export const AUDIT_FINDINGS = defineFindings('audit', {
+  'db-publicly-accessible': 'AU-R1',
+  'port-open-to-world': 'AU-R2',
+  'db-storage-unencrypted': 'AU-R3',
+  'cache-no-auth': 'AU-R4',
+  'cache-no-transit-encryption': 'AU-R5',
+  'cache-no-at-rest-encryption': 'AU-R6',
+  'backup-retention-below-policy': 'AU-R7',
+  'no-cpu-alarm': 'AU-R8',
+  'no-storage-alarm': 'AU-R8',
+  'cpu-alarm-notifies-nobody': 'AU-R9',
+  'storage-alarm-notifies-nobody': 'AU-R9',
+  'deletion-protection-off': 'AU-R10',
+  'pgvector-missing': 'AU-R11',
+  'pgvector-unavailable': 'AU-R12',
+  'pgvector-not-checked': 'AU-R13',
+  'proxy-tls-not-required': 'AU-R14',
+  'proxy-no-target': 'AU-R15',
+  'proxy-target-not-available': 'AU-R16',
+});
+export type AuditFindingKind = keyof typeof AUDIT_FINDINGS.sections;
+
+/** A finding as a check returns it; `auditFindings` adds its runbook section. */
+export interface CheckFinding {
+  id: AuditFindingKind;
   severity: Severity;
   /** The resource it is about: "db-instance recipe-db-primary", "security-group sg-1". */
   resource: string;
   message: string;
   fix: string;
+}
+
+export interface Finding extends CheckFinding {
+  /** Its response section: `runbooks/audit.md#AU-R2`. */
+  runbook: string;
 }
 
 /** What the pgvector check found over a database connection. */
@@ -51,7 +84,7 @@ function dbRes(live: LiveDeployment): string {
   return `db-instance ${live.database.id}`;
 }
 
-export function publicDatabase(live: LiveDeployment): Finding[] {
+export function publicDatabase(live: LiveDeployment): CheckFinding[] {
   if (live.provider !== 'aws' || !live.database.publiclyAccessible) return [];
   return [
     {
@@ -69,10 +102,10 @@ function covers(rule: { port: number; toPort?: number }, port: number): boolean 
   return port >= rule.port && port <= (rule.toPort ?? rule.port);
 }
 
-export function openSecurityGroups(live: LiveDeployment): Finding[] {
+export function openSecurityGroups(live: LiveDeployment): CheckFinding[] {
   const ports: [number, string][] = [[live.policy.dbPort, 'database']];
   if (live.cache) ports.push([live.policy.cachePort, 'cache']);
-  const out: Finding[] = [];
+  const out: CheckFinding[] = [];
   for (const g of live.securityGroups) {
     for (const [port, what] of ports) {
       const open = g.ingress.filter((r) => isWorldOpen(r.cidr) && covers(r, port));
@@ -89,7 +122,7 @@ export function openSecurityGroups(live: LiveDeployment): Finding[] {
   return out;
 }
 
-export function unencryptedStorage(live: LiveDeployment): Finding[] {
+export function unencryptedStorage(live: LiveDeployment): CheckFinding[] {
   if (live.provider !== 'aws' || live.database.storageEncrypted) return [];
   return [
     {
@@ -102,11 +135,11 @@ export function unencryptedStorage(live: LiveDeployment): Finding[] {
   ];
 }
 
-export function cacheSecurity(live: LiveDeployment): Finding[] {
+export function cacheSecurity(live: LiveDeployment): CheckFinding[] {
   const c = live.cache;
   if (!c) return [];
   const res = `cache ${c.id}`;
-  const out: Finding[] = [];
+  const out: CheckFinding[] = [];
   const recreate = c.kind === 'cache-cluster' ? 'Create a one-node replication group with AUTH and in-transit encryption (`dbops provision apply` does), on a node type that supports them (cache.t3.micro, not cache.t2.*), and move the clients.' : 'Recreate the cache with AUTH and in-transit encryption (`dbops provision apply` does), on cache.t3.micro or newer.';
   if (!c.authEnabled) out.push({ id: 'cache-no-auth', severity: 'high', resource: res, message: 'The cache has no AUTH: anyone who reaches the port can read and write it.', fix: recreate });
   if (live.provider === 'aws' && !c.transitEncryption) {
@@ -118,7 +151,7 @@ export function cacheSecurity(live: LiveDeployment): Finding[] {
   return out;
 }
 
-export function backupRetention(live: LiveDeployment): Finding[] {
+export function backupRetention(live: LiveDeployment): CheckFinding[] {
   const have = live.database.backupRetentionDays;
   const want = live.policy.backupRetentionDays;
   if (have >= want) return [];
@@ -137,26 +170,26 @@ function alarmOn(live: LiveDeployment, namespace: string, metric: string, dimens
   return live.alarms.filter((a) => a.namespace === namespace && a.metricName === metric && a.dimensions[dimension] === id);
 }
 
-export function missingAlarms(live: LiveDeployment): Finding[] {
+export function missingAlarms(live: LiveDeployment): CheckFinding[] {
   if (live.provider !== 'aws') return [];
   const id = live.database.id;
-  const out: Finding[] = [];
-  const wanted: [string, string][] = [
-    ['CPUUtilization', 'no-cpu-alarm'],
-    ['FreeStorageSpace', 'no-storage-alarm'],
+  const out: CheckFinding[] = [];
+  const wanted: [string, AuditFindingKind, AuditFindingKind][] = [
+    ['CPUUtilization', 'no-cpu-alarm', 'cpu-alarm-notifies-nobody'],
+    ['FreeStorageSpace', 'no-storage-alarm', 'storage-alarm-notifies-nobody'],
   ];
-  for (const [metric, fid] of wanted) {
+  for (const [metric, fid, silentId] of wanted) {
     const found = alarmOn(live, 'AWS/RDS', metric, 'DBInstanceIdentifier', id);
     if (found.length === 0) {
       out.push({ id: fid, severity: 'medium', resource: dbRes(live), message: `No CloudWatch alarm watches ${metric} of the database.`, fix: 'Run `dbops provision apply`: it creates the alarms of seeds 000/002 and the SNS topic they notify.' });
     } else if (found.every((a) => a.actions.length === 0)) {
-      out.push({ id: `${fid.replace('no-', '')}-notifies-nobody`, severity: 'low', resource: `alarm ${found[0]!.name}`, message: `The ${metric} alarm notifies nobody (no alarm actions).`, fix: 'Set alarms.email and run `dbops provision apply`, or add an SNS topic to the alarm.' });
+      out.push({ id: silentId, severity: 'low', resource: `alarm ${found[0]!.name}`, message: `The ${metric} alarm notifies nobody (no alarm actions).`, fix: 'Set alarms.email and run `dbops provision apply`, or add an SNS topic to the alarm.' });
     }
   }
   return out;
 }
 
-export function deletionProtection(live: LiveDeployment): Finding[] {
+export function deletionProtection(live: LiveDeployment): CheckFinding[] {
   if (live.database.deletionProtection || !live.production.value) return [];
   return [
     {
@@ -169,7 +202,7 @@ export function deletionProtection(live: LiveDeployment): Finding[] {
   ];
 }
 
-export function pgvector(live: LiveDeployment): Finding[] {
+export function pgvector(live: LiveDeployment): CheckFinding[] {
   const v = live.pgvector;
   const res = dbRes(live);
   switch (v.status) {
@@ -194,11 +227,11 @@ const TARGET_FIX: Record<string, string> = {
 };
 
 /** RDS Proxy: TLS required, and every target healthy (the reason shown: CDK issue #8919's users could not see it). */
-export function proxyHealth(live: LiveDeployment): Finding[] {
+export function proxyHealth(live: LiveDeployment): CheckFinding[] {
   const pool = live.pooler;
   if (pool?.kind !== 'rds-proxy') return [];
   const res = `db-proxy ${pool.name}`;
-  const out: Finding[] = [];
+  const out: CheckFinding[] = [];
   if (!pool.requireTls) {
     out.push({
       id: 'proxy-tls-not-required',
@@ -230,7 +263,10 @@ export const CHECKS = [publicDatabase, openSecurityGroups, unencryptedStorage, c
 /** Every finding, most severe first (stable within a severity). */
 export function auditFindings(live: LiveDeployment): Finding[] {
   const all = CHECKS.flatMap((check) => check(live));
-  return all.map((f, i) => ({ f, i })).sort((a, b) => SEVERITY_ORDER.indexOf(a.f.severity) - SEVERITY_ORDER.indexOf(b.f.severity) || a.i - b.i).map((x) => x.f);
+  return all
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => SEVERITY_ORDER.indexOf(a.f.severity) - SEVERITY_ORDER.indexOf(b.f.severity) || a.i - b.i)
+    .map(({ f }) => ({ ...f, runbook: AUDIT_FINDINGS.anchor(f.id) }));
 }
 
 /** How production is known: the `environment` setting, or an environment tag on the instance. */

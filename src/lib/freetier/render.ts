@@ -4,6 +4,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { plural, renderTable } from '../output/format.js';
+import { seeAnchor } from '../runbook/findings.js';
 import type { OfferStatus } from './projection.js';
 import type { BudgetReport, FreeTierReport, OfferReport, PlanReport } from './types.js';
 
@@ -173,6 +174,7 @@ function headline(r: FreeTierReport, c: ChalkInstance): string {
 export function renderHuman(r: FreeTierReport, c: ChalkInstance): string {
   const sections = [
     [headline(r, c), r.plan ? planLine(r.plan) : undefined].filter(Boolean).join('\n'),
+    r.findings.length > 0 ? r.findings.map((f) => `${paint('warning', '!', c)} ${f.message} ${seeAnchor(f.runbook)}`).join('\n') : undefined,
     offersTable(r, c),
     barsBlock(r, c),
     [instancesTable(r), purposeLine(r)].filter(Boolean).join('\n'),
@@ -255,7 +257,7 @@ export function renderMarkdown(r: FreeTierReport): string {
   const asOf = r.complete ? 'final figures' : `as of ${r.asOf.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   const head = [`# Free tier ${r.month} (${r.region}): ${r.status.toUpperCase()}`, '', `_${asOf}_`];
   if (r.plan) head.push('', planLine(r.plan));
-  if (r.crossed.length > 0) head.push('', ...r.crossed.map((l) => `- ${l}`));
+  if (r.findings.length > 0) head.push('', ...r.findings.map((f) => `- ${f.message} ${seeAnchor(f.runbook)}`));
   return [head.join('\n'), mdOffers(r), ...mdSections(r)].filter((s): s is string => Boolean(s)).join('\n\n') + '\n';
 }
 

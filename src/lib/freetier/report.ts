@@ -19,6 +19,7 @@ import {
   type Measured,
 } from './measure.js';
 import type { MonthWindow } from './month.js';
+import { type FreeTierFinding, freeTierFinding } from './findings.js';
 import { DEFAULT_WARN_PERCENT, offerDef } from './offers.js';
 import { offerStatus, worst, type OfferStatus } from './projection.js';
 import type { UsageSeries } from './queries.js';
@@ -119,22 +120,22 @@ function measureAll(data: CollectedUsage): { measured: Measured[]; rds: ReturnTy
 const pct = (n: number) => `${Math.round(n)} %`;
 const alarming = (s: OfferStatus) => s === 'warning' || s === 'over';
 
-/** One line per crossed threshold, in report order. */
-function crossedLines(offers: OfferReport[], budgets: BudgetReport[], plan: PlanReport | undefined, others: ApiOfferLine[]): string[] {
-  const lines: string[] = [];
+/** One finding per crossed threshold, in report order. */
+function crossedFindings(offers: OfferReport[], budgets: BudgetReport[], plan: PlanReport | undefined, others: ApiOfferLine[]): FreeTierFinding[] {
+  const out: FreeTierFinding[] = [];
   for (const o of offers.filter((x) => x.applies && alarming(x.status))) {
-    lines.push(`${o.title} ${o.status}: ${o.used} of ${o.limit} ${o.unit} used (${pct(o.percent)}), forecast ${o.forecast} ${o.unit} (${pct(o.forecastPercent)}).`);
+    out.push(freeTierFinding(o.id, `${o.title} ${o.status}: ${o.used} of ${o.limit} ${o.unit} used (${pct(o.percent)}), forecast ${o.forecast} ${o.unit} (${pct(o.forecastPercent)}).`));
   }
   for (const b of budgets.filter((x) => alarming(x.status))) {
-    lines.push(`Budget ${b.name} ${b.status}: $${(b.actualUsd ?? 0).toFixed(2)} of $${b.limitUsd.toFixed(2)} spent, forecast $${(b.forecastUsd ?? 0).toFixed(2)}.`);
+    out.push(freeTierFinding('budget', `Budget ${b.name} ${b.status}: $${(b.actualUsd ?? 0).toFixed(2)} of $${b.limitUsd.toFixed(2)} spent, forecast $${(b.forecastUsd ?? 0).toFixed(2)}.`));
   }
   if (plan && alarming(plan.status)) {
-    lines.push(`Credits plan ${plan.status}: $${(plan.creditsUsd ?? 0).toFixed(2)} left${plan.expiresAt ? `, ends ${plan.expiresAt.toISOString().slice(0, 10)}` : ''}.`);
+    out.push(freeTierFinding('credits-plan', `Credits plan ${plan.status}: $${(plan.creditsUsd ?? 0).toFixed(2)} left${plan.expiresAt ? `, ends ${plan.expiresAt.toISOString().slice(0, 10)}` : ''}.`));
   }
   for (const o of others.filter((x) => alarming(x.status))) {
-    lines.push(`${o.service} ${o.usageType} ${o.status}: ${o.used} of ${o.limit} ${o.unit} (${pct(o.percent)}).`);
+    out.push(freeTierFinding('other-free-tier-offer', `${o.service} ${o.usageType} ${o.status}: ${o.used} of ${o.limit} ${o.unit} (${pct(o.percent)}).`));
   }
-  return lines;
+  return out;
 }
 
 function overallStatus(offers: OfferReport[], budgets: BudgetReport[], plan: PlanReport | undefined, others: ApiOfferLine[]): OfferStatus {
@@ -175,7 +176,7 @@ export function buildReport(data: CollectedUsage, settings: ReportSettings, now:
   const offers = measured.map((m) => offerReport(m, settings, plan, api?.byOffer.get(m.id)));
   const budgets = costBudgets(data.budgets ?? []).map((b) => budgetReport(b, settings.budgetAlertPercents));
   const others = (api?.others ?? []).map((u) => roundFigure(apiOfferLine(u, DEFAULT_WARN_PERCENT)));
-  const crossed = crossedLines(offers, budgets, plan, others);
+  const findings = crossedFindings(offers, budgets, plan, others);
   const costExplorer = costExplorerReport(data.costs);
   return {
     month: data.window.month,
@@ -183,8 +184,9 @@ export function buildReport(data: CollectedUsage, settings: ReportSettings, now:
     complete: data.window.complete,
     region: data.region,
     status: overallStatus(offers, budgets, plan, others),
-    exitCode: crossed.length > 0 ? 4 : 0,
-    crossed,
+    exitCode: findings.length > 0 ? 4 : 0,
+    crossed: findings.map((f) => f.message),
+    findings,
     ...(plan ? { plan } : {}),
     offers,
     rdsInstances: rds,

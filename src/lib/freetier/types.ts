@@ -3,6 +3,7 @@
  * Dates serialise as ISO strings.
  */
 import type { ServiceCost } from '../providers/usage-types.js';
+import type { FreeTierFinding } from './findings.js';
 import type { OfferId, WarnKey } from './offers.js';
 import type { OfferStatus } from './projection.js';
 
@@ -152,8 +153,10 @@ export interface FreeTierReport {
   status: OfferStatus;
   /** 0, or 4 when any offer, budget or the plan crossed a threshold. */
   exitCode: 0 | 4;
-  /** One line per crossed threshold, for the summary. */
+  /** One line per crossed threshold, for the summary (the messages of `findings`). */
   crossed: string[];
+  /** One per crossed threshold, with its section of runbooks/free-tier.md. */
+  findings: FreeTierFinding[];
   plan?: PlanReport;
   offers: OfferReport[];
   rdsInstances: InstanceLine[];

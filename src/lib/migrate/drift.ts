@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { MigrationFile } from './files.js';
+import { MIGRATE_FINDINGS } from './findings.js';
 
 /** A row of dbops.schema_migrations. */
 export interface AppliedMigration {
@@ -37,6 +38,8 @@ export interface Drift {
   /** The file on disk, when there is one. */
   file?: string;
   message: string;
+  /** Its response section: `runbooks/migrate.md#MG-R1`. */
+  runbook: string;
 }
 
 /** The state of one version in `migrate status`. */
@@ -65,34 +68,39 @@ export function detectDrift(files: readonly MigrationFile[], applied: readonly A
   for (const a of applied) {
     const f = byVersion.get(a.version);
     if (!f) {
-      out.push({ kind: 'missing', version: a.version, name: a.name, message: `version ${a.version} (${a.name}) is applied but no file has that version any more` });
+      out.push(drift({ kind: 'missing', version: a.version, name: a.name, message: `version ${a.version} (${a.name}) is applied but no file has that version any more` }));
       continue;
     }
     if (f.name !== a.name) {
-      out.push({ kind: 'renamed', version: a.version, name: a.name, file: f.file, message: `${f.file} is recorded as applied under the name ${a.name}` });
+      out.push(drift({ kind: 'renamed', version: a.version, name: a.name, file: f.file, message: `${f.file} is recorded as applied under the name ${a.name}` }));
     }
     if (a.checksum !== null && a.checksum !== f.checksum) {
-      out.push({
+      out.push(drift({
         kind: 'edited',
         version: a.version,
         name: a.name,
         file: f.file,
         message: `${f.file} was edited after it was applied (checksum ${short(a.checksum)} recorded, ${short(f.checksum)} on disk)`,
-      });
+      }));
     }
   }
   for (const f of files) {
     if (!appliedVersions.has(f.version) && f.version < highest) {
-      out.push({
+      out.push(drift({
         kind: 'out-of-order',
         version: f.version,
         name: f.name,
         file: f.file,
         message: `${f.file} is not applied but a higher version (${highest}) is: it would run out of order`,
-      });
+      }));
     }
   }
   return out.sort((x, y) => x.version - y.version || x.kind.localeCompare(y.kind));
+}
+
+/** A drift with its response section. */
+function drift(d: Omit<Drift, 'runbook'>): Drift {
+  return { ...d, runbook: MIGRATE_FINDINGS.anchor(d.kind) };
 }
 
 /** Pending migrations in version order, up to and including `to` when given. */

@@ -7,9 +7,11 @@
 import { hostname as osHostname } from 'node:os';
 import type { Context } from '../context.js';
 import type { TargetInput } from '../db/target.js';
+import { runRunbook, type StepHandle } from '../runbook/runner.js';
 import { guardDb } from './errors.js';
 import { dbopsSchemaExists, ensureDbopsSchema } from './schema.js';
-import { openSession } from './session.js';
+import { HEARTBEAT } from './runbooks.js';
+import { openSession, type Session } from './session.js';
 
 export interface HeartbeatInput {
   target: TargetInput;
@@ -53,28 +55,49 @@ export function writeHeartbeat(ctx: Context, input: HeartbeatInput & { dryRun: t
 export function writeHeartbeat(ctx: Context, input: HeartbeatInput): Promise<HeartbeatResult | HeartbeatPlan>;
 export function writeHeartbeat(ctx: Context, input: HeartbeatInput): Promise<HeartbeatResult | HeartbeatPlan> {
   return guardDb('the heartbeat', async () => {
-    const session = await openSession(ctx, input.target, 'dbops heartbeat');
+    let session: Session | undefined;
     try {
-      if (input.dryRun) {
-        const exists = await dbopsSchemaExists(session.client);
-        return { dryRun: true, target: session.label, wouldCreateSchema: !exists.heartbeat };
-      }
-      const createdSchema = await ensureDbopsSchema(session.client);
-      const r = await session.client.query<Row>(
-        `WITH prev AS (SELECT max(beat_at) AS at FROM dbops.heartbeat)
-         INSERT INTO dbops.heartbeat (written_by) VALUES (current_user || '@' || $1)
-         RETURNING id::text AS id, beat_at, written_by, (SELECT at FROM prev) AS previous`,
-        [input.hostname ?? osHostname()],
-      );
-      const row = r.rows[0]!;
-      const result: HeartbeatResult = { target: session.label, id: Number(row.id), beatAt: row.beat_at, writtenBy: row.written_by, createdSchema };
-      if (row.previous) {
-        result.previousBeatAt = row.previous;
-        result.gapSeconds = Math.round((row.beat_at.getTime() - row.previous.getTime()) / 1000);
-      }
-      return result;
+      const { value } = await runRunbook(HEARTBEAT, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, async (run): Promise<HeartbeatResult | HeartbeatPlan> => {
+        const step = <T>(id: string, fn: (s: StepHandle) => Promise<T>) => run.step(id, (s) => guardDb('the heartbeat', () => fn(s)));
+        const sess = await step('HB-1', async (s) => {
+          session = await openSession(ctx, input.target, 'dbops heartbeat');
+          s.detail(session.label);
+          return session;
+        });
+        if (input.dryRun) {
+          const exists = await step('HB-2', async (s) => {
+            const found = await dbopsSchemaExists(sess.client);
+            s.detail(found.heartbeat ? 'dbops.heartbeat exists' : 'dbops.heartbeat is missing: a real run creates it');
+            return found;
+          });
+          run.skip('HB-3', 'dry run');
+          return { dryRun: true, target: sess.label, wouldCreateSchema: !exists.heartbeat };
+        }
+        const createdSchema = await step('HB-2', async (s) => {
+          const created = await ensureDbopsSchema(sess.client);
+          s.detail(created ? 'created the dbops schema' : 'dbops.heartbeat exists');
+          return created;
+        });
+        return step('HB-3', async (s) => {
+          const r = await sess.client.query<Row>(
+            `WITH prev AS (SELECT max(beat_at) AS at FROM dbops.heartbeat)
+             INSERT INTO dbops.heartbeat (written_by) VALUES (current_user || '@' || $1)
+             RETURNING id::text AS id, beat_at, written_by, (SELECT at FROM prev) AS previous`,
+            [input.hostname ?? osHostname()],
+          );
+          const row = r.rows[0]!;
+          const result: HeartbeatResult = { target: sess.label, id: Number(row.id), beatAt: row.beat_at, writtenBy: row.written_by, createdSchema };
+          if (row.previous) {
+            result.previousBeatAt = row.previous;
+            result.gapSeconds = Math.round((row.beat_at.getTime() - row.previous.getTime()) / 1000);
+          }
+          s.detail(`row ${result.id}`);
+          return result;
+        });
+      });
+      return value;
     } finally {
-      await session.close();
+      await session?.close();
     }
   });
 }

@@ -7,6 +7,7 @@
  * locks and rewrites leave them alone. A file silences a rule it means with a comment line
  * `-- dbops:allow drop-column, drop-table`.
  */
+import { MIGRATE_FINDINGS } from './findings.js';
 import { type SqlStatement, splitStatements } from './sql-split.js';
 
 /** The lint rules, by the name a `-- dbops:allow` comment uses. */
@@ -28,6 +29,8 @@ export interface LintWarning {
   /** The statement, normalized and cut at 80 characters. */
   statement: string;
   message: string;
+  /** Its response section: `runbooks/migrate.md#MG-R5`. */
+  runbook: string;
 }
 
 export interface LintInput {
@@ -207,7 +210,7 @@ export function lintMigration(input: LintInput, opts: LintOptions): LintWarning[
     file: input.file,
     created: new Set(),
     push(rule, s, message) {
-      if (!allowed.has(rule)) warnings.push({ rule, file: input.file, line: s.line, statement: excerpt(s), message });
+      if (!allowed.has(rule)) warnings.push({ rule, file: input.file, line: s.line, statement: excerpt(s), message, runbook: MIGRATE_FINDINGS.anchor(rule) });
     },
   };
   for (const s of statements) {

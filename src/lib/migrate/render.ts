@@ -4,6 +4,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { formatDuration, renderTable } from '../output/format.js';
+import { seeAnchor } from '../runbook/findings.js';
 import type { Drift, MigrationState, StatusRow } from './drift.js';
 import type { HeartbeatPlan, HeartbeatResult } from './heartbeat.js';
 import type { LintWarning } from './lint.js';
@@ -22,12 +23,12 @@ function stateText(state: MigrationState, c: ChalkInstance): string {
 
 export function renderDrift(drift: readonly Drift[], c: ChalkInstance): string[] {
   if (drift.length === 0) return [];
-  return ['', c.bold(`Drift (${drift.length}): migrate up refuses to run over it unless --allow-drift`), ...drift.map((d) => `  ${c.red('✖')} ${d.kind}: ${d.message}`)];
+  return ['', c.bold(`Drift (${drift.length}): migrate up refuses to run over it unless --allow-drift`), ...drift.map((d) => `  ${c.red('✖')} ${d.kind}: ${d.message} ${seeAnchor(d.runbook)}`)];
 }
 
 export function renderLint(lint: readonly LintWarning[], c: ChalkInstance, title = 'Lint warnings for the pending migrations'): string[] {
   if (lint.length === 0) return [];
-  return ['', c.bold(`${title} (${lint.length}):`), ...lint.map((w) => `  ${c.yellow('!')} ${w.file}:${w.line} [${w.rule}] ${w.message}`)];
+  return ['', c.bold(`${title} (${lint.length}):`), ...lint.map((w) => `  ${c.yellow('!')} ${w.file}:${w.line} [${w.rule}] ${w.message} ${seeAnchor(w.runbook)}`)];
 }
 
 export function renderStatus(r: StatusResult, c: ChalkInstance): string {
@@ -73,7 +74,7 @@ function planLines(plan: readonly PlannedMigration[], c: ChalkInstance): string[
   ]);
 }
 
-export function renderUp(r: UpResult, c: ChalkInstance): string {
+export function renderUp(r: Omit<UpResult, 'report'>, c: ChalkInstance): string {
   const settings = `lock_timeout ${r.settings.lockTimeout}, statement_timeout ${r.settings.statementTimeout}`;
   const rest = r.remaining > 0 ? `${r.remaining} still pending${r.to !== undefined ? ` beyond --to ${r.to}` : ''}.` : 'Nothing is pending.';
   switch (r.status) {
@@ -95,7 +96,7 @@ export function renderUp(r: UpResult, c: ChalkInstance): string {
   }
 }
 
-export function renderDown(r: DownResult, c: ChalkInstance): string {
+export function renderDown(r: Omit<DownResult, 'report'>, c: ChalkInstance): string {
   switch (r.status) {
     case 'refused':
       return [`${c.red('✖')} Refused to revert on ${r.target}: its history and the files in ${r.dir} disagree; nothing was changed.`, ...renderDrift(r.drift, c)].join('\n');
@@ -108,7 +109,7 @@ export function renderDown(r: DownResult, c: ChalkInstance): string {
   }
 }
 
-export function renderBaseline(r: BaselineResult, c: ChalkInstance): string {
+export function renderBaseline(r: Omit<BaselineResult, 'report'>, c: ChalkInstance): string {
   const files = r.marked.map((m) => `  ${m.file}`);
   if (r.status === 'up-to-date') return `${r.target} already records every migration up to ${v4(r.version)}; nothing to mark.`;
   if (r.status === 'dry-run') {

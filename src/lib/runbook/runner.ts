@@ -158,9 +158,11 @@ export class RunbookRun {
       result.durationMs = performance.now() - t0;
       if (signal.aborted) {
         // Let the in-flight call settle briefly so anything it created gets registered.
-        await settle(work, this.#opts.settleMs ?? 30_000);
+        const outcome = await settle(work, this.#opts.settleMs ?? 30_000);
         result.status = 'interrupted';
         progress.fail(`${label}: interrupted (${formatDuration(result.durationMs)})`);
+        // A step that stopped on the signal and said what it left (its own Interrupted, with a hint) keeps its words.
+        if (outcome instanceof Interrupted && outcome.hint) throw outcome.inRun({ step: id });
         throw this.#interrupted(id);
       }
       result.status = 'failed';
@@ -297,15 +299,20 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-async function settle(work: Promise<unknown>, ms: number): Promise<void> {
+/** Waits for `work` at most `ms`; returns what it rejected with, if it did in time. */
+async function settle(work: Promise<unknown>, ms: number): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    work.catch(() => undefined),
-    new Promise((r) => {
-      timer = setTimeout(r, ms);
+  const rejection = await Promise.race([
+    work.then(
+      () => undefined,
+      (e: unknown) => e,
+    ),
+    new Promise<undefined>((r) => {
+      timer = setTimeout(() => r(undefined), ms);
       timer.unref();
     }),
   ]);
   if (timer) clearTimeout(timer);
+  return rejection;
 }
 

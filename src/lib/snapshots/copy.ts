@@ -8,11 +8,11 @@
  */
 import type { Context } from '../context.js';
 import { ConflictError, EnvironmentError } from '../errors.js';
-import type { Progress } from '../output/output.js';
-import { newRunId } from '../runbook/runner.js';
+import { newRunId, runRunbook } from '../runbook/runner.js';
 import { type Provider, type Snapshot, type Tags, TAG } from '../providers/types.js';
 import { checkCopyable, checkDrRegion, copyKey, describeCopyKey, type CopyKey } from './checks.js';
 import { PURPOSE_COPY, copyIdFor, existingCopy, isCopyOf } from './policy.js';
+import { SNAPSHOT_COPY } from './runbooks.js';
 import { waitAvailable } from './snapshots.js';
 
 /** The tags of a cross-region copy: the source's are copied too (CopyTags); these say what it is. */
@@ -131,20 +131,14 @@ export async function copyFrom(
   return { dryRun: false, ...base, alreadyExisted: existing !== undefined, copy, waitedMs: performance.now() - t0 };
 }
 
-/** `dbops snapshot copy`: the same, with a progress line that starts once the input checks have passed. */
+/** `dbops snapshot copy`: the same, as step SN-10 of runbooks/snapshots.md (progress, errors and report name it). */
 export async function copySnapshotCommand(ctx: Context, input: Omit<CopyInput, 'update'>): Promise<CopyResult> {
-  let progress: Progress | undefined;
-  const label = `Copy ${input.snapshotId} to ${input.toRegion ?? ctx.config.snapshots.crossRegion.region}`;
-  const update = (text: string): void => {
-    progress ??= ctx.out.progress(label);
-    progress.update(`${label}: ${text}`);
-  };
-  try {
-    const result = await copySnapshotToRegion(ctx, { ...input, update });
-    progress?.succeed(`${label}: ${result.copy?.status ?? 'requested'}`);
-    return result;
-  } catch (e) {
-    progress?.fail(`${label}: failed`);
-    throw e;
-  }
+  const { value } = await runRunbook(SNAPSHOT_COPY, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, (run) =>
+    run.step('SN-10', async (s) => {
+      const result = await copySnapshotToRegion(ctx, { ...input, runId: run.runId, update: (text) => s.update(text) });
+      s.detail(`${result.targetSnapshotId} in ${result.targetRegion}: ${result.dryRun ? 'dry run' : (result.copy?.status ?? 'requested')}${result.alreadyExisted ? ' (existed already)' : ''}`);
+      return result;
+    }),
+  );
+  return value;
 }

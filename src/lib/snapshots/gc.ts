@@ -9,7 +9,9 @@ import type { Context } from '../context.js';
 import { messageOf } from '../errors.js';
 import { formatDuration } from '../output/format.js';
 import { type Instance, type Provider, type Snapshot, TAG } from '../providers/types.js';
+import { runRunbook } from '../runbook/runner.js';
 import { checkRegion } from './checks.js';
+import { GC } from './runbooks.js';
 import { isManaged } from './policy.js';
 
 /** One region's candidates: everything carrying a dbops:expires-at tag. */
@@ -103,31 +105,50 @@ async function remove(provider: Provider, item: GcItem): Promise<void> {
   else await p.deleteSnapshot(item.id);
 }
 
+/** `dbops gc` along runbooks/gc.md: GC-1 finds and judges, GC-2 deletes (after one confirmation). */
 export async function gc(ctx: Context): Promise<GcResult> {
   const regions = gcRegions(ctx);
   const provider = await ctx.provider();
-  const items = planGc(await inventory(provider, regions), ctx.clock.now());
-  const doomed = items.filter((i) => i.action === 'delete');
-  const base = { regions, items, deleted: [], failed: [] };
-  if (ctx.flags.dryRun) return { dryRun: true, confirmed: false, ...base };
-  if (doomed.length === 0) return { dryRun: false, confirmed: true, ...base };
-  const counts = [
-    ['instance', doomed.filter((d) => d.kind === 'instance').length],
-    ['snapshot', doomed.filter((d) => d.kind === 'snapshot').length],
-  ] as const;
-  const what = counts.filter(([, n]) => n > 0).map(([k, n]) => `${n} expired ${k}${n === 1 ? '' : 's'}`).join(' and ');
-  if (!(await ctx.prompt.confirm(`Delete ${what} in ${regions.join(' and ')} (no final snapshot)?`))) {
-    return { dryRun: false, confirmed: false, ...base };
-  }
-  const deleted: GcItem[] = [];
-  const failed: GcResult['failed'] = [];
-  for (const item of doomed) {
-    try {
-      await remove(provider, item);
-      deleted.push(item);
-    } catch (e) {
-      failed.push({ ...item, error: messageOf(e) });
+  const { value } = await runRunbook(GC, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, async (run): Promise<GcResult> => {
+    const items = await run.step('GC-1', async (s) => {
+      const found = planGc(await inventory(provider, regions), ctx.clock.now());
+      s.detail(`${found.filter((i) => i.action === 'delete').length} expired of ${found.length} with ${TAG.expiresAt} in ${regions.join(' and ')}`);
+      return found;
+    });
+    const doomed = items.filter((i) => i.action === 'delete');
+    const base = { regions, items, deleted: [], failed: [] };
+    if (ctx.flags.dryRun) {
+      run.skip('GC-2', 'dry run');
+      return { dryRun: true, confirmed: false, ...base };
     }
-  }
-  return { dryRun: false, confirmed: true, regions, items, deleted, failed };
+    if (doomed.length === 0) {
+      run.skip('GC-2', 'nothing has expired');
+      return { dryRun: false, confirmed: true, ...base };
+    }
+    const counts = [
+      ['instance', doomed.filter((d) => d.kind === 'instance').length],
+      ['snapshot', doomed.filter((d) => d.kind === 'snapshot').length],
+    ] as const;
+    const what = counts.filter(([, n]) => n > 0).map(([k, n]) => `${n} expired ${k}${n === 1 ? '' : 's'}`).join(' and ');
+    if (!(await ctx.prompt.confirm(`Delete ${what} in ${regions.join(' and ')} (no final snapshot)?`))) {
+      run.skip('GC-2', 'not confirmed');
+      return { dryRun: false, confirmed: false, ...base };
+    }
+    return run.step('GC-2', async (s) => {
+      const deleted: GcItem[] = [];
+      const failed: GcResult['failed'] = [];
+      for (const item of doomed) {
+        s.update(`${item.kind} ${item.id}`);
+        try {
+          await remove(provider, item);
+          deleted.push(item);
+        } catch (e) {
+          failed.push({ ...item, error: messageOf(e) });
+        }
+      }
+      s.detail(`${deleted.length} deleted${failed.length > 0 ? `, ${failed.length} failed` : ''}`);
+      return { dryRun: false, confirmed: true, regions, items, deleted, failed };
+    });
+  });
+  return value;
 }

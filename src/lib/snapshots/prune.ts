@@ -7,7 +7,9 @@
 import type { Context } from '../context.js';
 import { EnvironmentError, UsageError, messageOf } from '../errors.js';
 import type { Provider, Snapshot } from '../providers/types.js';
+import { runRunbook } from '../runbook/runner.js';
 import { checkRegion } from './checks.js';
+import { SNAPSHOT_PRUNE } from './runbooks.js';
 import { type PruneDecision, type PrunePlan, type RetentionPolicy, planPrune } from './policy.js';
 
 /** The retention policy in the config. */
@@ -83,18 +85,39 @@ export function failuresError(failed: PruneFailure[]): EnvironmentError | undefi
   );
 }
 
+/** Steps SN-12 (the plan) and SN-13 (the deletions) of runbooks/snapshots.md. */
 export async function pruneSnapshots(ctx: Context, input: { instanceId?: string }): Promise<PruneResult> {
   const regions = pruneRegions(ctx);
   const provider = await ctx.provider();
-  const plan = planPrune(await gatherSnapshots(provider, regions, input.instanceId), retentionPolicy(ctx), ctx.clock.now());
-  const refused = refusalError(plan);
-  if (refused) throw refused;
-  const base = { regions, plan, deleted: [], failed: [] };
-  if (ctx.flags.dryRun) return { dryRun: true, confirmed: false, ...base };
-  if (plan.deletes.length === 0) return { dryRun: false, confirmed: true, ...base };
-  const confirmed = await ctx.prompt.confirm(
-    `Delete ${plan.deletes.length} snapshot${plan.deletes.length === 1 ? '' : 's'} past retention in ${regions.join(' and ')}?`,
-  );
-  if (!confirmed) return { dryRun: false, confirmed: false, ...base };
-  return { dryRun: false, confirmed: true, regions, plan, ...(await executeDeletes(provider, plan.deletes)) };
+  const { value } = await runRunbook(SNAPSHOT_PRUNE, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, async (run): Promise<PruneResult> => {
+    const plan = await run.step('SN-12', async (s) => {
+      const p = planPrune(await gatherSnapshots(provider, regions, input.instanceId), retentionPolicy(ctx), ctx.clock.now());
+      const refused = refusalError(p);
+      if (refused) throw refused;
+      s.detail(`${p.deletes.length} past retention of ${p.decisions.length} in ${regions.join(' and ')}`);
+      return p;
+    });
+    const base = { regions, plan, deleted: [], failed: [] };
+    if (ctx.flags.dryRun) {
+      run.skip('SN-13', 'dry run');
+      return { dryRun: true, confirmed: false, ...base };
+    }
+    if (plan.deletes.length === 0) {
+      run.skip('SN-13', 'nothing past retention');
+      return { dryRun: false, confirmed: true, ...base };
+    }
+    const confirmed = await ctx.prompt.confirm(
+      `Delete ${plan.deletes.length} snapshot${plan.deletes.length === 1 ? '' : 's'} past retention in ${regions.join(' and ')}?`,
+    );
+    if (!confirmed) {
+      run.skip('SN-13', 'not confirmed');
+      return { dryRun: false, confirmed: false, ...base };
+    }
+    return run.step('SN-13', async (s) => {
+      const outcome = await executeDeletes(provider, plan.deletes);
+      s.detail(`${outcome.deleted.length} deleted${outcome.failed.length > 0 ? `, ${outcome.failed.length} failed` : ''}`);
+      return { dryRun: false, confirmed: true, regions, plan, ...outcome };
+    });
+  });
+  return value;
 }

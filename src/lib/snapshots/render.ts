@@ -1,5 +1,6 @@
 /** Human renderings of the snapshot commands' results. Pure: value (+ now) in, text out. */
 import type { ChalkInstance } from 'chalk';
+import { seeAnchor } from '../runbook/findings.js';
 import { renderReport } from '../runbook/render.js';
 import { formatAge, formatBytes, formatDuration, plural, renderTable } from '../output/format.js';
 import type { Snapshot } from '../providers/types.js';
@@ -182,7 +183,7 @@ export function renderBackupStatus(s: BackupStatus, c: ChalkInstance): string {
   }
   out.push('');
   if (s.violations.length === 0) out.push(c.green('✔ The backup policy holds.'));
-  else out.push(c.red(`✖ ${s.violations.length} violation${s.violations.length === 1 ? '' : 's'}:`), ...s.violations.map((v) => `  - ${v.message} [${v.code}${v.step ? `, runbooks/automated-backups.md ${v.step}` : ''}]`));
+  else out.push(c.red(`✖ ${s.violations.length} violation${s.violations.length === 1 ? '' : 's'}:`), ...s.violations.map((v) => `  - ${v.message} [${v.code}] ${seeAnchor(v.runbook)}`));
   if (s.notes.length > 0) out.push('', ...s.notes.map((n) => `note: ${n}`));
   return out.join('\n');
 }

@@ -5,10 +5,11 @@
  * modules beside this one; the decisions they share are in policy.ts.
  */
 import type { Context } from '../context.js';
-import { ConflictError, Interrupted, isDbopsError, messageOf, NotFoundError, UsageError } from '../errors.js';
+import { ConflictError, Interrupted, isDbopsError, NotFoundError, UsageError } from '../errors.js';
 import { isRdsIdentifier } from '../identifiers.js';
 import { compactTimestamp } from '../instances/instances.js';
-import { newRunId } from '../runbook/runner.js';
+import { runRunbook } from '../runbook/runner.js';
+import { SNAPSHOT_CREATE } from './runbooks.js';
 import { type Provider, type Snapshot, type SnapshotType, type Tags, TAG } from '../providers/types.js';
 import { checkRegion } from './checks.js';
 import { PURPOSE_MANUAL, newestAvailable, sortNewestFirst } from './policy.js';
@@ -81,53 +82,60 @@ export async function createManualSnapshot(
   const planned = { snapshotId: first, instanceId: input.instanceId, region: provider.region };
   await provider.describeInstance(input.instanceId);
   if (ctx.flags.dryRun) return { dryRun: true, ...planned };
-  const tags = manualSnapshotTags(input.instanceId, newRunId());
   let snapshotId = first;
-  let snapshot: Snapshot | undefined;
-  for (let attempt = 1; !snapshot; attempt++) {
-    snapshotId = attempt === 1 ? first : `${first}-${attempt}`;
-    const progress = ctx.out.progress(`Snapshot ${snapshotId} of ${input.instanceId}`);
-    try {
-      snapshot = await provider.createSnapshot({ instanceId: input.instanceId, snapshotId, tags });
-      progress.succeed(`Snapshot ${snapshotId}: ${snapshot.status}`);
-    } catch (e) {
-      const taken = isDbopsError(e) && e.kind === 'already-exists' && input.snapshotId === undefined && attempt < NAME_TRIES;
-      if (taken) {
-        progress.stop();
-        continue;
-      }
-      progress.fail(`Snapshot ${snapshotId}: not taken`);
-      if (isDbopsError(e) && e.kind === 'already-exists' && input.snapshotId !== undefined) {
-        throw new ConflictError(`Snapshot ${snapshotId} already exists in ${provider.region}.`, { hint: 'Pass another --id, or leave --id out for <db>-manual-<UTC timestamp>.', cause: e, kind: 'already-exists' });
-      }
-      throw e;
-    }
-  }
-  const base = { snapshotId, instanceId: input.instanceId, region: provider.region };
-  if (!input.wait || snapshot.status === 'available') return { dryRun: false, ...base, snapshot, waitedMs: input.wait ? 0 : undefined };
-  const t0 = performance.now();
-  const progress = ctx.out.progress(`Snapshot ${snapshotId}: waiting`);
+  let runId: string | undefined;
+  let t0: number | undefined;
   try {
-    snapshot = await waitAvailable(ctx, provider, snapshotId, (t) => progress.update(`Snapshot ${snapshotId}: ${t}`));
-    progress.succeed(`Snapshot ${snapshotId}: ${snapshot.status}`);
-    return { dryRun: false, ...base, snapshot, waitedMs: performance.now() - t0 };
+    const { value } = await runRunbook(SNAPSHOT_CREATE, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, async (run): Promise<CreateSnapshotResult> => {
+      runId = run.runId;
+      const snapshot = await run.step('SN-8', async (s) => {
+        const tags = manualSnapshotTags(input.instanceId, run.runId);
+        for (let attempt = 1; ; attempt++) {
+          snapshotId = attempt === 1 ? first : `${first}-${attempt}`;
+          s.update(`Snapshot ${snapshotId} of ${input.instanceId}`);
+          try {
+            const created = await provider.createSnapshot({ instanceId: input.instanceId, snapshotId, tags });
+            s.detail(`Snapshot ${snapshotId} of ${input.instanceId}: ${created.status}`);
+            return created;
+          } catch (e) {
+            if (isDbopsError(e) && e.kind === 'already-exists' && input.snapshotId === undefined && attempt < NAME_TRIES) continue;
+            if (isDbopsError(e) && e.kind === 'already-exists' && input.snapshotId !== undefined) {
+              throw new ConflictError(`Snapshot ${snapshotId} already exists in ${provider.region}.`, { hint: 'Pass another --id, or leave --id out for <db>-manual-<UTC timestamp>.', cause: e, kind: 'already-exists' });
+            }
+            throw e;
+          }
+        }
+      });
+      const base = { snapshotId, instanceId: input.instanceId, region: provider.region };
+      if (!input.wait || snapshot.status === 'available') {
+        run.skip('SN-9', input.wait ? `${snapshotId} is available already` : 'no --wait');
+        return { dryRun: false, ...base, snapshot, waitedMs: input.wait ? 0 : undefined };
+      }
+      const started = performance.now();
+      t0 = started;
+      return run.step('SN-9', async (s) => {
+        const ready = await waitAvailable(ctx, provider, snapshotId, (t) => s.update(`Snapshot ${snapshotId}: ${t}`));
+        s.detail(`Snapshot ${snapshotId}: ${ready.status}`);
+        return { dryRun: false, ...base, snapshot: ready, waitedMs: performance.now() - started };
+      });
+    });
+    return value;
   } catch (e) {
-    if (!(e instanceof Interrupted)) {
-      progress.fail(`Snapshot ${snapshotId}: ${messageOf(e)}`);
-      throw e;
-    }
-    // Ctrl-C stopped the waiting, not the snapshot: say where it stands and how to follow it.
+    if (!(e instanceof Interrupted)) throw e;
+    // Ctrl-C stops dbops, not the snapshot: when this run's snapshot exists, say where it stands and how to follow it.
     const now = await provider.findSnapshot(snapshotId).catch(() => undefined);
-    const status = now?.status ?? 'unknown';
-    progress.stop();
+    if (!now || now.tags[TAG.runId] !== runId) throw e;
+    const waitedMs = t0 === undefined ? undefined : performance.now() - t0;
     const check = `dbops snapshot list --instance ${input.instanceId}${provider.region !== ctx.config.region ? ` --region ${provider.region}` : ''}`;
-    if (status === 'available') {
-      ctx.out.info(`Stopped waiting, but snapshot ${snapshotId} is available already.`);
-      return { dryRun: false, ...base, snapshot: now!, waitedMs: performance.now() - t0 };
+    if (now.status === 'available' || !input.wait) {
+      if (t0 !== undefined) ctx.out.info(`Stopped waiting, but snapshot ${snapshotId} is available already.`);
+      return { dryRun: false, snapshotId, instanceId: input.instanceId, region: provider.region, snapshot: now, ...(input.wait ? { waitedMs: waitedMs ?? 0 } : {}) };
     }
     throw new Interrupted(signalName(ctx.signal), {
-      hint: `Only the waiting stopped: snapshot ${snapshotId} continues (status ${status}); \`${check}\` shows when it is available.`,
-      details: { snapshotId, status },
+      hint: `Only ${t0 === undefined ? 'dbops' : 'the waiting'} stopped: snapshot ${snapshotId} continues (status ${now.status}); \`${check}\` shows when it is available.`,
+      details: { snapshotId, status: now.status },
+      step: e.step,
+      ...(e.report ? { report: e.report } : {}),
     });
   }
 }

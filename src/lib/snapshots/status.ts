@@ -7,14 +7,15 @@
  *
  * The local provider keeps automated backups like RDS (daily base backups + a WAL archive,
  * `dbops backup run`): its restorable window comes from the archive, and a gap in the
- * archive or a failing archive_command (pg_stat_archiver) is a violation naming
- * runbooks/automated-backups.md's step.
+ * archive or a failing archive_command (pg_stat_archiver) is a violation naming its
+ * response section in runbooks/backup-status.md.
  */
 import type { Context } from '../context.js';
 import { readRestoreTests, type RestoreTestRecord } from '../history/restore-tests.js';
 import { formatAge, plural } from '../output/format.js';
 import { dbopsHome } from '../providers/index.js';
 import type { Instance, ProviderName, RestorableWindow, Snapshot } from '../providers/types.js';
+import { defineFindings } from '../runbook/findings.js';
 import { checkDrRegion, checkRegion } from './checks.js';
 import { MAX_SNAPSHOT_AGE_DAYS, newestAvailable } from './policy.js';
 
@@ -47,20 +48,27 @@ export interface BackupPolicy {
   crossRegionEnabled: boolean;
 }
 
-export type ViolationCode =
-  | 'no-recent-manual-snapshot'
-  | 'no-recent-cross-region-copy'
-  | 'backup-retention-below-policy'
-  | 'restorable-time-older-than-rpo'
-  | 'wal-archive-gap'
-  | 'wal-archive-failing'
-  | 'wal-archiving-off';
+/** Every kind of violation and its section in runbooks/backup-status.md (the coverage test checks both sides). */
+export const BACKUP_FINDINGS = defineFindings('backup-status', {
+  'no-recent-manual-snapshot': 'BS-R1',
+  'no-recent-cross-region-copy': 'BS-R2',
+  'backup-retention-below-policy': 'BS-R3',
+  'restorable-time-older-than-rpo': 'BS-R4',
+  'wal-archive-gap': 'BS-R5',
+  'wal-archive-failing': 'BS-R6',
+  'wal-archiving-off': 'BS-R7',
+});
+export type ViolationCode = keyof typeof BACKUP_FINDINGS.sections;
 
 export interface Violation {
   code: ViolationCode;
   message: string;
-  /** The runbook step that says what to do (runbooks/automated-backups.md). */
-  step?: string;
+  /** Its response section: `runbooks/backup-status.md#BS-R1`. */
+  runbook: string;
+}
+
+function violation(code: ViolationCode, message: string): Violation {
+  return { code, message, runbook: BACKUP_FINDINGS.anchor(code) };
 }
 
 export interface SnapshotSummary {
@@ -128,12 +136,12 @@ function summary(s: Snapshot | undefined, now: Date): SnapshotSummary | null {
 
 function snapshotViolation(code: ViolationCode, what: string, where: string, found: SnapshotSummary | null, maxDays: number, now: Date): Violation | undefined {
   if (found && now.getTime() - found.createdAt.getTime() <= maxDays * DAY_MS) return undefined;
-  return {
+  return violation(
     code,
-    message: found
+    found
       ? `The newest ${what} in ${where} (${found.id}) is ${found.age} old: more than ${plural(maxDays, 'day')}.`
       : `There is no available ${what} in ${where}: the policy wants one at most ${plural(maxDays, 'day')} old.`,
-  };
+  );
 }
 
 function archiveHealth(w: RestorableWindow, now: Date): ArchiveHealth {
@@ -178,17 +186,18 @@ function archiveViolations(auto: AutomatedBackups, instanceId: string): Violatio
   const a = auto.archive;
   const out: Violation[] = [];
   if (!a.archiving) {
-    out.push({ code: 'wal-archiving-off', step: 'AB-1', message: `${instanceId} does not archive its WAL yet (archive_mode off): run \`dbops backup run --instance ${instanceId}\` (restarts it once).` });
+    out.push(violation('wal-archiving-off', `${instanceId} does not archive its WAL yet (archive_mode off): run \`dbops backup run --instance ${instanceId}\` (restarts it once).`));
   }
   if (a.gap) {
-    out.push({ code: 'wal-archive-gap', step: 'AB-4', message: `The WAL archive of ${instanceId} misses segment ${a.gap}: the restorable window stops before it.` });
+    out.push(violation('wal-archive-gap', `The WAL archive of ${instanceId} misses segment ${a.gap}: the restorable window stops before it.`));
   }
   if (archiveFailing(a)) {
-    out.push({
-      code: 'wal-archive-failing',
-      step: 'AB-4',
-      message: `The archive_command of ${instanceId} is failing: ${a.failedCount} failure${a.failedCount === 1 ? '' : 's'}, last on ${a.lastFailedWal ?? '?'} at ${a.lastFailedAt!.toISOString()} (see its server log).`,
-    });
+    out.push(
+      violation(
+        'wal-archive-failing',
+        `The archive_command of ${instanceId} is failing: ${a.failedCount} failure${a.failedCount === 1 ? '' : 's'}, last on ${a.lastFailedWal ?? '?'} at ${a.lastFailedAt!.toISOString()} (see its server log).`,
+      ),
+    );
   }
   return out;
 }
@@ -197,21 +206,19 @@ function automatedViolations(auto: AutomatedBackups, policy: BackupPolicy, insta
   if (!auto.available) return [];
   const out: Violation[] = [];
   if (auto.retentionDays < policy.backupRetentionDays) {
-    out.push({
-      code: 'backup-retention-below-policy',
-      message:
+    out.push(
+      violation(
+        'backup-retention-below-policy',
         auto.retentionDays === 0
           ? `Automated backups of ${instanceId} are off (retention 0 days); the policy wants ${plural(policy.backupRetentionDays, 'day')}.`
           : `Automated backups of ${instanceId} are kept ${plural(auto.retentionDays, 'day')}; the policy wants ${policy.backupRetentionDays}.`,
-    });
+      ),
+    );
   }
   if (auto.restorableLagHours === undefined) {
-    out.push({ code: 'restorable-time-older-than-rpo', message: `${instanceId} has no latest restorable time: point-in-time recovery is not possible (RPO ${policy.rpoHours} h).` });
+    out.push(violation('restorable-time-older-than-rpo', `${instanceId} has no latest restorable time: point-in-time recovery is not possible (RPO ${policy.rpoHours} h).`));
   } else if (auto.restorableLagHours > policy.rpoHours) {
-    out.push({
-      code: 'restorable-time-older-than-rpo',
-      message: `The latest restorable time of ${instanceId} is ${auto.restorableLagHours} h ago: older than the RPO of ${policy.rpoHours} h.`,
-    });
+    out.push(violation('restorable-time-older-than-rpo', `The latest restorable time of ${instanceId} is ${auto.restorableLagHours} h ago: older than the RPO of ${policy.rpoHours} h.`));
   }
   return out;
 }

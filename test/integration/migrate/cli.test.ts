@@ -73,7 +73,7 @@ describe('the migration lock', () => {
       const r = await dbops(['migrate', 'up', '--url', url, '--dir', d, '--lock-timeout', '300ms']);
       // THEN it fails clearly, naming the holder, and changed nothing
       expect(r.exitCode).toBe(3);
-      expect(r.stderr).toMatch(/^error: Another migration run holds the dbops migration lock on 127\.0\.0\.1:\d+\/\w+ \(pid \d+, application "the other deploy"/m);
+      expect(r.stderr).toMatch(/^error \[step MG-4\]: Another migration run holds the dbops migration lock on 127\.0\.0\.1:\d+\/\w+ \(pid \d+, application "the other deploy"/m);
       expect(r.stderr).toMatch(/gave up after 300ms\.$/m);
       expect(r.stderr).toMatch(/^hint: .*--lock-timeout/m);
     } finally {
@@ -82,6 +82,11 @@ describe('the migration lock', () => {
     expect(await relationExists(inst, url, 'a')).toBe(false);
   });
 });
+
+/** The error line of a run's stderr (the step progress lines come before it). */
+function errorLine(stderr: string): string | undefined {
+  return stderr.split('\n').find((l) => l.startsWith('error'));
+}
 
 describe('interrupted', () => {
   it('Ctrl-C during a long migration rolls it back at once: exit 130, earlier ones stay', async () => {
@@ -106,6 +111,10 @@ describe('exit codes and output', () => {
     const verify = await dbops(['migrate', 'verify', '--url', url, '--dir', d, '--json']);
     expect([up.exitCode, status.exitCode, verify.exitCode]).toEqual([0, 0, 0]);
     expect(JSON.parse(up.stdout)).toMatchObject({ status: 'applied', applied: [{ version: 1, file: '0001_a.sql', noTransaction: false, notices: [] }] });
+    // the run report follows runbooks/migrate.md, step by step
+    const report = (JSON.parse(up.stdout) as { report: { runbookFile: string; steps: { id: string; status: string }[] } }).report;
+    expect(report.runbookFile).toBe('runbooks/migrate.md');
+    expect(report.steps.map((st) => [st.id, st.status])).toEqual([['MG-1', 'ok'], ['MG-2', 'ok'], ['MG-3', 'ok'], ['MG-4', 'ok'], ['MG-5', 'ok']]);
     expect(JSON.parse(status.stdout)).toMatchObject({ summary: { files: 1, applied: 1, pending: 0, drift: 0, lint: 0 } });
     expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, drift: [], lint: [] });
     for (const r of [up, status, verify]) expect(ANSI.test(r.stdout + r.stderr)).toBe(false);
@@ -125,13 +134,14 @@ describe('exit codes and output', () => {
     const url2 = await freshDatabase(inst);
     const failed = await dbops(['migrate', 'up', '--url', url2, '--dir', bad]);
     expect(failed.exitCode).toBe(1);
-    expect(failed.stderr).toMatch(/^error: Migration 0001_bad\.sql failed at line 2: type "nosuchtype" does not exist \(SQLSTATE 42704\); it was rolled back and not recorded\.$/m);
+    expect(failed.stderr).toMatch(/^✖ \[MG-5\] Apply the pending migrations: Migration 0001_bad\.sql failed at line 2/m);
+    expect(failed.stderr).toMatch(/^error \[step MG-5\]: Migration 0001_bad\.sql failed at line 2: type "nosuchtype" does not exist \(SQLSTATE 42704\); it was rolled back and not recorded\.$/m);
   });
 
   it('bad input exits 2 and changes nothing: unknown dir, bad file name, missing down file, bad --to', async () => {
     const url = await freshDatabase(inst);
     const unknown = await dbops(['migrate', 'up', '--url', url, '--dir', '/nonexistent/migrations']);
-    expect([unknown.exitCode, unknown.stderr.split('\n')[0]]).toEqual([2, 'error: The migrations directory /nonexistent/migrations does not exist.']);
+    expect([unknown.exitCode, errorLine(unknown.stderr)]).toEqual([2, 'error [step MG-1]: The migrations directory /nonexistent/migrations does not exist.']);
     const badName = await dir({ '0001_a.sql': 'SELECT 1;', 'create users.sql': 'SELECT 1;' });
     const named = await dbops(['migrate', 'up', '--url', url, '--dir', badName]);
     expect(named.exitCode).toBe(2);
@@ -139,7 +149,7 @@ describe('exit codes and output', () => {
     const noDown = await dir({ '0001_a.sql': 'CREATE TABLE a (id int);' });
     await dbops(['migrate', 'up', '--url', url, '--dir', noDown]);
     const down = await dbops(['migrate', 'down', '--url', url, '--dir', noDown, '--yes']);
-    expect([down.exitCode, down.stderr.split('\n')[0]]).toEqual([2, 'error: Refusing to revert: 0001_a.sql has no .down.sql file; nothing was changed.']);
+    expect([down.exitCode, errorLine(down.stderr)]).toEqual([2, 'error [step MG-3]: Refusing to revert: 0001_a.sql has no .down.sql file; nothing was changed.']);
     expect(await relationExists(inst, url, 'a')).toBe(true);
     const to = await dbops(['migrate', 'up', '--url', url, '--dir', noDown, '--to', 'latest']);
     expect([to.exitCode, to.stderr.split('\n')[0]]).toEqual([2, 'error: --to expects a migration version such as 0003, got "latest".']);

@@ -5,9 +5,11 @@
  * deletion protection in production (seed 002). Then a deployment dbops applied, which
  * the audit finds clean.
  */
+import { Chalk } from 'chalk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAudit, type ExtensionProbe } from '../../../src/lib/audit/audit.js';
 import { auditFindings } from '../../../src/lib/audit/findings.js';
+import { renderAudit } from '../../../src/lib/audit/render.js';
 import { NotFoundError } from '../../../src/lib/errors.js';
 import { applyProvision } from '../../../src/lib/provision/apply.js';
 import { awsConfig, awsDeps, FakeAwsAccount, type AwsDeps } from '../../_helpers/fake-aws-provision.js';
@@ -66,6 +68,10 @@ describe('audit of seed 000', () => {
     expect(result.findings.find((f) => f.id === 'deletion-protection-off')!.message).toBe('Deletion protection is off on a production database (tag environment=production).');
     expect(result.findings.every((f) => f.fix.length > 20)).toBe(true);
     expect(result.counts).toEqual({ high: 6, medium: 2, low: 2, info: 1 });
+    // AND each names its section of runbooks/audit.md, in the result (--json) and the rendering
+    expect(result.findings.slice(0, 2).map((f) => f.runbook)).toEqual(['runbooks/audit.md#AU-R1', 'runbooks/audit.md#AU-R2']);
+    const text = renderAudit(result, new Chalk({ level: 0 }));
+    for (const f of result.findings) expect(text).toContain(`${f.fix} (see ${f.runbook})`);
   });
 
   it('reports retention below policy and pgvector missing', async () => {

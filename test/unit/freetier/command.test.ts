@@ -96,8 +96,8 @@ describe('free-tier-report command', () => {
     expect(code).toBe(4);
     expect(t.stdout()).toMatch(/^# Free tier 2025-01 \(us-east-2\): WARNING$/m);
     expect(t.stderrLines()).toEqual([
-      'warning: RDS instance hours warning: 480 of 750 h used (64 %), forecast 1488 h (198 %).',
-      'warning: RDS storage warning: 12.9 of 20 GB-mo used (65 %), forecast 40 GB-mo (200 %).',
+      'warning: RDS instance hours warning: 480 of 750 h used (64 %), forecast 1488 h (198 %). (see runbooks/free-tier.md#FT-R1)',
+      'warning: RDS storage warning: 12.9 of 20 GB-mo used (65 %), forecast 40 GB-mo (200 %). (see runbooks/free-tier.md#FT-R2)',
     ]);
   });
 

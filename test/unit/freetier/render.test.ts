@@ -94,3 +94,23 @@ describe('renderMarkdown', () => {
     expect(md).not.toMatch(ANSI);
   });
 });
+
+describe('the runbook section of each crossed threshold', () => {
+  it('is in the report, the human rendering and the Markdown', () => {
+    // GIVEN two instances all month (RDS hours and storage) and a budget past its alert
+    const r = sampleReport();
+    // THEN each finding names its section of runbooks/free-tier.md
+    expect(r.findings.map((f) => [f.kind, f.runbook])).toEqual([
+      ['rds-hours', 'runbooks/free-tier.md#FT-R1'],
+      ['rds-storage', 'runbooks/free-tier.md#FT-R2'],
+      ['budget', 'runbooks/free-tier.md#FT-R7'],
+    ]);
+    expect(r.crossed).toEqual(r.findings.map((f) => f.message));
+    const human = renderHuman(r, new Chalk({ level: 0 }));
+    const md = renderMarkdown(r);
+    for (const f of r.findings) {
+      expect(human).toContain(`${f.message} (see ${f.runbook})`);
+      expect(md).toContain(`- ${f.message} (see ${f.runbook})`);
+    }
+  });
+});

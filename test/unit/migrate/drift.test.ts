@@ -22,13 +22,14 @@ describe('detectDrift', () => {
         name: 'recipes',
         file: '0002_recipes.sql',
         message: `0002_recipes.sql was edited after it was applied (checksum aaaaaaaaaaaa recorded, ${f2.checksum.slice(0, 12)} on disk)`,
+        runbook: 'runbooks/migrate.md#MG-R1',
       },
     ]);
   });
 
   it('reports an applied migration missing from disk', () => {
     expect(detectDrift([f1], [applied(f1), applied(f2)])).toEqual([
-      { kind: 'missing', version: 2, name: 'recipes', message: 'version 2 (recipes) is applied but no file has that version any more' },
+      { kind: 'missing', version: 2, name: 'recipes', message: 'version 2 (recipes) is applied but no file has that version any more', runbook: 'runbooks/migrate.md#MG-R2' },
     ]);
   });
 
@@ -40,6 +41,7 @@ describe('detectDrift', () => {
         name: 'recipes',
         file: '0002_recipes.sql',
         message: '0002_recipes.sql is not applied but a higher version (3) is: it would run out of order',
+        runbook: 'runbooks/migrate.md#MG-R3',
       },
     ]);
   });

@@ -19,6 +19,7 @@ describe('lintMigration', () => {
         statement: 'CREATE INDEX recipes_title_idx ON public.recipes (title)',
         message:
           'CREATE INDEX on existing table recipes without CONCURRENTLY blocks writes to it while the index builds; use CREATE INDEX CONCURRENTLY in its own migration whose first line is -- dbops:no-transaction.',
+        runbook: 'runbooks/migrate.md#MG-R5',
       },
     ]);
   });
@@ -98,6 +99,7 @@ describe('lintMigration', () => {
         statement: 'ALTER TABLE recipes ADD COLUMN note text',
         message:
           'This migration takes a strong table lock with no lock_timeout: queued behind a long transaction it blocks every query on the table; SET lock_timeout at the top of the file or run with --lock-timeout.',
+        runbook: 'runbooks/migrate.md#MG-R9',
       },
     ]);
     expect(on).toEqual([]);

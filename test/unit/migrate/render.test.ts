@@ -18,8 +18,8 @@ describe('renderStatus', () => {
         { version: 2, name: 'recipes', file: '0002_recipes.sql', state: 'edited', appliedAt: AT, durationMs: 1500, appliedBy: 'app@host', noTransaction: false, hasDown: false },
         { version: 3, name: 'idx', file: '0003_idx.sql', state: 'pending', noTransaction: true, hasDown: false },
       ],
-      drift: [{ kind: 'edited', version: 2, name: 'recipes', file: '0002_recipes.sql', message: '0002_recipes.sql was edited after it was applied' }],
-      lint: [{ rule: 'drop-table', file: '0003_idx.sql', line: 4, statement: 'DROP TABLE x', message: 'DROP TABLE x deletes the table.' }],
+      drift: [{ kind: 'edited', version: 2, name: 'recipes', file: '0002_recipes.sql', message: '0002_recipes.sql was edited after it was applied', runbook: 'runbooks/migrate.md#MG-R1' }],
+      lint: [{ rule: 'drop-table', file: '0003_idx.sql', line: 4, statement: 'DROP TABLE x', message: 'DROP TABLE x deletes the table.', runbook: 'runbooks/migrate.md#MG-R8' }],
       summary: { files: 3, applied: 2, pending: 1, drift: 1, lint: 1 },
     };
     // WHEN rendered without colour THEN
@@ -33,20 +33,20 @@ describe('renderStatus', () => {
         '0003     idx      pending  -                        -  -         no',
         '',
         'Drift (1): migrate up refuses to run over it unless --allow-drift',
-        '  ✖ edited: 0002_recipes.sql was edited after it was applied',
+        '  ✖ edited: 0002_recipes.sql was edited after it was applied (see runbooks/migrate.md#MG-R1)',
         '',
         'Lint warnings for the pending migrations (1):',
-        '  ! 0003_idx.sql:4 [drop-table] DROP TABLE x deletes the table.',
+        '  ! 0003_idx.sql:4 [drop-table] DROP TABLE x deletes the table. (see runbooks/migrate.md#MG-R8)',
       ].join('\n'),
     );
   });
 });
 
 describe('renderUp', () => {
-  const base: UpResult = { status: 'applied', target: 'demo-db', dir: 'sql/migrations', settings, applied: [], plan: [], remaining: 0, drift: [], lint: [] };
+  const base: Omit<UpResult, 'report'> = { status: 'applied', target: 'demo-db', dir: 'sql/migrations', settings, applied: [], plan: [], remaining: 0, drift: [], lint: [] };
 
   it('lists what was applied and what is left', () => {
-    const r: UpResult = {
+    const r: Omit<UpResult, 'report'> = {
       ...base,
       to: 2,
       remaining: 1,
@@ -66,7 +66,7 @@ describe('renderUp', () => {
   });
 
   it('prints the plan of a dry run with each file\'s SQL, and says nothing changed', () => {
-    const r: UpResult = { ...base, status: 'dry-run', plan: [{ version: 1, name: 'users', file: '0001_users.sql', noTransaction: false, sql: 'CREATE TABLE users ();\n' }] };
+    const r: Omit<UpResult, 'report'> = { ...base, status: 'dry-run', plan: [{ version: 1, name: 'users', file: '0001_users.sql', noTransaction: false, sql: 'CREATE TABLE users ();\n' }] };
     expect(renderUp(r, c)).toBe(
       [
         'Dry run: would apply 1 migration to demo-db in this order (lock_timeout 10s, statement_timeout 0 (none)); nothing was changed.',
@@ -78,12 +78,12 @@ describe('renderUp', () => {
   });
 
   it('says when it refused and when there was nothing to do', () => {
-    expect(renderUp({ ...base, status: 'refused', drift: [{ kind: 'missing', version: 3, name: 'x', message: 'version 3 (x) is applied but no file has that version any more' }] }, c)).toBe(
+    expect(renderUp({ ...base, status: 'refused', drift: [{ kind: 'missing', version: 3, name: 'x', message: 'version 3 (x) is applied but no file has that version any more', runbook: 'runbooks/migrate.md#MG-R2' }] }, c)).toBe(
       [
         '✖ Refused to migrate demo-db: its history and the files in sql/migrations disagree; nothing was applied.',
         '',
         'Drift (1): migrate up refuses to run over it unless --allow-drift',
-        '  ✖ missing: version 3 (x) is applied but no file has that version any more',
+        '  ✖ missing: version 3 (x) is applied but no file has that version any more (see runbooks/migrate.md#MG-R2)',
       ].join('\n'),
     );
     expect(renderUp({ ...base, status: 'up-to-date' }, c)).toBe('demo-db is up to date: nothing to apply. Nothing is pending.');

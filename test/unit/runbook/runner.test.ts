@@ -402,6 +402,28 @@ describe('RunbookRun interrupts', () => {
     ]);
   });
 
+  it('keeps the words of a step that stopped on the signal and said what it left (its own Interrupted with a hint)', async () => {
+    // GIVEN a step that, once the run is aborted, stops and says what it left behind
+    const { options, controller } = await setup({ settleMs: 5000 });
+    const entered = deferred();
+    const running = runRunbook(DEF, options, async (run) => {
+      await run.step('TR-1', async (s) => {
+        entered.resolve();
+        await new Promise<void>((resolve) => s.signal.addEventListener('abort', () => resolve(), { once: true }));
+        throw new Interrupted('SIGINT', { hint: '0001_a.sql was applied; the migration in flight was rolled back.' });
+      });
+    });
+    await entered.promise;
+    // WHEN interrupted
+    controller.abort('SIGINT');
+    const e = await rejection(running);
+    // THEN its hint reaches the user, tagged with the step; the step is reported interrupted
+    expect(e).toBeInstanceOf(Interrupted);
+    expect((e as Interrupted).hint).toBe('0001_a.sql was applied; the migration in flight was rolled back.');
+    expect((e as Interrupted).step).toBe('TR-1');
+    expect(reportOf(e)!.steps[0]!.status).toBe('interrupted');
+  });
+
   it('gives up waiting for a step that never settles after settleMs', async () => {
     // GIVEN a step that hangs forever and a short settle time
     const { options, controller } = await setup({ settleMs: 20 });

@@ -21,8 +21,8 @@ function sections(markdown: string): Map<string, string> {
 }
 
 describe('runbooks/snapshots.md', () => {
-  it('has the steps run-policy declares, same ids and titles, same order', () => {
-    expect(parseRunbookSteps(text)).toEqual(SNAPSHOT_POLICY.steps);
+  it('has the steps run-policy declares, same ids and titles, same order, first', () => {
+    expect(parseRunbookSteps(text).slice(0, SNAPSHOT_POLICY.steps.length)).toEqual(SNAPSHOT_POLICY.steps);
     expect(SNAPSHOT_POLICY.name).toBe('snapshots');
   });
 

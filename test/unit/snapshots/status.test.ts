@@ -106,7 +106,7 @@ describe('evaluateBackupStatus', () => {
     expect(s.notes).toEqual(['Cross-region copies are off (snapshots.crossRegion.enabled: false).']);
   });
 
-  it('on the local provider: the window from the WAL archive; a gap and a failing archive_command are violations with their runbook step', () => {
+  it('on the local provider: the window from the WAL archive; a gap and a failing archive_command are violations with their runbook section', () => {
     // GIVEN the local provider, whose archive misses a segment and whose archive_command fails since the last success
     const window = {
       instanceId: 'db',
@@ -123,13 +123,13 @@ describe('evaluateBackupStatus', () => {
     const local = facts({ provider: 'local', instance: { id: 'db', region: 'us-east-2', backupRetentionDays: 7, latestRestorableTime: undefined }, window });
     // WHEN evaluated
     const s = evaluateBackupStatus(local, POLICY, NOW);
-    // THEN the window is reported like RDS's, and the archive's problems are violations naming AB-4
+    // THEN the window is reported like RDS's, and the archive's problems are violations naming their sections BS-R5 and BS-R6
     expect(s.automated).toMatchObject({ available: true, retentionDays: 7, earliestRestorableTime: window.earliestRestorableTime, latestRestorableTime: window.latestRestorableTime, restorableLagHours: 2 });
     expect(s.violations).toEqual([
-      { code: 'wal-archive-gap', step: 'AB-4', message: 'The WAL archive of db misses segment 000000010000000000000007: the restorable window stops before it.' },
+      { code: 'wal-archive-gap', runbook: 'runbooks/backup-status.md#BS-R5', message: 'The WAL archive of db misses segment 000000010000000000000007: the restorable window stops before it.' },
       {
         code: 'wal-archive-failing',
-        step: 'AB-4',
+        runbook: 'runbooks/backup-status.md#BS-R6',
         message: 'The archive_command of db is failing: 4 failures, last on 000000010000000000000008 at 2026-11-22T04:00:00.000Z (see its server log).',
       },
     ]);

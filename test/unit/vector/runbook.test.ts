@@ -19,7 +19,7 @@ describe('runbooks/vector-tuning.md', () => {
   });
 
   it('refuses a section with an unknown step', () => {
-    expect(() => runbookSection(VECTOR_TUNING, ['VT-1', 'VT-99'])).toThrow('Runbook vector-tuning has no step VT-99.');
+    expect(() => runbookSection(VECTOR_TUNING, ['VT-1', 'VT-99']).steps).toThrow('Runbook vector-tuning has no step VT-99.');
   });
 });
 

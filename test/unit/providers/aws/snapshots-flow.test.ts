@@ -108,7 +108,7 @@ describe('snapshot create', () => {
     // AND it was polled by id until available (creating, creating, available)
     expect(inputsOf(rds.mock, DescribeDBSnapshotsCommand)).toEqual(Array(3).fill({ DBSnapshotIdentifier: 'prod-db-manual-20261122-050000' }));
     expect(r.snapshot).toMatchObject({ id: 'prod-db-manual-20261122-050000', status: 'available', region: REGION });
-    expect(io.stderr()).toContain('✔ Snapshot prod-db-manual-20261122-050000: available');
+    expect(io.stderr()).toMatch(/^✔ \[SN-9\] Wait for the manual snapshot: Snapshot prod-db-manual-20261122-050000: available/m);
   });
 
   it('says the quota is reached (exit 3) when RDS answers SnapshotQuotaExceeded', async () => {
