@@ -46,6 +46,7 @@ export const remove = defineCommand({
 
 export const start = defineCommand({
   name: 'start',
+  runbook: 'instance-start-stop',
   summary: 'Start a stopped instance (AWS: StartDBInstance; local: pg_ctl start)',
   args: { id: arg('<id>', 'instance identifier') },
   options: { wait: opt.flag('--wait', 'AWS: wait until it is available (local starts are done when the command ends)') },
@@ -59,6 +60,7 @@ export const start = defineCommand({
 
 export const stop = defineCommand({
   name: 'stop',
+  runbook: 'instance-start-stop',
   summary: 'Stop a running instance (asks first; AWS starts it again by itself after 7 days)',
   args: { id: arg('<id>', 'instance identifier') },
   mutates: true,

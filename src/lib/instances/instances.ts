@@ -9,7 +9,7 @@ import type { PoolerState } from '../providers/failover-types.js';
 import type { CreateInstanceInput, Instance } from '../providers/types.js';
 import { TAG } from '../providers/types.js';
 import { type RunReport, runRunbook } from '../runbook/runner.js';
-import { INSTANCE_CREATE, INSTANCE_DELETE } from './runbooks.js';
+import { INSTANCE_CREATE, INSTANCE_DELETE, INSTANCE_START, INSTANCE_STOP } from './runbooks.js';
 import { isRdsIdentifier } from '../identifiers.js';
 import { tagFinalSnapshot } from '../snapshots/final.js';
 import { automatedBackupIfDue } from '../backups/automated.js';
@@ -241,36 +241,61 @@ const STOP_NOTE_AWS = 'RDS starts a stopped instance again by itself after 7 day
 /** `dbops instances start <id>`: starts a stopped instance and, with `wait`, waits until it is available. */
 export async function startInstance(ctx: Context, input: { id: string; wait: boolean }): Promise<StartStopResult> {
   const provider = await ctx.provider();
-  const before = await provider.describeInstance(input.id);
   const base = { id: input.id, action: 'start' as const, dryRun: ctx.flags.dryRun };
-  if (before.status !== 'stopped') return { ...base, changed: false, instance: before };
-  if (ctx.flags.dryRun) return { ...base, changed: false, instance: before };
-  let instance = await provider.startInstance(input.id);
-  if (input.wait && instance.status !== 'available') {
-    const progress = ctx.out.progress(`Starting ${input.id}`);
-    try {
-      instance = (await provider.waitForInstance(input.id, 'available', { maxWaitSeconds: ctx.config.aws.maxWaitMinutes * 60, signal: ctx.signal, onProgress: (st) => progress.update(`Starting ${input.id}: ${st}`) })) ?? instance;
-      progress.succeed(`Started ${input.id}: ${instance.status}`);
-    } catch (e) {
-      progress.fail(`Starting ${input.id}: ${e instanceof Error ? e.message : String(e)}`);
-      throw e;
+  const { value } = await runRunbook(INSTANCE_START, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, async (run) => {
+    const before = await run.step('IP-1', async (s) => {
+      const i = await provider.describeInstance(input.id);
+      s.detail(`${input.id} is ${i.status}`);
+      return i;
+    });
+    if (before.status !== 'stopped' || ctx.flags.dryRun) {
+      const why = before.status !== 'stopped' ? `${input.id} is ${before.status}` : 'dry run';
+      run.skip('IP-2', why);
+      run.skip('IP-3', why);
+      return { ...base, changed: false, instance: before };
     }
-  }
-  await automatedBackupIfDue(ctx, input.id);
-  return { ...base, changed: true, instance };
+    const instance = await run.step('IP-2', async (s) => {
+      let i = await provider.startInstance(input.id);
+      if (input.wait && i.status !== 'available') {
+        const maxWaitSeconds = ctx.config.aws.maxWaitMinutes * 60;
+        i = (await provider.waitForInstance(input.id, 'available', { maxWaitSeconds, signal: s.signal, onProgress: (st) => s.update(st) })) ?? i;
+      }
+      s.detail(`${input.id} is ${i.status}`);
+      return i;
+    });
+    await run.step('IP-3', async (s) => {
+      await automatedBackupIfDue(ctx, input.id);
+      s.detail(provider.name === 'local' ? 'taken when due' : 'RDS takes its own');
+    });
+    return { ...base, changed: true, instance };
+  });
+  return value;
 }
 
 /** `dbops instances stop <id>`: asks first (the database stops answering), then stops it. */
 export async function stopInstance(ctx: Context, input: { id: string }): Promise<StartStopResult> {
   const provider = await ctx.provider();
-  const before = await provider.describeInstance(input.id);
   const note = provider.name === 'aws' ? STOP_NOTE_AWS : undefined;
   const base = { id: input.id, action: 'stop' as const, dryRun: ctx.flags.dryRun, ...(note ? { note } : {}) };
-  if (before.status === 'stopped' || before.status === 'stopping') return { ...base, changed: false, instance: before };
-  if (ctx.flags.dryRun) return { ...base, changed: false, instance: before };
-  if (!(await ctx.prompt.confirm(`Stop instance ${input.id} in ${provider.region}? Its clients lose the database until it is started again.`))) {
-    return { ...base, changed: false, instance: before };
-  }
-  const instance = await provider.stopInstance(input.id);
-  return { ...base, changed: true, instance };
+  const { value } = await runRunbook(INSTANCE_STOP, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, async (run) => {
+    const before = await run.step('IP-1', async (s) => {
+      const i = await provider.describeInstance(input.id);
+      s.detail(`${input.id} is ${i.status}`);
+      return i;
+    });
+    if (before.status === 'stopped' || before.status === 'stopping' || ctx.flags.dryRun) {
+      run.skip('IP-4', ctx.flags.dryRun ? 'dry run' : `${input.id} is ${before.status}`);
+      return { ...base, changed: false, instance: before };
+    }
+    return run.step('IP-4', async (s) => {
+      if (!(await ctx.prompt.confirm(`Stop instance ${input.id} in ${provider.region}? Its clients lose the database until it is started again.`))) {
+        s.detail('not confirmed');
+        return { ...base, changed: false, instance: before };
+      }
+      const instance = await provider.stopInstance(input.id);
+      s.detail(`${input.id} is ${instance.status}`);
+      return { ...base, changed: true, instance };
+    });
+  });
+  return value;
 }
