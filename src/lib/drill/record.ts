@@ -150,7 +150,7 @@ export function buildRecord(x: RecordInput): DrillRecord {
   const exercised = steps.some((s) => s.manual && s.status !== 'not-exercised' && s.status !== 'not-run');
   const rto: DrillRecord['rto'] = {
     targetHours: req.rtoHours,
-    ...(rtoSeconds !== undefined ? { seconds: rtoSeconds, recoveredAt: facts.recoveredAt!.toISOString(), withinTarget: recovered && rtoSeconds <= req.rtoHours * 3600 } : {}),
+    ...(rtoSeconds !== undefined ? { seconds: rtoSeconds, recoveredAt: facts.recoveredAt!.toISOString(), withinTarget: rtoSeconds <= req.rtoHours * 3600 } : {}),
     recovered,
     covers: exercised ? 'automated-and-manual' : 'automated-only',
   };

@@ -95,6 +95,7 @@ export interface DrillRecord {
     recoveredAt?: string;
     /** The recovery accepted writes and every check passed. */
     recovered: boolean;
+    /** The time alone against the target (a recovery that failed a check fails the drill through its findings). */
     withinTarget?: boolean;
     covers: 'automated-and-manual' | 'automated-only';
   };
