@@ -11,7 +11,7 @@ import { CheckFailed } from '../errors.js';
 import type { Provider } from '../providers/types.js';
 import { removeTemporary } from '../restore/steps.js';
 import type { RunbookRun } from '../runbook/runner.js';
-import { type DrillFacts, drillInstanceId, drillTags } from './drill.js';
+import { type DrillFacts, drillInstanceId } from './drill.js';
 
 /** What identifies a PostgreSQL cluster's history: changed by a failover, never by a read. */
 interface Identity {

@@ -10,6 +10,7 @@
  * marked not applicable; the manual-snapshot and copy checks apply as on AWS.
  */
 import type { Context } from '../context.js';
+import { type DrillHistoryLine, drillPolicy, readDrills } from '../drill/history.js';
 import { readRestoreTests, type RestoreTestRecord } from '../history/restore-tests.js';
 import { formatAge, plural } from '../output/format.js';
 import { dbopsHome } from '../providers/index.js';
@@ -31,6 +32,8 @@ export interface BackupFacts {
   drRegion?: string;
   /** Newest first. */
   restoreTests: RestoreTestRecord[];
+  /** The DR drill history, oldest first (absent: not read). */
+  drills?: DrillHistoryLine[];
 }
 
 /** The policy from the config. */
@@ -42,13 +45,16 @@ export interface BackupPolicy {
   /** A manual snapshot and a copy must be younger than this (weekly + 1 day). */
   maxSnapshotAgeDays: number;
   crossRegionEnabled: boolean;
+  /** recovery.drillEveryDays: the last passing DR drill must be younger. */
+  drillEveryDays?: number;
 }
 
 export type ViolationCode =
   | 'no-recent-manual-snapshot'
   | 'no-recent-cross-region-copy'
   | 'backup-retention-below-policy'
-  | 'restorable-time-older-than-rpo';
+  | 'restorable-time-older-than-rpo'
+  | 'dr-drill-overdue';
 
 export interface Violation {
   code: ViolationCode;
@@ -85,6 +91,7 @@ export interface BackupStatus {
   /** null: none found; 'disabled': snapshots.crossRegion.enabled is false. */
   newestCrossRegionCopy: SnapshotSummary | null | 'disabled';
   restoreTests: { count: number; newest?: RestoreTestRecord; lastPassed?: RestoreTestRecord; recent: RestoreTestRecord[] };
+  drills?: { count: number; lastPassed?: DrillHistoryLine; everyDays: number };
   violations: Violation[];
   /** Worth knowing, not a violation (exit code unchanged). */
   notes: string[];
@@ -151,6 +158,24 @@ function restoreTestNotes(tests: RestoreTestRecord[]): string[] {
   return [];
 }
 
+function lastPassedDrill(drills: DrillHistoryLine[], everyDays: number, now: Date): { lastPassed?: DrillHistoryLine } {
+  const { lastPassed } = drillPolicy(drills, everyDays, now);
+  return lastPassed ? { lastPassed } : {};
+}
+
+/** Drills recorded, and none passed within recovery.drillEveryDays: a violation. */
+function drillViolation(drills: DrillHistoryLine[] | undefined, everyDays: number | undefined, now: Date): Violation | undefined {
+  if (!drills || everyDays === undefined) return undefined;
+  const p = drillPolicy(drills, everyDays, now);
+  if (!p.overdue) return undefined;
+  return {
+    code: 'dr-drill-overdue',
+    message: p.lastPassed
+      ? `The last passing DR drill (${p.lastPassed.drillId}, ${p.lastPassed.startedAt}) is ${p.ageDays} days old: more than recovery.drillEveryDays (${everyDays}). Run \`dbops dr-drill\`.`
+      : `No DR drill has passed (${drills.length} recorded): the policy wants one every ${everyDays} days. Run \`dbops dr-drill\`.`,
+  };
+}
+
 /** The verdict on the facts. Pure: same facts, policy and now, same answer. */
 export function evaluateBackupStatus(facts: BackupFacts, policy: BackupPolicy, now: Date): BackupStatus {
   const region = facts.instance.region;
@@ -165,11 +190,13 @@ export function evaluateBackupStatus(facts: BackupFacts, policy: BackupPolicy, n
       ? undefined
       : snapshotViolation('no-recent-cross-region-copy', 'cross-region copy', facts.drRegion ?? '(DR region)', copy, policy.maxSnapshotAgeDays, now),
     ...automatedViolations(automated, policy, facts.instance.id),
+    drillViolation(facts.drills, policy.drillEveryDays, now),
   ].filter((v): v is Violation => v !== undefined);
   const notes = [
     ...(automated.available ? [] : [`Retention and RPO checks: not applicable on the ${facts.provider} provider (no automated backups); the RPO of ${policy.rpoHours} h cannot be proven here.`]),
     ...(copy === 'disabled' ? ['Cross-region copies are off (snapshots.crossRegion.enabled: false).'] : []),
     ...restoreTestNotes(facts.restoreTests),
+    ...(facts.drills && facts.drills.length === 0 ? ['No DR drill recorded yet: run `dbops dr-drill` (the seeds ask for one a quarter).'] : []),
   ];
   return {
     instanceId: facts.instance.id,
@@ -186,6 +213,9 @@ export function evaluateBackupStatus(facts: BackupFacts, policy: BackupPolicy, n
       lastPassed: facts.restoreTests.find((t) => t.verdict === 'passed'),
       recent: facts.restoreTests.slice(0, 5),
     },
+    ...(facts.drills && policy.drillEveryDays !== undefined
+      ? { drills: { count: facts.drills.length, ...lastPassedDrill(facts.drills, policy.drillEveryDays, now), everyDays: policy.drillEveryDays } }
+      : {}),
     violations,
     notes,
     ok: violations.length === 0,
@@ -198,6 +228,7 @@ export function backupPolicy(ctx: Pick<Context, 'config'>): BackupPolicy {
     rpoHours: ctx.config.recovery.rpoHours,
     maxSnapshotAgeDays: MAX_SNAPSHOT_AGE_DAYS,
     crossRegionEnabled: ctx.config.snapshots.crossRegion.enabled,
+    drillEveryDays: ctx.config.recovery.drillEveryDays,
   };
 }
 
@@ -212,8 +243,9 @@ export async function backupStatus(ctx: Context, input: { instanceId: string }):
   const manualSnapshots = await provider.listSnapshots({ instanceId: input.instanceId, type: 'manual' });
   const drSnapshots = drRegion ? await provider.forRegion(drRegion).listSnapshots({ instanceId: input.instanceId, type: 'manual' }) : undefined;
   const restoreTests = await readRestoreTests(dbopsHome(ctx.env), { provider: provider.name, instanceId: input.instanceId });
+  const drills = await readDrills(dbopsHome(ctx.env), { provider: provider.name, instanceId: input.instanceId });
   return evaluateBackupStatus(
-    { provider: provider.name, instance, manualSnapshots, drSnapshots, drRegion, restoreTests },
+    { provider: provider.name, instance, manualSnapshots, drSnapshots, drRegion, restoreTests, drills },
     policy,
     ctx.clock.now(),
   );
