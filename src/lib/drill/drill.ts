@@ -199,8 +199,8 @@ async function declare(provider: Provider, req: DrillRequest, facts: DrillFacts,
 export function noCopyFinding(drRegion: string, sourceId: string, newestLocal?: string): CheckFailed {
   return new CheckFailed(`no copy in ${drRegion}: a regional disaster today loses everything`, {
     hint: newestLocal
-      ? `Copy the newest snapshot there now: dbops snapshot copy ${newestLocal} --to-region ${drRegion}; and keep the weekly copies running (dbops snapshot policy run).`
-      : `Take a snapshot of ${sourceId} (dbops snapshot create --wait), copy it with dbops snapshot copy <id> --to-region ${drRegion}, and keep the weekly copies running (dbops snapshot policy run).`,
+      ? `Copy the newest snapshot there now: dbops snapshot copy ${newestLocal} --to-region ${drRegion}; and keep the weekly copies running (dbops snapshot run-policy).`
+      : `Take a snapshot of ${sourceId} (dbops snapshot create --wait), copy it with dbops snapshot copy <id> --to-region ${drRegion}, and keep the weekly copies running (dbops snapshot run-policy).`,
   });
 }
 
