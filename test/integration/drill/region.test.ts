@@ -128,4 +128,23 @@ describe('dr-drill --scenario region on the local provider', () => {
       await withPg(src.info, (c) => c.query(`DELETE FROM dbops.heartbeat WHERE beat_at > now() - interval '1 minute'; UPDATE dbops.heartbeat SET beat_at = beat_at + interval '2 days'`));
     }
   });
+
+  it('the source unreachable: the comparisons are "could not verify" and the drill fails; --keep keeps the recovery and says how to remove it', async () => {
+    await src.provider.stopInstance(src.id);
+    try {
+      const { ctx } = await context();
+      const { record, error } = await drDrill(ctx, { keep: true });
+      expect(error).toBeUndefined();
+      expect(record.verdict).toBe('failed');
+      const cnv = record.findings.filter((f) => f.kind === 'could-not-verify').map((f) => f.step);
+      expect(cnv).toEqual(['DR-7', 'DR-9', 'DR-10', 'DR-12', 'DR-13']);
+      expect(record.checks.find((c) => c.id === 'amcheck')?.status).toBe('passed');
+      expect(record.recovery).toMatchObject({ kept: true, deleted: false, connectCommand: `dbops psql ${record.recovery!.instanceId} --region us-west-2` });
+      expect((await west.listInstances()).map((i) => i.id)).toEqual([record.recovery!.instanceId]);
+      await west.deleteInstance(record.recovery!.instanceId, { skipFinalSnapshot: true });
+      await west.waitForInstance(record.recovery!.instanceId, 'deleted', { maxWaitSeconds: 60 });
+    } finally {
+      await src.provider.startInstance(src.id);
+    }
+  });
 });
