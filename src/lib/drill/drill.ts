@@ -10,6 +10,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { dbopsHome } from '../providers/index.js';
 import { redact } from '../secret.js';
+import { sha256 } from './evidence.js';
 import { appendDrill } from './history.js';
 import { renderDrillMarkdown } from './render.js';
 import { openCheckSession, type BackupFacts, type CheckSession, type CheckSettings, type CheckTargets } from '../checks/session.js';
@@ -132,7 +133,6 @@ async function writeRecord(ctx: Context, record: DrillRecord, reportFile: string
 }
 
 async function runbookHash(): Promise<string> {
-  const { sha256 } = await import('./evidence.js');
   return sha256(await readFile(packagePath('runbooks', 'dr-drill.md'), 'utf8'));
 }
 
@@ -305,16 +305,16 @@ async function connectStep(
     const source = await provider.connectionInfo(facts.source!.id);
     const info = await target.connectionInfo(recoveryId);
     const recovery: ConnectionInfo = info.password ? info : { ...info, ...(source.password ? { password: source.password } : {}) };
-    const reachable = seams.openChecks ? undefined : await unreachable(source, ctx);
-    if (reachable) {
-      facts.sourceUnreachable = reachable;
-      ctx.out.warn(`The source ${facts.source!.id} cannot be reached (${reachable}): every comparison with it is "could not verify".`);
+    const why = seams.openChecks ? undefined : await unreachable(source, ctx);
+    if (why) {
+      facts.sourceUnreachable = why;
+      ctx.out.warn(`The source ${facts.source!.id} cannot be reached (${why}): every comparison with it is "could not verify".`);
     }
     const settings = await checkSettings({ ...req.checks, rpoHours: req.rpoHours });
     const open = seams.openChecks ?? openCheckSession;
     const t = backupTime(facts.backup!);
     const session = await open(
-      { restore: recovery, ...(reachable ? {} : { source }), concurrency: req.checks.concurrency, warn: (m) => ctx.out.warn(m), signal: ctx.signal },
+      { restore: recovery, ...(why ? {} : { source }), concurrency: req.checks.concurrency, warn: (m) => ctx.out.warn(m), signal: ctx.signal },
       { reference: req.t0, ...(t ? { time: t } : {}) },
       settings,
     );
