@@ -4,7 +4,7 @@
  * (exit 1) or a file that is not a record (exit 2). No database needed: every case stops
  * before the provider is asked.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,3 +103,21 @@ describe('dbops dr-drill verify', () => {
     expect(other.stderr).toContain('is not a dbops DR drill record.');
   });
 });
+
+describe('dbops dr-drill history', () => {
+  it('lists the recorded drills with RTO, RPO and verdict, and writes the SVG chart', async () => {
+    const line = (startedAt: string, verdict: string, rtoSeconds: number) =>
+      JSON.stringify({ drillId: `d-${startedAt.slice(5, 7)}`, scenario: 'region', provider: 'local', sourceInstanceId: 'prod-db', recoveryRegion: 'us-west-2', t0: startedAt, startedAt, finishedAt: startedAt, verdict, rtoSeconds, rtoTargetHours: 4, rtoCovers: 'automated-only', rpoSeconds: 3600, rpoBasis: 'heartbeat', rpoTargetHours: 24, findings: 0, recordSha256: 'x' });
+    await mkdir(join(home, 'history'), { recursive: true });
+    await writeFile(join(home, 'history', 'dr-drills.jsonl'), `${line('2026-04-01T00:00:00.000Z', 'passed', 900)}\n${line('2026-01-01T00:00:00.000Z', 'failed', 20000)}\n`);
+    const svg = join(home, 'drills.svg');
+    const r = await dbops(`dr-drill history --plot ${svg}`);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.split('\n').slice(0, 2)).toEqual([
+      '2026-01-01T00:00:00Z  d-01       region   failed      RTO 5h33m        RPO 1h00m        targets 4 h / 24 h',
+      '2026-04-01T00:00:00Z  d-04       region   passed      RTO 15m00s       RPO 1h00m        targets 4 h / 24 h',
+    ]);
+    expect(await readFile(svg, 'utf8')).toContain('RTO target 4 h');
+  });
+});
+
