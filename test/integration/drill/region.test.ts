@@ -95,6 +95,18 @@ describe('dr-drill --scenario region on the local provider', () => {
     expect((await src.provider.listInstances()).map((i) => i.id)).toEqual([src.id]);
   });
 
+  it('--dry-run: the backup and the recovery it would create, nothing created, nothing recorded', async () => {
+    const { ctx } = await restoreTestContext({ config: config({ provider: 'local', database: { identifier: src.id } }), provider: src.provider, home: src.home, dryRun: true });
+    const before = (await readDrills(src.home)).length;
+    const { record, error } = await drDrill(ctx, {});
+    expect(error).toBeUndefined();
+    expect(record.verdict).toBe('dry-run');
+    expect(record.recovery).toMatchObject({ region: 'us-west-2', created: false });
+    expect(record.steps.slice(2).every((s) => s.status === 'skipped')).toBe(true);
+    expect((await west.listInstances()).map((i) => i.id)).toEqual([]);
+    expect((await readDrills(src.home)).length).toBe(before);
+  });
+
   it('editing one byte of the JSON record makes verify fail', async () => {
     const { ctx } = await context();
     const { record } = await drDrill(ctx, { participants: ['B'] });
