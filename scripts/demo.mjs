@@ -1,7 +1,7 @@
 // `npm run demo`: dbops on the local provider, end to end, with real PostgreSQL.
 // Creates a local instance, applies the recipe-book migrations, loads sample data,
-// writes a heartbeat, takes a snapshot,
-// lists instances and snapshots. Safe to run again: it replaces the previous demo
+// writes a heartbeat, takes a snapshot, copies it to the DR region (us-west-2), runs a
+// DR drill there (region scenario), lists instances and snapshots. Safe to run again: it replaces the previous demo
 // instance. State lives in ./.demo (or $DBOPS_HOME).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -38,6 +38,10 @@ dbops(['psql', 'demo-db', '--', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', join(
 dbops(['heartbeat', '--instance', 'demo-db']);
 dbops(['migrate', 'status', '--instance', 'demo-db']);
 dbops(['snapshot', 'create', '--instance', 'demo-db', '--wait']);
+const latest = spawnSync(process.execPath, [bin, ...config, 'snapshot', 'latest', '--instance', 'demo-db', '--json'], { cwd: repo, env, encoding: 'utf8' });
+const snapshotId = JSON.parse(latest.stdout).id;
+dbops(['snapshot', 'copy', snapshotId, '--to-region', 'us-west-2']);
+dbops(['dr-drill', '--instance', 'demo-db', '--participant', 'demo']);
 dbops(['instances']);
 dbops(['snapshot', 'list', '--instance', 'demo-db']);
 console.log('\nDone. The demo instance keeps running; remove it with:');

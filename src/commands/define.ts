@@ -28,7 +28,7 @@ export interface OptionDef<T = unknown> {
   readonly default?: string | number | boolean;
   readonly choices?: readonly string[];
   /** Turns the text after the flag into its value; throws a UsageError on a bad one. */
-  readonly parse?: (text: string) => unknown;
+  readonly parse?: (text: string, previous?: unknown) => unknown;
   /** What commander holds for the option (parsed value, default or nothing) → the handler's value. */
   readonly value: (held: unknown) => T;
   /**
@@ -250,6 +250,15 @@ export const opt = {
   flag(flags: string, description: string): OptionDef<boolean> {
     const negated = flagName(flags).startsWith('--no-');
     return { flags, description, value: (held) => (negated ? held === false : held === true) };
+  },
+  /** A text value that may be given several times: `--participant a --participant b` → ['a', 'b']. */
+  list(flags: string, description: string): OptionDef<string[]> {
+    return {
+      flags,
+      description,
+      parse: (v, previous) => [...(Array.isArray(previous) ? previous : []), v],
+      value: (held) => (Array.isArray(held) ? held.filter((h): h is string => typeof h === 'string') : []),
+    };
   },
   /** A whole number, checked against min/max. */
   int,

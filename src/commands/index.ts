@@ -7,6 +7,7 @@ import { audit } from './audit.js';
 import { backup } from './backup.js';
 import { config } from './config.js';
 import type { AnyCommand } from './define.js';
+import { drDrill } from './dr-drill.js';
 import { failover } from './failover.js';
 import { freeTierReport } from './free-tier-report.js';
 import { gc } from './gc.js';
@@ -33,6 +34,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   snapshot,
   backup,
   restoreTest,
+  drDrill,
   replica,
   switchover,
   failover,

@@ -19,6 +19,7 @@ const ALL_COMMANDS = [
   'snapshot',
   'backup',
   'restore-test',
+  'dr-drill',
   'gc',
   'migrate',
   'heartbeat',

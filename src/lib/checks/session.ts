@@ -62,8 +62,12 @@ export interface CheckSession {
 /** Where the checks connect: the restore (maybe through a tunnel) and the source. */
 export interface CheckTargets {
   restore: ConnectionInfo;
-  source: ConnectionInfo;
-  /** --connect-host: how to reach the restore (a tunnel). */
+  /**
+   * The source, read only. Absent when it cannot be reached (a DR drill of a lost region):
+   * every comparison with it is then reported as "could not verify", a failed check.
+   */
+  source?: ConnectionInfo;
+  /** --connect-host: how to reach the restore (a tunnel); the source is reached at its endpoint. */
   restoreHost?: HostOverride;
   /** --source-connect-host: how to reach the source (its own tunnel). */
   sourceHost?: HostOverride;
@@ -82,9 +86,10 @@ export async function openCheckSession(targets: CheckTargets, backup: BackupFact
     const first = await clients.add(() => openClient(targets.restore, toRestore));
     restore.push(first);
     const connectMs = performance.now() - t0;
+    const sourceInfo = targets.source;
     const toSource = { ...(targets.sourceHost ? { override: targets.sourceHost } : {}), tunnelOption: '--source-connect-host', applicationName: 'dbops restore-test (read-only)', warn: targets.warn };
-    const source = await clients.add(() => openClient(targets.source, toSource));
-    await makeReadOnly(source);
+    const source = sourceInfo ? await clients.add(() => openClient(sourceInfo, toSource)) : undefined;
+    if (source) await makeReadOnly(source);
     for (let i = 1; i < targets.concurrency; i++) {
       restore.push(await clients.add(() => openClient(targets.restore, toRestore)));
     }
@@ -100,7 +105,7 @@ class PgCheckSession implements CheckSession {
 
   constructor(
     private readonly restore: Client[],
-    private readonly source: Client,
+    private readonly source: Client | undefined,
     private readonly clients: ClientSet,
     private readonly backup: BackupFacts,
     private readonly settings: CheckSettings,
@@ -113,17 +118,20 @@ class PgCheckSession implements CheckSession {
   }
 
   async server(): Promise<CheckResult> {
+    if (!this.source) return couldNotVerify('server', 'Server and version', 'the PostgreSQL version of the recovery against the source');
     return judgeServer(await serverFacts(this.#first), await serverFacts(this.source), this.connectMs);
   }
 
   async integrity(progress: ProgressFn): Promise<CheckResult[]> {
     const amcheck = await runAmcheck(this.restore, { heapallindexed: this.settings.heapallindexed, progress, signal: this.signal });
     if (amcheck.data?.createdExtension) this.#createdExtensions.push('amcheck');
-    const invalid = judgeInvalidIndexes(await invalidIndexes(this.#first), await invalidIndexes(this.source));
+    // Without the source, an invalid index in the restore cannot be blamed on it: it fails.
+    const invalid = judgeInvalidIndexes(await invalidIndexes(this.#first), this.source ? await invalidIndexes(this.source) : []);
     return [amcheck, invalid];
   }
 
   async schema(): Promise<CheckResult> {
+    if (!this.source) return couldNotVerify('schema', 'Schema and migration history', 'the schema and migration history against the source');
     const source = await readSchema(this.source);
     const restore = await readSchema(this.#first);
     const differences = diffSchemas(source, restore, { ignoreExtensions: this.#createdExtensions });
@@ -143,6 +151,7 @@ class PgCheckSession implements CheckSession {
   }
 
   async counts(progress: ProgressFn): Promise<CheckResult> {
+    if (!this.source) return couldNotVerify('row-counts', 'Row counts', 'the row counts against the source');
     const counts = await countTables(this.restore, this.source, { progress, signal: this.signal });
     const age = this.backup.time ? this.backup.reference.getTime() - this.backup.time.getTime() : undefined;
     return judgeCounts(counts, this.settings.countTolerance, age);
@@ -151,7 +160,7 @@ class PgCheckSession implements CheckSession {
   async freshness(): Promise<CheckResult> {
     return judgeFreshness({
       restore: await readHeartbeats(this.#first),
-      source: await readHeartbeats(this.source),
+      ...(this.source ? { source: await readHeartbeats(this.source) } : {}),
       reference: this.backup.reference,
       backupTime: this.backup.time,
       rpoHours: this.settings.rpoHours,
@@ -159,10 +168,12 @@ class PgCheckSession implements CheckSession {
   }
 
   async pgvector(): Promise<CheckResult> {
+    if (!this.source) return couldNotVerify('pgvector', 'pgvector', 'the vector extension and its indexes against the source');
     return judgePgvector(await inspectPgvector(this.#first, this.source));
   }
 
   async performance(progress: ProgressFn): Promise<CheckResult> {
+    if (!this.source) return couldNotVerify('performance', 'Query performance', 'query latency against the source');
     const timings = await timeQueries(this.#first, this.source, this.settings.queries, this.settings.performance, progress, this.signal);
     return judgePerformance(timings, this.settings.performance, this.settings.querySources);
   }
@@ -174,4 +185,20 @@ class PgCheckSession implements CheckSession {
   close(): Promise<void> {
     return this.clients.close();
   }
+}
+
+/**
+ * A comparison that needed the source, which could not be reached: a failed check marked
+ * `couldNotVerify`, so a drill never passes on what it did not check.
+ */
+export function couldNotVerify(id: CheckResult['id'], title: string, what: string): CheckResult<{ couldNotVerify: true }> {
+  return {
+    id,
+    title,
+    status: 'failed',
+    summary: `Could not verify ${what}: the source could not be reached.`,
+    evidence: [`could not verify: ${what} (the source was unreachable)`],
+    hint: 'Run the drill again when the source answers, or compare by hand (runbooks/restore-test.md) and attach the result to the record.',
+    data: { couldNotVerify: true },
+  };
 }

@@ -36,7 +36,7 @@ export const DEFAULTS: DbopsConfig = {
   },
   migrate: { dir: 'sql/migrations', lockTimeout: '10s', statementTimeout: '0' },
   vector: { maintenanceWorkMem: '256MB', parallelWorkers: 2 },
-  recovery: { rtoHours: 4, rpoHours: 24 },
+  recovery: { rtoHours: 4, rpoHours: 24, drillEveryDays: 92 },
   restoreTest: {
     instanceClass: 'db.t3.micro',
     expiresAfterHours: 6,

@@ -92,6 +92,11 @@ export const configSchema = z.strictObject({
   recovery: z.strictObject({
     rtoHours: z.number().positive(),
     rpoHours: z.number().positive(),
+    /** `dbops backup status` reports a violation when the last passing DR drill is older (seed 002: quarterly). */
+    drillEveryDays: z.int().min(1).max(3650),
+    /** The DR region's network for a region drill's recovery (AWS): a DB subnet group there, and its security groups. */
+    drSubnetGroup: z.string().min(1).optional(),
+    drSecurityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, 'a security group id such as sg-0123abcd')).optional(),
   }),
   restoreTest: z.strictObject({
     instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an instance class such as db.t3.micro'),

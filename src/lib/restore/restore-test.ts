@@ -1,25 +1,13 @@
-/**
- * `dbops restore-test`: restore a backup into a temporary instance, prove it with the
- * data-plane checks, measure the recovery time and the data loss window, clean up, and
- * record the result. Follows runbooks/restore-test.md step by step (RT-1 .. RT-11).
- *
- * Safety: the source is only read (one read-only session); the temporary instance is
- * registered on the cleanup stack before the create call is even sent (the cleanup
- * first waits for that call to land, then deletes only an instance carrying this run's
- * id), so it is removed on success, failure, Ctrl-C and SIGTERM; `--keep` keeps it.
- */
-import type { CheckId, CheckResult } from '../checks/types.js';
-import { connectionLost, isConnectionLost, isStatementError, sqlMessage, sqlState } from '../checks/sql-errors.js';
-import { loadQueryFiles } from '../checks/performance.js';
+
 import { openCheckSession, type CheckSession, type CheckSettings, type CheckTargets, type BackupFacts } from '../checks/session.js';
 import type { Queryable } from '../checks/types.js';
 import type { Context } from '../context.js';
 import type { HostOverride } from '../db/connect.js';
-import { CheckFailed, type DbopsError, EnvironmentError, ExitCode, Interrupted, isDbopsError, isPortError, messageOf, NotFoundError, UsageError } from '../errors.js';
+import { type DbopsError, EnvironmentError, ExitCode, Interrupted, isDbopsError, messageOf, UsageError } from '../errors.js';
 import { dbopsHome } from '../providers/index.js';
 import type { ConnectionInfo, Instance, Provider } from '../providers/types.js';
-import { TAG } from '../providers/types.js';
-import { reportOf, runRunbook, type RunbookRun, type RunReport, type StepHandle } from '../runbook/runner.js';
+import { checkSettings, checkStep, type CheckStepIds, removeTemporary, restoreFailed, runChecks, sendRestore } from './steps.js';
+import { reportOf, runRunbook, type RunbookRun, type RunReport, } from '../runbook/runner.js';
 import { backupTime, chooseBackup, describeBackup, type BackupChoice } from './backup.js';
 import { expiresAt as expiry, isoSeconds, restoreTestTags, temporaryInstanceId } from './naming.js';
 import { recordResult } from './record.js';
@@ -53,9 +41,6 @@ interface Facts {
   restoreSeconds?: number;
   checks: StepCheck[];
 }
-
-/** A step's checks failed: recorded already; the run goes on with the next step. */
-class StepChecksFailed extends CheckFailed {}
 
 export async function restoreTest(ctx: Context, input: RestoreTestInput, seams: RestoreTestSeams = {}): Promise<RestoreTestOutcome> {
   const started = ctx.clock.now();
@@ -102,7 +87,7 @@ async function steps(ctx: Context, provider: Provider, req: RestoreTestRequest, 
   }
   const tmp = facts.temporary!;
   const pending = await startRestore(ctx, provider, req, facts, run);
-  await checkStep(run, 'RT-3', facts, async (s) => {
+  await checkStep(run, 'RT-3', 'rto', facts.checks, async (s) => {
     const ready = await provider.waitForInstance(tmp.instanceId, 'available', {
       // A restore slower than aws.maxWaitMinutes but within the RTO is slow, not broken: wait for it.
       maxWaitSeconds: Math.max(ctx.config.aws.maxWaitMinutes * 60, req.rtoHours * 3600),
@@ -115,7 +100,7 @@ async function steps(ctx: Context, provider: Provider, req: RestoreTestRequest, 
     return judgeRto(facts.restoreSeconds, req.rtoHours);
   });
   const session = await connect(ctx, provider, req, facts, run, seams, started);
-  await runChecks(session.session, run, facts);
+  await runChecks(session.session, run, facts.checks, RT_CHECK_STEPS);
   await session.session.close();
   session.forget();
   await deleteStep(ctx, provider, req, facts, run, pending);
@@ -197,113 +182,10 @@ function keepNotes(tmp: TemporaryInstance, tunnel: HostOverride | undefined): vo
   tmp.removeCommand = `dbops instances delete ${tmp.instanceId} --yes --skip-final-snapshot`;
 }
 
-function sendRestore(provider: Provider, backup: BackupChoice, source: Instance, tmp: TemporaryInstance): Promise<Instance> {
-  const placement = {
-    instanceId: tmp.instanceId,
-    instanceClass: tmp.instanceClass,
-    ...(tmp.subnetGroup ? { subnetGroup: tmp.subnetGroup } : {}),
-    ...(tmp.securityGroups.length > 0 ? { vpcSecurityGroupIds: tmp.securityGroups } : {}),
-    publiclyAccessible: false,
-    tags: tmp.tags,
-  };
-  if (backup.kind === 'snapshot') return provider.restoreFromSnapshot({ snapshotId: backup.snapshotId, multiAz: false, ...placement });
-  return provider.restoreToPointInTime({ sourceInstanceId: source.id, time: backup.time === 'latest' ? 'latest' : new Date(backup.time), ...placement });
-}
-
-/** A snapshot the provider finds corrupt is a restore that failed: the test could not run (exit 3). */
-function restoreFailed(e: unknown): unknown {
-  if (e instanceof CheckFailed) return new EnvironmentError(e.message, { hint: e.hint, cause: e, details: e.details });
-  return e;
-}
-
-/**
- * Deletes the temporary instance: waits for the create call to land first, deletes only
- * an instance tagged with this run's id, without a final snapshot, and waits until it is gone.
- */
-async function removeTemporary(ctx: Context, provider: Provider, id: string, runId: string, call: Promise<unknown>, step: StepHandle | undefined): Promise<boolean> {
-  await call.catch(() => undefined);
-  const found = await provider.findInstance(id);
-  if (!found) return false;
-  if (found.tags[TAG.runId] !== runId) {
-    // Not created by this run (a name clash): never delete what this run did not create.
-    ctx.out.warn(`Instance ${id} does not carry ${TAG.runId}=${runId}: this run did not create it and leaves it alone.`);
-    return false;
-  }
-  const wait = { maxWaitSeconds: ctx.config.aws.maxWaitMinutes * 60, ...(step ? { signal: step.signal, onProgress: (st: string) => step.update(st) } : {}) };
-  if (found.status !== 'deleting') await requestDelete(provider, id, wait.maxWaitSeconds);
-  await provider.waitForInstance(id, 'deleted', wait);
-  return true;
-}
-
-async function requestDelete(provider: Provider, id: string, maxWaitSeconds: number): Promise<void> {
-  try {
-    await provider.deleteInstance(id, { skipFinalSnapshot: true });
-  } catch (e) {
-    if (e instanceof NotFoundError) return;
-    // The cloud refuses to delete an instance in some transitional states: wait for it to settle, then again.
-    if (!isPortError(e, 'state-conflict')) throw e;
-    await provider.waitForInstance(id, 'available', { maxWaitSeconds }).catch(() => undefined);
-    await provider.deleteInstance(id, { skipFinalSnapshot: true });
-  }
-}
-
-/** The check each data-plane step records. */
-const CHECK_OF_STEP: Record<string, CheckId> = {
-  'RT-3': 'rto',
-  'RT-4': 'server',
-  'RT-5': 'amcheck',
-  'RT-6': 'schema',
-  'RT-7': 'row-counts',
-  'RT-8': 'rpo',
-  'RT-9': 'pgvector',
-  'RT-10': 'performance',
-};
-
-/**
- * A check that meets an SQL error the server sent ("invalid page in block 5", "could not
- * read block") has found damage: that is a failed check (exit 1), and the other checks
- * still run. A lost connection (the server died) is exit 3, "Lost the database connection
- * while running RT-n"; dbops' own bugs are not caught here.
- */
-async function asFinding(id: string, title: string, work: Promise<CheckResult | CheckResult[]>): Promise<CheckResult | CheckResult[]> {
-  try {
-    return await work;
-  } catch (e) {
-    // The server died or the connection broke between the checks' own guarded queries: exit 3, not a bug.
-    if (isConnectionLost(e)) throw connectionLost(e, `running ${id} (${title})`);
-    if (!isStatementError(e)) throw e;
-    return {
-      id: CHECK_OF_STEP[id] ?? 'server',
-      title,
-      status: 'failed',
-      summary: `${title} could not finish: the restore answered ${sqlState(e)} ${sqlMessage(e)}.`,
-      evidence: [`${id}: ${sqlMessage(e)}`],
-      hint: 'The restored data looks damaged: see the integrity check (RT-5), and run it on the source to learn whether production is damaged too.',
-    };
-  }
-}
-
-/** Runs one step whose outcome is check results; failed checks mark the step failed but the run goes on. */
-async function checkStep(run: RunbookRun, id: string, facts: Facts, fn: (s: StepHandle) => Promise<CheckResult | CheckResult[]>): Promise<void> {
-  const title = RESTORE_TEST.steps.find((st) => st.id === id)?.title ?? id;
-  try {
-    await run.step(id, async (s) => {
-      const results = [await asFinding(id, title, fn(s))].flat();
-      facts.checks.push(...results.map((r) => ({ ...r, step: id })));
-      s.detail(results.map((r) => (r.status === 'passed' ? r.summary : `${r.status}: ${r.summary}`)).join(' '));
-      const failed = results.filter((r) => r.status === 'failed');
-      if (failed.length > 0) throw new StepChecksFailed(failed.map((r) => r.summary).join(' '), { hint: failed[0]!.hint });
-    });
-  } catch (e) {
-    if (e instanceof StepChecksFailed) return;
-    throw e;
-  }
-}
-
 /** RT-4: connections (the restore's password falls back to the source's: the data, and so pg_authid, is the same). */
 async function connect(ctx: Context, provider: Provider, req: RestoreTestRequest, facts: Facts, run: RunbookRun, seams: RestoreTestSeams, started: Date): Promise<{ session: CheckSession; forget: () => void }> {
   let opened: { session: CheckSession; forget: () => void } | undefined;
-  await checkStep(run, 'RT-4', facts, async () => {
+  await checkStep(run, 'RT-4', 'server', facts.checks, async () => {
     const tmp = facts.temporary!;
     const source = await provider.connectionInfo(facts.source!.id);
     const restoreInfo = await provider.connectionInfo(tmp.instanceId);
@@ -324,28 +206,8 @@ async function connect(ctx: Context, provider: Provider, req: RestoreTestRequest
   return opened!;
 }
 
-async function checkSettings(req: RestoreTestRequest): Promise<CheckSettings> {
-  const files = await loadQueryFiles(req.queriesDir);
-  const fromConfig = req.configQueries.map((q) => ({ name: q.name, sql: q.sql, origin: 'config' }));
-  return {
-    heapallindexed: req.heapallindexed,
-    countTolerance: req.countTolerance,
-    rpoHours: req.rpoHours,
-    performance: req.performance,
-    queries: [...files, ...fromConfig],
-    querySources: [req.queriesDir, ...(fromConfig.length ? ['restoreTest.performance.queries'] : [])],
-  };
-}
-
 /** RT-5 .. RT-10 */
-async function runChecks(session: CheckSession, run: RunbookRun, facts: Facts): Promise<void> {
-  await checkStep(run, 'RT-5', facts, (s) => session.integrity((t) => s.update(t)));
-  await checkStep(run, 'RT-6', facts, () => session.schema());
-  await checkStep(run, 'RT-7', facts, (s) => session.counts((t) => s.update(t)));
-  await checkStep(run, 'RT-8', facts, () => session.freshness());
-  await checkStep(run, 'RT-9', facts, () => session.pgvector());
-  await checkStep(run, 'RT-10', facts, (s) => session.performance((t) => s.update(t)));
-}
+const RT_CHECK_STEPS: CheckStepIds = { integrity: 'RT-5', schema: 'RT-6', counts: 'RT-7', freshness: 'RT-8', pgvector: 'RT-9', performance: 'RT-10' };
 
 /** RT-11, unless --keep. */
 async function deleteStep(ctx: Context, provider: Provider, req: RestoreTestRequest, facts: Facts, run: RunbookRun, pending: PendingRestore & { forget: () => void }): Promise<void> {

@@ -6,6 +6,7 @@
  */
 import { AUTOMATED_BACKUPS, PITR } from '../backups/runbooks.js';
 import { AUDIT_FINDINGS } from '../audit/findings.js';
+import { DR_DRILL } from '../drill/runbook.js';
 import { FAILOVER, SWITCHOVER } from '../failover/runbooks.js';
 import { FREE_TIER_FINDINGS } from '../freetier/findings.js';
 import { INSTANCE_CREATE, INSTANCE_DELETE, INSTANCE_START_STOP } from '../instances/runbooks.js';
@@ -24,7 +25,7 @@ import type { RunbookDef } from './runner.js';
 export const DATABASE_FAILURE = defineRunbook('database-failure', 'Database failure: emergency procedure', ['DF-1', 'DF-2', 'DF-3', 'DF-4', 'DF-5', 'DF-6', 'DF-7']);
 
 /** The runbooks commands follow, step by step. */
-export const RUNBOOKS: RunbookDef[] = [INSTANCE_CREATE, INSTANCE_DELETE, INSTANCE_START_STOP, PROVISION_APPLY, PROVISION_DESTROY, VECTOR_TUNING, SNAPSHOTS, GC, RESTORE_TEST, SWITCHOVER, FAILOVER, MIGRATE, HEARTBEAT, AUTOMATED_BACKUPS, PITR];
+export const RUNBOOKS: RunbookDef[] = [INSTANCE_CREATE, INSTANCE_DELETE, INSTANCE_START_STOP, PROVISION_APPLY, PROVISION_DESTROY, VECTOR_TUNING, SNAPSHOTS, GC, RESTORE_TEST, SWITCHOVER, FAILOVER, MIGRATE, HEARTBEAT, AUTOMATED_BACKUPS, PITR, DR_DRILL];
 
 /** Procedures an engineer follows by hand (no single command runs them); their ids are synced too. */
 export const PROCEDURES: RunbookDef[] = [DATABASE_FAILURE];

@@ -174,6 +174,9 @@ export function renderBackupStatus(s: BackupStatus, c: ChalkInstance): string {
         ? `${s.restoreTests.count} recorded; newest ${s.restoreTests.newest.startedAt} ${s.restoreTests.newest.verdict}${s.restoreTests.lastPassed ? `, last passed ${s.restoreTests.lastPassed.startedAt}` : ''}`
         : 'none recorded',
     ],
+    ...(s.drills
+      ? ([['DR drills', `${s.drills.count} recorded${s.drills.lastPassed ? `; last passed ${s.drills.lastPassed.startedAt} (${s.drills.lastPassed.scenario})` : ''}; policy every ${s.drills.everyDays} days`]] as [string, string][])
+      : []),
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   const out = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`);

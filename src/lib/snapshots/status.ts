@@ -11,6 +11,7 @@
  * response section in runbooks/backup-status.md.
  */
 import type { Context } from '../context.js';
+import { type DrillHistoryLine, drillPolicy, readDrills } from '../drill/history.js';
 import { readRestoreTests, type RestoreTestRecord } from '../history/restore-tests.js';
 import { formatAge, plural } from '../output/format.js';
 import { dbopsHome } from '../providers/index.js';
@@ -35,6 +36,8 @@ export interface BackupFacts {
   restoreTests: RestoreTestRecord[];
   /** Local provider: its WAL archive and restorable window. */
   window?: RestorableWindow;
+  /** The DR drill history, oldest first (absent: not read). */
+  drills?: DrillHistoryLine[];
 }
 
 /** The policy from the config. */
@@ -46,6 +49,8 @@ export interface BackupPolicy {
   /** A manual snapshot and a copy must be younger than this (weekly + 1 day). */
   maxSnapshotAgeDays: number;
   crossRegionEnabled: boolean;
+  /** recovery.drillEveryDays: the last passing DR drill must be younger. */
+  drillEveryDays?: number;
 }
 
 /** Every kind of violation and its section in runbooks/backup-status.md (the coverage test checks both sides). */
@@ -57,6 +62,7 @@ export const BACKUP_FINDINGS = defineFindings('backup-status', {
   'wal-archive-gap': 'BS-R5',
   'wal-archive-failing': 'BS-R6',
   'wal-archiving-off': 'BS-R7',
+  'dr-drill-overdue': 'BS-R8',
 });
 export type ViolationCode = keyof typeof BACKUP_FINDINGS.sections;
 
@@ -122,6 +128,7 @@ export interface BackupStatus {
   /** null: none found; 'disabled': snapshots.crossRegion.enabled is false. */
   newestCrossRegionCopy: SnapshotSummary | null | 'disabled';
   restoreTests: { count: number; newest?: RestoreTestRecord; lastPassed?: RestoreTestRecord; recent: RestoreTestRecord[] };
+  drills?: { count: number; lastPassed?: DrillHistoryLine; everyDays: number };
   violations: Violation[];
   /** Worth knowing, not a violation (exit code unchanged). */
   notes: string[];
@@ -230,6 +237,24 @@ function restoreTestNotes(tests: RestoreTestRecord[]): string[] {
   return [];
 }
 
+function lastPassedDrill(drills: DrillHistoryLine[], everyDays: number, now: Date): { lastPassed?: DrillHistoryLine } {
+  const { lastPassed } = drillPolicy(drills, everyDays, now);
+  return lastPassed ? { lastPassed } : {};
+}
+
+/** Drills recorded, and none passed within recovery.drillEveryDays: a violation. */
+function drillViolation(drills: DrillHistoryLine[] | undefined, everyDays: number | undefined, now: Date): Violation | undefined {
+  if (!drills || everyDays === undefined) return undefined;
+  const p = drillPolicy(drills, everyDays, now);
+  if (!p.overdue) return undefined;
+  return violation(
+    'dr-drill-overdue',
+    p.lastPassed
+      ? `The last passing DR drill (${p.lastPassed.drillId}, ${p.lastPassed.startedAt}) is ${p.ageDays} days old: more than recovery.drillEveryDays (${everyDays}). Run \`dbops dr-drill\`.`
+      : `No DR drill has passed (${drills.length} recorded): the policy wants one every ${everyDays} days. Run \`dbops dr-drill\`.`,
+  );
+}
+
 /** The verdict on the facts. Pure: same facts, policy and now, same answer. */
 export function evaluateBackupStatus(facts: BackupFacts, policy: BackupPolicy, now: Date): BackupStatus {
   const region = facts.instance.region;
@@ -245,11 +270,13 @@ export function evaluateBackupStatus(facts: BackupFacts, policy: BackupPolicy, n
       : snapshotViolation('no-recent-cross-region-copy', 'cross-region copy', facts.drRegion ?? '(DR region)', copy, policy.maxSnapshotAgeDays, now),
     ...automatedViolations(automated, policy, facts.instance.id),
     ...archiveViolations(automated, facts.instance.id),
+    drillViolation(facts.drills, policy.drillEveryDays, now),
   ].filter((v): v is Violation => v !== undefined);
   const notes = [
     ...(automated.available ? [] : [`Retention and RPO checks: not applicable on the ${facts.provider} provider (no automated backups); the RPO of ${policy.rpoHours} h cannot be proven here.`]),
     ...(copy === 'disabled' ? ['Cross-region copies are off (snapshots.crossRegion.enabled: false).'] : []),
     ...restoreTestNotes(facts.restoreTests),
+    ...(facts.drills && facts.drills.length === 0 ? ['No DR drill recorded yet: run `dbops dr-drill` (the seeds ask for one a quarter).'] : []),
   ];
   return {
     instanceId: facts.instance.id,
@@ -266,6 +293,9 @@ export function evaluateBackupStatus(facts: BackupFacts, policy: BackupPolicy, n
       lastPassed: facts.restoreTests.find((t) => t.verdict === 'passed'),
       recent: facts.restoreTests.slice(0, 5),
     },
+    ...(facts.drills && policy.drillEveryDays !== undefined
+      ? { drills: { count: facts.drills.length, ...lastPassedDrill(facts.drills, policy.drillEveryDays, now), everyDays: policy.drillEveryDays } }
+      : {}),
     violations,
     notes,
     ok: violations.length === 0,
@@ -278,6 +308,7 @@ export function backupPolicy(ctx: Pick<Context, 'config'>): BackupPolicy {
     rpoHours: ctx.config.recovery.rpoHours,
     maxSnapshotAgeDays: MAX_SNAPSHOT_AGE_DAYS,
     crossRegionEnabled: ctx.config.snapshots.crossRegion.enabled,
+    drillEveryDays: ctx.config.recovery.drillEveryDays,
   };
 }
 
@@ -293,8 +324,9 @@ export async function backupStatus(ctx: Context, input: { instanceId: string }):
   const drSnapshots = drRegion ? await provider.forRegion(drRegion).listSnapshots({ instanceId: input.instanceId, type: 'manual' }) : undefined;
   const restoreTests = await readRestoreTests(dbopsHome(ctx.env), { provider: provider.name, instanceId: input.instanceId });
   const window = provider.restorableWindow ? await provider.restorableWindow(input.instanceId) : undefined;
+  const drills = await readDrills(dbopsHome(ctx.env), { provider: provider.name, instanceId: input.instanceId });
   return evaluateBackupStatus(
-    { provider: provider.name, instance, manualSnapshots, drSnapshots, drRegion, restoreTests, ...(window ? { window } : {}) },
+    { provider: provider.name, instance, manualSnapshots, drSnapshots, drRegion, restoreTests, drills, ...(window ? { window } : {}) },
     policy,
     ctx.clock.now(),
   );

@@ -45,7 +45,7 @@ describe('DEFAULTS (the seeds free-tier profile)', () => {
   });
 
   it('target RTO 4 h / RPO 24 h, a 50 USD budget alerting at 50 and 80 %, free-tier warnings at 93/93/90 %', () => {
-    expect(DEFAULTS.recovery).toStrictEqual({ rtoHours: 4, rpoHours: 24 });
+    expect(DEFAULTS.recovery).toStrictEqual({ rtoHours: 4, rpoHours: 24, drillEveryDays: 92 });
     expect(DEFAULTS.budget).toStrictEqual({ monthlyUsd: 50, alertPercents: [50, 80] });
     expect(DEFAULTS.freeTier).toStrictEqual({
       warnPercent: { rds: 93, elasticache: 93, lambda: 90, cloudwatch: 90 },
