@@ -3,6 +3,7 @@ import { arg, defineCommand, defineGroup, opt, type Lazy, examples } from './def
 
 export const run = defineCommand({
   name: 'run',
+  runbook: 'dr-drill',
   summary: 'Recover production as a disaster would force, in a temporary instance; measure RTO and RPO; write the evidence (runbook dr-drill)',
   description: [
     'Follows runbooks/dr-drill.md (DR-1 .. DR-17). --scenario region (default): the primary region is lost; recover from the newest copy in snapshots.crossRegion.region into a temporary instance <db>-dr-<run-id> there (recovery.drSubnetGroup, recovery.drSecurityGroupIds, not publicly accessible, tagged dbops:purpose=dr-drill and dbops:expires-at). --scenario instance: point-in-time restore to the latest restorable time in the primary region. --scenario replica: a throwaway primary from the newest backup and a throwaway replica of it, then the failover of `dbops failover` with its write probe on that copy. Production is never changed: the source is read in a read-only session.',
@@ -58,6 +59,7 @@ export const history = defineCommand({
 
 export const drDrill = defineGroup({
   name: 'dr-drill',
+  runbook: 'dr-drill',
   summary: 'Quarterly disaster recovery drill: a real recovery, RTO and RPO measured, evidence an auditor accepts',
   examples: examples(`
     $ dbops dr-drill                             # region drill (the default subcommand: run)

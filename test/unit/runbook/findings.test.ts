@@ -74,6 +74,7 @@ describe('the registries hold every kind the code produces', () => {
       'wal-archive-gap',
       'wal-archive-failing',
       'wal-archiving-off',
+      'dr-drill-overdue',
     ]);
   });
 });
