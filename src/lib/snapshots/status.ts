@@ -26,7 +26,7 @@ const DAY_MS = 24 * HOUR_MS;
 /** What backup status looks at, gathered from the provider and the history file. */
 export interface BackupFacts {
   provider: ProviderName;
-  instance: Pick<Instance, 'id' | 'region' | 'backupRetentionDays' | 'preferredBackupWindow' | 'latestRestorableTime'>;
+  instance: Pick<Instance, 'id' | 'region' | 'backupRetentionDays' | 'preferredBackupWindow' | 'latestRestorableTime' | 'createdAt'>;
   /** Manual snapshots of the instance in its region (any status; copies into it excluded by the caller or by class). */
   manualSnapshots: Snapshot[];
   /** Snapshots of the instance in the DR region; undefined when cross-region copies are off. */
@@ -209,7 +209,17 @@ function archiveViolations(auto: AutomatedBackups, instanceId: string): Violatio
   return out;
 }
 
-function automatedViolations(auto: AutomatedBackups, policy: BackupPolicy, instanceId: string): Violation[] {
+/**
+ * No latest restorable time yet, on an instance younger than the RPO: nothing older than the
+ * RPO can be lost yet (RDS too has none until its first backup), so it is a note, not a violation.
+ */
+function youngWithoutBackup(auto: AutomatedBackups, policy: BackupPolicy, createdAt: Date | undefined, now: Date): number | undefined {
+  if (!auto.available || auto.retentionDays === 0 || auto.restorableLagHours !== undefined || !createdAt) return undefined;
+  const ageHours = (now.getTime() - createdAt.getTime()) / HOUR_MS;
+  return ageHours >= 0 && ageHours < policy.rpoHours ? Math.round(ageHours * 10) / 10 : undefined;
+}
+
+function automatedViolations(auto: AutomatedBackups, policy: BackupPolicy, instanceId: string, youngHours: number | undefined): Violation[] {
   if (!auto.available) return [];
   const out: Violation[] = [];
   if (auto.retentionDays < policy.backupRetentionDays) {
@@ -223,7 +233,7 @@ function automatedViolations(auto: AutomatedBackups, policy: BackupPolicy, insta
     );
   }
   if (auto.restorableLagHours === undefined) {
-    out.push(violation('restorable-time-older-than-rpo', `${instanceId} has no latest restorable time: point-in-time recovery is not possible (RPO ${policy.rpoHours} h).`));
+    if (youngHours === undefined) out.push(violation('restorable-time-older-than-rpo', `${instanceId} has no latest restorable time: point-in-time recovery is not possible (RPO ${policy.rpoHours} h).`));
   } else if (auto.restorableLagHours > policy.rpoHours) {
     out.push(violation('restorable-time-older-than-rpo', `The latest restorable time of ${instanceId} is ${auto.restorableLagHours} h ago: older than the RPO of ${policy.rpoHours} h.`));
   }
@@ -263,17 +273,23 @@ export function evaluateBackupStatus(facts: BackupFacts, policy: BackupPolicy, n
     ? summary(newestAvailable(facts.drSnapshots ?? [], { instanceId: facts.instance.id, class: 'copy' }), now)
     : 'disabled';
   const automated = automatedOf(facts, now);
+  const young = youngWithoutBackup(automated, policy, facts.instance.createdAt, now);
   const violations = [
     snapshotViolation('no-recent-manual-snapshot', 'manual snapshot', region, manual, policy.maxSnapshotAgeDays, now),
     copy === 'disabled'
       ? undefined
       : snapshotViolation('no-recent-cross-region-copy', 'cross-region copy', facts.drRegion ?? '(DR region)', copy, policy.maxSnapshotAgeDays, now),
-    ...automatedViolations(automated, policy, facts.instance.id),
+    ...automatedViolations(automated, policy, facts.instance.id, young),
     ...archiveViolations(automated, facts.instance.id),
     drillViolation(facts.drills, policy.drillEveryDays, now),
   ].filter((v): v is Violation => v !== undefined);
   const notes = [
     ...(automated.available ? [] : [`Retention and RPO checks: not applicable on the ${facts.provider} provider (no automated backups); the RPO of ${policy.rpoHours} h cannot be proven here.`]),
+    ...(young !== undefined
+      ? [
+          `No latest restorable time yet: ${facts.instance.id} is ${young} h old, under the RPO of ${policy.rpoHours} h; its first automated backup (${facts.provider === 'local' ? '`dbops backup run`, cron' : 'RDS, in the backup window'}) starts the window.`,
+        ]
+      : []),
     ...(copy === 'disabled' ? ['Cross-region copies are off (snapshots.crossRegion.enabled: false).'] : []),
     ...restoreTestNotes(facts.restoreTests),
     ...(facts.drills && facts.drills.length === 0 ? ['No DR drill recorded yet: run `dbops dr-drill` (the seeds ask for one a quarter).'] : []),

@@ -129,7 +129,7 @@ describe('switchover', () => {
     expect(result.outcome).toBe('dry-run');
     expect(result.checks.every((c) => c.status !== 'fail')).toBe(true);
     expect(result.plan.length).toBeGreaterThan(5);
-    expect(result.report.steps.slice(1).map((s) => s.status)).toEqual(Array(10).fill('skipped'));
+    expect(result.report.steps.slice(1).map((s) => s.status)).toEqual(Array(11).fill('skipped'));
     expect(await roles(cl, [primary, replica])).toEqual({ [primary]: 'primary', [replica]: 'replica' });
     expect((await cl.failover.topology(primary)).pooler?.targetId).toBe(before.pooler?.targetId);
   });

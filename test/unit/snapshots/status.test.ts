@@ -88,6 +88,17 @@ describe('evaluateBackupStatus', () => {
     expect(codes(f)).toEqual([]);
   });
 
+  it('no restorable time yet on an instance younger than the RPO: a note, not a violation; older: a violation', () => {
+    // GIVEN an instance with backups on but no restorable time yet (no first backup)
+    const young = facts({ instance: { ...facts().instance, latestRestorableTime: undefined, createdAt: new Date(NOW.getTime() - 3 * 3600 * 1000) } });
+    const old = facts({ instance: { ...facts().instance, latestRestorableTime: undefined, createdAt: new Date(NOW.getTime() - 30 * 3600 * 1000) } });
+    // WHEN evaluated THEN only the one older than the 24 h RPO is a violation
+    const y = evaluateBackupStatus(young, POLICY, NOW);
+    expect(y.violations).toEqual([]);
+    expect(y.notes).toContain('No latest restorable time yet: db is 3 h old, under the RPO of 24 h; its first automated backup (RDS, in the backup window) starts the window.');
+    expect(codes(old)).toEqual(['restorable-time-older-than-rpo']);
+  });
+
   it('says what is wrong in one sentence each', () => {
     const s = evaluateBackupStatus(facts({ manualSnapshots: [snap('m-9', 9)], drSnapshots: [], instance: { ...facts().instance, backupRetentionDays: 0, latestRestorableTime: undefined } }), POLICY, NOW);
     expect(s.violations.map((v) => v.message)).toEqual([
