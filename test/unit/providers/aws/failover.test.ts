@@ -11,6 +11,7 @@ import {
   CreateDBInstanceReadReplicaCommand,
   CreateDBProxyCommand,
   DeleteDBInstanceCommand,
+  DeleteDBProxyCommand,
   DeregisterDBProxyTargetsCommand,
   DescribeDBProxyTargetsCommand,
   DescribePendingMaintenanceActionsCommand,
@@ -19,6 +20,7 @@ import {
   RegisterDBProxyTargetsCommand,
   StopDBInstanceCommand,
 } from '@aws-sdk/client-rds';
+import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, IAMClient, NoSuchEntityException, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckFailed, EnvironmentError, ExitCode, UsageError } from '../../../../src/lib/errors.js';
@@ -471,17 +473,132 @@ describe('RDS Proxy provisioning (provision apply, PV-11)', () => {
     expect(state.endpoint).toEqual({ host: `${POOL}.proxy-abc123.${REGION}.rds.amazonaws.com`, port: 5432 });
   });
 
-  it('without connectionPool.roleArn: one sentence saying what to create (dbops has no IAM client), nothing created', async () => {
+  /** A stateful IAM: roles by name with their tags and inline policies. */
+  function fakeIam(): { mock: AwsClientStub<IAMClient>; roles: Map<string, { arn: string; tags: { Key: string; Value: string }[]; policies: Map<string, string> }> } {
+    const roles = new Map<string, { arn: string; tags: { Key: string; Value: string }[]; policies: Map<string, string> }>();
+    const mock = mockClient(IAMClient);
+    const noSuch = (name: string) => new NoSuchEntityException({ message: `The role with name ${name} cannot be found.`, $metadata: {} });
+    mock.on(GetRoleCommand).callsFake((i: { RoleName: string }) => {
+      const r = roles.get(i.RoleName);
+      if (!r) throw noSuch(i.RoleName);
+      return { Role: { RoleName: i.RoleName, Arn: r.arn, Path: '/', RoleId: 'AROA1', CreateDate: new Date(), Tags: r.tags } };
+    });
+    mock.on(CreateRoleCommand).callsFake((i: { RoleName: string; Tags?: { Key: string; Value: string }[] }) => {
+      const arn = `arn:aws:iam::123456789012:role/${i.RoleName}`;
+      roles.set(i.RoleName, { arn, tags: i.Tags ?? [], policies: new Map() });
+      return { Role: { RoleName: i.RoleName, Arn: arn, Path: '/', RoleId: 'AROA1', CreateDate: new Date() } };
+    });
+    mock.on(PutRolePolicyCommand).callsFake((i: { RoleName: string; PolicyName: string; PolicyDocument: string }) => {
+      const r = roles.get(i.RoleName);
+      if (!r) throw noSuch(i.RoleName);
+      r.policies.set(i.PolicyName, i.PolicyDocument);
+      return {};
+    });
+    mock.on(DeleteRolePolicyCommand).callsFake((i: { RoleName: string; PolicyName: string }) => {
+      roles.get(i.RoleName)?.policies.delete(i.PolicyName);
+      return {};
+    });
+    mock.on(DeleteRoleCommand).callsFake((i: { RoleName: string }) => {
+      if (!roles.delete(i.RoleName)) throw noSuch(i.RoleName);
+      return {};
+    });
+    return { mock, roles };
+  }
+
+  const SECRET = `arn:aws:secretsmanager:${REGION}:123456789012:secret:rds!db-${P}`;
+  const ROLE = `${P}-proxy-role`;
+  const IAM_WRITES = [CreateRoleCommand, PutRolePolicyCommand, DeleteRolePolicyCommand, DeleteRoleCommand] as const;
+
+  it('without connectionPool.roleArn: creates <db>-proxy-role (trusted by RDS, tagged) with GetSecretValue on the master secret only and kms:Decrypt via Secrets Manager', async () => {
     seedDb();
-    const pooler = api().pooler as RdsProxyPooler;
+    rds.setInstance(REGION, P, { MasterUserSecret: { SecretArn: SECRET, SecretStatus: 'active', KmsKeyId: 'arn:aws:kms:us-east-2:123456789012:key/1111-2222' } });
+    const iam = fakeIam();
+    try {
+      const pooler = api().pooler as RdsProxyPooler;
 
-    const e = await pooler.ensure(ensureInput).then(
-      () => undefined,
-      (x: unknown) => x,
-    );
+      await pooler.ensure(ensureInput);
 
-    expect(e).toBeInstanceOf(UsageError);
-    expect((e as UsageError).message).toBe('RDS Proxy needs an IAM role that can read the master secret, and connectionPool.roleArn is not set.');
-    expect(rds.mock.commandCalls(CreateDBProxyCommand)).toHaveLength(0);
+      expect(inputsOf(iam.mock, CreateRoleCommand)).toEqual([
+        {
+          RoleName: ROLE,
+          AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'rds.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+          Description: `RDS Proxy of ${P} reads its master secret (created by dbops)`,
+          Tags: [
+            { Key: 'dbops:purpose', Value: 'production' },
+            { Key: TAG.managed, Value: 'true' },
+          ],
+        },
+      ]);
+      expect(inputsOf(iam.mock, PutRolePolicyCommand)).toEqual([
+        {
+          RoleName: ROLE,
+          PolicyName: 'dbops-proxy-secret-access',
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: SECRET },
+              { Effect: 'Allow', Action: 'kms:Decrypt', Resource: 'arn:aws:kms:us-east-2:123456789012:key/1111-2222', Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` } } },
+            ],
+          }),
+        },
+      ]);
+      expect(inputsOf(rds.mock, CreateDBProxyCommand)[0]).toMatchObject({ RoleArn: `arn:aws:iam::123456789012:role/${ROLE}` });
+    } finally {
+      iam.mock.restore();
+    }
+  });
+
+  it('a second apply sends no IAM write; a role of that name dbops did not create is refused, not modified', async () => {
+    seedDb();
+    const iam = fakeIam();
+    try {
+      const pooler = api().pooler as RdsProxyPooler;
+      await pooler.ensure(ensureInput);
+      iam.mock.resetHistory();
+
+      // WHEN apply runs again (proxy there) and when only the role is there
+      await pooler.ensure(ensureInput);
+      const again = await pooler.roles.ensure({ dbId: P, secretArn: SECRET, tags: {} });
+
+      expect(again).toEqual({ arn: `arn:aws:iam::123456789012:role/${ROLE}`, created: false });
+      for (const c of IAM_WRITES) expect(iam.mock.commandCalls(c), c.name).toHaveLength(0);
+
+      // GIVEN someone else's role of the same name
+      iam.roles.set('other-db-proxy-role', { arn: 'arn:aws:iam::123456789012:role/other-db-proxy-role', tags: [], policies: new Map() });
+      const e = await pooler.roles.ensure({ dbId: 'other-db', secretArn: SECRET, tags: {} }).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      expect((e as Error).message).toBe('IAM role other-db-proxy-role exists and was not created by dbops (no dbops:managed=true tag); dbops does not modify it.');
+      for (const c of IAM_WRITES) expect(iam.mock.commandCalls(c), c.name).toHaveLength(0);
+    } finally {
+      iam.mock.restore();
+    }
+  });
+
+  it('remove (provision destroy) deletes the proxy, then the role dbops created; a roleArn override stays', async () => {
+    seedDb();
+    const iam = fakeIam();
+    try {
+      const pooler = api().pooler as RdsProxyPooler;
+      await pooler.ensure(ensureInput);
+
+      await pooler.remove(POOL);
+
+      expect(inputsOf(rds.mock, DeleteDBProxyCommand)).toEqual([{ DBProxyName: POOL }]);
+      expect(inputsOf(iam.mock, DeleteRolePolicyCommand)).toEqual([{ RoleName: ROLE, PolicyName: 'dbops-proxy-secret-access' }]);
+      expect(inputsOf(iam.mock, DeleteRoleCommand)).toEqual([{ RoleName: ROLE }]);
+      expect(iam.roles.has(ROLE)).toBe(false);
+
+      // GIVEN a proxy on the user's own role (connectionPool.roleArn)
+      iam.roles.set('mine', { arn: 'arn:aws:iam::123456789012:role/mine', tags: [], policies: new Map() });
+      await pooler.ensure({ ...ensureInput, roleArn: 'arn:aws:iam::123456789012:role/mine' });
+      iam.mock.resetHistory();
+      await pooler.remove(POOL);
+      expect(iam.roles.has('mine')).toBe(true);
+      expect(iam.mock.commandCalls(DeleteRoleCommand)).toHaveLength(0);
+    } finally {
+      iam.mock.restore();
+    }
   });
 });
