@@ -13,6 +13,7 @@
  */
 import type { Role, Tag } from '@aws-sdk/client-iam';
 import { ConflictError, UsageError } from '../../errors.js';
+import { proxyRoleName, roleNameOf, type PoolRole } from '../failover-types.js';
 import { TAG, type Tags } from '../types.js';
 import { withManagedTag } from './convert.js';
 import { isAwsCode, type ProvisionCaller } from './provision-errors.js';
@@ -24,15 +25,7 @@ const ROLE_NOT_FOUND = ['NoSuchEntity'];
 /** IAM's limit on a role name. */
 const MAX_ROLE_NAME = 64;
 
-/** The role dbops creates for the proxy in front of `dbId`. Pure. */
-export function proxyRoleName(dbId: string): string {
-  return `${dbId}-proxy-role`;
-}
-
-/** The role name of a role ARN ("arn:aws:iam::1:role/path/name" -> "name"). Pure. */
-export function roleNameOf(arn: string): string {
-  return arn.slice(arn.lastIndexOf('/') + 1);
-}
+export { proxyRoleName, roleNameOf };
 
 /** Trust policy: only RDS may assume the role. Pure. */
 export function proxyTrustPolicy(): string {
@@ -103,6 +96,12 @@ export class ProxyRoles {
       if (isAwsCode(e, ...ROLE_NOT_FOUND)) return undefined;
       throw e;
     }
+  }
+
+  /** The role as the plan shows it; undefined when it does not exist. */
+  async describe(name: string): Promise<PoolRole | undefined> {
+    const r = await this.find(name);
+    return r ? { name, arn: r.Arn ?? '', managed: isDbopsRole(r) } : undefined;
   }
 
   /** Whether the role named `name` exists and was created by dbops (its dbops:managed tag). */

@@ -21,7 +21,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DBInstance, DBProxy, DBProxyTarget } from '@aws-sdk/client-rds';
 import { EnvironmentError, Interrupted, NotFoundError, UsageError } from '../../errors.js';
-import type { EnsurePoolerInput, PoolerApi, PoolerConnection, PoolerState, PoolTarget } from '../failover-types.js';
+import type { EnsurePoolerInput, PoolerApi, PoolerConnection, PoolerState, PoolRole, PoolTarget } from '../failover-types.js';
 import type { Provider, WaitOptions } from '../types.js';
 import { toRdsTags, withManagedTag } from './convert.js';
 import { isAwsCode, type ProvisionCaller } from './provision-errors.js';
@@ -101,6 +101,11 @@ export class RdsProxyPooler implements PoolerApi {
 
   async release(): Promise<void> {}
 
+  /** The proxy's IAM role by name (provision plan). */
+  async findRole(name: string): Promise<PoolRole | undefined> {
+    return this.roles.describe(name);
+  }
+
   /** Targets were deregistered by this run and not registered again. */
   isPaused(name: string): boolean {
     return this.#paused.has(name);
@@ -152,6 +157,7 @@ export class RdsProxyPooler implements PoolerApi {
       pools: [],
       targets,
       requireTls: p.RequireTLS ?? false,
+      ...(p.RoleArn ? { roleArn: p.RoleArn } : {}),
     };
   }
 

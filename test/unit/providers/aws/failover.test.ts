@@ -33,6 +33,11 @@ import { createAwsProvider } from '../../../../src/lib/providers/aws/provider.js
 import type { RdsProxyPooler } from '../../../../src/lib/providers/aws/rds-proxy.js';
 import type { FailoverApi } from '../../../../src/lib/providers/failover-types.js';
 import { TAG, type Provider } from '../../../../src/lib/providers/types.js';
+import { DEFAULTS } from '../../../../src/lib/config/defaults.js';
+import { desiredState } from '../../../../src/lib/provision/desired.js';
+import { diffPool } from '../../../../src/lib/provision/diff-resources.js';
+import { readPool } from '../../../../src/lib/provision/read.js';
+import { provisionSettings } from '../../../../src/lib/provision/settings.js';
 import { testContext, type TestContext } from '../../../_helpers/context.js';
 import { FakeRds } from '../../../_helpers/fake-rds.js';
 import { tempDir } from '../../../_helpers/tmp.js';
@@ -573,6 +578,43 @@ describe('RDS Proxy provisioning (provision apply, PV-11)', () => {
       );
       expect((e as Error).message).toBe('IAM role other-db-proxy-role exists and was not created by dbops (no dbops:managed=true tag); dbops does not modify it.');
       expect(iamWrites(iam.mock)).toBe(0);
+    } finally {
+      iam.mock.restore();
+    }
+  });
+
+  it('provision plan shows the proxy and its role: create before apply, in sync after (on the fake)', async () => {
+    seedDb();
+    const iam = fakeIam();
+    try {
+      const pooler = api().pooler as RdsProxyPooler;
+      const config = { ...structuredClone(DEFAULTS), provider: 'aws' as const, region: REGION, database: { ...DEFAULTS.database, identifier: P }, connectionPool: { ...DEFAULTS.connectionPool, enabled: true, kind: 'rds-proxy' as const, name: POOL } };
+      const desired = desiredState(config, provisionSettings(config));
+      const rows = async () => diffPool(desired.pool, await readPool(desired, pooler)).map((c) => [c.kind, c.id, c.action, c.notes]);
+
+      expect(await rows()).toEqual([
+        ['connection-pool', POOL, 'create', [`rds-proxy in front of ${P}`]],
+        ['iam-role', ROLE, 'create', ['trusted by rds.amazonaws.com; secretsmanager:GetSecretValue on the master secret only']],
+      ]);
+
+      await pooler.ensure(ensureInput);
+
+      expect(await rows()).toEqual([
+        ['connection-pool', POOL, 'no-op', [`in sync: rds-proxy at ${POOL}.proxy-abc123.${REGION}.rds.amazonaws.com:5432 -> ${P}`]],
+        ['iam-role', ROLE, 'no-op', ['in sync: created by dbops for the proxy']],
+      ]);
+      // Reading the plan wrote nothing to IAM
+      expect(iam.mock.commandCalls(CreateRoleCommand)).toHaveLength(1);
+
+      // GIVEN a role of that name someone else made and no proxy yet: the plan blocks, naming the remedy
+      await pooler.remove(POOL);
+      iam.roles.set(ROLE, { arn: `arn:aws:iam::123456789012:role/${ROLE}`, tags: [], policies: new Map() });
+      expect((await rows())[1]).toEqual([
+        'iam-role',
+        ROLE,
+        'blocked',
+        ['exists and was not created by dbops (no dbops:managed=true tag): dbops does not modify it; name it in connectionPool.roleArn to use it'],
+      ]);
     } finally {
       iam.mock.restore();
     }
