@@ -24,7 +24,7 @@ import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleC
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckFailed, EnvironmentError, ExitCode, UsageError } from '../../../../src/lib/errors.js';
-import { failover } from '../../../../src/lib/failover/failover.js';
+import { failover, failoverTimeoutMs } from '../../../../src/lib/failover/failover.js';
 import { topologyLines } from '../../../../src/lib/failover/render.js';
 import { replicaStatus } from '../../../../src/lib/failover/status.js';
 import { switchover } from '../../../../src/lib/failover/switchover.js';
@@ -394,6 +394,25 @@ describe('failover on AWS', () => {
     const again = await failover(await context().then((x) => x.ctx), { probe: false }, { failover: api(), verifyWrite: wrote });
     expect(again.error).toBeInstanceOf(UsageError);
     expect(again.error?.message).toBe(`Instance ${P} was already fenced by failover run fo-aws-1; ${R} took over.`);
+  });
+
+  it('--timeout bounds FO-6: a proxy target that stays UNAVAILABLE fails the run after the given time (exit 3), the new primary stays the primary; AWS default 5 min', async () => {
+    seedEstate();
+    lag.set(R, 2);
+    answers.set(R, { ok: true, at: { inRecovery: true, lsn: '0/7000000' } });
+    rds.holdTargetHealth(REGION, POOL, R, { State: 'UNAVAILABLE', Reason: 'PENDING_PROXY_CAPACITY', Description: 'DBProxy Target is waiting for proxy to scale to desired capacity.' });
+    const t = await context();
+
+    const { result, error } = await failover(t.ctx, { probe: false, timeoutMs: 1000 }, { failover: api(), verifyWrite: wrote });
+
+    expect(error).toBeInstanceOf(EnvironmentError);
+    expect((error as EnvironmentError).exitCode).toBe(ExitCode.environment);
+    expect(error?.message).toBe(`RDS Proxy ${POOL}: target ${R} is UNAVAILABLE (PENDING_PROXY_CAPACITY: DBProxy Target is waiting for proxy to scale to desired capacity.) after 1 s, not AVAILABLE.`);
+    expect((error as EnvironmentError).hint).toMatch(/^RDS is still adding capacity to the proxy/);
+    expect(result.report.steps.find((s) => s.id === 'FO-6')?.status).toBe('failed');
+    expect(rds.instance(REGION, R)?.ReadReplicaSourceDBInstanceIdentifier).toBeUndefined();
+    expect(rds.proxyTargetIds(REGION, POOL)).toEqual([R]);
+    expect([failoverTimeoutMs(undefined, 'aws'), failoverTimeoutMs(undefined, 'local'), failoverTimeoutMs(90_000, 'aws')]).toEqual([300_000, 60_000, 90_000]);
   });
 
   it('the loss in bytes when the old primary still answers (forced)', async () => {
