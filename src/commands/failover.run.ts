@@ -11,6 +11,7 @@ export const failover = handler(def.failover, async (ctx, { opts }) => {
     candidate: opts.candidate,
     maxLag: opts.maxLag,
     force: opts.force,
+    timeoutMs: opts.timeout,
     probe: opts.probe,
     reportFile: opts.report,
   });

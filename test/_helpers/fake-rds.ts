@@ -28,6 +28,7 @@ import {
   DBProxyNotFoundFault,
   DBProxyTargetAlreadyRegisteredFault,
   DBProxyTargetNotFoundFault,
+  DeleteDBProxyCommand,
   DeregisterDBProxyTargetsCommand,
   DescribeDBProxiesCommand,
   DescribeDBProxyTargetsCommand,
@@ -38,6 +39,7 @@ import {
   type CreateDBProxyCommandInput,
   type DBProxy,
   type DBProxyTarget,
+  type DeleteDBProxyCommandInput,
   type DeregisterDBProxyTargetsCommandInput,
   type DescribeDBProxiesCommandInput,
   type DescribeDBProxyTargetsCommandInput,
@@ -289,6 +291,7 @@ export class FakeRds {
     m.on(DescribeDBProxyTargetsCommand).callsFake(async (i, c) => this.#describeProxyTargets(i, await regionOf(c)));
     m.on(RegisterDBProxyTargetsCommand).callsFake(async (i, c) => this.#registerTargets(i, await regionOf(c)));
     m.on(DeregisterDBProxyTargetsCommand).callsFake(async (i, c) => this.#deregisterTargets(i, await regionOf(c)));
+    m.on(DeleteDBProxyCommand).callsFake(async (i, c) => this.#deleteProxy(i, await regionOf(c)));
   }
 
   // ---- helpers ----
@@ -718,6 +721,14 @@ export class FakeRds {
     this.#proxies.set(`${region}/${i.DBProxyName}`, { shape, settle: this.#pending('available') });
     this.#targets.set(`${region}/${i.DBProxyName}`, []);
     return { DBProxy: structuredClone(shape) };
+  }
+
+  /** DeleteDBProxy: gone at once (RDS says "deleting" for a while; the next describe does not find it). */
+  #deleteProxy(i: DeleteDBProxyCommandInput, region: string): { DBProxy: DBProxy } {
+    const e = this.#proxyEntry(region, i.DBProxyName);
+    this.#proxies.delete(`${region}/${i.DBProxyName}`);
+    this.#targets.delete(`${region}/${i.DBProxyName}`);
+    return { DBProxy: { ...structuredClone(e.shape), Status: 'deleting' } };
   }
 
   #describeProxies(i: DescribeDBProxiesCommandInput, region: string): { DBProxies: DBProxy[] } {

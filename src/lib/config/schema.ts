@@ -132,7 +132,7 @@ export const configSchema = z.strictObject({
     port: z.int().min(1024).max(65535).optional(),
     /** RDS Proxy RequireTLS (pgbouncer locally listens on loopback only). */
     requireTls: z.boolean(),
-    /** RDS Proxy: the IAM role it reads the master secret with (dbops has no IAM client to create it). */
+    /** RDS Proxy: your own IAM role it reads the master secret with; default: dbops creates `<identifier>-proxy-role`. */
     roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN such as arn:aws:iam::123456789012:role/recipe-db-proxy').optional(),
   }),
   cache: z.strictObject({

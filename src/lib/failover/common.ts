@@ -23,7 +23,10 @@ export interface FailoverInput {
   primaryId?: string;
   candidate?: string;
   maxLag?: MaxLag;
-  /** Switchover: the longest write pause before rolling back. */
+  /**
+   * Switchover: the longest write pause before rolling back. Failover: how long the
+   * connection layer may take to serve the new primary (FO-6: RDS Proxy TargetHealth AVAILABLE).
+   */
   timeoutMs?: number;
   scheduled?: Date;
   probe: boolean;

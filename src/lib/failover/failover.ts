@@ -34,6 +34,16 @@ export const DEFAULT_FAILOVER_MAX_LAG: MaxLag = { kind: 'bytes', bytes: 16 * 102
 /** AWS: RDS publishes ReplicaLag in seconds; bytes need the data plane. */
 export const DEFAULT_AWS_FAILOVER_MAX_LAG: MaxLag = { kind: 'seconds', seconds: 10 };
 
+/** FO-6 locally: pgbouncer's RELOAD takes a moment. */
+export const DEFAULT_FAILOVER_TIMEOUT_MS = 60_000;
+/** FO-6 on AWS: RDS Proxy reports a newly registered target AVAILABLE only after minutes. */
+export const DEFAULT_AWS_FAILOVER_TIMEOUT_MS = 5 * 60_000;
+
+/** How long FO-6 waits for the connection layer to serve the new primary: --timeout, else the provider's default. Pure. */
+export function failoverTimeoutMs(timeoutMs: number | undefined, provider: 'aws' | 'local'): number {
+  return timeoutMs ?? (provider === 'aws' ? DEFAULT_AWS_FAILOVER_TIMEOUT_MS : DEFAULT_FAILOVER_TIMEOUT_MS);
+}
+
 /** Pure: the plan. */
 export function failoverPlan(topo: Topology, c: ReplicaState, probe: boolean, provider: 'aws' | 'local' = 'local'): string[] {
   const p = topo.primary.id;
@@ -104,6 +114,7 @@ async function lagOf(api: FailoverApi, primaryId: string, r: ReplicaState): Prom
 
 async function steps(ctx: Context, provider: Provider, api: FailoverApi, primaryId: string, input: FailoverInput, facts: Facts, run: RunbookRun, seams: FailoverSeams): Promise<void> {
   const maxLag = input.maxLag ?? (api.name === 'aws' ? DEFAULT_AWS_FAILOVER_MAX_LAG : DEFAULT_FAILOVER_MAX_LAG);
+  const poolWaitSeconds = failoverTimeoutMs(input.timeoutMs, api.name) / 1000;
   const candidate = await run.step('FO-1', async (s) => {
     const topo = await api.topology(primaryId);
     facts.before = topo;
@@ -159,6 +170,8 @@ async function steps(ctx: Context, provider: Provider, api: FailoverApi, primary
   let paused = false;
   let promoted = false;
   let switched = false;
+  // FO-6 waited its --timeout for the new target: the cleanup does not wait a second time.
+  let retargetTried = false;
   const started = performance.now();
   // Whatever ends the run: the pool flows again, towards the new primary once there is one.
   const forget = run.addCleanup(
@@ -166,7 +179,7 @@ async function steps(ctx: Context, provider: Provider, api: FailoverApi, primary
     async () => {
       if (!pool || !pooler) return;
       if (!promoted && (await api.role(c).catch(() => 'down')) === 'primary') promoted = true;
-      if (promoted && !switched) await pooler.retarget(pool.name, c, { maxWaitSeconds: 60 });
+      if (promoted && !switched && !retargetTried) await pooler.retarget(pool.name, c, { maxWaitSeconds: poolWaitSeconds });
       if (paused || (promoted && !switched)) await pooler.resume(pool.name);
     },
     { keepable: false },
@@ -213,7 +226,8 @@ async function steps(ctx: Context, provider: Provider, api: FailoverApi, primary
 
   await run.step('FO-6', async (s) => {
     if (pool && pooler) {
-      await pooler.retarget(pool.name, c, { maxWaitSeconds: 60, signal: ctx.signal });
+      retargetTried = true;
+      await pooler.retarget(pool.name, c, { maxWaitSeconds: poolWaitSeconds, signal: ctx.signal });
       await pooler.resume(pool.name);
       switched = true;
       paused = false;

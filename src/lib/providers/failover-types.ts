@@ -92,6 +92,26 @@ export interface PoolerState {
   pools: PoolFigures[];
   targets: PoolTarget[];
   requireTls: boolean;
+  /** RDS Proxy: the IAM role it reads the master secret with. */
+  roleArn?: string;
+}
+
+/** The IAM role an RDS Proxy reads the master secret with, as read (GetRole). */
+export interface PoolRole {
+  name: string;
+  arn: string;
+  /** Created by dbops (tagged dbops:managed=true). */
+  managed: boolean;
+}
+
+/** The role dbops creates for the RDS Proxy in front of `dbId` (no connectionPool.roleArn). Pure. */
+export function proxyRoleName(dbId: string): string {
+  return `${dbId}-proxy-role`;
+}
+
+/** The role name of a role ARN ("arn:aws:iam::1:role/path/name" -> "name"). Pure. */
+export function roleNameOf(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
 }
 
 /** The primary, its replicas and the connection layer, measured at one moment. */
@@ -176,6 +196,8 @@ export interface PoolerApi {
   connection(name: string): Promise<PoolerConnection>;
   stop(name: string): Promise<void>;
   remove(name: string): Promise<void>;
+  /** RDS Proxy: the IAM role by name (provision plan), undefined when it does not exist. */
+  findRole?(name: string): Promise<PoolRole | undefined>;
 }
 
 export interface EnsurePoolerInput {

@@ -22,6 +22,8 @@ export type ResourceKind =
   | 'parameter-group'
   | 'db-instance'
   | 'read-replica'
+  | 'connection-pool'
+  | 'iam-role'
   | 'cache'
   | 'sns-topic'
   | 'sns-subscription'

@@ -10,6 +10,7 @@ import type { BudgetNotification, CacheState } from '../providers/provision-type
 import type { WaitOptions } from '../providers/types.js';
 import { runRunbook, type RunbookRun, type RunReport, type StepHandle } from '../runbook/runner.js';
 import { isManaged } from './change.js';
+import type { PoolerApi } from '../providers/failover-types.js';
 import type { ProvisionDeps } from './deps.js';
 import { desiredState, type DesiredState } from './desired.js';
 import { modifyInput } from './diff-database.js';
@@ -52,9 +53,14 @@ interface ApplyState {
 }
 
 /** Reads the current state and plans; shared by plan and apply. */
+/** The connection layer's port when connectionPool.enabled (the plan reads it). */
+async function poolerOf(deps: ProvisionDeps): Promise<PoolerApi | undefined> {
+  return deps.config.connectionPool.enabled ? await deps.pooler?.() : undefined;
+}
+
 export async function planFor(deps: ProvisionDeps, runId = 'plan'): Promise<{ desired: DesiredState; current: CurrentState; plan: Plan }> {
   const desired = desiredState(deps.config, deps.settings, runId);
-  const current = await readCurrent(deps.pp, desired, deps.settings);
+  const current = await readCurrent(deps.pp, desired, deps.settings, await poolerOf(deps));
   return { desired, current, plan: computePlan(desired, current, deps.settings) };
 }
 
@@ -341,7 +347,7 @@ async function budgetStep(run: RunbookRun, st: ApplyState): Promise<void> {
 
 async function verifyStep(run: RunbookRun, st: ApplyState): Promise<Plan> {
   return run.step('PV-10', async (s) => {
-    const current = await readCurrent(st.deps.pp, st.desired, st.deps.settings);
+    const current = await readCurrent(st.deps.pp, st.desired, st.deps.settings, await poolerOf(st.deps));
     const after = computePlan(st.desired, current, st.deps.settings);
     s.detail(after.pending === 0 ? 'nothing left to do' : `${after.pending} changes still pending (see the plan)`);
     if (after.pending > 0) st.deps.out.warn(`After apply, ${after.pending} changes are still pending; run \`dbops provision plan\` to see them.`);

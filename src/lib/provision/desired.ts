@@ -6,6 +6,7 @@
 import { copyKey, type CopyKey } from '../snapshots/checks.js';
 import type { DbopsConfig } from '../config/schema.js';
 import { createRequest } from '../instances/instances.js';
+import { proxyRoleName } from '../providers/failover-types.js';
 import type { BudgetNotification, BudgetSpec, IngressRule } from '../providers/provision-types.js';
 import { TAG, type CreateInstanceInput, type ProviderName, type Tags } from '../providers/types.js';
 import { cacheSupport, type CacheSupport } from './cache-support.js';
@@ -38,6 +39,17 @@ export interface DesiredCache {
   support: CacheSupport;
 }
 
+/** The connection layer in front of the database (connectionPool.enabled). */
+export interface DesiredPool {
+  kind: 'pgbouncer' | 'rds-proxy';
+  name: string;
+  targetId: string;
+  /** RDS Proxy: connectionPool.roleArn (a role dbops does not manage). */
+  roleArn?: string;
+  /** RDS Proxy without roleArn: the role dbops creates, `<db>-proxy-role`. */
+  roleName?: string;
+}
+
 export interface DesiredState {
   provider: ProviderName;
   region: string;
@@ -52,6 +64,7 @@ export interface DesiredState {
   database: CreateInstanceInput;
   replica?: { id: string; instanceClass: string };
   cache?: DesiredCache;
+  pool?: DesiredPool;
   topic: { name: string; email?: string };
   budget?: BudgetSpec;
   /** The weekly cross-region copies of an encrypted database, and the key they use (aws). */
@@ -164,6 +177,15 @@ export function provisionTags(s: ProvisionSettings, runId: string): Tags {
   return { ...s.tags, [TAG.managed]: 'true', [TAG.runId]: runId, [TAG.purpose]: PROVISION_PURPOSE };
 }
 
+export function desiredPool(config: DbopsConfig): DesiredPool | undefined {
+  const cp = config.connectionPool;
+  if (!cp.enabled) return undefined;
+  const id = config.database.identifier;
+  const base = { kind: cp.kind, name: cp.name ?? `${id}-pool`, targetId: id };
+  if (cp.kind !== 'rds-proxy') return base;
+  return cp.roleArn ? { ...base, roleArn: cp.roleArn } : { ...base, roleName: proxyRoleName(id) };
+}
+
 export function desiredState(config: DbopsConfig, s: ProvisionSettings, runId = 'plan'): DesiredState {
   const id = config.database.identifier;
   const external = config.database.vpcSecurityGroupIds;
@@ -181,6 +203,7 @@ export function desiredState(config: DbopsConfig, s: ProvisionSettings, runId = 
     database,
     ...(s.replica ? { replica: { id: s.replicaId, instanceClass: config.database.instanceClass } } : {}),
     ...(cache ? { cache } : {}),
+    ...(desiredPool(config) ? { pool: desiredPool(config)! } : {}),
     topic: { name: `${id}-alarms`, ...(config.alarms.email ? { email: config.alarms.email } : {}) },
     ...(desiredBudget(config) ? { budget: desiredBudget(config)! } : {}),
     ...(desiredCopies(config) ? { copies: desiredCopies(config)! } : {}),

@@ -11,6 +11,7 @@ import type { ResourceKind } from '../providers/provision-types.js';
 import type { WaitOptions } from '../providers/types.js';
 import { runRunbook, type RunbookRun, type RunReport, type StepHandle } from '../runbook/runner.js';
 import { isManaged } from './change.js';
+import type { PoolerApi } from '../providers/failover-types.js';
 import type { ProvisionDeps } from './deps.js';
 import { desiredState, type DesiredState } from './desired.js';
 import type { CurrentState } from './plan-types.js';
@@ -76,6 +77,8 @@ export function protectionRefusal(items: DestroyItem[], opts: DestroyOptions): U
 }
 
 interface DestroyState {
+  /** The RDS Proxy to delete (PD-10); a local pgbouncer goes with its instance. */
+  proxy?: { name: string; pooler: PoolerApi };
   deps: ProvisionDeps;
   desired: DesiredState;
   current: CurrentState;
@@ -113,6 +116,8 @@ async function destroySteps(run: RunbookRun, st: DestroyState): Promise<void> {
     await pp.cache!.waitForCache(id, 'deleted', waitOpts(st, s));
     await pp.cache!.deleteAuthToken(id);
   });
+  const proxy = st.proxy;
+  await stepOrSkip(run, 'PD-10', proxy ? toDelete(st, 'connection-pool') : [], async () => proxy!.pooler.remove(proxy!.name));
   await stepOrSkip(run, 'PD-6', toDelete(st, 'read-replica'), async (s) => {
     const id = st.current.replica!.id;
     await pp.instances.deleteInstance(id, { skipFinalSnapshot: true });
@@ -157,7 +162,17 @@ function question(st: DestroyState): string {
   return `Destroy ${list.length} resources in ${st.deps.pp.region}: ${list.map((i) => `${i.kind} ${i.id}`).join(', ')}${snap}${dp}?`;
 }
 
-const LATER = ['PD-2', 'PD-3', 'PD-4', 'PD-5', 'PD-6', 'PD-7', 'PD-8', 'PD-9'];
+const LATER = ['PD-2', 'PD-3', 'PD-4', 'PD-5', 'PD-10', 'PD-6', 'PD-7', 'PD-8', 'PD-9'];
+
+/** The configured RDS Proxy in front of the database, when it exists (local pgbouncers are removed with their instance). */
+async function configuredProxy(deps: ProvisionDeps, desired: DesiredState): Promise<{ name: string; pooler: PoolerApi } | undefined> {
+  const cp = deps.config.connectionPool;
+  if (!cp.enabled) return undefined;
+  const pooler = await deps.pooler?.();
+  if (pooler?.kind !== 'rds-proxy') return undefined;
+  const found = await pooler.find(desired.database.id);
+  return found ? { name: found.name, pooler } : undefined;
+}
 
 export async function destroyProvision(deps: ProvisionDeps, opts: DestroyOptions): Promise<DestroyResult> {
   await checkRegion(deps.pp, deps.config.region);
@@ -166,10 +181,13 @@ export async function destroyProvision(deps: ProvisionDeps, opts: DestroyOptions
       const desired = desiredState(deps.config, deps.settings, run.runId);
       const current = await readCurrent(deps.pp, desired, deps.settings);
       const items = destroyPlan(current, { ...opts, now: deps.clock.now() });
+      const proxy = await configuredProxy(deps, desired);
+      // The proxy goes before the database it fronts; its IAM role goes with it when dbops created it.
+      if (proxy) items.unshift({ kind: 'connection-pool', id: proxy.name, action: 'delete', reason: 'RDS Proxy, then its IAM role when dbops created it' });
       const refused = protectionRefusal(items, opts);
       if (refused) throw refused;
       s.detail(`${items.filter((i) => i.action === 'delete').length} to delete, ${items.filter((i) => i.action === 'keep').length} kept`);
-      return { deps, desired, current, items } satisfies DestroyState;
+      return { deps, desired, current, items, ...(proxy ? { proxy } : {}) } satisfies DestroyState;
     });
     const none = st.items.every((i) => i.action !== 'delete');
     if (deps.dryRun || none) {

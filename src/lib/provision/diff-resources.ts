@@ -16,8 +16,36 @@ import type {
 import type { ProviderName } from '../providers/types.js';
 import type { DatabaseState } from '../providers/provision-types.js';
 import { changeOf, field, guardUnmanaged, isManaged, sameSet, simple } from './change.js';
-import type { DesiredCache, DesiredSecurityGroup } from './desired.js';
+import { roleNameOf, type PoolerState, type PoolRole } from '../providers/failover-types.js';
+import type { DesiredCache, DesiredPool, DesiredSecurityGroup } from './desired.js';
 import type { Change, FieldChange } from './plan-types.js';
+
+/**
+ * The connection layer's rows: the pooler (pgbouncer / RDS Proxy) and, for an RDS Proxy
+ * without connectionPool.roleArn, the IAM role dbops creates for it. Pure.
+ */
+export function diffPool(desired: DesiredPool | undefined, current: { pool?: PoolerState; poolRole?: PoolRole; poolNotApplicable?: string }): Change[] {
+  if (!desired) return [];
+  if (current.poolNotApplicable) return [simple('connection-pool', desired.name, 'not-applicable', [current.poolNotApplicable])];
+  const p = current.pool;
+  const rows: Change[] = [];
+  if (!p) rows.push(simple('connection-pool', desired.name, 'create', [`${desired.kind} in front of ${desired.targetId}`]));
+  else if (!p.running) rows.push(simple('connection-pool', desired.name, 'modify', [`${desired.kind} is not running: apply starts it`]));
+  else if (p.targetId !== desired.targetId) rows.push(simple('connection-pool', desired.name, 'modify', [`no target: apply registers ${desired.targetId}`]));
+  else rows.push(simple('connection-pool', desired.name, 'no-op', [`in sync: ${desired.kind} at ${p.endpoint.host}:${p.endpoint.port} -> ${p.targetId}`]));
+  if (desired.kind !== 'rds-proxy') return rows;
+  if (desired.roleArn) {
+    rows.push(simple('iam-role', roleNameOf(desired.roleArn), 'no-op', ['connectionPool.roleArn: managed outside dbops']));
+    return rows;
+  }
+  const role = current.poolRole;
+  const name = role?.name ?? desired.roleName ?? '';
+  if (!role) rows.push(simple('iam-role', name, 'create', ['trusted by rds.amazonaws.com; secretsmanager:GetSecretValue on the master secret only']));
+  else if (role.managed) rows.push(simple('iam-role', name, 'no-op', ['in sync: created by dbops for the proxy']));
+  else if (p) rows.push(simple('iam-role', name, 'no-op', ['the proxy uses it; not created by dbops']));
+  else rows.push(simple('iam-role', name, 'blocked', ['exists and was not created by dbops (no dbops:managed=true tag): dbops does not modify it; name it in connectionPool.roleArn to use it']));
+  return rows;
+}
 
 export function ruleKey(r: IngressRule): string {
   return `${r.port}/${r.cidr}`;

@@ -13,6 +13,7 @@ import type {
   SecurityGroup,
   Topic,
 } from '../providers/provision-types.js';
+import type { PoolerState, PoolRole } from '../providers/failover-types.js';
 import type { ProviderName } from '../providers/types.js';
 
 export type Action = 'create' | 'modify' | 'replace' | 'delete' | 'no-op' | 'not-applicable' | 'blocked';
@@ -63,6 +64,12 @@ export interface CurrentState {
   /** dbops' alarms (by name) that exist. */
   alarms: Alarm[];
   budget?: Budget;
+  /** The connection layer in front of the database, when it exists. */
+  pool?: PoolerState;
+  /** RDS Proxy: the IAM role dbops manages for it (connectionPool.roleArn not given). */
+  poolRole?: PoolRole;
+  /** Why the connection layer has no row to compare (no connection layer on this provider). */
+  poolNotApplicable?: string;
   accountId?: string;
   notApplicable: Partial<Record<Capability, string>>;
 }

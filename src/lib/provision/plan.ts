@@ -10,7 +10,7 @@ import { provisionSettings } from './settings.js';
 import { simple } from './change.js';
 import type { DesiredState } from './desired.js';
 import { diffDatabase } from './diff-database.js';
-import { diffAlarms, diffBudget, diffCache, diffReplica, diffSecurityGroup, diffSubscriptions, diffTopic } from './diff-resources.js';
+import { diffAlarms, diffBudget, diffCache, diffPool, diffReplica, diffSecurityGroup, diffSubscriptions, diffTopic } from './diff-resources.js';
 import { PENDING_ACTIONS, type Change, type CurrentState, type Plan } from './plan-types.js';
 import type { ProvisionSettings } from './settings.js';
 
@@ -100,6 +100,7 @@ export function computePlan(desired: DesiredState, current: CurrentState, s: Pro
   ];
   const replica = diffReplica(desired.replica, current.replica, s.replicaId);
   if (replica) changes.push(replica);
+  changes.push(...diffPool(desired.pool, current));
   changes.push(...cacheRows(desired, current, s), ...monitoringRows(desired, current, s));
   return {
     provider: desired.provider,

@@ -1,4 +1,5 @@
 /** Reads what exists now through the provisioning port: the CurrentState the plan compares. */
+import { roleNameOf, type PoolerApi } from '../providers/failover-types.js';
 import type { Capability, ProvisionProvider } from '../providers/provision-types.js';
 import { isManaged } from './change.js';
 import type { DesiredState } from './desired.js';
@@ -18,7 +19,19 @@ function notApplicableOf(pp: ProvisionProvider): CurrentState['notApplicable'] {
   return out;
 }
 
-export async function readCurrent(pp: ProvisionProvider, desired: DesiredState, s: ProvisionSettings): Promise<CurrentState> {
+/** The connection layer and, for an RDS Proxy without connectionPool.roleArn, its IAM role. */
+export async function readPool(desired: DesiredState, pooler: PoolerApi | undefined): Promise<Pick<CurrentState, 'pool' | 'poolRole' | 'poolNotApplicable'>> {
+  const want = desired.pool;
+  if (!want) return {};
+  if (!pooler) return { poolNotApplicable: 'no connection layer on this provider' };
+  const pool = await pooler.find(desired.database.id);
+  const roleName = pool?.roleArn ? roleNameOf(pool.roleArn) : want.roleName;
+  const poolRole = want.kind === 'rds-proxy' && !want.roleArn && roleName && pooler.findRole ? await pooler.findRole(roleName) : undefined;
+  return { ...(pool ? { pool } : {}), ...(poolRole ? { poolRole } : {}) };
+}
+
+/** What exists now; `pooler` is the connection layer's port when connectionPool.enabled. */
+export async function readCurrent(pp: ProvisionProvider, desired: DesiredState, s: ProvisionSettings, pooler?: PoolerApi): Promise<CurrentState> {
   const dbId = desired.database.id;
   const [securityGroup, database, replica, cache, topic, alarms] = await Promise.all([
     desired.securityGroup && pp.network ? pp.network.findSecurityGroup(desired.securityGroup.name) : undefined,
@@ -44,6 +57,7 @@ export async function readCurrent(pp: ProvisionProvider, desired: DesiredState, 
     ...(topic ? { topic } : {}),
     alarms: alarms.filter((a) => known.has(a.name)),
     ...(budget ? { budget } : {}),
+    ...(await readPool(desired, pooler)),
     ...(accountId ? { accountId } : {}),
     notApplicable: notApplicableOf(pp),
   };

@@ -6,7 +6,7 @@ import { cacheSupport } from '../../../src/lib/provision/cache-support.js';
 import { isWorldOpen, parseCidr } from '../../../src/lib/provision/cidr.js';
 import { desiredState } from '../../../src/lib/provision/desired.js';
 import { diffDatabase, modifyInput } from '../../../src/lib/provision/diff-database.js';
-import { diffBudget, diffCache, diffSecurityGroup, diffSubscriptions } from '../../../src/lib/provision/diff-resources.js';
+import { diffBudget, diffCache, diffPool, diffSecurityGroup, diffSubscriptions } from '../../../src/lib/provision/diff-resources.js';
 import { destroyPlan, protectionRefusal } from '../../../src/lib/provision/destroy.js';
 import { computePlan } from '../../../src/lib/provision/plan.js';
 import { maxConnections } from '../../../src/lib/provision/alarms.js';
@@ -234,5 +234,34 @@ describe('appliedSummary', () => {
         { kind: 'cache', id: 'db-cache', action: 'create', detail: 'created db-cache' },
       ]),
     ).toBe('create security-group db-sg; create cache db-cache');
+  });
+});
+
+describe('diffPool (the connection layer in provision plan)', () => {
+  const local = { ...structuredClone(DEFAULTS), connectionPool: { ...DEFAULTS.connectionPool, enabled: true } };
+  const want = desiredState(local, provisionSettings(local)).pool;
+  const running = { kind: 'pgbouncer' as const, name: 'recipe-db-primary-pool', endpoint: { host: '127.0.0.1', port: 6432 }, running: true, targetId: 'recipe-db-primary', pools: [], targets: [], requireTls: false };
+  const rows = (cur: Parameters<typeof diffPool>[1]) => diffPool(want, cur).map((c) => [c.kind, c.id, c.action, c.notes]);
+
+  it('local: a pgbouncer to create, in sync, or stopped (apply starts it); nothing when connectionPool is off', () => {
+    expect(rows({})).toEqual([['connection-pool', 'recipe-db-primary-pool', 'create', ['pgbouncer in front of recipe-db-primary']]]);
+    expect(rows({ pool: running })).toEqual([['connection-pool', 'recipe-db-primary-pool', 'no-op', ['in sync: pgbouncer at 127.0.0.1:6432 -> recipe-db-primary']]]);
+    expect(rows({ pool: { ...running, running: false } })).toEqual([['connection-pool', 'recipe-db-primary-pool', 'modify', ['pgbouncer is not running: apply starts it']]]);
+    expect(diffPool(desiredState(DEFAULTS, provisionSettings(DEFAULTS)).pool, {})).toEqual([]);
+  });
+
+  it('aws: connectionPool.roleArn is a role dbops does not manage (no-op row, no IAM read)', () => {
+    const aws = { ...local, provider: 'aws' as const, connectionPool: { ...local.connectionPool, kind: 'rds-proxy' as const, roleArn: 'arn:aws:iam::123456789012:role/mine' } };
+    const d = desiredState(aws, provisionSettings(aws)).pool;
+    expect(diffPool(d, {}).map((c) => [c.kind, c.id, c.action])).toEqual([
+      ['connection-pool', 'recipe-db-primary-pool', 'create'],
+      ['iam-role', 'mine', 'no-op'],
+    ]);
+  });
+
+  it('a plan with the pool counts it as pending until it runs', () => {
+    const d = desiredState(local, provisionSettings(local));
+    const plan = computePlan(d, { alarms: [], notApplicable: {} }, provisionSettings(local));
+    expect(plan.changes.filter((c) => c.kind === 'connection-pool').map((c) => c.action)).toEqual(['create']);
   });
 });

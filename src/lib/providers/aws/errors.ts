@@ -15,12 +15,13 @@ import {
 import { FREE_TIER_ENDPOINT } from './usage-freetier.js';
 
 /** AWS endpoint prefixes of the services dbops calls (they name the endpoint in messages). */
-export type AwsService = 'rds' | 'monitoring' | 'secretsmanager' | 'ec2' | 'elasticache' | 'sns' | 'budgets' | 'sts' | 'lambda' | 'ce' | 'freetier';
+export type AwsService = 'rds' | 'monitoring' | 'secretsmanager' | 'ec2' | 'elasticache' | 'sns' | 'budgets' | 'sts' | 'lambda' | 'ce' | 'iam' | 'freetier';
 
 /** The global services' endpoints (whatever the region). */
 const GLOBAL_ENDPOINTS: Partial<Record<AwsService, string>> = {
   budgets: 'https://budgets.amazonaws.com',
   ce: 'https://ce.us-east-1.amazonaws.com',
+  iam: 'https://iam.amazonaws.com',
   freetier: FREE_TIER_ENDPOINT,
 };
 

@@ -194,6 +194,7 @@ export class AwsFailover implements FailoverApi {
       this.pooler = new RdsProxyPooler({
         caller: this.#c,
         rds: () => this.#clients().rds,
+        iam: () => this.#clients().iam,
         base,
         pollMs: this.#pollMs,
         maxWaitSeconds: opts.maxWaitSeconds,

@@ -10,20 +10,23 @@
  * registers the remembered target again when nothing is registered (the rollback).
  *
  * `ensure` (provision apply, PV-11) creates the proxy: CreateDBProxy with engine family
- * POSTGRESQL, the database's RDS-managed master secret, the IAM role named in the config
- * (the client pool has no IAM client to create one), the database's subnets and security
- * groups, RequireTLS; then registers the database and waits for health.
+ * POSTGRESQL, the database's RDS-managed master secret, the IAM role named in
+ * connectionPool.roleArn or else `<db>-proxy-role` created by dbops (proxy-role.ts), the
+ * database's subnets and security groups, RequireTLS; then registers the database and
+ * waits for health. `remove` (provision destroy) deletes the proxy, then the role when
+ * dbops created it.
  *
  * AWS error codes stay here: they become DbopsErrors with a kind.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DBInstance, DBProxy, DBProxyTarget } from '@aws-sdk/client-rds';
 import { EnvironmentError, Interrupted, NotFoundError, UsageError } from '../../errors.js';
-import type { EnsurePoolerInput, PoolerApi, PoolerConnection, PoolerState, PoolTarget } from '../failover-types.js';
+import type { EnsurePoolerInput, PoolerApi, PoolerConnection, PoolerState, PoolRole, PoolTarget } from '../failover-types.js';
 import type { Provider, WaitOptions } from '../types.js';
 import { toRdsTags, withManagedTag } from './convert.js';
 import { isAwsCode, type ProvisionCaller } from './provision-errors.js';
-import type { RdsApi } from './sdk.js';
+import { ProxyRoles, roleNameOf } from './proxy-role.js';
+import type { IamApi, RdsApi } from './sdk.js';
 
 /** The target group every RDS Proxy has. */
 export const DEFAULT_TARGET_GROUP = 'default';
@@ -32,6 +35,8 @@ const PROXY_NOT_FOUND = ['DBProxyNotFound'];
 export interface RdsProxyOptions {
   caller: ProvisionCaller;
   rds: () => RdsApi;
+  /** IAM: the proxy's role when connectionPool.roleArn is not given. */
+  iam: () => IamApi;
   /** The account's Provider (connection details of the target: user, database, password). */
   base: Provider;
   /** How often target health is polled, ms (tests: 1). */
@@ -85,14 +90,21 @@ export class RdsProxyPooler implements PoolerApi {
   readonly #o: RdsProxyOptions;
   /** Targets deregistered by pause(), per proxy: resume() registers them again when nothing else is. */
   readonly #paused = new Map<string, string[]>();
+  readonly roles: ProxyRoles;
 
   constructor(opts: RdsProxyOptions) {
     this.#o = opts;
+    this.roles = new ProxyRoles(opts.caller, opts.iam);
   }
 
   async prepare(): Promise<void> {}
 
   async release(): Promise<void> {}
+
+  /** The proxy's IAM role by name (provision plan). */
+  async findRole(name: string): Promise<PoolRole | undefined> {
+    return this.roles.describe(name);
+  }
 
   /** Targets were deregistered by this run and not registered again. */
   isPaused(name: string): boolean {
@@ -145,6 +157,7 @@ export class RdsProxyPooler implements PoolerApi {
       pools: [],
       targets,
       requireTls: p.RequireTLS ?? false,
+      ...(p.RoleArn ? { roleArn: p.RoleArn } : {}),
     };
   }
 
@@ -291,7 +304,18 @@ export class RdsProxyPooler implements PoolerApi {
   }
 
   async #create(input: EnsurePoolerInput, db: DBInstance): Promise<DBProxy> {
-    const request = createProxyRequest(input, db);
+    checkProxyInput(input, db);
+    const roleArn =
+      input.roleArn ??
+      (
+        await this.roles.ensure({
+          dbId: db.DBInstanceIdentifier ?? input.targetId,
+          secretArn: db.MasterUserSecret?.SecretArn ?? '',
+          ...(db.MasterUserSecret?.KmsKeyId ? { kmsKeyId: db.MasterUserSecret.KmsKeyId } : {}),
+          tags: input.tags,
+        })
+      ).arn;
+    const request = createProxyRequest(input, db, roleArn);
     const out = await this.#o.caller.call({ operation: 'CreateDBProxy', service: 'rds', subject: `RDS Proxy ${input.name}` }, () => this.#o.rds().createDBProxy(request));
     if (!out.DBProxy) throw new EnvironmentError('AWS CreateDBProxy returned no proxy.');
     return out.DBProxy;
@@ -316,42 +340,68 @@ export class RdsProxyPooler implements PoolerApi {
     throw new UsageError(`RDS Proxy ${name} cannot be stopped; it runs while it exists.`, { hint: 'Deregister its target or delete it in the RDS console.', kind: 'unsupported' });
   }
 
+  /**
+   * provision destroy: DeleteDBProxy, a wait until it is gone, then its IAM role
+   * (DeleteRolePolicy, DeleteRole) when dbops created that role; a role given in
+   * connectionPool.roleArn is not dbops' and stays.
+   */
   async remove(name: string): Promise<void> {
-    throw new UsageError(`dbops does not delete RDS Proxy ${name} yet.`, { hint: `Delete it by hand: aws rds delete-db-proxy --db-proxy-name ${name}.`, kind: 'unsupported' });
+    const p = await this.#proxy(name);
+    if (!p) return;
+    await this.#o.caller.call({ operation: 'DeleteDBProxy', service: 'rds', subject: `RDS Proxy ${name}`, expect: PROXY_NOT_FOUND }, () => this.#o.rds().deleteDBProxy({ DBProxyName: name })).catch((e: unknown) => {
+      if (!isAwsCode(e, ...PROXY_NOT_FOUND)) throw e;
+    });
+    const started = Date.now();
+    while (await this.#proxy(name)) {
+      if (Date.now() - started >= this.#o.maxWaitSeconds * 1000) {
+        throw new EnvironmentError(`Gave up waiting for RDS Proxy ${name} to be deleted.`, { hint: 'It may still go: run `dbops provision destroy` again later, or increase aws.maxWaitMinutes.' });
+      }
+      await sleep(this.#o.pollMs);
+    }
+    if (p.RoleArn) await this.roles.remove(roleNameOf(p.RoleArn));
   }
 }
 
+function subnetsOf(db: DBInstance): string[] {
+  return (db.DBSubnetGroup?.Subnets ?? []).flatMap((s) => (s.SubnetIdentifier ? [s.SubnetIdentifier] : []));
+}
+
 /**
- * The CreateDBProxy request for a database: PostgreSQL engine family, its RDS-managed
- * master secret, the IAM role from the config, its subnets and security groups, TLS
- * required, tagged as dbops'. Bad input (no secret, no role, no subnet group) is a
- * UsageError naming what to set. Pure.
+ * Bad input for a proxy in front of `db` (no RDS-managed secret, fewer than two subnets):
+ * a UsageError naming what to set, before anything (the IAM role included) is created. Pure.
  */
-export function createProxyRequest(input: EnsurePoolerInput, db: DBInstance) {
+export function checkProxyInput(input: EnsurePoolerInput, db: DBInstance): void {
   const id = db.DBInstanceIdentifier ?? input.targetId;
-  const secretArn = db.MasterUserSecret?.SecretArn;
-  if (!secretArn) {
+  if (!db.MasterUserSecret?.SecretArn) {
     throw new UsageError(`RDS Proxy needs the master password of ${id} in Secrets Manager, and ${id} has none managed by RDS.`, {
       hint: 'Turn on RDS-managed master passwords (ManageMasterUserPassword) for the instance, then run `dbops provision apply` again.',
     });
   }
-  if (!input.roleArn) {
-    throw new UsageError('RDS Proxy needs an IAM role that can read the master secret, and connectionPool.roleArn is not set.', {
-      hint: 'dbops has no IAM client: create the role (trust rds.amazonaws.com; secretsmanager:GetSecretValue on the secret, kms:Decrypt), put its ARN in connectionPool.roleArn (docs/failover.md).',
-    });
-  }
-  const subnets = (db.DBSubnetGroup?.Subnets ?? []).flatMap((s) => (s.SubnetIdentifier ? [s.SubnetIdentifier] : []));
+  const subnets = subnetsOf(db);
   if (subnets.length < 2) {
     throw new UsageError(`RDS Proxy needs at least two subnets, and ${id}'s subnet group lists ${subnets.length}.`, {
       hint: `Give ${id} a DB subnet group with subnets in two Availability Zones (database.subnetGroup).`,
     });
   }
+}
+
+/**
+ * The CreateDBProxy request for a database: PostgreSQL engine family, its RDS-managed
+ * master secret, the IAM role (connectionPool.roleArn, or the one dbops created), its
+ * subnets and security groups, TLS required, tagged as dbops'. Bad input is a UsageError
+ * (checkProxyInput). Pure.
+ */
+export function createProxyRequest(input: EnsurePoolerInput, db: DBInstance, roleArn: string) {
+  checkProxyInput(input, db);
+  const id = db.DBInstanceIdentifier ?? input.targetId;
+  const secretArn = db.MasterUserSecret?.SecretArn ?? '';
+  const subnets = subnetsOf(db);
   const securityGroups = (db.VpcSecurityGroups ?? []).flatMap((g) => (g.VpcSecurityGroupId ? [g.VpcSecurityGroupId] : []));
   return {
     DBProxyName: input.name,
     EngineFamily: 'POSTGRESQL' as const,
     Auth: [{ AuthScheme: 'SECRETS' as const, SecretArn: secretArn, IAMAuth: 'DISABLED' as const, Description: `master user of ${id}` }],
-    RoleArn: input.roleArn,
+    RoleArn: roleArn,
     VpcSubnetIds: subnets,
     ...(securityGroups.length ? { VpcSecurityGroupIds: securityGroups } : {}),
     RequireTLS: input.requireTls,

@@ -19,6 +19,7 @@ import type * as Cw from '@aws-sdk/client-cloudwatch';
 import type * as Ec2 from '@aws-sdk/client-ec2';
 import type * as Ec from '@aws-sdk/client-elasticache';
 import type * as Lambda from '@aws-sdk/client-lambda';
+import type * as Iam from '@aws-sdk/client-iam';
 import type * as Rds from '@aws-sdk/client-rds';
 import type * as Sm from '@aws-sdk/client-secrets-manager';
 import type * as Sns from '@aws-sdk/client-sns';
@@ -66,6 +67,7 @@ export interface RdsApi {
   describeDBProxies(i: Rds.DescribeDBProxiesCommandInput): Promise<Rds.DescribeDBProxiesCommandOutput>;
   describeDBProxyTargets(i: Rds.DescribeDBProxyTargetsCommandInput): Promise<Rds.DescribeDBProxyTargetsCommandOutput>;
   registerDBProxyTargets(i: Rds.RegisterDBProxyTargetsCommandInput): Promise<Rds.RegisterDBProxyTargetsCommandOutput>;
+  deleteDBProxy(i: Rds.DeleteDBProxyCommandInput): Promise<Rds.DeleteDBProxyCommandOutput>;
   deregisterDBProxyTargets(i: Rds.DeregisterDBProxyTargetsCommandInput): Promise<Rds.DeregisterDBProxyTargetsCommandOutput>;
 }
 
@@ -135,6 +137,14 @@ export interface StsApi {
   getCallerIdentity(i: Sts.GetCallerIdentityCommandInput): Promise<Sts.GetCallerIdentityCommandOutput>;
 }
 
+export interface IamApi {
+  getRole(i: Iam.GetRoleCommandInput): Promise<Iam.GetRoleCommandOutput>;
+  createRole(i: Iam.CreateRoleCommandInput): Promise<Iam.CreateRoleCommandOutput>;
+  putRolePolicy(i: Iam.PutRolePolicyCommandInput): Promise<Iam.PutRolePolicyCommandOutput>;
+  deleteRolePolicy(i: Iam.DeleteRolePolicyCommandInput): Promise<Iam.DeleteRolePolicyCommandOutput>;
+  deleteRole(i: Iam.DeleteRoleCommandInput): Promise<Iam.DeleteRoleCommandOutput>;
+}
+
 export interface LambdaApi {
   listFunctions(i: Lambda.ListFunctionsCommandInput): Promise<Lambda.ListFunctionsCommandOutput>;
 }
@@ -154,6 +164,7 @@ export interface RegionClients {
   readonly budgets: BudgetsApi;
   readonly sts: StsApi;
   readonly lambda: LambdaApi;
+  readonly iam: IamApi;
   readonly costExplorer: CostExplorerApi;
 }
 
@@ -238,6 +249,7 @@ type BudgetsModule = typeof import('@aws-sdk/client-budgets');
 type StsModule = typeof import('@aws-sdk/client-sts');
 type LambdaModule = typeof import('@aws-sdk/client-lambda');
 type CeModule = typeof import('@aws-sdk/client-cost-explorer');
+type IamModule = typeof import('@aws-sdk/client-iam');
 
 /** Every service dbops calls: its package, its client and the calls it makes. One place. */
 const SERVICES = {
@@ -268,6 +280,7 @@ const SERVICES = {
       describeDBProxyTargets: (i) => l.use((m, c) => c.send(new m.DescribeDBProxyTargetsCommand(i))),
       registerDBProxyTargets: (i) => l.use((m, c) => c.send(new m.RegisterDBProxyTargetsCommand(i))),
       deregisterDBProxyTargets: (i) => l.use((m, c) => c.send(new m.DeregisterDBProxyTargetsCommand(i))),
+      deleteDBProxy: (i) => l.use((m, c) => c.send(new m.DeleteDBProxyCommand(i))),
     }),
   ),
   cloudWatch: service(
@@ -361,6 +374,17 @@ const SERVICES = {
       listFunctions: (i) => l.use((m, c) => c.send(new m.ListFunctionsCommand(i))),
     }),
   ),
+  iam: service(
+    (): Promise<IamModule> => import('@aws-sdk/client-iam'),
+    (m, config) => new m.IAMClient(config),
+    (l): IamApi => ({
+      getRole: (i) => l.use((m, c) => c.send(new m.GetRoleCommand(i))),
+      createRole: (i) => l.use((m, c) => c.send(new m.CreateRoleCommand(i))),
+      putRolePolicy: (i) => l.use((m, c) => c.send(new m.PutRolePolicyCommand(i))),
+      deleteRolePolicy: (i) => l.use((m, c) => c.send(new m.DeleteRolePolicyCommand(i))),
+      deleteRole: (i) => l.use((m, c) => c.send(new m.DeleteRoleCommand(i))),
+    }),
+  ),
   costExplorer: service(
     (): Promise<CeModule> => import('@aws-sdk/client-cost-explorer'),
     (m, config) => new m.CostExplorerClient(config),
@@ -388,6 +412,7 @@ export function awsOperations(): Record<AwsServiceName, string[]> {
     budgets: SERVICES.budgets.operations(),
     sts: SERVICES.sts.operations(),
     lambda: SERVICES.lambda.operations(),
+    iam: SERVICES.iam.operations(),
     costExplorer: SERVICES.costExplorer.operations(),
     freeTier: ['GetFreeTierUsage', 'GetAccountPlanState'],
   };
@@ -412,6 +437,7 @@ function openRegion(settings: AwsSdkSettings, region: string): { clients: Region
     budgets: open(SERVICES.budgets),
     sts: open(SERVICES.sts),
     lambda: open(SERVICES.lambda),
+    iam: open(SERVICES.iam),
     costExplorer: open(SERVICES.costExplorer),
   };
   return {

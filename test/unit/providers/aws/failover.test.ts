@@ -11,6 +11,7 @@ import {
   CreateDBInstanceReadReplicaCommand,
   CreateDBProxyCommand,
   DeleteDBInstanceCommand,
+  DeleteDBProxyCommand,
   DeregisterDBProxyTargetsCommand,
   DescribeDBProxyTargetsCommand,
   DescribePendingMaintenanceActionsCommand,
@@ -19,10 +20,11 @@ import {
   RegisterDBProxyTargetsCommand,
   StopDBInstanceCommand,
 } from '@aws-sdk/client-rds';
+import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, IAMClient, NoSuchEntityException, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckFailed, EnvironmentError, ExitCode, UsageError } from '../../../../src/lib/errors.js';
-import { failover } from '../../../../src/lib/failover/failover.js';
+import { failover, failoverTimeoutMs } from '../../../../src/lib/failover/failover.js';
 import { topologyLines } from '../../../../src/lib/failover/render.js';
 import { replicaStatus } from '../../../../src/lib/failover/status.js';
 import { switchover } from '../../../../src/lib/failover/switchover.js';
@@ -31,6 +33,11 @@ import { createAwsProvider } from '../../../../src/lib/providers/aws/provider.js
 import type { RdsProxyPooler } from '../../../../src/lib/providers/aws/rds-proxy.js';
 import type { FailoverApi } from '../../../../src/lib/providers/failover-types.js';
 import { TAG, type Provider } from '../../../../src/lib/providers/types.js';
+import { DEFAULTS } from '../../../../src/lib/config/defaults.js';
+import { desiredState } from '../../../../src/lib/provision/desired.js';
+import { diffPool } from '../../../../src/lib/provision/diff-resources.js';
+import { readPool } from '../../../../src/lib/provision/read.js';
+import { provisionSettings } from '../../../../src/lib/provision/settings.js';
 import { testContext, type TestContext } from '../../../_helpers/context.js';
 import { FakeRds } from '../../../_helpers/fake-rds.js';
 import { tempDir } from '../../../_helpers/tmp.js';
@@ -389,6 +396,25 @@ describe('failover on AWS', () => {
     expect(again.error?.message).toBe(`Instance ${P} was already fenced by failover run fo-aws-1; ${R} took over.`);
   });
 
+  it('--timeout bounds FO-6: a proxy target that stays UNAVAILABLE fails the run after the given time (exit 3), the new primary stays the primary; AWS default 5 min', async () => {
+    seedEstate();
+    lag.set(R, 2);
+    answers.set(R, { ok: true, at: { inRecovery: true, lsn: '0/7000000' } });
+    rds.holdTargetHealth(REGION, POOL, R, { State: 'UNAVAILABLE', Reason: 'PENDING_PROXY_CAPACITY', Description: 'DBProxy Target is waiting for proxy to scale to desired capacity.' });
+    const t = await context();
+
+    const { result, error } = await failover(t.ctx, { probe: false, timeoutMs: 1000 }, { failover: api(), verifyWrite: wrote });
+
+    expect(error).toBeInstanceOf(EnvironmentError);
+    expect((error as EnvironmentError).exitCode).toBe(ExitCode.environment);
+    expect(error?.message).toBe(`RDS Proxy ${POOL}: target ${R} is UNAVAILABLE (PENDING_PROXY_CAPACITY: DBProxy Target is waiting for proxy to scale to desired capacity.) after 1 s, not AVAILABLE.`);
+    expect((error as EnvironmentError).hint).toMatch(/^RDS is still adding capacity to the proxy/);
+    expect(result.report.steps.find((s) => s.id === 'FO-6')?.status).toBe('failed');
+    expect(rds.instance(REGION, R)?.ReadReplicaSourceDBInstanceIdentifier).toBeUndefined();
+    expect(rds.proxyTargetIds(REGION, POOL)).toEqual([R]);
+    expect([failoverTimeoutMs(undefined, 'aws'), failoverTimeoutMs(undefined, 'local'), failoverTimeoutMs(90_000, 'aws')]).toEqual([300_000, 60_000, 90_000]);
+  });
+
   it('the loss in bytes when the old primary still answers (forced)', async () => {
     seedEstate();
     lag.set(R, 1);
@@ -471,17 +497,171 @@ describe('RDS Proxy provisioning (provision apply, PV-11)', () => {
     expect(state.endpoint).toEqual({ host: `${POOL}.proxy-abc123.${REGION}.rds.amazonaws.com`, port: 5432 });
   });
 
-  it('without connectionPool.roleArn: one sentence saying what to create (dbops has no IAM client), nothing created', async () => {
+  /** A stateful IAM: roles by name with their tags and inline policies. */
+  function fakeIam(): { mock: AwsClientStub<IAMClient>; roles: Map<string, { arn: string; tags: { Key: string; Value: string }[]; policies: Map<string, string> }> } {
+    const roles = new Map<string, { arn: string; tags: { Key: string; Value: string }[]; policies: Map<string, string> }>();
+    const mock = mockClient(IAMClient);
+    const noSuch = (name: string) => new NoSuchEntityException({ message: `The role with name ${name} cannot be found.`, $metadata: {} });
+    mock.on(GetRoleCommand).callsFake((i: { RoleName: string }) => {
+      const r = roles.get(i.RoleName);
+      if (!r) throw noSuch(i.RoleName);
+      return { Role: { RoleName: i.RoleName, Arn: r.arn, Path: '/', RoleId: 'AROA1', CreateDate: new Date(), Tags: r.tags } };
+    });
+    mock.on(CreateRoleCommand).callsFake((i: { RoleName: string; Tags?: { Key: string; Value: string }[] }) => {
+      const arn = `arn:aws:iam::123456789012:role/${i.RoleName}`;
+      roles.set(i.RoleName, { arn, tags: i.Tags ?? [], policies: new Map() });
+      return { Role: { RoleName: i.RoleName, Arn: arn, Path: '/', RoleId: 'AROA1', CreateDate: new Date() } };
+    });
+    mock.on(PutRolePolicyCommand).callsFake((i: { RoleName: string; PolicyName: string; PolicyDocument: string }) => {
+      const r = roles.get(i.RoleName);
+      if (!r) throw noSuch(i.RoleName);
+      r.policies.set(i.PolicyName, i.PolicyDocument);
+      return {};
+    });
+    mock.on(DeleteRolePolicyCommand).callsFake((i: { RoleName: string; PolicyName: string }) => {
+      roles.get(i.RoleName)?.policies.delete(i.PolicyName);
+      return {};
+    });
+    mock.on(DeleteRoleCommand).callsFake((i: { RoleName: string }) => {
+      if (!roles.delete(i.RoleName)) throw noSuch(i.RoleName);
+      return {};
+    });
+    return { mock, roles };
+  }
+
+  const SECRET = `arn:aws:secretsmanager:${REGION}:123456789012:secret:rds!db-${P}`;
+  const ROLE = `${P}-proxy-role`;
+  /** IAM writes sent so far: CreateRole, PutRolePolicy, DeleteRolePolicy, DeleteRole. */
+  const iamWrites = (m: AwsClientStub<IAMClient>): number =>
+    m.commandCalls(CreateRoleCommand).length + m.commandCalls(PutRolePolicyCommand).length + m.commandCalls(DeleteRolePolicyCommand).length + m.commandCalls(DeleteRoleCommand).length;
+
+  it('without connectionPool.roleArn: creates <db>-proxy-role (trusted by RDS, tagged) with GetSecretValue on the master secret only and kms:Decrypt via Secrets Manager', async () => {
     seedDb();
-    const pooler = api().pooler as RdsProxyPooler;
+    rds.setInstance(REGION, P, { MasterUserSecret: { SecretArn: SECRET, SecretStatus: 'active', KmsKeyId: 'arn:aws:kms:us-east-2:123456789012:key/1111-2222' } });
+    const iam = fakeIam();
+    try {
+      const pooler = api().pooler as RdsProxyPooler;
 
-    const e = await pooler.ensure(ensureInput).then(
-      () => undefined,
-      (x: unknown) => x,
-    );
+      await pooler.ensure(ensureInput);
 
-    expect(e).toBeInstanceOf(UsageError);
-    expect((e as UsageError).message).toBe('RDS Proxy needs an IAM role that can read the master secret, and connectionPool.roleArn is not set.');
-    expect(rds.mock.commandCalls(CreateDBProxyCommand)).toHaveLength(0);
+      expect(inputsOf(iam.mock, CreateRoleCommand)).toEqual([
+        {
+          RoleName: ROLE,
+          AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'rds.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+          Description: `RDS Proxy of ${P} reads its master secret (created by dbops)`,
+          Tags: [
+            { Key: 'dbops:purpose', Value: 'production' },
+            { Key: TAG.managed, Value: 'true' },
+          ],
+        },
+      ]);
+      expect(inputsOf(iam.mock, PutRolePolicyCommand)).toEqual([
+        {
+          RoleName: ROLE,
+          PolicyName: 'dbops-proxy-secret-access',
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: SECRET },
+              { Effect: 'Allow', Action: 'kms:Decrypt', Resource: 'arn:aws:kms:us-east-2:123456789012:key/1111-2222', Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` } } },
+            ],
+          }),
+        },
+      ]);
+      expect(inputsOf(rds.mock, CreateDBProxyCommand)[0]).toMatchObject({ RoleArn: `arn:aws:iam::123456789012:role/${ROLE}` });
+    } finally {
+      iam.mock.restore();
+    }
+  });
+
+  it('a second apply sends no IAM write; a role of that name dbops did not create is refused, not modified', async () => {
+    seedDb();
+    const iam = fakeIam();
+    try {
+      const pooler = api().pooler as RdsProxyPooler;
+      await pooler.ensure(ensureInput);
+      iam.mock.resetHistory();
+
+      // WHEN apply runs again (proxy there) and when only the role is there
+      await pooler.ensure(ensureInput);
+      const again = await pooler.roles.ensure({ dbId: P, secretArn: SECRET, tags: {} });
+
+      expect(again).toEqual({ arn: `arn:aws:iam::123456789012:role/${ROLE}`, created: false });
+      expect(iamWrites(iam.mock)).toBe(0);
+
+      // GIVEN someone else's role of the same name
+      iam.roles.set('other-db-proxy-role', { arn: 'arn:aws:iam::123456789012:role/other-db-proxy-role', tags: [], policies: new Map() });
+      const e = await pooler.roles.ensure({ dbId: 'other-db', secretArn: SECRET, tags: {} }).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      expect((e as Error).message).toBe('IAM role other-db-proxy-role exists and was not created by dbops (no dbops:managed=true tag); dbops does not modify it.');
+      expect(iamWrites(iam.mock)).toBe(0);
+    } finally {
+      iam.mock.restore();
+    }
+  });
+
+  it('provision plan shows the proxy and its role: create before apply, in sync after (on the fake)', async () => {
+    seedDb();
+    const iam = fakeIam();
+    try {
+      const pooler = api().pooler as RdsProxyPooler;
+      const config = { ...structuredClone(DEFAULTS), provider: 'aws' as const, region: REGION, database: { ...DEFAULTS.database, identifier: P }, connectionPool: { ...DEFAULTS.connectionPool, enabled: true, kind: 'rds-proxy' as const, name: POOL } };
+      const desired = desiredState(config, provisionSettings(config));
+      const rows = async () => diffPool(desired.pool, await readPool(desired, pooler)).map((c) => [c.kind, c.id, c.action, c.notes]);
+
+      expect(await rows()).toEqual([
+        ['connection-pool', POOL, 'create', [`rds-proxy in front of ${P}`]],
+        ['iam-role', ROLE, 'create', ['trusted by rds.amazonaws.com; secretsmanager:GetSecretValue on the master secret only']],
+      ]);
+
+      await pooler.ensure(ensureInput);
+
+      expect(await rows()).toEqual([
+        ['connection-pool', POOL, 'no-op', [`in sync: rds-proxy at ${POOL}.proxy-abc123.${REGION}.rds.amazonaws.com:5432 -> ${P}`]],
+        ['iam-role', ROLE, 'no-op', ['in sync: created by dbops for the proxy']],
+      ]);
+      // Reading the plan wrote nothing to IAM
+      expect(iam.mock.commandCalls(CreateRoleCommand)).toHaveLength(1);
+
+      // GIVEN a role of that name someone else made and no proxy yet: the plan blocks, naming the remedy
+      await pooler.remove(POOL);
+      iam.roles.set(ROLE, { arn: `arn:aws:iam::123456789012:role/${ROLE}`, tags: [], policies: new Map() });
+      expect((await rows())[1]).toEqual([
+        'iam-role',
+        ROLE,
+        'blocked',
+        ['exists and was not created by dbops (no dbops:managed=true tag): dbops does not modify it; name it in connectionPool.roleArn to use it'],
+      ]);
+    } finally {
+      iam.mock.restore();
+    }
+  });
+
+  it('remove (provision destroy) deletes the proxy, then the role dbops created; a roleArn override stays', async () => {
+    seedDb();
+    const iam = fakeIam();
+    try {
+      const pooler = api().pooler as RdsProxyPooler;
+      await pooler.ensure(ensureInput);
+
+      await pooler.remove(POOL);
+
+      expect(inputsOf(rds.mock, DeleteDBProxyCommand)).toEqual([{ DBProxyName: POOL }]);
+      expect(inputsOf(iam.mock, DeleteRolePolicyCommand)).toEqual([{ RoleName: ROLE, PolicyName: 'dbops-proxy-secret-access' }]);
+      expect(inputsOf(iam.mock, DeleteRoleCommand)).toEqual([{ RoleName: ROLE }]);
+      expect(iam.roles.has(ROLE)).toBe(false);
+
+      // GIVEN a proxy on the user's own role (connectionPool.roleArn)
+      iam.roles.set('mine', { arn: 'arn:aws:iam::123456789012:role/mine', tags: [], policies: new Map() });
+      await pooler.ensure({ ...ensureInput, roleArn: 'arn:aws:iam::123456789012:role/mine' });
+      iam.mock.resetHistory();
+      await pooler.remove(POOL);
+      expect(iam.roles.has('mine')).toBe(true);
+      expect(iam.mock.commandCalls(DeleteRoleCommand)).toHaveLength(0);
+    } finally {
+      iam.mock.restore();
+    }
   });
 });

@@ -19,6 +19,7 @@ describe('lazy SDK loading', () => {
     expect(loaded('@aws-sdk/client-rds')).toBe(false);
     expect(loaded('@aws-sdk/client-cloudwatch')).toBe(false);
     expect(loaded('@aws-sdk/client-secrets-manager')).toBe(false);
+    expect(loaded('@aws-sdk/client-iam')).toBe(false);
 
     // WHEN an RDS call is made (mocked, so nothing goes over the network)
     const { mockClient } = await import('aws-sdk-client-mock');
@@ -27,9 +28,10 @@ describe('lazy SDK loading', () => {
     rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [] });
     await provider.findInstance('prod-db');
 
-    // THEN an RDS call loads neither CloudWatch nor Secrets Manager
+    // THEN an RDS call loads neither CloudWatch nor Secrets Manager nor IAM
     expect(loaded('@aws-sdk/client-cloudwatch')).toBe(false);
     expect(loaded('@aws-sdk/client-secrets-manager')).toBe(false);
+    expect(loaded('@aws-sdk/client-iam')).toBe(false);
     rds.restore();
     await provider.close();
   });

@@ -77,6 +77,7 @@ describe('the AWS client pool', () => {
       budgets: '@aws-sdk/client-budgets',
       sts: '@aws-sdk/client-sts',
       lambda: '@aws-sdk/client-lambda',
+      iam: '@aws-sdk/client-iam',
       costExplorer: '@aws-sdk/client-cost-explorer',
     };
 
