@@ -29,7 +29,8 @@ const asRoot = process.getuid?.() === 0;
 const home = mkdtempSync(join(tmpdir(), 'dbops-bench-drill-'));
 chmodSync(home, 0o755);
 const env = { ...process.env, DBOPS_HOME: home, DBOPS_PROVIDER: 'local', NO_COLOR: '1' };
-for (const k of Object.keys(env)) if (k.startsWith('AWS_') || (k.startsWith('DBOPS_') && !['DBOPS_HOME', 'DBOPS_PROVIDER'].includes(k))) delete env[k];
+for (const k of Object.keys(env))
+  if (k.startsWith('AWS_') || (k.startsWith('DBOPS_') && !['DBOPS_HOME', 'DBOPS_PROVIDER'].includes(k))) delete env[k];
 
 function pgBin() {
   if (process.env.PG_BIN) return process.env.PG_BIN;
@@ -85,7 +86,9 @@ const sec = (ms) => `${(ms / 1000).toFixed(1)} s`;
 function setUp() {
   dbops(['instances', 'create', SOURCE]);
   const psql = (file) => dbops(['psql', SOURCE, '--', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file]);
-  const migrations = readdirSync(join(ROOT, 'sql', 'migrations')).filter((n) => /^\d{4}_.+\.sql$/.test(n) && !n.endsWith('.down.sql')).sort();
+  const migrations = readdirSync(join(ROOT, 'sql', 'migrations'))
+    .filter((n) => /^\d{4}_.+\.sql$/.test(n) && !n.endsWith('.down.sql'))
+    .sort();
   for (const n of migrations) psql(join(ROOT, 'sql', 'migrations', n));
   psql(join(ROOT, 'sql', 'dbops', 'schema.sql'));
   const recipes = Math.round(DB_MB * 1650);
@@ -148,12 +151,17 @@ async function floor(snapshotId, jobs) {
   parts.verify = timed(() => asPg(join(PG, 'pg_verifybackup'), ['-m', join(snapDir, 'backup_manifest'), dir]));
   parts.start = timed(() => {
     for (const f of ['postmaster.pid', 'standby.signal', 'recovery.signal']) rmSync(join(dir, f), { force: true });
-    asPg('sh', ['-c', `printf "port = ${port}\\nlisten_addresses = '127.0.0.1'\\nunix_socket_directories = ''\\n" >> ${dir}/postgresql.auto.conf`]);
+    asPg('sh', [
+      '-c',
+      `printf "port = ${port}\\nlisten_addresses = '127.0.0.1'\\nunix_socket_directories = ''\\n" >> ${dir}/postgresql.auto.conf`,
+    ]);
     asPg(join(PG, 'pg_ctl'), ['-D', dir, '-l', join(dir, 'floor.log'), '-w', '-t', '120', 'start']);
   });
   try {
     parts.amcheck = timed(() => client('pg_amcheck', ['--heapallindexed', '--install-missing', `--jobs=${jobs}`, ...conn]));
-    parts.counts = timed(() => client('psql', [...conn, '-X', '-q', '-A', '-t', '-c', TABLES.map((t) => `SELECT count(*) FROM ${t};`).join(' ')]));
+    parts.counts = timed(() =>
+      client('psql', [...conn, '-X', '-q', '-A', '-t', '-c', TABLES.map((t) => `SELECT count(*) FROM ${t};`).join(' ')]),
+    );
   } finally {
     parts.stop = timed(() => {
       asPg(join(PG, 'pg_ctl'), ['-D', dir, '-m', 'fast', '-w', 'stop']);
@@ -183,7 +191,14 @@ function drill() {
       const wall = performance.now() - t0;
       if (code !== 0) return reject(new Error(`dr-drill exited ${code}\n${stderr}`));
       const rec = JSON.parse(stdout);
-      resolve({ wall, writesAt, firstStepAt, rto: rec.rto.seconds * 1000, phases: Object.fromEntries(rec.phases.map((p) => [p.name, p.seconds * 1000])), cleanup: rec.steps.find((s) => s.id === 'DR-17')?.durationMs ?? 0 });
+      resolve({
+        wall,
+        writesAt,
+        firstStepAt,
+        rto: rec.rto.seconds * 1000,
+        phases: Object.fromEntries(rec.phases.map((p) => [p.name, p.seconds * 1000])),
+        cleanup: rec.steps.find((s) => s.id === 'DR-17')?.durationMs ?? 0,
+      });
     });
     child.on('error', reject);
   });
@@ -191,10 +206,14 @@ function drill() {
 
 async function main() {
   if (!existsSync(join(ROOT, 'dist', 'cli.js'))) throw new Error('Build first: npm run build');
-  console.log(`dr-drill benchmark: local provider, ~${DB_MB} MB, copy in ${DR}, ${RUNS} run(s) of each, PostgreSQL binaries ${PG}${asRoot ? `, as ${OS_USER}` : ''}`);
+  console.log(
+    `dr-drill benchmark: local provider, ~${DB_MB} MB, copy in ${DR}, ${RUNS} run(s) of each, PostgreSQL binaries ${PG}${asRoot ? `, as ${OS_USER}` : ''}`,
+  );
   const t0 = performance.now();
   const { size, snapshotId, snapshotBytes } = setUp();
-  console.log(`set-up: database ${size}, DR copy ${snapshotId} ${(snapshotBytes / 1048576).toFixed(0)} MiB (${sec(performance.now() - t0)})`);
+  console.log(
+    `set-up: database ${size}, DR copy ${snapshotId} ${(snapshotBytes / 1048576).toFixed(0)} MiB (${sec(performance.now() - t0)})`,
+  );
   const rows = { floor: [], drill: [] };
   for (let i = 0; i < RUNS; i++) {
     rows.floor.push(await floor(snapshotId, 2));
@@ -205,10 +224,14 @@ async function main() {
   const whole = m(rows.drill, 'wall');
   console.log('');
   console.log(`floor (tar -x, pg_verifybackup, pg_ctl start, pg_amcheck --heapallindexed --jobs=2, count(*), stop, rm): ${sec(f.total)}`);
-  console.log(`  extract ${sec(f.extract)} · verify ${sec(f.verify)} · start ${sec(f.start)} · amcheck ${sec(f.amcheck)} · counts ${sec(f.counts)} · stop+rm ${sec(f.stop)}`);
+  console.log(
+    `  extract ${sec(f.extract)} · verify ${sec(f.verify)} · start ${sec(f.start)} · amcheck ${sec(f.amcheck)} · counts ${sec(f.counts)} · stop+rm ${sec(f.stop)}`,
+  );
   console.log(`dbops dr-drill --scenario region (whole command, wall): ${sec(whole)}`);
   const phases = Object.keys(rows.drill[0].phases);
-  console.log(`  phases (median): ${phases.map((p) => `${p} ${sec(median(rows.drill.map((x) => x.phases[p] ?? 0)))}`).join(' · ')} · delete ${sec(m(rows.drill, 'cleanup'))}`);
+  console.log(
+    `  phases (median): ${phases.map((p) => `${p} ${sec(median(rows.drill.map((x) => x.phases[p] ?? 0)))}`).join(' · ')} · delete ${sec(m(rows.drill, 'cleanup'))}`,
+  );
   const ratio = whole / f.total;
   console.log(`ratio dbops / floor: ${ratio.toFixed(2)}x  target <= 1.30x  ${ratio <= 1.3 ? 'OK' : 'OVER'}`);
   console.log('');
@@ -216,8 +239,12 @@ async function main() {
   const outside = m(rows.drill, 'writesAt');
   const fromFirst = median(rows.drill.map((x) => x.writesAt - x.firstStepAt));
   console.log(`RTO reported by dbops: ${sec(rto)}`);
-  console.log(`  measured outside, first DR-1 line -> DR-14 done on stderr: ${sec(fromFirst)} · difference ${((fromFirst - rto) / 1000).toFixed(2)} s  target <= 1 s  ${Math.abs(fromFirst - rto) <= 1000 ? 'OK' : 'OVER'}`);
-  console.log(`  measured outside, spawn -> DR-14 done (includes starting node and loading dbops): ${sec(outside)} · difference ${((outside - rto) / 1000).toFixed(2)} s`);
+  console.log(
+    `  measured outside, first DR-1 line -> DR-14 done on stderr: ${sec(fromFirst)} · difference ${((fromFirst - rto) / 1000).toFixed(2)} s  target <= 1 s  ${Math.abs(fromFirst - rto) <= 1000 ? 'OK' : 'OVER'}`,
+  );
+  console.log(
+    `  measured outside, spawn -> DR-14 done (includes starting node and loading dbops): ${sec(outside)} · difference ${((outside - rto) / 1000).toFixed(2)} s`,
+  );
 }
 
 try {
@@ -225,6 +252,11 @@ try {
 } finally {
   spawnSync(process.execPath, [BIN, 'instances', 'delete', SOURCE, '--yes', '--skip-final-snapshot'], { env, cwd: home, stdio: 'ignore' });
   const leftover = join(home, 'floor-data');
-  if (existsSync(join(leftover, 'postmaster.pid'))) spawnSync(asRoot ? 'runuser' : join(PG, 'pg_ctl'), [...(asRoot ? ['-u', OS_USER, '--', join(PG, 'pg_ctl')] : []), '-D', leftover, '-m', 'immediate', 'stop'], { stdio: 'ignore' });
+  if (existsSync(join(leftover, 'postmaster.pid')))
+    spawnSync(
+      asRoot ? 'runuser' : join(PG, 'pg_ctl'),
+      [...(asRoot ? ['-u', OS_USER, '--', join(PG, 'pg_ctl')] : []), '-D', leftover, '-m', 'immediate', 'stop'],
+      { stdio: 'ignore' },
+    );
   rmSync(home, { recursive: true, force: true });
 }

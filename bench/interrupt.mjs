@@ -26,7 +26,8 @@ const TARGET_MS = 1000;
 const home = mkdtempSync(join(tmpdir(), 'dbops-bench-interrupt-'));
 chmodSync(home, 0o755);
 const env = { ...process.env, DBOPS_HOME: home, DBOPS_PROVIDER: 'local', NO_COLOR: '1' };
-for (const k of Object.keys(env)) if (k.startsWith('AWS_') || (k.startsWith('DBOPS_') && !['DBOPS_HOME', 'DBOPS_PROVIDER'].includes(k))) delete env[k];
+for (const k of Object.keys(env))
+  if (k.startsWith('AWS_') || (k.startsWith('DBOPS_') && !['DBOPS_HOME', 'DBOPS_PROVIDER'].includes(k))) delete env[k];
 const instancesDir = join(home, 'local', 'us-east-2', 'instances');
 
 function dbops(args) {
@@ -44,7 +45,17 @@ const ms = (x) => `${Math.round(x)} ms`;
 function setUp() {
   dbops(['instances', 'create', SOURCE]);
   const rows = Math.round(DB_MB * 1000);
-  dbops(['psql', SOURCE, '--', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', `CREATE TABLE bulk AS SELECT g, repeat(md5(g::text), 30) AS t FROM generate_series(1, ${rows}) g; CREATE INDEX ON bulk (g); ANALYZE;`]);
+  dbops([
+    'psql',
+    SOURCE,
+    '--',
+    '-X',
+    '-q',
+    '-v',
+    'ON_ERROR_STOP=1',
+    '-c',
+    `CREATE TABLE bulk AS SELECT g, repeat(md5(g::text), 30) AS t FROM generate_series(1, ${rows}) g; CREATE INDEX ON bulk (g); ANALYZE;`,
+  ]);
   const snap = JSON.parse(dbops(['snapshot', 'create', '--instance', SOURCE, '--wait', '--json']));
   return { snapshotId: snap.snapshotId, bytes: snap.snapshot.sizeBytes };
 }
@@ -69,7 +80,11 @@ function leftovers() {
 /** One restore-test, SIGINT when `ready(stderr)` says so; returns SIGINT -> exit in ms. */
 function interruptedRun(snapshotId, ready) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'restore-test', '--instance', SOURCE, '--snapshot', snapshotId], { env, cwd: home, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'restore-test', '--instance', SOURCE, '--snapshot', snapshotId], {
+      env,
+      cwd: home,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     let sentAt;
     const send = () => {
@@ -138,7 +153,11 @@ function duringAmcheck(stderr, send) {
 
 function baseline() {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', "process.on('SIGINT', () => process.exit(130)); process.stderr.write('ready\\n'); setInterval(() => {}, 1000);"], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['-e', "process.on('SIGINT', () => process.exit(130)); process.stderr.write('ready\\n'); setInterval(() => {}, 1000);"],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let t0;
     child.stderr.on('data', () => {
       t0 = performance.now();
@@ -153,7 +172,7 @@ async function main() {
   console.log(`interrupt benchmark: local provider, ~${DB_MB} MB, ${RUNS} run(s) each, SIGINT -> exit with cleanup done`);
   const t0 = performance.now();
   const { snapshotId, bytes } = setUp();
-  console.log(`set-up: snapshot ${snapshotId} ${(bytes / 1048576).toFixed(0)} MiB (${(performance.now() - t0) / 1000 | 0} s)`);
+  console.log(`set-up: snapshot ${snapshotId} ${(bytes / 1048576).toFixed(0)} MiB (${((performance.now() - t0) / 1000) | 0} s)`);
   const moments = [
     ['during RT-2 (extracting the snapshot)', 'rt2', duringExtraction],
     ['during RT-2 (all of base.tar extracted)', 'rt2late', afterExtraction],
@@ -173,7 +192,9 @@ async function main() {
   console.log(`baseline (a Node process exiting on SIGINT): ${ms(base)}`);
   for (const [name, key] of moments) {
     const m = median(rows[key]);
-    console.log(`${name}: median ${ms(m)} (runs ${rows[key].map(ms).join(', ')}) · ${(m / base).toFixed(1)}x baseline · target <= ${ms(TARGET_MS)} ${m <= TARGET_MS ? 'OK' : 'OVER'}`);
+    console.log(
+      `${name}: median ${ms(m)} (runs ${rows[key].map(ms).join(', ')}) · ${(m / base).toFixed(1)}x baseline · target <= ${ms(TARGET_MS)} ${m <= TARGET_MS ? 'OK' : 'OVER'}`,
+    );
   }
   console.log('left behind after every run: nothing (no instance directory, no process)');
 }

@@ -63,16 +63,29 @@ writeFileSync(
 );
 
 const { createLocalProvider } = await import('../dist/lib/providers/local/provider.js');
-const provider = createLocalProvider({ home, region: 'us-east-2', osUser: process.env.DBOPS_LOCAL__OS_USER ?? 'postgres', pgBin: process.env.PG_BIN, env });
+const provider = createLocalProvider({
+  home,
+  region: 'us-east-2',
+  osUser: process.env.DBOPS_LOCAL__OS_USER ?? 'postgres',
+  pgBin: process.env.PG_BIN,
+  env,
+});
 let exitCode = 0;
 try {
   console.log(`bench:migrate: ${COUNT} migrations (table + index + row each), median of ${RUNS} runs, local PostgreSQL`);
   run(process.execPath, [bin, 'instances', 'create', ID, '--quiet'], { env });
   const info = await provider.connectionInfo(ID);
-  const admin = new pg.Client({ host: info.host, port: info.port, user: info.user, password: info.password?.reveal(), database: info.database });
+  const admin = new pg.Client({
+    host: info.host,
+    port: info.port,
+    user: info.user,
+    password: info.password?.reveal(),
+    database: info.database,
+  });
   await admin.connect();
   const psql = psqlBinary();
-  const url = (db) => `postgres://${encodeURIComponent(info.user)}:${encodeURIComponent(info.password?.reveal() ?? '')}@${info.host}:${info.port}/${db}`;
+  const url = (db) =>
+    `postgres://${encodeURIComponent(info.user)}:${encodeURIComponent(info.password?.reveal() ?? '')}@${info.host}:${info.port}/${db}`;
   const dbopsMs = [];
   const psqlMs = [];
   for (let i = 0; i < RUNS; i++) {
@@ -81,12 +94,17 @@ try {
     await admin.query(`DROP DATABASE IF EXISTS bench_psql`);
     await admin.query(`CREATE DATABASE bench_dbops`);
     await admin.query(`CREATE DATABASE bench_psql`);
-    const viaDbops = () => dbopsMs.push(run(process.execPath, [bin, 'migrate', 'up', '--url', url('bench_dbops'), '--dir', dir, '--quiet'], { env }));
+    const viaDbops = () =>
+      dbopsMs.push(run(process.execPath, [bin, 'migrate', 'up', '--url', url('bench_dbops'), '--dir', dir, '--quiet'], { env }));
     const viaPsql = () =>
       psqlMs.push(
-        run(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', info.host, '-p', String(info.port), '-U', info.user, '-d', 'bench_psql', '-f', all], {
-          env: { ...env, PGPASSWORD: info.password?.reveal() ?? '' },
-        }),
+        run(
+          psql,
+          ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', info.host, '-p', String(info.port), '-U', info.user, '-d', 'bench_psql', '-f', all],
+          {
+            env: { ...env, PGPASSWORD: info.password?.reveal() ?? '' },
+          },
+        ),
       );
     if (i % 2 === 0) {
       viaDbops();
@@ -100,8 +118,12 @@ try {
   const d = median(dbopsMs);
   const p = median(psqlMs);
   const ratio = d / p;
-  console.log(`dbops migrate up   ${d.toFixed(0).padStart(7)} ms   (${(d / COUNT).toFixed(2)} ms/migration; runs: ${dbopsMs.map((x) => x.toFixed(0)).join(', ')})`);
-  console.log(`psql -f all.sql    ${p.toFixed(0).padStart(7)} ms   (${(p / COUNT).toFixed(2)} ms/migration; runs: ${psqlMs.map((x) => x.toFixed(0)).join(', ')})`);
+  console.log(
+    `dbops migrate up   ${d.toFixed(0).padStart(7)} ms   (${(d / COUNT).toFixed(2)} ms/migration; runs: ${dbopsMs.map((x) => x.toFixed(0)).join(', ')})`,
+  );
+  console.log(
+    `psql -f all.sql    ${p.toFixed(0).padStart(7)} ms   (${(p / COUNT).toFixed(2)} ms/migration; runs: ${psqlMs.map((x) => x.toFixed(0)).join(', ')})`,
+  );
   console.log(`ratio: ${ratio.toFixed(2)}x  target <= 2.00x  ${ratio <= 2 ? 'OK' : 'OVER'}`);
 } catch (e) {
   console.error(`bench:migrate failed: ${e instanceof Error ? e.message : String(e)}`);

@@ -34,7 +34,8 @@ const asRoot = process.getuid?.() === 0;
 const home = mkdtempSync(join(tmpdir(), 'dbops-bench-pitr-'));
 chmodSync(home, 0o755);
 const env = { ...process.env, DBOPS_HOME: home, DBOPS_PROVIDER: 'local', NO_COLOR: '1' };
-for (const k of Object.keys(env)) if (k.startsWith('AWS_') || (k.startsWith('DBOPS_') && !['DBOPS_HOME', 'DBOPS_PROVIDER'].includes(k))) delete env[k];
+for (const k of Object.keys(env))
+  if (k.startsWith('AWS_') || (k.startsWith('DBOPS_') && !['DBOPS_HOME', 'DBOPS_PROVIDER'].includes(k))) delete env[k];
 
 function pgBin() {
   if (process.env.PG_BIN) return process.env.PG_BIN;
@@ -49,7 +50,12 @@ const PG = pgBin();
 
 function dbops(args, { json = false, extraEnv = {}, allowFail = false } = {}) {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...env, ...extraEnv }, cwd: home, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    env: { ...env, ...extraEnv },
+    cwd: home,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const ms = performance.now() - t0;
   if (r.status !== 0 && !allowFail) throw new Error(`dbops ${args.join(' ')} exited ${r.status}\n${r.stderr}`);
   return { ms, out: json ? JSON.parse(r.stdout) : r.stdout };
@@ -95,7 +101,10 @@ async function setUp() {
   // Writes after the base backup: each round one mark and ~a segment of updates, then a switch.
   let target;
   for (let i = 1; i <= SEGMENTS; i++) {
-    sql(SOURCE, `INSERT INTO marks (n) VALUES (${i}); UPDATE bulk SET payload = md5(payload) WHERE id % ${SEGMENTS} = ${i % SEGMENTS} AND id <= ${Math.min(rows, 60000)}`);
+    sql(
+      SOURCE,
+      `INSERT INTO marks (n) VALUES (${i}); UPDATE bulk SET payload = md5(payload) WHERE id % ${SEGMENTS} = ${i % SEGMENTS} AND id <= ${Math.min(rows, 60000)}`,
+    );
     sql(SOURCE, 'SELECT pg_switch_wal()');
     if (i === Math.ceil(SEGMENTS * 0.75)) {
       await sleep(20);
@@ -106,7 +115,8 @@ async function setUp() {
   const last = sql(SOURCE, `SELECT to_char(max(at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') FROM marks`);
   for (let i = 0; i < 600; i++) {
     const st = dbops(['backup', 'status', '--instance', SOURCE, '--json'], { json: true, allowFail: true }).out;
-    if (st.automated.latestRestorableTime && st.automated.latestRestorableTime >= last) return { size, snapshotId: run.run.snapshotId, target, window: st.automated };
+    if (st.automated.latestRestorableTime && st.automated.latestRestorableTime >= last)
+      return { size, snapshotId: run.run.snapshotId, target, window: st.automated };
     await sleep(200);
   }
   throw new Error('the archive never caught up');
@@ -131,12 +141,37 @@ async function floorRestore(snapshotId, target) {
     for (const f of ['postmaster.pid', 'standby.signal', 'recovery.signal']) rmSync(join(dir, f), { force: true });
     const conf = [`port = ${port}`, "listen_addresses = '127.0.0.1'", "unix_socket_directories = ''", "archive_mode = 'off'"];
     if (target) {
-      conf.push(`restore_command = 'cp ${archive}/%f %p'`, `recovery_target_time = '${target.toISOString().slice(0, 23).replace('T', ' ')}+00'`, "recovery_target_action = 'promote'");
+      conf.push(
+        `restore_command = 'cp ${archive}/%f %p'`,
+        `recovery_target_time = '${target.toISOString().slice(0, 23).replace('T', ' ')}+00'`,
+        "recovery_target_action = 'promote'",
+      );
     }
-    asPg('sh', ['-c', `printf '%s\\n' ${conf.map((l) => `"${l}"`).join(' ')} >> ${dir}/postgresql.auto.conf${target ? ` && touch ${dir}/recovery.signal` : ''}`]);
+    asPg('sh', [
+      '-c',
+      `printf '%s\\n' ${conf.map((l) => `"${l}"`).join(' ')} >> ${dir}/postgresql.auto.conf${target ? ` && touch ${dir}/recovery.signal` : ''}`,
+    ]);
     asPg(join(PG, 'pg_ctl'), ['-D', dir, '-l', join(dir, 'floor.log'), '-w', '-t', '600', 'start']);
     for (;;) {
-      const r = spawnSync(join(PG, 'psql'), ['-X', '-A', '-t', '-h', '127.0.0.1', '-p', String(port), '-U', cred.masterUsername, '-d', 'postgres', '-c', 'SELECT pg_is_in_recovery()'], { env: { ...process.env, PGPASSWORD: cred.password }, encoding: 'utf8' });
+      const r = spawnSync(
+        join(PG, 'psql'),
+        [
+          '-X',
+          '-A',
+          '-t',
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(port),
+          '-U',
+          cred.masterUsername,
+          '-d',
+          'postgres',
+          '-c',
+          'SELECT pg_is_in_recovery()',
+        ],
+        { env: { ...process.env, PGPASSWORD: cred.password }, encoding: 'utf8' },
+      );
       if (r.status === 0 && r.stdout.trim() === 'f') break;
       await sleep(50);
     }
@@ -162,16 +197,24 @@ function tps(id) {
   const common = ['-h', '127.0.0.1', '-p', info, '-U', cred.masterUsername];
   const pe = { ...process.env, PGPASSWORD: cred.password };
   execFileSync(join(PG, 'pgbench'), [...common, '-i', '-s', '5', '-q', 'recipe_book'], { env: pe, stdio: 'ignore' });
-  const out = execFileSync(join(PG, 'pgbench'), [...common, '-c', '2', '-j', '2', '-T', String(TPS_SECONDS), 'recipe_book'], { env: pe, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync(join(PG, 'pgbench'), [...common, '-c', '2', '-j', '2', '-T', String(TPS_SECONDS), 'recipe_book'], {
+    env: pe,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   return Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? NaN);
 }
 
 async function main() {
   if (!existsSync(join(ROOT, 'dist', 'cli.js'))) throw new Error('Build first: npm run build');
-  console.log(`PITR benchmark: local provider, ~${DB_MB} MB, ${SEGMENTS} WAL segments of writes after the base backup, PostgreSQL binaries ${PG}${asRoot ? `, as ${OS_USER}` : ''}`);
+  console.log(
+    `PITR benchmark: local provider, ~${DB_MB} MB, ${SEGMENTS} WAL segments of writes after the base backup, PostgreSQL binaries ${PG}${asRoot ? `, as ${OS_USER}` : ''}`,
+  );
   const t0 = performance.now();
   const { size, snapshotId, target, window } = await setUp();
-  console.log(`set-up: database ${size}, base backup ${snapshotId}, window ${window.earliestRestorableTime} to ${window.latestRestorableTime}, archive ${window.archive.segments} files (${sec(performance.now() - t0)})`);
+  console.log(
+    `set-up: database ${size}, base backup ${snapshotId}, window ${window.earliestRestorableTime} to ${window.latestRestorableTime}, archive ${window.archive.segments} files (${sec(performance.now() - t0)})`,
+  );
   console.log(`target: ${target.toISOString()} (after mark ${Math.ceil(SEGMENTS * 0.75)} of ${SEGMENTS})`);
   // Interleaved, so machine noise hits all alike.
   const base = await floorRestore(snapshotId, undefined);
@@ -179,8 +222,12 @@ async function main() {
   const ours = dbopsPitr(target, 'bench-pitr-at');
   console.log('');
   console.log(`base backup alone (tar, pg_verifybackup, pg_ctl start; no WAL replay): ${sec(base)}`);
-  console.log(`floor PITR (the same + restore_command, recovery_target_time, promote):   ${sec(floor)}   replay adds ${sec(floor - base)} (${(floor / base).toFixed(2)}x the base alone)`);
-  console.log(`dbops instances restore --to (whole command, wall):                        ${sec(ours.ms)}   restored ${ours.marks} of ${SEGMENTS} marks (expected ${Math.ceil(SEGMENTS * 0.75)})`);
+  console.log(
+    `floor PITR (the same + restore_command, recovery_target_time, promote):   ${sec(floor)}   replay adds ${sec(floor - base)} (${(floor / base).toFixed(2)}x the base alone)`,
+  );
+  console.log(
+    `dbops instances restore --to (whole command, wall):                        ${sec(ours.ms)}   restored ${ours.marks} of ${SEGMENTS} marks (expected ${Math.ceil(SEGMENTS * 0.75)})`,
+  );
   const ratio = ours.ms / floor;
   console.log(`ratio dbops / floor: ${ratio.toFixed(2)}x  target <= 1.30x  ${ratio <= 1.3 ? 'OK' : 'OVER'}`);
   console.log(`ratio dbops PITR / base backup alone: ${(ours.ms / base).toFixed(2)}x`);
@@ -188,16 +235,24 @@ async function main() {
   dbops(['instances', 'create', 'bench-noarch'], { extraEnv: { DBOPS_DATABASE__BACKUP_RETENTION_DAYS: '0' } });
   const withArchive = tps(SOURCE);
   const without = tps('bench-noarch');
-  console.log(`pgbench -c 2 -T ${TPS_SECONDS} (scale 5): archiving ${withArchive.toFixed(0)} tps · no archiving ${without.toFixed(0)} tps · overhead ${(((without - withArchive) / without) * 100).toFixed(1)}%`);
+  console.log(
+    `pgbench -c 2 -T ${TPS_SECONDS} (scale 5): archiving ${withArchive.toFixed(0)} tps · no archiving ${without.toFixed(0)} tps · overhead ${(((without - withArchive) / without) * 100).toFixed(1)}%`,
+  );
 }
 
 try {
   await main();
 } finally {
-  for (const id of [SOURCE, 'bench-noarch', 'bench-pitr-at']) spawnSync(process.execPath, [BIN, 'instances', 'delete', id, '--yes', '--skip-final-snapshot'], { env, cwd: home, stdio: 'ignore' });
+  for (const id of [SOURCE, 'bench-noarch', 'bench-pitr-at'])
+    spawnSync(process.execPath, [BIN, 'instances', 'delete', id, '--yes', '--skip-final-snapshot'], { env, cwd: home, stdio: 'ignore' });
   for (const d of ['floor-pitr', 'floor-base']) {
     const leftover = join(home, d);
-    if (existsSync(join(leftover, 'postmaster.pid'))) spawnSync(asRoot ? 'runuser' : join(PG, 'pg_ctl'), [...(asRoot ? ['-u', OS_USER, '--', join(PG, 'pg_ctl')] : []), '-D', leftover, '-m', 'immediate', 'stop'], { stdio: 'ignore' });
+    if (existsSync(join(leftover, 'postmaster.pid')))
+      spawnSync(
+        asRoot ? 'runuser' : join(PG, 'pg_ctl'),
+        [...(asRoot ? ['-u', OS_USER, '--', join(PG, 'pg_ctl')] : []), '-D', leftover, '-m', 'immediate', 'stop'],
+        { stdio: 'ignore' },
+      );
   }
   rmSync(home, { recursive: true, force: true });
 }

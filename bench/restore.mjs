@@ -26,7 +26,8 @@ const asRoot = process.getuid?.() === 0;
 const home = mkdtempSync(join(tmpdir(), 'dbops-bench-restore-'));
 chmodSync(home, 0o755);
 const env = { ...process.env, DBOPS_HOME: home, DBOPS_PROVIDER: 'local', NO_COLOR: '1' };
-for (const k of Object.keys(env)) if (k.startsWith('AWS_') || (k.startsWith('DBOPS_') && !['DBOPS_HOME', 'DBOPS_PROVIDER'].includes(k))) delete env[k];
+for (const k of Object.keys(env))
+  if (k.startsWith('AWS_') || (k.startsWith('DBOPS_') && !['DBOPS_HOME', 'DBOPS_PROVIDER'].includes(k))) delete env[k];
 
 function pgBin() {
   if (process.env.PG_BIN) return process.env.PG_BIN;
@@ -82,7 +83,9 @@ const sec = (ms) => `${(ms / 1000).toFixed(1)} s`;
 function setUp() {
   dbops(['instances', 'create', SOURCE]);
   const psql = (file) => dbops(['psql', SOURCE, '--', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file]);
-  const migrations = readdirSync(join(ROOT, 'sql', 'migrations')).filter((n) => /^\d{4}_.+\.sql$/.test(n) && !n.endsWith('.down.sql')).sort();
+  const migrations = readdirSync(join(ROOT, 'sql', 'migrations'))
+    .filter((n) => /^\d{4}_.+\.sql$/.test(n) && !n.endsWith('.down.sql'))
+    .sort();
   for (const n of migrations) psql(join(ROOT, 'sql', 'migrations', n));
   psql(join(ROOT, 'sql', 'dbops', 'schema.sql'));
   const recipes = Math.round(DB_MB * 1650);
@@ -132,7 +135,10 @@ async function floor(snapshotId, jobs) {
   parts.verify = timed(() => asPg(join(PG, 'pg_verifybackup'), ['-m', join(snapDir, 'backup_manifest'), dir]));
   parts.start = timed(() => {
     for (const f of ['postmaster.pid', 'standby.signal', 'recovery.signal']) rmSync(join(dir, f), { force: true });
-    asPg('sh', ['-c', `printf "port = ${port}\\nlisten_addresses = '127.0.0.1'\\nunix_socket_directories = ''\\n" >> ${dir}/postgresql.auto.conf`]);
+    asPg('sh', [
+      '-c',
+      `printf "port = ${port}\\nlisten_addresses = '127.0.0.1'\\nunix_socket_directories = ''\\n" >> ${dir}/postgresql.auto.conf`,
+    ]);
     asPg(join(PG, 'pg_ctl'), ['-D', dir, '-l', join(dir, 'floor.log'), '-w', '-t', '120', 'start']);
   });
   try {
@@ -144,7 +150,14 @@ async function floor(snapshotId, jobs) {
           '--heapallindexed',
           '--install-missing',
           `--jobs=${jobs}`,
-          '-h', '127.0.0.1', '-p', String(port), '-U', cred.masterUsername, '-d', 'recipe_book',
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(port),
+          '-U',
+          cred.masterUsername,
+          '-d',
+          'recipe_book',
         ],
         { env: { ...process.env, PGPASSWORD: cred.password }, encoding: 'utf8', cwd: '/' },
       );
@@ -161,19 +174,34 @@ async function floor(snapshotId, jobs) {
 }
 
 function restoreTest(snapshotId, concurrency) {
-  const r = dbops(['restore-test', '--instance', SOURCE, '--snapshot', snapshotId, '--concurrency', String(concurrency), '--json'], { json: true, allowFail: true });
+  const r = dbops(['restore-test', '--instance', SOURCE, '--snapshot', snapshotId, '--concurrency', String(concurrency), '--json'], {
+    json: true,
+    allowFail: true,
+  });
   if (r.status !== 0) throw new Error(`restore-test exited ${r.status}: ${r.out.verdict}\n${r.stderr}`);
   const step = (id) => r.out.report.steps.find((s) => s.id === id)?.durationMs ?? 0;
   const steps = Object.fromEntries(r.out.report.steps.map((s) => [s.id, s.durationMs ?? 0]));
-  return { wall: r.ms, checks: r.out.timing.checksSeconds * 1000, amcheck: step('RT-5'), restore: step('RT-2') + step('RT-3'), counts: step('RT-7'), cleanup: step('RT-11'), steps };
+  return {
+    wall: r.ms,
+    checks: r.out.timing.checksSeconds * 1000,
+    amcheck: step('RT-5'),
+    restore: step('RT-2') + step('RT-3'),
+    counts: step('RT-7'),
+    cleanup: step('RT-11'),
+    steps,
+  };
 }
 
 async function main() {
   if (!existsSync(join(ROOT, 'dist', 'cli.js'))) throw new Error('Build first: npm run build');
-  console.log(`restore-test benchmark: local provider, ~${DB_MB} MB, ${RUNS} run(s) of each, PostgreSQL binaries ${PG}${asRoot ? `, as ${OS_USER}` : ''}`);
+  console.log(
+    `restore-test benchmark: local provider, ~${DB_MB} MB, ${RUNS} run(s) of each, PostgreSQL binaries ${PG}${asRoot ? `, as ${OS_USER}` : ''}`,
+  );
   const t0 = performance.now();
   const { size, snapshotId, snapshotBytes } = setUp();
-  console.log(`set-up: database ${size}, snapshot ${snapshotId} ${(snapshotBytes / 1048576).toFixed(0)} MiB (${sec(performance.now() - t0)})`);
+  console.log(
+    `set-up: database ${size}, snapshot ${snapshotId} ${(snapshotBytes / 1048576).toFixed(0)} MiB (${sec(performance.now() - t0)})`,
+  );
   const rows = { floor: [], c2: [], c1: [] };
   for (let i = 0; i < RUNS; i++) {
     // Interleaved, so machine noise hits all alike.
@@ -182,19 +210,32 @@ async function main() {
     rows.c1.push(restoreTest(snapshotId, 1));
   }
   const m = (list, key) => median(list.map((x) => x[key]));
-  const f = { extract: m(rows.floor, 'extract'), verify: m(rows.floor, 'verify'), start: m(rows.floor, 'start'), amcheck: m(rows.floor, 'amcheck'), stop: m(rows.floor, 'stop'), total: m(rows.floor, 'total') };
+  const f = {
+    extract: m(rows.floor, 'extract'),
+    verify: m(rows.floor, 'verify'),
+    start: m(rows.floor, 'start'),
+    amcheck: m(rows.floor, 'amcheck'),
+    stop: m(rows.floor, 'stop'),
+    total: m(rows.floor, 'total'),
+  };
   const whole = m(rows.c2, 'wall');
   console.log('');
   console.log(`floor (tar -x, pg_verifybackup, pg_ctl start, pg_amcheck --heapallindexed --jobs=2, stop, rm): ${sec(f.total)}`);
-  console.log(`  extract ${sec(f.extract)} · verify ${sec(f.verify)} · start ${sec(f.start)} · amcheck ${sec(f.amcheck)} · stop+rm ${sec(f.stop)}`);
+  console.log(
+    `  extract ${sec(f.extract)} · verify ${sec(f.verify)} · start ${sec(f.start)} · amcheck ${sec(f.amcheck)} · stop+rm ${sec(f.stop)}`,
+  );
   console.log(`dbops restore-test --concurrency 2 (whole command, wall): ${sec(whole)}`);
-  console.log(`  restore (RT-2+3) ${sec(m(rows.c2, 'restore'))} · checks (RT-4..10) ${sec(m(rows.c2, 'checks'))}, of which amcheck ${sec(m(rows.c2, 'amcheck'))}, counts ${sec(m(rows.c2, 'counts'))} · delete ${sec(m(rows.c2, 'cleanup'))}`);
+  console.log(
+    `  restore (RT-2+3) ${sec(m(rows.c2, 'restore'))} · checks (RT-4..10) ${sec(m(rows.c2, 'checks'))}, of which amcheck ${sec(m(rows.c2, 'amcheck'))}, counts ${sec(m(rows.c2, 'counts'))} · delete ${sec(m(rows.c2, 'cleanup'))}`,
+  );
   const ids = Object.keys(rows.c2[0].steps);
   console.log(`  per step (median): ${ids.map((id) => `${id} ${sec(median(rows.c2.map((x) => x.steps[id])))}`).join(' · ')}`);
   const ratio = whole / f.total;
   console.log(`ratio dbops / floor: ${ratio.toFixed(2)}x  target <= 1.50x  ${ratio <= 1.5 ? 'OK' : 'OVER'}`);
   console.log('');
-  console.log(`check phase alone (RT-4 .. RT-10): --concurrency 1 ${sec(m(rows.c1, 'checks'))} (amcheck ${sec(m(rows.c1, 'amcheck'))}) · --concurrency 2 ${sec(m(rows.c2, 'checks'))} (amcheck ${sec(m(rows.c2, 'amcheck'))}) · speed-up ${(m(rows.c1, 'checks') / m(rows.c2, 'checks')).toFixed(2)}x`);
+  console.log(
+    `check phase alone (RT-4 .. RT-10): --concurrency 1 ${sec(m(rows.c1, 'checks'))} (amcheck ${sec(m(rows.c1, 'amcheck'))}) · --concurrency 2 ${sec(m(rows.c2, 'checks'))} (amcheck ${sec(m(rows.c2, 'amcheck'))}) · speed-up ${(m(rows.c1, 'checks') / m(rows.c2, 'checks')).toFixed(2)}x`,
+  );
 }
 
 try {
@@ -202,6 +243,11 @@ try {
 } finally {
   spawnSync(process.execPath, [BIN, 'instances', 'delete', SOURCE, '--yes', '--skip-final-snapshot'], { env, cwd: home, stdio: 'ignore' });
   const leftover = join(home, 'floor-data');
-  if (existsSync(join(leftover, 'postmaster.pid'))) spawnSync(asRoot ? 'runuser' : join(PG, 'pg_ctl'), [...(asRoot ? ['-u', OS_USER, '--', join(PG, 'pg_ctl')] : []), '-D', leftover, '-m', 'immediate', 'stop'], { stdio: 'ignore' });
+  if (existsSync(join(leftover, 'postmaster.pid')))
+    spawnSync(
+      asRoot ? 'runuser' : join(PG, 'pg_ctl'),
+      [...(asRoot ? ['-u', OS_USER, '--', join(PG, 'pg_ctl')] : []), '-D', leftover, '-m', 'immediate', 'stop'],
+      { stdio: 'ignore' },
+    );
   rmSync(home, { recursive: true, force: true });
 }

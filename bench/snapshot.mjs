@@ -96,7 +96,13 @@ const mbps = (bytes, ms) => bytes / (1024 * 1024) / (ms / 1000);
 const fmt = (x, d = 1) => x.toFixed(d);
 
 function pgBin(name) {
-  const dirs = [process.env.PG_BIN, ...readdirSync('/usr/lib/postgresql').sort().reverse().map((v) => `/usr/lib/postgresql/${v}/bin`)].filter(Boolean);
+  const dirs = [
+    process.env.PG_BIN,
+    ...readdirSync('/usr/lib/postgresql')
+      .sort()
+      .reverse()
+      .map((v) => `/usr/lib/postgresql/${v}/bin`),
+  ].filter(Boolean);
   for (const d of dirs) {
     try {
       statSync(join(d, name));
@@ -116,11 +122,14 @@ async function main() {
   const info = await provider.connectionInfo(DB);
   const password = info.password?.reveal() ?? '';
   const conn = ['-h', info.host, '-p', String(info.port), '-U', info.user];
-  const psql = (sql) => run(pgBin('psql'), [...conn, '-d', info.database, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { env: { ...env, PGPASSWORD: password } });
+  const psql = (sql) =>
+    run(pgBin('psql'), [...conn, '-d', info.database, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { env: { ...env, PGPASSWORD: password } });
 
   // ~300 bytes a row on disk (a 256-byte text stays inline and uncompressed).
   const rows = Math.round((targetMb * 1024 * 1024) / 300);
-  const load = timed(() => psql(`CREATE TABLE bench AS SELECT g AS id, repeat(md5(g::text), 8) AS payload FROM generate_series(1, ${rows}) g; CHECKPOINT;`));
+  const load = timed(() =>
+    psql(`CREATE TABLE bench AS SELECT g AS id, repeat(md5(g::text), 8) AS payload FROM generate_series(1, ${rows}) g; CHECKPOINT;`),
+  );
   const dbBytes = Number(psql('SELECT sum(pg_database_size(datname)) FROM pg_database').trim());
   console.log(`loaded ${rows} rows in ${fmt(load.ms / 1000)} s; cluster databases ${fmt(dbBytes / 1048576, 0)} MiB\n`);
 
@@ -137,7 +146,11 @@ async function main() {
       chownSync(dir, Number(run('id', ['-u', osUser]).trim()), Number(run('id', ['-g', osUser]).trim()));
     }
     settle();
-    const bb = timed(() => runAsPg(pgBin('pg_basebackup'), [...conn, '--no-password', '--checkpoint=fast', '-D', dir, '-Ft', '-X', 'stream'], { PGPASSWORD: password }));
+    const bb = timed(() =>
+      runAsPg(pgBin('pg_basebackup'), [...conn, '--no-password', '--checkpoint=fast', '-D', dir, '-Ft', '-X', 'stream'], {
+        PGPASSWORD: password,
+      }),
+    );
     plainBb.push({ ms: bb.ms, bytes: bytesUnder(dir) });
     rmSync(dir, { recursive: true, force: true });
     settle();
@@ -166,10 +179,13 @@ async function main() {
     // The durable copies in a rotating order, each after the same cleanup and settle.
     const durable = [
       () => {
-        plainCpSync.push({ ms: timed(() => {
-          run('cp', ['-r', src, to]);
-          run('sync', ['-f', to]);
-        }).ms, bytes });
+        plainCpSync.push({
+          ms: timed(() => {
+            run('cp', ['-r', src, to]);
+            run('sync', ['-f', to]);
+          }).ms,
+          bytes,
+        });
         rmSync(to, { recursive: true, force: true });
       },
       () => {
@@ -223,7 +239,9 @@ async function main() {
   ];
   console.log(`median of ${repeat} runs (copies ${copyRepeat}) size MiB    time s     MB/s`);
   for (const [name, m] of rowsOut) {
-    console.log(`${name.padEnd(34)} ${fmt(m.bytes / 1048576, 0).padStart(8)} ${fmt(m.ms / 1000, 2).padStart(9)} ${fmt(mbps(m.bytes, m.ms)).padStart(8)}`);
+    console.log(
+      `${name.padEnd(34)} ${fmt(m.bytes / 1048576, 0).padStart(8)} ${fmt(m.ms / 1000, 2).padStart(9)} ${fmt(mbps(m.bytes, m.ms)).padStart(8)}`,
+    );
   }
   console.log('');
   console.log('every run, seconds:');
@@ -239,7 +257,8 @@ async function main() {
   const tput = (k) => mbps(rowsOut[k][1].bytes, rowsOut[k][1].ms);
   const createRatio = tput(1) / tput(0);
   const copyRatio = tput(5) / tput(3);
-  const line = (label, r, target) => console.log(`${label.padEnd(44)} ${fmt(r, 2)}${target ? `  target >= 0.80  ${r >= 0.8 ? 'OK' : 'UNDER'}` : ''}`);
+  const line = (label, r, target) =>
+    console.log(`${label.padEnd(44)} ${fmt(r, 2)}${target ? `  target >= 0.80  ${r >= 0.8 ? 'OK' : 'UNDER'}` : ''}`);
   console.log('');
   line('ratio create / pg_basebackup:', createRatio, true);
   line('ratio copy / (cp -r + sync):', copyRatio, true);
@@ -252,7 +271,8 @@ async function main() {
   console.log(`  pg_verifybackup (extracted)     ${fmt(verify.ms / 1000, 2)} s`);
   console.log(`  remove the scratch copy         ${fmt(cleanup.ms / 1000, 2)} s`);
   console.log(`  dbops process start (--version) ${fmt(startup / 1000, 2)} s`);
-  if (shm) console.log(`  (extract base.tar into tmpfs /dev/shm instead: ${fmt(shm.extract / 1000, 2)} s, remove ${fmt(shm.rm / 1000, 2)} s)`);
+  if (shm)
+    console.log(`  (extract base.tar into tmpfs /dev/shm instead: ${fmt(shm.extract / 1000, 2)} s, remove ${fmt(shm.rm / 1000, 2)} s)`);
 
   if (process.env.BENCH_KEEP) {
     console.log(`\nkept: ${home} (instance ${DB} running)`);

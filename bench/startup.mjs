@@ -41,7 +41,10 @@ for (let round = 0; round < runs + 3; round++) {
 const medians = samples.map(median);
 const base = medians[0];
 console.log(`startup, median of ${runs} interleaved runs each`);
-for (const [i, [name]] of cases.entries()) console.log(`${name.padEnd(18)} ${medians[i].toFixed(1).padStart(7)} ms   ${(medians[i] / base).toFixed(2)}x`);
-console.log(`bundle vs unbundled (config show): ${(medians[4] - medians[3]).toFixed(1)} ms saved, ${(medians[3] / medians[4]).toFixed(2)}x`);
+for (const [i, [name]] of cases.entries())
+  console.log(`${name.padEnd(18)} ${medians[i].toFixed(1).padStart(7)} ms   ${(medians[i] / base).toFixed(2)}x`);
+console.log(
+  `bundle vs unbundled (config show): ${(medians[4] - medians[3]).toFixed(1)} ms saved, ${(medians[3] / medians[4]).toFixed(2)}x`,
+);
 const worst = Math.max(medians[1], medians[2]) / base;
 console.log(`ratio (worst of --help/--version vs bare node): ${worst.toFixed(2)}x  target <= 1.50x  ${worst <= 1.5 ? 'OK' : 'OVER'}`);

@@ -100,7 +100,10 @@ function load(pooled, first) {
     }
     await c?.end().catch(() => undefined);
   });
-  return { acked, errors, stop: async () => {
+  return {
+    acked,
+    errors,
+    stop: async () => {
       running = false;
       await Promise.all(loops);
     },
@@ -131,9 +134,20 @@ async function series(pooled, label, offset) {
     const to = result.candidateId;
     const have = await rowsOn(to);
     const lost = l.acked.filter((n) => !have.has(n)).length + result.probe.lostAcked;
-    out.push({ gap: result.probe.longestGapMs, pause: result.writePauseMs, errors: result.probe.clientErrors + l.errors.length, lost, acked: l.acked.length + result.probe.acked });
-    const steps = result.report.steps.filter((st) => ['SO-4', 'SO-5', 'SO-6', 'SO-7', 'SO-8'].includes(st.id) && st.durationMs !== undefined).map((st) => `${st.id} ${Math.round(st.durationMs)}`).join(', ');
-    console.log(`  ${label} ${i + 1}/${RUNS} ${from} -> ${to}: probe gap ${result.probe.longestGapMs} ms, pause ${result.writePauseMs} ms (${steps} ms), client errors ${out.at(-1).errors}, lost ${lost} of ${out.at(-1).acked} acknowledged`);
+    out.push({
+      gap: result.probe.longestGapMs,
+      pause: result.writePauseMs,
+      errors: result.probe.clientErrors + l.errors.length,
+      lost,
+      acked: l.acked.length + result.probe.acked,
+    });
+    const steps = result.report.steps
+      .filter((st) => ['SO-4', 'SO-5', 'SO-6', 'SO-7', 'SO-8'].includes(st.id) && st.durationMs !== undefined)
+      .map((st) => `${st.id} ${Math.round(st.durationMs)}`)
+      .join(', ');
+    console.log(
+      `  ${label} ${i + 1}/${RUNS} ${from} -> ${to}: probe gap ${result.probe.longestGapMs} ms, pause ${result.writePauseMs} ms (${steps} ms), client errors ${out.at(-1).errors}, lost ${lost} of ${out.at(-1).acked} acknowledged`,
+    );
   }
   return out;
 }
@@ -141,7 +155,10 @@ async function series(pooled, label, offset) {
 function stopEverything() {
   for (const region of readdirSync(join(home, 'local'), { withFileTypes: true }).filter((d) => d.isDirectory())) {
     const poolers = join(home, 'local', region.name, 'poolers');
-    for (const p of readdirSync(poolers, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(poolers, d.name))) void stopPgbouncerIn(p);
+    for (const p of readdirSync(poolers, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => join(poolers, d.name)))
+      void stopPgbouncerIn(p);
     const inst = join(home, 'local', region.name, 'instances');
     for (const d of readdirSync(inst)) {
       const data = join(inst, d, 'data');
@@ -163,14 +180,39 @@ function stopEverything() {
 try {
   console.log(`switchover benchmark: ${RUNS} switchovers each way, ${CLIENTS} writing clients, local provider (PostgreSQL + pgbouncer)`);
   const base = {
-    engine: 'postgres', engineVersion: '15', instanceClass: 'db.t3.micro', allocatedStorageGb: 20, storageType: 'gp2', storageEncrypted: false, multiAz: false,
-    publiclyAccessible: false, deletionProtection: false, backupRetentionDays: 7, backupWindow: '03:00-04:00', maintenanceWindow: 'sun:04:00-sun:05:00',
-    autoMinorVersionUpgrade: true, copyTagsToSnapshot: true, dbName: 'app', masterUsername: 'dbadmin', masterPassword: { kind: 'managed' }, tags: {},
+    engine: 'postgres',
+    engineVersion: '15',
+    instanceClass: 'db.t3.micro',
+    allocatedStorageGb: 20,
+    storageType: 'gp2',
+    storageEncrypted: false,
+    multiAz: false,
+    publiclyAccessible: false,
+    deletionProtection: false,
+    backupRetentionDays: 7,
+    backupWindow: '03:00-04:00',
+    maintenanceWindow: 'sun:04:00-sun:05:00',
+    autoMinorVersionUpgrade: true,
+    copyTagsToSnapshot: true,
+    dbName: 'app',
+    masterUsername: 'dbadmin',
+    masterPassword: { kind: 'managed' },
+    tags: {},
   };
   await provider.createInstance({ ...base, id: A });
   await provider.createReadReplica({ sourceInstanceId: A, replicaId: B, tags: {} });
   const s = DEFAULTS.connectionPool;
-  await api.pooler.ensure({ name: POOL, targetId: A, poolMode: s.poolMode, defaultPoolSize: s.defaultPoolSize, minPoolSize: s.minPoolSize, maxDbConnections: s.maxDbConnections, reservePoolSize: s.reservePoolSize, requireTls: false, tags: {} });
+  await api.pooler.ensure({
+    name: POOL,
+    targetId: A,
+    poolMode: s.poolMode,
+    defaultPoolSize: s.defaultPoolSize,
+    minPoolSize: s.minPoolSize,
+    maxDbConnections: s.maxDbConnections,
+    reservePoolSize: s.reservePoolSize,
+    requireTls: false,
+    tags: {},
+  });
   const t = await provider.connectionInfo(A);
   const c = new pg.Client({ host: t.host, port: t.port, user: t.user, database: t.database, password: t.password.reveal(), ssl: false });
   await c.connect();
@@ -181,7 +223,8 @@ try {
   await api.pooler.remove(POOL);
   const direct = await series(false, 'without a pooler', 2_000_000_000);
 
-  const row = (label, xs) => `${label.padEnd(20)} gap ${String(median(xs.map((x) => x.gap))).padStart(6)} ms   pause ${String(median(xs.map((x) => x.pause))).padStart(6)} ms   client errors ${String(median(xs.map((x) => x.errors))).padStart(4)}   lost ${Math.max(...xs.map((x) => x.lost))}`;
+  const row = (label, xs) =>
+    `${label.padEnd(20)} gap ${String(median(xs.map((x) => x.gap))).padStart(6)} ms   pause ${String(median(xs.map((x) => x.pause))).padStart(6)} ms   client errors ${String(median(xs.map((x) => x.errors))).padStart(4)}   lost ${Math.max(...xs.map((x) => x.lost))}`;
   console.log('\nmedians of', RUNS, 'switchovers (lost: the worst run)');
   console.log(row('through pgbouncer', pooled));
   console.log(row('without a pooler', direct));
@@ -189,7 +232,9 @@ try {
   const g0 = median(direct.map((x) => x.gap));
   console.log(`gap through the pooler / without: ${(g1 / g0).toFixed(2)}x`);
   const ok = (b) => (b ? 'met' : 'MISSED');
-  console.log(`targets: gap <= 1 s through the pooler: ${ok(g1 <= 1000)} (${g1} ms); 0 client errors: ${ok(pooled.every((x) => x.errors === 0))}; 0 lost acknowledged writes: ${ok([...pooled, ...direct].every((x) => x.lost === 0))}`);
+  console.log(
+    `targets: gap <= 1 s through the pooler: ${ok(g1 <= 1000)} (${g1} ms); 0 client errors: ${ok(pooled.every((x) => x.errors === 0))}; 0 lost acknowledged writes: ${ok([...pooled, ...direct].every((x) => x.lost === 0))}`,
+  );
 } finally {
   stopEverything();
   spawnSync('sleep', ['1']);

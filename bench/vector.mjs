@@ -128,7 +128,9 @@ async function startServer() {
 
 async function main() {
   const t0 = performance.now();
-  log(`bench:vector: ${ROWS} x ${DIMS} vectors, HNSW m ${M}, ef_construction ${EF_CONSTRUCTION}; tune k ${K}, target recall ${TARGET}, ${QUERIES} queries`);
+  log(
+    `bench:vector: ${ROWS} x ${DIMS} vectors, HNSW m ${M}, ef_construction ${EF_CONSTRUCTION}; tune k ${K}, target recall ${TARGET}, ${QUERIES} queries`,
+  );
   // Overlapping clusters (noise as large as the centres): neighbours are hard to find, as in real embeddings.
   const vectors = clustered(ROWS, DIMS, 10, 1.0, 20_000);
   const server = await startServer();
@@ -147,16 +149,28 @@ async function main() {
   log(`loaded in ${seconds(loadMs)}; building the index (minutes in wasm)…`);
   const tIndex = performance.now();
   await sql.query("SET maintenance_work_mem = '512MB'");
-  await sql.query(`CREATE INDEX items_embedding_idx ON items USING hnsw (embedding vector_cosine_ops) WITH (m = ${M}, ef_construction = ${EF_CONSTRUCTION})`);
+  await sql.query(
+    `CREATE INDEX items_embedding_idx ON items USING hnsw (embedding vector_cosine_ops) WITH (m = ${M}, ef_construction = ${EF_CONSTRUCTION})`,
+  );
   await sql.query('RESET maintenance_work_mem');
   const indexMs = performance.now() - tIndex;
   log(`index built in ${seconds(indexMs)}`);
 
   const { createContext } = await import(dist('lib/create-context.js'));
   const { vectorTune } = await import(dist('lib/vector/tune.js'));
-  const created = await createContext({ quiet: true, color: false }, new AbortController().signal, { env: {}, cwd: mkdtempSync(join(tmpdir(), 'dbops-bench-')) });
+  const created = await createContext({ quiet: true, color: false }, new AbortController().signal, {
+    env: {},
+    cwd: mkdtempSync(join(tmpdir(), 'dbops-bench-')),
+  });
   const tTune = performance.now();
-  const result = await vectorTune(created.context, { target: { url: server.url }, table: 'items', column: 'embedding', k: K, targetRecall: TARGET, queries: QUERIES });
+  const result = await vectorTune(created.context, {
+    target: { url: server.url },
+    table: 'items',
+    column: 'embedding',
+    k: K,
+    targetRecall: TARGET,
+    queries: QUERIES,
+  });
   const tuneMs = performance.now() - tTune;
   await created.close();
 
@@ -177,7 +191,9 @@ async function main() {
       await sql.query(`SET LOCAL hnsw.ef_search = ${m.efSearchSet}`);
       await sql.query('SET LOCAL enable_seqscan = off');
       await sql.query('SET LOCAL hnsw.iterative_scan = off');
-      const r = await sql.query(`SELECT id, embedding <=> $1::vector AS d FROM items ORDER BY embedding <=> $1::vector LIMIT ${K + 1}`, [JSON.stringify(vectors[id - 1])]);
+      const r = await sql.query(`SELECT id, embedding <=> $1::vector AS d FROM items ORDER BY embedding <=> $1::vector LIMIT ${K + 1}`, [
+        JSON.stringify(vectors[id - 1]),
+      ]);
       await sql.query('COMMIT');
       const got = r.rows.filter((x) => Number(x.id) !== id).slice(0, K);
       const threshold = truths[n][K - 1] + 1e-3;
@@ -204,7 +220,12 @@ async function main() {
       : `  recall at ef_search ${String(chosen.ef).padEnd(10)} reported ${chosen.probe.recall.toFixed(4)}, recomputed ${rows.find((r) => r.ef === chosen.ef).recomputed.toFixed(4)}`,
     '',
     '  ef_search  reported  recomputed  p95',
-    ...[...rows].sort((a, b) => a.ef - b.ef).map((r) => `  ${String(r.ef).padStart(9)}  ${r.reported.toFixed(4).padStart(8)}  ${r.recomputed.toFixed(4).padStart(10)}  ${r.p95.toFixed(2)} ms`),
+    ...[...rows]
+      .sort((a, b) => a.ef - b.ef)
+      .map(
+        (r) =>
+          `  ${String(r.ef).padStart(9)}  ${r.reported.toFixed(4).padStart(8)}  ${r.recomputed.toFixed(4).padStart(10)}  ${r.p95.toFixed(2)} ms`,
+      ),
     '',
     `  max |reported - recomputed|    ${maxDiff.toExponential(2)}   (recomputation took ${seconds(checkMs)})`,
     `  total                          ${seconds(performance.now() - t0)}`,

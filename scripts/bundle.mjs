@@ -20,7 +20,9 @@ await build({
   // (the AWS SDK is loaded lazily anyway, one client package at a time).
   external: ['@node-rs/crc32', 'pg-native', '@aws-sdk/*', '@smithy/*', 'pgvector', 'pgvector/*'],
   // Bundled CommonJS packages call require() for Node builtins.
-  banner: { js: "import { createRequire as __dbopsCreateRequire } from 'node:module'; const require = __dbopsCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __dbopsCreateRequire } from 'node:module'; const require = __dbopsCreateRequire(import.meta.url);",
+  },
   sourcemap: 'linked',
   legalComments: 'none',
   logLevel: 'warning',

@@ -38,11 +38,17 @@ dbops(['psql', 'demo-db', '--', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', join(
 dbops(['heartbeat', '--instance', 'demo-db']);
 dbops(['migrate', 'status', '--instance', 'demo-db']);
 dbops(['snapshot', 'create', '--instance', 'demo-db', '--wait']);
-const latest = spawnSync(process.execPath, [bin, ...config, 'snapshot', 'latest', '--instance', 'demo-db', '--json'], { cwd: repo, env, encoding: 'utf8' });
+const latest = spawnSync(process.execPath, [bin, ...config, 'snapshot', 'latest', '--instance', 'demo-db', '--json'], {
+  cwd: repo,
+  env,
+  encoding: 'utf8',
+});
 const snapshotId = JSON.parse(latest.stdout).id;
 dbops(['snapshot', 'copy', snapshotId, '--to-region', 'us-west-2']);
 dbops(['dr-drill', '--instance', 'demo-db', '--participant', 'demo']);
 dbops(['instances']);
 dbops(['snapshot', 'list', '--instance', 'demo-db']);
 console.log('\nDone. The demo instance keeps running; remove it with:');
-console.log(`  DBOPS_HOME=${env.DBOPS_HOME} ./bin/dbops instances delete demo-db --yes --skip-final-snapshot --config scripts/demo.config.yaml`);
+console.log(
+  `  DBOPS_HOME=${env.DBOPS_HOME} ./bin/dbops instances delete demo-db --yes --skip-final-snapshot --config scripts/demo.config.yaml`,
+);

@@ -68,7 +68,10 @@ function runbookText(def: AnyCommand): string {
 }
 
 function addCommand(parent: Command, def: AnyCommand, state: RunState): void {
-  const cmd = parent.command(def.name, { isDefault: def.isDefault }).summary(def.summary).description(def.description ?? def.summary);
+  const cmd = parent
+    .command(def.name, { isDefault: def.isDefault })
+    .summary(def.summary)
+    .description(def.description ?? def.summary);
   if (def.subcommands) {
     cmd.addHelpText('after', examplesText(def) + runbookText(def));
     for (const sub of def.subcommands) addCommand(cmd, sub, state);
@@ -110,7 +113,11 @@ function configOverrides(def: CommandDef, options: [key: string, held: unknown][
 }
 
 /** The handler's input: every argument and option turned into its typed value by its definition. */
-function typedInput(def: CommandDef, held: unknown[], options: [key: string, held: unknown][]): { args: Record<string, unknown>; opts: Record<string, unknown> } {
+function typedInput(
+  def: CommandDef,
+  held: unknown[],
+  options: [key: string, held: unknown][],
+): { args: Record<string, unknown>; opts: Record<string, unknown> } {
   const args = Object.fromEntries(Object.entries(def.args ?? {}).map(([key, a], i) => [key, a.value(held[i])]));
   const opts: Record<string, unknown> = {};
   for (const [key, value] of options) {
@@ -142,7 +149,11 @@ export function buildProgram(state: RunState): Command {
     .option('--json', 'print one JSON document on stdout, nothing else', false)
     .option('-y, --yes', 'confirm destructive actions without asking', false)
     .option('--verbose', 'more detail, stack traces on errors', false)
-    .option('-q, --quiet', 'silent when all is well (for cron): the result only when the exit code is not 0; errors and warnings always', false)
+    .option(
+      '-q, --quiet',
+      'silent when all is well (for cron): the result only when the exit code is not 0; errors and warnings always',
+      false,
+    )
     .option('--no-color', 'no colour (also NO_COLOR=1)')
     .showSuggestionAfterError(true)
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false, helpWidth: HELP_WIDTH })
@@ -245,7 +256,8 @@ async function reportError(e: unknown, opts: Partial<GlobalOptions>, resultWritt
   process.stderr.write(redact(`error${step}: ${message}\n`));
   if (hint) process.stderr.write(redact(`hint: ${hint}\n`));
   if (opts.verbose && e instanceof Error && e.stack) process.stderr.write(redact(`${e.stack}\n`));
-  if (opts.verbose && e instanceof Error && e.cause instanceof Error) process.stderr.write(redact(`cause: ${e.cause.stack ?? e.cause.message}\n`));
+  if (opts.verbose && e instanceof Error && e.cause instanceof Error)
+    process.stderr.write(redact(`cause: ${e.cause.stack ?? e.cause.message}\n`));
   if (opts.json && !resultWritten) {
     const doc = {
       ok: false,
@@ -315,7 +327,10 @@ export async function run(argv: string[]): Promise<void> {
   process.on('beforeExit', () => {
     if (finished) return;
     finished = true;
-    safeWrite(process.stderr, 'error: Internal error: dbops stopped before its work was done (an operation never finished).\nhint: This is a bug in dbops. Rerun with --verbose and report the output.\n');
+    safeWrite(
+      process.stderr,
+      'error: Internal error: dbops stopped before its work was done (an operation never finished).\nhint: This is a bug in dbops. Rerun with --verbose and report the output.\n',
+    );
     process.exitCode = ExitCode.internal;
   });
   const program = buildProgram(state);
@@ -344,7 +359,9 @@ function handleParseError(e: unknown, argv: string[]): number {
     process.stderr.write(`hint: run \`dbops help${commandWord(argv)}\` for the commands, options and examples.\n`);
     return ExitCode.usage;
   }
-  process.stderr.write(`error: Internal error: ${messageOf(e)}\nhint: This is a bug in dbops. Rerun with --verbose and report the output.\n`);
+  process.stderr.write(
+    `error: Internal error: ${messageOf(e)}\nhint: This is a bug in dbops. Rerun with --verbose and report the output.\n`,
+  );
   if (argv.includes('--verbose') && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   return ExitCode.internal;
 }

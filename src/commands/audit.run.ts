@@ -6,7 +6,11 @@ import * as def from './audit.js';
 import { handler } from './define.js';
 
 export const audit = handler(def.audit, async (ctx, { opts }) => {
-  const target = { ...(opts.instance !== undefined ? { instanceId: opts.instance } : {}), ...(opts.cache !== undefined ? { cacheId: opts.cache } : {}), ...(opts.connectHost !== undefined ? { connectHost: opts.connectHost } : {}) };
+  const target = {
+    ...(opts.instance !== undefined ? { instanceId: opts.instance } : {}),
+    ...(opts.cache !== undefined ? { cacheId: opts.cache } : {}),
+    ...(opts.connectHost !== undefined ? { connectHost: opts.connectHost } : {}),
+  };
   const result = await runAudit(await provisionDeps(ctx), connectAndProbe, target);
   ctx.out.result(result, renderAudit);
   return result.counts.high > 0 ? ExitCode.checksFailed : ExitCode.ok;

@@ -10,7 +10,10 @@ export const audit = defineCommand({
   options: {
     instance: opt.string('--instance <id>', 'audit this DB instance (default: database.identifier), e.g. one dbops did not create'),
     cache: opt.string('--cache <id>', 'audit this cache: a replication group or cache cluster (default: cache.identifier)'),
-    connectHost: opt.string('--connect-host <host[:port]>', 'reach the instance there for the pgvector check (an SSH tunnel or bastion); TLS still verifies its own name'),
+    connectHost: opt.string(
+      '--connect-host <host[:port]>',
+      'reach the instance there for the pgvector check (an SSH tunnel or bastion); TLS still verifies its own name',
+    ),
   },
   examples: examples(`
     $ dbops audit                                             # findings, most severe first, with fixes

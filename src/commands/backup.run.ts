@@ -19,7 +19,12 @@ function renderRun(r: BackupRunResult, c: import('chalk').ChalkInstance): string
   if (r.note) lines.push('', r.note);
   const w = r.window;
   if (w) {
-    lines.push('', w.latestRestorableTime ? `Restorable: ${w.earliestRestorableTime?.toISOString()} to ${w.latestRestorableTime.toISOString()} (${plural(w.baseBackups.length, 'base backup')}, ${plural(w.segments, 'WAL file')}).` : 'Restorable: nothing yet (no base backup the archive continues).');
+    lines.push(
+      '',
+      w.latestRestorableTime
+        ? `Restorable: ${w.earliestRestorableTime?.toISOString()} to ${w.latestRestorableTime.toISOString()} (${plural(w.baseBackups.length, 'base backup')}, ${plural(w.segments, 'WAL file')}).`
+        : 'Restorable: nothing yet (no base backup the archive continues).',
+    );
   }
   for (const p of r.problems) lines.push(c.red(`✖ ${p}`) + ' (runbooks/automated-backups.md, AB-3)');
   return lines.join('\n');

@@ -41,7 +41,11 @@ export interface OptionDef<T = unknown> {
 /** A dotted path to one value of the config: 'vector.maintenanceWorkMem'. */
 export type ConfigPath = PathsOf<DbopsConfig>;
 type PathsOf<T> = {
-  [K in keyof T & string]: NonNullable<T[K]> extends readonly unknown[] ? K : NonNullable<T[K]> extends object ? `${K}.${PathsOf<NonNullable<T[K]>>}` : K;
+  [K in keyof T & string]: NonNullable<T[K]> extends readonly unknown[]
+    ? K
+    : NonNullable<T[K]> extends object
+      ? `${K}.${PathsOf<NonNullable<T[K]>>}`
+      : K;
 }[keyof T & string];
 
 /** One positional argument, typed from its commander syntax. */
@@ -80,7 +84,9 @@ export type Options = Readonly<Record<string, OptionDef>>;
 export type Args = Readonly<Record<string, ArgDef>>;
 
 /** The typed options a handler receives (a flag that overrides a config key is read from ctx.config). */
-export type OptsOf<O> = { [K in keyof O as O[K] extends { readonly config: string } ? never : K]: O[K] extends OptionDef<infer T> ? T : never };
+export type OptsOf<O> = {
+  [K in keyof O as O[K] extends { readonly config: string } ? never : K]: O[K] extends OptionDef<infer T> ? T : never;
+};
 /** The typed arguments a handler receives. */
 export type ArgsOf<A> = { [K in keyof A]: A[K] extends ArgDef<infer T> ? T : never };
 
@@ -166,7 +172,10 @@ export function defineGroup(def: Meta & { subcommands: AnyCommand[] }): GroupDef
 }
 
 /** The handler of `def`: `opts` and `args` are typed from the definition. */
-export function handler<D extends CommandDef<Options, Args>>(def: D, run: (ctx: Context, input: InputOf<D>) => Promise<ExitOrNothing>): Handler<D> {
+export function handler<D extends CommandDef<Options, Args>>(
+  def: D,
+  run: (ctx: Context, input: InputOf<D>) => Promise<ExitOrNothing>,
+): Handler<D> {
   return { def, run };
 }
 
@@ -185,7 +194,12 @@ function numberParser(flags: string, kind: 'int' | 'float', range: { min?: numbe
       throw new UsageError(`${flag} expects a ${kind === 'int' ? 'whole number' : 'number'}, got "${v}".`);
     }
     if ((range.min !== undefined && n < range.min) || (range.max !== undefined && n > range.max)) {
-      const bounds = range.max === undefined ? `of at least ${range.min}` : range.min === undefined ? `of at most ${range.max}` : `from ${range.min} to ${range.max}`;
+      const bounds =
+        range.max === undefined
+          ? `of at least ${range.min}`
+          : range.min === undefined
+            ? `of at most ${range.max}`
+            : `from ${range.min} to ${range.max}`;
       throw new UsageError(`${flag} must be a ${kind === 'int' ? 'whole number' : 'number'} ${bounds}, got ${v}.`);
     }
     return n;
@@ -228,8 +242,18 @@ function float(flags: string, description: string, o: NumberOpts & { default?: n
 }
 
 function choice<const C extends readonly string[]>(flags: string, description: string, choices: C): OptionDef<C[number] | undefined>;
-function choice<const C extends readonly string[]>(flags: string, description: string, choices: C, o: { default: C[number] }): OptionDef<C[number]>;
-function choice<const C extends readonly string[]>(flags: string, description: string, choices: C, o: { default?: C[number] } = {}): OptionDef<C[number] | undefined> {
+function choice<const C extends readonly string[]>(
+  flags: string,
+  description: string,
+  choices: C,
+  o: { default: C[number] },
+): OptionDef<C[number]>;
+function choice<const C extends readonly string[]>(
+  flags: string,
+  description: string,
+  choices: C,
+  o: { default?: C[number] } = {},
+): OptionDef<C[number] | undefined> {
   const pick = (held: unknown): C[number] | undefined => choices.find((c) => c === held);
   return { flags, description, default: o.default, choices, value: (held) => pick(held) ?? o.default };
 }
@@ -287,7 +311,12 @@ export const opt = {
     return { ...o, config };
   },
   /** A value parsed by a lib function (which throws a UsageError on bad input). */
-  parsed<T>(flags: string, description: string, parse: (text: string, flag: string) => T, isValue: (held: unknown) => held is T): OptionDef<T | undefined> {
+  parsed<T>(
+    flags: string,
+    description: string,
+    parse: (text: string, flag: string) => T,
+    isValue: (held: unknown) => held is T,
+  ): OptionDef<T | undefined> {
     const flag = flagName(flags);
     return { flags, description, parse: (v) => parse(v, flag), value: (held) => (isValue(held) ? held : undefined) };
   },

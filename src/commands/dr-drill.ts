@@ -4,11 +4,12 @@ import { arg, defineCommand, defineGroup, opt, type Lazy, examples } from './def
 export const run = defineCommand({
   name: 'run',
   runbook: 'dr-drill',
-  summary: 'Recover production as a disaster would force, in a temporary instance; measure RTO and RPO; write the evidence (runbook dr-drill)',
+  summary:
+    'Recover production as a disaster would force, in a temporary instance; measure RTO and RPO; write the evidence (runbook dr-drill)',
   description: [
     'Follows runbooks/dr-drill.md (DR-1 .. DR-17). --scenario region (default): the primary region is lost; recover from the newest copy in snapshots.crossRegion.region into a temporary instance <db>-dr-<run-id> there (recovery.drSubnetGroup, recovery.drSecurityGroupIds, not publicly accessible, tagged dbops:purpose=dr-drill and dbops:expires-at). --scenario instance: point-in-time restore to the latest restorable time in the primary region. --scenario replica: a throwaway primary from the newest backup and a throwaway replica of it, then the failover of `dbops failover` with its write probe on that copy. Production is never changed: the source is read in a read-only session.',
     'The restore-test checks run on the recovery against the source; a comparison that cannot be made (source unreachable) is "could not verify" and fails the drill. RTO: T0 (the start, or --detected-at) to the recovery accepting writes with every check passed, in phases; with --interactive the manual steps (point the application, tell the stakeholders) are shown, timed and closed with done/failed/skipped and a note. RPO: T0 minus the newest dbops heartbeat in the recovery (else the newest commit timestamp, else the backup time, labelled). Both against recovery.rtoHours / rpoHours.',
-    'The record (--json, --report <file.md>) carries a sha256 of each check\'s evidence and of itself (`dbops dr-drill verify`); one line goes to the history (`dbops dr-drill history`, `dbops backup status`). Exit codes: 0 both objectives met and every check passed; 1 an objective missed, a check failed or could not be verified, or no copy in the DR region; 2 bad input; 3 the drill could not run; 130 interrupted. Cleanup ran in every case; --keep keeps the recovery.',
+    "The record (--json, --report <file.md>) carries a sha256 of each check's evidence and of itself (`dbops dr-drill verify`); one line goes to the history (`dbops dr-drill history`, `dbops backup status`). Exit codes: 0 both objectives met and every check passed; 1 an objective missed, a check failed or could not be verified, or no copy in the DR region; 2 bad input; 3 the drill could not run; 130 interrupted. Cleanup ran in every case; --keep keeps the recovery.",
   ].join('\n\n'),
   options: {
     scenario: opt.string('--scenario <scenario>', 'region (default), instance or replica'),
@@ -35,7 +36,7 @@ export const run = defineCommand({
 
 export const verify = defineCommand({
   name: 'verify',
-  summary: 'Check a drill record\'s sha256s: the record and each check\'s evidence (exit 1 when altered)',
+  summary: "Check a drill record's sha256s: the record and each check's evidence (exit 1 when altered)",
   args: { file: arg('<record.json>', 'a record written by `dbops dr-drill --json`') },
   examples: examples(`
     $ dbops dr-drill verify q2-drill.json   # exit 0 when unaltered, 1 when any byte of the content changed

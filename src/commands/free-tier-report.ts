@@ -8,9 +8,15 @@ export const freeTierReport = defineCommand({
   description:
     "Per free-tier offer (RDS, ElastiCache, Lambda, CloudWatch): used so far, limit, percent, forecast for the month end, the day it runs out at the current rate, and a status. Figures come from CloudWatch and the RDS, ElastiCache and Lambda APIs, shown beside the AWS Free Tier API's own; AWS Budgets are compared with budget.alertPercents. About 9 AWS calls a run, however many instances. Exit 0 below every threshold, 4 when an offer, budget or the credits plan crosses one, 3 when the data could not be read. The local provider has no free tier: it says so and exits 0.",
   options: {
-    month: opt.string('--month <YYYY-MM>', 'a past month instead of the current one (figures final, no forecast, no Free Tier API or Budgets)'),
+    month: opt.string(
+      '--month <YYYY-MM>',
+      'a past month instead of the current one (figures final, no forecast, no Free Tier API or Budgets)',
+    ),
     markdown: opt.flag('--markdown', 'print the report as Markdown (for a ticket or an email)'),
-    publish: opt.flag('--publish', 'write the highest used and forecast percentages as 2 CloudWatch custom metrics (they count against the 10 free ones; --dry-run shows them instead)'),
+    publish: opt.flag(
+      '--publish',
+      'write the highest used and forecast percentages as 2 CloudWatch custom metrics (they count against the 10 free ones; --dry-run shows them instead)',
+    ),
     withCostExplorer: opt.flag('--with-cost-explorer', "add this month's cost per service from Cost Explorer (USD 0.01 per request)"),
   },
   mutates: true,

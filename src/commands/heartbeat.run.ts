@@ -4,5 +4,11 @@ import { handler } from './define.js';
 import * as def from './heartbeat.js';
 
 export const heartbeat = handler(def.heartbeat, async (ctx, { opts }) => {
-  ctx.out.result(await writeHeartbeat(ctx, { target: { url: opts.url, instanceId: opts.instance, connectHost: opts.connectHost }, dryRun: ctx.flags.dryRun }), renderHeartbeat);
+  ctx.out.result(
+    await writeHeartbeat(ctx, {
+      target: { url: opts.url, instanceId: opts.instance, connectHost: opts.connectHost },
+      dryRun: ctx.flags.dryRun,
+    }),
+    renderHeartbeat,
+  );
 });

@@ -24,7 +24,13 @@ export const init = handler(def.init, async (ctx, { opts }) => {
     },
   });
   ctx.out.result(
-    { file: result.file, written: result.written, overwritten: result.overwritten, estimatedMonthlyUsd: result.estimatedMonthlyUsd, ...(result.account ? { account: result.account } : {}) },
+    {
+      file: result.file,
+      written: result.written,
+      overwritten: result.overwritten,
+      estimatedMonthlyUsd: result.estimatedMonthlyUsd,
+      ...(result.account ? { account: result.account } : {}),
+    },
     (r) =>
       r.written
         ? `Wrote ${r.file}${r.overwritten ? ' (overwritten)' : ''}. Next: dbops config validate, then dbops provision plan.`

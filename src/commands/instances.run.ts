@@ -1,4 +1,11 @@
-import { createInstance, deleteInstance, listInstances, type StartStopResult, startInstance, stopInstance } from '../lib/instances/instances.js';
+import {
+  createInstance,
+  deleteInstance,
+  listInstances,
+  type StartStopResult,
+  startInstance,
+  stopInstance,
+} from '../lib/instances/instances.js';
 import { renderInstanceDetail, renderInstanceTable } from '../lib/instances/render.js';
 import { renderReport } from '../lib/runbook/render.js';
 import { restoreToPointInTime } from '../lib/backups/pitr.js';
@@ -11,9 +18,15 @@ export const list = handler(def.list, async (ctx) => {
 });
 
 export const create = handler(def.create, async (ctx, { args, opts }) => {
-  const result = await createInstance(ctx, { id: args.id ?? ctx.config.database.identifier, instanceClass: opts.instanceClass, port: opts.port, connectHost: opts.connectHost });
+  const result = await createInstance(ctx, {
+    id: args.id ?? ctx.config.database.identifier,
+    instanceClass: opts.instanceClass,
+    port: opts.port,
+    connectHost: opts.connectHost,
+  });
   ctx.out.result(result, (r, c) => {
-    if (r.dryRun) return `Dry run: would create ${r.request.id} (${r.request.engine} ${r.request.engineVersion}, ${r.request.instanceClass}, ${r.request.allocatedStorageGb} GB) in ${ctx.config.region}.`;
+    if (r.dryRun)
+      return `Dry run: would create ${r.request.id} (${r.request.engine} ${r.request.engineVersion}, ${r.request.instanceClass}, ${r.request.allocatedStorageGb} GB) in ${ctx.config.region}.`;
     return [renderReport(r.report!, c), '', renderInstanceDetail(r.instance!, c)].join('\n');
   });
 });
@@ -21,7 +34,8 @@ export const create = handler(def.create, async (ctx, { args, opts }) => {
 export const remove = handler(def.remove, async (ctx, { args, opts }) => {
   const result = await deleteInstance(ctx, { id: args.id, skipFinalSnapshot: opts.skipFinalSnapshot });
   ctx.out.result(result, (r) => {
-    if (r.dryRun) return `Dry run: would delete ${r.id}${r.finalSnapshotId ? ` after a final snapshot ${r.finalSnapshotId}` : ' without a final snapshot'}.`;
+    if (r.dryRun)
+      return `Dry run: would delete ${r.id}${r.finalSnapshotId ? ` after a final snapshot ${r.finalSnapshotId}` : ' without a final snapshot'}.`;
     if (!r.deleted) return `Not deleted: ${r.id}.`;
     return `Deleted ${r.id}${r.finalSnapshotId ? `; final snapshot ${r.finalSnapshotId}` : ''}.`;
   });
@@ -32,7 +46,8 @@ function renderStartStop(r: StartStopResult): string {
   const lines: string[] = [];
   if (r.dryRun) lines.push(r.changed ? '' : `Dry run: would ${verb} ${r.id} (now ${r.instance.status}).`);
   else if (!r.changed && r.action === 'start') lines.push(`${r.id} is ${r.instance.status} already; nothing to start.`);
-  else if (!r.changed && (r.instance.status === 'stopped' || r.instance.status === 'stopping')) lines.push(`${r.id} is ${r.instance.status} already; nothing to stop.`);
+  else if (!r.changed && (r.instance.status === 'stopped' || r.instance.status === 'stopping'))
+    lines.push(`${r.id} is ${r.instance.status} already; nothing to stop.`);
   else if (!r.changed) lines.push(`Not stopped: ${r.id}.`);
   else lines.push(`${r.action === 'start' ? 'Started' : 'Stopped'} ${r.id}: ${r.instance.status}.`);
   if (r.note && r.action === 'stop') lines.push(`note: ${r.note}`);
@@ -48,11 +63,27 @@ export const stop = handler(def.stop, async (ctx, { args }) => {
 });
 
 export const restore = handler(def.restore, async (ctx, { args, opts }) => {
-  const result = await restoreToPointInTime(ctx, { sourceId: args.source, targetId: opts.target, to: opts.to, latestRestorable: opts.latestRestorable, instanceClass: opts.instanceClass });
+  const result = await restoreToPointInTime(ctx, {
+    sourceId: args.source,
+    targetId: opts.target,
+    to: opts.to,
+    latestRestorable: opts.latestRestorable,
+    instanceClass: opts.instanceClass,
+  });
   ctx.out.result(result, (r, c) => {
     const window = `restorable window ${r.window.earliest ?? '?'} to ${r.window.latest ?? '?'}`;
-    if (r.dryRun) return `Dry run: ${r.requested === 'latest' ? 'the latest restorable time' : r.requested} is inside the ${window}; would restore ${r.sourceId} into ${r.targetId}.`;
-    const beat = r.newestHeartbeat ? `Newest heartbeat in ${r.targetId}: ${r.newestHeartbeat}${r.heartbeatLagSeconds !== undefined ? ` (${r.heartbeatLagSeconds} s before the target)` : ''}.` : `No heartbeat in ${r.targetId} (dbops heartbeat from cron measures the real data loss).`;
-    return [renderReport(r.report!, c), '', `Restored ${r.sourceId} to ${r.requested === 'latest' ? `the latest restorable time (${r.window.latest ?? '?'})` : r.requested} into ${r.targetId}.`, beat, '', renderInstanceDetail(r.instance!, c)].join('\n');
+    if (r.dryRun)
+      return `Dry run: ${r.requested === 'latest' ? 'the latest restorable time' : r.requested} is inside the ${window}; would restore ${r.sourceId} into ${r.targetId}.`;
+    const beat = r.newestHeartbeat
+      ? `Newest heartbeat in ${r.targetId}: ${r.newestHeartbeat}${r.heartbeatLagSeconds !== undefined ? ` (${r.heartbeatLagSeconds} s before the target)` : ''}.`
+      : `No heartbeat in ${r.targetId} (dbops heartbeat from cron measures the real data loss).`;
+    return [
+      renderReport(r.report!, c),
+      '',
+      `Restored ${r.sourceId} to ${r.requested === 'latest' ? `the latest restorable time (${r.window.latest ?? '?'})` : r.requested} into ${r.targetId}.`,
+      beat,
+      '',
+      renderInstanceDetail(r.instance!, c),
+    ].join('\n');
   });
 });

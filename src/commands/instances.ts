@@ -18,7 +18,10 @@ export const create = defineCommand({
   args: { id: arg('[id]', 'instance identifier (default: database.identifier)') },
   options: {
     instanceClass: opt.string('--instance-class <class>', 'override database.instanceClass'),
-    connectHost: opt.string('--connect-host <host[:port]>', 'check the new instance answers (IC-4) through there (an SSH tunnel or bastion); TLS still verifies its own name'),
+    connectHost: opt.string(
+      '--connect-host <host[:port]>',
+      'check the new instance answers (IC-4) through there (an SSH tunnel or bastion); TLS still verifies its own name',
+    ),
     port: opt.int('--port <port>', 'local provider: port on 127.0.0.1 (default: a free one)'),
   },
   mutates: true,
@@ -85,7 +88,7 @@ export const restore = defineCommand({
       message: 'instances restore needs --target <id>: the identifier of the new instance.',
       hint: 'For example: dbops instances restore prod-db --latest-restorable --target prod-db-pitr',
     }),
-    instanceClass: opt.string('--instance-class <class>', 'instance class of the new instance (default: the source\'s)'),
+    instanceClass: opt.string('--instance-class <class>', "instance class of the new instance (default: the source's)"),
   },
   mutates: true,
   examples: examples(`
@@ -99,8 +102,7 @@ export const restore = defineCommand({
 export const instances = defineGroup({
   name: 'instances',
   summary: 'List, create, start, stop, delete and restore (to a point in time) database instances',
-  description:
-    'Works on the configured provider and region. On the local provider an instance is a real PostgreSQL cluster on 127.0.0.1.',
+  description: 'Works on the configured provider and region. On the local provider an instance is a real PostgreSQL cluster on 127.0.0.1.',
   examples: examples(`
     $ dbops instances                                                                # list instances in the configured region
     $ dbops instances --json                                                         # the same as JSON

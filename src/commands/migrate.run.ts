@@ -30,7 +30,9 @@ function runInput(ctx: Context, opts: BaseFlags & { allowDrift: boolean }): Migr
 
 function refused(ctx: Context, what: string): number {
   ctx.out.error(`${what}: the migration history and the files disagree (drift); nothing was changed.`);
-  ctx.out.info('hint: restore the files as they were applied, or mark what was applied by hand with `dbops migrate baseline`; --allow-drift runs anyway.');
+  ctx.out.info(
+    'hint: restore the files as they were applied, or mark what was applied by hand with `dbops migrate baseline`; --allow-drift runs anyway.',
+  );
   return ExitCode.checksFailed;
 }
 

@@ -5,10 +5,15 @@ import { arg, defineCommand, defineGroup, examples, type Lazy, opt } from './def
 export const target = {
   url: opt.string('--url <url>', 'any PostgreSQL: postgres://user:password@host:5432/db (password also from PGPASSWORD)'),
   instance: opt.string('--instance <id>', 'an instance of the provider (default: database.identifier)'),
-  connectHost: opt.string('--connect-host <host[:port]>', 'reach the database there (an SSH tunnel or bastion); TLS still verifies its own name'),
+  connectHost: opt.string(
+    '--connect-host <host[:port]>',
+    'reach the database there (an SSH tunnel or bastion); TLS still verifies its own name',
+  ),
 };
 // These flags set the config's `migrate` keys for the run (flags > env > file > defaults).
-const migrationsDir = { dir: opt.overrides('migrate.dir', opt.string('--dir <dir>', 'migrations directory (default: migrate.dir, sql/migrations)')) };
+const migrationsDir = {
+  dir: opt.overrides('migrate.dir', opt.string('--dir <dir>', 'migrations directory (default: migrate.dir, sql/migrations)')),
+};
 const lockTimeout = {
   lockTimeout: opt.overrides(
     'migrate.lockTimeout',
@@ -22,10 +27,15 @@ const timeouts = {
   ...lockTimeout,
   statementTimeout: opt.overrides(
     'migrate.statementTimeout',
-    opt.duration('--statement-timeout <duration>', 'SET LOCAL statement_timeout in each migration; 0 = none (default: migrate.statementTimeout, 0)'),
+    opt.duration(
+      '--statement-timeout <duration>',
+      'SET LOCAL statement_timeout in each migration; 0 = none (default: migrate.statementTimeout, 0)',
+    ),
   ),
 };
-const allowDrift = { allowDrift: opt.flag('--allow-drift', 'run although the history and the files disagree (edited, missing or out-of-order migrations)') };
+const allowDrift = {
+  allowDrift: opt.flag('--allow-drift', 'run although the history and the files disagree (edited, missing or out-of-order migrations)'),
+};
 
 export const status = defineCommand({
   name: 'status',
@@ -44,7 +54,13 @@ export const up = defineCommand({
   name: 'up',
   runbook: 'migrate',
   summary: 'Apply the pending migrations (refuses over drift: exit 1)',
-  options: { ...target, ...migrationsDir, to: opt.string('--to <version>', 'apply up to and including this version'), ...timeouts, ...allowDrift },
+  options: {
+    ...target,
+    ...migrationsDir,
+    to: opt.string('--to <version>', 'apply up to and including this version'),
+    ...timeouts,
+    ...allowDrift,
+  },
   mutates: true,
   examples: examples(`
     $ dbops migrate up                                              # apply everything pending to the configured instance
@@ -59,7 +75,13 @@ export const down = defineCommand({
   name: 'down',
   runbook: 'migrate',
   summary: 'Revert the newest N migrations with their .down.sql (refuses where one is missing: exit 2)',
-  options: { ...target, ...migrationsDir, steps: opt.int('--steps <n>', 'how many to revert, newest first', { default: 1 }), ...timeouts, ...allowDrift },
+  options: {
+    ...target,
+    ...migrationsDir,
+    steps: opt.int('--steps <n>', 'how many to revert, newest first', { default: 1 }),
+    ...timeouts,
+    ...allowDrift,
+  },
   mutates: true,
   examples: examples(`
     $ dbops migrate down --dry-run         # show the .down.sql that would run

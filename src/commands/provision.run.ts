@@ -17,7 +17,8 @@ async function explainFailure<T>(ctx: Context, work: () => Promise<T>): Promise<
     const report = reportOf(e);
     if (report && !ctx.out.json) ctx.out.info(renderReport(report, ctx.out.c));
     const applied = appliedOf(e);
-    if (applied && applied.length > 0) ctx.out.warn(`Done before the failure: ${appliedSummary(applied)}. Rerun \`dbops provision apply\` to continue.`);
+    if (applied && applied.length > 0)
+      ctx.out.warn(`Done before the failure: ${appliedSummary(applied)}. Rerun \`dbops provision apply\` to continue.`);
     throw e;
   }
 }
@@ -30,7 +31,9 @@ export const plan = handler(def.plan, async (ctx, { opts }) => {
 
 export const apply = handler(def.apply, async (ctx, { opts }) => {
   const deps = await provisionDeps(ctx);
-  const result = await explainFailure(ctx, () => applyProvision(deps, { applyImmediately: opts.applyImmediately, allowDataLoss: opts.allowDataLoss }));
+  const result = await explainFailure(ctx, () =>
+    applyProvision(deps, { applyImmediately: opts.applyImmediately, allowDataLoss: opts.allowDataLoss }),
+  );
   ctx.out.result(result, renderApply);
 });
 

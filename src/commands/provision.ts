@@ -4,7 +4,12 @@ import { defineCommand, defineGroup, examples, type Lazy, opt } from './define.j
 export const plan = defineCommand({
   name: 'plan',
   summary: 'Show the changes apply would make: create / modify / replace / delete / no-op, with downtime and data loss flagged',
-  options: { detailedExitcode: opt.flag('--detailed-exitcode', 'exit 1 when changes are pending, 0 when there is nothing to do (drift checks in cron)') },
+  options: {
+    detailedExitcode: opt.flag(
+      '--detailed-exitcode',
+      'exit 1 when changes are pending, 0 when there is nothing to do (drift checks in cron)',
+    ),
+  },
   examples: examples(`
     $ dbops provision plan --json                   # the plan as data
     $ dbops provision plan --detailed-exitcode -q   # cron drift check: exit 1 on drift
@@ -36,7 +41,10 @@ export const destroy = defineCommand({
   summary: 'Remove, in reverse order, only what dbops created (runbook provision-destroy); final snapshot by default',
   options: {
     skipFinalSnapshot: opt.flag('--skip-final-snapshot', 'delete the database without a final snapshot'),
-    ignoreDeletionProtection: opt.flag('--ignore-deletion-protection', 'turn deletion protection off first (after confirmation) instead of refusing'),
+    ignoreDeletionProtection: opt.flag(
+      '--ignore-deletion-protection',
+      'turn deletion protection off first (after confirmation) instead of refusing',
+    ),
   },
   mutates: true,
   examples: examples(`

@@ -12,7 +12,12 @@ export const psql = handler(def.psql, async (ctx, { args, opts }) => {
     first = undefined;
   }
   const instanceId = first ?? ctx.config.database.identifier;
-  const result = await runPsql(ctx, { instanceId, args: psqlArgs, stdout: ctx.out.json ? 'stderr' : 'inherit', connectHost: opts.connectHost });
+  const result = await runPsql(ctx, {
+    instanceId,
+    args: psqlArgs,
+    stdout: ctx.out.json ? 'stderr' : 'inherit',
+    connectHost: opts.connectHost,
+  });
   if (ctx.out.json) ctx.out.result(result, () => '');
   if (result.exitCode !== 0) {
     ctx.out.error(`psql exited with ${result.exitCode} (an SQL error stopped it).`);

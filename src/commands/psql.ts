@@ -11,7 +11,10 @@ export const psql = defineCommand({
     psqlArgs: arg('[psqlArgs...]', 'arguments for psql, after --'),
   },
   options: {
-    connectHost: opt.string('--connect-host <host[:port]>', 'reach the instance there (an SSH tunnel or bastion); TLS still verifies its own name'),
+    connectHost: opt.string(
+      '--connect-host <host[:port]>',
+      'reach the instance there (an SSH tunnel or bastion); TLS still verifies its own name',
+    ),
   },
   examples: examples(`
     $ dbops psql                                                               # interactive psql on the configured instance

@@ -15,13 +15,22 @@ export const restoreTest = defineCommand({
     snapshot: opt.string('--snapshot <id>', 'restore this snapshot (default: the newest available one, automated or manual)'),
     pointInTime: opt.string('--point-in-time <time>', 'AWS: restore the source as it was at this ISO 8601 time, e.g. 2026-05-01T09:30:00Z'),
     latestRestorable: opt.flag('--latest-restorable', 'AWS: restore the source to its latest restorable time'),
-    connectHost: opt.string('--connect-host <host[:port]>', 'reach the temporary instance there (an SSH tunnel or bastion); TLS still verifies its own name'),
-    sourceConnectHost: opt.string('--source-connect-host <host[:port]>', 'reach the source instance there (its own tunnel); TLS still verifies its own name'),
+    connectHost: opt.string(
+      '--connect-host <host[:port]>',
+      'reach the temporary instance there (an SSH tunnel or bastion); TLS still verifies its own name',
+    ),
+    sourceConnectHost: opt.string(
+      '--source-connect-host <host[:port]>',
+      'reach the source instance there (its own tunnel); TLS still verifies its own name',
+    ),
     concurrency: opt.int('--concurrency <n>', 'connections the checks use on the temporary instance (default: restoreTest.concurrency)'),
     keep: opt.flag('--keep', 'keep the temporary instance afterwards, and print how to connect and how to delete it'),
     report: opt.string('--report <file.md>', 'also write the report as Markdown (incident or audit record)'),
     instanceClass: opt.string('--instance-class <class>', 'class of the temporary instance (default: restoreTest.instanceClass)'),
-    expiresIn: opt.string('--expires-in <duration>', 'dbops:expires-at of the temporary instance: 6h, 90m, 2d (default: restoreTest.expiresAfterHours)'),
+    expiresIn: opt.string(
+      '--expires-in <duration>',
+      'dbops:expires-at of the temporary instance: 6h, 90m, 2d (default: restoreTest.expiresAfterHours)',
+    ),
   },
   mutates: true,
   examples: examples(`

@@ -5,14 +5,25 @@ import { reportOf } from '../lib/runbook/runner.js';
 import { copySnapshotCommand } from '../lib/snapshots/copy.js';
 import { deleteSnapshotById } from '../lib/snapshots/delete.js';
 import { pruneSnapshots } from '../lib/snapshots/prune.js';
-import { renderCopy, renderDelete, renderPrune, renderRunPolicy, renderSnapshotDetail, renderSnapshotTable } from '../lib/snapshots/render.js';
+import {
+  renderCopy,
+  renderDelete,
+  renderPrune,
+  renderRunPolicy,
+  renderSnapshotDetail,
+  renderSnapshotTable,
+} from '../lib/snapshots/render.js';
 import { runSnapshotPolicy } from '../lib/snapshots/run-policy.js';
 import { createManualSnapshot, latestSnapshot, listSnapshots } from '../lib/snapshots/snapshots.js';
 import { handler } from './define.js';
 import * as def from './snapshot.js';
 
 export const create = handler(def.create, async (ctx, { opts }) => {
-  const result = await createManualSnapshot(ctx, { instanceId: opts.instance ?? ctx.config.database.identifier, wait: opts.wait, ...(opts.id !== undefined ? { snapshotId: opts.id } : {}) });
+  const result = await createManualSnapshot(ctx, {
+    instanceId: opts.instance ?? ctx.config.database.identifier,
+    wait: opts.wait,
+    ...(opts.id !== undefined ? { snapshotId: opts.id } : {}),
+  });
   ctx.out.result(result, (r) =>
     r.dryRun
       ? `Dry run: would snapshot ${r.instanceId} as ${r.snapshotId} in ${r.region}.`

@@ -58,7 +58,10 @@ export const copy = defineCommand({
   args: { id: arg('<id>', 'snapshot id in the current region') },
   options: {
     toRegion: opt.string('--to-region <region>', 'destination region (default: snapshots.crossRegion.region)'),
-    kmsKey: opt.string('--kms-key <key>', "KMS key (ARN, id or alias) in the destination region for an encrypted snapshot (default: snapshots.crossRegion.kmsKeyId, else the destination's alias/aws/rds)"),
+    kmsKey: opt.string(
+      '--kms-key <key>',
+      "KMS key (ARN, id or alias) in the destination region for an encrypted snapshot (default: snapshots.crossRegion.kmsKeyId, else the destination's alias/aws/rds)",
+    ),
   },
   mutates: true,
   examples: examples(`

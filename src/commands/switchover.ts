@@ -18,12 +18,20 @@ export const switchover = defineCommand({
   options: {
     instance: opt.string('--instance <id>', 'the primary (default: database.identifier)'),
     candidate: opt.string('--candidate <replica>', 'the replica to promote (default: the streaming replica with the least lag)'),
-    maxLag: opt.parsed('--max-lag <size|duration>', 'refuse when the candidate is further behind: 16MB (default), 1048576 (bytes), or 10s', parseMaxLag, isMaxLag),
+    maxLag: opt.parsed(
+      '--max-lag <size|duration>',
+      'refuse when the candidate is further behind: 16MB (default), 1048576 (bytes), or 10s',
+      parseMaxLag,
+      isMaxLag,
+    ),
     timeout: opt.duration('--timeout <duration>', 'longest write pause before rolling back (default 60s)', { positive: true }),
     scheduled: opt.string('--scheduled <time>', 'wait until this ISO 8601 time (with its zone), check again, then switch'),
     probe: opt.flag('--probe', 'measure what the application saw: a numbered write every 50 ms through its address'),
     report: opt.string('--report <file.md>', 'also write the report as Markdown (change record)'),
-    deleteOldPrimary: opt.flag('--delete-old-primary', 'AWS: after a verified switch, delete the old primary with a final snapshot (asked first; deletion protection is respected)'),
+    deleteOldPrimary: opt.flag(
+      '--delete-old-primary',
+      'AWS: after a verified switch, delete the old primary with a final snapshot (asked first; deletion protection is respected)',
+    ),
   },
   mutates: true,
   examples: examples(`

@@ -8,10 +8,17 @@ import { vectorTune } from '../lib/vector/tune.js';
 import { handler } from './define.js';
 import * as def from './vector.js';
 
-const target = (opts: { url?: string; instance?: string; connectHost?: string }): VectorTargetInput => ({ url: opts.url, instance: opts.instance, connectHost: opts.connectHost });
+const target = (opts: { url?: string; instance?: string; connectHost?: string }): VectorTargetInput => ({
+  url: opts.url,
+  instance: opts.instance,
+  connectHost: opts.connectHost,
+});
 
 /** The build session's settings: the config's, which --maintenance-work-mem and --parallel-workers override. */
-const buildSession = (ctx: Context) => ({ maintenanceWorkMem: ctx.config.vector.maintenanceWorkMem, parallelWorkers: ctx.config.vector.parallelWorkers });
+const buildSession = (ctx: Context) => ({
+  maintenanceWorkMem: ctx.config.vector.maintenanceWorkMem,
+  parallelWorkers: ctx.config.vector.parallelWorkers,
+});
 
 export const status = handler(def.status, async (ctx, { opts }) => {
   const result = await vectorStatus(ctx, { target: target(opts), table: opts.table, distance: opts.distance });

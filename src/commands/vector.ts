@@ -4,7 +4,10 @@ import { defineCommand, defineGroup, examples, type Lazy, opt } from './define.j
 const target = {
   url: opt.string('--url <url>', 'any PostgreSQL: postgres://user:password@host:5432/db (instead of an instance)'),
   instance: opt.string('--instance <id>', 'instance to connect to (default: database.identifier)'),
-  connectHost: opt.string('--connect-host <host[:port]>', 'reach the instance there (an SSH tunnel or bastion); TLS still verifies its own name'),
+  connectHost: opt.string(
+    '--connect-host <host[:port]>',
+    'reach the instance there (an SSH tunnel or bastion); TLS still verifies its own name',
+  ),
 };
 /** --table for tune and build (commander's own "required option" message has no hint). */
 const table = opt.requiredString('--table <table>', 'table holding the vectors (required)', {
@@ -20,7 +23,10 @@ const buildSession = {
   ),
   parallelWorkers: opt.overrides(
     'vector.parallelWorkers',
-    opt.int('--parallel-workers <n>', 'max_parallel_maintenance_workers for the build session (default: vector.parallelWorkers, 2)', { min: 0, max: 64 }),
+    opt.int('--parallel-workers <n>', 'max_parallel_maintenance_workers for the build session (default: vector.parallelWorkers, 2)', {
+      min: 0,
+      max: 64,
+    }),
   ),
 };
 
@@ -60,7 +66,9 @@ export const tune = defineCommand({
     candidates: opt.string('--candidates <pairs>', 'm:ef_construction pairs for --rebuild', { default: '16:64,16:128,32:128' }),
     plot: opt.string('--plot <file>', 'write the recall-vs-latency chart: .svg or .html'),
     seed: opt.int('--seed <n>', 'seed of the sample', { default: 42 }),
-    statementTimeoutMs: opt.duration('--statement-timeout <duration>', "statement_timeout for the exact search (default: the server's)", { positive: true }),
+    statementTimeoutMs: opt.duration('--statement-timeout <duration>', "statement_timeout for the exact search (default: the server's)", {
+      positive: true,
+    }),
     ...buildSession,
   },
   examples: examples(`

@@ -55,7 +55,7 @@ export async function createContext(
   flags: ContextFlags,
   signal: AbortSignal,
   io: ContextIO = {},
-  opts: { configOptional?: boolean; /** A command's flags that override config keys (opt.overrides). */ overrides?: ConfigOverrides } = {},
+  opts: { configOptional?: boolean /** A command's flags that override config keys (opt.overrides). */; overrides?: ConfigOverrides } = {},
 ): Promise<CreatedContext> {
   const env = io.env ?? process.env;
   const stdout = io.stdout ?? process.stdout;
@@ -85,7 +85,13 @@ export async function createContext(
     cwd: io.cwd ?? process.cwd(),
     explicitPath: flags.config,
     env,
-    flags: { provider: flags.provider, region: flags.region, profile: flags.profile, endpointUrl: flags.endpointUrl, ...opts.overrides?.values },
+    flags: {
+      provider: flags.provider,
+      region: flags.region,
+      profile: flags.profile,
+      endpointUrl: flags.endpointUrl,
+      ...opts.overrides?.values,
+    },
     flagNames: opts.overrides?.names,
   };
   let loaded: LoadedConfig;

@@ -93,10 +93,13 @@ export async function testContext(o: TestContextOptions = {}): Promise<TestConte
     flags: { yes: Boolean(o.yes), dryRun: Boolean(o.dryRun), verbose: Boolean(o.verbose) },
     provider() {
       if (given === undefined) return Promise.reject(new Error('this test gave the context no provider'));
-      provider ??= typeof given === 'function' ? given().then((p) => {
+      provider ??=
+        typeof given === 'function'
+          ? given().then((p) => {
               closers.push(() => p.close());
               return p;
-            }) : Promise.resolve(given);
+            })
+          : Promise.resolve(given);
       return provider;
     },
     onClose(fn) {

@@ -8,13 +8,94 @@
  *
  * It replaces FakeRds for these tests (both mock RDSClient); `restore()` in afterEach.
  */
-import { BudgetsClient, CreateBudgetCommand, CreateNotificationCommand, DeleteBudgetCommand, DeleteNotificationCommand, DescribeBudgetCommand, DescribeNotificationsForBudgetCommand, DescribeSubscribersForNotificationCommand, ListTagsForResourceCommand as BudgetTagsCommand, NotFoundException, UpdateBudgetCommand, type CreateBudgetCommandInput, type Notification, type Subscriber } from '@aws-sdk/client-budgets';
-import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, ListTagsForResourceCommand as AlarmTagsCommand, PutMetricAlarmCommand, type MetricAlarm, type PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
-import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DeleteSecurityGroupCommand, DescribeRegionsCommand, DescribeSecurityGroupsCommand, DescribeVpcsCommand, EC2Client, RevokeSecurityGroupIngressCommand, type IpPermission, type SecurityGroup } from '@aws-sdk/client-ec2';
-import { CacheClusterNotFoundFault, CreateReplicationGroupCommand, DeleteReplicationGroupCommand, DescribeCacheClustersCommand, DescribeReplicationGroupsCommand, ElastiCacheClient, ListTagsForResourceCommand as CacheTagsCommand, ModifyReplicationGroupCommand, ReplicationGroupNotFoundFault, type CacheCluster, type ReplicationGroup, type Tag as CacheTag } from '@aws-sdk/client-elasticache';
-import { AddTagsToResourceCommand, CreateDBInstanceCommand, DBInstanceAlreadyExistsFault, DBInstanceNotFoundFault, DBSnapshotNotFoundFault, DeleteDBInstanceCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, DescribeOrderableDBInstanceOptionsCommand, InvalidDBInstanceStateFault, ModifyDBInstanceCommand, RDSClient, type CreateDBInstanceCommandInput, type DBInstance, type DBSnapshot, type ModifyDBInstanceCommandInput } from '@aws-sdk/client-rds';
-import { CreateSecretCommand, DeleteSecretCommand, DescribeSecretCommand, GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CreateTopicCommand, DeleteTopicCommand, ListSubscriptionsByTopicCommand, ListTagsForResourceCommand as TopicTagsCommand, ListTopicsCommand, SNSClient, SubscribeCommand, UnsubscribeCommand, type Subscription } from '@aws-sdk/client-sns';
+import {
+  BudgetsClient,
+  CreateBudgetCommand,
+  CreateNotificationCommand,
+  DeleteBudgetCommand,
+  DeleteNotificationCommand,
+  DescribeBudgetCommand,
+  DescribeNotificationsForBudgetCommand,
+  DescribeSubscribersForNotificationCommand,
+  ListTagsForResourceCommand as BudgetTagsCommand,
+  NotFoundException,
+  UpdateBudgetCommand,
+  type CreateBudgetCommandInput,
+  type Notification,
+  type Subscriber,
+} from '@aws-sdk/client-budgets';
+import {
+  CloudWatchClient,
+  DeleteAlarmsCommand,
+  DescribeAlarmsCommand,
+  ListTagsForResourceCommand as AlarmTagsCommand,
+  PutMetricAlarmCommand,
+  type MetricAlarm,
+  type PutMetricAlarmCommandInput,
+} from '@aws-sdk/client-cloudwatch';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DeleteSecurityGroupCommand,
+  DescribeRegionsCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+  type IpPermission,
+  type SecurityGroup,
+} from '@aws-sdk/client-ec2';
+import {
+  CacheClusterNotFoundFault,
+  CreateReplicationGroupCommand,
+  DeleteReplicationGroupCommand,
+  DescribeCacheClustersCommand,
+  DescribeReplicationGroupsCommand,
+  ElastiCacheClient,
+  ListTagsForResourceCommand as CacheTagsCommand,
+  ModifyReplicationGroupCommand,
+  ReplicationGroupNotFoundFault,
+  type CacheCluster,
+  type ReplicationGroup,
+  type Tag as CacheTag,
+} from '@aws-sdk/client-elasticache';
+import {
+  AddTagsToResourceCommand,
+  CreateDBInstanceCommand,
+  DBInstanceAlreadyExistsFault,
+  DBInstanceNotFoundFault,
+  DBSnapshotNotFoundFault,
+  DeleteDBInstanceCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  DescribeOrderableDBInstanceOptionsCommand,
+  InvalidDBInstanceStateFault,
+  ModifyDBInstanceCommand,
+  RDSClient,
+  type CreateDBInstanceCommandInput,
+  type DBInstance,
+  type DBSnapshot,
+  type ModifyDBInstanceCommandInput,
+} from '@aws-sdk/client-rds';
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import {
+  CreateTopicCommand,
+  DeleteTopicCommand,
+  ListSubscriptionsByTopicCommand,
+  ListTagsForResourceCommand as TopicTagsCommand,
+  ListTopicsCommand,
+  SNSClient,
+  SubscribeCommand,
+  UnsubscribeCommand,
+  type Subscription,
+} from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DEFAULTS } from '../../src/lib/config/defaults.js';
 import type { DbopsConfig } from '../../src/lib/config/schema.js';
@@ -153,7 +234,16 @@ export class FakeAwsAccount {
 
   addInstance(shape: DBInstance): void {
     const id = shape.DBInstanceIdentifier!;
-    this.instances.set(id, { shape: { DBInstanceArn: `arn:aws:rds:${this.region}:${this.account}:db:${id}`, DBInstanceStatus: 'available', VpcSecurityGroups: [], TagList: [], ReadReplicaDBInstanceIdentifiers: [], ...shape } });
+    this.instances.set(id, {
+      shape: {
+        DBInstanceArn: `arn:aws:rds:${this.region}:${this.account}:db:${id}`,
+        DBInstanceStatus: 'available',
+        VpcSecurityGroups: [],
+        TagList: [],
+        ReadReplicaDBInstanceIdentifiers: [],
+        ...shape,
+      },
+    });
   }
 
   addSecurityGroup(g: SecurityGroup): string {
@@ -169,7 +259,11 @@ export class FakeAwsAccount {
   }
 
   addAlarm(a: MetricAlarm): void {
-    this.alarms.set(a.AlarmName!, { AlarmArn: `arn:aws:cloudwatch:${this.region}:${this.account}:alarm:${a.AlarmName}`, StateValue: 'OK', ...a });
+    this.alarms.set(a.AlarmName!, {
+      AlarmArn: `arn:aws:cloudwatch:${this.region}:${this.account}:alarm:${a.AlarmName}`,
+      StateValue: 'OK',
+      ...a,
+    });
   }
 
   instance(id: string): DBInstance | undefined {
@@ -205,7 +299,8 @@ export class FakeAwsAccount {
         EngineVersion: i.EngineVersion === '15' ? '15.8' : i.EngineVersion,
         DBInstanceClass: i.DBInstanceClass,
         AllocatedStorage: i.AllocatedStorage,
-        MaxAllocatedStorage: i.MaxAllocatedStorage !== undefined && i.MaxAllocatedStorage > (i.AllocatedStorage ?? 0) ? i.MaxAllocatedStorage : undefined,
+        MaxAllocatedStorage:
+          i.MaxAllocatedStorage !== undefined && i.MaxAllocatedStorage > (i.AllocatedStorage ?? 0) ? i.MaxAllocatedStorage : undefined,
         StorageType: i.StorageType,
         StorageEncrypted: i.StorageEncrypted ?? false,
         MultiAZ: i.MultiAZ ?? false,
@@ -220,7 +315,14 @@ export class FakeAwsAccount {
         DBName: i.DBName,
         VpcSecurityGroups: (i.VpcSecurityGroupIds ?? []).map((g) => ({ VpcSecurityGroupId: g, Status: 'active' })),
         DBParameterGroups: [{ DBParameterGroupName: i.DBParameterGroupName ?? `default.${i.Engine}15`, ParameterApplyStatus: 'in-sync' }],
-        ...(i.ManageMasterUserPassword ? { MasterUserSecret: { SecretArn: `arn:aws:secretsmanager:${this.region}:${this.account}:secret:rds!db-${id}`, SecretStatus: 'active' } } : {}),
+        ...(i.ManageMasterUserPassword
+          ? {
+              MasterUserSecret: {
+                SecretArn: `arn:aws:secretsmanager:${this.region}:${this.account}:secret:rds!db-${id}`,
+                SecretStatus: 'active',
+              },
+            }
+          : {}),
         ReadReplicaDBInstanceIdentifiers: [],
         TagList: i.Tags ?? [],
       };
@@ -233,7 +335,8 @@ export class FakeAwsAccount {
         s.Endpoint = { Address: `${s.DBInstanceIdentifier}.abc123.${this.region}.rds.amazonaws.com`, Port: 5432 };
       };
       if (i.DBInstanceIdentifier) {
-        if (!this.#tick(this.instances, i.DBInstanceIdentifier, settleTo)) throw new DBInstanceNotFoundFault({ message: `DBInstance ${i.DBInstanceIdentifier} not found.`, $metadata });
+        if (!this.#tick(this.instances, i.DBInstanceIdentifier, settleTo))
+          throw new DBInstanceNotFoundFault({ message: `DBInstance ${i.DBInstanceIdentifier} not found.`, $metadata });
         return { DBInstances: [structuredClone(this.instances.get(i.DBInstanceIdentifier)!.shape)] };
       }
       const ids = [...this.instances.keys()].filter((k) => this.#tick(this.instances, k, settleTo));
@@ -246,29 +349,35 @@ export class FakeAwsAccount {
       this.#modify(e, i);
       return { DBInstance: structuredClone(e.shape) };
     });
-    m.on(DeleteDBInstanceCommand).callsFake((i: { DBInstanceIdentifier?: string; SkipFinalSnapshot?: boolean; FinalDBSnapshotIdentifier?: string }) => {
-      const e = this.instances.get(i.DBInstanceIdentifier!);
-      if (!e) throw new DBInstanceNotFoundFault({ message: 'not found', $metadata });
-      if (e.shape.DeletionProtection) throw new InvalidDBInstanceStateFault({ message: 'Cannot delete protected DB Instance, please disable deletion protection and try again.', $metadata });
-      e.shape.DBInstanceStatus = 'deleting';
-      e.after = this.#settle;
-      e.to = 'gone';
-      if (!i.SkipFinalSnapshot && i.FinalDBSnapshotIdentifier) {
-        const id = i.FinalDBSnapshotIdentifier;
-        this.snapshots.set(id, {
-          DBSnapshotIdentifier: id,
-          DBSnapshotArn: `arn:aws:rds:${this.region}:${this.account}:snapshot:${id}`,
-          DBInstanceIdentifier: e.shape.DBInstanceIdentifier,
-          SnapshotType: 'manual',
-          Status: 'available',
-          Engine: e.shape.Engine,
-          EngineVersion: e.shape.EngineVersion,
-          SnapshotCreateTime: new Date(),
-          TagList: e.shape.CopyTagsToSnapshot ? structuredClone(e.shape.TagList ?? []) : [],
-        });
-      }
-      return { DBInstance: structuredClone(e.shape) };
-    });
+    m.on(DeleteDBInstanceCommand).callsFake(
+      (i: { DBInstanceIdentifier?: string; SkipFinalSnapshot?: boolean; FinalDBSnapshotIdentifier?: string }) => {
+        const e = this.instances.get(i.DBInstanceIdentifier!);
+        if (!e) throw new DBInstanceNotFoundFault({ message: 'not found', $metadata });
+        if (e.shape.DeletionProtection)
+          throw new InvalidDBInstanceStateFault({
+            message: 'Cannot delete protected DB Instance, please disable deletion protection and try again.',
+            $metadata,
+          });
+        e.shape.DBInstanceStatus = 'deleting';
+        e.after = this.#settle;
+        e.to = 'gone';
+        if (!i.SkipFinalSnapshot && i.FinalDBSnapshotIdentifier) {
+          const id = i.FinalDBSnapshotIdentifier;
+          this.snapshots.set(id, {
+            DBSnapshotIdentifier: id,
+            DBSnapshotArn: `arn:aws:rds:${this.region}:${this.account}:snapshot:${id}`,
+            DBInstanceIdentifier: e.shape.DBInstanceIdentifier,
+            SnapshotType: 'manual',
+            Status: 'available',
+            Engine: e.shape.Engine,
+            EngineVersion: e.shape.EngineVersion,
+            SnapshotCreateTime: new Date(),
+            TagList: e.shape.CopyTagsToSnapshot ? structuredClone(e.shape.TagList ?? []) : [],
+          });
+        }
+        return { DBInstance: structuredClone(e.shape) };
+      },
+    );
     m.on(DescribeDBSnapshotsCommand).callsFake((i: { DBSnapshotIdentifier?: string }) => {
       if (i.DBSnapshotIdentifier === undefined) return { DBSnapshots: [...this.snapshots.values()].map((x) => structuredClone(x)) };
       const snap = this.snapshots.get(i.DBSnapshotIdentifier);
@@ -292,7 +401,14 @@ export class FakeAwsAccount {
       const versions = i.Engine === 'mysql' ? ['8.0.35', '8.0.39'] : ['14.12', '15.8', '16.4'];
       return {
         OrderableDBInstanceOptions: versions.flatMap((v) =>
-          ['gp2', 'gp3', 'io1'].map((t) => ({ Engine: i.Engine, EngineVersion: v, DBInstanceClass: i.DBInstanceClass, StorageType: t, MinStorageSize: t === 'io1' ? 100 : 20, MaxStorageSize: 65536 })),
+          ['gp2', 'gp3', 'io1'].map((t) => ({
+            Engine: i.Engine,
+            EngineVersion: v,
+            DBInstanceClass: i.DBInstanceClass,
+            StorageType: t,
+            MinStorageSize: t === 'io1' ? 100 : 20,
+            MaxStorageSize: 65536,
+          })),
         ),
       };
     });
@@ -319,7 +435,8 @@ export class FakeAwsAccount {
     apply('PreferredMaintenanceWindow', i.PreferredMaintenanceWindow, false);
     apply('AutoMinorVersionUpgrade', i.AutoMinorVersionUpgrade, false);
     apply('CopyTagsToSnapshot', i.CopyTagsToSnapshot, false);
-    if (i.MaxAllocatedStorage !== undefined) s.MaxAllocatedStorage = i.MaxAllocatedStorage > (s.AllocatedStorage ?? 0) ? i.MaxAllocatedStorage : undefined;
+    if (i.MaxAllocatedStorage !== undefined)
+      s.MaxAllocatedStorage = i.MaxAllocatedStorage > (s.AllocatedStorage ?? 0) ? i.MaxAllocatedStorage : undefined;
     if (i.VpcSecurityGroupIds) s.VpcSecurityGroups = i.VpcSecurityGroupIds.map((g) => ({ VpcSecurityGroupId: g, Status: 'active' }));
     if (Object.keys(deferred).length > 0) s.PendingModifiedValues = { ...s.PendingModifiedValues, ...deferred };
     if (i.ApplyImmediately) {
@@ -344,12 +461,22 @@ export class FakeAwsAccount {
       const name = i.Filters?.find((f) => f.Name === 'group-name')?.Values?.[0];
       return { SecurityGroups: [...this.groups.values()].filter((g) => g.GroupName === name).map((g) => structuredClone(g)) };
     });
-    m.on(CreateSecurityGroupCommand).callsFake((i: { GroupName?: string; Description?: string; VpcId?: string; TagSpecifications?: { Tags?: Tags }[] }) => {
-      if ([...this.groups.values()].some((g) => g.GroupName === i.GroupName)) throw ec2Error('InvalidGroup.Duplicate', `The security group '${i.GroupName}' already exists`);
-      const id = this.#id('sg');
-      this.groups.set(id, { GroupId: id, GroupName: i.GroupName, Description: i.Description, VpcId: i.VpcId, IpPermissions: [], Tags: i.TagSpecifications?.[0]?.Tags ?? [] });
-      return { GroupId: id };
-    });
+    m.on(CreateSecurityGroupCommand).callsFake(
+      (i: { GroupName?: string; Description?: string; VpcId?: string; TagSpecifications?: { Tags?: Tags }[] }) => {
+        if ([...this.groups.values()].some((g) => g.GroupName === i.GroupName))
+          throw ec2Error('InvalidGroup.Duplicate', `The security group '${i.GroupName}' already exists`);
+        const id = this.#id('sg');
+        this.groups.set(id, {
+          GroupId: id,
+          GroupName: i.GroupName,
+          Description: i.Description,
+          VpcId: i.VpcId,
+          IpPermissions: [],
+          Tags: i.TagSpecifications?.[0]?.Tags ?? [],
+        });
+        return { GroupId: id };
+      },
+    );
     m.on(AuthorizeSecurityGroupIngressCommand).callsFake((i: { GroupId?: string; IpPermissions?: IpPermission[] }) => {
       const g = this.groups.get(i.GroupId!)!;
       g.IpPermissions = [...(g.IpPermissions ?? []), ...(i.IpPermissions ?? [])];
@@ -363,7 +490,8 @@ export class FakeAwsAccount {
       return { Return: true };
     });
     m.on(DeleteSecurityGroupCommand).callsFake((i: { GroupId?: string }) => {
-      const inUse = [...this.instances.values()].some((e) => e.shape.VpcSecurityGroups?.some((g) => g.VpcSecurityGroupId === i.GroupId)) ||
+      const inUse =
+        [...this.instances.values()].some((e) => e.shape.VpcSecurityGroups?.some((g) => g.VpcSecurityGroupId === i.GroupId)) ||
         [...this.cacheClusters.values()].some((c) => c.SecurityGroups?.some((g) => g.SecurityGroupId === i.GroupId));
       if (inUse) throw ec2Error('DependencyViolation', `resource ${i.GroupId} has a dependent object`);
       if (!this.groups.delete(i.GroupId!)) throw ec2Error('InvalidGroup.NotFound', 'not found');
@@ -377,21 +505,53 @@ export class FakeAwsAccount {
     const m = this.elastiCache;
     const settleTo = (rg: ReplicationGroup) => {
       rg.Status = 'available';
-      rg.NodeGroups = [{ NodeGroupId: '0001', PrimaryEndpoint: { Address: `master.${rg.ReplicationGroupId}.abc.use2.cache.amazonaws.com`, Port: 6379 } }];
+      rg.NodeGroups = [
+        { NodeGroupId: '0001', PrimaryEndpoint: { Address: `master.${rg.ReplicationGroupId}.abc.use2.cache.amazonaws.com`, Port: 6379 } },
+      ];
       const member = this.cacheClusters.get(rg.MemberClusters![0]!);
       if (member) member.CacheClusterStatus = 'available';
     };
-    m.on(CreateReplicationGroupCommand).callsFake((i: { ReplicationGroupId?: string; Engine?: string; EngineVersion?: string; CacheNodeType?: string; SecurityGroupIds?: string[]; TransitEncryptionEnabled?: boolean; AtRestEncryptionEnabled?: boolean; AuthToken?: string; Tags?: CacheTag[] }) => {
-      this.#maybeFail('CreateReplicationGroup');
-      const id = i.ReplicationGroupId!.toLowerCase();
-      const arn = `arn:aws:elasticache:${this.region}:${this.account}:replicationgroup:${id}`;
-      const member = `${id}-001`;
-      const rg: ReplicationGroup = { ReplicationGroupId: id, ARN: arn, Status: 'creating', Engine: i.Engine, CacheNodeType: i.CacheNodeType, MemberClusters: [member], TransitEncryptionEnabled: i.TransitEncryptionEnabled ?? false, AtRestEncryptionEnabled: i.AtRestEncryptionEnabled ?? false, AuthTokenEnabled: i.AuthToken !== undefined };
-      this.replicationGroups.set(id, { shape: rg, after: this.#settle, to: 'available' });
-      this.cacheClusters.set(member, { CacheClusterId: member, ReplicationGroupId: id, Engine: i.Engine, EngineVersion: i.EngineVersion === '7.0' ? '7.0.7' : i.EngineVersion, CacheNodeType: i.CacheNodeType, CacheClusterStatus: 'creating', SecurityGroups: (i.SecurityGroupIds ?? []).map((g) => ({ SecurityGroupId: g, Status: 'active' })) });
-      this.cacheTags.set(arn, i.Tags ?? []);
-      return { ReplicationGroup: structuredClone(rg) };
-    });
+    m.on(CreateReplicationGroupCommand).callsFake(
+      (i: {
+        ReplicationGroupId?: string;
+        Engine?: string;
+        EngineVersion?: string;
+        CacheNodeType?: string;
+        SecurityGroupIds?: string[];
+        TransitEncryptionEnabled?: boolean;
+        AtRestEncryptionEnabled?: boolean;
+        AuthToken?: string;
+        Tags?: CacheTag[];
+      }) => {
+        this.#maybeFail('CreateReplicationGroup');
+        const id = i.ReplicationGroupId!.toLowerCase();
+        const arn = `arn:aws:elasticache:${this.region}:${this.account}:replicationgroup:${id}`;
+        const member = `${id}-001`;
+        const rg: ReplicationGroup = {
+          ReplicationGroupId: id,
+          ARN: arn,
+          Status: 'creating',
+          Engine: i.Engine,
+          CacheNodeType: i.CacheNodeType,
+          MemberClusters: [member],
+          TransitEncryptionEnabled: i.TransitEncryptionEnabled ?? false,
+          AtRestEncryptionEnabled: i.AtRestEncryptionEnabled ?? false,
+          AuthTokenEnabled: i.AuthToken !== undefined,
+        };
+        this.replicationGroups.set(id, { shape: rg, after: this.#settle, to: 'available' });
+        this.cacheClusters.set(member, {
+          CacheClusterId: member,
+          ReplicationGroupId: id,
+          Engine: i.Engine,
+          EngineVersion: i.EngineVersion === '7.0' ? '7.0.7' : i.EngineVersion,
+          CacheNodeType: i.CacheNodeType,
+          CacheClusterStatus: 'creating',
+          SecurityGroups: (i.SecurityGroupIds ?? []).map((g) => ({ SecurityGroupId: g, Status: 'active' })),
+        });
+        this.cacheTags.set(arn, i.Tags ?? []);
+        return { ReplicationGroup: structuredClone(rg) };
+      },
+    );
     m.on(DescribeReplicationGroupsCommand).callsFake((i: { ReplicationGroupId?: string }) => {
       const id = i.ReplicationGroupId!;
       if (!this.#tick(this.replicationGroups, id, settleTo)) {
@@ -405,16 +565,18 @@ export class FakeAwsAccount {
       if (!c) throw new CacheClusterNotFoundFault({ message: `CacheCluster ${i.CacheClusterId} not found.`, $metadata });
       return { CacheClusters: [structuredClone(c)] };
     });
-    m.on(ModifyReplicationGroupCommand).callsFake((i: { ReplicationGroupId?: string; CacheNodeType?: string; SecurityGroupIds?: string[] }) => {
-      const e = this.replicationGroups.get(i.ReplicationGroupId!)!;
-      if (i.CacheNodeType) e.shape.CacheNodeType = i.CacheNodeType;
-      const member = this.cacheClusters.get(e.shape.MemberClusters![0]!)!;
-      if (i.SecurityGroupIds) member.SecurityGroups = i.SecurityGroupIds.map((g) => ({ SecurityGroupId: g, Status: 'active' }));
-      e.shape.Status = 'modifying';
-      e.after = this.#settle;
-      e.to = 'available';
-      return { ReplicationGroup: structuredClone(e.shape) };
-    });
+    m.on(ModifyReplicationGroupCommand).callsFake(
+      (i: { ReplicationGroupId?: string; CacheNodeType?: string; SecurityGroupIds?: string[] }) => {
+        const e = this.replicationGroups.get(i.ReplicationGroupId!)!;
+        if (i.CacheNodeType) e.shape.CacheNodeType = i.CacheNodeType;
+        const member = this.cacheClusters.get(e.shape.MemberClusters![0]!)!;
+        if (i.SecurityGroupIds) member.SecurityGroups = i.SecurityGroupIds.map((g) => ({ SecurityGroupId: g, Status: 'active' }));
+        e.shape.Status = 'modifying';
+        e.after = this.#settle;
+        e.to = 'available';
+        return { ReplicationGroup: structuredClone(e.shape) };
+      },
+    );
     m.on(DeleteReplicationGroupCommand).callsFake((i: { ReplicationGroupId?: string }) => {
       const e = this.replicationGroups.get(i.ReplicationGroupId!);
       if (!e) throw new ReplicationGroupNotFoundFault({ message: 'not found', $metadata });
@@ -441,7 +603,9 @@ export class FakeAwsAccount {
     });
     m.on(ListTopicsCommand).callsFake(() => ({ Topics: [...this.topics.keys()].map((TopicArn) => ({ TopicArn })) }));
     m.on(TopicTagsCommand).callsFake((i: { ResourceArn?: string }) => ({ Tags: this.topics.get(i.ResourceArn!)?.tags ?? [] }));
-    m.on(ListSubscriptionsByTopicCommand).callsFake((i: { TopicArn?: string }) => ({ Subscriptions: this.topics.get(i.TopicArn!)?.subscriptions ?? [] }));
+    m.on(ListSubscriptionsByTopicCommand).callsFake((i: { TopicArn?: string }) => ({
+      Subscriptions: this.topics.get(i.TopicArn!)?.subscriptions ?? [],
+    }));
     m.on(SubscribeCommand).callsFake((i: { TopicArn?: string; Protocol?: string; Endpoint?: string }) => {
       const t = this.topics.get(i.TopicArn!)!;
       t.subscriptions.push({ SubscriptionArn: 'PendingConfirmation', Protocol: i.Protocol, Endpoint: i.Endpoint, TopicArn: i.TopicArn });
@@ -464,13 +628,22 @@ export class FakeAwsAccount {
     m.on(PutMetricAlarmCommand).callsFake((i: PutMetricAlarmCommandInput) => {
       const old = this.alarms.get(i.AlarmName!);
       const { Tags, ...rest } = i;
-      this.alarms.set(i.AlarmName!, { ...rest, AlarmArn: `arn:aws:cloudwatch:${this.region}:${this.account}:alarm:${i.AlarmName}`, StateValue: 'INSUFFICIENT_DATA', Tags: old ? old.Tags : (Tags ?? []) } as MetricAlarm & { Tags?: Tags });
+      this.alarms.set(i.AlarmName!, {
+        ...rest,
+        AlarmArn: `arn:aws:cloudwatch:${this.region}:${this.account}:alarm:${i.AlarmName}`,
+        StateValue: 'INSUFFICIENT_DATA',
+        Tags: old ? old.Tags : (Tags ?? []),
+      } as MetricAlarm & { Tags?: Tags });
       return {};
     });
     m.on(DescribeAlarmsCommand).callsFake((i: { AlarmNamePrefix?: string }) => ({
-      MetricAlarms: [...this.alarms.values()].filter((a) => !i.AlarmNamePrefix || a.AlarmName!.startsWith(i.AlarmNamePrefix)).map(({ Tags: _t, ...a }) => structuredClone(a)),
+      MetricAlarms: [...this.alarms.values()]
+        .filter((a) => !i.AlarmNamePrefix || a.AlarmName!.startsWith(i.AlarmNamePrefix))
+        .map(({ Tags: _t, ...a }) => structuredClone(a)),
     }));
-    m.on(AlarmTagsCommand).callsFake((i: { ResourceARN?: string }) => ({ Tags: [...this.alarms.values()].find((a) => a.AlarmArn === i.ResourceARN)?.Tags ?? [] }));
+    m.on(AlarmTagsCommand).callsFake((i: { ResourceARN?: string }) => ({
+      Tags: [...this.alarms.values()].find((a) => a.AlarmArn === i.ResourceARN)?.Tags ?? [],
+    }));
     m.on(DeleteAlarmsCommand).callsFake((i: { AlarmNames?: string[] }) => {
       for (const n of i.AlarmNames ?? []) this.alarms.delete(n);
       return {};
@@ -488,13 +661,21 @@ export class FakeAwsAccount {
     };
     m.on(CreateBudgetCommand).callsFake((i: CreateBudgetCommandInput) => {
       if (this.budgetsByName.has(i.Budget!.BudgetName!)) throw serviceError('DuplicateRecordException', 'duplicate');
-      this.budgetsByName.set(i.Budget!.BudgetName!, { input: structuredClone(i), notifications: (i.NotificationsWithSubscribers ?? []).map((n) => ({ n: n.Notification!, subs: n.Subscribers ?? [] })) });
+      this.budgetsByName.set(i.Budget!.BudgetName!, {
+        input: structuredClone(i),
+        notifications: (i.NotificationsWithSubscribers ?? []).map((n) => ({ n: n.Notification!, subs: n.Subscribers ?? [] })),
+      });
       return {};
     });
     m.on(DescribeBudgetCommand).callsFake((i: { BudgetName?: string }) => ({ Budget: get(i.BudgetName).input.Budget }));
-    m.on(DescribeNotificationsForBudgetCommand).callsFake((i: { BudgetName?: string }) => ({ Notifications: get(i.BudgetName).notifications.map((x) => x.n) }));
+    m.on(DescribeNotificationsForBudgetCommand).callsFake((i: { BudgetName?: string }) => ({
+      Notifications: get(i.BudgetName).notifications.map((x) => x.n),
+    }));
     m.on(DescribeSubscribersForNotificationCommand).callsFake((i: { BudgetName?: string; Notification?: Notification }) => ({
-      Subscribers: get(i.BudgetName).notifications.find((x) => x.n.NotificationType === i.Notification?.NotificationType && x.n.Threshold === i.Notification?.Threshold)?.subs ?? [],
+      Subscribers:
+        get(i.BudgetName).notifications.find(
+          (x) => x.n.NotificationType === i.Notification?.NotificationType && x.n.Threshold === i.Notification?.Threshold,
+        )?.subs ?? [],
     }));
     m.on(UpdateBudgetCommand).callsFake((i: { NewBudget?: { BudgetName?: string; BudgetLimit?: { Amount?: string; Unit?: string } } }) => {
       const b = get(i.NewBudget?.BudgetName);
@@ -507,7 +688,9 @@ export class FakeAwsAccount {
     });
     m.on(DeleteNotificationCommand).callsFake((i: { BudgetName?: string; Notification?: Notification }) => {
       const b = get(i.BudgetName);
-      b.notifications = b.notifications.filter((x) => !(x.n.NotificationType === i.Notification?.NotificationType && x.n.Threshold === i.Notification?.Threshold));
+      b.notifications = b.notifications.filter(
+        (x) => !(x.n.NotificationType === i.Notification?.NotificationType && x.n.Threshold === i.Notification?.Threshold),
+      );
       return {};
     });
     m.on(DeleteBudgetCommand).callsFake((i: { BudgetName?: string }) => {
@@ -547,7 +730,6 @@ export class FakeAwsAccount {
 }
 
 // ---- deps for the lib functions, around the fake ----
-
 
 /** The seeds' profile on aws, with an alarm email and an office CIDR. */
 export function awsConfig(overrides: (c: DbopsConfig) => void = () => undefined): DbopsConfig {

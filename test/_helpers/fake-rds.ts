@@ -201,7 +201,10 @@ export class FakeRds {
   /** A pending maintenance action of an instance (DescribePendingMaintenanceActions). */
   addPendingMaintenance(region: string, id: string, action: string, description: string): void {
     const arn = this.#arn(region, 'db', id);
-    const now: ResourcePendingMaintenanceActions = this.#maintenance.get(arn) ?? { ResourceIdentifier: arn, PendingMaintenanceActionDetails: [] };
+    const now: ResourcePendingMaintenanceActions = this.#maintenance.get(arn) ?? {
+      ResourceIdentifier: arn,
+      PendingMaintenanceActionDetails: [],
+    };
     now.PendingMaintenanceActionDetails = [...(now.PendingMaintenanceActionDetails ?? []), { Action: action, Description: description }];
     this.#maintenance.set(arn, now);
   }
@@ -225,7 +228,10 @@ export class FakeRds {
       ...overrides,
     };
     this.#proxies.set(`${region}/${name}`, { shape });
-    this.#targets.set(`${region}/${name}`, targetIds.map((id) => ({ target: this.#proxyTarget(region, id), settle: 0 })));
+    this.#targets.set(
+      `${region}/${name}`,
+      targetIds.map((id) => ({ target: this.#proxyTarget(region, id), settle: 0 })),
+    );
     return structuredClone(shape);
   }
 
@@ -258,11 +264,15 @@ export class FakeRds {
   }
 
   instanceIds(region: string): string[] {
-    return [...this.#instances.values()].filter((e) => this.#regionOf(e.shape.DBInstanceArn) === region).map((e) => e.shape.DBInstanceIdentifier!);
+    return [...this.#instances.values()]
+      .filter((e) => this.#regionOf(e.shape.DBInstanceArn) === region)
+      .map((e) => e.shape.DBInstanceIdentifier!);
   }
 
   snapshotIds(region: string): string[] {
-    return [...this.#snapshots.values()].filter((e) => this.#regionOf(e.shape.DBSnapshotArn) === region).map((e) => e.shape.DBSnapshotIdentifier!);
+    return [...this.#snapshots.values()]
+      .filter((e) => this.#regionOf(e.shape.DBSnapshotArn) === region)
+      .map((e) => e.shape.DBSnapshotIdentifier!);
   }
 
   // ---- wiring ----
@@ -345,7 +355,10 @@ export class FakeRds {
 
   #requireNoSnapshot(region: string, id: string | undefined): void {
     if (this.#snapshots.has(`${region}/${id}`)) {
-      throw new DBSnapshotAlreadyExistsFault({ message: `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`, $metadata });
+      throw new DBSnapshotAlreadyExistsFault({
+        message: `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`,
+        $metadata,
+      });
     }
   }
 
@@ -429,7 +442,12 @@ export class FakeRds {
       DBName: i.DBName,
       VpcSecurityGroups: (i.VpcSecurityGroupIds ?? []).map((id) => ({ VpcSecurityGroupId: id, Status: 'active' })),
       ...(i.ManageMasterUserPassword
-        ? { MasterUserSecret: { SecretArn: `arn:aws:secretsmanager:${region}:${this.#account}:secret:rds!db-${i.DBInstanceIdentifier}`, SecretStatus: 'active' } }
+        ? {
+            MasterUserSecret: {
+              SecretArn: `arn:aws:secretsmanager:${region}:${this.#account}:secret:rds!db-${i.DBInstanceIdentifier}`,
+              SecretStatus: 'active',
+            },
+          }
         : {}),
       TagList: i.Tags ?? [],
     });
@@ -451,7 +469,10 @@ export class FakeRds {
   #deleteInstance(i: DeleteDBInstanceCommandInput, region: string): { DBInstance: DBInstance } {
     const e = this.#instanceEntry(region, i.DBInstanceIdentifier);
     if (e.shape.DeletionProtection) {
-      throw new InvalidDBInstanceStateFault({ message: 'Cannot delete protected DB Instance, please disable deletion protection and try again.', $metadata });
+      throw new InvalidDBInstanceStateFault({
+        message: 'Cannot delete protected DB Instance, please disable deletion protection and try again.',
+        $metadata,
+      });
     }
     if (!i.SkipFinalSnapshot && i.FinalDBSnapshotIdentifier) {
       this.#requireNoSnapshot(region, i.FinalDBSnapshotIdentifier);
@@ -467,7 +488,10 @@ export class FakeRds {
     this.#requireAvailableInstance(e);
     if (i.ForceFailover) {
       if (!e.shape.MultiAZ) {
-        throw new InvalidDBInstanceStateFault({ message: `Cannot reboot DB Instance ${i.DBInstanceIdentifier} with force failover as it is not Multi-AZ.`, $metadata });
+        throw new InvalidDBInstanceStateFault({
+          message: `Cannot reboot DB Instance ${i.DBInstanceIdentifier} with force failover as it is not Multi-AZ.`,
+          $metadata,
+        });
       }
       const { AvailabilityZone, SecondaryAvailabilityZone } = e.shape;
       Object.assign(e.shape, { AvailabilityZone: SecondaryAvailabilityZone, SecondaryAvailabilityZone: AvailabilityZone });
@@ -564,7 +588,12 @@ export class FakeRds {
 
   // ---- restore and replica commands ----
 
-  #fromSource(source: { Engine?: string; EngineVersion?: string; AllocatedStorage?: number; MasterUsername?: string }): Partial<DBInstance> {
+  #fromSource(source: {
+    Engine?: string;
+    EngineVersion?: string;
+    AllocatedStorage?: number;
+    MasterUsername?: string;
+  }): Partial<DBInstance> {
     return {
       Engine: source.Engine,
       EngineVersion: source.EngineVersion,
@@ -638,7 +667,9 @@ export class FakeRds {
     }
     const source = this.#instances.get(`${region}/${sourceId}`);
     if (source) {
-      source.shape.ReadReplicaDBInstanceIdentifiers = (source.shape.ReadReplicaDBInstanceIdentifiers ?? []).filter((r) => r !== i.DBInstanceIdentifier);
+      source.shape.ReadReplicaDBInstanceIdentifiers = (source.shape.ReadReplicaDBInstanceIdentifiers ?? []).filter(
+        (r) => r !== i.DBInstanceIdentifier,
+      );
     }
     if (e.shape.DBInstanceStatus === 'backing-up') {
       throw new InvalidDBInstanceStateFault({ message: `DB Instance ${i.DBInstanceIdentifier} is backing-up; cannot promote.`, $metadata });
@@ -657,7 +688,10 @@ export class FakeRds {
   #stop(i: StopDBInstanceCommandInput, region: string): { DBInstance: DBInstance } {
     const e = this.#instanceEntry(region, i.DBInstanceIdentifier);
     if ((e.shape.ReadReplicaDBInstanceIdentifiers ?? []).length > 0 || e.shape.ReadReplicaSourceDBInstanceIdentifier) {
-      throw new InvalidDBInstanceStateFault({ message: `Cannot stop instance ${i.DBInstanceIdentifier}: it has read replicas or is a read replica.`, $metadata });
+      throw new InvalidDBInstanceStateFault({
+        message: `Cannot stop instance ${i.DBInstanceIdentifier}: it has read replicas or is a read replica.`,
+        $metadata,
+      });
     }
     this.#requireAvailableInstance(e);
     e.shape.DBInstanceStatus = 'stopped';
@@ -675,7 +709,9 @@ export class FakeRds {
     return { DBInstance: structuredClone(e.shape) };
   }
 
-  #describeMaintenance(i: DescribePendingMaintenanceActionsCommandInput): { PendingMaintenanceActions: ResourcePendingMaintenanceActions[] } {
+  #describeMaintenance(i: DescribePendingMaintenanceActionsCommandInput): {
+    PendingMaintenanceActions: ResourcePendingMaintenanceActions[];
+  } {
     const arns = i.Filters?.find((f) => f.Name === 'db-instance-id')?.Values;
     const all = [...this.#maintenance.values()].filter((a) => !arns || arns.includes(a.ResourceIdentifier ?? ''));
     return { PendingMaintenanceActions: structuredClone(all) };
@@ -732,7 +768,10 @@ export class FakeRds {
   }
 
   #describeProxies(i: DescribeDBProxiesCommandInput, region: string): { DBProxies: DBProxy[] } {
-    const list = i.DBProxyName !== undefined ? [this.#proxyEntry(region, i.DBProxyName)] : [...this.#proxies.entries()].filter(([k]) => k.startsWith(`${region}/`)).map(([, e]) => e);
+    const list =
+      i.DBProxyName !== undefined
+        ? [this.#proxyEntry(region, i.DBProxyName)]
+        : [...this.#proxies.entries()].filter(([k]) => k.startsWith(`${region}/`)).map(([, e]) => e);
     for (const e of list) {
       if (!e.settle) continue;
       e.settle.after -= 1;
@@ -783,9 +822,13 @@ export class FakeRds {
     const key = `${region}/${i.DBProxyName}`;
     const list = this.#targets.get(key) ?? [];
     for (const id of i.DBInstanceIdentifiers ?? []) {
-      if (!list.some((t) => t.target.RdsResourceId === id)) throw new DBProxyTargetNotFoundFault({ message: `${id} is not registered.`, $metadata });
+      if (!list.some((t) => t.target.RdsResourceId === id))
+        throw new DBProxyTargetNotFoundFault({ message: `${id} is not registered.`, $metadata });
     }
-    this.#targets.set(key, list.filter((t) => !(i.DBInstanceIdentifiers ?? []).includes(t.target.RdsResourceId ?? '')));
+    this.#targets.set(
+      key,
+      list.filter((t) => !(i.DBInstanceIdentifiers ?? []).includes(t.target.RdsResourceId ?? '')),
+    );
     return {};
   }
 }

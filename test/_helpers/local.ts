@@ -103,11 +103,7 @@ export function pidAlive(pid: number): boolean {
 }
 
 /** Opens a pg client from a provider's ConnectionInfo, runs fn, closes it. */
-export async function withPg<T>(
-  info: ConnectionInfo,
-  fn: (c: pg.Client) => Promise<T>,
-  database = info.database,
-): Promise<T> {
+export async function withPg<T>(info: ConnectionInfo, fn: (c: pg.Client) => Promise<T>, database = info.database): Promise<T> {
   const client = new pg.Client({
     host: info.host,
     port: info.port,

@@ -65,6 +65,10 @@ export async function testOutput(opts: TestOutputOptions = {}): Promise<TestOutp
     stderrStream,
     stdout: () => stdoutStream.text(),
     stderr: () => stderrStream.text(),
-    stderrLines: () => stderrStream.text().split('\n').filter((l, i, all) => !(i === all.length - 1 && l === '')),
+    stderrLines: () =>
+      stderrStream
+        .text()
+        .split('\n')
+        .filter((l, i, all) => !(i === all.length - 1 && l === '')),
   };
 }

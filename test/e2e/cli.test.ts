@@ -105,7 +105,7 @@ describe('dbops as a process', () => {
     const r = await runDbops('instancez', { cwd });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/^error: Unknown command 'instancez'/);
-    expect(r.stderr).toContain("Did you mean instances?");
+    expect(r.stderr).toContain('Did you mean instances?');
     expect(r.stderr).toMatch(/^hint: run `dbops help`/m);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
@@ -127,15 +127,25 @@ describe('dbops as a process', () => {
     // GIVEN vector build against a URL nothing listens on WHEN a value is bad THEN exit 2 before connecting
     const url = 'postgres://nobody@127.0.0.1:1/none';
     const workers = await runDbops(['vector', 'build', '--url', url, '--table', 't', '--parallel-workers', '65'], { cwd });
-    expect([workers.exitCode, workers.stderr.split('\n')[0]]).toEqual([2, 'error: --parallel-workers must be a whole number from 0 to 64, got 65.']);
+    expect([workers.exitCode, workers.stderr.split('\n')[0]]).toEqual([
+      2,
+      'error: --parallel-workers must be a whole number from 0 to 64, got 65.',
+    ]);
     const memory = await runDbops(['vector', 'tune', '--url', url, '--table', 't', '--maintenance-work-mem', 'plenty'], { cwd });
     expect(memory.exitCode).toBe(2);
-    expect(memory.stderr).toBe('error: --maintenance-work-mem expects a memory size such as 256MB or 1GB, got "plenty".\nhint: Units as in postgresql.conf: kB, MB, GB, TB.\n');
+    expect(memory.stderr).toBe(
+      'error: --maintenance-work-mem expects a memory size such as 256MB or 1GB, got "plenty".\nhint: Units as in postgresql.conf: kB, MB, GB, TB.\n',
+    );
     const table = await runDbops(['vector', 'tune', '--url', url], { cwd });
     expect(table.exitCode).toBe(2);
-    expect(table.stderr).toBe('error: --table is required: the table that holds the vectors.\nhint: `dbops vector status` lists the vector columns.\n');
+    expect(table.stderr).toBe(
+      'error: --table is required: the table that holds the vectors.\nhint: `dbops vector status` lists the vector columns.\n',
+    );
     const k = await runDbops(['vector', 'tune', '--url', url, '--table', 't', '--k', 'ten'], { cwd });
-    expect([k.exitCode, k.stderr]).toEqual([2, 'error: --k expects a whole number, got "ten".\nhint: run `dbops help vector` for the commands, options and examples.\n']);
+    expect([k.exitCode, k.stderr]).toEqual([
+      2,
+      'error: --k expects a whole number, got "ten".\nhint: run `dbops help vector` for the commands, options and examples.\n',
+    ]);
   });
 
   it('reports a YAML syntax error with file, line and column, exit 2', async () => {
@@ -181,7 +191,11 @@ describe('dbops as a process', () => {
     expect(entry('provider')).toEqual({ key: 'provider', value: 'aws', source: 'flag --provider' });
     expect(entry('region')).toEqual({ key: 'region', value: 'eu-central-1', source: 'env DBOPS_REGION' });
     expect(entry('database.instanceClass')).toEqual({ key: 'database.instanceClass', value: 'db.t3.small', source: file });
-    expect(entry('database.backupRetentionDays')).toEqual({ key: 'database.backupRetentionDays', value: 14, source: 'env DBOPS_DATABASE__BACKUP_RETENTION_DAYS' });
+    expect(entry('database.backupRetentionDays')).toEqual({
+      key: 'database.backupRetentionDays',
+      value: 14,
+      source: 'env DBOPS_DATABASE__BACKUP_RETENTION_DAYS',
+    });
     expect(entry('database.allocatedStorageGb')).toEqual({ key: 'database.allocatedStorageGb', value: 20, source: 'default' });
   });
 
@@ -213,7 +227,11 @@ describe('dbops as a process', () => {
   it('says when the AWS endpoint cannot be reached (exit 3)', async () => {
     const r = await runDbops('instances --provider aws --region us-east-2 --endpoint-url http://127.0.0.1:9', {
       cwd: tmpdir(),
-      env: { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', DBOPS_AWS__MAX_ATTEMPTS: '1' },
+      env: {
+        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+        DBOPS_AWS__MAX_ATTEMPTS: '1',
+      },
     });
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toMatch(/Cannot reach the AWS endpoint/);

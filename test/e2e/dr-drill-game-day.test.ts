@@ -18,7 +18,13 @@ let src: Source;
 
 beforeAll(async () => {
   src = await startSource('dbops-drill-pty-');
-  await src.provider.copySnapshot({ snapshotId: src.snapshotId, targetRegion: 'us-west-2', targetSnapshotId: `${src.snapshotId}-copy`, copyTags: true, tags: {} });
+  await src.provider.copySnapshot({
+    snapshotId: src.snapshotId,
+    targetRegion: 'us-west-2',
+    targetSnapshotId: `${src.snapshotId}-copy`,
+    copyTags: true,
+    tags: {},
+  });
 });
 
 afterAll(async () => {
@@ -67,7 +73,9 @@ describe('dbops dr-drill --interactive in a pseudo-terminal', () => {
     expect(text).toContain('Point the application at the recovered database (manual)');
     const md = await readFile(report, 'utf8');
     expect(md).toMatch(/^# DR drill \w+: FAILED\n/);
-    expect(md).toMatch(/\| DR-15 \| Point the application at the recovered database \(manual\) \| ok: done \| .+ \| .+ \| app switched to the recovery \|/);
+    expect(md).toMatch(
+      /\| DR-15 \| Point the application at the recovered database \(manual\) \| ok: done \| .+ \| .+ \| app switched to the recovery \|/,
+    );
     expect(md).toMatch(/\| DR-16 \| Tell the stakeholders \(manual\) \| failed: failed \| .+ \| .+ \| status page down \|/);
     expect(md).toContain('The manual steps were exercised and timed: the RTO includes them.');
     expect(md).toContain('| DR-16 | Manual step DR-16 Tell the stakeholders failed: status page down. |');

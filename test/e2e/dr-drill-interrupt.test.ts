@@ -13,7 +13,13 @@ let src: Source;
 
 beforeAll(async () => {
   src = await startSource('dbops-drill-int-e2e-');
-  await src.provider.copySnapshot({ snapshotId: src.snapshotId, targetRegion: 'us-west-2', targetSnapshotId: `${src.snapshotId}-copy`, copyTags: true, tags: {} });
+  await src.provider.copySnapshot({
+    snapshotId: src.snapshotId,
+    targetRegion: 'us-west-2',
+    targetSnapshotId: `${src.snapshotId}-copy`,
+    copyTags: true,
+    tags: {},
+  });
 });
 
 afterAll(async () => {

@@ -25,7 +25,9 @@ function dbops(args: string, config = ''): Promise<RunResult> {
 
 /** A drill record sealed as the drill seals it: each check's evidence hashed, then the whole. */
 function sealedRecord(): DrillRecord {
-  const checks: StepCheck[] = [{ id: 'amcheck', title: 'Physical integrity', status: 'passed', summary: 'No corruption.', evidence: ['ok'], step: 'DR-8' }];
+  const checks: StepCheck[] = [
+    { id: 'amcheck', title: 'Physical integrity', status: 'passed', summary: 'No corruption.', evidence: ['ok'], step: 'DR-8' },
+  ];
   return seal({
     kind: 'dbops-dr-drill-record',
     version: 1,
@@ -37,7 +39,13 @@ function sealedRecord(): DrillRecord {
     t0Source: 'drill-start',
     startedAt: '2026-05-01T09:00:00.000Z',
     finishedAt: '2026-05-01T09:03:00.000Z',
-    environment: { provider: 'local', account: 'local', primaryRegion: 'us-east-2', recoveryRegion: 'us-west-2', sourceInstanceId: 'prod-db' },
+    environment: {
+      provider: 'local',
+      account: 'local',
+      primaryRegion: 'us-east-2',
+      recoveryRegion: 'us-west-2',
+      sourceInstanceId: 'prod-db',
+    },
     participants: ['A. Ops'],
     runbook: { file: 'runbooks/dr-drill.md', title: 't', sha256: '0'.repeat(64) },
     steps: [],
@@ -65,8 +73,16 @@ describe('dbops dr-drill: bad input (exit 2, nothing touched)', () => {
     ['dr-drill --scenario moon', '', 'error: Unknown scenario "moon".'],
     ['dr-drill --detected-at yesterday', '', 'error: --detected-at expects an ISO 8601 time with a zone, got "yesterday".'],
     ['dr-drill --detected-at 2099-01-01T00:00:00Z', '', 'error: --detected-at 2099-01-01T00:00:00.000Z is in the future.'],
-    ['dr-drill', 'snapshots:\n  crossRegion:\n    enabled: true\n    region: us-east-2\n', 'error: The DR region us-east-2 is the primary region: a regional disaster would take both.'],
-    ['dr-drill', 'snapshots:\n  crossRegion:\n    enabled: false\n    region: us-west-2\n', 'error: No DR region is configured (snapshots.crossRegion.enabled is false): a region drill has nowhere to recover.'],
+    [
+      'dr-drill',
+      'snapshots:\n  crossRegion:\n    enabled: true\n    region: us-east-2\n',
+      'error: The DR region us-east-2 is the primary region: a regional disaster would take both.',
+    ],
+    [
+      'dr-drill',
+      'snapshots:\n  crossRegion:\n    enabled: false\n    region: us-west-2\n',
+      'error: No DR region is configured (snapshots.crossRegion.enabled is false): a region drill has nowhere to recover.',
+    ],
   ])('%s %#', async (args, config, message) => {
     const r = await dbops(args, config);
     expect(r.exitCode, r.stderr).toBe(2);
@@ -107,9 +123,30 @@ describe('dbops dr-drill verify', () => {
 describe('dbops dr-drill history', () => {
   it('lists the recorded drills with RTO, RPO and verdict, and writes the SVG chart', async () => {
     const line = (startedAt: string, verdict: string, rtoSeconds: number) =>
-      JSON.stringify({ drillId: `d-${startedAt.slice(5, 7)}`, scenario: 'region', provider: 'local', sourceInstanceId: 'prod-db', recoveryRegion: 'us-west-2', t0: startedAt, startedAt, finishedAt: startedAt, verdict, rtoSeconds, rtoTargetHours: 4, rtoCovers: 'automated-only', rpoSeconds: 3600, rpoBasis: 'heartbeat', rpoTargetHours: 24, findings: 0, recordSha256: 'x' });
+      JSON.stringify({
+        drillId: `d-${startedAt.slice(5, 7)}`,
+        scenario: 'region',
+        provider: 'local',
+        sourceInstanceId: 'prod-db',
+        recoveryRegion: 'us-west-2',
+        t0: startedAt,
+        startedAt,
+        finishedAt: startedAt,
+        verdict,
+        rtoSeconds,
+        rtoTargetHours: 4,
+        rtoCovers: 'automated-only',
+        rpoSeconds: 3600,
+        rpoBasis: 'heartbeat',
+        rpoTargetHours: 24,
+        findings: 0,
+        recordSha256: 'x',
+      });
     await mkdir(join(home, 'history'), { recursive: true });
-    await writeFile(join(home, 'history', 'dr-drills.jsonl'), `${line('2026-04-01T00:00:00.000Z', 'passed', 900)}\n${line('2026-01-01T00:00:00.000Z', 'failed', 20000)}\n`);
+    await writeFile(
+      join(home, 'history', 'dr-drills.jsonl'),
+      `${line('2026-04-01T00:00:00.000Z', 'passed', 900)}\n${line('2026-01-01T00:00:00.000Z', 'failed', 20000)}\n`,
+    );
     const svg = join(home, 'drills.svg');
     const r = await dbops(`dr-drill history --plot ${svg}`);
     expect(r.exitCode, r.stderr).toBe(0);
@@ -120,4 +157,3 @@ describe('dbops dr-drill history', () => {
     expect(await readFile(svg, 'utf8')).toContain('RTO target 4 h');
   });
 });
-

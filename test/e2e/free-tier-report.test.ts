@@ -34,8 +34,13 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
   res.writeHead(status, { 'x-amzn-requestid': 'req-e2e', ...headers });
   res.end(body);
 }
-const json = (res: ServerResponse, status: number, body: unknown, type = 'application/x-amz-json-1.0', headers: Record<string, string> = {}) =>
-  send(res, status, JSON.stringify(body), { 'content-type': type, ...headers });
+const json = (
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  type = 'application/x-amz-json-1.0',
+  headers: Record<string, string> = {},
+) => send(res, status, JSON.stringify(body), { 'content-type': type, ...headers });
 const xml = (res: ServerResponse, body: string) => send(res, 200, `<?xml version="1.0"?>\n${body}`, { 'content-type': 'text/xml' });
 
 function createdAt(): Date {
@@ -71,7 +76,9 @@ interface MetricQueryWire {
 
 function metricData(res: ServerResponse, body: { MetricDataQueries: MetricQueryWire[]; StartTime: number; EndTime: number }): void {
   if (scenario.throttleMetricData) {
-    json(res, 400, { __type: 'Throttling', message: 'Rate exceeded' }, 'application/x-amz-json-1.0', { 'x-amzn-query-error': 'Throttling;Sender' });
+    json(res, 400, { __type: 'Throttling', message: 'Rate exceeded' }, 'application/x-amz-json-1.0', {
+      'x-amzn-query-error': 'Throttling;Sender',
+    });
     return;
   }
   const from = Math.max(body.StartTime, Math.ceil(createdAt().getTime() / 3_600_000) * 3600);
@@ -90,22 +97,44 @@ function cloudWatch(res: ServerResponse, op: string, body: unknown): void {
     json(res, 200, {
       Metrics: [
         { Namespace: 'AWS/RDS', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'prod-db' }] },
-        { Namespace: 'AWS/ElastiCache', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'CacheClusterId', Value: 'recipe-cache' }, { Name: 'CacheNodeId', Value: '0001' }] },
+        {
+          Namespace: 'AWS/ElastiCache',
+          MetricName: 'CPUUtilization',
+          Dimensions: [
+            { Name: 'CacheClusterId', Value: 'recipe-cache' },
+            { Name: 'CacheNodeId', Value: '0001' },
+          ],
+        },
         { Namespace: 'recipe-app', MetricName: 'Signups', Dimensions: [] },
       ],
     });
-  } else if (op === 'DescribeAlarms') json(res, 200, { MetricAlarms: [{ AlarmName: 'cpu', Period: 300, AlarmArn: `arn:aws:cloudwatch:us-east-2:${ACCOUNT}:alarm:cpu` }], CompositeAlarms: [] });
+  } else if (op === 'DescribeAlarms')
+    json(res, 200, {
+      MetricAlarms: [{ AlarmName: 'cpu', Period: 300, AlarmArn: `arn:aws:cloudwatch:us-east-2:${ACCOUNT}:alarm:cpu` }],
+      CompositeAlarms: [],
+    });
   else if (op === 'GetMetricData') metricData(res, body as Parameters<typeof metricData>[1]);
   else json(res, 400, { __type: 'InvalidAction', message: `unexpected ${op}` });
 }
 
 function freeTier(res: ServerResponse, op: string): void {
   if (scenario.freeTierDenied) {
-    json(res, 400, { __type: 'com.amazonaws.freetier#AccessDeniedException', message: 'User is not authorized to perform: freetier:' + op });
+    json(res, 400, {
+      __type: 'com.amazonaws.freetier#AccessDeniedException',
+      message: 'User is not authorized to perform: freetier:' + op,
+    });
   } else if (op === 'GetFreeTierUsage') {
     json(res, 200, {
       freeTierUsages: [
-        { service: 'Amazon Relational Database Service', usageType: 'USE2-InstanceUsage:db.t3.micro', actualUsageAmount: 24, forecastedUsageAmount: 744, limit: 750, unit: 'Hrs', freeTierType: '12 Months Free' },
+        {
+          service: 'Amazon Relational Database Service',
+          usageType: 'USE2-InstanceUsage:db.t3.micro',
+          actualUsageAmount: 24,
+          forecastedUsageAmount: 744,
+          limit: 750,
+          unit: 'Hrs',
+          freeTierType: '12 Months Free',
+        },
       ],
     });
   } else json(res, 200, { accountId: ACCOUNT, accountPlanType: 'PAID', accountPlanStatus: 'ACTIVE' });
@@ -122,7 +151,10 @@ function budgets(res: ServerResponse): void {
           BudgetType: 'COST',
           TimeUnit: 'MONTHLY',
           BudgetLimit: { Amount: '50.0', Unit: 'USD' },
-          CalculatedSpend: { ActualSpend: { Amount: scenario.budgetActual, Unit: 'USD' }, ForecastedSpend: { Amount: scenario.budgetActual, Unit: 'USD' } },
+          CalculatedSpend: {
+            ActualSpend: { Amount: scenario.budgetActual, Unit: 'USD' },
+            ForecastedSpend: { Amount: scenario.budgetActual, Unit: 'USD' },
+          },
         },
       ],
     },
@@ -143,7 +175,16 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (action === 'DescribeDBInstances') return rdsInstances(res);
   if (action === 'DescribeCacheClusters') return cacheClusters(res);
   if (req.url?.startsWith('/2015-03-31/functions')) {
-    return json(res, 200, { Functions: [{ FunctionName: 'gdpr-export', MemorySize: 512, FunctionArn: `arn:aws:lambda:us-east-2:${ACCOUNT}:function:gdpr-export` }] }, 'application/json');
+    return json(
+      res,
+      200,
+      {
+        Functions: [
+          { FunctionName: 'gdpr-export', MemorySize: 512, FunctionArn: `arn:aws:lambda:us-east-2:${ACCOUNT}:function:gdpr-export` },
+        ],
+      },
+      'application/json',
+    );
   }
   json(res, 400, { __type: 'UnknownOperation', message: `fake AWS does not know ${target || action || req.url}` });
 }
@@ -229,8 +270,12 @@ describe('dbops free-tier-report as a process', () => {
     expect(r.exitCode).toBe(4);
     expect(r.stdout).toMatch(/^# Free tier \d{4}-\d{2} \(us-east-2\): WARNING$/m);
     expect(r.stdout).toContain('| free-tier-budget | $50.00 | $26.10 | $26.10 | $25.00 crossed, $40.00 | **warning** |');
-    expect(r.stderr).toBe('warning: Budget free-tier-budget warning: $26.10 of $50.00 spent, forecast $26.10. (see runbooks/free-tier.md#FT-R7)\n');
-    expect(r.stdout).toContain('- Budget free-tier-budget warning: $26.10 of $50.00 spent, forecast $26.10. (see runbooks/free-tier.md#FT-R7)');
+    expect(r.stderr).toBe(
+      'warning: Budget free-tier-budget warning: $26.10 of $50.00 spent, forecast $26.10. (see runbooks/free-tier.md#FT-R7)\n',
+    );
+    expect(r.stdout).toContain(
+      '- Budget free-tier-budget warning: $26.10 of $50.00 spent, forecast $26.10. (see runbooks/free-tier.md#FT-R7)',
+    );
     expect(r.stdout).not.toMatch(ANSI);
   });
 
@@ -238,7 +283,11 @@ describe('dbops free-tier-report as a process', () => {
     scenario.budgetActual = '45.00';
     const r = await report('--json');
     expect(r.exitCode).toBe(4);
-    const doc = JSON.parse(r.stdout) as { exitCode: number; budgets: { status: string }[]; offers: { id: string; api?: { used: number } }[] };
+    const doc = JSON.parse(r.stdout) as {
+      exitCode: number;
+      budgets: { status: string }[];
+      offers: { id: string; api?: { used: number } }[];
+    };
     expect(doc.exitCode).toBe(4);
     expect(doc.budgets[0]?.status).toBe('warning');
     expect(doc.offers.find((o) => o.id === 'rds-hours')?.api?.used).toBe(24);

@@ -60,7 +60,22 @@ describe('dbops init in a pseudo-terminal', () => {
     await pty.answer('Engine', '\r');
     await pty.answer('Engine version', '\r');
     await pty.answer('Instance class', `${DOWN}${DOWN}\r`);
-    for (const q of ['Storage (GB', 'Storage cap', 'Multi-AZ', 'Automated backup retention', 'Backup window', 'Maintenance window', 'Keep weekly manual snapshots', 'Copy the weekly snapshot', 'DR region', 'Keep DR copies', 'Recovery time objective', 'Recovery point objective', 'Provision a Redis cache', 'Cache node type']) {
+    for (const q of [
+      'Storage (GB',
+      'Storage cap',
+      'Multi-AZ',
+      'Automated backup retention',
+      'Backup window',
+      'Maintenance window',
+      'Keep weekly manual snapshots',
+      'Copy the weekly snapshot',
+      'DR region',
+      'Keep DR copies',
+      'Recovery time objective',
+      'Recovery point objective',
+      'Provision a Redis cache',
+      'Cache node type',
+    ]) {
       await pty.answer(q, '\r');
     }
     await pty.answer('Alarm email', 'oncall@example.com\r');
@@ -81,7 +96,13 @@ describe('dbops init in a pseudo-terminal', () => {
     // AND the file is valid and holds the answers
     const file = join(dir, 'dbops.config.yaml');
     const config = loadConfig({ cwd: dir, explicitPath: file, env: {}, flags: {} }).config;
-    expect([config.provider, config.database.identifier, config.database.instanceClass, config.alarms.email, config.network.allowedCidr]).toEqual(['aws', 'wizard-db', 'db.t3.small', 'oncall@example.com', '203.0.113.7/32']);
+    expect([
+      config.provider,
+      config.database.identifier,
+      config.database.instanceClass,
+      config.alarms.email,
+      config.network.allowedCidr,
+    ]).toEqual(['aws', 'wizard-db', 'db.t3.small', 'oncall@example.com', '203.0.113.7/32']);
     expect(readFileSync(file, 'utf8')).not.toMatch(/^\s*allowedCidr: 0\.0\.0\.0\/0/m);
   });
 });

@@ -146,7 +146,9 @@ describe('dbops on the local provider', () => {
     const text = readFileSync(secretsFile, 'utf8');
     const passwords = [...text.matchAll(/"password"\s*:\s*"([^"]+)"/g)].map((m) => m[1]!);
     expect(passwords.length).toBeGreaterThan(0);
-    const others = filesUnder(home).filter((f) => f !== secretsFile && !f.endsWith('.tar') && !/\/data\//.test(f) && !/\/snapshots\//.test(f));
+    const others = filesUnder(home).filter(
+      (f) => f !== secretsFile && !f.endsWith('.tar') && !/\/data\//.test(f) && !/\/snapshots\//.test(f),
+    );
     for (const pw of passwords) {
       for (const r of outputs) {
         expect(r.stdout).not.toContain(pw);

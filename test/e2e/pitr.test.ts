@@ -37,8 +37,16 @@ describe('point-in-time recovery through the CLI (local provider)', () => {
   it('backup run takes the first automated backup (AB-1..AB-3 ok), and lists it as automated', async () => {
     const r = await dbops('backup run --json');
     expect(r.exitCode, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as { run: { snapshotId: string }; problems: string[]; report: { steps: { id: string; status: string }[] } };
-    expect(doc.report.steps.map((s) => [s.id, s.status])).toEqual([['AB-1', 'ok'], ['AB-2', 'ok'], ['AB-3', 'ok']]);
+    const doc = JSON.parse(r.stdout) as {
+      run: { snapshotId: string };
+      problems: string[];
+      report: { steps: { id: string; status: string }[] };
+    };
+    expect(doc.report.steps.map((s) => [s.id, s.status])).toEqual([
+      ['AB-1', 'ok'],
+      ['AB-2', 'ok'],
+      ['AB-3', 'ok'],
+    ]);
     expect(doc.run.snapshotId).toMatch(/^pitr-e2e-auto-\d{8}-\d{6}$/);
     expect(doc.problems).toEqual([]);
     const list = await dbops('snapshot list --type automated');
@@ -56,7 +64,9 @@ describe('point-in-time recovery through the CLI (local provider)', () => {
     // Row 2's commit is the only one after the noted time: once the window passes it, it is archived.
     let latest: string | undefined;
     for (let i = 0; i < 60; i++) {
-      const st = JSON.parse((await dbops('backup status --json')).stdout) as { automated: { latestRestorableTime?: string; earliestRestorableTime?: string; archive: { segments: number } } };
+      const st = JSON.parse((await dbops('backup status --json')).stdout) as {
+        automated: { latestRestorableTime?: string; earliestRestorableTime?: string; archive: { segments: number } };
+      };
       latest = st.automated.latestRestorableTime;
       if (latest && Date.parse(latest) > Date.parse(noted)) break;
       await sleep(200);
@@ -64,8 +74,13 @@ describe('point-in-time recovery through the CLI (local provider)', () => {
     expect(Date.parse(latest!)).toBeGreaterThan(Date.parse(noted));
     const r = await dbops(['instances', 'restore', 'pitr-e2e', '--to', noted, '--target', 'pitr-e2e-at', '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ sourceId: 'pitr-e2e', targetId: 'pitr-e2e-at', requested: noted, instance: { status: 'available' } });
-    expect(await sql('pitr-e2e-at', 'SELECT string_agg(n::text, \',\' ORDER BY n) FROM t')).toBe('1');
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      sourceId: 'pitr-e2e',
+      targetId: 'pitr-e2e-at',
+      requested: noted,
+      instance: { status: 'available' },
+    });
+    expect(await sql('pitr-e2e-at', "SELECT string_agg(n::text, ',' ORDER BY n) FROM t")).toBe('1');
   });
 
   it('backup status shows the window and the archive; status the latest restorable time', async () => {
@@ -86,7 +101,9 @@ describe('point-in-time recovery through the CLI (local provider)', () => {
   it('bad input: a time outside the window (one sentence naming it), a missing --target, both --to and --latest-restorable: exit 2', async () => {
     const out = await dbops(['instances', 'restore', 'pitr-e2e', '--to', '2000-01-01T00:00:00Z', '--target', 'pitr-e2e-x']);
     expect(out.exitCode).toBe(2);
-    expect(out.stderr).toMatch(/^error \[step PR-1\]: 2000-01-01T00:00:00.000Z is outside the restorable window of pitr-e2e: \S+Z to \S+Z\.$/m);
+    expect(out.stderr).toMatch(
+      /^error \[step PR-1\]: 2000-01-01T00:00:00.000Z is outside the restorable window of pitr-e2e: \S+Z to \S+Z\.$/m,
+    );
     expect(out.stderr).toMatch(/^hint: /m);
     expect(out.stderr).not.toMatch(/\n\s+at /);
     const noTarget = await dbops('instances restore pitr-e2e --latest-restorable');

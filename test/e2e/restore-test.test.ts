@@ -13,7 +13,12 @@ import { leftovers, startSource, type Source } from '../integration/restore/_set
 let src: Source;
 
 function dbops(args: string, opts: RunOptions = {}): Promise<RunResult> {
-  return runDbops(`restore-test --instance ${src.id} ${args}`, { env: { DBOPS_HOME: src.home, DBOPS_PROVIDER: 'local' }, cwd: src.home, timeoutMs: 90_000, ...opts });
+  return runDbops(`restore-test --instance ${src.id} ${args}`, {
+    env: { DBOPS_HOME: src.home, DBOPS_PROVIDER: 'local' },
+    cwd: src.home,
+    timeoutMs: 90_000,
+    ...opts,
+  });
 }
 
 function runIdOf(r: RunResult): string {
@@ -38,7 +43,12 @@ describe('dbops restore-test (process)', () => {
   it('passes: exit 0, one JSON document on stdout, no ANSI anywhere', async () => {
     const r = await dbops('--json');
     expect(r.exitCode, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as { verdict: string; checks: { id: string; status: string }[]; temporary: { deleted: boolean }; report: { runbookFile: string } };
+    const doc = JSON.parse(r.stdout) as {
+      verdict: string;
+      checks: { id: string; status: string }[];
+      temporary: { deleted: boolean };
+      report: { runbookFile: string };
+    };
     expect(doc.verdict).toBe('passed');
     expect(doc.checks.filter((c) => c.status === 'failed')).toEqual([]);
     expect(doc.temporary.deleted).toBe(true);
@@ -97,7 +107,9 @@ describe('dbops restore-test (process)', () => {
     expect(both.stderr).toContain('error: --snapshot, --point-in-time and --latest-restorable exclude each other.');
     const pitr = await dbops('--point-in-time 2000-01-01T00:00:00Z');
     expect(pitr.exitCode).toBe(2);
-    expect(pitr.stderr).toMatch(/2000-01-01T00:00:00.000Z is outside the restorable window of \S+: \S+ to \S+\.|has no restorable window yet/);
+    expect(pitr.stderr).toMatch(
+      /2000-01-01T00:00:00.000Z is outside the restorable window of \S+: \S+ to \S+\.|has no restorable window yet/,
+    );
     expect((await src.provider.listInstances()).map((i) => i.id)).toEqual([src.id]);
   });
 

@@ -94,21 +94,56 @@ describe('dbops snapshot on the local provider', () => {
   it('copy --to-region us-west-2, then again: a no-op that says so', async () => {
     const r = await dbops(`snapshot copy ${snapId} --to-region us-west-2 --json`);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(json<{ alreadyExisted: boolean; copy: Snap }>(r)).toMatchObject({ alreadyExisted: false, copy: { id: snapId, region: 'us-west-2', status: 'available' } });
+    expect(json<{ alreadyExisted: boolean; copy: Snap }>(r)).toMatchObject({
+      alreadyExisted: false,
+      copy: { id: snapId, region: 'us-west-2', status: 'available' },
+    });
     const again = await dbops(`snapshot copy ${snapId} --to-region us-west-2`);
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toBe(`Nothing to do: ${snapId} is already in us-west-2 (a copy of ${snapId}, available).\n`);
-    expect(json<Snap[]>(await dbops('snapshot list --region us-west-2 --json')).map((s) => [s.id, s.region])).toEqual([[snapId, 'us-west-2']]);
+    expect(json<Snap[]>(await dbops('snapshot list --region us-west-2 --json')).map((s) => [s.id, s.region])).toEqual([
+      [snapId, 'us-west-2'],
+    ]);
   });
 
   it.each<[string, (id: string) => string, number, RegExp]>([
-    ['an unknown snapshot', () => 'snapshot copy nope-snap --to-region us-west-2', 2, /^error \[step SN-10\]: No snapshot nope-snap in us-east-2/m],
-    ['the DR region equal to the source', (id) => `snapshot copy ${id} --to-region us-east-2`, 2, /^error \[step SN-10\]: The destination region us-east-2 is the source region/m],
-    ['an unknown destination region', (id) => `snapshot copy ${id} --to-region us-west-9`, 2, /^error \[step SN-10\]: Destination region "us-west-9" is not an AWS region\.$/m],
+    [
+      'an unknown snapshot',
+      () => 'snapshot copy nope-snap --to-region us-west-2',
+      2,
+      /^error \[step SN-10\]: No snapshot nope-snap in us-east-2/m,
+    ],
+    [
+      'the DR region equal to the source',
+      (id) => `snapshot copy ${id} --to-region us-east-2`,
+      2,
+      /^error \[step SN-10\]: The destination region us-east-2 is the source region/m,
+    ],
+    [
+      'an unknown destination region',
+      (id) => `snapshot copy ${id} --to-region us-west-9`,
+      2,
+      /^error \[step SN-10\]: Destination region "us-west-9" is not an AWS region\.$/m,
+    ],
     ['an unknown --region', () => 'snapshot list --region us-west-9', 2, /^error: Region "us-west-9" is not an AWS region\.$/m],
-    ['latest with nothing there', () => 'snapshot latest --instance ghost-db', 2, /^error: No available snapshot of ghost-db in us-east-2\.$/m],
-    ['delete without --yes and without a TTY', (id) => `snapshot delete ${id}`, 2, /^error \[step SN-11\]: Refusing without confirmation: Delete snapshot /m],
-    ['run-policy without --yes and without a TTY', () => 'snapshot run-policy', 2, /^error: Refusing without confirmation: Run the snapshot policy/m],
+    [
+      'latest with nothing there',
+      () => 'snapshot latest --instance ghost-db',
+      2,
+      /^error: No available snapshot of ghost-db in us-east-2\.$/m,
+    ],
+    [
+      'delete without --yes and without a TTY',
+      (id) => `snapshot delete ${id}`,
+      2,
+      /^error \[step SN-11\]: Refusing without confirmation: Delete snapshot /m,
+    ],
+    [
+      'run-policy without --yes and without a TTY',
+      () => 'snapshot run-policy',
+      2,
+      /^error: Refusing without confirmation: Run the snapshot policy/m,
+    ],
   ])('refuses %s', async (_what, args, code, message) => {
     const r = await dbops(args(snapId));
     expectOneSentence(r, code, message);
@@ -128,7 +163,10 @@ describe('dbops snapshot on the local provider', () => {
   it('run-policy --yes --json: the report of every step; then backup status holds (exit 0)', async () => {
     const r = await dbops('snapshot run-policy --yes --json');
     expect(r.exitCode, r.stderr).toBe(0);
-    const doc = json<{ snapshot: { id: string; reused: boolean }; report: { status: string; steps: { id: string; status: string; durationMs?: number }[] } }>(r);
+    const doc = json<{
+      snapshot: { id: string; reused: boolean };
+      report: { status: string; steps: { id: string; status: string; durationMs?: number }[] };
+    }>(r);
     expect(doc.report.status).toBe('ok');
     expect(doc.report.steps.map((s) => s.id)).toEqual(['SN-1', 'SN-2', 'SN-3', 'SN-4', 'SN-5', 'SN-6', 'SN-7']);
     expect(doc.snapshot).toEqual({ id: snapId, reused: true, status: 'available' });

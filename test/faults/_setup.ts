@@ -136,6 +136,9 @@ export async function forgeHeapDamage(snapDir: string, relPath: string, block: n
   const lines = edited.split('\n');
   // The last line is the manifest checksum: SHA-256 of everything before it.
   const body = `${lines.slice(0, -2).join('\n')}\n`;
-  const last = lines[lines.length - 2]!.replace(/"Manifest-Checksum": "[0-9a-f]+"/, `"Manifest-Checksum": "${createHash('sha256').update(body).digest('hex')}"`);
+  const last = lines[lines.length - 2]!.replace(
+    /"Manifest-Checksum": "[0-9a-f]+"/,
+    `"Manifest-Checksum": "${createHash('sha256').update(body).digest('hex')}"`,
+  );
   await writeFile(manifestFile, `${body}${last}\n`);
 }

@@ -45,7 +45,9 @@ describe('faults: stopped instances and concurrent snapshots', () => {
     expect(JSON.parse(stop.stdout)).toMatchObject({ id: DB, action: 'stop', changed: true, instance: { status: 'stopped' } });
     const rt = await dbops(`restore-test --instance ${DB}`);
     expect(rt.exitCode, rt.stderr).toBe(3);
-    expect(rt.stderr).toContain(`error [step RT-1]: Source instance ${DB} is stopped; a restore test compares the restore with the running source.`);
+    expect(rt.stderr).toContain(
+      `error [step RT-1]: Source instance ${DB} is stopped; a restore test compares the restore with the running source.`,
+    );
     expect(rt.stderr).toContain(`hint: Start it first: dbops instances start ${DB}`);
     expect(rt.stderr).not.toContain('[RT-2]');
     const start = await dbops(`instances start ${DB}`);

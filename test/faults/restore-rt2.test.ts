@@ -38,7 +38,9 @@ function whenExtracting(fn: (child: ChildProcess, tmp: string) => void): (text: 
 describe('faults: inside RT-2 of a large snapshot', () => {
   beforeAll(async () => {
     src = await startSource('dbops-faults-rt2-', 'big-src');
-    await withPg(src.info, (c) => c.query(`CREATE TABLE bulk AS SELECT g, repeat(md5(g::text), 30) AS t FROM generate_series(1, 120000) g`));
+    await withPg(src.info, (c) =>
+      c.query(`CREATE TABLE bulk AS SELECT g, repeat(md5(g::text), 30) AS t FROM generate_series(1, 120000) g`),
+    );
     bigSnap = `${src.id}-big`;
     await src.provider.createSnapshot({ instanceId: src.id, snapshotId: bigSnap, tags: {} });
   });
@@ -79,7 +81,10 @@ describe('faults: inside RT-2 of a large snapshot', () => {
     expect(await processesUnder(instanceDir)).toEqual([]);
     // What is left on disk (if anything) is a stopped, half-made instance that delete removes.
     if (existsSync(instanceDir)) {
-      const del = await runDbops(['instances', 'delete', tmpId, '--yes', '--skip-final-snapshot'], { env: envFor(src.home), cwd: src.home });
+      const del = await runDbops(['instances', 'delete', tmpId, '--yes', '--skip-final-snapshot'], {
+        env: envFor(src.home),
+        cwd: src.home,
+      });
       expect(del.exitCode, del.stderr).toBe(0);
     }
     await expectNothingLeft(src.home, [src.id]);

@@ -21,13 +21,19 @@ let src: Source;
 
 function history(): Promise<{ runId: string; verdict: string; failedChecks: string[] }[]> {
   return readFile(join(src.home, 'history', 'restore-tests.jsonl'), 'utf8').then(
-    (t) => t.trim().split('\n').map((l) => JSON.parse(l) as { runId: string; verdict: string; failedChecks: string[] }),
+    (t) =>
+      t
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { runId: string; verdict: string; failedChecks: string[] }),
     () => [],
   );
 }
 
 function postmasterOf(tempId: string): Promise<number> {
-  return readFile(join(src.home, 'local', REGION, 'instances', tempId, 'data', 'postmaster.pid'), 'utf8').then((t) => Number(t.split('\n')[0]));
+  return readFile(join(src.home, 'local', REGION, 'instances', tempId, 'data', 'postmaster.pid'), 'utf8').then((t) =>
+    Number(t.split('\n')[0]),
+  );
 }
 
 describe('faults: restore-test', () => {
@@ -112,18 +118,32 @@ describe('faults: restore-test', () => {
     // file CRC-32C and manifest checksum recomputed: pg_verifybackup passes)
     const snap = `${src.id}-snap-heap`;
     await src.provider.createSnapshot({ instanceId: src.id, snapshotId: snap, tags: {} });
-    const rel = await withPg(src.info, async (c) => (await c.query<{ p: string }>(`SELECT pg_relation_filepath('recipes') AS p`)).rows[0]!.p);
+    const rel = await withPg(
+      src.info,
+      async (c) => (await c.query<{ p: string }>(`SELECT pg_relation_filepath('recipes') AS p`)).rows[0]!.p,
+    );
     await forgeHeapDamage(join(src.home, 'local', REGION, 'snapshots', snap), rel, 5);
     try {
       // WHEN it is restore-tested
-      const r = await runDbops(['restore-test', '--instance', src.id, '--snapshot', snap, '--json'], { env: envFor(src.home), cwd: src.home, timeoutMs: 90_000 });
+      const r = await runDbops(['restore-test', '--instance', src.id, '--snapshot', snap, '--json'], {
+        env: envFor(src.home),
+        cwd: src.home,
+        timeoutMs: 90_000,
+      });
       // THEN the damage is a failed check, not an internal error, and every check ran
       expect(r.exitCode, r.stderr).toBe(1);
       expect(r.stderr).not.toContain('Internal error');
-      const doc = JSON.parse(r.stdout) as { verdict: string; failedChecks: string[]; checks: { id: string; status: string; summary: string }[]; report: { steps: { id: string; status: string }[] } };
+      const doc = JSON.parse(r.stdout) as {
+        verdict: string;
+        failedChecks: string[];
+        checks: { id: string; status: string; summary: string }[];
+        report: { steps: { id: string; status: string }[] };
+      };
       expect(doc.verdict).toBe('failed');
       expect(doc.failedChecks).toContain('row-counts');
-      expect(doc.checks.find((c) => c.id === 'row-counts')?.summary).toMatch(/could not be read in the restore \(damaged data\): public\.recipes \(invalid page in block 5/);
+      expect(doc.checks.find((c) => c.id === 'row-counts')?.summary).toMatch(
+        /could not be read in the restore \(damaged data\): public\.recipes \(invalid page in block 5/,
+      );
       const status = Object.fromEntries(doc.report.steps.map((s) => [s.id, s.status]));
       for (const id of ['RT-8', 'RT-9', 'RT-10', 'RT-11']) expect(status[id], id).not.toBe('not-run');
       await expectNothingLeft(src.home, [src.id]);
@@ -141,7 +161,11 @@ describe('faults: restore-test', () => {
     const pid = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     const running = c.query('SELECT pg_sleep(600)');
     running.catch(() => undefined);
-    const backend = () => withPg(src.info, async (q) => (await q.query<{ state: string }>('SELECT state FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0]?.state);
+    const backend = () =>
+      withPg(
+        src.info,
+        async (q) => (await q.query<{ state: string }>('SELECT state FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0]?.state,
+      );
     await vi.waitFor(async () => expect(await backend()).toBe('active'), { timeout: 10_000, interval: 50 });
     // WHEN Ctrl-C aborts the run
     controller.abort('SIGINT');
@@ -157,9 +181,18 @@ describe('faults: restore-test', () => {
       [`${src.id}-lasting`, {}, 'on'],
     ] as const;
     for (const [id, tags, want] of cases) {
-      await src.provider.restoreFromSnapshot({ snapshotId: src.snapshotId, instanceId: id, instanceClass: 'db.t3.micro', publiclyAccessible: false, tags });
+      await src.provider.restoreFromSnapshot({
+        snapshotId: src.snapshotId,
+        instanceId: id,
+        instanceClass: 'db.t3.micro',
+        publiclyAccessible: false,
+        tags,
+      });
       try {
-        const fsync = await withPg(await src.provider.connectionInfo(id), async (q) => (await q.query<{ fsync: string }>('SHOW fsync')).rows[0]!.fsync);
+        const fsync = await withPg(
+          await src.provider.connectionInfo(id),
+          async (q) => (await q.query<{ fsync: string }>('SHOW fsync')).rows[0]!.fsync,
+        );
         expect(fsync, id).toBe(want);
       } finally {
         await src.provider.deleteInstance(id, { skipFinalSnapshot: true });
@@ -170,7 +203,11 @@ describe('faults: restore-test', () => {
 
   it('gc deletes a run left behind after its server died, without "could not start server"', async () => {
     // GIVEN a kept temporary instance that expired, whose postmaster was killed (a crashed host)
-    const kept = await runDbops(['restore-test', '--instance', src.id, '--keep', '--json'], { env: envFor(src.home), cwd: src.home, timeoutMs: 90_000 });
+    const kept = await runDbops(['restore-test', '--instance', src.id, '--keep', '--json'], {
+      env: envFor(src.home),
+      cwd: src.home,
+      timeoutMs: 90_000,
+    });
     expect(kept.exitCode, kept.stderr).toBe(0);
     const tmp = (JSON.parse(kept.stdout) as { temporary: { instanceId: string } }).temporary.instanceId;
     process.kill(await postmasterOf(tmp), 'SIGKILL');

@@ -55,41 +55,58 @@ describe('faults: damaged state', () => {
     if (home) await destroyLocalHome(home);
   });
 
-  it.each(['"abc"', '99999', 'null', '0', '"5432x"'])('port %s: heartbeat and migrate status exit 3 naming the file, never 0, never another server', async (bad) => {
-    await withDamaged(instanceJson(DB), setPort(bad), async () => {
-      for (const args of [`heartbeat --instance ${DB}`, `migrate status --instance ${DB} --dir ${MIGRATIONS_DIR}`, `migrate status --instance ${DB} --dir ${MIGRATIONS_DIR} --json`]) {
-        const r = await dbops(args);
-        expect(r.exitCode, `${args}: ${r.stderr}`).toBe(3);
-        expect(r.stderr).toContain(`The state file ${instanceJson(DB)} is damaged: port: `);
-        expect(r.stderr).toMatch(args.startsWith('heartbeat') ? /^error \[step HB-1\]: The state file/m : /^error: The state file/m);
-        expect(r.stderr).toMatch(/^hint: Repair it by hand/m);
-        expect(r.stderr).not.toMatch(/5432\b.*(connect|refused)|Internal error/);
-      }
-    });
-  });
+  it.each(['"abc"', '99999', 'null', '0', '"5432x"'])(
+    'port %s: heartbeat and migrate status exit 3 naming the file, never 0, never another server',
+    async (bad) => {
+      await withDamaged(instanceJson(DB), setPort(bad), async () => {
+        for (const args of [
+          `heartbeat --instance ${DB}`,
+          `migrate status --instance ${DB} --dir ${MIGRATIONS_DIR}`,
+          `migrate status --instance ${DB} --dir ${MIGRATIONS_DIR} --json`,
+        ]) {
+          const r = await dbops(args);
+          expect(r.exitCode, `${args}: ${r.stderr}`).toBe(3);
+          expect(r.stderr).toContain(`The state file ${instanceJson(DB)} is damaged: port: `);
+          expect(r.stderr).toMatch(args.startsWith('heartbeat') ? /^error \[step HB-1\]: The state file/m : /^error: The state file/m);
+          expect(r.stderr).toMatch(/^hint: Repair it by hand/m);
+          expect(r.stderr).not.toMatch(/5432\b.*(connect|refused)|Internal error/);
+        }
+      });
+    },
+  );
 
   it('instance.json = {}: `instances` lists the healthy one, reports the bad file by path and reason, exit 3', async () => {
-    await withDamaged(instanceJson(DB), () => '{}\n', async () => {
-      const r = await dbops('instances --json');
-      expect(r.exitCode).toBe(3);
-      expect((JSON.parse(r.stdout) as { id: string }[]).map((i) => i.id)).toEqual([OTHER]);
-      expect(r.stderr).toContain(`error: The state file ${instanceJson(DB)} is damaged: version: `);
-      expect(r.stderr).toContain('hint: Repair it by hand (compare with another instance.json), or, if the instance is not needed, stop its server');
-      expect(r.stderr).not.toMatch(/not iterable|Cannot read properties/);
-      const status = await dbops(`status ${DB}`);
-      expect(status.exitCode).toBe(3);
-      expect(status.stderr).toContain(`error: The state file ${instanceJson(DB)} is damaged`);
-      // gc is not blocked: it judges the healthy ones and still reports the bad file
-      const gc = await dbops('gc --yes');
-      expect(gc.exitCode).toBe(3);
-      expect(gc.stderr).toContain(`The state file ${instanceJson(DB)} is damaged`);
-    });
+    await withDamaged(
+      instanceJson(DB),
+      () => '{}\n',
+      async () => {
+        const r = await dbops('instances --json');
+        expect(r.exitCode).toBe(3);
+        expect((JSON.parse(r.stdout) as { id: string }[]).map((i) => i.id)).toEqual([OTHER]);
+        expect(r.stderr).toContain(`error: The state file ${instanceJson(DB)} is damaged: version: `);
+        expect(r.stderr).toContain(
+          'hint: Repair it by hand (compare with another instance.json), or, if the instance is not needed, stop its server',
+        );
+        expect(r.stderr).not.toMatch(/not iterable|Cannot read properties/);
+        const status = await dbops(`status ${DB}`);
+        expect(status.exitCode).toBe(3);
+        expect(status.stderr).toContain(`error: The state file ${instanceJson(DB)} is damaged`);
+        // gc is not blocked: it judges the healthy ones and still reports the bad file
+        const gc = await dbops('gc --yes');
+        expect(gc.exitCode).toBe(3);
+        expect(gc.stderr).toContain(`The state file ${instanceJson(DB)} is damaged`);
+      },
+    );
   });
 
   it.each([
     ['status 42', (t: string) => t.replace(/"status": "[a-z-]+"/, '"status": 42'), /status: /],
     ['an empty file', () => '', /it is empty/],
-    ['an id that is not its directory', (t: string) => t.replace(`"id": "${DB}"`, `"id": "${OTHER}"`), /its id "state-other" is not its directory's name "state-db"/],
+    [
+      'an id that is not its directory',
+      (t: string) => t.replace(`"id": "${DB}"`, `"id": "${OTHER}"`),
+      /its id "state-other" is not its directory's name "state-db"/,
+    ],
   ])('instance.json with %s is reported, not listed twice nor hidden', async (_name, edit, reason) => {
     await withDamaged(instanceJson(DB), edit, async () => {
       const r = await dbops('instances --json');

@@ -9,7 +9,9 @@ describe('parseDuration', () => {
   });
 
   it('refuses what it cannot read, and what PostgreSQL cannot hold (exit 2)', () => {
-    expect(() => parseDuration('ten seconds', '--lock-timeout')).toThrow('--lock-timeout expects a duration such as 10s, 500ms or 2min, got "ten seconds".');
+    expect(() => parseDuration('ten seconds', '--lock-timeout')).toThrow(
+      '--lock-timeout expects a duration such as 10s, 500ms or 2min, got "ten seconds".',
+    );
     expect(() => parseDuration('-1s', '--statement-timeout')).toThrow(/expects a duration/);
     expect(() => parseDuration('1000h', '--statement-timeout')).toThrow('--statement-timeout is too long: 1000h.');
   });
@@ -24,6 +26,11 @@ describe('parseDuration', () => {
 describe('pgDuration and describeDuration', () => {
   it('write SET values and human text', () => {
     expect([pgDuration(0), pgDuration(10_000)]).toEqual(['0', '10000ms']);
-    expect([describeDuration(0), describeDuration(10_000), describeDuration(120_000), describeDuration(1500)]).toEqual(['0 (none)', '10s', '2min', '1500ms']);
+    expect([describeDuration(0), describeDuration(10_000), describeDuration(120_000), describeDuration(1500)]).toEqual([
+      '0 (none)',
+      '10s',
+      '2min',
+      '1500ms',
+    ]);
   });
 });

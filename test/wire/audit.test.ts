@@ -7,7 +7,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeVpcsCommand,
+} from '@aws-sdk/client-ec2';
 import { CreateCacheClusterCommand } from '@aws-sdk/client-elasticache';
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +23,11 @@ let groupId = '';
 
 beforeAll(async () => {
   const vpc = (await story.aws.ec2.send(new DescribeVpcsCommand({}))).Vpcs![0]!.VpcId!;
-  groupId = (await story.aws.ec2.send(new CreateSecurityGroupCommand({ GroupName: 'recipe-db-sg', Description: 'seed 000: open to the world', VpcId: vpc }))).GroupId!;
+  groupId = (
+    await story.aws.ec2.send(
+      new CreateSecurityGroupCommand({ GroupName: 'recipe-db-sg', Description: 'seed 000: open to the world', VpcId: vpc }),
+    )
+  ).GroupId!;
   await story.aws.ec2.send(
     new AuthorizeSecurityGroupIngressCommand({
       GroupId: groupId,
@@ -41,7 +50,15 @@ beforeAll(async () => {
       Tags: [{ Key: 'Environment', Value: 'production' }],
     }),
   );
-  await story.aws.elasticache.send(new CreateCacheClusterCommand({ CacheClusterId: 'recipe-cache', Engine: 'redis', CacheNodeType: 'cache.t2.micro', NumCacheNodes: 1, SecurityGroupIds: [groupId] }));
+  await story.aws.elasticache.send(
+    new CreateCacheClusterCommand({
+      CacheClusterId: 'recipe-cache',
+      Engine: 'redis',
+      CacheNodeType: 'cache.t2.micro',
+      NumCacheNodes: 1,
+      SecurityGroupIds: [groupId],
+    }),
+  );
   // A config that names neither: the ids come from the command line.
   writeFileSync(join(story.dir, 'dbops.config.yaml'), 'provider: aws\nregion: us-east-2\n');
 }, 60_000);
@@ -53,10 +70,21 @@ describe("story 2: audit of the seeds' unsafe design", () => {
       r = await story.dbops('audit --instance recipe-db --cache recipe-cache --json');
     });
     expect(r.exitCode, r.stderr).toBe(1);
-    const result = JSON.parse(r.stdout) as { database: string; cache: string; findings: { id: string; severity: string; resource: string; fix: string }[] };
+    const result = JSON.parse(r.stdout) as {
+      database: string;
+      cache: string;
+      findings: { id: string; severity: string; resource: string; fix: string }[];
+    };
     expect([result.database, result.cache]).toEqual(['recipe-db', 'recipe-cache']);
     const high = result.findings.filter((f) => f.severity === 'high');
-    expect(high.map((f) => f.id).sort()).toEqual(['cache-no-auth', 'db-publicly-accessible', 'db-storage-unencrypted', 'deletion-protection-off', 'port-open-to-world', 'port-open-to-world']);
+    expect(high.map((f) => f.id).sort()).toEqual([
+      'cache-no-auth',
+      'db-publicly-accessible',
+      'db-storage-unencrypted',
+      'deletion-protection-off',
+      'port-open-to-world',
+      'port-open-to-world',
+    ]);
     expect(high.filter((f) => f.id === 'port-open-to-world').map((f) => f.fix)).toEqual([
       expect.stringContaining(`--group-id ${groupId} --protocol tcp --port 5432 --cidr 0.0.0.0/0`),
       expect.stringContaining(`--group-id ${groupId} --protocol tcp --port 6379 --cidr 0.0.0.0/0`),

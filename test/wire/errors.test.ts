@@ -31,12 +31,21 @@ let htmlUrl = '';
 
 beforeAll(async () => {
   await story.aws.rds.send(
-    new CreateDBInstanceCommand({ DBInstanceIdentifier: 'wire-db', Engine: 'postgres', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, MasterUsername: 'u', MasterUserPassword: 'wire-password-1' }),
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: 'wire-db',
+      Engine: 'postgres',
+      DBInstanceClass: 'db.t3.micro',
+      AllocatedStorage: 20,
+      MasterUsername: 'u',
+      MasterUserPassword: 'wire-password-1',
+    }),
   );
   writeFileSync(join(story.dir, 'dbops.config.yaml'), 'provider: aws\nregion: us-east-2\ndatabase:\n  identifier: wire-db\n');
   html = createServer((req, res) => {
     req.resume();
-    req.on('end', () => res.writeHead(404, { 'content-type': 'text/html' }).end('<!doctype html><html><body><h1>Sign in to the proxy</h1></body></html>'));
+    req.on('end', () =>
+      res.writeHead(404, { 'content-type': 'text/html' }).end('<!doctype html><html><body><h1>Sign in to the proxy</h1></body></html>'),
+    );
   });
   await new Promise<void>((resolve) => html.listen(0, '127.0.0.1', resolve));
   htmlUrl = `http://127.0.0.1:${(html.address() as AddressInfo).port}`;
@@ -49,7 +58,12 @@ describe('story 6: the error paths', () => {
   it('no credentials: exit 3, how to provide them, nothing sent', async () => {
     const sent = await story.during(async () => {
       oneSentence(
-        await story.dbops('instances', { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SHARED_CREDENTIALS_FILE: join(story.dir, 'none'), AWS_CONFIG_FILE: join(story.dir, 'none') }),
+        await story.dbops('instances', {
+          AWS_ACCESS_KEY_ID: undefined,
+          AWS_SECRET_ACCESS_KEY: undefined,
+          AWS_SHARED_CREDENTIALS_FILE: join(story.dir, 'none'),
+          AWS_CONFIG_FILE: join(story.dir, 'none'),
+        }),
         3,
         /^error: No AWS credentials found\.$/,
       );
@@ -66,23 +80,41 @@ describe('story 6: the error paths', () => {
   });
 
   it('an endpoint answering an HTML page: one sentence and a hint, not the SDK deserialization text', async () => {
-    oneSentence(await story.dbops(['instances', '--endpoint-url', htmlUrl]), 3, new RegExp(`^error: The endpoint ${htmlUrl} answered DescribeDBInstances with an HTML page \\(HTTP 404\\), not an AWS response\\.$`));
-    oneSentence(await story.dbops(['provision', 'plan', '--endpoint-url', htmlUrl]), 3, /^error: The endpoint .* answered \w+ with an HTML page \(HTTP 404\), not an AWS response\.$/);
+    oneSentence(
+      await story.dbops(['instances', '--endpoint-url', htmlUrl]),
+      3,
+      new RegExp(`^error: The endpoint ${htmlUrl} answered DescribeDBInstances with an HTML page \\(HTTP 404\\), not an AWS response\\.$`),
+    );
+    oneSentence(
+      await story.dbops(['provision', 'plan', '--endpoint-url', htmlUrl]),
+      3,
+      /^error: The endpoint .* answered \w+ with an HTML page \(HTTP 404\), not an AWS response\.$/,
+    );
   });
 
   it('unknown ids: exit 2, naming the id', async () => {
     oneSentence(await story.dbops('status no-such-db'), 2, /^error: DB instance no-such-db not found in us-east-2\.$/);
-    oneSentence(await story.dbops('snapshot copy no-such-snapshot'), 2, /^error \[step SN-10\]: DB snapshot no-such-snapshot not found in us-east-2\.$/);
+    oneSentence(
+      await story.dbops('snapshot copy no-such-snapshot'),
+      2,
+      /^error \[step SN-10\]: DB snapshot no-such-snapshot not found in us-east-2\.$/,
+    );
     oneSentence(await story.dbops('restore-test --instance no-such-db'), 2, /no-such-db/);
   });
 
   it('access denied: exit 3, naming the operation; nothing changed', async () => {
     await story.moto.fault('CreateDBSnapshot', 'AccessDenied', 403);
-    oneSentence(await story.dbops('snapshot create'), 3, /^error \[step SN-8\]: AWS denied CreateDBSnapshot in us-east-2 to these credentials\.$/);
+    oneSentence(
+      await story.dbops('snapshot create'),
+      3,
+      /^error \[step SN-8\]: AWS denied CreateDBSnapshot in us-east-2 to these credentials\.$/,
+    );
     await story.moto.fault('DescribeDBInstances', 'AccessDenied', 403);
     oneSentence(await story.dbops('instances'), 3, /^error: AWS denied DescribeDBInstances in us-east-2 to these credentials\.$/);
     await story.moto.clearFaults();
-    expect((await story.aws.rds.send(new DescribeDBInstancesCommand({}))).DBInstances!.map((d) => d.DBInstanceIdentifier)).toEqual(['wire-db']);
+    expect((await story.aws.rds.send(new DescribeDBInstancesCommand({}))).DBInstances!.map((d) => d.DBInstanceIdentifier)).toEqual([
+      'wire-db',
+    ]);
   });
 
   it('throttling: retried, then exit 3 saying so', async () => {

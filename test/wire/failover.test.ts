@@ -20,11 +20,17 @@ const R = 'wire-fo-db-replica';
 const story = wireStory();
 
 const tagsOf = (list: Tag[] | undefined) => Object.fromEntries((list ?? []).map((t) => [t.Key, t.Value]));
-const describeDb = async (id: string) => (await story.aws.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0]!;
+const describeDb = async (id: string) =>
+  (await story.aws.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0]!;
 
 async function seedLag(seconds: number): Promise<void> {
   await story.aws.cloudwatch.send(
-    new PutMetricDataCommand({ Namespace: 'AWS/RDS', MetricData: [{ MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: R }], Value: seconds, Timestamp: new Date() }] }),
+    new PutMetricDataCommand({
+      Namespace: 'AWS/RDS',
+      MetricData: [
+        { MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: R }], Value: seconds, Timestamp: new Date() },
+      ],
+    }),
   );
 }
 
@@ -51,7 +57,11 @@ describe('story 7: replica status, switchover and failover on RDS', () => {
   it('replica status: the replica, its ReplicaLag in seconds, no connection layer', async () => {
     const r = await story.dbops('replica status --json');
     expect(r.exitCode, r.stderr).toBe(0);
-    const topo = JSON.parse(r.stdout) as { primary: { id: string; reachable: boolean }; replicas: { id: string; sourceId: string; lagSeconds?: number }[]; pooler?: unknown };
+    const topo = JSON.parse(r.stdout) as {
+      primary: { id: string; reachable: boolean };
+      replicas: { id: string; sourceId: string; lagSeconds?: number }[];
+      pooler?: unknown;
+    };
     expect(topo.primary).toMatchObject({ id: P, reachable: true });
     expect(topo.replicas.map((x) => [x.id, x.sourceId, x.lagSeconds])).toEqual([[R, P, 2]]);
     expect(topo.pooler).toBeUndefined();
@@ -79,7 +89,11 @@ describe('story 7: replica status, switchover and failover on RDS', () => {
     const r = await story.dbops('failover --force --yes --json');
     // moto has no database: the final write check (FO-8) is the only step that cannot succeed
     expect(r.exitCode, r.stderr).toBe(3);
-    const res = JSON.parse(r.stdout) as { outcome: string; report: { steps: { id: string; status: string }[] }; loss?: { seconds?: number } };
+    const res = JSON.parse(r.stdout) as {
+      outcome: string;
+      report: { steps: { id: string; status: string }[] };
+      loss?: { seconds?: number };
+    };
     expect(res.loss?.seconds).toBe(2);
     expect(res.report.steps.map((s) => [s.id, s.status])).toEqual([
       ['FO-1', 'ok'],

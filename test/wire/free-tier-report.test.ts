@@ -25,13 +25,22 @@ interface Offer {
 
 async function customMetrics(names: string[]): Promise<void> {
   for (const name of names) {
-    await story.aws.cloudwatch.send(new PutMetricDataCommand({ Namespace: 'Wire/App', MetricData: [{ MetricName: name, Value: 1, Timestamp: new Date() }] }));
+    await story.aws.cloudwatch.send(
+      new PutMetricDataCommand({ Namespace: 'Wire/App', MetricData: [{ MetricName: name, Value: 1, Timestamp: new Date() }] }),
+    );
   }
 }
 
 beforeAll(async () => {
   await story.aws.rds.send(
-    new CreateDBInstanceCommand({ DBInstanceIdentifier: 'wire-db', Engine: 'postgres', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, MasterUsername: 'u', MasterUserPassword: 'wire-password-1' }),
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: 'wire-db',
+      Engine: 'postgres',
+      DBInstanceClass: 'db.t3.micro',
+      AllocatedStorage: 20,
+      MasterUsername: 'u',
+      MasterUserPassword: 'wire-password-1',
+    }),
   );
   // Three hours of the instance's life this month (one CPUUtilization datapoint an hour).
   const now = Date.now();
@@ -39,11 +48,19 @@ beforeAll(async () => {
   const hours = [1, 2, 3].map((h) => new Date(Math.max(monthStart + h * 60_000, now - h * HOUR)));
   for (const Timestamp of hours) {
     await story.aws.cloudwatch.send(
-      new PutMetricDataCommand({ Namespace: 'AWS/RDS', MetricData: [{ MetricName: 'CPUUtilization', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'wire-db' }], Value: 5, Timestamp }] }),
+      new PutMetricDataCommand({
+        Namespace: 'AWS/RDS',
+        MetricData: [
+          { MetricName: 'CPUUtilization', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'wire-db' }], Value: 5, Timestamp },
+        ],
+      }),
     );
   }
   await customMetrics(['queue-depth', 'signups', 'p95-latency']);
-  writeFileSync(join(story.dir, 'dbops.config.yaml'), 'provider: aws\nregion: us-east-2\ndatabase:\n  identifier: wire-db\ncache:\n  enabled: false\n');
+  writeFileSync(
+    join(story.dir, 'dbops.config.yaml'),
+    'provider: aws\nregion: us-east-2\ndatabase:\n  identifier: wire-db\ncache:\n  enabled: false\n',
+  );
 }, 60_000);
 
 describe('story 5: free-tier-report over CloudWatch data', () => {

@@ -59,7 +59,9 @@ describe('story 1: init, plan, apply, drift, destroy', () => {
     // moto lists no orderable options for postgres: one line says the class check was skipped.
     expect(r.stderr).toMatch(/lists no orderable options for postgres in us-east-2 .*class check was skipped/);
     const human = await story.dbops('provision plan');
-    expect(human.stdout).toContain("Cross-region copies to us-west-2 (snapshot run-policy): encrypted with us-west-2's AWS-managed key alias/aws/rds");
+    expect(human.stdout).toContain(
+      "Cross-region copies to us-west-2 (snapshot run-policy): encrypted with us-west-2's AWS-managed key alias/aws/rds",
+    );
     expect(JSON.parse(r.stdout).copies).toEqual({ region: 'us-west-2', kmsKeyId: 'alias/aws/rds', keySource: 'default' });
     expect(human.stdout).toContain('12 changes pending.');
   });
@@ -86,8 +88,18 @@ describe('story 1: init, plan, apply, drift, destroy', () => {
     expect(r.stdout).toContain('Verified: a new plan finds nothing to do.');
 
     const db = (await story.aws.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: DB }))).DBInstances![0]!;
-    expect(db).toMatchObject({ Engine: 'postgres', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, StorageEncrypted: true, PubliclyAccessible: false });
-    expect(db).toMatchObject({ BackupRetentionPeriod: 7, PreferredBackupWindow: '03:00-04:00', PreferredMaintenanceWindow: 'sun:04:00-sun:05:00' });
+    expect(db).toMatchObject({
+      Engine: 'postgres',
+      DBInstanceClass: 'db.t3.micro',
+      AllocatedStorage: 20,
+      StorageEncrypted: true,
+      PubliclyAccessible: false,
+    });
+    expect(db).toMatchObject({
+      BackupRetentionPeriod: 7,
+      PreferredBackupWindow: '03:00-04:00',
+      PreferredMaintenanceWindow: 'sun:04:00-sun:05:00',
+    });
     expect(tagsOf(db.TagList)['dbops:managed']).toBe('true');
 
     const sgId = db.VpcSecurityGroups![0]!.VpcSecurityGroupId!;
@@ -95,9 +107,11 @@ describe('story 1: init, plan, apply, drift, destroy', () => {
     expect(sg.GroupName).toBe(`${DB}-sg`);
     expect(sg.IpPermissions).toEqual([]);
 
-    const rg = (await story.aws.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: `${DB}-cache` }))).ReplicationGroups![0]!;
+    const rg = (await story.aws.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: `${DB}-cache` })))
+      .ReplicationGroups![0]!;
     expect(rg).toMatchObject({ CacheNodeType: 'cache.t3.micro', AuthTokenEnabled: true, TransitEncryptionEnabled: true });
-    const member = (await story.aws.elasticache.send(new DescribeCacheClustersCommand({ CacheClusterId: rg.MemberClusters![0] }))).CacheClusters![0]!;
+    const member = (await story.aws.elasticache.send(new DescribeCacheClustersCommand({ CacheClusterId: rg.MemberClusters![0] })))
+      .CacheClusters![0]!;
     expect(member.SecurityGroups?.map((g) => g.SecurityGroupId)).toEqual([sgId]);
 
     const topics = (await story.aws.sns.send(new ListTopicsCommand({}))).Topics!.map((t) => t.TopicArn!);
@@ -107,14 +121,23 @@ describe('story 1: init, plan, apply, drift, destroy', () => {
 
     const alarms = (await story.aws.cloudwatch.send(new DescribeAlarmsCommand({}))).MetricAlarms!;
     expect(alarms.map((a) => a.AlarmName).sort()).toEqual(
-      ['cache-cpu-high', 'cache-evictions', 'db-connections-high', 'db-cpu-critical', 'db-cpu-warning', 'db-free-storage-low'].map((n) => `${DB}-${n}`),
+      ['cache-cpu-high', 'cache-evictions', 'db-connections-high', 'db-cpu-critical', 'db-cpu-warning', 'db-free-storage-low'].map(
+        (n) => `${DB}-${n}`,
+      ),
     );
     expect(alarms.every((a) => a.AlarmActions?.[0] === topics[0])).toBe(true);
 
     const budgets = (await story.aws.budgets.send(new DescribeBudgetsCommand({ AccountId: '123456789012' }))).Budgets!;
     expect(budgets.map((b) => [b.BudgetName, b.BudgetLimit?.Amount])).toEqual([[`${DB}-monthly`, expect.stringMatching(/^50(\.0)?$/)]]);
-    const notes = (await story.aws.budgets.send(new DescribeNotificationsForBudgetCommand({ AccountId: '123456789012', BudgetName: `${DB}-monthly` }))).Notifications!;
-    expect(notes.map((n) => `${n.NotificationType}@${n.Threshold}`).sort()).toEqual(['ACTUAL@50', 'ACTUAL@80', 'FORECASTED@50', 'FORECASTED@80']);
+    const notes = (
+      await story.aws.budgets.send(new DescribeNotificationsForBudgetCommand({ AccountId: '123456789012', BudgetName: `${DB}-monthly` }))
+    ).Notifications!;
+    expect(notes.map((n) => `${n.NotificationType}@${n.Threshold}`).sort()).toEqual([
+      'ACTUAL@50',
+      'ACTUAL@80',
+      'FORECASTED@50',
+      'FORECASTED@80',
+    ]);
   });
 
   it('a second apply sends no write, and plan --detailed-exitcode exits 0', async () => {
@@ -131,7 +154,9 @@ describe('story 1: init, plan, apply, drift, destroy', () => {
   });
 
   it('drift made behind dbops back (retention 1, public access on) is shown, then fixed', async () => {
-    await story.aws.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: DB, BackupRetentionPeriod: 1, PubliclyAccessible: true, ApplyImmediately: true }));
+    await story.aws.rds.send(
+      new ModifyDBInstanceCommand({ DBInstanceIdentifier: DB, BackupRetentionPeriod: 1, PubliclyAccessible: true, ApplyImmediately: true }),
+    );
     const plan = await story.dbops('provision plan --detailed-exitcode');
     expect(plan.exitCode).toBe(1);
     expect(plan.stdout).toMatch(/publiclyAccessible: true -> false/);

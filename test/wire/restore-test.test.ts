@@ -46,7 +46,18 @@ const tagsOf = (list: Tag[] | undefined) => Object.fromEntries((list ?? []).map(
 
 /** A superuser session on a local cluster (TLS, the certificate checked against the CA made here). */
 async function sql(info: ConnectionInfo, text: string): Promise<pg.QueryResult> {
-  const c = new pg.Client({ host: info.host, port: info.port, user: info.user, password: info.password?.reveal(), database: info.database, ssl: { ca: readFileSync(caFile, 'utf8'), servername: 'wire.aaaaaaaaaa.us-east-2.rds.amazonaws.com', checkServerIdentity: () => undefined } });
+  const c = new pg.Client({
+    host: info.host,
+    port: info.port,
+    user: info.user,
+    password: info.password?.reveal(),
+    database: info.database,
+    ssl: {
+      ca: readFileSync(caFile, 'utf8'),
+      servername: 'wire.aaaaaaaaaa.us-east-2.rds.amazonaws.com',
+      checkServerIdentity: () => undefined,
+    },
+  });
   await c.connect();
   try {
     return await c.query(text);
@@ -71,7 +82,14 @@ async function tlsOnly(info: ConnectionInfo, dataDir: string, cert: string, key:
     chmodSync(to, 0o600);
     if (userInfo().uid === 0) chownSync(to, uid, gid);
   }
-  const plain = new pg.Client({ host: info.host, port: info.port, user: info.user, password: info.password?.reveal(), database: info.database, ssl: false });
+  const plain = new pg.Client({
+    host: info.host,
+    port: info.port,
+    user: info.user,
+    password: info.password?.reveal(),
+    database: info.database,
+    ssl: false,
+  });
   await plain.connect();
   try {
     await plain.query(`ALTER SYSTEM SET ssl = 'on'`);
@@ -98,11 +116,27 @@ function makeCertificate(): { cert: string; key: string } {
   const dir = tempDir('wire-tls-');
   const cert = join(dir, 'ca.crt');
   const key = join(dir, 'server.key');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=wire-rds-test',
-    '-addext', 'subjectAltName=DNS:*.aaaaaaaaaa.us-east-2.rds.amazonaws.com',
-    '-keyout', key, '-out', cert,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=wire-rds-test',
+      '-addext',
+      'subjectAltName=DNS:*.aaaaaaaaaa.us-east-2.rds.amazonaws.com',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
   return { cert, key };
 }
 
@@ -164,7 +198,14 @@ const tunnels = () => ['--source-connect-host', via(source), '--connect-host', v
 
 interface RtJson {
   verdict: string;
-  temporary: { instanceId: string; kept: boolean; deleted: boolean; connectCommand?: string; removeCommand?: string; tags: Record<string, string> };
+  temporary: {
+    instanceId: string;
+    kept: boolean;
+    deleted: boolean;
+    connectCommand?: string;
+    removeCommand?: string;
+    tags: Record<string, string>;
+  };
   checks: { id: string; status: string; summary: string }[];
   failedChecks: string[];
   timing: { restoreSeconds?: number };
@@ -188,15 +229,20 @@ describe('story 4: restore-test on aws, the data plane on local PostgreSQL with 
     const out = JSON.parse(r.stdout) as RtJson;
     expect(out.verdict).toBe('passed');
     expect(out.failedChecks).toEqual([]);
-    expect(out.checks.map((c) => `${c.id}:${c.status}`)).toEqual(expect.arrayContaining(['rto:passed', 'server:passed', 'amcheck:passed', 'schema:passed', 'row-counts:passed', 'rpo:passed']));
+    expect(out.checks.map((c) => `${c.id}:${c.status}`)).toEqual(
+      expect.arrayContaining(['rto:passed', 'server:passed', 'amcheck:passed', 'schema:passed', 'row-counts:passed', 'rpo:passed']),
+    );
     expect(out.temporary).toMatchObject({ deleted: true, kept: false });
     expect(out.temporary.instanceId).toMatch(new RegExp(`^${DB}-rt-`));
     // No certificate warning: verify-full held through the tunnel.
     expect(r.stderr).not.toContain('not verified');
     expect(await instanceIds()).toEqual([DB]);
-    expect(story.moto.requests().filter((q) => q.agent === 'dbops').map((q) => q.action)).toEqual(
-      expect.arrayContaining(['RestoreDBInstanceFromDBSnapshot', 'DeleteDBInstance', 'PutMetricData']),
-    );
+    expect(
+      story.moto
+        .requests()
+        .filter((q) => q.agent === 'dbops')
+        .map((q) => q.action),
+    ).toEqual(expect.arrayContaining(['RestoreDBInstanceFromDBSnapshot', 'DeleteDBInstance', 'PutMetricData']));
   });
 
   it('the human summary gives the one restore time the RTO check measured', async () => {
@@ -228,7 +274,10 @@ describe('story 4: restore-test on aws, the data plane on local PostgreSQL with 
     expect(kept.PubliclyAccessible ?? false).toBe(false);
 
     // The connect command, as printed, through the tunnel with verify-full.
-    const psql = await story.dbops([...out.temporary.connectCommand!.split(' ').slice(1), '--', '-tAc', 'select count(*) from recipes'], env());
+    const psql = await story.dbops(
+      [...out.temporary.connectCommand!.split(' ').slice(1), '--', '-tAc', 'select count(*) from recipes'],
+      env(),
+    );
     expect(psql.exitCode, psql.stderr).toBe(0);
     expect(psql.stdout.trim()).toBe('500');
 
@@ -247,7 +296,11 @@ describe('story 4: restore-test on aws, the data plane on local PostgreSQL with 
     expect(out.verdict).toBe('error');
     expect(out.error?.message).toMatch(/AWS denied DescribeDBInstances/);
     expect(['RT-2', 'RT-3']).toContain(out.error?.step);
-    const sent = story.moto.requests().slice(before).filter((q) => q.agent === 'dbops').map((q) => q.action);
+    const sent = story.moto
+      .requests()
+      .slice(before)
+      .filter((q) => q.agent === 'dbops')
+      .map((q) => q.action);
     // The instance was asked for, so it existed: the cleanup deleted it.
     expect(sent).toContain('RestoreDBInstanceFromDBSnapshot');
     expect(sent.lastIndexOf('DeleteDBInstance')).toBeGreaterThan(sent.indexOf('RestoreDBInstanceFromDBSnapshot'));
@@ -259,7 +312,10 @@ describe('story 4: restore-test on aws, the data plane on local PostgreSQL with 
     expect(r.exitCode, r.stderr).toBe(3);
     const out = JSON.parse(r.stdout) as RtJson;
     expect(out.verdict).toBe('error');
-    expect(out.error).toMatchObject({ step: 'RT-4', hint: expect.stringContaining('the tunnel given with --connect-host is open and leads to it') });
+    expect(out.error).toMatchObject({
+      step: 'RT-4',
+      hint: expect.stringContaining('the tunnel given with --connect-host is open and leads to it'),
+    });
     expect(out.error?.message).toMatch(/^Cannot connect to PostgreSQL at 127\.0\.0\.1:1 as dbadmin/);
     expect(out.temporary.deleted).toBe(true);
     expect(await instanceIds()).toEqual([DB]);
@@ -268,7 +324,12 @@ describe('story 4: restore-test on aws, the data plane on local PostgreSQL with 
   it('without --source-connect-host the source is dialled at its RDS name: it fails at RT-4 naming that option, and leaves nothing', async () => {
     const r = await story.dbops(['restore-test', '--connect-host', via(restore)], env());
     expect(r.exitCode, r.stderr).toBe(3);
-    expect(r.stderr).toMatch(new RegExp(`^error \\[step RT-4\\]: Cannot connect to PostgreSQL at ${DB}\\.aaaaaaaaaa\\.us-east-2\\.rds\\.amazonaws\\.com:5432 as ${USER}`, 'm'));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^error \\[step RT-4\\]: Cannot connect to PostgreSQL at ${DB}\\.aaaaaaaaaa\\.us-east-2\\.rds\\.amazonaws\\.com:5432 as ${USER}`,
+        'm',
+      ),
+    );
     expect(r.stderr).toMatch(/^hint: .*or reach it through a tunnel with --source-connect-host host:port\.$/m);
     expect(await instanceIds()).toEqual([DB]);
   });

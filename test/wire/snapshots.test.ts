@@ -8,7 +8,15 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CopyDBSnapshotCommand, CreateDBInstanceCommand, CreateDBSnapshotCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, ModifyDBInstanceCommand, type Tag } from '@aws-sdk/client-rds';
+import {
+  CopyDBSnapshotCommand,
+  CreateDBInstanceCommand,
+  CreateDBSnapshotCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  ModifyDBInstanceCommand,
+  type Tag,
+} from '@aws-sdk/client-rds';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { wireStory } from './_moto/wire.js';
 
@@ -19,7 +27,8 @@ const dr = () => story.awsIn('us-west-2');
 
 const tags = (t: Record<string, string>): Tag[] => Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
 const tagsOf = (list: Tag[] | undefined) => Object.fromEntries((list ?? []).map((t) => [t.Key, t.Value]));
-const managed = (purpose: string, extra: Record<string, string> = {}) => tags({ 'dbops:managed': 'true', 'dbops:purpose': purpose, ...extra });
+const managed = (purpose: string, extra: Record<string, string> = {}) =>
+  tags({ 'dbops:managed': 'true', 'dbops:purpose': purpose, ...extra });
 
 async function snapshots(region = 'us-east-2', type: 'manual' | 'automated' = 'manual') {
   const c = region === 'us-east-2' ? story.aws : story.awsIn(region);
@@ -45,23 +54,23 @@ function awsManagedRdsKey(region: string): string {
 }
 
 beforeAll(async () => {
-    await story.aws.rds.send(
-      new CreateDBInstanceCommand({
-        DBInstanceIdentifier: DB,
-        Engine: 'postgres',
-        EngineVersion: '15',
-        DBInstanceClass: 'db.t3.micro',
-        AllocatedStorage: 20,
-        MasterUsername: 'dbadmin',
-        MasterUserPassword: 'wire-password-1',
-        StorageEncrypted: true,
-        BackupRetentionPeriod: 7,
-        PreferredBackupWindow: '03:00-04:00',
-        PreferredMaintenanceWindow: 'sun:04:00-sun:05:00',
-        CopyTagsToSnapshot: true,
-        Tags: tags({ 'dbops:managed': 'true', 'dbops:purpose': 'primary' }),
-      }),
-    );
+  await story.aws.rds.send(
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: DB,
+      Engine: 'postgres',
+      EngineVersion: '15',
+      DBInstanceClass: 'db.t3.micro',
+      AllocatedStorage: 20,
+      MasterUsername: 'dbadmin',
+      MasterUserPassword: 'wire-password-1',
+      StorageEncrypted: true,
+      BackupRetentionPeriod: 7,
+      PreferredBackupWindow: '03:00-04:00',
+      PreferredMaintenanceWindow: 'sun:04:00-sun:05:00',
+      CopyTagsToSnapshot: true,
+      Tags: tags({ 'dbops:managed': 'true', 'dbops:purpose': 'primary' }),
+    }),
+  );
   writeFileSync(join(story.dir, 'dbops.config.yaml'), `provider: aws\nregion: us-east-2\ndatabase:\n  identifier: ${DB}\n`);
 }, 60_000);
 
@@ -85,10 +94,16 @@ describe('story 3: snapshots, copies, retention, policy, gc', () => {
   it("snapshot copy of an encrypted snapshot uses us-west-2's alias/aws/rds when no key is configured, and says so", async () => {
     const r = await story.dbops(['snapshot', 'copy', manual]);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toContain("encrypted with us-west-2's AWS-managed key alias/aws/rds (the default; --kms-key or snapshots.crossRegion.kmsKeyId picks another)");
+    expect(r.stdout).toContain(
+      "encrypted with us-west-2's AWS-managed key alias/aws/rds (the default; --kms-key or snapshots.crossRegion.kmsKeyId picks another)",
+    );
     const copy = (await snapshots('us-west-2')).find((s) => s.DBSnapshotIdentifier === manual)!;
     expect(copy).toMatchObject({ Status: 'available', Encrypted: true, KmsKeyId: awsManagedRdsKey('us-west-2') });
-    expect(tagsOf(copy.TagList)).toMatchObject({ 'dbops:managed': 'true', 'dbops:purpose': 'cross-region-copy', 'dbops:source-snapshot': manual });
+    expect(tagsOf(copy.TagList)).toMatchObject({
+      'dbops:managed': 'true',
+      'dbops:purpose': 'cross-region-copy',
+      'dbops:source-snapshot': manual,
+    });
   });
 
   it('prune deletes only dbops snapshots past retention: foreign and young ones stay', async () => {
@@ -119,13 +134,18 @@ describe('story 3: snapshots, copies, retention, policy, gc', () => {
     expect((await snapshots('us-west-2')).map((s) => s.DBSnapshotIdentifier)).not.toContain('wire-db-copy-old');
   });
 
-  it('run-policy resumes this week\'s snapshot, reuses its copy, and leaves both regions within policy', async () => {
+  it("run-policy resumes this week's snapshot, reuses its copy, and leaves both regions within policy", async () => {
     const r = await story.dbops('snapshot run-policy --yes');
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr, r.stderr).toMatch(/SN-2\].*skipped \(reusing/);
     const east = await snapshots();
     const west = await snapshots('us-west-2');
-    expect(east.filter((s) => tagsOf(s.TagList)['dbops:purpose'] === 'manual').map((s) => s.DBSnapshotIdentifier).sort()).toEqual([manual, 'wire-db-manual-young'].sort());
+    expect(
+      east
+        .filter((s) => tagsOf(s.TagList)['dbops:purpose'] === 'manual')
+        .map((s) => s.DBSnapshotIdentifier)
+        .sort(),
+    ).toEqual([manual, 'wire-db-manual-young'].sort());
     expect(west.filter((s) => tagsOf(s.TagList)['dbops:managed'] === 'true').map((s) => s.DBSnapshotIdentifier)).toEqual([manual]);
   });
 
@@ -145,7 +165,17 @@ describe('story 3: snapshots, copies, retention, policy, gc', () => {
     const past = new Date(Date.now() - DAY).toISOString();
     const future = new Date(Date.now() + DAY).toISOString();
     const instance = (id: string, t: Record<string, string>) =>
-      story.aws.rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: id, Engine: 'postgres', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, MasterUsername: 'u', MasterUserPassword: 'wire-password-1', Tags: tags(t) }));
+      story.aws.rds.send(
+        new CreateDBInstanceCommand({
+          DBInstanceIdentifier: id,
+          Engine: 'postgres',
+          DBInstanceClass: 'db.t3.micro',
+          AllocatedStorage: 20,
+          MasterUsername: 'u',
+          MasterUserPassword: 'wire-password-1',
+          Tags: tags(t),
+        }),
+      );
     await instance('wire-db-rt-expired', { 'dbops:managed': 'true', 'dbops:purpose': 'restore-test', 'dbops:expires-at': past });
     await instance('wire-db-rt-fresh', { 'dbops:managed': 'true', 'dbops:purpose': 'restore-test', 'dbops:expires-at': future });
     await instance('someone-elses', { 'dbops:expires-at': past });

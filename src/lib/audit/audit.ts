@@ -32,7 +32,12 @@ export interface AuditTarget {
 }
 
 /** How pgvector is looked for; tests inject one, the CLI connects with `pg`. */
-export type ExtensionProbe = (pp: ProvisionProvider, dbId: string, warn?: (message: string) => void, override?: HostOverride) => Promise<ExtensionCheck>;
+export type ExtensionProbe = (
+  pp: ProvisionProvider,
+  dbId: string,
+  warn?: (message: string) => void,
+  override?: HostOverride,
+) => Promise<ExtensionCheck>;
 
 const PROBE_TIMEOUT_MS = 5_000;
 
@@ -41,7 +46,12 @@ export const connectAndProbe: ExtensionProbe = async (pp, dbId, warn, override) 
   let client: Client | undefined;
   try {
     const tunnel = { ...(override ? { override } : {}), tunnelOption: '--connect-host' };
-    client = await connect(await pp.instances.connectionInfo(dbId), { ...tunnel, connectTimeoutMs: PROBE_TIMEOUT_MS, applicationName: 'dbops-audit', warn });
+    client = await connect(await pp.instances.connectionInfo(dbId), {
+      ...tunnel,
+      connectTimeoutMs: PROBE_TIMEOUT_MS,
+      applicationName: 'dbops-audit',
+      warn,
+    });
     const installed = await client.query<{ extversion: string }>("select extversion from pg_extension where extname = 'vector'");
     if (installed.rows[0]) return { status: 'present', version: installed.rows[0].extversion };
     const available = await client.query("select 1 from pg_available_extensions where name = 'vector'");
@@ -53,13 +63,20 @@ export const connectAndProbe: ExtensionProbe = async (pp, dbId, warn, override) 
   }
 };
 
-async function readLive(deps: ProvisionDeps, probe: ExtensionProbe, target: AuditTarget, override: HostOverride | undefined): Promise<LiveDeployment> {
+async function readLive(
+  deps: ProvisionDeps,
+  probe: ExtensionProbe,
+  target: AuditTarget,
+  override: HostOverride | undefined,
+): Promise<LiveDeployment> {
   const { pp, config, settings } = deps;
   const id = target.instanceId ?? config.database.identifier;
   const database = await pp.database.findDatabase(id);
   if (!database) {
     throw new NotFoundError(`There is nothing to audit: DB instance ${id} does not exist in ${pp.region}.`, {
-      hint: target.instanceId ? 'Check the id and --region (`dbops instances` lists them).' : 'Check database.identifier and --region (or pass --instance), or create it with `dbops provision apply`.',
+      hint: target.instanceId
+        ? 'Check the id and --region (`dbops instances` lists them).'
+        : 'Check database.identifier and --region (or pass --instance), or create it with `dbops provision apply`.',
     });
   }
   const cacheId = target.cacheId ?? settings.cacheId;
@@ -73,7 +90,9 @@ async function readLive(deps: ProvisionDeps, probe: ExtensionProbe, target: Audi
   const [securityGroups, alarms, pgvector] = await Promise.all([
     pp.network ? pp.network.describeSecurityGroups(groupIds) : [],
     pp.alarms ? pp.alarms.listAlarms('') : [],
-    database.status === 'available' ? probe(pp, id, (m) => deps.out.warn(m), override) : Promise.resolve<ExtensionCheck>({ status: 'not-checked', reason: `the instance is ${database.status}.` }),
+    database.status === 'available'
+      ? probe(pp, id, (m) => deps.out.warn(m), override)
+      : Promise.resolve<ExtensionCheck>({ status: 'not-checked', reason: `the instance is ${database.status}.` }),
   ]);
   // The connection layer in front of the database: RDS Proxy's TLS and target health.
   const pooler = config.connectionPool.enabled ? await (await deps.pooler?.())?.find(id) : undefined;
@@ -87,7 +106,11 @@ async function readLive(deps: ProvisionDeps, probe: ExtensionProbe, target: Audi
     alarms,
     pgvector,
     production: productionOf(settings.environment, database.tags),
-    policy: { backupRetentionDays: config.database.backupRetentionDays, dbPort: ENGINE_PORT[database.engine], cachePort: config.cache.port ?? CACHE_PORT },
+    policy: {
+      backupRetentionDays: config.database.backupRetentionDays,
+      dbPort: ENGINE_PORT[database.engine],
+      cachePort: config.cache.port ?? CACHE_PORT,
+    },
   };
 }
 
@@ -100,7 +123,11 @@ function notApplicable(pp: ProvisionProvider): string[] {
   return out;
 }
 
-export async function runAudit(deps: ProvisionDeps, probe: ExtensionProbe = connectAndProbe, target: AuditTarget = {}): Promise<AuditResult> {
+export async function runAudit(
+  deps: ProvisionDeps,
+  probe: ExtensionProbe = connectAndProbe,
+  target: AuditTarget = {},
+): Promise<AuditResult> {
   const override = target.connectHost === undefined ? undefined : parseConnectHost(target.connectHost);
   await checkRegion(deps.pp, deps.config.region);
   const live = await readLive(deps, probe, target, override);

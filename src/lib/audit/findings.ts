@@ -140,13 +140,35 @@ export function cacheSecurity(live: LiveDeployment): CheckFinding[] {
   if (!c) return [];
   const res = `cache ${c.id}`;
   const out: CheckFinding[] = [];
-  const recreate = c.kind === 'cache-cluster' ? 'Create a one-node replication group with AUTH and in-transit encryption (`dbops provision apply` does), on a node type that supports them (cache.t3.micro, not cache.t2.*), and move the clients.' : 'Recreate the cache with AUTH and in-transit encryption (`dbops provision apply` does), on cache.t3.micro or newer.';
-  if (!c.authEnabled) out.push({ id: 'cache-no-auth', severity: 'high', resource: res, message: 'The cache has no AUTH: anyone who reaches the port can read and write it.', fix: recreate });
+  const recreate =
+    c.kind === 'cache-cluster'
+      ? 'Create a one-node replication group with AUTH and in-transit encryption (`dbops provision apply` does), on a node type that supports them (cache.t3.micro, not cache.t2.*), and move the clients.'
+      : 'Recreate the cache with AUTH and in-transit encryption (`dbops provision apply` does), on cache.t3.micro or newer.';
+  if (!c.authEnabled)
+    out.push({
+      id: 'cache-no-auth',
+      severity: 'high',
+      resource: res,
+      message: 'The cache has no AUTH: anyone who reaches the port can read and write it.',
+      fix: recreate,
+    });
   if (live.provider === 'aws' && !c.transitEncryption) {
-    out.push({ id: 'cache-no-transit-encryption', severity: 'medium', resource: res, message: 'The cache has no in-transit encryption: data and commands cross the network in clear text.', fix: recreate });
+    out.push({
+      id: 'cache-no-transit-encryption',
+      severity: 'medium',
+      resource: res,
+      message: 'The cache has no in-transit encryption: data and commands cross the network in clear text.',
+      fix: recreate,
+    });
   }
   if (live.provider === 'aws' && !c.atRestEncryption) {
-    out.push({ id: 'cache-no-at-rest-encryption', severity: 'low', resource: res, message: 'The cache is not encrypted at rest.', fix: recreate });
+    out.push({
+      id: 'cache-no-at-rest-encryption',
+      severity: 'low',
+      resource: res,
+      message: 'The cache is not encrypted at rest.',
+      fix: recreate,
+    });
   }
   return out;
 }
@@ -160,7 +182,10 @@ export function backupRetention(live: LiveDeployment): CheckFinding[] {
       id: 'backup-retention-below-policy',
       severity: have === 0 ? 'high' : 'medium',
       resource: dbRes(live),
-      message: have === 0 ? 'Automated backups are off (retention 0 days).' : `Backup retention is ${plural(have, 'day')}, below the policy of ${plural(want, 'day')}.`,
+      message:
+        have === 0
+          ? 'Automated backups are off (retention 0 days).'
+          : `Backup retention is ${plural(have, 'day')}, below the policy of ${plural(want, 'day')}.`,
       fix: `Set database.backupRetentionDays: ${want} and run \`dbops provision apply\`.`,
     },
   ];
@@ -181,9 +206,21 @@ export function missingAlarms(live: LiveDeployment): CheckFinding[] {
   for (const [metric, fid, silentId] of wanted) {
     const found = alarmOn(live, 'AWS/RDS', metric, 'DBInstanceIdentifier', id);
     if (found.length === 0) {
-      out.push({ id: fid, severity: 'medium', resource: dbRes(live), message: `No CloudWatch alarm watches ${metric} of the database.`, fix: 'Run `dbops provision apply`: it creates the alarms of seeds 000/002 and the SNS topic they notify.' });
+      out.push({
+        id: fid,
+        severity: 'medium',
+        resource: dbRes(live),
+        message: `No CloudWatch alarm watches ${metric} of the database.`,
+        fix: 'Run `dbops provision apply`: it creates the alarms of seeds 000/002 and the SNS topic they notify.',
+      });
     } else if (found.every((a) => a.actions.length === 0)) {
-      out.push({ id: silentId, severity: 'low', resource: `alarm ${found[0]!.name}`, message: `The ${metric} alarm notifies nobody (no alarm actions).`, fix: 'Set alarms.email and run `dbops provision apply`, or add an SNS topic to the alarm.' });
+      out.push({
+        id: silentId,
+        severity: 'low',
+        resource: `alarm ${found[0]!.name}`,
+        message: `The ${metric} alarm notifies nobody (no alarm actions).`,
+        fix: 'Set alarms.email and run `dbops provision apply`, or add an SNS topic to the alarm.',
+      });
     }
   }
   return out;
@@ -209,19 +246,46 @@ export function pgvector(live: LiveDeployment): CheckFinding[] {
     case 'present':
       return [];
     case 'missing':
-      return [{ id: 'pgvector-missing', severity: 'medium', resource: res, message: 'The pgvector extension is not installed in the database.', fix: 'Run `CREATE EXTENSION IF NOT EXISTS vector;` as the master user (`dbops psql -- -c "create extension vector"`).' }];
+      return [
+        {
+          id: 'pgvector-missing',
+          severity: 'medium',
+          resource: res,
+          message: 'The pgvector extension is not installed in the database.',
+          fix: 'Run `CREATE EXTENSION IF NOT EXISTS vector;` as the master user (`dbops psql -- -c "create extension vector"`).',
+        },
+      ];
     case 'unavailable':
-      return [{ id: 'pgvector-unavailable', severity: 'medium', resource: res, message: 'pgvector is not available on this server, so it cannot be installed.', fix: 'Use RDS PostgreSQL 15+ (pgvector is included), or install the pgvector package for the local server version.' }];
+      return [
+        {
+          id: 'pgvector-unavailable',
+          severity: 'medium',
+          resource: res,
+          message: 'pgvector is not available on this server, so it cannot be installed.',
+          fix: 'Use RDS PostgreSQL 15+ (pgvector is included), or install the pgvector package for the local server version.',
+        },
+      ];
     default:
-      return [{ id: 'pgvector-not-checked', severity: 'info', resource: res, message: `pgvector was not checked: ${v.reason}`, fix: 'Run the audit from a machine that can connect (network.allowedCidr, a tunnel), or check `select * from pg_extension` by hand.' }];
+      return [
+        {
+          id: 'pgvector-not-checked',
+          severity: 'info',
+          resource: res,
+          message: `pgvector was not checked: ${v.reason}`,
+          fix: 'Run the audit from a machine that can connect (network.allowedCidr, a tunnel), or check `select * from pg_extension` by hand.',
+        },
+      ];
   }
 }
 
 /** What to look at when an RDS Proxy target is not AVAILABLE, by its TargetHealth reason. */
 const TARGET_FIX: Record<string, string> = {
-  AUTH_FAILURE: "The proxy cannot log in: its secret must hold the database's current master credentials, and its IAM role must be allowed secretsmanager:GetSecretValue (and kms:Decrypt) on it.",
-  UNREACHABLE: "The proxy cannot reach the database: the database's security group must allow the proxy's security group on the database port.",
-  CONNECTION_FAILED: "The proxy cannot reach the database: the database's security group must allow the proxy's security group on the database port.",
+  AUTH_FAILURE:
+    "The proxy cannot log in: its secret must hold the database's current master credentials, and its IAM role must be allowed secretsmanager:GetSecretValue (and kms:Decrypt) on it.",
+  UNREACHABLE:
+    "The proxy cannot reach the database: the database's security group must allow the proxy's security group on the database port.",
+  CONNECTION_FAILED:
+    "The proxy cannot reach the database: the database's security group must allow the proxy's security group on the database port.",
   PENDING_PROXY_CAPACITY: 'RDS is still adding proxy capacity: check again in a few minutes.',
   INVALID_REPLICATION_STATE: 'The target is a read replica or being promoted: register the primary instead (`dbops switchover` does it).',
 };
@@ -242,7 +306,13 @@ export function proxyHealth(live: LiveDeployment): CheckFinding[] {
     });
   }
   if (pool.targets.length === 0) {
-    out.push({ id: 'proxy-no-target', severity: 'high', resource: res, message: 'The RDS Proxy has no database registered: every connection through it fails.', fix: `Register the primary: \`aws rds register-db-proxy-targets --db-proxy-name ${pool.name} --db-instance-identifiers ${live.database.id}\`.` });
+    out.push({
+      id: 'proxy-no-target',
+      severity: 'high',
+      resource: res,
+      message: 'The RDS Proxy has no database registered: every connection through it fails.',
+      fix: `Register the primary: \`aws rds register-db-proxy-targets --db-proxy-name ${pool.name} --db-instance-identifiers ${live.database.id}\`.`,
+    });
   }
   for (const t of pool.targets) {
     if (t.state === 'AVAILABLE') continue;
@@ -258,7 +328,17 @@ export function proxyHealth(live: LiveDeployment): CheckFinding[] {
   return out;
 }
 
-export const CHECKS = [publicDatabase, openSecurityGroups, unencryptedStorage, cacheSecurity, backupRetention, missingAlarms, deletionProtection, pgvector, proxyHealth];
+export const CHECKS = [
+  publicDatabase,
+  openSecurityGroups,
+  unencryptedStorage,
+  cacheSecurity,
+  backupRetention,
+  missingAlarms,
+  deletionProtection,
+  pgvector,
+  proxyHealth,
+];
 
 /** Every finding, most severe first (stable within a severity). */
 export function auditFindings(live: LiveDeployment): Finding[] {

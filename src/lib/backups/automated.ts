@@ -46,14 +46,23 @@ export async function runAutomatedBackups(ctx: Context, input: { instanceId: str
     if (!provider.runAutomatedBackups) {
       run.skip('AB-2', 'RDS takes automated backups itself');
       run.skip('AB-3', 'RDS reports LatestRestorableTime: dbops backup status');
-      return { instanceId: id, dryRun: ctx.flags.dryRun, problems: [], note: `RDS takes the automated backups of ${id} itself (retention ${instance.backupRetentionDays} days); nothing to do.` } satisfies BackupRunResult;
+      return {
+        instanceId: id,
+        dryRun: ctx.flags.dryRun,
+        problems: [],
+        note: `RDS takes the automated backups of ${id} itself (retention ${instance.backupRetentionDays} days); nothing to do.`,
+      } satisfies BackupRunResult;
     }
     const did = await run.step('AB-2', async (s) => {
       const r = await provider.runAutomatedBackups!(id, { force: input.force, dryRun: ctx.flags.dryRun });
       const parts = [
         r.skipped ? `skipped: ${r.skipped}` : '',
         r.restarted ? 'restarted to turn archiving on' : '',
-        r.snapshotId ? `${ctx.flags.dryRun ? 'would take' : 'took'} ${r.snapshotId}` : r.skipped ? '' : `not due (next ${r.nextDueAt?.toISOString() ?? '?'})`,
+        r.snapshotId
+          ? `${ctx.flags.dryRun ? 'would take' : 'took'} ${r.snapshotId}`
+          : r.skipped
+            ? ''
+            : `not due (next ${r.nextDueAt?.toISOString() ?? '?'})`,
         r.prunedSnapshots.length > 0 ? `${ctx.flags.dryRun ? 'would prune' : 'pruned'} ${r.prunedSnapshots.join(', ')}` : '',
         r.prunedWalFiles > 0 ? `${plural(r.prunedWalFiles, 'WAL file')} pruned` : '',
       ].filter((p) => p !== '');
@@ -62,7 +71,11 @@ export async function runAutomatedBackups(ctx: Context, input: { instanceId: str
     });
     const window = await run.step('AB-3', async (s) => {
       const w = await provider.restorableWindow!(id);
-      s.detail(w.latestRestorableTime ? `restorable ${w.earliestRestorableTime?.toISOString()} to ${w.latestRestorableTime.toISOString()}` : 'no restorable window yet');
+      s.detail(
+        w.latestRestorableTime
+          ? `restorable ${w.earliestRestorableTime?.toISOString()} to ${w.latestRestorableTime.toISOString()}`
+          : 'no restorable window yet',
+      );
       return w;
     });
     return { instanceId: id, dryRun: ctx.flags.dryRun, run: did, window, problems: archiveProblems(window) } satisfies BackupRunResult;
@@ -82,6 +95,8 @@ export async function automatedBackupIfDue(ctx: Context, instanceId: string): Pr
     const r = await provider.runAutomatedBackups(instanceId, { force: false });
     if (r.snapshotId) ctx.out.info(`Automated backup ${r.snapshotId} of ${instanceId} taken (it was due).`);
   } catch (e) {
-    ctx.out.warn(`The automated backup of ${instanceId} that was due failed: ${e instanceof Error ? e.message : String(e)} (runbooks/automated-backups.md, AB-2).`);
+    ctx.out.warn(
+      `The automated backup of ${instanceId} that was due failed: ${e instanceof Error ? e.message : String(e)} (runbooks/automated-backups.md, AB-2).`,
+    );
   }
 }

@@ -59,7 +59,9 @@ export async function restoreToPointInTime(ctx: Context, input: PitrInput): Prom
     const window = await run.step('PR-1', async (s) => {
       const source = await provider.describeInstance(input.sourceId);
       if (await provider.findInstance(input.targetId)) {
-        throw new ConflictError(`An instance named ${input.targetId} already exists in ${provider.region}.`, { hint: 'Pick another --target.' });
+        throw new ConflictError(`An instance named ${input.targetId} already exists in ${provider.region}.`, {
+          hint: 'Pick another --target.',
+        });
       }
       const w = provider.restorableWindow ? await provider.restorableWindow(source.id) : undefined;
       const win = w ? { earliest: w.earliestRestorableTime, latest: w.latestRestorableTime } : { latest: source.latestRestorableTime };
@@ -70,7 +72,10 @@ export async function restoreToPointInTime(ctx: Context, input: PitrInput): Prom
       }
       checkPointInTime(time, source, ctx.clock.now(), win);
       s.detail(`window ${win.earliest?.toISOString() ?? '?'} to ${win.latest?.toISOString() ?? '?'}`);
-      return { ...(win.earliest ? { earliest: win.earliest.toISOString() } : {}), ...(win.latest ? { latest: win.latest.toISOString() } : {}) };
+      return {
+        ...(win.earliest ? { earliest: win.earliest.toISOString() } : {}),
+        ...(win.latest ? { latest: win.latest.toISOString() } : {}),
+      };
     });
     if (ctx.flags.dryRun) {
       for (const id of ['PR-2', 'PR-3', 'PR-4']) run.skip(id, 'dry run');
@@ -86,7 +91,12 @@ export async function restoreToPointInTime(ctx: Context, input: PitrInput): Prom
         publiclyAccessible: false,
         vpcSecurityGroupIds: source.vpcSecurityGroupIds,
         subnetGroup: source.subnetGroup,
-        tags: { [TAG.managed]: 'true', [TAG.runId]: run.runId, [TAG.purpose]: 'point-in-time-restore', [TAG.sourceInstance]: input.sourceId },
+        tags: {
+          [TAG.managed]: 'true',
+          [TAG.runId]: run.runId,
+          [TAG.purpose]: 'point-in-time-restore',
+          [TAG.sourceInstance]: input.sourceId,
+        },
       });
       s.detail(`${made.id}: ${made.status}`);
     });
@@ -103,7 +113,13 @@ export async function restoreToPointInTime(ctx: Context, input: PitrInput): Prom
       const client = await connect(await provider.connectionInfo(input.targetId), { warn: (m) => ctx.out.warn(m) });
       try {
         const h = await readHeartbeats(client);
-        s.detail(h.newest ? `newest heartbeat ${h.newest.toISOString()}` : h.table ? 'no heartbeat rows' : 'no dbops.heartbeat table (run `dbops heartbeat` from cron to measure data loss)');
+        s.detail(
+          h.newest
+            ? `newest heartbeat ${h.newest.toISOString()}`
+            : h.table
+              ? 'no heartbeat rows'
+              : 'no dbops.heartbeat table (run `dbops heartbeat` from cron to measure data loss)',
+        );
         return h;
       } finally {
         await client.end();
@@ -116,7 +132,9 @@ export async function restoreToPointInTime(ctx: Context, input: PitrInput): Prom
       window,
       instance,
       ...(beats.newest ? { newestHeartbeat: beats.newest.toISOString() } : {}),
-      ...(beats.newest && reference ? { heartbeatLagSeconds: Math.max(0, Math.round((reference.getTime() - beats.newest.getTime()) / 1000)) } : {}),
+      ...(beats.newest && reference
+        ? { heartbeatLagSeconds: Math.max(0, Math.round((reference.getTime() - beats.newest.getTime()) / 1000)) }
+        : {}),
     } satisfies PitrResult;
   });
   return { ...value, report };

@@ -88,7 +88,11 @@ async function checkHeap(db: Queryable, r: AmcheckRelation, findings: AmcheckFin
     [r.oid],
   );
   for (const row of rows.rows) {
-    const where = [row.blkno !== null ? `block ${row.blkno}` : '', row.offnum !== null ? `offset ${row.offnum}` : '', row.attnum !== null ? `attribute ${row.attnum}` : '']
+    const where = [
+      row.blkno !== null ? `block ${row.blkno}` : '',
+      row.offnum !== null ? `offset ${row.offnum}` : '',
+      row.attnum !== null ? `attribute ${row.attnum}` : '',
+    ]
       .filter(Boolean)
       .join(', ');
     findings.push({ relation: r.name, kind: 'heap', message: where ? `${where}: ${row.msg}` : row.msg });
@@ -128,7 +132,9 @@ export async function runAmcheck(connections: readonly Queryable[], opts: Amchec
     unlessStatementError(e, 'creating the amcheck extension');
     return amcheckUnavailable(sqlMessage(e));
   }
-  const relations = (await first.query<{ oid: string; kind: 'heap' | 'btree'; name: string; pages: string; heap_pages: string }>(RELATIONS_SQL)).rows.map(
+  const relations = (
+    await first.query<{ oid: string; kind: 'heap' | 'btree'; name: string; pages: string; heap_pages: string }>(RELATIONS_SQL)
+  ).rows.map(
     (r): AmcheckRelation => ({ oid: Number(r.oid), kind: r.kind, name: r.name, pages: Number(r.pages), heapPages: Number(r.heap_pages) }),
   );
   const work = planWork(relations, opts.heapallindexed);
@@ -137,7 +143,9 @@ export async function runAmcheck(connections: readonly Queryable[], opts: Amchec
   let doneRelations = 0;
   let donePages = 0;
   const report = () =>
-    opts.progress?.(`${doneRelations}/${relations.length} relations, ${formatBytes(donePages * PAGE_BYTES)} of ${formatBytes(totalPages * PAGE_BYTES)}`);
+    opts.progress?.(
+      `${doneRelations}/${relations.length} relations, ${formatBytes(donePages * PAGE_BYTES)} of ${formatBytes(totalPages * PAGE_BYTES)}`,
+    );
   report();
   await forEachOnConnections(
     work,
@@ -173,7 +181,11 @@ export function judgeAmcheck(data: AmcheckData): CheckResult<AmcheckData> {
   if (data.findings.length > 50) evidence.push(`… and ${data.findings.length - 50} more findings`);
   const base = { id: 'amcheck' as const, title: 'Physical integrity (amcheck)', evidence, data };
   if (data.findings.length === 0) {
-    return { ...base, status: 'passed', summary: `No corruption in ${data.heapRelations} heap relations and ${data.btreeIndexes} B-tree indexes.` };
+    return {
+      ...base,
+      status: 'passed',
+      summary: `No corruption in ${data.heapRelations} heap relations and ${data.btreeIndexes} B-tree indexes.`,
+    };
   }
   const relations = new Set(data.findings.map((f) => f.relation));
   return {

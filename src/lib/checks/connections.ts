@@ -20,7 +20,9 @@ export async function makeReadOnly(client: Pick<Client, 'query'>): Promise<void>
   await client.query('SET default_transaction_read_only = on');
   await client.query(`SET lock_timeout = '5s'`);
   await client.query(`SET idle_in_transaction_session_timeout = '10min'`);
-  await client.query(`SELECT set_config('client_connection_check_interval', '1s', false) WHERE current_setting('server_version_num')::int >= 140000`);
+  await client.query(
+    `SELECT set_config('client_connection_check_interval', '1s', false) WHERE current_setting('server_version_num')::int >= 140000`,
+  );
 }
 
 /**

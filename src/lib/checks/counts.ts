@@ -60,13 +60,20 @@ export function judgeCount(c: TableCount, t: CountTolerance, backupAgeMs?: numbe
   if (c.restoreError !== undefined) return { ...c, status: 'failed', explanation: `the restore could not be read: ${c.restoreError}` };
   if (c.error !== undefined) return { ...c, status: 'skipped', explanation: `not counted: ${c.error}` };
   if (c.source === undefined || c.restore === undefined) {
-    return { ...c, status: 'skipped', explanation: c.source === undefined ? 'not on the source (see the schema check)' : 'not in the restore (see the schema check)' };
+    return {
+      ...c,
+      status: 'skipped',
+      explanation: c.source === undefined ? 'not on the source (see the schema check)' : 'not in the restore (see the schema check)',
+    };
   }
   const difference = c.restore - c.source;
   const allowed = allowedDifference(c.source, t);
   const age = backupAgeMs === undefined ? '' : ` (taken ${formatDuration(backupAgeMs)} ago)`;
   if (Math.abs(difference) <= allowed) {
-    const explanation = difference === 0 ? undefined : `${Math.abs(difference)} row${Math.abs(difference) === 1 ? '' : 's'} ${difference < 0 ? 'written to' : 'deleted from'} the source since the backup${age}: within the tolerance of ${allowed}`;
+    const explanation =
+      difference === 0
+        ? undefined
+        : `${Math.abs(difference)} row${Math.abs(difference) === 1 ? '' : 's'} ${difference < 0 ? 'written to' : 'deleted from'} the source since the backup${age}: within the tolerance of ${allowed}`;
     return { ...c, status: 'passed', difference, allowed, explanation };
   }
   const explanation =
@@ -77,7 +84,11 @@ export function judgeCount(c: TableCount, t: CountTolerance, backupAgeMs?: numbe
 }
 
 /** Pure: the verdict over every table. */
-export function judgeCounts(counts: readonly TableCount[], t: CountTolerance, backupAgeMs?: number): CheckResult<{ tables: CountJudgement[]; tolerance: CountTolerance }> {
+export function judgeCounts(
+  counts: readonly TableCount[],
+  t: CountTolerance,
+  backupAgeMs?: number,
+): CheckResult<{ tables: CountJudgement[]; tolerance: CountTolerance }> {
   const tables = counts.map((c) => judgeCount(c, t, backupAgeMs));
   const failed = tables.filter((x) => x.status === 'failed');
   const compared = tables.filter((x) => x.status !== 'skipped');
@@ -91,7 +102,8 @@ export function judgeCounts(counts: readonly TableCount[], t: CountTolerance, ba
   const total = compared.reduce((s, x) => s + (x.restore ?? 0), 0);
   const data = { tables, tolerance: t };
   const base = { id: 'row-counts' as const, title: 'Row counts match the source', evidence, data };
-  if (failed.length === 0) return { ...base, status: 'passed', summary: `${compared.length} tables, ${total} rows: every count within the tolerance.` };
+  if (failed.length === 0)
+    return { ...base, status: 'passed', summary: `${compared.length} tables, ${total} rows: every count within the tolerance.` };
   const unreadable = failed.filter((x) => x.restoreError !== undefined);
   if (unreadable.length > 0) {
     return {

@@ -18,7 +18,9 @@ export interface Heartbeats {
 export async function readHeartbeats(db: Queryable): Promise<Heartbeats> {
   const exists = await db.query<{ ok: boolean }>(`SELECT to_regclass('dbops.heartbeat') IS NOT NULL AS ok`);
   if (!exists.rows[0]?.ok) return { table: false, rows: 0 };
-  const r = await db.query<{ newest: Date | null; rows: string }>('SELECT max(beat_at) AS newest, count(*)::int8 AS rows FROM dbops.heartbeat');
+  const r = await db.query<{ newest: Date | null; rows: string }>(
+    'SELECT max(beat_at) AS newest, count(*)::int8 AS rows FROM dbops.heartbeat',
+  );
   const row = r.rows[0]!;
   return { table: true, rows: Number(row.rows), ...(row.newest ? { newest: new Date(row.newest) } : {}) };
 }
@@ -65,7 +67,11 @@ export function judgeFreshness(input: FreshnessInput): CheckResult<FreshnessData
       summary: `Data loss not measured: ${why}.`,
       evidence: [
         why,
-        ...(backupAgeSeconds !== undefined ? [`the backup is ${formatDuration(backupAgeSeconds * 1000)} old: the loss is at least that much plus what the backup missed (an estimate, not a measure)`] : []),
+        ...(backupAgeSeconds !== undefined
+          ? [
+              `the backup is ${formatDuration(backupAgeSeconds * 1000)} old: the loss is at least that much plus what the backup missed (an estimate, not a measure)`,
+            ]
+          : []),
       ],
       hint: HINT_CRON,
       data: { measured: false, rpoSeconds, ...(backupAgeSeconds !== undefined ? { backupAgeSeconds: round(backupAgeSeconds) } : {}) },
@@ -86,13 +92,23 @@ export function judgeFreshness(input: FreshnessInput): CheckResult<FreshnessData
   const evidence = [
     `newest heartbeat in the restore: ${newest.toISOString()} (${input.restore.rows} row${input.restore.rows === 1 ? '' : 's'})`,
     `data loss window: ${formatDuration(dataLossSeconds * 1000)} (had the source been lost at ${input.reference.toISOString()}), RPO target ${input.rpoHours} h`,
-    ...(input.backupTime && lagAtBackupSeconds !== undefined ? [`backup taken ${input.backupTime.toISOString()}; its newest heartbeat is ${formatDuration(Math.max(0, input.backupTime.getTime() - newest.getTime()))} older`] : []),
+    ...(input.backupTime && lagAtBackupSeconds !== undefined
+      ? [
+          `backup taken ${input.backupTime.toISOString()}; its newest heartbeat is ${formatDuration(Math.max(0, input.backupTime.getTime() - newest.getTime()))} older`,
+        ]
+      : []),
     ...(sourceNewest ? [`newest heartbeat on the source: ${sourceNewest.toISOString()}`] : []),
   ];
   // A cron that stopped makes every backup look stale: say that, rather than blame the backups.
   const sourceStale = sourceNewest !== undefined && (input.reference.getTime() - sourceNewest.getTime()) / 1000 > rpoSeconds;
   if (dataLossSeconds <= rpoSeconds) {
-    return { ...base, status: 'passed', evidence, data, summary: `Data loss window ${formatDuration(dataLossSeconds * 1000)}, within the RPO of ${input.rpoHours} h.` };
+    return {
+      ...base,
+      status: 'passed',
+      evidence,
+      data,
+      summary: `Data loss window ${formatDuration(dataLossSeconds * 1000)}, within the RPO of ${input.rpoHours} h.`,
+    };
   }
   if (sourceStale) {
     return {

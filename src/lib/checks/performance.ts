@@ -115,15 +115,32 @@ async function timeOne(restore: Queryable, source: Queryable, q: PerfQuery, s: P
   try {
     const r = await timeQuery(restore, q, s);
     const ok = withinThreshold(r.median, src.median, s);
-    return { ...base, status: ok ? 'passed' : 'failed', restoreFirstMs: round(r.first), restoreMedianMs: round(r.median), sourceMedianMs: round(src.median), rows: r.rows };
+    return {
+      ...base,
+      status: ok ? 'passed' : 'failed',
+      restoreFirstMs: round(r.first),
+      restoreMedianMs: round(r.median),
+      sourceMedianMs: round(src.median),
+      rows: r.rows,
+    };
   } catch (e) {
     unlessStatementError(e, `timing ${q.name} on the restore`);
     // An object the source has and the backup lacks is a schema difference: RT-6 judges
     // and explains it (e.g. a migration applied after the backup); timing cannot.
     if (MISSING_OBJECT.has(sqlState(e) ?? '')) {
-      return { ...base, status: 'skipped', sourceMedianMs: round(src.median), note: `not in the backup (see the schema check): ${sqlMessage(e)}` };
+      return {
+        ...base,
+        status: 'skipped',
+        sourceMedianMs: round(src.median),
+        note: `not in the backup (see the schema check): ${sqlMessage(e)}`,
+      };
     }
-    return { ...base, status: 'failed', sourceMedianMs: round(src.median), note: `fails on the restore but not on the source: ${sqlMessage(e)}` };
+    return {
+      ...base,
+      status: 'failed',
+      sourceMedianMs: round(src.median),
+      note: `fails on the restore but not on the source: ${sqlMessage(e)}`,
+    };
   }
 }
 
@@ -145,7 +162,11 @@ export async function timeQueries(
 }
 
 /** Pure: the verdict over the timed queries. */
-export function judgePerformance(timings: readonly QueryTiming[], s: PerfSettings, sources: readonly string[]): CheckResult<{ queries: QueryTiming[]; threshold: PerfThreshold; runs: number }> {
+export function judgePerformance(
+  timings: readonly QueryTiming[],
+  s: PerfSettings,
+  sources: readonly string[],
+): CheckResult<{ queries: QueryTiming[]; threshold: PerfThreshold; runs: number }> {
   const data = { queries: [...timings], threshold: { maxSlowdown: s.maxSlowdown, slackMs: s.slackMs }, runs: s.runs };
   const base = { id: 'performance' as const, title: 'Query performance against the source', data };
   const rule = `median of ${s.runs} runs after one warm-up; too slow = over ${s.maxSlowdown}x the source and more than ${s.slackMs} ms slower`;
@@ -155,7 +176,7 @@ export function judgePerformance(timings: readonly QueryTiming[], s: PerfSetting
       status: 'skipped',
       summary: 'No performance queries configured.',
       evidence: [`no queries in ${sources.join(', ') || 'the configuration'}`],
-      hint: 'Put the application\'s important queries in sql/checks/*.sql (one per file) or in restoreTest.performance.queries.',
+      hint: "Put the application's important queries in sql/checks/*.sql (one per file) or in restoreTest.performance.queries.",
     };
   }
   const evidence = [
@@ -180,7 +201,12 @@ export function judgePerformance(timings: readonly QueryTiming[], s: PerfSetting
   if (ran.length === 0) {
     return { ...base, evidence, status: 'skipped', summary: `None of the ${timings.length} queries fits this schema.` };
   }
-  return { ...base, evidence, status: 'passed', summary: `${ran.length} quer${ran.length === 1 ? 'y' : 'ies'} within the threshold on the restore${ran.length < timings.length ? `, ${timings.length - ran.length} skipped` : ''}.` };
+  return {
+    ...base,
+    evidence,
+    status: 'passed',
+    summary: `${ran.length} quer${ran.length === 1 ? 'y' : 'ies'} within the threshold on the restore${ran.length < timings.length ? `, ${timings.length - ran.length} skipped` : ''}.`,
+  };
 }
 
 function round(ms: number): number {

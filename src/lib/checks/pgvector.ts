@@ -128,7 +128,10 @@ async function sample(db: Queryable, ix: VectorIndex): Promise<VectorSample> {
   await db.query('BEGIN READ ONLY');
   try {
     await db.query('SET LOCAL enable_seqscan = off');
-    const explain = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT ${order} AS d FROM ${ix.table} ORDER BY ${order} LIMIT 5`, [vector]);
+    const explain = await db.query<{ 'QUERY PLAN': unknown }>(
+      `EXPLAIN (FORMAT JSON) SELECT ${order} AS d FROM ${ix.table} ORDER BY ${order} LIMIT 5`,
+      [vector],
+    );
     const plan = explain.rows[0]?.['QUERY PLAN'];
     const parsed: unknown = typeof plan === 'string' ? JSON.parse(plan) : plan;
     if (!planUsesIndex(parsed, ix.indexName)) {
@@ -136,7 +139,12 @@ async function sample(db: Queryable, ix: VectorIndex): Promise<VectorSample> {
     }
     const res = await db.query<{ d: number | string }>(`SELECT ${order} AS d FROM ${ix.table} ORDER BY ${order} LIMIT 5`, [vector]);
     const first = res.rows[0]?.d;
-    return { index: ix.index, plan: 'index', neighbours: res.rows.length, ...(first !== undefined ? { nearestDistance: Number(first) } : {}) };
+    return {
+      index: ix.index,
+      plan: 'index',
+      neighbours: res.rows.length,
+      ...(first !== undefined ? { nearestDistance: Number(first) } : {}),
+    };
   } finally {
     await db.query('COMMIT').catch(() => undefined);
   }
@@ -167,7 +175,9 @@ export function judgePgvector(d: PgvectorData): CheckResult<PgvectorData> {
     return {
       ...base,
       status: d.sourceVersion ? 'failed' : 'skipped',
-      summary: d.sourceVersion ? `pgvector ${d.sourceVersion} is on the source but not in the restore.` : 'pgvector is not installed in this database: nothing to check.',
+      summary: d.sourceVersion
+        ? `pgvector ${d.sourceVersion} is on the source but not in the restore.`
+        : 'pgvector is not installed in this database: nothing to check.',
       evidence: [d.sourceVersion ? `source: vector ${d.sourceVersion}; restore: none` : 'no extension "vector" in pg_extension'],
     };
   }
@@ -197,7 +207,7 @@ export function judgePgvector(d: PgvectorData): CheckResult<PgvectorData> {
       evidence,
       status: 'failed',
       summary: `pgvector: ${problems.join('; ')}.`,
-      hint: 'Rebuild an invalid vector index with REINDEX INDEX CONCURRENTLY; an index the planner ignores may not match the query\'s operator (see `dbops vector status`).',
+      hint: "Rebuild an invalid vector index with REINDEX INDEX CONCURRENTLY; an index the planner ignores may not match the query's operator (see `dbops vector status`).",
     };
   }
   const used = d.samples.filter((s) => s.plan === 'index').length;

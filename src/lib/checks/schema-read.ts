@@ -80,5 +80,10 @@ export async function readMigrations(db: Queryable): Promise<MigrationRow[] | nu
   const exists = await db.query<{ ok: boolean }>(`SELECT to_regclass('dbops.schema_migrations') IS NOT NULL AS ok`);
   if (!exists.rows[0]?.ok) return null;
   const rows = (await db.query<{ version: string; name: string; checksum: string | null; applied_at: Date }>(MIGRATIONS)).rows;
-  return rows.map((r) => ({ version: r.version, name: r.name, checksum: r.checksum ?? '', appliedAt: new Date(r.applied_at).toISOString() }));
+  return rows.map((r) => ({
+    version: r.version,
+    name: r.name,
+    checksum: r.checksum ?? '',
+    appliedAt: new Date(r.applied_at).toISOString(),
+  }));
 }

@@ -62,7 +62,8 @@ function compare(kind: SchemaObjectKind, source: Keyed, restore: Keyed, droppedT
     if (droppedTables.has((s ?? r)?.table ?? '')) continue;
     if (s && !r) out.push({ kind, name, change: 'only-in-source', source: s.definition });
     else if (!s && r) out.push({ kind, name, change: 'only-in-restore', restore: r.definition });
-    else if (s && r && s.definition !== r.definition) out.push({ kind, name, change: 'changed', source: s.definition, restore: r.definition });
+    else if (s && r && s.definition !== r.definition)
+      out.push({ kind, name, change: 'changed', source: s.definition, restore: r.definition });
   }
   return out;
 }
@@ -71,8 +72,16 @@ function compare(kind: SchemaObjectKind, source: Keyed, restore: Keyed, droppedT
 export function diffSchemas(source: SchemaSnapshot, restore: SchemaSnapshot, opts: SchemaDiffOptions = {}): SchemaDifference[] {
   const relations = compare(
     'relation',
-    keyed(source.relations, (r) => r.name, (r) => r.kind),
-    keyed(restore.relations, (r) => r.name, (r) => r.kind),
+    keyed(
+      source.relations,
+      (r) => r.name,
+      (r) => r.kind,
+    ),
+    keyed(
+      restore.relations,
+      (r) => r.name,
+      (r) => r.kind,
+    ),
     new Set(),
   );
   const oneSided = new Set(relations.filter((d) => d.change !== 'changed').map((d) => d.name));
@@ -82,11 +91,82 @@ export function diffSchemas(source: SchemaSnapshot, restore: SchemaSnapshot, opt
   const migrations = (m: MigrationRow[] | null) => m ?? [];
   return [
     ...relations,
-    ...compare('column', keyed(source.columns, (c) => `${c.table}.${c.name}`, (c) => c.definition, (c) => c.table), keyed(restore.columns, (c) => `${c.table}.${c.name}`, (c) => c.definition, (c) => c.table), oneSided),
-    ...compare('index', keyed(source.indexes, (i) => i.name, (i) => i.definition, (i) => i.table), keyed(restore.indexes, (i) => i.name, (i) => i.definition, (i) => i.table), oneSided),
-    ...compare('constraint', keyed(source.constraints, (c) => `${c.table}.${c.name}`, (c) => c.definition, (c) => c.table), keyed(restore.constraints, (c) => `${c.table}.${c.name}`, (c) => c.definition, (c) => c.table), oneSided),
-    ...compare('extension', keyed(source.extensions, (e) => e.name, (e) => e.version), keyed(restoreExt, (e) => e.name, (e) => e.version), new Set()),
-    ...compare('migration', keyed(migrations(source.migrations), (m) => m.version, (m) => `${m.name} ${m.checksum}`.trim()), keyed(migrations(restore.migrations), (m) => m.version, (m) => `${m.name} ${m.checksum}`.trim()), new Set()),
+    ...compare(
+      'column',
+      keyed(
+        source.columns,
+        (c) => `${c.table}.${c.name}`,
+        (c) => c.definition,
+        (c) => c.table,
+      ),
+      keyed(
+        restore.columns,
+        (c) => `${c.table}.${c.name}`,
+        (c) => c.definition,
+        (c) => c.table,
+      ),
+      oneSided,
+    ),
+    ...compare(
+      'index',
+      keyed(
+        source.indexes,
+        (i) => i.name,
+        (i) => i.definition,
+        (i) => i.table,
+      ),
+      keyed(
+        restore.indexes,
+        (i) => i.name,
+        (i) => i.definition,
+        (i) => i.table,
+      ),
+      oneSided,
+    ),
+    ...compare(
+      'constraint',
+      keyed(
+        source.constraints,
+        (c) => `${c.table}.${c.name}`,
+        (c) => c.definition,
+        (c) => c.table,
+      ),
+      keyed(
+        restore.constraints,
+        (c) => `${c.table}.${c.name}`,
+        (c) => c.definition,
+        (c) => c.table,
+      ),
+      oneSided,
+    ),
+    ...compare(
+      'extension',
+      keyed(
+        source.extensions,
+        (e) => e.name,
+        (e) => e.version,
+      ),
+      keyed(
+        restoreExt,
+        (e) => e.name,
+        (e) => e.version,
+      ),
+      new Set(),
+    ),
+    ...compare(
+      'migration',
+      keyed(
+        migrations(source.migrations),
+        (m) => m.version,
+        (m) => `${m.name} ${m.checksum}`.trim(),
+      ),
+      keyed(
+        migrations(restore.migrations),
+        (m) => m.version,
+        (m) => `${m.name} ${m.checksum}`.trim(),
+      ),
+      new Set(),
+    ),
   ];
 }
 
@@ -141,7 +221,8 @@ export function explainDifference(d: SchemaDifference, ctx: ExplainContext): str
         ? `applied to the source after the backup${at}: expected, the backup predates it`
         : `on the source but not in the backup, although applied before the backup${at}: the backup misses a migration`;
     }
-    if (d.change === 'changed') return 'the same version with another name or checksum: the migration file was edited after it was applied on one side';
+    if (d.change === 'changed')
+      return 'the same version with another name or checksum: the migration file was edited after it was applied on one side';
     return d.change === 'only-in-restore'
       ? 'in the backup but no longer in the source history: the history on the source was edited or reverted (dbops migrate down) after the backup'
       : 'the histories diverge: they do not share a common past';
@@ -149,7 +230,12 @@ export function explainDifference(d: SchemaDifference, ctx: ExplainContext): str
   if (h.kind === 'behind' && h.allAfterBackup) {
     return `expected: migration${h.since.length === 1 ? '' : 's'} ${migrationList(h.since)} ran on the source after the backup${at}`;
   }
-  const outside = h.kind === 'identical' ? ', outside dbops migrate (both migration histories are identical)' : h.kind === 'none' ? ' (no dbops migration history to tell which change it was)' : '';
+  const outside =
+    h.kind === 'identical'
+      ? ', outside dbops migrate (both migration histories are identical)'
+      : h.kind === 'none'
+        ? ' (no dbops migration history to tell which change it was)'
+        : '';
   switch (d.change) {
     case 'only-in-restore':
       return `in the backup${at} but not on the source now: dropped on the source after the backup${outside}`;
@@ -171,7 +257,7 @@ export function judgeSchema(
   const evidence = [compared, ...explained.map(describeDifference)];
   const data = { differences: explained, history: ctx.history };
   const base = { id: 'schema' as const, title: 'Schema matches the source', evidence, data };
-  if (explained.length === 0) return { ...base, status: 'passed', summary: 'The restored schema is identical to the source\'s.' };
+  if (explained.length === 0) return { ...base, status: 'passed', summary: "The restored schema is identical to the source's." };
   const expected = ctx.history.kind === 'behind' && ctx.history.allAfterBackup;
   const n = explained.length;
   return {

@@ -28,7 +28,11 @@ export function cleanVersion(v: string): string {
 }
 
 /** Pure: the verdict on the restored server against the source. */
-export function judgeServer(restore: ServerFacts, source: ServerFacts, elapsedMs: number): CheckResult<{ restore: ServerFacts; source: ServerFacts }> {
+export function judgeServer(
+  restore: ServerFacts,
+  source: ServerFacts,
+  elapsedMs: number,
+): CheckResult<{ restore: ServerFacts; source: ServerFacts }> {
   const evidence = [
     `restore answers: PostgreSQL ${restore.version} (${restore.versionNum}), database ${restore.database}, first answer ${Math.round(elapsedMs)} ms after connecting`,
     `source: PostgreSQL ${source.version} (${source.versionNum}), database ${source.database}`,

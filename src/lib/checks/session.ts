@@ -82,12 +82,22 @@ export async function openCheckSession(targets: CheckTargets, backup: BackupFact
   try {
     const t0 = performance.now();
     const restore: Client[] = [];
-    const toRestore = { ...(targets.restoreHost ? { override: targets.restoreHost } : {}), tunnelOption: '--connect-host', applicationName: 'dbops restore-test', warn: targets.warn };
+    const toRestore = {
+      ...(targets.restoreHost ? { override: targets.restoreHost } : {}),
+      tunnelOption: '--connect-host',
+      applicationName: 'dbops restore-test',
+      warn: targets.warn,
+    };
     const first = await clients.add(() => openClient(targets.restore, toRestore));
     restore.push(first);
     const connectMs = performance.now() - t0;
     const sourceInfo = targets.source;
-    const toSource = { ...(targets.sourceHost ? { override: targets.sourceHost } : {}), tunnelOption: '--source-connect-host', applicationName: 'dbops restore-test (read-only)', warn: targets.warn };
+    const toSource = {
+      ...(targets.sourceHost ? { override: targets.sourceHost } : {}),
+      tunnelOption: '--source-connect-host',
+      applicationName: 'dbops restore-test (read-only)',
+      warn: targets.warn,
+    };
     const source = sourceInfo ? await clients.add(() => openClient(sourceInfo, toSource)) : undefined;
     if (source) await makeReadOnly(source);
     for (let i = 1; i < targets.concurrency; i++) {
@@ -131,7 +141,8 @@ class PgCheckSession implements CheckSession {
   }
 
   async schema(): Promise<CheckResult> {
-    if (!this.source) return couldNotVerify('schema', 'Schema and migration history', 'the schema and migration history against the source');
+    if (!this.source)
+      return couldNotVerify('schema', 'Schema and migration history', 'the schema and migration history against the source');
     const source = await readSchema(this.source);
     const restore = await readSchema(this.#first);
     const differences = diffSchemas(source, restore, { ignoreExtensions: this.#createdExtensions });

@@ -11,10 +11,7 @@ z.config({ jitless: true });
 
 const identifier = z
   .string()
-  .regex(
-    RDS_IDENTIFIER,
-    'an identifier of letters, digits and single hyphens, starting with a letter and not ending with a hyphen',
-  )
+  .regex(RDS_IDENTIFIER, 'an identifier of letters, digits and single hyphens, starting with a letter and not ending with a hyphen')
   .max(63, 'at most 63 characters');
 
 const region = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'an AWS region such as us-east-2');
@@ -133,7 +130,10 @@ export const configSchema = z.strictObject({
     /** RDS Proxy RequireTLS (pgbouncer locally listens on loopback only). */
     requireTls: z.boolean(),
     /** RDS Proxy: your own IAM role it reads the master secret with; default: dbops creates `<identifier>-proxy-role`. */
-    roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN such as arn:aws:iam::123456789012:role/recipe-db-proxy').optional(),
+    roleArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN such as arn:aws:iam::123456789012:role/recipe-db-proxy')
+      .optional(),
   }),
   cache: z.strictObject({
     enabled: z.boolean(),
@@ -178,7 +178,10 @@ export const configSchema = z.strictObject({
     metricsNamespace: z.string().min(1),
   }),
   aws: z.strictObject({
-    maxWaitMinutes: z.number().positive().max(24 * 60),
+    maxWaitMinutes: z
+      .number()
+      .positive()
+      .max(24 * 60),
     maxAttempts: z.int().min(1).max(20),
     caBundle: z.string().min(1).optional(),
   }),

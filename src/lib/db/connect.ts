@@ -67,9 +67,12 @@ export function endpointOf(info: ConnectionInfo, override?: HostOverride): { hos
   const port = override?.port ?? info.port;
   if (typeof host !== 'string' || host.trim() === '' || !isPort(port)) {
     const shown = `${typeof host === 'string' && host !== '' ? host : '(no host)'}:${port === undefined || port === null ? '(no port)' : String(port)}`;
-    throw new EnvironmentError(`Refusing to connect: the endpoint ${shown} of database ${info.database} is not a host and a port in 1-65535.`, {
-      hint: 'The instance record or --url is damaged or incomplete: look at `dbops status`, then repair it (local provider: its instance.json).',
-    });
+    throw new EnvironmentError(
+      `Refusing to connect: the endpoint ${shown} of database ${info.database} is not a host and a port in 1-65535.`,
+      {
+        hint: 'The instance record or --url is damaged or incomplete: look at `dbops status`, then repair it (local provider: its instance.json).',
+      },
+    );
   }
   return { host, port };
 }

@@ -49,14 +49,20 @@ export async function runPsql(
       env,
       stdio: ['inherit', input.stdout === 'inherit' ? 'inherit' : process.stderr, 'inherit'],
     });
-    child.on('error', (e) => reject(new EnvironmentError(`Could not start psql: ${e.message}.`, { hint: 'Check PG_BIN or your PATH.', cause: e })));
+    child.on('error', (e) =>
+      reject(new EnvironmentError(`Could not start psql: ${e.message}.`, { hint: 'Check PG_BIN or your PATH.', cause: e })),
+    );
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 130 : 1)));
   });
   if (exitCode === 2) {
     throw new EnvironmentError(`psql could not connect to ${input.instanceId} (${host}:${port}).`, {
       hint: override
-        ? 'Check that the instance is available (`dbops status ' + input.instanceId + '`) and that the tunnel given with --connect-host is open and leads to it.'
-        : 'Check that the instance is available (`dbops status ' + input.instanceId + '`), or reach it through a tunnel with --connect-host host:port.',
+        ? 'Check that the instance is available (`dbops status ' +
+          input.instanceId +
+          '`) and that the tunnel given with --connect-host is open and leads to it.'
+        : 'Check that the instance is available (`dbops status ' +
+          input.instanceId +
+          '`), or reach it through a tunnel with --connect-host host:port.',
     });
   }
   return { instanceId: input.instanceId, exitCode };

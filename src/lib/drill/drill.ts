@@ -109,13 +109,27 @@ export async function drDrill(ctx: Context, input: DrillInput, seams: DrillSeams
     report = reportOf(e);
   }
   if (!report) throw error;
-  const record = buildRecord({ provider: provider.name, req, facts, report, started, error, dryRun: ctx.flags.dryRun, interactive: req.interactive && ctx.out.interactive });
-  if (!ctx.flags.dryRun && !(isDbopsError(error) && error.exitCode === ExitCode.usage)) record.written = await writeRecord(ctx, record, req.reportFile);
+  const record = buildRecord({
+    provider: provider.name,
+    req,
+    facts,
+    report,
+    started,
+    error,
+    dryRun: ctx.flags.dryRun,
+    interactive: req.interactive && ctx.out.interactive,
+  });
+  if (!ctx.flags.dryRun && !(isDbopsError(error) && error.exitCode === ExitCode.usage))
+    record.written = await writeRecord(ctx, record, req.reportFile);
   return error === undefined ? { record } : { record, error: error instanceof Error ? error : new Error(String(error)) };
 }
 
 /** One history line, and the Markdown report when asked; a failure is a warning, never hides the verdict. */
-async function writeRecord(ctx: Context, record: DrillRecord, reportFile: string | undefined): Promise<NonNullable<DrillRecord['written']>> {
+async function writeRecord(
+  ctx: Context,
+  record: DrillRecord,
+  reportFile: string | undefined,
+): Promise<NonNullable<DrillRecord['written']>> {
   const written: NonNullable<DrillRecord['written']> = {};
   try {
     written.history = await appendDrill(dbopsHome(ctx.env), record);
@@ -136,7 +150,14 @@ async function runbookHash(): Promise<string> {
   return sha256(await readFile(packagePath('runbooks', 'dr-drill.md'), 'utf8'));
 }
 
-async function steps(ctx: Context, provider: Provider, req: DrillRequest, facts: DrillFacts, run: RunbookRun, seams: DrillSeams): Promise<void> {
+async function steps(
+  ctx: Context,
+  provider: Provider,
+  req: DrillRequest,
+  facts: DrillFacts,
+  run: RunbookRun,
+  seams: DrillSeams,
+): Promise<void> {
   await declare(provider, req, facts, run);
   const target = req.recoveryRegion === provider.region ? provider : provider.forRegion(req.recoveryRegion);
   await findBackup(ctx, provider, target, req, facts, run);
@@ -163,7 +184,14 @@ async function steps(ctx: Context, provider: Provider, req: DrillRequest, facts:
     run.skip('DR-6', `${req.scenario} scenario: no failover`);
   }
   const session = await connectStep(ctx, provider, target, recoveryId, req, facts, run, seams);
-  await runChecks(session.session, run, facts.checks, { integrity: 'DR-8', schema: 'DR-9', counts: 'DR-10', freshness: 'DR-11', pgvector: 'DR-12', performance: 'DR-13' });
+  await runChecks(session.session, run, facts.checks, {
+    integrity: 'DR-8',
+    schema: 'DR-9',
+    counts: 'DR-10',
+    freshness: 'DR-11',
+    pgvector: 'DR-12',
+    performance: 'DR-13',
+  });
   await run.step('DR-14', async (s) => {
     s.detail(await session.session.onRestore((db) => proveWrites(db, run.runId)));
     facts.recoveredAt = ctx.clock.now();
@@ -190,8 +218,15 @@ async function declare(provider: Provider, req: DrillRequest, facts: DrillFacts,
     const source = await provider.describeInstance(req.sourceId);
     if (source.engine !== 'postgres') throw new UsageError(`Instance ${source.id} runs ${source.engine}; DR drills recover PostgreSQL.`);
     facts.source = source;
-    const where = req.scenario === 'region' ? `${req.primaryRegion} is lost: recover ${source.id} in ${req.recoveryRegion}` : req.scenario === 'instance' ? `${source.id} is lost: recover it to its latest restorable time in ${req.recoveryRegion}` : `the primary ${source.id} fails: a throwaway copy of the topology fails over`;
-    s.detail(`T0 ${req.t0.toISOString()}${req.detected ? ' (--detected-at)' : ''}; ${where}; RTO ${req.rtoHours} h, RPO ${req.rpoHours} h${req.participants.length ? `; participants: ${req.participants.join(', ')}` : ''}`);
+    const where =
+      req.scenario === 'region'
+        ? `${req.primaryRegion} is lost: recover ${source.id} in ${req.recoveryRegion}`
+        : req.scenario === 'instance'
+          ? `${source.id} is lost: recover it to its latest restorable time in ${req.recoveryRegion}`
+          : `the primary ${source.id} fails: a throwaway copy of the topology fails over`;
+    s.detail(
+      `T0 ${req.t0.toISOString()}${req.detected ? ' (--detected-at)' : ''}; ${where}; RTO ${req.rtoHours} h, RPO ${req.rpoHours} h${req.participants.length ? `; participants: ${req.participants.join(', ')}` : ''}`,
+    );
   });
 }
 
@@ -205,7 +240,14 @@ export function noCopyFinding(drRegion: string, sourceId: string, newestLocal?: 
 }
 
 /** DR-2: the backup the scenario recovers from. */
-async function findBackup(ctx: Context, provider: Provider, target: Provider, req: DrillRequest, facts: DrillFacts, run: RunbookRun): Promise<void> {
+async function findBackup(
+  ctx: Context,
+  provider: Provider,
+  target: Provider,
+  req: DrillRequest,
+  facts: DrillFacts,
+  run: RunbookRun,
+): Promise<void> {
   await run.step('DR-2', async (s) => {
     const source = facts.source!;
     const now = ctx.clock.now();
@@ -220,11 +262,18 @@ async function findBackup(ctx: Context, provider: Provider, target: Provider, re
       backup = await chooseBackup(target, { kind: 'snapshot', snapshotId: copy.id }, source, now);
     } else if (req.scenario === 'instance') {
       if (source.backupRetentionDays === 0) {
-        throw new UsageError(`Instance ${source.id} has automated backups off (retention 0 days): there is no point in time to recover to.`, {
-          hint: 'Turn automated backups on (database.backupRetentionDays, then `dbops provision apply`), or drill --scenario region / replica, which recover from snapshots.',
-        });
+        throw new UsageError(
+          `Instance ${source.id} has automated backups off (retention 0 days): there is no point in time to recover to.`,
+          {
+            hint: 'Turn automated backups on (database.backupRetentionDays, then `dbops provision apply`), or drill --scenario region / replica, which recover from snapshots.',
+          },
+        );
       }
-      backup = { kind: 'point-in-time', time: 'latest', ...(source.latestRestorableTime ? { latestRestorableTime: source.latestRestorableTime.toISOString() } : {}) };
+      backup = {
+        kind: 'point-in-time',
+        time: 'latest',
+        ...(source.latestRestorableTime ? { latestRestorableTime: source.latestRestorableTime.toISOString() } : {}),
+      };
     } else {
       backup = await chooseBackup(provider, { kind: 'newest-snapshot' }, source, now);
     }
@@ -314,7 +363,13 @@ async function connectStep(
     const open = seams.openChecks ?? openCheckSession;
     const t = backupTime(facts.backup!);
     const session = await open(
-      { restore: recovery, ...(why ? {} : { source }), concurrency: req.checks.concurrency, warn: (m) => ctx.out.warn(m), signal: ctx.signal },
+      {
+        restore: recovery,
+        ...(why ? {} : { source }),
+        concurrency: req.checks.concurrency,
+        warn: (m) => ctx.out.warn(m),
+        signal: ctx.signal,
+      },
       { reference: req.t0, ...(t ? { time: t } : {}) },
       settings,
     );
@@ -348,7 +403,10 @@ async function newestCommit(db: Queryable): Promise<Date | undefined> {
 /** DR-14: not in recovery; a table created, a row written and read back, dropped. */
 async function proveWrites(db: Queryable, runId: string): Promise<string> {
   const rec = await db.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
-  if (rec.rows[0]?.r) throw new CheckFailed('The recovery is still in recovery (read only): it does not accept writes.', { hint: 'Promote it (runbooks/dr-drill.md DR-6), then write again.' });
+  if (rec.rows[0]?.r)
+    throw new CheckFailed('The recovery is still in recovery (read only): it does not accept writes.', {
+      hint: 'Promote it (runbooks/dr-drill.md DR-6), then write again.',
+    });
   const table = `public.dbops_drill_probe_${runId.replace(/[^a-z0-9]/g, '')}`;
   const t0 = performance.now();
   await db.query(`CREATE TABLE ${table} (id int PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())`);
@@ -368,7 +426,12 @@ async function manualSteps(ctx: Context, req: DrillRequest, facts: DrillFacts, r
   for (const id of MANUAL_STEPS) {
     const def = DR_DRILL.steps.find((s) => s.id === id)!;
     if (!gameDay) {
-      run.skip(id, req.interactive ? 'not exercised: no terminal to ask on (the RTO covers the automated part only)' : 'not exercised: no --interactive (the RTO covers the automated part only)');
+      run.skip(
+        id,
+        req.interactive
+          ? 'not exercised: no terminal to ask on (the RTO covers the automated part only)'
+          : 'not exercised: no --interactive (the RTO covers the automated part only)',
+      );
       continue;
     }
     const close = seams.closeManualStep ?? askOperator;
@@ -376,7 +439,10 @@ async function manualSteps(ctx: Context, req: DrillRequest, facts: DrillFacts, r
       const answer = await close({ id, title: def.title, text: manualText(id, facts) });
       facts.manual.set(id, answer);
       s.detail(`${answer.outcome}${answer.note ? `: ${answer.note}` : ''}`);
-      if (answer.outcome === 'failed') throw new CheckFailed(`Manual step ${id} failed: ${answer.note || def.title}.`, { hint: `runbooks/dr-drill.md ${id}: fix what stopped it, and drill again.` });
+      if (answer.outcome === 'failed')
+        throw new CheckFailed(`Manual step ${id} failed: ${answer.note || def.title}.`, {
+          hint: `runbooks/dr-drill.md ${id}: fix what stopped it, and drill again.`,
+        });
     });
     facts.recoveredAt = ctx.clock.now();
   }
@@ -384,7 +450,8 @@ async function manualSteps(ctx: Context, req: DrillRequest, facts: DrillFacts, r
 
 function manualText(id: string, facts: DrillFacts): string {
   const tmp = facts.temporary;
-  if (id === 'DR-15') return `Point the application at the recovered database: ${tmp?.instanceId ?? '(recovery)'}${tmp?.endpoint ? ` at ${tmp.endpoint}` : ''} in ${tmp?.region ?? ''}. Watch it serve requests.`;
+  if (id === 'DR-15')
+    return `Point the application at the recovered database: ${tmp?.instanceId ?? '(recovery)'}${tmp?.endpoint ? ` at ${tmp.endpoint}` : ''} in ${tmp?.region ?? ''}. Watch it serve requests.`;
   return 'Tell the stakeholders the incident plan names that the database is recovered, and how much data was lost.';
 }
 
@@ -393,7 +460,14 @@ async function askOperator(step: ManualStepPrompt): Promise<{ outcome: ManualOut
   const { select, input } = await import('@inquirer/prompts');
   process.stderr.write(`\n[${step.id}] ${step.title} (manual)\n  ${step.text}\n`);
   const outcome = await select<ManualOutcome>(
-    { message: `${step.id}: how did it go?`, choices: [{ value: 'done', name: 'done' }, { value: 'failed', name: 'failed' }, { value: 'skipped', name: 'skipped' }] },
+    {
+      message: `${step.id}: how did it go?`,
+      choices: [
+        { value: 'done', name: 'done' },
+        { value: 'failed', name: 'failed' },
+        { value: 'skipped', name: 'skipped' },
+      ],
+    },
     { output: process.stderr },
   );
   const note = await input({ message: `${step.id}: note (what happened, who did it)` }, { output: process.stderr });

@@ -58,7 +58,12 @@ export interface VerifyResult {
 function isRecord(x: unknown): x is DrillRecord {
   if (!x || typeof x !== 'object') return false;
   const r = x as Partial<DrillRecord>;
-  return r.kind === DRILL_RECORD_KIND && typeof r.drillId === 'string' && Array.isArray(r.checks) && typeof r.integrity?.recordSha256 === 'string';
+  return (
+    r.kind === DRILL_RECORD_KIND &&
+    typeof r.drillId === 'string' &&
+    Array.isArray(r.checks) &&
+    typeof r.integrity?.recordSha256 === 'string'
+  );
 }
 
 /** Pure: recomputes every hash of a parsed record. */
@@ -101,7 +106,9 @@ export async function verifyRecordFile(file: string): Promise<VerifyResult> {
   try {
     doc = JSON.parse(text);
   } catch {
-    throw new UsageError(`${file} is not a dbops DR drill record (not JSON).`, { hint: 'Pass the JSON a drill wrote: `dbops dr-drill --json > drill.json`.' });
+    throw new UsageError(`${file} is not a dbops DR drill record (not JSON).`, {
+      hint: 'Pass the JSON a drill wrote: `dbops dr-drill --json > drill.json`.',
+    });
   }
   return verifyRecord(file, doc);
 }
@@ -112,20 +119,24 @@ export function complianceMapping(): ComplianceItem[] {
     {
       framework: 'SOC 2',
       control: 'A1.3',
-      requirement: 'Recovery plan procedures supporting system recovery are tested; the test records the actual recovery time and any data loss.',
-      evidence: 'runbook and its sha256, every step with timings, rto.seconds (actual recovery time) and rpo.seconds (actual data loss) against the targets, findings with remedies',
+      requirement:
+        'Recovery plan procedures supporting system recovery are tested; the test records the actual recovery time and any data loss.',
+      evidence:
+        'runbook and its sha256, every step with timings, rto.seconds (actual recovery time) and rpo.seconds (actual data loss) against the targets, findings with remedies',
     },
     {
       framework: 'ISO/IEC 27001:2022',
       control: 'A.5.30',
       requirement: 'ICT readiness for business continuity: recovery objectives set from the business and tested.',
-      evidence: 'rto.targetHours / rpo.targetHours (recovery.rtoHours / rpoHours) beside the measured figures, the scenario, participants and T0',
+      evidence:
+        'rto.targetHours / rpo.targetHours (recovery.rtoHours / rpoHours) beside the measured figures, the scenario, participants and T0',
     },
     {
       framework: 'ISO/IEC 27001:2022',
       control: 'A.8.13',
       requirement: 'Information backup: backups tested regularly, the tests recorded.',
-      evidence: 'the backup recovered (environment.backup), every check with its evidence and sha256, the history of drills (`dbops dr-drill history`)',
+      evidence:
+        'the backup recovered (environment.backup), every check with its evidence and sha256, the history of drills (`dbops dr-drill history`)',
     },
   ];
 }

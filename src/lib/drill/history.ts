@@ -85,7 +85,11 @@ export async function readDrills(home: string, filter: { provider?: string; inst
 }
 
 /** Pure: the last passing drill and whether it is older than the policy (`recovery.drillEveryDays`). */
-export function drillPolicy(drills: DrillHistoryLine[], everyDays: number, now: Date): { lastPassed?: DrillHistoryLine; overdue: boolean; ageDays?: number } {
+export function drillPolicy(
+  drills: DrillHistoryLine[],
+  everyDays: number,
+  now: Date,
+): { lastPassed?: DrillHistoryLine; overdue: boolean; ageDays?: number } {
   const passed = drills.filter((d) => d.verdict === 'passed');
   const lastPassed = passed[passed.length - 1];
   if (!lastPassed) return { overdue: drills.length > 0 };
@@ -98,10 +102,12 @@ const H = 3600;
 /** A terminal chart: one row per drill, RTO and RPO bars scaled to the larger target (× = over target). */
 export function terminalDrillChart(drills: DrillHistoryLine[], width = 40): string {
   if (drills.length === 0) return '(no drills)';
-  const scale = niceCeil(Math.max(...drills.flatMap((d) => [d.rtoTargetHours, d.rpoTargetHours, (d.rtoSeconds ?? 0) / H, (d.rpoSeconds ?? 0) / H])));
+  const scale = niceCeil(
+    Math.max(...drills.flatMap((d) => [d.rtoTargetHours, d.rpoTargetHours, (d.rtoSeconds ?? 0) / H, (d.rpoSeconds ?? 0) / H])),
+  );
   const bar = (seconds: number | undefined, target: number): string => {
     if (seconds === undefined) return '(not measured)'.padEnd(width);
-    const n = Math.max(seconds > 0 ? 1 : 0, Math.round(((seconds / H) / scale) * width));
+    const n = Math.max(seconds > 0 ? 1 : 0, Math.round((seconds / H / scale) * width));
     const t = Math.round((target / scale) * width);
     let s = '';
     for (let i = 0; i < width; i++) s += i < n ? (i >= t ? '×' : '█') : i === t ? '|' : ' ';
@@ -129,15 +135,28 @@ export function svgDrillChart(drills: DrillHistoryLine[], size: { width?: number
   const y = (hours: number): number => m.t + ph - (hours / ymax) * ph;
   const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const series = (key: 'rtoSeconds' | 'rpoSeconds', colour: string): string => {
-    const pts = drills.map((d, i) => (d[key] === undefined ? undefined : `${x(i).toFixed(1)},${y(d[key]! / H).toFixed(1)}`)).filter(Boolean);
+    const pts = drills
+      .map((d, i) => (d[key] === undefined ? undefined : `${x(i).toFixed(1)},${y(d[key]! / H).toFixed(1)}`))
+      .filter(Boolean);
     const dots = pts.map((p) => `<circle cx="${p!.split(',')[0]}" cy="${p!.split(',')[1]}" r="4" fill="${colour}"/>`).join('');
     return `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${pts.join(' ')}"/>${dots}`;
   };
   const last = drills[drills.length - 1];
   const target = (hours: number | undefined, colour: string, label: string): string =>
-    hours === undefined ? '' : `<line x1="${m.l}" x2="${m.l + pw}" y1="${y(hours).toFixed(1)}" y2="${y(hours).toFixed(1)}" stroke="${colour}" stroke-dasharray="6 4"/><text x="${m.l + pw - 4}" y="${(y(hours) - 4).toFixed(1)}" text-anchor="end" font-size="11" fill="${colour}">${label} ${hours} h</text>`;
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${m.l - 6}" y="${(y(f * ymax) + 4).toFixed(1)}" text-anchor="end" font-size="11">${+(f * ymax).toFixed(2)} h</text>`).join('');
-  const xl = drills.map((d, i) => `<text x="${x(i).toFixed(1)}" y="${m.t + ph + 18}" text-anchor="middle" font-size="10">${esc(d.startedAt.slice(0, 10))}</text>`).join('');
+    hours === undefined
+      ? ''
+      : `<line x1="${m.l}" x2="${m.l + pw}" y1="${y(hours).toFixed(1)}" y2="${y(hours).toFixed(1)}" stroke="${colour}" stroke-dasharray="6 4"/><text x="${m.l + pw - 4}" y="${(y(hours) - 4).toFixed(1)}" text-anchor="end" font-size="11" fill="${colour}">${label} ${hours} h</text>`;
+  const ticks = [0, 0.25, 0.5, 0.75, 1]
+    .map(
+      (f) => `<text x="${m.l - 6}" y="${(y(f * ymax) + 4).toFixed(1)}" text-anchor="end" font-size="11">${+(f * ymax).toFixed(2)} h</text>`,
+    )
+    .join('');
+  const xl = drills
+    .map(
+      (d, i) =>
+        `<text x="${x(i).toFixed(1)}" y="${m.t + ph + 18}" text-anchor="middle" font-size="10">${esc(d.startedAt.slice(0, 10))}</text>`,
+    )
+    .join('');
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${Hh}" viewBox="0 0 ${W} ${Hh}" font-family="sans-serif">`,
     `<title>DR drills: RTO and RPO against the targets</title>`,

@@ -61,7 +61,9 @@ export function phasesOf(steps: DrillStep[], t0: Date, started: Date): DrillPhas
   const detection = (started.getTime() - t0.getTime()) / 1000;
   if (detection > 0) out.push({ name: 'detection', steps: [], seconds: round3(detection) });
   for (const p of PHASES) {
-    const ms = steps.filter((s) => p.steps.includes(s.id) && s.durationMs !== undefined && s.status !== 'skipped' && s.status !== 'not-exercised');
+    const ms = steps.filter(
+      (s) => p.steps.includes(s.id) && s.durationMs !== undefined && s.status !== 'skipped' && s.status !== 'not-exercised',
+    );
     if (ms.length === 0) continue;
     out.push({ name: p.name, steps: ms.map((s) => s.id), seconds: round3(ms.reduce((a, s) => a + s.durationMs!, 0) / 1000) });
   }
@@ -93,7 +95,14 @@ export function rpoOf(req: DrillRequest, facts: DrillFacts): DrillRecord['rpo'] 
   return { ...base, seconds, newestData: newest.toISOString(), basis, withinTarget: seconds <= req.rpoHours * 3600 };
 }
 
-function findingsOf(req: DrillRequest, facts: DrillFacts, steps: DrillStep[], rto: DrillRecord['rto'], rpo: DrillRecord['rpo'], error: unknown): Finding[] {
+function findingsOf(
+  req: DrillRequest,
+  facts: DrillFacts,
+  steps: DrillStep[],
+  rto: DrillRecord['rto'],
+  rpo: DrillRecord['rpo'],
+  error: unknown,
+): Finding[] {
   const out: Finding[] = [];
   if (facts.noDrCopy) {
     out.push({
@@ -105,25 +114,62 @@ function findingsOf(req: DrillRequest, facts: DrillFacts, steps: DrillStep[], rt
   }
   for (const c of facts.checks.filter((x) => x.status === 'failed')) {
     const cnv = (c.data as { couldNotVerify?: boolean } | undefined)?.couldNotVerify === true;
-    out.push({ kind: cnv ? 'could-not-verify' : 'check-failed', step: c.step, message: c.summary, remedy: c.hint ?? `runbooks/dr-drill.md ${c.step}` });
+    out.push({
+      kind: cnv ? 'could-not-verify' : 'check-failed',
+      step: c.step,
+      message: c.summary,
+      remedy: c.hint ?? `runbooks/dr-drill.md ${c.step}`,
+    });
   }
   if (rto.seconds !== undefined && rto.withinTarget === false) {
-    out.push({ kind: 'objective-missed', step: 'DR-14', message: `RTO ${fmtH(rto.seconds)} exceeds the target of ${req.rtoHours} h.`, remedy: 'Recover faster (a larger instance class restores faster, a warm standby in the DR region, rehearsed manual steps), or have the business change the RTO.' });
+    out.push({
+      kind: 'objective-missed',
+      step: 'DR-14',
+      message: `RTO ${fmtH(rto.seconds)} exceeds the target of ${req.rtoHours} h.`,
+      remedy:
+        'Recover faster (a larger instance class restores faster, a warm standby in the DR region, rehearsed manual steps), or have the business change the RTO.',
+    });
   }
   if (rpo.seconds !== undefined && rpo.withinTarget === false) {
-    out.push({ kind: 'objective-missed', step: 'DR-11', message: `RPO ${fmtH(rpo.seconds)} (T0 minus the newest data, ${rpo.basis}) exceeds the target of ${req.rpoHours} h.`, remedy: 'Copy snapshots to the DR region more often than the RPO (snapshots policy, or replicated automated backups), and keep `dbops heartbeat` running.' });
+    out.push({
+      kind: 'objective-missed',
+      step: 'DR-11',
+      message: `RPO ${fmtH(rpo.seconds)} (T0 minus the newest data, ${rpo.basis}) exceeds the target of ${req.rpoHours} h.`,
+      remedy:
+        'Copy snapshots to the DR region more often than the RPO (snapshots policy, or replicated automated backups), and keep `dbops heartbeat` running.',
+    });
   }
   if (rpo.seconds === undefined && facts.temporary?.created && !error) {
-    out.push({ kind: 'could-not-verify', step: 'DR-11', message: 'The data loss could not be measured: no heartbeat, no commit timestamp, no backup time.', remedy: 'Run `dbops heartbeat` from cron every few minutes on the source.' });
+    out.push({
+      kind: 'could-not-verify',
+      step: 'DR-11',
+      message: 'The data loss could not be measured: no heartbeat, no commit timestamp, no backup time.',
+      remedy: 'Run `dbops heartbeat` from cron every few minutes on the source.',
+    });
   }
   for (const s of steps.filter((x) => x.manual && x.outcome === 'failed')) {
-    out.push({ kind: 'manual-step-failed', step: s.id, message: `Manual step ${s.id} ${s.title} failed${s.note ? `: ${s.note}` : ''}.`, remedy: `runbooks/dr-drill.md ${s.id}` });
+    out.push({
+      kind: 'manual-step-failed',
+      step: s.id,
+      message: `Manual step ${s.id} ${s.title} failed${s.note ? `: ${s.note}` : ''}.`,
+      remedy: `runbooks/dr-drill.md ${s.id}`,
+    });
   }
   if (steps.some((s) => s.status === 'not-exercised')) {
-    out.push({ kind: 'not-exercised', step: MANUAL_STEPS[0], message: 'The manual steps were not exercised: the RTO covers the automated part only.', remedy: 'Run the drill as a game day: dbops dr-drill --interactive, on a terminal, with the people who would do them.' });
+    out.push({
+      kind: 'not-exercised',
+      step: MANUAL_STEPS[0],
+      message: 'The manual steps were not exercised: the RTO covers the automated part only.',
+      remedy: 'Run the drill as a game day: dbops dr-drill --interactive, on a terminal, with the people who would do them.',
+    });
   }
   if (error !== undefined && !facts.noDrCopy && !(error instanceof Interrupted) && !(isDbopsError(error) && error.exitCode === 1)) {
-    out.push({ kind: 'could-not-run', step: (isDbopsError(error) && error.step) || 'DR-1', message: messageOf(error), remedy: (isDbopsError(error) && error.hint) || 'Fix the cause and drill again.' });
+    out.push({
+      kind: 'could-not-run',
+      step: (isDbopsError(error) && error.step) || 'DR-1',
+      message: messageOf(error),
+      remedy: (isDbopsError(error) && error.hint) || 'Fix the cause and drill again.',
+    });
   }
   return out;
 }
@@ -150,7 +196,9 @@ export function buildRecord(x: RecordInput): DrillRecord {
   const exercised = steps.some((s) => s.manual && s.status !== 'not-exercised' && s.status !== 'not-run');
   const rto: DrillRecord['rto'] = {
     targetHours: req.rtoHours,
-    ...(rtoSeconds !== undefined ? { seconds: rtoSeconds, recoveredAt: facts.recoveredAt!.toISOString(), withinTarget: rtoSeconds <= req.rtoHours * 3600 } : {}),
+    ...(rtoSeconds !== undefined
+      ? { seconds: rtoSeconds, recoveredAt: facts.recoveredAt!.toISOString(), withinTarget: rtoSeconds <= req.rtoHours * 3600 }
+      : {}),
     recovered,
     covers: exercised ? 'automated-and-manual' : 'automated-only',
   };
@@ -209,7 +257,16 @@ export function buildRecord(x: RecordInput): DrillRecord {
       : {}),
     ...(facts.failover ? { failover: facts.failover } : {}),
     cleanup: report.cleanup.map((c) => ({ ...c, durationMs: Math.round(c.durationMs) })),
-    ...(x.error !== undefined ? { error: { code: e?.code ?? 'internal', message: messageOf(x.error), ...(e?.hint ? { hint: e.hint } : {}), ...(e?.step ? { step: e.step } : {}) } } : {}),
+    ...(x.error !== undefined
+      ? {
+          error: {
+            code: e?.code ?? 'internal',
+            message: messageOf(x.error),
+            ...(e?.hint ? { hint: e.hint } : {}),
+            ...(e?.step ? { step: e.step } : {}),
+          },
+        }
+      : {}),
   });
 }
 

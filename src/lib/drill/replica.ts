@@ -21,9 +21,14 @@ interface Identity {
 
 async function identityOf(provider: Provider, id: string, ctx: Context): Promise<Identity | undefined> {
   try {
-    const c = await openClient(await provider.connectionInfo(id), { applicationName: 'dbops dr-drill (read-only)', warn: (m) => ctx.out.warn(m) });
+    const c = await openClient(await provider.connectionInfo(id), {
+      applicationName: 'dbops dr-drill (read-only)',
+      warn: (m) => ctx.out.warn(m),
+    });
     try {
-      const r = await c.query<{ sysid: string; tli: number }>('SELECT (SELECT system_identifier::text FROM pg_control_system()) AS sysid, (SELECT timeline_id FROM pg_control_checkpoint()) AS tli');
+      const r = await c.query<{ sysid: string; tli: number }>(
+        'SELECT (SELECT system_identifier::text FROM pg_control_system()) AS sysid, (SELECT timeline_id FROM pg_control_checkpoint()) AS tli',
+      );
       return { systemIdentifier: r.rows[0]!.sysid, timeline: Number(r.rows[0]!.tli) };
     } finally {
       await c.end();
@@ -51,7 +56,11 @@ export async function drillFailover(ctx: Context, target: Provider, facts: Drill
     });
     await call;
     facts.replicaId = replicaId;
-    await target.waitForInstance(replicaId, 'available', { maxWaitSeconds: ctx.config.aws.maxWaitMinutes * 60, signal: ctx.signal, onProgress: (st) => s.update(st) });
+    await target.waitForInstance(replicaId, 'available', {
+      maxWaitSeconds: ctx.config.aws.maxWaitMinutes * 60,
+      signal: ctx.signal,
+      onProgress: (st) => s.update(st),
+    });
     s.detail(`${replicaId} replicates ${primary.instanceId}`);
   });
   await run.step('DR-6', async (s) => {
@@ -59,7 +68,11 @@ export async function drillFailover(ctx: Context, target: Provider, facts: Drill
     const { failover } = await import('../failover/failover.js');
     const onCopy: Context = {
       ...ctx,
-      config: { ...ctx.config, database: { ...ctx.config.database, identifier: primary.instanceId }, connectionPool: { ...ctx.config.connectionPool, enabled: false } },
+      config: {
+        ...ctx.config,
+        database: { ...ctx.config.database, identifier: primary.instanceId },
+        connectionPool: { ...ctx.config.connectionPool, enabled: false },
+      },
       flags: { ...ctx.flags, yes: true, dryRun: false },
       prompt: { confirm: async () => true },
       provider: async () => target,
@@ -67,14 +80,29 @@ export async function drillFailover(ctx: Context, target: Provider, facts: Drill
     const { result, error } = await failover(onCopy, { primaryId: primary.instanceId, candidate: replicaId, probe: true, force: true });
     if (error) throw error;
     const after = await identityOf(target, source.id, ctx);
-    const untouched = before !== undefined && after !== undefined && before.systemIdentifier === after.systemIdentifier && before.timeline === after.timeline;
+    const untouched =
+      before !== undefined &&
+      after !== undefined &&
+      before.systemIdentifier === after.systemIdentifier &&
+      before.timeline === after.timeline;
     facts.failover = {
       promoted: replicaId,
-      ...(result.probe ? { probeWrites: result.probe.acked, probeLost: result.probe.lostAcked, unavailableSeconds: Math.round(result.probe.longestGapMs) / 1000 } : {}),
+      ...(result.probe
+        ? {
+            probeWrites: result.probe.acked,
+            probeLost: result.probe.lostAcked,
+            unavailableSeconds: Math.round(result.probe.longestGapMs) / 1000,
+          }
+        : {}),
       productionUntouched: untouched,
     };
-    if (!untouched) throw new CheckFailed(`Production ${source.id} could not be shown untouched by the drill's failover (system identifier / timeline ${before ? 'changed' : 'unreadable'}).`);
-    s.detail(`${replicaId} promoted; ${primary.instanceId} fenced${result.probe ? `; probe: ${result.probe.acked} writes, ${result.probe.lostAcked} lost, longest gap ${Math.round(result.probe.longestGapMs)} ms` : ''}; production ${source.id} untouched (timeline ${after?.timeline})`);
+    if (!untouched)
+      throw new CheckFailed(
+        `Production ${source.id} could not be shown untouched by the drill's failover (system identifier / timeline ${before ? 'changed' : 'unreadable'}).`,
+      );
+    s.detail(
+      `${replicaId} promoted; ${primary.instanceId} fenced${result.probe ? `; probe: ${result.probe.acked} writes, ${result.probe.lostAcked} lost, longest gap ${Math.round(result.probe.longestGapMs)} ms` : ''}; production ${source.id} untouched (timeline ${after?.timeline})`,
+    );
   });
   return replicaId;
 }

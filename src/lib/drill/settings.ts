@@ -62,7 +62,9 @@ export function parseDetectedAt(text: string, now: Date): Date {
     });
   }
   if (t.getTime() > now.getTime()) {
-    throw new UsageError(`--detected-at ${t.toISOString()} is in the future.`, { hint: 'T0 is when the disaster was detected: now or earlier.' });
+    throw new UsageError(`--detected-at ${t.toISOString()} is in the future.`, {
+      hint: 'T0 is when the disaster was detected: now or earlier.',
+    });
   }
   return t;
 }

@@ -110,7 +110,16 @@ export interface DrillRecord {
   manualSteps: 'exercised' | 'not-exercised';
   findings: Finding[];
   compliance: ComplianceItem[];
-  recovery?: { instanceId: string; region: string; expiresAt: string; created: boolean; deleted: boolean; kept: boolean; connectCommand?: string; removeCommand?: string };
+  recovery?: {
+    instanceId: string;
+    region: string;
+    expiresAt: string;
+    created: boolean;
+    deleted: boolean;
+    kept: boolean;
+    connectCommand?: string;
+    removeCommand?: string;
+  };
   failover?: { promoted: string; probeWrites?: number; probeLost?: number; unavailableSeconds?: number; productionUntouched: boolean };
   cleanup: CleanupResult[];
   error?: { code: string; message: string; hint?: string; step?: string };

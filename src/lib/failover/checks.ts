@@ -14,7 +14,9 @@ const HOW_TO_ADD_REPLICA = 'Set database.readReplica.enabled: true in dbops.conf
 export function pickCandidate(topo: Topology, named: string | undefined, allIds: string[]): ReplicaState {
   const primaryId = topo.primary.id;
   if (named === primaryId) {
-    throw new UsageError(`--candidate ${named} is the primary itself.`, { hint: `Name one of its replicas: ${topo.replicas.map((r) => r.id).join(', ') || '(none)'}.` });
+    throw new UsageError(`--candidate ${named} is the primary itself.`, {
+      hint: `Name one of its replicas: ${topo.replicas.map((r) => r.id).join(', ') || '(none)'}.`,
+    });
   }
   if (topo.replicas.length === 0) {
     throw new UsageError(`Instance ${primaryId} has no read replica to take over.`, { hint: HOW_TO_ADD_REPLICA });
@@ -27,7 +29,9 @@ export function pickCandidate(topo: Topology, named: string | undefined, allIds:
         hint: `Replicas of ${primaryId}: ${topo.replicas.map((r) => r.id).join(', ')}. \`dbops replica status\` shows the topology.`,
       });
     }
-    throw new UsageError(`There is no instance ${named}.`, { hint: `Replicas of ${primaryId}: ${topo.replicas.map((r) => r.id).join(', ')}.` });
+    throw new UsageError(`There is no instance ${named}.`, {
+      hint: `Replicas of ${primaryId}: ${topo.replicas.map((r) => r.id).join(', ')}.`,
+    });
   }
   return [...topo.replicas].sort(byLeastLag)[0]!;
 }
@@ -61,7 +65,9 @@ function lagCheck(c: ReplicaState, maxLag: MaxLag): PreCheck {
     id: 'replay-lag',
     title: `Replay lag of ${c.id}`,
     status: over ? 'fail' : 'pass',
-    value: unmeasurable ? `${describeLag(c)}: bytes cannot be measured here (ReplicaLag is in seconds; WAL positions need the data plane)` : describeLag(c),
+    value: unmeasurable
+      ? `${describeLag(c)}: bytes cannot be measured here (ReplicaLag is in seconds; WAL positions need the data plane)`
+      : describeLag(c),
     limit,
     ...(over
       ? {
@@ -84,7 +90,9 @@ function sizeCheck(p: PrimaryState, c: ReplicaState): PreCheck {
     status: smallerStorage || otherClass ? 'warn' : 'pass',
     value: `${c.instanceClass}, ${c.allocatedStorageGb} GB`,
     limit: `primary: ${p.instanceClass}, ${p.allocatedStorageGb} GB`,
-    ...(smallerStorage || otherClass ? { remedy: 'The new primary may be smaller than the old one: check its CPU, memory and storage headroom after the switch.' } : {}),
+    ...(smallerStorage || otherClass
+      ? { remedy: 'The new primary may be smaller than the old one: check its CPU, memory and storage headroom after the switch.' }
+      : {}),
   };
 }
 
@@ -95,7 +103,9 @@ function backupCheck(...members: MemberState[]): PreCheck {
     title: 'No backup running',
     status: running.length > 0 ? 'fail' : 'pass',
     value: running.length > 0 ? `backing up: ${running.join(', ')}` : 'none running',
-    ...(running.length > 0 ? { remedy: 'Wait for the backup to finish (RDS refuses PromoteReadReplica while backing-up), then retry.' } : {}),
+    ...(running.length > 0
+      ? { remedy: 'Wait for the backup to finish (RDS refuses PromoteReadReplica while backing-up), then retry.' }
+      : {}),
   };
 }
 
@@ -106,7 +116,9 @@ function maintenanceCheck(...members: MemberState[]): PreCheck {
     title: 'No pending maintenance',
     status: pending.length > 0 ? 'fail' : 'pass',
     value: pending.length > 0 ? pending.join('; ') : 'none pending',
-    ...(pending.length > 0 ? { remedy: 'Let the pending change finish (or apply it) first; a switchover during maintenance can stall.' } : {}),
+    ...(pending.length > 0
+      ? { remedy: 'Let the pending change finish (or apply it) first; a switchover during maintenance can stall.' }
+      : {}),
   };
 }
 
@@ -117,7 +129,9 @@ function senderCheck(p: PrimaryState, replicas: number): PreCheck {
     id: 'wal-senders',
     title: 'WAL senders for the replicas after the switch',
     status: ok ? 'pass' : 'fail',
-    value: s ? `${s.used}/${s.max} in use${p.replicationSlots ? `; slots ${p.replicationSlots.used}/${p.replicationSlots.max}` : ''}` : 'not reported',
+    value: s
+      ? `${s.used}/${s.max} in use${p.replicationSlots ? `; slots ${p.replicationSlots.used}/${p.replicationSlots.max}` : ''}`
+      : 'not reported',
     limit: `max_wal_senders ≥ ${replicas}`,
     ...(ok ? {} : { remedy: `Raise max_wal_senders to at least ${replicas} (a restart), then retry.` }),
   };
@@ -167,7 +181,9 @@ export function multiAzChecks(topo: Topology): PreCheck[] {
       title: `Multi-AZ standby of ${p.id}`,
       status: p.multiAz ? 'pass' : 'fail',
       value: p.multiAz ? 'present: a reboot with failover keeps the endpoint' : 'single-AZ',
-      ...(p.multiAz ? {} : { remedy: 'Without a standby there is nothing to fail over to: add a read replica (database.readReplica.enabled: true).' }),
+      ...(p.multiAz
+        ? {}
+        : { remedy: 'Without a standby there is nothing to fail over to: add a read replica (database.readReplica.enabled: true).' }),
     },
     backupCheck(p),
     maintenanceCheck(p),
@@ -188,7 +204,12 @@ export function switchoverChecks(topo: Topology, c: ReplicaState, maxLag: MaxLag
       limit: 'streaming',
       ...(c.state === 'streaming'
         ? {}
-        : { remedy: c.state === 'stopped' ? `Start ${c.id} (dbops instances reboot ${c.id}) and wait until it streams.` : `Check ${c.id}'s server log: it is not receiving WAL from ${p.id}.` }),
+        : {
+            remedy:
+              c.state === 'stopped'
+                ? `Start ${c.id} (dbops instances reboot ${c.id}) and wait until it streams.`
+                : `Check ${c.id}'s server log: it is not receiving WAL from ${p.id}.`,
+          }),
     },
     {
       id: 'replay-running',
@@ -211,7 +232,10 @@ export function switchoverChecks(topo: Topology, c: ReplicaState, maxLag: MaxLag
       value: 'Multi-AZ standby present',
       ...(opts.multiAzPreferred
         ? {}
-        : { remedy: 'A reboot with failover (no --candidate) moves the primary to its standby and keeps the endpoint; promoting a read replica changes it.' }),
+        : {
+            remedy:
+              'A reboot with failover (no --candidate) moves the primary to its standby and keeps the endpoint; promoting a read replica changes it.',
+          }),
     });
   }
   checks.push(...poolerCheck(topo));
@@ -230,7 +254,9 @@ export function failoverChecks(topo: Topology, c: ReplicaState, maxLag: MaxLag, 
       title: `Primary ${p.id} is unreachable or unhealthy`,
       status: p.reachable ? (force ? 'warn' : 'fail') : 'pass',
       value: primaryValue(p),
-      ...(p.reachable ? { remedy: 'It works: use `dbops switchover` (no data loss), or --force to fail over anyway (it will be fenced).' } : {}),
+      ...(p.reachable
+        ? { remedy: 'It works: use `dbops switchover` (no data loss), or --force to fail over anyway (it will be fenced).' }
+        : {}),
     },
     {
       id: 'candidate-reachable',

@@ -68,7 +68,9 @@ export interface Facts {
 export async function requirePrimary(provider: Provider, id: string): Promise<void> {
   const inst = await provider.findInstance(id);
   if (!inst) {
-    throw new NotFoundError(`There is no instance ${id} in ${provider.region}.`, { hint: '`dbops instances` lists them; --instance names the primary.' });
+    throw new NotFoundError(`There is no instance ${id} in ${provider.region}.`, {
+      hint: '`dbops instances` lists them; --instance names the primary.',
+    });
   }
   if (inst.replicaSourceId) {
     throw new UsageError(`Instance ${id} is already a replica (of ${inst.replicaSourceId}), not a primary.`, {
@@ -83,7 +85,9 @@ export function requirePoolerIfConfigured(ctx: Context, topo: Topology): void {
   if (topo.pooler?.running) return;
   const name = poolName(ctx);
   throw new UsageError(
-    topo.pooler ? `The connection pool ${topo.pooler.name} is configured but not running.` : `The connection pool ${name} is configured (connectionPool.enabled) but does not exist.`,
+    topo.pooler
+      ? `The connection pool ${topo.pooler.name} is configured but not running.`
+      : `The connection pool ${name} is configured (connectionPool.enabled) but does not exist.`,
     { hint: 'Start it with `dbops provision apply`, then retry (applications keep one address only through it).' },
   );
 }
@@ -93,10 +97,18 @@ export function poolName(ctx: Context): string {
 }
 
 /** Where the application writes: the pooler, or the primary of the moment (clients reconnect by themselves). */
-export async function appAddress(provider: Provider, api: FailoverApi, pooler: PoolerState | undefined, currentPrimary: () => string): Promise<{ address: string; resolve: () => Promise<ProbeTarget> }> {
+export async function appAddress(
+  provider: Provider,
+  api: FailoverApi,
+  pooler: PoolerState | undefined,
+  currentPrimary: () => string,
+): Promise<{ address: string; resolve: () => Promise<ProbeTarget> }> {
   if (pooler && api.pooler) {
     const pool = api.pooler;
-    return { address: `${pooler.kind} ${pooler.name} ${pooler.endpoint.host}:${pooler.endpoint.port}`, resolve: () => pool.connection(pooler.name) };
+    return {
+      address: `${pooler.kind} ${pooler.name} ${pooler.endpoint.host}:${pooler.endpoint.port}`,
+      resolve: () => pool.connection(pooler.name),
+    };
   }
   return {
     address: 'the primary endpoint (no connection layer: the probe reconnects to the new primary itself)',
@@ -125,12 +137,20 @@ export async function startProbe(
     await dropProbeTable(primary, table);
     return facts.probe;
   };
-  const forget = run.addCleanup('stop the write probe, read it back and drop its table', async () => void (await finish()), { keepable: false });
+  const forget = run.addCleanup('stop the write probe, read it back and drop its table', async () => void (await finish()), {
+    keepable: false,
+  });
   return { finish, forget };
 }
 
 /** Waits until the topology around the new primary shows `followerId` streaming; returns it. */
-export async function waitStreaming(api: FailoverApi, primaryId: string, followerIds: string[], signal: AbortSignal, waitMs = VERIFY_WAIT_MS): Promise<Topology> {
+export async function waitStreaming(
+  api: FailoverApi,
+  primaryId: string,
+  followerIds: string[],
+  signal: AbortSignal,
+  waitMs = VERIFY_WAIT_MS,
+): Promise<Topology> {
   const end = Date.now() + waitMs;
   for (;;) {
     const topo = await api.topology(primaryId);
@@ -144,17 +164,28 @@ export async function waitStreaming(api: FailoverApi, primaryId: string, followe
 /** A write through the application's address lands on a primary. */
 export async function verifyWrite(target: ProbeTarget): Promise<string> {
   const { default: pgLib } = await import('pg');
-  const c = new pgLib.Client({ host: target.host, port: target.port, user: target.user, database: target.database, password: target.password?.reveal(), ssl: sslOf(target), connectionTimeoutMillis: 10_000 });
+  const c = new pgLib.Client({
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    database: target.database,
+    password: target.password?.reveal(),
+    ssl: sslOf(target),
+    connectionTimeoutMillis: 10_000,
+  });
   c.on('error', () => undefined);
   try {
     try {
       await c.connect();
     } catch (e) {
       // The environment (DNS, network, credentials), never a bug: one sentence and what to check.
-      throw new EnvironmentError(`A write through the application address ${target.host}:${target.port} could not connect: ${redact(messageOf(e))}.`, {
-        hint: 'The switch itself is done (see the steps above); check that this machine can reach that address (security group, VPN), then write through it by hand.',
-        cause: e,
-      });
+      throw new EnvironmentError(
+        `A write through the application address ${target.host}:${target.port} could not connect: ${redact(messageOf(e))}.`,
+        {
+          hint: 'The switch itself is done (see the steps above); check that this machine can reach that address (security group, VPN), then write through it by hand.',
+          cause: e,
+        },
+      );
     }
     const row = (await c.query<{ r: boolean; x: string }>('SELECT pg_is_in_recovery() AS r, txid_current()::text AS x')).rows[0]!;
     if (row.r) throw new EnvironmentError('A write through the application address reached a server in recovery.');

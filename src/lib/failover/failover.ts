@@ -51,7 +51,9 @@ export function failoverPlan(topo: Topology, c: ReplicaState, probe: boolean, pr
   const siblings = topo.replicas.filter((r) => r.id !== c.id).map((r) => r.id);
   if (provider === 'aws') {
     return [
-      ...(probe ? [`write a numbered row every ${PROBE_INTERVAL_MS} ms through ${pool ? `${pool.kind} ${pool.name}` : 'the primary endpoint'}`] : []),
+      ...(probe
+        ? [`write a numbered row every ${PROBE_INTERVAL_MS} ms through ${pool ? `${pool.kind} ${pool.name}` : 'the primary endpoint'}`]
+        : []),
       ...(pool ? [`deregister ${p} from RDS Proxy ${pool.name}`] : []),
       `fence ${p}: StopDBInstance (RDS refuses while it still has a read replica: then again right after the promotion), tagged dbops:fenced-by`,
       `PromoteReadReplica ${c.id} (backup retention kept), wait until available${siblings.length ? `; ${siblings.join(', ')} stay replicas of ${p} (RDS replicas cannot change source)` : ''}`,
@@ -61,7 +63,9 @@ export function failoverPlan(topo: Topology, c: ReplicaState, probe: boolean, pr
     ];
   }
   return [
-    ...(probe ? [`write a numbered row every ${PROBE_INTERVAL_MS} ms through ${pool ? `${pool.kind} ${pool.name}` : 'the primary endpoint'}`] : []),
+    ...(probe
+      ? [`write a numbered row every ${PROBE_INTERVAL_MS} ms through ${pool ? `${pool.kind} ${pool.name}` : 'the primary endpoint'}`]
+      : []),
     ...(pool ? [`PAUSE ${pool.kind} ${pool.name}: clients wait instead of failing`] : []),
     `fence ${p}: stop it if it still runs, write standby.signal so a manual start comes up read-only, and record the fence so dbops never starts it as a primary`,
     `promote ${c.id}${siblings.length ? `; ${siblings.join(', ')} follow it` : ''}`,
@@ -71,7 +75,11 @@ export function failoverPlan(topo: Topology, c: ReplicaState, probe: boolean, pr
   ];
 }
 
-export async function failover(ctx: Context, input: FailoverInput, seams: FailoverSeams = {}): Promise<{ result: FailoverResult; error?: Error }> {
+export async function failover(
+  ctx: Context,
+  input: FailoverInput,
+  seams: FailoverSeams = {},
+): Promise<{ result: FailoverResult; error?: Error }> {
   const provider = await ctx.provider();
   const primaryId = input.primaryId ?? ctx.config.database.identifier;
   await requirePrimary(provider, primaryId);
@@ -112,7 +120,16 @@ async function lagOf(api: FailoverApi, primaryId: string, r: ReplicaState): Prom
   return at ? api.lossSince(primaryId, at) : undefined;
 }
 
-async function steps(ctx: Context, provider: Provider, api: FailoverApi, primaryId: string, input: FailoverInput, facts: Facts, run: RunbookRun, seams: FailoverSeams): Promise<void> {
+async function steps(
+  ctx: Context,
+  provider: Provider,
+  api: FailoverApi,
+  primaryId: string,
+  input: FailoverInput,
+  facts: Facts,
+  run: RunbookRun,
+  seams: FailoverSeams,
+): Promise<void> {
   const maxLag = input.maxLag ?? (api.name === 'aws' ? DEFAULT_AWS_FAILOVER_MAX_LAG : DEFAULT_FAILOVER_MAX_LAG);
   const poolWaitSeconds = failoverTimeoutMs(input.timeoutMs, api.name) / 1000;
   const candidate = await run.step('FO-1', async (s) => {
@@ -120,9 +137,12 @@ async function steps(ctx: Context, provider: Provider, api: FailoverApi, primary
     facts.before = topo;
     if (topo.pooler) facts.pooler = topo.pooler;
     if (topo.primary.fenced) {
-      throw new UsageError(`Instance ${primaryId} was already fenced by failover run ${topo.primary.fenced.runId}; ${topo.primary.fenced.newPrimaryId} took over.`, {
-        hint: `Name the current primary: --instance ${topo.primary.fenced.newPrimaryId}.`,
-      });
+      throw new UsageError(
+        `Instance ${primaryId} was already fenced by failover run ${topo.primary.fenced.runId}; ${topo.primary.fenced.newPrimaryId} took over.`,
+        {
+          hint: `Name the current primary: --instance ${topo.primary.fenced.newPrimaryId}.`,
+        },
+      );
     }
     requirePoolerIfConfigured(ctx, topo);
     const all = (await provider.listInstances()).map((i) => i.id);
@@ -142,7 +162,9 @@ async function steps(ctx: Context, provider: Provider, api: FailoverApi, primary
     facts.plan = failoverPlan(topo, c, input.probe, api.name);
     if (failedChecks(facts.checks).length > 0) {
       facts.outcome = 'refused';
-      throw new CheckFailed(`Failover refused: ${refusalText(facts.checks)}.`, { hint: failedChecks(facts.checks)[0]!.remedy ?? '`dbops replica status` shows the topology.' });
+      throw new CheckFailed(`Failover refused: ${refusalText(facts.checks)}.`, {
+        hint: failedChecks(facts.checks)[0]!.remedy ?? '`dbops replica status` shows the topology.',
+      });
     }
     s.detail(`candidate ${c.id}; ${facts.checks.map((x) => `${x.id} ${x.status}`).join(', ')} (max lag ${describeMaxLag(maxLag)})`);
     return c;
@@ -152,7 +174,9 @@ async function steps(ctx: Context, provider: Provider, api: FailoverApi, primary
     return;
   }
   const c = candidate.id;
-  const ok = await ctx.prompt.confirm(`Fail over from ${primaryId} to ${c}? ${primaryId} will be fenced (it never takes writes again), and data it had past ${c}'s position is lost.`);
+  const ok = await ctx.prompt.confirm(
+    `Fail over from ${primaryId} to ${c}? ${primaryId} will be fenced (it never takes writes again), and data it had past ${c}'s position is lost.`,
+  );
   if (!ok) throw new UsageError('Failover cancelled; nothing was changed.');
 
   let current = primaryId;

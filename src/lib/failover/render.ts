@@ -37,9 +37,18 @@ function headline(r: FailoverResult): string {
 
 /** The connection layer and its SHOW POOLS figures (replica status, dbops status). */
 export function poolLine(p: PoolerState): string {
-  const figures = p.pools.map((f) => `${f.database}: cl_active ${f.clientsActive}, cl_waiting ${f.clientsWaiting}, sv_active ${f.serversActive}, sv_idle ${f.serversIdle}, maxwait ${f.maxWaitSeconds} s`);
-  const targets = p.targets.map((t) => `${t.instanceId} ${t.state}${t.reason ? ` (${[t.reason, t.description].filter(Boolean).join(': ')})` : ''}`).join(', ') || 'none';
-  return [`${p.kind} ${p.name} at ${p.endpoint.host}:${p.endpoint.port} -> ${p.targetId || '(no target)'}: ${p.running ? 'running' : 'NOT running'}${p.kind === 'rds-proxy' ? `, TLS ${p.requireTls ? 'required' : 'NOT required'}` : ''}; targets ${targets}`, ...figures.map((f) => `  ${f}`)].join('\n');
+  const figures = p.pools.map(
+    (f) =>
+      `${f.database}: cl_active ${f.clientsActive}, cl_waiting ${f.clientsWaiting}, sv_active ${f.serversActive}, sv_idle ${f.serversIdle}, maxwait ${f.maxWaitSeconds} s`,
+  );
+  const targets =
+    p.targets
+      .map((t) => `${t.instanceId} ${t.state}${t.reason ? ` (${[t.reason, t.description].filter(Boolean).join(': ')})` : ''}`)
+      .join(', ') || 'none';
+  return [
+    `${p.kind} ${p.name} at ${p.endpoint.host}:${p.endpoint.port} -> ${p.targetId || '(no target)'}: ${p.running ? 'running' : 'NOT running'}${p.kind === 'rds-proxy' ? `, TLS ${p.requireTls ? 'required' : 'NOT required'}` : ''}; targets ${targets}`,
+    ...figures.map((f) => `  ${f}`),
+  ].join('\n');
 }
 
 export function topologyLines(t: Topology): string[] {
@@ -49,7 +58,9 @@ export function topologyLines(t: Topology): string[] {
   ];
   if (t.replicas.length === 0) lines.push('  no replicas');
   for (const r of t.replicas) {
-    lines.push(`  replica ${r.id} (${r.instanceClass}, ${r.allocatedStorageGb} GB) ${r.state}, lag ${describeLag(r)}${r.replayLsn ? `, replayed ${r.replayLsn}` : ''}${r.replayPaused ? ', REPLAY PAUSED' : ''}${r.reachable ? '' : `, unreachable: ${r.unreachableReason ?? ''}`}`);
+    lines.push(
+      `  replica ${r.id} (${r.instanceClass}, ${r.allocatedStorageGb} GB) ${r.state}, lag ${describeLag(r)}${r.replayLsn ? `, replayed ${r.replayLsn}` : ''}${r.replayPaused ? ', REPLAY PAUSED' : ''}${r.reachable ? '' : `, unreachable: ${r.unreachableReason ?? ''}`}`,
+    );
   }
   if (t.pooler) lines.push(poolLine(t.pooler));
   else lines.push('no connection layer: applications connect to the primary endpoint');
@@ -68,7 +79,8 @@ function probeLines(r: FailoverResult): string[] {
 
 function detailLines(r: FailoverResult): string[] {
   const lines: string[] = [];
-  if (r.writePauseMs !== undefined) lines.push(`write pause (writes stopped -> connection layer on the new primary): ${formatDuration(r.writePauseMs)}`);
+  if (r.writePauseMs !== undefined)
+    lines.push(`write pause (writes stopped -> connection layer on the new primary): ${formatDuration(r.writePauseMs)}`);
   if (r.rollback) lines.push(`rolled back because ${r.rollback.reason}:`, ...r.rollback.actions.map((a) => `  - ${a}`));
   if (r.follow) lines.push(`old primary ${r.oldPrimaryId}: ${r.follow.detail}`);
   if (r.fence) lines.push(`old primary ${r.oldPrimaryId} fenced:`, ...r.fence.actions.map((a) => `  - ${a}`));
@@ -84,7 +96,13 @@ function detailLines(r: FailoverResult): string[] {
 export function renderResult(r: FailoverResult, c: ChalkInstance): string {
   const good = r.outcome === 'switched' || r.outcome === 'dry-run';
   const lines = [good ? c.green.bold(headline(r)) : c.red.bold(headline(r)), '', 'pre-checks:'];
-  lines.push(...(r.checks.length ? r.checks.map((ch) => `  ${ch.status === 'fail' ? c.red(checkLine(ch)) : ch.status === 'warn' ? c.yellow(checkLine(ch)) : checkLine(ch)}`) : ['  (not run)']));
+  lines.push(
+    ...(r.checks.length
+      ? r.checks.map(
+          (ch) => `  ${ch.status === 'fail' ? c.red(checkLine(ch)) : ch.status === 'warn' ? c.yellow(checkLine(ch)) : checkLine(ch)}`,
+        )
+      : ['  (not run)']),
+  );
   if (r.outcome === 'dry-run' || r.plan.length) lines.push('', 'plan:', ...r.plan.map((p, i) => `  ${i + 1}. ${p}`));
   const details = [...detailLines(r), ...probeLines(r)];
   if (details.length) lines.push('', ...details);
@@ -106,7 +124,10 @@ export function renderMarkdown(r: FailoverResult): string {
     '',
     '| Check | Status | Value | Limit | Remedy |',
     '|---|---|---|---|---|',
-    ...r.checks.map((ch) => `| ${esc(ch.title)} | ${ch.status} | ${esc(ch.value)} | ${esc(ch.limit ?? '')} | ${esc(ch.status === 'pass' ? '' : (ch.remedy ?? ''))} |`),
+    ...r.checks.map(
+      (ch) =>
+        `| ${esc(ch.title)} | ${ch.status} | ${esc(ch.value)} | ${esc(ch.limit ?? '')} | ${esc(ch.status === 'pass' ? '' : (ch.remedy ?? ''))} |`,
+    ),
     '',
     '## Plan',
     '',
@@ -114,7 +135,8 @@ export function renderMarkdown(r: FailoverResult): string {
     '',
   ];
   const details = [...detailLines(r), ...probeLines(r)];
-  if (details.length) lines.push('## What the application saw', '', ...details.map((d) => (d.startsWith('  ') ? `  ${d.trim()}` : `- ${d}`)), '');
+  if (details.length)
+    lines.push('## What the application saw', '', ...details.map((d) => (d.startsWith('  ') ? `  ${d.trim()}` : `- ${d}`)), '');
   if (r.before) lines.push('## Topology before', '', ...topologyLines(r.before).map((l) => `    ${l}`), '');
   if (r.after) lines.push('## Topology after', '', ...topologyLines(r.after).map((l) => `    ${l}`), '');
   lines.push(reportMarkdown(r.report, 'Steps').replace(/^# Steps/, '## Steps'));

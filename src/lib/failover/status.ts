@@ -12,7 +12,11 @@ import { readFailovers } from './history.js';
 import type { HistoryRecord } from './types.js';
 
 /** The primary named, or the configured one; a replica's id shows its primary's topology. */
-export async function replicaStatus(ctx: Context, input: { instanceId?: string }, seams: { failover?: FailoverApi } = {}): Promise<Topology> {
+export async function replicaStatus(
+  ctx: Context,
+  input: { instanceId?: string },
+  seams: { failover?: FailoverApi } = {},
+): Promise<Topology> {
   const provider = await ctx.provider();
   let id = input.instanceId ?? ctx.config.database.identifier;
   const inst = await provider.findInstance(id);

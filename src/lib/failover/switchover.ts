@@ -64,14 +64,25 @@ interface Phase {
 }
 
 /** Pure: the plan, one line per step that would change something. */
-export function switchoverPlan(topo: Topology, c: ReplicaState, timeoutMs: number, probe: boolean, scheduled?: Date, provider: 'aws' | 'local' = 'local'): string[] {
+export function switchoverPlan(
+  topo: Topology,
+  c: ReplicaState,
+  timeoutMs: number,
+  probe: boolean,
+  scheduled?: Date,
+  provider: 'aws' | 'local' = 'local',
+): string[] {
   const p = topo.primary.id;
   const pool = topo.pooler;
   const siblings = topo.replicas.filter((r) => r.id !== c.id).map((r) => r.id);
   if (provider === 'aws') {
     return [
       ...(scheduled ? [`wait until ${scheduled.toISOString()}, then measure and check again`] : []),
-      ...(probe ? [`write a numbered row every ${PROBE_INTERVAL_MS} ms through ${pool ? `${pool.kind} ${pool.name}` : `the primary endpoint`} (table dbops.switch_probe_<run>)`] : []),
+      ...(probe
+        ? [
+            `write a numbered row every ${PROBE_INTERVAL_MS} ms through ${pool ? `${pool.kind} ${pool.name}` : `the primary endpoint`} (table dbops.switch_probe_<run>)`,
+          ]
+        : []),
       pool
         ? `deregister ${p} from RDS Proxy ${pool.name}: no new write reaches ${p} through it`
         : `no connection layer: RDS cannot pause writes, so writes sent straight to ${p} until the promotion are not on ${c.id}`,
@@ -84,18 +95,30 @@ export function switchoverPlan(topo: Topology, c: ReplicaState, timeoutMs: numbe
   }
   return [
     ...(scheduled ? [`wait until ${scheduled.toISOString()}, then measure and check again`] : []),
-    ...(probe ? [`write a numbered row every ${PROBE_INTERVAL_MS} ms through ${pool ? `${pool.kind} ${pool.name}` : `the primary endpoint`} (table dbops.switch_probe_<run>)`] : []),
-    pool ? `PAUSE ${pool.kind} ${pool.name}: running transactions finish, new ones wait` : 'no connection layer: clients see errors until they reconnect to the new primary',
+    ...(probe
+      ? [
+          `write a numbered row every ${PROBE_INTERVAL_MS} ms through ${pool ? `${pool.kind} ${pool.name}` : `the primary endpoint`} (table dbops.switch_probe_<run>)`,
+        ]
+      : []),
+    pool
+      ? `PAUSE ${pool.kind} ${pool.name}: running transactions finish, new ones wait`
+      : 'no connection layer: clients see errors until they reconnect to the new primary',
     `stop writes at ${p} (clean shutdown: its WAL senders hand ${c.id} every byte)`,
     `wait until ${c.id} has replayed ${p}'s last WAL; past ${timeoutMs / 1000} s of write pause roll back (${p} takes writes again)`,
     `write standby.signal into ${p}, then promote ${c.id} (point of no return)`,
-    pool ? `point ${pool.name} at ${c.id} (RELOAD) and RESUME: waiting clients continue on ${c.id}` : `applications must now connect to ${c.id}`,
+    pool
+      ? `point ${pool.name} at ${c.id} (RELOAD) and RESUME: waiting clients continue on ${c.id}`
+      : `applications must now connect to ${c.id}`,
     `rebuild ${p} as a replica of ${c.id} (pg_rewind when needed, then standby)${siblings.length ? `; ${siblings.join(', ')} follow ${c.id}` : ''}`,
     `verify: ${p} streams from ${c.id}, and a write through the application address lands on a primary`,
   ];
 }
 
-export async function switchover(ctx: Context, input: FailoverInput, seams: FailoverSeams = {}): Promise<{ result: FailoverResult; error?: Error }> {
+export async function switchover(
+  ctx: Context,
+  input: FailoverInput,
+  seams: FailoverSeams = {},
+): Promise<{ result: FailoverResult; error?: Error }> {
   const provider = await ctx.provider();
   const primaryId = input.primaryId ?? ctx.config.database.identifier;
   await requirePrimary(provider, primaryId);
@@ -114,7 +137,16 @@ export async function switchover(ctx: Context, input: FailoverInput, seams: Fail
     report = reportOf(e);
   }
   if (!report) throw error;
-  const result = buildResult(ctx, provider, 'switchover', primaryId, facts, report, summaryOf(primaryId, facts, error, ctx.flags.dryRun), error);
+  const result = buildResult(
+    ctx,
+    provider,
+    'switchover',
+    primaryId,
+    facts,
+    report,
+    summaryOf(primaryId, facts, error, ctx.flags.dryRun),
+    error,
+  );
   await recordRun(ctx, result, input.reportFile, shouldRecord(error, ctx.flags.dryRun));
   return error === undefined ? { result } : { result, error: error instanceof Error ? error : new Error(String(error)) };
 }
@@ -122,7 +154,8 @@ export async function switchover(ctx: Context, input: FailoverInput, seams: Fail
 function summaryOf(primaryId: string, facts: Facts, error: unknown, dryRun: boolean): string {
   const c = facts.candidateId ?? '?';
   if (facts.outcome === 'refused') return `refused: ${refusalText(facts.checks)}`;
-  if (error === undefined) return dryRun ? `every pre-check passed; ${c} would take over from ${primaryId}` : `${c} is the primary; ${primaryId} follows it`;
+  if (error === undefined)
+    return dryRun ? `every pre-check passed; ${c} would take over from ${primaryId}` : `${c} is the primary; ${primaryId} follows it`;
   if (facts.rollback) return `${primaryId} is the primary again: ${facts.rollback.reason}`;
   if (error instanceof Interrupted) return `interrupted; ${messageOf(error)}`;
   return messageOf(error);
@@ -159,13 +192,24 @@ async function steps(
       await sleepUntil(at, ctx);
       // The topology may have moved while waiting: measure and check again.
       const again = await measureAndCheck(ctx, provider, api, primaryId, input, maxLag, timeoutMs, facts);
-      if (again === 'in-place') throw new EnvironmentError(`${primaryId} lost its replicas while waiting for the scheduled time.`, { hint: '`dbops replica status` shows the topology; run the switchover again.' });
+      if (again === 'in-place')
+        throw new EnvironmentError(`${primaryId} lost its replicas while waiting for the scheduled time.`, {
+          hint: '`dbops replica status` shows the topology; run the switchover again.',
+        });
       candidate = again;
       s.detail(`checked again at ${ctx.clock.now().toISOString()}: all passed`);
     });
   } else run.skip('SO-2', 'not scheduled');
 
-  const phase: Phase = { pausedPool: false, stopping: false, demoted: false, promoting: false, promoted: false, switchedPool: false, followAttempted: false };
+  const phase: Phase = {
+    pausedPool: false,
+    stopping: false,
+    demoted: false,
+    promoting: false,
+    promoted: false,
+    switchedPool: false,
+    followAttempted: false,
+  };
   const c = candidate.id;
   let current = primaryId;
   const pool = facts.pooler;
@@ -200,7 +244,9 @@ async function steps(
 
   // Outside the pause: dirty pages written and a fresh WAL segment (a short stop and a short
   // promotion), and the sessions the pause needs opened ahead.
-  run.addCleanup('close the sessions opened for the switch', async () => void (await Promise.all([api.release(), pooler?.release()])), { keepable: false });
+  run.addCleanup('close the sessions opened for the switch', async () => void (await Promise.all([api.release(), pooler?.release()])), {
+    keepable: false,
+  });
   await api.prepare(primaryId, c);
   if (pool && pooler) await pooler.prepare(pool.name);
   if (pool && pooler) {
@@ -210,7 +256,11 @@ async function steps(
         await pooler.pause(pool.name, { timeoutMs: remainingMs(), signal: ctx.signal });
       } catch (e) {
         if (e instanceof Interrupted || ctx.signal.aborted) throw e;
-        throw pauseTimeout(phase, `${pool.name} could not pause within --timeout ${timeoutMs / 1000} s: ${messageOf(e)}`, 'Long transactions hold the pause; retry when they finish, or give a longer --timeout.');
+        throw pauseTimeout(
+          phase,
+          `${pool.name} could not pause within --timeout ${timeoutMs / 1000} s: ${messageOf(e)}`,
+          'Long transactions hold the pause; retry when they finish, or give a longer --timeout.',
+        );
       }
       phase.pausedPool = true;
       s.detail(`${pool.name} paused; clients wait`);
@@ -255,7 +305,12 @@ async function steps(
 
   let promotedAt = '';
   await run.step('SO-7', async (s) => {
-    if (remainingMs() <= 0) throw pauseTimeout(phase, `the write pause reached --timeout ${timeoutMs / 1000} s before ${c} could be promoted`, `Rolled back: ${primaryId} takes writes again.`);
+    if (remainingMs() <= 0)
+      throw pauseTimeout(
+        phase,
+        `the write pause reached --timeout ${timeoutMs / 1000} s before ${c} could be promoted`,
+        `Rolled back: ${primaryId} takes writes again.`,
+      );
     await api.demote(primaryId, c);
     phase.demoted = true;
     phase.promoting = true;
@@ -316,7 +371,9 @@ async function steps(
         hint: `Look at their server logs; \`dbops replica status --instance ${c}\` shows the topology.`,
       });
     }
-    const creating = follow?.creating ? `; ${follow.replicaId} is being created (\`dbops replica status --instance ${c}\` shows when it streams)` : '';
+    const creating = follow?.creating
+      ? `; ${follow.replicaId} is being created (\`dbops replica status --instance ${c}\` shows when it streams)`
+      : '';
     s.detail(`${waitFor.length ? `${waitFor.join(', ')} streaming from ${c}; ` : ''}${wrote}${creating}`);
   });
 
@@ -325,7 +382,9 @@ async function steps(
     await run.step('SO-11', async (s) => {
       const figures = await p.finish();
       p.forget();
-      s.detail(`longest gap ${figures.longestGapMs} ms, ${figures.clientErrors} client errors, ${figures.lostAcked} acknowledged writes lost`);
+      s.detail(
+        `longest gap ${figures.longestGapMs} ms, ${figures.clientErrors} client errors, ${figures.lostAcked} acknowledged writes lost`,
+      );
       if (figures.lostAcked > 0) {
         throw new CheckFailed(`${figures.lostAcked} acknowledged writes are missing on ${c} after the switchover.`, {
           hint: 'This should never happen in a switchover: keep the report and the server logs of both instances.',
@@ -345,7 +404,10 @@ async function retireStep(ctx: Context, api: FailoverApi, primaryId: string, inp
     return;
   }
   if (!input.deleteOldPrimary) {
-    run.skip('SO-12', `${primaryId} kept: delete it with \`dbops instances delete ${primaryId}\` (final snapshot) once you are sure, or pass --delete-old-primary`);
+    run.skip(
+      'SO-12',
+      `${primaryId} kept: delete it with \`dbops instances delete ${primaryId}\` (final snapshot) once you are sure, or pass --delete-old-primary`,
+    );
     return;
   }
   await run.step('SO-12', async (s) => {
@@ -378,7 +440,9 @@ async function measureAndCheck(
     facts.plan = multiAzPlan(topo, input.probe, input.scheduled);
     if (failedChecks(facts.checks).length > 0) {
       facts.outcome = 'refused';
-      throw new CheckFailed(`Switchover refused: ${refusalText(facts.checks)}.`, { hint: failedChecks(facts.checks)[0]!.remedy ?? '`dbops replica status` shows the topology.' });
+      throw new CheckFailed(`Switchover refused: ${refusalText(facts.checks)}.`, {
+        hint: failedChecks(facts.checks)[0]!.remedy ?? '`dbops replica status` shows the topology.',
+      });
     }
     return 'in-place';
   }
@@ -390,7 +454,9 @@ async function measureAndCheck(
   if (failedChecks(facts.checks).length > 0) {
     facts.outcome = 'refused';
     const first = failedChecks(facts.checks)[0]!;
-    throw new CheckFailed(`Switchover refused: ${refusalText(facts.checks)}.`, { hint: first.remedy ?? '`dbops replica status` shows the topology.' });
+    throw new CheckFailed(`Switchover refused: ${refusalText(facts.checks)}.`, {
+      hint: first.remedy ?? '`dbops replica status` shows the topology.',
+    });
   }
   return candidate;
 }
@@ -410,10 +476,14 @@ async function preChecks(
     const c = await measureAndCheck(ctx, provider, api, primaryId, input, maxLag, timeoutMs, facts);
     const warn = facts.checks.filter((x) => x.status === 'warn').length;
     if (c === 'in-place') {
-      s.detail(`${facts.checks.length} checks passed${warn ? ` (${warn} warning${warn === 1 ? '' : 's'})` : ''}; no replica: a reboot with failover to ${primaryId}'s Multi-AZ standby`);
+      s.detail(
+        `${facts.checks.length} checks passed${warn ? ` (${warn} warning${warn === 1 ? '' : 's'})` : ''}; no replica: a reboot with failover to ${primaryId}'s Multi-AZ standby`,
+      );
       return c;
     }
-    s.detail(`${facts.checks.length} checks passed${warn ? ` (${warn} warning${warn === 1 ? '' : 's'})` : ''}; candidate ${c.id}, lag ${describeLag(c)} (limit ${describeMaxLag(maxLag)})`);
+    s.detail(
+      `${facts.checks.length} checks passed${warn ? ` (${warn} warning${warn === 1 ? '' : 's'})` : ''}; candidate ${c.id}, lag ${describeLag(c)} (limit ${describeMaxLag(maxLag)})`,
+    );
     return c;
   });
 }
@@ -435,7 +505,14 @@ function sleepUntil(at: Date, ctx: Context): Promise<void> {
 }
 
 /** Before the promotion: the old primary takes writes again, the pool resumes. */
-async function rollBack(api: FailoverApi, primaryId: string, candidateId: string, phase: Phase, facts: Facts, poolName: string | undefined): Promise<void> {
+async function rollBack(
+  api: FailoverApi,
+  primaryId: string,
+  candidateId: string,
+  phase: Phase,
+  facts: Facts,
+  poolName: string | undefined,
+): Promise<void> {
   const actions: string[] = [];
   if (phase.demoted) {
     await api.undoDemote(primaryId);
@@ -453,13 +530,25 @@ async function rollBack(api: FailoverApi, primaryId: string, candidateId: string
     // The candidate reconnects to the restarted primary by itself; say whether it did.
     const topo = await waitStreaming(api, primaryId, [candidateId], new AbortController().signal, 5000);
     const state = topo.replicas.find((r) => r.id === candidateId)?.state ?? 'missing';
-    actions.push(state === 'streaming' ? `${candidateId} streams from ${primaryId} again` : `${candidateId} is ${state} (a replica reconnects when its replay needs WAL; \`dbops replica status\` shows it)`);
+    actions.push(
+      state === 'streaming'
+        ? `${candidateId} streams from ${primaryId} again`
+        : `${candidateId} is ${state} (a replica reconnects when its replay needs WAL; \`dbops replica status\` shows it)`,
+    );
   }
   facts.rollback = { reason: phase.reason ?? 'the switchover did not reach the promotion', actions };
 }
 
 /** After the promotion: the pool must reach the new primary, and the old one follows it. */
-async function finishForward(api: FailoverApi, primaryId: string, c: string, phase: Phase, facts: Facts, poolName: string | undefined, timeoutMs: number): Promise<void> {
+async function finishForward(
+  api: FailoverApi,
+  primaryId: string,
+  c: string,
+  phase: Phase,
+  facts: Facts,
+  poolName: string | undefined,
+  timeoutMs: number,
+): Promise<void> {
   let poolError: unknown;
   // Whatever the pool answers, the old primary still follows (AWS: its new replica is created).
   if (poolName && api.pooler && !phase.switchedPool) {
@@ -484,7 +573,9 @@ export function multiAzPlan(topo: Topology, probe: boolean, scheduled?: Date): s
   const pool = topo.pooler;
   return [
     ...(scheduled ? [`wait until ${scheduled.toISOString()}, then measure and check again`] : []),
-    ...(probe ? [`write a numbered row every ${PROBE_INTERVAL_MS} ms through ${pool ? `${pool.kind} ${pool.name}` : 'the primary endpoint'}`] : []),
+    ...(probe
+      ? [`write a numbered row every ${PROBE_INTERVAL_MS} ms through ${pool ? `${pool.kind} ${pool.name}` : 'the primary endpoint'}`]
+      : []),
     `RebootDBInstance ${p} with ForceFailover: RDS moves the primary to its Multi-AZ standby (same endpoint; connections drop for the failover)`,
     `wait until ${p} is available again${pool ? `, and ${pool.name}'s target AVAILABLE` : ''}`,
     'verify: a write through the application address lands on a primary',
@@ -492,14 +583,25 @@ export function multiAzPlan(topo: Topology, probe: boolean, scheduled?: Date): s
 }
 
 /** AWS Multi-AZ without a replica: the reboot with failover, SO-7, keeps the endpoint; nothing to switch or rebuild. */
-async function inPlaceSteps(ctx: Context, provider: Provider, api: FailoverApi, primaryId: string, input: FailoverInput, facts: Facts, run: RunbookRun, seams: FailoverSeams): Promise<void> {
+async function inPlaceSteps(
+  ctx: Context,
+  provider: Provider,
+  api: FailoverApi,
+  primaryId: string,
+  input: FailoverInput,
+  facts: Facts,
+  run: RunbookRun,
+  seams: FailoverSeams,
+): Promise<void> {
   const failoverInPlace = api.failoverInPlace?.bind(api);
   if (!failoverInPlace) throw new EnvironmentError(`The ${api.name} provider has no Multi-AZ failover.`);
   if (ctx.flags.dryRun) {
     for (const st of SWITCHOVER.steps.slice(1)) run.skip(st.id, 'dry run');
     return;
   }
-  const ok = await ctx.prompt.confirm(`Reboot ${primaryId} with failover to its Multi-AZ standby? Connections drop while RDS fails over (the endpoint stays).`);
+  const ok = await ctx.prompt.confirm(
+    `Reboot ${primaryId} with failover to its Multi-AZ standby? Connections drop while RDS fails over (the endpoint stays).`,
+  );
   if (!ok) throw new UsageError('Switchover cancelled; nothing was changed.');
   if (input.scheduled) {
     const at = input.scheduled;
@@ -510,7 +612,9 @@ async function inPlaceSteps(ctx: Context, provider: Provider, api: FailoverApi, 
       facts.checks = multiAzChecks(topo);
       if (failedChecks(facts.checks).length > 0) {
         facts.outcome = 'refused';
-        throw new CheckFailed(`Switchover refused: ${refusalText(facts.checks)}.`, { hint: failedChecks(facts.checks)[0]!.remedy ?? '`dbops replica status` shows the topology.' });
+        throw new CheckFailed(`Switchover refused: ${refusalText(facts.checks)}.`, {
+          hint: failedChecks(facts.checks)[0]!.remedy ?? '`dbops replica status` shows the topology.',
+        });
       }
       s.detail(`checked again at ${ctx.clock.now().toISOString()}: all passed`);
     });
@@ -551,9 +655,13 @@ async function inPlaceSteps(ctx: Context, provider: Provider, api: FailoverApi, 
     await run.step('SO-11', async (s) => {
       const figures = await p.finish();
       p.forget();
-      s.detail(`longest gap ${figures.longestGapMs} ms, ${figures.clientErrors} client errors, ${figures.lostAcked} acknowledged writes lost`);
+      s.detail(
+        `longest gap ${figures.longestGapMs} ms, ${figures.clientErrors} client errors, ${figures.lostAcked} acknowledged writes lost`,
+      );
       if (figures.lostAcked > 0) {
-        throw new CheckFailed(`${figures.lostAcked} acknowledged writes are missing on ${primaryId} after the reboot with failover.`, { hint: 'Keep the report and the RDS events of the instance.' });
+        throw new CheckFailed(`${figures.lostAcked} acknowledged writes are missing on ${primaryId} after the reboot with failover.`, {
+          hint: 'Keep the report and the RDS events of the instance.',
+        });
       }
     });
   } else run.skip('SO-11', 'no --probe');

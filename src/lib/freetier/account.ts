@@ -49,17 +49,22 @@ export function isCreditsPlan(state: AccountPlanState): boolean {
   return state.remainingCreditsUsd !== undefined || state.expiresAt !== undefined || state.planType === 'FREE';
 }
 
-function creditsPlanStatus(state: AccountPlanState, daysLeft: number | undefined, limits: { planEndWarnDays: number; creditsWarnUsd: number }): OfferStatus {
+function creditsPlanStatus(
+  state: AccountPlanState,
+  daysLeft: number | undefined,
+  limits: { planEndWarnDays: number; creditsWarnUsd: number },
+): OfferStatus {
   if (state.planType !== 'FREE') return 'ok';
   if (state.planStatus === 'EXPIRED' || (state.remainingCreditsUsd !== undefined && state.remainingCreditsUsd <= 0)) return 'over';
-  if ((daysLeft !== undefined && daysLeft <= limits.planEndWarnDays) || (state.remainingCreditsUsd ?? Infinity) < limits.creditsWarnUsd) return 'warning';
+  if ((daysLeft !== undefined && daysLeft <= limits.planEndWarnDays) || (state.remainingCreditsUsd ?? Infinity) < limits.creditsWarnUsd)
+    return 'warning';
   return 'ok';
 }
 
 export function planReport(state: AccountPlanState, now: Date, limits: { planEndWarnDays: number; creditsWarnUsd: number }): PlanReport {
   const base = { planType: state.planType, planStatus: state.planStatus };
   if (!isCreditsPlan(state)) {
-    return { kind: 'legacy', ...base, status: 'ok', note: '12-month offers apply during the account\'s first 12 months.' };
+    return { kind: 'legacy', ...base, status: 'ok', note: "12-month offers apply during the account's first 12 months." };
   }
   const daysLeft = state.expiresAt ? Math.floor((state.expiresAt.getTime() - now.getTime()) / DAY_MS) : undefined;
   const note =

@@ -71,7 +71,12 @@ async function readSeries(metricsApi: MetricReader, input: Parameters<typeof dis
   return plan.decode(await metricsApi.getMetricData(plan.queries, { start: window.start, end: window.asOf }));
 }
 
-export async function collectUsage(api: UsageApi, metricsApi: MetricReader, window: MonthWindow, opts: CollectOptions): Promise<CollectedUsage> {
+export async function collectUsage(
+  api: UsageApi,
+  metricsApi: MetricReader,
+  window: MonthWindow,
+  opts: CollectOptions,
+): Promise<CollectedUsage> {
   const missing = new Missing();
   const current = !window.complete;
   const [instances, metrics, cacheNodes, functions, alarms, freeTierApi, plan] = await Promise.all([
@@ -87,7 +92,9 @@ export async function collectUsage(api: UsageApi, metricsApi: MetricReader, wind
   ]);
 
   const accountId = async (): Promise<string> =>
-    plan?.accountId ?? accountFromArns([...instances.map((i) => i.arn), ...(functions ?? []).map((f) => f.arn), ...(alarms ?? []).map((a) => a.arn)]) ?? api.accountId();
+    plan?.accountId ??
+    accountFromArns([...instances.map((i) => i.arn), ...(functions ?? []).map((f) => f.arn), ...(alarms ?? []).map((a) => a.arn)]) ??
+    api.accountId();
   const [usage, budgets] = await Promise.all([
     readSeries(metricsApi, { instances, metrics, cacheNodes: cacheNodes ?? [], functions: functions ?? [] }, window),
     current

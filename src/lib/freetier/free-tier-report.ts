@@ -30,7 +30,6 @@ export interface FreeTierDeps {
   createUsageApi: typeof createUsageApi;
 }
 
-
 export function settingsFromConfig(config: DbopsConfig): ReportSettings {
   return {
     warnPercent: config.freeTier.warnPercent,
@@ -40,7 +39,11 @@ export function settingsFromConfig(config: DbopsConfig): ReportSettings {
   };
 }
 
-export async function freeTierReport(ctx: Context, input: FreeTierReportInput, deps: FreeTierDeps = { createUsageApi }): Promise<FreeTierOutcome> {
+export async function freeTierReport(
+  ctx: Context,
+  input: FreeTierReportInput,
+  deps: FreeTierDeps = { createUsageApi },
+): Promise<FreeTierOutcome> {
   const now = ctx.clock.now();
   const window = monthWindow(input.month, now);
   if (input.publish && window.complete) {
@@ -53,14 +56,24 @@ export async function freeTierReport(ctx: Context, input: FreeTierReportInput, d
 
   const data = await collectUsage(api, provider, window, { withCostExplorer: input.withCostExplorer });
   const report = buildReport(data, settingsFromConfig(ctx.config), now);
-  ctx.out.debug(`free-tier-report: ${data.metrics.length} metrics listed, ${report.rdsInstances.length} RDS instances, ${data.missing.length} sources missing`);
+  ctx.out.debug(
+    `free-tier-report: ${data.metrics.length} metrics listed, ${report.rdsInstances.length} RDS instances, ${data.missing.length} sources missing`,
+  );
   if (!input.publish) return { kind: 'report', report };
 
   const namespace = ctx.config.freeTier.metricsNamespace;
   if (ctx.flags.dryRun) {
     const would = publishResult(namespace, data.metrics);
-    const values = publishData(report, now).map((d) => `${d.metricName}=${d.value}`).join(', ');
-    return { kind: 'report', report: { ...report, published: { ...would, note: `Dry run: would publish ${values} to ${namespace}. ${would.note.replace(/^Published/, 'These are')}` } } };
+    const values = publishData(report, now)
+      .map((d) => `${d.metricName}=${d.value}`)
+      .join(', ');
+    return {
+      kind: 'report',
+      report: {
+        ...report,
+        published: { ...would, note: `Dry run: would publish ${values} to ${namespace}. ${would.note.replace(/^Published/, 'These are')}` },
+      },
+    };
   }
   try {
     await provider.putMetricData(namespace, publishData(report, now));

@@ -32,7 +32,11 @@ function byHoursThenId<T extends { hours: number }>(key: (x: T) => string): (a: 
 }
 
 /** One line per RDS instance that exists now or reported this month. */
-export function rdsInstanceLines(instances: readonly DbInstanceUsage[], hours: ReadonlyMap<string, Date[]>, window: MonthWindow): InstanceLine[] {
+export function rdsInstanceLines(
+  instances: readonly DbInstanceUsage[],
+  hours: ReadonlyMap<string, Date[]>,
+  window: MonthWindow,
+): InstanceLine[] {
   const byId = new Map(instances.map((i) => [i.id, i]));
   const ids = [...new Set([...byId.keys(), ...hours.keys()])];
   const lines = ids.map((id): InstanceLine => {
@@ -40,7 +44,17 @@ export function rdsInstanceLines(instances: readonly DbInstanceUsage[], hours: R
     const used = hoursUsed(ts, window);
     const runningNow = isRunningNow(ts, window);
     const i = byId.get(id);
-    if (!i) return { id, instanceClass: 'unknown', state: 'deleted', purpose: 'unknown', free: true, hours: used, runningNow, note: DELETED_NOTE };
+    if (!i)
+      return {
+        id,
+        instanceClass: 'unknown',
+        state: 'deleted',
+        purpose: 'unknown',
+        free: true,
+        hours: used,
+        runningNow,
+        note: DELETED_NOTE,
+      };
     const notFree = notFreeReason(i);
     const note = existingNote(i.status, used, notFree);
     return {
@@ -58,7 +72,11 @@ export function rdsInstanceLines(instances: readonly DbInstanceUsage[], hours: R
 }
 
 /** One line per ElastiCache node that exists now or reported this month. */
-export function cacheNodeLines(nodes: readonly CacheNodeUsage[] | undefined, hours: ReadonlyMap<string, Date[]>, window: MonthWindow): CacheNodeLine[] {
+export function cacheNodeLines(
+  nodes: readonly CacheNodeUsage[] | undefined,
+  hours: ReadonlyMap<string, Date[]>,
+  window: MonthWindow,
+): CacheNodeLine[] {
   const byKey = new Map((nodes ?? []).map((n) => [nodeKey(n), n]));
   const keys = [...new Set([...byKey.keys(), ...hours.keys()])];
   const lines = keys.map((key): CacheNodeLine => {
@@ -72,10 +90,16 @@ export function cacheNodeLines(nodes: readonly CacheNodeUsage[] | undefined, hou
       return { clusterId, nodeId, nodeType: 'unknown', state: nodes ? 'deleted' : 'unknown', free: true, hours: used, runningNow, note };
     }
     const free = isFreeCacheNode(n.nodeType);
-    const note = free ? (used === 0 ? 'no CloudWatch datapoints this month' : undefined) : `${n.nodeType} is not a free-tier node type: billed by the hour`;
+    const note = free
+      ? used === 0
+        ? 'no CloudWatch datapoints this month'
+        : undefined
+      : `${n.nodeType} is not a free-tier node type: billed by the hour`;
     return { clusterId, nodeId, nodeType: n.nodeType, state: n.status, free, hours: used, runningNow, ...(note ? { note } : {}) };
   });
-  return lines.filter((l) => l.hours > 0 || byKey.has(`${l.clusterId}/${l.nodeId}`)).sort(byHoursThenId((l) => `${l.clusterId}/${l.nodeId}`));
+  return lines
+    .filter((l) => l.hours > 0 || byKey.has(`${l.clusterId}/${l.nodeId}`))
+    .sort(byHoursThenId((l) => `${l.clusterId}/${l.nodeId}`));
 }
 
 /** Free hours per dbops:purpose, largest first. */

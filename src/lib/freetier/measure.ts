@@ -39,30 +39,55 @@ function seriesOf(lines: readonly { free: boolean; key: string }[], hours: Reado
 
 export function measureRdsHours(lines: readonly InstanceLine[], hours: ReadonlyMap<string, Date[]>, window: MonthWindow): Measured {
   const { limit } = offerDef('rds-hours');
-  const series = seriesOf(lines.map((l) => ({ free: l.free, key: l.id })), hours);
+  const series = seriesOf(
+    lines.map((l) => ({ free: l.free, key: l.id })),
+    hours,
+  );
   const s = summariseHours(lines, series, limit, window);
   const billable = lines.filter((l) => !l.free);
   return {
     id: 'rds-hours',
     available: true,
-    projection: projectCumulative({ used: s.used, limit, ratePerHour: s.runningNow, window, ...(s.ranOutAt ? { ranOutAt: s.ranOutAt } : {}) }),
+    projection: projectCumulative({
+      used: s.used,
+      limit,
+      ratePerHour: s.runningNow,
+      window,
+      ...(s.ranOutAt ? { ranOutAt: s.ranOutAt } : {}),
+    }),
     source: 'CloudWatch AWS/RDS CPUUtilization: hours with a datapoint, per instance; cross-checked with DescribeDBInstances',
     notes: compact([
       concurrencyNote('instances', s),
-      billable.length > 0 ? `${billable.length} instance(s) not covered by the free tier (${billable.map((l) => l.id).join(', ')}): billed by the hour, not counted here.` : undefined,
+      billable.length > 0
+        ? `${billable.length} instance(s) not covered by the free tier (${billable.map((l) => l.id).join(', ')}): billed by the hour, not counted here.`
+        : undefined,
     ]),
   };
 }
 
-export function measureCacheHours(lines: readonly CacheNodeLine[], hours: ReadonlyMap<string, Date[]>, window: MonthWindow, described: boolean): Measured {
+export function measureCacheHours(
+  lines: readonly CacheNodeLine[],
+  hours: ReadonlyMap<string, Date[]>,
+  window: MonthWindow,
+  described: boolean,
+): Measured {
   const { limit } = offerDef('elasticache-hours');
-  const series = seriesOf(lines.map((l) => ({ free: l.free, key: `${l.clusterId}/${l.nodeId}` })), hours);
+  const series = seriesOf(
+    lines.map((l) => ({ free: l.free, key: `${l.clusterId}/${l.nodeId}` })),
+    hours,
+  );
   const s = summariseHours(lines, series, limit, window);
   const billable = lines.filter((l) => !l.free);
   return {
     id: 'elasticache-hours',
     available: true,
-    projection: projectCumulative({ used: s.used, limit, ratePerHour: s.runningNow, window, ...(s.ranOutAt ? { ranOutAt: s.ranOutAt } : {}) }),
+    projection: projectCumulative({
+      used: s.used,
+      limit,
+      ratePerHour: s.runningNow,
+      window,
+      ...(s.ranOutAt ? { ranOutAt: s.ranOutAt } : {}),
+    }),
     source: `CloudWatch AWS/ElastiCache CPUUtilization: hours with a datapoint, per node${described ? '; cross-checked with DescribeCacheClusters' : ''}`,
     notes: compact([
       concurrencyNote('cache nodes', s),
@@ -142,7 +167,11 @@ export function measureLambdaCompute(functions: readonly FunctionUsage[] | undef
     available: true,
     projection: projectCumulative({ used, limit: offerDef('lambda-gb-seconds').limit, ratePerHour: averageRate(used, window), window }),
     source,
-    notes: compact([unattributedMs > 0 ? `${Math.round(unattributedMs / 1000)} s of duration from functions no longer listed, counted at ${assumed} MB.` : undefined]),
+    notes: compact([
+      unattributedMs > 0
+        ? `${Math.round(unattributedMs / 1000)} s of duration from functions no longer listed, counted at ${assumed} MB.`
+        : undefined,
+    ]),
   };
 }
 

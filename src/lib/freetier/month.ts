@@ -44,7 +44,9 @@ export function monthText(year: number, monthIndex: number): string {
 export function parseMonth(text: string, now: Date): { year: number; monthIndex: number } {
   const m = MONTH_TEXT.exec(text.trim());
   if (!m) {
-    throw new UsageError(`--month expects a month as YYYY-MM, got "${text}".`, { hint: 'For example --month 2025-01; leave it out for the current month.' });
+    throw new UsageError(`--month expects a month as YYYY-MM, got "${text}".`, {
+      hint: 'For example --month 2025-01; leave it out for the current month.',
+    });
   }
   const year = Number(m[1]);
   const monthIndex = Number(m[2]) - 1;

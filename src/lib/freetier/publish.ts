@@ -15,14 +15,20 @@ export function publishData(report: FreeTierReport, timestamp: Date): MetricDatu
   const max = (f: (o: (typeof offers)[number]) => number) => Math.max(0, ...offers.map(f));
   return [
     { metricName: PUBLISHED_METRICS[0], value: max((o) => Math.max(o.percent, o.api?.percent ?? 0)), unit: 'Percent', timestamp },
-    { metricName: PUBLISHED_METRICS[1], value: max((o) => Math.max(o.forecastPercent, o.api?.forecastPercent ?? 0)), unit: 'Percent', timestamp },
+    {
+      metricName: PUBLISHED_METRICS[1],
+      value: max((o) => Math.max(o.forecastPercent, o.api?.forecastPercent ?? 0)),
+      unit: 'Percent',
+      timestamp,
+    },
   ];
 }
 
 /** What to tell the user about the metrics just published, given the metrics CloudWatch listed. */
 export function publishResult(namespace: string, listed: readonly MetricIdentity[]): PublishResult {
   const custom = listed.filter((m) => !m.namespace.startsWith('AWS/'));
-  const isOurs = (name: string) => custom.some((m) => m.namespace === namespace && m.metricName === name && Object.keys(m.dimensions).length === 0);
+  const isOurs = (name: string) =>
+    custom.some((m) => m.namespace === namespace && m.metricName === name && Object.keys(m.dimensions).length === 0);
   const added = PUBLISHED_METRICS.filter((name) => !isOurs(name)).length;
   return {
     namespace,

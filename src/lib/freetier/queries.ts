@@ -110,7 +110,15 @@ function add(map: Map<string, number>, key: string, value: number): void {
 export function planQueries(d: Discovery): QueryPlan {
   const queries: MetricQuery[] = [];
   const decoders = new Map<string, Decoder>();
-  const q = (prefix: string, namespace: string, metricName: string, dimensions: Record<string, string>, stat: MetricQuery['stat'], periodSeconds: number, decode: Decoder) => {
+  const q = (
+    prefix: string,
+    namespace: string,
+    metricName: string,
+    dimensions: Record<string, string>,
+    stat: MetricQuery['stat'],
+    periodSeconds: number,
+    decode: Decoder,
+  ) => {
     const id = `${prefix}${queries.length}`;
     queries.push({ id, namespace, metricName, dimensions, stat, periodSeconds });
     decoders.set(id, decode);
@@ -124,8 +132,14 @@ export function planQueries(d: Discovery): QueryPlan {
     }
   }
   for (const n of d.cacheNodes) {
-    q('cachecpu', 'AWS/ElastiCache', 'CPUUtilization', { CacheClusterId: n.clusterId, CacheNodeId: n.nodeId }, 'SampleCount', HOUR, (u, s) =>
-      u.cacheHours.set(nodeKey(n), s.timestamps),
+    q(
+      'cachecpu',
+      'AWS/ElastiCache',
+      'CPUUtilization',
+      { CacheClusterId: n.clusterId, CacheNodeId: n.nodeId },
+      'SampleCount',
+      HOUR,
+      (u, s) => u.cacheHours.set(nodeKey(n), s.timestamps),
     );
   }
   for (const name of d.functionNames) {

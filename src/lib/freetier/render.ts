@@ -57,7 +57,11 @@ function offersTable(r: FreeTierReport, c: ChalkInstance): string {
       { header: 'USED', value: (o) => (o.available ? formatAmount(o.used, o.unit) : '?'), align: 'right' },
       { header: 'LIMIT', value: (o) => formatAmount(o.limit, o.unit), align: 'right' },
       { header: '%', value: (o) => (o.available ? pct(o.percent) : '?'), align: 'right' },
-      { header: 'FORECAST', value: (o) => (o.available ? `${formatAmount(o.forecast, o.unit)} (${pct(o.forecastPercent)})` : '?'), align: 'right' },
+      {
+        header: 'FORECAST',
+        value: (o) => (o.available ? `${formatAmount(o.forecast, o.unit)} (${pct(o.forecastPercent)})` : '?'),
+        align: 'right',
+      },
       { header: 'RUNS OUT', value: (o) => day(o.runOut) },
       { header: 'STATUS', value: (o) => statusWord(o, c) },
       { header: 'FREE TIER API', value: apiCell },
@@ -70,7 +74,10 @@ function barsBlock(r: FreeTierReport, c: ChalkInstance): string {
   const width = Math.max(...r.offers.map((o) => o.title.length));
   return r.offers
     .filter((o) => o.available)
-    .map((o) => `${o.title.padEnd(width)}  ${paint(o.applies ? o.status : 'unknown', bar(o.percent, o.forecastPercent), c)} ${pct(o.percent)} -> ${pct(o.forecastPercent)}`)
+    .map(
+      (o) =>
+        `${o.title.padEnd(width)}  ${paint(o.applies ? o.status : 'unknown', bar(o.percent, o.forecastPercent), c)} ${pct(o.percent)} -> ${pct(o.forecastPercent)}`,
+    )
     .join('\n');
 }
 
@@ -174,7 +181,9 @@ function headline(r: FreeTierReport, c: ChalkInstance): string {
 export function renderHuman(r: FreeTierReport, c: ChalkInstance): string {
   const sections = [
     [headline(r, c), r.plan ? planLine(r.plan) : undefined].filter(Boolean).join('\n'),
-    r.findings.length > 0 ? r.findings.map((f) => `${paint('warning', '!', c)} ${f.message} ${seeAnchor(f.runbook)}`).join('\n') : undefined,
+    r.findings.length > 0
+      ? r.findings.map((f) => `${paint('warning', '!', c)} ${f.message} ${seeAnchor(f.runbook)}`).join('\n')
+      : undefined,
     offersTable(r, c),
     barsBlock(r, c),
     [instancesTable(r), purposeLine(r)].filter(Boolean).join('\n'),
@@ -194,7 +203,11 @@ export function renderHuman(r: FreeTierReport, c: ChalkInstance): string {
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
 function mdTable(headers: string[], rows: string[][]): string {
-  return [`| ${headers.join(' | ')} |`, `|${headers.map(() => ' --- ').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
+  return [
+    `| ${headers.join(' | ')} |`,
+    `|${headers.map(() => ' --- ').join('|')}|`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ].join('\n');
 }
 
 function mdOffers(r: FreeTierReport): string {
@@ -221,7 +234,15 @@ function mdSections(r: FreeTierReport): (string | undefined)[] {
       : '## RDS instances\n\n' +
         mdTable(
           ['Instance', 'Class', 'State', 'Purpose', 'Hours', 'Free', 'Note'],
-          r.rdsInstances.map((l) => [l.id, l.instanceClass, l.state + (l.runningNow ? ' (running)' : ''), l.purpose, String(l.hours), l.free ? 'yes' : 'no', l.note ?? '']),
+          r.rdsInstances.map((l) => [
+            l.id,
+            l.instanceClass,
+            l.state + (l.runningNow ? ' (running)' : ''),
+            l.purpose,
+            String(l.hours),
+            l.free ? 'yes' : 'no',
+            l.note ?? '',
+          ]),
         ) +
         (purposeLine(r) ? `\n\n${purposeLine(r)}` : ''),
     r.cacheNodes.length === 0
@@ -229,7 +250,14 @@ function mdSections(r: FreeTierReport): (string | undefined)[] {
       : '## ElastiCache nodes\n\n' +
         mdTable(
           ['Node', 'Type', 'State', 'Hours', 'Free', 'Note'],
-          r.cacheNodes.map((l) => [`${l.clusterId}/${l.nodeId}`, l.nodeType, l.state, String(l.hours), l.free ? 'yes' : 'no', l.note ?? '']),
+          r.cacheNodes.map((l) => [
+            `${l.clusterId}/${l.nodeId}`,
+            l.nodeType,
+            l.state,
+            String(l.hours),
+            l.free ? 'yes' : 'no',
+            l.note ?? '',
+          ]),
         ),
     r.budgets.length === 0
       ? undefined
@@ -243,10 +271,18 @@ function mdSections(r: FreeTierReport): (string | undefined)[] {
       : '## Other Free Tier API offers\n\n' +
         mdTable(
           ['Offer', 'Used', 'Limit', '%', 'Status'],
-          r.otherApiOffers.map((o) => [`${o.service} ${o.usageType}`, `${o.used} ${o.unit}`, `${o.limit} ${o.unit}`, pct(o.percent), `**${o.status}**`]),
+          r.otherApiOffers.map((o) => [
+            `${o.service} ${o.usageType}`,
+            `${o.used} ${o.unit}`,
+            `${o.limit} ${o.unit}`,
+            pct(o.percent),
+            `**${o.status}**`,
+          ]),
         ),
     costLines(r) ? `## Cost Explorer\n\n\`\`\`\n${costLines(r)}\n\`\`\`` : undefined,
-    r.missing.length === 0 ? undefined : '## Not read\n\n' + r.missing.map((m) => `- **${m.source}**: ${m.reason}${m.hint ? ` (${m.hint})` : ''}`).join('\n'),
+    r.missing.length === 0
+      ? undefined
+      : '## Not read\n\n' + r.missing.map((m) => `- **${m.source}**: ${m.reason}${m.hint ? ` (${m.hint})` : ''}`).join('\n'),
     '## Notes\n\n' + [...offerNotes(r), ...r.notes].map((n) => `- ${n}`).join('\n'),
     r.published?.note,
   ];

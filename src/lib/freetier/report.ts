@@ -59,7 +59,12 @@ export function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
-function offerReport(m: Measured, settings: ReportSettings, plan: PlanReport | undefined, api: U.FreeTierApiUsage | undefined): OfferReport {
+function offerReport(
+  m: Measured,
+  settings: ReportSettings,
+  plan: PlanReport | undefined,
+  api: U.FreeTierApiUsage | undefined,
+): OfferReport {
   const def = offerDef(m.id);
   const p = m.projection;
   const warnPercent = settings.warnPercent[def.warnKey];
@@ -99,7 +104,11 @@ function roundFigure<T extends { used: number; percent: number; forecast?: numbe
   };
 }
 
-function measureAll(data: CollectedUsage): { measured: Measured[]; rds: ReturnType<typeof rdsInstanceLines>; cache: ReturnType<typeof cacheNodeLines> } {
+function measureAll(data: CollectedUsage): {
+  measured: Measured[];
+  rds: ReturnType<typeof rdsInstanceLines>;
+  cache: ReturnType<typeof cacheNodeLines>;
+} {
   const { window, usage } = data;
   const rds = rdsInstanceLines(data.instances, usage.rdsHours, window);
   const cache = cacheNodeLines(data.cacheNodes, usage.cacheHours, window);
@@ -121,19 +130,44 @@ const pct = (n: number) => `${Math.round(n)} %`;
 const alarming = (s: OfferStatus) => s === 'warning' || s === 'over';
 
 /** One finding per crossed threshold, in report order. */
-function crossedFindings(offers: OfferReport[], budgets: BudgetReport[], plan: PlanReport | undefined, others: ApiOfferLine[]): FreeTierFinding[] {
+function crossedFindings(
+  offers: OfferReport[],
+  budgets: BudgetReport[],
+  plan: PlanReport | undefined,
+  others: ApiOfferLine[],
+): FreeTierFinding[] {
   const out: FreeTierFinding[] = [];
   for (const o of offers.filter((x) => x.applies && alarming(x.status))) {
-    out.push(freeTierFinding(o.id, `${o.title} ${o.status}: ${o.used} of ${o.limit} ${o.unit} used (${pct(o.percent)}), forecast ${o.forecast} ${o.unit} (${pct(o.forecastPercent)}).`));
+    out.push(
+      freeTierFinding(
+        o.id,
+        `${o.title} ${o.status}: ${o.used} of ${o.limit} ${o.unit} used (${pct(o.percent)}), forecast ${o.forecast} ${o.unit} (${pct(o.forecastPercent)}).`,
+      ),
+    );
   }
   for (const b of budgets.filter((x) => alarming(x.status))) {
-    out.push(freeTierFinding('budget', `Budget ${b.name} ${b.status}: $${(b.actualUsd ?? 0).toFixed(2)} of $${b.limitUsd.toFixed(2)} spent, forecast $${(b.forecastUsd ?? 0).toFixed(2)}.`));
+    out.push(
+      freeTierFinding(
+        'budget',
+        `Budget ${b.name} ${b.status}: $${(b.actualUsd ?? 0).toFixed(2)} of $${b.limitUsd.toFixed(2)} spent, forecast $${(b.forecastUsd ?? 0).toFixed(2)}.`,
+      ),
+    );
   }
   if (plan && alarming(plan.status)) {
-    out.push(freeTierFinding('credits-plan', `Credits plan ${plan.status}: $${(plan.creditsUsd ?? 0).toFixed(2)} left${plan.expiresAt ? `, ends ${plan.expiresAt.toISOString().slice(0, 10)}` : ''}.`));
+    out.push(
+      freeTierFinding(
+        'credits-plan',
+        `Credits plan ${plan.status}: $${(plan.creditsUsd ?? 0).toFixed(2)} left${plan.expiresAt ? `, ends ${plan.expiresAt.toISOString().slice(0, 10)}` : ''}.`,
+      ),
+    );
   }
   for (const o of others.filter((x) => alarming(x.status))) {
-    out.push(freeTierFinding('other-free-tier-offer', `${o.service} ${o.usageType} ${o.status}: ${o.used} of ${o.limit} ${o.unit} (${pct(o.percent)}).`));
+    out.push(
+      freeTierFinding(
+        'other-free-tier-offer',
+        `${o.service} ${o.usageType} ${o.status}: ${o.used} of ${o.limit} ${o.unit} (${pct(o.percent)}).`,
+      ),
+    );
   }
   return out;
 }
@@ -155,7 +189,9 @@ function reportNotes(data: CollectedUsage): string[] {
   ];
   const forgetBefore = new Date(window.asOf.getTime() - TWO_WEEKS_MS);
   if (forgetBefore > window.start) {
-    notes.push(`CloudWatch lists metrics with data in the last two weeks: a resource deleted before ${forgetBefore.toISOString().slice(0, 10)} is not in dbops' own figures.`);
+    notes.push(
+      `CloudWatch lists metrics with data in the last two weeks: a resource deleted before ${forgetBefore.toISOString().slice(0, 10)} is not in dbops' own figures.`,
+    );
   }
   if (window.complete) notes.push(`${window.month} is complete: the figures are final and nothing is forecast.`);
   return notes;
@@ -165,7 +201,11 @@ function costExplorerReport(costs: U.ServiceCost[] | undefined): CostExplorerRep
   if (!costs) return undefined;
   const services = [...costs].filter((c) => Math.abs(c.amountUsd) >= 0.005).sort((a, b) => b.amountUsd - a.amountUsd);
   const total = costs.reduce((a, c) => a + c.amountUsd, 0);
-  return { totalUsd: round2(total), services: services.map((s) => ({ ...s, amountUsd: round2(s.amountUsd) })), requestCostUsd: COST_EXPLORER_REQUEST_USD };
+  return {
+    totalUsd: round2(total),
+    services: services.map((s) => ({ ...s, amountUsd: round2(s.amountUsd) })),
+    requestCostUsd: COST_EXPLORER_REQUEST_USD,
+  };
 }
 
 /** The report: per offer, per resource, budgets, plan, what is missing, and the exit code. */

@@ -115,14 +115,7 @@ export interface ApiOfferLine extends ApiFigure {
   freeTierType?: string;
 }
 
-export type SourceId =
-  | 'elasticache'
-  | 'lambda'
-  | 'alarms'
-  | 'free-tier-api'
-  | 'account-plan'
-  | 'budgets'
-  | 'cost-explorer';
+export type SourceId = 'elasticache' | 'lambda' | 'alarms' | 'free-tier-api' | 'account-plan' | 'budgets' | 'cost-explorer';
 
 /** A source the report could not read, and why: the rest of the report still stands. */
 export interface MissingSource {

@@ -110,7 +110,7 @@ function annotate(map: YAMLMap, prefix: string): void {
 
 export const HEADER = [
   ' dbops configuration, written by `dbops init`.',
-  ' Defaults are the seeds\' free-tier profile, minus their unsafe choices (no 0.0.0.0/0,',
+  " Defaults are the seeds' free-tier profile, minus their unsafe choices (no 0.0.0.0/0,",
   ' encryption on, not publicly accessible, Redis with AUTH). Keys not listed here keep their',
   ' defaults: `dbops config show` prints every key and where its value comes from.',
   ' Next: `dbops config validate`, then `dbops provision plan`.',

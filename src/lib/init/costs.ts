@@ -94,7 +94,10 @@ export function storageNote(f: CostFacts): string | undefined {
     const extra = f.allocatedStorageGb - FREE_STORAGE_GB;
     notes.push(`${extra} GB above the free ${FREE_STORAGE_GB} GB: about $${storageMonthly(f.storageType, extra)}/month`);
   }
-  if (f.maxAllocatedStorageGb > f.allocatedStorageGb) notes.push(`storage may grow to ${f.maxAllocatedStorageGb} GB, up to about $${storageMonthly(f.storageType, f.maxAllocatedStorageGb - FREE_STORAGE_GB)}/month for the excess`);
+  if (f.maxAllocatedStorageGb > f.allocatedStorageGb)
+    notes.push(
+      `storage may grow to ${f.maxAllocatedStorageGb} GB, up to about $${storageMonthly(f.storageType, f.maxAllocatedStorageGb - FREE_STORAGE_GB)}/month for the excess`,
+    );
   if (f.storageType !== 'gp2' && f.storageType !== 'gp3') notes.push(`${f.storageType} storage is not in the free tier`);
   return notes.length > 0 ? `Outside the free tier: ${notes.join('; ')}.` : undefined;
 }
@@ -111,7 +114,8 @@ export function replicaNote(f: CostFacts): string | undefined {
 
 export function cacheNote(f: CostFacts): string | undefined {
   if (f.provider !== 'aws' || !f.cacheEnabled) return undefined;
-  if (f.cacheNodeType.startsWith('cache.t2')) return `${f.cacheNodeType} is previous generation: AWS no longer creates it, and it has no AUTH or TLS; cache.t3.micro is free-tier eligible too.`;
+  if (f.cacheNodeType.startsWith('cache.t2'))
+    return `${f.cacheNodeType} is previous generation: AWS no longer creates it, and it has no AUTH or TLS; cache.t3.micro is free-tier eligible too.`;
   if (FREE_CACHE_NODES.includes(f.cacheNodeType)) return undefined;
   return `${f.cacheNodeType} is outside the free tier (cache.t3.micro): ${usd(cacheMonthly(f.cacheNodeType))}.`;
 }

@@ -12,9 +12,19 @@ export function inquirerAsk(): AskFn {
       case 'confirm':
         return p.confirm({ message: q.message, default: Boolean(q.default) }, ctx);
       case 'number':
-        return p.number({ message: q.message, default: q.default as number, required: true, validate: (v) => (v === undefined ? 'A number, please.' : validate(v)) }, ctx);
+        return p.number(
+          {
+            message: q.message,
+            default: q.default as number,
+            required: true,
+            validate: (v) => (v === undefined ? 'A number, please.' : validate(v)),
+          },
+          ctx,
+        );
       default:
-        return p.input({ message: q.message, default: String(q.default ?? ''), validate: (v) => validate(v.trim()) }, ctx).then((v) => v.trim());
+        return p
+          .input({ message: q.message, default: String(q.default ?? ''), validate: (v) => validate(v.trim()) }, ctx)
+          .then((v) => v.trim());
     }
   };
 }

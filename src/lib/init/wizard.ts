@@ -118,7 +118,10 @@ export async function runInit(input: InitInput): Promise<InitResult> {
   let account: string | undefined;
   if (input.defaults) answers = defaultAnswers(input.preset);
   else {
-    if (!input.ask) throw new UsageError('dbops init asks its questions on a terminal.', { hint: 'Run it in a terminal, or pass --defaults to write the free-tier defaults without asking.' });
+    if (!input.ask)
+      throw new UsageError('dbops init asks its questions on a terminal.', {
+        hint: 'Run it in a terminal, or pass --defaults to write the free-tier defaults without asking.',
+      });
     ({ answers, account } = await askAll(input, input.ask));
   }
   const tree = answersToConfig(answers);
@@ -127,7 +130,9 @@ export async function runInit(input: InitInput): Promise<InitResult> {
   input.out.info(`\n${input.target}:\n\n${yaml}`);
   if (answers.provider === 'aws') {
     const parts = estimateParts(costFacts(answers), true).map((p) => `${p.what} $${Math.round(p.usd * 10) / 10}`);
-    input.out.info(`Rough cost after the free tier: about $${estimate}/month${parts.length > 0 ? ` (${parts.join(', ')})` : ''}; us-east-2 list prices.`);
+    input.out.info(
+      `Rough cost after the free tier: about $${estimate}/month${parts.length > 0 ? ` (${parts.join(', ')})` : ''}; us-east-2 list prices.`,
+    );
   }
   const base = { file: input.target, answers, yaml, estimatedMonthlyUsd: estimate, ...(account ? { account } : {}) };
   if (input.dryRun) return { ...base, written: false, overwritten: false };

@@ -71,7 +71,12 @@ export function validateIdentifier(id: string): void {
 }
 
 /** The create request built from the config; pure. */
-export function createRequest(ctx: Pick<Context, 'config'>, id: string, overrides: { instanceClass?: string; port?: number }, runId: string): CreateInstanceInput {
+export function createRequest(
+  ctx: Pick<Context, 'config'>,
+  id: string,
+  overrides: { instanceClass?: string; port?: number },
+  runId: string,
+): CreateInstanceInput {
   const db = ctx.config.database;
   return {
     id,
@@ -115,7 +120,10 @@ export async function createInstance(
 ): Promise<CreateInstanceResult> {
   validateIdentifier(input.id);
   // Parsed before anything is created: a bad --connect-host is a usage error, not a failed IC-4.
-  const tunnel = { ...(input.connectHost !== undefined ? { override: parseConnectHost(input.connectHost) } : {}), tunnelOption: '--connect-host' };
+  const tunnel = {
+    ...(input.connectHost !== undefined ? { override: parseConnectHost(input.connectHost) } : {}),
+    tunnelOption: '--connect-host',
+  };
   const provider = await ctx.provider();
   const { value, report } = await runRunbook(INSTANCE_CREATE, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, async (run) => {
     const request = createRequest(ctx, input.id, input, run.runId);
@@ -126,7 +134,9 @@ export async function createInstance(
           hint: 'Pick another id, or see it with `dbops status ' + input.id + '`.',
         });
       }
-      s.detail(`${request.engine} ${request.engineVersion} on ${request.instanceClass}, ${request.allocatedStorageGb} GB ${request.storageType}`);
+      s.detail(
+        `${request.engine} ${request.engineVersion} on ${request.instanceClass}, ${request.allocatedStorageGb} GB ${request.storageType}`,
+      );
     });
     if (ctx.flags.dryRun) {
       for (const id of ['IC-2', 'IC-3', 'IC-4']) run.skip(id, 'dry run');
@@ -258,7 +268,9 @@ export async function startInstance(ctx: Context, input: { id: string; wait: boo
       let i = await provider.startInstance(input.id);
       if (input.wait && i.status !== 'available') {
         const maxWaitSeconds = ctx.config.aws.maxWaitMinutes * 60;
-        i = (await provider.waitForInstance(input.id, 'available', { maxWaitSeconds, signal: s.signal, onProgress: (st) => s.update(st) })) ?? i;
+        i =
+          (await provider.waitForInstance(input.id, 'available', { maxWaitSeconds, signal: s.signal, onProgress: (st) => s.update(st) })) ??
+          i;
       }
       s.detail(`${input.id} is ${i.status}`);
       return i;
@@ -288,7 +300,11 @@ export async function stopInstance(ctx: Context, input: { id: string }): Promise
       return { ...base, changed: false, instance: before };
     }
     return run.step('IP-4', async (s) => {
-      if (!(await ctx.prompt.confirm(`Stop instance ${input.id} in ${provider.region}? Its clients lose the database until it is started again.`))) {
+      if (
+        !(await ctx.prompt.confirm(
+          `Stop instance ${input.id} in ${provider.region}? Its clients lose the database until it is started again.`,
+        ))
+      ) {
         s.detail('not confirmed');
         return { ...base, changed: false, instance: before };
       }

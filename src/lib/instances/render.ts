@@ -33,7 +33,8 @@ export function renderInstanceStatus(s: InstanceStatus, c: ChalkInstance): strin
   const detail = renderInstanceDetail(s, c);
   const pool = s.connectionPool;
   if (!pool) return detail;
-  if ('error' in pool) return `${detail}\n\nConnection pool: ${c.yellow(`could not be read: ${pool.error}`)}${pool.hint ? `\n  hint: ${pool.hint}` : ''}`;
+  if ('error' in pool)
+    return `${detail}\n\nConnection pool: ${c.yellow(`could not be read: ${pool.error}`)}${pool.hint ? `\n  hint: ${pool.hint}` : ''}`;
   return `${detail}\n\nConnection pool\n${poolLine(pool)}`;
 }
 
@@ -45,7 +46,10 @@ export function renderInstanceDetail(i: Instance, c: ChalkInstance): string {
     ['Class', i.instanceClass],
     ['Endpoint', i.endpoint ? `${i.endpoint.host}:${i.endpoint.port}` : '-'],
     ['Region', `${i.region}${i.availabilityZone ? ` (${i.availabilityZone})` : ''}`],
-    ['Storage', `${i.allocatedStorageGb} GB ${i.storageType ?? ''}${i.maxAllocatedStorageGb ? `, autoscaling cap ${i.maxAllocatedStorageGb} GB` : ''}`.trim()],
+    [
+      'Storage',
+      `${i.allocatedStorageGb} GB ${i.storageType ?? ''}${i.maxAllocatedStorageGb ? `, autoscaling cap ${i.maxAllocatedStorageGb} GB` : ''}`.trim(),
+    ],
     ['Encrypted', i.storageEncrypted ? 'yes' : c.yellow('no')],
     ['Multi-AZ', i.multiAz ? 'yes' : 'no'],
     ['Publicly accessible', i.publiclyAccessible ? c.yellow('yes') : 'no'],

@@ -68,31 +68,50 @@ export function detectDrift(files: readonly MigrationFile[], applied: readonly A
   for (const a of applied) {
     const f = byVersion.get(a.version);
     if (!f) {
-      out.push(drift({ kind: 'missing', version: a.version, name: a.name, message: `version ${a.version} (${a.name}) is applied but no file has that version any more` }));
+      out.push(
+        drift({
+          kind: 'missing',
+          version: a.version,
+          name: a.name,
+          message: `version ${a.version} (${a.name}) is applied but no file has that version any more`,
+        }),
+      );
       continue;
     }
     if (f.name !== a.name) {
-      out.push(drift({ kind: 'renamed', version: a.version, name: a.name, file: f.file, message: `${f.file} is recorded as applied under the name ${a.name}` }));
+      out.push(
+        drift({
+          kind: 'renamed',
+          version: a.version,
+          name: a.name,
+          file: f.file,
+          message: `${f.file} is recorded as applied under the name ${a.name}`,
+        }),
+      );
     }
     if (a.checksum !== null && a.checksum !== f.checksum) {
-      out.push(drift({
-        kind: 'edited',
-        version: a.version,
-        name: a.name,
-        file: f.file,
-        message: `${f.file} was edited after it was applied (checksum ${short(a.checksum)} recorded, ${short(f.checksum)} on disk)`,
-      }));
+      out.push(
+        drift({
+          kind: 'edited',
+          version: a.version,
+          name: a.name,
+          file: f.file,
+          message: `${f.file} was edited after it was applied (checksum ${short(a.checksum)} recorded, ${short(f.checksum)} on disk)`,
+        }),
+      );
     }
   }
   for (const f of files) {
     if (!appliedVersions.has(f.version) && f.version < highest) {
-      out.push(drift({
-        kind: 'out-of-order',
-        version: f.version,
-        name: f.name,
-        file: f.file,
-        message: `${f.file} is not applied but a higher version (${highest}) is: it would run out of order`,
-      }));
+      out.push(
+        drift({
+          kind: 'out-of-order',
+          version: f.version,
+          name: f.name,
+          file: f.file,
+          message: `${f.file} is not applied but a higher version (${highest}) is: it would run out of order`,
+        }),
+      );
     }
   }
   return out.sort((x, y) => x.version - y.version || x.kind.localeCompare(y.kind));

@@ -59,7 +59,14 @@ export function errorLine(sql: string, baseOffset: number, position: string | un
  */
 export function migrationError(
   e: unknown,
-  input: { file: string; sql: string; baseOffset: number; rolledBack: boolean; earlier: number; statement?: { index: number; line: number } },
+  input: {
+    file: string;
+    sql: string;
+    baseOffset: number;
+    rolledBack: boolean;
+    earlier: number;
+    statement?: { index: number; line: number };
+  },
 ): DbopsError {
   const pgErr = pgErrorFields(e);
   const line = errorLine(input.sql, input.baseOffset, pgErr?.position);
@@ -69,9 +76,16 @@ export function migrationError(
   const undo = input.rolledBack
     ? 'it was rolled back and not recorded'
     : 'it ran without a transaction: statements before the failing one stay applied, and it was not recorded';
-  const before = input.earlier === 1 ? '; the migration before it in this run stays applied' : input.earlier > 1 ? `; the ${input.earlier} migrations before it in this run stay applied` : '';
+  const before =
+    input.earlier === 1
+      ? '; the migration before it in this run stays applied'
+      : input.earlier > 1
+        ? `; the ${input.earlier} migrations before it in this run stay applied`
+        : '';
   const message = `Migration ${input.file} failed${where}: ${reason}; ${undo}${before}.`;
-  const pgHint = [pgErr?.detail, pgErr?.hint, pgErr?.where ? `context: ${pgErr.where.split('\n')[0]}` : undefined].filter(Boolean).join(' ');
+  const pgHint = [pgErr?.detail, pgErr?.hint, pgErr?.where ? `context: ${pgErr.where.split('\n')[0]}` : undefined]
+    .filter(Boolean)
+    .join(' ');
   const details = { file: input.file, line: at, sqlState: pgErr?.code };
   if (!pgErr || isTransientSqlState(pgErr.code!)) {
     return new EnvironmentError(message, {
@@ -113,9 +127,10 @@ export async function guardDb<T>(what: string, fn: () => Promise<T>): Promise<T>
     if (!pgErr && !isConnectionFailure(e)) throw e;
     const reason = pgErr ? `${pgErr.message} (SQLSTATE ${pgErr.code})` : messageOf(e);
     throw new EnvironmentError(`PostgreSQL refused ${what}: ${reason}.`, {
-      hint: pgErr?.code === '42501'
-        ? 'The user needs CREATE on the database (for the dbops schema) and write access to dbops.* tables.'
-        : 'Check the connection and the user\'s rights, then run it again; --verbose shows the details.',
+      hint:
+        pgErr?.code === '42501'
+          ? 'The user needs CREATE on the database (for the dbops schema) and write access to dbops.* tables.'
+          : "Check the connection and the user's rights, then run it again; --verbose shows the details.",
       cause: e,
     });
   }

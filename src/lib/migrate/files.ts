@@ -54,7 +54,10 @@ export function parseFileName(fileName: string): ParsedFileName {
   if (!fileName.endsWith('.sql') || fileName.startsWith('.')) return { kind: 'ignored' };
   const m = NAME.exec(fileName);
   if (!m) {
-    return { kind: 'invalid', reason: 'expected NNNN_name.sql or NNNN_name.down.sql (digits, underscore, then lower-case letters, digits, _ or -)' };
+    return {
+      kind: 'invalid',
+      reason: 'expected NNNN_name.sql or NNNN_name.down.sql (digits, underscore, then lower-case letters, digits, _ or -)',
+    };
   }
   const version = Number(m[1]);
   if (!Number.isSafeInteger(version)) return { kind: 'invalid', reason: 'the version number is too large' };
@@ -128,10 +131,13 @@ export function assembleMigrations(dir: string, files: RawFile[]): MigrationFile
     if (m.down) problems.push(...transactionControlProblems(m.down.file, m.down.sql, m.down.noTransaction));
   }
   if (problems.length > 0) {
-    throw new UsageError(`The migrations directory ${dir} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}: ${problems.join('; ')}.`, {
-      hint: 'Name files NNNN_name.sql (and NNNN_name.down.sql), one version each; dbops opens and commits the transaction itself.',
-      details: { problems },
-    });
+    throw new UsageError(
+      `The migrations directory ${dir} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}: ${problems.join('; ')}.`,
+      {
+        hint: 'Name files NNNN_name.sql (and NNNN_name.down.sql), one version each; dbops opens and commits the transaction itself.',
+        details: { problems },
+      },
+    );
   }
   return [...ups.values()].sort((a, b) => a.version - b.version);
 }
@@ -180,7 +186,9 @@ export async function assertDirectory(abs: string, shown: string): Promise<void>
 export function parseVersionArg(text: string | number, what: string): number {
   const s = String(text).trim();
   if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s))) {
-    throw new UsageError(`${what} expects a migration version such as 0003, got "${s}".`, { hint: 'Run `dbops migrate status` to see the versions.' });
+    throw new UsageError(`${what} expects a migration version such as 0003, got "${s}".`, {
+      hint: 'Run `dbops migrate status` to see the versions.',
+    });
   }
   return Number(s);
 }

@@ -57,44 +57,54 @@ export function writeHeartbeat(ctx: Context, input: HeartbeatInput): Promise<Hea
   return guardDb('the heartbeat', async () => {
     let session: Session | undefined;
     try {
-      const { value } = await runRunbook(HEARTBEAT, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, async (run): Promise<HeartbeatResult | HeartbeatPlan> => {
-        const step = <T>(id: string, fn: (s: StepHandle) => Promise<T>) => run.step(id, (s) => guardDb('the heartbeat', () => fn(s)));
-        const sess = await step('HB-1', async (s) => {
-          session = await openSession(ctx, input.target, 'dbops heartbeat');
-          s.detail(session.label);
-          return session;
-        });
-        if (input.dryRun) {
-          const exists = await step('HB-2', async (s) => {
-            const found = await dbopsSchemaExists(sess.client);
-            s.detail(found.heartbeat ? 'dbops.heartbeat exists' : 'dbops.heartbeat is missing: a real run creates it');
-            return found;
+      const { value } = await runRunbook(
+        HEARTBEAT,
+        { out: ctx.out, clock: ctx.clock, signal: ctx.signal },
+        async (run): Promise<HeartbeatResult | HeartbeatPlan> => {
+          const step = <T>(id: string, fn: (s: StepHandle) => Promise<T>) => run.step(id, (s) => guardDb('the heartbeat', () => fn(s)));
+          const sess = await step('HB-1', async (s) => {
+            session = await openSession(ctx, input.target, 'dbops heartbeat');
+            s.detail(session.label);
+            return session;
           });
-          run.skip('HB-3', 'dry run');
-          return { dryRun: true, target: sess.label, wouldCreateSchema: !exists.heartbeat };
-        }
-        const createdSchema = await step('HB-2', async (s) => {
-          const created = await ensureDbopsSchema(sess.client);
-          s.detail(created ? 'created the dbops schema' : 'dbops.heartbeat exists');
-          return created;
-        });
-        return step('HB-3', async (s) => {
-          const r = await sess.client.query<Row>(
-            `WITH prev AS (SELECT max(beat_at) AS at FROM dbops.heartbeat)
+          if (input.dryRun) {
+            const exists = await step('HB-2', async (s) => {
+              const found = await dbopsSchemaExists(sess.client);
+              s.detail(found.heartbeat ? 'dbops.heartbeat exists' : 'dbops.heartbeat is missing: a real run creates it');
+              return found;
+            });
+            run.skip('HB-3', 'dry run');
+            return { dryRun: true, target: sess.label, wouldCreateSchema: !exists.heartbeat };
+          }
+          const createdSchema = await step('HB-2', async (s) => {
+            const created = await ensureDbopsSchema(sess.client);
+            s.detail(created ? 'created the dbops schema' : 'dbops.heartbeat exists');
+            return created;
+          });
+          return step('HB-3', async (s) => {
+            const r = await sess.client.query<Row>(
+              `WITH prev AS (SELECT max(beat_at) AS at FROM dbops.heartbeat)
              INSERT INTO dbops.heartbeat (written_by) VALUES (current_user || '@' || $1)
              RETURNING id::text AS id, beat_at, written_by, (SELECT at FROM prev) AS previous`,
-            [input.hostname ?? osHostname()],
-          );
-          const row = r.rows[0]!;
-          const result: HeartbeatResult = { target: sess.label, id: Number(row.id), beatAt: row.beat_at, writtenBy: row.written_by, createdSchema };
-          if (row.previous) {
-            result.previousBeatAt = row.previous;
-            result.gapSeconds = Math.round((row.beat_at.getTime() - row.previous.getTime()) / 1000);
-          }
-          s.detail(`row ${result.id}`);
-          return result;
-        });
-      });
+              [input.hostname ?? osHostname()],
+            );
+            const row = r.rows[0]!;
+            const result: HeartbeatResult = {
+              target: sess.label,
+              id: Number(row.id),
+              beatAt: row.beat_at,
+              writtenBy: row.written_by,
+              createdSchema,
+            };
+            if (row.previous) {
+              result.previousBeatAt = row.previous;
+              result.gapSeconds = Math.round((row.beat_at.getTime() - row.previous.getTime()) / 1000);
+            }
+            s.detail(`row ${result.id}`);
+            return result;
+          });
+        },
+      );
       return value;
     } finally {
       await session?.close();

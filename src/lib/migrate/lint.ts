@@ -79,7 +79,10 @@ const CREATE_TABLE = new RegExp(
   String.raw`^create (?:(?:global |local )?(?:temp|temporary|unlogged) )?(?:table|materialized view) (?:if not exists )?(${IDENT})`,
   'i',
 );
-const CREATE_INDEX = new RegExp(String.raw`^create (?:unique )?index (concurrently )?(?:(?:if not exists )?${IDENT} )?on (?:only )?(${IDENT})`, 'i');
+const CREATE_INDEX = new RegExp(
+  String.raw`^create (?:unique )?index (concurrently )?(?:(?:if not exists )?${IDENT} )?on (?:only )?(${IDENT})`,
+  'i',
+);
 const ALTER_TABLE = new RegExp(String.raw`^alter table (?:if exists )?(?:only )?(${IDENT})(?: \*)? (.*)$`, 'is');
 const DROP_TABLE = /^drop table (?:if exists )?(.*?)(?: (?:cascade|restrict))?$/is;
 const ADD_COLUMN = new RegExp(String.raw`^add (?:column )?(?:if not exists )?(${IDENT}) (.*)$`, 'is');
@@ -93,7 +96,10 @@ const STRONG_LOCK: { re: RegExp; table?: (m: RegExpExecArray) => string[] }[] = 
   { re: ALTER_TABLE, table: (m) => [m[1]!] },
   { re: DROP_TABLE, table: (m) => splitTopLevel(m[1]!, ',') },
   { re: new RegExp(String.raw`^create (?:or replace )?(?:constraint )?trigger ${IDENT} .*? on (${IDENT})`, 'is'), table: (m) => [m[1]!] },
-  { re: /^truncate (?:table )?(?:only )?(.*?)(?: (?:restart|continue) identity)?(?: (?:cascade|restrict))?$/is, table: (m) => splitTopLevel(m[1]!, ',') },
+  {
+    re: /^truncate (?:table )?(?:only )?(.*?)(?: (?:restart|continue) identity)?(?: (?:cascade|restrict))?$/is,
+    table: (m) => splitTopLevel(m[1]!, ','),
+  },
   { re: /^lock (?:table )?(?:only )?(.*?)(?: in .* mode)?(?: nowait)?$/is, table: (m) => splitTopLevel(m[1]!, ',') },
   { re: /^drop index (?!concurrently)/i },
   { re: /^reindex (?!.*\bconcurrently\b)/i },
@@ -210,7 +216,8 @@ export function lintMigration(input: LintInput, opts: LintOptions): LintWarning[
     file: input.file,
     created: new Set(),
     push(rule, s, message) {
-      if (!allowed.has(rule)) warnings.push({ rule, file: input.file, line: s.line, statement: excerpt(s), message, runbook: MIGRATE_FINDINGS.anchor(rule) });
+      if (!allowed.has(rule))
+        warnings.push({ rule, file: input.file, line: s.line, statement: excerpt(s), message, runbook: MIGRATE_FINDINGS.anchor(rule) });
     },
   };
   for (const s of statements) {

@@ -35,7 +35,6 @@ export interface AcquireOptions {
   now?: () => number;
 }
 
-
 async function tryLock(client: Client): Promise<boolean> {
   const r = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${MIGRATE_LOCK_KEY}) AS locked`);
   return r.rows[0]!.locked;
@@ -46,7 +45,13 @@ export async function lockHolder(client: Client): Promise<LockHolder | undefined
   const hi = Number(MIGRATE_LOCK_KEY >> 32n);
   const lo = Number(MIGRATE_LOCK_KEY & 0xffffffffn);
   try {
-    const r = await client.query<{ pid: number; application_name: string | null; usename: string | null; xact_start: Date | null; backend_start: Date | null }>(
+    const r = await client.query<{
+      pid: number;
+      application_name: string | null;
+      usename: string | null;
+      xact_start: Date | null;
+      backend_start: Date | null;
+    }>(
       `SELECT l.pid, a.application_name, a.usename, a.backend_start, a.xact_start
          FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
         WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 1

@@ -153,7 +153,13 @@ function lintPending(pending: readonly MigrationFile[], lockTimeoutMs: number): 
 
 function planOf(f: MigrationFile, direction: 'up' | 'down'): PlannedMigration {
   const down = direction === 'down' ? f.down! : undefined;
-  return { version: f.version, name: f.name, file: down?.file ?? f.file, noTransaction: down?.noTransaction ?? f.noTransaction, sql: down?.sql ?? f.sql };
+  return {
+    version: f.version,
+    name: f.name,
+    file: down?.file ?? f.file,
+    noTransaction: down?.noTransaction ?? f.noTransaction,
+    sql: down?.sql ?? f.sql,
+  };
 }
 
 /** Files first (a bad directory fails before any connection), then the session. */
@@ -203,14 +209,22 @@ function runSettings(input: MigrateRunInput): RunSettings {
 }
 
 function interrupted(ctx: Context, done: RanMigration[], verb: string): Interrupted {
-  const which = done.length > 0 ? `${done.map((d) => d.file).join(', ')} ${done.length === 1 ? 'was' : 'were'} ${verb}` : `nothing was ${verb}`;
+  const which =
+    done.length > 0 ? `${done.map((d) => d.file).join(', ')} ${done.length === 1 ? 'was' : 'were'} ${verb}` : `nothing was ${verb}`;
   return new Interrupted(String(ctx.signal.reason ?? 'SIGINT'), {
     hint: `${which}; the migration in flight was rolled back. Run \`dbops migrate status\` to see where it stopped.`,
   });
 }
 
 /** Runs units in order, stopping on a signal; returns what ran. */
-async function runAll(ctx: Context, session: Session, units: readonly RunUnit[], s: RunSettings, verb: string, step: StepHandle): Promise<RanMigration[]> {
+async function runAll(
+  ctx: Context,
+  session: Session,
+  units: readonly RunUnit[],
+  s: RunSettings,
+  verb: string,
+  step: StepHandle,
+): Promise<RanMigration[]> {
   const done: RanMigration[] = [];
   for (const unit of units) {
     if (ctx.signal.aborted) throw interrupted(ctx, done, verb);
@@ -240,7 +254,15 @@ async function runAll(ctx: Context, session: Session, units: readonly RunUnit[],
 }
 
 function upUnit(f: MigrationFile): RunUnit {
-  return { direction: 'up', version: f.version, name: f.name, file: f.file, sql: f.sql, checksum: f.checksum, noTransaction: f.noTransaction };
+  return {
+    direction: 'up',
+    version: f.version,
+    name: f.name,
+    file: f.file,
+    sql: f.sql,
+    checksum: f.checksum,
+    noTransaction: f.noTransaction,
+  };
 }
 
 /**
@@ -261,7 +283,12 @@ interface MigrateRun {
   lock(session: Session): Promise<{ waitedMs: number; applied: AppliedMigration[] }>;
 }
 
-async function migrateRun<T>(ctx: Context, def: RunbookDef, input: MigrateBaseInput, body: (m: MigrateRun) => Promise<T>): Promise<T & { report: RunReport }> {
+async function migrateRun<T>(
+  ctx: Context,
+  def: RunbookDef,
+  input: MigrateBaseInput,
+  body: (m: MigrateRun) => Promise<T>,
+): Promise<T & { report: RunReport }> {
   let session: Session | undefined;
   let locked = false;
   try {
@@ -289,7 +316,10 @@ async function migrateRun<T>(ctx: Context, def: RunbookDef, input: MigrateBaseIn
               timeoutMs: input.lockTimeoutMs,
               label: sess.label,
               signal: ctx.signal,
-              onWait: (h) => ctx.out.info(`Waiting for the dbops migration lock on ${sess.label}, held by ${describeHolder(h)} (up to ${describeDuration(input.lockTimeoutMs)})…`),
+              onWait: (h) =>
+                ctx.out.info(
+                  `Waiting for the dbops migration lock on ${sess.label}, held by ${describeHolder(h)} (up to ${describeDuration(input.lockTimeoutMs)})…`,
+                ),
             });
             locked = true;
             await ensureDbopsSchema(sess.client);
@@ -348,7 +378,9 @@ async function upImpl(ctx: Context, input: MigrateRunInput & { to?: number }): P
       return { ...base, status: 'refused', remaining: pendingMigrations(files, applied).length, drift, lint, lockWaitMs };
     }
     for (const w of lint) ctx.out.warn(`${w.file}:${w.line} [${w.rule}] ${w.message} ${seeAnchor(w.runbook)}`);
-    const ran = await m.step('MG-5', 'the migration run', (s) => runAll(ctx, session, pending.map(upUnit), runSettings(input), 'applied', s));
+    const ran = await m.step('MG-5', 'the migration run', (s) =>
+      runAll(ctx, session, pending.map(upUnit), runSettings(input), 'applied', s),
+    );
     const done = new Set([...applied.map((a) => a.version), ...ran.map((r) => r.version)]);
     return {
       ...base,
@@ -392,7 +424,11 @@ async function downImpl(ctx: Context, input: MigrateRunInput & { steps: number }
       return { ...base, status: 'dry-run', plan, drift };
     }
     const names = steps.map((st) => st.file.file).join(', ');
-    if (!(await ctx.prompt.confirm(`Revert ${steps.length} migration${steps.length === 1 ? '' : 's'} on ${session.label} (${names}) with their .down.sql files?`))) {
+    if (
+      !(await ctx.prompt.confirm(
+        `Revert ${steps.length} migration${steps.length === 1 ? '' : 's'} on ${session.label} (${names}) with their .down.sql files?`,
+      ))
+    ) {
       skipRest(m, ['MG-4', 'MG-6'], 'not confirmed');
       return { ...base, status: 'cancelled', plan, drift };
     }
@@ -441,7 +477,9 @@ async function baselineImpl(ctx: Context, input: MigrateRunInput & { version: nu
     await m.step('MG-7', 'the baseline', async (s) => {
       const host = input.hostname ?? osHostname();
       const c = session.client;
-      const inserts = toMark.map((f) => recordSql(c, { version: f.version, name: f.name, checksum: f.checksum, durationMs: 0, hostname: host, kind: 'baseline' }));
+      const inserts = toMark.map((f) =>
+        recordSql(c, { version: f.version, name: f.name, checksum: f.checksum, durationMs: 0, hostname: host, kind: 'baseline' }),
+      );
       await c.query(`BEGIN; ${inserts.join('; ')}; COMMIT`).catch(async (e: unknown) => {
         await c.query('ROLLBACK').catch(() => undefined);
         throw e;

@@ -32,7 +32,9 @@ export function migrationSlug(name: string): string {
     .replace(/[^a-z0-9_-]+/g, '_')
     .replace(/^[_-]+|[_-]+$/g, '');
   if (slug.length === 0) {
-    throw new UsageError(`"${name}" does not make a migration name.`, { hint: 'Use letters and digits, e.g. `dbops migrate new add_recipe_tags`.' });
+    throw new UsageError(`"${name}" does not make a migration name.`, {
+      hint: 'Use letters and digits, e.g. `dbops migrate new add_recipe_tags`.',
+    });
   }
   return slug;
 }
@@ -91,7 +93,9 @@ export async function newMigration(input: NewMigrationInput): Promise<NewMigrati
     if (input.withDown) await writeFile(join(dir, `${base}.down.sql`), downTemplate(base, input.noTransaction), { flag: 'wx' });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new ConflictError(`${base} already exists in ${input.dir}.`, { hint: 'Another `migrate new` ran at the same time: run it again.' });
+      throw new ConflictError(`${base} already exists in ${input.dir}.`, {
+        hint: 'Another `migrate new` ran at the same time: run it again.',
+      });
     }
     throw e;
   }

@@ -23,12 +23,20 @@ function stateText(state: MigrationState, c: ChalkInstance): string {
 
 export function renderDrift(drift: readonly Drift[], c: ChalkInstance): string[] {
   if (drift.length === 0) return [];
-  return ['', c.bold(`Drift (${drift.length}): migrate up refuses to run over it unless --allow-drift`), ...drift.map((d) => `  ${c.red('✖')} ${d.kind}: ${d.message} ${seeAnchor(d.runbook)}`)];
+  return [
+    '',
+    c.bold(`Drift (${drift.length}): migrate up refuses to run over it unless --allow-drift`),
+    ...drift.map((d) => `  ${c.red('✖')} ${d.kind}: ${d.message} ${seeAnchor(d.runbook)}`),
+  ];
 }
 
 export function renderLint(lint: readonly LintWarning[], c: ChalkInstance, title = 'Lint warnings for the pending migrations'): string[] {
   if (lint.length === 0) return [];
-  return ['', c.bold(`${title} (${lint.length}):`), ...lint.map((w) => `  ${c.yellow('!')} ${w.file}:${w.line} [${w.rule}] ${w.message} ${seeAnchor(w.runbook)}`)];
+  return [
+    '',
+    c.bold(`${title} (${lint.length}):`),
+    ...lint.map((w) => `  ${c.yellow('!')} ${w.file}:${w.line} [${w.rule}] ${w.message} ${seeAnchor(w.runbook)}`),
+  ];
 }
 
 export function renderStatus(r: StatusResult, c: ChalkInstance): string {
@@ -63,7 +71,9 @@ export function renderVerify(r: VerifyResult, c: ChalkInstance): string {
 
 function ranLines(ran: readonly RanMigration[]): string[] {
   const width = Math.max(...ran.map((m) => m.file.length));
-  return ran.map((m) => `  ${m.file.padEnd(width)}  ${formatDuration(m.durationMs).padStart(7)}${m.noTransaction ? '  (no transaction)' : ''}`);
+  return ran.map(
+    (m) => `  ${m.file.padEnd(width)}  ${formatDuration(m.durationMs).padStart(7)}${m.noTransaction ? '  (no transaction)' : ''}`,
+  );
 }
 
 function planLines(plan: readonly PlannedMigration[], c: ChalkInstance): string[] {
@@ -79,7 +89,10 @@ export function renderUp(r: Omit<UpResult, 'report'>, c: ChalkInstance): string 
   const rest = r.remaining > 0 ? `${r.remaining} still pending${r.to !== undefined ? ` beyond --to ${r.to}` : ''}.` : 'Nothing is pending.';
   switch (r.status) {
     case 'refused':
-      return [`${c.red('✖')} Refused to migrate ${r.target}: its history and the files in ${r.dir} disagree; nothing was applied.`, ...renderDrift(r.drift, c)].join('\n');
+      return [
+        `${c.red('✖')} Refused to migrate ${r.target}: its history and the files in ${r.dir} disagree; nothing was applied.`,
+        ...renderDrift(r.drift, c),
+      ].join('\n');
     case 'dry-run':
       if (r.plan.length === 0) return `Dry run: ${r.target} is up to date; nothing would be applied.`;
       return [
@@ -91,7 +104,11 @@ export function renderUp(r: Omit<UpResult, 'report'>, c: ChalkInstance): string 
       return `${r.target} is up to date: nothing to apply. ${rest}`;
     case 'applied': {
       const total = r.applied.reduce((s, m) => s + m.durationMs, 0);
-      return [`${c.green('✔')} Applied ${plural(r.applied.length, 'migration')} to ${r.target} in ${formatDuration(total)} (${settings}):`, ...ranLines(r.applied), rest].join('\n');
+      return [
+        `${c.green('✔')} Applied ${plural(r.applied.length, 'migration')} to ${r.target} in ${formatDuration(total)} (${settings}):`,
+        ...ranLines(r.applied),
+        rest,
+      ].join('\n');
     }
   }
 }
@@ -99,11 +116,17 @@ export function renderUp(r: Omit<UpResult, 'report'>, c: ChalkInstance): string 
 export function renderDown(r: Omit<DownResult, 'report'>, c: ChalkInstance): string {
   switch (r.status) {
     case 'refused':
-      return [`${c.red('✖')} Refused to revert on ${r.target}: its history and the files in ${r.dir} disagree; nothing was changed.`, ...renderDrift(r.drift, c)].join('\n');
+      return [
+        `${c.red('✖')} Refused to revert on ${r.target}: its history and the files in ${r.dir} disagree; nothing was changed.`,
+        ...renderDrift(r.drift, c),
+      ].join('\n');
     case 'cancelled':
       return 'Cancelled: nothing was reverted.';
     case 'dry-run':
-      return [`Dry run: would revert ${plural(r.plan.length, 'migration')} on ${r.target}, newest first; nothing was changed.`, ...planLines(r.plan, c)].join('\n');
+      return [
+        `Dry run: would revert ${plural(r.plan.length, 'migration')} on ${r.target}, newest first; nothing was changed.`,
+        ...planLines(r.plan, c),
+      ].join('\n');
     case 'reverted':
       return [`${c.green('✔')} Reverted ${plural(r.reverted.length, 'migration')} on ${r.target}:`, ...ranLines(r.reverted)].join('\n');
   }
@@ -114,9 +137,14 @@ export function renderBaseline(r: Omit<BaselineResult, 'report'>, c: ChalkInstan
   if (r.status === 'up-to-date') return `${r.target} already records every migration up to ${v4(r.version)}; nothing to mark.`;
   if (r.status === 'dry-run') {
     if (r.marked.length === 0) return `Dry run: ${r.target} already records every migration up to ${v4(r.version)}.`;
-    return [`Dry run: would mark ${plural(r.marked.length, 'migration')} as applied on ${r.target} without running them:`, ...files].join('\n');
+    return [`Dry run: would mark ${plural(r.marked.length, 'migration')} as applied on ${r.target} without running them:`, ...files].join(
+      '\n',
+    );
   }
-  return [`${c.green('✔')} Marked ${plural(r.marked.length, 'migration')} as applied on ${r.target} (baseline at ${v4(r.version)}); none of them ran:`, ...files].join('\n');
+  return [
+    `${c.green('✔')} Marked ${plural(r.marked.length, 'migration')} as applied on ${r.target} (baseline at ${v4(r.version)}); none of them ran:`,
+    ...files,
+  ].join('\n');
 }
 
 export function renderNew(r: NewMigrationResult): string {
@@ -124,7 +152,8 @@ export function renderNew(r: NewMigrationResult): string {
 }
 
 export function renderHeartbeat(r: HeartbeatResult | HeartbeatPlan, c: ChalkInstance): string {
-  if (r.dryRun) return `Dry run: would write one heartbeat row to ${r.target}${r.wouldCreateSchema ? ' (creating the dbops schema)' : ''}; nothing was written.`;
+  if (r.dryRun)
+    return `Dry run: would write one heartbeat row to ${r.target}${r.wouldCreateSchema ? ' (creating the dbops schema)' : ''}; nothing was written.`;
   const gap = r.gapSeconds === undefined ? 'the first one' : `${formatDuration(r.gapSeconds * 1000)} after the previous one`;
   return `${c.green('✔')} Heartbeat ${r.id} written to ${r.target} at ${iso(r.beatAt)} by ${r.writtenBy} (${gap})${r.createdSchema ? '; created the dbops schema' : ''}.`;
 }

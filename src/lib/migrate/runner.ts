@@ -76,7 +76,13 @@ async function runInTransaction(client: Client, unit: RunUnit, s: RunSettings, r
     await client.query(`RESET ROLE; ${bookkeepingSql(client, unit, durationMs, s)}; COMMIT; RESET ALL`);
   } catch (e) {
     await rollback(client);
-    throw migrationError(e, { file: `${unit.file} (recording it in dbops.schema_migrations)`, sql: '', baseOffset: 0, rolledBack: true, earlier: rc.earlier });
+    throw migrationError(e, {
+      file: `${unit.file} (recording it in dbops.schema_migrations)`,
+      sql: '',
+      baseOffset: 0,
+      rolledBack: true,
+      earlier: rc.earlier,
+    });
   }
   return Math.round(durationMs);
 }
@@ -90,7 +96,14 @@ async function runWithoutTransaction(client: Client, unit: RunUnit, s: RunSettin
       try {
         await client.query(st.text);
       } catch (e) {
-        throw migrationError(e, { file: unit.file, sql: unit.sql, baseOffset: st.offset, rolledBack: false, earlier: rc.earlier, statement: { index: i + 1, line: st.line } });
+        throw migrationError(e, {
+          file: unit.file,
+          sql: unit.sql,
+          baseOffset: st.offset,
+          rolledBack: false,
+          earlier: rc.earlier,
+          statement: { index: i + 1, line: st.line },
+        });
       }
     }
     const durationMs = performance.now() - t0;

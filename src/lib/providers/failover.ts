@@ -8,7 +8,11 @@ import { dbopsHome } from './index.js';
 import type { Provider } from './types.js';
 
 /** `base` is the context's Provider; its owner closes it. */
-export async function createFailoverProvider(config: DbopsConfig, env: Record<string, string | undefined>, base: Provider): Promise<FailoverApi> {
+export async function createFailoverProvider(
+  config: DbopsConfig,
+  env: Record<string, string | undefined>,
+  base: Provider,
+): Promise<FailoverApi> {
   if (config.provider === 'aws') {
     const { createAwsFailover } = await import('./aws/failover.js');
     const cp = config.connectionPool;

@@ -68,7 +68,11 @@ export function awsProviderOptions(config: DbopsConfig, env: Record<string, stri
   };
 }
 
-export async function createProvider(config: DbopsConfig, env: Record<string, string | undefined>, hooks: ProviderHooks = {}): Promise<Provider> {
+export async function createProvider(
+  config: DbopsConfig,
+  env: Record<string, string | undefined>,
+  hooks: ProviderHooks = {},
+): Promise<Provider> {
   if (config.provider === 'aws') {
     const { createAwsProvider } = await import('./aws/provider.js');
     return createAwsProvider(awsProviderOptions(config, env));

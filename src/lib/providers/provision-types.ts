@@ -227,11 +227,7 @@ export interface NotificationApi {
   deleteTopic(arn: string): Promise<void>;
 }
 
-export type AlarmComparison =
-  | 'GreaterThanThreshold'
-  | 'GreaterThanOrEqualToThreshold'
-  | 'LessThanThreshold'
-  | 'LessThanOrEqualToThreshold';
+export type AlarmComparison = 'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold' | 'LessThanThreshold' | 'LessThanOrEqualToThreshold';
 
 /** A CloudWatch metric alarm, as dbops writes and reads it. */
 export interface AlarmSpec {

@@ -14,7 +14,11 @@ export async function createUsageApi(
   provider: () => Promise<Provider>,
 ): Promise<UsageApi | undefined> {
   if (config.provider !== 'aws') return undefined;
-  const [{ createAwsUsageApi }, { awsClientsOf }, base] = await Promise.all([import('./aws/usage.js'), import('./aws/provider.js'), provider()]);
+  const [{ createAwsUsageApi }, { awsClientsOf }, base] = await Promise.all([
+    import('./aws/usage.js'),
+    import('./aws/provider.js'),
+    provider(),
+  ]);
   return createAwsUsageApi(
     {
       region: config.region,

@@ -41,7 +41,10 @@ export interface AlarmInputs {
   topicArn?: string;
 }
 
-function spec(base: Omit<AlarmSpec, 'actions' | 'periodSeconds' | 'statistic'> & Partial<AlarmSpec>, topicArn: string | undefined): AlarmSpec {
+function spec(
+  base: Omit<AlarmSpec, 'actions' | 'periodSeconds' | 'statistic'> & Partial<AlarmSpec>,
+  topicArn: string | undefined,
+): AlarmSpec {
   return { statistic: 'Average', periodSeconds: FIVE_MIN, ...base, actions: topicArn ? [topicArn] : [] };
 }
 
@@ -56,16 +59,91 @@ export function desiredAlarms(a: AlarmInputs, s: ProvisionSettings): AlarmSpec[]
   const freeBytes = Math.round((a.allocatedStorageGb * GIB * s.freeStorageLowPercent) / 100);
   const connections = Math.floor((maxConnections(a.instanceClass) * s.dbConnectionsPercent) / 100);
   const alarms: AlarmSpec[] = [
-    spec({ name: `${p}db-cpu-critical`, description: `CPU of ${a.dbId} above ${s.dbCpuCriticalPercent} % for 10 minutes (critical).`, namespace: 'AWS/RDS', metricName: 'CPUUtilization', dimensions: db, evaluationPeriods: 2, threshold: s.dbCpuCriticalPercent, comparison: 'GreaterThanThreshold' }, a.topicArn),
-    spec({ name: `${p}db-cpu-warning`, description: `CPU of ${a.dbId} above ${s.dbCpuWarningPercent} % for 10 minutes (warning).`, namespace: 'AWS/RDS', metricName: 'CPUUtilization', dimensions: db, evaluationPeriods: 2, threshold: s.dbCpuWarningPercent, comparison: 'GreaterThanThreshold' }, a.topicArn),
-    spec({ name: `${p}db-free-storage-low`, description: `Free storage of ${a.dbId} below ${s.freeStorageLowPercent} % of ${a.allocatedStorageGb} GB.`, namespace: 'AWS/RDS', metricName: 'FreeStorageSpace', dimensions: db, evaluationPeriods: 1, threshold: freeBytes, comparison: 'LessThanThreshold', statistic: 'Minimum' }, a.topicArn),
-    spec({ name: `${p}db-connections-high`, description: `Connections to ${a.dbId} above ${s.dbConnectionsPercent} % of max_connections (${maxConnections(a.instanceClass)}).`, namespace: 'AWS/RDS', metricName: 'DatabaseConnections', dimensions: db, evaluationPeriods: 2, threshold: connections, comparison: 'GreaterThanThreshold', statistic: 'Maximum' }, a.topicArn),
+    spec(
+      {
+        name: `${p}db-cpu-critical`,
+        description: `CPU of ${a.dbId} above ${s.dbCpuCriticalPercent} % for 10 minutes (critical).`,
+        namespace: 'AWS/RDS',
+        metricName: 'CPUUtilization',
+        dimensions: db,
+        evaluationPeriods: 2,
+        threshold: s.dbCpuCriticalPercent,
+        comparison: 'GreaterThanThreshold',
+      },
+      a.topicArn,
+    ),
+    spec(
+      {
+        name: `${p}db-cpu-warning`,
+        description: `CPU of ${a.dbId} above ${s.dbCpuWarningPercent} % for 10 minutes (warning).`,
+        namespace: 'AWS/RDS',
+        metricName: 'CPUUtilization',
+        dimensions: db,
+        evaluationPeriods: 2,
+        threshold: s.dbCpuWarningPercent,
+        comparison: 'GreaterThanThreshold',
+      },
+      a.topicArn,
+    ),
+    spec(
+      {
+        name: `${p}db-free-storage-low`,
+        description: `Free storage of ${a.dbId} below ${s.freeStorageLowPercent} % of ${a.allocatedStorageGb} GB.`,
+        namespace: 'AWS/RDS',
+        metricName: 'FreeStorageSpace',
+        dimensions: db,
+        evaluationPeriods: 1,
+        threshold: freeBytes,
+        comparison: 'LessThanThreshold',
+        statistic: 'Minimum',
+      },
+      a.topicArn,
+    ),
+    spec(
+      {
+        name: `${p}db-connections-high`,
+        description: `Connections to ${a.dbId} above ${s.dbConnectionsPercent} % of max_connections (${maxConnections(a.instanceClass)}).`,
+        namespace: 'AWS/RDS',
+        metricName: 'DatabaseConnections',
+        dimensions: db,
+        evaluationPeriods: 2,
+        threshold: connections,
+        comparison: 'GreaterThanThreshold',
+        statistic: 'Maximum',
+      },
+      a.topicArn,
+    ),
   ];
   if (a.cacheClusterId) {
     const cache = { CacheClusterId: a.cacheClusterId };
     alarms.push(
-      spec({ name: `${p}cache-cpu-high`, description: `CPU of cache ${a.cacheClusterId} above ${s.cacheCpuPercent} % for 10 minutes.`, namespace: 'AWS/ElastiCache', metricName: 'CPUUtilization', dimensions: cache, evaluationPeriods: 2, threshold: s.cacheCpuPercent, comparison: 'GreaterThanThreshold' }, a.topicArn),
-      spec({ name: `${p}cache-evictions`, description: `Cache ${a.cacheClusterId} evicted more than ${s.cacheEvictionsPer5Min} keys in 5 minutes, twice in a row.`, namespace: 'AWS/ElastiCache', metricName: 'Evictions', dimensions: cache, evaluationPeriods: 2, threshold: s.cacheEvictionsPer5Min, comparison: 'GreaterThanThreshold', statistic: 'Sum' }, a.topicArn),
+      spec(
+        {
+          name: `${p}cache-cpu-high`,
+          description: `CPU of cache ${a.cacheClusterId} above ${s.cacheCpuPercent} % for 10 minutes.`,
+          namespace: 'AWS/ElastiCache',
+          metricName: 'CPUUtilization',
+          dimensions: cache,
+          evaluationPeriods: 2,
+          threshold: s.cacheCpuPercent,
+          comparison: 'GreaterThanThreshold',
+        },
+        a.topicArn,
+      ),
+      spec(
+        {
+          name: `${p}cache-evictions`,
+          description: `Cache ${a.cacheClusterId} evicted more than ${s.cacheEvictionsPer5Min} keys in 5 minutes, twice in a row.`,
+          namespace: 'AWS/ElastiCache',
+          metricName: 'Evictions',
+          dimensions: cache,
+          evaluationPeriods: 2,
+          threshold: s.cacheEvictionsPer5Min,
+          comparison: 'GreaterThanThreshold',
+          statistic: 'Sum',
+        },
+        a.topicArn,
+      ),
     );
   }
   return alarms;

@@ -82,10 +82,16 @@ export function refusal(plan: Plan): UsageError | undefined {
   }
   const db = plan.changes.find((c) => (c.kind === 'db-instance' || c.kind === 'read-replica') && c.action === 'replace');
   if (db) {
-    const fields = db.fields.filter((f) => f.replace).map((f) => f.field).join(', ');
-    return new UsageError(`Changing ${fields} of ${db.id} means replacing the instance and losing its data; dbops will not do that automatically.`, {
-      hint: 'Follow runbooks/provision-apply.md, step PV-4 (snapshot, copy, restore), or revert the setting in the config.',
-    });
+    const fields = db.fields
+      .filter((f) => f.replace)
+      .map((f) => f.field)
+      .join(', ');
+    return new UsageError(
+      `Changing ${fields} of ${db.id} means replacing the instance and losing its data; dbops will not do that automatically.`,
+      {
+        hint: 'Follow runbooks/provision-apply.md, step PV-4 (snapshot, copy, restore), or revert the setting in the config.',
+      },
+    );
   }
   return undefined;
 }
@@ -101,7 +107,19 @@ const PENDING: ReadonlySet<Change['action']> = new Set(['modify', 'replace', 'de
 export function dataLossRefusal(plan: Plan, opts: ApplyOptions): UsageError | undefined {
   const lost = dataLossChanges(plan);
   if (lost.length === 0 || opts.allowDataLoss) return undefined;
-  const what = lost.map((c) => `${c.action} ${c.kind} ${c.id}${c.fields.some((f) => f.dataLoss) ? ` (${c.fields.filter((f) => f.dataLoss).map((f) => f.field).join(', ')})` : ''}`).join('; ');
+  const what = lost
+    .map(
+      (c) =>
+        `${c.action} ${c.kind} ${c.id}${
+          c.fields.some((f) => f.dataLoss)
+            ? ` (${c.fields
+                .filter((f) => f.dataLoss)
+                .map((f) => f.field)
+                .join(', ')})`
+            : ''
+        }`,
+    )
+    .join('; ');
   return new UsageError(`This plan loses data: ${what}. Apply refuses that without --allow-data-loss.`, {
     hint: 'Read `dbops provision plan` (the rows marked DATA LOSS); revert the setting in the config, or rerun with --allow-data-loss if losing that data is intended.',
   });
@@ -120,7 +138,11 @@ function record(st: ApplyState, s: StepHandle, change: Change, detail: string): 
 }
 
 function waitOpts(st: ApplyState, s: StepHandle): WaitOptions {
-  return { maxWaitSeconds: st.deps.maxWaitSeconds, signal: st.deps.signal, onProgress: (status, _ms, detail) => s.update(detail ? `${status} ${detail}` : status) };
+  return {
+    maxWaitSeconds: st.deps.maxWaitSeconds,
+    signal: st.deps.signal,
+    onProgress: (status, _ms, detail) => s.update(detail ? `${status} ${detail}` : status),
+  };
 }
 
 async function securityGroupStep(run: RunbookRun, st: ApplyState): Promise<void> {
@@ -163,8 +185,13 @@ async function databaseStep(run: RunbookRun, st: ApplyState): Promise<void> {
       st.applied.push({ kind: change.kind, id, action: 'modify', detail: `modified ${fields.map((f) => f.field).join(', ')}` });
     }
     const ready = await pp.instances.waitForInstance(id, 'available', waitOpts(st, s));
-    const when = change.action === 'modify' && !st.opts.applyImmediately && change.fields.some((f) => f.deferrable) ? '; deferred changes apply in the maintenance window' : '';
-    s.detail(`${id} ${change.action === 'no-op' ? 'unchanged' : change.action === 'create' ? 'created' : 'modified'}: ${ready?.status ?? 'available'}${when}`);
+    const when =
+      change.action === 'modify' && !st.opts.applyImmediately && change.fields.some((f) => f.deferrable)
+        ? '; deferred changes apply in the maintenance window'
+        : '';
+    s.detail(
+      `${id} ${change.action === 'no-op' ? 'unchanged' : change.action === 'create' ? 'created' : 'modified'}: ${ready?.status ?? 'available'}${when}`,
+    );
   });
 }
 
@@ -190,7 +217,10 @@ async function replicaStep(run: RunbookRun, st: ApplyState): Promise<void> {
         tags: { ...st.desired.database.tags, 'dbops:purpose': 'read-replica' },
       });
     } else {
-      await st.deps.pp.database.modifyDatabase(change.id, modifyInput(change.fields, st.opts.applyImmediately, st.desired.database.allocatedStorageGb));
+      await st.deps.pp.database.modifyDatabase(
+        change.id,
+        modifyInput(change.fields, st.opts.applyImmediately, st.desired.database.allocatedStorageGb),
+      );
     }
     await instances.waitForInstance(change.id, 'available', waitOpts(st, s));
     record(st, s, change, `${change.action === 'create' ? 'created' : 'modified'} ${change.id}`);
@@ -201,7 +231,8 @@ async function createCache(st: ApplyState, s: StepHandle): Promise<CacheState | 
   const cache = st.deps.pp.cache!;
   const d = st.desired.cache!;
   const auth = d.auth ? await cache.authToken(d.id, st.desired.tags) : undefined;
-  if (auth?.secret.created) st.applied.push({ kind: 'cache', id: d.id, action: 'create', detail: `AUTH token stored (${auth.secret.ref})` });
+  if (auth?.secret.created)
+    st.applied.push({ kind: 'cache', id: d.id, action: 'create', detail: `AUTH token stored (${auth.secret.ref})` });
   await cache.createCache({
     id: d.id,
     engine: d.engine,
@@ -350,7 +381,8 @@ async function verifyStep(run: RunbookRun, st: ApplyState): Promise<Plan> {
     const current = await readCurrent(st.deps.pp, st.desired, st.deps.settings, await poolerOf(st.deps));
     const after = computePlan(st.desired, current, st.deps.settings);
     s.detail(after.pending === 0 ? 'nothing left to do' : `${after.pending} changes still pending (see the plan)`);
-    if (after.pending > 0) st.deps.out.warn(`After apply, ${after.pending} changes are still pending; run \`dbops provision plan\` to see them.`);
+    if (after.pending > 0)
+      st.deps.out.warn(`After apply, ${after.pending} changes are still pending; run \`dbops provision plan\` to see them.`);
     return after;
   });
 }
@@ -451,4 +483,3 @@ export async function planProvision(deps: ProvisionDeps): Promise<Plan> {
   for (const note of await validateInput(deps.config, deps.settings, deps.pp)) deps.out.warn(note);
   return (await planFor(deps)).plan;
 }
-

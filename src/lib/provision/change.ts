@@ -3,7 +3,12 @@ import { TAG, type Tags } from '../providers/types.js';
 import type { ResourceKind } from '../providers/provision-types.js';
 import type { Action, Change, FieldChange } from './plan-types.js';
 
-export function field(name: string, from: unknown, to: unknown, effect: Partial<Omit<FieldChange, 'field' | 'from' | 'to'>> = {}): FieldChange {
+export function field(
+  name: string,
+  from: unknown,
+  to: unknown,
+  effect: Partial<Omit<FieldChange, 'field' | 'from' | 'to'>> = {},
+): FieldChange {
   return { field: name, from, to, downtime: false, replace: false, dataLoss: false, deferrable: false, ...effect };
 }
 
@@ -21,7 +26,13 @@ export function changeOf(kind: ResourceKind, id: string, fields: FieldChange[], 
   };
 }
 
-export function simple(kind: ResourceKind, id: string, action: Action, notes: string[] = [], effect: { downtime?: boolean; dataLoss?: boolean } = {}): Change {
+export function simple(
+  kind: ResourceKind,
+  id: string,
+  action: Action,
+  notes: string[] = [],
+  effect: { downtime?: boolean; dataLoss?: boolean } = {},
+): Change {
   return { kind, id, action, fields: [], downtime: effect.downtime ?? false, dataLoss: effect.dataLoss ?? false, notes };
 }
 

@@ -162,12 +162,22 @@ function desiredBudget(config: DbopsConfig): BudgetSpec | undefined {
 function warningsFor(config: DbopsConfig, cache: DesiredCache | undefined, s: ProvisionSettings): string[] {
   const w: string[] = [];
   const cidr = config.network.allowedCidr;
-  if (cidr && isWorldOpen(cidr)) w.push(`network.allowedCidr ${cidr} admits the whole internet to ${config.database.engine} and the cache; use your office or VPN range, or leave it unset (private only).`);
-  if (!cidr && config.provider === 'aws') w.push('network.allowedCidr is unset: the security group admits nobody (private only); add your application\'s security group or a CIDR to connect.');
+  if (cidr && isWorldOpen(cidr))
+    w.push(
+      `network.allowedCidr ${cidr} admits the whole internet to ${config.database.engine} and the cache; use your office or VPN range, or leave it unset (private only).`,
+    );
+  if (!cidr && config.provider === 'aws')
+    w.push(
+      "network.allowedCidr is unset: the security group admits nobody (private only); add your application's security group or a CIDR to connect.",
+    );
   if (config.database.publiclyAccessible) w.push('database.publiclyAccessible is true: the instance gets a public address.');
-  if (!config.database.storageEncrypted) w.push('database.storageEncrypted is false: encryption at rest costs nothing on RDS and can only be added later by a snapshot restore.');
+  if (!config.database.storageEncrypted)
+    w.push(
+      'database.storageEncrypted is false: encryption at rest costs nothing on RDS and can only be added later by a snapshot restore.',
+    );
   if (cache?.support.note && config.provider === 'aws') w.push(cache.support.note);
-  if (cache && config.provider === 'aws' && cache.support.auth && (!s.cacheAuth || !s.cacheTransitEncryption)) w.push('The cache is configured without AUTH or in-transit encryption.');
+  if (cache && config.provider === 'aws' && cache.support.auth && (!s.cacheAuth || !s.cacheTransitEncryption))
+    w.push('The cache is configured without AUTH or in-transit encryption.');
   if (!config.alarms.email && config.provider === 'aws') w.push('alarms.email is unset: alarms and budget alerts will notify nobody.');
   return w;
 }

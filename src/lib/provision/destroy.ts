@@ -45,7 +45,9 @@ export interface DestroyResult {
 }
 
 function item(kind: ResourceKind, id: string, tags: Record<string, string> | undefined): DestroyItem {
-  return isManaged(tags) ? { kind, id, action: 'delete' } : { kind, id, action: 'keep', reason: 'not created by dbops (no dbops:managed=true tag)' };
+  return isManaged(tags)
+    ? { kind, id, action: 'delete' }
+    : { kind, id, action: 'keep', reason: 'not created by dbops (no dbops:managed=true tag)' };
 }
 
 /** The destroy list, in reverse dependency order. Pure. */
@@ -132,7 +134,10 @@ async function destroySteps(run: RunbookRun, st: DestroyState): Promise<void> {
     });
   } else run.skip('PD-7', 'deletion protection is off');
   await stepOrSkip(run, 'PD-8', db ? [db] : [], async (s) => {
-    await pp.instances.deleteInstance(db!.id, { skipFinalSnapshot: !db!.finalSnapshotId, ...(db!.finalSnapshotId ? { finalSnapshotId: db!.finalSnapshotId } : {}) });
+    await pp.instances.deleteInstance(db!.id, {
+      skipFinalSnapshot: !db!.finalSnapshotId,
+      ...(db!.finalSnapshotId ? { finalSnapshotId: db!.finalSnapshotId } : {}),
+    });
     await pp.instances.waitForInstance(db!.id, 'deleted', waitOpts(st, s));
     if (db!.finalSnapshotId) await tagFinalSnapshot(pp.instances, db!.finalSnapshotId, run.runId);
   });
@@ -183,7 +188,13 @@ export async function destroyProvision(deps: ProvisionDeps, opts: DestroyOptions
       const items = destroyPlan(current, { ...opts, now: deps.clock.now() });
       const proxy = await configuredProxy(deps, desired);
       // The proxy goes before the database it fronts; its IAM role goes with it when dbops created it.
-      if (proxy) items.unshift({ kind: 'connection-pool', id: proxy.name, action: 'delete', reason: 'RDS Proxy, then its IAM role when dbops created it' });
+      if (proxy)
+        items.unshift({
+          kind: 'connection-pool',
+          id: proxy.name,
+          action: 'delete',
+          reason: 'RDS Proxy, then its IAM role when dbops created it',
+        });
       const refused = protectionRefusal(items, opts);
       if (refused) throw refused;
       s.detail(`${items.filter((i) => i.action === 'delete').length} to delete, ${items.filter((i) => i.action === 'keep').length} kept`);

@@ -45,11 +45,18 @@ function versionChange(d: CreateInstanceInput, c: DatabaseState, local: boolean)
   const wantMajor = engineMajor(d.engine, d.engineVersion);
   const haveMajor = engineMajor(c.engine, current);
   if (wantMajor !== haveMajor) {
-    if (local) return field('engineVersion', current, d.engineVersion, { replace: true, note: 'the local provider runs the installed PostgreSQL binaries; recreate with matching binaries' });
+    if (local)
+      return field('engineVersion', current, d.engineVersion, {
+        replace: true,
+        note: 'the local provider runs the installed PostgreSQL binaries; recreate with matching binaries',
+      });
     if (compareVersions(wantMajor, haveMajor) > 0) {
       return field('engineVersion', current, d.engineVersion, { downtime: true, deferrable: true, note: 'major version upgrade' });
     }
-    return field('engineVersion', current, d.engineVersion, { ...REPLACE, note: 'RDS cannot downgrade an engine: dump and restore into a new instance' });
+    return field('engineVersion', current, d.engineVersion, {
+      ...REPLACE,
+      note: 'RDS cannot downgrade an engine: dump and restore into a new instance',
+    });
   }
   const parts = d.engineVersion.split('.').length;
   const hasMinor = d.engine === 'mysql' ? parts > 2 : parts > 1;
@@ -66,10 +73,14 @@ function storageChanges(d: CreateInstanceInput, c: DatabaseState, local: boolean
   if (wantCap !== haveCap) out.push(field('maxAllocatedStorageGb', haveCap ?? 'off', wantCap ?? 'off'));
   const type = c.pending.storageType ?? c.storageType;
   if (type !== undefined && d.storageType !== type) {
-    out.push(field('storageType', type, d.storageType, { deferrable: true, note: 'no downtime; performance may dip while storage is optimized' }));
+    out.push(
+      field('storageType', type, d.storageType, { deferrable: true, note: 'no downtime; performance may dip while storage is optimized' }),
+    );
   }
   if (d.storageEncrypted !== c.storageEncrypted) {
-    const note = local ? 'recorded only: local clusters are not encrypted at rest' : 'encryption cannot be changed in place: snapshot, copy it encrypted, restore (runbook provision-apply, PV-4)';
+    const note = local
+      ? 'recorded only: local clusters are not encrypted at rest'
+      : 'encryption cannot be changed in place: snapshot, copy it encrypted, restore (runbook provision-apply, PV-4)';
     out.push(field('storageEncrypted', c.storageEncrypted, d.storageEncrypted, local ? { note } : { ...REPLACE, note }));
   }
   return out;
@@ -79,25 +90,38 @@ function retentionChange(d: CreateInstanceInput, c: DatabaseState): FieldChange 
   const have = c.pending.backupRetentionDays ?? c.backupRetentionDays;
   if (have === d.backupRetentionDays) return undefined;
   const outage = (have === 0) !== (d.backupRetentionDays === 0);
-  return field('backupRetentionDays', have, d.backupRetentionDays, outage ? { downtime: true, deferrable: true, note: 'turning automated backups on or off restarts the instance' } : {});
+  return field(
+    'backupRetentionDays',
+    have,
+    d.backupRetentionDays,
+    outage ? { downtime: true, deferrable: true, note: 'turning automated backups on or off restarts the instance' } : {},
+  );
 }
 
 function simpleFields(d: CreateInstanceInput, c: DatabaseState): FieldChange[] {
   const out: FieldChange[] = [];
   const cls = c.pending.instanceClass ?? c.instanceClass;
-  if (d.instanceClass !== cls) out.push(field('instanceClass', cls, d.instanceClass, { downtime: true, deferrable: true, note: 'the instance restarts on the new class' }));
+  if (d.instanceClass !== cls)
+    out.push(
+      field('instanceClass', cls, d.instanceClass, { downtime: true, deferrable: true, note: 'the instance restarts on the new class' }),
+    );
   const multiAz = c.pending.multiAz ?? c.multiAz;
-  if (d.multiAz !== multiAz) out.push(field('multiAz', multiAz, d.multiAz, { deferrable: true, note: 'no downtime; I/O may pause briefly while the standby is made' }));
+  if (d.multiAz !== multiAz)
+    out.push(
+      field('multiAz', multiAz, d.multiAz, { deferrable: true, note: 'no downtime; I/O may pause briefly while the standby is made' }),
+    );
   if (d.publiclyAccessible !== c.publiclyAccessible) out.push(field('publiclyAccessible', c.publiclyAccessible, d.publiclyAccessible));
   if (d.deletionProtection !== c.deletionProtection) out.push(field('deletionProtection', c.deletionProtection, d.deletionProtection));
-  if (c.preferredBackupWindow !== undefined && d.backupWindow !== c.preferredBackupWindow) out.push(field('backupWindow', c.preferredBackupWindow, d.backupWindow));
+  if (c.preferredBackupWindow !== undefined && d.backupWindow !== c.preferredBackupWindow)
+    out.push(field('backupWindow', c.preferredBackupWindow, d.backupWindow));
   if (c.preferredMaintenanceWindow !== undefined && d.maintenanceWindow !== c.preferredMaintenanceWindow) {
     out.push(field('maintenanceWindow', c.preferredMaintenanceWindow, d.maintenanceWindow));
   }
   if (c.autoMinorVersionUpgrade !== undefined && d.autoMinorVersionUpgrade !== c.autoMinorVersionUpgrade) {
     out.push(field('autoMinorVersionUpgrade', c.autoMinorVersionUpgrade, d.autoMinorVersionUpgrade));
   }
-  if (c.copyTagsToSnapshot !== undefined && d.copyTagsToSnapshot !== c.copyTagsToSnapshot) out.push(field('copyTagsToSnapshot', c.copyTagsToSnapshot, d.copyTagsToSnapshot));
+  if (c.copyTagsToSnapshot !== undefined && d.copyTagsToSnapshot !== c.copyTagsToSnapshot)
+    out.push(field('copyTagsToSnapshot', c.copyTagsToSnapshot, d.copyTagsToSnapshot));
   return out;
 }
 
@@ -106,8 +130,10 @@ function identityFields(d: CreateInstanceInput, c: DatabaseState, local: boolean
   const note = 'cannot be changed on an existing instance';
   // An empty value is one the endpoint did not report: unknown, never compared.
   if (d.engine !== c.engine) out.push(field('engine', c.engine, d.engine, { ...REPLACE, note }));
-  if (c.dbName !== undefined && c.dbName !== '' && d.dbName !== c.dbName) out.push(field('dbName', c.dbName, d.dbName, { ...REPLACE, note }));
-  if (c.masterUsername !== '' && d.masterUsername !== c.masterUsername) out.push(field('masterUsername', c.masterUsername, d.masterUsername, { ...REPLACE, note }));
+  if (c.dbName !== undefined && c.dbName !== '' && d.dbName !== c.dbName)
+    out.push(field('dbName', c.dbName, d.dbName, { ...REPLACE, note }));
+  if (c.masterUsername !== '' && d.masterUsername !== c.masterUsername)
+    out.push(field('masterUsername', c.masterUsername, d.masterUsername, { ...REPLACE, note }));
   return local ? out.map((f) => ({ ...f, dataLoss: true })) : out;
 }
 
@@ -149,8 +175,13 @@ export function diffDatabase({ desired, current, provider, securityGroupIds }: D
     ...(local ? [] : groupChange(securityGroupIds, current)),
   ];
   const notes = [...pendingNotes(current)];
-  const unknown = [current.engineVersion === '' ? 'engine version' : '', current.masterUsername === '' ? 'master user' : ''].filter(Boolean);
-  if (unknown.length > 0) notes.push(`the endpoint did not report the instance's ${unknown.join(', ')}: not compared (an unknown value is never a reason to change or replace)`);
+  const unknown = [current.engineVersion === '' ? 'engine version' : '', current.masterUsername === '' ? 'master user' : ''].filter(
+    Boolean,
+  );
+  if (unknown.length > 0)
+    notes.push(
+      `the endpoint did not report the instance's ${unknown.join(', ')}: not compared (an unknown value is never a reason to change or replace)`,
+    );
   if (current.allocatedStorageGb > desired.allocatedStorageGb) {
     notes.push(`storage is ${current.allocatedStorageGb} GB (above the configured ${desired.allocatedStorageGb} GB); RDS cannot shrink it`);
   }

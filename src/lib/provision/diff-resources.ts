@@ -24,15 +24,24 @@ import type { Change, FieldChange } from './plan-types.js';
  * The connection layer's rows: the pooler (pgbouncer / RDS Proxy) and, for an RDS Proxy
  * without connectionPool.roleArn, the IAM role dbops creates for it. Pure.
  */
-export function diffPool(desired: DesiredPool | undefined, current: { pool?: PoolerState; poolRole?: PoolRole; poolNotApplicable?: string }): Change[] {
+export function diffPool(
+  desired: DesiredPool | undefined,
+  current: { pool?: PoolerState; poolRole?: PoolRole; poolNotApplicable?: string },
+): Change[] {
   if (!desired) return [];
   if (current.poolNotApplicable) return [simple('connection-pool', desired.name, 'not-applicable', [current.poolNotApplicable])];
   const p = current.pool;
   const rows: Change[] = [];
   if (!p) rows.push(simple('connection-pool', desired.name, 'create', [`${desired.kind} in front of ${desired.targetId}`]));
   else if (!p.running) rows.push(simple('connection-pool', desired.name, 'modify', [`${desired.kind} is not running: apply starts it`]));
-  else if (p.targetId !== desired.targetId) rows.push(simple('connection-pool', desired.name, 'modify', [`no target: apply registers ${desired.targetId}`]));
-  else rows.push(simple('connection-pool', desired.name, 'no-op', [`in sync: ${desired.kind} at ${p.endpoint.host}:${p.endpoint.port} -> ${p.targetId}`]));
+  else if (p.targetId !== desired.targetId)
+    rows.push(simple('connection-pool', desired.name, 'modify', [`no target: apply registers ${desired.targetId}`]));
+  else
+    rows.push(
+      simple('connection-pool', desired.name, 'no-op', [
+        `in sync: ${desired.kind} at ${p.endpoint.host}:${p.endpoint.port} -> ${p.targetId}`,
+      ]),
+    );
   if (desired.kind !== 'rds-proxy') return rows;
   if (desired.roleArn) {
     rows.push(simple('iam-role', roleNameOf(desired.roleArn), 'no-op', ['connectionPool.roleArn: managed outside dbops']));
@@ -40,10 +49,18 @@ export function diffPool(desired: DesiredPool | undefined, current: { pool?: Poo
   }
   const role = current.poolRole;
   const name = role?.name ?? desired.roleName ?? '';
-  if (!role) rows.push(simple('iam-role', name, 'create', ['trusted by rds.amazonaws.com; secretsmanager:GetSecretValue on the master secret only']));
+  if (!role)
+    rows.push(
+      simple('iam-role', name, 'create', ['trusted by rds.amazonaws.com; secretsmanager:GetSecretValue on the master secret only']),
+    );
   else if (role.managed) rows.push(simple('iam-role', name, 'no-op', ['in sync: created by dbops for the proxy']));
   else if (p) rows.push(simple('iam-role', name, 'no-op', ['the proxy uses it; not created by dbops']));
-  else rows.push(simple('iam-role', name, 'blocked', ['exists and was not created by dbops (no dbops:managed=true tag): dbops does not modify it; name it in connectionPool.roleArn to use it']));
+  else
+    rows.push(
+      simple('iam-role', name, 'blocked', [
+        'exists and was not created by dbops (no dbops:managed=true tag): dbops does not modify it; name it in connectionPool.roleArn to use it',
+      ]),
+    );
   return rows;
 }
 
@@ -52,21 +69,33 @@ export function ruleKey(r: IngressRule): string {
 }
 
 export function diffSecurityGroup(desired: DesiredSecurityGroup, current: SecurityGroup | undefined): Change {
-  if (!current) return simple('security-group', desired.name, 'create', desired.ingress.length === 0 ? ['no ingress rules: private only'] : []);
+  if (!current)
+    return simple('security-group', desired.name, 'create', desired.ingress.length === 0 ? ['no ingress rules: private only'] : []);
   const want = desired.ingress.map(ruleKey).sort();
   const have = current.ingress.map(ruleKey).sort();
   const fields = sameSet(want, have) ? [] : [field('ingress', have, want, { note: 'rules are added and revoked in place' })];
   return guardUnmanaged(changeOf('security-group', desired.name, fields), current.tags);
 }
 
-export function diffReplica(desired: { id: string; instanceClass: string } | undefined, current: DatabaseState | undefined, replicaId: string): Change | undefined {
+export function diffReplica(
+  desired: { id: string; instanceClass: string } | undefined,
+  current: DatabaseState | undefined,
+  replicaId: string,
+): Change | undefined {
   if (!desired && !current) return undefined;
   if (!desired) {
-    const change = simple('read-replica', replicaId, 'delete', ['database.readReplica is off: the replica is deleted (its data is a copy of the primary)']);
-    return isManaged(current!.tags) ? change : simple('read-replica', replicaId, 'no-op', ['exists but was not created by dbops; left alone']);
+    const change = simple('read-replica', replicaId, 'delete', [
+      'database.readReplica is off: the replica is deleted (its data is a copy of the primary)',
+    ]);
+    return isManaged(current!.tags)
+      ? change
+      : simple('read-replica', replicaId, 'no-op', ['exists but was not created by dbops; left alone']);
   }
   if (!current) return simple('read-replica', desired.id, 'create');
-  const fields = desired.instanceClass === current.instanceClass ? [] : [field('instanceClass', current.instanceClass, desired.instanceClass, { downtime: true, deferrable: true })];
+  const fields =
+    desired.instanceClass === current.instanceClass
+      ? []
+      : [field('instanceClass', current.instanceClass, desired.instanceClass, { downtime: true, deferrable: true })];
   return guardUnmanaged(changeOf('read-replica', desired.id, fields), current.tags);
 }
 
@@ -83,34 +112,83 @@ function unknownNote(c: CacheState, local: boolean): string[] {
     c.authEnabled === undefined ? 'AUTH' : '',
     !local && c.securityGroupIds === undefined ? 'security groups' : '',
   ].filter(Boolean);
-  return names.length === 0 ? [] : [`the endpoint did not report the cache's ${names.join(', ')}: not compared (an unknown value is never a reason to change or replace)`];
+  return names.length === 0
+    ? []
+    : [
+        `the endpoint did not report the cache's ${names.join(', ')}: not compared (an unknown value is never a reason to change or replace)`,
+      ];
 }
 
 function cacheFields(d: DesiredCache, c: CacheState, local: boolean): FieldChange[] {
   const out: FieldChange[] = [];
   const lost = { replace: true, dataLoss: true };
-  if (d.nodeType !== c.nodeType && c.nodeType !== '') out.push(field('nodeType', c.nodeType, d.nodeType, local ? { note: 'recorded only on the local provider' } : { downtime: true, note: 'the single node is scaled: a short interruption' }));
+  if (d.nodeType !== c.nodeType && c.nodeType !== '')
+    out.push(
+      field(
+        'nodeType',
+        c.nodeType,
+        d.nodeType,
+        local
+          ? { note: 'recorded only on the local provider' }
+          : { downtime: true, note: 'the single node is scaled: a short interruption' },
+      ),
+    );
   if (!local && c.engineVersion !== undefined && minorOf(d.engineVersion) !== minorOf(c.engineVersion)) {
     const up = Number.parseFloat(minorOf(d.engineVersion)) > Number.parseFloat(minorOf(c.engineVersion));
-    out.push(field('engineVersion', c.engineVersion, d.engineVersion, up ? { downtime: true, note: 'engine upgrade: a short interruption' } : { ...lost, note: 'ElastiCache cannot downgrade: a new cache (contents lost)' }));
+    out.push(
+      field(
+        'engineVersion',
+        c.engineVersion,
+        d.engineVersion,
+        up
+          ? { downtime: true, note: 'engine upgrade: a short interruption' }
+          : { ...lost, note: 'ElastiCache cannot downgrade: a new cache (contents lost)' },
+      ),
+    );
   }
-  if (!local && c.transitEncryption !== undefined && d.transitEncryption !== c.transitEncryption) out.push(field('transitEncryption', c.transitEncryption, d.transitEncryption, { ...lost, note: 'set when the cache is created: a new cache (contents lost)' }));
-  if (!local && c.atRestEncryption !== undefined && d.atRestEncryption !== c.atRestEncryption) out.push(field('atRestEncryption', c.atRestEncryption, d.atRestEncryption, { ...lost, note: 'set when the cache is created: a new cache (contents lost)' }));
-  if (c.authEnabled !== undefined && d.auth !== c.authEnabled) out.push(field('authEnabled', c.authEnabled, d.auth, { ...lost, note: 'AUTH is set when the cache is created: a new cache (contents lost)' }));
+  if (!local && c.transitEncryption !== undefined && d.transitEncryption !== c.transitEncryption)
+    out.push(
+      field('transitEncryption', c.transitEncryption, d.transitEncryption, {
+        ...lost,
+        note: 'set when the cache is created: a new cache (contents lost)',
+      }),
+    );
+  if (!local && c.atRestEncryption !== undefined && d.atRestEncryption !== c.atRestEncryption)
+    out.push(
+      field('atRestEncryption', c.atRestEncryption, d.atRestEncryption, {
+        ...lost,
+        note: 'set when the cache is created: a new cache (contents lost)',
+      }),
+    );
+  if (c.authEnabled !== undefined && d.auth !== c.authEnabled)
+    out.push(
+      field('authEnabled', c.authEnabled, d.auth, { ...lost, note: 'AUTH is set when the cache is created: a new cache (contents lost)' }),
+    );
   return out;
 }
 
-export function diffCache(d: DesiredCache | undefined, c: CacheState | undefined, provider: ProviderName, groupIds: string[] | undefined, cacheId: string): Change | undefined {
+export function diffCache(
+  d: DesiredCache | undefined,
+  c: CacheState | undefined,
+  provider: ProviderName,
+  groupIds: string[] | undefined,
+  cacheId: string,
+): Change | undefined {
   if (!d && !c) return undefined;
   if (!d) {
-    if (!isManaged(c!.tags)) return simple('cache', cacheId, 'no-op', ['cache.enabled is false; the existing cache was not created by dbops and is left alone']);
+    if (!isManaged(c!.tags))
+      return simple('cache', cacheId, 'no-op', ['cache.enabled is false; the existing cache was not created by dbops and is left alone']);
     return simple('cache', cacheId, 'delete', ['cache.enabled is false: the cache is deleted (its contents are lost)'], { dataLoss: true });
   }
   if (!c) return simple('cache', d.id, 'create', d.support.note && provider === 'aws' ? [d.support.note] : []);
   const local = provider === 'local';
   const fields = cacheFields(d, c, local);
-  if (!local && groupIds && c.securityGroupIds && !sameSet(groupIds, c.securityGroupIds)) fields.push(field('securityGroupIds', c.securityGroupIds, groupIds));
-  const notes = [...(c.kind === 'cache-cluster' ? ['a bare cache cluster (not a replication group): AUTH and TLS need a replication group'] : []), ...unknownNote(c, local)];
+  if (!local && groupIds && c.securityGroupIds && !sameSet(groupIds, c.securityGroupIds))
+    fields.push(field('securityGroupIds', c.securityGroupIds, groupIds));
+  const notes = [
+    ...(c.kind === 'cache-cluster' ? ['a bare cache cluster (not a replication group): AUTH and TLS need a replication group'] : []),
+    ...unknownNote(c, local),
+  ];
   return guardUnmanaged(changeOf('cache', d.id, fields, notes), c.tags);
 }
 
@@ -126,13 +204,23 @@ export function diffSubscriptions(email: string | undefined, topic: Topic | unde
   if (email) {
     const found = emails.find((s) => s.endpoint.toLowerCase() === email.toLowerCase());
     if (!found) out.push(simple('sns-subscription', email, 'create', ['the recipient must confirm the email AWS sends']));
-    else out.push(simple('sns-subscription', email, 'no-op', found.arn === 'PendingConfirmation' ? ['waiting for the recipient to confirm'] : []));
+    else
+      out.push(
+        simple('sns-subscription', email, 'no-op', found.arn === 'PendingConfirmation' ? ['waiting for the recipient to confirm'] : []),
+      );
   }
   if (topic && !isManaged(topic.tags)) return out;
   for (const s of emails) {
     if (email && s.endpoint.toLowerCase() === email.toLowerCase()) continue;
     const pending = s.arn === 'PendingConfirmation';
-    out.push(simple('sns-subscription', s.endpoint, pending ? 'no-op' : 'delete', pending ? ['no longer configured; unconfirmed, so SNS expires it in 3 days'] : ['no longer configured (alarms.email changed)']));
+    out.push(
+      simple(
+        'sns-subscription',
+        s.endpoint,
+        pending ? 'no-op' : 'delete',
+        pending ? ['no longer configured; unconfirmed, so SNS expires it in 3 days'] : ['no longer configured (alarms.email changed)'],
+      ),
+    );
   }
   return out;
 }
@@ -140,7 +228,8 @@ export function diffSubscriptions(email: string | undefined, topic: Topic | unde
 function alarmFields(d: AlarmSpec, c: Alarm): FieldChange[] {
   const keys = ['namespace', 'metricName', 'statistic', 'periodSeconds', 'evaluationPeriods', 'threshold', 'comparison'] as const;
   const out: FieldChange[] = keys.filter((k) => d[k] !== c[k]).map((k) => field(k, c[k], d[k]));
-  if (JSON.stringify(sortObj(d.dimensions)) !== JSON.stringify(sortObj(c.dimensions))) out.push(field('dimensions', c.dimensions, d.dimensions));
+  if (JSON.stringify(sortObj(d.dimensions)) !== JSON.stringify(sortObj(c.dimensions)))
+    out.push(field('dimensions', c.dimensions, d.dimensions));
   if (!sameSet(d.actions, c.actions)) out.push(field('actions', c.actions, d.actions));
   return out;
 }
@@ -168,16 +257,21 @@ export function notificationKey(n: Pick<BudgetNotification, 'type' | 'thresholdP
 }
 
 function notificationSignature(n: BudgetNotification): string {
-  return `${notificationKey(n)}->${[...n.emails].map((e) => e.toLowerCase()).sort().join(',')}`;
+  return `${notificationKey(n)}->${[...n.emails]
+    .map((e) => e.toLowerCase())
+    .sort()
+    .join(',')}`;
 }
 
 export function diffBudget(desired: BudgetSpec | undefined, current: Budget | undefined, name: string): Change | undefined {
   if (!desired && !current) return undefined;
   if (!desired) {
-    if (!isManaged(current!.tags)) return simple('budget', name, 'no-op', ['budget.monthlyUsd is 0; the existing budget was not created by dbops and is left alone']);
+    if (!isManaged(current!.tags))
+      return simple('budget', name, 'no-op', ['budget.monthlyUsd is 0; the existing budget was not created by dbops and is left alone']);
     return simple('budget', name, 'delete', ['budget.monthlyUsd is 0: no budget']);
   }
-  if (!current) return simple('budget', desired.name, 'create', desired.notifications.length === 0 ? ['no alert recipients: set alarms.email'] : []);
+  if (!current)
+    return simple('budget', desired.name, 'create', desired.notifications.length === 0 ? ['no alert recipients: set alarms.email'] : []);
   const fields: FieldChange[] = [];
   if (desired.limitUsd !== current.limitUsd) fields.push(field('limitUsd', current.limitUsd, desired.limitUsd));
   const want = desired.notifications.map(notificationSignature).sort();

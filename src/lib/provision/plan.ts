@@ -10,7 +10,16 @@ import { provisionSettings } from './settings.js';
 import { simple } from './change.js';
 import type { DesiredState } from './desired.js';
 import { diffDatabase } from './diff-database.js';
-import { diffAlarms, diffBudget, diffCache, diffPool, diffReplica, diffSecurityGroup, diffSubscriptions, diffTopic } from './diff-resources.js';
+import {
+  diffAlarms,
+  diffBudget,
+  diffCache,
+  diffPool,
+  diffReplica,
+  diffSecurityGroup,
+  diffSubscriptions,
+  diffTopic,
+} from './diff-resources.js';
 import { PENDING_ACTIONS, type Change, type CurrentState, type Plan } from './plan-types.js';
 import type { ProvisionSettings } from './settings.js';
 
@@ -45,7 +54,9 @@ const SETTINGS_FOR_NAMES = provisionSettings(DEFAULTS);
 
 /** Every alarm name dbops may have made for this database (with or without a cache). */
 export function knownAlarmNames(dbId: string): string[] {
-  return desiredAlarms({ dbId, instanceClass: 'db.t3.micro', allocatedStorageGb: 20, cacheClusterId: 'x' }, SETTINGS_FOR_NAMES).map((a) => a.name);
+  return desiredAlarms({ dbId, instanceClass: 'db.t3.micro', allocatedStorageGb: 20, cacheClusterId: 'x' }, SETTINGS_FOR_NAMES).map(
+    (a) => a.name,
+  );
 }
 
 function notApplicable(kind: ResourceKind, id: string, reason: string | undefined): Change {
@@ -55,7 +66,11 @@ function notApplicable(kind: ResourceKind, id: string, reason: string | undefine
 function securityGroupRows(desired: DesiredState, current: CurrentState): Change[] {
   if (current.notApplicable.network) return [notApplicable('security-group', `${desired.database.id}-sg`, current.notApplicable.network)];
   if (desired.externalSecurityGroupIds) {
-    return [simple('security-group', desired.externalSecurityGroupIds.join(','), 'no-op', ['named in database.vpcSecurityGroupIds: managed outside dbops'])];
+    return [
+      simple('security-group', desired.externalSecurityGroupIds.join(','), 'no-op', [
+        'named in database.vpcSecurityGroupIds: managed outside dbops',
+      ]),
+    ];
   }
   return desired.securityGroup ? [diffSecurityGroup(desired.securityGroup, current.securityGroup)] : [];
 }
@@ -63,7 +78,9 @@ function securityGroupRows(desired: DesiredState, current: CurrentState): Change
 function parameterGroupRow(desired: DesiredState, current: CurrentState): Change {
   const reason = current.notApplicable['parameter-group'];
   if (reason) return notApplicable('parameter-group', desired.parameterGroup.name, reason);
-  return simple('parameter-group', desired.parameterGroup.name, 'no-op', ['the default parameter group: no custom parameters are configured']);
+  return simple('parameter-group', desired.parameterGroup.name, 'no-op', [
+    'the default parameter group: no custom parameters are configured',
+  ]);
 }
 
 function cacheRows(desired: DesiredState, current: CurrentState, s: ProvisionSettings): Change[] {
@@ -96,7 +113,12 @@ export function computePlan(desired: DesiredState, current: CurrentState, s: Pro
   const changes: Change[] = [
     ...securityGroupRows(desired, current),
     parameterGroupRow(desired, current),
-    diffDatabase({ desired: desired.database, current: current.database, provider: desired.provider, securityGroupIds: groupIds(desired, current) }),
+    diffDatabase({
+      desired: desired.database,
+      current: current.database,
+      provider: desired.provider,
+      securityGroupIds: groupIds(desired, current),
+    }),
   ];
   const replica = diffReplica(desired.replica, current.replica, s.replicaId);
   if (replica) changes.push(replica);
@@ -107,7 +129,9 @@ export function computePlan(desired: DesiredState, current: CurrentState, s: Pro
     region: desired.region,
     changes,
     pending: changes.filter((c) => PENDING_ACTIONS.has(c.action)).length,
-    ...(desired.copies ? { copies: { region: desired.copies.region, kmsKeyId: desired.copies.kmsKey.kmsKeyId, keySource: desired.copies.kmsKey.source } } : {}),
+    ...(desired.copies
+      ? { copies: { region: desired.copies.region, kmsKeyId: desired.copies.kmsKey.kmsKeyId, keySource: desired.copies.kmsKey.source } }
+      : {}),
     warnings: desired.warnings,
   };
 }

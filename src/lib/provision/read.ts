@@ -20,7 +20,10 @@ function notApplicableOf(pp: ProvisionProvider): CurrentState['notApplicable'] {
 }
 
 /** The connection layer and, for an RDS Proxy without connectionPool.roleArn, its IAM role. */
-export async function readPool(desired: DesiredState, pooler: PoolerApi | undefined): Promise<Pick<CurrentState, 'pool' | 'poolRole' | 'poolNotApplicable'>> {
+export async function readPool(
+  desired: DesiredState,
+  pooler: PoolerApi | undefined,
+): Promise<Pick<CurrentState, 'pool' | 'poolRole' | 'poolNotApplicable'>> {
   const want = desired.pool;
   if (!want) return {};
   if (!pooler) return { poolNotApplicable: 'no connection layer on this provider' };
@@ -31,7 +34,12 @@ export async function readPool(desired: DesiredState, pooler: PoolerApi | undefi
 }
 
 /** What exists now; `pooler` is the connection layer's port when connectionPool.enabled. */
-export async function readCurrent(pp: ProvisionProvider, desired: DesiredState, s: ProvisionSettings, pooler?: PoolerApi): Promise<CurrentState> {
+export async function readCurrent(
+  pp: ProvisionProvider,
+  desired: DesiredState,
+  s: ProvisionSettings,
+  pooler?: PoolerApi,
+): Promise<CurrentState> {
   const dbId = desired.database.id;
   const [securityGroup, database, replica, cache, topic, alarms] = await Promise.all([
     desired.securityGroup && pp.network ? pp.network.findSecurityGroup(desired.securityGroup.name) : undefined,

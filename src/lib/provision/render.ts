@@ -23,7 +23,12 @@ function show(v: unknown): string {
 }
 
 function fieldLine(f: FieldChange): string {
-  const flags = [f.dataLoss ? 'DATA LOSS' : '', f.replace ? 'replace' : '', f.downtime ? 'downtime' : '', f.deferrable ? 'maintenance window' : '']
+  const flags = [
+    f.dataLoss ? 'DATA LOSS' : '',
+    f.replace ? 'replace' : '',
+    f.downtime ? 'downtime' : '',
+    f.deferrable ? 'maintenance window' : '',
+  ]
     .filter(Boolean)
     .join(', ');
   return `      ${f.field}: ${show(f.from)} -> ${show(f.to)}${f.note ? ` (${f.note})` : ''}${flags ? ` [${flags}]` : ''}`;
@@ -48,11 +53,22 @@ export function renderPlan(plan: Plan, c: ChalkInstance): string {
     id: Math.max(...plan.changes.map((ch) => ch.id.length)),
   };
   const summary =
-    plan.pending === 0 ? 'Nothing to do: the deployment matches the config.' : `${plan.pending} change${plan.pending === 1 ? '' : 's'} pending.`;
-  const lines = [`Plan for ${plan.provider} ${plan.region} (dependency order):`, ...plan.changes.flatMap((ch) => changeLines(ch, c, widths)), '', summary];
+    plan.pending === 0
+      ? 'Nothing to do: the deployment matches the config.'
+      : `${plan.pending} change${plan.pending === 1 ? '' : 's'} pending.`;
+  const lines = [
+    `Plan for ${plan.provider} ${plan.region} (dependency order):`,
+    ...plan.changes.flatMap((ch) => changeLines(ch, c, widths)),
+    '',
+    summary,
+  ];
   const lost = plan.changes.filter((ch) => ch.dataLoss && (ch.action === 'modify' || ch.action === 'replace' || ch.action === 'delete'));
   if (lost.length > 0) {
-    lines.push(c.red(`${lost.length === 1 ? '1 change loses' : `${lost.length} changes lose`} data (${lost.map((ch) => `${ch.action} ${ch.kind} ${ch.id}`).join('; ')}): apply needs --allow-data-loss as well as --yes.`));
+    lines.push(
+      c.red(
+        `${lost.length === 1 ? '1 change loses' : `${lost.length} changes lose`} data (${lost.map((ch) => `${ch.action} ${ch.kind} ${ch.id}`).join('; ')}): apply needs --allow-data-loss as well as --yes.`,
+      ),
+    );
   }
   if (plan.copies) {
     const key = { kmsKeyId: plan.copies.kmsKeyId, source: plan.copies.keySource };
@@ -75,12 +91,23 @@ export function renderApply(r: ApplyResult, c: ChalkInstance): string {
 
 export function renderDestroy(r: DestroyResult, c: ChalkInstance): string {
   const lines = r.items.map((i) => {
-    const extra = [i.finalSnapshotId ? `final snapshot ${i.finalSnapshotId}` : '', i.disableDeletionProtection ? 'deletion protection turned off first' : '', i.reason ?? '']
+    const extra = [
+      i.finalSnapshotId ? `final snapshot ${i.finalSnapshotId}` : '',
+      i.disableDeletionProtection ? 'deletion protection turned off first' : '',
+      i.reason ?? '',
+    ]
       .filter(Boolean)
       .join('; ');
     return `  ${i.action === 'delete' ? '-' : '='} ${i.kind} ${i.id}: ${i.action === 'delete' ? (r.confirmed ? 'deleted' : 'would be deleted') : 'kept'}${extra ? ` (${extra})` : ''}`;
   });
-  const head = r.items.length === 0 ? 'Nothing dbops created was found.' : r.dryRun ? 'Dry run: nothing deleted.' : r.confirmed ? 'Destroyed:' : 'Not destroyed (not confirmed):';
+  const head =
+    r.items.length === 0
+      ? 'Nothing dbops created was found.'
+      : r.dryRun
+        ? 'Dry run: nothing deleted.'
+        : r.confirmed
+          ? 'Destroyed:'
+          : 'Not destroyed (not confirmed):';
   const report = r.report && r.confirmed ? `${renderReport(r.report, c)}\n\n` : '';
   return `${report}${head}\n${lines.join('\n')}`.trimEnd();
 }

@@ -56,7 +56,12 @@ function networkProblem(config: DbopsConfig): Problem | undefined {
   const cidr = config.network.allowedCidr;
   if (cidr === undefined) return undefined;
   const parsed = parseCidr(cidr);
-  return isCidrError(parsed) ? { message: `network.allowedCidr: ${parsed.error}`, hint: 'Use an IPv4 CIDR such as 203.0.113.7/32, or leave it unset (private only).' } : undefined;
+  return isCidrError(parsed)
+    ? {
+        message: `network.allowedCidr: ${parsed.error}`,
+        hint: 'Use an IPv4 CIDR such as 203.0.113.7/32, or leave it unset (private only).',
+      }
+    : undefined;
 }
 
 function notifyProblems(config: DbopsConfig): Problem | undefined {
@@ -65,7 +70,10 @@ function notifyProblems(config: DbopsConfig): Problem | undefined {
     return { message: `alarms.email "${email}" is not an email address.`, hint: 'Use an address such as oncall@example.com.' };
   }
   if (!(config.budget.monthlyUsd >= 0)) {
-    return { message: `budget.monthlyUsd is ${config.budget.monthlyUsd}; a budget cannot be below zero.`, hint: 'Use the monthly limit in US dollars, e.g. 50 (0: no budget).' };
+    return {
+      message: `budget.monthlyUsd is ${config.budget.monthlyUsd}; a budget cannot be below zero.`,
+      hint: 'Use the monthly limit in US dollars, e.g. 50 (0: no budget).',
+    };
   }
   if (config.budget.alertPercents.length > MAX_ALERT_PERCENTS) {
     return {
@@ -102,16 +110,25 @@ export function orderableProblem(config: DbopsConfig, region: string, options: O
   const sameMajor = options.filter((o) => engineMajor(db.engine, o.engineVersion) === major);
   if (sameMajor.length === 0) {
     const offered = [...new Set(options.map((o) => engineMajor(db.engine, o.engineVersion)))].sort().join(', ');
-    return { message: `${engineName} ${db.engineVersion} is not offered on ${db.instanceClass} in ${region}.`, hint: `Versions offered on that class: ${offered}.` };
+    return {
+      message: `${engineName} ${db.engineVersion} is not offered on ${db.instanceClass} in ${region}.`,
+      hint: `Versions offered on that class: ${offered}.`,
+    };
   }
   const typed = sameMajor.filter((o) => o.storageType === undefined || o.storageType === db.storageType);
   if (typed.length === 0) {
-    return { message: `${db.storageType} storage is not offered for ${engineName} ${db.engineVersion} on ${db.instanceClass} in ${region}.`, hint: 'Use gp2 or gp3.' };
+    return {
+      message: `${db.storageType} storage is not offered for ${engineName} ${db.engineVersion} on ${db.instanceClass} in ${region}.`,
+      hint: 'Use gp2 or gp3.',
+    };
   }
   const mins = typed.map((o) => o.minStorageGb).filter((m): m is number => m !== undefined);
   const min = mins.length > 0 ? Math.min(...mins) : undefined;
   if (min !== undefined && db.allocatedStorageGb < min) {
-    return { message: `database.allocatedStorageGb is ${db.allocatedStorageGb} GB, below the ${min} GB minimum RDS allows for ${db.storageType} on ${db.instanceClass}.`, hint: `Set it to at least ${min}.` };
+    return {
+      message: `database.allocatedStorageGb is ${db.allocatedStorageGb} GB, below the ${min} GB minimum RDS allows for ${db.storageType} on ${db.instanceClass}.`,
+      hint: `Set it to at least ${min}.`,
+    };
   }
   return undefined;
 }
@@ -122,7 +139,10 @@ function fail(p: Problem): never {
 
 export async function checkRegion(pp: ProvisionProvider, region: string): Promise<void> {
   if (isKnownRegion(region) || (await pp.regions.regionExists(region))) return;
-  fail({ message: `The region ${region} does not exist.`, hint: 'Use an AWS region name such as us-east-2 (`aws ec2 describe-regions` lists them).' });
+  fail({
+    message: `The region ${region} does not exist.`,
+    hint: 'Use an AWS region name such as us-east-2 (`aws ec2 describe-regions` lists them).',
+  });
 }
 
 /**
@@ -137,7 +157,9 @@ export async function validateInput(config: DbopsConfig, s: ProvisionSettings, p
   await checkRegion(pp, config.region);
   const options = await pp.database.orderableOptions(config.database.engine, config.database.instanceClass);
   if (options.length === 0 && !(await pp.database.engineListed(config.database.engine))) {
-    return [`The endpoint lists no orderable options for ${config.database.engine} in ${pp.region} (an emulator?): the instance class check was skipped.`];
+    return [
+      `The endpoint lists no orderable options for ${config.database.engine} in ${pp.region} (an emulator?): the instance class check was skipped.`,
+    ];
   }
   const orderable = orderableProblem(config, pp.region, options);
   if (orderable) fail(orderable);

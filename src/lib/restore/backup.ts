@@ -41,7 +41,9 @@ export function describeBackup(b: BackupChoice, now?: Date): string {
     const age = b.createdAt && now ? `, ${formatDuration(now.getTime() - Date.parse(b.createdAt))} old` : '';
     return `snapshot ${b.snapshotId} (${b.snapshotType}${age})`;
   }
-  return b.time === 'latest' ? `the latest restorable time${b.latestRestorableTime ? ` (${b.latestRestorableTime})` : ''}` : `point in time ${b.time}`;
+  return b.time === 'latest'
+    ? `the latest restorable time${b.latestRestorableTime ? ` (${b.latestRestorableTime})` : ''}`
+    : `point in time ${b.time}`;
 }
 
 /** Pure: the newest available snapshot, or undefined. */
@@ -62,7 +64,9 @@ function snapshotChoice(s: Snapshot): BackupChoice {
 
 function checkSnapshot(s: Snapshot): void {
   if (s.status !== 'available') {
-    throw new EnvironmentError(`Snapshot ${s.id} is ${s.status}, not available.`, { hint: 'Wait for it (`dbops snapshot list`), or name another with --snapshot.' });
+    throw new EnvironmentError(`Snapshot ${s.id} is ${s.status}, not available.`, {
+      hint: 'Wait for it (`dbops snapshot list`), or name another with --snapshot.',
+    });
   }
   if (s.engine !== 'postgres') {
     throw new UsageError(`Snapshot ${s.id} holds ${s.engine}; restore tests check PostgreSQL.`);
@@ -76,7 +80,12 @@ export interface PitrWindow {
 }
 
 /** Pure: a point in time the provider can restore to, or a UsageError saying why not (naming the window). */
-export function checkPointInTime(time: Date | 'latest', source: Instance, now: Date, window: PitrWindow = { latest: source.latestRestorableTime }): BackupChoice {
+export function checkPointInTime(
+  time: Date | 'latest',
+  source: Instance,
+  now: Date,
+  window: PitrWindow = { latest: source.latestRestorableTime },
+): BackupChoice {
   if (source.backupRetentionDays === 0) {
     throw new UsageError(`Instance ${source.id} has automated backups off (retention 0 days): there is no point in time to restore.`, {
       hint: 'Restore a snapshot with --snapshot, or turn automated backups on (database.backupRetentionDays).',

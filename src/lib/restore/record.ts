@@ -26,8 +26,11 @@ export const METRIC = {
 export function metricData(r: RestoreTestResult, now: Date): MetricDatum[] {
   if (r.verdict === 'interrupted' || r.verdict === 'dry-run' || !r.source) return [];
   const dimensions = { DBInstanceIdentifier: r.source.instanceId };
-  const data: MetricDatum[] = [{ metricName: METRIC.success, value: r.verdict === 'passed' ? 1 : 0, unit: 'Count', dimensions, timestamp: now }];
-  if (r.timing.restoreSeconds !== undefined) data.push({ metricName: METRIC.duration, value: r.timing.restoreSeconds, unit: 'Seconds', dimensions, timestamp: now });
+  const data: MetricDatum[] = [
+    { metricName: METRIC.success, value: r.verdict === 'passed' ? 1 : 0, unit: 'Count', dimensions, timestamp: now },
+  ];
+  if (r.timing.restoreSeconds !== undefined)
+    data.push({ metricName: METRIC.duration, value: r.timing.restoreSeconds, unit: 'Seconds', dimensions, timestamp: now });
   if (r.rpo.measured && r.rpo.dataLossSeconds !== undefined) {
     data.push({ metricName: METRIC.dataLoss, value: r.rpo.dataLossSeconds, unit: 'Seconds', dimensions, timestamp: now });
   }
@@ -77,21 +80,33 @@ async function attempt(what: string, fn: () => Promise<void>, warn: (m: string) 
 /** Publishes, appends and writes; returns what happened to each. */
 export async function recordResult(r: RestoreTestResult, deps: RecordDeps): Promise<RecordOutcome> {
   const data = metricData(r, deps.now);
-  const metricsError = data.length === 0 ? undefined : await attempt(`Publishing metrics to ${deps.namespace}`, () => deps.provider.putMetricData(deps.namespace, data), deps.warn);
+  const metricsError =
+    data.length === 0
+      ? undefined
+      : await attempt(`Publishing metrics to ${deps.namespace}`, () => deps.provider.putMetricData(deps.namespace, data), deps.warn);
   const record = historyRecord(r);
   const file = historyFile(deps.home);
   const historyError = record ? await attempt(`Appending to ${file}`, () => appendRestoreTest(deps.home, record), deps.warn) : undefined;
   const outcome: RecordOutcome = {
-    metrics: { namespace: deps.namespace, published: data.length > 0 && metricsError === undefined, data, ...(metricsError ? { error: metricsError } : {}) },
+    metrics: {
+      namespace: deps.namespace,
+      published: data.length > 0 && metricsError === undefined,
+      data,
+      ...(metricsError ? { error: metricsError } : {}),
+    },
     history: { file, appended: record !== undefined && historyError === undefined, ...(historyError ? { error: historyError } : {}) },
   };
   if (deps.reportFile) {
     const path = resolve(deps.reportFile);
     const withRecord = { ...r, recorded: outcome };
-    const error = await attempt(`Writing the report ${path}`, async () => {
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, redact(renderMarkdown(withRecord)), 'utf8');
-    }, deps.warn);
+    const error = await attempt(
+      `Writing the report ${path}`,
+      async () => {
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, redact(renderMarkdown(withRecord)), 'utf8');
+      },
+      deps.warn,
+    );
     outcome.reportFile = { path, written: error === undefined, ...(error ? { error } : {}) };
   }
   return outcome;

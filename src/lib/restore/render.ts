@@ -39,10 +39,14 @@ function colourVerdict(r: RestoreTestResult, c: ChalkInstance, text: string): st
 function objectives(r: RestoreTestResult): string[] {
   const lines: string[] = [];
   if (r.rto.restoreSeconds !== undefined) {
-    lines.push(`restore ${seconds(r.rto.restoreSeconds)} against an RTO of ${r.rto.targetHours} h${r.rto.withinTarget ? ' (within)' : ' (EXCEEDED)'}`);
+    lines.push(
+      `restore ${seconds(r.rto.restoreSeconds)} against an RTO of ${r.rto.targetHours} h${r.rto.withinTarget ? ' (within)' : ' (EXCEEDED)'}`,
+    );
   }
   if (r.rpo.measured) {
-    lines.push(`data loss window ${seconds(r.rpo.dataLossSeconds)} against an RPO of ${r.rpo.targetHours} h${r.rpo.withinTarget ? ' (within)' : ' (EXCEEDED)'}`);
+    lines.push(
+      `data loss window ${seconds(r.rpo.dataLossSeconds)} against an RPO of ${r.rpo.targetHours} h${r.rpo.withinTarget ? ' (within)' : ' (EXCEEDED)'}`,
+    );
   } else if (r.checks.some((c) => c.id === 'rpo')) {
     lines.push(`data loss not measured (no dbops heartbeat in the backup); RPO target ${r.rpo.targetHours} h`);
   }
@@ -53,9 +57,15 @@ function temporaryLines(r: RestoreTestResult): string[] {
   const t = r.temporary;
   if (!t) return [];
   const state = t.kept ? 'KEPT' : t.deleted ? 'deleted' : t.created ? 'NOT deleted' : 'not created';
-  const lines = [`temporary instance ${t.instanceId} (${t.instanceClass}, not publicly accessible${t.subnetGroup ? `, subnet group ${t.subnetGroup}` : ''}${t.securityGroups.length ? `, ${t.securityGroups.join(' ')}` : ''}): ${state}`];
+  const lines = [
+    `temporary instance ${t.instanceId} (${t.instanceClass}, not publicly accessible${t.subnetGroup ? `, subnet group ${t.subnetGroup}` : ''}${t.securityGroups.length ? `, ${t.securityGroups.join(' ')}` : ''}): ${state}`,
+  ];
   if (t.kept) {
-    lines.push(`  connect: ${t.connectCommand}`, `  remove:  ${t.removeCommand}`, `  it expires at ${t.expiresAt}; after that \`dbops gc\` removes it`);
+    lines.push(
+      `  connect: ${t.connectCommand}`,
+      `  remove:  ${t.removeCommand}`,
+      `  it expires at ${t.expiresAt}; after that \`dbops gc\` removes it`,
+    );
   } else if (t.created && !t.deleted) {
     lines.push(`  remove it: dbops instances delete ${t.instanceId} --yes --skip-final-snapshot (or \`dbops gc\` after ${t.expiresAt})`);
   }
@@ -63,7 +73,14 @@ function temporaryLines(r: RestoreTestResult): string[] {
 }
 
 function checkLines(ch: StepCheck, c: ChalkInstance, withEvidence: boolean): string[] {
-  const mark = ch.status === 'passed' ? c.green(CHECK_MARK.passed) : ch.status === 'failed' ? c.red(CHECK_MARK.failed) : ch.status === 'warning' ? c.yellow(CHECK_MARK.warning) : c.dim(CHECK_MARK.skipped);
+  const mark =
+    ch.status === 'passed'
+      ? c.green(CHECK_MARK.passed)
+      : ch.status === 'failed'
+        ? c.red(CHECK_MARK.failed)
+        : ch.status === 'warning'
+          ? c.yellow(CHECK_MARK.warning)
+          : c.dim(CHECK_MARK.skipped);
   const lines = [`  ${mark} ${ch.step} ${ch.title}: ${ch.summary}`];
   if (withEvidence) for (const e of ch.evidence) lines.push(c.dim(`      ${e}`));
   if (ch.hint && ch.status !== 'passed') lines.push(`      hint: ${ch.hint}`);
@@ -73,16 +90,27 @@ function checkLines(ch: StepCheck, c: ChalkInstance, withEvidence: boolean): str
 function stepLines(r: RestoreTestResult, c: ChalkInstance): string[] {
   return r.report.steps.map((s) => {
     const time = s.durationMs === undefined ? '' : ` ${formatDuration(s.durationMs)}`;
-    const mark = s.status === 'ok' ? c.green(STEP_MARK.ok) : s.status === 'failed' || s.status === 'interrupted' ? c.red(STEP_MARK[s.status]) : c.dim(STEP_MARK[s.status]);
+    const mark =
+      s.status === 'ok'
+        ? c.green(STEP_MARK.ok)
+        : s.status === 'failed' || s.status === 'interrupted'
+          ? c.red(STEP_MARK[s.status])
+          : c.dim(STEP_MARK[s.status]);
     return `  ${mark} ${s.id.padEnd(5)} ${s.title}${time}${s.status === 'skipped' && s.detail ? ` (${s.detail})` : s.status === 'not-run' ? ' (not run)' : ''}`;
   });
 }
 
 /** The terminal rendering. Evidence is shown for checks that did not pass (all with verbose). */
 export function renderHuman(r: RestoreTestResult, c: ChalkInstance, verbose = false): string {
-  const out = [colourVerdict(r, c, headline(r)), `run ${r.runId} · ${r.provider} ${r.region} · ${r.report.runbookFile} · ${formatDuration(r.timing.totalSeconds * 1000)}`];
+  const out = [
+    colourVerdict(r, c, headline(r)),
+    `run ${r.runId} · ${r.provider} ${r.region} · ${r.report.runbookFile} · ${formatDuration(r.timing.totalSeconds * 1000)}`,
+  ];
   if (r.error) {
-    out.push('', `${r.verdict === 'interrupted' ? 'Interrupted' : 'Error'}${r.error.step ? ` in ${r.error.step}` : ''}: ${r.error.message}`);
+    out.push(
+      '',
+      `${r.verdict === 'interrupted' ? 'Interrupted' : 'Error'}${r.error.step ? ` in ${r.error.step}` : ''}: ${r.error.message}`,
+    );
     if (r.error.hint) out.push(`hint: ${r.error.hint}`);
   }
   const obj = objectives(r);
@@ -98,13 +126,16 @@ export function renderHuman(r: RestoreTestResult, c: ChalkInstance, verbose = fa
   const rec = r.recorded;
   if (rec) {
     const notes = [
-      rec.metrics.data.length > 0 ? `metrics ${rec.metrics.published ? 'published to' : 'NOT published to'} ${rec.metrics.namespace}` : undefined,
+      rec.metrics.data.length > 0
+        ? `metrics ${rec.metrics.published ? 'published to' : 'NOT published to'} ${rec.metrics.namespace}`
+        : undefined,
       rec.history.appended ? `history ${rec.history.file}` : undefined,
       rec.reportFile ? `report ${rec.reportFile.written ? rec.reportFile.path : `NOT written (${rec.reportFile.error ?? ''})`}` : undefined,
     ].filter(Boolean);
     if (notes.length) out.push('', `Recorded: ${notes.join('; ')}`);
   }
-  if (r.verdict === 'failed' || r.verdict === 'error') out.push(`Runbook: ${r.report.runbookFile} says how to do and finish each step by hand.`);
+  if (r.verdict === 'failed' || r.verdict === 'error')
+    out.push(`Runbook: ${r.report.runbookFile} says how to do and finish each step by hand.`);
   return out.join('\n');
 }
 
@@ -121,9 +152,23 @@ export function renderMarkdown(r: RestoreTestResult): string {
     `- Run: \`${r.runId}\` (${r.provider}, ${r.region}), runbook \`${r.report.runbookFile}\``,
     `- Started: ${r.startedAt}; finished: ${r.finishedAt} (${formatDuration(r.timing.totalSeconds * 1000)})`,
     ...(r.source ? [`- Source: \`${r.source.instanceId}\`, PostgreSQL ${r.source.engineVersion}, ${r.source.instanceClass}`] : []),
-    ...(b ? [`- Backup: ${describeBackup(b, new Date(r.startedAt))}${b.kind === 'snapshot' && b.createdAt ? `, taken ${b.createdAt}` : ''}${b.kind === 'snapshot' && b.sizeBytes !== undefined ? `, ${formatBytes(b.sizeBytes)}` : ''}`] : []),
-    ...(r.temporary ? [`- Temporary instance: \`${r.temporary.instanceId}\` (${r.temporary.instanceClass}), ${r.temporary.kept ? 'kept' : r.temporary.deleted ? 'deleted' : r.temporary.created ? '**not deleted**' : 'not created'}; expires-at ${r.temporary.expiresAt}`] : []),
-    ...(r.error ? ['', `**${r.verdict === 'interrupted' ? 'Interrupted' : 'Could not run'}${r.error.step ? ` (${r.error.step})` : ''}:** ${r.error.message}`, ...(r.error.hint ? ['', `Hint: ${r.error.hint}`] : [])] : []),
+    ...(b
+      ? [
+          `- Backup: ${describeBackup(b, new Date(r.startedAt))}${b.kind === 'snapshot' && b.createdAt ? `, taken ${b.createdAt}` : ''}${b.kind === 'snapshot' && b.sizeBytes !== undefined ? `, ${formatBytes(b.sizeBytes)}` : ''}`,
+        ]
+      : []),
+    ...(r.temporary
+      ? [
+          `- Temporary instance: \`${r.temporary.instanceId}\` (${r.temporary.instanceClass}), ${r.temporary.kept ? 'kept' : r.temporary.deleted ? 'deleted' : r.temporary.created ? '**not deleted**' : 'not created'}; expires-at ${r.temporary.expiresAt}`,
+        ]
+      : []),
+    ...(r.error
+      ? [
+          '',
+          `**${r.verdict === 'interrupted' ? 'Interrupted' : 'Could not run'}${r.error.step ? ` (${r.error.step})` : ''}:** ${r.error.message}`,
+          ...(r.error.hint ? ['', `Hint: ${r.error.hint}`] : []),
+        ]
+      : []),
     '',
     '## Recovery objectives',
     '',
@@ -148,12 +193,21 @@ export function renderMarkdown(r: RestoreTestResult): string {
     '',
     '| Step | Title | Status | Duration | Detail |',
     '|---|---|---|---|---|',
-    ...r.report.steps.map((s) => `| ${s.id} | ${s.title} | ${s.status} | ${s.durationMs === undefined ? '' : formatDuration(s.durationMs)} | ${md(s.error?.message ?? s.detail ?? '')} |`),
+    ...r.report.steps.map(
+      (s) =>
+        `| ${s.id} | ${s.title} | ${s.status} | ${s.durationMs === undefined ? '' : formatDuration(s.durationMs)} | ${md(s.error?.message ?? s.detail ?? '')} |`,
+    ),
   );
-  if (r.cleanup.length > 0) lines.push('', '## Cleanup', '', ...r.cleanup.map((x) => `- ${x.label}: ${x.status}${x.error ? ` (${x.error})` : ''}`));
+  if (r.cleanup.length > 0)
+    lines.push('', '## Cleanup', '', ...r.cleanup.map((x) => `- ${x.label}: ${x.status}${x.error ? ` (${x.error})` : ''}`));
   const rec = r.recorded;
   if (rec) {
-    lines.push('', '## Recorded', '', `- Metrics (${rec.metrics.namespace}): ${rec.metrics.data.map((d) => `${d.metricName}=${d.value}`).join(', ') || 'none'}${rec.metrics.published ? '' : rec.metrics.data.length ? ' — not published' : ''}`);
+    lines.push(
+      '',
+      '## Recorded',
+      '',
+      `- Metrics (${rec.metrics.namespace}): ${rec.metrics.data.map((d) => `${d.metricName}=${d.value}`).join(', ') || 'none'}${rec.metrics.published ? '' : rec.metrics.data.length ? ' — not published' : ''}`,
+    );
     lines.push(`- History: ${rec.history.appended ? rec.history.file : 'not appended'}`);
   }
   return lines.join('\n') + '\n';

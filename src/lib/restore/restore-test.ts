@@ -1,4 +1,3 @@
-
 import { openCheckSession, type CheckSession, type CheckSettings, type CheckTargets, type BackupFacts } from '../checks/session.js';
 import type { Queryable } from '../checks/types.js';
 import type { Context } from '../context.js';
@@ -7,7 +6,7 @@ import { type DbopsError, EnvironmentError, ExitCode, Interrupted, isDbopsError,
 import { dbopsHome } from '../providers/index.js';
 import type { ConnectionInfo, Instance, Provider } from '../providers/types.js';
 import { checkSettings, checkStep, type CheckStepIds, removeTemporary, restoreFailed, runChecks, sendRestore } from './steps.js';
-import { reportOf, runRunbook, type RunbookRun, type RunReport, } from '../runbook/runner.js';
+import { reportOf, runRunbook, type RunbookRun, type RunReport } from '../runbook/runner.js';
 import { backupTime, chooseBackup, describeBackup, type BackupChoice } from './backup.js';
 import { expiresAt as expiry, isoSeconds, restoreTestTags, temporaryInstanceId } from './naming.js';
 import { recordResult } from './record.js';
@@ -79,7 +78,15 @@ function shouldRecord(error: unknown): boolean {
   return !(isDbopsError(error) && error.exitCode === ExitCode.usage);
 }
 
-async function steps(ctx: Context, provider: Provider, req: RestoreTestRequest, facts: Facts, run: RunbookRun, seams: RestoreTestSeams, started: Date): Promise<void> {
+async function steps(
+  ctx: Context,
+  provider: Provider,
+  req: RestoreTestRequest,
+  facts: Facts,
+  run: RunbookRun,
+  seams: RestoreTestSeams,
+  started: Date,
+): Promise<void> {
   await pickBackup(provider, req, facts, run, started);
   if (ctx.flags.dryRun) {
     for (const s of RESTORE_TEST.steps.slice(1)) run.skip(s.id, 'dry run');
@@ -118,9 +125,15 @@ async function pickBackup(provider: Provider, req: RestoreTestRequest, facts: Fa
     }
     if (NOT_ANSWERING.has(source.status)) {
       // The checks compare the restore with the running source: without it, the restore would be wasted.
-      throw new EnvironmentError(`Source instance ${source.id} is ${source.status}; a restore test compares the restore with the running source.`, {
-        hint: source.status === 'stopped' ? `Start it first: dbops instances start ${source.id}` : 'Wait until it is available (`dbops status`), then rerun.',
-      });
+      throw new EnvironmentError(
+        `Source instance ${source.id} is ${source.status}; a restore test compares the restore with the running source.`,
+        {
+          hint:
+            source.status === 'stopped'
+              ? `Start it first: dbops instances start ${source.id}`
+              : 'Wait until it is available (`dbops status`), then rerun.',
+        },
+      );
     }
     facts.source = source;
     const backup = await chooseBackup(provider, req.backup, source, now);
@@ -130,7 +143,12 @@ async function pickBackup(provider: Provider, req: RestoreTestRequest, facts: Fa
     facts.temporary = {
       instanceId,
       instanceClass: req.instanceClass,
-      tags: restoreTestTags({ runId: run.runId, sourceInstanceId: source.id, snapshotId: backup.kind === 'snapshot' ? backup.snapshotId : undefined, expiresAt: expires }),
+      tags: restoreTestTags({
+        runId: run.runId,
+        sourceInstanceId: source.id,
+        snapshotId: backup.kind === 'snapshot' ? backup.snapshotId : undefined,
+        expiresAt: expires,
+      }),
       expiresAt: isoSeconds(expires),
       publiclyAccessible: false,
       ...(source.subnetGroup ? { subnetGroup: source.subnetGroup } : {}),
@@ -149,7 +167,13 @@ interface PendingRestore {
 }
 
 /** RT-2: the create call, with its cleanup registered before it is sent. */
-async function startRestore(ctx: Context, provider: Provider, req: RestoreTestRequest, facts: Facts, run: RunbookRun): Promise<PendingRestore & { forget: () => void }> {
+async function startRestore(
+  ctx: Context,
+  provider: Provider,
+  req: RestoreTestRequest,
+  facts: Facts,
+  run: RunbookRun,
+): Promise<PendingRestore & { forget: () => void }> {
   const tmp = facts.temporary!;
   const backup = facts.backup!;
   let pending: (PendingRestore & { forget: () => void }) | undefined;
@@ -177,24 +201,44 @@ async function startRestore(ctx: Context, provider: Provider, req: RestoreTestRe
 /** --keep: the instance stays; say how to reach it and how to remove it. */
 function keepNotes(tmp: TemporaryInstance, tunnel: HostOverride | undefined): void {
   tmp.kept = true;
-  const via = tunnel ? ` --connect-host ${tunnel.host.includes(':') ? `[${tunnel.host}]` : tunnel.host}${tunnel.port ? `:${tunnel.port}` : ''}` : '';
+  const via = tunnel
+    ? ` --connect-host ${tunnel.host.includes(':') ? `[${tunnel.host}]` : tunnel.host}${tunnel.port ? `:${tunnel.port}` : ''}`
+    : '';
   tmp.connectCommand = `dbops psql ${tmp.instanceId}${via}`;
   tmp.removeCommand = `dbops instances delete ${tmp.instanceId} --yes --skip-final-snapshot`;
 }
 
 /** RT-4: connections (the restore's password falls back to the source's: the data, and so pg_authid, is the same). */
-async function connect(ctx: Context, provider: Provider, req: RestoreTestRequest, facts: Facts, run: RunbookRun, seams: RestoreTestSeams, started: Date): Promise<{ session: CheckSession; forget: () => void }> {
+async function connect(
+  ctx: Context,
+  provider: Provider,
+  req: RestoreTestRequest,
+  facts: Facts,
+  run: RunbookRun,
+  seams: RestoreTestSeams,
+  started: Date,
+): Promise<{ session: CheckSession; forget: () => void }> {
   let opened: { session: CheckSession; forget: () => void } | undefined;
   await checkStep(run, 'RT-4', 'server', facts.checks, async () => {
     const tmp = facts.temporary!;
     const source = await provider.connectionInfo(facts.source!.id);
     const restoreInfo = await provider.connectionInfo(tmp.instanceId);
-    const restore: ConnectionInfo = restoreInfo.password ? restoreInfo : { ...restoreInfo, ...(source.password ? { password: source.password } : {}) };
+    const restore: ConnectionInfo = restoreInfo.password
+      ? restoreInfo
+      : { ...restoreInfo, ...(source.password ? { password: source.password } : {}) };
     const settings = await checkSettings(req);
     const open = seams.openChecks ?? openCheckSession;
     const t = backupTime(facts.backup!);
     const session = await open(
-      { restore, source, ...(req.connectHost ? { restoreHost: req.connectHost } : {}), ...(req.sourceConnectHost ? { sourceHost: req.sourceConnectHost } : {}), concurrency: req.concurrency, warn: (m) => ctx.out.warn(m), signal: ctx.signal },
+      {
+        restore,
+        source,
+        ...(req.connectHost ? { restoreHost: req.connectHost } : {}),
+        ...(req.sourceConnectHost ? { sourceHost: req.sourceConnectHost } : {}),
+        concurrency: req.concurrency,
+        warn: (m) => ctx.out.warn(m),
+        signal: ctx.signal,
+      },
       { reference: started, ...(t ? { time: t } : {}) },
       settings,
     );
@@ -207,10 +251,24 @@ async function connect(ctx: Context, provider: Provider, req: RestoreTestRequest
 }
 
 /** RT-5 .. RT-10 */
-const RT_CHECK_STEPS: CheckStepIds = { integrity: 'RT-5', schema: 'RT-6', counts: 'RT-7', freshness: 'RT-8', pgvector: 'RT-9', performance: 'RT-10' };
+const RT_CHECK_STEPS: CheckStepIds = {
+  integrity: 'RT-5',
+  schema: 'RT-6',
+  counts: 'RT-7',
+  freshness: 'RT-8',
+  pgvector: 'RT-9',
+  performance: 'RT-10',
+};
 
 /** RT-11, unless --keep. */
-async function deleteStep(ctx: Context, provider: Provider, req: RestoreTestRequest, facts: Facts, run: RunbookRun, pending: PendingRestore & { forget: () => void }): Promise<void> {
+async function deleteStep(
+  ctx: Context,
+  provider: Provider,
+  req: RestoreTestRequest,
+  facts: Facts,
+  run: RunbookRun,
+  pending: PendingRestore & { forget: () => void },
+): Promise<void> {
   const tmp = facts.temporary!;
   if (req.keep) {
     run.skip('RT-11', `--keep: ${tmp.instanceId} stays until you delete it (expires-at ${tmp.expiresAt})`);
@@ -229,12 +287,27 @@ function stepSeconds(report: RunReport, ids: readonly string[]): number | undefi
   return ms.length === 0 ? undefined : Math.round(ms.reduce((a, b) => a + b, 0)) / 1000;
 }
 
-function buildResult(ctx: Context, provider: Provider, req: RestoreTestRequest, facts: Facts, report: RunReport, started: Date, error: unknown): RestoreTestResult {
+function buildResult(
+  ctx: Context,
+  provider: Provider,
+  req: RestoreTestRequest,
+  facts: Facts,
+  report: RunReport,
+  started: Date,
+  error: unknown,
+): RestoreTestResult {
   const rpoCheck = facts.checks.find((c) => c.id === 'rpo');
   const rpoData = rpoCheck?.data as { measured?: boolean; dataLossSeconds?: number } | undefined;
   const measured = rpoData?.measured === true && rpoData.dataLossSeconds !== undefined;
   const restoreSeconds = facts.restoreSeconds;
-  const verdict = ctx.flags.dryRun && error === undefined ? 'dry-run' : error instanceof Interrupted ? 'interrupted' : error !== undefined ? 'error' : verdictOf(facts.checks);
+  const verdict =
+    ctx.flags.dryRun && error === undefined
+      ? 'dry-run'
+      : error instanceof Interrupted
+        ? 'interrupted'
+        : error !== undefined
+          ? 'error'
+          : verdictOf(facts.checks);
   const tmp = facts.temporary;
   const e = isDbopsError(error) ? error : undefined;
   return {
@@ -246,15 +319,37 @@ function buildResult(ctx: Context, provider: Provider, req: RestoreTestRequest, 
     startedAt: started.toISOString(),
     finishedAt: report.finishedAt,
     requestedSourceId: req.sourceId,
-    ...(facts.source ? { source: { instanceId: facts.source.id, engineVersion: facts.source.engineVersion, instanceClass: facts.source.instanceClass } } : {}),
+    ...(facts.source
+      ? { source: { instanceId: facts.source.id, engineVersion: facts.source.engineVersion, instanceClass: facts.source.instanceClass } }
+      : {}),
     ...(facts.backup ? { backup: facts.backup } : {}),
     ...(tmp ? { temporary: tmp } : {}),
-    timing: { ...(restoreSeconds !== undefined ? { restoreSeconds } : {}), ...optional('checksSeconds', stepSeconds(report, ['RT-4', 'RT-5', 'RT-6', 'RT-7', 'RT-8', 'RT-9', 'RT-10'])), totalSeconds: report.durationMs / 1000 },
-    rto: { targetHours: req.rtoHours, ...(restoreSeconds !== undefined ? { restoreSeconds, withinTarget: restoreSeconds <= req.rtoHours * 3600 } : {}) },
-    rpo: { targetHours: req.rpoHours, measured, ...(measured ? { dataLossSeconds: rpoData.dataLossSeconds, withinTarget: rpoData.dataLossSeconds! <= req.rpoHours * 3600 } : {}) },
+    timing: {
+      ...(restoreSeconds !== undefined ? { restoreSeconds } : {}),
+      ...optional('checksSeconds', stepSeconds(report, ['RT-4', 'RT-5', 'RT-6', 'RT-7', 'RT-8', 'RT-9', 'RT-10'])),
+      totalSeconds: report.durationMs / 1000,
+    },
+    rto: {
+      targetHours: req.rtoHours,
+      ...(restoreSeconds !== undefined ? { restoreSeconds, withinTarget: restoreSeconds <= req.rtoHours * 3600 } : {}),
+    },
+    rpo: {
+      targetHours: req.rpoHours,
+      measured,
+      ...(measured ? { dataLossSeconds: rpoData.dataLossSeconds, withinTarget: rpoData.dataLossSeconds! <= req.rpoHours * 3600 } : {}),
+    },
     checks: facts.checks,
     failedChecks: failedChecks(facts.checks),
-    ...(error !== undefined ? { error: { code: e?.code ?? 'internal', message: messageOf(error), ...(e?.hint ? { hint: e.hint } : {}), ...(stepOf(error) ? { step: stepOf(error) } : {}) } } : {}),
+    ...(error !== undefined
+      ? {
+          error: {
+            code: e?.code ?? 'internal',
+            message: messageOf(error),
+            ...(e?.hint ? { hint: e.hint } : {}),
+            ...(stepOf(error) ? { step: stepOf(error) } : {}),
+          },
+        }
+      : {}),
     cleanup: report.cleanup,
     report,
   };

@@ -154,7 +154,11 @@ export function resolveRequest(config: DbopsConfig, input: RestoreTestInput, now
   }
   const x = extra(config);
   const base = configFile ? dirname(configFile) : process.cwd();
-  const queriesDir = x.performance.queriesDir ? (isAbsolute(x.performance.queriesDir) ? x.performance.queriesDir : resolve(base, x.performance.queriesDir)) : SHIPPED_CHECKS_DIR;
+  const queriesDir = x.performance.queriesDir
+    ? isAbsolute(x.performance.queriesDir)
+      ? x.performance.queriesDir
+      : resolve(base, x.performance.queriesDir)
+    : SHIPPED_CHECKS_DIR;
   return {
     sourceId: input.instanceId ?? config.database.identifier,
     backup,
@@ -163,7 +167,9 @@ export function resolveRequest(config: DbopsConfig, input: RestoreTestInput, now
     concurrency,
     keep: Boolean(input.keep),
     ...(input.connectHost !== undefined ? { connectHost: parseConnectHost(input.connectHost) } : {}),
-    ...(input.sourceConnectHost !== undefined ? { sourceConnectHost: parseConnectHost(input.sourceConnectHost, '--source-connect-host') } : {}),
+    ...(input.sourceConnectHost !== undefined
+      ? { sourceConnectHost: parseConnectHost(input.sourceConnectHost, '--source-connect-host') }
+      : {}),
     ...(input.reportFile !== undefined ? { reportFile: input.reportFile } : {}),
     metricsNamespace: config.restoreTest.metricsNamespace,
     rtoHours: config.recovery.rtoHours,
@@ -180,4 +186,3 @@ export function resolveRequest(config: DbopsConfig, input: RestoreTestInput, now
     configQueries: x.performance.queries ?? [],
   };
 }
-

@@ -19,7 +19,12 @@ import type { RestoreTestRequest } from './settings.js';
 import type { StepCheck, TemporaryInstance } from './types.js';
 
 /** Sends the restore of `backup` into `tmp` (its placement, no public access, its tags). */
-export function sendRestore(provider: Provider, backup: BackupChoice, source: Pick<Instance, 'id'>, tmp: TemporaryInstance): Promise<Instance> {
+export function sendRestore(
+  provider: Provider,
+  backup: BackupChoice,
+  source: Pick<Instance, 'id'>,
+  tmp: TemporaryInstance,
+): Promise<Instance> {
   const placement = {
     instanceId: tmp.instanceId,
     instanceClass: tmp.instanceClass,
@@ -29,7 +34,11 @@ export function sendRestore(provider: Provider, backup: BackupChoice, source: Pi
     tags: tmp.tags,
   };
   if (backup.kind === 'snapshot') return provider.restoreFromSnapshot({ snapshotId: backup.snapshotId, multiAz: false, ...placement });
-  return provider.restoreToPointInTime({ sourceInstanceId: source.id, time: backup.time === 'latest' ? 'latest' : new Date(backup.time), ...placement });
+  return provider.restoreToPointInTime({
+    sourceInstanceId: source.id,
+    time: backup.time === 'latest' ? 'latest' : new Date(backup.time),
+    ...placement,
+  });
 }
 
 /** A snapshot the provider finds corrupt is a restore that failed: the run could not run (exit 3). */
@@ -42,7 +51,14 @@ export function restoreFailed(e: unknown): unknown {
  * Deletes a temporary instance: waits for the create call to land first, deletes only
  * an instance tagged with this run's id, without a final snapshot, and waits until it is gone.
  */
-export async function removeTemporary(ctx: Context, provider: Provider, id: string, runId: string, call: Promise<unknown>, step: StepHandle | undefined): Promise<boolean> {
+export async function removeTemporary(
+  ctx: Context,
+  provider: Provider,
+  id: string,
+  runId: string,
+  call: Promise<unknown>,
+  step: StepHandle | undefined,
+): Promise<boolean> {
   await call.catch(() => undefined);
   const found = await provider.findInstance(id);
   if (!found) return false;
@@ -51,7 +67,10 @@ export async function removeTemporary(ctx: Context, provider: Provider, id: stri
     ctx.out.warn(`Instance ${id} does not carry ${TAG.runId}=${runId}: this run did not create it and leaves it alone.`);
     return false;
   }
-  const wait = { maxWaitSeconds: ctx.config.aws.maxWaitMinutes * 60, ...(step ? { signal: step.signal, onProgress: (st: string) => step.update(st) } : {}) };
+  const wait = {
+    maxWaitSeconds: ctx.config.aws.maxWaitMinutes * 60,
+    ...(step ? { signal: step.signal, onProgress: (st: string) => step.update(st) } : {}),
+  };
   if (found.status !== 'deleting') await requestDelete(provider, id, wait.maxWaitSeconds);
   await provider.waitForInstance(id, 'deleted', wait);
   return true;
@@ -77,7 +96,12 @@ class StepChecksFailed extends CheckFailed {}
  * read block") has found damage: that is a failed check (exit 1), and the other checks
  * still run. Lost connections and dbops' own bugs are not caught here.
  */
-async function asFinding(step: string, checkId: CheckId, title: string, work: Promise<CheckResult | CheckResult[]>): Promise<CheckResult | CheckResult[]> {
+async function asFinding(
+  step: string,
+  checkId: CheckId,
+  title: string,
+  work: Promise<CheckResult | CheckResult[]>,
+): Promise<CheckResult | CheckResult[]> {
   try {
     return await work;
   } catch (e) {
@@ -99,7 +123,13 @@ async function asFinding(step: string, checkId: CheckId, title: string, work: Pr
  * Runs one step whose outcome is check results, appended to `sink` with the step id;
  * failed checks mark the step failed but the run goes on.
  */
-export async function checkStep(run: RunbookRun, id: string, checkId: CheckId, sink: StepCheck[], fn: (s: StepHandle) => Promise<CheckResult | CheckResult[]>): Promise<void> {
+export async function checkStep(
+  run: RunbookRun,
+  id: string,
+  checkId: CheckId,
+  sink: StepCheck[],
+  fn: (s: StepHandle) => Promise<CheckResult | CheckResult[]>,
+): Promise<void> {
   const title = run.def.steps.find((st) => st.id === id)?.title ?? id;
   try {
     await run.step(id, async (s) => {
@@ -116,7 +146,9 @@ export async function checkStep(run: RunbookRun, id: string, checkId: CheckId, s
 }
 
 /** The check settings of a request: thresholds, and the check queries (files + config). */
-export async function checkSettings(req: Pick<RestoreTestRequest, 'queriesDir' | 'configQueries' | 'heapallindexed' | 'countTolerance' | 'rpoHours' | 'performance'>): Promise<CheckSettings> {
+export async function checkSettings(
+  req: Pick<RestoreTestRequest, 'queriesDir' | 'configQueries' | 'heapallindexed' | 'countTolerance' | 'rpoHours' | 'performance'>,
+): Promise<CheckSettings> {
   const files = await loadQueryFiles(req.queriesDir);
   const fromConfig = req.configQueries.map((q) => ({ name: q.name, sql: q.sql, origin: 'config' }));
   return {

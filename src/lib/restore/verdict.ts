@@ -29,7 +29,11 @@ export function judgeRto(restoreSeconds: number, rtoHours: number): CheckResult<
   };
   if (restoreSeconds <= rtoSeconds) {
     const share = (restoreSeconds / rtoSeconds) * 100;
-    return { ...base, status: 'passed', summary: `Restored in ${took}, within the RTO of ${rtoHours} h (${share < 1 ? 'under 1' : Math.round(share)}% of it).` };
+    return {
+      ...base,
+      status: 'passed',
+      summary: `Restored in ${took}, within the RTO of ${rtoHours} h (${share < 1 ? 'under 1' : Math.round(share)}% of it).`,
+    };
   }
   return {
     ...base,

@@ -22,10 +22,35 @@ import type { FindingRegistry } from './findings.js';
 import type { RunbookDef } from './runner.js';
 
 /** runbooks/database-failure.md: seed 002's emergency procedure, followed by hand with dbops commands at each step. */
-export const DATABASE_FAILURE = defineRunbook('database-failure', 'Database failure: emergency procedure', ['DF-1', 'DF-2', 'DF-3', 'DF-4', 'DF-5', 'DF-6', 'DF-7']);
+export const DATABASE_FAILURE = defineRunbook('database-failure', 'Database failure: emergency procedure', [
+  'DF-1',
+  'DF-2',
+  'DF-3',
+  'DF-4',
+  'DF-5',
+  'DF-6',
+  'DF-7',
+]);
 
 /** The runbooks commands follow, step by step. */
-export const RUNBOOKS: RunbookDef[] = [INSTANCE_CREATE, INSTANCE_DELETE, INSTANCE_START_STOP, PROVISION_APPLY, PROVISION_DESTROY, VECTOR_TUNING, SNAPSHOTS, GC, RESTORE_TEST, SWITCHOVER, FAILOVER, MIGRATE, HEARTBEAT, AUTOMATED_BACKUPS, PITR, DR_DRILL];
+export const RUNBOOKS: RunbookDef[] = [
+  INSTANCE_CREATE,
+  INSTANCE_DELETE,
+  INSTANCE_START_STOP,
+  PROVISION_APPLY,
+  PROVISION_DESTROY,
+  VECTOR_TUNING,
+  SNAPSHOTS,
+  GC,
+  RESTORE_TEST,
+  SWITCHOVER,
+  FAILOVER,
+  MIGRATE,
+  HEARTBEAT,
+  AUTOMATED_BACKUPS,
+  PITR,
+  DR_DRILL,
+];
 
 /** Procedures an engineer follows by hand (no single command runs them); their ids are synced too. */
 export const PROCEDURES: RunbookDef[] = [DATABASE_FAILURE];

@@ -19,14 +19,18 @@ export function renderReport(report: RunReport, c: ChalkInstance): string {
     const detail = s.error ? `: ${s.error.message}` : s.detail ? `: ${s.detail}` : s.status === 'not-run' ? ': not run' : '';
     return `  ${color(s.status, MARK[s.status])} ${s.id} ${s.title}${detail}${time}`;
   });
-  for (const cl of report.cleanup) lines.push(`  ${cl.status === 'failed' ? c.red('✖') : c.dim('↺')} cleanup: ${cl.label}: ${cl.status}${cl.error ? ` (${cl.error})` : ''}`);
+  for (const cl of report.cleanup)
+    lines.push(
+      `  ${cl.status === 'failed' ? c.red('✖') : c.dim('↺')} cleanup: ${cl.label}: ${cl.status}${cl.error ? ` (${cl.error})` : ''}`,
+    );
   const head = `${report.runbookFile} · run ${report.runId} · ${report.status} in ${formatDuration(report.durationMs)}`;
   return [head, ...lines].join('\n');
 }
 
 export function reportMarkdown(report: RunReport, title: string): string {
   const rows = report.steps.map(
-    (s) => `| ${s.id} | ${s.title} | ${s.status} | ${s.durationMs === undefined ? '' : formatDuration(s.durationMs)} | ${(s.error?.message ?? s.detail ?? '').replace(/\|/g, '\\|')} |`,
+    (s) =>
+      `| ${s.id} | ${s.title} | ${s.status} | ${s.durationMs === undefined ? '' : formatDuration(s.durationMs)} | ${(s.error?.message ?? s.detail ?? '').replace(/\|/g, '\\|')} |`,
   );
   const out = [
     `# ${title}`,
@@ -41,7 +45,13 @@ export function reportMarkdown(report: RunReport, title: string): string {
     '|---|---|---|---|---|',
     ...rows,
   ];
-  if (report.error) out.push('', `**Error${report.error.step ? ` in ${report.error.step}` : ''}:** ${report.error.message}`, report.error.hint ? `\nHint: ${report.error.hint}` : '');
-  if (report.cleanup.length > 0) out.push('', '## Cleanup', '', ...report.cleanup.map((c) => `- ${c.label}: ${c.status}${c.error ? ` (${c.error})` : ''}`));
+  if (report.error)
+    out.push(
+      '',
+      `**Error${report.error.step ? ` in ${report.error.step}` : ''}:** ${report.error.message}`,
+      report.error.hint ? `\nHint: ${report.error.hint}` : '',
+    );
+  if (report.cleanup.length > 0)
+    out.push('', '## Cleanup', '', ...report.cleanup.map((c) => `- ${c.label}: ${c.status}${c.error ? ` (${c.error})` : ''}`));
   return out.join('\n') + '\n';
 }

@@ -221,8 +221,7 @@ export class RunbookRun {
     }
     const finished = clock.now();
     const steps = this.#def.steps.map((s) => this.#results.get(s.id)!);
-    const status: RunReport['status'] =
-      error === undefined ? 'ok' : error instanceof Interrupted ? 'interrupted' : 'failed';
+    const status: RunReport['status'] = error === undefined ? 'ok' : error instanceof Interrupted ? 'interrupted' : 'failed';
     const report: RunReport = {
       runbook: this.#def.name,
       runbookFile: `runbooks/${this.#def.name}.md`,
@@ -315,4 +314,3 @@ async function settle(work: Promise<unknown>, ms: number): Promise<unknown> {
   if (timer) clearTimeout(timer);
   return rejection;
 }
-

@@ -29,7 +29,9 @@ function read(file: string): string {
   try {
     return readFileSync(packagePath(file), 'utf8');
   } catch (e) {
-    throw new InternalError(`dbops cannot read its runbook ${packagePath(file)}: ${messageOf(e)}`, { hint: 'Reinstall dbops: the runbooks/ folder ships with it.' });
+    throw new InternalError(`dbops cannot read its runbook ${packagePath(file)}: ${messageOf(e)}`, {
+      hint: 'Reinstall dbops: the runbooks/ folder ships with it.',
+    });
   }
 }
 
@@ -87,7 +89,12 @@ export function renderRunbookMarkdown(markdown: string, c: ChalkInstance): strin
       out.push(h[1]!.length === 1 ? `${title}\n${'='.repeat(text.length)}` : title);
       continue;
     }
-    out.push(coloured ? line.replace(/\*\*([^*]+)\*\*/g, (_, t: string) => c.bold(t)).replace(/`([^`]+)`/g, (_, t: string) => c.cyan(t)) : line);
+    out.push(
+      coloured ? line.replace(/\*\*([^*]+)\*\*/g, (_, t: string) => c.bold(t)).replace(/`([^`]+)`/g, (_, t: string) => c.cyan(t)) : line,
+    );
   }
-  return out.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  return out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }

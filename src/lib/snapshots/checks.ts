@@ -59,12 +59,19 @@ export interface CopyKey {
  * is refused before AWS is asked: KMS keys do not cross regions. Pure.
  */
 export function copyKey(flag: string | undefined, configured: string | undefined, targetRegion: string): CopyKey {
-  const key: CopyKey = flag ? { kmsKeyId: flag, source: 'flag' } : configured ? { kmsKeyId: configured, source: 'config' } : { kmsKeyId: AWS_MANAGED_RDS_KEY, source: 'default' };
+  const key: CopyKey = flag
+    ? { kmsKeyId: flag, source: 'flag' }
+    : configured
+      ? { kmsKeyId: configured, source: 'config' }
+      : { kmsKeyId: AWS_MANAGED_RDS_KEY, source: 'default' };
   const keyRegion = kmsKeyRegion(key.kmsKeyId);
   if (keyRegion !== undefined && keyRegion !== targetRegion) {
-    throw new UsageError(`The KMS key ${key.kmsKeyId} is in ${keyRegion}, but the copy goes to ${targetRegion}: KMS keys do not cross regions.`, {
-      hint: `Pass the ARN of a key in ${targetRegion}, or leave it unset to use ${AWS_MANAGED_RDS_KEY} there.`,
-    });
+    throw new UsageError(
+      `The KMS key ${key.kmsKeyId} is in ${keyRegion}, but the copy goes to ${targetRegion}: KMS keys do not cross regions.`,
+      {
+        hint: `Pass the ARN of a key in ${targetRegion}, or leave it unset to use ${AWS_MANAGED_RDS_KEY} there.`,
+      },
+    );
   }
   return key;
 }

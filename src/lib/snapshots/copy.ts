@@ -87,7 +87,13 @@ export interface PreparedCopy {
 }
 
 /** Checks the source (available, KMS key) and looks for an existing copy in the destination. */
-export async function prepareCopy(ctx: Pick<Context, 'config'>, provider: Provider, source: Snapshot, toRegion: string, kmsKey?: string): Promise<PreparedCopy> {
+export async function prepareCopy(
+  ctx: Pick<Context, 'config'>,
+  provider: Provider,
+  source: Snapshot,
+  toRegion: string,
+  kmsKey?: string,
+): Promise<PreparedCopy> {
   checkCopyable(source);
   const key = source.encrypted ? copyKey(kmsKey, ctx.config.snapshots.crossRegion.kmsKeyId, toRegion) : undefined;
   const target = provider.forRegion(toRegion);
@@ -116,7 +122,13 @@ export async function copyFrom(
 ): Promise<CopyResult> {
   const prepared = await prepareCopy(ctx, provider, source, input.toRegion, input.kmsKeyId);
   const { existing, targetSnapshotId } = prepared;
-  const base = { sourceRegion: provider.region, targetRegion: input.toRegion, sourceSnapshotId: source.id, targetSnapshotId, ...(prepared.kmsKey ? { kmsKey: prepared.kmsKey } : {}) };
+  const base = {
+    sourceRegion: provider.region,
+    targetRegion: input.toRegion,
+    sourceSnapshotId: source.id,
+    targetSnapshotId,
+    ...(prepared.kmsKey ? { kmsKey: prepared.kmsKey } : {}),
+  };
   const update = input.update ?? (() => undefined);
   if (existing?.status === 'available') return { dryRun: ctx.flags.dryRun, ...base, alreadyExisted: true, copy: existing };
   if (ctx.flags.dryRun) return { dryRun: true, ...base, alreadyExisted: existing !== undefined, copy: existing };
@@ -136,7 +148,9 @@ export async function copySnapshotCommand(ctx: Context, input: Omit<CopyInput, '
   const { value } = await runRunbook(SNAPSHOT_COPY, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, (run) =>
     run.step('SN-10', async (s) => {
       const result = await copySnapshotToRegion(ctx, { ...input, runId: run.runId, update: (text) => s.update(text) });
-      s.detail(`${result.targetSnapshotId} in ${result.targetRegion}: ${result.dryRun ? 'dry run' : (result.copy?.status ?? 'requested')}${result.alreadyExisted ? ' (existed already)' : ''}`);
+      s.detail(
+        `${result.targetSnapshotId} in ${result.targetRegion}: ${result.dryRun ? 'dry run' : (result.copy?.status ?? 'requested')}${result.alreadyExisted ? ' (existed already)' : ''}`,
+      );
       return result;
     }),
   );

@@ -112,7 +112,9 @@ export async function gc(ctx: Context): Promise<GcResult> {
   const { value } = await runRunbook(GC, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, async (run): Promise<GcResult> => {
     const items = await run.step('GC-1', async (s) => {
       const found = planGc(await inventory(provider, regions), ctx.clock.now());
-      s.detail(`${found.filter((i) => i.action === 'delete').length} expired of ${found.length} with ${TAG.expiresAt} in ${regions.join(' and ')}`);
+      s.detail(
+        `${found.filter((i) => i.action === 'delete').length} expired of ${found.length} with ${TAG.expiresAt} in ${regions.join(' and ')}`,
+      );
       return found;
     });
     const doomed = items.filter((i) => i.action === 'delete');
@@ -129,7 +131,10 @@ export async function gc(ctx: Context): Promise<GcResult> {
       ['instance', doomed.filter((d) => d.kind === 'instance').length],
       ['snapshot', doomed.filter((d) => d.kind === 'snapshot').length],
     ] as const;
-    const what = counts.filter(([, n]) => n > 0).map(([k, n]) => `${n} expired ${k}${n === 1 ? '' : 's'}`).join(' and ');
+    const what = counts
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${n} expired ${k}${n === 1 ? '' : 's'}`)
+      .join(' and ');
     if (!(await ctx.prompt.confirm(`Delete ${what} in ${regions.join(' and ')} (no final snapshot)?`))) {
       run.skip('GC-2', 'not confirmed');
       return { dryRun: false, confirmed: false, ...base };

@@ -139,7 +139,11 @@ function judge(s: Snapshot, rank: number, policy: RetentionPolicy, now: Date): P
   if (exempt) return { ...base, action: 'keep', reason: exempt };
   const age = formatAge(s.createdAt, now);
   if (rank < policy.keepNewest) {
-    return { ...base, action: 'keep', reason: `one of the newest ${plural(policy.keepNewest, base.class + ' snapshot')} of ${s.instanceId} in ${s.region} (${age} old)` };
+    return {
+      ...base,
+      action: 'keep',
+      reason: `one of the newest ${plural(policy.keepNewest, base.class + ' snapshot')} of ${s.instanceId} in ${s.region} (${age} old)`,
+    };
   }
   const weeks = retentionWeeks(base.class, policy);
   return ageMs(s, now)! > weeks * WEEK_MS

@@ -52,17 +52,17 @@ export async function gatherSnapshots(provider: Provider, regions: string[], ins
 export function refusalError(plan: PrunePlan): UsageError | undefined {
   const first = plan.refusals[0];
   if (!first) return undefined;
-  return new UsageError(
-    `Refusing to prune: it would delete every snapshot of ${first.instanceId} in ${first.region} (${first.count}).`,
-    {
-      hint: 'Nothing was deleted. Keep at least one (snapshots.keepNewest >= 1), or delete by hand with `dbops snapshot delete <id>`.',
-      details: { refusals: plan.refusals },
-    },
-  );
+  return new UsageError(`Refusing to prune: it would delete every snapshot of ${first.instanceId} in ${first.region} (${first.count}).`, {
+    hint: 'Nothing was deleted. Keep at least one (snapshots.keepNewest >= 1), or delete by hand with `dbops snapshot delete <id>`.',
+    details: { refusals: plan.refusals },
+  });
 }
 
 /** Deletes what the plan says, continuing past a failure; returns what went and what did not. */
-export async function executeDeletes(provider: Provider, deletes: PruneDecision[]): Promise<{ deleted: PruneDecision[]; failed: PruneFailure[] }> {
+export async function executeDeletes(
+  provider: Provider,
+  deletes: PruneDecision[],
+): Promise<{ deleted: PruneDecision[]; failed: PruneFailure[] }> {
   const deleted: PruneDecision[] = [];
   const failed: PruneFailure[] = [];
   for (const d of deletes) {
@@ -89,35 +89,39 @@ export function failuresError(failed: PruneFailure[]): EnvironmentError | undefi
 export async function pruneSnapshots(ctx: Context, input: { instanceId?: string }): Promise<PruneResult> {
   const regions = pruneRegions(ctx);
   const provider = await ctx.provider();
-  const { value } = await runRunbook(SNAPSHOT_PRUNE, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, async (run): Promise<PruneResult> => {
-    const plan = await run.step('SN-12', async (s) => {
-      const p = planPrune(await gatherSnapshots(provider, regions, input.instanceId), retentionPolicy(ctx), ctx.clock.now());
-      const refused = refusalError(p);
-      if (refused) throw refused;
-      s.detail(`${p.deletes.length} past retention of ${p.decisions.length} in ${regions.join(' and ')}`);
-      return p;
-    });
-    const base = { regions, plan, deleted: [], failed: [] };
-    if (ctx.flags.dryRun) {
-      run.skip('SN-13', 'dry run');
-      return { dryRun: true, confirmed: false, ...base };
-    }
-    if (plan.deletes.length === 0) {
-      run.skip('SN-13', 'nothing past retention');
-      return { dryRun: false, confirmed: true, ...base };
-    }
-    const confirmed = await ctx.prompt.confirm(
-      `Delete ${plan.deletes.length} snapshot${plan.deletes.length === 1 ? '' : 's'} past retention in ${regions.join(' and ')}?`,
-    );
-    if (!confirmed) {
-      run.skip('SN-13', 'not confirmed');
-      return { dryRun: false, confirmed: false, ...base };
-    }
-    return run.step('SN-13', async (s) => {
-      const outcome = await executeDeletes(provider, plan.deletes);
-      s.detail(`${outcome.deleted.length} deleted${outcome.failed.length > 0 ? `, ${outcome.failed.length} failed` : ''}`);
-      return { dryRun: false, confirmed: true, regions, plan, ...outcome };
-    });
-  });
+  const { value } = await runRunbook(
+    SNAPSHOT_PRUNE,
+    { out: ctx.out, clock: ctx.clock, signal: ctx.signal },
+    async (run): Promise<PruneResult> => {
+      const plan = await run.step('SN-12', async (s) => {
+        const p = planPrune(await gatherSnapshots(provider, regions, input.instanceId), retentionPolicy(ctx), ctx.clock.now());
+        const refused = refusalError(p);
+        if (refused) throw refused;
+        s.detail(`${p.deletes.length} past retention of ${p.decisions.length} in ${regions.join(' and ')}`);
+        return p;
+      });
+      const base = { regions, plan, deleted: [], failed: [] };
+      if (ctx.flags.dryRun) {
+        run.skip('SN-13', 'dry run');
+        return { dryRun: true, confirmed: false, ...base };
+      }
+      if (plan.deletes.length === 0) {
+        run.skip('SN-13', 'nothing past retention');
+        return { dryRun: false, confirmed: true, ...base };
+      }
+      const confirmed = await ctx.prompt.confirm(
+        `Delete ${plan.deletes.length} snapshot${plan.deletes.length === 1 ? '' : 's'} past retention in ${regions.join(' and ')}?`,
+      );
+      if (!confirmed) {
+        run.skip('SN-13', 'not confirmed');
+        return { dryRun: false, confirmed: false, ...base };
+      }
+      return run.step('SN-13', async (s) => {
+        const outcome = await executeDeletes(provider, plan.deletes);
+        s.detail(`${outcome.deleted.length} deleted${outcome.failed.length > 0 ? `, ${outcome.failed.length} failed` : ''}`);
+        return { dryRun: false, confirmed: true, regions, plan, ...outcome };
+      });
+    },
+  );
   return value;
 }

@@ -32,7 +32,11 @@ export function renderSnapshotTable(snaps: Snapshot[], now: Date, c: ChalkInstan
     [
       { header: 'ID', value: (s: Snapshot) => s.id },
       { header: 'TYPE', value: (s) => s.type },
-      { header: 'STATUS', value: (s) => statusColor(s.status, c) + (s.status !== 'available' && s.progressPercent !== undefined ? ` ${s.progressPercent}%` : '') },
+      {
+        header: 'STATUS',
+        value: (s) =>
+          statusColor(s.status, c) + (s.status !== 'available' && s.progressPercent !== undefined ? ` ${s.progressPercent}%` : ''),
+      },
       { header: 'CREATED', value: (s) => iso(s.createdAt) },
       { header: 'AGE', value: (s) => formatAge(s.createdAt, now) },
       { header: 'SIZE', value: (s) => formatBytes(s.sizeBytes) },
@@ -64,8 +68,12 @@ export function renderSnapshotDetail(s: Snapshot, now: Date, c: ChalkInstance): 
 
 export function renderCopy(r: CopyResult): string {
   const what = `${r.sourceSnapshotId} (${r.sourceRegion}) -> ${r.targetSnapshotId} (${r.targetRegion})`;
-  if (r.alreadyExisted && r.copy?.status === 'available' && !r.waitedMs) return `Nothing to do: ${r.targetSnapshotId} is already in ${r.targetRegion} (a copy of ${r.sourceSnapshotId}, available).`;
-  if (r.dryRun) return r.alreadyExisted ? `Dry run: the copy ${r.targetSnapshotId} already exists in ${r.targetRegion} (${r.copy?.status ?? '?'}); would wait for it.` : `Dry run: would copy ${what}.`;
+  if (r.alreadyExisted && r.copy?.status === 'available' && !r.waitedMs)
+    return `Nothing to do: ${r.targetSnapshotId} is already in ${r.targetRegion} (a copy of ${r.sourceSnapshotId}, available).`;
+  if (r.dryRun)
+    return r.alreadyExisted
+      ? `Dry run: the copy ${r.targetSnapshotId} already exists in ${r.targetRegion} (${r.copy?.status ?? '?'}); would wait for it.`
+      : `Dry run: would copy ${what}.`;
   const waited = r.waitedMs === undefined ? '' : ` in ${formatDuration(r.waitedMs)}`;
   const key = r.kmsKey && !r.alreadyExisted ? `, ${describeCopyKey(r.kmsKey, r.targetRegion)}` : '';
   return `${r.alreadyExisted ? 'Waited for the existing copy' : 'Copied'} ${what}: ${r.copy?.status ?? 'requested'}${waited}${r.copy?.sizeBytes !== undefined ? `, ${formatBytes(r.copy.sizeBytes)}` : ''}${key}.`;
@@ -98,7 +106,8 @@ export function renderPrune(r: PruneResult, c: ChalkInstance): string {
   if (r.dryRun) head = n === 0 ? 'Dry run: nothing is past retention.' : `Dry run: would delete ${n} snapshot${n === 1 ? '' : 's'}:`;
   else if (n === 0) head = 'Nothing is past retention.';
   else if (!r.confirmed) head = 'Not confirmed: nothing deleted.';
-  else head = `Deleted ${r.deleted.length} of ${n} snapshot${n === 1 ? '' : 's'} past retention${r.failed.length > 0 ? `; ${r.failed.length} failed` : ''}:`;
+  else
+    head = `Deleted ${r.deleted.length} of ${n} snapshot${n === 1 ? '' : 's'} past retention${r.failed.length > 0 ? `; ${r.failed.length} failed` : ''}:`;
   const failures = r.failed.map((f) => `  ${c.red('✖')} ${f.id} (${f.region}): ${f.error}`);
   return [head, table, ...failures].join('\n');
 }
@@ -122,7 +131,8 @@ export function renderGc(r: GcResult, c: ChalkInstance): string {
   if (doomed === 0) head = 'Nothing has expired.';
   else if (r.dryRun) head = `Dry run: would delete ${doomed} expired resource${doomed === 1 ? '' : 's'}:`;
   else if (!r.confirmed) head = 'Not confirmed: nothing deleted.';
-  else head = `Deleted ${r.deleted.length} of ${doomed} expired resource${doomed === 1 ? '' : 's'}${r.failed.length > 0 ? `; ${r.failed.length} failed` : ''}:`;
+  else
+    head = `Deleted ${r.deleted.length} of ${doomed} expired resource${doomed === 1 ? '' : 's'}${r.failed.length > 0 ? `; ${r.failed.length} failed` : ''}:`;
   return [head, table, ...r.failed.map((f) => `  ${c.red('✖')} ${f.kind} ${f.id} (${f.region}): ${f.error}`)].join('\n');
 }
 
@@ -132,7 +142,8 @@ export function renderRunPolicy(r: RunPolicyResult, c: ChalkInstance): string {
   else if (r.snapshot) {
     lines.push('', `Snapshot: ${r.snapshot.id} (${r.snapshot.reused ? 'reused: taken less than 24 h ago' : 'new'}), ${r.snapshot.status}.`);
     if (r.copy) lines.push(`Copy:     ${r.copy.id} in ${r.copy.region} (${r.copy.reused ? 'reused' : 'new'}), ${r.copy.status}.`);
-    for (const p of r.pruned) lines.push(`Pruned ${p.region}: ${p.deleted.length === 0 ? 'nothing' : p.deleted.join(', ')} (${p.kept} kept).`);
+    for (const p of r.pruned)
+      lines.push(`Pruned ${p.region}: ${p.deleted.length === 0 ? 'nothing' : p.deleted.join(', ')} (${p.kept} kept).`);
   }
   return lines.join('\n');
 }
@@ -143,7 +154,9 @@ function snapLine(s: SnapshotSummary | null, c: ChalkInstance): string {
 
 function archiveLine(a: ArchiveHealth, c: ChalkInstance): string {
   if (!a.archiving) return c.red('off (archive_mode off)');
-  const last = a.lastArchivedWal ? `last ${a.lastArchivedWal}${a.lastArchivedAge ? ` ${a.lastArchivedAge} ago` : ''}` : 'nothing archived yet';
+  const last = a.lastArchivedWal
+    ? `last ${a.lastArchivedWal}${a.lastArchivedAge ? ` ${a.lastArchivedAge} ago` : ''}`
+    : 'nothing archived yet';
   const failed = a.failedCount ? c.red(`, ${a.failedCount} failed (last ${a.lastFailedWal ?? '?'})`) : ', 0 failed';
   const gap = a.gap ? c.red(`, missing ${a.gap}`) : '';
   return `${a.segments} files, ${formatBytes(a.bytes)}; ${last}${failed}${gap}; archive_timeout ${a.archiveTimeoutSeconds ?? '-'} s; ${a.baseBackups.length} base backup${a.baseBackups.length === 1 ? '' : 's'}`;
@@ -162,7 +175,12 @@ export function renderBackupStatus(s: BackupStatus, c: ChalkInstance): string {
     ...(auto.available
       ? ([
           ...(auto.earliestRestorableTime ? [['Earliest restorable', iso(auto.earliestRestorableTime)]] : []),
-          ['Latest restorable', auto.latestRestorableTime ? `${iso(auto.latestRestorableTime)} (${auto.restorableLagHours} h ago, RPO ${s.policy.rpoHours} h)` : c.red('none')],
+          [
+            'Latest restorable',
+            auto.latestRestorableTime
+              ? `${iso(auto.latestRestorableTime)} (${auto.restorableLagHours} h ago, RPO ${s.policy.rpoHours} h)`
+              : c.red('none'),
+          ],
           ...(auto.archive ? [['WAL archive', archiveLine(auto.archive, c)]] : []),
         ] as [string, string][])
       : []),
@@ -175,7 +193,12 @@ export function renderBackupStatus(s: BackupStatus, c: ChalkInstance): string {
         : 'none recorded',
     ],
     ...(s.drills
-      ? ([['DR drills', `${s.drills.count} recorded${s.drills.lastPassed ? `; last passed ${s.drills.lastPassed.startedAt} (${s.drills.lastPassed.scenario})` : ''}; policy every ${s.drills.everyDays} days`]] as [string, string][])
+      ? ([
+          [
+            'DR drills',
+            `${s.drills.count} recorded${s.drills.lastPassed ? `; last passed ${s.drills.lastPassed.startedAt} (${s.drills.lastPassed.scenario})` : ''}; policy every ${s.drills.everyDays} days`,
+          ],
+        ] as [string, string][])
       : []),
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
@@ -186,7 +209,11 @@ export function renderBackupStatus(s: BackupStatus, c: ChalkInstance): string {
   }
   out.push('');
   if (s.violations.length === 0) out.push(c.green('✔ The backup policy holds.'));
-  else out.push(c.red(`✖ ${s.violations.length} violation${s.violations.length === 1 ? '' : 's'}:`), ...s.violations.map((v) => `  - ${v.message} [${v.code}] ${seeAnchor(v.runbook)}`));
+  else
+    out.push(
+      c.red(`✖ ${s.violations.length} violation${s.violations.length === 1 ? '' : 's'}:`),
+      ...s.violations.map((v) => `  - ${v.message} [${v.code}] ${seeAnchor(v.runbook)}`),
+    );
   if (s.notes.length > 0) out.push('', ...s.notes.map((n) => `note: ${n}`));
   return out.join('\n');
 }

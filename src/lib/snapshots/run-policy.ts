@@ -13,7 +13,7 @@ import type { Instance, Provider, Snapshot } from '../providers/types.js';
 import { type RunReport, type RunbookRun, runRunbook } from '../runbook/runner.js';
 import { copyKey, describeCopyKey, policyRegions } from './checks.js';
 import { prepareCopy, requestCopy } from './copy.js';
-import { type PrunePlan, RESUME_WINDOW_HOURS, planPrune, resumableSnapshot, } from './policy.js';
+import { type PrunePlan, RESUME_WINDOW_HOURS, planPrune, resumableSnapshot } from './policy.js';
 import { executeDeletes, failuresError, refusalError, retentionPolicy } from './prune.js';
 import { SNAPSHOT_POLICY } from './runbooks.js';
 import { manualSnapshotId, manualSnapshotTags, waitAvailable } from './snapshots.js';
@@ -76,7 +76,11 @@ async function snapshotSteps(ctx: Context, provider: Provider, plan: Plan, run: 
   } else {
     id = manualSnapshotId(plan.instance.id, ctx.clock.now());
     await run.step('SN-2', async (s) => {
-      const created = await provider.createSnapshot({ instanceId: plan.instance.id, snapshotId: id, tags: manualSnapshotTags(plan.instance.id, run.runId) });
+      const created = await provider.createSnapshot({
+        instanceId: plan.instance.id,
+        snapshotId: id,
+        tags: manualSnapshotTags(plan.instance.id, run.runId),
+      });
       s.detail(`${id}: ${created.status}`);
     });
   }
@@ -88,7 +92,13 @@ async function snapshotSteps(ctx: Context, provider: Provider, plan: Plan, run: 
 }
 
 /** SN-4 and SN-5: the copy in the DR region, new or reused, available. */
-async function copySteps(ctx: Context, provider: Provider, source: Snapshot, dr: string, run: RunbookRun): Promise<NonNullable<RunPolicyResult['copy']>> {
+async function copySteps(
+  ctx: Context,
+  provider: Provider,
+  source: Snapshot,
+  dr: string,
+  run: RunbookRun,
+): Promise<NonNullable<RunPolicyResult['copy']>> {
   const prepared = await run.step('SN-4', async (s) => {
     const p = await prepareCopy(ctx, provider, source, dr);
     if (p.existing) {
@@ -108,7 +118,14 @@ async function copySteps(ctx: Context, provider: Provider, source: Snapshot, dr:
 }
 
 /** SN-6 / SN-7: the retention policy in one region, for this instance. */
-async function pruneStep(ctx: Context, provider: Provider, instanceId: string, region: string, id: 'SN-6' | 'SN-7', run: RunbookRun): Promise<PrunedRegion> {
+async function pruneStep(
+  ctx: Context,
+  provider: Provider,
+  instanceId: string,
+  region: string,
+  id: 'SN-6' | 'SN-7',
+  run: RunbookRun,
+): Promise<PrunedRegion> {
   return run.step(id, async (s) => {
     const snaps = await provider.forRegion(region).listSnapshots({ instanceId, type: 'all' });
     const plan: PrunePlan = planPrune(snaps, retentionPolicy(ctx), ctx.clock.now());
@@ -118,7 +135,11 @@ async function pruneStep(ctx: Context, provider: Provider, instanceId: string, r
     const failure = failuresError(failed);
     if (failure) throw failure;
     const kept = plan.decisions.length - deleted.length;
-    s.detail(deleted.length === 0 ? `nothing past retention in ${region} (${kept} kept)` : `deleted ${deleted.map((d) => d.id).join(', ')} (${kept} kept)`);
+    s.detail(
+      deleted.length === 0
+        ? `nothing past retention in ${region} (${kept} kept)`
+        : `deleted ${deleted.map((d) => d.id).join(', ')} (${kept} kept)`,
+    );
     return { region, deleted: deleted.map((d) => d.id), kept };
   });
 }

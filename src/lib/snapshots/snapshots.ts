@@ -86,39 +86,47 @@ export async function createManualSnapshot(
   let runId: string | undefined;
   let t0: number | undefined;
   try {
-    const { value } = await runRunbook(SNAPSHOT_CREATE, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, async (run): Promise<CreateSnapshotResult> => {
-      runId = run.runId;
-      const snapshot = await run.step('SN-8', async (s) => {
-        const tags = manualSnapshotTags(input.instanceId, run.runId);
-        for (let attempt = 1; ; attempt++) {
-          snapshotId = attempt === 1 ? first : `${first}-${attempt}`;
-          s.update(`Snapshot ${snapshotId} of ${input.instanceId}`);
-          try {
-            const created = await provider.createSnapshot({ instanceId: input.instanceId, snapshotId, tags });
-            s.detail(`Snapshot ${snapshotId} of ${input.instanceId}: ${created.status}`);
-            return created;
-          } catch (e) {
-            if (isDbopsError(e) && e.kind === 'already-exists' && input.snapshotId === undefined && attempt < NAME_TRIES) continue;
-            if (isDbopsError(e) && e.kind === 'already-exists' && input.snapshotId !== undefined) {
-              throw new ConflictError(`Snapshot ${snapshotId} already exists in ${provider.region}.`, { hint: 'Pass another --id, or leave --id out for <db>-manual-<UTC timestamp>.', cause: e, kind: 'already-exists' });
+    const { value } = await runRunbook(
+      SNAPSHOT_CREATE,
+      { out: ctx.out, clock: ctx.clock, signal: ctx.signal },
+      async (run): Promise<CreateSnapshotResult> => {
+        runId = run.runId;
+        const snapshot = await run.step('SN-8', async (s) => {
+          const tags = manualSnapshotTags(input.instanceId, run.runId);
+          for (let attempt = 1; ; attempt++) {
+            snapshotId = attempt === 1 ? first : `${first}-${attempt}`;
+            s.update(`Snapshot ${snapshotId} of ${input.instanceId}`);
+            try {
+              const created = await provider.createSnapshot({ instanceId: input.instanceId, snapshotId, tags });
+              s.detail(`Snapshot ${snapshotId} of ${input.instanceId}: ${created.status}`);
+              return created;
+            } catch (e) {
+              if (isDbopsError(e) && e.kind === 'already-exists' && input.snapshotId === undefined && attempt < NAME_TRIES) continue;
+              if (isDbopsError(e) && e.kind === 'already-exists' && input.snapshotId !== undefined) {
+                throw new ConflictError(`Snapshot ${snapshotId} already exists in ${provider.region}.`, {
+                  hint: 'Pass another --id, or leave --id out for <db>-manual-<UTC timestamp>.',
+                  cause: e,
+                  kind: 'already-exists',
+                });
+              }
+              throw e;
             }
-            throw e;
           }
+        });
+        const base = { snapshotId, instanceId: input.instanceId, region: provider.region };
+        if (!input.wait || snapshot.status === 'available') {
+          run.skip('SN-9', input.wait ? `${snapshotId} is available already` : 'no --wait');
+          return { dryRun: false, ...base, snapshot, waitedMs: input.wait ? 0 : undefined };
         }
-      });
-      const base = { snapshotId, instanceId: input.instanceId, region: provider.region };
-      if (!input.wait || snapshot.status === 'available') {
-        run.skip('SN-9', input.wait ? `${snapshotId} is available already` : 'no --wait');
-        return { dryRun: false, ...base, snapshot, waitedMs: input.wait ? 0 : undefined };
-      }
-      const started = performance.now();
-      t0 = started;
-      return run.step('SN-9', async (s) => {
-        const ready = await waitAvailable(ctx, provider, snapshotId, (t) => s.update(`Snapshot ${snapshotId}: ${t}`));
-        s.detail(`Snapshot ${snapshotId}: ${ready.status}`);
-        return { dryRun: false, ...base, snapshot: ready, waitedMs: performance.now() - started };
-      });
-    });
+        const started = performance.now();
+        t0 = started;
+        return run.step('SN-9', async (s) => {
+          const ready = await waitAvailable(ctx, provider, snapshotId, (t) => s.update(`Snapshot ${snapshotId}: ${t}`));
+          s.detail(`Snapshot ${snapshotId}: ${ready.status}`);
+          return { dryRun: false, ...base, snapshot: ready, waitedMs: performance.now() - started };
+        });
+      },
+    );
     return value;
   } catch (e) {
     if (!(e instanceof Interrupted)) throw e;
@@ -129,7 +137,14 @@ export async function createManualSnapshot(
     const check = `dbops snapshot list --instance ${input.instanceId}${provider.region !== ctx.config.region ? ` --region ${provider.region}` : ''}`;
     if (now.status === 'available' || !input.wait) {
       if (t0 !== undefined) ctx.out.info(`Stopped waiting, but snapshot ${snapshotId} is available already.`);
-      return { dryRun: false, snapshotId, instanceId: input.instanceId, region: provider.region, snapshot: now, ...(input.wait ? { waitedMs: waitedMs ?? 0 } : {}) };
+      return {
+        dryRun: false,
+        snapshotId,
+        instanceId: input.instanceId,
+        region: provider.region,
+        snapshot: now,
+        ...(input.wait ? { waitedMs: waitedMs ?? 0 } : {}),
+      };
     }
     throw new Interrupted(signalName(ctx.signal), {
       hint: `Only ${t0 === undefined ? 'dbops' : 'the waiting'} stopped: snapshot ${snapshotId} continues (status ${now.status}); \`${check}\` shows when it is available.`,
@@ -153,10 +168,7 @@ function validateSnapshotId(id: string): void {
   }
 }
 
-export async function listSnapshots(
-  ctx: Context,
-  input: { instanceId?: string; type: SnapshotType | 'all' },
-): Promise<Snapshot[]> {
+export async function listSnapshots(ctx: Context, input: { instanceId?: string; type: SnapshotType | 'all' }): Promise<Snapshot[]> {
   checkRegion(ctx.config.region);
   const provider = await ctx.provider();
   const snaps = await provider.listSnapshots({ instanceId: input.instanceId, type: input.type });
@@ -164,10 +176,7 @@ export async function listSnapshots(
 }
 
 /** The newest available snapshot of an instance in the provider's region; NotFoundError (exit 2) when there is none. */
-export async function latestSnapshot(
-  ctx: Context,
-  input: { instanceId: string; type: SnapshotType | 'all' },
-): Promise<Snapshot> {
+export async function latestSnapshot(ctx: Context, input: { instanceId: string; type: SnapshotType | 'all' }): Promise<Snapshot> {
   checkRegion(ctx.config.region);
   const provider = await ctx.provider();
   return findLatestSnapshot(provider, input);
@@ -180,7 +189,10 @@ export async function findLatestSnapshot(provider: Provider, input: { instanceId
   if (latest) return latest;
   const kind = input.type === 'all' ? '' : `${input.type} `;
   const pending = snaps.filter((s) => s.status !== 'available').length;
-  throw new NotFoundError(`No available ${kind}snapshot of ${input.instanceId} in ${provider.region}${pending > 0 ? ` (${pending} not available yet)` : ''}.`, {
-    hint: `Take one with \`dbops snapshot create --instance ${input.instanceId} --wait\`, or check --region and --type.`,
-  });
+  throw new NotFoundError(
+    `No available ${kind}snapshot of ${input.instanceId} in ${provider.region}${pending > 0 ? ` (${pending} not available yet)` : ''}.`,
+    {
+      hint: `Take one with \`dbops snapshot create --instance ${input.instanceId} --wait\`, or check --region and --type.`,
+    },
+  );
 }

@@ -138,10 +138,23 @@ export interface BackupStatus {
 function summary(s: Snapshot | undefined, now: Date): SnapshotSummary | null {
   if (!s?.createdAt) return null;
   const ms = now.getTime() - s.createdAt.getTime();
-  return { id: s.id, region: s.region, createdAt: s.createdAt, ageHours: Math.round((ms / HOUR_MS) * 10) / 10, age: formatAge(s.createdAt, now) };
+  return {
+    id: s.id,
+    region: s.region,
+    createdAt: s.createdAt,
+    ageHours: Math.round((ms / HOUR_MS) * 10) / 10,
+    age: formatAge(s.createdAt, now),
+  };
 }
 
-function snapshotViolation(code: ViolationCode, what: string, where: string, found: SnapshotSummary | null, maxDays: number, now: Date): Violation | undefined {
+function snapshotViolation(
+  code: ViolationCode,
+  what: string,
+  where: string,
+  found: SnapshotSummary | null,
+  maxDays: number,
+  now: Date,
+): Violation | undefined {
   if (found && now.getTime() - found.createdAt.getTime() <= maxDays * DAY_MS) return undefined;
   return violation(
     code,
@@ -193,10 +206,17 @@ function archiveViolations(auto: AutomatedBackups, instanceId: string): Violatio
   const a = auto.archive;
   const out: Violation[] = [];
   if (!a.archiving) {
-    out.push(violation('wal-archiving-off', `${instanceId} does not archive its WAL yet (archive_mode off): run \`dbops backup run --instance ${instanceId}\` (restarts it once).`));
+    out.push(
+      violation(
+        'wal-archiving-off',
+        `${instanceId} does not archive its WAL yet (archive_mode off): run \`dbops backup run --instance ${instanceId}\` (restarts it once).`,
+      ),
+    );
   }
   if (a.gap) {
-    out.push(violation('wal-archive-gap', `The WAL archive of ${instanceId} misses segment ${a.gap}: the restorable window stops before it.`));
+    out.push(
+      violation('wal-archive-gap', `The WAL archive of ${instanceId} misses segment ${a.gap}: the restorable window stops before it.`),
+    );
   }
   if (archiveFailing(a)) {
     out.push(
@@ -219,7 +239,12 @@ function youngWithoutBackup(auto: AutomatedBackups, policy: BackupPolicy, create
   return ageHours >= 0 && ageHours < policy.rpoHours ? Math.round(ageHours * 10) / 10 : undefined;
 }
 
-function automatedViolations(auto: AutomatedBackups, policy: BackupPolicy, instanceId: string, youngHours: number | undefined): Violation[] {
+function automatedViolations(
+  auto: AutomatedBackups,
+  policy: BackupPolicy,
+  instanceId: string,
+  youngHours: number | undefined,
+): Violation[] {
   if (!auto.available) return [];
   const out: Violation[] = [];
   if (auto.retentionDays < policy.backupRetentionDays) {
@@ -233,9 +258,20 @@ function automatedViolations(auto: AutomatedBackups, policy: BackupPolicy, insta
     );
   }
   if (auto.restorableLagHours === undefined) {
-    if (youngHours === undefined) out.push(violation('restorable-time-older-than-rpo', `${instanceId} has no latest restorable time: point-in-time recovery is not possible (RPO ${policy.rpoHours} h).`));
+    if (youngHours === undefined)
+      out.push(
+        violation(
+          'restorable-time-older-than-rpo',
+          `${instanceId} has no latest restorable time: point-in-time recovery is not possible (RPO ${policy.rpoHours} h).`,
+        ),
+      );
   } else if (auto.restorableLagHours > policy.rpoHours) {
-    out.push(violation('restorable-time-older-than-rpo', `The latest restorable time of ${instanceId} is ${auto.restorableLagHours} h ago: older than the RPO of ${policy.rpoHours} h.`));
+    out.push(
+      violation(
+        'restorable-time-older-than-rpo',
+        `The latest restorable time of ${instanceId} is ${auto.restorableLagHours} h ago: older than the RPO of ${policy.rpoHours} h.`,
+      ),
+    );
   }
   return out;
 }
@@ -243,7 +279,10 @@ function automatedViolations(auto: AutomatedBackups, policy: BackupPolicy, insta
 function restoreTestNotes(tests: RestoreTestRecord[]): string[] {
   const newest = tests[0];
   if (!newest) return ['No restore test recorded yet: run `dbops restore-test` (the seeds ask for one a month).'];
-  if (newest.verdict !== 'passed') return [`The newest restore test (${newest.startedAt}, run ${newest.runId}) ${newest.verdict === 'failed' ? 'failed' : `ended: ${newest.verdict}`}.`];
+  if (newest.verdict !== 'passed')
+    return [
+      `The newest restore test (${newest.startedAt}, run ${newest.runId}) ${newest.verdict === 'failed' ? 'failed' : `ended: ${newest.verdict}`}.`,
+    ];
   return [];
 }
 
@@ -278,13 +317,24 @@ export function evaluateBackupStatus(facts: BackupFacts, policy: BackupPolicy, n
     snapshotViolation('no-recent-manual-snapshot', 'manual snapshot', region, manual, policy.maxSnapshotAgeDays, now),
     copy === 'disabled'
       ? undefined
-      : snapshotViolation('no-recent-cross-region-copy', 'cross-region copy', facts.drRegion ?? '(DR region)', copy, policy.maxSnapshotAgeDays, now),
+      : snapshotViolation(
+          'no-recent-cross-region-copy',
+          'cross-region copy',
+          facts.drRegion ?? '(DR region)',
+          copy,
+          policy.maxSnapshotAgeDays,
+          now,
+        ),
     ...automatedViolations(automated, policy, facts.instance.id, young),
     ...archiveViolations(automated, facts.instance.id),
     drillViolation(facts.drills, policy.drillEveryDays, now),
   ].filter((v): v is Violation => v !== undefined);
   const notes = [
-    ...(automated.available ? [] : [`Retention and RPO checks: not applicable on the ${facts.provider} provider (no automated backups); the RPO of ${policy.rpoHours} h cannot be proven here.`]),
+    ...(automated.available
+      ? []
+      : [
+          `Retention and RPO checks: not applicable on the ${facts.provider} provider (no automated backups); the RPO of ${policy.rpoHours} h cannot be proven here.`,
+        ]),
     ...(young !== undefined
       ? [
           `No latest restorable time yet: ${facts.instance.id} is ${young} h old, under the RPO of ${policy.rpoHours} h; its first automated backup (${facts.provider === 'local' ? '`dbops backup run`, cron' : 'RDS, in the backup window'}) starts the window.`,
@@ -292,7 +342,9 @@ export function evaluateBackupStatus(facts: BackupFacts, policy: BackupPolicy, n
       : []),
     ...(copy === 'disabled' ? ['Cross-region copies are off (snapshots.crossRegion.enabled: false).'] : []),
     ...restoreTestNotes(facts.restoreTests),
-    ...(facts.drills && facts.drills.length === 0 ? ['No DR drill recorded yet: run `dbops dr-drill` (the seeds ask for one a quarter).'] : []),
+    ...(facts.drills && facts.drills.length === 0
+      ? ['No DR drill recorded yet: run `dbops dr-drill` (the seeds ask for one a quarter).']
+      : []),
   ];
   return {
     instanceId: facts.instance.id,
@@ -310,7 +362,13 @@ export function evaluateBackupStatus(facts: BackupFacts, policy: BackupPolicy, n
       recent: facts.restoreTests.slice(0, 5),
     },
     ...(facts.drills && policy.drillEveryDays !== undefined
-      ? { drills: { count: facts.drills.length, ...lastPassedDrill(facts.drills, policy.drillEveryDays, now), everyDays: policy.drillEveryDays } }
+      ? {
+          drills: {
+            count: facts.drills.length,
+            ...lastPassedDrill(facts.drills, policy.drillEveryDays, now),
+            everyDays: policy.drillEveryDays,
+          },
+        }
       : {}),
     violations,
     notes,
@@ -337,7 +395,9 @@ export async function backupStatus(ctx: Context, input: { instanceId: string }):
   const provider = await ctx.provider();
   const instance = await provider.describeInstance(input.instanceId);
   const manualSnapshots = await provider.listSnapshots({ instanceId: input.instanceId, type: 'manual' });
-  const drSnapshots = drRegion ? await provider.forRegion(drRegion).listSnapshots({ instanceId: input.instanceId, type: 'manual' }) : undefined;
+  const drSnapshots = drRegion
+    ? await provider.forRegion(drRegion).listSnapshots({ instanceId: input.instanceId, type: 'manual' })
+    : undefined;
   const restoreTests = await readRestoreTests(dbopsHome(ctx.env), { provider: provider.name, instanceId: input.instanceId });
   const window = provider.restorableWindow ? await provider.restorableWindow(input.instanceId) : undefined;
   const drills = await readDrills(dbopsHome(ctx.env), { provider: provider.name, instanceId: input.instanceId });

@@ -10,7 +10,15 @@ import type { Context } from '../context.js';
 import { CheckFailed, ConflictError, UsageError } from '../errors.js';
 import { formatBytes, formatDuration } from '../output/format.js';
 import { runRunbook, type RunReport } from '../runbook/runner.js';
-import { countVectorsUpTo, listVectorIndexes, readPgvector, relationExists, relationId, resolveColumn, serverVersionNum } from './catalog.js';
+import {
+  countVectorsUpTo,
+  listVectorIndexes,
+  readPgvector,
+  relationExists,
+  relationId,
+  resolveColumn,
+  serverVersionNum,
+} from './catalog.js';
 import { openVectorDb, pgFailure, registerVectorTypes, type VectorDb, type VectorTargetInput } from './db.js';
 import {
   buildSessionSql,
@@ -123,7 +131,18 @@ export function buildPlan(a: {
     replaces: a.existing?.name,
     dropInvalid: a.invalid.map((i) => dropIndexSql(col.schema, i.name, { concurrently: true, ifExists: true })),
     session: buildSessionSql(a.memory.text, a.parallelWorkers),
-    create: createHnswIndexSql({ schema: col.schema, table: col.table, column: col.column, name: building, distance: a.distance, type: col.type, m: a.m, efConstruction: a.efConstruction, concurrently: a.concurrently, extSchema: a.extSchema }),
+    create: createHnswIndexSql({
+      schema: col.schema,
+      table: col.table,
+      column: col.column,
+      name: building,
+      distance: a.distance,
+      type: col.type,
+      m: a.m,
+      efConstruction: a.efConstruction,
+      concurrently: a.concurrently,
+      extSchema: a.extSchema,
+    }),
     swap: a.existing
       ? [dropIndexSql(col.schema, a.existing.name, { concurrently: a.concurrently }), renameIndexSql(col.schema, building, a.existing.name)]
       : [],
@@ -204,7 +223,9 @@ export async function vectorBuild(ctx: Context, input: BuildInput): Promise<Buil
       });
     }
     if (plan.mode === 'rebuild') {
-      const yes = await ctx.prompt.confirm(`Rebuild ${col.schema}.${plan.replaces}: build a new index beside it, then drop the old one and rename the new one?`);
+      const yes = await ctx.prompt.confirm(
+        `Rebuild ${col.schema}.${plan.replaces}: build a new index beside it, then drop the old one and rename the new one?`,
+      );
       if (!yes) {
         run.skip('VT-10', 'not confirmed');
         run.skip('VT-11', 'not confirmed');
@@ -226,11 +247,16 @@ async function checkBuildTarget(db: VectorDb, input: BuildInput, s: { detail(t: 
   const col = await resolveColumn(db.sql, { table: input.table, column: input.column, database: db.info.database });
   const name = `${col.schema}.${col.table}.${col.column}`;
   if (col.dimensions === null) {
-    throw new UsageError(`${name} has no fixed dimensions, and HNSW indexes need them.`, { hint: `Give the column its dimensions: ALTER TABLE ${qualifiedName(col.schema, col.table)} ALTER COLUMN ${col.column} TYPE ${col.type}(<n>).` });
+    throw new UsageError(`${name} has no fixed dimensions, and HNSW indexes need them.`, {
+      hint: `Give the column its dimensions: ALTER TABLE ${qualifiedName(col.schema, col.table)} ALTER COLUMN ${col.column} TYPE ${col.type}(<n>).`,
+    });
   }
   if (col.dimensions > MAX_DIMENSIONS[col.type]) {
     throw new UsageError(`${name} has ${col.dimensions} dimensions; HNSW indexes ${col.type} up to ${MAX_DIMENSIONS[col.type]}.`, {
-      hint: col.type === 'vector' ? `Index a halfvec expression instead (up to 4000 dimensions), or reduce the dimensions.` : 'Reduce the dimensions.',
+      hint:
+        col.type === 'vector'
+          ? `Index a halfvec expression instead (up to 4000 dimensions), or reduce the dimensions.`
+          : 'Reduce the dimensions.',
     });
   }
   const indexes = await listVectorIndexes(db.sql, await serverVersionNum(db.sql), await relationId(db.sql, col.schema, col.table));
@@ -241,14 +267,23 @@ async function checkBuildTarget(db: VectorDb, input: BuildInput, s: { detail(t: 
   const existing = validHnsw.find((i) => i.distance === distance);
   const others = onColumn.filter((i) => i.valid && i.distance !== distance);
   const invalid = onColumn.filter((i) => !i.valid);
-  s.detail(`pgvector ${ext.version}; ${name} ${col.type}(${col.dimensions}); ${existing ? `rebuilds ${existing.name}` : 'new index'} (${distance})`);
+  s.detail(
+    `pgvector ${ext.version}; ${name} ${col.type}(${col.dimensions}); ${existing ? `rebuilds ${existing.name}` : 'new index'} (${distance})`,
+  );
   return { ext, col, distance, existing, invalid, others };
 }
 
 /** VT-8: offers to drop each INVALID index on the column (confirmation, or --yes; listed with --dry-run). */
-async function handleInvalid(ctx: Context, db: VectorDb, checked: Checked, s: { detail(t: string): void }): Promise<{ name: string; dropped: boolean }[]> {
+async function handleInvalid(
+  ctx: Context,
+  db: VectorDb,
+  checked: Checked,
+  s: { detail(t: string): void },
+): Promise<{ name: string; dropped: boolean }[]> {
   for (const o of checked.others) {
-    ctx.out.warn(`${o.schema}.${o.name} on the same column serves ${o.distance} distance (${o.opclass}); it stays, and is still maintained on every write.`);
+    ctx.out.warn(
+      `${o.schema}.${o.name} on the same column serves ${o.distance} distance (${o.opclass}); it stays, and is still maintained on every write.`,
+    );
   }
   if (checked.invalid.length === 0) {
     s.detail('none');
@@ -263,18 +298,31 @@ async function handleInvalid(ctx: Context, db: VectorDb, checked: Checked, s: { 
     }
     const yes = await ctx.prompt.confirm(`Drop the INVALID index ${full} (left by an interrupted CREATE INDEX CONCURRENTLY)?`);
     if (yes) {
-      await db.sql.query(dropIndexSql(i.schema, i.name, { concurrently: true, ifExists: true })).catch((e: unknown) => pgFailure(e, `dropping the invalid index ${full}`));
+      await db.sql
+        .query(dropIndexSql(i.schema, i.name, { concurrently: true, ifExists: true }))
+        .catch((e: unknown) => pgFailure(e, `dropping the invalid index ${full}`));
     } else {
       ctx.out.warn(`Keeping the INVALID index ${full}: queries ignore it, but every write still updates it.`);
     }
     out.push({ name: full, dropped: yes });
   }
-  s.detail(ctx.flags.dryRun ? `${out.length} INVALID index${out.length === 1 ? '' : 'es'} to drop` : out.map((o) => `${o.name} ${o.dropped ? 'dropped' : 'kept'}`).join(', '));
+  s.detail(
+    ctx.flags.dryRun
+      ? `${out.length} INVALID index${out.length === 1 ? '' : 'es'} to drop`
+      : out.map((o) => `${o.name} ${o.dropped ? 'dropped' : 'kept'}`).join(', '),
+  );
   return out;
 }
 
 /** VT-9: the graph estimate against maintenance_work_mem; warns before the build. */
-async function checkMemory(ctx: Context, db: VectorDb, col: ResolvedColumn, m: number, memory: MemorySize, s: { detail(t: string): void }): Promise<GraphMemoryEstimate> {
+async function checkMemory(
+  ctx: Context,
+  db: VectorDb,
+  col: ResolvedColumn,
+  m: number,
+  memory: MemorySize,
+  s: { detail(t: string): void },
+): Promise<GraphMemoryEstimate> {
   const rows = col.reltuples > 0 ? col.reltuples : await countVectorsUpTo(db.sql, col, Number.MAX_SAFE_INTEGER);
   const e = estimateHnswGraph({ rows, dimensions: col.dimensions!, m, type: col.type, maintenanceWorkMemBytes: memory.bytes });
   if (!e.fits) {
@@ -283,7 +331,9 @@ async function checkMemory(ctx: Context, db: VectorDb, col: ResolvedColumn, m: n
         `Use --maintenance-work-mem ${memoryText(e.estimateBytes * 1.1)} if the server has the memory.`,
     );
   }
-  s.detail(`graph about ${formatBytes(e.estimateBytes)} for ${e.rows} rows; maintenance_work_mem ${memory.text}: ${e.fits ? 'fits' : 'does NOT fit'}`);
+  s.detail(
+    `graph about ${formatBytes(e.estimateBytes)} for ${e.rows} rows; maintenance_work_mem ${memory.text}: ${e.fits ? 'fits' : 'does NOT fit'}`,
+  );
   return e;
 }
 
@@ -320,7 +370,10 @@ async function runBuild(
   try {
     await db.sql.query(plan.create);
   } catch (e) {
-    pgFailure(e, `building the index (${plan.create.includes('CONCURRENTLY') ? 'a failed concurrent build leaves an INVALID index: run dbops vector build again to drop it' : 'nothing was left behind'})`);
+    pgFailure(
+      e,
+      `building the index (${plan.create.includes('CONCURRENTLY') ? 'a failed concurrent build leaves an INVALID index: run dbops vector build again to drop it' : 'nothing was left behind'})`,
+    );
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     client.off('notice', onNotice);
@@ -330,21 +383,38 @@ async function runBuild(
   const ms = performance.now() - t0;
   // The new index exists from here: a failure below leaves both indexes, and the error says how to finish.
   for (const st of plan.swap) {
-    await db.sql.query(st).catch((e: unknown) => pgFailure(e, `swapping in the rebuilt index ${plan.buildingName} (both indexes exist now; finish by hand: ${plan.swap.join('; ')})`));
+    await db.sql
+      .query(st)
+      .catch((e: unknown) =>
+        pgFailure(
+          e,
+          `swapping in the rebuilt index ${plan.buildingName} (both indexes exist now; finish by hand: ${plan.swap.join('; ')})`,
+        ),
+      );
   }
-  s.detail(`${plan.indexName} built in ${formatDuration(ms)}${progress.source === 'elapsed-only' ? ` (progress: elapsed only, ${progress.reason})` : ''}`);
+  s.detail(
+    `${plan.indexName} built in ${formatDuration(ms)}${progress.source === 'elapsed-only' ? ` (progress: elapsed only, ${progress.reason})` : ''}`,
+  );
   return { ms, progress };
 }
 
 /** VT-11: the new index is valid, its size, and the planner uses it for a k-NN query. */
-async function checkNewIndex(db: VectorDb, checked: Checked, name: string, s: { detail(t: string): void }): Promise<NonNullable<BuildResult['index']>> {
+async function checkNewIndex(
+  db: VectorDb,
+  checked: Checked,
+  name: string,
+  s: { detail(t: string): void },
+): Promise<NonNullable<BuildResult['index']>> {
   const { col, distance, ext } = checked;
   const { rows } = await db.sql.query(
     `SELECT x.indisvalid AS valid, pg_relation_size(x.indexrelid)::float8 AS bytes FROM pg_index x WHERE x.indexrelid = to_regclass($1)`,
     [qualifiedName(col.schema, name)],
   );
   const row = rows[0];
-  if (!row) throw new CheckFailed(`The index ${col.schema}.${name} does not exist after the build.`, { hint: 'Check the server log; runbooks/vector-tuning.md VT-10 says how to build it by hand.' });
+  if (!row)
+    throw new CheckFailed(`The index ${col.schema}.${name} does not exist after the build.`, {
+      hint: 'Check the server log; runbooks/vector-tuning.md VT-10 says how to build it by hand.',
+    });
   const valid = Boolean(row.valid);
   const sizeBytes = Number(row.bytes);
   const c = quoteIdent(col.column);
@@ -354,7 +424,15 @@ async function checkNewIndex(db: VectorDb, checked: Checked, name: string, s: { 
   if (vector && valid) {
     const setup = {
       sql: db.sql,
-      knnSql: knnQuerySql({ from: qualifiedName(col.schema, col.table), column: col.column, distance, type: col.type, rowIdSql: col.rowIdSql, limit: 10, extSchema: ext.schema }),
+      knnSql: knnQuerySql({
+        from: qualifiedName(col.schema, col.table),
+        column: col.column,
+        distance,
+        type: col.type,
+        rowIdSql: col.rowIdSql,
+        limit: 10,
+        extSchema: ext.schema,
+      }),
       k: 10,
       queries: [{ vector }],
     };
@@ -364,8 +442,12 @@ async function checkNewIndex(db: VectorDb, checked: Checked, name: string, s: { 
     );
   }
   if (!valid) {
-    throw new CheckFailed(`The new index ${col.schema}.${name} is INVALID.`, { hint: 'Run dbops vector build again: VT-8 drops the invalid index and the build starts over.' });
+    throw new CheckFailed(`The new index ${col.schema}.${name} is INVALID.`, {
+      hint: 'Run dbops vector build again: VT-8 drops the invalid index and the build starts over.',
+    });
   }
-  s.detail(`${name}: valid, ${formatBytes(sizeBytes)}${usedByPlanner === null ? '' : usedByPlanner ? ', used by the planner' : ', NOT used by the planner for a k-NN query'}`);
+  s.detail(
+    `${name}: valid, ${formatBytes(sizeBytes)}${usedByPlanner === null ? '' : usedByPlanner ? ', used by the planner' : ', NOT used by the planner for a k-NN query'}`,
+  );
   return { name, valid, sizeBytes, usedByPlanner };
 }

@@ -48,7 +48,9 @@ export async function serverVersionNum(sql: SqlClient): Promise<number> {
 
 /** pgvector defines its settings when its library loads; a vector literal loads it. */
 export async function loadVectorLibrary(sql: SqlClient, ext: PgvectorInfo): Promise<void> {
-  await sql.query(`SELECT '[1]'::${vectorTypeName('vector', ext.schema)} AS loaded`).catch((e: unknown) => pgFailure(e, 'loading the pgvector library'));
+  await sql
+    .query(`SELECT '[1]'::${vectorTypeName('vector', ext.schema)} AS loaded`)
+    .catch((e: unknown) => pgFailure(e, 'loading the pgvector library'));
 }
 
 export async function readSettings(sql: SqlClient, ext: PgvectorInfo): Promise<VectorSettings> {
@@ -147,11 +149,16 @@ export async function listVectorColumns(sql: SqlClient, relid?: number): Promise
 }
 
 /** Reads m / ef_construction / lists from reloptions ('m=16'), with pgvector's defaults. */
-export function indexParams(method: 'hnsw' | 'ivfflat', reloptions: readonly string[] | null): Pick<VectorIndex, 'm' | 'efConstruction' | 'lists'> {
-  const opts = new Map((reloptions ?? []).map((o) => {
-    const i = o.indexOf('=');
-    return [o.slice(0, i).toLowerCase(), o.slice(i + 1)] as const;
-  }));
+export function indexParams(
+  method: 'hnsw' | 'ivfflat',
+  reloptions: readonly string[] | null,
+): Pick<VectorIndex, 'm' | 'efConstruction' | 'lists'> {
+  const opts = new Map(
+    (reloptions ?? []).map((o) => {
+      const i = o.indexOf('=');
+      return [o.slice(0, i).toLowerCase(), o.slice(i + 1)] as const;
+    }),
+  );
   if (method === 'hnsw') return { m: Number(opts.get('m') ?? 16), efConstruction: Number(opts.get('ef_construction') ?? 64) };
   return { lists: Number(opts.get('lists') ?? 100) };
 }
@@ -224,7 +231,10 @@ export async function findTable(sql: SqlClient, name: string, database: string):
     ));
   } catch (e) {
     if (sqlState(e)?.startsWith('42') || sqlState(e) === '3F000') {
-      throw new UsageError(`--table "${name}" is not a valid table name.`, { hint: 'Use table or schema.table; quote mixed-case names: --table \'"MyTable"\'.', cause: e });
+      throw new UsageError(`--table "${name}" is not a valid table name.`, {
+        hint: 'Use table or schema.table; quote mixed-case names: --table \'"MyTable"\'.',
+        cause: e,
+      });
     }
     pgFailure(e, 'looking up the table');
   }
@@ -232,20 +242,36 @@ export async function findTable(sql: SqlClient, name: string, database: string):
   if (!row) {
     const all = await vectorColumnRows(sql).catch(() => []);
     throw new NotFoundError(`Table ${name} does not exist in database ${database}.`, {
-      hint: all.length > 0 ? `Vector columns here: ${columnList(all)}.` : 'This database has no vector columns yet (`dbops vector status` lists them).',
+      hint:
+        all.length > 0
+          ? `Vector columns here: ${columnList(all)}.`
+          : 'This database has no vector columns yet (`dbops vector status` lists them).',
     });
   }
-  const t: TableRow = { relid: num(row.relid), schema: String(row.schema), table: String(row.table), relkind: String(row.relkind), reltuples: num(row.reltuples) };
+  const t: TableRow = {
+    relid: num(row.relid),
+    schema: String(row.schema),
+    table: String(row.table),
+    relkind: String(row.relkind),
+    reltuples: num(row.reltuples),
+  };
   if (!['r', 'p', 'm'].includes(t.relkind)) {
-    throw new UsageError(`${t.schema}.${t.table} is not a table (it is a ${t.relkind === 'v' ? 'view' : `relation of kind ${t.relkind}`}).`, {
-      hint: 'Name the table that holds the vectors; vector indexes live on tables.',
-    });
+    throw new UsageError(
+      `${t.schema}.${t.table} is not a table (it is a ${t.relkind === 'v' ? 'view' : `relation of kind ${t.relkind}`}).`,
+      {
+        hint: 'Name the table that holds the vectors; vector indexes live on tables.',
+      },
+    );
   }
   return t;
 }
 
 /** A column's type as PostgreSQL prints it ("text", "vector(1536)"). */
-async function columnType(sql: SqlClient, relid: number, column: string): Promise<{ typname: string; formatted: string; typmod: number; extType: boolean } | undefined> {
+async function columnType(
+  sql: SqlClient,
+  relid: number,
+  column: string,
+): Promise<{ typname: string; formatted: string; typmod: number; extType: boolean } | undefined> {
   const { rows } = await sql.query(
     `SELECT t.typname, format_type(a.atttypid, a.atttypmod) AS formatted, a.atttypmod AS typmod,
             t.typnamespace = (SELECT extnamespace FROM pg_extension WHERE extname = 'vector') AS ext_type
@@ -254,7 +280,9 @@ async function columnType(sql: SqlClient, relid: number, column: string): Promis
     [relid, column],
   );
   const r = rows[0];
-  return r ? { typname: String(r.typname), formatted: String(r.formatted), typmod: num(r.typmod), extType: Boolean(r.ext_type) } : undefined;
+  return r
+    ? { typname: String(r.typname), formatted: String(r.formatted), typmod: num(r.typmod), extType: Boolean(r.ext_type) }
+    : undefined;
 }
 
 /** The row id expression: the single-column primary key as text, else tableoid + ctid. */
@@ -278,9 +306,14 @@ export async function resolveColumn(sql: SqlClient, input: { table: string; colu
   const vectorCols = await vectorColumnRows(sql, t.relid);
   let column = input.column;
   if (column === undefined) {
-    if (vectorCols.length === 0) throw new UsageError(`${where} has no vector column.`, { hint: 'Name a table with a vector column (`dbops vector status` lists them).' });
+    if (vectorCols.length === 0)
+      throw new UsageError(`${where} has no vector column.`, {
+        hint: 'Name a table with a vector column (`dbops vector status` lists them).',
+      });
     if (vectorCols.length > 1) {
-      throw new UsageError(`${where} has ${vectorCols.length} vector columns (${vectorCols.map((c) => c.column).join(', ')}).`, { hint: 'Pick one with --column.' });
+      throw new UsageError(`${where} has ${vectorCols.length} vector columns (${vectorCols.map((c) => c.column).join(', ')}).`, {
+        hint: 'Pick one with --column.',
+      });
     }
     column = vectorCols[0]!.column;
   }

@@ -84,7 +84,8 @@ export function terminalChart(spec: ChartSpec, size: { width?: number; height?: 
   for (let y = 0; y < height; y++) {
     const value = 1 - (y / (height - 1)) * (1 - yMin);
     const label = y === 0 || y === height - 1 || y === Math.round((height - 1) / 2) ? value.toFixed(2) : '';
-    const note = spec.targetRecall !== undefined && spec.targetRecall >= yMin && row(spec.targetRecall) === y ? `  target ${spec.targetRecall}` : '';
+    const note =
+      spec.targetRecall !== undefined && spec.targetRecall >= yMin && row(spec.targetRecall) === y ? `  target ${spec.targetRecall}` : '';
     lines.push(`${label.padStart(5)} ┤${grid[y]!.join('')}${note}`.trimEnd());
   }
   lines.push(`      └${'─'.repeat(width)}`);
@@ -93,7 +94,10 @@ export function terminalChart(spec: ChartSpec, size: { width?: number; height?: 
   const axis = '0'.padEnd(Math.floor(width / 2) - Math.floor(mid.length / 2)) + mid;
   lines.push(`       ${axis.padEnd(width - end.length)}${end}  p95 latency`);
   const legend = spec.series.map((s, i) => `${MARKERS[i % MARKERS.length]} ${s.label}`);
-  if (spec.maxP95Ms !== undefined) legend.push(spec.maxP95Ms <= xMax ? `┊ max p95 ${formatMs(spec.maxP95Ms)}` : `max p95 ${formatMs(spec.maxP95Ms)} (off the chart, right)`);
+  if (spec.maxP95Ms !== undefined)
+    legend.push(
+      spec.maxP95Ms <= xMax ? `┊ max p95 ${formatMs(spec.maxP95Ms)}` : `max p95 ${formatMs(spec.maxP95Ms)} (off the chart, right)`,
+    );
   lines.push(`       ${legend.join('   ')}`);
   return lines.join('\n');
 }
@@ -140,7 +144,9 @@ export function svgChart(spec: ChartSpec, size: { width?: number; height?: numbe
   if (spec.targetRecall !== undefined && spec.targetRecall >= yMin) {
     const ty = fmt(y(spec.targetRecall));
     out.push(`<line x1="${m.left}" y1="${ty}" x2="${m.left + pw}" y2="${ty}" stroke="#d62728" stroke-dasharray="6 4"/>`);
-    out.push(`<text x="${m.left + pw - 4}" y="${fmt(y(spec.targetRecall) - 6)}" text-anchor="end" fill="#d62728">target ${spec.targetRecall}</text>`);
+    out.push(
+      `<text x="${m.left + pw - 4}" y="${fmt(y(spec.targetRecall) - 6)}" text-anchor="end" fill="#d62728">target ${spec.targetRecall}</text>`,
+    );
   }
   if (spec.maxP95Ms !== undefined && spec.maxP95Ms <= xMax) {
     const tx = fmt(x(spec.maxP95Ms));
@@ -150,9 +156,14 @@ export function svgChart(spec: ChartSpec, size: { width?: number; height?: numbe
   spec.series.forEach((s, i) => {
     const colour = COLOURS[i % COLOURS.length]!;
     const pts = [...s.points].sort((a, b) => a.ef - b.ef);
-    if (pts.length > 1) out.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${pts.map((p) => `${fmt(x(p.p95Ms))},${fmt(y(p.recall))}`).join(' ')}"/>`);
+    if (pts.length > 1)
+      out.push(
+        `<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${pts.map((p) => `${fmt(x(p.p95Ms))},${fmt(y(p.recall))}`).join(' ')}"/>`,
+      );
     for (const p of pts) {
-      out.push(`<circle cx="${fmt(x(p.p95Ms))}" cy="${fmt(y(p.recall))}" r="4" fill="${colour}"><title>ef_search ${p.ef}: recall ${p.recall.toFixed(3)}, p95 ${escapeXml(formatMs(p.p95Ms))}</title></circle>`);
+      out.push(
+        `<circle cx="${fmt(x(p.p95Ms))}" cy="${fmt(y(p.recall))}" r="4" fill="${colour}"><title>ef_search ${p.ef}: recall ${p.recall.toFixed(3)}, p95 ${escapeXml(formatMs(p.p95Ms))}</title></circle>`,
+      );
       out.push(`<text x="${fmt(x(p.p95Ms) + 6)}" y="${fmt(y(p.recall) + 12)}" font-size="10" fill="${colour}">${p.ef}</text>`);
     }
     const ly = m.top + 6 + i * 16;
@@ -173,24 +184,26 @@ export function htmlChart(spec: ChartSpec): string {
           `<tr><td>${escapeXml(s.label)}</td><td>${p.ef}</td><td>${p.recall.toFixed(4)}</td><td>${p.p50Ms === undefined ? '' : escapeXml(formatMs(p.p50Ms))}</td><td>${escapeXml(formatMs(p.p95Ms))}</td><td>${p.p99Ms === undefined ? '' : escapeXml(formatMs(p.p99Ms))}</td></tr>`,
       ),
   );
-  return [
-    '<!doctype html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    `<title>${escapeXml(spec.title)}</title>`,
-    '<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}</style>',
-    '</head>',
-    '<body>',
-    `<h1>${escapeXml(spec.title)}</h1>`,
-    svgChart(spec).trimEnd(),
-    '<table>',
-    '<thead><tr><th>index</th><th>ef_search</th><th>recall@k</th><th>p50</th><th>p95</th><th>p99</th></tr></thead>',
-    `<tbody>${rows.join('')}</tbody>`,
-    '</table>',
-    '</body>',
-    '</html>',
-  ].join('\n') + '\n';
+  return (
+    [
+      '<!doctype html>',
+      '<html lang="en">',
+      '<head>',
+      '<meta charset="utf-8">',
+      `<title>${escapeXml(spec.title)}</title>`,
+      '<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}</style>',
+      '</head>',
+      '<body>',
+      `<h1>${escapeXml(spec.title)}</h1>`,
+      svgChart(spec).trimEnd(),
+      '<table>',
+      '<thead><tr><th>index</th><th>ef_search</th><th>recall@k</th><th>p50</th><th>p95</th><th>p99</th></tr></thead>',
+      `<tbody>${rows.join('')}</tbody>`,
+      '</table>',
+      '</body>',
+      '</html>',
+    ].join('\n') + '\n'
+  );
 }
 
 /** The plot format from the file's extension: .svg or .html/.htm. */
@@ -198,5 +211,7 @@ export function plotFormat(file: string): 'svg' | 'html' {
   const lower = file.toLowerCase();
   if (lower.endsWith('.svg')) return 'svg';
   if (lower.endsWith('.html') || lower.endsWith('.htm')) return 'html';
-  throw new UsageError(`--plot writes SVG or HTML, chosen by the file extension; "${file}" has neither.`, { hint: 'Use --plot recall.svg or --plot recall.html.' });
+  throw new UsageError(`--plot writes SVG or HTML, chosen by the file extension; "${file}" has neither.`, {
+    hint: 'Use --plot recall.svg or --plot recall.html.',
+  });
 }

@@ -35,7 +35,11 @@ export interface VectorDb {
 }
 
 export async function openVectorDb(ctx: Context, input: VectorTargetInput, applicationName = 'dbops vector'): Promise<VectorDb> {
-  const { info, label, override } = await resolveTarget(ctx, { url: input.url, instanceId: input.instance, connectHost: input.connectHost });
+  const { info, label, override } = await resolveTarget(ctx, {
+    url: input.url,
+    instanceId: input.instance,
+    connectHost: input.connectHost,
+  });
   const tunnel = { ...(override ? { override } : {}), tunnelOption: '--connect-host' };
   const client = await connect(info, { ...tunnel, warn: (m) => ctx.out.warn(m), applicationName });
   let closed = false;

@@ -63,13 +63,19 @@ export function vectorTypeName(type: 'vector' | 'halfvec', extSchema = 'public')
 /** pgvector's limits: m 2..100, ef_construction 4..1000 and at least 2 * m. */
 export function validateHnswParams(m: number, efConstruction: number): void {
   if (!Number.isInteger(m) || m < 2 || m > 100) {
-    throw new UsageError(`--m must be a whole number from 2 to 100, got ${m}.`, { hint: 'pgvector\'s default is 16; 16–48 covers most tables.' });
+    throw new UsageError(`--m must be a whole number from 2 to 100, got ${m}.`, {
+      hint: "pgvector's default is 16; 16–48 covers most tables.",
+    });
   }
   if (!Number.isInteger(efConstruction) || efConstruction < 4 || efConstruction > 1000) {
-    throw new UsageError(`--ef-construction must be a whole number from 4 to 1000, got ${efConstruction}.`, { hint: 'pgvector\'s default is 64.' });
+    throw new UsageError(`--ef-construction must be a whole number from 4 to 1000, got ${efConstruction}.`, {
+      hint: "pgvector's default is 64.",
+    });
   }
   if (efConstruction < 2 * m) {
-    throw new UsageError(`--ef-construction (${efConstruction}) must be at least twice --m (${m}).`, { hint: `pgvector requires ef_construction >= 2 * m: use --ef-construction ${2 * m} or more.` });
+    throw new UsageError(`--ef-construction (${efConstruction}) must be at least twice --m (${m}).`, {
+      hint: `pgvector requires ef_construction >= 2 * m: use --ef-construction ${2 * m} or more.`,
+    });
   }
 }
 
@@ -187,9 +193,15 @@ export function setLocalSql(settings: Record<string, string | number>): string[]
 /** Parses "16:64,24:128" into candidate (m, ef_construction) pairs, each validated. */
 export function parseCandidates(text: string): { m: number; efConstruction: number }[] {
   const out: { m: number; efConstruction: number }[] = [];
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^(\d+):(\d+)$/.exec(part);
-    if (!m) throw new UsageError(`--candidates expects m:ef_construction pairs such as 16:64,24:128, got "${part}".`, { hint: 'Separate pairs with commas: --candidates 16:128,32:128.' });
+    if (!m)
+      throw new UsageError(`--candidates expects m:ef_construction pairs such as 16:64,24:128, got "${part}".`, {
+        hint: 'Separate pairs with commas: --candidates 16:128,32:128.',
+      });
     const pair = { m: Number(m[1]), efConstruction: Number(m[2]) };
     validateHnswParams(pair.m, pair.efConstruction);
     if (!out.some((p) => p.m === pair.m && p.efConstruction === pair.efConstruction)) out.push(pair);

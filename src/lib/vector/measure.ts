@@ -76,11 +76,14 @@ export async function exactNeighbours(
         out.push(withoutSelf(toNeighbours(rows), q.rid, k));
       } catch (e) {
         if (isStatementTimeout(e)) {
-          throw new EnvironmentError(`The exact search for query ${i + 1} of ${queries.length} hit the statement timeout (statement_timeout = ${timeout}).`, {
-            hint: `Each exact query scans the whole table: raise the limit for this run with --statement-timeout (e.g. 10min) or narrow the rows with --where; fewer queries (--queries ${Math.max(1, Math.floor(queries.length / 4))}) also shorten the run.`,
-            cause: e,
-            details: { query: i + 1, queries: queries.length, statementTimeout: timeout },
-          });
+          throw new EnvironmentError(
+            `The exact search for query ${i + 1} of ${queries.length} hit the statement timeout (statement_timeout = ${timeout}).`,
+            {
+              hint: `Each exact query scans the whole table: raise the limit for this run with --statement-timeout (e.g. 10min) or narrow the rows with --where; fewer queries (--queries ${Math.max(1, Math.floor(queries.length / 4))}) also shorten the run.`,
+              cause: e,
+              details: { query: i + 1, queries: queries.length, statementTimeout: timeout },
+            },
+          );
         }
         whereFailure(e, setup.where, `the exact search (query ${i + 1})`);
       }
@@ -120,7 +123,9 @@ export async function measureAnn(setup: MeasureSetup, exact: readonly Neighbour[
     for (const [i, q] of queries.entries()) {
       checkAbort(setup.signal);
       const t0 = performance.now();
-      const { rows } = await sql.query(setup.knnSql, [toSql(q.vector)]).catch((e: unknown) => whereFailure(e, setup.where, `the HNSW search at ef_search ${o.ef}`));
+      const { rows } = await sql
+        .query(setup.knnSql, [toSql(q.vector)])
+        .catch((e: unknown) => whereFailure(e, setup.where, `the HNSW search at ef_search ${o.ef}`));
       ms.push(performance.now() - t0);
       const returned = withoutSelf(toNeighbours(rows), q.rid, k);
       const outcome = queryOutcome(returned, exact[i] ?? [], k);
@@ -192,7 +197,11 @@ export async function checkPlanUsesIndex(setup: MeasureSetup, o: AnnOptions, ind
   if (!names.includes(indexName)) {
     throw new UsageError(
       `The planner does not use the HNSW index ${indexName} for this query${setup.where ? ' with this --where' : ''} (${names.length > 0 ? `it uses ${names.join(', ')}` : 'it scans the table'}), so ef_search has no effect on it.`,
-      { hint: setup.where ? 'Tune without --where, or check the plan with EXPLAIN: a selective filter on an indexed column is answered exactly, without HNSW.' : 'Check the plan with EXPLAIN; the query must ORDER BY the index\'s distance operator.' },
+      {
+        hint: setup.where
+          ? 'Tune without --where, or check the plan with EXPLAIN: a selective filter on an indexed column is answered exactly, without HNSW.'
+          : "Check the plan with EXPLAIN; the query must ORDER BY the index's distance operator.",
+      },
     );
   }
 }

@@ -65,9 +65,12 @@ export function tuneParams(f: TuneFlags): TuneParams {
   const k = wholeNumber(f.k ?? TUNE_DEFAULTS.k, '--k', 1, 1000);
   const targetRecall = f.targetRecall ?? TUNE_DEFAULTS.targetRecall;
   if (!(targetRecall > 0 && targetRecall <= 1)) {
-    throw new UsageError(`--target-recall must be more than 0 and at most 1, got ${targetRecall}.`, { hint: 'Recall is a fraction: 0.9 means 9 of every 10 true neighbours found.' });
+    throw new UsageError(`--target-recall must be more than 0 and at most 1, got ${targetRecall}.`, {
+      hint: 'Recall is a fraction: 0.9 means 9 of every 10 true neighbours found.',
+    });
   }
-  const queries = f.queries === undefined ? (f.queriesFile ? undefined : TUNE_DEFAULTS.queries) : wholeNumber(f.queries, '--queries', 1, 100_000);
+  const queries =
+    f.queries === undefined ? (f.queriesFile ? undefined : TUNE_DEFAULTS.queries) : wholeNumber(f.queries, '--queries', 1, 100_000);
   return {
     k,
     targetRecall,
@@ -84,7 +87,10 @@ export function tuneParams(f: TuneFlags): TuneParams {
 
 /** --table is required (commander's option list has no "required"). */
 export function requireTable(table: string | undefined): asserts table is string {
-  if (!table) throw new UsageError('--table is required: the table that holds the vectors.', { hint: '`dbops vector status` lists the vector columns.' });
+  if (!table)
+    throw new UsageError('--table is required: the table that holds the vectors.', {
+      hint: '`dbops vector status` lists the vector columns.',
+    });
 }
 
 const OPERATOR_OF: Record<string, string> = { cosine: '<=>', l2: '<->', ip: '<#>', l1: '<+>', hamming: '<~>', jaccard: '<%>' };
@@ -105,19 +111,26 @@ export function pickTuneIndex(
     if (match) return { index: match, distance };
     const other = hnsw[0];
     if (other && !rebuild) {
-      throw new UsageError(`The HNSW index ${other.schema}.${other.name} on ${name} uses ${other.distance} distance (${other.opclass}), not ${distance}.`, {
-        hint: `Queries ordering by ${OPERATOR_OF[distance]} cannot use it. Tune it with --distance ${other.distance}, or build a ${distance} index: ${buildHint(distance)}.`,
-      });
+      throw new UsageError(
+        `The HNSW index ${other.schema}.${other.name} on ${name} uses ${other.distance} distance (${other.opclass}), not ${distance}.`,
+        {
+          hint: `Queries ordering by ${OPERATOR_OF[distance]} cannot use it. Tune it with --distance ${other.distance}, or build a ${distance} index: ${buildHint(distance)}.`,
+        },
+      );
     }
   } else {
     const distances = [...new Set(hnsw.map((i) => i.distance))];
     if (distances.length > 1) {
-      throw new UsageError(`${name} has HNSW indexes for ${distances.join(' and ')} distance.`, { hint: 'Say which one the queries use with --distance.' });
+      throw new UsageError(`${name} has HNSW indexes for ${distances.join(' and ')} distance.`, {
+        hint: 'Say which one the queries use with --distance.',
+      });
     }
     const only = hnsw[0];
     if (only) {
       if (only.distance !== 'cosine' && only.distance !== 'l2' && only.distance !== 'ip') {
-        throw new UsageError(`The HNSW index ${only.schema}.${only.name} uses ${only.distance} distance (${only.opclass}); dbops vector tune measures cosine, l2 and ip.`);
+        throw new UsageError(
+          `The HNSW index ${only.schema}.${only.name} uses ${only.distance} distance (${only.opclass}); dbops vector tune measures cosine, l2 and ip.`,
+        );
       }
       return { index: only, distance: only.distance };
     }
@@ -125,9 +138,12 @@ export function pickTuneIndex(
   if (rebuild) return { distance: distance ?? 'cosine' };
   const invalid = onColumn.find((i) => i.method === 'hnsw' && !i.valid);
   if (invalid) {
-    throw new UsageError(`The HNSW index ${invalid.schema}.${invalid.name} on ${name} is INVALID (an interrupted CREATE INDEX CONCURRENTLY?), so queries do not use it.`, {
-      hint: `Rebuild it: ${buildHint(invalid.distance === 'unknown' || invalid.distance === 'l1' || invalid.distance === 'hamming' || invalid.distance === 'jaccard' ? 'cosine' : invalid.distance)} --concurrently (it offers to drop the invalid one).`,
-    });
+    throw new UsageError(
+      `The HNSW index ${invalid.schema}.${invalid.name} on ${name} is INVALID (an interrupted CREATE INDEX CONCURRENTLY?), so queries do not use it.`,
+      {
+        hint: `Rebuild it: ${buildHint(invalid.distance === 'unknown' || invalid.distance === 'l1' || invalid.distance === 'hamming' || invalid.distance === 'jaccard' ? 'cosine' : invalid.distance)} --concurrently (it offers to drop the invalid one).`,
+      },
+    );
   }
   const ivf = onColumn.find((i) => i.method === 'ivfflat');
   if (ivf) {
@@ -229,7 +245,13 @@ export function recommendTuning(a: {
       message: `${why}Rebuilt with m ${best.m}, ef_construction ${best.efConstruction}, ${reached(best.choice, a.targetRecall)}.`,
     };
   }
-  const reasons = [live ? failure(live, a.targetRecall, a.maxP95Ms) : '', ...a.candidates.map((c) => failure(c, a.targetRecall, a.maxP95Ms))].filter(Boolean);
-  const next = a.candidates.length === 0 ? ' Measure larger m / ef_construction with --rebuild, or lower --target-recall.' : ' Try larger --candidates, or lower --target-recall.';
+  const reasons = [
+    live ? failure(live, a.targetRecall, a.maxP95Ms) : '',
+    ...a.candidates.map((c) => failure(c, a.targetRecall, a.maxP95Ms)),
+  ].filter(Boolean);
+  const next =
+    a.candidates.length === 0
+      ? ' Measure larger m / ef_construction with --rebuild, or lower --target-recall.'
+      : ' Try larger --candidates, or lower --target-recall.';
   return { ok: false, action: 'none', message: (reasons.join(' ') || 'Nothing was measured.') + next };
 }

@@ -31,7 +31,9 @@ export function estimateEtaMs(samples: readonly ProgressSample[]): number | unde
 }
 
 function thousands(n: number): string {
-  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return Math.round(n)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 /** "building index: loading tuples 12,000/100,000 tuples (12%), ETA 3m10s". */

@@ -83,7 +83,11 @@ export interface QueryOutcome {
 export function queryOutcome(returned: readonly Neighbour[], exact: readonly Neighbour[], k: number): QueryOutcome {
   const expected = Math.min(k, exact.length);
   return {
-    recall: queryRecall(returned.map((r) => r.dist), exact.map((r) => r.dist), k),
+    recall: queryRecall(
+      returned.map((r) => r.dist),
+      exact.map((r) => r.dist),
+      k,
+    ),
     returned: returned.length,
     expected,
     short: returned.length < expected,

@@ -11,7 +11,9 @@ import type { IndexSweep, TuneResult } from './tune.js';
 import { tuneChartSpec } from './tune.js';
 
 function thousands(n: number): string {
-  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return Math.round(n)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 export function renderStatus(s: VectorStatus, c: ChalkInstance): string {
@@ -35,7 +37,14 @@ export function renderStatus(s: VectorStatus, c: ChalkInstance): string {
           { header: '  TABLE', value: (r) => `  ${r.schema}.${r.table}` },
           { header: 'COLUMN', value: (r) => r.column },
           { header: 'TYPE', value: (r) => `${r.type}(${r.dimensions ?? '?'})` },
-          { header: 'ROWS', value: (r) => (r.rows === null ? 'unknown (never analyzed)' : `${r.rowsMethod === 'estimate' ? '~' : ''}${thousands(r.rows)} (${r.rowsMethod})`), align: 'right' },
+          {
+            header: 'ROWS',
+            value: (r) =>
+              r.rows === null
+                ? 'unknown (never analyzed)'
+                : `${r.rowsMethod === 'estimate' ? '~' : ''}${thousands(r.rows)} (${r.rowsMethod})`,
+            align: 'right',
+          },
           { header: 'TABLE SIZE', value: (r) => formatBytes(r.tableBytes), align: 'right' },
         ],
         s.columns,
@@ -87,8 +96,13 @@ function measurementTable(sweep: IndexSweep, k: number, c: ChalkInstance): strin
 
 export function renderTune(r: TuneResult, c: ChalkInstance): string {
   const lines: string[] = [renderReport(r.report, c), ''];
-  const source = r.sample.source === 'table' ? `${r.sample.count} queries drawn from the table (seed ${r.sample.seed}, each leaves out its own row)` : `${r.sample.count} queries from ${r.sample.file}`;
-  lines.push(`${c.bold(`${r.table}.${r.column}`)} · ${r.distance} · k ${r.k} · target recall ${r.targetRecall}${r.maxP95Ms === undefined ? '' : ` · max p95 ${formatMs(r.maxP95Ms)}`} · ${source}; exact search ${formatDuration(r.exact.durationMs)}`);
+  const source =
+    r.sample.source === 'table'
+      ? `${r.sample.count} queries drawn from the table (seed ${r.sample.seed}, each leaves out its own row)`
+      : `${r.sample.count} queries from ${r.sample.file}`;
+  lines.push(
+    `${c.bold(`${r.table}.${r.column}`)} · ${r.distance} · k ${r.k} · target recall ${r.targetRecall}${r.maxP95Ms === undefined ? '' : ` · max p95 ${formatMs(r.maxP95Ms)}`} · ${source}; exact search ${formatDuration(r.exact.durationMs)}`,
+  );
   if (r.filter) {
     const f = r.filter;
     lines.push(
@@ -99,8 +113,14 @@ export function renderTune(r: TuneResult, c: ChalkInstance): string {
     );
   }
   for (const sweep of [...(r.live ? [r.live] : []), ...(r.candidates ?? [])]) {
-    const extra = sweep.scratch ? ` (built in ${formatDuration(sweep.buildMs ?? 0)}, ${formatBytes(sweep.sizeBytes)})` : ` (${formatBytes(sweep.sizeBytes)})`;
-    lines.push('', `${c.bold(sweep.label)}${extra}: ${sweep.measurements.length} ef_search values measured`, measurementTable(sweep, r.k, c));
+    const extra = sweep.scratch
+      ? ` (built in ${formatDuration(sweep.buildMs ?? 0)}, ${formatBytes(sweep.sizeBytes)})`
+      : ` (${formatBytes(sweep.sizeBytes)})`;
+    lines.push(
+      '',
+      `${c.bold(sweep.label)}${extra}: ${sweep.measurements.length} ef_search values measured`,
+      measurementTable(sweep, r.k, c),
+    );
   }
   const sweeps = [...(r.live ? [r.live] : []), ...(r.candidates ?? [])];
   if (sweeps.length > 0) lines.push('', terminalChart(tuneChartSpec(r, `recall@${r.k}`, sweeps)));
@@ -108,7 +128,12 @@ export function renderTune(r: TuneResult, c: ChalkInstance): string {
   lines.push('', r.ok ? c.green(c.bold('Recommendation')) : c.red(c.bold('No setting meets the targets')), `  ${rec.message}`);
   if (rec.build) lines.push(`  First rebuild the index:`, `    ${rec.build.command}`);
   if (rec.sql) {
-    lines.push(`  ${rec.build ? 'Then, for' : 'For'} one session:`, ...rec.sql.session.map((x) => `    ${x}`), `  or for every new session of the database:`, ...rec.sql.database.map((x) => `    ${x}`));
+    lines.push(
+      `  ${rec.build ? 'Then, for' : 'For'} one session:`,
+      ...rec.sql.session.map((x) => `    ${x}`),
+      `  or for every new session of the database:`,
+      ...rec.sql.database.map((x) => `    ${x}`),
+    );
   }
   if (rec.note) lines.push(`  Note: ${rec.note}`);
   if (r.plot) lines.push('', `Plot written to ${r.plot.file} (${r.plot.format}).`);
@@ -123,12 +148,21 @@ export function renderBuild(r: BuildResult, c: ChalkInstance): string {
     lines.push('Not confirmed: nothing was built.');
   } else if (r.index) {
     const schema = r.table.slice(0, r.table.indexOf('.'));
-    lines.push(`${c.bold(`${schema}.${r.plan.indexName}`)} on ${r.table} (${r.column}): HNSW (${r.distance}, m ${r.m}, ef_construction ${r.efConstruction}), ${formatBytes(r.index.sizeBytes)}, built in ${formatDuration(r.buildMs ?? 0)}${r.plan.mode === 'rebuild' ? `, replacing the old ${r.plan.replaces}` : ''}.`);
+    lines.push(
+      `${c.bold(`${schema}.${r.plan.indexName}`)} on ${r.table} (${r.column}): HNSW (${r.distance}, m ${r.m}, ef_construction ${r.efConstruction}), ${formatBytes(r.index.sizeBytes)}, built in ${formatDuration(r.buildMs ?? 0)}${r.plan.mode === 'rebuild' ? `, replacing the old ${r.plan.replaces}` : ''}.`,
+    );
     if (r.progress) {
-      lines.push(r.progress.source === 'elapsed-only' ? `Progress: elapsed time only (${r.progress.reason}).` : `Progress from pg_stat_progress_create_index (${r.progress.samples} samples).`);
+      lines.push(
+        r.progress.source === 'elapsed-only'
+          ? `Progress: elapsed time only (${r.progress.reason}).`
+          : `Progress from pg_stat_progress_create_index (${r.progress.samples} samples).`,
+      );
     }
   }
-  lines.push(`Memory: graph about ${formatBytes(r.memory.estimateBytes)} for ${thousands(r.memory.rows)} rows; maintenance_work_mem ${formatBytes(r.memory.maintenanceWorkMemBytes)} ${r.memory.fits ? 'holds it' : c.yellow('does NOT hold it')}.`);
-  for (const i of r.invalidIndexes) lines.push(`Invalid index ${i.name}: ${i.dropped ? 'dropped' : r.dryRun ? 'would be dropped (after confirmation)' : 'kept'}.`);
+  lines.push(
+    `Memory: graph about ${formatBytes(r.memory.estimateBytes)} for ${thousands(r.memory.rows)} rows; maintenance_work_mem ${formatBytes(r.memory.maintenanceWorkMemBytes)} ${r.memory.fits ? 'holds it' : c.yellow('does NOT hold it')}.`,
+  );
+  for (const i of r.invalidIndexes)
+    lines.push(`Invalid index ${i.name}: ${i.dropped ? 'dropped' : r.dryRun ? 'would be dropped (after confirmation)' : 'kept'}.`);
   return lines.join('\n');
 }

@@ -9,7 +9,19 @@ import { defineRunbook, runbookSection } from '../runbook/define.js';
 export { runbookSection };
 
 /** runbooks/vector-tuning.md */
-export const VECTOR_TUNING = defineRunbook('vector-tuning', 'Tune pgvector HNSW search and build its index', ['VT-1', 'VT-2', 'VT-3', 'VT-4', 'VT-5', 'VT-6', 'VT-7', 'VT-8', 'VT-9', 'VT-10', 'VT-11']);
+export const VECTOR_TUNING = defineRunbook('vector-tuning', 'Tune pgvector HNSW search and build its index', [
+  'VT-1',
+  'VT-2',
+  'VT-3',
+  'VT-4',
+  'VT-5',
+  'VT-6',
+  'VT-7',
+  'VT-8',
+  'VT-9',
+  'VT-10',
+  'VT-11',
+]);
 
 /** The steps `dbops vector tune` runs. */
 export const VECTOR_TUNE = runbookSection(VECTOR_TUNING, ['VT-1', 'VT-2', 'VT-3', 'VT-4', 'VT-5', 'VT-6', 'VT-7']);

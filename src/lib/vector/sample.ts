@@ -33,19 +33,27 @@ function vectorOf(value: unknown): number[] | undefined {
  */
 export function parseQueriesFile(text: string, file: string, dimensions: number | null): number[][] {
   const trimmed = text.trim();
-  if (trimmed === '') throw new UsageError(`The queries file ${file} is empty.`, { hint: 'Write one vector per line (NDJSON) or a JSON array of vectors.' });
+  if (trimmed === '')
+    throw new UsageError(`The queries file ${file} is empty.`, { hint: 'Write one vector per line (NDJSON) or a JSON array of vectors.' });
   let items: { value: unknown; where: string }[];
   const whole = tryJson(trimmed);
   if (Array.isArray(whole) && whole.length > 0 && whole.every((x) => typeof x !== 'number')) {
     items = whole.map((value, i) => ({ value, where: `item ${i + 1}` }));
   } else {
-    items = trimmed.split('\n').flatMap((line, i) => (line.trim() === '' ? [] : [{ value: parseJsonLine(line, file, `line ${i + 1}`), where: `line ${i + 1}` }]));
+    items = trimmed
+      .split('\n')
+      .flatMap((line, i) => (line.trim() === '' ? [] : [{ value: parseJsonLine(line, file, `line ${i + 1}`), where: `line ${i + 1}` }]));
   }
   return items.map(({ value, where }) => {
     const v = vectorOf(value);
-    if (!v) throw new UsageError(`${file}, ${where}: expected an array of numbers (or {"vector": [...]}).`, { hint: 'One vector per line (NDJSON) or a JSON array of vectors.' });
+    if (!v)
+      throw new UsageError(`${file}, ${where}: expected an array of numbers (or {"vector": [...]}).`, {
+        hint: 'One vector per line (NDJSON) or a JSON array of vectors.',
+      });
     if (dimensions !== null && v.length !== dimensions) {
-      throw new UsageError(`${file}, ${where}: the vector has ${v.length} dimensions, the column has ${dimensions}.`, { hint: 'Use query embeddings from the same model as the column.' });
+      throw new UsageError(`${file}, ${where}: the vector has ${v.length} dimensions, the column has ${dimensions}.`, {
+        hint: 'Use query embeddings from the same model as the column.',
+      });
     }
     return v;
   });
@@ -63,7 +71,9 @@ function parseJsonLine(text: string, file: string, where: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    throw new UsageError(`${file}, ${where}: not valid JSON (${(e as Error).message}).`, { hint: 'One vector per line (NDJSON) or a JSON array of vectors.' });
+    throw new UsageError(`${file}, ${where}: not valid JSON (${(e as Error).message}).`, {
+      hint: 'One vector per line (NDJSON) or a JSON array of vectors.',
+    });
   }
 }
 

@@ -32,13 +32,23 @@ export interface VectorStatus {
 const OPERATOR_OF: Record<string, string> = { cosine: '<=>', l2: '<->', ip: '<#>', l1: '<+>', hamming: '<~>', jaccard: '<%>' };
 
 /** The warnings for what was found. Pure. */
-export function statusWarnings(columns: readonly VectorColumn[], indexes: readonly VectorIndex[], settings: VectorSettings, distance?: Distance): VectorWarning[] {
+export function statusWarnings(
+  columns: readonly VectorColumn[],
+  indexes: readonly VectorIndex[],
+  settings: VectorSettings,
+  distance?: Distance,
+): VectorWarning[] {
   const warnings: VectorWarning[] = [];
   for (const c of columns) {
     const name = `${c.schema}.${c.table}.${c.column}`;
     const usable = indexes.filter((i) => i.schema === c.schema && i.table === c.table && i.column === c.column && i.valid);
     if (c.dimensions === null && c.type !== 'sparsevec') {
-      warnings.push({ code: 'no-dimensions', table: `${c.schema}.${c.table}`, column: c.column, message: `${name} has no fixed dimensions (${c.type} without (n)), so it cannot get an HNSW or IVFFlat index.` });
+      warnings.push({
+        code: 'no-dimensions',
+        table: `${c.schema}.${c.table}`,
+        column: c.column,
+        message: `${name} has no fixed dimensions (${c.type} without (n)), so it cannot get an HNSW or IVFFlat index.`,
+      });
     }
     if (usable.length === 0) {
       warnings.push({
@@ -52,7 +62,12 @@ export function statusWarnings(columns: readonly VectorColumn[], indexes: readon
   for (const i of indexes) {
     const name = `${i.schema}.${i.name}`;
     if (!i.valid) {
-      warnings.push({ code: 'invalid-index', index: name, table: `${i.schema}.${i.table}`, message: `${name} is INVALID (an interrupted CREATE INDEX CONCURRENTLY?): queries ignore it but writes still maintain it; \`dbops vector build\` offers to drop it.` });
+      warnings.push({
+        code: 'invalid-index',
+        index: name,
+        table: `${i.schema}.${i.table}`,
+        message: `${name} is INVALID (an interrupted CREATE INDEX CONCURRENTLY?): queries ignore it but writes still maintain it; \`dbops vector build\` offers to drop it.`,
+      });
     }
     if (i.sizeBytes > settings.maintenanceWorkMemBytes) {
       warnings.push({

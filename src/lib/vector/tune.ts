@@ -11,10 +11,34 @@ import { formatDuration } from '../output/format.js';
 import { runRunbook, type RunbookRun, type RunReport } from '../runbook/runner.js';
 import { countVectorsUpTo, listVectorIndexes, readPgvector, readSettings, relationId, resolveColumn, serverVersionNum } from './catalog.js';
 import { htmlChart, svgChart, type ChartSpec } from './chart.js';
-import { inTransaction, openVectorDb, pgFailure, registerVectorTypes, type SqlClient, type VectorDb, type VectorTargetInput } from './db.js';
+import {
+  inTransaction,
+  openVectorDb,
+  pgFailure,
+  registerVectorTypes,
+  type SqlClient,
+  type VectorDb,
+  type VectorTargetInput,
+} from './db.js';
 import { createHnswIndexSql, knnQuerySql, qualifiedName, quoteIdent, quoteLiteral, setLocalSql, truncateIdentifier } from './ddl.js';
-import { checkPlanUsesIndex, exactNeighbours, measureAnn, warmUp, type AnnOptions, type Measurement, type MeasureSetup } from './measure.js';
-import { pickTuneIndex, recommendTuning, requireTable, tuneParams, type TuneFlags, type TuneParams, type TuneRecommendation } from './plan.js';
+import {
+  checkPlanUsesIndex,
+  exactNeighbours,
+  measureAnn,
+  warmUp,
+  type AnnOptions,
+  type Measurement,
+  type MeasureSetup,
+} from './measure.js';
+import {
+  pickTuneIndex,
+  recommendTuning,
+  requireTable,
+  tuneParams,
+  type TuneFlags,
+  type TuneParams,
+  type TuneRecommendation,
+} from './plan.js';
 import type { Neighbour } from './recall.js';
 import { VECTOR_TUNE } from './runbook.js';
 import { parseQueriesFile, sampleFromTable, type SampleQuery } from './sample.js';
@@ -96,10 +120,13 @@ function readQueriesFileText(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
-    throw new UsageError(`Cannot read the queries file ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (e as Error).message}.`, {
-      hint: 'Give a JSON array of vectors or NDJSON with one vector per line.',
-      cause: e,
-    });
+    throw new UsageError(
+      `Cannot read the queries file ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (e as Error).message}.`,
+      {
+        hint: 'Give a JSON array of vectors or NDJSON with one vector per line.',
+        cause: e,
+      },
+    );
   }
 }
 
@@ -114,7 +141,9 @@ export async function vectorTune(ctx: Context, input: TuneInput): Promise<TuneRe
     const { col, index, distance } = checked;
     const queries = await run.step('VT-2', async (s) => {
       const q: SampleQuery[] = fileText
-        ? parseQueriesFile(fileText, input.queriesFile!, col.dimensions).slice(0, p.queries).map((vector) => ({ vector }))
+        ? parseQueriesFile(fileText, input.queriesFile!, col.dimensions)
+            .slice(0, p.queries)
+            .map((vector) => ({ vector }))
         : await sampleFromTable(db.sql, col, p.queries!, p.seed).catch((e: unknown) => pgFailure(e, 'drawing the sample queries'));
       s.detail(`${q.length} query vectors from ${fileText ? input.queriesFile : `${col.schema}.${col.table} (seed ${p.seed})`}`);
       return q;
@@ -122,7 +151,16 @@ export async function vectorTune(ctx: Context, input: TuneInput): Promise<TuneRe
     const fromTable = !fileText;
     const setup: MeasureSetup = {
       sql: db.sql,
-      knnSql: knnQuerySql({ from: qualifiedName(col.schema, col.table), column: col.column, distance, type: col.type, rowIdSql: col.rowIdSql, where: input.where, limit: p.k + (fromTable ? 1 : 0), extSchema: checked.ext.schema }),
+      knnSql: knnQuerySql({
+        from: qualifiedName(col.schema, col.table),
+        column: col.column,
+        distance,
+        type: col.type,
+        rowIdSql: col.rowIdSql,
+        where: input.where,
+        limit: p.k + (fromTable ? 1 : 0),
+        extSchema: checked.ext.schema,
+      }),
       k: p.k,
       queries,
       where: input.where,
@@ -130,22 +168,38 @@ export async function vectorTune(ctx: Context, input: TuneInput): Promise<TuneRe
     };
     const t0 = performance.now();
     const exact = await run.step('VT-3', async (s) => {
-      const e = await exactNeighbours(setup, { statementTimeoutMs: p.statementTimeoutMs, onProgress: (done) => s.update(`${done}/${queries.length}`) });
+      const e = await exactNeighbours(setup, {
+        statementTimeoutMs: p.statementTimeoutMs,
+        onProgress: (done) => s.update(`${done}/${queries.length}`),
+      });
       s.detail(`${queries.length} exact searches in ${formatDuration(performance.now() - t0)}`);
       return e;
     });
     const exactMs = performance.now() - t0;
     const filter = await filterStep(run, setup, exact, checked, input.where, fromTable);
-    const iterativeScan: AnnOptions['iterativeScan'] = !checked.iterativeAvailable ? undefined : filter?.measuredWith === 'relaxed_order' ? 'relaxed_order' : 'off';
+    const iterativeScan: AnnOptions['iterativeScan'] = !checked.iterativeAvailable
+      ? undefined
+      : filter?.measuredWith === 'relaxed_order'
+        ? 'relaxed_order'
+        : 'off';
     let live: Awaited<ReturnType<typeof sweepIndex>> | undefined;
     if (index) {
       const label = `${index.name} (m ${index.m}, ef_construction ${index.efConstruction})`;
-      const sweep = { index: index.name, label, scratch: false, m: index.m!, efConstruction: index.efConstruction!, sizeBytes: index.sizeBytes };
+      const sweep = {
+        index: index.name,
+        label,
+        scratch: false,
+        m: index.m!,
+        efConstruction: index.efConstruction!,
+        sizeBytes: index.sizeBytes,
+      };
       live = await run.step('VT-5', (s) => sweepIndex(setup, exact, sweep, { iterativeScan, selfInResults: fromTable }, p, s));
     } else run.skip('VT-5', 'no HNSW index yet; --rebuild measures candidates');
     let candidates: Awaited<ReturnType<typeof sweepCandidates>> | undefined;
     if (p.candidates.length > 0) {
-      candidates = await run.step('VT-6', (s) => sweepCandidates(ctx, db, run, setup, exact, checked, p, { iterativeScan, selfInResults: fromTable }, s));
+      candidates = await run.step('VT-6', (s) =>
+        sweepCandidates(ctx, db, run, setup, exact, checked, p, { iterativeScan, selfInResults: fromTable }, s),
+      );
     } else run.skip('VT-6', 'no --rebuild');
     return run.step('VT-7', async (s) => {
       const recommendation = recommendTuning({
@@ -160,7 +214,11 @@ export async function vectorTune(ctx: Context, input: TuneInput): Promise<TuneRe
         candidates: candidates ?? [],
       });
       const plot = input.plot ? writePlot(input.plot, p, col, live, candidates) : undefined;
-      s.detail(recommendation.ok ? `ef_search ${recommendation.efSearch}${recommendation.action === 'rebuild' ? ` after a rebuild (m ${recommendation.build?.m}, ef_construction ${recommendation.build?.efConstruction})` : ''}` : 'no setting meets the targets');
+      s.detail(
+        recommendation.ok
+          ? `ef_search ${recommendation.efSearch}${recommendation.action === 'rebuild' ? ` after a rebuild (m ${recommendation.build?.m}, ef_construction ${recommendation.build?.efConstruction})` : ''}`
+          : 'no setting meets the targets',
+      );
       const result: Omit<TuneResult, 'report'> = {
         ok: recommendation.ok,
         target: db.label,
@@ -195,7 +253,13 @@ function stripOk(r: TuneRecommendation & { ok: boolean }): TuneRecommendation {
 }
 
 /** VT-1: pgvector, the column, its index, k against the rows. */
-async function checkTarget(db: VectorDb, input: TuneInput, p: TuneParams, fromTable: boolean, s: { detail(t: string): void }): Promise<Checked> {
+async function checkTarget(
+  db: VectorDb,
+  input: TuneInput,
+  p: TuneParams,
+  fromTable: boolean,
+  s: { detail(t: string): void },
+): Promise<Checked> {
   const ext = await readPgvector(db.sql, db.info.database);
   await registerVectorTypes(db.client);
   const col = await resolveColumn(db.sql, { table: input.table, column: input.column, database: db.info.database });
@@ -206,12 +270,16 @@ async function checkTarget(db: VectorDb, input: TuneInput, p: TuneParams, fromTa
   if (rows < need) {
     const name = `${col.schema}.${col.table}.${col.column}`;
     throw new UsageError(
-      rows === 0 ? `${name} has no rows with a vector.` : `--k ${p.k} is larger than the ${rows} rows with a vector in ${name}${fromTable ? ' (each sample query leaves out its own row)' : ''}.`,
+      rows === 0
+        ? `${name} has no rows with a vector.`
+        : `--k ${p.k} is larger than the ${rows} rows with a vector in ${name}${fromTable ? ' (each sample query leaves out its own row)' : ''}.`,
       { hint: rows <= (fromTable ? 1 : 0) ? 'Load data first.' : `Use --k ${rows - (fromTable ? 1 : 0)} or less.` },
     );
   }
   const settings = await readSettings(db.sql, ext);
-  s.detail(`pgvector ${ext.version}; ${col.schema}.${col.table}.${col.column} ${col.type}(${col.dimensions ?? '?'}); ${index ? `index ${index.name} (${distance}, m ${index.m}, ef_construction ${index.efConstruction})` : 'no HNSW index'}`);
+  s.detail(
+    `pgvector ${ext.version}; ${col.schema}.${col.table}.${col.column} ${col.type}(${col.dimensions ?? '?'}); ${index ? `index ${index.name} (${distance}, m ${index.m}, ef_construction ${index.efConstruction})` : 'no HNSW index'}`,
+  );
   return { ext, col, index, distance, settings, iterativeAvailable: versionAtLeast(ext.version, '0.8.0') };
 }
 
@@ -280,8 +348,14 @@ async function sweepIndex(
     },
     { targetRecall: p.targetRecall, efMin: p.k, efMax: EF_SEARCH_MAX },
   );
-  const choice = chooseEfSearch(measurements.map((m) => ({ ef: m.ef, recall: m.recall, p95Ms: m.p95Ms })), p.targetRecall, p.maxP95Ms);
-  s.detail(`${measurements.length} ef_search values measured; ${choice.status === 'recall-not-reached' ? `best recall ${choice.best.recall.toFixed(3)} at ${choice.best.ef}` : `ef_search ${choice.ef}: recall ${choice.probe.recall.toFixed(3)}, p95 ${choice.probe.p95Ms.toFixed(2)}ms`}`);
+  const choice = chooseEfSearch(
+    measurements.map((m) => ({ ef: m.ef, recall: m.recall, p95Ms: m.p95Ms })),
+    p.targetRecall,
+    p.maxP95Ms,
+  );
+  s.detail(
+    `${measurements.length} ef_search values measured; ${choice.status === 'recall-not-reached' ? `best recall ${choice.best.recall.toFixed(3)} at ${choice.best.ef}` : `ef_search ${choice.ef}: recall ${choice.probe.recall.toFixed(3)}, p95 ${choice.probe.p95Ms.toFixed(2)}ms`}`,
+  );
   return { ...idx, measurements, choice };
 }
 
@@ -314,7 +388,9 @@ async function sweepCandidates(
     await sql.query(`DROP TABLE IF EXISTS ${scratchSql}`);
   });
   const expires = new Date(ctx.clock.now().getTime() + 24 * 3600_000).toISOString();
-  await sql.query(`COMMENT ON TABLE ${scratchSql} IS ${quoteLiteral(`dbops:managed=true dbops:run-id=${run.runId} dbops:purpose=vector-tune dbops:expires-at=${expires}`)}`);
+  await sql.query(
+    `COMMENT ON TABLE ${scratchSql} IS ${quoteLiteral(`dbops:managed=true dbops:run-id=${run.runId} dbops:purpose=vector-tune dbops:expires-at=${expires}`)}`,
+  );
   await sql.query(`ANALYZE ${scratchSql}`);
   const scratchSetup: MeasureSetup = {
     ...setup,
@@ -337,14 +413,47 @@ async function sweepCandidates(
     await inTransaction(
       sql,
       async () => {
-        for (const st of setLocalSql({ maintenance_work_mem: p.memory.text, max_parallel_maintenance_workers: p.parallelWorkers })) await sql.query(st);
-        await sql.query(createHnswIndexSql({ schema: col.schema, table: scratch, column: col.column, name, distance: checked.distance, type: col.type, m: c.m, efConstruction: c.efConstruction, concurrently: false, extSchema: checked.ext.schema }));
+        for (const st of setLocalSql({ maintenance_work_mem: p.memory.text, max_parallel_maintenance_workers: p.parallelWorkers }))
+          await sql.query(st);
+        await sql.query(
+          createHnswIndexSql({
+            schema: col.schema,
+            table: scratch,
+            column: col.column,
+            name,
+            distance: checked.distance,
+            type: col.type,
+            m: c.m,
+            efConstruction: c.efConstruction,
+            concurrently: false,
+            extSchema: checked.ext.schema,
+          }),
+        );
       },
       { readOnly: false },
-    ).catch((e: unknown) => pgFailure(e, `building the candidate index m ${c.m}, ef_construction ${c.efConstruction} on the scratch table`));
+    ).catch((e: unknown) =>
+      pgFailure(e, `building the candidate index m ${c.m}, ef_construction ${c.efConstruction} on the scratch table`),
+    );
     const buildMs = performance.now() - t0;
-    const size = Number((await sql.query('SELECT pg_relation_size(to_regclass($1))::float8 AS b', [qualifiedName(col.schema, name)])).rows[0]?.b);
-    const sweep = await sweepIndex(scratchSetup, exact, { index: name, label: `scratch m ${c.m}, ef_construction ${c.efConstruction}`, scratch: true, m: c.m, efConstruction: c.efConstruction, sizeBytes: size, buildMs }, o, p, s);
+    const size = Number(
+      (await sql.query('SELECT pg_relation_size(to_regclass($1))::float8 AS b', [qualifiedName(col.schema, name)])).rows[0]?.b,
+    );
+    const sweep = await sweepIndex(
+      scratchSetup,
+      exact,
+      {
+        index: name,
+        label: `scratch m ${c.m}, ef_construction ${c.efConstruction}`,
+        scratch: true,
+        m: c.m,
+        efConstruction: c.efConstruction,
+        sizeBytes: size,
+        buildMs,
+      },
+      o,
+      p,
+      s,
+    );
     sweeps.push(sweep);
     await sql.query(`DROP INDEX IF EXISTS ${qualifiedName(col.schema, name)}`);
   }
@@ -353,22 +462,41 @@ async function sweepCandidates(
 }
 
 /** The chart of every sweep. */
-export function tuneChartSpec(p: { k: number; targetRecall: number; maxP95Ms?: number }, title: string, sweeps: readonly IndexSweep[]): ChartSpec {
+export function tuneChartSpec(
+  p: { k: number; targetRecall: number; maxP95Ms?: number },
+  title: string,
+  sweeps: readonly IndexSweep[],
+): ChartSpec {
   return {
     title,
     targetRecall: p.targetRecall,
     maxP95Ms: p.maxP95Ms,
-    series: sweeps.map((s) => ({ label: s.label, points: s.measurements.map((m) => ({ ef: m.ef, recall: m.recall, p50Ms: m.p50Ms, p95Ms: m.p95Ms, p99Ms: m.p99Ms })) })),
+    series: sweeps.map((s) => ({
+      label: s.label,
+      points: s.measurements.map((m) => ({ ef: m.ef, recall: m.recall, p50Ms: m.p50Ms, p95Ms: m.p95Ms, p99Ms: m.p99Ms })),
+    })),
   };
 }
 
-function writePlot(file: string, p: TuneParams, col: ResolvedColumn, live: IndexSweep | undefined, candidates: IndexSweep[] | undefined): { file: string; format: 'svg' | 'html' } {
-  const spec = tuneChartSpec(p, `Recall@${p.k} vs p95 latency: ${col.schema}.${col.table}.${col.column}`, [...(live ? [live] : []), ...(candidates ?? [])]);
+function writePlot(
+  file: string,
+  p: TuneParams,
+  col: ResolvedColumn,
+  live: IndexSweep | undefined,
+  candidates: IndexSweep[] | undefined,
+): { file: string; format: 'svg' | 'html' } {
+  const spec = tuneChartSpec(p, `Recall@${p.k} vs p95 latency: ${col.schema}.${col.table}.${col.column}`, [
+    ...(live ? [live] : []),
+    ...(candidates ?? []),
+  ]);
   const format = p.plotFormat!;
   try {
     writeFileSync(file, format === 'svg' ? svgChart(spec) : htmlChart(spec));
   } catch (e) {
-    throw new UsageError(`Cannot write the plot to ${file}: ${(e as Error).message}.`, { hint: 'Check that the directory exists and is writable.', cause: e });
+    throw new UsageError(`Cannot write the plot to ${file}: ${(e as Error).message}.`, {
+      hint: 'Check that the directory exists and is writable.',
+      cause: e,
+    });
   }
   return { file, format };
 }

@@ -15,10 +15,14 @@ export interface MemorySize {
 /** "256MB" -> 256 MiB, "1GB", "65536kB"; PostgreSQL's units are powers of 1024. Also accepts MiB/GiB spellings. */
 export function parseMemory(text: string, flag: string): MemorySize {
   const m = /^\s*(\d+)\s*(B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i.exec(text);
-  if (!m) throw new UsageError(`${flag} expects a memory size such as 256MB or 1GB, got "${text}".`, { hint: 'Units as in postgresql.conf: kB, MB, GB, TB.' });
+  if (!m)
+    throw new UsageError(`${flag} expects a memory size such as 256MB or 1GB, got "${text}".`, {
+      hint: 'Units as in postgresql.conf: kB, MB, GB, TB.',
+    });
   const unit = m[2]!.toLowerCase().replace('ib', 'b');
   const bytes = Number(m[1]) * MEMORY_UNITS[unit]!;
-  if (bytes < 1024 * 1024) throw new UsageError(`${flag} must be at least 1MB (PostgreSQL's minimum for maintenance_work_mem), got "${text}".`);
+  if (bytes < 1024 * 1024)
+    throw new UsageError(`${flag} must be at least 1MB (PostgreSQL's minimum for maintenance_work_mem), got "${text}".`);
   if (bytes > 2 * 1024 ** 4) throw new UsageError(`${flag} must be at most 2TB, got "${text}".`);
   const canonical = { b: 'B', kb: 'kB', mb: 'MB', gb: 'GB', tb: 'TB' }[unit]!;
   return { bytes, text: `${m[1]}${canonical}` };

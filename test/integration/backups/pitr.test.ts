@@ -59,7 +59,9 @@ async function insertRows(id: string, from: number, to: number): Promise<Date> {
 }
 
 async function rowsOf(id: string): Promise<number[]> {
-  return withPg(await p.connectionInfo(id), async (c) => (await c.query<{ n: number }>('SELECT n FROM rows_t ORDER BY n')).rows.map((r) => r.n));
+  return withPg(await p.connectionInfo(id), async (c) =>
+    (await c.query<{ n: number }>('SELECT n FROM rows_t ORDER BY n')).rows.map((r) => r.n),
+  );
 }
 
 async function switchWal(id: string): Promise<void> {
@@ -70,7 +72,9 @@ beforeAll(async () => {
   home = await makeLocalHome('dbops-pitr-');
   p = localProvider(home, 'us-east-2', undefined, { archiveTimeoutSeconds: 60 });
   await p.createInstance(instanceInput(SRC));
-  await withPg(await p.connectionInfo(SRC), (c) => c.query('CREATE TABLE rows_t (n int PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())'));
+  await withPg(await p.connectionInfo(SRC), (c) =>
+    c.query('CREATE TABLE rows_t (n int PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())'),
+  );
 });
 
 afterAll(async () => {
@@ -108,7 +112,14 @@ describe('WAL archiving and point-in-time restore (local provider)', () => {
     expect(w.earliestRestorableTime!.getTime()).toBeLessThan(noted.getTime());
     expect(w.gap).toBeUndefined();
     expect(w.archiver?.failedCount).toBe(0);
-    await p.restoreToPointInTime({ sourceInstanceId: SRC, instanceId: 'pitr-at', time: noted, instanceClass: 'db.t3.micro', publiclyAccessible: false, tags: {} });
+    await p.restoreToPointInTime({
+      sourceInstanceId: SRC,
+      instanceId: 'pitr-at',
+      time: noted,
+      instanceClass: 'db.t3.micro',
+      publiclyAccessible: false,
+      tags: {},
+    });
     expect(await rowsOf('pitr-at')).toEqual([1, 2, 3, 4, 5]);
     // A primary that archives into its own archive, not its source's.
     await withPg(await p.connectionInfo('pitr-at'), async (c) => {
@@ -123,7 +134,14 @@ describe('WAL archiving and point-in-time restore (local provider)', () => {
   });
 
   it('--latest-restorable after a segment switch loses nothing', async () => {
-    await p.restoreToPointInTime({ sourceInstanceId: SRC, instanceId: 'pitr-latest', time: 'latest', instanceClass: 'db.t3.micro', publiclyAccessible: false, tags: {} });
+    await p.restoreToPointInTime({
+      sourceInstanceId: SRC,
+      instanceId: 'pitr-latest',
+      time: 'latest',
+      instanceClass: 'db.t3.micro',
+      publiclyAccessible: false,
+      tags: {},
+    });
     expect(await rowsOf('pitr-latest')).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     await p.deleteInstance('pitr-latest', { skipFinalSnapshot: true });
   });
@@ -132,7 +150,14 @@ describe('WAL archiving and point-in-time restore (local provider)', () => {
     const w = await window(SRC);
     const future = new Date(w.latestRestorableTime!.getTime() + 3_600_000);
     const e = await rejection(
-      p.restoreToPointInTime({ sourceInstanceId: SRC, instanceId: 'pitr-late', time: future, instanceClass: 'db.t3.micro', publiclyAccessible: false, tags: {} }),
+      p.restoreToPointInTime({
+        sourceInstanceId: SRC,
+        instanceId: 'pitr-late',
+        time: future,
+        instanceClass: 'db.t3.micro',
+        publiclyAccessible: false,
+        tags: {},
+      }),
     );
     expect(e.exitCode).toBe(ExitCode.usage);
     expect(e.message).toBe(
@@ -140,7 +165,14 @@ describe('WAL archiving and point-in-time restore (local provider)', () => {
     );
     expect(await p.findInstance('pitr-late')).toBeUndefined();
     const early = await rejection(
-      p.restoreToPointInTime({ sourceInstanceId: SRC, instanceId: 'pitr-early', time: new Date(w.earliestRestorableTime!.getTime() - DAY), instanceClass: 'db.t3.micro', publiclyAccessible: false, tags: {} }),
+      p.restoreToPointInTime({
+        sourceInstanceId: SRC,
+        instanceId: 'pitr-early',
+        time: new Date(w.earliestRestorableTime!.getTime() - DAY),
+        instanceClass: 'db.t3.micro',
+        publiclyAccessible: false,
+        tags: {},
+      }),
     );
     expect(early.exitCode).toBe(ExitCode.usage);
     expect(early.message).toMatch(/is outside the restorable window of pitr-src: .+ to .+\.$/);
@@ -169,7 +201,10 @@ describe('the archive_command', () => {
     const id = 'arch-refuse';
     await p.createInstance(instanceInput(id));
     const info = await p.connectionInfo(id);
-    const current = await withPg(info, async (c) => (await c.query<{ f: string }>('SELECT pg_walfile_name(pg_current_wal_lsn()) AS f')).rows[0]!.f);
+    const current = await withPg(
+      info,
+      async (c) => (await c.query<{ f: string }>('SELECT pg_walfile_name(pg_current_wal_lsn()) AS f')).rows[0]!.f,
+    );
     const planted = Buffer.alloc(16 * 1024 * 1024, 7);
     await writeFile(join(archiveDir(id), current), planted);
     await withPg(info, async (c) => {
@@ -194,7 +229,8 @@ describe('pruning after the retention', () => {
   it('keeps the newest base the retention needs and the WAL from it on; manual snapshots stay restorable', async () => {
     const id = 'prune-db';
     await p.createInstance(instanceInput(id, { backupRetentionDays: 7 }));
-    const at = (days: number) => localProvider(home, 'us-east-2', { now: () => new Date(Date.now() - days * DAY) }, { archiveTimeoutSeconds: 60 });
+    const at = (days: number) =>
+      localProvider(home, 'us-east-2', { now: () => new Date(Date.now() - days * DAY) }, { archiveTimeoutSeconds: 60 });
     const b10 = await at(10).runAutomatedBackups!(id, { force: true });
     const manual = await at(10).createSnapshot({ instanceId: id, snapshotId: 'prune-manual', tags: {} });
     const b9 = await at(9).runAutomatedBackups!(id, { force: true });
@@ -209,7 +245,13 @@ describe('pruning after the retention', () => {
     const segs = (await readdir(archiveDir(id))).filter((n) => /^[0-9A-F]{24}$/.test(n)).sort();
     expect(segs[0]! > firstSegs[0]!).toBe(true);
     // The manual snapshot carries its own WAL: the pruned archive does not matter to it.
-    await p.restoreFromSnapshot({ snapshotId: manual.id, instanceId: 'prune-restored', instanceClass: 'db.t3.micro', publiclyAccessible: false, tags: {} });
+    await p.restoreFromSnapshot({
+      snapshotId: manual.id,
+      instanceId: 'prune-restored',
+      instanceClass: 'db.t3.micro',
+      publiclyAccessible: false,
+      tags: {},
+    });
     expect(await p.describeInstance('prune-restored')).toMatchObject({ status: 'available' });
     await p.deleteInstance('prune-restored', { skipFinalSnapshot: true });
     await p.deleteInstance(id, { skipFinalSnapshot: true });
@@ -221,7 +263,9 @@ describe('timelines', () => {
     const id = 'tl-primary';
     const replica = 'tl-replica';
     await p.createInstance(instanceInput(id));
-    await withPg(await p.connectionInfo(id), (c) => c.query('CREATE TABLE rows_t (n int PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())'));
+    await withPg(await p.connectionInfo(id), (c) =>
+      c.query('CREATE TABLE rows_t (n int PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())'),
+    );
     await insertRows(id, 1, 2);
     await p.createReadReplica({ sourceInstanceId: id, replicaId: replica, tags: {} });
     // The standby has the rows once it has replayed them; then it is promoted (timeline 2).
@@ -239,7 +283,14 @@ describe('timelines', () => {
     const files = await readdir(archiveDir(replica));
     expect(files).toContain('00000002.history');
     expect(files.some((f) => /^00000002[0-9A-F]{16}$/.test(f))).toBe(true);
-    await p.restoreToPointInTime({ sourceInstanceId: replica, instanceId: 'tl-restored', time: noted, instanceClass: 'db.t3.micro', publiclyAccessible: false, tags: {} });
+    await p.restoreToPointInTime({
+      sourceInstanceId: replica,
+      instanceId: 'tl-restored',
+      time: noted,
+      instanceClass: 'db.t3.micro',
+      publiclyAccessible: false,
+      tags: {},
+    });
     expect(await rowsOf('tl-restored')).toEqual([1, 2, 3, 4]);
     // The restored copy picked a timeline above the archive's (3) and archives into its own archive.
     const log = await readFile(join(home, 'local', 'us-east-2', 'instances', 'tl-restored', 'postgresql.log'), 'utf8');
@@ -253,7 +304,9 @@ describe('a crash of the instance', () => {
     const id = 'crash-db';
     await p.createInstance(instanceInput(id));
     await p.runAutomatedBackups!(id, { force: false });
-    await withPg(await p.connectionInfo(id), (c) => c.query('CREATE TABLE rows_t (n int PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())'));
+    await withPg(await p.connectionInfo(id), (c) =>
+      c.query('CREATE TABLE rows_t (n int PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())'),
+    );
     await insertRows(id, 1, 3);
     await switchWal(id);
     await insertRows(id, 4, 6);
@@ -274,7 +327,14 @@ describe('a crash of the instance', () => {
     const names = (await readdir(archiveDir(id))).filter((n) => /^[0-9A-F]{24}$/.test(n));
     expect(new Set(names.map((n) => n.slice(8))).size).toBe(names.length);
     expect((await readdir(archiveDir(id))).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
-    await p.restoreToPointInTime({ sourceInstanceId: id, instanceId: 'crash-latest', time: 'latest', instanceClass: 'db.t3.micro', publiclyAccessible: false, tags: {} });
+    await p.restoreToPointInTime({
+      sourceInstanceId: id,
+      instanceId: 'crash-latest',
+      time: 'latest',
+      instanceClass: 'db.t3.micro',
+      publiclyAccessible: false,
+      tags: {},
+    });
     expect(await rowsOf('crash-latest')).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     for (const x of ['crash-latest', id]) await p.deleteInstance(x, { skipFinalSnapshot: true });
   });

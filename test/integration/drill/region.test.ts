@@ -24,7 +24,13 @@ async function newestHeartbeat(): Promise<Date> {
 }
 
 async function copyToWest(snapshotId: string, targetSnapshotId: string): Promise<void> {
-  await src.provider.copySnapshot({ snapshotId, targetRegion: 'us-west-2', targetSnapshotId, copyTags: true, tags: { 'dbops:purpose': 'cross-region-copy' } });
+  await src.provider.copySnapshot({
+    snapshotId,
+    targetRegion: 'us-west-2',
+    targetSnapshotId,
+    copyTags: true,
+    tags: { 'dbops:purpose': 'cross-region-copy' },
+  });
   await west.waitForSnapshot(targetSnapshotId, 'available', { maxWaitSeconds: 120 });
 }
 
@@ -52,7 +58,11 @@ describe('dr-drill --scenario region on the local provider', () => {
     const { record, error } = await drDrill(ctx, {});
     expect(error?.message).toBe('no copy in us-west-2: a regional disaster today loses everything');
     expect(record.verdict).toBe('failed');
-    expect(record.findings[0]).toMatchObject({ kind: 'no-dr-copy', step: 'DR-2', message: 'no copy in us-west-2: a regional disaster today loses everything' });
+    expect(record.findings[0]).toMatchObject({
+      kind: 'no-dr-copy',
+      step: 'DR-2',
+      message: 'no copy in us-west-2: a regional disaster today loses everything',
+    });
     expect(record.findings[0]!.remedy).toContain(`dbops snapshot copy ${src.snapshotId} --to-region us-west-2`);
     expect((await west.listInstances()).map((i) => i.id)).toEqual([]);
   });
@@ -64,7 +74,12 @@ describe('dr-drill --scenario region on the local provider', () => {
     const { record, error } = await drDrill(ctx, { participants: ['A. Ops'], reportFile: join(src.home, 'drill.md') });
     expect(error, output.stderr()).toBeUndefined();
     expect(record.verdict).toBe('passed');
-    expect(record.environment).toMatchObject({ provider: 'local', primaryRegion: 'us-east-2', recoveryRegion: 'us-west-2', backup: { kind: 'snapshot', snapshotId: COPY, region: 'us-west-2' } });
+    expect(record.environment).toMatchObject({
+      provider: 'local',
+      primaryRegion: 'us-east-2',
+      recoveryRegion: 'us-west-2',
+      backup: { kind: 'snapshot', snapshotId: COPY, region: 'us-west-2' },
+    });
     expect(record.checks.map((c) => [c.step, c.id, c.status])).toEqual([
       ['DR-7', 'server', 'passed'],
       ['DR-8', 'amcheck', 'passed'],
@@ -76,7 +91,13 @@ describe('dr-drill --scenario region on the local provider', () => {
       ['DR-13', 'performance', 'passed'],
     ]);
     // RPO: T0 minus the newest heartbeat row the test wrote (the snapshot holds all of them)
-    expect(record.rpo).toEqual({ targetHours: 24, seconds: Math.round((Date.parse(record.t0) - newest.getTime()) / 1000), newestData: newest.toISOString(), basis: 'heartbeat', withinTarget: true });
+    expect(record.rpo).toEqual({
+      targetHours: 24,
+      seconds: Math.round((Date.parse(record.t0) - newest.getTime()) / 1000),
+      newestData: newest.toISOString(),
+      basis: 'heartbeat',
+      withinTarget: true,
+    });
     expect(record.rto.recovered).toBe(true);
     expect(record.rto.withinTarget).toBe(true);
     expect(record.rto.covers).toBe('automated-only');
@@ -96,7 +117,12 @@ describe('dr-drill --scenario region on the local provider', () => {
   });
 
   it('--dry-run: the backup and the recovery it would create, nothing created, nothing recorded', async () => {
-    const { ctx } = await restoreTestContext({ config: config({ provider: 'local', database: { identifier: src.id } }), provider: src.provider, home: src.home, dryRun: true });
+    const { ctx } = await restoreTestContext({
+      config: config({ provider: 'local', database: { identifier: src.id } }),
+      provider: src.provider,
+      home: src.home,
+      dryRun: true,
+    });
     const before = (await readDrills(src.home)).length;
     const { record, error } = await drDrill(ctx, {});
     expect(error).toBeUndefined();
@@ -137,7 +163,11 @@ describe('dr-drill --scenario region on the local provider', () => {
       expect(record.findings.find((f) => f.kind === 'objective-missed')).toMatchObject({ step: 'DR-11' });
       expect((await west.listInstances()).map((i) => i.id)).toEqual([]);
     } finally {
-      await withPg(src.info, (c) => c.query(`DELETE FROM dbops.heartbeat WHERE beat_at > now() - interval '1 minute'; UPDATE dbops.heartbeat SET beat_at = beat_at + interval '2 days'`));
+      await withPg(src.info, (c) =>
+        c.query(
+          `DELETE FROM dbops.heartbeat WHERE beat_at > now() - interval '1 minute'; UPDATE dbops.heartbeat SET beat_at = beat_at + interval '2 days'`,
+        ),
+      );
     }
   });
 
@@ -151,7 +181,11 @@ describe('dr-drill --scenario region on the local provider', () => {
       const cnv = record.findings.filter((f) => f.kind === 'could-not-verify').map((f) => f.step);
       expect(cnv).toEqual(['DR-7', 'DR-9', 'DR-10', 'DR-12', 'DR-13']);
       expect(record.checks.find((c) => c.id === 'amcheck')?.status).toBe('passed');
-      expect(record.recovery).toMatchObject({ kept: true, deleted: false, connectCommand: `dbops psql ${record.recovery!.instanceId} --region us-west-2` });
+      expect(record.recovery).toMatchObject({
+        kept: true,
+        deleted: false,
+        connectCommand: `dbops psql ${record.recovery!.instanceId} --region us-west-2`,
+      });
       expect((await west.listInstances()).map((i) => i.id)).toEqual([record.recovery!.instanceId]);
       await west.deleteInstance(record.recovery!.instanceId, { skipFinalSnapshot: true });
       await west.waitForInstance(record.recovery!.instanceId, 'deleted', { maxWaitSeconds: 60 });

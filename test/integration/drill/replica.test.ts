@@ -34,7 +34,11 @@ async function identity(): Promise<{ sysid: string; tli: number; recipes: number
 describe('dr-drill --scenario replica on the local provider', () => {
   it('fails over a throwaway copy with the write probe; production untouched; nothing left', async () => {
     const before = await identity();
-    const { ctx, output } = await restoreTestContext({ config: config({ provider: 'local', database: { identifier: src.id } }), provider: src.provider, home: src.home });
+    const { ctx, output } = await restoreTestContext({
+      config: config({ provider: 'local', database: { identifier: src.id } }),
+      provider: src.provider,
+      home: src.home,
+    });
     const { record, error } = await drDrill(ctx, { scenario: 'replica' });
     expect(error, output.stderr()).toBeUndefined();
     expect(record.verdict).toBe('passed');

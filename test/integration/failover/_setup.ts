@@ -19,9 +19,19 @@ export interface Cluster {
   destroy(): Promise<void>;
 }
 
-export const POOL_SETTINGS = { poolMode: 'transaction', defaultPoolSize: 20, minPoolSize: 5, maxDbConnections: 50, reservePoolSize: 5, requireTls: false } as const;
+export const POOL_SETTINGS = {
+  poolMode: 'transaction',
+  defaultPoolSize: 20,
+  minPoolSize: 5,
+  maxDbConnections: 50,
+  reservePoolSize: 5,
+  requireTls: false,
+} as const;
 
-export async function startCluster(prefix: string, opts: { pool?: boolean; primaryId?: string; replicaId?: string } = {}): Promise<Cluster> {
+export async function startCluster(
+  prefix: string,
+  opts: { pool?: boolean; primaryId?: string; replicaId?: string } = {},
+): Promise<Cluster> {
   const home = await makeLocalHome(prefix);
   const provider = localProvider(home);
   const primaryId = opts.primaryId ?? 'fo-db';
@@ -29,7 +39,10 @@ export async function startCluster(prefix: string, opts: { pool?: boolean; prima
   try {
     await provider.createInstance(instanceInput(primaryId));
     await provider.createReadReplica({ sourceInstanceId: primaryId, replicaId, tags: {} });
-    const failover = await createLocalFailover({ home, region: 'us-east-2', osUser: TEST_OS_USER, pgBin: process.env.PG_BIN, env: { ...process.env } }, provider);
+    const failover = await createLocalFailover(
+      { home, region: 'us-east-2', osUser: TEST_OS_USER, pgBin: process.env.PG_BIN, env: { ...process.env } },
+      provider,
+    );
     let poolName: string | undefined;
     if (opts.pool) {
       poolName = `${primaryId}-pool`;
@@ -56,13 +69,23 @@ export async function startCluster(prefix: string, opts: { pool?: boolean; prima
 
 /** A pg client on a ConnectionInfo-like target. */
 export async function connect(info: Pick<ConnectionInfo, 'host' | 'port' | 'user' | 'database' | 'password'>): Promise<pg.Client> {
-  const c = new pg.Client({ host: info.host, port: info.port, user: info.user, database: info.database, password: info.password?.reveal(), ssl: false });
+  const c = new pg.Client({
+    host: info.host,
+    port: info.port,
+    user: info.user,
+    database: info.database,
+    password: info.password?.reveal(),
+    ssl: false,
+  });
   c.on('error', () => undefined);
   await c.connect();
   return c;
 }
 
-export async function query<T extends pg.QueryResultRow>(info: Pick<ConnectionInfo, 'host' | 'port' | 'user' | 'database' | 'password'>, sql: string): Promise<T[]> {
+export async function query<T extends pg.QueryResultRow>(
+  info: Pick<ConnectionInfo, 'host' | 'port' | 'user' | 'database' | 'password'>,
+  sql: string,
+): Promise<T[]> {
   const c = await connect(info);
   try {
     return (await c.query<T>(sql)).rows;
@@ -98,7 +121,12 @@ export async function roles(cl: Cluster, ids: string[]): Promise<Record<string, 
  * A pgbench-like load through an address: `clients` connections each inserting numbered
  * rows into `table` back to back; records what was acknowledged.
  */
-export function writeLoad(target: Pick<ConnectionInfo, 'host' | 'port' | 'user' | 'database' | 'password'>, table: string, clients = 4, first = 1) {
+export function writeLoad(
+  target: Pick<ConnectionInfo, 'host' | 'port' | 'user' | 'database' | 'password'>,
+  table: string,
+  clients = 4,
+  first = 1,
+) {
   const acked: number[] = [];
   const errors: string[] = [];
   let next = first - 1;

@@ -62,7 +62,15 @@ describe('switchover', () => {
     const dir = join(cl.home, 'local', 'us-east-2', 'poolers', cl.poolName!);
     for (const f of ['userlist.txt', 'pgbouncer.ini']) expect((await stat(join(dir, f))).mode & 0o777).toBe(0o600);
     const ini = await readFile(join(dir, 'pgbouncer.ini'), 'utf8');
-    for (const line of ['pool_mode = transaction', 'default_pool_size = 20', 'min_pool_size = 5', 'reserve_pool_size = 5', 'max_db_connections = 50', 'listen_addr = 127.0.0.1']) expect(ini).toContain(line);
+    for (const line of [
+      'pool_mode = transaction',
+      'default_pool_size = 20',
+      'min_pool_size = 5',
+      'reserve_pool_size = 5',
+      'max_db_connections = 50',
+      'listen_addr = 127.0.0.1',
+    ])
+      expect(ini).toContain(line);
   });
 
   it('dbops status shows the pool in front of the primary with its SHOW POOLS figures, and none for the replica', async () => {
@@ -73,8 +81,14 @@ describe('switchover', () => {
     const st = await instanceStatus(t.ctx, primary);
     const rs = await instanceStatus(t.ctx, replica);
     // THEN the primary's carries the running pgbouncer and its figures; the replica's none
-    expect(st.connectionPool && 'pools' in st.connectionPool ? [st.connectionPool.kind, st.connectionPool.running, st.connectionPool.targetId] : st.connectionPool).toEqual(['pgbouncer', true, primary]);
-    expect(st.connectionPool && 'pools' in st.connectionPool ? st.connectionPool.pools.map((p) => p.poolMode) : []).toContain('transaction');
+    expect(
+      st.connectionPool && 'pools' in st.connectionPool
+        ? [st.connectionPool.kind, st.connectionPool.running, st.connectionPool.targetId]
+        : st.connectionPool,
+    ).toEqual(['pgbouncer', true, primary]);
+    expect(st.connectionPool && 'pools' in st.connectionPool ? st.connectionPool.pools.map((p) => p.poolMode) : []).toContain(
+      'transaction',
+    );
     expect(rs.connectionPool).toBeUndefined();
     const text = renderInstanceStatus(st, new Chalk({ level: 0 }));
     expect(text).toMatch(new RegExp(`^Connection pool\\npgbouncer ${cl.poolName} at 127\\.0\\.0\\.1:\\d+ -> ${primary}: running`, 'm'));
@@ -112,7 +126,9 @@ describe('switchover', () => {
       expect(load.errors).toEqual([]);
       expect(result.probe!.acked, JSON.stringify(result.probe)).toBeGreaterThan(0);
       // AND the probe's table is gone
-      expect(await query(await cl.provider.connectionInfo(to), "SELECT relname FROM pg_class WHERE relname LIKE 'switch_probe_%'")).toEqual([]);
+      expect(await query(await cl.provider.connectionInfo(to), "SELECT relname FROM pg_class WHERE relname LIKE 'switch_probe_%'")).toEqual(
+        [],
+      );
     }
     const history = await readFailovers(cl.home);
     expect(history.map((h) => [h.operation, h.oldPrimaryId, h.candidateId, h.outcome, h.lostAcked])).toEqual([
@@ -147,7 +163,11 @@ describe('switchover', () => {
     await new Promise((r) => setTimeout(r, 300));
     const lag = await switchover(t.ctx, { probe: false, maxLag: { kind: 'bytes', bytes: 1024 } }, { failover: cl.failover });
     expect(lag.error).toBeInstanceOf(CheckFailed);
-    expect(lag.error?.message).toMatch(new RegExp(`^Switchover refused: Replay running on ${replica}: paused; Replay lag of ${replica}: \\d+(\\.\\d)? kB \\(\\d+(\\.\\d+)? s\\) \\(limit ≤ 1 kB\\)\\.$`));
+    expect(lag.error?.message).toMatch(
+      new RegExp(
+        `^Switchover refused: Replay running on ${replica}: paused; Replay lag of ${replica}: \\d+(\\.\\d)? kB \\(\\d+(\\.\\d+)? s\\) \\(limit ≤ 1 kB\\)\\.$`,
+      ),
+    );
     expect(lag.result.outcome).toBe('refused');
     await query(rinfo, 'SELECT pg_wal_replay_resume()');
 
@@ -174,11 +194,20 @@ describe('switchover', () => {
     const { result, error } = await switchover(t.ctx, { probe: true, timeoutMs: 2000 }, { failover: cl.failover });
 
     // THEN it rolled back and said why
-    expect(result.outcome, error?.message).toBe("rolled-back");
-    expect(error?.message).toMatch(new RegExp(`^${replica} had not replayed ${primary}'s last WAL \\(\\S+\\) when the write pause reached --timeout 2 s; it had replayed \\S+, [\\d.]+ [kMG]?B short$`));
-    expect(result.rollback?.actions.slice(0, 2)).toEqual([`${primary} started again as the primary`, `${cl.poolName} resumed on ${primary}`]);
+    expect(result.outcome, error?.message).toBe('rolled-back');
+    expect(error?.message).toMatch(
+      new RegExp(
+        `^${replica} had not replayed ${primary}'s last WAL \\(\\S+\\) when the write pause reached --timeout 2 s; it had replayed \\S+, [\\d.]+ [kMG]?B short$`,
+      ),
+    );
+    expect(result.rollback?.actions.slice(0, 2)).toEqual([
+      `${primary} started again as the primary`,
+      `${cl.poolName} resumed on ${primary}`,
+    ]);
     // (a replica waiting on its apply delay reconnects only when replay needs WAL)
-    expect(result.rollback?.actions[2]).toMatch(new RegExp(`^${replica} (streams from ${primary} again|is disconnected \\(a replica reconnects)`));
+    expect(result.rollback?.actions[2]).toMatch(
+      new RegExp(`^${replica} (streams from ${primary} again|is disconnected \\(a replica reconnects)`),
+    );
     expect(await roles(cl, [primary, replica])).toEqual({ [primary]: 'primary', [replica]: 'replica' });
     // AND writes through the pool land on the old primary again
     await query(await pool(), 'INSERT INTO load VALUES (2000002)');
@@ -189,33 +218,44 @@ describe('switchover', () => {
     await untilStreaming(primary, replica);
   }, 60_000);
 
-  it.each(['SO-5', 'SO-7', 'SO-9'])('Ctrl-C at %s leaves exactly one working primary', async (step) => {
-    const before = await roles(cl, [primary, replica]);
-    const from = Object.keys(before).find((k) => before[k] === 'primary')!;
-    const t = await failoverContext(cl, from);
-    const { Writable } = await import('node:stream');
-    const { createOutput } = await import('../../../src/lib/output/output.js');
-    let text = '';
-    const out = await createOutput({
-      json: false, quiet: false, verbose: false, color: false, ci: false,
-      stdout: new Writable({ write: (_c, _e, cb) => cb() }),
-      stderr: new Writable({
-        write(chunk, _e, cb) {
-          text += String(chunk);
-          if (text.includes(`[${step}]`) && !t.controller.signal.aborted) t.controller.abort('SIGINT');
-          cb();
-        },
-      }),
-    });
-    const { error, result } = await switchover({ ...t.ctx, out }, { probe: false }, { failover: cl.failover });
-    expect(error, text).toBeInstanceOf(Interrupted);
-    expect(result.report.cleanup.filter((c) => c.status !== 'done'), text).toEqual([]);
-    const after = await roles(cl, [primary, replica]);
-    expect(Object.values(after).sort()).toEqual(['primary', 'replica']);
-    const now = Object.keys(after).find((k) => after[k] === 'primary')!;
-    expect((await cl.failover.topology(now)).pooler?.targetId).toBe(now);
-    await query(await pool(), 'SELECT txid_current()');
-  }, 60_000);
+  it.each(['SO-5', 'SO-7', 'SO-9'])(
+    'Ctrl-C at %s leaves exactly one working primary',
+    async (step) => {
+      const before = await roles(cl, [primary, replica]);
+      const from = Object.keys(before).find((k) => before[k] === 'primary')!;
+      const t = await failoverContext(cl, from);
+      const { Writable } = await import('node:stream');
+      const { createOutput } = await import('../../../src/lib/output/output.js');
+      let text = '';
+      const out = await createOutput({
+        json: false,
+        quiet: false,
+        verbose: false,
+        color: false,
+        ci: false,
+        stdout: new Writable({ write: (_c, _e, cb) => cb() }),
+        stderr: new Writable({
+          write(chunk, _e, cb) {
+            text += String(chunk);
+            if (text.includes(`[${step}]`) && !t.controller.signal.aborted) t.controller.abort('SIGINT');
+            cb();
+          },
+        }),
+      });
+      const { error, result } = await switchover({ ...t.ctx, out }, { probe: false }, { failover: cl.failover });
+      expect(error, text).toBeInstanceOf(Interrupted);
+      expect(
+        result.report.cleanup.filter((c) => c.status !== 'done'),
+        text,
+      ).toEqual([]);
+      const after = await roles(cl, [primary, replica]);
+      expect(Object.values(after).sort()).toEqual(['primary', 'replica']);
+      const now = Object.keys(after).find((k) => after[k] === 'primary')!;
+      expect((await cl.failover.topology(now)).pooler?.targetId).toBe(now);
+      await query(await pool(), 'SELECT txid_current()');
+    },
+    60_000,
+  );
 });
 
 describe('failover', () => {
@@ -226,7 +266,9 @@ describe('failover', () => {
     const { error, result } = await failover(t.ctx, { probe: false }, { failover: cl.failover });
     expect(error).toBeInstanceOf(CheckFailed);
     expect(error?.message).toMatch(new RegExp(`^Failover refused: Primary ${p} is unreachable or unhealthy: reachable at WAL \\S+\\.$`));
-    expect((error as CheckFailed).hint).toBe('It works: use `dbops switchover` (no data loss), or --force to fail over anyway (it will be fenced).');
+    expect((error as CheckFailed).hint).toBe(
+      'It works: use `dbops switchover` (no data loss), or --force to fail over anyway (it will be fenced).',
+    );
     expect(result.outcome).toBe('refused');
   });
 
@@ -240,10 +282,16 @@ describe('failover', () => {
     await query(pinfo, 'CREATE TABLE lost (n integer PRIMARY KEY) WITH (autovacuum_enabled = off)');
     await untilStreaming(p, c);
     const lsn = (await query<{ l: string }>(pinfo, 'SELECT pg_current_wal_lsn()::text AS l'))[0]!.l;
-    for (let i = 0; i < 100 && (await query<{ ok: boolean }>(cinfo, `SELECT pg_last_wal_replay_lsn() >= '${lsn}' AS ok`))[0]!.ok !== true; i++) await new Promise((x) => setTimeout(x, 50));
+    for (
+      let i = 0;
+      i < 100 && (await query<{ ok: boolean }>(cinfo, `SELECT pg_last_wal_replay_lsn() >= '${lsn}' AS ok`))[0]!.ok !== true;
+      i++
+    )
+      await new Promise((x) => setTimeout(x, 50));
     await query(cinfo, "ALTER SYSTEM SET primary_conninfo = ''");
     await query(cinfo, 'SELECT pg_reload_conf()');
-    for (let i = 0; i < 100 && (await cl.failover.topology(p)).replicas[0]?.state === 'streaming'; i++) await new Promise((x) => setTimeout(x, 50));
+    for (let i = 0; i < 100 && (await cl.failover.topology(p)).replicas[0]?.state === 'streaming'; i++)
+      await new Promise((x) => setTimeout(x, 50));
     // AND five acknowledged commits only the primary has
     const acked: number[] = [];
     for (let n = 1; n <= 5; n++) {
@@ -273,9 +321,16 @@ describe('failover', () => {
 
     // AND the old primary is fenced: dbops refuses to start it ...
     expect((await cl.provider.describeInstance(p)).status).toBe('fenced');
-    await expect(cl.provider.rebootInstance(p, { forceFailover: false })).rejects.toThrow(`Instance ${p} was fenced by failover run ${result.runId}`);
+    await expect(cl.provider.rebootInstance(p, { forceFailover: false })).rejects.toThrow(
+      `Instance ${p} was fenced by failover run ${result.runId}`,
+    );
     // ... and a start by hand gives a read-only server, never a second primary
-    for (let i = 0; i < 50 && (await runPgBinary('pg_ctl', ['-D', dataDir, '-l', join(dataDir, '..', 'manual.log'), '-w', 'start'])).code !== 0; i++) await new Promise((x) => setTimeout(x, 200));
+    for (
+      let i = 0;
+      i < 50 && (await runPgBinary('pg_ctl', ['-D', dataDir, '-l', join(dataDir, '..', 'manual.log'), '-w', 'start'])).code !== 0;
+      i++
+    )
+      await new Promise((x) => setTimeout(x, 200));
     try {
       expect(await query<{ r: boolean }>(pinfo, 'SELECT pg_is_in_recovery() AS r')).toEqual([{ r: true }]);
       await expect(query(pinfo, 'INSERT INTO load VALUES (4000001)')).rejects.toThrow('cannot execute INSERT in a read-only transaction');
@@ -288,6 +343,8 @@ describe('failover', () => {
     const none = await switchover(t2.ctx, { probe: false }, { failover: cl.failover });
     expect(none.error).toBeInstanceOf(UsageError);
     expect(none.error?.message).toBe(`Instance ${c} has no read replica to take over.`);
-    expect((none.error as UsageError).hint).toBe('Set database.readReplica.enabled: true in dbops.config.yaml and run `dbops provision apply`.');
+    expect((none.error as UsageError).hint).toBe(
+      'Set database.readReplica.enabled: true in dbops.config.yaml and run `dbops provision apply`.',
+    );
   }, 60_000);
 });

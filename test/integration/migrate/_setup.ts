@@ -81,7 +81,10 @@ export interface TestContext {
 }
 
 /** A dbops Context as a command gets it (config from env, output to memory). */
-export async function testContext(inst: Pick<TestInstance, 'home' | 'env'>, flags: { yes?: boolean; dryRun?: boolean; signal?: AbortSignal } = {}): Promise<TestContext> {
+export async function testContext(
+  inst: Pick<TestInstance, 'home' | 'env'>,
+  flags: { yes?: boolean; dryRun?: boolean; signal?: AbortSignal } = {},
+): Promise<TestContext> {
   const stderr = memoryStream();
   const created = await createContext({ yes: flags.yes, dryRun: flags.dryRun }, flags.signal ?? new AbortController().signal, {
     env: inst.env,
@@ -97,7 +100,9 @@ export async function history(inst: TestInstance, url: string): Promise<[number,
   return onDb(inst, url, async (c) => {
     const exists = await c.query<{ ok: boolean }>("SELECT to_regclass('dbops.schema_migrations') IS NOT NULL AS ok");
     if (!exists.rows[0]!.ok) return [];
-    const r = await c.query<{ version: string; name: string; kind: string }>('SELECT version::text, name, kind FROM dbops.schema_migrations ORDER BY version');
+    const r = await c.query<{ version: string; name: string; kind: string }>(
+      'SELECT version::text, name, kind FROM dbops.schema_migrations ORDER BY version',
+    );
     return r.rows.map((x) => [Number(x.version), x.name, x.kind]);
   });
 }

@@ -42,7 +42,8 @@ describe('two runners at once', () => {
   it('apply each migration exactly once', async () => {
     // GIVEN migrations that each record that they ran, and take a moment
     const files: Record<string, string> = { '0001_runs.sql': 'CREATE TABLE runs (version int NOT NULL);' };
-    for (let v = 2; v <= 6; v++) files[`000${v}_step.sql`.replace('step', `step${v}`)] = `SELECT pg_sleep(0.1);\nINSERT INTO runs VALUES (${v});`;
+    for (let v = 2; v <= 6; v++)
+      files[`000${v}_step.sql`.replace('step', `step${v}`)] = `SELECT pg_sleep(0.1);\nINSERT INTO runs VALUES (${v});`;
     const d = await dir(files);
     // WHEN two `dbops migrate up` processes start together on the instance's database
     const args = ['migrate', 'up', '--instance', inst.id, '--dir', d, '--json'];
@@ -73,7 +74,9 @@ describe('the migration lock', () => {
       const r = await dbops(['migrate', 'up', '--url', url, '--dir', d, '--lock-timeout', '300ms']);
       // THEN it fails clearly, naming the holder, and changed nothing
       expect(r.exitCode).toBe(3);
-      expect(r.stderr).toMatch(/^error \[step MG-4\]: Another migration run holds the dbops migration lock on 127\.0\.0\.1:\d+\/\w+ \(pid \d+, application "the other deploy"/m);
+      expect(r.stderr).toMatch(
+        /^error \[step MG-4\]: Another migration run holds the dbops migration lock on 127\.0\.0\.1:\d+\/\w+ \(pid \d+, application "the other deploy"/m,
+      );
       expect(r.stderr).toMatch(/gave up after 300ms\.$/m);
       expect(r.stderr).toMatch(/^hint: .*--lock-timeout/m);
     } finally {
@@ -92,12 +95,17 @@ describe('interrupted', () => {
   it('Ctrl-C during a long migration rolls it back at once: exit 130, earlier ones stay', async () => {
     const url = await freshDatabase(inst);
     const d = await dir({ '0001_a.sql': 'CREATE TABLE a (id int);', '0002_slow.sql': 'CREATE TABLE b (id int);\nSELECT pg_sleep(60);' });
-    const r = await dbops(['migrate', 'up', '--url', url, '--dir', d], { signal: { name: 'SIGINT', whenStderrMatches: /Applying 0002_slow\.sql/ }, timeoutMs: 30_000 });
+    const r = await dbops(['migrate', 'up', '--url', url, '--dir', d], {
+      signal: { name: 'SIGINT', whenStderrMatches: /Applying 0002_slow\.sql/ },
+      timeoutMs: 30_000,
+    });
     expect(r.exitCode, r.stderr).toBe(130);
     expect(r.stderr).toMatch(/^hint: 0001_a\.sql was applied; the migration in flight was rolled back\./m);
     expect(await history(inst, url)).toEqual([[1, 'a', 'up']]);
     expect(await relationExists(inst, url, 'b')).toBe(false);
-    const sleeping = await onDb(inst, url, (c) => c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()"));
+    const sleeping = await onDb(inst, url, (c) =>
+      c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()"),
+    );
     expect(sleeping.rows[0].n).toBe(0);
   });
 });
@@ -110,11 +118,20 @@ describe('exit codes and output', () => {
     const status = await dbops(['migrate', 'status', '--url', url, '--dir', d, '--json']);
     const verify = await dbops(['migrate', 'verify', '--url', url, '--dir', d, '--json']);
     expect([up.exitCode, status.exitCode, verify.exitCode]).toEqual([0, 0, 0]);
-    expect(JSON.parse(up.stdout)).toMatchObject({ status: 'applied', applied: [{ version: 1, file: '0001_a.sql', noTransaction: false, notices: [] }] });
+    expect(JSON.parse(up.stdout)).toMatchObject({
+      status: 'applied',
+      applied: [{ version: 1, file: '0001_a.sql', noTransaction: false, notices: [] }],
+    });
     // the run report follows runbooks/migrate.md, step by step
     const report = (JSON.parse(up.stdout) as { report: { runbookFile: string; steps: { id: string; status: string }[] } }).report;
     expect(report.runbookFile).toBe('runbooks/migrate.md');
-    expect(report.steps.map((st) => [st.id, st.status])).toEqual([['MG-1', 'ok'], ['MG-2', 'ok'], ['MG-3', 'ok'], ['MG-4', 'ok'], ['MG-5', 'ok']]);
+    expect(report.steps.map((st) => [st.id, st.status])).toEqual([
+      ['MG-1', 'ok'],
+      ['MG-2', 'ok'],
+      ['MG-3', 'ok'],
+      ['MG-4', 'ok'],
+      ['MG-5', 'ok'],
+    ]);
     expect(JSON.parse(status.stdout)).toMatchObject({ summary: { files: 1, applied: 1, pending: 0, drift: 0, lint: 0 } });
     expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, drift: [], lint: [] });
     for (const r of [up, status, verify]) expect(ANSI.test(r.stdout + r.stderr)).toBe(false);
@@ -135,13 +152,18 @@ describe('exit codes and output', () => {
     const failed = await dbops(['migrate', 'up', '--url', url2, '--dir', bad]);
     expect(failed.exitCode).toBe(1);
     expect(failed.stderr).toMatch(/^✖ \[MG-5\] Apply the pending migrations: Migration 0001_bad\.sql failed at line 2/m);
-    expect(failed.stderr).toMatch(/^error \[step MG-5\]: Migration 0001_bad\.sql failed at line 2: type "nosuchtype" does not exist \(SQLSTATE 42704\); it was rolled back and not recorded\.$/m);
+    expect(failed.stderr).toMatch(
+      /^error \[step MG-5\]: Migration 0001_bad\.sql failed at line 2: type "nosuchtype" does not exist \(SQLSTATE 42704\); it was rolled back and not recorded\.$/m,
+    );
   });
 
   it('bad input exits 2 and changes nothing: unknown dir, bad file name, missing down file, bad --to', async () => {
     const url = await freshDatabase(inst);
     const unknown = await dbops(['migrate', 'up', '--url', url, '--dir', '/nonexistent/migrations']);
-    expect([unknown.exitCode, errorLine(unknown.stderr)]).toEqual([2, 'error [step MG-1]: The migrations directory /nonexistent/migrations does not exist.']);
+    expect([unknown.exitCode, errorLine(unknown.stderr)]).toEqual([
+      2,
+      'error [step MG-1]: The migrations directory /nonexistent/migrations does not exist.',
+    ]);
     const badName = await dir({ '0001_a.sql': 'SELECT 1;', 'create users.sql': 'SELECT 1;' });
     const named = await dbops(['migrate', 'up', '--url', url, '--dir', badName]);
     expect(named.exitCode).toBe(2);
@@ -149,7 +171,10 @@ describe('exit codes and output', () => {
     const noDown = await dir({ '0001_a.sql': 'CREATE TABLE a (id int);' });
     await dbops(['migrate', 'up', '--url', url, '--dir', noDown]);
     const down = await dbops(['migrate', 'down', '--url', url, '--dir', noDown, '--yes']);
-    expect([down.exitCode, errorLine(down.stderr)]).toEqual([2, 'error [step MG-3]: Refusing to revert: 0001_a.sql has no .down.sql file; nothing was changed.']);
+    expect([down.exitCode, errorLine(down.stderr)]).toEqual([
+      2,
+      'error [step MG-3]: Refusing to revert: 0001_a.sql has no .down.sql file; nothing was changed.',
+    ]);
     expect(await relationExists(inst, url, 'a')).toBe(true);
     const to = await dbops(['migrate', 'up', '--url', url, '--dir', noDown, '--to', 'latest']);
     expect([to.exitCode, to.stderr.split('\n')[0]]).toEqual([2, 'error: --to expects a migration version such as 0003, got "latest".']);

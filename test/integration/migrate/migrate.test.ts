@@ -56,7 +56,10 @@ async function dir(files: Record<string, string>): Promise<string> {
 }
 
 /** Runs one lib call with a fresh Context. */
-async function withCtx<T>(fn: (ctx: Awaited<ReturnType<typeof testContext>>['ctx']) => Promise<T>, flags: { yes?: boolean } = {}): Promise<T> {
+async function withCtx<T>(
+  fn: (ctx: Awaited<ReturnType<typeof testContext>>['ctx']) => Promise<T>,
+  flags: { yes?: boolean } = {},
+): Promise<T> {
   const t = await testContext(inst, flags);
   try {
     return await fn(t.ctx);
@@ -97,7 +100,9 @@ describe('the recipe-book example schema on PostgreSQL 15 without pgvector', () 
       expect(await relationExists(inst, url, t), t).toBe(true);
     }
     // AND the history holds the file's sha256, who applied it, and a duration
-    const rows = await onDb(inst, url, (c) => c.query('SELECT version, name, checksum, duration_ms, applied_by, kind FROM dbops.schema_migrations WHERE version = 2'));
+    const rows = await onDb(inst, url, (c) =>
+      c.query('SELECT version, name, checksum, duration_ms, applied_by, kind FROM dbops.schema_migrations WHERE version = 2'),
+    );
     const bytes = await readFile(join(EXAMPLE, '0002_users.sql'));
     expect(rows.rows[0]).toMatchObject({
       name: 'users',
@@ -123,24 +128,33 @@ describe('the recipe-book example schema on PostgreSQL 15 without pgvector', () 
 
   it('keeps audit_logs append-only, keeps updated_at current, and audits consent changes', async () => {
     await onDb(inst, url, async (c) => {
-      const u = await c.query<{ id: string; updated_at: Date }>("INSERT INTO users (email, display_name) VALUES ('ada@example.com', 'Ada') RETURNING id, updated_at");
+      const u = await c.query<{ id: string; updated_at: Date }>(
+        "INSERT INTO users (email, display_name) VALUES ('ada@example.com', 'Ada') RETURNING id, updated_at",
+      );
       const id = u.rows[0]!.id;
       await c.query("INSERT INTO consent_records (user_id, purpose, policy_version) VALUES ($1, 'analytics', '2025-01')", [id]);
       // GIVEN a consent change THEN it was audited
       const audit = await c.query("SELECT action, details->>'purpose' AS purpose FROM audit_logs WHERE user_id = $1", [id]);
       expect(audit.rows).toEqual([{ action: 'consent_change', purpose: 'analytics' }]);
       // WHEN the audit log is changed THEN the trigger refuses, for UPDATE, DELETE and TRUNCATE
-      await expect(c.query("UPDATE audit_logs SET action = 'export_request'")).rejects.toThrow('audit_logs is append-only: UPDATE is not allowed');
+      await expect(c.query("UPDATE audit_logs SET action = 'export_request'")).rejects.toThrow(
+        'audit_logs is append-only: UPDATE is not allowed',
+      );
       await expect(c.query('DELETE FROM audit_logs')).rejects.toThrow('audit_logs is append-only: DELETE is not allowed');
       await expect(c.query('TRUNCATE audit_logs')).rejects.toThrow('audit_logs is append-only: TRUNCATE is not allowed');
       // AND an update moves updated_at (in a later transaction)
-      const later = await c.query<{ updated_at: Date }>("UPDATE users SET display_name = 'Ada L.' WHERE id = $1 RETURNING updated_at", [id]);
+      const later = await c.query<{ updated_at: Date }>("UPDATE users SET display_name = 'Ada L.' WHERE id = $1 RETURNING updated_at", [
+        id,
+      ]);
       expect(later.rows[0]!.updated_at.getTime()).toBeGreaterThan(u.rows[0]!.updated_at.getTime());
     });
   });
 
   it('reverts everything with the .down.sql files, and applies again', async () => {
-    const r = await withCtx((ctx) => migrateDown(ctx, { target: { url }, dir: EXAMPLE, ...SETTINGS, allowDrift: false, dryRun: false, steps: 8 }), { yes: true });
+    const r = await withCtx(
+      (ctx) => migrateDown(ctx, { target: { url }, dir: EXAMPLE, ...SETTINGS, allowDrift: false, dryRun: false, steps: 8 }),
+      { yes: true },
+    );
     expect(r.reverted.map((m) => m.file)).toEqual([
       '0008_recipes_public_recent_idx.down.sql',
       '0007_recipe_embeddings.down.sql',
@@ -160,7 +174,11 @@ describe('the recipe-book example schema on PostgreSQL 15 without pgvector', () 
 describe('runs and failures', () => {
   it('applies up to --to, then the rest', async () => {
     const url = await freshDatabase(inst);
-    const d = await dir({ '0001_a.sql': 'CREATE TABLE a (id int);', '0002_b.sql': 'CREATE TABLE b (id int);', '0003_c.sql': 'CREATE TABLE c (id int);' });
+    const d = await dir({
+      '0001_a.sql': 'CREATE TABLE a (id int);',
+      '0002_b.sql': 'CREATE TABLE b (id int);',
+      '0003_c.sql': 'CREATE TABLE c (id int);',
+    });
     const first = await up(url, d, { to: 2 });
     expect([first.applied.map((m) => m.version), first.remaining]).toEqual([[1, 2], 1]);
     expect((await up(url, d)).applied.map((m) => m.version)).toEqual([3]);
@@ -213,7 +231,8 @@ describe('no-transaction migrations', () => {
     const url = await freshDatabase(inst);
     const d = await dir({
       '0001_t.sql': 'CREATE TABLE t (id int, title text);\nINSERT INTO t SELECT g, g::text FROM generate_series(1, 1000) g;',
-      '0002_idx.sql': '-- dbops:no-transaction\nCREATE INDEX CONCURRENTLY t_title_idx ON t (title);\nCREATE INDEX CONCURRENTLY t_id_idx ON t (id);\n',
+      '0002_idx.sql':
+        '-- dbops:no-transaction\nCREATE INDEX CONCURRENTLY t_title_idx ON t (title);\nCREATE INDEX CONCURRENTLY t_id_idx ON t (id);\n',
     });
     const r = await up(url, d);
     expect(r.applied.map((m) => [m.file, m.noTransaction])).toEqual([
@@ -221,7 +240,9 @@ describe('no-transaction migrations', () => {
       ['0002_idx.sql', true],
     ]);
     const valid = await onDb(inst, url, (c) =>
-      c.query("SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname IN ('t_title_idx', 't_id_idx') ORDER BY 1"),
+      c.query(
+        "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname IN ('t_title_idx', 't_id_idx') ORDER BY 1",
+      ),
     );
     expect(valid.rows).toEqual([
       { relname: 't_id_idx', indisvalid: true },
@@ -235,7 +256,9 @@ describe('no-transaction migrations', () => {
 
   it('stops at a failing statement: earlier ones stay, the migration is not recorded', async () => {
     const url = await freshDatabase(inst);
-    const d = await dir({ '0001_two.sql': '-- dbops:no-transaction\nCREATE TABLE first (id int);\nCREATE INDEX CONCURRENTLY x ON missing (id);\n' });
+    const d = await dir({
+      '0001_two.sql': '-- dbops:no-transaction\nCREATE TABLE first (id int);\nCREATE INDEX CONCURRENTLY x ON missing (id);\n',
+    });
     const e = await failure(up(url, d));
     expect(e.exitCode).toBe(1);
     expect(e.message).toBe(
@@ -249,12 +272,18 @@ describe('no-transaction migrations', () => {
     const url = await freshDatabase(inst);
     const d = await dir({ '0001_t.sql': 'CREATE TABLE t (id int);', '0002_idx.sql': 'CREATE INDEX CONCURRENTLY t_idx ON t (id);' });
     const e = await failure(up(url, d));
-    expect(e.message).toMatch(/^Migration 0002_idx.sql failed: CREATE INDEX CONCURRENTLY cannot run inside a transaction block \(SQLSTATE 25001\)/);
+    expect(e.message).toMatch(
+      /^Migration 0002_idx.sql failed: CREATE INDEX CONCURRENTLY cannot run inside a transaction block \(SQLSTATE 25001\)/,
+    );
   });
 });
 
 describe('drift', () => {
-  const files = { '0001_a.sql': 'CREATE TABLE a (id int);', '0002_b.sql': 'CREATE TABLE b (id int);', '0003_c.sql': 'CREATE TABLE c (id int);' };
+  const files = {
+    '0001_a.sql': 'CREATE TABLE a (id int);',
+    '0002_b.sql': 'CREATE TABLE b (id int);',
+    '0003_c.sql': 'CREATE TABLE c (id int);',
+  };
 
   it('finds an edited migration; up refuses (applies nothing) unless --allow-drift', async () => {
     // GIVEN two applied migrations, then 0002 edited and a new 0004 added
@@ -316,7 +345,8 @@ describe('down and baseline', () => {
       '0003_c.down.sql': 'DROP TABLE c;',
     });
     await up(url, d);
-    const down = (steps: number) => withCtx((ctx) => migrateDown(ctx, { target: { url }, dir: d, ...SETTINGS, allowDrift: false, dryRun: false, steps }), { yes: true });
+    const down = (steps: number) =>
+      withCtx((ctx) => migrateDown(ctx, { target: { url }, dir: d, ...SETTINGS, allowDrift: false, dryRun: false, steps }), { yes: true });
     // WHEN three steps are asked for, 0001 having no down file
     const e = await failure(down(3));
     // THEN refused with exit 2 and nothing reverted
@@ -332,7 +362,9 @@ describe('down and baseline', () => {
     const url = await freshDatabase(inst);
     const d = await dir({ '0001_a.sql': 'CREATE TABLE a (id int);', '0001_a.down.sql': 'DROP TABLE a;' });
     await up(url, d);
-    const e = await failure(withCtx((ctx) => migrateDown(ctx, { target: { url }, dir: d, ...SETTINGS, allowDrift: false, dryRun: false, steps: 1 })));
+    const e = await failure(
+      withCtx((ctx) => migrateDown(ctx, { target: { url }, dir: d, ...SETTINGS, allowDrift: false, dryRun: false, steps: 1 })),
+    );
     expect(e.exitCode).toBe(2);
     expect(await relationExists(inst, url, 'a')).toBe(true);
   });
@@ -347,7 +379,9 @@ describe('down and baseline', () => {
       '0003_c.sql': 'CREATE TABLE c (id int);',
     });
     // WHEN baselined at 0002, then migrated
-    const b = await withCtx((ctx) => migrateBaseline(ctx, { target: { url }, dir: d, ...SETTINGS, allowDrift: false, dryRun: false, version: 2 }));
+    const b = await withCtx((ctx) =>
+      migrateBaseline(ctx, { target: { url }, dir: d, ...SETTINGS, allowDrift: false, dryRun: false, version: 2 }),
+    );
     const r = await up(url, d);
     // THEN 1 and 2 are recorded as baseline (never run: no "already exists" error), and only 0003 ran
     expect(b.marked.map((m) => m.version)).toEqual([1, 2]);
@@ -363,7 +397,10 @@ describe('down and baseline', () => {
 describe('dry runs change nothing', () => {
   it('up --dry-run prints the plan with its SQL and does not even create the dbops schema', async () => {
     const url = await freshDatabase(inst);
-    const d = await dir({ '0001_a.sql': 'CREATE TABLE a (id int);', '0002_b.sql': '-- dbops:no-transaction\nCREATE INDEX CONCURRENTLY i ON a (id);' });
+    const d = await dir({
+      '0001_a.sql': 'CREATE TABLE a (id int);',
+      '0002_b.sql': '-- dbops:no-transaction\nCREATE INDEX CONCURRENTLY i ON a (id);',
+    });
     const r = await up(url, d, { dryRun: true });
     expect(r.status).toBe('dry-run');
     expect(r.plan.map((p) => [p.file, p.noTransaction, p.sql])).toEqual([
@@ -371,15 +408,25 @@ describe('dry runs change nothing', () => {
       ['0002_b.sql', true, '-- dbops:no-transaction\nCREATE INDEX CONCURRENTLY i ON a (id);'],
     ]);
     expect(await relationExists(inst, url, 'a')).toBe(false);
-    expect(await onDb(inst, url, async (c) => (await c.query("SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'dbops'")).rows[0].n)).toBe(0);
+    expect(
+      await onDb(inst, url, async (c) => (await c.query("SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'dbops'")).rows[0].n),
+    ).toBe(0);
   });
 
   it('down and baseline --dry-run change nothing either', async () => {
     const url = await freshDatabase(inst);
-    const d = await dir({ '0001_a.sql': 'CREATE TABLE a (id int);', '0001_a.down.sql': 'DROP TABLE a;', '0002_b.sql': 'CREATE TABLE b (id int);' });
+    const d = await dir({
+      '0001_a.sql': 'CREATE TABLE a (id int);',
+      '0001_a.down.sql': 'DROP TABLE a;',
+      '0002_b.sql': 'CREATE TABLE b (id int);',
+    });
     await up(url, d, { to: 1 });
-    const down = await withCtx((ctx) => migrateDown(ctx, { target: { url }, dir: d, ...SETTINGS, allowDrift: false, dryRun: true, steps: 1 }));
-    const base = await withCtx((ctx) => migrateBaseline(ctx, { target: { url }, dir: d, ...SETTINGS, allowDrift: false, dryRun: true, version: 2 }));
+    const down = await withCtx((ctx) =>
+      migrateDown(ctx, { target: { url }, dir: d, ...SETTINGS, allowDrift: false, dryRun: true, steps: 1 }),
+    );
+    const base = await withCtx((ctx) =>
+      migrateBaseline(ctx, { target: { url }, dir: d, ...SETTINGS, allowDrift: false, dryRun: true, version: 2 }),
+    );
     expect([down.status, down.plan.map((p) => p.file)]).toEqual(['dry-run', ['0001_a.down.sql']]);
     expect([base.status, base.marked.map((m) => m.version)]).toEqual(['dry-run', [2]]);
     expect(await history(inst, url)).toEqual([[1, 'a', 'up']]);
@@ -391,7 +438,11 @@ describe('heartbeat', () => {
   it('--dry-run connects and writes nothing, not even the schema', async () => {
     const url = await freshDatabase(inst);
     const plan = await withCtx((ctx) => writeHeartbeat(ctx, { target: { url }, dryRun: true }));
-    expect(plan).toEqual({ dryRun: true, target: `${inst.info.host}:${inst.info.port}/${new URL(url).pathname.slice(1)}`, wouldCreateSchema: true });
+    expect(plan).toEqual({
+      dryRun: true,
+      target: `${inst.info.host}:${inst.info.port}/${new URL(url).pathname.slice(1)}`,
+      wouldCreateSchema: true,
+    });
     expect(await relationExists(inst, url, 'dbops.heartbeat')).toBe(false);
   });
 

@@ -37,7 +37,14 @@ describe('0007_recipe_embeddings on a server with pgvector', () => {
     const t = await vectorContext();
     try {
       // WHEN the example migrations are applied
-      const r = await migrateUp(t.ctx, { target: { url: server.url }, dir: EXAMPLE, lockTimeoutMs: 10_000, statementTimeoutMs: 0, allowDrift: false, dryRun: false });
+      const r = await migrateUp(t.ctx, {
+        target: { url: server.url },
+        dir: EXAMPLE,
+        lockTimeoutMs: 10_000,
+        statementTimeoutMs: 0,
+        allowDrift: false,
+        dryRun: false,
+      });
       // THEN all ran, and 0007 did not skip
       expect(r.applied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
       expect(r.applied.find((m) => m.version === 7)!.notices).toEqual([]);
@@ -65,7 +72,9 @@ describe('0007_recipe_embeddings on a server with pgvector', () => {
     // GIVEN a user, two recipes and their embeddings
     const v = (hot: number) => `[${Array.from({ length: 1536 }, (_, i) => (i === hot ? 1 : 0)).join(',')}]`;
     await query("INSERT INTO users (email, display_name) VALUES ('cook@example.com', 'Cook')");
-    await query("INSERT INTO recipes (author_id, title) SELECT id, t FROM users, unnest(ARRAY['Soup', 'Salad']) t WHERE email = 'cook@example.com'");
+    await query(
+      "INSERT INTO recipes (author_id, title) SELECT id, t FROM users, unnest(ARRAY['Soup', 'Salad']) t WHERE email = 'cook@example.com'",
+    );
     await query("INSERT INTO recipe_embeddings (recipe_id, embedding) SELECT id, $1::vector FROM recipes WHERE title = 'Soup'", [v(0)]);
     await query("INSERT INTO recipe_embeddings (recipe_id, embedding) SELECT id, $1::vector FROM recipes WHERE title = 'Salad'", [v(1)]);
     // WHEN the nearest to a query vector is asked for

@@ -30,12 +30,32 @@ afterAll(async () => {
 describe('bad input: one sentence, exit 2, nothing created', () => {
   it.each([
     ['a region that does not exist', { DBOPS_REGION: 'us-nowhere-1' }, /^error: The region us-nowhere-1 does not exist\.$/m],
-    ['an identifier RDS would reject', { DBOPS_DATABASE__IDENTIFIER: 'cli--db' }, /^error: Invalid config: env DBOPS_DATABASE__IDENTIFIER: database\.identifier: expected .*single hyphens/m],
-    ['storage below the engine minimum', { DBOPS_DATABASE__ALLOCATED_STORAGE_GB: '10' }, /^error: Invalid config: .*database\.allocatedStorageGb: expected .*>=20/m],
-    ['a CIDR that does not parse', { DBOPS_NETWORK__ALLOWED_CIDR: '300.1.1.1/32' }, /^error: Invalid config: .*network\.allowedCidr: expected an IPv4 CIDR/m],
-    ['an email that does not parse', { DBOPS_ALARMS__EMAIL: 'oncall-at-example' }, /^error: Invalid config: .*alarms\.email: expected .*email/m],
+    [
+      'an identifier RDS would reject',
+      { DBOPS_DATABASE__IDENTIFIER: 'cli--db' },
+      /^error: Invalid config: env DBOPS_DATABASE__IDENTIFIER: database\.identifier: expected .*single hyphens/m,
+    ],
+    [
+      'storage below the engine minimum',
+      { DBOPS_DATABASE__ALLOCATED_STORAGE_GB: '10' },
+      /^error: Invalid config: .*database\.allocatedStorageGb: expected .*>=20/m,
+    ],
+    [
+      'a CIDR that does not parse',
+      { DBOPS_NETWORK__ALLOWED_CIDR: '300.1.1.1/32' },
+      /^error: Invalid config: .*network\.allowedCidr: expected an IPv4 CIDR/m,
+    ],
+    [
+      'an email that does not parse',
+      { DBOPS_ALARMS__EMAIL: 'oncall-at-example' },
+      /^error: Invalid config: .*alarms\.email: expected .*email/m,
+    ],
     ['a budget below zero', { DBOPS_BUDGET__MONTHLY_USD: '-5' }, /^error: Invalid config: .*budget\.monthlyUsd: expected .*>=0/m],
-    ['an engine the local provider does not run', { DBOPS_DATABASE__ENGINE: 'mysql', DBOPS_DATABASE__ENGINE_VERSION: '8.0' }, /^error: The local provider runs PostgreSQL only, not mysql\.$/m],
+    [
+      'an engine the local provider does not run',
+      { DBOPS_DATABASE__ENGINE: 'mysql', DBOPS_DATABASE__ENGINE_VERSION: '8.0' },
+      /^error: The local provider runs PostgreSQL only, not mysql\.$/m,
+    ],
   ])('%s', async (_name, env, sentence) => {
     for (const cmd of ['provision plan', 'provision apply --yes']) {
       const r = await dbops(cmd, env);

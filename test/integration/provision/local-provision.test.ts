@@ -27,7 +27,11 @@ import { destroyLocalHome, localProvider, makeLocalHome, pidAlive, TEST_OS_USER,
 import { testOutput } from '../../_helpers/output.js';
 
 const redis = await findRedisServer(process.env);
-const config = { ...structuredClone(DEFAULTS), database: { ...DEFAULTS.database, identifier: 'pv-db' }, connectionPool: { ...DEFAULTS.connectionPool, enabled: true } };
+const config = {
+  ...structuredClone(DEFAULTS),
+  database: { ...DEFAULTS.database, identifier: 'pv-db' },
+  connectionPool: { ...DEFAULTS.connectionPool, enabled: true },
+};
 const settings = provisionSettings(config, { replica: true });
 const yes: Prompter = { confirm: async () => true };
 
@@ -38,7 +42,18 @@ let pooler: PoolerApi | undefined;
 
 async function deps(): Promise<ProvisionDeps> {
   const { out } = await testOutput();
-  return { config, settings, pp, out, clock: { now: () => new Date() }, signal: new AbortController().signal, prompt: yes, dryRun: false, maxWaitSeconds: 120, pooler: async () => pooler };
+  return {
+    config,
+    settings,
+    pp,
+    out,
+    clock: { now: () => new Date() },
+    signal: new AbortController().signal,
+    prompt: yes,
+    dryRun: false,
+    maxWaitSeconds: 120,
+    pooler: async () => pooler,
+  };
 }
 
 async function redisPassword(): Promise<string> {
@@ -50,8 +65,16 @@ describe.skipIf(!redis)('provision on the local provider (PostgreSQL + redis-ser
   beforeAll(async () => {
     home = await makeLocalHome('dbops-provision-');
     base = localProvider(home);
-    pp = await createLocalProvisionProvider({ home, region: 'us-east-2', osUser: TEST_OS_USER, pgBin: process.env.PG_BIN, env: { ...process.env } }, base);
-    pooler = (await createLocalFailover({ home, region: 'us-east-2', osUser: TEST_OS_USER, pgBin: process.env.PG_BIN, env: { ...process.env } }, base)).pooler;
+    pp = await createLocalProvisionProvider(
+      { home, region: 'us-east-2', osUser: TEST_OS_USER, pgBin: process.env.PG_BIN, env: { ...process.env } },
+      base,
+    );
+    pooler = (
+      await createLocalFailover(
+        { home, region: 'us-east-2', osUser: TEST_OS_USER, pgBin: process.env.PG_BIN, env: { ...process.env } },
+        base,
+      )
+    ).pooler;
   });
 
   afterAll(async () => {
@@ -63,7 +86,14 @@ describe.skipIf(!redis)('provision on the local provider (PostgreSQL + redis-ser
     const result = await applyProvision(await deps(), { applyImmediately: false });
     // THEN the plan said what is not applicable here and why
     expect(result.plan.changes.map((c) => `${c.kind} ${c.action}`)).toEqual([
-      'security-group not-applicable', 'parameter-group not-applicable', 'db-instance create', 'read-replica create', 'cache create', 'sns-topic not-applicable', 'alarm not-applicable', 'budget not-applicable',
+      'security-group not-applicable',
+      'parameter-group not-applicable',
+      'db-instance create',
+      'read-replica create',
+      'cache create',
+      'sns-topic not-applicable',
+      'alarm not-applicable',
+      'budget not-applicable',
     ]);
     expect(result.after?.pending).toBe(0);
     // AND PostgreSQL answers, the replica streams from it
@@ -83,14 +113,18 @@ describe.skipIf(!redis)('provision on the local provider (PostgreSQL + redis-ser
     expect(result.report?.steps.find((s) => s.id === 'PV-11')?.status).toBe('ok');
     const pool = await pooler!.connection('pv-db-pool');
     expect(pool.port).not.toBe(info.port);
-    expect(await withPg({ ...pool, ssl: 'disable' }, async (c) => (await c.query<{ x: number }>('select x from t')).rows)).toEqual([{ x: 42 }]);
+    expect(await withPg({ ...pool, ssl: 'disable' }, async (c) => (await c.query<{ x: number }>('select x from t')).rows)).toEqual([
+      { x: 42 },
+    ]);
   });
 
   it('apply starts a configured pool that is not running, even when nothing else changed', async () => {
     await pooler!.stop('pv-db-pool');
     expect((await pooler!.find('pv-db'))?.running).toBe(false);
     const again = await applyProvision(await deps(), { applyImmediately: false });
-    expect(again.report?.steps.find((s) => s.id === 'PV-11')?.detail).toMatch(/^pgbouncer pv-db-pool started on 127\.0\.0\.1:\d+ -> pv-db$/);
+    expect(again.report?.steps.find((s) => s.id === 'PV-11')?.detail).toMatch(
+      /^pgbouncer pv-db-pool started on 127\.0\.0\.1:\d+ -> pv-db$/,
+    );
     expect((await pooler!.find('pv-db'))?.running).toBe(true);
   });
 
@@ -126,7 +160,11 @@ describe.skipIf(!redis)('provision on the local provider (PostgreSQL + redis-ser
     // WHEN destroying without a final snapshot
     const r = await destroyProvision(await deps(), { skipFinalSnapshot: true, ignoreDeletionProtection: false });
     // THEN everything went, in reverse order
-    expect(r.items.map((i) => `${i.kind} ${i.id} ${i.action}`)).toEqual([`cache ${settings.cacheId} delete`, `read-replica ${settings.replicaId} delete`, 'db-instance pv-db delete']);
+    expect(r.items.map((i) => `${i.kind} ${i.id} ${i.action}`)).toEqual([
+      `cache ${settings.cacheId} delete`,
+      `read-replica ${settings.replicaId} delete`,
+      'db-instance pv-db delete',
+    ]);
     expect([pidAlive(pgPid), pidAlive(redisPid), pidAlive(poolPid)]).toEqual([false, false, false]);
     expect(await readdir(join(home, 'local', 'us-east-2', 'poolers'))).toEqual([]);
     expect(await readdir(join(home, 'local', 'us-east-2', 'instances'))).toEqual([]);

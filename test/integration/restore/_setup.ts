@@ -43,8 +43,13 @@ async function load(c: pg.Client): Promise<void> {
   for (const m of files) await c.query(await readFile(m.file, 'utf8'));
   await c.query(await readFile(DBOPS_SCHEMA, 'utf8'));
   for (const m of files) {
-    const sum = createHash('sha256').update(await readFile(m.file)).digest('hex');
-    await c.query(`INSERT INTO dbops.schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, now() - interval '1 day')`, [m.version, m.name, sum]);
+    const sum = createHash('sha256')
+      .update(await readFile(m.file))
+      .digest('hex');
+    await c.query(
+      `INSERT INTO dbops.schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, now() - interval '1 day')`,
+      [m.version, m.name, sum],
+    );
   }
   await c.query(`
     INSERT INTO users (email, display_name) SELECT 'cook' || g || '@example.com', 'Cook ' || g FROM generate_series(1, 400) g;
@@ -93,7 +98,10 @@ export async function contextFor(src: Source) {
 }
 
 /** A Context whose stderr calls `onText` with everything written so far (to interrupt at a step). */
-export async function watchedContext(src: Source, onText: (text: string) => void): Promise<{ ctx: Context; controller: AbortController; stderr: () => string }> {
+export async function watchedContext(
+  src: Source,
+  onText: (text: string) => void,
+): Promise<{ ctx: Context; controller: AbortController; stderr: () => string }> {
   const base = await contextFor(src);
   let text = '';
   const stderr = new Writable({
@@ -103,7 +111,15 @@ export async function watchedContext(src: Source, onText: (text: string) => void
       cb();
     },
   });
-  const out = await createOutput({ json: false, quiet: false, verbose: false, color: false, ci: false, stdout: new Writable({ write: (_c, _e, cb) => cb() }), stderr });
+  const out = await createOutput({
+    json: false,
+    quiet: false,
+    verbose: false,
+    color: false,
+    ci: false,
+    stdout: new Writable({ write: (_c, _e, cb) => cb() }),
+    stderr,
+  });
   return { ctx: { ...base.ctx, out }, controller: base.controller, stderr: () => text };
 }
 
@@ -121,7 +137,10 @@ export async function processesMentioning(needle: string): Promise<number[]> {
 }
 
 /** What is left of a temporary instance: its record, its directory, its processes. */
-export async function leftovers(src: Source, tempId: string): Promise<{ instances: string[]; dirs: string[]; processes: number[]; tmp: string[] }> {
+export async function leftovers(
+  src: Source,
+  tempId: string,
+): Promise<{ instances: string[]; dirs: string[]; processes: number[]; tmp: string[] }> {
   const region = join(src.home, 'local', 'us-east-2');
   return {
     instances: (await src.provider.listInstances()).map((i) => i.id),

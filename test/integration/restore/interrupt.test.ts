@@ -38,6 +38,11 @@ describe('restore-test interrupted', () => {
     expect(result.verdict).toBe('interrupted');
     expect(result.report.steps.find((s) => s.id === step)?.status).toBe('interrupted');
     expect(result.report.cleanup.filter((c) => c.status !== 'done')).toEqual([]);
-    expect(await leftovers(src, temporaryInstanceId(src.id, runId))).toEqual({ instances: [src.id], dirs: [src.id], processes: [], tmp: [] });
+    expect(await leftovers(src, temporaryInstanceId(src.id, runId))).toEqual({
+      instances: [src.id],
+      dirs: [src.id],
+      processes: [],
+      tmp: [],
+    });
   });
 });

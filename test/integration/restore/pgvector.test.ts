@@ -45,7 +45,12 @@ describe('the pgvector check on real pgvector', () => {
     ]);
     expect(data.samples).toEqual([
       { index: 'public.empty_embeddings_e_idx', plan: 'skipped', note: 'the table is empty: nothing to search' },
-      { index: 'public.recipe_embeddings_embedding_hnsw_idx', plan: 'index', neighbours: 5, nearestDistance: expect.closeTo(0, 5) as number },
+      {
+        index: 'public.recipe_embeddings_embedding_hnsw_idx',
+        plan: 'index',
+        neighbours: 5,
+        nearestDistance: expect.closeTo(0, 5) as number,
+      },
     ]);
     expect(result.status).toBe('passed');
   });

@@ -59,11 +59,18 @@ describe('restore-test on the local provider', () => {
       ['RT-10', 'performance', 'passed'],
     ]);
     // AND the evidence says what was checked
-    const amcheck = check(result.checks, 'amcheck').data as { heapRelations: number; btreeIndexes: number; createdExtension: boolean; findings: unknown[] };
+    const amcheck = check(result.checks, 'amcheck').data as {
+      heapRelations: number;
+      btreeIndexes: number;
+      createdExtension: boolean;
+      findings: unknown[];
+    };
     expect(amcheck.createdExtension).toBe(true);
     expect(amcheck.findings).toEqual([]);
     expect(amcheck.btreeIndexes).toBeGreaterThan(10);
-    expect(check(result.checks, 'schema').evidence[0]).toMatch(/^compared \d+ relations, \d+ columns, \d+ indexes, \d+ constraints, 1 extensions, 8 migrations$/);
+    expect(check(result.checks, 'schema').evidence[0]).toMatch(
+      /^compared \d+ relations, \d+ columns, \d+ indexes, \d+ constraints, 1 extensions, 8 migrations$/,
+    );
     const counts = (check(result.checks, 'row-counts').data as { tables: CountJudgement[] }).tables;
     expect(counts.find((t) => t.table === 'public.recipes')).toMatchObject({ source: 3000, restore: 3000, status: 'passed' });
     expect(result.rpo).toMatchObject({ targetHours: 24, measured: true, withinTarget: true });
@@ -77,15 +84,30 @@ describe('restore-test on the local provider', () => {
       ['06_audit_recent', 'passed'],
     ]);
     // AND amcheck was never created on the source, which is unchanged
-    expect(await withPg(src.info, async (c) => (await c.query(`SELECT extname FROM pg_extension ORDER BY 1`)).rows.map((r) => r.extname as string))).toEqual(['plpgsql']);
+    expect(
+      await withPg(src.info, async (c) =>
+        (await c.query(`SELECT extname FROM pg_extension ORDER BY 1`)).rows.map((r) => r.extname as string),
+      ),
+    ).toEqual(['plpgsql']);
     // AND nothing is left; the metrics, the history and the report were written
     await expectNothingLeft(result.temporary!.instanceId);
     expect(result.temporary).toMatchObject({ created: true, deleted: true, kept: false });
     expect(result.recorded?.metrics.published).toBe(true);
     const metrics = await readFile(join(src.home, 'local', 'us-east-2', 'metrics', 'dbops.jsonl'), 'utf8');
-    expect(metrics.trim().split('\n').map((l) => (JSON.parse(l) as { metricName: string }).metricName)).toEqual(['RestoreTestSuccess', 'RestoreTestDurationSeconds', 'RestoreTestDataLossSeconds']);
+    expect(
+      metrics
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { metricName: string }).metricName),
+    ).toEqual(['RestoreTestSuccess', 'RestoreTestDurationSeconds', 'RestoreTestDataLossSeconds']);
     const history = (await readFile(join(src.home, 'history', 'restore-tests.jsonl'), 'utf8')).trim().split('\n');
-    expect(JSON.parse(history.at(-1)!)).toMatchObject({ runId: result.runId, verdict: 'passed', instanceId: src.id, snapshotId: src.snapshotId, failedChecks: [] });
+    expect(JSON.parse(history.at(-1)!)).toMatchObject({
+      runId: result.runId,
+      verdict: 'passed',
+      instanceId: src.id,
+      snapshotId: src.snapshotId,
+      failedChecks: [],
+    });
     const md = await readFile(reportFile, 'utf8');
     expect(md).toContain(`# Restore test of ${src.id}: PASSED`);
     expect(md).toContain('| RT-5 | Physical integrity (amcheck) | passed |');
@@ -107,9 +129,16 @@ describe('restore-test on the local provider', () => {
       expect(result.failedChecks).toEqual(['schema']);
       const diffs = (check(result.checks, 'schema').data as { differences: SchemaDifference[] }).differences;
       expect(diffs.map((d) => [d.kind, d.name, d.change, d.restore])).toEqual([
-        ['index', 'public.recipes_author_id_idx', 'only-in-restore', 'CREATE INDEX recipes_author_id_idx ON public.recipes USING btree (author_id)'],
+        [
+          'index',
+          'public.recipes_author_id_idx',
+          'only-in-restore',
+          'CREATE INDEX recipes_author_id_idx ON public.recipes USING btree (author_id)',
+        ],
       ]);
-      expect(diffs[0]!.explanation).toMatch(/^in the backup \(taken .+\) but not on the source now: dropped on the source after the backup, outside dbops migrate \(both migration histories are identical\)$/);
+      expect(diffs[0]!.explanation).toMatch(
+        /^in the backup \(taken .+\) but not on the source now: dropped on the source after the backup, outside dbops migrate \(both migration histories are identical\)$/,
+      );
       expect(result.report.steps.find((s) => s.id === 'RT-6')?.status).toBe('failed');
       await expectNothingLeft(result.temporary!.instanceId);
     } finally {
@@ -153,14 +182,22 @@ describe('restore-test on the local provider', () => {
     const { ctx } = await contextFor(src);
 
     // WHEN
-    const { result } = await restoreTest(ctx, { snapshotId: src.snapshotId }, { beforeChecks: async (db) => void (await db.query('DELETE FROM recipes WHERE id % 3 <> 0')) });
+    const { result } = await restoreTest(
+      ctx,
+      { snapshotId: src.snapshotId },
+      { beforeChecks: async (db) => void (await db.query('DELETE FROM recipes WHERE id % 3 <> 0')) },
+    );
 
     // THEN
     expect(result.verdict).toBe('failed');
     expect(result.failedChecks).toEqual(['row-counts']);
-    const recipes = (check(result.checks, 'row-counts').data as { tables: CountJudgement[] }).tables.find((t) => t.table === 'public.recipes');
+    const recipes = (check(result.checks, 'row-counts').data as { tables: CountJudgement[] }).tables.find(
+      (t) => t.table === 'public.recipes',
+    );
     expect(recipes).toMatchObject({ source: 3000, restore: 1000, difference: -2000, allowed: 150, status: 'failed' });
-    expect(recipes?.explanation).toMatch(/^the restore has 2000 fewer rows \(67% of the source\), more than the 150 that writes since the backup \(taken .+ ago\) may explain: rows missing from the backup, or a bulk load on the source after it$/);
+    expect(recipes?.explanation).toMatch(
+      /^the restore has 2000 fewer rows \(67% of the source\), more than the 150 that writes since the backup \(taken .+ ago\) may explain: rows missing from the backup, or a bulk load on the source after it$/,
+    );
     await expectNothingLeft(result.temporary!.instanceId);
   });
 

@@ -33,7 +33,13 @@ const snapshotDir = (region: string, id: string) => join(home, 'local', region, 
 const instanceDir = (region: string, id: string) => join(home, 'local', region, 'instances', id);
 
 function context(o: Partial<ContextOptions> = {}) {
-  return snapshotContext({ provider: east, now: () => new Date(), env: { DBOPS_HOME: home }, config: { database: { identifier: DB } }, ...o });
+  return snapshotContext({
+    provider: east,
+    now: () => new Date(),
+    env: { DBOPS_HOME: home },
+    config: { database: { identifier: DB } },
+    ...o,
+  });
 }
 
 /** A provider whose clock is `days` in the past: what it makes is that old. */
@@ -42,7 +48,9 @@ function pastProvider(days: number, region = EAST): Provider {
 }
 
 async function sha256(file: string): Promise<string> {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 }
 
 async function rejection(p: Promise<unknown>): Promise<DbopsError> {
@@ -100,7 +108,12 @@ describe('create, list, latest, copy on real PostgreSQL', () => {
       expect(await sha256(join(snapshotDir(WEST, snapId), f))).toBe(await sha256(join(snapshotDir(EAST, snapId), f)));
     }
     expect(r.copy).toMatchObject({ id: snapId, region: WEST, status: 'available', sourceRegion: EAST, sourceSnapshotId: snapId });
-    expect(r.copy!.tags).toMatchObject({ [TAG.managed]: 'true', [TAG.purpose]: 'cross-region-copy', [TAG.sourceSnapshot]: snapId, [TAG.sourceInstance]: DB });
+    expect(r.copy!.tags).toMatchObject({
+      [TAG.managed]: 'true',
+      [TAG.purpose]: 'cross-region-copy',
+      [TAG.sourceSnapshot]: snapId,
+      [TAG.sourceInstance]: DB,
+    });
     // AND it is the latest snapshot of the instance in the DR region
     const { ctx: westCtx } = await snapshotContext({ provider: east.forRegion(WEST), now: () => new Date() });
     expect((await latestSnapshot(westCtx, { instanceId: DB, type: 'manual' })).id).toBe(snapId);
@@ -112,9 +125,18 @@ describe('create, list, latest, copy on real PostgreSQL', () => {
 
   it('restores the DR copy to a working instance with the data (the copy is usable, not just present)', async () => {
     const west = east.forRegion(WEST);
-    await west.restoreFromSnapshot({ snapshotId: snapId, instanceId: 'dr-check', instanceClass: 'db.t3.micro', publiclyAccessible: false, tags: {} });
+    await west.restoreFromSnapshot({
+      snapshotId: snapId,
+      instanceId: 'dr-check',
+      instanceClass: 'db.t3.micro',
+      publiclyAccessible: false,
+      tags: {},
+    });
     try {
-      const rows = await withPg(await west.connectionInfo('dr-check'), async (c) => (await c.query('SELECT count(*)::int AS n FROM recipes')).rows);
+      const rows = await withPg(
+        await west.connectionInfo('dr-check'),
+        async (c) => (await c.query('SELECT count(*)::int AS n FROM recipes')).rows,
+      );
       expect(rows).toEqual([{ n: 5000 }]);
     } finally {
       await west.deleteInstance('dr-check', { skipFinalSnapshot: true });
@@ -124,7 +146,9 @@ describe('create, list, latest, copy on real PostgreSQL', () => {
   it('refuses bad input: same region (2), unknown region (2), unknown snapshot (2)', async () => {
     const { ctx } = await context();
     expect((await rejection(copySnapshotToRegion(ctx, { snapshotId: snapId, toRegion: EAST }))).exitCode).toBe(2);
-    expect((await rejection(copySnapshotToRegion(ctx, { snapshotId: snapId, toRegion: 'us-west-9' }))).message).toBe('Destination region "us-west-9" is not an AWS region.');
+    expect((await rejection(copySnapshotToRegion(ctx, { snapshotId: snapId, toRegion: 'us-west-9' }))).message).toBe(
+      'Destination region "us-west-9" is not an AWS region.',
+    );
     const missing = await rejection(copySnapshotToRegion(ctx, { snapshotId: 'nope', toRegion: WEST }));
     expect([missing.exitCode, missing.message]).toEqual([2, `No snapshot nope in ${EAST} (local provider).`]);
   });
@@ -149,7 +173,13 @@ describe('a snapshot altered after it was taken', () => {
 
     // WHEN restored through the provider THEN refused as corrupt too, and no instance is left
     const restoreErr = await rejection(
-      east.restoreFromSnapshot({ snapshotId: id, instanceId: 'from-altered', instanceClass: 'db.t3.micro', publiclyAccessible: false, tags: {} }),
+      east.restoreFromSnapshot({
+        snapshotId: id,
+        instanceId: 'from-altered',
+        instanceClass: 'db.t3.micro',
+        publiclyAccessible: false,
+        tags: {},
+      }),
     );
     expect(restoreErr).toBeInstanceOf(CheckFailed);
     expect(restoreErr.message).toMatch(/^Snapshot snap-db-altered is corrupt: /);
@@ -165,11 +195,21 @@ describe('prune, delete and gc for real', () => {
     const old = pastProvider(40);
     await old.createSnapshot({ instanceId: DB, snapshotId: 'snap-db-manual-40d', tags: manualSnapshotTags(DB, 'r40') });
     await pastProvider(30).createSnapshot({ instanceId: DB, snapshotId: 'snap-db-manual-30d', tags: manualSnapshotTags(DB, 'r30') });
-    await pastProvider(20).copySnapshot({ snapshotId: 'snap-db-manual-30d', targetRegion: WEST, targetSnapshotId: 'snap-db-manual-30d', copyTags: true, tags: { [TAG.purpose]: 'cross-region-copy' } });
+    await pastProvider(20).copySnapshot({
+      snapshotId: 'snap-db-manual-30d',
+      targetRegion: WEST,
+      targetSnapshotId: 'snap-db-manual-30d',
+      copyTags: true,
+      tags: { [TAG.purpose]: 'cross-region-copy' },
+    });
     const { ctx: dry } = await context({ dryRun: true });
     // WHEN planned THEN exactly the old ones would go, and nothing is gone yet
     const plan = await pruneSnapshots(dry, { instanceId: DB });
-    expect(plan.plan.deletes.map((d) => `${d.region}/${d.id}`)).toEqual([`${EAST}/snap-db-manual-40d`, `${EAST}/snap-db-manual-30d`, `${WEST}/snap-db-manual-30d`]);
+    expect(plan.plan.deletes.map((d) => `${d.region}/${d.id}`)).toEqual([
+      `${EAST}/snap-db-manual-40d`,
+      `${EAST}/snap-db-manual-30d`,
+      `${WEST}/snap-db-manual-30d`,
+    ]);
     expect(await exists(snapshotDir(EAST, 'snap-db-manual-40d'))).toBe(true);
     // WHEN pruned with --yes THEN their directories are gone; the newer ones stay
     const { ctx } = await context({ yes: true });
@@ -193,9 +233,19 @@ describe('prune, delete and gc for real', () => {
     const expired = new Date(Date.now() - 3_600_000).toISOString();
     const temp = { [TAG.purpose]: 'restore-test', [TAG.expiresAt]: expired, [TAG.runId]: 'crashed' };
     await east.createSnapshot({ instanceId: DB, snapshotId: 'rt-crashed-snap', tags: temp });
-    await east.restoreFromSnapshot({ snapshotId: 'rt-crashed-snap', instanceId: 'rt-crashed', instanceClass: 'db.t3.micro', publiclyAccessible: false, tags: temp });
+    await east.restoreFromSnapshot({
+      snapshotId: 'rt-crashed-snap',
+      instanceId: 'rt-crashed',
+      instanceClass: 'db.t3.micro',
+      publiclyAccessible: false,
+      tags: temp,
+    });
     // AND one that has not expired yet
-    await east.createSnapshot({ instanceId: DB, snapshotId: 'rt-live-snap', tags: { ...temp, [TAG.expiresAt]: new Date(Date.now() + 3_600_000).toISOString() } });
+    await east.createSnapshot({
+      instanceId: DB,
+      snapshotId: 'rt-live-snap',
+      tags: { ...temp, [TAG.expiresAt]: new Date(Date.now() + 3_600_000).toISOString() },
+    });
     // WHEN gc runs with --dry-run THEN it lists them and deletes nothing
     const { ctx: dry } = await context({ dryRun: true });
     const planned = await gc(dry);

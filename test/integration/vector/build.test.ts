@@ -25,10 +25,19 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function build(input: Partial<BuildInput>, o: { yes?: boolean; dryRun?: boolean; answer?: boolean } = {}): Promise<{ result: BuildResult; stderr: string; asked: string[] }> {
+async function build(
+  input: Partial<BuildInput>,
+  o: { yes?: boolean; dryRun?: boolean; answer?: boolean } = {},
+): Promise<{ result: BuildResult; stderr: string; asked: string[] }> {
   const tc = await vectorContext(o);
   try {
-    const result = await vectorBuild(tc.ctx, { target: { url: server.url }, table: 'items', pollIntervalMs: 20, pollTimeoutMs: 150, ...input });
+    const result = await vectorBuild(tc.ctx, {
+      target: { url: server.url },
+      table: 'items',
+      pollIntervalMs: 20,
+      pollTimeoutMs: 150,
+      ...input,
+    });
     return { result, stderr: tc.output.stderr(), asked: tc.asked };
   } finally {
     await tc.close();
@@ -65,7 +74,13 @@ describe('vector build', () => {
         '  RESET maintenance_work_mem;',
       ].join('\n'),
     );
-    expect(result.report.steps.map((s) => `${s.id}:${s.status}`)).toEqual(['VT-1:ok', 'VT-8:ok', 'VT-9:ok', 'VT-10:skipped', 'VT-11:skipped']);
+    expect(result.report.steps.map((s) => `${s.id}:${s.status}`)).toEqual([
+      'VT-1:ok',
+      'VT-8:ok',
+      'VT-9:ok',
+      'VT-10:skipped',
+      'VT-11:skipped',
+    ]);
     expect(await indexes()).toEqual([{ name: 'items_pkey', valid: true, options: null }]);
   });
 
@@ -87,7 +102,9 @@ describe('vector build', () => {
       samples: 0,
     });
     expect(result.memory).toMatchObject({ rows: 2000, dimensions: 64, m: 16, fits: true });
-    expect(stderr).toMatch(/✔ \[VT-10\] Build the index: items_embedding_hnsw_idx built in .+ \(progress: elapsed only, the server did not answer/);
+    expect(stderr).toMatch(
+      /✔ \[VT-10\] Build the index: items_embedding_hnsw_idx built in .+ \(progress: elapsed only, the server did not answer/,
+    );
     expect(await indexes()).toEqual([
       { name: 'items_embedding_hnsw_idx', valid: true, options: ['m=16', 'ef_construction=64'] },
       { name: 'items_pkey', valid: true, options: null },
@@ -97,8 +114,14 @@ describe('vector build', () => {
 
   it('GIVEN an existing index WHEN rebuilt with other m THEN it builds beside it and swaps, after confirmation', async () => {
     const { result, asked } = await build({ m: 8, efConstruction: 32 }, { yes: true });
-    expect(asked).toEqual(['Rebuild public.items_embedding_hnsw_idx: build a new index beside it, then drop the old one and rename the new one?']);
-    expect(result.plan).toMatchObject({ mode: 'rebuild', indexName: 'items_embedding_hnsw_idx', buildingName: 'items_embedding_hnsw_idx_rebuild' });
+    expect(asked).toEqual([
+      'Rebuild public.items_embedding_hnsw_idx: build a new index beside it, then drop the old one and rename the new one?',
+    ]);
+    expect(result.plan).toMatchObject({
+      mode: 'rebuild',
+      indexName: 'items_embedding_hnsw_idx',
+      buildingName: 'items_embedding_hnsw_idx_rebuild',
+    });
     expect(await indexes()).toEqual([
       { name: 'items_embedding_hnsw_idx', valid: true, options: ['m=8', 'ef_construction=32'] },
       { name: 'items_pkey', valid: true, options: null },
@@ -117,7 +140,9 @@ describe('vector build', () => {
     await sql.query('DROP INDEX items_embedding_hnsw_idx');
     const { result } = await build({ m: 8, efConstruction: 32 });
     expect(result.progress?.source).toBe('elapsed-only');
-    expect(result.progress?.reason).toMatch(/^a second connection for progress was refused \(Cannot connect to PostgreSQL at 127\.0\.0\.1:\d+ as postgres: /);
+    expect(result.progress?.reason).toMatch(
+      /^a second connection for progress was refused \(Cannot connect to PostgreSQL at 127\.0\.0\.1:\d+ as postgres: /,
+    );
     expect(result.index?.valid).toBe(true);
   });
 
@@ -131,7 +156,9 @@ describe('vector build', () => {
     const refused = await failure(build({}));
     expect(refused).toBeInstanceOf(UsageError);
     expect(refused.exitCode).toBe(ExitCode.usage);
-    expect(refused.message).toBe('Refusing without confirmation: Drop the INVALID index public.items_embedding_hnsw_idx (left by an interrupted CREATE INDEX CONCURRENTLY)?');
+    expect(refused.message).toBe(
+      'Refusing without confirmation: Drop the INVALID index public.items_embedding_hnsw_idx (left by an interrupted CREATE INDEX CONCURRENTLY)?',
+    );
 
     const kept = await failure(build({}, { answer: false }));
     expect(kept).toBeInstanceOf(ConflictError);
@@ -145,7 +172,7 @@ describe('vector build', () => {
     expect((await indexes()).map((i) => `${i.name}:${i.valid}`)).toEqual(['items_embedding_hnsw_idx:true', 'items_pkey:true']);
   });
 
-  it('GIVEN a graph larger than maintenance_work_mem THEN it warns first, and passes on the server\'s notice', async () => {
+  it("GIVEN a graph larger than maintenance_work_mem THEN it warns first, and passes on the server's notice", async () => {
     await sql.query('DROP INDEX items_embedding_hnsw_idx');
     const { result, stderr } = await build({ maintenanceWorkMem: '1MB', distance: 'l2', name: 'items_l2_idx' });
     expect(result.memory.fits).toBe(false);
@@ -155,24 +182,30 @@ describe('vector build', () => {
     expect(warning).toBeLessThan(stderr.indexOf('[VT-10]'));
     expect(stderr).toContain('Use --maintenance-work-mem ');
     expect(result.notices.some((n) => /^hnsw graph no longer fits into maintenance_work_mem after \d+ tuples$/.test(n))).toBe(true);
-    expect(result.plan.create).toBe('CREATE INDEX items_l2_idx ON public.items USING hnsw (embedding vector_l2_ops) WITH (m = 16, ef_construction = 64)');
+    expect(result.plan.create).toBe(
+      'CREATE INDEX items_l2_idx ON public.items USING hnsw (embedding vector_l2_ops) WITH (m = 16, ef_construction = 64)',
+    );
     expect(result.index?.usedByPlanner).toBe(true);
   });
 
   it('rejects bad m / ef_construction and memory before connecting', async () => {
     await expect(build({ m: 200 })).rejects.toThrow('--m must be a whole number from 2 to 100, got 200.');
-    await expect(build({ maintenanceWorkMem: 'plenty' })).rejects.toThrow('--maintenance-work-mem expects a memory size such as 256MB or 1GB, got "plenty".');
+    await expect(build({ maintenanceWorkMem: 'plenty' })).rejects.toThrow(
+      '--maintenance-work-mem expects a memory size such as 256MB or 1GB, got "plenty".',
+    );
   });
 });
 
 describe('PGlite, the test server: what it supports', () => {
-  it('queues a second connection\'s query behind a running statement, shows no build progress, ignores statement_timeout', async () => {
+  it("queues a second connection's query behind a running statement, shows no build progress, ignores statement_timeout", async () => {
     await sql.query('CREATE TABLE facts AS SELECT * FROM items');
     const other = await server.connect();
     try {
       let pollAnsweredAt = 0;
       let buildDoneAt = 0;
-      const buildQ = sql.query('CREATE INDEX CONCURRENTLY facts_idx ON facts USING hnsw (embedding vector_cosine_ops)').then(() => (buildDoneAt = performance.now()));
+      const buildQ = sql
+        .query('CREATE INDEX CONCURRENTLY facts_idx ON facts USING hnsw (embedding vector_cosine_ops)')
+        .then(() => (buildDoneAt = performance.now()));
       await new Promise((r) => setTimeout(r, 50));
       const poll = other.query('SELECT count(*)::int AS n FROM pg_stat_progress_create_index').then((r) => {
         pollAnsweredAt = performance.now();

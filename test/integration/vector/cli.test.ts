@@ -1,4 +1,3 @@
-
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANSI, runDbops } from '../../_helpers/run-dbops.js';
@@ -26,10 +25,19 @@ describe('dbops vector (process)', () => {
   it('vector status --json prints one JSON document, exit 0', async () => {
     const r = await dbops(['vector', 'status', '--url', server.url, '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as { pgvector: { version: string }; columns: { table: string; rows: number }[]; indexes: { name: string; m: number }[]; warnings: unknown[] };
+    const doc = JSON.parse(r.stdout) as {
+      pgvector: { version: string };
+      columns: { table: string; rows: number }[];
+      indexes: { name: string; m: number }[];
+      warnings: unknown[];
+    };
     expect(doc.pgvector.version).toBe('0.8.7');
-    expect(doc.columns).toEqual([expect.objectContaining({ table: 'items', column: 'embedding', dimensions: 32, rows: 400, rowsMethod: 'exact' })]);
-    expect(doc.indexes).toEqual([expect.objectContaining({ name: 'items_embedding_idx', method: 'hnsw', m: 8, efConstruction: 32, valid: true })]);
+    expect(doc.columns).toEqual([
+      expect.objectContaining({ table: 'items', column: 'embedding', dimensions: 32, rows: 400, rowsMethod: 'exact' }),
+    ]);
+    expect(doc.indexes).toEqual([
+      expect.objectContaining({ name: 'items_embedding_idx', method: 'hnsw', m: 8, efConstruction: 32, valid: true }),
+    ]);
     expect(doc.warnings).toEqual([]);
     expect(r.stdout).not.toMatch(ANSI);
   });
@@ -46,7 +54,10 @@ describe('dbops vector (process)', () => {
   it('GIVEN a target recall outside (0, 1] THEN exit 2; with --json the error is the document', async () => {
     const r = await dbops(['vector', 'tune', '--url', server.url, '--table', 'items', '--target-recall', '1.5', '--json']);
     expect(r.exitCode).toBe(2);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: { code: 'usage', message: '--target-recall must be more than 0 and at most 1, got 1.5.', exitCode: 2 } });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: false,
+      error: { code: 'usage', message: '--target-recall must be more than 0 and at most 1, got 1.5.', exitCode: 2 },
+    });
   });
 
   it('vector tune recommends ef_search (exit 0), and exits 1 when nothing meets --max-p95', async () => {
@@ -61,18 +72,50 @@ describe('dbops vector (process)', () => {
   });
 
   it('vector build: --dry-run prints the DDL; a real build shows elapsed time when a second connection is refused', async () => {
-    const dry = await dbops(['vector', 'build', '--url', server.url, '--table', 'items', '--m', '12', '--ef-construction', '48', '--concurrently', '--dry-run']);
+    const dry = await dbops([
+      'vector',
+      'build',
+      '--url',
+      server.url,
+      '--table',
+      'items',
+      '--m',
+      '12',
+      '--ef-construction',
+      '48',
+      '--concurrently',
+      '--dry-run',
+    ]);
     expect(dry.exitCode, dry.stderr).toBe(0);
-    expect(dry.stdout).toContain('  CREATE INDEX CONCURRENTLY items_embedding_idx_rebuild ON public.items USING hnsw (embedding vector_cosine_ops) WITH (m = 12, ef_construction = 48);');
+    expect(dry.stdout).toContain(
+      '  CREATE INDEX CONCURRENTLY items_embedding_idx_rebuild ON public.items USING hnsw (embedding vector_cosine_ops) WITH (m = 12, ef_construction = 48);',
+    );
     expect(dry.stdout).toContain('  DROP INDEX CONCURRENTLY public.items_embedding_idx;');
 
     const refused = await dbops(['vector', 'build', '--url', server.url, '--table', 'items', '--m', '12', '--ef-construction', '48']);
     expect(refused.exitCode).toBe(2);
     expect(refused.stderr).toContain('Refusing without confirmation: Rebuild public.items_embedding_idx');
 
-    const built = await dbops(['vector', 'build', '--url', server.url, '--table', 'items', '--m', '12', '--ef-construction', '48', '--yes', '--json']);
+    const built = await dbops([
+      'vector',
+      'build',
+      '--url',
+      server.url,
+      '--table',
+      'items',
+      '--m',
+      '12',
+      '--ef-construction',
+      '48',
+      '--yes',
+      '--json',
+    ]);
     expect(built.exitCode, built.stderr).toBe(0);
-    const doc = JSON.parse(built.stdout) as { ok: boolean; progress: { source: string; reason: string }; index: { name: string; valid: boolean } };
+    const doc = JSON.parse(built.stdout) as {
+      ok: boolean;
+      progress: { source: string; reason: string };
+      index: { name: string; valid: boolean };
+    };
     expect(doc.ok).toBe(true);
     expect(doc.index).toMatchObject({ name: 'items_embedding_idx', valid: true });
     expect(doc.progress.source).toBe('elapsed-only');

@@ -58,11 +58,43 @@ describe('vector status', () => {
     const s = await status();
     expect(s.pgvector).toEqual({ version: '0.8.7', schema: 'public' });
     expect(s.database).toBe('postgres');
-    expect(s.settings).toMatchObject({ efSearch: 40, iterativeScan: 'off', maintenanceWorkMemBytes: 64 * 1024 * 1024, maxParallelMaintenanceWorkers: 0 });
+    expect(s.settings).toMatchObject({
+      efSearch: 40,
+      iterativeScan: 'off',
+      maintenanceWorkMemBytes: 64 * 1024 * 1024,
+      maxParallelMaintenanceWorkers: 0,
+    });
     expect(s.columns).toEqual([
-      { schema: 'public', table: 'docs', column: 'embedding', type: 'vector', dimensions: 16, rows: 300, rowsMethod: 'exact', tableBytes: expect.any(Number) },
-      { schema: 'public', table: 'notes', column: 'emb', type: 'halfvec', dimensions: 8, rows: 0, rowsMethod: 'exact', tableBytes: expect.any(Number) },
-      { schema: 'public', table: 'notes', column: 'loose', type: 'vector', dimensions: null, rows: 0, rowsMethod: 'exact', tableBytes: expect.any(Number) },
+      {
+        schema: 'public',
+        table: 'docs',
+        column: 'embedding',
+        type: 'vector',
+        dimensions: 16,
+        rows: 300,
+        rowsMethod: 'exact',
+        tableBytes: expect.any(Number),
+      },
+      {
+        schema: 'public',
+        table: 'notes',
+        column: 'emb',
+        type: 'halfvec',
+        dimensions: 8,
+        rows: 0,
+        rowsMethod: 'exact',
+        tableBytes: expect.any(Number),
+      },
+      {
+        schema: 'public',
+        table: 'notes',
+        column: 'loose',
+        type: 'vector',
+        dimensions: null,
+        rows: 0,
+        rowsMethod: 'exact',
+        tableBytes: expect.any(Number),
+      },
     ]);
     expect(s.indexes).toEqual([]);
     expect(s.warnings.map((w) => `${w.code} ${w.table}.${w.column}`)).toEqual([
@@ -83,13 +115,47 @@ describe('vector status', () => {
     await sql.query('RESET enable_seqscan');
     const s = await status({ distance: 'cosine' });
     expect(s.indexes.map(({ sizeBytes, definition, idxScan, lastUsed, ...rest }) => rest)).toEqual([
-      { schema: 'public', table: 'docs', name: 'docs_hnsw', column: 'embedding', method: 'hnsw', opclass: 'vector_cosine_ops', distance: 'cosine', m: 8, efConstruction: 32, valid: true },
-      { schema: 'public', table: 'docs', name: 'docs_ivf', column: 'embedding', method: 'ivfflat', opclass: 'vector_l2_ops', distance: 'l2', lists: 4, valid: true },
-      { schema: 'public', table: 'notes', name: 'notes_hnsw', column: 'emb', method: 'hnsw', opclass: 'halfvec_ip_ops', distance: 'ip', m: 16, efConstruction: 64, valid: false },
+      {
+        schema: 'public',
+        table: 'docs',
+        name: 'docs_hnsw',
+        column: 'embedding',
+        method: 'hnsw',
+        opclass: 'vector_cosine_ops',
+        distance: 'cosine',
+        m: 8,
+        efConstruction: 32,
+        valid: true,
+      },
+      {
+        schema: 'public',
+        table: 'docs',
+        name: 'docs_ivf',
+        column: 'embedding',
+        method: 'ivfflat',
+        opclass: 'vector_l2_ops',
+        distance: 'l2',
+        lists: 4,
+        valid: true,
+      },
+      {
+        schema: 'public',
+        table: 'notes',
+        name: 'notes_hnsw',
+        column: 'emb',
+        method: 'hnsw',
+        opclass: 'halfvec_ip_ops',
+        distance: 'ip',
+        m: 16,
+        efConstruction: 64,
+        valid: false,
+      },
     ]);
     const hnsw = s.indexes[0]!;
     expect(hnsw.sizeBytes).toBeGreaterThan(8192);
-    expect(hnsw.definition).toBe('CREATE INDEX docs_hnsw ON public.docs USING hnsw (embedding vector_cosine_ops) WITH (m=\'8\', ef_construction=\'32\')');
+    expect(hnsw.definition).toBe(
+      "CREATE INDEX docs_hnsw ON public.docs USING hnsw (embedding vector_cosine_ops) WITH (m='8', ef_construction='32')",
+    );
     // PostgreSQL 16+ tracks last_idx_scan (PGlite is 18); stats may lag, so either never or a time.
     expect(hnsw.lastUsed === null || typeof hnsw.lastUsed === 'string').toBe(true);
     expect(s.warnings.map((w) => `${w.code} ${w.index ?? `${w.table}.${w.column}`}`)).toEqual([
@@ -151,7 +217,9 @@ describe('bad input of tune and build', () => {
     await sql.query('CREATE INDEX ON tiny USING hnsw (embedding vector_cosine_ops)');
     const e = await failure(tune({ table: 'tiny', k: 10 }));
     expect(e).toBeInstanceOf(UsageError);
-    expect(e.message).toBe('--k 10 is larger than the 6 rows with a vector in public.tiny.embedding (each sample query leaves out its own row).');
+    expect(e.message).toBe(
+      '--k 10 is larger than the 6 rows with a vector in public.tiny.embedding (each sample query leaves out its own row).',
+    );
     expect(e.hint).toBe('Use --k 5 or less.');
   });
 

@@ -9,7 +9,15 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vectorTune, type TuneInput, type TuneResult } from '../../../src/lib/vector/tune.js';
 import { renderTune } from '../../../src/lib/vector/render.js';
-import { clusteredVectors, cosineDistance, loadVectors, mulberry32, startPgvector, vectorContext, type PgvectorServer } from '../../_helpers/pgvector.js';
+import {
+  clusteredVectors,
+  cosineDistance,
+  loadVectors,
+  mulberry32,
+  startPgvector,
+  vectorContext,
+  type PgvectorServer,
+} from '../../_helpers/pgvector.js';
 import { Chalk } from 'chalk';
 import { tempDir } from '../../_helpers/tmp.js';
 
@@ -59,7 +67,11 @@ function bruteForce(q: number[], selfId: number | undefined, cat?: number): numb
 }
 
 /** The test's own HNSW query at an ef_search value; returns [id, distance] rows. */
-async function annQuery(q: number[], efSearch: number, opts: { where?: string; iterative?: string; limit: number }): Promise<{ id: number; d: number }[]> {
+async function annQuery(
+  q: number[],
+  efSearch: number,
+  opts: { where?: string; iterative?: string; limit: number },
+): Promise<{ id: number; d: number }[]> {
   await sql.query('BEGIN');
   try {
     await sql.query(`SET LOCAL hnsw.ef_search = ${efSearch}`);
@@ -132,10 +144,21 @@ describe('vector tune', () => {
       expect(text).toContain(`${chosen} ◀`);
     } else {
       expect(live.measurements.map((m) => m.ef)).toContain(1000);
-      expect(live.choice).toMatchObject({ status: 'recall-not-reached', best: { recall: Math.max(...live.measurements.map((m) => m.recall)) } });
+      expect(live.choice).toMatchObject({
+        status: 'recall-not-reached',
+        best: { recall: Math.max(...live.measurements.map((m) => m.recall)) },
+      });
       expect(result.ok).toBe(false);
     }
-    expect(result.report.steps.map((s) => `${s.id}:${s.status}`)).toEqual(['VT-1:ok', 'VT-2:ok', 'VT-3:ok', 'VT-4:skipped', 'VT-5:ok', 'VT-6:skipped', 'VT-7:ok']);
+    expect(result.report.steps.map((s) => `${s.id}:${s.status}`)).toEqual([
+      'VT-1:ok',
+      'VT-2:ok',
+      'VT-3:ok',
+      'VT-4:skipped',
+      'VT-5:ok',
+      'VT-6:skipped',
+      'VT-7:ok',
+    ]);
     expect(stderr).toContain('[VT-5] Search the smallest ef_search that meets the target recall');
     expect(renderTune(result, new Chalk({ level: 0 }))).toContain('p95 latency');
   });
@@ -162,7 +185,14 @@ describe('vector tune', () => {
     const cat = 7;
     const { result } = await tune({ queries: 20, targetRecall: 0.5, where: `cat = ${cat}` });
     const f = result.filter!;
-    expect(f).toMatchObject({ where: 'cat = 7', efSearch: 40, needed: true, iterativeAvailable: true, measuredWith: 'relaxed_order', queries: 20 });
+    expect(f).toMatchObject({
+      where: 'cat = 7',
+      efSearch: 40,
+      needed: true,
+      iterativeAvailable: true,
+      measuredWith: 'relaxed_order',
+      queries: 20,
+    });
     expect(f.medianReturned).toBeLessThan(K);
 
     // Independently: the plain scan at the same setting comes back short for the same queries.
@@ -190,7 +220,11 @@ describe('vector tune', () => {
   });
 
   it('GIVEN --rebuild THEN it measures a candidate on a scratch copy, drops it, never touches the live index, and plots', async () => {
-    const liveBefore = (await sql.query("SELECT indexrelid::int AS oid, reloptions FROM pg_index JOIN pg_class ON pg_class.oid = indexrelid WHERE relname = 'items_embedding_idx'")).rows[0];
+    const liveBefore = (
+      await sql.query(
+        "SELECT indexrelid::int AS oid, reloptions FROM pg_index JOIN pg_class ON pg_class.oid = indexrelid WHERE relname = 'items_embedding_idx'",
+      )
+    ).rows[0];
     const svg = join(dir, 'recall.svg');
     const html = join(dir, 'recall.html');
     const { result } = await tune({ queries: 15, targetRecall: 0.95, rebuild: true, candidates: '8:32', plot: svg });
@@ -199,9 +233,15 @@ describe('vector tune', () => {
     expect(cand[0]).toMatchObject({ scratch: true, m: 8, efConstruction: 32, label: 'scratch m 8, ef_construction 32' });
     expect(cand[0]!.measurements.length).toBeGreaterThan(0);
     expect(cand[0]!.sizeBytes).toBeGreaterThan(0);
-    expect(result.report.cleanup).toEqual([expect.objectContaining({ label: expect.stringMatching(/^drop scratch table public\.dbops_vt_/), status: 'done' })]);
+    expect(result.report.cleanup).toEqual([
+      expect.objectContaining({ label: expect.stringMatching(/^drop scratch table public\.dbops_vt_/), status: 'done' }),
+    ]);
     expect((await sql.query("SELECT relname FROM pg_class WHERE relname LIKE 'dbops_vt_%'")).rows).toEqual([]);
-    const liveAfter = (await sql.query("SELECT indexrelid::int AS oid, reloptions FROM pg_index JOIN pg_class ON pg_class.oid = indexrelid WHERE relname = 'items_embedding_idx'")).rows[0];
+    const liveAfter = (
+      await sql.query(
+        "SELECT indexrelid::int AS oid, reloptions FROM pg_index JOIN pg_class ON pg_class.oid = indexrelid WHERE relname = 'items_embedding_idx'",
+      )
+    ).rows[0];
     expect(liveAfter).toEqual(liveBefore);
 
     expect(result.plot).toEqual({ file: svg, format: 'svg' });

@@ -35,13 +35,43 @@ function live(pooler: PoolerState | undefined): LiveDeployment {
     pgvector: { status: 'present' },
     production: { value: true, source: 'x' },
     policy: { backupRetentionDays: 7, dbPort: 5432, cachePort: 6379 },
-    database: { id: 'prod-db', engine: 'postgres', engineVersion: '15.8', instanceClass: 'db.t3.micro', status: 'available', region: REGION, allocatedStorageGb: 20, storageEncrypted: true, multiAz: false, publiclyAccessible: false, deletionProtection: true, backupRetentionDays: 7, masterUsername: 'u', vpcSecurityGroupIds: [], replicaIds: [], tags: {}, managedPassword: true, pending: {} },
+    database: {
+      id: 'prod-db',
+      engine: 'postgres',
+      engineVersion: '15.8',
+      instanceClass: 'db.t3.micro',
+      status: 'available',
+      region: REGION,
+      allocatedStorageGb: 20,
+      storageEncrypted: true,
+      multiAz: false,
+      publiclyAccessible: false,
+      deletionProtection: true,
+      backupRetentionDays: 7,
+      masterUsername: 'u',
+      vpcSecurityGroupIds: [],
+      replicaIds: [],
+      tags: {},
+      managedPassword: true,
+      pending: {},
+    },
     ...(pooler ? { pooler } : {}),
   };
 }
 
 async function proxyState(): Promise<PoolerState | undefined> {
-  const api = createAwsFailover({ region: REGION, maxAttempts: 1, maxWaitSeconds: 5, backupRetentionDays: 7, proxyName: 'prod-db-pool', pollMs: 1, dataPlane: { position: async () => ({ ok: false, reason: 'x' }) } }, provider);
+  const api = createAwsFailover(
+    {
+      region: REGION,
+      maxAttempts: 1,
+      maxWaitSeconds: 5,
+      backupRetentionDays: 7,
+      proxyName: 'prod-db-pool',
+      pollMs: 1,
+      dataPlane: { position: async () => ({ ok: false, reason: 'x' }) },
+    },
+    provider,
+  );
   return api.pooler?.find('prod-db');
 }
 
@@ -57,7 +87,11 @@ describe('audit: RDS Proxy', () => {
   it('RequireTLS off, and a target UNAVAILABLE with its reason', async () => {
     rds.addInstance(REGION, 'prod-db');
     rds.addProxy(REGION, 'prod-db-pool', ['prod-db'], { RequireTLS: false });
-    rds.holdTargetHealth(REGION, 'prod-db-pool', 'prod-db', { State: 'UNAVAILABLE', Reason: 'UNREACHABLE', Description: 'Timed out connecting to the database.' });
+    rds.holdTargetHealth(REGION, 'prod-db-pool', 'prod-db', {
+      State: 'UNAVAILABLE',
+      Reason: 'UNREACHABLE',
+      Description: 'Timed out connecting to the database.',
+    });
 
     const findings = proxyFindings(live(await proxyState()));
 
@@ -65,7 +99,9 @@ describe('audit: RDS Proxy', () => {
       ['high', 'proxy-target-not-available'],
       ['medium', 'proxy-tls-not-required'],
     ]);
-    expect(findings[0]!.message).toBe('Target prod-db of the RDS Proxy is UNAVAILABLE (UNREACHABLE: Timed out connecting to the database.): connections through the proxy to it fail or wait.');
+    expect(findings[0]!.message).toBe(
+      'Target prod-db of the RDS Proxy is UNAVAILABLE (UNREACHABLE: Timed out connecting to the database.): connections through the proxy to it fail or wait.',
+    );
     expect(findings[0]!.fix).toMatch(/security group must allow the proxy's security group/);
     expect(findings[1]!.fix).toContain('aws rds modify-db-proxy --db-proxy-name prod-db-pool --require-tls');
   });

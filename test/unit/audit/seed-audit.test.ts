@@ -33,17 +33,50 @@ function buildSeed000(): void {
   aws.addSecurityGroup({ GroupId: 'sg-0db000', GroupName: 'recipe-database-sg', IpPermissions: [world(5432)] });
   aws.addSecurityGroup({ GroupId: 'sg-0cache0', GroupName: 'recipe-cache-sg', IpPermissions: [world(6379)] });
   aws.addInstance({
-    DBInstanceIdentifier: 'recipe-db-primary', Engine: 'postgres', EngineVersion: '15.4', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, StorageType: 'gp2',
-    StorageEncrypted: false, MultiAZ: false, PubliclyAccessible: true, DeletionProtection: false, BackupRetentionPeriod: 7, PreferredBackupWindow: '03:00-04:00',
-    PreferredMaintenanceWindow: 'sun:04:00-sun:05:00', MasterUsername: 'postgres', DBName: 'recipe_book', VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0db000', Status: 'active' }],
+    DBInstanceIdentifier: 'recipe-db-primary',
+    Engine: 'postgres',
+    EngineVersion: '15.4',
+    DBInstanceClass: 'db.t3.micro',
+    AllocatedStorage: 20,
+    StorageType: 'gp2',
+    StorageEncrypted: false,
+    MultiAZ: false,
+    PubliclyAccessible: true,
+    DeletionProtection: false,
+    BackupRetentionPeriod: 7,
+    PreferredBackupWindow: '03:00-04:00',
+    PreferredMaintenanceWindow: 'sun:04:00-sun:05:00',
+    MasterUsername: 'postgres',
+    DBName: 'recipe_book',
+    VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0db000', Status: 'active' }],
     TagList: [{ Key: 'environment', Value: 'production' }],
   });
-  aws.addCacheCluster({ CacheClusterId: 'recipe-cache-redis', Engine: 'redis', EngineVersion: '7.0.7', CacheNodeType: 'cache.t2.micro', TransitEncryptionEnabled: false, AtRestEncryptionEnabled: false, AuthTokenEnabled: false, SecurityGroups: [{ SecurityGroupId: 'sg-0cache0', Status: 'active' }] });
-  aws.addAlarm({ AlarmName: 'recipe-db-cpu-critical', Namespace: 'AWS/RDS', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'recipe-db-primary' }], Statistic: 'Average', Period: 300, EvaluationPeriods: 2, Threshold: 90, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [] });
+  aws.addCacheCluster({
+    CacheClusterId: 'recipe-cache-redis',
+    Engine: 'redis',
+    EngineVersion: '7.0.7',
+    CacheNodeType: 'cache.t2.micro',
+    TransitEncryptionEnabled: false,
+    AtRestEncryptionEnabled: false,
+    AuthTokenEnabled: false,
+    SecurityGroups: [{ SecurityGroupId: 'sg-0cache0', Status: 'active' }],
+  });
+  aws.addAlarm({
+    AlarmName: 'recipe-db-cpu-critical',
+    Namespace: 'AWS/RDS',
+    MetricName: 'CPUUtilization',
+    Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'recipe-db-primary' }],
+    Statistic: 'Average',
+    Period: 300,
+    EvaluationPeriods: 2,
+    Threshold: 90,
+    ComparisonOperator: 'GreaterThanThreshold',
+    AlarmActions: [],
+  });
 }
 
 describe('audit of seed 000', () => {
-  it('finds every risky setting of the seeds\' design, each with its fix', async () => {
+  it("finds every risky setting of the seeds' design, each with its fix", async () => {
     // GIVEN seed 000's deployment (its cache id set as the proposed cache.identifier key would)
     buildSeed000();
     const d = await awsDeps(awsConfig(), { settings: { cacheId: 'recipe-cache-redis' } });
@@ -65,7 +98,9 @@ describe('audit of seed 000', () => {
       ['info', 'pgvector-not-checked', 'db-instance recipe-db-primary'],
     ]);
     expect(result.findings.find((f) => f.id === 'port-open-to-world')!.message).toBe('Port 5432 (database) is open to 0.0.0.0/0.');
-    expect(result.findings.find((f) => f.id === 'deletion-protection-off')!.message).toBe('Deletion protection is off on a production database (tag environment=production).');
+    expect(result.findings.find((f) => f.id === 'deletion-protection-off')!.message).toBe(
+      'Deletion protection is off on a production database (tag environment=production).',
+    );
     expect(result.findings.every((f) => f.fix.length > 20)).toBe(true);
     expect(result.counts).toEqual({ high: 6, medium: 2, low: 2, info: 1 });
     // AND each names its section of runbooks/audit.md, in the result (--json) and the rendering
@@ -76,12 +111,23 @@ describe('audit of seed 000', () => {
 
   it('reports retention below policy and pgvector missing', async () => {
     buildSeed000();
-    const d = await awsDeps(awsConfig((c) => { c.database.backupRetentionDays = 14; }), { settings: { cacheId: 'recipe-cache-redis' } });
+    const d = await awsDeps(
+      awsConfig((c) => {
+        c.database.backupRetentionDays = 14;
+      }),
+      { settings: { cacheId: 'recipe-cache-redis' } },
+    );
     open.push(d);
     const result = await runAudit(d, async () => ({ status: 'missing' }));
     const byId = new Map(result.findings.map((f) => [f.id, f]));
-    expect(byId.get('backup-retention-below-policy')).toMatchObject({ severity: 'medium', message: 'Backup retention is 7 days, below the policy of 14 days.' });
-    expect(byId.get('pgvector-missing')).toMatchObject({ severity: 'medium', fix: 'Run `CREATE EXTENSION IF NOT EXISTS vector;` as the master user (`dbops psql -- -c "create extension vector"`).' });
+    expect(byId.get('backup-retention-below-policy')).toMatchObject({
+      severity: 'medium',
+      message: 'Backup retention is 7 days, below the policy of 14 days.',
+    });
+    expect(byId.get('pgvector-missing')).toMatchObject({
+      severity: 'medium',
+      fix: 'Run `CREATE EXTENSION IF NOT EXISTS vector;` as the master user (`dbops psql -- -c "create extension vector"`).',
+    });
   });
 });
 
@@ -109,9 +155,32 @@ describe('deletion protection and production', () => {
   it('is only a finding in production', () => {
     // GIVEN one live deployment read twice, production and not
     const base = {
-      provider: 'aws' as const, region: 'us-east-2', securityGroups: [], alarms: [], pgvector: { status: 'present' as const },
+      provider: 'aws' as const,
+      region: 'us-east-2',
+      securityGroups: [],
+      alarms: [],
+      pgvector: { status: 'present' as const },
       policy: { backupRetentionDays: 7, dbPort: 5432, cachePort: 6379 },
-      database: { id: 'db', engine: 'postgres' as const, engineVersion: '15.8', instanceClass: 'db.t3.micro', status: 'available', region: 'us-east-2', allocatedStorageGb: 20, storageEncrypted: true, multiAz: false, publiclyAccessible: false, deletionProtection: false, backupRetentionDays: 7, masterUsername: 'u', vpcSecurityGroupIds: [], replicaIds: [], tags: {}, managedPassword: true, pending: {} },
+      database: {
+        id: 'db',
+        engine: 'postgres' as const,
+        engineVersion: '15.8',
+        instanceClass: 'db.t3.micro',
+        status: 'available',
+        region: 'us-east-2',
+        allocatedStorageGb: 20,
+        storageEncrypted: true,
+        multiAz: false,
+        publiclyAccessible: false,
+        deletionProtection: false,
+        backupRetentionDays: 7,
+        masterUsername: 'u',
+        vpcSecurityGroupIds: [],
+        replicaIds: [],
+        tags: {},
+        managedPassword: true,
+        pending: {},
+      },
     };
     const ids = (production: boolean) => auditFindings({ ...base, production: { value: production, source: 'x' } }).map((f) => f.id);
     // THEN only production gets it (the CPU/storage alarms are missing in both)

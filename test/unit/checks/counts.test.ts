@@ -18,7 +18,15 @@ describe('allowedDifference', () => {
 
 describe('judgeCount', () => {
   it('passes an exact match without a note', () => {
-    expect(judgeCount({ table: 'public.users', source: 400, restore: 400 }, T)).toEqual({ table: 'public.users', source: 400, restore: 400, status: 'passed', difference: 0, allowed: 100, explanation: undefined });
+    expect(judgeCount({ table: 'public.users', source: 400, restore: 400 }, T)).toEqual({
+      table: 'public.users',
+      source: 400,
+      restore: 400,
+      status: 'passed',
+      difference: 0,
+      allowed: 100,
+      explanation: undefined,
+    });
   });
 
   it('passes rows written since the backup within the tolerance, and says so', () => {
@@ -53,17 +61,34 @@ describe('judgeCount', () => {
   });
 
   it('skips a table missing on one side, or one that could not be counted', () => {
-    expect(judgeCount({ table: 'public.new', source: 5 }, T)).toEqual({ table: 'public.new', source: 5, status: 'skipped', explanation: 'not in the restore (see the schema check)' });
-    expect(judgeCount({ table: 'public.old', restore: 5 }, T)).toEqual({ table: 'public.old', restore: 5, status: 'skipped', explanation: 'not on the source (see the schema check)' });
-    expect(judgeCount({ table: 'public.busy', source: 1, restore: 1, error: 'on the source: canceling statement due to lock timeout' }, T).explanation).toBe(
-      'not counted: on the source: canceling statement due to lock timeout',
-    );
+    expect(judgeCount({ table: 'public.new', source: 5 }, T)).toEqual({
+      table: 'public.new',
+      source: 5,
+      status: 'skipped',
+      explanation: 'not in the restore (see the schema check)',
+    });
+    expect(judgeCount({ table: 'public.old', restore: 5 }, T)).toEqual({
+      table: 'public.old',
+      restore: 5,
+      status: 'skipped',
+      explanation: 'not on the source (see the schema check)',
+    });
+    expect(
+      judgeCount({ table: 'public.busy', source: 1, restore: 1, error: 'on the source: canceling statement due to lock timeout' }, T)
+        .explanation,
+    ).toBe('not counted: on the source: canceling statement due to lock timeout');
   });
 });
 
 describe('judgeCounts', () => {
   it('passes when every table is within the tolerance', () => {
-    const r = judgeCounts([{ table: 'a', source: 10, restore: 10 }, { table: 'b', source: 5, restore: 4 }], T);
+    const r = judgeCounts(
+      [
+        { table: 'a', source: 10, restore: 10 },
+        { table: 'b', source: 5, restore: 4 },
+      ],
+      T,
+    );
     expect([r.status, r.summary]).toEqual(['passed', '2 tables, 14 rows: every count within the tolerance.']);
     expect(r.evidence).toEqual([
       "2 tables compared (exact count(*)); tolerance 5% of the source's rows or 100 rows, whichever is larger",
@@ -72,7 +97,13 @@ describe('judgeCounts', () => {
   });
 
   it('fails and names the tables outside it', () => {
-    const r = judgeCounts([{ table: 'a', source: 1000, restore: 10 }, { table: 'b', source: 5, restore: 5 }], T);
+    const r = judgeCounts(
+      [
+        { table: 'a', source: 1000, restore: 10 },
+        { table: 'b', source: 5, restore: 5 },
+      ],
+      T,
+    );
     expect([r.status, r.summary]).toEqual(['failed', '1 table outside the count tolerance: a.']);
   });
 });

@@ -12,7 +12,10 @@ describe('judgeFreshness', () => {
       title: 'Data freshness (RPO)',
       status: 'skipped',
       summary: 'Data loss not measured: the restore has no dbops.heartbeat table.',
-      evidence: ['the restore has no dbops.heartbeat table', 'the backup is 8h50m old: the loss is at least that much plus what the backup missed (an estimate, not a measure)'],
+      evidence: [
+        'the restore has no dbops.heartbeat table',
+        'the backup is 8h50m old: the loss is at least that much plus what the backup missed (an estimate, not a measure)',
+      ],
       hint: 'Run `dbops heartbeat` from cron every few minutes on the source (*/5 * * * * dbops heartbeat --quiet): the next restore test then measures the real data loss.',
       data: { measured: false, rpoSeconds: 86400, backupAgeSeconds: 31800 },
     });

@@ -26,7 +26,16 @@ describe('planWork', () => {
 });
 
 describe('judgeAmcheck', () => {
-  const clean: AmcheckData = { extensionVersion: '1.3', createdExtension: true, heapRelations: 120, btreeIndexes: 180, bytes: 8192 * 1000, connections: 2, heapallindexed: true, findings: [] };
+  const clean: AmcheckData = {
+    extensionVersion: '1.3',
+    createdExtension: true,
+    heapRelations: 120,
+    btreeIndexes: 180,
+    bytes: 8192 * 1000,
+    connections: 2,
+    heapallindexed: true,
+    findings: [],
+  };
 
   it('passes without findings and says what it covered', () => {
     const r = judgeAmcheck(clean);
@@ -44,8 +53,16 @@ describe('judgeAmcheck', () => {
     const r = judgeAmcheck({
       ...clean,
       findings: [
-        { relation: 'public.recipes', kind: 'heap', message: 'block 3, offset 7: line pointer redirection to item at offset 90 exceeds maximum offset 12' },
-        { relation: 'public.recipes_pkey', kind: 'btree', message: 'heap tuple (3,7) from table "recipes" lacks matching index tuple within index "recipes_pkey"' },
+        {
+          relation: 'public.recipes',
+          kind: 'heap',
+          message: 'block 3, offset 7: line pointer redirection to item at offset 90 exceeds maximum offset 12',
+        },
+        {
+          relation: 'public.recipes_pkey',
+          kind: 'btree',
+          message: 'heap tuple (3,7) from table "recipes" lacks matching index tuple within index "recipes_pkey"',
+        },
       ],
     });
     expect([r.status, r.summary]).toEqual(['failed', 'amcheck found 2 problems in 2 relations.']);
@@ -74,7 +91,7 @@ describe('forEachOnConnections', () => {
   it('spreads items over the connections and stops handing out work after a failure', async () => {
     // GIVEN two connections and five items, the second failing
     const seen: string[] = [];
-    const conn = (name: string): Queryable => ({ query: async <R,>() => ({ rows: [{ name }] as R[] }) });
+    const conn = (name: string): Queryable => ({ query: async <R>() => ({ rows: [{ name }] as R[] }) });
     const work = async (db: Queryable, item: number) => {
       const { rows } = await db.query<{ name: string }>('x');
       seen.push(`${rows[0]!.name}:${item}`);

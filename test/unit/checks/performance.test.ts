@@ -2,7 +2,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { judgePerformance, loadQueryFiles, median, timeQueries, withinThreshold, type QueryTiming } from '../../../src/lib/checks/performance.js';
+import {
+  judgePerformance,
+  loadQueryFiles,
+  median,
+  timeQueries,
+  withinThreshold,
+  type QueryTiming,
+} from '../../../src/lib/checks/performance.js';
 import type { Queryable } from '../../../src/lib/checks/types.js';
 
 const S = { maxSlowdown: 3, slackMs: 50, runs: 3, statementTimeoutMs: 30_000 };
@@ -49,10 +56,22 @@ describe('loadQueryFiles', () => {
 });
 
 describe('judgePerformance', () => {
-  const ok: QueryTiming = { name: 'a', origin: 'f', status: 'passed', restoreFirstMs: 9, restoreMedianMs: 2, sourceMedianMs: 1.5, rows: 20 };
+  const ok: QueryTiming = {
+    name: 'a',
+    origin: 'f',
+    status: 'passed',
+    restoreFirstMs: 9,
+    restoreMedianMs: 2,
+    sourceMedianMs: 1.5,
+    rows: 20,
+  };
 
   it('passes, with the rule and each timing as evidence', () => {
-    const r = judgePerformance([ok, { name: 'b', origin: 'f', status: 'skipped', note: 'not for this schema: relation "recipes" does not exist' }], S, ['sql/checks']);
+    const r = judgePerformance(
+      [ok, { name: 'b', origin: 'f', status: 'skipped', note: 'not for this schema: relation "recipes" does not exist' }],
+      S,
+      ['sql/checks'],
+    );
     expect([r.status, r.summary, r.evidence]).toEqual([
       'passed',
       '1 query within the threshold on the restore, 1 skipped.',
@@ -65,9 +84,13 @@ describe('judgePerformance', () => {
   });
 
   it('fails a slow query, skips when none is configured or none fits', () => {
-    expect(judgePerformance([{ ...ok, status: 'failed', restoreMedianMs: 900 }], S, []).summary).toBe('1 of 1 queries too slow or failing on the restore: a.');
+    expect(judgePerformance([{ ...ok, status: 'failed', restoreMedianMs: 900 }], S, []).summary).toBe(
+      '1 of 1 queries too slow or failing on the restore: a.',
+    );
     expect(judgePerformance([], S, ['sql/checks']).status).toBe('skipped');
-    expect(judgePerformance([{ name: 'b', origin: 'f', status: 'skipped' }], S, []).summary).toBe('None of the 1 queries fits this schema.');
+    expect(judgePerformance([{ name: 'b', origin: 'f', status: 'skipped' }], S, []).summary).toBe(
+      'None of the 1 queries fits this schema.',
+    );
   });
 });
 

@@ -18,14 +18,18 @@ describe('operatorFor', () => {
 });
 
 describe('planUsesIndex', () => {
-  const plan = [{ Plan: { 'Node Type': 'Limit', Plans: [{ 'Node Type': 'Index Scan', 'Index Name': 'recipe_embeddings_embedding_hnsw_idx' }] } }];
+  const plan = [
+    { Plan: { 'Node Type': 'Limit', Plans: [{ 'Node Type': 'Index Scan', 'Index Name': 'recipe_embeddings_embedding_hnsw_idx' }] } },
+  ];
 
   it('finds the index anywhere in the tree', () => {
     expect(planUsesIndex(plan, 'recipe_embeddings_embedding_hnsw_idx')).toBe(true);
   });
 
   it('is false for a sequential scan plan or another index', () => {
-    expect(planUsesIndex([{ Plan: { 'Node Type': 'Limit', Plans: [{ 'Node Type': 'Sort', Plans: [{ 'Node Type': 'Seq Scan' }] }] } }], 'x')).toBe(false);
+    expect(
+      planUsesIndex([{ Plan: { 'Node Type': 'Limit', Plans: [{ 'Node Type': 'Sort', Plans: [{ 'Node Type': 'Seq Scan' }] }] } }], 'x'),
+    ).toBe(false);
     expect(planUsesIndex(plan, 'other_idx')).toBe(false);
   });
 });
@@ -54,7 +58,13 @@ describe('judgePgvector', () => {
   });
 
   it('passes valid indexes answered through the index', () => {
-    const d: PgvectorData = { installed: true, version: '0.8.0', sourceVersion: '0.8.0', indexes: [INDEX], samples: [{ index: INDEX.index, plan: 'index', neighbours: 5, nearestDistance: 0 }] };
+    const d: PgvectorData = {
+      installed: true,
+      version: '0.8.0',
+      sourceVersion: '0.8.0',
+      indexes: [INDEX],
+      samples: [{ index: INDEX.index, plan: 'index', neighbours: 5, nearestDistance: 0 }],
+    };
     const r = judgePgvector(d);
     expect([r.status, r.summary, r.evidence]).toEqual([
       'passed',
@@ -71,12 +81,17 @@ describe('judgePgvector', () => {
       installed: true,
       version: '0.7.4',
       sourceVersion: '0.8.0',
-      indexes: [{ ...INDEX, valid: false }, { ...INDEX, index: 'public.b', indexName: 'b' }],
+      indexes: [
+        { ...INDEX, valid: false },
+        { ...INDEX, index: 'public.b', indexName: 'b' },
+      ],
       samples: [
         { index: INDEX.index, plan: 'skipped', note: 'invalid index' },
         { index: 'public.b', plan: 'not-used', note: 'the planner did not use the index even with sequential scans off' },
       ],
     };
-    expect(judgePgvector(d).summary).toBe("pgvector: version 0.7.4 differs from the source's 0.8.0; 1 invalid vector index; 1 index not used by a nearest-neighbour query.");
+    expect(judgePgvector(d).summary).toBe(
+      "pgvector: version 0.7.4 differs from the source's 0.8.0; 1 invalid vector index; 1 index not used by a nearest-neighbour query.",
+    );
   });
 });

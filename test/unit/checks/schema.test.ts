@@ -26,8 +26,16 @@ function schema(overrides: Partial<SchemaSnapshot> = {}): SchemaSnapshot {
       { table: 'public.recipes', name: 'title', definition: 'text NOT NULL' },
     ],
     indexes: [
-      { name: 'public.recipes_pkey', table: 'public.recipes', definition: 'CREATE UNIQUE INDEX recipes_pkey ON public.recipes USING btree (id)' },
-      { name: 'public.recipes_title_idx', table: 'public.recipes', definition: 'CREATE INDEX recipes_title_idx ON public.recipes USING btree (title)' },
+      {
+        name: 'public.recipes_pkey',
+        table: 'public.recipes',
+        definition: 'CREATE UNIQUE INDEX recipes_pkey ON public.recipes USING btree (id)',
+      },
+      {
+        name: 'public.recipes_title_idx',
+        table: 'public.recipes',
+        definition: 'CREATE INDEX recipes_title_idx ON public.recipes USING btree (title)',
+      },
     ],
     constraints: [{ table: 'public.recipes', name: 'recipes_pkey', definition: 'PRIMARY KEY (id)' }],
     extensions: [{ name: 'plpgsql', version: '1.0' }],
@@ -43,20 +51,35 @@ describe('diffSchemas', () => {
 
   it('lists every kind of difference, a missing table once (not its columns, indexes and constraints)', () => {
     // GIVEN a restore without recipes, with another users.id type, an extra extension and an older migration history
-    const source = schema({ extensions: [{ name: 'plpgsql', version: '1.0' }, { name: 'vector', version: '0.8.0' }] });
+    const source = schema({
+      extensions: [
+        { name: 'plpgsql', version: '1.0' },
+        { name: 'vector', version: '0.8.0' },
+      ],
+    });
     const restore = schema({
       relations: [{ name: 'public.users', kind: 'table' }],
       columns: [{ table: 'public.users', name: 'id', definition: 'integer NOT NULL' }],
       indexes: [],
       constraints: [],
-      extensions: [{ name: 'plpgsql', version: '1.0' }, { name: 'vector', version: '0.7.4' }, { name: 'pg_trgm', version: '1.6' }],
+      extensions: [
+        { name: 'plpgsql', version: '1.0' },
+        { name: 'vector', version: '0.7.4' },
+        { name: 'pg_trgm', version: '1.6' },
+      ],
       migrations: [M1],
     });
 
     // WHEN / THEN
     expect(diffSchemas(source, restore)).toEqual([
       { kind: 'relation', name: 'public.recipes', change: 'only-in-source', source: 'table' },
-      { kind: 'column', name: 'public.users.id', change: 'changed', source: 'bigint NOT NULL GENERATED ALWAYS AS IDENTITY', restore: 'integer NOT NULL' },
+      {
+        kind: 'column',
+        name: 'public.users.id',
+        change: 'changed',
+        source: 'bigint NOT NULL GENERATED ALWAYS AS IDENTITY',
+        restore: 'integer NOT NULL',
+      },
       { kind: 'extension', name: 'pg_trgm', change: 'only-in-restore', restore: '1.6' },
       { kind: 'extension', name: 'vector', change: 'changed', source: '0.8.0', restore: '0.7.4' },
       { kind: 'migration', name: '2', change: 'only-in-source', source: `recipes ${'b'.repeat(64)}` },
@@ -64,10 +87,22 @@ describe('diffSchemas', () => {
   });
 
   it('ignores an extension the test created on the restore, but not one the source has too', () => {
-    const restore = schema({ extensions: [{ name: 'plpgsql', version: '1.0' }, { name: 'amcheck', version: '1.3' }] });
+    const restore = schema({
+      extensions: [
+        { name: 'plpgsql', version: '1.0' },
+        { name: 'amcheck', version: '1.3' },
+      ],
+    });
     expect(diffSchemas(schema(), restore, { ignoreExtensions: ['amcheck'] })).toEqual([]);
-    const source = schema({ extensions: [{ name: 'plpgsql', version: '1.0' }, { name: 'amcheck', version: '1.2' }] });
-    expect(diffSchemas(source, restore, { ignoreExtensions: ['amcheck'] })).toEqual([{ kind: 'extension', name: 'amcheck', change: 'changed', source: '1.2', restore: '1.3' }]);
+    const source = schema({
+      extensions: [
+        { name: 'plpgsql', version: '1.0' },
+        { name: 'amcheck', version: '1.2' },
+      ],
+    });
+    expect(diffSchemas(source, restore, { ignoreExtensions: ['amcheck'] })).toEqual([
+      { kind: 'extension', name: 'amcheck', change: 'changed', source: '1.2', restore: '1.3' },
+    ]);
   });
 
   it('treats no history on either side as nothing to compare', () => {
@@ -89,7 +124,12 @@ describe('relateHistories', () => {
 });
 
 describe('explainDifference', () => {
-  const dropped = { kind: 'index' as const, name: 'public.recipes_title_idx', change: 'only-in-restore' as const, restore: 'CREATE INDEX ...' };
+  const dropped = {
+    kind: 'index' as const,
+    name: 'public.recipes_title_idx',
+    change: 'only-in-restore' as const,
+    restore: 'CREATE INDEX ...',
+  };
 
   it('blames a change outside dbops migrate when the histories are identical', () => {
     expect(explainDifference(dropped, { backupTime: BACKUP, history: { kind: 'identical', count: 2 } })).toBe(
@@ -102,9 +142,12 @@ describe('explainDifference', () => {
     expect(explainDifference(created, { backupTime: BACKUP, history: { kind: 'behind', since: [M3], allAfterBackup: true } })).toBe(
       'expected: migration 3 recipe_tags (applied 2026-05-01T10:00:00.000Z) ran on the source after the backup (taken 2026-05-01T03:00:00.000Z)',
     );
-    expect(explainDifference({ kind: 'migration', name: '3', change: 'only-in-source', source: 'x' }, { backupTime: BACKUP, history: { kind: 'behind', since: [M3], allAfterBackup: true } })).toBe(
-      'applied to the source after the backup (taken 2026-05-01T03:00:00.000Z): expected, the backup predates it',
-    );
+    expect(
+      explainDifference(
+        { kind: 'migration', name: '3', change: 'only-in-source', source: 'x' },
+        { backupTime: BACKUP, history: { kind: 'behind', since: [M3], allAfterBackup: true } },
+      ),
+    ).toBe('applied to the source after the backup (taken 2026-05-01T03:00:00.000Z): expected, the backup predates it');
   });
 
   it('says when there is no history to tell', () => {
@@ -119,22 +162,40 @@ describe('judgeSchema', () => {
 
   it('passes without differences', () => {
     const r = judgeSchema([], { backupTime: BACKUP, history: { kind: 'identical', count: 2 } }, counts);
-    expect([r.status, r.summary, r.evidence]).toEqual(['passed', "The restored schema is identical to the source's.", ['compared 2 relations, 3 columns, 2 indexes, 1 constraints, 1 extensions, 2 migrations']]);
+    expect([r.status, r.summary, r.evidence]).toEqual([
+      'passed',
+      "The restored schema is identical to the source's.",
+      ['compared 2 relations, 3 columns, 2 indexes, 1 constraints, 1 extensions, 2 migrations'],
+    ]);
   });
 
   it('fails on drift, warns when migrations after the backup explain everything', () => {
     const diff = { kind: 'relation' as const, name: 'public.recipe_tags', change: 'only-in-source' as const, source: 'table' };
     const drift = judgeSchema([diff], { backupTime: BACKUP, history: { kind: 'identical', count: 2 } }, counts);
-    const expected = judgeSchema([diff, { kind: 'migration', name: '3', change: 'only-in-source', source: 'x' }], { backupTime: BACKUP, history: { kind: 'behind', since: [M3], allAfterBackup: true } }, counts);
+    const expected = judgeSchema(
+      [diff, { kind: 'migration', name: '3', change: 'only-in-source', source: 'x' }],
+      { backupTime: BACKUP, history: { kind: 'behind', since: [M3], allAfterBackup: true } },
+      counts,
+    );
     expect([drift.status, drift.summary]).toEqual(['failed', '1 schema difference between the restore and the source.']);
-    expect([expected.status, expected.summary]).toEqual(['warning', '2 differences, all from migrations applied to the source after the backup.']);
+    expect([expected.status, expected.summary]).toEqual([
+      'warning',
+      '2 differences, all from migrations applied to the source after the backup.',
+    ]);
   });
 });
 
 describe('describeDifference', () => {
   it('says which side has what', () => {
-    expect(describeDifference({ kind: 'column', name: 'public.users.id', change: 'changed', source: 'bigint', restore: 'integer', explanation: 'why' })).toBe(
-      'column public.users.id: source bigint / restore integer — why',
-    );
+    expect(
+      describeDifference({
+        kind: 'column',
+        name: 'public.users.id',
+        change: 'changed',
+        source: 'bigint',
+        restore: 'integer',
+        explanation: 'why',
+      }),
+    ).toBe('column public.users.id: source bigint / restore integer — why');
   });
 });

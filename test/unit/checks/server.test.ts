@@ -4,7 +4,13 @@ import { cleanVersion, judgeServer, type ServerFacts } from '../../../src/lib/ch
 import { EnvironmentError, UsageError } from '../../../src/lib/errors.js';
 import { Secret } from '../../../src/lib/secret.js';
 
-const facts = (o: Partial<ServerFacts> = {}): ServerFacts => ({ version: '15.8', versionNum: 150008, database: 'app', inRecovery: false, ...o });
+const facts = (o: Partial<ServerFacts> = {}): ServerFacts => ({
+  version: '15.8',
+  versionNum: 150008,
+  database: 'app',
+  inRecovery: false,
+  ...o,
+});
 
 describe('judgeServer', () => {
   it('passes the same version, out of recovery', () => {
@@ -12,7 +18,9 @@ describe('judgeServer', () => {
   });
 
   it('fails another engine version, and a server still in recovery', () => {
-    expect([judgeServer(facts({ version: '15.6', versionNum: 150006 }), facts(), 1)].map((r) => [r.status, r.summary])).toEqual([['failed', 'The restore runs PostgreSQL 15.6, the source 15.8.']]);
+    expect([judgeServer(facts({ version: '15.6', versionNum: 150006 }), facts(), 1)].map((r) => [r.status, r.summary])).toEqual([
+      ['failed', 'The restore runs PostgreSQL 15.6, the source 15.8.'],
+    ]);
     expect(judgeServer(facts({ inRecovery: true }), facts(), 1).status).toBe('failed');
   });
 
@@ -55,7 +63,10 @@ describe('connectHint: a command is only told about a tunnel option it has', () 
     [{}, `${base}.`],
     [{ tunnelOption: '--connect-host' }, `${base}, or reach it through a tunnel with --connect-host host:port.`],
     [{ tunnelOption: '--source-connect-host' }, `${base}, or reach it through a tunnel with --source-connect-host host:port.`],
-    [{ tunnelOption: '--connect-host', override: { host: '127.0.0.1', port: 1 } }, `${base}, and that the tunnel given with --connect-host is open and leads to it.`],
+    [
+      { tunnelOption: '--connect-host', override: { host: '127.0.0.1', port: 1 } },
+      `${base}, and that the tunnel given with --connect-host is open and leads to it.`,
+    ],
   ])('%j', (opts, hint) => {
     expect(connectHint(opts)).toBe(hint);
   });
@@ -63,12 +74,21 @@ describe('connectHint: a command is only told about a tunnel option it has', () 
   it('a failed connect carries it', async () => {
     const info = { host: '127.0.0.1', port: 1, user: 'u', database: 'app', ssl: 'disable' as const };
     await expect(connect(info, { connectTimeoutMs: 2000 })).rejects.toMatchObject({ hint: `${base}.` });
-    await expect(connect(info, { connectTimeoutMs: 2000, tunnelOption: '--source-connect-host' })).rejects.toMatchObject({ hint: expect.stringContaining('--source-connect-host host:port') });
+    await expect(connect(info, { connectTimeoutMs: 2000, tunnelOption: '--source-connect-host' })).rejects.toMatchObject({
+      hint: expect.stringContaining('--source-connect-host host:port'),
+    });
   });
 });
 
 describe('checksClientConfig', () => {
-  const info = { host: 'db-rt-1.abc.us-east-2.rds.amazonaws.com', port: 5432, user: 'dbops', database: 'app', password: new Secret('pw-123456'), ssl: 'require' as const };
+  const info = {
+    host: 'db-rt-1.abc.us-east-2.rds.amazonaws.com',
+    port: 5432,
+    user: 'dbops',
+    database: 'app',
+    password: new Secret('pw-123456'),
+    ssl: 'require' as const,
+  };
 
   it('goes to the tunnel but keeps TLS (require: encrypted, unverified)', () => {
     const c = checksClientConfig(info, { override: { host: '127.0.0.1', port: 15432 }, applicationName: 'x' });
@@ -76,12 +96,20 @@ describe('checksClientConfig', () => {
   });
 
   it('with verify-full through a tunnel, checks the certificate against the instance name, not the tunnel', () => {
-    const c = checksClientConfig({ ...info, ssl: 'verify-full', caBundlePath: new URL(import.meta.url).pathname }, { override: { host: '127.0.0.1' }, applicationName: 'x' });
+    const c = checksClientConfig(
+      { ...info, ssl: 'verify-full', caBundlePath: new URL(import.meta.url).pathname },
+      { override: { host: '127.0.0.1' }, applicationName: 'x' },
+    );
     const ssl = c.ssl as { rejectUnauthorized: boolean; checkServerIdentity: (host: string, cert: never) => Error | undefined };
     expect(ssl.rejectUnauthorized).toBe(true);
-    const err = ssl.checkServerIdentity('127.0.0.1', { subject: { CN: 'other.example.com' }, subjectaltname: 'DNS:other.example.com' } as never);
+    const err = ssl.checkServerIdentity('127.0.0.1', {
+      subject: { CN: 'other.example.com' },
+      subjectaltname: 'DNS:other.example.com',
+    } as never);
     expect(err?.message).toContain(info.host);
-    expect(ssl.checkServerIdentity('127.0.0.1', { subject: { CN: info.host }, subjectaltname: `DNS:${info.host}` } as never)).toBeUndefined();
+    expect(
+      ssl.checkServerIdentity('127.0.0.1', { subject: { CN: info.host }, subjectaltname: `DNS:${info.host}` } as never),
+    ).toBeUndefined();
   });
 });
 
@@ -91,7 +119,9 @@ describe('endpointOf: one validated endpoint, never a default', () => {
   it.each([NaN, 0, 99999, -1, 5432.5, null, undefined, '5432x', 'abc'])('refuses port %j with exit 3, naming the endpoint', (port) => {
     const bad = { ...info, port: port as unknown as number };
     expect(() => endpointOf(bad)).toThrow(EnvironmentError);
-    expect(() => checksClientConfig(bad)).toThrow(/Refusing to connect: the endpoint 127\.0\.0\.1:.* of database app is not a host and a port in 1-65535\./);
+    expect(() => checksClientConfig(bad)).toThrow(
+      /Refusing to connect: the endpoint 127\.0\.0\.1:.* of database app is not a host and a port in 1-65535\./,
+    );
   });
 
   it('refuses an empty host, and takes --connect-host host[:port] as given', () => {
@@ -102,6 +132,8 @@ describe('endpointOf: one validated endpoint, never a default', () => {
 
   it('a failed connect rejects promptly (pg rejecting at once never leaves the call hanging)', async () => {
     // A port pg accepts but nothing listens on: connect fails; the promise settles.
-    await expect(connect({ ...info, port: 1 }, { connectTimeoutMs: 2000 })).rejects.toThrow(/Cannot connect to PostgreSQL at 127\.0\.0\.1:1 as u/);
+    await expect(connect({ ...info, port: 1 }, { connectTimeoutMs: 2000 })).rejects.toThrow(
+      /Cannot connect to PostgreSQL at 127\.0\.0\.1:1 as u/,
+    );
   });
 });

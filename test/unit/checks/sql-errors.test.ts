@@ -24,17 +24,22 @@ describe('isConnectionLost', () => {
 
   it.each([
     ['a statement error (damage found)', withCode('invalid page in block 5 of relation base/16384/16385', 'XX001')],
-    ['dbops\' own bug', new TypeError("Cannot read properties of undefined (reading 'rows')")],
+    ["dbops' own bug", new TypeError("Cannot read properties of undefined (reading 'rows')")],
     ['a dbops error', new UsageError('Connection terminated by the user')],
   ])('%s: not lost', (_name, e) => {
     expect(isConnectionLost(e)).toBe(false);
   });
 
   it('connectionLost is one sentence naming what was being done, exit 3', () => {
-    const e = connectionLost(new Error('Client has encountered a connection error and is not queryable'), 'running RT-5 (Check physical integrity)');
+    const e = connectionLost(
+      new Error('Client has encountered a connection error and is not queryable'),
+      'running RT-5 (Check physical integrity)',
+    );
     expect(e).toBeInstanceOf(EnvironmentError);
     expect(e.exitCode).toBe(ExitCode.environment);
-    expect(e.message).toBe('Lost the database connection while running RT-5 (Check physical integrity): Client has encountered a connection error and is not queryable.');
+    expect(e.message).toBe(
+      'Lost the database connection while running RT-5 (Check physical integrity): Client has encountered a connection error and is not queryable.',
+    );
     expect(e.hint).toContain('dbops status');
   });
 });

@@ -8,7 +8,9 @@ import { COMMANDS } from '../../../src/commands/index.js';
 import { UsageError } from '../../../src/lib/errors.js';
 
 function leaves(defs: readonly AnyCommand[], path: string[] = []): [string, CommandDef][] {
-  return defs.flatMap((d) => (d.subcommands ? leaves(d.subcommands, [...path, d.name]) : [[[...path, d.name].join(' '), d] as [string, CommandDef]]));
+  return defs.flatMap((d) =>
+    d.subcommands ? leaves(d.subcommands, [...path, d.name]) : [[[...path, d.name].join(' '), d] as [string, CommandDef]],
+  );
 }
 
 describe('the command list', () => {
@@ -132,12 +134,19 @@ describe('examples are written as help shows them', () => {
   });
 
   it('refuses a line without the $ prompt or the # description', () => {
-    expect(() => examples('dbops status   # no prompt')).toThrow('An example reads "$ <command>   # <what it shows>", not: dbops status   # no prompt');
+    expect(() => examples('dbops status   # no prompt')).toThrow(
+      'An example reads "$ <command>   # <what it shows>", not: dbops status   # no prompt',
+    );
     expect(() => examples('$ dbops status')).toThrow('not: $ dbops status');
   });
 
   it('every command has at least one example', () => {
-    const all = (cs: readonly AnyCommand[]): AnyCommand[] => cs.flatMap((c) => ('subcommands' in c && c.subcommands ? [c, ...all(c.subcommands)] : [c]));
-    expect(all(COMMANDS).filter((c) => c.examples.length === 0).map((c) => c.name)).toEqual([]);
+    const all = (cs: readonly AnyCommand[]): AnyCommand[] =>
+      cs.flatMap((c) => ('subcommands' in c && c.subcommands ? [c, ...all(c.subcommands)] : [c]));
+    expect(
+      all(COMMANDS)
+        .filter((c) => c.examples.length === 0)
+        .map((c) => c.name),
+    ).toEqual([]);
   });
 });

@@ -12,7 +12,9 @@ import { runbookNames } from '../../../src/lib/runbook/catalog.js';
 const INDEX = readFileSync(new URL('../../../runbooks/README.md', import.meta.url), 'utf8');
 
 function leaves(defs: readonly AnyCommand[], path: string[] = []): [string, CommandDef][] {
-  return defs.flatMap((d) => (d.subcommands ? leaves(d.subcommands, [...path, d.name]) : [[[...path, d.name].join(' '), d] as [string, CommandDef]]));
+  return defs.flatMap((d) =>
+    d.subcommands ? leaves(d.subcommands, [...path, d.name]) : [[[...path, d.name].join(' '), d] as [string, CommandDef]],
+  );
 }
 
 function all(defs: readonly AnyCommand[]): AnyCommand[] {
@@ -22,7 +24,9 @@ function all(defs: readonly AnyCommand[]): AnyCommand[] {
 describe('the runbook of each command', () => {
   it('is a runbook the catalog declares', () => {
     const names = runbookNames();
-    const unknown = all(COMMANDS).filter((d) => d.runbook !== undefined && !names.includes(d.runbook)).map((d) => `${d.name}: ${d.runbook}`);
+    const unknown = all(COMMANDS)
+      .filter((d) => d.runbook !== undefined && !names.includes(d.runbook))
+      .map((d) => `${d.name}: ${d.runbook}`);
     expect(unknown).toEqual([]);
   });
 

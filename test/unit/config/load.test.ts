@@ -220,7 +220,14 @@ describe('loadConfig: merging', () => {
 
   it('ignores DBOPS_* variables that are not config keys (home, password) and non-DBOPS variables', () => {
     const loaded = load({
-      env: { DBOPS_HOME: '/var/lib/dbops', DBOPS_DB_PASSWORD: 'x', DBOPS_VERBOSE: '1', DBOPS_LOG: 'debug', REGION: 'eu-west-1', PATH: '/bin' },
+      env: {
+        DBOPS_HOME: '/var/lib/dbops',
+        DBOPS_DB_PASSWORD: 'x',
+        DBOPS_VERBOSE: '1',
+        DBOPS_LOG: 'debug',
+        REGION: 'eu-west-1',
+        PATH: '/bin',
+      },
     });
     expect(loaded.config).toStrictEqual(DEFAULTS);
   });
@@ -237,7 +244,8 @@ describe('loadConfig: merging', () => {
       for (const e of readdirSync(dir, { withFileTypes: true })) {
         const path = join(dir, e.name);
         if (e.isDirectory()) walk(path);
-        else if (path.endsWith('.ts')) for (const m of readFileSync(path, 'utf8').matchAll(/env(?:\.|\[')(DBOPS_[A-Z0-9_]+)/g)) read.add(m[1]!);
+        else if (path.endsWith('.ts'))
+          for (const m of readFileSync(path, 'utf8').matchAll(/env(?:\.|\[')(DBOPS_[A-Z0-9_]+)/g)) read.add(m[1]!);
       }
     };
     walk(join(dirname(fileURLToPath(import.meta.url)), '../../../src'));
@@ -321,7 +329,9 @@ describe('loadConfig: errors', () => {
 
   it('names the env var when an env value has the wrong type', () => {
     const e = configError(() => load({ env: { DBOPS_DATABASE__MULTI_AZ: 'sometimes' } }));
-    expect(e.message).toBe('Invalid config: env DBOPS_DATABASE__MULTI_AZ: database.multiAz: expected boolean, found the string "sometimes".');
+    expect(e.message).toBe(
+      'Invalid config: env DBOPS_DATABASE__MULTI_AZ: database.multiAz: expected boolean, found the string "sometimes".',
+    );
   });
 
   it('names the flag when a flag value is invalid', () => {
@@ -358,9 +368,7 @@ describe('loadConfig: errors', () => {
     // GIVEN two bad values in the file, an unknown key, a bad env value and a bad flag
     const file = writeConfig(root, 'database:\n  backupRetentionDays: 99\n  storageType: ssd\nbudget:\n  monthlyUsd: -1\n  extra: 1\n');
     // WHEN loading
-    const e = configError(() =>
-      load({ env: { DBOPS_RECOVERY__RTO_HOURS: '0' }, flags: { region: 'nowhere' } }),
-    );
+    const e = configError(() => load({ env: { DBOPS_RECOVERY__RTO_HOURS: '0' }, flags: { region: 'nowhere' } }));
     // THEN the message counts them and lists each on its own line
     const problems = e.details?.problems as string[];
     expect(problems).toHaveLength(6);

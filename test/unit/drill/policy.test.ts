@@ -11,17 +11,48 @@ const NOW = new Date('2026-06-01T00:00:00Z');
 const POLICY: BackupPolicy = { backupRetentionDays: 7, rpoHours: 24, maxSnapshotAgeDays: 8, crossRegionEnabled: false, drillEveryDays: 92 };
 
 function drill(startedAt: string, verdict: DrillHistoryLine['verdict'], over: Partial<DrillHistoryLine> = {}): DrillHistoryLine {
-  return { drillId: `d${startedAt.slice(5, 10)}`, scenario: 'region', provider: 'local', sourceInstanceId: 'db', recoveryRegion: 'us-west-2', t0: startedAt, startedAt, finishedAt: startedAt, verdict, rtoSeconds: 600, rtoTargetHours: 4, rtoCovers: 'automated-only', rpoSeconds: 7200, rpoBasis: 'heartbeat', rpoTargetHours: 24, findings: 0, recordSha256: 'x', ...over };
+  return {
+    drillId: `d${startedAt.slice(5, 10)}`,
+    scenario: 'region',
+    provider: 'local',
+    sourceInstanceId: 'db',
+    recoveryRegion: 'us-west-2',
+    t0: startedAt,
+    startedAt,
+    finishedAt: startedAt,
+    verdict,
+    rtoSeconds: 600,
+    rtoTargetHours: 4,
+    rtoCovers: 'automated-only',
+    rpoSeconds: 7200,
+    rpoBasis: 'heartbeat',
+    rpoTargetHours: 24,
+    findings: 0,
+    recordSha256: 'x',
+    ...over,
+  };
 }
 
 function facts(drills: DrillHistoryLine[]): BackupFacts {
-  return { provider: 'local', instance: { id: 'db', region: 'us-east-2', backupRetentionDays: 7 }, manualSnapshots: [], restoreTests: [], drills };
+  return {
+    provider: 'local',
+    instance: { id: 'db', region: 'us-east-2', backupRetentionDays: 7 },
+    manualSnapshots: [],
+    restoreTests: [],
+    drills,
+  };
 }
 
 describe('drill policy', () => {
   it('the last passing drill within recovery.drillEveryDays: no violation', () => {
-    expect(drillPolicy([drill('2026-04-01T00:00:00Z', 'passed'), drill('2026-05-01T00:00:00Z', 'failed')], 92, NOW)).toMatchObject({ overdue: false, ageDays: 61, lastPassed: { startedAt: '2026-04-01T00:00:00Z' } });
-    expect(evaluateBackupStatus(facts([drill('2026-04-01T00:00:00Z', 'passed')]), POLICY, NOW).violations.map((v) => v.code)).not.toContain('dr-drill-overdue');
+    expect(drillPolicy([drill('2026-04-01T00:00:00Z', 'passed'), drill('2026-05-01T00:00:00Z', 'failed')], 92, NOW)).toMatchObject({
+      overdue: false,
+      ageDays: 61,
+      lastPassed: { startedAt: '2026-04-01T00:00:00Z' },
+    });
+    expect(evaluateBackupStatus(facts([drill('2026-04-01T00:00:00Z', 'passed')]), POLICY, NOW).violations.map((v) => v.code)).not.toContain(
+      'dr-drill-overdue',
+    );
   });
 
   it('older than the policy: a violation naming the drill', () => {
@@ -33,7 +64,9 @@ describe('drill policy', () => {
   });
 
   it('drills recorded, none passed: a violation; none recorded: a note', () => {
-    expect(evaluateBackupStatus(facts([drill('2026-05-20T00:00:00Z', 'failed')]), POLICY, NOW).violations.map((v) => v.code)).toContain('dr-drill-overdue');
+    expect(evaluateBackupStatus(facts([drill('2026-05-20T00:00:00Z', 'failed')]), POLICY, NOW).violations.map((v) => v.code)).toContain(
+      'dr-drill-overdue',
+    );
     const none = evaluateBackupStatus(facts([]), POLICY, NOW);
     expect(none.violations.map((v) => v.code)).not.toContain('dr-drill-overdue');
     expect(none.notes).toContain('No DR drill recorded yet: run `dbops dr-drill` (the seeds ask for one a quarter).');

@@ -50,7 +50,11 @@ function replica(id: string, over: Partial<ReplicaState> = {}): ReplicaState {
   };
 }
 
-const topo = (replicas: ReplicaState[], p: Partial<PrimaryState> = {}): Topology => ({ observedAt: '2026-12-02T03:00:00.000Z', primary: { ...primary, ...p }, replicas });
+const topo = (replicas: ReplicaState[], p: Partial<PrimaryState> = {}): Topology => ({
+  observedAt: '2026-12-02T03:00:00.000Z',
+  primary: { ...primary, ...p },
+  replicas,
+});
 
 describe('WAL positions', () => {
   it('parse, format and subtract exactly', () => {
@@ -86,7 +90,9 @@ describe('flags', () => {
     const now = new Date('2026-12-02T03:00:00Z');
     expect(parseScheduled('2026-12-02T04:00:00Z', now).toISOString()).toBe('2026-12-02T04:00:00.000Z');
     expect(parseScheduled('2026-12-02T05:00+01:00', now).toISOString()).toBe('2026-12-02T04:00:00.000Z');
-    expect(() => parseScheduled('2026-12-02T02:00:00Z', now)).toThrow('--scheduled 2026-12-02T02:00:00Z is in the past (now is 2026-12-02T03:00:00.000Z).');
+    expect(() => parseScheduled('2026-12-02T02:00:00Z', now)).toThrow(
+      '--scheduled 2026-12-02T02:00:00Z is in the past (now is 2026-12-02T03:00:00.000Z).',
+    );
     expect(() => parseScheduled('tomorrow', now)).toThrow('--scheduled expects a time such as 2026-12-02T04:00:00Z, got "tomorrow".');
     expect(() => parseScheduled('2026-12-02T04:00:00', now)).toThrow('--scheduled expects a time such as');
   });
@@ -106,7 +112,11 @@ describe('pickCandidate', () => {
   });
 
   it('takes the streaming replica with the least lag', () => {
-    const t = topo([replica('a', { lagBytes: 500 }), replica('b', { lagBytes: 100 }), replica('c', { lagBytes: 0, state: 'disconnected' })]);
+    const t = topo([
+      replica('a', { lagBytes: 500 }),
+      replica('b', { lagBytes: 100 }),
+      replica('c', { lagBytes: 0, state: 'disconnected' }),
+    ]);
     expect(pickCandidate(t, undefined, []).id).toBe('b');
   });
 });
@@ -119,20 +129,44 @@ describe('switchoverChecks', () => {
       { id: 'candidate-streaming', title: 'Candidate db-r1 is streaming', status: 'pass', value: 'streaming', limit: 'streaming' },
       { id: 'replay-running', title: 'Replay running on db-r1', status: 'pass', value: 'running' },
       { id: 'replay-lag', title: 'Replay lag of db-r1', status: 'pass', value: '2 kB (0.25 s)', limit: '≤ 16 MB' },
-      { id: 'class-storage', title: 'Class and storage of db-r1', status: 'pass', value: 'db.t3.micro, 20 GB', limit: 'primary: db.t3.micro, 20 GB' },
+      {
+        id: 'class-storage',
+        title: 'Class and storage of db-r1',
+        status: 'pass',
+        value: 'db.t3.micro, 20 GB',
+        limit: 'primary: db.t3.micro, 20 GB',
+      },
       { id: 'no-backup', title: 'No backup running', status: 'pass', value: 'none running' },
       { id: 'no-maintenance', title: 'No pending maintenance', status: 'pass', value: 'none pending' },
-      { id: 'wal-senders', title: 'WAL senders for the replicas after the switch', status: 'pass', value: '1/10 in use; slots 0/10', limit: 'max_wal_senders ≥ 1' },
+      {
+        id: 'wal-senders',
+        title: 'WAL senders for the replicas after the switch',
+        status: 'pass',
+        value: '1/10 in use; slots 0/10',
+        limit: 'max_wal_senders ≥ 1',
+      },
     ]);
   });
 
   it('refuses with the numbers', () => {
-    const c = replica('db-r1', { lagBytes: 40 * 1024 * 1024, lagSeconds: 12, state: 'catchup', backingUp: true, instanceClass: 'db.t3.small', allocatedStorageGb: 10 });
+    const c = replica('db-r1', {
+      lagBytes: 40 * 1024 * 1024,
+      lagSeconds: 12,
+      state: 'catchup',
+      backingUp: true,
+      instanceClass: 'db.t3.small',
+      allocatedStorageGb: 10,
+    });
     const checks = switchoverChecks(topo([c], { multiAz: true }), c, { kind: 'seconds', seconds: 5 });
-    expect(refusalText(checks)).toBe('Candidate db-r1 is streaming: catchup (limit streaming); Replay lag of db-r1: 40 MB (12 s) (limit ≤ 5 s); No backup running: backing up: db-r1');
+    expect(refusalText(checks)).toBe(
+      'Candidate db-r1 is streaming: catchup (limit streaming); Replay lag of db-r1: 40 MB (12 s) (limit ≤ 5 s); No backup running: backing up: db-r1',
+    );
     expect(checks.filter((x) => x.status === 'warn').map((x) => [x.id, x.remedy])).toEqual([
       ['class-storage', 'The new primary may be smaller than the old one: check its CPU, memory and storage headroom after the switch.'],
-      ['multi-az', 'A reboot with failover (no --candidate) moves the primary to its standby and keeps the endpoint; promoting a read replica changes it.'],
+      [
+        'multi-az',
+        'A reboot with failover (no --candidate) moves the primary to its standby and keeps the endpoint; promoting a read replica changes it.',
+      ],
     ]);
   });
 });
@@ -142,7 +176,9 @@ describe('failoverChecks', () => {
     const c = replica('db-r1', { state: 'disconnected' });
     const loss = { oldPrimaryLsn: '0/5100000', promotedAtLsn: '0/5000000', bytes: 1048576, transactions: 7, source: 'pg_waldump' };
     const checks = failoverChecks(topo([c]), c, { kind: 'bytes', bytes: 1024 }, loss, false);
-    expect(refusalText(checks)).toBe('Primary db is unreachable or unhealthy: reachable at WAL 0/5000000; Data db-r1 lacks from db: 1 MB, 7 transactions (pg_waldump) (limit ≤ 1 kB)');
+    expect(refusalText(checks)).toBe(
+      'Primary db is unreachable or unhealthy: reachable at WAL 0/5000000; Data db-r1 lacks from db: 1 MB, 7 transactions (pg_waldump) (limit ≤ 1 kB)',
+    );
     const forced = failoverChecks(topo([c]), c, { kind: 'bytes', bytes: 1024 }, loss, true);
     expect(forced.map((x) => x.status)).toEqual(['warn', 'pass', 'warn', 'pass']);
   });
@@ -151,7 +187,19 @@ describe('failoverChecks', () => {
 describe('plans', () => {
   it('switchover, with a pool and a probe', () => {
     const c = replica('db-r1');
-    const t: Topology = { ...topo([c]), pooler: { kind: 'pgbouncer', name: 'db-pool', endpoint: { host: '127.0.0.1', port: 6432 }, running: true, targetId: 'db', pools: [], targets: [], requireTls: false } };
+    const t: Topology = {
+      ...topo([c]),
+      pooler: {
+        kind: 'pgbouncer',
+        name: 'db-pool',
+        endpoint: { host: '127.0.0.1', port: 6432 },
+        running: true,
+        targetId: 'db',
+        pools: [],
+        targets: [],
+        requireTls: false,
+      },
+    };
     expect(switchoverPlan(t, c, 60_000, true)).toEqual([
       'write a numbered row every 50 ms through pgbouncer db-pool (table dbops.switch_probe_<run>)',
       'PAUSE pgbouncer db-pool: running transactions finish, new ones wait',
@@ -189,7 +237,10 @@ describe('reading WAL state', () => {
   });
 
   it('a timeline history file', () => {
-    expect(parseHistory('1\t0/3000148\tno recovery target specified\n\n2\t0/5000A28\tno recovery target specified\n')).toEqual({ parentTimeline: 2, switchpoint: '0/5000A28' });
+    expect(parseHistory('1\t0/3000148\tno recovery target specified\n\n2\t0/5000A28\tno recovery target specified\n')).toEqual({
+      parentTimeline: 2,
+      switchpoint: '0/5000A28',
+    });
     expect(parseHistory('')).toBeUndefined();
   });
 
@@ -260,9 +311,30 @@ describe('the pgbouncer files', () => {
     expect(
       poolFigures([
         { database: 'pgbouncer', user: 'pgbouncer', cl_active: 1 },
-        { database: 'app', user: 'u', cl_active: '3', cl_waiting: '2', sv_active: '1', sv_idle: '4', maxwait: '1', maxwait_us: '500000', pool_mode: 'transaction' },
+        {
+          database: 'app',
+          user: 'u',
+          cl_active: '3',
+          cl_waiting: '2',
+          sv_active: '1',
+          sv_idle: '4',
+          maxwait: '1',
+          maxwait_us: '500000',
+          pool_mode: 'transaction',
+        },
       ]),
-    ).toEqual([{ database: 'app', user: 'u', clientsActive: 3, clientsWaiting: 2, serversActive: 1, serversIdle: 4, maxWaitSeconds: 1.5, poolMode: 'transaction' }]);
+    ).toEqual([
+      {
+        database: 'app',
+        user: 'u',
+        clientsActive: 3,
+        clientsWaiting: 2,
+        serversActive: 1,
+        serversIdle: 4,
+        maxWaitSeconds: 1.5,
+        poolMode: 'transaction',
+      },
+    ]);
   });
 });
 

@@ -15,7 +15,7 @@ import {
   type Metric,
   type MetricAlarm,
 } from '@aws-sdk/client-cloudwatch';
-import { CostExplorerClient, } from '@aws-sdk/client-cost-explorer';
+import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { DescribeCacheClustersCommand, ElastiCacheClient, type CacheCluster } from '@aws-sdk/client-elasticache';
 import { LambdaClient, ListFunctionsCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
@@ -75,11 +75,31 @@ function dbInstance(id: string, overrides: Partial<DBInstance>): DBInstance {
 
 /** The ~25 metrics RDS publishes per instance, as ListMetrics lists them. */
 const RDS_METRICS = [
-  'CPUUtilization', 'DatabaseConnections', 'FreeStorageSpace', 'FreeableMemory', 'ReadIOPS', 'WriteIOPS', 'ReadLatency',
-  'WriteLatency', 'ReadThroughput', 'WriteThroughput', 'NetworkReceiveThroughput', 'NetworkTransmitThroughput', 'SwapUsage',
-  'DiskQueueDepth', 'BinLogDiskUsage', 'BurstBalance', 'CPUCreditUsage', 'CPUCreditBalance', 'TransactionLogsDiskUsage',
-  'MaximumUsedTransactionIDs', 'OldestReplicationSlotLag', 'ReplicationSlotDiskUsage', 'TransactionLogsGeneration',
-  'BackupRetentionPeriodStorageUsed', 'SnapshotStorageUsed',
+  'CPUUtilization',
+  'DatabaseConnections',
+  'FreeStorageSpace',
+  'FreeableMemory',
+  'ReadIOPS',
+  'WriteIOPS',
+  'ReadLatency',
+  'WriteLatency',
+  'ReadThroughput',
+  'WriteThroughput',
+  'NetworkReceiveThroughput',
+  'NetworkTransmitThroughput',
+  'SwapUsage',
+  'DiskQueueDepth',
+  'BinLogDiskUsage',
+  'BurstBalance',
+  'CPUCreditUsage',
+  'CPUCreditBalance',
+  'TransactionLogsDiskUsage',
+  'MaximumUsedTransactionIDs',
+  'OldestReplicationSlotLag',
+  'ReplicationSlotDiskUsage',
+  'TransactionLogsGeneration',
+  'BackupRetentionPeriodStorageUsed',
+  'SnapshotStorageUsed',
 ];
 
 function hoursBetween(from: Date, to: Date): Date[] {
@@ -105,7 +125,10 @@ export class FakeAwsEstate {
 
   /** Every AWS request made, SDK and Free Tier API alike. */
   calls(): number {
-    const sdk = [this.rds, this.elastiCache, this.lambda, this.cloudWatch, this.budgets, this.sts, this.costExplorer].reduce((a, m) => a + m.calls().length, 0);
+    const sdk = [this.rds, this.elastiCache, this.lambda, this.cloudWatch, this.budgets, this.sts, this.costExplorer].reduce(
+      (a, m) => a + m.calls().length,
+      0,
+    );
     return sdk + this.freeTierRequests.length;
   }
 
@@ -123,11 +146,17 @@ export class FakeAwsEstate {
 
   /** A fetch that answers the Free Tier API's JSON 1.0 requests. */
   readonly fetch: typeof fetch = async (input, init) => {
-    const headers = Object.fromEntries(Object.entries((init?.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]));
+    const headers = Object.fromEntries(
+      Object.entries((init?.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]),
+    );
     const target = headers['x-amz-target'] ?? '';
     this.freeTierRequests.push({ target, body: String(init?.body ?? ''), headers, url: String(input) });
     const ft = this.opts.freeTier ?? {};
-    if (ft.error) return Response.json({ __type: ft.error.type, message: ft.error.message }, { status: ft.error.status, headers: { 'x-amzn-requestid': 'req-1' } });
+    if (ft.error)
+      return Response.json(
+        { __type: ft.error.type, message: ft.error.message },
+        { status: ft.error.status, headers: { 'x-amzn-requestid': 'req-1' } },
+      );
     if (target.endsWith('GetFreeTierUsage')) return Response.json({ freeTierUsages: ft.usages ?? [] });
     return Response.json(ft.plan ?? { accountId: ACCOUNT, accountPlanType: 'PAID', accountPlanStatus: 'ACTIVE' });
   };
@@ -157,19 +186,43 @@ export class FakeAwsEstate {
 
   #listed(): Metric[] {
     const o = this.opts;
-    const rds = o.instances.flatMap((i) => RDS_METRICS.map((MetricName) => ({ Namespace: 'AWS/RDS', MetricName, Dimensions: [{ Name: 'DBInstanceIdentifier', Value: i.id }] })));
-    const classes = RDS_METRICS.map((MetricName) => ({ Namespace: 'AWS/RDS', MetricName, Dimensions: [{ Name: 'DatabaseClass', Value: 'db.t3.micro' }] }));
+    const rds = o.instances.flatMap((i) =>
+      RDS_METRICS.map((MetricName) => ({ Namespace: 'AWS/RDS', MetricName, Dimensions: [{ Name: 'DBInstanceIdentifier', Value: i.id }] })),
+    );
+    const classes = RDS_METRICS.map((MetricName) => ({
+      Namespace: 'AWS/RDS',
+      MetricName,
+      Dimensions: [{ Name: 'DatabaseClass', Value: 'db.t3.micro' }],
+    }));
     const cache = (o.cacheClusters ?? []).flatMap((c) =>
-      (c.CacheNodes ?? []).map((n) => ({ Namespace: 'AWS/ElastiCache', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'CacheClusterId', Value: c.CacheClusterId }, { Name: 'CacheNodeId', Value: n.CacheNodeId }] })),
+      (c.CacheNodes ?? []).map((n) => ({
+        Namespace: 'AWS/ElastiCache',
+        MetricName: 'CPUUtilization',
+        Dimensions: [
+          { Name: 'CacheClusterId', Value: c.CacheClusterId },
+          { Name: 'CacheNodeId', Value: n.CacheNodeId },
+        ],
+      })),
     );
     const lambda = (o.functions ?? []).flatMap((f) =>
-      ['Invocations', 'Duration', 'Errors', 'Throttles'].map((MetricName) => ({ Namespace: 'AWS/Lambda', MetricName, Dimensions: [{ Name: 'FunctionName', Value: f.FunctionName }] })),
+      ['Invocations', 'Duration', 'Errors', 'Throttles'].map((MetricName) => ({
+        Namespace: 'AWS/Lambda',
+        MetricName,
+        Dimensions: [{ Name: 'FunctionName', Value: f.FunctionName }],
+      })),
     );
-    const custom = Array.from({ length: o.customMetrics ?? 0 }, (_, i) => ({ Namespace: 'recipe-app', MetricName: `Metric${i}`, Dimensions: [] }));
+    const custom = Array.from({ length: o.customMetrics ?? 0 }, (_, i) => ({
+      Namespace: 'recipe-app',
+      MetricName: `Metric${i}`,
+      Dimensions: [],
+    }));
     return [...rds, ...classes, ...cache, ...lambda, ...custom];
   }
 
-  #values(query: NonNullable<GetMetricDataCommandInput['MetricDataQueries']>[number], range: { start: Date; end: Date }): { Timestamps: Date[]; Values: number[] } {
+  #values(
+    query: NonNullable<GetMetricDataCommandInput['MetricDataQueries']>[number],
+    range: { start: Date; end: Date },
+  ): { Timestamps: Date[]; Values: number[] } {
     const stat = query.MetricStat!;
     const dims = Object.fromEntries((stat.Metric!.Dimensions ?? []).map((d) => [d.Name!, d.Value!]));
     if (stat.Metric!.Namespace === 'AWS/RDS' && stat.Metric!.MetricName === 'CPUUtilization') {
@@ -180,7 +233,8 @@ export class FakeAwsEstate {
       const ts = hoursBetween(from, to);
       return { Timestamps: ts, Values: ts.map(() => 60) };
     }
-    if (stat.Metric!.MetricName === 'SnapshotStorageUsed' && dims.DBInstanceIdentifier) return { Timestamps: [range.start], Values: [2 * 1024 ** 3] };
+    if (stat.Metric!.MetricName === 'SnapshotStorageUsed' && dims.DBInstanceIdentifier)
+      return { Timestamps: [range.start], Values: [2 * 1024 ** 3] };
     return { Timestamps: [], Values: [] };
   }
 

@@ -7,16 +7,19 @@ import type { MetricQuery } from '../../../src/lib/providers/types.js';
 import type { MetricIdentity, UsageApi } from '../../../src/lib/providers/usage-types.js';
 
 const NOW = new Date('2025-01-11T00:00:00Z');
-const denied = (op: string) => new EnvironmentError(`AWS denied ${op} in us-east-1 to these credentials.`, { hint: 'Grant the IAM principal this permission.' });
+const denied = (op: string) =>
+  new EnvironmentError(`AWS denied ${op} in us-east-1 to these credentials.`, { hint: 'Grant the IAM principal this permission.' });
 
 /** An in-memory UsageApi (and metric reader); every call is recorded by name. */
 function fakeApi(overrides: Partial<UsageApi & MetricReader> = {}): UsageApi & MetricReader & { calls: string[]; queries: MetricQuery[] } {
   const calls: string[] = [];
   const queries: MetricQuery[] = [];
-  const rec = <T>(name: string, value: T) => async () => {
-    calls.push(name);
-    return value;
-  };
+  const rec =
+    <T>(name: string, value: T) =>
+    async () => {
+      calls.push(name);
+      return value;
+    };
   const api: UsageApi & MetricReader = {
     region: 'us-east-2',
     listDbInstances: rec('listDbInstances', []),
@@ -50,7 +53,16 @@ describe('collectUsage', () => {
 
     // THEN no GetMetricData call, no STS call, budgets asked for the plan's account
     expect([...api.calls].sort()).toEqual(
-      ['describeBudgets:111122223333', 'getAccountPlanState', 'getFreeTierUsage', 'listAlarms', 'listCacheNodes', 'listDbInstances', 'listFunctions', 'listMetrics'].sort(),
+      [
+        'describeBudgets:111122223333',
+        'getAccountPlanState',
+        'getFreeTierUsage',
+        'listAlarms',
+        'listCacheNodes',
+        'listDbInstances',
+        'listFunctions',
+        'listMetrics',
+      ].sort(),
     );
     expect(data.missing).toEqual([]);
   });
@@ -65,7 +77,16 @@ describe('collectUsage', () => {
         throw denied('GetAccountPlanState');
       },
       listDbInstances: async () => [
-        { id: 'prod-db', engine: 'postgres', instanceClass: 'db.t3.micro', status: 'available', multiAz: false, allocatedStorageGb: 20, tags: {}, arn: 'arn:aws:rds:us-east-2:123456789012:db:prod-db' },
+        {
+          id: 'prod-db',
+          engine: 'postgres',
+          instanceClass: 'db.t3.micro',
+          status: 'available',
+          multiAz: false,
+          allocatedStorageGb: 20,
+          tags: {},
+          arn: 'arn:aws:rds:us-east-2:123456789012:db:prod-db',
+        },
       ],
     });
 
@@ -74,8 +95,16 @@ describe('collectUsage', () => {
 
     // THEN both are listed as missing with AWS's reason and the hint, the account id comes from the ARN
     expect(data.missing).toEqual([
-      { source: 'free-tier-api', reason: 'AWS denied GetFreeTierUsage in us-east-1 to these credentials.', hint: 'Grant the IAM principal this permission.' },
-      { source: 'account-plan', reason: 'AWS denied GetAccountPlanState in us-east-1 to these credentials.', hint: 'Grant the IAM principal this permission.' },
+      {
+        source: 'free-tier-api',
+        reason: 'AWS denied GetFreeTierUsage in us-east-1 to these credentials.',
+        hint: 'Grant the IAM principal this permission.',
+      },
+      {
+        source: 'account-plan',
+        reason: 'AWS denied GetAccountPlanState in us-east-1 to these credentials.',
+        hint: 'Grant the IAM principal this permission.',
+      },
     ]);
     expect(api.calls).toContain('describeBudgets:123456789012');
     expect(api.calls).not.toContain('accountId');
@@ -132,7 +161,17 @@ describe('collectUsage', () => {
   it('reads deleted instances found by ListMetrics and every series in one GetMetricData call', async () => {
     // GIVEN prod exists; a restore test only CloudWatch lists; a cache node; a function; a log group
     const api = fakeApi({
-      listDbInstances: async () => [{ id: 'prod-db', engine: 'postgres', instanceClass: 'db.t3.micro', status: 'available', multiAz: false, allocatedStorageGb: 20, tags: {} }],
+      listDbInstances: async () => [
+        {
+          id: 'prod-db',
+          engine: 'postgres',
+          instanceClass: 'db.t3.micro',
+          status: 'available',
+          multiAz: false,
+          allocatedStorageGb: 20,
+          tags: {},
+        },
+      ],
       listMetrics: async (): Promise<MetricIdentity[]> => [
         { namespace: 'AWS/RDS', metricName: 'CPUUtilization', dimensions: { DBInstanceIdentifier: 'rt-gone' } },
         { namespace: 'AWS/RDS', metricName: 'CPUUtilization', dimensions: { DatabaseClass: 'db.t3.micro' } },
@@ -145,7 +184,9 @@ describe('collectUsage', () => {
     await collectUsage(api, api, monthWindow(undefined, NOW), { withCostExplorer: false });
 
     expect(api.calls.filter((c) => c === 'getMetricData')).toHaveLength(1);
-    expect(api.queries.map((q) => `${q.id} ${q.namespace} ${q.metricName} ${JSON.stringify(q.dimensions)} ${q.stat} ${q.periodSeconds}`)).toEqual([
+    expect(
+      api.queries.map((q) => `${q.id} ${q.namespace} ${q.metricName} ${JSON.stringify(q.dimensions)} ${q.stat} ${q.periodSeconds}`),
+    ).toEqual([
       'rdscpu0 AWS/RDS CPUUtilization {"DBInstanceIdentifier":"prod-db"} SampleCount 3600',
       'rdsbak1 AWS/RDS BackupRetentionPeriodStorageUsed {"DBInstanceIdentifier":"prod-db"} Maximum 86400',
       'rdsbak2 AWS/RDS SnapshotStorageUsed {"DBInstanceIdentifier":"prod-db"} Maximum 86400',
@@ -165,15 +206,17 @@ describe('collectUsage', () => {
 describe('query plan decoding', () => {
   it('turns series back into usage: hourly times, latest backup bytes, sums', () => {
     // GIVEN one instance, one function, one log group
-    const plan = planQueries(discover({
-      instances: [],
-      cacheNodes: [],
-      functions: [{ name: 'f', memoryMb: 128 }],
-      metrics: [
-        { namespace: 'AWS/RDS', metricName: 'CPUUtilization', dimensions: { DBInstanceIdentifier: 'db' } },
-        { namespace: 'AWS/Logs', metricName: 'IncomingBytes', dimensions: { LogGroupName: 'g' } },
-      ],
-    }));
+    const plan = planQueries(
+      discover({
+        instances: [],
+        cacheNodes: [],
+        functions: [{ name: 'f', memoryMb: 128 }],
+        metrics: [
+          { namespace: 'AWS/RDS', metricName: 'CPUUtilization', dimensions: { DBInstanceIdentifier: 'db' } },
+          { namespace: 'AWS/Logs', metricName: 'IncomingBytes', dimensions: { LogGroupName: 'g' } },
+        ],
+      }),
+    );
     const t = (d: number) => new Date(Date.UTC(2025, 0, d));
 
     // WHEN CloudWatch answers (the backup series out of time order, as pages can be)

@@ -39,7 +39,9 @@ function withEstate(opts: Omit<EstateOptions, 'now'>): FakeAwsEstate {
   return estate;
 }
 
-async function context(opts: { provider?: 'aws' | 'local'; json?: boolean; quiet?: boolean; dryRun?: boolean } = {}): Promise<{ ctx: Context; t: TestOutput }> {
+async function context(
+  opts: { provider?: 'aws' | 'local'; json?: boolean; quiet?: boolean; dryRun?: boolean } = {},
+): Promise<{ ctx: Context; t: TestOutput }> {
   const config: DbopsConfig = { ...DEFAULTS, provider: opts.provider ?? 'aws', aws: { ...DEFAULTS.aws, maxAttempts: 1 } };
   const { ctx, io, close } = await testContext({
     config,
@@ -126,7 +128,9 @@ describe('free-tier-report command', () => {
         ],
       },
     ]);
-    expect(t.stdout()).toContain('Published 2 custom metrics to the CloudWatch namespace dbops; they count against the 10 free custom metrics (5 of 10 with them).');
+    expect(t.stdout()).toContain(
+      'Published 2 custom metrics to the CloudWatch namespace dbops; they count against the 10 free custom metrics (5 of 10 with them).',
+    );
   });
 
   it('with --publish --dry-run shows the values and writes no metric', async () => {
@@ -141,7 +145,9 @@ describe('free-tier-report command', () => {
 
   it('renders the report, then fails with exit 3 when publishing is refused', async () => {
     const e = withEstate({ instances: ONE });
-    e.cloudWatch.on(PutMetricDataCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    e.cloudWatch
+      .on(PutMetricDataCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
     const { ctx, t } = await context();
 
     const err = await run(ctx, { publish: true }).catch((x: unknown) => x);

@@ -34,7 +34,12 @@ describe('instance hours from hourly datapoints', () => {
   it('counts an instance created and deleted mid-month only for the hours it reported', () => {
     // GIVEN a restore-test instance that ran from Jan 10 09:20 to Jan 10 12:40
     const w = monthWindow('2025-01', new Date('2025-01-20T00:00:00Z'));
-    const points = [new Date('2025-01-10T09:00:00Z'), new Date('2025-01-10T10:00:00Z'), new Date('2025-01-10T11:00:00Z'), new Date('2025-01-10T12:00:00Z')];
+    const points = [
+      new Date('2025-01-10T09:00:00Z'),
+      new Date('2025-01-10T10:00:00Z'),
+      new Date('2025-01-10T11:00:00Z'),
+      new Date('2025-01-10T12:00:00Z'),
+    ];
 
     // THEN four hours (a partial hour counts whole: the safe side), not running now
     expect(hoursUsed(points, w)).toBe(4);

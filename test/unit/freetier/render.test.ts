@@ -21,18 +21,47 @@ function sampleReport(): FreeTierReport {
       window: monthWindow(undefined, NOW),
       region: 'us-east-2',
       instances: [
-        { id: 'prod-db', engine: 'postgres', instanceClass: 'db.t3.micro', status: 'available', multiAz: false, allocatedStorageGb: 20, storageType: 'gp2', tags: {} },
-        { id: 'rt-1', engine: 'postgres', instanceClass: 'db.t3.micro', status: 'available', multiAz: false, allocatedStorageGb: 20, storageType: 'gp2', tags: { 'dbops:purpose': 'restore-test' } },
+        {
+          id: 'prod-db',
+          engine: 'postgres',
+          instanceClass: 'db.t3.micro',
+          status: 'available',
+          multiAz: false,
+          allocatedStorageGb: 20,
+          storageType: 'gp2',
+          tags: {},
+        },
+        {
+          id: 'rt-1',
+          engine: 'postgres',
+          instanceClass: 'db.t3.micro',
+          status: 'available',
+          multiAz: false,
+          allocatedStorageGb: 20,
+          storageType: 'gp2',
+          tags: { 'dbops:purpose': 'restore-test' },
+        },
       ],
       metrics: [],
       cacheNodes: [],
       functions: [],
       alarms: [],
-      usage: { ...emptyUsageSeries(), rdsHours: new Map([['prod-db', all], ['rt-1', all]]) },
+      usage: {
+        ...emptyUsageSeries(),
+        rdsHours: new Map([
+          ['prod-db', all],
+          ['rt-1', all],
+        ]),
+      },
       budgets: [{ name: 'monthly | free tier', budgetType: 'COST', timeUnit: 'MONTHLY', limitUsd: 50, actualUsd: 26, forecastUsd: 40 }],
       missing: [{ source: 'free-tier-api', reason: 'AWS denied GetFreeTierUsage in us-east-1 to these credentials.' }],
     },
-    { warnPercent: { rds: 93, elasticache: 93, lambda: 90, cloudwatch: 90 }, budgetAlertPercents: [50, 80], planEndWarnDays: 30, creditsWarnUsd: 10 },
+    {
+      warnPercent: { rds: 93, elasticache: 93, lambda: 90, cloudwatch: 90 },
+      budgetAlertPercents: [50, 80],
+      planEndWarnDays: 30,
+      creditsWarnUsd: 10,
+    },
     NOW,
   );
 }
@@ -88,7 +117,12 @@ describe('renderMarkdown', () => {
     expect(md.startsWith('# Free tier 2025-01 (us-east-2): WARNING\n\n_as of 2025-01-11 00:00 UTC_\n')).toBe(true);
     expect(md).toContain('- RDS instance hours warning: 480 of 750 h used (64 %), forecast 1488 h (198 %).');
     expect(md).toContain('| Offer | Used | Limit | % | Forecast | Runs out | Status | Free Tier API | Bar |');
-    expect(md).toContain('| RDS instance hours | 480 h | 750 h | 64 % | 1,488 h (198 %) | 2025-01-16 | **warning** | - | `[#############......|]>` |'.replace('|]>`', '\\|]>`'));
+    expect(md).toContain(
+      '| RDS instance hours | 480 h | 750 h | 64 % | 1,488 h (198 %) | 2025-01-16 | **warning** | - | `[#############......|]>` |'.replace(
+        '|]>`',
+        '\\|]>`',
+      ),
+    );
     expect(md).toContain('| monthly \\| free tier | $50.00 | $26.00 | $40.00 | $25.00 crossed, $40.00 | **warning** |');
     expect(md).toContain('## Not read\n\n- **free-tier-api**: AWS denied GetFreeTierUsage');
     expect(md).not.toMatch(ANSI);

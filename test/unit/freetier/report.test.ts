@@ -68,9 +68,19 @@ describe('buildReport: RDS instance hours', () => {
     const r = buildReport(data, SETTINGS, now);
 
     // THEN
-    expect(offer(r, 'rds-hours')).toMatchObject({ used: 240, limit: 750, percent: 32, forecast: 744, forecastPercent: 99.2, status: 'ok', applies: true });
+    expect(offer(r, 'rds-hours')).toMatchObject({
+      used: 240,
+      limit: 750,
+      percent: 32,
+      forecast: 744,
+      forecastPercent: 99.2,
+      status: 'ok',
+      applies: true,
+    });
     expect(offer(r, 'rds-hours').runOut).toBeUndefined();
-    expect(r.rdsInstances).toEqual([{ id: 'prod-db', instanceClass: 'db.t3.micro', state: 'available', purpose: '-', free: true, hours: 240, runningNow: true }]);
+    expect(r.rdsInstances).toEqual([
+      { id: 'prod-db', instanceClass: 'db.t3.micro', state: 'available', purpose: '-', free: true, hours: 240, runningNow: true },
+    ]);
     expect(r.exitCode).toBe(0);
     expect(r.status).toBe('ok');
   });
@@ -80,7 +90,12 @@ describe('buildReport: RDS instance hours', () => {
     const all = hourly('2025-01-01T00:00:00Z', '2025-01-11T00:00:00Z');
     const data = collected(w, {
       instances: [instance('prod-db'), instance('rt-20250101', { tags: { 'dbops:purpose': 'restore-test', 'dbops:managed': 'true' } })],
-      series: { rdsHours: new Map([['prod-db', all], ['rt-20250101', all]]) },
+      series: {
+        rdsHours: new Map([
+          ['prod-db', all],
+          ['rt-20250101', all],
+        ]),
+      },
     });
 
     // WHEN
@@ -116,9 +131,19 @@ describe('buildReport: RDS instance hours', () => {
     const r = buildReport(data, SETTINGS, now);
 
     // THEN its 3 hours count, it is marked deleted, and the forecast holds prod's rate only
-    expect(r.rdsInstances[1]).toMatchObject({ id: 'rt-gone', instanceClass: 'unknown', state: 'deleted', purpose: 'unknown', free: true, hours: 3, runningNow: false });
+    expect(r.rdsInstances[1]).toMatchObject({
+      id: 'rt-gone',
+      instanceClass: 'unknown',
+      state: 'deleted',
+      purpose: 'unknown',
+      free: true,
+      hours: 3,
+      runningNow: false,
+    });
     expect(offer(r, 'rds-hours')).toMatchObject({ used: 243, forecast: 747, status: 'ok' });
-    expect(offer(r, 'rds-hours').notes).toContain('Up to 2 free-class instances ran at once this month: such hours use the free hours 2x as fast.');
+    expect(offer(r, 'rds-hours').notes).toContain(
+      'Up to 2 free-class instances ran at once this month: such hours use the free hours 2x as fast.',
+    );
   });
 
   it('lists non-free classes and Multi-AZ as billable and leaves their hours out, and a stopped instance at 0 h', () => {
@@ -130,19 +155,37 @@ describe('buildReport: RDS instance hours', () => {
         instance('ha-db', { multiAz: true }),
         instance('cold-db', { status: 'stopped' }),
       ],
-      series: { rdsHours: new Map([['prod-db', all], ['big-db', all], ['ha-db', all]]) },
+      series: {
+        rdsHours: new Map([
+          ['prod-db', all],
+          ['big-db', all],
+          ['ha-db', all],
+        ]),
+      },
     });
 
     const r = buildReport(data, SETTINGS, now);
 
     expect(offer(r, 'rds-hours')).toMatchObject({ used: 240, forecast: 744, status: 'ok' });
-    expect(r.rdsInstances.find((l) => l.id === 'big-db')).toMatchObject({ free: false, note: 'db.m5.large is not a free-tier class: billed by the hour' });
-    expect(r.rdsInstances.find((l) => l.id === 'ha-db')).toMatchObject({ free: false, note: 'Multi-AZ is not in the free tier: billed by the hour' });
-    expect(r.rdsInstances.find((l) => l.id === 'cold-db')).toMatchObject({ free: true, hours: 0, note: 'stopped: no instance hours while stopped (storage is still billed)' });
-    expect(offer(r, 'rds-hours').notes).toContain('2 instance(s) not covered by the free tier (big-db, ha-db): billed by the hour, not counted here.');
+    expect(r.rdsInstances.find((l) => l.id === 'big-db')).toMatchObject({
+      free: false,
+      note: 'db.m5.large is not a free-tier class: billed by the hour',
+    });
+    expect(r.rdsInstances.find((l) => l.id === 'ha-db')).toMatchObject({
+      free: false,
+      note: 'Multi-AZ is not in the free tier: billed by the hour',
+    });
+    expect(r.rdsInstances.find((l) => l.id === 'cold-db')).toMatchObject({
+      free: true,
+      hours: 0,
+      note: 'stopped: no instance hours while stopped (storage is still billed)',
+    });
+    expect(offer(r, 'rds-hours').notes).toContain(
+      '2 instance(s) not covered by the free tier (big-db, ha-db): billed by the hour, not counted here.',
+    );
   });
 
-  it('warns on the 30th of a 31-day month with one instance, at the seeds\' 93 %', () => {
+  it("warns on the 30th of a 31-day month with one instance, at the seeds' 93 %", () => {
     // GIVEN one instance all month, seen on Jan 30 at 02:00 (698 h = 93.07 %)
     const late = new Date('2025-01-30T02:00:00Z');
     const data = collected(monthWindow(undefined, late), {
@@ -194,7 +237,12 @@ describe('buildReport: storage, cache, Lambda, CloudWatch', () => {
         { clusterId: 'recipe-cache', nodeId: '0001', nodeType: 'cache.t3.micro', status: 'available' },
         { clusterId: 'big-cache', nodeId: '0001', nodeType: 'cache.m5.large', status: 'available' },
       ],
-      series: { cacheHours: new Map([['recipe-cache/0001', all], ['big-cache/0001', all]]) },
+      series: {
+        cacheHours: new Map([
+          ['recipe-cache/0001', all],
+          ['big-cache/0001', all],
+        ]),
+      },
     });
     const r = buildReport(data, SETTINGS, now);
     expect(offer(r, 'elasticache-hours')).toMatchObject({ used: 240, forecast: 744, status: 'ok' });
@@ -204,7 +252,7 @@ describe('buildReport: storage, cache, Lambda, CloudWatch', () => {
     ]);
   });
 
-  it('computes Lambda requests and GB-seconds from each function\'s memory, deleted functions at the largest', () => {
+  it("computes Lambda requests and GB-seconds from each function's memory, deleted functions at the largest", () => {
     // GIVEN two GDPR functions (512 and 128 MB) and 10 s of an unlisted function in the account total
     const data = collected(w, {
       functions: [
@@ -212,8 +260,14 @@ describe('buildReport: storage, cache, Lambda, CloudWatch', () => {
         { name: 'gdpr-audit', memoryMb: 128 },
       ],
       series: {
-        lambdaInvocations: new Map([['gdpr-export', 1000], ['gdpr-audit', 5000]]),
-        lambdaDurationMs: new Map([['gdpr-export', 2_000_000], ['gdpr-audit', 400_000]]),
+        lambdaInvocations: new Map([
+          ['gdpr-export', 1000],
+          ['gdpr-audit', 5000],
+        ]),
+        lambdaDurationMs: new Map([
+          ['gdpr-export', 2_000_000],
+          ['gdpr-audit', 400_000],
+        ]),
         lambdaAccount: { invocations: 6100, durationMs: 2_410_000 },
       },
     });
@@ -227,7 +281,10 @@ describe('buildReport: storage, cache, Lambda, CloudWatch', () => {
   });
 
   it('marks Lambda compute unknown when ListFunctions was refused, without failing the report', () => {
-    const data = collected(w, { functions: undefined, missing: [{ source: 'lambda', reason: 'AWS denied ListFunctions in us-east-2 to these credentials.' }] });
+    const data = collected(w, {
+      functions: undefined,
+      missing: [{ source: 'lambda', reason: 'AWS denied ListFunctions in us-east-2 to these credentials.' }],
+    });
     const r = buildReport(data, SETTINGS, now);
     expect(offer(r, 'lambda-gb-seconds')).toMatchObject({ available: false, status: 'unknown' });
     expect(r.missing).toEqual([{ source: 'lambda', reason: 'AWS denied ListFunctions in us-east-2 to these credentials.' }]);
@@ -268,9 +325,17 @@ describe('buildReport: budgets, plan and the Free Tier API', () => {
     [10, 60, 'warning', [false, false]],
     [51, 70, 'over', [true, true]],
   ] as const)('a $50 budget at $%d actual, $%d forecast is %s', (actual, forecast, status, crossed) => {
-    const data = collected(w, { budgets: [{ name: 'monthly', budgetType: 'COST', timeUnit: 'MONTHLY', limitUsd: 50, actualUsd: actual, forecastUsd: forecast }] });
+    const data = collected(w, {
+      budgets: [{ name: 'monthly', budgetType: 'COST', timeUnit: 'MONTHLY', limitUsd: 50, actualUsd: actual, forecastUsd: forecast }],
+    });
     const r = buildReport(data, SETTINGS, now);
-    expect(r.budgets[0]).toMatchObject({ status, thresholds: [{ percent: 50, usd: 25, crossed: crossed[0] }, { percent: 80, usd: 40, crossed: crossed[1] }] });
+    expect(r.budgets[0]).toMatchObject({
+      status,
+      thresholds: [
+        { percent: 50, usd: 25, crossed: crossed[0] },
+        { percent: 80, usd: 40, crossed: crossed[1] },
+      ],
+    });
     expect(r.exitCode).toBe(status === 'ok' ? 0 : 4);
   });
 
@@ -279,8 +344,19 @@ describe('buildReport: budgets, plan and the Free Tier API', () => {
     const all = hourly('2025-01-01T00:00:00Z', '2025-01-11T00:00:00Z');
     const data = collected(w, {
       instances: [instance('prod-db'), instance('rt-1')],
-      series: { rdsHours: new Map([['prod-db', all], ['rt-1', all]]) },
-      plan: { accountId: '123456789012', planType: 'FREE', planStatus: 'ACTIVE', remainingCreditsUsd: 87.2, expiresAt: new Date('2025-07-20T00:00:00Z') },
+      series: {
+        rdsHours: new Map([
+          ['prod-db', all],
+          ['rt-1', all],
+        ]),
+      },
+      plan: {
+        accountId: '123456789012',
+        planType: 'FREE',
+        planStatus: 'ACTIVE',
+        remainingCreditsUsd: 87.2,
+        expiresAt: new Date('2025-07-20T00:00:00Z'),
+      },
     });
 
     const r = buildReport(data, SETTINGS, now);
@@ -293,7 +369,9 @@ describe('buildReport: budgets, plan and the Free Tier API', () => {
   });
 
   it('warns when a Free plan ends within 30 days, and calls an expired one over', () => {
-    const soon = collected(w, { plan: { planType: 'FREE', planStatus: 'ACTIVE', remainingCreditsUsd: 50, expiresAt: new Date('2025-01-25T00:00:00Z') } });
+    const soon = collected(w, {
+      plan: { planType: 'FREE', planStatus: 'ACTIVE', remainingCreditsUsd: 50, expiresAt: new Date('2025-01-25T00:00:00Z') },
+    });
     expect(buildReport(soon, SETTINGS, now).plan).toMatchObject({ status: 'warning', daysLeft: 14 });
     const gone = collected(w, { plan: { planType: 'FREE', planStatus: 'EXPIRED', remainingCreditsUsd: 0 } });
     const r = buildReport(gone, SETTINGS, now);
@@ -308,23 +386,59 @@ describe('buildReport: budgets, plan and the Free Tier API', () => {
     expect(offer(r, 'rds-hours').applies).toBe(true);
   });
 
-  it('shows the Free Tier API beside dbops\' figure and takes the worse status; lists other offers', () => {
+  it("shows the Free Tier API beside dbops' figure and takes the worse status; lists other offers", () => {
     // GIVEN dbops sees 240 h in us-east-2, the API 720 h account-wide (a drill in us-west-2), and EC2 usage
     const data = collected(w, {
       instances: [instance('prod-db')],
       series: { rdsHours: new Map([['prod-db', hourly('2025-01-01T00:00:00Z', '2025-01-11T00:00:00Z')]]) },
       freeTierApi: [
-        { service: 'Amazon Relational Database Service', usageType: 'USE2-InstanceUsage:db.t3.micro', used: 720, forecast: 1000, limit: 750, unit: 'Hrs', freeTierType: '12 Months Free' },
-        { service: 'Amazon Elastic Compute Cloud', usageType: 'USE2-BoxUsage:freetier.micro', used: 100, forecast: 300, limit: 750, unit: 'Hrs', freeTierType: '12 Months Free' },
+        {
+          service: 'Amazon Relational Database Service',
+          usageType: 'USE2-InstanceUsage:db.t3.micro',
+          used: 720,
+          forecast: 1000,
+          limit: 750,
+          unit: 'Hrs',
+          freeTierType: '12 Months Free',
+        },
+        {
+          service: 'Amazon Elastic Compute Cloud',
+          usageType: 'USE2-BoxUsage:freetier.micro',
+          used: 100,
+          forecast: 300,
+          limit: 750,
+          unit: 'Hrs',
+          freeTierType: '12 Months Free',
+        },
       ],
     });
 
     const r = buildReport(data, SETTINGS, now);
 
-    expect(offer(r, 'rds-hours').api).toEqual({ usageType: 'USE2-InstanceUsage:db.t3.micro', used: 720, forecast: 1000, forecastPercent: 133.33, limit: 750, unit: 'Hrs', percent: 96, status: 'warning' });
+    expect(offer(r, 'rds-hours').api).toEqual({
+      usageType: 'USE2-InstanceUsage:db.t3.micro',
+      used: 720,
+      forecast: 1000,
+      forecastPercent: 133.33,
+      limit: 750,
+      unit: 'Hrs',
+      percent: 96,
+      status: 'warning',
+    });
     expect(offer(r, 'rds-hours').status).toBe('warning');
     expect(r.otherApiOffers).toEqual([
-      { service: 'Amazon Elastic Compute Cloud', freeTierType: '12 Months Free', usageType: 'USE2-BoxUsage:freetier.micro', used: 100, forecast: 300, forecastPercent: 40, limit: 750, unit: 'Hrs', percent: 13.33, status: 'ok' },
+      {
+        service: 'Amazon Elastic Compute Cloud',
+        freeTierType: '12 Months Free',
+        usageType: 'USE2-BoxUsage:freetier.micro',
+        used: 100,
+        forecast: 300,
+        forecastPercent: 40,
+        limit: 750,
+        unit: 'Hrs',
+        percent: 13.33,
+        status: 'ok',
+      },
     ]);
     expect(r.exitCode).toBe(4);
   });

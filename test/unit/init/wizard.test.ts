@@ -44,7 +44,7 @@ function scripted(answers: Partial<Record<keyof Answers, unknown>>) {
 const yes = { confirm: async () => true };
 
 describe('--defaults', () => {
-  it('writes the seeds\' free-tier profile, commented, and it loads as the defaults do', async () => {
+  it("writes the seeds' free-tier profile, commented, and it loads as the defaults do", async () => {
     const { out } = await testOutput();
     const target = join(dir, 'dbops.config.yaml');
     const r = await runInit({ target, defaults: true, force: false, out, prompt: yes });
@@ -83,10 +83,35 @@ describe('the wizard', () => {
     // GIVEN answers leaving the free tier in several places
     const io = await testOutput();
     const target = join(dir, 'dbops.config.yaml');
-    const s = scripted({ provider: 'aws', region: 'eu-west-1', profile: 'ops', instanceClass: 'db.t3.small', allocatedStorageGb: 50, maxAllocatedStorageGb: 100, multiAz: true, cacheNodeType: 'cache.t3.small', alarmEmail: 'oncall@example.com', budgetUsd: 120, alertPercents: '50, 80, 100', access: 'cidr', allowedCidr: '198.51.100.0/24' });
+    const s = scripted({
+      provider: 'aws',
+      region: 'eu-west-1',
+      profile: 'ops',
+      instanceClass: 'db.t3.small',
+      allocatedStorageGb: 50,
+      maxAllocatedStorageGb: 100,
+      multiAz: true,
+      cacheNodeType: 'cache.t3.small',
+      alarmEmail: 'oncall@example.com',
+      budgetUsd: 120,
+      alertPercents: '50, 80, 100',
+      access: 'cidr',
+      allowedCidr: '198.51.100.0/24',
+    });
     const lookups: string[] = [];
     // WHEN the wizard runs
-    const r = await runInit({ target, defaults: false, force: false, out: io.out, prompt: yes, ask: s.ask, lookupIdentity: async (region, profile) => { lookups.push(`${region}/${profile}`); return { accountId: '123456789012', arn: 'arn:aws:iam::123456789012:user/me' }; } });
+    const r = await runInit({
+      target,
+      defaults: false,
+      force: false,
+      out: io.out,
+      prompt: yes,
+      ask: s.ask,
+      lookupIdentity: async (region, profile) => {
+        lookups.push(`${region}/${profile}`);
+        return { accountId: '123456789012', arn: 'arn:aws:iam::123456789012:user/me' };
+      },
+    });
     // THEN it asked in order, showed the account, said each free-tier departure with a cost
     expect(s.asked.map((q) => q.key)).toEqual(QUESTIONS.map((q) => q.key));
     expect(lookups).toEqual(['eu-west-1/ops']);
@@ -102,8 +127,30 @@ describe('the wizard', () => {
     ]);
     // AND the file loads, with exactly those values
     const c = load(target);
-    expect([c.provider, c.region, c.profile, c.database.instanceClass, c.database.allocatedStorageGb, c.database.maxAllocatedStorageGb, c.database.multiAz, c.cache.nodeType, c.alarms.email, c.budget, c.network.allowedCidr]).toEqual([
-      'aws', 'eu-west-1', 'ops', 'db.t3.small', 50, 100, true, 'cache.t3.small', 'oncall@example.com', { monthlyUsd: 120, alertPercents: [50, 80, 100] }, '198.51.100.0/24',
+    expect([
+      c.provider,
+      c.region,
+      c.profile,
+      c.database.instanceClass,
+      c.database.allocatedStorageGb,
+      c.database.maxAllocatedStorageGb,
+      c.database.multiAz,
+      c.cache.nodeType,
+      c.alarms.email,
+      c.budget,
+      c.network.allowedCidr,
+    ]).toEqual([
+      'aws',
+      'eu-west-1',
+      'ops',
+      'db.t3.small',
+      50,
+      100,
+      true,
+      'cache.t3.small',
+      'oncall@example.com',
+      { monthlyUsd: 120, alertPercents: [50, 80, 100] },
+      '198.51.100.0/24',
     ]);
     expect(r.account).toBe('123456789012');
   });
@@ -111,7 +158,17 @@ describe('the wizard', () => {
   it('goes on without the account id when STS cannot be reached, and offers private-only by default', async () => {
     const io = await testOutput();
     const s = scripted({ provider: 'aws' });
-    await runInit({ target: join(dir, 'x.yaml'), defaults: false, force: false, out: io.out, prompt: yes, ask: s.ask, lookupIdentity: async () => { throw new Error('No AWS credentials found.'); } });
+    await runInit({
+      target: join(dir, 'x.yaml'),
+      defaults: false,
+      force: false,
+      out: io.out,
+      prompt: yes,
+      ask: s.ask,
+      lookupIdentity: async () => {
+        throw new Error('No AWS credentials found.');
+      },
+    });
     expect(io.stderr()).toContain('warning: Could not read the AWS account id (No AWS credentials found); continuing without it.');
     expect(s.asked.find((q) => q.key === 'access')!.default).toBe('private');
     expect(load(join(dir, 'x.yaml')).network).toEqual({});
@@ -120,14 +177,20 @@ describe('the wizard', () => {
   it('never accepts 0.0.0.0/0 and explains bad input in one sentence', () => {
     const q = (key: keyof Answers) => QUESTIONS.find((x) => x.key === key)!;
     const v = (key: keyof Answers, value: unknown, a: Partial<Answers> = {}) => q(key).validate!(value as never, a);
-    expect(v('allowedCidr', '0.0.0.0/0')).toBe('dbops never opens the database to the whole internet; type your office, VPN or application range (e.g. 203.0.113.7/32).');
+    expect(v('allowedCidr', '0.0.0.0/0')).toBe(
+      'dbops never opens the database to the whole internet; type your office, VPN or application range (e.g. 203.0.113.7/32).',
+    );
     expect(v('allowedCidr', '10.0.0.1/40')).toBe('"10.0.0.1/40" is not an IPv4 CIDR: the prefix /40 is above /32.');
     expect(v('alarmEmail', 'nope')).toBe('"nope" is not an email address.');
     expect(v('budgetUsd', -1)).toBe('A budget cannot be below zero.');
     expect(v('region', 'us-nowhere-1')).toBe('us-nowhere-1 is not an AWS region (e.g. us-east-2).');
-    expect(v('identifier', 'db--x')).toBe('Use 1-63 letters, digits and single hyphens, starting with a letter and not ending with a hyphen.');
+    expect(v('identifier', 'db--x')).toBe(
+      'Use 1-63 letters, digits and single hyphens, starting with a letter and not ending with a hyphen.',
+    );
     expect(v('allocatedStorageGb', 10)).toBe('Storage must be a whole number of GB from 20 (the engine minimum) to 65536.');
-    expect(v('alertPercents', '50, 80, 90, 95, 99, 100')).toBe('At most 5 thresholds (AWS Budgets allows 10 alerts: actual and forecast for each).');
+    expect(v('alertPercents', '50, 80, 90, 95, 99, 100')).toBe(
+      'At most 5 thresholds (AWS Budgets allows 10 alerts: actual and forecast for each).',
+    );
     expect(v('drRegion', 'us-east-2', { region: 'us-east-2' })).toBe('The DR region must differ from the main region.');
   });
 });
@@ -137,12 +200,16 @@ describe('costs', () => {
     const free = costFacts({ ...defaultAnswers(), provider: 'aws' });
     expect([instanceNote(free), storageNote(free), cacheNote(free)]).toEqual([undefined, undefined, undefined]);
     // The one thing the free-tier profile pays for is what the wizard warns about: the DR copies.
-    expect(crossRegionNote(free)).toBe('Cross-region copies are not in the free tier: roughly $5.4/month for 20 GB (storage in the DR region and transfer).');
+    expect(crossRegionNote(free)).toBe(
+      'Cross-region copies are not in the free tier: roughly $5.4/month for 20 GB (storage in the DR region and transfer).',
+    );
     expect(estimateParts(free, true)).toEqual([{ what: 'cross-region copies', usd: 5.4 }]);
     expect(monthlyEstimate(free, true)).toBe(5.4);
     expect(monthlyEstimate({ ...free, crossRegion: false }, true)).toBe(0);
     expect(monthlyEstimate(free, false)).toBe(32.7);
-    expect(cacheNote({ ...free, cacheNodeType: 'cache.t2.micro' })).toBe('cache.t2.micro is previous generation: AWS no longer creates it, and it has no AUTH or TLS; cache.t3.micro is free-tier eligible too.');
+    expect(cacheNote({ ...free, cacheNodeType: 'cache.t2.micro' })).toBe(
+      'cache.t2.micro is previous generation: AWS no longer creates it, and it has no AUTH or TLS; cache.t3.micro is free-tier eligible too.',
+    );
   });
 
   it('answersToConfig + configYaml round-trip through the YAML parser', () => {
@@ -165,10 +232,24 @@ describe('init --defaults with flags and DBOPS_* variables', () => {
     // WHEN init runs with --defaults
     const target = join(dir, 'dbops.config.yaml');
     const { out, stderr } = await testOutput();
-    const result = await runInit({ target, defaults: true, force: false, out, prompt: { confirm: async () => true }, preset: presetAnswers(loaded), given: (t) => withGiven(t, loaded) });
+    const result = await runInit({
+      target,
+      defaults: true,
+      force: false,
+      out,
+      prompt: { confirm: async () => true },
+      preset: presetAnswers(loaded),
+      given: (t) => withGiven(t, loaded),
+    });
     // THEN the file says so, and loads
     const config = load(target);
-    expect([config.provider, config.region, config.alarms.email, config.database.storageType, config.budget.alertPercents]).toEqual(['aws', 'us-west-1', 'oncall@example.com', 'gp3', [60, 90]]);
+    expect([config.provider, config.region, config.alarms.email, config.database.storageType, config.budget.alertPercents]).toEqual([
+      'aws',
+      'us-west-1',
+      'oncall@example.com',
+      'gp3',
+      [60, 90],
+    ]);
     expect(result.answers.provider).toBe('aws');
     expect(config.database.identifier).toBe(DEFAULTS.database.identifier);
     // The summary adds up what the notes warn about: the DR copies.

@@ -7,15 +7,7 @@ import { compactTimestamp, createInstance, createRequest, validateIdentifier } f
 import { testContext } from '../../_helpers/context.js';
 
 describe('validateIdentifier', () => {
-  it.each([
-    'a',
-    'recipe-db-primary',
-    'Recipe-DB-1',
-    'db1',
-    'a1-b2-c3',
-    'a'.repeat(63),
-    `a${'-b'.repeat(31)}`,
-  ])('accepts %s', (id) => {
+  it.each(['a', 'recipe-db-primary', 'Recipe-DB-1', 'db1', 'a1-b2-c3', 'a'.repeat(63), `a${'-b'.repeat(31)}`])('accepts %s', (id) => {
     expect(() => validateIdentifier(id)).not.toThrow();
   });
 

@@ -13,12 +13,22 @@ export function file(version: number, name: string, sql = `SELECT ${version};`, 
     checksum: checksumOf(sql),
     noTransaction: false,
   };
-  if (down !== undefined) f.down = { file: `${prefix}_${name}.down.sql`, path: `/m/${prefix}_${name}.down.sql`, sql: down, noTransaction: false };
+  if (down !== undefined)
+    f.down = { file: `${prefix}_${name}.down.sql`, path: `/m/${prefix}_${name}.down.sql`, sql: down, noTransaction: false };
   return f;
 }
 
 export const AT = new Date('2025-06-01T10:00:00Z');
 
 export function applied(f: MigrationFile, overrides: Partial<AppliedMigration> = {}): AppliedMigration {
-  return { version: f.version, name: f.name, checksum: f.checksum, appliedAt: AT, durationMs: 5, appliedBy: 'app@host', kind: 'up', ...overrides };
+  return {
+    version: f.version,
+    name: f.name,
+    checksum: f.checksum,
+    appliedAt: AT,
+    durationMs: 5,
+    appliedBy: 'app@host',
+    kind: 'up',
+    ...overrides,
+  };
 }

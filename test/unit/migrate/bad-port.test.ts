@@ -38,16 +38,26 @@ afterEach(async () => {
 
 /** The three commands of the issue, each as its handler with a fresh context (json or not). */
 const COMMANDS = [
-  { name: 'heartbeat', json: false, run: (ctx: Parameters<typeof heartbeat.run>[0], url?: string) => heartbeat.run(ctx, { args: {}, opts: { url, instance: undefined, connectHost: undefined } }) },
+  {
+    name: 'heartbeat',
+    json: false,
+    run: (ctx: Parameters<typeof heartbeat.run>[0], url?: string) =>
+      heartbeat.run(ctx, { args: {}, opts: { url, instance: undefined, connectHost: undefined } }),
+  },
   ...[false, true].map((json) => ({
     name: `migrate status${json ? ' --json' : ''}`,
     json,
-    run: (ctx: Parameters<typeof status.run>[0], url?: string) => status.run(ctx, { args: {}, opts: { url, instance: undefined, connectHost: undefined } }),
+    run: (ctx: Parameters<typeof status.run>[0], url?: string) =>
+      status.run(ctx, { args: {}, opts: { url, instance: undefined, connectHost: undefined } }),
   })),
 ];
 
 async function context(json: boolean) {
-  const t = await testContext({ config: { provider: 'aws', region: REGION, database: { identifier: 'prod-db' } }, provider, output: { json } });
+  const t = await testContext({
+    config: { provider: 'aws', region: REGION, database: { identifier: 'prod-db' } },
+    provider,
+    output: { json },
+  });
   closers.push(t.close);
   return t;
 }
@@ -87,7 +97,12 @@ describe('a bad port: a non-zero exit and a message, never exit 0, never another
     ['"abc"', 'postgres://u:pw@127.0.0.1:abc/app', ExitCode.usage, /^The database URL does not parse\.$/],
     ['99999', 'postgres://u:pw@127.0.0.1:99999/app', ExitCode.usage, /^The database URL does not parse\.$/],
     ['"5432x"', 'postgres://u:pw@127.0.0.1:5432x/app', ExitCode.usage, /^The database URL does not parse\.$/],
-    ['0', 'postgres://u:pw@127.0.0.1:0/app', ExitCode.environment, /^Refusing to connect: the endpoint 127\.0\.0\.1:0 of database app is not a host and a port in 1-65535\.$/],
+    [
+      '0',
+      'postgres://u:pw@127.0.0.1:0/app',
+      ExitCode.environment,
+      /^Refusing to connect: the endpoint 127\.0\.0\.1:0 of database app is not a host and a port in 1-65535\.$/,
+    ],
   ])('--url with port %s', async (_name, url, exitCode, message) => {
     for (const cmd of COMMANDS) {
       const { ctx, io } = await context(cmd.json);

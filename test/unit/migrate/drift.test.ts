@@ -29,7 +29,13 @@ describe('detectDrift', () => {
 
   it('reports an applied migration missing from disk', () => {
     expect(detectDrift([f1], [applied(f1), applied(f2)])).toEqual([
-      { kind: 'missing', version: 2, name: 'recipes', message: 'version 2 (recipes) is applied but no file has that version any more', runbook: 'runbooks/migrate.md#MG-R2' },
+      {
+        kind: 'missing',
+        version: 2,
+        name: 'recipes',
+        message: 'version 2 (recipes) is applied but no file has that version any more',
+        runbook: 'runbooks/migrate.md#MG-R2',
+      },
     ]);
   });
 
@@ -67,7 +73,10 @@ describe('pendingMigrations', () => {
 
 describe('planDown', () => {
   it('takes the newest applied first', () => {
-    expect(planDown([f1, f2, f3], [applied(f1), applied(f2)], 2).map((s) => s.file.down.file)).toEqual(['0002_recipes.down.sql', '0001_users.down.sql']);
+    expect(planDown([f1, f2, f3], [applied(f1), applied(f2)], 2).map((s) => s.file.down.file)).toEqual([
+      '0002_recipes.down.sql',
+      '0001_users.down.sql',
+    ]);
   });
 
   it('refuses (nothing changed) when one of them has no .down.sql', () => {
@@ -80,7 +89,9 @@ describe('planDown', () => {
   });
 
   it('refuses when the file is gone, when nothing is applied, and a bad step count', () => {
-    expect(() => planDown([f1], [applied(f1), applied(f2)], 1)).toThrow('Refusing to revert: version 2 (recipes, file missing) has no .down.sql file; nothing was changed.');
+    expect(() => planDown([f1], [applied(f1), applied(f2)], 1)).toThrow(
+      'Refusing to revert: version 2 (recipes, file missing) has no .down.sql file; nothing was changed.',
+    );
     expect(() => planDown([f1], [], 1)).toThrow('There is nothing to revert: no migration is applied.');
     expect(() => planDown([f1], [applied(f1)], 0)).toThrow('--steps expects a whole number of at least 1, got 0.');
   });
@@ -120,6 +131,16 @@ describe('statusRows', () => {
       [4, 'gone', 'missing', false],
       [5, 'five', 'pending', false],
     ]);
-    expect(rows[0]).toEqual({ version: 1, name: 'users', file: '0001_users.sql', state: 'applied', hasDown: true, noTransaction: false, appliedAt: AT, durationMs: 5, appliedBy: 'app@host' });
+    expect(rows[0]).toEqual({
+      version: 1,
+      name: 'users',
+      file: '0001_users.sql',
+      state: 'applied',
+      hasDown: true,
+      noTransaction: false,
+      appliedAt: AT,
+      durationMs: 5,
+      appliedBy: 'app@host',
+    });
   });
 });

@@ -9,7 +9,7 @@ function pgError(code: string, message: string, extra: Record<string, string> = 
 describe('migrationError', () => {
   const sql = 'CREATE TABLE a (id int);\n\nCREATE TABLE b (id intt);\n';
 
-  it('names the file, the line and PostgreSQL\'s message; exit 1 for an SQL error', () => {
+  it("names the file, the line and PostgreSQL's message; exit 1 for an SQL error", () => {
     // GIVEN a type error at offset 42 (1-based position 43) of the file
     const e = pgError('42704', 'type "intt" does not exist', { position: String(sql.indexOf('intt') + 1) });
     // WHEN turned into a dbops error
@@ -23,13 +23,29 @@ describe('migrationError', () => {
   });
 
   it('treats a lock timeout as retry-later (exit 3)', () => {
-    const out = migrationError(pgError('55P03', 'canceling statement due to lock timeout'), { file: 'x.sql', sql: '', baseOffset: 0, rolledBack: true, earlier: 0 });
-    expect([out.exitCode, out.message]).toEqual([3, 'Migration x.sql failed: canceling statement due to lock timeout (SQLSTATE 55P03); it was rolled back and not recorded.']);
+    const out = migrationError(pgError('55P03', 'canceling statement due to lock timeout'), {
+      file: 'x.sql',
+      sql: '',
+      baseOffset: 0,
+      rolledBack: true,
+      earlier: 0,
+    });
+    expect([out.exitCode, out.message]).toEqual([
+      3,
+      'Migration x.sql failed: canceling statement due to lock timeout (SQLSTATE 55P03); it was rolled back and not recorded.',
+    ]);
     expect(out.hint).toMatch(/--lock-timeout/);
   });
 
   it('says what stays applied without a transaction, and counts from the statement', () => {
-    const out = migrationError(pgError('42P07', 'relation "i" already exists'), { file: 'c.sql', sql: 'x', baseOffset: 0, rolledBack: false, earlier: 0, statement: { index: 2, line: 5 } });
+    const out = migrationError(pgError('42P07', 'relation "i" already exists'), {
+      file: 'c.sql',
+      sql: 'x',
+      baseOffset: 0,
+      rolledBack: false,
+      earlier: 0,
+      statement: { index: 2, line: 5 },
+    });
     expect(out.message).toBe(
       'Migration c.sql failed at line 5 (statement 2): relation "i" already exists (SQLSTATE 42P07); it ran without a transaction: statements before the failing one stay applied, and it was not recorded.',
     );
@@ -50,7 +66,9 @@ describe('errorLine and isTransientSqlState', () => {
 
 describe('guardDb', () => {
   it('turns a PostgreSQL refusal into one sentence, exit 3; lets bugs through', async () => {
-    await expect(guardDb('the heartbeat', async () => Promise.reject(pgError('42501', 'permission denied for schema dbops')))).rejects.toMatchObject({
+    await expect(
+      guardDb('the heartbeat', async () => Promise.reject(pgError('42501', 'permission denied for schema dbops'))),
+    ).rejects.toMatchObject({
       exitCode: 3,
       message: 'PostgreSQL refused the heartbeat: permission denied for schema dbops (SQLSTATE 42501).',
     });

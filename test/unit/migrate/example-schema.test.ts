@@ -28,7 +28,9 @@ describe('sql/migrations (recipe-book example)', () => {
     const files = await loadMigrations(DIR);
     const inputs = files.map((f) => ({ file: f.file, sql: f.sql }));
     expect(lintMigrations(inputs, { lockTimeoutMs: 10_000 })).toEqual([]);
-    expect(lintMigrations(inputs, { lockTimeoutMs: 0 }).map((w) => [w.file, w.rule])).toEqual([['0006_audit_logs.sql', 'missing-lock-timeout']]);
+    expect(lintMigrations(inputs, { lockTimeoutMs: 0 }).map((w) => [w.file, w.rule])).toEqual([
+      ['0006_audit_logs.sql', 'missing-lock-timeout'],
+    ]);
   });
 
   it('builds the HNSW index of the seeds: cosine, m 16, ef_construction 64, 1536 dimensions', async () => {

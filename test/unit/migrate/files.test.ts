@@ -28,7 +28,12 @@ function usageError(fn: () => unknown): UsageError {
 describe('parseFileName', () => {
   it('reads up and down files, ignores what is not SQL, rejects bad SQL names', () => {
     expect(parseFileName('0007_add_index.sql')).toEqual({ kind: 'up', version: 7, prefix: '0007', name: 'add_index' });
-    expect(parseFileName('20250101120000_big-one.down.sql')).toEqual({ kind: 'down', version: 20250101120000, prefix: '20250101120000', name: 'big-one' });
+    expect(parseFileName('20250101120000_big-one.down.sql')).toEqual({
+      kind: 'down',
+      version: 20250101120000,
+      prefix: '20250101120000',
+      name: 'big-one',
+    });
     expect(parseFileName('README.md')).toEqual({ kind: 'ignored' });
     expect(parseFileName('.0001_hidden.sql')).toEqual({ kind: 'ignored' });
     expect(parseFileName('add_index.sql').kind).toBe('invalid');
@@ -49,7 +54,12 @@ describe('hasNoTransactionMarker', () => {
 describe('assembleMigrations', () => {
   it('orders by numeric version, pairs down files and checksums the bytes', () => {
     // GIVEN files out of lexical order (10 sorts before 9 as text), one with a down file
-    const files = [raw('10_ten.sql', 'SELECT 10;'), raw('9_nine.sql', 'SELECT 9;'), raw('9_nine.down.sql', 'SELECT -9;'), raw('notes.txt', 'x')];
+    const files = [
+      raw('10_ten.sql', 'SELECT 10;'),
+      raw('9_nine.sql', 'SELECT 9;'),
+      raw('9_nine.down.sql', 'SELECT -9;'),
+      raw('notes.txt', 'x'),
+    ];
     // WHEN assembled
     const out = assembleMigrations('/m', files);
     // THEN version order, with the down file attached to its up file
@@ -86,7 +96,10 @@ describe('assembleMigrations', () => {
 
   it('allows savepoints and a no-transaction file', () => {
     // GIVEN a savepoint in a transactional file and a marked file
-    const files = [raw('0001_a.sql', 'SAVEPOINT s; SELECT 1; ROLLBACK TO SAVEPOINT s;'), raw('0002_b.sql', '-- dbops:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);')];
+    const files = [
+      raw('0001_a.sql', 'SAVEPOINT s; SELECT 1; ROLLBACK TO SAVEPOINT s;'),
+      raw('0002_b.sql', '-- dbops:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);'),
+    ];
     // WHEN assembled THEN both load, the second marked
     expect(assembleMigrations('/m', files).map((m) => m.noTransaction)).toEqual([false, true]);
   });
@@ -113,7 +126,10 @@ describe('loadMigrations', () => {
       exitCode: 2,
       message: `The migrations directory ${join(dir, 'nope')} does not exist.`,
     });
-    await expect(loadMigrations(join(dir, 'a-file'))).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('(it is a file)') });
+    await expect(loadMigrations(join(dir, 'a-file'))).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining('(it is a file)'),
+    });
   });
 });
 

@@ -38,7 +38,7 @@ describe('lintMigration', () => {
   it('warns about ADD COLUMN NOT NULL without DEFAULT, not with one or for identity columns', () => {
     // GIVEN three added columns in one ALTER TABLE, one of them unsafe
     const sql =
-      'ALTER TABLE users ADD COLUMN country text NOT NULL, ADD COLUMN plan text NOT NULL DEFAULT \'free\', ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY NOT NULL, ADD CONSTRAINT c CHECK (n > 0);';
+      "ALTER TABLE users ADD COLUMN country text NOT NULL, ADD COLUMN plan text NOT NULL DEFAULT 'free', ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY NOT NULL, ADD CONSTRAINT c CHECK (n > 0);";
     // WHEN linted
     const out = lint(sql);
     // THEN only the column without a default is reported
@@ -57,7 +57,9 @@ describe('lintMigration', () => {
         'ALTER COLUMN servings TYPE rewrites table recipes and its indexes under an ACCESS EXCLUSIVE lock (unless the new type is binary-compatible, such as varchar to text); prefer a new column, a backfill and a swap.',
       ],
     ]);
-    expect(lint('ALTER TABLE recipes ALTER servings TYPE numeric(10,2) USING servings::numeric;').map((w) => w.rule)).toEqual(['alter-column-type']);
+    expect(lint('ALTER TABLE recipes ALTER servings TYPE numeric(10,2) USING servings::numeric;').map((w) => w.rule)).toEqual([
+      'alter-column-type',
+    ]);
   });
 
   it('warns about DROP COLUMN and DROP TABLE, not DROP CONSTRAINT or ALTER COLUMN ... DROP DEFAULT', () => {
@@ -70,8 +72,16 @@ describe('lintMigration', () => {
     const out = lint(sql);
     // THEN the two columns and the two tables are reported, in order
     expect(out.map((w) => [w.rule, w.line, w.message])).toEqual([
-      ['drop-column', 1, 'DROP COLUMN locale on table users deletes its data, and code still reading it breaks; deploy the code that stops using it first, and keep a snapshot.'],
-      ['drop-column', 1, 'DROP COLUMN legacy on table users deletes its data, and code still reading it breaks; deploy the code that stops using it first, and keep a snapshot.'],
+      [
+        'drop-column',
+        1,
+        'DROP COLUMN locale on table users deletes its data, and code still reading it breaks; deploy the code that stops using it first, and keep a snapshot.',
+      ],
+      [
+        'drop-column',
+        1,
+        'DROP COLUMN legacy on table users deletes its data, and code still reading it breaks; deploy the code that stops using it first, and keep a snapshot.',
+      ],
       ['drop-table', 2, 'DROP TABLE old_a deletes the table and its data; make sure nothing uses it and a snapshot exists.'],
       ['drop-table', 2, 'DROP TABLE old_b deletes the table and its data; make sure nothing uses it and a snapshot exists.'],
     ]);
@@ -108,14 +118,17 @@ describe('lintMigration', () => {
   it('accepts SET lock_timeout (or set_config) before the strong lock, not after', () => {
     expect(lint("SET lock_timeout = '5s';\nTRUNCATE recipes;", NO_TIMEOUT)).toEqual([]);
     expect(lint("SELECT set_config('lock_timeout', '5s', true);\nLOCK TABLE recipes IN ACCESS EXCLUSIVE MODE;", NO_TIMEOUT)).toEqual([]);
-    expect(lint("CREATE TRIGGER x BEFORE UPDATE ON recipes FOR EACH ROW EXECUTE FUNCTION f();\nSET lock_timeout = '5s';", NO_TIMEOUT).map((w) => [w.rule, w.line])).toEqual([
-      ['missing-lock-timeout', 1],
-    ]);
+    expect(
+      lint("CREATE TRIGGER x BEFORE UPDATE ON recipes FOR EACH ROW EXECUTE FUNCTION f();\nSET lock_timeout = '5s';", NO_TIMEOUT).map(
+        (w) => [w.rule, w.line],
+      ),
+    ).toEqual([['missing-lock-timeout', 1]]);
   });
 
   it('is silenced per file by -- dbops:allow', () => {
     // GIVEN a deliberate drop with an allow comment
-    const sql = '-- dbops:allow drop-table, drop-column\nDROP TABLE old;\nALTER TABLE users DROP COLUMN x;\nCREATE INDEX i ON users (email);';
+    const sql =
+      '-- dbops:allow drop-table, drop-column\nDROP TABLE old;\nALTER TABLE users DROP COLUMN x;\nCREATE INDEX i ON users (email);';
     // WHEN linted THEN only the rule not allowed remains
     expect(lint(sql).map((w) => w.rule)).toEqual(['create-index-not-concurrently']);
   });
@@ -128,7 +141,12 @@ describe('lintMigration', () => {
 
 describe('tableKey', () => {
   it('drops the schema, folds unquoted names and keeps quoted ones', () => {
-    expect(['public.Recipes', '"Public"."Recipes"', 'recipes', '"we""ird"'].map(tableKey)).toEqual(['recipes', 'Recipes', 'recipes', 'we"ird']);
+    expect(['public.Recipes', '"Public"."Recipes"', 'recipes', '"we""ird"'].map(tableKey)).toEqual([
+      'recipes',
+      'Recipes',
+      'recipes',
+      'we"ird',
+    ]);
   });
 });
 

@@ -9,7 +9,17 @@ function fakeClient(answers: boolean[]) {
     async query(text: string) {
       queries.push(text);
       if (text.includes('pg_try_advisory_lock')) return { rows: [{ locked: answers.shift() ?? false }] };
-      return { rows: [{ pid: 4242, application_name: 'dbops migrate', usename: 'app', backend_start: new Date('2025-06-01T10:00:00Z'), xact_start: null }] };
+      return {
+        rows: [
+          {
+            pid: 4242,
+            application_name: 'dbops migrate',
+            usename: 'app',
+            backend_start: new Date('2025-06-01T10:00:00Z'),
+            xact_start: null,
+          },
+        ],
+      };
     },
   };
   return { client: client as unknown as Client, queries };
@@ -57,6 +67,8 @@ describe('acquireMigrationLock', () => {
       await time.sleep(ms);
       ac.abort('SIGINT');
     };
-    await expect(acquireMigrationLock(client, { timeoutMs: 0, label: 'db', signal: ac.signal, now: time.now, sleep })).rejects.toMatchObject({ exitCode: 130 });
+    await expect(
+      acquireMigrationLock(client, { timeoutMs: 0, label: 'db', signal: ac.signal, now: time.now, sleep }),
+    ).rejects.toMatchObject({ exitCode: 130 });
   });
 });

@@ -32,7 +32,12 @@ describe('newMigration', () => {
     // WHEN a new migration is made
     const r = await newMigration({ dir, name: 'Add tags', noTransaction: false, withDown: true, dryRun: false });
     // THEN 0002_add_tags.sql and its down file exist, and the directory still loads
-    expect(r).toEqual({ dryRun: false, version: 2, name: 'add_tags', files: [join(dir, '0002_add_tags.sql'), join(dir, '0002_add_tags.down.sql')] });
+    expect(r).toEqual({
+      dryRun: false,
+      version: 2,
+      name: 'add_tags',
+      files: [join(dir, '0002_add_tags.sql'), join(dir, '0002_add_tags.down.sql')],
+    });
     const names = (await readdir(dir)).sort();
     expect(names).toEqual(['0001_init.sql', '0002_add_tags.down.sql', '0002_add_tags.sql']);
     const text = await readFile(join(dir, '0002_add_tags.sql'), 'utf8');

@@ -14,12 +14,50 @@ describe('renderStatus', () => {
       target: 'demo-db',
       dir: 'sql/migrations',
       migrations: [
-        { version: 1, name: 'users', file: '0001_users.sql', state: 'applied', appliedAt: AT, durationMs: 12, appliedBy: 'app@host', noTransaction: false, hasDown: true },
-        { version: 2, name: 'recipes', file: '0002_recipes.sql', state: 'edited', appliedAt: AT, durationMs: 1500, appliedBy: 'app@host', noTransaction: false, hasDown: false },
+        {
+          version: 1,
+          name: 'users',
+          file: '0001_users.sql',
+          state: 'applied',
+          appliedAt: AT,
+          durationMs: 12,
+          appliedBy: 'app@host',
+          noTransaction: false,
+          hasDown: true,
+        },
+        {
+          version: 2,
+          name: 'recipes',
+          file: '0002_recipes.sql',
+          state: 'edited',
+          appliedAt: AT,
+          durationMs: 1500,
+          appliedBy: 'app@host',
+          noTransaction: false,
+          hasDown: false,
+        },
         { version: 3, name: 'idx', file: '0003_idx.sql', state: 'pending', noTransaction: true, hasDown: false },
       ],
-      drift: [{ kind: 'edited', version: 2, name: 'recipes', file: '0002_recipes.sql', message: '0002_recipes.sql was edited after it was applied', runbook: 'runbooks/migrate.md#MG-R1' }],
-      lint: [{ rule: 'drop-table', file: '0003_idx.sql', line: 4, statement: 'DROP TABLE x', message: 'DROP TABLE x deletes the table.', runbook: 'runbooks/migrate.md#MG-R8' }],
+      drift: [
+        {
+          kind: 'edited',
+          version: 2,
+          name: 'recipes',
+          file: '0002_recipes.sql',
+          message: '0002_recipes.sql was edited after it was applied',
+          runbook: 'runbooks/migrate.md#MG-R1',
+        },
+      ],
+      lint: [
+        {
+          rule: 'drop-table',
+          file: '0003_idx.sql',
+          line: 4,
+          statement: 'DROP TABLE x',
+          message: 'DROP TABLE x deletes the table.',
+          runbook: 'runbooks/migrate.md#MG-R8',
+        },
+      ],
       summary: { files: 3, applied: 2, pending: 1, drift: 1, lint: 1 },
     };
     // WHEN rendered without colour THEN
@@ -43,7 +81,17 @@ describe('renderStatus', () => {
 });
 
 describe('renderUp', () => {
-  const base: Omit<UpResult, 'report'> = { status: 'applied', target: 'demo-db', dir: 'sql/migrations', settings, applied: [], plan: [], remaining: 0, drift: [], lint: [] };
+  const base: Omit<UpResult, 'report'> = {
+    status: 'applied',
+    target: 'demo-db',
+    dir: 'sql/migrations',
+    settings,
+    applied: [],
+    plan: [],
+    remaining: 0,
+    drift: [],
+    lint: [],
+  };
 
   it('lists what was applied and what is left', () => {
     const r: Omit<UpResult, 'report'> = {
@@ -65,8 +113,12 @@ describe('renderUp', () => {
     );
   });
 
-  it('prints the plan of a dry run with each file\'s SQL, and says nothing changed', () => {
-    const r: Omit<UpResult, 'report'> = { ...base, status: 'dry-run', plan: [{ version: 1, name: 'users', file: '0001_users.sql', noTransaction: false, sql: 'CREATE TABLE users ();\n' }] };
+  it("prints the plan of a dry run with each file's SQL, and says nothing changed", () => {
+    const r: Omit<UpResult, 'report'> = {
+      ...base,
+      status: 'dry-run',
+      plan: [{ version: 1, name: 'users', file: '0001_users.sql', noTransaction: false, sql: 'CREATE TABLE users ();\n' }],
+    };
     expect(renderUp(r, c)).toBe(
       [
         'Dry run: would apply 1 migration to demo-db in this order (lock_timeout 10s, statement_timeout 0 (none)); nothing was changed.',
@@ -78,7 +130,24 @@ describe('renderUp', () => {
   });
 
   it('says when it refused and when there was nothing to do', () => {
-    expect(renderUp({ ...base, status: 'refused', drift: [{ kind: 'missing', version: 3, name: 'x', message: 'version 3 (x) is applied but no file has that version any more', runbook: 'runbooks/migrate.md#MG-R2' }] }, c)).toBe(
+    expect(
+      renderUp(
+        {
+          ...base,
+          status: 'refused',
+          drift: [
+            {
+              kind: 'missing',
+              version: 3,
+              name: 'x',
+              message: 'version 3 (x) is applied but no file has that version any more',
+              runbook: 'runbooks/migrate.md#MG-R2',
+            },
+          ],
+        },
+        c,
+      ),
+    ).toBe(
       [
         '✖ Refused to migrate demo-db: its history and the files in sql/migrations disagree; nothing was applied.',
         '',
@@ -92,15 +161,35 @@ describe('renderUp', () => {
 
 describe('the other renderings', () => {
   it('verify, down, baseline and heartbeat', () => {
-    expect(renderVerify({ ok: true, target: 'db', dir: 'm', strict: false, checked: { files: 3, applied: 2, pending: 1 }, drift: [], lint: [] }, c)).toBe(
-      '✔ db: 2 applied migrations match their files, 1 pending, no lint warnings.',
+    expect(
+      renderVerify(
+        { ok: true, target: 'db', dir: 'm', strict: false, checked: { files: 3, applied: 2, pending: 1 }, drift: [], lint: [] },
+        c,
+      ),
+    ).toBe('✔ db: 2 applied migrations match their files, 1 pending, no lint warnings.');
+    expect(renderDown({ status: 'cancelled', target: 'db', dir: 'm', settings, reverted: [], plan: [], drift: [] }, c)).toBe(
+      'Cancelled: nothing was reverted.',
     );
-    expect(renderDown({ status: 'cancelled', target: 'db', dir: 'm', settings, reverted: [], plan: [], drift: [] }, c)).toBe('Cancelled: nothing was reverted.');
-    expect(renderBaseline({ status: 'baselined', target: 'db', dir: 'm', version: 2, marked: [{ version: 1, name: 'a', file: '0001_a.sql' }, { version: 2, name: 'b', file: '0002_b.sql' }] }, c)).toBe(
-      ['✔ Marked 2 migrations as applied on db (baseline at 0002); none of them ran:', '  0001_a.sql', '  0002_b.sql'].join('\n'),
-    );
-    expect(renderHeartbeat({ target: 'db', id: 7, beatAt: AT, writtenBy: 'app@host', previousBeatAt: AT, gapSeconds: 300, createdSchema: false }, c)).toBe(
-      '✔ Heartbeat 7 written to db at 2025-06-01T10:00:00Z by app@host (5m00s after the previous one).',
-    );
+    expect(
+      renderBaseline(
+        {
+          status: 'baselined',
+          target: 'db',
+          dir: 'm',
+          version: 2,
+          marked: [
+            { version: 1, name: 'a', file: '0001_a.sql' },
+            { version: 2, name: 'b', file: '0002_b.sql' },
+          ],
+        },
+        c,
+      ),
+    ).toBe(['✔ Marked 2 migrations as applied on db (baseline at 0002); none of them ran:', '  0001_a.sql', '  0002_b.sql'].join('\n'));
+    expect(
+      renderHeartbeat(
+        { target: 'db', id: 7, beatAt: AT, writtenBy: 'app@host', previousBeatAt: AT, gapSeconds: 300, createdSchema: false },
+        c,
+      ),
+    ).toBe('✔ Heartbeat 7 written to db at 2025-06-01T10:00:00Z by app@host (5m00s after the previous one).');
   });
 });

@@ -36,7 +36,8 @@ describe('splitStatements', () => {
 
   it('keeps a BEGIN ATOMIC function body in one statement', () => {
     // GIVEN an SQL-standard function body with semicolons and a CASE ... END inside
-    const sql = 'CREATE FUNCTION g(x int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN x > 0 THEN 1 ELSE 0 END; SELECT 2; END; SELECT 3;';
+    const sql =
+      'CREATE FUNCTION g(x int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN x > 0 THEN 1 ELSE 0 END; SELECT 2; END; SELECT 3;';
     // WHEN split
     const out = splitStatements(sql);
     // THEN the body stays whole and the next statement follows

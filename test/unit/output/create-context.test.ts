@@ -107,12 +107,17 @@ describe('createContext', () => {
 
   it("puts a command's config overrides over the env and names their flags as the source", async () => {
     // GIVEN vector.parallelWorkers from the env, and --maintenance-work-mem / --parallel-workers as overrides
-    const created = await createContext({}, new AbortController().signal, { env: { DBOPS_VECTOR__PARALLEL_WORKERS: '3' }, cwd, stdout: memoryStream(), stderr: memoryStream() }, {
-      overrides: {
-        values: { 'vector.maintenanceWorkMem': '1GB', 'vector.parallelWorkers': 6 },
-        names: { 'vector.maintenanceWorkMem': '--maintenance-work-mem', 'vector.parallelWorkers': '--parallel-workers' },
+    const created = await createContext(
+      {},
+      new AbortController().signal,
+      { env: { DBOPS_VECTOR__PARALLEL_WORKERS: '3' }, cwd, stdout: memoryStream(), stderr: memoryStream() },
+      {
+        overrides: {
+          values: { 'vector.maintenanceWorkMem': '1GB', 'vector.parallelWorkers': 6 },
+          names: { 'vector.maintenanceWorkMem': '--maintenance-work-mem', 'vector.parallelWorkers': '--parallel-workers' },
+        },
       },
-    });
+    );
     // THEN the flags win, and the config says where the values came from
     const { config, loaded } = created.context;
     expect(config.vector).toStrictEqual({ maintenanceWorkMem: '1GB', parallelWorkers: 6 });

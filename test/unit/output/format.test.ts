@@ -85,27 +85,31 @@ describe('renderTable', () => {
       { id: 'tmp', status: 'creating', size: '1 B' },
     ]);
     expect(text).toBe(
-      [
-        'ID                 STATUS         SIZE',
-        'recipe-db-primary  available  20.0 GiB',
-        'tmp                creating        1 B',
-      ].join('\n'),
+      ['ID                 STATUS         SIZE', 'recipe-db-primary  available  20.0 GiB', 'tmp                creating        1 B'].join(
+        '\n',
+      ),
     );
   });
 
   it('trims the padding of a last left-aligned column', () => {
-    const text = renderTable([columns[0]!, columns[1]!], [
-      { id: 'a', status: 'available', size: '' },
-      { id: 'bb', status: 'up', size: '' },
-    ]);
+    const text = renderTable(
+      [columns[0]!, columns[1]!],
+      [
+        { id: 'a', status: 'available', size: '' },
+        { id: 'bb', status: 'up', size: '' },
+      ],
+    );
     expect(text).toBe(['ID  STATUS', 'a   available', 'bb  up'].join('\n'));
   });
 
   it('aligns by visible width when cells are coloured', () => {
-    const text = renderTable([columns[1]!, columns[0]!], [
-      { id: 'x', status: '\u001b[32mok\u001b[39m', size: '' },
-      { id: 'y', status: 'failed', size: '' },
-    ]);
+    const text = renderTable(
+      [columns[1]!, columns[0]!],
+      [
+        { id: 'x', status: '\u001b[32mok\u001b[39m', size: '' },
+        { id: 'y', status: 'failed', size: '' },
+      ],
+    );
     expect(text.split('\n')).toEqual(['STATUS  ID', '\u001b[32mok\u001b[39m      x', 'failed  y']);
   });
 

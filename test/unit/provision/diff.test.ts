@@ -19,19 +19,48 @@ const desired = desiredState(config, settings);
 
 function current(overrides: Partial<DatabaseState> = {}): DatabaseState {
   return {
-    id: 'recipe-db-primary', engine: 'postgres', engineVersion: '15.8', instanceClass: 'db.t3.micro', status: 'available', region: 'us-east-2',
-    allocatedStorageGb: 20, storageType: 'gp2', storageEncrypted: true, multiAz: false, publiclyAccessible: false, deletionProtection: false,
-    backupRetentionDays: 7, preferredBackupWindow: '03:00-04:00', preferredMaintenanceWindow: 'sun:04:00-sun:05:00', masterUsername: 'dbadmin', dbName: 'recipe_book',
-    vpcSecurityGroupIds: ['sg-1'], replicaIds: [], tags: { 'dbops:managed': 'true' }, autoMinorVersionUpgrade: true, copyTagsToSnapshot: true, managedPassword: true, pending: {},
+    id: 'recipe-db-primary',
+    engine: 'postgres',
+    engineVersion: '15.8',
+    instanceClass: 'db.t3.micro',
+    status: 'available',
+    region: 'us-east-2',
+    allocatedStorageGb: 20,
+    storageType: 'gp2',
+    storageEncrypted: true,
+    multiAz: false,
+    publiclyAccessible: false,
+    deletionProtection: false,
+    backupRetentionDays: 7,
+    preferredBackupWindow: '03:00-04:00',
+    preferredMaintenanceWindow: 'sun:04:00-sun:05:00',
+    masterUsername: 'dbadmin',
+    dbName: 'recipe_book',
+    vpcSecurityGroupIds: ['sg-1'],
+    replicaIds: [],
+    tags: { 'dbops:managed': 'true' },
+    autoMinorVersionUpgrade: true,
+    copyTagsToSnapshot: true,
+    managedPassword: true,
+    pending: {},
     ...overrides,
   };
 }
 
-const diff = (c: DatabaseState, provider: 'aws' | 'local' = 'aws') => diffDatabase({ desired: desired.database, current: c, provider, securityGroupIds: ['sg-1'] });
+const diff = (c: DatabaseState, provider: 'aws' | 'local' = 'aws') =>
+  diffDatabase({ desired: desired.database, current: c, provider, securityGroupIds: ['sg-1'] });
 
 describe('diffDatabase', () => {
   it('is a no-op when the instance matches (a newer minor version is fine)', () => {
-    expect(diff(current())).toEqual({ kind: 'db-instance', id: 'recipe-db-primary', action: 'no-op', fields: [], downtime: false, dataLoss: false, notes: [] });
+    expect(diff(current())).toEqual({
+      kind: 'db-instance',
+      id: 'recipe-db-primary',
+      action: 'no-op',
+      fields: [],
+      downtime: false,
+      dataLoss: false,
+      notes: [],
+    });
   });
 
   it.each([
@@ -65,12 +94,21 @@ describe('diffDatabase', () => {
 
   it('records local settings instead of replacing (encryption has no meaning there)', () => {
     const change = diff(current({ storageEncrypted: false }), 'local');
-    expect([change.action, change.fields.map((f) => f.note)]).toEqual(['modify', ['recorded only: local clusters are not encrypted at rest']]);
+    expect([change.action, change.fields.map((f) => f.note)]).toEqual([
+      'modify',
+      ['recorded only: local clusters are not encrypted at rest'],
+    ]);
   });
 
   it('builds the ModifyDBInstance input from the fields (autoscaling off = cap at the size)', () => {
     const change = diff(current({ instanceClass: 'db.t3.small', maxAllocatedStorageGb: 100, engineVersion: '14.1' }));
-    expect(modifyInput(change.fields, false, 20)).toEqual({ applyImmediately: false, engineVersion: '15', allowMajorVersionUpgrade: true, instanceClass: 'db.t3.micro', maxAllocatedStorageGb: 20 });
+    expect(modifyInput(change.fields, false, 20)).toEqual({
+      applyImmediately: false,
+      engineVersion: '15',
+      allowMajorVersionUpgrade: true,
+      instanceClass: 'db.t3.micro',
+      maxAllocatedStorageGb: 20,
+    });
   });
 });
 
@@ -79,20 +117,58 @@ describe('the other resources', () => {
     const want = desired.securityGroup!;
     expect(want.ingress).toEqual([]);
     const sg = { id: 'sg-1', name: want.name, ingress: [{ port: 5432, cidr: '0.0.0.0/0' }], tags: { 'dbops:managed': 'true' } };
-    expect(diffSecurityGroup(want, sg).fields).toEqual([{ field: 'ingress', from: ['5432/0.0.0.0/0'], to: [], downtime: false, replace: false, dataLoss: false, deferrable: false, note: 'rules are added and revoked in place' }]);
+    expect(diffSecurityGroup(want, sg).fields).toEqual([
+      {
+        field: 'ingress',
+        from: ['5432/0.0.0.0/0'],
+        to: [],
+        downtime: false,
+        replace: false,
+        dataLoss: false,
+        deferrable: false,
+        note: 'rules are added and revoked in place',
+      },
+    ]);
   });
 
   it('cache: turning on TLS or AUTH means a new cache; node type is a short interruption', () => {
     const d = desired.cache!;
-    const c = { id: d.id, kind: 'replication-group' as const, engine: 'redis', engineVersion: '7.0.7', nodeType: 'cache.t3.micro', status: 'available', transitEncryption: true, atRestEncryption: true, authEnabled: true, securityGroupIds: ['sg-1'], tags: { 'dbops:managed': 'true' } };
+    const c = {
+      id: d.id,
+      kind: 'replication-group' as const,
+      engine: 'redis',
+      engineVersion: '7.0.7',
+      nodeType: 'cache.t3.micro',
+      status: 'available',
+      transitEncryption: true,
+      atRestEncryption: true,
+      authEnabled: true,
+      securityGroupIds: ['sg-1'],
+      tags: { 'dbops:managed': 'true' },
+    };
     expect(diffCache(d, c, 'aws', ['sg-1'], d.id)!.action).toBe('no-op');
-    expect(diffCache(d, { ...c, authEnabled: false, transitEncryption: false }, 'aws', ['sg-1'], d.id)).toMatchObject({ action: 'replace', dataLoss: true });
-    expect(diffCache({ ...d, nodeType: 'cache.t3.small' }, c, 'aws', ['sg-1'], d.id)).toMatchObject({ action: 'modify', downtime: true, dataLoss: false });
+    expect(diffCache(d, { ...c, authEnabled: false, transitEncryption: false }, 'aws', ['sg-1'], d.id)).toMatchObject({
+      action: 'replace',
+      dataLoss: true,
+    });
+    expect(diffCache({ ...d, nodeType: 'cache.t3.small' }, c, 'aws', ['sg-1'], d.id)).toMatchObject({
+      action: 'modify',
+      downtime: true,
+      dataLoss: false,
+    });
   });
 
   it('cache: a value the endpoint did not report is never a reason to replace (noted instead)', () => {
     const d = desired.cache!;
-    const c = { id: d.id, kind: 'replication-group' as const, engine: 'redis', nodeType: 'cache.t3.micro', status: 'available', securityGroupIds: ['sg-1'], tags: { 'dbops:managed': 'true' } };
+    const c = {
+      id: d.id,
+      kind: 'replication-group' as const,
+      engine: 'redis',
+      nodeType: 'cache.t3.micro',
+      status: 'available',
+      securityGroupIds: ['sg-1'],
+      tags: { 'dbops:managed': 'true' },
+    };
     expect(diffCache(d, c, 'aws', ['sg-1'], d.id)).toEqual({
       kind: 'cache',
       id: d.id,
@@ -100,7 +176,9 @@ describe('the other resources', () => {
       fields: [],
       downtime: false,
       dataLoss: false,
-      notes: ["the endpoint did not report the cache's engine version, in-transit encryption, at-rest encryption, AUTH: not compared (an unknown value is never a reason to change or replace)"],
+      notes: [
+        "the endpoint did not report the cache's engine version, in-transit encryption, at-rest encryption, AUTH: not compared (an unknown value is never a reason to change or replace)",
+      ],
     });
     // What is known is still compared.
     expect(diffCache(d, { ...c, authEnabled: false }, 'aws', ['sg-1'], d.id)).toMatchObject({ action: 'replace', dataLoss: true });
@@ -108,17 +186,35 @@ describe('the other resources', () => {
 
   it('database: an engine version or master user the endpoint did not report is not compared', () => {
     const change = diff(current({ engineVersion: '', masterUsername: '' }));
-    expect([change.action, change.notes]).toEqual(['no-op', ["the endpoint did not report the instance's engine version, master user: not compared (an unknown value is never a reason to change or replace)"]]);
+    expect([change.action, change.notes]).toEqual([
+      'no-op',
+      [
+        "the endpoint did not report the instance's engine version, master user: not compared (an unknown value is never a reason to change or replace)",
+      ],
+    ]);
   });
 
   it('subscriptions: a changed email subscribes the new one and removes the confirmed old one', () => {
-    const topic = { arn: 't', name: 't', tags: { 'dbops:managed': 'true' }, subscriptions: [{ arn: 'arn:sub:1', protocol: 'email', endpoint: 'old@example.com' }] };
-    expect(diffSubscriptions('new@example.com', topic).map((c) => `${c.id} ${c.action}`)).toEqual(['new@example.com create', 'old@example.com delete']);
+    const topic = {
+      arn: 't',
+      name: 't',
+      tags: { 'dbops:managed': 'true' },
+      subscriptions: [{ arn: 'arn:sub:1', protocol: 'email', endpoint: 'old@example.com' }],
+    };
+    expect(diffSubscriptions('new@example.com', topic).map((c) => `${c.id} ${c.action}`)).toEqual([
+      'new@example.com create',
+      'old@example.com delete',
+    ]);
   });
 
   it('budget: limit and notifications', () => {
     const spec = desiredState({ ...config, alarms: { ...config.alarms, email: 'a@example.com' } }, settings).budget!;
-    expect(spec.notifications.map((n) => `${n.type}@${n.thresholdPercent}`)).toEqual(['ACTUAL@50', 'FORECASTED@50', 'ACTUAL@80', 'FORECASTED@80']);
+    expect(spec.notifications.map((n) => `${n.type}@${n.thresholdPercent}`)).toEqual([
+      'ACTUAL@50',
+      'FORECASTED@50',
+      'ACTUAL@80',
+      'FORECASTED@80',
+    ]);
     const have = { ...spec, limitUsd: 40, tags: { 'dbops:managed': 'true' } };
     expect(diffBudget(spec, have, spec.name)!.fields.map((f) => f.field)).toEqual(['limitUsd']);
   });
@@ -150,7 +246,19 @@ describe('destroyPlan', () => {
       {
         securityGroup: { id: 'sg-1', name: 'x-sg', ingress: [], tags: m },
         database: current({ deletionProtection: true }),
-        cache: { id: 'c', kind: 'cache-cluster', engine: 'redis', engineVersion: '7', nodeType: 'cache.t2.micro', status: 'available', transitEncryption: false, atRestEncryption: false, authEnabled: false, securityGroupIds: [], tags: {} },
+        cache: {
+          id: 'c',
+          kind: 'cache-cluster',
+          engine: 'redis',
+          engineVersion: '7',
+          nodeType: 'cache.t2.micro',
+          status: 'available',
+          transitEncryption: false,
+          atRestEncryption: false,
+          authEnabled: false,
+          securityGroupIds: [],
+          tags: {},
+        },
         alarms: [],
         notApplicable: {},
       },
@@ -158,17 +266,29 @@ describe('destroyPlan', () => {
     );
     expect(items).toEqual([
       { kind: 'cache', id: 'c', action: 'keep', reason: 'not created by dbops (no dbops:managed=true tag)' },
-      { kind: 'db-instance', id: 'recipe-db-primary', action: 'delete', finalSnapshotId: 'recipe-db-primary-final-20260301-100000', disableDeletionProtection: true },
+      {
+        kind: 'db-instance',
+        id: 'recipe-db-primary',
+        action: 'delete',
+        finalSnapshotId: 'recipe-db-primary-final-20260301-100000',
+        disableDeletionProtection: true,
+      },
       { kind: 'security-group', id: 'sg-1', action: 'delete' },
     ]);
-    expect(protectionRefusal(items, { skipFinalSnapshot: false, ignoreDeletionProtection: false })?.message).toBe('DB instance recipe-db-primary has deletion protection on; nothing was destroyed.');
+    expect(protectionRefusal(items, { skipFinalSnapshot: false, ignoreDeletionProtection: false })?.message).toBe(
+      'DB instance recipe-db-primary has deletion protection on; nothing was destroyed.',
+    );
     expect(protectionRefusal(items, { skipFinalSnapshot: false, ignoreDeletionProtection: true })).toBeUndefined();
   });
 });
 
 describe('small decisions', () => {
   it('cache.t2 has neither TLS nor AUTH; t3 has both', () => {
-    expect([cacheSupport('cache.t2.micro').auth, cacheSupport('cache.t2.micro').transitEncryption, cacheSupport('cache.t3.micro').auth]).toEqual([false, false, true]);
+    expect([
+      cacheSupport('cache.t2.micro').auth,
+      cacheSupport('cache.t2.micro').transitEncryption,
+      cacheSupport('cache.t3.micro').auth,
+    ]).toEqual([false, false, true]);
     const t2 = desiredState({ ...config, cache: { ...config.cache, nodeType: 'cache.t2.micro' } }, settings);
     expect([t2.cache!.auth, t2.cache!.transitEncryption]).toEqual([false, false]);
     expect(t2.warnings).toContain(cacheSupport('cache.t2.micro').note);
@@ -182,14 +302,24 @@ describe('small decisions', () => {
   });
 
   it('max_connections of RDS PostgreSQL by class', () => {
-    expect([maxConnections('db.t3.micro'), maxConnections('db.t3.small'), maxConnections('db.r6g.large'), maxConnections('db.x.weird')]).toEqual([112, 225, 1802, 100]);
+    expect([
+      maxConnections('db.t3.micro'),
+      maxConnections('db.t3.small'),
+      maxConnections('db.r6g.large'),
+      maxConnections('db.x.weird'),
+    ]).toEqual([112, 225, 1802, 100]);
   });
 
   it('orderable options decide class, version and storage minimum', () => {
-    const opts = [{ engineVersion: '15.8', storageType: 'gp2', minStorageGb: 20 }, { engineVersion: '15.8', storageType: 'io1', minStorageGb: 100 }];
+    const opts = [
+      { engineVersion: '15.8', storageType: 'gp2', minStorageGb: 20 },
+      { engineVersion: '15.8', storageType: 'io1', minStorageGb: 100 },
+    ];
     expect(orderableProblem(config, 'us-east-2', opts)).toBeUndefined();
     expect(orderableProblem(config, 'us-east-2', [])?.message).toBe('PostgreSQL does not offer db.t3.micro in us-east-2.');
-    expect(orderableProblem({ ...config, database: { ...config.database, storageType: 'gp3' } }, 'us-east-2', opts)?.message).toBe('gp3 storage is not offered for PostgreSQL 15 on db.t3.micro in us-east-2.');
+    expect(orderableProblem({ ...config, database: { ...config.database, storageType: 'gp3' } }, 'us-east-2', opts)?.message).toBe(
+      'gp3 storage is not offered for PostgreSQL 15 on db.t3.micro in us-east-2.',
+    );
   });
 
   it('no offline problem with the defaults', () => {
@@ -199,8 +329,26 @@ describe('small decisions', () => {
 
 describe('data loss needs its own flag', () => {
   const d = desired.cache!;
-  const c = { id: d.id, kind: 'replication-group' as const, engine: 'redis', engineVersion: '7.0.7', nodeType: 'cache.t3.micro', status: 'available', transitEncryption: true, atRestEncryption: true, authEnabled: false, securityGroupIds: ['sg-1'], tags: { 'dbops:managed': 'true' } };
-  const plan = { provider: 'aws' as const, region: 'us-east-2', changes: [diffCache(d, c, 'aws', ['sg-1'], d.id)!], pending: 1, warnings: [] };
+  const c = {
+    id: d.id,
+    kind: 'replication-group' as const,
+    engine: 'redis',
+    engineVersion: '7.0.7',
+    nodeType: 'cache.t3.micro',
+    status: 'available',
+    transitEncryption: true,
+    atRestEncryption: true,
+    authEnabled: false,
+    securityGroupIds: ['sg-1'],
+    tags: { 'dbops:managed': 'true' },
+  };
+  const plan = {
+    provider: 'aws' as const,
+    region: 'us-east-2',
+    changes: [diffCache(d, c, 'aws', ['sg-1'], d.id)!],
+    pending: 1,
+    warnings: [],
+  };
 
   it('apply refuses a plan that loses data without --allow-data-loss, naming what and why', async () => {
     const { dataLossRefusal } = await import('../../../src/lib/provision/apply.js');
@@ -211,7 +359,10 @@ describe('data loss needs its own flag', () => {
       2,
     ]);
     expect(dataLossRefusal(plan, { applyImmediately: false, allowDataLoss: true })).toBeUndefined();
-    const modify = { ...plan, changes: [diffCache({ ...d, nodeType: 'cache.t3.small' }, { ...c, authEnabled: true }, 'aws', ['sg-1'], d.id)!] };
+    const modify = {
+      ...plan,
+      changes: [diffCache({ ...d, nodeType: 'cache.t3.small' }, { ...c, authEnabled: true }, 'aws', ['sg-1'], d.id)!],
+    };
     expect(dataLossRefusal(modify, { applyImmediately: false })).toBeUndefined();
   });
 
@@ -219,7 +370,9 @@ describe('data loss needs its own flag', () => {
     const { renderPlan } = await import('../../../src/lib/provision/render.js');
     const { Chalk } = await import('chalk');
     const text = renderPlan(plan, new Chalk({ level: 0 }));
-    expect(text).toContain(`authEnabled: false -> true (AUTH is set when the cache is created: a new cache (contents lost)) [DATA LOSS, replace]`);
+    expect(text).toContain(
+      `authEnabled: false -> true (AUTH is set when the cache is created: a new cache (contents lost)) [DATA LOSS, replace]`,
+    );
     expect(text).toContain(`1 change loses data (replace cache ${d.id}): apply needs --allow-data-loss as well as --yes.`);
   });
 });
@@ -240,18 +393,35 @@ describe('appliedSummary', () => {
 describe('diffPool (the connection layer in provision plan)', () => {
   const local = { ...structuredClone(DEFAULTS), connectionPool: { ...DEFAULTS.connectionPool, enabled: true } };
   const want = desiredState(local, provisionSettings(local)).pool;
-  const running = { kind: 'pgbouncer' as const, name: 'recipe-db-primary-pool', endpoint: { host: '127.0.0.1', port: 6432 }, running: true, targetId: 'recipe-db-primary', pools: [], targets: [], requireTls: false };
+  const running = {
+    kind: 'pgbouncer' as const,
+    name: 'recipe-db-primary-pool',
+    endpoint: { host: '127.0.0.1', port: 6432 },
+    running: true,
+    targetId: 'recipe-db-primary',
+    pools: [],
+    targets: [],
+    requireTls: false,
+  };
   const rows = (cur: Parameters<typeof diffPool>[1]) => diffPool(want, cur).map((c) => [c.kind, c.id, c.action, c.notes]);
 
   it('local: a pgbouncer to create, in sync, or stopped (apply starts it); nothing when connectionPool is off', () => {
     expect(rows({})).toEqual([['connection-pool', 'recipe-db-primary-pool', 'create', ['pgbouncer in front of recipe-db-primary']]]);
-    expect(rows({ pool: running })).toEqual([['connection-pool', 'recipe-db-primary-pool', 'no-op', ['in sync: pgbouncer at 127.0.0.1:6432 -> recipe-db-primary']]]);
-    expect(rows({ pool: { ...running, running: false } })).toEqual([['connection-pool', 'recipe-db-primary-pool', 'modify', ['pgbouncer is not running: apply starts it']]]);
+    expect(rows({ pool: running })).toEqual([
+      ['connection-pool', 'recipe-db-primary-pool', 'no-op', ['in sync: pgbouncer at 127.0.0.1:6432 -> recipe-db-primary']],
+    ]);
+    expect(rows({ pool: { ...running, running: false } })).toEqual([
+      ['connection-pool', 'recipe-db-primary-pool', 'modify', ['pgbouncer is not running: apply starts it']],
+    ]);
     expect(diffPool(desiredState(DEFAULTS, provisionSettings(DEFAULTS)).pool, {})).toEqual([]);
   });
 
   it('aws: connectionPool.roleArn is a role dbops does not manage (no-op row, no IAM read)', () => {
-    const aws = { ...local, provider: 'aws' as const, connectionPool: { ...local.connectionPool, kind: 'rds-proxy' as const, roleArn: 'arn:aws:iam::123456789012:role/mine' } };
+    const aws = {
+      ...local,
+      provider: 'aws' as const,
+      connectionPool: { ...local.connectionPool, kind: 'rds-proxy' as const, roleArn: 'arn:aws:iam::123456789012:role/mine' },
+    };
     const d = desiredState(aws, provisionSettings(aws)).pool;
     expect(diffPool(d, {}).map((c) => [c.kind, c.id, c.action])).toEqual([
       ['connection-pool', 'recipe-db-primary-pool', 'create'],

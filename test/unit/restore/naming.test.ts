@@ -29,7 +29,9 @@ describe('temporaryInstanceId', () => {
 describe('restoreTestTags', () => {
   it('tags managed, run, purpose, expiry and source (and the snapshot when there is one)', () => {
     const at = expiresAt(new Date('2026-05-01T09:00:00.500Z'), 6);
-    expect(restoreTestTags({ runId: 'r1', sourceInstanceId: 'prod-db', snapshotId: 'rds:prod-db-2026-05-01-03-10', expiresAt: at })).toEqual({
+    expect(
+      restoreTestTags({ runId: 'r1', sourceInstanceId: 'prod-db', snapshotId: 'rds:prod-db-2026-05-01-03-10', expiresAt: at }),
+    ).toEqual({
       'dbops:managed': 'true',
       'dbops:run-id': 'r1',
       'dbops:purpose': 'restore-test',
@@ -37,7 +39,9 @@ describe('restoreTestTags', () => {
       'dbops:source-instance': 'prod-db',
       'dbops:source-snapshot': 'rds:prod-db-2026-05-01-03-10',
     });
-    expect(Object.keys(restoreTestTags({ runId: 'r1', sourceInstanceId: 'prod-db', expiresAt: at }))).not.toContain('dbops:source-snapshot');
+    expect(Object.keys(restoreTestTags({ runId: 'r1', sourceInstanceId: 'prod-db', expiresAt: at }))).not.toContain(
+      'dbops:source-snapshot',
+    );
   });
 
   it('writes times to the second', () => {

@@ -16,7 +16,9 @@ describe('metricData', () => {
 
   it('publishes 0 for a failed or impossible run, only what was measured', () => {
     const error = sampleResult({ verdict: 'error', timing: { totalSeconds: 3 }, rpo: { targetHours: 24, measured: false } });
-    expect(metricData(error, NOW)).toEqual([{ metricName: 'RestoreTestSuccess', value: 0, unit: 'Count', dimensions: dims, timestamp: NOW }]);
+    expect(metricData(error, NOW)).toEqual([
+      { metricName: 'RestoreTestSuccess', value: 0, unit: 'Count', dimensions: dims, timestamp: NOW },
+    ]);
   });
 
   it('publishes nothing for an interrupted run or a dry run', () => {

@@ -11,7 +11,13 @@ describe('verdictOf', () => {
   });
 
   it('lists the failed checks in order', () => {
-    expect(failedChecks([{ id: 'schema', status: 'failed' }, { id: 'rto', status: 'passed' }, { id: 'row-counts', status: 'failed' }])).toEqual(['schema', 'row-counts']);
+    expect(
+      failedChecks([
+        { id: 'schema', status: 'failed' },
+        { id: 'rto', status: 'passed' },
+        { id: 'row-counts', status: 'failed' },
+      ]),
+    ).toEqual(['schema', 'row-counts']);
   });
 });
 

@@ -57,7 +57,9 @@ describe.each(FINDING_REGISTRIES.map((r) => [r.runbook, r] as const))('findings 
 
 describe('the registries hold every kind the code produces', () => {
   it('free tier: every offer, the budget, the credits plan and other API offers', () => {
-    expect(Object.keys(FREE_TIER_FINDINGS.sections).sort()).toEqual([...OFFERS.map((o) => o.id), 'budget', 'credits-plan', 'other-free-tier-offer'].sort());
+    expect(Object.keys(FREE_TIER_FINDINGS.sections).sort()).toEqual(
+      [...OFFERS.map((o) => o.id), 'budget', 'credits-plan', 'other-free-tier-offer'].sort(),
+    );
   });
 
   it('migrate: the four kinds of drift and every lint rule', () => {

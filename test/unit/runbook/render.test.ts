@@ -18,7 +18,13 @@ const REPORT: RunReport = {
   steps: [
     { id: 'RT-1', title: 'Pick the snapshot', status: 'ok', durationMs: 850, detail: 'recipe-db-manual-20261122-043005' },
     { id: 'RT-2', title: 'Check the budget', status: 'skipped', detail: 'dry run' },
-    { id: 'RT-3', title: 'Restore the snapshot', status: 'failed', durationMs: 1500, error: { message: 'disk | full', hint: 'free some space' } },
+    {
+      id: 'RT-3',
+      title: 'Restore the snapshot',
+      status: 'failed',
+      durationMs: 1500,
+      error: { message: 'disk | full', hint: 'free some space' },
+    },
     { id: 'RT-4', title: 'Run the checks', status: 'not-run' },
   ],
   cleanup: [
@@ -99,7 +105,15 @@ describe('rendering a real run', () => {
   it('names every step id and its status', async () => {
     // GIVEN a run whose second step fails
     const { out } = await testOutput();
-    const def = { name: 'demo', title: 'Demo', steps: [{ id: 'DM-1', title: 'One' }, { id: 'DM-2', title: 'Two' }, { id: 'DM-3', title: 'Three' }] };
+    const def = {
+      name: 'demo',
+      title: 'Demo',
+      steps: [
+        { id: 'DM-1', title: 'One' },
+        { id: 'DM-2', title: 'Two' },
+        { id: 'DM-3', title: 'Three' },
+      ],
+    };
     let report: RunReport | undefined;
     try {
       await runRunbook(def, { out, clock: { now: () => new Date(0) }, signal: new AbortController().signal, runId: 'r' }, async (run) => {

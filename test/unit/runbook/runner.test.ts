@@ -201,7 +201,12 @@ describe('RunbookRun errors', () => {
     expect(report.steps.map((s) => s.status)).toEqual(['ok', 'failed', 'not-run']);
     expect(report.steps[1]!.error).toStrictEqual({ message: 'Row counts differ.', hint: 'Compare the tables by hand.' });
     expect(report.steps[1]!.durationMs).toEqual(expect.any(Number));
-    expect(report.error).toStrictEqual({ message: 'Row counts differ.', hint: 'Compare the tables by hand.', step: 'TR-2', code: 'check-failed' });
+    expect(report.error).toStrictEqual({
+      message: 'Row counts differ.',
+      hint: 'Compare the tables by hand.',
+      step: 'TR-2',
+      code: 'check-failed',
+    });
     expect(report.cleanup).toStrictEqual([{ label: 'temp instance', status: 'done', durationMs: expect.any(Number) }]);
     expect(stderr()).toMatch(/✖ \[TR-2\] Do the work: Row counts differ\. \(\d+ms\)/);
   });

@@ -84,7 +84,9 @@ describe('showRunbook', () => {
 describe('renderRunbookMarkdown', () => {
   it('drops code fences and indents the code, keeps the text as written without colour', () => {
     const md = ['### RT-5 Check it', '', 'Run `pg_amcheck` **now**.', '', '```sh', 'pg_amcheck --jobs 2', '```'].join('\n');
-    expect(renderRunbookMarkdown(md, plain)).toBe(['RT-5 Check it', '', 'Run `pg_amcheck` **now**.', '', '    pg_amcheck --jobs 2'].join('\n'));
+    expect(renderRunbookMarkdown(md, plain)).toBe(
+      ['RT-5 Check it', '', 'Run `pg_amcheck` **now**.', '', '    pg_amcheck --jobs 2'].join('\n'),
+    );
   });
 
   it('underlines the title of a runbook', () => {
@@ -101,7 +103,9 @@ describe('renderRunbookMarkdown', () => {
 
 describe('parseSections', () => {
   it('cuts each step or response section at the next heading of its level or above, not at a heading inside code', () => {
-    const md = ['# T', '### A-1 One', 'a', '```', '# not a heading', '```', '#### detail', 'b', '### A-R1 Why', 'c', '## After', 'd'].join('\n');
+    const md = ['# T', '### A-1 One', 'a', '```', '# not a heading', '```', '#### detail', 'b', '### A-R1 Why', 'c', '## After', 'd'].join(
+      '\n',
+    );
     expect(parseSections(md).map((s) => [s.id, s.kind, s.text])).toEqual([
       ['A-1', 'step', '### A-1 One\na\n```\n# not a heading\n```\n#### detail\nb'],
       ['A-R1', 'response', '### A-R1 Why\nc'],

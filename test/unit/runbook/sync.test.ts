@@ -16,7 +16,18 @@ import { VECTOR_BUILD, VECTOR_TUNE } from '../../../src/lib/vector/runbook.js';
 
 const RUNBOOK_DIR = fileURLToPath(new URL('../../../runbooks/', import.meta.url));
 const DECLARED = [...RUNBOOKS, ...PROCEDURES];
-const SECTIONS = [MIGRATE_UP, MIGRATE_DOWN, MIGRATE_BASELINE, SNAPSHOT_POLICY, SNAPSHOT_CREATE, SNAPSHOT_COPY, SNAPSHOT_DELETE, SNAPSHOT_PRUNE, VECTOR_TUNE, VECTOR_BUILD];
+const SECTIONS = [
+  MIGRATE_UP,
+  MIGRATE_DOWN,
+  MIGRATE_BASELINE,
+  SNAPSHOT_POLICY,
+  SNAPSHOT_CREATE,
+  SNAPSHOT_COPY,
+  SNAPSHOT_DELETE,
+  SNAPSHOT_PRUNE,
+  VECTOR_TUNE,
+  VECTOR_BUILD,
+];
 
 describe('the runbook catalog', () => {
   it('is not empty and has no duplicate names', () => {

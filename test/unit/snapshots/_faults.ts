@@ -65,5 +65,9 @@ export function failNext(command: new (input: never) => unknown, error: () => Er
 
 /** What the SDK throws when AWS keeps throttling (after its own retries). */
 export function throttling(): Error {
-  return Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 }, $retryable: { throttling: true } });
+  return Object.assign(new Error('Rate exceeded'), {
+    name: 'ThrottlingException',
+    $metadata: { httpStatusCode: 400 },
+    $retryable: { throttling: true },
+  });
 }

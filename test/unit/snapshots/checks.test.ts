@@ -69,7 +69,10 @@ describe('regions', () => {
     expect(policyRegions(DEFAULTS)).toEqual({ source: 'us-east-2', dr: 'us-west-2' });
     const off = { ...DEFAULTS, snapshots: { ...DEFAULTS.snapshots, crossRegion: { ...DEFAULTS.snapshots.crossRegion, enabled: false } } };
     expect(policyRegions(off)).toEqual({ source: 'us-east-2' });
-    const same = { ...DEFAULTS, snapshots: { ...DEFAULTS.snapshots, crossRegion: { ...DEFAULTS.snapshots.crossRegion, region: 'us-east-2' } } };
+    const same = {
+      ...DEFAULTS,
+      snapshots: { ...DEFAULTS.snapshots, crossRegion: { ...DEFAULTS.snapshots.crossRegion, region: 'us-east-2' } },
+    };
     expect(refusal(() => policyRegions(same))[0]).toBe(2);
   });
 });
@@ -82,22 +85,31 @@ describe('KMS keys', () => {
     expect(kmsKeyRegion('1234abcd-12ab-34cd-56ef-1234567890ab')).toBeUndefined();
   });
 
-  it('defaults to the destination region\'s AWS-managed RDS key, and says so', () => {
+  it("defaults to the destination region's AWS-managed RDS key, and says so", () => {
     const key = copyKey(undefined, undefined, 'us-west-2');
     expect(key).toEqual({ kmsKeyId: 'alias/aws/rds', source: 'default' });
-    expect(describeCopyKey(key, 'us-west-2')).toBe("encrypted with us-west-2's AWS-managed key alias/aws/rds (the default; --kms-key or snapshots.crossRegion.kmsKeyId picks another)");
+    expect(describeCopyKey(key, 'us-west-2')).toBe(
+      "encrypted with us-west-2's AWS-managed key alias/aws/rds (the default; --kms-key or snapshots.crossRegion.kmsKeyId picks another)",
+    );
   });
 
   it('takes --kms-key over snapshots.crossRegion.kmsKeyId over the default', () => {
-    expect(copyKey('arn:aws:kms:us-west-2:1:key/flag', 'alias/dr-backups', 'us-west-2')).toEqual({ kmsKeyId: 'arn:aws:kms:us-west-2:1:key/flag', source: 'flag' });
+    expect(copyKey('arn:aws:kms:us-west-2:1:key/flag', 'alias/dr-backups', 'us-west-2')).toEqual({
+      kmsKeyId: 'arn:aws:kms:us-west-2:1:key/flag',
+      source: 'flag',
+    });
     expect(copyKey(undefined, 'alias/dr-backups', 'us-west-2')).toEqual({ kmsKeyId: 'alias/dr-backups', source: 'config' });
-    expect(describeCopyKey(copyKey(undefined, 'alias/dr-backups', 'us-west-2'), 'us-west-2')).toBe('encrypted with alias/dr-backups (snapshots.crossRegion.kmsKeyId)');
+    expect(describeCopyKey(copyKey(undefined, 'alias/dr-backups', 'us-west-2'), 'us-west-2')).toBe(
+      'encrypted with alias/dr-backups (snapshots.crossRegion.kmsKeyId)',
+    );
   });
 
   it('refuses a key of another region (exit 2)', () => {
     const [code, message] = refusal(() => copyKey('arn:aws:kms:us-east-2:1:key/src', undefined, 'us-west-2'));
     expect(code).toBe(2);
-    expect(message).toBe('The KMS key arn:aws:kms:us-east-2:1:key/src is in us-east-2, but the copy goes to us-west-2: KMS keys do not cross regions.');
+    expect(message).toBe(
+      'The KMS key arn:aws:kms:us-east-2:1:key/src is in us-east-2, but the copy goes to us-west-2: KMS keys do not cross regions.',
+    );
   });
 });
 

@@ -72,7 +72,11 @@ describe('snapshot create --wait, interrupted (aws)', () => {
     // GIVEN the provider works in the DR region while the config names us-east-2
     const west = createAwsProvider(awsOptions({ region: 'us-west-2' }), FAST);
     rds.addInstance('us-west-2', 'prod-db');
-    const w = await testContext({ config: { provider: 'aws', region: REGION, database: { identifier: 'prod-db' } }, provider: west, now: NOW });
+    const w = await testContext({
+      config: { provider: 'aws', region: REGION, database: { identifier: 'prod-db' } },
+      provider: west,
+      now: NOW,
+    });
     try {
       const running = create.run(w.ctx, { args: {}, opts: { instance: undefined, id: 'prod-db-before-upgrade', wait: true } });
       await vi.waitFor(() => expect(rds.mock.commandCalls(DescribeDBSnapshotsCommand).length).toBeGreaterThanOrEqual(3));

@@ -31,7 +31,18 @@ function inst(id: string, tags: Record<string, string>, o: Partial<Instance> = {
 }
 
 function snap(id: string, tags: Record<string, string>, o: Partial<Snapshot> = {}): Snapshot {
-  return { id, instanceId: 'db', type: 'manual', status: 'available', encrypted: true, engine: 'postgres', engineVersion: '15.8', region: 'us-east-2', tags, ...o };
+  return {
+    id,
+    instanceId: 'db',
+    type: 'manual',
+    status: 'available',
+    encrypted: true,
+    engine: 'postgres',
+    engineVersion: '15.8',
+    region: 'us-east-2',
+    tags,
+    ...o,
+  };
 }
 
 describe('planGc', () => {

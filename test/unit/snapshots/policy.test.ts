@@ -159,7 +159,11 @@ describe('planPrune (seeds: manual 4 weeks, copies 2 weeks, keep newest 1)', () 
   });
 
   it('lists the deletes oldest first and has no refusal when something stays', () => {
-    const plan = planPrune([1, 30, 40].map((d) => snap(`m-${d}`, d)), SEEDS, NOW);
+    const plan = planPrune(
+      [1, 30, 40].map((d) => snap(`m-${d}`, d)),
+      SEEDS,
+      NOW,
+    );
     expect(plan.deletes.map((d) => d.id)).toEqual(['m-40', 'm-30']);
     expect(plan.refusals).toEqual([]);
   });
@@ -233,11 +237,11 @@ describe('resumableSnapshot: what a rerun of run-policy continues with', () => {
     ['one still creating (the rerun waits for it)', [snap('s', 1 / 24, { status: 'creating' })], 's'],
     ['the newest of two', [snap('old', 20 / 24), snap('new', 1 / 24)], 'new'],
     ['not one 24 h old (next week must take a new one)', [snap('s', 1)], undefined],
-    ['not last week\'s', [snap('s', 7)], undefined],
+    ["not last week's", [snap('s', 7)], undefined],
     ['not a failed one', [snap('s', 1 / 24, { status: 'failed' })], undefined],
     ['not one dbops did not make', [snap('s', 1 / 24, { tags: {} })], undefined],
     ['not a temporary one', [snap('s', 1 / 24, { tags: { ...MANAGED, 'dbops:expires-at': '2026-11-23T00:00:00Z' } })], undefined],
-    ['not another instance\'s', [snap('s', 1 / 24, { instanceId: 'other' })], undefined],
+    ["not another instance's", [snap('s', 1 / 24, { instanceId: 'other' })], undefined],
     ['not an automated backup', [snap('s', 1 / 24, { type: 'automated' })], undefined],
     ['not a copy', [dr('s', 1 / 24, { region: 'us-east-2', sourceRegion: 'eu-west-1' })], undefined],
     ['not one from the future (clock skew)', [snap('s', -1 / 24)], undefined],

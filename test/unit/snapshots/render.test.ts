@@ -43,7 +43,14 @@ describe('renderPrune', () => {
 });
 
 describe('renderCopy', () => {
-  const base: CopyResult = { dryRun: false, sourceRegion: 'us-east-2', targetRegion: 'us-west-2', sourceSnapshotId: 's', targetSnapshotId: 's', alreadyExisted: false };
+  const base: CopyResult = {
+    dryRun: false,
+    sourceRegion: 'us-east-2',
+    targetRegion: 'us-west-2',
+    sourceSnapshotId: 's',
+    targetSnapshotId: 's',
+    alreadyExisted: false,
+  };
 
   it('says a copy that already exists is a no-op', () => {
     expect(renderCopy({ ...base, alreadyExisted: true, copy: snap('s', 1, { region: 'us-west-2' }) })).toBe(
@@ -63,7 +70,13 @@ describe('renderBackupStatus', () => {
     const status = evaluateBackupStatus(
       {
         provider: 'aws',
-        instance: { id: 'db', region: 'us-east-2', backupRetentionDays: 3, preferredBackupWindow: '03:00-04:00', latestRestorableTime: new Date(NOW.getTime() - 300_000) },
+        instance: {
+          id: 'db',
+          region: 'us-east-2',
+          backupRetentionDays: 3,
+          preferredBackupWindow: '03:00-04:00',
+          latestRestorableTime: new Date(NOW.getTime() - 300_000),
+        },
         manualSnapshots: [snap('m-2', 2)],
         drSnapshots: [],
         drRegion: 'us-west-2',

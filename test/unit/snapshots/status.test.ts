@@ -24,16 +24,33 @@ function snap(id: string, daysAgo: number, o: Partial<Snapshot> = {}): Snapshot 
     ...o,
   };
 }
-const copy = (id: string, daysAgo: number, o: Partial<Snapshot> = {}) => snap(id, daysAgo, { region: 'us-west-2', sourceRegion: 'us-east-2', ...o });
+const copy = (id: string, daysAgo: number, o: Partial<Snapshot> = {}) =>
+  snap(id, daysAgo, { region: 'us-west-2', sourceRegion: 'us-east-2', ...o });
 
 function test(startedAt: string, verdict: RestoreTestRecord['verdict']): RestoreTestRecord {
-  return { runId: `r-${startedAt}`, provider: 'aws', region: 'us-east-2', instanceId: 'db', startedAt, finishedAt: startedAt, verdict, failedChecks: [], restoreSeconds: 900 };
+  return {
+    runId: `r-${startedAt}`,
+    provider: 'aws',
+    region: 'us-east-2',
+    instanceId: 'db',
+    startedAt,
+    finishedAt: startedAt,
+    verdict,
+    failedChecks: [],
+    restoreSeconds: 900,
+  };
 }
 
 function facts(o: Partial<BackupFacts> = {}): BackupFacts {
   return {
     provider: 'aws',
-    instance: { id: 'db', region: 'us-east-2', backupRetentionDays: 7, preferredBackupWindow: '03:00-04:00', latestRestorableTime: new Date(NOW.getTime() - 5 * 60 * 1000) },
+    instance: {
+      id: 'db',
+      region: 'us-east-2',
+      backupRetentionDays: 7,
+      preferredBackupWindow: '03:00-04:00',
+      latestRestorableTime: new Date(NOW.getTime() - 5 * 60 * 1000),
+    },
     manualSnapshots: [snap('m-2', 2), snap('m-9', 9)],
     drSnapshots: [copy('c-2', 2)],
     drRegion: 'us-west-2',
@@ -57,8 +74,20 @@ describe('evaluateBackupStatus', () => {
       latestRestorableTime: new Date('2026-11-22T04:55:00Z'),
       restorableLagHours: 0.1,
     });
-    expect(s.newestManualSnapshot).toEqual({ id: 'm-2', region: 'us-east-2', createdAt: new Date('2026-11-20T05:00:00Z'), ageHours: 48, age: '2d00h' });
-    expect(s.newestCrossRegionCopy).toEqual({ id: 'c-2', region: 'us-west-2', createdAt: new Date('2026-11-20T05:00:00Z'), ageHours: 48, age: '2d00h' });
+    expect(s.newestManualSnapshot).toEqual({
+      id: 'm-2',
+      region: 'us-east-2',
+      createdAt: new Date('2026-11-20T05:00:00Z'),
+      ageHours: 48,
+      age: '2d00h',
+    });
+    expect(s.newestCrossRegionCopy).toEqual({
+      id: 'c-2',
+      region: 'us-west-2',
+      createdAt: new Date('2026-11-20T05:00:00Z'),
+      ageHours: 48,
+      age: '2d00h',
+    });
     expect(s.restoreTests.count).toBe(1);
     expect(s.notes).toEqual([]);
   });
@@ -66,41 +95,91 @@ describe('evaluateBackupStatus', () => {
   it.each<[string, Partial<BackupFacts>, string[]]>([
     ['no manual snapshot at all', { manualSnapshots: [] }, ['no-recent-manual-snapshot']],
     ['the newest manual snapshot 9 days old', { manualSnapshots: [snap('m-9', 9)] }, ['no-recent-manual-snapshot']],
-    ['only a manual snapshot still creating', { manualSnapshots: [snap('m-0', 0, { status: 'creating' }), snap('m-9', 9)] }, ['no-recent-manual-snapshot']],
-    ['a copy in the source region does not count as a manual snapshot', { manualSnapshots: [snap('in', 1, { sourceRegion: 'eu-west-1' })] }, ['no-recent-manual-snapshot']],
+    [
+      'only a manual snapshot still creating',
+      { manualSnapshots: [snap('m-0', 0, { status: 'creating' }), snap('m-9', 9)] },
+      ['no-recent-manual-snapshot'],
+    ],
+    [
+      'a copy in the source region does not count as a manual snapshot',
+      { manualSnapshots: [snap('in', 1, { sourceRegion: 'eu-west-1' })] },
+      ['no-recent-manual-snapshot'],
+    ],
     ['no copy in the DR region', { drSnapshots: [] }, ['no-recent-cross-region-copy']],
     ['the newest copy 8 days and 1 hour old', { drSnapshots: [copy('c', 8 + 1 / 24)] }, ['no-recent-cross-region-copy']],
-    ['a manual snapshot made in the DR region is not a copy', { drSnapshots: [snap('dr-own', 1, { region: 'us-west-2' })] }, ['no-recent-cross-region-copy']],
+    [
+      'a manual snapshot made in the DR region is not a copy',
+      { drSnapshots: [snap('dr-own', 1, { region: 'us-west-2' })] },
+      ['no-recent-cross-region-copy'],
+    ],
     ['retention 3 days', { instance: { ...facts().instance, backupRetentionDays: 3 } }, ['backup-retention-below-policy']],
-    ['latest restorable time 30 h ago', { instance: { ...facts().instance, latestRestorableTime: new Date(NOW.getTime() - 30 * HOUR) } }, ['restorable-time-older-than-rpo']],
+    [
+      'latest restorable time 30 h ago',
+      { instance: { ...facts().instance, latestRestorableTime: new Date(NOW.getTime() - 30 * HOUR) } },
+      ['restorable-time-older-than-rpo'],
+    ],
     [
       'automated backups off',
-      { instance: { id: 'db', region: 'us-east-2', backupRetentionDays: 0, preferredBackupWindow: undefined, latestRestorableTime: undefined } },
+      {
+        instance: {
+          id: 'db',
+          region: 'us-east-2',
+          backupRetentionDays: 0,
+          preferredBackupWindow: undefined,
+          latestRestorableTime: undefined,
+        },
+      },
       ['backup-retention-below-policy', 'restorable-time-older-than-rpo'],
     ],
-    ['everything wrong at once', { manualSnapshots: [], drSnapshots: [], instance: { ...facts().instance, backupRetentionDays: 1, latestRestorableTime: new Date(NOW.getTime() - 48 * HOUR) } }, ['no-recent-manual-snapshot', 'no-recent-cross-region-copy', 'backup-retention-below-policy', 'restorable-time-older-than-rpo']],
+    [
+      'everything wrong at once',
+      {
+        manualSnapshots: [],
+        drSnapshots: [],
+        instance: { ...facts().instance, backupRetentionDays: 1, latestRestorableTime: new Date(NOW.getTime() - 48 * HOUR) },
+      },
+      ['no-recent-manual-snapshot', 'no-recent-cross-region-copy', 'backup-retention-below-policy', 'restorable-time-older-than-rpo'],
+    ],
   ])('%s: violations %j', (_what, over, expected) => {
     expect(codes(facts(over))).toEqual(expected);
   });
 
   it('keeps the boundaries: exactly 8 days and exactly the RPO are fine', () => {
-    const f = facts({ manualSnapshots: [snap('m', 8)], drSnapshots: [copy('c', 8)], instance: { ...facts().instance, latestRestorableTime: new Date(NOW.getTime() - 24 * HOUR) } });
+    const f = facts({
+      manualSnapshots: [snap('m', 8)],
+      drSnapshots: [copy('c', 8)],
+      instance: { ...facts().instance, latestRestorableTime: new Date(NOW.getTime() - 24 * HOUR) },
+    });
     expect(codes(f)).toEqual([]);
   });
 
   it('no restorable time yet on an instance younger than the RPO: a note, not a violation; older: a violation', () => {
     // GIVEN an instance with backups on but no restorable time yet (no first backup)
-    const young = facts({ instance: { ...facts().instance, latestRestorableTime: undefined, createdAt: new Date(NOW.getTime() - 3 * 3600 * 1000) } });
-    const old = facts({ instance: { ...facts().instance, latestRestorableTime: undefined, createdAt: new Date(NOW.getTime() - 30 * 3600 * 1000) } });
+    const young = facts({
+      instance: { ...facts().instance, latestRestorableTime: undefined, createdAt: new Date(NOW.getTime() - 3 * 3600 * 1000) },
+    });
+    const old = facts({
+      instance: { ...facts().instance, latestRestorableTime: undefined, createdAt: new Date(NOW.getTime() - 30 * 3600 * 1000) },
+    });
     // WHEN evaluated THEN only the one older than the 24 h RPO is a violation
     const y = evaluateBackupStatus(young, POLICY, NOW);
     expect(y.violations).toEqual([]);
-    expect(y.notes).toContain('No latest restorable time yet: db is 3 h old, under the RPO of 24 h; its first automated backup (RDS, in the backup window) starts the window.');
+    expect(y.notes).toContain(
+      'No latest restorable time yet: db is 3 h old, under the RPO of 24 h; its first automated backup (RDS, in the backup window) starts the window.',
+    );
     expect(codes(old)).toEqual(['restorable-time-older-than-rpo']);
   });
 
   it('says what is wrong in one sentence each', () => {
-    const s = evaluateBackupStatus(facts({ manualSnapshots: [snap('m-9', 9)], drSnapshots: [], instance: { ...facts().instance, backupRetentionDays: 0, latestRestorableTime: undefined } }), POLICY, NOW);
+    const s = evaluateBackupStatus(
+      facts({
+        manualSnapshots: [snap('m-9', 9)],
+        drSnapshots: [],
+        instance: { ...facts().instance, backupRetentionDays: 0, latestRestorableTime: undefined },
+      }),
+      POLICY,
+      NOW,
+    );
     expect(s.violations.map((v) => v.message)).toEqual([
       'The newest manual snapshot in us-east-2 (m-9) is 9d00h old: more than 8 days.',
       'There is no available cross-region copy in us-west-2: the policy wants one at most 8 days old.',
@@ -129,23 +208,52 @@ describe('evaluateBackupStatus', () => {
       bytes: 12 * 16 * 1024 * 1024,
       gap: '000000010000000000000007',
       archiveTimeoutSeconds: 300,
-      archiver: { archivedCount: 11, lastArchivedWal: '000000010000000000000006', lastArchivedAt: new Date(NOW.getTime() - 3 * HOUR), failedCount: 4, lastFailedWal: '000000010000000000000008', lastFailedAt: new Date(NOW.getTime() - HOUR) },
+      archiver: {
+        archivedCount: 11,
+        lastArchivedWal: '000000010000000000000006',
+        lastArchivedAt: new Date(NOW.getTime() - 3 * HOUR),
+        failedCount: 4,
+        lastFailedWal: '000000010000000000000008',
+        lastFailedAt: new Date(NOW.getTime() - HOUR),
+      },
     };
-    const local = facts({ provider: 'local', instance: { id: 'db', region: 'us-east-2', backupRetentionDays: 7, latestRestorableTime: undefined }, window });
+    const local = facts({
+      provider: 'local',
+      instance: { id: 'db', region: 'us-east-2', backupRetentionDays: 7, latestRestorableTime: undefined },
+      window,
+    });
     // WHEN evaluated
     const s = evaluateBackupStatus(local, POLICY, NOW);
     // THEN the window is reported like RDS's, and the archive's problems are violations naming their sections BS-R5 and BS-R6
-    expect(s.automated).toMatchObject({ available: true, retentionDays: 7, earliestRestorableTime: window.earliestRestorableTime, latestRestorableTime: window.latestRestorableTime, restorableLagHours: 2 });
+    expect(s.automated).toMatchObject({
+      available: true,
+      retentionDays: 7,
+      earliestRestorableTime: window.earliestRestorableTime,
+      latestRestorableTime: window.latestRestorableTime,
+      restorableLagHours: 2,
+    });
     expect(s.violations).toEqual([
-      { code: 'wal-archive-gap', runbook: 'runbooks/backup-status.md#BS-R5', message: 'The WAL archive of db misses segment 000000010000000000000007: the restorable window stops before it.' },
+      {
+        code: 'wal-archive-gap',
+        runbook: 'runbooks/backup-status.md#BS-R5',
+        message: 'The WAL archive of db misses segment 000000010000000000000007: the restorable window stops before it.',
+      },
       {
         code: 'wal-archive-failing',
         runbook: 'runbooks/backup-status.md#BS-R6',
-        message: 'The archive_command of db is failing: 4 failures, last on 000000010000000000000008 at 2026-11-22T04:00:00.000Z (see its server log).',
+        message:
+          'The archive_command of db is failing: 4 failures, last on 000000010000000000000008 at 2026-11-22T04:00:00.000Z (see its server log).',
       },
     ]);
     // AND a healthy archive is no violation
-    const healthy = evaluateBackupStatus(facts({ provider: 'local', window: { ...window, gap: undefined, archiver: { ...window.archiver, lastFailedAt: new Date(NOW.getTime() - 5 * HOUR) } } }), POLICY, NOW);
+    const healthy = evaluateBackupStatus(
+      facts({
+        provider: 'local',
+        window: { ...window, gap: undefined, archiver: { ...window.archiver, lastFailedAt: new Date(NOW.getTime() - 5 * HOUR) } },
+      }),
+      POLICY,
+      NOW,
+    );
     expect(healthy.violations).toEqual([]);
   });
 

@@ -59,7 +59,7 @@ describe('vector indexes from the catalog', () => {
     expect(idx!.lastUsed).toBeNull();
   });
 
-  it('reads m, ef_construction and lists with pgvector\'s defaults', () => {
+  it("reads m, ef_construction and lists with pgvector's defaults", () => {
     expect(indexParams('hnsw', null)).toEqual({ m: 16, efConstruction: 64 });
     expect(indexParams('hnsw', ['ef_construction=200', 'm=32'])).toEqual({ m: 32, efConstruction: 200 });
     expect(indexParams('ivfflat', null)).toEqual({ lists: 100 });

@@ -63,7 +63,16 @@ describe('operators and operator classes', () => {
 });
 
 describe('index DDL', () => {
-  const spec = { schema: 'public', table: 'items', column: 'embedding', name: 'items_embedding_hnsw_idx', distance: 'cosine' as const, m: 16, efConstruction: 64, concurrently: true };
+  const spec = {
+    schema: 'public',
+    table: 'items',
+    column: 'embedding',
+    name: 'items_embedding_hnsw_idx',
+    distance: 'cosine' as const,
+    m: 16,
+    efConstruction: 64,
+    concurrently: true,
+  };
 
   it('builds CREATE INDEX CONCURRENTLY ... USING hnsw with m and ef_construction', () => {
     expect(createHnswIndexSql(spec)).toBe(
@@ -78,21 +87,32 @@ describe('index DDL', () => {
     expect(createHnswIndexSql({ ...spec, distance: 'ip', type: 'halfvec' })).toBe(
       'CREATE INDEX CONCURRENTLY items_embedding_hnsw_idx ON public.items USING hnsw (embedding halfvec_ip_ops) WITH (m = 16, ef_construction = 64)',
     );
-    expect(createHnswIndexSql({ ...spec, schema: 'App', table: 'Docs', column: 'Embedding', name: 'Docs_idx', extSchema: 'extensions' })).toBe(
+    expect(
+      createHnswIndexSql({ ...spec, schema: 'App', table: 'Docs', column: 'Embedding', name: 'Docs_idx', extSchema: 'extensions' }),
+    ).toBe(
       'CREATE INDEX CONCURRENTLY "Docs_idx" ON "App"."Docs" USING hnsw ("Embedding" extensions.vector_cosine_ops) WITH (m = 16, ef_construction = 64)',
     );
   });
 
   it('builds DROP, RENAME and the session settings', () => {
-    expect(dropIndexSql('public', 'items_embedding_hnsw_idx', { concurrently: true, ifExists: true })).toBe('DROP INDEX CONCURRENTLY IF EXISTS public.items_embedding_hnsw_idx');
+    expect(dropIndexSql('public', 'items_embedding_hnsw_idx', { concurrently: true, ifExists: true })).toBe(
+      'DROP INDEX CONCURRENTLY IF EXISTS public.items_embedding_hnsw_idx',
+    );
     expect(dropIndexSql('public', 'old', { concurrently: false })).toBe('DROP INDEX public.old');
     expect(renameIndexSql('public', 'old_rebuild', 'old')).toBe('ALTER INDEX public.old_rebuild RENAME TO old');
-    expect(buildSessionSql('256MB', 2)).toEqual(["SET maintenance_work_mem = '256MB'", 'SET max_parallel_maintenance_workers = 2', 'SET statement_timeout = 0']);
+    expect(buildSessionSql('256MB', 2)).toEqual([
+      "SET maintenance_work_mem = '256MB'",
+      'SET max_parallel_maintenance_workers = 2',
+      'SET statement_timeout = 0',
+    ]);
     expect(resetSessionSql()).toEqual(['RESET maintenance_work_mem', 'RESET max_parallel_maintenance_workers', 'RESET statement_timeout']);
-    expect(setLocalSql({ 'hnsw.ef_search': 41, enable_seqscan: 'off' })).toEqual(['SET LOCAL hnsw.ef_search = 41', "SET LOCAL enable_seqscan = 'off'"]);
+    expect(setLocalSql({ 'hnsw.ef_search': 41, enable_seqscan: 'off' })).toEqual([
+      'SET LOCAL hnsw.ef_search = 41',
+      "SET LOCAL enable_seqscan = 'off'",
+    ]);
   });
 
-  it('rejects m and ef_construction outside pgvector\'s limits, with the rule in the message', () => {
+  it("rejects m and ef_construction outside pgvector's limits, with the rule in the message", () => {
     expect(() => validateHnswParams(1, 64)).toThrow(UsageError);
     expect(() => validateHnswParams(101, 400)).toThrow('--m must be a whole number from 2 to 100, got 101.');
     expect(() => validateHnswParams(16, 1001)).toThrow('--ef-construction must be a whole number from 4 to 1000, got 1001.');
@@ -104,11 +124,20 @@ describe('index DDL', () => {
 
 describe('the k-NN query and the recommendation', () => {
   it('builds one query text for the exact and the HNSW search', () => {
-    expect(knnQuerySql({ from: 'public.items', column: 'embedding', distance: 'cosine', type: 'vector', rowIdSql: 'id::text', limit: 11 })).toBe(
-      'SELECT id::text AS rid, embedding <=> $1::vector AS dist FROM public.items ORDER BY embedding <=> $1::vector LIMIT 11',
-    );
     expect(
-      knnQuerySql({ from: 'public.dbops_vt_x AS items', column: 'embedding', distance: 'l2', type: 'halfvec', rowIdSql: 'dbops_rid', where: 'cat = 3', limit: 10, extSchema: 'extensions' }),
+      knnQuerySql({ from: 'public.items', column: 'embedding', distance: 'cosine', type: 'vector', rowIdSql: 'id::text', limit: 11 }),
+    ).toBe('SELECT id::text AS rid, embedding <=> $1::vector AS dist FROM public.items ORDER BY embedding <=> $1::vector LIMIT 11');
+    expect(
+      knnQuerySql({
+        from: 'public.dbops_vt_x AS items',
+        column: 'embedding',
+        distance: 'l2',
+        type: 'halfvec',
+        rowIdSql: 'dbops_rid',
+        where: 'cat = 3',
+        limit: 10,
+        extSchema: 'extensions',
+      }),
     ).toBe(
       'SELECT dbops_rid AS rid, embedding OPERATOR(extensions.<->) $1::extensions.halfvec AS dist FROM public.dbops_vt_x AS items WHERE (cat = 3) ORDER BY embedding OPERATOR(extensions.<->) $1::extensions.halfvec LIMIT 10',
     );

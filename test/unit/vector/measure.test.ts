@@ -40,14 +40,19 @@ function setup(sql: SqlClient, where?: string): MeasureSetup {
 }
 
 describe('exact search', () => {
-  it('runs in a READ ONLY transaction with index scans off, and leaves out each query\'s own row', async () => {
+  it("runs in a READ ONLY transaction with index scans off, and leaves out each query's own row", async () => {
     const sql = scripted((n) => [
       { rid: String(n), dist: 0 },
       { rid: 'a', dist: 0.1 },
       { rid: 'b', dist: 0.2 },
     ]);
     const exact = await exactNeighbours(setup(sql), { statementTimeoutMs: 30_000 });
-    expect(sql.log.slice(0, 4)).toEqual(['BEGIN TRANSACTION READ ONLY', "SET LOCAL enable_indexscan = 'off'", 'SET LOCAL statement_timeout = 30000', 'SHOW statement_timeout']);
+    expect(sql.log.slice(0, 4)).toEqual([
+      'BEGIN TRANSACTION READ ONLY',
+      "SET LOCAL enable_indexscan = 'off'",
+      'SET LOCAL statement_timeout = 30000',
+      'SHOW statement_timeout',
+    ]);
     expect(sql.log[sql.log.length - 1]).toBe('COMMIT');
     expect(exact[0]).toEqual([
       { rid: 'a', dist: 0.1 },
@@ -70,7 +75,9 @@ describe('exact search', () => {
 
   it('does not mistake a user cancel (same SQLSTATE 57014) for a timeout', async () => {
     const sql = scripted(() => pgError('57014', 'canceling statement due to user request'));
-    await expect(exactNeighbours(setup(sql))).rejects.toThrow('PostgreSQL failed while the exact search (query 1): canceling statement due to user request (SQLSTATE 57014).');
+    await expect(exactNeighbours(setup(sql))).rejects.toThrow(
+      'PostgreSQL failed while the exact search (query 1): canceling statement due to user request (SQLSTATE 57014).',
+    );
   });
 
   it('reports a --where that PostgreSQL rejects as a usage error', async () => {
@@ -85,19 +92,44 @@ describe('exact search', () => {
 describe('HNSW measurement', () => {
   it('sets ef_search + 1 for table queries, forces the index, and computes recall and short results', async () => {
     // Query n returns itself, one true neighbour and one wrong row; query 5 returns only itself.
-    const sql = scripted((n) => (n === 5 ? [{ rid: '5', dist: 0 }] : [{ rid: String(n), dist: 0 }, { rid: 'a', dist: 0.1 }, { rid: 'z', dist: 0.9 }]));
+    const sql = scripted((n) =>
+      n === 5
+        ? [{ rid: '5', dist: 0 }]
+        : [
+            { rid: String(n), dist: 0 },
+            { rid: 'a', dist: 0.1 },
+            { rid: 'z', dist: 0.9 },
+          ],
+    );
     const exact = queries.map(() => [
       { rid: 'a', dist: 0.1 },
       { rid: 'b', dist: 0.2 },
     ]);
     const m = await measureAnn(setup(sql), exact, { ef: 40, iterativeScan: 'relaxed_order', selfInResults: true });
-    expect(sql.log.slice(0, 4)).toEqual(['BEGIN TRANSACTION READ ONLY', 'SET LOCAL hnsw.ef_search = 41', "SET LOCAL enable_seqscan = 'off'", "SET LOCAL hnsw.iterative_scan = 'relaxed_order'"]);
-    expect(m).toMatchObject({ ef: 40, efSearchSet: 41, iterativeScan: 'relaxed_order', recall: (0.5 * 4 + 0) / 5, shortQueries: 1, medianReturned: 2, queries: 5 });
+    expect(sql.log.slice(0, 4)).toEqual([
+      'BEGIN TRANSACTION READ ONLY',
+      'SET LOCAL hnsw.ef_search = 41',
+      "SET LOCAL enable_seqscan = 'off'",
+      "SET LOCAL hnsw.iterative_scan = 'relaxed_order'",
+    ]);
+    expect(m).toMatchObject({
+      ef: 40,
+      efSearchSet: 41,
+      iterativeScan: 'relaxed_order',
+      recall: (0.5 * 4 + 0) / 5,
+      shortQueries: 1,
+      medianReturned: 2,
+      queries: 5,
+    });
   });
 
-  it('caps ef + 1 at pgvector\'s 1000 and leaves iterative_scan alone before pgvector 0.8', async () => {
+  it("caps ef + 1 at pgvector's 1000 and leaves iterative_scan alone before pgvector 0.8", async () => {
     const sql = scripted(() => []);
-    const m = await measureAnn(setup(sql), queries.map(() => []), { ef: 1000, selfInResults: true });
+    const m = await measureAnn(
+      setup(sql),
+      queries.map(() => []),
+      { ef: 1000, selfInResults: true },
+    );
     expect(m.efSearchSet).toBe(1000);
     expect(m.iterativeScan).toBe('n/a');
     expect(sql.log.some((s) => s.includes('iterative_scan'))).toBe(false);
@@ -106,7 +138,14 @@ describe('HNSW measurement', () => {
 
 describe('plan check', () => {
   it('finds the index names in an EXPLAIN (FORMAT JSON) plan', () => {
-    const plan = [{ Plan: { 'Node Type': 'Limit', Plans: [{ 'Node Type': 'Index Scan', 'Index Name': 'items_embedding_idx' }, { 'Node Type': 'Seq Scan' }] } }];
+    const plan = [
+      {
+        Plan: {
+          'Node Type': 'Limit',
+          Plans: [{ 'Node Type': 'Index Scan', 'Index Name': 'items_embedding_idx' }, { 'Node Type': 'Seq Scan' }],
+        },
+      },
+    ];
     expect(planIndexNames(plan)).toEqual(['items_embedding_idx']);
     expect(planIndexNames([{ Plan: { 'Node Type': 'Seq Scan' } }])).toEqual([]);
   });

@@ -89,22 +89,29 @@ describe('tune parameters', () => {
 });
 
 describe('which index tune measures', () => {
-  it('takes the column\'s HNSW index and its distance', () => {
+  it("takes the column's HNSW index and its distance", () => {
     const idx = index({});
-    expect(pickTuneIndex([idx, index({ column: 'other', name: 'x' })], where, undefined, false)).toEqual({ index: idx, distance: 'cosine' });
+    expect(pickTuneIndex([idx, index({ column: 'other', name: 'x' })], where, undefined, false)).toEqual({
+      index: idx,
+      distance: 'cosine',
+    });
   });
 
   it('takes the index matching --distance among several', () => {
     const l2 = index({ name: 'l2_idx', opclass: 'vector_l2_ops', distance: 'l2' });
     expect(pickTuneIndex([index({}), l2], where, 'l2', false)).toEqual({ index: l2, distance: 'l2' });
-    expect(() => pickTuneIndex([index({}), l2], where, undefined, false)).toThrow('public.items.embedding has HNSW indexes for cosine and l2 distance.');
+    expect(() => pickTuneIndex([index({}), l2], where, undefined, false)).toThrow(
+      'public.items.embedding has HNSW indexes for cosine and l2 distance.',
+    );
   });
 
   it('GIVEN an index on another distance than asked THEN a usage error says which, with a hint', () => {
     const e = thrown(() => pickTuneIndex([index({})], where, 'l2', false));
     expect(e).toBeInstanceOf(UsageError);
     expect(e.exitCode).toBe(2);
-    expect(e.message).toBe('The HNSW index public.items_embedding_idx on public.items.embedding uses cosine distance (vector_cosine_ops), not l2.');
+    expect(e.message).toBe(
+      'The HNSW index public.items_embedding_idx on public.items.embedding uses cosine distance (vector_cosine_ops), not l2.',
+    );
     expect(e.hint).toBe(
       'Queries ordering by <-> cannot use it. Tune it with --distance cosine, or build a l2 index: dbops vector build --table public.items --column embedding --distance l2.',
     );
@@ -122,17 +129,26 @@ describe('which index tune measures', () => {
     expect(none.hint).toContain('dbops vector build --table public.items --column embedding --distance cosine');
     expect(() => pickTuneIndex([index({ valid: false })], where, undefined, false)).toThrow('is INVALID');
     expect(() => pickTuneIndex([index({ method: 'ivfflat', lists: 100, m: undefined })], where, undefined, false)).toThrow(
-      'public.items.embedding has an IVFFlat index (public.items_embedding_idx); dbops vector tune tunes HNSW\'s ef_search.',
+      "public.items.embedding has an IVFFlat index (public.items_embedding_idx); dbops vector tune tunes HNSW's ef_search.",
     );
   });
 });
 
 describe('the recommendation', () => {
-  const sweep = (over: Partial<SweepSummary> & Pick<SweepSummary, 'choice'>): SweepSummary => ({ label: 'items_embedding_idx (m 16, ef_construction 64)', m: 16, efConstruction: 64, ...over });
+  const sweep = (over: Partial<SweepSummary> & Pick<SweepSummary, 'choice'>): SweepSummary => ({
+    label: 'items_embedding_idx (m 16, ef_construction 64)',
+    m: 16,
+    efConstruction: 64,
+    ...over,
+  });
   const base = { database: 'app', table: 'public.items', column: 'embedding', distance: 'cosine' as const, targetRecall: 0.9 };
 
-  it('recommends the live index\'s ef_search, per session and per database', () => {
-    const r = recommendTuning({ ...base, live: sweep({ choice: { status: 'ok', ef: 57, probe: { ef: 57, recall: 0.912, p95Ms: 1.25 } } }), candidates: [] });
+  it("recommends the live index's ef_search, per session and per database", () => {
+    const r = recommendTuning({
+      ...base,
+      live: sweep({ choice: { status: 'ok', ef: 57, probe: { ef: 57, recall: 0.912, p95Ms: 1.25 } } }),
+      candidates: [],
+    });
     expect(r).toEqual({
       ok: true,
       action: 'set-ef-search',
@@ -148,11 +164,22 @@ describe('the recommendation', () => {
       ...base,
       iterativeScan: 'relaxed_order',
       live: sweep({ choice: { status: 'recall-not-reached', best: { ef: 1000, recall: 0.85, p95Ms: 9 } } }),
-      candidates: [sweep({ label: 'scratch m 24, ef_construction 128', m: 24, efConstruction: 128, choice: { status: 'ok', ef: 80, probe: { ef: 80, recall: 0.93, p95Ms: 2 } } })],
+      candidates: [
+        sweep({
+          label: 'scratch m 24, ef_construction 128',
+          m: 24,
+          efConstruction: 128,
+          choice: { status: 'ok', ef: 80, probe: { ef: 80, recall: 0.93, p95Ms: 2 } },
+        }),
+      ],
     });
     expect(r.ok).toBe(true);
     expect(r.action).toBe('rebuild');
-    expect(r.build).toEqual({ m: 24, efConstruction: 128, command: 'dbops vector build --table public.items --column embedding --distance cosine --m 24 --ef-construction 128 --concurrently' });
+    expect(r.build).toEqual({
+      m: 24,
+      efConstruction: 128,
+      command: 'dbops vector build --table public.items --column embedding --distance cosine --m 24 --ef-construction 128 --concurrently',
+    });
     expect(r.sql?.session).toEqual(['SET hnsw.ef_search = 80;', 'SET hnsw.iterative_scan = relaxed_order;']);
     expect(r.message).toBe(
       'No ef_search up to 1000 reaches recall 0.9 on items_embedding_idx (m 16, ef_construction 64) (best 0.850 at ef_search 1000). Rebuilt with m 24, ef_construction 128, ef_search 80 reaches recall 0.930 (target 0.9) with p95 2ms.',
@@ -160,7 +187,12 @@ describe('the recommendation', () => {
   });
 
   it('fails (ok false) when no ef_search meets both the recall target and --max-p95', () => {
-    const r = recommendTuning({ ...base, maxP95Ms: 3000, live: sweep({ choice: { status: 'latency-exceeded', ef: 200, probe: { ef: 200, recall: 0.95, p95Ms: 4200 } } }), candidates: [] });
+    const r = recommendTuning({
+      ...base,
+      maxP95Ms: 3000,
+      live: sweep({ choice: { status: 'latency-exceeded', ef: 200, probe: { ef: 200, recall: 0.95, p95Ms: 4200 } } }),
+      candidates: [],
+    });
     expect(r.ok).toBe(false);
     expect(r.action).toBe('none');
     expect(r.message).toBe(
@@ -172,7 +204,14 @@ describe('the recommendation', () => {
     const r = recommendTuning({
       ...base,
       live: sweep({ choice: { status: 'ok', ef: 400, probe: { ef: 400, recall: 0.91, p95Ms: 10 } } }),
-      candidates: [sweep({ label: 'scratch m 32, ef_construction 128', m: 32, efConstruction: 128, choice: { status: 'ok', ef: 60, probe: { ef: 60, recall: 0.92, p95Ms: 3 } } })],
+      candidates: [
+        sweep({
+          label: 'scratch m 32, ef_construction 128',
+          m: 32,
+          efConstruction: 128,
+          choice: { status: 'ok', ef: 60, probe: { ef: 60, recall: 0.92, p95Ms: 3 } },
+        }),
+      ],
     });
     expect(r.action).toBe('set-ef-search');
     expect(r.note).toContain('A rebuild with m 32, ef_construction 128 would reach the target faster');

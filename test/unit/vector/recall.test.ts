@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { latencySummary, meanRecall, percentile, queryOutcome, queryRecall, RECALL_EPSILON, withoutSelf } from '../../../src/lib/vector/recall.js';
+import {
+  latencySummary,
+  meanRecall,
+  percentile,
+  queryOutcome,
+  queryRecall,
+  RECALL_EPSILON,
+  withoutSelf,
+} from '../../../src/lib/vector/recall.js';
 
 describe('recall@k (ann-benchmarks rule: distance <= k-th true distance + 1e-3)', () => {
   it('GIVEN the exact neighbours WHEN all are returned THEN recall is 1', () => {
@@ -41,7 +49,7 @@ describe('recall@k (ann-benchmarks rule: distance <= k-th true distance + 1e-3)'
     expect(meanRecall([])).toBeNull();
   });
 
-  it('leaves out the query\'s own row and NULL distances before taking k', () => {
+  it("leaves out the query's own row and NULL distances before taking k", () => {
     const rows = [
       { rid: '7', dist: 0 },
       { rid: '3', dist: 0.1 },

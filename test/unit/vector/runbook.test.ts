@@ -11,7 +11,7 @@ describe('runbooks/vector-tuning.md', () => {
     expect(readRunbookSteps(FILE)).toEqual(VECTOR_TUNING.steps);
   });
 
-  it('tune runs VT-1..VT-7 and build runs VT-1, VT-8..VT-11, in the runbook\'s order', () => {
+  it("tune runs VT-1..VT-7 and build runs VT-1, VT-8..VT-11, in the runbook's order", () => {
     expect(VECTOR_TUNE.steps.map((s) => s.id)).toEqual(['VT-1', 'VT-2', 'VT-3', 'VT-4', 'VT-5', 'VT-6', 'VT-7']);
     expect(VECTOR_BUILD.steps.map((s) => s.id)).toEqual(['VT-1', 'VT-8', 'VT-9', 'VT-10', 'VT-11']);
     expect(VECTOR_TUNE.name).toBe('vector-tuning');
@@ -50,15 +50,25 @@ describe('build plan', () => {
   });
 
   it('rebuilds beside the old index, then swaps; drops INVALID leftovers first', () => {
-    const plan = buildPlan({ ...base, existing: { name: 'items_idx' }, invalid: [{ name: 'items_idx_rebuild' }], m: 24, efConstruction: 128 });
+    const plan = buildPlan({
+      ...base,
+      existing: { name: 'items_idx' },
+      invalid: [{ name: 'items_idx_rebuild' }],
+      m: 24,
+      efConstruction: 128,
+    });
     expect(plan).toMatchObject({ mode: 'rebuild', indexName: 'items_idx', buildingName: 'items_idx_rebuild', replaces: 'items_idx' });
     expect(plan.dropInvalid).toEqual(['DROP INDEX CONCURRENTLY IF EXISTS public.items_idx_rebuild']);
-    expect(plan.create).toBe('CREATE INDEX CONCURRENTLY items_idx_rebuild ON public.items USING hnsw (embedding vector_cosine_ops) WITH (m = 24, ef_construction = 128)');
+    expect(plan.create).toBe(
+      'CREATE INDEX CONCURRENTLY items_idx_rebuild ON public.items USING hnsw (embedding vector_cosine_ops) WITH (m = 24, ef_construction = 128)',
+    );
     expect(plan.swap).toEqual(['DROP INDEX CONCURRENTLY public.items_idx', 'ALTER INDEX public.items_idx_rebuild RENAME TO items_idx']);
   });
 
   it('without --concurrently swaps with plain DROP INDEX; --name names a new index', () => {
     expect(buildPlan({ ...base, concurrently: false, existing: { name: 'items_idx' } }).swap[0]).toBe('DROP INDEX public.items_idx');
-    expect(buildPlan({ ...base, name: 'emb_hnsw' }).create).toBe('CREATE INDEX CONCURRENTLY emb_hnsw ON public.items USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)');
+    expect(buildPlan({ ...base, name: 'emb_hnsw' }).create).toBe(
+      'CREATE INDEX CONCURRENTLY emb_hnsw ON public.items USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)',
+    );
   });
 });

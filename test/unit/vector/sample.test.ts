@@ -23,9 +23,13 @@ describe('queries file', () => {
   });
 
   it('names the file and line of a bad vector', () => {
-    expect(() => parseQueriesFile('[1,2]\n[1,2,3]\n', 'q.ndjson', 2)).toThrow('q.ndjson, line 2: the vector has 3 dimensions, the column has 2.');
+    expect(() => parseQueriesFile('[1,2]\n[1,2,3]\n', 'q.ndjson', 2)).toThrow(
+      'q.ndjson, line 2: the vector has 3 dimensions, the column has 2.',
+    );
     expect(() => parseQueriesFile('[1,2]\nnot json\n', 'q.ndjson', 2)).toThrow(/^q\.ndjson, line 2: not valid JSON/);
-    expect(() => parseQueriesFile('[1,2]\n["a","b"]\n', 'q.ndjson', 2)).toThrow('q.ndjson, line 2: expected an array of numbers (or {"vector": [...]}).');
+    expect(() => parseQueriesFile('[1,2]\n["a","b"]\n', 'q.ndjson', 2)).toThrow(
+      'q.ndjson, line 2: expected an array of numbers (or {"vector": [...]}).',
+    );
     expect(() => parseQueriesFile('  \n', 'q.ndjson', 2)).toThrow(UsageError);
     expect(() => parseQueriesFile('  \n', 'q.ndjson', 2)).toThrow('The queries file q.ndjson is empty.');
   });
@@ -36,7 +40,7 @@ describe('queries file', () => {
 });
 
 describe('sampling', () => {
-  it('maps a seed into setseed\'s range', () => {
+  it("maps a seed into setseed's range", () => {
     expect(seedValue(42)).toBe(0.000042);
     expect(seedValue(-7)).toBe(0.000007);
     expect(seedValue(2_000_001)).toBe(0.000001);

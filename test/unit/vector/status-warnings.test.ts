@@ -2,8 +2,25 @@ import { describe, expect, it } from 'vitest';
 import { statusWarnings } from '../../../src/lib/vector/status.js';
 import type { VectorColumn, VectorIndex, VectorSettings } from '../../../src/lib/vector/types.js';
 
-const settings: VectorSettings = { efSearch: 40, iterativeScan: 'off', ivfflatProbes: 1, maintenanceWorkMemBytes: 64 * 1024 * 1024, maxParallelMaintenanceWorkers: 2, statementTimeoutMs: 0 };
-const col = (over: Partial<VectorColumn>): VectorColumn => ({ schema: 'public', table: 'docs', column: 'embedding', type: 'vector', dimensions: 1536, rows: 10, rowsMethod: 'exact', tableBytes: 8192, ...over });
+const settings: VectorSettings = {
+  efSearch: 40,
+  iterativeScan: 'off',
+  ivfflatProbes: 1,
+  maintenanceWorkMemBytes: 64 * 1024 * 1024,
+  maxParallelMaintenanceWorkers: 2,
+  statementTimeoutMs: 0,
+};
+const col = (over: Partial<VectorColumn>): VectorColumn => ({
+  schema: 'public',
+  table: 'docs',
+  column: 'embedding',
+  type: 'vector',
+  dimensions: 1536,
+  rows: 10,
+  rowsMethod: 'exact',
+  tableBytes: 8192,
+  ...over,
+});
 const idx = (over: Partial<VectorIndex>): VectorIndex => ({
   schema: 'public',
   table: 'docs',
@@ -32,7 +49,8 @@ describe('vector status warnings', () => {
         code: 'no-index',
         table: 'public.notes',
         column: 'embedding',
-        message: 'public.notes.embedding has no vector index: every similarity search scans the whole table (dbops vector build --table public.notes --column embedding).',
+        message:
+          'public.notes.embedding has no vector index: every similarity search scans the whole table (dbops vector build --table public.notes --column embedding).',
       },
     ]);
   });
@@ -49,14 +67,15 @@ describe('vector status warnings', () => {
     ]);
   });
 
-  it('warns about an operator class that does not match the queries\' distance', () => {
+  it("warns about an operator class that does not match the queries' distance", () => {
     expect(statusWarnings([col({})], [idx({ opclass: 'vector_l2_ops', distance: 'l2' })], settings, 'cosine')).toEqual([
       {
         code: 'distance-mismatch',
         index: 'public.docs_embedding_idx',
         table: 'public.docs',
         column: 'embedding',
-        message: 'public.docs_embedding_idx serves l2 distance (vector_l2_ops) but the queries use cosine (<=>): the planner cannot use it for them.',
+        message:
+          'public.docs_embedding_idx serves l2 distance (vector_l2_ops) but the queries use cosine (<=>): the planner cannot use it for them.',
       },
     ]);
   });

@@ -20,7 +20,9 @@ describe('units', () => {
     expect(parseMemory('1GB', '--m')).toEqual({ bytes: 1_073_741_824, text: '1GB' });
     expect(parseMemory('65536kB', '--m')).toEqual({ bytes: 67_108_864, text: '65536kB' });
     expect(parseMemory('512MiB', '--m')).toEqual({ bytes: 536_870_912, text: '512MB' });
-    expect(() => parseMemory('lots', '--maintenance-work-mem')).toThrow('--maintenance-work-mem expects a memory size such as 256MB or 1GB, got "lots".');
+    expect(() => parseMemory('lots', '--maintenance-work-mem')).toThrow(
+      '--maintenance-work-mem expects a memory size such as 256MB or 1GB, got "lots".',
+    );
     expect(() => parseMemory('512kB', '--maintenance-work-mem')).toThrow('at least 1MB');
   });
 
@@ -57,13 +59,26 @@ describe('HNSW graph memory estimate', () => {
 
   it('GIVEN 1M x 1536 at m 16 THEN it needs about 6.9 GB: does not fit 256MB, fits 8GB', () => {
     const small = estimateHnswGraph({ rows: 1_000_000, dimensions: 1536, m: 16, maintenanceWorkMemBytes: 256 * 1024 ** 2 });
-    expect(small).toEqual({ rows: 1_000_000, dimensions: 1536, m: 16, estimateBytes: 6_858_000_000, maintenanceWorkMemBytes: 268_435_456, fits: false, rowsInMemory: 39_141 });
+    expect(small).toEqual({
+      rows: 1_000_000,
+      dimensions: 1536,
+      m: 16,
+      estimateBytes: 6_858_000_000,
+      maintenanceWorkMemBytes: 268_435_456,
+      fits: false,
+      rowsInMemory: 39_141,
+    });
     expect(estimateHnswGraph({ rows: 1_000_000, dimensions: 1536, m: 16, maintenanceWorkMemBytes: 8 * 1024 ** 3 }).fits).toBe(true);
   });
 });
 
 describe('build progress', () => {
-  const s = (atMs: number, tuplesDone: number | null, phase = 'building index: loading tuples', tuplesTotal: number | null = 100_000): ProgressSample => ({
+  const s = (
+    atMs: number,
+    tuplesDone: number | null,
+    phase = 'building index: loading tuples',
+    tuplesTotal: number | null = 100_000,
+  ): ProgressSample => ({
     atMs,
     phase,
     tuplesDone,
@@ -83,10 +98,15 @@ describe('build progress', () => {
 
   it('formats phase, tuples, percent and ETA', () => {
     expect(formatProgress(s(3000, 30_000), 7000)).toBe('building index: loading tuples 30,000/100,000 tuples (30%), ETA 7.0s');
-    expect(formatProgress(s(3000, 1234, 'building index: loading tuples', null), undefined)).toBe('building index: loading tuples 1,234 tuples');
-    expect(formatProgress({ atMs: 0, phase: 'waiting for writers before build', tuplesDone: 0, tuplesTotal: 0, blocksDone: 10, blocksTotal: 40 }, undefined)).toBe(
-      'waiting for writers before build 10/40 blocks',
+    expect(formatProgress(s(3000, 1234, 'building index: loading tuples', null), undefined)).toBe(
+      'building index: loading tuples 1,234 tuples',
     );
+    expect(
+      formatProgress(
+        { atMs: 0, phase: 'waiting for writers before build', tuplesDone: 0, tuplesTotal: 0, blocksDone: 10, blocksTotal: 40 },
+        undefined,
+      ),
+    ).toBe('waiting for writers before build 10/40 blocks');
     expect(formatProgress(undefined, undefined)).toBe('');
   });
 });

@@ -28,7 +28,13 @@ afterEach(() => {
 
 describe('watching an index build', () => {
   it('GIVEN a server that answers WHEN polled THEN it reports phase, tuples and an ETA', async () => {
-    const rows = [10_000, 20_000, 30_000].map((done) => ({ phase: 'building index: loading tuples', tuples_done: done, tuples_total: 100_000, blocks_done: 0, blocks_total: 0 }));
+    const rows = [10_000, 20_000, 30_000].map((done) => ({
+      phase: 'building index: loading tuples',
+      tuples_done: done,
+      tuples_total: 100_000,
+      blocks_done: 0,
+      blocks_total: 0,
+    }));
     const conn = fakeConn(async (_t, n) => ({ rows: [rows[Math.min(n, 2)]!] }));
     let clock = 0;
     const texts: string[] = [];
@@ -53,13 +59,21 @@ describe('watching an index build', () => {
       'building index: loading tuples 30,000/100,000 tuples (30%), ETA 7.0s',
     ]);
     expect(conn.calls[0]).toEqual({ text: PROGRESS_SQL, values: [4242] });
-    expect(outcome).toMatchObject({ source: 'pg_stat_progress_create_index', lastPhase: 'building index: loading tuples', lastTuplesTotal: 100_000 });
+    expect(outcome).toMatchObject({
+      source: 'pg_stat_progress_create_index',
+      lastPhase: 'building index: loading tuples',
+      lastTuplesTotal: 100_000,
+    });
     expect(outcome.samples).toBeGreaterThanOrEqual(3);
     expect(conn.ended).toBe(true);
   });
 
   it('GIVEN the second connection is refused THEN the build shows elapsed time only, and says why', async () => {
-    const watch = watchBuild({ open: () => Promise.reject(new Error('Connection terminated unexpectedly')), pid: 1, onProgress: () => undefined });
+    const watch = watchBuild({
+      open: () => Promise.reject(new Error('Connection terminated unexpectedly')),
+      pid: 1,
+      onProgress: () => undefined,
+    });
     await watch.ready;
     expect(await watch.stop()).toEqual({
       source: 'elapsed-only',

@@ -85,7 +85,11 @@ export async function startMoto(): Promise<Moto> {
   });
   const endpoint = `http://127.0.0.1:${port}`;
   const post = async (path: string, body: unknown): Promise<void> => {
-    const res = await fetch(`${endpoint}${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`${endpoint}${path}`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
     if (!res.ok) throw new Error(`moto ${path}: HTTP ${res.status} ${await res.text()}`);
   };
   const requests = (): WireRequest[] =>
@@ -106,7 +110,8 @@ export async function startMoto(): Promise<Moto> {
       ...extra,
     }),
     reset: () => post('/moto-api/reset', {}),
-    fault: (action, code, status, message, only = {}) => post('/_wire/fault', { action, code, status, ...(message ? { message } : {}), ...only }),
+    fault: (action, code, status, message, only = {}) =>
+      post('/_wire/fault', { action, code, status, ...(message ? { message } : {}), ...only }),
     clearFaults: () => post('/_wire/fault', { action: null }),
     backdateSnapshot: (region, snapshot, createdAt) => post('/_wire/backdate', { region, snapshot, createdAt: createdAt.toISOString() }),
     requests,
@@ -115,7 +120,9 @@ export async function startMoto(): Promise<Moto> {
       stopped = true;
       const file = wireOpsFile();
       if (file) {
-        const lines = requests().filter((r) => r.agent === 'dbops').map((r) => JSON.stringify({ service: r.service, action: r.action }));
+        const lines = requests()
+          .filter((r) => r.agent === 'dbops')
+          .map((r) => JSON.stringify({ service: r.service, action: r.action }));
         if (lines.length > 0) appendFileSync(file, lines.join('\n') + '\n');
       }
       const exited = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));

@@ -42,7 +42,10 @@ export function wireStory(): WireStory {
   story.during = async (fn) => {
     const before = story.moto.requests().length;
     await fn();
-    return story.moto.requests().slice(before).filter((r) => r.agent === 'dbops');
+    return story.moto
+      .requests()
+      .slice(before)
+      .filter((r) => r.agent === 'dbops');
   };
   return story;
 }

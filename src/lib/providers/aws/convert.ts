@@ -80,9 +80,7 @@ export function toInstance(db: DBInstance, region: string): Instance {
     createdAt: db.InstanceCreateTime,
     vpcSecurityGroupIds: (db.VpcSecurityGroups ?? []).flatMap((g) => (g.VpcSecurityGroupId ? [g.VpcSecurityGroupId] : [])),
     subnetGroup: db.DBSubnetGroup?.DBSubnetGroupName,
-    replicaSourceId: db.ReadReplicaSourceDBInstanceIdentifier
-      ? instanceIdOf(db.ReadReplicaSourceDBInstanceIdentifier)
-      : undefined,
+    replicaSourceId: db.ReadReplicaSourceDBInstanceIdentifier ? instanceIdOf(db.ReadReplicaSourceDBInstanceIdentifier) : undefined,
     replicaIds: db.ReadReplicaDBInstanceIdentifiers ?? [],
     tags: fromRdsTags(db.TagList),
   };

@@ -15,7 +15,19 @@ import {
 import { FREE_TIER_ENDPOINT } from './usage-freetier.js';
 
 /** AWS endpoint prefixes of the services dbops calls (they name the endpoint in messages). */
-export type AwsService = 'rds' | 'monitoring' | 'secretsmanager' | 'ec2' | 'elasticache' | 'sns' | 'budgets' | 'sts' | 'lambda' | 'ce' | 'iam' | 'freetier';
+export type AwsService =
+  | 'rds'
+  | 'monitoring'
+  | 'secretsmanager'
+  | 'ec2'
+  | 'elasticache'
+  | 'sns'
+  | 'budgets'
+  | 'sts'
+  | 'lambda'
+  | 'ce'
+  | 'iam'
+  | 'freetier';
 
 /** The global services' endpoints (whatever the region). */
 const GLOBAL_ENDPOINTS: Partial<Record<AwsService, string>> = {
@@ -117,7 +129,11 @@ function details(e: AwsLikeError, ctx: AwsCallContext): Record<string, unknown> 
 }
 
 /** The NotFoundError for a DB instance, whether AWS said so or returned an empty list. */
-export function instanceNotFound(id: string, region: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}): NotFoundError {
+export function instanceNotFound(
+  id: string,
+  region: string,
+  options: { cause?: unknown; details?: Record<string, unknown> } = {},
+): NotFoundError {
   return new NotFoundError(`DB instance ${id} not found in ${region}.`, {
     hint: 'List the instances with `dbops instances` (and check --region).',
     kind: 'not-found',
@@ -126,7 +142,11 @@ export function instanceNotFound(id: string, region: string, options: { cause?: 
 }
 
 /** The NotFoundError for a DB snapshot. */
-export function snapshotNotFound(id: string, region: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}): NotFoundError {
+export function snapshotNotFound(
+  id: string,
+  region: string,
+  options: { cause?: unknown; details?: Record<string, unknown> } = {},
+): NotFoundError {
   return new NotFoundError(`DB snapshot ${id} not found in ${region}.`, {
     hint: 'List the snapshots with `dbops snapshot list` (and check --region).',
     kind: 'not-found',
@@ -143,7 +163,12 @@ function notFound(code: string, e: AwsLikeError, ctx: AwsCallContext): DbopsErro
 
 function alreadyExists(code: string, e: AwsLikeError, ctx: AwsCallContext): DbopsError | undefined {
   if (!code.endsWith('AlreadyExists')) return undefined;
-  const opts = { cause: e, details: details(e, ctx), hint: 'Choose another id, or delete the existing one first.', kind: 'already-exists' as const };
+  const opts = {
+    cause: e,
+    details: details(e, ctx),
+    hint: 'Choose another id, or delete the existing one first.',
+    kind: 'already-exists' as const,
+  };
   if (code === 'DBInstanceAlreadyExists' && ctx.newInstanceId) {
     return new ConflictError(`DB instance ${ctx.newInstanceId} already exists in ${ctx.region}.`, opts);
   }
@@ -156,27 +181,48 @@ function alreadyExists(code: string, e: AwsLikeError, ctx: AwsCallContext): Dbop
 function refused(code: string, e: AwsLikeError, ctx: AwsCallContext): DbopsError | undefined {
   const opts = (hint: string, kind?: PortErrorKind) => ({ cause: e, details: details(e, ctx), hint, ...(kind ? { kind } : {}) });
   if (THROTTLING.has(code) || e.$retryable?.throttling) {
-    return new EnvironmentError(`AWS kept throttling ${ctx.operation} in ${ctx.region}, even after ${ctx.maxAttempts} attempts.`, opts('Wait a minute and retry, or raise aws.maxAttempts in the config.', 'throttled'));
+    return new EnvironmentError(
+      `AWS kept throttling ${ctx.operation} in ${ctx.region}, even after ${ctx.maxAttempts} attempts.`,
+      opts('Wait a minute and retry, or raise aws.maxAttempts in the config.', 'throttled'),
+    );
   }
   if (ACCESS_DENIED.has(code)) {
-    return new EnvironmentError(`AWS denied ${ctx.operation} in ${ctx.region} to these credentials.`, opts('Grant the IAM principal this permission (see the message with --verbose), or use another --profile.', 'access-denied'));
+    return new EnvironmentError(
+      `AWS denied ${ctx.operation} in ${ctx.region} to these credentials.`,
+      opts('Grant the IAM principal this permission (see the message with --verbose), or use another --profile.', 'access-denied'),
+    );
   }
   if (BAD_CREDENTIALS.has(code)) {
-    return new EnvironmentError(`AWS rejected the credentials (${code}).`, opts('Refresh them (`aws sso login`, new keys), or check AWS_PROFILE / --profile.', 'bad-credentials'));
+    return new EnvironmentError(
+      `AWS rejected the credentials (${code}).`,
+      opts('Refresh them (`aws sso login`, new keys), or check AWS_PROFILE / --profile.', 'bad-credentials'),
+    );
   }
   if (code === 'SnapshotQuotaExceeded') {
-    return new EnvironmentError(`The account has reached its manual DB snapshot quota in ${ctx.region}.`, opts('Delete old manual snapshots (see `dbops snapshot list`) or request a higher quota in Service Quotas.', 'quota-exceeded'));
+    return new EnvironmentError(
+      `The account has reached its manual DB snapshot quota in ${ctx.region}.`,
+      opts('Delete old manual snapshots (see `dbops snapshot list`) or request a higher quota in Service Quotas.', 'quota-exceeded'),
+    );
   }
   if (code === 'InvalidDBInstanceState') {
     const id = ctx.instanceId ?? ctx.newInstanceId ?? 'the DB instance';
-    return new EnvironmentError(`DB instance ${id} is not in a state that allows ${ctx.operation}: ${e.message}`, opts('Wait until it is available (`dbops instances`), then retry.', 'state-conflict'));
+    return new EnvironmentError(
+      `DB instance ${id} is not in a state that allows ${ctx.operation}: ${e.message}`,
+      opts('Wait until it is available (`dbops instances`), then retry.', 'state-conflict'),
+    );
   }
   if (code === 'InvalidDBSnapshotState') {
     const id = ctx.snapshotId ?? 'the DB snapshot';
-    return new EnvironmentError(`DB snapshot ${id} is not in a state that allows ${ctx.operation}: ${e.message}`, opts('Wait until it is available (`dbops snapshot list`), then retry.', 'state-conflict'));
+    return new EnvironmentError(
+      `DB snapshot ${id} is not in a state that allows ${ctx.operation}: ${e.message}`,
+      opts('Wait until it is available (`dbops snapshot list`), then retry.', 'state-conflict'),
+    );
   }
   if (code === 'KMSKeyNotAccessible') {
-    return new EnvironmentError(`The KMS key for ${ctx.operation} is not accessible in ${ctx.region}.`, opts(`Check that the key exists in ${ctx.region}, is enabled, and its key policy lets these credentials use it.`));
+    return new EnvironmentError(
+      `The KMS key for ${ctx.operation} is not accessible in ${ctx.region}.`,
+      opts(`Check that the key exists in ${ctx.region}, is enabled, and its key policy lets these credentials use it.`),
+    );
   }
   return undefined;
 }
@@ -194,9 +240,10 @@ function unsupported(code: string, e: AwsLikeError, ctx: AwsCallContext): DbopsE
   if (!html && !unreadable && !UNSUPPORTED.has(code)) return undefined;
   const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
   const what = html ? 'an HTML page' : unreadable ? 'something dbops cannot read' : `${code}`;
-  const message = UNSUPPORTED.has(code) && !html
-    ? `The endpoint ${endpointOf(ctx)} does not implement ${ctx.operation} (${code}).`
-    : `The endpoint ${endpointOf(ctx)} answered ${ctx.operation} with ${what}${status ? ` (HTTP ${status})` : ''}, not an AWS response.`;
+  const message =
+    UNSUPPORTED.has(code) && !html
+      ? `The endpoint ${endpointOf(ctx)} does not implement ${ctx.operation} (${code}).`
+      : `The endpoint ${endpointOf(ctx)} answered ${ctx.operation} with ${what}${status ? ` (HTTP ${status})` : ''}, not an AWS response.`;
   return new EnvironmentError(message, {
     hint: `Check --endpoint-url / AWS_ENDPOINT_URL: it must be an AWS API endpoint (or an emulator such as LocalStack or moto), not a web page or a proxy; an emulator may not implement ${ctx.operation}.`,
     cause: e,

@@ -159,7 +159,12 @@ function fenceOf(db: DBInstance): FenceRecord | undefined {
   const tags = fromRdsTags(db.TagList);
   const runId = tags[FENCE_TAG.runId];
   if (!runId) return undefined;
-  return { runId, at: tags[FENCE_TAG.at] ?? '', newPrimaryId: tags[FENCE_TAG.newPrimary] ?? '', actions: [`tagged ${FENCE_TAG.runId}=${runId}`] };
+  return {
+    runId,
+    at: tags[FENCE_TAG.at] ?? '',
+    newPrimaryId: tags[FENCE_TAG.newPrimary] ?? '',
+    actions: [`tagged ${FENCE_TAG.runId}=${runId}`],
+  };
 }
 
 export class AwsFailover implements FailoverApi {
@@ -186,7 +191,10 @@ export class AwsFailover implements FailoverApi {
     this.#o = opts;
     this.#base = base;
     this.#clients = () => pool.forRegion(opts.region);
-    this.#c = provisionCaller(opts.region, { ...(opts.endpointUrl ? { endpointUrl: opts.endpointUrl } : {}), maxAttempts: opts.maxAttempts });
+    this.#c = provisionCaller(opts.region, {
+      ...(opts.endpointUrl ? { endpointUrl: opts.endpointUrl } : {}),
+      maxAttempts: opts.maxAttempts,
+    });
     this.#dp = opts.dataPlane ?? pgDataPlane(base);
     this.#pollMs = opts.pollMs ?? 5000;
     this.#delays = opts.delays ?? DEFAULT_POLL_DELAYS;
@@ -209,9 +217,14 @@ export class AwsFailover implements FailoverApi {
   }
 
   async #describe(id: string): Promise<DBInstance> {
-    const out = await this.#c.call({ operation: 'DescribeDBInstances', service: 'rds', instanceId: id }, () => this.#clients().rds.describeDBInstances({ DBInstanceIdentifier: id }));
+    const out = await this.#c.call({ operation: 'DescribeDBInstances', service: 'rds', instanceId: id }, () =>
+      this.#clients().rds.describeDBInstances({ DBInstanceIdentifier: id }),
+    );
     const db = out.DBInstances?.[0];
-    if (!db) throw new NotFoundError(`DB instance ${id} not found in ${this.#o.region}.`, { hint: 'List the instances with `dbops instances` (and check --region).' });
+    if (!db)
+      throw new NotFoundError(`DB instance ${id} not found in ${this.#o.region}.`, {
+        hint: 'List the instances with `dbops instances` (and check --region).',
+      });
     return db;
   }
 
@@ -247,7 +260,14 @@ export class AwsFailover implements FailoverApi {
     const end = this.#now();
     const start = new Date(end.getTime() - 10 * 60_000);
     const series = await this.#base.getMetricData(
-      ids.map((id, i) => ({ id: `lag${i}`, namespace: 'AWS/RDS', metricName: 'ReplicaLag', dimensions: { DBInstanceIdentifier: id }, stat: 'Maximum' as const, periodSeconds: 60 })),
+      ids.map((id, i) => ({
+        id: `lag${i}`,
+        namespace: 'AWS/RDS',
+        metricName: 'ReplicaLag',
+        dimensions: { DBInstanceIdentifier: id },
+        stat: 'Maximum' as const,
+        periodSeconds: 60,
+      })),
       { start, end },
     );
     series.forEach((s, i) => {
@@ -300,7 +320,11 @@ export class AwsFailover implements FailoverApi {
     for (const id of replicaIds) rdp.push(await this.#dp.position(id));
     const anyAnswered = pdp.ok || rdp.some((a) => a.ok);
     const primaryLsn = pdp.ok && !pdp.at.inRecovery ? pdp.at.lsn : undefined;
-    const primary: PrimaryState = { ...this.#member(p, maintenance), ...this.#reach(p, pdp, anyAnswered), ...(primaryLsn ? { lsn: primaryLsn } : {}) };
+    const primary: PrimaryState = {
+      ...this.#member(p, maintenance),
+      ...this.#reach(p, pdp, anyAnswered),
+      ...(primaryLsn ? { lsn: primaryLsn } : {}),
+    };
     const states: ReplicaState[] = replicas.map((r, i) => {
       const dp = rdp[i]!;
       const lag = lags.get(replicaIds[i]!);
@@ -330,7 +354,8 @@ export class AwsFailover implements FailoverApi {
       ? `no new write reaches ${primaryId} through RDS Proxy ${this.#o.proxyName}`
       : `writes sent straight to ${primaryId} until the promotion will not be on the new primary`;
     const dp = await this.#dp.position(primaryId);
-    if (dp.ok && !dp.at.inRecovery) return { lsn: dp.at.lsn, detail: `RDS has no write pause: ${through}; ${primaryId}'s WAL is at ${dp.at.lsn}` };
+    if (dp.ok && !dp.at.inRecovery)
+      return { lsn: dp.at.lsn, detail: `RDS has no write pause: ${through}; ${primaryId}'s WAL is at ${dp.at.lsn}` };
     return {
       lsn: '',
       detail: `RDS has no write pause: ${through}; ${primaryId}'s WAL position cannot be read from here (${dp.ok ? 'it is in recovery' : dp.reason}), so dbops waits for ReplicaLag 0`,
@@ -352,12 +377,15 @@ export class AwsFailover implements FailoverApi {
         last = `replayed ${dp.at.lsn} of ${lsn}`;
       } else {
         const lag = (await this.#replicaLag([replicaId])).get(replicaId);
-        if (lag && lag.seconds === 0 && lag.at.getTime() >= since) return { replayLsn: '', detail: `${replicaId}'s ReplicaLag is 0 s (datapoint of ${lag.at.toISOString()})` };
+        if (lag && lag.seconds === 0 && lag.at.getTime() >= since)
+          return { replayLsn: '', detail: `${replicaId}'s ReplicaLag is 0 s (datapoint of ${lag.at.toISOString()})` };
         last = lag ? `ReplicaLag ${lag.seconds} s at ${lag.at.toISOString()}` : 'no ReplicaLag datapoint';
       }
       opts.onProgress?.(last, Date.now() - started);
       if (Date.now() - started >= opts.maxWaitSeconds * 1000) {
-        throw new EnvironmentError(`${replicaId} had not caught up after ${opts.maxWaitSeconds} s (${last}).`, { hint: 'RDS publishes ReplicaLag once a minute: give --timeout 3min or more.' });
+        throw new EnvironmentError(`${replicaId} had not caught up after ${opts.maxWaitSeconds} s (${last}).`, {
+          hint: 'RDS publishes ReplicaLag once a minute: give --timeout 3min or more.',
+        });
       }
       await sleep(this.#pollMs, undefined, opts.signal ? { signal: opts.signal } : {}).catch(() => undefined);
     }
@@ -378,14 +406,19 @@ export class AwsFailover implements FailoverApi {
     if (lag) this.#lagAtPromotion.set(replicaId, lag);
     const dp = await this.#dp.position(replicaId);
     await this.#c.call({ operation: 'PromoteReadReplica', service: 'rds', instanceId: replicaId }, () =>
-      this.#clients().rds.promoteReadReplica({ DBInstanceIdentifier: replicaId, BackupRetentionPeriod: retention, ...(window ? { PreferredBackupWindow: window } : {}) }),
+      this.#clients().rds.promoteReadReplica({
+        DBInstanceIdentifier: replicaId,
+        BackupRetentionPeriod: retention,
+        ...(window ? { PreferredBackupWindow: window } : {}),
+      }),
     );
     const started = Date.now();
     await waitFor<DBInstance>(
       {
         what: `DB instance ${replicaId} in ${this.#o.region} (promotion)`,
         target: 'available',
-        poll: () => this.#describe(replicaId).catch((e: unknown) => (isDbopsError(e) && e.kind === 'not-found' ? undefined : Promise.reject(e))),
+        poll: () =>
+          this.#describe(replicaId).catch((e: unknown) => (isDbopsError(e) && e.kind === 'not-found' ? undefined : Promise.reject(e))),
         // Until RDS drops the source, the promotion has not happened, whatever the status says.
         statusOf: (db) => (db.ReadReplicaSourceDBInstanceIdentifier ? 'promoting' : statusOf(db)),
         failureStates: INSTANCE_FAILURE_STATES,
@@ -429,7 +462,10 @@ export class AwsFailover implements FailoverApi {
   }
 
   async repoint(replicaId: string): Promise<RepointResult> {
-    return { follows: false, detail: `${replicaId} stays a replica of the old primary: an RDS replica cannot change source (create one of the new primary, or delete it)` };
+    return {
+      follows: false,
+      detail: `${replicaId} stays a replica of the old primary: an RDS replica cannot change source (create one of the new primary, or delete it)`,
+    };
   }
 
   async fence(oldPrimaryId: string, record: Omit<FenceRecord, 'actions'>): Promise<FenceRecord> {
@@ -481,7 +517,8 @@ export class AwsFailover implements FailoverApi {
     if (old?.heartbeatAt && candidateId) {
       const now = await this.#dp.position(candidateId);
       const newest = now.ok ? now.at.heartbeatAt : undefined;
-      if (newest) heartbeat = `; newest heartbeat on ${oldPrimaryId} ${old.heartbeatAt.toISOString()}, on ${candidateId} ${newest.toISOString()} (${Math.max(0, Math.round((old.heartbeatAt.getTime() - newest.getTime()) / 1000))} s missing)`;
+      if (newest)
+        heartbeat = `; newest heartbeat on ${oldPrimaryId} ${old.heartbeatAt.toISOString()}, on ${candidateId} ${newest.toISOString()} (${Math.max(0, Math.round((old.heartbeatAt.getTime() - newest.getTime()) / 1000))} s missing)`;
     }
     if (bytes === undefined && !lag) return undefined;
     const sources = [
@@ -506,14 +543,18 @@ export class AwsFailover implements FailoverApi {
     const secs = Math.round((Date.now() - started) / 1000);
     const from = before.AvailabilityZone;
     const to = after?.availabilityZone;
-    return { detail: `RebootDBInstance ${primaryId} ForceFailover: available again after ${secs} s${from && to ? `, primary moved ${from} -> ${to}` : ''}; same endpoint` };
+    return {
+      detail: `RebootDBInstance ${primaryId} ForceFailover: available again after ${secs} s${from && to ? `, primary moved ${from} -> ${to}` : ''}; same endpoint`,
+    };
   }
 
   /** DeleteDBInstance with a final snapshot; deletion protection is respected, never turned off. */
   async retire(oldPrimaryId: string, opts: { runId: string }): Promise<{ detail: string }> {
     const db = await this.#describe(oldPrimaryId);
     if (db.DeletionProtection) {
-      return { detail: `${oldPrimaryId} kept: deletion protection is on (dbops does not turn it off); turn it off and run \`dbops instances delete ${oldPrimaryId}\`` };
+      return {
+        detail: `${oldPrimaryId} kept: deletion protection is on (dbops does not turn it off); turn it off and run \`dbops instances delete ${oldPrimaryId}\``,
+      };
     }
     if ((db.ReadReplicaDBInstanceIdentifiers ?? []).length > 0) {
       return { detail: `${oldPrimaryId} kept: it still has read replicas (${(db.ReadReplicaDBInstanceIdentifiers ?? []).join(', ')})` };

@@ -49,13 +49,7 @@ import {
   restoreFromSnapshotRequest,
   restoreToPointInTimeRequest,
 } from './requests.js';
-import {
-  DEFAULT_POLL_DELAYS,
-  INSTANCE_FAILURE_STATES,
-  SNAPSHOT_FAILURE_STATES,
-  waitFor,
-  type PollDelays,
-} from './waiters.js';
+import { DEFAULT_POLL_DELAYS, INSTANCE_FAILURE_STATES, SNAPSHOT_FAILURE_STATES, waitFor, type PollDelays } from './waiters.js';
 
 /** Knobs production leaves alone; tests shrink the waiter's delays so nothing sleeps. */
 export interface AwsProviderTuning {
@@ -204,9 +198,8 @@ class AwsProvider implements Provider {
 
   async deleteInstance(id: string, input: DeleteInstanceInput): Promise<void> {
     const request = deleteInstanceRequest(id, input);
-    await this.#call(
-      { operation: 'DeleteDBInstance', service: 'rds', instanceId: id, newSnapshotId: input.finalSnapshotId },
-      (c) => c.rds.deleteDBInstance(request),
+    await this.#call({ operation: 'DeleteDBInstance', service: 'rds', instanceId: id, newSnapshotId: input.finalSnapshotId }, (c) =>
+      c.rds.deleteDBInstance(request),
     );
   }
 

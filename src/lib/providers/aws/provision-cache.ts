@@ -40,7 +40,9 @@ export function awsCache(c: ProvisionCaller, clients: () => RegionClients, delay
 
   const tagsOf = async (arn: string | undefined): Promise<Tags> => {
     if (!arn) return {};
-    const out = await c.call({ operation: 'ListTagsForResource', service: 'elasticache' }, () => ec().listTagsForResource({ ResourceName: arn }));
+    const out = await c.call({ operation: 'ListTagsForResource', service: 'elasticache' }, () =>
+      ec().listTagsForResource({ ResourceName: arn }),
+    );
     return fromTags(out.TagList);
   };
 
@@ -77,8 +79,9 @@ export function awsCache(c: ProvisionCaller, clients: () => RegionClients, delay
 
   const findCache = async (id: string): Promise<CacheState | undefined> => {
     try {
-      const out = await c.call({ operation: 'DescribeReplicationGroups', service: 'elasticache', expect: ['ReplicationGroupNotFound'] }, () =>
-        ec().describeReplicationGroups({ ReplicationGroupId: id }),
+      const out = await c.call(
+        { operation: 'DescribeReplicationGroups', service: 'elasticache', expect: ['ReplicationGroupNotFound'] },
+        () => ec().describeReplicationGroups({ ReplicationGroupId: id }),
       );
       const rg = out.ReplicationGroups?.[0];
       if (!rg) return bareCluster(id);
@@ -93,9 +96,14 @@ export function awsCache(c: ProvisionCaller, clients: () => RegionClients, delay
 
   const storedToken = async (name: string): Promise<Secret | undefined> => {
     try {
-      const out = await c.call({ operation: 'GetSecretValue', service: 'secretsmanager', expect: ['ResourceNotFound'] }, () => sm().getSecretValue({ SecretId: name }));
+      const out = await c.call({ operation: 'GetSecretValue', service: 'secretsmanager', expect: ['ResourceNotFound'] }, () =>
+        sm().getSecretValue({ SecretId: name }),
+      );
       const token = parseToken(out.SecretString);
-      if (!token) throw new EnvironmentError(`The secret ${name} holds no AUTH token.`, { hint: 'Delete the secret, then rerun `dbops provision apply`.' });
+      if (!token)
+        throw new EnvironmentError(`The secret ${name} holds no AUTH token.`, {
+          hint: 'Delete the secret, then rerun `dbops provision apply`.',
+        });
       registerSecret(token);
       return new Secret(token);
     } catch (e) {
@@ -133,7 +141,13 @@ export function awsCache(c: ProvisionCaller, clients: () => RegionClients, delay
     },
     waitForCache(id, target, opts) {
       return waitFor(
-        { what: `cache ${id} in ${c.region}`, target, poll: () => findCache(id), statusOf: (x) => x.status, failureStates: CACHE_FAILURE_STATES },
+        {
+          what: `cache ${id} in ${c.region}`,
+          target,
+          poll: () => findCache(id),
+          statusOf: (x) => x.status,
+          failureStates: CACHE_FAILURE_STATES,
+        },
         opts.maxWaitSeconds > 0 ? opts : { ...opts, maxWaitSeconds: defaultWait },
         delays,
       );

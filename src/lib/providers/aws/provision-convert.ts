@@ -46,7 +46,12 @@ function rulesOf(p: IpPermission): IngressRule[] {
   ];
   return cidrs
     .filter((c): c is { cidr: string; description: string | undefined } => c.cidr !== undefined)
-    .map((c) => ({ port, ...(toPort !== undefined ? { toPort } : {}), cidr: c.cidr, ...(c.description ? { description: c.description } : {}) }));
+    .map((c) => ({
+      port,
+      ...(toPort !== undefined ? { toPort } : {}),
+      cidr: c.cidr,
+      ...(c.description ? { description: c.description } : {}),
+    }));
 }
 
 export function toSecurityGroup(g: Ec2SecurityGroup): SecurityGroup {
@@ -93,7 +98,8 @@ export function toDatabaseState(db: DBInstance, region: string): DatabaseState {
 }
 
 export function modifyDbRequest(id: string, m: ModifyDatabaseInput): ModifyDBInstanceCommandInput {
-  const opt = <K extends keyof ModifyDBInstanceCommandInput>(key: K, v: ModifyDBInstanceCommandInput[K] | undefined) => (v === undefined ? {} : { [key]: v });
+  const opt = <K extends keyof ModifyDBInstanceCommandInput>(key: K, v: ModifyDBInstanceCommandInput[K] | undefined) =>
+    v === undefined ? {} : { [key]: v };
   return {
     DBInstanceIdentifier: id,
     ...opt('DBInstanceClass', m.instanceClass),
@@ -136,7 +142,12 @@ export function fromReplicationGroup(rg: ReplicationGroup, member: CacheCluster 
     ...(rg.ARN ? { arn: rg.ARN } : {}),
     kind: 'replication-group',
     engine: rg.Engine ?? member?.Engine ?? 'redis',
-    ...known({ engineVersion: member?.EngineVersion, transitEncryption: rg.TransitEncryptionEnabled, atRestEncryption: rg.AtRestEncryptionEnabled, authEnabled: rg.AuthTokenEnabled }),
+    ...known({
+      engineVersion: member?.EngineVersion,
+      transitEncryption: rg.TransitEncryptionEnabled,
+      atRestEncryption: rg.AtRestEncryptionEnabled,
+      authEnabled: rg.AuthTokenEnabled,
+    }),
     nodeType: rg.CacheNodeType ?? member?.CacheNodeType ?? '',
     status: rg.Status ?? 'unknown',
     ...(primary?.Address && primary.Port ? { endpoint: { host: primary.Address, port: primary.Port } } : {}),
@@ -153,7 +164,12 @@ export function fromCacheCluster(cc: CacheCluster, tags: Tags): CacheState {
     ...(cc.ARN ? { arn: cc.ARN } : {}),
     kind: 'cache-cluster',
     engine: cc.Engine ?? 'redis',
-    ...known({ engineVersion: cc.EngineVersion, transitEncryption: cc.TransitEncryptionEnabled, atRestEncryption: cc.AtRestEncryptionEnabled, authEnabled: cc.AuthTokenEnabled }),
+    ...known({
+      engineVersion: cc.EngineVersion,
+      transitEncryption: cc.TransitEncryptionEnabled,
+      atRestEncryption: cc.AtRestEncryptionEnabled,
+      authEnabled: cc.AuthTokenEnabled,
+    }),
     nodeType: cc.CacheNodeType ?? '',
     status: cc.CacheClusterStatus ?? 'unknown',
     ...(node?.Address && node.Port ? { endpoint: { host: node.Address, port: node.Port } } : {}),

@@ -2,11 +2,22 @@
 import type { AlarmApi, Budget, BudgetApi, BudgetNotification, NotificationApi, Subscription, Topic } from '../provision-types.js';
 import type { Tags } from '../types.js';
 import type { RegionClients } from './sdk.js';
-import { budgetArn, createBudgetRequest, fromMetricAlarm, fromTags, putAlarmRequest, toBudgetNotification, toTags } from './provision-convert.js';
+import {
+  budgetArn,
+  createBudgetRequest,
+  fromMetricAlarm,
+  fromTags,
+  putAlarmRequest,
+  toBudgetNotification,
+  toTags,
+} from './provision-convert.js';
 import { isAwsCode, type ProvisionCaller } from './provision-errors.js';
 
 /** Follows NextToken until the last page (at most `max` pages). */
-async function pages<P extends { NextToken?: string | undefined }>(fetch: (token: string | undefined) => Promise<P>, max = 50): Promise<P[]> {
+async function pages<P extends { NextToken?: string | undefined }>(
+  fetch: (token: string | undefined) => Promise<P>,
+  max = 50,
+): Promise<P[]> {
   const out: P[] = [];
   let token: string | undefined;
   do {
@@ -20,19 +31,34 @@ async function pages<P extends { NextToken?: string | undefined }>(fetch: (token
 export function awsNotifications(c: ProvisionCaller, clients: () => RegionClients): NotificationApi {
   const sns = () => clients().sns;
   const subscriptions = async (arn: string): Promise<Subscription[]> => {
-    const all = await pages((NextToken) => c.call({ operation: 'ListSubscriptionsByTopic', service: 'sns' }, () => sns().listSubscriptionsByTopic({ TopicArn: arn, ...(NextToken ? { NextToken } : {}) })));
-    return all.flatMap((p) => p.Subscriptions ?? []).map((s) => ({ arn: s.SubscriptionArn ?? '', protocol: s.Protocol ?? '', endpoint: s.Endpoint ?? '' }));
+    const all = await pages((NextToken) =>
+      c.call({ operation: 'ListSubscriptionsByTopic', service: 'sns' }, () =>
+        sns().listSubscriptionsByTopic({ TopicArn: arn, ...(NextToken ? { NextToken } : {}) }),
+      ),
+    );
+    return all
+      .flatMap((p) => p.Subscriptions ?? [])
+      .map((s) => ({ arn: s.SubscriptionArn ?? '', protocol: s.Protocol ?? '', endpoint: s.Endpoint ?? '' }));
   };
   return {
     async findTopic(name) {
-      const all = await pages((NextToken) => c.call({ operation: 'ListTopics', service: 'sns' }, () => sns().listTopics(NextToken ? { NextToken } : {})));
-      const arn = all.flatMap((p) => p.Topics ?? []).map((t) => t.TopicArn ?? '').find((a) => a.endsWith(`:${name}`));
+      const all = await pages((NextToken) =>
+        c.call({ operation: 'ListTopics', service: 'sns' }, () => sns().listTopics(NextToken ? { NextToken } : {})),
+      );
+      const arn = all
+        .flatMap((p) => p.Topics ?? [])
+        .map((t) => t.TopicArn ?? '')
+        .find((a) => a.endsWith(`:${name}`));
       if (!arn) return undefined;
-      const tags = await c.call({ operation: 'ListTagsForResource', service: 'sns' }, () => sns().listTagsForResource({ ResourceArn: arn }));
+      const tags = await c.call({ operation: 'ListTagsForResource', service: 'sns' }, () =>
+        sns().listTagsForResource({ ResourceArn: arn }),
+      );
       return { arn, name, subscriptions: await subscriptions(arn), tags: fromTags(tags.Tags) } satisfies Topic;
     },
     async createTopic(name, tags) {
-      const out = await c.call({ operation: 'CreateTopic', service: 'sns', subject: `Topic ${name}` }, () => sns().createTopic({ Name: name, Tags: toTags(tags) }));
+      const out = await c.call({ operation: 'CreateTopic', service: 'sns', subject: `Topic ${name}` }, () =>
+        sns().createTopic({ Name: name, Tags: toTags(tags) }),
+      );
       return { arn: out.TopicArn ?? '', name, subscriptions: [], tags: fromTags(toTags(tags)) };
     },
     async subscribeEmail(topicArn, email) {
@@ -58,17 +84,25 @@ export function awsAlarms(c: ProvisionCaller, clients: () => RegionClients): Ala
     async listAlarms(prefix) {
       const all = await pages((NextToken) =>
         c.call({ operation: 'DescribeAlarms', service: 'monitoring' }, () =>
-          cw().describeAlarms({ AlarmTypes: ['MetricAlarm'], ...(prefix ? { AlarmNamePrefix: prefix } : {}), ...(NextToken ? { NextToken } : {}) }),
+          cw().describeAlarms({
+            AlarmTypes: ['MetricAlarm'],
+            ...(prefix ? { AlarmNamePrefix: prefix } : {}),
+            ...(NextToken ? { NextToken } : {}),
+          }),
         ),
       );
       return all.flatMap((p) => p.MetricAlarms ?? []).map(fromMetricAlarm);
     },
     async alarmTags(arn) {
-      const out = await c.call({ operation: 'ListTagsForResource', service: 'monitoring' }, () => cw().listTagsForResource({ ResourceARN: arn }));
+      const out = await c.call({ operation: 'ListTagsForResource', service: 'monitoring' }, () =>
+        cw().listTagsForResource({ ResourceARN: arn }),
+      );
       return fromTags(out.Tags);
     },
     async putAlarm(alarm, tags) {
-      await c.call({ operation: 'PutMetricAlarm', service: 'monitoring', subject: `Alarm ${alarm.name}` }, () => cw().putMetricAlarm(putAlarmRequest(alarm, tags)));
+      await c.call({ operation: 'PutMetricAlarm', service: 'monitoring', subject: `Alarm ${alarm.name}` }, () =>
+        cw().putMetricAlarm(putAlarmRequest(alarm, tags)),
+      );
     },
     async deleteAlarms(names) {
       for (let i = 0; i < names.length; i += 100) {
@@ -82,7 +116,9 @@ export function awsAlarms(c: ProvisionCaller, clients: () => RegionClients): Ala
 export function awsBudgets(c: ProvisionCaller, clients: () => RegionClients): BudgetApi {
   const b = () => clients().budgets;
   const notifications = async (AccountId: string, BudgetName: string): Promise<BudgetNotification[]> => {
-    const out = await c.call({ operation: 'DescribeNotificationsForBudget', service: 'budgets' }, () => b().describeNotificationsForBudget({ AccountId, BudgetName }));
+    const out = await c.call({ operation: 'DescribeNotificationsForBudget', service: 'budgets' }, () =>
+      b().describeNotificationsForBudget({ AccountId, BudgetName }),
+    );
     const result: BudgetNotification[] = [];
     for (const n of out.Notifications ?? []) {
       const subs = await c.call({ operation: 'DescribeSubscribersForNotification', service: 'budgets' }, () =>
@@ -97,13 +133,17 @@ export function awsBudgets(c: ProvisionCaller, clients: () => RegionClients): Bu
     return result;
   };
   const tags = async (accountId: string, name: string): Promise<Tags> => {
-    const out = await c.call({ operation: 'ListTagsForResource', service: 'budgets' }, () => b().listTagsForResource({ ResourceARN: budgetArn(accountId, name) }));
+    const out = await c.call({ operation: 'ListTagsForResource', service: 'budgets' }, () =>
+      b().listTagsForResource({ ResourceARN: budgetArn(accountId, name) }),
+    );
     return fromTags(out.ResourceTags);
   };
   return {
     async findBudget(accountId, name) {
       try {
-        const out = await c.call({ operation: 'DescribeBudget', service: 'budgets', expect: ['NotFound'] }, () => b().describeBudget({ AccountId: accountId, BudgetName: name }));
+        const out = await c.call({ operation: 'DescribeBudget', service: 'budgets', expect: ['NotFound'] }, () =>
+          b().describeBudget({ AccountId: accountId, BudgetName: name }),
+        );
         const budget = out.Budget;
         if (!budget) return undefined;
         return {
@@ -118,7 +158,9 @@ export function awsBudgets(c: ProvisionCaller, clients: () => RegionClients): Bu
       }
     },
     async createBudget(accountId, spec, t) {
-      await c.call({ operation: 'CreateBudget', service: 'budgets', subject: `Budget ${spec.name}` }, () => b().createBudget(createBudgetRequest(accountId, spec, t)));
+      await c.call({ operation: 'CreateBudget', service: 'budgets', subject: `Budget ${spec.name}` }, () =>
+        b().createBudget(createBudgetRequest(accountId, spec, t)),
+      );
     },
     async updateBudgetLimit(accountId, name, limitUsd) {
       await c.call({ operation: 'UpdateBudget', service: 'budgets' }, () =>
@@ -139,7 +181,9 @@ export function awsBudgets(c: ProvisionCaller, clients: () => RegionClients): Bu
       );
     },
     async deleteNotification(accountId, name, n) {
-      await c.call({ operation: 'DeleteNotification', service: 'budgets' }, () => b().deleteNotification({ AccountId: accountId, BudgetName: name, Notification: toBudgetNotification(n) }));
+      await c.call({ operation: 'DeleteNotification', service: 'budgets' }, () =>
+        b().deleteNotification({ AccountId: accountId, BudgetName: name, Notification: toBudgetNotification(n) }),
+      );
     },
     async deleteBudget(accountId, name) {
       await c.call({ operation: 'DeleteBudget', service: 'budgets' }, () => b().deleteBudget({ AccountId: accountId, BudgetName: name }));

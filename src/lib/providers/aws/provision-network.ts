@@ -20,7 +20,9 @@ export function awsNetwork(c: ProvisionCaller, clients: () => RegionClients, ret
   let vpc: Promise<string> | undefined;
   const defaultVpc = (): Promise<string> =>
     (vpc ??= c
-      .call({ operation: 'DescribeVpcs', service: 'ec2' }, () => clients().ec2.describeVpcs({ Filters: [{ Name: 'is-default', Values: ['true'] }] }))
+      .call({ operation: 'DescribeVpcs', service: 'ec2' }, () =>
+        clients().ec2.describeVpcs({ Filters: [{ Name: 'is-default', Values: ['true'] }] }),
+      )
       .then((out) => {
         const id = out.Vpcs?.[0]?.VpcId;
         if (!id) {
@@ -38,7 +40,9 @@ export function awsNetwork(c: ProvisionCaller, clients: () => RegionClients, ret
   const describe = async (ids: string[]): Promise<SecurityGroup[]> => {
     if (ids.length === 0) return [];
     try {
-      const out = await c.call({ operation: 'DescribeSecurityGroups', service: 'ec2', expect: ['InvalidGroup.NotFound'] }, () => clients().ec2.describeSecurityGroups({ GroupIds: ids }));
+      const out = await c.call({ operation: 'DescribeSecurityGroups', service: 'ec2', expect: ['InvalidGroup.NotFound'] }, () =>
+        clients().ec2.describeSecurityGroups({ GroupIds: ids }),
+      );
       return (out.SecurityGroups ?? []).map(toSecurityGroup);
     } catch (e) {
       if (isAwsCode(e, 'InvalidGroup.NotFound')) return [];
@@ -50,7 +54,12 @@ export function awsNetwork(c: ProvisionCaller, clients: () => RegionClients, ret
     async findSecurityGroup(name) {
       const vpcId = await defaultVpc();
       const out = await c.call({ operation: 'DescribeSecurityGroups', service: 'ec2' }, () =>
-        clients().ec2.describeSecurityGroups({ Filters: [{ Name: 'group-name', Values: [name] }, { Name: 'vpc-id', Values: [vpcId] }] }),
+        clients().ec2.describeSecurityGroups({
+          Filters: [
+            { Name: 'group-name', Values: [name] },
+            { Name: 'vpc-id', Values: [vpcId] },
+          ],
+        }),
       );
       const g = out.SecurityGroups?.[0];
       return g ? toSecurityGroup(g) : undefined;
@@ -72,7 +81,14 @@ export function awsNetwork(c: ProvisionCaller, clients: () => RegionClients, ret
           clients().ec2.authorizeSecurityGroupIngress({ GroupId: id, IpPermissions: toIpPermissions(input.ingress) }),
         );
       }
-      return { id, name: input.name, vpcId, description: input.description, ingress: input.ingress, tags: toTagsMap(input.tags, input.name) };
+      return {
+        id,
+        name: input.name,
+        vpcId,
+        description: input.description,
+        ingress: input.ingress,
+        tags: toTagsMap(input.tags, input.name),
+      };
     },
     async setIngress(group: SecurityGroup, rules: IngressRule[]) {
       const want = new Set(rules.map(ruleKey));
@@ -94,8 +110,14 @@ export function awsNetwork(c: ProvisionCaller, clients: () => RegionClients, ret
     async deleteSecurityGroup(id) {
       for (let attempt = 1; ; attempt++) {
         try {
-          await c.call({ operation: 'DeleteSecurityGroup', service: 'ec2', subject: `Security group ${id}`, expect: ['DependencyViolation', 'InvalidGroup.NotFound'] }, () =>
-            clients().ec2.deleteSecurityGroup({ GroupId: id }),
+          await c.call(
+            {
+              operation: 'DeleteSecurityGroup',
+              service: 'ec2',
+              subject: `Security group ${id}`,
+              expect: ['DependencyViolation', 'InvalidGroup.NotFound'],
+            },
+            () => clients().ec2.deleteSecurityGroup({ GroupId: id }),
           );
           return;
         } catch (e) {

@@ -44,7 +44,9 @@ function awsDatabase(c: ProvisionCaller, clients: () => RegionClients): Database
       }
     },
     async modifyDatabase(id, input) {
-      const out = await c.call({ operation: 'ModifyDBInstance', service: 'rds', instanceId: id }, () => rds().modifyDBInstance(modifyDbRequest(id, input)));
+      const out = await c.call({ operation: 'ModifyDBInstance', service: 'rds', instanceId: id }, () =>
+        rds().modifyDBInstance(modifyDbRequest(id, input)),
+      );
       if (!out.DBInstance) throw new EnvironmentError('AWS ModifyDBInstance returned no DB instance.');
       return toDatabaseState(out.DBInstance, c.region);
     },
@@ -53,7 +55,13 @@ function awsDatabase(c: ProvisionCaller, clients: () => RegionClients): Database
       let Marker: string | undefined;
       for (let page = 0; page < MAX_ORDERABLE_PAGES; page++) {
         const out = await c.call({ operation: 'DescribeOrderableDBInstanceOptions', service: 'rds' }, () =>
-          rds().describeOrderableDBInstanceOptions({ Engine: engine, DBInstanceClass: instanceClass, Vpc: true, MaxRecords: 1000, ...(Marker ? { Marker } : {}) }),
+          rds().describeOrderableDBInstanceOptions({
+            Engine: engine,
+            DBInstanceClass: instanceClass,
+            Vpc: true,
+            MaxRecords: 1000,
+            ...(Marker ? { Marker } : {}),
+          }),
         );
         for (const o of out.OrderableDBInstanceOptions ?? []) {
           options.push({
@@ -108,7 +116,8 @@ class AwsProvision implements ProvisionProvider {
     const clients = () => this.#clients;
     const delays: PollDelays = {
       minDelaySeconds: tuning.pollDelaySeconds ?? DEFAULT_POLL_DELAYS.minDelaySeconds,
-      maxDelaySeconds: tuning.maxPollDelaySeconds ?? (tuning.pollDelaySeconds ? tuning.pollDelaySeconds * 4 : DEFAULT_POLL_DELAYS.maxDelaySeconds),
+      maxDelaySeconds:
+        tuning.maxPollDelaySeconds ?? (tuning.pollDelaySeconds ? tuning.pollDelaySeconds * 4 : DEFAULT_POLL_DELAYS.maxDelaySeconds),
     };
     this.database = awsDatabase(c, clients);
     this.network = awsNetwork(c, clients, tuning.dependencyRetry ?? { attempts: 20, delayMs: 30_000 });
@@ -142,11 +151,18 @@ export function createAwsProvisionProvider(opts: AwsProviderOptions, base: Provi
 }
 
 /** The caller's account, for `dbops init`; one attempt, then a clear error. */
-export async function awsIdentity(settings: { region: string; profile?: string; endpointUrl?: string; maxAttempts: number }): Promise<Identity> {
+export async function awsIdentity(settings: {
+  region: string;
+  profile?: string;
+  endpointUrl?: string;
+  maxAttempts: number;
+}): Promise<Identity> {
   const pool = new AwsClients(settings);
   const c = provisionCaller(settings.region, settings);
   try {
-    const out = await c.call({ operation: 'GetCallerIdentity', service: 'sts' }, () => pool.forRegion(settings.region).sts.getCallerIdentity({}));
+    const out = await c.call({ operation: 'GetCallerIdentity', service: 'sts' }, () =>
+      pool.forRegion(settings.region).sts.getCallerIdentity({}),
+    );
     if (!out.Account) throw new EnvironmentError('AWS STS GetCallerIdentity returned no account id.');
     return { accountId: out.Account, arn: out.Arn ?? '' };
   } finally {

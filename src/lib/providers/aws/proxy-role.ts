@@ -55,7 +55,16 @@ export function proxySecretPolicy(secretArn: string, keyArn: string | undefined)
     Version: '2012-10-17',
     Statement: [
       { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secretArn },
-      ...(keyArn ? [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn, Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } } }] : []),
+      ...(keyArn
+        ? [
+            {
+              Effect: 'Allow',
+              Action: 'kms:Decrypt',
+              Resource: keyArn,
+              Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
+            },
+          ]
+        : []),
     ],
   });
 }
@@ -90,7 +99,10 @@ export class ProxyRoles {
   /** The role by name; undefined when it does not exist. */
   async find(name: string): Promise<Role | undefined> {
     try {
-      const out = await this.caller.call({ operation: 'GetRole', service: 'iam', subject: `IAM role ${name}`, expect: ROLE_NOT_FOUND }, () => this.iam().getRole({ RoleName: name }));
+      const out = await this.caller.call(
+        { operation: 'GetRole', service: 'iam', subject: `IAM role ${name}`, expect: ROLE_NOT_FOUND },
+        () => this.iam().getRole({ RoleName: name }),
+      );
       return out.Role;
     } catch (e) {
       if (isAwsCode(e, ...ROLE_NOT_FOUND)) return undefined;
@@ -120,10 +132,13 @@ export class ProxyRoles {
     const existing = await this.find(name);
     if (existing) {
       if (!isDbopsRole(existing)) {
-        throw new ConflictError(`IAM role ${name} exists and was not created by dbops (no ${TAG.managed}=true tag); dbops does not modify it.`, {
-          hint: `To use it for the proxy, set connectionPool.roleArn: ${existing.Arn ?? name}; otherwise delete or rename it.`,
-          kind: 'already-exists',
-        });
+        throw new ConflictError(
+          `IAM role ${name} exists and was not created by dbops (no ${TAG.managed}=true tag); dbops does not modify it.`,
+          {
+            hint: `To use it for the proxy, set connectionPool.roleArn: ${existing.Arn ?? name}; otherwise delete or rename it.`,
+            kind: 'already-exists',
+          },
+        );
       }
       return { arn: existing.Arn ?? '', created: false };
     }
@@ -136,7 +151,11 @@ export class ProxyRoles {
       }),
     );
     await this.caller.call({ operation: 'PutRolePolicy', service: 'iam', subject: `IAM role ${name}` }, () =>
-      this.iam().putRolePolicy({ RoleName: name, PolicyName: PROXY_ROLE_POLICY, PolicyDocument: proxySecretPolicy(input.secretArn, kmsKeyArn(input.secretArn, input.kmsKeyId)) }),
+      this.iam().putRolePolicy({
+        RoleName: name,
+        PolicyName: PROXY_ROLE_POLICY,
+        PolicyDocument: proxySecretPolicy(input.secretArn, kmsKeyArn(input.secretArn, input.kmsKeyId)),
+      }),
     );
     return { arn: out.Role?.Arn ?? '', created: true };
   }
@@ -152,7 +171,9 @@ export class ProxyRoles {
       if (!isAwsCode(e, ...ROLE_NOT_FOUND)) throw e;
     }
     try {
-      await this.caller.call({ operation: 'DeleteRole', service: 'iam', subject: `IAM role ${name}`, expect: ROLE_NOT_FOUND }, () => this.iam().deleteRole({ RoleName: name }));
+      await this.caller.call({ operation: 'DeleteRole', service: 'iam', subject: `IAM role ${name}`, expect: ROLE_NOT_FOUND }, () =>
+        this.iam().deleteRole({ RoleName: name }),
+      );
     } catch (e) {
       if (!isAwsCode(e, ...ROLE_NOT_FOUND)) throw e;
     }

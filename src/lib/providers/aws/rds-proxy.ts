@@ -113,8 +113,9 @@ export class RdsProxyPooler implements PoolerApi {
 
   async #proxy(name: string): Promise<DBProxy | undefined> {
     try {
-      const out = await this.#o.caller.call({ operation: 'DescribeDBProxies', service: 'rds', subject: `RDS Proxy ${name}`, expect: PROXY_NOT_FOUND }, () =>
-        this.#o.rds().describeDBProxies({ DBProxyName: name }),
+      const out = await this.#o.caller.call(
+        { operation: 'DescribeDBProxies', service: 'rds', subject: `RDS Proxy ${name}`, expect: PROXY_NOT_FOUND },
+        () => this.#o.rds().describeDBProxies({ DBProxyName: name }),
       );
       return out.DBProxies?.[0];
     } catch (e) {
@@ -184,8 +185,14 @@ export class RdsProxyPooler implements PoolerApi {
     if (ids.length === 0) return;
     try {
       await this.#o.caller.call(
-        { operation: 'RegisterDBProxyTargets', service: 'rds', subject: `RDS Proxy ${name}`, expect: ['DBProxyTargetAlreadyRegistered', 'InvalidDBInstanceState', 'InvalidDBProxyState'] },
-        () => this.#o.rds().registerDBProxyTargets({ DBProxyName: name, TargetGroupName: DEFAULT_TARGET_GROUP, DBInstanceIdentifiers: ids }),
+        {
+          operation: 'RegisterDBProxyTargets',
+          service: 'rds',
+          subject: `RDS Proxy ${name}`,
+          expect: ['DBProxyTargetAlreadyRegistered', 'InvalidDBInstanceState', 'InvalidDBProxyState'],
+        },
+        () =>
+          this.#o.rds().registerDBProxyTargets({ DBProxyName: name, TargetGroupName: DEFAULT_TARGET_GROUP, DBInstanceIdentifiers: ids }),
       );
     } catch (e) {
       if (isAwsCode(e, 'DBProxyTargetAlreadyRegistered')) return;
@@ -205,7 +212,8 @@ export class RdsProxyPooler implements PoolerApi {
     try {
       await this.#o.caller.call(
         { operation: 'DeregisterDBProxyTargets', service: 'rds', subject: `RDS Proxy ${name}`, expect: ['DBProxyTargetNotFound'] },
-        () => this.#o.rds().deregisterDBProxyTargets({ DBProxyName: name, TargetGroupName: DEFAULT_TARGET_GROUP, DBInstanceIdentifiers: ids }),
+        () =>
+          this.#o.rds().deregisterDBProxyTargets({ DBProxyName: name, TargetGroupName: DEFAULT_TARGET_GROUP, DBInstanceIdentifiers: ids }),
       );
     } catch (e) {
       if (isAwsCode(e, 'DBProxyTargetNotFound')) return;
@@ -267,7 +275,10 @@ export class RdsProxyPooler implements PoolerApi {
   async connection(name: string): Promise<PoolerConnection> {
     const p = await this.#requireProxy(name);
     const target = (await this.targets(name))[0]?.instanceId;
-    if (!target) throw new EnvironmentError(`RDS Proxy ${name} has no target registered.`, { hint: 'Register the primary: `aws rds register-db-proxy-targets` (runbooks/switchover.md, SO-8).' });
+    if (!target)
+      throw new EnvironmentError(`RDS Proxy ${name} has no target registered.`, {
+        hint: 'Register the primary: `aws rds register-db-proxy-targets` (runbooks/switchover.md, SO-8).',
+      });
     const info = await this.#o.base.connectionInfo(target);
     return {
       host: p.Endpoint ?? '',
@@ -297,9 +308,14 @@ export class RdsProxyPooler implements PoolerApi {
   }
 
   async #db(id: string): Promise<DBInstance> {
-    const out = await this.#o.caller.call({ operation: 'DescribeDBInstances', service: 'rds', instanceId: id }, () => this.#o.rds().describeDBInstances({ DBInstanceIdentifier: id }));
+    const out = await this.#o.caller.call({ operation: 'DescribeDBInstances', service: 'rds', instanceId: id }, () =>
+      this.#o.rds().describeDBInstances({ DBInstanceIdentifier: id }),
+    );
     const db = out.DBInstances?.[0];
-    if (!db) throw new NotFoundError(`DB instance ${id} not found in ${this.#o.caller.region}.`, { hint: 'Run `dbops provision apply` so the database exists first.' });
+    if (!db)
+      throw new NotFoundError(`DB instance ${id} not found in ${this.#o.caller.region}.`, {
+        hint: 'Run `dbops provision apply` so the database exists first.',
+      });
     return db;
   }
 
@@ -316,7 +332,9 @@ export class RdsProxyPooler implements PoolerApi {
         })
       ).arn;
     const request = createProxyRequest(input, db, roleArn);
-    const out = await this.#o.caller.call({ operation: 'CreateDBProxy', service: 'rds', subject: `RDS Proxy ${input.name}` }, () => this.#o.rds().createDBProxy(request));
+    const out = await this.#o.caller.call({ operation: 'CreateDBProxy', service: 'rds', subject: `RDS Proxy ${input.name}` }, () =>
+      this.#o.rds().createDBProxy(request),
+    );
     if (!out.DBProxy) throw new EnvironmentError('AWS CreateDBProxy returned no proxy.');
     return out.DBProxy;
   }
@@ -327,17 +345,24 @@ export class RdsProxyPooler implements PoolerApi {
       const p = await this.#requireProxy(name);
       if (p.Status === 'available') return;
       if (p.Status && !['creating', 'modifying'].includes(p.Status)) {
-        throw new EnvironmentError(`RDS Proxy ${name} is ${p.Status}; it will not become available.`, { hint: 'Look at the proxy in the RDS console; `aws rds describe-db-proxies` shows its status.' });
+        throw new EnvironmentError(`RDS Proxy ${name} is ${p.Status}; it will not become available.`, {
+          hint: 'Look at the proxy in the RDS console; `aws rds describe-db-proxies` shows its status.',
+        });
       }
       if (Date.now() - started >= this.#o.maxWaitSeconds * 1000) {
-        throw new EnvironmentError(`Gave up waiting for RDS Proxy ${name} to become available (last status: ${p.Status ?? 'unknown'}).`, { hint: 'It may still get there: check again later, or increase aws.maxWaitMinutes.' });
+        throw new EnvironmentError(`Gave up waiting for RDS Proxy ${name} to become available (last status: ${p.Status ?? 'unknown'}).`, {
+          hint: 'It may still get there: check again later, or increase aws.maxWaitMinutes.',
+        });
       }
       await sleep(this.#o.pollMs);
     }
   }
 
   async stop(name: string): Promise<void> {
-    throw new UsageError(`RDS Proxy ${name} cannot be stopped; it runs while it exists.`, { hint: 'Deregister its target or delete it in the RDS console.', kind: 'unsupported' });
+    throw new UsageError(`RDS Proxy ${name} cannot be stopped; it runs while it exists.`, {
+      hint: 'Deregister its target or delete it in the RDS console.',
+      kind: 'unsupported',
+    });
   }
 
   /**
@@ -348,13 +373,19 @@ export class RdsProxyPooler implements PoolerApi {
   async remove(name: string): Promise<void> {
     const p = await this.#proxy(name);
     if (!p) return;
-    await this.#o.caller.call({ operation: 'DeleteDBProxy', service: 'rds', subject: `RDS Proxy ${name}`, expect: PROXY_NOT_FOUND }, () => this.#o.rds().deleteDBProxy({ DBProxyName: name })).catch((e: unknown) => {
-      if (!isAwsCode(e, ...PROXY_NOT_FOUND)) throw e;
-    });
+    await this.#o.caller
+      .call({ operation: 'DeleteDBProxy', service: 'rds', subject: `RDS Proxy ${name}`, expect: PROXY_NOT_FOUND }, () =>
+        this.#o.rds().deleteDBProxy({ DBProxyName: name }),
+      )
+      .catch((e: unknown) => {
+        if (!isAwsCode(e, ...PROXY_NOT_FOUND)) throw e;
+      });
     const started = Date.now();
     while (await this.#proxy(name)) {
       if (Date.now() - started >= this.#o.maxWaitSeconds * 1000) {
-        throw new EnvironmentError(`Gave up waiting for RDS Proxy ${name} to be deleted.`, { hint: 'It may still go: run `dbops provision destroy` again later, or increase aws.maxWaitMinutes.' });
+        throw new EnvironmentError(`Gave up waiting for RDS Proxy ${name} to be deleted.`, {
+          hint: 'It may still go: run `dbops provision destroy` again later, or increase aws.maxWaitMinutes.',
+        });
       }
       await sleep(this.#o.pollMs);
     }

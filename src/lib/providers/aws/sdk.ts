@@ -57,12 +57,20 @@ export interface RdsApi {
   describeDBSnapshots(i: Rds.DescribeDBSnapshotsCommandInput): Promise<Rds.DescribeDBSnapshotsCommandOutput>;
   deleteDBSnapshot(i: Rds.DeleteDBSnapshotCommandInput): Promise<Rds.DeleteDBSnapshotCommandOutput>;
   copyDBSnapshot(i: Rds.CopyDBSnapshotCommandInput): Promise<Rds.CopyDBSnapshotCommandOutput>;
-  restoreDBInstanceFromDBSnapshot(i: Rds.RestoreDBInstanceFromDBSnapshotCommandInput): Promise<Rds.RestoreDBInstanceFromDBSnapshotCommandOutput>;
-  restoreDBInstanceToPointInTime(i: Rds.RestoreDBInstanceToPointInTimeCommandInput): Promise<Rds.RestoreDBInstanceToPointInTimeCommandOutput>;
+  restoreDBInstanceFromDBSnapshot(
+    i: Rds.RestoreDBInstanceFromDBSnapshotCommandInput,
+  ): Promise<Rds.RestoreDBInstanceFromDBSnapshotCommandOutput>;
+  restoreDBInstanceToPointInTime(
+    i: Rds.RestoreDBInstanceToPointInTimeCommandInput,
+  ): Promise<Rds.RestoreDBInstanceToPointInTimeCommandOutput>;
   createDBInstanceReadReplica(i: Rds.CreateDBInstanceReadReplicaCommandInput): Promise<Rds.CreateDBInstanceReadReplicaCommandOutput>;
   promoteReadReplica(i: Rds.PromoteReadReplicaCommandInput): Promise<Rds.PromoteReadReplicaCommandOutput>;
-  describeOrderableDBInstanceOptions(i: Rds.DescribeOrderableDBInstanceOptionsCommandInput): Promise<Rds.DescribeOrderableDBInstanceOptionsCommandOutput>;
-  describePendingMaintenanceActions(i: Rds.DescribePendingMaintenanceActionsCommandInput): Promise<Rds.DescribePendingMaintenanceActionsCommandOutput>;
+  describeOrderableDBInstanceOptions(
+    i: Rds.DescribeOrderableDBInstanceOptionsCommandInput,
+  ): Promise<Rds.DescribeOrderableDBInstanceOptionsCommandOutput>;
+  describePendingMaintenanceActions(
+    i: Rds.DescribePendingMaintenanceActionsCommandInput,
+  ): Promise<Rds.DescribePendingMaintenanceActionsCommandOutput>;
   createDBProxy(i: Rds.CreateDBProxyCommandInput): Promise<Rds.CreateDBProxyCommandOutput>;
   describeDBProxies(i: Rds.DescribeDBProxiesCommandInput): Promise<Rds.DescribeDBProxiesCommandOutput>;
   describeDBProxyTargets(i: Rds.DescribeDBProxyTargetsCommandInput): Promise<Rds.DescribeDBProxyTargetsCommandOutput>;
@@ -121,7 +129,9 @@ export interface SnsApi {
 export interface BudgetsApi {
   describeBudgets(i: Budgets.DescribeBudgetsCommandInput): Promise<Budgets.DescribeBudgetsCommandOutput>;
   describeBudget(i: Budgets.DescribeBudgetCommandInput): Promise<Budgets.DescribeBudgetCommandOutput>;
-  describeNotificationsForBudget(i: Budgets.DescribeNotificationsForBudgetCommandInput): Promise<Budgets.DescribeNotificationsForBudgetCommandOutput>;
+  describeNotificationsForBudget(
+    i: Budgets.DescribeNotificationsForBudgetCommandInput,
+  ): Promise<Budgets.DescribeNotificationsForBudgetCommandOutput>;
   describeSubscribersForNotification(
     i: Budgets.DescribeSubscribersForNotificationCommandInput,
   ): Promise<Budgets.DescribeSubscribersForNotificationCommandOutput>;

@@ -77,7 +77,13 @@ export function toAlarms(page: DescribeAlarmsCommandOutput): U.AlarmInfo[] {
   return [
     ...(page.MetricAlarms ?? []).map(metricAlarm),
     ...(page.CompositeAlarms ?? []).map(
-      (a): U.AlarmInfo => ({ name: a.AlarmName ?? '', kind: 'composite', metricCount: 0, highResolution: false, ...(a.AlarmArn ? { arn: a.AlarmArn } : {}) }),
+      (a): U.AlarmInfo => ({
+        name: a.AlarmName ?? '',
+        kind: 'composite',
+        metricCount: 0,
+        highResolution: false,
+        ...(a.AlarmArn ? { arn: a.AlarmArn } : {}),
+      }),
     ),
   ];
 }

@@ -97,7 +97,10 @@ class AwsUsageApi implements UsageApi {
 
   async listDbInstances(): Promise<DbInstanceUsage[]> {
     const pages = await paged(
-      (Marker) => this.#call('DescribeDBInstances', 'rds', (c) => c.regional.rds.describeDBInstances({ MaxRecords: PAGE.rds, ...(Marker ? { Marker } : {}) })),
+      (Marker) =>
+        this.#call('DescribeDBInstances', 'rds', (c) =>
+          c.regional.rds.describeDBInstances({ MaxRecords: PAGE.rds, ...(Marker ? { Marker } : {}) }),
+        ),
       (p) => p.Marker,
     );
     return pages.flatMap((p) => p.DBInstances ?? []).flatMap((db) => toDbInstance(db) ?? []);
@@ -107,7 +110,11 @@ class AwsUsageApi implements UsageApi {
     const pages = await paged(
       (Marker) =>
         this.#call('DescribeCacheClusters', 'elasticache', (c) =>
-          c.regional.elastiCache.describeCacheClusters({ ShowCacheNodeInfo: true, MaxRecords: PAGE.elastiCache, ...(Marker ? { Marker } : {}) }),
+          c.regional.elastiCache.describeCacheClusters({
+            ShowCacheNodeInfo: true,
+            MaxRecords: PAGE.elastiCache,
+            ...(Marker ? { Marker } : {}),
+          }),
         ),
       (p) => p.Marker,
     );
@@ -116,7 +123,10 @@ class AwsUsageApi implements UsageApi {
 
   async listFunctions(): Promise<FunctionUsage[]> {
     const pages = await paged(
-      (Marker) => this.#call('ListFunctions', 'lambda', (c) => c.regional.lambda.listFunctions({ MaxItems: PAGE.lambda, ...(Marker ? { Marker } : {}) })),
+      (Marker) =>
+        this.#call('ListFunctions', 'lambda', (c) =>
+          c.regional.lambda.listFunctions({ MaxItems: PAGE.lambda, ...(Marker ? { Marker } : {}) }),
+        ),
       (p) => p.NextMarker,
     );
     return pages.flatMap((p) => p.Functions ?? []).flatMap((f) => toFunction(f) ?? []);
@@ -134,7 +144,11 @@ class AwsUsageApi implements UsageApi {
     const pages = await paged(
       (NextToken) =>
         this.#call('DescribeAlarms', 'monitoring', (c) =>
-          c.regional.cloudWatch.describeAlarms({ AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], MaxRecords: PAGE.alarms, ...(NextToken ? { NextToken } : {}) }),
+          c.regional.cloudWatch.describeAlarms({
+            AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+            MaxRecords: PAGE.alarms,
+            ...(NextToken ? { NextToken } : {}),
+          }),
         ),
       (p) => p.NextToken,
     );
@@ -144,7 +158,9 @@ class AwsUsageApi implements UsageApi {
   async getFreeTierUsage(): Promise<FreeTierApiUsage[]> {
     const pages = await paged(
       (nextToken) =>
-        this.#call('GetFreeTierUsage', 'freetier', (c) => c.freeTier.getFreeTierUsage({ maxResults: PAGE.freeTier, ...(nextToken ? { nextToken } : {}) })),
+        this.#call('GetFreeTierUsage', 'freetier', (c) =>
+          c.freeTier.getFreeTierUsage({ maxResults: PAGE.freeTier, ...(nextToken ? { nextToken } : {}) }),
+        ),
       (p) => p.nextToken,
     );
     return pages.flatMap((p) => p.freeTierUsages ?? []).map(toFreeTierUsage);
@@ -163,7 +179,9 @@ class AwsUsageApi implements UsageApi {
   async describeBudgets(accountId: string): Promise<BudgetInfo[]> {
     const pages = await paged(
       (NextToken) =>
-        this.#call('DescribeBudgets', 'budgets', (c) => c.billing.budgets.describeBudgets({ AccountId: accountId, MaxResults: PAGE.budgets, ...(NextToken ? { NextToken } : {}) })),
+        this.#call('DescribeBudgets', 'budgets', (c) =>
+          c.billing.budgets.describeBudgets({ AccountId: accountId, MaxResults: PAGE.budgets, ...(NextToken ? { NextToken } : {}) }),
+        ),
       (p) => p.NextToken,
     );
     return pages.flatMap((p) => p.Budgets ?? []).flatMap((b) => toBudget(b) ?? []);

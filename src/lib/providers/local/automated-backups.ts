@@ -61,11 +61,15 @@ function stamp(d: Date): string {
 
 async function archiveModeShown(rc: RegionContext, rec: InstanceRecord): Promise<string> {
   const cred = await instanceCredential(rc, rec.id);
-  return withMasterClient({ port: rec.port, user: cred.masterUsername, password: cred.password, database: rec.dbName }, `Reading archive_mode of ${rec.id}`, async (c) => {
-    const r = await c.query<{ archive_mode: string }>('SHOW archive_mode');
-    await c.query('SELECT pg_reload_conf()');
-    return r.rows[0]!.archive_mode;
-  });
+  return withMasterClient(
+    { port: rec.port, user: cred.masterUsername, password: cred.password, database: rec.dbName },
+    `Reading archive_mode of ${rec.id}`,
+    async (c) => {
+      const r = await c.query<{ archive_mode: string }>('SHOW archive_mode');
+      await c.query('SELECT pg_reload_conf()');
+      return r.rows[0]!.archive_mode;
+    },
+  );
 }
 
 /** Removes archived WAL before the oldest kept automated base's first segment (history files stay). */
@@ -112,7 +116,11 @@ async function waitArchived(rc: RegionContext, rec: InstanceRecord, snapshotId: 
 const ARCHIVE_WAIT_MS = 30_000;
 
 /** `dbops backup run` for one instance. */
-export async function runAutomatedBackups(rc: RegionContext, id: string, opts: { force: boolean; dryRun?: boolean }): Promise<AutomatedBackupRun> {
+export async function runAutomatedBackups(
+  rc: RegionContext,
+  id: string,
+  opts: { force: boolean; dryRun?: boolean },
+): Promise<AutomatedBackupRun> {
   const rec = await requireInstance(rc, id);
   const base: AutomatedBackupRun = { instanceId: id, restarted: false, prunedSnapshots: [], prunedWalFiles: 0 };
   if (rec.backupRetentionDays === 0) return { ...base, skipped: 'automated backups are off (backupRetentionDays 0)' };
@@ -125,10 +133,21 @@ export async function runAutomatedBackups(rc: RegionContext, id: string, opts: {
   const { due, nextDueAt } = automatedBackupDue(rec.backupWindow, newest ? new Date(newest.createdAt) : undefined, now);
   const running = await serverRunning(rc, id);
   if (opts.dryRun) {
-    return { ...base, ...(running ? {} : { skipped: 'stopped (archiving starts with it)' }), nextDueAt, ...(due || opts.force ? { snapshotId: `${id}-auto-${stamp(now)}` } : {}), prunedSnapshots: automatedToPrune(automated, rec.backupRetentionDays, now) };
+    return {
+      ...base,
+      ...(running ? {} : { skipped: 'stopped (archiving starts with it)' }),
+      nextDueAt,
+      ...(due || opts.force ? { snapshotId: `${id}-auto-${stamp(now)}` } : {}),
+      prunedSnapshots: automatedToPrune(automated, rec.backupRetentionDays, now),
+    };
   }
   await refreshArchiveSettings(rc, tb, rec);
-  if (!running) return { ...base, skipped: 'stopped: archiving starts with its next start, and RDS takes no backup of a stopped instance either', nextDueAt };
+  if (!running)
+    return {
+      ...base,
+      skipped: 'stopped: archiving starts with its next start, and RDS takes no backup of a stopped instance either',
+      nextDueAt,
+    };
   let restarted = false;
   if ((await archiveModeShown(rc, rec)) !== 'on') {
     // archive_mode is read at start only: a brief restart (RDS restarts too when backups are turned on).

@@ -56,16 +56,14 @@ export function parseManifest(bytes: Buffer): BackupManifest {
   const newlines: number[] = [];
   for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) newlines.push(i);
   if (newlines.length < 2) fail('could not parse backup manifest: expected at least 2 lines');
-  if (newlines[newlines.length - 1] !== bytes.length - 1)
-    fail('could not parse backup manifest: last line not newline-terminated');
+  if (newlines[newlines.length - 1] !== bytes.length - 1) fail('could not parse backup manifest: last line not newline-terminated');
   let doc: Record<string, unknown>;
   try {
     doc = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
   } catch (e) {
     fail(`could not parse backup manifest: ${(e as Error).message}`);
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
-    fail('could not parse backup manifest: not a JSON object');
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('could not parse backup manifest: not a JSON object');
   const version = doc['PostgreSQL-Backup-Manifest-Version'];
   if (version !== 1 && version !== 2) fail(`could not parse backup manifest: unexpected manifest version ${String(version)}`);
   const expected = doc['Manifest-Checksum'];
@@ -123,7 +121,7 @@ function decodeHexPath(hex: string): string {
 }
 
 /** Digest length in bytes per algorithm, as in the manifest. */
-const CHECKSUM_LENGTH: Record<string, number> = { CRC32C: 4, 'SHA224': 28, 'SHA256': 32, 'SHA384': 48, 'SHA512': 64 };
+const CHECKSUM_LENGTH: Record<string, number> = { CRC32C: 4, SHA224: 28, SHA256: 32, SHA384: 48, SHA512: 64 };
 
 interface Digest {
   update(b: Uint8Array): void;

@@ -10,14 +10,7 @@ import { findExecutable, isExecutable, pathDirs } from '../../executables.js';
 import { runUnchecked } from './process.js';
 
 /** Binaries the local provider runs; pg_waldump is what pg_verifybackup uses to check WAL. */
-export const REQUIRED_BINARIES = [
-  'initdb',
-  'pg_ctl',
-  'postgres',
-  'pg_basebackup',
-  'pg_verifybackup',
-  'pg_waldump',
-] as const;
+export const REQUIRED_BINARIES = ['initdb', 'pg_ctl', 'postgres', 'pg_basebackup', 'pg_verifybackup', 'pg_waldump'] as const;
 export type PgBinary = (typeof REQUIRED_BINARIES)[number];
 /** Binaries only switchover and failover run (same package as the required ones; not checked up front). */
 export type PgTool = PgBinary | 'pg_rewind' | 'pg_controldata';
@@ -142,18 +135,13 @@ function explicitDirMissing(dir: string, missing: PgBinary[]): EnvironmentError 
 }
 
 function notInstalled(): EnvironmentError {
-  return new EnvironmentError(
-    'PostgreSQL server binaries (initdb, pg_ctl, postgres, pg_basebackup, pg_verifybackup) were not found.',
-    { hint: INSTALL_HINT },
-  );
+  return new EnvironmentError('PostgreSQL server binaries (initdb, pg_ctl, postgres, pg_basebackup, pg_verifybackup) were not found.', {
+    hint: INSTALL_HINT,
+  });
 }
 
 /** The local binaries must be the major version asked for (config engineVersion "15" or "15.4"). */
-export function checkEngineVersion(
-  bins: PgBinaries,
-  requested: string,
-  what = `PostgreSQL ${requested} was asked for`,
-): void {
+export function checkEngineVersion(bins: PgBinaries, requested: string, what = `PostgreSQL ${requested} was asked for`): void {
   const major = Number(requested.split('.')[0]);
   if (major === bins.major) return;
   throw new EnvironmentError(`${what}, but the local binaries in ${bins.binDir} are ${bins.version}.`, {

@@ -106,13 +106,7 @@ export async function startCluster(
   keptLog = logFile,
   signal?: AbortSignal,
 ): Promise<void> {
-  const res = await pgRunUnchecked(
-    tb,
-    'pg_ctl',
-    ['-D', dataDir, '-l', logFile, '-w', '-t', PG_CTL_TIMEOUT_S, 'start'],
-    '',
-    { signal },
-  );
+  const res = await pgRunUnchecked(tb, 'pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', PG_CTL_TIMEOUT_S, 'start'], '', { signal });
   if (res.code === 0) return;
   throwIfAborted(signal);
   const why = (await logLine(logFile)) || meaningfulLine(res.stderr || res.stdout);
@@ -144,12 +138,7 @@ async function logLine(logFile: string): Promise<string> {
  * directory), and finally any process still working in the data directory (backends
  * orphaned by a killed postmaster). A stale postmaster.pid is no reason to fail.
  */
-export async function stopCluster(
-  tb: Toolbox,
-  id: string,
-  dataDir: string,
-  opts: { mode?: 'fast' | 'immediate' } = {},
-): Promise<void> {
+export async function stopCluster(tb: Toolbox, id: string, dataDir: string, opts: { mode?: 'fast' | 'immediate' } = {}): Promise<void> {
   if (opts.mode === 'immediate' && HAS_PROC) {
     // A cluster about to be removed needs no shutdown checkpoint: SIGQUIT is PostgreSQL's
     // immediate shutdown; sent to the verified postmaster directly, and its exit watched
@@ -162,7 +151,10 @@ export async function stopCluster(
   }
   if (await isRunning(tb, dataDir)) {
     // A cluster about to be removed needs no shutdown checkpoint: 'immediate' saves its cost.
-    const first = opts.mode === 'immediate' ? { code: 1 } : await pgRunUnchecked(tb, 'pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', '-t', String(STOP_FAST_TIMEOUT_S), 'stop'], '');
+    const first =
+      opts.mode === 'immediate'
+        ? { code: 1 }
+        : await pgRunUnchecked(tb, 'pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', '-t', String(STOP_FAST_TIMEOUT_S), 'stop'], '');
     if (first.code !== 0 && (await isRunning(tb, dataDir))) {
       await pgRunUnchecked(tb, 'pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', '-t', String(STOP_IMMEDIATE_TIMEOUT_S), 'stop'], '');
     }
@@ -283,12 +275,7 @@ export async function restartCluster(tb: Toolbox, id: string, dataDir: string, l
 }
 
 export async function promoteCluster(tb: Toolbox, id: string, dataDir: string): Promise<void> {
-  await pgRun(
-    tb,
-    'pg_ctl',
-    ['-D', dataDir, '-w', '-t', PG_CTL_TIMEOUT_S, 'promote'],
-    `Promoting instance ${id} (pg_ctl promote)`,
-  );
+  await pgRun(tb, 'pg_ctl', ['-D', dataDir, '-w', '-t', PG_CTL_TIMEOUT_S, 'promote'], `Promoting instance ${id} (pg_ctl promote)`);
 }
 
 /**
@@ -307,12 +294,7 @@ export async function isRunning(tb: Toolbox, dataDir: string): Promise<boolean> 
   } else if (HAS_PROC) {
     return isClusterProcess(pid, dataDir);
   }
-  const res = await pgRunUnchecked(
-    tb,
-    'pg_ctl',
-    ['-D', dataDir, 'status'],
-    'Checking the server status (pg_ctl status)',
-  );
+  const res = await pgRunUnchecked(tb, 'pg_ctl', ['-D', dataDir, 'status'], 'Checking the server status (pg_ctl status)');
   return res.code === 0;
 }
 
@@ -332,12 +314,15 @@ export interface MasterConnection {
 }
 
 /** Runs SQL as the master user; errors become EnvironmentError naming the step. */
-export async function withMasterClient<T>(
-  conn: MasterConnection,
-  step: string,
-  fn: (c: pg.Client) => Promise<T>,
-): Promise<T> {
-  const info = { host: LOCAL_HOST, port: conn.port, user: conn.user, password: conn.password, database: conn.database, ssl: 'disable' as const };
+export async function withMasterClient<T>(conn: MasterConnection, step: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const info = {
+    host: LOCAL_HOST,
+    port: conn.port,
+    user: conn.user,
+    password: conn.password,
+    database: conn.database,
+    ssl: 'disable' as const,
+  };
   let client: pg.Client | undefined;
   try {
     client = await connect(info, { connectTimeoutMs: 30_000 });

@@ -35,7 +35,17 @@ import type {
   WalLoss,
 } from '../failover-types.js';
 import type { Provider, WaitOptions } from '../types.js';
-import { configureCluster, isRunning, postmasterPid, processAlive, setAutoConf, startCluster, stopCluster, withMasterClient, writeOwned } from './cluster.js';
+import {
+  configureCluster,
+  isRunning,
+  postmasterPid,
+  processAlive,
+  setAutoConf,
+  startCluster,
+  stopCluster,
+  withMasterClient,
+  writeOwned,
+} from './cluster.js';
 import { createShared, prepareRegion, regionContext, type LocalProviderInternals, type RegionContext } from './context.js';
 import { instanceCredential, readInstance, requireInstance, updateInstance } from './instance-store.js';
 import { findPgbouncer, LocalPgbouncer } from './pgbouncer.js';
@@ -122,7 +132,15 @@ export class LocalFailover implements FailoverApi {
     const base = { ...this.#member(rec), status: rec.fenced ? 'fenced' : running ? rec.status : 'stopped', backingUp: false };
     if (!running) return { state: { ...base, reachable: false, unreachableReason: 'the server is not running' }, senders: [] };
     const res = await ask(this.rc, rec, async (c) => {
-      const s = await c.query<{ lsn: string; senders: number; max_senders: number; slots: number; max_slots: number; backups: number; recovery: boolean }>(
+      const s = await c.query<{
+        lsn: string;
+        senders: number;
+        max_senders: number;
+        slots: number;
+        max_slots: number;
+        backups: number;
+        recovery: boolean;
+      }>(
         `SELECT pg_is_in_recovery() AS recovery,
                 CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text ELSE pg_current_wal_lsn()::text END AS lsn,
                 (SELECT count(*)::int FROM pg_stat_replication) AS senders,
@@ -251,7 +269,9 @@ export class LocalFailover implements FailoverApi {
           last = replay ?? last;
           // The record at `lsn` (the shutdown checkpoint) is replayed once the position is past it.
           const done = replay ? lsnAtLeast(replay, lsn) && replay !== lsn : false;
-          return done ? { status: `replayed ${replay}`, done: true, value: replay! } : { status: `replayed ${last || 'unknown'}`, done: false };
+          return done
+            ? { status: `replayed ${replay}`, done: true, value: replay! }
+            : { status: `replayed ${last || 'unknown'}`, done: false };
         },
         opts,
         10,
@@ -266,7 +286,10 @@ export class LocalFailover implements FailoverApi {
     const target = await requireInstance(this.rc, newPrimaryId);
     const cred = await instanceCredential(this.rc, newPrimaryId);
     await writePassFile(tb, this.rc.layout.passFile(id), target.port, cred);
-    await setAutoConf(tb, this.rc.layout.dataDir(id), { ...standbySettings(this.rc, id, target, cred), recovery_target_timeline: 'latest' });
+    await setAutoConf(tb, this.rc.layout.dataDir(id), {
+      ...standbySettings(this.rc, id, target, cred),
+      recovery_target_timeline: 'latest',
+    });
     await writeOwned(tb, join(this.rc.layout.dataDir(id), 'standby.signal'), '');
   }
 
@@ -287,7 +310,15 @@ export class LocalFailover implements FailoverApi {
   async #session(rec: InstanceRecord): Promise<pg.Client> {
     const { default: pgLib } = await import('pg');
     const cred = await instanceCredential(this.rc, rec.id);
-    const c = new pgLib.Client({ host: LOCAL_HOST, port: rec.port, user: cred.masterUsername, password: cred.password.reveal(), database: 'postgres', ssl: false, connectionTimeoutMillis: QUERY_TIMEOUT_MS });
+    const c = new pgLib.Client({
+      host: LOCAL_HOST,
+      port: rec.port,
+      user: cred.masterUsername,
+      password: cred.password.reveal(),
+      database: 'postgres',
+      ssl: false,
+      connectionTimeoutMillis: QUERY_TIMEOUT_MS,
+    });
     c.on('error', () => undefined);
     try {
       await c.connect();
@@ -307,7 +338,10 @@ export class LocalFailover implements FailoverApi {
       await c.query('SELECT pg_promote(false)');
       const end = Date.now() + 60_000;
       while ((await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]!.r) {
-        if (Date.now() > end) throw new EnvironmentError(`Instance ${replicaId} did not leave recovery within 60 s of pg_promote().`, { hint: `Look at ${this.rc.layout.logFile(replicaId)}.` });
+        if (Date.now() > end)
+          throw new EnvironmentError(`Instance ${replicaId} did not leave recovery within 60 s of pg_promote().`, {
+            hint: `Look at ${this.rc.layout.logFile(replicaId)}.`,
+          });
         await sleep(10);
       }
     } finally {
@@ -320,7 +354,12 @@ export class LocalFailover implements FailoverApi {
     const oldId = rec.replicaSourceId;
     const old = oldId ? await readInstance(this.rc, oldId) : undefined;
     const siblings = (old?.replicaIds ?? []).filter((x) => x !== replicaId);
-    await updateInstance(this.rc, replicaId, (r) => ({ ...r, status: 'available', replicaSourceId: undefined, replicaIds: [...new Set([...r.replicaIds, ...siblings])] }));
+    await updateInstance(this.rc, replicaId, (r) => ({
+      ...r,
+      status: 'available',
+      replicaSourceId: undefined,
+      replicaIds: [...new Set([...r.replicaIds, ...siblings])],
+    }));
     if (old) await updateInstance(this.rc, old.id, (r) => ({ ...r, replicaIds: [] }));
     const fork = await newestSwitchpoint(dataDir);
     if (!fork) throw new EnvironmentError(`Instance ${replicaId} was promoted but wrote no timeline history.`);
@@ -343,8 +382,19 @@ export class LocalFailover implements FailoverApi {
       await src.end().catch(() => undefined);
     }
     await writePassFile(tb, this.rc.layout.passFile(oldPrimaryId), target.port, cred);
-    const source = [`host=${LOCAL_HOST}`, `port=${target.port}`, `user=${cred.masterUsername}`, `passfile=${this.rc.layout.passFile(oldPrimaryId)}`, 'dbname=postgres'].join(' ');
-    const res = await pgRunUnchecked(tb, 'pg_rewind', ['--target-pgdata', dataDir, '--source-server', source], `Rewinding instance ${oldPrimaryId} (pg_rewind)`);
+    const source = [
+      `host=${LOCAL_HOST}`,
+      `port=${target.port}`,
+      `user=${cred.masterUsername}`,
+      `passfile=${this.rc.layout.passFile(oldPrimaryId)}`,
+      'dbname=postgres',
+    ].join(' ');
+    const res = await pgRunUnchecked(
+      tb,
+      'pg_rewind',
+      ['--target-pgdata', dataDir, '--source-server', source],
+      `Rewinding instance ${oldPrimaryId} (pg_rewind)`,
+    );
     if (res.code !== 0) {
       throw new EnvironmentError(`Rewinding instance ${oldPrimaryId} (pg_rewind) failed: ${meaningfulLine(res.stderr || res.stdout)}`, {
         hint: `It stays stopped with standby.signal (it cannot take writes). Rebuild it as a replica by hand: runbooks/switchover.md, step SO-9.`,
@@ -352,19 +402,34 @@ export class LocalFailover implements FailoverApi {
     }
     const rewound = !/no rewind required/i.test(res.stderr + res.stdout);
     // pg_rewind copies the source's configuration: put this instance's own settings back.
-    await configureCluster(tb, dataDir, await instanceSettings(this.rc, tb, { id: oldPrimaryId, port: old.port, backupRetentionDays: old.backupRetentionDays }));
+    await configureCluster(
+      tb,
+      dataDir,
+      await instanceSettings(this.rc, tb, { id: oldPrimaryId, port: old.port, backupRetentionDays: old.backupRetentionDays }),
+    );
     await this.#standbyFiles(tb, oldPrimaryId, newPrimaryId);
     await startCluster(tb, oldPrimaryId, dataDir, this.rc.layout.logFile(oldPrimaryId));
-    await updateInstance(this.rc, oldPrimaryId, (r) => ({ ...r, status: 'available', replicaSourceId: newPrimaryId, replicaIds: [], fenced: undefined }));
+    await updateInstance(this.rc, oldPrimaryId, (r) => ({
+      ...r,
+      status: 'available',
+      replicaSourceId: newPrimaryId,
+      replicaIds: [],
+      fenced: undefined,
+    }));
     await updateInstance(this.rc, newPrimaryId, (r) => ({ ...r, replicaIds: [...new Set([...r.replicaIds, oldPrimaryId])] }));
-    return { rewound, replicaId: oldPrimaryId, detail: rewound ? 'pg_rewind rewrote diverged pages, then standby' : 'no rewind needed; started as a standby' };
+    return {
+      rewound,
+      replicaId: oldPrimaryId,
+      detail: rewound ? 'pg_rewind rewrote diverged pages, then standby' : 'no rewind needed; started as a standby',
+    };
   }
 
   async repoint(replicaId: string, newPrimaryId: string): Promise<RepointResult> {
     const tb = await this.#tb();
     await this.#standbyFiles(tb, replicaId, newPrimaryId);
     const dataDir = this.rc.layout.dataDir(replicaId);
-    if (await isRunning(tb, dataDir)) await pgRun(tb, 'pg_ctl', ['-D', dataDir, 'reload'], `Reloading instance ${replicaId} (pg_ctl reload)`);
+    if (await isRunning(tb, dataDir))
+      await pgRun(tb, 'pg_ctl', ['-D', dataDir, 'reload'], `Reloading instance ${replicaId} (pg_ctl reload)`);
     await updateInstance(this.rc, replicaId, (r) => ({ ...r, replicaSourceId: newPrimaryId }));
     return { follows: true, detail: `${replicaId} follows ${newPrimaryId}` };
   }
@@ -375,8 +440,17 @@ export class LocalFailover implements FailoverApi {
     const actions: string[] = [];
     const pid = await postmasterPid(dataDir);
     if (pid && processAlive(pid)) {
-      const res = await pgRunUnchecked(tb, 'pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', '-t', '30', 'stop'], `Stopping instance ${oldPrimaryId} (pg_ctl stop -m immediate)`);
-      if (processAlive(pid)) throw new EnvironmentError(`Stopping instance ${oldPrimaryId} (pg_ctl stop -m immediate) failed: ${meaningfulLine(res.stderr || res.stdout)}`, { hint: `Stop its postmaster (pid ${pid}) by hand, then run the failover again.` });
+      const res = await pgRunUnchecked(
+        tb,
+        'pg_ctl',
+        ['-D', dataDir, '-m', 'immediate', '-w', '-t', '30', 'stop'],
+        `Stopping instance ${oldPrimaryId} (pg_ctl stop -m immediate)`,
+      );
+      if (processAlive(pid))
+        throw new EnvironmentError(
+          `Stopping instance ${oldPrimaryId} (pg_ctl stop -m immediate) failed: ${meaningfulLine(res.stderr || res.stdout)}`,
+          { hint: `Stop its postmaster (pid ${pid}) by hand, then run the failover again.` },
+        );
       actions.push('server stopped (pg_ctl stop -m immediate)');
     } else {
       actions.push('server was not running');
@@ -413,7 +487,11 @@ export class LocalFailover implements FailoverApi {
   }
 }
 
-export async function createLocalFailover(opts: LocalProviderOptions, _base: Provider, internals: LocalProviderInternals & { pgbouncer?: string | null } = {}): Promise<FailoverApi> {
+export async function createLocalFailover(
+  opts: LocalProviderOptions,
+  _base: Provider,
+  internals: LocalProviderInternals & { pgbouncer?: string | null } = {},
+): Promise<FailoverApi> {
   const rc = regionContext(createShared(opts, internals), opts.region);
   const bouncer = internals.pgbouncer === null ? undefined : (internals.pgbouncer ?? (await findPgbouncer(opts.env)));
   return new LocalFailover(rc, bouncer);
@@ -445,4 +523,3 @@ async function fastStop(id: string, dataDir: string): Promise<void> {
     await sleep(10);
   }
 }
-

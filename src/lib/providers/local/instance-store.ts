@@ -15,14 +15,7 @@ import { DamagedStateError, instanceRecordSchema, parseState } from './state-sch
 import { readJson, updateJson, writeJsonAtomic, type StateCheck } from './state.js';
 
 /** Statuses that claim a running server. */
-const CLAIMS_RUNNING = new Set<InstanceStatus>([
-  'available',
-  'backing-up',
-  'modifying',
-  'rebooting',
-  'starting',
-  'stopping',
-]);
+const CLAIMS_RUNNING = new Set<InstanceStatus>(['available', 'backing-up', 'modifying', 'rebooting', 'starting', 'stopping']);
 
 /** instance.json, checked against its schema and its directory's name (state-schema.ts). */
 export function checkInstance(id: string): StateCheck<InstanceRecord> {

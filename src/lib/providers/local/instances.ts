@@ -8,15 +8,7 @@ import { ConflictError, EnvironmentError, UsageError } from '../../errors.js';
 import { Secret, registerSecret } from '../../secret.js';
 import type { CreateInstanceInput, DeleteInstanceInput, Instance } from '../types.js';
 import { checkEngineVersion, type PgBinaries } from './binaries.js';
-import {
-  configureCluster,
-  createDatabase,
-  initCluster,
-  startCluster,
-  stopCluster,
-  restartCluster,
-  guardStartedServer,
-} from './cluster.js';
+import { configureCluster, createDatabase, initCluster, startCluster, stopCluster, restartCluster, guardStartedServer } from './cluster.js';
 import { throwIfAborted } from './process.js';
 import { prepareRegion, type RegionContext } from './context.js';
 import {
@@ -56,10 +48,7 @@ function validateCreate(input: CreateInstanceInput): void {
 
 /** A generated (URL-safe, 192 bits) or given password; a given one must survive initdb's one-line pwfile. */
 function masterPassword(input: CreateInstanceInput): Secret {
-  const pw =
-    input.masterPassword.kind === 'value'
-      ? input.masterPassword.value
-      : new Secret(randomBytes(24).toString('base64url'));
+  const pw = input.masterPassword.kind === 'value' ? input.masterPassword.value : new Secret(randomBytes(24).toString('base64url'));
   const value = pw.reveal();
   if (value.length < 8 || value.length > 128 || /[\r\n\0]/.test(value)) {
     throw new UsageError('The master password must be 8–128 characters with no line breaks.', {
@@ -122,7 +111,11 @@ export async function createInstance(rc: RegionContext, input: CreateInstanceInp
     const cred = { masterUsername: input.masterUsername, password };
     await rc.shared.secrets.put('instances', rc.region, id, cred);
     await initCluster(tb, { id, instanceDir: layout.instanceDir(id), dataDir: layout.dataDir(id), ...cred, signal });
-    await configureCluster(tb, layout.dataDir(id), await instanceSettings(rc, tb, { id, port, backupRetentionDays: input.backupRetentionDays }));
+    await configureCluster(
+      tb,
+      layout.dataDir(id),
+      await instanceSettings(rc, tb, { id, port, backupRetentionDays: input.backupRetentionDays }),
+    );
     await startCluster(tb, id, layout.dataDir(id), layout.logFile(id), layout.failedLog(id), signal);
     throwIfAborted(signal);
     await createDatabase({ port, user: input.masterUsername, password, database: 'postgres' }, input.dbName);
@@ -180,11 +173,7 @@ async function finalSnapshot(rc: RegionContext, rec: InstanceRecord, snapshotId:
   await snapshotInstance(rc, tb, rec, cred, snapshotId, {});
 }
 
-export async function rebootInstance(
-  rc: RegionContext,
-  id: string,
-  opts: { forceFailover: boolean },
-): Promise<Instance> {
+export async function rebootInstance(rc: RegionContext, id: string, opts: { forceFailover: boolean }): Promise<Instance> {
   if (opts.forceFailover) {
     throw new UsageError('The local provider has no Multi-AZ standby to fail over to.', {
       hint: 'Create a read replica and promote it: dbops failover',
@@ -209,7 +198,10 @@ export async function startInstance(rc: RegionContext, id: string): Promise<Inst
   const rec = await requireInstance(rc, id);
   if (rec.status === 'deleting' || rec.status === 'creating') {
     throw new EnvironmentError(`Instance ${id} is ${rec.status}; it cannot be started.`, {
-      hint: rec.status === 'creating' ? 'A run may still be creating it; if none is, delete it: dbops instances delete ' + id + ' --yes --skip-final-snapshot' : 'Finish the deletion: dbops instances delete ' + id + ' --yes --skip-final-snapshot',
+      hint:
+        rec.status === 'creating'
+          ? 'A run may still be creating it; if none is, delete it: dbops instances delete ' + id + ' --yes --skip-final-snapshot'
+          : 'Finish the deletion: dbops instances delete ' + id + ' --yes --skip-final-snapshot',
     });
   }
   const tb = await prepareRegion(rc);

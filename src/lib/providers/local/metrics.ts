@@ -18,12 +18,7 @@ interface MetricLine {
   dimensions: Record<string, string>;
 }
 
-export async function putMetrics(
-  layout: RegionLayout,
-  namespace: string,
-  data: MetricDatum[],
-  now: Date,
-): Promise<void> {
+export async function putMetrics(layout: RegionLayout, namespace: string, data: MetricDatum[], now: Date): Promise<void> {
   if (namespace.length === 0 || namespace.length > 255) throw new UsageError('A metric namespace is 1–255 characters.');
   const lines = data.map((d) => {
     if (!d.metricName || !Number.isFinite(d.value)) {
@@ -49,8 +44,7 @@ const QUERY_ID = /^[a-z][a-zA-Z0-9_]*$/;
 export function validateQueries(queries: MetricQuery[]): void {
   const seen = new Set<string>();
   for (const q of queries) {
-    if (!QUERY_ID.test(q.id))
-      throw new UsageError(`Invalid metric query id "${q.id}".`, { hint: 'Ids match ^[a-z][a-zA-Z0-9_]*$.' });
+    if (!QUERY_ID.test(q.id)) throw new UsageError(`Invalid metric query id "${q.id}".`, { hint: 'Ids match ^[a-z][a-zA-Z0-9_]*$.' });
     if (seen.has(q.id)) throw new UsageError(`Duplicate metric query id "${q.id}".`);
     if (!Number.isInteger(q.periodSeconds) || q.periodSeconds < 1) {
       throw new UsageError(`Metric query ${q.id} needs a period of at least 1 second.`);
@@ -60,11 +54,7 @@ export function validateQueries(queries: MetricQuery[]): void {
 }
 
 /** Series in ascending time order, one point per period that has data. */
-export async function getMetrics(
-  layout: RegionLayout,
-  queries: MetricQuery[],
-  range: { start: Date; end: Date },
-): Promise<MetricSeries[]> {
+export async function getMetrics(layout: RegionLayout, queries: MetricQuery[], range: { start: Date; end: Date }): Promise<MetricSeries[]> {
   validateQueries(queries);
   const cache = new Map<string, MetricLine[]>();
   const out: MetricSeries[] = [];
@@ -101,8 +91,7 @@ export function series(q: MetricQuery, lines: MetricLine[], range: { start: Date
   const buckets = new Map<number, number[]>();
   for (const l of lines) {
     const t = Date.parse(l.t);
-    if (l.metricName !== q.metricName || !sameDimensions(l.dimensions ?? {}, q.dimensions) || t < start || t >= end)
-      continue;
+    if (l.metricName !== q.metricName || !sameDimensions(l.dimensions ?? {}, q.dimensions) || t < start || t >= end) continue;
     const bucket = start + Math.floor((t - start) / periodMs) * periodMs;
     const values = buckets.get(bucket) ?? [];
     values.push(l.value);

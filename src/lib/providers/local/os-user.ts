@@ -80,10 +80,7 @@ export async function checkRunAsCanWrite(runAs: RunAs | undefined, dir: string, 
   if (!runAs) return;
   const res = await runUnchecked('test', ['-w', dir, '-a', '-x', dir], { step: 'Checking access', env: {}, runAs });
   if (res.code === 0) return;
-  throw new EnvironmentError(
-    `The OS user "${runAs.user}" that runs PostgreSQL cannot reach ${dir} under DBOPS_HOME ${home}.`,
-    {
-      hint: `Set DBOPS_HOME to a directory the ${runAs.user} user can reach, e.g. /var/lib/dbops (every parent directory needs o+x).`,
-    },
-  );
+  throw new EnvironmentError(`The OS user "${runAs.user}" that runs PostgreSQL cannot reach ${dir} under DBOPS_HOME ${home}.`, {
+    hint: `Set DBOPS_HOME to a directory the ${runAs.user} user can reach, e.g. /var/lib/dbops (every parent directory needs o+x).`,
+  });
 }

@@ -119,7 +119,6 @@ export function userlist(entries: { user: string; password: Secret }[]): string 
   return entries.map((e) => `${q(e.user)} ${q(e.password.reveal())}`).join('\n') + '\n';
 }
 
-
 export async function pgbouncerPid(dir: string): Promise<number | undefined> {
   const text = await readFile(join(dir, 'pgbouncer.pid'), 'utf8').catch(() => '');
   const pid = Number(text.trim());
@@ -210,7 +209,13 @@ export class LocalPgbouncer implements PoolerApi {
       running,
       targetId: rec.targetId,
       pools,
-      targets: [{ instanceId: rec.targetId, state: running ? 'AVAILABLE' : 'UNAVAILABLE', ...(running ? {} : { reason: 'pgbouncer is not running' }) }],
+      targets: [
+        {
+          instanceId: rec.targetId,
+          state: running ? 'AVAILABLE' : 'UNAVAILABLE',
+          ...(running ? {} : { reason: 'pgbouncer is not running' }),
+        },
+      ],
       requireTls: false,
     };
   }
@@ -271,7 +276,10 @@ export class LocalPgbouncer implements PoolerApi {
       };
       const admin = new Secret(randomBytes(24).toString('base64url'));
       registerSecret(admin);
-      await this.rc.shared.secrets.put('instances', this.rc.region, SECRET_PREFIX + input.name, { masterUsername: POOL_ADMIN_USER, password: admin });
+      await this.rc.shared.secrets.put('instances', this.rc.region, SECRET_PREFIX + input.name, {
+        masterUsername: POOL_ADMIN_USER,
+        password: admin,
+      });
       await writeJsonAtomic(join(dir, 'pooler.json'), rec);
     }
     await this.#writeFiles(rec);
@@ -285,7 +293,14 @@ export class LocalPgbouncer implements PoolerApi {
     const target = await requireInstance(this.rc, rec.targetId);
     const cred = await instanceCredential(this.rc, rec.targetId);
     const admin = await this.#adminPassword(rec.name);
-    await writeOwned(tb, join(dir, 'userlist.txt'), userlist([{ user: cred.masterUsername, password: cred.password }, { user: POOL_ADMIN_USER, password: admin }]));
+    await writeOwned(
+      tb,
+      join(dir, 'userlist.txt'),
+      userlist([
+        { user: cred.masterUsername, password: cred.password },
+        { user: POOL_ADMIN_USER, password: admin },
+      ]),
+    );
     await writeOwned(tb, join(dir, 'pgbouncer.ini'), pgbouncerIni(dir, rec, target.port));
   }
 
@@ -304,15 +319,25 @@ export class LocalPgbouncer implements PoolerApi {
       await sleep(100);
     }
     const log = (await readFile(join(dir, 'pgbouncer.log'), 'utf8').catch(() => '')).trim().split('\n').slice(-3).join(' ');
-    throw new EnvironmentError(`pgbouncer for ${rec.name} did not start on ${LOCAL_HOST}:${rec.port}: ${(res.stderr.trim() || log || `exit code ${res.code}`).slice(0, 400)}`, {
-      hint: `Its log is ${join(dir, 'pgbouncer.log')}.`,
-    });
+    throw new EnvironmentError(
+      `pgbouncer for ${rec.name} did not start on ${LOCAL_HOST}:${rec.port}: ${(res.stderr.trim() || log || `exit code ${res.code}`).slice(0, 400)}`,
+      {
+        hint: `Its log is ${join(dir, 'pgbouncer.log')}.`,
+      },
+    );
   }
 
   async #adminClient(rec: PoolerRecord): Promise<pg.Client> {
     const { default: pgLib } = await import('pg');
     const password = await this.#adminPassword(rec.name);
-    const client = new pgLib.Client({ host: LOCAL_HOST, port: rec.port, user: POOL_ADMIN_USER, password: password.reveal(), database: 'pgbouncer', ssl: false });
+    const client = new pgLib.Client({
+      host: LOCAL_HOST,
+      port: rec.port,
+      user: POOL_ADMIN_USER,
+      password: password.reveal(),
+      database: 'pgbouncer',
+      ssl: false,
+    });
     client.on('error', () => undefined);
     await client.connect();
     return client;

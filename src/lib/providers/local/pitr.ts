@@ -18,7 +18,15 @@ import type { Instance, RestorableWindow, RestoreToPointInTimeInput } from '../t
 import { checkEngineVersion } from './binaries.js';
 import { configureCluster, guardStartedServer, isRunning, setAutoConf, startCluster, withMasterClient, writeOwned } from './cluster.js';
 import { prepareRegion, type RegionContext } from './context.js';
-import { claimInstanceDir, describeInstance, instanceCredential, requireInstance, serverRunning, updateInstance, writeInstance } from './instance-store.js';
+import {
+  claimInstanceDir,
+  describeInstance,
+  instanceCredential,
+  requireInstance,
+  serverRunning,
+  updateInstance,
+  writeInstance,
+} from './instance-store.js';
 import { SNAPSHOT_FILES } from './layout.js';
 import { giveTo } from './os-user.js';
 import { scrub, throwIfAborted } from './process.js';
@@ -80,9 +88,15 @@ async function newestCommit(tb: Toolbox, dir: string, chain: readonly ArchivedFi
   for (let i = chain.length - 1; i >= 0 && i >= chain.length - limit; i--) {
     const f = chain[i]!;
     const name = f.name;
-    const res = await pgRunUnchecked(tb, 'pg_waldump', ['--rmgr=Transaction', join(dir, name), join(dir, name)], `Reading archived WAL ${name} (pg_waldump)`, {
-      extraEnv: { TZ: 'UTC' },
-    });
+    const res = await pgRunUnchecked(
+      tb,
+      'pg_waldump',
+      ['--rmgr=Transaction', join(dir, name), join(dir, name)],
+      `Reading archived WAL ${name} (pg_waldump)`,
+      {
+        extraEnv: { TZ: 'UTC' },
+      },
+    );
     const t = lastCommitTime(res.stdout);
     if (t) return t;
   }
@@ -96,7 +110,14 @@ async function archiverStats(rc: RegionContext, rec: InstanceRecord): Promise<Re
     { port: rec.port, user: cred.masterUsername, password: cred.password, database: rec.dbName },
     `Reading pg_stat_archiver of ${rec.id}`,
     async (c) => {
-      const r = await c.query<{ archived_count: string; last_archived_wal: string | null; last_archived_time: Date | null; failed_count: string; last_failed_wal: string | null; last_failed_time: Date | null }>(
+      const r = await c.query<{
+        archived_count: string;
+        last_archived_wal: string | null;
+        last_archived_time: Date | null;
+        failed_count: string;
+        last_failed_wal: string | null;
+        last_failed_time: Date | null;
+      }>(
         'SELECT archived_count, last_archived_wal, last_archived_time, failed_count, last_failed_wal, last_failed_time FROM pg_stat_archiver',
       );
       const row = r.rows[0]!;
@@ -130,7 +151,9 @@ export async function windowFacts(rc: RegionContext, rec: InstanceRecord): Promi
   const files = await listArchive(dir, segSize);
   const present = new Set(files.filter((f) => f.kind === 'segment' || f.kind === 'partial').map((f) => f.segno));
   // As on RDS, point-in-time restores start from automated backups; manual snapshots carry their own WAL.
-  const snaps = (await listSnapshotRecords(rc, { instanceId: rec.id, type: 'automated' })).filter((s) => s.status === 'available' && s.wal && s.completedAt);
+  const snaps = (await listSnapshotRecords(rc, { instanceId: rec.id, type: 'automated' })).filter(
+    (s) => s.status === 'available' && s.wal && s.completedAt,
+  );
   const candidates: Base[] = snaps
     .map((snap) => ({ snap, startSegno: parseLsn(snap.wal!.startLsn) / BigInt(segSize), completedAt: new Date(snap.completedAt!) }))
     .filter((b) => present.has(b.startSegno))
@@ -148,7 +171,11 @@ export async function windowFacts(rc: RegionContext, rec: InstanceRecord): Promi
   const newest = candidates[candidates.length - 1];
   if (!newest) {
     const gap = contiguousFrom(files, files.find((f) => f.kind === 'segment')?.segno ?? 0n).gapAt;
-    return { window: { ...common, baseBackups: [], ...(gap !== undefined ? { gap: nameOf(files, gap, segSize) } : {}) }, bases: [], segSize };
+    return {
+      window: { ...common, baseBackups: [], ...(gap !== undefined ? { gap: nameOf(files, gap, segSize) } : {}) },
+      bases: [],
+      segSize,
+    };
   }
   const tail = contiguousFrom(files, newest.startSegno);
   const bases = candidates.filter((b) => {
@@ -159,7 +186,11 @@ export async function windowFacts(rc: RegionContext, rec: InstanceRecord): Promi
   const firstGap = contiguousFrom(files, bases[0]!.startSegno).gapAt;
   const olderGap = candidates[0] && candidates[0] !== bases[0] ? contiguousFrom(files, candidates[0].startSegno).gapAt : undefined;
   const gapAt = tail.gapAt ?? olderGap ?? firstGap;
-  const lastCommitAt = await newestCommit(tb, dir, tail.chain.filter((f) => f.kind === 'segment' || f.kind === 'partial'));
+  const lastCommitAt = await newestCommit(
+    tb,
+    dir,
+    tail.chain.filter((f) => f.kind === 'segment' || f.kind === 'partial'),
+  );
   const floor = newest.completedAt;
   const latest = lastCommitAt && lastCommitAt > floor ? lastCommitAt : floor;
   return {
@@ -219,7 +250,15 @@ export function choosePitrBase(
   return { base, target, replayAll };
 }
 
-function pitrRecord(rc: RegionContext, src: InstanceRecord, snap: SnapshotRecord, input: RestoreToPointInTimeInput, port: number, version: string, target: Date): InstanceRecord {
+function pitrRecord(
+  rc: RegionContext,
+  src: InstanceRecord,
+  snap: SnapshotRecord,
+  input: RestoreToPointInTimeInput,
+  port: number,
+  version: string,
+  target: Date,
+): InstanceRecord {
   return {
     ...src,
     id: input.instanceId,
@@ -243,7 +282,15 @@ function pitrRecord(rc: RegionContext, src: InstanceRecord, snap: SnapshotRecord
 }
 
 const STALE_FILES = ['postmaster.pid', 'standby.signal', 'recovery.signal'];
-const RECOVERY_KEYS = ['restore_command', 'recovery_target_time', 'recovery_target_action', 'recovery_target_timeline', 'recovery_target_inclusive', 'primary_conninfo', 'primary_slot_name'];
+const RECOVERY_KEYS = [
+  'restore_command',
+  'recovery_target_time',
+  'recovery_target_action',
+  'recovery_target_timeline',
+  'recovery_target_inclusive',
+  'primary_conninfo',
+  'primary_slot_name',
+];
 
 /** What the log says recovery did: where it stopped (target mode) and that it completed. Pure. */
 export function recoveryOutcome(log: string): { stoppedAt?: string; newTimeline?: number; fatal?: string } {
@@ -258,19 +305,31 @@ export function recoveryOutcome(log: string): { stoppedAt?: string; newTimeline?
 }
 
 /** Until the copy has left recovery (promoted), or its server has died. */
-async function waitPromoted(tb: Toolbox, rc: RegionContext, rec: InstanceRecord, cred: MasterCredential, signal?: AbortSignal): Promise<void> {
+async function waitPromoted(
+  tb: Toolbox,
+  rc: RegionContext,
+  rec: InstanceRecord,
+  cred: MasterCredential,
+  signal?: AbortSignal,
+): Promise<void> {
   const dataDir = rc.layout.dataDir(rec.id);
   for (;;) {
     throwIfAborted(signal);
     if (!(await isRunning(tb, dataDir))) {
       const log = await readFile(rc.layout.logFile(rec.id), 'utf8').catch(() => '');
       const why = recoveryOutcome(log).fatal ?? 'its server stopped during recovery';
-      throw new EnvironmentError(`Point-in-time recovery of ${rec.id} failed: ${scrub(why)}`, { hint: `The server log is ${rc.layout.failedLog(rec.id)}; runbooks/pitr.md, step PR-2.` });
+      throw new EnvironmentError(`Point-in-time recovery of ${rec.id} failed: ${scrub(why)}`, {
+        hint: `The server log is ${rc.layout.failedLog(rec.id)}; runbooks/pitr.md, step PR-2.`,
+      });
     }
-    const inRecovery = await withMasterClient({ port: rec.port, user: cred.masterUsername, password: cred.password, database: 'postgres' }, `Checking the recovery of ${rec.id}`, async (c) => {
-      const r = await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
-      return r.rows[0]!.r;
-    }).catch(() => true);
+    const inRecovery = await withMasterClient(
+      { port: rec.port, user: cred.masterUsername, password: cred.password, database: 'postgres' },
+      `Checking the recovery of ${rec.id}`,
+      async (c) => {
+        const r = await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
+        return r.rows[0]!.r;
+      },
+    ).catch(() => true);
     if (!inRecovery) return;
     await sleep(200);
   }

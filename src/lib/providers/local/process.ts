@@ -99,8 +99,7 @@ export function runUnchecked(file: string, args: readonly string[], opts: RunOpt
     });
     child.on('close', (code, signal) => {
       forget();
-      if (signal !== null)
-        stderr += `\nkilled by ${signal}${opts.timeoutMs ? ` (time limit ${opts.timeoutMs} ms)` : ''}`;
+      if (signal !== null) stderr += `\nkilled by ${signal}${opts.timeoutMs ? ` (time limit ${opts.timeoutMs} ms)` : ''}`;
       resolve({ code: code ?? -1, stdout, stderr });
     });
   });
@@ -127,8 +126,7 @@ export function commandFailed(file: string, opts: RunOptions, res: RunResult): E
 }
 
 function spawnError(file: string, opts: RunOptions, e: NodeJS.ErrnoException): EnvironmentError {
-  const why =
-    e.code === 'ENOENT' ? `${file} was not found` : `${basename(file)} could not be started (${e.code ?? e.message})`;
+  const why = e.code === 'ENOENT' ? `${file} was not found` : `${basename(file)} could not be started (${e.code ?? e.message})`;
   return new EnvironmentError(`${opts.step} failed: ${scrub(why, opts.secrets)}.`, {
     hint: 'Check that the PostgreSQL binaries are installed and that PG_BIN points at them.',
     cause: e,

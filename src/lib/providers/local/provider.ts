@@ -104,16 +104,12 @@ class LocalProvider implements Provider {
   }
   async #lookInstance(id: string, target: 'available' | 'deleted'): Promise<Look<Instance>> {
     const inst = await store.findInstance(this.rc, id);
-    if (target === 'deleted')
-      return inst ? { status: inst.status, done: false } : { status: 'deleted', done: true, value: undefined };
+    if (target === 'deleted') return inst ? { status: inst.status, done: false } : { status: 'deleted', done: true, value: undefined };
     if (!inst) return { status: 'not-found', done: false, fatal: store.instanceNotFound(this.rc, id) };
     if (inst.status === 'available') return { status: inst.status, done: true, value: inst };
     if (!DEAD_ENDS.has(inst.status)) return { status: inst.status, done: false };
     const fatal = new EnvironmentError(`Instance ${id} is ${inst.status}; waiting will not make it available.`, {
-      hint:
-        inst.status === 'stopped'
-          ? `Start it: dbops instances start ${id}`
-          : 'Look at its server log under $DBOPS_HOME/local.',
+      hint: inst.status === 'stopped' ? `Start it: dbops instances start ${id}` : 'Look at its server log under $DBOPS_HOME/local.',
     });
     return { status: inst.status, done: false, fatal };
   }
@@ -143,9 +139,7 @@ class LocalProvider implements Provider {
     return this.guard(`Deleting snapshot ${id}`, () => snapshots.deleteSnapshot(this.rc, id));
   }
   copySnapshot(input: CopySnapshotInput): Promise<Snapshot> {
-    return this.guard(`Copying snapshot ${input.snapshotId} to ${input.targetRegion}`, () =>
-      snapshots.copySnapshot(this.rc, input),
-    );
+    return this.guard(`Copying snapshot ${input.snapshotId} to ${input.targetRegion}`, () => snapshots.copySnapshot(this.rc, input));
   }
   waitForSnapshot(id: string, target: 'available' | 'deleted', opts: WaitOptions): Promise<Snapshot | undefined> {
     return this.guard(`Waiting for snapshot ${id}`, () =>
@@ -154,8 +148,7 @@ class LocalProvider implements Provider {
   }
   async #lookSnapshot(id: string, target: 'available' | 'deleted'): Promise<Look<Snapshot>> {
     const snap = await snapshots.findSnapshot(this.rc, id);
-    if (target === 'deleted')
-      return snap ? { status: snap.status, done: false } : { status: 'deleted', done: true, value: undefined };
+    if (target === 'deleted') return snap ? { status: snap.status, done: false } : { status: 'deleted', done: true, value: undefined };
     if (!snap) {
       const fatal = new NotFoundError(`No snapshot ${id} in ${this.rc.region} (local provider).`, {
         hint: '`dbops snapshot list` lists them.',
@@ -194,9 +187,7 @@ class LocalProvider implements Provider {
     return this.guard('Reading metrics', () => getMetrics(this.rc.layout, queries, range));
   }
   putMetricData(namespace: string, data: MetricDatum[]): Promise<void> {
-    return this.guard(`Writing metrics to ${namespace}`, () =>
-      putMetrics(this.rc.layout, namespace, data, this.rc.shared.now()),
-    );
+    return this.guard(`Writing metrics to ${namespace}`, () => putMetrics(this.rc.layout, namespace, data, this.rc.shared.now()));
   }
 
   connectionInfo(id: string): Promise<ConnectionInfo> {

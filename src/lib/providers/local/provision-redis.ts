@@ -105,7 +105,6 @@ export function redisCommand(port: number, password: Secret, args: string[], tim
   });
 }
 
-
 async function pidOf(dir: string): Promise<number | undefined> {
   const text = await readFile(join(dir, 'redis.pid'), 'utf8').catch(() => '');
   const pid = Number(text.trim());
@@ -190,7 +189,11 @@ export class LocalRedis implements CacheApi {
 
   async #start(rec: CacheRecord): Promise<void> {
     const dir = dirOf(this.rc, rec.id);
-    const res = await runUnchecked(this.binary, [join(dir, 'redis.conf')], { step: `Starting cache ${rec.id} (redis-server)`, env: this.rc.shared.opts.env, timeoutMs: 30_000 });
+    const res = await runUnchecked(this.binary, [join(dir, 'redis.conf')], {
+      step: `Starting cache ${rec.id} (redis-server)`,
+      env: this.rc.shared.opts.env,
+      timeoutMs: 30_000,
+    });
     const ready = res.code === 0 && (await until(() => this.#answers(rec), READY_TIMEOUT_MS));
     if (!ready) {
       const log = (await readFile(join(dir, 'redis.log'), 'utf8').catch(() => '')).trim().split('\n').pop() ?? '';
@@ -220,7 +223,8 @@ export class LocalRedis implements CacheApi {
     try {
       await mkdir(dir, { mode: 0o700 });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new ConflictError(`Cache ${input.id} already exists in ${this.rc.region} (local provider).`);
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new ConflictError(`Cache ${input.id} already exists in ${this.rc.region} (local provider).`);
       throw e;
     }
     try {
@@ -270,12 +274,17 @@ export class LocalRedis implements CacheApi {
       const rec = await this.#record(id);
       if (rec?.status === 'available' && !(await this.#answers(rec))) await this.#start(rec);
     }
-    return waitUntil(`cache ${id} to be ${target}`, async () => {
-      const c = await this.findCache(id);
-      if (target === 'deleted') return c ? { status: c.status, done: false } : { status: 'deleted', done: true, value: undefined };
-      if (!c) return { status: 'not-found', done: false, fatal: new NotFoundError(`No cache ${id} in ${this.rc.region} (local provider).`) };
-      return c.status === 'available' ? { status: c.status, done: true, value: c } : { status: c.status, done: false };
-    }, opts);
+    return waitUntil(
+      `cache ${id} to be ${target}`,
+      async () => {
+        const c = await this.findCache(id);
+        if (target === 'deleted') return c ? { status: c.status, done: false } : { status: 'deleted', done: true, value: undefined };
+        if (!c)
+          return { status: 'not-found', done: false, fatal: new NotFoundError(`No cache ${id} in ${this.rc.region} (local provider).`) };
+        return c.status === 'available' ? { status: c.status, done: true, value: c } : { status: c.status, done: false };
+      },
+      opts,
+    );
   }
 
   async authToken(cacheId: string, _tags: Tags): Promise<{ token: Secret; secret: { ref: string; created: boolean } }> {

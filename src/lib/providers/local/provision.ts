@@ -74,7 +74,9 @@ function localDatabase(rc: RegionContext, base: Provider): DatabaseApi {
     },
     async orderableOptions(engine) {
       if (engine !== 'postgres') {
-        throw new UsageError(`The local provider runs PostgreSQL only, not ${engine}.`, { hint: 'Use engine postgres, or the aws provider.' });
+        throw new UsageError(`The local provider runs PostgreSQL only, not ${engine}.`, {
+          hint: 'Use engine postgres, or the aws provider.',
+        });
       }
       const tb = await rc.shared.toolbox();
       return [{ engineVersion: tb.bins.version }];
@@ -108,7 +110,10 @@ class LocalProvision implements ProvisionProvider {
   }
 
   notApplicable(capability: Capability): string | undefined {
-    if (capability === 'cache') return this.cache ? undefined : `${NOT_HERE} without redis-server: install it (apt-get install redis-server) to run the cache locally`;
+    if (capability === 'cache')
+      return this.cache
+        ? undefined
+        : `${NOT_HERE} without redis-server: install it (apt-get install redis-server) to run the cache locally`;
     return REASONS[capability];
   }
 

@@ -15,7 +15,15 @@ const PARALLEL = 4;
 export async function removeTree(dir: string): Promise<void> {
   const files: string[] = [];
   await listFiles(dir, files);
-  const sized = await Promise.all(files.map(async (file) => ({ file, size: await lstat(file).then((s) => s.size, () => 0) })));
+  const sized = await Promise.all(
+    files.map(async (file) => ({
+      file,
+      size: await lstat(file).then(
+        (s) => s.size,
+        () => 0,
+      ),
+    })),
+  );
   sized.sort((a, b) => b.size - a.size);
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -47,12 +47,7 @@ export async function writePassFile(tb: Toolbox, file: string, port: number, cre
   await giveTo(tb.runAs, file);
 }
 
-function replicaRecord(
-  rc: RegionContext,
-  src: InstanceRecord,
-  input: CreateReadReplicaInput,
-  port: number,
-): InstanceRecord {
+function replicaRecord(rc: RegionContext, src: InstanceRecord, input: CreateReadReplicaInput, port: number): InstanceRecord {
   return {
     ...src,
     id: input.replicaId,
@@ -99,12 +94,7 @@ export async function createReadReplica(rc: RegionContext, input: CreateReadRepl
 }
 
 /** primary_conninfo without a password (pg_basebackup -R put one there): the passfile has it. */
-export function standbySettings(
-  rc: RegionContext,
-  id: string,
-  src: InstanceRecord,
-  cred: MasterCredential,
-): Record<string, string> {
+export function standbySettings(rc: RegionContext, id: string, src: InstanceRecord, cred: MasterCredential): Record<string, string> {
   const conninfo = [
     `host=${LOCAL_HOST}`,
     `port=${src.port}`,

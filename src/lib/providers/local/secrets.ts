@@ -63,7 +63,10 @@ export class SecretsStore {
   }
 
   async #read(): Promise<SecretsDocument> {
-    const doc = await readJson<Partial<SecretsDocument>>(this.file, (v, file) => parseState(secretsDocumentSchema, file, v) as Partial<SecretsDocument>);
+    const doc = await readJson<Partial<SecretsDocument>>(
+      this.file,
+      (v, file) => parseState(secretsDocumentSchema, file, v) as Partial<SecretsDocument>,
+    );
     return { version: 1, instances: { ...doc?.instances }, snapshots: { ...doc?.snapshots } };
   }
 

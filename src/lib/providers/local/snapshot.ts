@@ -18,7 +18,15 @@ import { mkdir, open, readdir, readFile, rm, stat, type FileHandle } from 'node:
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CheckFailed, EnvironmentError } from '../../errors.js';
-import { BackupProblem, compareWithManifest, parseManifest, TarChecker, type BackupManifest, type TarMember, type WalRange } from './backup-check.js';
+import {
+  BackupProblem,
+  compareWithManifest,
+  parseManifest,
+  TarChecker,
+  type BackupManifest,
+  type TarMember,
+  type WalRange,
+} from './backup-check.js';
 import { giveTo } from './os-user.js';
 import { scrub, throwIfAborted } from './process.js';
 import { SNAPSHOT_FILES } from './layout.js';
@@ -41,16 +49,7 @@ const MANIFEST_ALGORITHM = 'CRC32C';
 
 /** The connection half of every pg_basebackup call; the password only ever in the child's env. */
 function sourceArgs(src: BaseBackupSource): string[] {
-  return [
-    '-h',
-    LOCAL_HOST,
-    '-p',
-    String(src.port),
-    '-U',
-    src.cred.masterUsername,
-    '--no-password',
-    '--checkpoint=fast',
-  ];
+  return ['-h', LOCAL_HOST, '-p', String(src.port), '-U', src.cred.masterUsername, '--no-password', '--checkpoint=fast'];
 }
 
 function passwordEnv(src: BaseBackupSource): { extraEnv: Record<string, string>; secrets: string[] } {
@@ -72,27 +71,15 @@ export async function takeTarBackup(
 }
 
 /** `pg_basebackup -R -X stream` into `dataDir`: a plain copy that starts as a standby. */
-export async function takeStandbyBackup(
-  tb: Toolbox,
-  src: BaseBackupSource,
-  dataDir: string,
-  replicaId: string,
-): Promise<void> {
+export async function takeStandbyBackup(tb: Toolbox, src: BaseBackupSource, dataDir: string, replicaId: string): Promise<void> {
   const args = [...sourceArgs(src), '-D', dataDir, '-R', '-X', 'stream'];
-  await pgRun(
-    tb,
-    'pg_basebackup',
-    args,
-    `Copying instance ${src.instanceId} to replica ${replicaId} (pg_basebackup)`,
-    passwordEnv(src),
-  );
+  await pgRun(tb, 'pg_basebackup', args, `Copying instance ${src.instanceId} to replica ${replicaId} (pg_basebackup)`, passwordEnv(src));
 }
 
 /** Bytes of the backup itself (the tars), as a snapshot's size. */
 export async function backupSize(snapDir: string): Promise<number> {
   let total = 0;
-  for (const f of [SNAPSHOT_FILES.base, SNAPSHOT_FILES.wal])
-    total += (await stat(join(snapDir, f)).catch(() => ({ size: 0 }))).size;
+  for (const f of [SNAPSHOT_FILES.base, SNAPSHOT_FILES.wal]) total += (await stat(join(snapDir, f)).catch(() => ({ size: 0 }))).size;
   return total;
 }
 
@@ -109,23 +96,15 @@ function firstProblem(text: string): string {
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l.length > 0);
-  return scrub(
-    lines.find((l) => /error|corrupt|mismatch|unexpected|invalid|skipping|not /i.test(l)) ??
-      lines[0] ??
-      'unknown error',
-  );
+  return scrub(lines.find((l) => /error|corrupt|mismatch|unexpected|invalid|skipping|not /i.test(l)) ?? lines[0] ?? 'unknown error');
 }
 
 /** Extracts base.tar into dir and pg_wal.tar into dir/pg_wal; a tar error means a corrupt snapshot. */
 export async function extractBackup(tb: Toolbox, snapDir: string, dir: string, snapshotId: string, signal?: AbortSignal): Promise<void> {
   const untar = async (tarFile: string, into: string): Promise<void> => {
-    const res = await toolRunUnchecked(
-      tb,
-      'tar',
-      ['-xf', join(snapDir, tarFile), '-C', into],
-      `Extracting snapshot ${snapshotId} (tar)`,
-      { signal },
-    );
+    const res = await toolRunUnchecked(tb, 'tar', ['-xf', join(snapDir, tarFile), '-C', into], `Extracting snapshot ${snapshotId} (tar)`, {
+      signal,
+    });
     if (res.code !== 0) {
       throwIfAborted(signal);
       await throwIfDeleted(snapDir, snapshotId);
@@ -166,12 +145,7 @@ async function throwIfDeleted(snapDir: string, snapshotId: string): Promise<void
 }
 
 /** Verifies a snapshot directory (tars + manifest): direct on new binaries, else via a scratch extraction. */
-export async function verifySnapshotDir(
-  tb: Toolbox,
-  snapDir: string,
-  scratchParent: string,
-  snapshotId: string,
-): Promise<void> {
+export async function verifySnapshotDir(tb: Toolbox, snapDir: string, scratchParent: string, snapshotId: string): Promise<void> {
   const manifest = join(snapDir, SNAPSHOT_FILES.manifest);
   if (tb.bins.major >= DIRECT_TAR_VERIFY_MAJOR) {
     const res = await pgRunUnchecked(tb, 'pg_verifybackup', ['-i', SNAPSHOT_FILES.meta, '-m', manifest, snapDir], '');

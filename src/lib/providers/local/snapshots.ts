@@ -50,10 +50,7 @@ export async function requireSnapshot(rc: RegionContext, id: string): Promise<Sn
 }
 
 /** A snapshot that can be restored or copied: available, with its password on file. */
-export async function usableSnapshot(
-  rc: RegionContext,
-  id: string,
-): Promise<{ snap: SnapshotRecord; cred: MasterCredential }> {
+export async function usableSnapshot(rc: RegionContext, id: string): Promise<{ snap: SnapshotRecord; cred: MasterCredential }> {
   const snap = await requireSnapshot(rc, id);
   if (snap.status !== 'available') {
     throw new EnvironmentError(`Snapshot ${id} is ${snap.status}, not available.`, {
@@ -191,11 +188,7 @@ async function manifestWal(dir: string): Promise<SnapshotWal | undefined> {
   return first && last ? { timeline: last.timeline, startLsn: first.startLsn, endLsn: last.endLsn } : undefined;
 }
 
-async function updateSnapshot(
-  rc: RegionContext,
-  id: string,
-  mutate: (r: SnapshotRecord) => SnapshotRecord,
-): Promise<SnapshotRecord> {
+async function updateSnapshot(rc: RegionContext, id: string, mutate: (r: SnapshotRecord) => SnapshotRecord): Promise<SnapshotRecord> {
   const next = await updateJson<SnapshotRecord>(rc.layout.snapshotJson(id), mutate, 0o644, checkSnapshot(id));
   if (!next) throw snapshotNotFound(rc, id);
   return next;

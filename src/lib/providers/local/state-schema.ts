@@ -63,7 +63,9 @@ export const instanceRecordSchema = z.looseObject({
   parameterGroup: z.string().optional(),
   replicaSourceId: name.optional(),
   replicaIds: z.array(name),
-  restoredFrom: z.object({ region: z.string(), snapshotId: z.string(), pointInTime: time.optional(), sourceInstanceId: z.string().optional() }).optional(),
+  restoredFrom: z
+    .object({ region: z.string(), snapshotId: z.string(), pointInTime: time.optional(), sourceInstanceId: z.string().optional() })
+    .optional(),
   tags,
   createdAt: time,
 });
@@ -77,7 +79,13 @@ export const snapshotRecordSchema = z.looseObject({
   status: z.string().min(1),
   createdAt: time,
   completedAt: time.optional(),
-  wal: z.object({ timeline: z.number().int().positive(), startLsn: z.string().regex(/^[0-9A-F]+\/[0-9A-F]+$/i), endLsn: z.string().regex(/^[0-9A-F]+\/[0-9A-F]+$/i) }).optional(),
+  wal: z
+    .object({
+      timeline: z.number().int().positive(),
+      startLsn: z.string().regex(/^[0-9A-F]+\/[0-9A-F]+$/i),
+      endLsn: z.string().regex(/^[0-9A-F]+\/[0-9A-F]+$/i),
+    })
+    .optional(),
   sizeBytes: z.number().nonnegative().optional(),
   engine: z.literal('postgres'),
   engineVersion: z.string().min(1),
@@ -132,7 +140,8 @@ export function repairHint(path: string): string {
   if (basename(path) === 'instance.json') {
     return `Repair it by hand (compare with another instance.json), or, if the instance is not needed, stop its server (pg_ctl -D ${dir}/data stop -m immediate, as the postgres user) and remove ${dir}.`;
   }
-  if (basename(path) === 'snapshot.json') return `Repair it by hand (compare with another snapshot.json), or remove the snapshot directory ${dir} if the snapshot is not needed.`;
+  if (basename(path) === 'snapshot.json')
+    return `Repair it by hand (compare with another snapshot.json), or remove the snapshot directory ${dir} if the snapshot is not needed.`;
   return `Repair it by hand or restore it from a backup; it holds the local instances' passwords (mode 0600).`;
 }
 

@@ -27,12 +27,6 @@ export function pgRunUnchecked(tb: Toolbox, bin: PgTool, args: string[], step: s
 }
 
 /** Runs a system tool (tar) as the run-as user, so what it writes belongs to that user. */
-export function toolRunUnchecked(
-  tb: Toolbox,
-  file: string,
-  args: string[],
-  step: string,
-  extra: StepOptions = {},
-): Promise<RunResult> {
+export function toolRunUnchecked(tb: Toolbox, file: string, args: string[], step: string, extra: StepOptions = {}): Promise<RunResult> {
   return runUnchecked(file, args, { step, env: tb.env, runAs: tb.runAs, ...extra });
 }

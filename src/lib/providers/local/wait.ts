@@ -8,8 +8,7 @@ import { EnvironmentError, Interrupted } from '../../errors.js';
 import type { WaitOptions } from '../types.js';
 
 /** What one look found: finished (with a value), still going, or never going to finish. */
-export type Look<T> =
-  { status: string; done: true; value: T | undefined } | { status: string; done: false; fatal?: Error };
+export type Look<T> = { status: string; done: true; value: T | undefined } | { status: string; done: false; fatal?: Error };
 
 const POLL_MS = 500;
 
@@ -28,12 +27,9 @@ export async function waitUntil<T>(
     if (seen.done) return seen.value;
     if (seen.fatal) throw seen.fatal;
     if (elapsed >= opts.maxWaitSeconds * 1000) {
-      throw new EnvironmentError(
-        `Gave up waiting for ${what} after ${opts.maxWaitSeconds} s (status ${seen.status}).`,
-        {
-          hint: 'Look at the instance or snapshot state, then wait again or clean up.',
-        },
-      );
+      throw new EnvironmentError(`Gave up waiting for ${what} after ${opts.maxWaitSeconds} s (status ${seen.status}).`, {
+        hint: 'Look at the instance or snapshot state, then wait again or clean up.',
+      });
     }
     await sleep(Math.min(pollMs, Math.max(1, opts.maxWaitSeconds * 1000 - elapsed)), opts.signal);
   }

@@ -211,7 +211,11 @@ export async function instanceSettings(
  * Brings an existing instance's archiving settings up to date (before a start, or for
  * `backup run`): instances created before archiving existed get it on their next start.
  */
-export async function refreshArchiveSettings(rc: RegionContext, tb: Toolbox, a: { id: string; backupRetentionDays: number }): Promise<void> {
+export async function refreshArchiveSettings(
+  rc: RegionContext,
+  tb: Toolbox,
+  a: { id: string; backupRetentionDays: number },
+): Promise<void> {
   const dataDir = rc.layout.dataDir(a.id);
   await setAutoConf(tb, dataDir, await archiveSettings(rc, tb, { ...a, dataDir }));
 }

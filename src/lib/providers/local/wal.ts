@@ -25,7 +25,15 @@ export function parseControlData(text: string): ControlData {
   };
 }
 
-const DB_STATES = ['starting up', 'shut down', 'shut down in recovery', 'shutting down', 'in crash recovery', 'in archive recovery', 'in production'];
+const DB_STATES = [
+  'starting up',
+  'shut down',
+  'shut down in recovery',
+  'shutting down',
+  'in crash recovery',
+  'in archive recovery',
+  'in production',
+];
 
 /**
  * global/pg_control read directly (layout of pg_control_version 1300, PostgreSQL 13-16,
@@ -47,7 +55,10 @@ export async function controlData(tb: Toolbox, dataDir: string): Promise<Control
 
 /** The last line of a timeline history file: where the newest timeline forked. Pure. */
 export function parseHistory(text: string): { parentTimeline: number; switchpoint: string } | undefined {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   const last = lines[lines.length - 1];
   const m = last ? /^(\d+)\s+([0-9A-Fa-f]+\/[0-9A-Fa-f]+)/.exec(last) : null;
   return m ? { parentTimeline: Number(m[1]), switchpoint: m[2]!.toUpperCase() } : undefined;

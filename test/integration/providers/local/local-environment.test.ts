@@ -191,11 +191,7 @@ describe('local provider: metrics', () => {
     expect(rds).toEqual({ id: 'cpu', timestamps: [], values: [] });
     // AND another region's namespace is separate
     expect(
-      (
-        await provider
-          .forRegion('eu-west-2')
-          .getMetricData([{ id: 'avg', ...q, stat: 'Average' }], { start: t0, end: at(120) })
-      )[0]?.values,
+      (await provider.forRegion('eu-west-2').getMetricData([{ id: 'avg', ...q, stat: 'Average' }], { start: t0, end: at(120) }))[0]?.values,
     ).toEqual([]);
   });
 
@@ -209,8 +205,6 @@ describe('local provider: metrics', () => {
       stat: 'Sum' as const,
       periodSeconds: 60,
     };
-    expect(await failure(provider.getMetricData([bad], { start: new Date(0), end: new Date() }))).toBeInstanceOf(
-      UsageError,
-    );
+    expect(await failure(provider.getMetricData([bad], { start: new Date(0), end: new Date() }))).toBeInstanceOf(UsageError);
   });
 });

@@ -183,9 +183,7 @@ describe('local provider: instances', () => {
     expect(progress).toEqual(['available']);
     expect(await east.waitForInstance('gone', 'deleted', { maxWaitSeconds: 5 })).toBeUndefined();
     const aborted = AbortSignal.abort();
-    expect(
-      await caught(east.waitForInstance(PRIMARY, 'available', { maxWaitSeconds: 5, signal: aborted })),
-    ).toBeInstanceOf(Interrupted);
+    expect(await caught(east.waitForInstance(PRIMARY, 'available', { maxWaitSeconds: 5, signal: aborted }))).toBeInstanceOf(Interrupted);
   });
 
   it('refuses point-in-time restore before the first automated backup, saying how to take it', async () => {
@@ -200,7 +198,9 @@ describe('local provider: instances', () => {
       }),
     );
     expect(err).toBeInstanceOf(UsageError);
-    expect((err as UsageError).message).toBe(`Instance ${PRIMARY} has no restorable window yet: no base backup that its WAL archive continues.`);
+    expect((err as UsageError).message).toBe(
+      `Instance ${PRIMARY} has no restorable window yet: no base backup that its WAL archive continues.`,
+    );
     expect((err as UsageError).hint).toBe(`Take the first automated backup: dbops backup run --instance ${PRIMARY}`);
     expect(await east.findInstance('db1-pitr')).toBeUndefined();
   });
@@ -237,9 +237,7 @@ describe('local provider: snapshots, copies and restores', () => {
     // AND the scratch directory used to verify it is gone
     expect(await readdir(join(home, 'local', EAST, 'tmp'))).toEqual([]);
     // AND a second snapshot with the same id is a conflict
-    expect(await caught(east.createSnapshot({ instanceId: PRIMARY, snapshotId: 'snap1', tags: {} }))).toBeInstanceOf(
-      ConflictError,
-    );
+    expect(await caught(east.createSnapshot({ instanceId: PRIMARY, snapshotId: 'snap1', tags: {} }))).toBeInstanceOf(ConflictError);
   });
 
   it('copies a snapshot to another region and verifies the copy', async () => {
@@ -267,11 +265,9 @@ describe('local provider: snapshots, copies and restores', () => {
     expect(await east.findSnapshot('snap1-west')).toBeUndefined();
     // AND its bytes are the source's
     for (const f of ['base.tar', 'pg_wal.tar', 'backup_manifest']) {
-      expect(
-        (await readFile(join(snapshotDir(WEST, 'snap1-west'), f))).equals(
-          await readFile(join(snapshotDir(EAST, 'snap1'), f)),
-        ),
-      ).toBe(true);
+      expect((await readFile(join(snapshotDir(WEST, 'snap1-west'), f))).equals(await readFile(join(snapshotDir(EAST, 'snap1'), f)))).toBe(
+        true,
+      );
     }
     // AND copying again to the same target id is a conflict that leaves no temporary copy behind
     const again = await caught(

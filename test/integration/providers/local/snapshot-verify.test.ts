@@ -40,7 +40,9 @@ let caseNo = 0;
 const snapshotDir = (region: string, id: string) => join(home, 'local', region, 'snapshots', id);
 
 async function sha256(file: string): Promise<string> {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 }
 
 /** A copy of the good snapshot's files, owned by the server's OS user like a real one. */
@@ -138,7 +140,9 @@ describe('a good snapshot', () => {
     });
     expect(copy.status).toBe('available');
     for (const f of ['base.tar', 'pg_wal.tar', 'backup_manifest'])
-      expect(await sha256(join(snapshotDir('us-west-2', 'snap-old-way'), f))).toBe(await sha256(join(snapshotDir(EAST, 'snap-old-way'), f)));
+      expect(await sha256(join(snapshotDir('us-west-2', 'snap-old-way'), f))).toBe(
+        await sha256(join(snapshotDir(EAST, 'snap-old-way'), f)),
+      );
   });
 
   it('copied with the streaming check is byte-identical to its source and fsynced into place', async () => {

@@ -6,7 +6,11 @@
  * cleanup calls. The data plane is an injected CheckSession (real PostgreSQL runs in
  * test/integration/drill/).
  */
-import { DeleteDBInstanceCommand, RestoreDBInstanceFromDBSnapshotCommand, RestoreDBInstanceToPointInTimeCommand } from '@aws-sdk/client-rds';
+import {
+  DeleteDBInstanceCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
+  RestoreDBInstanceToPointInTimeCommand,
+} from '@aws-sdk/client-rds';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,11 +51,26 @@ afterEach(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-const pass = (id: CheckResult['id'], data?: unknown): CheckResult => ({ id, title: id, status: 'passed', summary: `${id} ok`, evidence: [], ...(data ? { data } : {}) });
+const pass = (id: CheckResult['id'], data?: unknown): CheckResult => ({
+  id,
+  title: id,
+  status: 'passed',
+  summary: `${id} ok`,
+  evidence: [],
+  ...(data ? { data } : {}),
+});
 
 /** Answers the drill's own queries on the recovery: not in recovery, the probe row read back. */
 const recoveryDb: Queryable = {
-  query: async <R extends object>(sql: string) => ({ rows: (/pg_is_in_recovery/.test(sql) ? [{ r: false }] : /count\(\*\)/.test(sql) ? [{ n: '1' }] : /track_commit_timestamp/.test(sql) ? [{ on: 'off' }] : []) as unknown as R[] }),
+  query: async <R extends object>(sql: string) => ({
+    rows: (/pg_is_in_recovery/.test(sql)
+      ? [{ r: false }]
+      : /count\(\*\)/.test(sql)
+        ? [{ n: '1' }]
+        : /track_commit_timestamp/.test(sql)
+          ? [{ on: 'off' }]
+          : []) as unknown as R[],
+  }),
 };
 
 function seams(): DrillSeams {
@@ -69,8 +88,16 @@ function seams(): DrillSeams {
   return { runId: RUN, openChecks: async () => session };
 }
 
-async function drill(input: Parameters<typeof drDrill>[1], recovery: Record<string, unknown> = { drSubnetGroup: 'dr-subnets', drSecurityGroupIds: ['sg-0dr'] }) {
-  const t = await restoreTestContext({ config: config({ provider: 'aws', database: { identifier: 'prod-db' }, recovery }), provider: aws, home, clock: { now: () => NOW } });
+async function drill(
+  input: Parameters<typeof drDrill>[1],
+  recovery: Record<string, unknown> = { drSubnetGroup: 'dr-subnets', drSecurityGroupIds: ['sg-0dr'] },
+) {
+  const t = await restoreTestContext({
+    config: config({ provider: 'aws', database: { identifier: 'prod-db' }, recovery }),
+    provider: aws,
+    home,
+    clock: { now: () => NOW },
+  });
   return drDrill(t.ctx, input, seams());
 }
 
@@ -84,7 +111,10 @@ const TAGS = [
 
 describe('dr-drill on aws', () => {
   it('region: restores the newest copy in the DR region into its subnet group and security group, private, tagged; deletes it there', async () => {
-    rds.addSnapshot(DR_REGION, 'prod-db-manual-20250106-031500-copy', { SnapshotCreateTime: new Date('2025-01-06T03:15:00Z'), DBInstanceIdentifier: 'prod-db' });
+    rds.addSnapshot(DR_REGION, 'prod-db-manual-20250106-031500-copy', {
+      SnapshotCreateTime: new Date('2025-01-06T03:15:00Z'),
+      DBInstanceIdentifier: 'prod-db',
+    });
     const { record, error } = await drill({});
     expect(error).toBeUndefined();
     expect(inputsOf(rds.mock, RestoreDBInstanceFromDBSnapshotCommand)).toEqual([
@@ -105,7 +135,11 @@ describe('dr-drill on aws', () => {
     expect(await regionOfCall(rds.mock, DeleteDBInstanceCommand)).toBe(DR_REGION);
     expect(rds.instanceIds(DR_REGION)).toEqual([]);
     expect(rds.instanceIds(REGION)).toEqual(['prod-db']);
-    expect(record).toMatchObject({ verdict: 'passed', environment: { provider: 'aws', recoveryRegion: DR_REGION }, rpo: { seconds: 4500, basis: 'heartbeat', withinTarget: true } });
+    expect(record).toMatchObject({
+      verdict: 'passed',
+      environment: { provider: 'aws', recoveryRegion: DR_REGION },
+      rpo: { seconds: 4500, basis: 'heartbeat', withinTarget: true },
+    });
   });
 
   it('instance: point-in-time restore to the latest restorable time in the primary region, the source network; deleted after', async () => {
@@ -126,7 +160,12 @@ describe('dr-drill on aws', () => {
     ]);
     expect(await regionOfCall(rds.mock, RestoreDBInstanceToPointInTimeCommand)).toBe(REGION);
     expect(inputsOf(rds.mock, DeleteDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: TEMP, SkipFinalSnapshot: true }]);
-    expect(record.environment.backup).toEqual({ kind: 'point-in-time', time: 'latest', latestRestorableTime: '2025-01-06T04:25:00.000Z', region: REGION });
+    expect(record.environment.backup).toEqual({
+      kind: 'point-in-time',
+      time: 'latest',
+      latestRestorableTime: '2025-01-06T04:25:00.000Z',
+      region: REGION,
+    });
   });
 
   it('instance on a source with retention 0: refused with the reason, nothing created', async () => {

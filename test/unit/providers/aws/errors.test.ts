@@ -52,9 +52,7 @@ describe('AWS errors become dbops errors with one sentence and a hint', () => {
     // THEN
     expect(error).toBeInstanceOf(EnvironmentError);
     expect(error.message).toBe('No AWS credentials found.');
-    expect(error.hint).toBe(
-      'Set AWS_PROFILE or pass --profile, run `aws configure`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.',
-    );
+    expect(error.hint).toBe('Set AWS_PROFILE or pass --profile, run `aws configure`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.');
   });
 
   it('says no region is set when the provider has none, without calling AWS', async () => {
@@ -73,7 +71,12 @@ describe('AWS errors become dbops errors with one sentence and a hint', () => {
 
   it('maps the SDK\'s "Region is missing" to the same EnvironmentError', () => {
     // GIVEN / WHEN
-    const error = mapAwsError(new Error('Region is missing'), { operation: 'DescribeDBInstances', service: 'rds', region: '', maxAttempts: 3 });
+    const error = mapAwsError(new Error('Region is missing'), {
+      operation: 'DescribeDBInstances',
+      service: 'rds',
+      region: '',
+      maxAttempts: 3,
+    });
 
     // THEN
     expect(error).toBeInstanceOf(EnvironmentError);
@@ -122,7 +125,13 @@ describe('AWS errors become dbops errors with one sentence and a hint', () => {
 
     // WHEN
     const error = await rejectionOf(
-      provider.copySnapshot({ snapshotId: 'weekly-2025-01-05', targetRegion: DR_REGION, targetSnapshotId: 'dr-1', copyTags: true, tags: {} }),
+      provider.copySnapshot({
+        snapshotId: 'weekly-2025-01-05',
+        targetRegion: DR_REGION,
+        targetSnapshotId: 'dr-1',
+        copyTags: true,
+        tags: {},
+      }),
     );
 
     // THEN

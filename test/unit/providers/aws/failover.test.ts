@@ -20,7 +20,15 @@ import {
   RegisterDBProxyTargetsCommand,
   StopDBInstanceCommand,
 } from '@aws-sdk/client-rds';
-import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, IAMClient, NoSuchEntityException, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import {
+  CreateRoleCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  GetRoleCommand,
+  IAMClient,
+  NoSuchEntityException,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckFailed, EnvironmentError, ExitCode, UsageError } from '../../../../src/lib/errors.js';
@@ -108,7 +116,12 @@ const wrote = async () => 'transaction 42 written';
 
 /** GIVEN a primary with backups, one replica streaming with ReplicaLag 0, and RDS Proxy in front of the primary. */
 function seedEstate(opts: { proxy?: boolean } = {}): void {
-  rds.addInstance(REGION, P, { PreferredBackupWindow: '03:00-04:00', BackupRetentionPeriod: 7, DBInstanceClass: 'db.t3.small', AllocatedStorage: 50 });
+  rds.addInstance(REGION, P, {
+    PreferredBackupWindow: '03:00-04:00',
+    BackupRetentionPeriod: 7,
+    DBInstanceClass: 'db.t3.small',
+    AllocatedStorage: 50,
+  });
   rds.addReplica(REGION, R, P, { DBInstanceClass: 'db.t3.small', AllocatedStorage: 50 });
   if (opts.proxy !== false) rds.addProxy(REGION, POOL, [P]);
   lag.set(R, 0);
@@ -140,13 +153,33 @@ describe('replica status on AWS', () => {
 
     const topo = await replicaStatus(t.ctx, {}, { failover: api() });
 
-    expect(topo.primary).toMatchObject({ id: P, status: 'available', instanceClass: 'db.t3.small', allocatedStorageGb: 50, multiAz: false, reachable: true });
+    expect(topo.primary).toMatchObject({
+      id: P,
+      status: 'available',
+      instanceClass: 'db.t3.small',
+      allocatedStorageGb: 50,
+      multiAz: false,
+      reachable: true,
+    });
     expect(topo.primary.pendingMaintenance).toEqual(['system-update (New Operating System update is available)']);
-    expect(topo.primary.unreachableReason).toBe(`data plane not reachable from here (connect ETIMEDOUT ${P}.abc123.${REGION}.rds.amazonaws.com:5432)`);
+    expect(topo.primary.unreachableReason).toBe(
+      `data plane not reachable from here (connect ETIMEDOUT ${P}.abc123.${REGION}.rds.amazonaws.com:5432)`,
+    );
     expect(topo.replicas.map((r) => [r.id, r.sourceId, r.state, r.lagSeconds, r.lagBytes])).toEqual([[R, P, 'streaming', 3, undefined]]);
-    expect(topo.pooler).toMatchObject({ kind: 'rds-proxy', name: POOL, running: true, targetId: P, requireTls: true, targets: [{ instanceId: P, state: 'AVAILABLE' }] });
+    expect(topo.pooler).toMatchObject({
+      kind: 'rds-proxy',
+      name: POOL,
+      running: true,
+      targetId: P,
+      requireTls: true,
+      targets: [{ instanceId: P, state: 'AVAILABLE' }],
+    });
     expect(inputsOf(rds.mock, DescribePendingMaintenanceActionsCommand)).toEqual([
-      { Filters: [{ Name: 'db-instance-id', Values: [`arn:aws:rds:${REGION}:123456789012:db:${P}`, `arn:aws:rds:${REGION}:123456789012:db:${R}`] }] },
+      {
+        Filters: [
+          { Name: 'db-instance-id', Values: [`arn:aws:rds:${REGION}:123456789012:db:${P}`, `arn:aws:rds:${REGION}:123456789012:db:${R}`] },
+        ],
+      },
     ]);
     expect(topologyLines(topo)).toEqual([
       `primary ${P} (db.t3.small, 50 GB) available; data plane not reachable from here (connect ETIMEDOUT ${P}.abc123.${REGION}.rds.amazonaws.com:5432); pending: system-update (New Operating System update is available)`,
@@ -154,7 +187,11 @@ describe('replica status on AWS', () => {
       `rds-proxy ${POOL} at ${POOL}.proxy-abc123.${REGION}.rds.amazonaws.com:5432 -> ${P}: running, TLS required; targets ${P} AVAILABLE`,
     ]);
     const q = cw.commandCalls(GetMetricDataCommand)[0]!.args[0].input.MetricDataQueries![0]!;
-    expect(q.MetricStat).toEqual({ Metric: { Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: R }] }, Period: 60, Stat: 'Maximum' });
+    expect(q.MetricStat).toEqual({
+      Metric: { Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: R }] },
+      Period: 60,
+      Stat: 'Maximum',
+    });
   });
 
   it('measures lag in bytes when the data plane answers', async () => {
@@ -175,14 +212,24 @@ describe('switchover on AWS', () => {
     seedEstate();
     const t = await context();
 
-    const { result, error } = await switchover(t.ctx, { probe: false, timeoutMs: 30_000 }, { failover: api(), verifyWrite: wrote, runId: 'so-aws-1' });
+    const { result, error } = await switchover(
+      t.ctx,
+      { probe: false, timeoutMs: 30_000 },
+      { failover: api(), verifyWrite: wrote, runId: 'so-aws-1' },
+    );
 
     expect(error).toBeUndefined();
     expect(result.outcome).toBe('switched');
     expect(result.summary).toBe(`${R} is the primary; ${P} follows it`);
-    expect(inputsOf(rds.mock, DeregisterDBProxyTargetsCommand)).toEqual([{ DBProxyName: POOL, TargetGroupName: 'default', DBInstanceIdentifiers: [P] }]);
-    expect(inputsOf(rds.mock, PromoteReadReplicaCommand)).toEqual([{ DBInstanceIdentifier: R, BackupRetentionPeriod: 7, PreferredBackupWindow: '03:00-04:00' }]);
-    expect(inputsOf(rds.mock, RegisterDBProxyTargetsCommand)).toEqual([{ DBProxyName: POOL, TargetGroupName: 'default', DBInstanceIdentifiers: [R] }]);
+    expect(inputsOf(rds.mock, DeregisterDBProxyTargetsCommand)).toEqual([
+      { DBProxyName: POOL, TargetGroupName: 'default', DBInstanceIdentifiers: [P] },
+    ]);
+    expect(inputsOf(rds.mock, PromoteReadReplicaCommand)).toEqual([
+      { DBInstanceIdentifier: R, BackupRetentionPeriod: 7, PreferredBackupWindow: '03:00-04:00' },
+    ]);
+    expect(inputsOf(rds.mock, RegisterDBProxyTargetsCommand)).toEqual([
+      { DBProxyName: POOL, TargetGroupName: 'default', DBInstanceIdentifiers: [R] },
+    ]);
     expect(inputsOf(rds.mock, CreateDBInstanceReadReplicaCommand)).toEqual([
       {
         DBInstanceIdentifier: `${R}-replica`,
@@ -198,35 +245,57 @@ describe('switchover on AWS', () => {
     ]);
     // THEN the proxy sends to the new primary, which keeps 7 days of backups; the old primary is kept as it was
     expect(rds.proxyTargetIds(REGION, POOL)).toEqual([R]);
-    expect(rds.instance(REGION, R)).toMatchObject({ DBInstanceStatus: 'available', BackupRetentionPeriod: 7, ReadReplicaSourceDBInstanceIdentifier: undefined });
+    expect(rds.instance(REGION, R)).toMatchObject({
+      DBInstanceStatus: 'available',
+      BackupRetentionPeriod: 7,
+      ReadReplicaSourceDBInstanceIdentifier: undefined,
+    });
     expect(rds.instance(REGION, P)).toMatchObject({ DBInstanceStatus: 'available', ReadReplicaDBInstanceIdentifiers: [] });
     expect(rds.instance(REGION, `${R}-replica`)?.ReadReplicaSourceDBInstanceIdentifier).toBe(R);
     expect(result.follow).toMatchObject({ replicaId: `${R}-replica`, creating: true });
     expect(result.follow?.detail).toContain(`delete it with a final snapshot once you are sure (\`dbops instances delete ${P}\`)`);
     const steps = Object.fromEntries(result.report.steps.map((s) => [s.id, s.detail ?? s.status]));
-    expect(steps['SO-5']).toBe(`RDS has no write pause: no new write reaches ${P} through RDS Proxy ${POOL}; ${P}'s WAL position cannot be read from here (connect ETIMEDOUT ${P}.abc123.${REGION}.rds.amazonaws.com:5432), so dbops waits for ReplicaLag 0`);
+    expect(steps['SO-5']).toBe(
+      `RDS has no write pause: no new write reaches ${P} through RDS Proxy ${POOL}; ${P}'s WAL position cannot be read from here (connect ETIMEDOUT ${P}.abc123.${REGION}.rds.amazonaws.com:5432), so dbops waits for ReplicaLag 0`,
+    );
     expect(steps['SO-6']).toMatch(new RegExp(`^${R}'s ReplicaLag is 0 s \\(datapoint of `));
-    expect(steps['SO-7']).toMatch(new RegExp(`^PromoteReadReplica ${R} \\(BackupRetentionPeriod 7 days kept\\); available as a standalone primary after \\d+ s; its ReplicaLag was 0 s$`));
-    expect(steps['SO-10']).toBe(`transaction 42 written; ${R}-replica is being created (\`dbops replica status --instance ${R}\` shows when it streams)`);
+    expect(steps['SO-7']).toMatch(
+      new RegExp(
+        `^PromoteReadReplica ${R} \\(BackupRetentionPeriod 7 days kept\\); available as a standalone primary after \\d+ s; its ReplicaLag was 0 s$`,
+      ),
+    );
+    expect(steps['SO-10']).toBe(
+      `transaction 42 written; ${R}-replica is being created (\`dbops replica status --instance ${R}\` shows when it streams)`,
+    );
     expect(result.report.steps.find((s) => s.id === 'SO-12')).toMatchObject({ status: 'skipped' });
     expect(rds.mock.commandCalls(DeleteDBInstanceCommand)).toHaveLength(0);
     // a switchover is remembered
     const t2 = await context();
     const { replicaHistory } = await import('../../../../src/lib/failover/status.js');
-    expect((await replicaHistory(t2.ctx)).map((h) => [h.operation, h.oldPrimaryId, h.candidateId, h.outcome])).toEqual([['switchover', P, R, 'switched']]);
+    expect((await replicaHistory(t2.ctx)).map((h) => [h.operation, h.oldPrimaryId, h.candidateId, h.outcome])).toEqual([
+      ['switchover', P, R, 'switched'],
+    ]);
   });
 
   it('--delete-old-primary: after the verified switch, the old primary is deleted with a final snapshot (asked first)', async () => {
     seedEstate();
     const t = await context();
 
-    const { result, error } = await switchover(t.ctx, { probe: false, deleteOldPrimary: true }, { failover: api(), verifyWrite: wrote, runId: 'so-aws-2' });
+    const { result, error } = await switchover(
+      t.ctx,
+      { probe: false, deleteOldPrimary: true },
+      { failover: api(), verifyWrite: wrote, runId: 'so-aws-2' },
+    );
 
     expect(error).toBeUndefined();
     expect(t.asked.at(-1)).toBe(`Delete ${P} now, with a final snapshot? It no longer takes part in replication.`);
-    expect(inputsOf(rds.mock, DeleteDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: P, SkipFinalSnapshot: false, FinalDBSnapshotIdentifier: `${P}-final-so-aws-2` }]);
+    expect(inputsOf(rds.mock, DeleteDBInstanceCommand)).toEqual([
+      { DBInstanceIdentifier: P, SkipFinalSnapshot: false, FinalDBSnapshotIdentifier: `${P}-final-so-aws-2` },
+    ]);
     expect(rds.snapshot(REGION, `${P}-final-so-aws-2`)?.DBInstanceIdentifier).toBe(P);
-    expect(result.report.steps.find((s) => s.id === 'SO-12')?.detail).toBe(`DeleteDBInstance ${P} with final snapshot ${P}-final-so-aws-2 (deleting; the snapshot keeps its data)`);
+    expect(result.report.steps.find((s) => s.id === 'SO-12')?.detail).toBe(
+      `DeleteDBInstance ${P} with final snapshot ${P}-final-so-aws-2 (deleting; the snapshot keeps its data)`,
+    );
   });
 
   it('--delete-old-primary respects deletion protection; without the flag the old primary is kept and the step says how to delete it', async () => {
@@ -237,7 +306,9 @@ describe('switchover on AWS', () => {
     const { result } = await switchover(t.ctx, { probe: false, deleteOldPrimary: true }, { failover: api(), verifyWrite: wrote });
 
     expect(rds.mock.commandCalls(DeleteDBInstanceCommand)).toHaveLength(0);
-    expect(result.report.steps.find((s) => s.id === 'SO-12')?.detail).toBe(`${P} kept: deletion protection is on (dbops does not turn it off); turn it off and run \`dbops instances delete ${P}\``);
+    expect(result.report.steps.find((s) => s.id === 'SO-12')?.detail).toBe(
+      `${P} kept: deletion protection is on (dbops does not turn it off); turn it off and run \`dbops instances delete ${P}\``,
+    );
   });
 
   it('--dry-run runs the pre-checks with their values and changes nothing', async () => {
@@ -249,7 +320,13 @@ describe('switchover on AWS', () => {
 
     expect(error).toBeUndefined();
     expect(result.outcome).toBe('dry-run');
-    expect(result.checks.find((c) => c.id === 'replay-lag')).toEqual({ id: 'replay-lag', title: `Replay lag of ${R}`, status: 'pass', value: '2 s', limit: '≤ 10 s' });
+    expect(result.checks.find((c) => c.id === 'replay-lag')).toEqual({
+      id: 'replay-lag',
+      title: `Replay lag of ${R}`,
+      status: 'pass',
+      value: '2 s',
+      limit: '≤ 10 s',
+    });
     expect(result.plan).toContain(`PromoteReadReplica ${R} (backup retention kept), wait until available (point of no return)`);
     expect(rds.mock.commandCalls(PromoteReadReplicaCommand)).toHaveLength(0);
     expect(rds.mock.commandCalls(DeregisterDBProxyTargetsCommand)).toHaveLength(0);
@@ -257,18 +334,26 @@ describe('switchover on AWS', () => {
 
   it('a proxy target that stays UNAVAILABLE: the run says State, Reason and Description and exits 3; the old primary still gets its successor replica', async () => {
     seedEstate();
-    rds.holdTargetHealth(REGION, POOL, R, { State: 'UNAVAILABLE', Reason: 'AUTH_FAILURE', Description: 'Proxy does not have any registered credentials.' });
+    rds.holdTargetHealth(REGION, POOL, R, {
+      State: 'UNAVAILABLE',
+      Reason: 'AUTH_FAILURE',
+      Description: 'Proxy does not have any registered credentials.',
+    });
     const t = await context();
 
     const { result, error } = await switchover(t.ctx, { probe: false, timeoutMs: 1000 }, { failover: api(), verifyWrite: wrote });
 
     expect(error).toBeInstanceOf(EnvironmentError);
     expect((error as EnvironmentError).exitCode).toBe(ExitCode.environment);
-    expect(error?.message).toBe(`RDS Proxy ${POOL}: target ${R} is UNAVAILABLE (AUTH_FAILURE: Proxy does not have any registered credentials.) after 1 s, not AVAILABLE.`);
+    expect(error?.message).toBe(
+      `RDS Proxy ${POOL}: target ${R} is UNAVAILABLE (AUTH_FAILURE: Proxy does not have any registered credentials.) after 1 s, not AVAILABLE.`,
+    );
     expect((error as EnvironmentError).hint).toMatch(/^The proxy cannot log in: check that its secret holds/);
     expect(result.outcome).toBe('failed');
     expect(result.report.steps.find((s) => s.id === 'SO-8')?.status).toBe('failed');
-    expect(inputsOf(rds.mock, DescribeDBProxyTargetsCommand).every((i) => i.DBProxyName === POOL && i.TargetGroupName === 'default')).toBe(true);
+    expect(inputsOf(rds.mock, DescribeDBProxyTargetsCommand).every((i) => i.DBProxyName === POOL && i.TargetGroupName === 'default')).toBe(
+      true,
+    );
     // past the point of no return: R is the primary, and the cleanup created its replica
     expect(rds.instance(REGION, R)?.ReadReplicaSourceDBInstanceIdentifier).toBeUndefined();
     expect(result.follow?.replicaId).toBe(`${R}-replica`);
@@ -296,7 +381,11 @@ describe('switchover on AWS', () => {
     seedEstate();
     const t = await context();
 
-    const { result, error } = await switchover(t.ctx, { probe: false, maxLag: { kind: 'bytes', bytes: 16 * 1024 * 1024 } }, { failover: api(), verifyWrite: wrote });
+    const { result, error } = await switchover(
+      t.ctx,
+      { probe: false, maxLag: { kind: 'bytes', bytes: 16 * 1024 * 1024 } },
+      { failover: api(), verifyWrite: wrote },
+    );
 
     expect(error).toBeInstanceOf(CheckFailed);
     const check = result.checks.find((c) => c.id === 'replay-lag');
@@ -315,10 +404,18 @@ describe('switchover on AWS', () => {
     lag.set(R, 4);
     const t = await context();
 
-    const { result, error } = await switchover(t.ctx, { probe: false, timeoutMs: 300, maxLag: { kind: 'seconds', seconds: 10 } }, { failover: api(), verifyWrite: wrote });
+    const { result, error } = await switchover(
+      t.ctx,
+      { probe: false, timeoutMs: 300, maxLag: { kind: 'seconds', seconds: 10 } },
+      { failover: api(), verifyWrite: wrote },
+    );
 
     expect(error).toBeInstanceOf(EnvironmentError);
-    expect(error?.message).toMatch(new RegExp(`^${R} had not replayed ${P}'s last WAL \\(ReplicaLag 0\\) when the write pause reached --timeout 0.3 s; its ReplicaLag was 4 s$`));
+    expect(error?.message).toMatch(
+      new RegExp(
+        `^${R} had not replayed ${P}'s last WAL \\(ReplicaLag 0\\) when the write pause reached --timeout 0.3 s; its ReplicaLag was 4 s$`,
+      ),
+    );
     expect(result.outcome).toBe('rolled-back');
     expect(rds.proxyTargetIds(REGION, POOL)).toEqual([P]);
     expect(rds.mock.commandCalls(PromoteReadReplicaCommand)).toHaveLength(0);
@@ -339,7 +436,11 @@ describe('switchover on AWS', () => {
       ['no-backup', 'pass'],
       ['no-maintenance', 'pass'],
     ]);
-    expect(result.report.steps.find((s) => s.id === 'SO-7')?.detail).toMatch(new RegExp(`^RebootDBInstance ${P} ForceFailover: available again after \\d+ s, primary moved us-east-2a -> us-east-2b; same endpoint$`));
+    expect(result.report.steps.find((s) => s.id === 'SO-7')?.detail).toMatch(
+      new RegExp(
+        `^RebootDBInstance ${P} ForceFailover: available again after \\d+ s, primary moved us-east-2a -> us-east-2b; same endpoint$`,
+      ),
+    );
     expect(rds.instance(REGION, P)?.AvailabilityZone).toBe('us-east-2b');
   });
 
@@ -365,8 +466,13 @@ describe('failover on AWS', () => {
 
     expect(error).toBeUndefined();
     expect(result.outcome).toBe('switched');
-    expect(result.checks.find((c) => c.id === 'primary-down')).toMatchObject({ status: 'pass', value: `unreachable: connect ETIMEDOUT ${P}.abc123.${REGION}.rds.amazonaws.com:5432` });
-    expect(inputsOf(rds.mock, PromoteReadReplicaCommand)).toEqual([{ DBInstanceIdentifier: R, BackupRetentionPeriod: 7, PreferredBackupWindow: '03:00-04:00' }]);
+    expect(result.checks.find((c) => c.id === 'primary-down')).toMatchObject({
+      status: 'pass',
+      value: `unreachable: connect ETIMEDOUT ${P}.abc123.${REGION}.rds.amazonaws.com:5432`,
+    });
+    expect(inputsOf(rds.mock, PromoteReadReplicaCommand)).toEqual([
+      { DBInstanceIdentifier: R, BackupRetentionPeriod: 7, PreferredBackupWindow: '03:00-04:00' },
+    ]);
     // fenced: tagged, StopDBInstance refused while R was its replica, accepted after the promotion
     expect(inputsOf(rds.mock, AddTagsToResourceCommand)).toEqual([
       {
@@ -381,7 +487,11 @@ describe('failover on AWS', () => {
     expect(inputsOf(rds.mock, StopDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: P }, { DBInstanceIdentifier: P }]);
     expect(result.fence?.actions).toEqual([
       `tagged ${FENCE_TAG.runId}=fo-aws-1: dbops treats it as fenced`,
-      expect.stringMatching(new RegExp(`^StopDBInstance ${P} refused now \\(DB instance ${P} is not in a state that allows StopDBInstance: .*\\); tried again right after the promotion$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^StopDBInstance ${P} refused now \\(DB instance ${P} is not in a state that allows StopDBInstance: .*\\); tried again right after the promotion$`,
+        ),
+      ),
       `StopDBInstance ${P} (after the promotion): stopped (RDS starts a stopped instance again after 7 days: delete it or stop it again)`,
     ]);
     expect(rds.instance(REGION, P)?.DBInstanceStatus).toBe('stopped');
@@ -400,19 +510,27 @@ describe('failover on AWS', () => {
     seedEstate();
     lag.set(R, 2);
     answers.set(R, { ok: true, at: { inRecovery: true, lsn: '0/7000000' } });
-    rds.holdTargetHealth(REGION, POOL, R, { State: 'UNAVAILABLE', Reason: 'PENDING_PROXY_CAPACITY', Description: 'DBProxy Target is waiting for proxy to scale to desired capacity.' });
+    rds.holdTargetHealth(REGION, POOL, R, {
+      State: 'UNAVAILABLE',
+      Reason: 'PENDING_PROXY_CAPACITY',
+      Description: 'DBProxy Target is waiting for proxy to scale to desired capacity.',
+    });
     const t = await context();
 
     const { result, error } = await failover(t.ctx, { probe: false, timeoutMs: 1000 }, { failover: api(), verifyWrite: wrote });
 
     expect(error).toBeInstanceOf(EnvironmentError);
     expect((error as EnvironmentError).exitCode).toBe(ExitCode.environment);
-    expect(error?.message).toBe(`RDS Proxy ${POOL}: target ${R} is UNAVAILABLE (PENDING_PROXY_CAPACITY: DBProxy Target is waiting for proxy to scale to desired capacity.) after 1 s, not AVAILABLE.`);
+    expect(error?.message).toBe(
+      `RDS Proxy ${POOL}: target ${R} is UNAVAILABLE (PENDING_PROXY_CAPACITY: DBProxy Target is waiting for proxy to scale to desired capacity.) after 1 s, not AVAILABLE.`,
+    );
     expect((error as EnvironmentError).hint).toMatch(/^RDS is still adding capacity to the proxy/);
     expect(result.report.steps.find((s) => s.id === 'FO-6')?.status).toBe('failed');
     expect(rds.instance(REGION, R)?.ReadReplicaSourceDBInstanceIdentifier).toBeUndefined();
     expect(rds.proxyTargetIds(REGION, POOL)).toEqual([R]);
-    expect([failoverTimeoutMs(undefined, 'aws'), failoverTimeoutMs(undefined, 'local'), failoverTimeoutMs(90_000, 'aws')]).toEqual([300_000, 60_000, 90_000]);
+    expect([failoverTimeoutMs(undefined, 'aws'), failoverTimeoutMs(undefined, 'local'), failoverTimeoutMs(90_000, 'aws')]).toEqual([
+      300_000, 60_000, 90_000,
+    ]);
   });
 
   it('the loss in bytes when the old primary still answers (forced)', async () => {
@@ -481,7 +599,14 @@ describe('RDS Proxy provisioning (provision apply, PV-11)', () => {
       {
         DBProxyName: POOL,
         EngineFamily: 'POSTGRESQL',
-        Auth: [{ AuthScheme: 'SECRETS', SecretArn: `arn:aws:secretsmanager:${REGION}:123456789012:secret:rds!db-${P}`, IAMAuth: 'DISABLED', Description: `master user of ${P}` }],
+        Auth: [
+          {
+            AuthScheme: 'SECRETS',
+            SecretArn: `arn:aws:secretsmanager:${REGION}:123456789012:secret:rds!db-${P}`,
+            IAMAuth: 'DISABLED',
+            Description: `master user of ${P}`,
+          },
+        ],
         RoleArn: 'arn:aws:iam::123456789012:role/prod-db-proxy',
         VpcSubnetIds: ['subnet-a', 'subnet-b'],
         VpcSecurityGroupIds: ['sg-0123abcd'],
@@ -492,13 +617,25 @@ describe('RDS Proxy provisioning (provision apply, PV-11)', () => {
         ],
       },
     ]);
-    expect(inputsOf(rds.mock, RegisterDBProxyTargetsCommand)).toEqual([{ DBProxyName: POOL, TargetGroupName: 'default', DBInstanceIdentifiers: [P] }]);
-    expect(state).toMatchObject({ kind: 'rds-proxy', name: POOL, running: true, requireTls: true, targetId: P, targets: [{ instanceId: P, state: 'AVAILABLE' }] });
+    expect(inputsOf(rds.mock, RegisterDBProxyTargetsCommand)).toEqual([
+      { DBProxyName: POOL, TargetGroupName: 'default', DBInstanceIdentifiers: [P] },
+    ]);
+    expect(state).toMatchObject({
+      kind: 'rds-proxy',
+      name: POOL,
+      running: true,
+      requireTls: true,
+      targetId: P,
+      targets: [{ instanceId: P, state: 'AVAILABLE' }],
+    });
     expect(state.endpoint).toEqual({ host: `${POOL}.proxy-abc123.${REGION}.rds.amazonaws.com`, port: 5432 });
   });
 
   /** A stateful IAM: roles by name with their tags and inline policies. */
-  function fakeIam(): { mock: AwsClientStub<IAMClient>; roles: Map<string, { arn: string; tags: { Key: string; Value: string }[]; policies: Map<string, string> }> } {
+  function fakeIam(): {
+    mock: AwsClientStub<IAMClient>;
+    roles: Map<string, { arn: string; tags: { Key: string; Value: string }[]; policies: Map<string, string> }>;
+  } {
     const roles = new Map<string, { arn: string; tags: { Key: string; Value: string }[]; policies: Map<string, string> }>();
     const mock = mockClient(IAMClient);
     const noSuch = (name: string) => new NoSuchEntityException({ message: `The role with name ${name} cannot be found.`, $metadata: {} });
@@ -533,11 +670,16 @@ describe('RDS Proxy provisioning (provision apply, PV-11)', () => {
   const ROLE = `${P}-proxy-role`;
   /** IAM writes sent so far: CreateRole, PutRolePolicy, DeleteRolePolicy, DeleteRole. */
   const iamWrites = (m: AwsClientStub<IAMClient>): number =>
-    m.commandCalls(CreateRoleCommand).length + m.commandCalls(PutRolePolicyCommand).length + m.commandCalls(DeleteRolePolicyCommand).length + m.commandCalls(DeleteRoleCommand).length;
+    m.commandCalls(CreateRoleCommand).length +
+    m.commandCalls(PutRolePolicyCommand).length +
+    m.commandCalls(DeleteRolePolicyCommand).length +
+    m.commandCalls(DeleteRoleCommand).length;
 
   it('without connectionPool.roleArn: creates <db>-proxy-role (trusted by RDS, tagged) with GetSecretValue on the master secret only and kms:Decrypt via Secrets Manager', async () => {
     seedDb();
-    rds.setInstance(REGION, P, { MasterUserSecret: { SecretArn: SECRET, SecretStatus: 'active', KmsKeyId: 'arn:aws:kms:us-east-2:123456789012:key/1111-2222' } });
+    rds.setInstance(REGION, P, {
+      MasterUserSecret: { SecretArn: SECRET, SecretStatus: 'active', KmsKeyId: 'arn:aws:kms:us-east-2:123456789012:key/1111-2222' },
+    });
     const iam = fakeIam();
     try {
       const pooler = api().pooler as RdsProxyPooler;
@@ -547,7 +689,10 @@ describe('RDS Proxy provisioning (provision apply, PV-11)', () => {
       expect(inputsOf(iam.mock, CreateRoleCommand)).toEqual([
         {
           RoleName: ROLE,
-          AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'rds.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: { Service: 'rds.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+          }),
           Description: `RDS Proxy of ${P} reads its master secret (created by dbops)`,
           Tags: [
             { Key: 'dbops:purpose', Value: 'production' },
@@ -563,7 +708,12 @@ describe('RDS Proxy provisioning (provision apply, PV-11)', () => {
             Version: '2012-10-17',
             Statement: [
               { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: SECRET },
-              { Effect: 'Allow', Action: 'kms:Decrypt', Resource: 'arn:aws:kms:us-east-2:123456789012:key/1111-2222', Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` } } },
+              {
+                Effect: 'Allow',
+                Action: 'kms:Decrypt',
+                Resource: 'arn:aws:kms:us-east-2:123456789012:key/1111-2222',
+                Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` } },
+              },
             ],
           }),
         },
@@ -595,7 +745,9 @@ describe('RDS Proxy provisioning (provision apply, PV-11)', () => {
         () => undefined,
         (x: unknown) => x,
       );
-      expect((e as Error).message).toBe('IAM role other-db-proxy-role exists and was not created by dbops (no dbops:managed=true tag); dbops does not modify it.');
+      expect((e as Error).message).toBe(
+        'IAM role other-db-proxy-role exists and was not created by dbops (no dbops:managed=true tag); dbops does not modify it.',
+      );
       expect(iamWrites(iam.mock)).toBe(0);
     } finally {
       iam.mock.restore();
@@ -607,7 +759,13 @@ describe('RDS Proxy provisioning (provision apply, PV-11)', () => {
     const iam = fakeIam();
     try {
       const pooler = api().pooler as RdsProxyPooler;
-      const config = { ...structuredClone(DEFAULTS), provider: 'aws' as const, region: REGION, database: { ...DEFAULTS.database, identifier: P }, connectionPool: { ...DEFAULTS.connectionPool, enabled: true, kind: 'rds-proxy' as const, name: POOL } };
+      const config = {
+        ...structuredClone(DEFAULTS),
+        provider: 'aws' as const,
+        region: REGION,
+        database: { ...DEFAULTS.database, identifier: P },
+        connectionPool: { ...DEFAULTS.connectionPool, enabled: true, kind: 'rds-proxy' as const, name: POOL },
+      };
       const desired = desiredState(config, provisionSettings(config));
       const rows = async () => diffPool(desired.pool, await readPool(desired, pooler)).map((c) => [c.kind, c.id, c.action, c.notes]);
 
@@ -632,7 +790,9 @@ describe('RDS Proxy provisioning (provision apply, PV-11)', () => {
         'iam-role',
         ROLE,
         'blocked',
-        ['exists and was not created by dbops (no dbops:managed=true tag): dbops does not modify it; name it in connectionPool.roleArn to use it'],
+        [
+          'exists and was not created by dbops (no dbops:managed=true tag): dbops does not modify it; name it in connectionPool.roleArn to use it',
+        ],
       ]);
     } finally {
       iam.mock.restore();

@@ -206,7 +206,9 @@ describe('describeInstance / findInstance', () => {
   it('findInstance returns undefined for a missing instance but rethrows other failures', async () => {
     // GIVEN one missing instance and one call AWS refuses
     const { DBInstanceNotFoundFault } = await import('@aws-sdk/client-rds');
-    rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'ghost' }).rejects(new DBInstanceNotFoundFault({ message: 'x', $metadata: {} }));
+    rds
+      .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'ghost' })
+      .rejects(new DBInstanceNotFoundFault({ message: 'x', $metadata: {} }));
     rds
       .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'secret-db' })
       .rejects(Object.assign(new Error('User is not authorized'), { name: 'AccessDenied' }));

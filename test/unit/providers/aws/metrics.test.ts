@@ -67,7 +67,11 @@ describe('getMetricData', () => {
       {
         Id: 'storage',
         MetricStat: {
-          Metric: { Namespace: 'AWS/RDS', MetricName: 'FreeStorageSpace', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'prod-db' }] },
+          Metric: {
+            Namespace: 'AWS/RDS',
+            MetricName: 'FreeStorageSpace',
+            Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'prod-db' }],
+          },
           Period: 3600,
           Stat: 'Average',
         },

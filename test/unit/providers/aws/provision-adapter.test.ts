@@ -45,10 +45,26 @@ describe('aws provisioning adapter', () => {
   });
 
   it('reads a bare cache cluster (not a replication group) for the audit; what it does not report stays unknown', async () => {
-    aws.addCacheCluster({ CacheClusterId: 'old-cache', Engine: 'redis', EngineVersion: '6.2.6', CacheNodeType: 'cache.t2.micro', AuthTokenEnabled: false, SecurityGroups: [{ SecurityGroupId: 'sg-1' }] });
+    aws.addCacheCluster({
+      CacheClusterId: 'old-cache',
+      Engine: 'redis',
+      EngineVersion: '6.2.6',
+      CacheNodeType: 'cache.t2.micro',
+      AuthTokenEnabled: false,
+      SecurityGroups: [{ SecurityGroupId: 'sg-1' }],
+    });
     expect(await d.pp.cache!.findCache('old-cache')).toEqual({
-      id: 'old-cache', arn: 'arn:aws:elasticache:us-east-2:123456789012:cluster:old-cache', kind: 'cache-cluster', engine: 'redis', engineVersion: '6.2.6', nodeType: 'cache.t2.micro', status: 'available',
-      authEnabled: false, securityGroupIds: ['sg-1'], metricsClusterId: 'old-cache', tags: {},
+      id: 'old-cache',
+      arn: 'arn:aws:elasticache:us-east-2:123456789012:cluster:old-cache',
+      kind: 'cache-cluster',
+      engine: 'redis',
+      engineVersion: '6.2.6',
+      nodeType: 'cache.t2.micro',
+      status: 'available',
+      authEnabled: false,
+      securityGroupIds: ['sg-1'],
+      metricsClusterId: 'old-cache',
+      tags: {},
     });
     expect(await d.pp.cache!.findCache('nothing-here')).toBeUndefined();
   });

@@ -64,12 +64,16 @@ describe('provision on a fresh account', () => {
     expect(plan.pending).toBe(12);
   });
 
-  it('creates everything with the config\'s exact inputs, tagged at create time', async () => {
+  it("creates everything with the config's exact inputs, tagged at create time", async () => {
     // GIVEN an empty account WHEN applying
     const d = await deps(awsConfig());
     const result = await applyProvision(d, { applyImmediately: false });
     const runId = result.report!.runId;
-    const tags = [{ Key: 'dbops:managed', Value: 'true' }, { Key: 'dbops:run-id', Value: runId }, { Key: 'dbops:purpose', Value: 'provision' }];
+    const tags = [
+      { Key: 'dbops:managed', Value: 'true' },
+      { Key: 'dbops:run-id', Value: runId },
+      { Key: 'dbops:purpose', Value: 'provision' },
+    ];
 
     // THEN the security group admits 5432 and 6379 from the configured CIDR only
     expect(inputsOf(aws.ec2, CreateSecurityGroupCommand)).toEqual([
@@ -86,8 +90,18 @@ describe('provision on a fresh account', () => {
       {
         GroupId: groupId,
         IpPermissions: [
-          { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '203.0.113.7/32', Description: 'database from network.allowedCidr' }] },
-          { IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, IpRanges: [{ CidrIp: '203.0.113.7/32', Description: 'cache from network.allowedCidr' }] },
+          {
+            IpProtocol: 'tcp',
+            FromPort: 5432,
+            ToPort: 5432,
+            IpRanges: [{ CidrIp: '203.0.113.7/32', Description: 'database from network.allowedCidr' }],
+          },
+          {
+            IpProtocol: 'tcp',
+            FromPort: 6379,
+            ToPort: 6379,
+            IpRanges: [{ CidrIp: '203.0.113.7/32', Description: 'cache from network.allowedCidr' }],
+          },
         ],
       },
     ]);
@@ -114,7 +128,11 @@ describe('provision on a fresh account', () => {
         MasterUsername: 'dbadmin',
         ManageMasterUserPassword: true,
         VpcSecurityGroupIds: [groupId],
-        Tags: [{ Key: 'dbops:managed', Value: 'true' }, { Key: 'dbops:run-id', Value: runId }, { Key: 'dbops:purpose', Value: 'primary' }],
+        Tags: [
+          { Key: 'dbops:managed', Value: 'true' },
+          { Key: 'dbops:run-id', Value: runId },
+          { Key: 'dbops:purpose', Value: 'primary' },
+        ],
       },
     ]);
     // AND the cache is a one-node replication group with AUTH and TLS, its token in Secrets Manager
@@ -147,9 +165,13 @@ describe('provision on a fresh account', () => {
     // AND the topic, the subscription, the alarms and the budget
     expect(inputsOf(aws.sns, CreateTopicCommand)).toEqual([{ Name: 'recipe-db-primary-alarms', Tags: tags }]);
     const topicArn = `arn:aws:sns:us-east-2:${aws.account}:recipe-db-primary-alarms`;
-    expect(inputsOf(aws.sns, SubscribeCommand)).toEqual([{ TopicArn: topicArn, Protocol: 'email', Endpoint: 'oncall@example.com', ReturnSubscriptionArn: true }]);
+    expect(inputsOf(aws.sns, SubscribeCommand)).toEqual([
+      { TopicArn: topicArn, Protocol: 'email', Endpoint: 'oncall@example.com', ReturnSubscriptionArn: true },
+    ]);
     const alarms = inputsOf(aws.cloudWatch, PutMetricAlarmCommand);
-    expect(alarms.map((a) => [a.AlarmName, a.MetricName, a.Statistic, a.ComparisonOperator, a.Threshold, a.Period, a.EvaluationPeriods])).toEqual([
+    expect(
+      alarms.map((a) => [a.AlarmName, a.MetricName, a.Statistic, a.ComparisonOperator, a.Threshold, a.Period, a.EvaluationPeriods]),
+    ).toEqual([
       ['recipe-db-primary-db-cpu-critical', 'CPUUtilization', 'Average', 'GreaterThanThreshold', 90, 300, 2],
       ['recipe-db-primary-db-cpu-warning', 'CPUUtilization', 'Average', 'GreaterThanThreshold', 70, 300, 2],
       ['recipe-db-primary-db-free-storage-low', 'FreeStorageSpace', 'Minimum', 'LessThanThreshold', 2147483648, 300, 1],
@@ -162,7 +184,12 @@ describe('provision on a fresh account', () => {
     expect(inputsOf(aws.budgets, CreateBudgetCommand)).toEqual([
       {
         AccountId: aws.account,
-        Budget: { BudgetName: 'recipe-db-primary-monthly', BudgetLimit: { Amount: '50', Unit: 'USD' }, TimeUnit: 'MONTHLY', BudgetType: 'COST' },
+        Budget: {
+          BudgetName: 'recipe-db-primary-monthly',
+          BudgetLimit: { Amount: '50', Unit: 'USD' },
+          TimeUnit: 'MONTHLY',
+          BudgetType: 'COST',
+        },
         NotificationsWithSubscribers: [50, 80].flatMap((t) =>
           ['ACTUAL', 'FORECASTED'].map((type) => ({
             Notification: { NotificationType: type, ComparisonOperator: 'GREATER_THAN', Threshold: t, ThresholdType: 'PERCENTAGE' },
@@ -175,20 +202,37 @@ describe('provision on a fresh account', () => {
     // AND the last step planned again and found nothing to do
     expect(result.after?.pending).toBe(0);
     expect(result.report!.steps.map((s) => `${s.id} ${s.status}`)).toEqual([
-      'PV-1 ok', 'PV-2 ok', 'PV-3 skipped', 'PV-4 ok', 'PV-5 skipped', 'PV-11 skipped', 'PV-6 ok', 'PV-7 ok', 'PV-8 ok', 'PV-9 ok', 'PV-10 ok',
+      'PV-1 ok',
+      'PV-2 ok',
+      'PV-3 skipped',
+      'PV-4 ok',
+      'PV-5 skipped',
+      'PV-11 skipped',
+      'PV-6 ok',
+      'PV-7 ok',
+      'PV-8 ok',
+      'PV-9 ok',
+      'PV-10 ok',
     ]);
   });
 
   it('is idempotent: a second apply finds nothing to do and sends no write', async () => {
     // GIVEN an applied deployment
     await applyProvision(await deps(awsConfig()), { applyImmediately: false });
-    const writesBefore = aws.rds.commandCalls(CreateDBInstanceCommand).length + aws.rds.commandCalls(ModifyDBInstanceCommand).length + aws.cloudWatch.commandCalls(PutMetricAlarmCommand).length;
+    const writesBefore =
+      aws.rds.commandCalls(CreateDBInstanceCommand).length +
+      aws.rds.commandCalls(ModifyDBInstanceCommand).length +
+      aws.cloudWatch.commandCalls(PutMetricAlarmCommand).length;
     // WHEN applying again
     const again = await applyProvision(await deps(awsConfig()), { applyImmediately: false });
     // THEN the plan is empty and nothing was written
     expect(again.plan.pending).toBe(0);
     expect(again.applied).toEqual([]);
-    expect(aws.rds.commandCalls(CreateDBInstanceCommand).length + aws.rds.commandCalls(ModifyDBInstanceCommand).length + aws.cloudWatch.commandCalls(PutMetricAlarmCommand).length).toBe(writesBefore);
+    expect(
+      aws.rds.commandCalls(CreateDBInstanceCommand).length +
+        aws.rds.commandCalls(ModifyDBInstanceCommand).length +
+        aws.cloudWatch.commandCalls(PutMetricAlarmCommand).length,
+    ).toBe(writesBefore);
     expect(again.report!.steps.slice(1).every((s) => s.status === 'skipped' && s.detail === 'nothing to do')).toBe(true);
   });
 });
@@ -196,11 +240,23 @@ describe('provision on a fresh account', () => {
 describe('provision on a partly provisioned account', () => {
   it('creates only what is missing and leaves what exists', async () => {
     // GIVEN the security group and the database exist (made by dbops)
-    const sg = aws.addSecurityGroup({ GroupName: 'recipe-db-primary-sg', Tags: [MANAGED], IpPermissions: [
-      { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '203.0.113.7/32' }] },
-      { IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, IpRanges: [{ CidrIp: '203.0.113.7/32' }] },
-    ] });
-    await applyProvision(await deps(awsConfig((c) => { c.cache.enabled = false; c.budget.monthlyUsd = 0; })), { applyImmediately: false });
+    const sg = aws.addSecurityGroup({
+      GroupName: 'recipe-db-primary-sg',
+      Tags: [MANAGED],
+      IpPermissions: [
+        { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '203.0.113.7/32' }] },
+        { IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, IpRanges: [{ CidrIp: '203.0.113.7/32' }] },
+      ],
+    });
+    await applyProvision(
+      await deps(
+        awsConfig((c) => {
+          c.cache.enabled = false;
+          c.budget.monthlyUsd = 0;
+        }),
+      ),
+      { applyImmediately: false },
+    );
     aws.rds.resetHistory();
     aws.cloudWatch.resetHistory();
     // WHEN applying the full config
@@ -216,12 +272,18 @@ describe('provision on a partly provisioned account', () => {
     expect(aws.rds.commandCalls(CreateDBInstanceCommand)).toHaveLength(0);
     expect(aws.ec2.commandCalls(CreateSecurityGroupCommand)).toHaveLength(0);
     expect(inputsOf(aws.elastiCache, CreateReplicationGroupCommand)[0]!.SecurityGroupIds).toEqual([sg]);
-    expect(inputsOf(aws.cloudWatch, PutMetricAlarmCommand).map((a) => a.AlarmName)).toEqual(['recipe-db-primary-cache-cpu-high', 'recipe-db-primary-cache-evictions']);
+    expect(inputsOf(aws.cloudWatch, PutMetricAlarmCommand).map((a) => a.AlarmName)).toEqual([
+      'recipe-db-primary-cache-cpu-high',
+      'recipe-db-primary-cache-evictions',
+    ]);
   });
 
   it('reports what it created when it fails mid-way, and a rerun continues from there', async () => {
     // GIVEN ElastiCache refuses the first create
-    aws.failOnce.set('CreateReplicationGroup', Object.assign(new Error('Insufficient capacity'), { name: 'InsufficientCacheClusterCapacityFault', $metadata: {} }));
+    aws.failOnce.set(
+      'CreateReplicationGroup',
+      Object.assign(new Error('Insufficient capacity'), { name: 'InsufficientCacheClusterCapacityFault', $metadata: {} }),
+    );
     const d = await deps(awsConfig());
     // WHEN applying
     const err = await rejectionOf(applyProvision(d, { applyImmediately: false }));
@@ -247,7 +309,10 @@ describe('modifications of a fully provisioned deployment', () => {
 
   it('plans a class change as modify with downtime, applied in the maintenance window by default', async () => {
     // GIVEN the config asks for a bigger class and a longer retention
-    const config = awsConfig((c) => { c.database.instanceClass = 'db.t3.small'; c.database.backupRetentionDays = 14; });
+    const config = awsConfig((c) => {
+      c.database.instanceClass = 'db.t3.small';
+      c.database.backupRetentionDays = 14;
+    });
     const plan = await planProvision(await deps(config));
     const db = plan.changes.find((c) => c.kind === 'db-instance')!;
     expect(db).toMatchObject({ action: 'modify', downtime: true, dataLoss: false });
@@ -259,30 +324,42 @@ describe('modifications of a fully provisioned deployment', () => {
     aws.rds.resetHistory();
     await applyProvision(await deps(config), { applyImmediately: false });
     // THEN ModifyDBInstance asked for the maintenance window, and the next plan sees it pending, not drift
-    expect(inputsOf(aws.rds, ModifyDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: 'recipe-db-primary', DBInstanceClass: 'db.t3.small', BackupRetentionPeriod: 14, ApplyImmediately: false }]);
+    expect(inputsOf(aws.rds, ModifyDBInstanceCommand)).toEqual([
+      { DBInstanceIdentifier: 'recipe-db-primary', DBInstanceClass: 'db.t3.small', BackupRetentionPeriod: 14, ApplyImmediately: false },
+    ]);
     const after = await planProvision(await deps(config));
     expect(after.pending).toBe(0);
-    expect(after.changes.find((c) => c.kind === 'db-instance')!.notes).toEqual(['pending until the maintenance window: instanceClass=db.t3.small']);
+    expect(after.changes.find((c) => c.kind === 'db-instance')!.notes).toEqual([
+      'pending until the maintenance window: instanceClass=db.t3.small',
+    ]);
   });
 
   it('applies immediately with --apply-immediately, after confirming the downtime', async () => {
-    const config = awsConfig((c) => { c.database.instanceClass = 'db.t3.small'; });
+    const config = awsConfig((c) => {
+      c.database.instanceClass = 'db.t3.small';
+    });
     const d = await deps(config);
     aws.rds.resetHistory();
     await applyProvision(d, { applyImmediately: true });
-    expect(inputsOf(aws.rds, ModifyDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: 'recipe-db-primary', DBInstanceClass: 'db.t3.small', ApplyImmediately: true }]);
+    expect(inputsOf(aws.rds, ModifyDBInstanceCommand)).toEqual([
+      { DBInstanceIdentifier: 'recipe-db-primary', DBInstanceClass: 'db.t3.small', ApplyImmediately: true },
+    ]);
     expect(d.asked).toEqual(['Apply in us-east-2: modify db-instance recipe-db-primary (downtime)?']);
     expect(aws.instance('recipe-db-primary')!.DBInstanceClass).toBe('db.t3.small');
   });
 
   it('refuses to replace the database (encryption change = data loss) and changes nothing', async () => {
-    const config = awsConfig((c) => { c.database.storageEncrypted = false; });
+    const config = awsConfig((c) => {
+      c.database.storageEncrypted = false;
+    });
     const plan = await planProvision(await deps(config));
     expect(plan.changes.find((c) => c.kind === 'db-instance')).toMatchObject({ action: 'replace', dataLoss: true });
     aws.rds.resetHistory();
     const err = await rejectionOf(applyProvision(await deps(config), { applyImmediately: false }));
     expect(err).toBeInstanceOf(UsageError);
-    expect(err.message).toBe('Changing storageEncrypted of recipe-db-primary means replacing the instance and losing its data; dbops will not do that automatically.');
+    expect(err.message).toBe(
+      'Changing storageEncrypted of recipe-db-primary means replacing the instance and losing its data; dbops will not do that automatically.',
+    );
     expect(aws.rds.commandCalls(ModifyDBInstanceCommand)).toHaveLength(0);
   });
 
@@ -302,13 +379,17 @@ describe('modifications of a fully provisioned deployment', () => {
 
   it('a change that loses data (AUTH turned off: a new cache) needs --allow-data-loss beyond a yes', async () => {
     // GIVEN the deployed cache with AUTH, and a config that turns AUTH off
-    const config = awsConfig((c) => { c.cache.authEnabled = false; });
+    const config = awsConfig((c) => {
+      c.cache.authEnabled = false;
+    });
     aws.elastiCache.resetHistory();
     // WHEN apply is confirmed but not allowed to lose data
     const err = await rejectionOf(applyProvision(await deps(config), { applyImmediately: false }));
     // THEN it refuses before changing anything
     expect(err).toBeInstanceOf(UsageError);
-    expect(err.message).toBe('This plan loses data: replace cache recipe-db-primary-cache (authEnabled). Apply refuses that without --allow-data-loss.');
+    expect(err.message).toBe(
+      'This plan loses data: replace cache recipe-db-primary-cache (authEnabled). Apply refuses that without --allow-data-loss.',
+    );
     expect(aws.elastiCache.commandCalls(DeleteReplicationGroupCommand)).toHaveLength(0);
     // AND with --allow-data-loss it replaces the cache
     const done = await applyProvision(await deps(config), { applyImmediately: false, allowDataLoss: true });
@@ -317,12 +398,20 @@ describe('modifications of a fully provisioned deployment', () => {
   });
 
   it('changes a budget threshold and the alarm email in place', async () => {
-    const config = awsConfig((c) => { c.budget.monthlyUsd = 80; c.budget.alertPercents = [50, 90]; });
+    const config = awsConfig((c) => {
+      c.budget.monthlyUsd = 80;
+      c.budget.alertPercents = [50, 90];
+    });
     const result = await applyProvision(await deps(config), { applyImmediately: false });
     expect(result.applied.map((a) => `${a.kind} ${a.action}`)).toEqual(['budget modify']);
     const b = aws.budgetsByName.get('recipe-db-primary-monthly')!;
     expect(b.input.Budget!.BudgetLimit).toEqual({ Amount: '80', Unit: 'USD' });
-    expect(b.notifications.map((n) => `${n.n.NotificationType}@${n.n.Threshold}`).sort()).toEqual(['ACTUAL@50', 'ACTUAL@90', 'FORECASTED@50', 'FORECASTED@90']);
+    expect(b.notifications.map((n) => `${n.n.NotificationType}@${n.n.Threshold}`).sort()).toEqual([
+      'ACTUAL@50',
+      'ACTUAL@90',
+      'FORECASTED@50',
+      'FORECASTED@90',
+    ]);
     expect(result.after?.pending).toBe(0);
   });
 });
@@ -336,11 +425,24 @@ describe('destroy', () => {
     const result = await destroyProvision(d, { skipFinalSnapshot: false, ignoreDeletionProtection: false });
     // THEN everything is gone, the database with a final snapshot
     expect(result.items.map((i) => `${i.kind} ${i.action}`)).toEqual([
-      'budget delete', ...Array(6).fill('alarm delete'), 'sns-topic delete', 'cache delete', 'db-instance delete', 'security-group delete',
+      'budget delete',
+      ...Array(6).fill('alarm delete'),
+      'sns-topic delete',
+      'cache delete',
+      'db-instance delete',
+      'security-group delete',
     ]);
-    expect(inputsOf(aws.rds, DeleteDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: 'recipe-db-primary', SkipFinalSnapshot: false, FinalDBSnapshotIdentifier: 'recipe-db-primary-final-20260301-100000' }]);
+    expect(inputsOf(aws.rds, DeleteDBInstanceCommand)).toEqual([
+      {
+        DBInstanceIdentifier: 'recipe-db-primary',
+        SkipFinalSnapshot: false,
+        FinalDBSnapshotIdentifier: 'recipe-db-primary-final-20260301-100000',
+      },
+    ]);
     // AND the final snapshot says what it is (RDS copied the instance's purpose=primary onto it)
-    const finalTags = Object.fromEntries((aws.snapshots.get('recipe-db-primary-final-20260301-100000')!.TagList ?? []).map((t) => [t.Key, t.Value]));
+    const finalTags = Object.fromEntries(
+      (aws.snapshots.get('recipe-db-primary-final-20260301-100000')!.TagList ?? []).map((t) => [t.Key, t.Value]),
+    );
     expect(finalTags).toMatchObject({ 'dbops:managed': 'true', 'dbops:purpose': 'final' });
     expect(aws.counts()).toEqual({ instances: 0, securityGroups: 0, caches: 0, topics: 0, alarms: 0, budgets: 0, secrets: 0 });
     expect(d.asked).toEqual([
@@ -350,14 +452,31 @@ describe('destroy', () => {
 
   it('leaves resources dbops did not create', async () => {
     // GIVEN a database of that name made by hand (no dbops tag)
-    aws.addInstance({ DBInstanceIdentifier: 'recipe-db-primary', Engine: 'postgres', EngineVersion: '15.8', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, MasterUsername: 'dbadmin', TagList: [] });
+    aws.addInstance({
+      DBInstanceIdentifier: 'recipe-db-primary',
+      Engine: 'postgres',
+      EngineVersion: '15.8',
+      DBInstanceClass: 'db.t3.micro',
+      AllocatedStorage: 20,
+      MasterUsername: 'dbadmin',
+      TagList: [],
+    });
     const result = await destroyProvision(await deps(awsConfig()), { skipFinalSnapshot: true, ignoreDeletionProtection: false });
-    expect(result.items).toEqual([{ kind: 'db-instance', id: 'recipe-db-primary', action: 'keep', reason: 'not created by dbops (no dbops:managed=true tag)' }]);
+    expect(result.items).toEqual([
+      { kind: 'db-instance', id: 'recipe-db-primary', action: 'keep', reason: 'not created by dbops (no dbops:managed=true tag)' },
+    ]);
     expect(aws.rds.commandCalls(DeleteDBInstanceCommand)).toHaveLength(0);
   });
 
   it('refuses when deletion protection is on, before deleting anything', async () => {
-    await applyProvision(await deps(awsConfig((c) => { c.database.deletionProtection = true; })), { applyImmediately: false });
+    await applyProvision(
+      await deps(
+        awsConfig((c) => {
+          c.database.deletionProtection = true;
+        }),
+      ),
+      { applyImmediately: false },
+    );
     const before = aws.counts();
     const err = await rejectionOf(destroyProvision(await deps(awsConfig()), { skipFinalSnapshot: true, ignoreDeletionProtection: false }));
     expect(err).toBeInstanceOf(UsageError);
@@ -366,11 +485,20 @@ describe('destroy', () => {
   });
 
   it('with --ignore-deletion-protection turns it off first, then deletes', async () => {
-    await applyProvision(await deps(awsConfig((c) => { c.database.deletionProtection = true; })), { applyImmediately: false });
+    await applyProvision(
+      await deps(
+        awsConfig((c) => {
+          c.database.deletionProtection = true;
+        }),
+      ),
+      { applyImmediately: false },
+    );
     aws.rds.resetHistory();
     const d = await deps(awsConfig());
     await destroyProvision(d, { skipFinalSnapshot: true, ignoreDeletionProtection: true });
-    expect(inputsOf(aws.rds, ModifyDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: 'recipe-db-primary', DeletionProtection: false, ApplyImmediately: true }]);
+    expect(inputsOf(aws.rds, ModifyDBInstanceCommand)).toEqual([
+      { DBInstanceIdentifier: 'recipe-db-primary', DeletionProtection: false, ApplyImmediately: true },
+    ]);
     expect(inputsOf(aws.rds, DeleteDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: 'recipe-db-primary', SkipFinalSnapshot: true }]);
     expect(d.asked[0]).toContain('turning its deletion protection off first');
     expect(aws.counts().instances).toBe(0);
@@ -379,8 +507,14 @@ describe('destroy', () => {
   it('--dry-run and a refused confirmation delete nothing', async () => {
     await applyProvision(await deps(awsConfig()), { applyImmediately: false });
     const before = aws.counts();
-    const dry = await destroyProvision(await deps(awsConfig(), { dryRun: true }), { skipFinalSnapshot: false, ignoreDeletionProtection: false });
-    const no = await destroyProvision(await deps(awsConfig(), { confirm: false }), { skipFinalSnapshot: false, ignoreDeletionProtection: false });
+    const dry = await destroyProvision(await deps(awsConfig(), { dryRun: true }), {
+      skipFinalSnapshot: false,
+      ignoreDeletionProtection: false,
+    });
+    const no = await destroyProvision(await deps(awsConfig(), { confirm: false }), {
+      skipFinalSnapshot: false,
+      ignoreDeletionProtection: false,
+    });
     expect([dry.dryRun, dry.confirmed, no.confirmed]).toEqual([true, false, false]);
     expect(aws.counts()).toEqual(before);
   });

@@ -105,23 +105,30 @@ afterEach(async () => {
 const HTML = '<!doctype html><html><head><title>Sign in</title></head><body>Please sign in to the proxy.</body></html>';
 
 describe('real SDK clients', () => {
-  it.each([404, 500])('report an endpoint answering an HTML page (HTTP %i) in one sentence with a hint, not the SDK\'s deserialization text', async (status) => {
-    // GIVEN credentials, and an endpoint URL that answers a web page
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDTEST');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test-secret');
-    endpoint = await serve(status, HTML, 'text/html');
-    provider = createAwsProvider(awsOptions({ endpointUrl: endpoint.url, maxAttempts: 1 }), FAST);
+  it.each([404, 500])(
+    "report an endpoint answering an HTML page (HTTP %i) in one sentence with a hint, not the SDK's deserialization text",
+    async (status) => {
+      // GIVEN credentials, and an endpoint URL that answers a web page
+      vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDTEST');
+      vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test-secret');
+      endpoint = await serve(status, HTML, 'text/html');
+      provider = createAwsProvider(awsOptions({ endpointUrl: endpoint.url, maxAttempts: 1 }), FAST);
 
-    // WHEN
-    const error = (await rejectionOf(provider.listInstances())) as EnvironmentError;
+      // WHEN
+      const error = (await rejectionOf(provider.listInstances())) as EnvironmentError;
 
-    // THEN
-    expect(error).toBeInstanceOf(EnvironmentError);
-    expect(error.message).toBe(`The endpoint ${endpoint.url} answered DescribeDBInstances with an HTML page (HTTP ${status}), not an AWS response.`);
-    expect(error.message).not.toContain('\n');
-    expect(error.hint).toBe('Check --endpoint-url / AWS_ENDPOINT_URL: it must be an AWS API endpoint (or an emulator such as LocalStack or moto), not a web page or a proxy; an emulator may not implement DescribeDBInstances.');
-    expect(error.kind).toBe('unsupported');
-  });
+      // THEN
+      expect(error).toBeInstanceOf(EnvironmentError);
+      expect(error.message).toBe(
+        `The endpoint ${endpoint.url} answered DescribeDBInstances with an HTML page (HTTP ${status}), not an AWS response.`,
+      );
+      expect(error.message).not.toContain('\n');
+      expect(error.hint).toBe(
+        'Check --endpoint-url / AWS_ENDPOINT_URL: it must be an AWS API endpoint (or an emulator such as LocalStack or moto), not a web page or a proxy; an emulator may not implement DescribeDBInstances.',
+      );
+      expect(error.kind).toBe('unsupported');
+    },
+  );
 
   it('report an unreachable endpoint as EnvironmentError naming it', async () => {
     // GIVEN credentials, and an endpoint URL where nothing listens

@@ -50,7 +50,10 @@ beforeEach(async () => {
     LatestRestorableTime: new Date('2025-01-06T04:25:00Z'),
     DeletionProtection: true,
   });
-  rds.addSnapshot(REGION, 'rds:prod-db-2025-01-05-03-10', { SnapshotType: 'automated', SnapshotCreateTime: new Date('2025-01-05T03:10:00Z') });
+  rds.addSnapshot(REGION, 'rds:prod-db-2025-01-05-03-10', {
+    SnapshotType: 'automated',
+    SnapshotCreateTime: new Date('2025-01-05T03:10:00Z'),
+  });
   rds.addSnapshot(REGION, 'prod-db-manual-20250106-031500', { SnapshotCreateTime: new Date('2025-01-06T03:15:00Z') });
   rds.addSnapshot(REGION, 'prod-db-manual-20250106-041500', { Status: 'creating', SnapshotCreateTime: new Date('2025-01-06T04:15:00Z') });
 });
@@ -103,7 +106,12 @@ function fakeChecks(opts: { throwIn?: Method; failIn?: Method; onCall?: (m: Meth
 
 const awsConfig = (restoreTest = {}) => config({ provider: 'aws', database: { identifier: 'prod-db' }, restoreTest });
 
-async function run(input: RestoreTestInput, seams: RestoreTestSeams, provider: Provider = aws, cfg = awsConfig({ instanceClass: 'db.t3.small' })) {
+async function run(
+  input: RestoreTestInput,
+  seams: RestoreTestSeams,
+  provider: Provider = aws,
+  cfg = awsConfig({ instanceClass: 'db.t3.small' }),
+) {
   const t = await restoreTestContext({ config: cfg, provider, home, clock: { now: () => NOW } });
   const outcome = await restoreTest(t.ctx, input, seams);
   return { ...outcome, t };
@@ -156,7 +164,13 @@ describe('restore-test on aws: the exact calls', () => {
     expect(rds.instanceIds(REGION)).toEqual(['prod-db']);
     expect(writesToSource()).toEqual([]);
     // AND the checks reached the temporary instance's endpoint over TLS, the source at its own
-    expect(seen.targets?.restore).toMatchObject({ host: `${TEMP}.abc123.${REGION}.rds.amazonaws.com`, port: 5432, ssl: 'require', user: 'dbops', database: 'app' });
+    expect(seen.targets?.restore).toMatchObject({
+      host: `${TEMP}.abc123.${REGION}.rds.amazonaws.com`,
+      port: 5432,
+      ssl: 'require',
+      user: 'dbops',
+      database: 'app',
+    });
     expect(seen.targets?.source).toMatchObject({ host: `prod-db.abc123.${REGION}.rds.amazonaws.com`, ssl: 'require' });
     expect(seen.targets?.concurrency).toBe(2);
     expect(seen.calls).toEqual(['server', 'integrity', 'schema', 'counts', 'freshness', 'pgvector', 'performance']);
@@ -164,18 +178,45 @@ describe('restore-test on aws: the exact calls', () => {
     // AND the verdict, the steps, the metrics and the history
     expect(result.verdict).toBe('passed');
     expect(result.report.steps.map((s) => s.status)).toEqual(Array(11).fill('ok'));
-    expect(result.temporary).toMatchObject({ instanceId: TEMP, created: true, deleted: true, kept: false, expiresAt: '2025-01-06T10:30:00Z' });
+    expect(result.temporary).toMatchObject({
+      instanceId: TEMP,
+      created: true,
+      deleted: true,
+      kept: false,
+      expiresAt: '2025-01-06T10:30:00Z',
+    });
     expect(inputsOf(cw, PutMetricDataCommand)).toEqual([
       {
         Namespace: 'dbops',
         MetricData: [
-          { MetricName: 'RestoreTestSuccess', Value: 1, Unit: 'Count', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'prod-db' }], Timestamp: NOW },
-          { MetricName: 'RestoreTestDurationSeconds', Value: 0, Unit: 'Seconds', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'prod-db' }], Timestamp: NOW },
-          { MetricName: 'RestoreTestDataLossSeconds', Value: 5400, Unit: 'Seconds', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'prod-db' }], Timestamp: NOW },
+          {
+            MetricName: 'RestoreTestSuccess',
+            Value: 1,
+            Unit: 'Count',
+            Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'prod-db' }],
+            Timestamp: NOW,
+          },
+          {
+            MetricName: 'RestoreTestDurationSeconds',
+            Value: 0,
+            Unit: 'Seconds',
+            Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'prod-db' }],
+            Timestamp: NOW,
+          },
+          {
+            MetricName: 'RestoreTestDataLossSeconds',
+            Value: 5400,
+            Unit: 'Seconds',
+            Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'prod-db' }],
+            Timestamp: NOW,
+          },
         ],
       },
     ]);
-    const history = (await readFile(join(home, 'history', 'restore-tests.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const history = (await readFile(join(home, 'history', 'restore-tests.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(history).toEqual([
       {
         runId: RUN,
@@ -228,9 +269,13 @@ describe('restore-test on aws: the exact calls', () => {
     const late = await run({ pointInTime: '2025-01-06T04:29:00Z' }, fakeChecks().seams);
 
     // THEN the first restored to exactly that time; the second stopped in RT-1 with a usage error
-    expect(inputsOf(rds.mock, RestoreDBInstanceToPointInTimeCommand).map((i) => [i.RestoreTime, i.UseLatestRestorableTime])).toEqual([[new Date('2025-01-06T02:00:00Z'), undefined]]);
+    expect(inputsOf(rds.mock, RestoreDBInstanceToPointInTimeCommand).map((i) => [i.RestoreTime, i.UseLatestRestorableTime])).toEqual([
+      [new Date('2025-01-06T02:00:00Z'), undefined],
+    ]);
     expect(late.error).toBeInstanceOf(UsageError);
-    expect(late.error?.message).toMatch(/^2025-01-06T04:29:00\.000Z is outside the restorable window of prod-db: \S+Z to 2025-01-06T04:25:00\.000Z\.$/);
+    expect(late.error?.message).toMatch(
+      /^2025-01-06T04:29:00\.000Z is outside the restorable window of prod-db: \S+Z to 2025-01-06T04:25:00\.000Z\.$/,
+    );
     expect(late.result.temporary).toBeUndefined();
     expect(late.result.recorded).toBeUndefined();
   });
@@ -287,7 +332,19 @@ describe('restore-test on aws: a failed check', () => {
     expect(result.verdict).toBe('failed');
     expect(result.failedChecks).toEqual(['row-counts']);
     expect(seen.calls).toEqual(['server', 'integrity', 'schema', 'counts', 'freshness', 'pgvector', 'performance']);
-    expect(result.report.steps.map((s) => `${s.id}:${s.status}`)).toEqual(['RT-1:ok', 'RT-2:ok', 'RT-3:ok', 'RT-4:ok', 'RT-5:ok', 'RT-6:ok', 'RT-7:failed', 'RT-8:ok', 'RT-9:ok', 'RT-10:ok', 'RT-11:ok']);
+    expect(result.report.steps.map((s) => `${s.id}:${s.status}`)).toEqual([
+      'RT-1:ok',
+      'RT-2:ok',
+      'RT-3:ok',
+      'RT-4:ok',
+      'RT-5:ok',
+      'RT-6:ok',
+      'RT-7:failed',
+      'RT-8:ok',
+      'RT-9:ok',
+      'RT-10:ok',
+      'RT-11:ok',
+    ]);
     expect(inputsOf(rds.mock, DeleteDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: TEMP, SkipFinalSnapshot: true }]);
     expect(inputsOf(cw, PutMetricDataCommand)[0]?.MetricData?.[0]).toMatchObject({ MetricName: 'RestoreTestSuccess', Value: 0 });
   });
@@ -328,7 +385,10 @@ describe('restore-test on aws: cleanup after a failure at each step', () => {
 
   it('RT-2: the restore call is refused -> exit 3, no instance, no delete', async () => {
     // GIVEN RDS denies the restore
-    const denied = Object.assign(new Error('User is not authorized to perform: rds:RestoreDBInstanceFromDBSnapshot'), { name: 'AccessDenied', $metadata: {} });
+    const denied = Object.assign(new Error('User is not authorized to perform: rds:RestoreDBInstanceFromDBSnapshot'), {
+      name: 'AccessDenied',
+      $metadata: {},
+    });
     rds.mock.on(RestoreDBInstanceFromDBSnapshotCommand).rejects(denied);
 
     // WHEN
@@ -347,7 +407,9 @@ describe('restore-test on aws: cleanup after a failure at each step', () => {
     // GIVEN the wait fails (RDS reports incompatible-restore)
     const provider = withOverride(aws, {
       waitForInstance: (id, target, opts) =>
-        target === 'available' ? Promise.reject(new EnvironmentError(`DB instance ${id} in ${REGION} is incompatible-restore; it will not become available.`)) : aws.waitForInstance(id, target, opts),
+        target === 'available'
+          ? Promise.reject(new EnvironmentError(`DB instance ${id} in ${REGION} is incompatible-restore; it will not become available.`))
+          : aws.waitForInstance(id, target, opts),
     });
 
     // WHEN
@@ -364,7 +426,10 @@ describe('restore-test on aws: cleanup after a failure at each step', () => {
 
   it('RT-4: the checks cannot connect -> the instance is deleted', async () => {
     // GIVEN
-    const seams: RestoreTestSeams = { runId: RUN, openChecks: () => Promise.reject(new EnvironmentError('Cannot connect to PostgreSQL at x:5432 as dbops: timeout.')) };
+    const seams: RestoreTestSeams = {
+      runId: RUN,
+      openChecks: () => Promise.reject(new EnvironmentError('Cannot connect to PostgreSQL at x:5432 as dbops: timeout.')),
+    };
 
     // WHEN
     const { result, error } = await run({}, seams);
@@ -408,7 +473,8 @@ describe('restore-test on aws: cleanup after a failure at each step', () => {
     // GIVEN DeleteDBInstance fails the first time
     let calls = 0;
     const provider = withOverride(aws, {
-      deleteInstance: (id, input) => (++calls === 1 ? Promise.reject(new EnvironmentError('AWS DeleteDBInstance failed: throttled.')) : aws.deleteInstance(id, input)),
+      deleteInstance: (id, input) =>
+        ++calls === 1 ? Promise.reject(new EnvironmentError('AWS DeleteDBInstance failed: throttled.')) : aws.deleteInstance(id, input),
     });
 
     // WHEN
@@ -429,8 +495,13 @@ describe('restore-test on aws: cleanup after a failure at each step', () => {
       deleteInstance: (id, input) => {
         calls.push('delete');
         if (calls.filter((c) => c === 'delete').length > 1) return aws.deleteInstance(id, input);
-        const refused = new InvalidDBInstanceStateFault({ message: `Instance ${id} is currently modifying.`, $metadata: { httpStatusCode: 400 } });
-        return Promise.reject(mapAwsError(refused, { operation: 'DeleteDBInstance', service: 'rds', region: REGION, maxAttempts: 3, instanceId: id }));
+        const refused = new InvalidDBInstanceStateFault({
+          message: `Instance ${id} is currently modifying.`,
+          $metadata: { httpStatusCode: 400 },
+        });
+        return Promise.reject(
+          mapAwsError(refused, { operation: 'DeleteDBInstance', service: 'rds', region: REGION, maxAttempts: 3, instanceId: id }),
+        );
       },
       waitForInstance: (id, target, opts) => {
         calls.push(`wait ${target}`);
@@ -465,32 +536,43 @@ describe('restore-test on aws: cleanup after a failure at each step', () => {
 });
 
 describe('restore-test on aws: interrupted at each step', () => {
-  it.each(['RT-3', 'RT-4', 'RT-5', 'RT-6', 'RT-7', 'RT-8', 'RT-9', 'RT-10'] as const)('SIGINT in %s: exit 130, the instance deleted, no metrics', async (step) => {
-    // GIVEN a run that is interrupted as the step starts
-    let t: Awaited<ReturnType<typeof restoreTestContext>> | undefined;
-    const methods: Record<string, Method> = { 'RT-4': 'server', 'RT-5': 'integrity', 'RT-6': 'schema', 'RT-7': 'counts', 'RT-8': 'freshness', 'RT-9': 'pgvector', 'RT-10': 'performance' };
-    const { seams } = fakeChecks({ onCall: (m) => m === methods[step] && t?.controller.abort('SIGINT') });
-    const provider =
-      step === 'RT-3'
-        ? withOverride(aws, {
-            waitForInstance: (id, target, opts) => {
-              if (target === 'available') t?.controller.abort('SIGINT');
-              return aws.waitForInstance(id, target, opts);
-            },
-          })
-        : aws;
-    t = await restoreTestContext({ config: awsConfig(), provider, home, clock: { now: () => NOW } });
+  it.each(['RT-3', 'RT-4', 'RT-5', 'RT-6', 'RT-7', 'RT-8', 'RT-9', 'RT-10'] as const)(
+    'SIGINT in %s: exit 130, the instance deleted, no metrics',
+    async (step) => {
+      // GIVEN a run that is interrupted as the step starts
+      let t: Awaited<ReturnType<typeof restoreTestContext>> | undefined;
+      const methods: Record<string, Method> = {
+        'RT-4': 'server',
+        'RT-5': 'integrity',
+        'RT-6': 'schema',
+        'RT-7': 'counts',
+        'RT-8': 'freshness',
+        'RT-9': 'pgvector',
+        'RT-10': 'performance',
+      };
+      const { seams } = fakeChecks({ onCall: (m) => m === methods[step] && t?.controller.abort('SIGINT') });
+      const provider =
+        step === 'RT-3'
+          ? withOverride(aws, {
+              waitForInstance: (id, target, opts) => {
+                if (target === 'available') t?.controller.abort('SIGINT');
+                return aws.waitForInstance(id, target, opts);
+              },
+            })
+          : aws;
+      t = await restoreTestContext({ config: awsConfig(), provider, home, clock: { now: () => NOW } });
 
-    // WHEN
-    const { result, error } = await restoreTest(t.ctx, {}, seams);
+      // WHEN
+      const { result, error } = await restoreTest(t.ctx, {}, seams);
 
-    // THEN
-    expect(error).toBeInstanceOf(Interrupted);
-    expect((error as Interrupted).exitCode).toBe(130);
-    expect(result.verdict).toBe('interrupted');
-    expect(result.report.steps.find((s) => s.id === step)?.status).toBe('interrupted');
-    expect(inputsOf(rds.mock, DeleteDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: TEMP, SkipFinalSnapshot: true }]);
-    expect(rds.instanceIds(REGION)).toEqual(['prod-db']);
-    expect(cw.calls()).toHaveLength(0);
-  });
+      // THEN
+      expect(error).toBeInstanceOf(Interrupted);
+      expect((error as Interrupted).exitCode).toBe(130);
+      expect(result.verdict).toBe('interrupted');
+      expect(result.report.steps.find((s) => s.id === step)?.status).toBe('interrupted');
+      expect(inputsOf(rds.mock, DeleteDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: TEMP, SkipFinalSnapshot: true }]);
+      expect(rds.instanceIds(REGION)).toEqual(['prod-db']);
+      expect(cw.calls()).toHaveLength(0);
+    },
+  );
 });

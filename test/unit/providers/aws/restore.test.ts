@@ -71,7 +71,9 @@ describe('restoreFromSnapshot', () => {
 describe('restoreToPointInTime', () => {
   it("uses UseLatestRestorableTime for 'latest'", async () => {
     // GIVEN
-    rds.on(RestoreDBInstanceToPointInTimeCommand).resolves({ DBInstance: dbInstance({ DBInstanceIdentifier: 'pitr-1', DBInstanceStatus: 'creating' }) });
+    rds
+      .on(RestoreDBInstanceToPointInTimeCommand)
+      .resolves({ DBInstance: dbInstance({ DBInstanceIdentifier: 'pitr-1', DBInstanceStatus: 'creating' }) });
 
     // WHEN
     await provider.restoreToPointInTime({
@@ -135,7 +137,11 @@ describe('read replicas', () => {
   it('creates a replica with the managed tag', async () => {
     // GIVEN
     rds.on(CreateDBInstanceReadReplicaCommand).resolves({
-      DBInstance: dbInstance({ DBInstanceIdentifier: 'prod-db-replica', DBInstanceStatus: 'creating', ReadReplicaSourceDBInstanceIdentifier: 'prod-db' }),
+      DBInstance: dbInstance({
+        DBInstanceIdentifier: 'prod-db-replica',
+        DBInstanceStatus: 'creating',
+        ReadReplicaSourceDBInstanceIdentifier: 'prod-db',
+      }),
     });
 
     // WHEN
@@ -178,7 +184,9 @@ describe('read replicas', () => {
 
   it('promotes a replica', async () => {
     // GIVEN
-    rds.on(PromoteReadReplicaCommand).resolves({ DBInstance: dbInstance({ DBInstanceIdentifier: 'prod-db-replica', DBInstanceStatus: 'modifying' }) });
+    rds
+      .on(PromoteReadReplicaCommand)
+      .resolves({ DBInstance: dbInstance({ DBInstanceIdentifier: 'prod-db-replica', DBInstanceStatus: 'modifying' }) });
 
     // WHEN
     const promoted = await provider.promoteReadReplica('prod-db-replica');

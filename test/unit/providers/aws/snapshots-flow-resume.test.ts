@@ -67,7 +67,8 @@ const steps = (r: RunReport) => r.steps.map((s) => [s.id, s.status]);
 
 /** The state a completed policy run leaves: this week's snapshot and copy, old ones pruned. */
 function expectPolicyDone(): void {
-  const mine = (region: string) => rds.snapshotIds(region).filter((id) => !id.includes('-old-') && rds.snapshot(region, id)?.Status !== 'deleting');
+  const mine = (region: string) =>
+    rds.snapshotIds(region).filter((id) => !id.includes('-old-') && rds.snapshot(region, id)?.Status !== 'deleting');
   expect(mine(REGION)).toHaveLength(1);
   expect(mine(DR_REGION)).toEqual(mine(REGION));
   const gone = (region: string, id: string) => [undefined, 'deleting'].includes(rds.snapshot(region, id)?.Status);

@@ -106,13 +106,18 @@ describe('snapshot create', () => {
     });
     expect(await regionOfCall(rds.mock, CreateDBSnapshotCommand)).toBe(REGION);
     // AND it was polled by id until available (creating, creating, available)
-    expect(inputsOf(rds.mock, DescribeDBSnapshotsCommand)).toEqual(Array(3).fill({ DBSnapshotIdentifier: 'prod-db-manual-20261122-050000' }));
+    expect(inputsOf(rds.mock, DescribeDBSnapshotsCommand)).toEqual(
+      Array(3).fill({ DBSnapshotIdentifier: 'prod-db-manual-20261122-050000' }),
+    );
     expect(r.snapshot).toMatchObject({ id: 'prod-db-manual-20261122-050000', status: 'available', region: REGION });
     expect(io.stderr()).toMatch(/^✔ \[SN-9\] Wait for the manual snapshot: Snapshot prod-db-manual-20261122-050000: available/m);
   });
 
   it('says the quota is reached (exit 3) when RDS answers SnapshotQuotaExceeded', async () => {
-    const fault = failNext(CreateDBSnapshotCommand, () => new SnapshotQuotaExceededFault({ message: 'Cannot create more than 100 manual snapshots', $metadata: {} }));
+    const fault = failNext(
+      CreateDBSnapshotCommand,
+      () => new SnapshotQuotaExceededFault({ message: 'Cannot create more than 100 manual snapshots', $metadata: {} }),
+    );
     try {
       const { ctx } = await context();
       const e = (await rejectionOf(createManualSnapshot(ctx, { instanceId: 'prod-db', wait: false }))) as DbopsError;
@@ -202,7 +207,11 @@ describe('snapshot list and latest', () => {
     const { ctx } = await context();
     expect((await latestSnapshot(ctx, { instanceId: 'prod-db', type: 'manual' })).id).toBe('new');
     expect((await latestSnapshot(ctx, { instanceId: 'prod-db', type: 'all' })).id).toBe('rds:prod-db-2026-11-22-03-10');
-    expect(inputsOf(rds.mock, DescribeDBSnapshotsCommand)[0]).toEqual({ DBInstanceIdentifier: 'prod-db', SnapshotType: 'manual', MaxRecords: 100 });
+    expect(inputsOf(rds.mock, DescribeDBSnapshotsCommand)[0]).toEqual({
+      DBInstanceIdentifier: 'prod-db',
+      SnapshotType: 'manual',
+      MaxRecords: 100,
+    });
   });
 
   it('latest: none available is "not found" (exit 2) and says how many are not ready', async () => {
@@ -224,7 +233,13 @@ describe('snapshot copy', () => {
     const { ctx } = await context();
     const progress: string[] = [];
     // WHEN dbops copies it to us-west-2 with a key there
-    const r = await copySnapshotToRegion(ctx, { snapshotId: SNAP, toRegion: DR_REGION, kmsKeyId: KEY, runId: 'run1', update: (t) => progress.push(t) });
+    const r = await copySnapshotToRegion(ctx, {
+      snapshotId: SNAP,
+      toRegion: DR_REGION,
+      kmsKeyId: KEY,
+      runId: 'run1',
+      update: (t) => progress.push(t),
+    });
     // THEN the copy request went to the us-west-2 client, naming the source by ARN and region
     expect(inputsOf(rds.mock, CopyDBSnapshotCommand)).toEqual([
       {
@@ -253,10 +268,28 @@ describe('snapshot copy', () => {
       { DBSnapshotIdentifier: SNAP },
     ]);
     expect(await regionsOf(DescribeDBSnapshotsCommand)).toEqual([REGION, DR_REGION, REGION, DR_REGION, DR_REGION, DR_REGION]);
-    expect(progress).toEqual(['requesting the copy, encrypted with arn:aws:kms:us-west-2:123456789012:key/dr-key (--kms-key)', 'creating 0%', 'creating 0%', 'available 100%']);
+    expect(progress).toEqual([
+      'requesting the copy, encrypted with arn:aws:kms:us-west-2:123456789012:key/dr-key (--kms-key)',
+      'creating 0%',
+      'creating 0%',
+      'available 100%',
+    ]);
     // AND the copy carries the source's tags and ours, in us-west-2
-    expect(r).toMatchObject({ dryRun: false, alreadyExisted: false, sourceRegion: REGION, targetRegion: DR_REGION, targetSnapshotId: SNAP });
-    expect(r.copy).toMatchObject({ id: SNAP, region: DR_REGION, status: 'available', sourceRegion: REGION, sourceSnapshotId: SNAP, encrypted: true });
+    expect(r).toMatchObject({
+      dryRun: false,
+      alreadyExisted: false,
+      sourceRegion: REGION,
+      targetRegion: DR_REGION,
+      targetSnapshotId: SNAP,
+    });
+    expect(r.copy).toMatchObject({
+      id: SNAP,
+      region: DR_REGION,
+      status: 'available',
+      sourceRegion: REGION,
+      sourceSnapshotId: SNAP,
+      encrypted: true,
+    });
     expect(r.copy?.tags).toMatchObject({ 'dbops:managed': 'true', 'dbops:purpose': 'cross-region-copy', 'dbops:source-snapshot': SNAP });
   });
 
@@ -281,7 +314,10 @@ describe('snapshot copy', () => {
   it('waits for a copy already under way instead of requesting another', async () => {
     managed(REGION, SNAP, 7);
     const { ctx } = await context();
-    await copySnapshotToRegion({ ...ctx, config: { ...ctx.config, aws: { ...ctx.config.aws, maxWaitMinutes: 0.00001 } } }, { snapshotId: SNAP, toRegion: DR_REGION }).catch(() => undefined);
+    await copySnapshotToRegion(
+      { ...ctx, config: { ...ctx.config, aws: { ...ctx.config.aws, maxWaitMinutes: 0.00001 } } },
+      { snapshotId: SNAP, toRegion: DR_REGION },
+    ).catch(() => undefined);
     expect(rds.mock.commandCalls(CopyDBSnapshotCommand)).toHaveLength(1);
     const r = await copySnapshotToRegion(ctx, { snapshotId: SNAP, toRegion: DR_REGION });
     expect(r.alreadyExisted).toBe(true);
@@ -291,8 +327,20 @@ describe('snapshot copy', () => {
 
   it.each<[string, () => void, Partial<{ toRegion: string; kmsKeyId: string }>, number, string]>([
     ['an unknown snapshot', () => undefined, {}, 2, `DB snapshot ${SNAP} not found in ${REGION}.`],
-    ['the source region as destination', () => managed(REGION, SNAP, 1), { toRegion: REGION }, 2, `The destination region ${REGION} is the source region: a cross-region copy must go to another region.`],
-    ['an unknown destination', () => managed(REGION, SNAP, 1), { toRegion: 'us-west-9' }, 2, 'Destination region "us-west-9" is not an AWS region.'],
+    [
+      'the source region as destination',
+      () => managed(REGION, SNAP, 1),
+      { toRegion: REGION },
+      2,
+      `The destination region ${REGION} is the source region: a cross-region copy must go to another region.`,
+    ],
+    [
+      'an unknown destination',
+      () => managed(REGION, SNAP, 1),
+      { toRegion: 'us-west-9' },
+      2,
+      'Destination region "us-west-9" is not an AWS region.',
+    ],
     [
       'an encrypted snapshot with a key of the source region',
       () => managed(REGION, SNAP, 1, { Encrypted: true }),
@@ -300,11 +348,23 @@ describe('snapshot copy', () => {
       2,
       `The KMS key arn:aws:kms:${REGION}:${ACCOUNT}:key/east is in ${REGION}, but the copy goes to ${DR_REGION}: KMS keys do not cross regions.`,
     ],
-    ['a snapshot still being created', () => managed(REGION, SNAP, 0, { Status: 'creating', PercentProgress: 40 }), {}, 3, `Snapshot ${SNAP} is still being created (status creating, 40%); it cannot be copied yet.`],
-    ['a name taken in the destination by something else', () => {
+    [
+      'a snapshot still being created',
+      () => managed(REGION, SNAP, 0, { Status: 'creating', PercentProgress: 40 }),
+      {},
+      3,
+      `Snapshot ${SNAP} is still being created (status creating, 40%); it cannot be copied yet.`,
+    ],
+    [
+      'a name taken in the destination by something else',
+      () => {
         managed(REGION, SNAP, 1);
         rds.addSnapshot(DR_REGION, SNAP, { TagList: [] });
-      }, {}, 2, `A snapshot named ${SNAP} already exists in ${DR_REGION} and is not a copy of ${SNAP}.`],
+      },
+      {},
+      2,
+      `A snapshot named ${SNAP} already exists in ${DR_REGION} and is not a copy of ${SNAP}.`,
+    ],
   ])('refuses %s, and copies nothing', async (_what, seed, input, code, message) => {
     seed();
     const { ctx } = await context();
@@ -314,13 +374,15 @@ describe('snapshot copy', () => {
     expect(rds.mock.commandCalls(CopyDBSnapshotCommand)).toHaveLength(0);
   });
 
-  it('copies an encrypted snapshot with the destination region\'s alias/aws/rds when no key is configured, and says so', async () => {
+  it("copies an encrypted snapshot with the destination region's alias/aws/rds when no key is configured, and says so", async () => {
     managed(REGION, SNAP, 1, { Encrypted: true });
     const { ctx } = await context();
     const r = await copySnapshotToRegion(ctx, { snapshotId: SNAP, toRegion: DR_REGION });
     expect(r.kmsKey).toEqual({ kmsKeyId: 'alias/aws/rds', source: 'default' });
     expect(rds.mock.commandCalls(CopyDBSnapshotCommand)[0]!.args[0].input.KmsKeyId).toBe('alias/aws/rds');
-    expect(renderCopy(r)).toContain(`encrypted with ${DR_REGION}'s AWS-managed key alias/aws/rds (the default; --kms-key or snapshots.crossRegion.kmsKeyId picks another)`);
+    expect(renderCopy(r)).toContain(
+      `encrypted with ${DR_REGION}'s AWS-managed key alias/aws/rds (the default; --kms-key or snapshots.crossRegion.kmsKeyId picks another)`,
+    );
   });
 
   it('reports a KMS key AWS cannot use in the destination (exit 3, the key exists but is not usable)', async () => {
@@ -340,7 +402,15 @@ describe('snapshot copy', () => {
     managed(REGION, SNAP, 1);
     const { ctx } = await context({ dryRun: true });
     const r = await copySnapshotToRegion(ctx, { snapshotId: SNAP, toRegion: DR_REGION });
-    expect(r).toEqual({ dryRun: true, alreadyExisted: false, sourceRegion: REGION, targetRegion: DR_REGION, sourceSnapshotId: SNAP, targetSnapshotId: SNAP, copy: undefined });
+    expect(r).toEqual({
+      dryRun: true,
+      alreadyExisted: false,
+      sourceRegion: REGION,
+      targetRegion: DR_REGION,
+      sourceSnapshotId: SNAP,
+      targetSnapshotId: SNAP,
+      copy: undefined,
+    });
     expect(rds.mock.commandCalls(CopyDBSnapshotCommand)).toHaveLength(0);
   });
 });
@@ -374,8 +444,16 @@ describe('snapshot delete', () => {
   });
 
   it.each([
-    ['one made by hand', () => rds.addSnapshot(REGION, 'x', { TagList: [] }), 'Snapshot x was not created by dbops (no dbops:managed=true tag); dbops will not delete it.'],
-    ['an automated backup', () => rds.addSnapshot(REGION, 'x', { SnapshotType: 'automated', TagList: MANAGED }), 'Snapshot x is an automated backup; RDS deletes it when it falls out of the backup retention period.'],
+    [
+      'one made by hand',
+      () => rds.addSnapshot(REGION, 'x', { TagList: [] }),
+      'Snapshot x was not created by dbops (no dbops:managed=true tag); dbops will not delete it.',
+    ],
+    [
+      'an automated backup',
+      () => rds.addSnapshot(REGION, 'x', { SnapshotType: 'automated', TagList: MANAGED }),
+      'Snapshot x is an automated backup; RDS deletes it when it falls out of the backup retention period.',
+    ],
     ['an unknown one', () => undefined, `DB snapshot x not found in ${REGION}.`],
   ])('refuses %s (exit 2), even with --yes', async (_what, seed, message) => {
     seed();
@@ -393,13 +471,23 @@ describe('snapshot prune', () => {
     for (const d of [1, 8, 15, 22]) drCopy(`m-${d}`, d);
     rds.addSnapshot(REGION, 'rds:prod-db-old', { SnapshotType: 'automated', SnapshotCreateTime: ago(90) });
     rds.addSnapshot(REGION, 'by-hand', { SnapshotCreateTime: ago(90), TagList: [] });
-    managed(REGION, 'prod-db-final-1', 90, { TagList: [{ Key: 'dbops:managed', Value: 'true' }, { Key: 'dbops:purpose', Value: 'primary' }] });
+    managed(REGION, 'prod-db-final-1', 90, {
+      TagList: [
+        { Key: 'dbops:managed', Value: 'true' },
+        { Key: 'dbops:purpose', Value: 'primary' },
+      ],
+    });
   });
 
   it('with --dry-run lists every decision and deletes nothing', async () => {
     const { ctx, asked } = await context({ dryRun: true });
     const r = await pruneSnapshots(ctx, {});
-    expect(r.plan.deletes.map((d) => `${d.region}/${d.id}`)).toEqual([`${REGION}/m-36`, `${REGION}/m-29`, `${DR_REGION}/m-22`, `${DR_REGION}/m-15`]);
+    expect(r.plan.deletes.map((d) => `${d.region}/${d.id}`)).toEqual([
+      `${REGION}/m-36`,
+      `${REGION}/m-29`,
+      `${DR_REGION}/m-22`,
+      `${DR_REGION}/m-15`,
+    ]);
     expect(r.plan.decisions).toHaveLength(13);
     expect(asked).toEqual([]);
     expect(rds.mock.commandCalls(DeleteDBSnapshotCommand)).toHaveLength(0);
@@ -410,7 +498,9 @@ describe('snapshot prune', () => {
     const { ctx, asked } = await context({ answer: true });
     const r = await pruneSnapshots(ctx, {});
     expect(asked).toEqual([`Delete 4 snapshots past retention in ${REGION} and ${DR_REGION}?`]);
-    expect(inputsOf(rds.mock, DeleteDBSnapshotCommand)).toEqual(['m-36', 'm-29', 'm-22', 'm-15'].map((id) => ({ DBSnapshotIdentifier: id })));
+    expect(inputsOf(rds.mock, DeleteDBSnapshotCommand)).toEqual(
+      ['m-36', 'm-29', 'm-22', 'm-15'].map((id) => ({ DBSnapshotIdentifier: id })),
+    );
     expect(await regionsOf(DeleteDBSnapshotCommand)).toEqual([REGION, REGION, DR_REGION, DR_REGION]);
     expect(r.deleted).toHaveLength(4);
     expect(r.failed).toEqual([]);
@@ -422,7 +512,9 @@ describe('snapshot prune', () => {
       const { ctx } = await context({ yes: true });
       const r = await pruneSnapshots(ctx, {});
       expect(r.deleted.map((d) => d.id)).toEqual(['m-36', 'm-22', 'm-15']);
-      expect(r.failed).toEqual([{ id: 'm-29', region: REGION, error: `AWS kept throttling DeleteDBSnapshot in ${REGION}, even after 3 attempts.` }]);
+      expect(r.failed).toEqual([
+        { id: 'm-29', region: REGION, error: `AWS kept throttling DeleteDBSnapshot in ${REGION}, even after 3 attempts.` },
+      ]);
     } finally {
       fault.restore();
     }
@@ -445,10 +537,23 @@ describe('backup status (aws)', () => {
 
   it('holds when the policy is kept, and shows the restore-test history', async () => {
     // GIVEN fresh backups everywhere and one passed restore test on record
-    rds.addInstance(REGION, 'prod-db', { BackupRetentionPeriod: 7, PreferredBackupWindow: '03:00-04:00', LatestRestorableTime: new Date(NOW.getTime() - 300_000) });
+    rds.addInstance(REGION, 'prod-db', {
+      BackupRetentionPeriod: 7,
+      PreferredBackupWindow: '03:00-04:00',
+      LatestRestorableTime: new Date(NOW.getTime() - 300_000),
+    });
     managed(REGION, 'm-1', 1);
     drCopy('m-1', 1);
-    await appendRestoreTest(home, { runId: 'rt1', provider: 'aws', region: REGION, instanceId: 'prod-db', startedAt: '2026-11-01T06:00:00Z', finishedAt: '2026-11-01T06:20:00Z', verdict: 'passed', failedChecks: [] });
+    await appendRestoreTest(home, {
+      runId: 'rt1',
+      provider: 'aws',
+      region: REGION,
+      instanceId: 'prod-db',
+      startedAt: '2026-11-01T06:00:00Z',
+      finishedAt: '2026-11-01T06:20:00Z',
+      verdict: 'passed',
+      failedChecks: [],
+    });
     const { ctx } = await context({ env: { DBOPS_HOME: home } });
     // WHEN
     const s = await backupStatus(ctx, { instanceId: 'prod-db' });
@@ -492,7 +597,12 @@ describe('gc (aws)', () => {
     rds.addInstance(REGION, 'rt-crashed', { TagList: expired(REGION) });
     rds.addInstance(REGION, 'not-ours', { TagList: [{ Key: 'dbops:expires-at', Value: '2020-01-01T00:00:00Z' }] });
     rds.addSnapshot(DR_REGION, 'drill-snap', { TagList: expired(DR_REGION) });
-    rds.addSnapshot(REGION, 'fresh', { TagList: [{ Key: 'dbops:managed', Value: 'true' }, { Key: 'dbops:expires-at', Value: '2026-11-23T00:00:00Z' }] });
+    rds.addSnapshot(REGION, 'fresh', {
+      TagList: [
+        { Key: 'dbops:managed', Value: 'true' },
+        { Key: 'dbops:expires-at', Value: '2026-11-23T00:00:00Z' },
+      ],
+    });
   });
 
   it('deletes expired dbops resources in both regions (instances without a final snapshot) after confirmation', async () => {

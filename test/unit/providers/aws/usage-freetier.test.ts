@@ -11,7 +11,10 @@ import { toPlanState } from '../../../../src/lib/providers/aws/usage-convert.js'
 const CREDS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'token-1' };
 
 /** A fetch answering from a list of responses, recording each request. */
-function scriptedFetch(responses: (() => Response)[]): { fetch: typeof fetch; requests: { url: string; headers: Record<string, string>; body: string }[] } {
+function scriptedFetch(responses: (() => Response)[]): {
+  fetch: typeof fetch;
+  requests: { url: string; headers: Record<string, string>; body: string }[];
+} {
   const requests: { url: string; headers: Record<string, string>; body: string }[] = [];
   let i = 0;
   return {
@@ -30,7 +33,12 @@ describe('Free Tier API client', () => {
   it('signs a JSON 1.0 request for freetier in us-east-1, with the session token, to the endpoint given', async () => {
     // GIVEN an endpoint override
     const f = scriptedFetch([() => Response.json({ accountId: '123456789012', accountPlanType: 'FREE', accountPlanStatus: 'ACTIVE' })]);
-    const client = createFreeTierClient({ endpointUrl: 'http://127.0.0.1:4566', maxAttempts: 3, credentials: async () => CREDS, fetch: f.fetch });
+    const client = createFreeTierClient({
+      endpointUrl: 'http://127.0.0.1:4566',
+      maxAttempts: 3,
+      credentials: async () => CREDS,
+      fetch: f.fetch,
+    });
 
     // WHEN
     const out = await client.getAccountPlanState();
@@ -53,7 +61,12 @@ describe('Free Tier API client', () => {
   it('retries throttling and answers once AWS does', async () => {
     const f = scriptedFetch([throttled, throttled, () => Response.json({ freeTierUsages: [] })]);
     const sleeps: number[] = [];
-    const client = createFreeTierClient({ maxAttempts: 3, credentials: async () => CREDS, fetch: f.fetch, sleep: async (ms) => void sleeps.push(ms) });
+    const client = createFreeTierClient({
+      maxAttempts: 3,
+      credentials: async () => CREDS,
+      fetch: f.fetch,
+      sleep: async (ms) => void sleeps.push(ms),
+    });
 
     const out = await client.getFreeTierUsage({});
 
@@ -76,7 +89,11 @@ describe('Free Tier API client', () => {
 
   it('does not retry AccessDenied, and keeps the request id', async () => {
     const f = scriptedFetch([
-      () => Response.json({ __type: 'AccessDeniedException', Message: 'not authorized' }, { status: 400, headers: { 'x-amzn-requestid': 'abc-123' } }),
+      () =>
+        Response.json(
+          { __type: 'AccessDeniedException', Message: 'not authorized' },
+          { status: 400, headers: { 'x-amzn-requestid': 'abc-123' } },
+        ),
     ]);
     const client = createFreeTierClient({ maxAttempts: 5, credentials: async () => CREDS, fetch: f.fetch, sleep: async () => undefined });
 
@@ -105,7 +122,9 @@ describe('Free Tier API client', () => {
       fetch: scriptedFetch([]).fetch,
     });
     const e = await client.getAccountPlanState().catch((x: unknown) => x);
-    expect(mapAwsError(e, { operation: 'GetAccountPlanState', service: 'monitoring', region: 'us-east-1', maxAttempts: 3 }).message).toBe('No AWS credentials found.');
+    expect(mapAwsError(e, { operation: 'GetAccountPlanState', service: 'monitoring', region: 'us-east-1', maxAttempts: 3 }).message).toBe(
+      'No AWS credentials found.',
+    );
   });
 
   it.each([

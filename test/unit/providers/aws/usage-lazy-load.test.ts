@@ -7,7 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { createAwsUsageApi } from '../../../../src/lib/providers/aws/usage.js';
 
 const loaded = (pkg: string): boolean => Object.keys(createRequire(import.meta.url).cache).some((path) => path.includes(`/${pkg}/`));
-const PACKAGES = ['client-rds', 'client-cloudwatch', 'client-elasticache', 'client-lambda', 'client-budgets', 'client-cost-explorer', 'client-sts'];
+const PACKAGES = [
+  'client-rds',
+  'client-cloudwatch',
+  'client-elasticache',
+  'client-lambda',
+  'client-budgets',
+  'client-cost-explorer',
+  'client-sts',
+];
 
 describe('usage adapter: lazy SDK loading', () => {
   it('loads nothing when built, and only Lambda for a Lambda call', async () => {

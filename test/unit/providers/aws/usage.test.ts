@@ -59,7 +59,13 @@ describe('aws UsageApi: the call budget', () => {
     // GIVEN 10 RDS instances (one all month, nine restore tests since yesterday evening), a cache node, 3 functions
     const { estate, api } = setUp({
       instances: tenInstances(),
-      cacheClusters: [{ CacheClusterId: 'recipe-cache', CacheNodeType: 'cache.t3.micro', CacheNodes: [{ CacheNodeId: '0001', CacheNodeStatus: 'available' }] }],
+      cacheClusters: [
+        {
+          CacheClusterId: 'recipe-cache',
+          CacheNodeType: 'cache.t3.micro',
+          CacheNodes: [{ CacheNodeId: '0001', CacheNodeStatus: 'available' }],
+        },
+      ],
       functions: [
         { FunctionName: 'gdpr-export', MemorySize: 512 },
         { FunctionName: 'gdpr-deletion', MemorySize: 256 },
@@ -129,7 +135,9 @@ describe('aws UsageApi: GetMetricData', () => {
   it('maps CloudWatch throttling (after the SDK retries) to one sentence and exit 3', async () => {
     // GIVEN GetMetricData keeps throttling
     const { estate, api } = setUp({ instances: [{ id: 'prod-db', from: '2025-01-01T00:00:00Z' }] }, 4);
-    estate.cloudWatch.on(GetMetricDataCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
+    estate.cloudWatch
+      .on(GetMetricDataCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
 
     // WHEN
     const e = await rejectionOf(report(api));
@@ -150,15 +158,32 @@ describe('aws UsageApi: GetMetricData', () => {
 });
 
 describe('aws UsageApi: the Free Tier API', () => {
-  it('shows a legacy account\'s 12-month offers beside dbops\' figures', async () => {
+  it("shows a legacy account's 12-month offers beside dbops' figures", async () => {
     // GIVEN a legacy account: no credits, 12-month rows for RDS and Lambda
     const { estate, api } = setUp({
       instances: [{ id: 'prod-db', from: '2025-01-01T00:00:00Z' }],
       freeTier: {
         plan: { accountId: ACCOUNT, accountPlanType: 'PAID', accountPlanStatus: 'ACTIVE' },
         usages: [
-          { service: 'Amazon Relational Database Service', usageType: 'USE2-InstanceUsage:db.t3.micro', actualUsageAmount: 241, forecastedUsageAmount: 745, limit: 750, unit: 'Hrs', freeTierType: '12 Months Free', description: '750 hours of Amazon RDS Single-AZ db.t2.micro, db.t3.micro and db.t4g.micro' },
-          { service: 'AWS Lambda', usageType: 'Global-Request', actualUsageAmount: 1234, forecastedUsageAmount: 3800, limit: 1000000, unit: 'Requests', freeTierType: 'Always Free' },
+          {
+            service: 'Amazon Relational Database Service',
+            usageType: 'USE2-InstanceUsage:db.t3.micro',
+            actualUsageAmount: 241,
+            forecastedUsageAmount: 745,
+            limit: 750,
+            unit: 'Hrs',
+            freeTierType: '12 Months Free',
+            description: '750 hours of Amazon RDS Single-AZ db.t2.micro, db.t3.micro and db.t4g.micro',
+          },
+          {
+            service: 'AWS Lambda',
+            usageType: 'Global-Request',
+            actualUsageAmount: 1234,
+            forecastedUsageAmount: 3800,
+            limit: 1000000,
+            unit: 'Requests',
+            freeTierType: 'Always Free',
+          },
         ],
       },
     });
@@ -170,11 +195,20 @@ describe('aws UsageApi: the Free Tier API', () => {
     const req = estate.freeTierRequests[0]!;
     expect(req.url).toBe('https://freetier.us-east-1.api.aws/');
     expect(req.headers['content-type']).toBe('application/x-amz-json-1.0');
-    expect(estate.freeTierRequests.map((q) => q.headers['x-amz-target']).sort()).toEqual(['AWSFreeTierService.GetAccountPlanState', 'AWSFreeTierService.GetFreeTierUsage']);
-    expect(req.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-east-1\/freetier\/aws4_request, SignedHeaders=[a-z0-9;-]*x-amz-target[a-z0-9;-]*, Signature=[0-9a-f]{64}$/);
+    expect(estate.freeTierRequests.map((q) => q.headers['x-amz-target']).sort()).toEqual([
+      'AWSFreeTierService.GetAccountPlanState',
+      'AWSFreeTierService.GetFreeTierUsage',
+    ]);
+    expect(req.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-east-1\/freetier\/aws4_request, SignedHeaders=[a-z0-9;-]*x-amz-target[a-z0-9;-]*, Signature=[0-9a-f]{64}$/,
+    );
     // AND the figures sit beside dbops' own
     expect(r.plan).toMatchObject({ kind: 'legacy' });
-    expect(r.offers.find((o) => o.id === 'rds-hours')).toMatchObject({ used: 240, applies: true, api: { used: 241, limit: 750, unit: 'Hrs', percent: 32.13 } });
+    expect(r.offers.find((o) => o.id === 'rds-hours')).toMatchObject({
+      used: 240,
+      applies: true,
+      api: { used: 241, limit: 750, unit: 'Hrs', percent: 32.13 },
+    });
     expect(r.offers.find((o) => o.id === 'lambda-requests')!.api).toMatchObject({ used: 1234, forecast: 3800 });
   });
 
@@ -182,14 +216,27 @@ describe('aws UsageApi: the Free Tier API', () => {
     const { api } = setUp({
       instances: [{ id: 'prod-db', from: '2025-01-01T00:00:00Z' }],
       freeTier: {
-        plan: { accountId: ACCOUNT, accountPlanType: 'FREE', accountPlanStatus: 'ACTIVE', accountPlanRemainingCredits: { amount: 142.5, unit: 'USD' }, accountPlanExpirationDate: '2025-06-30T23:59:59Z' },
+        plan: {
+          accountId: ACCOUNT,
+          accountPlanType: 'FREE',
+          accountPlanStatus: 'ACTIVE',
+          accountPlanRemainingCredits: { amount: 142.5, unit: 'USD' },
+          accountPlanExpirationDate: '2025-06-30T23:59:59Z',
+        },
         usages: [],
       },
     });
 
     const r = await report(api);
 
-    expect(r.plan).toMatchObject({ kind: 'credits', planType: 'FREE', creditsUsd: 142.5, expiresAt: new Date('2025-06-30T23:59:59Z'), daysLeft: 170, status: 'ok' });
+    expect(r.plan).toMatchObject({
+      kind: 'credits',
+      planType: 'FREE',
+      creditsUsd: 142.5,
+      expiresAt: new Date('2025-06-30T23:59:59Z'),
+      daysLeft: 170,
+      status: 'ok',
+    });
     expect(r.offers.find((o) => o.id === 'rds-hours')!.applies).toBe(false);
   });
 
@@ -197,7 +244,9 @@ describe('aws UsageApi: the Free Tier API', () => {
     // GIVEN credentials without freetier:* permissions
     const { api } = setUp({
       instances: [{ id: 'prod-db', from: '2025-01-01T00:00:00Z' }],
-      freeTier: { error: { status: 400, type: 'AccessDeniedException', message: 'User is not authorized to perform: freetier:GetFreeTierUsage' } },
+      freeTier: {
+        error: { status: 400, type: 'AccessDeniedException', message: 'User is not authorized to perform: freetier:GetFreeTierUsage' },
+      },
     });
 
     // WHEN
@@ -220,7 +269,12 @@ describe('aws UsageApi: the Free Tier API', () => {
 
     const r = await report(api);
 
-    expect(r.missing).toEqual([expect.objectContaining({ source: 'elasticache', reason: 'Cannot reach the AWS endpoint https://elasticache.us-east-2.amazonaws.com.' })]);
+    expect(r.missing).toEqual([
+      expect.objectContaining({
+        source: 'elasticache',
+        reason: 'Cannot reach the AWS endpoint https://elasticache.us-east-2.amazonaws.com.',
+      }),
+    ]);
     expect(r.offers.find((o) => o.id === 'rds-hours')).toMatchObject({ used: 240 });
   });
 });
@@ -242,7 +296,12 @@ describe('aws UsageApi: Cost Explorer', () => {
     const costs = await api.getCostByService({ start: new Date('2025-01-01T00:00:00Z'), end: NOW });
 
     expect(inputsOf(estate.costExplorer, GetCostAndUsageCommand)).toEqual([
-      { TimePeriod: { Start: '2025-01-01', End: '2025-01-11' }, Granularity: 'MONTHLY', Metrics: ['UnblendedCost'], GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }] },
+      {
+        TimePeriod: { Start: '2025-01-01', End: '2025-01-11' },
+        Granularity: 'MONTHLY',
+        Metrics: ['UnblendedCost'],
+        GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }],
+      },
     ]);
     expect(costs).toEqual([
       { service: 'Amazon Relational Database Service', amountUsd: 1.2345 },

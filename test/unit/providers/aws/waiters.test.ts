@@ -75,9 +75,7 @@ describe('waitForInstance', () => {
 
     // THEN
     expect(error).toBeInstanceOf(EnvironmentError);
-    expect(error.message).toBe(
-      `Gave up waiting for DB instance rt-1 in ${REGION} to become available after 50ms (last status: creating).`,
-    );
+    expect(error.message).toBe(`Gave up waiting for DB instance rt-1 in ${REGION} to become available after 50ms (last status: creating).`);
     expect(error.hint).toContain('increase aws.maxWaitMinutes');
   });
 

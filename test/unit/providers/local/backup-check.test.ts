@@ -53,7 +53,8 @@ function manifest(files: ManifestEntry[], o: { version?: number; systemIdentifie
   lines.push('"Files": [');
   files.forEach((f, i) => {
     const name = f.encodedPath !== undefined ? `"Encoded-Path": "${f.encodedPath}"` : `"Path": ${JSON.stringify(f.path)}`;
-    const sum = f.algorithm === null ? '' : `, "Checksum-Algorithm": "${f.algorithm ?? 'CRC32C'}", "Checksum": "${f.checksum ?? '00000000'}"`;
+    const sum =
+      f.algorithm === null ? '' : `, "Checksum-Algorithm": "${f.algorithm ?? 'CRC32C'}", "Checksum": "${f.checksum ?? '00000000'}"`;
     lines.push(`{ ${name}, "Size": ${f.size}, "Last-Modified": "2026-11-22 07:11:08 GMT"${sum} }${i < files.length - 1 ? ',' : ''}`);
   });
   lines.push('],', '"WAL-Ranges": [', '{ "Timeline": 1, "Start-LSN": "0/2000028", "End-LSN": "0/2000100" }', '],');
@@ -386,7 +387,12 @@ describe('TarChecker', () => {
   });
 
   it('strips a leading "./" from member names', () => {
-    const c = check(tar([{ name: './global/', type: '5' }, { name: './global/pg_control', data: PG_CONTROL }]));
+    const c = check(
+      tar([
+        { name: './global/', type: '5' },
+        { name: './global/pg_control', data: PG_CONTROL },
+      ]),
+    );
     expect(c.members.map((m) => [m.path, m.type])).toEqual([
       ['global', 'directory'],
       ['global/pg_control', 'file'],
@@ -424,7 +430,12 @@ describe('TarChecker', () => {
   });
 
   it('reads a GNU base-256 size field', () => {
-    const c = check(tar([{ name: 'base/5/16384', data: RELATION, base256: true }, { name: 'PG_VERSION', data: PG_VERSION }]));
+    const c = check(
+      tar([
+        { name: 'base/5/16384', data: RELATION, base256: true },
+        { name: 'PG_VERSION', data: PG_VERSION },
+      ]),
+    );
     expect(summary(c.members)).toEqual([
       { path: 'base/5/16384', type: 'file', size: 24576, checksum: crcHex(RELATION) },
       { path: 'PG_VERSION', type: 'file', size: 3, checksum: '8a744722' },
@@ -504,7 +515,18 @@ describe('TarChecker on archives written by GNU tar', () => {
       await writeFile(join(root, 'base', '5', '16384'), RELATION);
       await writeFile(join(root, LONG_FILE), FSM);
       const out = join(dir, 'base.tar');
-      const args = ['-C', root, '--sort=name', '-cf', out, ...(format ? [`--format=${format}`] : []), 'PG_VERSION', 'global', 'base', 'pg_tblspc'];
+      const args = [
+        '-C',
+        root,
+        '--sort=name',
+        '-cf',
+        out,
+        ...(format ? [`--format=${format}`] : []),
+        'PG_VERSION',
+        'global',
+        'base',
+        'pg_tblspc',
+      ];
       execFileSync('tar', args, { stdio: ['ignore', 'ignore', 'pipe'] });
       return await readFile(out);
     } finally {
@@ -543,8 +565,23 @@ describe('TarChecker on archives written by GNU tar', () => {
 
 describe('isIgnored', () => {
   it('ignores what pg_verifybackup ignores, and nothing that merely looks like it', () => {
-    const ignored = ['backup_manifest', 'pg_wal', 'pg_wal/000000010000000000000002', 'pg_wal/archive_status/000000010000000000000002.done', 'postgresql.auto.conf', 'recovery.signal', 'standby.signal'];
-    const kept = ['pg_walx', 'base/5/pg_wal', 'postgresql.conf', 'backup_manifest.tmp', 'global/pg_control', 'pg_tblspc/16400/PG_15_202209061/pg_wal'];
+    const ignored = [
+      'backup_manifest',
+      'pg_wal',
+      'pg_wal/000000010000000000000002',
+      'pg_wal/archive_status/000000010000000000000002.done',
+      'postgresql.auto.conf',
+      'recovery.signal',
+      'standby.signal',
+    ];
+    const kept = [
+      'pg_walx',
+      'base/5/pg_wal',
+      'postgresql.conf',
+      'backup_manifest.tmp',
+      'global/pg_control',
+      'pg_tblspc/16400/PG_15_202209061/pg_wal',
+    ];
     expect(ignored.filter((p) => !isIgnored(p))).toEqual([]);
     expect(kept.filter((p) => isIgnored(p))).toEqual([]);
   });
@@ -559,7 +596,12 @@ describe('digestFor', () => {
       return d.hex();
     };
     expect(run('CRC32C')).toBe(crcHex(RELATION));
-    for (const [alg, node] of [['SHA224', 'sha224'], ['SHA256', 'sha256'], ['SHA384', 'sha384'], ['SHA512', 'sha512']] as const)
+    for (const [alg, node] of [
+      ['SHA224', 'sha224'],
+      ['SHA256', 'sha256'],
+      ['SHA384', 'sha384'],
+      ['SHA512', 'sha512'],
+    ] as const)
       expect(run(alg)).toBe(createHash(node).update(RELATION).digest('hex'));
     expect(run('NONE')).toBeUndefined();
     expect(problem(() => digestFor('MD5'))).toBe('unrecognized checksum algorithm "MD5"');
@@ -569,8 +611,7 @@ describe('digestFor', () => {
 describe('compareWithManifest', () => {
   const members = () => check(BASE_TAR).members;
   const parsed = (entries: ManifestEntry[], o?: { version?: number; systemIdentifier?: string }) => parseManifest(manifest(entries, o));
-  const replace = (path: string, e: Partial<ManifestEntry>) =>
-    BASE_MANIFEST_ENTRIES.map((x) => (x.path === path ? { ...x, ...e } : x));
+  const replace = (path: string, e: Partial<ManifestEntry>) => BASE_MANIFEST_ENTRIES.map((x) => (x.path === path ? { ...x, ...e } : x));
 
   it('finds nothing wrong with a whole backup', () => {
     expect(compareWithManifest(parsed(BASE_MANIFEST_ENTRIES), members())).toEqual([]);
@@ -649,7 +690,7 @@ describe('compareWithManifest', () => {
     expect(compareWithManifest(m, none)).toHaveLength(BASE_FILES.length);
   });
 
-  it('checks a version 2 manifest\'s System-Identifier against global/pg_control', () => {
+  it("checks a version 2 manifest's System-Identifier against global/pg_control", () => {
     // GIVEN an identifier a JavaScript number holds exactly, in pg_control and in the manifest
     const id = 4503599627370497n;
     const control = pgControl(id);
