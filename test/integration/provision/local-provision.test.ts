@@ -90,6 +90,7 @@ describe.skipIf(!redis)('provision on the local provider (PostgreSQL + redis-ser
       'parameter-group not-applicable',
       'db-instance create',
       'read-replica create',
+      'connection-pool create',
       'cache create',
       'sns-topic not-applicable',
       'alarm not-applicable',

@@ -257,8 +257,11 @@ export class AwsFailover implements FailoverApi {
   async #replicaLag(ids: string[]): Promise<Map<string, Lag>> {
     const lags = new Map<string, Lag>();
     if (ids.length === 0) return lags;
-    const end = this.#now();
-    const start = new Date(end.getTime() - 10 * 60_000);
+    // The window ends a minute ahead: the current, partial minute's datapoint is the newest
+    // one, and an end inside its period would leave it out (moto drops it; RDS may).
+    const now = this.#now();
+    const start = new Date(now.getTime() - 10 * 60_000);
+    const end = new Date(now.getTime() + 60_000);
     const series = await this.#base.getMetricData(
       ids.map((id, i) => ({
         id: `lag${i}`,
