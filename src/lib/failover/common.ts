@@ -6,11 +6,21 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Context } from '../context.js';
-import { EnvironmentError, ExitCode, Interrupted, isDbopsError, messageOf, NotFoundError, UsageError } from '../errors.js';
+import {
+  type CheckFailed,
+  EnvironmentError,
+  ExitCode,
+  Interrupted,
+  isDbopsError,
+  messageOf,
+  NotFoundError,
+  UsageError,
+} from '../errors.js';
 import type { FailoverApi, PoolerState, Topology } from '../providers/failover-types.js';
 import type { Provider } from '../providers/types.js';
 import { redact } from '../secret.js';
-import type { RunbookRun, RunReport } from '../runbook/runner.js';
+import { createFailoverProvider } from '../providers/failover.js';
+import { reportOf, runRunbook, type RunbookDef, type RunbookRun, type RunReport } from '../runbook/runner.js';
 import { appendFailover } from './history.js';
 import { dropProbeTable, readProbeRows, sslOf, WriteProbe, type ProbeTarget } from './probe.js';
 import { renderMarkdown } from './render.js';
@@ -141,6 +151,93 @@ export async function startProbe(
     keepable: false,
   });
   return { finish, forget };
+}
+
+export type RunningProbe = Awaited<ReturnType<typeof startProbe>>;
+
+/** The probe's start step (FO-2, SO-3) with --probe, else its skip. */
+export async function probeStartStep(
+  run: RunbookRun,
+  stepId: string,
+  input: FailoverInput,
+  seams: FailoverSeams,
+  facts: Facts,
+  provider: Provider,
+  api: FailoverApi,
+  currentPrimary: () => string,
+): Promise<RunningProbe | undefined> {
+  if (!input.probe) {
+    run.skip(stepId, 'no --probe');
+    return undefined;
+  }
+  const intervalMs = seams.probeIntervalMs ?? PROBE_INTERVAL_MS;
+  let probe: RunningProbe | undefined;
+  await run.step(stepId, async (s) => {
+    probe = await startProbe(run, facts, provider, api, currentPrimary, intervalMs);
+    s.detail(`writing every ${intervalMs} ms`);
+  });
+  return probe;
+}
+
+/**
+ * The probe's read-back step (FO-9, SO-11): its figures. With `lost`, an acknowledged write
+ * missing afterwards fails the step (a switchover never loses one; a failover may).
+ */
+export async function probeResultStep(
+  run: RunbookRun,
+  stepId: string,
+  probe: RunningProbe | undefined,
+  lost?: (count: number) => CheckFailed,
+): Promise<void> {
+  if (!probe) {
+    run.skip(stepId, 'no --probe');
+    return;
+  }
+  await run.step(stepId, async (s) => {
+    const f = await probe.finish();
+    probe.forget();
+    s.detail(`longest gap ${f.longestGapMs} ms, ${f.clientErrors} client errors, ${f.lostAcked} acknowledged writes lost`);
+    if (lost && f.lostAcked > 0) throw lost(f.lostAcked);
+  });
+}
+
+/** The steps of one switch, given what the run opened. */
+export type SwitchSteps = (provider: Provider, api: FailoverApi, primaryId: string, facts: Facts, run: RunbookRun) => Promise<void>;
+
+/**
+ * What failover and switchover do around their steps: check the primary, run the runbook,
+ * keep the report whichever way it ends, build the result and record it.
+ */
+export async function runSwitch(
+  ctx: Context,
+  op: Operation,
+  runbook: RunbookDef,
+  input: FailoverInput,
+  seams: FailoverSeams,
+  steps: SwitchSteps,
+  summaryOf: (primaryId: string, facts: Facts, error: unknown) => string,
+): Promise<{ result: FailoverResult; error?: Error }> {
+  const provider = await ctx.provider();
+  const primaryId = input.primaryId ?? ctx.config.database.identifier;
+  await requirePrimary(provider, primaryId);
+  const api = seams.failover ?? (await createFailoverProvider(ctx.config, ctx.env, provider));
+  const facts: Facts = { checks: [], plan: [], extra: {} };
+  let report: RunReport | undefined;
+  let error: unknown;
+  try {
+    ({ report } = await runRunbook(
+      runbook,
+      { out: ctx.out, clock: ctx.clock, signal: ctx.signal, runId: seams.runId, settleMs: 120_000 },
+      (run) => steps(provider, api, primaryId, facts, run),
+    ));
+  } catch (e) {
+    error = e;
+    report = reportOf(e);
+  }
+  if (!report) throw error;
+  const result = buildResult(ctx, provider, op, primaryId, facts, report, summaryOf(primaryId, facts, error), error);
+  await recordRun(ctx, result, input.reportFile, shouldRecord(error, ctx.flags.dryRun));
+  return error === undefined ? { result } : { result, error: error instanceof Error ? error : new Error(String(error)) };
 }
 
 /** Waits until the topology around the new primary shows `followerId` streaming; returns it. */

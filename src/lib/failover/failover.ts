@@ -6,20 +6,17 @@
  */
 import type { Context } from '../context.js';
 import { CheckFailed, Interrupted, messageOf, UsageError } from '../errors.js';
-import { createFailoverProvider } from '../providers/failover.js';
 import type { FailoverApi, ReplicaState, Topology, WalLoss } from '../providers/failover-types.js';
 import type { Provider } from '../providers/types.js';
-import { reportOf, runRunbook, type RunbookRun, type RunReport } from '../runbook/runner.js';
+import type { RunbookRun } from '../runbook/runner.js';
 import { failedChecks, failoverChecks, pickCandidate, refusalText } from './checks.js';
 import {
   appAddress,
-  buildResult,
+  probeResultStep,
+  probeStartStep,
+  runSwitch,
   PROBE_INTERVAL_MS,
-  recordRun,
   requirePoolerIfConfigured,
-  requirePrimary,
-  shouldRecord,
-  startProbe,
   verifyWrite,
   waitStreaming,
   type Facts,
@@ -80,38 +77,26 @@ export async function failover(
   input: FailoverInput,
   seams: FailoverSeams = {},
 ): Promise<{ result: FailoverResult; error?: Error }> {
-  const provider = await ctx.provider();
-  const primaryId = input.primaryId ?? ctx.config.database.identifier;
-  await requirePrimary(provider, primaryId);
-  const api = seams.failover ?? (await createFailoverProvider(ctx.config, ctx.env, provider));
-  const facts: Facts = { checks: [], plan: [], extra: {} };
-  let report: RunReport | undefined;
-  let error: unknown;
-  try {
-    ({ report } = await runRunbook(
-      FAILOVER,
-      { out: ctx.out, clock: ctx.clock, signal: ctx.signal, runId: seams.runId, settleMs: 120_000 },
-      (run) => steps(ctx, provider, api, primaryId, input, facts, run, seams),
-    ));
-  } catch (e) {
-    error = e;
-    report = reportOf(e);
-  }
-  if (!report) throw error;
+  return runSwitch(
+    ctx,
+    'failover',
+    FAILOVER,
+    input,
+    seams,
+    (provider, api, primaryId, facts, run) => steps(ctx, provider, api, primaryId, input, facts, run, seams),
+    (primaryId, facts, error) => summaryOf(ctx, primaryId, facts, error),
+  );
+}
+
+function summaryOf(ctx: Context, primaryId: string, facts: Facts, error: unknown): string {
   const c = facts.candidateId ?? '?';
-  const summary =
-    facts.outcome === 'refused'
-      ? `refused: ${refusalText(facts.checks)}`
-      : error === undefined
-        ? ctx.flags.dryRun
-          ? `pre-checks passed; ${c} would take over from ${primaryId}`
-          : `${c} is the primary; ${primaryId} is fenced${facts.extra.loss ? `; ${describeLoss(facts.extra.loss)} lost` : ''}`
-        : error instanceof Interrupted
-          ? `interrupted; ${messageOf(error)}`
-          : messageOf(error);
-  const result = buildResult(ctx, provider, 'failover', primaryId, facts, report, summary, error);
-  await recordRun(ctx, result, input.reportFile, shouldRecord(error, ctx.flags.dryRun));
-  return error === undefined ? { result } : { result, error: error instanceof Error ? error : new Error(String(error)) };
+  if (facts.outcome === 'refused') return `refused: ${refusalText(facts.checks)}`;
+  if (error === undefined)
+    return ctx.flags.dryRun
+      ? `pre-checks passed; ${c} would take over from ${primaryId}`
+      : `${c} is the primary; ${primaryId} is fenced${facts.extra.loss ? `; ${describeLoss(facts.extra.loss)} lost` : ''}`;
+  if (error instanceof Interrupted) return `interrupted; ${messageOf(error)}`;
+  return messageOf(error);
 }
 
 /** Each candidate's missing data measured against the old primary's own WAL when it can be read. */
@@ -182,13 +167,7 @@ async function steps(
   let current = primaryId;
   const pool = facts.pooler;
   const pooler = api.pooler;
-  let probe: Awaited<ReturnType<typeof startProbe>> | undefined;
-  if (input.probe) {
-    await run.step('FO-2', async (s) => {
-      probe = await startProbe(run, facts, provider, api, () => current, seams.probeIntervalMs ?? PROBE_INTERVAL_MS);
-      s.detail(`writing every ${seams.probeIntervalMs ?? PROBE_INTERVAL_MS} ms`);
-    });
-  } else run.skip('FO-2', 'no --probe');
+  const probe = await probeStartStep(run, 'FO-2', input, seams, facts, provider, api, () => current);
 
   const followers: string[] = [];
   let paused = false;
@@ -284,12 +263,5 @@ async function steps(
     s.detail(await (seams.verifyWrite ?? verifyWrite)(await addr.resolve()));
   });
 
-  if (probe) {
-    const p = probe;
-    await run.step('FO-9', async (s) => {
-      const f = await p.finish();
-      p.forget();
-      s.detail(`longest gap ${f.longestGapMs} ms, ${f.clientErrors} client errors, ${f.lostAcked} acknowledged writes lost`);
-    });
-  } else run.skip('FO-9', 'no --probe');
+  await probeResultStep(run, 'FO-9', probe);
 }

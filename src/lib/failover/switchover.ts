@@ -11,20 +11,17 @@
  */
 import type { Context } from '../context.js';
 import { CheckFailed, EnvironmentError, Interrupted, messageOf, UsageError } from '../errors.js';
-import { createFailoverProvider } from '../providers/failover.js';
 import type { FailoverApi, ReplicaState, Topology } from '../providers/failover-types.js';
 import type { Provider } from '../providers/types.js';
-import { reportOf, runRunbook, type RunbookRun, type RunReport } from '../runbook/runner.js';
+import type { RunbookRun } from '../runbook/runner.js';
 import { describeLag, failedChecks, multiAzChecks, pickCandidate, refusalText, switchoverChecks } from './checks.js';
 import {
   appAddress,
-  buildResult,
+  probeResultStep,
+  probeStartStep,
+  runSwitch,
   PROBE_INTERVAL_MS,
-  recordRun,
   requirePoolerIfConfigured,
-  requirePrimary,
-  shouldRecord,
-  startProbe,
   verifyWrite,
   waitStreaming,
   type Facts,
@@ -119,36 +116,15 @@ export async function switchover(
   input: FailoverInput,
   seams: FailoverSeams = {},
 ): Promise<{ result: FailoverResult; error?: Error }> {
-  const provider = await ctx.provider();
-  const primaryId = input.primaryId ?? ctx.config.database.identifier;
-  await requirePrimary(provider, primaryId);
-  const api = seams.failover ?? (await createFailoverProvider(ctx.config, ctx.env, provider));
-  const facts: Facts = { checks: [], plan: [], extra: {} };
-  let report: RunReport | undefined;
-  let error: unknown;
-  try {
-    ({ report } = await runRunbook(
-      SWITCHOVER,
-      { out: ctx.out, clock: ctx.clock, signal: ctx.signal, runId: seams.runId, settleMs: 120_000 },
-      (run) => steps(ctx, provider, api, primaryId, input, facts, run, seams),
-    ));
-  } catch (e) {
-    error = e;
-    report = reportOf(e);
-  }
-  if (!report) throw error;
-  const result = buildResult(
+  return runSwitch(
     ctx,
-    provider,
     'switchover',
-    primaryId,
-    facts,
-    report,
-    summaryOf(primaryId, facts, error, ctx.flags.dryRun),
-    error,
+    SWITCHOVER,
+    input,
+    seams,
+    (provider, api, primaryId, facts, run) => steps(ctx, provider, api, primaryId, input, facts, run, seams),
+    (primaryId, facts, error) => summaryOf(primaryId, facts, error, ctx.flags.dryRun),
   );
-  await recordRun(ctx, result, input.reportFile, shouldRecord(error, ctx.flags.dryRun));
-  return error === undefined ? { result } : { result, error: error instanceof Error ? error : new Error(String(error)) };
 }
 
 function summaryOf(primaryId: string, facts: Facts, error: unknown, dryRun: boolean): string {
@@ -175,31 +151,22 @@ async function steps(
   const maxLag = input.maxLag ?? (api.name === 'aws' ? DEFAULT_AWS_MAX_LAG : DEFAULT_SWITCHOVER_MAX_LAG);
   const picked = await preChecks(ctx, provider, api, primaryId, input, maxLag, timeoutMs, facts, run);
   if (picked === 'in-place') return inPlaceSteps(ctx, provider, api, primaryId, input, facts, run, seams);
-  let candidate = picked;
-  if (ctx.flags.dryRun) {
-    for (const s of SWITCHOVER.steps.slice(1)) run.skip(s.id, 'dry run');
-    return;
-  }
-  const ok = await ctx.prompt.confirm(
-    `Switch the primary role from ${primaryId} to ${candidate.id}? Writes pause for up to ${timeoutMs / 1000} s${facts.pooler ? ` behind ${facts.pooler.name}` : '; clients must reconnect to the new primary'}.`,
+  const confirmed = await confirmUnlessDryRun(
+    ctx,
+    run,
+    `Switch the primary role from ${primaryId} to ${picked.id}? Writes pause for up to ${timeoutMs / 1000} s${facts.pooler ? ` behind ${facts.pooler.name}` : '; clients must reconnect to the new primary'}.`,
   );
-  if (!ok) throw new UsageError('Switchover cancelled; nothing was changed.');
-
-  if (input.scheduled) {
-    const at = input.scheduled;
-    await run.step('SO-2', async (s) => {
-      s.update(`until ${at.toISOString()}`);
-      await sleepUntil(at, ctx);
-      // The topology may have moved while waiting: measure and check again.
-      const again = await measureAndCheck(ctx, provider, api, primaryId, input, maxLag, timeoutMs, facts);
-      if (again === 'in-place')
-        throw new EnvironmentError(`${primaryId} lost its replicas while waiting for the scheduled time.`, {
-          hint: '`dbops replica status` shows the topology; run the switchover again.',
-        });
-      candidate = again;
-      s.detail(`checked again at ${ctx.clock.now().toISOString()}: all passed`);
-    });
-  } else run.skip('SO-2', 'not scheduled');
+  if (!confirmed) return;
+  // The topology may have moved while waiting: measure and check again.
+  const again = await scheduledStep(ctx, run, input, async () => {
+    const c = await measureAndCheck(ctx, provider, api, primaryId, input, maxLag, timeoutMs, facts);
+    if (c === 'in-place')
+      throw new EnvironmentError(`${primaryId} lost its replicas while waiting for the scheduled time.`, {
+        hint: '`dbops replica status` shows the topology; run the switchover again.',
+      });
+    return c;
+  });
+  const candidate = again ?? picked;
 
   const phase: Phase = {
     pausedPool: false,
@@ -215,13 +182,7 @@ async function steps(
   const pool = facts.pooler;
   const pooler = api.pooler;
 
-  let probe: Awaited<ReturnType<typeof startProbe>> | undefined;
-  if (input.probe) {
-    await run.step('SO-3', async (s) => {
-      probe = await startProbe(run, facts, provider, api, () => current, seams.probeIntervalMs ?? PROBE_INTERVAL_MS);
-      s.detail(`writing every ${seams.probeIntervalMs ?? PROBE_INTERVAL_MS} ms`);
-    });
-  } else run.skip('SO-3', 'no --probe');
+  const probe = await probeStartStep(run, 'SO-3', input, seams, facts, provider, api, () => current);
 
   // From here on one cleanup keeps exactly one working primary.
   const forgetGuard = run.addCleanup(
@@ -377,21 +338,15 @@ async function steps(
     s.detail(`${waitFor.length ? `${waitFor.join(', ')} streaming from ${c}; ` : ''}${wrote}${creating}`);
   });
 
-  if (probe) {
-    const p = probe;
-    await run.step('SO-11', async (s) => {
-      const figures = await p.finish();
-      p.forget();
-      s.detail(
-        `longest gap ${figures.longestGapMs} ms, ${figures.clientErrors} client errors, ${figures.lostAcked} acknowledged writes lost`,
-      );
-      if (figures.lostAcked > 0) {
-        throw new CheckFailed(`${figures.lostAcked} acknowledged writes are missing on ${c} after the switchover.`, {
-          hint: 'This should never happen in a switchover: keep the report and the server logs of both instances.',
-        });
-      }
-    });
-  } else run.skip('SO-11', 'no --probe');
+  await probeResultStep(
+    run,
+    'SO-11',
+    probe,
+    (n) =>
+      new CheckFailed(`${n} acknowledged writes are missing on ${c} after the switchover.`, {
+        hint: 'This should never happen in a switchover: keep the report and the server logs of both instances.',
+      }),
+  );
 
   await retireStep(ctx, api, primaryId, input, run);
 }
@@ -582,6 +537,33 @@ export function multiAzPlan(topo: Topology, probe: boolean, scheduled?: Date): s
   ];
 }
 
+/** A dry run skips every step past SO-1 (false); otherwise the operator confirms, or nothing changes. */
+async function confirmUnlessDryRun(ctx: Context, run: RunbookRun, question: string): Promise<boolean> {
+  if (ctx.flags.dryRun) {
+    for (const st of SWITCHOVER.steps.slice(1)) run.skip(st.id, 'dry run');
+    return false;
+  }
+  if (!(await ctx.prompt.confirm(question))) throw new UsageError('Switchover cancelled; nothing was changed.');
+  return true;
+}
+
+/** SO-2: with --at, sleeps until then and checks again (`recheck` throws when a check fails); else its skip. */
+async function scheduledStep<T>(ctx: Context, run: RunbookRun, input: FailoverInput, recheck: () => Promise<T>): Promise<T | undefined> {
+  const at = input.scheduled;
+  if (!at) {
+    run.skip('SO-2', 'not scheduled');
+    return undefined;
+  }
+  let result: T | undefined;
+  await run.step('SO-2', async (s) => {
+    s.update(`until ${at.toISOString()}`);
+    await sleepUntil(at, ctx);
+    result = await recheck();
+    s.detail(`checked again at ${ctx.clock.now().toISOString()}: all passed`);
+  });
+  return result;
+}
+
 /** AWS Multi-AZ without a replica: the reboot with failover, SO-7, keeps the endpoint; nothing to switch or rebuild. */
 async function inPlaceSteps(
   ctx: Context,
@@ -595,37 +577,23 @@ async function inPlaceSteps(
 ): Promise<void> {
   const failoverInPlace = api.failoverInPlace?.bind(api);
   if (!failoverInPlace) throw new EnvironmentError(`The ${api.name} provider has no Multi-AZ failover.`);
-  if (ctx.flags.dryRun) {
-    for (const st of SWITCHOVER.steps.slice(1)) run.skip(st.id, 'dry run');
-    return;
-  }
-  const ok = await ctx.prompt.confirm(
+  const confirmed = await confirmUnlessDryRun(
+    ctx,
+    run,
     `Reboot ${primaryId} with failover to its Multi-AZ standby? Connections drop while RDS fails over (the endpoint stays).`,
   );
-  if (!ok) throw new UsageError('Switchover cancelled; nothing was changed.');
-  if (input.scheduled) {
-    const at = input.scheduled;
-    await run.step('SO-2', async (s) => {
-      s.update(`until ${at.toISOString()}`);
-      await sleepUntil(at, ctx);
-      const topo = await api.topology(primaryId);
-      facts.checks = multiAzChecks(topo);
-      if (failedChecks(facts.checks).length > 0) {
-        facts.outcome = 'refused';
-        throw new CheckFailed(`Switchover refused: ${refusalText(facts.checks)}.`, {
-          hint: failedChecks(facts.checks)[0]!.remedy ?? '`dbops replica status` shows the topology.',
-        });
-      }
-      s.detail(`checked again at ${ctx.clock.now().toISOString()}: all passed`);
-    });
-  } else run.skip('SO-2', 'not scheduled');
-  let probe: Awaited<ReturnType<typeof startProbe>> | undefined;
-  if (input.probe) {
-    await run.step('SO-3', async (s) => {
-      probe = await startProbe(run, facts, provider, api, () => primaryId, seams.probeIntervalMs ?? PROBE_INTERVAL_MS);
-      s.detail(`writing every ${seams.probeIntervalMs ?? PROBE_INTERVAL_MS} ms`);
-    });
-  } else run.skip('SO-3', 'no --probe');
+  if (!confirmed) return;
+  await scheduledStep(ctx, run, input, async () => {
+    const topo = await api.topology(primaryId);
+    facts.checks = multiAzChecks(topo);
+    if (failedChecks(facts.checks).length > 0) {
+      facts.outcome = 'refused';
+      throw new CheckFailed(`Switchover refused: ${refusalText(facts.checks)}.`, {
+        hint: failedChecks(facts.checks)[0]!.remedy ?? '`dbops replica status` shows the topology.',
+      });
+    }
+  });
+  const probe = await probeStartStep(run, 'SO-3', input, seams, facts, provider, api, () => primaryId);
   run.skip('SO-4', 'Multi-AZ: the endpoint stays; nothing to pause');
   run.skip('SO-5', 'Multi-AZ: RDS stops writes during its failover');
   run.skip('SO-6', 'Multi-AZ: the standby is synchronous');
@@ -650,20 +618,14 @@ async function inPlaceSteps(
     const addr = await appAddress(provider, api, pool, () => primaryId);
     s.detail(await (seams.verifyWrite ?? verifyWrite)(await addr.resolve()));
   });
-  if (probe) {
-    const p = probe;
-    await run.step('SO-11', async (s) => {
-      const figures = await p.finish();
-      p.forget();
-      s.detail(
-        `longest gap ${figures.longestGapMs} ms, ${figures.clientErrors} client errors, ${figures.lostAcked} acknowledged writes lost`,
-      );
-      if (figures.lostAcked > 0) {
-        throw new CheckFailed(`${figures.lostAcked} acknowledged writes are missing on ${primaryId} after the reboot with failover.`, {
-          hint: 'Keep the report and the RDS events of the instance.',
-        });
-      }
-    });
-  } else run.skip('SO-11', 'no --probe');
+  await probeResultStep(
+    run,
+    'SO-11',
+    probe,
+    (n) =>
+      new CheckFailed(`${n} acknowledged writes are missing on ${primaryId} after the reboot with failover.`, {
+        hint: 'Keep the report and the RDS events of the instance.',
+      }),
+  );
   run.skip('SO-12', 'Multi-AZ: the instance itself stays the primary');
 }
