@@ -9,6 +9,7 @@ import { config } from './config.js';
 import type { AnyCommand } from './define.js';
 import { drDrill } from './dr-drill.js';
 import { failover } from './failover.js';
+import { fleet } from './fleet.js';
 import { freeTierReport } from './free-tier-report.js';
 import { gc } from './gc.js';
 import { heartbeat } from './heartbeat.js';
@@ -31,6 +32,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   audit,
   instances,
   status,
+  fleet,
   snapshot,
   backup,
   restoreTest,

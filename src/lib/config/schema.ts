@@ -32,6 +32,78 @@ const duration = z.union([
   z.int().min(0),
 ]);
 
+const accountId = z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id such as 123456789012');
+const tagKey = z.string().min(1).max(128);
+const tagValue = z.string().max(256);
+
+/** What a fleet member may set differently from the config (RTO/RPO, retention, restore-test class, checks). */
+const fleetOverrides = z.strictObject({
+  recovery: z
+    .strictObject({ rtoHours: z.number().positive(), rpoHours: z.number().positive(), drillEveryDays: z.int().min(1).max(3650) })
+    .partial()
+    .optional(),
+  database: z
+    .strictObject({ backupRetentionDays: z.int().min(0).max(35) })
+    .partial()
+    .optional(),
+  snapshots: z
+    .strictObject({ manualRetentionWeeks: z.int().min(1).max(520), keepNewest: z.int().min(1).max(100) })
+    .partial()
+    .optional(),
+  restoreTest: z
+    .strictObject({
+      instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an instance class such as db.t3.micro'),
+      countTolerancePercent: z.number().min(0).max(100),
+      heapallindexed: z.boolean(),
+    })
+    .partial()
+    .optional(),
+});
+
+/** Many databases, regions and accounts: what `--all` / `--select` run over (docs/fleet.md). */
+const fleetSchema = z.strictObject({
+  /** Where to look; default: the config's region. */
+  regions: z.array(region).min(1).optional(),
+  /** Default: the current credentials' account only. */
+  accounts: z
+    .array(
+      z.strictObject({
+        id: accountId,
+        name: z.string().min(1).max(64).optional(),
+        /** The role dbops assumes there (STS AssumeRole); none: the current credentials, which must be this account's. */
+        roleArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN such as arn:aws:iam::123456789012:role/dbops-fleet')
+          .optional(),
+        externalId: z.string().min(2).max(1224).optional(),
+      }),
+    )
+    .min(1)
+    .optional(),
+  /** Named members, each with optional overrides. */
+  databases: z
+    .array(
+      z.strictObject({
+        identifier,
+        region: region.optional(),
+        account: accountId.optional(),
+        overrides: fleetOverrides.optional(),
+      }),
+    )
+    .optional(),
+  /** Members by what they are: every database found that matches all of these. */
+  select: z
+    .strictObject({
+      tags: z.record(tagKey, tagValue).optional(),
+      engine: z.enum(['postgres', 'mysql']).optional(),
+      /** A glob on the identifier: `*` any run of characters, `?` one. */
+      identifier: z.string().min(1).max(63).optional(),
+    })
+    .optional(),
+  /** How many databases a fleet command works on at once (--concurrency overrides). */
+  concurrency: z.int().min(1).max(64).optional(),
+});
+
 export const configSchema = z.strictObject({
   provider: z.enum(['aws', 'local']),
   region,
@@ -185,6 +257,7 @@ export const configSchema = z.strictObject({
     maxAttempts: z.int().min(1).max(20),
     caBundle: z.string().min(1).optional(),
   }),
+  fleet: fleetSchema.optional(),
   local: z.strictObject({
     osUser: z.string().min(1),
     pgBin: z.string().min(1).optional(),
@@ -195,3 +268,5 @@ export const configSchema = z.strictObject({
 });
 
 export type DbopsConfig = z.infer<typeof configSchema>;
+export type FleetConfig = z.infer<typeof fleetSchema>;
+export type FleetOverrides = z.infer<typeof fleetOverrides>;

@@ -18,7 +18,17 @@ export interface AwsProviderOptions {
   maxWaitSeconds: number;
   /** CA bundle for TLS connections to the databases. */
   caBundle?: string;
+  /** A fleet account reached through a role (STS AssumeRole with the caller's credentials). */
+  assumeRole?: AccountRole;
   env: Record<string, string | undefined>;
+}
+
+/** A fleet account's role: who dbops becomes there. */
+export interface AccountRole {
+  accountId: string;
+  roleArn: string;
+  externalId?: string;
+  sessionName: string;
 }
 
 export interface LocalProviderOptions {
@@ -72,10 +82,11 @@ export async function createProvider(
   config: DbopsConfig,
   env: Record<string, string | undefined>,
   hooks: ProviderHooks = {},
+  account?: AccountRole,
 ): Promise<Provider> {
   if (config.provider === 'aws') {
     const { createAwsProvider } = await import('./aws/provider.js');
-    return createAwsProvider(awsProviderOptions(config, env));
+    return createAwsProvider({ ...awsProviderOptions(config, env), ...(account ? { assumeRole: account } : {}) });
   }
   const { createLocalProvider } = await import('./local/provider.js');
   return createLocalProvider({

@@ -5,6 +5,7 @@
  * convert.ts, requests built in requests.ts, waits run on the SDK waiter (waiters.ts).
  */
 import type { DBInstance, DBSnapshot } from '@aws-sdk/client-rds';
+import { assumedRoleCredentials } from './accounts.js';
 import { EnvironmentError, NotFoundError } from '../../errors.js';
 import { Secret, registerSecret } from '../../secret.js';
 import type { AwsProviderOptions } from '../index.js';
@@ -477,7 +478,13 @@ class AwsProvider implements Provider {
  * them destroys them all (later calls create fresh clients).
  */
 export function createAwsProvider(opts: AwsProviderOptions, tuning: AwsProviderTuning = {}): Provider {
-  const pool = new AwsClients({ profile: opts.profile, endpointUrl: opts.endpointUrl, maxAttempts: opts.maxAttempts });
+  const settings = { profile: opts.profile, endpointUrl: opts.endpointUrl, maxAttempts: opts.maxAttempts };
+  if (!opts.assumeRole) return new AwsProvider(opts, pollDelays(tuning), new AwsClients(settings));
+  // Another account: the caller's own STS client assumes the role; every client of the pool signs with the session.
+  const own = new AwsClients(settings);
+  const credentials = assumedRoleCredentials(own.forRegion(opts.region).sts, opts.assumeRole, { region: opts.region, ...settings });
+  const pool = new AwsClients({ ...settings, credentials });
+  pool.alsoDestroy(own);
   return new AwsProvider(opts, pollDelays(tuning), pool);
 }
 

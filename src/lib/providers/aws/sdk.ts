@@ -24,6 +24,7 @@ import type * as Rds from '@aws-sdk/client-rds';
 import type * as Sm from '@aws-sdk/client-secrets-manager';
 import type * as Sns from '@aws-sdk/client-sns';
 import type * as Sts from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { createFreeTierClient, type FreeTierApi, type FreeTierClientOptions } from './usage-freetier.js';
 
 /** The region of AWS's global billing endpoints (Budgets, Cost Explorer, Free Tier). */
@@ -37,6 +38,8 @@ export interface AwsSdkSettings {
   endpointUrl?: string;
   /** SDK retry attempts (throttling and transient errors). */
   maxAttempts: number;
+  /** Another account's credentials (a fleet member's assumed role); the chain's default otherwise. */
+  credentials?: AwsCredentialIdentityProvider;
 }
 
 /** Test seams of the Free Tier client (it is not an SDK client, so aws-sdk-client-mock cannot reach it). */
@@ -145,6 +148,7 @@ export interface BudgetsApi {
 
 export interface StsApi {
   getCallerIdentity(i: Sts.GetCallerIdentityCommandInput): Promise<Sts.GetCallerIdentityCommandOutput>;
+  assumeRole(i: Sts.AssumeRoleCommandInput): Promise<Sts.AssumeRoleCommandOutput>;
 }
 
 export interface IamApi {
@@ -190,6 +194,7 @@ export interface ClientConfig {
   profile?: string;
   endpoint?: string;
   maxAttempts: number;
+  credentials?: AwsCredentialIdentityProvider;
 }
 
 export function clientConfig(s: AwsSdkSettings, region: string): ClientConfig {
@@ -198,6 +203,7 @@ export function clientConfig(s: AwsSdkSettings, region: string): ClientConfig {
     ...(s.profile ? { profile: s.profile } : {}),
     ...(s.endpointUrl ? { endpoint: s.endpointUrl } : {}),
     maxAttempts: s.maxAttempts,
+    ...(s.credentials ? { credentials: s.credentials } : {}),
   };
 }
 
@@ -375,6 +381,7 @@ const SERVICES = {
     (m, config) => new m.STSClient(config),
     (l): StsApi => ({
       getCallerIdentity: (i) => l.use((m, c) => c.send(new m.GetCallerIdentityCommand(i))),
+      assumeRole: (i) => l.use((m, c) => c.send(new m.AssumeRoleCommand(i))),
     }),
   ),
   lambda: service(
@@ -466,6 +473,7 @@ function openRegion(settings: AwsSdkSettings, region: string): { clients: Region
  */
 export class AwsClients {
   readonly #byRegion = new Map<string, { clients: RegionClients; destroy(): void }>();
+  readonly #alsoDestroy: Destroyable[] = [];
   #freeTier?: FreeTierApi;
 
   constructor(
@@ -493,8 +501,14 @@ export class AwsClients {
     return this.#freeTier;
   }
 
+  /** Another pool this one depends on (the caller's own, that assumes a fleet account's role): destroyed with it. */
+  alsoDestroy(d: Destroyable): void {
+    this.#alsoDestroy.push(d);
+  }
+
   destroy(): void {
     for (const opened of this.#byRegion.values()) opened.destroy();
     this.#byRegion.clear();
+    for (const d of this.#alsoDestroy) d.destroy();
   }
 }

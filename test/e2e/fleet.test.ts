@@ -1,0 +1,88 @@
+/**
+ * `dbops fleet list` as a process on the local provider, real PostgreSQL: two instances in
+ * two regions (namespaces), the fleet of the config, --select, --region, and the bad input
+ * (a selector that matches nothing says what exists; --account does not apply locally).
+ */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDbops } from '../_helpers/run-dbops.js';
+
+const home = mkdtempSync(join(tmpdir(), 'dbops-e2e-fleet-'));
+chmodSync(home, 0o755);
+const env = { DBOPS_HOME: home };
+const dbops = (args: string) => runDbops(args, { env, cwd: home, timeoutMs: 120_000 });
+
+type Listed = {
+  databases: { account: string; region: string; id: string; managed: boolean; reasons: string[] }[];
+  listings: number;
+  notes: string[];
+};
+
+beforeAll(async () => {
+  writeFileSync(
+    join(home, 'dbops.config.yaml'),
+    [
+      'provider: local',
+      'region: us-east-2',
+      'database: { backupRetentionDays: 0 }',
+      'fleet:',
+      '  regions: [us-east-2, us-west-2]',
+      '',
+    ].join('\n'),
+  );
+  for (const [id, region] of [
+    ['fleet-a', 'us-east-2'],
+    ['fleet-b', 'us-west-2'],
+  ]) {
+    const r = await dbops(`instances create ${id} --region ${region}`);
+    expect(r.exitCode, r.stderr).toBe(0);
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await dbops('instances delete fleet-a --skip-final-snapshot --yes');
+  await dbops('instances delete fleet-b --skip-final-snapshot --yes --region us-west-2');
+  rmSync(home, { recursive: true, force: true });
+}, 120_000);
+
+describe('dbops fleet list (local)', () => {
+  it('lists both regions once each and every database with why it is in', async () => {
+    const r = await dbops('fleet list --json');
+    expect(r.exitCode, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Listed;
+    expect(out.listings).toBe(2);
+    expect(out.databases.map((d) => `${d.region}/${d.id}`)).toEqual(['us-east-2/fleet-a', 'us-west-2/fleet-b']);
+    expect(out.databases.every((d) => d.account === 'local' && d.managed)).toBe(true);
+    expect(out.databases[0]!.reasons).toEqual(['in us-east-2']);
+  });
+
+  it('--select and --region narrow it; the table says so for a person', async () => {
+    const sel = JSON.parse((await dbops('fleet list --select identifier=*-b --json')).stdout) as Listed;
+    expect(sel.databases.map((d) => d.id)).toEqual(['fleet-b']);
+    expect(sel.databases[0]!.reasons).toEqual(['--select identifier=*-b']);
+    const west = JSON.parse((await dbops('fleet list --region us-west-2 --json')).stdout) as Listed;
+    expect(west.listings).toBe(1);
+    expect(west.databases.map((d) => d.id)).toEqual(['fleet-b']);
+    const human = await dbops('fleet list');
+    expect(human.exitCode).toBe(0);
+    expect(human.stdout).toMatch(/^Fleet: 2 databases in local × 2 regions \(us-east-2, us-west-2\); 2 listings\./);
+    expect(human.stdout).toMatch(/us-west-2\s+fleet-b\s+postgres 15/);
+  });
+
+  it('bad input: nothing matches (exit 2, what exists), --account locally, a malformed --select', async () => {
+    const none = await dbops('fleet list --select team=payments');
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toMatch(
+      /^error: No database matches tag team=payments in us-east-2, us-west-2\.\nhint: What exists: fleet-a, fleet-b;/,
+    );
+    const acct = await dbops('fleet list --account core');
+    expect(acct.exitCode).toBe(2);
+    expect(acct.stderr).toMatch(/--account core: not an account of the fleet\.\nhint: Accounts do not apply to the local provider/);
+    const bad = await dbops('fleet list --select production');
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/--select production: expected key=value\./);
+    expect(bad.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+});
