@@ -260,9 +260,11 @@ export function pgClient(tool, args, cred) {
  * restore_command from the archive, recovery_target_time, promote, and waiting until out
  * of recovery), then optionally pg_amcheck --heapallindexed --jobs=<amcheckJobs> and exact
  * row counts of countTables, then pg_ctl stop and rm. The milliseconds of each part
- * (extract, verify, start[, amcheck][, counts], stop).
+ * (extract, verify, start[, amcheck][, counts], stop). With throwaway, the copy is treated
+ * as dbops treats a temporary restore: fsync = off (no fsync of the data directory at
+ * start) and an immediate stop.
  */
-export async function floorRestore({ snapDir, dir, cred, amcheckJobs, countTables, recovery, stopMode = 'fast' }) {
+export async function floorRestore({ snapDir, dir, cred, amcheckJobs, countTables, recovery, throwaway = false }) {
   const port = await freePort();
   const conn = (db) => ['-h', '127.0.0.1', '-p', String(port), '-U', cred.masterUsername, '-d', db];
   const parts = {};
@@ -278,6 +280,7 @@ export async function floorRestore({ snapDir, dir, cred, amcheckJobs, countTable
     for (const f of ['postmaster.pid', 'standby.signal', 'recovery.signal']) rmSync(join(dir, f), { force: true });
     // archive_mode off: the copy never archives into the source's archive.
     const conf = [`port = ${port}`, "listen_addresses = '127.0.0.1'", "unix_socket_directories = ''", "archive_mode = 'off'"];
+    if (throwaway) conf.push("fsync = 'off'");
     if (recovery)
       conf.push(
         `restore_command = 'cp ${recovery.archive}/%f %p'`,
@@ -314,7 +317,7 @@ export async function floorRestore({ snapDir, dir, cred, amcheckJobs, countTable
       );
   } finally {
     parts.stop = timed(() => {
-      asPg(pgTool('pg_ctl'), ['-D', dir, '-m', stopMode, '-w', 'stop']);
+      asPg(pgTool('pg_ctl'), ['-D', dir, '-m', throwaway ? 'immediate' : 'fast', '-w', 'stop']);
       rmSync(dir, { recursive: true, force: true });
     });
   }

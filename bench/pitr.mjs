@@ -101,11 +101,13 @@ async function setUp() {
   const loadTps = await load;
   const wal = sql(SOURCE, `SELECT pg_size_pretty(pg_current_wal_lsn() - '${walBefore}'::pg_lsn)`);
   const last = sql(SOURCE, `SELECT to_char(max(at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') FROM marks`);
-  for (let i = 0; i < 3000; i++) {
+  // The last segment goes to the archive now rather than at archive_timeout.
+  sql(SOURCE, 'SELECT pg_switch_wal()');
+  for (let i = 0; i < 600; i++) {
     const st = dbops(['backup', 'status', '--instance', SOURCE, '--json'], { json: true, allowFail: true }).out;
     if (st.automated.latestRestorableTime && st.automated.latestRestorableTime >= last)
       return { size, snapshotId: run.run.snapshotId, target, marks: n, loadTps, wal, window: st.automated };
-    await sleep(200);
+    await sleep(1000);
   }
   throw new Error('the archive never caught up');
 }
@@ -118,7 +120,6 @@ async function floor(snapshotId, target) {
     dir: join(home, `floor-${target ? 'pitr' : 'base'}`),
     cred: bench.secret('snapshots', REGION, snapshotId),
     recovery: target ? { archive: join(home, 'local', REGION, 'wal-archive', SOURCE), target: target.at } : undefined,
-    stopMode: 'immediate',
   });
   // dbops' command ends when the restored instance accepts writes: the floor's stop and rm are not counted.
   return sum(parts, ['extract', 'verify', 'start']);

@@ -1,5 +1,5 @@
 // Restore-test benchmark (local provider): the whole `dbops restore-test` of a database of
-// about BENCH_DB_MB (default 1024) MB against the floor, the same work done directly with
+// about --size-mb (default 1024) MB against the floor, the same work done directly with
 // PostgreSQL's own tools — tar -x of the snapshot, pg_verifybackup, pg_ctl start,
 // pg_amcheck --heapallindexed (what dbops' RT-5 checks), pg_ctl stop, rm — as a ratio
 // (target <= 1.5x); and the check phase alone (RT-4 .. RT-10) with --concurrency 1 and 2.
