@@ -126,10 +126,11 @@ async function floor(snapshotId, target) {
 }
 
 function dbopsPitr(target) {
-  const ms = dbops(['instances', 'restore', SOURCE, '--to', target.at.toISOString(), '--target', RESTORED, '--json'], { json: true }).ms;
+  const r = dbops(['instances', 'restore', SOURCE, '--to', target.at.toISOString(), '--target', RESTORED, '--json'], { json: true });
+  const steps = (r.out.report?.steps ?? []).map((s) => `${s.id} ${sec(s.durationMs ?? 0)}`).join(' · ');
   const marks = Number(sql(RESTORED, 'SELECT count(*) FROM marks'));
   dbops(['instances', 'delete', RESTORED, '--yes', '--skip-final-snapshot']);
-  return { ms, marks };
+  return { ms: r.ms, marks, steps };
 }
 
 async function main() {
@@ -155,6 +156,7 @@ async function main() {
   console.log(
     `dbops instances restore --to (whole command, wall):                        ${sec(ours.ms)}   restored ${ours.marks} of ${marks} marks (expected ${target.after})`,
   );
+  console.log(`  per step: ${ours.steps}`);
   console.log(ratioLine(ours.ms, pitrFloor, 1.3));
   console.log(`ratio dbops PITR / base backup alone: ${(ours.ms / base).toFixed(2)}x`);
   console.log('');
