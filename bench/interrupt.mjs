@@ -7,39 +7,24 @@
 // Node child that exits on SIGINT.
 //
 //   npm run bench:interrupt                 # ~1 GB, 5 runs each
-//   BENCH_DB_MB=200 BENCH_RUNS=3 npm run bench:interrupt
+//   npm run bench:interrupt -- --size-mb 200 --runs 3   (or BENCH_DB_MB, BENCH_RUNS; --quick: 100 MB, 1 run)
 //
 // Server binaries run as the `postgres` OS user when this runs as root (as dbops does).
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BIN, benchHome, benchOptions, median, requireBuild, runsOption, sizeOption } from './_common.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'bin', 'dbops');
-const DB_MB = Number(process.env.BENCH_DB_MB ?? 1024);
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const opts = benchOptions('interrupt', { ...sizeOption(), ...runsOption(5, 1) });
+const DB_MB = opts['size-mb'];
+const RUNS = opts.runs;
 const SOURCE = 'bench-int-src';
 const TARGET_MS = 1000;
 
-const home = mkdtempSync(join(tmpdir(), 'dbops-bench-interrupt-'));
-chmodSync(home, 0o755);
-const env = { ...process.env, DBOPS_HOME: home, DBOPS_PROVIDER: 'local', NO_COLOR: '1' };
-for (const k of Object.keys(env))
-  if (k.startsWith('AWS_') || (k.startsWith('DBOPS_') && !['DBOPS_HOME', 'DBOPS_PROVIDER'].includes(k))) delete env[k];
+const bench = benchHome('interrupt');
+const { home, env } = bench;
 const instancesDir = join(home, 'local', 'us-east-2', 'instances');
-
-function dbops(args) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { env, cwd: home, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`dbops ${args.join(' ')} exited ${r.status}\n${r.stderr}`);
-  return r.stdout;
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+const dbops = (args) => bench.dbops(args).out;
 const ms = (x) => `${Math.round(x)} ms`;
 
 function setUp() {
@@ -168,7 +153,7 @@ function baseline() {
 }
 
 async function main() {
-  if (!existsSync(join(ROOT, 'dist', 'cli.js'))) throw new Error('Build first: npm run build');
+  requireBuild();
   console.log(`interrupt benchmark: local provider, ~${DB_MB} MB, ${RUNS} run(s) each, SIGINT -> exit with cleanup done`);
   const t0 = performance.now();
   const { snapshotId, bytes } = setUp();

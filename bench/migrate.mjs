@@ -11,16 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { median } from './_common.mjs';
 
 const bin = fileURLToPath(new URL('../bin/dbops', import.meta.url));
 const COUNT = Number(process.env.BENCH_MIGRATIONS ?? 500);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ID = 'bench-migrate';
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 /** One small migration: a table, an index, a row. */
 function migrationSql(n) {

@@ -20,6 +20,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './_common.mjs';
 
 const bin = fileURLToPath(new URL('../bin/dbops', import.meta.url));
 const targetMb = Number(process.env.BENCH_SNAPSHOT_MB ?? 1024);
@@ -67,11 +68,6 @@ function timed(fn) {
   const t0 = process.hrtime.bigint();
   const value = fn();
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6, value };
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 function bytesUnder(dir) {

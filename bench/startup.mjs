@@ -6,6 +6,7 @@
 // hits all alike.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { median } from './_common.mjs';
 
 const bin = fileURLToPath(new URL('../bin/dbops', import.meta.url));
 const runs = Number(process.env.BENCH_RUNS ?? 30);
@@ -17,11 +18,6 @@ const cases = [
   ['dbops config show', [bin, 'config', 'show']],
   ['  unbundled dist/', ['--input-type=module', '-e', unbundled, 'dbops', 'config', 'show']],
 ];
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 function once(args) {
   const t0 = process.hrtime.bigint();

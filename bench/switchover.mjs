@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { median } from './_common.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const lib = (p) => import(join(ROOT, 'dist', 'lib', p));
@@ -41,10 +42,6 @@ const B = 'bench-so-replica';
 const POOL = 'bench-so-pool';
 
 const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function context(primaryId, pooled) {
   const config = structuredClone(DEFAULTS);
