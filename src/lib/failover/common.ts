@@ -35,6 +35,11 @@ export interface FailoverInput {
   reportFile?: string;
   /** Switchover on AWS: delete the old primary (final snapshot) once the switch is verified, after confirmation. */
   deleteOldPrimary?: boolean;
+  /**
+   * Append the run to the failover history (default true). A DR drill's failover of its
+   * throwaway copy passes false: it is not a production failover, and the drill record keeps it.
+   */
+  history?: boolean;
 }
 
 /** Seams for tests and the bench; production passes none. */

@@ -110,7 +110,7 @@ export async function failover(
           ? `interrupted; ${messageOf(error)}`
           : messageOf(error);
   const result = buildResult(ctx, provider, 'failover', primaryId, facts, report, summary, error);
-  await recordRun(ctx, result, input.reportFile, shouldRecord(error, ctx.flags.dryRun));
+  await recordRun(ctx, result, input.reportFile, input.history !== false && shouldRecord(error, ctx.flags.dryRun));
   return error === undefined ? { result } : { result, error: error instanceof Error ? error : new Error(String(error)) };
 }
 
