@@ -29,12 +29,12 @@ function inPty(command: string, cwd: string) {
   const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
   return {
     text: () => screen.replace(ANSI_ALL, ''),
-    /** Waits until `needle` appears after what was already matched, then types `keys`. */
-    async answer(needle: string, keys: string): Promise<void> {
+    /** Waits until the question `needle` (or, with `prompt: false`, the text) appears after what was already matched, then types `keys`. */
+    async answer(needle: string, keys: string, opts: { prompt?: boolean } = {}): Promise<void> {
       const deadline = Date.now() + 30_000;
       for (;;) {
         const plain = screen.replace(ANSI_ALL, '');
-        const at = plain.indexOf(needle.startsWith('never') ? needle : `? ${needle}`, seen);
+        const at = plain.indexOf(opts.prompt === false ? needle : `? ${needle}`, seen);
         if (at >= 0) {
           seen = at + needle.length;
           break;
@@ -71,11 +71,14 @@ describe('dbops init in a pseudo-terminal', () => {
       'Copy the weekly snapshot',
       'DR region',
       'Keep DR copies',
-      'Recovery time objective',
-      'Recovery point objective',
-      'Provision a Redis cache',
-      'Cache node type',
     ]) {
+      await pty.answer(q, '\r');
+    }
+    // The DR region's network for a region drill: a subnet group, and a bad security group id corrected
+    await pty.answer('DR subnet group', 'dr-private\r');
+    await pty.answer('DR security groups', 'sg-0123abcd, default\r');
+    await pty.answer('"default" is not a security group id', '\u0015sg-0123abcd, sg-89ef0123\r', { prompt: false });
+    for (const q of ['Recovery time objective', 'Recovery point objective', 'Provision a Redis cache', 'Cache node type']) {
       await pty.answer(q, '\r');
     }
     await pty.answer('Alarm email', 'oncall@example.com\r');
@@ -83,7 +86,7 @@ describe('dbops init in a pseudo-terminal', () => {
     await pty.answer('Budget alerts at', '\r');
     await pty.answer('Who may connect', `${DOWN}\r`);
     await pty.answer('Allowed CIDR', '0.0.0.0/0\r');
-    await pty.answer('never opens the database to the whole internet', '\u0015203.0.113.7/32\r');
+    await pty.answer('never opens the database to the whole internet', '\u0015203.0.113.7/32\r', { prompt: false });
     const code = await pty.exited;
     // THEN it said where it could not look, what leaves the free tier, and showed the file
     const text = pty.text();
@@ -102,7 +105,9 @@ describe('dbops init in a pseudo-terminal', () => {
       config.database.instanceClass,
       config.alarms.email,
       config.network.allowedCidr,
-    ]).toEqual(['aws', 'wizard-db', 'db.t3.small', 'oncall@example.com', '203.0.113.7/32']);
+      config.recovery.drSubnetGroup,
+      config.recovery.drSecurityGroupIds,
+    ]).toEqual(['aws', 'wizard-db', 'db.t3.small', 'oncall@example.com', '203.0.113.7/32', 'dr-private', ['sg-0123abcd', 'sg-89ef0123']]);
     expect(readFileSync(file, 'utf8')).not.toMatch(/^\s*allowedCidr: 0\.0\.0\.0\/0/m);
   });
 });

@@ -25,7 +25,7 @@ import { backupTime, chooseBackup, describeBackup, newestAvailable, type BackupC
 import { expiresAt as expiry, isoSeconds, RDS_ID_MAX } from '../restore/naming.js';
 import { checkSettings, checkStep, removeTemporary, restoreFailed, runChecks, sendRestore } from '../restore/steps.js';
 import type { StepCheck, TemporaryInstance } from '../restore/types.js';
-import { reportOf, runRunbook, type RunbookRun, type RunReport, type StepHandle } from '../runbook/runner.js';
+import { reportOf, runRunbook, type RunbookRun, type RunReport, type StepFaults, type StepHandle } from '../runbook/runner.js';
 import { buildRecord } from './record.js';
 import { DR_DRILL, MANUAL_STEPS } from './runbook.js';
 import { resolveDrill, type DrillInput, type DrillRequest } from './settings.js';
@@ -46,6 +46,8 @@ export interface DrillSeams {
   /** Asks the operator to close a manual step (default: a prompt on the terminal). */
   closeManualStep?: (step: ManualStepPrompt) => Promise<{ outcome: ManualOutcome; note: string }>;
   runId?: string;
+  /** Fault injection at each step (test/faults). */
+  faults?: StepFaults;
 }
 
 export interface DrillOutcome {
@@ -101,7 +103,7 @@ export async function drDrill(ctx: Context, input: DrillInput, seams: DrillSeams
   try {
     ({ report } = await runRunbook(
       DR_DRILL,
-      { out: ctx.out, clock: ctx.clock, signal: ctx.signal, keep: req.keep, runId: seams.runId, settleMs: 10_000 },
+      { out: ctx.out, clock: ctx.clock, signal: ctx.signal, keep: req.keep, runId: seams.runId, settleMs: 10_000, faults: seams.faults },
       (run) => steps(ctx, provider, req, facts, run, seams),
     ));
   } catch (e) {

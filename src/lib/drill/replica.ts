@@ -77,7 +77,14 @@ export async function drillFailover(ctx: Context, target: Provider, facts: Drill
       prompt: { confirm: async () => true },
       provider: async () => target,
     };
-    const { result, error } = await failover(onCopy, { primaryId: primary.instanceId, candidate: replicaId, probe: true, force: true });
+    const { result, error } = await failover(onCopy, {
+      primaryId: primary.instanceId,
+      candidate: replicaId,
+      probe: true,
+      force: true,
+      // Not a production failover: the drill record keeps it, the failover history does not.
+      history: false,
+    });
     if (error) throw error;
     const after = await identityOf(target, source.id, ctx);
     const untouched =

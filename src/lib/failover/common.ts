@@ -45,6 +45,11 @@ export interface FailoverInput {
   reportFile?: string;
   /** Switchover on AWS: delete the old primary (final snapshot) once the switch is verified, after confirmation. */
   deleteOldPrimary?: boolean;
+  /**
+   * Append the run to the failover history (default true). A DR drill's failover of its
+   * throwaway copy passes false: it is not a production failover, and the drill record keeps it.
+   */
+  history?: boolean;
 }
 
 /** Seams for tests and the bench; production passes none. */
@@ -236,7 +241,7 @@ export async function runSwitch(
   }
   if (!report) throw error;
   const result = buildResult(ctx, provider, op, primaryId, facts, report, summaryOf(primaryId, facts, error), error);
-  await recordRun(ctx, result, input.reportFile, shouldRecord(error, ctx.flags.dryRun));
+  await recordRun(ctx, result, input.reportFile, input.history !== false && shouldRecord(error, ctx.flags.dryRun));
   return error === undefined ? { result } : { result, error: error instanceof Error ? error : new Error(String(error)) };
 }
 

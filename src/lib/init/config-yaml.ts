@@ -6,7 +6,7 @@
 import { Document, isMap, isSeq, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { DEFAULTS } from '../config/defaults.js';
 import type { Answers } from './questions.js';
-import { QUESTIONS } from './questions.js';
+import { QUESTIONS, securityGroupList } from './questions.js';
 
 type Tree = Record<string, unknown>;
 
@@ -16,6 +16,16 @@ function percents(text: string): number[] {
     .map((s) => s.trim())
     .filter(Boolean)
     .map(Number);
+}
+
+/** recovery.drSubnetGroup / drSecurityGroupIds: AWS with a DR region only, and only what was given. */
+function drNetwork(a: Answers): Tree {
+  if (a.provider !== 'aws' || !a.crossRegion) return {};
+  const groups = securityGroupList(a.drSecurityGroups);
+  return {
+    ...(a.drSubnetGroup ? { drSubnetGroup: a.drSubnetGroup } : {}),
+    ...(groups.length > 0 ? { drSecurityGroupIds: groups } : {}),
+  };
 }
 
 /** The config the answers describe (keys the wizard does not ask keep their defaults by omission). */
@@ -49,7 +59,7 @@ export function answersToConfig(a: Answers): Tree {
         retentionWeeks: a.crossRegion ? a.drRetentionWeeks : DEFAULTS.snapshots.crossRegion.retentionWeeks,
       },
     },
-    recovery: { rtoHours: a.rtoHours, rpoHours: a.rpoHours },
+    recovery: { rtoHours: a.rtoHours, rpoHours: a.rpoHours, ...drNetwork(a) },
     cache: { enabled: a.cacheEnabled, nodeType: isAws && a.cacheEnabled ? a.cacheNodeType : DEFAULTS.cache.nodeType },
     network: isAws && a.access === 'cidr' && a.allowedCidr ? { allowedCidr: a.allowedCidr } : {},
     alarms: a.alarmEmail ? { email: a.alarmEmail } : {},
@@ -76,6 +86,8 @@ const COMMENT_OF: Record<string, keyof Answers> = {
   'snapshots.crossRegion': 'crossRegion',
   'recovery.rtoHours': 'rtoHours',
   'recovery.rpoHours': 'rpoHours',
+  'recovery.drSubnetGroup': 'drSubnetGroup',
+  'recovery.drSecurityGroupIds': 'drSecurityGroups',
   cache: 'cacheEnabled',
   'cache.nodeType': 'cacheNodeType',
   alarms: 'alarmEmail',

@@ -31,6 +31,8 @@ const ANSWER_OF: Record<string, { key: keyof Answers; as?: (v: unknown) => unkno
   'snapshots.crossRegion.retentionWeeks': { key: 'drRetentionWeeks' },
   'recovery.rtoHours': { key: 'rtoHours' },
   'recovery.rpoHours': { key: 'rpoHours' },
+  'recovery.drSubnetGroup': { key: 'drSubnetGroup' },
+  'recovery.drSecurityGroupIds': { key: 'drSecurityGroups', as: (v) => (Array.isArray(v) ? v.join(', ') : String(v)) },
   'cache.enabled': { key: 'cacheEnabled' },
   'cache.nodeType': { key: 'cacheNodeType' },
   'alarms.email': { key: 'alarmEmail' },

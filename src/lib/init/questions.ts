@@ -40,6 +40,10 @@ export interface Answers {
   crossRegion: boolean;
   drRegion: string;
   drRetentionWeeks: number;
+  /** The DB subnet group in the DR region a region drill restores into ('' : the DR region's default VPC). */
+  drSubnetGroup: string;
+  /** Comma-separated security group ids in the DR region for that recovery ('' : the VPC's default group). */
+  drSecurityGroups: string;
   rtoHours: number;
   rpoHours: number;
   cacheEnabled: boolean;
@@ -115,6 +119,36 @@ function percentsCheck(v: string): true | string {
   return parts.every((p) => /^\d+(\.\d+)?$/.test(p) && Number(p) > 0 && Number(p) <= 100)
     ? true
     : 'Type percentages between 1 and 100, separated by commas, e.g. 50, 80.';
+}
+
+/** RDS' DBSubnetGroupName: up to 255 letters, digits, periods, underscores, spaces or hyphens. */
+const SUBNET_GROUP = /^[A-Za-z0-9._ -]{1,255}$/;
+/** At most 5 VPC security groups on an RDS instance's network interface (the VPC default quota). */
+export const MAX_DR_SECURITY_GROUPS = 5;
+
+function subnetGroupCheck(v: string): true | string {
+  if (v === '') return true;
+  if (v !== v.trim()) return 'A subnet group name does not start or end with a space.';
+  return SUBNET_GROUP.test(v)
+    ? true
+    : `"${v}" is not a DB subnet group name (up to 255 letters, digits, periods, underscores, spaces or hyphens).`;
+}
+
+/** The ids of a comma-separated list, trimmed, empty entries dropped. Pure. */
+export function securityGroupList(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function securityGroupsCheck(v: string): true | string {
+  const ids = securityGroupList(v);
+  const bad = ids.find((id) => !configSchema.shape.recovery.shape.drSecurityGroupIds.safeParse([id]).success);
+  if (bad) return `"${bad}" is not a security group id (sg- and hex digits, e.g. sg-0123abcd).`;
+  if (new Set(ids).size !== ids.length) return 'A security group is listed twice.';
+  if (ids.length > MAX_DR_SECURITY_GROUPS) return `At most ${MAX_DR_SECURITY_GROUPS} security groups (RDS' limit per instance).`;
+  return true;
 }
 
 /** Type-checks one question against its own answer type. */
@@ -278,6 +312,29 @@ export const QUESTIONS: Question[] = [
     when: (a) => a.crossRegion === true,
     default: () => DEFAULTS.snapshots.crossRegion.retentionWeeks,
     validate: (v) => (Number.isInteger(v) && v >= 1 && v <= 520 ? true : 'A whole number of weeks from 1 to 520.'),
+  }),
+  ask<'drSubnetGroup'>({
+    key: 'drSubnetGroup',
+    kind: 'input',
+    message: "DR subnet group (empty: the DR region's default VPC)",
+    explain:
+      'A region drill (dbops dr-drill) restores into this DB subnet group in the DR region, never publicly accessible; it must exist there.',
+    when: (a) => aws(a) && a.crossRegion === true,
+    default: () => DEFAULTS.recovery.drSubnetGroup ?? '',
+    validate: (v) => subnetGroupCheck(v),
+    note: (a) =>
+      a.drSubnetGroup === ''
+        ? `No DR subnet group: a region drill restores into the default VPC of ${a.drRegion ?? DEFAULTS.snapshots.crossRegion.region} (RDS refuses when that region has none).`
+        : undefined,
+  }),
+  ask<'drSecurityGroups'>({
+    key: 'drSecurityGroups',
+    kind: 'input',
+    message: 'DR security groups (comma-separated sg- ids; empty: the VPC default)',
+    explain: "The security groups of that recovery in the DR region: the ones your application's DR network reaches it through.",
+    when: (a) => aws(a) && a.crossRegion === true,
+    default: () => (DEFAULTS.recovery.drSecurityGroupIds ?? []).join(', '),
+    validate: (v) => securityGroupsCheck(v),
   }),
   ask<'rtoHours'>({
     key: 'rtoHours',

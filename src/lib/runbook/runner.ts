@@ -74,7 +74,16 @@ export interface RunOptions {
   runId?: string;
   /** How long to let an in-flight step settle after an interrupt, so what it created is registered. */
   settleMs?: number;
+  /** Fault injection for tests (test/faults): production passes none. */
+  faults?: StepFaults;
 }
+
+/**
+ * Called inside each step's work, before it (`start`) and after it (`end`), with the
+ * run's signal: a test aborts the signal there (Ctrl-C at that point of the step) or
+ * throws (the step fails after doing its work), to prove each step's cleanup.
+ */
+export type StepFaults = (stepId: string, at: 'start' | 'end') => void | Promise<void>;
 
 interface CleanupEntry {
   label: string;
@@ -148,7 +157,16 @@ export class RunbookRun {
       },
       signal,
     };
-    const work = (async () => fn(handle))(); // a synchronous throw becomes a rejection, so the step is marked failed
+    const faults = this.#opts.faults;
+    // A synchronous throw becomes a rejection, so the step is marked failed.
+    const work = faults
+      ? (async () => {
+          await faults(id, 'start');
+          const value = await fn(handle);
+          await faults(id, 'end');
+          return value;
+        })()
+      : (async () => fn(handle))();
     try {
       const value = await raceAbort(work, signal);
       result.durationMs = performance.now() - t0;

@@ -2,10 +2,13 @@
  * `dbops dr-drill --scenario replica` on the local provider: a throwaway primary from the
  * newest snapshot and a throwaway replica of it, the failover of `dbops failover` with its
  * write probe on that copy — and production untouched: its system identifier, timeline
- * and rows are what they were.
+ * and rows are what they were. The copy's failover is kept in the drill record, never in
+ * the production failover history (`dbops replica status --history`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drDrill } from '../../../src/lib/drill/drill.js';
+import { readFailovers } from '../../../src/lib/failover/history.js';
+import { replicaHistory } from '../../../src/lib/failover/status.js';
 import { withPg } from '../../_helpers/local.js';
 import { config, restoreTestContext } from '../../unit/restore/_context.js';
 import { startSource, type Source } from '../restore/_setup.js';
@@ -49,5 +52,8 @@ describe('dr-drill --scenario replica on the local provider', () => {
     expect(record.phases.map((p) => p.name)).toContain('failover');
     expect(await identity()).toEqual(before);
     expect((await src.provider.listInstances()).map((i) => i.id)).toEqual([src.id]);
+    // The throwaway copy's failover is not a production failover: no line in the failover history.
+    expect(await readFailovers(src.home)).toEqual([]);
+    expect(await replicaHistory(ctx)).toEqual([]);
   });
 });

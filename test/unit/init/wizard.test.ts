@@ -91,6 +91,8 @@ describe('the wizard', () => {
       allocatedStorageGb: 50,
       maxAllocatedStorageGb: 100,
       multiAz: true,
+      drSubnetGroup: 'dr-private-subnets',
+      drSecurityGroups: 'sg-0123abcd, sg-89ef0123',
       cacheNodeType: 'cache.t3.small',
       alarmEmail: 'oncall@example.com',
       budgetUsd: 120,
@@ -139,6 +141,7 @@ describe('the wizard', () => {
       c.alarms.email,
       c.budget,
       c.network.allowedCidr,
+      c.recovery,
     ]).toEqual([
       'aws',
       'eu-west-1',
@@ -151,7 +154,15 @@ describe('the wizard', () => {
       'oncall@example.com',
       { monthlyUsd: 120, alertPercents: [50, 80, 100] },
       '198.51.100.0/24',
+      {
+        rtoHours: 4,
+        rpoHours: 24,
+        drillEveryDays: 92,
+        drSubnetGroup: 'dr-private-subnets',
+        drSecurityGroupIds: ['sg-0123abcd', 'sg-89ef0123'],
+      },
     ]);
+    expect(await readFile(target, 'utf8')).toContain('# A region drill (dbops dr-drill) restores into this DB subnet group');
     expect(r.account).toBe('123456789012');
   });
 
@@ -192,6 +203,79 @@ describe('the wizard', () => {
       'At most 5 thresholds (AWS Budgets allows 10 alerts: actual and forecast for each).',
     );
     expect(v('drRegion', 'us-east-2', { region: 'us-east-2' })).toBe('The DR region must differ from the main region.');
+    expect(v('drSubnetGroup', '')).toBe(true);
+    expect(v('drSubnetGroup', 'dr subnets_2.a-b')).toBe(true);
+    expect(v('drSubnetGroup', 'dr/subnets')).toBe(
+      '"dr/subnets" is not a DB subnet group name (up to 255 letters, digits, periods, underscores, spaces or hyphens).',
+    );
+    expect(v('drSubnetGroup', ' dr')).toBe('A subnet group name does not start or end with a space.');
+    expect(v('drSecurityGroups', '')).toBe(true);
+    expect(v('drSecurityGroups', 'sg-0123abcd,sg-89ef0123, ')).toBe(true);
+    expect(v('drSecurityGroups', 'sg-0123abcd, default')).toBe(
+      '"default" is not a security group id (sg- and hex digits, e.g. sg-0123abcd).',
+    );
+    expect(v('drSecurityGroups', 'sg-0123abcd, sg-0123abcd')).toBe('A security group is listed twice.');
+    expect(v('drSecurityGroups', 'sg-1, sg-2, sg-3, sg-4, sg-5, sg-6')).toBe("At most 5 security groups (RDS' limit per instance).");
+  });
+});
+
+describe("the DR region's network (recovery.drSubnetGroup, recovery.drSecurityGroupIds)", () => {
+  async function wizard(answers: Partial<Record<keyof Answers, unknown>>) {
+    const io = await testOutput();
+    const s = scripted(answers);
+    const target = join(dir, `dr-${Object.keys(answers).join('-')}.yaml`);
+    await runInit({ target, defaults: false, force: false, out: io.out, prompt: yes, ask: s.ask });
+    return { asked: s.asked.map((q) => q.key), config: load(target), warnings: io.stderrLines().filter((l) => l.startsWith('warning:')) };
+  }
+
+  it('asked after the DR region on aws, empty by default: nothing written, and the note says where a region drill would land', async () => {
+    const r = await wizard({ provider: 'aws', drRegion: 'us-west-1' });
+    expect(r.asked.slice(r.asked.indexOf('drRegion'), r.asked.indexOf('rtoHours'))).toEqual([
+      'drRegion',
+      'drRetentionWeeks',
+      'drSubnetGroup',
+      'drSecurityGroups',
+    ]);
+    expect(r.config.recovery).toEqual(DEFAULTS.recovery);
+    expect(r.warnings).toContain(
+      'warning: No DR subnet group: a region drill restores into the default VPC of us-west-1 (RDS refuses when that region has none).',
+    );
+  });
+
+  it('not asked without a DR region, nor on the local provider; nothing written', async () => {
+    const noCopies = await wizard({ provider: 'aws', crossRegion: false });
+    expect(noCopies.asked).not.toContain('drSubnetGroup');
+    expect(noCopies.asked).not.toContain('drSecurityGroups');
+    expect(noCopies.config.recovery).toEqual(DEFAULTS.recovery);
+    const local = await wizard({ provider: 'local' });
+    expect(local.asked).not.toContain('drSubnetGroup');
+    expect(local.config.recovery).toEqual(DEFAULTS.recovery);
+  });
+
+  it('--defaults keeps what DBOPS_RECOVERY__* say, and the drill reads it back', async () => {
+    const loaded = loadConfig({
+      cwd: dir,
+      env: { DBOPS_RECOVERY__DR_SUBNET_GROUP: 'dr-subnets', DBOPS_RECOVERY__DR_SECURITY_GROUP_IDS: '["sg-0a1b2c3d"]' },
+      flags: { provider: 'aws' },
+    });
+    const { presetAnswers, withGiven } = await import('../../../src/lib/init/preset.js');
+    expect(presetAnswers(loaded)).toMatchObject({ drSubnetGroup: 'dr-subnets', drSecurityGroups: 'sg-0a1b2c3d' });
+    const target = join(dir, 'dbops.config.yaml');
+    const { out } = await testOutput();
+    await runInit({
+      target,
+      defaults: true,
+      force: false,
+      out,
+      prompt: yes,
+      preset: presetAnswers(loaded),
+      given: (t) => withGiven(t, loaded),
+    });
+    const config = load(target);
+    expect(config.recovery).toMatchObject({ drSubnetGroup: 'dr-subnets', drSecurityGroupIds: ['sg-0a1b2c3d'] });
+    const { resolveDrill } = await import('../../../src/lib/drill/settings.js');
+    const req = resolveDrill(config, {}, new Date('2026-12-01T00:00:00Z'));
+    expect([req.recoveryRegion, req.drSubnetGroup, req.drSecurityGroupIds]).toEqual(['us-west-2', 'dr-subnets', ['sg-0a1b2c3d']]);
   });
 });
 

@@ -30,7 +30,7 @@ import { managedTags, type InstanceRecord } from './records.js';
 import { promoteReadReplica } from './replicas.js';
 import { removeTree } from './remove-tree.js';
 import { orDiscard } from './rollback.js';
-import { readSnapshot, snapshotInstance } from './snapshots.js';
+import { deleteSnapshot, listSnapshotRecords, readSnapshot, snapshotInstance } from './snapshots.js';
 import { validateInstanceId, validateSnapshotId, validateSqlName, validateTags } from './validate.js';
 import { instanceSettings, refreshArchiveSettings } from './wal-archive.js';
 
@@ -159,7 +159,18 @@ export async function deleteInstance(rc: RegionContext, id: string, input: Delet
   await stopCluster(tb, id, rc.layout.dataDir(id), { mode: 'immediate' });
   // The directory and the secret are independent: removed at the same time.
   await Promise.all([removeTree(rc.layout.instanceDir(id)), rc.shared.secrets.remove('instances', rc.region, id)]);
+  await removeAutomatedBackups(rc, id);
   if (rec.replicaSourceId) await forgetReplica(rc, rec.replicaSourceId, id);
+}
+
+/**
+ * As RDS deletes an instance's automated backups with it (DeleteAutomatedBackups): its
+ * automated snapshots, which need its archive, and its WAL archive. Manual snapshots
+ * (the final one included) carry their own WAL and stay.
+ */
+async function removeAutomatedBackups(rc: RegionContext, id: string): Promise<void> {
+  for (const snap of await listSnapshotRecords(rc, { instanceId: id, type: 'automated' })) await deleteSnapshot(rc, snap.id);
+  await removeTree(rc.layout.walArchiveDir(id));
 }
 
 /** A final snapshot needs a running server: a stopped instance is started for it. */

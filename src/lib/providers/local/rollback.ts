@@ -1,7 +1,8 @@
 /**
  * Undo of a half-made instance (create, restore, replica): stop its server if one was
- * started, keep its server log under failed/, remove its directory and its secret. Best effort: an undo failure never hides
- * the error that caused it.
+ * started, keep its server log under failed/, remove its directory, its WAL archive (a
+ * restore that got as far as starting may have archived a segment) and its secret. Best
+ * effort: an undo failure never hides the error that caused it.
  */
 import { mkdir, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -15,6 +16,7 @@ export async function discardInstance(rc: RegionContext, tb: Toolbox, id: string
   await keepLog(rc, id).catch(() => undefined);
   await Promise.all([
     removeTree(rc.layout.instanceDir(id)).catch(() => undefined),
+    removeTree(rc.layout.walArchiveDir(id)).catch(() => undefined),
     rc.shared.secrets.remove('instances', rc.region, id).catch(() => undefined),
   ]);
 }
