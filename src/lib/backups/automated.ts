@@ -7,7 +7,8 @@
  */
 import type { Context } from '../context.js';
 import { plural } from '../output/format.js';
-import type { AutomatedBackupRun, RestorableWindow } from '../providers/types.js';
+import type { DbopsConfig } from '../config/schema.js';
+import type { AutomatedBackupRun, BackupReplicationRun, RestorableWindow } from '../providers/types.js';
 import { type RunReport, runRunbook } from '../runbook/runner.js';
 import { AUTOMATED_BACKUPS } from './runbooks.js';
 
@@ -21,6 +22,26 @@ export interface BackupRunResult {
   problems: string[];
   note?: string;
   report?: RunReport;
+}
+
+/** The DR region the automated backups are replicated to, when snapshots.crossRegion.replicateAutomatedBackups is on. Pure. */
+export function replicationRegion(config: DbopsConfig): string | undefined {
+  const cr = config.snapshots.crossRegion;
+  return cr.enabled && cr.replicateAutomatedBackups && cr.region !== config.region ? cr.region : undefined;
+}
+
+/** One phrase for AB-2's detail. Pure. */
+export function describeReplication(r: BackupReplicationRun): string {
+  const parts = [
+    r.shippedBaseBackups.length > 0 ? `shipped ${r.shippedBaseBackups.join(', ')}` : '',
+    r.shippedWalFiles > 0 ? `${plural(r.shippedWalFiles, 'WAL file')} shipped` : '',
+    r.prunedBaseBackups.length > 0 ? `pruned ${r.prunedBaseBackups.join(', ')}` : '',
+    r.prunedWalFiles > 0 ? `${plural(r.prunedWalFiles, 'WAL file')} pruned` : '',
+    r.conflicts.length > 0
+      ? `${plural(r.conflicts.length, 'file')} held with other contents, not overwritten: ${r.conflicts.join(', ')}`
+      : '',
+  ].filter((p) => p !== '');
+  return `${r.region}: ${parts.length > 0 ? parts.join(', ') : 'up to date'}`;
 }
 
 /** The archive's problems, one sentence each. Pure. */
@@ -54,7 +75,12 @@ export async function runAutomatedBackups(ctx: Context, input: { instanceId: str
       } satisfies BackupRunResult;
     }
     const did = await run.step('AB-2', async (s) => {
-      const r = await provider.runAutomatedBackups!(id, { force: input.force, dryRun: ctx.flags.dryRun });
+      const replicateTo = replicationRegion(ctx.config);
+      const r = await provider.runAutomatedBackups!(id, {
+        force: input.force,
+        dryRun: ctx.flags.dryRun,
+        ...(replicateTo ? { replicateTo } : {}),
+      });
       const parts = [
         r.skipped ? `skipped: ${r.skipped}` : '',
         r.restarted ? 'restarted to turn archiving on' : '',
@@ -65,6 +91,8 @@ export async function runAutomatedBackups(ctx: Context, input: { instanceId: str
             : `not due (next ${r.nextDueAt?.toISOString() ?? '?'})`,
         r.prunedSnapshots.length > 0 ? `${ctx.flags.dryRun ? 'would prune' : 'pruned'} ${r.prunedSnapshots.join(', ')}` : '',
         r.prunedWalFiles > 0 ? `${plural(r.prunedWalFiles, 'WAL file')} pruned` : '',
+        r.replication ? describeReplication(r.replication) : '',
+        r.replicationStopped ? `replication to ${r.replicationStopped} stopped (the copies there are kept)` : '',
       ].filter((p) => p !== '');
       s.detail(parts.join('; '));
       return r;
@@ -78,7 +106,16 @@ export async function runAutomatedBackups(ctx: Context, input: { instanceId: str
       );
       return w;
     });
-    return { instanceId: id, dryRun: ctx.flags.dryRun, run: did, window, problems: archiveProblems(window) } satisfies BackupRunResult;
+    const conflicts = did.replication?.conflicts ?? [];
+    const problems = [
+      ...archiveProblems(window),
+      ...(conflicts.length > 0
+        ? [
+            `The DR region ${did.replication!.region} holds ${plural(conflicts.length, 'WAL file')} of ${id} with other contents (${conflicts.join(', ')}): not overwritten.`,
+          ]
+        : []),
+    ];
+    return { instanceId: id, dryRun: ctx.flags.dryRun, run: did, window, problems } satisfies BackupRunResult;
   });
   return { ...value, report };
 }
@@ -92,7 +129,8 @@ export async function automatedBackupIfDue(ctx: Context, instanceId: string): Pr
   const provider = await ctx.provider();
   if (!provider.runAutomatedBackups) return;
   try {
-    const r = await provider.runAutomatedBackups(instanceId, { force: false });
+    const replicateTo = replicationRegion(ctx.config);
+    const r = await provider.runAutomatedBackups(instanceId, { force: false, ...(replicateTo ? { replicateTo } : {}) });
     if (r.snapshotId) ctx.out.info(`Automated backup ${r.snapshotId} of ${instanceId} taken (it was due).`);
   } catch (e) {
     ctx.out.warn(

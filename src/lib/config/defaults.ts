@@ -32,7 +32,7 @@ export const DEFAULTS: DbopsConfig = {
   snapshots: {
     manualRetentionWeeks: 4,
     keepNewest: 1,
-    crossRegion: { enabled: true, region: 'us-west-2', retentionWeeks: 2 },
+    crossRegion: { enabled: true, region: 'us-west-2', retentionWeeks: 2, replicateAutomatedBackups: false },
   },
   migrate: { dir: 'sql/migrations', lockTimeout: '10s', statementTimeout: '0' },
   vector: { maintenanceWorkMem: '256MB', parallelWorkers: 2 },

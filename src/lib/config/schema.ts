@@ -147,6 +147,8 @@ export const configSchema = z.strictObject({
       region,
       retentionWeeks: z.int().min(1).max(520),
       kmsKeyId: z.string().min(1).optional(),
+      /** RDS cross-region automated backup replication (local: the WAL archive and base backups shipped to the DR region). */
+      replicateAutomatedBackups: z.boolean(),
     }),
   }),
   migrate: z.strictObject({

@@ -29,7 +29,7 @@ import { reportOf, runRunbook, type RunbookRun, type RunReport, type StepFaults,
 import { buildRecord } from './record.js';
 import { DR_DRILL, MANUAL_STEPS } from './runbook.js';
 import { resolveDrill, type DrillInput, type DrillRequest } from './settings.js';
-import type { DrillRecord, ManualOutcome } from './types.js';
+import type { DrillBackup, DrillRecord, ManualOutcome } from './types.js';
 
 export type { DrillInput } from './settings.js';
 
@@ -58,7 +58,7 @@ export interface DrillOutcome {
 /** What the steps learn, kept for the record whichever way the run ends. */
 export interface DrillFacts {
   source?: Instance;
-  backup?: BackupChoice & { region: string };
+  backup?: DrillBackup;
   temporary?: TemporaryInstance & { region: string };
   replicaId?: string;
   checks: StepCheck[];
@@ -254,14 +254,28 @@ async function findBackup(
     const source = facts.source!;
     const now = ctx.clock.now();
     let backup: BackupChoice;
+    let drSource: DrillBackup['source'];
     if (req.scenario === 'region') {
-      const copy = newestAvailable(await target.listSnapshots({ instanceId: source.id, type: 'all' }));
-      if (!copy) {
-        facts.noDrCopy = true;
-        const local = newestAvailable(await provider.listSnapshots({ instanceId: source.id, type: 'all' }));
-        throw noCopyFinding(target.region, source.id, local?.id);
+      // Replicated automated backups reach minutes before the disaster; the newest copy only its own time.
+      const replicated = await target.findReplicatedBackups?.(source.id);
+      if (replicated?.latestRestorableTime) {
+        backup = {
+          kind: 'point-in-time',
+          time: 'latest',
+          latestRestorableTime: replicated.latestRestorableTime.toISOString(),
+          replicated: { id: replicated.id, sourceRegion: replicated.sourceRegion },
+        };
+        drSource = 'replicated-automated-backups';
+      } else {
+        const copy = newestAvailable(await target.listSnapshots({ instanceId: source.id, type: 'all' }));
+        if (!copy) {
+          facts.noDrCopy = true;
+          const local = newestAvailable(await provider.listSnapshots({ instanceId: source.id, type: 'all' }));
+          throw noCopyFinding(target.region, source.id, local?.id);
+        }
+        backup = await chooseBackup(target, { kind: 'snapshot', snapshotId: copy.id }, source, now);
+        drSource = 'newest-copy';
       }
-      backup = await chooseBackup(target, { kind: 'snapshot', snapshotId: copy.id }, source, now);
     } else if (req.scenario === 'instance') {
       if (source.backupRetentionDays === 0) {
         throw new UsageError(
@@ -279,7 +293,7 @@ async function findBackup(
     } else {
       backup = await chooseBackup(provider, { kind: 'newest-snapshot' }, source, now);
     }
-    facts.backup = { ...backup, region: target.region };
+    facts.backup = { ...backup, region: target.region, ...(drSource ? { source: drSource } : {}) };
     const instanceId = drillInstanceId(source.id, run.runId);
     const expires = expiry(now, req.checks.expiresAfterHours);
     const dr = req.scenario === 'region';
@@ -297,7 +311,13 @@ async function findBackup(
       deleted: false,
       kept: false,
     };
-    s.detail(`${describeBackup(backup, now)} in ${target.region} -> ${instanceId}`);
+    const why =
+      drSource === 'replicated-automated-backups'
+        ? ' (replicated automated backups: preferred over the newest copy)'
+        : drSource === 'newest-copy'
+          ? ' (the newest copy: no replicated automated backups there)'
+          : '';
+    s.detail(`${describeBackup(backup, now)} in ${target.region}${why} -> ${instanceId}`);
   });
 }
 

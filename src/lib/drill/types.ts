@@ -6,6 +6,12 @@
  */
 import type { StepCheck } from '../restore/types.js';
 import type { BackupChoice } from '../restore/backup.js';
+
+/**
+ * The backup a drill recovered from, where, and (region scenario) which source DR-2 chose:
+ * the automated backups replicated into the DR region (minutes of loss) or the newest copy.
+ */
+export type DrillBackup = BackupChoice & { region: string; source?: 'replicated-automated-backups' | 'newest-copy' };
 import type { ProviderName } from '../providers/types.js';
 import type { CleanupResult } from '../runbook/runner.js';
 import type { Scenario } from './settings.js';
@@ -78,7 +84,7 @@ export interface DrillRecord {
     drRegion?: string;
     sourceInstanceId: string;
     sourceEngineVersion?: string;
-    backup?: BackupChoice & { region: string };
+    backup?: DrillBackup;
     recoveryInstanceId?: string;
     recoveryEngineVersion?: string;
     replicaInstanceId?: string;

@@ -190,6 +190,12 @@ export interface RestoreToPointInTimeInput {
   instanceId: string;
   /** A time, or 'latest' for the latest restorable time. */
   time: Date | 'latest';
+  /**
+   * Restore from the source's automated backups replicated into this provider's region
+   * (ReplicatedBackups.id; AWS: SourceDBInstanceAutomatedBackupsArn) instead of the source
+   * instance itself: what a region drill does when the source region is lost.
+   */
+  sourceAutomatedBackupsId?: string;
   instanceClass: string;
   subnetGroup?: string;
   vpcSecurityGroupIds?: string[];
@@ -229,6 +235,41 @@ export interface RestorableWindow {
   archiveTimeoutSeconds?: number;
 }
 
+/**
+ * An instance's automated backups replicated into another region (RDS cross-region
+ * automated backup replication; local: its base backups and WAL archive shipped to the DR
+ * region's backup area), as that region sees them: what a region drill restores from.
+ */
+export interface ReplicatedBackups {
+  /** What RestoreToPointInTimeInput.sourceAutomatedBackupsId takes (AWS: DBInstanceAutomatedBackupsArn; local: <source region>/<id>). */
+  id: string;
+  sourceInstanceId: string;
+  sourceRegion: string;
+  /** The region holding the replica of the backups. */
+  region: string;
+  /** RDS: replicating, active, retained, pending; local: replicating. */
+  status: string;
+  retentionDays?: number;
+  earliestRestorableTime?: Date;
+  latestRestorableTime?: Date;
+  kmsKeyId?: string;
+  /** Local: the replicated archive itself (segments, bytes, gap). */
+  window?: RestorableWindow;
+}
+
+/** What one `dbops backup run` shipped to (and pruned in) the DR region (local provider). */
+export interface BackupReplicationRun {
+  region: string;
+  /** Base backups copied (verified) into the DR region's backup area. */
+  shippedBaseBackups: string[];
+  /** WAL files the archive_command had not put there yet. */
+  shippedWalFiles: number;
+  prunedBaseBackups: string[];
+  prunedWalFiles: number;
+  /** Names the DR region holds with different contents: never overwritten. */
+  conflicts: string[];
+}
+
 /** What one `dbops backup run` did for an instance (local provider). */
 export interface AutomatedBackupRun {
   instanceId: string;
@@ -242,6 +283,21 @@ export interface AutomatedBackupRun {
   nextDueAt?: Date;
   prunedSnapshots: string[];
   prunedWalFiles: number;
+  /** With snapshots.crossRegion.replicateAutomatedBackups: what was shipped to the DR region. */
+  replication?: BackupReplicationRun;
+  /** Replication was on for this instance and has been stopped (the key was turned off). */
+  replicationStopped?: string;
+}
+
+/** What `backup run` (or a command that touches the instance) asks of the local provider. */
+export interface AutomatedBackupOptions {
+  /** Take the base backup now, due or not. */
+  force: boolean;
+  dryRun?: boolean;
+  /** Ship the automated backups to this DR region too (snapshots.crossRegion.replicateAutomatedBackups); absent: replication off. */
+  replicateTo?: string;
+  /** Only when the base backup is due: do nothing else (a cheap check for commands that merely touch the instance). */
+  onlyIfDue?: boolean;
 }
 
 export interface CreateReadReplicaInput {
@@ -344,7 +400,13 @@ export interface Provider {
   /** Local provider only: the archive's health and the restorable window (RDS puts LatestRestorableTime on the instance). */
   restorableWindow?(id: string): Promise<RestorableWindow>;
   /** Local provider only: archiving on, the daily automated base backup when due, pruning after the retention (RDS does this itself). */
-  runAutomatedBackups?(id: string, opts: { force: boolean; dryRun?: boolean }): Promise<AutomatedBackupRun>;
+  runAutomatedBackups?(id: string, opts: AutomatedBackupOptions): Promise<AutomatedBackupRun>;
+  /**
+   * The automated backups of `sourceInstanceId` (an instance of another region) replicated
+   * into this provider's region, or undefined when there are none (AWS:
+   * DescribeDBInstanceAutomatedBackups in this region; local: the shipped archive).
+   */
+  findReplicatedBackups?(sourceInstanceId: string): Promise<ReplicatedBackups | undefined>;
   createReadReplica(input: CreateReadReplicaInput): Promise<Instance>;
   /** Kept for failover (issue 14): promoting a read replica is how dbops fails over to it. No command calls it yet. */
   promoteReadReplica(id: string): Promise<Instance>;

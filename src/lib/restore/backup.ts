@@ -27,6 +27,8 @@ export type BackupChoice =
       time: string;
       /** The latest restorable time when the run started (AWS). */
       latestRestorableTime?: string;
+      /** Restored from the source's automated backups replicated into the recovery region (ReplicatedBackups). */
+      replicated?: { id: string; sourceRegion: string };
     };
 
 /** When the backup's data ends: the snapshot's time or the point in time (latest: the latest restorable time). */
@@ -41,9 +43,10 @@ export function describeBackup(b: BackupChoice, now?: Date): string {
     const age = b.createdAt && now ? `, ${formatDuration(now.getTime() - Date.parse(b.createdAt))} old` : '';
     return `snapshot ${b.snapshotId} (${b.snapshotType}${age})`;
   }
+  const of = b.replicated ? ` of the automated backups replicated from ${b.replicated.sourceRegion}` : '';
   return b.time === 'latest'
-    ? `the latest restorable time${b.latestRestorableTime ? ` (${b.latestRestorableTime})` : ''}`
-    : `point in time ${b.time}`;
+    ? `the latest restorable time${of}${b.latestRestorableTime ? ` (${b.latestRestorableTime})` : ''}`
+    : `point in time ${b.time}${of}`;
 }
 
 /** Pure: the newest available snapshot, or undefined. */

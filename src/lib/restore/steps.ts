@@ -36,6 +36,7 @@ export function sendRestore(
   if (backup.kind === 'snapshot') return provider.restoreFromSnapshot({ snapshotId: backup.snapshotId, multiAz: false, ...placement });
   return provider.restoreToPointInTime({
     sourceInstanceId: source.id,
+    ...(backup.replicated ? { sourceAutomatedBackupsId: backup.replicated.id } : {}),
     time: backup.time === 'latest' ? 'latest' : new Date(backup.time),
     ...placement,
   });

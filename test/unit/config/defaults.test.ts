@@ -40,7 +40,7 @@ describe('DEFAULTS (the seeds free-tier profile)', () => {
     expect(DEFAULTS.snapshots).toStrictEqual({
       manualRetentionWeeks: 4,
       keepNewest: 1,
-      crossRegion: { enabled: true, region: 'us-west-2', retentionWeeks: 2 },
+      crossRegion: { enabled: true, region: 'us-west-2', retentionWeeks: 2, replicateAutomatedBackups: false },
     });
   });
 

@@ -41,7 +41,9 @@ describe('resolveDrill', () => {
     expect([r.recoveryRegion, r.t0.toISOString(), r.detected]).toEqual(['us-east-2', '2026-05-01T07:30:00.000Z', true]);
     expect(
       resolveDrill(
-        config({ snapshots: { crossRegion: { enabled: false, region: 'us-west-2', retentionWeeks: 2 } } }),
+        config({
+          snapshots: { crossRegion: { enabled: false, region: 'us-west-2', retentionWeeks: 2, replicateAutomatedBackups: false } },
+        }),
         { scenario: 'replica' },
         NOW,
       ).recoveryRegion,
@@ -52,12 +54,24 @@ describe('resolveDrill', () => {
     expect(refusal(() => resolveDrill(config(), { scenario: 'moon' }, NOW)).message).toBe('Unknown scenario "moon".');
     expect(
       refusal(() =>
-        resolveDrill(config({ snapshots: { crossRegion: { enabled: true, region: 'us-east-2', retentionWeeks: 2 } } }), {}, NOW),
+        resolveDrill(
+          config({
+            snapshots: { crossRegion: { enabled: true, region: 'us-east-2', retentionWeeks: 2, replicateAutomatedBackups: false } },
+          }),
+          {},
+          NOW,
+        ),
       ).message,
     ).toBe('The DR region us-east-2 is the primary region: a regional disaster would take both.');
     expect(
       refusal(() =>
-        resolveDrill(config({ snapshots: { crossRegion: { enabled: false, region: 'us-west-2', retentionWeeks: 2 } } }), {}, NOW),
+        resolveDrill(
+          config({
+            snapshots: { crossRegion: { enabled: false, region: 'us-west-2', retentionWeeks: 2, replicateAutomatedBackups: false } },
+          }),
+          {},
+          NOW,
+        ),
       ).message,
     ).toMatch(/^No DR region is configured/);
     expect(refusal(() => resolveDrill(config(), { detectedAt: 'yesterday' }, NOW)).message).toBe(

@@ -10,10 +10,11 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseLsn } from '../../failover/lsn.js';
-import type { AutomatedBackupRun, Snapshot } from '../types.js';
+import type { AutomatedBackupOptions, AutomatedBackupRun, Snapshot } from '../types.js';
+import { replicateAutomatedBackups } from './backup-replication.js';
 import { restartCluster, withMasterClient } from './cluster.js';
 import { prepareRegion, type RegionContext } from './context.js';
-import { instanceCredential, requireInstance, serverRunning } from './instance-store.js';
+import { instanceCredential, requireInstance, serverRunning, updateInstance } from './instance-store.js';
 import type { InstanceRecord, SnapshotRecord } from './records.js';
 import { deleteSnapshot, listSnapshotRecords, snapshotInstance } from './snapshots.js';
 import { listArchive, refreshArchiveSettings, walSegmentSize } from './wal-archive.js';
@@ -116,22 +117,21 @@ async function waitArchived(rc: RegionContext, rec: InstanceRecord, snapshotId: 
 const ARCHIVE_WAIT_MS = 30_000;
 
 /** `dbops backup run` for one instance. */
-export async function runAutomatedBackups(
-  rc: RegionContext,
-  id: string,
-  opts: { force: boolean; dryRun?: boolean },
-): Promise<AutomatedBackupRun> {
-  const rec = await requireInstance(rc, id);
+export async function runAutomatedBackups(rc: RegionContext, id: string, opts: AutomatedBackupOptions): Promise<AutomatedBackupRun> {
+  let rec = await requireInstance(rc, id);
   const base: AutomatedBackupRun = { instanceId: id, restarted: false, prunedSnapshots: [], prunedWalFiles: 0 };
   if (rec.backupRetentionDays === 0) return { ...base, skipped: 'automated backups are off (backupRetentionDays 0)' };
   if (rec.replicaSourceId) return { ...base, skipped: `a read replica of ${rec.replicaSourceId} (its source is backed up)` };
   if (rec.fenced) return { ...base, skipped: 'fenced after a failover' };
-  const tb = await prepareRegion(rc);
   const now = rc.shared.now();
   const automated = await listSnapshotRecords(rc, { instanceId: id, type: 'automated' });
   const newest = automated.filter((s) => s.status === 'available').pop();
   const { due, nextDueAt } = automatedBackupDue(rec.backupWindow, newest ? new Date(newest.createdAt) : undefined, now);
+  // The cheap check of a command that merely touches the instance: files read, nothing started.
+  if (opts.onlyIfDue && !due) return { ...base, skipped: 'not due', nextDueAt };
+  const tb = await prepareRegion(rc);
   const running = await serverRunning(rc, id);
+  const replicateTo = opts.replicateTo && opts.replicateTo !== rc.region ? opts.replicateTo : undefined;
   if (opts.dryRun) {
     return {
       ...base,
@@ -140,6 +140,12 @@ export async function runAutomatedBackups(
       ...(due || opts.force ? { snapshotId: `${id}-auto-${stamp(now)}` } : {}),
       prunedSnapshots: automatedToPrune(automated, rec.backupRetentionDays, now),
     };
+  }
+  let replicationStopped: string | undefined;
+  if (rec.backupReplication?.region !== replicateTo) {
+    // Like Start/StopDBInstanceAutomatedBackupsReplication: the archive_command follows on the reload below.
+    replicationStopped = rec.backupReplication && rec.backupReplication.region !== replicateTo ? rec.backupReplication.region : undefined;
+    rec = await updateInstance(rc, id, (r) => ({ ...r, backupReplication: replicateTo ? { region: replicateTo } : undefined }));
   }
   await refreshArchiveSettings(rc, tb, rec);
   if (!running)
@@ -165,8 +171,11 @@ export async function runAutomatedBackups(
   for (const sid of prune) await deleteSnapshot(rc, sid);
   const kept = all.filter((s) => !prune.includes(s.id) && s.status === 'available');
   const prunedWalFiles = await pruneWal(rc, rec, kept, now);
+  const replication = replicateTo ? await replicateAutomatedBackups(rc, rec, replicateTo) : undefined;
   return {
     ...base,
+    ...(replication ? { replication } : {}),
+    ...(replicationStopped ? { replicationStopped } : {}),
     restarted,
     ...(snapshot ? { snapshotId: snapshot.id } : {}),
     nextDueAt: automatedBackupDue(rec.backupWindow, snapshot ? now : newest ? new Date(newest.createdAt) : undefined, now).nextDueAt,

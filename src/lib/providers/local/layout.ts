@@ -10,6 +10,9 @@
  *                                                               backup_manifest, snapshot.json
  *   $DBOPS_HOME/local/<region>/wal-archive/<id>/                the instance's archived WAL
  *   $DBOPS_HOME/local/<region>/bin/dbops-archive-wal            the archive_command script
+ *   $DBOPS_HOME/local/<region>/replicated-backups/<source region>/<id>/
+ *                                  source.json, wal/, snapshots/<id>/  automated backups replicated
+ *                                                               from another region (DR)
  *   $DBOPS_HOME/local/<region>/metrics/<namespace>.jsonl        putMetricData
  *   $DBOPS_HOME/local/<region>/tmp/                             scratch (verification)
  *   $DBOPS_HOME/local/<region>/failed/<id>.log                  server log of a rolled-back create
@@ -53,6 +56,10 @@ export interface RegionLayout {
   /** The instance's WAL archive (wal-archive.ts): segments and timeline history files. */
   walArchiveDir(id: string): string;
   snapshotJson(id: string): string;
+  /** Automated backups of <sourceRegion>'s instance <id> replicated into this region (backup-replication.ts). */
+  replicatedDir(sourceRegion: string, id: string): string;
+  /** Where this region keeps replicated automated backups (one directory per source region). */
+  replicatedRoot: string;
   metricsFile(namespace: string): string;
   /** Where the server log of a create/restore/replica that failed and was rolled back is kept. */
   failedLog(id: string): string;
@@ -96,6 +103,8 @@ export function regionLayout(home: string, region: string): RegionLayout {
     snapshotDir,
     walArchiveDir: (id) => join(regionDir, 'wal-archive', segment('instance', id)),
     snapshotJson: (id) => join(snapshotDir(id), SNAPSHOT_FILES.meta),
+    replicatedRoot: join(regionDir, 'replicated-backups'),
+    replicatedDir: (sourceRegion, id) => join(regionDir, 'replicated-backups', segment('region', sourceRegion), segment('instance', id)),
     // encodeURIComponent keeps "AWS/RDS" and "AWS_RDS" apart and is reversible.
     failedLog: (id) => join(regionDir, 'failed', `${segment('instance', id)}.log`),
     metricsFile: (namespace) => join(metricsDir, `${encodeURIComponent(namespace)}.jsonl`),

@@ -146,27 +146,46 @@ async function archiveModeOn(rc: RegionContext, rec: InstanceRecord): Promise<bo
  */
 export async function windowFacts(rc: RegionContext, rec: InstanceRecord): Promise<WindowFacts> {
   const tb = await rc.shared.toolbox();
-  const dir = rc.layout.walArchiveDir(rec.id);
   const segSize = await walSegmentSize(tb, rc.layout.dataDir(rec.id)).catch(() => SEG_16MB);
+  // As on RDS, point-in-time restores start from automated backups; manual snapshots carry their own WAL.
+  const snaps = await listSnapshotRecords(rc, { instanceId: rec.id, type: 'automated' });
+  const archiving = rec.backupRetentionDays > 0 && (await archiveModeOn(rc, rec));
+  const archiver = await archiverStats(rc, rec).catch(() => undefined);
+  return archiveWindow(tb, {
+    dir: rc.layout.walArchiveDir(rec.id),
+    segSize,
+    snaps,
+    common: {
+      instanceId: rec.id,
+      archiving,
+      ...(archiver ? { archiver } : {}),
+      ...(archiving ? { archiveTimeoutSeconds: rc.shared.opts.archiveTimeoutSeconds ?? DEFAULT_ARCHIVE_TIMEOUT_S } : {}),
+    },
+  });
+}
+
+/** What a window is computed from: an archive directory and the automated base backups beside it. */
+export interface ArchiveView {
+  dir: string;
+  segSize: number;
+  snaps: readonly SnapshotRecord[];
+  common: Pick<RestorableWindow, 'instanceId' | 'archiving' | 'archiver' | 'archiveTimeoutSeconds'>;
+}
+
+/** The window of one archive (an instance's own, or its copy replicated into a DR region). */
+export async function archiveWindow(tb: Toolbox, view: ArchiveView): Promise<WindowFacts> {
+  const { dir, segSize } = view;
   const files = await listArchive(dir, segSize);
   const present = new Set(files.filter((f) => f.kind === 'segment' || f.kind === 'partial').map((f) => f.segno));
-  // As on RDS, point-in-time restores start from automated backups; manual snapshots carry their own WAL.
-  const snaps = (await listSnapshotRecords(rc, { instanceId: rec.id, type: 'automated' })).filter(
-    (s) => s.status === 'available' && s.wal && s.completedAt,
-  );
+  const snaps = view.snaps.filter((s) => s.status === 'available' && s.wal && s.completedAt);
   const candidates: Base[] = snaps
     .map((snap) => ({ snap, startSegno: parseLsn(snap.wal!.startLsn) / BigInt(segSize), completedAt: new Date(snap.completedAt!) }))
     .filter((b) => present.has(b.startSegno))
     .sort((a, b) => a.completedAt.getTime() - b.completedAt.getTime());
-  const archiving = rec.backupRetentionDays > 0 && (await archiveModeOn(rc, rec));
-  const archiver = await archiverStats(rc, rec).catch(() => undefined);
   const common = {
-    instanceId: rec.id,
-    archiving,
+    ...view.common,
     segments: files.length,
     bytes: files.reduce((n, f) => n + f.bytes, 0),
-    ...(archiver ? { archiver } : {}),
-    ...(archiving ? { archiveTimeoutSeconds: rc.shared.opts.archiveTimeoutSeconds ?? DEFAULT_ARCHIVE_TIMEOUT_S } : {}),
   };
   const newest = candidates[candidates.length - 1];
   if (!newest) {
@@ -275,6 +294,7 @@ function pitrRecord(
     replicaSourceId: undefined,
     replicaIds: [],
     fenced: undefined,
+    backupReplication: undefined,
     restoredFrom: { region: rc.region, snapshotId: snap.id, pointInTime: target.toISOString(), sourceInstanceId: src.id },
     tags: managedTags(input.tags),
     createdAt: rc.shared.now().toISOString(),
@@ -335,24 +355,51 @@ async function waitPromoted(
   }
 }
 
-export async function restoreToPointInTime(rc: RegionContext, input: RestoreToPointInTimeInput): Promise<Instance> {
-  validateInstanceId(input.instanceId);
-  validateTags(input.tags);
-  const src = await requireInstance(rc, input.sourceInstanceId);
-  if (src.backupRetentionDays === 0) {
-    throw new UsageError(`Instance ${src.id} has automated backups off (retention 0 days): there is no point in time to restore.`, {
+/**
+ * Where a point-in-time restore reads: the instance's own base backups and archive in this
+ * region, or (sourceAutomatedBackupsId) its automated backups replicated into this region.
+ */
+export interface PitrSource {
+  /** The source instance as recorded: the template of the new one. */
+  rec: InstanceRecord;
+  facts: WindowFacts;
+  archiveDir: string;
+  snapshotDir(id: string): string;
+  /** The base backup, available, and the password its data was made with. */
+  usable(id: string): Promise<{ snap: SnapshotRecord; cred: MasterCredential }>;
+}
+
+async function ownSource(rc: RegionContext, sourceId: string): Promise<PitrSource> {
+  const rec = await requireInstance(rc, sourceId);
+  if (rec.backupRetentionDays === 0) {
+    throw new UsageError(`Instance ${rec.id} has automated backups off (retention 0 days): there is no point in time to restore.`, {
       hint: 'Restore a snapshot instead, or turn automated backups on (database.backupRetentionDays).',
     });
   }
-  const facts = await windowFacts(rc, src);
-  const { base, target, replayAll } = choosePitrBase(facts, src.id, input.time);
-  const { snap, cred } = await usableSnapshot(rc, base.snap.id);
+  return {
+    rec,
+    facts: await windowFacts(rc, rec),
+    archiveDir: rc.layout.walArchiveDir(rec.id),
+    snapshotDir: (id) => rc.layout.snapshotDir(id),
+    usable: (id) => usableSnapshot(rc, id),
+  };
+}
+
+export async function restoreToPointInTime(rc: RegionContext, input: RestoreToPointInTimeInput): Promise<Instance> {
+  validateInstanceId(input.instanceId);
+  validateTags(input.tags);
+  const from = input.sourceAutomatedBackupsId
+    ? await (await import('./backup-replication.js')).replicatedSource(rc, input.sourceAutomatedBackupsId, input.sourceInstanceId)
+    : await ownSource(rc, input.sourceInstanceId);
+  const src = from.rec;
+  const { base, target, replayAll } = choosePitrBase(from.facts, src.id, input.time);
+  const { snap, cred } = await from.usable(base.snap.id);
   const tb = await prepareRegion(rc);
   checkEngineVersion(tb.bins, snap.engineVersion, `Snapshot ${snap.id} holds PostgreSQL ${snap.engineVersion}`);
   const port = await freePort(rc.shared.opts.home);
   const id = input.instanceId;
   const dataDir = rc.layout.dataDir(id);
-  const snapDir = rc.layout.snapshotDir(snap.id);
+  const snapDir = from.snapshotDir(snap.id);
   const signal = rc.shared.opts.signal;
   await claimInstanceDir(rc, id);
   const release = guardStartedServer(dataDir);
@@ -369,7 +416,7 @@ export async function restoreToPointInTime(rc: RegionContext, input: RestoreToPo
       ...(await instanceSettings(rc, tb, { id, port, backupRetentionDays: rec.backupRetentionDays })),
       primary_conninfo: undefined,
       primary_slot_name: undefined,
-      restore_command: restoreCommand(rc.layout.walArchiveDir(src.id)),
+      restore_command: restoreCommand(from.archiveDir),
       recovery_target_timeline: 'latest',
       recovery_target_action: 'promote',
       recovery_target_time: replayAll ? undefined : pgTimestamp(target),

@@ -26,6 +26,8 @@ import type {
   RestoreToPointInTimeInput,
   RestorableWindow,
   AutomatedBackupRun,
+  AutomatedBackupOptions,
+  ReplicatedBackups,
   Snapshot,
   WaitOptions,
   Tags,
@@ -37,6 +39,7 @@ import { getMetrics, putMetrics } from './metrics.js';
 import { scrub } from './process.js';
 import { LOCAL_HOST } from './records.js';
 import * as automated from './automated-backups.js';
+import * as replication from './backup-replication.js';
 import * as pitr from './pitr.js';
 import * as replicas from './replicas.js';
 import * as restore from './restore.js';
@@ -173,8 +176,13 @@ class LocalProvider implements Provider {
   restorableWindow(id: string): Promise<RestorableWindow> {
     return this.guard(`Reading the restorable window of ${id}`, () => pitr.restorableWindow(this.rc, id));
   }
-  runAutomatedBackups(id: string, opts: { force: boolean; dryRun?: boolean }): Promise<AutomatedBackupRun> {
+  runAutomatedBackups(id: string, opts: AutomatedBackupOptions): Promise<AutomatedBackupRun> {
     return this.guard(`Automated backups of ${id}`, () => automated.runAutomatedBackups(this.rc, id, opts));
+  }
+  findReplicatedBackups(sourceInstanceId: string): Promise<ReplicatedBackups | undefined> {
+    return this.guard(`Looking up the replicated automated backups of ${sourceInstanceId}`, () =>
+      replication.findReplicatedBackups(this.rc, sourceInstanceId),
+    );
   }
   createReadReplica(input: CreateReadReplicaInput): Promise<Instance> {
     return this.guard(`Creating read replica ${input.replicaId}`, () => replicas.createReadReplica(this.rc, input));

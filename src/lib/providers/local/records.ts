@@ -39,6 +39,12 @@ export interface InstanceRecord {
   replicaSourceId?: string;
   replicaIds: string[];
   restoredFrom?: { region: string; snapshotId: string; pointInTime?: string; sourceInstanceId?: string };
+  /**
+   * Cross-region automated backup replication (snapshots.crossRegion.replicateAutomatedBackups):
+   * its base backups and archived WAL are also kept in this region's backup area
+   * (backup-replication.ts). Never inherited by a copy, a replica or a restore.
+   */
+  backupReplication?: { region: string };
   /** Set by a failover: this old primary must never take writes again (dbops refuses to start it). */
   fenced?: FenceRecord;
   tags: Tags;

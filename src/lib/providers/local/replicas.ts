@@ -60,6 +60,7 @@ function replicaRecord(rc: RegionContext, src: InstanceRecord, input: CreateRead
     replicaSourceId: src.id,
     replicaIds: [],
     restoredFrom: undefined,
+    backupReplication: undefined,
     tags: managedTags(input.tags),
     createdAt: rc.shared.now().toISOString(),
   };

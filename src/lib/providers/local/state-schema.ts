@@ -63,6 +63,7 @@ export const instanceRecordSchema = z.looseObject({
   parameterGroup: z.string().optional(),
   replicaSourceId: name.optional(),
   replicaIds: z.array(name),
+  backupReplication: z.object({ region: z.string().min(1) }).optional(),
   restoredFrom: z
     .object({ region: z.string(), snapshotId: z.string(), pointInTime: time.optional(), sourceInstanceId: z.string().optional() })
     .optional(),

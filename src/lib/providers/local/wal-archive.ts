@@ -16,26 +16,34 @@
  * that time; an idle one writes nothing and archives nothing.
  */
 import { chmod, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { baseSettings, setAutoConf, type ConfSettings } from './cluster.js';
-import type { RegionContext } from './context.js';
+import { regionContext, type RegionContext } from './context.js';
 import { giveTo } from './os-user.js';
 import { pgRun, type Toolbox } from './toolbox.js';
 
 export const DEFAULT_ARCHIVE_TIMEOUT_S = 300;
 
-/** The archive script. Arguments: %p %f <archive dir> <segment bytes>. */
+/**
+ * The archive script. Arguments: %p %f <archive dir> <segment bytes> [<DR region's archive dir>].
+ * With the fifth argument (snapshots.crossRegion.replicateAutomatedBackups), the segment is
+ * also put into the DR region's copy of the archive, with the same checks; a failure there
+ * is reported in the server log but never blocks the primary archive (`dbops backup run`
+ * ships what is missing, and `backup status` reports a DR archive that falls behind).
+ */
 export const ARCHIVE_SCRIPT = `#!/bin/sh
 # Written by dbops: the archive_command of local instances (runbooks/automated-backups.md, AB-1).
-# Usage: dbops-archive-wal <%p> <%f> <archive directory> <segment size in bytes>
+# Usage: dbops-archive-wal <%p> <%f> <archive directory> <segment size in bytes> [<DR archive directory>]
 # Copies one WAL file into the archive, fsynced, and links it into place under its name.
 # Exit 1 (PostgreSQL keeps the file and retries) when the copy fails, when a segment has
 # the wrong size, or when the archive already holds a DIFFERENT file of that name.
+# The DR region's copy (fifth argument) gets the same treatment, but its failure is only reported.
 set -u
 src=$1
 name=$2
 dir=$3
 segsize=$4
+dr=\${5:-}
 fail() { echo "dbops-archive-wal: $*" >&2; exit 1; }
 case "$name" in
   ''|*/*|.*) fail "unexpected WAL file name '$name'" ;;
@@ -46,21 +54,36 @@ case "$name" in
     [ "$size" -eq "$segsize" ] || fail "$name is $size bytes, not a $segsize-byte WAL segment"
     ;;
 esac
-dest="$dir/$name"
-if [ -e "$dest" ]; then
-  cmp -s "$src" "$dest" && exit 0
-  fail "$dest already exists with different contents: refusing to overwrite it"
-fi
-tmp="$dir/.tmp-$name-$$"
-if ! cp "$src" "$tmp"; then rm -f "$tmp"; fail "copying $src to $dir failed"; fi
-sync "$tmp" 2>/dev/null || sync
-if ! ln "$tmp" "$dest" 2>/dev/null; then
+# put <directory>: 0 when the file is there (copied, or already identical), 1 with a message.
+put() {
+  d=$1
+  dest="$d/$name"
+  if [ -e "$dest" ]; then
+    cmp -s "$src" "$dest" && return 0
+    echo "dbops-archive-wal: $dest already exists with different contents: refusing to overwrite it" >&2
+    return 1
+  fi
+  tmp="$d/.tmp-$name-$$"
+  if ! cp "$src" "$tmp"; then
+    rm -f "$tmp"
+    echo "dbops-archive-wal: copying $src to $d failed" >&2
+    return 1
+  fi
+  sync "$tmp" 2>/dev/null || sync
+  if ! ln "$tmp" "$dest" 2>/dev/null; then
+    rm -f "$tmp"
+    [ -e "$dest" ] && cmp -s "$src" "$dest" && return 0
+    echo "dbops-archive-wal: could not link $name into $d" >&2
+    return 1
+  fi
   rm -f "$tmp"
-  [ -e "$dest" ] && cmp -s "$src" "$dest" && exit 0
-  fail "could not link $name into $dir"
+  sync "$d" 2>/dev/null || sync
+  return 0
+}
+put "$dir" || exit 1
+if [ -n "$dr" ]; then
+  put "$dr" || echo "dbops-archive-wal: $name is not in the DR region's archive yet (dbops backup run ships it)" >&2
 fi
-rm -f "$tmp"
-sync "$dir" 2>/dev/null || sync
 exit 0
 `;
 
@@ -102,22 +125,42 @@ async function prepareArchive(rc: RegionContext, tb: Toolbox, id: string): Promi
 }
 
 /**
+ * The DR region's copy of an instance's archive (snapshots.crossRegion.replicateAutomatedBackups),
+ * made and handed to the server's OS user: the archive_command writes into it too.
+ */
+export async function prepareReplicatedWal(rc: RegionContext, tb: Toolbox, drRegion: string, id: string): Promise<string> {
+  const dr = regionContext(rc.shared, drRegion);
+  const area = dr.layout.replicatedDir(rc.region, id);
+  const wal = join(area, 'wal');
+  await mkdir(wal, { recursive: true, mode: 0o700 });
+  if (tb.runAs) {
+    // The server's user must reach the directory through its parents.
+    for (let d = area; d.length > dr.layout.regionDir.length; d = dirname(d)) await chmod(d, 0o755);
+    await chmod(dr.layout.regionDir, 0o755);
+  }
+  await giveTo(tb.runAs, wal);
+  return wal;
+}
+
+/**
  * The archiving settings of an instance: on (script, archive directory made) when it
  * keeps automated backups, off otherwise. Also what a restored or promoted copy must get,
- * so it never archives into its source's archive.
+ * so it never archives into its source's archive. With `replicateTo` (a DR region), the
+ * archive_command also puts each segment into that region's copy of the archive.
  */
 export async function archiveSettings(
   rc: RegionContext,
   tb: Toolbox,
-  a: { id: string; dataDir: string; backupRetentionDays: number },
+  a: { id: string; dataDir: string; backupRetentionDays: number; replicateTo?: string },
 ): Promise<ConfSettings> {
   if (a.backupRetentionDays <= 0) return { archive_mode: 'off', archive_command: undefined, archive_timeout: undefined };
   const dir = await prepareArchive(rc, tb, a.id);
   const segSize = await walSegmentSize(tb, a.dataDir);
   const timeout = rc.shared.opts.archiveTimeoutSeconds ?? DEFAULT_ARCHIVE_TIMEOUT_S;
+  const dr = a.replicateTo && a.replicateTo !== rc.region ? await prepareReplicatedWal(rc, tb, a.replicateTo, a.id) : undefined;
   return {
     archive_mode: 'on',
-    archive_command: `${shellQuote(archiveScriptPath(rc))} "%p" "%f" ${shellQuote(dir)} ${segSize}`,
+    archive_command: `${shellQuote(archiveScriptPath(rc))} "%p" "%f" ${shellQuote(dir)} ${segSize}${dr ? ` ${shellQuote(dr)}` : ''}`,
     archive_timeout: `${timeout}s`,
   };
 }
@@ -214,8 +257,13 @@ export async function instanceSettings(
 export async function refreshArchiveSettings(
   rc: RegionContext,
   tb: Toolbox,
-  a: { id: string; backupRetentionDays: number },
+  a: { id: string; backupRetentionDays: number; backupReplication?: { region: string } },
 ): Promise<void> {
   const dataDir = rc.layout.dataDir(a.id);
-  await setAutoConf(tb, dataDir, await archiveSettings(rc, tb, { ...a, dataDir }));
+  const replicateTo = a.backupReplication?.region;
+  await setAutoConf(
+    tb,
+    dataDir,
+    await archiveSettings(rc, tb, { id: a.id, backupRetentionDays: a.backupRetentionDays, dataDir, replicateTo }),
+  );
 }
