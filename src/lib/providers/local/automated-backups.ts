@@ -126,6 +126,7 @@ export async function runAutomatedBackups(
   if (rec.backupRetentionDays === 0) return { ...base, skipped: 'automated backups are off (backupRetentionDays 0)' };
   if (rec.replicaSourceId) return { ...base, skipped: `a read replica of ${rec.replicaSourceId} (its source is backed up)` };
   if (rec.fenced) return { ...base, skipped: 'fenced after a failover' };
+  if (rec.engine === 'mysql') return { ...base, skipped: 'a local mysql instance (MariaDB) has no automated backups; take snapshots' };
   const tb = await prepareRegion(rc);
   const now = rc.shared.now();
   const automated = await listSnapshotRecords(rc, { instanceId: id, type: 'automated' });
