@@ -98,9 +98,14 @@ async function listFiles(dir: string, rel = ''): Promise<{ files: string[]; odd:
 async function hashFile(file: string, signal?: AbortSignal): Promise<{ size: number; sha256: string }> {
   const hash = createHash('sha256');
   let size = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20, signal })) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
+  try {
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20, signal })) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+  } catch (e) {
+    throwIfAborted(signal); // Ctrl-C is an interruption, not a read error
+    throw e;
   }
   return { size, sha256: hash.digest('hex') };
 }
@@ -380,6 +385,9 @@ async function copyHashing(from: string, to: string, signal?: AbortSignal): Prom
       size += b.length;
     }
     await out.sync();
+  } catch (e) {
+    throwIfAborted(signal);
+    throw e;
   } finally {
     await out.close();
   }
