@@ -29,6 +29,7 @@ Environment:
   DBOPS_DB_PASSWORD   database password when not managed by the provider
   NO_COLOR            no colour
   PG_BIN              PostgreSQL server binaries for the local provider
+  MARIADB_BIN         MariaDB binaries (mariadbd, mariadb-install-db, mariadb-backup) for local mysql instances
   AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL   the standard AWS settings
 `;
 

@@ -3,7 +3,7 @@
  * user can reach, a provider bound to it, a default CreateInstanceInput, and a cleanup
  * that stops every cluster found under the home before removing it.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,6 +102,21 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/** Processes whose working directory is under `dir` (a mariadbd works in its data directory; so do PostgreSQL's). Linux. */
+export function processesUnder(dir: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${entry}/cwd`);
+      if ((cwd === dir || cwd.startsWith(`${dir}/`)) && pidAlive(Number(entry))) out.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
+}
+
 /** Opens a pg client from a provider's ConnectionInfo, runs fn, closes it. */
 export async function withPg<T>(info: ConnectionInfo, fn: (c: pg.Client) => Promise<T>, database = info.database): Promise<T> {
   const client = new pg.Client({
@@ -143,6 +158,9 @@ export async function destroyLocalHome(home: string): Promise<void> {
     for (const pool of await subdirs(join(region, 'poolers'))) await stopPgbouncerIn(pool);
   }
   for (const dataDir of await dataDirsUnder(home)) {
+    // A local mysql instance: a mariadbd whose pid file sits beside its data directory.
+    const mariaPid = Number((await readFile(join(dataDir, '..', 'mariadbd.pid'), 'utf8').catch(() => '')).trim());
+    if (mariaPid > 0 && pidAlive(mariaPid)) process.kill(mariaPid, 'SIGKILL');
     const pidText = await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '');
     if (!pidText) continue;
     await runPgBinary('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);

@@ -212,6 +212,21 @@ function typeName(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
+/**
+ * database.engineVersion follows the engine when it was not set: the default "15" is
+ * PostgreSQL's, so engine mysql gets "8.0". YAML reads `8.0` as the number 8: for mysql
+ * that is "8.0" too.
+ */
+function mysqlVersionDefault(merged: Tree, sources: Record<string, ValueSource>): void {
+  const db = merged.database;
+  if (!isTree(db) || db.engine !== 'mysql') return;
+  if (sources['database.engineVersion']?.kind === 'default' || db.engineVersion === 8) db.engineVersion = '8.0';
+}
+
+function mysqlVersionProblem(issues: readonly { code: string; path: PropertyKey[]; message: string }[]): boolean {
+  return issues.some((i) => i.code === 'custom' && i.path.join('.') === 'database.engineVersion' && i.message.startsWith('MySQL'));
+}
+
 export function loadConfig(input: LoadConfigInput): LoadedConfig {
   const file = input.explicitPath ? resolve(input.cwd, input.explicitPath) : findConfigFile(input.cwd);
   if (input.explicitPath && !existsSync(file!)) {
@@ -240,6 +255,7 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
   mergeInto(merged, flagTree, { kind: 'flag', name: '' }, sources);
   for (const [p, name] of Object.entries(flagNames)) sources[p] = { kind: 'flag', name };
 
+  mysqlVersionDefault(merged, sources);
   const parsed = configSchema.safeParse(merged, { reportInput: true });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
@@ -259,7 +275,9 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
     throw new ConfigError(
       lines.length === 1 ? `Invalid config: ${lines[0]}.` : `Invalid config (${lines.length} problems):\n  ${lines.join('\n  ')}`,
       {
-        hint: 'Fix the values named above; `dbops config show` prints every key with its default.',
+        hint: mysqlVersionProblem(parsed.error.issues)
+          ? 'Set database.engineVersion to 8.0 or 8.0.x, or leave it out (engine mysql defaults to 8.0); locally MariaDB 10.11 stands in for MySQL 8.0.'
+          : 'Fix the values named above; `dbops config show` prints every key with its default.',
         details: { problems: lines },
       },
     );

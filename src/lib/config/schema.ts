@@ -104,6 +104,24 @@ const fleetSchema = z.strictObject({
   concurrency: z.int().min(1).max(64).optional(),
 });
 
+/**
+ * The version must be one the engine has: MySQL is 8.0 (seed 003; locally MariaDB 10.11
+ * stands in for it), PostgreSQL a major or major.minor.
+ */
+function checkEngineVersion(db: { engine: 'postgres' | 'mysql'; engineVersion: string }, ctx: z.RefinementCtx): void {
+  if (db.engine === 'mysql' && !/^8\.0(\.\d+)?$/.test(db.engineVersion)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['engineVersion'],
+      message: 'MySQL 8.0 (8.0 or 8.0.x) for engine mysql',
+      input: db.engineVersion,
+    });
+  }
+  if (db.engine === 'postgres' && !/^\d+(\.\d+)?$/.test(db.engineVersion)) {
+    ctx.addIssue({ code: 'custom', path: ['engineVersion'], message: 'a PostgreSQL version such as 15 or 15.4', input: db.engineVersion });
+  }
+}
+
 export const configSchema = z.strictObject({
   provider: z.enum(['aws', 'local']),
   region,
@@ -113,32 +131,34 @@ export const configSchema = z.strictObject({
   environment: z.enum(['production', 'staging', 'development']).optional(),
   /** Extra tags on everything dbops provisions. */
   tags: z.record(z.string().min(1).max(128), z.string().max(256)),
-  database: z.strictObject({
-    identifier,
-    engine: z.enum(['postgres', 'mysql']),
-    engineVersion: z.preprocess(
-      (v) => (typeof v === 'number' ? String(v) : v),
-      z.string().regex(/^\d+(\.\d+)?$/, 'a version such as 15 or 15.4'),
-    ),
-    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an instance class such as db.t3.micro'),
-    allocatedStorageGb: z.int().min(20).max(65536),
-    maxAllocatedStorageGb: z.int().min(20).max(65536),
-    storageType: z.enum(['gp2', 'gp3', 'io1', 'io2', 'standard']),
-    storageEncrypted: z.boolean(),
-    multiAz: z.boolean(),
-    publiclyAccessible: z.boolean(),
-    deletionProtection: z.boolean(),
-    autoMinorVersionUpgrade: z.boolean(),
-    dbName: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/, 'a database name of letters, digits and underscores'),
-    masterUsername: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,62}$/, 'a user name of letters, digits and underscores'),
-    port: z.int().min(1024).max(65535).optional(),
-    backupRetentionDays: z.int().min(0).max(35),
-    backupWindow: hhmmRange,
-    maintenanceWindow: weeklyRange,
-    subnetGroup: z.string().min(1).optional(),
-    vpcSecurityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, 'a security group id such as sg-0123abcd')).optional(),
-    readReplica: z.strictObject({ enabled: z.boolean(), identifier: identifier.optional() }),
-  }),
+  database: z
+    .strictObject({
+      identifier,
+      engine: z.enum(['postgres', 'mysql']),
+      engineVersion: z.preprocess(
+        (v) => (typeof v === 'number' ? String(v) : v),
+        z.string().regex(/^\d+(\.\d+){0,2}$/, 'a version such as 15, 15.4 or 8.0.35'),
+      ),
+      instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an instance class such as db.t3.micro'),
+      allocatedStorageGb: z.int().min(20).max(65536),
+      maxAllocatedStorageGb: z.int().min(20).max(65536),
+      storageType: z.enum(['gp2', 'gp3', 'io1', 'io2', 'standard']),
+      storageEncrypted: z.boolean(),
+      multiAz: z.boolean(),
+      publiclyAccessible: z.boolean(),
+      deletionProtection: z.boolean(),
+      autoMinorVersionUpgrade: z.boolean(),
+      dbName: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/, 'a database name of letters, digits and underscores'),
+      masterUsername: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,62}$/, 'a user name of letters, digits and underscores'),
+      port: z.int().min(1024).max(65535).optional(),
+      backupRetentionDays: z.int().min(0).max(35),
+      backupWindow: hhmmRange,
+      maintenanceWindow: weeklyRange,
+      subnetGroup: z.string().min(1).optional(),
+      vpcSecurityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, 'a security group id such as sg-0123abcd')).optional(),
+      readReplica: z.strictObject({ enabled: z.boolean(), identifier: identifier.optional() }),
+    })
+    .superRefine(checkEngineVersion),
   snapshots: z.strictObject({
     manualRetentionWeeks: z.int().min(1).max(520),
     keepNewest: z.int().min(1).max(100),

@@ -11,12 +11,17 @@ export function statusColor(status: string, c: ChalkInstance): string {
   return c.yellow(status);
 }
 
+/** "postgres 15.8", or "mysql 8.0 (MariaDB 10.11 standing in for MySQL 8.0)" for a local mysql instance. */
+export function engineText(i: { engine: string; engineVersion: string; engineLabel?: string }): string {
+  return `${i.engine} ${i.engineVersion}${i.engineLabel ? ` (${i.engineLabel})` : ''}`;
+}
+
 export function renderInstanceTable(instances: Instance[], c: ChalkInstance): string {
   if (instances.length === 0) return 'No instances.';
   return renderTable(
     [
       { header: 'ID', value: (i: Instance) => i.id },
-      { header: 'ENGINE', value: (i) => `${i.engine} ${i.engineVersion}` },
+      { header: 'ENGINE', value: (i) => engineText(i) },
       { header: 'CLASS', value: (i) => i.instanceClass },
       { header: 'STATUS', value: (i) => statusColor(i.status, c) },
       { header: 'ENDPOINT', value: (i) => (i.endpoint ? `${i.endpoint.host}:${i.endpoint.port}` : '-') },
@@ -42,7 +47,7 @@ export function renderInstanceDetail(i: Instance, c: ChalkInstance): string {
   const rows: [string, string][] = [
     ['Identifier', c.bold(i.id)],
     ['Status', statusColor(i.status, c)],
-    ['Engine', `${i.engine} ${i.engineVersion}`],
+    ['Engine', engineText(i)],
     ['Class', i.instanceClass],
     ['Endpoint', i.endpoint ? `${i.endpoint.host}:${i.endpoint.port}` : '-'],
     ['Region', `${i.region}${i.availabilityZone ? ` (${i.availabilityZone})` : ''}`],

@@ -39,6 +39,8 @@ export interface LocalProviderOptions {
   osUser: string;
   /** PostgreSQL bin directory (PG_BIN, config local.pgBin); found automatically otherwise. */
   pgBin?: string;
+  /** When dbops runs as root, MariaDB (local mysql instances) runs as this OS user; default `mysql`. MARIADB_BIN in env points at its binaries. */
+  mysqlOsUser?: string;
   /** Who checks snapshots when they are taken and copied: dbops' streaming check (default) or pg_verifybackup after. */
   snapshotVerifier?: 'dbops' | 'pg_verifybackup';
   /** archive_timeout of instances that archive their WAL (config local.archiveTimeoutSeconds; default 300, RDS' 5 minutes). */

@@ -58,6 +58,12 @@ export interface Instance {
   arn?: string;
   engine: Engine;
   engineVersion: string;
+  /**
+   * What really runs when it is not the engine named: the local provider's mysql
+   * instances are "MariaDB 10.11 standing in for MySQL 8.0" (Debian has no MySQL 8.0
+   * server). Shown beside the engine wherever an instance is listed or reported.
+   */
+  engineLabel?: string;
   instanceClass: string;
   status: InstanceStatus;
   endpoint?: Endpoint;
@@ -144,6 +150,8 @@ export interface Snapshot {
   kmsKeyId?: string;
   engine: Engine;
   engineVersion: string;
+  /** As Instance.engineLabel: the server the snapshot was taken from, when it stands in for another. */
+  engineLabel?: string;
   region: string;
   /** For a cross-region copy: where it came from. */
   sourceRegion?: string;

@@ -12,6 +12,7 @@ import type { PruneDecision } from './policy.js';
 import type { PruneResult } from './prune.js';
 import type { RunPolicyResult } from './run-policy.js';
 import type { ArchiveHealth, BackupStatus, SnapshotSummary } from './status.js';
+import { engineText } from '../instances/render.js';
 
 const iso = (d: Date | undefined): string => d?.toISOString().replace(/\.\d+Z$/, 'Z') ?? '-';
 
@@ -41,7 +42,7 @@ export function renderSnapshotTable(snaps: Snapshot[], now: Date, c: ChalkInstan
       { header: 'AGE', value: (s) => formatAge(s.createdAt, now) },
       { header: 'SIZE', value: (s) => formatBytes(s.sizeBytes) },
       { header: 'ENCRYPTED', value: (s) => (s.encrypted ? 'yes' : 'no') },
-      { header: 'ENGINE', value: (s) => `${s.engine} ${s.engineVersion}` },
+      { header: 'ENGINE', value: (s) => engineText(s) },
       { header: 'REGION', value: (s) => s.region },
       { header: 'SOURCE', value: (s) => sourceOf(s) },
     ],
@@ -58,7 +59,7 @@ export function renderSnapshotDetail(s: Snapshot, now: Date, c: ChalkInstance): 
     ['Created', `${iso(s.createdAt)} (${formatAge(s.createdAt, now)} ago)`],
     ['Size', formatBytes(s.sizeBytes)],
     ['Encrypted', s.encrypted ? `yes${s.kmsKeyId ? ` (${s.kmsKeyId})` : ''}` : 'no'],
-    ['Engine', `${s.engine} ${s.engineVersion}`],
+    ['Engine', engineText(s)],
     ['Region', s.region],
     ['Source', sourceOf(s)],
   ];

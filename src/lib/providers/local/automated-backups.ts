@@ -123,6 +123,7 @@ export async function runAutomatedBackups(rc: RegionContext, id: string, opts: A
   if (rec.backupRetentionDays === 0) return { ...base, skipped: 'automated backups are off (backupRetentionDays 0)' };
   if (rec.replicaSourceId) return { ...base, skipped: `a read replica of ${rec.replicaSourceId} (its source is backed up)` };
   if (rec.fenced) return { ...base, skipped: 'fenced after a failover' };
+  if (rec.engine === 'mysql') return { ...base, skipped: 'a local mysql instance (MariaDB) has no automated backups; take snapshots' };
   const now = rc.shared.now();
   const automated = await listSnapshotRecords(rc, { instanceId: id, type: 'automated' });
   const newest = automated.filter((s) => s.status === 'available').pop();

@@ -10,22 +10,31 @@ import { EnvironmentError } from '../../errors.js';
 import type { LocalProviderOptions } from '../index.js';
 import { defaultBinSearch, findPgBinaries, type BinSearch } from './binaries.js';
 import { localRoot, regionLayout, type RegionLayout } from './layout.js';
+import { defaultMariaDbSearch, findMariaDbBinaries, type MariaDbSearch } from './mariadb-binaries.js';
 import { checkRunAsCanWrite, giveTo, resolveRunAs } from './os-user.js';
+import { runUnchecked } from './process.js';
 import { SecretsStore } from './secrets.js';
-import type { Toolbox } from './toolbox.js';
+import type { MariaToolbox, Toolbox } from './toolbox.js';
 import { validateRegion } from './validate.js';
 
 /** Seams for tests: where binaries are searched, and the clock. */
 export interface LocalProviderInternals {
   binSearch?: BinSearch;
+  /** Where the MariaDB binaries of mysql instances are searched (default: MARIADB_BIN, PATH, /usr/sbin, /usr/bin). */
+  mariadbSearch?: MariaDbSearch;
   now?: () => Date;
 }
+
+/** The OS user MariaDB runs as when dbops is root (the mariadb-server package creates it). */
+export const DEFAULT_MYSQL_OS_USER = 'mysql';
 
 export interface LocalShared {
   opts: LocalProviderOptions;
   secrets: SecretsStore;
   now(): Date;
   toolbox(): Promise<Toolbox>;
+  /** MariaDB binaries and their run-as user, for mysql instances; found on first use, apart from PostgreSQL's. */
+  mariaToolbox(): Promise<MariaToolbox>;
   /** Regions whose directories are known to exist and be reachable by the run-as user. */
   prepared: Map<string, Promise<void>>;
 }
@@ -50,6 +59,7 @@ function once<T>(fn: () => Promise<T>): () => Promise<T> {
 
 export function createShared(opts: LocalProviderOptions, internals: LocalProviderInternals = {}): LocalShared {
   const search = internals.binSearch ?? defaultBinSearch(opts.pgBin, opts.env);
+  const mariaSearch = internals.mariadbSearch ?? defaultMariaDbSearch(opts.env);
   return {
     opts,
     secrets: new SecretsStore(opts.home),
@@ -57,6 +67,11 @@ export function createShared(opts: LocalProviderOptions, internals: LocalProvide
     toolbox: once(async () => {
       const runAs = await resolveRunAs(opts.osUser);
       const bins = await findPgBinaries(search, opts.env);
+      return { bins, runAs, env: opts.env };
+    }),
+    mariaToolbox: once(async () => {
+      const bins = await findMariaDbBinaries(mariaSearch, opts.env);
+      const runAs = await resolveRunAs(opts.mysqlOsUser ?? DEFAULT_MYSQL_OS_USER, 'MariaDB');
       return { bins, runAs, env: opts.env };
     }),
     prepared: new Map(),
@@ -118,4 +133,36 @@ async function makeRegionDirs(rc: RegionContext, tb: Toolbox): Promise<void> {
   }
   for (const dir of [layout.instancesDir, layout.snapshotsDir, layout.tmpDir]) await giveTo(tb.runAs, dir);
   await checkRunAsCanWrite(tb.runAs, layout.instancesDir, layout.home);
+}
+
+/**
+ * prepareRegion for mysql instances: the same directories, without needing PostgreSQL's
+ * binaries. The MariaDB user only needs to traverse them (each instance and snapshot
+ * directory is handed to it), so their owner is left as PostgreSQL's preparation made it.
+ */
+export async function prepareMariaRegion(rc: RegionContext): Promise<MariaToolbox> {
+  const { layout, shared } = rc;
+  await ensureHome(shared.opts.home);
+  const tb = await shared.mariaToolbox();
+  for (const dir of [localRoot(layout.home), layout.regionDir, layout.instancesDir, layout.snapshotsDir, layout.tmpDir]) {
+    await mkdir(dir, { recursive: true });
+    // A restrictive umask (027, 077) must not lock the server's user out of our own directories.
+    if (tb.runAs) await chmod(dir, 0o755);
+  }
+  if (tb.runAs) {
+    const res = await runUnchecked('test', ['-x', layout.instancesDir, '-a', '-x', layout.snapshotsDir], {
+      step: 'Checking access',
+      env: {},
+      runAs: tb.runAs,
+    });
+    if (res.code !== 0) {
+      throw new EnvironmentError(
+        `The OS user "${tb.runAs.user}" that runs MariaDB cannot reach ${layout.instancesDir} under DBOPS_HOME ${layout.home}.`,
+        {
+          hint: `Set DBOPS_HOME to a directory the ${tb.runAs.user} user can reach, e.g. /var/lib/dbops (every parent directory needs o+x).`,
+        },
+      );
+    }
+  }
+  return tb;
 }

@@ -5,10 +5,11 @@
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import { ConflictError, EnvironmentError, NotFoundError, UsageError } from '../../errors.js';
-import type { Instance, InstanceStatus } from '../types.js';
+import type { Engine, Instance, InstanceStatus } from '../types.js';
 import { isRunning } from './cluster.js';
 import type { RegionContext } from './context.js';
 import { isResourceName } from './layout.js';
+import { isServerRunning, mariaPaths } from './mariadb-server.js';
 import { toInstance, type InstanceRecord } from './records.js';
 import type { MasterCredential } from './secrets.js';
 import { DamagedStateError, instanceRecordSchema, parseState } from './state-schema.js';
@@ -52,7 +53,9 @@ export async function updateInstance(
   return next;
 }
 
-export async function serverRunning(rc: RegionContext, id: string): Promise<boolean> {
+export async function serverRunning(rc: RegionContext, id: string, engine?: Engine): Promise<boolean> {
+  // A mysql instance is a MariaDB server: asked without PostgreSQL's binaries.
+  if ((engine ?? (await readInstance(rc, id))?.engine) === 'mysql') return isServerRunning(mariaPaths(rc.layout, id));
   const tb = await rc.shared.toolbox();
   return isRunning(tb, rc.layout.dataDir(id));
 }
@@ -60,8 +63,8 @@ export async function serverRunning(rc: RegionContext, id: string): Promise<bool
 /** The status to report: the recorded one, corrected by whether the server really runs. */
 export async function liveStatus(rc: RegionContext, rec: InstanceRecord): Promise<InstanceStatus> {
   if (rec.fenced) return 'fenced';
-  if (rec.status === 'stopped') return (await serverRunning(rc, rec.id)) ? 'available' : 'stopped';
-  if (CLAIMS_RUNNING.has(rec.status)) return (await serverRunning(rc, rec.id)) ? rec.status : 'stopped';
+  if (rec.status === 'stopped') return (await serverRunning(rc, rec.id, rec.engine)) ? 'available' : 'stopped';
+  if (CLAIMS_RUNNING.has(rec.status)) return (await serverRunning(rc, rec.id, rec.engine)) ? rec.status : 'stopped';
   return rec.status;
 }
 
@@ -125,7 +128,7 @@ export async function instanceCredential(rc: RegionContext, id: string): Promise
 
 /** A running server or a clear refusal (a base backup needs one). */
 export async function requireRunning(rc: RegionContext, rec: InstanceRecord, why: string): Promise<void> {
-  if (await serverRunning(rc, rec.id)) return;
+  if (await serverRunning(rc, rec.id, rec.engine)) return;
   throw new EnvironmentError(`Instance ${rec.id} is not running; ${why}.`, {
     hint: `Start it with \`dbops instances start ${rec.id}\`, then retry.`,
   });

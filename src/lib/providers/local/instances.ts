@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { ConflictError, EnvironmentError, UsageError } from '../../errors.js';
 import { Secret, registerSecret } from '../../secret.js';
 import type { CreateInstanceInput, DeleteInstanceInput, Instance } from '../types.js';
-import { checkEngineVersion, type PgBinaries } from './binaries.js';
+import { checkEngineVersion } from './binaries.js';
 import { configureCluster, createDatabase, initCluster, startCluster, stopCluster, restartCluster, guardStartedServer } from './cluster.js';
 import { throwIfAborted } from './process.js';
 import { prepareRegion, type RegionContext } from './context.js';
@@ -26,7 +26,15 @@ import {
 import { giveTo } from './os-user.js';
 import { LocalPgbouncer } from './pgbouncer.js';
 import { assertPortFree, freePort } from './ports.js';
-import { managedTags, type InstanceRecord } from './records.js';
+import { managedTags, type InstanceRecord, type StandInServer } from './records.js';
+import {
+  createMysqlInstance,
+  deleteMysqlInstance,
+  rebootMysqlInstance,
+  startMysqlInstance,
+  stopMysqlInstance,
+} from './mariadb-instances.js';
+import { snapshotMysqlInstance } from './mariadb-snapshots.js';
 import { promoteReadReplica } from './replicas.js';
 import { removeTree } from './remove-tree.js';
 import { orDiscard } from './rollback.js';
@@ -36,9 +44,9 @@ import { instanceSettings, refreshArchiveSettings } from './wal-archive.js';
 
 function validateCreate(input: CreateInstanceInput): void {
   validateInstanceId(input.id);
-  if (input.engine !== 'postgres') {
-    throw new UsageError(`The local provider runs PostgreSQL only, not ${input.engine}.`, {
-      hint: 'Use engine postgres, or the aws provider for other engines.',
+  if (input.engine !== 'postgres' && input.engine !== 'mysql') {
+    throw new UsageError(`The local provider runs PostgreSQL and MySQL (as MariaDB) only, not ${String(input.engine)}.`, {
+      hint: 'Use engine postgres or mysql, or the aws provider for other engines.',
     });
   }
   validateSqlName('user', input.masterUsername);
@@ -59,13 +67,22 @@ function masterPassword(input: CreateInstanceInput): Secret {
   return pw;
 }
 
-function newRecord(rc: RegionContext, input: CreateInstanceInput, bins: PgBinaries, port: number): InstanceRecord {
+/**
+ * A new instance's record. PostgreSQL records the binaries' version; a mysql instance the
+ * MySQL version asked for, and the MariaDB server that stands in for it.
+ */
+function newRecord(
+  rc: RegionContext,
+  input: CreateInstanceInput,
+  port: number,
+  engine: { engineVersion: string; server?: StandInServer },
+): InstanceRecord {
   return {
     version: 1,
     id: input.id,
     region: rc.region,
-    engine: 'postgres',
-    engineVersion: bins.version,
+    engine: input.engine,
+    ...engine,
     instanceClass: input.instanceClass,
     status: 'creating',
     port,
@@ -96,6 +113,11 @@ function newRecord(rc: RegionContext, input: CreateInstanceInput, bins: PgBinari
 export async function createInstance(rc: RegionContext, input: CreateInstanceInput): Promise<Instance> {
   validateCreate(input);
   const password = masterPassword(input);
+  if (input.engine === 'mysql') {
+    return createMysqlInstance(rc, input, password, (tb, port) =>
+      newRecord(rc, input, port, { engineVersion: input.engineVersion, server: { product: 'MariaDB', version: tb.bins.version } }),
+    );
+  }
   const tb = await prepareRegion(rc);
   checkEngineVersion(tb.bins, input.engineVersion);
   if (input.port !== undefined) await assertPortFree(rc.shared.opts.home, input.port);
@@ -107,7 +129,7 @@ export async function createInstance(rc: RegionContext, input: CreateInstanceInp
   const release = guardStartedServer(layout.dataDir(id));
   await orDiscard(rc, tb, id, async () => {
     await giveTo(tb.runAs, layout.instanceDir(id));
-    await writeInstance(rc, newRecord(rc, input, tb.bins, port));
+    await writeInstance(rc, newRecord(rc, input, port, { engineVersion: tb.bins.version }));
     const cred = { masterUsername: input.masterUsername, password };
     await rc.shared.secrets.put('instances', rc.region, id, cred);
     await initCluster(tb, { id, instanceDir: layout.instanceDir(id), dataDir: layout.dataDir(id), ...cred, signal });
@@ -146,6 +168,10 @@ export async function deleteInstance(rc: RegionContext, id: string, input: Delet
       hint: 'Choose another final snapshot identifier.',
     });
   }
+  if (rec.engine === 'mysql') {
+    if (!input.skipFinalSnapshot && input.finalSnapshotId) await finalSnapshot(rc, rec, input.finalSnapshotId);
+    return deleteMysqlInstance(rc, rec);
+  }
   const tb = await prepareRegion(rc);
   if (!input.skipFinalSnapshot && input.finalSnapshotId) await finalSnapshot(rc, rec, input.finalSnapshotId);
   // As on RDS, deleting a source promotes its read replicas to standalone instances.
@@ -175,6 +201,11 @@ async function removeAutomatedBackups(rc: RegionContext, id: string): Promise<vo
 
 /** A final snapshot needs a running server: a stopped instance is started for it. */
 async function finalSnapshot(rc: RegionContext, rec: InstanceRecord, snapshotId: string): Promise<void> {
+  if (rec.engine === 'mysql') {
+    await startMysqlInstance(rc, rec);
+    await snapshotMysqlInstance(rc, rec, await instanceCredential(rc, rec.id), snapshotId, {});
+    return;
+  }
   const tb = await prepareRegion(rc);
   if (!(await serverRunning(rc, rec.id))) {
     refuseFenced(rec);
@@ -191,6 +222,7 @@ export async function rebootInstance(rc: RegionContext, id: string, opts: { forc
     });
   }
   const rec = await requireInstance(rc, id);
+  if (rec.engine === 'mysql') return rebootMysqlInstance(rc, id);
   refuseFenced(rec);
   const tb = await prepareRegion(rc);
   await refreshArchiveSettings(rc, tb, rec);
@@ -215,6 +247,7 @@ export async function startInstance(rc: RegionContext, id: string): Promise<Inst
           : 'Finish the deletion: dbops instances delete ' + id + ' --yes --skip-final-snapshot',
     });
   }
+  if (rec.engine === 'mysql') return startMysqlInstance(rc, rec);
   const tb = await prepareRegion(rc);
   if (!(await serverRunning(rc, id))) {
     // Instances made before WAL archiving existed get it here (archive_mode needs a start).
@@ -234,7 +267,8 @@ export async function startInstance(rc: RegionContext, id: string): Promise<Inst
 
 /** Stops a local instance (pg_ctl stop -m fast; immediate and then a kill if it will not stop). */
 export async function stopInstance(rc: RegionContext, id: string): Promise<Instance> {
-  await requireInstance(rc, id);
+  const rec = await requireInstance(rc, id);
+  if (rec.engine === 'mysql') return stopMysqlInstance(rc, id);
   const tb = await prepareRegion(rc);
   await updateInstance(rc, id, (r) => ({ ...r, status: 'stopping' }));
   try {

@@ -70,6 +70,9 @@ export const SNAPSHOT_FILES = {
   wal: 'pg_wal.tar',
   manifest: 'backup_manifest',
   meta: 'snapshot.json',
+  /** mysql snapshots: the prepared mariadb-backup directory, and the manifest of its files (sizes, SHA-256). */
+  mariadbBackup: 'backup',
+  mariadbManifest: 'mariadb-manifest.json',
 } as const;
 
 export function secretsFile(home: string): string {

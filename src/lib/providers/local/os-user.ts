@@ -14,17 +14,22 @@ export function isRoot(): boolean {
 }
 
 /** The user to run server binaries as, or undefined when dbops is not root. */
-export async function resolveRunAs(osUser: string): Promise<RunAs | undefined> {
+export async function resolveRunAs(osUser: string, server: 'PostgreSQL' | 'MariaDB' = 'PostgreSQL'): Promise<RunAs | undefined> {
   if (!isRoot()) return undefined;
   const entry = passwdEntry(osUser) ?? (await idEntry(osUser));
+  const setting = server === 'PostgreSQL' ? 'local.osUser' : 'the mysql OS user';
   if (!entry) {
-    throw new EnvironmentError(`The OS user "${osUser}" that runs PostgreSQL as root's stand-in does not exist.`, {
-      hint: `PostgreSQL refuses to run as root: create the user (useradd --system ${osUser}) or set local.osUser to an existing unprivileged user.`,
+    throw new EnvironmentError(`The OS user "${osUser}" that runs ${server} as root's stand-in does not exist.`, {
+      hint:
+        server === 'PostgreSQL'
+          ? `PostgreSQL refuses to run as root: create the user (useradd --system ${osUser}) or set local.osUser to an existing unprivileged user.`
+          : `MariaDB is not run as root: the mariadb-server package creates the "mysql" user (apt-get install mariadb-server), or create it (useradd --system ${osUser}).`,
     });
   }
   if (entry.uid === 0) {
-    throw new EnvironmentError(`The OS user "${osUser}" is root; PostgreSQL refuses to run as root.`, {
-      hint: 'Set local.osUser to an unprivileged user such as postgres.',
+    const why = server === 'PostgreSQL' ? 'PostgreSQL refuses to run as root' : 'dbops never runs MariaDB as root';
+    throw new EnvironmentError(`The OS user "${osUser}" is root; ${why}.`, {
+      hint: `Set ${setting} to an unprivileged user such as ${server === 'PostgreSQL' ? 'postgres' : 'mysql'}.`,
     });
   }
   return entry;

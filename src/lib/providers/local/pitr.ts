@@ -48,6 +48,7 @@ import {
   walSegmentSize,
   type ArchivedFile,
 } from './wal-archive.js';
+import { mysqlUnsupported } from './mariadb-instances.js';
 
 const SEG_16MB = 16 * 1024 * 1024;
 
@@ -233,7 +234,10 @@ function nameOf(files: readonly ArchivedFile[], segno: bigint, segSize: number):
 }
 
 export async function restorableWindow(rc: RegionContext, id: string): Promise<RestorableWindow> {
-  return (await windowFacts(rc, await requireInstance(rc, id))).window;
+  const rec = await requireInstance(rc, id);
+  // A mysql instance (MariaDB) archives no WAL locally: no point-in-time window, said plainly.
+  if (rec.engine === 'mysql') return { instanceId: id, archiving: false, baseBackups: [], segments: 0, bytes: 0 };
+  return (await windowFacts(rc, rec)).window;
 }
 
 const iso = (d: Date): string => d.toISOString();
@@ -371,6 +375,7 @@ export interface PitrSource {
 
 async function ownSource(rc: RegionContext, sourceId: string): Promise<PitrSource> {
   const rec = await requireInstance(rc, sourceId);
+  if (rec.engine === 'mysql') throw mysqlUnsupported(rec.id, 'point-in-time restore');
   if (rec.backupRetentionDays === 0) {
     throw new UsageError(`Instance ${rec.id} has automated backups off (retention 0 days): there is no point in time to restore.`, {
       hint: 'Restore a snapshot instead, or turn automated backups on (database.backupRetentionDays).',

@@ -4,17 +4,43 @@
  * only in the 0600 secrets file.
  */
 import type { FenceRecord } from '../failover-types.js';
-import { TAG, type Instance, type InstanceStatus, type Snapshot, type Tags } from '../types.js';
+import { TAG, type Engine, type Instance, type InstanceStatus, type Snapshot, type Tags } from '../types.js';
 
 export const LOCAL_HOST = '127.0.0.1';
+
+/**
+ * The server that really runs a local instance when it is not the engine named: a local
+ * `mysql` instance is a MariaDB server (Debian 12 has no MySQL 8.0), recorded so that every
+ * listing and report can say so.
+ */
+export interface StandInServer {
+  product: 'MariaDB';
+  /** `mariadbd --version`, e.g. "10.11.19". */
+  version: string;
+}
+
+/** "MariaDB 10.11 standing in for MySQL 8.0": what `instances`, `status` and reports show. */
+export function standInLabel(server: StandInServer, engineVersion: string): string {
+  const minor = server.version.split('.').slice(0, 2).join('.');
+  const mysql = engineVersion.split('.').slice(0, 2).join('.');
+  return `${server.product} ${minor} standing in for MySQL ${mysql}`;
+}
+
+/** What a mysql snapshot holds besides the backup: how to prove it is whole and prepared. */
+export interface MariaSnapshotInfo {
+  /** SHA-256 of the snapshot's manifest (mariadb-manifest.json), which lists every file with its size and SHA-256. */
+  manifestSha256: string;
+}
 
 /** instance.json: what an RDS instance would know about itself, plus the local port. */
 export interface InstanceRecord {
   version: 1;
   id: string;
   region: string;
-  engine: 'postgres';
+  engine: Engine;
   engineVersion: string;
+  /** mysql: the MariaDB server standing in for MySQL (engineVersion is the MySQL version it stands in for). */
+  server?: StandInServer;
   instanceClass: string;
   status: InstanceStatus;
   port: number;
@@ -73,8 +99,12 @@ export interface SnapshotRecord {
   /** The WAL the backup needs (backup_manifest's WAL-Ranges): where replay from the archive starts. */
   wal?: SnapshotWal;
   sizeBytes?: number;
-  engine: 'postgres';
+  engine: Engine;
   engineVersion: string;
+  /** mysql: the MariaDB server the backup was taken from (mariadb-backup; restored with the same major). */
+  server?: StandInServer;
+  /** mysql: the manifest that proves the prepared backup whole. */
+  mariadb?: MariaSnapshotInfo;
   masterUsername: string;
   dbName: string;
   allocatedStorageGb: number;
@@ -93,6 +123,7 @@ export function toInstance(r: InstanceRecord, status: InstanceStatus = r.status)
     id: r.id,
     engine: r.engine,
     engineVersion: r.engineVersion,
+    ...(r.server ? { engineLabel: standInLabel(r.server, r.engineVersion) } : {}),
     instanceClass: r.instanceClass,
     status,
     endpoint: { host: LOCAL_HOST, port: r.port },
@@ -130,6 +161,7 @@ export function toSnapshot(r: SnapshotRecord): Snapshot {
     encrypted: false,
     engine: r.engine,
     engineVersion: r.engineVersion,
+    ...(r.server ? { engineLabel: standInLabel(r.server, r.engineVersion) } : {}),
     region: r.region,
     sourceRegion: r.sourceRegion,
     sourceSnapshotId: r.sourceSnapshotId,

@@ -29,6 +29,7 @@ import type { MasterCredential } from './secrets.js';
 import { takeStandbyBackup } from './snapshot.js';
 import type { Toolbox } from './toolbox.js';
 import { validateInstanceId, validateTags } from './validate.js';
+import { mysqlUnsupported } from './mariadb-instances.js';
 
 /** A libpq conninfo value, quoted when it has anything but plain characters. */
 export function conninfoValue(v: string): string {
@@ -70,6 +71,7 @@ export async function createReadReplica(rc: RegionContext, input: CreateReadRepl
   validateInstanceId(input.replicaId);
   validateTags(input.tags);
   const src = await requireInstance(rc, input.sourceInstanceId);
+  if (src.engine === 'mysql') throw mysqlUnsupported(src.id, 'a read replica');
   const tb = await prepareRegion(rc);
   await requireRunning(rc, src, 'a read replica is copied from the running server');
   const cred = await instanceCredential(rc, src.id);

@@ -19,6 +19,7 @@ import { managedTags, type InstanceRecord, type SnapshotRecord } from './records
 import { orDiscard } from './rollback.js';
 import { extractBackup, verifyExtracted } from './snapshot.js';
 import { usableSnapshot } from './snapshots.js';
+import { restoreMysqlSnapshot } from './mariadb-snapshots.js';
 import { validateInstanceId, validateTags } from './validate.js';
 import { instanceSettings } from './wal-archive.js';
 
@@ -79,6 +80,7 @@ export async function restoreFromSnapshot(rc: RegionContext, input: RestoreFromS
   validateInstanceId(input.instanceId);
   validateTags(input.tags);
   const { snap, cred } = await usableSnapshot(rc, input.snapshotId);
+  if (snap.engine === 'mysql') return restoreMysqlSnapshot(rc, snap, cred, input);
   const tb = await prepareRegion(rc);
   checkEngineVersion(tb.bins, snap.engineVersion, `Snapshot ${snap.id} holds PostgreSQL ${snap.engineVersion}`);
   const port = await freePort(rc.shared.opts.home);

@@ -14,6 +14,7 @@ export type SecretKind = 'instances' | 'snapshots';
 interface SecretEntry {
   masterUsername: string;
   password: string;
+  rootPassword?: string;
   updatedAt: string;
 }
 
@@ -27,6 +28,8 @@ interface SecretsDocument {
 export interface MasterCredential {
   masterUsername: string;
   password: Secret;
+  /** mysql (MariaDB) instances: root@localhost's password, for what only root may do (backups). */
+  rootPassword?: Secret;
 }
 
 const key = (region: string, id: string): string => `${region}/${id}`;
@@ -42,15 +45,22 @@ export class SecretsStore {
     const entry = doc[kind][key(region, id)];
     if (!entry) return undefined;
     registerSecret(entry.password);
-    return { masterUsername: entry.masterUsername, password: new Secret(entry.password) };
+    if (entry.rootPassword) registerSecret(entry.rootPassword);
+    return {
+      masterUsername: entry.masterUsername,
+      password: new Secret(entry.password),
+      ...(entry.rootPassword ? { rootPassword: new Secret(entry.rootPassword) } : {}),
+    };
   }
 
   async put(kind: SecretKind, region: string, id: string, cred: MasterCredential): Promise<void> {
     registerSecret(cred.password);
+    if (cred.rootPassword) registerSecret(cred.rootPassword);
     await this.#update((doc) => {
       doc[kind][key(region, id)] = {
         masterUsername: cred.masterUsername,
         password: cred.password.reveal(),
+        ...(cred.rootPassword ? { rootPassword: cred.rootPassword.reveal() } : {}),
         updatedAt: new Date().toISOString(),
       };
     });

@@ -19,6 +19,7 @@ import { backupSize, copyVerified, takeVerifiedTarBackup, type SnapshotVerifier 
 import { DamagedStateError, parseState, snapshotRecordSchema } from './state-schema.js';
 import { readJson, updateJson, writeJsonAtomic, type StateCheck } from './state.js';
 import type { Toolbox } from './toolbox.js';
+import { copyMysqlSnapshot, snapshotMysqlInstance } from './mariadb-snapshots.js';
 import { validateRegion, validateSnapshotId, validateTags } from './validate.js';
 
 /** snapshot.json, checked against its schema and its directory's name (state-schema.ts). */
@@ -36,7 +37,7 @@ function snapshotNotFound(rc: RegionContext, id: string): NotFoundError {
   });
 }
 
-function snapshotExists(rc: RegionContext, id: string): ConflictError {
+export function snapshotExists(rc: RegionContext, id: string): ConflictError {
   return new ConflictError(`Snapshot ${id} already exists in ${rc.region} (local provider).`, {
     hint: 'Choose another snapshot identifier, or delete the existing snapshot first.',
     kind: 'already-exists',
@@ -106,13 +107,23 @@ export async function createSnapshot(rc: RegionContext, input: CreateSnapshotInp
   validateSnapshotId(input.snapshotId);
   validateTags(input.tags);
   const rec = await requireInstance(rc, input.instanceId);
+  if (rec.engine === 'mysql') {
+    await requireRunning(rc, rec, 'a local mysql snapshot is a mariadb-backup of the running server');
+    return snapshotMysqlInstance(rc, rec, await instanceCredential(rc, rec.id), input.snapshotId, input.tags);
+  }
   const tb = await prepareRegion(rc);
   await requireRunning(rc, rec, 'a local snapshot is a base backup of the running server');
   const cred = await instanceCredential(rc, rec.id);
   return snapshotInstance(rc, tb, rec, cred, input.snapshotId, input.tags);
 }
 
-function newSnapshotRecord(rc: RegionContext, inst: InstanceRecord, id: string, tags: Tags, type: SnapshotRecord['type']): SnapshotRecord {
+export function newSnapshotRecord(
+  rc: RegionContext,
+  inst: InstanceRecord,
+  id: string,
+  tags: Tags,
+  type: SnapshotRecord['type'],
+): SnapshotRecord {
   return {
     version: 1,
     id,
@@ -121,8 +132,9 @@ function newSnapshotRecord(rc: RegionContext, inst: InstanceRecord, id: string, 
     type,
     status: 'creating',
     createdAt: rc.shared.now().toISOString(),
-    engine: 'postgres',
+    engine: inst.engine,
     engineVersion: inst.engineVersion,
+    ...(inst.server ? { server: inst.server } : {}),
     masterUsername: inst.masterUsername,
     dbName: inst.dbName,
     allocatedStorageGb: inst.allocatedStorageGb,
@@ -135,7 +147,7 @@ function newSnapshotRecord(rc: RegionContext, inst: InstanceRecord, id: string, 
   };
 }
 
-async function claimSnapshotDir(rc: RegionContext, id: string): Promise<void> {
+export async function claimSnapshotDir(rc: RegionContext, id: string): Promise<void> {
   try {
     await mkdir(rc.layout.snapshotDir(id), { mode: 0o755 });
   } catch (e) {
@@ -188,7 +200,11 @@ async function manifestWal(dir: string): Promise<SnapshotWal | undefined> {
   return first && last ? { timeline: last.timeline, startLsn: first.startLsn, endLsn: last.endLsn } : undefined;
 }
 
-async function updateSnapshot(rc: RegionContext, id: string, mutate: (r: SnapshotRecord) => SnapshotRecord): Promise<SnapshotRecord> {
+export async function updateSnapshot(
+  rc: RegionContext,
+  id: string,
+  mutate: (r: SnapshotRecord) => SnapshotRecord,
+): Promise<SnapshotRecord> {
   const next = await updateJson<SnapshotRecord>(rc.layout.snapshotJson(id), mutate, 0o644, checkSnapshot(id));
   if (!next) throw snapshotNotFound(rc, id);
   return next;
@@ -208,7 +224,7 @@ export async function deleteSnapshot(rc: RegionContext, id: string): Promise<voi
   await rc.shared.secrets.remove('snapshots', rc.region, id);
 }
 
-function copyRecord(src: SnapshotRecord, target: RegionContext, input: CopySnapshotInput): SnapshotRecord {
+export function copyRecord(src: SnapshotRecord, target: RegionContext, input: CopySnapshotInput): SnapshotRecord {
   return {
     ...src,
     id: input.targetSnapshotId,
@@ -231,6 +247,7 @@ export async function copySnapshot(rc: RegionContext, input: CopySnapshotInput):
   validateTags(input.tags);
   const { snap, cred } = await usableSnapshot(rc, input.snapshotId);
   const target = regionContext(rc.shared, input.targetRegion);
+  if (snap.engine === 'mysql') return copyMysqlSnapshot(rc, target, snap, cred, input);
   const tb = await prepareRegion(target);
   if (await readSnapshot(target, input.targetSnapshotId)) throw snapshotExists(target, input.targetSnapshotId);
   const tmp = join(target.layout.snapshotsDir, `.copy-${input.targetSnapshotId}-${randomBytes(4).toString('hex')}`);
@@ -249,7 +266,7 @@ export async function copySnapshot(rc: RegionContext, input: CopySnapshotInput):
   return describeSnapshot(target, input.targetSnapshotId);
 }
 
-async function renameIntoPlace(target: RegionContext, tmp: string, id: string): Promise<void> {
+export async function renameIntoPlace(target: RegionContext, tmp: string, id: string): Promise<void> {
   try {
     await rename(tmp, target.layout.snapshotDir(id));
   } catch (e) {
@@ -260,7 +277,7 @@ async function renameIntoPlace(target: RegionContext, tmp: string, id: string): 
 }
 
 /** Only once the copy is ours (the rename won) does its password go on file; without it the copy is useless. */
-async function recordCopySecret(target: RegionContext, id: string, cred: MasterCredential): Promise<void> {
+export async function recordCopySecret(target: RegionContext, id: string, cred: MasterCredential): Promise<void> {
   try {
     await target.shared.secrets.put('snapshots', target.region, id, cred);
   } catch (e) {

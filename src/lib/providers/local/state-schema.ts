@@ -33,13 +33,16 @@ const name = z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,254}$/, 'not an identifie
 const time = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a time');
 const tags = z.record(z.string(), z.string());
 const port = z.number().int().min(1).max(65535);
+const engine = z.enum(['postgres', 'mysql']);
+const server = z.object({ product: z.literal('MariaDB'), version: z.string().regex(/^\d+\.\d+(\.\d+)?$/, 'a version such as 10.11.6') });
 
 export const instanceRecordSchema = z.looseObject({
   version: z.literal(1),
   id: name,
   region: z.string().min(1),
-  engine: z.literal('postgres'),
+  engine,
   engineVersion: z.string().min(1),
+  server: server.optional(),
   instanceClass: z.string().min(1),
   status: z.enum(STATUSES),
   port,
@@ -88,8 +91,10 @@ export const snapshotRecordSchema = z.looseObject({
     })
     .optional(),
   sizeBytes: z.number().nonnegative().optional(),
-  engine: z.literal('postgres'),
+  engine,
   engineVersion: z.string().min(1),
+  server: server.optional(),
+  mariadb: z.object({ manifestSha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex') }).optional(),
   masterUsername: z.string().min(1),
   dbName: z.string().min(1),
   allocatedStorageGb: z.number().nonnegative(),
@@ -103,7 +108,13 @@ export const snapshotRecordSchema = z.looseObject({
   tags,
 });
 
-const secretEntry = z.object({ masterUsername: z.string().min(1), password: z.string().min(1), updatedAt: z.string() });
+const secretEntry = z.object({
+  masterUsername: z.string().min(1),
+  password: z.string().min(1),
+  /** mysql instances: the MariaDB root password (root@localhost, socket only). */
+  rootPassword: z.string().min(1).optional(),
+  updatedAt: z.string(),
+});
 export const secretsDocumentSchema = z.looseObject({
   version: z.literal(1).optional(),
   instances: z.record(z.string(), secretEntry).optional(),
