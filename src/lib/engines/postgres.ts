@@ -12,6 +12,7 @@ import { serverFacts } from '../checks/server.js';
 import type { CheckResult, ProgressFn } from '../checks/types.js';
 import { connect } from '../db/connect.js';
 import { DbopsError, ExitCode } from '../errors.js';
+import { directoryProblems, transactionProblemsOf } from '../migrate/files.js';
 import { lintMigrations } from '../migrate/lint.js';
 import { lockHolder, MIGRATE_LOCK_KEY, releaseMigrationLock } from '../migrate/lock.js';
 import { runUnit } from '../migrate/runner.js';
@@ -165,7 +166,10 @@ export const postgresEngine: EngineApi = {
     };
   },
   lintMigrations: (inputs, opts) => lintMigrations(inputs, opts),
-  checkMigration: () => undefined,
+  checkMigrations(dir, files) {
+    const problems = transactionProblemsOf(files);
+    if (problems.length > 0) throw directoryProblems(dir, problems);
+  },
 };
 
 /** The pg client under a PostgreSQL session (pgvector and other PostgreSQL-only code). */

@@ -11,6 +11,7 @@ import type { SchemaSnapshot } from '../checks/schema.js';
 import type { ServerFacts } from '../checks/server.js';
 import type { HostOverride } from '../db/connect.js';
 import type { AppliedMigration } from '../migrate/drift.js';
+import type { MigrationFile } from '../migrate/files.js';
 import type { LintWarning } from '../migrate/lint.js';
 import type { LockHolder } from '../migrate/lock.js';
 import type { RunContext, RunSettings, RunUnit } from '../migrate/runner.js';
@@ -62,8 +63,11 @@ export interface EngineApi {
   probeSql(table: string): ProbeSql;
   /** Lint warnings for migration files written for this engine. */
   lintMigrations(inputs: readonly { file: string; sql: string }[], opts: { lockTimeoutMs: number }): LintWarning[];
-  /** Refuses (UsageError, exit 2) a migration file this engine cannot run as written (MySQL: DELIMITER). */
-  checkMigration(file: { file: string; sql: string }): void;
+  /**
+   * Refuses (UsageError, exit 2) migration files this engine cannot run as written:
+   * PostgreSQL: BEGIN/COMMIT in a file dbops runs in a transaction; MySQL: DELIMITER.
+   */
+  checkMigrations(dir: string, files: readonly MigrationFile[]): void;
 }
 
 /** The migration bookkeeping of one database: history, lock, running a file. */

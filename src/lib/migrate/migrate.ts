@@ -200,9 +200,25 @@ function planOf(f: MigrationFile, direction: 'up' | 'down'): PlannedMigration {
 
 /** Files first (a bad directory fails before any connection), then the session. */
 async function open(ctx: Context, input: MigrateBaseInput): Promise<{ files: MigrationFile[]; session: Session }> {
-  const files = await loadMigrations(input.dir);
+  const files = await loadMigrations(input.dir, { transactionControl: engineHint(input.target) === 'postgres' });
   const session = await openSession(ctx, input.target);
+  try {
+    session.db.api.checkMigrations(input.dir, files);
+  } catch (e) {
+    await session.close();
+    throw e;
+  }
   return { files, session };
+}
+
+/**
+ * The engine when the target says it before connecting (a postgres:// or mysql:// URL):
+ * the engine's own file checks then run before any connection; for an instance they run
+ * right after connecting.
+ */
+function engineHint(target: TargetInput): Engine | undefined {
+  if (!target.url) return undefined;
+  return /^mysql:/i.test(target.url) ? 'mysql' : 'postgres';
 }
 
 async function statusImpl(ctx: Context, input: MigrateBaseInput): Promise<StatusResult> {
@@ -343,12 +359,13 @@ async function migrateRun<T>(
         step,
         async open() {
           const files = await run.step('MG-1', async (s) => {
-            const found = await loadMigrations(input.dir);
+            const found = await loadMigrations(input.dir, { transactionControl: engineHint(input.target) === 'postgres' });
             s.detail(`${found.length} migration file${found.length === 1 ? '' : 's'} in ${input.dir}`);
             return found;
           });
           const opened = await step('MG-2', 'the connection', async (s) => {
             session = await openSession(ctx, input.target);
+            session.db.api.checkMigrations(input.dir, files);
             s.detail(session.label);
             return session;
           });
@@ -413,7 +430,6 @@ async function upImpl(ctx: Context, input: MigrateRunInput & { to?: number }): P
     const { files, session } = await m.open();
     const base0 = { target: session.label, dir: input.dir, to: input.to, settings: settingsReport(input), applied: [], plan: [] };
     const before = await compare(m, session, files, 'migrate', input.to);
-    for (const f of before.pending) session.db.api.checkMigration(f);
     const base = { ...base0, engine: session.db.api.engine, transactionalDdl: session.db.api.transactionalDdl };
     const refusedBefore = before.drift.length > 0 && !input.allowDrift;
     if (input.dryRun || refusedBefore) {
@@ -432,7 +448,6 @@ async function upImpl(ctx: Context, input: MigrateRunInput & { to?: number }): P
     if (failedNow.length > 0) throw blocked(session, failedNow, 'migrate');
     const drift = detectDrift(files, applied);
     const pending = pendingMigrations(files, applied, input.to);
-    for (const f of pending) session.db.api.checkMigration(f);
     const lint = lintPending(session, pending, input.lockTimeoutMs);
     if (drift.length > 0 && !input.allowDrift) {
       m.run.skip('MG-5', 'refused: drift');

@@ -354,10 +354,11 @@ export const mysqlEngine: EngineApi = {
     };
   },
   lintMigrations: (inputs, opts) => lintMysqlMigrations(inputs, opts),
-  checkMigration(f) {
-    const line = delimiterLine(f.sql);
-    if (line === undefined) return;
-    throw new UsageError(`${f.file} uses DELIMITER at line ${line}, a command of the mysql client that dbops does not support.`, {
+  checkMigrations(_dir, files) {
+    const all = files.flatMap((m) => [{ file: m.file, sql: m.sql }, ...(m.down ? [{ file: m.down.file, sql: m.down.sql }] : [])]);
+    const found = all.map((f) => ({ file: f.file, line: delimiterLine(f.sql) })).find((f) => f.line !== undefined);
+    if (!found) return;
+    throw new UsageError(`${found.file} uses DELIMITER at line ${found.line}, a command of the mysql client that dbops does not support.`, {
       hint: 'Remove the DELIMITER lines and end each statement with a plain semicolon: dbops sends the BEGIN … END body of a CREATE PROCEDURE, FUNCTION, TRIGGER or EVENT as one statement.',
     });
   },
