@@ -1,9 +1,17 @@
 import type { Context } from '../lib/context.js';
 import { ExitCode } from '../lib/errors.js';
 import { parseVersionArg } from '../lib/migrate/files.js';
-import { type MigrateRunInput, migrateBaseline, migrateDown, migrateStatus, migrateUp, migrateVerify } from '../lib/migrate/migrate.js';
+import {
+  type MigrateRunInput,
+  migrateBaseline,
+  migrateDown,
+  migrateResolve,
+  migrateStatus,
+  migrateUp,
+  migrateVerify,
+} from '../lib/migrate/migrate.js';
 import { newMigration as createMigrationFiles } from '../lib/migrate/new.js';
-import { renderBaseline, renderDown, renderNew, renderStatus, renderUp, renderVerify } from '../lib/migrate/render.js';
+import { renderBaseline, renderDown, renderNew, renderResolve, renderStatus, renderUp, renderVerify } from '../lib/migrate/render.js';
 import { migrateSettings } from '../lib/migrate/settings.js';
 import { handler } from './define.js';
 import * as def from './migrate.js';
@@ -61,6 +69,11 @@ export const down = handler(def.down, async (ctx, { opts }) => {
 export const baseline = handler(def.baseline, async (ctx, { args, opts }) => {
   const version = parseVersionArg(args.version, 'baseline <version>');
   ctx.out.result(await migrateBaseline(ctx, { ...runInput(ctx, { ...opts, allowDrift: false }), version }), renderBaseline);
+});
+
+export const resolve = handler(def.resolve, async (ctx, { args, opts }) => {
+  const version = parseVersionArg(args.version, 'resolve <version>');
+  ctx.out.result(await migrateResolve(ctx, { ...runInput(ctx, { ...opts, allowDrift: false }), version, as: opts.as }), renderResolve);
 });
 
 export const newMigration = handler(def.newMigration, async (ctx, { args, opts }) => {

@@ -133,6 +133,31 @@ export const baseline = defineCommand({
   load: (): Lazy => import('./migrate.run.js').then((m) => m.baseline),
 });
 
+export const resolve = defineCommand({
+  name: 'resolve',
+  runbook: 'migrate',
+  summary: 'Clear a migration marked failed (MySQL: DDL commits implicitly) once you checked the schema',
+  args: { version: arg('<version>', 'the failed migration, e.g. 0004') },
+  options: {
+    ...target,
+    ...migrationsDir,
+    ...lockTimeout,
+    as: opt.choice(
+      '--as <state>',
+      'pending: the next migrate up runs it again (you undid its changes); applied: record it as applied (you completed it by hand)',
+      ['pending', 'applied'],
+      { default: 'pending' },
+    ),
+  },
+  mutates: true,
+  examples: examples(`
+    $ dbops migrate resolve 0004 --dry-run       # show what is marked failed and why
+    $ dbops migrate resolve 0004 --yes           # you undid its changes: the next migrate up runs it again
+    $ dbops migrate resolve 0004 --as applied    # you completed it by hand: record it as applied
+  `),
+  load: (): Lazy => import('./migrate.run.js').then((m) => m.resolve),
+});
+
 export const migrate = defineGroup({
   name: 'migrate',
   runbook: 'migrate',
@@ -140,7 +165,8 @@ export const migrate = defineGroup({
   description: [
     'Migrations are SQL files NNNN_name.sql (optional NNNN_name.down.sql) in --dir, applied in version order, each in its own transaction with lock_timeout and statement_timeout set, and recorded in dbops.schema_migrations (version, name, sha256 checksum, applied_at, duration, applied_by). A file whose first line is "-- dbops:no-transaction" runs outside a transaction, statement by statement (CREATE INDEX CONCURRENTLY). One advisory lock per database serializes runners.',
     'Drift: a migration applied and since edited, applied and missing from disk, or pending but older than the newest applied. Lint warns about the pending migrations: CREATE INDEX without CONCURRENTLY on an existing table, ADD COLUMN NOT NULL without DEFAULT, ALTER COLUMN TYPE, DROP COLUMN, DROP TABLE, strong locks with no lock_timeout (a file silences a rule with "-- dbops:allow <rule>").',
-    'Exit codes: 1 = drift (verify fails, up and down refuse) or a migration failed (rolled back, not recorded); 2 = bad input, nothing changed (directory, file names, --to, a missing .down.sql); 3 = retry later (the migration lock is held past --lock-timeout, a table lock or statement timed out, the connection was lost).',
+    'MySQL (mysql:// or a mysql instance): the history lives in the dbops database, the lock is GET_LOCK, and each file runs statement by statement. MySQL commits DDL implicitly: a migration that fails half-way cannot be rolled back, so dbops marks it failed and every later migrate up refuses until you checked the schema and ran `dbops migrate resolve <version>`. DELIMITER is not supported: end a procedure or trigger body with END; dbops sends it as one statement.',
+    'Exit codes: 1 = drift (verify fails, up and down refuse), a migration failed (PostgreSQL: rolled back, not recorded; MySQL: marked failed), or a failed migration blocks the run; 2 = bad input, nothing changed (directory, file names, --to, a missing .down.sql); 3 = retry later (the migration lock is held past --lock-timeout, a table lock or statement timed out, the connection was lost).',
   ].join('\n\n'),
   examples: examples(`
     $ dbops migrate status                         # every migration of the configured instance and its state
@@ -148,5 +174,5 @@ export const migrate = defineGroup({
     $ dbops migrate up --dry-run                   # print the SQL that would run, change nothing
     $ dbops migrate verify --url "$DATABASE_URL"   # exit 1 on drift (CI)
   `),
-  subcommands: [status, up, down, newMigration, verify, baseline],
+  subcommands: [status, up, down, newMigration, verify, baseline, resolve],
 });

@@ -11,6 +11,8 @@ export interface ServerFacts {
   versionNum: number;
   database: string;
   inRecovery: boolean;
+  /** The server's product when it is not PostgreSQL ("MySQL", or "MariaDB" standing in for it). */
+  product?: string;
 }
 
 export async function serverFacts(db: Queryable): Promise<ServerFacts> {

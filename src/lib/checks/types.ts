@@ -7,7 +7,17 @@
 export type CheckStatus = 'passed' | 'failed' | 'warning' | 'skipped';
 
 /** The checks of a restore test, in runbook order. */
-export type CheckId = 'rto' | 'server' | 'amcheck' | 'invalid-indexes' | 'schema' | 'row-counts' | 'rpo' | 'pgvector' | 'performance';
+export type CheckId =
+  | 'rto'
+  | 'server'
+  | 'amcheck'
+  | 'check-table'
+  | 'invalid-indexes'
+  | 'schema'
+  | 'row-counts'
+  | 'rpo'
+  | 'pgvector'
+  | 'performance';
 
 /** One check's outcome. `data` holds the structured evidence for --json. */
 export interface CheckResult<D = unknown> {

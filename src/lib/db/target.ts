@@ -1,5 +1,6 @@
 /**
- * Which database a data-plane command talks to: `--url` (any PostgreSQL), or an instance
+ * Which database a data-plane command talks to: `--url` (any PostgreSQL, or MySQL with
+ * mysql://), or an instance
  * of the provider (default: database.identifier), reached at `--connect-host` when given.
  */
 import type { Context } from '../context.js';
@@ -22,7 +23,10 @@ export interface Target {
   override?: HostOverride;
 }
 
-/** Parses postgres://user:password@host:port/db?sslmode=... into ConnectionInfo. */
+/**
+ * Parses postgres://user:password@host:port/db?sslmode=... (or mysql://user:password@host:3306/db?ssl-mode=REQUIRED)
+ * into ConnectionInfo.
+ */
 export function parseDatabaseUrl(url: string): ConnectionInfo {
   let u: URL;
   try {
@@ -30,9 +34,10 @@ export function parseDatabaseUrl(url: string): ConnectionInfo {
   } catch {
     throw new UsageError('The database URL does not parse.', { hint: 'Use postgres://user:password@host:5432/dbname.' });
   }
+  if (u.protocol === 'mysql:') return parseMysqlUrl(u);
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
-    throw new UsageError(`The database URL must start with postgres://, not ${u.protocol}//.`, {
-      hint: 'Use postgres://user:password@host:5432/dbname.',
+    throw new UsageError(`The database URL must start with postgres:// or mysql://, not ${u.protocol}//.`, {
+      hint: 'Use postgres://user:password@host:5432/dbname (or mysql://user:password@host:3306/dbname).',
     });
   }
   const password = u.password ? decodeURIComponent(u.password) : undefined;
@@ -46,6 +51,33 @@ export function parseDatabaseUrl(url: string): ConnectionInfo {
     password: password ? new Secret(password) : undefined,
     ssl: sslmode === 'require' ? 'require' : sslmode === 'verify-full' ? 'verify-full' : 'disable',
     caBundlePath: u.searchParams.get('sslrootcert') ?? undefined,
+  };
+}
+
+function parseMysqlUrl(u: URL): ConnectionInfo {
+  const password = u.password ? decodeURIComponent(u.password) : undefined;
+  if (password) registerSecret(password);
+  if (u.pathname.length <= 1) {
+    throw new UsageError('A mysql:// URL must name the database: mysql://user:password@host:3306/dbname.', {
+      hint: 'dbops keeps the migration history per database; name the application database in the URL path.',
+    });
+  }
+  const mode = (u.searchParams.get('ssl-mode') ?? u.searchParams.get('sslmode') ?? '').toLowerCase();
+  const ca = u.searchParams.get('ssl-ca') ?? u.searchParams.get('sslrootcert') ?? undefined;
+  return {
+    host: decodeURIComponent(u.hostname) || '127.0.0.1',
+    port: u.port ? Number(u.port) : 3306,
+    user: u.username ? decodeURIComponent(u.username) : 'root',
+    database: decodeURIComponent(u.pathname.slice(1)),
+    password: password ? new Secret(password) : undefined,
+    ssl:
+      mode === 'verify_identity' || mode === 'verify-full'
+        ? 'verify-full'
+        : mode === 'required' || mode === 'require'
+          ? 'require'
+          : 'disable',
+    ...(ca ? { caBundlePath: ca } : {}),
+    engine: 'mysql',
   };
 }
 

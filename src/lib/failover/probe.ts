@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type pg from 'pg';
+import { postgresEngine } from '../engines/postgres.js';
 import { messageOf } from '../errors.js';
 import type { Secret } from '../secret.js';
 import type { ProbeFigures } from './types.js';
@@ -51,9 +52,9 @@ export function missingAcked(acked: number[], present: Iterable<number>): number
   return acked.filter((n) => !have.has(n));
 }
 
-/** The probe table; `table` is dbops-made (letters, digits, underscores). */
-function tableDdl(table: string): string {
-  return `CREATE SCHEMA IF NOT EXISTS dbops; CREATE TABLE IF NOT EXISTS dbops.${table} (seq integer PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`;
+/** The probe's SQL from the engine port; `table` is dbops-made (letters, digits, underscores). Failover is PostgreSQL's (streaming replicas). */
+function probeSql(table: string) {
+  return postgresEngine.probeSql(table);
 }
 
 async function open(t: ProbeTarget, statementTimeoutMs: number): Promise<pg.Client> {
@@ -77,7 +78,7 @@ async function open(t: ProbeTarget, statementTimeoutMs: number): Promise<pg.Clie
 export async function createProbeTable(t: ProbeTarget, table: string): Promise<void> {
   const c = await open(t, 10_000);
   try {
-    await c.query(tableDdl(table));
+    for (const st of probeSql(table).create) await c.query(st);
   } finally {
     await c.end().catch(() => undefined);
   }
@@ -86,7 +87,7 @@ export async function createProbeTable(t: ProbeTarget, table: string): Promise<v
 export async function dropProbeTable(t: ProbeTarget, table: string): Promise<void> {
   const c = await open(t, 10_000);
   try {
-    await c.query(`DROP TABLE IF EXISTS dbops.${table}`);
+    await c.query(probeSql(table).drop);
   } finally {
     await c.end().catch(() => undefined);
   }
@@ -95,7 +96,7 @@ export async function dropProbeTable(t: ProbeTarget, table: string): Promise<voi
 export async function readProbeRows(t: ProbeTarget, table: string): Promise<number[]> {
   const c = await open(t, 10_000);
   try {
-    return (await c.query<{ seq: number }>(`SELECT seq FROM dbops.${table}`)).rows.map((r) => r.seq);
+    return (await c.query<{ seq: number }>(probeSql(table).readBack)).rows.map((r) => r.seq);
   } finally {
     await c.end().catch(() => undefined);
   }
@@ -139,9 +140,9 @@ export class WriteProbe {
         const c = await open(await this.#opts.resolve(), this.#opts.statementTimeoutMs);
         this.#client = c;
         // On a fresh connection: the table exists wherever writes land (a failover's new primary too).
-        await c.query(tableDdl(this.#opts.table));
+        for (const st of probeSql(this.#opts.table).create) await c.query(st);
       }
-      await this.#client.query(`INSERT INTO dbops.${this.#opts.table} (seq) VALUES ($1)`, [seq]);
+      await this.#client.query(probeSql(this.#opts.table).insert, [seq]);
       this.#acked.push(seq);
       this.#ackTimes.push(performance.now());
     } catch (e) {

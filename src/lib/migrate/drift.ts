@@ -17,8 +17,14 @@ export interface AppliedMigration {
   durationMs: number;
   /** current_user@hostname of the runner. */
   appliedBy: string;
-  /** 'up' when dbops ran it, 'baseline' when `migrate baseline` only marked it. */
-  kind: 'up' | 'baseline';
+  /**
+   * 'up' when dbops ran it, 'baseline' when `migrate baseline` (or `migrate resolve --as
+   * applied`) only marked it, 'failed' when it stopped half-way on an engine without
+   * transactional DDL (MySQL): it blocks `migrate up` until `migrate resolve`.
+   */
+  kind: 'up' | 'baseline' | 'failed';
+  /** Why it failed (kind 'failed'). */
+  error?: string;
 }
 
 /**
@@ -43,7 +49,38 @@ export interface Drift {
 }
 
 /** The state of one version in `migrate status`. */
-export type MigrationState = 'applied' | 'baselined' | 'pending' | DriftKind;
+export type MigrationState = 'applied' | 'baselined' | 'pending' | 'failed' | DriftKind;
+
+/** A migration that stopped half-way (MySQL): `migrate up` refuses until `migrate resolve`. */
+export interface FailedMigration {
+  version: number;
+  name: string;
+  file?: string;
+  failedAt: Date;
+  error?: string;
+  message: string;
+  /** Its response section: `runbooks/migrate.md#MG-R12`. */
+  runbook: string;
+}
+
+/** The migrations marked failed, in version order. */
+export function failedMigrations(files: readonly MigrationFile[], applied: readonly AppliedMigration[]): FailedMigration[] {
+  const fileBy = new Map(files.map((f) => [f.version, f]));
+  return applied
+    .filter((a) => a.kind === 'failed')
+    .map((a) => {
+      const file = fileBy.get(a.version)?.file;
+      return {
+        version: a.version,
+        name: a.name,
+        ...(file ? { file } : {}),
+        failedAt: a.appliedAt,
+        ...(a.error ? { error: a.error } : {}),
+        message: `version ${a.version} (${a.name}) failed half-way on ${a.appliedAt.toISOString()}: check the schema, then \`dbops migrate resolve ${a.version}\``,
+        runbook: MIGRATE_FINDINGS.anchor('failed'),
+      };
+    });
+}
 
 export interface StatusRow {
   version: number;
@@ -60,7 +97,10 @@ export interface StatusRow {
 const short = (sum: string | null) => (sum ? sum.slice(0, 12) : 'none');
 
 /** Every drift between the files and the applied rows, in version order. */
-export function detectDrift(files: readonly MigrationFile[], applied: readonly AppliedMigration[]): Drift[] {
+export function detectDrift(files: readonly MigrationFile[], all: readonly AppliedMigration[]): Drift[] {
+  // A failed migration is its own finding (failedMigrations), not drift: its file may be fixed meanwhile.
+  const failed = new Set(all.filter((a) => a.kind === 'failed').map((a) => a.version));
+  const applied = all.filter((a) => a.kind !== 'failed');
   const byVersion = new Map(files.map((f) => [f.version, f]));
   const appliedVersions = new Set(applied.map((a) => a.version));
   const highest = applied.reduce((max, a) => Math.max(max, a.version), -Infinity);
@@ -102,7 +142,7 @@ export function detectDrift(files: readonly MigrationFile[], applied: readonly A
     }
   }
   for (const f of files) {
-    if (!appliedVersions.has(f.version) && f.version < highest) {
+    if (!appliedVersions.has(f.version) && !failed.has(f.version) && f.version < highest) {
       out.push(
         drift({
           kind: 'out-of-order',
@@ -195,7 +235,8 @@ export function statusRows(files: readonly MigrationFile[], applied: readonly Ap
   return versions.map((v) => {
     const f = fileBy.get(v);
     const a = appliedBy.get(v);
-    const state: MigrationState = driftOf.get(v) ?? (a ? (a.kind === 'baseline' ? 'baselined' : 'applied') : 'pending');
+    const state: MigrationState =
+      driftOf.get(v) ?? (a ? (a.kind === 'baseline' ? 'baselined' : a.kind === 'failed' ? 'failed' : 'applied') : 'pending');
     const row: StatusRow = { version: v, name: a?.name ?? f!.name, state, hasDown: Boolean(f?.down) };
     if (f) {
       row.file = f.file;

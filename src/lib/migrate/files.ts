@@ -86,7 +86,7 @@ export interface RawFile {
  * every bad file name, duplicate version, down file without its up file, and transaction
  * control statement (BEGIN/COMMIT/ROLLBACK) in a file dbops runs in a transaction.
  */
-export function assembleMigrations(dir: string, files: RawFile[]): MigrationFile[] {
+export function assembleMigrations(dir: string, files: RawFile[], opts: AssembleOptions = {}): MigrationFile[] {
   const problems: string[] = [];
   const ups = new Map<number, MigrationFile>();
   const downs = new Map<number, { file: string; name: string; sql: string }>();
@@ -126,20 +126,36 @@ export function assembleMigrations(dir: string, files: RawFile[]): MigrationFile
     }
     up.down = { file: d.file, path: join(dir, d.file), sql: d.sql, noTransaction: hasNoTransactionMarker(d.sql) };
   }
-  for (const m of ups.values()) {
-    problems.push(...transactionControlProblems(m.file, m.sql, m.noTransaction));
-    if (m.down) problems.push(...transactionControlProblems(m.down.file, m.down.sql, m.down.noTransaction));
-  }
-  if (problems.length > 0) {
-    throw new UsageError(
-      `The migrations directory ${dir} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}: ${problems.join('; ')}.`,
-      {
-        hint: 'Name files NNNN_name.sql (and NNNN_name.down.sql), one version each; dbops opens and commits the transaction itself.',
-        details: { problems },
-      },
-    );
-  }
+  if (opts.transactionControl !== false) problems.push(...transactionProblemsOf([...ups.values()]));
+  if (problems.length > 0) throw directoryProblems(dir, problems);
   return [...ups.values()].sort((a, b) => a.version - b.version);
+}
+
+export interface AssembleOptions {
+  /**
+   * Refuse BEGIN/COMMIT/ROLLBACK in files dbops runs in a transaction (PostgreSQL); false
+   * while the engine is not known yet (it checks after connecting, engines/).
+   */
+  transactionControl?: boolean;
+}
+
+/** Transaction control statements in the up and down files (PostgreSQL). */
+export function transactionProblemsOf(files: readonly MigrationFile[]): string[] {
+  return files.flatMap((m) => [
+    ...transactionControlProblems(m.file, m.sql, m.noTransaction),
+    ...(m.down ? transactionControlProblems(m.down.file, m.down.sql, m.down.noTransaction) : []),
+  ]);
+}
+
+/** The one UsageError listing every problem of a migrations directory. */
+export function directoryProblems(dir: string, problems: string[]): UsageError {
+  return new UsageError(
+    `The migrations directory ${dir} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}: ${problems.join('; ')}.`,
+    {
+      hint: 'Name files NNNN_name.sql (and NNNN_name.down.sql), one version each; dbops opens and commits the transaction itself.',
+      details: { problems },
+    },
+  );
 }
 
 const TX_CONTROL = /^(begin|start transaction|commit|end|rollback|abort)\b(?! to\b| prepared\b)/i;
@@ -160,7 +176,7 @@ export function transactionControlProblems(file: string, sql: string, noTransact
 }
 
 /** Reads a migrations directory; a missing directory is a UsageError (exit 2). */
-export async function loadMigrations(dir: string): Promise<MigrationFile[]> {
+export async function loadMigrations(dir: string, opts: AssembleOptions = {}): Promise<MigrationFile[]> {
   const abs = resolve(dir);
   await assertDirectory(abs, dir);
   const names = await readdir(abs);
@@ -169,7 +185,7 @@ export async function loadMigrations(dir: string): Promise<MigrationFile[]> {
     if (parseFileName(name).kind === 'ignored') continue;
     files.push({ name, bytes: await readFile(join(abs, name)) });
   }
-  return assembleMigrations(abs, files);
+  return assembleMigrations(abs, files, opts);
 }
 
 /** Throws a UsageError unless `abs` is a directory. */

@@ -7,7 +7,7 @@ import { defineFindings } from '../runbook/findings.js';
 import type { DriftKind } from './drift.js';
 import type { LintRule } from './lint.js';
 
-export const MIGRATE_FINDINGS = defineFindings<DriftKind | LintRule>('migrate', {
+export const MIGRATE_FINDINGS = defineFindings<DriftKind | LintRule | 'failed'>('migrate', {
   edited: 'MG-R1',
   missing: 'MG-R2',
   'out-of-order': 'MG-R3',
@@ -18,4 +18,7 @@ export const MIGRATE_FINDINGS = defineFindings<DriftKind | LintRule>('migrate', 
   'drop-column': 'MG-R8',
   'drop-table': 'MG-R8',
   'missing-lock-timeout': 'MG-R9',
+  'alter-without-algorithm': 'MG-R10',
+  'multiple-ddl': 'MG-R11',
+  failed: 'MG-R12',
 });

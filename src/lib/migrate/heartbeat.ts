@@ -9,7 +9,6 @@ import type { Context } from '../context.js';
 import type { TargetInput } from '../db/target.js';
 import { runRunbook, type StepHandle } from '../runbook/runner.js';
 import { guardDb } from './errors.js';
-import { dbopsSchemaExists, ensureDbopsSchema } from './schema.js';
 import { HEARTBEAT } from './runbooks.js';
 import { openSession, type Session } from './session.js';
 
@@ -43,13 +42,6 @@ export interface HeartbeatResult {
   createdSchema: boolean;
 }
 
-interface Row {
-  id: string;
-  beat_at: Date;
-  written_by: string;
-  previous: Date | null;
-}
-
 export function writeHeartbeat(ctx: Context, input: HeartbeatInput & { dryRun?: false }): Promise<HeartbeatResult>;
 export function writeHeartbeat(ctx: Context, input: HeartbeatInput & { dryRun: true }): Promise<HeartbeatPlan>;
 export function writeHeartbeat(ctx: Context, input: HeartbeatInput): Promise<HeartbeatResult | HeartbeatPlan>;
@@ -69,36 +61,30 @@ export function writeHeartbeat(ctx: Context, input: HeartbeatInput): Promise<Hea
           });
           if (input.dryRun) {
             const exists = await step('HB-2', async (s) => {
-              const found = await dbopsSchemaExists(sess.client);
-              s.detail(found.heartbeat ? 'dbops.heartbeat exists' : 'dbops.heartbeat is missing: a real run creates it');
+              const found = await sess.db.heartbeat.exists();
+              s.detail(found ? 'dbops.heartbeat exists' : 'dbops.heartbeat is missing: a real run creates it');
               return found;
             });
             run.skip('HB-3', 'dry run');
-            return { dryRun: true, target: sess.label, wouldCreateSchema: !exists.heartbeat };
+            return { dryRun: true, target: sess.label, wouldCreateSchema: !exists };
           }
           const createdSchema = await step('HB-2', async (s) => {
-            const created = await ensureDbopsSchema(sess.client);
+            const created = await sess.db.heartbeat.ensure();
             s.detail(created ? 'created the dbops schema' : 'dbops.heartbeat exists');
             return created;
           });
           return step('HB-3', async (s) => {
-            const r = await sess.client.query<Row>(
-              `WITH prev AS (SELECT max(beat_at) AS at FROM dbops.heartbeat)
-             INSERT INTO dbops.heartbeat (written_by) VALUES (current_user || '@' || $1)
-             RETURNING id::text AS id, beat_at, written_by, (SELECT at FROM prev) AS previous`,
-              [input.hostname ?? osHostname()],
-            );
-            const row = r.rows[0]!;
+            const row = await sess.db.heartbeat.write(input.hostname ?? osHostname());
             const result: HeartbeatResult = {
               target: sess.label,
-              id: Number(row.id),
-              beatAt: row.beat_at,
-              writtenBy: row.written_by,
+              id: row.id,
+              beatAt: row.beatAt,
+              writtenBy: row.writtenBy,
               createdSchema,
             };
             if (row.previous) {
               result.previousBeatAt = row.previous;
-              result.gapSeconds = Math.round((row.beat_at.getTime() - row.previous.getTime()) / 1000);
+              result.gapSeconds = Math.round((row.beatAt.getTime() - row.previous.getTime()) / 1000);
             }
             s.detail(`row ${result.id}`);
             return result;

@@ -18,6 +18,9 @@ export const LINT_RULES = [
   'drop-column',
   'drop-table',
   'missing-lock-timeout',
+  // MySQL only (lint-mysql.ts)
+  'alter-without-algorithm',
+  'multiple-ddl',
 ] as const;
 export type LintRule = (typeof LINT_RULES)[number];
 

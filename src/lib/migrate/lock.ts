@@ -75,32 +75,58 @@ export function describeHolder(h: LockHolder | undefined): string {
   return `pid ${h.pid}${app}${user}${since}`;
 }
 
-/** Takes the migration lock, waiting up to `timeoutMs`. Returns how long it waited. */
-export async function acquireMigrationLock(client: Client, opts: AcquireOptions): Promise<{ waitedMs: number }> {
+/** How one engine takes the lock without waiting and names who holds it (engines/). */
+export interface LockOps {
+  tryLock(): Promise<boolean>;
+  holder(): Promise<LockHolder | undefined>;
+  /**
+   * Waits for the lock on the server for up to `timeoutMs` (0: no limit); true when taken.
+   * Engines with a server-side wait (MySQL's GET_LOCK(name, timeout)) use it instead of polling.
+   */
+  wait?(timeoutMs: number): Promise<boolean>;
+}
+
+/** Takes the PostgreSQL migration lock, waiting up to `timeoutMs`. Returns how long it waited. */
+export function acquireMigrationLock(client: Client, opts: AcquireOptions): Promise<{ waitedMs: number }> {
+  return acquireLock({ tryLock: () => tryLock(client), holder: () => lockHolder(client) }, opts);
+}
+
+/** Takes a migration lock through an engine's operations, polling up to `timeoutMs`. Returns how long it waited. */
+export async function acquireLock(lock: LockOps, opts: AcquireOptions): Promise<{ waitedMs: number }> {
   const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? pause;
   const started = now();
-  if (await tryLock(client)) return { waitedMs: 0 };
-  let holder = await lockHolder(client);
+  if (await lock.tryLock()) return { waitedMs: 0 };
+  let holder = await lock.holder();
   opts.onWait?.(holder);
+  const gaveUp = async () => {
+    holder = (await lock.holder()) ?? holder;
+    return new EnvironmentError(
+      `Another migration run holds the dbops migration lock on ${opts.label} (${describeHolder(holder)}); gave up after ${describeDuration(opts.timeoutMs)}.`,
+      {
+        hint: 'Let it finish and run again, or wait longer with --lock-timeout (0 waits until it is free). A crashed run releases the lock when its connection closes.',
+        details: { holder },
+      },
+    );
+  };
+  if (lock.wait) {
+    const taken = await lock.wait(opts.timeoutMs).catch((e: unknown) => {
+      if (opts.signal?.aborted) return false;
+      throw e;
+    });
+    if (opts.signal?.aborted) throw new Interrupted(String(opts.signal.reason ?? 'SIGINT'));
+    if (taken) return { waitedMs: now() - started };
+    throw await gaveUp();
+  }
   let delay = 25;
   for (;;) {
     if (opts.signal?.aborted) throw new Interrupted(String(opts.signal.reason ?? 'SIGINT'));
     const elapsed = now() - started;
-    if (opts.timeoutMs > 0 && elapsed >= opts.timeoutMs) {
-      holder = (await lockHolder(client)) ?? holder;
-      throw new EnvironmentError(
-        `Another migration run holds the dbops migration lock on ${opts.label} (${describeHolder(holder)}); gave up after ${describeDuration(opts.timeoutMs)}.`,
-        {
-          hint: 'Let it finish and run again, or wait longer with --lock-timeout (0 waits until it is free). A crashed run releases the lock when its connection closes.',
-          details: { holder },
-        },
-      );
-    }
+    if (opts.timeoutMs > 0 && elapsed >= opts.timeoutMs) throw await gaveUp();
     const left = opts.timeoutMs > 0 ? opts.timeoutMs - elapsed : Infinity;
     await sleep(Math.max(1, Math.min(delay, left)));
     delay = Math.min(delay * 2, 250);
-    if (await tryLock(client)) return { waitedMs: now() - started };
+    if (await lock.tryLock()) return { waitedMs: now() - started };
   }
 }
 

@@ -9,15 +9,18 @@
  */
 import { hostname as osHostname } from 'node:os';
 import type { Context } from '../context.js';
-import { ConflictError, Interrupted } from '../errors.js';
+import { ConflictError, DbopsError, ExitCode, Interrupted, UsageError } from '../errors.js';
 import type { TargetInput } from '../db/target.js';
 import { describeDuration } from '../duration.js';
 import { seeAnchor } from '../runbook/findings.js';
 import { type RunbookDef, type RunbookRun, type RunReport, runRunbook, type StepHandle } from '../runbook/runner.js';
+import type { Engine } from '../providers/types.js';
 import {
   type AppliedMigration,
   type Drift,
   detectDrift,
+  type FailedMigration,
+  failedMigrations,
   pendingMigrations,
   planBaseline,
   planDown,
@@ -26,11 +29,10 @@ import {
 } from './drift.js';
 import { guardDb } from './errors.js';
 import { loadMigrations, type MigrationFile } from './files.js';
-import { type LintWarning, lintMigrations } from './lint.js';
-import { acquireMigrationLock, describeHolder, releaseMigrationLock } from './lock.js';
-import { MIGRATE_BASELINE, MIGRATE_DOWN, MIGRATE_UP } from './runbooks.js';
-import { type RunSettings, type RunUnit, runUnit } from './runner.js';
-import { ensureDbopsSchema, readApplied, recordSql } from './schema.js';
+import type { LintWarning } from './lint.js';
+import { acquireLock, describeHolder } from './lock.js';
+import { MIGRATE_BASELINE, MIGRATE_DOWN, MIGRATE_RESOLVE, MIGRATE_UP } from './runbooks.js';
+import type { RunSettings, RunUnit } from './runner.js';
 import { openSession, type Session } from './session.js';
 
 /** Where the migrations are and which database they go to. */
@@ -60,12 +62,15 @@ export interface SettingsReport {
 
 export interface StatusResult {
   target: string;
+  engine: Engine;
   dir: string;
   migrations: StatusRow[];
   drift: Drift[];
+  /** Migrations that stopped half-way (MySQL): they block up until `migrate resolve`. */
+  failed: FailedMigration[];
   /** Warnings for the pending migrations. */
   lint: LintWarning[];
-  summary: { files: number; applied: number; pending: number; drift: number; lint: number };
+  summary: { files: number; applied: number; pending: number; drift: number; failed: number; lint: number };
 }
 
 export interface VerifyResult {
@@ -76,6 +81,7 @@ export interface VerifyResult {
   strict: boolean;
   checked: { files: number; applied: number; pending: number };
   drift: Drift[];
+  failed: FailedMigration[];
   lint: LintWarning[];
 }
 
@@ -103,6 +109,12 @@ export interface UpResult {
   /** applied: something ran; up-to-date: nothing pending; dry-run: nothing changed; refused: drift. */
   status: 'applied' | 'up-to-date' | 'dry-run' | 'refused';
   target: string;
+  engine: Engine;
+  /**
+   * false on MySQL: DDL commits implicitly, so a migration that fails half-way is marked
+   * failed and blocks later runs until `dbops migrate resolve`.
+   */
+  transactionalDdl: boolean;
   dir: string;
   to?: number;
   settings: SettingsReport;
@@ -144,11 +156,35 @@ function settingsReport(input: { lockTimeoutMs: number; statementTimeoutMs: numb
   return { lockTimeout: describeDuration(input.lockTimeoutMs), statementTimeout: describeDuration(input.statementTimeoutMs) };
 }
 
-function lintPending(pending: readonly MigrationFile[], lockTimeoutMs: number): LintWarning[] {
-  return lintMigrations(
+function lintPending(session: Session, pending: readonly MigrationFile[], lockTimeoutMs: number): LintWarning[] {
+  return session.db.api.lintMigrations(
     pending.map((f) => ({ file: f.file, sql: f.sql })),
     { lockTimeoutMs },
   );
+}
+
+/** A migration marked failed (MySQL) blocks up, down and baseline until `migrate resolve`. Exit 1. */
+export class MigrationBlocked extends DbopsError {
+  constructor(message: string, options?: ConstructorParameters<typeof DbopsError>[3]) {
+    super('migration-blocked', message, ExitCode.checksFailed, options);
+  }
+}
+
+function blocked(session: Session, failed: readonly FailedMigration[], what: string): MigrationBlocked {
+  const f = failed[0]!;
+  const more = failed.length > 1 ? ` (and ${failed.length - 1} more)` : '';
+  return new MigrationBlocked(
+    `Refused to ${what} on ${session.label}: migration ${f.file ?? f.version} failed half-way on ${f.failedAt.toISOString()}${more} and may have left part of its changes applied${f.error ? ` (${f.error})` : ''}.`,
+    {
+      hint: `Check the schema by hand, finish or undo what the migration did, then run \`dbops migrate resolve ${f.version}\` (--as applied when you completed it, the default when the next migrate up should run it again). ${seeAnchor(f.runbook)}`,
+      details: { failed },
+    },
+  );
+}
+
+/** Told before a run on an engine whose DDL commits implicitly (MySQL). */
+export function implicitCommitWarning(label: string): string {
+  return `${label} commits DDL implicitly: a migration that fails half-way is not rolled back; dbops marks it failed and every later migrate up refuses until you checked the schema and ran \`dbops migrate resolve <version>\`.`;
 }
 
 function planOf(f: MigrationFile, direction: 'up' | 'down'): PlannedMigration {
@@ -164,26 +200,52 @@ function planOf(f: MigrationFile, direction: 'up' | 'down'): PlannedMigration {
 
 /** Files first (a bad directory fails before any connection), then the session. */
 async function open(ctx: Context, input: MigrateBaseInput): Promise<{ files: MigrationFile[]; session: Session }> {
-  const files = await loadMigrations(input.dir);
+  const files = await loadMigrations(input.dir, { transactionControl: engineHint(input.target) === 'postgres' });
   const session = await openSession(ctx, input.target);
+  try {
+    session.db.api.checkMigrations(input.dir, files);
+  } catch (e) {
+    await session.close();
+    throw e;
+  }
   return { files, session };
+}
+
+/**
+ * The engine when the target says it before connecting (a postgres:// or mysql:// URL):
+ * the engine's own file checks then run before any connection; for an instance they run
+ * right after connecting.
+ */
+function engineHint(target: TargetInput): Engine | undefined {
+  if (!target.url) return undefined;
+  return /^mysql:/i.test(target.url) ? 'mysql' : 'postgres';
 }
 
 async function statusImpl(ctx: Context, input: MigrateBaseInput): Promise<StatusResult> {
   const { files, session } = await open(ctx, input);
   try {
-    const applied = await readApplied(session.client);
+    const applied = await session.db.migrations.readApplied();
     const drift = detectDrift(files, applied);
+    const failed = failedMigrations(files, applied);
     const pending = pendingMigrations(files, applied);
-    const lint = lintPending(pending, input.lockTimeoutMs);
+    const lint = lintPending(session, pending, input.lockTimeoutMs);
     const migrations = statusRows(files, applied);
     return {
       target: session.label,
+      engine: session.db.api.engine,
       dir: input.dir,
       migrations,
       drift,
+      failed,
       lint,
-      summary: { files: files.length, applied: applied.length, pending: pending.length, drift: drift.length, lint: lint.length },
+      summary: {
+        files: files.length,
+        applied: applied.length - failed.length,
+        pending: pending.length,
+        drift: drift.length,
+        failed: failed.length,
+        lint: lint.length,
+      },
     };
   } finally {
     await session.close();
@@ -194,12 +256,13 @@ async function statusImpl(ctx: Context, input: MigrateBaseInput): Promise<Status
 export async function migrateVerify(ctx: Context, input: MigrateBaseInput & { strict: boolean }): Promise<VerifyResult> {
   const s = await migrateStatus(ctx, input);
   return {
-    ok: s.drift.length === 0 && (!input.strict || s.lint.length === 0),
+    ok: s.drift.length === 0 && s.failed.length === 0 && (!input.strict || s.lint.length === 0),
     target: s.target,
     dir: s.dir,
     strict: input.strict,
     checked: { files: s.summary.files, applied: s.summary.applied, pending: s.summary.pending },
     drift: s.drift,
+    failed: s.failed,
     lint: s.lint,
   };
 }
@@ -232,12 +295,9 @@ async function runAll(
     step.update(unit.file);
     ctx.out.info(`… ${up ? 'Applying' : 'Reverting with'} ${unit.file}${unit.noTransaction ? ' (no transaction)' : ''}`);
     const notices: string[] = [];
-    const onNotice = (n: { message?: string }) => {
-      if (n.message) notices.push(n.message);
-    };
-    session.client.on('notice', onNotice);
+    const unsubscribe = session.db.onNotice((n) => notices.push(n));
     try {
-      const durationMs = await runUnit(session.client, unit, s, { earlier: done.length });
+      const durationMs = await session.db.migrations.runUnit(unit, s, { earlier: done.length });
       ctx.out.info(`✔ ${up ? 'Applied' : 'Reverted with'} ${unit.file} in ${durationMs}ms`);
       done.push({ version: unit.version, name: unit.name, file: unit.file, noTransaction: unit.noTransaction, durationMs, notices });
     } catch (e) {
@@ -245,7 +305,7 @@ async function runAll(
       if (ctx.signal.aborted) throw interrupted(ctx, done, verb);
       throw e;
     } finally {
-      session.client.off('notice', onNotice);
+      unsubscribe();
       for (const n of notices) ctx.out.info(`${unit.file}: NOTICE: ${n}`);
     }
   }
@@ -299,12 +359,13 @@ async function migrateRun<T>(
         step,
         async open() {
           const files = await run.step('MG-1', async (s) => {
-            const found = await loadMigrations(input.dir);
+            const found = await loadMigrations(input.dir, { transactionControl: engineHint(input.target) === 'postgres' });
             s.detail(`${found.length} migration file${found.length === 1 ? '' : 's'} in ${input.dir}`);
             return found;
           });
           const opened = await step('MG-2', 'the connection', async (s) => {
             session = await openSession(ctx, input.target);
+            session.db.api.checkMigrations(input.dir, files);
             s.detail(session.label);
             return session;
           });
@@ -312,18 +373,26 @@ async function migrateRun<T>(
         },
         lock(sess) {
           return step('MG-4', 'the migration lock', async (s) => {
-            const { waitedMs } = await acquireMigrationLock(sess.client, {
-              timeoutMs: input.lockTimeoutMs,
-              label: sess.label,
-              signal: ctx.signal,
-              onWait: (h) =>
-                ctx.out.info(
-                  `Waiting for the dbops migration lock on ${sess.label}, held by ${describeHolder(h)} (up to ${describeDuration(input.lockTimeoutMs)})…`,
-                ),
-            });
+            const store = sess.db.migrations;
+            const { waitedMs } = await acquireLock(
+              {
+                tryLock: () => store.tryLock(),
+                holder: () => store.lockHolder(),
+                ...(store.wait ? { wait: (ms: number) => store.wait!(ms) } : {}),
+              },
+              {
+                timeoutMs: input.lockTimeoutMs,
+                label: sess.label,
+                signal: ctx.signal,
+                onWait: (h) =>
+                  ctx.out.info(
+                    `Waiting for the dbops migration lock on ${sess.label}, held by ${describeHolder(h)} (up to ${describeDuration(input.lockTimeoutMs)})…`,
+                  ),
+              },
+            );
             locked = true;
-            await ensureDbopsSchema(sess.client);
-            const applied = await readApplied(sess.client);
+            await store.ensure();
+            const applied = await store.readApplied();
             s.detail(`held${waitedMs > 0 ? ` after waiting ${describeDuration(waitedMs)}` : ''}; ${applied.length} applied`);
             return { waitedMs, applied };
           });
@@ -332,18 +401,22 @@ async function migrateRun<T>(
     });
     return { ...value, report };
   } finally {
-    if (session && locked) await releaseMigrationLock(session.client).catch(() => undefined);
+    if (session && locked) await session.db.migrations.unlock().catch(() => undefined);
     await session?.close();
   }
 }
 
 /** MG-3: the history before the lock, and what it means for this run. */
-function compare(m: MigrateRun, session: Session, files: readonly MigrationFile[], to?: number) {
+function compare(m: MigrateRun, session: Session, files: readonly MigrationFile[], what: string, to?: number) {
   return m.step('MG-3', 'reading the migration history', async (s) => {
-    const applied = await readApplied(session.client);
+    const applied = await session.db.migrations.readApplied();
     const drift = detectDrift(files, applied);
+    const failed = failedMigrations(files, applied);
     const pending = pendingMigrations(files, applied, to);
-    s.detail(`${applied.length} applied, ${pending.length} pending, ${drift.length === 0 ? 'no drift' : `${drift.length} drift`}`);
+    s.detail(
+      `${applied.length - failed.length} applied, ${pending.length} pending, ${drift.length === 0 ? 'no drift' : `${drift.length} drift`}${failed.length > 0 ? `, ${failed.length} failed` : ''}`,
+    );
+    if (failed.length > 0) throw blocked(session, failed, what);
     return { applied, drift, pending };
   });
 }
@@ -355,8 +428,9 @@ function skipRest(m: MigrateRun, ids: readonly string[], why: string): void {
 async function upImpl(ctx: Context, input: MigrateRunInput & { to?: number }): Promise<UpResult> {
   return migrateRun(ctx, MIGRATE_UP, input, async (m): Promise<Omit<UpResult, 'report'>> => {
     const { files, session } = await m.open();
-    const base = { target: session.label, dir: input.dir, to: input.to, settings: settingsReport(input), applied: [], plan: [] };
-    const before = await compare(m, session, files, input.to);
+    const base0 = { target: session.label, dir: input.dir, to: input.to, settings: settingsReport(input), applied: [], plan: [] };
+    const before = await compare(m, session, files, 'migrate', input.to);
+    const base = { ...base0, engine: session.db.api.engine, transactionalDdl: session.db.api.transactionalDdl };
     const refusedBefore = before.drift.length > 0 && !input.allowDrift;
     if (input.dryRun || refusedBefore) {
       skipRest(m, ['MG-4', 'MG-5'], refusedBefore ? 'refused: drift' : 'dry run');
@@ -366,18 +440,21 @@ async function upImpl(ctx: Context, input: MigrateRunInput & { to?: number }): P
         plan: refusedBefore ? [] : before.pending.map((f) => planOf(f, 'up')),
         remaining: pendingMigrations(files, before.applied).length,
         drift: before.drift,
-        lint: lintPending(before.pending, input.lockTimeoutMs),
+        lint: lintPending(session, before.pending, input.lockTimeoutMs),
       };
     }
     const { waitedMs: lockWaitMs, applied } = await m.lock(session);
+    const failedNow = failedMigrations(files, applied);
+    if (failedNow.length > 0) throw blocked(session, failedNow, 'migrate');
     const drift = detectDrift(files, applied);
     const pending = pendingMigrations(files, applied, input.to);
-    const lint = lintPending(pending, input.lockTimeoutMs);
+    const lint = lintPending(session, pending, input.lockTimeoutMs);
     if (drift.length > 0 && !input.allowDrift) {
       m.run.skip('MG-5', 'refused: drift');
       return { ...base, status: 'refused', remaining: pendingMigrations(files, applied).length, drift, lint, lockWaitMs };
     }
     for (const w of lint) ctx.out.warn(`${w.file}:${w.line} [${w.rule}] ${w.message} ${seeAnchor(w.runbook)}`);
+    if (!session.db.api.transactionalDdl && pending.length > 0) ctx.out.warn(implicitCommitWarning(session.db.api.label));
     const ran = await m.step('MG-5', 'the migration run', (s) =>
       runAll(ctx, session, pending.map(upUnit), runSettings(input), 'applied', s),
     );
@@ -403,7 +480,9 @@ async function downImpl(ctx: Context, input: MigrateRunInput & { steps: number }
     const { files, session } = await m.open();
     const base = { target: session.label, dir: input.dir, settings: settingsReport(input), reverted: [], plan: [] };
     const checked = await m.step('MG-3', 'reading the migration history', async (s) => {
-      const before = await readApplied(session.client);
+      const before = await session.db.migrations.readApplied();
+      const failed = failedMigrations(files, before);
+      if (failed.length > 0) throw blocked(session, failed, 'revert');
       const drift = detectDrift(files, before);
       if (drift.length > 0 && !input.allowDrift) {
         s.detail(`${drift.length} drift: refused`);
@@ -460,7 +539,10 @@ async function baselineImpl(ctx: Context, input: MigrateRunInput & { version: nu
     const base = { target: session.label, dir: input.dir, version: input.version };
     const mark = (fs: MigrationFile[]) => fs.map((f) => ({ version: f.version, name: f.name, file: f.file }));
     const planned = await m.step('MG-3', 'reading the migration history', async (s) => {
-      const toMark = planBaseline(files, await readApplied(session.client), input.version);
+      const before = await session.db.migrations.readApplied();
+      const failed = failedMigrations(files, before);
+      if (failed.length > 0) throw blocked(session, failed, 'baseline');
+      const toMark = planBaseline(files, before, input.version);
       s.detail(toMark.length === 0 ? 'nothing to mark' : `would mark ${toMark.map((f) => f.file).join(', ')}`);
       return toMark;
     });
@@ -476,17 +558,92 @@ async function baselineImpl(ctx: Context, input: MigrateRunInput & { version: nu
     }
     await m.step('MG-7', 'the baseline', async (s) => {
       const host = input.hostname ?? osHostname();
-      const c = session.client;
-      const inserts = toMark.map((f) =>
-        recordSql(c, { version: f.version, name: f.name, checksum: f.checksum, durationMs: 0, hostname: host, kind: 'baseline' }),
+      await session.db.migrations.baseline(
+        toMark.map((f) => ({
+          version: f.version,
+          name: f.name,
+          checksum: f.checksum,
+          durationMs: 0,
+          hostname: host,
+          kind: 'baseline' as const,
+        })),
       );
-      await c.query(`BEGIN; ${inserts.join('; ')}; COMMIT`).catch(async (e: unknown) => {
-        await c.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      });
       s.detail(`marked ${toMark.map((f) => f.file).join(', ')}`);
     });
     return { ...base, status: 'baselined', marked: mark(toMark) };
+  });
+}
+
+/** `migrate resolve`: what it did (or would do) to a migration marked failed. */
+export interface ResolveResult {
+  status: 'resolved' | 'dry-run' | 'cancelled';
+  target: string;
+  dir: string;
+  version: number;
+  name: string;
+  /** pending: the mark is removed and the next `migrate up` runs the file again; applied: recorded as applied (baselined). */
+  as: 'pending' | 'applied';
+  /** The error recorded when it failed. */
+  error?: string;
+  /** The run along runbooks/migrate.md (MG-1 to MG-4, MG-8). */
+  report: RunReport;
+}
+
+async function resolveImpl(ctx: Context, input: MigrateRunInput & { version: number; as: 'pending' | 'applied' }): Promise<ResolveResult> {
+  return migrateRun(ctx, MIGRATE_RESOLVE, input, async (m): Promise<Omit<ResolveResult, 'report'>> => {
+    const { files, session } = await m.open();
+    const failedOne = (applied: readonly AppliedMigration[]) => {
+      const row = applied.find((a) => a.version === input.version);
+      if (row?.kind === 'failed') return row;
+      const state = row
+        ? row.kind === 'baseline'
+          ? 'baselined'
+          : 'applied'
+        : files.some((f) => f.version === input.version)
+          ? 'pending'
+          : 'unknown';
+      throw new UsageError(
+        `Migration ${input.version} is not marked failed on ${session.label} (it is ${state}); there is nothing to resolve.`,
+        {
+          hint: session.db.api.transactionalDdl
+            ? `${session.db.api.label} rolls a failed migration back as a whole, so it never marks one failed; \`dbops migrate status\` shows every state.`
+            : 'Run `dbops migrate status` to see which migration is marked failed.',
+          step: 'MG-3',
+        },
+      );
+    };
+    const row = await m.step('MG-3', 'reading the migration history', async (s) => {
+      const found = failedOne(await session.db.migrations.readApplied());
+      s.detail(`${input.version} (${found.name}) is marked failed${found.error ? `: ${found.error}` : ''}`);
+      return found;
+    });
+    const base = {
+      target: session.label,
+      dir: input.dir,
+      version: input.version,
+      name: row.name,
+      as: input.as,
+      ...(row.error ? { error: row.error } : {}),
+    };
+    if (input.dryRun) {
+      skipRest(m, ['MG-4', 'MG-8'], 'dry run');
+      return { ...base, status: 'dry-run' };
+    }
+    const outcome =
+      input.as === 'applied'
+        ? 'record it as applied (you completed it by hand)'
+        : 'remove its failed mark, so the next migrate up runs it again (you undid what it applied)';
+    if (!(await ctx.prompt.confirm(`Migration ${input.version} (${row.name}) on ${session.label}: you checked the schema; ${outcome}?`))) {
+      skipRest(m, ['MG-4', 'MG-8'], 'not confirmed');
+      return { ...base, status: 'cancelled' };
+    }
+    const { applied } = await m.lock(session);
+    failedOne(applied);
+    await m.step('MG-8', 'resolving the failed migration', async (s) => {
+      await session.db.migrations.resolve(input.version, input.as === 'applied' ? 'applied' : 'rerun', input.hostname ?? osHostname());
+      s.detail(input.as === 'applied' ? `recorded ${input.version} as applied` : `removed the failed mark of ${input.version}`);
+    });
+    return { ...base, status: 'resolved' };
   });
 }
 
@@ -510,4 +667,12 @@ export function migrateDown(ctx: Context, input: MigrateRunInput & { steps: numb
 /** `migrate baseline <version>`: records the files up to V as applied, running nothing. */
 export function migrateBaseline(ctx: Context, input: MigrateRunInput & { version: number }): Promise<BaselineResult> {
   return guardDb('the baseline', () => baselineImpl(ctx, input));
+}
+
+/** `migrate resolve <version>`: clears a migration marked failed once a person checked the schema (asks first). */
+export function migrateResolve(
+  ctx: Context,
+  input: MigrateRunInput & { version: number; as: 'pending' | 'applied' },
+): Promise<ResolveResult> {
+  return guardDb('resolving the failed migration', () => resolveImpl(ctx, input));
 }

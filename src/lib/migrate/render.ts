@@ -5,10 +5,19 @@
 import type { ChalkInstance } from 'chalk';
 import { formatDuration, renderTable } from '../output/format.js';
 import { seeAnchor } from '../runbook/findings.js';
-import type { Drift, MigrationState, StatusRow } from './drift.js';
+import type { Drift, FailedMigration, MigrationState, StatusRow } from './drift.js';
 import type { HeartbeatPlan, HeartbeatResult } from './heartbeat.js';
 import type { LintWarning } from './lint.js';
-import type { BaselineResult, DownResult, PlannedMigration, RanMigration, StatusResult, UpResult, VerifyResult } from './migrate.js';
+import type {
+  BaselineResult,
+  DownResult,
+  PlannedMigration,
+  RanMigration,
+  ResolveResult,
+  StatusResult,
+  UpResult,
+  VerifyResult,
+} from './migrate.js';
 import type { NewMigrationResult } from './new.js';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -30,6 +39,15 @@ export function renderDrift(drift: readonly Drift[], c: ChalkInstance): string[]
   ];
 }
 
+export function renderFailed(failed: readonly FailedMigration[], c: ChalkInstance): string[] {
+  if (failed.length === 0) return [];
+  return [
+    '',
+    c.bold(`Failed half-way (${failed.length}): migrate up refuses until \`dbops migrate resolve <version>\``),
+    ...failed.map((f) => `  ${c.red('✖')} ${f.message}${f.error ? ` — ${f.error}` : ''} ${seeAnchor(f.runbook)}`),
+  ];
+}
+
 export function renderLint(lint: readonly LintWarning[], c: ChalkInstance, title = 'Lint warnings for the pending migrations'): string[] {
   if (lint.length === 0) return [];
   return [
@@ -41,7 +59,8 @@ export function renderLint(lint: readonly LintWarning[], c: ChalkInstance, title
 
 export function renderStatus(r: StatusResult, c: ChalkInstance): string {
   const s = r.summary;
-  const head = `Migrations of ${r.target} (${r.dir}): ${s.applied} applied, ${s.pending} pending, ${s.drift === 0 ? 'no drift' : c.red(plural(s.drift, 'drift'))}.`;
+  const failed = s.failed > 0 ? `, ${c.red(`${s.failed} failed`)}` : '';
+  const head = `Migrations of ${r.target} (${r.dir}): ${s.applied} applied, ${s.pending} pending, ${s.drift === 0 ? 'no drift' : c.red(plural(s.drift, 'drift'))}${failed}.`;
   const table =
     r.migrations.length === 0
       ? 'No migration files and no history.'
@@ -57,7 +76,7 @@ export function renderStatus(r: StatusResult, c: ChalkInstance): string {
           ],
           r.migrations,
         );
-  return [head, '', table, ...renderDrift(r.drift, c), ...renderLint(r.lint, c)].join('\n');
+  return [head, '', table, ...renderDrift(r.drift, c), ...renderFailed(r.failed, c), ...renderLint(r.lint, c)].join('\n');
 }
 
 export function renderVerify(r: VerifyResult, c: ChalkInstance): string {
@@ -65,8 +84,8 @@ export function renderVerify(r: VerifyResult, c: ChalkInstance): string {
   const lintPart = r.lint.length === 0 ? 'no lint warnings' : plural(r.lint.length, 'lint warning');
   const head = r.ok
     ? `${c.green('✔')} ${r.target}: ${plural(k.applied, 'applied migration')} match their files, ${k.pending} pending, ${lintPart}.`
-    : `${c.red('✖')} ${r.target}: ${r.drift.length > 0 ? plural(r.drift.length, 'drift') : 'no drift'}, ${lintPart}${r.strict && r.lint.length > 0 ? ' (--strict: warnings fail)' : ''}.`;
-  return [head, ...renderDrift(r.drift, c), ...renderLint(r.lint, c)].join('\n');
+    : `${c.red('✖')} ${r.target}: ${r.drift.length > 0 ? plural(r.drift.length, 'drift') : 'no drift'}${r.failed.length > 0 ? `, ${r.failed.length} failed` : ''}, ${lintPart}${r.strict && r.lint.length > 0 ? ' (--strict: warnings fail)' : ''}.`;
+  return [head, ...renderDrift(r.drift, c), ...renderFailed(r.failed, c), ...renderLint(r.lint, c)].join('\n');
 }
 
 function ranLines(ran: readonly RanMigration[]): string[] {
@@ -97,6 +116,7 @@ export function renderUp(r: Omit<UpResult, 'report'>, c: ChalkInstance): string 
       if (r.plan.length === 0) return `Dry run: ${r.target} is up to date; nothing would be applied.`;
       return [
         `Dry run: would apply ${plural(r.plan.length, 'migration')} to ${r.target} in this order (${settings}); nothing was changed.`,
+        ...(r.transactionalDdl ? [] : [implicitCommit(r)]),
         ...planLines(r.plan, c),
         ...renderLint(r.lint, c),
       ].join('\n');
@@ -108,9 +128,15 @@ export function renderUp(r: Omit<UpResult, 'report'>, c: ChalkInstance): string 
         `${c.green('✔')} Applied ${plural(r.applied.length, 'migration')} to ${r.target} in ${formatDuration(total)} (${settings}):`,
         ...ranLines(r.applied),
         rest,
+        ...(r.transactionalDdl ? [] : [implicitCommit(r)]),
       ].join('\n');
     }
   }
+}
+
+/** The implicit-commit warning of an engine without transactional DDL (MySQL). */
+function implicitCommit(r: Pick<UpResult, 'engine'>): string {
+  return `Note: ${r.engine === 'mysql' ? 'MySQL' : r.engine} commits DDL implicitly: a migration that fails half-way is not rolled back; it is marked failed and migrate up refuses until \`dbops migrate resolve <version>\` (after you checked the schema).`;
 }
 
 export function renderDown(r: Omit<DownResult, 'report'>, c: ChalkInstance): string {
@@ -145,6 +171,19 @@ export function renderBaseline(r: Omit<BaselineResult, 'report'>, c: ChalkInstan
     `${c.green('✔')} Marked ${plural(r.marked.length, 'migration')} as applied on ${r.target} (baseline at ${v4(r.version)}); none of them ran:`,
     ...files,
   ].join('\n');
+}
+
+export function renderResolve(r: Omit<ResolveResult, 'report'>, c: ChalkInstance): string {
+  const what =
+    r.as === 'applied' ? 'recorded as applied (baselined); migrate up goes on after it' : 'unmarked: the next migrate up runs it again';
+  switch (r.status) {
+    case 'cancelled':
+      return 'Cancelled: nothing was changed.';
+    case 'dry-run':
+      return `Dry run: migration ${v4(r.version)} (${r.name}) on ${r.target} is marked failed${r.error ? ` (${r.error})` : ''}; it would be ${what}. Nothing was changed.`;
+    case 'resolved':
+      return `${c.green('✔')} Migration ${v4(r.version)} (${r.name}) on ${r.target} is resolved: ${what}.`;
+  }
 }
 
 export function renderNew(r: NewMigrationResult): string {

@@ -360,6 +360,8 @@ export interface ConnectionInfo {
   /** TLS: 'require' on AWS; 'disable' on local loopback clusters. */
   ssl: 'disable' | 'require' | 'verify-full';
   caBundlePath?: string;
+  /** The engine behind the endpoint; absent means PostgreSQL. engines/ picks the client from it. */
+  engine?: Engine;
 }
 
 /** The port. */

@@ -7,6 +7,7 @@ import type { Client } from 'pg';
 import type { Context } from '../context.js';
 import { connect } from '../db/connect.js';
 import { resolveTarget } from '../db/target.js';
+import { requirePgvector } from '../engines/index.js';
 import { EnvironmentError, isDbopsError, messageOf, UsageError } from '../errors.js';
 import type { ConnectionInfo } from '../providers/types.js';
 
@@ -40,6 +41,7 @@ export async function openVectorDb(ctx: Context, input: VectorTargetInput, appli
     instanceId: input.instance,
     connectHost: input.connectHost,
   });
+  requirePgvector(info.engine, label);
   const tunnel = { ...(override ? { override } : {}), tunnelOption: '--connect-host' };
   const client = await connect(info, { ...tunnel, warn: (m) => ctx.out.warn(m), applicationName });
   let closed = false;

@@ -122,7 +122,7 @@ describe('the recipe-book example schema on PostgreSQL 15 without pgvector', () 
 
   it('reports status: eight applied, nothing pending, no drift', async () => {
     const s = await withCtx((ctx) => migrateStatus(ctx, { target: { url }, dir: EXAMPLE, lockTimeoutMs: 10_000 }));
-    expect(s.summary).toEqual({ files: 8, applied: 8, pending: 0, drift: 0, lint: 0 });
+    expect(s.summary).toEqual({ files: 8, applied: 8, pending: 0, drift: 0, failed: 0, lint: 0 });
     expect(s.migrations.map((m) => m.state)).toEqual(Array(8).fill('applied'));
   });
 

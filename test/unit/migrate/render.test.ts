@@ -12,6 +12,7 @@ describe('renderStatus', () => {
     // GIVEN one applied, one edited and one pending migration, and one lint warning
     const r: StatusResult = {
       target: 'demo-db',
+      engine: 'postgres',
       dir: 'sql/migrations',
       migrations: [
         {
@@ -58,7 +59,8 @@ describe('renderStatus', () => {
           runbook: 'runbooks/migrate.md#MG-R8',
         },
       ],
-      summary: { files: 3, applied: 2, pending: 1, drift: 1, lint: 1 },
+      failed: [],
+      summary: { files: 3, applied: 2, pending: 1, drift: 1, failed: 0, lint: 1 },
     };
     // WHEN rendered without colour THEN
     expect(renderStatus(r, c)).toBe(
@@ -84,6 +86,8 @@ describe('renderUp', () => {
   const base: Omit<UpResult, 'report'> = {
     status: 'applied',
     target: 'demo-db',
+    engine: 'postgres',
+    transactionalDdl: true,
     dir: 'sql/migrations',
     settings,
     applied: [],
@@ -163,7 +167,7 @@ describe('the other renderings', () => {
   it('verify, down, baseline and heartbeat', () => {
     expect(
       renderVerify(
-        { ok: true, target: 'db', dir: 'm', strict: false, checked: { files: 3, applied: 2, pending: 1 }, drift: [], lint: [] },
+        { ok: true, target: 'db', dir: 'm', strict: false, checked: { files: 3, applied: 2, pending: 1 }, drift: [], failed: [], lint: [] },
         c,
       ),
     ).toBe('✔ db: 2 applied migrations match their files, 1 pending, no lint warnings.');

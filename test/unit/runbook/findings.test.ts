@@ -62,8 +62,10 @@ describe('the registries hold every kind the code produces', () => {
     );
   });
 
-  it('migrate: the four kinds of drift and every lint rule', () => {
-    expect(Object.keys(MIGRATE_FINDINGS.sections).sort()).toEqual(['edited', 'missing', 'out-of-order', 'renamed', ...LINT_RULES].sort());
+  it('migrate: the four kinds of drift, a failed migration and every lint rule', () => {
+    expect(Object.keys(MIGRATE_FINDINGS.sections).sort()).toEqual(
+      ['edited', 'missing', 'out-of-order', 'renamed', 'failed', ...LINT_RULES].sort(),
+    );
   });
 
   it('audit and backup status: kinds as the code names them', () => {

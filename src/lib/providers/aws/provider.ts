@@ -438,6 +438,7 @@ class AwsProvider implements Provider {
       port,
       user: db.MasterUsername ?? 'postgres',
       database: db.DBName ?? 'postgres',
+      ...(engineOf(db.Engine) === 'mysql' ? { engine: 'mysql' as const } : {}),
       ...(password ? { password } : {}),
       ...(caBundle ? { ssl: 'verify-full' as const, caBundlePath: caBundle } : { ssl: 'require' as const }),
     };
