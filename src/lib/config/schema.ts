@@ -43,12 +43,18 @@ export const configSchema = z.strictObject({
   tags: z.record(z.string().min(1).max(128), z.string().max(256)),
   database: z.strictObject({
     identifier,
-    engine: z.enum(['postgres', 'mysql']),
+    /** aurora-postgresql: an Aurora Serverless v2 cluster (seed 004) instead of an RDS instance. */
+    engine: z.enum(['postgres', 'mysql', 'aurora-postgresql']),
     engineVersion: z.preprocess(
       (v) => (typeof v === 'number' ? String(v) : v),
       z.string().regex(/^\d+(\.\d+)?$/, 'a version such as 15 or 15.4'),
     ),
-    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an instance class such as db.t3.micro'),
+    instanceClass: z.string().regex(/^db\.([a-z0-9]+\.[a-z0-9]+|serverless)$/, 'an instance class such as db.t3.micro or db.serverless'),
+    /**
+     * Aurora Serverless v2 capacity in ACUs (engine aurora-postgresql). minCapacity unset:
+     * seed 004's 0.5, or 1 when environment is production. Checked in config/database-kind.ts.
+     */
+    serverless: z.strictObject({ minCapacity: z.number().optional(), maxCapacity: z.number() }),
     allocatedStorageGb: z.int().min(20).max(65536),
     maxAllocatedStorageGb: z.int().min(20).max(65536),
     storageType: z.enum(['gp2', 'gp3', 'io1', 'io2', 'standard']),

@@ -5,6 +5,7 @@
  */
 import { copyKey, type CopyKey } from '../snapshots/checks.js';
 import type { DbopsConfig } from '../config/schema.js';
+import { dataEngine } from '../config/database-kind.js';
 import { createRequest } from '../instances/instances.js';
 import { proxyRoleName } from '../providers/failover-types.js';
 import type { BudgetNotification, BudgetSpec, IngressRule } from '../providers/provision-types.js';
@@ -207,7 +208,7 @@ export function desiredState(config: DbopsConfig, s: ProvisionSettings, runId = 
     provider: config.provider,
     region: config.region,
     tags: provisionTags(s, runId),
-    ...(manageSg ? { securityGroup: desiredSecurityGroup(config, ENGINE_PORT[config.database.engine]) } : {}),
+    ...(manageSg ? { securityGroup: desiredSecurityGroup(config, ENGINE_PORT[dataEngine(config.database.engine)]) } : {}),
     ...(external && external.length > 0 ? { externalSecurityGroupIds: external } : {}),
     parameterGroup: { name: defaultParameterGroup(config.database.engine, config.database.engineVersion), custom: false },
     database,
