@@ -20,6 +20,7 @@ import type { DatabaseEngine, Instance, Provider, ProviderName, Tags, WaitOption
 export type ResourceKind =
   | 'security-group'
   | 'parameter-group'
+  | 'db-cluster'
   | 'db-instance'
   | 'read-replica'
   | 'connection-pool'

@@ -403,6 +403,21 @@ export interface CreateClusterInstanceInput {
   tags: Tags;
 }
 
+/** ModifyDBCluster: only the fields to change are set. */
+export interface ModifyClusterInput {
+  serverless?: ServerlessCapacity;
+  engineVersion?: string;
+  allowMajorVersionUpgrade?: boolean;
+  deletionProtection?: boolean;
+  backupRetentionDays?: number;
+  backupWindow?: string;
+  maintenanceWindow?: string;
+  copyTagsToSnapshot?: boolean;
+  vpcSecurityGroupIds?: string[];
+  /** false: RDS holds what it can (engine version) until the maintenance window. */
+  applyImmediately: boolean;
+}
+
 export interface CreateClusterSnapshotInput {
   clusterId: string;
   snapshotId: string;
@@ -426,6 +441,7 @@ export interface ClusterApi {
   describeCluster(id: string): Promise<Cluster>;
   findCluster(id: string): Promise<Cluster | undefined>;
   listClusters(): Promise<Cluster[]>;
+  modifyCluster(id: string, input: ModifyClusterInput): Promise<Cluster>;
   /** Its instances must be deleted first (RDS refuses otherwise). */
   deleteCluster(id: string, input: DeleteInstanceInput): Promise<void>;
   waitForCluster(id: string, target: 'available' | 'deleted', opts: WaitOptions): Promise<Cluster | undefined>;

@@ -10,6 +10,7 @@ import type {
   DBCluster,
   DBClusterSnapshot,
   DeleteDBClusterCommandInput,
+  ModifyDBClusterCommandInput,
 } from '@aws-sdk/client-rds';
 import { UsageError } from '../../errors.js';
 import type {
@@ -19,6 +20,7 @@ import type {
   CreateClusterInstanceInput,
   CreateClusterSnapshotInput,
   DeleteInstanceInput,
+  ModifyClusterInput,
   Snapshot,
 } from '../types.js';
 import { engineOf, fromRdsTags, toRdsTags, withManagedTag } from './convert.js';
@@ -165,6 +167,30 @@ export function createClusterInstanceRequest(input: CreateClusterInstanceInput):
     AutoMinorVersionUpgrade: input.autoMinorVersionUpgrade,
     ...optional('PromotionTier', input.promotionTier),
     Tags: toRdsTags(withManagedTag(input.tags)),
+  };
+}
+
+export function modifyClusterRequest(id: string, m: ModifyClusterInput): ModifyDBClusterCommandInput {
+  return {
+    DBClusterIdentifier: id,
+    ...(m.serverless
+      ? {
+          ServerlessV2ScalingConfiguration: {
+            MinCapacity: m.serverless.minCapacity,
+            MaxCapacity: m.serverless.maxCapacity,
+            ...optional('SecondsUntilAutoPause', m.serverless.secondsUntilAutoPause),
+          },
+        }
+      : {}),
+    ...optional('EngineVersion', m.engineVersion),
+    ...optional('AllowMajorVersionUpgrade', m.allowMajorVersionUpgrade),
+    ...optional('DeletionProtection', m.deletionProtection),
+    ...optional('BackupRetentionPeriod', m.backupRetentionDays),
+    ...optional('PreferredBackupWindow', m.backupWindow),
+    ...optional('PreferredMaintenanceWindow', m.maintenanceWindow),
+    ...optional('CopyTagsToSnapshot', m.copyTagsToSnapshot),
+    ...optional('VpcSecurityGroupIds', m.vpcSecurityGroupIds),
+    ApplyImmediately: m.applyImmediately,
   };
 }
 

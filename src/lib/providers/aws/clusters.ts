@@ -15,6 +15,7 @@ import type {
   DeleteInstanceInput,
   Instance,
   ListClusterSnapshotsInput,
+  ModifyClusterInput,
   Snapshot,
   WaitOptions,
 } from '../types.js';
@@ -24,6 +25,7 @@ import {
   createClusterRequest,
   createClusterSnapshotRequest,
   deleteClusterRequest,
+  modifyClusterRequest,
   toCluster,
   toClusterSnapshot,
 } from './cluster-convert.js';
@@ -125,6 +127,13 @@ export class AwsClusters implements ClusterApi {
       Marker = page.Marker;
     } while (Marker);
     return out;
+  }
+
+  async modifyCluster(id: string, input: ModifyClusterInput): Promise<Cluster> {
+    const out = await this.c.call({ operation: 'ModifyDBCluster', service: 'rds', clusterId: id }, (k) =>
+      k.rds.modifyDBCluster(modifyClusterRequest(id, input)),
+    );
+    return this.#cluster(out.DBCluster, 'ModifyDBCluster');
   }
 
   async deleteCluster(id: string, input: DeleteInstanceInput): Promise<void> {
