@@ -106,6 +106,7 @@ import type { ProvisionDeps } from '../../src/lib/provision/deps.js';
 import { provisionSettings, type ProvisionSettings } from '../../src/lib/provision/settings.js';
 import { testOutput, type TestOutput } from './output.js';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { FakeClusters } from './fake-clusters.js';
 
 const $metadata = {};
 type Tags = { Key?: string; Value?: string }[];
@@ -153,6 +154,8 @@ export class FakeAwsAccount {
   readonly budgets: AwsClientStub<BudgetsClient>;
   readonly sts: AwsClientStub<STSClient>;
   readonly secrets: AwsClientStub<SecretsManagerClient>;
+  /** Aurora clusters and cluster snapshots (fake-clusters.ts), in this account's region. */
+  readonly clusters: FakeClusters;
 
   readonly instances = new Map<string, Settling<DBInstance>>();
   /** Final snapshots RDS takes as an instance is deleted, with their tags (copied from the instance, as CopyTagsToSnapshot does). */
@@ -176,7 +179,11 @@ export class FakeAwsAccount {
     this.region = opts.region ?? 'us-east-2';
     this.account = opts.account ?? '123456789012';
     this.#settle = opts.describesToSettle ?? 2;
-    this.#orderable = opts.orderable ?? { postgres: ['db.t3.micro', 'db.t3.small', 'db.t4g.micro'], mysql: ['db.t3.micro'] };
+    this.#orderable = opts.orderable ?? {
+      postgres: ['db.t3.micro', 'db.t3.small', 'db.t4g.micro'],
+      mysql: ['db.t3.micro'],
+      'aurora-postgresql': ['db.serverless', 'db.r6g.large'],
+    };
     this.#regions = opts.regions ?? ['us-east-1', 'us-east-2', 'us-west-2', 'eu-west-1'];
     this.rds = mockClient(RDSClient);
     this.ec2 = mockClient(EC2Client);
@@ -186,7 +193,9 @@ export class FakeAwsAccount {
     this.budgets = mockClient(BudgetsClient);
     this.sts = mockClient(STSClient);
     this.secrets = mockClient(SecretsManagerClient);
+    this.clusters = new FakeClusters({ settleAfter: this.#settle, account: this.account, region: this.region });
     this.#installRds();
+    this.clusters.install(this.rds);
     this.#installEc2();
     this.#installCache();
     this.#installSns();
@@ -291,6 +300,9 @@ export class FakeAwsAccount {
       this.#maybeFail('CreateDBInstance');
       const id = i.DBInstanceIdentifier!;
       if (this.instances.has(id)) throw new DBInstanceAlreadyExistsFault({ message: 'DB instance already exists', $metadata });
+      const cluster = i.DBClusterIdentifier
+        ? this.clusters.join(this.region, i.DBClusterIdentifier, id, i.DBInstanceClass, i.PromotionTier)
+        : undefined;
       const shape: DBInstance = {
         DBInstanceIdentifier: id,
         DBInstanceArn: `arn:aws:rds:${this.region}:${this.account}:db:${id}`,
@@ -325,6 +337,19 @@ export class FakeAwsAccount {
           : {}),
         ReadReplicaDBInstanceIdentifiers: [],
         TagList: i.Tags ?? [],
+        ...(cluster
+          ? {
+              DBClusterIdentifier: i.DBClusterIdentifier,
+              EngineVersion: cluster.EngineVersion,
+              AllocatedStorage: 1,
+              StorageEncrypted: cluster.StorageEncrypted,
+              MasterUsername: cluster.MasterUsername,
+              DBName: cluster.DatabaseName,
+              BackupRetentionPeriod: cluster.BackupRetentionPeriod,
+              DeletionProtection: false,
+              PromotionTier: i.PromotionTier,
+            }
+          : {}),
       };
       this.instances.set(id, { shape, after: this.#settle, to: 'available' });
       return { DBInstance: structuredClone(shape) };
@@ -361,6 +386,7 @@ export class FakeAwsAccount {
         e.shape.DBInstanceStatus = 'deleting';
         e.after = this.#settle;
         e.to = 'gone';
+        if (e.shape.DBClusterIdentifier) this.clusters.leave(this.region, e.shape.DBClusterIdentifier, e.shape.DBInstanceIdentifier!);
         if (!i.SkipFinalSnapshot && i.FinalDBSnapshotIdentifier) {
           const id = i.FinalDBSnapshotIdentifier;
           this.snapshots.set(id, {
@@ -398,7 +424,17 @@ export class FakeAwsAccount {
       // Without a class, AWS lists every class of the engine.
       const offered = i.DBInstanceClass === undefined ? classes.length > 0 : classes.includes(i.DBInstanceClass);
       if (!offered) return { OrderableDBInstanceOptions: [] };
-      const versions = i.Engine === 'mysql' ? ['8.0.35', '8.0.39'] : ['14.12', '15.8', '16.4'];
+      const versions = i.Engine === 'mysql' ? ['8.0.35', '8.0.39'] : ['14.12', '15.4', '15.8', '16.4'];
+      if (i.Engine === 'aurora-postgresql') {
+        return {
+          OrderableDBInstanceOptions: versions.map((v) => ({
+            Engine: i.Engine,
+            EngineVersion: v,
+            DBInstanceClass: i.DBInstanceClass,
+            StorageType: 'aurora',
+          })),
+        };
+      }
       return {
         OrderableDBInstanceOptions: versions.flatMap((v) =>
           ['gp2', 'gp3', 'io1'].map((t) => ({

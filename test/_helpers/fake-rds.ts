@@ -14,6 +14,10 @@
  * -> available), targets registered as REGISTERING then AVAILABLE after N describes, or
  * held in a state with a reason by `holdTargetHealth` (e.g. UNAVAILABLE / AUTH_FAILURE).
  *
+ * Aurora clusters (`clusters`, fake-clusters.ts): CreateDBCluster (creating -> available),
+ * members joining by CreateDBInstance with DBClusterIdentifier (the first is the writer)
+ * and leaving when deleted, FailoverDBCluster moving the writer, cluster snapshots per region.
+ *
  * ```ts
  * const rds = new FakeRds();           // installs the mock
  * rds.addInstance('us-east-2', 'prod-db');
@@ -84,6 +88,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-rds';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { FakeClusters } from './fake-clusters.js';
 
 export interface FakeRdsOptions {
   /** How many describes a resource stays `creating`/`deleting`/... before it settles (default 2). */
@@ -123,6 +128,8 @@ function parseSnapshotRef(ref: string, region: string): { region: string; id: st
 export class FakeRds {
   /** The underlying aws-sdk-client-mock stub: use it for call assertions. */
   readonly mock: AwsClientStub<RDSClient>;
+  /** Aurora clusters and cluster snapshots (seed with `clusters.addCluster`, `rds.addClusterMember`). */
+  readonly clusters: FakeClusters;
   readonly #settleAfter: number;
   readonly #account: string;
   readonly #instances = new Map<string, Entry<DBInstance>>();
@@ -138,7 +145,9 @@ export class FakeRds {
     this.#settleAfter = opts.describesToSettle ?? 2;
     this.#account = opts.accountId ?? '123456789012';
     this.mock = mockClient(RDSClient);
+    this.clusters = new FakeClusters({ settleAfter: this.#settleAfter, account: this.#account });
     this.#install();
+    this.clusters.install(this.mock);
   }
 
   /** Removes the mock from RDSClient. */
@@ -162,6 +171,22 @@ export class FakeRds {
     };
     this.#instances.set(`${region}/${id}`, { shape });
     return structuredClone(shape);
+  }
+
+  /** Adds an available member of an Aurora cluster (the first member is the writer). */
+  addClusterMember(region: string, clusterId: string, id: string, overrides: Partial<DBInstance> = {}): DBInstance {
+    const cluster = this.clusters.join(region, clusterId, id, 'db.serverless');
+    return this.addInstance(region, id, {
+      Engine: cluster.Engine,
+      EngineVersion: cluster.EngineVersion,
+      DBInstanceClass: 'db.serverless',
+      DBClusterIdentifier: clusterId,
+      StorageEncrypted: cluster.StorageEncrypted,
+      AllocatedStorage: 1,
+      BackupRetentionPeriod: cluster.BackupRetentionPeriod,
+      LatestRestorableTime: undefined,
+      ...overrides,
+    });
   }
 
   /** Adds an available snapshot. */
@@ -423,6 +448,7 @@ export class FakeRds {
 
   #createInstance(i: CreateDBInstanceCommandInput, region: string): { DBInstance: DBInstance } {
     this.#requireNoInstance(region, i.DBInstanceIdentifier);
+    if (i.DBClusterIdentifier) return this.#createMember(i, region);
     const shape = this.#newInstance(region, i.DBInstanceIdentifier!, {
       Engine: i.Engine,
       EngineVersion: i.EngineVersion,
@@ -454,6 +480,28 @@ export class FakeRds {
     return { DBInstance: this.#storeInstance(region, shape) };
   }
 
+  /** A cluster member: engine, storage, backups and credentials are the cluster's. */
+  #createMember(i: CreateDBInstanceCommandInput, region: string): { DBInstance: DBInstance } {
+    const cluster = this.clusters.join(region, i.DBClusterIdentifier!, i.DBInstanceIdentifier!, i.DBInstanceClass, i.PromotionTier);
+    const shape = this.#newInstance(region, i.DBInstanceIdentifier!, {
+      Engine: i.Engine,
+      EngineVersion: cluster.EngineVersion,
+      DBInstanceClass: i.DBInstanceClass,
+      DBClusterIdentifier: i.DBClusterIdentifier,
+      AllocatedStorage: 1,
+      StorageEncrypted: cluster.StorageEncrypted ?? false,
+      KmsKeyId: cluster.KmsKeyId,
+      PubliclyAccessible: i.PubliclyAccessible ?? false,
+      AutoMinorVersionUpgrade: i.AutoMinorVersionUpgrade ?? true,
+      PromotionTier: i.PromotionTier ?? 1,
+      BackupRetentionPeriod: cluster.BackupRetentionPeriod ?? 1,
+      MasterUsername: cluster.MasterUsername,
+      DBName: cluster.DatabaseName,
+      TagList: i.Tags ?? [],
+    });
+    return { DBInstance: this.#storeInstance(region, shape) };
+  }
+
   #describeInstances(i: DescribeDBInstancesCommandInput, region: string): { DBInstances: DBInstance[]; Marker?: string } {
     if (i.DBInstanceIdentifier !== undefined) {
       const e = this.#instanceEntry(region, i.DBInstanceIdentifier);
@@ -480,6 +528,7 @@ export class FakeRds {
     }
     e.shape.DBInstanceStatus = 'deleting';
     e.settle = this.#pending('gone');
+    if (e.shape.DBClusterIdentifier) this.clusters.leave(region, e.shape.DBClusterIdentifier, e.shape.DBInstanceIdentifier!);
     return { DBInstance: structuredClone(e.shape) };
   }
 

@@ -14,6 +14,8 @@ export const DEFAULTS: DbopsConfig = {
     engine: 'postgres',
     engineVersion: '15',
     instanceClass: 'db.t3.micro',
+    // Seed 004's Aurora Serverless v2 range (0.5-4 ACU; production 1-4): used when engine is aurora-postgresql.
+    serverless: { maxCapacity: 4 },
     allocatedStorageGb: 20,
     maxAllocatedStorageGb: 20,
     storageType: 'gp2',

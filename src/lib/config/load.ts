@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { ConfigError } from '../errors.js';
+import { databaseKindProblem } from './database-kind.js';
 import { CONFIG_FILE_NAME, DEFAULTS } from './defaults.js';
 import { configSchema, type DbopsConfig } from './schema.js';
 
@@ -282,5 +283,9 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
       },
     );
   }
+  // The checks across keys (an Aurora cluster's class and capacity): one sentence and a hint.
+  const problem = databaseKindProblem(parsed.data);
+  if (problem)
+    throw new ConfigError(`Invalid config: ${problem.message}`, { hint: problem.hint, details: { problems: [problem.message] } });
   return { config: parsed.data, file, sources };
 }

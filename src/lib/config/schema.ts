@@ -108,7 +108,7 @@ const fleetSchema = z.strictObject({
  * The version must be one the engine has: MySQL is 8.0 (seed 003; locally MariaDB 10.11
  * stands in for it), PostgreSQL a major or major.minor.
  */
-function checkEngineVersion(db: { engine: 'postgres' | 'mysql'; engineVersion: string }, ctx: z.RefinementCtx): void {
+function checkEngineVersion(db: { engine: 'postgres' | 'mysql' | 'aurora-postgresql'; engineVersion: string }, ctx: z.RefinementCtx): void {
   if (db.engine === 'mysql' && !/^8\.0(\.\d+)?$/.test(db.engineVersion)) {
     ctx.addIssue({
       code: 'custom',
@@ -117,7 +117,7 @@ function checkEngineVersion(db: { engine: 'postgres' | 'mysql'; engineVersion: s
       input: db.engineVersion,
     });
   }
-  if (db.engine === 'postgres' && !/^\d+(\.\d+)?$/.test(db.engineVersion)) {
+  if (db.engine !== 'mysql' && !/^\d+(\.\d+)?$/.test(db.engineVersion)) {
     ctx.addIssue({ code: 'custom', path: ['engineVersion'], message: 'a PostgreSQL version such as 15 or 15.4', input: db.engineVersion });
   }
 }
@@ -134,12 +134,18 @@ export const configSchema = z.strictObject({
   database: z
     .strictObject({
       identifier,
-      engine: z.enum(['postgres', 'mysql']),
+      /** aurora-postgresql: an Aurora Serverless v2 cluster (seed 004) instead of an RDS instance. */
+      engine: z.enum(['postgres', 'mysql', 'aurora-postgresql']),
       engineVersion: z.preprocess(
         (v) => (typeof v === 'number' ? String(v) : v),
         z.string().regex(/^\d+(\.\d+){0,2}$/, 'a version such as 15, 15.4 or 8.0.35'),
       ),
-      instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an instance class such as db.t3.micro'),
+      instanceClass: z.string().regex(/^db\.([a-z0-9]+\.[a-z0-9]+|serverless)$/, 'an instance class such as db.t3.micro or db.serverless'),
+      /**
+       * Aurora Serverless v2 capacity in ACUs (engine aurora-postgresql). minCapacity unset:
+       * seed 004's 0.5, or 1 when environment is production. Checked in config/database-kind.ts.
+       */
+      serverless: z.strictObject({ minCapacity: z.number().optional(), maxCapacity: z.number() }),
       allocatedStorageGb: z.int().min(20).max(65536),
       maxAllocatedStorageGb: z.int().min(20).max(65536),
       storageType: z.enum(['gp2', 'gp3', 'io1', 'io2', 'standard']),

@@ -3,6 +3,7 @@
  * seeds' free-tier profile, config/defaults.ts), choices, validation, and the free-tier
  * note said after the answer. Pure: the wizard (wizard.ts) only walks this list.
  */
+import { dataEngine } from '../config/database-kind.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { configSchema } from '../config/schema.js';
 import { isCidrError, isWorldOpen, parseCidr } from '../provision/cidr.js';
@@ -199,7 +200,7 @@ export const QUESTIONS: Question[] = [
     kind: 'select',
     message: 'Engine',
     explain: "PostgreSQL 15 with pgvector is the seeds' database; MySQL 8.0 is seed 003's (aws only).",
-    default: () => db.engine,
+    default: () => dataEngine(db.engine),
     choices: (a) => [{ value: 'postgres', name: 'PostgreSQL' }, ...(a.provider === 'aws' ? [{ value: 'mysql', name: 'MySQL' }] : [])],
   }),
   ask<'engineVersion'>({

@@ -8,6 +8,7 @@ import { asDbopsError, ConflictError, UsageError } from '../errors.js';
 import type { PoolerState } from '../providers/failover-types.js';
 import type { CreateInstanceInput, Instance } from '../providers/types.js';
 import { TAG } from '../providers/types.js';
+import { dataEngine } from '../config/database-kind.js';
 import { type RunReport, runRunbook } from '../runbook/runner.js';
 import { INSTANCE_CREATE, INSTANCE_DELETE, INSTANCE_START, INSTANCE_STOP } from './runbooks.js';
 import { isRdsIdentifier } from '../identifiers.js';
@@ -80,7 +81,7 @@ export function createRequest(
   const db = ctx.config.database;
   return {
     id,
-    engine: db.engine,
+    engine: dataEngine(db.engine),
     engineVersion: db.engineVersion,
     instanceClass: overrides.instanceClass ?? db.instanceClass,
     allocatedStorageGb: db.allocatedStorageGb,

@@ -14,12 +14,13 @@
  * (at create time, so nothing is ever half-tagged) plus `dbops:managed=true`.
  */
 import type { Secret } from '../secret.js';
-import type { Engine, Instance, Provider, ProviderName, Tags, WaitOptions } from './types.js';
+import type { DatabaseEngine, Instance, Provider, ProviderName, Tags, WaitOptions } from './types.js';
 
 /** Resource kinds in the dependency order of seed 002. */
 export type ResourceKind =
   | 'security-group'
   | 'parameter-group'
+  | 'db-cluster'
   | 'db-instance'
   | 'read-replica'
   | 'connection-pool'
@@ -128,13 +129,13 @@ export interface DatabaseApi {
    * The options RDS offers for this engine and class in the region (every version and
    * storage type); empty when the class is not offered at all.
    */
-  orderableOptions(engine: Engine, instanceClass: string): Promise<OrderableOption[]>;
+  orderableOptions(engine: DatabaseEngine, instanceClass: string): Promise<OrderableOption[]>;
   /**
    * Whether the endpoint lists any orderable option for the engine in the region (one
    * small page). AWS always does; an emulator (moto, LocalStack) may list none, and then
    * the class check is skipped with a note instead of refusing every class.
    */
-  engineListed(engine: Engine): Promise<boolean>;
+  engineListed(engine: DatabaseEngine): Promise<boolean>;
 }
 
 /** A cache (ElastiCache replication group of one node; local: a redis-server). */

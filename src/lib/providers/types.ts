@@ -31,6 +31,15 @@ export const TAG = {
 
 export type Engine = 'postgres' | 'mysql';
 
+/**
+ * A database is an instance or a cluster (design.md): an RDS instance, or an Aurora
+ * cluster whose instances (a writer and readers) share one storage volume.
+ */
+export type DatabaseKind = 'instance' | 'cluster';
+
+/** The config's `database.engine`: an instance engine, or Aurora PostgreSQL (a cluster). */
+export type DatabaseEngine = Engine | 'aurora-postgresql';
+
 /** Instance status words are the RDS ones; the local adapter uses the same vocabulary. */
 export type InstanceStatus =
   | 'creating'
@@ -89,6 +98,8 @@ export interface Instance {
   /** Set on a read replica: the instance it replicates. */
   replicaSourceId?: string;
   replicaIds: string[];
+  /** Set on a member of an Aurora cluster: the cluster (its storage, backups and snapshots are the cluster's). */
+  clusterId?: string;
   tags: Tags;
 }
 
@@ -140,7 +151,10 @@ export type SnapshotType = 'manual' | 'automated';
 export interface Snapshot {
   id: string;
   arn?: string;
+  /** The database it was taken of: the instance, or the cluster for a cluster snapshot. */
   instanceId: string;
+  /** 'cluster': an Aurora cluster snapshot (DBClusterSnapshot); absent: an instance snapshot. */
+  of?: DatabaseKind;
   type: SnapshotType;
   status: 'creating' | 'available' | 'copying' | 'deleting' | 'failed' | (string & {});
   createdAt?: Date;
@@ -364,6 +378,152 @@ export interface ConnectionInfo {
   engine?: Engine;
 }
 
+/** Aurora Serverless v2 capacity range, in ACUs (Aurora capacity units, about 2 GiB of memory each). */
+export interface ServerlessCapacity {
+  minCapacity: number;
+  maxCapacity: number;
+  /** With minCapacity 0: how long the cluster idles before it pauses. */
+  secondsUntilAutoPause?: number;
+}
+
+/** A member's part in its cluster: the one writer, or a reader failover can promote. */
+export type ClusterRole = 'writer' | 'reader';
+
+export interface ClusterMember {
+  instanceId: string;
+  role: ClusterRole;
+  /** Failover priority, 0 (first) to 15. */
+  promotionTier?: number;
+}
+
+/** One Aurora cluster as dbops sees it. */
+export interface Cluster {
+  id: string;
+  arn?: string;
+  /** The data-plane engine (Aurora PostgreSQL speaks PostgreSQL). */
+  engine: Engine;
+  /** The RDS engine name, e.g. aurora-postgresql. */
+  rdsEngine: string;
+  engineVersion: string;
+  status: InstanceStatus;
+  region: string;
+  /** The cluster (writer) endpoint: it follows the writer through a failover. */
+  endpoint?: Endpoint;
+  /** The reader endpoint: load-balanced over the readers (the writer when there is none). */
+  readerEndpoint?: Endpoint;
+  members: ClusterMember[];
+  /** Aurora Serverless v2 range; undefined on a provisioned cluster. */
+  serverless?: ServerlessCapacity;
+  storageEncrypted: boolean;
+  kmsKeyId?: string;
+  deletionProtection: boolean;
+  backupRetentionDays: number;
+  copyTagsToSnapshot?: boolean;
+  preferredBackupWindow?: string;
+  preferredMaintenanceWindow?: string;
+  /** The point-in-time window. */
+  earliestRestorableTime?: Date;
+  latestRestorableTime?: Date;
+  masterUsername: string;
+  /** Master password kept by RDS in Secrets Manager. */
+  managedPassword: boolean;
+  dbName?: string;
+  createdAt?: Date;
+  vpcSecurityGroupIds: string[];
+  subnetGroup?: string;
+  tags: Tags;
+}
+
+/** CreateDBCluster: the cluster alone; its writer is added with createClusterInstance. */
+export interface CreateClusterInput {
+  id: string;
+  engine: 'postgres';
+  engineVersion: string;
+  /** Set before any instance is added (a db.serverless instance needs it). */
+  serverless: ServerlessCapacity;
+  storageEncrypted: boolean;
+  kmsKeyId?: string;
+  deletionProtection: boolean;
+  backupRetentionDays: number;
+  backupWindow: string;
+  maintenanceWindow: string;
+  copyTagsToSnapshot: boolean;
+  dbName: string;
+  masterUsername: string;
+  masterPassword: MasterPassword;
+  vpcSecurityGroupIds?: string[];
+  subnetGroup?: string;
+  port?: number;
+  tags: Tags;
+}
+
+/** CreateDBInstance of a cluster member (the first one is the writer). */
+export interface CreateClusterInstanceInput {
+  clusterId: string;
+  instanceId: string;
+  /** db.serverless for Aurora Serverless v2. */
+  instanceClass: string;
+  publiclyAccessible: boolean;
+  autoMinorVersionUpgrade: boolean;
+  promotionTier?: number;
+  tags: Tags;
+}
+
+/** ModifyDBCluster: only the fields to change are set. */
+export interface ModifyClusterInput {
+  serverless?: ServerlessCapacity;
+  engineVersion?: string;
+  allowMajorVersionUpgrade?: boolean;
+  deletionProtection?: boolean;
+  backupRetentionDays?: number;
+  backupWindow?: string;
+  maintenanceWindow?: string;
+  copyTagsToSnapshot?: boolean;
+  vpcSecurityGroupIds?: string[];
+  /** false: RDS holds what it can (engine version) until the maintenance window. */
+  applyImmediately: boolean;
+}
+
+export interface CreateClusterSnapshotInput {
+  clusterId: string;
+  snapshotId: string;
+  tags: Tags;
+}
+
+export interface ListClusterSnapshotsInput {
+  clusterId?: string;
+  type?: SnapshotType | 'all';
+}
+
+/**
+ * Aurora clusters: what differs from instances (the RDS DBCluster* API family). A provider
+ * without clusters leaves `Provider.clusters` undefined.
+ */
+export interface ClusterApi {
+  createCluster(input: CreateClusterInput): Promise<Cluster>;
+  /** Adds an instance to a cluster (the first is the writer). */
+  createClusterInstance(input: CreateClusterInstanceInput): Promise<Instance>;
+  /** Throws NotFoundError when it does not exist. */
+  describeCluster(id: string): Promise<Cluster>;
+  findCluster(id: string): Promise<Cluster | undefined>;
+  listClusters(): Promise<Cluster[]>;
+  modifyCluster(id: string, input: ModifyClusterInput): Promise<Cluster>;
+  /** Its instances must be deleted first (RDS refuses otherwise). */
+  deleteCluster(id: string, input: DeleteInstanceInput): Promise<void>;
+  waitForCluster(id: string, target: 'available' | 'deleted', opts: WaitOptions): Promise<Cluster | undefined>;
+  /** FailoverDBCluster to `targetInstanceId` (a reader); returns the cluster as it is now. */
+  failoverCluster(id: string, targetInstanceId: string): Promise<Cluster>;
+
+  createClusterSnapshot(input: CreateClusterSnapshotInput): Promise<Snapshot>;
+  describeClusterSnapshot(id: string): Promise<Snapshot>;
+  findClusterSnapshot(id: string): Promise<Snapshot | undefined>;
+  listClusterSnapshots(input?: ListClusterSnapshotsInput): Promise<Snapshot[]>;
+  deleteClusterSnapshot(id: string): Promise<void>;
+  /** Starts a copy into targetRegion (source named by ARN there); returns the copy as the target region sees it. */
+  copyClusterSnapshot(input: CopySnapshotInput): Promise<Snapshot>;
+  waitForClusterSnapshot(id: string, target: 'available' | 'deleted', opts: WaitOptions): Promise<Snapshot | undefined>;
+}
+
 /** The port. */
 export interface Provider {
   readonly name: ProviderName;
@@ -371,6 +531,9 @@ export interface Provider {
 
   /** The same provider bound to another region (a namespace on the local provider). */
   forRegion(region: string): Provider;
+
+  /** Aurora clusters; undefined where the provider has none (the local provider, for now). */
+  readonly clusters?: ClusterApi;
 
   createInstance(input: CreateInstanceInput): Promise<Instance>;
   /** Throws NotFoundError when it does not exist. */

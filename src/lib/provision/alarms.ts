@@ -36,6 +36,12 @@ export interface AlarmInputs {
   dbId: string;
   instanceClass: string;
   allocatedStorageGb: number;
+  /**
+   * Set for an Aurora Serverless v2 cluster: its maximum ACUs (2 GiB each) size
+   * max_connections; the alarms watch the cluster (DBClusterIdentifier), and there is no
+   * free-storage alarm (Aurora storage grows by itself).
+   */
+  clusterMaxAcu?: number;
   /** The cache's node id as CloudWatch names it, when there is a cache. */
   cacheClusterId?: string;
   topicArn?: string;
@@ -53,11 +59,18 @@ export function alarmPrefix(dbId: string): string {
   return `${dbId}-`;
 }
 
+/** max_connections of Aurora Serverless v2 PostgreSQL at its maximum capacity (2 GiB per ACU). */
+export function serverlessMaxConnections(maxAcu: number): number {
+  return Math.min(Math.floor((maxAcu * 2 * GIB) / 9531392), 5000);
+}
+
 export function desiredAlarms(a: AlarmInputs, s: ProvisionSettings): AlarmSpec[] {
-  const db = { DBInstanceIdentifier: a.dbId };
+  const cluster = a.clusterMaxAcu !== undefined;
+  const db: Record<string, string> = cluster ? { DBClusterIdentifier: a.dbId } : { DBInstanceIdentifier: a.dbId };
   const p = alarmPrefix(a.dbId);
   const freeBytes = Math.round((a.allocatedStorageGb * GIB * s.freeStorageLowPercent) / 100);
-  const connections = Math.floor((maxConnections(a.instanceClass) * s.dbConnectionsPercent) / 100);
+  const maxConn = a.clusterMaxAcu !== undefined ? serverlessMaxConnections(a.clusterMaxAcu) : maxConnections(a.instanceClass);
+  const connections = Math.floor((maxConn * s.dbConnectionsPercent) / 100);
   const alarms: AlarmSpec[] = [
     spec(
       {
@@ -102,7 +115,7 @@ export function desiredAlarms(a: AlarmInputs, s: ProvisionSettings): AlarmSpec[]
     spec(
       {
         name: `${p}db-connections-high`,
-        description: `Connections to ${a.dbId} above ${s.dbConnectionsPercent} % of max_connections (${maxConnections(a.instanceClass)}).`,
+        description: `Connections to ${a.dbId} above ${s.dbConnectionsPercent} % of max_connections (${maxConn}).`,
         namespace: 'AWS/RDS',
         metricName: 'DatabaseConnections',
         dimensions: db,
@@ -113,7 +126,7 @@ export function desiredAlarms(a: AlarmInputs, s: ProvisionSettings): AlarmSpec[]
       },
       a.topicArn,
     ),
-  ];
+  ].filter((x) => !(cluster && x.metricName === 'FreeStorageSpace'));
   if (a.cacheClusterId) {
     const cache = { CacheClusterId: a.cacheClusterId };
     alarms.push(

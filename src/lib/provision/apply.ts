@@ -13,6 +13,7 @@ import { isManaged } from './change.js';
 import type { PoolerApi } from '../providers/failover-types.js';
 import type { ProvisionDeps } from './deps.js';
 import { desiredState, type DesiredState } from './desired.js';
+import { modifyClusterInput, modifyWriterInput } from './diff-cluster.js';
 import { modifyInput } from './diff-database.js';
 import { notificationKey } from './diff-resources.js';
 import { computePlan, wantedAlarms } from './plan.js';
@@ -80,14 +81,16 @@ export function refusal(plan: Plan): UsageError | undefined {
       hint: 'Rename the resource in the config (e.g. database.identifier), or change or delete the existing one by hand.',
     });
   }
-  const db = plan.changes.find((c) => (c.kind === 'db-instance' || c.kind === 'read-replica') && c.action === 'replace');
+  const db = plan.changes.find(
+    (c) => (c.kind === 'db-instance' || c.kind === 'read-replica' || c.kind === 'db-cluster') && c.action === 'replace',
+  );
   if (db) {
     const fields = db.fields
       .filter((f) => f.replace)
       .map((f) => f.field)
       .join(', ');
     return new UsageError(
-      `Changing ${fields} of ${db.id} means replacing the instance and losing its data; dbops will not do that automatically.`,
+      `Changing ${fields} of ${db.id} means replacing the ${db.kind === 'db-cluster' ? 'cluster' : 'instance'} and losing its data; dbops will not do that automatically.`,
       {
         hint: 'Follow runbooks/provision-apply.md, step PV-4 (snapshot, copy, restore), or revert the setting in the config.',
       },
@@ -170,7 +173,63 @@ async function securityGroupStep(run: RunbookRun, st: ApplyState): Promise<void>
   });
 }
 
+/** PV-12: the Aurora cluster (CreateDBCluster with the serverless range, or ModifyDBCluster). */
+async function clusterStep(run: RunbookRun, st: ApplyState): Promise<void> {
+  const desired = st.desired.cluster;
+  const change = row(st.plan, 'db-cluster');
+  const clusters = st.deps.pp.instances.clusters;
+  if (!desired || !change || !clusters || change.action === 'not-applicable') {
+    run.skip('PV-12', change?.notes[0] ?? 'the database is an instance (PV-4)');
+    return;
+  }
+  await run.step('PV-12', async (s) => {
+    const id = desired.cluster.id;
+    if (change.action === 'create') {
+      const groups = st.securityGroupIds ?? desired.cluster.vpcSecurityGroupIds;
+      await clusters.createCluster({ ...desired.cluster, ...(groups ? { vpcSecurityGroupIds: groups } : {}) });
+      st.applied.push({ kind: change.kind, id, action: 'create', detail: 'create requested' });
+    } else if (change.action === 'modify') {
+      const fields = change.fields.map((f) => (f.field === 'vpcSecurityGroupIds' ? { ...f, to: st.securityGroupIds ?? f.to } : f));
+      await clusters.modifyCluster(id, modifyClusterInput(fields, desired.cluster, st.opts.applyImmediately));
+      st.applied.push({ kind: change.kind, id, action: 'modify', detail: `modified ${fields.map((f) => f.field).join(', ')}` });
+    }
+    const ready = await clusters.waitForCluster(id, 'available', waitOpts(st, s));
+    const range = `${desired.cluster.serverless.minCapacity}-${desired.cluster.serverless.maxCapacity} ACU`;
+    s.detail(
+      `${id} ${change.action === 'no-op' ? 'unchanged' : change.action === 'create' ? 'created' : 'modified'}: ${ready?.status ?? 'available'}, ${range}`,
+    );
+  });
+}
+
+/** PV-13: the cluster's writer instance (CreateDBInstance db.serverless in the cluster, or ModifyDBInstance). */
+async function writerStep(run: RunbookRun, st: ApplyState): Promise<void> {
+  const desired = st.desired.cluster;
+  const change = desired ? st.plan.changes.find((c) => c.kind === 'db-instance' && c.id === desired.writer.instanceId) : undefined;
+  const clusters = st.deps.pp.instances.clusters;
+  if (!desired || !change || !clusters) {
+    run.skip('PV-13', desired ? 'no Aurora clusters on this provider' : 'the database is an instance (PV-4)');
+    return;
+  }
+  const { pp } = st.deps;
+  await run.step('PV-13', async (s) => {
+    const id = desired.writer.instanceId;
+    if (change.action === 'create') {
+      await clusters.createClusterInstance(desired.writer);
+      st.applied.push({ kind: change.kind, id, action: 'create', detail: `writer of ${desired.cluster.id} requested` });
+    } else if (change.action === 'modify') {
+      await pp.database.modifyDatabase(id, modifyWriterInput(change.fields, st.opts.applyImmediately));
+      st.applied.push({ kind: change.kind, id, action: 'modify', detail: `modified ${change.fields.map((f) => f.field).join(', ')}` });
+    }
+    const ready = await pp.instances.waitForInstance(id, 'available', waitOpts(st, s));
+    s.detail(`${id} (${desired.writer.instanceClass}, writer of ${desired.cluster.id}): ${ready?.status ?? 'available'}`);
+  });
+}
+
 async function databaseStep(run: RunbookRun, st: ApplyState): Promise<void> {
+  if (st.desired.cluster) {
+    run.skip('PV-4', 'the database is an Aurora cluster (PV-12, PV-13)');
+    return;
+  }
   const change = row(st.plan, 'db-instance')!;
   const { pp } = st.deps;
   await run.step('PV-4', async (s) => {
@@ -394,7 +453,7 @@ async function confirmRisky(st: ApplyState): Promise<boolean> {
   return st.deps.prompt.confirm(`Apply in ${st.deps.pp.region}: ${what}?`);
 }
 
-const LATER_STEPS = ['PV-2', 'PV-3', 'PV-4', 'PV-5', 'PV-11', 'PV-6', 'PV-7', 'PV-8', 'PV-9', 'PV-10'];
+const LATER_STEPS = ['PV-2', 'PV-3', 'PV-12', 'PV-13', 'PV-4', 'PV-5', 'PV-11', 'PV-6', 'PV-7', 'PV-8', 'PV-9', 'PV-10'];
 
 /** PV-11: the connection layer in front of the primary (local: a pgbouncer started by dbops). */
 async function poolStep(run: RunbookRun, st: ApplyState): Promise<void> {
@@ -462,6 +521,8 @@ export async function applyProvision(deps: ProvisionDeps, opts: ApplyOptions): P
       }
       await securityGroupStep(run, st);
       run.skip('PV-3', row(st.plan, 'parameter-group')?.notes[0] ?? 'default parameter group');
+      await clusterStep(run, st);
+      await writerStep(run, st);
       await databaseStep(run, st);
       await replicaStep(run, st);
       await poolStep(run, st);

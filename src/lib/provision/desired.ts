@@ -5,10 +5,18 @@
  */
 import { copyKey, type CopyKey } from '../snapshots/checks.js';
 import type { DbopsConfig } from '../config/schema.js';
+import { dataEngine, isClusterEngine, serverlessCapacity } from '../config/database-kind.js';
 import { createRequest } from '../instances/instances.js';
 import { proxyRoleName } from '../providers/failover-types.js';
 import type { BudgetNotification, BudgetSpec, IngressRule } from '../providers/provision-types.js';
-import { TAG, type CreateInstanceInput, type ProviderName, type Tags } from '../providers/types.js';
+import {
+  TAG,
+  type CreateClusterInput,
+  type CreateClusterInstanceInput,
+  type CreateInstanceInput,
+  type ProviderName,
+  type Tags,
+} from '../providers/types.js';
 import { cacheSupport, type CacheSupport } from './cache-support.js';
 import { isWorldOpen } from './cidr.js';
 import type { ProvisionSettings } from './settings.js';
@@ -50,6 +58,15 @@ export interface DesiredPool {
   roleName?: string;
 }
 
+/**
+ * An Aurora Serverless v2 cluster (database.engine aurora-postgresql): CreateDBCluster
+ * with the scaling range, then the writer instance (db.serverless) in it.
+ */
+export interface DesiredCluster {
+  cluster: CreateClusterInput;
+  writer: CreateClusterInstanceInput;
+}
+
 export interface DesiredState {
   provider: ProviderName;
   region: string;
@@ -61,7 +78,13 @@ export interface DesiredState {
   externalSecurityGroupIds?: string[];
   /** Custom parameter group: none in the config today (default.postgres15 is used). */
   parameterGroup: { name: string; custom: false };
+  /**
+   * The database as an instance request. For a cluster it still names the database
+   * (alarms, topic, budget) and carries its settings; `cluster` is what is created.
+   */
   database: CreateInstanceInput;
+  /** Set when the database is an Aurora cluster. */
+  cluster?: DesiredCluster;
   replica?: { id: string; instanceClass: string };
   cache?: DesiredCache;
   pool?: DesiredPool;
@@ -196,6 +219,47 @@ export function desiredPool(config: DbopsConfig): DesiredPool | undefined {
   return cp.roleArn ? { ...base, roleArn: cp.roleArn } : { ...base, roleName: proxyRoleName(id) };
 }
 
+/**
+ * The cluster and its writer from the config: seed 004's range, encrypted, deletion
+ * protection when production (or database.deletionProtection), backups (seed 004: 7 days),
+ * tags copied to snapshots, an RDS-managed master password.
+ */
+export function desiredCluster(config: DbopsConfig, s: ProvisionSettings, database: CreateInstanceInput): DesiredCluster | undefined {
+  if (!isClusterEngine(config.database.engine)) return undefined;
+  const db = config.database;
+  return {
+    cluster: {
+      id: db.identifier,
+      engine: 'postgres',
+      engineVersion: db.engineVersion,
+      serverless: serverlessCapacity(config),
+      storageEncrypted: db.storageEncrypted,
+      deletionProtection: db.deletionProtection || s.environment === 'production',
+      // Aurora always backs up (1-35 days): 0 is not an Aurora setting.
+      backupRetentionDays: Math.max(db.backupRetentionDays, 1),
+      backupWindow: db.backupWindow,
+      maintenanceWindow: db.maintenanceWindow,
+      copyTagsToSnapshot: true,
+      dbName: db.dbName,
+      masterUsername: db.masterUsername,
+      masterPassword: { kind: 'managed' },
+      ...(db.vpcSecurityGroupIds ? { vpcSecurityGroupIds: db.vpcSecurityGroupIds } : {}),
+      ...(db.subnetGroup ? { subnetGroup: db.subnetGroup } : {}),
+      ...(db.port !== undefined ? { port: db.port } : {}),
+      tags: database.tags,
+    },
+    writer: {
+      clusterId: db.identifier,
+      instanceId: s.writerId,
+      instanceClass: db.instanceClass,
+      publiclyAccessible: db.publiclyAccessible,
+      autoMinorVersionUpgrade: db.autoMinorVersionUpgrade,
+      promotionTier: 0,
+      tags: { ...database.tags, [TAG.purpose]: 'writer' },
+    },
+  };
+}
+
 export function desiredState(config: DbopsConfig, s: ProvisionSettings, runId = 'plan'): DesiredState {
   const id = config.database.identifier;
   const external = config.database.vpcSecurityGroupIds;
@@ -203,20 +267,27 @@ export function desiredState(config: DbopsConfig, s: ProvisionSettings, runId = 
   const request = createRequest({ config }, id, {}, runId);
   const database: CreateInstanceInput = { ...request, tags: { ...s.tags, ...request.tags } };
   const cache = config.cache.enabled ? desiredCache(config, s) : undefined;
+  const cluster = desiredCluster(config, s, database);
   return {
     provider: config.provider,
     region: config.region,
     tags: provisionTags(s, runId),
-    ...(manageSg ? { securityGroup: desiredSecurityGroup(config, ENGINE_PORT[config.database.engine]) } : {}),
+    ...(manageSg ? { securityGroup: desiredSecurityGroup(config, ENGINE_PORT[dataEngine(config.database.engine)]) } : {}),
     ...(external && external.length > 0 ? { externalSecurityGroupIds: external } : {}),
     parameterGroup: { name: defaultParameterGroup(config.database.engine, config.database.engineVersion), custom: false },
     database,
-    ...(s.replica ? { replica: { id: s.replicaId, instanceClass: config.database.instanceClass } } : {}),
+    ...(cluster ? { cluster } : {}),
+    ...(s.replica && !cluster ? { replica: { id: s.replicaId, instanceClass: config.database.instanceClass } } : {}),
     ...(cache ? { cache } : {}),
     ...(desiredPool(config) ? { pool: desiredPool(config)! } : {}),
     topic: { name: `${id}-alarms`, ...(config.alarms.email ? { email: config.alarms.email } : {}) },
     ...(desiredBudget(config) ? { budget: desiredBudget(config)! } : {}),
     ...(desiredCopies(config) ? { copies: desiredCopies(config)! } : {}),
-    warnings: warningsFor(config, cache, s),
+    warnings: [
+      ...warningsFor(config, cache, s),
+      ...(cluster && s.replica
+        ? ['database.readReplica: readers of an Aurora cluster are not provisioned by dbops yet; add them by hand.']
+        : []),
+    ],
   };
 }

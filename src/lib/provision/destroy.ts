@@ -35,6 +35,8 @@ export interface DestroyItem {
   finalSnapshotId?: string;
   /** Database: deletion protection is on and will be turned off first. */
   disableDeletionProtection?: boolean;
+  /** An instance of an Aurora cluster (deleted before its cluster, never with a final snapshot of its own). */
+  memberOf?: string;
 }
 
 export interface DestroyResult {
@@ -58,6 +60,7 @@ export function destroyPlan(current: CurrentState, opts: DestroyOptions & { now:
   if (current.topic) out.push(item('sns-topic', current.topic.name, current.topic.tags));
   if (current.cache) out.push(item('cache', current.cache.id, current.cache.tags));
   if (current.replica) out.push(item('read-replica', current.replica.id, current.replica.tags));
+  out.push(...clusterItems(current, opts));
   const db = current.database;
   if (db) {
     const base = item('db-instance', db.id, db.tags);
@@ -69,11 +72,34 @@ export function destroyPlan(current: CurrentState, opts: DestroyOptions & { now:
   return out;
 }
 
+/**
+ * An Aurora cluster: its writer first, then the cluster with a final cluster snapshot.
+ * A cluster with members dbops did not create stays (RDS would refuse to delete it anyway).
+ */
+function clusterItems(current: CurrentState, opts: DestroyOptions & { now: Date }): DestroyItem[] {
+  const cluster = current.cluster;
+  if (!cluster) return [];
+  const out: DestroyItem[] = [];
+  const writer = current.writer;
+  if (writer?.clusterId === cluster.id) out.push({ ...item('db-instance', writer.id, writer.tags), memberOf: cluster.id });
+  const base = item('db-cluster', cluster.id, cluster.tags);
+  const others = cluster.members.filter((m) => m.instanceId !== writer?.id).map((m) => m.instanceId);
+  const writerKept = out.some((i) => i.action === 'keep');
+  if (base.action === 'delete' && (others.length > 0 || writerKept)) {
+    const kept = writerKept ? [writer!.id, ...others] : others;
+    return [...out, { ...base, action: 'keep', reason: `it has instances dbops did not create (${kept.join(', ')})` }];
+  }
+  if (base.action === 'delete' && !opts.skipFinalSnapshot) base.finalSnapshotId = `${cluster.id}-final-${compactTimestamp(opts.now)}`;
+  if (base.action === 'delete' && cluster.deletionProtection) base.disableDeletionProtection = true;
+  return [...out, base];
+}
+
 /** Deletion protection blocks the destroy unless the caller said to ignore it. */
 export function protectionRefusal(items: DestroyItem[], opts: DestroyOptions): UsageError | undefined {
-  const db = items.find((i) => i.kind === 'db-instance' && i.disableDeletionProtection);
+  const db = items.find((i) => (i.kind === 'db-instance' || i.kind === 'db-cluster') && i.disableDeletionProtection);
   if (!db || opts.ignoreDeletionProtection) return undefined;
-  return new UsageError(`DB instance ${db.id} has deletion protection on; nothing was destroyed.`, {
+  const what = db.kind === 'db-cluster' ? 'DB cluster' : 'DB instance';
+  return new UsageError(`${what} ${db.id} has deletion protection on; nothing was destroyed.`, {
     hint: 'Set database.deletionProtection: false and run `dbops provision apply`, or pass --ignore-deletion-protection to turn it off first.',
   });
 }
@@ -125,12 +151,20 @@ async function destroySteps(run: RunbookRun, st: DestroyState): Promise<void> {
     await pp.instances.deleteInstance(id, { skipFinalSnapshot: true });
     await pp.instances.waitForInstance(id, 'deleted', waitOpts(st, s));
   });
-  const db = toDelete(st, 'db-instance')[0];
+  const db = toDelete(st, 'db-instance').find((i) => !i.memberOf);
+  const cluster = toDelete(st, 'db-cluster')[0];
+  const clusters = pp.instances.clusters;
   if (db?.disableDeletionProtection) {
     await run.step('PD-7', async (s) => {
       await pp.database.modifyDatabase(db.id, { deletionProtection: false, applyImmediately: true });
       await pp.instances.waitForInstance(db.id, 'available', waitOpts(st, s));
       s.detail(`deletion protection of ${db.id} turned off`);
+    });
+  } else if (cluster?.disableDeletionProtection && clusters) {
+    await run.step('PD-7', async (s) => {
+      await clusters.modifyCluster(cluster.id, { deletionProtection: false, applyImmediately: true });
+      await clusters.waitForCluster(cluster.id, 'available', waitOpts(st, s));
+      s.detail(`deletion protection of cluster ${cluster.id} turned off`);
     });
   } else run.skip('PD-7', 'deletion protection is off');
   await stepOrSkip(run, 'PD-8', db ? [db] : [], async (s) => {
@@ -140,6 +174,18 @@ async function destroySteps(run: RunbookRun, st: DestroyState): Promise<void> {
     });
     await pp.instances.waitForInstance(db!.id, 'deleted', waitOpts(st, s));
     if (db!.finalSnapshotId) await tagFinalSnapshot(pp.instances, db!.finalSnapshotId, run.runId);
+  });
+  const members = toDelete(st, 'db-instance').filter((i) => i.memberOf);
+  await stepOrSkip(run, 'PD-11', members, async (s) => {
+    for (const m of members) await pp.instances.deleteInstance(m.id, { skipFinalSnapshot: true });
+    for (const m of members) await pp.instances.waitForInstance(m.id, 'deleted', waitOpts(st, s));
+  });
+  await stepOrSkip(run, 'PD-12', cluster && clusters ? [cluster] : [], async (s) => {
+    await clusters!.deleteCluster(cluster!.id, {
+      skipFinalSnapshot: !cluster!.finalSnapshotId,
+      ...(cluster!.finalSnapshotId ? { finalSnapshotId: cluster!.finalSnapshotId } : {}),
+    });
+    await clusters!.waitForCluster(cluster!.id, 'deleted', waitOpts(st, s));
   });
   await stepOrSkip(run, 'PD-9', toDelete(st, 'security-group'), async () => pp.network!.deleteSecurityGroup(st.current.securityGroup!.id));
 }
@@ -161,13 +207,13 @@ async function managedAlarms(st: DestroyState): Promise<DestroyItem[]> {
 
 function question(st: DestroyState): string {
   const list = st.items.filter((i) => i.action === 'delete');
-  const db = list.find((i) => i.kind === 'db-instance');
+  const db = list.find((i) => i.kind === 'db-cluster') ?? list.find((i) => i.kind === 'db-instance' && !i.memberOf);
   const snap = db ? (db.finalSnapshotId ? ` (final snapshot ${db.finalSnapshotId})` : ' WITHOUT a final snapshot') : '';
   const dp = db?.disableDeletionProtection ? ', turning its deletion protection off first' : '';
   return `Destroy ${list.length} resources in ${st.deps.pp.region}: ${list.map((i) => `${i.kind} ${i.id}`).join(', ')}${snap}${dp}?`;
 }
 
-const LATER = ['PD-2', 'PD-3', 'PD-4', 'PD-5', 'PD-10', 'PD-6', 'PD-7', 'PD-8', 'PD-9'];
+const LATER = ['PD-2', 'PD-3', 'PD-4', 'PD-5', 'PD-10', 'PD-6', 'PD-7', 'PD-8', 'PD-11', 'PD-12', 'PD-9'];
 
 /** The configured RDS Proxy in front of the database, when it exists (local pgbouncers are removed with their instance). */
 async function configuredProxy(deps: ProvisionDeps, desired: DesiredState): Promise<{ name: string; pooler: PoolerApi } | undefined> {

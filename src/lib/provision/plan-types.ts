@@ -14,7 +14,7 @@ import type {
   Topic,
 } from '../providers/provision-types.js';
 import type { PoolerState, PoolRole } from '../providers/failover-types.js';
-import type { ProviderName } from '../providers/types.js';
+import type { Cluster, ProviderName } from '../providers/types.js';
 
 export type Action = 'create' | 'modify' | 'replace' | 'delete' | 'no-op' | 'not-applicable' | 'blocked';
 
@@ -58,6 +58,11 @@ export interface Plan {
 export interface CurrentState {
   securityGroup?: SecurityGroup;
   database?: DatabaseState;
+  /** The Aurora cluster (database.engine aurora-postgresql) and its writer instance. */
+  cluster?: Cluster;
+  writer?: DatabaseState;
+  /** Why there is no cluster to compare (a provider without clusters). */
+  clusterNotApplicable?: string;
   replica?: DatabaseState;
   cache?: CacheState;
   topic?: Topic;

@@ -9,6 +9,7 @@ import { alarmPrefix, desiredAlarms, firstNodeId } from './alarms.js';
 import { provisionSettings } from './settings.js';
 import { simple } from './change.js';
 import type { DesiredState } from './desired.js';
+import { diffCluster, diffWriter } from './diff-cluster.js';
 import { diffDatabase } from './diff-database.js';
 import {
   diffAlarms,
@@ -42,6 +43,7 @@ export function wantedAlarms(desired: DesiredState, s: ProvisionSettings, topicA
       dbId: desired.database.id,
       instanceClass: desired.database.instanceClass,
       allocatedStorageGb: desired.database.allocatedStorageGb,
+      ...(desired.cluster ? { clusterMaxAcu: desired.cluster.cluster.serverless.maxCapacity } : {}),
       ...(desired.cache ? { cacheClusterId: firstNodeId(desired.cache.id) } : {}),
       topicArn: topicArn ?? newRef('topic', desired.topic.name),
     },
@@ -109,16 +111,32 @@ function monitoringRows(desired: DesiredState, current: CurrentState, s: Provisi
   return rows;
 }
 
+/** The database rows: the instance, or the Aurora cluster and its writer. */
+function databaseRows(desired: DesiredState, current: CurrentState): Change[] {
+  if (!desired.cluster) {
+    return [
+      diffDatabase({
+        desired: desired.database,
+        current: current.database,
+        provider: desired.provider,
+        securityGroupIds: groupIds(desired, current),
+      }),
+    ];
+  }
+  if (current.clusterNotApplicable) {
+    return [notApplicable('db-cluster', desired.cluster.cluster.id, current.clusterNotApplicable)];
+  }
+  return [
+    diffCluster({ desired: desired.cluster.cluster, current: current.cluster, securityGroupIds: groupIds(desired, current) }),
+    diffWriter(desired.cluster.writer, current.writer),
+  ];
+}
+
 export function computePlan(desired: DesiredState, current: CurrentState, s: ProvisionSettings): Plan {
   const changes: Change[] = [
     ...securityGroupRows(desired, current),
     parameterGroupRow(desired, current),
-    diffDatabase({
-      desired: desired.database,
-      current: current.database,
-      provider: desired.provider,
-      securityGroupIds: groupIds(desired, current),
-    }),
+    ...databaseRows(desired, current),
   ];
   const replica = diffReplica(desired.replica, current.replica, s.replicaId);
   if (replica) changes.push(replica);

@@ -50,6 +50,11 @@ export async function readCurrent(
     pp.alarms ? pp.alarms.listAlarms(alarmPrefix(dbId)) : [],
   ]);
   const known = new Set(knownAlarmNames(dbId));
+  const clusters = pp.instances.clusters;
+  const [cluster, writer] =
+    desired.cluster && clusters
+      ? await Promise.all([clusters.findCluster(desired.cluster.cluster.id), pp.database.findDatabase(desired.cluster.writer.instanceId)])
+      : [undefined, undefined];
   let accountId: string | undefined;
   let budget: CurrentState['budget'];
   if (pp.budgets) {
@@ -58,7 +63,10 @@ export async function readCurrent(
   }
   return {
     ...(securityGroup ? { securityGroup } : {}),
-    ...(database ? { database } : {}),
+    ...(database && !desired.cluster ? { database } : {}),
+    ...(cluster ? { cluster } : {}),
+    ...(writer ? { writer } : {}),
+    ...(desired.cluster && !clusters ? { clusterNotApplicable: `no Aurora clusters on the ${pp.name} provider` } : {}),
     // Only a replica of our database counts as "the replica".
     ...(replica && (replica.replicaSourceId === dbId || isManaged(replica.tags)) ? { replica } : {}),
     ...(cache ? { cache } : {}),

@@ -5,6 +5,8 @@ export const PROVISION_APPLY = defineRunbook('provision-apply', 'Provision the d
   'PV-1',
   'PV-2',
   'PV-3',
+  'PV-12',
+  'PV-13',
   'PV-4',
   'PV-5',
   'PV-11',
@@ -26,5 +28,7 @@ export const PROVISION_DESTROY = defineRunbook('provision-destroy', 'Destroy wha
   'PD-6',
   'PD-7',
   'PD-8',
+  'PD-11',
+  'PD-12',
   'PD-9',
 ]);

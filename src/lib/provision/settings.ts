@@ -25,6 +25,8 @@ export interface ProvisionSettings {
   replica: boolean;
   /** database.readReplica.identifier (default `<database.identifier>-replica`). */
   replicaId: string;
+  /** An Aurora cluster's writer instance: `<database.identifier>-writer`. */
+  writerId: string;
   /** alarms.dbCpuCriticalPercent (seeds 000/002: 90). */
   dbCpuCriticalPercent: number;
   /** alarms.dbCpuWarningPercent (seed 002: 70). */
@@ -65,6 +67,7 @@ export function provisionSettings(config: DbopsConfig, overrides: Partial<Provis
     cacheSnapshotRetentionDays: cache.snapshotRetentionDays,
     replica: config.database.readReplica.enabled,
     replicaId: config.database.readReplica.identifier ?? derivedId(id, 'replica', 63),
+    writerId: derivedId(id, 'writer', 63),
     dbCpuCriticalPercent: alarms.dbCpuCriticalPercent,
     dbCpuWarningPercent: alarms.dbCpuWarningPercent,
     freeStorageLowPercent: alarms.freeStorageLowPercent,

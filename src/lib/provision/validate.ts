@@ -12,6 +12,7 @@ import { engineMajor } from './desired.js';
 import { isKnownRegion } from './regions.js';
 import { CACHE_ID_MAX, type ProvisionSettings } from './settings.js';
 import { isRdsIdentifier } from '../identifiers.js';
+import { isClusterEngine } from '../config/database-kind.js';
 
 /** Minimum allocated storage (GB) of RDS PostgreSQL and MySQL per storage type. */
 export const STORAGE_MIN_GB: Record<string, number> = { gp2: 20, gp3: 20, io1: 100, io2: 100, standard: 5 };
@@ -34,8 +35,16 @@ function rdsIdProblem(what: string, key: string, id: string, max: number): Probl
   };
 }
 
+/** Engine names as people say them. */
+export const ENGINE_NAME: Record<DbopsConfig['database']['engine'], string> = {
+  postgres: 'PostgreSQL',
+  mysql: 'MySQL',
+  'aurora-postgresql': 'Aurora PostgreSQL',
+};
+
 function storageProblem(config: DbopsConfig): Problem | undefined {
   const db = config.database;
+  if (isClusterEngine(db.engine)) return undefined;
   const min = STORAGE_MIN_GB[db.storageType] ?? 20;
   if (db.allocatedStorageGb < min) {
     return {
@@ -99,7 +108,7 @@ export function inputProblem(config: DbopsConfig, s: ProvisionSettings): Problem
 /** The class/version/storage verdict for the orderable options RDS returned. Pure. */
 export function orderableProblem(config: DbopsConfig, region: string, options: OrderableOption[]): Problem | undefined {
   const db = config.database;
-  const engineName = db.engine === 'postgres' ? 'PostgreSQL' : 'MySQL';
+  const engineName = ENGINE_NAME[db.engine];
   if (options.length === 0) {
     return {
       message: `${engineName} does not offer ${db.instanceClass} in ${region}.`,
@@ -115,6 +124,8 @@ export function orderableProblem(config: DbopsConfig, region: string, options: O
       hint: `Versions offered on that class: ${offered}.`,
     };
   }
+  // Aurora storage is the cluster's own volume (aurora, aurora-iopt1): the storage keys do not apply.
+  if (isClusterEngine(db.engine)) return undefined;
   const typed = sameMajor.filter((o) => o.storageType === undefined || o.storageType === db.storageType);
   if (typed.length === 0) {
     return {

@@ -19,6 +19,7 @@ describe('DEFAULTS (the seeds free-tier profile)', () => {
       engine: 'postgres',
       engineVersion: '15',
       instanceClass: 'db.t3.micro',
+      serverless: { maxCapacity: 4 },
       allocatedStorageGb: 20,
       maxAllocatedStorageGb: 20,
       storageType: 'gp2',

@@ -82,6 +82,7 @@ export function toInstance(db: DBInstance, region: string): Instance {
     subnetGroup: db.DBSubnetGroup?.DBSubnetGroupName,
     replicaSourceId: db.ReadReplicaSourceDBInstanceIdentifier ? instanceIdOf(db.ReadReplicaSourceDBInstanceIdentifier) : undefined,
     replicaIds: db.ReadReplicaDBInstanceIdentifiers ?? [],
+    ...(db.DBClusterIdentifier ? { clusterId: db.DBClusterIdentifier } : {}),
     tags: fromRdsTags(db.TagList),
   };
 }

@@ -53,6 +53,10 @@ export interface AwsCallContext {
   newInstanceId?: string;
   /** The snapshot the call creates. */
   newSnapshotId?: string;
+  /** An existing Aurora cluster the call names. */
+  clusterId?: string;
+  /** The cluster the call creates. */
+  newClusterId?: string;
 }
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH']);
@@ -154,10 +158,39 @@ export function snapshotNotFound(
   });
 }
 
+/** The NotFoundError for an Aurora cluster. */
+export function clusterNotFound(
+  id: string,
+  region: string,
+  options: { cause?: unknown; details?: Record<string, unknown> } = {},
+): NotFoundError {
+  return new NotFoundError(`DB cluster ${id} not found in ${region}.`, {
+    hint: 'List the databases with `dbops instances` (clusters are listed with their members; check --region).',
+    kind: 'not-found',
+    ...options,
+  });
+}
+
+/** The NotFoundError for a DB cluster snapshot. */
+export function clusterSnapshotNotFound(
+  id: string,
+  region: string,
+  options: { cause?: unknown; details?: Record<string, unknown> } = {},
+): NotFoundError {
+  return new NotFoundError(`DB cluster snapshot ${id} not found in ${region}.`, {
+    hint: 'List the snapshots with `dbops snapshot list` (and check --region).',
+    kind: 'not-found',
+    ...options,
+  });
+}
+
 function notFound(code: string, e: AwsLikeError, ctx: AwsCallContext): DbopsError | undefined {
   const options = { cause: e, details: details(e, ctx) };
   if (code === 'DBInstanceNotFound') return instanceNotFound(ctx.instanceId ?? ctx.newInstanceId ?? '(unknown)', ctx.region, options);
   if (code === 'DBSnapshotNotFound') return snapshotNotFound(ctx.snapshotId ?? ctx.newSnapshotId ?? '(unknown)', ctx.region, options);
+  if (code === 'DBClusterNotFound') return clusterNotFound(ctx.clusterId ?? ctx.newClusterId ?? '(unknown)', ctx.region, options);
+  if (code === 'DBClusterSnapshotNotFound')
+    return clusterSnapshotNotFound(ctx.snapshotId ?? ctx.newSnapshotId ?? '(unknown)', ctx.region, options);
   return undefined;
 }
 
@@ -174,6 +207,12 @@ function alreadyExists(code: string, e: AwsLikeError, ctx: AwsCallContext): Dbop
   }
   if (code === 'DBSnapshotAlreadyExists' && ctx.newSnapshotId) {
     return new ConflictError(`DB snapshot ${ctx.newSnapshotId} already exists in ${ctx.region}.`, opts);
+  }
+  if (code === 'DBClusterAlreadyExists' && ctx.newClusterId) {
+    return new ConflictError(`DB cluster ${ctx.newClusterId} already exists in ${ctx.region}.`, opts);
+  }
+  if (code === 'DBClusterSnapshotAlreadyExists' && ctx.newSnapshotId) {
+    return new ConflictError(`DB cluster snapshot ${ctx.newSnapshotId} already exists in ${ctx.region}.`, opts);
   }
   return new ConflictError(`${ctx.operation} failed: ${e.message || code}`, opts);
 }
@@ -215,6 +254,20 @@ function refused(code: string, e: AwsLikeError, ctx: AwsCallContext): DbopsError
     const id = ctx.snapshotId ?? 'the DB snapshot';
     return new EnvironmentError(
       `DB snapshot ${id} is not in a state that allows ${ctx.operation}: ${e.message}`,
+      opts('Wait until it is available (`dbops snapshot list`), then retry.', 'state-conflict'),
+    );
+  }
+  if (code === 'InvalidDBClusterState') {
+    const id = ctx.clusterId ?? ctx.newClusterId ?? 'the DB cluster';
+    return new EnvironmentError(
+      `DB cluster ${id} is not in a state that allows ${ctx.operation}: ${e.message}`,
+      opts('Wait until it is available (`dbops instances`), then retry.', 'state-conflict'),
+    );
+  }
+  if (code === 'InvalidDBClusterSnapshotState') {
+    const id = ctx.snapshotId ?? 'the DB cluster snapshot';
+    return new EnvironmentError(
+      `DB cluster snapshot ${id} is not in a state that allows ${ctx.operation}: ${e.message}`,
       opts('Wait until it is available (`dbops snapshot list`), then retry.', 'state-conflict'),
     );
   }

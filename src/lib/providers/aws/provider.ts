@@ -29,6 +29,7 @@ import type {
   Tags,
 } from '../types.js';
 import { AwsClients, type RegionClients } from './sdk.js';
+import { AwsClusters, notAnInstanceSnapshot, type ClusterCaller } from './clusters.js';
 import { engineOf, toInstance, toRdsTags, toSnapshot } from './convert.js';
 import { instanceNotFound, mapAwsError, snapshotNotFound, type AwsCallContext } from './errors.js';
 import {
@@ -99,12 +100,26 @@ class AwsProvider implements Provider {
   readonly #opts: AwsProviderOptions;
   readonly #delays: PollDelays;
   readonly #pool: AwsClients;
+  readonly clusters: AwsClusters;
 
   constructor(opts: AwsProviderOptions, delays: PollDelays, pool: AwsClients) {
     this.region = opts.region;
     this.#opts = opts;
     this.#delays = delays;
     this.#pool = pool;
+    this.clusters = new AwsClusters(this.#clusterCaller());
+  }
+
+  /** The clusters call AWS through this provider's caller, pool and waits. */
+  #clusterCaller(): ClusterCaller {
+    return {
+      region: this.region,
+      call: (facts, fn) => this.#call(facts, fn),
+      inRegion: (region) => this.#inRegion(region).#clusterCaller(),
+      findInstanceSnapshot: (id) => this.#lookupSnapshot(id),
+      delays: this.#delays,
+      waitOptions: (opts) => this.#waitOptions(opts),
+    };
   }
 
   /** The pool this provider (and every adapter built on it) calls AWS through. */
@@ -260,22 +275,32 @@ class AwsProvider implements Provider {
     return this.#snapshot(out.DBSnapshot, 'CreateDBSnapshot');
   }
 
+  /** NotFoundError when it does not exist; a UsageError when the id is a cluster snapshot's. */
   async describeSnapshot(id: string): Promise<Snapshot> {
-    const out = await this.#call({ operation: 'DescribeDBSnapshots', service: 'rds', snapshotId: id }, (c) =>
-      c.rds.describeDBSnapshots({ DBSnapshotIdentifier: id }),
-    );
-    const s = out.DBSnapshots?.[0];
-    if (!s) throw snapshotNotFound(id, this.region);
-    return toSnapshot(s, this.region);
+    const found = await this.#lookupSnapshot(id);
+    if (found) return found;
+    // Best effort: a failing second look (no permission for cluster snapshots) leaves the plain not-found.
+    const other = await this.clusters.findClusterSnapshot(id).catch(() => undefined);
+    if (other) throw notAnInstanceSnapshot(id, other);
+    throw snapshotNotFound(id, this.region);
   }
 
-  async findSnapshot(id: string): Promise<Snapshot | undefined> {
+  async #lookupSnapshot(id: string): Promise<Snapshot | undefined> {
     try {
-      return await this.describeSnapshot(id);
+      const out = await this.#call({ operation: 'DescribeDBSnapshots', service: 'rds', snapshotId: id }, (c) =>
+        c.rds.describeDBSnapshots({ DBSnapshotIdentifier: id }),
+      );
+      const s = out.DBSnapshots?.[0];
+      return s ? toSnapshot(s, this.region) : undefined;
     } catch (e) {
       if (e instanceof NotFoundError) return undefined;
       throw e;
     }
+  }
+
+  /** The instance snapshot, or undefined (also when the id is a cluster snapshot's). */
+  async findSnapshot(id: string): Promise<Snapshot | undefined> {
+    return this.#lookupSnapshot(id);
   }
 
   /** Snapshots in this provider's region (manual and automated unless `type` says otherwise). */

@@ -80,6 +80,16 @@ export interface RdsApi {
   registerDBProxyTargets(i: Rds.RegisterDBProxyTargetsCommandInput): Promise<Rds.RegisterDBProxyTargetsCommandOutput>;
   deleteDBProxy(i: Rds.DeleteDBProxyCommandInput): Promise<Rds.DeleteDBProxyCommandOutput>;
   deregisterDBProxyTargets(i: Rds.DeregisterDBProxyTargetsCommandInput): Promise<Rds.DeregisterDBProxyTargetsCommandOutput>;
+  // Aurora clusters (the DBCluster* family)
+  createDBCluster(i: Rds.CreateDBClusterCommandInput): Promise<Rds.CreateDBClusterCommandOutput>;
+  describeDBClusters(i: Rds.DescribeDBClustersCommandInput): Promise<Rds.DescribeDBClustersCommandOutput>;
+  modifyDBCluster(i: Rds.ModifyDBClusterCommandInput): Promise<Rds.ModifyDBClusterCommandOutput>;
+  deleteDBCluster(i: Rds.DeleteDBClusterCommandInput): Promise<Rds.DeleteDBClusterCommandOutput>;
+  failoverDBCluster(i: Rds.FailoverDBClusterCommandInput): Promise<Rds.FailoverDBClusterCommandOutput>;
+  createDBClusterSnapshot(i: Rds.CreateDBClusterSnapshotCommandInput): Promise<Rds.CreateDBClusterSnapshotCommandOutput>;
+  describeDBClusterSnapshots(i: Rds.DescribeDBClusterSnapshotsCommandInput): Promise<Rds.DescribeDBClusterSnapshotsCommandOutput>;
+  copyDBClusterSnapshot(i: Rds.CopyDBClusterSnapshotCommandInput): Promise<Rds.CopyDBClusterSnapshotCommandOutput>;
+  deleteDBClusterSnapshot(i: Rds.DeleteDBClusterSnapshotCommandInput): Promise<Rds.DeleteDBClusterSnapshotCommandOutput>;
 }
 
 export interface CloudWatchApi {
@@ -297,6 +307,15 @@ const SERVICES = {
       registerDBProxyTargets: (i) => l.use((m, c) => c.send(new m.RegisterDBProxyTargetsCommand(i))),
       deregisterDBProxyTargets: (i) => l.use((m, c) => c.send(new m.DeregisterDBProxyTargetsCommand(i))),
       deleteDBProxy: (i) => l.use((m, c) => c.send(new m.DeleteDBProxyCommand(i))),
+      createDBCluster: (i) => l.use((m, c) => c.send(new m.CreateDBClusterCommand(i))),
+      describeDBClusters: (i) => l.use((m, c) => c.send(new m.DescribeDBClustersCommand(i))),
+      modifyDBCluster: (i) => l.use((m, c) => c.send(new m.ModifyDBClusterCommand(i))),
+      deleteDBCluster: (i) => l.use((m, c) => c.send(new m.DeleteDBClusterCommand(i))),
+      failoverDBCluster: (i) => l.use((m, c) => c.send(new m.FailoverDBClusterCommand(i))),
+      createDBClusterSnapshot: (i) => l.use((m, c) => c.send(new m.CreateDBClusterSnapshotCommand(i))),
+      describeDBClusterSnapshots: (i) => l.use((m, c) => c.send(new m.DescribeDBClusterSnapshotsCommand(i))),
+      copyDBClusterSnapshot: (i) => l.use((m, c) => c.send(new m.CopyDBClusterSnapshotCommand(i))),
+      deleteDBClusterSnapshot: (i) => l.use((m, c) => c.send(new m.DeleteDBClusterSnapshotCommand(i))),
     }),
   ),
   cloudWatch: service(

@@ -205,6 +205,8 @@ describe('provision on a fresh account', () => {
       'PV-1 ok',
       'PV-2 ok',
       'PV-3 skipped',
+      'PV-12 skipped',
+      'PV-13 skipped',
       'PV-4 ok',
       'PV-5 skipped',
       'PV-11 skipped',
