@@ -1,5 +1,9 @@
 import { runAutomatedBackups, type BackupRunResult } from '../lib/backups/automated.js';
-import { ExitCode } from '../lib/errors.js';
+import { Chalk } from 'chalk';
+import { ExitCode, UsageError } from '../lib/errors.js';
+import { fleetBackupStatus } from '../lib/fleet/backup-status.js';
+import { renderFleetRun } from '../lib/fleet/render.js';
+import { fleetRequest, isFleetRun } from './fleet-options.js';
 import { plural } from '../lib/output/format.js';
 import { renderReport } from '../lib/runbook/render.js';
 import { renderBackupStatus } from '../lib/snapshots/render.js';
@@ -9,6 +13,17 @@ import { handler } from './define.js';
 
 /** `dbops backup status`: exit 1 on a violation of the backup policy (rendered first), so cron can alert. */
 export const status = handler(def.status, async (ctx, { opts }) => {
+  if (isFleetRun(opts)) {
+    if (opts.instance) throw new UsageError('--instance names one database; --all / --select name a fleet: give one or the other.');
+    const fleet = await fleetBackupStatus(ctx, fleetRequest(ctx, opts), {
+      concurrency: opts.concurrency,
+      reportDir: opts.reportDir,
+      renderReport: (r) => renderBackupStatus(r, new Chalk({ level: 0 })),
+    });
+    ctx.out.result(fleet, renderFleetRun);
+    if (fleet.interrupted) throw fleet.interrupted;
+    return fleet.exitCode;
+  }
   const result = await backupStatus(ctx, { instanceId: opts.instance ?? ctx.config.database.identifier });
   ctx.out.result(result, renderBackupStatus);
   return result.ok ? undefined : ExitCode.checksFailed;

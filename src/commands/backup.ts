@@ -1,5 +1,6 @@
 /** `dbops backup status`: the definition (handler: backup.run.ts, loaded lazily). */
 import { defineCommand, defineGroup, opt, type Lazy, examples } from './define.js';
+import { fleetRunOptions } from './fleet-options.js';
 
 export const status = defineCommand({
   name: 'status',
@@ -7,12 +8,13 @@ export const status = defineCommand({
   summary: 'Automated backups, newest manual snapshot and DR copy, restore tests, and every policy violation (exit 1)',
   description:
     'Violations: no manual snapshot in 8 days; no cross-region copy in 8 days (when snapshots.crossRegion.enabled); automated backup retention below database.backupRetentionDays; latest restorable time older than recovery.rpoHours; on the local provider also WAL archiving off, a segment missing from the WAL archive, or a failing archive_command (pg_stat_archiver), each naming its section in runbooks/backup-status.md (BS-R5..R7). Shows the earliest and latest restorable times and the archive (last archived segment, its age, failures). Exit 1 on any violation, so cron can alert.',
-  options: { instance: opt.string('--instance <id>', 'instance (default: database.identifier)') },
+  options: { instance: opt.string('--instance <id>', 'instance (default: database.identifier)'), ...fleetRunOptions },
   isDefault: true,
   examples: examples(`
     $ dbops backup status                                                                         # the configured instance
     $ 0 8 * * * dbops backup status --quiet || mail -s "backup policy violated" ops@example.com   # cron: mail on a violation
     $ dbops backup status --json                                                                  # the status as JSON
+    $ dbops backup status --all --report-dir reports/                                             # every database of the fleet, one summary table
   `),
   load: (): Lazy => import('./backup.run.js').then((m) => m.status),
 });

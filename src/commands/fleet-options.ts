@@ -9,6 +9,16 @@ export const fleetOptions = {
   account: opt.string('--account <id|name>', 'only this account of the fleet (AWS)'),
 };
 
+/** A command that does work per database: how many at once, and where each one's full report goes. */
+export const fleetRunOptions = {
+  ...fleetOptions,
+  concurrency: opt.int('--concurrency <n>', 'with --all/--select: databases worked on at once (default fleet.concurrency, else 4)', {
+    min: 1,
+    max: 64,
+  }),
+  reportDir: opt.string('--report-dir <dir>', "with --all/--select: write each database's full report (JSON and text) there"),
+};
+
 type FleetOpts = { all: boolean; select: string[]; account: string | undefined };
 
 /** --all or --select: the command runs over the fleet rather than the one configured database. */

@@ -55,7 +55,7 @@ beforeAll(async () => {
   await createIn(other, 'content-staging-db', 'staging');
 }, 60_000);
 
-function writeConfig(role: string): void {
+function writeConfig(role: string, extra: string[] = []): void {
   writeFileSync(
     join(story.dir, 'dbops.config.yaml'),
     [
@@ -68,6 +68,7 @@ function writeConfig(role: string): void {
       `    - { id: "222222222222", name: content, roleArn: "${role}" }`,
       '  select:',
       '    tags: { environment: production }',
+      ...extra,
       '',
     ].join('\n'),
   );
@@ -120,6 +121,57 @@ describe('fleet over two accounts and two regions', () => {
       expect(result.problems.map((p) => `${p.account}/${p.region}`)).toEqual(['content/us-east-2', 'content/us-west-2']);
       expect(result.problems[0]!.message).toMatch(/^Cannot assume arn:aws:iam::222222222222:role\/dbops-fleet in account 222222222222/);
       expect(r.stdout).not.toMatch(/AccessDenied/);
+    } finally {
+      await story.moto.clearFaults();
+    }
+  });
+});
+
+describe('backup status over the fleet', () => {
+  // west-db lives in the fleet's DR region: its own override copies to us-east-2.
+  const WEST = [
+    '  databases:',
+    '    - { identifier: west-db, region: us-west-2, account: "123456789012", overrides: { snapshots: { crossRegion: { region: us-east-2 } } } }',
+  ];
+
+  it('judges every database once, with reads batched per account and region; --verbose counts the calls', async () => {
+    writeConfig(ROLE, WEST);
+    let r = { exitCode: -1, stdout: '', stderr: '' };
+    const sent = await story.during(async () => {
+      r = await story.dbops(`backup status --all --json --verbose --report-dir ${join(story.dir, 'reports')}`);
+    });
+    // No snapshot exists anywhere: every database violates the policy (exit 1), none could not be processed.
+    expect(r.exitCode, r.stderr).toBe(1);
+    const result = JSON.parse(r.stdout) as {
+      rows: { account: string; region: string; id: string; verdict: string; figure: string; reportFile?: string }[];
+      awsCalls: { total: number; byOperation: Record<string, number> };
+      verdict: string;
+    };
+    expect(result.rows.map((x) => `${x.account}/${x.region}/${x.id}:${x.verdict}`)).toEqual([
+      'content/us-east-2/content-db:failed',
+      'core/us-east-2/core-db:failed',
+      'core/us-west-2/west-db:failed',
+    ]);
+    expect(result.rows[0]!.figure).toMatch(/^\d violations?: no-recent-manual-snapshot/);
+    expect(result.rows.every((x) => x.reportFile?.endsWith('.json'))).toBe(true);
+    // One instance listing and one snapshot listing per account and region; the role assumed once.
+    const count = (action: string) => sent.filter((q) => q.action === action).length;
+    expect(count('DescribeDBInstances')).toBe(4);
+    expect(count('DescribeDBSnapshots')).toBe(4);
+    expect(count('AssumeRole')).toBe(1);
+    expect(result.awsCalls.byOperation.DescribeDBSnapshots).toBe(4);
+    expect(result.verdict).toBe('content-db (us-east-2), core-db (us-east-2), west-db (us-west-2) failed; the rest passed.');
+  });
+
+  it("an account that cannot be reached: its databases are reported, the others' results stand, exit 3", async () => {
+    writeConfig(ROLE, WEST);
+    await story.moto.fault('AssumeRole', 'AccessDenied', 403, 'User is not authorized to perform: sts:AssumeRole');
+    try {
+      const r = await story.dbops('backup status --all');
+      expect(r.exitCode, r.stderr).toBe(3);
+      expect(r.stdout).toMatch(/core\s+us-east-2\s+core-db\s+failed/);
+      expect(r.stdout).toMatch(/✖ content \/ us-east-2: Cannot assume arn:aws:iam::222222222222:role\/dbops-fleet in account 222222222222/);
+      expect(r.stdout).toMatch(/2 account\/region problems; core-db \(us-east-2\), west-db \(us-west-2\) failed\.$/m);
     } finally {
       await story.moto.clearFaults();
     }

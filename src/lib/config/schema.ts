@@ -47,7 +47,12 @@ const fleetOverrides = z.strictObject({
     .partial()
     .optional(),
   snapshots: z
-    .strictObject({ manualRetentionWeeks: z.int().min(1).max(520), keepNewest: z.int().min(1).max(100) })
+    .strictObject({
+      manualRetentionWeeks: z.int().min(1).max(520),
+      keepNewest: z.int().min(1).max(100),
+      /** A database in the fleet's DR region copies elsewhere. */
+      crossRegion: z.strictObject({ enabled: z.boolean(), region }).partial(),
+    })
     .partial()
     .optional(),
   restoreTest: z

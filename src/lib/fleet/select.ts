@@ -331,7 +331,11 @@ export function memberConfig(config: DbopsConfig, member: Pick<FleetMember, 'id'
     region: member.region,
     database: { ...config.database, identifier: member.id, ...(o.database ?? {}) },
     recovery: { ...config.recovery, ...(o.recovery ?? {}) },
-    snapshots: { ...config.snapshots, ...(o.snapshots ?? {}) },
+    snapshots: {
+      ...config.snapshots,
+      ...(o.snapshots ?? {}),
+      crossRegion: { ...config.snapshots.crossRegion, ...(o.snapshots?.crossRegion ?? {}) },
+    },
     restoreTest: { ...config.restoreTest, ...(o.restoreTest ?? {}) },
   };
 }

@@ -102,3 +102,10 @@ export async function createProvider(
     ...hooks,
   });
 }
+
+/** The AWS calls this process made so far, by operation (undefined on the local provider). */
+export async function awsCallsSoFar(config: DbopsConfig): Promise<{ total: number; byOperation: Record<string, number> } | undefined> {
+  if (config.provider !== 'aws') return undefined;
+  const { awsCallTally } = await import('./aws/sdk.js');
+  return awsCallTally();
+}

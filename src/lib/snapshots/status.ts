@@ -15,7 +15,7 @@ import { type DrillHistoryLine, drillPolicy, readDrills } from '../drill/history
 import { readRestoreTests, type RestoreTestRecord } from '../history/restore-tests.js';
 import { formatAge, plural } from '../output/format.js';
 import { dbopsHome } from '../providers/index.js';
-import type { Instance, ProviderName, RestorableWindow, Snapshot } from '../providers/types.js';
+import type { Instance, Provider, ProviderName, RestorableWindow, Snapshot } from '../providers/types.js';
 import { defineFindings } from '../runbook/findings.js';
 import { checkDrRegion, checkRegion } from './checks.js';
 import { MAX_SNAPSHOT_AGE_DAYS, newestAvailable } from './policy.js';
@@ -398,12 +398,35 @@ export async function backupStatus(ctx: Context, input: { instanceId: string }):
   const drSnapshots = drRegion
     ? await provider.forRegion(drRegion).listSnapshots({ instanceId: input.instanceId, type: 'manual' })
     : undefined;
-  const restoreTests = await readRestoreTests(dbopsHome(ctx.env), { provider: provider.name, instanceId: input.instanceId });
-  const window = provider.restorableWindow ? await provider.restorableWindow(input.instanceId) : undefined;
-  const drills = await readDrills(dbopsHome(ctx.env), { provider: provider.name, instanceId: input.instanceId });
-  return evaluateBackupStatus(
-    { provider: provider.name, instance, manualSnapshots, drSnapshots, drRegion, restoreTests, drills, ...(window ? { window } : {}) },
-    policy,
-    ctx.clock.now(),
-  );
+  const facts = await backupFactsOf(ctx, provider, instance, { manualSnapshots, drSnapshots, drRegion });
+  return evaluateBackupStatus(facts, policy, ctx.clock.now());
+}
+
+/**
+ * The facts of one database once its snapshots are known: its restore tests and drills
+ * (dbops' own history), and its restorable window where the provider computes one. The
+ * caller lists the snapshots: of one database, or of a whole region at once for a fleet.
+ */
+export async function backupFactsOf(
+  ctx: Pick<Context, 'env'>,
+  provider: Provider,
+  instance: Instance,
+  snapshots: Pick<BackupFacts, 'manualSnapshots' | 'drSnapshots' | 'drRegion'>,
+): Promise<BackupFacts> {
+  const home = dbopsHome(ctx.env);
+  const mine = (list: Snapshot[] | undefined) => list?.filter((s) => s.instanceId === instance.id);
+  const restoreTests = await readRestoreTests(home, { provider: provider.name, instanceId: instance.id });
+  const window = provider.restorableWindow ? await provider.restorableWindow(instance.id) : undefined;
+  const drills = await readDrills(home, { provider: provider.name, instanceId: instance.id });
+  const drSnapshots = mine(snapshots.drSnapshots);
+  return {
+    provider: provider.name,
+    instance,
+    manualSnapshots: mine(snapshots.manualSnapshots) ?? [],
+    ...(drSnapshots ? { drSnapshots } : {}),
+    ...(snapshots.drRegion ? { drRegion: snapshots.drRegion } : {}),
+    restoreTests,
+    drills,
+    ...(window ? { window } : {}),
+  };
 }

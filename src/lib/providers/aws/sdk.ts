@@ -247,6 +247,27 @@ interface ServiceSpec<A> {
   operations(): string[];
 }
 
+const TALLY = new Map<string, number>();
+
+/** Every AWS call this process made, by operation: `--verbose` prints it (a fleet run's cost). */
+export function awsCallTally(): { total: number; byOperation: Record<string, number> } {
+  const byOperation = Object.fromEntries([...TALLY].sort(([a], [b]) => a.localeCompare(b)));
+  return { total: [...TALLY.values()].reduce((a, b) => a + b, 0), byOperation };
+}
+
+/** The facade with each call counted under its AWS operation name. */
+function tallied<A extends object>(api: A): A {
+  const out: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(api)) {
+    const operation = name[0]!.toUpperCase() + name.slice(1);
+    out[name] = (...args: unknown[]) => {
+      TALLY.set(operation, (TALLY.get(operation) ?? 0) + 1);
+      return (fn as (...a: unknown[]) => unknown)(...args);
+    };
+  }
+  return out as A;
+}
+
 function service<M, C extends Destroyable, A extends object>(
   load: () => Promise<M>,
   create: (m: M, config: ClientConfig) => C,
@@ -255,7 +276,7 @@ function service<M, C extends Destroyable, A extends object>(
   return {
     open(config) {
       const client = new LazyClient(load, (m) => create(m, config));
-      return { api: calls(client), client };
+      return { api: tallied(calls(client)), client };
     },
     operations() {
       // Building a facade loads nothing; only its keys are read.
