@@ -197,6 +197,8 @@ describe('dr-drill: a fault at every step leaves nothing (in process)', () => {
       expect([r.record.verdict, exitCodeOf(r), status], r.stderr).toEqual(['error', ExitCode.environment, 'failed']);
       expect(r.error?.message).toBe(`Injected fault at the end of ${step}.`);
     }
+    // (the record names the drill's own step, whatever ran inside it: DR-6's failover has FO-n steps of its own)
+    expect(r.record.error?.step).toBe(step);
     expect(
       r.record.cleanup.filter((c) => c.status !== 'done'),
       r.stderr,
