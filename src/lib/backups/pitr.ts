@@ -13,7 +13,8 @@ import type { Instance } from '../providers/types.js';
 import { TAG } from '../providers/types.js';
 import { checkPointInTime } from '../restore/backup.js';
 import { parsePointInTime } from '../restore/settings.js';
-import { type RunReport, runRunbook } from '../runbook/runner.js';
+import { removeTemporary } from '../restore/steps.js';
+import { type RunReport, runRunbook, type StepFaults } from '../runbook/runner.js';
 import { PITR } from './runbooks.js';
 
 export interface PitrInput {
@@ -49,13 +50,23 @@ function request(input: PitrInput, now: Date): Date | 'latest' {
   return input.to !== undefined ? parsePointInTime(input.to, now, '--to') : 'latest';
 }
 
+/** Seams for tests; production passes none. */
+export interface PitrSeams {
+  runId?: string;
+  /** Fault injection at each step (test/faults). */
+  faults?: StepFaults;
+}
+
 /** Restores the source to a point in time into a new instance, following runbooks/pitr.md. */
-export async function restoreToPointInTime(ctx: Context, input: PitrInput): Promise<PitrResult> {
+export async function restoreToPointInTime(ctx: Context, input: PitrInput, seams: PitrSeams = {}): Promise<PitrResult> {
   validateIdentifier(input.targetId);
   const time = request(input, ctx.clock.now());
   const provider = await ctx.provider();
   const base = { sourceId: input.sourceId, targetId: input.targetId, requested: time === 'latest' ? 'latest' : time.toISOString() };
-  const { value, report } = await runRunbook(PITR, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, async (run) => {
+  const opts = { out: ctx.out, clock: ctx.clock, signal: ctx.signal, runId: seams.runId, faults: seams.faults };
+  const { value, report } = await runRunbook(PITR, opts, async (run) => {
+    // Until PR-4 has read the new instance, a failure or an interrupt removes it: never a half-made instance.
+    let forget = (): void => undefined;
     const window = await run.step('PR-1', async (s) => {
       const source = await provider.describeInstance(input.sourceId);
       if (await provider.findInstance(input.targetId)) {
@@ -83,7 +94,7 @@ export async function restoreToPointInTime(ctx: Context, input: PitrInput): Prom
     }
     await run.step('PR-2', async (s) => {
       const source = await provider.describeInstance(input.sourceId);
-      const made = await provider.restoreToPointInTime({
+      const call = provider.restoreToPointInTime({
         sourceInstanceId: input.sourceId,
         instanceId: input.targetId,
         time,
@@ -98,6 +109,12 @@ export async function restoreToPointInTime(ctx: Context, input: PitrInput): Prom
           [TAG.sourceInstance]: input.sourceId,
         },
       });
+      call.catch(() => undefined);
+      // On the cleanup stack before the call lands; only an instance tagged with this run's id is ever deleted.
+      forget = run.addCleanup(`delete the unfinished restore ${input.targetId}`, async () => {
+        await removeTemporary(ctx, provider, input.targetId, run.runId, call, undefined);
+      });
+      const made = await call;
       s.detail(`${made.id}: ${made.status}`);
     });
     const instance = await run.step('PR-3', async (s) => {
@@ -125,6 +142,7 @@ export async function restoreToPointInTime(ctx: Context, input: PitrInput): Prom
         await client.end();
       }
     });
+    forget();
     const reference = time === 'latest' ? (window.latest ? new Date(window.latest) : undefined) : time;
     return {
       ...base,

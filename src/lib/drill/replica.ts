@@ -7,7 +7,7 @@
  */
 import type { Context } from '../context.js';
 import { connect as openClient } from '../db/connect.js';
-import { CheckFailed } from '../errors.js';
+import { CheckFailed, Interrupted } from '../errors.js';
 import type { Provider } from '../providers/types.js';
 import { removeTemporary } from '../restore/steps.js';
 import type { RunbookRun } from '../runbook/runner.js';
@@ -85,6 +85,8 @@ export async function drillFailover(ctx: Context, target: Provider, facts: Drill
       // Not a production failover: the drill record keeps it, the failover history does not.
       history: false,
     });
+    // Interrupted inside the failover: the drill's own step (DR-6) and runbook say how to finish, not failover.md's FO-n.
+    if (error instanceof Interrupted) throw new Interrupted(typeof ctx.signal.reason === 'string' ? ctx.signal.reason : 'SIGINT');
     if (error) throw error;
     const after = await identityOf(target, source.id, ctx);
     const untouched =

@@ -446,6 +446,8 @@ export class LocalFailover implements FailoverApi {
         ['-D', dataDir, '-m', 'immediate', '-w', '-t', '30', 'stop'],
         `Stopping instance ${oldPrimaryId} (pg_ctl stop -m immediate)`,
       );
+      // pg_ctl returns once the postmaster has removed its pid file, a moment before the process is gone.
+      for (let i = 0; i < 500 && processAlive(pid); i++) await sleep(10);
       if (processAlive(pid))
         throw new EnvironmentError(
           `Stopping instance ${oldPrimaryId} (pg_ctl stop -m immediate) failed: ${meaningfulLine(res.stderr || res.stdout)}`,
