@@ -289,6 +289,14 @@ export interface AutomatedBackupRun {
   replicationStopped?: string;
 }
 
+/** StartDBInstanceAutomatedBackupsReplication: the source's ARN, the retention, the DR region's key when encrypted. */
+export interface StartBackupReplicationInput {
+  sourceInstanceArn: string;
+  retentionDays: number;
+  /** A KMS key of the DR region (this provider's region); required for an encrypted source. */
+  kmsKeyId?: string;
+}
+
 /** What `backup run` (or a command that touches the instance) asks of the local provider. */
 export interface AutomatedBackupOptions {
   /** Take the base backup now, due or not. */
@@ -407,6 +415,11 @@ export interface Provider {
    * DescribeDBInstanceAutomatedBackups in this region; local: the shipped archive).
    */
   findReplicatedBackups?(sourceInstanceId: string): Promise<ReplicatedBackups | undefined>;
+  /**
+   * AWS only, called on the DR region's provider: StartDBInstanceAutomatedBackupsReplication
+   * of an instance in another region (the local provider replicates from `backup run`).
+   */
+  startBackupReplication?(input: StartBackupReplicationInput): Promise<ReplicatedBackups | undefined>;
   createReadReplica(input: CreateReadReplicaInput): Promise<Instance>;
   /** Kept for failover (issue 14): promoting a read replica is how dbops fails over to it. No command calls it yet. */
   promoteReadReplica(id: string): Promise<Instance>;

@@ -158,6 +158,13 @@ function notFound(code: string, e: AwsLikeError, ctx: AwsCallContext): DbopsErro
   const options = { cause: e, details: details(e, ctx) };
   if (code === 'DBInstanceNotFound') return instanceNotFound(ctx.instanceId ?? ctx.newInstanceId ?? '(unknown)', ctx.region, options);
   if (code === 'DBSnapshotNotFound') return snapshotNotFound(ctx.snapshotId ?? ctx.newSnapshotId ?? '(unknown)', ctx.region, options);
+  if (code === 'DBInstanceAutomatedBackupNotFound') {
+    return new NotFoundError(`No automated backups of ${ctx.instanceId ?? '(unknown)'} in ${ctx.region}.`, {
+      hint: 'Turn on snapshots.crossRegion.replicateAutomatedBackups and run `dbops provision apply` (runbooks/automated-backups.md).',
+      kind: 'not-found',
+      ...options,
+    });
+  }
   return undefined;
 }
 
