@@ -19,6 +19,7 @@ export const status = defineCommand({
 
 export const run = defineCommand({
   name: 'run',
+  dueBackup: false,
   runbook: 'automated-backups',
   summary: 'Automated backups (runbook automated-backups): WAL archiving on, the daily base backup when due, pruning after the retention',
   description:

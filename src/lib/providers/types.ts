@@ -304,7 +304,11 @@ export interface AutomatedBackupOptions {
   dryRun?: boolean;
   /** Ship the automated backups to this DR region too (snapshots.crossRegion.replicateAutomatedBackups); absent: replication off. */
   replicateTo?: string;
-  /** Only when the base backup is due: do nothing else (a cheap check for commands that merely touch the instance). */
+  /**
+   * A command that merely touches the instance asks: return at once (files read, nothing
+   * started) unless a base backup is due and the instance's automated backups have begun
+   * (an automated backup exists).
+   */
   onlyIfDue?: boolean;
 }
 
