@@ -22,7 +22,13 @@ let p: Provider;
 function starter(): { start: BackgroundStarter; calls: { args: string[]; logFile: string }[] } {
   const calls: { args: string[]; logFile: string }[] = [];
   // A live pid stands for the background run: this test process.
-  return { calls, start: (args, logFile) => (calls.push({ args, logFile }), process.pid) };
+  return {
+    calls,
+    start: (args, logFile) => {
+      calls.push({ args, logFile });
+      return process.pid;
+    },
+  };
 }
 
 async function context(provider: Provider) {
