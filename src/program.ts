@@ -194,7 +194,12 @@ async function runHandler(
   const { createContext } = await import('./lib/create-context.js');
   let ctx: Awaited<ReturnType<typeof createContext>>;
   try {
-    ctx = await createContext(globals, state.controller.signal, {}, { configOptional: Boolean(def.configOptional), overrides });
+    ctx = await createContext(
+      globals,
+      state.controller.signal,
+      {},
+      { configOptional: Boolean(def.configOptional), overrides, dueBackup: def.dueBackup !== false },
+    );
   } catch (e) {
     return await reportError(e, globals, false);
   }

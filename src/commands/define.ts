@@ -111,6 +111,12 @@ interface Meta {
    * file is reported as a warning and the defaults are used.
    */
   configOptional?: boolean;
+  /**
+   * false: the command does not start the configured database's due automated backup on its
+   * first use of the provider (it stops, deletes, fails over or backs up the instance
+   * itself). Every other command does (src/lib/backups/due.ts).
+   */
+  dueBackup?: false;
 }
 
 /** A command that runs: its handler is behind `load`, so --help imports no handler. */

@@ -5,6 +5,7 @@ import { isMaxLag } from './switchover.js';
 
 export const failover = defineCommand({
   name: 'failover',
+  dueBackup: false,
   runbook: 'failover',
   summary: 'Promote a replica when the primary is down, fence the old one, report the data lost (runbook failover)',
   description: [

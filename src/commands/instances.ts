@@ -35,6 +35,7 @@ export const create = defineCommand({
 
 export const remove = defineCommand({
   name: 'delete',
+  dueBackup: false,
   runbook: 'instance-delete',
   summary: 'Delete an instance dbops created (final snapshot unless --skip-final-snapshot)',
   args: { id: arg('<id>', 'instance identifier') },
@@ -49,6 +50,7 @@ export const remove = defineCommand({
 
 export const start = defineCommand({
   name: 'start',
+  dueBackup: false,
   runbook: 'instance-start-stop',
   summary: 'Start a stopped instance (AWS: StartDBInstance; local: pg_ctl start)',
   args: { id: arg('<id>', 'instance identifier') },
@@ -63,6 +65,7 @@ export const start = defineCommand({
 
 export const stop = defineCommand({
   name: 'stop',
+  dueBackup: false,
   runbook: 'instance-start-stop',
   summary: 'Stop a running instance (asks first; AWS starts it again by itself after 7 days)',
   args: { id: arg('<id>', 'instance identifier') },

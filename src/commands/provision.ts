@@ -37,6 +37,7 @@ export const apply = defineCommand({
 
 export const destroy = defineCommand({
   name: 'destroy',
+  dueBackup: false,
   runbook: 'provision-destroy',
   summary: 'Remove, in reverse order, only what dbops created (runbook provision-destroy); final snapshot by default',
   options: {

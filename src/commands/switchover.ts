@@ -7,6 +7,7 @@ export const isMaxLag = (v: unknown): v is MaxLag => typeof v === 'object' && v 
 
 export const switchover = defineCommand({
   name: 'switchover',
+  dueBackup: false,
   runbook: 'switchover',
   summary: 'Move the primary role to a replica without losing data (runbook switchover)',
   description: [

@@ -55,7 +55,13 @@ export async function createContext(
   flags: ContextFlags,
   signal: AbortSignal,
   io: ContextIO = {},
-  opts: { configOptional?: boolean /** A command's flags that override config keys (opt.overrides). */; overrides?: ConfigOverrides } = {},
+  opts: {
+    configOptional?: boolean;
+    /** A command's flags that override config keys (opt.overrides). */
+    overrides?: ConfigOverrides;
+    /** Start the configured database's due automated backup on the provider's first use (src/lib/backups/due.ts). */
+    dueBackup?: boolean;
+  } = {},
 ): Promise<CreatedContext> {
   const env = io.env ?? process.env;
   const stdout = io.stdout ?? process.stdout;
@@ -122,8 +128,12 @@ export async function createContext(
     signal,
     flags: { yes: Boolean(flags.yes), dryRun: Boolean(flags.dryRun), verbose: Boolean(flags.verbose) },
     provider() {
-      provider ??= createProvider(loaded.config, env, { signal, onDamagedState: (p) => damaged.push(p) }).then((p) => {
+      provider ??= createProvider(loaded.config, env, { signal, onDamagedState: (p) => damaged.push(p) }).then(async (p) => {
         closers.push(() => p.close());
+        if (opts.dueBackup) {
+          const { startDueBackup } = await import('./backups/due.js');
+          await startDueBackup(context, p);
+        }
         return p;
       });
       return provider;

@@ -76,6 +76,12 @@ import {
   type DBInstance,
   type DBSnapshot,
   type ModifyDBInstanceCommandInput,
+  DBInstanceAutomatedBackupNotFoundFault,
+  DescribeDBInstanceAutomatedBackupsCommand,
+  StartDBInstanceAutomatedBackupsReplicationCommand,
+  type DBInstanceAutomatedBackup,
+  type DescribeDBInstanceAutomatedBackupsCommandInput,
+  type StartDBInstanceAutomatedBackupsReplicationCommandInput,
 } from '@aws-sdk/client-rds';
 import {
   CreateSecretCommand,
@@ -168,6 +174,8 @@ export class FakeAwsAccount {
   readonly alarms = new Map<string, MetricAlarm & { Tags?: Tags }>();
   readonly budgetsByName = new Map<string, { input: CreateBudgetCommandInput; notifications: { n: Notification; subs: Subscriber[] }[] }>();
   readonly secretValues = new Map<string, { value: string; tags: Tags }>();
+  /** "<DR region>/<source id>" -> the automated backups replicated there. */
+  readonly replicatedBackups = new Map<string, DBInstanceAutomatedBackup>();
   /** Calls that should fail once, by command name (to test a failure mid-way). */
   readonly failOnce = new Map<string, Error>();
   #nextId = 1;
@@ -296,6 +304,32 @@ export class FakeAwsAccount {
 
   #installRds(): void {
     const m = this.rds;
+    // Cross-region automated backup replication: state kept per DR region (the client's region).
+    m.on(StartDBInstanceAutomatedBackupsReplicationCommand).callsFake(
+      async (i: StartDBInstanceAutomatedBackupsReplicationCommandInput, c: () => RDSClient) => {
+        const region = await c().config.region();
+        const id = /:db:(.+)$/.exec(i.SourceDBInstanceArn ?? '')?.[1] ?? '';
+        const shape: DBInstanceAutomatedBackup = {
+          DBInstanceArn: i.SourceDBInstanceArn,
+          DBInstanceIdentifier: id,
+          DBInstanceAutomatedBackupsArn: `arn:aws:rds:${region}:${this.account}:auto-backup:ab-${id}`,
+          Region: this.region,
+          Status: 'pending',
+          BackupRetentionPeriod: i.BackupRetentionPeriod,
+          ...(i.KmsKeyId ? { KmsKeyId: i.KmsKeyId } : {}),
+        };
+        this.replicatedBackups.set(`${region}/${id}`, shape);
+        return { DBInstanceAutomatedBackup: shape };
+      },
+    );
+    m.on(DescribeDBInstanceAutomatedBackupsCommand).callsFake(
+      async (i: DescribeDBInstanceAutomatedBackupsCommandInput, c: () => RDSClient) => {
+        const region = await c().config.region();
+        const found = this.replicatedBackups.get(`${region}/${i.DBInstanceIdentifier}`);
+        if (!found) throw new DBInstanceAutomatedBackupNotFoundFault({ message: 'No automated backups.', $metadata });
+        return { DBInstanceAutomatedBackups: [found] };
+      },
+    );
     m.on(CreateDBInstanceCommand).callsFake((i: CreateDBInstanceCommandInput) => {
       this.#maybeFail('CreateDBInstance');
       const id = i.DBInstanceIdentifier!;

@@ -61,8 +61,14 @@ import {
   DBSnapshotNotFoundFault,
   DeleteDBInstanceCommand,
   DeleteDBSnapshotCommand,
+  DBInstanceAutomatedBackupNotFoundFault,
+  DescribeDBInstanceAutomatedBackupsCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
+  StartDBInstanceAutomatedBackupsReplicationCommand,
+  type DBInstanceAutomatedBackup,
+  type DescribeDBInstanceAutomatedBackupsCommandInput,
+  type StartDBInstanceAutomatedBackupsReplicationCommandInput,
   InvalidDBInstanceStateFault,
   InvalidDBSnapshotStateFault,
   PromoteReadReplicaCommand,
@@ -140,6 +146,8 @@ export class FakeRds {
   /** proxy key -> instance id -> the health it is held in. */
   readonly #heldHealth = new Map<string, Map<string, NonNullable<DBProxyTarget['TargetHealth']>>>();
   readonly #maintenance = new Map<string, ResourcePendingMaintenanceActions>();
+  /** "<region>/<source id>" -> the automated backups replicated into that region. */
+  readonly #replicated = new Map<string, DBInstanceAutomatedBackup>();
 
   constructor(opts: FakeRdsOptions = {}) {
     this.#settleAfter = opts.describesToSettle ?? 2;
@@ -187,6 +195,30 @@ export class FakeRds {
       LatestRestorableTime: undefined,
       ...overrides,
     });
+  }
+
+  /**
+   * Adds the automated backups of `sourceRegion`'s `id` replicated into `region` (as
+   * StartDBInstanceAutomatedBackupsReplication leaves them once replicating).
+   */
+  addReplicatedBackups(
+    region: string,
+    sourceRegion: string,
+    id: string,
+    overrides: Partial<DBInstanceAutomatedBackup> = {},
+  ): DBInstanceAutomatedBackup {
+    const shape: DBInstanceAutomatedBackup = {
+      DBInstanceArn: `arn:aws:rds:${sourceRegion}:${this.#account}:db:${id}`,
+      DBInstanceIdentifier: id,
+      DBInstanceAutomatedBackupsArn: `arn:aws:rds:${region}:${this.#account}:auto-backup:ab-${id}`,
+      Region: sourceRegion,
+      Status: 'replicating',
+      Engine: 'postgres',
+      BackupRetentionPeriod: 7,
+      ...overrides,
+    };
+    this.#replicated.set(`${region}/${id}`, shape);
+    return structuredClone(shape);
   }
 
   /** Adds an available snapshot. */
@@ -316,6 +348,8 @@ export class FakeRds {
     m.on(CopyDBSnapshotCommand).callsFake(async (i, c) => this.#copySnapshot(i, await regionOf(c)));
     m.on(RestoreDBInstanceFromDBSnapshotCommand).callsFake(async (i, c) => this.#restoreFromSnapshot(i, await regionOf(c)));
     m.on(RestoreDBInstanceToPointInTimeCommand).callsFake(async (i, c) => this.#restoreToPointInTime(i, await regionOf(c)));
+    m.on(StartDBInstanceAutomatedBackupsReplicationCommand).callsFake(async (i, c) => this.#startReplication(i, await regionOf(c)));
+    m.on(DescribeDBInstanceAutomatedBackupsCommand).callsFake(async (i, c) => this.#describeAutomatedBackups(i, await regionOf(c)));
     m.on(CreateDBInstanceReadReplicaCommand).callsFake(async (i, c) => this.#createReplica(i, await regionOf(c)));
     m.on(PromoteReadReplicaCommand).callsFake(async (i, c) => this.#promote(i, await regionOf(c)));
     m.on(StopDBInstanceCommand).callsFake(async (i, c) => this.#stop(i, await regionOf(c)));
@@ -677,7 +711,36 @@ export class FakeRds {
     return { DBInstance: this.#storeInstance(region, shape) };
   }
 
+  #startReplication(
+    i: StartDBInstanceAutomatedBackupsReplicationCommandInput,
+    region: string,
+  ): { DBInstanceAutomatedBackup: DBInstanceAutomatedBackup } {
+    const m = /^arn:aws:rds:([^:]+):[^:]*:db:(.+)$/.exec(i.SourceDBInstanceArn ?? '');
+    if (!m) throw notFoundInstance(i.SourceDBInstanceArn ?? '');
+    const source = this.#instanceEntry(m[1]!, m[2]);
+    const shape = this.addReplicatedBackups(region, m[1]!, m[2]!, {
+      Status: 'pending',
+      BackupRetentionPeriod: i.BackupRetentionPeriod ?? source.shape.BackupRetentionPeriod,
+      ...(i.KmsKeyId ? { KmsKeyId: i.KmsKeyId, Encrypted: true } : {}),
+    });
+    return { DBInstanceAutomatedBackup: shape };
+  }
+
+  #describeAutomatedBackups(
+    i: DescribeDBInstanceAutomatedBackupsCommandInput,
+    region: string,
+  ): { DBInstanceAutomatedBackups: DBInstanceAutomatedBackup[] } {
+    const found = [...this.#replicated.entries()]
+      .filter(([k, b]) => k.startsWith(`${region}/`) && (!i.DBInstanceIdentifier || b.DBInstanceIdentifier === i.DBInstanceIdentifier))
+      .map(([, b]) => structuredClone(b));
+    if (i.DBInstanceIdentifier && found.length === 0) {
+      throw new DBInstanceAutomatedBackupNotFoundFault({ message: `No automated backups for ${i.DBInstanceIdentifier}.`, $metadata });
+    }
+    return { DBInstanceAutomatedBackups: found };
+  }
+
   #restoreToPointInTime(i: RestoreDBInstanceToPointInTimeCommandInput, region: string): { DBInstance: DBInstance } {
+    if (i.SourceDBInstanceAutomatedBackupsArn) return this.#restoreReplicated(i, region);
     const source = this.#instanceEntry(region, i.SourceDBInstanceIdentifier);
     this.#requireNoInstance(region, i.TargetDBInstanceIdentifier);
     const shape = this.#newInstance(region, i.TargetDBInstanceIdentifier!, {
@@ -686,6 +749,29 @@ export class FakeRds {
       DBInstanceClass: i.DBInstanceClass ?? source.shape.DBInstanceClass,
       DBName: source.shape.DBName,
       StorageEncrypted: source.shape.StorageEncrypted ?? false,
+      TagList: i.Tags ?? [],
+    });
+    return { DBInstance: this.#storeInstance(region, shape) };
+  }
+
+  /** From replicated automated backups in this region: the source instance may be gone (a lost region). */
+  #restoreReplicated(i: RestoreDBInstanceToPointInTimeCommandInput, region: string): { DBInstance: DBInstance } {
+    const backup = [...this.#replicated.entries()].find(
+      ([k, b]) => k.startsWith(`${region}/`) && b.DBInstanceAutomatedBackupsArn === i.SourceDBInstanceAutomatedBackupsArn,
+    )?.[1];
+    if (!backup) {
+      throw new DBInstanceAutomatedBackupNotFoundFault({
+        message: `No automated backup ${i.SourceDBInstanceAutomatedBackupsArn}.`,
+        $metadata,
+      });
+    }
+    this.#requireNoInstance(region, i.TargetDBInstanceIdentifier);
+    const shape = this.#newInstance(region, i.TargetDBInstanceIdentifier!, {
+      Engine: backup.Engine ?? 'postgres',
+      EngineVersion: backup.EngineVersion ?? '15.8',
+      ...this.#placement(i),
+      DBInstanceClass: i.DBInstanceClass ?? 'db.t3.micro',
+      StorageEncrypted: backup.Encrypted ?? false,
       TagList: i.Tags ?? [],
     });
     return { DBInstance: this.#storeInstance(region, shape) };

@@ -14,6 +14,7 @@ import { INSTANCE_CREATE, INSTANCE_DELETE, INSTANCE_START, INSTANCE_STOP } from 
 import { isRdsIdentifier } from '../identifiers.js';
 import { tagFinalSnapshot } from '../snapshots/final.js';
 import { automatedBackupIfDue } from '../backups/automated.js';
+import { replicatedWindow, replicationFacts, type ReplicatedWindow } from '../snapshots/status.js';
 
 export async function listInstances(ctx: Context): Promise<Instance[]> {
   const provider = await ctx.provider();
@@ -30,6 +31,8 @@ export async function describeInstance(ctx: Context, id: string): Promise<Instan
 export interface InstanceStatus extends Instance {
   /** The pooler whose target this instance is (its SHOW POOLS figures), or why it could not be read. */
   connectionPool?: PoolerState | { error: string; hint?: string };
+  /** The DR region's own restorable window (snapshots.crossRegion.replicateAutomatedBackups on). */
+  replicatedBackups?: ReplicatedWindow;
 }
 
 /**
@@ -54,12 +57,16 @@ export async function instanceStatus(ctx: Context, id: string): Promise<Instance
   }
 }
 
-async function withRestorableTime(ctx: Context, id: string): Promise<Instance> {
+async function withRestorableTime(ctx: Context, id: string): Promise<InstanceStatus> {
   const provider = await ctx.provider();
-  const instance = await provider.describeInstance(id);
-  if (!provider.restorableWindow || instance.backupRetentionDays === 0 || instance.replicaSourceId) return instance;
-  const w = await provider.restorableWindow(id);
-  return w.latestRestorableTime ? { ...instance, latestRestorableTime: w.latestRestorableTime } : instance;
+  const described = await provider.describeInstance(id);
+  if (described.backupRetentionDays === 0 || described.replicaSourceId) return described;
+  const w = provider.restorableWindow ? await provider.restorableWindow(id) : undefined;
+  const instance = w?.latestRestorableTime ? { ...described, latestRestorableTime: w.latestRestorableTime } : described;
+  const replication = await replicationFacts(ctx, id);
+  return replication
+    ? { ...instance, replicatedBackups: replicatedWindow(replication, instance.latestRestorableTime, w?.archiveTimeoutSeconds ?? 300) }
+    : instance;
 }
 
 /** RDS identifier rules: 1-63 letters, digits, hyphens; a letter first; no trailing or double hyphen. */

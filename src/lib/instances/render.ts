@@ -4,6 +4,7 @@ import { formatTags, plural, renderTable } from '../output/format.js';
 import { poolLine } from '../failover/render.js';
 import type { Instance } from '../providers/types.js';
 import type { InstanceStatus } from './instances.js';
+import { replicatedLine } from '../snapshots/render.js';
 
 export function statusColor(status: string, c: ChalkInstance): string {
   if (status === 'available') return c.green(status);
@@ -35,7 +36,10 @@ export function renderInstanceTable(instances: Instance[], c: ChalkInstance): st
 
 /** `dbops status`: the instance, then the connection layer in front of it. */
 export function renderInstanceStatus(s: InstanceStatus, c: ChalkInstance): string {
-  const detail = renderInstanceDetail(s, c);
+  const repl = s.replicatedBackups;
+  const detail = repl
+    ? `${renderInstanceDetail(s, c)}\n${'Replicated backups'.padEnd(19)}  ${repl.region}: ${replicatedLine(repl, c)}`
+    : renderInstanceDetail(s, c);
   const pool = s.connectionPool;
   if (!pool) return detail;
   if ('error' in pool)

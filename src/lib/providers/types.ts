@@ -311,6 +311,14 @@ export interface AutomatedBackupRun {
   replicationStopped?: string;
 }
 
+/** StartDBInstanceAutomatedBackupsReplication: the source's ARN, the retention, the DR region's key when encrypted. */
+export interface StartBackupReplicationInput {
+  sourceInstanceArn: string;
+  retentionDays: number;
+  /** A KMS key of the DR region (this provider's region); required for an encrypted source. */
+  kmsKeyId?: string;
+}
+
 /** What `backup run` (or a command that touches the instance) asks of the local provider. */
 export interface AutomatedBackupOptions {
   /** Take the base backup now, due or not. */
@@ -318,7 +326,11 @@ export interface AutomatedBackupOptions {
   dryRun?: boolean;
   /** Ship the automated backups to this DR region too (snapshots.crossRegion.replicateAutomatedBackups); absent: replication off. */
   replicateTo?: string;
-  /** Only when the base backup is due: do nothing else (a cheap check for commands that merely touch the instance). */
+  /**
+   * A command that merely touches the instance asks: return at once (files read, nothing
+   * started) unless a base backup is due and the instance's automated backups have begun
+   * (an automated backup exists).
+   */
   onlyIfDue?: boolean;
 }
 
@@ -580,6 +592,11 @@ export interface Provider {
    * DescribeDBInstanceAutomatedBackups in this region; local: the shipped archive).
    */
   findReplicatedBackups?(sourceInstanceId: string): Promise<ReplicatedBackups | undefined>;
+  /**
+   * AWS only, called on the DR region's provider: StartDBInstanceAutomatedBackupsReplication
+   * of an instance in another region (the local provider replicates from `backup run`).
+   */
+  startBackupReplication?(input: StartBackupReplicationInput): Promise<ReplicatedBackups | undefined>;
   createReadReplica(input: CreateReadReplicaInput): Promise<Instance>;
   /** Kept for failover (issue 14): promoting a read replica is how dbops fails over to it. No command calls it yet. */
   promoteReadReplica(id: string): Promise<Instance>;

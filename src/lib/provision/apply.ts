@@ -7,7 +7,8 @@
  */
 import { UsageError, asDbopsError, isDbopsError } from '../errors.js';
 import type { BudgetNotification, CacheState } from '../providers/provision-types.js';
-import type { WaitOptions } from '../providers/types.js';
+import type { Instance, WaitOptions } from '../providers/types.js';
+import { replicationRegion } from '../backups/automated.js';
 import { runRunbook, type RunbookRun, type RunReport, type StepHandle } from '../runbook/runner.js';
 import { isManaged } from './change.js';
 import type { PoolerApi } from '../providers/failover-types.js';
@@ -244,14 +245,50 @@ async function databaseStep(run: RunbookRun, st: ApplyState): Promise<void> {
       st.applied.push({ kind: change.kind, id, action: 'modify', detail: `modified ${fields.map((f) => f.field).join(', ')}` });
     }
     const ready = await pp.instances.waitForInstance(id, 'available', waitOpts(st, s));
+    const replication = ready ? await replicateBackups(st, ready) : undefined;
     const when =
       change.action === 'modify' && !st.opts.applyImmediately && change.fields.some((f) => f.deferrable)
         ? '; deferred changes apply in the maintenance window'
         : '';
     s.detail(
-      `${id} ${change.action === 'no-op' ? 'unchanged' : change.action === 'create' ? 'created' : 'modified'}: ${ready?.status ?? 'available'}${when}`,
+      `${id} ${change.action === 'no-op' ? 'unchanged' : change.action === 'create' ? 'created' : 'modified'}: ${ready?.status ?? 'available'}${when}${replication ? `; ${replication}` : ''}`,
     );
   });
+}
+
+/** PV-4 when nothing else changes: only the automated backup replication. */
+async function replicationStep(run: RunbookRun, st: ApplyState): Promise<void> {
+  const id = st.desired.database.id;
+  const db = await st.deps.pp.instances.findInstance(id);
+  if (!db) {
+    run.skip('PV-4', 'nothing to do');
+    return;
+  }
+  await run.step('PV-4', async (s) => {
+    const replication = await replicateBackups(st, db);
+    s.detail(`${id} unchanged${replication ? `; ${replication}` : ''}`);
+  });
+}
+
+/**
+ * snapshots.crossRegion.replicateAutomatedBackups on AWS: StartDBInstanceAutomatedBackupsReplication,
+ * sent from the DR region's client, once (an instance already replicating there is left alone),
+ * with the DR region's KMS key when the instance is encrypted. The local provider replicates
+ * from `backup run` instead. Returns a phrase for PV-4's detail.
+ */
+async function replicateBackups(st: ApplyState, db: Instance): Promise<string | undefined> {
+  const { config, pp } = st.deps;
+  const drRegion = replicationRegion(config);
+  if (!drRegion || db.backupRetentionDays === 0) return undefined;
+  const dr = pp.instances.forRegion(drRegion);
+  if (!dr.startBackupReplication || !dr.findReplicatedBackups) return undefined;
+  const existing = await dr.findReplicatedBackups(db.id);
+  if (existing && existing.status !== 'retained') return `automated backups replicated to ${drRegion} (${existing.status})`;
+  if (!db.arn) throw new UsageError(`AWS returned no ARN for ${db.id}: its automated backups cannot be replicated to ${drRegion}.`);
+  const kmsKeyId = db.storageEncrypted ? st.desired.copies?.kmsKey.kmsKeyId : undefined;
+  await dr.startBackupReplication({ sourceInstanceArn: db.arn, retentionDays: db.backupRetentionDays, ...(kmsKeyId ? { kmsKeyId } : {}) });
+  st.applied.push({ kind: 'db-instance', id: db.id, action: 'modify', detail: `automated backup replication to ${drRegion} started` });
+  return `automated backup replication to ${drRegion} started`;
 }
 
 async function replicaStep(run: RunbookRun, st: ApplyState): Promise<void> {
@@ -515,6 +552,8 @@ export async function applyProvision(deps: ProvisionDeps, opts: ApplyOptions): P
         // A configured pool that is not running is started even when the plan is empty.
         for (const id of LATER_STEPS) {
           if (id === 'PV-11' && stop === 'nothing to do' && deps.config.connectionPool.enabled) await poolStep(run, st);
+          // Replication turned on for a deployment that is otherwise in sync: started even when the plan is empty.
+          else if (id === 'PV-4' && stop === 'nothing to do' && replicationRegion(deps.config)) await replicationStep(run, st);
           else run.skip(id, stop ?? 'not confirmed');
         }
         return { dryRun: deps.dryRun, plan: st.plan, applied } satisfies ApplyResult;

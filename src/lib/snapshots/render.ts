@@ -11,7 +11,7 @@ import type { GcResult } from './gc.js';
 import type { PruneDecision } from './policy.js';
 import type { PruneResult } from './prune.js';
 import type { RunPolicyResult } from './run-policy.js';
-import type { ArchiveHealth, BackupStatus, SnapshotSummary } from './status.js';
+import type { ArchiveHealth, BackupStatus, ReplicatedWindow, SnapshotSummary } from './status.js';
 import { engineText } from '../instances/render.js';
 
 const iso = (d: Date | undefined): string => d?.toISOString().replace(/\.\d+Z$/, 'Z') ?? '-';
@@ -163,6 +163,14 @@ function archiveLine(a: ArchiveHealth, c: ChalkInstance): string {
   return `${a.segments} files, ${formatBytes(a.bytes)}; ${last}${failed}${gap}; archive_timeout ${a.archiveTimeoutSeconds ?? '-'} s; ${a.baseBackups.length} base backup${a.baseBackups.length === 1 ? '' : 's'}`;
 }
 
+/** The DR region's own window: "2026-…Z to 2026-…Z, 12 s behind (allowance 300 s)". */
+export function replicatedLine(r: ReplicatedWindow, c: ChalkInstance): string {
+  if (!r.latestRestorableTime) return c.red(`nothing restorable yet${r.status ? ` (${r.status})` : ''}`);
+  const behind = r.behindSeconds === undefined ? '' : `, ${r.behindSeconds} s behind (allowance ${r.allowanceSeconds} s)`;
+  const line = `${r.earliestRestorableTime ? iso(r.earliestRestorableTime) : '?'} to ${iso(r.latestRestorableTime)}${behind}`;
+  return r.behindSeconds !== undefined && r.behindSeconds > r.allowanceSeconds ? c.red(line) : line;
+}
+
 export function renderBackupStatus(s: BackupStatus, c: ChalkInstance): string {
   const auto = s.automated;
   const rows: [string, string][] = [
@@ -183,6 +191,7 @@ export function renderBackupStatus(s: BackupStatus, c: ChalkInstance): string {
               : c.red('none'),
           ],
           ...(auto.archive ? [['WAL archive', archiveLine(auto.archive, c)]] : []),
+          ...(auto.replicated ? [[`Replicated (${auto.replicated.region})`, replicatedLine(auto.replicated, c)]] : []),
         ] as [string, string][])
       : []),
     ['Newest manual', snapLine(s.newestManualSnapshot, c)],

@@ -15,7 +15,8 @@ import { type DrillHistoryLine, drillPolicy, readDrills } from '../drill/history
 import { readRestoreTests, type RestoreTestRecord } from '../history/restore-tests.js';
 import { formatAge, plural } from '../output/format.js';
 import { dbopsHome } from '../providers/index.js';
-import type { Instance, Provider, ProviderName, RestorableWindow, Snapshot } from '../providers/types.js';
+import { replicationRegion } from '../backups/automated.js';
+import type { Instance, Provider, ProviderName, ReplicatedBackups, RestorableWindow, Snapshot } from '../providers/types.js';
 import { defineFindings } from '../runbook/findings.js';
 import { checkDrRegion, checkRegion } from './checks.js';
 import { MAX_SNAPSHOT_AGE_DAYS, newestAvailable } from './policy.js';
@@ -38,6 +39,11 @@ export interface BackupFacts {
   window?: RestorableWindow;
   /** The DR drill history, oldest first (absent: not read). */
   drills?: DrillHistoryLine[];
+  /**
+   * snapshots.crossRegion.replicateAutomatedBackups on: the DR region, and the replicated
+   * automated backups found there (undefined: none). Absent: replication off.
+   */
+  replication?: { region: string; backups?: ReplicatedBackups };
 }
 
 /** The policy from the config. */
@@ -63,6 +69,7 @@ export const BACKUP_FINDINGS = defineFindings('backup-status', {
   'wal-archive-failing': 'BS-R6',
   'wal-archiving-off': 'BS-R7',
   'dr-drill-overdue': 'BS-R8',
+  'backup-replication-gap': 'BS-R9',
 });
 export type ViolationCode = keyof typeof BACKUP_FINDINGS.sections;
 
@@ -97,8 +104,23 @@ export type AutomatedBackups =
       restorableLagHours?: number;
       /** Local provider: the WAL archive's health. */
       archive?: ArchiveHealth;
+      /** The automated backups replicated to the DR region (snapshots.crossRegion.replicateAutomatedBackups). */
+      replicated?: ReplicatedWindow;
     }
   | { available: false; note: string };
+
+/** The DR region's own restorable window, from the replicated automated backups. */
+export interface ReplicatedWindow {
+  region: string;
+  /** undefined: nothing replicated there yet. */
+  status?: string;
+  earliestRestorableTime?: Date;
+  latestRestorableTime?: Date;
+  /** How far the DR region's latest restorable time trails the primary's, in seconds. */
+  behindSeconds?: number;
+  /** What the DR copy may trail by before it is a gap: archive_timeout (RDS: 300 s). */
+  allowanceSeconds: number;
+}
 
 /** The WAL archive as `backup status` shows it (local provider). */
 export interface ArchiveHealth {
@@ -181,9 +203,54 @@ function archiveHealth(w: RestorableWindow, now: Date): ArchiveHealth {
   };
 }
 
+/** The DR region's window beside the primary's latest restorable time. Pure. */
+export function replicatedWindow(
+  replication: NonNullable<BackupFacts['replication']>,
+  primaryLatest: Date | undefined,
+  allowanceSeconds: number,
+): ReplicatedWindow {
+  const b = replication.backups;
+  const latest = b?.latestRestorableTime;
+  return {
+    region: replication.region,
+    allowanceSeconds,
+    ...(b ? { status: b.status } : {}),
+    ...(b?.earliestRestorableTime ? { earliestRestorableTime: b.earliestRestorableTime } : {}),
+    ...(latest ? { latestRestorableTime: latest } : {}),
+    ...(latest && primaryLatest ? { behindSeconds: Math.max(0, Math.round((primaryLatest.getTime() - latest.getTime()) / 1000)) } : {}),
+  };
+}
+
+/** A DR copy that has nothing restorable, or trails the primary by more than the allowance. Pure. */
+function replicationViolation(auto: AutomatedBackups, instanceId: string): Violation | undefined {
+  if (!auto.available || !auto.replicated || auto.latestRestorableTime === undefined) return undefined;
+  const r = auto.replicated;
+  if (r.latestRestorableTime === undefined) {
+    return violation(
+      'backup-replication-gap',
+      `The automated backups of ${instanceId} are replicated to ${r.region}, but nothing is restorable there${r.status ? ` (${r.status})` : ' yet'}: a regional disaster falls back to the newest copy.`,
+    );
+  }
+  if (r.behindSeconds !== undefined && r.behindSeconds > r.allowanceSeconds) {
+    return violation(
+      'backup-replication-gap',
+      `The replicated automated backups of ${instanceId} in ${r.region} trail the primary by ${formatSeconds(r.behindSeconds)} (allowance ${formatSeconds(r.allowanceSeconds)}): their latest restorable time is ${r.latestRestorableTime.toISOString()}.`,
+    );
+  }
+  return undefined;
+}
+
+function formatSeconds(s: number): string {
+  return s >= 3600 ? `${Math.round((s / 3600) * 10) / 10} h` : s >= 60 ? `${Math.round(s / 60)} min` : `${s} s`;
+}
+
+/** RDS uploads the transaction log every 5 minutes: the DR copy may trail by that much. */
+const RDS_UPLOAD_SECONDS = 300;
+
 function automatedOf(facts: BackupFacts, now: Date): AutomatedBackups {
   const w = facts.window;
   const lrt = w ? w.latestRestorableTime : facts.instance.latestRestorableTime;
+  const allowance = w?.archiveTimeoutSeconds ?? RDS_UPLOAD_SECONDS;
   return {
     available: true,
     retentionDays: facts.instance.backupRetentionDays,
@@ -192,6 +259,7 @@ function automatedOf(facts: BackupFacts, now: Date): AutomatedBackups {
     ...(w?.earliestRestorableTime ? { earliestRestorableTime: w.earliestRestorableTime } : {}),
     restorableLagHours: lrt === undefined ? undefined : Math.round(((now.getTime() - lrt.getTime()) / HOUR_MS) * 10) / 10,
     ...(w ? { archive: archiveHealth(w, now) } : {}),
+    ...(facts.replication ? { replicated: replicatedWindow(facts.replication, lrt, allowance) } : {}),
   };
 }
 
@@ -328,6 +396,7 @@ export function evaluateBackupStatus(facts: BackupFacts, policy: BackupPolicy, n
     ...automatedViolations(automated, policy, facts.instance.id, young),
     ...archiveViolations(automated, facts.instance.id),
     drillViolation(facts.drills, policy.drillEveryDays, now),
+    replicationViolation(automated, facts.instance.id),
   ].filter((v): v is Violation => v !== undefined);
   const notes = [
     ...(automated.available
@@ -386,6 +455,16 @@ export function backupPolicy(ctx: Pick<Context, 'config'>): BackupPolicy {
   };
 }
 
+/** With replication on: the replicated automated backups in the DR region (DescribeDBInstanceAutomatedBackups there). */
+export async function replicationFacts(ctx: Context, instanceId: string): Promise<BackupFacts['replication']> {
+  const region = replicationRegion(ctx.config);
+  if (!region) return undefined;
+  const dr = (await ctx.provider()).forRegion(region);
+  if (!dr.findReplicatedBackups) return undefined;
+  const backups = await dr.findReplicatedBackups(instanceId);
+  return { region, ...(backups ? { backups } : {}) };
+}
+
 /** Gathers the facts (instance, snapshots in both regions, restore-test history) and judges them. */
 export async function backupStatus(ctx: Context, input: { instanceId: string }): Promise<BackupStatus> {
   const policy = backupPolicy(ctx);
@@ -399,7 +478,8 @@ export async function backupStatus(ctx: Context, input: { instanceId: string }):
     ? await provider.forRegion(drRegion).listSnapshots({ instanceId: input.instanceId, type: 'manual' })
     : undefined;
   const facts = await backupFactsOf(ctx, provider, instance, { manualSnapshots, drSnapshots, drRegion });
-  return evaluateBackupStatus(facts, policy, ctx.clock.now());
+  const replication = await replicationFacts(ctx, input.instanceId);
+  return evaluateBackupStatus({ ...facts, ...(replication ? { replication } : {}) }, policy, ctx.clock.now());
 }
 
 /**

@@ -14,6 +14,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAutomatedBackups } from '../../../src/lib/backups/automated.js';
 import { drDrill } from '../../../src/lib/drill/drill.js';
+import { instanceStatus } from '../../../src/lib/instances/instances.js';
+import { backupStatus } from '../../../src/lib/snapshots/status.js';
 import type { Provider, ReplicatedBackups } from '../../../src/lib/providers/types.js';
 import { localProvider, withPg } from '../../_helpers/local.js';
 import { config, restoreTestContext } from '../../unit/restore/_context.js';
@@ -100,6 +102,19 @@ describe('replicated automated backups (local provider)', () => {
     });
     expect(repl.window!.baseBackups).toEqual([r.run!.snapshotId]);
     expect(await segments(drWal())).toEqual(await segments(primaryWal()));
+    // AND backup status and status show the DR region's own window, in step with the primary
+    const status = await backupStatus(ctx, { instanceId: src.id });
+    expect(status.automated).toMatchObject({
+      replicated: {
+        region: 'us-west-2',
+        status: 'replicating',
+        behindSeconds: 0,
+        allowanceSeconds: 300,
+        latestRestorableTime: repl.latestRestorableTime,
+      },
+    });
+    expect(status.violations.map((v) => v.code)).not.toContain('backup-replication-gap');
+    expect((await instanceStatus(ctx, src.id)).replicatedBackups).toMatchObject({ region: 'us-west-2', behindSeconds: 0 });
   });
 
   it('a region drill restores the replicated backups to their latest restorable time: RPO from the heartbeats, far below the copy', async () => {

@@ -79,6 +79,7 @@ describe('the registries hold every kind the code produces', () => {
       'wal-archive-failing',
       'wal-archiving-off',
       'dr-drill-overdue',
+      'backup-replication-gap',
     ]);
   });
 });

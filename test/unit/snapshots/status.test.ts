@@ -257,6 +257,48 @@ describe('evaluateBackupStatus', () => {
     expect(healthy.violations).toEqual([]);
   });
 
+  it("with replication on: the DR region's window beside the primary's; trailing by more than the allowance, or nothing there, is BS-R9", () => {
+    const primaryLatest = new Date(NOW.getTime() - 5 * 60 * 1000);
+    const backups = (behindSeconds: number) => ({
+      id: 'arn:aws:rds:us-west-2:1:auto-backup:ab-db',
+      sourceInstanceId: 'db',
+      sourceRegion: 'us-east-2',
+      region: 'us-west-2',
+      status: 'replicating',
+      earliestRestorableTime: new Date(NOW.getTime() - 7 * DAY),
+      latestRestorableTime: new Date(primaryLatest.getTime() - behindSeconds * 1000),
+    });
+    // GIVEN a DR copy 120 s behind (allowance 300 s on AWS) THEN its window is shown and nothing is wrong
+    const fine = evaluateBackupStatus(facts({ replication: { region: 'us-west-2', backups: backups(120) } }), POLICY, NOW);
+    expect(fine.automated).toMatchObject({
+      replicated: {
+        region: 'us-west-2',
+        status: 'replicating',
+        earliestRestorableTime: new Date(NOW.getTime() - 7 * DAY),
+        latestRestorableTime: new Date(primaryLatest.getTime() - 120_000),
+        behindSeconds: 120,
+        allowanceSeconds: 300,
+      },
+    });
+    expect(fine.violations).toEqual([]);
+    // AND exactly the allowance is fine, one second more is a gap
+    expect(codes(facts({ replication: { region: 'us-west-2', backups: backups(300) } }))).toEqual([]);
+    const behind = evaluateBackupStatus(facts({ replication: { region: 'us-west-2', backups: backups(7200) } }), POLICY, NOW);
+    expect(behind.violations).toEqual([
+      {
+        code: 'backup-replication-gap',
+        runbook: 'runbooks/backup-status.md#BS-R9',
+        message:
+          'The replicated automated backups of db in us-west-2 trail the primary by 2 h (allowance 5 min): their latest restorable time is 2026-11-22T02:55:00.000Z.',
+      },
+    ]);
+    // AND nothing replicated there yet is a gap too; replication off: no check
+    expect(evaluateBackupStatus(facts({ replication: { region: 'us-west-2' } }), POLICY, NOW).violations.map((v) => v.message)).toEqual([
+      'The automated backups of db are replicated to us-west-2, but nothing is restorable there yet: a regional disaster falls back to the newest copy.',
+    ]);
+    expect(evaluateBackupStatus(facts(), POLICY, NOW).automated).not.toHaveProperty('replicated');
+  });
+
   it('shows the restore-test history and notes a missing or failed newest test (not a violation)', () => {
     const tests = [test('2026-11-20T06:00:00Z', 'failed'), test('2026-10-20T06:00:00Z', 'passed')];
     const s = evaluateBackupStatus(facts({ restoreTests: tests }), POLICY, NOW);

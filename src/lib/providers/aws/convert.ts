@@ -2,9 +2,9 @@
  * SDK shapes <-> the port's shapes. Pure functions: the rest of the adapter never reads
  * an RDS field name, and the domain never sees one.
  */
-import type { DBInstance, DBSnapshot, Tag } from '@aws-sdk/client-rds';
+import type { DBInstance, DBInstanceAutomatedBackup, DBSnapshot, Tag } from '@aws-sdk/client-rds';
 import { UsageError } from '../../errors.js';
-import { TAG, type Engine, type Instance, type Snapshot, type Tags } from '../types.js';
+import { TAG, type Engine, type Instance, type ReplicatedBackups, type Snapshot, type Tags } from '../types.js';
 
 const GIB = 1024 ** 3;
 
@@ -107,4 +107,41 @@ export function toSnapshot(s: DBSnapshot, region: string): Snapshot {
     progressPercent: s.PercentProgress,
     tags: fromRdsTags(s.TagList),
   };
+}
+
+/** "arn:aws:rds:us-east-2:123:db:db-1" -> "us-east-2"; undefined for an id. Pure. */
+export function regionOfArn(arn: string | undefined): string | undefined {
+  return arn?.startsWith('arn:') ? arn.split(':')[3] || undefined : undefined;
+}
+
+/**
+ * The automated backups of `sourceId` replicated into `region` (DescribeDBInstanceAutomatedBackups
+ * there), as the port sees them; the one with the newest restore window wins. Backups of an
+ * instance of this region itself (retained automated backups) are not replicas. Pure.
+ */
+export function newestReplicated(
+  list: readonly DBInstanceAutomatedBackup[],
+  sourceId: string,
+  region: string,
+): ReplicatedBackups | undefined {
+  let best: ReplicatedBackups | undefined;
+  for (const b of list) {
+    if (!b.DBInstanceAutomatedBackupsArn || (b.DBInstanceIdentifier && b.DBInstanceIdentifier !== sourceId)) continue;
+    const sourceRegion = regionOfArn(b.DBInstanceArn) ?? b.Region;
+    if (!sourceRegion || sourceRegion === region) continue;
+    const r: ReplicatedBackups = {
+      id: b.DBInstanceAutomatedBackupsArn,
+      sourceInstanceId: sourceId,
+      sourceRegion,
+      region,
+      status: b.Status ?? 'unknown',
+      ...(b.BackupRetentionPeriod !== undefined ? { retentionDays: b.BackupRetentionPeriod } : {}),
+      ...(b.RestoreWindow?.EarliestTime ? { earliestRestorableTime: b.RestoreWindow.EarliestTime } : {}),
+      ...(b.RestoreWindow?.LatestTime ? { latestRestorableTime: b.RestoreWindow.LatestTime } : {}),
+      ...(b.KmsKeyId ? { kmsKeyId: b.KmsKeyId } : {}),
+    };
+    const t = (x?: ReplicatedBackups) => x?.latestRestorableTime?.getTime() ?? -1;
+    if (!best || t(r) > t(best)) best = r;
+  }
+  return best;
 }

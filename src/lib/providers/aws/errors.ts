@@ -191,6 +191,13 @@ function notFound(code: string, e: AwsLikeError, ctx: AwsCallContext): DbopsErro
   if (code === 'DBClusterNotFound') return clusterNotFound(ctx.clusterId ?? ctx.newClusterId ?? '(unknown)', ctx.region, options);
   if (code === 'DBClusterSnapshotNotFound')
     return clusterSnapshotNotFound(ctx.snapshotId ?? ctx.newSnapshotId ?? '(unknown)', ctx.region, options);
+  if (code === 'DBInstanceAutomatedBackupNotFound') {
+    return new NotFoundError(`No automated backups of ${ctx.instanceId ?? '(unknown)'} in ${ctx.region}.`, {
+      hint: 'Turn on snapshots.crossRegion.replicateAutomatedBackups and run `dbops provision apply` (runbooks/automated-backups.md).',
+      kind: 'not-found',
+      ...options,
+    });
+  }
   return undefined;
 }
 

@@ -23,14 +23,16 @@ import type {
   MetricSeries,
   Provider,
   RestoreFromSnapshotInput,
+  ReplicatedBackups,
   RestoreToPointInTimeInput,
   Snapshot,
+  StartBackupReplicationInput,
   WaitOptions,
   Tags,
 } from '../types.js';
 import { AwsClients, type RegionClients } from './sdk.js';
 import { AwsClusters, notAnInstanceSnapshot, type ClusterCaller } from './clusters.js';
-import { engineOf, toInstance, toRdsTags, toSnapshot } from './convert.js';
+import { engineOf, instanceIdOf, newestReplicated, toInstance, toRdsTags, toSnapshot } from './convert.js';
 import { instanceNotFound, mapAwsError, snapshotNotFound, type AwsCallContext } from './errors.js';
 import {
   MAX_DATUMS_PER_CALL,
@@ -389,6 +391,36 @@ class AwsProvider implements Provider {
       (c) => c.rds.restoreDBInstanceToPointInTime(restoreToPointInTimeRequest(input)),
     );
     return this.#instance(out.DBInstance, 'RestoreDBInstanceToPointInTime');
+  }
+
+  /** DescribeDBInstanceAutomatedBackups in this (DR) region: the source's backups replicated here, newest window first. */
+  async findReplicatedBackups(sourceInstanceId: string): Promise<ReplicatedBackups | undefined> {
+    let out: Awaited<ReturnType<RegionClients['rds']['describeDBInstanceAutomatedBackups']>>;
+    try {
+      out = await this.#call({ operation: 'DescribeDBInstanceAutomatedBackups', service: 'rds', instanceId: sourceInstanceId }, (c) =>
+        c.rds.describeDBInstanceAutomatedBackups({ DBInstanceIdentifier: sourceInstanceId }),
+      );
+    } catch (e) {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    }
+    return newestReplicated(out.DBInstanceAutomatedBackups ?? [], sourceInstanceId, this.region);
+  }
+
+  /** StartDBInstanceAutomatedBackupsReplication, sent from this (DR) region's client. */
+  async startBackupReplication(input: StartBackupReplicationInput): Promise<ReplicatedBackups | undefined> {
+    const out = await this.#call(
+      { operation: 'StartDBInstanceAutomatedBackupsReplication', service: 'rds', instanceId: instanceIdOf(input.sourceInstanceArn) },
+      (c) =>
+        c.rds.startDBInstanceAutomatedBackupsReplication({
+          SourceDBInstanceArn: input.sourceInstanceArn,
+          BackupRetentionPeriod: input.retentionDays,
+          ...(input.kmsKeyId ? { KmsKeyId: input.kmsKeyId } : {}),
+        }),
+    );
+    return out.DBInstanceAutomatedBackup
+      ? newestReplicated([out.DBInstanceAutomatedBackup], instanceIdOf(input.sourceInstanceArn), this.region)
+      : undefined;
   }
 
   async createReadReplica(input: CreateReadReplicaInput): Promise<Instance> {

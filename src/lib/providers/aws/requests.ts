@@ -121,7 +121,10 @@ export function restoreFromSnapshotRequest(input: RestoreFromSnapshotInput): Res
 
 export function restoreToPointInTimeRequest(input: RestoreToPointInTimeInput): RestoreDBInstanceToPointInTimeCommandInput {
   return {
-    SourceDBInstanceIdentifier: input.sourceInstanceId,
+    // Replicated automated backups (a region drill): the source instance is in another region, maybe gone.
+    ...(input.sourceAutomatedBackupsId
+      ? { SourceDBInstanceAutomatedBackupsArn: input.sourceAutomatedBackupsId }
+      : { SourceDBInstanceIdentifier: input.sourceInstanceId }),
     TargetDBInstanceIdentifier: input.instanceId,
     ...(input.time === 'latest' ? { UseLatestRestorableTime: true } : { RestoreTime: input.time }),
     DBInstanceClass: input.instanceClass,

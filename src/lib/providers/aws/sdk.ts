@@ -66,6 +66,12 @@ export interface RdsApi {
   restoreDBInstanceToPointInTime(
     i: Rds.RestoreDBInstanceToPointInTimeCommandInput,
   ): Promise<Rds.RestoreDBInstanceToPointInTimeCommandOutput>;
+  describeDBInstanceAutomatedBackups(
+    i: Rds.DescribeDBInstanceAutomatedBackupsCommandInput,
+  ): Promise<Rds.DescribeDBInstanceAutomatedBackupsCommandOutput>;
+  startDBInstanceAutomatedBackupsReplication(
+    i: Rds.StartDBInstanceAutomatedBackupsReplicationCommandInput,
+  ): Promise<Rds.StartDBInstanceAutomatedBackupsReplicationCommandOutput>;
   createDBInstanceReadReplica(i: Rds.CreateDBInstanceReadReplicaCommandInput): Promise<Rds.CreateDBInstanceReadReplicaCommandOutput>;
   promoteReadReplica(i: Rds.PromoteReadReplicaCommandInput): Promise<Rds.PromoteReadReplicaCommandOutput>;
   describeOrderableDBInstanceOptions(
@@ -318,6 +324,9 @@ const SERVICES = {
       copyDBSnapshot: (i) => l.use((m, c) => c.send(new m.CopyDBSnapshotCommand(i))),
       restoreDBInstanceFromDBSnapshot: (i) => l.use((m, c) => c.send(new m.RestoreDBInstanceFromDBSnapshotCommand(i))),
       restoreDBInstanceToPointInTime: (i) => l.use((m, c) => c.send(new m.RestoreDBInstanceToPointInTimeCommand(i))),
+      describeDBInstanceAutomatedBackups: (i) => l.use((m, c) => c.send(new m.DescribeDBInstanceAutomatedBackupsCommand(i))),
+      startDBInstanceAutomatedBackupsReplication: (i) =>
+        l.use((m, c) => c.send(new m.StartDBInstanceAutomatedBackupsReplicationCommand(i))),
       createDBInstanceReadReplica: (i) => l.use((m, c) => c.send(new m.CreateDBInstanceReadReplicaCommand(i))),
       promoteReadReplica: (i) => l.use((m, c) => c.send(new m.PromoteReadReplicaCommand(i))),
       describeOrderableDBInstanceOptions: (i) => l.use((m, c) => c.send(new m.DescribeOrderableDBInstanceOptionsCommand(i))),

@@ -129,7 +129,8 @@ export async function runAutomatedBackups(rc: RegionContext, id: string, opts: A
   const newest = automated.filter((s) => s.status === 'available').pop();
   const { due, nextDueAt } = automatedBackupDue(rec.backupWindow, newest ? new Date(newest.createdAt) : undefined, now);
   // The cheap check of a command that merely touches the instance: files read, nothing started.
-  if (opts.onlyIfDue && !due) return { ...base, skipped: 'not due', nextDueAt };
+  // It follows an instance whose automated backups have begun (`backup run` took the first).
+  if (opts.onlyIfDue && (!due || !newest)) return { ...base, skipped: newest ? 'not due' : 'no automated backup yet', nextDueAt };
   const tb = await prepareRegion(rc);
   const running = await serverRunning(rc, id);
   const replicateTo = opts.replicateTo && opts.replicateTo !== rc.region ? opts.replicateTo : undefined;

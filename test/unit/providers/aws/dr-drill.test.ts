@@ -8,6 +8,7 @@
  */
 import {
   DeleteDBInstanceCommand,
+  DescribeDBInstanceAutomatedBackupsCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
   RestoreDBInstanceToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
@@ -140,6 +141,58 @@ describe('dr-drill on aws', () => {
       environment: { provider: 'aws', recoveryRegion: DR_REGION },
       rpo: { seconds: 4500, basis: 'heartbeat', withinTarget: true },
     });
+  });
+
+  it('region with replicated automated backups: restores them to their latest restorable time in the DR region, preferred over the copy', async () => {
+    rds.addSnapshot(DR_REGION, 'prod-db-manual-20250106-031500-copy', {
+      SnapshotCreateTime: new Date('2025-01-06T03:15:00Z'),
+      DBInstanceIdentifier: 'prod-db',
+    });
+    const arn = rds.addReplicatedBackups(DR_REGION, REGION, 'prod-db', {
+      RestoreWindow: { EarliestTime: new Date('2024-12-30T04:00:00Z'), LatestTime: new Date('2025-01-06T04:20:00Z') },
+    }).DBInstanceAutomatedBackupsArn!;
+    const { record, error } = await drill({});
+    expect(error).toBeUndefined();
+    expect(inputsOf(rds.mock, DescribeDBInstanceAutomatedBackupsCommand)).toEqual([{ DBInstanceIdentifier: 'prod-db' }]);
+    expect(await regionOfCall(rds.mock, DescribeDBInstanceAutomatedBackupsCommand)).toBe(DR_REGION);
+    expect(inputsOf(rds.mock, RestoreDBInstanceToPointInTimeCommand)).toEqual([
+      {
+        SourceDBInstanceAutomatedBackupsArn: arn,
+        TargetDBInstanceIdentifier: TEMP,
+        UseLatestRestorableTime: true,
+        DBInstanceClass: 'db.t3.micro',
+        DBSubnetGroupName: 'dr-subnets',
+        VpcSecurityGroupIds: ['sg-0dr'],
+        PubliclyAccessible: false,
+        Tags: TAGS,
+        CopyTagsToSnapshot: true,
+      },
+    ]);
+    expect(await regionOfCall(rds.mock, RestoreDBInstanceToPointInTimeCommand)).toBe(DR_REGION);
+    expect(rds.mock.commandCalls(RestoreDBInstanceFromDBSnapshotCommand)).toHaveLength(0);
+    expect(inputsOf(rds.mock, DeleteDBInstanceCommand)).toEqual([{ DBInstanceIdentifier: TEMP, SkipFinalSnapshot: true }]);
+    expect(rds.instanceIds(DR_REGION)).toEqual([]);
+    expect(record.environment.backup).toEqual({
+      kind: 'point-in-time',
+      time: 'latest',
+      latestRestorableTime: '2025-01-06T04:20:00.000Z',
+      replicated: { id: arn, sourceRegion: REGION },
+      region: DR_REGION,
+      source: 'replicated-automated-backups',
+    });
+    expect(record.steps.find((s) => s.id === 'DR-2')!.detail).toBe(
+      `the latest restorable time of the automated backups replicated from ${REGION} (2025-01-06T04:20:00.000Z) in ${DR_REGION} (replicated automated backups: preferred over the newest copy) -> ${TEMP}`,
+    );
+  });
+
+  it('region without replicated automated backups: the newest copy, and the record says so', async () => {
+    rds.addSnapshot(DR_REGION, 'prod-db-manual-20250106-031500-copy', {
+      SnapshotCreateTime: new Date('2025-01-06T03:15:00Z'),
+      DBInstanceIdentifier: 'prod-db',
+    });
+    const { record } = await drill({});
+    expect(record.environment.backup).toMatchObject({ kind: 'snapshot', source: 'newest-copy' });
+    expect(rds.mock.commandCalls(RestoreDBInstanceToPointInTimeCommand)).toHaveLength(0);
   });
 
   it('instance: point-in-time restore to the latest restorable time in the primary region, the source network; deleted after', async () => {

@@ -7,7 +7,14 @@ import { CreateBudgetCommand } from '@aws-sdk/client-budgets';
 import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand } from '@aws-sdk/client-ec2';
 import { CreateReplicationGroupCommand, DeleteReplicationGroupCommand } from '@aws-sdk/client-elasticache';
-import { CreateDBInstanceCommand, DeleteDBInstanceCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
+import {
+  CreateDBInstanceCommand,
+  DeleteDBInstanceCommand,
+  DescribeDBInstanceAutomatedBackupsCommand,
+  ModifyDBInstanceCommand,
+  type RDSClient,
+  StartDBInstanceAutomatedBackupsReplicationCommand,
+} from '@aws-sdk/client-rds';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -236,6 +243,39 @@ describe('provision on a fresh account', () => {
         aws.cloudWatch.commandCalls(PutMetricAlarmCommand).length,
     ).toBe(writesBefore);
     expect(again.report!.steps.slice(1).every((s) => s.status === 'skipped' && s.detail === 'nothing to do')).toBe(true);
+  });
+});
+
+describe('cross-region automated backup replication (snapshots.crossRegion.replicateAutomatedBackups)', () => {
+  const withReplication = () =>
+    awsConfig((c) => {
+      c.snapshots.crossRegion.replicateAutomatedBackups = true;
+    });
+
+  it('apply starts it from the DR region with the source ARN, the retention and the DR region key; a second apply leaves it alone', async () => {
+    const result = await applyProvision(await deps(withReplication()), { applyImmediately: false });
+    expect(inputsOf(aws.rds, StartDBInstanceAutomatedBackupsReplicationCommand)).toEqual([
+      {
+        SourceDBInstanceArn: 'arn:aws:rds:us-east-2:123456789012:db:recipe-db-primary',
+        BackupRetentionPeriod: 7,
+        KmsKeyId: 'alias/aws/rds',
+      },
+    ]);
+    const call = aws.rds.commandCalls(StartDBInstanceAutomatedBackupsReplicationCommand)[0]!;
+    expect(await (call.thisValue as RDSClient).config.region()).toBe('us-west-2');
+    expect(result.report!.steps.find((s) => s.id === 'PV-4')!.detail).toMatch(/; automated backup replication to us-west-2 started$/);
+    await applyProvision(await deps(withReplication()), { applyImmediately: false });
+    expect(aws.rds.commandCalls(StartDBInstanceAutomatedBackupsReplicationCommand)).toHaveLength(1);
+    expect(inputsOf(aws.rds, DescribeDBInstanceAutomatedBackupsCommand)).toEqual([
+      { DBInstanceIdentifier: 'recipe-db-primary' },
+      { DBInstanceIdentifier: 'recipe-db-primary' },
+    ]);
+  });
+
+  it('is not started with the key off (the default)', async () => {
+    await applyProvision(await deps(awsConfig()), { applyImmediately: false });
+    expect(aws.rds.commandCalls(StartDBInstanceAutomatedBackupsReplicationCommand)).toHaveLength(0);
+    expect(aws.rds.commandCalls(DescribeDBInstanceAutomatedBackupsCommand)).toHaveLength(0);
   });
 });
 
