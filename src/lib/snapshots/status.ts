@@ -399,7 +399,9 @@ export async function backupStatus(ctx: Context, input: { instanceId: string }):
     ? await provider.forRegion(drRegion).listSnapshots({ instanceId: input.instanceId, type: 'manual' })
     : undefined;
   const restoreTests = await readRestoreTests(dbopsHome(ctx.env), { provider: provider.name, instanceId: input.instanceId });
-  const window = provider.restorableWindow ? await provider.restorableWindow(input.instanceId) : undefined;
+  const found = provider.restorableWindow ? await provider.restorableWindow(input.instanceId) : undefined;
+  // No point-in-time recovery there at all (a local mysql instance): no archive to judge.
+  const window = found?.unsupported ? undefined : found;
   const drills = await readDrills(dbopsHome(ctx.env), { provider: provider.name, instanceId: input.instanceId });
   return evaluateBackupStatus(
     { provider: provider.name, instance, manualSnapshots, drSnapshots, drRegion, restoreTests, drills, ...(window ? { window } : {}) },
