@@ -78,6 +78,9 @@ export interface DrillRecord {
     drRegion?: string;
     sourceInstanceId: string;
     sourceEngineVersion?: string;
+    /** mysql sources (absent for PostgreSQL): the engine, and what stands in for it locally. */
+    sourceEngine?: string;
+    sourceEngineLabel?: string;
     backup?: BackupChoice & { region: string };
     recoveryInstanceId?: string;
     recoveryEngineVersion?: string;
