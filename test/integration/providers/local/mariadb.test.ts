@@ -350,18 +350,32 @@ describe('local mysql: interrupts leave nothing', () => {
 });
 
 describe('local mysql: lifecycle', () => {
-  it('stops, starts with its rows, and is deleted with its server, socket and secret', async () => {
+  it('stops, starts with its rows, reboots, and is deleted (final snapshot first) with its server, socket and secret', async () => {
     const pid = await serverPid(EAST, 'shop-restored');
     expect((await east.stopInstance('shop-restored')).status).toBe('stopped');
     expect(pidAlive(pid)).toBe(false);
     expect((await east.describeInstance('shop-restored')).status).toBe('stopped');
     expect((await east.startInstance('shop-restored')).status).toBe('available');
     expect(await rows(east, 'shop-restored', 'SELECT COUNT(*) AS n FROM orders')).toEqual([{ n: 3 }]);
+    // A reboot restarts the server (a new process) and it answers again
     const pid2 = await serverPid(EAST, 'shop-restored');
-    await east.deleteInstance('shop-restored', { skipFinalSnapshot: true });
+    expect((await east.rebootInstance('shop-restored', { forceFailover: false })).status).toBe('available');
+    const pid3 = await serverPid(EAST, 'shop-restored');
+    expect(pid3).not.toBe(pid2);
     expect(pidAlive(pid2)).toBe(false);
+    expect(await rows(east, 'shop-restored', 'SELECT COUNT(*) AS n FROM orders')).toEqual([{ n: 3 }]);
+    // Deleted with a final snapshot: the snapshot is taken first and stays, prepared and verified
+    await east.deleteInstance('shop-restored', { skipFinalSnapshot: false, finalSnapshotId: 'shop-restored-final' });
+    expect(pidAlive(pid3)).toBe(false);
+    expect(await east.describeSnapshot('shop-restored-final')).toMatchObject({
+      status: 'available',
+      engine: 'mysql',
+      instanceId: 'shop-restored',
+    });
     expect(await exists(instanceDir(EAST, 'shop-restored'))).toBe(false);
-    expect(await readFile(join(home, 'secrets.json'), 'utf8')).not.toContain(`${EAST}/shop-restored`);
+    const secrets = JSON.parse(await readFile(join(home, 'secrets.json'), 'utf8')) as { instances: object; snapshots: object };
+    expect(Object.keys(secrets.instances)).not.toContain(`${EAST}/shop-restored`);
+    expect(Object.keys(secrets.snapshots)).toContain(`${EAST}/shop-restored-final`);
   });
 
   it('refuses what local mysql instances do not have, in one sentence', async () => {
