@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { Secret } from '../../../../src/lib/secret.js';
 import { checkMysqlVersion, parseMariaDbVersion } from '../../../../src/lib/providers/local/mariadb-binaries.js';
-import { bootstrapSql, serverConfig, sqlString, type MariaPaths } from '../../../../src/lib/providers/local/mariadb-server.js';
+import { regionLayout } from '../../../../src/lib/providers/local/layout.js';
+import { bootstrapSql, mariaPaths, serverConfig, sqlString, type MariaPaths } from '../../../../src/lib/providers/local/mariadb-server.js';
 import { backupType } from '../../../../src/lib/providers/local/mariadb-snapshots.js';
 import { standInLabel } from '../../../../src/lib/providers/local/records.js';
 import { UsageError } from '../../../../src/lib/errors.js';
@@ -99,5 +100,20 @@ describe('backupType', () => {
     expect(backupType(text)).toBe('log-applied');
     expect(backupType(text.replace('log-applied', 'full-backuped'))).toBe('full-backuped');
     expect(backupType('')).toBeUndefined();
+  });
+});
+
+describe('mariaPaths', () => {
+  it('keeps the socket in the instance directory when the path fits a Unix socket', () => {
+    expect(mariaPaths(regionLayout('/h', 'us-east-2'), 'shop-db').socket).toBe('/h/local/us-east-2/instances/shop-db/mariadbd.sock');
+  });
+
+  it('puts the socket in /tmp under a name derived from the instance directory when the path would be too long', () => {
+    const home = `/var/lib/${'d'.repeat(60)}`;
+    const a = mariaPaths(regionLayout(home, 'us-east-2'), 'shop-db').socket;
+    const b = mariaPaths(regionLayout(home, 'us-west-2'), 'shop-db').socket;
+    expect(a).toMatch(/^\/tmp\/dbops-mariadb-[0-9a-f]{20}\.sock$/);
+    expect(b).not.toBe(a);
+    expect(mariaPaths(regionLayout(home, 'us-east-2'), 'shop-db').socket).toBe(a);
   });
 });
