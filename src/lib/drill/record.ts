@@ -226,6 +226,8 @@ export function buildRecord(x: RecordInput): DrillRecord {
       ...(req.drRegion ? { drRegion: req.drRegion } : {}),
       sourceInstanceId: src?.id ?? req.sourceId,
       ...(src ? { sourceEngineVersion: src.engineVersion } : {}),
+      ...(src && src.engine !== 'postgres' ? { sourceEngine: src.engine } : {}),
+      ...(src?.engineLabel ? { sourceEngineLabel: src.engineLabel } : {}),
       ...(facts.backup ? { backup: facts.backup } : {}),
       ...(tmp?.created ? { recoveryInstanceId: tmp.instanceId } : {}),
       ...(recoveryVersion(facts) ? { recoveryEngineVersion: recoveryVersion(facts) } : {}),

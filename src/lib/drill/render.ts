@@ -9,6 +9,7 @@ import type { VerifyResult } from './evidence.js';
 import type { DrillHistoryLine } from './history.js';
 import { terminalDrillChart } from './history.js';
 import type { DrillRecord } from './types.js';
+import { sourceEngine } from '../restore/render.js';
 
 function secs(s: number | undefined): string {
   return s === undefined ? 'not measured' : formatDuration(s * 1000);
@@ -91,7 +92,7 @@ export function renderDrillMarkdown(r: DrillRecord): string {
     `- T0 (disaster instant): ${r.t0} (${r.t0Source === 'detected-at' ? 'detected at, --detected-at' : 'the start of the drill'})`,
     `- Started: ${r.startedAt}; finished: ${r.finishedAt}`,
     `- Environment: ${e.account}; primary region ${e.primaryRegion}, recovery region ${e.recoveryRegion}${e.drRegion ? `, DR region ${e.drRegion}` : ''}`,
-    `- Source: \`${e.sourceInstanceId}\`${e.sourceEngineVersion ? `, PostgreSQL ${e.sourceEngineVersion}` : ''}`,
+    `- Source: \`${e.sourceInstanceId}\`${e.sourceEngineVersion ? `, ${sourceEngine({ engine: e.sourceEngine, engineVersion: e.sourceEngineVersion, engineLabel: e.sourceEngineLabel })}` : ''}`,
     ...(e.backup ? [`- Backup: ${describeBackup(e.backup, new Date(r.t0))} in ${e.backup.region}`] : []),
     ...(e.recoveryInstanceId
       ? [

@@ -84,6 +84,9 @@ export interface DrillRecord {
     drRegion?: string;
     sourceInstanceId: string;
     sourceEngineVersion?: string;
+    /** mysql sources (absent for PostgreSQL): the engine, and what stands in for it locally. */
+    sourceEngine?: string;
+    sourceEngineLabel?: string;
     backup?: DrillBackup;
     recoveryInstanceId?: string;
     recoveryEngineVersion?: string;

@@ -231,6 +231,8 @@ export interface RestoreToPointInTimeInput {
  */
 export interface RestorableWindow {
   instanceId: string;
+  /** Set when the instance has no point-in-time recovery at all, saying why (a local mysql instance: MariaDB, no binary-log archive). */
+  unsupported?: string;
   /** Whether the instance archives its WAL (backupRetentionDays > 0 and archive_mode on). */
   archiving: boolean;
   /** The oldest time a restore can reach: the completion of the oldest base backup the archive connects to now. */

@@ -151,7 +151,7 @@ export function renderMarkdown(r: RestoreTestResult): string {
     '',
     `- Run: \`${r.runId}\` (${r.provider}, ${r.region}), runbook \`${r.report.runbookFile}\``,
     `- Started: ${r.startedAt}; finished: ${r.finishedAt} (${formatDuration(r.timing.totalSeconds * 1000)})`,
-    ...(r.source ? [`- Source: \`${r.source.instanceId}\`, PostgreSQL ${r.source.engineVersion}, ${r.source.instanceClass}`] : []),
+    ...(r.source ? [`- Source: \`${r.source.instanceId}\`, ${sourceEngine(r.source)}, ${r.source.instanceClass}`] : []),
     ...(b
       ? [
           `- Backup: ${describeBackup(b, new Date(r.startedAt))}${b.kind === 'snapshot' && b.createdAt ? `, taken ${b.createdAt}` : ''}${b.kind === 'snapshot' && b.sizeBytes !== undefined ? `, ${formatBytes(b.sizeBytes)}` : ''}`,
@@ -211,4 +211,10 @@ export function renderMarkdown(r: RestoreTestResult): string {
     lines.push(`- History: ${rec.history.appended ? rec.history.file : 'not appended'}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** "PostgreSQL 15.8", or "MySQL 8.0 (MariaDB 10.11 standing in for MySQL 8.0)" for a local mysql source. */
+export function sourceEngine(s: { engine?: string; engineVersion: string; engineLabel?: string }): string {
+  const name = s.engine === 'mysql' ? 'MySQL' : 'PostgreSQL';
+  return `${name} ${s.engineVersion}${s.engineLabel ? ` (${s.engineLabel})` : ''}`;
 }

@@ -320,7 +320,15 @@ function buildResult(
     finishedAt: report.finishedAt,
     requestedSourceId: req.sourceId,
     ...(facts.source
-      ? { source: { instanceId: facts.source.id, engineVersion: facts.source.engineVersion, instanceClass: facts.source.instanceClass } }
+      ? {
+          source: {
+            instanceId: facts.source.id,
+            engine: facts.source.engine,
+            engineVersion: facts.source.engineVersion,
+            instanceClass: facts.source.instanceClass,
+            ...(facts.source.engineLabel ? { engineLabel: facts.source.engineLabel } : {}),
+          },
+        }
       : {}),
     ...(facts.backup ? { backup: facts.backup } : {}),
     ...(tmp ? { temporary: tmp } : {}),

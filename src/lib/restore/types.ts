@@ -54,7 +54,15 @@ export interface RestoreTestResult {
   finishedAt: string;
   /** The source asked for (--instance or database.identifier), even when it does not exist. */
   requestedSourceId: string;
-  source?: { instanceId: string; engineVersion: string; instanceClass: string };
+  source?: {
+    instanceId: string;
+    engineVersion: string;
+    instanceClass: string;
+    /** postgres | mysql (absent in records written before MySQL). */
+    engine?: string;
+    /** What really runs, when it stands in for the engine (local mysql: MariaDB 10.11 standing in for MySQL 8.0). */
+    engineLabel?: string;
+  };
   backup?: BackupChoice;
   temporary?: TemporaryInstance;
   /** Seconds: the restore (RT-2 + RT-3), the checks (RT-4 .. RT-10), the whole run. */

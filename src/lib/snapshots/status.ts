@@ -496,7 +496,9 @@ export async function backupFactsOf(
   const home = dbopsHome(ctx.env);
   const mine = (list: Snapshot[] | undefined) => list?.filter((s) => s.instanceId === instance.id);
   const restoreTests = await readRestoreTests(home, { provider: provider.name, instanceId: instance.id });
-  const window = provider.restorableWindow ? await provider.restorableWindow(instance.id) : undefined;
+  const found = provider.restorableWindow ? await provider.restorableWindow(instance.id) : undefined;
+  // No point-in-time recovery there at all (a local mysql instance): no archive to judge.
+  const window = found?.unsupported ? undefined : found;
   const drills = await readDrills(home, { provider: provider.name, instanceId: instance.id });
   const drSnapshots = mine(snapshots.drSnapshots);
   return {

@@ -52,9 +52,9 @@ describe('bad input: one sentence, exit 2, nothing created', () => {
     ],
     ['a budget below zero', { DBOPS_BUDGET__MONTHLY_USD: '-5' }, /^error: Invalid config: .*budget\.monthlyUsd: expected .*>=0/m],
     [
-      'an engine the local provider does not run',
-      { DBOPS_DATABASE__ENGINE: 'mysql', DBOPS_DATABASE__ENGINE_VERSION: '8.0' },
-      /^error: The local provider runs PostgreSQL only, not mysql\.$/m,
+      'a MySQL version other than 8.0 (locally MariaDB 10.11 stands in for MySQL 8.0)',
+      { DBOPS_DATABASE__ENGINE: 'mysql', DBOPS_DATABASE__ENGINE_VERSION: '5.7' },
+      /^error: Invalid config: .*database\.engineVersion: expected MySQL 8\.0 \(8\.0 or 8\.0\.x\) for engine mysql, found number 5\.7\.$/m,
     ],
   ])('%s', async (_name, env, sentence) => {
     for (const cmd of ['provision plan', 'provision apply --yes']) {

@@ -236,7 +236,10 @@ function nameOf(files: readonly ArchivedFile[], segno: bigint, segSize: number):
 export async function restorableWindow(rc: RegionContext, id: string): Promise<RestorableWindow> {
   const rec = await requireInstance(rc, id);
   // A mysql instance (MariaDB) archives no WAL locally: no point-in-time window, said plainly.
-  if (rec.engine === 'mysql') return { instanceId: id, archiving: false, baseBackups: [], segments: 0, bytes: 0 };
+  if (rec.engine === 'mysql') {
+    const unsupported = 'a local mysql instance (MariaDB standing in for MySQL 8.0) keeps no binary-log archive';
+    return { instanceId: id, unsupported, archiving: false, baseBackups: [], segments: 0, bytes: 0 };
+  }
   return (await windowFacts(rc, rec)).window;
 }
 

@@ -127,8 +127,11 @@ export function commandFailed(file: string, opts: RunOptions, res: RunResult): E
 
 function spawnError(file: string, opts: RunOptions, e: NodeJS.ErrnoException): EnvironmentError {
   const why = e.code === 'ENOENT' ? `${file} was not found` : `${basename(file)} could not be started (${e.code ?? e.message})`;
+  const maria = basename(file).startsWith('mariadb');
   return new EnvironmentError(`${opts.step} failed: ${scrub(why, opts.secrets)}.`, {
-    hint: 'Check that the PostgreSQL binaries are installed and that PG_BIN points at them.',
+    hint: maria
+      ? 'Check that MariaDB is installed (apt-get install mariadb-server mariadb-backup) and that MARIADB_BIN, when set, points at it.'
+      : 'Check that the PostgreSQL binaries are installed and that PG_BIN points at them.',
     cause: e,
   });
 }

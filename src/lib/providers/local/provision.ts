@@ -73,16 +73,21 @@ function localDatabase(rc: RegionContext, base: Provider): DatabaseApi {
       return (await find(id))!;
     },
     async orderableOptions(engine) {
+      if (engine === 'mysql') {
+        // MariaDB stands in for MySQL 8.0: its binaries must be here (else: what to install, exit 3).
+        await rc.shared.mariaToolbox();
+        return [{ engineVersion: '8.0' }];
+      }
       if (engine !== 'postgres') {
-        throw new UsageError(`The local provider runs PostgreSQL only, not ${engine}.`, {
-          hint: 'Use engine postgres, or the aws provider.',
+        throw new UsageError(`The local provider runs PostgreSQL and MySQL (as MariaDB) only, not ${String(engine)}.`, {
+          hint: 'Use engine postgres or mysql, or the aws provider.',
         });
       }
       const tb = await rc.shared.toolbox();
       return [{ engineVersion: tb.bins.version }];
     },
     async engineListed(engine) {
-      return engine === 'postgres';
+      return engine === 'postgres' || engine === 'mysql';
     },
   };
 }

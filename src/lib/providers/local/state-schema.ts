@@ -150,7 +150,7 @@ function firstIssues(error: z.ZodError): string {
 export function repairHint(path: string): string {
   const dir = dirname(path);
   if (basename(path) === 'instance.json') {
-    return `Repair it by hand (compare with another instance.json), or, if the instance is not needed, stop its server (pg_ctl -D ${dir}/data stop -m immediate, as the postgres user) and remove ${dir}.`;
+    return `Repair it by hand (compare with another instance.json), or, if the instance is not needed, stop its server (pg_ctl -D ${dir}/data stop -m immediate, as the postgres user; a mysql instance: kill the mariadbd named in ${dir}/mariadbd.pid) and remove ${dir}.`;
   }
   if (basename(path) === 'snapshot.json')
     return `Repair it by hand (compare with another snapshot.json), or remove the snapshot directory ${dir} if the snapshot is not needed.`;

@@ -133,9 +133,10 @@ describe('local provider: input checks before any cluster', () => {
 
   it('refuses engines and versions the local binaries cannot run', async () => {
     const provider = localProvider(home);
-    const mysql = await failure(provider.createInstance(instanceInput('my', { engine: 'mysql' })));
+    // mysql is MariaDB standing in for MySQL 8.0: another version is refused before anything is made.
+    const mysql = await failure(provider.createInstance(instanceInput('my', { engine: 'mysql', engineVersion: '5.7' })));
     expect(mysql).toBeInstanceOf(UsageError);
-    expect(mysql.message).toBe('The local provider runs PostgreSQL only, not mysql.');
+    expect(mysql.message).toBe('MySQL 5.7 was asked for, but local mysql instances are MariaDB standing in for MySQL 8.0.');
     const v16 = await failure(provider.createInstance(instanceInput('pg16', { engineVersion: '16.2' })));
     expect(v16).toBeInstanceOf(EnvironmentError);
     expect(v16.message).toMatch(/^PostgreSQL 16\.2 was asked for, but the local binaries in .* are 15\.\d+\.$/);

@@ -94,10 +94,16 @@ function interruptible(signal: AbortSignal): Provider {
   return createLocalProvider({ home, region: EAST, osUser: TEST_OS_USER, env: { ...process.env }, signal });
 }
 
-/** Waits (polling) until `check` holds; fails the test after 60 s. */
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+/** Waits (polling) until `check` holds; fails the test after 60 s, or at once when `op` settles first. */
+async function until(what: string, check: () => Promise<boolean>, op: Promise<unknown>): Promise<void> {
+  let settled: string | undefined;
+  op.then(
+    () => (settled = 'it succeeded'),
+    (e: unknown) => (settled = `it failed: ${errorText(e)}`),
+  );
   for (let i = 0; i < 6000; i++) {
     if (await check()) return;
+    if (settled) throw new Error(`the operation ended before ${what}: ${settled}`);
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`timed out waiting for ${what}`);
@@ -309,7 +315,7 @@ describe('local mysql: interrupts leave nothing', () => {
     const running = provider.createSnapshot({ instanceId: SOURCE, snapshotId: 'shop-snap-int', tags: {} });
     running.catch(() => undefined);
     // WHEN Ctrl-C arrives while mariadb-backup writes the backup
-    await until('mariadb-backup to run', async () => (await processesNaming(join(dir, '.partial'))).length > 0);
+    await until('mariadb-backup to run', async () => (await processesNaming(join(dir, '.partial'))).length > 0, running);
     stop.abort('SIGINT');
     const err = await caught(running);
     // THEN an interruption; no snapshot directory, no mariadb-backup, no secret
@@ -336,7 +342,7 @@ describe('local mysql: interrupts leave nothing', () => {
     });
     running.catch(() => undefined);
     // WHEN Ctrl-C arrives once the copy-back has written the data directory
-    await until('the copy-back to start', () => exists(join(dir, 'data')));
+    await until('the copy-back to start', () => exists(join(dir, 'data')), running);
     stop.abort('SIGINT');
     const err = await caught(running);
     // THEN an interruption; no instance directory, no process working in it, no secret
@@ -349,19 +355,52 @@ describe('local mysql: interrupts leave nothing', () => {
   });
 });
 
+describe('local mysql: an interrupted create leaves nothing', () => {
+  it('an interrupt while mariadb-install-db runs removes the instance, its server and its secret', async () => {
+    const stop = new AbortController();
+    const provider = interruptible(stop.signal);
+    const dir = instanceDir(EAST, 'shop-new');
+    const running = provider.createInstance(mysqlInput('shop-new'));
+    running.catch(() => undefined);
+    await until('mariadb-install-db to run', async () => (await processesNaming(join(dir, 'data'))).length > 0, running);
+    stop.abort('SIGINT');
+    const err = await caught(running);
+    expect(err).toBeInstanceOf(Interrupted);
+    expect(await exists(dir)).toBe(false);
+    expect(await processesNaming(dir)).toEqual([]);
+    expect(processesUnder(dir)).toEqual([]);
+    const secrets = JSON.parse(await readFile(join(home, 'secrets.json'), 'utf8')) as { instances: object };
+    expect(Object.keys(secrets.instances)).not.toContain(`${EAST}/shop-new`);
+  });
+});
+
 describe('local mysql: lifecycle', () => {
-  it('stops, starts with its rows, and is deleted with its server, socket and secret', async () => {
+  it('stops, starts with its rows, reboots, and is deleted (final snapshot first) with its server, socket and secret', async () => {
     const pid = await serverPid(EAST, 'shop-restored');
     expect((await east.stopInstance('shop-restored')).status).toBe('stopped');
     expect(pidAlive(pid)).toBe(false);
     expect((await east.describeInstance('shop-restored')).status).toBe('stopped');
     expect((await east.startInstance('shop-restored')).status).toBe('available');
     expect(await rows(east, 'shop-restored', 'SELECT COUNT(*) AS n FROM orders')).toEqual([{ n: 3 }]);
+    // A reboot restarts the server (a new process) and it answers again
     const pid2 = await serverPid(EAST, 'shop-restored');
-    await east.deleteInstance('shop-restored', { skipFinalSnapshot: true });
+    expect((await east.rebootInstance('shop-restored', { forceFailover: false })).status).toBe('available');
+    const pid3 = await serverPid(EAST, 'shop-restored');
+    expect(pid3).not.toBe(pid2);
     expect(pidAlive(pid2)).toBe(false);
+    expect(await rows(east, 'shop-restored', 'SELECT COUNT(*) AS n FROM orders')).toEqual([{ n: 3 }]);
+    // Deleted with a final snapshot: the snapshot is taken first and stays, prepared and verified
+    await east.deleteInstance('shop-restored', { skipFinalSnapshot: false, finalSnapshotId: 'shop-restored-final' });
+    expect(pidAlive(pid3)).toBe(false);
+    expect(await east.describeSnapshot('shop-restored-final')).toMatchObject({
+      status: 'available',
+      engine: 'mysql',
+      instanceId: 'shop-restored',
+    });
     expect(await exists(instanceDir(EAST, 'shop-restored'))).toBe(false);
-    expect(await readFile(join(home, 'secrets.json'), 'utf8')).not.toContain(`${EAST}/shop-restored`);
+    const secrets = JSON.parse(await readFile(join(home, 'secrets.json'), 'utf8')) as { instances: object; snapshots: object };
+    expect(Object.keys(secrets.instances)).not.toContain(`${EAST}/shop-restored`);
+    expect(Object.keys(secrets.snapshots)).toContain(`${EAST}/shop-restored-final`);
   });
 
   it('refuses what local mysql instances do not have, in one sentence', async () => {

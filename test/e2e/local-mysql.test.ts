@@ -1,0 +1,75 @@
+/**
+ * The CLI as a process with a local mysql instance (a real MariaDB 10.11 standing in for
+ * MySQL 8.0): `instances`, `status` and `snapshot list` carry the label, in text and
+ * --json; a machine without the MariaDB binaries gets what to install (exit 3); a MySQL
+ * version other than 8.0 is refused by the config (exit 2). Needs `npm run build`.
+ */
+import { mkdir } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { destroyLocalHome, instanceInput, localProvider, makeLocalHome } from '../_helpers/local.js';
+import { ANSI, runDbops } from '../_helpers/run-dbops.js';
+
+const LABEL = 'MariaDB 10.11 standing in for MySQL 8.0';
+let home: string;
+
+function env(extra: Record<string, string> = {}): Record<string, string> {
+  return { DBOPS_HOME: home, DBOPS_PROVIDER: 'local', DBOPS_DATABASE__ENGINE: 'mysql', DBOPS_DATABASE__IDENTIFIER: 'shop-db', ...extra };
+}
+
+beforeAll(async () => {
+  home = await makeLocalHome('dbops-e2e-mysql-');
+  const provider = localProvider(home);
+  await provider.createInstance(
+    instanceInput('shop-db', { engine: 'mysql', engineVersion: '8.0', masterUsername: 'dbadmin', dbName: 'shop' }),
+  );
+  await provider.createSnapshot({ instanceId: 'shop-db', snapshotId: 'shop-snap', tags: {} });
+});
+
+afterAll(async () => {
+  if (home) await destroyLocalHome(home);
+});
+
+describe('dbops with a local mysql instance', () => {
+  it('`instances` and `status` show the MariaDB label, in text and --json', async () => {
+    const list = await runDbops('instances', { env: env(), cwd: home });
+    expect(list.exitCode).toBe(0);
+    expect(list.stdout).toMatch(
+      new RegExp(`^shop-db\\s+mysql 8\\.0 \\(${LABEL.replace(/\./g, '\\.')}\\)\\s+db\\.t3\\.micro\\s+available`, 'm'),
+    );
+    expect(list.stdout).not.toMatch(ANSI);
+    const json = await runDbops('instances --json', { env: env(), cwd: home });
+    expect(JSON.parse(json.stdout)).toEqual([
+      expect.objectContaining({ id: 'shop-db', engine: 'mysql', engineVersion: '8.0', engineLabel: LABEL }),
+    ]);
+    const status = await runDbops('status', { env: env(), cwd: home });
+    expect(status.exitCode).toBe(0);
+    expect(status.stdout).toMatch(new RegExp(`^Engine\\s+mysql 8\\.0 \\(${LABEL.replace(/\./g, '\\.')}\\)$`, 'm'));
+  });
+
+  it('`snapshot list` shows the label on the snapshot', async () => {
+    const r = await runDbops('snapshot list --instance shop-db', { env: env(), cwd: home });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^shop-snap\s+manual\s+available\s.*mysql 8\.0 \(MariaDB 10\.11 standing in for MySQL 8\.0\)/m);
+  });
+
+  it('says exactly what to install when the MariaDB binaries are missing (exit 3)', async () => {
+    const empty = `${home}/no-mariadb`;
+    await mkdir(empty, { recursive: true });
+    const r = await runDbops('instances create other-db', { env: env({ MARIADB_BIN: empty }), cwd: home });
+    expect(r.exitCode).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      /^error \[step IC-2\]: The MariaDB binaries that run local mysql instances \(mariadb-install-db, mariadbd, mariadb-backup\) were not found in MARIADB_BIN .*no-mariadb\.$/m,
+    );
+    expect(r.stderr).toMatch(/^hint: .*apt-get install mariadb-server mariadb-backup/m);
+  });
+
+  it('refuses a MySQL version other than 8.0 before anything runs (exit 2)', async () => {
+    const r = await runDbops('instances create other-db', { env: env({ DBOPS_DATABASE__ENGINE_VERSION: '"5.7"' }), cwd: home });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: Invalid config: env DBOPS_DATABASE__ENGINE_VERSION: database\.engineVersion: expected MySQL 8\.0 \(8\.0 or 8\.0\.x\) for engine mysql, found the string "5\.7"\.$/m,
+    );
+    expect(r.stderr).toMatch(/^hint: Set database\.engineVersion to 8\.0 or 8\.0\.x/m);
+  });
+});
