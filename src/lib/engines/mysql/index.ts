@@ -50,7 +50,8 @@ export function mysqlOptions(info: ConnectionInfo, opts: EngineConnectOptions = 
 
 async function open(info: ConnectionInfo, opts: EngineConnectOptions): Promise<Connection> {
   const options = mysqlOptions(info, opts);
-  const mysql = await import('mysql2/promise');
+  // mysql2 is CommonJS: its exports are the module's default (in Node and in the bundle).
+  const { default: mysql } = await import('mysql2/promise');
   let conn: Connection;
   try {
     conn = await mysql.createConnection(options);
@@ -76,7 +77,8 @@ interface HistoryRow {
   error: string | null;
 }
 
-class MysqlSession implements EngineSession {
+/** One MySQL session (exported for tests that drive it over a fake connection). */
+export class MysqlSession implements EngineSession {
   readonly api = mysqlEngine;
   readonly heartbeat: HeartbeatStore;
   readonly migrations: MigrationStore;

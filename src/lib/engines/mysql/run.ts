@@ -85,9 +85,11 @@ export function mysqlMigrationError(
       ? `it is marked failed in dbops.schema_migrations`
       : `marking it failed in dbops.schema_migrations failed too (${redact(messageOf(input.marked))})`;
   const earlier =
-    input.earlier > 0
-      ? `; the ${input.earlier === 1 ? 'migration' : `${input.earlier} migrations`} before it in this run stay applied`
-      : '';
+    input.earlier === 1
+      ? '; the migration before it in this run stays applied'
+      : input.earlier > 1
+        ? `; the ${input.earlier} migrations before it in this run stay applied`
+        : '';
   const message = `Migration ${unit.file} failed at line ${input.line} (statement ${input.index} of ${input.of}): ${redact(describeMysqlError(e))}; ${applied}, and ${record}${earlier}.`;
   const f = mysqlErrorFields(e);
   const details = { file: unit.file, line: input.line, statement: input.index, errno: f?.errno, sqlState: f?.sqlState, failed: true };
