@@ -10,6 +10,7 @@ import { migrateLockName, parseVersion, timeoutSql, waitLockSql } from '../../..
 import { parseDatabaseUrl } from '../../../src/lib/db/target.js';
 import { requirePgvector } from '../../../src/lib/engines/index.js';
 import { DbopsError } from '../../../src/lib/errors.js';
+import { guardDb } from '../../../src/lib/migrate/errors.js';
 import type { RunUnit } from '../../../src/lib/migrate/runner.js';
 
 type Answer = unknown[] | { warningStatus?: number; affectedRows?: number } | Error;
@@ -227,6 +228,19 @@ describe('the MySQL session', () => {
     expect(await s.serverFacts()).toEqual({ version: '8.0.35', versionNum: 80035, database: 'app', inRecovery: false, product: 'MySQL' });
     expect(sent[0]![0]).toBe('SELECT VERSION() AS version, DATABASE() AS db, @@GLOBAL.read_only AS read_only');
     expect(parseVersion('10.11.19-MariaDB-0+deb12u1')).toEqual({ product: 'MariaDB', version: '10.11.19', versionNum: 101119 });
+  });
+});
+
+describe('MySQL refusals outside a migration', () => {
+  it('become one sentence, exit 3, naming the rights dbops needs', async () => {
+    const e = (await guardDb('reading the migration history', async () => {
+      throw mysqlError(1044, '42000', "Access denied for user 'app'@'%' to database 'dbops'");
+    }).catch((x: unknown) => x)) as DbopsError;
+    expect([e.exitCode, e.message, e.hint]).toEqual([
+      3,
+      "MySQL refused reading the migration history: Access denied for user 'app'@'%' to database 'dbops' (MySQL error 1044, SQLSTATE 42000).",
+      'The user needs CREATE on the server (for the dbops database) and write access to dbops.* tables.',
+    ]);
   });
 });
 
