@@ -151,9 +151,16 @@ export class MysqlSession implements EngineSession {
     return Number((await this.query<{ n: string }>(SQL.countSql(table))).rows[0]!.n);
   }
 
-  /** CHECK TABLE … EXTENDED on every InnoDB table, on this session (the restore test spreads it over more). */
-  async integrity(opts: { progress?: ProgressFn; signal?: AbortSignal }): Promise<CheckResult> {
-    return checkTables([this], opts);
+  /** CHECK TABLE … EXTENDED on every InnoDB table, spread over this session and its MySQL peers. */
+  async integrity(opts: { progress?: ProgressFn; signal?: AbortSignal; peers?: readonly EngineSession[] }): Promise<CheckResult> {
+    const peers = (opts.peers ?? []).filter((p): p is MysqlSession => p instanceof MysqlSession);
+    return checkTables([this, ...peers], opts);
+  }
+
+  /** Read only for the session, and a short wait for metadata locks: nothing dbops runs can change the source or queue behind its DDL. */
+  async readOnly(): Promise<void> {
+    await this.query(SQL.READ_ONLY_SESSION);
+    await this.query(SQL.SHORT_LOCK_WAIT);
   }
 
   async innodbTables(): Promise<string[]> {
@@ -184,7 +191,7 @@ export class MysqlSession implements EngineSession {
     await this.conn.end().catch(() => this.conn.destroy());
   }
 
-  /** Destroys the socket at once (Ctrl-C during a long check). */
+  /** Drops the socket at once (Ctrl-C during a long check). */
   destroy(): void {
     this.#closed = true;
     this.conn.destroy();
