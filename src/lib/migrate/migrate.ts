@@ -300,7 +300,7 @@ async function runAll(
     const notices: string[] = [];
     const unsubscribe = session.db.onNotice((n) => notices.push(n));
     try {
-      const durationMs = await session.db.migrations.runUnit(unit, s, { earlier: done.length });
+      const durationMs = await session.db.migrations.runUnit(unit, s, { earlier: done.length, signal: ctx.signal });
       ctx.out.info(`✔ ${up ? 'Applied' : 'Reverted with'} ${unit.file} in ${durationMs}ms`);
       done.push({ version: unit.version, name: unit.name, file: unit.file, noTransaction: unit.noTransaction, durationMs, notices });
     } catch (e) {

@@ -85,6 +85,35 @@ describe('dbops migrate on MySQL (bin/dbops)', () => {
   });
 });
 
+describe('Ctrl-C during a MySQL migration', () => {
+  it('kills the statement in flight, marks the migration failed, exits 130, and leaves no lock', async () => {
+    const url = await server.freshDatabase('clisig');
+    const d = await dir({
+      '0001_t.sql': 'CREATE TABLE t (id INT PRIMARY KEY) ENGINE=InnoDB;\n',
+      '0002_slow.sql': "SELECT BENCHMARK(100000000000, MD5('dbops'));\n",
+    });
+    const r = await runDbops(['migrate', 'up', '--url', url, '--dir', d], {
+      env: { DBOPS_HOME: home, DBOPS_PROVIDER: 'local' },
+      cwd: home,
+      signal: { name: 'SIGINT', whenStderrMatches: /Applying 0002_slow\.sql/ },
+    });
+    expect(r.exitCode).toBe(130);
+    expect(r.stderr).toContain('0001_t.sql was applied; the migration in flight was stopped and marked failed');
+    const rows = await server.query<{ version: string; kind: string }>(
+      'SELECT version, kind FROM dbops.schema_migrations WHERE database_name = ? ORDER BY version',
+      [new URL(url).pathname.slice(1)],
+    );
+    expect(rows.map((x) => [Number(x.version), x.kind])).toEqual([
+      [1, 'up'],
+      [2, 'failed'],
+    ]);
+    // The lock went with the session: the next run is refused for the failed migration, not for the lock.
+    const next = await dbops(['migrate', 'up', '--url', url, '--dir', d]);
+    expect(next.exitCode).toBe(1);
+    expect(next.stderr).toContain('migration 0002_slow.sql failed half-way');
+  });
+});
+
 describe('dbops vector on MySQL', () => {
   it('refuses a MySQL database in one sentence (exit 2)', async () => {
     const r = await dbops(['vector', 'status', '--url', 'mysql://app:pw@127.0.0.1:1/shop']);

@@ -7,7 +7,7 @@
  * `dbops migrate resolve <version>`.
  */
 import { performance } from 'node:perf_hooks';
-import { EnvironmentError, messageOf } from '../../errors.js';
+import { EnvironmentError, Interrupted, messageOf } from '../../errors.js';
 import { MigrationFailed } from '../../migrate/errors.js';
 import type { RunContext, RunSettings, RunUnit } from '../../migrate/runner.js';
 import { redact } from '../../secret.js';
@@ -37,6 +37,8 @@ export async function runMysqlUnit(db: MysqlRunner, unit: RunUnit, s: RunSetting
   for (const [i, st] of statements.entries()) {
     try {
       await db.exec(st.text);
+      // A killed statement may return normally: an interrupted run is never recorded as applied.
+      if (rc.signal?.aborted) throw new Interrupted(String(rc.signal.reason ?? 'SIGINT'));
     } catch (e) {
       const durationMs = performance.now() - t0;
       const marked = await markFailed(db, unit, s, durationMs, e);
