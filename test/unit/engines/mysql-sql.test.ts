@@ -8,7 +8,7 @@ import { MysqlSession } from '../../../src/lib/engines/mysql/index.js';
 import { runMysqlUnit } from '../../../src/lib/engines/mysql/run.js';
 import { migrateLockName, parseVersion, timeoutSql, waitLockSql } from '../../../src/lib/engines/mysql/sql.js';
 import { parseDatabaseUrl } from '../../../src/lib/db/target.js';
-import { requirePgvector } from '../../../src/lib/engines/index.js';
+import { engineFor, requirePgvector } from '../../../src/lib/engines/index.js';
 import { DbopsError } from '../../../src/lib/errors.js';
 import { guardDb } from '../../../src/lib/migrate/errors.js';
 import type { RunUnit } from '../../../src/lib/migrate/runner.js';
@@ -277,5 +277,32 @@ describe('choosing the engine', () => {
     ]);
     expect(() => requirePgvector('postgres', 'demo-db')).not.toThrow();
     expect(() => requirePgvector(undefined, 'demo-db')).not.toThrow();
+  });
+});
+
+describe('the write probe’s SQL per engine', () => {
+  it('PostgreSQL and MySQL create, insert, read back and drop the same dbops table', () => {
+    expect(engineFor('postgres').probeSql('probe_1')).toEqual({
+      create: [
+        'CREATE SCHEMA IF NOT EXISTS dbops; CREATE TABLE IF NOT EXISTS dbops.probe_1 (seq integer PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp())',
+      ],
+      insert: 'INSERT INTO dbops.probe_1 (seq) VALUES ($1)',
+      readBack: 'SELECT seq FROM dbops.probe_1',
+      drop: 'DROP TABLE IF EXISTS dbops.probe_1',
+    });
+    expect(engineFor('mysql').probeSql('probe_1')).toEqual({
+      create: [
+        'CREATE DATABASE IF NOT EXISTS dbops',
+        'CREATE TABLE IF NOT EXISTS dbops.probe_1 (seq INT PRIMARY KEY, written_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB',
+      ],
+      insert: 'INSERT INTO dbops.probe_1 (seq) VALUES (?)',
+      readBack: 'SELECT seq FROM dbops.probe_1',
+      drop: 'DROP TABLE IF EXISTS dbops.probe_1',
+    });
+    expect([engineFor(undefined).engine, engineFor('mysql').transactionalDdl, engineFor('postgres').transactionalDdl]).toEqual([
+      'postgres',
+      false,
+      true,
+    ]);
   });
 });
