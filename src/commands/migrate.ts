@@ -3,7 +3,10 @@ import { arg, defineCommand, defineGroup, examples, type Lazy, opt } from './def
 
 /** Where to migrate: shared with `dbops heartbeat`. */
 export const target = {
-  url: opt.string('--url <url>', 'any PostgreSQL: postgres://user:password@host:5432/db (password also from PGPASSWORD)'),
+  url: opt.string(
+    '--url <url>',
+    'any PostgreSQL: postgres://user:password@host:5432/db (password also from PGPASSWORD), or MySQL: mysql://user:password@host:3306/db',
+  ),
   instance: opt.string('--instance <id>', 'an instance of the provider (default: database.identifier)'),
   connectHost: opt.string(
     '--connect-host <host[:port]>',

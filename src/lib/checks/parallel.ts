@@ -6,14 +6,14 @@
 import { Interrupted } from '../errors.js';
 import type { Queryable } from './types.js';
 
-export async function forEachOnConnections<T>(
+export async function forEachOnConnections<T, C extends Queryable = Queryable>(
   items: readonly T[],
-  connections: readonly Queryable[],
-  work: (db: Queryable, item: T) => Promise<void>,
+  connections: readonly C[],
+  work: (db: C, item: T) => Promise<void>,
   signal?: AbortSignal,
 ): Promise<void> {
   let next = 0;
-  const worker = async (db: Queryable): Promise<void> => {
+  const worker = async (db: C): Promise<void> => {
     for (;;) {
       if (signal?.aborted) throw new Interrupted();
       const index = next++;

@@ -35,9 +35,11 @@ export function judgeServer(
   source: ServerFacts,
   elapsedMs: number,
 ): CheckResult<{ restore: ServerFacts; source: ServerFacts }> {
+  const product = restore.product ?? 'PostgreSQL';
+  const sourceProduct = source.product ?? 'PostgreSQL';
   const evidence = [
-    `restore answers: PostgreSQL ${restore.version} (${restore.versionNum}), database ${restore.database}, first answer ${Math.round(elapsedMs)} ms after connecting`,
-    `source: PostgreSQL ${source.version} (${source.versionNum}), database ${source.database}`,
+    `restore answers: ${product} ${restore.version} (${restore.versionNum}), database ${restore.database}, first answer ${Math.round(elapsedMs)} ms after connecting`,
+    `source: ${sourceProduct} ${source.version} (${source.versionNum}), database ${source.database}`,
     `restore in recovery: ${restore.inRecovery ? 'yes' : 'no'}`,
   ];
   const base = { id: 'server' as const, title: 'Server answers, same engine version', evidence, data: { restore, source } };
@@ -53,9 +55,9 @@ export function judgeServer(
     return {
       ...base,
       status: 'failed',
-      summary: `The restore runs PostgreSQL ${restore.version}, the source ${source.version}.`,
+      summary: `The restore runs ${product} ${restore.version}, the source ${source.version}.`,
       hint: 'The backup was taken before an engine upgrade of the source, or restores with another version: a failover would change the engine version too.',
     };
   }
-  return { ...base, status: 'passed', summary: `PostgreSQL ${restore.version} answers, as on the source.` };
+  return { ...base, status: 'passed', summary: `${product} ${restore.version} answers, as on the source.` };
 }

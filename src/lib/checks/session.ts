@@ -5,8 +5,9 @@
  * test (no real database behind a fake RDS) injects its own.
  */
 import type { Client } from 'pg';
-import type { ConnectionInfo } from '../providers/types.js';
+import type { ConnectionInfo, Engine } from '../providers/types.js';
 import { runAmcheck } from './amcheck.js';
+import { openEngineCheckSession } from './engine-session.js';
 import { connect as openClient, type HostOverride } from '../db/connect.js';
 import { ClientSet, makeReadOnly } from './connections.js';
 import { countTables, judgeCounts, type CountTolerance } from './counts.js';
@@ -76,8 +77,18 @@ export interface CheckTargets {
   signal?: AbortSignal;
 }
 
-/** Opens the connections; a failure closes whatever was opened. */
-export async function openCheckSession(targets: CheckTargets, backup: BackupFacts, settings: CheckSettings): Promise<CheckSession> {
+/** How each engine opens its check session (PostgreSQL: below; MySQL: through the engine port). */
+const OPENERS: Record<Engine, typeof openCheckSession> = {
+  postgres: (t, b, s) => openPgCheckSession(t, b, s),
+  mysql: (t, b, s) => openEngineCheckSession(t, b, s),
+};
+
+/** Opens the connections of the restore's engine; a failure closes whatever was opened. */
+export function openCheckSession(targets: CheckTargets, backup: BackupFacts, settings: CheckSettings): Promise<CheckSession> {
+  return OPENERS[targets.restore.engine ?? 'postgres'](targets, backup, settings);
+}
+
+async function openPgCheckSession(targets: CheckTargets, backup: BackupFacts, settings: CheckSettings): Promise<CheckSession> {
   const clients = new ClientSet(targets.signal);
   try {
     const t0 = performance.now();

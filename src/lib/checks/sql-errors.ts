@@ -7,12 +7,15 @@ import { EnvironmentError, isDbopsError, messageOf } from '../errors.js';
 import { redact } from '../secret.js';
 
 /** Node's codes for a broken socket. */
-const SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH']);
+const SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'PROTOCOL_CONNECTION_LOST']);
 
 /** The SQLSTATE of an error the server sent, if it was one (EPIPE has five letters too: a socket's, not the server's). */
 export function sqlState(e: unknown): string | undefined {
   const code = (e as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !SOCKET_CODES.has(code) ? code : undefined;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !SOCKET_CODES.has(code)) return code;
+  // mysql2 puts MySQL's name in `code` (ER_NO_SUCH_TABLE) and the SQLSTATE beside it.
+  const mysqlState = (e as { sqlState?: unknown } | undefined)?.sqlState;
+  return typeof mysqlState === 'string' && /^[0-9A-Z]{5}$/.test(mysqlState) ? mysqlState : undefined;
 }
 
 /** An error the server sent about the statement (not the connection, not a shutdown). */

@@ -5,6 +5,7 @@
  */
 import type { Client } from 'pg';
 import { runAmcheck } from '../checks/amcheck.js';
+import { makeReadOnly } from '../checks/connections.js';
 import { TABLES_SQL } from '../checks/counts.js';
 import { readHeartbeats } from '../checks/freshness.js';
 import { readSchema } from '../checks/schema-read.js';
@@ -63,8 +64,27 @@ class PgSession implements EngineSession {
     return Number(r.rows[0]!.n);
   }
 
-  integrity(opts: { progress?: ProgressFn; signal?: AbortSignal; heapallindexed?: boolean }): Promise<CheckResult> {
-    return runAmcheck([this.client], { heapallindexed: opts.heapallindexed ?? true, progress: opts.progress, signal: opts.signal });
+  integrity(opts: {
+    progress?: ProgressFn;
+    signal?: AbortSignal;
+    heapallindexed?: boolean;
+    peers?: readonly EngineSession[];
+  }): Promise<CheckResult> {
+    const peers = (opts.peers ?? []).flatMap((p) => (p instanceof PgSession ? [p.client] : []));
+    return runAmcheck([this.client, ...peers], {
+      heapallindexed: opts.heapallindexed ?? true,
+      progress: opts.progress,
+      signal: opts.signal,
+    });
+  }
+
+  readOnly(): Promise<void> {
+    return makeReadOnly(this.client);
+  }
+
+  destroy(): void {
+    this.#closed = true;
+    this.client.connection.stream.destroy();
   }
 
   onNotice(fn: (message: string) => void): () => void {

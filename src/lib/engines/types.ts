@@ -123,8 +123,18 @@ export interface EngineSession extends Queryable {
   listTables(): Promise<string[]>;
   /** Exact row count of one table named by `listTables`. */
   countRows(table: string): Promise<number>;
-  /** The engine's integrity check over the whole database (PostgreSQL: amcheck; MySQL: CHECK TABLE … EXTENDED). */
-  integrity(opts: { progress?: ProgressFn; signal?: AbortSignal; heapallindexed?: boolean }): Promise<CheckResult>;
+  /**
+   * The engine's integrity check over the whole database (PostgreSQL: amcheck; MySQL:
+   * CHECK TABLE … EXTENDED), spread over this session and `peers` (more sessions to the same database).
+   */
+  integrity(opts: {
+    progress?: ProgressFn;
+    signal?: AbortSignal;
+    heapallindexed?: boolean;
+    peers?: readonly EngineSession[];
+  }): Promise<CheckResult>;
+  /** Makes the session read-only and quick to give up on locks (the source of a restore test). */
+  readOnly(): Promise<void>;
   readonly heartbeat: HeartbeatStore;
   readonly migrations: MigrationStore;
   /** Messages the server sends beside results (PostgreSQL NOTICEs; MySQL warnings); returns the unsubscribe. */
@@ -132,4 +142,6 @@ export interface EngineSession extends Queryable {
   /** Cancels the statement in flight from a second connection; best effort. */
   cancel(): Promise<void>;
   close(): Promise<void>;
+  /** Drops the connection at once, without waiting for a running statement (Ctrl-C during a check). */
+  destroy(): void;
 }

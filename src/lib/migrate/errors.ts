@@ -6,6 +6,7 @@
  * lost connection, a read-only server) is an `EnvironmentError`, exit 3.
  */
 import { DbopsError, EnvironmentError, ExitCode, type DbopsErrorOptions, messageOf } from '../errors.js';
+import { describeMysqlError, isMysqlConnectionLost, mysqlErrorFields } from '../engines/mysql/errors.js';
 import { lineAt } from './sql-split.js';
 
 /** A migration failed and was rolled back (or, without a transaction, stopped). Exit 1. */
@@ -123,6 +124,16 @@ export async function guardDb<T>(what: string, fn: () => Promise<T>): Promise<T>
     return await fn();
   } catch (e) {
     if (e instanceof DbopsError) throw e;
+    const my = mysqlErrorFields(e);
+    if (my || isMysqlConnectionLost(e)) {
+      throw new EnvironmentError(`MySQL refused ${what}: ${describeMysqlError(e)}.`, {
+        hint:
+          my?.errno === 1044 || my?.errno === 1142 || my?.errno === 1045
+            ? 'The user needs CREATE on the server (for the dbops database) and write access to dbops.* tables.'
+            : "Check the connection and the user's rights, then run it again; --verbose shows the details.",
+        cause: e,
+      });
+    }
     const pgErr = pgErrorFields(e);
     if (!pgErr && !isConnectionFailure(e)) throw e;
     const reason = pgErr ? `${pgErr.message} (SQLSTATE ${pgErr.code})` : messageOf(e);

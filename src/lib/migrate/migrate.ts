@@ -271,11 +271,14 @@ function runSettings(input: MigrateRunInput): RunSettings {
   return { lockTimeoutMs: input.lockTimeoutMs, statementTimeoutMs: input.statementTimeoutMs, hostname: input.hostname ?? osHostname() };
 }
 
-function interrupted(ctx: Context, done: RanMigration[], verb: string): Interrupted {
+function interrupted(ctx: Context, session: Session, done: RanMigration[], verb: string): Interrupted {
   const which =
     done.length > 0 ? `${done.map((d) => d.file).join(', ')} ${done.length === 1 ? 'was' : 'were'} ${verb}` : `nothing was ${verb}`;
+  const inFlight = session.db.api.transactionalDdl
+    ? 'the migration in flight was rolled back'
+    : `the migration in flight was stopped and marked failed (${session.db.api.label} commits DDL implicitly: check the schema, then \`dbops migrate resolve <version>\`)`;
   return new Interrupted(String(ctx.signal.reason ?? 'SIGINT'), {
-    hint: `${which}; the migration in flight was rolled back. Run \`dbops migrate status\` to see where it stopped.`,
+    hint: `${which}; ${inFlight}. Run \`dbops migrate status\` to see where it stopped.`,
   });
 }
 
@@ -290,19 +293,19 @@ async function runAll(
 ): Promise<RanMigration[]> {
   const done: RanMigration[] = [];
   for (const unit of units) {
-    if (ctx.signal.aborted) throw interrupted(ctx, done, verb);
+    if (ctx.signal.aborted) throw interrupted(ctx, session, done, verb);
     const up = unit.direction === 'up';
     step.update(unit.file);
     ctx.out.info(`… ${up ? 'Applying' : 'Reverting with'} ${unit.file}${unit.noTransaction ? ' (no transaction)' : ''}`);
     const notices: string[] = [];
     const unsubscribe = session.db.onNotice((n) => notices.push(n));
     try {
-      const durationMs = await session.db.migrations.runUnit(unit, s, { earlier: done.length });
+      const durationMs = await session.db.migrations.runUnit(unit, s, { earlier: done.length, signal: ctx.signal });
       ctx.out.info(`✔ ${up ? 'Applied' : 'Reverted with'} ${unit.file} in ${durationMs}ms`);
       done.push({ version: unit.version, name: unit.name, file: unit.file, noTransaction: unit.noTransaction, durationMs, notices });
     } catch (e) {
       ctx.out.info(`✖ ${unit.file} failed`);
-      if (ctx.signal.aborted) throw interrupted(ctx, done, verb);
+      if (ctx.signal.aborted) throw interrupted(ctx, session, done, verb);
       throw e;
     } finally {
       unsubscribe();

@@ -42,6 +42,11 @@ export interface RunUnit {
 /** How many migrations of this run were already applied: for the error message. */
 export interface RunContext {
   earlier: number;
+  /**
+   * Ctrl-C: engines whose statements a cancel may end without an error (MySQL's killed
+   * SLEEP or BENCHMARK return normally) check it between statements and before recording.
+   */
+  signal?: AbortSignal;
 }
 
 function timeoutSql(scope: 'LOCAL' | 'SESSION', s: RunSettings): string {

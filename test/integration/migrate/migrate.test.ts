@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DbopsError } from '../../../src/lib/errors.js';
-import { migrateBaseline, migrateDown, migrateStatus, migrateUp, migrateVerify } from '../../../src/lib/migrate/migrate.js';
+import { migrateBaseline, migrateDown, migrateResolve, migrateStatus, migrateUp, migrateVerify } from '../../../src/lib/migrate/migrate.js';
 import { writeHeartbeat } from '../../../src/lib/migrate/heartbeat.js';
 import {
   freshDatabase,
@@ -202,6 +202,25 @@ describe('runs and failures', () => {
     expect(await history(inst, url)).toEqual([[1, 'ok', 'up']]);
     expect(await relationExists(inst, url, 'half')).toBe(false);
     expect(await relationExists(inst, url, 'never')).toBe(false);
+  });
+
+  it('leaves nothing for migrate resolve: PostgreSQL never marks a migration failed (exit 2)', async () => {
+    const url = await freshDatabase(inst);
+    const d = await dir({ '0001_ok.sql': 'CREATE TABLE ok (id int);', '0002_bad.sql': 'INSERT INTO nowhere VALUES (1);' });
+    await failure(up(url, d));
+    const e = await failure(
+      withCtx(
+        (ctx) => migrateResolve(ctx, { target: { url }, dir: d, ...SETTINGS, allowDrift: false, dryRun: false, version: 2, as: 'pending' }),
+        {
+          yes: true,
+        },
+      ),
+    );
+    expect([e.exitCode, e.step]).toEqual([2, 'MG-3']);
+    expect(e.message).toMatch(/^Migration 2 is not marked failed on .+ \(it is pending\); there is nothing to resolve\.$/);
+    expect(e.hint).toBe(
+      'PostgreSQL rolls a failed migration back as a whole, so it never marks one failed; `dbops migrate status` shows every state.',
+    );
   });
 
   it('resets what a migration SET for its session before the next one runs', async () => {

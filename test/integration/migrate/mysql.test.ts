@@ -14,6 +14,7 @@ import { DbopsError } from '../../../src/lib/errors.js';
 import { writeHeartbeat } from '../../../src/lib/migrate/heartbeat.js';
 import {
   migrateBaseline,
+  migrateDown,
   migrateResolve,
   migrateStatus,
   migrateUp,
@@ -327,6 +328,23 @@ describe('drift and bad files on MySQL', () => {
     });
     expect((await up(url, d)).applied.map((m) => m.file)).toEqual(['0001_proc.sql']);
     expect(await server.query('SELECT COUNT(*) AS n FROM t', [], dbName(url))).toEqual([{ n: 3 }]);
+  });
+});
+
+describe('migrate down on MySQL', () => {
+  it('reverts the newest migration with its .down.sql and deletes its history row', async () => {
+    const url = await server.freshDatabase('down');
+    const d = await dir({ ...FILES, '0002_recipes.down.sql': 'DROP TABLE recipes;\n' });
+    await up(url, d);
+    const r = (
+      await withCtx(
+        (ctx) => migrateDown(ctx, { target: { url }, dir: d, ...SETTINGS, allowDrift: false, dryRun: false, hostname: 'h', steps: 1 }),
+        { yes: true },
+      )
+    ).value;
+    expect([r.status, r.reverted.map((m) => m.file)]).toEqual(['reverted', ['0002_recipes.down.sql']]);
+    expect(await history(url)).toEqual([[1, 'authors', 'up']]);
+    expect(await tables(url)).toEqual(['authors']);
   });
 });
 

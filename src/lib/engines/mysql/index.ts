@@ -50,7 +50,8 @@ export function mysqlOptions(info: ConnectionInfo, opts: EngineConnectOptions = 
 
 async function open(info: ConnectionInfo, opts: EngineConnectOptions): Promise<Connection> {
   const options = mysqlOptions(info, opts);
-  const mysql = await import('mysql2/promise');
+  // mysql2 is CommonJS: its exports are the module's default (in Node and in the bundle).
+  const { default: mysql } = await import('mysql2/promise');
   let conn: Connection;
   try {
     conn = await mysql.createConnection(options);
@@ -76,7 +77,8 @@ interface HistoryRow {
   error: string | null;
 }
 
-class MysqlSession implements EngineSession {
+/** One MySQL session (exported for tests that drive it over a fake connection). */
+export class MysqlSession implements EngineSession {
   readonly api = mysqlEngine;
   readonly heartbeat: HeartbeatStore;
   readonly migrations: MigrationStore;
@@ -149,9 +151,16 @@ class MysqlSession implements EngineSession {
     return Number((await this.query<{ n: string }>(SQL.countSql(table))).rows[0]!.n);
   }
 
-  /** CHECK TABLE … EXTENDED on every InnoDB table, on this session (the restore test spreads it over more). */
-  async integrity(opts: { progress?: ProgressFn; signal?: AbortSignal }): Promise<CheckResult> {
-    return checkTables([this], opts);
+  /** CHECK TABLE … EXTENDED on every InnoDB table, spread over this session and its MySQL peers. */
+  async integrity(opts: { progress?: ProgressFn; signal?: AbortSignal; peers?: readonly EngineSession[] }): Promise<CheckResult> {
+    const peers = (opts.peers ?? []).filter((p): p is MysqlSession => p instanceof MysqlSession);
+    return checkTables([this, ...peers], opts);
+  }
+
+  /** Read only for the session, and a short wait for metadata locks: nothing dbops runs can change the source or queue behind its DDL. */
+  async readOnly(): Promise<void> {
+    await this.query(SQL.READ_ONLY_SESSION);
+    await this.query(SQL.SHORT_LOCK_WAIT);
   }
 
   async innodbTables(): Promise<string[]> {
@@ -182,7 +191,7 @@ class MysqlSession implements EngineSession {
     await this.conn.end().catch(() => this.conn.destroy());
   }
 
-  /** Destroys the socket at once (Ctrl-C during a long check). */
+  /** Drops the socket at once (Ctrl-C during a long check). */
   destroy(): void {
     this.#closed = true;
     this.conn.destroy();

@@ -7,7 +7,7 @@
  * `dbops migrate resolve <version>`.
  */
 import { performance } from 'node:perf_hooks';
-import { EnvironmentError, messageOf } from '../../errors.js';
+import { EnvironmentError, Interrupted, messageOf } from '../../errors.js';
 import { MigrationFailed } from '../../migrate/errors.js';
 import type { RunContext, RunSettings, RunUnit } from '../../migrate/runner.js';
 import { redact } from '../../secret.js';
@@ -37,6 +37,8 @@ export async function runMysqlUnit(db: MysqlRunner, unit: RunUnit, s: RunSetting
   for (const [i, st] of statements.entries()) {
     try {
       await db.exec(st.text);
+      // A killed statement may return normally: an interrupted run is never recorded as applied.
+      if (rc.signal?.aborted) throw new Interrupted(String(rc.signal.reason ?? 'SIGINT'));
     } catch (e) {
       const durationMs = performance.now() - t0;
       const marked = await markFailed(db, unit, s, durationMs, e);
@@ -85,9 +87,11 @@ export function mysqlMigrationError(
       ? `it is marked failed in dbops.schema_migrations`
       : `marking it failed in dbops.schema_migrations failed too (${redact(messageOf(input.marked))})`;
   const earlier =
-    input.earlier > 0
-      ? `; the ${input.earlier === 1 ? 'migration' : `${input.earlier} migrations`} before it in this run stay applied`
-      : '';
+    input.earlier === 1
+      ? '; the migration before it in this run stays applied'
+      : input.earlier > 1
+        ? `; the ${input.earlier} migrations before it in this run stay applied`
+        : '';
   const message = `Migration ${unit.file} failed at line ${input.line} (statement ${input.index} of ${input.of}): ${redact(describeMysqlError(e))}; ${applied}, and ${record}${earlier}.`;
   const f = mysqlErrorFields(e);
   const details = { file: unit.file, line: input.line, statement: input.index, errno: f?.errno, sqlState: f?.sqlState, failed: true };

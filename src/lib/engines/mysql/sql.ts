@@ -19,6 +19,10 @@ export function qualified(database: string, table: string): string {
 /** Run on every new session: UTC for NOW()/CURRENT_TIMESTAMP and DATETIME values read back. */
 export const SESSION_SETUP = "SET time_zone = '+00:00'";
 
+/** The source of a restore test: nothing may write, and no lock is waited for long. */
+export const READ_ONLY_SESSION = 'SET SESSION TRANSACTION READ ONLY';
+export const SHORT_LOCK_WAIT = 'SET SESSION lock_wait_timeout = 5';
+
 export const CREATE_DBOPS_DATABASE = 'CREATE DATABASE IF NOT EXISTS dbops';
 
 export const CREATE_HISTORY = `CREATE TABLE IF NOT EXISTS dbops.schema_migrations (
