@@ -175,7 +175,7 @@ export class FakeRds {
 
   /** Adds an available member of an Aurora cluster (the first member is the writer). */
   addClusterMember(region: string, clusterId: string, id: string, overrides: Partial<DBInstance> = {}): DBInstance {
-    const cluster = this.clusters.join(region, clusterId, id, 'db.serverless');
+    const cluster = this.clusters.join(region, clusterId, id, 'db.serverless', overrides.PromotionTier);
     return this.addInstance(region, id, {
       Engine: cluster.Engine,
       EngineVersion: cluster.EngineVersion,
