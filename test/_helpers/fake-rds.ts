@@ -552,6 +552,7 @@ export class FakeRds {
 
   #addTags(i: AddTagsToResourceCommandInput): object {
     const arn = i.ResourceName ?? '';
+    if (this.clusters.addTags(arn, i.Tags)) return {};
     const region = this.#regionOf(arn) ?? '';
     const id = arn.split(':').slice(6).join(':');
     const e = arn.includes(':snapshot:') ? this.#snapshotEntry(region, id) : this.#instanceEntry(region, id);
