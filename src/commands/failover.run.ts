@@ -1,4 +1,5 @@
 import { ExitCode } from '../lib/errors.js';
+import { failoverCluster, isClusterFailover, renderClusterFailover } from '../lib/failover/cluster.js';
 import { failover as runFailover } from '../lib/failover/failover.js';
 import { renderResult } from '../lib/failover/render.js';
 import { handler } from './define.js';
@@ -6,6 +7,11 @@ import * as def from './failover.js';
 
 /** `dbops failover`: flags -> one input, one lib call, the report, the exit code. */
 export const failover = handler(def.failover, async (ctx, { opts }) => {
+  const id = opts.instance ?? ctx.config.database.identifier;
+  if (isClusterFailover(ctx, id)) {
+    ctx.out.result(await failoverCluster(ctx, { clusterId: id, candidate: opts.candidate }), renderClusterFailover);
+    return ExitCode.ok;
+  }
   const { result, error } = await runFailover(ctx, {
     primaryId: opts.instance,
     candidate: opts.candidate,

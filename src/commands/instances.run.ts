@@ -6,7 +6,8 @@ import {
   startInstance,
   stopInstance,
 } from '../lib/instances/instances.js';
-import { renderInstanceDetail, renderInstanceTable } from '../lib/instances/render.js';
+import { renderClusterTable, renderInstanceDetail, renderInstanceTable } from '../lib/instances/render.js';
+import { listClusters } from '../lib/instances/clusters.js';
 import { renderReport } from '../lib/runbook/render.js';
 import { restoreToPointInTime } from '../lib/backups/pitr.js';
 import { handler } from './define.js';
@@ -15,6 +16,10 @@ import * as def from './instances.js';
 export const list = handler(def.list, async (ctx) => {
   const instances = await listInstances(ctx);
   ctx.out.result(instances, renderInstanceTable);
+});
+
+export const clusters = handler(def.clusters, async (ctx) => {
+  ctx.out.result(await listClusters(ctx), renderClusterTable);
 });
 
 export const create = handler(def.create, async (ctx, { args, opts }) => {

@@ -11,6 +11,16 @@ export const list = defineCommand({
   load: (): Lazy => import('./instances.run.js').then((m) => m.list),
 });
 
+export const clusters = defineCommand({
+  name: 'clusters',
+  summary: 'List Aurora clusters: members and roles, capacity range and current ACU, writer endpoint, region',
+  examples: examples(`
+    $ dbops instances clusters          # the Aurora clusters of the region
+    $ dbops instances clusters --json   # with reader endpoints and the restorable window
+  `),
+  load: (): Lazy => import('./instances.run.js').then((m) => m.clusters),
+});
+
 export const create = defineCommand({
   name: 'create',
   runbook: 'instance-create',
@@ -104,16 +114,17 @@ export const restore = defineCommand({
 
 export const instances = defineGroup({
   name: 'instances',
-  summary: 'List, create, start, stop, delete and restore (to a point in time) database instances',
+  summary: 'List, create, start, stop, delete and restore (to a point in time) database instances; list Aurora clusters',
   description: 'Works on the configured provider and region. On the local provider an instance is a real PostgreSQL cluster on 127.0.0.1.',
   examples: examples(`
     $ dbops instances                                                                # list instances in the configured region
     $ dbops instances --json                                                         # the same as JSON
+    $ dbops instances clusters                                                       # Aurora clusters: members, roles, ACU now
     $ dbops instances create demo-db                                                 # create an instance with the config's settings
     $ dbops instances stop demo-db --yes                                             # stop an instance (AWS restarts it after 7 days)
     $ dbops instances start demo-db                                                  # start it again
     $ dbops instances delete demo-db --yes                                           # delete an instance dbops created
     $ dbops instances restore demo-db --to 2026-05-01T09:30:00Z --target demo-0930   # point-in-time restore into a new instance
   `),
-  subcommands: [list, create, start, stop, remove, restore],
+  subcommands: [list, clusters, create, start, stop, remove, restore],
 });

@@ -445,6 +445,7 @@ export class FakeAwsAccount {
       return { DBSnapshots: [structuredClone(snap)] };
     });
     m.on(AddTagsToResourceCommand).callsFake((i: { ResourceName?: string; Tags?: { Key?: string; Value?: string }[] }) => {
+      if (this.clusters.addTags(i.ResourceName ?? '', i.Tags)) return {};
       const snap = [...this.snapshots.values()].find((x) => x.DBSnapshotArn === i.ResourceName);
       if (snap) {
         const merged = new Map((snap.TagList ?? []).map((t) => [t.Key, t.Value]));

@@ -166,6 +166,16 @@ export class FakeClusters {
     return this.#entry(region, id).shape.DBClusterMembers?.find((m) => m.IsClusterWriter)?.DBInstanceIdentifier;
   }
 
+  /** AddTagsToResource on a cluster or cluster snapshot ARN; false when the ARN is neither. */
+  addTags(arn: string, tags: Tag[] | undefined): boolean {
+    const m = /^arn:aws:rds:([^:]+):[^:]*:(cluster|cluster-snapshot):(.+)$/.exec(arn);
+    if (!m) return false;
+    const [, region, kind, id] = m;
+    const e = kind === 'cluster' ? this.#entry(region!, id) : this.#snapshotEntry(region!, id);
+    e.shape.TagList = mergeTags(e.shape.TagList, tags);
+    return true;
+  }
+
   // ---- members (called by the instance fakes) ----
 
   /**

@@ -183,7 +183,7 @@ export class FakeRds {
 
   /** Adds an available member of an Aurora cluster (the first member is the writer). */
   addClusterMember(region: string, clusterId: string, id: string, overrides: Partial<DBInstance> = {}): DBInstance {
-    const cluster = this.clusters.join(region, clusterId, id, 'db.serverless');
+    const cluster = this.clusters.join(region, clusterId, id, 'db.serverless', overrides.PromotionTier);
     return this.addInstance(region, id, {
       Engine: cluster.Engine,
       EngineVersion: cluster.EngineVersion,
@@ -586,6 +586,7 @@ export class FakeRds {
 
   #addTags(i: AddTagsToResourceCommandInput): object {
     const arn = i.ResourceName ?? '';
+    if (this.clusters.addTags(arn, i.Tags)) return {};
     const region = this.#regionOf(arn) ?? '';
     const id = arn.split(':').slice(6).join(':');
     const e = arn.includes(':snapshot:') ? this.#snapshotEntry(region, id) : this.#instanceEntry(region, id);

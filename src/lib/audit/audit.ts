@@ -6,7 +6,9 @@
 import type { Client } from 'pg';
 import { connect, parseConnectHost, type HostOverride } from '../db/connect.js';
 import { NotFoundError, messageOf } from '../errors.js';
-import type { ProvisionProvider } from '../providers/provision-types.js';
+import { isClusterEngine } from '../config/database-kind.js';
+import { clusterAsInstance } from '../providers/cluster-view.js';
+import type { DatabaseState, ProvisionProvider } from '../providers/provision-types.js';
 import type { ProvisionDeps } from '../provision/deps.js';
 import { CACHE_PORT, ENGINE_PORT } from '../provision/desired.js';
 import { checkRegion } from '../provision/validate.js';
@@ -63,6 +65,35 @@ export const connectAndProbe: ExtensionProbe = async (pp, dbId, warn, override) 
   }
 };
 
+/**
+ * An Aurora cluster as the audit reads it: the cluster's settings in the database's place
+ * (encryption, deletion protection, retention, security groups, tags), its instances'
+ * public access, and its writer for the pgvector probe. NotFoundError when it is missing.
+ */
+async function readCluster(
+  pp: ProvisionProvider,
+  id: string,
+): Promise<{ database: DatabaseState; publicMembers: string[]; writer?: string }> {
+  const found = await pp.instances.clusters?.findCluster(id);
+  if (!found) {
+    throw new NotFoundError(`There is nothing to audit: Aurora cluster ${id} does not exist in ${pp.region}.`, {
+      hint: 'Check database.identifier and --region, or create it with `dbops provision apply`.',
+    });
+  }
+  const members = await Promise.all(found.members.map((m) => pp.database.findDatabase(m.instanceId)));
+  const writer = found.members.find((m) => m.role === 'writer')?.instanceId;
+  return {
+    database: {
+      ...clusterAsInstance(found),
+      ...(found.copyTagsToSnapshot !== undefined ? { copyTagsToSnapshot: found.copyTagsToSnapshot } : {}),
+      managedPassword: found.managedPassword,
+      pending: {},
+    },
+    publicMembers: members.filter((m) => m?.publiclyAccessible).map((m) => m!.id),
+    ...(writer ? { writer } : {}),
+  };
+}
+
 async function readLive(
   deps: ProvisionDeps,
   probe: ExtensionProbe,
@@ -71,7 +102,8 @@ async function readLive(
 ): Promise<LiveDeployment> {
   const { pp, config, settings } = deps;
   const id = target.instanceId ?? config.database.identifier;
-  const database = await pp.database.findDatabase(id);
+  const cluster = !target.instanceId && isClusterEngine(config.database.engine) ? await readCluster(pp, id) : undefined;
+  const database = cluster?.database ?? (await pp.database.findDatabase(id));
   if (!database) {
     throw new NotFoundError(`There is nothing to audit: DB instance ${id} does not exist in ${pp.region}.`, {
       hint: target.instanceId
@@ -91,7 +123,7 @@ async function readLive(
     pp.network ? pp.network.describeSecurityGroups(groupIds) : [],
     pp.alarms ? pp.alarms.listAlarms('') : [],
     database.status === 'available'
-      ? probe(pp, id, (m) => deps.out.warn(m), override)
+      ? probe(pp, cluster?.writer ?? id, (m) => deps.out.warn(m), override)
       : Promise.resolve<ExtensionCheck>({ status: 'not-checked', reason: `the instance is ${database.status}.` }),
   ]);
   // The connection layer in front of the database: RDS Proxy's TLS and target health.
@@ -106,6 +138,7 @@ async function readLive(
     alarms,
     pgvector,
     production: productionOf(settings.environment, database.tags),
+    ...(cluster ? { cluster: { publicMembers: cluster.publicMembers } } : {}),
     policy: {
       backupRetentionDays: config.database.backupRetentionDays,
       dbPort: ENGINE_PORT[database.engine],

@@ -76,15 +76,33 @@ export interface LiveDeployment {
   policy: { backupRetentionDays: number; dbPort: number; cachePort: number };
   /** The connection layer in front of the database (connectionPool), when one is configured and exists. */
   pooler?: PoolerState;
+  /** Set when the database is an Aurora cluster (`database` is the cluster): its members with public addresses. */
+  cluster?: { publicMembers: string[] };
 }
 
 const SEVERITY_ORDER: Severity[] = ['high', 'medium', 'low', 'info'];
 
 function dbRes(live: LiveDeployment): string {
-  return `db-instance ${live.database.id}`;
+  return `${live.cluster ? 'db-cluster' : 'db-instance'} ${live.database.id}`;
+}
+
+/** An Aurora cluster: public access is each instance's setting. */
+function publicMembers(live: LiveDeployment, cluster: { publicMembers: string[] }): CheckFinding[] {
+  if (cluster.publicMembers.length === 0) return [];
+  const ids = cluster.publicMembers;
+  return [
+    {
+      id: 'db-publicly-accessible',
+      severity: 'high',
+      resource: dbRes(live),
+      message: `Instances of the Aurora cluster are publicly accessible (${ids.join(', ')}): they have addresses on the internet.`,
+      fix: `Run \`aws rds modify-db-instance --db-instance-identifier ${ids[0]} --no-publicly-accessible --apply-immediately\` for each; reach the cluster through a VPN, bastion or tunnel.`,
+    },
+  ];
 }
 
 export function publicDatabase(live: LiveDeployment): CheckFinding[] {
+  if (live.cluster) return live.provider === 'aws' ? publicMembers(live, live.cluster) : [];
   if (live.provider !== 'aws' || !live.database.publiclyAccessible) return [];
   return [
     {
@@ -201,10 +219,14 @@ export function missingAlarms(live: LiveDeployment): CheckFinding[] {
   const out: CheckFinding[] = [];
   const wanted: [string, AuditFindingKind, AuditFindingKind][] = [
     ['CPUUtilization', 'no-cpu-alarm', 'cpu-alarm-notifies-nobody'],
-    ['FreeStorageSpace', 'no-storage-alarm', 'storage-alarm-notifies-nobody'],
+    // Aurora storage grows by itself: a cluster has no free-storage alarm to miss.
+    ...(live.cluster
+      ? []
+      : [['FreeStorageSpace', 'no-storage-alarm', 'storage-alarm-notifies-nobody'] as [string, AuditFindingKind, AuditFindingKind]]),
   ];
+  const dimension = live.cluster ? 'DBClusterIdentifier' : 'DBInstanceIdentifier';
   for (const [metric, fid, silentId] of wanted) {
-    const found = alarmOn(live, 'AWS/RDS', metric, 'DBInstanceIdentifier', id);
+    const found = alarmOn(live, 'AWS/RDS', metric, dimension, id);
     if (found.length === 0) {
       out.push({
         id: fid,

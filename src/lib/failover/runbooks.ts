@@ -22,3 +22,10 @@ export const FAILOVER = defineRunbook(
   'Failover: promote a replica when the primary is down, fence the old one, measure the loss',
   ['FO-1', 'FO-2', 'FO-3', 'FO-4', 'FO-5', 'FO-6', 'FO-7', 'FO-8', 'FO-9'],
 );
+
+/** runbooks/cluster-failover.md: `dbops failover` when the database is an Aurora cluster. */
+export const CLUSTER_FAILOVER = defineRunbook('cluster-failover', 'Failover of an Aurora cluster: a reader becomes the writer', [
+  'CF-1',
+  'CF-2',
+  'CF-3',
+]);

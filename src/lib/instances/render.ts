@@ -5,6 +5,7 @@ import { poolLine } from '../failover/render.js';
 import type { Instance } from '../providers/types.js';
 import type { InstanceStatus } from './instances.js';
 import { replicatedLine } from '../snapshots/render.js';
+import type { ClusterView } from './clusters.js';
 
 export function statusColor(status: string, c: ChalkInstance): string {
   if (status === 'available') return c.green(status);
@@ -77,4 +78,77 @@ export function renderInstanceDetail(i: Instance, c: ChalkInstance): string {
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+function capacity(v: ClusterView): string {
+  if (!v.serverless) return '-';
+  const range = `${v.serverless.minCapacity}-${v.serverless.maxCapacity} ACU`;
+  return v.currentAcu === undefined ? range : `${v.currentAcu} of ${range}`;
+}
+
+function memberList(v: ClusterView): string {
+  return v.members.length === 0 ? '(no instances)' : v.members.map((m) => `${m.instanceId} (${m.role})`).join(', ');
+}
+
+/** `dbops instances clusters`. */
+export function renderClusterTable(clusters: ClusterView[], c: ChalkInstance): string {
+  if (clusters.length === 0) return 'No Aurora clusters.';
+  return renderTable(
+    [
+      { header: 'CLUSTER', value: (v: ClusterView) => v.id },
+      { header: 'ENGINE', value: (v) => `${v.rdsEngine} ${v.engineVersion}` },
+      { header: 'STATUS', value: (v) => statusColor(v.status, c) },
+      { header: 'MEMBERS', value: memberList },
+      { header: 'CAPACITY', value: capacity },
+      { header: 'ENDPOINT', value: (v) => (v.endpoint ? `${v.endpoint.host}:${v.endpoint.port}` : '-') },
+      { header: 'REGION', value: (v) => v.region },
+    ],
+    clusters,
+  );
+}
+
+/** `dbops status <cluster>`. */
+export function renderClusterDetail(v: ClusterView, c: ChalkInstance): string {
+  const rows: [string, string][] = [
+    ['Cluster', c.bold(v.id)],
+    ['Status', statusColor(v.status, c)],
+    ['Engine', `${v.rdsEngine} ${v.engineVersion}`],
+    ['Writer endpoint', v.endpoint ? `${v.endpoint.host}:${v.endpoint.port}` : '-'],
+    ['Reader endpoint', v.readerEndpoint ? `${v.readerEndpoint.host}:${v.readerEndpoint.port}` : '-'],
+    [
+      'Capacity',
+      v.serverless
+        ? `${v.serverless.minCapacity}-${v.serverless.maxCapacity} ACU; now ${v.currentAcu !== undefined ? `${v.currentAcu} ACU` : c.yellow(v.currentAcuNote ?? 'unknown')}`
+        : 'provisioned (not serverless)',
+    ],
+    ['Region', v.region],
+    ['Encrypted', v.storageEncrypted ? 'yes' : c.yellow('no')],
+    ['Deletion protection', v.deletionProtection ? 'on' : 'off'],
+    ['Backups', `${plural(v.backupRetentionDays, 'day')}, window ${v.preferredBackupWindow ?? '-'}`],
+    [
+      'Restorable',
+      v.latestRestorableTime
+        ? `${v.earliestRestorableTime ? v.earliestRestorableTime.toISOString() : '?'} to ${v.latestRestorableTime.toISOString()}`
+        : '-',
+    ],
+    ['Maintenance', v.preferredMaintenanceWindow ?? '-'],
+    ['Master user', v.masterUsername],
+    ['Tags', formatTags(v.tags)],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  const members = v.members.map(
+    (m) =>
+      `  ${m.instanceId}  ${m.role}${m.promotionTier !== undefined ? ` (tier ${m.promotionTier})` : ''}  ${m.instanceClass ?? '?'}  ${m.status ? statusColor(m.status, c) : '?'}`,
+  );
+  return [
+    ...rows.map(([k, val]) => `${k.padEnd(width)}  ${val}`),
+    '',
+    `Members (${v.members.length})`,
+    ...(members.length ? members : ['  (no instances)']),
+  ].join('\n');
+}
+
+/** `dbops status`: an instance or a cluster. */
+export function renderDatabaseStatus(s: InstanceStatus | ClusterView, c: ChalkInstance): string {
+  return 'kind' in s ? renderClusterDetail(s, c) : renderInstanceStatus(s, c);
 }

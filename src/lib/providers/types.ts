@@ -536,6 +536,7 @@ export interface ClusterApi {
   /** Starts a copy into targetRegion (source named by ARN there); returns the copy as the target region sees it. */
   copyClusterSnapshot(input: CopySnapshotInput): Promise<Snapshot>;
   waitForClusterSnapshot(id: string, target: 'available' | 'deleted', opts: WaitOptions): Promise<Snapshot | undefined>;
+  tagClusterSnapshot(id: string, tags: Tags): Promise<void>;
 }
 
 /** The port. */

@@ -7,7 +7,7 @@
 import { AUTOMATED_BACKUPS, PITR } from '../backups/runbooks.js';
 import { AUDIT_FINDINGS } from '../audit/findings.js';
 import { DR_DRILL } from '../drill/runbook.js';
-import { FAILOVER, SWITCHOVER } from '../failover/runbooks.js';
+import { CLUSTER_FAILOVER, FAILOVER, SWITCHOVER } from '../failover/runbooks.js';
 import { FREE_TIER_FINDINGS } from '../freetier/findings.js';
 import { INSTANCE_CREATE, INSTANCE_DELETE, INSTANCE_START_STOP } from '../instances/runbooks.js';
 import { MIGRATE_FINDINGS } from '../migrate/findings.js';
@@ -45,6 +45,7 @@ export const RUNBOOKS: RunbookDef[] = [
   RESTORE_TEST,
   SWITCHOVER,
   FAILOVER,
+  CLUSTER_FAILOVER,
   MIGRATE,
   HEARTBEAT,
   AUTOMATED_BACKUPS,

@@ -6,6 +6,7 @@
  * are copied, or by pg_verifybackup after when local.snapshotVerifier is pg_verifybackup. A copy that
  * already exists there is a no-op that says so (a rerun after a failure just waits for it).
  */
+import { providerForSnapshot } from './database.js';
 import type { Context } from '../context.js';
 import { ConflictError, EnvironmentError } from '../errors.js';
 import { newRunId, runRunbook } from '../runbook/runner.js';
@@ -70,7 +71,7 @@ export function copyPlan(source: Snapshot, targetSnaps: Snapshot[]): { targetSna
 
 /** Copies a snapshot of the provider's region into another region and waits for the copy. */
 export async function copySnapshotToRegion(ctx: Context, input: CopyInput): Promise<CopyResult> {
-  const provider = await ctx.provider();
+  const provider = await providerForSnapshot(ctx, input.snapshotId);
   const targetRegion = input.toRegion ?? ctx.config.snapshots.crossRegion.region;
   checkDrRegion(provider.region, targetRegion);
   const source = await provider.describeSnapshot(input.snapshotId);

@@ -3,6 +3,7 @@
  * --yes); --dry-run says what would go. Automated backups and anything without
  * `dbops:managed=true` are refused (exit 2).
  */
+import { providerForSnapshot } from './database.js';
 import type { Context } from '../context.js';
 import { formatAge, formatBytes } from '../output/format.js';
 import type { Snapshot } from '../providers/types.js';
@@ -21,7 +22,7 @@ export interface DeleteSnapshotResult {
 /** Step SN-11 of runbooks/snapshots.md. */
 export async function deleteSnapshotById(ctx: Context, input: { id: string }): Promise<DeleteSnapshotResult> {
   checkRegion(ctx.config.region);
-  const provider = await ctx.provider();
+  const provider = await providerForSnapshot(ctx, input.id);
   const { value } = await runRunbook(SNAPSHOT_DELETE, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, (run) =>
     run.step('SN-11', async (s): Promise<DeleteSnapshotResult> => {
       const snapshot = await provider.describeSnapshot(input.id);

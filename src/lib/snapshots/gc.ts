@@ -1,14 +1,15 @@
 /**
  * `dbops gc`: what a crashed restore test or drill left behind. In every configured region
  * (the config region and snapshots.crossRegion.region), instances and snapshots tagged
- * `dbops:managed=true` whose `dbops:expires-at` is in the past are deleted, after one
+ * `dbops:managed=true` whose `dbops:expires-at` is in the past are deleted (Aurora clusters
+ * and cluster snapshots too: a cluster after its instances), after one
  * confirmation (or --yes); --dry-run lists them. Nothing without `dbops:managed=true` is
  * ever touched. The choice is a pure function (`planGc`) of what was found and `now`.
  */
 import type { Context } from '../context.js';
 import { messageOf } from '../errors.js';
 import { formatDuration } from '../output/format.js';
-import { type Instance, type Provider, type Snapshot, TAG } from '../providers/types.js';
+import { type Cluster, type Instance, type Provider, type Snapshot, TAG } from '../providers/types.js';
 import { runRunbook } from '../runbook/runner.js';
 import { checkRegion } from './checks.js';
 import { GC } from './runbooks.js';
@@ -18,10 +19,13 @@ import { isManaged } from './policy.js';
 export interface GcInventory {
   instances: Instance[];
   snapshots: Snapshot[];
+  /** Aurora clusters and their manual cluster snapshots (providers with clusters). */
+  clusters?: Cluster[];
+  clusterSnapshots?: Snapshot[];
 }
 
 export interface GcItem {
-  kind: 'instance' | 'snapshot';
+  kind: 'instance' | 'cluster' | 'snapshot' | 'cluster-snapshot';
   id: string;
   region: string;
   status: string;
@@ -39,10 +43,11 @@ function expiry(tags: Record<string, string>): { raw: string; at?: Date } | unde
 
 /** Why an expired, managed resource stays anyway, or undefined. */
 function blocker(kind: GcItem['kind'], r: { status: string; deletionProtection?: boolean; type?: string }): string | undefined {
-  if (kind === 'instance' && r.deletionProtection) return 'deletion protection is on: dbops respects it';
-  if (kind === 'snapshot' && r.type === 'automated') return 'automated backup: it goes with its instance';
+  const snapshot = kind === 'snapshot' || kind === 'cluster-snapshot';
+  if ((kind === 'instance' || kind === 'cluster') && r.deletionProtection) return 'deletion protection is on: dbops respects it';
+  if (snapshot && r.type === 'automated') return 'automated backup: it goes with its instance';
   if (['deleting', 'deleted'].includes(r.status)) return `already ${r.status}`;
-  if (kind === 'snapshot' && r.status !== 'available' && r.status !== 'failed') return `status ${r.status}: run gc again once it settles`;
+  if (snapshot && r.status !== 'available' && r.status !== 'failed') return `status ${r.status}: run gc again once it settles`;
   return undefined;
 }
 
@@ -65,11 +70,24 @@ function judge(
 
 /** Every resource with a dbops:expires-at tag, judged: instances first, then snapshots, by region and id. */
 export function planGc(inventory: GcInventory, now: Date): GcItem[] {
+  const instances = inventory.instances.map((i) => judge('instance', i, now)).filter((x): x is GcItem => x !== undefined);
+  const going = new Set(instances.filter((i) => i.action === 'delete').map((i) => `${i.region}/${i.id}`));
+  const clusters = (inventory.clusters ?? []).map((c) => {
+    const item = judge('cluster', c, now);
+    // RDS deletes a cluster only once its instances are deleted (or deleting): gc deletes it after them.
+    const staying = c.members.filter((m) => !going.has(`${c.region}/${m.instanceId}`)).map((m) => m.instanceId);
+    return item?.action === 'delete' && staying.length > 0
+      ? { ...item, action: 'keep' as const, reason: `it still has instances gc does not delete (${staying.join(', ')})` }
+      : item;
+  });
   const items = [
-    ...inventory.instances.map((i) => judge('instance', i, now)),
+    ...instances,
+    ...clusters,
     ...inventory.snapshots.map((s) => judge('snapshot', s, now)),
+    ...(inventory.clusterSnapshots ?? []).map((s) => judge('cluster-snapshot', s, now)),
   ].filter((x): x is GcItem => x !== undefined);
-  const order = (k: GcItem['kind']) => (k === 'instance' ? 0 : 1);
+  const ORDER: Record<GcItem['kind'], number> = { instance: 0, cluster: 1, snapshot: 2, 'cluster-snapshot': 3 };
+  const order = (k: GcItem['kind']) => ORDER[k];
   return items.sort((a, b) => order(a.kind) - order(b.kind) || a.region.localeCompare(b.region) || a.id.localeCompare(b.id));
 }
 
@@ -95,6 +113,10 @@ async function inventory(provider: Provider, regions: string[]): Promise<GcInven
     const p = provider.forRegion(region);
     out.instances.push(...(await p.listInstances()));
     out.snapshots.push(...(await p.listSnapshots({ type: 'manual' })));
+    if (p.clusters) {
+      (out.clusters ??= []).push(...(await p.clusters.listClusters()));
+      (out.clusterSnapshots ??= []).push(...(await p.clusters.listClusterSnapshots({ type: 'manual' })));
+    }
   }
   return out;
 }
@@ -102,7 +124,10 @@ async function inventory(provider: Provider, regions: string[]): Promise<GcInven
 async function remove(provider: Provider, item: GcItem): Promise<void> {
   const p = provider.forRegion(item.region);
   if (item.kind === 'instance') await p.deleteInstance(item.id, { skipFinalSnapshot: true });
-  else await p.deleteSnapshot(item.id);
+  else if (item.kind === 'snapshot') await p.deleteSnapshot(item.id);
+  else if (!p.clusters) throw new Error(`the ${p.name} provider has no Aurora clusters`);
+  else if (item.kind === 'cluster') await p.clusters.deleteCluster(item.id, { skipFinalSnapshot: true });
+  else await p.clusters.deleteClusterSnapshot(item.id);
 }
 
 /** `dbops gc` along runbooks/gc.md: GC-1 finds and judges, GC-2 deletes (after one confirmation). */
@@ -127,10 +152,9 @@ export async function gc(ctx: Context): Promise<GcResult> {
       run.skip('GC-2', 'nothing has expired');
       return { dryRun: false, confirmed: true, ...base };
     }
-    const counts = [
-      ['instance', doomed.filter((d) => d.kind === 'instance').length],
-      ['snapshot', doomed.filter((d) => d.kind === 'snapshot').length],
-    ] as const;
+    const counts = (['instance', 'cluster', 'snapshot', 'cluster-snapshot'] as const).map(
+      (k) => [k.replace('-', ' '), doomed.filter((d) => d.kind === k).length] as const,
+    );
     const what = counts
       .filter(([, n]) => n > 0)
       .map(([k, n]) => `${n} expired ${k}${n === 1 ? '' : 's'}`)

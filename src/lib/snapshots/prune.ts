@@ -4,6 +4,7 @@
  * confirmation (or --yes) for the lot. A plan that would leave an instance without any
  * available snapshot in a region is refused whole.
  */
+import { snapshotProvider } from './database.js';
 import type { Context } from '../context.js';
 import { EnvironmentError, UsageError, messageOf } from '../errors.js';
 import type { Provider, Snapshot } from '../providers/types.js';
@@ -88,7 +89,7 @@ export function failuresError(failed: PruneFailure[]): EnvironmentError | undefi
 /** Steps SN-12 (the plan) and SN-13 (the deletions) of runbooks/snapshots.md. */
 export async function pruneSnapshots(ctx: Context, input: { instanceId?: string }): Promise<PruneResult> {
   const regions = pruneRegions(ctx);
-  const provider = await ctx.provider();
+  const provider = await snapshotProvider(ctx, input.instanceId);
   const { value } = await runRunbook(
     SNAPSHOT_PRUNE,
     { out: ctx.out, clock: ctx.clock, signal: ctx.signal },

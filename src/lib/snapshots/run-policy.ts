@@ -6,6 +6,7 @@
  * creating) instead of taking another, an existing copy in the DR region likewise, and
  * pruning is idempotent. The report says each step's outcome and duration.
  */
+import { snapshotProvider } from './database.js';
 import type { Context } from '../context.js';
 import { EnvironmentError } from '../errors.js';
 import { formatAge } from '../output/format.js';
@@ -155,7 +156,7 @@ async function confirmRun(ctx: Context, instanceId: string): Promise<boolean> {
 }
 
 export async function runSnapshotPolicy(ctx: Context, input: { instanceId: string }): Promise<RunPolicyResult> {
-  const provider = await ctx.provider();
+  const provider = await snapshotProvider(ctx, input.instanceId);
   const confirmed = await confirmRun(ctx, input.instanceId);
   const { value, report } = await runRunbook(SNAPSHOT_POLICY, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, async (run) => {
     const plan = await check(ctx, provider, input.instanceId, run);

@@ -4,6 +4,7 @@
  * drills start from). Copy, delete, prune, run-policy, backup status and gc live in the
  * modules beside this one; the decisions they share are in policy.ts.
  */
+import { snapshotProvider } from './database.js';
 import type { Context } from '../context.js';
 import { ConflictError, Interrupted, isDbopsError, NotFoundError, UsageError } from '../errors.js';
 import { isRdsIdentifier } from '../identifiers.js';
@@ -77,7 +78,7 @@ export async function createManualSnapshot(
 ): Promise<CreateSnapshotResult> {
   checkRegion(ctx.config.region);
   if (input.snapshotId !== undefined) validateSnapshotId(input.snapshotId);
-  const provider = await ctx.provider();
+  const provider = await snapshotProvider(ctx, input.instanceId);
   const first = input.snapshotId ?? manualSnapshotId(input.instanceId, ctx.clock.now());
   const planned = { snapshotId: first, instanceId: input.instanceId, region: provider.region };
   await provider.describeInstance(input.instanceId);
@@ -170,7 +171,7 @@ function validateSnapshotId(id: string): void {
 
 export async function listSnapshots(ctx: Context, input: { instanceId?: string; type: SnapshotType | 'all' }): Promise<Snapshot[]> {
   checkRegion(ctx.config.region);
-  const provider = await ctx.provider();
+  const provider = await snapshotProvider(ctx, input.instanceId);
   const snaps = await provider.listSnapshots({ instanceId: input.instanceId, type: input.type });
   return sortNewestFirst(snaps);
 }
@@ -178,7 +179,7 @@ export async function listSnapshots(ctx: Context, input: { instanceId?: string; 
 /** The newest available snapshot of an instance in the provider's region; NotFoundError (exit 2) when there is none. */
 export async function latestSnapshot(ctx: Context, input: { instanceId: string; type: SnapshotType | 'all' }): Promise<Snapshot> {
   checkRegion(ctx.config.region);
-  const provider = await ctx.provider();
+  const provider = await snapshotProvider(ctx, input.instanceId);
   return findLatestSnapshot(provider, input);
 }
 

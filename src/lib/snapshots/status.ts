@@ -10,6 +10,7 @@
  * archive or a failing archive_command (pg_stat_archiver) is a violation naming its
  * response section in runbooks/backup-status.md.
  */
+import { snapshotProvider } from './database.js';
 import type { Context } from '../context.js';
 import { type DrillHistoryLine, drillPolicy, readDrills } from '../drill/history.js';
 import { readRestoreTests, type RestoreTestRecord } from '../history/restore-tests.js';
@@ -471,7 +472,7 @@ export async function backupStatus(ctx: Context, input: { instanceId: string }):
   const drRegion = policy.crossRegionEnabled ? ctx.config.snapshots.crossRegion.region : undefined;
   if (drRegion) checkDrRegion(ctx.config.region, drRegion);
   else checkRegion(ctx.config.region);
-  const provider = await ctx.provider();
+  const provider = await snapshotProvider(ctx, input.instanceId);
   const instance = await provider.describeInstance(input.instanceId);
   const manualSnapshots = await provider.listSnapshots({ instanceId: input.instanceId, type: 'manual' });
   const drSnapshots = drRegion

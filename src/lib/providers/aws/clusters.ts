@@ -17,6 +17,7 @@ import type {
   ListClusterSnapshotsInput,
   ModifyClusterInput,
   Snapshot,
+  Tags,
   WaitOptions,
 } from '../types.js';
 import {
@@ -29,7 +30,7 @@ import {
   toCluster,
   toClusterSnapshot,
 } from './cluster-convert.js';
-import { toInstance } from './convert.js';
+import { toInstance, toRdsTags } from './convert.js';
 import { clusterNotFound, clusterSnapshotNotFound, type AwsCallContext } from './errors.js';
 import type { RegionClients } from './sdk.js';
 import { INSTANCE_FAILURE_STATES, SNAPSHOT_FAILURE_STATES, waitFor, type PollDelays } from './waiters.js';
@@ -237,6 +238,16 @@ export class AwsClusters implements ClusterApi {
     );
     if (!out.DBClusterSnapshot) throw new EnvironmentError('AWS CopyDBClusterSnapshot returned no DB cluster snapshot.');
     return toClusterSnapshot(out.DBClusterSnapshot, input.targetRegion);
+  }
+
+  async tagClusterSnapshot(id: string, tags: Tags): Promise<void> {
+    if (Object.keys(tags).length === 0) return;
+    const s = await this.describeClusterSnapshot(id);
+    if (!s.arn) throw new EnvironmentError(`AWS returned no ARN for cluster snapshot ${id}; cannot tag it.`);
+    const arn = s.arn;
+    await this.c.call({ operation: 'AddTagsToResource', service: 'rds', snapshotId: id }, (k) =>
+      k.rds.addTagsToResource({ ResourceName: arn, Tags: toRdsTags(tags) }),
+    );
   }
 
   async waitForClusterSnapshot(id: string, target: 'available' | 'deleted', opts: WaitOptions): Promise<Snapshot | undefined> {
