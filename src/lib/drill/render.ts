@@ -8,7 +8,7 @@ import { describeBackup } from '../restore/backup.js';
 import type { VerifyResult } from './evidence.js';
 import type { DrillHistoryLine } from './history.js';
 import { terminalDrillChart } from './history.js';
-import type { DrillRecord } from './types.js';
+import type { DrillBackup, DrillRecord } from './types.js';
 import { sourceEngine } from '../restore/render.js';
 
 function secs(s: number | undefined): string {
@@ -35,6 +35,13 @@ function objectiveLines(r: DrillRecord): string[] {
 }
 
 /** The terminal rendering. */
+/** Which source the region scenario used (DR-2): replicated automated backups, or the newest copy. */
+function sourceNote(b: DrillBackup): string {
+  if (b.source === 'replicated-automated-backups') return ' (replicated automated backups, preferred over the newest copy)';
+  if (b.source === 'newest-copy') return ' (the newest copy: no replicated automated backups there)';
+  return '';
+}
+
 export function renderDrillHuman(r: DrillRecord, c: ChalkInstance): string {
   const colour = r.verdict === 'passed' ? c.green.bold : r.verdict === 'dry-run' ? c.cyan.bold : c.red.bold;
   const out = [
@@ -42,7 +49,9 @@ export function renderDrillHuman(r: DrillRecord, c: ChalkInstance): string {
     `drill ${r.drillId} · T0 ${r.t0} (${r.t0Source}) · ${r.environment.provider} ${r.environment.primaryRegion} -> ${r.environment.recoveryRegion} · ${r.runbook.file}`,
   ];
   if (r.environment.backup)
-    out.push(`recovered from ${describeBackup(r.environment.backup, new Date(r.t0))} in ${r.environment.backup.region}`);
+    out.push(
+      `recovered from ${describeBackup(r.environment.backup, new Date(r.t0))} in ${r.environment.backup.region}${sourceNote(r.environment.backup)}`,
+    );
   out.push('', ...objectiveLines(r));
   if (r.phases.length > 0) out.push(`phases: ${r.phases.map((p) => `${p.name} ${secs(p.seconds)}`).join(', ')}`);
   if (r.findings.length > 0) {
@@ -93,7 +102,7 @@ export function renderDrillMarkdown(r: DrillRecord): string {
     `- Started: ${r.startedAt}; finished: ${r.finishedAt}`,
     `- Environment: ${e.account}; primary region ${e.primaryRegion}, recovery region ${e.recoveryRegion}${e.drRegion ? `, DR region ${e.drRegion}` : ''}`,
     `- Source: \`${e.sourceInstanceId}\`${e.sourceEngineVersion ? `, ${sourceEngine({ engine: e.sourceEngine, engineVersion: e.sourceEngineVersion, engineLabel: e.sourceEngineLabel })}` : ''}`,
-    ...(e.backup ? [`- Backup: ${describeBackup(e.backup, new Date(r.t0))} in ${e.backup.region}`] : []),
+    ...(e.backup ? [`- Backup: ${describeBackup(e.backup, new Date(r.t0))} in ${e.backup.region}${sourceNote(e.backup)}`] : []),
     ...(e.recoveryInstanceId
       ? [
           `- Recovery: \`${e.recoveryInstanceId}\`${e.recoveryEngineVersion ? `, PostgreSQL ${e.recoveryEngineVersion}` : ''}${r.recovery ? `, ${r.recovery.kept ? 'kept' : r.recovery.deleted ? 'deleted' : '**not deleted**'}` : ''}`,

@@ -8,7 +8,7 @@
  * and pruning there follows the retention. The weekly copy carries the WAL it needs: it
  * restores in us-west-2 with us-east-2's archive gone.
  */
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -160,6 +160,32 @@ describe('replicated automated backups (local provider)', () => {
       expect((await readFile(foreign))[0]).toBe(7);
     } finally {
       await rename(`${foreign}.orig`, foreign);
+    }
+  });
+
+  it("the DR archive unreachable never blocks the primary's; backup run ships what the archive_command could not", async () => {
+    const wal = drWal();
+    await rename(wal, `${wal}.gone`);
+    try {
+      const t = await heartbeat();
+      await withPg(src.info, (c) => c.query('SELECT pg_switch_wal()'));
+      // THEN the primary archive goes on (its window reaches the new heartbeat) ...
+      for (let i = 0; i < 300; i++) {
+        const w = await src.provider.restorableWindow!(src.id);
+        if (w.latestRestorableTime && w.latestRestorableTime >= t) break;
+        await sleep(100);
+      }
+      expect((await src.provider.restorableWindow!(src.id)).latestRestorableTime!.getTime()).toBeGreaterThanOrEqual(t.getTime());
+      expect((await src.provider.restorableWindow!(src.id)).archiver!.failedCount).toBe(0);
+      // ... AND backup run makes the DR archive whole again
+      const { ctx } = await context();
+      const r = await runAutomatedBackups(ctx, { instanceId: src.id, force: false });
+      expect(r.problems).toEqual([]);
+      expect(r.run!.replication!.shippedWalFiles).toBeGreaterThan(0);
+      await drReaches(t);
+      expect(await segments(wal)).toEqual(await segments(primaryWal()));
+    } finally {
+      await rm(`${wal}.gone`, { recursive: true, force: true });
     }
   });
 

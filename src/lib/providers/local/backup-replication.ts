@@ -255,10 +255,16 @@ export async function replicateAutomatedBackups(rc: RegionContext, rec: Instance
   const wal = await shipWal(tb, rc.layout.walArchiveDir(rec.id), area, segSize, oldest, since);
   run.shippedWalFiles = wal.shipped;
   run.conflicts = wal.conflicts;
-  for (const name of await readdir(area.wal).catch(() => [] as string[])) {
-    if (!name.startsWith('.tmp-')) continue;
-    const st = await stat(join(area.wal, name)).catch(() => undefined);
-    if (st && now.getTime() - st.mtimeMs > STALE_TMP_MS) await rm(join(area.wal, name), { force: true });
+  // What an interrupted copy left: a temporary WAL file, a half-copied or half-deleted base.
+  for (const [dir, prefixes] of [
+    [area.wal, ['.tmp-']],
+    [area.snapshots, ['.copy-', '.deleting-']],
+  ] as const) {
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (!prefixes.some((p) => name.startsWith(p))) continue;
+      const st = await stat(join(dir, name)).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > STALE_TMP_MS) await rm(join(dir, name), { recursive: true, force: true });
+    }
   }
   if (starts.length > 0) {
     for (const f of await listArchive(area.wal, segSize)) {

@@ -19,6 +19,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CheckSession } from '../../../../src/lib/checks/session.js';
 import type { CheckResult, Queryable } from '../../../../src/lib/checks/types.js';
 import { drDrill, type DrillSeams } from '../../../../src/lib/drill/drill.js';
+import { renderDrillMarkdown } from '../../../../src/lib/drill/render.js';
 import { UsageError } from '../../../../src/lib/errors.js';
 import { createAwsProvider } from '../../../../src/lib/providers/aws/provider.js';
 import type { Provider } from '../../../../src/lib/providers/types.js';
@@ -180,6 +181,9 @@ describe('dr-drill on aws', () => {
       region: DR_REGION,
       source: 'replicated-automated-backups',
     });
+    expect(renderDrillMarkdown(record)).toContain(
+      `- Backup: the latest restorable time of the automated backups replicated from ${REGION} (2025-01-06T04:20:00.000Z) in ${DR_REGION} (replicated automated backups, preferred over the newest copy)`,
+    );
     expect(record.steps.find((s) => s.id === 'DR-2')!.detail).toBe(
       `the latest restorable time of the automated backups replicated from ${REGION} (2025-01-06T04:20:00.000Z) in ${DR_REGION} (replicated automated backups: preferred over the newest copy) -> ${TEMP}`,
     );
@@ -192,6 +196,7 @@ describe('dr-drill on aws', () => {
     });
     const { record } = await drill({});
     expect(record.environment.backup).toMatchObject({ kind: 'snapshot', source: 'newest-copy' });
+    expect(renderDrillMarkdown(record)).toContain('(the newest copy: no replicated automated backups there)');
     expect(rds.mock.commandCalls(RestoreDBInstanceToPointInTimeCommand)).toHaveLength(0);
   });
 
