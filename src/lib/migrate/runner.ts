@@ -12,6 +12,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Client } from 'pg';
 import { pgDuration } from '../duration.js';
+import { Interrupted } from '../errors.js';
 import { migrationError } from './errors.js';
 import { recordSql, unrecordSql } from './schema.js';
 import { splitStatements } from './sql-split.js';
@@ -70,6 +71,8 @@ async function runInTransaction(client: Client, unit: RunUnit, s: RunSettings, r
   await client.query(`BEGIN; ${timeoutSql('LOCAL', s)}`);
   let durationMs = 0;
   try {
+    // A Ctrl-C that came before the file's SQL started has nothing to cancel: stop here instead.
+    if (rc.signal?.aborted) throw new Interrupted(String(rc.signal.reason ?? 'SIGINT'));
     await client.query(unit.sql);
     durationMs = performance.now() - t0;
   } catch (e) {
@@ -99,6 +102,7 @@ async function runWithoutTransaction(client: Client, unit: RunUnit, s: RunSettin
   try {
     for (const [i, st] of statements.entries()) {
       try {
+        if (rc.signal?.aborted) throw new Interrupted(String(rc.signal.reason ?? 'SIGINT'));
         await client.query(st.text);
       } catch (e) {
         throw migrationError(e, {
