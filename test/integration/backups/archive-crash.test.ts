@@ -94,8 +94,9 @@ describe('kill -9 of the postmaster while it archives under a write load', () =>
     // AND it is started again, writes once more and switches
     await p.startInstance(id);
     const marker = await withPg(await p.connectionInfo(id), async (c) => {
-      await c.query(`INSERT INTO load_t VALUES (0, 'after the restart')`);
+      // (read before the insert: its commit, the archive's newest, is after this time)
       const t = (await c.query<{ t: Date }>('SELECT now() AS t')).rows[0]!.t;
+      await c.query(`INSERT INTO load_t VALUES (0, 'after the restart')`);
       await c.query('SELECT pg_switch_wal()');
       return t;
     });
