@@ -8,7 +8,7 @@ import { asDbopsError, ConflictError, UsageError } from '../errors.js';
 import type { PoolerState } from '../providers/failover-types.js';
 import type { CreateInstanceInput, Instance } from '../providers/types.js';
 import { TAG } from '../providers/types.js';
-import { dataEngine } from '../config/database-kind.js';
+import { dataEngine, isClusterEngine, SERVERLESS_CLASS } from '../config/database-kind.js';
 import { type RunReport, runRunbook } from '../runbook/runner.js';
 import { INSTANCE_CREATE, INSTANCE_DELETE, INSTANCE_START, INSTANCE_STOP } from './runbooks.js';
 import { isRdsIdentifier } from '../identifiers.js';
@@ -127,6 +127,17 @@ export async function createInstance(
   input: { id: string; instanceClass?: string; port?: number; connectHost?: string },
 ): Promise<CreateInstanceResult> {
   validateIdentifier(input.id);
+  const cls = input.instanceClass ?? ctx.config.database.instanceClass;
+  if (cls === SERVERLESS_CLASS) {
+    throw new UsageError(
+      `${SERVERLESS_CLASS} instances live in an Aurora cluster; \`dbops instances create\` makes a standalone RDS instance.`,
+      {
+        hint: isClusterEngine(ctx.config.database.engine)
+          ? '`dbops provision apply` creates the cluster and its writer (runbook provision-apply, PV-12 and PV-13); or pass --instance-class db.t3.micro for a plain instance.'
+          : 'Pass --instance-class db.t3.micro (or another RDS instance class).',
+      },
+    );
+  }
   // Parsed before anything is created: a bad --connect-host is a usage error, not a failed IC-4.
   const tunnel = {
     ...(input.connectHost !== undefined ? { override: parseConnectHost(input.connectHost) } : {}),

@@ -304,7 +304,17 @@ async function replicaStep(run: RunbookRun, st: ApplyState): Promise<void> {
       await instances.waitForInstance(change.id, 'deleted', waitOpts(st, s));
       return record(st, s, change, `deleted ${change.id}`);
     }
-    if (change.action === 'create') {
+    const cluster = st.desired.cluster;
+    if (change.action === 'create' && cluster && instances.clusters) {
+      // An Aurora reader: another db.serverless instance in the cluster, second in failover order.
+      await instances.clusters.createClusterInstance({
+        ...cluster.writer,
+        instanceId: change.id,
+        instanceClass: st.desired.replica!.instanceClass,
+        promotionTier: 1,
+        tags: { ...st.desired.database.tags, 'dbops:purpose': 'reader' },
+      });
+    } else if (change.action === 'create') {
       await instances.createReadReplica({
         sourceInstanceId: st.desired.database.id,
         replicaId: change.id,

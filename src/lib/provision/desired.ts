@@ -83,7 +83,7 @@ export interface DesiredState {
    * (alarms, topic, budget) and carries its settings; `cluster` is what is created.
    */
   database: CreateInstanceInput;
-  /** Set when the database is an Aurora cluster. */
+  /** Set when the database is an Aurora cluster (`replica` is then a reader of it). */
   cluster?: DesiredCluster;
   replica?: { id: string; instanceClass: string };
   cache?: DesiredCache;
@@ -277,17 +277,12 @@ export function desiredState(config: DbopsConfig, s: ProvisionSettings, runId = 
     parameterGroup: { name: defaultParameterGroup(config.database.engine, config.database.engineVersion), custom: false },
     database,
     ...(cluster ? { cluster } : {}),
-    ...(s.replica && !cluster ? { replica: { id: s.replicaId, instanceClass: config.database.instanceClass } } : {}),
+    ...(s.replica ? { replica: { id: s.replicaId, instanceClass: config.database.instanceClass } } : {}),
     ...(cache ? { cache } : {}),
     ...(desiredPool(config) ? { pool: desiredPool(config)! } : {}),
     topic: { name: `${id}-alarms`, ...(config.alarms.email ? { email: config.alarms.email } : {}) },
     ...(desiredBudget(config) ? { budget: desiredBudget(config)! } : {}),
     ...(desiredCopies(config) ? { copies: desiredCopies(config)! } : {}),
-    warnings: [
-      ...warningsFor(config, cache, s),
-      ...(cluster && s.replica
-        ? ['database.readReplica: readers of an Aurora cluster are not provisioned by dbops yet; add them by hand.']
-        : []),
-    ],
+    warnings: warningsFor(config, cache, s),
   };
 }

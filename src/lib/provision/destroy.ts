@@ -83,7 +83,9 @@ function clusterItems(current: CurrentState, opts: DestroyOptions & { now: Date 
   const writer = current.writer;
   if (writer?.clusterId === cluster.id) out.push({ ...item('db-instance', writer.id, writer.tags), memberOf: cluster.id });
   const base = item('db-cluster', cluster.id, cluster.tags);
-  const others = cluster.members.filter((m) => m.instanceId !== writer?.id).map((m) => m.instanceId);
+  // A reader dbops made goes first (PD-6); any other instance keeps the cluster.
+  const reader = current.replica && isManaged(current.replica.tags) ? current.replica.id : undefined;
+  const others = cluster.members.filter((m) => m.instanceId !== writer?.id && m.instanceId !== reader).map((m) => m.instanceId);
   const writerKept = out.some((i) => i.action === 'keep');
   if (base.action === 'delete' && (others.length > 0 || writerKept)) {
     const kept = writerKept ? [writer!.id, ...others] : others;

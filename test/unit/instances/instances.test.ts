@@ -131,3 +131,25 @@ describe('instances create --connect-host', () => {
     }
   });
 });
+
+describe('instances create with an Aurora config', () => {
+  it('refuses a db.serverless instance before the provider is asked: the cluster comes from provision apply', async () => {
+    const t = await testContext({
+      yes: true,
+      config: { database: { engine: 'aurora-postgresql', engineVersion: '15.4', instanceClass: 'db.serverless' } },
+      provider: async () => {
+        throw new Error('the provider must not be created');
+      },
+    });
+    try {
+      const e = await createInstance(t.ctx, { id: 'hub-db' }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(UsageError);
+      expect((e as UsageError).message).toBe(
+        'db.serverless instances live in an Aurora cluster; `dbops instances create` makes a standalone RDS instance.',
+      );
+      expect((e as UsageError).hint).toMatch(/^`dbops provision apply` creates the cluster and its writer/);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -146,6 +146,44 @@ describe('provision an Aurora cluster on a fresh account', () => {
   });
 });
 
+describe('a reader (database.readReplica.enabled)', () => {
+  it('is a second db.serverless instance of the cluster, second in failover order; destroy deletes it before the writer and the cluster', async () => {
+    const cfg = () => hubConfig((c) => (c.database.readReplica = { enabled: true }));
+    const plan = await planProvision(await deps(cfg()));
+    expect(actions(plan).filter((a) => a.startsWith('db-') || a.startsWith('read-'))).toEqual([
+      'db-cluster content-hub create',
+      'db-instance content-hub-writer create',
+      'read-replica content-hub-replica create',
+    ]);
+
+    const result = await applyProvision(await deps(cfg()), { applyImmediately: false });
+    expect(result.after?.pending).toBe(0);
+    const reader = inputsOf(aws.rds, CreateDBInstanceCommand)[1];
+    expect(reader).toMatchObject({
+      DBInstanceIdentifier: 'content-hub-replica',
+      DBClusterIdentifier: 'content-hub',
+      Engine: 'aurora-postgresql',
+      DBInstanceClass: 'db.serverless',
+      PromotionTier: 1,
+    });
+    expect(Object.fromEntries((reader!.Tags ?? []).map((t) => [t.Key, t.Value]))).toMatchObject({ 'dbops:purpose': 'reader' });
+    expect(aws.clusters.cluster(REGION, 'content-hub')?.DBClusterMembers?.map((m) => [m.DBInstanceIdentifier, m.IsClusterWriter])).toEqual([
+      ['content-hub-writer', true],
+      ['content-hub-replica', false],
+    ]);
+
+    const gone = await destroyProvision(await deps(cfg()), { skipFinalSnapshot: true, ignoreDeletionProtection: false });
+    expect(
+      gone.items.filter((i) => i.kind.startsWith('db-') || i.kind === 'read-replica').map((i) => `${i.kind} ${i.id} ${i.action}`),
+    ).toEqual(['read-replica content-hub-replica delete', 'db-instance content-hub-writer delete', 'db-cluster content-hub delete']);
+    expect(inputsOf(aws.rds, DeleteDBInstanceCommand).map((i) => i.DBInstanceIdentifier)).toEqual([
+      'content-hub-replica',
+      'content-hub-writer',
+    ]);
+    expect(aws.clusters.clusterIds(REGION)).toEqual([]);
+  });
+});
+
 describe('drift of a provisioned cluster', () => {
   it('a capacity range changed by hand is planned as an online modify and applied with ModifyDBCluster', async () => {
     // GIVEN a provisioned cluster whose range someone raised to 0.5-16 ACU
