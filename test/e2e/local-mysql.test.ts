@@ -52,6 +52,19 @@ describe('dbops with a local mysql instance', () => {
     expect(r.stdout).toMatch(/^shop-snap\s+manual\s+available\s.*mysql 8\.0 \(MariaDB 10\.11 standing in for MySQL 8\.0\)/m);
   });
 
+  it('`instances create` checks the new instance through the MySQL client (IC-4), MariaDB label shown', async () => {
+    const r = await runDbops('instances create made-db --yes', { env: env(), cwd: home });
+    expect(r.stderr).not.toMatch(/^error/m);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/IC-4.*MariaDB 10\.11\.\d+ answers \(MariaDB 10\.11 standing in for MySQL 8\.0\)/);
+    const json = await runDbops('instances --json', { env: env(), cwd: home });
+    expect(JSON.parse(json.stdout)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: 'made-db', engine: 'mysql', status: 'available' })]),
+    );
+    const del = await runDbops('instances delete made-db --skip-final-snapshot --yes', { env: env(), cwd: home });
+    expect(del.exitCode).toBe(0);
+  });
+
   it('says exactly what to install when the MariaDB binaries are missing (exit 3)', async () => {
     const empty = `${home}/no-mariadb`;
     await mkdir(empty, { recursive: true });
