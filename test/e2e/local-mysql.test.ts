@@ -4,7 +4,8 @@
  * --json; a machine without the MariaDB binaries gets what to install (exit 3); a MySQL
  * version other than 8.0 is refused by the config (exit 2). Needs `npm run build`.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { destroyLocalHome, instanceInput, localProvider, makeLocalHome } from '../_helpers/local.js';
 import { ANSI, runDbops } from '../_helpers/run-dbops.js';
@@ -63,6 +64,16 @@ describe('dbops with a local mysql instance', () => {
     );
     const del = await runDbops('instances delete made-db --skip-final-snapshot --yes', { env: env(), cwd: home });
     expect(del.exitCode).toBe(0);
+  });
+
+  it('refuses pgbouncer in front of a mysql instance in one sentence (exit 2), before anything is created', async () => {
+    const r = await runDbops('provision apply --yes', { env: env({ DBOPS_CONNECTION_POOL__ENABLED: 'true' }), cwd: home });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: pgbouncer speaks only the PostgreSQL protocol, so it cannot pool connections to a mysql instance \(MariaDB locally\)\.$/m,
+    );
+    expect(r.stderr).toMatch(/^hint: Set connectionPool\.enabled: false for a local mysql instance/m);
+    expect(await readdir(join(home, 'local', 'us-east-2'))).not.toContain('poolers');
   });
 
   it('says exactly what to install when the MariaDB binaries are missing (exit 3)', async () => {

@@ -2,7 +2,7 @@ import { openCheckSession, type CheckSession, type CheckSettings, type CheckTarg
 import type { Queryable } from '../checks/types.js';
 import type { Context } from '../context.js';
 import type { HostOverride } from '../db/connect.js';
-import { type DbopsError, EnvironmentError, ExitCode, Interrupted, isDbopsError, messageOf, UsageError } from '../errors.js';
+import { type DbopsError, EnvironmentError, ExitCode, Interrupted, isDbopsError, messageOf } from '../errors.js';
 import { dbopsHome } from '../providers/index.js';
 import type { ConnectionInfo, Instance, Provider } from '../providers/types.js';
 import { checkSettings, checkStep, type CheckStepIds, removeTemporary, restoreFailed, runChecks, sendRestore } from './steps.js';
@@ -120,9 +120,6 @@ const NOT_ANSWERING = new Set(['stopped', 'stopping', 'starting', 'creating', 'd
 async function pickBackup(provider: Provider, req: RestoreTestRequest, facts: Facts, run: RunbookRun, now: Date): Promise<void> {
   await run.step('RT-1', async (s) => {
     const source = await provider.describeInstance(req.sourceId);
-    if (source.engine !== 'postgres') {
-      throw new UsageError(`Instance ${source.id} runs ${source.engine}; restore tests check PostgreSQL.`);
-    }
     if (NOT_ANSWERING.has(source.status)) {
       // The checks compare the restore with the running source: without it, the restore would be wasted.
       throw new EnvironmentError(
