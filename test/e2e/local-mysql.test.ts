@@ -70,7 +70,7 @@ describe('dbops with a local mysql instance', () => {
     const r = await runDbops('provision apply --yes', { env: env({ DBOPS_CONNECTION_POOL__ENABLED: 'true' }), cwd: home });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(
-      /^error: pgbouncer speaks only the PostgreSQL protocol, so it cannot pool connections to a mysql instance \(MariaDB locally\)\.$/m,
+      /^error \[step PV-1\]: pgbouncer speaks only the PostgreSQL protocol, so it cannot pool connections to a mysql instance \(MariaDB locally\)\.$/m,
     );
     expect(r.stderr).toMatch(/^hint: Set connectionPool\.enabled: false for a local mysql instance/m);
     expect(await readdir(join(home, 'local', 'us-east-2'))).not.toContain('poolers');
