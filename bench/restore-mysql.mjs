@@ -188,7 +188,7 @@ function restoreTest(snapshotId, concurrency) {
   return {
     wall: r.ms,
     checks: r.out.timing.checksSeconds * 1000,
-    checkTable: step('RT-5'),
+    checkTable: step('RT-12'),
     restore: step('RT-2') + step('RT-3'),
     counts: step('RT-7'),
     cleanup: step('RT-11'),

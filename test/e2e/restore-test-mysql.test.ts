@@ -115,7 +115,8 @@ describe('dbops restore-test of a local mysql instance', () => {
     expect(doc.rpo.measured).toBe(true);
     expect(doc.temporary.deleted).toBe(true);
     expect(doc.report.runbookFile).toBe('runbooks/restore-test.md');
-    expect(r.stderr).toMatch(/\[RT-5\]/);
+    expect(r.stderr).toMatch(/\[RT-12\] Check physical integrity \(MySQL\)/);
+    expect(r.stderr).not.toMatch(/\[RT-5\]/);
     expect(r.stdout + r.stderr).not.toMatch(ANSI);
     await expectNothingLeft();
   });
@@ -182,7 +183,7 @@ describe('dbops restore-test of a local mysql instance', () => {
   });
 
   it('an interrupt (SIGINT) during the checks leaves nothing: exit 130', async () => {
-    const r = await dbops('--json', { signal: { name: 'SIGINT', whenStderrMatches: /\[RT-5\]/ } });
+    const r = await dbops('--json', { signal: { name: 'SIGINT', whenStderrMatches: /\[RT-12\]/ } });
     expect(r.exitCode, r.stderr).toBe(130);
     await expectNothingLeft();
   });
