@@ -7,6 +7,7 @@
 //   npm run bench:restore                      # ~1 GB
 //   npm run bench:restore -- --quick           # ~100 MB, a quick check
 //   npm run bench:restore -- --size-mb 200 --runs 3   (or BENCH_DB_MB, BENCH_RUNS)
+//   npm run bench:restore -- --engine mysql        # a local mysql instance (bench/restore-mysql.mjs)
 //
 // Server binaries run as the `postgres` OS user when this runs as root (as dbops does).
 import { join } from 'node:path';
@@ -25,6 +26,15 @@ import {
   sizeOption,
   runsOption,
 } from './_common.mjs';
+
+// --engine mysql: the same benchmark for a local mysql instance, in its own module.
+const engineAt = process.argv.indexOf('--engine');
+const ENGINE = engineAt >= 0 ? process.argv.splice(engineAt, 2)[1] : 'postgres';
+if (ENGINE === 'mysql') {
+  await import('./restore-mysql.mjs');
+  process.exit(0);
+}
+if (ENGINE !== 'postgres') throw new Error(`--engine takes postgres or mysql, not ${ENGINE}`);
 
 const opts = benchOptions('restore', { ...sizeOption(), ...runsOption(1) });
 const DB_MB = opts['size-mb'];

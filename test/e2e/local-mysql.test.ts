@@ -4,7 +4,8 @@
  * --json; a machine without the MariaDB binaries gets what to install (exit 3); a MySQL
  * version other than 8.0 is refused by the config (exit 2). Needs `npm run build`.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { destroyLocalHome, instanceInput, localProvider, makeLocalHome } from '../_helpers/local.js';
 import { ANSI, runDbops } from '../_helpers/run-dbops.js';
@@ -50,6 +51,29 @@ describe('dbops with a local mysql instance', () => {
     const r = await runDbops('snapshot list --instance shop-db', { env: env(), cwd: home });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^shop-snap\s+manual\s+available\s.*mysql 8\.0 \(MariaDB 10\.11 standing in for MySQL 8\.0\)/m);
+  });
+
+  it('`instances create` checks the new instance through the MySQL client (IC-4), MariaDB label shown', async () => {
+    const r = await runDbops('instances create made-db --yes', { env: env(), cwd: home });
+    expect(r.stderr).not.toMatch(/^error/m);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/IC-4.*MariaDB 10\.11\.\d+ answers \(MariaDB 10\.11 standing in for MySQL 8\.0\)/);
+    const json = await runDbops('instances --json', { env: env(), cwd: home });
+    expect(JSON.parse(json.stdout)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: 'made-db', engine: 'mysql', status: 'available' })]),
+    );
+    const del = await runDbops('instances delete made-db --skip-final-snapshot --yes', { env: env(), cwd: home });
+    expect(del.exitCode).toBe(0);
+  });
+
+  it('refuses pgbouncer in front of a mysql instance in one sentence (exit 2), before anything is created', async () => {
+    const r = await runDbops('provision apply --yes', { env: env({ DBOPS_CONNECTION_POOL__ENABLED: 'true' }), cwd: home });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error \[step PV-1\]: pgbouncer speaks only the PostgreSQL protocol, so it cannot pool connections to a mysql instance \(MariaDB locally\)\.$/m,
+    );
+    expect(r.stderr).toMatch(/^hint: Set connectionPool\.enabled: false for a local mysql instance/m);
+    expect(await readdir(join(home, 'local', 'us-east-2'))).not.toContain('poolers');
   });
 
   it('says exactly what to install when the MariaDB binaries are missing (exit 3)', async () => {

@@ -17,7 +17,7 @@ import { openCheckSession, type BackupFacts, type CheckSession, type CheckSettin
 import type { Queryable } from '../checks/types.js';
 import type { Context } from '../context.js';
 import { CheckFailed, type DbopsError, ExitCode, Interrupted, isDbopsError, messageOf, UsageError } from '../errors.js';
-import { connect as openClient } from '../db/connect.js';
+import { engineFor, type EngineApi } from '../engines/index.js';
 import { packagePath } from '../paths.js';
 import type { ConnectionInfo, Instance, Provider } from '../providers/types.js';
 import { TAG } from '../providers/types.js';
@@ -195,7 +195,7 @@ async function steps(
     performance: 'DR-13',
   });
   await run.step('DR-14', async (s) => {
-    s.detail(await session.session.onRestore((db) => proveWrites(db, run.runId)));
+    s.detail(await session.session.onRestore((db) => proveWrites(db, run.runId, engineFor(facts.source?.engine))));
     facts.recoveredAt = ctx.clock.now();
   });
   await session.session.close();
@@ -214,11 +214,27 @@ async function steps(
   });
 }
 
+/**
+ * A mysql source: the region scenario recovers from snapshots like PostgreSQL's; a local
+ * mysql instance keeps no binary-log archive (no point-in-time recovery) and no replicas.
+ */
+function refuseMysqlScenario(provider: Provider, source: Instance, scenario: DrillRequest['scenario']): void {
+  if (source.engine !== 'mysql' || scenario === 'region') return;
+  if (scenario === 'instance' && provider.name !== 'local') return;
+  const why =
+    scenario === 'instance'
+      ? 'a local mysql instance (MariaDB standing in for MySQL 8.0) keeps no binary-log archive, so it has no point in time to recover to'
+      : 'dbops drills no replica failover of a mysql instance';
+  throw new UsageError(`The ${scenario} scenario cannot be drilled on ${source.id}: ${why}.`, {
+    hint: `Drill --scenario region (it recovers ${source.id} from its newest snapshot copied to the recovery region).`,
+  });
+}
+
 /** DR-1: T0, the scenario, the source (described, never changed). */
 async function declare(provider: Provider, req: DrillRequest, facts: DrillFacts, run: RunbookRun): Promise<void> {
   await run.step('DR-1', async (s) => {
     const source = await provider.describeInstance(req.sourceId);
-    if (source.engine !== 'postgres') throw new UsageError(`Instance ${source.id} runs ${source.engine}; DR drills recover PostgreSQL.`);
+    refuseMysqlScenario(provider, source, req.scenario);
     facts.source = source;
     const where =
       req.scenario === 'region'
@@ -406,8 +422,11 @@ async function connectStep(
 /** Whether the source answers (one connection, closed at once); the reason when it does not. */
 async function unreachable(source: ConnectionInfo, ctx: Context): Promise<string | undefined> {
   try {
-    const c = await openClient(source, { applicationName: 'dbops dr-drill (reachability)', warn: (m) => ctx.out.warn(m) });
-    await c.end();
+    const db = await engineFor(source.engine).connect(source, {
+      applicationName: 'dbops dr-drill (reachability)',
+      warn: (m) => ctx.out.warn(m),
+    });
+    await db.close();
     return undefined;
   } catch (e) {
     return messageOf(e);
@@ -422,24 +441,30 @@ async function newestCommit(db: Queryable): Promise<Date | undefined> {
   return r.rows[0]?.ts ? new Date(r.rows[0].ts) : undefined;
 }
 
-/** DR-14: not in recovery; a table created, a row written and read back, dropped. */
-async function proveWrites(db: Queryable, runId: string): Promise<string> {
-  const rec = await db.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
-  if (rec.rows[0]?.r)
-    throw new CheckFailed('The recovery is still in recovery (read only): it does not accept writes.', {
-      hint: 'Promote it (runbooks/dr-drill.md DR-6), then write again.',
-    });
-  const table = `public.dbops_drill_probe_${runId.replace(/[^a-z0-9]/g, '')}`;
+/**
+ * DR-14: the recovery accepts writes: the engine's probe table created, a row written and
+ * read back, dropped. A server that refuses the write (read only, still in recovery) fails the check.
+ */
+async function proveWrites(db: Queryable, runId: string, api: EngineApi): Promise<string> {
+  const table = `dbops_drill_probe_${runId.replace(/[^a-z0-9]/g, '')}`;
+  const probe = api.probeSql(table);
   const t0 = performance.now();
-  await db.query(`CREATE TABLE ${table} (id int PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())`);
   try {
-    await db.query(`INSERT INTO ${table} (id) VALUES (1)`);
-    const back = await db.query<{ n: string }>(`SELECT count(*)::int8 AS n FROM ${table}`);
-    if (Number(back.rows[0]?.n) !== 1) throw new CheckFailed('A row written to the recovery could not be read back.');
+    try {
+      for (const sql of probe.create) await db.query(sql);
+      await db.query(probe.insert, [1]);
+    } catch (e) {
+      throw new CheckFailed(`The recovery does not accept writes: ${messageOf(e)}`, {
+        hint: 'Promote it or make it writable (runbooks/dr-drill.md DR-6), then write again.',
+      });
+    }
+    const back = await db.query<{ seq: number | string }>(probe.readBack);
+    if (back.rows.length !== 1 || Number(back.rows[0]!.seq) !== 1)
+      throw new CheckFailed('A row written to the recovery could not be read back.');
   } finally {
-    await db.query(`DROP TABLE IF EXISTS ${table}`);
+    await db.query(probe.drop).catch(() => undefined);
   }
-  return `accepts writes: created ${table}, wrote and read back 1 row, dropped it (${Math.round(performance.now() - t0)} ms)`;
+  return `accepts writes: created dbops.${table}, wrote and read back 1 row, dropped it (${Math.round(performance.now() - t0)} ms)`;
 }
 
 /** DR-15, DR-16: shown, timed and closed on a game day; "not exercised" without a terminal. */

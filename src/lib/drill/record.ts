@@ -231,6 +231,7 @@ export function buildRecord(x: RecordInput): DrillRecord {
       ...(facts.backup ? { backup: facts.backup } : {}),
       ...(tmp?.created ? { recoveryInstanceId: tmp.instanceId } : {}),
       ...(recoveryVersion(facts) ? { recoveryEngineVersion: recoveryVersion(facts) } : {}),
+      ...(recoveryServer(facts)?.product ? { recoveryProduct: recoveryServer(facts)!.product } : {}),
       ...(facts.replicaId ? { replicaInstanceId: facts.replicaId } : {}),
     },
     participants: req.participants,
@@ -273,6 +274,11 @@ export function buildRecord(x: RecordInput): DrillRecord {
 }
 
 function recoveryVersion(facts: DrillFacts): string | undefined {
-  const server = facts.checks.find((c) => c.id === 'server')?.data as { restore?: { version?: string } } | undefined;
-  return server?.restore?.version;
+  return recoveryServer(facts)?.version;
+}
+
+/** What the recovery server said it is (RT-4's facts): its version, and its product when not PostgreSQL. */
+function recoveryServer(facts: DrillFacts): { version?: string; product?: string } | undefined {
+  const server = facts.checks.find((c) => c.id === 'server')?.data as { restore?: { version?: string; product?: string } } | undefined;
+  return server?.restore;
 }

@@ -105,7 +105,7 @@ export function renderDrillMarkdown(r: DrillRecord): string {
     ...(e.backup ? [`- Backup: ${describeBackup(e.backup, new Date(r.t0))} in ${e.backup.region}${sourceNote(e.backup)}`] : []),
     ...(e.recoveryInstanceId
       ? [
-          `- Recovery: \`${e.recoveryInstanceId}\`${e.recoveryEngineVersion ? `, PostgreSQL ${e.recoveryEngineVersion}` : ''}${r.recovery ? `, ${r.recovery.kept ? 'kept' : r.recovery.deleted ? 'deleted' : '**not deleted**'}` : ''}`,
+          `- Recovery: \`${e.recoveryInstanceId}\`${e.recoveryEngineVersion ? `, ${e.recoveryProduct ?? 'PostgreSQL'} ${e.recoveryEngineVersion}${e.sourceEngineLabel ? ` (${e.sourceEngineLabel})` : ''}` : ''}${r.recovery ? `, ${r.recovery.kept ? 'kept' : r.recovery.deleted ? 'deleted' : '**not deleted**'}` : ''}`,
         ]
       : []),
     ...(e.replicaInstanceId ? [`- Throwaway replica: \`${e.replicaInstanceId}\``] : []),

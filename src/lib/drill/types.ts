@@ -90,6 +90,8 @@ export interface DrillRecord {
     backup?: DrillBackup;
     recoveryInstanceId?: string;
     recoveryEngineVersion?: string;
+    /** The recovery server's product when it is not PostgreSQL: "MySQL", or "MariaDB" standing in for it locally. */
+    recoveryProduct?: string;
     replicaInstanceId?: string;
   };
   participants: string[];

@@ -3,7 +3,8 @@
  * They take the Context and return typed results; rendering lives in src/commands.
  */
 import type { Context } from '../context.js';
-import { connect, parseConnectHost } from '../db/connect.js';
+import { parseConnectHost } from '../db/connect.js';
+import { engineFor } from '../engines/index.js';
 import { asDbopsError, ConflictError, UsageError } from '../errors.js';
 import type { PoolerState } from '../providers/failover-types.js';
 import type { CreateInstanceInput, Instance } from '../providers/types.js';
@@ -175,14 +176,18 @@ export async function createInstance(
       return ready!;
     });
     const serverVersion = await run.step('IC-4', async (s) => {
-      const client = await connect(await provider.connectionInfo(input.id), { ...tunnel, warn: (m) => ctx.out.warn(m) });
+      const api = engineFor(instance.engine);
+      const db = await api.connect(await provider.connectionInfo(input.id), {
+        ...tunnel,
+        warn: (m) => ctx.out.warn(m),
+        applicationName: 'dbops instances create',
+      });
       try {
-        const res = await client.query<{ server_version: string }>('SHOW server_version');
-        const v = res.rows[0]!.server_version;
-        s.detail(`PostgreSQL ${v} answers`);
-        return v;
+        const facts = await db.serverFacts();
+        s.detail(`${facts.product ?? api.label} ${facts.version} answers${instance.engineLabel ? ` (${instance.engineLabel})` : ''}`);
+        return facts.version;
       } finally {
-        await client.end();
+        await db.close();
       }
     });
     return { dryRun: false, request: shown, instance, serverVersion } satisfies CreateInstanceResult;

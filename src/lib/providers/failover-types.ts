@@ -11,6 +11,7 @@
  * UsageError, a missing resource NotFoundError, anything the machine or cloud refuses an
  * EnvironmentError; waits honour `WaitOptions`.
  */
+import { UsageError } from '../errors.js';
 import type { Secret } from '../secret.js';
 import type { Endpoint, InstanceStatus, ProviderName, WaitOptions } from './types.js';
 
@@ -276,4 +277,15 @@ export interface FailoverApi {
   /** The connection layer, when the provider has one. */
   readonly pooler?: PoolerApi;
   close(): Promise<void>;
+}
+
+/** pgbouncer speaks the PostgreSQL protocol only: it cannot front a MySQL (locally MariaDB) instance. */
+export function refusePgbouncerOnMysql(engine: string, kind: string): void {
+  if (engine !== 'mysql' || kind !== 'pgbouncer') return;
+  throw new UsageError(
+    'pgbouncer speaks only the PostgreSQL protocol, so it cannot pool connections to a mysql instance (MariaDB locally).',
+    {
+      hint: 'Set connectionPool.enabled: false for a local mysql instance (applications connect to its port directly); on AWS use connectionPool.kind: rds-proxy.',
+    },
+  );
 }

@@ -7,7 +7,7 @@ import { copyKey, type CopyKey } from '../snapshots/checks.js';
 import type { DbopsConfig } from '../config/schema.js';
 import { dataEngine, isClusterEngine, serverlessCapacity } from '../config/database-kind.js';
 import { createRequest } from '../instances/instances.js';
-import { proxyRoleName } from '../providers/failover-types.js';
+import { proxyRoleName, refusePgbouncerOnMysql } from '../providers/failover-types.js';
 import type { BudgetNotification, BudgetSpec, IngressRule } from '../providers/provision-types.js';
 import {
   TAG,
@@ -213,6 +213,7 @@ export function provisionTags(s: ProvisionSettings, runId: string): Tags {
 export function desiredPool(config: DbopsConfig): DesiredPool | undefined {
   const cp = config.connectionPool;
   if (!cp.enabled) return undefined;
+  refusePgbouncerOnMysql(config.database.engine, cp.kind);
   const id = config.database.identifier;
   const base = { kind: cp.kind, name: cp.name ?? `${id}-pool`, targetId: id };
   if (cp.kind !== 'rds-proxy') return base;

@@ -65,14 +65,20 @@ function snapshotChoice(s: Snapshot): BackupChoice {
   };
 }
 
-function checkSnapshot(s: Snapshot): void {
+function checkSnapshot(s: Snapshot, source: Instance): void {
   if (s.status !== 'available') {
     throw new EnvironmentError(`Snapshot ${s.id} is ${s.status}, not available.`, {
       hint: 'Wait for it (`dbops snapshot list`), or name another with --snapshot.',
     });
   }
-  if (s.engine !== 'postgres') {
-    throw new UsageError(`Snapshot ${s.id} holds ${s.engine}; restore tests check PostgreSQL.`);
+  if (s.engine !== source.engine) {
+    // The checks compare the restore with the running source: another engine has nothing to compare.
+    throw new UsageError(
+      `Snapshot ${s.id} holds ${s.engine}, but ${source.id} runs ${source.engine}; the checks compare a restore with its own source.`,
+      {
+        hint: `Name a snapshot of ${source.id} (\`dbops snapshot list --instance ${source.id}\`), or point --instance at the instance it was taken of.`,
+      },
+    );
   }
 }
 
@@ -122,7 +128,7 @@ export async function chooseBackup(provider: Provider, request: BackupRequest, s
   }
   if (request.kind === 'snapshot') {
     const s = await provider.describeSnapshot(request.snapshotId);
-    checkSnapshot(s);
+    checkSnapshot(s, source);
     return snapshotChoice(s);
   }
   const newest = newestAvailable(await provider.listSnapshots({ instanceId: source.id, type: 'all' }));
@@ -131,6 +137,6 @@ export async function chooseBackup(provider: Provider, request: BackupRequest, s
       hint: `Take one with \`dbops snapshot create --instance ${source.id} --wait\`, check automated backups (retention > 0, \`dbops backup run\` on the local provider), or use --latest-restorable.`,
     });
   }
-  checkSnapshot(newest);
+  checkSnapshot(newest, source);
   return snapshotChoice(newest);
 }

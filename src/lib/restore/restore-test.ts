@@ -2,7 +2,7 @@ import { openCheckSession, type CheckSession, type CheckSettings, type CheckTarg
 import type { Queryable } from '../checks/types.js';
 import type { Context } from '../context.js';
 import type { HostOverride } from '../db/connect.js';
-import { type DbopsError, EnvironmentError, ExitCode, Interrupted, isDbopsError, messageOf, UsageError } from '../errors.js';
+import { type DbopsError, EnvironmentError, ExitCode, Interrupted, isDbopsError, messageOf } from '../errors.js';
 import { dbopsHome } from '../providers/index.js';
 import type { ConnectionInfo, Instance, Provider } from '../providers/types.js';
 import { checkSettings, checkStep, type CheckStepIds, removeTemporary, restoreFailed, runChecks, sendRestore } from './steps.js';
@@ -10,7 +10,7 @@ import { reportOf, runRunbook, type RunbookRun, type RunReport } from '../runboo
 import { backupTime, chooseBackup, describeBackup, type BackupChoice } from './backup.js';
 import { expiresAt as expiry, isoSeconds, restoreTestTags, temporaryInstanceId } from './naming.js';
 import { recordResult } from './record.js';
-import { RESTORE_TEST } from './runbook.js';
+import { RESTORE_TEST, RESTORE_TEST_MYSQL } from './runbook.js';
 import { resolveRequest, type RestoreTestInput, type RestoreTestRequest } from './settings.js';
 import type { RestoreTestResult, StepCheck, TemporaryInstance } from './types.js';
 import { failedChecks, judgeRto, verdictOf } from './verdict.js';
@@ -48,11 +48,14 @@ export async function restoreTest(ctx: Context, input: RestoreTestInput, seams: 
   const facts: Facts = { checks: [] };
   let report: RunReport | undefined;
   let error: unknown;
+  // The engine's steps (a MySQL source checks integrity in RT-12); RT-1 still describes the source.
+  const engine = (await provider.findInstance(req.sourceId).catch(() => undefined))?.engine;
+  const runbook = engine === 'mysql' ? RESTORE_TEST_MYSQL : RESTORE_TEST;
   try {
     ({ report } = await runRunbook(
-      RESTORE_TEST,
+      runbook,
       { out: ctx.out, clock: ctx.clock, signal: ctx.signal, keep: req.keep, runId: seams.runId, settleMs: 10_000 },
-      (run) => steps(ctx, provider, req, facts, run, seams, started),
+      (run) => steps(ctx, provider, req, facts, run, seams, started, runbook),
     ));
   } catch (e) {
     error = e;
@@ -86,10 +89,11 @@ async function steps(
   run: RunbookRun,
   seams: RestoreTestSeams,
   started: Date,
+  runbook: typeof RESTORE_TEST,
 ): Promise<void> {
   await pickBackup(provider, req, facts, run, started);
   if (ctx.flags.dryRun) {
-    for (const s of RESTORE_TEST.steps.slice(1)) run.skip(s.id, 'dry run');
+    for (const s of runbook.steps.slice(1)) run.skip(s.id, 'dry run');
     return;
   }
   const tmp = facts.temporary!;
@@ -107,7 +111,7 @@ async function steps(
     return judgeRto(facts.restoreSeconds, req.rtoHours);
   });
   const session = await connect(ctx, provider, req, facts, run, seams, started);
-  await runChecks(session.session, run, facts.checks, RT_CHECK_STEPS);
+  await runChecks(session.session, run, facts.checks, runbook === RESTORE_TEST_MYSQL ? RT_CHECK_STEPS_MYSQL : RT_CHECK_STEPS);
   await session.session.close();
   session.forget();
   await deleteStep(ctx, provider, req, facts, run, pending);
@@ -120,9 +124,6 @@ const NOT_ANSWERING = new Set(['stopped', 'stopping', 'starting', 'creating', 'd
 async function pickBackup(provider: Provider, req: RestoreTestRequest, facts: Facts, run: RunbookRun, now: Date): Promise<void> {
   await run.step('RT-1', async (s) => {
     const source = await provider.describeInstance(req.sourceId);
-    if (source.engine !== 'postgres') {
-      throw new UsageError(`Instance ${source.id} runs ${source.engine}; restore tests check PostgreSQL.`);
-    }
     if (NOT_ANSWERING.has(source.status)) {
       // The checks compare the restore with the running source: without it, the restore would be wasted.
       throw new EnvironmentError(
@@ -260,6 +261,9 @@ const RT_CHECK_STEPS: CheckStepIds = {
   performance: 'RT-10',
 };
 
+/** A MySQL source: CHECK TABLE … EXTENDED is RT-12. */
+const RT_CHECK_STEPS_MYSQL: CheckStepIds = { ...RT_CHECK_STEPS, integrity: 'RT-12' };
+
 /** RT-11, unless --keep. */
 async function deleteStep(
   ctx: Context,
@@ -334,7 +338,7 @@ function buildResult(
     ...(tmp ? { temporary: tmp } : {}),
     timing: {
       ...(restoreSeconds !== undefined ? { restoreSeconds } : {}),
-      ...optional('checksSeconds', stepSeconds(report, ['RT-4', 'RT-5', 'RT-6', 'RT-7', 'RT-8', 'RT-9', 'RT-10'])),
+      ...optional('checksSeconds', stepSeconds(report, ['RT-4', 'RT-5', 'RT-12', 'RT-6', 'RT-7', 'RT-8', 'RT-9', 'RT-10'])),
       totalSeconds: report.durationMs / 1000,
     },
     rto: {

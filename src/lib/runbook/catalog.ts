@@ -13,7 +13,7 @@ import { INSTANCE_CREATE, INSTANCE_DELETE, INSTANCE_START_STOP } from '../instan
 import { MIGRATE_FINDINGS } from '../migrate/findings.js';
 import { HEARTBEAT, MIGRATE } from '../migrate/runbooks.js';
 import { PROVISION_APPLY, PROVISION_DESTROY } from '../provision/runbooks.js';
-import { RESTORE_TEST } from '../restore/runbook.js';
+import { RESTORE_TEST_RUNBOOK } from '../restore/runbook.js';
 import { BACKUP_FINDINGS } from '../snapshots/status.js';
 import { GC, SNAPSHOTS } from '../snapshots/runbooks.js';
 import { VECTOR_TUNING } from '../vector/runbook.js';
@@ -42,7 +42,7 @@ export const RUNBOOKS: RunbookDef[] = [
   VECTOR_TUNING,
   SNAPSHOTS,
   GC,
-  RESTORE_TEST,
+  RESTORE_TEST_RUNBOOK,
   SWITCHOVER,
   FAILOVER,
   CLUSTER_FAILOVER,

@@ -18,7 +18,14 @@ import { delimiter, join } from 'node:path';
 import type pg from 'pg';
 import { EnvironmentError, NotFoundError, UsageError, messageOf } from '../../errors.js';
 import { Secret, registerSecret } from '../../secret.js';
-import type { EnsurePoolerInput, PoolFigures, PoolerApi, PoolerConnection, PoolerState } from '../failover-types.js';
+import {
+  type EnsurePoolerInput,
+  type PoolFigures,
+  type PoolerApi,
+  type PoolerConnection,
+  type PoolerState,
+  refusePgbouncerOnMysql,
+} from '../failover-types.js';
 import type { WaitOptions } from '../types.js';
 import { processAlive, writeOwned } from './cluster.js';
 import { prepareRegion, type RegionContext } from './context.js';
@@ -243,6 +250,7 @@ export class LocalPgbouncer implements PoolerApi {
   async ensure(input: EnsurePoolerInput): Promise<PoolerState> {
     const binary = this.#needBinary();
     const target = await requireInstance(this.rc, input.targetId);
+    refusePgbouncerOnMysql(target.engine, 'pgbouncer');
     if (target.replicaSourceId) {
       throw new UsageError(`Instance ${target.id} is a read replica; a connection pool fronts the primary.`, {
         hint: `Point connectionPool at the primary, ${target.replicaSourceId}.`,

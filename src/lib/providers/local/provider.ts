@@ -209,6 +209,8 @@ class LocalProvider implements Provider {
         database: rec.dbName,
         password: cred.password,
         ssl: 'disable',
+        // engines/ picks the client from it: a local mysql instance speaks MySQL (MariaDB).
+        ...(rec.engine === 'mysql' ? { engine: 'mysql' as const } : {}),
       };
     });
   }
