@@ -117,6 +117,26 @@ describe('dbops restore-test --all (local, real PostgreSQL)', () => {
     expect(r.stderr).toMatch(/^error: --snapshot names one restore test; --all \/ --select test a fleet\./);
   });
 
+  it('--dry-run needs no --yes: the plan for every database, nothing created', async () => {
+    const r = await dbops('restore-test --all --dry-run --json');
+    expect(r.exitCode, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as FleetDoc;
+    expect(doc.rows.map((row) => `${row.id}:${row.figure}`)).toEqual(MEMBERS.map(([id]) => `${id}:dry run: nothing restored`));
+    expect(await leftovers()).toEqual(CLEAN);
+  });
+
+  it('audit --all: every database audited in its region, findings as the key figure; nothing changed', async () => {
+    const r = await dbops('audit --all --json');
+    const doc = JSON.parse(r.stdout) as FleetDoc & { rows: { result?: { database: string; region: string; findings: unknown[] } }[] };
+    expect(doc.command).toBe('audit');
+    expect(doc.rows.map((row) => `${row.region}/${row.result?.database}`)).toEqual(MEMBERS.map(([id, region]) => `${region}/${id}`));
+    for (const row of doc.rows) expect(row.figure).toMatch(/^(no findings|\d+ findings? \()/);
+    // The worst of the fleet: 1 when any database has a high finding, else 0.
+    expect(r.exitCode).toBe(doc.rows.some((row) => row.verdict === 'failed') ? 1 : 0);
+    expect(doc.exitCode).toBe(r.exitCode);
+    expect(await leftovers()).toEqual(CLEAN);
+  });
+
   it('--concurrency 2: all four pass, each in its own region; restore time and data loss in the summary', async () => {
     const r = await dbops('restore-test --all --concurrency 2 --yes --json');
     expect(r.exitCode, r.stderr).toBe(0);
