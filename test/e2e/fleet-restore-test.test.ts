@@ -127,7 +127,9 @@ describe('dbops restore-test --all (local, real PostgreSQL)', () => {
 
   it('audit --all: every database audited in its region, findings as the key figure; nothing changed', async () => {
     const r = await dbops('audit --all --json');
-    const doc = JSON.parse(r.stdout) as FleetDoc & { rows: { result?: { database: string; region: string; findings: unknown[] } }[] };
+    const doc = JSON.parse(r.stdout) as Omit<FleetDoc, 'rows'> & {
+      rows: { region: string; verdict: string; figure: string; result?: { database: string; findings: unknown[] } }[];
+    };
     expect(doc.command).toBe('audit');
     expect(doc.rows.map((row) => `${row.region}/${row.result?.database}`)).toEqual(MEMBERS.map(([id, region]) => `${region}/${id}`));
     for (const row of doc.rows) expect(row.figure).toMatch(/^(no findings|\d+ findings? \()/);
