@@ -166,7 +166,9 @@ describe('dbops restore-test --all (local, real PostgreSQL)', () => {
     expect(r.exitCode, r.stderr).toBe(130);
     expect(r.stderr).toContain('SIGINT: stopping and cleaning up');
     expect(r.stderr).toMatch(/✔ cleanup: delete temporary instance fl-a-rt-/);
-    expect(r.stdout).toMatch(/interrupted/);
+    expect(r.stdout).toMatch(/^us-east-2\s+fl-a\s+interrupted\s+interrupted; its cleanup ran$/m);
+    expect(r.stdout).toMatch(/✖ Interrupted: \d of 4 finished; .*fl-a \(us-east-2\).* interrupted \(cleanup ran\)/);
+    expect(r.stdout).not.toMatch(/passed\./);
     expect(await leftovers()).toEqual(CLEAN);
     expect(await temporaryProcesses()).toEqual([]);
   });
