@@ -1,11 +1,55 @@
-import { ExitCode } from '../lib/errors.js';
+import { Chalk } from 'chalk';
+import { ExitCode, UsageError } from '../lib/errors.js';
+import { renderFleetRun } from '../lib/fleet/render.js';
+import { fleetRestoreTest } from '../lib/fleet/restore-test.js';
 import { renderHuman } from '../lib/restore/render.js';
 import { restoreTest as runRestoreTest } from '../lib/restore/restore-test.js';
 import { handler } from './define.js';
+import { fleetRequest, isFleetRun } from './fleet-options.js';
 import * as def from './restore-test.js';
+
+/** Flags that name one test (one database, one backup) and cannot apply to a fleet. */
+const SINGLE_ONLY = [
+  ['instance', '--instance'],
+  ['snapshot', '--snapshot'],
+  ['pointInTime', '--point-in-time'],
+  ['latestRestorable', '--latest-restorable'],
+  ['connectHost', '--connect-host'],
+  ['sourceConnectHost', '--source-connect-host'],
+  ['keep', '--keep'],
+  ['report', '--report'],
+] as const;
 
 /** `dbops restore-test`: flags -> one input, one lib call, render, exit code (0 passed, 1 failed, else the error's). */
 export const restoreTest = handler(def.restoreTest, async (ctx, { opts }) => {
+  if (isFleetRun(opts)) {
+    const given = SINGLE_ONLY.filter(([k]) => opts[k] !== undefined && opts[k] !== false).map(([, flag]) => flag);
+    if (given.length > 0) {
+      throw new UsageError(`${given.join(', ')} name${given.length === 1 ? 's' : ''} one restore test; --all / --select test a fleet.`, {
+        hint: "Leave them out with --all / --select (--report-dir keeps every database's report), or drop --all / --select.",
+      });
+    }
+    // A temporary instance per database: the fleet-wide rule for mutating commands (docs/fleet.md).
+    if (!ctx.flags.dryRun) {
+      const ok = await ctx.prompt.confirm(
+        'Restore-test every selected database of the fleet (a temporary instance each, deleted afterwards)?',
+      );
+      if (!ok) throw new UsageError('Restore tests cancelled; nothing was created.');
+    }
+    const fleet = await fleetRestoreTest(
+      ctx,
+      fleetRequest(ctx, opts),
+      { instanceClass: opts.instanceClass, expiresIn: opts.expiresIn },
+      {
+        concurrency: opts.concurrency,
+        reportDir: opts.reportDir,
+        renderReport: (r) => renderHuman(r, new Chalk({ level: 0 }), true),
+      },
+    );
+    ctx.out.result(fleet, renderFleetRun);
+    if (fleet.interrupted) throw fleet.interrupted;
+    return fleet.exitCode;
+  }
   const { result, error } = await runRestoreTest(ctx, {
     instanceId: opts.instance,
     snapshotId: opts.snapshot,

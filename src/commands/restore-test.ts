@@ -1,5 +1,6 @@
 /** `dbops restore-test`: the definition (handler: restore-test.run.ts, loaded lazily). */
 import { defineCommand, examples, type Lazy, opt } from './define.js';
+import { fleetOptions, fleetRunOptions } from './fleet-options.js';
 
 export const restoreTest = defineCommand({
   name: 'restore-test',
@@ -8,6 +9,7 @@ export const restoreTest = defineCommand({
   description: [
     "Follows runbooks/restore-test.md (RT-1 .. RT-11): picks the newest available snapshot of the instance (or --snapshot, or a point in time on AWS), restores it into a temporary instance <db>-rt-<run-id> (restoreTest.instanceClass, not publicly accessible, in the source's subnet group and security groups, tagged dbops:purpose=restore-test and dbops:expires-at), waits for it, and checks it against the source: the server and its version, amcheck over every table and B-tree index, invalid indexes, the schema and the dbops migration history, row counts, the data loss window from dbops.heartbeat, pgvector, and query latency (sql/checks/*.sql). The source is only read, in a read-only session.",
     'The temporary instance is deleted (no final snapshot) on success, failure, Ctrl-C and SIGTERM; --keep keeps it. A crashed run leaves it tagged for `dbops gc`. Results go to stdout (--json), CloudWatch metrics RestoreTestSuccess, RestoreTestDurationSeconds and RestoreTestDataLossSeconds (restoreTest.metricsNamespace), the history `dbops backup status` shows, and --report <file.md>.',
+    "With --all or --select (docs/fleet.md): every database of the fleet, each with its own config (fleet.databases overrides), in its own region and account, --concurrency at a time; one summary table (restore time and data-loss window, or the failed checks), each database's full report under --report-dir, the worst exit code. It creates a temporary instance per database: off a terminal it needs --yes. Ctrl-C stops the run; every started test deletes its temporary instance.",
     'Exit codes: 0 every check passed; 1 a check failed (the report says which and why); 3 the test could not run (no snapshot, no permission, the restore failed or the snapshot is corrupt); 130 interrupted. Cleanup ran in every case.',
   ].join('\n\n'),
   options: {
@@ -23,7 +25,11 @@ export const restoreTest = defineCommand({
       '--source-connect-host <host[:port]>',
       'reach the source instance there (its own tunnel); TLS still verifies its own name',
     ),
-    concurrency: opt.int('--concurrency <n>', 'connections the checks use on the temporary instance (default: restoreTest.concurrency)'),
+    concurrency: opt.int(
+      '--concurrency <n>',
+      'connections the checks use on the temporary instance (default: restoreTest.concurrency); with --all/--select: databases tested at once (default fleet.concurrency, else 4)',
+      { min: 1, max: 64 },
+    ),
     keep: opt.flag('--keep', 'keep the temporary instance afterwards, and print how to connect and how to delete it'),
     report: opt.string('--report <file.md>', 'also write the report as Markdown (incident or audit record)'),
     instanceClass: opt.string('--instance-class <class>', 'class of the temporary instance (default: restoreTest.instanceClass)'),
@@ -31,6 +37,8 @@ export const restoreTest = defineCommand({
       '--expires-in <duration>',
       'dbops:expires-at of the temporary instance: 6h, 90m, 2d (default: restoreTest.expiresAfterHours)',
     ),
+    ...fleetOptions,
+    reportDir: fleetRunOptions.reportDir,
   },
   mutates: true,
   examples: examples(`
@@ -41,6 +49,8 @@ export const restoreTest = defineCommand({
     $ dbops restore-test --source-connect-host 127.0.0.1:15433 --connect-host 127.0.0.1:15432   # from outside the VPC: the source through one tunnel, the temporary instance through another
     $ dbops restore-test --keep --json                                                          # keep the instance to look around; result as JSON
     $ dbops restore-test --dry-run                                                              # show the backup and the instance it would create, create nothing
+    $ dbops restore-test --all --concurrency 2 --yes --report-dir reports/                      # every database of the fleet, two at a time, one summary table
+    $ dbops restore-test --select environment=production --region eu-west-1 --yes               # the production databases of one region
     $ 0 5 1 * * dbops restore-test --quiet --report /var/log/dbops/restore-test.md              # crontab: monthly on the 1st at 05:00 UTC (after the 03:00-04:00 backup window)
   `),
   load: (): Lazy => import('./restore-test.run.js').then((m) => m.restoreTest),

@@ -31,6 +31,8 @@ export interface AuditTarget {
   cacheId?: string;
   /** `--connect-host host[:port]`: the pgvector probe reaches the instance there (a tunnel). */
   connectHost?: string;
+  /** Only the database (a fleet member): the config's cache belongs to the config's deployment, not to each member. */
+  withoutCache?: boolean;
 }
 
 /** How pgvector is looked for; tests inject one, the CLI connects with `pg`. */
@@ -112,7 +114,7 @@ async function readLive(
     });
   }
   const cacheId = target.cacheId ?? settings.cacheId;
-  const cache = pp.cache ? await pp.cache.findCache(cacheId) : undefined;
+  const cache = pp.cache && !target.withoutCache ? await pp.cache.findCache(cacheId) : undefined;
   if (target.cacheId && pp.cache && !cache) {
     throw new NotFoundError(`There is no cache ${target.cacheId} in ${pp.region} to audit.`, {
       hint: 'Pass the id of an ElastiCache replication group or cache cluster (`aws elasticache describe-cache-clusters`), or leave --cache out.',

@@ -12,6 +12,7 @@ import type { Context } from '../context.js';
 import { ExitCode, Interrupted, isDbopsError, messageOf } from '../errors.js';
 import { awsCallsSoFar } from '../providers/index.js';
 import type { Provider } from '../providers/types.js';
+import { plural } from '../output/format.js';
 import { redact } from '../secret.js';
 import { fleetProviders } from './discover.js';
 import { type FleetMember, type FleetProblem, type FleetRequest, mapLimited, memberConfig, selectFleet } from './select.js';
@@ -47,7 +48,7 @@ export interface FleetRunResult<R> {
   rows: FleetRow<R>[];
   /** Accounts and regions that could not be listed, named databases that do not exist. */
   problems: FleetProblem[];
-  /** 0 all passed · 1 a check failed · 3 a database (or an account, a region) could not be processed. */
+  /** 0 all passed · 1 a check failed · 3 a database (or an account, a region) could not be processed · 130 interrupted. */
   exitCode: number;
   /** Which databases made the exit code, in one sentence. */
   verdict: string;
@@ -137,7 +138,7 @@ export async function runOverFleet<R>(
   return result;
 }
 
-/** The exit code is the worst of the fleet: 3 when any database (or account, region) could not be processed, else 1 when any check failed. Pure. */
+/** The exit code is the worst of the fleet: 130 when interrupted, 3 when any database (or account, region) could not be processed, else 1 when any check failed. Pure. */
 export function worstOf(
   rows: Pick<FleetRow<unknown>, 'id' | 'region' | 'verdict'>[],
   problems: FleetProblem[],
@@ -145,6 +146,20 @@ export function worstOf(
   const errors = rows.filter((r) => r.verdict === 'error');
   const failed = rows.filter((r) => r.verdict === 'failed');
   const names = (rs: typeof rows) => rs.map((r) => `${r.id} (${r.region})`).join(', ');
+  const stopped = rows.filter((r) => r.verdict === 'interrupted');
+  const skipped = rows.filter((r) => r.verdict === 'skipped');
+  if (stopped.length > 0 || skipped.length > 0) {
+    // Interrupted: never "all passed"; say what finished, what stopped (its cleanup ran) and what never started.
+    const finished = rows.length - stopped.length - skipped.length;
+    const parts = [
+      `${finished} of ${rows.length} finished`,
+      ...(stopped.length ? [`${names(stopped)} interrupted (cleanup ran)`] : []),
+      ...(skipped.length ? [`${plural(skipped.length, 'database')} not started`] : []),
+      ...(errors.length ? [`${names(errors)} could not be processed`] : []),
+      ...(failed.length ? [`${names(failed)} failed`] : []),
+    ];
+    return { exitCode: ExitCode.interrupted, verdict: `Interrupted: ${parts.join('; ')}.` };
+  }
   if (errors.length > 0 || problems.length > 0) {
     const parts = [
       ...(errors.length ? [`${names(errors)} could not be processed`] : []),
