@@ -26,7 +26,7 @@ import { checkAnswers, mariaPaths, startServer, writeServerConfig, type MariaPat
 import { giveTo, giveTreeTo } from './os-user.js';
 import { freePort } from './ports.js';
 import { throwIfAborted } from './process.js';
-import { managedTags, type InstanceRecord, type SnapshotRecord } from './records.js';
+import { restoredRecord, type InstanceRecord, type SnapshotRecord } from './records.js';
 import type { MasterCredential } from './secrets.js';
 import {
   claimSnapshotDir,
@@ -290,44 +290,6 @@ export async function snapshotMysqlInstance(
   return describeSnapshot(rc, snapshotId);
 }
 
-function restoredRecord(
-  rc: RegionContext,
-  snap: SnapshotRecord,
-  input: RestoreFromSnapshotInput,
-  port: number,
-  tb: MariaToolbox,
-): InstanceRecord {
-  return {
-    version: 1,
-    id: input.instanceId,
-    region: rc.region,
-    engine: 'mysql',
-    engineVersion: snap.engineVersion,
-    server: { product: 'MariaDB', version: tb.bins.version },
-    instanceClass: input.instanceClass,
-    status: 'creating',
-    port,
-    allocatedStorageGb: snap.allocatedStorageGb,
-    maxAllocatedStorageGb: snap.maxAllocatedStorageGb,
-    storageType: snap.storageType,
-    storageEncrypted: snap.storageEncrypted,
-    multiAz: input.multiAz ?? false,
-    publiclyAccessible: input.publiclyAccessible,
-    deletionProtection: false,
-    backupRetentionDays: snap.backupRetentionDays,
-    autoMinorVersionUpgrade: true,
-    copyTagsToSnapshot: snap.copyTagsToSnapshot,
-    dbName: snap.dbName,
-    masterUsername: snap.masterUsername,
-    vpcSecurityGroupIds: input.vpcSecurityGroupIds ?? [],
-    subnetGroup: input.subnetGroup,
-    replicaIds: [],
-    restoredFrom: { region: rc.region, snapshotId: snap.id },
-    tags: managedTags(input.tags),
-    createdAt: rc.shared.now().toISOString(),
-  };
-}
-
 /**
  * Restore of a mysql snapshot into a new instance: the snapshot is verified first (a
  * damaged one is reported corrupt, never copied back), then `mariadb-backup --copy-back`
@@ -350,7 +312,14 @@ export async function restoreMysqlSnapshot(
   await claimInstanceDir(rc, id);
   await orDiscardMaria(rc, p, async () => {
     await giveTo(tb.runAs, p.instanceDir);
-    await writeInstance(rc, restoredRecord(rc, snap, input, port, tb));
+    await writeInstance(
+      rc,
+      restoredRecord(rc, snap, input, port, {
+        engine: 'mysql',
+        engineVersion: snap.engineVersion,
+        server: { product: 'MariaDB', version: tb.bins.version },
+      }),
+    );
     await verifyMariaSnapshot(snapDir, snap, signal);
     await writeServerConfig(tb, p, port, { temporary: input.tags[TAG.expiresAt] !== undefined });
     const args = [

@@ -4,7 +4,7 @@
  * only in the 0600 secrets file.
  */
 import type { FenceRecord } from '../failover-types.js';
-import { TAG, type Engine, type Instance, type InstanceStatus, type Snapshot, type Tags } from '../types.js';
+import { TAG, type Engine, type Instance, type InstanceStatus, type RestoreFromSnapshotInput, type Snapshot, type Tags } from '../types.js';
 
 export const LOCAL_HOST = '127.0.0.1';
 
@@ -173,4 +173,44 @@ export function toSnapshot(r: SnapshotRecord): Snapshot {
 /** Tags of everything dbops creates. */
 export function managedTags(tags: Tags): Tags {
   return { ...tags, [TAG.managed]: 'true' };
+}
+
+/**
+ * The record of an instance restored from `snap`: the snapshot's settings, the request's
+ * class and network, a port of its own; `engine` says what runs it.
+ */
+export function restoredRecord(
+  rc: { region: string; shared: { now(): Date } },
+  snap: SnapshotRecord,
+  input: RestoreFromSnapshotInput,
+  port: number,
+  engine: Pick<InstanceRecord, 'engine' | 'engineVersion' | 'server'>,
+): InstanceRecord {
+  return {
+    version: 1,
+    id: input.instanceId,
+    region: rc.region,
+    ...engine,
+    instanceClass: input.instanceClass,
+    status: 'creating',
+    port,
+    allocatedStorageGb: snap.allocatedStorageGb,
+    maxAllocatedStorageGb: snap.maxAllocatedStorageGb,
+    storageType: snap.storageType,
+    storageEncrypted: snap.storageEncrypted,
+    multiAz: input.multiAz ?? false,
+    publiclyAccessible: input.publiclyAccessible,
+    deletionProtection: false,
+    backupRetentionDays: snap.backupRetentionDays,
+    autoMinorVersionUpgrade: true,
+    copyTagsToSnapshot: snap.copyTagsToSnapshot,
+    dbName: snap.dbName,
+    masterUsername: snap.masterUsername,
+    vpcSecurityGroupIds: input.vpcSecurityGroupIds ?? [],
+    subnetGroup: input.subnetGroup,
+    replicaIds: [],
+    restoredFrom: { region: rc.region, snapshotId: snap.id },
+    tags: managedTags(input.tags),
+    createdAt: rc.shared.now().toISOString(),
+  };
 }

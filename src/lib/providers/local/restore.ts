@@ -15,50 +15,13 @@ import { claimInstanceDir, describeInstance, updateInstance, writeInstance } fro
 import { SNAPSHOT_FILES } from './layout.js';
 import { giveTo } from './os-user.js';
 import { freePort } from './ports.js';
-import { managedTags, type InstanceRecord, type SnapshotRecord } from './records.js';
+import { restoredRecord } from './records.js';
 import { orDiscard } from './rollback.js';
 import { extractBackup, verifyExtracted } from './snapshot.js';
 import { usableSnapshot } from './snapshots.js';
 import { restoreMysqlSnapshot } from './mariadb-snapshots.js';
 import { validateInstanceId, validateTags } from './validate.js';
 import { instanceSettings } from './wal-archive.js';
-
-function restoredRecord(
-  rc: RegionContext,
-  snap: SnapshotRecord,
-  input: RestoreFromSnapshotInput,
-  port: number,
-  version: string,
-): InstanceRecord {
-  return {
-    version: 1,
-    id: input.instanceId,
-    region: rc.region,
-    engine: 'postgres',
-    engineVersion: version,
-    instanceClass: input.instanceClass,
-    status: 'creating',
-    port,
-    allocatedStorageGb: snap.allocatedStorageGb,
-    maxAllocatedStorageGb: snap.maxAllocatedStorageGb,
-    storageType: snap.storageType,
-    storageEncrypted: snap.storageEncrypted,
-    multiAz: input.multiAz ?? false,
-    publiclyAccessible: input.publiclyAccessible,
-    deletionProtection: false,
-    backupRetentionDays: snap.backupRetentionDays,
-    autoMinorVersionUpgrade: true,
-    copyTagsToSnapshot: snap.copyTagsToSnapshot,
-    dbName: snap.dbName,
-    masterUsername: snap.masterUsername,
-    vpcSecurityGroupIds: input.vpcSecurityGroupIds ?? [],
-    subnetGroup: input.subnetGroup,
-    replicaIds: [],
-    restoredFrom: { region: rc.region, snapshotId: snap.id },
-    tags: managedTags(input.tags),
-    createdAt: rc.shared.now().toISOString(),
-  };
-}
 
 /**
  * A temporary restore (a restore test, a drill: it carries dbops:expires-at) is thrown away
@@ -93,7 +56,7 @@ export async function restoreFromSnapshot(rc: RegionContext, input: RestoreFromS
   const release = guardStartedServer(dataDir);
   await orDiscard(rc, tb, id, async () => {
     await giveTo(tb.runAs, rc.layout.instanceDir(id));
-    await writeInstance(rc, restoredRecord(rc, snap, input, port, tb.bins.version));
+    await writeInstance(rc, restoredRecord(rc, snap, input, port, { engine: 'postgres', engineVersion: tb.bins.version }));
     await mkdir(dataDir, { mode: 0o700 });
     await giveTo(tb.runAs, dataDir);
     await extractBackup(tb, snapDir, dataDir, snap.id, signal);
