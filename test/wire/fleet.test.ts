@@ -177,3 +177,37 @@ describe('backup status over the fleet', () => {
     }
   });
 });
+
+describe('audit over the fleet', () => {
+  it("audits each database in its own account and region (the role's session for the other account); it only reads", async () => {
+    writeConfig(ROLE);
+    let r = { exitCode: -1, stdout: '', stderr: '' };
+    const sent = await story.during(async () => {
+      r = await story.dbops('audit --all --json');
+    });
+    const result = JSON.parse(r.stdout) as {
+      command: string;
+      exitCode: number;
+      rows: {
+        account: string;
+        region: string;
+        id: string;
+        verdict: string;
+        figure: string;
+        result?: { database: string; region: string };
+      }[];
+    };
+    expect(result.command).toBe('audit');
+    // content-db exists only in the other account: it is found there only through the assumed role.
+    expect(result.rows.map((x) => `${x.account}/${x.region}/${x.id}:${x.result?.database}@${x.result?.region}`)).toEqual([
+      'content/us-east-2/content-db:content-db@us-east-2',
+      'core/us-east-2/core-db:core-db@us-east-2',
+      'core/us-west-2/west-db:west-db@us-west-2',
+    ]);
+    expect(result.rows.every((x) => /^(no findings|\d+ findings? \()/.test(x.figure))).toBe(true);
+    expect(r.exitCode).toBe(result.rows.some((x) => x.verdict === 'failed') ? 1 : 0);
+    expect(sent.filter((q) => q.action === 'AssumeRole')).toHaveLength(1);
+    // An audit never creates, modifies, tags or deletes anything.
+    expect(sent.map((q) => q.action).filter((a) => !/^(Describe|List|Get|AssumeRole)/.test(a))).toEqual([]);
+  }, 60_000);
+});
