@@ -11,7 +11,7 @@ import { Interrupted } from '../errors.js';
 import { judgeCounts, type TableCount } from './counts.js';
 import { judgeFreshness } from './freshness.js';
 import { forEachOnConnections } from './parallel.js';
-import { diffSchemas, judgeSchema, relateHistories } from './schema.js';
+import { compareSchemas } from './schema.js';
 import { judgeServer } from './server.js';
 import { couldNotVerify, type BackupFacts, type CheckSession, type CheckSettings, type CheckTargets } from './session.js';
 import { sqlMessage, unlessStatementError } from './sql-errors.js';
@@ -102,21 +102,7 @@ class EngineCheckSession implements CheckSession {
   async schema(): Promise<CheckResult> {
     if (!this.source)
       return couldNotVerify('schema', 'Schema and migration history', 'the schema and migration history against the source');
-    const source = await this.source.readSchema();
-    const restore = await this.#first.readSchema();
-    const history = relateHistories(source.migrations, restore.migrations, this.backup.time);
-    return judgeSchema(
-      diffSchemas(source, restore),
-      { backupTime: this.backup.time, history },
-      {
-        relations: source.relations.length,
-        columns: source.columns.length,
-        indexes: source.indexes.length,
-        constraints: source.constraints.length,
-        extensions: source.extensions.length,
-        migrations: source.migrations === null ? null : source.migrations.length,
-      },
-    );
+    return compareSchemas(await this.source.readSchema(), await this.#first.readSchema(), this.backup.time);
   }
 
   async counts(progress: ProgressFn): Promise<CheckResult> {

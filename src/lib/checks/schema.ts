@@ -272,6 +272,28 @@ export function judgeSchema(
   };
 }
 
+/** The schema check from both sides' schemas: their differences, explained by the migration histories. Pure. */
+export function compareSchemas(
+  source: SchemaSnapshot,
+  restore: SchemaSnapshot,
+  backupTime: Date | undefined,
+  opts: SchemaDiffOptions = {},
+): CheckResult<{ differences: SchemaDifference[]; history: HistoryRelation }> {
+  const history = relateHistories(source.migrations, restore.migrations, backupTime);
+  return judgeSchema(
+    diffSchemas(source, restore, opts),
+    { backupTime, history },
+    {
+      relations: source.relations.length,
+      columns: source.columns.length,
+      indexes: source.indexes.length,
+      constraints: source.constraints.length,
+      extensions: source.extensions.length,
+      migrations: source.migrations === null ? null : source.migrations.length,
+    },
+  );
+}
+
 /** "index public.recipes_author_id_idx: only in the restore (CREATE INDEX ...) — explanation". */
 export function describeDifference(d: SchemaDifference): string {
   const what =

@@ -15,7 +15,7 @@ import { judgeFreshness, readHeartbeats } from './freshness.js';
 import { invalidIndexes, judgeInvalidIndexes } from './invalid-indexes.js';
 import { judgePerformance, timeQueries, type PerfQuery, type PerfSettings } from './performance.js';
 import { inspectPgvector, judgePgvector } from './pgvector.js';
-import { diffSchemas, judgeSchema, relateHistories } from './schema.js';
+import { compareSchemas } from './schema.js';
 import { readSchema } from './schema-read.js';
 import { judgeServer, serverFacts } from './server.js';
 import type { CheckResult, ProgressFn, Queryable } from './types.js';
@@ -154,22 +154,9 @@ class PgCheckSession implements CheckSession {
   async schema(): Promise<CheckResult> {
     if (!this.source)
       return couldNotVerify('schema', 'Schema and migration history', 'the schema and migration history against the source');
-    const source = await readSchema(this.source);
-    const restore = await readSchema(this.#first);
-    const differences = diffSchemas(source, restore, { ignoreExtensions: this.#createdExtensions });
-    const history = relateHistories(source.migrations, restore.migrations, this.backup.time);
-    return judgeSchema(
-      differences,
-      { backupTime: this.backup.time, history },
-      {
-        relations: source.relations.length,
-        columns: source.columns.length,
-        indexes: source.indexes.length,
-        constraints: source.constraints.length,
-        extensions: source.extensions.length,
-        migrations: source.migrations === null ? null : source.migrations.length,
-      },
-    );
+    return compareSchemas(await readSchema(this.source), await readSchema(this.#first), this.backup.time, {
+      ignoreExtensions: this.#createdExtensions,
+    });
   }
 
   async counts(progress: ProgressFn): Promise<CheckResult> {
