@@ -62,16 +62,14 @@ const pass = (id: CheckResult['id'], data?: unknown): CheckResult => ({
   ...(data ? { data } : {}),
 });
 
-/** Answers the drill's own queries on the recovery: not in recovery, the probe row read back. */
+/** Answers the drill's own queries on the recovery: the probe row read back. */
 const recoveryDb: Queryable = {
   query: async <R extends object>(sql: string) => ({
-    rows: (/pg_is_in_recovery/.test(sql)
-      ? [{ r: false }]
-      : /count\(\*\)/.test(sql)
-        ? [{ n: '1' }]
-        : /track_commit_timestamp/.test(sql)
-          ? [{ on: 'off' }]
-          : []) as unknown as R[],
+    rows: (/^SELECT seq FROM dbops\.dbops_drill_probe_/.test(sql)
+      ? [{ seq: 1 }]
+      : /track_commit_timestamp/.test(sql)
+        ? [{ on: 'off' }]
+        : []) as unknown as R[],
   }),
 };
 
