@@ -97,11 +97,21 @@ async function readCluster(
 }
 
 /** RDS MySQL: require_secure_transport in the instance's parameter group (its default group when none is named). */
-async function readSecureTransport(pp: ProvisionProvider, database: DatabaseState): Promise<SecureTransport | undefined> {
+async function readSecureTransport(
+  pp: ProvisionProvider,
+  database: DatabaseState,
+  warn: (message: string) => void,
+): Promise<SecureTransport | undefined> {
   if (!pp.database.parameterValues) return undefined;
   const group = database.parameterGroup ?? defaultParameterGroup(database.engine, database.engineVersion);
-  const values = await pp.database.parameterValues(group, ['require_secure_transport']);
-  return { group, value: values.require_secure_transport };
+  try {
+    const values = await pp.database.parameterValues(group, ['require_secure_transport']);
+    return { group, value: values.require_secure_transport };
+  } catch (e) {
+    // The other checks still run: one unreadable group (rds:DescribeDBParameters denied) does not stop the audit.
+    warn(`require_secure_transport was not checked: ${messageOf(e).replace(/\.$/, '')} (parameter group ${group}).`);
+    return undefined;
+  }
 }
 
 async function readLive(
@@ -133,7 +143,7 @@ async function readLive(
   const [securityGroups, alarms, secureTransport, pgvector] = await Promise.all([
     pp.network ? pp.network.describeSecurityGroups(groupIds) : [],
     pp.alarms ? pp.alarms.listAlarms('') : [],
-    mysql && !cluster ? readSecureTransport(pp, database) : undefined,
+    mysql && !cluster ? readSecureTransport(pp, database, (m) => deps.out.warn(m)) : undefined,
     mysql
       ? Promise.resolve<ExtensionCheck>({ status: 'not-applicable' })
       : database.status === 'available'

@@ -119,4 +119,21 @@ describe('audit of an RDS MySQL 8.0 instance', () => {
     const result = await audit();
     expect(result.findings.find((f) => f.id === 'mysql-secure-transport-off')!.message).toContain('in parameter group default.mysql8.0');
   });
+
+  it('still audits the rest when the parameter group cannot be read, and warns in one sentence', async () => {
+    // GIVEN DescribeDBParameters is denied
+    buildSeed003('default.mysql8.0');
+    aws.rds
+      .on(DescribeDBParametersCommand)
+      .rejects(
+        Object.assign(new Error('User is not authorized to perform: rds:DescribeDBParameters'), { name: 'AccessDenied', $metadata: {} }),
+      );
+    const d = await awsDeps(awsConfig());
+    open.push(d);
+    const result = await runAudit(d, probe, { instanceId: 'core-db' });
+    // THEN the other findings are there, this one is not, and stderr says why
+    expect(result.findings.map((f) => f.id)).toContain('port-open-to-world');
+    expect(result.findings.map((f) => f.id)).not.toContain('mysql-secure-transport-off');
+    expect(d.io.stderr()).toMatch(/require_secure_transport was not checked: .+ \(parameter group default\.mysql8\.0\)\./);
+  });
 });
