@@ -66,7 +66,9 @@ import {
   DBInstanceNotFoundFault,
   DBSnapshotNotFoundFault,
   DeleteDBInstanceCommand,
+  DBParameterGroupNotFoundFault,
   DescribeDBInstancesCommand,
+  DescribeDBParametersCommand,
   DescribeDBSnapshotsCommand,
   DescribeOrderableDBInstanceOptionsCommand,
   InvalidDBInstanceStateFault,
@@ -167,6 +169,19 @@ export class FakeAwsAccount {
   /** Final snapshots RDS takes as an instance is deleted, with their tags (copied from the instance, as CopyTagsToSnapshot does). */
   readonly snapshots = new Map<string, DBSnapshot>();
   readonly groups = new Map<string, SecurityGroup>();
+  /**
+   * DB parameter groups by name, as DescribeDBParameters lists them (a parameter the group
+   * leaves unset has no ParameterValue). default.mysql8.0 leaves require_secure_transport unset, as RDS does.
+   */
+  readonly parameterGroups = new Map<string, { ParameterName: string; ParameterValue?: string }[]>([
+    [
+      'default.mysql8.0',
+      [
+        { ParameterName: 'max_connections', ParameterValue: '{DBInstanceClassMemory/12582880}' },
+        { ParameterName: 'require_secure_transport' },
+      ],
+    ],
+  ]);
   readonly replicationGroups = new Map<string, Settling<ReplicationGroup>>();
   readonly cacheClusters = new Map<string, CacheCluster>();
   readonly cacheTags = new Map<string, CacheTag[]>();
@@ -387,6 +402,13 @@ export class FakeAwsAccount {
       };
       this.instances.set(id, { shape, after: this.#settle, to: 'available' });
       return { DBInstance: structuredClone(shape) };
+    });
+    m.on(DescribeDBParametersCommand).callsFake((i: { DBParameterGroupName?: string; MaxRecords?: number; Marker?: string }) => {
+      const params = this.parameterGroups.get(i.DBParameterGroupName ?? '');
+      if (!params) throw new DBParameterGroupNotFoundFault({ message: `DBParameterGroup not found: ${i.DBParameterGroupName}`, $metadata });
+      const from = Number(i.Marker ?? 0);
+      const to = from + (i.MaxRecords ?? 100);
+      return { Parameters: structuredClone(params.slice(from, to)), ...(to < params.length ? { Marker: String(to) } : {}) };
     });
     m.on(DescribeDBInstancesCommand).callsFake((i: { DBInstanceIdentifier?: string }) => {
       const settleTo = (s: DBInstance) => {

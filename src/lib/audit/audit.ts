@@ -10,9 +10,9 @@ import { isClusterEngine } from '../config/database-kind.js';
 import { clusterAsInstance } from '../providers/cluster-view.js';
 import type { DatabaseState, ProvisionProvider } from '../providers/provision-types.js';
 import type { ProvisionDeps } from '../provision/deps.js';
-import { CACHE_PORT, ENGINE_PORT } from '../provision/desired.js';
+import { CACHE_PORT, defaultParameterGroup, ENGINE_PORT } from '../provision/desired.js';
 import { checkRegion } from '../provision/validate.js';
-import { auditFindings, productionOf, type ExtensionCheck, type Finding, type LiveDeployment } from './findings.js';
+import { auditFindings, productionOf, type ExtensionCheck, type Finding, type LiveDeployment, type SecureTransport } from './findings.js';
 
 export interface AuditResult {
   provider: string;
@@ -96,6 +96,24 @@ async function readCluster(
   };
 }
 
+/** RDS MySQL: require_secure_transport in the instance's parameter group (its default group when none is named). */
+async function readSecureTransport(
+  pp: ProvisionProvider,
+  database: DatabaseState,
+  warn: (message: string) => void,
+): Promise<SecureTransport | undefined> {
+  if (!pp.database.parameterValues) return undefined;
+  const group = database.parameterGroup ?? defaultParameterGroup(database.engine, database.engineVersion);
+  try {
+    const values = await pp.database.parameterValues(group, ['require_secure_transport']);
+    return { group, value: values.require_secure_transport };
+  } catch (e) {
+    // The other checks still run: one unreadable group (rds:DescribeDBParameters denied) does not stop the audit.
+    warn(`require_secure_transport was not checked: ${messageOf(e).replace(/\.$/, '')} (parameter group ${group}).`);
+    return undefined;
+  }
+}
+
 async function readLive(
   deps: ProvisionDeps,
   probe: ExtensionProbe,
@@ -120,13 +138,17 @@ async function readLive(
       hint: 'Pass the id of an ElastiCache replication group or cache cluster (`aws elasticache describe-cache-clusters`), or leave --cache out.',
     });
   }
+  const mysql = database.engine === 'mysql';
   const groupIds = [...new Set([...database.vpcSecurityGroupIds, ...(cache?.securityGroupIds ?? [])])];
-  const [securityGroups, alarms, pgvector] = await Promise.all([
+  const [securityGroups, alarms, secureTransport, pgvector] = await Promise.all([
     pp.network ? pp.network.describeSecurityGroups(groupIds) : [],
     pp.alarms ? pp.alarms.listAlarms('') : [],
-    database.status === 'available'
-      ? probe(pp, cluster?.writer ?? id, (m) => deps.out.warn(m), override)
-      : Promise.resolve<ExtensionCheck>({ status: 'not-checked', reason: `the instance is ${database.status}.` }),
+    mysql && !cluster ? readSecureTransport(pp, database, (m) => deps.out.warn(m)) : undefined,
+    mysql
+      ? Promise.resolve<ExtensionCheck>({ status: 'not-applicable' })
+      : database.status === 'available'
+        ? probe(pp, cluster?.writer ?? id, (m) => deps.out.warn(m), override)
+        : Promise.resolve<ExtensionCheck>({ status: 'not-checked', reason: `the instance is ${database.status}.` }),
   ]);
   // The connection layer in front of the database: RDS Proxy's TLS and target health.
   const pooler = config.connectionPool.enabled ? await (await deps.pooler?.())?.find(id) : undefined;
@@ -141,6 +163,7 @@ async function readLive(
     pgvector,
     production: productionOf(settings.environment, database.tags),
     ...(cluster ? { cluster: { publicMembers: cluster.publicMembers } } : {}),
+    ...(secureTransport ? { secureTransport } : {}),
     policy: {
       backupRetentionDays: config.database.backupRetentionDays,
       dbPort: ENGINE_PORT[database.engine],

@@ -35,6 +35,7 @@ export const AUDIT_FINDINGS = defineFindings('audit', {
   'proxy-tls-not-required': 'AU-R14',
   'proxy-no-target': 'AU-R15',
   'proxy-target-not-available': 'AU-R16',
+  'mysql-secure-transport-off': 'AU-R17',
 });
 export type AuditFindingKind = keyof typeof AUDIT_FINDINGS.sections;
 
@@ -58,7 +59,18 @@ export type ExtensionCheck =
   | { status: 'present'; version?: string }
   | { status: 'missing' }
   | { status: 'unavailable' }
-  | { status: 'not-checked'; reason: string };
+  | { status: 'not-checked'; reason: string }
+  /** A MySQL database: pgvector is a PostgreSQL extension. */
+  | { status: 'not-applicable' };
+
+/**
+ * MySQL's `require_secure_transport` in the instance's DB parameter group: `value` is
+ * undefined when the group leaves it unset (OFF, the MySQL 8.0 default, as in default.mysql8.0).
+ */
+export interface SecureTransport {
+  group: string;
+  value: string | undefined;
+}
 
 /** The live deployment as the audit reads it. */
 export interface LiveDeployment {
@@ -78,6 +90,8 @@ export interface LiveDeployment {
   pooler?: PoolerState;
   /** Set when the database is an Aurora cluster (`database` is the cluster): its members with public addresses. */
   cluster?: { publicMembers: string[] };
+  /** Set for an RDS MySQL instance: require_secure_transport in its parameter group. */
+  secureTransport?: SecureTransport;
 }
 
 const SEVERITY_ORDER: Severity[] = ['high', 'medium', 'low', 'info'];
@@ -266,6 +280,7 @@ export function pgvector(live: LiveDeployment): CheckFinding[] {
   const res = dbRes(live);
   switch (v.status) {
     case 'present':
+    case 'not-applicable':
       return [];
     case 'missing':
       return [
@@ -350,6 +365,31 @@ export function proxyHealth(live: LiveDeployment): CheckFinding[] {
   return out;
 }
 
+/** require_secure_transport is ON when the group sets it to 1 or ON. */
+export function secureTransportOn(value: string | undefined): boolean {
+  return value !== undefined && /^(1|on)$/i.test(value.trim());
+}
+
+/** RDS MySQL: clients may connect without TLS unless the parameter group requires it. */
+export function mysqlSecureTransport(live: LiveDeployment): CheckFinding[] {
+  const st = live.secureTransport;
+  if (!st || secureTransportOn(st.value)) return [];
+  const now = st.value === undefined ? 'not set (OFF, the MySQL 8.0 default)' : `${st.value}`;
+  const set = 'ParameterName=require_secure_transport,ParameterValue=1,ApplyMethod=immediate';
+  const fix = st.group.startsWith('default.')
+    ? `A default group cannot be changed: create one of family mysql8.0 (\`aws rds create-db-parameter-group --db-parameter-group-name ${live.database.id}-mysql8 --db-parameter-group-family mysql8.0 --description "dbops: TLS required"\`), set \`aws rds modify-db-parameter-group --db-parameter-group-name ${live.database.id}-mysql8 --parameters "${set}"\`, attach it (\`aws rds modify-db-instance --db-instance-identifier ${live.database.id} --db-parameter-group-name ${live.database.id}-mysql8 --apply-immediately\`) and reboot the instance once.`
+    : `Run \`aws rds modify-db-parameter-group --db-parameter-group-name ${st.group} --parameters "${set}"\` (a dynamic parameter: no reboot); clients must then connect with TLS (--ssl-mode=REQUIRED).`;
+  return [
+    {
+      id: 'mysql-secure-transport-off',
+      severity: 'medium',
+      resource: dbRes(live),
+      message: `require_secure_transport is ${now} in parameter group ${st.group}: clients may connect without TLS, so passwords and rows can cross the network in clear text.`,
+      fix,
+    },
+  ];
+}
+
 export const CHECKS = [
   publicDatabase,
   openSecurityGroups,
@@ -360,6 +400,7 @@ export const CHECKS = [
   deletionProtection,
   pgvector,
   proxyHealth,
+  mysqlSecureTransport,
 ];
 
 /** Every finding, most severe first (stable within a severity). */

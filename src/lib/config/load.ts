@@ -214,14 +214,18 @@ function typeName(v: unknown): string {
 }
 
 /**
- * database.engineVersion follows the engine when it was not set: the default "15" is
- * PostgreSQL's, so engine mysql gets "8.0". YAML reads `8.0` as the number 8: for mysql
- * that is "8.0" too.
+ * Seed 003's settings where the config says engine mysql and leaves them at their
+ * defaults: database.engineVersion "8.0" (the default "15" is PostgreSQL's; YAML reads
+ * `8.0` as the number 8: for mysql that is "8.0" too) and backupRetentionDays 30 (the
+ * default 7 is seeds 000/002's PostgreSQL). A value set in the file, env or a flag wins.
  */
-function mysqlVersionDefault(merged: Tree, sources: Record<string, ValueSource>): void {
+export const MYSQL_BACKUP_RETENTION_DAYS = 30;
+
+function mysqlDefaults(merged: Tree, sources: Record<string, ValueSource>): void {
   const db = merged.database;
   if (!isTree(db) || db.engine !== 'mysql') return;
   if (sources['database.engineVersion']?.kind === 'default' || db.engineVersion === 8) db.engineVersion = '8.0';
+  if (sources['database.backupRetentionDays']?.kind === 'default') db.backupRetentionDays = MYSQL_BACKUP_RETENTION_DAYS;
 }
 
 function mysqlVersionProblem(issues: readonly { code: string; path: PropertyKey[]; message: string }[]): boolean {
@@ -256,7 +260,7 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
   mergeInto(merged, flagTree, { kind: 'flag', name: '' }, sources);
   for (const [p, name] of Object.entries(flagNames)) sources[p] = { kind: 'flag', name };
 
-  mysqlVersionDefault(merged, sources);
+  mysqlDefaults(merged, sources);
   const parsed = configSchema.safeParse(merged, { reportInput: true });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {

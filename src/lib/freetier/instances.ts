@@ -144,3 +144,27 @@ export function concurrencyNote(kind: string, s: HoursSummary): string | undefin
   if (s.peak > 1) return `Up to ${s.peak} free-class ${kind} ran at once this month: such hours use the free hours ${s.peak}x as fast.`;
   return undefined;
 }
+
+const ENGINE_NAME: Record<string, string> = { postgres: 'PostgreSQL', mysql: 'MySQL', mariadb: 'MariaDB' };
+
+/**
+ * The RDS free tier's 750 hours are one pool for every free-class Single-AZ instance,
+ * whatever its engine: when instances of more than one engine count against it, say so,
+ * with how many run at once. `engines`: instance id -> RDS engine.
+ */
+export function engineMixNote(lines: readonly InstanceLine[], engines: ReadonlyMap<string, string>): string | undefined {
+  const free = lines.filter((l) => l.free && l.hours > 0 && engines.has(l.id));
+  const byEngine = new Map<string, string[]>();
+  for (const l of free) {
+    const e = engines.get(l.id)!;
+    byEngine.set(e, [...(byEngine.get(e) ?? []), l.id]);
+  }
+  if (byEngine.size < 2) return undefined;
+  const mix = [...byEngine]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([e, ids]) => `${ENGINE_NAME[e] ?? e} (${ids.join(', ')})`)
+    .join(' and ');
+  const running = free.filter((l) => l.runningNow).length;
+  const pace = running > 1 ? `: with ${running} running at once they run out ${running}x as fast as with one` : ', so their hours add up';
+  return `The free 750 instance-hours are shared by every engine, ${mix} alike${pace}.`;
+}

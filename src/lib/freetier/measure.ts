@@ -4,7 +4,7 @@
  */
 import type { AlarmInfo, DbInstanceUsage, FunctionUsage, MetricIdentity } from '../providers/usage-types.js';
 import { hoursExisted } from './hours.js';
-import { concurrencyNote, summariseHours } from './instances.js';
+import { concurrencyNote, engineMixNote, summariseHours } from './instances.js';
 import type { MonthWindow } from './month.js';
 import { BYTES_PER_GB, offerDef, type OfferId } from './offers.js';
 import { averageRate, projectCumulative, projectLevel, type Projection } from './projection.js';
@@ -37,7 +37,13 @@ function seriesOf(lines: readonly { free: boolean; key: string }[], hours: Reado
   return lines.filter((l) => l.free).map((l) => hours.get(l.key) ?? []);
 }
 
-export function measureRdsHours(lines: readonly InstanceLine[], hours: ReadonlyMap<string, Date[]>, window: MonthWindow): Measured {
+/** `engines`: instance id -> RDS engine, for the engine mix (the free hours are one pool for every engine). */
+export function measureRdsHours(
+  lines: readonly InstanceLine[],
+  hours: ReadonlyMap<string, Date[]>,
+  window: MonthWindow,
+  engines: ReadonlyMap<string, string> = new Map(),
+): Measured {
   const { limit } = offerDef('rds-hours');
   const series = seriesOf(
     lines.map((l) => ({ free: l.free, key: l.id })),
@@ -58,6 +64,7 @@ export function measureRdsHours(lines: readonly InstanceLine[], hours: ReadonlyM
     source: 'CloudWatch AWS/RDS CPUUtilization: hours with a datapoint, per instance; cross-checked with DescribeDBInstances',
     notes: compact([
       concurrencyNote('instances', s),
+      engineMixNote(lines, engines),
       billable.length > 0
         ? `${billable.length} instance(s) not covered by the free tier (${billable.map((l) => l.id).join(', ')}): billed by the hour, not counted here.`
         : undefined,

@@ -113,7 +113,7 @@ function measureAll(data: CollectedUsage): {
   const rds = rdsInstanceLines(data.instances, usage.rdsHours, window);
   const cache = cacheNodeLines(data.cacheNodes, usage.cacheHours, window);
   const measured = [
-    measureRdsHours(rds, usage.rdsHours, window),
+    measureRdsHours(rds, usage.rdsHours, window, new Map(data.instances.map((i) => [i.id, i.engine]))),
     measureRdsStorage(data.instances, rds, window),
     measureRdsBackup(usage),
     measureCacheHours(cache, usage.cacheHours, window, data.cacheNodes !== undefined),

@@ -136,6 +136,12 @@ export interface DatabaseApi {
    * the class check is skipped with a note instead of refusing every class.
    */
   engineListed(engine: DatabaseEngine): Promise<boolean>;
+  /**
+   * The values of these parameters in a DB parameter group (RDS DescribeDBParameters, every
+   * page until all are found). A parameter the group leaves unset maps to undefined: the
+   * engine's default applies. Absent on a provider without parameter groups (local).
+   */
+  parameterValues?(group: string, names: string[]): Promise<Record<string, string | undefined>>;
 }
 
 /** A cache (ElastiCache replication group of one node; local: a redis-server). */

@@ -201,6 +201,10 @@ function warningsFor(config: DbopsConfig, cache: DesiredCache | undefined, s: Pr
   if (cache?.support.note && config.provider === 'aws') w.push(cache.support.note);
   if (cache && config.provider === 'aws' && cache.support.auth && (!s.cacheAuth || !s.cacheTransitEncryption))
     w.push('The cache is configured without AUTH or in-transit encryption.');
+  if (config.provider === 'aws' && config.database.engine === 'mysql')
+    w.push(
+      `The database uses the default parameter group ${defaultParameterGroup('mysql', config.database.engineVersion)}, which leaves require_secure_transport OFF: clients may connect without TLS (\`dbops audit\` reports it; runbooks/audit.md AU-R17 sets it ON).`,
+    );
   if (!config.alarms.email && config.provider === 'aws') w.push('alarms.email is unset: alarms and budget alerts will notify nobody.');
   return w;
 }

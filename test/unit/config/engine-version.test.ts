@@ -77,3 +77,11 @@ describe('database.engineVersion for engine postgres', () => {
     expect(e.hint).toMatch(/^Fix the values named above/);
   });
 });
+
+describe('seed 003 defaults for engine mysql', () => {
+  it('gives engine mysql 30-day backups when retention is left at its default; a set value wins; postgres keeps 7', () => {
+    expect(withFile('database:\n  engine: mysql\n').load().config.database.backupRetentionDays).toBe(30);
+    expect(withFile('database:\n  engine: mysql\n  backupRetentionDays: 7\n').load().config.database.backupRetentionDays).toBe(7);
+    expect(withFile('database:\n  engine: postgres\n').load().config.database.backupRetentionDays).toBe(7);
+  });
+});

@@ -25,6 +25,8 @@ export interface AwsProvisionTuning extends AwsProviderTuning {
 }
 
 const MAX_ORDERABLE_PAGES = 30;
+/** A MySQL 8.0 group has about 450 parameters: 100 a page. */
+const MAX_PARAMETER_PAGES = 20;
 /** Where region names are looked up: a region every account has (the configured one may not exist). */
 const REGION_LOOKUP = 'us-east-1';
 
@@ -81,6 +83,25 @@ function awsDatabase(c: ProvisionCaller, clients: () => RegionClients): Database
         rds().describeOrderableDBInstanceOptions({ Engine: engine, Vpc: true, MaxRecords: 20 }),
       );
       return (out.OrderableDBInstanceOptions ?? []).length > 0;
+    },
+    async parameterValues(group, names) {
+      const wanted = new Set(names);
+      const values: Record<string, string | undefined> = {};
+      const found = new Set<string>();
+      let Marker: string | undefined;
+      for (let page = 0; page < MAX_PARAMETER_PAGES && found.size < wanted.size; page++) {
+        const out = await c.call({ operation: 'DescribeDBParameters', service: 'rds', subject: `DB parameter group ${group}` }, () =>
+          rds().describeDBParameters({ DBParameterGroupName: group, MaxRecords: 100, ...(Marker ? { Marker } : {}) }),
+        );
+        for (const p of out.Parameters ?? []) {
+          if (!p.ParameterName || !wanted.has(p.ParameterName)) continue;
+          found.add(p.ParameterName);
+          values[p.ParameterName] = p.ParameterValue;
+        }
+        Marker = out.Marker;
+        if (!Marker) break;
+      }
+      return values;
     },
   };
 }

@@ -77,6 +77,7 @@ export interface RdsApi {
   describeOrderableDBInstanceOptions(
     i: Rds.DescribeOrderableDBInstanceOptionsCommandInput,
   ): Promise<Rds.DescribeOrderableDBInstanceOptionsCommandOutput>;
+  describeDBParameters(i: Rds.DescribeDBParametersCommandInput): Promise<Rds.DescribeDBParametersCommandOutput>;
   describePendingMaintenanceActions(
     i: Rds.DescribePendingMaintenanceActionsCommandInput,
   ): Promise<Rds.DescribePendingMaintenanceActionsCommandOutput>;
@@ -330,6 +331,7 @@ const SERVICES = {
       createDBInstanceReadReplica: (i) => l.use((m, c) => c.send(new m.CreateDBInstanceReadReplicaCommand(i))),
       promoteReadReplica: (i) => l.use((m, c) => c.send(new m.PromoteReadReplicaCommand(i))),
       describeOrderableDBInstanceOptions: (i) => l.use((m, c) => c.send(new m.DescribeOrderableDBInstanceOptionsCommand(i))),
+      describeDBParameters: (i) => l.use((m, c) => c.send(new m.DescribeDBParametersCommand(i))),
       describePendingMaintenanceActions: (i) => l.use((m, c) => c.send(new m.DescribePendingMaintenanceActionsCommand(i))),
       createDBProxy: (i) => l.use((m, c) => c.send(new m.CreateDBProxyCommand(i))),
       describeDBProxies: (i) => l.use((m, c) => c.send(new m.DescribeDBProxiesCommand(i))),
