@@ -115,8 +115,9 @@ async function dirs(region: string, kind: 'instances' | 'tmp' | 'wal-archive'): 
 async function leftovers(runId: string) {
   const west = src.provider.forRegion(WEST);
   const secrets = JSON.parse(await readFile(join(src.home, 'secrets.json'), 'utf8')) as { instances: Record<string, unknown> };
-  // A stopped server's children take a moment to exit (pg_ctl returns first), longer on a busy machine: a leak stays.
-  for (let i = 0; i < 50 && [...(await processesMentioning(`-dr-${runId}`)), ...(await strayProcesses())].length > 0; i++) await sleep(100);
+  // A stopped server's children take a moment to exit, seconds on a loaded machine (seen: 5 s at load 12 on 2 cores); a leak stays.
+  for (let i = 0; i < 150 && [...(await processesMentioning(`-dr-${runId}`)), ...(await strayProcesses())].length > 0; i++)
+    await sleep(100);
   return {
     east: (await src.provider.listInstances()).map((i) => i.id),
     west: (await west.listInstances()).map((i) => i.id),
