@@ -117,17 +117,31 @@ export async function appAddress(
   api: FailoverApi,
   pooler: PoolerState | undefined,
   currentPrimary: () => string,
+  warn?: (message: string) => void,
 ): Promise<{ address: string; resolve: () => Promise<ProbeTarget> }> {
+  const told = tellUnverifiedTls(warn);
   if (pooler && api.pooler) {
     const pool = api.pooler;
     return {
       address: `${pooler.kind} ${pooler.name} ${pooler.endpoint.host}:${pooler.endpoint.port}`,
-      resolve: () => pool.connection(pooler.name),
+      resolve: async () => told(await pool.connection(pooler.name)),
     };
   }
   return {
     address: 'the primary endpoint (no connection layer: the probe reconnects to the new primary itself)',
-    resolve: async () => provider.connectionInfo(currentPrimary()),
+    resolve: async () => told(await provider.connectionInfo(currentPrimary())),
+  };
+}
+
+/** Says once that TLS to the application's address is not verified (no CA bundle), as every other connection does. */
+function tellUnverifiedTls(warn: ((message: string) => void) | undefined): (t: ProbeTarget) => ProbeTarget {
+  let told = false;
+  return (t) => {
+    if (warn && !told && (t.ssl === 'require' || t.ssl === 'verify-full') && !t.caBundlePath) {
+      told = true;
+      warn(`TLS to ${t.host}:${t.port} is on but its certificate is not verified: pass a CA bundle (aws.caBundle or PGSSLROOTCERT).`);
+    }
+    return t;
   };
 }
 
@@ -139,9 +153,10 @@ export async function startProbe(
   api: FailoverApi,
   currentPrimary: () => string,
   intervalMs: number,
+  warn?: (message: string) => void,
 ): Promise<{ finish: () => Promise<ProbeFigures>; forget: () => void }> {
   const table = `switch_probe_${run.runId.replace(/[^a-z0-9]/gi, '').toLowerCase()}`;
-  const addr = await appAddress(provider, api, facts.pooler, currentPrimary);
+  const addr = await appAddress(provider, api, facts.pooler, currentPrimary, warn);
   const probe = new WriteProbe({ table, intervalMs, resolve: addr.resolve, address: addr.address, statementTimeoutMs: 30_000 });
   probe.start();
   const finish = async (): Promise<ProbeFigures> => {
@@ -170,6 +185,7 @@ export async function probeStartStep(
   provider: Provider,
   api: FailoverApi,
   currentPrimary: () => string,
+  warn?: (message: string) => void,
 ): Promise<RunningProbe | undefined> {
   if (!input.probe) {
     run.skip(stepId, 'no --probe');
@@ -178,7 +194,7 @@ export async function probeStartStep(
   const intervalMs = seams.probeIntervalMs ?? PROBE_INTERVAL_MS;
   let probe: RunningProbe | undefined;
   await run.step(stepId, async (s) => {
-    probe = await startProbe(run, facts, provider, api, currentPrimary, intervalMs);
+    probe = await startProbe(run, facts, provider, api, currentPrimary, intervalMs, warn);
     s.detail(`writing every ${intervalMs} ms`);
   });
   return probe;

@@ -167,7 +167,17 @@ async function steps(
   let current = primaryId;
   const pool = facts.pooler;
   const pooler = api.pooler;
-  const probe = await probeStartStep(run, 'FO-2', input, seams, facts, provider, api, () => current);
+  const probe = await probeStartStep(
+    run,
+    'FO-2',
+    input,
+    seams,
+    facts,
+    provider,
+    api,
+    () => current,
+    (m) => ctx.out.warn(m),
+  );
 
   const followers: string[] = [];
   let paused = false;
@@ -259,7 +269,13 @@ async function steps(
 
   await run.step('FO-8', async (s) => {
     facts.after = await waitStreaming(api, c, followers, ctx.signal);
-    const addr = await appAddress(provider, api, pool, () => c);
+    const addr = await appAddress(
+      provider,
+      api,
+      pool,
+      () => c,
+      (m) => ctx.out.warn(m),
+    );
     s.detail(await (seams.verifyWrite ?? verifyWrite)(await addr.resolve()));
   });
 

@@ -182,7 +182,17 @@ async function steps(
   const pool = facts.pooler;
   const pooler = api.pooler;
 
-  const probe = await probeStartStep(run, 'SO-3', input, seams, facts, provider, api, () => current);
+  const probe = await probeStartStep(
+    run,
+    'SO-3',
+    input,
+    seams,
+    facts,
+    provider,
+    api,
+    () => current,
+    (m) => ctx.out.warn(m),
+  );
 
   // From here on one cleanup keeps exactly one working primary.
   const forgetGuard = run.addCleanup(
@@ -324,7 +334,13 @@ async function steps(
     const waitFor = [...(follow && !follow.creating ? [follow.replicaId] : []), ...followers];
     facts.after = await waitStreaming(api, c, waitFor, ctx.signal);
     const lagging = facts.after.replicas.filter((r) => waitFor.includes(r.id) && r.state !== 'streaming');
-    const addr = await appAddress(provider, api, pool, () => c);
+    const addr = await appAddress(
+      provider,
+      api,
+      pool,
+      () => c,
+      (m) => ctx.out.warn(m),
+    );
     const wrote = await (seams.verifyWrite ?? verifyWrite)(await addr.resolve());
     forgetGuard();
     if (lagging.length > 0) {
@@ -593,7 +609,17 @@ async function inPlaceSteps(
       });
     }
   });
-  const probe = await probeStartStep(run, 'SO-3', input, seams, facts, provider, api, () => primaryId);
+  const probe = await probeStartStep(
+    run,
+    'SO-3',
+    input,
+    seams,
+    facts,
+    provider,
+    api,
+    () => primaryId,
+    (m) => ctx.out.warn(m),
+  );
   run.skip('SO-4', 'Multi-AZ: the endpoint stays; nothing to pause');
   run.skip('SO-5', 'Multi-AZ: RDS stops writes during its failover');
   run.skip('SO-6', 'Multi-AZ: the standby is synchronous');
@@ -615,7 +641,13 @@ async function inPlaceSteps(
   run.skip('SO-9', 'Multi-AZ: RDS rebuilt the standby itself');
   await run.step('SO-10', async (s) => {
     facts.after = await api.topology(primaryId);
-    const addr = await appAddress(provider, api, pool, () => primaryId);
+    const addr = await appAddress(
+      provider,
+      api,
+      pool,
+      () => primaryId,
+      (m) => ctx.out.warn(m),
+    );
     s.detail(await (seams.verifyWrite ?? verifyWrite)(await addr.resolve()));
   });
   await probeResultStep(
