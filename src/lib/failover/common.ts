@@ -20,6 +20,7 @@ import type { FailoverApi, PoolerState, Topology } from '../providers/failover-t
 import type { Provider } from '../providers/types.js';
 import { redact } from '../secret.js';
 import { createFailoverProvider } from '../providers/failover.js';
+import { refusalText } from './checks.js';
 import { reportOf, runRunbook, type RunbookDef, type RunbookRun, type RunReport } from '../runbook/runner.js';
 import { appendFailover } from './history.js';
 import { dropProbeTable, readProbeRows, sslOf, WriteProbe, type ProbeTarget } from './probe.js';
@@ -223,7 +224,32 @@ export async function probeResultStep(
 }
 
 /** The steps of one switch, given what the run opened. */
-export type SwitchSteps = (provider: Provider, api: FailoverApi, primaryId: string, facts: Facts, run: RunbookRun) => Promise<void>;
+/** What makes a switch a failover or a switchover: its runbook, its steps, and the words its summary uses. */
+export interface SwitchKind {
+  op: Operation;
+  runbook: RunbookDef;
+  steps: (
+    ctx: Context,
+    provider: Provider,
+    api: FailoverApi,
+    primaryId: string,
+    input: FailoverInput,
+    facts: Facts,
+    run: RunbookRun,
+    seams: FailoverSeams,
+  ) => Promise<void>;
+  /** The summary when the run succeeded (dry run or not); refusals, rollbacks and errors are said alike. */
+  succeeded: (ctx: Context, primaryId: string, candidateId: string, facts: Facts) => string;
+}
+
+/** The result's one-line summary. Pure. */
+function summaryOf(kind: SwitchKind, ctx: Context, primaryId: string, facts: Facts, error: unknown): string {
+  if (facts.outcome === 'refused') return `refused: ${refusalText(facts.checks)}`;
+  if (error === undefined) return kind.succeeded(ctx, primaryId, facts.candidateId ?? '?', facts);
+  if (facts.rollback) return `${primaryId} is the primary again: ${facts.rollback.reason}`;
+  if (error instanceof Interrupted) return `interrupted; ${messageOf(error)}`;
+  return messageOf(error);
+}
 
 /**
  * What failover and switchover do around their steps: check the primary, run the runbook,
@@ -231,12 +257,9 @@ export type SwitchSteps = (provider: Provider, api: FailoverApi, primaryId: stri
  */
 export async function runSwitch(
   ctx: Context,
-  op: Operation,
-  runbook: RunbookDef,
+  kind: SwitchKind,
   input: FailoverInput,
-  seams: FailoverSeams,
-  steps: SwitchSteps,
-  summaryOf: (primaryId: string, facts: Facts, error: unknown) => string,
+  seams: FailoverSeams = {},
 ): Promise<{ result: FailoverResult; error?: Error }> {
   const provider = await ctx.provider();
   const primaryId = input.primaryId ?? ctx.config.database.identifier;
@@ -247,16 +270,16 @@ export async function runSwitch(
   let error: unknown;
   try {
     ({ report } = await runRunbook(
-      runbook,
+      kind.runbook,
       { out: ctx.out, clock: ctx.clock, signal: ctx.signal, runId: seams.runId, settleMs: 120_000 },
-      (run) => steps(provider, api, primaryId, facts, run),
+      (run) => kind.steps(ctx, provider, api, primaryId, input, facts, run, seams),
     ));
   } catch (e) {
     error = e;
     report = reportOf(e);
   }
   if (!report) throw error;
-  const result = buildResult(ctx, provider, op, primaryId, facts, report, summaryOf(primaryId, facts, error), error);
+  const result = buildResult(ctx, provider, kind.op, primaryId, facts, report, summaryOf(kind, ctx, primaryId, facts, error), error);
   await recordRun(ctx, result, input.reportFile, input.history !== false && shouldRecord(error, ctx.flags.dryRun));
   return error === undefined ? { result } : { result, error: error instanceof Error ? error : new Error(String(error)) };
 }

@@ -79,24 +79,18 @@ export async function failover(
 ): Promise<{ result: FailoverResult; error?: Error }> {
   return runSwitch(
     ctx,
-    'failover',
-    FAILOVER,
+    {
+      op: 'failover',
+      runbook: FAILOVER,
+      steps,
+      succeeded: (c, primaryId, candidate, facts) =>
+        c.flags.dryRun
+          ? `pre-checks passed; ${candidate} would take over from ${primaryId}`
+          : `${candidate} is the primary; ${primaryId} is fenced${facts.extra.loss ? `; ${describeLoss(facts.extra.loss)} lost` : ''}`,
+    },
     input,
     seams,
-    (provider, api, primaryId, facts, run) => steps(ctx, provider, api, primaryId, input, facts, run, seams),
-    (primaryId, facts, error) => summaryOf(ctx, primaryId, facts, error),
   );
-}
-
-function summaryOf(ctx: Context, primaryId: string, facts: Facts, error: unknown): string {
-  const c = facts.candidateId ?? '?';
-  if (facts.outcome === 'refused') return `refused: ${refusalText(facts.checks)}`;
-  if (error === undefined)
-    return ctx.flags.dryRun
-      ? `pre-checks passed; ${c} would take over from ${primaryId}`
-      : `${c} is the primary; ${primaryId} is fenced${facts.extra.loss ? `; ${describeLoss(facts.extra.loss)} lost` : ''}`;
-  if (error instanceof Interrupted) return `interrupted; ${messageOf(error)}`;
-  return messageOf(error);
 }
 
 /** Each candidate's missing data measured against the old primary's own WAL when it can be read. */

@@ -118,23 +118,18 @@ export async function switchover(
 ): Promise<{ result: FailoverResult; error?: Error }> {
   return runSwitch(
     ctx,
-    'switchover',
-    SWITCHOVER,
+    {
+      op: 'switchover',
+      runbook: SWITCHOVER,
+      steps,
+      succeeded: (c, primaryId, candidate) =>
+        c.flags.dryRun
+          ? `every pre-check passed; ${candidate} would take over from ${primaryId}`
+          : `${candidate} is the primary; ${primaryId} follows it`,
+    },
     input,
     seams,
-    (provider, api, primaryId, facts, run) => steps(ctx, provider, api, primaryId, input, facts, run, seams),
-    (primaryId, facts, error) => summaryOf(primaryId, facts, error, ctx.flags.dryRun),
   );
-}
-
-function summaryOf(primaryId: string, facts: Facts, error: unknown, dryRun: boolean): string {
-  const c = facts.candidateId ?? '?';
-  if (facts.outcome === 'refused') return `refused: ${refusalText(facts.checks)}`;
-  if (error === undefined)
-    return dryRun ? `every pre-check passed; ${c} would take over from ${primaryId}` : `${c} is the primary; ${primaryId} follows it`;
-  if (facts.rollback) return `${primaryId} is the primary again: ${facts.rollback.reason}`;
-  if (error instanceof Interrupted) return `interrupted; ${messageOf(error)}`;
-  return messageOf(error);
 }
 
 async function steps(
