@@ -5,16 +5,23 @@
  * largest first, so that the big segment is freed while the thousand small files go on
  * the other threads; then the emptied directories are removed. The result is `rm -rf`'s:
  * symbolic links are removed, never followed, and a tree already gone is no error.
+ *
+ * The state record at the top of the tree (instance.json, snapshot.json, …) goes last, in
+ * one synchronous step with the emptied directories: a removal cut short (a second Ctrl-C
+ * exits at once) leaves either the whole record, which `instances delete` finishes, or
+ * nothing. No signal handler runs between a synchronous step's system calls.
  */
-import { lstat, readdir, rm, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { lstat, readdir, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 /** Unlinks at once; libuv's thread pool has 4 threads by default. */
 const PARALLEL = 4;
 
 export async function removeTree(dir: string): Promise<void> {
-  const files: string[] = [];
-  await listFiles(dir, files);
+  const all: string[] = [];
+  await listFiles(dir, all);
+  const files = all.filter((file) => !(dirname(file) === dir && file.endsWith('.json')));
   const sized = await Promise.all(
     files.map(async (file) => ({
       file,
@@ -35,8 +42,8 @@ export async function removeTree(dir: string): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
-  // The directories (and anything that appeared meanwhile).
-  await rm(dir, { recursive: true, force: true });
+  // The record and the emptied directories (and anything that appeared meanwhile), at once.
+  rmSync(dir, { recursive: true, force: true });
 }
 
 async function listFiles(dir: string, into: string[]): Promise<void> {
