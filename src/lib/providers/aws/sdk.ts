@@ -78,6 +78,11 @@ export interface RdsApi {
     i: Rds.DescribeOrderableDBInstanceOptionsCommandInput,
   ): Promise<Rds.DescribeOrderableDBInstanceOptionsCommandOutput>;
   describeDBParameters(i: Rds.DescribeDBParametersCommandInput): Promise<Rds.DescribeDBParametersCommandOutput>;
+  createDBParameterGroup(i: Rds.CreateDBParameterGroupCommandInput): Promise<Rds.CreateDBParameterGroupCommandOutput>;
+  describeDBParameterGroups(i: Rds.DescribeDBParameterGroupsCommandInput): Promise<Rds.DescribeDBParameterGroupsCommandOutput>;
+  modifyDBParameterGroup(i: Rds.ModifyDBParameterGroupCommandInput): Promise<Rds.ModifyDBParameterGroupCommandOutput>;
+  deleteDBParameterGroup(i: Rds.DeleteDBParameterGroupCommandInput): Promise<Rds.DeleteDBParameterGroupCommandOutput>;
+  listTagsForResource(i: Rds.ListTagsForResourceCommandInput): Promise<Rds.ListTagsForResourceCommandOutput>;
   describePendingMaintenanceActions(
     i: Rds.DescribePendingMaintenanceActionsCommandInput,
   ): Promise<Rds.DescribePendingMaintenanceActionsCommandOutput>;
@@ -332,6 +337,11 @@ const SERVICES = {
       promoteReadReplica: (i) => l.use((m, c) => c.send(new m.PromoteReadReplicaCommand(i))),
       describeOrderableDBInstanceOptions: (i) => l.use((m, c) => c.send(new m.DescribeOrderableDBInstanceOptionsCommand(i))),
       describeDBParameters: (i) => l.use((m, c) => c.send(new m.DescribeDBParametersCommand(i))),
+      createDBParameterGroup: (i) => l.use((m, c) => c.send(new m.CreateDBParameterGroupCommand(i))),
+      describeDBParameterGroups: (i) => l.use((m, c) => c.send(new m.DescribeDBParameterGroupsCommand(i))),
+      modifyDBParameterGroup: (i) => l.use((m, c) => c.send(new m.ModifyDBParameterGroupCommand(i))),
+      deleteDBParameterGroup: (i) => l.use((m, c) => c.send(new m.DeleteDBParameterGroupCommand(i))),
+      listTagsForResource: (i) => l.use((m, c) => c.send(new m.ListTagsForResourceCommand(i))),
       describePendingMaintenanceActions: (i) => l.use((m, c) => c.send(new m.DescribePendingMaintenanceActionsCommand(i))),
       createDBProxy: (i) => l.use((m, c) => c.send(new m.CreateDBProxyCommand(i))),
       describeDBProxies: (i) => l.use((m, c) => c.send(new m.DescribeDBProxiesCommand(i))),
