@@ -397,7 +397,7 @@ async function connectStep(
       facts.sourceUnreachable = why;
       ctx.out.warn(`The source ${facts.source!.id} cannot be reached (${why}): every comparison with it is "could not verify".`);
     }
-    const settings = await checkSettings({ ...req.checks, rpoHours: req.rpoHours });
+    const settings = await checkSettings({ ...req.checks, rpoHours: req.rpoHours }, source.engine);
     const open = seams.openChecks ?? openCheckSession;
     const t = backupTime(facts.backup!);
     const session = await open(

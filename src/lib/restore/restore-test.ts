@@ -227,7 +227,7 @@ async function connect(
     const restore: ConnectionInfo = restoreInfo.password
       ? restoreInfo
       : { ...restoreInfo, ...(source.password ? { password: source.password } : {}) };
-    const settings = await checkSettings(req);
+    const settings = await checkSettings(req, source.engine);
     const open = seams.openChecks ?? openCheckSession;
     const t = backupTime(facts.backup!);
     const session = await open(
