@@ -169,7 +169,7 @@ export class FakeRds {
   addInstance(region: string, id: string, overrides: Partial<DBInstance> = {}): DBInstance {
     const shape: DBInstance = {
       ...this.#newInstance(region, id, { Engine: 'postgres', EngineVersion: '15.8', DBInstanceClass: 'db.t3.micro' }),
-      ...this.#availableFields(region, id),
+      ...this.#availableFields(region, id, overrides.Engine),
       MasterUsername: 'dbops',
       DBName: 'app',
       AllocatedStorage: 20,
@@ -373,8 +373,12 @@ export class FakeRds {
     return arn?.split(':')[3];
   }
 
-  #availableFields(region: string, id: string): Partial<DBInstance> {
-    return { DBInstanceStatus: 'available', Endpoint: { Address: `${id}.abc123.${region}.rds.amazonaws.com`, Port: 5432 } };
+  /** Available, with an endpoint on the engine's port (MySQL 3306, PostgreSQL 5432). */
+  #availableFields(region: string, id: string, engine?: string): Partial<DBInstance> {
+    return {
+      DBInstanceStatus: 'available',
+      Endpoint: { Address: `${id}.abc123.${region}.rds.amazonaws.com`, Port: engine === 'mysql' ? 3306 : 5432 },
+    };
   }
 
   #newInstance(region: string, id: string, fields: Partial<DBInstance>): DBInstance {
@@ -448,7 +452,7 @@ export class FakeRds {
       this.#instances.delete(`${region}/${e.shape.DBInstanceIdentifier}`);
       return false;
     }
-    Object.assign(e.shape, this.#availableFields(region, e.shape.DBInstanceIdentifier!));
+    Object.assign(e.shape, this.#availableFields(region, e.shape.DBInstanceIdentifier!, e.shape.Engine));
     return true;
   }
 
@@ -686,9 +690,15 @@ export class FakeRds {
     };
   }
 
-  #placement(i: { DBSubnetGroupName?: string; VpcSecurityGroupIds?: string[]; PubliclyAccessible?: boolean }): Partial<DBInstance> {
+  #placement(i: {
+    DBSubnetGroupName?: string;
+    VpcSecurityGroupIds?: string[];
+    PubliclyAccessible?: boolean;
+    DBParameterGroupName?: string;
+  }): Partial<DBInstance> {
     return {
       ...(i.DBSubnetGroupName ? { DBSubnetGroup: { DBSubnetGroupName: i.DBSubnetGroupName } } : {}),
+      ...(i.DBParameterGroupName ? { DBParameterGroups: [{ DBParameterGroupName: i.DBParameterGroupName, ParameterApplyStatus: 'in-sync' }] } : {}),
       VpcSecurityGroups: (i.VpcSecurityGroupIds ?? []).map((id) => ({ VpcSecurityGroupId: id, Status: 'active' })),
       PubliclyAccessible: i.PubliclyAccessible ?? false,
     };

@@ -323,6 +323,8 @@ async function findBackup(
       publiclyAccessible: false,
       ...(subnetGroup ? { subnetGroup } : {}),
       securityGroups: dr ? [...req.drSecurityGroupIds] : [...source.vpcSecurityGroupIds],
+      // A parameter group is regional: the DR region's copy keeps its engine's default.
+      ...(!dr && source.parameterGroup ? { parameterGroup: source.parameterGroup } : {}),
       created: false,
       deleted: false,
       kept: false,

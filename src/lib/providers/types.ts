@@ -95,6 +95,8 @@ export interface Instance {
   createdAt?: Date;
   vpcSecurityGroupIds: string[];
   subnetGroup?: string;
+  /** The DB parameter group the instance uses (RDS); a restore test gives its copy the same one. */
+  parameterGroup?: string;
   /** Set on a read replica: the instance it replicates. */
   replicaSourceId?: string;
   replicaIds: string[];
@@ -202,6 +204,8 @@ export interface RestoreFromSnapshotInput {
   instanceClass: string;
   subnetGroup?: string;
   vpcSecurityGroupIds?: string[];
+  /** The source's DB parameter group, so the copy runs with the same server settings (RDS; same region only). */
+  parameterGroup?: string;
   publiclyAccessible: boolean;
   multiAz?: boolean;
   tags: Tags;
@@ -221,6 +225,8 @@ export interface RestoreToPointInTimeInput {
   instanceClass: string;
   subnetGroup?: string;
   vpcSecurityGroupIds?: string[];
+  /** The source's DB parameter group (RDS; same region only). */
+  parameterGroup?: string;
   publiclyAccessible: boolean;
   tags: Tags;
 }

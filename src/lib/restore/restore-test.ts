@@ -3,6 +3,7 @@ import type { Queryable } from '../checks/types.js';
 import type { Context } from '../context.js';
 import type { HostOverride } from '../db/connect.js';
 import { type DbopsError, EnvironmentError, ExitCode, Interrupted, isDbopsError, messageOf } from '../errors.js';
+import { engineMajor } from '../provision/desired.js';
 import { dbopsHome } from '../providers/index.js';
 import type { ConnectionInfo, Instance, Provider } from '../providers/types.js';
 import { checkSettings, checkStep, type CheckStepIds, removeTemporary, restoreFailed, runChecks, sendRestore } from './steps.js';
@@ -154,12 +155,31 @@ async function pickBackup(provider: Provider, req: RestoreTestRequest, facts: Fa
       publiclyAccessible: false,
       ...(source.subnetGroup ? { subnetGroup: source.subnetGroup } : {}),
       securityGroups: [...source.vpcSecurityGroupIds],
+      ...(await copyParameterGroup(provider, source, backup)),
       created: false,
       deleted: false,
       kept: false,
     };
     s.detail(`${describeBackup(backup, now)} of ${source.id} -> ${instanceId} (${req.instanceClass})`);
   });
+}
+
+/**
+ * The source's DB parameter group for the copy, so it runs with the same server settings
+ * (sql_mode, lower_case_table_names, require_secure_transport …) — unless the snapshot is of
+ * another major version (taken before an upgrade): a group only fits its own family.
+ */
+async function copyParameterGroup(
+  provider: Provider,
+  source: Instance,
+  backup: BackupChoice,
+): Promise<Pick<TemporaryInstance, 'parameterGroup'>> {
+  const group = source.parameterGroup;
+  if (!group) return {};
+  if (backup.kind !== 'snapshot') return { parameterGroup: group };
+  const snap = await provider.findSnapshot(backup.snapshotId);
+  const major = (v: string) => engineMajor(source.engine, v);
+  return snap && major(snap.engineVersion) === major(source.engineVersion) ? { parameterGroup: group } : {};
 }
 
 interface PendingRestore {

@@ -32,6 +32,7 @@ export function sendRestore(
     instanceClass: tmp.instanceClass,
     ...(tmp.subnetGroup ? { subnetGroup: tmp.subnetGroup } : {}),
     ...(tmp.securityGroups.length > 0 ? { vpcSecurityGroupIds: tmp.securityGroups } : {}),
+    ...(tmp.parameterGroup ? { parameterGroup: tmp.parameterGroup } : {}),
     publiclyAccessible: false,
     tags: tmp.tags,
   };

@@ -24,6 +24,8 @@ export interface TemporaryInstance {
   publiclyAccessible: false;
   subnetGroup?: string;
   securityGroups: string[];
+  /** The source's DB parameter group, given to the copy (RDS, same region): the same server settings. */
+  parameterGroup?: string;
   /** The create call returned. */
   created: boolean;
   /** Deleted by this run (RT-11 or the cleanup stack). */
