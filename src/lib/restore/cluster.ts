@@ -60,7 +60,8 @@ export function sendClusterRestore(
     ...(tmp.securityGroups.length > 0 ? { vpcSecurityGroupIds: tmp.securityGroups } : {}),
     tags: tmp.tags,
   };
-  if (backup.kind === 'snapshot') return rec.clusters.restoreCluster({ ...placement, from: { kind: 'snapshot', snapshotId: backup.snapshotId } });
+  if (backup.kind === 'snapshot')
+    return rec.clusters.restoreCluster({ ...placement, from: { kind: 'snapshot', snapshotId: backup.snapshotId } });
   return rec.clusters.restoreCluster({
     ...placement,
     from: { kind: 'point-in-time', sourceClusterId: rec.source.id, time: backup.time === 'latest' ? 'latest' : new Date(backup.time) },

@@ -49,7 +49,11 @@ interface Facts {
 }
 
 /** The source as an Aurora cluster, when the config is Aurora's and the id names a cluster. */
-async function sourceCluster(ctx: Context, provider: Provider, id: string): Promise<{ clusters: ClusterApi; cluster: Cluster } | undefined> {
+async function sourceCluster(
+  ctx: Context,
+  provider: Provider,
+  id: string,
+): Promise<{ clusters: ClusterApi; cluster: Cluster } | undefined> {
   const clusters = provider.clusters;
   if (!clusters || !isClusterEngine(ctx.config.database.engine)) return undefined;
   const cluster = await clusters.findCluster(id).catch(() => undefined);

@@ -257,7 +257,10 @@ function restoreCommon(input: RestoreClusterInput) {
 }
 
 /** RestoreDBClusterFromSnapshot of a temporary cluster (restore tests, region drills). */
-export function restoreClusterFromSnapshotRequest(input: RestoreClusterInput, snapshotId: string): RestoreDBClusterFromSnapshotCommandInput {
+export function restoreClusterFromSnapshotRequest(
+  input: RestoreClusterInput,
+  snapshotId: string,
+): RestoreDBClusterFromSnapshotCommandInput {
   return {
     SnapshotIdentifier: snapshotId,
     Engine: AURORA_POSTGRES_ENGINE,
