@@ -312,3 +312,14 @@ describe('restore-test of an Aurora cluster on aws: a failure or an interrupt at
     expect(cw.calls()).toHaveLength(0);
   });
 });
+
+describe('restore-test of an Aurora cluster: the report', () => {
+  it('names the temporary cluster and its writer, and the restore time with its two phases', async () => {
+    const { seams } = fakeChecks();
+    const { result } = await run({}, seams);
+    const { renderMarkdown } = await import('../../../../src/lib/restore/render.js');
+    const md = renderMarkdown(result);
+    expect(md).toContain(`- Temporary Aurora cluster \`${CLUSTER}\` with writer \`${WRITER}\` (db.serverless), deleted;`);
+    expect(md).toContain('| RTO (restore until available; cluster, then writer) | 4 h | 0ms (cluster 0ms, writer 0ms) | within |');
+  });
+});
