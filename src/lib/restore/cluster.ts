@@ -7,6 +7,7 @@
  * without a final snapshot. Each goes on the cleanup stack before its create call is sent,
  * and is deleted only when it carries the run's id.
  */
+import { isClusterEngine } from '../config/database-kind.js';
 import type { Context } from '../context.js';
 import { isPortError, NotFoundError } from '../errors.js';
 import type { Cluster, ClusterApi, Instance, Provider, ServerlessCapacity } from '../providers/types.js';
@@ -214,4 +215,16 @@ export async function removeClusterRecovery(
 /** The source cluster's serverless range, or the config's when the source reports none. */
 export function recoveryCapacity(source: Cluster, fallback: ServerlessCapacity): ServerlessCapacity {
   return source.serverless ?? fallback;
+}
+
+/** The source as an Aurora cluster, when the config is Aurora's and the id names a cluster of this provider. */
+export async function auroraSource(
+  ctx: Pick<Context, 'config'>,
+  provider: Provider,
+  id: string,
+): Promise<{ clusters: ClusterApi; cluster: Cluster } | undefined> {
+  const clusters = provider.clusters;
+  if (!clusters || !isClusterEngine(ctx.config.database.engine)) return undefined;
+  const cluster = await clusters.findCluster(id).catch(() => undefined);
+  return cluster ? { clusters, cluster } : undefined;
 }

@@ -4,10 +4,18 @@ import type { Context } from '../context.js';
 import type { HostOverride } from '../db/connect.js';
 import { type DbopsError, EnvironmentError, ExitCode, Interrupted, isDbopsError, messageOf } from '../errors.js';
 import { dbopsHome } from '../providers/index.js';
-import { isClusterEngine, serverlessCapacity } from '../config/database-kind.js';
+import { serverlessCapacity } from '../config/database-kind.js';
 import { clusterView } from '../providers/cluster-view.js';
-import type { Cluster, ClusterApi, ConnectionInfo, Instance, Provider } from '../providers/types.js';
-import { addWriter, type ClusterPhases, recoveryCapacity, removeClusterRecovery, restoreClusterStep, WRITER_CLASS } from './cluster.js';
+import type { ClusterApi, ConnectionInfo, Instance, Provider } from '../providers/types.js';
+import {
+  addWriter,
+  auroraSource,
+  type ClusterPhases,
+  recoveryCapacity,
+  removeClusterRecovery,
+  restoreClusterStep,
+  WRITER_CLASS,
+} from './cluster.js';
 import { checkSettings, checkStep, type CheckStepIds, removeTemporary, restoreFailed, runChecks, sendRestore } from './steps.js';
 import { reportOf, runRunbook, type RunbookRun, type RunReport, type StepFaults } from '../runbook/runner.js';
 import { backupTime, chooseBackup, describeBackup, type BackupChoice } from './backup.js';
@@ -48,18 +56,6 @@ interface Facts {
   checks: StepCheck[];
 }
 
-/** The source as an Aurora cluster, when the config is Aurora's and the id names a cluster. */
-async function sourceCluster(
-  ctx: Context,
-  provider: Provider,
-  id: string,
-): Promise<{ clusters: ClusterApi; cluster: Cluster } | undefined> {
-  const clusters = provider.clusters;
-  if (!clusters || !isClusterEngine(ctx.config.database.engine)) return undefined;
-  const cluster = await clusters.findCluster(id).catch(() => undefined);
-  return cluster ? { clusters, cluster } : undefined;
-}
-
 export async function restoreTest(ctx: Context, input: RestoreTestInput, seams: RestoreTestSeams = {}): Promise<RestoreTestOutcome> {
   const started = ctx.clock.now();
   const req = resolveRequest(ctx.config, input, started, ctx.loaded.file);
@@ -68,7 +64,7 @@ export async function restoreTest(ctx: Context, input: RestoreTestInput, seams: 
   let report: RunReport | undefined;
   let error: unknown;
   // The engine's steps (a MySQL source checks integrity in RT-12; an Aurora cluster restores in RT-13/RT-14); RT-1 still describes the source.
-  const aurora = await sourceCluster(ctx, provider, req.sourceId);
+  const aurora = await auroraSource(ctx, provider, req.sourceId);
   const engine = aurora ? undefined : (await provider.findInstance(req.sourceId).catch(() => undefined))?.engine;
   const runbook = aurora ? RESTORE_TEST_CLUSTER : engine === 'mysql' ? RESTORE_TEST_MYSQL : RESTORE_TEST;
   try {
