@@ -510,6 +510,23 @@ export interface CreateClusterSnapshotInput {
   tags: Tags;
 }
 
+/**
+ * RestoreDBClusterFromSnapshot or RestoreDBClusterToPointInTime: the cluster alone, with
+ * its serverless range (RDS restores no instance; the writer is added with
+ * createClusterInstance once the cluster is available).
+ */
+export interface RestoreClusterInput {
+  clusterId: string;
+  /** A cluster snapshot of this region, or a point in time of a cluster of this region. */
+  from: { kind: 'snapshot'; snapshotId: string } | { kind: 'point-in-time'; sourceClusterId: string; time: Date | 'latest' };
+  /** The source's version (a snapshot restores to its own when absent). */
+  engineVersion?: string;
+  serverless: ServerlessCapacity;
+  subnetGroup?: string;
+  vpcSecurityGroupIds?: string[];
+  tags: Tags;
+}
+
 export interface ListClusterSnapshotsInput {
   clusterId?: string;
   type?: SnapshotType | 'all';
@@ -533,6 +550,8 @@ export interface ClusterApi {
   waitForCluster(id: string, target: 'available' | 'deleted', opts: WaitOptions): Promise<Cluster | undefined>;
   /** FailoverDBCluster to `targetInstanceId` (a reader); returns the cluster as it is now. */
   failoverCluster(id: string, targetInstanceId: string): Promise<Cluster>;
+  /** A temporary cluster from a cluster snapshot or a point in time (restore tests, drills); no instance yet. */
+  restoreCluster(input: RestoreClusterInput): Promise<Cluster>;
 
   createClusterSnapshot(input: CreateClusterSnapshotInput): Promise<Snapshot>;
   describeClusterSnapshot(id: string): Promise<Snapshot>;

@@ -102,6 +102,8 @@ export interface RdsApi {
   describeDBClusterSnapshots(i: Rds.DescribeDBClusterSnapshotsCommandInput): Promise<Rds.DescribeDBClusterSnapshotsCommandOutput>;
   copyDBClusterSnapshot(i: Rds.CopyDBClusterSnapshotCommandInput): Promise<Rds.CopyDBClusterSnapshotCommandOutput>;
   deleteDBClusterSnapshot(i: Rds.DeleteDBClusterSnapshotCommandInput): Promise<Rds.DeleteDBClusterSnapshotCommandOutput>;
+  restoreDBClusterFromSnapshot(i: Rds.RestoreDBClusterFromSnapshotCommandInput): Promise<Rds.RestoreDBClusterFromSnapshotCommandOutput>;
+  restoreDBClusterToPointInTime(i: Rds.RestoreDBClusterToPointInTimeCommandInput): Promise<Rds.RestoreDBClusterToPointInTimeCommandOutput>;
 }
 
 export interface CloudWatchApi {
@@ -358,6 +360,8 @@ const SERVICES = {
       describeDBClusterSnapshots: (i) => l.use((m, c) => c.send(new m.DescribeDBClusterSnapshotsCommand(i))),
       copyDBClusterSnapshot: (i) => l.use((m, c) => c.send(new m.CopyDBClusterSnapshotCommand(i))),
       deleteDBClusterSnapshot: (i) => l.use((m, c) => c.send(new m.DeleteDBClusterSnapshotCommand(i))),
+      restoreDBClusterFromSnapshot: (i) => l.use((m, c) => c.send(new m.RestoreDBClusterFromSnapshotCommand(i))),
+      restoreDBClusterToPointInTime: (i) => l.use((m, c) => c.send(new m.RestoreDBClusterToPointInTimeCommand(i))),
     }),
   ),
   cloudWatch: service(
