@@ -504,6 +504,23 @@ export interface CreateClusterSnapshotInput {
   tags: Tags;
 }
 
+/**
+ * RestoreDBClusterFromSnapshot or RestoreDBClusterToPointInTime: the cluster alone, with
+ * its serverless range (RDS restores no instance; the writer is added with
+ * createClusterInstance once the cluster is available).
+ */
+export interface RestoreClusterInput {
+  clusterId: string;
+  /** A cluster snapshot of this region, or a point in time of a cluster of this region. */
+  from: { kind: 'snapshot'; snapshotId: string } | { kind: 'point-in-time'; sourceClusterId: string; time: Date | 'latest' };
+  /** The source's version (a snapshot restores to its own when absent). */
+  engineVersion?: string;
+  serverless: ServerlessCapacity;
+  subnetGroup?: string;
+  vpcSecurityGroupIds?: string[];
+  tags: Tags;
+}
+
 export interface ListClusterSnapshotsInput {
   clusterId?: string;
   type?: SnapshotType | 'all';
@@ -547,7 +564,7 @@ export interface Provider {
   /** The same provider bound to another region (a namespace on the local provider). */
   forRegion(region: string): Provider;
 
-  /** Aurora clusters; undefined where the provider has none (the local provider, for now). */
+  /** Aurora clusters; undefined where the provider has none. The local provider's: a primary and its streaming replicas (local/clusters.ts). */
   readonly clusters?: ClusterApi;
 
   createInstance(input: CreateInstanceInput): Promise<Instance>;

@@ -41,6 +41,7 @@ import { LOCAL_HOST } from './records.js';
 import * as automated from './automated-backups.js';
 import * as replication from './backup-replication.js';
 import * as pitr from './pitr.js';
+import { LocalClusters, notAnInstanceSnapshot } from './clusters.js';
 import * as replicas from './replicas.js';
 import * as restore from './restore.js';
 import * as snapshots from './snapshots.js';
@@ -83,6 +84,17 @@ class LocalProvider implements Provider {
 
   forRegion(region: string): Provider {
     return new LocalProvider(regionContext(this.rc.shared, region));
+  }
+
+  /** Aurora clusters: a primary and its streaming replicas under one id (clusters.ts). */
+  get clusters(): LocalClusters {
+    return new LocalClusters(this.rc);
+  }
+
+  /** A cluster snapshot is not an instance snapshot (the port's instance calls refuse it, as RDS does). */
+  async #instanceSnapshot(id: string): Promise<void> {
+    const rec = await snapshots.readSnapshot(this.rc, id);
+    if (rec?.clusterId) throw notAnInstanceSnapshot(id, rec.clusterId);
   }
 
   createInstance(input: CreateInstanceInput): Promise<Instance> {
@@ -130,19 +142,31 @@ class LocalProvider implements Provider {
     return this.guard(`Creating snapshot ${input.snapshotId}`, () => snapshots.createSnapshot(this.rc, input));
   }
   describeSnapshot(id: string): Promise<Snapshot> {
-    return this.guard(`Describing snapshot ${id}`, () => snapshots.describeSnapshot(this.rc, id));
+    return this.guard(`Describing snapshot ${id}`, async () => {
+      await this.#instanceSnapshot(id);
+      return snapshots.describeSnapshot(this.rc, id);
+    });
   }
   findSnapshot(id: string): Promise<Snapshot | undefined> {
-    return this.guard(`Looking up snapshot ${id}`, () => snapshots.findSnapshot(this.rc, id));
+    return this.guard(`Looking up snapshot ${id}`, async () => {
+      const found = await snapshots.findSnapshot(this.rc, id);
+      return found?.of === 'cluster' ? undefined : found;
+    });
   }
   listSnapshots(input?: ListSnapshotsInput): Promise<Snapshot[]> {
-    return this.guard('Listing snapshots', () => snapshots.listSnapshots(this.rc, input));
+    return this.guard('Listing snapshots', async () => (await snapshots.listSnapshots(this.rc, input)).filter((s) => s.of !== 'cluster'));
   }
   deleteSnapshot(id: string): Promise<void> {
-    return this.guard(`Deleting snapshot ${id}`, () => snapshots.deleteSnapshot(this.rc, id));
+    return this.guard(`Deleting snapshot ${id}`, async () => {
+      await this.#instanceSnapshot(id);
+      await snapshots.deleteSnapshot(this.rc, id);
+    });
   }
   copySnapshot(input: CopySnapshotInput): Promise<Snapshot> {
-    return this.guard(`Copying snapshot ${input.snapshotId} to ${input.targetRegion}`, () => snapshots.copySnapshot(this.rc, input));
+    return this.guard(`Copying snapshot ${input.snapshotId} to ${input.targetRegion}`, async () => {
+      await this.#instanceSnapshot(input.snapshotId);
+      return snapshots.copySnapshot(this.rc, input);
+    });
   }
   waitForSnapshot(id: string, target: 'available' | 'deleted', opts: WaitOptions): Promise<Snapshot | undefined> {
     return this.guard(`Waiting for snapshot ${id}`, () =>
@@ -168,7 +192,10 @@ class LocalProvider implements Provider {
   }
 
   restoreFromSnapshot(input: RestoreFromSnapshotInput): Promise<Instance> {
-    return this.guard(`Restoring snapshot ${input.snapshotId}`, () => restore.restoreFromSnapshot(this.rc, input));
+    return this.guard(`Restoring snapshot ${input.snapshotId}`, async () => {
+      await this.#instanceSnapshot(input.snapshotId);
+      return restore.restoreFromSnapshot(this.rc, input);
+    });
   }
   restoreToPointInTime(input: RestoreToPointInTimeInput): Promise<Instance> {
     return this.guard(`Restoring instance ${input.sourceInstanceId} to a point in time`, () => pitr.restoreToPointInTime(this.rc, input));
@@ -200,6 +227,8 @@ class LocalProvider implements Provider {
 
   connectionInfo(id: string): Promise<ConnectionInfo> {
     return this.guard(`Reading connection info of ${id}`, async () => {
+      // An Aurora cluster's id: its endpoint, which follows the writer.
+      if (!(await store.readInstance(this.rc, id)) && (await this.clusters.findCluster(id))) return this.clusters.connectionInfo(id);
       const rec = await store.requireInstance(this.rc, id);
       const cred = await store.instanceCredential(this.rc, id);
       return {
