@@ -39,7 +39,11 @@ export function isClusterFailover(ctx: Pick<Context, 'config'>, id: string): boo
  * The reader to promote: the one asked for, or the first in failover order. Pure; throws the
  * refusals (bad input, exit 2: a cluster without a reader has nothing to fail over to).
  */
-export function pickReader(cluster: Pick<Cluster, 'id' | 'members'>, candidate: string | undefined, provider: ProviderName = 'aws'): ClusterMember {
+export function pickReader(
+  cluster: Pick<Cluster, 'id' | 'members'>,
+  candidate: string | undefined,
+  provider: ProviderName = 'aws',
+): ClusterMember {
   const readers = cluster.members.filter((m) => m.role === 'reader');
   const writer = cluster.members.find((m) => m.role === 'writer');
   if (readers.length === 0) {
@@ -73,7 +77,9 @@ export async function failoverCluster(ctx: Context, input: ClusterFailoverInput)
   const provider = await ctx.provider();
   const clusters = provider.clusters;
   if (!clusters) {
-    throw new UsageError(`The ${provider.name} provider has no Aurora clusters.`, { hint: 'Aurora clusters are on the aws and local providers.' });
+    throw new UsageError(`The ${provider.name} provider has no Aurora clusters.`, {
+      hint: 'Aurora clusters are on the aws and local providers.',
+    });
   }
   const { value, report } = await runRunbook(CLUSTER_FAILOVER, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, async (run) => {
     const picked = await run.step('CF-1', async (s) => {

@@ -149,10 +149,7 @@ export async function clusterMembers(rc: RegionContext, id: string): Promise<Ins
     });
     if (rec?.clusterId === id) out.push(rec);
   }
-  return out.sort(
-    (a, b) =>
-      roleOrder(a) - roleOrder(b) || (a.promotionTier ?? 1) - (b.promotionTier ?? 1) || a.id.localeCompare(b.id),
-  );
+  return out.sort((a, b) => roleOrder(a) - roleOrder(b) || (a.promotionTier ?? 1) - (b.promotionTier ?? 1) || a.id.localeCompare(b.id));
 }
 
 function isWriter(r: InstanceRecord): boolean {
@@ -312,7 +309,10 @@ export class LocalClusters implements ClusterApi {
     validateInstanceId(input.clusterId);
     validateTags(input.tags);
     const from = input.from;
-    let base: Pick<ClusterRecord, 'engineVersion' | 'dbName' | 'masterUsername' | 'storageEncrypted' | 'backupRetentionDays' | 'copyTagsToSnapshot'>;
+    let base: Pick<
+      ClusterRecord,
+      'engineVersion' | 'dbName' | 'masterUsername' | 'storageEncrypted' | 'backupRetentionDays' | 'copyTagsToSnapshot'
+    >;
     let cred: MasterCredential;
     let restoreFrom: ClusterRestore;
     if (from.kind === 'snapshot') {
@@ -324,7 +324,7 @@ export class LocalClusters implements ClusterApi {
       restoreFrom = { kind: 'snapshot', snapshotId: from.snapshotId };
     } else {
       const source = await requireCluster(this.rc, from.sourceClusterId);
-      const writer = await this.#writer(source.id, 'a point-in-time restore replays its writer\'s WAL archive');
+      const writer = await this.#writer(source.id, "a point-in-time restore replays its writer's WAL archive");
       base = source;
       cred = await instanceCredential(this.rc, writer.id);
       restoreFrom = {
@@ -419,7 +419,7 @@ export class LocalClusters implements ClusterApi {
       return;
     }
     if (from?.kind === 'point-in-time') {
-      const source = await this.#writer(from.sourceClusterId, 'a point-in-time restore replays its writer\'s WAL archive');
+      const source = await this.#writer(from.sourceClusterId, "a point-in-time restore replays its writer's WAL archive");
       await restoreToPointInTime(this.rc, {
         ...placement,
         sourceInstanceId: source.id,
@@ -672,7 +672,15 @@ export class LocalClusters implements ClusterApi {
       async (): Promise<Look<Snapshot>> => {
         const s = await this.findClusterSnapshot(id);
         if (target === 'deleted') return s ? { status: s.status, done: false } : { status: 'deleted', done: true, value: undefined };
-        if (!s) return { status: 'not-found', done: false, fatal: await this.describeClusterSnapshot(id).then(() => new Error(id), (e: Error) => e) };
+        if (!s)
+          return {
+            status: 'not-found',
+            done: false,
+            fatal: await this.describeClusterSnapshot(id).then(
+              () => new Error(id),
+              (e: Error) => e,
+            ),
+          };
         if (s.status === 'available') return { status: s.status, done: true, value: s };
         if (s.status === 'failed') return { status: s.status, done: false, fatal: new EnvironmentError(`Cluster snapshot ${id} failed.`) };
         return { status: s.status, done: false };

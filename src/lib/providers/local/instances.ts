@@ -166,9 +166,12 @@ async function refuseClusterWriterWithReaders(rc: RegionContext, rec: InstanceRe
   const readers: string[] = [];
   for (const id of rec.replicaIds) if ((await readInstance(rc, id))?.clusterId === rec.clusterId) readers.push(id);
   if (readers.length === 0) return;
-  throw new UsageError(`Instance ${rec.id} is the writer of Aurora cluster ${rec.clusterId}, which still has readers (${readers.join(', ')}).`, {
-    hint: `Delete the readers first, or fail over to one (\`dbops failover ${rec.clusterId}\`) and delete this one as a reader.`,
-  });
+  throw new UsageError(
+    `Instance ${rec.id} is the writer of Aurora cluster ${rec.clusterId}, which still has readers (${readers.join(', ')}).`,
+    {
+      hint: `Delete the readers first, or fail over to one (\`dbops failover ${rec.clusterId}\`) and delete this one as a reader.`,
+    },
+  );
 }
 
 export async function deleteInstance(rc: RegionContext, id: string, input: DeleteInstanceInput): Promise<void> {
