@@ -20,29 +20,30 @@
  *   up and promoted, the endpoint retargeted, the old writer fenced and rejoined as a reader.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, EnvironmentError, NotFoundError, UsageError } from '../../errors.js';
 import { Secret, registerSecret } from '../../secret.js';
-import type {
-  Cluster,
-  ClusterApi,
-  ClusterMember,
-  ConnectionInfo,
-  CopySnapshotInput,
-  CreateClusterInput,
-  CreateClusterInstanceInput,
-  CreateClusterSnapshotInput,
-  DeleteInstanceInput,
-  Endpoint,
-  Instance,
-  ListClusterSnapshotsInput,
-  ModifyClusterInput,
-  RestoreClusterInput,
-  ServerlessCapacity,
-  Snapshot,
-  Tags,
-  WaitOptions,
+import {
+  TAG,
+  type Cluster,
+  type ClusterApi,
+  type ClusterMember,
+  type ConnectionInfo,
+  type CopySnapshotInput,
+  type CreateClusterInput,
+  type CreateClusterInstanceInput,
+  type CreateClusterSnapshotInput,
+  type DeleteInstanceInput,
+  type Endpoint,
+  type Instance,
+  type ListClusterSnapshotsInput,
+  type ModifyClusterInput,
+  type RestoreClusterInput,
+  type ServerlessCapacity,
+  type Snapshot,
+  type Tags,
+  type WaitOptions,
 } from '../types.js';
 import { prepareRegion, type RegionContext } from './context.js';
 import { LocalFailover } from './failover.js';
@@ -68,6 +69,16 @@ const SECRET_PREFIX = 'cluster:';
 const CATCH_UP_SECONDS = 60;
 /** How long the cluster endpoint may take to pause (transactions finishing). */
 const PAUSE_MS = 30_000;
+/** The tag of a cluster's kept volume (a base backup no listing shows). */
+const VOLUME_PURPOSE = 'cluster-volume';
+
+function volumeId(clusterId: string): string {
+  return `${clusterId}-volume`;
+}
+
+function isVolume(tags: Tags): boolean {
+  return tags[TAG.purpose] === VOLUME_PURPOSE;
+}
 
 export type ClusterRestore =
   | { kind: 'snapshot'; snapshotId: string }
@@ -96,6 +107,12 @@ export interface ClusterRecord {
   port?: number;
   /** A restored cluster before its writer exists: what the writer is restored from. */
   restoreFrom?: ClusterRestore;
+  /**
+   * A cluster whose last instance was deleted keeps its data, as Aurora's storage outlives
+   * its instances: a base backup of the last writer (this snapshot id), which its next
+   * writer is restored from and which becomes its final snapshot (or goes) when it is deleted.
+   */
+  volume?: string;
   tags: Tags;
   createdAt: string;
 }
@@ -398,7 +415,8 @@ export class LocalClusters implements ClusterApi {
       autoMinorVersionUpgrade: input.autoMinorVersionUpgrade,
     }));
     if (!writer) {
-      if (cluster.restoreFrom) await updateCluster(this.rc, cluster.id, (r) => ({ ...r, restoreFrom: undefined }));
+      if (cluster.restoreFrom) await updateCluster(this.rc, cluster.id, (r) => ({ ...r, restoreFrom: undefined, volume: undefined }));
+      if (cluster.volume) await snapshots.deleteSnapshot(this.rc, cluster.volume);
       await this.#endpoint(cluster, id);
     }
     return describeInstance(this.rc, id);
@@ -535,14 +553,52 @@ export class LocalClusters implements ClusterApi {
       });
     }
     if (!input.skipFinalSnapshot) {
-      throw new UsageError(
-        `A local Aurora cluster keeps its data in its writer, which is gone: cluster ${id} can have no final snapshot now.`,
-        { hint: 'Take a cluster snapshot (`dbops snapshot create`) before deleting the writer, then delete with --skip-final-snapshot.' },
-      );
+      if (!input.finalSnapshotId) throw new UsageError(`Deleting Aurora cluster ${id} needs a final snapshot id (or skipFinalSnapshot).`);
+      validateSnapshotId(input.finalSnapshotId);
+      if (!rec.volume) {
+        throw new UsageError(`Aurora cluster ${id} never held data (it never had a writer): there is nothing for a final snapshot.`, {
+          hint: 'Delete it with --skip-final-snapshot.',
+        });
+      }
+      if (await snapshots.readSnapshot(this.rc, input.finalSnapshotId)) throw snapshots.snapshotExists(this.rc, input.finalSnapshotId);
     }
     await updateCluster(this.rc, id, (r) => ({ ...r, status: 'deleting' }));
+    if (rec.volume && (await snapshots.readSnapshot(this.rc, rec.volume))) {
+      if (input.finalSnapshotId && !input.skipFinalSnapshot) await this.#volumeAsSnapshot(rec.volume, input.finalSnapshotId);
+      else await snapshots.deleteSnapshot(this.rc, rec.volume);
+    }
     await new LocalPgbouncer(this.rc, undefined).remove(id);
     await this.#forget(id);
+  }
+
+  /** The kept volume becomes the final cluster snapshot: renamed into place, with its password. */
+  async #volumeAsSnapshot(volume: string, snapshotId: string): Promise<void> {
+    const cred = await snapshots.usableSnapshot(this.rc, volume);
+    await rename(this.rc.layout.snapshotDir(volume), this.rc.layout.snapshotDir(snapshotId));
+    await updateJson(this.rc.layout.snapshotJson(snapshotId), (r: { id: string; tags: Tags }) => ({
+      ...r,
+      id: snapshotId,
+      tags: { ...r.tags, [TAG.purpose]: 'final' },
+    }));
+    await this.rc.shared.secrets.put('snapshots', this.rc.region, snapshotId, cred.cred);
+    await this.rc.shared.secrets.remove('snapshots', this.rc.region, volume);
+  }
+
+  /**
+   * Before the last instance of a lasting cluster is deleted: its data is kept as the
+   * cluster's volume (a base backup), as Aurora's storage outlives the cluster's instances.
+   * Temporary clusters (restore tests, drills: dbops:expires-at) keep nothing.
+   */
+  async keepVolume(instanceId: string): Promise<void> {
+    const rec = await readInstance(this.rc, instanceId);
+    if (!rec?.clusterId || !isWriter(rec)) return;
+    const cluster = await readCluster(this.rc, rec.clusterId);
+    if (!cluster || cluster.status === 'deleting' || cluster.tags[TAG.expiresAt] !== undefined) return;
+    if ((await clusterMembers(this.rc, cluster.id)).some((m) => m.id !== rec.id)) return;
+    const snapshotId = volumeId(cluster.id);
+    if (await snapshots.readSnapshot(this.rc, snapshotId)) await snapshots.deleteSnapshot(this.rc, snapshotId);
+    await snapshots.createSnapshot(this.rc, { instanceId: rec.id, snapshotId, tags: { [TAG.purpose]: VOLUME_PURPOSE } });
+    await updateCluster(this.rc, cluster.id, (r) => ({ ...r, volume: snapshotId, restoreFrom: { kind: 'snapshot', snapshotId } }));
   }
 
   async waitForCluster(id: string, target: 'available' | 'deleted', opts: WaitOptions): Promise<Cluster | undefined> {
@@ -609,6 +665,14 @@ export class LocalClusters implements ClusterApi {
     return this.describeCluster(id);
   }
 
+  /** Before the writer of a cluster with readers is deleted: a failover to the first reader, as Aurora does. */
+  async handOverWriter(instanceId: string): Promise<void> {
+    const rec = await readInstance(this.rc, instanceId);
+    if (!rec?.clusterId || !isWriter(rec)) return;
+    const reader = (await clusterMembers(this.rc, rec.clusterId)).find((m) => m.replicaSourceId === rec.id && !m.fenced);
+    if (reader) await this.failoverCluster(rec.clusterId, reader.id);
+  }
+
   /** Where and as whom to connect to the cluster: its endpoint (which follows the writer). */
   async connectionInfo(id: string): Promise<ConnectionInfo> {
     const cluster = await this.describeCluster(id);
@@ -653,7 +717,9 @@ export class LocalClusters implements ClusterApi {
 
   async listClusterSnapshots(input: ListClusterSnapshotsInput = {}): Promise<Snapshot[]> {
     const recs = await snapshots.listSnapshotRecords(this.rc, input.type ? { type: input.type } : {});
-    return recs.filter((r) => r.clusterId && (input.clusterId === undefined || r.clusterId === input.clusterId)).map(toSnapshot);
+    return recs
+      .filter((r) => r.clusterId && !isVolume(r.tags) && (input.clusterId === undefined || r.clusterId === input.clusterId))
+      .map(toSnapshot);
   }
 
   async deleteClusterSnapshot(id: string): Promise<void> {

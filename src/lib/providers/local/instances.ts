@@ -160,24 +160,9 @@ function checkDeletable(rec: InstanceRecord, input: DeleteInstanceInput): void {
   }
 }
 
-/** A local cluster's writer goes last: its readers would otherwise become writers of their own. */
-async function refuseClusterWriterWithReaders(rc: RegionContext, rec: InstanceRecord): Promise<void> {
-  if (!rec.clusterId) return;
-  const readers: string[] = [];
-  for (const id of rec.replicaIds) if ((await readInstance(rc, id))?.clusterId === rec.clusterId) readers.push(id);
-  if (readers.length === 0) return;
-  throw new UsageError(
-    `Instance ${rec.id} is the writer of Aurora cluster ${rec.clusterId}, which still has readers (${readers.join(', ')}).`,
-    {
-      hint: `Delete the readers first, or fail over to one (\`dbops failover ${rec.clusterId}\`) and delete this one as a reader.`,
-    },
-  );
-}
-
 export async function deleteInstance(rc: RegionContext, id: string, input: DeleteInstanceInput): Promise<void> {
   let rec = await requireInstance(rc, id);
   checkDeletable(rec, input);
-  await refuseClusterWriterWithReaders(rc, rec);
   if (input.finalSnapshotId && !input.skipFinalSnapshot && (await readSnapshot(rc, input.finalSnapshotId))) {
     throw new ConflictError(`Snapshot ${input.finalSnapshotId} already exists in ${rc.region} (local provider).`, {
       hint: 'Choose another final snapshot identifier.',

@@ -110,7 +110,13 @@ class LocalProvider implements Provider {
     return this.guard('Listing instances', () => store.listInstances(this.rc));
   }
   deleteInstance(id: string, input: DeleteInstanceInput): Promise<void> {
-    return this.guard(`Deleting instance ${id}`, () => instances.deleteInstance(this.rc, id, input));
+    return this.guard(`Deleting instance ${id}`, async () => {
+      // As on Aurora: deleting the writer of a cluster with readers fails over to one first.
+      await this.clusters.handOverWriter(id);
+      // The last instance of a cluster: the cluster keeps its data (Aurora's storage outlives its instances).
+      await this.clusters.keepVolume(id);
+      await instances.deleteInstance(this.rc, id, input);
+    });
   }
   waitForInstance(id: string, target: 'available' | 'deleted', opts: WaitOptions): Promise<Instance | undefined> {
     return this.guard(`Waiting for instance ${id}`, () =>

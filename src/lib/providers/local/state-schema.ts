@@ -132,6 +132,7 @@ export const clusterRecordSchema = z.looseObject({
   vpcSecurityGroupIds: z.array(z.string()),
   subnetGroup: z.string().optional(),
   port: port.optional(),
+  volume: name.optional(),
   restoreFrom: z
     .discriminatedUnion('kind', [
       z.object({ kind: z.literal('snapshot'), snapshotId: name }),

@@ -133,14 +133,44 @@ describe('a local Aurora cluster', () => {
     });
   }, 120_000);
 
-  it('is removed readers first, then the writer, then the cluster: no process and no directory stays', async () => {
-    await expect(provider.deleteInstance('hub-r1', { skipFinalSnapshot: true })).rejects.toThrow(
-      /is the writer of Aurora cluster hub, which still has readers \(hub-w1\)/,
-    );
-    await provider.deleteInstance('hub-w1', { skipFinalSnapshot: true });
+  it('deleting the writer hands over to the reader first, as Aurora does', async () => {
     await provider.deleteInstance('hub-r1', { skipFinalSnapshot: true });
-    await clusters.deleteCluster(ID, { skipFinalSnapshot: true });
-    await clusters.deleteClusterSnapshot('hub-snap-1');
+    expect((await clusters.describeCluster(ID)).members).toEqual([{ instanceId: 'hub-w1', role: 'writer', promotionTier: 0 }]);
+    await withPg(await provider.connectionInfo(ID), async (pg) => {
+      expect((await pg.query('SELECT count(*)::int AS n FROM notes')).rows).toEqual([{ n: 2 }]);
+    });
+  }, 120_000);
+
+  it('keeps its data without instances: a new writer has it, and deleting the cluster leaves its final snapshot', async () => {
+    await provider.deleteInstance('hub-w1', { skipFinalSnapshot: true });
+    expect((await clusters.describeCluster(ID)).members).toEqual([]);
+    // The kept volume is no snapshot anyone lists.
+    expect((await clusters.listClusterSnapshots({ clusterId: ID })).map((x) => x.id)).toEqual(['hub-snap-1']);
+    await clusters.createClusterInstance(writerInput(ID, 'hub-w2'));
+    await withPg(await provider.connectionInfo(ID), async (pg) => {
+      expect((await pg.query('SELECT count(*)::int AS n FROM notes')).rows).toEqual([{ n: 2 }]);
+    });
+    await provider.deleteInstance('hub-w2', { skipFinalSnapshot: true });
+    await clusters.deleteCluster(ID, { skipFinalSnapshot: false, finalSnapshotId: 'hub-final' });
+    expect(await clusters.findCluster(ID)).toBeUndefined();
+    const final = await clusters.describeClusterSnapshot('hub-final');
+    expect([final.of, final.instanceId, final.status, final.tags['dbops:purpose']]).toEqual(['cluster', ID, 'available', 'final']);
+  }, 120_000);
+
+  it('a restore of the final snapshot has the data; then nothing stays (no process, no directory)', async () => {
+    await clusters.restoreCluster({
+      clusterId: 'hub-back',
+      from: { kind: 'snapshot', snapshotId: 'hub-final' },
+      serverless: { minCapacity: 0.5, maxCapacity: 4 },
+      tags: {},
+    });
+    await clusters.createClusterInstance(writerInput('hub-back', 'hub-back-w'));
+    await withPg(await provider.connectionInfo('hub-back'), async (pg) => {
+      expect((await pg.query('SELECT count(*)::int AS n FROM notes')).rows).toEqual([{ n: 2 }]);
+    });
+    await provider.deleteInstance('hub-back-w', { skipFinalSnapshot: true });
+    await clusters.deleteCluster('hub-back', { skipFinalSnapshot: true });
+    for (const id of ['hub-snap-1', 'hub-final']) await clusters.deleteClusterSnapshot(id);
     expect(await clusters.listClusters()).toEqual([]);
     for (const dir of ['instances', 'clusters', 'poolers', 'snapshots']) expect(await entries(dir)).toEqual([]);
     expect(processesUnder(home)).toEqual([]);
