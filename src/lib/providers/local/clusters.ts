@@ -665,6 +665,12 @@ export class LocalClusters implements ClusterApi {
     return this.describeCluster(id);
   }
 
+  /** The writer's instance id of cluster `id`; undefined when there is no such cluster or it has no writer. */
+  async writerOf(id: string): Promise<string | undefined> {
+    if (!(await readCluster(this.rc, id))) return undefined;
+    return (await clusterMembers(this.rc, id)).find(isWriter)?.id;
+  }
+
   /** Before the writer of a cluster with readers is deleted: a failover to the first reader, as Aurora does. */
   async handOverWriter(instanceId: string): Promise<void> {
     const rec = await readInstance(this.rc, instanceId);

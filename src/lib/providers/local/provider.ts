@@ -207,10 +207,25 @@ class LocalProvider implements Provider {
     return this.guard(`Restoring instance ${input.sourceInstanceId} to a point in time`, () => pitr.restoreToPointInTime(this.rc, input));
   }
   restorableWindow(id: string): Promise<RestorableWindow> {
-    return this.guard(`Reading the restorable window of ${id}`, () => pitr.restorableWindow(this.rc, id));
+    return this.guard(`Reading the restorable window of ${id}`, async () => {
+      const writer = await this.#clusterWriter(id);
+      const w = await pitr.restorableWindow(this.rc, writer ?? id);
+      return writer ? { ...w, instanceId: id } : w;
+    });
   }
   runAutomatedBackups(id: string, opts: AutomatedBackupOptions): Promise<AutomatedBackupRun> {
-    return this.guard(`Automated backups of ${id}`, () => automated.runAutomatedBackups(this.rc, id, opts));
+    return this.guard(`Automated backups of ${id}`, async () => {
+      // A cluster's automated backups are its writer's (every snapshot of a member is the cluster's).
+      const writer = await this.#clusterWriter(id);
+      const run = await automated.runAutomatedBackups(this.rc, writer ?? id, opts);
+      return writer ? { ...run, instanceId: id } : run;
+    });
+  }
+
+  /** The writer of the cluster `id` names, when `id` is a cluster's and not an instance's. */
+  async #clusterWriter(id: string): Promise<string | undefined> {
+    if (await store.readInstance(this.rc, id)) return undefined;
+    return this.clusters.writerOf(id);
   }
   findReplicatedBackups(sourceInstanceId: string): Promise<ReplicatedBackups | undefined> {
     return this.guard(`Looking up the replicated automated backups of ${sourceInstanceId}`, () =>

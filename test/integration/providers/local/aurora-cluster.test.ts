@@ -93,6 +93,27 @@ describe('a local Aurora cluster', () => {
     );
   });
 
+  it('backs up as a cluster (the automated base backups of its writer are its own) and restores to a point in time', async () => {
+    const run = await provider.runAutomatedBackups!(ID, { force: true });
+    expect(run.instanceId).toBe(ID);
+    const auto = await clusters.listClusterSnapshots({ clusterId: ID, type: 'automated' });
+    expect(auto.map((x) => [x.id, x.of])).toEqual([[run.snapshotId, 'cluster']]);
+    const window = await provider.restorableWindow!(ID);
+    expect(window.latestRestorableTime).toBeInstanceOf(Date);
+    await clusters.restoreCluster({
+      clusterId: 'hub-pitr',
+      from: { kind: 'point-in-time', sourceClusterId: ID, time: 'latest' },
+      serverless: { minCapacity: 0.5, maxCapacity: 4 },
+      tags: { 'dbops:expires-at': '2099-01-01T00:00:00Z' },
+    });
+    await clusters.createClusterInstance(writerInput('hub-pitr', 'hub-pitr-w'));
+    const rows = await withPg(await provider.connectionInfo('hub-pitr'), async (pg) => (await pg.query('SELECT id FROM notes')).rows);
+    expect(rows).toEqual([{ id: 1 }]);
+    await provider.deleteInstance('hub-pitr-w', { skipFinalSnapshot: true });
+    await clusters.deleteCluster('hub-pitr', { skipFinalSnapshot: true });
+    expect(await entries('clusters')).toEqual([ID]);
+  }, 120_000);
+
   it('restores the cluster snapshot into a temporary cluster (writer only), then removes the writer and the cluster', async () => {
     const api: ClusterApi = clusters;
     const tmp = await clusters.restoreCluster({
