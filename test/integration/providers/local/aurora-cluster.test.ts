@@ -6,12 +6,14 @@
  * removal that leaves no process and no directory.
  */
 import { readdir } from 'node:fs/promises';
+import { setTimeout } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../../../src/lib/errors.js';
 import type { ClusterApi, Provider } from '../../../../src/lib/providers/types.js';
 import type { LocalClusters } from '../../../../src/lib/providers/local/clusters.js';
-import { destroyLocalHome, localProvider, makeLocalHome, processesUnder, withPg } from '../../../_helpers/local.js';
+import { destroyLocalHome, exists, localProvider, makeLocalHome, processesUnder, TEST_OS_USER, withPg } from '../../../_helpers/local.js';
+import { createLocalProvider } from '../../../../src/lib/providers/local/provider.js';
 
 const ID = 'hub';
 let home: string;
@@ -135,6 +137,35 @@ describe('a local Aurora cluster', () => {
     expect(await entries('clusters')).toEqual([ID]);
     expect(await entries('poolers')).toEqual([ID]);
     expect((await entries('instances')).sort()).toEqual(['hub-r1', 'hub-w1']);
+  }, 120_000);
+
+  it('an interrupt while the temporary writer is restored leaves no instance; the cluster then goes, and nothing stays', async () => {
+    const abort = new AbortController();
+    const interrupted = createLocalProvider(
+      { home, region: 'us-east-2', osUser: TEST_OS_USER, pgBin: process.env.PG_BIN, env: { ...process.env }, signal: abort.signal },
+      undefined,
+    );
+    const api = interrupted.clusters as LocalClusters;
+    await api.restoreCluster({
+      clusterId: 'hub-int',
+      from: { kind: 'snapshot', snapshotId: 'hub-snap-1' },
+      serverless: { minCapacity: 0.5, maxCapacity: 4 },
+      tags: { 'dbops:expires-at': '2099-01-01T00:00:00Z' },
+    });
+    const writer = api.createClusterInstance(writerInput('hub-int', 'hub-int-w'));
+    writer.catch(() => undefined);
+    // Ctrl-C once the restore is under way (its data directory exists).
+    const dataDir = join(home, 'local', 'us-east-2', 'instances', 'hub-int-w', 'data');
+    while (!(await exists(dataDir))) await setTimeout(5);
+    abort.abort();
+    await expect(writer).rejects.toThrow();
+    // What the restore test's cleanup then does: the writer (gone already), then the cluster.
+    expect(await provider.findInstance('hub-int-w')).toBeUndefined();
+    await clusters.deleteCluster('hub-int', { skipFinalSnapshot: true });
+    expect(await entries('clusters')).toEqual([ID]);
+    expect(await entries('poolers')).toEqual([ID]);
+    expect((await entries('instances')).sort()).toEqual(['hub-r1', 'hub-w1']);
+    expect(processesUnder(join(home, 'local', 'us-east-2', 'instances', 'hub-int-w'))).toEqual([]);
   }, 120_000);
 
   it('fails over to the reader: the endpoint follows the writer, the old writer comes back read-only', async () => {
