@@ -47,8 +47,8 @@ import {
 } from '../types.js';
 import { prepareRegion, type RegionContext } from './context.js';
 import { LocalFailover } from './failover.js';
-import { describeInstance, instanceCredential, listResourceDirs, readInstance, updateInstance } from './instance-store.js';
-import { createInstance } from './instances.js';
+import { describeInstance, instanceCredential, listResourceDirs, readInstance, serverRunning, updateInstance } from './instance-store.js';
+import { createInstance, startInstance } from './instances.js';
 import { findPgbouncer, LocalPgbouncer, type PoolerRecord, poolersDir } from './pgbouncer.js';
 import { restorableWindow, restoreToPointInTime } from './pitr.js';
 import { LOCAL_HOST, managedTags, toSnapshot, type InstanceRecord } from './records.js';
@@ -597,6 +597,8 @@ export class LocalClusters implements ClusterApi {
     if ((await clusterMembers(this.rc, cluster.id)).some((m) => m.id !== rec.id)) return;
     const snapshotId = volumeId(cluster.id);
     if (await snapshots.readSnapshot(this.rc, snapshotId)) await snapshots.deleteSnapshot(this.rc, snapshotId);
+    // A base backup needs a running server: a stopped writer is started for it (as a final snapshot is).
+    if (!(await serverRunning(this.rc, rec.id))) await startInstance(this.rc, rec.id);
     await snapshots.createSnapshot(this.rc, { instanceId: rec.id, snapshotId, tags: { [TAG.purpose]: VOLUME_PURPOSE } });
     await updateCluster(this.rc, cluster.id, (r) => ({ ...r, volume: snapshotId, restoreFrom: { kind: 'snapshot', snapshotId } }));
   }

@@ -193,7 +193,8 @@ describe('a local Aurora cluster', () => {
     });
   }, 120_000);
 
-  it('keeps its data without instances: a new writer has it, and deleting the cluster leaves its final snapshot', async () => {
+  it('keeps its data without instances (even from a stopped writer): a new writer has it, deleting the cluster leaves its final snapshot', async () => {
+    await provider.stopInstance('hub-w1');
     await provider.deleteInstance('hub-w1', { skipFinalSnapshot: true });
     expect((await clusters.describeCluster(ID)).members).toEqual([]);
     // The kept volume is no snapshot anyone lists.
