@@ -86,9 +86,16 @@ class LocalProvider implements Provider {
     return new LocalProvider(regionContext(this.rc.shared, region));
   }
 
-  /** Aurora clusters: a primary and its streaming replicas under one id (clusters.ts). */
+  /** Aurora clusters: a primary and its streaming replicas under one id (clusters.ts); stray errors mapped as everywhere here. */
   get clusters(): LocalClusters {
-    return new LocalClusters(this.rc);
+    const home = this.rc.shared.opts.home;
+    return new Proxy(new LocalClusters(this.rc), {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop, target);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => guard(`Aurora cluster operation ${String(prop)}`, () => value.apply(target, args), home);
+      },
+    });
   }
 
   /** A cluster snapshot is not an instance snapshot (the port's instance calls refuse it, as RDS does). */
