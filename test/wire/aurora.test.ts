@@ -139,9 +139,9 @@ describe('story: Aurora Serverless v2 cluster', () => {
     expect(instances.map((i) => i.DBInstanceIdentifier)).toEqual([`${HUB}-writer`]);
   });
 
-  it('failover refuses a cluster without a reader (exit 1), then moves the writer to a reader', async () => {
+  it('failover refuses a cluster without a reader (exit 2), then moves the writer to a reader', async () => {
     const refused = await story.dbops('failover --yes');
-    expect(refused.exitCode).toBe(1);
+    expect(refused.exitCode).toBe(2);
     expect(refused.stderr).toMatch(/Failover refused: Aurora cluster wire-hub has no reader to promote/);
 
     await story.aws.rds.send(

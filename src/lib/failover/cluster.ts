@@ -13,7 +13,7 @@ import { isClusterEngine } from '../config/database-kind.js';
 import type { Context } from '../context.js';
 import { CheckFailed, EnvironmentError, messageOf, UsageError } from '../errors.js';
 import { formatDuration } from '../output/format.js';
-import type { Cluster, ClusterMember, Provider } from '../providers/types.js';
+import type { Cluster, ClusterMember, Provider, ProviderName } from '../providers/types.js';
 import { type RunbookRun, runRunbook, type RunReport } from '../runbook/runner.js';
 import { redact } from '../secret.js';
 import { dropProbeTable, readProbeRows, WriteProbe } from './probe.js';
@@ -58,15 +58,25 @@ export function isClusterFailover(ctx: Pick<Context, 'config'>, id: string): boo
   return isClusterEngine(ctx.config.database.engine) && id === ctx.config.database.identifier;
 }
 
-/** The reader to promote: the one asked for, or the first in failover order. Pure; throws the refusals. */
-export function pickReader(cluster: Pick<Cluster, 'id' | 'members'>, candidate: string | undefined): ClusterMember {
+/**
+ * The reader to promote: the one asked for, or the first in failover order. Pure; throws the
+ * refusals (bad input, exit 2: a cluster without a reader has nothing to fail over to).
+ */
+export function pickReader(
+  cluster: Pick<Cluster, 'id' | 'members'>,
+  candidate: string | undefined,
+  provider: ProviderName = 'aws',
+): ClusterMember {
   const readers = cluster.members.filter((m) => m.role === 'reader');
   const writer = cluster.members.find((m) => m.role === 'writer');
   if (readers.length === 0) {
-    throw new CheckFailed(
+    throw new UsageError(
       `Failover refused: Aurora cluster ${cluster.id} has no reader to promote${writer ? ` (its only instance is the writer ${writer.instanceId})` : ''}.`,
       {
-        hint: `Add a reader (\`aws rds create-db-instance --db-cluster-identifier ${cluster.id} --db-instance-class db.serverless --engine aurora-postgresql ...\`), then fail over; runbooks/cluster-failover.md, CF-1.`,
+        hint:
+          provider === 'local'
+            ? 'Add a reader (readReplica.enabled: true, then `dbops provision apply`), then fail over; runbooks/cluster-failover.md, CF-1.'
+            : `Add a reader (\`aws rds create-db-instance --db-cluster-identifier ${cluster.id} --db-instance-class db.serverless --engine aurora-postgresql ...\`), then fail over; runbooks/cluster-failover.md, CF-1.`,
       },
     );
   }
@@ -141,7 +151,9 @@ export async function failoverCluster(ctx: Context, input: ClusterFailoverInput)
   const provider = await ctx.provider();
   const clusters = provider.clusters;
   if (!clusters) {
-    throw new UsageError(`The ${provider.name} provider has no Aurora clusters.`, { hint: 'Aurora clusters are on the aws provider.' });
+    throw new UsageError(`The ${provider.name} provider has no Aurora clusters.`, {
+      hint: 'Aurora clusters are on the aws and local providers.',
+    });
   }
   const { value, report } = await runRunbook(CLUSTER_FAILOVER, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, async (run) => {
     const picked = await run.step('CF-1', async (s) => {
@@ -151,7 +163,7 @@ export async function failoverCluster(ctx: Context, input: ClusterFailoverInput)
           hint: 'Wait until it is available (`dbops status`), then retry.',
         });
       }
-      const target = pickReader(cluster, input.candidate);
+      const target = pickReader(cluster, input.candidate, provider.name);
       const from = writerOf(cluster);
       s.detail(`writer ${from ?? '(none)'}; promoting reader ${target.instanceId}`);
       return { cluster, target: target.instanceId, from };

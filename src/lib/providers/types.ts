@@ -572,7 +572,7 @@ export interface Provider {
   /** The same provider bound to another region (a namespace on the local provider). */
   forRegion(region: string): Provider;
 
-  /** Aurora clusters; undefined where the provider has none (the local provider, for now). */
+  /** Aurora clusters; undefined where the provider has none. The local provider's: a primary and its streaming replicas (local/clusters.ts). */
   readonly clusters?: ClusterApi;
 
   createInstance(input: CreateInstanceInput): Promise<Instance>;
