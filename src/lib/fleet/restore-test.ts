@@ -23,9 +23,8 @@ export async function fleetRestoreTest(
   return runOverFleet<RestoreTestResult>(
     ctx,
     request,
-    async ({ member, config, provider }) => {
-      // The member's own context: its config, and its account's provider in its region.
-      const memberCtx: Context = { ...ctx, config, provider: async () => provider };
+    async ({ member, ctx: memberCtx }) => {
+      // The member's own context: its config, its account's provider in its region, its output prefixed.
       const { result, error } = await restoreTest(memberCtx, { ...input, instanceId: member.id });
       // Interrupted: the row says so (its cleanup ran); the test could not run: the row is an error (exit 3).
       if (error) throw error;
