@@ -100,6 +100,12 @@ export interface FakeRdsOptions {
   /** How many describes a resource stays `creating`/`deleting`/... before it settles (default 2). */
   describesToSettle?: number;
   accountId?: string;
+  /**
+   * Fleet tests: the account a client's credentials belong to (an assumed role's); a listing
+   * (DescribeDBInstances / DescribeDBSnapshots without an id) then shows only the resources
+   * whose ARN names that account. Seed them with `DBInstanceArn` / `DBSnapshotArn`.
+   */
+  accountOf?: (client: RDSClient) => Promise<string | undefined>;
 }
 
 type Settle = { after: number; to: 'available' | 'gone' };
@@ -138,6 +144,7 @@ export class FakeRds {
   readonly clusters: FakeClusters;
   readonly #settleAfter: number;
   readonly #account: string;
+  readonly #accountOf: FakeRdsOptions['accountOf'];
   readonly #instances = new Map<string, Entry<DBInstance>>();
   readonly #snapshots = new Map<string, Entry<DBSnapshot>>();
   readonly #proxies = new Map<string, Entry<DBProxy>>();
@@ -152,6 +159,7 @@ export class FakeRds {
   constructor(opts: FakeRdsOptions = {}) {
     this.#settleAfter = opts.describesToSettle ?? 2;
     this.#account = opts.accountId ?? '123456789012';
+    this.#accountOf = opts.accountOf;
     this.mock = mockClient(RDSClient);
     this.clusters = new FakeClusters({ settleAfter: this.#settleAfter, account: this.#account });
     this.#install();
@@ -338,12 +346,23 @@ export class FakeRds {
     const m = this.mock;
     const regionOf = (getClient: () => RDSClient): Promise<string> => getClient().config.region();
     m.on(CreateDBInstanceCommand).callsFake(async (i, c) => this.#createInstance(i, await regionOf(c)));
-    m.on(DescribeDBInstancesCommand).callsFake(async (i, c) => this.#describeInstances(i, await regionOf(c)));
+    // The client is taken before any await: getClient() answers the latest call's client.
+    const ownedBy = async (client: RDSClient) => {
+      const account = this.#accountOf ? await this.#accountOf(client) : undefined;
+      return (arn: string | undefined) => account === undefined || arn?.split(':')[4] === account;
+    };
+    m.on(DescribeDBInstancesCommand).callsFake(async (i, c) => {
+      const client = c();
+      return this.#describeInstances(i, await client.config.region(), await ownedBy(client));
+    });
     m.on(DeleteDBInstanceCommand).callsFake(async (i, c) => this.#deleteInstance(i, await regionOf(c)));
     m.on(RebootDBInstanceCommand).callsFake(async (i, c) => this.#reboot(i, await regionOf(c)));
     m.on(AddTagsToResourceCommand).callsFake(async (i) => this.#addTags(i));
     m.on(CreateDBSnapshotCommand).callsFake(async (i, c) => this.#createSnapshot(i, await regionOf(c)));
-    m.on(DescribeDBSnapshotsCommand).callsFake(async (i, c) => this.#describeSnapshots(i, await regionOf(c)));
+    m.on(DescribeDBSnapshotsCommand).callsFake(async (i, c) => {
+      const client = c();
+      return this.#describeSnapshots(i, await client.config.region(), await ownedBy(client));
+    });
     m.on(DeleteDBSnapshotCommand).callsFake(async (i, c) => this.#deleteSnapshot(i, await regionOf(c)));
     m.on(CopyDBSnapshotCommand).callsFake(async (i, c) => this.#copySnapshot(i, await regionOf(c)));
     m.on(RestoreDBInstanceFromDBSnapshotCommand).callsFake(async (i, c) => this.#restoreFromSnapshot(i, await regionOf(c)));
@@ -536,13 +555,19 @@ export class FakeRds {
     return { DBInstance: this.#storeInstance(region, shape) };
   }
 
-  #describeInstances(i: DescribeDBInstancesCommandInput, region: string): { DBInstances: DBInstance[]; Marker?: string } {
+  #describeInstances(
+    i: DescribeDBInstancesCommandInput,
+    region: string,
+    owned: (arn: string | undefined) => boolean = () => true,
+  ): { DBInstances: DBInstance[]; Marker?: string } {
     if (i.DBInstanceIdentifier !== undefined) {
       const e = this.#instanceEntry(region, i.DBInstanceIdentifier);
       if (!this.#tickInstance(region, e)) throw notFoundInstance(i.DBInstanceIdentifier);
       return { DBInstances: [structuredClone(e.shape)] };
     }
-    const all = [...this.#instances.values()].filter((e) => this.#regionOf(e.shape.DBInstanceArn) === region);
+    const all = [...this.#instances.values()].filter(
+      (e) => this.#regionOf(e.shape.DBInstanceArn) === region && owned(e.shape.DBInstanceArn),
+    );
     const { items, Marker } = this.#page(all, i.MaxRecords, i.Marker);
     const live = items.filter((e) => this.#tickInstance(region, e));
     return { DBInstances: live.map((e) => structuredClone(e.shape)), ...(Marker ? { Marker } : {}) };
@@ -624,7 +649,11 @@ export class FakeRds {
     return { DBSnapshot: this.#storeSnapshot(region, source.shape, i.DBSnapshotIdentifier!, i.Tags ?? []) };
   }
 
-  #describeSnapshots(i: DescribeDBSnapshotsCommandInput, region: string): { DBSnapshots: DBSnapshot[]; Marker?: string } {
+  #describeSnapshots(
+    i: DescribeDBSnapshotsCommandInput,
+    region: string,
+    owned: (arn: string | undefined) => boolean = () => true,
+  ): { DBSnapshots: DBSnapshot[]; Marker?: string } {
     if (i.DBSnapshotIdentifier !== undefined) {
       const e = this.#snapshotEntry(region, i.DBSnapshotIdentifier);
       if (!this.#tickSnapshot(region, e)) throw notFoundSnapshot(i.DBSnapshotIdentifier);
@@ -633,6 +662,7 @@ export class FakeRds {
     const all = [...this.#snapshots.values()].filter(
       (e) =>
         this.#regionOf(e.shape.DBSnapshotArn) === region &&
+        owned(e.shape.DBSnapshotArn) &&
         (i.DBInstanceIdentifier === undefined || e.shape.DBInstanceIdentifier === i.DBInstanceIdentifier) &&
         (i.SnapshotType === undefined || e.shape.SnapshotType === i.SnapshotType),
     );
