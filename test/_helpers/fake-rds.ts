@@ -63,6 +63,7 @@ import {
   DeleteDBSnapshotCommand,
   DBInstanceAutomatedBackupNotFoundFault,
   DescribeDBInstanceAutomatedBackupsCommand,
+  DescribeAccountAttributesCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
   StartDBInstanceAutomatedBackupsReplicationCommand,
@@ -73,6 +74,7 @@ import {
   InvalidDBSnapshotStateFault,
   PromoteReadReplicaCommand,
   RDSClient,
+  SnapshotQuotaExceededFault,
   RebootDBInstanceCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
   RestoreDBInstanceToPointInTimeCommand,
@@ -106,6 +108,10 @@ export interface FakeRdsOptions {
    * whose ARN names that account. Seed them with `DBInstanceArn` / `DBSnapshotArn`.
    */
   accountOf?: (client: RDSClient) => Promise<string | undefined>;
+  /** RDS's limit of cross-region copies in progress per destination region (5): one more is refused. Default: no limit. */
+  maxCopiesInFlight?: number;
+  /** DescribeAccountAttributes: the quotas' Max (Used is counted from what the region holds). Default 40 instances, 100 manual snapshots. */
+  quotas?: { DBInstances?: number; ManualSnapshots?: number };
 }
 
 type Settle = { after: number; to: 'available' | 'gone' };
@@ -145,6 +151,10 @@ export class FakeRds {
   readonly #settleAfter: number;
   readonly #account: string;
   readonly #accountOf: FakeRdsOptions['accountOf'];
+  readonly #maxCopiesInFlight: number;
+  readonly #quotas: { DBInstances: number; ManualSnapshots: number };
+  /** Destination region -> the most cross-region copies ever in progress there at once. */
+  readonly copiesInFlightPeak = new Map<string, number>();
   readonly #instances = new Map<string, Entry<DBInstance>>();
   readonly #snapshots = new Map<string, Entry<DBSnapshot>>();
   readonly #proxies = new Map<string, Entry<DBProxy>>();
@@ -160,6 +170,8 @@ export class FakeRds {
     this.#settleAfter = opts.describesToSettle ?? 2;
     this.#account = opts.accountId ?? '123456789012';
     this.#accountOf = opts.accountOf;
+    this.#maxCopiesInFlight = opts.maxCopiesInFlight ?? Number.POSITIVE_INFINITY;
+    this.#quotas = { DBInstances: 40, ManualSnapshots: 100, ...opts.quotas };
     this.mock = mockClient(RDSClient);
     this.clusters = new FakeClusters({ settleAfter: this.#settleAfter, account: this.#account });
     this.#install();
@@ -354,6 +366,19 @@ export class FakeRds {
     m.on(DescribeDBInstancesCommand).callsFake(async (i, c) => {
       const client = c();
       return this.#describeInstances(i, await client.config.region(), await ownedBy(client));
+    });
+    m.on(DescribeAccountAttributesCommand).callsFake(async (_i, c) => {
+      const region = await c().config.region();
+      const instances = [...this.#instances.values()].filter((e) => this.#regionOf(e.shape.DBInstanceArn) === region).length;
+      const manual = [...this.#snapshots.values()].filter(
+        (e) => this.#regionOf(e.shape.DBSnapshotArn) === region && e.shape.SnapshotType === 'manual',
+      ).length;
+      return {
+        AccountQuotas: [
+          { AccountQuotaName: 'DBInstances', Used: instances, Max: this.#quotas.DBInstances },
+          { AccountQuotaName: 'ManualSnapshots', Used: manual, Max: this.#quotas.ManualSnapshots },
+        ],
+      };
     });
     m.on(DeleteDBInstanceCommand).callsFake(async (i, c) => this.#deleteInstance(i, await regionOf(c)));
     m.on(RebootDBInstanceCommand).callsFake(async (i, c) => this.#reboot(i, await regionOf(c)));
@@ -684,6 +709,18 @@ export class FakeRds {
     this.#requireAvailableSnapshot(source);
     this.#requireNoSnapshot(region, i.TargetDBSnapshotIdentifier);
     const id = i.TargetDBSnapshotIdentifier!;
+    if (ref.region !== region) {
+      const inFlight = [...this.#snapshots.values()].filter(
+        (e) => this.#regionOf(e.shape.DBSnapshotArn) === region && e.shape.SourceRegion && e.shape.Status === 'creating',
+      ).length;
+      if (inFlight >= this.#maxCopiesInFlight) {
+        throw new SnapshotQuotaExceededFault({
+          message: `Cannot copy ${ref.id}: ${inFlight} cross-region copies are already in progress to ${region}.`,
+          $metadata,
+        });
+      }
+      this.copiesInFlightPeak.set(region, Math.max(this.copiesInFlightPeak.get(region) ?? 0, inFlight + 1));
+    }
     const shape: DBSnapshot = {
       ...structuredClone(source.shape),
       DBSnapshotIdentifier: id,

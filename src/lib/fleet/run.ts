@@ -99,6 +99,11 @@ export interface FleetRunOptions<R> {
   reportDir?: string;
   /** The human rendering of one database's full result, for its report file. */
   renderReport?: (result: R) => string;
+  /**
+   * Mutating commands: asked once the selection is known, before any work (the question
+   * says how many databases); throws to refuse (off a terminal without --yes) or cancel.
+   */
+  confirm?: (members: readonly FleetMember[]) => Promise<void>;
 }
 
 /** The concurrency of a run: --concurrency, else fleet.concurrency, else 4. */
@@ -115,6 +120,7 @@ export async function runOverFleet<R>(
   const providers = fleetProviders(ctx);
   const concurrency = concurrencyOf(ctx, options.concurrency);
   const sel = await selectFleet(ctx.config, request, providers.discover, { concurrency });
+  if (options.confirm) await options.confirm(sel.members);
   return runUnits(ctx, { ...sel, unit: 'database' }, sel.members, options, async (member) => {
     const provider = await providers.providerFor(member.account, member.region);
     const config = memberConfig(ctx.config, member);

@@ -51,7 +51,7 @@ async function run(o: { yes?: boolean; dryRun?: boolean; deny?: string } = {}) {
     env: { DBOPS_HOME: '/nonexistent-dbops-home' },
   });
   try {
-    const result = await fleetGc(t.ctx, {}, { concurrency: 4 }).catch((e: unknown) => e);
+    const result = await fleetGc(t.ctx, {}, { concurrency: 4 }).catch((e: Error) => e);
     const deleted = [
       ...fleet.rds.mock.commandCalls(DeleteDBInstanceCommand).map((c) => c.args[0].input.DBInstanceIdentifier),
       ...fleet.rds.mock.commandCalls(DeleteDBSnapshotCommand).map((c) => c.args[0].input.DBSnapshotIdentifier),
