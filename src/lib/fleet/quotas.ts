@@ -6,9 +6,9 @@
  * - 100 manual snapshots per region (DescribeAccountAttributes `ManualSnapshots`, else the
  *   default): a warning once 90 % is used, and a refusal, with the reason, to create one
  *   past the quota (a snapshot or a copy into that region);
- * - the DB instance quota (`DBInstances`) for temporary restores: a restore waits for one
- *   of the run's own temporary instances to go when the quota is reached by them, and is
- *   refused when the account's other instances fill it.
+ * - the DB instance quota (`DBInstances`) for temporary restores (restore tests, drills):
+ *   read before the first starts; a restore waits while the run's own temporary instances
+ *   take the room left, and is refused, with the reason, when there is none at all.
  *
  * Quotas are an account's in a region, so every count is kept per account and region,
  * read once per run (one DescribeAccountAttributes per account and region).
@@ -21,7 +21,6 @@ import type { AccountQuota, Provider } from '../providers/types.js';
 export const MAX_COPIES_IN_FLIGHT = 5;
 /** RDS default quotas, when the provider cannot read the account's. */
 export const DEFAULT_MANUAL_SNAPSHOTS = 100;
-export const DEFAULT_DB_INSTANCES = 40;
 /** Warn once this share of a quota is used. */
 export const WARN_SHARE = 0.9;
 
@@ -87,6 +86,8 @@ interface Budget {
 
 export class FleetQuotas {
   readonly #copies = new Map<string, Slots>();
+  readonly #instances = new Map<string, Promise<Slots | undefined>>();
+  readonly #gates = new Map<string, Promise<void>>();
   readonly #budgets = new Map<string, Promise<Map<string, Budget>>>();
 
   constructor(private readonly out: Pick<Output, 'warn'>) {}
@@ -109,12 +110,7 @@ export class FleetQuotas {
     if (!b) {
       b = (async () => {
         const read: AccountQuota[] = provider.accountQuotas ? await provider.accountQuotas() : [];
-        const byName = new Map(read.map((q) => [q.name, { ...q, warned: false }]));
-        if (!byName.has('ManualSnapshots')) {
-          const used = (await provider.listSnapshots({ type: 'manual' })).length;
-          byName.set('ManualSnapshots', { name: 'ManualSnapshots', used, max: DEFAULT_MANUAL_SNAPSHOTS, warned: false });
-        }
-        return byName;
+        return new Map(read.map((q) => [q.name, { ...q, warned: false }]));
       })();
       this.#budgets.set(key, b);
     }
@@ -126,7 +122,14 @@ export class FleetQuotas {
    * account's quota there: warns at 90 %, refuses past the quota with the reason.
    */
   async reserveManualSnapshot(account: string, provider: Provider, what: string): Promise<void> {
-    const b = (await this.#quotas(account, provider)).get('ManualSnapshots')!;
+    const quotas = await this.#quotas(account, provider);
+    let b = quotas.get('ManualSnapshots');
+    if (!b) {
+      // Not reported (local provider, an emulator): the snapshots there against RDS' default quota.
+      const used = (await provider.listSnapshots({ type: 'manual' })).length;
+      b = quotas.get('ManualSnapshots') ?? { name: 'ManualSnapshots', used, max: DEFAULT_MANUAL_SNAPSHOTS, warned: false };
+      quotas.set('ManualSnapshots', b);
+    }
     if (b.used + 1 > b.max) {
       throw new EnvironmentError(
         `Refusing to create ${what} in ${provider.region} (${account}): the region has ${b.used} manual snapshots, the account's quota of ${b.max}.`,
@@ -141,36 +144,53 @@ export class FleetQuotas {
   }
 
   /**
-   * Counts one more DB instance (a temporary restore) against the account's quota in the
-   * region: refuses when it is full, saying how many there are.
+   * Holds `count` of the DB instances the account may still create in the provider's region
+   * (DescribeAccountAttributes DBInstances, read once per run) for one temporary restore:
+   * waits while the run's other temporary instances take the room, and refuses, with the
+   * reason, when the account's own instances leave none. Release once the restore's cleanup ran.
    */
-  async reserveInstance(account: string, provider: Provider, what: string): Promise<() => void> {
-    const quotas = await this.#quotas(account, provider);
-    const b = quotas.get('DBInstances');
-    if (!b) return () => undefined;
-    if (b.used + 1 > b.max) {
+  async holdInstances(account: string, provider: Provider, count: number, what: string, signal?: AbortSignal): Promise<() => void> {
+    const key = `${account}|${provider.region}`;
+    let slots = this.#instances.get(key);
+    if (!slots) {
+      slots = this.#quotas(account, provider).then((q) => {
+        const b = q.get('DBInstances');
+        return b ? new Slots(Math.max(0, b.max - b.used)) : undefined;
+      });
+      this.#instances.set(key, slots);
+    }
+    const s = await slots;
+    if (!s) return () => undefined;
+    if (s.limit < count) {
+      const b = (await this.#quotas(account, provider)).get('DBInstances')!;
       throw new EnvironmentError(
-        `Refusing to create ${what} in ${provider.region} (${account}): the account has ${b.used} DB instances there, its quota of ${b.max}.`,
+        `Refusing to create ${what} in ${provider.region} (${account}): the account has ${b.used} of its ${b.max} DB instances there, room for ${s.limit} and ${count === 1 ? 'one is' : `${count} are`} needed.`,
         {
-          hint: 'Run with a lower --concurrency, delete instances no longer needed (`dbops gc`), or ask AWS to raise the DBInstances quota.',
+          hint: 'Delete instances no longer needed (`dbops gc --all` removes expired temporary ones), or ask AWS to raise the DBInstances quota (Service Quotas), then run again.',
           kind: 'quota-exceeded',
         },
       );
     }
-    b.used++;
-    this.#warnNear(b, account, provider.region, 'DB instances');
-    let released = false;
+    // Several units are taken one holder at a time, so two restores each holding part never wait on each other.
+    const previous = this.#gates.get(key) ?? Promise.resolve();
+    let open!: () => void;
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    this.#gates.set(key, gate);
+    const releases: (() => void)[] = [];
+    try {
+      await previous;
+      for (let i = 0; i < count; i++) releases.push(await s.acquire(signal));
+    } catch (e) {
+      for (const r of releases) r();
+      throw e;
+    } finally {
+      open();
+    }
     return () => {
-      if (released) return;
-      released = true;
-      b.used--;
+      for (const r of releases) r();
     };
-  }
-
-  /** How many more instances the account may create in the region (for queueing); Infinity when unknown. */
-  async instancesLeft(account: string, provider: Provider): Promise<number> {
-    const b = (await this.#quotas(account, provider)).get('DBInstances');
-    return b ? Math.max(0, b.max - b.used) : Number.POSITIVE_INFINITY;
   }
 
   #warnNear(b: Budget, account: string, region: string, what: string): void {
