@@ -85,8 +85,12 @@ describe('Slots', () => {
     const a = await s.acquire();
     const b = await s.acquire();
     const order: string[] = [];
-    const c = s.acquire().then((r) => (order.push('c'), r));
-    const d = s.acquire().then((r) => (order.push('d'), r));
+    const noting = (name: string) => (release: () => void) => {
+      order.push(name);
+      return release;
+    };
+    const c = s.acquire().then(noting('c'));
+    const d = s.acquire().then(noting('d'));
     const controller = new AbortController();
     const e = s.acquire(controller.signal).catch(() => 'aborted');
     expect(s.waiting).toBe(3);
