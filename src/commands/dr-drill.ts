@@ -1,5 +1,6 @@
 /** `dbops dr-drill`: the definitions (handlers: dr-drill.run.ts, loaded lazily). */
 import { arg, defineCommand, defineGroup, opt, type Lazy, examples } from './define.js';
+import { fleetRunOptions } from './fleet-options.js';
 
 export const run = defineCommand({
   name: 'run',
@@ -11,6 +12,7 @@ export const run = defineCommand({
     "An Aurora Serverless v2 source (database.engine aurora-postgresql) recovers as a temporary cluster and its db.serverless writer (DR-18, DR-19; the RTO phases cluster and writer), deleted writer first, then cluster (DR-20): region from the newest cluster snapshot copy in the DR region, instance to the cluster's latest restorable time; the replica scenario is refused (a cluster fails over to its own reader: `dbops failover`). See docs/aurora.md.",
     'The restore-test checks run on the recovery against the source; a comparison that cannot be made (source unreachable) is "could not verify" and fails the drill. RTO: T0 (the start, or --detected-at) to the recovery accepting writes with every check passed, in phases; with --interactive the manual steps (point the application, tell the stakeholders) are shown, timed and closed with done/failed/skipped and a note. RPO: T0 minus the newest dbops heartbeat in the recovery (else the newest commit timestamp, else the backup time, labelled). Both against recovery.rtoHours / rpoHours.',
     "The record (--json, --report <file.md>) carries a sha256 of each check's evidence and of itself (`dbops dr-drill verify`); one line goes to the history (`dbops dr-drill history`, `dbops backup status`). Exit codes: 0 both objectives met and every check passed; 1 an objective missed, a check failed or could not be verified, or no copy in the DR region; 2 bad input; 3 the drill could not run; 130 interrupted. Cleanup ran in every case; --keep keeps the recovery.",
+    "With --all or --select (docs/fleet.md): every database of the fleet, each with its own config, --concurrency at a time, after one confirmation that says how many. The account's DB instance quota in each recovery region is read first (DescribeAccountAttributes): drills wait for room the run's own temporary instances take, and one is refused, with the reason, when the account has none (its row, exit 3). One summary row per database (RTO, RPO), each record under --report-dir; Ctrl-C stops every drill and removes every temporary instance. dbops calls no ElastiCache TestFailover, so its 15-a-day quota does not arise.",
   ].join('\n\n'),
   options: {
     scenario: opt.string('--scenario <scenario>', 'region (default), instance or replica'),
@@ -20,6 +22,7 @@ export const run = defineCommand({
     participant: opt.list('--participant <name>', 'who took part (repeat for each person)'),
     report: opt.string('--report <file.md>', 'also write the record as Markdown (audit file)'),
     keep: opt.flag('--keep', 'keep the recovery afterwards, and print how to reach and remove it'),
+    ...fleetRunOptions,
   },
   isDefault: true,
   mutates: true,
@@ -32,6 +35,7 @@ export const run = defineCommand({
     $ dbops dr-drill --detected-at 2026-05-01T09:30:00Z                                                  # measure RTO/RPO from when the disaster was detected
     $ dbops dr-drill --dry-run                                                                           # show the backup and the recovery it would create, create nothing
     $ 0 6 1 1,4,7,10 * dbops dr-drill --quiet --report /var/log/dbops/dr-drill.md                        # crontab: quarterly (manual steps "not exercised")
+    $ dbops dr-drill --all --yes --concurrency 2 --report-dir drills/                                    # every database of the fleet, 2 at a time within the DB instance quota
   `),
   load: (): Lazy => import('./dr-drill.run.js').then((m) => m.run),
 });

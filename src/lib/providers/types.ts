@@ -358,6 +358,14 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
+/** One RDS account quota in a region, as DescribeAccountAttributes reports it. */
+export interface AccountQuota {
+  /** DBInstances, ManualSnapshots, AllocatedStorage, … */
+  name: string;
+  used: number;
+  max: number;
+}
+
 export type MetricStat = 'Average' | 'Sum' | 'Maximum' | 'Minimum' | 'SampleCount';
 
 export interface MetricQuery {
@@ -612,6 +620,8 @@ export interface Provider {
   restoreToPointInTime(input: RestoreToPointInTimeInput): Promise<Instance>;
   /** Local provider only: the archive's health and the restorable window (RDS puts LatestRestorableTime on the instance). */
   restorableWindow?(id: string): Promise<RestorableWindow>;
+  /** AWS only: the account's RDS quotas in this region (DBInstances, ManualSnapshots, …), used against max. */
+  accountQuotas?(): Promise<AccountQuota[]>;
   /** Local provider only: archiving on, the daily automated base backup when due, pruning after the retention (RDS does this itself). */
   runAutomatedBackups?(id: string, opts: AutomatedBackupOptions): Promise<AutomatedBackupRun>;
   /**

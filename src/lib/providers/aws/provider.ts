@@ -29,6 +29,7 @@ import type {
   StartBackupReplicationInput,
   WaitOptions,
   Tags,
+  AccountQuota,
 } from '../types.js';
 import { AwsClients, type RegionClients } from './sdk.js';
 import { AwsClusters, notAnInstanceSnapshot, type ClusterCaller } from './clusters.js';
@@ -199,6 +200,14 @@ class AwsProvider implements Provider {
       if (e instanceof NotFoundError) return undefined;
       throw e;
     }
+  }
+
+  /** This account's RDS quotas in this region (DescribeAccountAttributes): DBInstances, ManualSnapshots, … */
+  async accountQuotas(): Promise<AccountQuota[]> {
+    const out = await this.#call({ operation: 'DescribeAccountAttributes', service: 'rds' }, (c) => c.rds.describeAccountAttributes({}));
+    return (out.AccountQuotas ?? [])
+      .filter((q) => q.AccountQuotaName !== undefined)
+      .map((q) => ({ name: q.AccountQuotaName!, used: q.Used ?? 0, max: q.Max ?? 0 }));
   }
 
   /** Instances of the engines dbops runs (PostgreSQL, MySQL); others are not listed. */

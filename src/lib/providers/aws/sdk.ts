@@ -50,6 +50,7 @@ export type FreeTierTesting = Pick<FreeTierClientOptions, 'fetch' | 'credentials
 export interface RdsApi {
   createDBInstance(i: Rds.CreateDBInstanceCommandInput): Promise<Rds.CreateDBInstanceCommandOutput>;
   describeDBInstances(i: Rds.DescribeDBInstancesCommandInput): Promise<Rds.DescribeDBInstancesCommandOutput>;
+  describeAccountAttributes(i: Rds.DescribeAccountAttributesCommandInput): Promise<Rds.DescribeAccountAttributesCommandOutput>;
   modifyDBInstance(i: Rds.ModifyDBInstanceCommandInput): Promise<Rds.ModifyDBInstanceCommandOutput>;
   deleteDBInstance(i: Rds.DeleteDBInstanceCommandInput): Promise<Rds.DeleteDBInstanceCommandOutput>;
   rebootDBInstance(i: Rds.RebootDBInstanceCommandInput): Promise<Rds.RebootDBInstanceCommandOutput>;
@@ -320,6 +321,7 @@ const SERVICES = {
     (l): RdsApi => ({
       createDBInstance: (i) => l.use((m, c) => c.send(new m.CreateDBInstanceCommand(i))),
       describeDBInstances: (i) => l.use((m, c) => c.send(new m.DescribeDBInstancesCommand(i))),
+      describeAccountAttributes: (i) => l.use((m, c) => c.send(new m.DescribeAccountAttributesCommand(i))),
       modifyDBInstance: (i) => l.use((m, c) => c.send(new m.ModifyDBInstanceCommand(i))),
       deleteDBInstance: (i) => l.use((m, c) => c.send(new m.DeleteDBInstanceCommand(i))),
       rebootDBInstance: (i) => l.use((m, c) => c.send(new m.RebootDBInstanceCommand(i))),
