@@ -68,7 +68,7 @@ export function scheduleRefusal(plan: SchedulePlan): UsageError | undefined {
   const blocked = plan.changes.find((c) => c.action === 'blocked');
   if (!blocked) return undefined;
   return new UsageError(`${blocked.kind} ${blocked.id} exists but was not created by dbops; dbops will not change it.`, {
-    hint: 'Delete or rename the existing one by hand, or set schedule.prefix to use other names (runbooks/schedule.md, SC-1).',
+    hint: 'Delete or rename the existing one by hand, then rerun (runbooks/schedule.md, SC-1).',
   });
 }
 
