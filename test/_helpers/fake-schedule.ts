@@ -111,6 +111,8 @@ export class FakeScheduleAccount {
   >();
   readonly groups = new Map<string, { arn: string; tags: Record<string, string> }>();
   readonly schedules = new Map<string, CreateScheduleCommandInput>();
+  /** Calls that fail once: command name, which input, the error. */
+  readonly #failures: { command: string; match: (input: Record<string, unknown>) => boolean; error: Error }[] = [];
   /** Every command answered, by name ("CreateRoleCommand"), in order. */
   readonly calls: string[] = [];
 
@@ -152,6 +154,19 @@ export class FakeScheduleAccount {
   addExecution(machine: string, e: Omit<FakeExecution, 'executionArn'>): void {
     const m = this.machines.get(machine)!;
     m.executions.unshift({ ...e, executionArn: `${m.arn.replace(':stateMachine:', ':execution:')}:${e.name}` });
+  }
+
+  /** The next `command` ("PutRolePolicyCommand") whose input matches fails with `error`, once. */
+  failOnce(command: string, match: (input: Record<string, unknown>) => boolean, error: Error): void {
+    this.#failures.push({ command, match, error });
+  }
+
+  #maybeFail(command: string, input: object): void {
+    const i = this.#failures.findIndex((f) => f.command === command && f.match(input as Record<string, unknown>));
+    if (i < 0) return;
+    const [f] = this.#failures.splice(i, 1);
+    this.calls.push(command);
+    throw f!.error;
   }
 
   restore(): void {
@@ -251,6 +266,7 @@ export class FakeScheduleAccount {
       return this.#log('CreateRoleCommand', { Role: { RoleName: i.RoleName, Arn: `arn:aws:iam::${FAKE_ACCOUNT}:role/${i.RoleName}` } });
     });
     m.on(PutRolePolicyCommand).callsFake((i) => {
+      this.#maybeFail('PutRolePolicyCommand', i);
       this.roles.get(i.RoleName!)!.policies.set(i.PolicyName!, i.PolicyDocument!);
       return this.#log('PutRolePolicyCommand', {});
     });

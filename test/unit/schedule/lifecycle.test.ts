@@ -164,6 +164,21 @@ describe('dbops schedule against a fake account', () => {
     expect(fake.writes()).toEqual([]);
   });
 
+  it('a role whose policy could not be put is deleted by the cleanup stack, and a rerun completes', async () => {
+    // GIVEN IAM failing PutRolePolicy once, for the heartbeat task role
+    fake.failOnce('PutRolePolicyCommand', (i) => i.RoleName === 'dbops-job-heartbeat', new Error('Rate exceeded'));
+
+    // WHEN applying / THEN it fails at SC-4, and the half-made role is gone
+    await expect(applySchedule(await deps())).rejects.toThrow(/Rate exceeded/);
+    expect(fake.roles.has('dbops-job-heartbeat')).toBe(false);
+    expect(fake.roles.has('dbops-schedule-execution')).toBe(true);
+
+    // WHEN applying again / THEN it finishes
+    const again = await applySchedule(await deps());
+    expect(again.after?.pending).toBe(0);
+    expect(fake.count()).toBe(15);
+  });
+
   it('dry run and no --yes without a TTY change nothing', async () => {
     const dry = await applySchedule(await deps({ dryRun: true }));
     expect(dry.dryRun).toBe(true);
