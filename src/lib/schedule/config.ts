@@ -25,6 +25,8 @@ export interface SchedulableCommand {
   unattended: string[];
   /** How long one run may take by default, in seconds. */
   timeoutSeconds: number;
+  /** The runbook a failed run's notification points to (the command's own). */
+  runbook: string;
 }
 
 /**
@@ -33,14 +35,20 @@ export interface SchedulableCommand {
  * definitions.
  */
 export const SCHEDULABLE: Readonly<Record<string, SchedulableCommand>> = {
-  heartbeat: { path: 'heartbeat', perDatabase: true, unattended: [], timeoutSeconds: 120 },
-  'backup status': { path: 'backup status', perDatabase: true, unattended: [], timeoutSeconds: 600 },
-  'snapshot run-policy': { path: 'snapshot run-policy', perDatabase: true, unattended: ['--yes'], timeoutSeconds: 3600 },
-  'restore-test': { path: 'restore-test', perDatabase: true, unattended: ['--yes'], timeoutSeconds: 4 * 3600 },
-  'dr-drill run': { path: 'dr-drill run', perDatabase: true, unattended: [], timeoutSeconds: 6 * 3600 },
-  'free-tier-report': { path: 'free-tier-report', perDatabase: false, unattended: [], timeoutSeconds: 600 },
-  gc: { path: 'gc', perDatabase: false, unattended: ['--yes'], timeoutSeconds: 1800 },
-  audit: { path: 'audit', perDatabase: true, unattended: [], timeoutSeconds: 600 },
+  heartbeat: { path: 'heartbeat', perDatabase: true, unattended: [], timeoutSeconds: 120, runbook: 'heartbeat' },
+  'backup status': { path: 'backup status', perDatabase: true, unattended: [], timeoutSeconds: 600, runbook: 'backup-status' },
+  'snapshot run-policy': {
+    path: 'snapshot run-policy',
+    perDatabase: true,
+    unattended: ['--yes'],
+    timeoutSeconds: 3600,
+    runbook: 'snapshots',
+  },
+  'restore-test': { path: 'restore-test', perDatabase: true, unattended: ['--yes'], timeoutSeconds: 4 * 3600, runbook: 'restore-test' },
+  'dr-drill run': { path: 'dr-drill run', perDatabase: true, unattended: [], timeoutSeconds: 6 * 3600, runbook: 'dr-drill' },
+  'free-tier-report': { path: 'free-tier-report', perDatabase: false, unattended: [], timeoutSeconds: 600, runbook: 'free-tier' },
+  gc: { path: 'gc', perDatabase: false, unattended: ['--yes'], timeoutSeconds: 1800, runbook: 'gc' },
+  audit: { path: 'audit', perDatabase: true, unattended: [], timeoutSeconds: 600, runbook: 'audit' },
 };
 
 /** Short forms a job may use for a command with a default subcommand. */
@@ -93,6 +101,8 @@ export interface ScheduleJob {
   name: string;
   /** The command path, e.g. "backup status". */
   command: string;
+  /** Its runbook (runbooks/<runbook>.md). */
+  runbook: string;
   /** dbops' arguments for one run, before the database's: ['backup', 'status', '--json']. */
   argv: string[];
   expression: ScheduleExpression;
@@ -174,6 +184,7 @@ function resolveJob(config: DbopsConfig, name: string, timezone: string): Schedu
   return {
     name,
     command: command.path,
+    runbook: command.runbook,
     argv: [...command.path.split(' '), '--json', ...command.unattended],
     expression,
     timezone,
