@@ -56,6 +56,7 @@ import {
   DeleteStateMachineCommand,
   DescribeExecutionCommand,
   DescribeStateMachineCommand,
+  GetExecutionHistoryCommand,
   ListExecutionsCommand,
   ListStateMachinesCommand,
   ListTagsForResourceCommand as SfnTags,
@@ -91,6 +92,8 @@ export interface FakeExecution {
   output?: string;
   error?: string;
   cause?: string;
+  /** The failed task of the execution (its history's TaskFailed event). */
+  taskFailed?: { error: string; cause: string };
 }
 
 export class FakeScheduleAccount {
@@ -407,9 +410,25 @@ export class FakeScheduleAccount {
         })),
       };
     });
+    const execution = (arn: string | undefined) =>
+      [...this.machines.values()].flatMap((x) => x.executions).find((x) => x.executionArn === arn)!;
     m.on(DescribeExecutionCommand).callsFake((i) => {
-      const e = [...this.machines.values()].flatMap((x) => x.executions).find((x) => x.executionArn === i.executionArn)!;
-      return this.#log('DescribeExecutionCommand', { ...e });
+      const { taskFailed: _history, ...e } = execution(i.executionArn);
+      return this.#log('DescribeExecutionCommand', e);
+    });
+    m.on(GetExecutionHistoryCommand).callsFake((i) => {
+      const e = execution(i.executionArn);
+      const failed = e.taskFailed
+        ? [
+            {
+              id: 2,
+              type: 'TaskFailed',
+              timestamp: e.stopDate ?? e.startDate,
+              taskFailedEventDetails: { resourceType: 'ecs', resource: 'runTask.sync', ...e.taskFailed },
+            },
+          ]
+        : [];
+      return this.#log('GetExecutionHistoryCommand', { events: [...failed, { id: 1, type: 'ExecutionStarted', timestamp: e.startDate }] });
     });
     this.#keep(m);
   }

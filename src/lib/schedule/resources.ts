@@ -218,4 +218,6 @@ export interface Execution {
   output?: string;
   error?: string;
   cause?: string;
+  /** A failed execution: the last task that failed in it (its error and cause: the ECS task, with the command it ran). */
+  failedTask?: { error?: string; cause?: string };
 }

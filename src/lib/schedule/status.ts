@@ -89,15 +89,19 @@ function databaseInCommand(v: unknown): string | undefined {
 }
 
 /** The failing database, step and message of an execution. Pure. */
-export function failureOf(e: Pick<Execution, 'error' | 'cause' | 'output'>): Pick<ExecutionStatus, 'database' | 'step' | 'error'> {
-  const sources = [parse(e.output), parse(e.cause)];
+export function failureOf(
+  e: Pick<Execution, 'error' | 'cause' | 'output' | 'failedTask'>,
+): Pick<ExecutionStatus, 'database' | 'step' | 'error'> {
+  // The failed task's cause first (the ECS task, with its command and stop reason), then the execution's own.
+  const sources = [parse(e.failedTask?.cause), parse(e.output), parse(e.cause)];
   const database = sources.map((s) => findKey(s, ['database', 'databaseId', 'dbId']) ?? databaseInCommand(s)).find(Boolean);
   const step =
     sources.map((s) => findKey(s, ['step', 'runbookStep'])).find(Boolean) ??
-    [e.cause, e.output].map((t) => (t ? STEP.exec(t)?.[1] : undefined)).find(Boolean);
+    [e.failedTask?.cause, e.cause, e.output].map((t) => (t ? STEP.exec(t)?.[1] : undefined)).find(Boolean);
   const message =
     sources.map((s) => findKey(s, ['message', 'errorMessage', 'StoppedReason', 'stoppedReason'])).find(Boolean) ??
-    (typeof sources[1] === 'string' ? sources[1] : undefined) ??
+    sources.find((s): s is string => typeof s === 'string') ??
+    e.failedTask?.error ??
     e.error;
   return {
     ...(database ? { database } : {}),

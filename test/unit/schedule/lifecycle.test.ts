@@ -224,8 +224,8 @@ describe('dbops schedule against a fake account', () => {
     expect(again.deletions).toEqual([]);
   });
 
-  it('status: next run from the expression and the last executions with verdict, duration and the failing database and step', async () => {
-    // GIVEN an applied schedule and two heartbeat executions, the latest failed on prod-db at HB-2
+  it('status: next run from the expression and the last executions with verdict, duration and the failing database (from the failed task)', async () => {
+    // GIVEN an applied schedule and two heartbeat executions, the latest failed on prod-db (its ECS task exited)
     await applySchedule(await deps());
     fake.addExecution('dbops-heartbeat', {
       name: 'ok-run',
@@ -238,11 +238,18 @@ describe('dbops schedule against a fake account', () => {
       status: 'FAILED',
       startDate: new Date('2026-12-02T09:55:00Z'),
       stopDate: new Date('2026-12-02T09:55:42Z'),
-      error: 'States.TaskFailed',
-      cause: JSON.stringify({
-        database: 'prod-db',
-        error: { message: 'The heartbeat write failed: read-only transaction.', step: 'HB-2' },
-      }),
+      error: 'DbopsRunFailed',
+      cause: 'dbops heartbeat failed; the alarm topic has the details.',
+      taskFailed: {
+        error: 'States.TaskFailed',
+        cause: JSON.stringify({
+          Overrides: {
+            ContainerOverrides: [{ Name: 'dbops', Command: ['heartbeat', '--json', '--instance', 'prod-db', '--region', 'us-east-1'] }],
+          },
+          StoppedReason: 'Essential container in task exited',
+          Containers: [{ Name: 'dbops', ExitCode: 3 }],
+        }),
+      },
     });
 
     // WHEN reading the status at 10:00 UTC (11:00 in Paris)
@@ -263,8 +270,7 @@ describe('dbops schedule against a fake account', () => {
           startedAt: '2026-12-02T09:55:00.000Z',
           durationSeconds: 42,
           database: 'prod-db',
-          step: 'HB-2',
-          error: 'The heartbeat write failed: read-only transaction.',
+          error: 'Essential container in task exited',
         },
         { name: 'ok-run', verdict: 'ok', startedAt: '2026-12-02T09:50:00.000Z', durationSeconds: 65 },
       ],

@@ -562,7 +562,9 @@ class AwsSchedule implements ScheduleCloud {
       const d = await this.#caller.call({ operation: 'DescribeExecution', service: 'states' }, () =>
         this.#c.sfn.describeExecution({ executionArn: e.executionArn }),
       );
+      const failedTask = d.status === 'FAILED' || d.status === 'TIMED_OUT' ? await this.#failedTask(e.executionArn!) : undefined;
       result.push({
+        ...(failedTask ? { failedTask } : {}),
         name: d.name ?? e.name ?? '',
         status: d.status ?? e.status ?? '',
         ...(d.startDate ? { startDate: d.startDate } : {}),
@@ -573,6 +575,17 @@ class AwsSchedule implements ScheduleCloud {
       });
     }
     return result;
+  }
+
+  /** The last failed task of an execution (newest events first): which database, as the ECS task's command says. */
+  async #failedTask(executionArn: string): Promise<Execution['failedTask']> {
+    const out = await this.#caller.call({ operation: 'GetExecutionHistory', service: 'states' }, () =>
+      this.#c.sfn.getExecutionHistory({ executionArn, reverseOrder: true, maxResults: 100 }),
+    );
+    const failed = (out.events ?? []).find((ev) => ev.taskFailedEventDetails || ev.taskTimedOutEventDetails);
+    const d = failed?.taskFailedEventDetails ?? failed?.taskTimedOutEventDetails;
+    if (!d) return undefined;
+    return { ...(d.error ? { error: d.error } : {}), ...(d.cause ? { cause: d.cause } : {}) };
   }
 
   async close(): Promise<void> {

@@ -221,6 +221,7 @@ export interface SfnApi {
   listTagsForResource(i: Sfn.ListTagsForResourceCommandInput): Promise<Sfn.ListTagsForResourceCommandOutput>;
   listExecutions(i: Sfn.ListExecutionsCommandInput): Promise<Sfn.ListExecutionsCommandOutput>;
   describeExecution(i: Sfn.DescribeExecutionCommandInput): Promise<Sfn.DescribeExecutionCommandOutput>;
+  getExecutionHistory(i: Sfn.GetExecutionHistoryCommandInput): Promise<Sfn.GetExecutionHistoryCommandOutput>;
 }
 
 /** dbops schedule: the schedule group `dbops` and one schedule per job. */
@@ -571,6 +572,7 @@ const SERVICES = {
       listTagsForResource: (i) => l.use((m, c) => c.send(new m.ListTagsForResourceCommand(i))),
       listExecutions: (i) => l.use((m, c) => c.send(new m.ListExecutionsCommand(i))),
       describeExecution: (i) => l.use((m, c) => c.send(new m.DescribeExecutionCommand(i))),
+      getExecutionHistory: (i) => l.use((m, c) => c.send(new m.GetExecutionHistoryCommand(i))),
     }),
   ),
   scheduler: service(

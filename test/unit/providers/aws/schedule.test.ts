@@ -7,7 +7,13 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, PutRetentionPolicyCommand 
 import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { CreateRoleCommand, GetRoleCommand, IAMClient, NoSuchEntityException, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateScheduleCommand, CreateScheduleGroupCommand, SchedulerClient, ValidationException } from '@aws-sdk/client-scheduler';
-import { CreateStateMachineCommand, ListExecutionsCommand, DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -229,7 +235,7 @@ describe('aws schedule adapter: exact requests', () => {
     expect(scheduler.commandCalls(CreateScheduleCommand)).toHaveLength(1);
   });
 
-  it('reads the last executions: ListExecutions, then DescribeExecution of each', async () => {
+  it('reads the last executions: ListExecutions, DescribeExecution of each, and the failed task of a failed one', async () => {
     const arn = `arn:aws:states:${REGION}:${ACCT}:stateMachine:dbops-heartbeat`;
     sfn.on(ListExecutionsCommand).resolves({
       executions: [{ executionArn: 'e1', stateMachineArn: arn, name: 'run-1', status: 'FAILED', startDate: new Date(0) }],
@@ -245,10 +251,32 @@ describe('aws schedule adapter: exact requests', () => {
       cause: '{"database":"prod-db"}',
     });
 
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        { id: 3, type: 'ExecutionFailed', timestamp: new Date(5000) },
+        {
+          id: 2,
+          type: 'TaskFailed',
+          timestamp: new Date(4000),
+          taskFailedEventDetails: {
+            resourceType: 'ecs',
+            resource: 'runTask.sync',
+            error: 'States.TaskFailed',
+            cause: '{"StoppedReason":"x"}',
+          },
+        },
+      ],
+    });
+
     const out = await cloud.executions(arn, 5);
 
     expect(sfn.commandCalls(ListExecutionsCommand)[0]!.args[0].input).toEqual({ stateMachineArn: arn, maxResults: 5 });
     expect(sfn.commandCalls(DescribeExecutionCommand)[0]!.args[0].input).toEqual({ executionArn: 'e1' });
+    expect(sfn.commandCalls(GetExecutionHistoryCommand)[0]!.args[0].input).toEqual({
+      executionArn: 'e1',
+      reverseOrder: true,
+      maxResults: 100,
+    });
     expect(out).toEqual([
       {
         name: 'run-1',
@@ -257,6 +285,7 @@ describe('aws schedule adapter: exact requests', () => {
         stopDate: new Date(5000),
         error: 'States.TaskFailed',
         cause: '{"database":"prod-db"}',
+        failedTask: { error: 'States.TaskFailed', cause: '{"StoppedReason":"x"}' },
       },
     ]);
   });
