@@ -66,11 +66,11 @@ describe('dbops schedule on the wire (moto)', () => {
     const aws = clients();
     const acct = '123456789012';
     try {
-      // GIVEN an empty account: the plan creates all 15 resources and writes nothing
+      // GIVEN an empty account: the plan creates all 17 resources and writes nothing
       const planned = await story.during(() => planScheduleOnly(d));
       expect(planned.filter((r) => !READ_ONLY.test(r.action))).toEqual([]);
       const plan = await planScheduleOnly(d);
-      expect(plan.changes.map((c) => c.action)).toEqual(Array(15).fill('create'));
+      expect(plan.changes.map((c) => c.action)).toEqual(Array(17).fill('create'));
 
       // WHEN applying
       const applied = await applySchedule(d);
@@ -110,26 +110,19 @@ describe('dbops schedule on the wire (moto)', () => {
         { Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: '*' },
       ]);
       const schedulerPolicy = await aws.iam.send(
-        new GetRolePolicyCommand({ RoleName: 'dbops-schedule-scheduler', PolicyName: 'dbops-schedule' }),
+        new GetRolePolicyCommand({ RoleName: 'dbops-scheduler-heartbeat', PolicyName: 'dbops-schedule' }),
       );
       expect(JSON.parse(decodeURIComponent(schedulerPolicy.PolicyDocument!)).Statement).toEqual([
-        {
-          Effect: 'Allow',
-          Action: 'states:StartExecution',
-          Resource: [
-            `arn:aws:states:${REGION}:${acct}:stateMachine:dbops-heartbeat`,
-            `arn:aws:states:${REGION}:${acct}:stateMachine:dbops-backup-status`,
-          ],
-        },
+        { Effect: 'Allow', Action: ['states:StartExecution'], Resource: `arn:aws:states:${REGION}:${acct}:stateMachine:dbops-heartbeat` },
       ]);
       const machines = await aws.sfn.send(new ListStateMachinesCommand({}));
       expect(machines.stateMachines?.map((m) => m.name).sort()).toEqual(['dbops-backup-status', 'dbops-heartbeat']);
       const sm = await aws.sfn.send(
         new DescribeStateMachineCommand({ stateMachineArn: `arn:aws:states:${REGION}:${acct}:stateMachine:dbops-heartbeat` }),
       );
-      expect(sm.roleArn).toBe(`arn:aws:iam::${acct}:role/dbops-schedule-states`);
+      expect(sm.roleArn).toBe(`arn:aws:iam::${acct}:role/dbops-states-heartbeat`);
       expect(JSON.parse(sm.definition!).States.Run.Parameters).toEqual({
-        Cluster: `arn:aws:ecs:${REGION}:${acct}:cluster/dbops-schedule`,
+        Cluster: 'dbops-schedule',
         TaskDefinition: 'dbops-heartbeat',
         LaunchType: 'FARGATE',
       });
@@ -139,7 +132,7 @@ describe('dbops schedule on the wire (moto)', () => {
         ScheduleExpressionTimezone: 'Europe/Paris',
         FlexibleTimeWindow: { Mode: 'OFF' },
         State: 'ENABLED',
-        Target: { Arn: sm.stateMachineArn, RoleArn: `arn:aws:iam::${acct}:role/dbops-schedule-scheduler` },
+        Target: { Arn: sm.stateMachineArn, RoleArn: `arn:aws:iam::${acct}:role/dbops-scheduler-heartbeat` },
       });
 
       // WHEN applying again / THEN not one write reaches AWS
@@ -168,8 +161,8 @@ describe('dbops schedule on the wire (moto)', () => {
       // WHEN destroying
       const destroyed = await destroySchedule(d);
 
-      // THEN all 15 went, and nothing of dbops' is left
-      expect(destroyed.deletions).toHaveLength(15);
+      // THEN all 17 went, and nothing of dbops' is left
+      expect(destroyed.deletions).toHaveLength(17);
       expect((await aws.sfn.send(new ListStateMachinesCommand({}))).stateMachines).toEqual([]);
       expect((await aws.scheduler.send(new ListSchedulesCommand({}))).Schedules).toEqual([]);
       expect((await aws.ecs.send(new ListTaskDefinitionsCommand({ status: 'ACTIVE' }))).taskDefinitionArns).toEqual([]);

@@ -169,8 +169,6 @@ export async function destroyTargets(cloud: ScheduleCloud, desired: DesiredSched
     { kind: 'ecs-cluster', id: n.cluster },
     ...byKind('role'),
     { kind: 'role', id: n.executionRole },
-    { kind: 'role', id: n.stateMachineRole },
-    { kind: 'role', id: n.schedulerRole },
     { kind: 'log-group', id: n.logGroup },
     { kind: 'parameter', id: n.parameter },
   ];

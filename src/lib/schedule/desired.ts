@@ -1,31 +1,26 @@
 /**
- * The desired state of `dbops schedule apply`, from the schedule's model (jobs with their
- * cron, time zone, IAM policy and state machine definition) and the account: every
- * resource, named (names.ts) and in creation order. Pure.
+ * The desired state of `dbops schedule apply`: every resource, named (names.ts) and in
+ * creation order, from what the schedule's model computed (input.ts: each job's cron, time
+ * zone, policies and state machine definition). Pure.
  */
 import { TAG, type Tags } from '../providers/types.js';
-import { arnsIn, type Arns, SCHEDULE_POLICY_NAME, scheduleNames, type ScheduleNames } from './names.js';
+import { arnsIn, SCHEDULE_POLICY_NAME, scheduleNames } from './names.js';
 import type { DesiredSchedule, PolicyDocument, Resource, RoleResource } from './resources.js';
-
-/** What the state machine of one job refers to, by ARN or name. */
-export interface JobRefs {
-  clusterArn: string;
-  taskDefinitionFamily: string;
-  taskDefinitionArn: string;
-  containerName: string;
-  taskRoleArn: string;
-}
 
 export interface JobInput {
   name: string;
-  /** EventBridge Scheduler expression: `cron(...)` or `rate(...)`. */
+  /** EventBridge Scheduler expression: `cron(...)`, `rate(...)` or `at(...)`. */
   expression: string;
   timezone: string;
   enabled: boolean;
-  /** What the job's task may call (the commands' operations). */
-  policy: PolicyDocument;
-  /** The state machine definition (ASL JSON), given what it refers to. */
-  definition(refs: JobRefs): string;
+  /** The task role: what the job's command calls. */
+  taskPolicy: PolicyDocument;
+  /** The state machine's role: run the task, pass the roles, notify. */
+  stateMachinePolicy: PolicyDocument;
+  /** The Scheduler's role: start this job's state machine. */
+  schedulerPolicy: PolicyDocument;
+  /** The state machine definition (ASL JSON text). */
+  definition: string;
 }
 
 export interface ScheduleInput {
@@ -41,8 +36,8 @@ export interface ScheduleInput {
   configText: string;
   /** The config's extra tags. */
   tags: Tags;
-  /** The SNS topic a failed item notifies, when there is one. */
-  alarmTopicArn?: string;
+  /** The execution role: pull the image, write the logs, read the config parameter. */
+  executionPolicy: PolicyDocument;
   jobs: JobInput[];
 }
 
@@ -53,83 +48,22 @@ function role(id: string, service: string, purpose: string, policy: PolicyDocume
   return { kind: 'role', id, service, purpose, policyName: SCHEDULE_POLICY_NAME, policy };
 }
 
-/** The execution role: pull the image, write the logs, read the config parameter. */
-export function executionPolicy(n: ScheduleNames, arns: Arns): PolicyDocument {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Action: ['ecr:GetAuthorizationToken', 'ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
-        Resource: '*',
-      },
-      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${arns.logGroup(n.logGroup)}:*` },
-      { Effect: 'Allow', Action: ['ssm:GetParameters', 'ssm:GetParameter'], Resource: arns.parameter(n.parameter) },
-    ],
-  };
-}
-
-/** The state machines' role: run and watch the tasks (.sync uses an EventBridge rule), pass the roles, notify. */
-export function stateMachinePolicy(
-  n: ScheduleNames,
-  arns: Arns,
-  region: string,
-  accountId: string,
-  jobs: string[],
-  topicArn?: string,
-): PolicyDocument {
-  const partition = arns.role('x').split(':')[1];
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      { Effect: 'Allow', Action: 'ecs:RunTask', Resource: jobs.map((j) => `${arns.taskFamily(n.taskFamily(j))}:*`) },
-      { Effect: 'Allow', Action: ['ecs:StopTask', 'ecs:DescribeTasks'], Resource: '*' },
-      {
-        Effect: 'Allow',
-        Action: 'iam:PassRole',
-        Resource: [arns.role(n.executionRole), ...jobs.map((j) => arns.role(n.taskRole(j)))],
-      },
-      {
-        Effect: 'Allow',
-        Action: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
-        Resource: `arn:${partition}:events:${region}:${accountId}:rule/StepFunctionsGetEventsForECSTaskRule`,
-      },
-      {
-        Effect: 'Allow',
-        Action: ['states:StartExecution', 'states:DescribeExecution', 'states:StopExecution'],
-        Resource: jobs.map((j) => arns.stateMachine(n.stateMachine(j))),
-      },
-      ...(topicArn ? [{ Effect: 'Allow' as const, Action: 'sns:Publish', Resource: topicArn }] : []),
-    ],
-  };
-}
-
-/** The Scheduler's role: start the jobs' state machines, nothing else. */
-export function schedulerPolicy(n: ScheduleNames, arns: Arns, jobs: string[]): PolicyDocument {
-  return {
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: 'states:StartExecution', Resource: jobs.map((j) => arns.stateMachine(n.stateMachine(j))) }],
-  };
-}
-
 export function desiredSchedule(input: ScheduleInput): DesiredSchedule {
   const n = scheduleNames(input.prefix);
   const arns = arnsIn(input.accountId, input.region, input.partition);
-  const jobs = input.jobs.map((j) => j.name);
   const resources: Resource[] = [
     { kind: 'parameter', id: n.parameter, value: input.configText },
     { kind: 'log-group', id: n.logGroup, retentionDays: input.logRetentionDays },
-    role(n.executionRole, 'ecs-tasks.amazonaws.com', 'task execution role (image, logs, config)', executionPolicy(n, arns)),
-    ...input.jobs.map((j) => role(n.taskRole(j.name), 'ecs-tasks.amazonaws.com', `task role of job ${j.name}`, j.policy)),
-    role(
-      n.stateMachineRole,
-      'states.amazonaws.com',
-      'state machines (run tasks, pass roles, notify)',
-      stateMachinePolicy(n, arns, input.region, input.accountId, jobs, input.alarmTopicArn),
-    ),
-    role(n.schedulerRole, 'scheduler.amazonaws.com', 'EventBridge Scheduler (start the state machines)', schedulerPolicy(n, arns, jobs)),
-    { kind: 'ecs-cluster', id: n.cluster },
+    role(n.executionRole, 'ecs-tasks.amazonaws.com', 'task execution role (image, logs, config)', input.executionPolicy),
   ];
+  for (const j of input.jobs) {
+    resources.push(
+      role(n.taskRole(j.name), 'ecs-tasks.amazonaws.com', `task role of job ${j.name}`, j.taskPolicy),
+      role(n.stateMachineRole(j.name), 'states.amazonaws.com', `state machine role of job ${j.name}`, j.stateMachinePolicy),
+      role(n.schedulerRole(j.name), 'scheduler.amazonaws.com', `Scheduler role of job ${j.name}`, j.schedulerPolicy),
+    );
+  }
+  resources.push({ kind: 'ecs-cluster', id: n.cluster });
   for (const j of input.jobs) {
     resources.push({
       kind: 'task-definition',
@@ -145,14 +79,7 @@ export function desiredSchedule(input: ScheduleInput): DesiredSchedule {
     });
   }
   for (const j of input.jobs) {
-    const definition = j.definition({
-      clusterArn: arns.cluster(n.cluster),
-      taskDefinitionFamily: n.taskFamily(j.name),
-      taskDefinitionArn: arns.taskFamily(n.taskFamily(j.name)),
-      containerName: 'dbops',
-      taskRoleArn: arns.role(n.taskRole(j.name)),
-    });
-    resources.push({ kind: 'state-machine', id: n.stateMachine(j.name), roleArn: arns.role(n.stateMachineRole), definition });
+    resources.push({ kind: 'state-machine', id: n.stateMachine(j.name), roleArn: arns.role(n.stateMachineRole(j.name)), definition: j.definition });
   }
   resources.push({ kind: 'schedule-group', id: n.group });
   for (const j of input.jobs) {
@@ -163,7 +90,7 @@ export function desiredSchedule(input: ScheduleInput): DesiredSchedule {
       expression: j.expression,
       timezone: j.timezone,
       targetArn: arns.stateMachine(n.stateMachine(j.name)),
-      roleArn: arns.role(n.schedulerRole),
+      roleArn: arns.role(n.schedulerRole(j.name)),
       state: j.enabled ? 'ENABLED' : 'DISABLED',
     });
   }
@@ -172,6 +99,6 @@ export function desiredSchedule(input: ScheduleInput): DesiredSchedule {
     accountId: input.accountId,
     resources,
     tags: { ...input.tags, [TAG.managed]: 'true', [TAG.purpose]: SCHEDULE_PURPOSE },
-    jobs,
+    jobs: input.jobs.map((j) => j.name),
   };
 }

@@ -19,10 +19,10 @@ export interface ScheduleNames {
   logGroup: string;
   cluster: string;
   executionRole: string;
-  stateMachineRole: string;
-  schedulerRole: string;
   group: string;
   taskRole(job: string): string;
+  stateMachineRole(job: string): string;
+  schedulerRole(job: string): string;
   taskFamily(job: string): string;
   stateMachine(job: string): string;
   schedule(job: string): string;
@@ -37,10 +37,10 @@ export function scheduleNames(prefix = 'dbops'): ScheduleNames {
     logGroup: `/${prefix}/schedule`,
     cluster: `${prefix}-schedule`,
     executionRole: `${prefix}-schedule-execution`,
-    stateMachineRole: `${prefix}-schedule-states`,
-    schedulerRole: `${prefix}-schedule-scheduler`,
     group: prefix,
     taskRole: (job) => `${prefix}-job-${job}`,
+    stateMachineRole: (job) => `${prefix}-states-${job}`,
+    schedulerRole: (job) => `${prefix}-scheduler-${job}`,
     taskFamily: (job) => `${prefix}-${job}`,
     stateMachine: (job) => `${prefix}-${job}`,
     schedule: (job) => `${prefix}-${job}`,

@@ -52,9 +52,11 @@ describe('dbops schedule against a fake account', () => {
       'create log-group /dbops/schedule',
       'create role dbops-schedule-execution',
       'create role dbops-job-heartbeat',
+      'create role dbops-states-heartbeat',
+      'create role dbops-scheduler-heartbeat',
       'create role dbops-job-backup-status',
-      'create role dbops-schedule-states',
-      'create role dbops-schedule-scheduler',
+      'create role dbops-states-backup-status',
+      'create role dbops-scheduler-backup-status',
       'create ecs-cluster dbops-schedule',
       'create task-definition dbops-heartbeat',
       'create task-definition dbops-backup-status',
@@ -71,7 +73,7 @@ describe('dbops schedule against a fake account', () => {
 
     // THEN all exist, tagged, and the verify step found nothing pending
     expect(applied.after?.pending).toBe(0);
-    expect(fake.count()).toBe(15);
+    expect(fake.count()).toBe(17);
     expect(fake.roles.get('dbops-job-heartbeat')!.tags).toEqual({ team: 'data', 'dbops:managed': 'true', 'dbops:purpose': 'schedule' });
     expect(fake.params.get('/dbops/schedule/config')!.tags['dbops:managed']).toBe('true');
     expect(fake.logGroups.get('/dbops/schedule')).toEqual({ retention: 30, tags: expect.objectContaining({ 'dbops:managed': 'true' }) });
@@ -81,7 +83,7 @@ describe('dbops schedule against a fake account', () => {
       FlexibleTimeWindow: { Mode: 'OFF' },
       Target: {
         Arn: `arn:aws:states:${REGION}:${FAKE_ACCOUNT}:stateMachine:dbops-heartbeat`,
-        RoleArn: `arn:aws:iam::${FAKE_ACCOUNT}:role/dbops-schedule-scheduler`,
+        RoleArn: `arn:aws:iam::${FAKE_ACCOUNT}:role/dbops-scheduler-heartbeat`,
       },
     });
 
@@ -147,11 +149,12 @@ describe('dbops schedule against a fake account', () => {
       'schedule dbops-backup-status',
       'state-machine dbops-backup-status',
       'task-definition dbops-backup-status',
+      'role dbops-scheduler-backup-status',
+      'role dbops-states-backup-status',
       'role dbops-job-backup-status',
     ]);
     expect(fake.machines.has('dbops-backup-status')).toBe(false);
     expect(fake.roles.has('dbops-job-backup-status')).toBe(false);
-    // the state machines' role now names only the remaining job
     expect(r.after?.pending).toBe(0);
   });
 
@@ -176,7 +179,7 @@ describe('dbops schedule against a fake account', () => {
     // WHEN applying again / THEN it finishes
     const again = await applySchedule(await deps());
     expect(again.after?.pending).toBe(0);
-    expect(fake.count()).toBe(15);
+    expect(fake.count()).toBe(17);
   });
 
   it('dry run and no --yes without a TTY change nothing', async () => {
@@ -194,7 +197,7 @@ describe('dbops schedule against a fake account', () => {
     // WHEN destroying with --dry-run, then for real
     const dry = await destroySchedule(await deps({ dryRun: true }));
     const writesBefore = fake.writes().length;
-    expect(dry.deletions).toHaveLength(15);
+    expect(dry.deletions).toHaveLength(17);
     const r = await destroySchedule(await deps());
 
     // THEN reverse order, and only the foreign log group is left
@@ -208,6 +211,8 @@ describe('dbops schedule against a fake account', () => {
       'task-definition',
       'task-definition',
       'ecs-cluster',
+      'role',
+      'role',
       'role',
       'role',
       'role',

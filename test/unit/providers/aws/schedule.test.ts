@@ -175,7 +175,7 @@ describe('aws schedule adapter: exact requests', () => {
     expect(sfn.commandCalls(CreateStateMachineCommand)[0]!.args[0].input).toEqual({
       name: 'dbops-heartbeat',
       definition: sm.definition,
-      roleArn: `arn:aws:iam::${ACCT}:role/dbops-schedule-states`,
+      roleArn: `arn:aws:iam::${ACCT}:role/dbops-states-heartbeat`,
       type: 'STANDARD',
       tags: [
         { key: 'team', value: 'data' },
@@ -220,7 +220,7 @@ describe('aws schedule adapter: exact requests', () => {
       State: 'ENABLED',
       Target: {
         Arn: `arn:aws:states:${REGION}:${ACCT}:stateMachine:dbops-heartbeat`,
-        RoleArn: `arn:aws:iam::${ACCT}:role/dbops-schedule-scheduler`,
+        RoleArn: `arn:aws:iam::${ACCT}:role/dbops-scheduler-heartbeat`,
       },
       Description: 'dbops schedule: job dbops-heartbeat',
     });
