@@ -194,6 +194,19 @@ function resolveJob(config: DbopsConfig, name: string, timezone: string): Schedu
   };
 }
 
+/**
+ * The schedulable command a command line runs, from its leading words (`['dr-drill']` →
+ * "dr-drill run", `['backup', 'status']` → "backup status"), or undefined.
+ */
+export function scheduledCommandOf(words: readonly string[]): string | undefined {
+  for (let n = Math.min(words.length, 2); n >= 1; n--) {
+    const path = words.slice(0, n).join(' ');
+    if (SCHEDULABLE[path]) return path;
+    if (n === words.length && ALIASES[path]) return ALIASES[path];
+  }
+  return undefined;
+}
+
 /** The command a job names, or the reason it cannot be scheduled. */
 export function schedulableCommand(text: string, where = 'schedule job'): SchedulableCommand {
   const words = text.trim().split(/\s+/);
