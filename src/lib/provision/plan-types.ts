@@ -16,6 +16,7 @@ import type {
 } from '../providers/provision-types.js';
 import type { PoolerState, PoolRole } from '../providers/failover-types.js';
 import type { Cluster, ProviderName } from '../providers/types.js';
+import type { ScheduleKind } from '../schedule/resources.js';
 
 export type Action = 'create' | 'modify' | 'replace' | 'delete' | 'no-op' | 'not-applicable' | 'blocked';
 
@@ -86,7 +87,8 @@ export const PENDING_ACTIONS: ReadonlySet<Action> = new Set(['create', 'modify',
 
 /** One thing apply did (listed in its result, and on its error when it fails part-way). */
 export interface Applied {
-  kind: Change['kind'];
+  /** A provisioned resource's kind, or a `dbops schedule` one. */
+  kind: Change['kind'] | ScheduleKind;
   id: string;
   action: Change['action'];
   detail: string;

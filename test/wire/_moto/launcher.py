@@ -30,6 +30,7 @@ Bridges (each is AWS behaviour moto 5.2.1 gets wrong):
 """
 import argparse
 import io
+import re
 import json
 import os
 import sys
@@ -205,6 +206,25 @@ rds_models.DBCluster.get_cfg = _cluster_cfg
 
 
 # --- the request log, faults and test controls ---------------------------------------
+# REST-JSON services name their operation by method and path only (EventBridge Scheduler).
+REST_ROUTES = {
+    "scheduler": [
+        ("POST", r"^/schedules/[^/]+$", "CreateSchedule"),
+        ("PUT", r"^/schedules/[^/]+$", "UpdateSchedule"),
+        ("GET", r"^/schedules/[^/]+$", "GetSchedule"),
+        ("DELETE", r"^/schedules/[^/]+$", "DeleteSchedule"),
+        ("GET", r"^/schedules/?$", "ListSchedules"),
+        ("POST", r"^/schedule-groups/[^/]+$", "CreateScheduleGroup"),
+        ("GET", r"^/schedule-groups/[^/]+$", "GetScheduleGroup"),
+        ("DELETE", r"^/schedule-groups/[^/]+$", "DeleteScheduleGroup"),
+        ("GET", r"^/schedule-groups/?$", "ListScheduleGroups"),
+        ("GET", r"^/tags/.+$", "ListTagsForResource"),
+        ("POST", r"^/tags/.+$", "TagResource"),
+        ("DELETE", r"^/tags/.+$", "UntagResource"),
+    ],
+}
+
+
 class Wire:
     def __init__(self, app, log_path):
         self.app = app
@@ -219,6 +239,16 @@ class Wire:
             parts = auth.split("Credential=", 1)[1].split(",", 1)[0].split("/")
             if len(parts) >= 4:
                 return parts[3]
+        return None
+
+    @staticmethod
+    def _rest_action(environ, service):
+        """The operation of a REST-JSON request (no X-Amz-Target): method and path."""
+        method = environ.get("REQUEST_METHOD", "")
+        path = environ.get("PATH_INFO", "")
+        for route_method, pattern, name in REST_ROUTES.get(service, []):
+            if method == route_method and re.match(pattern, path):
+                return name
         return None
 
     @staticmethod
@@ -300,7 +330,7 @@ class Wire:
         if path.startswith("/moto-api"):
             return self.app(environ, start_response)
         service = self._service(environ)
-        action = self._action(environ, body)
+        action = self._action(environ, body) or self._rest_action(environ, service)
         if self.log is not None and service and action:
             agent = "readback" if "wire-readback" in environ.get("HTTP_USER_AGENT", "") else "dbops"
             self.log.write(json.dumps({"service": service, "action": action, "agent": agent}) + "\n")
