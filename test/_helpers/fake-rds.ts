@@ -698,7 +698,9 @@ export class FakeRds {
   }): Partial<DBInstance> {
     return {
       ...(i.DBSubnetGroupName ? { DBSubnetGroup: { DBSubnetGroupName: i.DBSubnetGroupName } } : {}),
-      ...(i.DBParameterGroupName ? { DBParameterGroups: [{ DBParameterGroupName: i.DBParameterGroupName, ParameterApplyStatus: 'in-sync' }] } : {}),
+      ...(i.DBParameterGroupName
+        ? { DBParameterGroups: [{ DBParameterGroupName: i.DBParameterGroupName, ParameterApplyStatus: 'in-sync' }] }
+        : {}),
       VpcSecurityGroups: (i.VpcSecurityGroupIds ?? []).map((id) => ({ VpcSecurityGroupId: id, Status: 'active' })),
       PubliclyAccessible: i.PubliclyAccessible ?? false,
     };
