@@ -145,7 +145,7 @@ function parameterGroupChange(d: CreateInstanceInput, c: DatabaseState): FieldCh
   if (!d.parameterGroup || c.parameterGroup === undefined || c.parameterGroup === d.parameterGroup) return [];
   return [
     field('parameterGroup', c.parameterGroup, d.parameterGroup, {
-      note: 'takes effect at the next reboot (RDS shows pending-reboot); reboot in a quiet hour: `aws rds reboot-db-instance`',
+      note: 'effective after the next reboot, which RDS shows as pending-reboot: reboot in a quiet hour with `aws rds reboot-db-instance`',
     }),
   ];
 }

@@ -137,7 +137,7 @@ describe('provision of an RDS MySQL 8.0 instance', () => {
         'default.mysql8.0',
         'core-db-mysql8',
         false,
-        'takes effect at the next reboot (RDS shows pending-reboot); reboot in a quiet hour: `aws rds reboot-db-instance`',
+        'effective after the next reboot, which RDS shows as pending-reboot: reboot in a quiet hour with `aws rds reboot-db-instance`',
       ],
     ]);
     await applyProvision(await deps(seed003()), { applyImmediately: true });
