@@ -189,6 +189,10 @@ export function diffDatabase({ desired, current, provider, securityGroupIds }: D
     ...(local ? [] : parameterGroupChange(desired, current)),
   ];
   const notes = [...pendingNotes(current)];
+  if (!local && current.parameterGroupPendingReboot)
+    notes.push(
+      `parameter group ${current.parameterGroup ?? '?'} takes effect after the next reboot (pending-reboot): \`aws rds reboot-db-instance --db-instance-identifier ${current.id}\` in a quiet hour`,
+    );
   const unknown = [current.engineVersion === '' ? 'engine version' : '', current.masterUsername === '' ? 'master user' : ''].filter(
     Boolean,
   );

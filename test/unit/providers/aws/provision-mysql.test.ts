@@ -144,6 +144,12 @@ describe('provision of an RDS MySQL 8.0 instance', () => {
     expect(inputsOf(aws.rds, ModifyDBInstanceCommand)).toEqual([
       { DBInstanceIdentifier: 'core-db', DBParameterGroupName: 'core-db-mysql8', ApplyImmediately: true },
     ]);
+    // The next plan has nothing to do, and says the group waits for a reboot.
+    const after = await planProvision(await deps(seed003()));
+    expect(after.pending).toBe(0);
+    expect(after.changes.find((c) => c.kind === 'db-instance')!.notes).toContain(
+      'parameter group core-db-mysql8 takes effect after the next reboot (pending-reboot): `aws rds reboot-db-instance --db-instance-identifier core-db` in a quiet hour',
+    );
   });
 
   it('refuses to change a group of that name it did not create (blocked), before creating anything', async () => {
