@@ -17,6 +17,7 @@ import {
 import { newMigration as createMigrationFiles } from '../lib/migrate/new.js';
 import { renderBaseline, renderDown, renderNew, renderResolve, renderStatus, renderUp, renderVerify } from '../lib/migrate/render.js';
 import { migrateSettings } from '../lib/migrate/settings.js';
+import { dataEngine } from '../lib/config/database-kind.js';
 import { handler } from './define.js';
 import * as def from './migrate.js';
 
@@ -104,6 +105,7 @@ export const newMigration = handler(def.newMigration, async (ctx, { args, opts }
   const r = await createMigrationFiles({
     dir: ctx.config.migrate.dir,
     name: args.name,
+    engine: dataEngine(ctx.config.database.engine),
     noTransaction: opts.noTransaction,
     withDown: !opts.noDown,
     dryRun: ctx.flags.dryRun,

@@ -103,13 +103,14 @@ export const newMigration = defineCommand({
   args: { name: arg('<name>', 'what the migration does, e.g. add_recipe_tags') },
   options: {
     ...migrationsDir,
-    noTransaction: opt.flag('--no-transaction', 'start the file with -- dbops:no-transaction (CREATE INDEX CONCURRENTLY)'),
+    noTransaction: opt.flag('--no-transaction', 'start the file with -- dbops:no-transaction (CREATE INDEX CONCURRENTLY; PostgreSQL only)'),
     noDown: opt.flag('--no-down', 'no .down.sql file'),
   },
   mutates: true,
   examples: examples(`
     $ dbops migrate new add_recipe_tags                      # the next number, e.g. sql/migrations/0009_add_recipe_tags.sql and .down.sql
     $ dbops migrate new recipes_title_idx --no-transaction   # for CREATE INDEX CONCURRENTLY
+    $ dbops migrate new add_rating                           # database.engine mysql: the MySQL template (no transaction, ALGORITHM/LOCK)
   `),
   load: (): Lazy => import('./migrate.run.js').then((m) => m.newMigration),
 });

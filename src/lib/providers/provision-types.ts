@@ -74,6 +74,8 @@ export interface DatabaseState extends Instance {
   autoMinorVersionUpgrade?: boolean;
   copyTagsToSnapshot?: boolean;
   parameterGroup?: string;
+  /** The parameter group's settings wait for a reboot (RDS ParameterApplyStatus pending-reboot). */
+  parameterGroupPendingReboot?: boolean;
   /** Master password kept by the provider (RDS-managed secret, local secrets file). */
   managedPassword: boolean;
   /** Changes waiting for the maintenance window (RDS PendingModifiedValues). */

@@ -145,7 +145,7 @@ function parameterGroupChange(d: CreateInstanceInput, c: DatabaseState): FieldCh
   if (!d.parameterGroup || c.parameterGroup === undefined || c.parameterGroup === d.parameterGroup) return [];
   return [
     field('parameterGroup', c.parameterGroup, d.parameterGroup, {
-      note: 'takes effect at the next reboot (RDS shows pending-reboot); reboot in a quiet hour: `aws rds reboot-db-instance`',
+      note: 'effective after the next reboot, which RDS shows as pending-reboot: reboot in a quiet hour with `aws rds reboot-db-instance`',
     }),
   ];
 }
@@ -189,6 +189,10 @@ export function diffDatabase({ desired, current, provider, securityGroupIds }: D
     ...(local ? [] : parameterGroupChange(desired, current)),
   ];
   const notes = [...pendingNotes(current)];
+  if (!local && current.parameterGroupPendingReboot)
+    notes.push(
+      `parameter group ${current.parameterGroup ?? '?'} takes effect after the next reboot (pending-reboot): \`aws rds reboot-db-instance --db-instance-identifier ${current.id}\` in a quiet hour`,
+    );
   const unknown = [current.engineVersion === '' ? 'engine version' : '', current.masterUsername === '' ? 'master user' : ''].filter(
     Boolean,
   );

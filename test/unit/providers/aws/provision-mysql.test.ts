@@ -137,13 +137,19 @@ describe('provision of an RDS MySQL 8.0 instance', () => {
         'default.mysql8.0',
         'core-db-mysql8',
         false,
-        'takes effect at the next reboot (RDS shows pending-reboot); reboot in a quiet hour: `aws rds reboot-db-instance`',
+        'effective after the next reboot, which RDS shows as pending-reboot: reboot in a quiet hour with `aws rds reboot-db-instance`',
       ],
     ]);
     await applyProvision(await deps(seed003()), { applyImmediately: true });
     expect(inputsOf(aws.rds, ModifyDBInstanceCommand)).toEqual([
       { DBInstanceIdentifier: 'core-db', DBParameterGroupName: 'core-db-mysql8', ApplyImmediately: true },
     ]);
+    // The next plan has nothing to do, and says the group waits for a reboot.
+    const after = await planProvision(await deps(seed003()));
+    expect(after.pending).toBe(0);
+    expect(after.changes.find((c) => c.kind === 'db-instance')!.notes).toContain(
+      'parameter group core-db-mysql8 takes effect after the next reboot (pending-reboot): `aws rds reboot-db-instance --db-instance-identifier core-db` in a quiet hour',
+    );
   });
 
   it('refuses to change a group of that name it did not create (blocked), before creating anything', async () => {
