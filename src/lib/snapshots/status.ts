@@ -250,6 +250,8 @@ const RDS_UPLOAD_SECONDS = 300;
 
 function automatedOf(facts: BackupFacts, now: Date): AutomatedBackups {
   const w = facts.window;
+  // No point-in-time recovery at all (a local mysql instance): say why rather than "none".
+  if (w?.unsupported) return { available: false, note: `automated backups: none, ${w.unsupported}; snapshots are its only backups` };
   const lrt = w ? w.latestRestorableTime : facts.instance.latestRestorableTime;
   const allowance = w?.archiveTimeoutSeconds ?? RDS_UPLOAD_SECONDS;
   return {

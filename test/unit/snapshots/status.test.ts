@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RestoreTestRecord } from '../../../src/lib/history/restore-tests.js';
 import type { Snapshot } from '../../../src/lib/providers/types.js';
+import { Chalk } from 'chalk';
+import { renderBackupStatus } from '../../../src/lib/snapshots/render.js';
 import { evaluateBackupStatus, type BackupFacts, type BackupPolicy } from '../../../src/lib/snapshots/status.js';
 
 const NOW = new Date('2026-11-22T05:00:00Z');
@@ -255,6 +257,22 @@ describe('evaluateBackupStatus', () => {
       NOW,
     );
     expect(healthy.violations).toEqual([]);
+  });
+
+  it('a local mysql instance (no binary-log archive): automated backups say why there is no point-in-time recovery, and no RPO violation', () => {
+    // GIVEN the local provider's window of a MariaDB stand-in: no point-in-time recovery at all
+    const unsupported = 'a local mysql instance (MariaDB standing in for MySQL 8.0) keeps no binary-log archive';
+    const f = facts({
+      provider: 'local',
+      instance: { id: 'db', region: 'us-east-2', backupRetentionDays: 30, preferredBackupWindow: '03:00-04:00' },
+      window: { instanceId: 'db', unsupported, archiving: false, baseBackups: [], segments: 0, bytes: 0 },
+    });
+    // WHEN evaluated
+    const s = evaluateBackupStatus(f, POLICY, NOW);
+    // THEN the automated backups say why, and "no latest restorable time" is not a violation of its own
+    expect(s.automated).toEqual({ available: false, note: `automated backups: none, ${unsupported}; snapshots are its only backups` });
+    expect(s.violations.map((v) => v.code)).not.toContain('restorable-time-older-than-rpo');
+    expect(renderBackupStatus(s, new Chalk({ level: 0 }))).toContain(`Automated backups  none, ${unsupported}`);
   });
 
   it("with replication on: the DR region's window beside the primary's; trailing by more than the allowance, or nothing there, is BS-R9", () => {
