@@ -260,3 +260,26 @@ describe('status and gc over the fleet', () => {
     expect(sel.exitCode).toBe(2);
   });
 });
+
+describe('free-tier-report over the fleet', () => {
+  it("one report per account, each read through that account's session; the instances are each account's own", async () => {
+    writeConfig(ROLE);
+    let r = { exitCode: -1, stdout: '', stderr: '' };
+    const sent = await story.during(async () => {
+      r = await story.dbops('free-tier-report --all --json');
+    });
+    const result = JSON.parse(r.stdout) as {
+      unit: string;
+      exitCode: number;
+      rows: { account: string; region: string; id: string; verdict: string; figure: string; result?: { rdsInstances: { id: string }[] } }[];
+    };
+    expect(result.unit).toBe('account');
+    expect(result.rows.map((x) => `${x.account}/${x.region}`)).toEqual(['core/us-east-2', 'content/us-east-2']);
+    expect(result.rows.map((x) => (x.result?.rdsInstances ?? []).map((i) => i.id).sort())).toEqual([
+      ['core-db', 'scratch-db'],
+      ['content-db', 'content-staging-db'],
+    ]);
+    expect(r.exitCode, r.stderr).toBe(result.rows.some((x) => x.verdict === 'failed') ? 4 : 0);
+    expect(sent.filter((q) => q.action === 'AssumeRole')).toHaveLength(1);
+  }, 60_000);
+});
