@@ -50,9 +50,9 @@ export const status = defineCommand({
   isDefault: true,
   options: { ...target, ...migrationsDir, ...lockTimeout, ...fleetRunOptions },
   examples: examples(`
-    $ dbops migrate status --instance demo-db                  # the table of migrations
-    $ dbops migrate status --json                              # the same as JSON
-    $ dbops migrate status --all --report-dir reports/         # every database of the fleet against sql/migrations
+    $ dbops migrate status --instance demo-db            # the table of migrations
+    $ dbops migrate status --json                        # the same as JSON
+    $ dbops migrate status --all --report-dir reports/   # every database of the fleet against sql/migrations
   `),
   load: (): Lazy => import('./migrate.run.js').then((m) => m.status),
 });

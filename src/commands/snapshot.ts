@@ -107,10 +107,10 @@ export const runPolicy = defineCommand({
   options: { instance: opt.string('--instance <id>', 'instance (default: database.identifier)'), ...fleetRunOptions },
   mutates: true,
   examples: examples(`
-    $ 0 5 * * sun dbops snapshot run-policy --yes --quiet   # crontab: every Sunday 05:00
-    $ dbops snapshot run-policy --dry-run                   # check the policy and what a rerun would reuse
-    $ dbops snapshot run-policy --yes --json                # the run report as JSON
-    $ dbops snapshot run-policy --all --yes --concurrency 8 # every dbops-managed database of the fleet, copies queued 5 per region
+    $ 0 5 * * sun dbops snapshot run-policy --yes --quiet     # crontab: every Sunday 05:00
+    $ dbops snapshot run-policy --dry-run                     # check the policy and what a rerun would reuse
+    $ dbops snapshot run-policy --yes --json                  # the run report as JSON
+    $ dbops snapshot run-policy --all --yes --concurrency 8   # every dbops-managed database of the fleet, copies queued 5 per region
   `),
   load: (): Lazy => import('./snapshot.run.js').then((m) => m.runPolicy),
 });
