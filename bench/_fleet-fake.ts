@@ -2,12 +2,15 @@
  * The in-process half of `npm run bench:fleet` (bundled by bench/fleet.mjs with esbuild):
  * `backup status --all` over n instances in the stateful FakeRds (in-memory RDS, every SDK
  * call counted), and the same-process baseline: the single-database `backup status` once
- * per database, as a loop over the one-database command would do.
+ * per database, as a loop over the one-database command would do; and `status --all` over
+ * n instances in the FakeFleet (2 accounts by their roles × 3 regions, CloudWatch counted).
  */
 import { fleetBackupStatus } from '../src/lib/fleet/backup-status.js';
+import { fleetStatus } from '../src/lib/fleet/status.js';
 import { createAwsProvider } from '../src/lib/providers/aws/provider.js';
 import { backupStatus } from '../src/lib/snapshots/status.js';
 import { testContext } from '../test/_helpers/context.js';
+import { FakeFleet } from '../test/_helpers/fake-fleet.js';
 import { FakeRds } from '../test/_helpers/fake-rds.js';
 
 const NOW = new Date('2026-11-22T05:00:00Z');
@@ -102,5 +105,32 @@ export async function singleLoop(n: number): Promise<FakeFigures> {
     return { databases: n, ms, ...tally(fake) };
   } finally {
     fake.restore();
+  }
+}
+
+/** `status --all` over n databases in 2 accounts × 3 regions: RDS, STS and CloudWatch calls, and the metric queries. */
+export async function statusRun(n: number, concurrency = 8): Promise<FakeFigures & { queries: number }> {
+  const fleet = new FakeFleet({ instances: n, now: NOW });
+  const t = await testContext({
+    config: { provider: 'aws', region: 'us-east-2', fleet: fleet.fleetConfig() },
+    now: NOW,
+    env: { DBOPS_HOME: '/nonexistent-dbops-home' },
+  });
+  try {
+    const t0 = performance.now();
+    const r = await fleetStatus(t.ctx, { all: true, selectors: [] }, { concurrency });
+    const ms = performance.now() - t0;
+    if (r.rows.length !== n) throw new Error(`expected ${n} rows, got ${r.rows.length}`);
+    const rds = tally(fleet.rds);
+    const byOperation = {
+      ...rds.byOperation,
+      AssumeRole: fleet.sts.calls().length,
+      GetMetricData: fleet.cloudWatch.calls().length,
+    };
+    const calls = Object.values(byOperation).reduce((a, b) => a + b, 0);
+    return { databases: n, ms, calls, byOperation, exitCode: r.exitCode, queries: fleet.metricQueries };
+  } finally {
+    await t.close();
+    fleet.restore();
   }
 }

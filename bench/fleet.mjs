@@ -3,6 +3,8 @@
 //     in-process (bench/_fleet-fake.ts, bundled here with esbuild): the AWS calls and the wall
 //     time, against the same-process baseline of the single-database `backup status` run once
 //     per database; and the calls at a tenth of the size (they must not grow with databases).
+//     Then `status --all` over as many in 2 accounts × 3 regions: calls (GetMetricData batched
+//     500 queries a call) at a tenth of the size and at full size.
 //  2. `restore-test --all` (the built CLI, local provider, real PostgreSQL) over --instances
 //     (default 6) tiny instances at --concurrency 1 and 3: wall time of each and the speed-up.
 //
@@ -66,6 +68,16 @@ async function fakePart() {
     );
     // The listings are paginated (100 a page): the calls grow with pages of a region's listing, never with databases × checks.
     console.log(`  calls per database: ${(fleet.calls / n).toFixed(3)} (fleet), ${(single.calls / n).toFixed(1)} (baseline)`);
+    await m.statusRun(small); // warm-up
+    const sSmall = await m.statusRun(small);
+    const sLarge = await m.statusRun(n);
+    console.log(`\nstatus --all in the fake (2 accounts by their roles × 3 regions, 3 metrics a database, concurrency 8)`);
+    for (const s of [sSmall, sLarge]) {
+      console.log(
+        `  ${String(s.databases).padStart(4)} databases: ${String(s.calls).padStart(5)} AWS calls (${ops(s)}), ${s.queries} metric queries, ${s.ms.toFixed(0)} ms, exit ${s.exitCode}`,
+      );
+    }
+    console.log(`  without batching: ${sLarge.databases * 3} GetMetricData calls (one per database and metric)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -12,10 +12,10 @@ export const gc = defineCommand({
   mutates: true,
   options: fleetRunOptions,
   examples: examples(`
-    $ dbops gc --dry-run                # list what has expired
-    $ dbops gc --yes                    # delete it without asking
-    $ dbops gc --all --dry-run          # what has expired in every account and region of the fleet
-    $ dbops gc --all --yes --verbose    # delete it all (dbops-managed only), with the AWS calls made
+    $ dbops gc --dry-run               # list what has expired
+    $ dbops gc --yes                   # delete it without asking
+    $ dbops gc --all --dry-run         # what has expired in every account and region of the fleet
+    $ dbops gc --all --yes --verbose   # delete it all (dbops-managed only), with the AWS calls made
   `),
   load: (): Lazy => import('./gc.run.js').then((m) => m.gc),
 });

@@ -131,4 +131,20 @@ describe('read-only commands over the fleet (local)', () => {
     expect(doc.unit).toBe('region');
     expect(doc.rows.map((x) => `${x.region}:${x.figure}`)).toEqual(['us-east-2:nothing expired', 'us-west-2:nothing expired']);
   });
+
+  it('dr-drill --all --dry-run: each database its own row (no point in time here: exit 3, the reason each), progress lines prefixed', async () => {
+    const r = await dbops('dr-drill --all --dry-run --scenario instance --json');
+    expect(r.exitCode).toBe(3);
+    const doc = JSON.parse(r.stdout) as FleetDoc & { rows: { error?: { message: string } }[] };
+    expect(doc.command).toBe('dr-drill');
+    expect(doc.rows.map((x) => `${x.id}:${x.verdict}`)).toEqual(['fleet-a:error', 'fleet-b:error']);
+    expect(doc.rows[1]!.error?.message).toBe(
+      'Instance fleet-b has automated backups off (retention 0 days): there is no point in time to recover to.',
+    );
+    expect(doc.verdict).toBe('fleet-a (us-east-2), fleet-b (us-west-2) could not be processed.');
+    // Two drills at once: every progress line is whole and names its database.
+    const lines = r.stderr.split('\n').filter((l) => l.includes('[DR-'));
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    for (const l of lines) expect(l).toMatch(/^\[fleet-[ab]\] […✔✖] \[DR-\d+\]/);
+  });
 });

@@ -3,7 +3,8 @@
  * by assuming a role there), two regions. `dbops fleet list` assumes the role once, lists
  * each account and region once, and finds the production databases of both accounts,
  * each under its own account; a role that cannot be assumed leaves the other account's
- * results intact and exits 3.
+ * results intact and exits 3. Then backup status, audit, status (one GetMetricData per
+ * account and region) and gc --dry-run over the same fleet.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -209,5 +210,76 @@ describe('audit over the fleet', () => {
     expect(sent.filter((q) => q.action === 'AssumeRole')).toHaveLength(1);
     // An audit never creates, modifies, tags or deletes anything.
     expect(sent.map((q) => q.action).filter((a) => !/^(Describe|List|Get|AssumeRole)/.test(a))).toEqual([]);
+  }, 60_000);
+});
+
+describe('status and gc over the fleet', () => {
+  it('status --all: every database under its account, the figures in one GetMetricData per account and region', async () => {
+    writeConfig(ROLE);
+    let r = { exitCode: -1, stdout: '', stderr: '' };
+    const sent = await story.during(async () => {
+      r = await story.dbops('status --all --json --verbose');
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout) as {
+      command: string;
+      rows: { account: string; region: string; id: string; verdict: string; figure: string }[];
+      awsCalls: { byOperation: Record<string, number> };
+    };
+    expect(result.rows.map((x) => `${x.account}/${x.region}/${x.id}:${x.verdict}`)).toEqual([
+      'content/us-east-2/content-db:ok',
+      'core/us-east-2/core-db:ok',
+      'core/us-west-2/west-db:ok',
+    ]);
+    expect(result.rows[0]!.figure).toMatch(/^available · db\.t3\.micro/);
+    const count = (action: string) => sent.filter((q) => q.action === action).length;
+    // 4 account regions listed; figures only where the fleet has databases: 3 account regions, one call each.
+    expect(count('DescribeDBInstances')).toBe(4);
+    expect(count('GetMetricData')).toBe(3);
+    expect(count('AssumeRole')).toBe(1);
+    expect(result.awsCalls.byOperation.GetMetricData).toBe(3);
+  });
+
+  it('gc --all --dry-run: every account and region looked at, nothing deleted; --select refused', async () => {
+    writeConfig(ROLE);
+    let r = { exitCode: -1, stdout: '', stderr: '' };
+    const sent = await story.during(async () => {
+      r = await story.dbops('gc --all --dry-run --json');
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout) as { unit: string; rows: { account: string; region: string; figure: string }[] };
+    expect(result.unit).toBe('region');
+    expect(result.rows.map((x) => `${x.account}/${x.region}:${x.figure}`)).toEqual([
+      'core/us-east-2:nothing expired',
+      'core/us-west-2:nothing expired',
+      'content/us-east-2:nothing expired',
+      'content/us-west-2:nothing expired',
+    ]);
+    expect(sent.map((q) => q.action).filter((a) => /^(Delete|Create|Modify)/.test(a))).toEqual([]);
+    const sel = await story.dbops('gc --all --select environment=production');
+    expect(sel.exitCode).toBe(2);
+  });
+});
+
+describe('free-tier-report over the fleet', () => {
+  it("one report per account, each read through that account's session; the instances are each account's own", async () => {
+    writeConfig(ROLE);
+    let r = { exitCode: -1, stdout: '', stderr: '' };
+    const sent = await story.during(async () => {
+      r = await story.dbops('free-tier-report --all --json');
+    });
+    const result = JSON.parse(r.stdout) as {
+      unit: string;
+      exitCode: number;
+      rows: { account: string; region: string; id: string; verdict: string; figure: string; result?: { rdsInstances: { id: string }[] } }[];
+    };
+    expect(result.unit).toBe('account');
+    expect(result.rows.map((x) => `${x.account}/${x.region}`)).toEqual(['core/us-east-2', 'content/us-east-2']);
+    expect(result.rows.map((x) => (x.result?.rdsInstances ?? []).map((i) => i.id).sort())).toEqual([
+      ['core-db', 'scratch-db'],
+      ['content-db', 'content-staging-db'],
+    ]);
+    expect(r.exitCode, r.stderr).toBe(result.rows.some((x) => x.verdict === 'failed') ? 4 : 0);
+    expect(sent.filter((q) => q.action === 'AssumeRole')).toHaveLength(1);
   }, 60_000);
 });

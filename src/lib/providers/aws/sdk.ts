@@ -710,6 +710,8 @@ export class AwsClients {
       profile: this.settings.profile,
       endpointUrl: this.settings.endpointUrl,
       maxAttempts: this.settings.maxAttempts,
+      // A fleet account's pool: the Free Tier API is that account's, signed with its assumed session.
+      ...(this.settings.credentials ? { credentials: this.settings.credentials } : {}),
       ...this.freeTierTesting,
     });
     return this.#freeTier;

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { EnvironmentError } from '../../../../src/lib/errors.js';
 import { mapAwsError } from '../../../../src/lib/providers/aws/errors.js';
+import { AwsClients } from '../../../../src/lib/providers/aws/sdk.js';
 import { createFreeTierClient, errorCode } from '../../../../src/lib/providers/aws/usage-freetier.js';
 import { toPlanState } from '../../../../src/lib/providers/aws/usage-convert.js';
 
@@ -30,6 +31,17 @@ function scriptedFetch(responses: (() => Response)[]): {
 const throttled = () => Response.json({ __type: 'com.amazonaws.freetier#ThrottlingException', message: 'Rate exceeded' }, { status: 400 });
 
 describe('Free Tier API client', () => {
+  it("a fleet account's pool signs with that account's assumed session, not the caller's credentials", async () => {
+    const f = scriptedFetch([() => Response.json({ accountId: '222222222222', accountPlanType: 'FREE', accountPlanStatus: 'ACTIVE' })]);
+    const pool = new AwsClients(
+      { maxAttempts: 1, endpointUrl: 'http://127.0.0.1:4566', credentials: async () => ({ ...CREDS, accessKeyId: 'ASIAFLEET' }) },
+      { fetch: f.fetch },
+    );
+    await pool.freeTier().getAccountPlanState();
+    expect(f.requests[0]!.headers.authorization).toMatch(/Credential=ASIAFLEET\//);
+    pool.destroy();
+  });
+
   it('signs a JSON 1.0 request for freetier in us-east-1, with the session token, to the endpoint given', async () => {
     // GIVEN an endpoint override
     const f = scriptedFetch([() => Response.json({ accountId: '123456789012', accountPlanType: 'FREE', accountPlanStatus: 'ACTIVE' })]);
