@@ -637,16 +637,21 @@ export class LocalClusters implements ClusterApi {
     const pooler = (await endpointPooler(this.rc, id)) && fo.pooler ? fo.pooler : undefined;
     await updateCluster(this.rc, id, (r) => ({ ...r, status: 'failing-over' }));
     const runId = `failover-${randomBytes(4).toString('hex')}`;
+    let planned = false;
+    let stopped = false;
+    let promoted = false;
     try {
-      const planned = (await fo.role(writer.id)) === 'primary';
+      planned = (await fo.role(writer.id)) === 'primary';
       if (planned) {
         await fo.prepare(writer.id, target.id);
         if (pooler) await pooler.pause(id, { timeoutMs: PAUSE_MS });
+        stopped = true;
         const { lsn } = await fo.stopWrites(writer.id);
         await fo.waitForReplay(target.id, lsn, { maxWaitSeconds: CATCH_UP_SECONDS });
         await fo.demote(writer.id, target.id);
       }
       await fo.promote(target.id);
+      promoted = true;
       for (const other of members) {
         if (other.id !== writer.id && other.id !== target.id && other.replicaSourceId === writer.id) await fo.repoint(other.id, target.id);
       }
@@ -658,6 +663,11 @@ export class LocalClusters implements ClusterApi {
       // Back as a reader, as Aurora's old writer comes back; still fenced when it cannot (a dbops start refuses it).
       if (planned) await fo.follow(writer.id, target.id).catch(() => undefined);
     } catch (e) {
+      // Nothing promoted yet: the old writer takes writes again (as the switchover's rollback does).
+      if (stopped && !promoted) {
+        await fo.undoDemote(writer.id).catch(() => undefined);
+        await fo.resumeWrites(writer.id).catch(() => undefined);
+      }
       if (pooler) await pooler.resume(id).catch(() => undefined);
       throw e;
     } finally {
