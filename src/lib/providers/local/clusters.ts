@@ -47,7 +47,15 @@ import {
 } from '../types.js';
 import { prepareRegion, type RegionContext } from './context.js';
 import { LocalFailover } from './failover.js';
-import { describeInstance, instanceCredential, listResourceDirs, readInstance, serverRunning, updateInstance } from './instance-store.js';
+import {
+  describeInstance,
+  instanceCredential,
+  listResourceDirs,
+  readInstance,
+  reportDamaged,
+  serverRunning,
+  updateInstance,
+} from './instance-store.js';
 import { createInstance, startInstance } from './instances.js';
 import { findPgbouncer, LocalPgbouncer, type PoolerRecord, poolersDir } from './pgbouncer.js';
 import { restorableWindow, restoreToPointInTime } from './pitr.js';
@@ -517,8 +525,14 @@ export class LocalClusters implements ClusterApi {
   async listClusters(): Promise<Cluster[]> {
     const out: Cluster[] = [];
     for (const id of await listResourceDirs(clustersDir(this.rc))) {
-      const rec = await readCluster(this.rc, id);
-      if (rec) out.push(await this.#view(rec));
+      try {
+        const rec = await readCluster(this.rc, id);
+        if (rec) out.push(await this.#view(rec));
+      } catch (e) {
+        // A damaged cluster.json is reported, not hidden, and does not block the others.
+        if (!(e instanceof DamagedStateError)) throw e;
+        reportDamaged(this.rc, e);
+      }
     }
     return out;
   }
