@@ -41,6 +41,7 @@ export const failover = defineCommand({
     $ dbops failover --provider aws --max-lag 30s --yes --report incident.md   # AWS: promote the replica with the least ReplicaLag (at most 30 s), stop the old primary, switch RDS Proxy
     $ dbops failover --provider aws --timeout 10min --yes                     # AWS: give RDS Proxy up to 10 min to report the new primary AVAILABLE
     $ dbops failover --candidate content-hub-reader --yes                      # an Aurora cluster: FailoverDBCluster to that reader
+    $ dbops failover --yes --probe --report hub-failover.md                    # an Aurora cluster: the write gap through the cluster endpoint, in the record
   `),
   load: (): Lazy => import('./failover.run.js').then((m) => m.failover),
 });

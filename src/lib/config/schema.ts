@@ -110,6 +110,60 @@ const fleetSchema = z.strictObject({
 });
 
 /**
+ * `dbops schedule`: the maintenance jobs and where they run (docs/schedule.md). Unset keys
+ * take the defaults of src/lib/schedule/config.ts (the seeds' schedule); expressions, the
+ * image and the network are checked there, each with its reason.
+ */
+const scheduleJobSchema = z.strictObject({
+  /** The dbops command, e.g. "backup status" or "snapshot run-policy". */
+  command: z.string().min(1),
+  /** An EventBridge Scheduler expression: cron(0 8 * * ? *), rate(5 minutes) or at(2026-12-31T23:00:00). */
+  expression: z.string().min(1),
+  enabled: z.boolean().optional(),
+  /** Which databases: default the configured fleet (fleet:), else database.identifier. */
+  select: z
+    .strictObject({
+      tags: z.record(tagKey, tagValue).optional(),
+      engine: z.enum(['postgres', 'mysql']).optional(),
+      identifier: z.string().min(1).max(63).optional(),
+    })
+    .optional(),
+  /** How long one database's run may take, e.g. 15min or 4h. */
+  timeout: z
+    .string()
+    .regex(/^\d+\s*(s|sec|m|min|h)$/, 'a duration such as 15min or 4h')
+    .optional(),
+});
+
+const scheduleSchema = z.strictObject({
+  /** The container image the jobs run: a full URI, registry/repository:tag or @sha256:digest. */
+  image: z.string().min(1).optional(),
+  /** IANA time zone of the cron expressions (default UTC). */
+  timezone: z.string().min(1).optional(),
+  subnets: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, 'a subnet id such as subnet-0123abcd')).optional(),
+  securityGroups: z.array(z.string().regex(/^sg-[0-9a-f]+$/, 'a security group id such as sg-0123abcd')).optional(),
+  logRetentionDays: z
+    .union([z.literal(1), z.literal(3), z.literal(5), z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90)])
+    .or(z.union([z.literal(120), z.literal(150), z.literal(180), z.literal(365), z.literal(400), z.literal(545), z.literal(731)]))
+    .optional(),
+  /** Where a failed run is reported; default the alarm topic `dbops provision` creates (<database.identifier>-alarms). */
+  alarmTopicArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, 'an SNS topic ARN such as arn:aws:sns:us-east-2:123456789012:ops')
+    .optional(),
+  /** Above this many databases a job's Map is a Distributed Map (default 40). */
+  distributedMapThreshold: z.int().min(1).max(10_000).optional(),
+  /** Databases a job works on at once (default fleet.concurrency, else 4). */
+  maxConcurrency: z.int().min(1).max(1000).optional(),
+  /** Distributed Map: the share of databases that may fail before the whole run fails (default 0). */
+  toleratedFailurePercentage: z.number().min(0).max(100).optional(),
+  /** Job name → job; a default job of the same name is replaced, `enabled: false` turns one off. */
+  jobs: z
+    .record(z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'a job name of lower-case letters, digits and hyphens'), scheduleJobSchema.partial())
+    .optional(),
+});
+
+/**
  * The version must be one the engine has: MySQL is 8.0 (seed 003; locally MariaDB 10.11
  * stands in for it), PostgreSQL a major or major.minor.
  */
@@ -291,6 +345,7 @@ export const configSchema = z.strictObject({
     caBundle: z.string().min(1).optional(),
   }),
   fleet: fleetSchema.optional(),
+  schedule: scheduleSchema.optional(),
   local: z.strictObject({
     osUser: z.string().min(1),
     pgBin: z.string().min(1).optional(),
@@ -302,4 +357,5 @@ export const configSchema = z.strictObject({
 
 export type DbopsConfig = z.infer<typeof configSchema>;
 export type FleetConfig = z.infer<typeof fleetSchema>;
+export type ScheduleConfig = z.infer<typeof scheduleSchema>;
 export type FleetOverrides = z.infer<typeof fleetOverrides>;

@@ -117,6 +117,7 @@ export function modifyDbRequest(id: string, m: ModifyDatabaseInput): ModifyDBIns
     ...opt('AutoMinorVersionUpgrade', m.autoMinorVersionUpgrade),
     ...opt('CopyTagsToSnapshot', m.copyTagsToSnapshot),
     ...opt('VpcSecurityGroupIds', m.vpcSecurityGroupIds),
+    ...opt('DBParameterGroupName', m.parameterGroup),
     ApplyImmediately: m.applyImmediately,
   };
 }
