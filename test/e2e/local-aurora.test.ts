@@ -3,7 +3,8 @@
  * database.engine aurora-postgresql makes a writer (and, with readReplica, a reader) behind
  * a pgbouncer cluster endpoint; `instances clusters` and `status` show members, roles,
  * endpoints and the capacity as recorded; `snapshot create` takes a cluster snapshot;
- * `restore-test` restores it into a temporary cluster and removes it (also on Ctrl-C);
+ * `restore-test` restores it into a temporary cluster and removes it (also on Ctrl-C), and
+ * `dr-drill` does the same from its copy in the DR region;
  * `failover` of a cluster without a reader is refused (exit 2), with one it moves the
  * writer and the endpoint follows; `provision destroy` leaves no process and no directory.
  */
@@ -107,6 +108,17 @@ describe('a local Aurora cluster, from provision to destroy', () => {
     expect(await entries('poolers')).toEqual(['hub']);
     expect((await entries('instances')).sort()).toEqual(['hub-replica', 'hub-writer']);
     expect(processesUnder(join(home, 'local', 'us-east-2', 'tmp'))).toEqual([]);
+  }, 120_000);
+
+  it('dr-drill recovers the cluster from its snapshot copy in the DR region, and leaves nothing there', async () => {
+    const copy = await dbops('snapshot copy hub-before-failover', withReader);
+    expect(copy.exitCode, copy.stderr).toBe(0);
+    const r = await dbops('dr-drill --yes', withReader);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/DR-20 Delete the writer, then the cluster · ok/);
+    for (const dir of ['instances', 'clusters', 'poolers']) {
+      expect(await readdir(join(home, 'local', 'us-west-2', dir)).catch(() => [])).toEqual([]);
+    }
   }, 120_000);
 
   it('failover moves the writer to the reader, and writes through the cluster endpoint go on', async () => {
