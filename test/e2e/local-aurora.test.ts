@@ -123,9 +123,11 @@ describe('a local Aurora cluster, from provision to destroy', () => {
 
   it('failover moves the writer to the reader, and writes through the cluster endpoint go on', async () => {
     const before = await provider.clusters!.describeCluster('hub');
-    const r = await dbops('failover --yes', withReader);
+    const r = await dbops('failover --yes --probe', withReader);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain('Aurora cluster hub failed over: hub-writer -> hub-replica is the writer.');
+    // The write probe went through the cluster endpoint the whole time: no acknowledged write was lost.
+    expect(r.stdout).toContain('acknowledged writes missing on the new writer: 0');
     const after = await provider.clusters!.describeCluster('hub');
     expect(after.members.map((m) => `${m.instanceId} ${m.role}`)).toEqual(['hub-replica writer', 'hub-writer reader']);
     expect(after.endpoint).toEqual(before.endpoint);

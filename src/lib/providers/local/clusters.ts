@@ -75,8 +75,6 @@ const RDS_ENGINE = 'aurora-postgresql';
 const SECRET_PREFIX = 'cluster:';
 /** How long a failover may wait for the reader to replay the writer's last WAL. */
 const CATCH_UP_SECONDS = 60;
-/** How long the cluster endpoint may take to pause (transactions finishing). */
-const PAUSE_MS = 30_000;
 /** The tag of a cluster's kept volume (a base backup no listing shows). */
 const VOLUME_PURPOSE = 'cluster-volume';
 
@@ -629,9 +627,9 @@ export class LocalClusters implements ClusterApi {
   }
 
   /**
-   * FailoverDBCluster locally, with the failover port's steps: the endpoint paused, the
-   * writer stopped cleanly (its last WAL reaches the reader), the reader caught up and
-   * promoted, the other readers repointed, the endpoint retargeted and resumed, the old
+   * FailoverDBCluster locally, with the failover port's steps: the writer stopped cleanly
+   * (its last WAL reaches the reader; its sessions drop, as on Aurora), the reader caught up
+   * and promoted, the other readers repointed, the endpoint retargeted, the old
    * writer fenced, then rejoined as a reader (pg_rewind; it stays fenced if that fails).
    * A writer that is down is not waited for: the reader is promoted as it is.
    */
@@ -658,7 +656,8 @@ export class LocalClusters implements ClusterApi {
       planned = (await fo.role(writer.id)) === 'primary';
       if (planned) {
         await fo.prepare(writer.id, target.id);
-        if (pooler) await pooler.pause(id, { timeoutMs: PAUSE_MS });
+        // The endpoint is not paused: its sessions (session pooling) would hold PAUSE forever. As on
+        // Aurora, they drop with the writer and reconnect, and new ones reach the new writer.
         stopped = true;
         const { lsn } = await fo.stopWrites(writer.id);
         await fo.waitForReplay(target.id, lsn, { maxWaitSeconds: CATCH_UP_SECONDS });
@@ -669,10 +668,7 @@ export class LocalClusters implements ClusterApi {
       for (const other of members) {
         if (other.id !== writer.id && other.id !== target.id && other.replicaSourceId === writer.id) await fo.repoint(other.id, target.id);
       }
-      if (pooler) {
-        await pooler.retarget(id, target.id, { maxWaitSeconds: CATCH_UP_SECONDS });
-        await pooler.resume(id);
-      }
+      if (pooler) await pooler.retarget(id, target.id, { maxWaitSeconds: CATCH_UP_SECONDS });
       await fo.fence(writer.id, { at: this.rc.shared.now().toISOString(), runId, newPrimaryId: target.id });
       // Back as a reader, as Aurora's old writer comes back; still fenced when it cannot (a dbops start refuses it).
       if (planned) await fo.follow(writer.id, target.id).catch(() => undefined);
@@ -682,7 +678,6 @@ export class LocalClusters implements ClusterApi {
         await fo.undoDemote(writer.id).catch(() => undefined);
         await fo.resumeWrites(writer.id).catch(() => undefined);
       }
-      if (pooler) await pooler.resume(id).catch(() => undefined);
       throw e;
     } finally {
       await fo.close();
