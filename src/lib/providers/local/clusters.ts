@@ -765,13 +765,14 @@ export class LocalClusters implements ClusterApi {
       async (): Promise<Look<Snapshot>> => {
         const s = await this.findClusterSnapshot(id);
         if (target === 'deleted') return s ? { status: s.status, done: false } : { status: 'deleted', done: true, value: undefined };
+        // Not there: describe says why (none of that id, or an instance snapshot's id).
         if (!s)
           return {
             status: 'not-found',
             done: false,
             fatal: await this.describeClusterSnapshot(id).then(
-              () => new Error(id),
-              (e: Error) => e,
+              () => undefined,
+              (e: unknown) => (e instanceof Error ? e : new EnvironmentError(String(e))),
             ),
           };
         if (s.status === 'available') return { status: s.status, done: true, value: s };
