@@ -3,6 +3,8 @@
  * database.engine aurora-postgresql makes a writer (and, with readReplica, a reader) behind
  * a pgbouncer cluster endpoint; `instances clusters` and `status` show members, roles,
  * endpoints and the capacity as recorded; `snapshot create` takes a cluster snapshot;
+ * `restore-test` restores it into a temporary cluster and removes it (also on Ctrl-C), and
+ * `dr-drill` does the same from its copy in the DR region;
  * `failover` of a cluster without a reader is refused (exit 2), with one it moves the
  * writer and the endpoint follows; `provision destroy` leaves no process and no directory.
  */
@@ -85,11 +87,47 @@ describe('a local Aurora cluster, from provision to destroy', () => {
     expect([s?.id, s?.of, s?.status]).toEqual(['hub-before-failover', 'cluster', 'available']);
   }, 120_000);
 
+  it('restore-test restores the cluster snapshot into a temporary cluster, checks it, and removes the writer, then the cluster', async () => {
+    const r = await dbops('restore-test', withReader);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/RT-15 Delete the temporary writer, then the cluster/);
+    expect(await entries('clusters')).toEqual(['hub']);
+    expect((await entries('instances')).sort()).toEqual(['hub-replica', 'hub-writer']);
+  }, 120_000);
+
+  it('a Ctrl-C while the temporary writer is restored leaves neither it nor the temporary cluster', async () => {
+    const r = await runDbops('restore-test', {
+      env: { DBOPS_HOME: home, ...base, ...withReader },
+      cwd: home,
+      timeoutMs: 120_000,
+      signal: { name: 'SIGINT', whenStderrMatches: /\[RT-14\]/ },
+    });
+    expect(r.exitCode, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/cleanup: delete temporary cluster hub-rt-/);
+    expect(await entries('clusters')).toEqual(['hub']);
+    expect(await entries('poolers')).toEqual(['hub']);
+    expect((await entries('instances')).sort()).toEqual(['hub-replica', 'hub-writer']);
+    expect(processesUnder(join(home, 'local', 'us-east-2', 'tmp'))).toEqual([]);
+  }, 120_000);
+
+  it('dr-drill recovers the cluster from its snapshot copy in the DR region, and leaves nothing there', async () => {
+    const copy = await dbops('snapshot copy hub-before-failover', withReader);
+    expect(copy.exitCode, copy.stderr).toBe(0);
+    const r = await dbops('dr-drill --yes', withReader);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/DR-20 Delete the writer, then the cluster · ok/);
+    for (const dir of ['instances', 'clusters', 'poolers']) {
+      expect(await readdir(join(home, 'local', 'us-west-2', dir)).catch(() => [])).toEqual([]);
+    }
+  }, 120_000);
+
   it('failover moves the writer to the reader, and writes through the cluster endpoint go on', async () => {
     const before = await provider.clusters!.describeCluster('hub');
-    const r = await dbops('failover --yes', withReader);
+    const r = await dbops('failover --yes --probe', withReader);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain('Aurora cluster hub failed over: hub-writer -> hub-replica is the writer.');
+    // The write probe went through the cluster endpoint the whole time: no acknowledged write was lost.
+    expect(r.stdout).toContain('acknowledged writes missing on the new writer: 0');
     const after = await provider.clusters!.describeCluster('hub');
     expect(after.members.map((m) => `${m.instanceId} ${m.role}`)).toEqual(['hub-replica writer', 'hub-writer reader']);
     expect(after.endpoint).toEqual(before.endpoint);

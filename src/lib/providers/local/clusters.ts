@@ -47,7 +47,15 @@ import {
 } from '../types.js';
 import { prepareRegion, type RegionContext } from './context.js';
 import { LocalFailover } from './failover.js';
-import { describeInstance, instanceCredential, listResourceDirs, readInstance, serverRunning, updateInstance } from './instance-store.js';
+import {
+  describeInstance,
+  instanceCredential,
+  listResourceDirs,
+  readInstance,
+  reportDamaged,
+  serverRunning,
+  updateInstance,
+} from './instance-store.js';
 import { createInstance, startInstance } from './instances.js';
 import { findPgbouncer, LocalPgbouncer, type PoolerRecord, poolersDir } from './pgbouncer.js';
 import { restorableWindow, restoreToPointInTime } from './pitr.js';
@@ -67,8 +75,6 @@ const RDS_ENGINE = 'aurora-postgresql';
 const SECRET_PREFIX = 'cluster:';
 /** How long a failover may wait for the reader to replay the writer's last WAL. */
 const CATCH_UP_SECONDS = 60;
-/** How long the cluster endpoint may take to pause (transactions finishing). */
-const PAUSE_MS = 30_000;
 /** The tag of a cluster's kept volume (a base backup no listing shows). */
 const VOLUME_PURPOSE = 'cluster-volume';
 
@@ -517,8 +523,14 @@ export class LocalClusters implements ClusterApi {
   async listClusters(): Promise<Cluster[]> {
     const out: Cluster[] = [];
     for (const id of await listResourceDirs(clustersDir(this.rc))) {
-      const rec = await readCluster(this.rc, id);
-      if (rec) out.push(await this.#view(rec));
+      try {
+        const rec = await readCluster(this.rc, id);
+        if (rec) out.push(await this.#view(rec));
+      } catch (e) {
+        // A damaged cluster.json is reported, not hidden, and does not block the others.
+        if (!(e instanceof DamagedStateError)) throw e;
+        reportDamaged(this.rc, e);
+      }
     }
     return out;
   }
@@ -615,9 +627,9 @@ export class LocalClusters implements ClusterApi {
   }
 
   /**
-   * FailoverDBCluster locally, with the failover port's steps: the endpoint paused, the
-   * writer stopped cleanly (its last WAL reaches the reader), the reader caught up and
-   * promoted, the other readers repointed, the endpoint retargeted and resumed, the old
+   * FailoverDBCluster locally, with the failover port's steps: the writer stopped cleanly
+   * (its last WAL reaches the reader; its sessions drop, as on Aurora), the reader caught up
+   * and promoted, the other readers repointed, the endpoint retargeted, the old
    * writer fenced, then rejoined as a reader (pg_rewind; it stays fenced if that fails).
    * A writer that is down is not waited for: the reader is promoted as it is.
    */
@@ -637,28 +649,35 @@ export class LocalClusters implements ClusterApi {
     const pooler = (await endpointPooler(this.rc, id)) && fo.pooler ? fo.pooler : undefined;
     await updateCluster(this.rc, id, (r) => ({ ...r, status: 'failing-over' }));
     const runId = `failover-${randomBytes(4).toString('hex')}`;
+    let planned = false;
+    let stopped = false;
+    let promoted = false;
     try {
-      const planned = (await fo.role(writer.id)) === 'primary';
+      planned = (await fo.role(writer.id)) === 'primary';
       if (planned) {
         await fo.prepare(writer.id, target.id);
-        if (pooler) await pooler.pause(id, { timeoutMs: PAUSE_MS });
+        // The endpoint is not paused: its sessions (session pooling) would hold PAUSE forever. As on
+        // Aurora, they drop with the writer and reconnect, and new ones reach the new writer.
+        stopped = true;
         const { lsn } = await fo.stopWrites(writer.id);
         await fo.waitForReplay(target.id, lsn, { maxWaitSeconds: CATCH_UP_SECONDS });
         await fo.demote(writer.id, target.id);
       }
       await fo.promote(target.id);
+      promoted = true;
       for (const other of members) {
         if (other.id !== writer.id && other.id !== target.id && other.replicaSourceId === writer.id) await fo.repoint(other.id, target.id);
       }
-      if (pooler) {
-        await pooler.retarget(id, target.id, { maxWaitSeconds: CATCH_UP_SECONDS });
-        await pooler.resume(id);
-      }
+      if (pooler) await pooler.retarget(id, target.id, { maxWaitSeconds: CATCH_UP_SECONDS });
       await fo.fence(writer.id, { at: this.rc.shared.now().toISOString(), runId, newPrimaryId: target.id });
       // Back as a reader, as Aurora's old writer comes back; still fenced when it cannot (a dbops start refuses it).
       if (planned) await fo.follow(writer.id, target.id).catch(() => undefined);
     } catch (e) {
-      if (pooler) await pooler.resume(id).catch(() => undefined);
+      // Nothing promoted yet: the old writer takes writes again (as the switchover's rollback does).
+      if (stopped && !promoted) {
+        await fo.undoDemote(writer.id).catch(() => undefined);
+        await fo.resumeWrites(writer.id).catch(() => undefined);
+      }
       throw e;
     } finally {
       await fo.close();
@@ -746,13 +765,14 @@ export class LocalClusters implements ClusterApi {
       async (): Promise<Look<Snapshot>> => {
         const s = await this.findClusterSnapshot(id);
         if (target === 'deleted') return s ? { status: s.status, done: false } : { status: 'deleted', done: true, value: undefined };
+        // Not there: describe says why (none of that id, or an instance snapshot's id).
         if (!s)
           return {
             status: 'not-found',
             done: false,
             fatal: await this.describeClusterSnapshot(id).then(
-              () => new Error(id),
-              (e: Error) => e,
+              () => undefined,
+              (e: unknown) => (e instanceof Error ? e : new EnvironmentError(String(e))),
             ),
           };
         if (s.status === 'available') return { status: s.status, done: true, value: s };

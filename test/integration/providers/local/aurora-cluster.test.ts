@@ -5,7 +5,7 @@
  * moves the writer (the endpoint follows, the old writer comes back read-only), and a
  * removal that leaves no process and no directory.
  */
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { setTimeout } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +81,27 @@ describe('a local Aurora cluster', () => {
       await pg.query('CREATE TABLE notes (id int PRIMARY KEY, body text)');
       await pg.query("INSERT INTO notes VALUES (1, 'before the snapshot')");
     });
+  });
+
+  it('a damaged cluster.json is reported beside the healthy clusters, not hidden', async () => {
+    const dir = join(home, 'local', 'us-east-2', 'clusters', 'broken');
+    await mkdir(dir);
+    await writeFile(join(dir, 'cluster.json'), JSON.stringify({ version: 1, id: 'broken', region: 'us-east-2' }));
+    const problems: string[] = [];
+    const reporting = createLocalProvider(
+      {
+        home,
+        region: 'us-east-2',
+        osUser: TEST_OS_USER,
+        pgBin: process.env.PG_BIN,
+        env: { ...process.env },
+        onDamagedState: (p) => problems.push(p.path),
+      },
+      undefined,
+    );
+    expect((await reporting.clusters!.listClusters()).map((c) => c.id)).toEqual([ID]);
+    expect(problems).toEqual([join(dir, 'cluster.json')]);
+    await rm(dir, { recursive: true });
   });
 
   it('takes a cluster snapshot, which the instance calls do not take for an instance snapshot', async () => {
