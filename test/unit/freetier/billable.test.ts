@@ -11,7 +11,7 @@ import { renderMarkdown } from '../../../src/lib/freetier/render.js';
 import { buildReport, type CollectedUsage } from '../../../src/lib/freetier/report.js';
 import type { ReportSettings } from '../../../src/lib/freetier/types.js';
 import type { MetricSeries } from '../../../src/lib/providers/types.js';
-import type { DbInstanceUsage } from '../../../src/lib/providers/usage-types.js';
+import type { DbInstanceUsage, MetricIdentity } from '../../../src/lib/providers/usage-types.js';
 
 const SETTINGS: ReportSettings = {
   warnPercent: { rds: 93, elasticache: 93, lambda: 90, cloudwatch: 90 },
@@ -23,7 +23,7 @@ const SETTINGS: ReportSettings = {
 const now = new Date('2025-01-11T00:00:00Z'); // 240 h into a 744 h month
 const w = monthWindow(undefined, now);
 
-const METRICS = [
+const METRICS: MetricIdentity[] = [
   { namespace: 'AWS/RDS', metricName: 'ServerlessDatabaseCapacity', dimensions: { DBClusterIdentifier: 'content-hub' } },
   { namespace: 'AWS/ElastiCache', metricName: 'ElastiCacheProcessingUnits', dimensions: { clusterId: 'hub-cache' } },
 ];
