@@ -2,7 +2,7 @@
  * Story: an Aurora Serverless v2 cluster (seed 004) on the wire, against moto_server: the
  * CLI provisions the cluster and its db.serverless writer, lists it, snapshots it, restore-tests
  * it (a temporary cluster from the cluster snapshot, then its writer; unreachable, the writer
- * is deleted, then the cluster), refuses a
+ * is deleted, then the cluster), DR-drills it to its latest restorable time the same way, refuses a
  * failover without a reader, fails over to a reader once there is one, and destroys it
  * writer first. Each step's state is read back with the SDK, not through dbops.
  */
@@ -133,6 +133,22 @@ describe('story: Aurora Serverless v2 cluster', () => {
       'DeleteDBCluster',
     ]);
     // AND moto holds only the cluster and its writer, read back with the SDK
+    const clusters = (await story.aws.rds.send(new DescribeDBClustersCommand({}))).DBClusters ?? [];
+    expect(clusters.map((c) => c.DBClusterIdentifier)).toEqual([HUB]);
+    const instances = (await story.aws.rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];
+    expect(instances.map((i) => i.DBInstanceIdentifier)).toEqual([`${HUB}-writer`]);
+  });
+
+  it('dr-drill --scenario instance restores the cluster to its latest restorable time, adds the writer; unreachable, deletes the writer, then the cluster', async () => {
+    const sent = await story.during(async () => {
+      const r = await story.dbops('dr-drill --scenario instance --json', { DBOPS_DB_PASSWORD: 'unused-password-1' });
+      expect(r.exitCode, r.stderr).toBe(3);
+      const out = JSON.parse(r.stdout) as { error: { step: string }; recovery: { clusterId: string; deleted: boolean } };
+      expect(out.error.step, JSON.stringify(out.error)).toBe('DR-7');
+      expect(out.recovery).toMatchObject({ clusterId: expect.stringMatching(new RegExp(`^${HUB}-dr-`)), deleted: true });
+    });
+    const writes = sent.filter((q) => q.agent === 'dbops' && !READ_ONLY.test(q.action)).map((q) => q.action);
+    expect(writes).toEqual(['RestoreDBClusterToPointInTime', 'CreateDBInstance', 'DeleteDBInstance', 'DeleteDBCluster']);
     const clusters = (await story.aws.rds.send(new DescribeDBClustersCommand({}))).DBClusters ?? [];
     expect(clusters.map((c) => c.DBClusterIdentifier)).toEqual([HUB]);
     const instances = (await story.aws.rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];

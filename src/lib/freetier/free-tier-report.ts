@@ -36,6 +36,7 @@ export function settingsFromConfig(config: DbopsConfig): ReportSettings {
     budgetAlertPercents: config.budget.alertPercents,
     planEndWarnDays: config.freeTier.planEndWarnDays,
     creditsWarnUsd: config.freeTier.creditsWarnUsd,
+    budgetUsd: config.budget.monthlyUsd,
   };
 }
 

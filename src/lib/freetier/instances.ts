@@ -14,6 +14,8 @@ import type { CacheNodeLine, InstanceLine, PurposeHours } from './types.js';
 const DELETED_NOTE = 'deleted: only CloudWatch remembers it; class unknown, counted against the free hours (the safe side)';
 
 function notFreeReason(i: DbInstanceUsage): string | undefined {
+  if (i.engine.startsWith('aurora'))
+    return 'Aurora: billed by its cluster (ACU-hours, storage, I/O; see Billable), never in the RDS free tier';
   if (!FREE_RDS_CLASSES.includes(i.instanceClass)) return `${i.instanceClass} is not a free-tier class: billed by the hour`;
   if (!FREE_RDS_ENGINES.includes(i.engine)) return `engine ${i.engine} is not in the free tier: billed by the hour`;
   if (i.multiAz) return 'Multi-AZ is not in the free tier: billed by the hour';

@@ -106,7 +106,8 @@ export function measureCacheHours(
 /** GB-months of General Purpose storage: allocated GB x hours existed / hours in the month. */
 export function measureRdsStorage(instances: readonly DbInstanceUsage[], lines: readonly InstanceLine[], window: MonthWindow): Measured {
   const { limit } = offerDef('rds-storage');
-  const counted = instances.filter((i) => !i.multiAz && GENERAL_PURPOSE.has(i.storageType ?? 'gp2'));
+  // Aurora members' storage is the cluster's, billed apart (billable.ts): never a free RDS GB-month.
+  const counted = instances.filter((i) => !i.multiAz && !i.engine.startsWith('aurora') && GENERAL_PURPOSE.has(i.storageType ?? 'gp2'));
   const deleted = lines.filter((l) => l.state === 'deleted');
   const existingGbMo = counted.reduce((a, i) => a + (i.allocatedStorageGb * hoursExisted(i.createdAt, window)) / window.hours, 0);
   const deletedGbMo = deleted.reduce((a, l) => a + (MIN_RDS_STORAGE_GB * l.hours) / window.hours, 0);
@@ -120,7 +121,7 @@ export function measureRdsStorage(instances: readonly DbInstanceUsage[], lines: 
     notes: compact([
       `${allocatedNow} GB allocated now; a month at ${limit} GB is exactly the free ${limit} GB-month.`,
       deleted.length > 0 ? `Deleted instances counted at ${MIN_RDS_STORAGE_GB} GB (RDS' smallest volume) for their hours.` : undefined,
-      skipped > 0 ? `${skipped} instance(s) with Multi-AZ or non-General-Purpose storage are billed and not counted.` : undefined,
+      skipped > 0 ? `${skipped} instance(s) with Multi-AZ, non-General-Purpose or Aurora storage are billed and not counted.` : undefined,
     ]),
   };
 }

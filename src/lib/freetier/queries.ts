@@ -9,6 +9,7 @@
  */
 import type { MetricQuery, MetricSeries } from '../providers/types.js';
 import type { CacheNodeUsage, DbInstanceUsage, FunctionUsage, MetricIdentity } from '../providers/usage-types.js';
+import type { AuroraUsage, ServerlessCacheUsage } from './billable.js';
 
 /** The resources whose usage is read. */
 export interface Discovery {
@@ -16,6 +17,10 @@ export interface Discovery {
   cacheNodes: { clusterId: string; nodeId: string }[];
   functionNames: string[];
   logGroups: string[];
+  /** Aurora Serverless v2 clusters (ServerlessDatabaseCapacity by DBClusterIdentifier). */
+  auroraClusterIds: string[];
+  /** ElastiCache serverless caches (ElastiCacheProcessingUnits by clusterId). */
+  serverlessCacheIds: string[];
 }
 
 /** The usage figures decoded from the series. */
@@ -31,6 +36,8 @@ export interface UsageSeries {
   /** Account-wide Lambda sums (no dimension): they include functions deleted since. */
   lambdaAccount: { invocations: number; durationMs: number };
   logBytes: number;
+  aurora: Map<string, AuroraUsage>;
+  serverlessCaches: Map<string, ServerlessCacheUsage>;
 }
 
 export interface QueryPlan {
@@ -80,11 +87,19 @@ export function discover(input: {
     listed(metrics, 'AWS/Lambda', 'Invocations', ['FunctionName']).map((m) => m.dimensions.FunctionName!),
   );
   const logGroups = union(listed(metrics, 'AWS/Logs', 'IncomingBytes', ['LogGroupName']).map((m) => m.dimensions.LogGroupName!));
+  const auroraClusterIds = union(
+    listed(metrics, 'AWS/RDS', 'ServerlessDatabaseCapacity', ['DBClusterIdentifier']).map((m) => m.dimensions.DBClusterIdentifier!),
+  );
+  const serverlessCacheIds = union(
+    listed(metrics, 'AWS/ElastiCache', 'ElastiCacheProcessingUnits', ['clusterId']).map((m) => m.dimensions.clusterId!),
+  );
   return {
     rdsInstanceIds,
     cacheNodes: [...nodes.keys()].sort().map((k) => nodes.get(k)!),
     functionNames,
     logGroups,
+    auroraClusterIds,
+    serverlessCacheIds,
   };
 }
 
@@ -155,6 +170,46 @@ export function planQueries(d: Discovery): QueryPlan {
     q('logs', 'AWS/Logs', 'IncomingBytes', { LogGroupName: group }, 'Sum', DAY, (u, s) => (u.logBytes += sum(s.values)));
   }
 
+  const aurora = (u: UsageSeries, id: string): AuroraUsage => {
+    const a = u.aurora.get(id) ?? { acuHours: 0, hours: 0, ios: 0 };
+    u.aurora.set(id, a);
+    return a;
+  };
+  for (const id of d.auroraClusterIds) {
+    const dims = { DBClusterIdentifier: id };
+    // Hourly averages of the ACUs in use: their sum is the ACU-hours billed.
+    q('acu', 'AWS/RDS', 'ServerlessDatabaseCapacity', dims, 'Average', HOUR, (u, s) => {
+      const a = aurora(u, id);
+      a.acuHours = sum(s.values);
+      a.hours = s.values.length;
+    });
+    q('auroravol', 'AWS/RDS', 'VolumeBytesUsed', dims, 'Average', DAY, (u, s) => {
+      const v = latest(s);
+      if (v !== undefined) aurora(u, id).volumeBytes = v;
+    });
+    for (const metric of ['VolumeReadIOPs', 'VolumeWriteIOPs']) {
+      q('auroraio', 'AWS/RDS', metric, dims, 'Sum', DAY, (u, s) => {
+        aurora(u, id).ios += sum(s.values);
+      });
+    }
+  }
+  const cache = (u: UsageSeries, id: string): ServerlessCacheUsage => {
+    const c = u.serverlessCaches.get(id) ?? { ecpus: 0, gbHours: 0, hours: 0 };
+    u.serverlessCaches.set(id, c);
+    return c;
+  };
+  for (const id of d.serverlessCacheIds) {
+    const dims = { clusterId: id };
+    q('ecpu', 'AWS/ElastiCache', 'ElastiCacheProcessingUnits', dims, 'Sum', DAY, (u, s) => {
+      cache(u, id).ecpus = sum(s.values);
+    });
+    q('slbytes', 'AWS/ElastiCache', 'BytesUsedForCache', dims, 'Average', HOUR, (u, s) => {
+      const c = cache(u, id);
+      c.gbHours = sum(s.values.map((b) => Math.max(b / 1e9, 0.1)));
+      c.hours = s.values.length;
+    });
+  }
+
   return {
     queries,
     decode(series) {
@@ -174,5 +229,7 @@ export function emptyUsageSeries(): UsageSeries {
     lambdaDurationMs: new Map(),
     lambdaAccount: { invocations: 0, durationMs: 0 },
     logBytes: 0,
+    aurora: new Map(),
+    serverlessCaches: new Map(),
   };
 }

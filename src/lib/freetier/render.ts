@@ -178,6 +178,23 @@ function headline(r: FreeTierReport, c: ChalkInstance): string {
 }
 
 /** The human report. */
+/** Aurora Serverless v2 and Valkey serverless: billable, never a free offer; estimated against the budget. */
+function billableLines(r: FreeTierReport): string | undefined {
+  const b = r.billable;
+  if (!b) return undefined;
+  const kind = (k: string) => (k === 'aurora-serverless-v2' ? 'Aurora Serverless v2' : 'Valkey serverless');
+  return [
+    'Billable (not in the free tier), estimated:',
+    ...b.lines.flatMap((l) => [
+      `  ${kind(l.kind)} ${l.id}: $${l.monthToDateUsd.toFixed(2)} so far, forecast $${l.forecastUsd.toFixed(2)} this month`,
+      `    ${l.usage.map((u) => `${u.name} ${u.amount} ${u.unit} ($${u.usd.toFixed(2)})`).join(', ')}`,
+    ]),
+    `  total $${b.monthToDateUsd.toFixed(2)} so far, forecast $${b.forecastUsd.toFixed(2)}${b.budgetUsd !== undefined ? ` against a budget of $${b.budgetUsd.toFixed(2)}${b.forecastPercentOfBudget !== undefined ? ` (${Math.round(b.forecastPercentOfBudget)} %)` : ''}` : ''}`,
+    ...(b.overBudget ? [`  ${b.overBudget}`] : []),
+    `  ${b.prices}`,
+  ].join('\n');
+}
+
 export function renderHuman(r: FreeTierReport, c: ChalkInstance): string {
   const sections = [
     [headline(r, c), r.plan ? planLine(r.plan) : undefined].filter(Boolean).join('\n'),
@@ -188,6 +205,7 @@ export function renderHuman(r: FreeTierReport, c: ChalkInstance): string {
     barsBlock(r, c),
     [instancesTable(r), purposeLine(r)].filter(Boolean).join('\n'),
     cacheTable(r),
+    billableLines(r),
     budgetsTable(r, c),
     otherOffersTable(r, c),
     costLines(r),
@@ -259,6 +277,7 @@ function mdSections(r: FreeTierReport): (string | undefined)[] {
             l.note ?? '',
           ]),
         ),
+    r.billable ? `## Billable (not in the free tier)\n\n\`\`\`\n${billableLines(r)}\n\`\`\`` : undefined,
     r.budgets.length === 0
       ? undefined
       : '## Budgets\n\n' +

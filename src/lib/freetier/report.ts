@@ -18,6 +18,7 @@ import {
   measureRdsStorage,
   type Measured,
 } from './measure.js';
+import { auroraLine, billableReport, serverlessCacheLine } from './billable.js';
 import type { MonthWindow } from './month.js';
 import { type FreeTierFinding, freeTierFinding } from './findings.js';
 import { DEFAULT_WARN_PERCENT, offerDef } from './offers.js';
@@ -218,6 +219,11 @@ export function buildReport(data: CollectedUsage, settings: ReportSettings, now:
   const others = (api?.others ?? []).map((u) => roundFigure(apiOfferLine(u, DEFAULT_WARN_PERCENT)));
   const findings = crossedFindings(offers, budgets, plan, others);
   const costExplorer = costExplorerReport(data.costs);
+  const billableLines = [
+    ...[...data.usage.aurora].sort(([a], [b]) => a.localeCompare(b)).map(([id, u]) => auroraLine(id, u, data.window)),
+    ...[...data.usage.serverlessCaches].sort(([a], [b]) => a.localeCompare(b)).map(([id, u]) => serverlessCacheLine(id, u, data.window)),
+  ];
+  const billable = billableLines.length > 0 ? billableReport(billableLines, settings.budgetUsd) : undefined;
   return {
     month: data.window.month,
     asOf: data.window.asOf,
@@ -235,6 +241,7 @@ export function buildReport(data: CollectedUsage, settings: ReportSettings, now:
     budgets,
     otherApiOffers: others,
     ...(costExplorer ? { costExplorer } : {}),
+    ...(billable ? { billable } : {}),
     missing: data.missing,
     notes: reportNotes(data),
   };

@@ -158,9 +158,37 @@ export interface FreeTierReport {
   budgets: BudgetReport[];
   otherApiOffers: ApiOfferLine[];
   costExplorer?: CostExplorerReport;
+  /** Aurora Serverless v2 clusters and Valkey serverless caches: billable, estimated (absent when there are none). */
+  billable?: BillableReport;
   missing: MissingSource[];
   notes: string[];
   published?: PublishResult;
+}
+
+/** One resource the free tier never covers, with its usage and estimated cost (billable.ts). */
+export interface BillableLine {
+  kind: 'aurora-serverless-v2' | 'valkey-serverless';
+  /** The cluster or the serverless cache. */
+  id: string;
+  usage: { name: string; amount: number; unit: string; usd: number }[];
+  monthToDateUsd: number;
+  /** The month so far scaled to the whole month. */
+  forecastUsd: number;
+  note: string;
+}
+
+/** The billable part of the estate: never counted against a free offer; estimated, with the budget. */
+export interface BillableReport {
+  lines: BillableLine[];
+  monthToDateUsd: number;
+  forecastUsd: number;
+  /** budget.monthlyUsd of the config. */
+  budgetUsd?: number;
+  forecastPercentOfBudget?: number;
+  /** Set when the forecast alone exceeds the budget. */
+  overBudget?: string;
+  /** Where the prices come from. */
+  prices: string;
 }
 
 /** Thresholds the report judges by (config freeTier.warnPercent, budget.alertPercents). */
@@ -171,4 +199,6 @@ export interface ReportSettings {
   planEndWarnDays: number;
   /** A credits-plan account with fewer credits left (USD) is a warning. */
   creditsWarnUsd: number;
+  /** budget.monthlyUsd: what the billable estimate is compared with. */
+  budgetUsd?: number;
 }

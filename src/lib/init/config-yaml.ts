@@ -40,11 +40,16 @@ export function answersToConfig(a: Answers): Tree {
       engine: a.engine,
       engineVersion: a.engineVersion,
       instanceClass: a.instanceClass,
-      allocatedStorageGb: a.allocatedStorageGb,
-      maxAllocatedStorageGb: a.maxAllocatedStorageGb,
-      storageType: DEFAULTS.database.storageType,
+      // An Aurora cluster's storage grows by itself and its standby is a reader: no storage or Multi-AZ keys.
+      ...(a.engine === 'aurora-postgresql'
+        ? {}
+        : {
+            allocatedStorageGb: a.allocatedStorageGb,
+            maxAllocatedStorageGb: a.maxAllocatedStorageGb,
+            storageType: DEFAULTS.database.storageType,
+          }),
       storageEncrypted: true,
-      multiAz: a.multiAz,
+      ...(a.engine === 'aurora-postgresql' ? {} : { multiAz: a.multiAz }),
       publiclyAccessible: false,
       deletionProtection: DEFAULTS.database.deletionProtection,
       backupRetentionDays: a.backupRetentionDays,

@@ -80,10 +80,26 @@ export interface CostFacts {
   cacheEnabled: boolean;
   cacheNodeType: string;
   crossRegion: boolean;
+  /** Aurora Serverless v2 (database.engine aurora-postgresql): its capacity range, in ACUs. */
+  aurora?: { minCapacity: number; maxCapacity: number };
+}
+
+/** Aurora Serverless v2 (I/O-Standard), USD per ACU-hour in us-east-2. */
+export const ACU_HOURLY = 0.12;
+
+export function auroraMonthly(acu: number): number {
+  return Math.round(acu * ACU_HOURLY * HOURS_PER_MONTH);
+}
+
+/** Aurora is never in the free tier: a cluster bills its ACU-hours (plus storage and I/O) from the first hour. */
+export function auroraNote(f: CostFacts): string | undefined {
+  if (f.provider !== 'aws' || !f.aurora) return undefined;
+  const { minCapacity: min, maxCapacity: max } = f.aurora;
+  return `Aurora Serverless v2 is not in the free tier: ${min}-${max} ACU costs about $${auroraMonthly(min)}-$${auroraMonthly(max)}/month of capacity ($${ACU_HOURLY} per ACU-hour, billed from the first hour), plus storage ($0.10/GB-month) and I/O.`;
 }
 
 export function instanceNote(f: CostFacts): string | undefined {
-  if (f.provider !== 'aws' || FREE_DB_CLASSES.includes(f.instanceClass)) return undefined;
+  if (f.provider !== 'aws' || f.aurora || FREE_DB_CLASSES.includes(f.instanceClass)) return undefined;
   return `${f.instanceClass} is outside the free tier (db.t3.micro / db.t4g.micro): ${usd(dbMonthly(f.instanceClass, false))}.`;
 }
 
@@ -140,6 +156,16 @@ export interface CostPart {
 /** Everything the notes warn about, priced (free-tier parts left out when `freeTier`). */
 export function estimateParts(f: CostFacts, freeTier: boolean): CostPart[] {
   if (f.provider !== 'aws') return [];
+  if (f.aurora) {
+    // A cluster: capacity at its minimum all month (it scales up from there), never free.
+    const cache = f.cacheEnabled ? (cacheMonthly(f.cacheNodeType) ?? 0) : 0;
+    const cacheFree = freeTier && FREE_CACHE_NODES.includes(f.cacheNodeType) ? cache : 0;
+    return [
+      { what: `Aurora capacity at ${f.aurora.minCapacity} ACU`, usd: auroraMonthly(f.aurora.minCapacity) },
+      { what: 'cache', usd: cache - cacheFree },
+      { what: 'cross-region copies', usd: f.crossRegion ? crossRegionMonthly(f) : 0 },
+    ].filter((p) => p.usd > 0);
+  }
   const db = dbMonthly(f.instanceClass, f.multiAz) ?? 0;
   const dbFree = freeTier && FREE_DB_CLASSES.includes(f.instanceClass) && !f.multiAz ? db : 0;
   const cache = f.cacheEnabled ? (cacheMonthly(f.cacheNodeType) ?? 0) : 0;

@@ -3,13 +3,14 @@
  * seeds' free-tier profile, config/defaults.ts), choices, validation, and the free-tier
  * note said after the answer. Pure: the wizard (wizard.ts) only walks this list.
  */
-import { dataEngine } from '../config/database-kind.js';
+import { AURORA_POSTGRES, dataEngine, SEED_004, SERVERLESS_CLASS } from '../config/database-kind.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { configSchema } from '../config/schema.js';
 import { isCidrError, isWorldOpen, parseCidr } from '../provision/cidr.js';
 import { isKnownRegion } from '../provision/regions.js';
 import { MAX_ALERT_PERCENTS, STORAGE_MIN_GB } from '../provision/validate.js';
 import {
+  auroraNote,
   CACHE_NODES,
   DB_CLASSES,
   cacheMonthly,
@@ -28,7 +29,8 @@ export interface Answers {
   region: string;
   profile: string;
   identifier: string;
-  engine: 'postgres' | 'mysql';
+  /** aurora-postgresql: an Aurora Serverless v2 cluster (seed 004), never in the free tier. */
+  engine: 'postgres' | 'mysql' | 'aurora-postgresql';
   engineVersion: string;
   instanceClass: string;
   allocatedStorageGb: number;
@@ -96,8 +98,11 @@ export function costFacts(a: Partial<Answers>): CostFacts {
     cacheEnabled: a.cacheEnabled ?? DEFAULTS.cache.enabled,
     cacheNodeType: a.cacheNodeType ?? DEFAULTS.cache.nodeType,
     crossRegion: a.crossRegion ?? DEFAULTS.snapshots.crossRegion.enabled,
+    ...(a.engine === AURORA_POSTGRES ? { aurora: { minCapacity: SEED_004.minCapacity, maxCapacity: SEED_004.maxCapacity } } : {}),
   };
 }
+
+const aurora = (a: Partial<Answers>) => a.engine === AURORA_POSTGRES;
 
 const aws = (a: Partial<Answers>) => a.provider === 'aws';
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -199,16 +204,26 @@ export const QUESTIONS: Question[] = [
     key: 'engine',
     kind: 'select',
     message: 'Engine',
-    explain: "PostgreSQL 15 with pgvector is the seeds' database; MySQL 8.0 is seed 003's (aws only).",
+    explain:
+      "PostgreSQL 15 with pgvector is the seeds' database; MySQL 8.0 is seed 003's, Aurora Serverless v2 PostgreSQL seed 004's (aws only).",
     default: () => dataEngine(db.engine),
-    choices: (a) => [{ value: 'postgres', name: 'PostgreSQL' }, ...(a.provider === 'aws' ? [{ value: 'mysql', name: 'MySQL' }] : [])],
+    choices: (a) => [
+      { value: 'postgres', name: 'PostgreSQL' },
+      ...(a.provider === 'aws'
+        ? [
+            { value: 'mysql', name: 'MySQL' },
+            { value: AURORA_POSTGRES, name: 'Aurora Serverless v2 PostgreSQL — billed by the ACU-hour, not in the free tier' },
+          ]
+        : []),
+    ],
+    note: (a) => auroraNote(costFacts(a)),
   }),
   ask<'engineVersion'>({
     key: 'engineVersion',
     kind: 'input',
     message: 'Engine version',
     explain: 'A major version (minor upgrades are automatic in the maintenance window).',
-    default: (a) => (a.engine === 'mysql' ? '8.0' : db.engineVersion),
+    default: (a) => (a.engine === 'mysql' ? '8.0' : aurora(a) ? SEED_004.engineVersion : db.engineVersion),
     validate: (v) => zodCheck(schemaDb.engineVersion, v, 'A version such as 15 or 8.0.'),
   }),
   ask<'instanceClass'>({
@@ -216,7 +231,9 @@ export const QUESTIONS: Question[] = [
     kind: 'select',
     message: 'Instance class',
     explain: 'db.t3.micro is in the free tier (2 vCPU burstable, 1 GiB).',
-    default: () => db.instanceClass,
+    // An Aurora Serverless v2 cluster's instances are db.serverless: not asked.
+    when: (a) => !aurora(a),
+    default: (a) => (aurora(a) ? SERVERLESS_CLASS : db.instanceClass),
     choices: () => DB_CLASSES.map((c) => ({ value: c, name: `${c} (~$${dbMonthly(c, false)}/month)` })),
     note: (a) => instanceNote(costFacts(a)),
   }),
@@ -225,6 +242,8 @@ export const QUESTIONS: Question[] = [
     kind: 'number',
     message: 'Storage (GB, gp2)',
     explain: '20 GB of gp2 is in the free tier; RDS can grow storage but never shrink it.',
+    // Aurora storage grows by itself: not asked.
+    when: (a) => !aurora(a),
     default: () => db.allocatedStorageGb,
     validate: (v) =>
       Number.isInteger(v) && v >= (STORAGE_MIN_GB.gp2 ?? 20) && v <= 65536
@@ -236,6 +255,7 @@ export const QUESTIONS: Question[] = [
     key: 'maxAllocatedStorageGb',
     kind: 'number',
     message: 'Storage cap for autoscaling (GB; equal to the storage: no autoscaling)',
+    when: (a) => !aurora(a),
     explain: "A cap equal to the storage keeps the bill fixed (the seeds' choice).",
     default: (a) => a.allocatedStorageGb ?? db.maxAllocatedStorageGb,
     validate: (v, a) =>
@@ -251,6 +271,8 @@ export const QUESTIONS: Question[] = [
     key: 'multiAz',
     kind: 'confirm',
     message: 'Multi-AZ standby?',
+    // An Aurora cluster's standby is a reader (database.readReplica): not asked.
+    when: (a) => !aurora(a),
     explain: 'A synchronous standby in another zone for failover; it doubles the instance cost.',
     default: () => db.multiAz,
     note: (a) => multiAzNote(costFacts(a)),

@@ -279,6 +279,44 @@ describe("the DR region's network (recovery.drSubnetGroup, recovery.drSecurityGr
   });
 });
 
+describe('Aurora Serverless v2 (seed 004)', () => {
+  it('is offered on aws with its cost note; class, storage and Multi-AZ are not asked; the file loads as a cluster config', async () => {
+    // GIVEN the aws path with Aurora Serverless v2 chosen
+    const io = await testOutput();
+    const target = join(dir, 'aurora.yaml');
+    const s = scripted({ provider: 'aws', engine: 'aurora-postgresql', crossRegion: false });
+    // WHEN the wizard runs
+    const r = await runInit({ target, defaults: false, force: false, out: io.out, prompt: yes, ask: s.ask });
+    // THEN the engine question offered Aurora beside PostgreSQL and MySQL
+    const engine = s.asked.find((q) => q.key === 'engine');
+    expect(engine?.choices?.map((c) => c.value)).toEqual(['postgres', 'mysql', 'aurora-postgresql']);
+    expect(engine?.choices?.[2]?.name).toBe('Aurora Serverless v2 PostgreSQL — billed by the ACU-hour, not in the free tier');
+    // AND the class, the storage and Multi-AZ were not asked; the version defaults to seed 004's
+    for (const key of ['instanceClass', 'allocatedStorageGb', 'maxAllocatedStorageGb', 'multiAz'])
+      expect(s.asked.map((q) => q.key)).not.toContain(key);
+    expect(s.asked.find((q) => q.key === 'engineVersion')?.default).toBe('15.4');
+    // AND the cost note says Aurora is not in the free tier, with the capacity's price range
+    expect(io.stderrLines().filter((l) => l.startsWith('warning:'))).toEqual([
+      'warning: Aurora Serverless v2 is not in the free tier: 0.5-4 ACU costs about $44-$350/month of capacity ($0.12 per ACU-hour, billed from the first hour), plus storage ($0.10/GB-month) and I/O.',
+    ]);
+    expect(r.estimatedMonthlyUsd).toBe(44);
+    expect(io.stderr()).toContain('Rough cost after the free tier: about $44/month (Aurora capacity at 0.5 ACU $44)');
+    // AND the file loads as an Aurora Serverless v2 cluster, without storage or Multi-AZ keys
+    const c = load(target);
+    expect([c.database.engine, c.database.engineVersion, c.database.instanceClass]).toEqual(['aurora-postgresql', '15.4', 'db.serverless']);
+    const text = await readFile(target, 'utf8');
+    expect(text).not.toContain('allocatedStorageGb');
+    expect(text).not.toContain('multiAz');
+  });
+
+  it('is not offered on the local provider', async () => {
+    const io = await testOutput();
+    const s = scripted({ provider: 'local' });
+    await runInit({ target: join(dir, 'local.yaml'), defaults: false, force: false, out: io.out, prompt: yes, ask: s.ask });
+    expect(s.asked.find((q) => q.key === 'engine')?.choices?.map((c) => c.value)).toEqual(['postgres']);
+  });
+});
+
 describe('costs', () => {
   it('says nothing for the free-tier profile and estimates the rest', () => {
     const free = costFacts({ ...defaultAnswers(), provider: 'aws' });
