@@ -59,6 +59,8 @@ export const DBOPS_OWN_ENV = [
   /** Reserved for logging switches. */
   'DBOPS_VERBOSE',
   'DBOPS_LOG',
+  /** The whole config as JSON, instead of a file: what a `dbops schedule` task gets from SSM. */
+  'DBOPS_CONFIG_JSON',
 ] as const;
 
 const NON_CONFIG_ENV: ReadonlySet<string> = new Set(DBOPS_OWN_ENV);
@@ -146,6 +148,11 @@ function readConfigFile(file: string): Tree {
       hint: 'Check the path given to --config, or run `dbops init` to write one.',
     });
   }
+  return parseConfigText(text, file);
+}
+
+/** A config's text (YAML, or JSON which is YAML too), named `file` in messages. */
+function parseConfigText(text: string, file: string): Tree {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
@@ -243,8 +250,10 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
   const sources: Record<string, ValueSource> = {};
   for (const p of leafPaths(merged)) sources[p] = { kind: 'default' };
 
-  const fileTree = file ? readConfigFile(file) : {};
-  mergeInto(merged, fileTree, { kind: 'file', file: file ?? '' }, sources);
+  // A scheduled task has no file: the config comes as DBOPS_CONFIG_JSON (an explicit --config wins).
+  const inline = input.explicitPath ? undefined : input.env.DBOPS_CONFIG_JSON;
+  const fileTree = inline ? parseConfigText(inline, 'DBOPS_CONFIG_JSON') : file ? readConfigFile(file) : {};
+  mergeInto(merged, fileTree, inline ? { kind: 'env', name: 'DBOPS_CONFIG_JSON' } : { kind: 'file', file: file ?? '' }, sources);
 
   const env = envOverrides(input.env);
   mergeInto(merged, env.tree, { kind: 'env', name: '' }, sources);

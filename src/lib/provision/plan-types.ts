@@ -9,12 +9,14 @@ import type {
   CacheState,
   Capability,
   DatabaseState,
+  ParameterGroupState,
   ResourceKind,
   SecurityGroup,
   Topic,
 } from '../providers/provision-types.js';
 import type { PoolerState, PoolRole } from '../providers/failover-types.js';
 import type { Cluster, ProviderName } from '../providers/types.js';
+import type { ScheduleKind } from '../schedule/resources.js';
 
 export type Action = 'create' | 'modify' | 'replace' | 'delete' | 'no-op' | 'not-applicable' | 'blocked';
 
@@ -57,6 +59,8 @@ export interface Plan {
 /** What the provider has now, as read through the provisioning port. */
 export interface CurrentState {
   securityGroup?: SecurityGroup;
+  /** The custom DB parameter group dbops wants, when it exists, with the values of the parameters dbops sets. */
+  parameterGroup?: ParameterGroupState & { values: Record<string, string | undefined> };
   database?: DatabaseState;
   /** The Aurora cluster (database.engine aurora-postgresql) and its writer instance. */
   cluster?: Cluster;
@@ -83,7 +87,8 @@ export const PENDING_ACTIONS: ReadonlySet<Action> = new Set(['create', 'modify',
 
 /** One thing apply did (listed in its result, and on its error when it fails part-way). */
 export interface Applied {
-  kind: Change['kind'];
+  /** A provisioned resource's kind, or a `dbops schedule` one. */
+  kind: Change['kind'] | ScheduleKind;
   id: string;
   action: Change['action'];
   detail: string;

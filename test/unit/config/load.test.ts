@@ -234,7 +234,23 @@ describe('loadConfig: merging', () => {
 
   it.each(DBOPS_OWN_ENV)('leaves %s to dbops (not a config key, not "unknown")', (name) => {
     // GIVEN only that variable WHEN loading THEN no error and the defaults
-    expect(load({ env: { [name]: 'js' } }).config).toStrictEqual(DEFAULTS);
+    expect(load({ env: { [name]: name === 'DBOPS_CONFIG_JSON' ? '{}' : 'js' } }).config).toStrictEqual(DEFAULTS);
+  });
+
+  it('reads the whole config from DBOPS_CONFIG_JSON (a scheduled task), before a file found by search; --config wins', () => {
+    // GIVEN a file found by search, and the config as JSON in the environment
+    writeConfig(root, 'region: eu-west-1\n');
+    const env = { DBOPS_CONFIG_JSON: JSON.stringify({ region: 'eu-north-1', database: { identifier: 'orders-db' } }) };
+
+    // WHEN loading THEN the environment's config is used, and named as the source
+    const loaded = load({ env });
+    expect(loaded.config.region).toBe('eu-north-1');
+    expect(loaded.config.database.identifier).toBe('orders-db');
+    expect(loaded.sources.region).toEqual({ kind: 'env', name: 'DBOPS_CONFIG_JSON' });
+
+    // AND an explicit --config wins over it
+    const explicit = writeConfig(join(root, 'conf'), 'region: ap-south-1\n', 'prod.yaml');
+    expect(load({ env, explicitPath: explicit }).config.region).toBe('ap-south-1');
   });
 
   it('lists every DBOPS_* variable src/ reads by name', () => {

@@ -19,6 +19,8 @@ Bridges (each is AWS behaviour moto 5.2.1 gets wrong):
   03:00-04:00 with sun:04:00-sun:05:00; moto rejects it as overlapping).
 - RDS: a promoted read replica no longer names its source, nor the source it (moto keeps
   both links, so a promotion never looks finished).
+- RDS: a cluster whose master password RDS manages (ManageMasterUserPassword) can be
+  restored from its snapshot or to a point in time (moto fails on the missing password).
 - RDS: DescribePendingMaintenanceActions answers "nothing pending" (moto has no maintenance
   and does not implement the call).
 - ElastiCache: a replication group's member clusters (<rg>-001 ...) exist for
@@ -28,6 +30,7 @@ Bridges (each is AWS behaviour moto 5.2.1 gets wrong):
 """
 import argparse
 import io
+import re
 import json
 import os
 import sys
@@ -189,7 +192,39 @@ def _promote_read_replica(self, db_kwargs):
 rds_models.RDSBackend.promote_read_replica = _promote_read_replica
 
 
+# --- RDS: a cluster with an RDS-managed master password restores (moto 5.2.1 expects a password) --
+def _cluster_cfg(self):
+    cfg = self.__dict__.copy()
+    cfg.pop("backend")
+    cfg["master_user_password"] = cfg.pop("_master_user_password", None)
+    cfg["enable_http_endpoint"] = cfg.pop("_enable_http_endpoint", None)
+    cfg["vpc_security_group_ids"] = cfg.pop("_vpc_security_group_ids", None)
+    return cfg
+
+
+rds_models.DBCluster.get_cfg = _cluster_cfg
+
+
 # --- the request log, faults and test controls ---------------------------------------
+# REST-JSON services name their operation by method and path only (EventBridge Scheduler).
+REST_ROUTES = {
+    "scheduler": [
+        ("POST", r"^/schedules/[^/]+$", "CreateSchedule"),
+        ("PUT", r"^/schedules/[^/]+$", "UpdateSchedule"),
+        ("GET", r"^/schedules/[^/]+$", "GetSchedule"),
+        ("DELETE", r"^/schedules/[^/]+$", "DeleteSchedule"),
+        ("GET", r"^/schedules/?$", "ListSchedules"),
+        ("POST", r"^/schedule-groups/[^/]+$", "CreateScheduleGroup"),
+        ("GET", r"^/schedule-groups/[^/]+$", "GetScheduleGroup"),
+        ("DELETE", r"^/schedule-groups/[^/]+$", "DeleteScheduleGroup"),
+        ("GET", r"^/schedule-groups/?$", "ListScheduleGroups"),
+        ("GET", r"^/tags/.+$", "ListTagsForResource"),
+        ("POST", r"^/tags/.+$", "TagResource"),
+        ("DELETE", r"^/tags/.+$", "UntagResource"),
+    ],
+}
+
+
 class Wire:
     def __init__(self, app, log_path):
         self.app = app
@@ -204,6 +239,16 @@ class Wire:
             parts = auth.split("Credential=", 1)[1].split(",", 1)[0].split("/")
             if len(parts) >= 4:
                 return parts[3]
+        return None
+
+    @staticmethod
+    def _rest_action(environ, service):
+        """The operation of a REST-JSON request (no X-Amz-Target): method and path."""
+        method = environ.get("REQUEST_METHOD", "")
+        path = environ.get("PATH_INFO", "")
+        for route_method, pattern, name in REST_ROUTES.get(service, []):
+            if method == route_method and re.match(pattern, path):
+                return name
         return None
 
     @staticmethod
@@ -285,7 +330,7 @@ class Wire:
         if path.startswith("/moto-api"):
             return self.app(environ, start_response)
         service = self._service(environ)
-        action = self._action(environ, body)
+        action = self._action(environ, body) or self._rest_action(environ, service)
         if self.log is not None and service and action:
             agent = "readback" if "wire-readback" in environ.get("HTTP_USER_AGENT", "") else "dbops"
             self.log.write(json.dumps({"service": service, "action": action, "agent": agent}) + "\n")

@@ -27,6 +27,11 @@ export type AwsService =
   | 'lambda'
   | 'ce'
   | 'iam'
+  | 'ssm'
+  | 'ecs'
+  | 'logs'
+  | 'states'
+  | 'scheduler'
   | 'freetier';
 
 /** The global services' endpoints (whatever the region). */

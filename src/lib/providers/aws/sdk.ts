@@ -24,6 +24,11 @@ import type * as Rds from '@aws-sdk/client-rds';
 import type * as Sm from '@aws-sdk/client-secrets-manager';
 import type * as Sns from '@aws-sdk/client-sns';
 import type * as Sts from '@aws-sdk/client-sts';
+import type * as Ecs from '@aws-sdk/client-ecs';
+import type * as Logs from '@aws-sdk/client-cloudwatch-logs';
+import type * as Scheduler from '@aws-sdk/client-scheduler';
+import type * as Sfn from '@aws-sdk/client-sfn';
+import type * as Ssm from '@aws-sdk/client-ssm';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { createFreeTierClient, type FreeTierApi, type FreeTierClientOptions } from './usage-freetier.js';
 
@@ -50,6 +55,7 @@ export type FreeTierTesting = Pick<FreeTierClientOptions, 'fetch' | 'credentials
 export interface RdsApi {
   createDBInstance(i: Rds.CreateDBInstanceCommandInput): Promise<Rds.CreateDBInstanceCommandOutput>;
   describeDBInstances(i: Rds.DescribeDBInstancesCommandInput): Promise<Rds.DescribeDBInstancesCommandOutput>;
+  describeAccountAttributes(i: Rds.DescribeAccountAttributesCommandInput): Promise<Rds.DescribeAccountAttributesCommandOutput>;
   modifyDBInstance(i: Rds.ModifyDBInstanceCommandInput): Promise<Rds.ModifyDBInstanceCommandOutput>;
   deleteDBInstance(i: Rds.DeleteDBInstanceCommandInput): Promise<Rds.DeleteDBInstanceCommandOutput>;
   rebootDBInstance(i: Rds.RebootDBInstanceCommandInput): Promise<Rds.RebootDBInstanceCommandOutput>;
@@ -78,6 +84,11 @@ export interface RdsApi {
     i: Rds.DescribeOrderableDBInstanceOptionsCommandInput,
   ): Promise<Rds.DescribeOrderableDBInstanceOptionsCommandOutput>;
   describeDBParameters(i: Rds.DescribeDBParametersCommandInput): Promise<Rds.DescribeDBParametersCommandOutput>;
+  createDBParameterGroup(i: Rds.CreateDBParameterGroupCommandInput): Promise<Rds.CreateDBParameterGroupCommandOutput>;
+  describeDBParameterGroups(i: Rds.DescribeDBParameterGroupsCommandInput): Promise<Rds.DescribeDBParameterGroupsCommandOutput>;
+  modifyDBParameterGroup(i: Rds.ModifyDBParameterGroupCommandInput): Promise<Rds.ModifyDBParameterGroupCommandOutput>;
+  deleteDBParameterGroup(i: Rds.DeleteDBParameterGroupCommandInput): Promise<Rds.DeleteDBParameterGroupCommandOutput>;
+  listTagsForResource(i: Rds.ListTagsForResourceCommandInput): Promise<Rds.ListTagsForResourceCommandOutput>;
   describePendingMaintenanceActions(
     i: Rds.DescribePendingMaintenanceActionsCommandInput,
   ): Promise<Rds.DescribePendingMaintenanceActionsCommandOutput>;
@@ -97,6 +108,8 @@ export interface RdsApi {
   describeDBClusterSnapshots(i: Rds.DescribeDBClusterSnapshotsCommandInput): Promise<Rds.DescribeDBClusterSnapshotsCommandOutput>;
   copyDBClusterSnapshot(i: Rds.CopyDBClusterSnapshotCommandInput): Promise<Rds.CopyDBClusterSnapshotCommandOutput>;
   deleteDBClusterSnapshot(i: Rds.DeleteDBClusterSnapshotCommandInput): Promise<Rds.DeleteDBClusterSnapshotCommandOutput>;
+  restoreDBClusterFromSnapshot(i: Rds.RestoreDBClusterFromSnapshotCommandInput): Promise<Rds.RestoreDBClusterFromSnapshotCommandOutput>;
+  restoreDBClusterToPointInTime(i: Rds.RestoreDBClusterToPointInTimeCommandInput): Promise<Rds.RestoreDBClusterToPointInTimeCommandOutput>;
 }
 
 export interface CloudWatchApi {
@@ -174,6 +187,62 @@ export interface IamApi {
   putRolePolicy(i: Iam.PutRolePolicyCommandInput): Promise<Iam.PutRolePolicyCommandOutput>;
   deleteRolePolicy(i: Iam.DeleteRolePolicyCommandInput): Promise<Iam.DeleteRolePolicyCommandOutput>;
   deleteRole(i: Iam.DeleteRoleCommandInput): Promise<Iam.DeleteRoleCommandOutput>;
+  getRolePolicy(i: Iam.GetRolePolicyCommandInput): Promise<Iam.GetRolePolicyCommandOutput>;
+  updateAssumeRolePolicy(i: Iam.UpdateAssumeRolePolicyCommandInput): Promise<Iam.UpdateAssumeRolePolicyCommandOutput>;
+}
+
+/** dbops schedule: the config as a parameter. */
+export interface SsmApi {
+  getParameter(i: Ssm.GetParameterCommandInput): Promise<Ssm.GetParameterCommandOutput>;
+  putParameter(i: Ssm.PutParameterCommandInput): Promise<Ssm.PutParameterCommandOutput>;
+  deleteParameter(i: Ssm.DeleteParameterCommandInput): Promise<Ssm.DeleteParameterCommandOutput>;
+  listTagsForResource(i: Ssm.ListTagsForResourceCommandInput): Promise<Ssm.ListTagsForResourceCommandOutput>;
+}
+
+/** dbops schedule: the Fargate cluster and the task definitions. */
+export interface EcsApi {
+  describeClusters(i: Ecs.DescribeClustersCommandInput): Promise<Ecs.DescribeClustersCommandOutput>;
+  createCluster(i: Ecs.CreateClusterCommandInput): Promise<Ecs.CreateClusterCommandOutput>;
+  deleteCluster(i: Ecs.DeleteClusterCommandInput): Promise<Ecs.DeleteClusterCommandOutput>;
+  describeTaskDefinition(i: Ecs.DescribeTaskDefinitionCommandInput): Promise<Ecs.DescribeTaskDefinitionCommandOutput>;
+  registerTaskDefinition(i: Ecs.RegisterTaskDefinitionCommandInput): Promise<Ecs.RegisterTaskDefinitionCommandOutput>;
+  listTaskDefinitions(i: Ecs.ListTaskDefinitionsCommandInput): Promise<Ecs.ListTaskDefinitionsCommandOutput>;
+  deregisterTaskDefinition(i: Ecs.DeregisterTaskDefinitionCommandInput): Promise<Ecs.DeregisterTaskDefinitionCommandOutput>;
+}
+
+/** dbops schedule: the log group of the tasks. */
+export interface LogsApi {
+  describeLogGroups(i: Logs.DescribeLogGroupsCommandInput): Promise<Logs.DescribeLogGroupsCommandOutput>;
+  createLogGroup(i: Logs.CreateLogGroupCommandInput): Promise<Logs.CreateLogGroupCommandOutput>;
+  putRetentionPolicy(i: Logs.PutRetentionPolicyCommandInput): Promise<Logs.PutRetentionPolicyCommandOutput>;
+  listTagsLogGroup(i: Logs.ListTagsLogGroupCommandInput): Promise<Logs.ListTagsLogGroupCommandOutput>;
+  deleteLogGroup(i: Logs.DeleteLogGroupCommandInput): Promise<Logs.DeleteLogGroupCommandOutput>;
+}
+
+/** dbops schedule: one state machine per job, and its executions. */
+export interface SfnApi {
+  listStateMachines(i: Sfn.ListStateMachinesCommandInput): Promise<Sfn.ListStateMachinesCommandOutput>;
+  describeStateMachine(i: Sfn.DescribeStateMachineCommandInput): Promise<Sfn.DescribeStateMachineCommandOutput>;
+  createStateMachine(i: Sfn.CreateStateMachineCommandInput): Promise<Sfn.CreateStateMachineCommandOutput>;
+  updateStateMachine(i: Sfn.UpdateStateMachineCommandInput): Promise<Sfn.UpdateStateMachineCommandOutput>;
+  deleteStateMachine(i: Sfn.DeleteStateMachineCommandInput): Promise<Sfn.DeleteStateMachineCommandOutput>;
+  listTagsForResource(i: Sfn.ListTagsForResourceCommandInput): Promise<Sfn.ListTagsForResourceCommandOutput>;
+  listExecutions(i: Sfn.ListExecutionsCommandInput): Promise<Sfn.ListExecutionsCommandOutput>;
+  describeExecution(i: Sfn.DescribeExecutionCommandInput): Promise<Sfn.DescribeExecutionCommandOutput>;
+  getExecutionHistory(i: Sfn.GetExecutionHistoryCommandInput): Promise<Sfn.GetExecutionHistoryCommandOutput>;
+}
+
+/** dbops schedule: the schedule group `dbops` and one schedule per job. */
+export interface SchedulerApi {
+  getScheduleGroup(i: Scheduler.GetScheduleGroupCommandInput): Promise<Scheduler.GetScheduleGroupCommandOutput>;
+  createScheduleGroup(i: Scheduler.CreateScheduleGroupCommandInput): Promise<Scheduler.CreateScheduleGroupCommandOutput>;
+  deleteScheduleGroup(i: Scheduler.DeleteScheduleGroupCommandInput): Promise<Scheduler.DeleteScheduleGroupCommandOutput>;
+  listTagsForResource(i: Scheduler.ListTagsForResourceCommandInput): Promise<Scheduler.ListTagsForResourceCommandOutput>;
+  listSchedules(i: Scheduler.ListSchedulesCommandInput): Promise<Scheduler.ListSchedulesCommandOutput>;
+  getSchedule(i: Scheduler.GetScheduleCommandInput): Promise<Scheduler.GetScheduleCommandOutput>;
+  createSchedule(i: Scheduler.CreateScheduleCommandInput): Promise<Scheduler.CreateScheduleCommandOutput>;
+  updateSchedule(i: Scheduler.UpdateScheduleCommandInput): Promise<Scheduler.UpdateScheduleCommandOutput>;
+  deleteSchedule(i: Scheduler.DeleteScheduleCommandInput): Promise<Scheduler.DeleteScheduleCommandOutput>;
 }
 
 export interface LambdaApi {
@@ -197,6 +266,11 @@ export interface RegionClients {
   readonly lambda: LambdaApi;
   readonly iam: IamApi;
   readonly costExplorer: CostExplorerApi;
+  readonly ssm: SsmApi;
+  readonly ecs: EcsApi;
+  readonly logs: LogsApi;
+  readonly sfn: SfnApi;
+  readonly scheduler: SchedulerApi;
 }
 
 // ---- one lazily created SDK client ----
@@ -304,6 +378,11 @@ type StsModule = typeof import('@aws-sdk/client-sts');
 type LambdaModule = typeof import('@aws-sdk/client-lambda');
 type CeModule = typeof import('@aws-sdk/client-cost-explorer');
 type IamModule = typeof import('@aws-sdk/client-iam');
+type SsmModule = typeof import('@aws-sdk/client-ssm');
+type EcsModule = typeof import('@aws-sdk/client-ecs');
+type LogsModule = typeof import('@aws-sdk/client-cloudwatch-logs');
+type SfnModule = typeof import('@aws-sdk/client-sfn');
+type SchedulerModule = typeof import('@aws-sdk/client-scheduler');
 
 /** Every service dbops calls: its package, its client and the calls it makes. One place. */
 const SERVICES = {
@@ -313,6 +392,7 @@ const SERVICES = {
     (l): RdsApi => ({
       createDBInstance: (i) => l.use((m, c) => c.send(new m.CreateDBInstanceCommand(i))),
       describeDBInstances: (i) => l.use((m, c) => c.send(new m.DescribeDBInstancesCommand(i))),
+      describeAccountAttributes: (i) => l.use((m, c) => c.send(new m.DescribeAccountAttributesCommand(i))),
       modifyDBInstance: (i) => l.use((m, c) => c.send(new m.ModifyDBInstanceCommand(i))),
       deleteDBInstance: (i) => l.use((m, c) => c.send(new m.DeleteDBInstanceCommand(i))),
       rebootDBInstance: (i) => l.use((m, c) => c.send(new m.RebootDBInstanceCommand(i))),
@@ -332,6 +412,11 @@ const SERVICES = {
       promoteReadReplica: (i) => l.use((m, c) => c.send(new m.PromoteReadReplicaCommand(i))),
       describeOrderableDBInstanceOptions: (i) => l.use((m, c) => c.send(new m.DescribeOrderableDBInstanceOptionsCommand(i))),
       describeDBParameters: (i) => l.use((m, c) => c.send(new m.DescribeDBParametersCommand(i))),
+      createDBParameterGroup: (i) => l.use((m, c) => c.send(new m.CreateDBParameterGroupCommand(i))),
+      describeDBParameterGroups: (i) => l.use((m, c) => c.send(new m.DescribeDBParameterGroupsCommand(i))),
+      modifyDBParameterGroup: (i) => l.use((m, c) => c.send(new m.ModifyDBParameterGroupCommand(i))),
+      deleteDBParameterGroup: (i) => l.use((m, c) => c.send(new m.DeleteDBParameterGroupCommand(i))),
+      listTagsForResource: (i) => l.use((m, c) => c.send(new m.ListTagsForResourceCommand(i))),
       describePendingMaintenanceActions: (i) => l.use((m, c) => c.send(new m.DescribePendingMaintenanceActionsCommand(i))),
       createDBProxy: (i) => l.use((m, c) => c.send(new m.CreateDBProxyCommand(i))),
       describeDBProxies: (i) => l.use((m, c) => c.send(new m.DescribeDBProxiesCommand(i))),
@@ -348,6 +433,8 @@ const SERVICES = {
       describeDBClusterSnapshots: (i) => l.use((m, c) => c.send(new m.DescribeDBClusterSnapshotsCommand(i))),
       copyDBClusterSnapshot: (i) => l.use((m, c) => c.send(new m.CopyDBClusterSnapshotCommand(i))),
       deleteDBClusterSnapshot: (i) => l.use((m, c) => c.send(new m.DeleteDBClusterSnapshotCommand(i))),
+      restoreDBClusterFromSnapshot: (i) => l.use((m, c) => c.send(new m.RestoreDBClusterFromSnapshotCommand(i))),
+      restoreDBClusterToPointInTime: (i) => l.use((m, c) => c.send(new m.RestoreDBClusterToPointInTimeCommand(i))),
     }),
   ),
   cloudWatch: service(
@@ -451,6 +538,72 @@ const SERVICES = {
       putRolePolicy: (i) => l.use((m, c) => c.send(new m.PutRolePolicyCommand(i))),
       deleteRolePolicy: (i) => l.use((m, c) => c.send(new m.DeleteRolePolicyCommand(i))),
       deleteRole: (i) => l.use((m, c) => c.send(new m.DeleteRoleCommand(i))),
+      getRolePolicy: (i) => l.use((m, c) => c.send(new m.GetRolePolicyCommand(i))),
+      updateAssumeRolePolicy: (i) => l.use((m, c) => c.send(new m.UpdateAssumeRolePolicyCommand(i))),
+    }),
+  ),
+  ssm: service(
+    (): Promise<SsmModule> => import('@aws-sdk/client-ssm'),
+    (m, config) => new m.SSMClient(config),
+    (l): SsmApi => ({
+      getParameter: (i) => l.use((m, c) => c.send(new m.GetParameterCommand(i))),
+      putParameter: (i) => l.use((m, c) => c.send(new m.PutParameterCommand(i))),
+      deleteParameter: (i) => l.use((m, c) => c.send(new m.DeleteParameterCommand(i))),
+      listTagsForResource: (i) => l.use((m, c) => c.send(new m.ListTagsForResourceCommand(i))),
+    }),
+  ),
+  ecs: service(
+    (): Promise<EcsModule> => import('@aws-sdk/client-ecs'),
+    (m, config) => new m.ECSClient(config),
+    (l): EcsApi => ({
+      describeClusters: (i) => l.use((m, c) => c.send(new m.DescribeClustersCommand(i))),
+      createCluster: (i) => l.use((m, c) => c.send(new m.CreateClusterCommand(i))),
+      deleteCluster: (i) => l.use((m, c) => c.send(new m.DeleteClusterCommand(i))),
+      describeTaskDefinition: (i) => l.use((m, c) => c.send(new m.DescribeTaskDefinitionCommand(i))),
+      registerTaskDefinition: (i) => l.use((m, c) => c.send(new m.RegisterTaskDefinitionCommand(i))),
+      listTaskDefinitions: (i) => l.use((m, c) => c.send(new m.ListTaskDefinitionsCommand(i))),
+      deregisterTaskDefinition: (i) => l.use((m, c) => c.send(new m.DeregisterTaskDefinitionCommand(i))),
+    }),
+  ),
+  logs: service(
+    (): Promise<LogsModule> => import('@aws-sdk/client-cloudwatch-logs'),
+    (m, config) => new m.CloudWatchLogsClient(config),
+    (l): LogsApi => ({
+      describeLogGroups: (i) => l.use((m, c) => c.send(new m.DescribeLogGroupsCommand(i))),
+      createLogGroup: (i) => l.use((m, c) => c.send(new m.CreateLogGroupCommand(i))),
+      putRetentionPolicy: (i) => l.use((m, c) => c.send(new m.PutRetentionPolicyCommand(i))),
+      listTagsLogGroup: (i) => l.use((m, c) => c.send(new m.ListTagsLogGroupCommand(i))),
+      deleteLogGroup: (i) => l.use((m, c) => c.send(new m.DeleteLogGroupCommand(i))),
+    }),
+  ),
+  sfn: service(
+    (): Promise<SfnModule> => import('@aws-sdk/client-sfn'),
+    (m, config) => new m.SFNClient(config),
+    (l): SfnApi => ({
+      listStateMachines: (i) => l.use((m, c) => c.send(new m.ListStateMachinesCommand(i))),
+      describeStateMachine: (i) => l.use((m, c) => c.send(new m.DescribeStateMachineCommand(i))),
+      createStateMachine: (i) => l.use((m, c) => c.send(new m.CreateStateMachineCommand(i))),
+      updateStateMachine: (i) => l.use((m, c) => c.send(new m.UpdateStateMachineCommand(i))),
+      deleteStateMachine: (i) => l.use((m, c) => c.send(new m.DeleteStateMachineCommand(i))),
+      listTagsForResource: (i) => l.use((m, c) => c.send(new m.ListTagsForResourceCommand(i))),
+      listExecutions: (i) => l.use((m, c) => c.send(new m.ListExecutionsCommand(i))),
+      describeExecution: (i) => l.use((m, c) => c.send(new m.DescribeExecutionCommand(i))),
+      getExecutionHistory: (i) => l.use((m, c) => c.send(new m.GetExecutionHistoryCommand(i))),
+    }),
+  ),
+  scheduler: service(
+    (): Promise<SchedulerModule> => import('@aws-sdk/client-scheduler'),
+    (m, config) => new m.SchedulerClient(config),
+    (l): SchedulerApi => ({
+      getScheduleGroup: (i) => l.use((m, c) => c.send(new m.GetScheduleGroupCommand(i))),
+      createScheduleGroup: (i) => l.use((m, c) => c.send(new m.CreateScheduleGroupCommand(i))),
+      deleteScheduleGroup: (i) => l.use((m, c) => c.send(new m.DeleteScheduleGroupCommand(i))),
+      listTagsForResource: (i) => l.use((m, c) => c.send(new m.ListTagsForResourceCommand(i))),
+      listSchedules: (i) => l.use((m, c) => c.send(new m.ListSchedulesCommand(i))),
+      getSchedule: (i) => l.use((m, c) => c.send(new m.GetScheduleCommand(i))),
+      createSchedule: (i) => l.use((m, c) => c.send(new m.CreateScheduleCommand(i))),
+      updateSchedule: (i) => l.use((m, c) => c.send(new m.UpdateScheduleCommand(i))),
+      deleteSchedule: (i) => l.use((m, c) => c.send(new m.DeleteScheduleCommand(i))),
     }),
   ),
   costExplorer: service(
@@ -482,6 +635,11 @@ export function awsOperations(): Record<AwsServiceName, string[]> {
     lambda: SERVICES.lambda.operations(),
     iam: SERVICES.iam.operations(),
     costExplorer: SERVICES.costExplorer.operations(),
+    ssm: SERVICES.ssm.operations(),
+    ecs: SERVICES.ecs.operations(),
+    logs: SERVICES.logs.operations(),
+    sfn: SERVICES.sfn.operations(),
+    scheduler: SERVICES.scheduler.operations(),
     freeTier: ['GetFreeTierUsage', 'GetAccountPlanState'],
   };
 }
@@ -507,6 +665,11 @@ function openRegion(settings: AwsSdkSettings, region: string): { clients: Region
     lambda: open(SERVICES.lambda),
     iam: open(SERVICES.iam),
     costExplorer: open(SERVICES.costExplorer),
+    ssm: open(SERVICES.ssm),
+    ecs: open(SERVICES.ecs),
+    logs: open(SERVICES.logs),
+    sfn: open(SERVICES.sfn),
+    scheduler: open(SERVICES.scheduler),
   };
   return {
     clients,

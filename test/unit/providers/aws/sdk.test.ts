@@ -79,6 +79,11 @@ describe('the AWS client pool', () => {
       lambda: '@aws-sdk/client-lambda',
       iam: '@aws-sdk/client-iam',
       costExplorer: '@aws-sdk/client-cost-explorer',
+      ssm: '@aws-sdk/client-ssm',
+      ecs: '@aws-sdk/client-ecs',
+      logs: '@aws-sdk/client-cloudwatch-logs',
+      sfn: '@aws-sdk/client-sfn',
+      scheduler: '@aws-sdk/client-scheduler',
     };
 
     // THEN every SDK service is listed, and each operation is a command class of its package
