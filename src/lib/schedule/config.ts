@@ -263,7 +263,8 @@ export function staticItems(job: ScheduleJob): ScheduleItem[] | undefined {
   const d = job.databases;
   if (d.kind === 'configured') return [{ id: d.id, region: d.region }];
   if (d.kind === 'none') return [];
-  if (d.selectors.length > 0) return undefined;
+  // Selectors, or a fleet with neither names nor selectors (every database of its regions): a listing decides.
+  if (d.selectors.length > 0 || d.named.length === 0) return undefined;
   return d.named.map((n) => ({ id: n.id, region: n.region }));
 }
 

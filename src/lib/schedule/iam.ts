@@ -3,9 +3,9 @@
  * (src/lib/providers/aws/operations.ts, proven on the wire):
  *
  *   - a task role per job: exactly its command's actions; sts:AssumeRole only on the fleet
- *     accounts' roles, and only when the config names some; read access to the stored
- *     config (SSM parameter) the task starts from;
- *   - the execution role ECS uses to start the task: pull the image (ECR), write the log group;
+ *     accounts' roles, and only when the config names some;
+ *   - the execution role ECS uses to start the task: pull the image (ECR), write the log group,
+ *     read the stored config (the SSM parameter ECS injects as the task's DBOPS_CONFIG_JSON);
  *   - the state machine's role: run the task definition, pass the two roles, follow the task
  *     (the .sync integration's EventBridge rule), publish to the alarm topic, and for a
  *     Distributed Map start and stop its child executions.
@@ -50,23 +50,18 @@ export function jobActions(job: ScheduleJob): IamAction[] {
   return [...(COMMAND_OPERATIONS[job.command] ?? [])].sort();
 }
 
-/** The task role policy of one job. */
-export function taskRolePolicy(job: ScheduleJob, config: DbopsConfig, scope: IamScope): PolicyDocument {
-  const statements: PolicyStatement[] = [
-    { Sid: 'DbopsCommand', Effect: 'Allow', Action: jobActions(job), Resource: '*' },
-    {
-      Sid: 'DbopsConfig',
-      Effect: 'Allow',
-      Action: ['ssm:GetParameter'],
-      Resource: arn(scope, 'ssm', `parameter${scope.configParameter.startsWith('/') ? '' : '/'}${scope.configParameter}`),
-    },
-  ];
+/**
+ * The task role policy of one job: nothing else (the config reaches the task through the
+ * execution role). `_scope` is kept for callers: the role's resources need none today.
+ */
+export function taskRolePolicy(job: ScheduleJob, config: DbopsConfig, _scope: IamScope): PolicyDocument {
+  const statements: PolicyStatement[] = [{ Sid: 'DbopsCommand', Effect: 'Allow', Action: jobActions(job), Resource: '*' }];
   const roles = (config.fleet?.accounts ?? []).flatMap((a) => (a.roleArn ? [a.roleArn] : []));
   if (roles.length > 0) statements.push({ Sid: 'FleetAccounts', Effect: 'Allow', Action: [FLEET_ROLE_ACTION], Resource: roles });
   return { Version: '2012-10-17', Statement: statements };
 }
 
-/** The execution role policy: pull the image, write the logs. */
+/** The execution role policy: pull the image, write the logs, read the config parameter. */
 export function executionRolePolicy(scope: IamScope, image: string | undefined): PolicyDocument {
   const ecr = image !== undefined && /\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\//.test(image);
   const statements: PolicyStatement[] = [];
@@ -89,6 +84,12 @@ export function executionRolePolicy(scope: IamScope, image: string | undefined):
     Effect: 'Allow',
     Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
     Resource: arn(scope, 'logs', `log-group:${scope.logGroup}:*`),
+  });
+  statements.push({
+    Sid: 'ConfigParameter',
+    Effect: 'Allow',
+    Action: ['ssm:GetParameters'],
+    Resource: arn(scope, 'ssm', `parameter/${scope.configParameter.replace(/^\//, '')}`),
   });
   return { Version: '2012-10-17', Statement: statements };
 }

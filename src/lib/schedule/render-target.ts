@@ -60,9 +60,12 @@ function aslDocuments(model: ScheduleModel, accountId: string | undefined): Reco
   for (const job of enabledJobs(model)) {
     const items = staticItems(job);
     if (!items) {
-      throw new ConfigError(`schedule.jobs.${job.name} selects its databases by tag, engine or identifier: only apply can list them.`, {
-        hint: 'Run `dbops schedule plan` to see its state machine with the databases found, or render --target crontab.',
-      });
+      throw new ConfigError(
+        `schedule.jobs.${job.name} runs over databases found by listing the fleet (a selection, or the whole of it): only plan and apply list them.`,
+        {
+          hint: 'Run `dbops schedule plan` to see its state machine with the databases found, or render --target crontab.',
+        },
+      );
     }
     out[SCHEDULE_NAMES.stateMachine(job.name)] = stateMachineDefinition(model, job, items, {
       cluster: SCHEDULE_NAMES.cluster,

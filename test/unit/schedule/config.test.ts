@@ -79,6 +79,8 @@ describe('the default schedule (the seeds)', () => {
       ),
     );
     expect(model.jobs.find((j) => j.name === 'heartbeat')!.enabled).toBe(false);
+    const whole = resolveSchedule(withSchedule({}, { fleet: { regions: ['us-east-2'] } }));
+    expect(staticItems(whole.jobs[1]!)).toBeUndefined();
     const audit = model.jobs.find((j) => j.name === 'audit')!;
     expect([audit.command, audit.timezone, staticItems(audit)]).toEqual([
       'audit',

@@ -219,14 +219,28 @@ describe('asl and iam targets', () => {
       string,
       { Statement: { Sid: string; Action: string[]; Resource: unknown }[] }
     >;
+    expect(iam['dbops-schedule-backup-status']!.Statement).toHaveLength(1);
     expect(iam['dbops-schedule-backup-status']!.Statement[0]).toEqual({
       Sid: 'DbopsCommand',
       Effect: 'Allow',
       Action: [...COMMAND_OPERATIONS['backup status']!].sort(),
       Resource: '*',
     });
-    expect(iam['dbops-schedule-execution']!.Statement.map((s) => s.Sid)).toEqual(['EcrToken', 'EcrPull', 'Logs']);
+    expect(iam['dbops-schedule-execution']!.Statement.map((s) => s.Sid)).toEqual(['EcrToken', 'EcrPull', 'Logs', 'ConfigParameter']);
     expect(() => renderSchedule(config(), { target: 'asl' })).toThrow(/needs the account id/);
+    const role = 'arn:aws:iam::210987654321:role/dbops-fleet';
+    const fleet = JSON.parse(
+      renderSchedule(
+        { ...config(), fleet: { accounts: [{ id: '210987654321', roleArn: role }] } },
+        { target: 'iam', accountId: '123456789012' },
+      ).text,
+    ) as typeof iam;
+    expect(fleet['dbops-schedule-heartbeat']!.Statement[1]).toEqual({
+      Sid: 'FleetAccounts',
+      Effect: 'Allow',
+      Action: ['sts:AssumeRole'],
+      Resource: [role],
+    });
     const asl = JSON.parse(renderSchedule(config(), { target: 'asl', accountId: '123456789012' }).text) as Record<string, unknown>;
     expect(Object.keys(asl)).toEqual([
       'dbops-heartbeat',
