@@ -86,7 +86,7 @@ export function executionRolePolicy(scope: IamScope, image: string | undefined):
     Resource: arn(scope, 'logs', `log-group:${scope.logGroup}:*`),
   });
   statements.push({
-    Sid: 'ConfigParameter',
+    Sid: 'StoredConfig',
     Effect: 'Allow',
     Action: ['ssm:GetParameters'],
     Resource: arn(scope, 'ssm', `parameter/${scope.configParameter.replace(/^\//, '')}`),

@@ -226,7 +226,7 @@ describe('asl and iam targets', () => {
       Action: [...COMMAND_OPERATIONS['backup status']!].sort(),
       Resource: '*',
     });
-    expect(iam['dbops-schedule-execution']!.Statement.map((s) => s.Sid)).toEqual(['EcrToken', 'EcrPull', 'Logs', 'ConfigParameter']);
+    expect(iam['dbops-schedule-execution']!.Statement.map((s) => s.Sid)).toEqual(['EcrToken', 'EcrPull', 'Logs', 'StoredConfig']);
     expect(() => renderSchedule(config(), { target: 'asl' })).toThrow(/needs the account id/);
     const role = 'arn:aws:iam::210987654321:role/dbops-fleet';
     const fleet = JSON.parse(
