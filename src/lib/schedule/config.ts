@@ -27,6 +27,8 @@ export interface SchedulableCommand {
   timeoutSeconds: number;
   /** The runbook a failed run's notification points to (the command's own). */
   runbook: string;
+  /** Takes --all / --select (a whole fleet in one run, on one machine). */
+  fleet?: boolean;
 }
 
 /**
@@ -36,19 +38,27 @@ export interface SchedulableCommand {
  */
 export const SCHEDULABLE: Readonly<Record<string, SchedulableCommand>> = {
   heartbeat: { path: 'heartbeat', perDatabase: true, unattended: [], timeoutSeconds: 120, runbook: 'heartbeat' },
-  'backup status': { path: 'backup status', perDatabase: true, unattended: [], timeoutSeconds: 600, runbook: 'backup-status' },
+  'backup status': { path: 'backup status', perDatabase: true, unattended: [], timeoutSeconds: 600, runbook: 'backup-status', fleet: true },
   'snapshot run-policy': {
     path: 'snapshot run-policy',
     perDatabase: true,
     unattended: ['--yes'],
     timeoutSeconds: 3600,
     runbook: 'snapshots',
+    fleet: true,
   },
-  'restore-test': { path: 'restore-test', perDatabase: true, unattended: ['--yes'], timeoutSeconds: 4 * 3600, runbook: 'restore-test' },
-  'dr-drill run': { path: 'dr-drill run', perDatabase: true, unattended: [], timeoutSeconds: 6 * 3600, runbook: 'dr-drill' },
+  'restore-test': {
+    path: 'restore-test',
+    perDatabase: true,
+    unattended: ['--yes'],
+    timeoutSeconds: 4 * 3600,
+    runbook: 'restore-test',
+    fleet: true,
+  },
+  'dr-drill run': { path: 'dr-drill run', perDatabase: true, unattended: [], timeoutSeconds: 6 * 3600, runbook: 'dr-drill', fleet: true },
   'free-tier-report': { path: 'free-tier-report', perDatabase: false, unattended: [], timeoutSeconds: 600, runbook: 'free-tier' },
   gc: { path: 'gc', perDatabase: false, unattended: ['--yes'], timeoutSeconds: 1800, runbook: 'gc' },
-  audit: { path: 'audit', perDatabase: true, unattended: [], timeoutSeconds: 600, runbook: 'audit' },
+  audit: { path: 'audit', perDatabase: true, unattended: [], timeoutSeconds: 600, runbook: 'audit', fleet: true },
 };
 
 /** Short forms a job may use for a command with a default subcommand. */
@@ -253,7 +263,8 @@ export function staticItems(job: ScheduleJob): ScheduleItem[] | undefined {
   const d = job.databases;
   if (d.kind === 'configured') return [{ id: d.id, region: d.region }];
   if (d.kind === 'none') return [];
-  if (d.selectors.length > 0) return undefined;
+  // Selectors, or a fleet with neither names nor selectors (every database of its regions): a listing decides.
+  if (d.selectors.length > 0 || d.named.length === 0) return undefined;
   return d.named.map((n) => ({ id: n.id, region: n.region }));
 }
 
@@ -382,3 +393,17 @@ export function validateForAws(model: ScheduleModel, config: DbopsConfig): void 
   checkImage(model.image);
   checkNetwork(model, config);
 }
+
+/** The names of what the schedule makes in AWS (all tagged dbops:managed), one place for apply and render. */
+export const SCHEDULE_NAMES = {
+  cluster: 'dbops-schedule',
+  taskDefinitionFamily: 'dbops-schedule',
+  executionRole: 'dbops-schedule-execution',
+  logGroup: '/dbops/schedule',
+  configParameter: '/dbops/schedule/config',
+  taskRole: (job: string): string => `dbops-schedule-${job}`.slice(0, 64),
+  stateMachineRole: (job: string): string => `dbops-schedule-${job}-sfn`.slice(0, 64),
+  schedulerRole: 'dbops-schedule-scheduler',
+  stateMachine: (job: string): string => `dbops-${job}`,
+  schedule: (job: string): string => `dbops-${job}`,
+} as const;

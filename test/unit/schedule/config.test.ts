@@ -79,6 +79,8 @@ describe('the default schedule (the seeds)', () => {
       ),
     );
     expect(model.jobs.find((j) => j.name === 'heartbeat')!.enabled).toBe(false);
+    const whole = resolveSchedule(withSchedule({}, { fleet: { regions: ['us-east-2'] } }));
+    expect(staticItems(whole.jobs[1]!)).toBeUndefined();
     const audit = model.jobs.find((j) => j.name === 'audit')!;
     expect([audit.command, audit.timezone, staticItems(audit)]).toEqual([
       'audit',
@@ -184,6 +186,7 @@ describe('commands a job may name', () => {
       const def = find(c.path);
       if (c.perDatabase) expect([c.path, Object.keys(def.options ?? {})]).toEqual([c.path, expect.arrayContaining(['instance'])]);
       if (c.unattended.includes('--yes')) expect([c.path, def.mutates]).toEqual([c.path, true]);
+      if (c.perDatabase) expect([c.path, Boolean(c.fleet)]).toEqual([c.path, Object.keys(def.options ?? {}).includes('select')]);
     }
   });
 
