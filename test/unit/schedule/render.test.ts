@@ -1,13 +1,16 @@
 /**
  * `dbops schedule render`: crontab and systemd by exact string, the translation of each kind
  * of expression (and the ones a target cannot express), every Kubernetes manifest valid
- * against the batch/v1 CronJob schema (cronjob.schema.json: its source is in its $comment),
+ * against the batch/v1 CronJob schema twice: kubernetes-models' own validator (generated from
+ * the Kubernetes OpenAPI definitions), and cronjob.schema.json (its source in its $comment),
+ * stricter in refusing keys the API does not know,
  * the IAM policies from the operations table.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULTS } from '../../../src/lib/config/defaults.js';
 import type { DbopsConfig } from '../../../src/lib/config/schema.js';
@@ -184,6 +187,7 @@ describe('Kubernetes', () => {
     for (const doc of docs) {
       const ok = validate(doc);
       expect([doc.metadata, ok ? 'valid' : validate.errors]).toEqual([doc.metadata, 'valid']);
+      expect(() => new CronJob(doc as ConstructorParameters<typeof CronJob>[0]).validate()).not.toThrow();
     }
     const spec = (d: Record<string, unknown>) => d.spec as Record<string, unknown>;
     expect(docs.map((d) => [(d.metadata as { name: string }).name, spec(d).schedule, spec(d).suspend])).toEqual([
@@ -206,6 +210,8 @@ describe('Kubernetes', () => {
     const [m] = kubernetesManifests(resolveSchedule(config()), IMAGE).manifests as [Record<string, Record<string, unknown>>];
     expect(validate({ ...m, spec: { ...m.spec, concurrencyPolicy: 'Never' } })).toBe(false);
     expect(validate({ ...m, spec: { ...m.spec, timezone: 'UTC' } })).toBe(false);
+    const wrongPolicy = { ...m, spec: { ...m.spec, concurrencyPolicy: 'Never' } } as unknown as ConstructorParameters<typeof CronJob>[0];
+    expect(() => new CronJob(wrongPolicy).validate()).toThrow(/concurrencyPolicy must be equal to one of the allowed values/);
   });
 
   it('needs a full image URI', () => {
