@@ -79,7 +79,12 @@ export function desiredSchedule(input: ScheduleInput): DesiredSchedule {
     });
   }
   for (const j of input.jobs) {
-    resources.push({ kind: 'state-machine', id: n.stateMachine(j.name), roleArn: arns.role(n.stateMachineRole(j.name)), definition: j.definition });
+    resources.push({
+      kind: 'state-machine',
+      id: n.stateMachine(j.name),
+      roleArn: arns.role(n.stateMachineRole(j.name)),
+      definition: j.definition,
+    });
   }
   resources.push({ kind: 'schedule-group', id: n.group });
   for (const j of input.jobs) {
