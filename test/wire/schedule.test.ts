@@ -66,11 +66,11 @@ describe('dbops schedule on the wire (moto)', () => {
     const aws = clients();
     const acct = '123456789012';
     try {
-      // GIVEN an empty account: the plan creates all 17 resources and writes nothing
+      // GIVEN an empty account: the plan creates all 15 resources and writes nothing
       const planned = await story.during(() => planScheduleOnly(d));
       expect(planned.filter((r) => !READ_ONLY.test(r.action))).toEqual([]);
       const plan = await planScheduleOnly(d);
-      expect(plan.changes.map((c) => c.action)).toEqual(Array(17).fill('create'));
+      expect(plan.changes.map((c) => c.action)).toEqual(Array(15).fill('create'));
 
       // WHEN applying
       const applied = await applySchedule(d);
@@ -83,15 +83,14 @@ describe('dbops schedule on the wire (moto)', () => {
       expect(groups.logGroups?.map((g) => [g.logGroupName, g.retentionInDays])).toEqual([['/dbops/schedule', 30]]);
       const cluster = await aws.ecs.send(new DescribeClustersCommand({ clusters: ['dbops-schedule'], include: ['TAGS'] }));
       expect(cluster.clusters?.[0]).toMatchObject({ status: 'ACTIVE', capacityProviders: ['FARGATE', 'FARGATE_SPOT'] });
-      const td = await aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'dbops-heartbeat', include: ['TAGS'] }));
+      const td = await aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'dbops-schedule', include: ['TAGS'] }));
       expect(td.taskDefinition).toMatchObject({
-        family: 'dbops-heartbeat',
+        family: 'dbops-schedule',
         networkMode: 'awsvpc',
         requiresCompatibilities: ['FARGATE'],
         cpu: '256',
         memory: '512',
         executionRoleArn: `arn:aws:iam::${acct}:role/dbops-schedule-execution`,
-        taskRoleArn: `arn:aws:iam::${acct}:role/dbops-job-heartbeat`,
       });
       expect(td.taskDefinition?.containerDefinitions?.[0]).toMatchObject({
         name: 'dbops',
@@ -99,31 +98,38 @@ describe('dbops schedule on the wire (moto)', () => {
         secrets: [{ name: 'DBOPS_CONFIG_JSON', valueFrom: `arn:aws:ssm:${REGION}:${acct}:parameter/dbops/schedule/config` }],
         logConfiguration: {
           logDriver: 'awslogs',
-          options: { 'awslogs-group': '/dbops/schedule', 'awslogs-region': REGION, 'awslogs-stream-prefix': 'dbops-heartbeat' },
+          options: { 'awslogs-group': '/dbops/schedule', 'awslogs-region': REGION, 'awslogs-stream-prefix': 'dbops-schedule' },
         },
       });
       expect(td.tags).toEqual(expect.arrayContaining([{ key: 'dbops:managed', value: 'true' }]));
-      const role = await aws.iam.send(new GetRoleCommand({ RoleName: 'dbops-job-heartbeat' }));
+      const role = await aws.iam.send(new GetRoleCommand({ RoleName: 'dbops-schedule-heartbeat' }));
       expect(role.Role?.Tags).toEqual(expect.arrayContaining([{ Key: 'dbops:managed', Value: 'true' }]));
-      const policy = await aws.iam.send(new GetRolePolicyCommand({ RoleName: 'dbops-job-heartbeat', PolicyName: 'dbops-schedule' }));
+      const policy = await aws.iam.send(new GetRolePolicyCommand({ RoleName: 'dbops-schedule-heartbeat', PolicyName: 'dbops-schedule' }));
       expect(JSON.parse(decodeURIComponent(policy.PolicyDocument!)).Statement).toEqual([
         { Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: '*' },
       ]);
       const schedulerPolicy = await aws.iam.send(
-        new GetRolePolicyCommand({ RoleName: 'dbops-scheduler-heartbeat', PolicyName: 'dbops-schedule' }),
+        new GetRolePolicyCommand({ RoleName: 'dbops-schedule-scheduler', PolicyName: 'dbops-schedule' }),
       );
       expect(JSON.parse(decodeURIComponent(schedulerPolicy.PolicyDocument!)).Statement).toEqual([
-        { Effect: 'Allow', Action: ['states:StartExecution'], Resource: `arn:aws:states:${REGION}:${acct}:stateMachine:dbops-heartbeat` },
+        {
+          Effect: 'Allow',
+          Action: ['states:StartExecution'],
+          Resource: [
+            `arn:aws:states:${REGION}:${acct}:stateMachine:dbops-heartbeat`,
+            `arn:aws:states:${REGION}:${acct}:stateMachine:dbops-backup-status`,
+          ],
+        },
       ]);
       const machines = await aws.sfn.send(new ListStateMachinesCommand({}));
       expect(machines.stateMachines?.map((m) => m.name).sort()).toEqual(['dbops-backup-status', 'dbops-heartbeat']);
       const sm = await aws.sfn.send(
         new DescribeStateMachineCommand({ stateMachineArn: `arn:aws:states:${REGION}:${acct}:stateMachine:dbops-heartbeat` }),
       );
-      expect(sm.roleArn).toBe(`arn:aws:iam::${acct}:role/dbops-states-heartbeat`);
+      expect(sm.roleArn).toBe(`arn:aws:iam::${acct}:role/dbops-schedule-heartbeat-sfn`);
       expect(JSON.parse(sm.definition!).States.Run.Parameters).toEqual({
         Cluster: 'dbops-schedule',
-        TaskDefinition: 'dbops-heartbeat',
+        TaskDefinition: 'dbops-schedule',
         LaunchType: 'FARGATE',
       });
       const schedule = await aws.scheduler.send(new GetScheduleCommand({ Name: 'dbops-heartbeat', GroupName: 'dbops' }));
@@ -132,7 +138,7 @@ describe('dbops schedule on the wire (moto)', () => {
         ScheduleExpressionTimezone: 'Europe/Paris',
         FlexibleTimeWindow: { Mode: 'OFF' },
         State: 'ENABLED',
-        Target: { Arn: sm.stateMachineArn, RoleArn: `arn:aws:iam::${acct}:role/dbops-scheduler-heartbeat` },
+        Target: { Arn: sm.stateMachineArn, RoleArn: `arn:aws:iam::${acct}:role/dbops-schedule-scheduler` },
       });
 
       // WHEN applying again / THEN not one write reaches AWS
@@ -161,8 +167,8 @@ describe('dbops schedule on the wire (moto)', () => {
       // WHEN destroying
       const destroyed = await destroySchedule(d);
 
-      // THEN all 17 went, and nothing of dbops' is left
-      expect(destroyed.deletions).toHaveLength(17);
+      // THEN all 15 went, and nothing of dbops' is left
+      expect(destroyed.deletions).toHaveLength(15);
       expect((await aws.sfn.send(new ListStateMachinesCommand({}))).stateMachines).toEqual([]);
       expect((await aws.scheduler.send(new ListSchedulesCommand({}))).Schedules).toEqual([]);
       expect((await aws.ecs.send(new ListTaskDefinitionsCommand({ status: 'ACTIVE' }))).taskDefinitionArns).toEqual([]);
