@@ -19,6 +19,7 @@ import { migrate } from './migrate.js';
 import { provision } from './provision.js';
 import { psql } from './psql.js';
 import { runbook } from './runbook.js';
+import { schedule } from './schedule.js';
 import { replica } from './replica.js';
 import { restoreTest } from './restore-test.js';
 import { snapshot } from './snapshot.js';
@@ -45,6 +46,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   heartbeat,
   vector,
   freeTierReport,
+  schedule,
   psql,
   config,
   runbook,

@@ -27,6 +27,8 @@ export interface SchedulableCommand {
   timeoutSeconds: number;
   /** The runbook a failed run's notification points to (the command's own). */
   runbook: string;
+  /** Takes --all / --select (a whole fleet in one run, on one machine). */
+  fleet?: boolean;
 }
 
 /**
@@ -36,7 +38,7 @@ export interface SchedulableCommand {
  */
 export const SCHEDULABLE: Readonly<Record<string, SchedulableCommand>> = {
   heartbeat: { path: 'heartbeat', perDatabase: true, unattended: [], timeoutSeconds: 120, runbook: 'heartbeat' },
-  'backup status': { path: 'backup status', perDatabase: true, unattended: [], timeoutSeconds: 600, runbook: 'backup-status' },
+  'backup status': { path: 'backup status', perDatabase: true, unattended: [], timeoutSeconds: 600, runbook: 'backup-status', fleet: true },
   'snapshot run-policy': {
     path: 'snapshot run-policy',
     perDatabase: true,
@@ -44,11 +46,18 @@ export const SCHEDULABLE: Readonly<Record<string, SchedulableCommand>> = {
     timeoutSeconds: 3600,
     runbook: 'snapshots',
   },
-  'restore-test': { path: 'restore-test', perDatabase: true, unattended: ['--yes'], timeoutSeconds: 4 * 3600, runbook: 'restore-test' },
+  'restore-test': {
+    path: 'restore-test',
+    perDatabase: true,
+    unattended: ['--yes'],
+    timeoutSeconds: 4 * 3600,
+    runbook: 'restore-test',
+    fleet: true,
+  },
   'dr-drill run': { path: 'dr-drill run', perDatabase: true, unattended: [], timeoutSeconds: 6 * 3600, runbook: 'dr-drill' },
   'free-tier-report': { path: 'free-tier-report', perDatabase: false, unattended: [], timeoutSeconds: 600, runbook: 'free-tier' },
   gc: { path: 'gc', perDatabase: false, unattended: ['--yes'], timeoutSeconds: 1800, runbook: 'gc' },
-  audit: { path: 'audit', perDatabase: true, unattended: [], timeoutSeconds: 600, runbook: 'audit' },
+  audit: { path: 'audit', perDatabase: true, unattended: [], timeoutSeconds: 600, runbook: 'audit', fleet: true },
 };
 
 /** Short forms a job may use for a command with a default subcommand. */
@@ -382,3 +391,17 @@ export function validateForAws(model: ScheduleModel, config: DbopsConfig): void 
   checkImage(model.image);
   checkNetwork(model, config);
 }
+
+/** The names of what the schedule makes in AWS (all tagged dbops:managed), one place for apply and render. */
+export const SCHEDULE_NAMES = {
+  cluster: 'dbops-schedule',
+  taskDefinitionFamily: 'dbops-schedule',
+  executionRole: 'dbops-schedule-execution',
+  logGroup: '/dbops/schedule',
+  configParameter: '/dbops/schedule/config',
+  taskRole: (job: string): string => `dbops-schedule-${job}`.slice(0, 64),
+  stateMachineRole: (job: string): string => `dbops-schedule-${job}-sfn`.slice(0, 64),
+  schedulerRole: 'dbops-schedule-scheduler',
+  stateMachine: (job: string): string => `dbops-${job}`,
+  schedule: (job: string): string => `dbops-${job}`,
+} as const;
