@@ -32,7 +32,7 @@ export const KIND_ORDER: readonly ScheduleKind[] = [
 /** An IAM policy document. */
 export interface PolicyDocument {
   Version: '2012-10-17';
-  Statement: { Effect: 'Allow' | 'Deny'; Action: string | string[]; Resource: string | string[]; Condition?: unknown }[];
+  Statement: { Sid?: string; Effect: 'Allow' | 'Deny'; Action: string | string[]; Resource: string | string[]; Condition?: unknown }[];
 }
 
 /** The dbops config, as an SSM String parameter (no secret in it: secrets stay in Secrets Manager). */
