@@ -9,7 +9,10 @@ import { GetScheduleCommand, ListSchedulesCommand, SchedulerClient, UpdateSchedu
 import { DescribeStateMachineCommand, ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { createAwsSchedule } from '../../src/lib/providers/aws/schedule.js';
 import { applySchedule, destroySchedule, planScheduleOnly, type ScheduleDeps } from '../../src/lib/schedule/apply.js';
 import { desiredSchedule } from '../../src/lib/schedule/desired.js';
@@ -185,4 +188,94 @@ describe('dbops schedule on the wire (moto)', () => {
       await d.cloud.close();
     }
   }, 90_000);
+});
+
+describe('dbops schedule on the wire, as a process (moto)', () => {
+  const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/dbops:1.0.0';
+  const config = (schedule: Record<string, unknown>) =>
+    stringify({
+      provider: 'aws',
+      region: REGION,
+      database: { identifier: 'wire-sched-db' },
+      tags: { team: 'data' },
+      schedule: { image: IMAGE, subnets: ['subnet-0123abcd'], securityGroups: ['sg-0123abcd'], ...schedule },
+    });
+  const write = (text: string) => writeFileSync(join(story.dir, 'dbops.config.yaml'), text);
+
+  it.each([
+    [
+      'an expression the Scheduler rejects',
+      { jobs: { heartbeat: { expression: 'cron(*/5 * * * *)' } } },
+      /expression cron\(\*\/5 \* \* \* \*\) is refused/,
+    ],
+    ['an image that is not a full URI', { image: 'dbops:latest' }, /schedule.image dbops:latest is not a full image URI/],
+    ['a private database without subnets', { subnets: [] }, /schedule.subnets is not set, and wire-sched-db is private/],
+    [
+      'a command that does not run unattended',
+      { jobs: { setup: { command: 'init', expression: 'rate(1 day)' } } },
+      /`init` cannot run unattended/,
+    ],
+    ['a secret value in the config', { jobs: {} }, /secret value/],
+    [
+      'a Distributed Map in a region without one',
+      { distributedMapThreshold: 1 },
+      /needs a Step Functions Distributed Map, and ca-west-1 is not a region/,
+    ],
+  ])('refuses %s with exit 2, before any AWS call', async (_what, schedule, message) => {
+    // GIVEN the config (the secret case: a password put in the config's tags)
+    const text = config(schedule);
+    if (message.source === 'secret value') write(text.replace('team: data', 'team: data\n  dbPassword: hunter2hunter2'));
+    else if ('distributedMapThreshold' in schedule)
+      write(
+        `${text.replace(`region: ${REGION}`, 'region: ca-west-1')}fleet:\n  databases:\n    - identifier: db-a\n    - identifier: db-b\n`,
+      );
+    else write(text);
+
+    // WHEN planning and applying
+    for (const sub of ['plan', 'apply --yes']) {
+      const sent = await story.during(async () => {
+        const r = await story.dbops(`schedule ${sub}`);
+        // THEN exit 2 with the reason, no secret echoed, and not one request
+        expect(r.exitCode, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(message);
+        expect(r.stderr).not.toContain('hunter2');
+      });
+      expect(sent).toEqual([]);
+    }
+  });
+
+  it('plan, apply, second apply without writes, status, destroy: the seeds’ six jobs', async () => {
+    write(config({ timezone: 'Europe/Paris' }));
+
+    const plan = await story.dbops('schedule plan --json --detailed-exitcode');
+    expect(plan.exitCode, plan.stderr).toBe(1);
+    const planned = JSON.parse(plan.stdout) as { pending: number; jobs: string[] };
+    expect(planned.jobs).toEqual(['heartbeat', 'backup-status', 'snapshot-policy', 'restore-test', 'free-tier-report', 'dr-drill']);
+    expect(planned.pending).toBe(6 * 4 + 7);
+
+    const noYes = await story.dbops('schedule apply');
+    expect(noYes.exitCode).toBe(2);
+
+    const applied = await story.dbops('schedule apply --yes');
+    expect(applied.exitCode, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain('Verified: a new plan finds nothing to do.');
+
+    const again = await story.during(async () => expect((await story.dbops('schedule apply --yes')).exitCode).toBe(0));
+    expect(again.filter((r) => !READ_ONLY.test(r.action))).toEqual([]);
+    expect((await story.dbops('schedule plan --detailed-exitcode -q')).exitCode).toBe(0);
+
+    const status = await story.dbops('schedule status --json');
+    expect(status.exitCode, status.stderr).toBe(0);
+    const jobs = (JSON.parse(status.stdout) as { jobs: { job: string; deployed: boolean; state: string; nextRun?: string }[] }).jobs;
+    expect(jobs.map((j) => [j.job, j.deployed, j.state])).toEqual(planned.jobs.map((j) => [j, true, 'ENABLED']));
+    expect(jobs.find((j) => j.job === 'backup-status')?.nextRun).toMatch(/^20\d\d-\d\d-\d\dT0[67]:00:00.000Z$/);
+    expect(jobs.find((j) => j.job === 'heartbeat')?.nextRun).toBeUndefined();
+
+    const dry = await story.dbops('schedule destroy --dry-run');
+    expect(dry.stdout).toContain('Dry run: nothing deleted.');
+    const destroyed = await story.dbops('schedule destroy --yes');
+    expect(destroyed.exitCode, destroyed.stderr).toBe(0);
+    const after = JSON.parse((await story.dbops('schedule plan --json')).stdout) as { changes: { action: string }[] };
+    expect(after.changes.every((c) => c.action === 'create')).toBe(true);
+  }, 120_000);
 });
