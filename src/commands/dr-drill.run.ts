@@ -4,13 +4,39 @@ import { drDrill, exitCodeOf } from '../lib/drill/drill.js';
 import { verifyRecordFile } from '../lib/drill/evidence.js';
 import { readDrills, svgDrillChart } from '../lib/drill/history.js';
 import { renderDrillHuman, renderHistoryHuman, renderVerifyHuman } from '../lib/drill/render.js';
-import { ExitCode } from '../lib/errors.js';
+import { Chalk } from 'chalk';
+import { ExitCode, UsageError } from '../lib/errors.js';
+import { fleetDrDrill } from '../lib/fleet/dr-drill.js';
+import { renderFleetRun } from '../lib/fleet/render.js';
+import { fleetRequest, isFleetRun } from './fleet-options.js';
 import { dbopsHome } from '../lib/providers/index.js';
 import { handler } from './define.js';
 import * as def from './dr-drill.js';
 
 /** `dbops dr-drill [run]`: flags -> one input, one lib call, the record, exit 0 / 1 / the error's. */
 export const run = handler(def.run, async (ctx, { opts }) => {
+  if (isFleetRun(opts)) {
+    const given = [
+      ...(opts.instance !== undefined ? ['--instance'] : []),
+      ...(opts.interactive ? ['--interactive'] : []),
+      ...(opts.report !== undefined ? ['--report'] : []),
+      ...(opts.keep ? ['--keep'] : []),
+    ];
+    if (given.length > 0) {
+      throw new UsageError(`${given.join(', ')} name${given.length === 1 ? 's' : ''} one drill; --all / --select drill a fleet.`, {
+        hint: "Leave them out with --all / --select (--report-dir keeps every database's record), or drop --all / --select.",
+      });
+    }
+    const fleet = await fleetDrDrill(
+      ctx,
+      fleetRequest(ctx, opts),
+      { scenario: opts.scenario, detectedAt: opts.detectedAt, participants: opts.participant },
+      { concurrency: opts.concurrency, reportDir: opts.reportDir, renderReport: (r) => renderDrillHuman(r, new Chalk({ level: 0 })) },
+    );
+    ctx.out.result(fleet, renderFleetRun);
+    if (fleet.interrupted) throw fleet.interrupted;
+    return fleet.exitCode;
+  }
   const outcome = await drDrill(ctx, {
     scenario: opts.scenario,
     instanceId: opts.instance,

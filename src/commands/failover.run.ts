@@ -9,7 +9,15 @@ import * as def from './failover.js';
 export const failover = handler(def.failover, async (ctx, { opts }) => {
   const id = opts.instance ?? ctx.config.database.identifier;
   if (isClusterFailover(ctx, id)) {
-    ctx.out.result(await failoverCluster(ctx, { clusterId: id, candidate: opts.candidate }), renderClusterFailover);
+    ctx.out.result(
+      await failoverCluster(ctx, {
+        clusterId: id,
+        candidate: opts.candidate,
+        probe: opts.probe,
+        reportFile: opts.report,
+      }),
+      renderClusterFailover,
+    );
     return ExitCode.ok;
   }
   const { result, error } = await runFailover(ctx, {

@@ -1,5 +1,9 @@
+import { Chalk } from 'chalk';
 import type { Context } from '../lib/context.js';
-import { ExitCode } from '../lib/errors.js';
+import { ExitCode, UsageError } from '../lib/errors.js';
+import { fleetMigrateStatus } from '../lib/fleet/migrate-status.js';
+import { renderFleetRun } from '../lib/fleet/render.js';
+import { fleetRequest, isFleetRun } from './fleet-options.js';
 import { parseVersionArg } from '../lib/migrate/files.js';
 import {
   type MigrateRunInput,
@@ -13,6 +17,7 @@ import {
 import { newMigration as createMigrationFiles } from '../lib/migrate/new.js';
 import { renderBaseline, renderDown, renderNew, renderResolve, renderStatus, renderUp, renderVerify } from '../lib/migrate/render.js';
 import { migrateSettings } from '../lib/migrate/settings.js';
+import { dataEngine } from '../lib/config/database-kind.js';
 import { handler } from './define.js';
 import * as def from './migrate.js';
 
@@ -45,6 +50,26 @@ function refused(ctx: Context, what: string): number {
 }
 
 export const status = handler(def.status, async (ctx, { opts }) => {
+  if (isFleetRun(opts)) {
+    const given = [
+      ...(opts.url !== undefined ? ['--url'] : []),
+      ...(opts.instance !== undefined ? ['--instance'] : []),
+      ...(opts.connectHost !== undefined ? ['--connect-host'] : []),
+    ];
+    if (given.length > 0) {
+      throw new UsageError(`${given.join(', ')} name${given.length === 1 ? 's' : ''} one database; --all / --select name a fleet.`, {
+        hint: 'Leave them out with --all / --select, or drop --all / --select.',
+      });
+    }
+    const fleet = await fleetMigrateStatus(ctx, fleetRequest(ctx, opts), {
+      concurrency: opts.concurrency,
+      reportDir: opts.reportDir,
+      renderReport: (r) => renderStatus(r, new Chalk({ level: 0 })),
+    });
+    ctx.out.result(fleet, renderFleetRun);
+    if (fleet.interrupted) throw fleet.interrupted;
+    return fleet.exitCode;
+  }
   ctx.out.result(await migrateStatus(ctx, baseInput(ctx, opts)), renderStatus);
 });
 
@@ -80,6 +105,7 @@ export const newMigration = handler(def.newMigration, async (ctx, { args, opts }
   const r = await createMigrationFiles({
     dir: ctx.config.migrate.dir,
     name: args.name,
+    engine: dataEngine(ctx.config.database.engine),
     noTransaction: opts.noTransaction,
     withDown: !opts.noDown,
     dryRun: ctx.flags.dryRun,

@@ -1,5 +1,6 @@
 /** `dbops migrate status|up|down|new|verify|baseline`: the definitions (handlers: migrate.run.ts, loaded lazily). */
 import { arg, defineCommand, defineGroup, examples, type Lazy, opt } from './define.js';
+import { fleetRunOptions } from './fleet-options.js';
 
 /** Where to migrate: shared with `dbops heartbeat`. */
 export const target = {
@@ -44,11 +45,14 @@ export const status = defineCommand({
   name: 'status',
   runbook: 'migrate',
   summary: 'Each migration (applied, pending, edited, missing, out-of-order), drift and lint; exit 0',
+  description:
+    'With --all or --select (docs/fleet.md): the same migrations directory against every database of the fleet, --concurrency at a time, one row each (applied, pending, drift, failed); exit 1 when a database has drift or a failed migration, 3 when one could not be reached.',
   isDefault: true,
-  options: { ...target, ...migrationsDir, ...lockTimeout },
+  options: { ...target, ...migrationsDir, ...lockTimeout, ...fleetRunOptions },
   examples: examples(`
-    $ dbops migrate status --instance demo-db   # the table of migrations
-    $ dbops migrate status --json               # the same as JSON
+    $ dbops migrate status --instance demo-db                  # the table of migrations
+    $ dbops migrate status --json                              # the same as JSON
+    $ dbops migrate status --all --report-dir reports/         # every database of the fleet against sql/migrations
   `),
   load: (): Lazy => import('./migrate.run.js').then((m) => m.status),
 });
@@ -99,13 +103,14 @@ export const newMigration = defineCommand({
   args: { name: arg('<name>', 'what the migration does, e.g. add_recipe_tags') },
   options: {
     ...migrationsDir,
-    noTransaction: opt.flag('--no-transaction', 'start the file with -- dbops:no-transaction (CREATE INDEX CONCURRENTLY)'),
+    noTransaction: opt.flag('--no-transaction', 'start the file with -- dbops:no-transaction (CREATE INDEX CONCURRENTLY; PostgreSQL only)'),
     noDown: opt.flag('--no-down', 'no .down.sql file'),
   },
   mutates: true,
   examples: examples(`
     $ dbops migrate new add_recipe_tags                      # the next number, e.g. sql/migrations/0009_add_recipe_tags.sql and .down.sql
     $ dbops migrate new recipes_title_idx --no-transaction   # for CREATE INDEX CONCURRENTLY
+    $ dbops migrate new add_rating                           # database.engine mysql: the MySQL template (no transaction, ALGORITHM/LOCK)
   `),
   load: (): Lazy => import('./migrate.run.js').then((m) => m.newMigration),
 });

@@ -29,13 +29,6 @@ export const restoreTest = handler(def.restoreTest, async (ctx, { opts }) => {
         hint: "Leave them out with --all / --select (--report-dir keeps every database's report), or drop --all / --select.",
       });
     }
-    // A temporary instance per database: the fleet-wide rule for mutating commands (docs/fleet.md).
-    if (!ctx.flags.dryRun) {
-      const ok = await ctx.prompt.confirm(
-        'Restore-test every selected database of the fleet (a temporary instance each, deleted afterwards)?',
-      );
-      if (!ok) throw new UsageError('Restore tests cancelled; nothing was created.');
-    }
     const fleet = await fleetRestoreTest(
       ctx,
       fleetRequest(ctx, opts),

@@ -1,4 +1,8 @@
-import { ExitCode } from '../lib/errors.js';
+import { Chalk } from 'chalk';
+import { ExitCode, UsageError } from '../lib/errors.js';
+import { renderFleetRun } from '../lib/fleet/render.js';
+import { fleetSnapshotPolicy } from '../lib/fleet/snapshot-policy.js';
+import { fleetRequest, isFleetRun } from './fleet-options.js';
 import { formatBytes } from '../lib/output/format.js';
 import { renderReport } from '../lib/runbook/render.js';
 import { reportOf } from '../lib/runbook/runner.js';
@@ -60,6 +64,17 @@ export const prune = handler(def.prune, async (ctx, { opts }) => {
 });
 
 export const runPolicy = handler(def.runPolicy, async (ctx, { opts }) => {
+  if (isFleetRun(opts)) {
+    if (opts.instance) throw new UsageError('--instance names one database; --all / --select name a fleet: give one or the other.');
+    const fleet = await fleetSnapshotPolicy(ctx, fleetRequest(ctx, opts), {
+      concurrency: opts.concurrency,
+      reportDir: opts.reportDir,
+      renderReport: (r) => ('skipped' in r ? r.skipped : renderRunPolicy(r, new Chalk({ level: 0 }))),
+    });
+    ctx.out.result(fleet, renderFleetRun);
+    if (fleet.interrupted) throw fleet.interrupted;
+    return fleet.exitCode;
+  }
   try {
     const result = await runSnapshotPolicy(ctx, { instanceId: opts.instance ?? ctx.config.database.identifier });
     ctx.out.result(result, renderRunPolicy);

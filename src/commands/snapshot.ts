@@ -1,5 +1,6 @@
 /** `dbops snapshot create|list|latest|copy|delete|prune|run-policy`: the definitions (handlers: snapshot.run.ts, loaded lazily). */
 import { arg, defineCommand, defineGroup, examples, type Lazy, opt } from './define.js';
+import { fleetRunOptions } from './fleet-options.js';
 
 const SNAPSHOT_TYPES = ['manual', 'automated', 'all'] as const;
 
@@ -101,12 +102,15 @@ export const runPolicy = defineCommand({
   name: 'run-policy',
   runbook: 'snapshots',
   summary: 'The weekly job: snapshot, wait, copy to the DR region, wait, prune both regions (runbook snapshots; a rerun resumes)',
-  options: { instance: opt.string('--instance <id>', 'instance (default: database.identifier)') },
+  description:
+    "With --all or --select (docs/fleet.md): every dbops-managed database of the fleet (the others are left alone and say so), --concurrency at a time, after one confirmation that says how many; within the account's quotas: at most 5 cross-region copies in flight per destination region (the others wait for a slot), 100 manual snapshots per region (a warning at 90 %, a refusal with the reason past it: that database's row, exit 3). One summary row per database, each run's report under --report-dir.",
+  options: { instance: opt.string('--instance <id>', 'instance (default: database.identifier)'), ...fleetRunOptions },
   mutates: true,
   examples: examples(`
     $ 0 5 * * sun dbops snapshot run-policy --yes --quiet   # crontab: every Sunday 05:00
     $ dbops snapshot run-policy --dry-run                   # check the policy and what a rerun would reuse
     $ dbops snapshot run-policy --yes --json                # the run report as JSON
+    $ dbops snapshot run-policy --all --yes --concurrency 8 # every dbops-managed database of the fleet, copies queued 5 per region
   `),
   load: (): Lazy => import('./snapshot.run.js').then((m) => m.runPolicy),
 });

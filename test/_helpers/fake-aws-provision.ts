@@ -67,6 +67,14 @@ import {
   DBSnapshotNotFoundFault,
   DeleteDBInstanceCommand,
   DBParameterGroupNotFoundFault,
+  DBParameterGroupAlreadyExistsFault,
+  CreateDBParameterGroupCommand,
+  DeleteDBParameterGroupCommand,
+  DescribeDBParameterGroupsCommand,
+  InvalidDBParameterGroupStateFault,
+  ListTagsForResourceCommand as RdsTagsCommand,
+  ModifyDBParameterGroupCommand,
+  type DBParameterGroup,
   DescribeDBInstancesCommand,
   DescribeDBParametersCommand,
   DescribeDBSnapshotsCommand,
@@ -182,6 +190,8 @@ export class FakeAwsAccount {
       ],
     ],
   ]);
+  /** Custom DB parameter groups (CreateDBParameterGroup) by name, with their tags; their parameters are in parameterGroups. */
+  readonly customParameterGroups = new Map<string, DBParameterGroup & { Tags: Tags }>();
   readonly replicationGroups = new Map<string, Settling<ReplicationGroup>>();
   readonly cacheClusters = new Map<string, CacheCluster>();
   readonly cacheTags = new Map<string, CacheTag[]>();
@@ -375,7 +385,12 @@ export class FakeAwsAccount {
         MasterUsername: i.MasterUsername,
         DBName: i.DBName,
         VpcSecurityGroups: (i.VpcSecurityGroupIds ?? []).map((g) => ({ VpcSecurityGroupId: g, Status: 'active' })),
-        DBParameterGroups: [{ DBParameterGroupName: i.DBParameterGroupName ?? `default.${i.Engine}15`, ParameterApplyStatus: 'in-sync' }],
+        DBParameterGroups: [
+          {
+            DBParameterGroupName: i.DBParameterGroupName ?? (i.Engine === 'mysql' ? 'default.mysql8.0' : `default.${i.Engine}15`),
+            ParameterApplyStatus: 'in-sync',
+          },
+        ],
         ...(i.ManageMasterUserPassword
           ? {
               MasterUserSecret: {
@@ -410,10 +425,14 @@ export class FakeAwsAccount {
       const to = from + (i.MaxRecords ?? 100);
       return { Parameters: structuredClone(params.slice(from, to)), ...(to < params.length ? { Marker: String(to) } : {}) };
     });
+    this.#installParameterGroups();
     m.on(DescribeDBInstancesCommand).callsFake((i: { DBInstanceIdentifier?: string }) => {
       const settleTo = (s: DBInstance) => {
         s.DBInstanceStatus = 'available';
-        s.Endpoint = { Address: `${s.DBInstanceIdentifier}.abc123.${this.region}.rds.amazonaws.com`, Port: 5432 };
+        s.Endpoint = {
+          Address: `${s.DBInstanceIdentifier}.abc123.${this.region}.rds.amazonaws.com`,
+          Port: s.Engine === 'mysql' ? 3306 : 5432,
+        };
       };
       if (i.DBInstanceIdentifier) {
         if (!this.#tick(this.instances, i.DBInstanceIdentifier, settleTo))
@@ -508,6 +527,72 @@ export class FakeAwsAccount {
   }
 
   /** ApplyImmediately false: RDS holds class/storage/version/type/Multi-AZ for the maintenance window. */
+  /**
+   * CreateDBParameterGroup (its parameters copied from default.<family> when that is known),
+   * ModifyDBParameterGroup, DescribeDBParameterGroups, DeleteDBParameterGroup (refused while
+   * an instance uses the group, as RDS does) and ListTagsForResource on a group's ARN.
+   */
+  #installParameterGroups(): void {
+    const m = this.rds;
+    const notFound = (name: string | undefined) =>
+      new DBParameterGroupNotFoundFault({ message: `DBParameterGroup not found: ${name}`, $metadata });
+    m.on(CreateDBParameterGroupCommand).callsFake(
+      (i: { DBParameterGroupName?: string; DBParameterGroupFamily?: string; Description?: string; Tags?: Tags }) => {
+        this.#maybeFail('CreateDBParameterGroup');
+        const name = i.DBParameterGroupName!;
+        if (this.customParameterGroups.has(name) || this.parameterGroups.has(name))
+          throw new DBParameterGroupAlreadyExistsFault({ message: `Parameter group ${name} already exists`, $metadata });
+        const group = {
+          DBParameterGroupName: name,
+          DBParameterGroupFamily: i.DBParameterGroupFamily,
+          Description: i.Description,
+          DBParameterGroupArn: `arn:aws:rds:${this.region}:${this.account}:pg:${name}`,
+        };
+        this.customParameterGroups.set(name, { ...group, Tags: i.Tags ?? [] });
+        const template = this.parameterGroups.get(`default.${i.DBParameterGroupFamily}`) ?? [];
+        this.parameterGroups.set(name, structuredClone(template));
+        return { DBParameterGroup: group };
+      },
+    );
+    m.on(DescribeDBParameterGroupsCommand).callsFake((i: { DBParameterGroupName?: string }) => {
+      const g = this.customParameterGroups.get(i.DBParameterGroupName ?? '');
+      if (!g) throw notFound(i.DBParameterGroupName);
+      const { Tags: _tags, ...shape } = g;
+      return { DBParameterGroups: [structuredClone(shape)] };
+    });
+    m.on(ModifyDBParameterGroupCommand).callsFake(
+      (i: { DBParameterGroupName?: string; Parameters?: { ParameterName?: string; ParameterValue?: string }[] }) => {
+        const params = this.customParameterGroups.has(i.DBParameterGroupName ?? '')
+          ? this.parameterGroups.get(i.DBParameterGroupName!)
+          : undefined;
+        if (!params) throw notFound(i.DBParameterGroupName);
+        for (const p of i.Parameters ?? []) {
+          const found = params.find((x) => x.ParameterName === p.ParameterName);
+          if (found) found.ParameterValue = p.ParameterValue;
+          else params.push({ ParameterName: p.ParameterName!, ParameterValue: p.ParameterValue });
+        }
+        return { DBParameterGroupName: i.DBParameterGroupName };
+      },
+    );
+    m.on(DeleteDBParameterGroupCommand).callsFake((i: { DBParameterGroupName?: string }) => {
+      const name = i.DBParameterGroupName ?? '';
+      if (!this.customParameterGroups.has(name)) throw notFound(name);
+      const user = [...this.instances.values()].find((e) => e.shape.DBParameterGroups?.some((g) => g.DBParameterGroupName === name));
+      if (user)
+        throw new InvalidDBParameterGroupStateFault({
+          message: `One or more database instances are still members of this parameter group ${name}`,
+          $metadata,
+        });
+      this.customParameterGroups.delete(name);
+      this.parameterGroups.delete(name);
+      return {};
+    });
+    m.on(RdsTagsCommand).callsFake((i: { ResourceName?: string }) => {
+      const g = [...this.customParameterGroups.values()].find((x) => x.DBParameterGroupArn === i.ResourceName);
+      return { TagList: structuredClone(g?.Tags ?? []) };
+    });
+  }
+
   #modify(e: Settling<DBInstance>, i: ModifyDBInstanceCommandInput): void {
     const s = e.shape;
     const deferred: Record<string, unknown> = {};
@@ -531,6 +616,9 @@ export class FakeAwsAccount {
     if (i.MaxAllocatedStorage !== undefined)
       s.MaxAllocatedStorage = i.MaxAllocatedStorage > (s.AllocatedStorage ?? 0) ? i.MaxAllocatedStorage : undefined;
     if (i.VpcSecurityGroupIds) s.VpcSecurityGroups = i.VpcSecurityGroupIds.map((g) => ({ VpcSecurityGroupId: g, Status: 'active' }));
+    // A new group is attached at once; its settings wait for a reboot.
+    if (i.DBParameterGroupName)
+      s.DBParameterGroups = [{ DBParameterGroupName: i.DBParameterGroupName, ParameterApplyStatus: 'pending-reboot' }];
     if (Object.keys(deferred).length > 0) s.PendingModifiedValues = { ...s.PendingModifiedValues, ...deferred };
     if (i.ApplyImmediately) {
       s.DBInstanceStatus = 'modifying';

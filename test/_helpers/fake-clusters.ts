@@ -28,6 +28,8 @@ import {
   InvalidDBClusterSnapshotStateFault,
   KMSKeyNotAccessibleFault,
   ModifyDBClusterCommand,
+  RestoreDBClusterFromSnapshotCommand,
+  RestoreDBClusterToPointInTimeCommand,
   type CopyDBClusterSnapshotCommandInput,
   type CreateDBClusterCommandInput,
   type CreateDBClusterSnapshotCommandInput,
@@ -40,6 +42,8 @@ import {
   type FailoverDBClusterCommandInput,
   type ModifyDBClusterCommandInput,
   type RDSClient,
+  type RestoreDBClusterFromSnapshotCommandInput,
+  type RestoreDBClusterToPointInTimeCommandInput,
   type Tag,
 } from '@aws-sdk/client-rds';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
@@ -96,6 +100,8 @@ export class FakeClusters {
     m.on(DescribeDBClusterSnapshotsCommand).callsFake(async (i, c) => this.#describeSnapshots(i, await regionOf(c)));
     m.on(DeleteDBClusterSnapshotCommand).callsFake(async (i, c) => this.#deleteSnapshot(i, await regionOf(c)));
     m.on(CopyDBClusterSnapshotCommand).callsFake(async (i, c) => this.#copySnapshot(i, await regionOf(c)));
+    m.on(RestoreDBClusterFromSnapshotCommand).callsFake(async (i, c) => this.#restoreFromSnapshot(i, await regionOf(c)));
+    m.on(RestoreDBClusterToPointInTimeCommand).callsFake(async (i, c) => this.#restoreToPointInTime(i, await regionOf(c)));
   }
 
   // ---- seeding and inspection ----
@@ -413,6 +419,50 @@ export class FakeClusters {
     e.shape.Status = 'failing-over';
     e.settle = this.#pending('available');
     return { DBCluster: structuredClone(e.shape) };
+  }
+
+  // ---- restores: a new cluster, `creating -> available`, with no instance (RDS restores none) ----
+
+  #restored(
+    region: string,
+    i: RestoreDBClusterFromSnapshotCommandInput | RestoreDBClusterToPointInTimeCommandInput,
+    from: DBCluster | DBClusterSnapshot,
+  ): { DBCluster: DBCluster } {
+    const id = i.DBClusterIdentifier!;
+    if (this.#clusters.has(`${region}/${id}`)) throw new DBClusterAlreadyExistsFault({ message: 'DB cluster already exists', $metadata });
+    const shape: DBCluster = {
+      ...this.#newCluster(region, id),
+      Engine: from.Engine,
+      EngineVersion: ('EngineVersion' in i ? i.EngineVersion : undefined) ?? from.EngineVersion,
+      ServerlessV2ScalingConfiguration: i.ServerlessV2ScalingConfiguration,
+      StorageEncrypted: from.StorageEncrypted ?? false,
+      KmsKeyId: from.KmsKeyId,
+      DeletionProtection: i.DeletionProtection ?? false,
+      CopyTagsToSnapshot: i.CopyTagsToSnapshot ?? false,
+      MasterUsername: from.MasterUsername ?? 'dbops',
+      DatabaseName: 'DatabaseName' in from ? from.DatabaseName : 'app',
+      VpcSecurityGroups: (i.VpcSecurityGroupIds ?? []).map((g) => ({ VpcSecurityGroupId: g, Status: 'active' })),
+      ...(i.DBSubnetGroupName ? { DBSubnetGroup: i.DBSubnetGroupName } : {}),
+      TagList: i.Tags ?? [],
+    };
+    this.#clusters.set(`${region}/${id}`, { shape, settle: this.#pending('available') });
+    return { DBCluster: structuredClone(shape) };
+  }
+
+  #restoreFromSnapshot(i: RestoreDBClusterFromSnapshotCommandInput, region: string): { DBCluster: DBCluster } {
+    const snap = this.#snapshotEntry(region, i.SnapshotIdentifier).shape;
+    if (snap.Status !== 'available') {
+      throw new InvalidDBClusterSnapshotStateFault({ message: `DB cluster snapshot ${i.SnapshotIdentifier} is not available.`, $metadata });
+    }
+    return this.#restored(region, i, { ...snap, MasterUsername: snap.MasterUsername ?? 'dbops' });
+  }
+
+  #restoreToPointInTime(i: RestoreDBClusterToPointInTimeCommandInput, region: string): { DBCluster: DBCluster } {
+    const source = this.#entry(region, i.SourceDBClusterIdentifier).shape;
+    if (!i.UseLatestRestorableTime && i.RestoreToTime === undefined) {
+      throw new InvalidDBClusterStateFault({ message: 'Specify RestoreToTime or UseLatestRestorableTime.', $metadata });
+    }
+    return this.#restored(region, i, source);
   }
 
   // ---- cluster snapshot commands ----

@@ -63,6 +63,7 @@ import {
   DeleteDBSnapshotCommand,
   DBInstanceAutomatedBackupNotFoundFault,
   DescribeDBInstanceAutomatedBackupsCommand,
+  DescribeAccountAttributesCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
   StartDBInstanceAutomatedBackupsReplicationCommand,
@@ -73,6 +74,7 @@ import {
   InvalidDBSnapshotStateFault,
   PromoteReadReplicaCommand,
   RDSClient,
+  SnapshotQuotaExceededFault,
   RebootDBInstanceCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
   RestoreDBInstanceToPointInTimeCommand,
@@ -100,6 +102,16 @@ export interface FakeRdsOptions {
   /** How many describes a resource stays `creating`/`deleting`/... before it settles (default 2). */
   describesToSettle?: number;
   accountId?: string;
+  /**
+   * Fleet tests: the account a client's credentials belong to (an assumed role's); a listing
+   * (DescribeDBInstances / DescribeDBSnapshots without an id) then shows only the resources
+   * whose ARN names that account. Seed them with `DBInstanceArn` / `DBSnapshotArn`.
+   */
+  accountOf?: (client: RDSClient) => Promise<string | undefined>;
+  /** RDS's limit of cross-region copies in progress per destination region (5): one more is refused. Default: no limit. */
+  maxCopiesInFlight?: number;
+  /** DescribeAccountAttributes: the quotas' Max (Used is counted from what the region holds). Default 40 instances, 100 manual snapshots. */
+  quotas?: { DBInstances?: number; ManualSnapshots?: number };
 }
 
 type Settle = { after: number; to: 'available' | 'gone' };
@@ -138,6 +150,11 @@ export class FakeRds {
   readonly clusters: FakeClusters;
   readonly #settleAfter: number;
   readonly #account: string;
+  readonly #accountOf: FakeRdsOptions['accountOf'];
+  readonly #maxCopiesInFlight: number;
+  readonly #quotas: { DBInstances: number; ManualSnapshots: number };
+  /** Destination region -> the most cross-region copies ever in progress there at once. */
+  readonly copiesInFlightPeak = new Map<string, number>();
   readonly #instances = new Map<string, Entry<DBInstance>>();
   readonly #snapshots = new Map<string, Entry<DBSnapshot>>();
   readonly #proxies = new Map<string, Entry<DBProxy>>();
@@ -152,6 +169,9 @@ export class FakeRds {
   constructor(opts: FakeRdsOptions = {}) {
     this.#settleAfter = opts.describesToSettle ?? 2;
     this.#account = opts.accountId ?? '123456789012';
+    this.#accountOf = opts.accountOf;
+    this.#maxCopiesInFlight = opts.maxCopiesInFlight ?? Number.POSITIVE_INFINITY;
+    this.#quotas = { DBInstances: 40, ManualSnapshots: 100, ...opts.quotas };
     this.mock = mockClient(RDSClient);
     this.clusters = new FakeClusters({ settleAfter: this.#settleAfter, account: this.#account });
     this.#install();
@@ -169,7 +189,7 @@ export class FakeRds {
   addInstance(region: string, id: string, overrides: Partial<DBInstance> = {}): DBInstance {
     const shape: DBInstance = {
       ...this.#newInstance(region, id, { Engine: 'postgres', EngineVersion: '15.8', DBInstanceClass: 'db.t3.micro' }),
-      ...this.#availableFields(region, id),
+      ...this.#availableFields(region, id, overrides.Engine),
       MasterUsername: 'dbops',
       DBName: 'app',
       AllocatedStorage: 20,
@@ -338,12 +358,36 @@ export class FakeRds {
     const m = this.mock;
     const regionOf = (getClient: () => RDSClient): Promise<string> => getClient().config.region();
     m.on(CreateDBInstanceCommand).callsFake(async (i, c) => this.#createInstance(i, await regionOf(c)));
-    m.on(DescribeDBInstancesCommand).callsFake(async (i, c) => this.#describeInstances(i, await regionOf(c)));
+    // The client is taken before any await: getClient() answers the latest call's client.
+    const ownedBy = async (client: RDSClient) => {
+      const account = this.#accountOf ? await this.#accountOf(client) : undefined;
+      return (arn: string | undefined) => account === undefined || arn?.split(':')[4] === account;
+    };
+    m.on(DescribeDBInstancesCommand).callsFake(async (i, c) => {
+      const client = c();
+      return this.#describeInstances(i, await client.config.region(), await ownedBy(client));
+    });
+    m.on(DescribeAccountAttributesCommand).callsFake(async (_i, c) => {
+      const region = await c().config.region();
+      const instances = [...this.#instances.values()].filter((e) => this.#regionOf(e.shape.DBInstanceArn) === region).length;
+      const manual = [...this.#snapshots.values()].filter(
+        (e) => this.#regionOf(e.shape.DBSnapshotArn) === region && e.shape.SnapshotType === 'manual',
+      ).length;
+      return {
+        AccountQuotas: [
+          { AccountQuotaName: 'DBInstances', Used: instances, Max: this.#quotas.DBInstances },
+          { AccountQuotaName: 'ManualSnapshots', Used: manual, Max: this.#quotas.ManualSnapshots },
+        ],
+      };
+    });
     m.on(DeleteDBInstanceCommand).callsFake(async (i, c) => this.#deleteInstance(i, await regionOf(c)));
     m.on(RebootDBInstanceCommand).callsFake(async (i, c) => this.#reboot(i, await regionOf(c)));
     m.on(AddTagsToResourceCommand).callsFake(async (i) => this.#addTags(i));
     m.on(CreateDBSnapshotCommand).callsFake(async (i, c) => this.#createSnapshot(i, await regionOf(c)));
-    m.on(DescribeDBSnapshotsCommand).callsFake(async (i, c) => this.#describeSnapshots(i, await regionOf(c)));
+    m.on(DescribeDBSnapshotsCommand).callsFake(async (i, c) => {
+      const client = c();
+      return this.#describeSnapshots(i, await client.config.region(), await ownedBy(client));
+    });
     m.on(DeleteDBSnapshotCommand).callsFake(async (i, c) => this.#deleteSnapshot(i, await regionOf(c)));
     m.on(CopyDBSnapshotCommand).callsFake(async (i, c) => this.#copySnapshot(i, await regionOf(c)));
     m.on(RestoreDBInstanceFromDBSnapshotCommand).callsFake(async (i, c) => this.#restoreFromSnapshot(i, await regionOf(c)));
@@ -373,8 +417,12 @@ export class FakeRds {
     return arn?.split(':')[3];
   }
 
-  #availableFields(region: string, id: string): Partial<DBInstance> {
-    return { DBInstanceStatus: 'available', Endpoint: { Address: `${id}.abc123.${region}.rds.amazonaws.com`, Port: 5432 } };
+  /** Available, with an endpoint on the engine's port (MySQL 3306, PostgreSQL 5432). */
+  #availableFields(region: string, id: string, engine?: string): Partial<DBInstance> {
+    return {
+      DBInstanceStatus: 'available',
+      Endpoint: { Address: `${id}.abc123.${region}.rds.amazonaws.com`, Port: engine === 'mysql' ? 3306 : 5432 },
+    };
   }
 
   #newInstance(region: string, id: string, fields: Partial<DBInstance>): DBInstance {
@@ -448,7 +496,7 @@ export class FakeRds {
       this.#instances.delete(`${region}/${e.shape.DBInstanceIdentifier}`);
       return false;
     }
-    Object.assign(e.shape, this.#availableFields(region, e.shape.DBInstanceIdentifier!));
+    Object.assign(e.shape, this.#availableFields(region, e.shape.DBInstanceIdentifier!, e.shape.Engine));
     return true;
   }
 
@@ -536,13 +584,19 @@ export class FakeRds {
     return { DBInstance: this.#storeInstance(region, shape) };
   }
 
-  #describeInstances(i: DescribeDBInstancesCommandInput, region: string): { DBInstances: DBInstance[]; Marker?: string } {
+  #describeInstances(
+    i: DescribeDBInstancesCommandInput,
+    region: string,
+    owned: (arn: string | undefined) => boolean = () => true,
+  ): { DBInstances: DBInstance[]; Marker?: string } {
     if (i.DBInstanceIdentifier !== undefined) {
       const e = this.#instanceEntry(region, i.DBInstanceIdentifier);
       if (!this.#tickInstance(region, e)) throw notFoundInstance(i.DBInstanceIdentifier);
       return { DBInstances: [structuredClone(e.shape)] };
     }
-    const all = [...this.#instances.values()].filter((e) => this.#regionOf(e.shape.DBInstanceArn) === region);
+    const all = [...this.#instances.values()].filter(
+      (e) => this.#regionOf(e.shape.DBInstanceArn) === region && owned(e.shape.DBInstanceArn),
+    );
     const { items, Marker } = this.#page(all, i.MaxRecords, i.Marker);
     const live = items.filter((e) => this.#tickInstance(region, e));
     return { DBInstances: live.map((e) => structuredClone(e.shape)), ...(Marker ? { Marker } : {}) };
@@ -624,7 +678,11 @@ export class FakeRds {
     return { DBSnapshot: this.#storeSnapshot(region, source.shape, i.DBSnapshotIdentifier!, i.Tags ?? []) };
   }
 
-  #describeSnapshots(i: DescribeDBSnapshotsCommandInput, region: string): { DBSnapshots: DBSnapshot[]; Marker?: string } {
+  #describeSnapshots(
+    i: DescribeDBSnapshotsCommandInput,
+    region: string,
+    owned: (arn: string | undefined) => boolean = () => true,
+  ): { DBSnapshots: DBSnapshot[]; Marker?: string } {
     if (i.DBSnapshotIdentifier !== undefined) {
       const e = this.#snapshotEntry(region, i.DBSnapshotIdentifier);
       if (!this.#tickSnapshot(region, e)) throw notFoundSnapshot(i.DBSnapshotIdentifier);
@@ -633,6 +691,7 @@ export class FakeRds {
     const all = [...this.#snapshots.values()].filter(
       (e) =>
         this.#regionOf(e.shape.DBSnapshotArn) === region &&
+        owned(e.shape.DBSnapshotArn) &&
         (i.DBInstanceIdentifier === undefined || e.shape.DBInstanceIdentifier === i.DBInstanceIdentifier) &&
         (i.SnapshotType === undefined || e.shape.SnapshotType === i.SnapshotType),
     );
@@ -654,6 +713,18 @@ export class FakeRds {
     this.#requireAvailableSnapshot(source);
     this.#requireNoSnapshot(region, i.TargetDBSnapshotIdentifier);
     const id = i.TargetDBSnapshotIdentifier!;
+    if (ref.region !== region) {
+      const inFlight = [...this.#snapshots.values()].filter(
+        (e) => this.#regionOf(e.shape.DBSnapshotArn) === region && e.shape.SourceRegion && e.shape.Status === 'creating',
+      ).length;
+      if (inFlight >= this.#maxCopiesInFlight) {
+        throw new SnapshotQuotaExceededFault({
+          message: `Cannot copy ${ref.id}: ${inFlight} cross-region copies are already in progress to ${region}.`,
+          $metadata,
+        });
+      }
+      this.copiesInFlightPeak.set(region, Math.max(this.copiesInFlightPeak.get(region) ?? 0, inFlight + 1));
+    }
     const shape: DBSnapshot = {
       ...structuredClone(source.shape),
       DBSnapshotIdentifier: id,
@@ -686,9 +757,17 @@ export class FakeRds {
     };
   }
 
-  #placement(i: { DBSubnetGroupName?: string; VpcSecurityGroupIds?: string[]; PubliclyAccessible?: boolean }): Partial<DBInstance> {
+  #placement(i: {
+    DBSubnetGroupName?: string;
+    VpcSecurityGroupIds?: string[];
+    PubliclyAccessible?: boolean;
+    DBParameterGroupName?: string;
+  }): Partial<DBInstance> {
     return {
       ...(i.DBSubnetGroupName ? { DBSubnetGroup: { DBSubnetGroupName: i.DBSubnetGroupName } } : {}),
+      ...(i.DBParameterGroupName
+        ? { DBParameterGroups: [{ DBParameterGroupName: i.DBParameterGroupName, ParameterApplyStatus: 'in-sync' }] }
+        : {}),
       VpcSecurityGroups: (i.VpcSecurityGroupIds ?? []).map((id) => ({ VpcSecurityGroupId: id, Status: 'active' })),
       PubliclyAccessible: i.PubliclyAccessible ?? false,
     };

@@ -106,7 +106,7 @@ describe('dbops restore-test --all (local, real PostgreSQL)', () => {
   it('off a terminal without --yes: refused (exit 2), nothing created', async () => {
     const r = await dbops('restore-test --all');
     expect(r.exitCode, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/^error: Refusing without confirmation: Restore-test every selected database of the fleet/);
+    expect(r.stderr).toMatch(/^error: Refusing without confirmation: Restore-test 4 databases of the fleet \(a temporary instance each/);
     expect(r.stderr).toMatch(/hint: .*--yes/);
     expect(await leftovers()).toEqual(CLEAN);
   });

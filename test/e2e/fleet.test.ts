@@ -2,8 +2,10 @@
  * `dbops fleet list` as a process on the local provider, real PostgreSQL: two instances in
  * two regions (namespaces), the fleet of the config, --select, --region, and the bad input
  * (a selector that matches nothing says what exists; --account does not apply locally).
+ * Then the read-only commands over the same fleet: status, replica status, migrate status
+ * (one summary row per database, the worst exit code), and gc --all --dry-run.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +34,8 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
+  mkdirSync(join(home, 'sql', 'migrations'), { recursive: true });
+  writeFileSync(join(home, 'sql', 'migrations', '0001_items.sql'), 'CREATE TABLE items (id bigint PRIMARY KEY);\n');
   for (const [id, region] of [
     ['fleet-a', 'us-east-2'],
     ['fleet-b', 'us-west-2'],
@@ -84,5 +88,47 @@ describe('dbops fleet list (local)', () => {
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/--select production: expected key=value\./);
     expect(bad.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+});
+
+type FleetDoc = {
+  command: string;
+  unit: string;
+  exitCode: number;
+  verdict: string;
+  rows: { account: string; region: string; id: string; verdict: string; figure: string }[];
+};
+
+describe('read-only commands over the fleet (local)', () => {
+  it('status --all: one row per database with its status and class, exit 0; a person gets the table', async () => {
+    const r = await dbops('status --all --json');
+    expect(r.exitCode, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as FleetDoc;
+    expect(doc).toMatchObject({ command: 'status', unit: 'database', exitCode: 0, verdict: 'all 2 passed.' });
+    expect(doc.rows.map((x) => `${x.region}/${x.id}:${x.verdict}`)).toEqual(['us-east-2/fleet-a:ok', 'us-west-2/fleet-b:ok']);
+    for (const row of doc.rows) expect(row.figure).toMatch(/^available · db\.t3\.micro/);
+    const human = await dbops('status --all');
+    expect(human.stdout).toMatch(/^status over 2 databases \(us-east-2, us-west-2\)/);
+    expect(human.stdout).toMatch(/^us-west-2\s+fleet-b\s+ok\s+available/m);
+  });
+
+  it('replica status --all and migrate status --all: each database in its region; pending migrations are not a failure', async () => {
+    const replicas = JSON.parse((await dbops('replica status --all --json')).stdout) as FleetDoc;
+    expect(replicas.rows.map((x) => x.figure)).toEqual(['fleet-a: no replicas', 'fleet-b: no replicas']);
+    const m = await dbops('migrate status --all --json');
+    expect(m.exitCode, m.stderr).toBe(0);
+    const doc = JSON.parse(m.stdout) as FleetDoc;
+    expect(doc.rows.map((x) => `${x.id}:${x.figure}`)).toEqual(['fleet-a:0 applied, 1 pending', 'fleet-b:0 applied, 1 pending']);
+    const mixed = await dbops('migrate status --all --instance fleet-a');
+    expect(mixed.exitCode).toBe(2);
+    expect(mixed.stderr).toMatch(/^error: --instance names one database; --all \/ --select name a fleet\./);
+  });
+
+  it('gc --all --dry-run: one row per region, nothing expired', async () => {
+    const r = await dbops('gc --all --dry-run --json');
+    expect(r.exitCode, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as FleetDoc;
+    expect(doc.unit).toBe('region');
+    expect(doc.rows.map((x) => `${x.region}:${x.figure}`)).toEqual(['us-east-2:nothing expired', 'us-west-2:nothing expired']);
   });
 });

@@ -76,6 +76,24 @@ describe('dbops with a local mysql instance', () => {
     expect(await readdir(join(home, 'local', 'us-east-2'))).not.toContain('poolers');
   });
 
+  it('refuses a point-in-time restore of a local mysql instance in one sentence (exit 2) and points at snapshots', async () => {
+    const refusal =
+      /^error \[step (PR|RT)-1\]: Instance shop-db has no point in time to restore to: a local mysql instance \(MariaDB standing in for MySQL 8\.0\) keeps no binary-log archive\.$/m;
+    const hint =
+      /^hint: Restore a snapshot instead: `dbops restore-test --instance shop-db` tests the newest one; `dbops snapshot create` takes one now\.$/m;
+    for (const args of [
+      'instances restore shop-db --to 2026-05-01T09:30:00Z --target shop-0930 --yes',
+      'instances restore shop-db --latest-restorable --target shop-latest --dry-run',
+      'restore-test --latest-restorable --yes',
+    ]) {
+      const r = await runDbops(args, { env: env(), cwd: home });
+      expect(r.exitCode, `${args}\n${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(refusal);
+      expect(r.stderr).toMatch(hint);
+    }
+    expect((await readdir(join(home, 'local', 'us-east-2', 'instances'))).sort()).toEqual(['shop-db']);
+  });
+
   it('says exactly what to install when the MariaDB binaries are missing (exit 3)', async () => {
     const empty = `${home}/no-mariadb`;
     await mkdir(empty, { recursive: true });

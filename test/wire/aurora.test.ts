@@ -1,6 +1,8 @@
 /**
  * Story: an Aurora Serverless v2 cluster (seed 004) on the wire, against moto_server: the
- * CLI provisions the cluster and its db.serverless writer, lists it, snapshots it, refuses a
+ * CLI provisions the cluster and its db.serverless writer, lists it, snapshots it, restore-tests
+ * it (a temporary cluster from the cluster snapshot, then its writer; unreachable, the writer
+ * is deleted, then the cluster), refuses a
  * failover without a reader, fails over to a reader once there is one, and destroys it
  * writer first. Each step's state is read back with the SDK, not through dbops.
  */
@@ -12,6 +14,7 @@ import {
   DescribeDBClusterSnapshotsCommand,
   DescribeDBInstancesCommand,
 } from '@aws-sdk/client-rds';
+import { READ_ONLY } from './_moto/wire.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { wireStory } from './_moto/wire.js';
 
@@ -96,9 +99,49 @@ describe('story: Aurora Serverless v2 cluster', () => {
     expect(tagsOf(snaps[0]!.TagList)).toMatchObject({ 'dbops:managed': 'true', 'dbops:purpose': 'manual' });
   });
 
-  it('failover refuses a cluster without a reader (exit 1), then moves the writer to a reader', async () => {
+  it('restore-test --dry-run picks the newest cluster snapshot and creates nothing', async () => {
+    const sent = await story.during(async () => {
+      const r = await story.dbops('restore-test --dry-run --json');
+      expect(r.exitCode, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout) as { verdict: string; backup: { kind: string; ofInstance: string } };
+      expect(out).toMatchObject({ verdict: 'dry-run', backup: { kind: 'snapshot', ofInstance: HUB } });
+    });
+    expect(sent.filter((q) => q.agent === 'dbops' && !READ_ONLY.test(q.action)).map((q) => q.action)).toEqual([]);
+  });
+
+  it('restore-test restores a temporary cluster and its db.serverless writer; unreachable, it deletes the writer, then the cluster (exit 3)', async () => {
+    // GIVEN a restore whose database cannot be reached (a tunnel to a closed port)
+    const sent = await story.during(async () => {
+      const r = await story.dbops('restore-test --json --connect-host 127.0.0.1:1 --source-connect-host 127.0.0.1:1', {
+        DBOPS_DB_PASSWORD: 'unused-password-1',
+      });
+      // THEN the run could not run at RT-4
+      expect(r.exitCode, r.stderr).toBe(3);
+      const out = JSON.parse(r.stdout) as {
+        error: { step: string };
+        temporary: { clusterId: string; instanceId: string; deleted: boolean };
+      };
+      expect(out.error.step, JSON.stringify(out.error)).toBe('RT-4');
+      expect(out.temporary).toMatchObject({ instanceId: expect.stringMatching(/-w$/), deleted: true });
+    });
+    // AND the calls went cluster first, writer second; deletes writer first, cluster last
+    const writes = sent.filter((q) => q.agent === 'dbops' && !READ_ONLY.test(q.action)).map((q) => q.action);
+    expect(writes.filter((o) => o !== 'PutMetricData')).toEqual([
+      'RestoreDBClusterFromSnapshot',
+      'CreateDBInstance',
+      'DeleteDBInstance',
+      'DeleteDBCluster',
+    ]);
+    // AND moto holds only the cluster and its writer, read back with the SDK
+    const clusters = (await story.aws.rds.send(new DescribeDBClustersCommand({}))).DBClusters ?? [];
+    expect(clusters.map((c) => c.DBClusterIdentifier)).toEqual([HUB]);
+    const instances = (await story.aws.rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];
+    expect(instances.map((i) => i.DBInstanceIdentifier)).toEqual([`${HUB}-writer`]);
+  });
+
+  it('failover refuses a cluster without a reader (exit 2), then moves the writer to a reader', async () => {
     const refused = await story.dbops('failover --yes');
-    expect(refused.exitCode).toBe(1);
+    expect(refused.exitCode).toBe(2);
     expect(refused.stderr).toMatch(/Failover refused: Aurora cluster wire-hub has no reader to promote/);
 
     await story.aws.rds.send(

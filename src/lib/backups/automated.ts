@@ -6,6 +6,7 @@
  * RDS takes them: the command only reports the window.
  */
 import type { Context } from '../context.js';
+import { snapshotProvider } from '../snapshots/database.js';
 import { plural } from '../output/format.js';
 import type { DbopsConfig } from '../config/schema.js';
 import type { AutomatedBackupRun, BackupReplicationRun, RestorableWindow } from '../providers/types.js';
@@ -56,7 +57,8 @@ export function archiveProblems(w: RestorableWindow): string[] {
 }
 
 export async function runAutomatedBackups(ctx: Context, input: { instanceId: string; force: boolean }): Promise<BackupRunResult> {
-  const provider = await ctx.provider();
+  // An Aurora cluster (local provider: its writer's base backups and WAL archive) is described as the cluster.
+  const provider = await snapshotProvider(ctx, input.instanceId);
   const { value, report } = await runRunbook(AUTOMATED_BACKUPS, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, async (run) => {
     const id = input.instanceId;
     const instance = await run.step('AB-1', async (s) => {

@@ -11,7 +11,7 @@ import { ConflictError, UsageError } from '../errors.js';
 import { validateIdentifier } from '../instances/instances.js';
 import type { Instance } from '../providers/types.js';
 import { TAG } from '../providers/types.js';
-import { checkPointInTime } from '../restore/backup.js';
+import { checkPointInTime, noWindowRefusal } from '../restore/backup.js';
 import { parsePointInTime } from '../restore/settings.js';
 import { removeTemporary } from '../restore/steps.js';
 import { type RunReport, runRunbook, type StepFaults } from '../runbook/runner.js';
@@ -76,11 +76,8 @@ export async function restoreToPointInTime(ctx: Context, input: PitrInput, seams
       }
       const w = provider.restorableWindow ? await provider.restorableWindow(source.id) : undefined;
       const win = w ? { earliest: w.earliestRestorableTime, latest: w.latestRestorableTime } : { latest: source.latestRestorableTime };
-      if (w && !w.latestRestorableTime) {
-        throw new UsageError(`Instance ${source.id} has no restorable window yet: no base backup that its WAL archive continues.`, {
-          hint: `Take the first automated backup: dbops backup run --instance ${source.id}`,
-        });
-      }
+      const refused = noWindowRefusal(source.id, w);
+      if (refused) throw refused;
       checkPointInTime(time, source, ctx.clock.now(), win);
       s.detail(`window ${win.earliest?.toISOString() ?? '?'} to ${win.latest?.toISOString() ?? '?'}`);
       return {

@@ -10,6 +10,7 @@ import type { EngineSession } from '../engines/types.js';
 import { Interrupted } from '../errors.js';
 import { judgeCounts, type TableCount } from './counts.js';
 import { judgeFreshness } from './freshness.js';
+import { judgePerformance, timeQueries } from './performance.js';
 import { forEachOnConnections } from './parallel.js';
 import { compareSchemas } from './schema.js';
 import { judgeServer } from './server.js';
@@ -132,14 +133,14 @@ class EngineCheckSession implements CheckSession {
     };
   }
 
-  async performance(): Promise<CheckResult> {
-    return {
-      id: 'performance',
-      title: 'Query performance against the source',
-      status: 'skipped',
-      summary: `No query timings on ${this.#label} yet: the queries of sql/checks/ are PostgreSQL's.`,
-      evidence: [],
-    };
+  /** RT-10: the engine's check queries, timed on the restore and on the (read-only) source. */
+  async performance(progress: ProgressFn): Promise<CheckResult> {
+    if (!this.source) return couldNotVerify('performance', 'Query performance', 'query latency against the source');
+    const timeout = this.settings.performance.statementTimeoutMs;
+    const restore = { db: this.#first, sql: await this.#first.queryTimingSql(timeout) };
+    const source = { db: this.source, sql: await this.source.queryTimingSql(timeout) };
+    const timings = await timeQueries(restore, source, this.settings.queries, this.settings.performance, progress, this.signal);
+    return judgePerformance(timings, this.settings.performance, this.settings.querySources);
   }
 
   onRestore<T>(fn: (db: Queryable) => Promise<T>): Promise<T> {

@@ -44,8 +44,22 @@ export interface QueryTiming {
   rows?: number;
 }
 
-/** SQLSTATEs meaning "this query does not fit this schema": skipped, not failed. */
-const MISSING_OBJECT = new Set(['42P01', '42703', '3F000', '42883', '42704']);
+/**
+ * SQLSTATEs meaning "this query does not fit this schema": skipped, not failed
+ * (PostgreSQL's undefined table/column/schema/function/object; MySQL's 42S02 no such table, 42S22 unknown column).
+ */
+const MISSING_OBJECT = new Set(['42P01', '42703', '3F000', '42883', '42704', '42S02', '42S22']);
+
+/** The statements around one timed query: a read-only transaction under a statement time limit, and what ends it. */
+export interface TimingSql {
+  begin: string[];
+  end: string[];
+}
+
+/** PostgreSQL: BEGIN READ ONLY and a transaction-local statement_timeout; ROLLBACK ends both. */
+export function pgTimingSql(timeoutMs: number): TimingSql {
+  return { begin: ['BEGIN READ ONLY', `SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeoutMs))}`], end: ['ROLLBACK'] };
+}
 
 /** Pure: the median of some durations. */
 export function median(xs: readonly number[]): number {
@@ -86,21 +100,27 @@ async function timeOnce(db: Queryable, sql: string): Promise<{ ms: number; rows:
   return { ms: performance.now() - t0, rows: r.rows.length };
 }
 
+/** A session and the statements that bracket a timed query on it. */
+export interface TimedSide {
+  db: Queryable;
+  sql: TimingSql;
+}
+
 /** Runs a query 1 + runs times inside a read-only transaction; the first run is returned apart. */
-async function timeQuery(db: Queryable, q: PerfQuery, s: PerfSettings): Promise<{ first: number; median: number; rows: number }> {
-  await db.query('BEGIN READ ONLY');
+async function timeQuery(side: TimedSide, q: PerfQuery, s: PerfSettings): Promise<{ first: number; median: number; rows: number }> {
+  const { db, sql } = side;
   try {
-    await db.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(s.statementTimeoutMs))}`);
+    for (const st of sql.begin) await db.query(st);
     const first = await timeOnce(db, q.sql);
     const times: number[] = [];
     for (let i = 0; i < s.runs; i++) times.push((await timeOnce(db, q.sql)).ms);
     return { first: first.ms, median: median(times), rows: first.rows };
   } finally {
-    await db.query('ROLLBACK').catch(() => undefined);
+    for (const st of sql.end) await db.query(st).catch(() => undefined);
   }
 }
 
-async function timeOne(restore: Queryable, source: Queryable, q: PerfQuery, s: PerfSettings): Promise<QueryTiming> {
+async function timeOne(restore: TimedSide, source: TimedSide, q: PerfQuery, s: PerfSettings): Promise<QueryTiming> {
   const base = { name: q.name, origin: q.origin };
   let src: { median: number };
   try {
@@ -144,14 +164,18 @@ async function timeOne(restore: Queryable, source: Queryable, q: PerfQuery, s: P
   }
 }
 
+/** Times every query on both sides; a bare Queryable is a PostgreSQL session (pgTimingSql). */
 export async function timeQueries(
-  restore: Queryable,
-  source: Queryable,
+  restoreSide: Queryable | TimedSide,
+  sourceSide: Queryable | TimedSide,
   queries: readonly PerfQuery[],
   s: PerfSettings,
   progress?: ProgressFn,
   signal?: AbortSignal,
 ): Promise<QueryTiming[]> {
+  const side = (x: Queryable | TimedSide): TimedSide => ('sql' in x && 'db' in x ? x : { db: x, sql: pgTimingSql(s.statementTimeoutMs) });
+  const restore = side(restoreSide);
+  const source = side(sourceSide);
   const out: QueryTiming[] = [];
   for (const [i, q] of queries.entries()) {
     if (signal?.aborted) break;

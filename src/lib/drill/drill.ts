@@ -19,7 +19,7 @@ import type { Context } from '../context.js';
 import { CheckFailed, type DbopsError, ExitCode, Interrupted, isDbopsError, messageOf, UsageError } from '../errors.js';
 import { engineFor, type EngineApi } from '../engines/index.js';
 import { packagePath } from '../paths.js';
-import type { ConnectionInfo, Instance, Provider } from '../providers/types.js';
+import type { ClusterApi, ConnectionInfo, Instance, Provider } from '../providers/types.js';
 import { TAG } from '../providers/types.js';
 import { backupTime, chooseBackup, describeBackup, newestAvailable, type BackupChoice } from '../restore/backup.js';
 import { expiresAt as expiry, isoSeconds, RDS_ID_MAX } from '../restore/naming.js';
@@ -27,7 +27,10 @@ import { checkSettings, checkStep, removeTemporary, restoreFailed, runChecks, se
 import type { StepCheck, TemporaryInstance } from '../restore/types.js';
 import { reportOf, runRunbook, type RunbookRun, type RunReport, type StepFaults, type StepHandle } from '../runbook/runner.js';
 import { buildRecord } from './record.js';
-import { DR_DRILL, MANUAL_STEPS } from './runbook.js';
+import { DR_DRILL, DR_DRILL_CLUSTER, MANUAL_STEPS } from './runbook.js';
+import { serverlessCapacity } from '../config/database-kind.js';
+import { clusterView } from '../providers/cluster-view.js';
+import { addWriter, auroraSource, recoveryCapacity, removeClusterRecovery, restoreClusterStep, WRITER_CLASS } from '../restore/cluster.js';
 import { resolveDrill, type DrillInput, type DrillRequest } from './settings.js';
 import type { DrillBackup, DrillRecord, ManualOutcome } from './types.js';
 
@@ -100,11 +103,14 @@ export async function drDrill(ctx: Context, input: DrillInput, seams: DrillSeams
   const facts: DrillFacts = { checks: [], manual: new Map(), runbookSha256: await runbookHash() };
   let report: RunReport | undefined;
   let error: unknown;
+  // An Aurora source recovers a cluster and its writer (DR-18..DR-20) in place of an instance.
+  const aurora = await auroraSource(ctx, provider, req.sourceId);
   try {
     ({ report } = await runRunbook(
-      DR_DRILL,
+      aurora ? DR_DRILL_CLUSTER : DR_DRILL,
       { out: ctx.out, clock: ctx.clock, signal: ctx.signal, keep: req.keep, runId: seams.runId, settleMs: 10_000, faults: seams.faults },
-      (run) => steps(ctx, provider, req, facts, run, seams),
+      (run) =>
+        aurora ? clusterSteps(ctx, provider, aurora.clusters, req, facts, run, seams) : steps(ctx, provider, req, facts, run, seams),
     ));
   } catch (e) {
     error = e;
@@ -185,6 +191,31 @@ async function steps(
     run.skip('DR-5', `${req.scenario} scenario: no replica`);
     run.skip('DR-6', `${req.scenario} scenario: no failover`);
   }
+  await verify(ctx, provider, target, recoveryId, req, facts, run, seams);
+  if (req.keep) {
+    run.skip('DR-17', `--keep: ${tmp.instanceId} stays in ${tmp.region} until you delete it (expires-at ${tmp.expiresAt})`);
+    return;
+  }
+  await run.step('DR-17', async (s) => {
+    if (facts.replicaId) await removeTemporary(ctx, target, facts.replicaId, run.runId, Promise.resolve(), s);
+    await removeTemporary(ctx, target, tmp.instanceId, run.runId, pending.call, s);
+    pending.forget();
+    tmp.deleted = true;
+    s.detail(`${[facts.replicaId, tmp.instanceId].filter(Boolean).join(', ')} deleted in ${tmp.region} (no final snapshot)`);
+  });
+}
+
+/** DR-7 .. DR-16: the checks against the source, the write probe, the manual steps. */
+async function verify(
+  ctx: Context,
+  provider: Provider,
+  target: Provider,
+  recoveryId: string,
+  req: DrillRequest,
+  facts: DrillFacts,
+  run: RunbookRun,
+  seams: DrillSeams,
+): Promise<void> {
   const session = await connectStep(ctx, provider, target, recoveryId, req, facts, run, seams);
   await runChecks(session.session, run, facts.checks, {
     integrity: 'DR-8',
@@ -201,17 +232,54 @@ async function steps(
   await session.session.close();
   session.forget();
   await manualSteps(ctx, req, facts, run, seams);
-  if (req.keep) {
-    run.skip('DR-17', `--keep: ${tmp.instanceId} stays in ${tmp.region} until you delete it (expires-at ${tmp.expiresAt})`);
+}
+
+/**
+ * An Aurora source: DR-1 and DR-2 on the cluster (its cluster snapshots, its copies in the
+ * DR region, its restorable window), DR-18 the temporary cluster, DR-19 its writer, the
+ * same checks and write probe on the writer, DR-20 the writer deleted, then the cluster.
+ */
+async function clusterSteps(
+  ctx: Context,
+  provider: Provider,
+  clusters: ClusterApi,
+  req: DrillRequest,
+  facts: DrillFacts,
+  run: RunbookRun,
+  seams: DrillSeams,
+): Promise<void> {
+  const view = clusterView(provider);
+  await declare(view, req, facts, run, true);
+  const target = req.recoveryRegion === provider.region ? provider : provider.forRegion(req.recoveryRegion);
+  await findBackup(ctx, view, clusterView(target), req, facts, run, true);
+  if (ctx.flags.dryRun) {
+    for (const s of DR_DRILL_CLUSTER.steps.slice(2)) run.skip(s.id, 'dry run');
     return;
   }
-  await run.step('DR-17', async (s) => {
-    if (facts.replicaId) await removeTemporary(ctx, target, facts.replicaId, run.runId, Promise.resolve(), s);
-    await removeTemporary(ctx, target, tmp.instanceId, run.runId, pending.call, s);
-    pending.forget();
-    tmp.deleted = true;
-    s.detail(`${[facts.replicaId, tmp.instanceId].filter(Boolean).join(', ')} deleted in ${tmp.region} (no final snapshot)`);
+  const tmp = { ...facts.temporary!, clusterId: facts.temporary!.clusterId! };
+  facts.temporary = tmp;
+  const source = await clusters.describeCluster(req.sourceId);
+  const rec = { clusters: target.clusters ?? clusters, source, serverless: recoveryCapacity(source, serverlessCapacity(ctx.config)) };
+  const maxWaitSeconds = Math.max(ctx.config.aws.maxWaitMinutes * 60, req.rtoHours * 3600);
+  if (req.keep) {
+    tmp.kept = true;
+    tmp.connectCommand = `dbops psql ${tmp.instanceId} --region ${tmp.region}`;
+    tmp.removeCommand = `dbops instances delete ${tmp.instanceId} --region ${tmp.region} --yes --skip-final-snapshot, then aws rds delete-db-cluster --region ${tmp.region} --db-cluster-identifier ${tmp.clusterId} --skip-final-snapshot`;
+  }
+  const pending = await restoreClusterStep(ctx, rec, facts.backup!, tmp, run, 'DR-18', { maxWaitSeconds, where: tmp.region });
+  await run.step('DR-19', async (s) => {
+    await addWriter(ctx, target, rec, tmp, pending, run, s, { maxWaitSeconds, where: tmp.region });
+    s.detail(`${tmp.instanceId} (${WRITER_CLASS}) available in ${tmp.region}${tmp.endpoint ? ` at ${tmp.endpoint}` : ''}`);
   });
+  await verify(ctx, provider, target, tmp.instanceId, req, facts, run, seams);
+  if (req.keep) {
+    run.skip(
+      'DR-20',
+      `--keep: ${tmp.instanceId} and ${tmp.clusterId} stay in ${tmp.region} until you delete them (expires-at ${tmp.expiresAt})`,
+    );
+    return;
+  }
+  await run.step('DR-20', (s) => removeClusterRecovery(ctx, target, rec, tmp, pending, run.runId, s));
 }
 
 /**
@@ -231,10 +299,16 @@ function refuseMysqlScenario(provider: Provider, source: Instance, scenario: Dri
 }
 
 /** DR-1: T0, the scenario, the source (described, never changed). */
-async function declare(provider: Provider, req: DrillRequest, facts: DrillFacts, run: RunbookRun): Promise<void> {
+async function declare(provider: Provider, req: DrillRequest, facts: DrillFacts, run: RunbookRun, cluster = false): Promise<void> {
   await run.step('DR-1', async (s) => {
     const source = await provider.describeInstance(req.sourceId);
     refuseMysqlScenario(provider, source, req.scenario);
+    if (cluster && req.scenario === 'replica') {
+      throw new UsageError(
+        `The replica scenario cannot be drilled on the Aurora cluster ${source.id}: its readers share the cluster's storage, and it fails over to one of them with \`dbops failover\`.`,
+        { hint: `Drill --scenario region or --scenario instance (they recover ${source.id} into a temporary cluster).` },
+      );
+    }
     facts.source = source;
     const where =
       req.scenario === 'region'
@@ -265,6 +339,7 @@ async function findBackup(
   req: DrillRequest,
   facts: DrillFacts,
   run: RunbookRun,
+  cluster = false,
 ): Promise<void> {
   await run.step('DR-2', async (s) => {
     const source = facts.source!;
@@ -273,7 +348,8 @@ async function findBackup(
     let drSource: DrillBackup['source'];
     if (req.scenario === 'region') {
       // Replicated automated backups reach minutes before the disaster; the newest copy only its own time.
-      const replicated = await target.findReplicatedBackups?.(source.id);
+      // Replicated automated backups are an instance's (an Aurora cluster's DR copies are its cluster snapshots).
+      const replicated = cluster ? undefined : await target.findReplicatedBackups?.(source.id);
       if (replicated?.latestRestorableTime) {
         backup = {
           kind: 'point-in-time',
@@ -310,19 +386,24 @@ async function findBackup(
       backup = await chooseBackup(provider, { kind: 'newest-snapshot' }, source, now);
     }
     facts.backup = { ...backup, region: target.region, ...(drSource ? { source: drSource } : {}) };
-    const instanceId = drillInstanceId(source.id, run.runId);
+    // An Aurora source: the temporary cluster takes the name, its db.serverless writer the name with -w.
+    const instanceId = drillInstanceId(source.id, run.runId, cluster ? '-w' : '');
+    const clusterId = cluster ? drillInstanceId(source.id, run.runId) : undefined;
     const expires = expiry(now, req.checks.expiresAfterHours);
     const dr = req.scenario === 'region';
     const subnetGroup = dr ? req.drSubnetGroup : source.subnetGroup;
     facts.temporary = {
       instanceId,
+      ...(clusterId ? { clusterId } : {}),
       region: target.region,
-      instanceClass: req.checks.instanceClass,
+      instanceClass: cluster ? WRITER_CLASS : req.checks.instanceClass,
       tags: drillTags(run.runId, source.id, expires, backup.kind === 'snapshot' ? backup.snapshotId : undefined),
       expiresAt: isoSeconds(expires),
       publiclyAccessible: false,
       ...(subnetGroup ? { subnetGroup } : {}),
       securityGroups: dr ? [...req.drSecurityGroupIds] : [...source.vpcSecurityGroupIds],
+      // A parameter group is regional: the DR region's copy keeps its engine's default.
+      ...(!dr && source.parameterGroup ? { parameterGroup: source.parameterGroup } : {}),
       created: false,
       deleted: false,
       kept: false,
@@ -333,7 +414,9 @@ async function findBackup(
         : drSource === 'newest-copy'
           ? ' (the newest copy: no replicated automated backups there)'
           : '';
-    s.detail(`${describeBackup(backup, now)} in ${target.region}${why} -> ${instanceId}`);
+    s.detail(
+      `${describeBackup(backup, now)} in ${target.region}${why} -> ${clusterId ? `cluster ${clusterId}, writer ` : ''}${instanceId}`,
+    );
   });
 }
 
@@ -397,7 +480,7 @@ async function connectStep(
       facts.sourceUnreachable = why;
       ctx.out.warn(`The source ${facts.source!.id} cannot be reached (${why}): every comparison with it is "could not verify".`);
     }
-    const settings = await checkSettings({ ...req.checks, rpoHours: req.rpoHours });
+    const settings = await checkSettings({ ...req.checks, rpoHours: req.rpoHours }, source.engine);
     const open = seams.openChecks ?? openCheckSession;
     const t = backupTime(facts.backup!);
     const session = await open(

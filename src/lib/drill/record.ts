@@ -30,6 +30,9 @@ const PHASES: { name: DrillPhase['name']; steps: string[] }[] = [
   { name: 'find', steps: ['DR-1', 'DR-2'] },
   { name: 'restore', steps: ['DR-3'] },
   { name: 'wait', steps: ['DR-4'] },
+  // An Aurora source: the cluster restored and available, then its writer.
+  { name: 'cluster', steps: ['DR-18'] },
+  { name: 'writer', steps: ['DR-19'] },
   { name: 'failover', steps: ['DR-5', 'DR-6'] },
   { name: 'start', steps: ['DR-7'] },
   { name: 'verify', steps: ['DR-8', 'DR-9', 'DR-10', 'DR-11', 'DR-12', 'DR-13'] },
@@ -248,6 +251,7 @@ export function buildRecord(x: RecordInput): DrillRecord {
       ? {
           recovery: {
             instanceId: tmp.instanceId,
+            ...(tmp.clusterId ? { clusterId: tmp.clusterId } : {}),
             region: tmp.region,
             expiresAt: tmp.expiresAt,
             created: tmp.created,

@@ -40,7 +40,7 @@ export interface DrillStep {
 
 /** A phase of the recovery time (find the backup, restore, wait, start, verify, manual steps). */
 export interface DrillPhase {
-  name: 'detection' | 'find' | 'restore' | 'wait' | 'start' | 'failover' | 'verify' | 'writes' | 'manual';
+  name: 'detection' | 'find' | 'restore' | 'wait' | 'cluster' | 'writer' | 'start' | 'failover' | 'verify' | 'writes' | 'manual';
   steps: string[];
   seconds: number;
 }
@@ -122,7 +122,10 @@ export interface DrillRecord {
   findings: Finding[];
   compliance: ComplianceItem[];
   recovery?: {
+    /** The recovered instance (an Aurora source: the writer of the temporary cluster). */
     instanceId: string;
+    /** An Aurora source: the temporary cluster (deleted after its writer). */
+    clusterId?: string;
     region: string;
     expiresAt: string;
     created: boolean;

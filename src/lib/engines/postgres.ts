@@ -3,6 +3,7 @@
  * checks/, migrate/), behind the EngineApi interface. DDL is transactional, so a failed
  * migration rolls back as a whole and is never recorded (no 'failed' rows here).
  */
+import { pgTimingSql, type TimingSql } from '../checks/performance.js';
 import type { Client } from 'pg';
 import { runAmcheck } from '../checks/amcheck.js';
 import { makeReadOnly } from '../checks/connections.js';
@@ -80,6 +81,10 @@ class PgSession implements EngineSession {
 
   readOnly(): Promise<void> {
     return makeReadOnly(this.client);
+  }
+
+  async queryTimingSql(timeoutMs: number): Promise<TimingSql> {
+    return pgTimingSql(timeoutMs);
   }
 
   destroy(): void {
@@ -171,6 +176,7 @@ export const postgresEngine: EngineApi = {
   defaultPort: 5432,
   supportsPgvector: true,
   transactionalDdl: true,
+  checkQueriesSubdir: '',
   async connect(info, opts = {}) {
     const client = await connect(info, opts);
     return new PgSession(client, opts.database ?? info.database, info, opts);

@@ -6,6 +6,7 @@
  * heartbeat, the migration lock and history, and the write probe's SQL all live here.
  */
 import type { CheckResult, ProgressFn, Queryable } from '../checks/types.js';
+import type { TimingSql } from '../checks/performance.js';
 import type { Heartbeats } from '../checks/freshness.js';
 import type { SchemaSnapshot } from '../checks/schema.js';
 import type { ServerFacts } from '../checks/server.js';
@@ -58,6 +59,11 @@ export interface EngineApi {
    * blocks later runs until `dbops migrate resolve`.
    */
   readonly transactionalDdl: boolean;
+  /**
+   * Where this engine's restore-test queries live inside a queries directory (RT-10):
+   * '' for PostgreSQL (the *.sql files of the directory itself), 'mysql' for MySQL.
+   */
+  readonly checkQueriesSubdir: string;
   connect(info: ConnectionInfo, opts?: EngineConnectOptions): Promise<EngineSession>;
   /** The write probe's SQL for a dbops-made table name (letters, digits, underscores). */
   probeSql(table: string): ProbeSql;
@@ -135,6 +141,8 @@ export interface EngineSession extends Queryable {
   }): Promise<CheckResult>;
   /** Makes the session read-only and quick to give up on locks (the source of a restore test). */
   readOnly(): Promise<void>;
+  /** The statements around one timed check query (RT-10): a read-only transaction under a statement time limit. */
+  queryTimingSql(timeoutMs: number): Promise<TimingSql>;
   readonly heartbeat: HeartbeatStore;
   readonly migrations: MigrationStore;
   /** Messages the server sends beside results (PostgreSQL NOTICEs; MySQL warnings); returns the unsubscribe. */

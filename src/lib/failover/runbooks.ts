@@ -26,6 +26,8 @@ export const FAILOVER = defineRunbook(
 /** runbooks/cluster-failover.md: `dbops failover` when the database is an Aurora cluster. */
 export const CLUSTER_FAILOVER = defineRunbook('cluster-failover', 'Failover of an Aurora cluster: a reader becomes the writer', [
   'CF-1',
+  'CF-4',
   'CF-2',
   'CF-3',
+  'CF-5',
 ]);

@@ -21,8 +21,8 @@ export async function fleetAudit(
   return runOverFleet<AuditResult>(
     ctx,
     request,
-    async ({ member, config, provider }) => {
-      const deps = await provisionDeps({ ...ctx, config, provider: async () => provider });
+    async ({ member, ctx: memberCtx }) => {
+      const deps = await provisionDeps(memberCtx);
       const result = await runAudit(deps, probe, { instanceId: member.id, withoutCache: true });
       return { verdict: result.counts.high > 0 ? 'failed' : 'ok', figure: figureOf(result), result };
     },

@@ -50,14 +50,15 @@ const VERDICT: Record<Verdict, (c: ChalkInstance, s: string) => string> = {
 
 /** The one summary table of a fleet-wide command, then what went wrong and the verdict. */
 export function renderFleetRun(r: FleetRunResult<unknown>, c: ChalkInstance): string {
-  const lines: string[] = [`${r.command} over ${plural(r.rows.length, 'database')} (${r.regions.join(', ')})`, ''];
+  const what = r.unit === 'database' ? 'database' : r.unit === 'account' ? 'account' : 'account region';
+  const lines: string[] = [`${r.command} over ${plural(r.rows.length, what)} (${r.regions.join(', ')})`, ''];
   if (r.rows.length > 0) {
     lines.push(
       renderTable(
         [
-          ...(r.provider === 'aws' ? [{ header: 'ACCOUNT', value: (x: FleetRow<unknown>) => x.account }] : []),
+          ...(r.provider === 'aws' || r.unit === 'account' ? [{ header: 'ACCOUNT', value: (x: FleetRow<unknown>) => x.account }] : []),
           { header: 'REGION', value: (x: FleetRow<unknown>) => x.region },
-          { header: 'DATABASE', value: (x) => x.id },
+          ...(r.unit === 'database' ? [{ header: 'DATABASE', value: (x: FleetRow<unknown>) => x.id }] : []),
           { header: 'VERDICT', value: (x) => VERDICT[x.verdict](c, x.verdict) },
           { header: 'KEY FIGURE', value: (x) => x.figure },
         ],
@@ -66,7 +67,8 @@ export function renderFleetRun(r: FleetRunResult<unknown>, c: ChalkInstance): st
     );
   }
   for (const row of r.rows.filter((x) => x.error)) {
-    lines.push('', c.red(`✖ ${row.id} (${row.region}): ${row.error!.message}`), ...(row.error!.hint ? [`  hint: ${row.error!.hint}`] : []));
+    const who = r.unit === 'database' ? `${row.id} (${row.region})` : r.unit === 'account' ? row.account : `${row.account} / ${row.region}`;
+    lines.push('', c.red(`✖ ${who}: ${row.error!.message}`), ...(row.error!.hint ? [`  hint: ${row.error!.hint}`] : []));
   }
   for (const p of r.problems) lines.push('', c.red(`✖ ${p.account} / ${p.region}: ${p.message}`), ...(p.hint ? [`  hint: ${p.hint}`] : []));
   const reports = r.rows.filter((x) => x.reportFile).length;

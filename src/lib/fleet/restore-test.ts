@@ -5,9 +5,11 @@
  * cleanup as it would alone, so Ctrl-C leaves no temporary instance in any region.
  */
 import type { Context } from '../context.js';
-import { formatDuration } from '../output/format.js';
+import { UsageError } from '../errors.js';
+import { formatDuration, plural } from '../output/format.js';
 import { type RestoreTestInput, restoreTest } from '../restore/restore-test.js';
 import type { RestoreTestResult } from '../restore/types.js';
+import { FleetQuotas } from './quotas.js';
 import { type FleetRunOptions, type FleetRunResult, runOverFleet } from './run.js';
 import type { FleetRequest } from './select.js';
 
@@ -18,20 +20,45 @@ export async function fleetRestoreTest(
   ctx: Context,
   request: FleetRequest,
   input: FleetRestoreTestInput,
-  options: Omit<FleetRunOptions<RestoreTestResult>, 'command'>,
+  options: Omit<FleetRunOptions<RestoreTestResult>, 'command' | 'confirm'>,
+  quotas: FleetQuotas = new FleetQuotas(ctx.out),
 ): Promise<FleetRunResult<RestoreTestResult>> {
   return runOverFleet<RestoreTestResult>(
     ctx,
     request,
-    async ({ member, config, provider }) => {
-      // The member's own context: its config, and its account's provider in its region.
-      const memberCtx: Context = { ...ctx, config, provider: async () => provider };
-      const { result, error } = await restoreTest(memberCtx, { ...input, instanceId: member.id });
-      // Interrupted: the row says so (its cleanup ran); the test could not run: the row is an error (exit 3).
-      if (error) throw error;
-      return { verdict: result.verdict === 'failed' ? 'failed' : 'ok', figure: figureOf(result), result };
+    async ({ member, provider, ctx: memberCtx }) => {
+      // The temporary instance counts against the account's DB instance quota in the region: wait for room, or refuse.
+      const release = ctx.flags.dryRun
+        ? () => undefined
+        : await quotas.holdInstances(
+            member.account.label,
+            provider,
+            1,
+            `the restore test's temporary instance of ${member.id}`,
+            ctx.signal,
+          );
+      try {
+        // The member's own context: its config, its account's provider in its region, its output prefixed.
+        const { result, error } = await restoreTest(memberCtx, { ...input, instanceId: member.id });
+        // Interrupted: the row says so (its cleanup ran); the test could not run: the row is an error (exit 3).
+        if (error) throw error;
+        return { verdict: result.verdict === 'failed' ? 'failed' : 'ok', figure: figureOf(result), result };
+      } finally {
+        release();
+      }
     },
-    { command: 'restore-test', ...options },
+    {
+      command: 'restore-test',
+      ...options,
+      // A temporary instance per database: the fleet-wide rule for mutating commands (docs/fleet.md).
+      confirm: async (members) => {
+        if (ctx.flags.dryRun) return;
+        const ok = await ctx.prompt.confirm(
+          `Restore-test ${plural(members.length, 'database')} of the fleet (a temporary instance each, --concurrency at a time within the DB instance quota, deleted afterwards)?`,
+        );
+        if (!ok) throw new UsageError('Restore tests cancelled; nothing was created.');
+      },
+    },
   );
 }
 

@@ -15,13 +15,25 @@ import type { Provider } from '../providers/types.js';
 import { plural } from '../output/format.js';
 import { redact } from '../secret.js';
 import { fleetProviders } from './discover.js';
-import { type FleetMember, type FleetProblem, type FleetRequest, mapLimited, memberConfig, selectFleet } from './select.js';
+import { prefixedOutput } from './output.js';
+import {
+  type FleetAccount,
+  type FleetMember,
+  type FleetProblem,
+  type FleetRequest,
+  type FleetSelection,
+  mapLimited,
+  memberConfig,
+  selectFleet,
+} from './select.js';
 
 export type Verdict = 'ok' | 'failed' | 'error' | 'interrupted' | 'skipped';
 
 /** What one database's work returns: its verdict, the key figure for the summary, and its full result. */
 export interface MemberOutcome<R> {
-  verdict: 'ok' | 'failed';
+  /** error: the work ran but part of it could not be done (a deletion failed): exit 3, with `error`. */
+  verdict: 'ok' | 'failed' | 'error';
+  error?: { message: string; hint?: string };
   /** The key figure: restore time, data-loss window, violations, findings. */
   figure: string;
   result: R;
@@ -43,6 +55,8 @@ export interface FleetRow<R> {
 export interface FleetRunResult<R> {
   command: string;
   provider: DbopsConfig['provider'];
+  /** What a row is: a database (most commands), an account (free-tier-report), an account's region (gc). */
+  unit: 'database' | 'account' | 'region';
   accounts: string[];
   regions: string[];
   rows: FleetRow<R>[];
@@ -63,8 +77,20 @@ export interface MemberWork {
   member: FleetMember;
   config: DbopsConfig;
   provider: Provider;
+  /** The member's own context: its config, its account's provider in its region, its output prefixed with its id. */
+  ctx: Context;
   /** The provider of another region of the same account (DR copies). */
   providerIn(region: string): Promise<Provider>;
+  /** Every member of the run (batched reads: one call for all the members of an account and region). */
+  peers: readonly FleetMember[];
+}
+
+/** What a fleet run works on when it is not a database: an account (free tier) or an account's region (gc). */
+export interface FleetUnit {
+  account: FleetAccount;
+  region: string;
+  /** How the row names it. */
+  id: string;
 }
 
 export interface FleetRunOptions<R> {
@@ -73,6 +99,16 @@ export interface FleetRunOptions<R> {
   reportDir?: string;
   /** The human rendering of one database's full result, for its report file. */
   renderReport?: (result: R) => string;
+  /**
+   * Mutating commands: asked once the selection is known, before any work (the question
+   * says how many databases); throws to refuse (off a terminal without --yes) or cancel.
+   */
+  confirm?: (members: readonly FleetMember[]) => Promise<void>;
+}
+
+/** The concurrency of a run: --concurrency, else fleet.concurrency, else 4. */
+export function concurrencyOf(ctx: Context, given: number | undefined): number {
+  return given ?? ctx.config.fleet?.concurrency ?? 4;
 }
 
 export async function runOverFleet<R>(
@@ -82,27 +118,68 @@ export async function runOverFleet<R>(
   options: FleetRunOptions<R>,
 ): Promise<FleetRunResult<R>> {
   const providers = fleetProviders(ctx);
-  const concurrency = options.concurrency ?? ctx.config.fleet?.concurrency ?? 4;
+  const concurrency = concurrencyOf(ctx, options.concurrency);
   const sel = await selectFleet(ctx.config, request, providers.discover, { concurrency });
-  // Every database's work settles (its cleanup included) before the run ends, even after Ctrl-C.
+  if (options.confirm) await options.confirm(sel.members);
+  return runUnits(ctx, { ...sel, unit: 'database' }, sel.members, options, async (member) => {
+    const provider = await providers.providerFor(member.account, member.region);
+    const config = memberConfig(ctx.config, member);
+    return work({
+      member,
+      config,
+      provider,
+      ctx: { ...ctx, config, provider: async () => provider, out: prefixedOutput(ctx.out, member.id) },
+      providerIn: (region) => providers.providerFor(member.account, region),
+      peers: sel.members,
+    });
+  });
+}
+
+/** A fleet run over accounts (free tier) or accounts' regions (gc) rather than databases. */
+export async function runOverUnits<U extends FleetUnit, R>(
+  ctx: Context,
+  scope: Pick<FleetSelection, 'provider' | 'accounts' | 'regions'> & { problems?: FleetProblem[]; unit: FleetRunResult<R>['unit'] },
+  units: U[],
+  work: (unit: U, unitCtx: Context) => Promise<MemberOutcome<R>>,
+  options: FleetRunOptions<R>,
+): Promise<FleetRunResult<R>> {
+  return runUnits(ctx, { problems: [], ...scope }, units, options, (unit) =>
+    work(unit, { ...ctx, out: prefixedOutput(ctx.out, scope.unit === 'account' ? unit.id : `${unit.id}/${unit.region}`) }),
+  );
+}
+
+/**
+ * The core: each unit's work `concurrency` at a time; one that fails is a row (the rest go
+ * on); Ctrl-C stops handing out work and lets started ones clean up; then the reports,
+ * the worst exit code and, with --verbose, the AWS calls.
+ */
+async function runUnits<U extends FleetUnit, R>(
+  ctx: Context,
+  scope: Pick<FleetSelection, 'provider' | 'accounts' | 'regions' | 'problems'> & { unit: FleetRunResult<R>['unit'] },
+  units: U[],
+  options: FleetRunOptions<R>,
+  work: (unit: U) => Promise<MemberOutcome<R>>,
+): Promise<FleetRunResult<R>> {
+  const concurrency = concurrencyOf(ctx, options.concurrency);
+  // Every unit's work settles (its cleanup included) before the run ends, even after Ctrl-C.
   let interrupted: Interrupted | undefined;
-  const rows = await mapLimited(sel.members, concurrency, async (member): Promise<FleetRow<R>> => {
+  const rows = await mapLimited(units, concurrency, async (unit): Promise<FleetRow<R>> => {
     const row = {
-      account: member.account.label,
-      ...(member.account.id ? { accountId: member.account.id } : {}),
-      region: member.region,
-      id: member.id,
+      account: unit.account.label,
+      ...(unit.account.id ? { accountId: unit.account.id } : {}),
+      region: unit.region,
+      id: unit.id,
     };
     if (ctx.signal.aborted) return { ...row, verdict: 'skipped', figure: 'not started: interrupted' };
     try {
-      const provider = await providers.providerFor(member.account, member.region);
-      const outcome = await work({
-        member,
-        config: memberConfig(ctx.config, member),
-        provider,
-        providerIn: (region) => providers.providerFor(member.account, region),
-      });
-      return { ...row, verdict: outcome.verdict, figure: outcome.figure, result: outcome.result };
+      const outcome = await work(unit);
+      return {
+        ...row,
+        verdict: outcome.verdict,
+        figure: outcome.figure,
+        result: outcome.result,
+        ...(outcome.error ? { error: { ...outcome.error, exitCode: ExitCode.environment } } : {}),
+      };
     } catch (e) {
       if (e instanceof Interrupted) {
         interrupted ??= e;
@@ -123,12 +200,13 @@ export async function runOverFleet<R>(
   if (options.reportDir) await writeReports(rows, options.reportDir, options.renderReport);
   const result: FleetRunResult<R> = {
     command: options.command,
-    provider: sel.provider,
-    accounts: sel.accounts.map((a) => a.label),
-    regions: sel.regions,
+    provider: scope.provider,
+    unit: scope.unit,
+    accounts: scope.accounts.map((a) => a.label),
+    regions: scope.regions,
     rows,
-    problems: sel.problems,
-    ...worstOf(rows, sel.problems),
+    problems: scope.problems,
+    ...worstOf(rows, scope.problems),
     ...(interrupted ? { interrupted } : {}),
   };
   if (ctx.flags.verbose) {

@@ -56,6 +56,8 @@ async function currentCapacity(
   now: Date,
 ): Promise<Pick<ClusterView, 'currentAcu' | 'currentAcuAt' | 'currentAcuNote'>> {
   if (!c.serverless) return { currentAcuNote: 'not a serverless cluster' };
+  // A local cluster records its range; PostgreSQL runs unscaled on this machine.
+  if (provider.name === 'local') return { currentAcuNote: 'not applicable on the local provider (the range is recorded, nothing scales)' };
   try {
     const [series] = await provider.getMetricData(
       [

@@ -6,11 +6,14 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConflictError, UsageError } from '../errors.js';
+import type { Engine } from '../providers/types.js';
 import { NO_TRANSACTION_MARKER, parseFileName } from './files.js';
 
 export interface NewMigrationInput {
   dir: string;
   name: string;
+  /** The engine the files are for (database.engine): the template says how dbops runs them there. */
+  engine: Engine;
   noTransaction: boolean;
   /** Also write NNNN_name.down.sql. */
   withDown: boolean;
@@ -53,7 +56,7 @@ export function nextVersion(fileNames: readonly string[]): { version: number; pr
   return { version, prefix: String(version).padStart(width, '0') };
 }
 
-/** The up file's template. */
+/** The up file's template (PostgreSQL). */
 export function upTemplate(base: string, noTransaction: boolean): string {
   const lines = noTransaction
     ? [
@@ -78,8 +81,57 @@ export function downTemplate(base: string, noTransaction: boolean): string {
   return [...(noTransaction ? [NO_TRANSACTION_MARKER] : []), `-- Reverts ${base}.sql (dbops migrate down).`, '', ''].join('\n');
 }
 
+/**
+ * The up file's template for MySQL: no transaction to lean on (DDL commits implicitly), one
+ * DDL statement per file (lint MG-R11), ALGORITHM/LOCK clauses so MySQL refuses a statement
+ * rather than copy a large table under a write lock (MG-R10), and no DELIMITER.
+ */
+export function mysqlUpTemplate(base: string): string {
+  return [
+    `-- ${base}: <what this changes, and why>`,
+    '-- MySQL commits every DDL statement on its own: this file is NOT one transaction. dbops runs',
+    '-- it statement by statement; if one fails, those before it stay applied and the migration is',
+    '-- marked failed until you check the schema and run `dbops migrate resolve <version>`.',
+    '-- So: one DDL statement per file, and say how it may run, so MySQL refuses it instead of',
+    '-- copying a large table while blocking its writes:',
+    '--   ALTER TABLE recipes ADD COLUMN rating TINYINT NULL, ALGORITHM=INSTANT;',
+    '--   ALTER TABLE recipes ADD INDEX recipes_rating_idx (rating), ALGORITHM=INPLACE, LOCK=NONE;',
+    '-- No DELIMITER: end a procedure or trigger body with END; dbops sends it as one statement.',
+    '',
+    '',
+  ].join('\n');
+}
+
+export function mysqlDownTemplate(base: string): string {
+  return [
+    `-- Reverts ${base}.sql (dbops migrate down). Like the up file, it runs statement by statement`,
+    '-- with no transaction: one DDL statement, with ALGORITHM/LOCK where the table is large.',
+    '',
+    '',
+  ].join('\n');
+}
+
+/** How each engine's files start, and why a flag does not apply to it. */
+const TEMPLATES: Record<
+  Engine,
+  { up(base: string, noTx: boolean): string; down(base: string, noTx: boolean): string; noTransaction?: string }
+> = {
+  postgres: { up: upTemplate, down: downTemplate },
+  mysql: {
+    up: (base) => mysqlUpTemplate(base),
+    down: (base) => mysqlDownTemplate(base),
+    noTransaction: 'MySQL runs every migration outside a transaction, statement by statement, already',
+  },
+};
+
 export async function newMigration(input: NewMigrationInput): Promise<NewMigrationResult> {
   const slug = migrationSlug(input.name);
+  const t = TEMPLATES[input.engine];
+  if (input.noTransaction && t.noTransaction) {
+    throw new UsageError(`--no-transaction is for PostgreSQL: ${t.noTransaction}.`, {
+      hint: `Run \`dbops migrate new ${slug}\` without it; the file explains how MySQL runs it.`,
+    });
+  }
   const dir = resolve(input.dir);
   const existing = await readdir(dir).catch(() => [] as string[]);
   const { version, prefix } = nextVersion(existing);
@@ -89,8 +141,8 @@ export async function newMigration(input: NewMigrationInput): Promise<NewMigrati
   if (input.dryRun) return { dryRun: true, version, name: slug, files };
   await mkdir(dir, { recursive: true });
   try {
-    await writeFile(join(dir, `${base}.sql`), upTemplate(base, input.noTransaction), { flag: 'wx' });
-    if (input.withDown) await writeFile(join(dir, `${base}.down.sql`), downTemplate(base, input.noTransaction), { flag: 'wx' });
+    await writeFile(join(dir, `${base}.sql`), t.up(base, input.noTransaction), { flag: 'wx' });
+    if (input.withDown) await writeFile(join(dir, `${base}.down.sql`), t.down(base, input.noTransaction), { flag: 'wx' });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new ConflictError(`${base} already exists in ${input.dir}.`, {

@@ -33,6 +33,7 @@ export function clusterAsInstance(c: Cluster): Instance {
     ...(c.dbName ? { dbName: c.dbName } : {}),
     ...(c.createdAt ? { createdAt: c.createdAt } : {}),
     vpcSecurityGroupIds: c.vpcSecurityGroupIds,
+    ...(c.subnetGroup ? { subnetGroup: c.subnetGroup } : {}),
     replicaIds: [],
     tags: c.tags,
   };

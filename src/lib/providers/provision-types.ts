@@ -74,6 +74,8 @@ export interface DatabaseState extends Instance {
   autoMinorVersionUpgrade?: boolean;
   copyTagsToSnapshot?: boolean;
   parameterGroup?: string;
+  /** The parameter group's settings wait for a reboot (RDS ParameterApplyStatus pending-reboot). */
+  parameterGroupPendingReboot?: boolean;
   /** Master password kept by the provider (RDS-managed secret, local secrets file). */
   managedPassword: boolean;
   /** Changes waiting for the maintenance window (RDS PendingModifiedValues). */
@@ -108,6 +110,8 @@ export interface ModifyDatabaseInput {
   autoMinorVersionUpgrade?: boolean;
   copyTagsToSnapshot?: boolean;
   vpcSecurityGroupIds?: string[];
+  /** DBParameterGroupName: takes effect once the instance is rebooted. */
+  parameterGroup?: string;
   /** false: RDS holds the changes that allow it until the maintenance window. */
   applyImmediately: boolean;
 }
@@ -142,6 +146,33 @@ export interface DatabaseApi {
    * engine's default applies. Absent on a provider without parameter groups (local).
    */
   parameterValues?(group: string, names: string[]): Promise<Record<string, string | undefined>>;
+}
+
+/** A custom DB parameter group (RDS CreateDBParameterGroup) as dbops sees it. */
+export interface ParameterGroupState {
+  name: string;
+  /** "mysql8.0", "postgres15". */
+  family: string;
+  description?: string;
+  arn?: string;
+  tags: Tags;
+}
+
+export interface CreateParameterGroupInput {
+  name: string;
+  family: string;
+  description: string;
+  tags: Tags;
+}
+
+/** Custom DB parameter groups (AWS only: the local provider sets server options in each instance's files). */
+export interface ParameterGroupApi {
+  /** The group of that name with its tags, or undefined. */
+  findParameterGroup(name: string): Promise<ParameterGroupState | undefined>;
+  createParameterGroup(input: CreateParameterGroupInput): Promise<ParameterGroupState>;
+  /** Sets these parameters (RDS ModifyDBParameterGroup, ApplyMethod immediate: dynamic parameters only). */
+  setParameters(name: string, values: Record<string, string>): Promise<void>;
+  deleteParameterGroup(name: string): Promise<void>;
 }
 
 /** A cache (ElastiCache replication group of one node; local: a redis-server). */
@@ -325,6 +356,7 @@ export interface ProvisionProvider {
   readonly notifications?: NotificationApi;
   readonly alarms?: AlarmApi;
   readonly budgets?: BudgetApi;
+  readonly parameterGroups?: ParameterGroupApi;
   readonly regions: RegionApi;
   identity(): Promise<Identity>;
   /** Why a capability is undefined here, e.g. "not applicable on the local provider". */

@@ -95,6 +95,8 @@ export interface Instance {
   createdAt?: Date;
   vpcSecurityGroupIds: string[];
   subnetGroup?: string;
+  /** The DB parameter group the instance uses (RDS); a restore test gives its copy the same one. */
+  parameterGroup?: string;
   /** Set on a read replica: the instance it replicates. */
   replicaSourceId?: string;
   replicaIds: string[];
@@ -202,6 +204,8 @@ export interface RestoreFromSnapshotInput {
   instanceClass: string;
   subnetGroup?: string;
   vpcSecurityGroupIds?: string[];
+  /** The source's DB parameter group, so the copy runs with the same server settings (RDS; same region only). */
+  parameterGroup?: string;
   publiclyAccessible: boolean;
   multiAz?: boolean;
   tags: Tags;
@@ -221,6 +225,8 @@ export interface RestoreToPointInTimeInput {
   instanceClass: string;
   subnetGroup?: string;
   vpcSecurityGroupIds?: string[];
+  /** The source's DB parameter group (RDS; same region only). */
+  parameterGroup?: string;
   publiclyAccessible: boolean;
   tags: Tags;
 }
@@ -350,6 +356,14 @@ export interface WaitOptions {
   /** Called on every poll with the current status. */
   onProgress?: (status: string, elapsedMs: number, detail?: string) => void;
   signal?: AbortSignal;
+}
+
+/** One RDS account quota in a region, as DescribeAccountAttributes reports it. */
+export interface AccountQuota {
+  /** DBInstances, ManualSnapshots, AllocatedStorage, … */
+  name: string;
+  used: number;
+  max: number;
 }
 
 export type MetricStat = 'Average' | 'Sum' | 'Maximum' | 'Minimum' | 'SampleCount';
@@ -504,6 +518,23 @@ export interface CreateClusterSnapshotInput {
   tags: Tags;
 }
 
+/**
+ * RestoreDBClusterFromSnapshot or RestoreDBClusterToPointInTime: the cluster alone, with
+ * its serverless range (RDS restores no instance; the writer is added with
+ * createClusterInstance once the cluster is available).
+ */
+export interface RestoreClusterInput {
+  clusterId: string;
+  /** A cluster snapshot of this region, or a point in time of a cluster of this region. */
+  from: { kind: 'snapshot'; snapshotId: string } | { kind: 'point-in-time'; sourceClusterId: string; time: Date | 'latest' };
+  /** The source's version (a snapshot restores to its own when absent). */
+  engineVersion?: string;
+  serverless: ServerlessCapacity;
+  subnetGroup?: string;
+  vpcSecurityGroupIds?: string[];
+  tags: Tags;
+}
+
 export interface ListClusterSnapshotsInput {
   clusterId?: string;
   type?: SnapshotType | 'all';
@@ -527,6 +558,8 @@ export interface ClusterApi {
   waitForCluster(id: string, target: 'available' | 'deleted', opts: WaitOptions): Promise<Cluster | undefined>;
   /** FailoverDBCluster to `targetInstanceId` (a reader); returns the cluster as it is now. */
   failoverCluster(id: string, targetInstanceId: string): Promise<Cluster>;
+  /** A temporary cluster from a cluster snapshot or a point in time (restore tests, drills); no instance yet. */
+  restoreCluster(input: RestoreClusterInput): Promise<Cluster>;
 
   createClusterSnapshot(input: CreateClusterSnapshotInput): Promise<Snapshot>;
   describeClusterSnapshot(id: string): Promise<Snapshot>;
@@ -547,7 +580,7 @@ export interface Provider {
   /** The same provider bound to another region (a namespace on the local provider). */
   forRegion(region: string): Provider;
 
-  /** Aurora clusters; undefined where the provider has none (the local provider, for now). */
+  /** Aurora clusters; undefined where the provider has none. The local provider's: a primary and its streaming replicas (local/clusters.ts). */
   readonly clusters?: ClusterApi;
 
   createInstance(input: CreateInstanceInput): Promise<Instance>;
@@ -587,6 +620,8 @@ export interface Provider {
   restoreToPointInTime(input: RestoreToPointInTimeInput): Promise<Instance>;
   /** Local provider only: the archive's health and the restorable window (RDS puts LatestRestorableTime on the instance). */
   restorableWindow?(id: string): Promise<RestorableWindow>;
+  /** AWS only: the account's RDS quotas in this region (DBInstances, ManualSnapshots, …), used against max. */
+  accountQuotas?(): Promise<AccountQuota[]>;
   /** Local provider only: archiving on, the daily automated base backup when due, pruning after the retention (RDS does this itself). */
   runAutomatedBackups?(id: string, opts: AutomatedBackupOptions): Promise<AutomatedBackupRun>;
   /**

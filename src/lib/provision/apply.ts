@@ -82,6 +82,16 @@ export function refusal(plan: Plan): UsageError | undefined {
       hint: 'Rename the resource in the config (e.g. database.identifier), or change or delete the existing one by hand.',
     });
   }
+  const group = plan.changes.find((c) => c.kind === 'parameter-group' && c.action === 'replace');
+  if (group) {
+    const family = group.fields.find((f) => f.field === 'family');
+    return new UsageError(
+      `Parameter group ${group.id} is of family ${String(family?.from)}, not ${String(family?.to)}; dbops cannot change a group's family.`,
+      {
+        hint: `Detach it from the instance and delete it by hand (\`aws rds delete-db-parameter-group --db-parameter-group-name ${group.id}\`), then apply again.`,
+      },
+    );
+  }
   const db = plan.changes.find(
     (c) => (c.kind === 'db-instance' || c.kind === 'read-replica' || c.kind === 'db-cluster') && c.action === 'replace',
   );
@@ -172,6 +182,33 @@ async function securityGroupStep(run: RunbookRun, st: ApplyState): Promise<void>
       record(st, s, change, `set ${sg.ingress.length} ingress rules on ${existing.id}`);
     } else s.detail(`${existing.id}: no change`);
   });
+}
+
+/** PV-3: the custom parameter group (RDS MySQL: family mysql8.0, require_secure_transport ON), before the instance that uses it. */
+async function parameterGroupStep(run: RunbookRun, st: ApplyState): Promise<void> {
+  const change = row(st.plan, 'parameter-group');
+  const want = st.desired.parameterGroup;
+  const api = st.deps.pp.parameterGroups;
+  if (!change || !want.custom || !api || (change.action !== 'create' && change.action !== 'modify')) {
+    run.skip('PV-3', change?.notes[0] ?? 'default parameter group');
+    return;
+  }
+  await run.step('PV-3', async (s) => {
+    if (change.action === 'create')
+      await api.createParameterGroup({ name: want.name, family: want.family, description: want.description, tags: st.desired.tags });
+    const values = change.action === 'create' ? want.parameters : changedParameters(change, want.parameters);
+    await api.setParameters(want.name, values);
+    const set = Object.entries(values)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+    record(st, s, change, `${change.action === 'create' ? `created ${want.name} (${want.family}), ` : ''}set ${set}`);
+  });
+}
+
+/** The parameters a modify row changes (fields "parameters.<name>"). */
+function changedParameters(change: Change, wanted: Record<string, string>): Record<string, string> {
+  const names = change.fields.filter((f) => f.field.startsWith('parameters.')).map((f) => f.field.slice('parameters.'.length));
+  return Object.fromEntries(names.map((n) => [n, wanted[n]!]));
 }
 
 /** PV-12: the Aurora cluster (CreateDBCluster with the serverless range, or ModifyDBCluster). */
@@ -569,7 +606,7 @@ export async function applyProvision(deps: ProvisionDeps, opts: ApplyOptions): P
         return { dryRun: deps.dryRun, plan: st.plan, applied } satisfies ApplyResult;
       }
       await securityGroupStep(run, st);
-      run.skip('PV-3', row(st.plan, 'parameter-group')?.notes[0] ?? 'default parameter group');
+      await parameterGroupStep(run, st);
       await clusterStep(run, st);
       await writerStep(run, st);
       await databaseStep(run, st);

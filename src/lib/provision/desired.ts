@@ -27,6 +27,14 @@ export const PROVISION_PURPOSE = 'provision';
 export const ENGINE_PORT: Record<CreateInstanceInput['engine'], number> = { postgres: 5432, mysql: 3306 };
 export const CACHE_PORT = 6379;
 
+/** The engine's default group (nothing to manage), or a custom group dbops creates and the instance uses. */
+export type DesiredParameterGroup =
+  | { name: string; custom: false }
+  | { name: string; custom: true; family: string; description: string; parameters: Record<string, string> };
+
+/** What dbops sets in the custom group of an RDS MySQL instance: TLS required (audit AU-R17). */
+export const MYSQL_PARAMETERS: Readonly<Record<string, string>> = { require_secure_transport: '1' };
+
 export interface DesiredSecurityGroup {
   name: string;
   description: string;
@@ -76,8 +84,11 @@ export interface DesiredState {
   securityGroup?: DesiredSecurityGroup;
   /** Groups named in the config (database.vpcSecurityGroupIds): used as they are. */
   externalSecurityGroupIds?: string[];
-  /** Custom parameter group: none in the config today (default.postgres15 is used). */
-  parameterGroup: { name: string; custom: false };
+  /**
+   * The DB parameter group: RDS MySQL gets a custom group (family mysql8.0,
+   * require_secure_transport ON); PostgreSQL and the local provider keep the engine's default.
+   */
+  parameterGroup: DesiredParameterGroup;
   /**
    * The database as an instance request. For a cluster it still names the database
    * (alarms, topic, budget) and carries its settings; `cluster` is what is created.
@@ -111,6 +122,26 @@ export function engineMajor(engine: string, version: string): string {
 
 export function defaultParameterGroup(engine: string, version: string): string {
   return `default.${engine}${engineMajor(engine, version)}`;
+}
+
+/** "<id>-mysql8": the custom group of an RDS MySQL instance (the name audit AU-R17 suggests). */
+export function customParameterGroupName(id: string): string {
+  return `${id}-mysql8`;
+}
+
+/** RDS MySQL (aws, an instance): a custom group of family mysql8.0 with TLS required; the default group otherwise. */
+export function desiredParameterGroup(config: DbopsConfig): DesiredParameterGroup {
+  const db = config.database;
+  if (config.provider !== 'aws' || db.engine !== 'mysql')
+    return { name: defaultParameterGroup(db.engine, db.engineVersion), custom: false };
+  const family = `mysql${engineMajor('mysql', db.engineVersion)}`;
+  return {
+    name: customParameterGroupName(db.identifier),
+    custom: true,
+    family,
+    description: `dbops: ${db.identifier} (${family}, TLS required)`,
+    parameters: { ...MYSQL_PARAMETERS },
+  };
 }
 
 function ingress(config: DbopsConfig, port: number, what: string): IngressRule[] {
@@ -201,10 +232,6 @@ function warningsFor(config: DbopsConfig, cache: DesiredCache | undefined, s: Pr
   if (cache?.support.note && config.provider === 'aws') w.push(cache.support.note);
   if (cache && config.provider === 'aws' && cache.support.auth && (!s.cacheAuth || !s.cacheTransitEncryption))
     w.push('The cache is configured without AUTH or in-transit encryption.');
-  if (config.provider === 'aws' && config.database.engine === 'mysql')
-    w.push(
-      `The database uses the default parameter group ${defaultParameterGroup('mysql', config.database.engineVersion)}, which leaves require_secure_transport OFF: clients may connect without TLS (\`dbops audit\` reports it; runbooks/audit.md AU-R17 sets it ON).`,
-    );
   if (!config.alarms.email && config.provider === 'aws') w.push('alarms.email is unset: alarms and budget alerts will notify nobody.');
   return w;
 }
@@ -270,7 +297,12 @@ export function desiredState(config: DbopsConfig, s: ProvisionSettings, runId = 
   const external = config.database.vpcSecurityGroupIds;
   const manageSg = config.provider === 'aws' && !(external && external.length > 0);
   const request = createRequest({ config }, id, {}, runId);
-  const database: CreateInstanceInput = { ...request, tags: { ...s.tags, ...request.tags } };
+  const parameterGroup = desiredParameterGroup(config);
+  const database: CreateInstanceInput = {
+    ...request,
+    ...(parameterGroup.custom ? { parameterGroup: parameterGroup.name } : {}),
+    tags: { ...s.tags, ...request.tags },
+  };
   const cache = config.cache.enabled ? desiredCache(config, s) : undefined;
   const cluster = desiredCluster(config, s, database);
   return {
@@ -279,7 +311,7 @@ export function desiredState(config: DbopsConfig, s: ProvisionSettings, runId = 
     tags: provisionTags(s, runId),
     ...(manageSg ? { securityGroup: desiredSecurityGroup(config, ENGINE_PORT[dataEngine(config.database.engine)]) } : {}),
     ...(external && external.length > 0 ? { externalSecurityGroupIds: external } : {}),
-    parameterGroup: { name: defaultParameterGroup(config.database.engine, config.database.engineVersion), custom: false },
+    parameterGroup,
     database,
     ...(cluster ? { cluster } : {}),
     ...(s.replica ? { replica: { id: s.replicaId, instanceClass: config.database.instanceClass } } : {}),

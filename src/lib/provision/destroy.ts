@@ -68,6 +68,14 @@ export function destroyPlan(current: CurrentState, opts: DestroyOptions & { now:
     if (base.action === 'delete' && db.deletionProtection) base.disableDeletionProtection = true;
     out.push(base);
   }
+  const group = current.parameterGroup;
+  if (group) {
+    const base = item('parameter-group', group.name, group.tags);
+    const user = db && db.parameterGroup === group.name && !isManaged(db.tags) ? db.id : undefined;
+    out.push(
+      base.action === 'delete' && user ? { ...base, action: 'keep', reason: `DB instance ${user} (not created by dbops) uses it` } : base,
+    );
+  }
   if (current.securityGroup) out.push(item('security-group', current.securityGroup.id, current.securityGroup.tags));
   return out;
 }
@@ -189,6 +197,9 @@ async function destroySteps(run: RunbookRun, st: DestroyState): Promise<void> {
     });
     await clusters!.waitForCluster(cluster!.id, 'deleted', waitOpts(st, s));
   });
+  await stepOrSkip(run, 'PD-13', toDelete(st, 'parameter-group'), async () => {
+    for (const g of toDelete(st, 'parameter-group')) await pp.parameterGroups!.deleteParameterGroup(g.id);
+  });
   await stepOrSkip(run, 'PD-9', toDelete(st, 'security-group'), async () => pp.network!.deleteSecurityGroup(st.current.securityGroup!.id));
 }
 
@@ -215,7 +226,7 @@ function question(st: DestroyState): string {
   return `Destroy ${list.length} resources in ${st.deps.pp.region}: ${list.map((i) => `${i.kind} ${i.id}`).join(', ')}${snap}${dp}?`;
 }
 
-const LATER = ['PD-2', 'PD-3', 'PD-4', 'PD-5', 'PD-10', 'PD-6', 'PD-7', 'PD-8', 'PD-11', 'PD-12', 'PD-9'];
+const LATER = ['PD-2', 'PD-3', 'PD-4', 'PD-5', 'PD-10', 'PD-6', 'PD-7', 'PD-8', 'PD-11', 'PD-12', 'PD-13', 'PD-9'];
 
 /** The configured RDS Proxy in front of the database, when it exists (local pgbouncers are removed with their instance). */
 async function configuredProxy(deps: ProvisionDeps, desired: DesiredState): Promise<{ name: string; pooler: PoolerApi } | undefined> {

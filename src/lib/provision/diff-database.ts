@@ -137,6 +137,19 @@ function identityFields(d: CreateInstanceInput, c: DatabaseState, local: boolean
   return local ? out.map((f) => ({ ...f, dataLoss: true })) : out;
 }
 
+/**
+ * The instance's parameter group, when the config names a custom one (RDS MySQL): a new
+ * group is attached at once but its settings only take effect after a reboot.
+ */
+function parameterGroupChange(d: CreateInstanceInput, c: DatabaseState): FieldChange[] {
+  if (!d.parameterGroup || c.parameterGroup === undefined || c.parameterGroup === d.parameterGroup) return [];
+  return [
+    field('parameterGroup', c.parameterGroup, d.parameterGroup, {
+      note: 'effective after the next reboot, which RDS shows as pending-reboot: reboot in a quiet hour with `aws rds reboot-db-instance`',
+    }),
+  ];
+}
+
 /** What changing security groups would do; `desiredIds` may hold "(new) name" for a group to create. */
 function groupChange(desiredIds: string[] | undefined, c: DatabaseState): FieldChange[] {
   if (!desiredIds || sameSet(desiredIds, c.vpcSecurityGroupIds)) return [];
@@ -173,8 +186,13 @@ export function diffDatabase({ desired, current, provider, securityGroupIds }: D
     ...storageChanges(desired, current, local),
     ...optionalField(retentionChange(desired, current)),
     ...(local ? [] : groupChange(securityGroupIds, current)),
+    ...(local ? [] : parameterGroupChange(desired, current)),
   ];
   const notes = [...pendingNotes(current)];
+  if (!local && current.parameterGroupPendingReboot)
+    notes.push(
+      `parameter group ${current.parameterGroup ?? '?'} takes effect after the next reboot (pending-reboot): \`aws rds reboot-db-instance --db-instance-identifier ${current.id}\` in a quiet hour`,
+    );
   const unknown = [current.engineVersion === '' ? 'engine version' : '', current.masterUsername === '' ? 'master user' : ''].filter(
     Boolean,
   );
@@ -205,6 +223,9 @@ export function modifyInput(fields: FieldChange[], applyImmediately: boolean, al
         break;
       case 'vpcSecurityGroupIds':
         input.vpcSecurityGroupIds = to as string[];
+        break;
+      case 'parameterGroup':
+        input.parameterGroup = String(to);
         break;
       default:
         (input as unknown as Record<string, unknown>)[f.field] = to;

@@ -10,6 +10,7 @@ import type {
   BudgetSpec,
   CacheState,
   IngressRule,
+  ParameterGroupState,
   SecurityGroup,
   Topic,
 } from '../providers/provision-types.js';
@@ -17,8 +18,39 @@ import type { ProviderName } from '../providers/types.js';
 import type { DatabaseState } from '../providers/provision-types.js';
 import { changeOf, field, guardUnmanaged, isManaged, sameSet, simple } from './change.js';
 import { roleNameOf, type PoolerState, type PoolRole } from '../providers/failover-types.js';
-import type { DesiredCache, DesiredPool, DesiredSecurityGroup } from './desired.js';
+import type { DesiredCache, DesiredParameterGroup, DesiredPool, DesiredSecurityGroup } from './desired.js';
 import type { Change, FieldChange } from './plan-types.js';
+
+/**
+ * A custom DB parameter group: create it, set the parameters that differ (dynamic ones,
+ * applied at once, no reboot), or nothing. A group of another family (an engine major
+ * dbops does not manage) cannot be changed into this one: replace, which apply refuses.
+ */
+export function diffParameterGroup(
+  desired: Extract<DesiredParameterGroup, { custom: true }>,
+  current: (ParameterGroupState & { values: Record<string, string | undefined> }) | undefined,
+): Change {
+  const set = Object.entries(desired.parameters)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  if (!current) return simple('parameter-group', desired.name, 'create', [`family ${desired.family}; ${set}`]);
+  const fields: FieldChange[] = [];
+  if (current.family !== '' && current.family !== desired.family)
+    fields.push(
+      field('family', current.family, desired.family, {
+        replace: true,
+        note: 'the family of a parameter group cannot be changed: delete it by hand once no instance uses it',
+      }),
+    );
+  for (const [name, value] of Object.entries(desired.parameters)) {
+    const have = current.values[name];
+    if (have !== value)
+      fields.push(
+        field(`parameters.${name}`, have ?? '(engine default)', value, { note: 'dynamic parameter: applied at once, no reboot' }),
+      );
+  }
+  return guardUnmanaged(changeOf('parameter-group', desired.name, fields, fields.length === 0 ? [`in sync: ${set}`] : []), current.tags);
+}
 
 /**
  * The connection layer's rows: the pooler (pgbouncer / RDS Proxy) and, for an RDS Proxy

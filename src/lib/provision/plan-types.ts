@@ -9,6 +9,7 @@ import type {
   CacheState,
   Capability,
   DatabaseState,
+  ParameterGroupState,
   ResourceKind,
   SecurityGroup,
   Topic,
@@ -58,6 +59,8 @@ export interface Plan {
 /** What the provider has now, as read through the provisioning port. */
 export interface CurrentState {
   securityGroup?: SecurityGroup;
+  /** The custom DB parameter group dbops wants, when it exists, with the values of the parameters dbops sets. */
+  parameterGroup?: ParameterGroupState & { values: Record<string, string | undefined> };
   database?: DatabaseState;
   /** The Aurora cluster (database.engine aurora-postgresql) and its writer instance. */
   cluster?: Cluster;

@@ -13,6 +13,7 @@ import { diffCluster, diffWriter } from './diff-cluster.js';
 import { diffDatabase } from './diff-database.js';
 import {
   diffAlarms,
+  diffParameterGroup,
   diffBudget,
   diffCache,
   diffPool,
@@ -78,11 +79,12 @@ function securityGroupRows(desired: DesiredState, current: CurrentState): Change
 }
 
 function parameterGroupRow(desired: DesiredState, current: CurrentState): Change {
+  const want = desired.parameterGroup;
   const reason = current.notApplicable['parameter-group'];
-  if (reason) return notApplicable('parameter-group', desired.parameterGroup.name, reason);
-  return simple('parameter-group', desired.parameterGroup.name, 'no-op', [
-    'the default parameter group: no custom parameters are configured',
-  ]);
+  if (reason) return notApplicable('parameter-group', want.name, reason);
+  if (!want.custom)
+    return simple('parameter-group', want.name, 'no-op', ['the default parameter group: no custom parameters are configured']);
+  return diffParameterGroup(want, current.parameterGroup);
 }
 
 function cacheRows(desired: DesiredState, current: CurrentState, s: ProvisionSettings): Change[] {

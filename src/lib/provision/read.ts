@@ -19,6 +19,16 @@ function notApplicableOf(pp: ProvisionProvider): CurrentState['notApplicable'] {
   return out;
 }
 
+/** The custom parameter group dbops wants (RDS MySQL), with the values of the parameters it sets. */
+export async function readParameterGroup(pp: ProvisionProvider, desired: DesiredState): Promise<CurrentState['parameterGroup']> {
+  const want = desired.parameterGroup;
+  if (!want.custom || !pp.parameterGroups) return undefined;
+  const found = await pp.parameterGroups.findParameterGroup(want.name);
+  if (!found) return undefined;
+  const values = pp.database.parameterValues ? await pp.database.parameterValues(want.name, Object.keys(want.parameters)) : {};
+  return { ...found, values };
+}
+
 /** The connection layer and, for an RDS Proxy without connectionPool.roleArn, its IAM role. */
 export async function readPool(
   desired: DesiredState,
@@ -41,8 +51,9 @@ export async function readCurrent(
   pooler?: PoolerApi,
 ): Promise<CurrentState> {
   const dbId = desired.database.id;
-  const [securityGroup, database, replica, cache, topic, alarms] = await Promise.all([
+  const [securityGroup, parameterGroup, database, replica, cache, topic, alarms] = await Promise.all([
     desired.securityGroup && pp.network ? pp.network.findSecurityGroup(desired.securityGroup.name) : undefined,
+    readParameterGroup(pp, desired),
     pp.database.findDatabase(dbId),
     pp.database.findDatabase(s.replicaId),
     pp.cache ? pp.cache.findCache(s.cacheId) : undefined,
@@ -63,6 +74,7 @@ export async function readCurrent(
   }
   return {
     ...(securityGroup ? { securityGroup } : {}),
+    ...(parameterGroup ? { parameterGroup } : {}),
     ...(database && !desired.cluster ? { database } : {}),
     ...(cluster ? { cluster } : {}),
     ...(writer ? { writer } : {}),

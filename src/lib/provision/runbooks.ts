@@ -30,5 +30,6 @@ export const PROVISION_DESTROY = defineRunbook('provision-destroy', 'Destroy wha
   'PD-8',
   'PD-11',
   'PD-12',
+  'PD-13',
   'PD-9',
 ]);

@@ -5,7 +5,7 @@
  */
 import { EnvironmentError, UsageError } from '../errors.js';
 import { formatDuration } from '../output/format.js';
-import type { Instance, Provider, Snapshot } from '../providers/types.js';
+import type { Instance, Provider, RestorableWindow, Snapshot } from '../providers/types.js';
 import { sortNewestFirst } from '../snapshots/snapshots.js';
 import type { BackupRequest } from './settings.js';
 
@@ -113,17 +113,32 @@ export function checkPointInTime(
   return { ...base, time: time.toISOString() };
 }
 
+/**
+ * Why a point in time cannot be restored from this window: the instance has no
+ * point-in-time recovery at all (a local mysql instance: no binary-log archive), or none
+ * yet (no base backup that the WAL archive continues). Undefined when there is a window.
+ */
+export function noWindowRefusal(sourceId: string, w: RestorableWindow | undefined): UsageError | undefined {
+  if (!w) return undefined;
+  if (w.unsupported) {
+    return new UsageError(`Instance ${sourceId} has no point in time to restore to: ${w.unsupported}.`, {
+      hint: `Restore a snapshot instead: \`dbops restore-test --instance ${sourceId}\` tests the newest one; \`dbops snapshot create\` takes one now.`,
+    });
+  }
+  if (w.latestRestorableTime) return undefined;
+  return new UsageError(`Instance ${sourceId} has no restorable window yet: no base backup that its WAL archive continues.`, {
+    hint: `Take the first automated backup: dbops backup run --instance ${sourceId}`,
+  });
+}
+
 /** RT-1: asks the provider and decides. */
 export async function chooseBackup(provider: Provider, request: BackupRequest, source: Instance, now: Date): Promise<BackupChoice> {
   if (request.kind === 'point-in-time') {
     // The local provider knows its window from its WAL archive; RDS puts it on the instance.
     const w = provider.restorableWindow ? await provider.restorableWindow(source.id) : undefined;
     const window = w ? { earliest: w.earliestRestorableTime, latest: w.latestRestorableTime } : undefined;
-    if (w && !w.latestRestorableTime) {
-      throw new UsageError(`Instance ${source.id} has no restorable window yet: no base backup that its WAL archive continues.`, {
-        hint: `Take the first automated backup: dbops backup run --instance ${source.id}`,
-      });
-    }
+    const refused = noWindowRefusal(source.id, w);
+    if (refused) throw refused;
     return checkPointInTime(request.time, source, now, window);
   }
   if (request.kind === 'snapshot') {

@@ -40,7 +40,7 @@ function objectives(r: RestoreTestResult): string[] {
   const lines: string[] = [];
   if (r.rto.restoreSeconds !== undefined) {
     lines.push(
-      `restore ${seconds(r.rto.restoreSeconds)} against an RTO of ${r.rto.targetHours} h${r.rto.withinTarget ? ' (within)' : ' (EXCEEDED)'}`,
+      `restore ${seconds(r.rto.restoreSeconds)} against an RTO of ${r.rto.targetHours} h${r.rto.withinTarget ? ' (within)' : ' (EXCEEDED)'}${phases(r) ? `: ${phases(r)}` : ''}`,
     );
   }
   if (r.rpo.measured) {
@@ -53,12 +53,20 @@ function objectives(r: RestoreTestResult): string[] {
   return lines;
 }
 
+/** An Aurora source: the restore's two phases, the cluster and its writer. */
+function phases(r: RestoreTestResult): string {
+  const { clusterSeconds, writerSeconds } = r.timing;
+  if (clusterSeconds === undefined) return '';
+  return `cluster ${seconds(clusterSeconds)}${writerSeconds !== undefined ? `, writer ${seconds(writerSeconds)}` : ''}`;
+}
+
 function temporaryLines(r: RestoreTestResult): string[] {
   const t = r.temporary;
   if (!t) return [];
   const state = t.kept ? 'KEPT' : t.deleted ? 'deleted' : t.created ? 'NOT deleted' : 'not created';
   const lines = [
-    `temporary instance ${t.instanceId} (${t.instanceClass}, not publicly accessible${t.subnetGroup ? `, subnet group ${t.subnetGroup}` : ''}${t.securityGroups.length ? `, ${t.securityGroups.join(' ')}` : ''}): ${state}`,
+    ...(t.clusterId ? [`temporary Aurora cluster ${t.clusterId} (its writer below, deleted first): ${state}`] : []),
+    `temporary ${t.clusterId ? 'writer' : 'instance'} ${t.instanceId} (${t.instanceClass}, not publicly accessible${t.subnetGroup ? `, subnet group ${t.subnetGroup}` : ''}${t.securityGroups.length ? `, ${t.securityGroups.join(' ')}` : ''}): ${state}`,
   ];
   if (t.kept) {
     lines.push(
@@ -67,7 +75,11 @@ function temporaryLines(r: RestoreTestResult): string[] {
       `  it expires at ${t.expiresAt}; after that \`dbops gc\` removes it`,
     );
   } else if (t.created && !t.deleted) {
-    lines.push(`  remove it: dbops instances delete ${t.instanceId} --yes --skip-final-snapshot (or \`dbops gc\` after ${t.expiresAt})`);
+    lines.push(
+      t.clusterId
+        ? `  remove them: dbops instances delete ${t.instanceId} --yes --skip-final-snapshot, then aws rds delete-db-cluster --db-cluster-identifier ${t.clusterId} --skip-final-snapshot (or \`dbops gc\` after ${t.expiresAt})`
+        : `  remove it: dbops instances delete ${t.instanceId} --yes --skip-final-snapshot (or \`dbops gc\` after ${t.expiresAt})`,
+    );
   }
   return lines;
 }
@@ -159,7 +171,7 @@ export function renderMarkdown(r: RestoreTestResult): string {
       : []),
     ...(r.temporary
       ? [
-          `- Temporary instance: \`${r.temporary.instanceId}\` (${r.temporary.instanceClass}), ${r.temporary.kept ? 'kept' : r.temporary.deleted ? 'deleted' : r.temporary.created ? '**not deleted**' : 'not created'}; expires-at ${r.temporary.expiresAt}`,
+          `- Temporary ${r.temporary.clusterId ? `Aurora cluster \`${r.temporary.clusterId}\` with writer` : 'instance:'} \`${r.temporary.instanceId}\` (${r.temporary.instanceClass}), ${r.temporary.kept ? 'kept' : r.temporary.deleted ? 'deleted' : r.temporary.created ? '**not deleted**' : 'not created'}; expires-at ${r.temporary.expiresAt}`,
         ]
       : []),
     ...(r.error
@@ -174,7 +186,7 @@ export function renderMarkdown(r: RestoreTestResult): string {
     '',
     '| Objective | Target | Measured | Result |',
     '|---|---|---|---|',
-    `| RTO (restore until available) | ${r.rto.targetHours} h | ${seconds(r.rto.restoreSeconds)} | ${r.rto.withinTarget === undefined ? '-' : r.rto.withinTarget ? 'within' : '**exceeded**'} |`,
+    `| RTO (restore until available${r.timing.clusterSeconds !== undefined ? '; cluster, then writer' : ''}) | ${r.rto.targetHours} h | ${seconds(r.rto.restoreSeconds)}${phases(r) ? ` (${phases(r)})` : ''} | ${r.rto.withinTarget === undefined ? '-' : r.rto.withinTarget ? 'within' : '**exceeded**'} |`,
     `| RPO (data loss window) | ${r.rpo.targetHours} h | ${r.rpo.measured ? seconds(r.rpo.dataLossSeconds) : 'not measured'} | ${r.rpo.withinTarget === undefined ? '-' : r.rpo.withinTarget ? 'within' : '**exceeded**'} |`,
     '',
     '## Checks',

@@ -3,14 +3,26 @@ import type { Queryable } from '../checks/types.js';
 import type { Context } from '../context.js';
 import type { HostOverride } from '../db/connect.js';
 import { type DbopsError, EnvironmentError, ExitCode, Interrupted, isDbopsError, messageOf } from '../errors.js';
+import { engineMajor } from '../provision/desired.js';
 import { dbopsHome } from '../providers/index.js';
-import type { ConnectionInfo, Instance, Provider } from '../providers/types.js';
+import { serverlessCapacity } from '../config/database-kind.js';
+import { clusterView } from '../providers/cluster-view.js';
+import type { ClusterApi, ConnectionInfo, Instance, Provider } from '../providers/types.js';
+import {
+  addWriter,
+  auroraSource,
+  type ClusterPhases,
+  recoveryCapacity,
+  removeClusterRecovery,
+  restoreClusterStep,
+  WRITER_CLASS,
+} from './cluster.js';
 import { checkSettings, checkStep, type CheckStepIds, removeTemporary, restoreFailed, runChecks, sendRestore } from './steps.js';
-import { reportOf, runRunbook, type RunbookRun, type RunReport } from '../runbook/runner.js';
+import { reportOf, runRunbook, type RunbookRun, type RunReport, type StepFaults } from '../runbook/runner.js';
 import { backupTime, chooseBackup, describeBackup, type BackupChoice } from './backup.js';
 import { expiresAt as expiry, isoSeconds, restoreTestTags, temporaryInstanceId } from './naming.js';
 import { recordResult } from './record.js';
-import { RESTORE_TEST, RESTORE_TEST_MYSQL } from './runbook.js';
+import { RESTORE_TEST, RESTORE_TEST_CLUSTER, RESTORE_TEST_MYSQL } from './runbook.js';
 import { resolveRequest, type RestoreTestInput, type RestoreTestRequest } from './settings.js';
 import type { RestoreTestResult, StepCheck, TemporaryInstance } from './types.js';
 import { failedChecks, judgeRto, verdictOf } from './verdict.js';
@@ -24,6 +36,8 @@ export interface RestoreTestSeams {
   /** Runs on the restore before the checks (tests damage the copy on purpose). */
   beforeChecks?: (restore: Queryable) => Promise<void>;
   runId?: string;
+  /** Fault injection at each step (the cleanup sweeps). */
+  faults?: StepFaults;
 }
 
 /** The result, and the error that stopped the run (exit 3 / 130 / 2) if one did. */
@@ -38,6 +52,8 @@ interface Facts {
   backup?: BackupChoice;
   temporary?: TemporaryInstance;
   restoreSeconds?: number;
+  /** An Aurora source: the restore's two phases (cluster, writer). */
+  phases?: ClusterPhases;
   checks: StepCheck[];
 }
 
@@ -48,14 +64,18 @@ export async function restoreTest(ctx: Context, input: RestoreTestInput, seams: 
   const facts: Facts = { checks: [] };
   let report: RunReport | undefined;
   let error: unknown;
-  // The engine's steps (a MySQL source checks integrity in RT-12); RT-1 still describes the source.
-  const engine = (await provider.findInstance(req.sourceId).catch(() => undefined))?.engine;
-  const runbook = engine === 'mysql' ? RESTORE_TEST_MYSQL : RESTORE_TEST;
+  // The engine's steps (a MySQL source checks integrity in RT-12; an Aurora cluster restores in RT-13/RT-14); RT-1 still describes the source.
+  const aurora = await auroraSource(ctx, provider, req.sourceId);
+  const engine = aurora ? undefined : (await provider.findInstance(req.sourceId).catch(() => undefined))?.engine;
+  const runbook = aurora ? RESTORE_TEST_CLUSTER : engine === 'mysql' ? RESTORE_TEST_MYSQL : RESTORE_TEST;
   try {
     ({ report } = await runRunbook(
       runbook,
-      { out: ctx.out, clock: ctx.clock, signal: ctx.signal, keep: req.keep, runId: seams.runId, settleMs: 10_000 },
-      (run) => steps(ctx, provider, req, facts, run, seams, started, runbook),
+      { out: ctx.out, clock: ctx.clock, signal: ctx.signal, keep: req.keep, runId: seams.runId, settleMs: 10_000, faults: seams.faults },
+      (run) =>
+        aurora
+          ? clusterSteps(ctx, provider, aurora.clusters, req, facts, run, seams, started)
+          : steps(ctx, provider, req, facts, run, seams, started, runbook),
     ));
   } catch (e) {
     error = e;
@@ -117,11 +137,62 @@ async function steps(
   await deleteStep(ctx, provider, req, facts, run, pending);
 }
 
+/**
+ * An Aurora source: the same RT-1 on the cluster (its cluster snapshots, its restorable
+ * window), RT-13 the temporary cluster, RT-14 its writer (the RTO), the same checks on the
+ * writer, RT-15 the writer deleted, then the cluster.
+ */
+async function clusterSteps(
+  ctx: Context,
+  provider: Provider,
+  clusters: ClusterApi,
+  req: RestoreTestRequest,
+  facts: Facts,
+  run: RunbookRun,
+  seams: RestoreTestSeams,
+  started: Date,
+): Promise<void> {
+  await pickBackup(clusterView(provider), req, facts, run, started, true);
+  if (ctx.flags.dryRun) {
+    for (const s of RESTORE_TEST_CLUSTER.steps.slice(1)) run.skip(s.id, 'dry run');
+    return;
+  }
+  const tmp = { ...facts.temporary!, clusterId: facts.temporary!.clusterId! };
+  facts.temporary = tmp;
+  const source = await clusters.describeCluster(req.sourceId);
+  const rec = { clusters, source, serverless: recoveryCapacity(source, serverlessCapacity(ctx.config)) };
+  // A restore slower than aws.maxWaitMinutes but within the RTO is slow, not broken: wait for it.
+  const maxWaitSeconds = Math.max(ctx.config.aws.maxWaitMinutes * 60, req.rtoHours * 3600);
+  if (req.keep) keepNotes(tmp, req.connectHost);
+  const pending = await restoreClusterStep(ctx, rec, facts.backup!, tmp, run, 'RT-13', { maxWaitSeconds });
+  facts.phases = pending.phases;
+  await checkStep(run, 'RT-14', 'rto', facts.checks, async (s) => {
+    facts.restoreSeconds = await addWriter(ctx, provider, rec, tmp, pending, run, s, { maxWaitSeconds });
+    return judgeRto(facts.restoreSeconds, req.rtoHours);
+  });
+  const session = await connect(ctx, provider, req, facts, run, seams, started);
+  await runChecks(session.session, run, facts.checks, RT_CHECK_STEPS);
+  await session.session.close();
+  session.forget();
+  if (req.keep) {
+    run.skip('RT-15', `--keep: ${tmp.instanceId} and ${tmp.clusterId} stay until you delete them (expires-at ${tmp.expiresAt})`);
+    return;
+  }
+  await run.step('RT-15', (s) => removeClusterRecovery(ctx, provider, rec, tmp, pending, run.runId, s));
+}
+
 /** Statuses in which the source cannot answer the checks' queries. */
 const NOT_ANSWERING = new Set(['stopped', 'stopping', 'starting', 'creating', 'deleting', 'failed', 'incompatible-restore']);
 
 /** RT-1 */
-async function pickBackup(provider: Provider, req: RestoreTestRequest, facts: Facts, run: RunbookRun, now: Date): Promise<void> {
+async function pickBackup(
+  provider: Provider,
+  req: RestoreTestRequest,
+  facts: Facts,
+  run: RunbookRun,
+  now: Date,
+  cluster = false,
+): Promise<void> {
   await run.step('RT-1', async (s) => {
     const source = await provider.describeInstance(req.sourceId);
     if (NOT_ANSWERING.has(source.status)) {
@@ -138,12 +209,16 @@ async function pickBackup(provider: Provider, req: RestoreTestRequest, facts: Fa
     }
     facts.source = source;
     const backup = await chooseBackup(provider, req.backup, source, now);
-    const instanceId = temporaryInstanceId(source.id, run.runId);
+    // An Aurora source: the temporary cluster takes the name, its db.serverless writer the name with -w.
+    const instanceId = temporaryInstanceId(source.id, cluster ? `${run.runId}-w` : run.runId);
+    const clusterId = cluster ? temporaryInstanceId(source.id, run.runId) : undefined;
+    const instanceClass = cluster ? WRITER_CLASS : req.instanceClass;
     const expires = expiry(now, req.expiresAfterHours);
     facts.backup = backup;
     facts.temporary = {
       instanceId,
-      instanceClass: req.instanceClass,
+      ...(clusterId ? { clusterId } : {}),
+      instanceClass,
       tags: restoreTestTags({
         runId: run.runId,
         sourceInstanceId: source.id,
@@ -154,12 +229,33 @@ async function pickBackup(provider: Provider, req: RestoreTestRequest, facts: Fa
       publiclyAccessible: false,
       ...(source.subnetGroup ? { subnetGroup: source.subnetGroup } : {}),
       securityGroups: [...source.vpcSecurityGroupIds],
+      ...(await copyParameterGroup(provider, source, backup)),
       created: false,
       deleted: false,
       kept: false,
     };
-    s.detail(`${describeBackup(backup, now)} of ${source.id} -> ${instanceId} (${req.instanceClass})`);
+    s.detail(
+      `${describeBackup(backup, now)} of ${source.id} -> ${clusterId ? `cluster ${clusterId}, writer ` : ''}${instanceId} (${instanceClass})`,
+    );
   });
+}
+
+/**
+ * The source's DB parameter group for the copy, so it runs with the same server settings
+ * (sql_mode, lower_case_table_names, require_secure_transport …) — unless the snapshot is of
+ * another major version (taken before an upgrade): a group only fits its own family.
+ */
+async function copyParameterGroup(
+  provider: Provider,
+  source: Instance,
+  backup: BackupChoice,
+): Promise<Pick<TemporaryInstance, 'parameterGroup'>> {
+  const group = source.parameterGroup;
+  if (!group) return {};
+  if (backup.kind !== 'snapshot') return { parameterGroup: group };
+  const snap = await provider.findSnapshot(backup.snapshotId);
+  const major = (v: string) => engineMajor(source.engine, v);
+  return snap && major(snap.engineVersion) === major(source.engineVersion) ? { parameterGroup: group } : {};
 }
 
 interface PendingRestore {
@@ -206,7 +302,9 @@ function keepNotes(tmp: TemporaryInstance, tunnel: HostOverride | undefined): vo
     ? ` --connect-host ${tunnel.host.includes(':') ? `[${tunnel.host}]` : tunnel.host}${tunnel.port ? `:${tunnel.port}` : ''}`
     : '';
   tmp.connectCommand = `dbops psql ${tmp.instanceId}${via}`;
-  tmp.removeCommand = `dbops instances delete ${tmp.instanceId} --yes --skip-final-snapshot`;
+  tmp.removeCommand = tmp.clusterId
+    ? `dbops instances delete ${tmp.instanceId} --yes --skip-final-snapshot, then aws rds delete-db-cluster --db-cluster-identifier ${tmp.clusterId} --skip-final-snapshot`
+    : `dbops instances delete ${tmp.instanceId} --yes --skip-final-snapshot`;
 }
 
 /** RT-4: connections (the restore's password falls back to the source's: the data, and so pg_authid, is the same). */
@@ -227,7 +325,7 @@ async function connect(
     const restore: ConnectionInfo = restoreInfo.password
       ? restoreInfo
       : { ...restoreInfo, ...(source.password ? { password: source.password } : {}) };
-    const settings = await checkSettings(req);
+    const settings = await checkSettings(req, source.engine);
     const open = seams.openChecks ?? openCheckSession;
     const t = backupTime(facts.backup!);
     const session = await open(
@@ -338,6 +436,8 @@ function buildResult(
     ...(tmp ? { temporary: tmp } : {}),
     timing: {
       ...(restoreSeconds !== undefined ? { restoreSeconds } : {}),
+      ...optional('clusterSeconds', facts.phases?.clusterSeconds),
+      ...optional('writerSeconds', facts.phases?.writerSeconds),
       ...optional('checksSeconds', stepSeconds(report, ['RT-4', 'RT-5', 'RT-12', 'RT-6', 'RT-7', 'RT-8', 'RT-9', 'RT-10'])),
       totalSeconds: report.durationMs / 1000,
     },

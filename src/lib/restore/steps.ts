@@ -5,13 +5,15 @@
  * as runbook steps, each failed check recorded while the run goes on. The step ids are the
  * caller's (RT-n or DR-n); the checks are the same.
  */
+import { join } from 'node:path';
 import { loadQueryFiles } from '../checks/performance.js';
+import { engineFor } from '../engines/index.js';
 import type { CheckSession, CheckSettings } from '../checks/session.js';
 import { connectionLost, isConnectionLost, isStatementError, sqlMessage, sqlState } from '../checks/sql-errors.js';
 import type { CheckId, CheckResult } from '../checks/types.js';
 import type { Context } from '../context.js';
 import { CheckFailed, EnvironmentError, isPortError, NotFoundError } from '../errors.js';
-import type { Instance, Provider } from '../providers/types.js';
+import type { Engine, Instance, Provider } from '../providers/types.js';
 import { TAG } from '../providers/types.js';
 import type { RunbookRun, StepHandle } from '../runbook/runner.js';
 import type { BackupChoice } from './backup.js';
@@ -30,6 +32,7 @@ export function sendRestore(
     instanceClass: tmp.instanceClass,
     ...(tmp.subnetGroup ? { subnetGroup: tmp.subnetGroup } : {}),
     ...(tmp.securityGroups.length > 0 ? { vpcSecurityGroupIds: tmp.securityGroups } : {}),
+    ...(tmp.parameterGroup ? { parameterGroup: tmp.parameterGroup } : {}),
     publiclyAccessible: false,
     tags: tmp.tags,
   };
@@ -149,8 +152,12 @@ export async function checkStep(
 /** The check settings of a request: thresholds, and the check queries (files + config). */
 export async function checkSettings(
   req: Pick<RestoreTestRequest, 'queriesDir' | 'configQueries' | 'heapallindexed' | 'countTolerance' | 'rpoHours' | 'performance'>,
+  /** The source's engine (absent: PostgreSQL). */
+  engine: Engine | undefined,
 ): Promise<CheckSettings> {
-  const files = await loadQueryFiles(req.queriesDir);
+  // The engine's own queries: PostgreSQL's are the directory's *.sql files, MySQL's those of its mysql/ subdirectory.
+  const dir = checkQueriesDir(req.queriesDir, engine);
+  const files = await loadQueryFiles(dir);
   const fromConfig = req.configQueries.map((q) => ({ name: q.name, sql: q.sql, origin: 'config' }));
   return {
     heapallindexed: req.heapallindexed,
@@ -158,8 +165,14 @@ export async function checkSettings(
     rpoHours: req.rpoHours,
     performance: req.performance,
     queries: [...files, ...fromConfig],
-    querySources: [req.queriesDir, ...(fromConfig.length ? ['restoreTest.performance.queries'] : [])],
+    querySources: [dir, ...(fromConfig.length ? ['restoreTest.performance.queries'] : [])],
   };
+}
+
+/** Where the engine's check queries are: the directory itself, or its engine subdirectory ("<dir>/mysql/"). */
+export function checkQueriesDir(queriesDir: string, engine: Engine | undefined): string {
+  const sub = engineFor(engine).checkQueriesSubdir;
+  return sub ? `${join(queriesDir, sub)}/` : queriesDir;
 }
 
 /** The step ids the data-plane checks after the server check run in (RT-5..RT-10, DR-8..DR-13). */

@@ -16,7 +16,10 @@ export type StepCheck = CheckResult & { step: string };
 
 /** The instance a run creates, where it lives, and what became of it. */
 export interface TemporaryInstance {
+  /** The instance (for an Aurora source: the writer of the temporary cluster). */
   instanceId: string;
+  /** An Aurora source: the temporary cluster the writer belongs to (deleted after it). */
+  clusterId?: string;
   instanceClass: string;
   tags: Tags;
   /** ISO time after which `dbops gc` may remove it. */
@@ -24,6 +27,8 @@ export interface TemporaryInstance {
   publiclyAccessible: false;
   subnetGroup?: string;
   securityGroups: string[];
+  /** The source's DB parameter group, given to the copy (RDS, same region): the same server settings. */
+  parameterGroup?: string;
   /** The create call returned. */
   created: boolean;
   /** Deleted by this run (RT-11 or the cleanup stack). */
@@ -65,8 +70,12 @@ export interface RestoreTestResult {
   };
   backup?: BackupChoice;
   temporary?: TemporaryInstance;
-  /** Seconds: the restore (RT-2 + RT-3), the checks (RT-4 .. RT-10), the whole run. */
-  timing: { restoreSeconds?: number; checksSeconds?: number; totalSeconds: number };
+  /**
+   * Seconds: the restore (RT-2 + RT-3; an Aurora source RT-13 + RT-14), the checks
+   * (RT-4 .. RT-10), the whole run; an Aurora source also the restore's two phases: the
+   * cluster (RT-13) and its writer (RT-14).
+   */
+  timing: { restoreSeconds?: number; clusterSeconds?: number; writerSeconds?: number; checksSeconds?: number; totalSeconds: number };
   rto: { targetHours: number; restoreSeconds?: number; withinTarget?: boolean };
   rpo: { targetHours: number; measured: boolean; dataLossSeconds?: number; withinTarget?: boolean };
   checks: StepCheck[];

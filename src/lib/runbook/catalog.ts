@@ -6,7 +6,7 @@
  */
 import { AUTOMATED_BACKUPS, PITR } from '../backups/runbooks.js';
 import { AUDIT_FINDINGS } from '../audit/findings.js';
-import { DR_DRILL } from '../drill/runbook.js';
+import { DR_DRILL_RUNBOOK } from '../drill/runbook.js';
 import { CLUSTER_FAILOVER, FAILOVER, SWITCHOVER } from '../failover/runbooks.js';
 import { FREE_TIER_FINDINGS } from '../freetier/findings.js';
 import { INSTANCE_CREATE, INSTANCE_DELETE, INSTANCE_START_STOP } from '../instances/runbooks.js';
@@ -51,7 +51,7 @@ export const RUNBOOKS: RunbookDef[] = [
   HEARTBEAT,
   AUTOMATED_BACKUPS,
   PITR,
-  DR_DRILL,
+  DR_DRILL_RUNBOOK,
   SCHEDULE,
 ];
 

@@ -45,6 +45,7 @@ export const SCHEDULABLE: Readonly<Record<string, SchedulableCommand>> = {
     unattended: ['--yes'],
     timeoutSeconds: 3600,
     runbook: 'snapshots',
+    fleet: true,
   },
   'restore-test': {
     path: 'restore-test',
@@ -54,7 +55,7 @@ export const SCHEDULABLE: Readonly<Record<string, SchedulableCommand>> = {
     runbook: 'restore-test',
     fleet: true,
   },
-  'dr-drill run': { path: 'dr-drill run', perDatabase: true, unattended: [], timeoutSeconds: 6 * 3600, runbook: 'dr-drill' },
+  'dr-drill run': { path: 'dr-drill run', perDatabase: true, unattended: [], timeoutSeconds: 6 * 3600, runbook: 'dr-drill', fleet: true },
   'free-tier-report': { path: 'free-tier-report', perDatabase: false, unattended: [], timeoutSeconds: 600, runbook: 'free-tier' },
   gc: { path: 'gc', perDatabase: false, unattended: ['--yes'], timeoutSeconds: 1800, runbook: 'gc' },
   audit: { path: 'audit', perDatabase: true, unattended: [], timeoutSeconds: 600, runbook: 'audit', fleet: true },

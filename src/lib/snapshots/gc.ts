@@ -107,7 +107,8 @@ export interface GcResult {
   failed: (GcItem & { error: string })[];
 }
 
-async function inventory(provider: Provider, regions: string[]): Promise<GcInventory> {
+/** Everything that may carry dbops:expires-at in those regions (one listing of each kind per region). */
+export async function inventory(provider: Provider, regions: string[]): Promise<GcInventory> {
   const out: GcInventory = { instances: [], snapshots: [] };
   for (const region of regions) {
     const p = provider.forRegion(region);
@@ -121,7 +122,8 @@ async function inventory(provider: Provider, regions: string[]): Promise<GcInven
   return out;
 }
 
-async function remove(provider: Provider, item: GcItem): Promise<void> {
+/** Deletes one expired resource (an instance without a final snapshot). */
+export async function remove(provider: Provider, item: GcItem): Promise<void> {
   const p = provider.forRegion(item.region);
   if (item.kind === 'instance') await p.deleteInstance(item.id, { skipFinalSnapshot: true });
   else if (item.kind === 'snapshot') await p.deleteSnapshot(item.id);

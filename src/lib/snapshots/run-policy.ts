@@ -37,6 +37,14 @@ export interface RunPolicyResult {
   report: RunReport;
 }
 
+/** What a fleet run adds (src/lib/fleet/quotas.ts): the account's quotas, respected rather than failed on. */
+export interface PolicyLimits {
+  /** Before a snapshot or a copy is created in a region: counts it against the manual snapshot quota there (throws to refuse). */
+  beforeSnapshot?(provider: Provider, what: string): Promise<void>;
+  /** A slot among the copies in flight into `region` (at most 5), held from the request until the copy is available. */
+  copySlot?(region: string): Promise<() => void>;
+}
+
 interface Plan {
   instance: Instance;
   drRegion?: string;
@@ -69,7 +77,7 @@ async function check(ctx: Context, provider: Provider, instanceId: string, run: 
 }
 
 /** SN-2 and SN-3: this week's snapshot, new or reused, available. */
-async function snapshotSteps(ctx: Context, provider: Provider, plan: Plan, run: RunbookRun): Promise<Snapshot> {
+async function snapshotSteps(ctx: Context, provider: Provider, plan: Plan, run: RunbookRun, limits: PolicyLimits): Promise<Snapshot> {
   let id: string;
   if (plan.resume) {
     id = plan.resume.id;
@@ -77,6 +85,7 @@ async function snapshotSteps(ctx: Context, provider: Provider, plan: Plan, run: 
   } else {
     id = manualSnapshotId(plan.instance.id, ctx.clock.now());
     await run.step('SN-2', async (s) => {
+      await limits.beforeSnapshot?.(provider, `snapshot ${id}`);
       const created = await provider.createSnapshot({
         instanceId: plan.instance.id,
         snapshotId: id,
@@ -99,12 +108,37 @@ async function copySteps(
   source: Snapshot,
   dr: string,
   run: RunbookRun,
+  limits: PolicyLimits,
+): Promise<NonNullable<RunPolicyResult['copy']>> {
+  let release: (() => void) | undefined;
+  try {
+    return await copyAndWait(ctx, provider, source, dr, run, limits, (r) => {
+      release = r;
+    });
+  } finally {
+    release?.();
+  }
+}
+
+async function copyAndWait(
+  ctx: Context,
+  provider: Provider,
+  source: Snapshot,
+  dr: string,
+  run: RunbookRun,
+  limits: PolicyLimits,
+  holding: (release: () => void) => void,
 ): Promise<NonNullable<RunPolicyResult['copy']>> {
   const prepared = await run.step('SN-4', async (s) => {
     const p = await prepareCopy(ctx, provider, source, dr);
     if (p.existing) {
       s.detail(`${p.existing.id} already in ${dr} (${p.existing.status}): reused`);
     } else {
+      if (limits.copySlot) {
+        s.update(`waiting for one of the ${dr} copy slots (at most 5 copies in flight)`);
+        holding(await limits.copySlot(dr));
+      }
+      await limits.beforeSnapshot?.(p.target, `copy ${p.targetSnapshotId}`);
       const copy = await requestCopy(provider, source, p, run.runId);
       s.detail(`${copy.id} requested in ${dr} (${copy.status})${p.kmsKey ? `, ${describeCopyKey(p.kmsKey, dr)}` : ''}`);
     }
@@ -155,7 +189,7 @@ async function confirmRun(ctx: Context, instanceId: string): Promise<boolean> {
   );
 }
 
-export async function runSnapshotPolicy(ctx: Context, input: { instanceId: string }): Promise<RunPolicyResult> {
+export async function runSnapshotPolicy(ctx: Context, input: { instanceId: string }, limits: PolicyLimits = {}): Promise<RunPolicyResult> {
   const provider = await snapshotProvider(ctx, input.instanceId);
   const confirmed = await confirmRun(ctx, input.instanceId);
   const { value, report } = await runRunbook(SNAPSHOT_POLICY, { out: ctx.out, clock: ctx.clock, signal: ctx.signal }, async (run) => {
@@ -165,11 +199,11 @@ export async function runSnapshotPolicy(ctx: Context, input: { instanceId: strin
       for (const id of ['SN-2', 'SN-3', 'SN-4', 'SN-5', 'SN-6', 'SN-7']) run.skip(id, confirmed ? DRY_RUN : 'not confirmed');
       return { ...base, dryRun: ctx.flags.dryRun };
     }
-    const snapshot = await snapshotSteps(ctx, provider, plan, run);
+    const snapshot = await snapshotSteps(ctx, provider, plan, run, limits);
     const snapshotOut = { id: snapshot.id, reused: plan.resume !== undefined, status: snapshot.status };
     let copyOut: RunPolicyResult['copy'];
     if (plan.drRegion) {
-      copyOut = await copySteps(ctx, provider, snapshot, plan.drRegion, run);
+      copyOut = await copySteps(ctx, provider, snapshot, plan.drRegion, run, limits);
     } else {
       run.skip('SN-4', 'cross-region copies are off (snapshots.crossRegion.enabled: false)');
       run.skip('SN-5', 'cross-region copies are off');

@@ -3,7 +3,7 @@
  * codes, --json, the implicit-commit warning, a failed migration blocking the next run
  * until `migrate resolve`, the DELIMITER refusal; and `dbops vector` refusing MySQL.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,19 @@ async function dir(files: Record<string, string>): Promise<string> {
 }
 
 describe('dbops migrate on MySQL (bin/dbops)', () => {
+  it('migrate new with database.engine mysql writes the MySQL template, and refuses --no-transaction (exit 2)', async () => {
+    const d = await dir({});
+    const env = { DBOPS_HOME: home, DBOPS_PROVIDER: 'local', DBOPS_DATABASE__ENGINE: 'mysql' };
+    const made = await runDbops(['migrate', 'new', 'add rating', '--dir', d], { env, cwd: home });
+    expect(made.exitCode, made.stderr).toBe(0);
+    expect(await readFile(join(d, '0001_add_rating.sql'), 'utf8')).toContain('this file is NOT one transaction');
+    const refused = await runDbops(['migrate', 'new', 'idx', '--no-transaction', '--dir', d], { env, cwd: home });
+    expect([refused.exitCode, refused.stderr.split('\n')[0]]).toEqual([
+      2,
+      'error: --no-transaction is for PostgreSQL: MySQL runs every migration outside a transaction, statement by statement, already.',
+    ]);
+  });
+
   it('applies, fails half-way (exit 1), refuses the next run (exit 1), resolves (exit 0), then applies the fixed file', async () => {
     const url = await server.freshDatabase('cli');
     const d = await dir({

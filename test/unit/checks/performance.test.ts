@@ -6,6 +6,7 @@ import {
   judgePerformance,
   loadQueryFiles,
   median,
+  pgTimingSql,
   timeQueries,
   withinThreshold,
   type QueryTiming,
@@ -116,5 +117,35 @@ describe('timeQueries', () => {
     const [broken] = await timeQueries(fakeDb('22012'), fakeDb(), [q], S);
     expect(broken).toMatchObject({ status: 'failed' });
     expect(broken!.note).toContain('fails on the restore but not on the source');
+  });
+
+  it('brackets each query with the engine\'s statements on each side; a MySQL "no such table" (42S02) is skipped', async () => {
+    // GIVEN a MySQL-like source and restore that record what they are sent
+    const sent: string[][] = [[], []];
+    const db = (i: number, failWith?: string): Queryable =>
+      ({
+        query: async (sql: string) => {
+          sent[i]!.push(sql);
+          if (failWith && sql.startsWith('SELECT'))
+            throw Object.assign(new Error("Table 'app.recipes' doesn't exist"), { sqlState: failWith });
+          return { rows: [{ n: 1 }] };
+        },
+      }) as unknown as Queryable;
+    const sql = {
+      begin: ['SET SESSION max_execution_time = 30000', 'START TRANSACTION READ ONLY'],
+      end: ['ROLLBACK', 'SET SESSION max_execution_time = 0'],
+    };
+    const [timed] = await timeQueries({ db: db(0), sql }, { db: db(1), sql }, [q], { ...S, runs: 1 });
+    expect(timed!.status).not.toBe('skipped');
+    const expected = [...sql.begin, q.sql, q.sql, ...sql.end];
+    expect(sent).toEqual([expected, expected]);
+    // AND a restore without the table (MySQL's SQLSTATE 42S02): skipped, not failed
+    const [missing] = await timeQueries({ db: db(0, '42S02'), sql }, { db: db(1), sql }, [q], S);
+    expect(missing).toMatchObject({ status: 'skipped' });
+    expect(missing!.note).toContain('not in the backup');
+  });
+
+  it('PostgreSQL: BEGIN READ ONLY and SET LOCAL statement_timeout, ended by ROLLBACK', () => {
+    expect(pgTimingSql(30_000)).toEqual({ begin: ['BEGIN READ ONLY', 'SET LOCAL statement_timeout = 30000'], end: ['ROLLBACK'] });
   });
 });

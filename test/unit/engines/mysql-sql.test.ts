@@ -306,3 +306,27 @@ describe('the write probe’s SQL per engine', () => {
     ]);
   });
 });
+
+describe('RT-10 on MySQL: the statements around a timed check query', () => {
+  it('MySQL 8.0: max_execution_time in ms, a read-only transaction, then ROLLBACK and the limit lifted', async () => {
+    const { s, sent } = session([[/^SELECT VERSION/, [{ version: '8.0.35', db: 'app', read_only: 0 }]]]);
+    expect(await s.queryTimingSql(30_000)).toEqual({
+      begin: ['SET SESSION max_execution_time = 30000', 'START TRANSACTION READ ONLY'],
+      end: ['ROLLBACK', 'SET SESSION max_execution_time = 0'],
+    });
+    expect(sent.map(([sql]) => sql)).toEqual(['SELECT VERSION() AS version, DATABASE() AS db, @@GLOBAL.read_only AS read_only']);
+  });
+
+  it('MariaDB standing in for it: max_statement_time in seconds', async () => {
+    const { s } = session([[/^SELECT VERSION/, [{ version: '10.11.6-MariaDB-0+deb12u1', db: 'app', read_only: 0 }]]]);
+    expect(await s.queryTimingSql(2_500)).toEqual({
+      begin: ['SET SESSION max_statement_time = 2.500', 'START TRANSACTION READ ONLY'],
+      end: ['ROLLBACK', 'SET SESSION max_statement_time = 0'],
+    });
+  });
+
+  it("MySQL's check queries are those of the queries directory's mysql/ subdirectory; PostgreSQL's the directory's own", () => {
+    expect(engineFor('mysql').checkQueriesSubdir).toBe('mysql');
+    expect(engineFor('postgres').checkQueriesSubdir).toBe('');
+  });
+});

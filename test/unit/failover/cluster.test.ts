@@ -6,7 +6,7 @@
  */
 import { FailoverDBClusterCommand } from '@aws-sdk/client-rds';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CheckFailed, ExitCode, UsageError } from '../../../src/lib/errors.js';
+import { ExitCode, UsageError } from '../../../src/lib/errors.js';
 import { failoverCluster, isClusterFailover, pickReader, renderClusterFailover } from '../../../src/lib/failover/cluster.js';
 import { createAwsProvider } from '../../../src/lib/providers/aws/provider.js';
 import { testContext, type TestContext } from '../../_helpers/context.js';
@@ -54,7 +54,7 @@ describe('failover of an Aurora cluster', () => {
     ]);
     expect(r).toMatchObject({ kind: 'cluster', dryRun: false, fromWriter: 'hub-writer', target: 'hub-reader-a', writer: 'hub-reader-a' });
     expect(rds.clusters.writerOf(REGION, HUB)).toBe('hub-reader-a');
-    expect(r.report?.steps.map((s) => `${s.id} ${s.status}`)).toEqual(['CF-1 ok', 'CF-2 ok', 'CF-3 ok']);
+    expect(r.report?.steps.map((s) => `${s.id} ${s.status}`)).toEqual(['CF-1 ok', 'CF-4 skipped', 'CF-2 ok', 'CF-3 ok', 'CF-5 skipped']);
     expect(t.asked).toEqual([
       'Fail over Aurora cluster content-hub from hub-writer to hub-reader-a? Writes are refused for about 30-60 s.',
     ]);
@@ -75,11 +75,11 @@ describe('failover of an Aurora cluster', () => {
     expect((e as Error).message).toBe('hub-reader-b is not a reader of Aurora cluster content-hub.');
   });
 
-  it('refuses a cluster without a reader (exit 1), changing nothing', async () => {
+  it('refuses a cluster without a reader (bad input, exit 2), changing nothing', async () => {
     t = await context();
     const e = await failoverCluster(t.ctx, { clusterId: HUB }).catch((x: unknown) => x);
-    expect(e).toBeInstanceOf(CheckFailed);
-    expect((e as CheckFailed).exitCode).toBe(ExitCode.checksFailed);
+    expect(e).toBeInstanceOf(UsageError);
+    expect((e as UsageError).exitCode).toBe(ExitCode.usage);
     expect((e as Error).message).toBe(
       'Failover refused: Aurora cluster content-hub has no reader to promote (its only instance is the writer hub-writer).',
     );
@@ -99,7 +99,13 @@ describe('failover of an Aurora cluster', () => {
       ].join('\n'),
     );
     expect(rds.mock.commandCalls(FailoverDBClusterCommand)).toHaveLength(0);
-    expect(r.report?.steps.map((s) => `${s.id} ${s.status}`)).toEqual(['CF-1 ok', 'CF-2 skipped', 'CF-3 skipped']);
+    expect(r.report?.steps.map((s) => `${s.id} ${s.status}`)).toEqual([
+      'CF-1 ok',
+      'CF-4 skipped',
+      'CF-2 skipped',
+      'CF-3 skipped',
+      'CF-5 skipped',
+    ]);
   });
 });
 

@@ -57,7 +57,21 @@ async function context(
 
 type Opts = InputOf<typeof freeTierReport.def>['opts'];
 const run = (ctx: Context, opts: Partial<Opts> = {}) =>
-  freeTierReport.run(ctx, { args: {}, opts: { month: undefined, markdown: false, publish: false, withCostExplorer: false, ...opts } });
+  freeTierReport.run(ctx, {
+    args: {},
+    opts: {
+      month: undefined,
+      markdown: false,
+      publish: false,
+      withCostExplorer: false,
+      all: false,
+      select: [],
+      account: undefined,
+      concurrency: undefined,
+      reportDir: undefined,
+      ...opts,
+    },
+  });
 const ONE = [{ id: 'prod-db', from: '2024-12-01T00:00:00Z' }];
 const TWO = [...ONE, { id: 'rt-1', from: '2025-01-01T00:00:00Z', shape: { TagList: [{ Key: 'dbops:purpose', Value: 'restore-test' }] } }];
 

@@ -48,7 +48,19 @@ const COMMANDS = [
     name: `migrate status${json ? ' --json' : ''}`,
     json,
     run: (ctx: Parameters<typeof status.run>[0], url?: string) =>
-      status.run(ctx, { args: {}, opts: { url, instance: undefined, connectHost: undefined } }),
+      status.run(ctx, {
+        args: {},
+        opts: {
+          url,
+          instance: undefined,
+          connectHost: undefined,
+          all: false,
+          select: [],
+          account: undefined,
+          concurrency: undefined,
+          reportDir: undefined,
+        },
+      }),
   })),
 ];
 

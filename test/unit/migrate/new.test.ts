@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assembleMigrations, checksumOf } from '../../../src/lib/migrate/files.js';
-import { migrationSlug, newMigration, nextVersion, upTemplate } from '../../../src/lib/migrate/new.js';
+import { lintMysqlMigrations } from '../../../src/lib/migrate/lint-mysql.js';
+import { mysqlDownTemplate, mysqlUpTemplate, migrationSlug, newMigration, nextVersion, upTemplate } from '../../../src/lib/migrate/new.js';
+import { UsageError } from '../../../src/lib/errors.js';
 
 describe('migrationSlug and nextVersion', () => {
   it('makes a file-name slug of any text', () => {
@@ -30,7 +32,7 @@ describe('newMigration', () => {
     // GIVEN a directory with version 1
     await writeFile(join(dir, '0001_init.sql'), 'SELECT 1;');
     // WHEN a new migration is made
-    const r = await newMigration({ dir, name: 'Add tags', noTransaction: false, withDown: true, dryRun: false });
+    const r = await newMigration({ dir, name: 'Add tags', engine: 'postgres', noTransaction: false, withDown: true, dryRun: false });
     // THEN 0002_add_tags.sql and its down file exist, and the directory still loads
     expect(r).toEqual({
       dryRun: false,
@@ -51,17 +53,56 @@ describe('newMigration', () => {
   });
 
   it('marks a no-transaction migration on its first line, and --no-down writes one file', async () => {
-    await newMigration({ dir, name: 'idx', noTransaction: true, withDown: false, dryRun: false });
+    await newMigration({ dir, name: 'idx', engine: 'postgres', noTransaction: true, withDown: false, dryRun: false });
     expect(await readdir(dir)).toEqual(['0001_idx.sql']);
     expect((await readFile(join(dir, '0001_idx.sql'), 'utf8')).split('\n')[0]).toBe('-- dbops:no-transaction');
   });
 
   it('creates a missing directory, and a dry run writes nothing', async () => {
     const sub = join(dir, 'deeper', 'migrations');
-    const dry = await newMigration({ dir: sub, name: 'x', noTransaction: false, withDown: true, dryRun: true });
+    const dry = await newMigration({ dir: sub, name: 'x', engine: 'postgres', noTransaction: false, withDown: true, dryRun: true });
     expect(dry.dryRun).toBe(true);
     await expect(readdir(sub)).rejects.toMatchObject({ code: 'ENOENT' });
-    await newMigration({ dir: sub, name: 'x', noTransaction: false, withDown: true, dryRun: false });
+    await newMigration({ dir: sub, name: 'x', engine: 'postgres', noTransaction: false, withDown: true, dryRun: false });
     expect((await readdir(sub)).sort()).toEqual(['0001_x.down.sql', '0001_x.sql']);
+  });
+});
+
+describe('newMigration for MySQL', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dbops-mig-new-mysql-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('writes the MySQL template: no transaction, one DDL per file, ALGORITHM/LOCK, no DELIMITER', async () => {
+    await newMigration({ dir, name: 'add rating', engine: 'mysql', noTransaction: false, withDown: true, dryRun: false });
+    const up = await readFile(join(dir, '0001_add_rating.sql'), 'utf8');
+    expect(up).toBe(mysqlUpTemplate('0001_add_rating'));
+    expect(up.split('\n').slice(0, 9)).toEqual([
+      '-- 0001_add_rating: <what this changes, and why>',
+      '-- MySQL commits every DDL statement on its own: this file is NOT one transaction. dbops runs',
+      '-- it statement by statement; if one fails, those before it stay applied and the migration is',
+      '-- marked failed until you check the schema and run `dbops migrate resolve <version>`.',
+      '-- So: one DDL statement per file, and say how it may run, so MySQL refuses it instead of',
+      '-- copying a large table while blocking its writes:',
+      '--   ALTER TABLE recipes ADD COLUMN rating TINYINT NULL, ALGORITHM=INSTANT;',
+      '--   ALTER TABLE recipes ADD INDEX recipes_rating_idx (rating), ALGORITHM=INPLACE, LOCK=NONE;',
+      '-- No DELIMITER: end a procedure or trigger body with END; dbops sends it as one statement.',
+    ]);
+    expect(await readFile(join(dir, '0001_add_rating.down.sql'), 'utf8')).toBe(mysqlDownTemplate('0001_add_rating'));
+    // The template alone is all comments: MySQL's lint finds nothing to say about it.
+    expect(lintMysqlMigrations([{ file: '0001_add_rating.sql', sql: up }], { lockTimeoutMs: 10_000 })).toEqual([]);
+  });
+
+  it('refuses --no-transaction in one sentence (exit 2), and writes nothing', async () => {
+    const e = await newMigration({ dir, name: 'idx', engine: 'mysql', noTransaction: true, withDown: true, dryRun: false }).catch((x) => x);
+    expect(e).toBeInstanceOf(UsageError);
+    expect([e.message, e.hint, e.exitCode]).toEqual([
+      '--no-transaction is for PostgreSQL: MySQL runs every migration outside a transaction, statement by statement, already.',
+      'Run `dbops migrate new idx` without it; the file explains how MySQL runs it.',
+      2,
+    ]);
+    expect(await readdir(dir)).toEqual([]);
   });
 });

@@ -32,7 +32,23 @@ describe('showRunbook', () => {
   it('with a name, is the whole runbook with its ids in order', () => {
     const r = showRunbook({ name: 'restore-test' });
     expect(r.file).toBe('runbooks/restore-test.md');
-    expect(r.ids).toEqual(['RT-1', 'RT-2', 'RT-3', 'RT-4', 'RT-5', 'RT-12', 'RT-6', 'RT-7', 'RT-8', 'RT-9', 'RT-10', 'RT-11']);
+    expect(r.ids).toEqual([
+      'RT-1',
+      'RT-2',
+      'RT-3',
+      'RT-4',
+      'RT-5',
+      'RT-12',
+      'RT-6',
+      'RT-7',
+      'RT-8',
+      'RT-9',
+      'RT-10',
+      'RT-11',
+      'RT-13',
+      'RT-14',
+      'RT-15',
+    ]);
     expect(r.section).toBeUndefined();
     expect(r.markdown.startsWith('# Runbook: restore test')).toBe(true);
   });

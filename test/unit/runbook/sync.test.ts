@@ -13,6 +13,8 @@ import { readRunbookSteps } from '../../../src/lib/runbook/parse.js';
 import { MIGRATE_BASELINE, MIGRATE_DOWN, MIGRATE_UP } from '../../../src/lib/migrate/runbooks.js';
 import { SNAPSHOT_COPY, SNAPSHOT_CREATE, SNAPSHOT_DELETE, SNAPSHOT_POLICY, SNAPSHOT_PRUNE } from '../../../src/lib/snapshots/runbooks.js';
 import { VECTOR_BUILD, VECTOR_TUNE } from '../../../src/lib/vector/runbook.js';
+import { DR_DRILL, DR_DRILL_CLUSTER } from '../../../src/lib/drill/runbook.js';
+import { RESTORE_TEST, RESTORE_TEST_CLUSTER, RESTORE_TEST_MYSQL } from '../../../src/lib/restore/runbook.js';
 
 const RUNBOOK_DIR = fileURLToPath(new URL('../../../runbooks/', import.meta.url));
 const DECLARED = [...RUNBOOKS, ...PROCEDURES];
@@ -27,6 +29,11 @@ const SECTIONS = [
   SNAPSHOT_PRUNE,
   VECTOR_TUNE,
   VECTOR_BUILD,
+  RESTORE_TEST,
+  RESTORE_TEST_MYSQL,
+  RESTORE_TEST_CLUSTER,
+  DR_DRILL,
+  DR_DRILL_CLUSTER,
 ];
 
 describe('the runbook catalog', () => {

@@ -184,6 +184,7 @@ describe('commands a job may name', () => {
       const def = find(c.path);
       if (c.perDatabase) expect([c.path, Object.keys(def.options ?? {})]).toEqual([c.path, expect.arrayContaining(['instance'])]);
       if (c.unattended.includes('--yes')) expect([c.path, def.mutates]).toEqual([c.path, true]);
+      if (c.perDatabase) expect([c.path, Boolean(c.fleet)]).toEqual([c.path, Object.keys(def.options ?? {}).includes('select')]);
     }
   });
 

@@ -4,7 +4,8 @@
  * against the batch/v1 CronJob schema (cronjob.schema.json: its source is in its $comment),
  * the IAM policies from the operations table.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -22,6 +23,8 @@ import {
   Untranslatable,
 } from '../../../src/lib/schedule/render.js';
 import { renderSchedule } from '../../../src/lib/schedule/render-target.js';
+import { runDbops } from '../../_helpers/run-dbops.js';
+import { tempDir } from '../../_helpers/tmp.js';
 
 const IMAGE = '123456789012.dkr.ecr.us-east-2.amazonaws.com/dbops:0.1.0';
 const config = (schedule: DbopsConfig['schedule'] = {}): DbopsConfig => ({
@@ -234,4 +237,28 @@ describe('asl and iam targets', () => {
       'dbops-dr-drill',
     ]);
   });
+});
+
+describe('dbops schedule render, as a process', () => {
+  it('prints the target exactly as rendered, and refuses without --target (exit 2) or with a bad expression', async () => {
+    const dir = tempDir('schedule-render-');
+    writeFileSync(join(dir, 'dbops.config.yaml'), 'provider: aws\nregion: us-east-2\ndatabase:\n  identifier: recipe-db\n');
+    const r = await runDbops('schedule render --target crontab', { cwd: dir });
+    expect([r.exitCode, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toBe(renderCrontab(resolveSchedule({ ...DEFAULTS, database: { ...DEFAULTS.database, identifier: 'recipe-db' } })));
+    const none = await runDbops('schedule render', { cwd: dir });
+    expect([none.exitCode, none.stderr]).toEqual([
+      2,
+      'error: schedule render needs --target.\nhint: One of: crontab, systemd, kubernetes, asl, iam.\n',
+    ]);
+    writeFileSync(
+      join(dir, 'dbops.config.yaml'),
+      'provider: aws\nregion: us-east-2\ndatabase:\n  identifier: recipe-db\nschedule:\n  jobs:\n    heartbeat:\n      expression: "*/5 * * * *"\n',
+    );
+    const bad = await runDbops('schedule render --target systemd', { cwd: dir });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toBe(
+      'error: schedule.jobs.heartbeat.expression */5 * * * * is refused: it is neither cron(...), rate(...) nor at(...), the three forms EventBridge Scheduler accepts.',
+    );
+  }, 30_000);
 });

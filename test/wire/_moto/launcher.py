@@ -19,6 +19,8 @@ Bridges (each is AWS behaviour moto 5.2.1 gets wrong):
   03:00-04:00 with sun:04:00-sun:05:00; moto rejects it as overlapping).
 - RDS: a promoted read replica no longer names its source, nor the source it (moto keeps
   both links, so a promotion never looks finished).
+- RDS: a cluster whose master password RDS manages (ManageMasterUserPassword) can be
+  restored from its snapshot or to a point in time (moto fails on the missing password).
 - RDS: DescribePendingMaintenanceActions answers "nothing pending" (moto has no maintenance
   and does not implement the call).
 - ElastiCache: a replication group's member clusters (<rg>-001 ...) exist for
@@ -188,6 +190,19 @@ def _promote_read_replica(self, db_kwargs):
 
 
 rds_models.RDSBackend.promote_read_replica = _promote_read_replica
+
+
+# --- RDS: a cluster with an RDS-managed master password restores (moto 5.2.1 expects a password) --
+def _cluster_cfg(self):
+    cfg = self.__dict__.copy()
+    cfg.pop("backend")
+    cfg["master_user_password"] = cfg.pop("_master_user_password", None)
+    cfg["enable_http_endpoint"] = cfg.pop("_enable_http_endpoint", None)
+    cfg["vpc_security_group_ids"] = cfg.pop("_vpc_security_group_ids", None)
+    return cfg
+
+
+rds_models.DBCluster.get_cfg = _cluster_cfg
 
 
 # --- the request log, faults and test controls ---------------------------------------

@@ -4,6 +4,7 @@
  * database; the migration lock is a named server lock, `GET_LOCK('dbops.migrate.<db>', t)`,
  * released by RELEASE_LOCK or when the session ends. DDL commits implicitly: see run.ts.
  */
+import type { TimingSql } from '../../checks/performance.js';
 import { readFileSync } from 'node:fs';
 import type { Connection, ConnectionOptions, ResultSetHeader } from 'mysql2/promise';
 import { judgeCheckTable, judgeCheckTableRows, type CheckTableOutcome, type CheckTableRow } from '../../checks/check-table.js';
@@ -161,6 +162,10 @@ export class MysqlSession implements EngineSession {
   async readOnly(): Promise<void> {
     await this.query(SQL.READ_ONLY_SESSION);
     await this.query(SQL.SHORT_LOCK_WAIT);
+  }
+
+  async queryTimingSql(timeoutMs: number): Promise<TimingSql> {
+    return SQL.queryTimingSql(timeoutMs, await this.#isMariadb());
   }
 
   async innodbTables(): Promise<string[]> {
@@ -347,6 +352,7 @@ export const mysqlEngine: EngineApi = {
   defaultPort: 3306,
   supportsPgvector: false,
   transactionalDdl: false,
+  checkQueriesSubdir: 'mysql',
   async connect(info, opts = {}) {
     const conn = await open(info, opts);
     return new MysqlSession(conn, opts.database ?? info.database, info, opts);

@@ -106,6 +106,16 @@ export function timeoutSql(s: { lockTimeoutMs: number; statementTimeoutMs: numbe
   return out;
 }
 
+/**
+ * RT-10: one check query is timed in a read-only transaction under a statement time limit
+ * (MySQL's max_execution_time in ms, MariaDB's max_statement_time in seconds), lifted after.
+ */
+export function queryTimingSql(timeoutMs: number, mariadb: boolean): { begin: string[]; end: string[] } {
+  const ms = Math.max(1, Math.round(timeoutMs));
+  const limit = (v: string | number) => (mariadb ? `SET SESSION max_statement_time = ${v}` : `SET SESSION max_execution_time = ${v}`);
+  return { begin: [limit(mariadb ? (ms / 1000).toFixed(3) : ms), 'START TRANSACTION READ ONLY'], end: ['ROLLBACK', limit(0)] };
+}
+
 // The heartbeat.
 
 export const HEARTBEAT_PREVIOUS = 'SELECT MAX(beat_at) AS previous FROM dbops.heartbeat';

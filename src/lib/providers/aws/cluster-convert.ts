@@ -11,6 +11,8 @@ import type {
   DBClusterSnapshot,
   DeleteDBClusterCommandInput,
   ModifyDBClusterCommandInput,
+  RestoreDBClusterFromSnapshotCommandInput,
+  RestoreDBClusterToPointInTimeCommandInput,
 } from '@aws-sdk/client-rds';
 import { UsageError } from '../../errors.js';
 import type {
@@ -21,6 +23,8 @@ import type {
   CreateClusterSnapshotInput,
   DeleteInstanceInput,
   ModifyClusterInput,
+  RestoreClusterInput,
+  ServerlessCapacity,
   Snapshot,
 } from '../types.js';
 import { engineOf, fromRdsTags, toRdsTags, withManagedTag } from './convert.js';
@@ -232,5 +236,47 @@ export function copyClusterSnapshotRequest(input: CopySnapshotInput, source: Sna
     ...optional('KmsKeyId', input.kmsKeyId),
     CopyTags: input.copyTags,
     Tags: toRdsTags(withManagedTag(input.tags)),
+  };
+}
+
+function scalingOf(s: ServerlessCapacity) {
+  return { MinCapacity: s.minCapacity, MaxCapacity: s.maxCapacity, ...optional('SecondsUntilAutoPause', s.secondsUntilAutoPause) };
+}
+
+/** What both cluster restores set: the serverless range (its db.serverless writer needs it), the network, no deletion protection, the tags. */
+function restoreCommon(input: RestoreClusterInput) {
+  return {
+    DBClusterIdentifier: input.clusterId,
+    ServerlessV2ScalingConfiguration: scalingOf(input.serverless),
+    ...optional('DBSubnetGroupName', input.subnetGroup),
+    ...optional('VpcSecurityGroupIds', input.vpcSecurityGroupIds),
+    DeletionProtection: false,
+    CopyTagsToSnapshot: true,
+    Tags: toRdsTags(withManagedTag(input.tags)),
+  };
+}
+
+/** RestoreDBClusterFromSnapshot of a temporary cluster (restore tests, region drills). */
+export function restoreClusterFromSnapshotRequest(
+  input: RestoreClusterInput,
+  snapshotId: string,
+): RestoreDBClusterFromSnapshotCommandInput {
+  return {
+    SnapshotIdentifier: snapshotId,
+    Engine: AURORA_POSTGRES_ENGINE,
+    ...optional('EngineVersion', input.engineVersion),
+    ...restoreCommon(input),
+  };
+}
+
+/** RestoreDBClusterToPointInTime of a temporary cluster: a time, or the latest restorable time. */
+export function restoreClusterToPointInTimeRequest(
+  input: RestoreClusterInput,
+  from: { sourceClusterId: string; time: Date | 'latest' },
+): RestoreDBClusterToPointInTimeCommandInput {
+  return {
+    SourceDBClusterIdentifier: from.sourceClusterId,
+    ...(from.time === 'latest' ? { UseLatestRestorableTime: true } : { RestoreToTime: from.time }),
+    ...restoreCommon(input),
   };
 }

@@ -16,6 +16,7 @@ import type {
   Instance,
   ListClusterSnapshotsInput,
   ModifyClusterInput,
+  RestoreClusterInput,
   Snapshot,
   Tags,
   WaitOptions,
@@ -27,6 +28,8 @@ import {
   createClusterSnapshotRequest,
   deleteClusterRequest,
   modifyClusterRequest,
+  restoreClusterFromSnapshotRequest,
+  restoreClusterToPointInTimeRequest,
   toCluster,
   toClusterSnapshot,
 } from './cluster-convert.js';
@@ -163,6 +166,24 @@ export class AwsClusters implements ClusterApi {
       k.rds.failoverDBCluster({ DBClusterIdentifier: id, TargetDBInstanceIdentifier: targetInstanceId }),
     );
     return this.#cluster(out.DBCluster, 'FailoverDBCluster');
+  }
+
+  async restoreCluster(input: RestoreClusterInput): Promise<Cluster> {
+    const from = input.from;
+    if (from.kind === 'snapshot') {
+      const request = restoreClusterFromSnapshotRequest(input, from.snapshotId);
+      const out = await this.c.call(
+        { operation: 'RestoreDBClusterFromSnapshot', service: 'rds', snapshotId: from.snapshotId, newClusterId: input.clusterId },
+        (k) => k.rds.restoreDBClusterFromSnapshot(request),
+      );
+      return this.#cluster(out.DBCluster, 'RestoreDBClusterFromSnapshot');
+    }
+    const request = restoreClusterToPointInTimeRequest(input, from);
+    const out = await this.c.call(
+      { operation: 'RestoreDBClusterToPointInTime', service: 'rds', clusterId: from.sourceClusterId, newClusterId: input.clusterId },
+      (k) => k.rds.restoreDBClusterToPointInTime(request),
+    );
+    return this.#cluster(out.DBCluster, 'RestoreDBClusterToPointInTime');
   }
 
   // ---- cluster snapshots ----

@@ -80,6 +80,7 @@ export function toInstance(db: DBInstance, region: string): Instance {
     createdAt: db.InstanceCreateTime,
     vpcSecurityGroupIds: (db.VpcSecurityGroups ?? []).flatMap((g) => (g.VpcSecurityGroupId ? [g.VpcSecurityGroupId] : [])),
     subnetGroup: db.DBSubnetGroup?.DBSubnetGroupName,
+    ...(db.DBParameterGroups?.[0]?.DBParameterGroupName ? { parameterGroup: db.DBParameterGroups[0].DBParameterGroupName } : {}),
     replicaSourceId: db.ReadReplicaSourceDBInstanceIdentifier ? instanceIdOf(db.ReadReplicaSourceDBInstanceIdentifier) : undefined,
     replicaIds: db.ReadReplicaDBInstanceIdentifiers ?? [],
     ...(db.DBClusterIdentifier ? { clusterId: db.DBClusterIdentifier } : {}),

@@ -4,7 +4,7 @@
  * `#call`, which maps AWS errors to dbops errors (errors.ts); shapes are converted in
  * convert.ts, requests built in requests.ts, waits run on the SDK waiter (waiters.ts).
  */
-import type { DBInstance, DBSnapshot } from '@aws-sdk/client-rds';
+import type { DBCluster, DBInstance, DBSnapshot } from '@aws-sdk/client-rds';
 import { assumedRoleCredentials } from './accounts.js';
 import { EnvironmentError, NotFoundError } from '../../errors.js';
 import { Secret, registerSecret } from '../../secret.js';
@@ -29,6 +29,7 @@ import type {
   StartBackupReplicationInput,
   WaitOptions,
   Tags,
+  AccountQuota,
 } from '../types.js';
 import { AwsClients, type RegionClients } from './sdk.js';
 import { AwsClusters, notAnInstanceSnapshot, type ClusterCaller } from './clusters.js';
@@ -199,6 +200,14 @@ class AwsProvider implements Provider {
       if (e instanceof NotFoundError) return undefined;
       throw e;
     }
+  }
+
+  /** This account's RDS quotas in this region (DescribeAccountAttributes): DBInstances, ManualSnapshots, … */
+  async accountQuotas(): Promise<AccountQuota[]> {
+    const out = await this.#call({ operation: 'DescribeAccountAttributes', service: 'rds' }, (c) => c.rds.describeAccountAttributes({}));
+    return (out.AccountQuotas ?? [])
+      .filter((q) => q.AccountQuotaName !== undefined)
+      .map((q) => ({ name: q.AccountQuotaName!, used: q.Used ?? 0, max: q.Max ?? 0 }));
   }
 
   /** Instances of the engines dbops runs (PostgreSQL, MySQL); others are not listed. */
@@ -479,32 +488,65 @@ class AwsProvider implements Provider {
 
   // ---- connections ----
 
+  /**
+   * An instance's endpoint; an Aurora cluster's id gives the cluster (writer) endpoint. A
+   * cluster's user, database and RDS-managed secret are the cluster's, for its members too.
+   */
   async connectionInfo(id: string): Promise<ConnectionInfo> {
-    const db = await this.#describeDbInstance(id);
-    const host = db.Endpoint?.Address;
-    const port = db.Endpoint?.Port;
+    let db: DBInstance;
+    try {
+      db = await this.#describeDbInstance(id);
+    } catch (e) {
+      const cluster = e instanceof NotFoundError ? await this.#describeDbCluster(id) : undefined;
+      if (!cluster) throw e;
+      return this.#connection(id, cluster.Endpoint, cluster.Port, cluster.Status, cluster);
+    }
+    const cluster = db.DBClusterIdentifier ? await this.#describeDbCluster(db.DBClusterIdentifier) : undefined;
+    return this.#connection(id, db.Endpoint?.Address, db.Endpoint?.Port, db.DBInstanceStatus, cluster ?? db);
+  }
+
+  async #describeDbCluster(id: string): Promise<DBCluster | undefined> {
+    try {
+      const out = await this.#call({ operation: 'DescribeDBClusters', service: 'rds', clusterId: id }, (c) =>
+        c.rds.describeDBClusters({ DBClusterIdentifier: id }),
+      );
+      return out.DBClusters?.[0];
+    } catch (e) {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    }
+  }
+
+  async #connection(
+    id: string,
+    host: string | undefined,
+    port: number | undefined,
+    status: string | undefined,
+    owner: DBInstance | DBCluster,
+  ): Promise<ConnectionInfo> {
     if (!host || !port) {
-      throw new EnvironmentError(`DB instance ${id} has no endpoint yet (status ${db.DBInstanceStatus ?? 'unknown'}).`, {
+      throw new EnvironmentError(`DB instance ${id} has no endpoint yet (status ${status ?? 'unknown'}).`, {
         hint: 'Wait until it is available (`dbops instances`), then retry.',
       });
     }
-    const password = await this.#password(id, db);
+    const password = await this.#password(id, owner.MasterUserSecret?.SecretArn);
     const caBundle = this.#opts.caBundle;
+    const database = 'DBName' in owner ? owner.DBName : 'DatabaseName' in owner ? owner.DatabaseName : undefined;
     return {
       host,
       port,
-      user: db.MasterUsername ?? 'postgres',
-      database: db.DBName ?? 'postgres',
-      ...(engineOf(db.Engine) === 'mysql' ? { engine: 'mysql' as const } : {}),
+      user: owner.MasterUsername ?? 'postgres',
+      database: database ?? 'postgres',
+      ...(engineOf(owner.Engine) === 'mysql' ? { engine: 'mysql' as const } : {}),
       ...(password ? { password } : {}),
       ...(caBundle ? { ssl: 'verify-full' as const, caBundlePath: caBundle } : { ssl: 'require' as const }),
     };
   }
 
   /** DBOPS_DB_PASSWORD wins; otherwise the RDS-managed master secret; otherwise none. */
-  async #password(id: string, db: DBInstance): Promise<Secret | undefined> {
+  async #password(id: string, secretArn: string | undefined): Promise<Secret | undefined> {
     const fromEnv = this.#opts.env.DBOPS_DB_PASSWORD;
-    const value = fromEnv ? fromEnv : await this.#managedPassword(id, db.MasterUserSecret?.SecretArn);
+    const value = fromEnv ? fromEnv : await this.#managedPassword(id, secretArn);
     if (value === undefined) return undefined;
     const secret = new Secret(value);
     registerSecret(secret);

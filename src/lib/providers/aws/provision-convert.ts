@@ -91,7 +91,7 @@ export function toDatabaseState(db: DBInstance, region: string): DatabaseState {
     ...toInstance(db, region),
     ...(db.AutoMinorVersionUpgrade !== undefined ? { autoMinorVersionUpgrade: db.AutoMinorVersionUpgrade } : {}),
     ...(db.CopyTagsToSnapshot !== undefined ? { copyTagsToSnapshot: db.CopyTagsToSnapshot } : {}),
-    ...(db.DBParameterGroups?.[0]?.DBParameterGroupName ? { parameterGroup: db.DBParameterGroups[0].DBParameterGroupName } : {}),
+    ...(db.DBParameterGroups?.[0]?.ParameterApplyStatus === 'pending-reboot' ? { parameterGroupPendingReboot: true } : {}),
     managedPassword: db.MasterUserSecret?.SecretArn !== undefined,
     pending,
   };
@@ -117,6 +117,7 @@ export function modifyDbRequest(id: string, m: ModifyDatabaseInput): ModifyDBIns
     ...opt('AutoMinorVersionUpgrade', m.autoMinorVersionUpgrade),
     ...opt('CopyTagsToSnapshot', m.copyTagsToSnapshot),
     ...opt('VpcSecurityGroupIds', m.vpcSecurityGroupIds),
+    ...opt('DBParameterGroupName', m.parameterGroup),
     ApplyImmediately: m.applyImmediately,
   };
 }

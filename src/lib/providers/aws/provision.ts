@@ -7,11 +7,19 @@
  */
 import { EnvironmentError } from '../../errors.js';
 import type { AwsProviderOptions } from '../index.js';
-import type { Capability, DatabaseApi, Identity, OrderableOption, ProvisionProvider } from '../provision-types.js';
+import type {
+  Capability,
+  DatabaseApi,
+  Identity,
+  OrderableOption,
+  ParameterGroupApi,
+  ParameterGroupState,
+  ProvisionProvider,
+} from '../provision-types.js';
 import type { Provider } from '../types.js';
 import { awsClientsOf, type AwsProviderTuning } from './provider.js';
 import { AwsClients, type RegionClients } from './sdk.js';
-import { modifyDbRequest, toDatabaseState } from './provision-convert.js';
+import { fromTags, modifyDbRequest, toDatabaseState, toTags } from './provision-convert.js';
 import { awsCache } from './provision-cache.js';
 import { isAwsCode, provisionCaller, type ProvisionCaller } from './provision-errors.js';
 import { awsAlarms, awsBudgets, awsNotifications } from './provision-monitoring.js';
@@ -106,6 +114,83 @@ function awsDatabase(c: ProvisionCaller, clients: () => RegionClients): Database
   };
 }
 
+/** Custom DB parameter groups: create (tagged), set dynamic parameters, read with tags, delete. */
+function awsParameterGroups(c: ProvisionCaller, clients: () => RegionClients): ParameterGroupApi {
+  const rds = () => clients().rds;
+  const subject = (name: string) => `DB parameter group ${name}`;
+  return {
+    async findParameterGroup(name) {
+      let found:
+        | { DBParameterGroupName?: string; DBParameterGroupFamily?: string; Description?: string; DBParameterGroupArn?: string }
+        | undefined;
+      try {
+        const out = await c.call(
+          { operation: 'DescribeDBParameterGroups', service: 'rds', subject: subject(name), expect: ['DBParameterGroupNotFound'] },
+          () => rds().describeDBParameterGroups({ DBParameterGroupName: name }),
+        );
+        found = out.DBParameterGroups?.[0];
+      } catch (e) {
+        if (isAwsCode(e, 'DBParameterGroupNotFound')) return undefined;
+        throw e;
+      }
+      if (!found) return undefined;
+      const arn = found.DBParameterGroupArn;
+      const tags = arn
+        ? fromTags(
+            (
+              await c.call({ operation: 'ListTagsForResource', service: 'rds', subject: subject(name) }, () =>
+                rds().listTagsForResource({ ResourceName: arn }),
+              )
+            ).TagList,
+          )
+        : {};
+      return groupState(found, name, tags);
+    },
+    async createParameterGroup(input) {
+      const out = await c.call({ operation: 'CreateDBParameterGroup', service: 'rds', subject: subject(input.name) }, () =>
+        rds().createDBParameterGroup({
+          DBParameterGroupName: input.name,
+          DBParameterGroupFamily: input.family,
+          Description: input.description,
+          Tags: toTags(input.tags),
+        }),
+      );
+      return groupState(out.DBParameterGroup ?? {}, input.name, input.tags);
+    },
+    async setParameters(name, values) {
+      await c.call({ operation: 'ModifyDBParameterGroup', service: 'rds', subject: subject(name) }, () =>
+        rds().modifyDBParameterGroup({
+          DBParameterGroupName: name,
+          Parameters: Object.entries(values).map(([ParameterName, ParameterValue]) => ({
+            ParameterName,
+            ParameterValue,
+            ApplyMethod: 'immediate',
+          })),
+        }),
+      );
+    },
+    async deleteParameterGroup(name) {
+      await c.call({ operation: 'DeleteDBParameterGroup', service: 'rds', subject: subject(name) }, () =>
+        rds().deleteDBParameterGroup({ DBParameterGroupName: name }),
+      );
+    },
+  };
+}
+
+function groupState(
+  g: { DBParameterGroupName?: string; DBParameterGroupFamily?: string; Description?: string; DBParameterGroupArn?: string },
+  name: string,
+  tags: ParameterGroupState['tags'],
+): ParameterGroupState {
+  return {
+    name: g.DBParameterGroupName ?? name,
+    family: g.DBParameterGroupFamily ?? '',
+    ...(g.Description ? { description: g.Description } : {}),
+    ...(g.DBParameterGroupArn ? { arn: g.DBParameterGroupArn } : {}),
+    tags,
+  };
+}
+
 class AwsProvision implements ProvisionProvider {
   readonly name = 'aws' as const;
   readonly region: string;
@@ -115,6 +200,7 @@ class AwsProvision implements ProvisionProvider {
   readonly notifications;
   readonly alarms;
   readonly budgets;
+  readonly parameterGroups;
   readonly regions;
   readonly #clients: RegionClients;
   /** Set when this adapter made its own pool (a base that is not an aws Provider); it destroys it on close. */
@@ -146,6 +232,7 @@ class AwsProvision implements ProvisionProvider {
     this.notifications = awsNotifications(c, clients);
     this.alarms = awsAlarms(c, clients);
     this.budgets = awsBudgets(c, clients);
+    this.parameterGroups = awsParameterGroups(c, clients);
     this.regions = awsRegions(provisionCaller(REGION_LOOKUP, settings), () => pool.forRegion(REGION_LOOKUP));
   }
 

@@ -55,6 +55,7 @@ export type FreeTierTesting = Pick<FreeTierClientOptions, 'fetch' | 'credentials
 export interface RdsApi {
   createDBInstance(i: Rds.CreateDBInstanceCommandInput): Promise<Rds.CreateDBInstanceCommandOutput>;
   describeDBInstances(i: Rds.DescribeDBInstancesCommandInput): Promise<Rds.DescribeDBInstancesCommandOutput>;
+  describeAccountAttributes(i: Rds.DescribeAccountAttributesCommandInput): Promise<Rds.DescribeAccountAttributesCommandOutput>;
   modifyDBInstance(i: Rds.ModifyDBInstanceCommandInput): Promise<Rds.ModifyDBInstanceCommandOutput>;
   deleteDBInstance(i: Rds.DeleteDBInstanceCommandInput): Promise<Rds.DeleteDBInstanceCommandOutput>;
   rebootDBInstance(i: Rds.RebootDBInstanceCommandInput): Promise<Rds.RebootDBInstanceCommandOutput>;
@@ -83,6 +84,11 @@ export interface RdsApi {
     i: Rds.DescribeOrderableDBInstanceOptionsCommandInput,
   ): Promise<Rds.DescribeOrderableDBInstanceOptionsCommandOutput>;
   describeDBParameters(i: Rds.DescribeDBParametersCommandInput): Promise<Rds.DescribeDBParametersCommandOutput>;
+  createDBParameterGroup(i: Rds.CreateDBParameterGroupCommandInput): Promise<Rds.CreateDBParameterGroupCommandOutput>;
+  describeDBParameterGroups(i: Rds.DescribeDBParameterGroupsCommandInput): Promise<Rds.DescribeDBParameterGroupsCommandOutput>;
+  modifyDBParameterGroup(i: Rds.ModifyDBParameterGroupCommandInput): Promise<Rds.ModifyDBParameterGroupCommandOutput>;
+  deleteDBParameterGroup(i: Rds.DeleteDBParameterGroupCommandInput): Promise<Rds.DeleteDBParameterGroupCommandOutput>;
+  listTagsForResource(i: Rds.ListTagsForResourceCommandInput): Promise<Rds.ListTagsForResourceCommandOutput>;
   describePendingMaintenanceActions(
     i: Rds.DescribePendingMaintenanceActionsCommandInput,
   ): Promise<Rds.DescribePendingMaintenanceActionsCommandOutput>;
@@ -102,6 +108,8 @@ export interface RdsApi {
   describeDBClusterSnapshots(i: Rds.DescribeDBClusterSnapshotsCommandInput): Promise<Rds.DescribeDBClusterSnapshotsCommandOutput>;
   copyDBClusterSnapshot(i: Rds.CopyDBClusterSnapshotCommandInput): Promise<Rds.CopyDBClusterSnapshotCommandOutput>;
   deleteDBClusterSnapshot(i: Rds.DeleteDBClusterSnapshotCommandInput): Promise<Rds.DeleteDBClusterSnapshotCommandOutput>;
+  restoreDBClusterFromSnapshot(i: Rds.RestoreDBClusterFromSnapshotCommandInput): Promise<Rds.RestoreDBClusterFromSnapshotCommandOutput>;
+  restoreDBClusterToPointInTime(i: Rds.RestoreDBClusterToPointInTimeCommandInput): Promise<Rds.RestoreDBClusterToPointInTimeCommandOutput>;
 }
 
 export interface CloudWatchApi {
@@ -384,6 +392,7 @@ const SERVICES = {
     (l): RdsApi => ({
       createDBInstance: (i) => l.use((m, c) => c.send(new m.CreateDBInstanceCommand(i))),
       describeDBInstances: (i) => l.use((m, c) => c.send(new m.DescribeDBInstancesCommand(i))),
+      describeAccountAttributes: (i) => l.use((m, c) => c.send(new m.DescribeAccountAttributesCommand(i))),
       modifyDBInstance: (i) => l.use((m, c) => c.send(new m.ModifyDBInstanceCommand(i))),
       deleteDBInstance: (i) => l.use((m, c) => c.send(new m.DeleteDBInstanceCommand(i))),
       rebootDBInstance: (i) => l.use((m, c) => c.send(new m.RebootDBInstanceCommand(i))),
@@ -403,6 +412,11 @@ const SERVICES = {
       promoteReadReplica: (i) => l.use((m, c) => c.send(new m.PromoteReadReplicaCommand(i))),
       describeOrderableDBInstanceOptions: (i) => l.use((m, c) => c.send(new m.DescribeOrderableDBInstanceOptionsCommand(i))),
       describeDBParameters: (i) => l.use((m, c) => c.send(new m.DescribeDBParametersCommand(i))),
+      createDBParameterGroup: (i) => l.use((m, c) => c.send(new m.CreateDBParameterGroupCommand(i))),
+      describeDBParameterGroups: (i) => l.use((m, c) => c.send(new m.DescribeDBParameterGroupsCommand(i))),
+      modifyDBParameterGroup: (i) => l.use((m, c) => c.send(new m.ModifyDBParameterGroupCommand(i))),
+      deleteDBParameterGroup: (i) => l.use((m, c) => c.send(new m.DeleteDBParameterGroupCommand(i))),
+      listTagsForResource: (i) => l.use((m, c) => c.send(new m.ListTagsForResourceCommand(i))),
       describePendingMaintenanceActions: (i) => l.use((m, c) => c.send(new m.DescribePendingMaintenanceActionsCommand(i))),
       createDBProxy: (i) => l.use((m, c) => c.send(new m.CreateDBProxyCommand(i))),
       describeDBProxies: (i) => l.use((m, c) => c.send(new m.DescribeDBProxiesCommand(i))),
@@ -419,6 +433,8 @@ const SERVICES = {
       describeDBClusterSnapshots: (i) => l.use((m, c) => c.send(new m.DescribeDBClusterSnapshotsCommand(i))),
       copyDBClusterSnapshot: (i) => l.use((m, c) => c.send(new m.CopyDBClusterSnapshotCommand(i))),
       deleteDBClusterSnapshot: (i) => l.use((m, c) => c.send(new m.DeleteDBClusterSnapshotCommand(i))),
+      restoreDBClusterFromSnapshot: (i) => l.use((m, c) => c.send(new m.RestoreDBClusterFromSnapshotCommand(i))),
+      restoreDBClusterToPointInTime: (i) => l.use((m, c) => c.send(new m.RestoreDBClusterToPointInTimeCommand(i))),
     }),
   ),
   cloudWatch: service(

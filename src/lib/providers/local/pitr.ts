@@ -302,6 +302,9 @@ function pitrRecord(
     replicaIds: [],
     fenced: undefined,
     backupReplication: undefined,
+    // Never a member of the source's cluster: a cluster restore makes it its own cluster's writer.
+    clusterId: undefined,
+    promotionTier: undefined,
     restoredFrom: { region: rc.region, snapshotId: snap.id, pointInTime: target.toISOString(), sourceInstanceId: src.id },
     tags: managedTags(input.tags),
     createdAt: rc.shared.now().toISOString(),

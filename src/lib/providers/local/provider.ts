@@ -41,6 +41,7 @@ import { LOCAL_HOST } from './records.js';
 import * as automated from './automated-backups.js';
 import * as replication from './backup-replication.js';
 import * as pitr from './pitr.js';
+import { LocalClusters, notAnInstanceSnapshot } from './clusters.js';
 import * as replicas from './replicas.js';
 import * as restore from './restore.js';
 import * as snapshots from './snapshots.js';
@@ -85,6 +86,24 @@ class LocalProvider implements Provider {
     return new LocalProvider(regionContext(this.rc.shared, region));
   }
 
+  /** Aurora clusters: a primary and its streaming replicas under one id (clusters.ts); stray errors mapped as everywhere here. */
+  get clusters(): LocalClusters {
+    const home = this.rc.shared.opts.home;
+    return new Proxy(new LocalClusters(this.rc), {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop, target);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => guard(`Aurora cluster operation ${String(prop)}`, () => value.apply(target, args), home);
+      },
+    });
+  }
+
+  /** A cluster snapshot is not an instance snapshot (the port's instance calls refuse it, as RDS does). */
+  async #instanceSnapshot(id: string): Promise<void> {
+    const rec = await snapshots.readSnapshot(this.rc, id);
+    if (rec?.clusterId) throw notAnInstanceSnapshot(id, rec.clusterId);
+  }
+
   createInstance(input: CreateInstanceInput): Promise<Instance> {
     return this.guard(`Creating instance ${input.id}`, () => instances.createInstance(this.rc, input));
   }
@@ -98,7 +117,13 @@ class LocalProvider implements Provider {
     return this.guard('Listing instances', () => store.listInstances(this.rc));
   }
   deleteInstance(id: string, input: DeleteInstanceInput): Promise<void> {
-    return this.guard(`Deleting instance ${id}`, () => instances.deleteInstance(this.rc, id, input));
+    return this.guard(`Deleting instance ${id}`, async () => {
+      // As on Aurora: deleting the writer of a cluster with readers fails over to one first.
+      await this.clusters.handOverWriter(id);
+      // The last instance of a cluster: the cluster keeps its data (Aurora's storage outlives its instances).
+      await this.clusters.keepVolume(id);
+      await instances.deleteInstance(this.rc, id, input);
+    });
   }
   waitForInstance(id: string, target: 'available' | 'deleted', opts: WaitOptions): Promise<Instance | undefined> {
     return this.guard(`Waiting for instance ${id}`, () =>
@@ -130,19 +155,31 @@ class LocalProvider implements Provider {
     return this.guard(`Creating snapshot ${input.snapshotId}`, () => snapshots.createSnapshot(this.rc, input));
   }
   describeSnapshot(id: string): Promise<Snapshot> {
-    return this.guard(`Describing snapshot ${id}`, () => snapshots.describeSnapshot(this.rc, id));
+    return this.guard(`Describing snapshot ${id}`, async () => {
+      await this.#instanceSnapshot(id);
+      return snapshots.describeSnapshot(this.rc, id);
+    });
   }
   findSnapshot(id: string): Promise<Snapshot | undefined> {
-    return this.guard(`Looking up snapshot ${id}`, () => snapshots.findSnapshot(this.rc, id));
+    return this.guard(`Looking up snapshot ${id}`, async () => {
+      const found = await snapshots.findSnapshot(this.rc, id);
+      return found?.of === 'cluster' ? undefined : found;
+    });
   }
   listSnapshots(input?: ListSnapshotsInput): Promise<Snapshot[]> {
-    return this.guard('Listing snapshots', () => snapshots.listSnapshots(this.rc, input));
+    return this.guard('Listing snapshots', async () => (await snapshots.listSnapshots(this.rc, input)).filter((s) => s.of !== 'cluster'));
   }
   deleteSnapshot(id: string): Promise<void> {
-    return this.guard(`Deleting snapshot ${id}`, () => snapshots.deleteSnapshot(this.rc, id));
+    return this.guard(`Deleting snapshot ${id}`, async () => {
+      await this.#instanceSnapshot(id);
+      await snapshots.deleteSnapshot(this.rc, id);
+    });
   }
   copySnapshot(input: CopySnapshotInput): Promise<Snapshot> {
-    return this.guard(`Copying snapshot ${input.snapshotId} to ${input.targetRegion}`, () => snapshots.copySnapshot(this.rc, input));
+    return this.guard(`Copying snapshot ${input.snapshotId} to ${input.targetRegion}`, async () => {
+      await this.#instanceSnapshot(input.snapshotId);
+      return snapshots.copySnapshot(this.rc, input);
+    });
   }
   waitForSnapshot(id: string, target: 'available' | 'deleted', opts: WaitOptions): Promise<Snapshot | undefined> {
     return this.guard(`Waiting for snapshot ${id}`, () =>
@@ -168,16 +205,34 @@ class LocalProvider implements Provider {
   }
 
   restoreFromSnapshot(input: RestoreFromSnapshotInput): Promise<Instance> {
-    return this.guard(`Restoring snapshot ${input.snapshotId}`, () => restore.restoreFromSnapshot(this.rc, input));
+    return this.guard(`Restoring snapshot ${input.snapshotId}`, async () => {
+      await this.#instanceSnapshot(input.snapshotId);
+      return restore.restoreFromSnapshot(this.rc, input);
+    });
   }
   restoreToPointInTime(input: RestoreToPointInTimeInput): Promise<Instance> {
     return this.guard(`Restoring instance ${input.sourceInstanceId} to a point in time`, () => pitr.restoreToPointInTime(this.rc, input));
   }
   restorableWindow(id: string): Promise<RestorableWindow> {
-    return this.guard(`Reading the restorable window of ${id}`, () => pitr.restorableWindow(this.rc, id));
+    return this.guard(`Reading the restorable window of ${id}`, async () => {
+      const writer = await this.#clusterWriter(id);
+      const w = await pitr.restorableWindow(this.rc, writer ?? id);
+      return writer ? { ...w, instanceId: id } : w;
+    });
   }
   runAutomatedBackups(id: string, opts: AutomatedBackupOptions): Promise<AutomatedBackupRun> {
-    return this.guard(`Automated backups of ${id}`, () => automated.runAutomatedBackups(this.rc, id, opts));
+    return this.guard(`Automated backups of ${id}`, async () => {
+      // A cluster's automated backups are its writer's (every snapshot of a member is the cluster's).
+      const writer = await this.#clusterWriter(id);
+      const run = await automated.runAutomatedBackups(this.rc, writer ?? id, opts);
+      return writer ? { ...run, instanceId: id } : run;
+    });
+  }
+
+  /** The writer of the cluster `id` names, when `id` is a cluster's and not an instance's. */
+  async #clusterWriter(id: string): Promise<string | undefined> {
+    if (await store.readInstance(this.rc, id)) return undefined;
+    return this.clusters.writerOf(id);
   }
   findReplicatedBackups(sourceInstanceId: string): Promise<ReplicatedBackups | undefined> {
     return this.guard(`Looking up the replicated automated backups of ${sourceInstanceId}`, () =>
@@ -200,6 +255,8 @@ class LocalProvider implements Provider {
 
   connectionInfo(id: string): Promise<ConnectionInfo> {
     return this.guard(`Reading connection info of ${id}`, async () => {
+      // An Aurora cluster's id: its endpoint, which follows the writer.
+      if (!(await store.readInstance(this.rc, id)) && (await this.clusters.findCluster(id))) return this.clusters.connectionInfo(id);
       const rec = await store.requireInstance(this.rc, id);
       const cred = await store.instanceCredential(this.rc, id);
       return {

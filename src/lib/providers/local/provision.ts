@@ -5,6 +5,7 @@
  * Security groups, SNS, alarms, budgets and parameter groups are reported as not
  * applicable, so plans say so instead of skipping them silently.
  */
+import { AURORA_POSTGRES } from '../../config/database-kind.js';
 import { UsageError } from '../../errors.js';
 import type { LocalProviderOptions } from '../index.js';
 import type { Capability, DatabaseApi, DatabaseState, Identity, ModifyDatabaseInput, ProvisionProvider } from '../provision-types.js';
@@ -78,16 +79,20 @@ function localDatabase(rc: RegionContext, base: Provider): DatabaseApi {
         await rc.shared.mariaToolbox();
         return [{ engineVersion: '8.0' }];
       }
-      if (engine !== 'postgres') {
-        throw new UsageError(`The local provider runs PostgreSQL and MySQL (as MariaDB) only, not ${String(engine)}.`, {
-          hint: 'Use engine postgres or mysql, or the aws provider.',
-        });
+      if (engine !== 'postgres' && engine !== AURORA_POSTGRES) {
+        throw new UsageError(
+          `The local provider runs PostgreSQL, Aurora PostgreSQL (as PostgreSQL clusters) and MySQL (as MariaDB) only, not ${String(engine)}.`,
+          {
+            hint: 'Use engine postgres, aurora-postgresql or mysql, or the aws provider.',
+          },
+        );
       }
+      // Aurora PostgreSQL is a local PostgreSQL primary and its replicas (clusters.ts): the binaries' version.
       const tb = await rc.shared.toolbox();
       return [{ engineVersion: tb.bins.version }];
     },
     async engineListed(engine) {
-      return engine === 'postgres' || engine === 'mysql';
+      return engine === 'postgres' || engine === 'mysql' || engine === AURORA_POSTGRES;
     },
   };
 }

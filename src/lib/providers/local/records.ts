@@ -73,6 +73,10 @@ export interface InstanceRecord {
   backupReplication?: { region: string };
   /** Set by a failover: this old primary must never take writes again (dbops refuses to start it). */
   fenced?: FenceRecord;
+  /** A member of a local Aurora cluster (clusters.ts): the writer, or a reader streaming from it. */
+  clusterId?: string;
+  /** A cluster member's failover priority, 0 (first) to 15. */
+  promotionTier?: number;
   tags: Tags;
   createdAt: string;
 }
@@ -115,6 +119,8 @@ export interface SnapshotRecord {
   copyTagsToSnapshot: boolean;
   sourceRegion?: string;
   sourceSnapshotId?: string;
+  /** A cluster snapshot (a base backup of the cluster's writer, `instanceId`): the cluster it belongs to. */
+  clusterId?: string;
   tags: Tags;
 }
 
@@ -146,6 +152,7 @@ export function toInstance(r: InstanceRecord, status: InstanceStatus = r.status)
     subnetGroup: r.subnetGroup,
     replicaSourceId: r.replicaSourceId,
     replicaIds: [...r.replicaIds],
+    ...(r.clusterId ? { clusterId: r.clusterId } : {}),
     tags: { ...r.tags },
   };
 }
@@ -153,7 +160,9 @@ export function toInstance(r: InstanceRecord, status: InstanceStatus = r.status)
 export function toSnapshot(r: SnapshotRecord): Snapshot {
   return {
     id: r.id,
-    instanceId: r.instanceId,
+    // A cluster snapshot is the cluster's, as on RDS (its writer is an implementation detail).
+    instanceId: r.clusterId ?? r.instanceId,
+    ...(r.clusterId ? { of: 'cluster' as const } : {}),
     type: r.type,
     status: r.status,
     createdAt: new Date(r.createdAt),

@@ -143,6 +143,8 @@ export function newSnapshotRecord(
     storageEncrypted: inst.storageEncrypted,
     backupRetentionDays: inst.backupRetentionDays,
     copyTagsToSnapshot: inst.copyTagsToSnapshot,
+    // A member's snapshot is its cluster's (a local cluster snapshot is a base backup of the writer).
+    ...(inst.clusterId ? { clusterId: inst.clusterId } : {}),
     tags: managedTags(inst.copyTagsToSnapshot ? { ...inst.tags, ...tags } : tags),
   };
 }

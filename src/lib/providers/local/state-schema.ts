@@ -70,6 +70,8 @@ export const instanceRecordSchema = z.looseObject({
   restoredFrom: z
     .object({ region: z.string(), snapshotId: z.string(), pointInTime: time.optional(), sourceInstanceId: z.string().optional() })
     .optional(),
+  clusterId: name.optional(),
+  promotionTier: z.number().int().min(0).max(15).optional(),
   tags,
   createdAt: time,
 });
@@ -105,7 +107,40 @@ export const snapshotRecordSchema = z.looseObject({
   copyTagsToSnapshot: z.boolean(),
   sourceRegion: z.string().optional(),
   sourceSnapshotId: z.string().optional(),
+  clusterId: name.optional(),
   tags,
+});
+
+const acu = z.number().min(0).max(256);
+
+/** cluster.json of a local Aurora cluster (clusters.ts). */
+export const clusterRecordSchema = z.looseObject({
+  version: z.literal(1),
+  id: name,
+  region: z.string().min(1),
+  engineVersion: z.string().min(1),
+  status: z.enum([...STATUSES, 'failing-over']),
+  serverless: z.object({ minCapacity: acu, maxCapacity: acu, secondsUntilAutoPause: z.number().int().positive().optional() }),
+  storageEncrypted: z.boolean(),
+  deletionProtection: z.boolean(),
+  backupRetentionDays: z.number().int().nonnegative(),
+  backupWindow: z.string().optional(),
+  maintenanceWindow: z.string().optional(),
+  copyTagsToSnapshot: z.boolean(),
+  dbName: z.string().min(1),
+  masterUsername: z.string().min(1),
+  vpcSecurityGroupIds: z.array(z.string()),
+  subnetGroup: z.string().optional(),
+  port: port.optional(),
+  volume: name.optional(),
+  restoreFrom: z
+    .discriminatedUnion('kind', [
+      z.object({ kind: z.literal('snapshot'), snapshotId: name }),
+      z.object({ kind: z.literal('point-in-time'), sourceClusterId: name, time: z.union([z.literal('latest'), time]) }),
+    ])
+    .optional(),
+  tags,
+  createdAt: time,
 });
 
 const secretEntry = z.object({
@@ -152,6 +187,8 @@ export function repairHint(path: string): string {
   if (basename(path) === 'instance.json') {
     return `Repair it by hand (compare with another instance.json), or, if the instance is not needed, stop its server (pg_ctl -D ${dir}/data stop -m immediate, as the postgres user; a mysql instance: kill the mariadbd named in ${dir}/mariadbd.pid) and remove ${dir}.`;
   }
+  if (basename(path) === 'cluster.json')
+    return `Repair it by hand (compare with another cluster.json), or, once its instances are deleted, remove ${dir} if the cluster is not needed.`;
   if (basename(path) === 'snapshot.json')
     return `Repair it by hand (compare with another snapshot.json), or remove the snapshot directory ${dir} if the snapshot is not needed.`;
   return `Repair it by hand or restore it from a backup; it holds the local instances' passwords (mode 0600).`;

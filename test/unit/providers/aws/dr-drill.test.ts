@@ -224,6 +224,25 @@ describe('dr-drill on aws', () => {
     });
   });
 
+  it('a source on its own parameter group: the instance scenario restores into it; the region scenario does not (a group is regional)', async () => {
+    rds.addInstance(REGION, 'prod-db', {
+      DBSubnetGroup: { DBSubnetGroupName: 'dbops-subnets' },
+      VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0abc', Status: 'active' }],
+      DBParameterGroups: [{ DBParameterGroupName: 'prod-db-params', ParameterApplyStatus: 'in-sync' }],
+      LatestRestorableTime: new Date('2025-01-06T04:25:00Z'),
+    });
+    rds.addSnapshot(DR_REGION, 'prod-db-manual-20250106-031500-copy', {
+      SnapshotCreateTime: new Date('2025-01-06T03:15:00Z'),
+      DBInstanceIdentifier: 'prod-db',
+    });
+    expect((await drill({ scenario: 'instance' })).error).toBeUndefined();
+    expect(inputsOf(rds.mock, RestoreDBInstanceToPointInTimeCommand).map((i) => i.DBParameterGroupName)).toEqual(['prod-db-params']);
+    expect((await drill({})).error).toBeUndefined();
+    const [dr] = inputsOf(rds.mock, RestoreDBInstanceFromDBSnapshotCommand);
+    expect(dr?.DBSubnetGroupName).toBe('dr-subnets');
+    expect(dr).not.toHaveProperty('DBParameterGroupName');
+  });
+
   it('instance on a source with retention 0: refused with the reason, nothing created', async () => {
     await aws.close();
     rds.restore();
