@@ -12,22 +12,20 @@ const allow = (action: string, resource: string | string[] = '*'): PolicyDocumen
 });
 
 function job(name: string, expression: string, action: string) {
-  const machine = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:dbops-${name}`;
   return {
     name,
     expression,
     timezone: 'Europe/Paris',
     enabled: true,
     taskPolicy: allow(action),
-    stateMachinePolicy: allow('ecs:RunTask', `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/dbops-${name}:*`),
-    schedulerPolicy: allow('states:StartExecution', machine),
+    stateMachinePolicy: allow('ecs:RunTask', `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/dbops-schedule:*`),
     definition: JSON.stringify({
       StartAt: 'Run',
       States: {
         Run: {
           Type: 'Task',
           Resource: 'arn:aws:states:::ecs:runTask.sync',
-          Parameters: { Cluster: 'dbops-schedule', TaskDefinition: `dbops-${name}`, LaunchType: 'FARGATE' },
+          Parameters: { Cluster: 'dbops-schedule', TaskDefinition: 'dbops-schedule', LaunchType: 'FARGATE' },
           End: true,
         },
       },
@@ -46,6 +44,10 @@ export function scheduleInput(over: Partial<ScheduleInput> = {}): ScheduleInput 
     configText: JSON.stringify({ provider: 'aws', region: REGION, database: { identifier: 'prod-db' } }),
     tags: { team: 'data' },
     executionPolicy: allow('logs:PutLogEvents', `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/dbops/schedule:*`),
+    schedulerPolicy: allow('states:StartExecution', [
+      `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:dbops-heartbeat`,
+      `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:dbops-backup-status`,
+    ]),
     jobs: [
       job('heartbeat', 'cron(*/5 * * * ? *)', 'rds:DescribeDBInstances'),
       job('backup-status', 'cron(0 6 * * ? *)', 'rds:DescribeDBSnapshots'),

@@ -9,7 +9,10 @@ import { GetScheduleCommand, ListSchedulesCommand, SchedulerClient, UpdateSchedu
 import { DescribeStateMachineCommand, ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { createAwsSchedule } from '../../src/lib/providers/aws/schedule.js';
 import { applySchedule, destroySchedule, planScheduleOnly, type ScheduleDeps } from '../../src/lib/schedule/apply.js';
 import { desiredSchedule } from '../../src/lib/schedule/desired.js';
@@ -66,11 +69,11 @@ describe('dbops schedule on the wire (moto)', () => {
     const aws = clients();
     const acct = '123456789012';
     try {
-      // GIVEN an empty account: the plan creates all 17 resources and writes nothing
+      // GIVEN an empty account: the plan creates all 15 resources and writes nothing
       const planned = await story.during(() => planScheduleOnly(d));
       expect(planned.filter((r) => !READ_ONLY.test(r.action))).toEqual([]);
       const plan = await planScheduleOnly(d);
-      expect(plan.changes.map((c) => c.action)).toEqual(Array(17).fill('create'));
+      expect(plan.changes.map((c) => c.action)).toEqual(Array(15).fill('create'));
 
       // WHEN applying
       const applied = await applySchedule(d);
@@ -83,15 +86,14 @@ describe('dbops schedule on the wire (moto)', () => {
       expect(groups.logGroups?.map((g) => [g.logGroupName, g.retentionInDays])).toEqual([['/dbops/schedule', 30]]);
       const cluster = await aws.ecs.send(new DescribeClustersCommand({ clusters: ['dbops-schedule'], include: ['TAGS'] }));
       expect(cluster.clusters?.[0]).toMatchObject({ status: 'ACTIVE', capacityProviders: ['FARGATE', 'FARGATE_SPOT'] });
-      const td = await aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'dbops-heartbeat', include: ['TAGS'] }));
+      const td = await aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'dbops-schedule', include: ['TAGS'] }));
       expect(td.taskDefinition).toMatchObject({
-        family: 'dbops-heartbeat',
+        family: 'dbops-schedule',
         networkMode: 'awsvpc',
         requiresCompatibilities: ['FARGATE'],
         cpu: '256',
         memory: '512',
         executionRoleArn: `arn:aws:iam::${acct}:role/dbops-schedule-execution`,
-        taskRoleArn: `arn:aws:iam::${acct}:role/dbops-job-heartbeat`,
       });
       expect(td.taskDefinition?.containerDefinitions?.[0]).toMatchObject({
         name: 'dbops',
@@ -99,31 +101,38 @@ describe('dbops schedule on the wire (moto)', () => {
         secrets: [{ name: 'DBOPS_CONFIG_JSON', valueFrom: `arn:aws:ssm:${REGION}:${acct}:parameter/dbops/schedule/config` }],
         logConfiguration: {
           logDriver: 'awslogs',
-          options: { 'awslogs-group': '/dbops/schedule', 'awslogs-region': REGION, 'awslogs-stream-prefix': 'dbops-heartbeat' },
+          options: { 'awslogs-group': '/dbops/schedule', 'awslogs-region': REGION, 'awslogs-stream-prefix': 'dbops-schedule' },
         },
       });
       expect(td.tags).toEqual(expect.arrayContaining([{ key: 'dbops:managed', value: 'true' }]));
-      const role = await aws.iam.send(new GetRoleCommand({ RoleName: 'dbops-job-heartbeat' }));
+      const role = await aws.iam.send(new GetRoleCommand({ RoleName: 'dbops-schedule-heartbeat' }));
       expect(role.Role?.Tags).toEqual(expect.arrayContaining([{ Key: 'dbops:managed', Value: 'true' }]));
-      const policy = await aws.iam.send(new GetRolePolicyCommand({ RoleName: 'dbops-job-heartbeat', PolicyName: 'dbops-schedule' }));
+      const policy = await aws.iam.send(new GetRolePolicyCommand({ RoleName: 'dbops-schedule-heartbeat', PolicyName: 'dbops-schedule' }));
       expect(JSON.parse(decodeURIComponent(policy.PolicyDocument!)).Statement).toEqual([
         { Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: '*' },
       ]);
       const schedulerPolicy = await aws.iam.send(
-        new GetRolePolicyCommand({ RoleName: 'dbops-scheduler-heartbeat', PolicyName: 'dbops-schedule' }),
+        new GetRolePolicyCommand({ RoleName: 'dbops-schedule-scheduler', PolicyName: 'dbops-schedule' }),
       );
       expect(JSON.parse(decodeURIComponent(schedulerPolicy.PolicyDocument!)).Statement).toEqual([
-        { Effect: 'Allow', Action: ['states:StartExecution'], Resource: `arn:aws:states:${REGION}:${acct}:stateMachine:dbops-heartbeat` },
+        {
+          Effect: 'Allow',
+          Action: ['states:StartExecution'],
+          Resource: [
+            `arn:aws:states:${REGION}:${acct}:stateMachine:dbops-heartbeat`,
+            `arn:aws:states:${REGION}:${acct}:stateMachine:dbops-backup-status`,
+          ],
+        },
       ]);
       const machines = await aws.sfn.send(new ListStateMachinesCommand({}));
       expect(machines.stateMachines?.map((m) => m.name).sort()).toEqual(['dbops-backup-status', 'dbops-heartbeat']);
       const sm = await aws.sfn.send(
         new DescribeStateMachineCommand({ stateMachineArn: `arn:aws:states:${REGION}:${acct}:stateMachine:dbops-heartbeat` }),
       );
-      expect(sm.roleArn).toBe(`arn:aws:iam::${acct}:role/dbops-states-heartbeat`);
+      expect(sm.roleArn).toBe(`arn:aws:iam::${acct}:role/dbops-schedule-heartbeat-sfn`);
       expect(JSON.parse(sm.definition!).States.Run.Parameters).toEqual({
         Cluster: 'dbops-schedule',
-        TaskDefinition: 'dbops-heartbeat',
+        TaskDefinition: 'dbops-schedule',
         LaunchType: 'FARGATE',
       });
       const schedule = await aws.scheduler.send(new GetScheduleCommand({ Name: 'dbops-heartbeat', GroupName: 'dbops' }));
@@ -132,7 +141,7 @@ describe('dbops schedule on the wire (moto)', () => {
         ScheduleExpressionTimezone: 'Europe/Paris',
         FlexibleTimeWindow: { Mode: 'OFF' },
         State: 'ENABLED',
-        Target: { Arn: sm.stateMachineArn, RoleArn: `arn:aws:iam::${acct}:role/dbops-scheduler-heartbeat` },
+        Target: { Arn: sm.stateMachineArn, RoleArn: `arn:aws:iam::${acct}:role/dbops-schedule-scheduler` },
       });
 
       // WHEN applying again / THEN not one write reaches AWS
@@ -161,8 +170,8 @@ describe('dbops schedule on the wire (moto)', () => {
       // WHEN destroying
       const destroyed = await destroySchedule(d);
 
-      // THEN all 17 went, and nothing of dbops' is left
-      expect(destroyed.deletions).toHaveLength(17);
+      // THEN all 15 went, and nothing of dbops' is left
+      expect(destroyed.deletions).toHaveLength(15);
       expect((await aws.sfn.send(new ListStateMachinesCommand({}))).stateMachines).toEqual([]);
       expect((await aws.scheduler.send(new ListSchedulesCommand({}))).Schedules).toEqual([]);
       expect((await aws.ecs.send(new ListTaskDefinitionsCommand({ status: 'ACTIVE' }))).taskDefinitionArns).toEqual([]);
@@ -179,4 +188,94 @@ describe('dbops schedule on the wire (moto)', () => {
       await d.cloud.close();
     }
   }, 90_000);
+});
+
+describe('dbops schedule on the wire, as a process (moto)', () => {
+  const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/dbops:1.0.0';
+  const config = (schedule: Record<string, unknown>) =>
+    stringify({
+      provider: 'aws',
+      region: REGION,
+      database: { identifier: 'wire-sched-db' },
+      tags: { team: 'data' },
+      schedule: { image: IMAGE, subnets: ['subnet-0123abcd'], securityGroups: ['sg-0123abcd'], ...schedule },
+    });
+  const write = (text: string) => writeFileSync(join(story.dir, 'dbops.config.yaml'), text);
+
+  it.each([
+    [
+      'an expression the Scheduler rejects',
+      { jobs: { heartbeat: { expression: 'cron(*/5 * * * *)' } } },
+      /expression cron\(\*\/5 \* \* \* \*\) is refused/,
+    ],
+    ['an image that is not a full URI', { image: 'dbops:latest' }, /schedule.image dbops:latest is not a full image URI/],
+    ['a private database without subnets', { subnets: [] }, /schedule.subnets is not set, and wire-sched-db is private/],
+    [
+      'a command that does not run unattended',
+      { jobs: { setup: { command: 'init', expression: 'rate(1 day)' } } },
+      /`init` cannot run unattended/,
+    ],
+    ['a secret value in the config', { jobs: {} }, /secret value/],
+    [
+      'a Distributed Map in a region without one',
+      { distributedMapThreshold: 1 },
+      /needs a Step Functions Distributed Map, and ca-west-1 is not a region/,
+    ],
+  ])('refuses %s with exit 2, before any AWS call', async (_what, schedule, message) => {
+    // GIVEN the config (the secret case: a password put in the config's tags)
+    const text = config(schedule);
+    if (message.source === 'secret value') write(text.replace('team: data', 'team: data\n  dbPassword: hunter2hunter2'));
+    else if ('distributedMapThreshold' in schedule)
+      write(
+        `${text.replace(`region: ${REGION}`, 'region: ca-west-1')}fleet:\n  databases:\n    - identifier: db-a\n    - identifier: db-b\n`,
+      );
+    else write(text);
+
+    // WHEN planning and applying
+    for (const sub of ['plan', 'apply --yes']) {
+      const sent = await story.during(async () => {
+        const r = await story.dbops(`schedule ${sub}`);
+        // THEN exit 2 with the reason, no secret echoed, and not one request
+        expect(r.exitCode, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(message);
+        expect(r.stderr).not.toContain('hunter2');
+      });
+      expect(sent).toEqual([]);
+    }
+  });
+
+  it('plan, apply, second apply without writes, status, destroy: the seeds’ six jobs', async () => {
+    write(config({ timezone: 'Europe/Paris' }));
+
+    const plan = await story.dbops('schedule plan --json --detailed-exitcode');
+    expect(plan.exitCode, plan.stderr).toBe(1);
+    const planned = JSON.parse(plan.stdout) as { pending: number; jobs: string[] };
+    expect(planned.jobs).toEqual(['heartbeat', 'backup-status', 'snapshot-policy', 'restore-test', 'free-tier-report', 'dr-drill']);
+    expect(planned.pending).toBe(6 * 4 + 7);
+
+    const noYes = await story.dbops('schedule apply');
+    expect(noYes.exitCode).toBe(2);
+
+    const applied = await story.dbops('schedule apply --yes');
+    expect(applied.exitCode, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain('Verified: a new plan finds nothing to do.');
+
+    const again = await story.during(async () => expect((await story.dbops('schedule apply --yes')).exitCode).toBe(0));
+    expect(again.filter((r) => !READ_ONLY.test(r.action))).toEqual([]);
+    expect((await story.dbops('schedule plan --detailed-exitcode -q')).exitCode).toBe(0);
+
+    const status = await story.dbops('schedule status --json');
+    expect(status.exitCode, status.stderr).toBe(0);
+    const jobs = (JSON.parse(status.stdout) as { jobs: { job: string; deployed: boolean; state: string; nextRun?: string }[] }).jobs;
+    expect(jobs.map((j) => [j.job, j.deployed, j.state])).toEqual(planned.jobs.map((j) => [j, true, 'ENABLED']));
+    expect(jobs.find((j) => j.job === 'backup-status')?.nextRun).toMatch(/^20\d\d-\d\d-\d\dT0[67]:00:00.000Z$/);
+    expect(jobs.find((j) => j.job === 'heartbeat')?.nextRun).toBeUndefined();
+
+    const dry = await story.dbops('schedule destroy --dry-run');
+    expect(dry.stdout).toContain('Dry run: nothing deleted.');
+    const destroyed = await story.dbops('schedule destroy --yes');
+    expect(destroyed.exitCode, destroyed.stderr).toBe(0);
+    const after = JSON.parse((await story.dbops('schedule plan --json')).stdout) as { changes: { action: string }[] };
+    expect(after.changes.every((c) => c.action === 'create')).toBe(true);
+  }, 120_000);
 });

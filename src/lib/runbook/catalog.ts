@@ -14,6 +14,7 @@ import { MIGRATE_FINDINGS } from '../migrate/findings.js';
 import { HEARTBEAT, MIGRATE } from '../migrate/runbooks.js';
 import { PROVISION_APPLY, PROVISION_DESTROY } from '../provision/runbooks.js';
 import { RESTORE_TEST_RUNBOOK } from '../restore/runbook.js';
+import { SCHEDULE } from '../schedule/runbooks.js';
 import { BACKUP_FINDINGS } from '../snapshots/status.js';
 import { GC, SNAPSHOTS } from '../snapshots/runbooks.js';
 import { VECTOR_TUNING } from '../vector/runbook.js';
@@ -51,6 +52,7 @@ export const RUNBOOKS: RunbookDef[] = [
   AUTOMATED_BACKUPS,
   PITR,
   DR_DRILL_RUNBOOK,
+  SCHEDULE,
 ];
 
 /** Procedures an engineer follows by hand (no single command runs them); their ids are synced too. */

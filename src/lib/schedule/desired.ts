@@ -17,8 +17,6 @@ export interface JobInput {
   taskPolicy: PolicyDocument;
   /** The state machine's role: run the task, pass the roles, notify. */
   stateMachinePolicy: PolicyDocument;
-  /** The Scheduler's role: start this job's state machine. */
-  schedulerPolicy: PolicyDocument;
   /** The state machine definition (ASL JSON text). */
   definition: string;
 }
@@ -38,6 +36,8 @@ export interface ScheduleInput {
   tags: Tags;
   /** The execution role: pull the image, write the logs, read the config parameter. */
   executionPolicy: PolicyDocument;
+  /** The Scheduler's role: start the jobs' state machines. */
+  schedulerPolicy: PolicyDocument;
   jobs: JobInput[];
 }
 
@@ -60,24 +60,23 @@ export function desiredSchedule(input: ScheduleInput): DesiredSchedule {
     resources.push(
       role(n.taskRole(j.name), 'ecs-tasks.amazonaws.com', `task role of job ${j.name}`, j.taskPolicy),
       role(n.stateMachineRole(j.name), 'states.amazonaws.com', `state machine role of job ${j.name}`, j.stateMachinePolicy),
-      role(n.schedulerRole(j.name), 'scheduler.amazonaws.com', `Scheduler role of job ${j.name}`, j.schedulerPolicy),
     );
   }
-  resources.push({ kind: 'ecs-cluster', id: n.cluster });
-  for (const j of input.jobs) {
-    resources.push({
+  resources.push(
+    role(n.schedulerRole, 'scheduler.amazonaws.com', 'EventBridge Scheduler (start the state machines)', input.schedulerPolicy),
+    { kind: 'ecs-cluster', id: n.cluster },
+    {
       kind: 'task-definition',
-      id: n.taskFamily(j.name),
+      id: n.taskFamily,
       image: input.image,
       cpu: input.cpu,
       memory: input.memory,
       executionRoleArn: arns.role(n.executionRole),
-      taskRoleArn: arns.role(n.taskRole(j.name)),
       logGroup: n.logGroup,
       region: input.region,
       configParameterArn: arns.parameter(n.parameter),
-    });
-  }
+    },
+  );
   for (const j of input.jobs) {
     resources.push({
       kind: 'state-machine',
@@ -95,7 +94,7 @@ export function desiredSchedule(input: ScheduleInput): DesiredSchedule {
       expression: j.expression,
       timezone: j.timezone,
       targetArn: arns.stateMachine(n.stateMachine(j.name)),
-      roleArn: arns.role(n.schedulerRole(j.name)),
+      roleArn: arns.role(n.schedulerRole),
       state: j.enabled ? 'ENABLED' : 'DISABLED',
     });
   }

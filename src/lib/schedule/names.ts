@@ -18,30 +18,32 @@ export interface ScheduleNames {
   parameter: string;
   logGroup: string;
   cluster: string;
+  /** The one task definition every job runs (its task role is the run's override). */
+  taskFamily: string;
   executionRole: string;
+  schedulerRole: string;
   group: string;
   taskRole(job: string): string;
   stateMachineRole(job: string): string;
-  schedulerRole(job: string): string;
-  taskFamily(job: string): string;
   stateMachine(job: string): string;
   schedule(job: string): string;
   /** The job a state machine or schedule name belongs to; undefined when it is not one of ours. */
   jobOf(name: string): string | undefined;
 }
 
+/** The names `dbops schedule render --target asl|iam` prints too (config.ts SCHEDULE_NAMES). */
 export function scheduleNames(prefix = 'dbops'): ScheduleNames {
   return {
     prefix,
     parameter: `/${prefix}/schedule/config`,
     logGroup: `/${prefix}/schedule`,
     cluster: `${prefix}-schedule`,
+    taskFamily: `${prefix}-schedule`,
     executionRole: `${prefix}-schedule-execution`,
+    schedulerRole: `${prefix}-schedule-scheduler`,
     group: prefix,
-    taskRole: (job) => `${prefix}-job-${job}`,
-    stateMachineRole: (job) => `${prefix}-states-${job}`,
-    schedulerRole: (job) => `${prefix}-scheduler-${job}`,
-    taskFamily: (job) => `${prefix}-${job}`,
+    taskRole: (job) => `${prefix}-schedule-${job}`.slice(0, 64),
+    stateMachineRole: (job) => `${prefix}-schedule-${job}-sfn`.slice(0, 64),
     stateMachine: (job) => `${prefix}-${job}`,
     schedule: (job) => `${prefix}-${job}`,
     jobOf: (name) => (name.startsWith(`${prefix}-`) && !name.startsWith(`${prefix}-schedule`) ? name.slice(prefix.length + 1) : undefined),

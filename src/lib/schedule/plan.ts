@@ -66,8 +66,6 @@ export function jobResources(prefix: string, job: string): Leftover[] {
   return [
     { kind: 'schedule', id: n.schedule(job), group: n.group },
     { kind: 'state-machine', id: n.stateMachine(job) },
-    { kind: 'task-definition', id: n.taskFamily(job) },
-    { kind: 'role', id: n.schedulerRole(job) },
     { kind: 'role', id: n.stateMachineRole(job) },
     { kind: 'role', id: n.taskRole(job) },
   ];

@@ -32,7 +32,7 @@ export const KIND_ORDER: readonly ScheduleKind[] = [
 /** An IAM policy document. */
 export interface PolicyDocument {
   Version: '2012-10-17';
-  Statement: { Effect: 'Allow' | 'Deny'; Action: string | string[]; Resource: string | string[]; Condition?: unknown }[];
+  Statement: { Sid?: string; Effect: 'Allow' | 'Deny'; Action: string | string[]; Resource: string | string[]; Condition?: unknown }[];
 }
 
 /** The dbops config, as an SSM String parameter (no secret in it: secrets stay in Secrets Manager). */
@@ -65,7 +65,7 @@ export interface ClusterResource {
   id: string;
 }
 
-/** One Fargate task definition per job (its own task role): the dbops image, the config from SSM. */
+/** The Fargate task definition the jobs run (each run passes its job's task role): the dbops image, the config from SSM. */
 export interface TaskDefinitionResource {
   kind: 'task-definition';
   /** The family. */
@@ -74,7 +74,6 @@ export interface TaskDefinitionResource {
   cpu: string;
   memory: string;
   executionRoleArn: string;
-  taskRoleArn: string;
   logGroup: string;
   region: string;
   /** The SSM parameter the container reads the config from (`secrets` valueFrom). */
@@ -163,7 +162,6 @@ export function fieldsOf(r: Resource): Fields {
         cpu: r.cpu,
         memory: r.memory,
         executionRoleArn: r.executionRoleArn,
-        taskRoleArn: r.taskRoleArn,
         logGroup: r.logGroup,
         configFrom: r.configParameterArn,
       };

@@ -51,15 +51,13 @@ describe('dbops schedule against a fake account', () => {
       'create parameter /dbops/schedule/config',
       'create log-group /dbops/schedule',
       'create role dbops-schedule-execution',
-      'create role dbops-job-heartbeat',
-      'create role dbops-states-heartbeat',
-      'create role dbops-scheduler-heartbeat',
-      'create role dbops-job-backup-status',
-      'create role dbops-states-backup-status',
-      'create role dbops-scheduler-backup-status',
+      'create role dbops-schedule-heartbeat',
+      'create role dbops-schedule-heartbeat-sfn',
+      'create role dbops-schedule-backup-status',
+      'create role dbops-schedule-backup-status-sfn',
+      'create role dbops-schedule-scheduler',
       'create ecs-cluster dbops-schedule',
-      'create task-definition dbops-heartbeat',
-      'create task-definition dbops-backup-status',
+      'create task-definition dbops-schedule',
       'create state-machine dbops-heartbeat',
       'create state-machine dbops-backup-status',
       'create schedule-group dbops',
@@ -73,8 +71,12 @@ describe('dbops schedule against a fake account', () => {
 
     // THEN all exist, tagged, and the verify step found nothing pending
     expect(applied.after?.pending).toBe(0);
-    expect(fake.count()).toBe(17);
-    expect(fake.roles.get('dbops-job-heartbeat')!.tags).toEqual({ team: 'data', 'dbops:managed': 'true', 'dbops:purpose': 'schedule' });
+    expect(fake.count()).toBe(15);
+    expect(fake.roles.get('dbops-schedule-heartbeat')!.tags).toEqual({
+      team: 'data',
+      'dbops:managed': 'true',
+      'dbops:purpose': 'schedule',
+    });
     expect(fake.params.get('/dbops/schedule/config')!.tags['dbops:managed']).toBe('true');
     expect(fake.logGroups.get('/dbops/schedule')).toEqual({ retention: 30, tags: expect.objectContaining({ 'dbops:managed': 'true' }) });
     expect(fake.schedules.get('dbops/dbops-heartbeat')).toMatchObject({
@@ -83,7 +85,7 @@ describe('dbops schedule against a fake account', () => {
       FlexibleTimeWindow: { Mode: 'OFF' },
       Target: {
         Arn: `arn:aws:states:${REGION}:${FAKE_ACCOUNT}:stateMachine:dbops-heartbeat`,
-        RoleArn: `arn:aws:iam::${FAKE_ACCOUNT}:role/dbops-scheduler-heartbeat`,
+        RoleArn: `arn:aws:iam::${FAKE_ACCOUNT}:role/dbops-schedule-scheduler`,
       },
     });
 
@@ -130,12 +132,9 @@ describe('dbops schedule against a fake account', () => {
     const before = fake.calls.length;
     const r = await applySchedule(await deps({ input }));
 
-    expect(r.plan.changes.filter((c) => c.action === 'modify').map((c) => c.id)).toEqual(['dbops-heartbeat', 'dbops-backup-status']);
-    expect(fake.calls.slice(before).filter((c) => !/^(Get|Describe|List)/.test(c))).toEqual([
-      'RegisterTaskDefinitionCommand',
-      'RegisterTaskDefinitionCommand',
-    ]);
-    expect(fake.taskDefs.filter((t) => t.family === 'dbops-heartbeat').map((t) => t.revision)).toEqual([1, 2]);
+    expect(r.plan.changes.filter((c) => c.action === 'modify').map((c) => c.id)).toEqual(['dbops-schedule']);
+    expect(fake.calls.slice(before).filter((c) => !/^(Get|Describe|List)/.test(c))).toEqual(['RegisterTaskDefinitionCommand']);
+    expect(fake.taskDefs.filter((t) => t.family === 'dbops-schedule').map((t) => t.revision)).toEqual([1, 2]);
   });
 
   it('deletes the resources of a job removed from the config', async () => {
@@ -148,13 +147,11 @@ describe('dbops schedule against a fake account', () => {
     expect(r.plan.changes.filter((c) => c.action === 'delete').map((c) => `${c.kind} ${c.id}`)).toEqual([
       'schedule dbops-backup-status',
       'state-machine dbops-backup-status',
-      'task-definition dbops-backup-status',
-      'role dbops-scheduler-backup-status',
-      'role dbops-states-backup-status',
-      'role dbops-job-backup-status',
+      'role dbops-schedule-backup-status-sfn',
+      'role dbops-schedule-backup-status',
     ]);
     expect(fake.machines.has('dbops-backup-status')).toBe(false);
-    expect(fake.roles.has('dbops-job-backup-status')).toBe(false);
+    expect(fake.roles.has('dbops-schedule-backup-status')).toBe(false);
     expect(r.after?.pending).toBe(0);
   });
 
@@ -169,17 +166,17 @@ describe('dbops schedule against a fake account', () => {
 
   it('a role whose policy could not be put is deleted by the cleanup stack, and a rerun completes', async () => {
     // GIVEN IAM failing PutRolePolicy once, for the heartbeat task role
-    fake.failOnce('PutRolePolicyCommand', (i) => i.RoleName === 'dbops-job-heartbeat', new Error('Rate exceeded'));
+    fake.failOnce('PutRolePolicyCommand', (i) => i.RoleName === 'dbops-schedule-heartbeat', new Error('Rate exceeded'));
 
     // WHEN applying / THEN it fails at SC-4, and the half-made role is gone
     await expect(applySchedule(await deps())).rejects.toThrow(/Rate exceeded/);
-    expect(fake.roles.has('dbops-job-heartbeat')).toBe(false);
+    expect(fake.roles.has('dbops-schedule-heartbeat')).toBe(false);
     expect(fake.roles.has('dbops-schedule-execution')).toBe(true);
 
     // WHEN applying again / THEN it finishes
     const again = await applySchedule(await deps());
     expect(again.after?.pending).toBe(0);
-    expect(fake.count()).toBe(17);
+    expect(fake.count()).toBe(15);
   });
 
   it('dry run and no --yes without a TTY change nothing', async () => {
@@ -197,7 +194,7 @@ describe('dbops schedule against a fake account', () => {
     // WHEN destroying with --dry-run, then for real
     const dry = await destroySchedule(await deps({ dryRun: true }));
     const writesBefore = fake.writes().length;
-    expect(dry.deletions).toHaveLength(17);
+    expect(dry.deletions).toHaveLength(15);
     const r = await destroySchedule(await deps());
 
     // THEN reverse order, and only the foreign log group is left
@@ -209,9 +206,7 @@ describe('dbops schedule against a fake account', () => {
       'state-machine',
       'state-machine',
       'task-definition',
-      'task-definition',
       'ecs-cluster',
-      'role',
       'role',
       'role',
       'role',

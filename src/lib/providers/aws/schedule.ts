@@ -94,7 +94,6 @@ export function taskDefinitionRequest(r: TaskDefinitionResource, tags: Tags) {
     cpu: r.cpu,
     memory: r.memory,
     executionRoleArn: r.executionRoleArn,
-    taskRoleArn: r.taskRoleArn,
     containerDefinitions: [container],
     tags: lowerTags(tags),
   };
@@ -286,7 +285,6 @@ class AwsSchedule implements ScheduleCloud {
         cpu: td?.cpu ?? '',
         memory: td?.memory ?? '',
         executionRoleArn: td?.executionRoleArn ?? '',
-        taskRoleArn: td?.taskRoleArn ?? '',
         logGroup: c?.logConfiguration?.options?.['awslogs-group'] ?? '',
         configFrom: c?.secrets?.find((s) => s.name === CONFIG_ENV)?.valueFrom ?? '',
       },

@@ -80,7 +80,7 @@ describe('aws schedule adapter: exact requests', () => {
     iam.on(GetRoleCommand).rejects(new NoSuchEntityException({ message: 'nope', ...meta }));
 
     expect(await cloud.read(resource('parameter'))).toBeUndefined();
-    expect(await cloud.read(resource('role', 'dbops-job-heartbeat'))).toBeUndefined();
+    expect(await cloud.read(resource('role', 'dbops-schedule-heartbeat'))).toBeUndefined();
   });
 
   it('creates the log group with its tags, then its retention', async () => {
@@ -100,10 +100,10 @@ describe('aws schedule adapter: exact requests', () => {
     iam.on(CreateRoleCommand).resolves({});
     iam.on(PutRolePolicyCommand).resolves({});
 
-    await cloud.create(resource('role', 'dbops-job-heartbeat'), TAGS);
+    await cloud.create(resource('role', 'dbops-schedule-heartbeat'), TAGS);
 
     const created = iam.commandCalls(CreateRoleCommand)[0]!.args[0].input;
-    expect(created.RoleName).toBe('dbops-job-heartbeat');
+    expect(created.RoleName).toBe('dbops-schedule-heartbeat');
     expect(JSON.parse(created.AssumeRolePolicyDocument!)).toEqual({
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
@@ -121,12 +121,12 @@ describe('aws schedule adapter: exact requests', () => {
     });
   });
 
-  it('creates a Fargate cluster and a task definition with the image, roles, logs and the config from SSM', async () => {
+  it('creates a Fargate cluster and the task definition with the image, execution role, logs and the config from SSM', async () => {
     ecs.on(CreateClusterCommand).resolves({});
     ecs.on(RegisterTaskDefinitionCommand).resolves({});
 
     await cloud.create(resource('ecs-cluster'), TAGS);
-    await cloud.create(resource('task-definition', 'dbops-heartbeat'), TAGS);
+    await cloud.create(resource('task-definition', 'dbops-schedule'), TAGS);
 
     expect(ecs.commandCalls(CreateClusterCommand)[0]!.args[0].input).toEqual({
       clusterName: 'dbops-schedule',
@@ -139,13 +139,12 @@ describe('aws schedule adapter: exact requests', () => {
       ],
     });
     expect(ecs.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input).toEqual({
-      family: 'dbops-heartbeat',
+      family: 'dbops-schedule',
       requiresCompatibilities: ['FARGATE'],
       networkMode: 'awsvpc',
       cpu: '256',
       memory: '512',
       executionRoleArn: `arn:aws:iam::${ACCT}:role/dbops-schedule-execution`,
-      taskRoleArn: `arn:aws:iam::${ACCT}:role/dbops-job-heartbeat`,
       containerDefinitions: [
         {
           name: 'dbops',
@@ -154,7 +153,7 @@ describe('aws schedule adapter: exact requests', () => {
           secrets: [{ name: 'DBOPS_CONFIG_JSON', valueFrom: `arn:aws:ssm:${REGION}:${ACCT}:parameter/dbops/schedule/config` }],
           logConfiguration: {
             logDriver: 'awslogs',
-            options: { 'awslogs-group': '/dbops/schedule', 'awslogs-region': REGION, 'awslogs-stream-prefix': 'dbops-heartbeat' },
+            options: { 'awslogs-group': '/dbops/schedule', 'awslogs-region': REGION, 'awslogs-stream-prefix': 'dbops-schedule' },
           },
         },
       ],
@@ -175,7 +174,7 @@ describe('aws schedule adapter: exact requests', () => {
     expect(sfn.commandCalls(CreateStateMachineCommand)[0]!.args[0].input).toEqual({
       name: 'dbops-heartbeat',
       definition: sm.definition,
-      roleArn: `arn:aws:iam::${ACCT}:role/dbops-states-heartbeat`,
+      roleArn: `arn:aws:iam::${ACCT}:role/dbops-schedule-heartbeat-sfn`,
       type: 'STANDARD',
       tags: [
         { key: 'team', value: 'data' },
@@ -220,7 +219,7 @@ describe('aws schedule adapter: exact requests', () => {
       State: 'ENABLED',
       Target: {
         Arn: `arn:aws:states:${REGION}:${ACCT}:stateMachine:dbops-heartbeat`,
-        RoleArn: `arn:aws:iam::${ACCT}:role/dbops-scheduler-heartbeat`,
+        RoleArn: `arn:aws:iam::${ACCT}:role/dbops-schedule-scheduler`,
       },
       Description: 'dbops schedule: job dbops-heartbeat',
     });
