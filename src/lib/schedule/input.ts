@@ -19,7 +19,6 @@ import {
 import type { ScheduleInput } from './desired.js';
 import { executionRolePolicy, type IamScope, schedulerRolePolicy, stateMachineRolePolicy, taskRolePolicy } from './iam.js';
 import { arnsIn, scheduleNames } from './names.js';
-import type { PolicyDocument } from './resources.js';
 import { storedConfig } from './stored-config.js';
 
 /** Fargate size of a run: dbops itself is small (the databases do the work). */
@@ -99,16 +98,8 @@ export async function scheduleInput(
     logRetentionDays: model.logRetentionDays,
     configText: checked.configText,
     tags: config.tags,
-    executionPolicy: withConfigRead(executionRolePolicy(scope, model.image), arns.parameter(n.parameter)),
+    executionPolicy: executionRolePolicy(scope, model.image),
     schedulerPolicy: { ...starts, Statement: starts.Statement.map((s) => ({ ...s, Resource: machines })) },
     jobs,
-  };
-}
-
-/** The execution role reads the config parameter: ECS injects it as DBOPS_CONFIG_JSON (the task definition's `secrets`). */
-function withConfigRead(policy: PolicyDocument, parameterArn: string): PolicyDocument {
-  return {
-    ...policy,
-    Statement: [...policy.Statement, { Sid: 'ConfigParameter', Effect: 'Allow', Action: ['ssm:GetParameters'], Resource: parameterArn }],
   };
 }
