@@ -53,6 +53,13 @@ export const COMMAND_OPERATIONS: Readonly<Record<string, readonly IamAction[]>> 
     'rds:RestoreDBInstanceToPointInTime',
     'rds:DeleteDBInstance',
     'cloudwatch:PutMetricData',
+    // An Aurora cluster source: a temporary cluster, then its db.serverless writer.
+    'rds:DescribeDBClusters',
+    'rds:DescribeDBClusterSnapshots',
+    'rds:RestoreDBClusterFromSnapshot',
+    'rds:RestoreDBClusterToPointInTime',
+    'rds:CreateDBInstance',
+    'rds:DeleteDBCluster',
   ],
   'dr-drill run': [
     ...CONNECT,
@@ -63,6 +70,12 @@ export const COMMAND_OPERATIONS: Readonly<Record<string, readonly IamAction[]>> 
     'rds:CreateDBInstanceReadReplica',
     'rds:PromoteReadReplica',
     'rds:DeleteDBInstance',
+    'rds:DescribeDBClusters',
+    'rds:DescribeDBClusterSnapshots',
+    'rds:RestoreDBClusterFromSnapshot',
+    'rds:RestoreDBClusterToPointInTime',
+    'rds:CreateDBInstance',
+    'rds:DeleteDBCluster',
   ],
   'free-tier-report': [
     'rds:DescribeDBInstances',
@@ -87,6 +100,8 @@ export const COMMAND_OPERATIONS: Readonly<Record<string, readonly IamAction[]>> 
   audit: [
     ...CONNECT,
     'ec2:DescribeSecurityGroups',
+    // A MySQL source: require_secure_transport in its parameter group (AU-R17).
+    'rds:DescribeDBParameters',
     'elasticache:DescribeCacheClusters',
     'elasticache:DescribeReplicationGroups',
     'elasticache:ListTagsForResource',
@@ -140,10 +155,16 @@ export const WIRE_UNSEEN: Readonly<Record<string, Readonly<Partial<Record<IamAct
     'secretsmanager:GetSecretValue':
       'the wire stories give the password in DBOPS_DB_PASSWORD: moto instances have no managed master secret',
     'rds:RestoreDBInstanceToPointInTime': '--point-in-time / --latest-restorable: the wire story restores a snapshot',
+    'rds:DescribeDBClusters': 'an Aurora cluster source: the proof story has none; test/wire/aurora.test.ts restores one',
+    'rds:DescribeDBClusterSnapshots': 'an Aurora cluster source: the proof story has none; test/wire/aurora.test.ts restores one',
+    'rds:RestoreDBClusterFromSnapshot': 'an Aurora cluster source: the proof story has none; test/wire/aurora.test.ts restores one',
+    'rds:RestoreDBClusterToPointInTime': 'an Aurora cluster to a point in time: test/wire/aurora.test.ts runs it in its DR drill',
+    'rds:CreateDBInstance': 'an Aurora cluster source: the proof story has none; test/wire/aurora.test.ts restores one',
+    'rds:DeleteDBCluster': 'an Aurora cluster source: the proof story has none; test/wire/aurora.test.ts restores one',
   },
   'dr-drill run': {
     '*:*':
-      'no wire story runs a DR drill: it needs a recovery the emulator cannot restore data into (test/integration covers it on the local provider)',
+      'the proof story runs no DR drill: the emulator cannot restore data into a recovery (test/integration covers it on the local provider; test/wire/aurora.test.ts runs the instance scenario of a cluster up to DR-7)',
   },
   'free-tier-report': {
     'cloudwatch:PutMetricData': '--publish: the wire story does not publish the figures',
@@ -152,6 +173,7 @@ export const WIRE_UNSEEN: Readonly<Record<string, Readonly<Partial<Record<IamAct
     'rds:DeleteDBClusterSnapshot': 'an expired Aurora cluster snapshot: moto cannot backdate one',
   },
   audit: {
+    'rds:DescribeDBParameters': 'a MySQL source: the proof story audits PostgreSQL; test/wire/audit-mysql.test.ts audits seed 003',
     'elasticache:ListTagsForResource': 'a cache (config cache.enabled): the proof story has none; test/wire/audit.test.ts audits one',
     'secretsmanager:GetSecretValue':
       'the wire stories give the password in DBOPS_DB_PASSWORD: moto instances have no managed master secret',
