@@ -72,7 +72,7 @@ function addCommand(parent: Command, def: AnyCommand, state: RunState): void {
   const cmd = parent
     .command(def.name, { isDefault: def.isDefault })
     .summary(def.summary)
-    .description(def.description ?? def.summary);
+    .description([def.description ?? def.summary, def.fleet].filter(Boolean).join('\n\n'));
   if (def.subcommands) {
     cmd.addHelpText('after', examplesText(def) + runbookText(def));
     for (const sub of def.subcommands) addCommand(cmd, sub, state);
