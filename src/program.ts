@@ -3,6 +3,7 @@
  * an exit code in one place. It loads commander and the command definitions only: the
  * handlers, the AWS SDK, pg, zod and yaml load when a command runs.
  */
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { COMMANDS } from './commands/index.js';
@@ -72,7 +73,7 @@ function addCommand(parent: Command, def: AnyCommand, state: RunState): void {
   const cmd = parent
     .command(def.name, { isDefault: def.isDefault })
     .summary(def.summary)
-    .description(def.description ?? def.summary);
+    .description([def.description ?? def.summary, def.fleet].filter(Boolean).join('\n\n'));
   if (def.subcommands) {
     cmd.addHelpText('after', examplesText(def) + runbookText(def));
     for (const sub of def.subcommands) addCommand(cmd, sub, state);
@@ -326,6 +327,9 @@ export async function run(argv: string[]): Promise<void> {
   // dbops pins SDK versions that support Node 20; the SDK's notice about future versions is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const state: RunState = { code: 0, controller: new AbortController(), jsonMode: false, resultWritten: false };
+  // A fleet run (--concurrency up to 64) waits on the run's signal for every database in flight (SDK waiters, quota
+  // queues): more than Node's 10 listeners is expected there, not a leak, so no MaxListenersExceededWarning on stderr.
+  setMaxListeners(1000, state.controller.signal);
   survivePipeErrors();
   installSignalHandlers(state);
   // A promise that never settles would let Node exit 0 with the work undone: never.

@@ -95,6 +95,11 @@ interface Meta {
   summary: string;
   /** Longer text for `dbops help <command>`. */
   description?: string;
+  /**
+   * What --all / --select do (docs/fleet.md): `dbops help <command>` shows it as the last
+   * paragraph, after the command's own description.
+   */
+  fleet?: string;
   examples: Example[];
   /** Changes something: gets --dry-run. */
   mutates?: boolean;

@@ -7,7 +7,8 @@ export const freeTierReport = defineCommand({
   runbook: 'free-tier',
   summary: 'Free-tier usage, forecast and budgets for this month: made for cron (exit 4 when a threshold is crossed)',
   description:
-    "Per free-tier offer (RDS, ElastiCache, Lambda, CloudWatch): used so far, limit, percent, forecast for the month end, the day it runs out at the current rate, and a status. Figures come from CloudWatch and the RDS, ElastiCache and Lambda APIs, shown beside the AWS Free Tier API's own; AWS Budgets are compared with budget.alertPercents. About 9 AWS calls a run, however many instances. Exit 0 below every threshold, 4 when an offer, budget or the credits plan crosses one, 3 when the data could not be read. The local provider has no free tier: it says so and exits 0.\n\n" +
+    "Per free-tier offer (RDS, ElastiCache, Lambda, CloudWatch): used so far, limit, percent, forecast for the month end, the day it runs out at the current rate, and a status. Figures come from CloudWatch and the RDS, ElastiCache and Lambda APIs, shown beside the AWS Free Tier API's own; AWS Budgets are compared with budget.alertPercents. About 9 AWS calls a run, however many instances. Exit 0 below every threshold, 4 when an offer, budget or the credits plan crosses one, 3 when the data could not be read. The local provider has no free tier: it says so and exits 0.",
+  fleet:
     "With --all (docs/fleet.md): the free tier is an account's, so one report per account of the fleet (each through its role), --concurrency at a time, one summary row per account (the most used offer, its forecast, thresholds crossed), each full report under --report-dir; exit 4 when any account crosses a threshold, 3 when one could not be read. --select does not apply.",
   options: {
     month: opt.string(

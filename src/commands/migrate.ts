@@ -46,7 +46,8 @@ export const status = defineCommand({
   runbook: 'migrate',
   summary: 'Each migration (applied, pending, edited, missing, out-of-order), drift and lint; exit 0',
   description:
-    'Each migration of the directory against the database: applied, pending, edited, missing or out-of-order, the drift, and lint of what is pending; exit 0.\n\n' +
+    'Each migration of the directory against the database: applied, pending, edited, missing or out-of-order, the drift, and lint of what is pending; exit 0.',
+  fleet:
     'With --all or --select (docs/fleet.md): the same migrations directory against every database of the fleet, --concurrency at a time, one row each (applied, pending, drift, failed); exit 1 when a database has drift or a failed migration, 3 when one could not be reached.',
   isDefault: true,
   options: { ...target, ...migrationsDir, ...lockTimeout, ...fleetRunOptions },

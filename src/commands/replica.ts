@@ -6,7 +6,8 @@ export const status = defineCommand({
   name: 'status',
   summary: 'The primary, its replicas (state, lag in bytes and seconds) and the connection pool in front',
   description:
-    "Local provider: pg_stat_replication on the primary, pg_last_wal_receive_lsn / pg_last_wal_replay_lsn / pg_last_xact_replay_timestamp on each replica, and the pgbouncer SHOW POOLS figures (cl_waiting, sv_active, maxwait). AWS: DescribeDBInstances (replicas, status, class, storage, Multi-AZ), pending maintenance, the CloudWatch ReplicaLag metric (seconds) per replica, WAL positions when the databases answer from this machine (bytes), and RDS Proxy with each target's TargetHealth (State, Reason). A replica id shows its primary's topology. --history lists the switchovers and failovers recorded.\n\n" +
+    "Local provider: pg_stat_replication on the primary, pg_last_wal_receive_lsn / pg_last_wal_replay_lsn / pg_last_xact_replay_timestamp on each replica, and the pgbouncer SHOW POOLS figures (cl_waiting, sv_active, maxwait). AWS: DescribeDBInstances (replicas, status, class, storage, Multi-AZ), pending maintenance, the CloudWatch ReplicaLag metric (seconds) per replica, WAL positions when the databases answer from this machine (bytes), and RDS Proxy with each target's TargetHealth (State, Reason). A replica id shows its primary's topology. --history lists the switchovers and failovers recorded.",
+  fleet:
     "With --all or --select (docs/fleet.md): every primary of the fleet, --concurrency at a time, one summary row each (replicas, worst lag, a disconnected or stopped replica); a replica whose primary is in the fleet is shown in its primary's row. Exit 1 when a replica is disconnected or stopped, 3 when a database could not be read.",
   isDefault: true,
   options: {

@@ -103,7 +103,8 @@ export const runPolicy = defineCommand({
   runbook: 'snapshots',
   summary: 'The weekly job: snapshot, wait, copy to the DR region, wait, prune both regions (runbook snapshots; a rerun resumes)',
   description:
-    'Snapshot, wait, copy to the DR region, wait, prune both regions (runbooks/snapshots.md, SN-1 .. SN-7); a rerun resumes: a policy snapshot younger than 24 h and an existing copy are reused.\n\n' +
+    'Snapshot, wait, copy to the DR region, wait, prune both regions (runbooks/snapshots.md, SN-1 .. SN-7); a rerun resumes: a policy snapshot younger than 24 h and an existing copy are reused.',
+  fleet:
     "With --all or --select (docs/fleet.md): every dbops-managed database of the fleet (the others are left alone and say so), --concurrency at a time, after one confirmation that says how many; within the account's quotas: at most 5 cross-region copies in flight per destination region (the others wait for a slot), 100 manual snapshots per region (a warning at 90 %, a refusal with the reason past it: that database's row, exit 3). One summary row per database, each run's report under --report-dir.",
   options: { instance: opt.string('--instance <id>', 'instance (default: database.identifier)'), ...fleetRunOptions },
   mutates: true,

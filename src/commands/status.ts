@@ -7,7 +7,8 @@ export const status = defineCommand({
   summary:
     'Show one instance in detail, and the connection pool in front of it (SHOW POOLS figures); or an Aurora cluster: members and roles, endpoints, capacity and current ACU',
   description:
-    'Shows one instance in detail, and the connection pool in front of it (SHOW POOLS figures); or an Aurora cluster: members and roles, endpoints, capacity and current ACU.\n\n' +
+    'Shows one instance in detail, and the connection pool in front of it (SHOW POOLS figures); or an Aurora cluster: members and roles, endpoints, capacity and current ACU.',
+  fleet:
     'With --all or --select (docs/fleet.md): every database of the fleet in one table (status, class, CPU, storage used, connections over the last 15 minutes), from one instance listing and one batched GetMetricData per account and region; exit 1 when a database is in a status it cannot serve from or has more than 90 % of its storage used, 3 when one could not be read.',
   args: { id: arg('[id]', 'instance or Aurora cluster identifier (default: database.identifier)') },
   options: fleetRunOptions,

@@ -13,7 +13,7 @@ import { CloudWatchClient, GetMetricDataCommand, type MetricDataResult } from '@
 import type { RDSClient } from '@aws-sdk/client-rds';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { FakeRds } from './fake-rds.js';
+import { FakeRds, type FakeRdsOptions } from './fake-rds.js';
 
 export const FLEET_ACCOUNTS = [
   { id: '111111111111', name: 'core', roleArn: 'arn:aws:iam::111111111111:role/dbops-fleet' },
@@ -39,11 +39,12 @@ export class FakeFleet {
   /** GetMetricData queries answered, over every call. */
   metricQueries = 0;
 
-  constructor(opts: { instances?: number; now?: Date; full?: string[] } = {}) {
+  constructor(opts: { instances?: number; now?: Date; full?: string[]; quotas?: FakeRdsOptions['quotas'] } = {}) {
     const now = opts.now ?? new Date();
     this.rds = new FakeRds({
       describesToSettle: 1,
       accountOf: async (client: RDSClient) => (await client.config.credentials()).accountId,
+      ...(opts.quotas ? { quotas: opts.quotas } : {}),
     });
     for (let n = 0; n < (opts.instances ?? 50); n++) {
       const account = FLEET_ACCOUNTS[n % 2]!.id;
@@ -63,6 +64,7 @@ export class FakeFleet {
       this.rds.addSnapshot(region, `${id}-weekly`, {
         DBSnapshotArn: `arn:aws:rds:${region}:${account}:snapshot:${id}-weekly`,
         DBInstanceIdentifier: id,
+        ...(mysql ? { Engine: 'mysql', EngineVersion: '8.0.39' } : {}),
         SnapshotCreateTime: new Date(now.getTime() - 24 * 3600_000),
       });
       this.seeds.push({ n, account, region, id });

@@ -110,7 +110,10 @@ export interface FakeRdsOptions {
   accountOf?: (client: RDSClient) => Promise<string | undefined>;
   /** RDS's limit of cross-region copies in progress per destination region (5): one more is refused. Default: no limit. */
   maxCopiesInFlight?: number;
-  /** DescribeAccountAttributes: the quotas' Max (Used is counted from what the region holds). Default 40 instances, 100 manual snapshots. */
+  /**
+   * DescribeAccountAttributes: the quotas' Max (Used is counted from what the region holds; DB instances: the caller's
+   * account's, with accountOf). Default 40 instances, 100 manual snapshots.
+   */
   quotas?: { DBInstances?: number; ManualSnapshots?: number };
 }
 
@@ -357,7 +360,21 @@ export class FakeRds {
   #install(): void {
     const m = this.mock;
     const regionOf = (getClient: () => RDSClient): Promise<string> => getClient().config.region();
-    m.on(CreateDBInstanceCommand).callsFake(async (i, c) => this.#createInstance(i, await regionOf(c)));
+    // With accountOf, an instance a client creates is its account's (its ARN names it), as the account's quota counts it.
+    const owned = async (client: RDSClient, region: string, out: { DBInstance: DBInstance }) => {
+      const account = this.#accountOf ? await this.#accountOf(client) : undefined;
+      const e = this.#instances.get(`${region}/${out.DBInstance.DBInstanceIdentifier}`);
+      if (account && e) {
+        e.shape.DBInstanceArn = `arn:aws:rds:${region}:${account}:db:${out.DBInstance.DBInstanceIdentifier}`;
+        out.DBInstance.DBInstanceArn = e.shape.DBInstanceArn;
+      }
+      return out;
+    };
+    m.on(CreateDBInstanceCommand).callsFake(async (i, c) => {
+      const client = c();
+      const region = await client.config.region();
+      return owned(client, region, this.#createInstance(i, region));
+    });
     // The client is taken before any await: getClient() answers the latest call's client.
     const ownedBy = async (client: RDSClient) => {
       const account = this.#accountOf ? await this.#accountOf(client) : undefined;
@@ -368,8 +385,12 @@ export class FakeRds {
       return this.#describeInstances(i, await client.config.region(), await ownedBy(client));
     });
     m.on(DescribeAccountAttributesCommand).callsFake(async (_i, c) => {
-      const region = await c().config.region();
-      const instances = [...this.#instances.values()].filter((e) => this.#regionOf(e.shape.DBInstanceArn) === region).length;
+      const client = c();
+      const region = await client.config.region();
+      const mine = await ownedBy(client);
+      const instances = [...this.#instances.values()].filter(
+        (e) => this.#regionOf(e.shape.DBInstanceArn) === region && mine(e.shape.DBInstanceArn),
+      ).length;
       const manual = [...this.#snapshots.values()].filter(
         (e) => this.#regionOf(e.shape.DBSnapshotArn) === region && e.shape.SnapshotType === 'manual',
       ).length;
@@ -390,8 +411,16 @@ export class FakeRds {
     });
     m.on(DeleteDBSnapshotCommand).callsFake(async (i, c) => this.#deleteSnapshot(i, await regionOf(c)));
     m.on(CopyDBSnapshotCommand).callsFake(async (i, c) => this.#copySnapshot(i, await regionOf(c)));
-    m.on(RestoreDBInstanceFromDBSnapshotCommand).callsFake(async (i, c) => this.#restoreFromSnapshot(i, await regionOf(c)));
-    m.on(RestoreDBInstanceToPointInTimeCommand).callsFake(async (i, c) => this.#restoreToPointInTime(i, await regionOf(c)));
+    m.on(RestoreDBInstanceFromDBSnapshotCommand).callsFake(async (i, c) => {
+      const client = c();
+      const region = await client.config.region();
+      return owned(client, region, this.#restoreFromSnapshot(i, region));
+    });
+    m.on(RestoreDBInstanceToPointInTimeCommand).callsFake(async (i, c) => {
+      const client = c();
+      const region = await client.config.region();
+      return owned(client, region, this.#restoreToPointInTime(i, region));
+    });
     m.on(StartDBInstanceAutomatedBackupsReplicationCommand).callsFake(async (i, c) => this.#startReplication(i, await regionOf(c)));
     m.on(DescribeDBInstanceAutomatedBackupsCommand).callsFake(async (i, c) => this.#describeAutomatedBackups(i, await regionOf(c)));
     m.on(CreateDBInstanceReadReplicaCommand).callsFake(async (i, c) => this.#createReplica(i, await regionOf(c)));

@@ -3,12 +3,16 @@
  * two regions (namespaces), the fleet of the config, --select, --region, and the bad input
  * (a selector that matches nothing says what exists; --account does not apply locally).
  * Then the read-only commands over the same fleet: status, replica status, migrate status
- * (one summary row per database, the worst exit code), and gc --all --dry-run.
+ * (one summary row per database, the worst exit code), and gc --all --dry-run. Last, the
+ * same fleet with trouble: one database whose applied migration was since edited (migrate
+ * status --all: drift, exit 1) and one with a real streaming replica (replica status --all:
+ * its lag in the primary's row, the replica not measured twice).
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localProvider, withPg } from '../_helpers/local.js';
 import { runDbops } from '../_helpers/run-dbops.js';
 
 const home = mkdtempSync(join(tmpdir(), 'dbops-e2e-fleet-'));
@@ -46,6 +50,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  await dbops('instances delete fleet-a-reader --skip-final-snapshot --yes');
   await dbops('instances delete fleet-a --skip-final-snapshot --yes');
   await dbops('instances delete fleet-b --skip-final-snapshot --yes --region us-west-2');
   rmSync(home, { recursive: true, force: true });
@@ -146,5 +151,49 @@ describe('read-only commands over the fleet (local)', () => {
     const lines = r.stderr.split('\n').filter((l) => l.includes('[DR-'));
     expect(lines.length).toBeGreaterThanOrEqual(4);
     for (const l of lines) expect(l).toMatch(/^\[fleet-[ab]\] […✔✖] \[DR-\d+\]/);
+  });
+});
+
+describe('the fleet with trouble (local)', () => {
+  it('migrate status --all: an applied migration since edited is drift in its row; exit 1, the verdict names it', async () => {
+    // Its own directory, so the migrations above stay as they were.
+    const dir = join(home, 'sql', 'drift');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '0001_notes.sql'), 'CREATE TABLE notes (id bigint PRIMARY KEY);\n');
+    const up = await dbops('migrate up --instance fleet-a --dir sql/drift --yes');
+    expect(up.exitCode, up.stderr).toBe(0);
+    writeFileSync(join(dir, '0001_notes.sql'), 'CREATE TABLE notes (id bigint PRIMARY KEY, body text);\n');
+    const r = await dbops('migrate status --all --dir sql/drift --json');
+    const doc = JSON.parse(r.stdout) as FleetDoc;
+    expect(doc.rows.map((x) => `${x.id}:${x.verdict}:${x.figure}`)).toEqual([
+      'fleet-a:failed:1 applied, 0 pending, 1 drift',
+      'fleet-b:ok:0 applied, 1 pending',
+    ]);
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(doc.exitCode).toBe(1);
+    expect(doc.verdict).toBe('fleet-a (us-east-2) failed; the rest passed.');
+  });
+
+  it("replica status --all: a real streaming replica of fleet-a, its lag in its primary's row; fleet-b has none", async () => {
+    const east = localProvider(home, 'us-east-2');
+    try {
+      await east.createReadReplica({ sourceInstanceId: 'fleet-a', replicaId: 'fleet-a-reader', tags: {} });
+      // A write the replica replays, so its lag is measured.
+      await withPg(await east.connectionInfo('fleet-a'), (c) =>
+        c.query('CREATE TABLE beat (at timestamptz DEFAULT now()); INSERT INTO beat DEFAULT VALUES'),
+      );
+    } finally {
+      await east.close();
+    }
+    const r = await dbops('replica status --all --json');
+    expect(r.exitCode, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as FleetDoc;
+    expect(doc.rows.map((x) => `${x.region}/${x.id}`)).toEqual(['us-east-2/fleet-a', 'us-east-2/fleet-a-reader', 'us-west-2/fleet-b']);
+    const [primary, reader, other] = doc.rows;
+    expect(primary!.figure).toMatch(/^1 replica, lag ≤ \d+(\.\d+)? s$/);
+    expect(reader!.figure).toBe('replica of fleet-a: in its row');
+    expect(other!.figure).toBe('fleet-b: no replicas');
+    const human = await dbops('replica status --all');
+    expect(human.stdout).toMatch(/^us-east-2\s+fleet-a\s+ok\s+1 replica, lag ≤ /m);
   });
 });

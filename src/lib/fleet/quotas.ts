@@ -89,6 +89,8 @@ export class FleetQuotas {
   readonly #instances = new Map<string, Promise<Slots | undefined>>();
   readonly #gates = new Map<string, Promise<void>>();
   readonly #budgets = new Map<string, Promise<Map<string, Budget>>>();
+  /** account|region -> the databases whose manual snapshots (or copies) the run is still to create there. */
+  readonly #planned = new Map<string, Set<string>>();
 
   constructor(private readonly out: Pick<Output, 'warn'>) {}
 
@@ -117,11 +119,20 @@ export class FleetQuotas {
     return b;
   }
 
+  /** The run will create a manual snapshot (or a copy) of each of `databases` in the account's region: the 90 % warning names them. */
+  planSnapshots(account: string, region: string, databases: readonly string[]): void {
+    const key = `${account}|${region}`;
+    const planned = this.#planned.get(key) ?? new Set<string>();
+    for (const d of databases) planned.add(d);
+    this.#planned.set(key, planned);
+  }
+
   /**
-   * Counts one more manual snapshot (a snapshot, or a copy into that region) against the
-   * account's quota there: warns at 90 %, refuses past the quota with the reason.
+   * Counts one more manual snapshot (a snapshot, or a copy into that region) of `database`
+   * against the account's quota there: warns at 90 %, naming the databases whose snapshots
+   * the run is creating there; refuses past the quota with the reason.
    */
-  async reserveManualSnapshot(account: string, provider: Provider, what: string): Promise<void> {
+  async reserveManualSnapshot(account: string, provider: Provider, what: string, database?: string): Promise<void> {
     const quotas = await this.#quotas(account, provider);
     let b = quotas.get('ManualSnapshots');
     if (!b) {
@@ -140,7 +151,17 @@ export class FleetQuotas {
       );
     }
     b.used++;
-    this.#warnNear(b, account, provider.region, 'manual snapshots');
+    // This database's and those still to come there: the snapshots that take the quota's last room.
+    const planned = this.#planned.get(`${account}|${provider.region}`);
+    const databases = [...new Set([...(database ? [database] : []), ...(planned ?? [])])];
+    if (database) planned?.delete(database);
+    this.#warnNear(
+      b,
+      account,
+      provider.region,
+      'manual snapshots',
+      databases.length > 0 ? `creating those of ${databases.join(', ')}` : undefined,
+    );
   }
 
   /**
@@ -193,9 +214,11 @@ export class FleetQuotas {
     };
   }
 
-  #warnNear(b: Budget, account: string, region: string, what: string): void {
+  #warnNear(b: Budget, account: string, region: string, what: string, doing?: string): void {
     if (b.warned || b.used < Math.ceil(b.max * WARN_SHARE)) return;
     b.warned = true;
-    this.out.warn(`${region} (${account}): ${b.used} of ${b.max} ${what} (${Math.round((b.used / b.max) * 100)}% of the quota).`);
+    this.out.warn(
+      `${region} (${account}): ${b.used} of ${b.max} ${what} (${Math.round((b.used / b.max) * 100)}% of the quota)${doing ? `, ${doing}` : ''}.`,
+    );
   }
 }

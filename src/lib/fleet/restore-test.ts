@@ -7,7 +7,7 @@
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { formatDuration, plural } from '../output/format.js';
-import { type RestoreTestInput, restoreTest } from '../restore/restore-test.js';
+import { type RestoreTestInput, type RestoreTestSeams, restoreTest } from '../restore/restore-test.js';
 import type { RestoreTestResult } from '../restore/types.js';
 import { FleetQuotas } from './quotas.js';
 import { type FleetRunOptions, type FleetRunResult, runOverFleet } from './run.js';
@@ -22,6 +22,8 @@ export async function fleetRestoreTest(
   input: FleetRestoreTestInput,
   options: Omit<FleetRunOptions<RestoreTestResult>, 'command' | 'confirm'>,
   quotas: FleetQuotas = new FleetQuotas(ctx.out),
+  /** Tests: each member's restore-test seams (the AWS fake has no database behind it to check). */
+  seams: RestoreTestSeams = {},
 ): Promise<FleetRunResult<RestoreTestResult>> {
   return runOverFleet<RestoreTestResult>(
     ctx,
@@ -39,7 +41,7 @@ export async function fleetRestoreTest(
           );
       try {
         // The member's own context: its config, its account's provider in its region, its output prefixed.
-        const { result, error } = await restoreTest(memberCtx, { ...input, instanceId: member.id });
+        const { result, error } = await restoreTest(memberCtx, { ...input, instanceId: member.id }, seams);
         // Interrupted: the row says so (its cleanup ran); the test could not run: the row is an error (exit 3).
         if (error) throw error;
         return { verdict: result.verdict === 'failed' ? 'failed' : 'ok', figure: figureOf(result), result };

@@ -36,7 +36,7 @@ export async function fleetSnapshotPolicy(
         { ...memberCtx, prompt: { confirm: async () => true } },
         { instanceId: member.id },
         {
-          beforeSnapshot: (provider, what) => quotas.reserveManualSnapshot(account, provider, what),
+          beforeSnapshot: (provider, what) => quotas.reserveManualSnapshot(account, provider, what, member.id),
           copySlot: (region) => quotas.copySlots(account, region).acquire(ctx.signal),
         },
       );
@@ -46,10 +46,15 @@ export async function fleetSnapshotPolicy(
       command: 'snapshot run-policy',
       ...options,
       confirm: async (members) => {
+        const cr = ctx.config.snapshots.crossRegion;
+        // A snapshot of each managed database in its region, and its copy in the DR region: the quota warning names them.
+        for (const m of members.filter((x) => x.managed)) {
+          quotas.planSnapshots(m.account.label, m.region, [m.id]);
+          if (cr.enabled) quotas.planSnapshots(m.account.label, cr.region, [m.id]);
+        }
         if (ctx.flags.dryRun) return;
         const managed = members.filter((m) => m.managed).length;
         const others = members.length - managed;
-        const cr = ctx.config.snapshots.crossRegion;
         const ok = await ctx.prompt.confirm(
           `Run the snapshot policy on ${plural(managed, 'dbops-managed database')} of the fleet${others > 0 ? ` (${plural(others, 'other')} left alone)` : ''}: a snapshot each${cr.enabled ? `, a copy each to ${cr.region}` : ''}, and delete dbops snapshots past retention?`,
         );

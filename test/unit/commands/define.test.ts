@@ -150,3 +150,31 @@ describe('examples are written as help shows them', () => {
     ).toEqual([]);
   });
 });
+
+describe('the help of a command with fleet options', () => {
+  it("shows the command's own description first and what --all / --select do last", async () => {
+    const { buildProgram } = await import('../../../src/program.js');
+    const program = buildProgram({ code: 0, controller: new AbortController(), jsonMode: false, resultWritten: false });
+    const every = (defs: readonly AnyCommand[], path: string[] = []): [string, AnyCommand][] =>
+      defs.flatMap((d) => [[[...path, d.name].join(' '), d] as [string, AnyCommand], ...every(d.subcommands ?? [], [...path, d.name])]);
+    const fleetCommands = every(COMMANDS).filter(([, d]) => d.fleet || Object.values(d.options ?? {}).some((o) => o.flags === '--all'));
+    expect(fleetCommands.filter(([, d]) => d.fleet).map(([n]) => n)).toEqual(
+      expect.arrayContaining(['audit', 'dr-drill run', 'restore-test', 'status', 'migrate status', 'free-tier-report', 'gc']),
+    );
+    for (const [name, def] of fleetCommands) {
+      // Commander wraps the text; compare it unwrapped, paragraph by paragraph.
+      let cmd = program;
+      for (const part of name.split(' ')) cmd = cmd.commands.find((c) => c.name() === part)!;
+      const help = cmd.helpInformation().replace(/(?<!\n)\n(?!\n)/g, ' ');
+      const paragraphs = help.split(/\n\n+/).map((p) => p.trim());
+      const first = (def.description ?? def.summary).split('\n\n')[0]!.slice(0, 40);
+      expect(paragraphs[1], name).toContain(first);
+      expect(def.description ?? '', `${name}: the fleet paragraph goes in fleet:`).not.toMatch(/With --all/);
+      if (def.fleet)
+        expect(
+          paragraphs.findLastIndex((p) => p.startsWith('With --all')),
+          name,
+        ).toBe(paragraphs.findIndex((p) => /^(Arguments|Options):/.test(p)) - 1);
+    }
+  });
+});
