@@ -9,12 +9,10 @@
  */
 import { isClusterEngine } from '../config/database-kind.js';
 import type { Context } from '../context.js';
-import { isPortError, NotFoundError } from '../errors.js';
 import type { Cluster, ClusterApi, Instance, Provider, ServerlessCapacity } from '../providers/types.js';
-import { TAG } from '../providers/types.js';
 import type { RunbookRun, StepHandle } from '../runbook/runner.js';
 import type { BackupChoice } from './backup.js';
-import { removeTemporary, restoreFailed } from './steps.js';
+import { removeOwned, removeTemporary, restoreFailed, type TemporaryResource } from './steps.js';
 import type { TemporaryInstance } from './types.js';
 
 /** The class of the temporary writer: Aurora Serverless v2. */
@@ -74,7 +72,7 @@ export function sendClusterRestore(
  * it carries this run's id, without a final snapshot, and waits until it is gone. Its
  * writer must be gone first (RDS refuses otherwise): the writer's cleanup runs before.
  */
-export async function removeTemporaryCluster(
+export function removeTemporaryCluster(
   ctx: Context,
   clusters: ClusterApi,
   id: string,
@@ -82,31 +80,14 @@ export async function removeTemporaryCluster(
   call: Promise<unknown>,
   step: StepHandle | undefined,
 ): Promise<boolean> {
-  await call.catch(() => undefined);
-  const found = await clusters.findCluster(id);
-  if (!found) return false;
-  if (found.tags[TAG.runId] !== runId) {
-    ctx.out.warn(`Cluster ${id} does not carry ${TAG.runId}=${runId}: this run did not create it and leaves it alone.`);
-    return false;
-  }
-  const wait = {
-    maxWaitSeconds: ctx.config.aws.maxWaitMinutes * 60,
-    ...(step ? { signal: step.signal, onProgress: (st: string) => step.update(st) } : {}),
+  const cluster: TemporaryResource = {
+    noun: 'Cluster',
+    id,
+    find: () => clusters.findCluster(id),
+    delete: () => clusters.deleteCluster(id, { skipFinalSnapshot: true }),
+    waitFor: (target, opts) => clusters.waitForCluster(id, target, opts),
   };
-  if (found.status !== 'deleting') {
-    try {
-      await clusters.deleteCluster(id, { skipFinalSnapshot: true });
-    } catch (e) {
-      if (!(e instanceof NotFoundError)) {
-        if (!isPortError(e, 'state-conflict')) throw e;
-        // A cluster still being restored cannot be deleted: wait for it to settle, then again.
-        await clusters.waitForCluster(id, 'available', { maxWaitSeconds: wait.maxWaitSeconds }).catch(() => undefined);
-        await clusters.deleteCluster(id, { skipFinalSnapshot: true });
-      }
-    }
-  }
-  await clusters.waitForCluster(id, 'deleted', wait);
-  return true;
+  return removeOwned(ctx, cluster, runId, call, step);
 }
 
 /** Seconds between two instants, to the millisecond. */

@@ -13,7 +13,7 @@ import { connectionLost, isConnectionLost, isStatementError, sqlMessage, sqlStat
 import type { CheckId, CheckResult } from '../checks/types.js';
 import type { Context } from '../context.js';
 import { CheckFailed, EnvironmentError, isPortError, NotFoundError } from '../errors.js';
-import type { Engine, Instance, Provider } from '../providers/types.js';
+import type { Engine, Instance, Provider, WaitOptions } from '../providers/types.js';
 import { TAG } from '../providers/types.js';
 import type { RunbookRun, StepHandle } from '../runbook/runner.js';
 import type { BackupChoice } from './backup.js';
@@ -51,11 +51,57 @@ export function restoreFailed(e: unknown): unknown {
   return e;
 }
 
+/** What removing a temporary resource needs: find it, delete it (no final snapshot), wait for it. */
+export interface TemporaryResource {
+  /** "Instance" or "Cluster", for the warning about a resource this run did not create. */
+  noun: string;
+  id: string;
+  find(): Promise<{ status: string; tags: Record<string, string> } | undefined>;
+  delete(): Promise<unknown>;
+  waitFor(target: 'available' | 'deleted', opts: WaitOptions): Promise<unknown>;
+}
+
 /**
- * Deletes a temporary instance: waits for the create call to land first, deletes only
- * an instance tagged with this run's id, without a final snapshot, and waits until it is gone.
+ * Deletes a temporary instance or cluster: waits for the create call to land first, deletes
+ * only what carries this run's id, without a final snapshot, and waits until it is gone.
  */
-export async function removeTemporary(
+export async function removeOwned(
+  ctx: Context,
+  r: TemporaryResource,
+  runId: string,
+  call: Promise<unknown>,
+  step: StepHandle | undefined,
+): Promise<boolean> {
+  await call.catch(() => undefined);
+  const found = await r.find();
+  if (!found) return false;
+  if (found.tags[TAG.runId] !== runId) {
+    // Not created by this run (a name clash): never delete what this run did not create.
+    ctx.out.warn(`${r.noun} ${r.id} does not carry ${TAG.runId}=${runId}: this run did not create it and leaves it alone.`);
+    return false;
+  }
+  const wait = {
+    maxWaitSeconds: ctx.config.aws.maxWaitMinutes * 60,
+    ...(step ? { signal: step.signal, onProgress: (st: string) => step.update(st) } : {}),
+  };
+  if (found.status !== 'deleting') {
+    try {
+      await r.delete();
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) {
+        // The cloud refuses to delete in some transitional states (still being restored): wait for it to settle, then again.
+        if (!isPortError(e, 'state-conflict')) throw e;
+        await r.waitFor('available', { maxWaitSeconds: wait.maxWaitSeconds }).catch(() => undefined);
+        await r.delete();
+      }
+    }
+  }
+  await r.waitFor('deleted', wait);
+  return true;
+}
+
+/** removeOwned for a temporary instance. */
+export function removeTemporary(
   ctx: Context,
   provider: Provider,
   id: string,
@@ -63,33 +109,14 @@ export async function removeTemporary(
   call: Promise<unknown>,
   step: StepHandle | undefined,
 ): Promise<boolean> {
-  await call.catch(() => undefined);
-  const found = await provider.findInstance(id);
-  if (!found) return false;
-  if (found.tags[TAG.runId] !== runId) {
-    // Not created by this run (a name clash): never delete what this run did not create.
-    ctx.out.warn(`Instance ${id} does not carry ${TAG.runId}=${runId}: this run did not create it and leaves it alone.`);
-    return false;
-  }
-  const wait = {
-    maxWaitSeconds: ctx.config.aws.maxWaitMinutes * 60,
-    ...(step ? { signal: step.signal, onProgress: (st: string) => step.update(st) } : {}),
+  const instance: TemporaryResource = {
+    noun: 'Instance',
+    id,
+    find: () => provider.findInstance(id),
+    delete: () => provider.deleteInstance(id, { skipFinalSnapshot: true }),
+    waitFor: (target, opts) => provider.waitForInstance(id, target, opts),
   };
-  if (found.status !== 'deleting') await requestDelete(provider, id, wait.maxWaitSeconds);
-  await provider.waitForInstance(id, 'deleted', wait);
-  return true;
-}
-
-async function requestDelete(provider: Provider, id: string, maxWaitSeconds: number): Promise<void> {
-  try {
-    await provider.deleteInstance(id, { skipFinalSnapshot: true });
-  } catch (e) {
-    if (e instanceof NotFoundError) return;
-    // The cloud refuses to delete an instance in some transitional states: wait for it to settle, then again.
-    if (!isPortError(e, 'state-conflict')) throw e;
-    await provider.waitForInstance(id, 'available', { maxWaitSeconds }).catch(() => undefined);
-    await provider.deleteInstance(id, { skipFinalSnapshot: true });
-  }
+  return removeOwned(ctx, instance, runId, call, step);
 }
 
 /** A step's checks failed: recorded already; the run goes on with the next step. */
