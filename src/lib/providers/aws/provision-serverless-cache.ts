@@ -46,6 +46,8 @@ export function fromServerlessCache(sc: ServerlessCache, tags: Tags): CacheState
     ...(sc.Endpoint?.Address && sc.Endpoint.Port ? { endpoint: { host: sc.Endpoint.Address, port: sc.Endpoint.Port } } : {}),
     transitEncryption: true,
     atRestEncryption: true,
+    // Valkey serverless: AUTH is a user group (RBAC), not a token.
+    authEnabled: Boolean(sc.UserGroupId),
     ...(sc.SecurityGroupIds ? { securityGroupIds: sc.SecurityGroupIds } : {}),
     metricsClusterId: sc.ServerlessCacheName ?? '',
     serverless: {
@@ -58,7 +60,12 @@ export function fromServerlessCache(sc: ServerlessCache, tags: Tags): CacheState
   };
 }
 
-export function awsServerlessCache(c: ProvisionCaller, clients: () => RegionClients, delays: PollDelays, defaultWait: number): ServerlessCacheApi {
+export function awsServerlessCache(
+  c: ProvisionCaller,
+  clients: () => RegionClients,
+  delays: PollDelays,
+  defaultWait: number,
+): ServerlessCacheApi {
   const ec = () => clients().elastiCache;
 
   const tagsOf = async (arn: string | undefined): Promise<Tags> => {
@@ -71,9 +78,8 @@ export function awsServerlessCache(c: ProvisionCaller, clients: () => RegionClie
 
   const find = async (id: string): Promise<CacheState | undefined> => {
     try {
-      const out = await c.call(
-        { operation: 'DescribeServerlessCaches', service: 'elasticache', expect: ['ServerlessCacheNotFound'] },
-        () => ec().describeServerlessCaches({ ServerlessCacheName: id }),
+      const out = await c.call({ operation: 'DescribeServerlessCaches', service: 'elasticache', expect: ['ServerlessCacheNotFound'] }, () =>
+        ec().describeServerlessCaches({ ServerlessCacheName: id }),
       );
       const sc = out.ServerlessCaches?.[0];
       return sc ? fromServerlessCache(sc, await tagsOf(sc.ARN)) : undefined;
@@ -117,7 +123,13 @@ export function awsServerlessCache(c: ProvisionCaller, clients: () => RegionClie
     },
     waitForServerlessCache(id, target, opts) {
       return waitFor(
-        { what: `serverless cache ${id} in ${c.region}`, target, poll: () => find(id), statusOf: (x) => x.status, failureStates: FAILURE_STATES },
+        {
+          what: `serverless cache ${id} in ${c.region}`,
+          target,
+          poll: () => find(id),
+          statusOf: (x) => x.status,
+          failureStates: FAILURE_STATES,
+        },
         opts.maxWaitSeconds > 0 ? opts : { ...opts, maxWaitSeconds: defaultWait },
         delays,
       );
