@@ -322,7 +322,10 @@ export const configSchema = z.strictObject({
       /** CacheUsageLimits.ECPUPerSecond.Maximum (AWS: 1000-15000000). */
       ecpuPerSecondMax: z.number(),
       /** Subnets of the cache (seed 004: the private isolated ones); default: the default VPC's. */
-      subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, 'a subnet id such as subnet-0abc1234')).min(1).optional(),
+      subnetIds: z
+        .array(z.string().regex(/^subnet-[0-9a-f]+$/, 'a subnet id such as subnet-0abc1234'))
+        .min(1)
+        .optional(),
     }),
   }),
   network: z.strictObject({

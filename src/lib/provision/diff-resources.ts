@@ -211,14 +211,22 @@ function serverlessFields(d: NonNullable<DesiredCache['serverless']>, c: CacheSt
         'majorVersion',
         cur.majorVersion,
         d.majorVersion,
-        up ? { note: 'engine upgrade in place' } : { replace: true, dataLoss: true, note: 'ElastiCache cannot downgrade: a new cache (contents lost)' },
+        up
+          ? { note: 'engine upgrade in place' }
+          : { replace: true, dataLoss: true, note: 'ElastiCache cannot downgrade: a new cache (contents lost)' },
       ),
     );
   }
   if (cur.dataStorageMaxGb !== d.dataStorageMaxGb) out.push(field('dataStorageMaxGb', cur.dataStorageMaxGb, d.dataStorageMaxGb));
   if (cur.ecpuPerSecondMax !== d.ecpuPerSecondMax) out.push(field('ecpuPerSecondMax', cur.ecpuPerSecondMax, d.ecpuPerSecondMax));
   if (d.subnetIds && cur.subnetIds && !sameSet(d.subnetIds, cur.subnetIds))
-    out.push(field('subnetIds', cur.subnetIds, d.subnetIds, { replace: true, dataLoss: true, note: 'set when the cache is created: a new cache (contents lost)' }));
+    out.push(
+      field('subnetIds', cur.subnetIds, d.subnetIds, {
+        replace: true,
+        dataLoss: true,
+        note: 'set when the cache is created: a new cache (contents lost)',
+      }),
+    );
   return out;
 }
 
