@@ -89,6 +89,7 @@ export const COMMAND_OPERATIONS: Readonly<Record<string, readonly IamAction[]>> 
     'ec2:DescribeSecurityGroups',
     'elasticache:DescribeCacheClusters',
     'elasticache:DescribeReplicationGroups',
+    'elasticache:DescribeServerlessCaches',
     'elasticache:ListTagsForResource',
     'cloudwatch:DescribeAlarms',
   ],
@@ -153,6 +154,7 @@ export const WIRE_UNSEEN: Readonly<Record<string, Readonly<Partial<Record<IamAct
   },
   audit: {
     'elasticache:ListTagsForResource': 'a cache (config cache.enabled): the proof story has none; test/wire/audit.test.ts audits one',
+    'elasticache:DescribeServerlessCaches': 'cache.kind serverless: moto 5.2.1 does not implement the serverless-cache calls',
     'secretsmanager:GetSecretValue':
       'the wire stories give the password in DBOPS_DB_PASSWORD: moto instances have no managed master secret',
   },

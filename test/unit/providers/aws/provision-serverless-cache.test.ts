@@ -10,6 +10,7 @@ import {
   CreateReplicationGroupCommand,
   CreateServerlessCacheCommand,
   DeleteServerlessCacheCommand,
+  DescribeServerlessCachesCommand,
   ModifyServerlessCacheCommand,
 } from '@aws-sdk/client-elasticache';
 import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
@@ -92,6 +93,10 @@ describe('a Valkey serverless cache on a fresh account', () => {
       },
     ]);
     expect(aws.elastiCache.commandCalls(CreateReplicationGroupCommand)).toHaveLength(0);
+    // AND it was read, and waited for, by name
+    expect(new Set(inputsOf(aws.elastiCache, DescribeServerlessCachesCommand).map((i) => JSON.stringify(i)))).toEqual(
+      new Set([JSON.stringify({ ServerlessCacheName: 'content-hub-cache' })]),
+    );
     expect(aws.serverlessCaches.get('content-hub-cache')?.shape.Status).toBe('available');
     const steps = result.report!.steps.map((s) => `${s.id} ${s.status}`);
     expect(steps).toEqual(expect.arrayContaining(['PV-6 skipped', 'PV-14 ok']));
