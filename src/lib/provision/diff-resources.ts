@@ -243,6 +243,10 @@ export function diffCache(
       return simple('cache', cacheId, 'no-op', ['cache.enabled is false; the existing cache was not created by dbops and is left alone']);
     return simple('cache', cacheId, 'delete', ['cache.enabled is false: the cache is deleted (its contents are lost)'], { dataLoss: true });
   }
+  if (!c && d.serverless)
+    return simple('cache', d.id, 'create', [
+      `Valkey ${d.serverless.majorVersion} serverless: at most ${d.serverless.dataStorageMaxGb} GB stored and ${d.serverless.ecpuPerSecondMax} ECPUs per second`,
+    ]);
   if (!c) return simple('cache', d.id, 'create', d.support.note && provider === 'aws' ? [d.support.note] : []);
   if (d.serverless) {
     const fields = serverlessFields(d.serverless, c);

@@ -14,11 +14,15 @@ import {
   ModifyServerlessCacheCommand,
 } from '@aws-sdk/client-elasticache';
 import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DbopsConfig } from '../../../../src/lib/config/schema.js';
 import { ExitCode, UsageError } from '../../../../src/lib/errors.js';
 import { runAudit } from '../../../../src/lib/audit/audit.js';
 import { DEFAULTS } from '../../../../src/lib/config/defaults.js';
+import { loadConfig } from '../../../../src/lib/config/load.js';
 import { applyProvision, planProvision } from '../../../../src/lib/provision/apply.js';
 import { serverlessCacheProblem } from '../../../../src/lib/provision/validate.js';
 import { destroyProvision } from '../../../../src/lib/provision/destroy.js';
@@ -65,6 +69,9 @@ describe('a Valkey serverless cache on a fresh account', () => {
   it('plans the cache and no cache alarms (a serverless cache has no node to watch)', async () => {
     const plan = await planProvision(await deps(valkeyConfig()));
     expect(cacheRow(plan)).toBe('content-hub-cache create');
+    expect(plan.changes.find((c) => c.kind === 'cache')?.notes).toEqual([
+      'Valkey 8 serverless: at most 2 GB stored and 5000 ECPUs per second',
+    ]);
     expect(plan.changes.filter((c) => c.kind === 'alarm').map((c) => c.id)).toEqual([
       'content-hub-db-cpu-critical',
       'content-hub-db-cpu-warning',
@@ -246,5 +253,40 @@ describe('audit of a serverless cache', () => {
     aws.serverlessCaches.get('content-hub-cache')!.shape.UserGroupId = 'hub-users';
     const result = await runAudit(await deps(valkeyConfig()), async () => ({ status: 'present', version: '0.8.0' }));
     expect(result.findings.filter((f) => f.resource.startsWith('cache '))).toEqual([]);
+  });
+});
+
+describe('the config section', () => {
+  it('reads seed 004 from YAML: a number major version, the unset limits from the defaults', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dbops-valkey-'));
+    try {
+      writeFileSync(
+        join(dir, 'dbops.config.yaml'),
+        'provider: aws\ncache:\n  kind: serverless\n  engine: valkey\n  serverless:\n    majorVersion: 7\n    subnetIds: [subnet-0a1b2c3d]\n',
+      );
+      const { config } = loadConfig({ cwd: dir, env: {}, flags: {} });
+      expect(config.cache.kind).toBe('serverless');
+      expect(config.cache.serverless).toEqual({
+        majorVersion: '7',
+        dataStorageMaxGb: 1,
+        ecpuPerSecondMax: 1000,
+        subnetIds: ['subnet-0a1b2c3d'],
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('cache.enabled turned off', () => {
+  it('deletes the serverless cache with --allow-data-loss (PV-14)', async () => {
+    await applyProvision(await deps(valkeyConfig()), { applyImmediately: false });
+    const off = valkeyConfig((c) => (c.cache.enabled = false));
+    const refused = await rejectionOf(applyProvision(await deps(off), { applyImmediately: false }));
+    expect(refused).toBeInstanceOf(UsageError);
+    const result = await applyProvision(await deps(off), { applyImmediately: false, allowDataLoss: true });
+    expect(inputsOf(aws.elastiCache, DeleteServerlessCacheCommand)).toEqual([{ ServerlessCacheName: 'content-hub-cache' }]);
+    expect(aws.serverlessCaches.size).toBe(0);
+    expect(result.after?.pending).toBe(0);
   });
 });
