@@ -444,12 +444,12 @@ async function serverlessCacheStep(run: RunbookRun, st: ApplyState, change: Chan
         return record(st, s, change, `deleted ${change.id}`);
       case 'modify': {
         const get = (f: string) => change.fields.find((x) => x.field === f)?.to;
-        const gb = get('dataStorageMaxGb');
-        const ecpu = get('ecpuPerSecondMax');
+        const sl = st.desired.cache!.serverless!;
+        // Both limits go together: CacheUsageLimits is one setting, and a part left out would not stay as it was.
+        const limits = get('dataStorageMaxGb') !== undefined || get('ecpuPerSecondMax') !== undefined;
         const major = get('majorVersion');
         await api.modifyServerlessCache(change.id, {
-          ...(typeof gb === 'number' ? { dataStorageMaxGb: gb } : {}),
-          ...(typeof ecpu === 'number' ? { ecpuPerSecondMax: ecpu } : {}),
+          ...(limits ? { dataStorageMaxGb: sl.dataStorageMaxGb, ecpuPerSecondMax: sl.ecpuPerSecondMax } : {}),
           ...(typeof major === 'string' ? { majorVersion: major } : {}),
           ...(get('securityGroupIds') ? { securityGroupIds: st.securityGroupIds ?? (get('securityGroupIds') as string[]) } : {}),
         });

@@ -153,6 +153,20 @@ describe('drift of a serverless cache', () => {
     expect(result.after?.pending).toBe(0);
   });
 
+  it('one limit drifted: both are sent (CacheUsageLimits is one setting)', async () => {
+    await applyProvision(await deps(valkeyConfig()), { applyImmediately: false });
+    aws.serverlessCaches.get('content-hub-cache')!.shape.CacheUsageLimits!.ECPUPerSecond = { Maximum: 90000 };
+    const plan = await planProvision(await deps(valkeyConfig()));
+    expect(plan.changes.find((c) => c.kind === 'cache')!.fields.map((f) => f.field)).toEqual(['ecpuPerSecondMax']);
+    await applyProvision(await deps(valkeyConfig()), { applyImmediately: false });
+    expect(inputsOf(aws.elastiCache, ModifyServerlessCacheCommand)).toEqual([
+      {
+        ServerlessCacheName: 'content-hub-cache',
+        CacheUsageLimits: { DataStorage: { Maximum: 2, Unit: 'GB' }, ECPUPerSecond: { Maximum: 5000 } },
+      },
+    ]);
+  });
+
   it('a higher major version is an in-place upgrade', async () => {
     await applyProvision(await deps(valkeyConfig((c) => (c.cache.serverless.majorVersion = '7'))), { applyImmediately: false });
     await applyProvision(await deps(valkeyConfig()), { applyImmediately: false });
