@@ -2,7 +2,7 @@
  * FakeAwsAccount: a stateful AWS account for provisioning flows, on aws-sdk-client-mock
  * (after FakeRds and aws-cdk's FakeCloudFormation). It answers RDS (instances, modify,
  * orderable options), EC2 (default VPC, security groups, regions), ElastiCache
- * (replication groups and bare cache clusters), SNS, CloudWatch alarms, Budgets, STS and
+ * (replication groups, bare cache clusters and Valkey serverless caches), SNS, CloudWatch alarms, Budgets, STS and
  * Secrets Manager. Statuses move: a new instance or cache is `creating` for N describes,
  * a modified one `modifying`, a deleted one `deleting`, then gone.
  *
@@ -48,15 +48,23 @@ import {
 import {
   CacheClusterNotFoundFault,
   CreateReplicationGroupCommand,
+  CreateServerlessCacheCommand,
   DeleteReplicationGroupCommand,
+  DeleteServerlessCacheCommand,
   DescribeCacheClustersCommand,
   DescribeReplicationGroupsCommand,
+  DescribeServerlessCachesCommand,
   ElastiCacheClient,
   ListTagsForResourceCommand as CacheTagsCommand,
   ModifyReplicationGroupCommand,
+  ModifyServerlessCacheCommand,
   ReplicationGroupNotFoundFault,
+  ServerlessCacheNotFoundFault,
   type CacheCluster,
+  type CacheUsageLimits,
+  type CreateServerlessCacheCommandInput,
   type ReplicationGroup,
+  type ServerlessCache,
   type Tag as CacheTag,
 } from '@aws-sdk/client-elasticache';
 import {
@@ -194,6 +202,7 @@ export class FakeAwsAccount {
   readonly customParameterGroups = new Map<string, DBParameterGroup & { Tags: Tags }>();
   readonly replicationGroups = new Map<string, Settling<ReplicationGroup>>();
   readonly cacheClusters = new Map<string, CacheCluster>();
+  readonly serverlessCaches = new Map<string, Settling<ServerlessCache>>();
   readonly cacheTags = new Map<string, CacheTag[]>();
   readonly topics = new Map<string, { tags: Tags; subscriptions: Subscription[] }>();
   readonly alarms = new Map<string, MetricAlarm & { Tags?: Tags }>();
@@ -317,7 +326,7 @@ export class FakeAwsAccount {
     return {
       instances: this.instances.size,
       securityGroups: this.groups.size,
-      caches: this.replicationGroups.size,
+      caches: this.replicationGroups.size + this.serverlessCaches.size,
       topics: this.topics.size,
       alarms: this.alarms.size,
       budgets: this.budgetsByName.size,
@@ -766,7 +775,79 @@ export class FakeAwsAccount {
       e.to = 'gone';
       return { ReplicationGroup: structuredClone(e.shape) };
     });
+    this.#installServerlessCache();
     m.on(CacheTagsCommand).callsFake((i: { ResourceName?: string }) => ({ TagList: this.cacheTags.get(i.ResourceName!) ?? [] }));
+  }
+
+  /** Valkey serverless caches: `creating` / `modifying` / `deleting` for a few describes, as ElastiCache reports them. */
+  #installServerlessCache(): void {
+    const m = this.elastiCache;
+    const settleTo = (sc: ServerlessCache) => {
+      sc.Status = 'available';
+    };
+    const notFound = (id: string | undefined) =>
+      new ServerlessCacheNotFoundFault({ message: `Serverless cache ${id} not found.`, $metadata });
+    m.on(CreateServerlessCacheCommand).callsFake((i: CreateServerlessCacheCommandInput) => {
+      this.#maybeFail('CreateServerlessCache');
+      const id = i.ServerlessCacheName!;
+      const arn = `arn:aws:elasticache:${this.region}:${this.account}:serverlesscache:${id}`;
+      const sc: ServerlessCache = {
+        ServerlessCacheName: id,
+        ARN: arn,
+        Status: 'creating',
+        Engine: i.Engine,
+        MajorEngineVersion: i.MajorEngineVersion,
+        FullEngineVersion: `${i.MajorEngineVersion}.0`,
+        CacheUsageLimits: structuredClone(i.CacheUsageLimits),
+        SecurityGroupIds: i.SecurityGroupIds ?? [],
+        SubnetIds: i.SubnetIds ?? ['subnet-default-a', 'subnet-default-b'],
+        Endpoint: { Address: `${id}-abc123.serverless.use2.cache.amazonaws.com`, Port: 6379 },
+      };
+      this.serverlessCaches.set(id, { shape: sc, after: this.#settle, to: 'available' });
+      this.cacheTags.set(arn, i.Tags ?? []);
+      return { ServerlessCache: structuredClone(sc) };
+    });
+    m.on(DescribeServerlessCachesCommand).callsFake((i: { ServerlessCacheName?: string }) => {
+      const id = i.ServerlessCacheName!;
+      if (!this.#tick(this.serverlessCaches, id, settleTo)) throw notFound(id);
+      return { ServerlessCaches: [structuredClone(this.serverlessCaches.get(id)!.shape)] };
+    });
+    m.on(ModifyServerlessCacheCommand).callsFake(
+      (i: {
+        ServerlessCacheName?: string;
+        CacheUsageLimits?: CacheUsageLimits;
+        MajorEngineVersion?: string;
+        SecurityGroupIds?: string[];
+      }) => {
+        const e = this.serverlessCaches.get(i.ServerlessCacheName!);
+        if (!e) throw notFound(i.ServerlessCacheName);
+        const limits = e.shape.CacheUsageLimits ?? {};
+        if (i.CacheUsageLimits?.DataStorage) limits.DataStorage = i.CacheUsageLimits.DataStorage;
+        if (i.CacheUsageLimits?.ECPUPerSecond) limits.ECPUPerSecond = i.CacheUsageLimits.ECPUPerSecond;
+        e.shape.CacheUsageLimits = limits;
+        if (i.MajorEngineVersion) e.shape.MajorEngineVersion = i.MajorEngineVersion;
+        if (i.SecurityGroupIds) e.shape.SecurityGroupIds = i.SecurityGroupIds;
+        e.shape.Status = 'modifying';
+        e.after = this.#settle;
+        e.to = 'available';
+        return { ServerlessCache: structuredClone(e.shape) };
+      },
+    );
+    m.on(DeleteServerlessCacheCommand).callsFake((i: { ServerlessCacheName?: string }) => {
+      const e = this.serverlessCaches.get(i.ServerlessCacheName!);
+      if (!e) throw notFound(i.ServerlessCacheName);
+      e.shape.Status = 'deleting';
+      e.after = this.#settle;
+      e.to = 'gone';
+      return { ServerlessCache: structuredClone(e.shape) };
+    });
+  }
+
+  /** A serverless cache that already exists (available), with these tags. */
+  addServerlessCache(sc: ServerlessCache, tags: CacheTag[] = []): void {
+    const arn = `arn:aws:elasticache:${this.region}:${this.account}:serverlesscache:${sc.ServerlessCacheName}`;
+    this.serverlessCaches.set(sc.ServerlessCacheName!, { shape: { Status: 'available', ARN: arn, Engine: 'valkey', ...sc } });
+    this.cacheTags.set(arn, tags);
   }
 
   // ---- SNS ----

@@ -132,7 +132,14 @@ async function readLive(
     });
   }
   const cacheId = target.cacheId ?? settings.cacheId;
-  const cache = pp.cache && !target.withoutCache ? await pp.cache.findCache(cacheId) : undefined;
+  const serverless = settings.cacheServerless && pp.serverlessCache;
+  const cache = target.withoutCache
+    ? undefined
+    : serverless
+      ? await serverless.findServerlessCache(cacheId)
+      : pp.cache
+        ? await pp.cache.findCache(cacheId)
+        : undefined;
   if (target.cacheId && pp.cache && !cache) {
     throw new NotFoundError(`There is no cache ${target.cacheId} in ${pp.region} to audit.`, {
       hint: 'Pass the id of an ElastiCache replication group or cache cluster (`aws elasticache describe-cache-clusters`), or leave --cache out.',

@@ -172,6 +172,7 @@ export function cacheSecurity(live: LiveDeployment): CheckFinding[] {
   if (!c) return [];
   const res = `cache ${c.id}`;
   const out: CheckFinding[] = [];
+  if (c.kind === 'serverless') return serverlessCacheSecurity(c, res);
   const recreate =
     c.kind === 'cache-cluster'
       ? 'Create a one-node replication group with AUTH and in-transit encryption (`dbops provision apply` does), on a node type that supports them (cache.t3.micro, not cache.t2.*), and move the clients.'
@@ -203,6 +204,20 @@ export function cacheSecurity(live: LiveDeployment): CheckFinding[] {
     });
   }
   return out;
+}
+
+/** A serverless cache always encrypts at rest and in transit; AUTH is a user group attached to it. */
+function serverlessCacheSecurity(c: CacheState, res: string): CheckFinding[] {
+  if (c.authEnabled) return [];
+  return [
+    {
+      id: 'cache-no-auth',
+      severity: 'high',
+      resource: res,
+      message: 'The serverless cache has no user group: anyone who reaches the port can read and write it.',
+      fix: 'Create an ElastiCache user group with a password user (`aws elasticache create-user-group --engine valkey ...`) and attach it: `aws elasticache modify-serverless-cache --serverless-cache-name <id> --user-group-id <group>`.',
+    },
+  ];
 }
 
 export function backupRetention(live: LiveDeployment): CheckFinding[] {

@@ -64,6 +64,7 @@ export const DEFAULTS: DbopsConfig = {
   // cache.t3.micro, not the seed's cache.t2.micro: T2 nodes support neither AUTH nor TLS.
   cache: {
     enabled: true,
+    kind: 'node',
     engine: 'redis',
     engineVersion: '7.0',
     nodeType: 'cache.t3.micro',
@@ -72,6 +73,8 @@ export const DEFAULTS: DbopsConfig = {
     atRestEncryption: true,
     maintenanceWindow: 'sun:06:00-sun:07:00',
     snapshotRetentionDays: 0,
+    // Valkey serverless: the smallest ceilings (bounded cost); raise them in the config.
+    serverless: { majorVersion: '8', dataStorageMaxGb: 1, ecpuPerSecondMax: 1000 },
   },
   network: {},
   alarms: {

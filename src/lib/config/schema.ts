@@ -296,6 +296,8 @@ export const configSchema = z.strictObject({
   }),
   cache: z.strictObject({
     enabled: z.boolean(),
+    /** node: a one-node replication group on cache.nodeType; serverless: a Valkey serverless cache (cache.serverless). */
+    kind: z.enum(['node', 'serverless']),
     engine: z.enum(['redis', 'valkey']),
     // YAML reads `7.0` as the number 7: keep the minor so ElastiCache gets "7.0".
     engineVersion: z.preprocess((v) => (typeof v === 'number' ? (Number.isInteger(v) ? `${v}.0` : String(v)) : v), z.string().min(1)),
@@ -311,6 +313,20 @@ export const configSchema = z.strictObject({
     atRestEncryption: z.boolean(),
     maintenanceWindow: weeklyRange,
     snapshotRetentionDays: z.int().min(0).max(35),
+    /** cache.kind serverless (CreateServerlessCache); limits are checked by `provision` (exit 2 with one sentence). */
+    serverless: z.strictObject({
+      /** Valkey major version: 7 or 8 (YAML may read either as a number). */
+      majorVersion: z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.enum(['7', '8'])),
+      /** CacheUsageLimits.DataStorage.Maximum, GB (AWS: 1-5000). */
+      dataStorageMaxGb: z.number(),
+      /** CacheUsageLimits.ECPUPerSecond.Maximum (AWS: 1000-15000000). */
+      ecpuPerSecondMax: z.number(),
+      /** Subnets of the cache (seed 004: the private isolated ones); default: the default VPC's. */
+      subnetIds: z
+        .array(z.string().regex(/^subnet-[0-9a-f]+$/, 'a subnet id such as subnet-0abc1234'))
+        .min(1)
+        .optional(),
+    }),
   }),
   network: z.strictObject({
     allowedCidr: cidr.optional(),

@@ -180,7 +180,7 @@ export interface CacheState {
   id: string;
   arn?: string;
   /** 'replication-group' is what dbops creates; a bare 'cache-cluster' is found by audit. */
-  kind: 'replication-group' | 'cache-cluster' | 'local-redis';
+  kind: 'replication-group' | 'cache-cluster' | 'local-redis' | 'serverless';
   engine: string;
   /**
    * The settings below are undefined when the endpoint did not report them (a member
@@ -196,7 +196,34 @@ export interface CacheState {
   securityGroupIds?: string[];
   /** The node id CloudWatch metrics use (CacheClusterId), e.g. "<rg>-001". */
   metricsClusterId?: string;
+  /** A serverless cache's usage limits and subnets. */
+  serverless?: ServerlessLimits & { subnetIds?: string[] };
   tags: Tags;
+}
+
+/** A serverless cache's CacheUsageLimits (and its engine major version). */
+export interface ServerlessLimits {
+  majorVersion: string;
+  dataStorageMaxGb: number;
+  ecpuPerSecondMax: number;
+}
+
+export interface CreateServerlessCacheInput extends ServerlessLimits {
+  id: string;
+  engine: 'valkey';
+  securityGroupIds: string[];
+  /** Omitted: ElastiCache picks subnets of the default VPC. */
+  subnetIds?: string[];
+  tags: Tags;
+}
+
+/** Valkey serverless (cache.kind serverless): AWS only. The cache's name is its CloudWatch clusterId. */
+export interface ServerlessCacheApi {
+  findServerlessCache(id: string): Promise<CacheState | undefined>;
+  createServerlessCache(input: CreateServerlessCacheInput): Promise<CacheState>;
+  modifyServerlessCache(id: string, input: Partial<ServerlessLimits> & { securityGroupIds?: string[] }): Promise<void>;
+  deleteServerlessCache(id: string): Promise<void>;
+  waitForServerlessCache(id: string, target: 'available' | 'deleted', opts: WaitOptions): Promise<CacheState | undefined>;
 }
 
 export interface CreateCacheInput {
@@ -353,6 +380,8 @@ export interface ProvisionProvider {
   readonly database: DatabaseApi;
   readonly network?: NetworkApi;
   readonly cache?: CacheApi;
+  /** Valkey serverless caches (AWS). */
+  readonly serverlessCache?: ServerlessCacheApi;
   readonly notifications?: NotificationApi;
   readonly alarms?: AlarmApi;
   readonly budgets?: BudgetApi;

@@ -400,7 +400,83 @@ async function deleteCache(st: ApplyState, s: StepHandle, id: string): Promise<v
   await cache.deleteAuthToken(id);
 }
 
+async function createServerlessCache(st: ApplyState, s: StepHandle): Promise<void> {
+  const api = st.deps.pp.serverlessCache!;
+  const d = st.desired.cache!;
+  const sl = d.serverless!;
+  await api.createServerlessCache({
+    id: d.id,
+    engine: 'valkey',
+    majorVersion: sl.majorVersion,
+    dataStorageMaxGb: sl.dataStorageMaxGb,
+    ecpuPerSecondMax: sl.ecpuPerSecondMax,
+    securityGroupIds: st.securityGroupIds ?? [],
+    ...(sl.subnetIds ? { subnetIds: sl.subnetIds } : {}),
+    tags: st.desired.tags,
+  });
+  await api.waitForServerlessCache(d.id, 'available', waitOpts(st, s));
+}
+
+async function deleteServerlessCache(st: ApplyState, s: StepHandle, id: string): Promise<void> {
+  const api = st.deps.pp.serverlessCache!;
+  await api.deleteServerlessCache(id);
+  await api.waitForServerlessCache(id, 'deleted', waitOpts(st, s));
+}
+
+/** PV-14: the Valkey serverless cache (cache.kind serverless). */
+async function serverlessCacheStep(run: RunbookRun, st: ApplyState, change: Change): Promise<void> {
+  const api = st.deps.pp.serverlessCache;
+  if (!api || change.action === 'not-applicable') {
+    run.skip('PV-14', change.notes[0] ?? 'no serverless caches on this provider');
+    return;
+  }
+  await run.step('PV-14', async (s) => {
+    switch (change.action) {
+      case 'create':
+        await createServerlessCache(st, s);
+        return record(st, s, change, `created ${change.id}`);
+      case 'replace':
+        await deleteServerlessCache(st, s, change.id);
+        await createServerlessCache(st, s);
+        return record(st, s, change, `replaced ${change.id}`);
+      case 'delete':
+        await deleteServerlessCache(st, s, change.id);
+        return record(st, s, change, `deleted ${change.id}`);
+      case 'modify': {
+        const get = (f: string) => change.fields.find((x) => x.field === f)?.to;
+        const sl = st.desired.cache!.serverless!;
+        // Both limits go together: CacheUsageLimits is one setting, and a part left out would not stay as it was.
+        const limits = get('dataStorageMaxGb') !== undefined || get('ecpuPerSecondMax') !== undefined;
+        const major = get('majorVersion');
+        await api.modifyServerlessCache(change.id, {
+          ...(limits ? { dataStorageMaxGb: sl.dataStorageMaxGb, ecpuPerSecondMax: sl.ecpuPerSecondMax } : {}),
+          ...(typeof major === 'string' ? { majorVersion: major } : {}),
+          ...(get('securityGroupIds') ? { securityGroupIds: st.securityGroupIds ?? (get('securityGroupIds') as string[]) } : {}),
+        });
+        await api.waitForServerlessCache(change.id, 'available', waitOpts(st, s));
+        return record(st, s, change, `modified ${change.fields.map((f) => f.field).join(', ')}`);
+      }
+      default: {
+        const ready = await api.waitForServerlessCache(change.id, 'available', waitOpts(st, s));
+        s.detail(`${change.id} unchanged: ${ready?.status ?? 'available'}`);
+      }
+    }
+  });
+}
+
+/** PV-6 (a node) or PV-14 (serverless), the other skipped. */
 async function cacheStep(run: RunbookRun, st: ApplyState): Promise<void> {
+  const change = row(st.plan, 'cache');
+  if (st.deps.settings.cacheServerless && change) {
+    run.skip('PV-6', 'cache.kind is serverless (PV-14)');
+    await serverlessCacheStep(run, st, change);
+    return;
+  }
+  await nodeCacheStep(run, st);
+  run.skip('PV-14', st.deps.settings.cacheServerless ? 'cache.enabled is false' : 'cache.kind is node (PV-6)');
+}
+
+async function nodeCacheStep(run: RunbookRun, st: ApplyState): Promise<void> {
   const change = row(st.plan, 'cache');
   if (!change || change.action === 'not-applicable') {
     run.skip('PV-6', change?.notes[0] ?? 'cache.enabled is false');
@@ -537,7 +613,7 @@ async function confirmRisky(st: ApplyState): Promise<boolean> {
   return st.deps.prompt.confirm(`Apply in ${st.deps.pp.region}: ${what}?`);
 }
 
-const LATER_STEPS = ['PV-2', 'PV-3', 'PV-12', 'PV-13', 'PV-4', 'PV-5', 'PV-11', 'PV-6', 'PV-7', 'PV-8', 'PV-9', 'PV-10'];
+const LATER_STEPS = ['PV-2', 'PV-3', 'PV-12', 'PV-13', 'PV-4', 'PV-5', 'PV-11', 'PV-6', 'PV-14', 'PV-7', 'PV-8', 'PV-9', 'PV-10'];
 
 /** PV-11: the connection layer in front of the primary (local: a pgbouncer started by dbops). */
 async function poolStep(run: RunbookRun, st: ApplyState): Promise<void> {

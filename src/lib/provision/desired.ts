@@ -8,7 +8,7 @@ import type { DbopsConfig } from '../config/schema.js';
 import { dataEngine, isClusterEngine, serverlessCapacity } from '../config/database-kind.js';
 import { createRequest } from '../instances/instances.js';
 import { proxyRoleName, refusePgbouncerOnMysql } from '../providers/failover-types.js';
-import type { BudgetNotification, BudgetSpec, IngressRule } from '../providers/provision-types.js';
+import type { BudgetNotification, BudgetSpec, IngressRule, ServerlessLimits } from '../providers/provision-types.js';
 import {
   TAG,
   type CreateClusterInput,
@@ -53,6 +53,8 @@ export interface DesiredCache {
   maintenanceWindow: string;
   snapshotRetentionDays: number;
   support: CacheSupport;
+  /** cache.kind serverless: a Valkey serverless cache with these limits (no node type, no AUTH token). */
+  serverless?: ServerlessLimits & { subnetIds?: string[] };
 }
 
 /** The connection layer in front of the database (connectionPool.enabled). */
@@ -160,6 +162,29 @@ function desiredSecurityGroup(config: DbopsConfig, dbPort: number): DesiredSecur
 }
 
 function desiredCache(config: DbopsConfig, s: ProvisionSettings): DesiredCache {
+  if (s.cacheServerless) {
+    const sl = config.cache.serverless;
+    return {
+      id: s.cacheId,
+      engine: 'valkey',
+      engineVersion: sl.majorVersion,
+      nodeType: '',
+      port: CACHE_PORT,
+      // ElastiCache serverless always encrypts at rest and in transit.
+      transitEncryption: true,
+      atRestEncryption: true,
+      auth: false,
+      maintenanceWindow: s.cacheMaintenanceWindow,
+      snapshotRetentionDays: s.cacheSnapshotRetentionDays,
+      support: { transitEncryption: true, atRestEncryption: true, auth: false },
+      serverless: {
+        majorVersion: sl.majorVersion,
+        dataStorageMaxGb: sl.dataStorageMaxGb,
+        ecpuPerSecondMax: sl.ecpuPerSecondMax,
+        ...(sl.subnetIds ? { subnetIds: sl.subnetIds } : {}),
+      },
+    };
+  }
   const support = cacheSupport(config.cache.nodeType);
   if (config.provider === 'local') {
     // A local redis-server listens on 127.0.0.1 only: AUTH yes, TLS and disk encryption do not apply.
@@ -230,7 +255,7 @@ function warningsFor(config: DbopsConfig, cache: DesiredCache | undefined, s: Pr
       'database.storageEncrypted is false: encryption at rest costs nothing on RDS and can only be added later by a snapshot restore.',
     );
   if (cache?.support.note && config.provider === 'aws') w.push(cache.support.note);
-  if (cache && config.provider === 'aws' && cache.support.auth && (!s.cacheAuth || !s.cacheTransitEncryption))
+  if (cache && config.provider === 'aws' && !cache.serverless && cache.support.auth && (!s.cacheAuth || !s.cacheTransitEncryption))
     w.push('The cache is configured without AUTH or in-transit encryption.');
   if (!config.alarms.email && config.provider === 'aws') w.push('alarms.email is unset: alarms and budget alerts will notify nobody.');
   return w;

@@ -148,11 +148,17 @@ async function destroySteps(run: RunbookRun, st: DestroyState): Promise<void> {
   const alarms = await managedAlarms(st);
   await stepOrSkip(run, 'PD-3', alarms, async () => pp.alarms!.deleteAlarms(alarms.map((a) => a.id)));
   await stepOrSkip(run, 'PD-4', toDelete(st, 'sns-topic'), async () => pp.notifications!.deleteTopic(st.current.topic!.arn));
-  await stepOrSkip(run, 'PD-5', toDelete(st, 'cache'), async (s) => {
+  const serverless = st.current.cache?.kind === 'serverless';
+  await stepOrSkip(run, 'PD-5', serverless ? [] : toDelete(st, 'cache'), async (s) => {
     const id = st.current.cache!.id;
     await pp.cache!.deleteCache(id);
     await pp.cache!.waitForCache(id, 'deleted', waitOpts(st, s));
     await pp.cache!.deleteAuthToken(id);
+  });
+  await stepOrSkip(run, 'PD-14', serverless ? toDelete(st, 'cache') : [], async (s) => {
+    const id = st.current.cache!.id;
+    await pp.serverlessCache!.deleteServerlessCache(id);
+    await pp.serverlessCache!.waitForServerlessCache(id, 'deleted', waitOpts(st, s));
   });
   const proxy = st.proxy;
   await stepOrSkip(run, 'PD-10', proxy ? toDelete(st, 'connection-pool') : [], async () => proxy!.pooler.remove(proxy!.name));

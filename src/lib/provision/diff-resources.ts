@@ -199,6 +199,37 @@ function cacheFields(d: DesiredCache, c: CacheState, local: boolean): FieldChang
   return out;
 }
 
+/** A serverless cache: limits and security groups are modified in place; a lower major version is a new cache. */
+function serverlessFields(d: NonNullable<DesiredCache['serverless']>, c: CacheState): FieldChange[] {
+  const cur = c.serverless;
+  if (!cur) return [];
+  const out: FieldChange[] = [];
+  if (cur.majorVersion !== '' && cur.majorVersion !== d.majorVersion) {
+    const up = Number(d.majorVersion) > Number(cur.majorVersion);
+    out.push(
+      field(
+        'majorVersion',
+        cur.majorVersion,
+        d.majorVersion,
+        up
+          ? { note: 'engine upgrade in place' }
+          : { replace: true, dataLoss: true, note: 'ElastiCache cannot downgrade: a new cache (contents lost)' },
+      ),
+    );
+  }
+  if (cur.dataStorageMaxGb !== d.dataStorageMaxGb) out.push(field('dataStorageMaxGb', cur.dataStorageMaxGb, d.dataStorageMaxGb));
+  if (cur.ecpuPerSecondMax !== d.ecpuPerSecondMax) out.push(field('ecpuPerSecondMax', cur.ecpuPerSecondMax, d.ecpuPerSecondMax));
+  if (d.subnetIds && cur.subnetIds && !sameSet(d.subnetIds, cur.subnetIds))
+    out.push(
+      field('subnetIds', cur.subnetIds, d.subnetIds, {
+        replace: true,
+        dataLoss: true,
+        note: 'set when the cache is created: a new cache (contents lost)',
+      }),
+    );
+  return out;
+}
+
 export function diffCache(
   d: DesiredCache | undefined,
   c: CacheState | undefined,
@@ -212,7 +243,17 @@ export function diffCache(
       return simple('cache', cacheId, 'no-op', ['cache.enabled is false; the existing cache was not created by dbops and is left alone']);
     return simple('cache', cacheId, 'delete', ['cache.enabled is false: the cache is deleted (its contents are lost)'], { dataLoss: true });
   }
+  if (!c && d.serverless)
+    return simple('cache', d.id, 'create', [
+      `Valkey ${d.serverless.majorVersion} serverless: at most ${d.serverless.dataStorageMaxGb} GB stored and ${d.serverless.ecpuPerSecondMax} ECPUs per second`,
+    ]);
   if (!c) return simple('cache', d.id, 'create', d.support.note && provider === 'aws' ? [d.support.note] : []);
+  if (d.serverless) {
+    const fields = serverlessFields(d.serverless, c);
+    if (groupIds && c.securityGroupIds && !sameSet(groupIds, c.securityGroupIds))
+      fields.push(field('securityGroupIds', c.securityGroupIds, groupIds));
+    return guardUnmanaged(changeOf('cache', d.id, fields, []), c.tags);
+  }
   const local = provider === 'local';
   const fields = cacheFields(d, c, local);
   if (!local && groupIds && c.securityGroupIds && !sameSet(groupIds, c.securityGroupIds))

@@ -45,7 +45,8 @@ export function wantedAlarms(desired: DesiredState, s: ProvisionSettings, topicA
       instanceClass: desired.database.instanceClass,
       allocatedStorageGb: desired.database.allocatedStorageGb,
       ...(desired.cluster ? { clusterMaxAcu: desired.cluster.cluster.serverless.maxCapacity } : {}),
-      ...(desired.cache ? { cacheClusterId: firstNodeId(desired.cache.id) } : {}),
+      // A serverless cache has no node (CPUUtilization by CacheClusterId): no cache alarms.
+      ...(desired.cache && !desired.cache.serverless ? { cacheClusterId: firstNodeId(desired.cache.id) } : {}),
       topicArn: topicArn ?? newRef('topic', desired.topic.name),
     },
     s,

@@ -56,7 +56,7 @@ export async function readCurrent(
     readParameterGroup(pp, desired),
     pp.database.findDatabase(dbId),
     pp.database.findDatabase(s.replicaId),
-    pp.cache ? pp.cache.findCache(s.cacheId) : undefined,
+    s.cacheServerless ? pp.serverlessCache?.findServerlessCache(s.cacheId) : pp.cache ? pp.cache.findCache(s.cacheId) : undefined,
     pp.notifications ? pp.notifications.findTopic(desired.topic.name) : undefined,
     pp.alarms ? pp.alarms.listAlarms(alarmPrefix(dbId)) : [],
   ]);

@@ -11,6 +11,8 @@ export type Environment = 'production' | 'staging' | 'development';
 export interface ProvisionSettings {
   /** cache.identifier (default `<database.identifier>-cache`, at most 40 characters). */
   cacheId: string;
+  /** cache.kind serverless: the cache is a Valkey serverless cache (read, created and deleted as one). */
+  cacheServerless: boolean;
   /** cache.authEnabled: Redis AUTH when the node type supports it (default true). */
   cacheAuth: boolean;
   /** cache.transitEncryption: TLS when the node type supports it (default true). */
@@ -60,6 +62,7 @@ export function provisionSettings(config: DbopsConfig, overrides: Partial<Provis
   const { cache, alarms } = config;
   return {
     cacheId: cache.identifier ?? derivedId(id, 'cache', CACHE_ID_MAX),
+    cacheServerless: cache.kind === 'serverless',
     cacheAuth: cache.authEnabled,
     cacheTransitEncryption: cache.transitEncryption,
     cacheAtRestEncryption: cache.atRestEncryption,

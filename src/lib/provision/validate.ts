@@ -93,12 +93,46 @@ function notifyProblems(config: DbopsConfig): Problem | undefined {
   return undefined;
 }
 
+/** AWS's bounds of a serverless cache's CacheUsageLimits. */
+export const SERVERLESS_LIMITS = { dataStorageGb: { min: 1, max: 5000 }, ecpuPerSecond: { min: 1000, max: 15_000_000 } } as const;
+
+/** cache.kind serverless: Valkey only, on AWS, within AWS's usage limits. */
+export function serverlessCacheProblem(config: DbopsConfig): Problem | undefined {
+  const c = config.cache;
+  if (!c.enabled || c.kind !== 'serverless') return undefined;
+  if (config.provider === 'local')
+    return {
+      message: 'cache.kind serverless is a Valkey serverless cache on ElastiCache, which the local provider does not have.',
+      hint: 'Use cache.kind: node locally (a redis-server), or provider: aws.',
+    };
+  if (c.engine !== 'valkey')
+    return {
+      message: `cache.kind serverless is a Valkey serverless cache, but cache.engine is ${c.engine}.`,
+      hint: 'Set cache.engine: valkey (or cache.kind: node for a Redis node).',
+    };
+  const { dataStorageMaxGb: gb, ecpuPerSecondMax: ecpu } = c.serverless;
+  const d = SERVERLESS_LIMITS.dataStorageGb;
+  if (!Number.isInteger(gb) || gb < d.min || gb > d.max)
+    return {
+      message: `cache.serverless.dataStorageMaxGb is ${gb}; ElastiCache serverless takes a whole number of GB from ${d.min} to ${d.max}.`,
+      hint: 'Use e.g. 1 (the cache stops accepting writes at the limit).',
+    };
+  const e = SERVERLESS_LIMITS.ecpuPerSecond;
+  if (!Number.isInteger(ecpu) || ecpu < e.min || ecpu > e.max)
+    return {
+      message: `cache.serverless.ecpuPerSecondMax is ${ecpu}; ElastiCache serverless takes a whole number from ${e.min} to ${e.max} ECPUs per second.`,
+      hint: 'Use e.g. 1000 (requests above the limit are throttled).',
+    };
+  return undefined;
+}
+
 /** Every offline check, in the order a reader meets the keys; the first problem, if any. */
 export function inputProblem(config: DbopsConfig, s: ProvisionSettings): Problem | undefined {
   return (
     rdsIdProblem('The database identifier', 'database.identifier', config.database.identifier, 63) ??
     (s.replica ? rdsIdProblem('The replica identifier', 'database.readReplica.identifier', s.replicaId, 63) : undefined) ??
     (config.cache.enabled ? rdsIdProblem('The cache identifier', 'cache.identifier', s.cacheId, CACHE_ID_MAX) : undefined) ??
+    serverlessCacheProblem(config) ??
     storageProblem(config) ??
     networkProblem(config) ??
     notifyProblems(config)

@@ -104,6 +104,7 @@ export const COMMAND_OPERATIONS: Readonly<Record<string, readonly IamAction[]>> 
     'rds:DescribeDBParameters',
     'elasticache:DescribeCacheClusters',
     'elasticache:DescribeReplicationGroups',
+    'elasticache:DescribeServerlessCaches',
     'elasticache:ListTagsForResource',
     'cloudwatch:DescribeAlarms',
   ],
@@ -175,6 +176,7 @@ export const WIRE_UNSEEN: Readonly<Record<string, Readonly<Partial<Record<IamAct
   audit: {
     'rds:DescribeDBParameters': 'a MySQL source: the proof story audits PostgreSQL; test/wire/audit-mysql.test.ts audits seed 003',
     'elasticache:ListTagsForResource': 'a cache (config cache.enabled): the proof story has none; test/wire/audit.test.ts audits one',
+    'elasticache:DescribeServerlessCaches': 'cache.kind serverless: moto 5.2.1 does not implement the serverless-cache calls',
     'secretsmanager:GetSecretValue':
       'the wire stories give the password in DBOPS_DB_PASSWORD: moto instances have no managed master secret',
   },

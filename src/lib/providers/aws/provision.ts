@@ -21,6 +21,7 @@ import { awsClientsOf, type AwsProviderTuning } from './provider.js';
 import { AwsClients, type RegionClients } from './sdk.js';
 import { fromTags, modifyDbRequest, toDatabaseState, toTags } from './provision-convert.js';
 import { awsCache } from './provision-cache.js';
+import { awsServerlessCache } from './provision-serverless-cache.js';
 import { isAwsCode, provisionCaller, type ProvisionCaller } from './provision-errors.js';
 import { awsAlarms, awsBudgets, awsNotifications } from './provision-monitoring.js';
 import { awsNetwork, awsRegions, type RetryTuning } from './provision-network.js';
@@ -197,6 +198,7 @@ class AwsProvision implements ProvisionProvider {
   readonly database;
   readonly network;
   readonly cache;
+  readonly serverlessCache;
   readonly notifications;
   readonly alarms;
   readonly budgets;
@@ -229,6 +231,7 @@ class AwsProvision implements ProvisionProvider {
     this.database = awsDatabase(c, clients);
     this.network = awsNetwork(c, clients, tuning.dependencyRetry ?? { attempts: 20, delayMs: 30_000 });
     this.cache = awsCache(c, clients, delays, opts.maxWaitSeconds);
+    this.serverlessCache = awsServerlessCache(c, clients, delays, opts.maxWaitSeconds);
     this.notifications = awsNotifications(c, clients);
     this.alarms = awsAlarms(c, clients);
     this.budgets = awsBudgets(c, clients);

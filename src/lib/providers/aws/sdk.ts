@@ -143,6 +143,10 @@ export interface ElastiCacheApi {
   createReplicationGroup(i: Ec.CreateReplicationGroupCommandInput): Promise<Ec.CreateReplicationGroupCommandOutput>;
   describeReplicationGroups(i: Ec.DescribeReplicationGroupsCommandInput): Promise<Ec.DescribeReplicationGroupsCommandOutput>;
   describeCacheClusters(i: Ec.DescribeCacheClustersCommandInput): Promise<Ec.DescribeCacheClustersCommandOutput>;
+  createServerlessCache(i: Ec.CreateServerlessCacheCommandInput): Promise<Ec.CreateServerlessCacheCommandOutput>;
+  describeServerlessCaches(i: Ec.DescribeServerlessCachesCommandInput): Promise<Ec.DescribeServerlessCachesCommandOutput>;
+  modifyServerlessCache(i: Ec.ModifyServerlessCacheCommandInput): Promise<Ec.ModifyServerlessCacheCommandOutput>;
+  deleteServerlessCache(i: Ec.DeleteServerlessCacheCommandInput): Promise<Ec.DeleteServerlessCacheCommandOutput>;
   modifyReplicationGroup(i: Ec.ModifyReplicationGroupCommandInput): Promise<Ec.ModifyReplicationGroupCommandOutput>;
   deleteReplicationGroup(i: Ec.DeleteReplicationGroupCommandInput): Promise<Ec.DeleteReplicationGroupCommandOutput>;
   listTagsForResource(i: Ec.ListTagsForResourceCommandInput): Promise<Ec.ListTagsForResourceCommandOutput>;
@@ -480,6 +484,10 @@ const SERVICES = {
       createReplicationGroup: (i) => l.use((m, c) => c.send(new m.CreateReplicationGroupCommand(i))),
       describeReplicationGroups: (i) => l.use((m, c) => c.send(new m.DescribeReplicationGroupsCommand(i))),
       describeCacheClusters: (i) => l.use((m, c) => c.send(new m.DescribeCacheClustersCommand(i))),
+      createServerlessCache: (i) => l.use((m, c) => c.send(new m.CreateServerlessCacheCommand(i))),
+      describeServerlessCaches: (i) => l.use((m, c) => c.send(new m.DescribeServerlessCachesCommand(i))),
+      modifyServerlessCache: (i) => l.use((m, c) => c.send(new m.ModifyServerlessCacheCommand(i))),
+      deleteServerlessCache: (i) => l.use((m, c) => c.send(new m.DeleteServerlessCacheCommand(i))),
       modifyReplicationGroup: (i) => l.use((m, c) => c.send(new m.ModifyReplicationGroupCommand(i))),
       deleteReplicationGroup: (i) => l.use((m, c) => c.send(new m.DeleteReplicationGroupCommand(i))),
       listTagsForResource: (i) => l.use((m, c) => c.send(new m.ListTagsForResourceCommand(i))),
