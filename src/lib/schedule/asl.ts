@@ -7,7 +7,8 @@
  *       Run dbops (ecs:runTask.sync: the dbops image on Fargate in the databases' subnets and
  *       security groups, no public IP, `dbops <command> --json --instance <id> --region <region>`)
  *       → on any error: Ran a task? (Choice: is the error's cause the ECS task, JSON with its TaskArn?)
- *         → yes: Failed task (Pass: States.StringToJson of the cause)
+ *         → yes: Failed task (Pass: States.StringToJson of the cause) → Its task id? (Choice: a
+ *                TaskArn arn:…:task/<cluster>/<task id>; else Notify)
  *                → Read its log (aws-sdk cloudwatchlogs:getLogEvents: the last LOG_LINES lines of the
  *                  task's stream <awslogs-stream-prefix>/dbops/<task id>, where dbops printed
  *                  `error [step XX-n]: <sentence>`) → Notify with its log
@@ -156,8 +157,7 @@ function runStates(model: ScheduleModel, job: ScheduleJob, targets: AslTargets, 
     },
     'Ran a task?': {
       Type: 'Choice',
-      Comment:
-        'A task that ran and failed: the cause is the ECS task (JSON, with its TaskArn); a timeout or a task that never started is not',
+      Comment: 'A task that ran and failed: the cause is the ECS task as JSON; a timeout or a task that never started is not',
       Choices: [
         {
           And: [
@@ -174,7 +174,22 @@ function runStates(model: ScheduleModel, job: ScheduleJob, targets: AslTargets, 
       Type: 'Pass',
       Parameters: { 'task.$': 'States.StringToJson($.error.Cause)' },
       ResultPath: '$.failed',
-      Next: 'Read its log',
+      Next: 'Its task id?',
+    },
+    'Its task id?': {
+      Type: 'Choice',
+      Comment: 'The task ARN arn:aws:ecs:<region>:<account>:task/<cluster>/<task id>: its stream is named by the id',
+      Choices: [
+        {
+          And: [
+            { Variable: '$.failed.task.TaskArn', IsPresent: true },
+            { Variable: '$.failed.task.TaskArn', IsString: true },
+            { Variable: '$.failed.task.TaskArn', StringMatches: 'arn:*:ecs:*:task/*/*' },
+          ],
+          Next: 'Read its log',
+        },
+      ],
+      Default: 'Notify',
     },
     'Read its log': {
       Type: 'Task',

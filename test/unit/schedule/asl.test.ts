@@ -88,6 +88,7 @@ describe('state machine definitions', () => {
       'Run dbops',
       'Ran a task?',
       'Failed task',
+      'Its task id?',
       'Read its log',
       'Notify with its log',
       'Notify',
@@ -112,7 +113,22 @@ describe('state machine definitions', () => {
       Type: 'Pass',
       Parameters: { 'task.$': 'States.StringToJson($.error.Cause)' },
       ResultPath: '$.failed',
-      Next: 'Read its log',
+      Next: 'Its task id?',
+    });
+    // Only a task ARN of the long form (…:task/<cluster>/<task id>) names a stream; anything else notifies without the log
+    expect(states['Its task id?']).toMatchObject({
+      Type: 'Choice',
+      Choices: [
+        {
+          And: [
+            { Variable: '$.failed.task.TaskArn', IsPresent: true },
+            { Variable: '$.failed.task.TaskArn', IsString: true },
+            { Variable: '$.failed.task.TaskArn', StringMatches: 'arn:*:ecs:*:task/*/*' },
+          ],
+          Next: 'Read its log',
+        },
+      ],
+      Default: 'Notify',
     });
     // Its stream: <awslogs-stream-prefix>/<container>/<task id>, the last 20 lines; a read error still notifies
     expect(states['Read its log']).toMatchObject({
