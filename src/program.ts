@@ -260,11 +260,8 @@ async function reportError(e: unknown, opts: Partial<GlobalOptions>, resultWritt
   const hint = known ? err.hint : 'This is a bug in dbops. Rerun with --verbose and report the output.';
   const stepId = err?.step;
   const step = stepId ? ` [step ${stepId}]` : '';
-  process.stderr.write(redact(`error${step}: ${message}\n`));
-  if (hint) process.stderr.write(redact(`hint: ${hint}\n`));
-  if (opts.verbose && e instanceof Error && e.stack) process.stderr.write(redact(`${e.stack}\n`));
-  if (opts.verbose && e instanceof Error && e.cause instanceof Error)
-    process.stderr.write(redact(`cause: ${e.cause.stack ?? e.cause.message}\n`));
+  // The --json document first: the one-line error and hint are then the last lines of a run's
+  // log (a scheduled run's alarm message quotes its last lines, src/lib/schedule/asl.ts).
   if (opts.json && !resultWritten) {
     const doc = {
       ok: false,
@@ -273,6 +270,11 @@ async function reportError(e: unknown, opts: Partial<GlobalOptions>, resultWritt
     };
     process.stdout.write(redact(JSON.stringify(doc, null, 2)) + '\n');
   }
+  process.stderr.write(redact(`error${step}: ${message}\n`));
+  if (hint) process.stderr.write(redact(`hint: ${hint}\n`));
+  if (opts.verbose && e instanceof Error && e.stack) process.stderr.write(redact(`${e.stack}\n`));
+  if (opts.verbose && e instanceof Error && e.cause instanceof Error)
+    process.stderr.write(redact(`cause: ${e.cause.stack ?? e.cause.message}\n`));
   return code;
 }
 

@@ -1,14 +1,13 @@
 import type { Context } from '../lib/context.js';
-import { ConfigError, EnvironmentError, ExitCode, UsageError } from '../lib/errors.js';
-import { fleetProviders } from '../lib/fleet/discover.js';
-import { selectFleet } from '../lib/fleet/select.js';
+import { ConfigError, ExitCode, UsageError } from '../lib/errors.js';
 import { appliedOf, appliedSummary } from '../lib/provision/apply.js';
 import { renderReport } from '../lib/runbook/render.js';
 import { reportOf } from '../lib/runbook/runner.js';
 import { applySchedule, destroySchedule, planScheduleOnly, type ScheduleDeps } from '../lib/schedule/apply.js';
 import { scheduleCloud } from '../lib/schedule/cloud.js';
 import { desiredSchedule } from '../lib/schedule/desired.js';
-import { checkedSchedule, type ListItems, scheduleInput } from '../lib/schedule/input.js';
+import { fleetItems } from '../lib/schedule/fleet-items.js';
+import { checkedSchedule, scheduleInput } from '../lib/schedule/input.js';
 import type { DesiredSchedule, ScheduleCloud } from '../lib/schedule/resources.js';
 import { renderScheduleApply, renderScheduleDestroy, renderSchedulePlan, renderScheduleStatus } from '../lib/schedule/show.js';
 import { scheduleStatus } from '../lib/schedule/status.js';
@@ -30,7 +29,7 @@ async function scheduleDeps(ctx: Context): Promise<ScheduleDeps> {
   const checked = checkedSchedule(ctx.config);
   const cloud = await scheduleCloud(ctx);
   const accountId = await cloud.accountId();
-  const input = await scheduleInput(ctx.config, checked, accountId, listItems(ctx));
+  const input = await scheduleInput(ctx.config, checked, accountId, fleetItems(ctx));
   return depsOf(ctx, cloud, desiredSchedule(input));
 }
 
@@ -44,22 +43,6 @@ function depsOf(ctx: Context, cloud: ScheduleCloud, desired: DesiredSchedule): S
     signal: ctx.signal,
     prompt: ctx.prompt,
     dryRun: ctx.flags.dryRun,
-  };
-}
-
-/** The databases of a job that selects them (tags, engine, identifier): the fleet listing. */
-function listItems(ctx: Context): ListItems {
-  return async (job) => {
-    const { discover } = fleetProviders(ctx);
-    const selectors = job.databases.kind === 'fleet' ? job.databases.selectors : [];
-    const sel = await selectFleet(ctx.config, { all: true, selectors }, discover, { concurrency: ctx.config.fleet?.concurrency });
-    const problem = sel.problems[0];
-    if (problem) {
-      throw new EnvironmentError(`The databases of schedule job ${job.name} could not be listed: ${problem.message}`, {
-        hint: problem.hint ?? 'Run `dbops fleet list` to see the selection, then rerun.',
-      });
-    }
-    return sel.members.map((m) => ({ id: m.id, region: m.region }));
   };
 }
 

@@ -11,6 +11,7 @@ import {
   CreateLogGroupCommand,
   DeleteLogGroupCommand,
   DescribeLogGroupsCommand,
+  GetLogEventsCommand,
   ListTagsLogGroupCommand,
   PutRetentionPolicyCommand,
   ResourceNotFoundException as LogsNotFound,
@@ -99,6 +100,8 @@ export interface FakeExecution {
 export class FakeScheduleAccount {
   readonly params = new Map<string, { value: string; tags: Record<string, string> }>();
   readonly logGroups = new Map<string, { retention?: number; tags: Record<string, string> }>();
+  /** The lines of each task's log stream, by `<group>|<stream>` (addLogStream). */
+  readonly logStreams = new Map<string, string[]>();
   readonly roles = new Map<string, { trust: string; tags: Record<string, string>; policies: Map<string, string> }>();
   readonly clusters = new Map<string, { status: string; tags: Record<string, string> }>();
   readonly taskDefs: {
@@ -157,6 +160,12 @@ export class FakeScheduleAccount {
   addExecution(machine: string, e: Omit<FakeExecution, 'executionArn'>): void {
     const m = this.machines.get(machine)!;
     m.executions.unshift({ ...e, executionArn: `${m.arn.replace(':stateMachine:', ':execution:')}:${e.name}` });
+  }
+
+  /** A task's log stream in an existing log group, with its lines (what the container printed). */
+  addLogStream(group: string, stream: string, lines: string[]): void {
+    if (!this.logGroups.has(group)) throw new Error(`fake: no log group ${group}`);
+    this.logStreams.set(`${group}|${stream}`, lines);
   }
 
   /** The next `command` ("PutRolePolicyCommand") whose input matches fails with `error`, once. */
@@ -234,9 +243,19 @@ export class FakeScheduleAccount {
     m.on(ListTagsLogGroupCommand).callsFake((i) =>
       this.#log('ListTagsLogGroupCommand', { tags: this.logGroups.get(i.logGroupName!)?.tags ?? {} }),
     );
+    m.on(GetLogEventsCommand).callsFake((i) => {
+      this.calls.push('GetLogEventsCommand');
+      const lines = this.logGroups.has(i.logGroupName!) ? this.logStreams.get(`${i.logGroupName}|${i.logStreamName}`) : undefined;
+      if (!lines) throw new LogsNotFound({ message: 'The specified log stream does not exist.', ...meta });
+      // Newest last; without startFromHead, the last `limit` lines.
+      const limit = i.limit ?? 10_000;
+      const picked = i.startFromHead ? lines.slice(0, limit) : lines.slice(-limit);
+      return { events: picked.map((message, n) => ({ timestamp: n, message, ingestionTime: n })) };
+    });
     m.on(DeleteLogGroupCommand).callsFake((i) => {
       this.calls.push('DeleteLogGroupCommand');
       if (!this.logGroups.delete(i.logGroupName!)) throw new LogsNotFound({ message: 'gone', ...meta });
+      for (const k of [...this.logStreams.keys()]) if (k.startsWith(`${i.logGroupName}|`)) this.logStreams.delete(k);
       return {};
     });
     this.#keep(m);

@@ -6,8 +6,16 @@
  *     with MaxConcurrency and ToleratedFailurePercentage)
  *       Run dbops (ecs:runTask.sync: the dbops image on Fargate in the databases' subnets and
  *       security groups, no public IP, `dbops <command> --json --instance <id> --region <region>`)
- *       → on any error: Notify (sns:publish to the alarm topic: job, database, the error and its
- *         cause as Step Functions got them, the runbook to follow) → Failed (Fail)
+ *       → on any error: Ran a task? (Choice: is the error's cause the ECS task, JSON with its TaskArn?)
+ *         → yes: Failed task (Pass: States.StringToJson of the cause) → Its task id? (Choice: a
+ *                TaskArn arn:…:task/<cluster>/<task id>; else Notify)
+ *                → Read its log (aws-sdk cloudwatchlogs:getLogEvents: the last LOG_LINES lines of the
+ *                  task's stream <awslogs-stream-prefix>/dbops/<task id>, where dbops printed
+ *                  `error [step XX-n]: <sentence>`) → Notify with its log
+ *                  (on a read error: Notify)
+ *         → no (a timeout, a task that never started): Notify
+ *         Notify / Notify with its log (sns:publish to the alarm topic: job, database, the error
+ *         and cause as Step Functions got them, the runbook to follow, and the log lines) → Failed (Fail)
  *
  * A command that runs once per account (free-tier-report, gc) is the task alone, with the
  * same Catch. Pure: the names and ARNs come in, the definition goes out; test/unit/schedule
@@ -28,7 +36,14 @@ export interface AslTargets {
   taskRoleArn?: string;
   /** The SNS topic a failed run is reported to. */
   alarmTopicArn: string;
+  /** The log group of the task definition (awslogs-group): a failed run's last lines are read from it. */
+  logGroup: string;
+  /** The task definition's awslogs-stream-prefix (its family): streams are <prefix>/<container>/<task id>. */
+  logStreamPrefix: string;
 }
+
+/** How many of a failed task's last log lines the notification carries (dbops' error line and hint are the last). */
+export const LOG_LINES = 20;
 
 /** A state machine definition (JSON-serialisable). */
 export type AslDefinition = Record<string, unknown>;
@@ -93,13 +108,29 @@ function runStates(model: ScheduleModel, job: ScheduleJob, targets: AslTargets, 
     ? { 'Command.$': `States.Array(${[...job.argv.map(quote), "'--instance'", `${item}.id`, "'--region'", `${item}.region`].join(', ')})` }
     : { Command: runArgv(job) };
   const where = item ? ['{} in {}', `${item}.id`, `${item}.region`] : ['the account', undefined, undefined];
-  const format = [
-    `dbops ${job.command} (job ${job.name}) failed on ${where[0]}.`,
-    'Error: {}.',
-    'Cause: {}.',
-    `Runbook: runbooks/${job.runbook}.md (dbops runbook ${job.runbook}); the command's own one-line error and runbook step are the last lines of its log (schedule log group).`,
-  ].join(' ');
+  const head = [`dbops ${job.command} (job ${job.name}) failed on ${where[0]}.`, 'Error: {}.', 'Cause: {}.'];
+  const runbook = `Runbook: runbooks/${job.runbook}.md (dbops runbook ${job.runbook})`;
+  const plain = [
+    ...head,
+    `${runbook}; the command's own one-line error and runbook step are the last lines of its log (${targets.logGroup}).`,
+  ];
+  const withLog = [
+    ...head,
+    `${runbook}. The last lines of its log (${targets.logGroup}), where \`error [step XX-n]\` is its one-line error and runbook step: {}`,
+  ];
   const args = [...(item ? [`${item}.id`, `${item}.region`] : []), '$.error.Error', '$.error.Cause'];
+  const notify = (format: string[], extra: string[]) => ({
+    Type: 'Task',
+    Resource: 'arn:aws:states:::sns:publish',
+    Parameters: {
+      TopicArn: targets.alarmTopicArn,
+      Subject: `dbops ${job.name} failed`.slice(0, 100),
+      'Message.$': `States.Format('${escapeFormat(format.join(' '))}', ${[...args, ...extra].join(', ')})`,
+    },
+    ResultPath: null,
+    Next: 'Failed',
+  });
+  const stream = `${escapeFormat(`${targets.logStreamPrefix}/${CONTAINER_NAME}/`)}{}`;
   return {
     'Run dbops': {
       Type: 'Task',
@@ -120,21 +151,63 @@ function runStates(model: ScheduleModel, job: ScheduleJob, targets: AslTargets, 
       },
       TimeoutSeconds: job.timeoutSeconds,
       Retry: [{ ErrorEquals: ['ECS.AmazonECSException', 'ECS.ServerException'], IntervalSeconds: 30, MaxAttempts: 2, BackoffRate: 2 }],
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Notify' }],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Ran a task?' }],
       ResultPath: null,
       End: true,
     },
-    Notify: {
-      Type: 'Task',
-      Resource: 'arn:aws:states:::sns:publish',
-      Parameters: {
-        TopicArn: targets.alarmTopicArn,
-        Subject: `dbops ${job.name} failed`.slice(0, 100),
-        'Message.$': `States.Format('${escapeFormat(format)}', ${args.join(', ')})`,
-      },
-      ResultPath: null,
-      Next: 'Failed',
+    'Ran a task?': {
+      Type: 'Choice',
+      Comment: 'A task that ran and failed: the cause is the ECS task as JSON; a timeout or a task that never started is not',
+      Choices: [
+        {
+          And: [
+            { Variable: '$.error.Cause', IsPresent: true },
+            { Variable: '$.error.Cause', IsString: true },
+            { Variable: '$.error.Cause', StringMatches: '{*"TaskArn"*}' },
+          ],
+          Next: 'Failed task',
+        },
+      ],
+      Default: 'Notify',
     },
+    'Failed task': {
+      Type: 'Pass',
+      Parameters: { 'task.$': 'States.StringToJson($.error.Cause)' },
+      ResultPath: '$.failed',
+      Next: 'Its task id?',
+    },
+    'Its task id?': {
+      Type: 'Choice',
+      Comment: 'The task ARN arn:aws:ecs:<region>:<account>:task/<cluster>/<task id>: its stream is named by the id',
+      Choices: [
+        {
+          And: [
+            { Variable: '$.failed.task.TaskArn', IsPresent: true },
+            { Variable: '$.failed.task.TaskArn', IsString: true },
+            { Variable: '$.failed.task.TaskArn', StringMatches: 'arn:*:ecs:*:task/*/*' },
+          ],
+          Next: 'Read its log',
+        },
+      ],
+      Default: 'Notify',
+    },
+    'Read its log': {
+      Type: 'Task',
+      Comment: `The last ${LOG_LINES} lines of the task's log stream: dbops' one-line error and runbook step`,
+      Resource: 'arn:aws:states:::aws-sdk:cloudwatchlogs:getLogEvents',
+      Parameters: {
+        LogGroupName: targets.logGroup,
+        'LogStreamName.$': `States.Format('${stream}', States.ArrayGetItem(States.StringSplit($.failed.task.TaskArn, '/'), 2))`,
+        StartFromHead: false,
+        Limit: LOG_LINES,
+      },
+      ResultSelector: { 'lines.$': '$.Events[*].Message' },
+      ResultPath: '$.log',
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.logError', Next: 'Notify' }],
+      Next: 'Notify with its log',
+    },
+    'Notify with its log': notify(withLog, ['States.JsonToString($.log.lines)']),
+    Notify: notify(plain, []),
     Failed: {
       Type: 'Fail',
       Error: 'DbopsRunFailed',

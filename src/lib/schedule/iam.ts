@@ -7,7 +7,8 @@
  *   - the execution role ECS uses to start the task: pull the image (ECR), write the log group,
  *     read the stored config (the SSM parameter ECS injects as the task's DBOPS_CONFIG_JSON);
  *   - the state machine's role: run the task definition, pass the two roles, follow the task
- *     (the .sync integration's EventBridge rule), publish to the alarm topic, and for a
+ *     (the .sync integration's EventBridge rule), read a failed task's last log lines (its
+ *     stream in the schedule's log group), publish to the alarm topic, and for a
  *     Distributed Map start and stop its child executions.
  *
  * Resources are `*` where the actions work on any database of the fleet (RDS Describe* has
@@ -134,6 +135,12 @@ export function stateMachineRolePolicy(scope: IamScope, t: StateMachineRoleTarge
       Action: ['iam:PassRole'],
       Resource: t.passRoleArns,
       Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    },
+    {
+      Sid: 'ReadFailedLog',
+      Effect: 'Allow',
+      Action: ['logs:GetLogEvents'],
+      Resource: arn(scope, 'logs', `log-group:${scope.logGroup}:log-stream:*`),
     },
     { Sid: 'Notify', Effect: 'Allow', Action: ['sns:Publish'], Resource: t.alarmTopicArn },
   ];

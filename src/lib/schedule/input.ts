@@ -70,6 +70,8 @@ export async function scheduleInput(
       taskDefinition: n.taskFamily,
       taskRoleArn: arns.role(n.taskRole(job.name)),
       alarmTopicArn: topic,
+      logGroup: n.logGroup,
+      logStreamPrefix: n.taskFamily,
     });
     jobs.push({
       name: job.name,

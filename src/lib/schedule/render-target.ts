@@ -72,6 +72,8 @@ function aslDocuments(model: ScheduleModel, accountId: string | undefined): Reco
       taskDefinition: SCHEDULE_NAMES.taskDefinitionFamily,
       taskRoleArn: roleArn(accountId, SCHEDULE_NAMES.taskRole(job.name)),
       alarmTopicArn: topic,
+      logGroup: SCHEDULE_NAMES.logGroup,
+      logStreamPrefix: SCHEDULE_NAMES.taskDefinitionFamily,
     });
   }
   return out;

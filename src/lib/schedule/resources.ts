@@ -203,7 +203,11 @@ export interface ScheduleCloud {
   readLeftover(r: Leftover): Promise<Observed | undefined>;
   /** The dbops jobs that exist (state machines and schedules named by the prefix), whatever the config says. */
   existingJobs(prefix: string): Promise<string[]>;
-  executions(stateMachineArn: string, max: number): Promise<Execution[]>;
+  /**
+   * The last `max` executions; with `log`, a failed task's last log lines too (its stream
+   * `<streamPrefix>/<container>/<task id>` in `group`), when they can be read.
+   */
+  executions(stateMachineArn: string, max: number, log?: TaskLog): Promise<Execution[]>;
   close(): Promise<void>;
 }
 
@@ -217,5 +221,14 @@ export interface Execution {
   error?: string;
   cause?: string;
   /** A failed execution: the last task that failed in it (its error and cause: the ECS task, with the command it ran). */
-  failedTask?: { error?: string; cause?: string };
+  failedTask?: { error?: string; cause?: string; logLines?: string[] };
 }
+
+/** Where the tasks log (the task definition's awslogs-group and awslogs-stream-prefix). */
+export interface TaskLog {
+  group: string;
+  streamPrefix: string;
+}
+
+/** How many of a failed task's last log lines status reads (its error line is among the last). */
+export const STATUS_LOG_LINES = 50;

@@ -2,11 +2,13 @@
  * `dbops schedule status`: for each job, its schedule (state, expression, time zone, next
  * run computed from the expression) and its last executions (ListExecutions /
  * DescribeExecution) with verdict, duration and, for a failure, the database and runbook
- * step it failed on, read from the execution's error, cause and output. Read-only.
+ * step it failed on: the step and one-line error from the failed task's own log (dbops'
+ * `error [step XX-n]: <sentence>` line), else read from the execution's error, cause and
+ * output. Read-only.
  */
 import { arnsIn, scheduleNames } from './names.js';
 import { nextRun } from './next-run.js';
-import type { DesiredSchedule, Execution, ScheduleCloud, ScheduleResource } from './resources.js';
+import type { DesiredSchedule, Execution, ScheduleCloud, ScheduleResource, TaskLog } from './resources.js';
 
 export type Verdict = 'ok' | 'failed' | 'running' | 'aborted' | 'timed-out';
 
@@ -88,17 +90,33 @@ function databaseInCommand(v: unknown): string | undefined {
   return /--(?:database|instance|db)["',\s=]+([A-Za-z0-9-]+)/.exec(text)?.[1];
 }
 
+/** dbops' last line on a failed run: `error [step XX-n]: <sentence>` (program.ts reportError). */
+const ERROR_LINE = /^error(?: \[step ([^\]]+)\])?: (.+)$/;
+
+/** The step and sentence of the last `error …:` line of a task's log, if any. Pure. */
+export function errorLineOf(lines: readonly string[] | undefined): { step?: string; error: string } | undefined {
+  for (const line of [...(lines ?? [])].reverse()) {
+    const m = ERROR_LINE.exec(line.trim());
+    if (m) return { ...(m[1] ? { step: m[1] } : {}), error: m[2]! };
+  }
+  return undefined;
+}
+
 /** The failing database, step and message of an execution. Pure. */
 export function failureOf(
   e: Pick<Execution, 'error' | 'cause' | 'output' | 'failedTask'>,
 ): Pick<ExecutionStatus, 'database' | 'step' | 'error'> {
   // The failed task's cause first (the ECS task, with its command and stop reason), then the execution's own.
   const sources = [parse(e.failedTask?.cause), parse(e.output), parse(e.cause)];
+  // The task's own error line first: dbops said which step and why.
+  const logged = errorLineOf(e.failedTask?.logLines);
   const database = sources.map((s) => findKey(s, ['database', 'databaseId', 'dbId']) ?? databaseInCommand(s)).find(Boolean);
   const step =
+    logged?.step ??
     sources.map((s) => findKey(s, ['step', 'runbookStep'])).find(Boolean) ??
     [e.failedTask?.cause, e.cause, e.output].map((t) => (t ? STEP.exec(t)?.[1] : undefined)).find(Boolean);
   const message =
+    logged?.error ??
     sources.map((s) => findKey(s, ['message', 'errorMessage', 'StoppedReason', 'stoppedReason'])).find(Boolean) ??
     sources.find((s): s is string => typeof s === 'string') ??
     e.failedTask?.error ??
@@ -130,6 +148,8 @@ export async function scheduleStatus(
 ): Promise<ScheduleStatus> {
   const n = scheduleNames(prefix);
   const arns = arnsIn(desired.accountId, desired.region);
+  // Where the task definition logs (desired.ts: awslogs-group and awslogs-stream-prefix).
+  const log: TaskLog = { group: n.logGroup, streamPrefix: n.taskFamily };
   const jobs: JobStatus[] = [];
   for (const job of desired.jobs) {
     const wanted = desired.resources.find((r): r is ScheduleResource => r.kind === 'schedule' && r.id === n.schedule(job));
@@ -139,7 +159,7 @@ export async function scheduleStatus(
     const timezone = String(seen?.fields.timezone ?? wanted.timezone);
     const state = seen ? String(seen.fields.state) : undefined;
     const next = seen && state === 'ENABLED' ? nextRun(expression, timezone, now) : undefined;
-    const executions = seen ? (await cloud.executions(arns.stateMachine(n.stateMachine(job)), lastN)).map(executionStatus) : [];
+    const executions = seen ? (await cloud.executions(arns.stateMachine(n.stateMachine(job)), lastN, log)).map(executionStatus) : [];
     jobs.push({
       job,
       deployed: seen !== undefined,

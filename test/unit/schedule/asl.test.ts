@@ -21,6 +21,8 @@ const targets = {
   taskDefinition: 'dbops-schedule',
   taskRoleArn: 'arn:aws:iam::123456789012:role/dbops-schedule-backup-status',
   alarmTopicArn: 'arn:aws:sns:us-east-2:123456789012:recipe-db-primary-alarms',
+  logGroup: '/dbops/schedule',
+  logStreamPrefix: 'dbops-schedule',
 };
 const fleetOf = (n: number): ScheduleItem[] => Array.from({ length: n }, (_, i) => ({ id: `db-${i + 1}`, region: 'us-east-2' }));
 
@@ -77,20 +79,108 @@ describe('state machine definitions', () => {
       },
       TimeoutSeconds: 600,
       Retry: [{ ErrorEquals: ['ECS.AmazonECSException', 'ECS.ServerException'], IntervalSeconds: 30, MaxAttempts: 2, BackoffRate: 2 }],
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Notify' }],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Ran a task?' }],
       ResultPath: null,
       End: true,
     });
-    const notify = get(def, 'States', 'Each database', 'ItemProcessor', 'States', 'Notify') as Record<string, unknown>;
-    expect(notify.Resource).toBe('arn:aws:states:::sns:publish');
-    expect(notify.Parameters).toEqual({
-      TopicArn: 'arn:aws:sns:us-east-2:123456789012:recipe-db-primary-alarms',
-      Subject: 'dbops backup-status failed',
-      'Message.$':
-        "States.Format('dbops backup status (job backup-status) failed on {} in {}. Error: {}. Cause: {}. Runbook: runbooks/backup-status.md (dbops runbook backup-status); the command\\'s own one-line error and runbook step are the last lines of its log (schedule log group).', $.id, $.region, $.error.Error, $.error.Cause)",
+    const states = get(def, 'States', 'Each database', 'ItemProcessor', 'States') as Record<string, Record<string, unknown>>;
+    expect(Object.keys(states)).toEqual([
+      'Run dbops',
+      'Ran a task?',
+      'Failed task',
+      'Its task id?',
+      'Read its log',
+      'Notify with its log',
+      'Notify',
+      'Failed',
+    ]);
+    // The failed task's log is read only when the cause is the ECS task (a timeout's is not)
+    expect(states['Ran a task?']).toMatchObject({
+      Type: 'Choice',
+      Choices: [
+        {
+          And: [
+            { Variable: '$.error.Cause', IsPresent: true },
+            { Variable: '$.error.Cause', IsString: true },
+            { Variable: '$.error.Cause', StringMatches: '{*"TaskArn"*}' },
+          ],
+          Next: 'Failed task',
+        },
+      ],
+      Default: 'Notify',
     });
-    expect(notify.Next).toBe('Failed');
-    expect(get(def, 'States', 'Each database', 'ItemProcessor', 'States', 'Failed', 'Type')).toBe('Fail');
+    expect(states['Failed task']).toEqual({
+      Type: 'Pass',
+      Parameters: { 'task.$': 'States.StringToJson($.error.Cause)' },
+      ResultPath: '$.failed',
+      Next: 'Its task id?',
+    });
+    // Only a task ARN of the long form (…:task/<cluster>/<task id>) names a stream; anything else notifies without the log
+    expect(states['Its task id?']).toMatchObject({
+      Type: 'Choice',
+      Choices: [
+        {
+          And: [
+            { Variable: '$.failed.task.TaskArn', IsPresent: true },
+            { Variable: '$.failed.task.TaskArn', IsString: true },
+            { Variable: '$.failed.task.TaskArn', StringMatches: 'arn:*:ecs:*:task/*/*' },
+          ],
+          Next: 'Read its log',
+        },
+      ],
+      Default: 'Notify',
+    });
+    // Its stream: <awslogs-stream-prefix>/<container>/<task id>, the last 20 lines; a read error still notifies
+    expect(states['Read its log']).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::aws-sdk:cloudwatchlogs:getLogEvents',
+      Parameters: {
+        LogGroupName: '/dbops/schedule',
+        'LogStreamName.$':
+          "States.Format('dbops-schedule/dbops/{}', States.ArrayGetItem(States.StringSplit($.failed.task.TaskArn, '/'), 2))",
+        StartFromHead: false,
+        Limit: 20,
+      },
+      ResultSelector: { 'lines.$': '$.Events[*].Message' },
+      ResultPath: '$.log',
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.logError', Next: 'Notify' }],
+      Next: 'Notify with its log',
+    });
+    expect(states['Notify with its log']).toEqual({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::sns:publish',
+      Parameters: {
+        TopicArn: 'arn:aws:sns:us-east-2:123456789012:recipe-db-primary-alarms',
+        Subject: 'dbops backup-status failed',
+        'Message.$':
+          "States.Format('dbops backup status (job backup-status) failed on {} in {}. Error: {}. Cause: {}. Runbook: runbooks/backup-status.md (dbops runbook backup-status). The last lines of its log (/dbops/schedule), where `error [step XX-n]` is its one-line error and runbook step: {}', $.id, $.region, $.error.Error, $.error.Cause, States.JsonToString($.log.lines))",
+      },
+      ResultPath: null,
+      Next: 'Failed',
+    });
+    expect(states.Notify).toEqual({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::sns:publish',
+      Parameters: {
+        TopicArn: 'arn:aws:sns:us-east-2:123456789012:recipe-db-primary-alarms',
+        Subject: 'dbops backup-status failed',
+        'Message.$':
+          "States.Format('dbops backup status (job backup-status) failed on {} in {}. Error: {}. Cause: {}. Runbook: runbooks/backup-status.md (dbops runbook backup-status); the command\\'s own one-line error and runbook step are the last lines of its log (/dbops/schedule).', $.id, $.region, $.error.Error, $.error.Cause)",
+      },
+      ResultPath: null,
+      Next: 'Failed',
+    });
+    expect(states.Failed?.Type).toBe('Fail');
+  });
+
+  it("an account-wide command reads its failed task's log the same way, its message without a database", () => {
+    const job = model.jobs.find((j) => j.name === 'free-tier-report')!;
+    const def = valid(stateMachineDefinition(model, job, [], { ...targets, taskRoleArn: undefined }));
+    expect(get(def, 'States', 'Run dbops', 'Catch')).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Ran a task?' }]);
+    expect(get(def, 'States', 'Read its log', 'Next')).toBe('Notify with its log');
+    expect(get(def, 'States', 'Notify with its log', 'Parameters', 'Message.$')).toBe(
+      "States.Format('dbops free-tier-report (job free-tier-report) failed on the account. Error: {}. Cause: {}. Runbook: runbooks/free-tier.md (dbops runbook free-tier). The last lines of its log (/dbops/schedule), where `error [step XX-n]` is its one-line error and runbook step: {}', $.error.Error, $.error.Cause, States.JsonToString($.log.lines))",
+    );
   });
 
   it('a Distributed Map above the threshold, with MaxConcurrency and ToleratedFailurePercentage', () => {

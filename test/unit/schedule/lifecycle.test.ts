@@ -224,14 +224,33 @@ describe('dbops schedule against a fake account', () => {
     expect(again.deletions).toEqual([]);
   });
 
-  it('status: next run from the expression and the last executions with verdict, duration and the failing database (from the failed task)', async () => {
-    // GIVEN an applied schedule and two heartbeat executions, the latest failed on prod-db (its ECS task exited)
+  it('status: next run from the expression and the last executions with verdict, duration, the failing database and the step from its log', async () => {
+    // GIVEN an applied schedule and three heartbeat executions: one ok, one failed on old-db
+    // whose task log is gone, and the latest failed on prod-db, its task's log ending with dbops' error line
     await applySchedule(await deps());
+    const task = (id: string, db: string) =>
+      JSON.stringify({
+        TaskArn: `arn:aws:ecs:us-east-1:${FAKE_ACCOUNT}:task/dbops-schedule/${id}`,
+        Overrides: {
+          ContainerOverrides: [{ Name: 'dbops', Command: ['heartbeat', '--json', '--instance', db, '--region', 'us-east-1'] }],
+        },
+        StoppedReason: 'Essential container in task exited',
+        Containers: [{ Name: 'dbops', ExitCode: 3 }],
+      });
     fake.addExecution('dbops-heartbeat', {
       name: 'ok-run',
       status: 'SUCCEEDED',
+      startDate: new Date('2026-12-02T09:45:00Z'),
+      stopDate: new Date('2026-12-02T09:46:05Z'),
+    });
+    fake.addExecution('dbops-heartbeat', {
+      name: 'old-run',
+      status: 'FAILED',
       startDate: new Date('2026-12-02T09:50:00Z'),
-      stopDate: new Date('2026-12-02T09:51:05Z'),
+      stopDate: new Date('2026-12-02T09:50:30Z'),
+      error: 'DbopsRunFailed',
+      cause: 'dbops heartbeat failed; the alarm topic has the details.',
+      taskFailed: { error: 'States.TaskFailed', cause: task('0ld0ld0ld', 'old-db') },
     });
     fake.addExecution('dbops-heartbeat', {
       name: 'bad-run',
@@ -240,22 +259,21 @@ describe('dbops schedule against a fake account', () => {
       stopDate: new Date('2026-12-02T09:55:42Z'),
       error: 'DbopsRunFailed',
       cause: 'dbops heartbeat failed; the alarm topic has the details.',
-      taskFailed: {
-        error: 'States.TaskFailed',
-        cause: JSON.stringify({
-          Overrides: {
-            ContainerOverrides: [{ Name: 'dbops', Command: ['heartbeat', '--json', '--instance', 'prod-db', '--region', 'us-east-1'] }],
-          },
-          StoppedReason: 'Essential container in task exited',
-          Containers: [{ Name: 'dbops', ExitCode: 3 }],
-        }),
-      },
+      taskFailed: { error: 'States.TaskFailed', cause: task('9f8e7d6c5b4a', 'prod-db') },
     });
+    fake.addLogStream('/dbops/schedule', 'dbops-schedule/dbops/9f8e7d6c5b4a', [
+      '{',
+      '  "ok": false,',
+      '  "error": { "code": "connection" }',
+      '}',
+      'error [step HB-1]: prod-db did not answer on port 5432 within 5 s.',
+      'hint: Check that the security group lets the schedule reach the database.',
+    ]);
 
     // WHEN reading the status at 10:00 UTC (11:00 in Paris)
     const s = await scheduleStatus(cloud, desiredSchedule(scheduleInput()), 'dbops', new Date('2026-12-02T10:00:00Z'));
 
-    // THEN
+    // THEN the step and sentence from the task's log; without a log, what the execution says
     expect(s.jobs[0]).toEqual({
       job: 'heartbeat',
       deployed: true,
@@ -270,11 +288,21 @@ describe('dbops schedule against a fake account', () => {
           startedAt: '2026-12-02T09:55:00.000Z',
           durationSeconds: 42,
           database: 'prod-db',
+          step: 'HB-1',
+          error: 'prod-db did not answer on port 5432 within 5 s.',
+        },
+        {
+          name: 'old-run',
+          verdict: 'failed',
+          startedAt: '2026-12-02T09:50:00.000Z',
+          durationSeconds: 30,
+          database: 'old-db',
           error: 'Essential container in task exited',
         },
-        { name: 'ok-run', verdict: 'ok', startedAt: '2026-12-02T09:50:00.000Z', durationSeconds: 65 },
+        { name: 'ok-run', verdict: 'ok', startedAt: '2026-12-02T09:45:00.000Z', durationSeconds: 65 },
       ],
     });
+    expect(fake.calls.filter((c) => c === 'GetLogEventsCommand')).toHaveLength(2);
     // 06:00 Paris = 05:00 UTC the next day
     expect(s.jobs[1]).toMatchObject({ job: 'backup-status', nextRun: '2026-12-03T05:00:00.000Z', executions: [] });
   });

@@ -233,6 +233,15 @@ describe('asl and iam targets', () => {
       Resource: '*',
     });
     expect(iam['dbops-schedule-execution']!.Statement.map((s) => s.Sid)).toEqual(['EcrToken', 'EcrPull', 'Logs', 'StoredConfig']);
+    // The state machine reads a failed task's last log lines for the alarm message: its log streams, nothing else
+    const machine = iam['dbops-schedule-backup-status-sfn']!.Statement;
+    expect(machine.map((s) => s.Sid)).toEqual(['RunTask', 'FollowTask', 'SyncRule', 'PassRoles', 'ReadFailedLog', 'Notify']);
+    expect(machine.find((s) => s.Sid === 'ReadFailedLog')).toEqual({
+      Sid: 'ReadFailedLog',
+      Effect: 'Allow',
+      Action: ['logs:GetLogEvents'],
+      Resource: 'arn:aws:logs:us-east-2:123456789012:log-group:/dbops/schedule:log-stream:*',
+    });
     expect(() => renderSchedule(config(), { target: 'asl' })).toThrow(/needs the account id/);
     const role = 'arn:aws:iam::210987654321:role/dbops-fleet';
     const fleet = JSON.parse(

@@ -18,8 +18,9 @@ import type {
   ScheduleResource,
   StateMachineResource,
   TaskDefinitionResource,
+  TaskLog,
 } from '../../schedule/resources.js';
-import { canonicalJson } from '../../schedule/resources.js';
+import { canonicalJson, STATUS_LOG_LINES } from '../../schedule/resources.js';
 import { CONFIG_ENV, CONTAINER_NAME, SCHEDULE_POLICY_NAME } from '../../schedule/names.js';
 import { EnvironmentError } from '../../errors.js';
 import { TAG, type Tags } from '../types.js';
@@ -551,7 +552,7 @@ class AwsSchedule implements ScheduleCloud {
     return [...names].sort();
   }
 
-  async executions(stateMachineArn: string, max: number): Promise<Execution[]> {
+  async executions(stateMachineArn: string, max: number, log?: TaskLog): Promise<Execution[]> {
     const out = await this.#find('ListExecutions', 'states', `state machine ${stateMachineArn}`, ['StateMachineDoesNotExist'], () =>
       this.#c.sfn.listExecutions({ stateMachineArn, maxResults: max }),
     );
@@ -560,7 +561,7 @@ class AwsSchedule implements ScheduleCloud {
       const d = await this.#caller.call({ operation: 'DescribeExecution', service: 'states' }, () =>
         this.#c.sfn.describeExecution({ executionArn: e.executionArn }),
       );
-      const failedTask = d.status === 'FAILED' || d.status === 'TIMED_OUT' ? await this.#failedTask(e.executionArn!) : undefined;
+      const failedTask = d.status === 'FAILED' || d.status === 'TIMED_OUT' ? await this.#failedTask(e.executionArn!, log) : undefined;
       result.push({
         ...(failedTask ? { failedTask } : {}),
         name: d.name ?? e.name ?? '',
@@ -575,19 +576,53 @@ class AwsSchedule implements ScheduleCloud {
     return result;
   }
 
-  /** The last failed task of an execution (newest events first): which database, as the ECS task's command says. */
-  async #failedTask(executionArn: string): Promise<Execution['failedTask']> {
+  /**
+   * The last failed task of an execution (newest events first): which database, as the ECS
+   * task's command says; with `log`, the task's last log lines (dbops' `error [step XX-n]`).
+   */
+  async #failedTask(executionArn: string, log: TaskLog | undefined): Promise<Execution['failedTask']> {
     const out = await this.#caller.call({ operation: 'GetExecutionHistory', service: 'states' }, () =>
       this.#c.sfn.getExecutionHistory({ executionArn, reverseOrder: true, maxResults: 100 }),
     );
     const failed = (out.events ?? []).find((ev) => ev.taskFailedEventDetails || ev.taskTimedOutEventDetails);
     const d = failed?.taskFailedEventDetails ?? failed?.taskTimedOutEventDetails;
     if (!d) return undefined;
-    return { ...(d.error ? { error: d.error } : {}), ...(d.cause ? { cause: d.cause } : {}) };
+    const taskId = log ? ecsTaskId(d.cause) : undefined;
+    const logLines = log && taskId ? await this.#logTail(log, taskId) : undefined;
+    return { ...(d.error ? { error: d.error } : {}), ...(d.cause ? { cause: d.cause } : {}), ...(logLines ? { logLines } : {}) };
+  }
+
+  /**
+   * The last lines of a task's log stream, oldest first. A stream that is gone (retention, a
+   * task that never started) or a log the caller may not read leaves them out: status still
+   * shows what the execution says.
+   */
+  async #logTail(log: TaskLog, taskId: string): Promise<string[] | undefined> {
+    const logStreamName = `${log.streamPrefix}/${CONTAINER_NAME}/${taskId}`;
+    const out = await this.#find(
+      'GetLogEvents',
+      'logs',
+      `log stream ${log.group}/${logStreamName}`,
+      ['ResourceNotFound', 'AccessDenied'],
+      () => this.#c.logs.getLogEvents({ logGroupName: log.group, logStreamName, startFromHead: false, limit: STATUS_LOG_LINES }),
+    );
+    return out ? (out.events ?? []).flatMap((ev) => (ev.message === undefined ? [] : [ev.message])) : undefined;
   }
 
   async close(): Promise<void> {
     this.#pool.destroy();
+  }
+}
+
+/** The id of the ECS task a `.sync` failure's cause describes (the last part of its TaskArn). Pure. */
+export function ecsTaskId(cause: string | undefined): string | undefined {
+  if (!cause) return undefined;
+  try {
+    const task = JSON.parse(cause) as { TaskArn?: unknown; taskArn?: unknown };
+    const taskArn = task.TaskArn ?? task.taskArn;
+    return typeof taskArn === 'string' && /:task\/.+\/.+/.test(taskArn) ? taskArn.split('/').pop() : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -221,6 +221,7 @@ export interface LogsApi {
   putRetentionPolicy(i: Logs.PutRetentionPolicyCommandInput): Promise<Logs.PutRetentionPolicyCommandOutput>;
   listTagsLogGroup(i: Logs.ListTagsLogGroupCommandInput): Promise<Logs.ListTagsLogGroupCommandOutput>;
   deleteLogGroup(i: Logs.DeleteLogGroupCommandInput): Promise<Logs.DeleteLogGroupCommandOutput>;
+  getLogEvents(i: Logs.GetLogEventsCommandInput): Promise<Logs.GetLogEventsCommandOutput>;
 }
 
 /** dbops schedule: one state machine per job, and its executions. */
@@ -582,6 +583,7 @@ const SERVICES = {
       putRetentionPolicy: (i) => l.use((m, c) => c.send(new m.PutRetentionPolicyCommand(i))),
       listTagsLogGroup: (i) => l.use((m, c) => c.send(new m.ListTagsLogGroupCommand(i))),
       deleteLogGroup: (i) => l.use((m, c) => c.send(new m.DeleteLogGroupCommand(i))),
+      getLogEvents: (i) => l.use((m, c) => c.send(new m.GetLogEventsCommand(i))),
     }),
   ),
   sfn: service(

@@ -3,7 +3,13 @@
  * read and delete sends (aws-sdk-client-mock), how "not found" is read, and the retry while
  * IAM has not made a new role assumable.
  */
-import { CloudWatchLogsClient, CreateLogGroupCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  GetLogEventsCommand,
+  PutRetentionPolicyCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { CreateRoleCommand, GetRoleCommand, IAMClient, NoSuchEntityException, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateScheduleCommand, CreateScheduleGroupCommand, SchedulerClient, ValidationException } from '@aws-sdk/client-scheduler';
@@ -17,7 +23,7 @@ import {
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAwsSchedule } from '../../../../src/lib/providers/aws/schedule.js';
+import { createAwsSchedule, ecsTaskId } from '../../../../src/lib/providers/aws/schedule.js';
 import { desiredSchedule } from '../../../../src/lib/schedule/desired.js';
 import type { Resource, ScheduleCloud } from '../../../../src/lib/schedule/resources.js';
 import { scheduleInput } from '../../../_helpers/schedule-input.js';
@@ -287,5 +293,74 @@ describe('aws schedule adapter: exact requests', () => {
         failedTask: { error: 'States.TaskFailed', cause: '{"StoppedReason":"x"}' },
       },
     ]);
+  });
+  it("with the task log, reads a failed task's last lines from its stream <prefix>/dbops/<task id>; a stream gone leaves them out", async () => {
+    const arn = `arn:aws:states:${REGION}:${ACCT}:stateMachine:dbops-heartbeat`;
+    const taskArn = `arn:aws:ecs:${REGION}:${ACCT}:task/dbops-schedule/0a1b2c3d4e5f60718293a4b5c6d7e8f9`;
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [
+        { executionArn: 'e1', stateMachineArn: arn, name: 'run-1', status: 'FAILED', startDate: new Date(0) },
+        { executionArn: 'e2', stateMachineArn: arn, name: 'run-2', status: 'FAILED', startDate: new Date(0) },
+      ],
+    });
+    sfn.on(DescribeExecutionCommand).callsFake((i) => ({ executionArn: i.executionArn, name: i.executionArn, status: 'FAILED' }));
+    const failedTask = (cause: string) => ({
+      events: [
+        {
+          id: 2,
+          type: 'TaskFailed' as const,
+          timestamp: new Date(4000),
+          taskFailedEventDetails: { resourceType: 'ecs', resource: 'runTask.sync', error: 'States.TaskFailed', cause },
+        },
+      ],
+    });
+    const cause = JSON.stringify({ TaskArn: taskArn, StoppedReason: 'Essential container in task exited' });
+    sfn.on(GetExecutionHistoryCommand, { executionArn: 'e1' }).resolves(failedTask(cause));
+    sfn.on(GetExecutionHistoryCommand, { executionArn: 'e2' }).resolves(failedTask('{"StoppedReason":"CannotPullContainerError"}'));
+    logs.on(GetLogEventsCommand).resolvesOnce({
+      events: [
+        { timestamp: 1, message: 'error [step HB-2]: prod-db did not answer on port 5432 within 5 s.' },
+        { timestamp: 2, message: 'hint: Check the security group.' },
+      ],
+    });
+
+    const out = await cloud.executions(arn, 5, { group: '/dbops/schedule', streamPrefix: 'dbops-schedule' });
+
+    // Only the execution whose cause names its task reads a stream
+    expect(logs.commandCalls(GetLogEventsCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        logGroupName: '/dbops/schedule',
+        logStreamName: 'dbops-schedule/dbops/0a1b2c3d4e5f60718293a4b5c6d7e8f9',
+        startFromHead: false,
+        limit: 50,
+      },
+    ]);
+    expect(out.map((e) => e.failedTask)).toEqual([
+      {
+        error: 'States.TaskFailed',
+        cause,
+        logLines: ['error [step HB-2]: prod-db did not answer on port 5432 within 5 s.', 'hint: Check the security group.'],
+      },
+      { error: 'States.TaskFailed', cause: '{"StoppedReason":"CannotPullContainerError"}' },
+    ]);
+
+    // A stream that is gone (retention): the failed task without its lines, no error
+    logs.on(GetLogEventsCommand).rejects(new ResourceNotFoundException({ message: 'The specified log stream does not exist.', ...meta }));
+    const again = await cloud.executions(arn, 1, { group: '/dbops/schedule', streamPrefix: 'dbops-schedule' });
+    expect(again[0]!.failedTask).toEqual({ error: 'States.TaskFailed', cause });
+
+    // An operator who may not read the log (no logs:GetLogEvents): the same, status still answers
+    logs
+      .on(GetLogEventsCommand)
+      .rejects(Object.assign(new Error('not authorized to perform: logs:GetLogEvents'), { name: 'AccessDeniedException' }));
+    const denied = await cloud.executions(arn, 1, { group: '/dbops/schedule', streamPrefix: 'dbops-schedule' });
+    expect(denied[0]!.failedTask).toEqual({ error: 'States.TaskFailed', cause });
+  });
+
+  it('the task id is the last part of the TaskArn in a .sync cause; anything else has none', () => {
+    expect(ecsTaskId('{"TaskArn":"arn:aws:ecs:us-east-1:123456789012:task/dbops-schedule/abc123"}')).toBe('abc123');
+    expect(ecsTaskId('{"StoppedReason":"x"}')).toBeUndefined();
+    expect(ecsTaskId('States.Timeout')).toBeUndefined();
+    expect(ecsTaskId(undefined)).toBeUndefined();
   });
 });
