@@ -250,7 +250,10 @@ export interface CreateCacheUserInput {
 export interface ServerlessCacheApi {
   findServerlessCache(id: string): Promise<CacheState | undefined>;
   createServerlessCache(input: CreateServerlessCacheInput): Promise<CacheState>;
-  modifyServerlessCache(id: string, input: Partial<ServerlessLimits> & { securityGroupIds?: string[]; userGroupId?: string }): Promise<void>;
+  modifyServerlessCache(
+    id: string,
+    input: Partial<ServerlessLimits> & { securityGroupIds?: string[]; userGroupId?: string },
+  ): Promise<void>;
   deleteServerlessCache(id: string): Promise<void>;
   waitForServerlessCache(id: string, target: 'available' | 'deleted', opts: WaitOptions): Promise<CacheState | undefined>;
   findCacheUser(id: string): Promise<CacheUserState | undefined>;

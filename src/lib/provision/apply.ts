@@ -436,7 +436,13 @@ async function ensureServerlessRbac(st: ApplyState, s: StepHandle): Promise<void
     const auth = await st.deps.pp.cache!.authToken(st.desired.cache!.id, st.desired.tags);
     if (auth.secret.created)
       st.applied.push({ kind: 'cache', id: st.desired.cache!.id, action: 'create', detail: `AUTH token stored (${auth.secret.ref})` });
-    await api.createCacheUser({ id: sl.userId, userName: 'default', password: auth.token, accessString: 'on ~* +@all', tags: st.desired.tags });
+    await api.createCacheUser({
+      id: sl.userId,
+      userName: 'default',
+      password: auth.token,
+      accessString: 'on ~* +@all',
+      tags: st.desired.tags,
+    });
     record(st, s, user, `created user ${sl.userId} (default)`);
   }
   const group = row(st.plan, 'cache-user-group');

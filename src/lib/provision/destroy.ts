@@ -158,7 +158,11 @@ async function destroySteps(run: RunbookRun, st: DestroyState): Promise<void> {
     await pp.cache!.waitForCache(id, 'deleted', waitOpts(st, s));
     await pp.cache!.deleteAuthToken(id);
   });
-  const serverlessItems = [...(serverless ? toDelete(st, 'cache') : []), ...toDelete(st, 'cache-user-group'), ...toDelete(st, 'cache-user')];
+  const serverlessItems = [
+    ...(serverless ? toDelete(st, 'cache') : []),
+    ...toDelete(st, 'cache-user-group'),
+    ...toDelete(st, 'cache-user'),
+  ];
   await stepOrSkip(run, 'PD-14', serverlessItems, async (s) => {
     const api = pp.serverlessCache!;
     if (serverless && toDelete(st, 'cache').length > 0) {

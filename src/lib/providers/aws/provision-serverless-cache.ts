@@ -17,7 +17,13 @@
  * and names the group in CreateServerlessCache / ModifyServerlessCache (UserGroupId: "the
  * identifier of the UserGroup to be associated with the serverless cache").
  */
-import type { CreateServerlessCacheCommandInput, CreateUserCommandInput, ServerlessCache, User, UserGroup } from '@aws-sdk/client-elasticache';
+import type {
+  CreateServerlessCacheCommandInput,
+  CreateUserCommandInput,
+  ServerlessCache,
+  User,
+  UserGroup,
+} from '@aws-sdk/client-elasticache';
 import { EnvironmentError } from '../../errors.js';
 import type {
   CacheState,
