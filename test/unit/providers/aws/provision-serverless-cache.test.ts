@@ -309,6 +309,17 @@ describe('destroy with a serverless cache', () => {
     expect(aws.counts()).toMatchObject({ caches: 0, secrets: 0 });
   });
 
+  it('a cache already gone (a destroy stopped part-way): its user group, user and token still go', async () => {
+    await applyProvision(await deps(valkeyConfig()), { applyImmediately: false });
+    aws.serverlessCaches.delete('content-hub-cache');
+    const result = await destroyProvision(await deps(valkeyConfig()), { skipFinalSnapshot: true, ignoreDeletionProtection: false });
+    expect(result.report!.steps.find((s) => s.id === 'PD-14')?.status).toBe('ok');
+    expect(aws.elastiCache.commandCalls(DeleteServerlessCacheCommand)).toHaveLength(0);
+    expect(inputsOf(aws.elastiCache, DeleteUserGroupCommand)).toEqual([{ UserGroupId: 'content-hub-cache-users' }]);
+    expect(inputsOf(aws.elastiCache, DeleteUserCommand)).toEqual([{ UserId: 'content-hub-cache-default' }]);
+    expect(aws.userGroups.size + aws.cacheUsers.size + aws.secretValues.size).toBe(0);
+  });
+
   it('keeps a user group and user of those ids that dbops did not create', async () => {
     aws.cacheUsers.set('content-hub-cache-default', {
       UserId: 'content-hub-cache-default',
@@ -452,6 +463,21 @@ describe('the config section', () => {
 });
 
 describe('cache.enabled turned off', () => {
+  it('the cache gone already: PV-14 removes the user group, user and token left of it', async () => {
+    await applyProvision(await deps(valkeyConfig()), { applyImmediately: false });
+    aws.serverlessCaches.delete('content-hub-cache');
+    const off = valkeyConfig((c) => (c.cache.enabled = false));
+    const plan = await planProvision(await deps(off));
+    expect(cacheRows(plan)).toEqual(['cache-user-group content-hub-cache-users delete', 'cache-user content-hub-cache-default delete']);
+    const result = await applyProvision(await deps(off), { applyImmediately: false });
+    expect(result.report!.steps.filter((s) => s.id === 'PV-14' || s.id === 'PV-6').map((s) => `${s.id} ${s.status}`)).toEqual([
+      'PV-6 skipped',
+      'PV-14 ok',
+    ]);
+    expect(aws.userGroups.size + aws.cacheUsers.size + aws.secretValues.size).toBe(0);
+    expect(result.after?.pending).toBe(0);
+  });
+
   it('deletes the serverless cache with --allow-data-loss (PV-14)', async () => {
     await applyProvision(await deps(valkeyConfig()), { applyImmediately: false });
     const off = valkeyConfig((c) => (c.cache.enabled = false));
