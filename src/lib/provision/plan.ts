@@ -7,7 +7,7 @@ import type { AlarmSpec, Capability, ResourceKind } from '../providers/provision
 import { DEFAULTS } from '../config/defaults.js';
 import { alarmPrefix, desiredAlarms, firstNodeId } from './alarms.js';
 import { provisionSettings } from './settings.js';
-import { guardUnmanaged, isManaged, simple } from './change.js';
+import { isManaged, simple } from './change.js';
 import type { DesiredState } from './desired.js';
 import { diffCluster, diffWriter } from './diff-cluster.js';
 import { diffDatabase } from './diff-database.js';
@@ -107,13 +107,20 @@ function rbacRows(desired: DesiredState, current: CurrentState): Change[] {
       x && isManaged(x.tags) ? [simple(kind, x.id, 'delete', ['no serverless cache: its access control goes with it'])] : [];
     return [...gone('cache-user-group', group), ...gone('cache-user', user)];
   }
+  // Another's user or group of these ids: dbops would not know the password clients need, so it stops there.
+  const theirs = (kind: 'cache-user' | 'cache-user-group', id: string) =>
+    simple(kind, id, 'blocked', ['exists but was not created by dbops: the stored AUTH token would not open the cache']);
   return [
-    user
-      ? guardUnmanaged(simple('cache-user', sl.userId, 'no-op'), user.tags)
-      : simple('cache-user', sl.userId, 'create', ['user name default; its password is the cache AUTH token, kept as a secret']),
-    group
-      ? guardUnmanaged(simple('cache-user-group', sl.userGroupId, 'no-op'), group.tags)
-      : simple('cache-user-group', sl.userGroupId, 'create', [`Valkey user group holding ${sl.userId}; the cache admits only its users`]),
+    !user
+      ? simple('cache-user', sl.userId, 'create', ['user name default; its password is the cache AUTH token, kept as a secret'])
+      : isManaged(user.tags)
+        ? simple('cache-user', sl.userId, 'no-op')
+        : theirs('cache-user', sl.userId),
+    !group
+      ? simple('cache-user-group', sl.userGroupId, 'create', [`Valkey user group holding ${sl.userId}; the cache admits only its users`])
+      : isManaged(group.tags)
+        ? simple('cache-user-group', sl.userGroupId, 'no-op')
+        : theirs('cache-user-group', sl.userGroupId),
   ];
 }
 

@@ -279,6 +279,24 @@ describe('drift of a serverless cache', () => {
   });
 });
 
+describe('a user of that id dbops did not create', () => {
+  it('apply refuses (its password is not the stored token) and creates nothing', async () => {
+    aws.cacheUsers.set('content-hub-cache-default', {
+      UserId: 'content-hub-cache-default',
+      UserName: 'default',
+      Status: 'active',
+      passwords: [],
+    });
+    const plan = await planProvision(await deps(valkeyConfig()));
+    expect(cacheRows(plan)[0]).toBe('cache-user content-hub-cache-default blocked');
+    const e = await rejectionOf(applyProvision(await deps(valkeyConfig()), { applyImmediately: false }));
+    expect(e).toBeInstanceOf(UsageError);
+    expect(e.message).toBe('cache-user content-hub-cache-default exists but was not created by dbops; dbops will not change it.');
+    expect(aws.elastiCache.commandCalls(CreateUserGroupCommand)).toHaveLength(0);
+    expect(aws.serverlessCaches.size).toBe(0);
+  });
+});
+
 describe('destroy with a serverless cache', () => {
   it('deletes the dbops cache, then its user group, user and token (PD-14), and leaves nothing', async () => {
     await applyProvision(await deps(valkeyConfig()), { applyImmediately: false });
