@@ -59,9 +59,14 @@ export function destroyPlan(current: CurrentState, opts: DestroyOptions & { now:
   for (const a of current.alarms) out.push({ kind: 'alarm', id: a.name, action: 'delete' });
   if (current.topic) out.push(item('sns-topic', current.topic.name, current.topic.tags));
   if (current.cache) out.push(item('cache', current.cache.id, current.cache.tags));
-  // A serverless cache's access control, after the cache that names it.
-  if (current.cacheUserGroup) out.push(item('cache-user-group', current.cacheUserGroup.id, current.cacheUserGroup.tags));
-  if (current.cacheUser) out.push(item('cache-user', current.cacheUser.id, current.cacheUser.tags));
+  // A serverless cache's access control, after the cache that names it (kept while a kept cache names it).
+  const inUse = current.cache && !isManaged(current.cache.tags) && current.cache.serverless?.userGroupId;
+  const rbacItem = (kind: ResourceKind, x: { id: string; tags: Record<string, string> }): DestroyItem =>
+    inUse && inUse === current.cacheUserGroup?.id
+      ? { kind, id: x.id, action: 'keep', reason: `the kept cache ${current.cache!.id} uses it` }
+      : item(kind, x.id, x.tags);
+  if (current.cacheUserGroup) out.push(rbacItem('cache-user-group', current.cacheUserGroup));
+  if (current.cacheUser) out.push(rbacItem('cache-user', current.cacheUser));
   if (current.replica) out.push(item('read-replica', current.replica.id, current.replica.tags));
   out.push(...clusterItems(current, opts));
   const db = current.database;

@@ -103,6 +103,9 @@ function rbacRows(desired: DesiredState, current: CurrentState): Change[] {
   const { cacheUser: user, cacheUserGroup: group } = current;
   const sl = desired.cache?.serverless;
   if (!sl) {
+    // A cache dbops leaves alone (not its own) may name the group: then the group and user stay too.
+    if (current.cache?.serverless?.userGroupId && current.cache.serverless.userGroupId === group?.id && !isManaged(current.cache.tags))
+      return [];
     const gone = (kind: 'cache-user' | 'cache-user-group', x: { id: string; tags: Record<string, string> } | undefined) =>
       x && isManaged(x.tags) ? [simple(kind, x.id, 'delete', ['no serverless cache: its access control goes with it'])] : [];
     return [...gone('cache-user-group', group), ...gone('cache-user', user)];

@@ -338,6 +338,21 @@ describe('destroy with a serverless cache', () => {
     expect(aws.userGroups.size + aws.cacheUsers.size + aws.secretValues.size).toBe(0);
   });
 
+  it("a kept cache (not dbops's) naming the user group: the group and user stay too", async () => {
+    await applyProvision(await deps(valkeyConfig()), { applyImmediately: false });
+    const arn = aws.serverlessCaches.get('content-hub-cache')!.shape.ARN!;
+    aws.cacheTags.set(arn, []);
+    const result = await destroyProvision(await deps(valkeyConfig()), { skipFinalSnapshot: true, ignoreDeletionProtection: false });
+    expect(result.items.filter((i) => i.kind.startsWith('cache'))).toEqual([
+      { kind: 'cache', id: 'content-hub-cache', action: 'keep', reason: 'not created by dbops (no dbops:managed=true tag)' },
+      { kind: 'cache-user-group', id: 'content-hub-cache-users', action: 'keep', reason: 'the kept cache content-hub-cache uses it' },
+      { kind: 'cache-user', id: 'content-hub-cache-default', action: 'keep', reason: 'the kept cache content-hub-cache uses it' },
+    ]);
+    expect(aws.elastiCache.commandCalls(DeleteUserGroupCommand)).toHaveLength(0);
+    expect(aws.elastiCache.commandCalls(DeleteUserCommand)).toHaveLength(0);
+    expect(aws.secretValues.size).toBe(1);
+  });
+
   it('keeps a user group and user of those ids that dbops did not create', async () => {
     aws.cacheUsers.set('content-hub-cache-default', {
       UserId: 'content-hub-cache-default',
