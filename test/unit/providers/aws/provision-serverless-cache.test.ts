@@ -279,6 +279,31 @@ describe('drift of a serverless cache', () => {
   });
 });
 
+describe("the adapter's RBAC calls", () => {
+  it('reads a missing user or group as absent, and deleting one that is gone is not an error', async () => {
+    const api = (await deps(valkeyConfig())).pp.serverlessCache!;
+    expect(await api.findCacheUser('nobody')).toBeUndefined();
+    expect(await api.findUserGroup('no-group')).toBeUndefined();
+    await api.deleteCacheUser('nobody');
+    await api.deleteUserGroup('no-group');
+    expect(inputsOf(aws.elastiCache, DeleteUserCommand)).toEqual([{ UserId: 'nobody' }]);
+    expect(inputsOf(aws.elastiCache, DeleteUserGroupCommand)).toEqual([{ UserGroupId: 'no-group' }]);
+  });
+
+  it('reads a user and a group with their tags, and waits for the group to be active, then gone', async () => {
+    const api = (await deps(valkeyConfig())).pp.serverlessCache!;
+    aws.cacheUsers.set('u-1', { UserId: 'u-1', UserName: 'default', Status: 'active', ARN: 'arn:u-1', passwords: ['x'] });
+    aws.cacheTags.set('arn:u-1', [{ Key: 'dbops:managed', Value: 'true' }]);
+    await api.createUserGroup({ id: 'g-1', userIds: ['u-1'], tags: { team: 'hub' } });
+    expect(await api.findCacheUser('u-1')).toEqual({ id: 'u-1', userName: 'default', status: 'active', tags: { 'dbops:managed': 'true' } });
+    const ready = await api.waitForUserGroup('g-1', 'active', { maxWaitSeconds: 30 });
+    expect(ready).toMatchObject({ id: 'g-1', status: 'active', userIds: ['u-1'], tags: { team: 'hub' } });
+    await api.deleteUserGroup('g-1');
+    expect(await api.waitForUserGroup('g-1', 'deleted', { maxWaitSeconds: 30 })).toBeUndefined();
+    expect(aws.userGroups.size).toBe(0);
+  });
+});
+
 describe('a user of that id dbops did not create', () => {
   it('apply refuses (its password is not the stored token) and creates nothing', async () => {
     aws.cacheUsers.set('content-hub-cache-default', {
