@@ -49,12 +49,23 @@ import {
   CacheClusterNotFoundFault,
   CreateReplicationGroupCommand,
   CreateServerlessCacheCommand,
+  CreateUserCommand,
+  CreateUserGroupCommand,
   DeleteReplicationGroupCommand,
   DeleteServerlessCacheCommand,
+  DeleteUserCommand,
+  DeleteUserGroupCommand,
   DescribeCacheClustersCommand,
   DescribeReplicationGroupsCommand,
   DescribeServerlessCachesCommand,
+  DescribeUserGroupsCommand,
+  DescribeUsersCommand,
   ElastiCacheClient,
+  InvalidUserGroupStateFault,
+  UserAlreadyExistsFault,
+  UserGroupAlreadyExistsFault,
+  UserGroupNotFoundFault,
+  UserNotFoundFault,
   ListTagsForResourceCommand as CacheTagsCommand,
   ModifyReplicationGroupCommand,
   ModifyServerlessCacheCommand,
@@ -63,9 +74,13 @@ import {
   type CacheCluster,
   type CacheUsageLimits,
   type CreateServerlessCacheCommandInput,
+  type CreateUserCommandInput,
+  type CreateUserGroupCommandInput,
   type ReplicationGroup,
   type ServerlessCache,
   type Tag as CacheTag,
+  type User as CacheUser,
+  type UserGroup as CacheUserGroup,
 } from '@aws-sdk/client-elasticache';
 import {
   AddTagsToResourceCommand,
@@ -203,6 +218,9 @@ export class FakeAwsAccount {
   readonly replicationGroups = new Map<string, Settling<ReplicationGroup>>();
   readonly cacheClusters = new Map<string, CacheCluster>();
   readonly serverlessCaches = new Map<string, Settling<ServerlessCache>>();
+  /** ElastiCache RBAC users (with the passwords they were given) and user groups (creating → active). */
+  readonly cacheUsers = new Map<string, CacheUser & { passwords: string[] }>();
+  readonly userGroups = new Map<string, Settling<CacheUserGroup>>();
   readonly cacheTags = new Map<string, CacheTag[]>();
   readonly topics = new Map<string, { tags: Tags; subscriptions: Subscription[] }>();
   readonly alarms = new Map<string, MetricAlarm & { Tags?: Tags }>();
@@ -776,6 +794,7 @@ export class FakeAwsAccount {
       return { ReplicationGroup: structuredClone(e.shape) };
     });
     this.#installServerlessCache();
+    this.#installCacheRbac();
     m.on(CacheTagsCommand).callsFake((i: { ResourceName?: string }) => ({ TagList: this.cacheTags.get(i.ResourceName!) ?? [] }));
   }
 
@@ -789,6 +808,7 @@ export class FakeAwsAccount {
       new ServerlessCacheNotFoundFault({ message: `Serverless cache ${id} not found.`, $metadata });
     m.on(CreateServerlessCacheCommand).callsFake((i: CreateServerlessCacheCommandInput) => {
       this.#maybeFail('CreateServerlessCache');
+      if (i.UserGroupId) this.#activeGroup(i.UserGroupId);
       const id = i.ServerlessCacheName!;
       const arn = `arn:aws:elasticache:${this.region}:${this.account}:serverlesscache:${id}`;
       const sc: ServerlessCache = {
@@ -802,6 +822,7 @@ export class FakeAwsAccount {
         SecurityGroupIds: i.SecurityGroupIds ?? [],
         SubnetIds: i.SubnetIds ?? ['subnet-default-a', 'subnet-default-b'],
         Endpoint: { Address: `${id}-abc123.serverless.use2.cache.amazonaws.com`, Port: 6379 },
+        ...(i.UserGroupId ? { UserGroupId: i.UserGroupId } : {}),
       };
       this.serverlessCaches.set(id, { shape: sc, after: this.#settle, to: 'available' });
       this.cacheTags.set(arn, i.Tags ?? []);
@@ -818,9 +839,14 @@ export class FakeAwsAccount {
         CacheUsageLimits?: CacheUsageLimits;
         MajorEngineVersion?: string;
         SecurityGroupIds?: string[];
+        UserGroupId?: string;
       }) => {
         const e = this.serverlessCaches.get(i.ServerlessCacheName!);
         if (!e) throw notFound(i.ServerlessCacheName);
+        if (i.UserGroupId) {
+          this.#activeGroup(i.UserGroupId);
+          e.shape.UserGroupId = i.UserGroupId;
+        }
         const limits = e.shape.CacheUsageLimits ?? {};
         if (i.CacheUsageLimits?.DataStorage) limits.DataStorage = i.CacheUsageLimits.DataStorage;
         if (i.CacheUsageLimits?.ECPUPerSecond) limits.ECPUPerSecond = i.CacheUsageLimits.ECPUPerSecond;
@@ -840,6 +866,85 @@ export class FakeAwsAccount {
       e.after = this.#settle;
       e.to = 'gone';
       return { ServerlessCache: structuredClone(e.shape) };
+    });
+  }
+
+  /** A user group a cache may name: it exists and is active (InvalidUserGroupState otherwise, as ElastiCache says). */
+  #activeGroup(id: string): void {
+    const g = this.userGroups.get(id);
+    if (!g) throw new UserGroupNotFoundFault({ message: `User group ${id} not found.`, $metadata });
+    if (g.shape.Status !== 'active') throw new InvalidUserGroupStateFault({ message: `User group ${id} is ${g.shape.Status}.`, $metadata });
+  }
+
+  /** RBAC: CreateUser / DescribeUsers / DeleteUser and CreateUserGroup (creating → active) / DescribeUserGroups / DeleteUserGroup. */
+  #installCacheRbac(): void {
+    const m = this.elastiCache;
+    const userNotFound = (id: string | undefined) => new UserNotFoundFault({ message: `User ${id} not found.`, $metadata });
+    const groupNotFound = (id: string | undefined) => new UserGroupNotFoundFault({ message: `User group ${id} not found.`, $metadata });
+    m.on(CreateUserCommand).callsFake((i: CreateUserCommandInput) => {
+      this.#maybeFail('CreateUser');
+      const id = i.UserId!;
+      if (this.cacheUsers.has(id)) throw new UserAlreadyExistsFault({ message: `User ${id} already exists.`, $metadata });
+      const arn = `arn:aws:elasticache:${this.region}:${this.account}:user:${id}`;
+      const passwords = i.AuthenticationMode?.Passwords ?? i.Passwords ?? [];
+      const user: CacheUser = {
+        UserId: id,
+        UserName: i.UserName,
+        Engine: i.Engine,
+        AccessString: i.AccessString,
+        Status: 'active',
+        ARN: arn,
+        Authentication: { Type: passwords.length > 0 ? 'password' : 'no-password', PasswordCount: passwords.length },
+        UserGroupIds: [],
+      };
+      this.cacheUsers.set(id, { ...user, passwords });
+      this.cacheTags.set(arn, i.Tags ?? []);
+      return structuredClone(user);
+    });
+    m.on(DescribeUsersCommand).callsFake((i: { UserId?: string }) => {
+      const u = this.cacheUsers.get(i.UserId!);
+      if (!u) throw userNotFound(i.UserId);
+      const { passwords: _hidden, ...shown } = u;
+      return { Users: [structuredClone(shown)] };
+    });
+    m.on(DeleteUserCommand).callsFake((i: { UserId?: string }) => {
+      const u = this.cacheUsers.get(i.UserId!);
+      if (!u) throw userNotFound(i.UserId);
+      this.cacheUsers.delete(i.UserId!);
+      return { UserId: u.UserId, Status: 'deleting' };
+    });
+    m.on(CreateUserGroupCommand).callsFake((i: CreateUserGroupCommandInput) => {
+      this.#maybeFail('CreateUserGroup');
+      const id = i.UserGroupId!;
+      if (this.userGroups.has(id)) throw new UserGroupAlreadyExistsFault({ message: `User group ${id} already exists.`, $metadata });
+      for (const u of i.UserIds ?? []) if (!this.cacheUsers.has(u)) throw userNotFound(u);
+      const arn = `arn:aws:elasticache:${this.region}:${this.account}:usergroup:${id}`;
+      const group: CacheUserGroup = { UserGroupId: id, Status: 'creating', Engine: i.Engine, UserIds: i.UserIds ?? [], ARN: arn };
+      this.userGroups.set(id, { shape: group, after: this.#settle, to: 'available' });
+      this.cacheTags.set(arn, i.Tags ?? []);
+      return structuredClone(group);
+    });
+    m.on(DescribeUserGroupsCommand).callsFake((i: { UserGroupId?: string }) => {
+      const id = i.UserGroupId!;
+      const settleTo = (g: CacheUserGroup) => {
+        g.Status = 'active';
+      };
+      if (!this.#tick(this.userGroups, id, settleTo)) throw groupNotFound(id);
+      return { UserGroups: [structuredClone(this.userGroups.get(id)!.shape)] };
+    });
+    m.on(DeleteUserGroupCommand).callsFake((i: { UserGroupId?: string }) => {
+      const e = this.userGroups.get(i.UserGroupId!);
+      if (!e) throw groupNotFound(i.UserGroupId);
+      for (const sc of this.serverlessCaches.values())
+        if (sc.shape.UserGroupId === i.UserGroupId)
+          throw new InvalidUserGroupStateFault({
+            message: `User group ${i.UserGroupId} is in use by ${sc.shape.ServerlessCacheName}.`,
+            $metadata,
+          });
+      e.shape.Status = 'deleting';
+      e.after = this.#settle;
+      e.to = 'gone';
+      return structuredClone(e.shape);
     });
   }
 

@@ -25,6 +25,8 @@ export type ResourceKind =
   | 'read-replica'
   | 'connection-pool'
   | 'iam-role'
+  | 'cache-user'
+  | 'cache-user-group'
   | 'cache'
   | 'sns-topic'
   | 'sns-subscription'
@@ -197,7 +199,7 @@ export interface CacheState {
   /** The node id CloudWatch metrics use (CacheClusterId), e.g. "<rg>-001". */
   metricsClusterId?: string;
   /** A serverless cache's usage limits and subnets. */
-  serverless?: ServerlessLimits & { subnetIds?: string[] };
+  serverless?: ServerlessLimits & { subnetIds?: string[]; userGroupId?: string };
   tags: Tags;
 }
 
@@ -214,6 +216,33 @@ export interface CreateServerlessCacheInput extends ServerlessLimits {
   securityGroupIds: string[];
   /** Omitted: ElastiCache picks subnets of the default VPC. */
   subnetIds?: string[];
+  /** The RBAC user group clients authenticate against (the only access control a serverless cache has). */
+  userGroupId?: string;
+  tags: Tags;
+}
+
+/** An ElastiCache RBAC user (Valkey), as dbops sees it. */
+export interface CacheUserState {
+  id: string;
+  userName: string;
+  status: string;
+  tags: Tags;
+}
+
+/** An ElastiCache RBAC user group (Valkey), as dbops sees it. */
+export interface CacheUserGroupState {
+  id: string;
+  status: string;
+  userIds: string[];
+  tags: Tags;
+}
+
+export interface CreateCacheUserInput {
+  id: string;
+  /** The user name clients AUTH with (`default`: the one a client without a user name gets). */
+  userName: string;
+  password: Secret;
+  accessString: string;
   tags: Tags;
 }
 
@@ -221,9 +250,19 @@ export interface CreateServerlessCacheInput extends ServerlessLimits {
 export interface ServerlessCacheApi {
   findServerlessCache(id: string): Promise<CacheState | undefined>;
   createServerlessCache(input: CreateServerlessCacheInput): Promise<CacheState>;
-  modifyServerlessCache(id: string, input: Partial<ServerlessLimits> & { securityGroupIds?: string[] }): Promise<void>;
+  modifyServerlessCache(
+    id: string,
+    input: Partial<ServerlessLimits> & { securityGroupIds?: string[]; userGroupId?: string },
+  ): Promise<void>;
   deleteServerlessCache(id: string): Promise<void>;
   waitForServerlessCache(id: string, target: 'available' | 'deleted', opts: WaitOptions): Promise<CacheState | undefined>;
+  findCacheUser(id: string): Promise<CacheUserState | undefined>;
+  createCacheUser(input: CreateCacheUserInput): Promise<void>;
+  deleteCacheUser(id: string): Promise<void>;
+  findUserGroup(id: string): Promise<CacheUserGroupState | undefined>;
+  createUserGroup(input: { id: string; userIds: string[]; tags: Tags }): Promise<void>;
+  deleteUserGroup(id: string): Promise<void>;
+  waitForUserGroup(id: string, target: 'active' | 'deleted', opts: WaitOptions): Promise<CacheUserGroupState | undefined>;
 }
 
 export interface CreateCacheInput {

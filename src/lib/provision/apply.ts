@@ -412,6 +412,7 @@ async function createServerlessCache(st: ApplyState, s: StepHandle): Promise<voi
     ecpuPerSecondMax: sl.ecpuPerSecondMax,
     securityGroupIds: st.securityGroupIds ?? [],
     ...(sl.subnetIds ? { subnetIds: sl.subnetIds } : {}),
+    userGroupId: sl.userGroupId,
     tags: st.desired.tags,
   });
   await api.waitForServerlessCache(d.id, 'available', waitOpts(st, s));
@@ -423,6 +424,56 @@ async function deleteServerlessCache(st: ApplyState, s: StepHandle, id: string):
   await api.waitForServerlessCache(id, 'deleted', waitOpts(st, s));
 }
 
+/**
+ * PV-14's access control, before the cache: the user `default` with the cache's AUTH token as
+ * its password (the stored one, or a new one stored first), the user group holding it, active.
+ */
+async function ensureServerlessRbac(st: ApplyState, s: StepHandle): Promise<void> {
+  const api = st.deps.pp.serverlessCache!;
+  const sl = st.desired.cache!.serverless!;
+  const user = row(st.plan, 'cache-user');
+  if (user?.action === 'create') {
+    const auth = await st.deps.pp.cache!.authToken(st.desired.cache!.id, st.desired.tags);
+    if (auth.secret.created)
+      st.applied.push({ kind: 'cache', id: st.desired.cache!.id, action: 'create', detail: `AUTH token stored (${auth.secret.ref})` });
+    await api.createCacheUser({
+      id: sl.userId,
+      userName: 'default',
+      password: auth.token,
+      accessString: 'on ~* +@all',
+      tags: st.desired.tags,
+    });
+    record(st, s, user, `created user ${sl.userId} (default)`);
+  }
+  const group = row(st.plan, 'cache-user-group');
+  if (group?.action === 'create') {
+    await api.createUserGroup({ id: sl.userGroupId, userIds: [sl.userId], tags: st.desired.tags });
+    record(st, s, group, `created user group ${sl.userGroupId}`);
+  }
+  if (user?.action === 'create' || group?.action === 'create') await api.waitForUserGroup(sl.userGroupId, 'active', waitOpts(st, s));
+}
+
+/** After the cache is gone: its user group (waited for), its user, then the stored AUTH token. */
+async function removeServerlessRbac(st: ApplyState, s: StepHandle, cacheId: string): Promise<void> {
+  const api = st.deps.pp.serverlessCache!;
+  const group = row(st.plan, 'cache-user-group');
+  if (group?.action === 'delete') {
+    await api.deleteUserGroup(group.id);
+    await api.waitForUserGroup(group.id, 'deleted', waitOpts(st, s));
+    record(st, s, group, `deleted user group ${group.id}`);
+  }
+  const user = row(st.plan, 'cache-user');
+  if (user?.action === 'delete') {
+    await api.deleteCacheUser(user.id);
+    await st.deps.pp.cache!.deleteAuthToken(cacheId);
+    record(st, s, user, `deleted user ${user.id} and its password`);
+  }
+}
+
+function rbacToRemove(st: ApplyState): boolean {
+  return [row(st.plan, 'cache-user'), row(st.plan, 'cache-user-group')].some((c) => c?.action === 'delete');
+}
+
 /** PV-14: the Valkey serverless cache (cache.kind serverless). */
 async function serverlessCacheStep(run: RunbookRun, st: ApplyState, change: Change): Promise<void> {
   const api = st.deps.pp.serverlessCache;
@@ -431,6 +482,7 @@ async function serverlessCacheStep(run: RunbookRun, st: ApplyState, change: Chan
     return;
   }
   await run.step('PV-14', async (s) => {
+    if (change.action !== 'delete') await ensureServerlessRbac(st, s);
     switch (change.action) {
       case 'create':
         await createServerlessCache(st, s);
@@ -441,7 +493,8 @@ async function serverlessCacheStep(run: RunbookRun, st: ApplyState, change: Chan
         return record(st, s, change, `replaced ${change.id}`);
       case 'delete':
         await deleteServerlessCache(st, s, change.id);
-        return record(st, s, change, `deleted ${change.id}`);
+        record(st, s, change, `deleted ${change.id}`);
+        return removeServerlessRbac(st, s, change.id);
       case 'modify': {
         const get = (f: string) => change.fields.find((x) => x.field === f)?.to;
         const sl = st.desired.cache!.serverless!;
@@ -452,6 +505,7 @@ async function serverlessCacheStep(run: RunbookRun, st: ApplyState, change: Chan
           ...(limits ? { dataStorageMaxGb: sl.dataStorageMaxGb, ecpuPerSecondMax: sl.ecpuPerSecondMax } : {}),
           ...(typeof major === 'string' ? { majorVersion: major } : {}),
           ...(get('securityGroupIds') ? { securityGroupIds: st.securityGroupIds ?? (get('securityGroupIds') as string[]) } : {}),
+          ...(get('userGroupId') ? { userGroupId: sl.userGroupId } : {}),
         });
         await api.waitForServerlessCache(change.id, 'available', waitOpts(st, s));
         return record(st, s, change, `modified ${change.fields.map((f) => f.field).join(', ')}`);
@@ -470,6 +524,12 @@ async function cacheStep(run: RunbookRun, st: ApplyState): Promise<void> {
   if (st.deps.settings.cacheServerless && change) {
     run.skip('PV-6', 'cache.kind is serverless (PV-14)');
     await serverlessCacheStep(run, st, change);
+    return;
+  }
+  if (st.deps.settings.cacheServerless && st.deps.pp.serverlessCache && rbacToRemove(st)) {
+    // The cache is gone already (cache.enabled false): only its user group and user are left.
+    run.skip('PV-6', 'cache.kind is serverless (PV-14)');
+    await run.step('PV-14', (s) => removeServerlessRbac(st, s, st.deps.settings.cacheId));
     return;
   }
   await nodeCacheStep(run, st);

@@ -53,8 +53,12 @@ export interface DesiredCache {
   maintenanceWindow: string;
   snapshotRetentionDays: number;
   support: CacheSupport;
-  /** cache.kind serverless: a Valkey serverless cache with these limits (no node type, no AUTH token). */
-  serverless?: ServerlessLimits & { subnetIds?: string[] };
+  /**
+   * cache.kind serverless: a Valkey serverless cache with these limits (no node type). Its access
+   * control is RBAC: the user `userId` (user name default, its password the AUTH token kept as for a
+   * node cache) in the user group `userGroupId`, which the cache names.
+   */
+  serverless?: ServerlessLimits & { subnetIds?: string[]; userId: string; userGroupId: string };
 }
 
 /** The connection layer in front of the database (connectionPool.enabled). */
@@ -161,6 +165,16 @@ function desiredSecurityGroup(config: DbopsConfig, dbPort: number): DesiredSecur
   };
 }
 
+/** The RBAC user of a serverless cache (UserId: a letter, then letters, digits and hyphens). */
+export function serverlessUserId(cacheId: string): string {
+  return `${cacheId}-default`;
+}
+
+/** The RBAC user group of a serverless cache (UserGroupId: lowercase letters, digits and hyphens). */
+export function serverlessUserGroupId(cacheId: string): string {
+  return `${cacheId}-users`;
+}
+
 function desiredCache(config: DbopsConfig, s: ProvisionSettings): DesiredCache {
   if (s.cacheServerless) {
     const sl = config.cache.serverless;
@@ -182,6 +196,8 @@ function desiredCache(config: DbopsConfig, s: ProvisionSettings): DesiredCache {
         dataStorageMaxGb: sl.dataStorageMaxGb,
         ecpuPerSecondMax: sl.ecpuPerSecondMax,
         ...(sl.subnetIds ? { subnetIds: sl.subnetIds } : {}),
+        userId: serverlessUserId(s.cacheId),
+        userGroupId: serverlessUserGroupId(s.cacheId),
       },
     };
   }

@@ -59,6 +59,14 @@ export function destroyPlan(current: CurrentState, opts: DestroyOptions & { now:
   for (const a of current.alarms) out.push({ kind: 'alarm', id: a.name, action: 'delete' });
   if (current.topic) out.push(item('sns-topic', current.topic.name, current.topic.tags));
   if (current.cache) out.push(item('cache', current.cache.id, current.cache.tags));
+  // A serverless cache's access control, after the cache that names it (kept while a kept cache names it).
+  const inUse = current.cache && !isManaged(current.cache.tags) && current.cache.serverless?.userGroupId;
+  const rbacItem = (kind: ResourceKind, x: { id: string; tags: Record<string, string> }): DestroyItem =>
+    inUse && inUse === current.cacheUserGroup?.id
+      ? { kind, id: x.id, action: 'keep', reason: `the kept cache ${current.cache!.id} uses it` }
+      : item(kind, x.id, x.tags);
+  if (current.cacheUserGroup) out.push(rbacItem('cache-user-group', current.cacheUserGroup));
+  if (current.cacheUser) out.push(rbacItem('cache-user', current.cacheUser));
   if (current.replica) out.push(item('read-replica', current.replica.id, current.replica.tags));
   out.push(...clusterItems(current, opts));
   const db = current.database;
@@ -155,10 +163,27 @@ async function destroySteps(run: RunbookRun, st: DestroyState): Promise<void> {
     await pp.cache!.waitForCache(id, 'deleted', waitOpts(st, s));
     await pp.cache!.deleteAuthToken(id);
   });
-  await stepOrSkip(run, 'PD-14', serverless ? toDelete(st, 'cache') : [], async (s) => {
-    const id = st.current.cache!.id;
-    await pp.serverlessCache!.deleteServerlessCache(id);
-    await pp.serverlessCache!.waitForServerlessCache(id, 'deleted', waitOpts(st, s));
+  const serverlessItems = [
+    ...(serverless ? toDelete(st, 'cache') : []),
+    ...toDelete(st, 'cache-user-group'),
+    ...toDelete(st, 'cache-user'),
+  ];
+  await stepOrSkip(run, 'PD-14', serverlessItems, async (s) => {
+    const api = pp.serverlessCache!;
+    if (serverless && toDelete(st, 'cache').length > 0) {
+      const id = st.current.cache!.id;
+      await api.deleteServerlessCache(id);
+      await api.waitForServerlessCache(id, 'deleted', waitOpts(st, s));
+    }
+    // Then its user group (a group still attached to a cache cannot go), then the user, then its password.
+    for (const g of toDelete(st, 'cache-user-group')) {
+      await api.deleteUserGroup(g.id);
+      await api.waitForUserGroup(g.id, 'deleted', waitOpts(st, s));
+    }
+    if (toDelete(st, 'cache-user').length > 0) {
+      for (const u of toDelete(st, 'cache-user')) await api.deleteCacheUser(u.id);
+      await pp.cache!.deleteAuthToken(st.deps.settings.cacheId);
+    }
   });
   const proxy = st.proxy;
   await stepOrSkip(run, 'PD-10', proxy ? toDelete(st, 'connection-pool') : [], async () => proxy!.pooler.remove(proxy!.name));

@@ -252,6 +252,10 @@ export function diffCache(
     const fields = serverlessFields(d.serverless, c);
     if (groupIds && c.securityGroupIds && !sameSet(groupIds, c.securityGroupIds))
       fields.push(field('securityGroupIds', c.securityGroupIds, groupIds));
+    if (c.serverless && c.serverless.userGroupId !== d.serverless.userGroupId)
+      fields.push(
+        field('userGroupId', c.serverless.userGroupId ?? null, d.serverless.userGroupId, { note: 'access control attached in place' }),
+      );
     return guardUnmanaged(changeOf('cache', d.id, fields, []), c.tags);
   }
   const local = provider === 'local';

@@ -7,6 +7,8 @@ import type {
   Alarm,
   Budget,
   CacheState,
+  CacheUserGroupState,
+  CacheUserState,
   Capability,
   DatabaseState,
   ParameterGroupState,
@@ -69,6 +71,9 @@ export interface CurrentState {
   clusterNotApplicable?: string;
   replica?: DatabaseState;
   cache?: CacheState;
+  /** cache.kind serverless: the cache's RBAC user and user group, when they exist. */
+  cacheUser?: CacheUserState;
+  cacheUserGroup?: CacheUserGroupState;
   topic?: Topic;
   /** dbops' alarms (by name) that exist. */
   alarms: Alarm[];

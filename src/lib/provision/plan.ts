@@ -7,7 +7,7 @@ import type { AlarmSpec, Capability, ResourceKind } from '../providers/provision
 import { DEFAULTS } from '../config/defaults.js';
 import { alarmPrefix, desiredAlarms, firstNodeId } from './alarms.js';
 import { provisionSettings } from './settings.js';
-import { simple } from './change.js';
+import { isManaged, simple } from './change.js';
 import type { DesiredState } from './desired.js';
 import { diffCluster, diffWriter } from './diff-cluster.js';
 import { diffDatabase } from './diff-database.js';
@@ -92,7 +92,39 @@ function cacheRows(desired: DesiredState, current: CurrentState, s: ProvisionSet
   const reason = current.notApplicable.cache;
   if (reason) return desired.cache ? [notApplicable('cache', desired.cache.id, reason)] : [];
   const change = diffCache(desired.cache, current.cache, desired.provider, groupIds(desired, current), s.cacheId);
-  return change ? [change] : [];
+  return [...rbacRows(desired, current), ...(change ? [change] : [])];
+}
+
+/**
+ * A serverless cache's RBAC user (user name default, its password the cache's AUTH token) and
+ * user group: made before the cache, which names the group; removed after it when the cache goes.
+ */
+function rbacRows(desired: DesiredState, current: CurrentState): Change[] {
+  const { cacheUser: user, cacheUserGroup: group } = current;
+  const sl = desired.cache?.serverless;
+  if (!sl) {
+    // A cache dbops leaves alone (not its own) may name the group: then the group and user stay too.
+    if (current.cache?.serverless?.userGroupId && current.cache.serverless.userGroupId === group?.id && !isManaged(current.cache.tags))
+      return [];
+    const gone = (kind: 'cache-user' | 'cache-user-group', x: { id: string; tags: Record<string, string> } | undefined) =>
+      x && isManaged(x.tags) ? [simple(kind, x.id, 'delete', ['no serverless cache: its access control goes with it'])] : [];
+    return [...gone('cache-user-group', group), ...gone('cache-user', user)];
+  }
+  // Another's user or group of these ids: dbops would not know the password clients need, so it stops there.
+  const theirs = (kind: 'cache-user' | 'cache-user-group', id: string) =>
+    simple(kind, id, 'blocked', ['exists but was not created by dbops: the stored AUTH token would not open the cache']);
+  return [
+    !user
+      ? simple('cache-user', sl.userId, 'create', ['user name default; its password is the cache AUTH token, kept as a secret'])
+      : isManaged(user.tags)
+        ? simple('cache-user', sl.userId, 'no-op')
+        : theirs('cache-user', sl.userId),
+    !group
+      ? simple('cache-user-group', sl.userGroupId, 'create', [`Valkey user group holding ${sl.userId}; the cache admits only its users`])
+      : isManaged(group.tags)
+        ? simple('cache-user-group', sl.userGroupId, 'no-op')
+        : theirs('cache-user-group', sl.userGroupId),
+  ];
 }
 
 function monitoringRows(desired: DesiredState, current: CurrentState, s: ProvisionSettings): Change[] {

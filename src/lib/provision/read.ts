@@ -3,6 +3,7 @@ import { roleNameOf, type PoolerApi } from '../providers/failover-types.js';
 import type { Capability, ProvisionProvider } from '../providers/provision-types.js';
 import { isManaged } from './change.js';
 import type { DesiredState } from './desired.js';
+import { serverlessUserGroupId, serverlessUserId } from './desired.js';
 import { knownAlarmNames } from './plan.js';
 import type { CurrentState } from './plan-types.js';
 import { alarmPrefix } from './alarms.js';
@@ -60,6 +61,11 @@ export async function readCurrent(
     pp.notifications ? pp.notifications.findTopic(desired.topic.name) : undefined,
     pp.alarms ? pp.alarms.listAlarms(alarmPrefix(dbId)) : [],
   ]);
+  // cache.kind serverless: its RBAC user and user group (read even with cache.enabled false, to clean them up).
+  const rbac = s.cacheServerless ? pp.serverlessCache : undefined;
+  const [cacheUser, cacheUserGroup] = rbac
+    ? await Promise.all([rbac.findCacheUser(serverlessUserId(s.cacheId)), rbac.findUserGroup(serverlessUserGroupId(s.cacheId))])
+    : [undefined, undefined];
   const known = new Set(knownAlarmNames(dbId));
   const clusters = pp.instances.clusters;
   const [cluster, writer] =
@@ -82,6 +88,8 @@ export async function readCurrent(
     // Only a replica of our database counts as "the replica".
     ...(replica && (replica.replicaSourceId === dbId || isManaged(replica.tags)) ? { replica } : {}),
     ...(cache ? { cache } : {}),
+    ...(cacheUser ? { cacheUser } : {}),
+    ...(cacheUserGroup ? { cacheUserGroup } : {}),
     ...(topic ? { topic } : {}),
     alarms: alarms.filter((a) => known.has(a.name)),
     ...(budget ? { budget } : {}),

@@ -147,6 +147,12 @@ export interface ElastiCacheApi {
   describeServerlessCaches(i: Ec.DescribeServerlessCachesCommandInput): Promise<Ec.DescribeServerlessCachesCommandOutput>;
   modifyServerlessCache(i: Ec.ModifyServerlessCacheCommandInput): Promise<Ec.ModifyServerlessCacheCommandOutput>;
   deleteServerlessCache(i: Ec.DeleteServerlessCacheCommandInput): Promise<Ec.DeleteServerlessCacheCommandOutput>;
+  createUser(i: Ec.CreateUserCommandInput): Promise<Ec.CreateUserCommandOutput>;
+  describeUsers(i: Ec.DescribeUsersCommandInput): Promise<Ec.DescribeUsersCommandOutput>;
+  deleteUser(i: Ec.DeleteUserCommandInput): Promise<Ec.DeleteUserCommandOutput>;
+  createUserGroup(i: Ec.CreateUserGroupCommandInput): Promise<Ec.CreateUserGroupCommandOutput>;
+  describeUserGroups(i: Ec.DescribeUserGroupsCommandInput): Promise<Ec.DescribeUserGroupsCommandOutput>;
+  deleteUserGroup(i: Ec.DeleteUserGroupCommandInput): Promise<Ec.DeleteUserGroupCommandOutput>;
   modifyReplicationGroup(i: Ec.ModifyReplicationGroupCommandInput): Promise<Ec.ModifyReplicationGroupCommandOutput>;
   deleteReplicationGroup(i: Ec.DeleteReplicationGroupCommandInput): Promise<Ec.DeleteReplicationGroupCommandOutput>;
   listTagsForResource(i: Ec.ListTagsForResourceCommandInput): Promise<Ec.ListTagsForResourceCommandOutput>;
@@ -489,6 +495,12 @@ const SERVICES = {
       describeServerlessCaches: (i) => l.use((m, c) => c.send(new m.DescribeServerlessCachesCommand(i))),
       modifyServerlessCache: (i) => l.use((m, c) => c.send(new m.ModifyServerlessCacheCommand(i))),
       deleteServerlessCache: (i) => l.use((m, c) => c.send(new m.DeleteServerlessCacheCommand(i))),
+      createUser: (i) => l.use((m, c) => c.send(new m.CreateUserCommand(i))),
+      describeUsers: (i) => l.use((m, c) => c.send(new m.DescribeUsersCommand(i))),
+      deleteUser: (i) => l.use((m, c) => c.send(new m.DeleteUserCommand(i))),
+      createUserGroup: (i) => l.use((m, c) => c.send(new m.CreateUserGroupCommand(i))),
+      describeUserGroups: (i) => l.use((m, c) => c.send(new m.DescribeUserGroupsCommand(i))),
+      deleteUserGroup: (i) => l.use((m, c) => c.send(new m.DeleteUserGroupCommand(i))),
       modifyReplicationGroup: (i) => l.use((m, c) => c.send(new m.ModifyReplicationGroupCommand(i))),
       deleteReplicationGroup: (i) => l.use((m, c) => c.send(new m.DeleteReplicationGroupCommand(i))),
       listTagsForResource: (i) => l.use((m, c) => c.send(new m.ListTagsForResourceCommand(i))),

@@ -3,16 +3,26 @@
  * the plan row, CreateServerlessCache with its exact input (engine valkey, major version,
  * usage limits, the deployment's security group, the configured subnets, dbops tags), a
  * second plan with nothing to do, drift in the limits made in place by
- * ModifyServerlessCache, and destroy deleting only a dbops-tagged cache. Bad input: one
+ * ModifyServerlessCache, and destroy deleting only a dbops-tagged cache. Its access control
+ * (RBAC, the only one a serverless cache has): the AUTH token stored in Secrets Manager, the
+ * user `default` with it as password, the user group, the cache naming the group, so audit has
+ * no cache-no-auth; destroy removes cache, group, user, secret in that order. Bad input: one
  * sentence, exit 2, nothing sent.
  */
 import {
   CreateReplicationGroupCommand,
   CreateServerlessCacheCommand,
+  CreateUserCommand,
+  CreateUserGroupCommand,
   DeleteServerlessCacheCommand,
+  DeleteUserCommand,
+  DeleteUserGroupCommand,
   DescribeServerlessCachesCommand,
+  DescribeUserGroupsCommand,
+  DescribeUsersCommand,
   ModifyServerlessCacheCommand,
 } from '@aws-sdk/client-elasticache';
+import { CreateSecretCommand, DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,15 +70,30 @@ function valkeyConfig(more: (c: DbopsConfig) => void = () => undefined): DbopsCo
   });
 }
 
-function cacheRow(plan: { changes: { kind: string; id: string; action: string }[] }): string | undefined {
-  const c = plan.changes.find((x) => x.kind === 'cache');
-  return c ? `${c.id} ${c.action}` : undefined;
+/** The cache's rows: its RBAC user and user group, then the cache. */
+function cacheRows(plan: { changes: { kind: string; id: string; action: string }[] }): string[] {
+  return plan.changes.filter((x) => x.kind.startsWith('cache')).map((c) => `${c.kind} ${c.id} ${c.action}`);
+}
+
+const TAGS = (runId: string) => [
+  { Key: 'dbops:managed', Value: 'true' },
+  { Key: 'dbops:run-id', Value: runId },
+  { Key: 'dbops:purpose', Value: 'provision' },
+];
+
+/** The token stored in Secrets Manager for the cache (the fake keeps what CreateSecret was given). */
+function storedToken(): string {
+  return (JSON.parse(aws.secretValues.get('dbops/content-hub-cache/auth-token')!.value) as { token: string }).token;
 }
 
 describe('a Valkey serverless cache on a fresh account', () => {
   it('plans the cache and no cache alarms (a serverless cache has no node to watch)', async () => {
     const plan = await planProvision(await deps(valkeyConfig()));
-    expect(cacheRow(plan)).toBe('content-hub-cache create');
+    expect(cacheRows(plan)).toEqual([
+      'cache-user content-hub-cache-default create',
+      'cache-user-group content-hub-cache-users create',
+      'cache content-hub-cache create',
+    ]);
     expect(plan.changes.find((c) => c.kind === 'cache')?.notes).toEqual([
       'Valkey 8 serverless: at most 2 GB stored and 5000 ECPUs per second',
     ]);
@@ -92,11 +117,8 @@ describe('a Valkey serverless cache on a fresh account', () => {
         CacheUsageLimits: { DataStorage: { Maximum: 2, Unit: 'GB' }, ECPUPerSecond: { Maximum: 5000 } },
         SecurityGroupIds: [sg],
         SubnetIds: SUBNETS,
-        Tags: [
-          { Key: 'dbops:managed', Value: 'true' },
-          { Key: 'dbops:run-id', Value: result.report!.runId },
-          { Key: 'dbops:purpose', Value: 'provision' },
-        ],
+        UserGroupId: 'content-hub-cache-users',
+        Tags: TAGS(result.report!.runId),
       },
     ]);
     expect(aws.elastiCache.commandCalls(CreateReplicationGroupCommand)).toHaveLength(0);
@@ -111,10 +133,78 @@ describe('a Valkey serverless cache on a fresh account', () => {
     // AND no alarm names the cache
     expect(inputsOf(aws.cloudWatch, PutMetricAlarmCommand).filter((a) => a.Namespace === 'AWS/ElastiCache')).toEqual([]);
 
-    // AND a second plan has nothing to do for the cache
+    // AND a second plan has nothing to do for the cache, its user or its user group
     const again = await planProvision(await deps(valkeyConfig()));
-    expect(cacheRow(again)).toBe('content-hub-cache no-op');
+    expect(cacheRows(again)).toEqual([
+      'cache-user content-hub-cache-default no-op',
+      'cache-user-group content-hub-cache-users no-op',
+      'cache content-hub-cache no-op',
+    ]);
     expect(again.pending).toBe(0);
+  });
+
+  it('makes the access control first: token secret, user default, user group (active), then the cache naming it', async () => {
+    const result = await applyProvision(await deps(valkeyConfig()), { applyImmediately: false });
+    const runId = result.report!.runId;
+    // GIVEN the token was stored (tagged) before anything used it
+    const [secret] = inputsOf(aws.secrets, CreateSecretCommand);
+    expect(secret).toEqual({
+      Name: 'dbops/content-hub-cache/auth-token',
+      Description: 'dbops: Redis AUTH token of cache content-hub-cache',
+      SecretString: expect.stringMatching(/^\{"token":"[A-Za-z0-9_-]{43}"\}$/),
+      Tags: TAGS(runId),
+    });
+    const token = storedToken();
+    expect(inputsOf(aws.elastiCache, CreateUserCommand)).toEqual([
+      {
+        UserId: 'content-hub-cache-default',
+        UserName: 'default',
+        Engine: 'valkey',
+        AccessString: 'on ~* +@all',
+        AuthenticationMode: { Type: 'password', Passwords: [token] },
+        Tags: TAGS(runId),
+      },
+    ]);
+    expect(inputsOf(aws.elastiCache, CreateUserGroupCommand)).toEqual([
+      { UserGroupId: 'content-hub-cache-users', Engine: 'valkey', UserIds: ['content-hub-cache-default'], Tags: TAGS(runId) },
+    ]);
+    // AND the group was waited for (the fake refuses a cache naming a group still creating)
+    expect(inputsOf(aws.elastiCache, DescribeUserGroupsCommand)).toContainEqual({ UserGroupId: 'content-hub-cache-users' });
+    expect(inputsOf(aws.elastiCache, DescribeUsersCommand)).toContainEqual({ UserId: 'content-hub-cache-default' });
+    const [createUser] = aws.elastiCache.commandCalls(CreateUserCommand);
+    const [createGroup] = aws.elastiCache.commandCalls(CreateUserGroupCommand);
+    const [createCache] = aws.elastiCache.commandCalls(CreateServerlessCacheCommand);
+    expect(aws.secrets.commandCalls(CreateSecretCommand)[0]!.calledBefore(createUser!)).toBe(true);
+    expect(createUser!.calledBefore(createGroup!)).toBe(true);
+    expect(createGroup!.calledBefore(createCache!)).toBe(true);
+    expect(aws.userGroups.get('content-hub-cache-users')?.shape.Status).toBe('active');
+    expect(aws.cacheUsers.get('content-hub-cache-default')?.passwords).toEqual([token]);
+    // AND the token is in no result, report or step detail
+    expect(JSON.stringify(result)).not.toContain(token);
+    expect(result.applied.filter((a) => a.kind.startsWith('cache')).map((a) => `${a.kind} ${a.id} ${a.detail}`)).toEqual([
+      'cache content-hub-cache AUTH token stored (arn:aws:secretsmanager:us-east-2:123456789012:secret:dbops/content-hub-cache/auth-token-AbCdEf)',
+      'cache-user content-hub-cache-default created user content-hub-cache-default (default)',
+      'cache-user-group content-hub-cache-users created user group content-hub-cache-users',
+      'cache content-hub-cache created content-hub-cache',
+    ]);
+  });
+
+  it('a failed CreateUserGroup: the rerun keeps the user and the token and makes only the group', async () => {
+    aws.failOnce.set('CreateUserGroup', new Error('throttled'));
+    await rejectionOf(applyProvision(await deps(valkeyConfig()), { applyImmediately: false }));
+    expect(aws.serverlessCaches.size).toBe(0);
+    const token = storedToken();
+    const plan = await planProvision(await deps(valkeyConfig()));
+    expect(cacheRows(plan)).toEqual([
+      'cache-user content-hub-cache-default no-op',
+      'cache-user-group content-hub-cache-users create',
+      'cache content-hub-cache create',
+    ]);
+    await applyProvision(await deps(valkeyConfig()), { applyImmediately: false });
+    expect(aws.elastiCache.commandCalls(CreateUserCommand)).toHaveLength(1);
+    expect(aws.secrets.commandCalls(CreateSecretCommand)).toHaveLength(1);
+    expect(storedToken()).toBe(token);
+    expect(aws.serverlessCaches.get('content-hub-cache')?.shape.UserGroupId).toBe('content-hub-cache-users');
   });
 
   it('without subnetIds the request names none (ElastiCache uses the default VPC subnets)', async () => {
@@ -189,16 +279,121 @@ describe('drift of a serverless cache', () => {
   });
 });
 
+describe("the adapter's RBAC calls", () => {
+  it('reads a missing user or group as absent, and deleting one that is gone is not an error', async () => {
+    const api = (await deps(valkeyConfig())).pp.serverlessCache!;
+    expect(await api.findCacheUser('nobody')).toBeUndefined();
+    expect(await api.findUserGroup('no-group')).toBeUndefined();
+    await api.deleteCacheUser('nobody');
+    await api.deleteUserGroup('no-group');
+    expect(inputsOf(aws.elastiCache, DeleteUserCommand)).toEqual([{ UserId: 'nobody' }]);
+    expect(inputsOf(aws.elastiCache, DeleteUserGroupCommand)).toEqual([{ UserGroupId: 'no-group' }]);
+  });
+
+  it('reads a user and a group with their tags, and waits for the group to be active, then gone', async () => {
+    const api = (await deps(valkeyConfig())).pp.serverlessCache!;
+    aws.cacheUsers.set('u-1', { UserId: 'u-1', UserName: 'default', Status: 'active', ARN: 'arn:u-1', passwords: ['x'] });
+    aws.cacheTags.set('arn:u-1', [{ Key: 'dbops:managed', Value: 'true' }]);
+    await api.createUserGroup({ id: 'g-1', userIds: ['u-1'], tags: { team: 'hub' } });
+    expect(await api.findCacheUser('u-1')).toEqual({ id: 'u-1', userName: 'default', status: 'active', tags: { 'dbops:managed': 'true' } });
+    const ready = await api.waitForUserGroup('g-1', 'active', { maxWaitSeconds: 30 });
+    expect(ready).toMatchObject({ id: 'g-1', status: 'active', userIds: ['u-1'], tags: { team: 'hub' } });
+    await api.deleteUserGroup('g-1');
+    expect(await api.waitForUserGroup('g-1', 'deleted', { maxWaitSeconds: 30 })).toBeUndefined();
+    expect(aws.userGroups.size).toBe(0);
+  });
+});
+
+describe('a user of that id dbops did not create', () => {
+  it('apply refuses (its password is not the stored token) and creates nothing', async () => {
+    aws.cacheUsers.set('content-hub-cache-default', {
+      UserId: 'content-hub-cache-default',
+      UserName: 'default',
+      Status: 'active',
+      passwords: [],
+    });
+    const plan = await planProvision(await deps(valkeyConfig()));
+    expect(cacheRows(plan)[0]).toBe('cache-user content-hub-cache-default blocked');
+    const e = await rejectionOf(applyProvision(await deps(valkeyConfig()), { applyImmediately: false }));
+    expect(e).toBeInstanceOf(UsageError);
+    expect(e.message).toBe('cache-user content-hub-cache-default exists but was not created by dbops; dbops will not change it.');
+    expect(aws.elastiCache.commandCalls(CreateUserGroupCommand)).toHaveLength(0);
+    expect(aws.serverlessCaches.size).toBe(0);
+  });
+});
+
 describe('destroy with a serverless cache', () => {
-  it('deletes the dbops cache (PD-14) and leaves nothing', async () => {
+  it('deletes the dbops cache, then its user group, user and token (PD-14), and leaves nothing', async () => {
     await applyProvision(await deps(valkeyConfig()), { applyImmediately: false });
     const result = await destroyProvision(await deps(valkeyConfig()), { skipFinalSnapshot: true, ignoreDeletionProtection: false });
-    expect(result.items.find((i) => i.kind === 'cache')).toEqual({ kind: 'cache', id: 'content-hub-cache', action: 'delete' });
+    expect(result.items.filter((i) => i.kind.startsWith('cache'))).toEqual([
+      { kind: 'cache', id: 'content-hub-cache', action: 'delete' },
+      { kind: 'cache-user-group', id: 'content-hub-cache-users', action: 'delete' },
+      { kind: 'cache-user', id: 'content-hub-cache-default', action: 'delete' },
+    ]);
     expect(inputsOf(aws.elastiCache, DeleteServerlessCacheCommand)).toEqual([{ ServerlessCacheName: 'content-hub-cache' }]);
+    expect(inputsOf(aws.elastiCache, DeleteUserGroupCommand)).toEqual([{ UserGroupId: 'content-hub-cache-users' }]);
+    expect(inputsOf(aws.elastiCache, DeleteUserCommand)).toEqual([{ UserId: 'content-hub-cache-default' }]);
+    expect(inputsOf(aws.secrets, DeleteSecretCommand)).toEqual([
+      { SecretId: 'dbops/content-hub-cache/auth-token', ForceDeleteWithoutRecovery: true },
+    ]);
+    // AND in that order (the fake refuses DeleteUserGroup while a cache names the group)
+    const [cache] = aws.elastiCache.commandCalls(DeleteServerlessCacheCommand);
+    const [group] = aws.elastiCache.commandCalls(DeleteUserGroupCommand);
+    const [user] = aws.elastiCache.commandCalls(DeleteUserCommand);
+    expect(cache!.calledBefore(group!)).toBe(true);
+    expect(group!.calledBefore(user!)).toBe(true);
+    expect(user!.calledBefore(aws.secrets.commandCalls(DeleteSecretCommand)[0]!)).toBe(true);
     const steps = result.report!.steps.map((s) => `${s.id} ${s.status}`);
     expect(steps).toEqual(expect.arrayContaining(['PD-5 skipped', 'PD-14 ok']));
     expect(aws.serverlessCaches.size).toBe(0);
-    expect(aws.counts().caches).toBe(0);
+    expect(aws.userGroups.size).toBe(0);
+    expect(aws.cacheUsers.size).toBe(0);
+    expect(aws.counts()).toMatchObject({ caches: 0, secrets: 0 });
+  });
+
+  it('a cache already gone (a destroy stopped part-way): its user group, user and token still go', async () => {
+    await applyProvision(await deps(valkeyConfig()), { applyImmediately: false });
+    aws.serverlessCaches.delete('content-hub-cache');
+    const result = await destroyProvision(await deps(valkeyConfig()), { skipFinalSnapshot: true, ignoreDeletionProtection: false });
+    expect(result.report!.steps.find((s) => s.id === 'PD-14')?.status).toBe('ok');
+    expect(aws.elastiCache.commandCalls(DeleteServerlessCacheCommand)).toHaveLength(0);
+    expect(inputsOf(aws.elastiCache, DeleteUserGroupCommand)).toEqual([{ UserGroupId: 'content-hub-cache-users' }]);
+    expect(inputsOf(aws.elastiCache, DeleteUserCommand)).toEqual([{ UserId: 'content-hub-cache-default' }]);
+    expect(aws.userGroups.size + aws.cacheUsers.size + aws.secretValues.size).toBe(0);
+  });
+
+  it("a kept cache (not dbops's) naming the user group: the group and user stay too", async () => {
+    await applyProvision(await deps(valkeyConfig()), { applyImmediately: false });
+    const arn = aws.serverlessCaches.get('content-hub-cache')!.shape.ARN!;
+    aws.cacheTags.set(arn, []);
+    const result = await destroyProvision(await deps(valkeyConfig()), { skipFinalSnapshot: true, ignoreDeletionProtection: false });
+    expect(result.items.filter((i) => i.kind.startsWith('cache'))).toEqual([
+      { kind: 'cache', id: 'content-hub-cache', action: 'keep', reason: 'not created by dbops (no dbops:managed=true tag)' },
+      { kind: 'cache-user-group', id: 'content-hub-cache-users', action: 'keep', reason: 'the kept cache content-hub-cache uses it' },
+      { kind: 'cache-user', id: 'content-hub-cache-default', action: 'keep', reason: 'the kept cache content-hub-cache uses it' },
+    ]);
+    expect(aws.elastiCache.commandCalls(DeleteUserGroupCommand)).toHaveLength(0);
+    expect(aws.elastiCache.commandCalls(DeleteUserCommand)).toHaveLength(0);
+    expect(aws.secretValues.size).toBe(1);
+  });
+
+  it('keeps a user group and user of those ids that dbops did not create', async () => {
+    aws.cacheUsers.set('content-hub-cache-default', {
+      UserId: 'content-hub-cache-default',
+      UserName: 'default',
+      Status: 'active',
+      passwords: [],
+    });
+    aws.userGroups.set('content-hub-cache-users', { shape: { UserGroupId: 'content-hub-cache-users', Status: 'active', UserIds: [] } });
+    const result = await destroyProvision(await deps(valkeyConfig()), { skipFinalSnapshot: true, ignoreDeletionProtection: false });
+    expect(result.items.filter((i) => i.kind.startsWith('cache-user')).map((i) => `${i.kind} ${i.action}`)).toEqual([
+      'cache-user-group keep',
+      'cache-user keep',
+    ]);
+    expect(aws.elastiCache.commandCalls(DeleteUserGroupCommand)).toHaveLength(0);
+    expect(aws.elastiCache.commandCalls(DeleteUserCommand)).toHaveLength(0);
+    expect(aws.userGroups.size).toBe(1);
   });
 
   it('keeps a serverless cache of that name dbops did not create', async () => {
@@ -254,11 +449,44 @@ describe('where a serverless cache is not', () => {
 });
 
 describe('audit of a serverless cache', () => {
-  it('finds the cache dbops made and says only that it has no user group (it is always encrypted)', async () => {
+  it('the cache dbops made has its user group: no cache finding (no cache-no-auth, AU-R4)', async () => {
     await applyProvision(await deps(valkeyConfig()), { applyImmediately: false });
     const result = await runAudit(await deps(valkeyConfig()), async () => ({ status: 'present', version: '0.8.0' }));
-    expect(result.findings.filter((f) => f.resource.startsWith('cache ')).map((f) => [f.severity, f.id, f.message])).toEqual([
+    expect(result.findings.filter((f) => f.resource.startsWith('cache '))).toEqual([]);
+  });
+
+  it('a cache made without a user group: audit flags it; apply attaches one in place; audit is then clean', async () => {
+    // GIVEN a dbops serverless cache from before dbops made access control (its user group detached)
+    await applyProvision(await deps(valkeyConfig()), { applyImmediately: false });
+    delete aws.serverlessCaches.get('content-hub-cache')!.shape.UserGroupId;
+    const before = await runAudit(await deps(valkeyConfig()), async () => ({ status: 'present', version: '0.8.0' }));
+    expect(before.findings.filter((f) => f.resource.startsWith('cache ')).map((f) => [f.severity, f.id, f.message])).toEqual([
       ['high', 'cache-no-auth', 'The serverless cache has no user group: anyone who reaches the port can read and write it.'],
+    ]);
+    await applyProvision(await deps(valkeyConfig()), { applyImmediately: false });
+    const plan = await planProvision(await deps(valkeyConfig()));
+    expect(cacheRows(plan).map((r) => r.split(' ').pop())).toEqual(['no-op', 'no-op', 'no-op']);
+    const attach = inputsOf(aws.elastiCache, ModifyServerlessCacheCommand).filter((i) => i.UserGroupId);
+    expect(attach).toEqual([{ ServerlessCacheName: 'content-hub-cache', UserGroupId: 'content-hub-cache-users' }]);
+    expect(aws.elastiCache.commandCalls(DeleteServerlessCacheCommand)).toHaveLength(0);
+    const after = await runAudit(await deps(valkeyConfig()), async () => ({ status: 'present', version: '0.8.0' }));
+    expect(after.findings.filter((f) => f.resource.startsWith('cache '))).toEqual([]);
+  });
+
+  it('plans the attach as an in-place modify of the cache', async () => {
+    aws.addServerlessCache(
+      {
+        ServerlessCacheName: 'content-hub-cache',
+        MajorEngineVersion: '8',
+        CacheUsageLimits: { DataStorage: { Maximum: 2, Unit: 'GB' }, ECPUPerSecond: { Maximum: 5000 } },
+        SubnetIds: SUBNETS,
+      },
+      [{ Key: 'dbops:managed', Value: 'true' }],
+    );
+    const plan = await planProvision(await deps(valkeyConfig()));
+    const row = plan.changes.find((c) => c.kind === 'cache')!;
+    expect(row.fields.filter((f) => f.field === 'userGroupId').map((f) => [f.from, f.to, f.replace, f.dataLoss])).toEqual([
+      [null, 'content-hub-cache-users', false, false],
     ]);
   });
 
@@ -293,6 +521,21 @@ describe('the config section', () => {
 });
 
 describe('cache.enabled turned off', () => {
+  it('the cache gone already: PV-14 removes the user group, user and token left of it', async () => {
+    await applyProvision(await deps(valkeyConfig()), { applyImmediately: false });
+    aws.serverlessCaches.delete('content-hub-cache');
+    const off = valkeyConfig((c) => (c.cache.enabled = false));
+    const plan = await planProvision(await deps(off));
+    expect(cacheRows(plan)).toEqual(['cache-user-group content-hub-cache-users delete', 'cache-user content-hub-cache-default delete']);
+    const result = await applyProvision(await deps(off), { applyImmediately: false });
+    expect(result.report!.steps.filter((s) => s.id === 'PV-14' || s.id === 'PV-6').map((s) => `${s.id} ${s.status}`)).toEqual([
+      'PV-6 skipped',
+      'PV-14 ok',
+    ]);
+    expect(aws.userGroups.size + aws.cacheUsers.size + aws.secretValues.size).toBe(0);
+    expect(result.after?.pending).toBe(0);
+  });
+
   it('deletes the serverless cache with --allow-data-loss (PV-14)', async () => {
     await applyProvision(await deps(valkeyConfig()), { applyImmediately: false });
     const off = valkeyConfig((c) => (c.cache.enabled = false));
@@ -300,7 +543,10 @@ describe('cache.enabled turned off', () => {
     expect(refused).toBeInstanceOf(UsageError);
     const result = await applyProvision(await deps(off), { applyImmediately: false, allowDataLoss: true });
     expect(inputsOf(aws.elastiCache, DeleteServerlessCacheCommand)).toEqual([{ ServerlessCacheName: 'content-hub-cache' }]);
+    expect(inputsOf(aws.elastiCache, DeleteUserGroupCommand)).toEqual([{ UserGroupId: 'content-hub-cache-users' }]);
+    expect(inputsOf(aws.elastiCache, DeleteUserCommand)).toEqual([{ UserId: 'content-hub-cache-default' }]);
     expect(aws.serverlessCaches.size).toBe(0);
+    expect(aws.userGroups.size + aws.cacheUsers.size + aws.secretValues.size).toBe(0);
     expect(result.after?.pending).toBe(0);
   });
 });
