@@ -140,7 +140,7 @@ interface RunState {
 export function buildProgram(state: RunState): Command {
   const program = new Command('dbops')
     .description(
-      'dbops: the operations CLI for a small AWS database estate: RDS PostgreSQL with pgvector, its ElastiCache cache, alarms, budget and proven-restorable backups.',
+      'dbops: the operations CLI for a small AWS database estate: RDS PostgreSQL with pgvector, RDS MySQL and Aurora Serverless v2, their ElastiCache or Valkey cache, alarms, budget and proven-restorable backups, one database or a fleet.',
     )
     .version(version(), '-V, --version', 'print the dbops version')
     .option('--config <file>', 'config file (default: dbops.config.yaml, searched upward)')
