@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { isScalar, parseDocument, visit } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { databaseKindProblem } from './database-kind.js';
 import { CONFIG_FILE_NAME, DEFAULTS } from './defaults.js';
@@ -163,6 +163,7 @@ function parseConfigText(text: string, file: string): Tree {
       hint: 'Fix the syntax at that line (indentation and "key: value" pairs), then run `dbops config validate`.',
     });
   }
+  keepVersionText(doc);
   const value = doc.toJS() as unknown;
   if (value === null || value === undefined) return {};
   if (!isTree(value)) {
@@ -171,6 +172,20 @@ function parseConfigText(text: string, file: string): Tree {
     });
   }
   return value;
+}
+
+/** A version as written: YAML reads `15.10` as the number 15.1 (another version) and `8.0` as 8. */
+const VERSION_TEXT = /^\d+(\.\d+)+$/;
+
+/** Every `engineVersion: 15.10` keeps its text, so PostgreSQL 15.10 is not silently read as 15.1. */
+function keepVersionText(doc: ReturnType<typeof parseDocument>): void {
+  visit(doc, {
+    Pair(_, pair) {
+      if (!isScalar(pair.key) || pair.key.value !== 'engineVersion' || !isScalar(pair.value)) return;
+      const { value, source } = pair.value;
+      if (typeof value === 'number' && source !== undefined && VERSION_TEXT.test(source)) pair.value.value = source;
+    },
+  });
 }
 
 /** DBOPS_DATABASE__INSTANCE_CLASS -> ['database', 'instanceClass']. */
@@ -200,7 +215,7 @@ function envOverrides(env: Record<string, string | undefined>): { tree: Tree; na
     // by the schema like an unknown key in the file, naming the variable.
     const path = envNameToPath(name);
     const dotted = path.join('.');
-    setPath(tree, path, parseEnvValue(raw));
+    setPath(tree, path, path[path.length - 1] === 'engineVersion' && VERSION_TEXT.test(raw.trim()) ? raw.trim() : parseEnvValue(raw));
     names[dotted] = name;
   }
   return { tree, names };

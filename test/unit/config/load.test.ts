@@ -281,6 +281,17 @@ describe('loadConfig: merging', () => {
     expect(loaded.config.region).toBe('eu-north-1');
   });
 
+  it('keeps an unquoted engine version as written: 15.10 is PostgreSQL 15.10, not the number 15.1', () => {
+    // GIVEN versions YAML would read as numbers, in the file and in the env
+    writeConfig(root, 'provider: local\ndatabase:\n  engineVersion: 15.10\ncache:\n  engineVersion: 7.0\n');
+    // THEN the text is kept (a whole number like 15 stays as before)
+    expect(load().config.database.engineVersion).toBe('15.10');
+    expect(load().config.cache.engineVersion).toBe('7.0');
+    expect(load({ env: { DBOPS_DATABASE__ENGINE_VERSION: '16.10' } }).config.database.engineVersion).toBe('16.10');
+    writeConfig(root, 'provider: local\ndatabase:\n  engineVersion: 16\n');
+    expect(load().config.database.engineVersion).toBe('16');
+  });
+
   it('treats an empty file as no overrides', () => {
     const file = writeConfig(root, '# nothing yet\n');
     const loaded = load();
