@@ -163,11 +163,15 @@ const scheduleSchema = z.strictObject({
     .optional(),
 });
 
+const VERSION = /^\d+(\.\d+){0,2}$/;
+
 /**
  * The version must be one the engine has: MySQL is 8.0 (seed 003; locally MariaDB 10.11
  * stands in for it), PostgreSQL a major or major.minor.
  */
 function checkEngineVersion(db: { engine: 'postgres' | 'mysql' | 'aurora-postgresql'; engineVersion: string }, ctx: z.RefinementCtx): void {
+  // Not a version at all: the field's own check said so; one problem per value.
+  if (typeof db.engineVersion !== 'string' || !VERSION.test(db.engineVersion)) return;
   if (db.engine === 'mysql' && !/^8\.0(\.\d+)?$/.test(db.engineVersion)) {
     ctx.addIssue({
       code: 'custom',
@@ -197,7 +201,7 @@ export const configSchema = z.strictObject({
       engine: z.enum(['postgres', 'mysql', 'aurora-postgresql']),
       engineVersion: z.preprocess(
         (v) => (typeof v === 'number' ? String(v) : v),
-        z.string().regex(/^\d+(\.\d+){0,2}$/, 'a version such as 15, 15.4 or 8.0.35'),
+        z.string().regex(VERSION, 'a version such as 15, 15.4 or 8.0.35'),
       ),
       instanceClass: z.string().regex(/^db\.([a-z0-9]+\.[a-z0-9]+|serverless)$/, 'an instance class such as db.t3.micro or db.serverless'),
       /**

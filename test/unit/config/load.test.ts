@@ -292,6 +292,14 @@ describe('loadConfig: merging', () => {
     expect(load().config.database.engineVersion).toBe('16');
   });
 
+  it('says once that an engine version that is no version is wrong', () => {
+    writeConfig(root, 'provider: local\ndatabase:\n  engineVersion: abc\n');
+    const e = configError(() => load());
+    expect(e.message).toMatch(
+      /^Invalid config: .*database\.engineVersion: expected a version such as 15, 15\.4 or 8\.0\.35, found the string "abc"\.$/,
+    );
+  });
+
   it('treats an empty file as no overrides', () => {
     const file = writeConfig(root, '# nothing yet\n');
     const loaded = load();
