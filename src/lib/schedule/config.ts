@@ -12,7 +12,7 @@
  */
 import type { DbopsConfig, ScheduleConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
-import { configSelectors, type Selector } from '../fleet/select.js';
+import { configSelectors, type Selector, validateFleet } from '../fleet/select.js';
 import { ExpressionProblem, parseExpression, type ScheduleExpression } from './expression.js';
 
 /** A command dbops can run on a schedule, and how it runs there. */
@@ -148,6 +148,8 @@ export interface ScheduleItem {
 /** The schedule of a config, defaults filled in. Throws ConfigError (exit 2) on a bad job. */
 export function resolveSchedule(config: DbopsConfig): ScheduleModel {
   const s: ScheduleConfig = config.schedule ?? {};
+  // The jobs run over the fleet: a database named twice would run twice, as in `dbops fleet list`, refused.
+  validateFleet(config);
   const timezone = s.timezone ?? SCHEDULE_DEFAULTS.timezone;
   checkTimezone(timezone);
   const names = [...new Set([...Object.keys(DEFAULT_JOBS), ...Object.keys(s.jobs ?? {})])];

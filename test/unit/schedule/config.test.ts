@@ -66,6 +66,17 @@ describe('the default schedule (the seeds)', () => {
     ]);
   });
 
+  it('a fleet that names a database twice is refused as `dbops fleet list` refuses it, not rendered twice', () => {
+    const r = refusal(() =>
+      resolveSchedule(withSchedule({}, { fleet: { databases: [{ identifier: 'a-db' }, { identifier: 'a-db' }], regions: ['us-east-2'] } })),
+    );
+    expect(r).toEqual({
+      message: 'fleet.databases lists a-db in us-east-2 twice.',
+      hint: 'Keep one entry per database; put its overrides in that entry.',
+      exitCode: 2,
+    });
+  });
+
   it('a job of the config replaces the default of its name, or turns it off; a fleet gives its members', () => {
     const model = resolveSchedule(
       withSchedule(
