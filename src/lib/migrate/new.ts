@@ -39,8 +39,16 @@ export function migrationSlug(name: string): string {
       hint: 'Use letters and digits, e.g. `dbops migrate new add_recipe_tags`.',
     });
   }
+  if (slug.length > MAX_SLUG) {
+    throw new UsageError(`The migration name is ${slug.length} characters long; at most ${MAX_SLUG} fit a file name.`, {
+      hint: 'Name what it changes in a few words, e.g. `dbops migrate new add_recipe_tags`.',
+    });
+  }
   return slug;
 }
+
+/** File names stop at 255 bytes (NNNN_ + name + .down.sql); MySQL's schema_migrations.name is a VARCHAR(255). */
+const MAX_SLUG = 100;
 
 /** The next version and its zero-padded prefix, after the versions already in the directory. */
 export function nextVersion(fileNames: readonly string[]): { version: number; prefix: string } {

@@ -12,6 +12,9 @@ describe('migrationSlug and nextVersion', () => {
     expect(migrationSlug('Add recipe tags!')).toBe('add_recipe_tags');
     expect(migrationSlug('  keep-dashes_and_1 ')).toBe('keep-dashes_and_1');
     expect(() => migrationSlug('!!!')).toThrow('"!!!" does not make a migration name.');
+    // a name too long for a file name is bad input (exit 2), not ENAMETOOLONG (exit 5)
+    expect(migrationSlug('x'.repeat(100))).toHaveLength(100);
+    expect(() => migrationSlug('x'.repeat(300))).toThrow('The migration name is 300 characters long; at most 100 fit a file name.');
   });
 
   it('numbers after the highest version, keeping the widest prefix', () => {
