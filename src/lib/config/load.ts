@@ -118,10 +118,22 @@ function setPath(tree: Tree, path: string[], value: unknown): void {
 function getPath(tree: unknown, path: string[]): unknown {
   let node = tree;
   for (const key of path) {
-    if (!isTree(node)) return undefined;
-    node = node[key];
+    if (Array.isArray(node)) node = node[Number(key)];
+    else if (isTree(node)) node = node[key];
+    else return undefined;
   }
   return node;
+}
+
+/** Where the value at `path` came from: its own source, else that of the list or mapping it is in or holds. */
+function sourceAt(sources: Record<string, ValueSource>, path: string): ValueSource | undefined {
+  if (sources[path]) return sources[path];
+  const parts = path.split('.');
+  for (let n = parts.length - 1; n > 0; n--) {
+    const s = sources[parts.slice(0, n).join('.')];
+    if (s) return s;
+  }
+  return Object.entries(sources).find(([k]) => k.startsWith(`${path}.`))?.[1];
 }
 
 /** Deep-merges `over` onto `base`, recording the source of each leaf it sets. */
@@ -294,12 +306,17 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
         const src = describeSource(sources[keys[0]!] ?? Object.entries(sources).find(([k]) => k.startsWith(`${keys[0]!}.`))?.[1]);
         return `${src}: ${keys.join(', ')}: unknown key${keys.length > 1 ? 's' : ''}`;
       }
+      if (issue.code === 'invalid_key') {
+        // A mapping key of the wrong shape (a job name): say what a key looks like, and which key.
+        const what = issue.issues[0]?.message ?? 'another key';
+        return `${describeSource(sourceAt(sources, path))}: ${path}: expected ${what}, found the key ${JSON.stringify(String(issue.path.at(-1)))}`;
+      }
       const found = getPath(merged, issue.path.map(String));
       const expected = issue.message
         .replace(/^[A-Z][a-z ]+: /, '')
         .replace(/, received .*$/, '')
         .replace(/^expected /, '');
-      return `${describeSource(sources[path])}: ${path}: expected ${expected}, found ${typeName(found)}`;
+      return `${describeSource(sourceAt(sources, path))}: ${path}: expected ${expected}, found ${typeName(found)}`;
     });
     throw new ConfigError(
       lines.length === 1 ? `Invalid config: ${lines[0]}.` : `Invalid config (${lines.length} problems):\n  ${lines.join('\n  ')}`,

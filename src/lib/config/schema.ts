@@ -135,6 +135,9 @@ const scheduleJobSchema = z.strictObject({
     .optional(),
 });
 
+/** The retention periods CloudWatch Logs accepts up to two years (PutRetentionPolicy). */
+const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731];
+
 const scheduleSchema = z.strictObject({
   /** The container image the jobs run: a full URI, registry/repository:tag or @sha256:digest. */
   image: z.string().min(1).optional(),
@@ -143,8 +146,8 @@ const scheduleSchema = z.strictObject({
   subnets: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, 'a subnet id such as subnet-0123abcd')).optional(),
   securityGroups: z.array(z.string().regex(/^sg-[0-9a-f]+$/, 'a security group id such as sg-0123abcd')).optional(),
   logRetentionDays: z
-    .union([z.literal(1), z.literal(3), z.literal(5), z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90)])
-    .or(z.union([z.literal(120), z.literal(150), z.literal(180), z.literal(365), z.literal(400), z.literal(545), z.literal(731)]))
+    .int()
+    .refine((v) => LOG_RETENTION_DAYS.includes(v), `a CloudWatch Logs retention in days: ${LOG_RETENTION_DAYS.join(', ')}`)
     .optional(),
   /** Where a failed run is reported; default the alarm topic `dbops provision` creates (<database.identifier>-alarms). */
   alarmTopicArn: z

@@ -292,6 +292,18 @@ describe('loadConfig: merging', () => {
     expect(load().config.database.engineVersion).toBe('16');
   });
 
+  it('names the file, the key and what was found for a list item, a mapping key and a retention AWS does not offer', () => {
+    const file = writeConfig(
+      root,
+      "provider: local\nschedule:\n  subnets: ['nope']\n  logRetentionDays: 8\n  jobs: { Bad_Name: { command: audit, expression: 'rate(1 day)' } }\n",
+    );
+    expect(configError(() => load()).details?.problems).toEqual([
+      `${file}: schedule.subnets.0: expected a subnet id such as subnet-0123abcd, found the string "nope"`,
+      `${file}: schedule.logRetentionDays: expected a CloudWatch Logs retention in days: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, found number 8`,
+      `${file}: schedule.jobs.Bad_Name: expected a job name of lower-case letters, digits and hyphens, found the key "Bad_Name"`,
+    ]);
+  });
+
   it('says once that an engine version that is no version is wrong', () => {
     writeConfig(root, 'provider: local\ndatabase:\n  engineVersion: abc\n');
     const e = configError(() => load());
