@@ -192,6 +192,13 @@ function resolveJob(config: DbopsConfig, name: string, timezone: string): Schedu
     throw new ConfigError(`${where}.expression ${expressionText} is refused: ${expression.reason}.`, { hint: expression.hint });
   }
   const timeoutText = given.timeout ?? base?.timeout;
+  const timeoutSeconds = timeoutText ? seconds(timeoutText) : command.timeoutSeconds;
+  // 0 is no limit for systemd and an error for Step Functions and Kubernetes; a year is the longest run Step Functions allows.
+  if (timeoutSeconds < 1 || timeoutSeconds > 365 * 24 * 3600) {
+    throw new ConfigError(`${where}.timeout ${timeoutText} is refused: a run's time limit is from 1s to a year.`, {
+      hint: `Leave it out for the command's own (${command.timeoutSeconds}s), or give one such as 30min or 4h.`,
+    });
+  }
   const databases: ScheduleDatabases = command.perDatabase ? jobDatabases(config, given.select) : { kind: 'none' };
   return {
     name,
@@ -201,7 +208,7 @@ function resolveJob(config: DbopsConfig, name: string, timezone: string): Schedu
     expression,
     timezone,
     enabled: given.enabled ?? true,
-    timeoutSeconds: timeoutText ? seconds(timeoutText) : command.timeoutSeconds,
+    timeoutSeconds,
     databases,
   };
 }

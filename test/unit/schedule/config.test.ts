@@ -77,6 +77,18 @@ describe('the default schedule (the seeds)', () => {
     });
   });
 
+  it('a job time limit of 0 (no limit for systemd, an error for Step Functions) or above a year is refused', () => {
+    expect(refusal(() => resolveSchedule(withSchedule({ jobs: { heartbeat: { timeout: '0s' } } })))).toEqual({
+      message: "schedule.jobs.heartbeat.timeout 0s is refused: a run's time limit is from 1s to a year.",
+      hint: "Leave it out for the command's own (120s), or give one such as 30min or 4h.",
+      exitCode: 2,
+    });
+    expect(refusal(() => resolveSchedule(withSchedule({ jobs: { heartbeat: { timeout: '9000h' } } }))).message).toMatch(
+      /^schedule\.jobs\.heartbeat\.timeout 9000h is refused/,
+    );
+    expect(resolveSchedule(withSchedule({ jobs: { heartbeat: { timeout: '30min' } } })).jobs[0]!.timeoutSeconds).toBe(1800);
+  });
+
   it('a job of the config replaces the default of its name, or turns it off; a fleet gives its members', () => {
     const model = resolveSchedule(
       withSchedule(
