@@ -69,6 +69,16 @@ describe('newMigration', () => {
     await newMigration({ dir: sub, name: 'x', engine: 'postgres', noTransaction: false, withDown: true, dryRun: false });
     expect((await readdir(sub)).sort()).toEqual(['0001_x.down.sql', '0001_x.sql']);
   });
+
+  it('a --dir that is a file is bad input (exit 2), not an internal EEXIST (exit 5)', async () => {
+    const file = join(dir, 'not-a-dir');
+    await writeFile(file, 'x');
+    for (const d of [file, join(file, 'below')]) {
+      await expect(
+        newMigration({ dir: d, name: 'x', engine: 'postgres', noTransaction: false, withDown: true, dryRun: false }),
+      ).rejects.toMatchObject({ message: `The migrations directory ${d} is a file, or under one, not a directory.`, exitCode: 2 });
+    }
+  });
 });
 
 describe('newMigration for MySQL', () => {
