@@ -1,6 +1,6 @@
 import { runAutomatedBackups, type BackupRunResult } from '../lib/backups/automated.js';
 import { Chalk } from 'chalk';
-import { ExitCode, UsageError } from '../lib/errors.js';
+import { ExitCode } from '../lib/errors.js';
 import { fleetBackupStatus } from '../lib/fleet/backup-status.js';
 import { renderFleetRun } from '../lib/fleet/render.js';
 import { fleetRequest, isFleetRun } from './fleet-options.js';
@@ -14,7 +14,6 @@ import { handler } from './define.js';
 /** `dbops backup status`: exit 1 on a violation of the backup policy (rendered first), so cron can alert. */
 export const status = handler(def.status, async (ctx, { opts }) => {
   if (isFleetRun(opts)) {
-    if (opts.instance) throw new UsageError('--instance names one database; --all / --select name a fleet: give one or the other.');
     const fleet = await fleetBackupStatus(ctx, fleetRequest(ctx, opts), {
       concurrency: opts.concurrency,
       reportDir: opts.reportDir,

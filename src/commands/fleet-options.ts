@@ -1,5 +1,6 @@
 /** The options every fleet-wide command takes, and the request they make (docs/fleet.md). */
 import type { Context } from '../lib/context.js';
+import { UsageError } from '../lib/errors.js';
 import { type FleetRequest, parseSelector } from '../lib/fleet/select.js';
 import { opt } from './define.js';
 
@@ -19,11 +20,41 @@ export const fleetRunOptions = {
   reportDir: opt.string('--report-dir <dir>', "with --all/--select: write each database's full report (JSON and text) there"),
 };
 
-type FleetOpts = { all: boolean; select: string[]; account: string | undefined };
+type FleetOpts = {
+  all: boolean;
+  select: string[];
+  account: string | undefined;
+  concurrency?: number | undefined;
+  reportDir?: string | undefined;
+  instance?: string | undefined;
+};
 
-/** --all or --select: the command runs over the fleet rather than the one configured database. */
-export function isFleetRun(opts: FleetOpts): boolean {
-  return opts.all || opts.select.length > 0;
+/**
+ * --all or --select: the command runs over the fleet rather than the one configured database.
+ * Refuses (exit 2) what would otherwise be ignored: --instance with a fleet, and the fleet's own
+ * options (--account, --concurrency, --report-dir) without one. `concurrencyAlone`: the command
+ * has a meaning for --concurrency on one database too (restore-test).
+ */
+export function isFleetRun(opts: FleetOpts, o: { concurrencyAlone?: boolean } = {}): boolean {
+  const fleet = opts.all || opts.select.length > 0;
+  if (fleet && opts.instance !== undefined) {
+    throw new UsageError('--instance names one database; --all / --select name a fleet: give one or the other.', {
+      hint: 'Drop --instance to run over the fleet, or drop --all / --select to run on that one database.',
+    });
+  }
+  if (!fleet) {
+    const stray = [
+      ...(opts.account !== undefined ? ['--account'] : []),
+      ...(opts.concurrency !== undefined && !o.concurrencyAlone ? ['--concurrency'] : []),
+      ...(opts.reportDir !== undefined ? ['--report-dir'] : []),
+    ];
+    if (stray.length > 0) {
+      throw new UsageError(`${stray.join(', ')} ${stray.length === 1 ? 'applies' : 'apply'} to a fleet run, and this one names no fleet.`, {
+        hint: 'Add --all (the whole configured fleet) or --select key=value, or leave it out for the one configured database.',
+      });
+    }
+  }
+  return fleet;
 }
 
 /** The fleet request the options make; --region given on the command line narrows it to that region. */

@@ -22,7 +22,8 @@ const SINGLE_ONLY = [
 
 /** `dbops restore-test`: flags -> one input, one lib call, render, exit code (0 passed, 1 failed, else the error's). */
 export const restoreTest = handler(def.restoreTest, async (ctx, { opts }) => {
-  if (isFleetRun(opts)) {
+  // restore-test names every single-run option it refuses at once, --instance among them (below).
+  if (isFleetRun({ ...opts, instance: undefined }, { concurrencyAlone: true })) {
     const given = SINGLE_ONLY.filter(([k]) => opts[k] !== undefined && opts[k] !== false).map(([, flag]) => flag);
     if (given.length > 0) {
       throw new UsageError(`${given.join(', ')} name${given.length === 1 ? 's' : ''} one restore test; --all / --select test a fleet.`, {

@@ -1,5 +1,5 @@
 import { Chalk } from 'chalk';
-import { ExitCode, UsageError } from '../lib/errors.js';
+import { ExitCode } from '../lib/errors.js';
 import { renderFleetRun } from '../lib/fleet/render.js';
 import { fleetSnapshotPolicy } from '../lib/fleet/snapshot-policy.js';
 import { fleetRequest, isFleetRun } from './fleet-options.js';
@@ -65,7 +65,6 @@ export const prune = handler(def.prune, async (ctx, { opts }) => {
 
 export const runPolicy = handler(def.runPolicy, async (ctx, { opts }) => {
   if (isFleetRun(opts)) {
-    if (opts.instance) throw new UsageError('--instance names one database; --all / --select name a fleet: give one or the other.');
     const fleet = await fleetSnapshotPolicy(ctx, fleetRequest(ctx, opts), {
       concurrency: opts.concurrency,
       reportDir: opts.reportDir,

@@ -9,7 +9,10 @@ import * as def from './status.js';
 
 export const status = handler(def.status, async (ctx, { args, opts }) => {
   if (isFleetRun(opts)) {
-    if (args.id !== undefined) throw new UsageError('An id names one database; --all / --select name a fleet: give one or the other.');
+    if (args.id !== undefined)
+      throw new UsageError('An id names one database; --all / --select name a fleet: give one or the other.', {
+        hint: 'Drop the id to run over the fleet, or drop --all / --select to run on that one database.',
+      });
     const fleet = await fleetStatus(ctx, fleetRequest(ctx, opts), {
       concurrency: opts.concurrency,
       reportDir: opts.reportDir,

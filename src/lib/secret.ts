@@ -41,5 +41,6 @@ export function registerSecret(value: string | Secret): void {
 export function redact(text: string): string {
   let out = text;
   for (const v of known) if (out.includes(v)) out = out.split(v).join(REDACTED);
-  return out.replace(/(postgres(?:ql)?:\/\/[^:/\s@]+:)[^@\s]+@/gi, `$1${REDACTED}@`);
+  // A MySQL URL too; the literal `password` of a usage example is a placeholder, not a secret (a real one is registered above).
+  return out.replace(/((?:postgres(?:ql)?|mysql):\/\/[^:/\s@]+:)(?!password@)[^@\s]+@/gi, `$1${REDACTED}@`);
 }

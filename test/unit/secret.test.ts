@@ -28,6 +28,8 @@ describe('redact', () => {
     ['PG: POSTGRES://u:p@h/d and postgres://v:q@i/e', 'PG: POSTGRES://u:[redacted]@h/d and postgres://v:[redacted]@i/e'],
     ['postgres://admin@db/app', 'postgres://admin@db/app'],
     ['postgres://db:5432/app', 'postgres://db:5432/app'],
+    ['mysql://admin:s3cret@db:3306/app', 'mysql://admin:[redacted]@db:3306/app'],
+    ['Use postgres://user:password@host:5432/dbname.', 'Use postgres://user:password@host:5432/dbname.'],
     ['no url here', 'no url here'],
   ])('%s -> %s', (input, output) => {
     expect(redact(input)).toBe(output);

@@ -90,16 +90,23 @@ function capacityProblem(config: Pick<DbopsConfig, 'database' | 'environment'>):
   const { minCapacity, maxCapacity } = serverlessCapacity(config);
   const range = acuProblem('minCapacity', minCapacity) ?? acuProblem('maxCapacity', maxCapacity);
   if (range) return range;
-  if (minCapacity > maxCapacity) {
-    return {
-      message: `database.serverless.minCapacity (${minCapacity} ACU) is above database.serverless.maxCapacity (${maxCapacity} ACU).`,
-      hint: 'Set the minimum at or below the maximum (seed 004: 0.5-4 ACU, production 1-4).',
-    };
-  }
+  // Before min > max: a max below 1 is the mistake, even when the minimum is seed 004's default.
   if (maxCapacity === 0) {
     return {
       message: 'database.serverless.maxCapacity is 0 ACU: the cluster could never run.',
       hint: 'Set the maximum to at least 1 ACU (seed 004: 4).',
+    };
+  }
+  if (maxCapacity < 1) {
+    return {
+      message: `database.serverless.maxCapacity is ${maxCapacity} ACU; Aurora Serverless v2 needs a maximum of at least 1 ACU.`,
+      hint: 'Set the maximum to at least 1 ACU (seed 004: 4).',
+    };
+  }
+  if (minCapacity > maxCapacity) {
+    return {
+      message: `database.serverless.minCapacity (${minCapacity} ACU) is above database.serverless.maxCapacity (${maxCapacity} ACU).`,
+      hint: 'Set the minimum at or below the maximum (seed 004: 0.5-4 ACU, production 1-4).',
     };
   }
   if (minCapacity === 0 && !autoPauseSupported(db.engineVersion)) {

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { isScalar, parseDocument, visit } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { databaseKindProblem } from './database-kind.js';
 import { CONFIG_FILE_NAME, DEFAULTS } from './defaults.js';
@@ -118,10 +118,22 @@ function setPath(tree: Tree, path: string[], value: unknown): void {
 function getPath(tree: unknown, path: string[]): unknown {
   let node = tree;
   for (const key of path) {
-    if (!isTree(node)) return undefined;
-    node = node[key];
+    if (Array.isArray(node)) node = node[Number(key)];
+    else if (isTree(node)) node = node[key];
+    else return undefined;
   }
   return node;
+}
+
+/** Where the value at `path` came from: its own source, else that of the list or mapping it is in or holds. */
+function sourceAt(sources: Record<string, ValueSource>, path: string): ValueSource | undefined {
+  if (sources[path]) return sources[path];
+  const parts = path.split('.');
+  for (let n = parts.length - 1; n > 0; n--) {
+    const s = sources[parts.slice(0, n).join('.')];
+    if (s) return s;
+  }
+  return Object.entries(sources).find(([k]) => k.startsWith(`${path}.`))?.[1];
 }
 
 /** Deep-merges `over` onto `base`, recording the source of each leaf it sets. */
@@ -163,6 +175,7 @@ function parseConfigText(text: string, file: string): Tree {
       hint: 'Fix the syntax at that line (indentation and "key: value" pairs), then run `dbops config validate`.',
     });
   }
+  keepVersionText(doc);
   const value = doc.toJS() as unknown;
   if (value === null || value === undefined) return {};
   if (!isTree(value)) {
@@ -171,6 +184,20 @@ function parseConfigText(text: string, file: string): Tree {
     });
   }
   return value;
+}
+
+/** A version as written: YAML reads `15.10` as the number 15.1 (another version) and `8.0` as 8. */
+const VERSION_TEXT = /^\d+(\.\d+)+$/;
+
+/** Every `engineVersion: 15.10` keeps its text, so PostgreSQL 15.10 is not silently read as 15.1. */
+function keepVersionText(doc: ReturnType<typeof parseDocument>): void {
+  visit(doc, {
+    Pair(_, pair) {
+      if (!isScalar(pair.key) || pair.key.value !== 'engineVersion' || !isScalar(pair.value)) return;
+      const { value, source } = pair.value;
+      if (typeof value === 'number' && source !== undefined && VERSION_TEXT.test(source)) pair.value.value = source;
+    },
+  });
 }
 
 /** DBOPS_DATABASE__INSTANCE_CLASS -> ['database', 'instanceClass']. */
@@ -200,7 +227,7 @@ function envOverrides(env: Record<string, string | undefined>): { tree: Tree; na
     // by the schema like an unknown key in the file, naming the variable.
     const path = envNameToPath(name);
     const dotted = path.join('.');
-    setPath(tree, path, parseEnvValue(raw));
+    setPath(tree, path, path[path.length - 1] === 'engineVersion' && VERSION_TEXT.test(raw.trim()) ? raw.trim() : parseEnvValue(raw));
     names[dotted] = name;
   }
   return { tree, names };
@@ -279,12 +306,17 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
         const src = describeSource(sources[keys[0]!] ?? Object.entries(sources).find(([k]) => k.startsWith(`${keys[0]!}.`))?.[1]);
         return `${src}: ${keys.join(', ')}: unknown key${keys.length > 1 ? 's' : ''}`;
       }
+      if (issue.code === 'invalid_key') {
+        // A mapping key of the wrong shape (a job name): say what a key looks like, and which key.
+        const what = issue.issues[0]?.message ?? 'another key';
+        return `${describeSource(sourceAt(sources, path))}: ${path}: expected ${what}, found the key ${JSON.stringify(String(issue.path.at(-1)))}`;
+      }
       const found = getPath(merged, issue.path.map(String));
       const expected = issue.message
         .replace(/^[A-Z][a-z ]+: /, '')
         .replace(/, received .*$/, '')
         .replace(/^expected /, '');
-      return `${describeSource(sources[path])}: ${path}: expected ${expected}, found ${typeName(found)}`;
+      return `${describeSource(sourceAt(sources, path))}: ${path}: expected ${expected}, found ${typeName(found)}`;
     });
     throw new ConfigError(
       lines.length === 1 ? `Invalid config: ${lines[0]}.` : `Invalid config (${lines.length} problems):\n  ${lines.join('\n  ')}`,

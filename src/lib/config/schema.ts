@@ -135,6 +135,9 @@ const scheduleJobSchema = z.strictObject({
     .optional(),
 });
 
+/** The retention periods CloudWatch Logs accepts up to two years (PutRetentionPolicy). */
+const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731];
+
 const scheduleSchema = z.strictObject({
   /** The container image the jobs run: a full URI, registry/repository:tag or @sha256:digest. */
   image: z.string().min(1).optional(),
@@ -143,8 +146,8 @@ const scheduleSchema = z.strictObject({
   subnets: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, 'a subnet id such as subnet-0123abcd')).optional(),
   securityGroups: z.array(z.string().regex(/^sg-[0-9a-f]+$/, 'a security group id such as sg-0123abcd')).optional(),
   logRetentionDays: z
-    .union([z.literal(1), z.literal(3), z.literal(5), z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90)])
-    .or(z.union([z.literal(120), z.literal(150), z.literal(180), z.literal(365), z.literal(400), z.literal(545), z.literal(731)]))
+    .int()
+    .refine((v) => LOG_RETENTION_DAYS.includes(v), `a CloudWatch Logs retention in days: ${LOG_RETENTION_DAYS.join(', ')}`)
     .optional(),
   /** Where a failed run is reported; default the alarm topic `dbops provision` creates (<database.identifier>-alarms). */
   alarmTopicArn: z
@@ -163,11 +166,15 @@ const scheduleSchema = z.strictObject({
     .optional(),
 });
 
+const VERSION = /^\d+(\.\d+){0,2}$/;
+
 /**
  * The version must be one the engine has: MySQL is 8.0 (seed 003; locally MariaDB 10.11
  * stands in for it), PostgreSQL a major or major.minor.
  */
 function checkEngineVersion(db: { engine: 'postgres' | 'mysql' | 'aurora-postgresql'; engineVersion: string }, ctx: z.RefinementCtx): void {
+  // Not a version at all: the field's own check said so; one problem per value.
+  if (typeof db.engineVersion !== 'string' || !VERSION.test(db.engineVersion)) return;
   if (db.engine === 'mysql' && !/^8\.0(\.\d+)?$/.test(db.engineVersion)) {
     ctx.addIssue({
       code: 'custom',
@@ -197,7 +204,7 @@ export const configSchema = z.strictObject({
       engine: z.enum(['postgres', 'mysql', 'aurora-postgresql']),
       engineVersion: z.preprocess(
         (v) => (typeof v === 'number' ? String(v) : v),
-        z.string().regex(/^\d+(\.\d+){0,2}$/, 'a version such as 15, 15.4 or 8.0.35'),
+        z.string().regex(VERSION, 'a version such as 15, 15.4 or 8.0.35'),
       ),
       instanceClass: z.string().regex(/^db\.([a-z0-9]+\.[a-z0-9]+|serverless)$/, 'an instance class such as db.t3.micro or db.serverless'),
       /**

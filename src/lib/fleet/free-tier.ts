@@ -39,10 +39,14 @@ export async function fleetFreeTierReport(
   );
 }
 
-/** The summary's key figure: the most used offer (and its forecast), the thresholds crossed. Pure. */
+/**
+ * The summary's key figure: the offer nearest its limit by the end of the month (used or
+ * forecast: a forecast is what crosses a threshold first), its forecast, the thresholds crossed. Pure.
+ */
 export function figureOf(r: Pick<FreeTierReport, 'offers' | 'crossed'>): string {
   const offers = r.offers.filter((o) => o.applies && o.available);
-  const top = offers.reduce<(typeof offers)[number] | undefined>((a, o) => (a === undefined || o.percent > a.percent ? o : a), undefined);
+  const peak = (o: (typeof offers)[number]) => Math.max(o.percent, o.forecastPercent);
+  const top = offers.reduce<(typeof offers)[number] | undefined>((a, o) => (a === undefined || peak(o) > peak(a) ? o : a), undefined);
   const used = top ? `${top.service} ${Math.round(top.percent)}% used (forecast ${Math.round(top.forecastPercent)}%)` : 'no offer readable';
   return r.crossed.length > 0 ? `${used}; ${r.crossed.length} threshold${r.crossed.length > 1 ? 's' : ''} crossed` : used;
 }

@@ -4,7 +4,9 @@
  * out-of-order), migrations that stopped half-way. Each database is reached with its own
  * config (its account, region and identifier), `concurrency` at a time. Only reads.
  */
+import { resolve } from 'node:path';
 import type { Context } from '../context.js';
+import { assertDirectory } from '../migrate/files.js';
 import { migrateStatus, type StatusResult } from '../migrate/migrate.js';
 import { migrateSettings } from '../migrate/settings.js';
 import { type FleetRunOptions, type FleetRunResult, runOverFleet } from './run.js';
@@ -15,6 +17,9 @@ export async function fleetMigrateStatus(
   request: FleetRequest,
   options: Omit<FleetRunOptions<StatusResult>, 'command'>,
 ): Promise<FleetRunResult<StatusResult>> {
+  // One directory for the whole fleet: a missing one is bad input (exit 2), said once, before any database is listed.
+  const { dir } = migrateSettings(ctx.config);
+  await assertDirectory(resolve(dir), dir);
   return runOverFleet<StatusResult>(
     ctx,
     request,

@@ -163,7 +163,8 @@ export function fleetScope(
   }
   if (request.account) {
     const wanted = request.account;
-    const found = accounts.filter((a) => a.id === wanted || a.name === wanted);
+    // By id, name, or the label the tables show ("current": the credentials dbops runs with).
+    const found = accounts.filter((a) => a.id === wanted || a.name === wanted || a.label === wanted);
     if (found.length === 0) {
       throw new UsageError(`--account ${wanted}: not an account of the fleet.`, {
         hint:

@@ -5,7 +5,7 @@
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ConflictError, UsageError } from '../errors.js';
+import { ConflictError, EnvironmentError, UsageError } from '../errors.js';
 import type { Engine } from '../providers/types.js';
 import { NO_TRANSACTION_MARKER, parseFileName } from './files.js';
 
@@ -39,8 +39,16 @@ export function migrationSlug(name: string): string {
       hint: 'Use letters and digits, e.g. `dbops migrate new add_recipe_tags`.',
     });
   }
+  if (slug.length > MAX_SLUG) {
+    throw new UsageError(`The migration name is ${slug.length} characters long; at most ${MAX_SLUG} fit a file name.`, {
+      hint: 'Name what it changes in a few words, e.g. `dbops migrate new add_recipe_tags`.',
+    });
+  }
   return slug;
 }
+
+/** File names stop at 255 bytes (NNNN_ + name + .down.sql); MySQL's schema_migrations.name is a VARCHAR(255). */
+const MAX_SLUG = 100;
 
 /** The next version and its zero-padded prefix, after the versions already in the directory. */
 export function nextVersion(fileNames: readonly string[]): { version: number; prefix: string } {
@@ -124,6 +132,29 @@ const TEMPLATES: Record<
   },
 };
 
+/** The migrations directory, made if missing; a file in its way is bad input (2), no permission the environment (3). */
+async function makeDirectory(abs: string, shown: string): Promise<void> {
+  try {
+    await mkdir(abs, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw new UsageError(`The migrations directory ${shown} is a file, or under one, not a directory.`, {
+        hint: 'Pass --dir <directory> (default sql/migrations, relative to the working directory).',
+      });
+    }
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw new EnvironmentError(
+        `Cannot create the migrations directory ${shown}: ${code === 'EROFS' ? 'read-only file system' : 'permission denied'}.`,
+        {
+          hint: 'Pass --dir <directory> you may write to, or create it with the right owner first.',
+        },
+      );
+    }
+    throw e;
+  }
+}
+
 export async function newMigration(input: NewMigrationInput): Promise<NewMigrationResult> {
   const slug = migrationSlug(input.name);
   const t = TEMPLATES[input.engine];
@@ -139,7 +170,7 @@ export async function newMigration(input: NewMigrationInput): Promise<NewMigrati
   const files = [join(input.dir, `${base}.sql`)];
   if (input.withDown) files.push(join(input.dir, `${base}.down.sql`));
   if (input.dryRun) return { dryRun: true, version, name: slug, files };
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir, input.dir);
   try {
     await writeFile(join(dir, `${base}.sql`), t.up(base, input.noTransaction), { flag: 'wx' });
     if (input.withDown) await writeFile(join(dir, `${base}.down.sql`), t.down(base, input.noTransaction), { flag: 'wx' });

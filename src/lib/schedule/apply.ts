@@ -85,6 +85,13 @@ function summary(rows: ScheduleChange[]): string {
   return [`${by('create')} to create`, `${by('modify')} to modify`, `${by('delete')} to delete`].join(', ');
 }
 
+/** "31 resources (6 schedules, 1 schedule-group, …)": what a destroy deletes, counted by kind (--dry-run lists them). */
+function deletionSummary(rows: Leftover[]): string {
+  const kinds = [...new Set(rows.map((l) => l.kind))];
+  const counts = kinds.map((k) => plural(rows.filter((l) => l.kind === k).length, k));
+  return `${plural(rows.length, 'resource')} (${counts.join(', ')})`;
+}
+
 export async function applySchedule(deps: ScheduleDeps): Promise<ScheduleApplyResult> {
   const applied: Applied[] = [];
   const { cloud, desired } = deps;
@@ -209,8 +216,7 @@ export async function destroySchedule(deps: ScheduleDeps): Promise<ScheduleDestr
       });
       const stop = deps.dryRun ? 'dry run' : found.deletions.length === 0 ? 'nothing to delete' : undefined;
       const later = [...DESTROY_STEPS.map((s) => s.id), 'SC-16'];
-      const what = found.deletions.map((l) => `${l.kind} ${l.id}`).join('; ');
-      if (stop || !(await deps.prompt.confirm(`Delete the schedule in ${cloud.region}: ${what}?`))) {
+      if (stop || !(await deps.prompt.confirm(`Delete the schedule in ${cloud.region}: ${deletionSummary(found.deletions)}?`))) {
         for (const id of later) run.skip(id, stop ?? 'not confirmed');
         return result(false);
       }

@@ -12,7 +12,7 @@
  */
 import type { DbopsConfig, ScheduleConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
-import { configSelectors, type Selector } from '../fleet/select.js';
+import { configSelectors, type Selector, validateFleet } from '../fleet/select.js';
 import { ExpressionProblem, parseExpression, type ScheduleExpression } from './expression.js';
 
 /** A command dbops can run on a schedule, and how it runs there. */
@@ -148,6 +148,8 @@ export interface ScheduleItem {
 /** The schedule of a config, defaults filled in. Throws ConfigError (exit 2) on a bad job. */
 export function resolveSchedule(config: DbopsConfig): ScheduleModel {
   const s: ScheduleConfig = config.schedule ?? {};
+  // The jobs run over the fleet: a database named twice would run twice, as in `dbops fleet list`, refused.
+  validateFleet(config);
   const timezone = s.timezone ?? SCHEDULE_DEFAULTS.timezone;
   checkTimezone(timezone);
   const names = [...new Set([...Object.keys(DEFAULT_JOBS), ...Object.keys(s.jobs ?? {})])];
@@ -190,6 +192,13 @@ function resolveJob(config: DbopsConfig, name: string, timezone: string): Schedu
     throw new ConfigError(`${where}.expression ${expressionText} is refused: ${expression.reason}.`, { hint: expression.hint });
   }
   const timeoutText = given.timeout ?? base?.timeout;
+  const timeoutSeconds = timeoutText ? seconds(timeoutText) : command.timeoutSeconds;
+  // 0 is no limit for systemd and an error for Step Functions and Kubernetes; a year is the longest run Step Functions allows.
+  if (timeoutSeconds < 1 || timeoutSeconds > 365 * 24 * 3600) {
+    throw new ConfigError(`${where}.timeout ${timeoutText} is refused: a run's time limit is from 1s to a year.`, {
+      hint: `Leave it out for the command's own (${command.timeoutSeconds}s), or give one such as 30min or 4h.`,
+    });
+  }
   const databases: ScheduleDatabases = command.perDatabase ? jobDatabases(config, given.select) : { kind: 'none' };
   return {
     name,
@@ -199,7 +208,7 @@ function resolveJob(config: DbopsConfig, name: string, timezone: string): Schedu
     expression,
     timezone,
     enabled: given.enabled ?? true,
-    timeoutSeconds: timeoutText ? seconds(timeoutText) : command.timeoutSeconds,
+    timeoutSeconds,
     databases,
   };
 }

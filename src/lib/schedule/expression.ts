@@ -92,6 +92,8 @@ function parseRate(text: string, body: string): RateExpression | ExpressionProbl
   if (!m) return new ExpressionProblem('a rate is a value and a unit, e.g. rate(5 minutes)', hint);
   const [, v, unit] = m as unknown as [string, string, string];
   if (!/^\d+$/.test(v) || Number(v) < 1) return new ExpressionProblem(`the rate value "${v}" is not a positive whole number`, hint);
+  if (!Number.isSafeInteger(Number(v)))
+    return new ExpressionProblem(`the rate value "${v}" is too large to be a whole number of ${unit}`, hint);
   const value = Number(v);
   const u = /^(minute|hour|day)(s?)$/.exec(unit);
   if (!u)
@@ -157,6 +159,8 @@ function checkField(rule: FieldRule, value: string): string | undefined {
     for (const item of value.split(',')) {
       if (item === '') return `${what}: an empty item in the list`;
       if (/[L#W?]/.test(item) && item !== 'L' && rule.name !== 'day-of-week') return `${what}: ${item} cannot be part of a list`;
+      // The Scheduler reads "3#1,6#3" as two expressions and refuses it.
+      if (item.includes('#')) return `${what}: ${item} cannot be part of a list (one weekday#n per expression)`;
       const p = checkItem(rule, item);
       if (p) return `${what}: ${p}`;
     }
@@ -215,5 +219,10 @@ function checkItem(rule: FieldRule, item: string): string | undefined {
 function checkRange(rule: FieldRule, item: string): string | undefined {
   const [a, b, ...rest] = item.split('-');
   if (rest.length > 0 || !a || !b) return `"${item}" is not a range from-to`;
-  return inRange(rule, a) ?? inRange(rule, b);
+  const bad = inRange(rule, a) ?? inRange(rule, b);
+  if (bad) return bad;
+  // crontab, systemd and the next-run estimate read a range low to high; one that wraps is two ranges.
+  if (number(rule, a)! > number(rule, b)!)
+    return `the range ${item} runs backwards (write it as two ranges, e.g. ${a}-${rule.names?.[rule.max - 1] ?? rule.max},${rule.names?.[0] ?? rule.min}-${b})`;
+  return undefined;
 }

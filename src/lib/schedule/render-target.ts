@@ -17,6 +17,18 @@ export interface RenderOptions {
 }
 
 export function renderSchedule(config: DbopsConfig, options: RenderOptions): RenderResult {
+  if (options.accountId !== undefined) {
+    if (options.target !== 'asl' && options.target !== 'iam') {
+      throw new UsageError(`--account-id is for --target asl or iam; ${options.target} has no ARNs.`, {
+        hint: `Leave --account-id out with --target ${options.target}.`,
+      });
+    }
+    if (!/^\d{12}$/.test(options.accountId)) {
+      throw new UsageError(`--account-id ${options.accountId} is not an AWS account id (12 digits).`, {
+        hint: 'For example --account-id 123456789012 (`aws sts get-caller-identity` prints yours).',
+      });
+    }
+  }
   const model = resolveSchedule(config);
   switch (options.target) {
     case 'crontab':

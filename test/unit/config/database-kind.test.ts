@@ -105,6 +105,18 @@ describe('bad capacity and class (one sentence, a hint, exit 2)', () => {
     expect(problem([...AURORA, '  serverless: { minCapacity: 0, maxCapacity: 0 }']).message).toBe(
       'Invalid config: database.serverless.maxCapacity is 0 ACU: the cluster could never run.',
     );
+    // the minimum left to seed 004's 0.5: the maximum is the mistake, not "0.5 is above 0"
+    expect(problem([...AURORA, '  serverless: { maxCapacity: 0 }']).message).toBe(
+      'Invalid config: database.serverless.maxCapacity is 0 ACU: the cluster could never run.',
+    );
+  });
+
+  it('a max of 0.5 ACU (AWS: the maximum is at least 1 ACU)', () => {
+    const e = problem([...AURORA, '  serverless: { minCapacity: 0.5, maxCapacity: 0.5 }']);
+    expect(e.message).toBe(
+      'Invalid config: database.serverless.maxCapacity is 0.5 ACU; Aurora Serverless v2 needs a maximum of at least 1 ACU.',
+    );
+    expect(e.hint).toBe('Set the maximum to at least 1 ACU (seed 004: 4).');
   });
 
   it('db.serverless on a non-Aurora engine', () => {

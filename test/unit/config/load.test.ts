@@ -281,6 +281,37 @@ describe('loadConfig: merging', () => {
     expect(loaded.config.region).toBe('eu-north-1');
   });
 
+  it('keeps an unquoted engine version as written: 15.10 is PostgreSQL 15.10, not the number 15.1', () => {
+    // GIVEN versions YAML would read as numbers, in the file and in the env
+    writeConfig(root, 'provider: local\ndatabase:\n  engineVersion: 15.10\ncache:\n  engineVersion: 7.0\n');
+    // THEN the text is kept (a whole number like 15 stays as before)
+    expect(load().config.database.engineVersion).toBe('15.10');
+    expect(load().config.cache.engineVersion).toBe('7.0');
+    expect(load({ env: { DBOPS_DATABASE__ENGINE_VERSION: '16.10' } }).config.database.engineVersion).toBe('16.10');
+    writeConfig(root, 'provider: local\ndatabase:\n  engineVersion: 16\n');
+    expect(load().config.database.engineVersion).toBe('16');
+  });
+
+  it('names the file, the key and what was found for a list item, a mapping key and a retention AWS does not offer', () => {
+    const file = writeConfig(
+      root,
+      "provider: local\nschedule:\n  subnets: ['nope']\n  logRetentionDays: 8\n  jobs: { Bad_Name: { command: audit, expression: 'rate(1 day)' } }\n",
+    );
+    expect(configError(() => load()).details?.problems).toEqual([
+      `${file}: schedule.subnets.0: expected a subnet id such as subnet-0123abcd, found the string "nope"`,
+      `${file}: schedule.logRetentionDays: expected a CloudWatch Logs retention in days: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, found number 8`,
+      `${file}: schedule.jobs.Bad_Name: expected a job name of lower-case letters, digits and hyphens, found the key "Bad_Name"`,
+    ]);
+  });
+
+  it('says once that an engine version that is no version is wrong', () => {
+    writeConfig(root, 'provider: local\ndatabase:\n  engineVersion: abc\n');
+    const e = configError(() => load());
+    expect(e.message).toMatch(
+      /^Invalid config: .*database\.engineVersion: expected a version such as 15, 15\.4 or 8\.0\.35, found the string "abc"\.$/,
+    );
+  });
+
   it('treats an empty file as no overrides', () => {
     const file = writeConfig(root, '# nothing yet\n');
     const loaded = load();

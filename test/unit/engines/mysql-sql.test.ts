@@ -262,6 +262,20 @@ describe('choosing the engine', () => {
     expect(parseDatabaseUrl('postgres://u@h/d').engine).toBeUndefined();
   });
 
+  it('a bad %-escape in a URL is bad input (exit 2), not an internal "URI malformed" (exit 5)', () => {
+    for (const url of ['mysql://u:S3cret%zzPW@h:3306/db', 'postgres://u:S3cret%zzPW@h/db']) {
+      const e = (() => {
+        try {
+          parseDatabaseUrl(url);
+        } catch (err) {
+          return err as DbopsError;
+        }
+      })();
+      expect(e).toBeInstanceOf(DbopsError);
+      expect([e?.message, e?.exitCode]).toEqual(["The database URL's password has a % that is not a %-escape such as %40.", 2]);
+    }
+  });
+
   it('pgvector refuses a MySQL database in one sentence (exit 2)', () => {
     const e = (() => {
       try {

@@ -44,6 +44,9 @@ describe('fleet key figures', () => {
     const offers = [offer('RDS', 62.4, 91.2), offer('Lambda', 10, 12), offer('ElastiCache', 99, 99, { available: false })];
     expect(freeTierFigure({ offers, crossed: [] })).toBe('RDS 62% used (forecast 91%)');
     expect(freeTierFigure({ offers, crossed: ['RDS forecast 91% ≥ 80%'] })).toBe('RDS 62% used (forecast 91%); 1 threshold crossed');
+    // a month just begun: nothing used yet, but one offer forecast past its limit is the figure, not the first 0% one
+    const early = [offer('RDS', 0, 0), offer('RDS', 0, 285), offer('Lambda', 1, 2)];
+    expect(freeTierFigure({ offers: early, crossed: ['RDS storage warning'] })).toBe('RDS 0% used (forecast 285%); 1 threshold crossed');
     expect(freeTierFigure({ offers: [], crossed: [] })).toBe('no offer readable');
   });
 

@@ -7,7 +7,15 @@
 import { describe, expect, it } from 'vitest';
 import type { DbopsConfig } from '../../../src/lib/config/schema.js';
 import { ConfigError, EnvironmentError, UsageError } from '../../../src/lib/errors.js';
-import { type Discover, type FleetAccount, globMatches, memberConfig, parseSelector, selectFleet } from '../../../src/lib/fleet/select.js';
+import {
+  type Discover,
+  type FleetAccount,
+  fleetScope,
+  globMatches,
+  memberConfig,
+  parseSelector,
+  selectFleet,
+} from '../../../src/lib/fleet/select.js';
 import type { Instance } from '../../../src/lib/providers/types.js';
 import { mergeConfig } from '../../_helpers/context.js';
 
@@ -204,6 +212,8 @@ describe('selectFleet', () => {
     await expect(selectFleet(config({ accounts: ACCOUNTS }), { ...ALL, account: '999999999999' }, f.discover)).rejects.toThrow(
       '--account 999999999999: not an account of the fleet.',
     );
+    // the label the tables and the hint show is accepted: "current" when fleet.accounts is not set
+    expect(fleetScope(config({}), { ...ALL, account: 'current' }).accounts.map((a) => a.label)).toEqual(['current']);
     const outside = config({ regions: ['us-east-2'], databases: [{ identifier: 'a-db', region: 'eu-west-1' }] });
     await expect(selectFleet(outside, ALL, f.discover)).rejects.toThrow(/eu-west-1, which is not one of fleet.regions/);
   });

@@ -12,6 +12,9 @@ describe('migrationSlug and nextVersion', () => {
     expect(migrationSlug('Add recipe tags!')).toBe('add_recipe_tags');
     expect(migrationSlug('  keep-dashes_and_1 ')).toBe('keep-dashes_and_1');
     expect(() => migrationSlug('!!!')).toThrow('"!!!" does not make a migration name.');
+    // a name too long for a file name is bad input (exit 2), not ENAMETOOLONG (exit 5)
+    expect(migrationSlug('x'.repeat(100))).toHaveLength(100);
+    expect(() => migrationSlug('x'.repeat(300))).toThrow('The migration name is 300 characters long; at most 100 fit a file name.');
   });
 
   it('numbers after the highest version, keeping the widest prefix', () => {
@@ -65,6 +68,16 @@ describe('newMigration', () => {
     await expect(readdir(sub)).rejects.toMatchObject({ code: 'ENOENT' });
     await newMigration({ dir: sub, name: 'x', engine: 'postgres', noTransaction: false, withDown: true, dryRun: false });
     expect((await readdir(sub)).sort()).toEqual(['0001_x.down.sql', '0001_x.sql']);
+  });
+
+  it('a --dir that is a file is bad input (exit 2), not an internal EEXIST (exit 5)', async () => {
+    const file = join(dir, 'not-a-dir');
+    await writeFile(file, 'x');
+    for (const d of [file, join(file, 'below')]) {
+      await expect(
+        newMigration({ dir: d, name: 'x', engine: 'postgres', noTransaction: false, withDown: true, dryRun: false }),
+      ).rejects.toMatchObject({ message: `The migrations directory ${d} is a file, or under one, not a directory.`, exitCode: 2 });
+    }
   });
 });
 

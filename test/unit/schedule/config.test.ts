@@ -66,6 +66,29 @@ describe('the default schedule (the seeds)', () => {
     ]);
   });
 
+  it('a fleet that names a database twice is refused as `dbops fleet list` refuses it, not rendered twice', () => {
+    const r = refusal(() =>
+      resolveSchedule(withSchedule({}, { fleet: { databases: [{ identifier: 'a-db' }, { identifier: 'a-db' }], regions: ['us-east-2'] } })),
+    );
+    expect(r).toEqual({
+      message: 'fleet.databases lists a-db in us-east-2 twice.',
+      hint: 'Keep one entry per database; put its overrides in that entry.',
+      exitCode: 2,
+    });
+  });
+
+  it('a job time limit of 0 (no limit for systemd, an error for Step Functions) or above a year is refused', () => {
+    expect(refusal(() => resolveSchedule(withSchedule({ jobs: { heartbeat: { timeout: '0s' } } })))).toEqual({
+      message: "schedule.jobs.heartbeat.timeout 0s is refused: a run's time limit is from 1s to a year.",
+      hint: "Leave it out for the command's own (120s), or give one such as 30min or 4h.",
+      exitCode: 2,
+    });
+    expect(refusal(() => resolveSchedule(withSchedule({ jobs: { heartbeat: { timeout: '9000h' } } }))).message).toMatch(
+      /^schedule\.jobs\.heartbeat\.timeout 9000h is refused/,
+    );
+    expect(resolveSchedule(withSchedule({ jobs: { heartbeat: { timeout: '30min' } } })).jobs[0]!.timeoutSeconds).toBe(1800);
+  });
+
   it('a job of the config replaces the default of its name, or turns it off; a fleet gives its members', () => {
     const model = resolveSchedule(
       withSchedule(
@@ -141,6 +164,15 @@ describe('Scheduler expressions', () => {
     expect(reason('cron(0 8 3#1 * ? *)')).toBe('day-of-month "3#1": # (nth weekday of the month) is allowed only in day-of-week');
     expect(reason('cron(0 L * * ? *)')).toBe('hours "L": L (last) is allowed only in day-of-month and day-of-week');
     expect(reason('cron(0 8 ? FOO * *)')).toBe('month "FOO": "FOO" is not a number or a name (JAN-DEC)');
+    expect(reason('cron(0 8 ? * 3#1,6#3 *)')).toBe('day-of-week "3#1,6#3": 3#1 cannot be part of a list (one weekday#n per expression)');
+    expect(reason('cron(5-2 8 * * ? *)')).toBe('minutes "5-2": the range 5-2 runs backwards (write it as two ranges, e.g. 5-59,0-2)');
+    expect(reason('cron(0 22-2/2 * * ? *)')).toBe('hours "22-2/2": the range 22-2 runs backwards (write it as two ranges, e.g. 22-23,0-2)');
+    expect(reason('cron(0 8 ? * FRI-MON *)')).toBe(
+      'day-of-week "FRI-MON": the range FRI-MON runs backwards (write it as two ranges, e.g. FRI-SAT,SUN-MON)',
+    );
+    expect(reason('rate(99999999999999999999 days)')).toBe(
+      'the rate value "99999999999999999999" is too large to be a whole number of days',
+    );
     expect(reason('rate(1 minutes)')).toBe('a value of 1 takes the singular unit: rate(1 minute), not rate(1 minutes)');
     expect(reason('rate(5 minute)')).toBe('a value above 1 takes the plural unit: rate(5 minutes), not rate(5 minute)');
     expect(reason('rate(0 minutes)')).toBe('the rate value "0" is not a positive whole number');

@@ -195,6 +195,11 @@ describe('dbops schedule against a fake account', () => {
     const dry = await destroySchedule(await deps({ dryRun: true }));
     const writesBefore = fake.writes().length;
     expect(dry.deletions).toHaveLength(15);
+    // AND off a terminal without --yes: one short question counted by kind, not 15 names in a row, and nothing deleted
+    await expect(destroySchedule(await deps({ yes: false }))).rejects.toThrow(
+      'Refusing without confirmation: Delete the schedule in us-east-1: 15 resources (2 schedules, 1 schedule-group, 2 state-machines, 1 task-definition, 1 ecs-cluster, 6 roles, 1 log-group, 1 parameter)?',
+    );
+    expect(fake.writes().length).toBe(writesBefore);
     const r = await destroySchedule(await deps());
 
     // THEN reverse order, and only the foreign log group is left

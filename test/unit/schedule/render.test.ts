@@ -243,6 +243,14 @@ describe('asl and iam targets', () => {
       Resource: 'arn:aws:logs:us-east-2:123456789012:log-group:/dbops/schedule:log-stream:*',
     });
     expect(() => renderSchedule(config(), { target: 'asl' })).toThrow(/needs the account id/);
+    // an account id that is none would make ARNs AWS refuses; one given to a target without ARNs would be ignored
+    expect(() => renderSchedule(config(), { target: 'iam', accountId: 'abc' })).toThrow(
+      '--account-id abc is not an AWS account id (12 digits).',
+    );
+    expect(() => renderSchedule(config(), { target: 'asl', accountId: '12' })).toThrow(/^--account-id 12 is not an AWS account id/);
+    expect(() => renderSchedule(config(), { target: 'crontab', accountId: '123456789012' })).toThrow(
+      '--account-id is for --target asl or iam; crontab has no ARNs.',
+    );
     const role = 'arn:aws:iam::210987654321:role/dbops-fleet';
     const fleet = JSON.parse(
       renderSchedule(
