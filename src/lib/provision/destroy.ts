@@ -7,6 +7,7 @@
  */
 import { compactTimestamp } from '../instances/instances.js';
 import { UsageError } from '../errors.js';
+import { plural } from '../output/format.js';
 import type { ResourceKind } from '../providers/provision-types.js';
 import type { WaitOptions } from '../providers/types.js';
 import { runRunbook, type RunbookRun, type RunReport, type StepHandle } from '../runbook/runner.js';
@@ -254,7 +255,7 @@ function question(st: DestroyState): string {
   const db = list.find((i) => i.kind === 'db-cluster') ?? list.find((i) => i.kind === 'db-instance' && !i.memberOf);
   const snap = db ? (db.finalSnapshotId ? ` (final snapshot ${db.finalSnapshotId})` : ' WITHOUT a final snapshot') : '';
   const dp = db?.disableDeletionProtection ? ', turning its deletion protection off first' : '';
-  return `Destroy ${list.length} resources in ${st.deps.pp.region}: ${list.map((i) => `${i.kind} ${i.id}`).join(', ')}${snap}${dp}?`;
+  return `Destroy ${plural(list.length, 'resource')} in ${st.deps.pp.region}: ${list.map((i) => `${i.kind} ${i.id}`).join(', ')}${snap}${dp}?`;
 }
 
 const LATER = ['PD-2', 'PD-3', 'PD-4', 'PD-5', 'PD-10', 'PD-6', 'PD-7', 'PD-8', 'PD-11', 'PD-12', 'PD-13', 'PD-9'];

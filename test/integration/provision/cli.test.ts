@@ -94,7 +94,7 @@ describe('plan, apply, plan, audit', () => {
     expect(dry.stdout).toContain('- db-instance cli-db: would be deleted (final snapshot cli-db-final-');
     const refused = await dbops('provision destroy');
     expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toMatch(/^error: Refusing without confirmation: Destroy 1 resources in us-east-2: db-instance cli-db/m);
+    expect(refused.stderr).toMatch(/^error: Refusing without confirmation: Destroy 1 resource in us-east-2: db-instance cli-db/m);
     expect(nothingCreated()).toBe(false);
   });
 });
