@@ -54,7 +54,7 @@ describe('bad input: one sentence, exit 2, nothing created', () => {
     [
       'a MySQL version other than 8.0 (locally MariaDB 10.11 stands in for MySQL 8.0)',
       { DBOPS_DATABASE__ENGINE: 'mysql', DBOPS_DATABASE__ENGINE_VERSION: '5.7' },
-      /^error: Invalid config: .*database\.engineVersion: expected MySQL 8\.0 \(8\.0 or 8\.0\.x\) for engine mysql, found number 5\.7\.$/m,
+      /^error: Invalid config: .*database\.engineVersion: expected MySQL 8\.0 \(8\.0 or 8\.0\.x\) for engine mysql, found the string "5\.7"\.$/m,
     ],
   ])('%s', async (_name, env, sentence) => {
     for (const cmd of ['provision plan', 'provision apply --yes']) {
