@@ -126,7 +126,8 @@ describe('read-only commands over the fleet (local)', () => {
     expect(doc.rows.map((x) => `${x.id}:${x.figure}`)).toEqual(['fleet-a:0 applied, 1 pending', 'fleet-b:0 applied, 1 pending']);
     const mixed = await dbops('migrate status --all --instance fleet-a');
     expect(mixed.exitCode).toBe(2);
-    expect(mixed.stderr).toMatch(/^error: --instance names one database; --all \/ --select name a fleet\./);
+    expect(mixed.stderr).toMatch(/^error: --instance names one database; --all \/ --select name a fleet: give one or the other\.$/m);
+    expect(mixed.stderr).toMatch(/^hint: Drop --instance to run over the fleet/m);
   });
 
   it('gc --all --dry-run: one row per region, nothing expired', async () => {
