@@ -12,7 +12,7 @@ import type { DesiredSchedule, ScheduleCloud } from '../lib/schedule/resources.j
 import { renderScheduleApply, renderScheduleDestroy, renderSchedulePlan, renderScheduleStatus } from '../lib/schedule/show.js';
 import { scheduleStatus } from '../lib/schedule/status.js';
 import { renderSchedule } from '../lib/schedule/render-target.js';
-import { ALL_TARGETS } from '../lib/schedule/render.js';
+import { ALL_TARGETS } from '../lib/schedule/targets.js';
 import { handler } from './define.js';
 import * as def from './schedule.js';
 

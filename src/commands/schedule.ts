@@ -1,5 +1,5 @@
 /** `dbops schedule`: the definitions (handlers: schedule.run.ts, loaded lazily). One subcommand per definition. */
-import { ALL_TARGETS } from '../lib/schedule/render.js';
+import { ALL_TARGETS } from '../lib/schedule/targets.js';
 import { defineCommand, defineGroup, examples, type Lazy, opt } from './define.js';
 
 export const render = defineCommand({

@@ -8,7 +8,8 @@ import { ConfigError, UsageError } from '../errors.js';
 import { stateMachineDefinition } from './asl.js';
 import { checkImage, enabledJobs, resolveSchedule, SCHEDULE_NAMES, type ScheduleModel, staticItems } from './config.js';
 import { executionRolePolicy, type IamScope, stateMachineRolePolicy, taskRolePolicy } from './iam.js';
-import { type AnyTarget, type RenderResult, renderCrontab, renderKubernetes, renderSystemd } from './render.js';
+import { type RenderResult, renderCrontab, renderKubernetes, renderSystemd } from './render.js';
+import type { AnyTarget } from './targets.js';
 
 export interface RenderOptions {
   target: AnyTarget;

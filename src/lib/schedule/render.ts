@@ -9,9 +9,7 @@
 import { stringify } from 'yaml';
 import { type ScheduleItem, type ScheduleJob, type ScheduleModel, SCHEDULABLE, staticItems } from './config.js';
 import { type CronExpression, type ScheduleExpression, WEEKDAYS } from './expression.js';
-
-export const RENDER_TARGETS = ['crontab', 'systemd', 'kubernetes'] as const;
-export type RenderTarget = (typeof RENDER_TARGETS)[number];
+import type { AnyTarget } from './targets.js';
 
 /** A translation that cannot be made, and why. */
 export class Untranslatable {
@@ -309,9 +307,6 @@ export function renderKubernetes(model: ScheduleModel, image: string): string {
 
 // ---------------------------------------------------------------------------------------
 // The command's result
-
-export const ALL_TARGETS = [...RENDER_TARGETS, 'asl', 'iam'] as const;
-export type AnyTarget = (typeof ALL_TARGETS)[number];
 
 export interface RenderResult {
   target: AnyTarget;
